@@ -1,0 +1,634 @@
+// Generated from grammar/parser.ts by grammar/generate-cst-dts.ts. Do not edit.
+import type { CstNode, ICstVisitor, IToken } from "chevrotain";
+
+export interface RulebookCstNode extends CstNode {
+  name: "rulebook";
+  children: RulebookCstChildren;
+}
+
+export type RulebookCstChildren = {
+  header?: HeaderCstNode[];
+  declaration?: DeclarationCstNode[];
+};
+
+export interface HeaderCstNode extends CstNode {
+  name: "header";
+  children: HeaderCstChildren;
+}
+
+export type HeaderCstChildren = {
+  KwRulebook: IToken[];
+  name: IToken[];
+  headerField?: HeaderFieldCstNode[];
+};
+
+export interface HeaderFieldCstNode extends CstNode {
+  name: "headerField";
+  children: HeaderFieldCstChildren;
+}
+
+export type HeaderFieldCstChildren = {
+  key?: (IToken)[];
+  value?: (IToken)[];
+};
+
+export interface DeclarationCstNode extends CstNode {
+  name: "declaration";
+  children: DeclarationCstChildren;
+}
+
+export type DeclarationCstChildren = {
+  enumDecl?: EnumDeclCstNode[];
+  recordDecl?: RecordDeclCstNode[];
+  inputDecl?: InputDeclCstNode[];
+  paramDecl?: ParamDeclCstNode[];
+  overrideDecl?: OverrideDeclCstNode[];
+  tiersDecl?: TiersDeclCstNode[];
+  letDecl?: LetDeclCstNode[];
+  ruleDecl?: RuleDeclCstNode[];
+  outputDecl?: OutputDeclCstNode[];
+  assertDecl?: AssertDeclCstNode[];
+  scenariosDecl?: ScenariosDeclCstNode[];
+};
+
+export interface EnumDeclCstNode extends CstNode {
+  name: "enumDecl";
+  children: EnumDeclCstChildren;
+}
+
+export type EnumDeclCstChildren = {
+  KwEnum: IToken[];
+  name: IToken[];
+  LBrace: IToken[];
+  member?: IToken[];
+  Comma?: IToken[];
+  RBrace: IToken[];
+};
+
+export interface RecordDeclCstNode extends CstNode {
+  name: "recordDecl";
+  children: RecordDeclCstChildren;
+}
+
+export type RecordDeclCstChildren = {
+  KwRecord: IToken[];
+  name: IToken[];
+  fieldList: FieldListCstNode[];
+};
+
+export interface FieldListCstNode extends CstNode {
+  name: "fieldList";
+  children: FieldListCstChildren;
+}
+
+export type FieldListCstChildren = {
+  LBrace: IToken[];
+  field?: FieldCstNode[];
+  Comma?: IToken[];
+  RBrace: IToken[];
+};
+
+export interface FieldCstNode extends CstNode {
+  name: "field";
+  children: FieldCstChildren;
+}
+
+export type FieldCstChildren = {
+  name: IToken[];
+  Colon: IToken[];
+  typeRef: TypeRefCstNode[];
+  domainBound?: DomainBoundCstNode[];
+  Assign?: IToken[];
+  default?: ExpressionCstNode[];
+};
+
+export interface DomainBoundCstNode extends CstNode {
+  name: "domainBound";
+  children: DomainBoundCstChildren;
+}
+
+export type DomainBoundCstChildren = {
+  op?: (IToken)[];
+  bound: AdditiveCstNode[];
+};
+
+export interface InputDeclCstNode extends CstNode {
+  name: "inputDecl";
+  children: InputDeclCstChildren;
+}
+
+export type InputDeclCstChildren = {
+  KwInput: IToken[];
+  name: IToken[];
+  Colon?: IToken[];
+  typeRef?: TypeRefCstNode[];
+  fieldList?: FieldListCstNode[];
+};
+
+export interface ParamDeclCstNode extends CstNode {
+  name: "paramDecl";
+  children: ParamDeclCstChildren;
+}
+
+export type ParamDeclCstChildren = {
+  KwParam: IToken[];
+  name: IToken[];
+  Colon?: IToken[];
+  typeRef?: TypeRefCstNode[];
+  domainBound?: DomainBoundCstNode[];
+  Assign: IToken[];
+  value: ExpressionCstNode[];
+};
+
+export interface OverrideDeclCstNode extends CstNode {
+  name: "overrideDecl";
+  children: OverrideDeclCstChildren;
+}
+
+export type OverrideDeclCstChildren = {
+  KwOverride: IToken[];
+  paramDecl?: ParamDeclCstNode[];
+  tiersDecl?: TiersDeclCstNode[];
+};
+
+export interface TiersDeclCstNode extends CstNode {
+  name: "tiersDecl";
+  children: TiersDeclCstChildren;
+}
+
+export type TiersDeclCstChildren = {
+  KwTiers: IToken[];
+  name: IToken[];
+  KwBy: IToken[];
+  keyName: IToken[];
+  Colon: IToken[];
+  typeRef: TypeRefCstNode[];
+  Comma?: IToken[];
+  mode?: (IToken)[];
+  LBrace: IToken[];
+  tierColumns: TierColumnsCstNode[];
+  tierRow?: TierRowCstNode[];
+  RBrace: IToken[];
+};
+
+export interface TierColumnsCstNode extends CstNode {
+  name: "tierColumns";
+  children: TierColumnsCstChildren;
+}
+
+export type TierColumnsCstChildren = {
+  KwColumns: IToken[];
+  tierColumn: TierColumnCstNode[];
+  Comma?: IToken[];
+};
+
+export interface TierColumnCstNode extends CstNode {
+  name: "tierColumn";
+  children: TierColumnCstChildren;
+}
+
+export type TierColumnCstChildren = {
+  name: IToken[];
+  Colon: IToken[];
+  typeRef: TypeRefCstNode[];
+};
+
+export interface TierRowCstNode extends CstNode {
+  name: "tierRow";
+  children: TierRowCstChildren;
+}
+
+export type TierRowCstChildren = {
+  open?: (IToken)[];
+  lower: TierBoundCstNode[];
+  Comma: IToken[];
+  upper: TierBoundCstNode[];
+  close?: (IToken)[];
+  tierCell?: TierCellCstNode[];
+};
+
+export interface TierBoundCstNode extends CstNode {
+  name: "tierBound";
+  children: TierBoundCstChildren;
+}
+
+export type TierBoundCstChildren = {
+  KwInf?: IToken[];
+  Minus?: IToken[];
+  NumberLiteral?: IToken[];
+};
+
+export interface TierCellCstNode extends CstNode {
+  name: "tierCell";
+  children: TierCellCstChildren;
+}
+
+export type TierCellCstChildren = {
+  Minus?: IToken[];
+  NumberLiteral: IToken[];
+  suffix?: (IToken)[];
+};
+
+export interface LetDeclCstNode extends CstNode {
+  name: "letDecl";
+  children: LetDeclCstChildren;
+}
+
+export type LetDeclCstChildren = {
+  KwLet: IToken[];
+  name: IToken[];
+  Colon?: IToken[];
+  typeRef?: TypeRefCstNode[];
+  Assign: IToken[];
+  value: ExpressionCstNode[];
+};
+
+export interface RuleDeclCstNode extends CstNode {
+  name: "ruleDecl";
+  children: RuleDeclCstChildren;
+}
+
+export type RuleDeclCstChildren = {
+  KwRule: IToken[];
+  name: IToken[];
+  KwWhen?: IToken[];
+  condition?: ExpressionCstNode[];
+  LBrace: IToken[];
+  step?: StepCstNode[];
+  RBrace: IToken[];
+};
+
+export interface StepCstNode extends CstNode {
+  name: "step";
+  children: StepCstChildren;
+}
+
+export type StepCstChildren = {
+  verb?: (IToken)[];
+  target?: (IToken)[];
+  Colon?: IToken[];
+  typeRef?: TypeRefCstNode[];
+  Assign?: IToken[];
+  value?: (ExpressionCstNode)[];
+  KwBy?: IToken[];
+  KwTo?: IToken[];
+  KwAt?: (IToken)[];
+  KwWhen?: IToken[];
+  condition?: ExpressionCstNode[];
+};
+
+export interface OutputDeclCstNode extends CstNode {
+  name: "outputDecl";
+  children: OutputDeclCstChildren;
+}
+
+export type OutputDeclCstChildren = {
+  KwOutput: IToken[];
+  name: IToken[];
+  Colon?: IToken[];
+  typeRef?: TypeRefCstNode[];
+  Assign: IToken[];
+  value: ExpressionCstNode[];
+  rounding?: RoundingCstNode[];
+};
+
+export interface RoundingCstNode extends CstNode {
+  name: "rounding";
+  children: RoundingCstChildren;
+}
+
+export type RoundingCstChildren = {
+  KwRound: IToken[];
+  direction?: (IToken)[];
+  KwTo: IToken[];
+  step: AdditiveCstNode[];
+};
+
+export interface AssertDeclCstNode extends CstNode {
+  name: "assertDecl";
+  children: AssertDeclCstChildren;
+}
+
+export type AssertDeclCstChildren = {
+  KwAssert: IToken[];
+  condition: ExpressionCstNode[];
+  message?: IToken[];
+};
+
+export interface ScenariosDeclCstNode extends CstNode {
+  name: "scenariosDecl";
+  children: ScenariosDeclCstChildren;
+}
+
+export type ScenariosDeclCstChildren = {
+  KwScenarios: IToken[];
+  name: IToken[];
+  LParen: IToken[];
+  scenarioAxis?: ScenarioAxisCstNode[];
+  Comma?: IToken[];
+  RParen: IToken[];
+  LBrace: IToken[];
+  gridStmt?: GridStmtCstNode[];
+  namedScenario?: NamedScenarioCstNode[];
+  RBrace: IToken[];
+};
+
+export interface ScenarioAxisCstNode extends CstNode {
+  name: "scenarioAxis";
+  children: ScenarioAxisCstChildren;
+}
+
+export type ScenarioAxisCstChildren = {
+  name: IToken[];
+  Colon: IToken[];
+  typeRef: TypeRefCstNode[];
+};
+
+export interface GridStmtCstNode extends CstNode {
+  name: "gridStmt";
+  children: GridStmtCstChildren;
+}
+
+export type GridStmtCstChildren = {
+  KwGrid: IToken[];
+  gridAxis: GridAxisCstNode[];
+  KwWeight?: IToken[];
+  weight?: ExpressionCstNode[];
+};
+
+export interface GridAxisCstNode extends CstNode {
+  name: "gridAxis";
+  children: GridAxisCstChildren;
+}
+
+export type GridAxisCstChildren = {
+  axis: IToken[];
+  LBracket: IToken[];
+  gridValue?: GridValueCstNode[];
+  Comma?: IToken[];
+  RBracket: IToken[];
+};
+
+export interface GridValueCstNode extends CstNode {
+  name: "gridValue";
+  children: GridValueCstChildren;
+}
+
+export type GridValueCstChildren = {
+  from: ExpressionCstNode[];
+  KwTo?: IToken[];
+  to?: ExpressionCstNode[];
+  KwStep?: IToken[];
+  step?: ExpressionCstNode[];
+};
+
+export interface NamedScenarioCstNode extends CstNode {
+  name: "namedScenario";
+  children: NamedScenarioCstChildren;
+}
+
+export type NamedScenarioCstChildren = {
+  KwScenario: IToken[];
+  name: IToken[];
+  axis?: IToken[];
+  value?: AdditiveCstNode[];
+  KwWeight?: IToken[];
+  weight?: ExpressionCstNode[];
+};
+
+export interface TypeRefCstNode extends CstNode {
+  name: "typeRef";
+  children: TypeRefCstChildren;
+}
+
+export type TypeRefCstChildren = {
+  first: TypeAtomCstNode[];
+  op?: (IToken)[];
+  rest?: TypeAtomCstNode[];
+};
+
+export interface TypeAtomCstNode extends CstNode {
+  name: "typeAtom";
+  children: TypeAtomCstChildren;
+}
+
+export type TypeAtomCstChildren = {
+  name: IToken[];
+  Less?: IToken[];
+  argument?: TypeRefCstNode[];
+  Greater?: IToken[];
+  Caret?: IToken[];
+  Minus?: IToken[];
+  exponent?: IToken[];
+};
+
+export interface ExpressionCstNode extends CstNode {
+  name: "expression";
+  children: ExpressionCstChildren;
+}
+
+export type ExpressionCstChildren = {
+  operand: (AndExprCstNode)[];
+  operator?: IToken[];
+};
+
+export interface AndExprCstNode extends CstNode {
+  name: "andExpr";
+  children: AndExprCstChildren;
+}
+
+export type AndExprCstChildren = {
+  operand: (NotExprCstNode)[];
+  operator?: IToken[];
+};
+
+export interface NotExprCstNode extends CstNode {
+  name: "notExpr";
+  children: NotExprCstChildren;
+}
+
+export type NotExprCstChildren = {
+  operator?: IToken[];
+  operand?: (NotExprCstNode | ComparisonCstNode)[];
+};
+
+export interface ComparisonCstNode extends CstNode {
+  name: "comparison";
+  children: ComparisonCstChildren;
+}
+
+export type ComparisonCstChildren = {
+  operand: (AdditiveCstNode)[];
+  operator?: (IToken)[];
+};
+
+export interface AdditiveCstNode extends CstNode {
+  name: "additive";
+  children: AdditiveCstChildren;
+}
+
+export type AdditiveCstChildren = {
+  operand: (MultiplicativeCstNode)[];
+  operator?: (IToken)[];
+};
+
+export interface MultiplicativeCstNode extends CstNode {
+  name: "multiplicative";
+  children: MultiplicativeCstChildren;
+}
+
+export type MultiplicativeCstChildren = {
+  operand: (UnaryCstNode)[];
+  operator?: (IToken)[];
+};
+
+export interface UnaryCstNode extends CstNode {
+  name: "unary";
+  children: UnaryCstChildren;
+}
+
+export type UnaryCstChildren = {
+  operator?: (IToken)[];
+  operand?: (UnaryCstNode | PostfixCstNode)[];
+};
+
+export interface PostfixCstNode extends CstNode {
+  name: "postfix";
+  children: PostfixCstChildren;
+}
+
+export type PostfixCstChildren = {
+  primary: PrimaryCstNode[];
+  Dot?: IToken[];
+  member?: IToken[];
+  callArguments?: CallArgumentsCstNode[];
+  LBracket?: IToken[];
+  index?: ExpressionCstNode[];
+  RBracket?: IToken[];
+};
+
+export interface CallArgumentsCstNode extends CstNode {
+  name: "callArguments";
+  children: CallArgumentsCstChildren;
+}
+
+export type CallArgumentsCstChildren = {
+  LParen: IToken[];
+  argument?: (ExpressionCstNode)[];
+  comprehension?: ComprehensionCstNode[];
+  Comma?: IToken[];
+  RParen: IToken[];
+};
+
+export interface ComprehensionCstNode extends CstNode {
+  name: "comprehension";
+  children: ComprehensionCstChildren;
+}
+
+export type ComprehensionCstChildren = {
+  KwFor: IToken[];
+  variable: IToken[];
+  KwIn: IToken[];
+  source: ExpressionCstNode[];
+  KwWhere?: IToken[];
+  filter?: ExpressionCstNode[];
+  KwBy?: IToken[];
+  groupKey?: ExpressionCstNode[];
+  KwDefault?: IToken[];
+  fallback?: ExpressionCstNode[];
+};
+
+export interface PrimaryCstNode extends CstNode {
+  name: "primary";
+  children: PrimaryCstChildren;
+}
+
+export type PrimaryCstChildren = {
+  numberLiteral?: NumberLiteralCstNode[];
+  DurationLiteral?: IToken[];
+  TimestampLiteral?: IToken[];
+  StringLiteral?: IToken[];
+  KwTrue?: IToken[];
+  KwFalse?: IToken[];
+  Identifier?: IToken[];
+  enumName?: IToken[];
+  Dot?: IToken[];
+  enumMember?: IToken[];
+  LParen?: IToken[];
+  inner?: ExpressionCstNode[];
+  RParen?: IToken[];
+  ifExpr?: IfExprCstNode[];
+};
+
+export interface NumberLiteralCstNode extends CstNode {
+  name: "numberLiteral";
+  children: NumberLiteralCstChildren;
+}
+
+export type NumberLiteralCstChildren = {
+  digits: IToken[];
+  suffix?: (IToken)[];
+  unit?: TypeRefCstNode[];
+};
+
+export interface IfExprCstNode extends CstNode {
+  name: "ifExpr";
+  children: IfExprCstChildren;
+}
+
+export type IfExprCstChildren = {
+  KwIf: IToken[];
+  condition: ExpressionCstNode[];
+  KwThen: IToken[];
+  then: ExpressionCstNode[];
+  KwElse: IToken[];
+  else: ExpressionCstNode[];
+};
+
+export interface MarginbookCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
+  rulebook(children: RulebookCstChildren, param?: IN): OUT;
+  header(children: HeaderCstChildren, param?: IN): OUT;
+  headerField(children: HeaderFieldCstChildren, param?: IN): OUT;
+  declaration(children: DeclarationCstChildren, param?: IN): OUT;
+  enumDecl(children: EnumDeclCstChildren, param?: IN): OUT;
+  recordDecl(children: RecordDeclCstChildren, param?: IN): OUT;
+  fieldList(children: FieldListCstChildren, param?: IN): OUT;
+  field(children: FieldCstChildren, param?: IN): OUT;
+  domainBound(children: DomainBoundCstChildren, param?: IN): OUT;
+  inputDecl(children: InputDeclCstChildren, param?: IN): OUT;
+  paramDecl(children: ParamDeclCstChildren, param?: IN): OUT;
+  overrideDecl(children: OverrideDeclCstChildren, param?: IN): OUT;
+  tiersDecl(children: TiersDeclCstChildren, param?: IN): OUT;
+  tierColumns(children: TierColumnsCstChildren, param?: IN): OUT;
+  tierColumn(children: TierColumnCstChildren, param?: IN): OUT;
+  tierRow(children: TierRowCstChildren, param?: IN): OUT;
+  tierBound(children: TierBoundCstChildren, param?: IN): OUT;
+  tierCell(children: TierCellCstChildren, param?: IN): OUT;
+  letDecl(children: LetDeclCstChildren, param?: IN): OUT;
+  ruleDecl(children: RuleDeclCstChildren, param?: IN): OUT;
+  step(children: StepCstChildren, param?: IN): OUT;
+  outputDecl(children: OutputDeclCstChildren, param?: IN): OUT;
+  rounding(children: RoundingCstChildren, param?: IN): OUT;
+  assertDecl(children: AssertDeclCstChildren, param?: IN): OUT;
+  scenariosDecl(children: ScenariosDeclCstChildren, param?: IN): OUT;
+  scenarioAxis(children: ScenarioAxisCstChildren, param?: IN): OUT;
+  gridStmt(children: GridStmtCstChildren, param?: IN): OUT;
+  gridAxis(children: GridAxisCstChildren, param?: IN): OUT;
+  gridValue(children: GridValueCstChildren, param?: IN): OUT;
+  namedScenario(children: NamedScenarioCstChildren, param?: IN): OUT;
+  typeRef(children: TypeRefCstChildren, param?: IN): OUT;
+  typeAtom(children: TypeAtomCstChildren, param?: IN): OUT;
+  expression(children: ExpressionCstChildren, param?: IN): OUT;
+  andExpr(children: AndExprCstChildren, param?: IN): OUT;
+  notExpr(children: NotExprCstChildren, param?: IN): OUT;
+  comparison(children: ComparisonCstChildren, param?: IN): OUT;
+  additive(children: AdditiveCstChildren, param?: IN): OUT;
+  multiplicative(children: MultiplicativeCstChildren, param?: IN): OUT;
+  unary(children: UnaryCstChildren, param?: IN): OUT;
+  postfix(children: PostfixCstChildren, param?: IN): OUT;
+  callArguments(children: CallArgumentsCstChildren, param?: IN): OUT;
+  comprehension(children: ComprehensionCstChildren, param?: IN): OUT;
+  primary(children: PrimaryCstChildren, param?: IN): OUT;
+  numberLiteral(children: NumberLiteralCstChildren, param?: IN): OUT;
+  ifExpr(children: IfExprCstChildren, param?: IN): OUT;
+}

@@ -1,0 +1,591 @@
+/**
+ * The marginbook grammar: a pure Chevrotain CST parser (no embedded actions).
+ *
+ * The typed AST is built from the CST by `src/syntax/build-ast.ts`. Error recovery is on, so a
+ * typo produces a partial tree plus a diagnostic and parsing goes on. `docs/language.md` is the
+ * reader's version of this grammar.
+ */
+import { CstParser, type CstNode, type IToken } from "chevrotain";
+import { errorMessageProvider } from "./error-messages.js";
+import * as T from "./tokens.js";
+
+export class MarginbookParser extends CstParser {
+  constructor() {
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "full", errorMessageProvider });
+    this.performSelfAnalysis();
+  }
+
+  public rulebook = this.RULE("rulebook", () => {
+    this.OPTION(() => this.SUBRULE(this.header));
+    this.MANY(() => this.SUBRULE(this.declaration));
+  });
+
+  private header = this.RULE("header", () => {
+    this.CONSUME(T.KwRulebook);
+    this.CONSUME(T.StringLiteral, { LABEL: "name" });
+    this.MANY(() => this.SUBRULE(this.headerField));
+  });
+
+  private headerField = this.RULE("headerField", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.KwVersion, { LABEL: "key" }) },
+      { ALT: () => this.CONSUME(T.KwEffective, { LABEL: "key" }) },
+      { ALT: () => this.CONSUME(T.KwCurrency, { LABEL: "key" }) },
+      { ALT: () => this.CONSUME(T.KwOwner, { LABEL: "key" }) },
+      { ALT: () => this.CONSUME(T.KwDescription, { LABEL: "key" }) },
+      { ALT: () => this.CONSUME(T.KwExtends, { LABEL: "key" }) },
+    ]);
+    this.OR2([
+      { ALT: () => this.CONSUME(T.SemverLiteral, { LABEL: "value" }) },
+      { ALT: () => this.CONSUME(T.NumberLiteral, { LABEL: "value" }) },
+      { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "value" }) },
+      { ALT: () => this.CONSUME(T.TimestampLiteral, { LABEL: "value" }) },
+      { ALT: () => this.CONSUME(T.TypeName, { LABEL: "value" }) },
+    ]);
+  });
+
+  private declaration = this.RULE("declaration", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.enumDecl) },
+      { ALT: () => this.SUBRULE(this.recordDecl) },
+      { ALT: () => this.SUBRULE(this.inputDecl) },
+      { ALT: () => this.SUBRULE(this.paramDecl) },
+      { ALT: () => this.SUBRULE(this.overrideDecl) },
+      { ALT: () => this.SUBRULE(this.tiersDecl) },
+      { ALT: () => this.SUBRULE(this.letDecl) },
+      { ALT: () => this.SUBRULE(this.ruleDecl) },
+      { ALT: () => this.SUBRULE(this.outputDecl) },
+      { ALT: () => this.SUBRULE(this.assertDecl) },
+      { ALT: () => this.SUBRULE(this.scenariosDecl) },
+    ]);
+  });
+
+  private enumDecl = this.RULE("enumDecl", () => {
+    this.CONSUME(T.KwEnum);
+    this.CONSUME(T.TypeName, { LABEL: "name" });
+    this.CONSUME(T.LBrace);
+    this.MANY(() => {
+      this.CONSUME(T.Identifier, { LABEL: "member" });
+      this.OPTION(() => this.CONSUME(T.Comma));
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  private recordDecl = this.RULE("recordDecl", () => {
+    this.CONSUME(T.KwRecord);
+    this.CONSUME(T.TypeName, { LABEL: "name" });
+    this.SUBRULE(this.fieldList);
+  });
+
+  private fieldList = this.RULE("fieldList", () => {
+    this.CONSUME(T.LBrace);
+    this.MANY(() => {
+      this.SUBRULE(this.field);
+      this.OPTION(() => this.CONSUME(T.Comma));
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  private field = this.RULE("field", () => {
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.typeRef);
+    this.MANY(() => this.SUBRULE(this.domainBound));
+    this.OPTION(() => {
+      this.CONSUME(T.Assign);
+      this.SUBRULE(this.expression, { LABEL: "default" });
+    });
+  });
+
+  private domainBound = this.RULE("domainBound", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Greater, { LABEL: "op" }) },
+      { ALT: () => this.CONSUME(T.GreaterEq, { LABEL: "op" }) },
+      { ALT: () => this.CONSUME(T.Less, { LABEL: "op" }) },
+      { ALT: () => this.CONSUME(T.LessEq, { LABEL: "op" }) },
+    ]);
+    this.SUBRULE(this.additive, { LABEL: "bound" });
+  });
+
+  private inputDecl = this.RULE("inputDecl", () => {
+    this.CONSUME(T.KwInput);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Colon);
+          this.SUBRULE(this.typeRef);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.fieldList) },
+    ]);
+  });
+
+  private paramDecl = this.RULE("paramDecl", () => {
+    this.CONSUME(T.KwParam);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      this.SUBRULE(this.typeRef);
+      this.MANY(() => this.SUBRULE(this.domainBound));
+    });
+    this.CONSUME(T.Assign);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  private overrideDecl = this.RULE("overrideDecl", () => {
+    this.CONSUME(T.KwOverride);
+    this.OR([{ ALT: () => this.SUBRULE(this.paramDecl) }, { ALT: () => this.SUBRULE(this.tiersDecl) }]);
+  });
+
+  private tiersDecl = this.RULE("tiersDecl", () => {
+    this.CONSUME(T.KwTiers);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.KwBy);
+    this.CONSUME2(T.Identifier, { LABEL: "keyName" });
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.typeRef);
+    this.OPTION(() => {
+      this.CONSUME(T.Comma);
+      this.OR([
+        { ALT: () => this.CONSUME(T.KwFlat, { LABEL: "mode" }) },
+        { ALT: () => this.CONSUME(T.KwMarginal, { LABEL: "mode" }) },
+      ]);
+    });
+    this.CONSUME(T.LBrace);
+    this.SUBRULE(this.tierColumns);
+    this.MANY(() => this.SUBRULE(this.tierRow));
+    this.CONSUME(T.RBrace);
+  });
+
+  private tierColumns = this.RULE("tierColumns", () => {
+    this.CONSUME(T.KwColumns);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.tierColumn) });
+  });
+
+  private tierColumn = this.RULE("tierColumn", () => {
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.typeRef);
+  });
+
+  private tierRow = this.RULE("tierRow", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.LBracket, { LABEL: "open" }) },
+      { ALT: () => this.CONSUME(T.LParen, { LABEL: "open" }) },
+    ]);
+    this.SUBRULE(this.tierBound, { LABEL: "lower" });
+    this.CONSUME(T.Comma);
+    this.SUBRULE2(this.tierBound, { LABEL: "upper" });
+    this.OR2([
+      { ALT: () => this.CONSUME(T.RBracket, { LABEL: "close" }) },
+      { ALT: () => this.CONSUME(T.RParen, { LABEL: "close" }) },
+    ]);
+    this.MANY(() => this.SUBRULE(this.tierCell));
+  });
+
+  private tierBound = this.RULE("tierBound", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.KwInf) },
+      {
+        ALT: () => {
+          this.OPTION(() => this.CONSUME(T.Minus));
+          this.CONSUME(T.NumberLiteral);
+        },
+      },
+    ]);
+  });
+
+  private tierCell = this.RULE("tierCell", () => {
+    this.OPTION(() => this.CONSUME(T.Minus));
+    this.CONSUME(T.NumberLiteral);
+    this.OPTION2(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Percent, { LABEL: "suffix" }) },
+        { ALT: () => this.CONSUME(T.KwBps, { LABEL: "suffix" }) },
+      ]);
+    });
+  });
+
+  private letDecl = this.RULE("letDecl", () => {
+    this.CONSUME(T.KwLet);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      this.SUBRULE(this.typeRef);
+    });
+    this.CONSUME(T.Assign);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  private ruleDecl = this.RULE("ruleDecl", () => {
+    this.CONSUME(T.KwRule);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.OPTION(() => {
+      this.CONSUME(T.KwWhen);
+      this.SUBRULE(this.expression, { LABEL: "condition" });
+    });
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.step));
+    this.CONSUME(T.RBrace);
+  });
+
+  private step = this.RULE("step", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.KwSet, { LABEL: "verb" });
+          this.CONSUME(T.Identifier, { LABEL: "target" });
+          this.OPTION(() => {
+            this.CONSUME(T.Colon);
+            this.SUBRULE(this.typeRef);
+          });
+          this.CONSUME(T.Assign);
+          this.SUBRULE(this.expression, { LABEL: "value" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.KwScale, { LABEL: "verb" });
+          this.CONSUME2(T.Identifier, { LABEL: "target" });
+          this.CONSUME(T.KwBy);
+          this.SUBRULE2(this.expression, { LABEL: "value" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.KwAdd, { LABEL: "verb" });
+          this.SUBRULE3(this.expression, { LABEL: "value" });
+          this.CONSUME(T.KwTo);
+          this.CONSUME3(T.Identifier, { LABEL: "target" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.KwFloor, { LABEL: "verb" });
+          this.CONSUME4(T.Identifier, { LABEL: "target" });
+          this.CONSUME(T.KwAt);
+          this.SUBRULE4(this.expression, { LABEL: "value" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.KwCap, { LABEL: "verb" });
+          this.CONSUME5(T.Identifier, { LABEL: "target" });
+          this.CONSUME2(T.KwAt);
+          this.SUBRULE5(this.expression, { LABEL: "value" });
+        },
+      },
+    ]);
+    this.OPTION2(() => {
+      this.CONSUME(T.KwWhen);
+      this.SUBRULE6(this.expression, { LABEL: "condition" });
+    });
+  });
+
+  private outputDecl = this.RULE("outputDecl", () => {
+    this.CONSUME(T.KwOutput);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      this.SUBRULE(this.typeRef);
+    });
+    this.CONSUME(T.Assign);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+    this.OPTION2(() => this.SUBRULE(this.rounding));
+  });
+
+  private rounding = this.RULE("rounding", () => {
+    this.CONSUME(T.KwRound);
+    this.OR([
+      { ALT: () => this.CONSUME(T.KwUp, { LABEL: "direction" }) },
+      { ALT: () => this.CONSUME(T.KwDown, { LABEL: "direction" }) },
+      { ALT: () => this.CONSUME(T.KwHalfEven, { LABEL: "direction" }) },
+    ]);
+    this.CONSUME(T.KwTo);
+    this.SUBRULE(this.additive, { LABEL: "step" });
+  });
+
+  private assertDecl = this.RULE("assertDecl", () => {
+    this.CONSUME(T.KwAssert);
+    this.SUBRULE(this.expression, { LABEL: "condition" });
+    this.OPTION(() => this.CONSUME(T.StringLiteral, { LABEL: "message" }));
+  });
+
+  private scenariosDecl = this.RULE("scenariosDecl", () => {
+    this.CONSUME(T.KwScenarios);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.LParen);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.scenarioAxis) });
+    this.CONSUME(T.RParen);
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.OR([{ ALT: () => this.SUBRULE(this.gridStmt) }, { ALT: () => this.SUBRULE(this.namedScenario) }]));
+    this.CONSUME(T.RBrace);
+  });
+
+  private scenarioAxis = this.RULE("scenarioAxis", () => {
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.typeRef);
+  });
+
+  private gridStmt = this.RULE("gridStmt", () => {
+    this.CONSUME(T.KwGrid);
+    this.AT_LEAST_ONE(() => this.SUBRULE(this.gridAxis));
+    this.OPTION(() => {
+      this.CONSUME(T.KwWeight);
+      this.SUBRULE(this.expression, { LABEL: "weight" });
+    });
+  });
+
+  private gridAxis = this.RULE("gridAxis", () => {
+    this.CONSUME(T.Identifier, { LABEL: "axis" });
+    this.CONSUME(T.LBracket);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.gridValue) });
+    this.CONSUME(T.RBracket);
+  });
+
+  private gridValue = this.RULE("gridValue", () => {
+    this.SUBRULE(this.expression, { LABEL: "from" });
+    this.OPTION(() => {
+      this.CONSUME(T.KwTo);
+      this.SUBRULE2(this.expression, { LABEL: "to" });
+      this.CONSUME(T.KwStep);
+      this.SUBRULE3(this.expression, { LABEL: "step" });
+    });
+  });
+
+  private namedScenario = this.RULE("namedScenario", () => {
+    this.CONSUME(T.KwScenario);
+    this.CONSUME(T.StringLiteral, { LABEL: "name" });
+    this.MANY(() => {
+      this.CONSUME(T.Identifier, { LABEL: "axis" });
+      this.SUBRULE(this.additive, { LABEL: "value" });
+    });
+    this.OPTION(() => {
+      this.CONSUME(T.KwWeight);
+      this.SUBRULE2(this.expression, { LABEL: "weight" });
+    });
+  });
+
+  // ---- types ----
+
+  private typeRef = this.RULE("typeRef", () => {
+    this.SUBRULE(this.typeAtom, { LABEL: "first" });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Star, { LABEL: "op" }) },
+        { ALT: () => this.CONSUME(T.Slash, { LABEL: "op" }) },
+      ]);
+      this.SUBRULE2(this.typeAtom, { LABEL: "rest" });
+    });
+  });
+
+  private typeAtom = this.RULE("typeAtom", () => {
+    this.CONSUME(T.TypeName, { LABEL: "name" });
+    this.OPTION(() => {
+      this.CONSUME(T.Less);
+      this.SUBRULE(this.typeRef, { LABEL: "argument" });
+      this.CONSUME(T.Greater);
+    });
+    this.OPTION2(() => {
+      this.CONSUME(T.Caret);
+      this.OPTION3(() => this.CONSUME(T.Minus));
+      this.CONSUME(T.NumberLiteral, { LABEL: "exponent" });
+    });
+  });
+
+  // ---- expressions, loosest binding first ----
+
+  private expression = this.RULE("expression", () => {
+    this.SUBRULE(this.andExpr, { LABEL: "operand" });
+    this.MANY(() => {
+      this.CONSUME(T.KwOr, { LABEL: "operator" });
+      this.SUBRULE2(this.andExpr, { LABEL: "operand" });
+    });
+  });
+
+  private andExpr = this.RULE("andExpr", () => {
+    this.SUBRULE(this.notExpr, { LABEL: "operand" });
+    this.MANY(() => {
+      this.CONSUME(T.KwAnd, { LABEL: "operator" });
+      this.SUBRULE2(this.notExpr, { LABEL: "operand" });
+    });
+  });
+
+  private notExpr = this.RULE("notExpr", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.KwNot, { LABEL: "operator" });
+          this.SUBRULE(this.notExpr, { LABEL: "operand" });
+        },
+      },
+      { ALT: () => this.SUBRULE(this.comparison, { LABEL: "operand" }) },
+    ]);
+  });
+
+  private comparison = this.RULE("comparison", () => {
+    this.SUBRULE(this.additive, { LABEL: "operand" });
+    this.OPTION(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Less, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.LessEq, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.Greater, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.GreaterEq, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.EqEq, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.NotEq, { LABEL: "operator" }) },
+      ]);
+      this.SUBRULE2(this.additive, { LABEL: "operand" });
+    });
+  });
+
+  private additive = this.RULE("additive", () => {
+    this.SUBRULE(this.multiplicative, { LABEL: "operand" });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Plus, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.Minus, { LABEL: "operator" }) },
+      ]);
+      this.SUBRULE2(this.multiplicative, { LABEL: "operand" });
+    });
+  });
+
+  private multiplicative = this.RULE("multiplicative", () => {
+    this.SUBRULE(this.unary, { LABEL: "operand" });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Star, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.Slash, { LABEL: "operator" }) },
+      ]);
+      this.SUBRULE2(this.unary, { LABEL: "operand" });
+    });
+  });
+
+  private unary = this.RULE("unary", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(T.Minus, { LABEL: "operator" }) },
+            { ALT: () => this.CONSUME(T.Plus, { LABEL: "operator" }) },
+          ]);
+          this.SUBRULE(this.unary, { LABEL: "operand" });
+        },
+      },
+      { ALT: () => this.SUBRULE(this.postfix, { LABEL: "operand" }) },
+    ]);
+  });
+
+  private postfix = this.RULE("postfix", () => {
+    this.SUBRULE(this.primary);
+    this.MANY(() => {
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(T.Dot);
+            this.CONSUME(T.Identifier, { LABEL: "member" });
+          },
+        },
+        { ALT: () => this.SUBRULE(this.callArguments) },
+        {
+          ALT: () => {
+            this.CONSUME(T.LBracket);
+            this.SUBRULE(this.expression, { LABEL: "index" });
+            this.CONSUME(T.RBracket);
+          },
+        },
+      ]);
+    });
+  });
+
+  private callArguments = this.RULE("callArguments", () => {
+    this.CONSUME(T.LParen);
+    this.OPTION(() => {
+      this.SUBRULE(this.expression, { LABEL: "argument" });
+      this.OR([
+        { ALT: () => this.SUBRULE(this.comprehension) },
+        {
+          ALT: () => {
+            this.MANY(() => {
+              this.CONSUME(T.Comma);
+              this.SUBRULE2(this.expression, { LABEL: "argument" });
+            });
+          },
+        },
+      ]);
+    });
+    this.CONSUME(T.RParen);
+  });
+
+  private comprehension = this.RULE("comprehension", () => {
+    this.CONSUME(T.KwFor);
+    this.CONSUME(T.Identifier, { LABEL: "variable" });
+    this.CONSUME(T.KwIn);
+    this.SUBRULE(this.expression, { LABEL: "source" });
+    this.OPTION(() => {
+      this.CONSUME(T.KwWhere);
+      this.SUBRULE2(this.expression, { LABEL: "filter" });
+    });
+    this.OPTION2(() => {
+      this.CONSUME(T.KwBy);
+      this.SUBRULE3(this.expression, { LABEL: "groupKey" });
+    });
+    this.OPTION3(() => {
+      this.CONSUME(T.KwDefault);
+      this.SUBRULE4(this.expression, { LABEL: "fallback" });
+    });
+  });
+
+  private primary = this.RULE("primary", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.numberLiteral) },
+      { ALT: () => this.CONSUME(T.DurationLiteral) },
+      { ALT: () => this.CONSUME(T.TimestampLiteral) },
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      { ALT: () => this.CONSUME(T.KwTrue) },
+      { ALT: () => this.CONSUME(T.KwFalse) },
+      { ALT: () => this.CONSUME(T.Identifier) },
+      {
+        ALT: () => {
+          this.CONSUME(T.TypeName, { LABEL: "enumName" });
+          this.CONSUME(T.Dot);
+          this.CONSUME2(T.Identifier, { LABEL: "enumMember" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          this.SUBRULE(this.expression, { LABEL: "inner" });
+          this.CONSUME(T.RParen);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.ifExpr) },
+    ]);
+  });
+
+  private numberLiteral = this.RULE("numberLiteral", () => {
+    this.CONSUME(T.NumberLiteral, { LABEL: "digits" });
+    this.OPTION(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Percent, { LABEL: "suffix" }) },
+        { ALT: () => this.CONSUME(T.KwBps, { LABEL: "suffix" }) },
+        { ALT: () => this.SUBRULE(this.typeRef, { LABEL: "unit" }) },
+      ]);
+    });
+  });
+
+  private ifExpr = this.RULE("ifExpr", () => {
+    this.CONSUME(T.KwIf);
+    this.SUBRULE(this.expression, { LABEL: "condition" });
+    this.CONSUME(T.KwThen);
+    this.SUBRULE2(this.expression, { LABEL: "then" });
+    this.CONSUME(T.KwElse);
+    this.SUBRULE3(this.expression, { LABEL: "else" });
+  });
+}
+
+/** One shared parser instance: Chevrotain parsers are reusable, and self-analysis is costly. */
+export const parser = new MarginbookParser();
+
+export type { CstNode, IToken };

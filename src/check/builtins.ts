@@ -1,0 +1,157 @@
+/**
+ * The built-in functions, declared once: signature, documentation and type rule.
+ *
+ * The checker, the editor's completion and hover, and the docs all read this table. (The runtime
+ * has its own table of implementations, keyed by the same names, so that an engine never loads
+ * checker code; a test keeps the two in step.)
+ */
+import type { Expr } from "../syntax/ast.js";
+import {
+  BOOL, DURATION, ERROR, NUMBER, RATE, type Type, assignable, describeType, isDimensionless, isNumeric, numeric, powerUnit,
+} from "./types.js";
+
+export interface BuiltinArgument {
+  type: Type;
+  expr: Expr;
+}
+
+/** What a type rule may do besides returning a type: report a problem with one argument. */
+export interface BuiltinContext {
+  /** Argument `index` (0-based) should have been `expected`. */
+  mismatch(index: number, expected: string): void;
+  /** Argument `index` must be dimensionless. */
+  notDimensionless(index: number): void;
+  /** The square root of a unit with an odd exponent. */
+  oddRoot(index: number): void;
+}
+
+export interface Builtin {
+  name: string;
+  signature: string;
+  doc: string;
+  /** Number of arguments accepted: [min, max]. */
+  arity: [number, number];
+  /** `aggregate` functions also take a comprehension: `sum(x for p in xs where ...)`. */
+  aggregate?: "numeric" | "bool" | "count" | "group";
+  typeRule(args: BuiltinArgument[], context: BuiltinContext): Type;
+}
+
+const anyError = (args: BuiltinArgument[]): boolean => args.some((a) => a.type.kind === "error");
+
+/** All numeric arguments share one unit (Number and Rate mix); the result has that unit. */
+function sameUnitRule(args: BuiltinArgument[], context: BuiltinContext): Type {
+  if (anyError(args)) return ERROR;
+  const first = args[0]!.type;
+  if (!isNumeric(first)) {
+    context.mismatch(0, "a number");
+    return ERROR;
+  }
+  let rate = first.rate;
+  for (let i = 1; i < args.length; i++) {
+    const type = args[i]!.type;
+    if (!isNumeric(type) || !(assignable(first, type) || isZeroLiteral(args[i]!.expr))) {
+      context.mismatch(i, describeType(first));
+      return ERROR;
+    }
+    rate = rate || type.rate;
+  }
+  return numeric(first.unit, rate);
+}
+
+function dimensionlessRule(result: Type) {
+  return (args: BuiltinArgument[], context: BuiltinContext): Type => {
+    if (anyError(args)) return ERROR;
+    let ok = true;
+    args.forEach((arg, i) => {
+      if (!isNumeric(arg.type)) {
+        context.mismatch(i, "a number");
+        ok = false;
+      } else if (!isDimensionless(arg.type.unit)) {
+        context.notDimensionless(i);
+        ok = false;
+      }
+    });
+    return ok ? result : ERROR;
+  };
+}
+
+function sqrtRule(args: BuiltinArgument[], context: BuiltinContext): Type {
+  const type = args[0]!.type;
+  if (type.kind === "error") return ERROR;
+  if (!isNumeric(type)) {
+    context.mismatch(0, "a number");
+    return ERROR;
+  }
+  if (Object.values(type.unit).some((e) => e % 2 !== 0)) {
+    context.oddRoot(0);
+    return ERROR;
+  }
+  return numeric(powerUnit(type.unit, 0.5), type.rate);
+}
+
+/** black76 / black_scholes: (kind, underlying, strike, vol, time, rate) -> a price like the underlying. */
+function optionRule(args: BuiltinArgument[], context: BuiltinContext): Type {
+  if (anyError(args)) return ERROR;
+  const [kind, underlying, strike, vol, time, rate] = args.map((a) => a.type);
+  if (kind!.kind !== "enum" || !kind!.members.includes("call") || !kind!.members.includes("put")) {
+    context.mismatch(0, "an enum value `call` or `put`");
+    return ERROR;
+  }
+  if (!isNumeric(underlying!)) {
+    context.mismatch(1, "a price");
+    return ERROR;
+  }
+  if (!assignable(underlying!, strike!)) return context.mismatch(2, describeType(underlying!)), ERROR;
+  if (!assignable(RATE, vol!)) return context.mismatch(3, "a Rate"), ERROR;
+  if (!assignable(DURATION, time!)) return context.mismatch(4, "a Duration"), ERROR;
+  if (!assignable(RATE, rate!)) return context.mismatch(5, "a Rate"), ERROR;
+  return numeric(underlying!.unit);
+}
+
+function roundRule(direction: string): Builtin {
+  return {
+    name: `round_${direction}`,
+    signature: `round_${direction}(x: T, step: T) -> T`,
+    doc: `Rounds \`x\` ${direction === "half_even" ? "to the nearest multiple of `step`, ties to even" : direction + " to a multiple of `step`"}.`,
+    arity: [2, 2],
+    typeRule: sameUnitRule,
+  };
+}
+
+export const builtins: readonly Builtin[] = [
+  { name: "min", signature: "min(a: T, b: T, ...) -> T", doc: "The smallest argument; as an aggregate, the smallest element.", arity: [2, 16], aggregate: "numeric", typeRule: sameUnitRule },
+  { name: "max", signature: "max(a: T, b: T, ...) -> T", doc: "The largest argument; as an aggregate, the largest element.", arity: [2, 16], aggregate: "numeric", typeRule: sameUnitRule },
+  { name: "clamp", signature: "clamp(x: T, low: T, high: T) -> T", doc: "`x` limited to the range [low, high].", arity: [3, 3], typeRule: sameUnitRule },
+  { name: "abs", signature: "abs(x: T) -> T", doc: "The absolute value of `x`.", arity: [1, 1], typeRule: sameUnitRule },
+  { name: "sqrt", signature: "sqrt(x: Number) -> Number", doc: "The square root; `x` must be dimensionless or have even unit exponents. Negative `x` is a runtime error.", arity: [1, 1], typeRule: sqrtRule },
+  { name: "pow", signature: "pow(x: Number, y: Number) -> Number", doc: "`x` raised to the power `y`.", arity: [2, 2], typeRule: dimensionlessRule(NUMBER) },
+  { name: "exp", signature: "exp(x: Number) -> Number", doc: "e raised to the power `x`.", arity: [1, 1], typeRule: dimensionlessRule(NUMBER) },
+  { name: "ln", signature: "ln(x: Number) -> Number", doc: "The natural logarithm; `x <= 0` is a runtime error.", arity: [1, 1], typeRule: dimensionlessRule(NUMBER) },
+  roundRule("up"),
+  roundRule("down"),
+  roundRule("half_even"),
+  { name: "normal_cdf", signature: "normal_cdf(x: Number) -> Number", doc: "The standard normal cumulative distribution function.", arity: [1, 1], typeRule: dimensionlessRule(NUMBER) },
+  {
+    name: "number",
+    signature: "number(x: T) -> Number",
+    doc: "The value of `x` without its unit (for formulas such as `sqrt(number(size))` whose unit is a convention).",
+    arity: [1, 1],
+    typeRule: (args, context) => (args[0]!.type.kind === "error" ? ERROR : isNumeric(args[0]!.type) ? NUMBER : (context.mismatch(0, "a number"), ERROR)),
+  },
+  { name: "black76", signature: "black76(kind, forward: P, strike: P, vol: Rate, time: Duration, rate: Rate) -> P", doc: "Black-76 value of a European option on a future (`kind` is `call` or `put`).", arity: [6, 6], typeRule: optionRule },
+  { name: "black_scholes", signature: "black_scholes(kind, spot: P, strike: P, vol: Rate, time: Duration, rate: Rate) -> P", doc: "Black-Scholes value of a European option on a spot underlying.", arity: [6, 6], typeRule: optionRule },
+  { name: "sum", signature: "sum(x for v in list where cond) -> T", doc: "The sum of the elements (0 for an empty list).", arity: [1, 1], aggregate: "numeric", typeRule: sameUnitRule },
+  { name: "avg", signature: "avg(x for v in list where cond default d) -> T", doc: "The mean of the elements; an empty list gives `default`, or a runtime error without one.", arity: [1, 1], aggregate: "numeric", typeRule: sameUnitRule },
+  { name: "count", signature: "count(x for v in list where cond) -> Number", doc: "The number of elements that pass the filter; `count(list)` is the length.", arity: [1, 1], aggregate: "count", typeRule: () => NUMBER },
+  { name: "any", signature: "any(cond for v in list) -> Bool", doc: "Whether any element satisfies the condition (false for an empty list).", arity: [1, 1], aggregate: "bool", typeRule: () => BOOL },
+  { name: "all", signature: "all(cond for v in list) -> Bool", doc: "Whether every element satisfies the condition (true for an empty list).", arity: [1, 1], aggregate: "bool", typeRule: () => BOOL },
+  { name: "group", signature: "group(x for v in list by key) -> List<{ key, items }>", doc: "The elements grouped by `key`, in order of first appearance.", arity: [1, 1], aggregate: "group", typeRule: () => ERROR },
+];
+
+export const builtinsByName: ReadonlyMap<string, Builtin> = new Map(builtins.map((b) => [b.name, b]));
+
+/** Whether an expression is the literal `0` written without a unit (it fits any unit). */
+export function isZeroLiteral(expr: Expr): boolean {
+  if (expr.kind === "UnaryExpr" && (expr.op === "-" || expr.op === "+")) return isZeroLiteral(expr.operand);
+  return expr.kind === "NumberLit" && expr.value === 0 && !expr.unit && !expr.suffix;
+}

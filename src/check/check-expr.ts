@@ -1,0 +1,454 @@
+/**
+ * Type and unit checking of expressions. Every expression gets a type (ERROR after a reported
+ * problem, which silences follow-on diagnostics) recorded in `context.exprTypes`.
+ */
+import type * as A from "../syntax/ast.js";
+import { messages } from "../diagnostics/catalog.js";
+import { builtinsByName, isZeroLiteral, type BuiltinArgument } from "./builtins.js";
+import type { CheckContext, ValueSymbol } from "./context.js";
+import { didYouMean } from "./suggest.js";
+import {
+  BOOL, ERROR, NUMBER, RATE, TEXT, TIMESTAMP, DURATION, type Type, assignable, describeType, formatType,
+  isDimensionless, isNumeric, multiplyUnits, numeric, sameUnit, type RecordField,
+} from "./types.js";
+
+/** Where an expression is checked: local variables in scope, and the rule being run, if any. */
+export interface ExprEnv {
+  locals: ReadonlyMap<string, Type>;
+  /** Set inside rules: the quantities already set by earlier steps. */
+  setQuantities?: ReadonlySet<string>;
+  /** Called for every reference to a top-level value. */
+  onReference?: (symbol: ValueSymbol, span: A.Span) => void;
+}
+
+/** Resolves the type of a top-level value (lazily, with cycle detection: the checker provides it). */
+export type SymbolTyper = (symbol: ValueSymbol, useSpan: A.Span) => Type;
+
+export class ExpressionChecker {
+  constructor(
+    private readonly context: CheckContext,
+    private readonly typeOf: SymbolTyper,
+    private readonly tierRowType: (symbol: Extract<ValueSymbol, { kind: "tiers" }>) => Type,
+  ) {}
+
+  check(expr: A.Expr, env: ExprEnv): Type {
+    const type = this.infer(expr, env);
+    this.context.exprTypes.set(expr, type);
+    return type;
+  }
+
+  /** Checks that a condition is a Bool. */
+  checkCondition(expr: A.Expr, env: ExprEnv, what: string): void {
+    const type = this.check(expr, env);
+    if (type.kind !== "error" && type.kind !== "bool") this.context.report(messages.booleanExpected, expr.span, { what, actual: describeType(type) });
+  }
+
+  private infer(expr: A.Expr, env: ExprEnv): Type {
+    switch (expr.kind) {
+      case "NumberLit": return this.numberLiteral(expr);
+      case "DurationLit": return DURATION;
+      case "TimestampLit": return TIMESTAMP;
+      case "StringLit": return TEXT;
+      case "BoolLit": return BOOL;
+      case "NameRef": return this.nameRef(expr, env);
+      case "EnumRef": return this.enumRef(expr);
+      case "MemberExpr": return this.member(expr, env);
+      case "CallExpr": return this.call(expr, env);
+      case "IndexExpr": return this.index(expr, env);
+      case "UnaryExpr": return this.unary(expr, env);
+      case "BinaryExpr": return this.binary(expr, env);
+      case "IfExpr": return this.ifExpr(expr, env);
+      case "MissingExpr": return ERROR;
+    }
+  }
+
+  private numberLiteral(expr: A.NumberLit): Type {
+    if (expr.suffix) return RATE;
+    if (!expr.unit) return NUMBER;
+    const unit = this.context.resolveType(expr.unit);
+    if (unit.kind === "error") return ERROR;
+    if (!isNumeric(unit)) {
+      this.context.report(messages.unitNotNumeric, expr.unit.span, { name: formatType(unit) });
+      return ERROR;
+    }
+    return unit;
+  }
+
+  private nameRef(expr: A.NameRef, env: ExprEnv): Type {
+    const local = env.locals.get(expr.name);
+    if (local) return local;
+    const symbol = this.context.values.get(expr.name);
+    if (symbol) return this.reference(symbol, expr.span, env);
+    const enums = this.context.enumMembers.get(expr.name);
+    if (enums && enums.length === 1) return enums[0]!;
+    if (enums && enums.length > 1) {
+      const names = enums.map((e) => formatType(e));
+      this.context.report(messages.ambiguousEnumMember, expr.span, { name: expr.name, enums: names.join(", "), example: `${names[0]}.${expr.name}` });
+      return ERROR;
+    }
+    if (builtinsByName.has(expr.name)) {
+      this.context.report(messages.unknownName, expr.span, { name: expr.name }, { help: `\`${expr.name}\` is a function: call it, as in \`${builtinsByName.get(expr.name)!.signature}\`` });
+      return ERROR;
+    }
+    const candidates = [...env.locals.keys(), ...this.context.values.keys(), ...this.context.enumMembers.keys()];
+    this.context.report(messages.unknownName, expr.span, { name: expr.name }, didYouMean(expr.name, expr.span, candidates));
+    return ERROR;
+  }
+
+  private reference(symbol: ValueSymbol, span: A.Span, env: ExprEnv): Type {
+    env.onReference?.(symbol, span);
+    this.context.used.add(symbol.name);
+    if (symbol.kind === "quantity" && env.setQuantities && !env.setQuantities.has(symbol.name)) {
+      this.context.report(messages.adjustedBeforeSet, span, { name: symbol.name });
+      return ERROR;
+    }
+    return this.typeOf(symbol, span);
+  }
+
+  private enumRef(expr: A.EnumRef): Type {
+    const type = this.context.types.get(expr.enumName.text);
+    if (!type) {
+      this.context.report(messages.unknownType, expr.enumName.span, { name: expr.enumName.text }, didYouMean(expr.enumName.text, expr.enumName.span, this.context.types.keys()));
+      return ERROR;
+    }
+    if (type.kind !== "enum") {
+      this.context.report(messages.unknownType, expr.enumName.span, { name: expr.enumName.text }, { help: `\`${expr.enumName.text}\` is a record, not an enum` });
+      return ERROR;
+    }
+    if (!type.members.includes(expr.member.text)) {
+      this.context.report(messages.unknownEnumMember, expr.member.span, { enum: type.name, name: expr.member.text }, didYouMean(expr.member.text, expr.member.span, type.members));
+      return ERROR;
+    }
+    return type;
+  }
+
+  private member(expr: A.MemberExpr, env: ExprEnv): Type {
+    const object = this.check(expr.object, env);
+    if (object.kind === "error" || expr.member.text === "") return ERROR;
+    if (object.kind === "tiers") {
+      this.context.report(messages.unknownTierMethod, expr.member.span, { name: expr.member.text }, { help: `look a row up with \`${object.name}(x).${expr.member.text}\`, or call \`${object.name}.margin(x, column)\`` });
+      return ERROR;
+    }
+    if (object.kind !== "record") {
+      this.context.report(messages.notARecord, expr.member.span, { actual: describeType(object), name: expr.member.text });
+      return ERROR;
+    }
+    const field = object.fields.get(expr.member.text);
+    if (!field) {
+      this.context.report(messages.unknownField, expr.member.span, { type: object.name, name: expr.member.text }, didYouMean(expr.member.text, expr.member.span, object.fields.keys()));
+      return ERROR;
+    }
+    return field.type;
+  }
+
+  private index(expr: A.IndexExpr, env: ExprEnv): Type {
+    const object = this.check(expr.object, env);
+    const index = this.check(expr.index, env);
+    if (object.kind === "error" || index.kind === "error") return ERROR;
+    if (object.kind !== "list") {
+      this.context.report(messages.indexMisuse, expr.object.span, { message: `only lists can be indexed, not ${describeType(object)}` });
+      return ERROR;
+    }
+    if (!assignable(NUMBER, index)) {
+      this.context.report(messages.indexMisuse, expr.index.span, { message: `a list index must be a Number, not ${describeType(index)}` });
+      return ERROR;
+    }
+    return object.element;
+  }
+
+  private unary(expr: A.UnaryExpr, env: ExprEnv): Type {
+    const operand = this.check(expr.operand, env);
+    if (operand.kind === "error") return ERROR;
+    if (expr.op === "not") {
+      if (operand.kind !== "bool") {
+        this.context.report(messages.booleanExpected, expr.operand.span, { what: "the operand of `not`", actual: describeType(operand) });
+        return ERROR;
+      }
+      return BOOL;
+    }
+    if (!isNumeric(operand)) {
+      this.context.report(messages.numericOperandExpected, expr.operand.span, { op: expr.op, actual: describeType(operand) });
+      return ERROR;
+    }
+    return operand;
+  }
+
+  private binary(expr: A.BinaryExpr, env: ExprEnv): Type {
+    const left = this.check(expr.left, env);
+    const right = this.check(expr.right, env);
+    if (left.kind === "error" || right.kind === "error") return ERROR;
+    switch (expr.op) {
+      case "and":
+      case "or":
+        return this.logical(expr, left, right);
+      case "+":
+      case "-":
+        return this.additive(expr, left, right);
+      case "*":
+      case "/":
+        return this.multiplicative(expr, left, right);
+      default:
+        return this.comparison(expr, left, right);
+    }
+  }
+
+  private logical(expr: A.BinaryExpr, left: Type, right: Type): Type {
+    let ok = true;
+    for (const [side, type] of [[expr.left, left], [expr.right, right]] as const) {
+      if (type.kind !== "bool") {
+        this.context.report(messages.booleanExpected, side.span, { what: `the operand of \`${expr.op}\``, actual: describeType(type) });
+        ok = false;
+      }
+    }
+    return ok ? BOOL : ERROR;
+  }
+
+  private additive(expr: A.BinaryExpr, left: Type, right: Type): Type {
+    const verb = expr.op === "+" ? "add" : "subtract";
+    if (left.kind === "timestamp" || right.kind === "timestamp") {
+      if (left.kind === "timestamp" && assignable(DURATION, right)) return TIMESTAMP;
+      if (expr.op === "+" && right.kind === "timestamp" && assignable(DURATION, left)) return TIMESTAMP;
+      if (expr.op === "-" && left.kind === "timestamp" && right.kind === "timestamp") return DURATION;
+      this.context.report(messages.timestampArithmetic, expr.opSpan, { verb, left: describeType(left), right: describeType(right) });
+      return ERROR;
+    }
+    if (!this.requireNumeric(expr, left, right)) return ERROR;
+    const l = left as Extract<Type, { kind: "number" }>;
+    const r = right as Extract<Type, { kind: "number" }>;
+    if (sameUnit(l.unit, r.unit)) return numeric(l.unit, l.rate || r.rate);
+    if (isZeroLiteral(expr.left)) return r;
+    if (isZeroLiteral(expr.right)) return l;
+    this.context.report(messages.incompatibleUnits, expr.span, { verb, left: describeType(l), right: describeType(r) }, unitHelp(l, r));
+    return ERROR;
+  }
+
+  private multiplicative(expr: A.BinaryExpr, left: Type, right: Type): Type {
+    if (!this.requireNumeric(expr, left, right)) return ERROR;
+    const l = left as Extract<Type, { kind: "number" }>;
+    const r = right as Extract<Type, { kind: "number" }>;
+    if (expr.op === "*") return numeric(multiplyUnits(l.unit, r.unit), l.rate || r.rate);
+    return numeric(multiplyUnits(l.unit, r.unit, -1), l.rate && !r.rate);
+  }
+
+  private requireNumeric(expr: A.BinaryExpr, left: Type, right: Type): boolean {
+    let ok = true;
+    for (const [side, type] of [[expr.left, left], [expr.right, right]] as const) {
+      if (!isNumeric(type)) {
+        this.context.report(messages.numericOperandExpected, side.span, { op: expr.op, actual: describeType(type) });
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  private comparison(expr: A.BinaryExpr, left: Type, right: Type): Type {
+    const equality = expr.op === "==" || expr.op === "!=";
+    if (isNumeric(left) && isNumeric(right)) {
+      if (sameUnit(left.unit, right.unit) || isZeroLiteral(expr.left) || isZeroLiteral(expr.right)) return BOOL;
+    } else if (left.kind === "enum" && right.kind === "enum") {
+      if (left.name === right.name && equality) return BOOL;
+      if (left.name !== right.name) {
+        this.context.report(messages.enumMismatch, expr.span, { left: describeType(left), right: describeType(right) });
+        return ERROR;
+      }
+    } else if (left.kind === right.kind && (left.kind === "timestamp" || (equality && (left.kind === "bool" || left.kind === "text")))) {
+      return BOOL;
+    }
+    this.context.report(messages.incompatibleComparison, expr.span, { left: describeType(left), right: describeType(right) }, isNumeric(left) && isNumeric(right) ? unitHelp(left, right) : {});
+    return ERROR;
+  }
+
+  private ifExpr(expr: A.IfExpr, env: ExprEnv): Type {
+    this.checkCondition(expr.condition, env, "the condition of `if`");
+    const thenType = this.check(expr.then, env);
+    const elseType = this.check(expr.else, env);
+    if (thenType.kind === "error" || elseType.kind === "error") return ERROR;
+    if (assignable(thenType, elseType)) return isNumeric(thenType) && isNumeric(elseType) ? numeric(thenType.unit, thenType.rate || elseType.rate) : thenType;
+    if (isZeroLiteral(expr.then)) return elseType;
+    if (isZeroLiteral(expr.else)) return thenType;
+    this.context.report(messages.branchMismatch, expr.span, { then: describeType(thenType), else: describeType(elseType) });
+    return ERROR;
+  }
+
+  // ---- calls ----
+
+  private call(expr: A.CallExpr, env: ExprEnv): Type {
+    const callee = expr.callee;
+    if (callee.kind === "NameRef" && !env.locals.has(callee.name)) {
+      const symbol = this.context.values.get(callee.name);
+      if (symbol?.kind === "tiers") return this.tierLookup(expr, symbol, env);
+      const builtin = builtinsByName.get(callee.name);
+      if (builtin && !symbol) return expr.comprehension ? this.aggregate(expr, env) : this.builtinCall(expr, env);
+      if (symbol) this.reference(symbol, callee.span, env);
+      if (!symbol && !builtin) {
+        const candidates = [...builtinsByName.keys(), ...[...this.context.values.values()].filter((s) => s.kind === "tiers").map((s) => s.name)];
+        this.context.report(messages.notCallable, callee.span, { name: callee.name }, didYouMean(callee.name, callee.span, candidates));
+        return ERROR;
+      }
+      this.context.report(messages.notCallable, callee.span, { name: callee.name });
+      return ERROR;
+    }
+    if (callee.kind === "MemberExpr" && callee.object.kind === "NameRef") {
+      const symbol = this.context.values.get(callee.object.name);
+      if (symbol?.kind === "tiers" && !env.locals.has(callee.object.name)) return this.tierMethod(expr, callee, symbol, env);
+    }
+    this.check(callee, env);
+    this.context.report(messages.notCallable, callee.span, { name: describeCallee(callee) });
+    return ERROR;
+  }
+
+  private builtinCall(expr: A.CallExpr, env: ExprEnv): Type {
+    const name = (expr.callee as A.NameRef).name;
+    const builtin = builtinsByName.get(name)!;
+    const args = expr.args.map((arg): BuiltinArgument => ({ expr: arg, type: this.check(arg, env) }));
+    if (builtin.aggregate && builtin.arity[1] === 1) {
+      if (name === "count" && args.length === 1) return this.countList(args[0]!);
+      this.context.report(messages.comprehensionMisuse, expr.span, { message: `\`${name}\` aggregates a list: write \`${name}(x for v in list)\`` });
+      return ERROR;
+    }
+    const [min, max] = builtin.arity;
+    if (args.length < min || args.length > max) {
+      const expected = min === max ? String(min) : max >= 16 ? `${min} or more` : `${min} to ${max}`;
+      this.context.report(messages.argumentCount, expr.span, { name, expected, actual: args.length });
+      return ERROR;
+    }
+    return builtin.typeRule(args, {
+      mismatch: (i, expected) => this.context.report(messages.argumentMismatch, args[i]!.expr.span, { index: i + 1, name, expected, actual: describeType(args[i]!.type) }),
+      notDimensionless: (i) => this.context.report(messages.dimensionlessExpected, args[i]!.expr.span, { name, actual: describeType(args[i]!.type) }),
+      oddRoot: (i) => this.context.report(messages.oddUnitRoot, args[i]!.expr.span, { actual: describeType(args[i]!.type) }),
+    });
+  }
+
+  private countList(arg: BuiltinArgument): Type {
+    if (arg.type.kind === "error") return ERROR;
+    if (arg.type.kind !== "list") {
+      this.context.report(messages.notAList, arg.expr.span, { actual: describeType(arg.type) });
+      return ERROR;
+    }
+    return NUMBER;
+  }
+
+  private aggregate(expr: A.CallExpr, env: ExprEnv): Type {
+    const name = (expr.callee as A.NameRef).name;
+    const builtin = builtinsByName.get(name)!;
+    const comprehension = expr.comprehension!;
+    if (!builtin.aggregate) {
+      this.context.report(messages.comprehensionMisuse, comprehension.span, { message: `\`${name}\` does not aggregate a list` });
+      return ERROR;
+    }
+    const source = this.check(comprehension.source, env);
+    if (source.kind !== "list") {
+      if (source.kind !== "error") this.context.report(messages.notAList, comprehension.source.span, { actual: describeType(source) });
+      return ERROR;
+    }
+    const locals = new Map(env.locals);
+    locals.set(comprehension.variable.text, source.element);
+    const inner: ExprEnv = { ...env, locals };
+    if (comprehension.filter) this.checkCondition(comprehension.filter, inner, "a `where` filter");
+    const element = this.check(expr.args[0]!, inner);
+    if (builtin.aggregate === "group") return this.groupResult(comprehension, element, inner);
+    if (comprehension.groupKey) this.context.report(messages.comprehensionMisuse, comprehension.groupKey.span, { message: "`by` only groups, in `group(x for v in list by key)`" });
+    if (element.kind === "error") return ERROR;
+    if (builtin.aggregate === "count") return NUMBER;
+    if (builtin.aggregate === "bool") {
+      if (element.kind !== "bool") this.context.report(messages.booleanExpected, expr.args[0]!.span, { what: `the element of \`${name}\``, actual: describeType(element) });
+      return BOOL;
+    }
+    if (!isNumeric(element)) {
+      this.context.report(messages.argumentMismatch, expr.args[0]!.span, { index: 1, name, expected: "a number", actual: describeType(element) });
+      return ERROR;
+    }
+    if (comprehension.fallback) {
+      if (name === "sum") this.context.report(messages.comprehensionMisuse, comprehension.fallback.span, { message: "`sum` of an empty list is 0: it needs no `default`" });
+      const fallback = this.check(comprehension.fallback, env);
+      if (fallback.kind !== "error" && !assignable(element, fallback) && !isZeroLiteral(comprehension.fallback))
+        this.context.report(messages.argumentMismatch, comprehension.fallback.span, { index: 2, name, expected: describeType(element), actual: describeType(fallback) });
+    }
+    return element;
+  }
+
+  private groupResult(comprehension: A.Comprehension, element: Type, inner: ExprEnv): Type {
+    if (!comprehension.groupKey) {
+      this.context.report(messages.comprehensionMisuse, comprehension.span, { message: "`group` needs a key: `group(x for v in list by key)`" });
+      return ERROR;
+    }
+    const key = this.check(comprehension.groupKey, inner);
+    if (key.kind === "error" || element.kind === "error") return ERROR;
+    if (!["enum", "text", "bool", "number"].includes(key.kind)) {
+      this.context.report(messages.invalidGroupKey, comprehension.groupKey.span, { actual: describeType(key) });
+      return ERROR;
+    }
+    const fields = new Map<string, RecordField>([
+      ["key", { name: "key", type: key, optional: false }],
+      ["items", { name: "items", type: { kind: "list", element }, optional: false }],
+    ]);
+    return { kind: "list", element: { kind: "record", name: "Group", fields } };
+  }
+
+  private tierLookup(expr: A.CallExpr, symbol: Extract<ValueSymbol, { kind: "tiers" }>, env: ExprEnv): Type {
+    this.reference(symbol, expr.callee.span, env);
+    if (expr.args.length !== 1 || expr.comprehension) {
+      this.context.report(messages.argumentCount, expr.span, { name: symbol.name, expected: 1, actual: expr.args.length });
+      return ERROR;
+    }
+    return this.checkTierKey(symbol, expr.args[0]!, env) ? this.tierRowType(symbol) : ERROR;
+  }
+
+  private checkTierKey(symbol: Extract<ValueSymbol, { kind: "tiers" }>, arg: A.Expr, env: ExprEnv): boolean {
+    const keyType = this.context.resolveType(symbol.decl.keyType);
+    const actual = this.check(arg, env);
+    if (keyType.kind === "error" || actual.kind === "error") return false;
+    if (!assignable(keyType, actual)) {
+      this.context.report(messages.tierKeyMismatch, arg.span, { table: symbol.name, expected: describeType(keyType), actual: describeType(actual) });
+      return false;
+    }
+    return true;
+  }
+
+  private tierMethod(expr: A.CallExpr, callee: A.MemberExpr, symbol: Extract<ValueSymbol, { kind: "tiers" }>, env: ExprEnv): Type {
+    this.reference(symbol, callee.object.span, env);
+    const method = callee.member.text;
+    if (method !== "margin" && method !== "deduction") {
+      this.context.report(messages.unknownTierMethod, callee.member.span, { name: method }, didYouMean(method, callee.member.span, ["margin", "deduction"]));
+      return ERROR;
+    }
+    if (expr.args.length !== 2) {
+      this.context.report(messages.argumentCount, expr.span, { name: `${symbol.name}.${method}`, expected: 2, actual: expr.args.length });
+      return ERROR;
+    }
+    const keyOk = this.checkTierKey(symbol, expr.args[0]!, env);
+    const columnArg = expr.args[1]!;
+    const columns = symbol.decl.columns;
+    const column = columnArg.kind === "NameRef" ? columns.find((c) => c.name.text === columnArg.name) : undefined;
+    if (!column) {
+      const written = columnArg.kind === "NameRef" ? columnArg.name : "";
+      this.context.report(messages.unknownTierColumn, columnArg.span, { table: symbol.name, name: written || "?" }, didYouMean(written, columnArg.span, columns.map((c) => c.name.text)));
+      return ERROR;
+    }
+    const columnType = this.context.resolveType(column.type);
+    this.context.exprTypes.set(columnArg, columnType);
+    const keyType = this.context.resolveType(symbol.decl.keyType);
+    if (!keyOk || columnType.kind === "error" || keyType.kind === "error") return ERROR;
+    if (!isNumeric(columnType) || !isDimensionless(columnType.unit)) {
+      this.context.report(messages.marginColumnNotRate, columnArg.span, { method, column: column.name.text, actual: describeType(columnType) });
+      return ERROR;
+    }
+    return keyType;
+  }
+}
+
+function describeCallee(callee: A.Expr): string {
+  if (callee.kind === "NameRef") return callee.name;
+  if (callee.kind === "MemberExpr") return `${describeCallee(callee.object)}.${callee.member.text}`;
+  return "this expression";
+}
+
+/** A hint for the two most common unit slips: a rate where money was meant, and two currencies. */
+function unitHelp(left: Extract<Type, { kind: "number" }>, right: Extract<Type, { kind: "number" }>): { help?: string } {
+  const l = isDimensionless(left.unit);
+  const r = isDimensionless(right.unit);
+  if (l !== r) return { help: "a rate is a fraction, not an amount: multiply it by an amount first (for example `notional * rate`)" };
+  const currencies = [left, right].map((t) => Object.keys(t.unit)).flat().filter((k) => /^[A-Z]{2,}/.test(k) && k !== "Quantity");
+  if (new Set(currencies).size >= 2) return { help: `convert with a declared price first, for example \`amount * price\` where \`price\` is ${[...new Set(currencies)].join(" / ")}` };
+  return {};
+}

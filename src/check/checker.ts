@@ -1,0 +1,308 @@
+/**
+ * The checker: name resolution, types and units, and rulebook semantics, run as an ordered table
+ * of passes over one rulebook (merged with its base, when it `extends` one).
+ */
+import type * as A from "../syntax/ast.js";
+import { messages } from "../diagnostics/catalog.js";
+import { Reporter, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { checkHeader } from "./check-header.js";
+import { ExpressionChecker, type ExprEnv } from "./check-expr.js";
+import { checkFields, checkParam } from "./check-values.js";
+import { checkRules, collectQuantities } from "./check-rules.js";
+import { checkScenarios, scenarioType } from "./check-scenarios.js";
+import { checkTiers, tierRowType } from "./check-tiers.js";
+import { CheckContext, type Origin, type ValueSymbol } from "./context.js";
+import { evaluateConstant } from "./constants.js";
+import { ERROR, type RecordField, type Type, assignable, describeType, isNumeric, isDimensionless } from "./types.js";
+import { isZeroLiteral } from "./builtins.js";
+
+/** A declaration and the file it comes from. */
+export interface SourcedDeclaration {
+  decl: A.Declaration;
+  origin: Origin;
+}
+
+/** What a base rulebook contributes to a rulebook that `extends` it. */
+export interface BaseRulebook {
+  file: string;
+  declarations: SourcedDeclaration[];
+  currency?: string;
+  errorCount: number;
+}
+
+/** The checked rulebook: everything later stages (compiler, language service) need. */
+export interface CheckedRulebook {
+  file: string;
+  ast: A.Rulebook;
+  header: Map<A.HeaderKey, A.HeaderField>;
+  currency?: string;
+  /** The declarations in force, base ones first, overrides applied. */
+  declarations: SourcedDeclaration[];
+  context: CheckContext;
+  diagnostics: Diagnostic[];
+}
+
+/** Checks one parsed rulebook. Never throws on user input. */
+export function checkAst(ast: A.Rulebook, file: string, base?: BaseRulebook): CheckedRulebook {
+  const context = new CheckContext(new Reporter(file));
+  // The passes run in this order, each for a reason:
+  // 1. the header first: the settlement currency gives `Price` its meaning;
+  const header = checkHeader(context, ast);
+  context.currency = header.get("currency")?.value ?? base?.currency;
+  // 2. merge with the base rulebook, applying overrides, so later passes see one program;
+  const declarations = mergeWithBase(context, ast, file, base, header);
+  // 3. named types before values, since fields and inputs refer to records and enums by name;
+  declareTypes(context, declarations);
+  // 4. every value name before any expression, since declarations may appear in any order;
+  declareValues(context, declarations);
+  collectQuantities(context, declarations);
+  // 5. then types of everything, lazily, so that each definition is typed once and cycles are found.
+  const expressions: ExpressionChecker = new ExpressionChecker(context, (symbol, span) => typer.typeOf(symbol, span), (symbol) => tierRowType(context, symbol.decl));
+  const typer: SymbolTyper = new SymbolTyper(context, expressions);
+  for (const { decl, origin } of declarations) context.withOrigin(origin, () => checkDeclaration(context, expressions, typer, decl));
+  // 6. rules in order (they depend on the types above), then whole-rulebook warnings.
+  checkRules(context, expressions, declarations);
+  reportUnused(context, ast, declarations);
+  return { file, ast, header, currency: context.currency, declarations, context, diagnostics: context.reporter.diagnostics };
+}
+
+function mergeWithBase(context: CheckContext, ast: A.Rulebook, file: string, base: BaseRulebook | undefined, header: Map<A.HeaderKey, A.HeaderField>): SourcedDeclaration[] {
+  const own: Origin = { file, own: true };
+  const mine = ast.declarations.map((decl) => ({ decl, origin: own }));
+  const extendsField = header.get("extends");
+  if (base && extendsField && base.errorCount > 0)
+    context.report(messages.baseHasErrors, extendsField.valueSpan, { path: extendsField.value, count: base.errorCount });
+  const inherited = (base?.declarations ?? []).map((d) => ({ decl: d.decl, origin: { file: d.origin.file, own: false } }));
+  const merged = [...inherited];
+  for (const entry of mine) {
+    const decl = entry.decl;
+    const override = (decl.kind === "ParamDecl" || decl.kind === "TiersDecl") && decl.override;
+    if (!override) {
+      merged.push(entry);
+      continue;
+    }
+    if (!extendsField) {
+      context.report(messages.overrideWithoutBase, decl.override!);
+      merged.push(entry);
+      continue;
+    }
+    const index = merged.findIndex((d) => d.decl.kind === decl.kind && declName(d.decl) === declName(decl) && !d.origin.own);
+    if (index < 0) {
+      context.report(messages.overrideOfUnknown, decl.name.span, { what: decl.kind === "ParamDecl" ? "parameter" : "tier table", name: decl.name.text });
+      merged.push(entry);
+    } else {
+      checkOverrideType(context, merged[index]!, entry);
+      merged[index] = entry;
+    }
+  }
+  return merged;
+}
+
+function checkOverrideType(context: CheckContext, original: SourcedDeclaration, replacement: SourcedDeclaration): void {
+  if (original.decl.kind !== "ParamDecl" || replacement.decl.kind !== "ParamDecl") return;
+  const declared = original.decl.type;
+  if (!declared || replacement.decl.type) return;
+  // An override without a type inherits the base's declared type and domain.
+  replacement.decl.type = declared;
+  replacement.decl.domain = original.decl.domain;
+}
+
+export function declName(decl: A.Declaration): string | undefined {
+  return decl.kind === "AssertDecl" ? undefined : decl.name.text;
+}
+
+function declareTypes(context: CheckContext, declarations: SourcedDeclaration[]): void {
+  const records: { decl: A.RecordDecl; fields: Map<string, RecordField> }[] = [];
+  for (const { decl, origin } of declarations) {
+    if (decl.kind !== "EnumDecl" && decl.kind !== "RecordDecl") continue;
+    context.withOrigin(origin, () => {
+      const name = decl.name.text;
+      if (name === "") return;
+      const previous = context.typeDecls.get(name);
+      if (previous) {
+        context.report(messages.duplicateDeclaration, decl.name.span, { name }, { related: [{ message: "first declared here", span: previous.name.span }] });
+        return;
+      }
+      context.typeDecls.set(name, decl);
+      if (decl.kind === "EnumDecl") {
+        const members: string[] = [];
+        for (const member of decl.members) {
+          if (members.includes(member.text)) context.report(messages.duplicateEnumMember, member.span, { name: member.text });
+          else members.push(member.text);
+        }
+        const type: Type = { kind: "enum", name, members };
+        context.types.set(name, type);
+        for (const member of members) context.enumMembers.set(member, [...(context.enumMembers.get(member) ?? []), type]);
+      } else {
+        const fields = new Map<string, RecordField>();
+        context.types.set(name, { kind: "record", name, fields });
+        records.push({ decl, fields });
+      }
+    });
+  }
+  // Record fields may name any record or enum, so they are resolved once all names are known.
+  for (const { decl, fields } of records) {
+    const origin = declarations.find((d) => d.decl === decl)!.origin;
+    context.withOrigin(origin, () => {
+      const type = context.recordType(decl.name.text, decl.fields);
+      if (type.kind === "record") for (const [k, v] of type.fields) fields.set(k, v);
+    });
+  }
+}
+
+function declareValues(context: CheckContext, declarations: SourcedDeclaration[]): void {
+  for (const { decl, origin } of declarations) {
+    context.withOrigin(origin, () => {
+      const symbol = valueSymbol(context, decl, origin);
+      if (!symbol || symbol.name === "") return;
+      const previous = context.values.get(symbol.name);
+      if (previous) {
+        const previousDecl = previous.kind === "quantity" ? previous.firstSet : previous.decl;
+        const related = [{ message: "first declared here", span: "name" in previousDecl ? (previousDecl as { name: A.Name }).name.span : previousDecl.span, file: previous.origin.file === origin.file ? undefined : previous.origin.file }];
+        context.report(messages.duplicateDeclaration, (decl as { name: A.Name }).name.span, { name: symbol.name }, { related });
+        return;
+      }
+      context.values.set(symbol.name, symbol);
+    });
+  }
+}
+
+function valueSymbol(context: CheckContext, decl: A.Declaration, origin: Origin): ValueSymbol | undefined {
+  switch (decl.kind) {
+    case "InputDecl": {
+      const type = decl.fields ? context.recordType(decl.name.text, decl.fields) : decl.type ? context.resolveType(decl.type) : ERROR;
+      return { kind: "input", name: decl.name.text, decl, origin, type };
+    }
+    case "ParamDecl": return { kind: "param", name: decl.name.text, decl, origin };
+    case "LetDecl": return { kind: "let", name: decl.name.text, decl, origin };
+    case "OutputDecl": return { kind: "output", name: decl.name.text, decl, origin };
+    case "TiersDecl": return { kind: "tiers", name: decl.name.text, decl, origin };
+    case "ScenariosDecl": return { kind: "scenarios", name: decl.name.text, decl, origin };
+    default: return undefined;
+  }
+}
+
+/**
+ * Types top-level values on first use, remembering the result. A value met again while its own
+ * type is being worked out is a cycle.
+ */
+export class SymbolTyper {
+  private readonly inProgress: string[] = [];
+
+  constructor(private readonly context: CheckContext, private readonly expressions: ExpressionChecker) {}
+
+  typeOf(symbol: ValueSymbol, useSpan: A.Span): Type {
+    const known = this.context.valueTypes.get(symbol.name);
+    if (known) return known;
+    switch (symbol.kind) {
+      case "input": return symbol.type;
+      case "tiers": return { kind: "tiers", name: symbol.name };
+      case "scenarios": return this.remember(symbol, scenarioType(this.context, symbol.decl));
+    }
+    const at = this.inProgress.indexOf(symbol.name);
+    if (at >= 0) {
+      const cycle = [...this.inProgress.slice(at), symbol.name].join(" -> ");
+      this.context.report(messages.definitionCycle, useSpan, { name: symbol.name, cycle });
+      return this.remember(symbol, ERROR);
+    }
+    this.inProgress.push(symbol.name);
+    try {
+      return this.remember(symbol, this.context.withOrigin(symbol.origin, () => this.compute(symbol)));
+    } finally {
+      this.inProgress.pop();
+    }
+  }
+
+  private remember(symbol: ValueSymbol, type: Type): Type {
+    if (!this.context.valueTypes.has(symbol.name)) this.context.valueTypes.set(symbol.name, type);
+    return this.context.valueTypes.get(symbol.name)!;
+  }
+
+  private compute(symbol: ValueSymbol): Type {
+    const env: ExprEnv = { locals: new Map() };
+    switch (symbol.kind) {
+      case "param": return checkParam(this.context, this.expressions, symbol.decl);
+      case "let": return this.declared(symbol.name, symbol.decl.type, this.expressions.check(symbol.decl.value, env), symbol.decl.value);
+      case "output": return this.output(symbol.decl);
+      case "quantity": {
+        // The rules pass reports problems in the `set` expression; here it only gives the type.
+        const inferred = this.context.withOrigin({ ...symbol.origin, own: false }, () => this.expressions.check(symbol.firstSet.value, env));
+        return symbol.firstSet.type ? this.context.resolveType(symbol.firstSet.type) : inferred;
+      }
+      default: return ERROR;
+    }
+  }
+
+  /** The declared type when there is one (checked against the value), else the inferred one. */
+  declared(name: string, ref: A.TypeRef | undefined, actual: Type, value: A.Expr): Type {
+    if (!ref) return actual;
+    const expected = this.context.resolveType(ref);
+    if (expected.kind !== "error" && actual.kind !== "error" && !assignable(expected, actual) && !isZeroLiteral(value))
+      this.context.report(messages.declaredTypeMismatch, value.span, { name, expected: describeType(expected), actual: describeType(actual) });
+    return expected;
+  }
+
+  private output(decl: A.OutputDecl): Type {
+    const type = this.declared(decl.name.text, decl.type, this.expressions.check(decl.value, { locals: new Map() }), decl.value);
+    const rounding = decl.rounding;
+    if (!rounding || type.kind === "error") return type;
+    if (!isNumeric(type)) {
+      this.context.report(messages.roundingNonNumeric, rounding.span, { name: decl.name.text, actual: describeType(type) });
+      return type;
+    }
+    const stepType = this.expressions.check(rounding.step, { locals: new Map() });
+    const step = this.context.constant(rounding.step);
+    if (typeof step !== "number") this.context.report(messages.notConstant, rounding.step.span, { what: "a rounding step" });
+    else if (step <= 0) this.context.report(messages.nonPositiveRoundingStep, rounding.step.span, { value: String(step) });
+    if (isNumeric(stepType) && !(isDimensionless(stepType.unit) && !stepType.rate) && !assignable(type, stepType))
+      this.context.report(messages.roundingStepMismatch, rounding.step.span, { actual: describeType(stepType), expected: describeType(type) });
+    if (/margin/.test(decl.name.text) && rounding.direction !== "up")
+      this.context.report(messages.marginRoundsDown, rounding.span, { name: decl.name.text, direction: rounding.direction === "down" ? "down" : "half-even" });
+    return type;
+  }
+}
+
+function checkDeclaration(context: CheckContext, expressions: ExpressionChecker, typer: SymbolTyper, decl: A.Declaration): void {
+  switch (decl.kind) {
+    case "RecordDecl": return checkFields(context, expressions, decl.fields);
+    case "InputDecl": return checkFields(context, expressions, decl.fields ?? []);
+    case "TiersDecl": return checkTiers(context, decl);
+    case "ScenariosDecl": return checkScenarios(context, expressions, decl);
+    case "AssertDecl": {
+      expressions.checkCondition(decl.condition, { locals: new Map() }, "an assertion");
+      const value = context.constant(decl.condition);
+      if (typeof value === "boolean") context.report(messages.assertionConstant, decl.condition.span, { value: String(value) });
+      return;
+    }
+    case "ParamDecl":
+    case "LetDecl":
+    case "OutputDecl": {
+      const symbol = context.values.get(decl.name.text);
+      if (symbol && symbol.kind !== "quantity" && symbol.decl === decl) typer.typeOf(symbol, decl.name.span);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+function reportUnused(context: CheckContext, ast: A.Rulebook, declarations: SourcedDeclaration[]): void {
+  let outputs = 0;
+  let inputs = 0;
+  for (const { decl, origin } of declarations) {
+    if (decl.kind === "OutputDecl") outputs++;
+    if (decl.kind === "InputDecl") inputs++;
+    if (!origin.own || context.used.has(declName(decl) ?? "")) continue;
+    const args = { name: declName(decl) ?? "" };
+    const symbol = context.values.get(args.name);
+    if (args.name === "" || !symbol || symbol.kind === "quantity" || symbol.decl !== decl) continue;
+    context.withOrigin(origin, () => {
+      if (decl.kind === "ParamDecl" && !decl.override) context.report(messages.unusedParameter, decl.name.span, args);
+      if (decl.kind === "InputDecl") context.report(messages.unusedInput, decl.name.span, args);
+      if (decl.kind === "LetDecl") context.report(messages.unusedLet, decl.name.span, args);
+    });
+  }
+  const anchor = ast.header?.name.span ?? { start: 0, end: 0 };
+  if (outputs === 0) context.report(messages.noOutputs, anchor);
+  if (inputs === 0) context.report(messages.noInputs, anchor);
+}

@@ -1,0 +1,160 @@
+/**
+ * The checker's shared state: the symbol tables, the reporter, and type resolution of `TypeRef`s.
+ */
+import type * as A from "../syntax/ast.js";
+import type { MessageSpec } from "../diagnostics/catalog.js";
+import { messages } from "../diagnostics/catalog.js";
+import { Reporter, type ReportExtras } from "../diagnostics/diagnostic.js";
+import { evaluateConstant, type ConstantValue } from "./constants.js";
+import { didYouMean } from "./suggest.js";
+import {
+  BOOL, DURATION, ERROR, NUMBER, QUANTITY, RATE, TEXT, TIMESTAMP, type RecordField, type Type, type Unit,
+  isCurrencyCode, isNumeric, multiplyUnits, numeric, powerUnit,
+} from "./types.js";
+
+/** A declaration together with the file it came from (a base rulebook's, or the checked file's). */
+export interface Origin {
+  file: string;
+  /** True for declarations of the checked file itself; base declarations are not re-reported. */
+  own: boolean;
+}
+
+export type ValueSymbol =
+  | { kind: "input"; name: string; decl: A.InputDecl; origin: Origin; type: Type }
+  | { kind: "param"; name: string; decl: A.ParamDecl; origin: Origin }
+  | { kind: "let"; name: string; decl: A.LetDecl; origin: Origin }
+  | { kind: "output"; name: string; decl: A.OutputDecl; origin: Origin }
+  | { kind: "tiers"; name: string; decl: A.TiersDecl; origin: Origin }
+  | { kind: "scenarios"; name: string; decl: A.ScenariosDecl; origin: Origin }
+  | { kind: "quantity"; name: string; firstSet: A.Step; rule: A.RuleDecl; origin: Origin };
+
+export type SymbolKind = ValueSymbol["kind"];
+
+export const SYMBOL_KIND_NAMES: Record<SymbolKind, string> = {
+  input: "an input",
+  param: "a parameter",
+  let: "a let-binding",
+  output: "an output",
+  tiers: "a tier table",
+  scenarios: "a scenario set",
+  quantity: "a quantity",
+};
+
+const BUILTIN_TYPES = ["Number", "Rate", "Bool", "Text", "Timestamp", "Duration", "Quantity", "Price", "List"];
+
+export class CheckContext {
+  readonly values = new Map<string, ValueSymbol>();
+  /** Named types: enums and records. */
+  readonly types = new Map<string, Type>();
+  readonly typeDecls = new Map<string, A.EnumDecl | A.RecordDecl>();
+  /** Enum member name -> the enums that declare it (bare members resolve when unique). */
+  readonly enumMembers = new Map<string, Type[]>();
+  /** The type of every checked expression, for the compiler and the editor's hover. */
+  readonly exprTypes = new Map<A.Expr, Type>();
+  /** The resolved type of every value symbol, filled lazily. */
+  readonly valueTypes = new Map<string, Type>();
+  /** Names referenced anywhere (for unused warnings). */
+  readonly used = new Set<string>();
+  currency?: string;
+  origin: Origin;
+
+  constructor(readonly reporter: Reporter) {
+    this.origin = { file: reporter.file, own: true };
+  }
+
+  /** Reports against the current declaration; diagnostics inside a base rulebook are muted here. */
+  report(spec: MessageSpec, span: A.Span, args: Record<string, string | number> = {}, extras: ReportExtras = {}): void {
+    if (!this.origin.own) return;
+    this.reporter.report(spec, span, args, extras);
+  }
+
+  withOrigin<T>(origin: Origin, body: () => T): T {
+    const saved = this.origin;
+    this.origin = origin;
+    try {
+      return body();
+    } finally {
+      this.origin = saved;
+    }
+  }
+
+  /** The constant value of an expression built from literals and parameters, if it has one. */
+  constant(expr: A.Expr): ConstantValue | undefined {
+    return evaluateConstant(expr, (name) => this.parameterValue(name, new Set()));
+  }
+
+  private parameterValue(name: string, seen: Set<string>): ConstantValue | undefined {
+    const symbol = this.values.get(name);
+    if (symbol?.kind !== "param" || seen.has(name)) return undefined;
+    seen.add(name);
+    return evaluateConstant(symbol.decl.value, (n) => this.parameterValue(n, seen));
+  }
+
+  /** Resolves a written type. Reports unknown names (with did-you-mean) and returns ERROR for them. */
+  resolveType(ref: A.TypeRef): Type {
+    if (ref.factors.length === 0) return ERROR;
+    if (ref.factors.length === 1 && ref.factors[0]!.exponent === 1) return this.resolveFactor(ref.factors[0]!);
+    let unit: Unit = {};
+    for (const factor of ref.factors) {
+      const type = this.resolveFactor(factor);
+      if (type.kind === "error") return ERROR;
+      if (!isNumeric(type)) {
+        this.report(messages.listTypeArgument, factor.span, { message: `${factor.name.text} is not a unit, so it cannot be multiplied, divided or raised to a power` });
+        return ERROR;
+      }
+      if (!Number.isInteger(factor.exponent)) {
+        this.report(messages.invalidExponent, factor.span, { text: String(Math.abs(factor.exponent)) });
+        return ERROR;
+      }
+      unit = multiplyUnits(unit, powerUnit(type.unit, factor.exponent));
+    }
+    return numeric(unit);
+  }
+
+  private resolveFactor(factor: A.TypeFactor): Type {
+    const name = factor.name.text;
+    if (name === "") return ERROR;
+    if (name === "List") {
+      if (!factor.argument) {
+        this.report(messages.listTypeArgument, factor.span, { message: "`List` needs an element type, as in `List<Position>`" });
+        return ERROR;
+      }
+      const element = this.resolveType(factor.argument);
+      return element.kind === "error" ? ERROR : { kind: "list", element };
+    }
+    if (factor.argument) {
+      this.report(messages.listTypeArgument, factor.span, { message: `only \`List\` takes a type argument, not \`${name}\`` });
+      return ERROR;
+    }
+    switch (name) {
+      case "Number": return NUMBER;
+      case "Rate": return RATE;
+      case "Bool": return BOOL;
+      case "Text": return TEXT;
+      case "Timestamp": return TIMESTAMP;
+      case "Duration": return DURATION;
+      case "Quantity": return numeric({ [QUANTITY]: 1 });
+      case "Price":
+        return this.currency ? numeric({ [this.currency]: 1, [QUANTITY]: -1 }) : ERROR;
+    }
+    const named = this.types.get(name);
+    if (named) return named;
+    if (isCurrencyCode(name)) return numeric({ [name]: 1 });
+    this.report(messages.unknownType, factor.name.span, { name }, didYouMean(name, factor.name.span, [...BUILTIN_TYPES, ...this.types.keys()]));
+    return ERROR;
+  }
+
+  /** The record type of a list of fields (an input's inline record, or a `record` declaration). */
+  recordType(name: string, fields: readonly A.FieldDecl[]): Type {
+    const map = new Map<string, RecordField>();
+    for (const field of fields) {
+      if (field.name.text === "") continue;
+      if (map.has(field.name.text)) {
+        this.report(messages.duplicateField, field.name.span, { name: field.name.text });
+        continue;
+      }
+      map.set(field.name.text, { name: field.name.text, type: this.resolveType(field.type), optional: field.default !== undefined });
+    }
+    return { kind: "record", name, fields: map };
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The catalog of every diagnostic marginbook can report: stable code, severity, message template.
+ *
+ * Codes are grouped by the stage that reports them:
+ *   MB1xxx lexing and parsing, MB2xxx names, MB3xxx types and units, MB4xxx rulebook semantics
+ *   (header, tiers, rules, outputs), MB5xxx code generation, MB6xxx evaluation at run time.
+ * A code, once published, never changes meaning. Templates use `{placeholder}` fields; a test checks
+ * that codes are unique, in their stage's range, and that every placeholder gets filled.
+ */
+import type { Severity } from "./diagnostic.js";
+
+export interface MessageSpec {
+  code: string;
+  severity: Severity;
+  template: string;
+  help?: string;
+}
+
+const error = (code: string, template: string, help?: string): MessageSpec => ({ code, severity: "error", template, help });
+const warning = (code: string, template: string, help?: string): MessageSpec => ({ code, severity: "warning", template, help });
+
+export const messages = {
+  // ---- MB1xxx: lexing and parsing ----
+  unexpectedCharacter: error("MB1001", "unexpected character `{text}`"),
+  unexpectedToken: error("MB1002", "expected {expected} but found `{found}`"),
+  noViableAlternative: error("MB1003", "expected {expected} but found `{found}`"),
+  unexpectedEndOfFile: error("MB1004", "unexpected end of file: expected {expected}"),
+  unterminatedString: error("MB1005", "unterminated string", "close the string with `\"` on the same line"),
+  capitalisedValueName: error("MB1006", "`{found}` cannot name a value here: names of values start with a lowercase letter", "names starting with an uppercase letter are types (records, enums, currencies)"),
+  reservedWordAsName: error("MB1007", "`{found}` is a reserved word and cannot be used as a name"),
+  misplacedHeader: error("MB1008", "the `rulebook` header must come first in the file"),
+
+  // ---- MB2xxx: names ----
+  unknownName: error("MB2001", "unknown name `{name}`"),
+  unknownField: error("MB2002", "`{type}` has no field `{name}`"),
+  unknownType: error("MB2003", "unknown type `{name}`"),
+  duplicateDeclaration: error("MB2004", "`{name}` is already declared"),
+  duplicateField: error("MB2005", "field `{name}` is declared twice"),
+  duplicateEnumMember: error("MB2006", "enum member `{name}` is declared twice"),
+  notCallable: error("MB2007", "`{name}` is not a function or a tier table"),
+  unknownEnumMember: error("MB2008", "enum `{enum}` has no member `{name}`"),
+  ambiguousEnumMember: error("MB2009", "`{name}` is a member of several enums ({enums})", "qualify it, for example `{example}`"),
+  unknownTierColumn: error("MB2010", "tier table `{table}` has no column `{name}`"),
+  unknownScenarioAxis: error("MB2011", "scenario set `{set}` has no axis `{name}`"),
+  definitionCycle: error("MB2012", "`{name}` depends on itself: {cycle}"),
+  overrideWithoutBase: error("MB2013", "`override` needs a base rulebook: add `extends \"<file>.margin\"` to the header"),
+  overrideOfUnknown: error("MB2014", "the base rulebook has no {what} `{name}` to override"),
+  baseNotFound: error("MB2015", "cannot read the base rulebook `{path}`"),
+  unknownTierMethod: error("MB2016", "tier tables have no method `{name}`", "the methods are `margin(x, column)` and `deduction(x, column)`"),
+  notAQuantity: error("MB2017", "cannot {verb} `{name}`: it is {what}, not a quantity adjusted by rules"),
+  baseHasErrors: error("MB2018", "the base rulebook `{path}` has {count} error(s)", "run `marginbook check {path}`"),
+  extendsCycle: error("MB2019", "rulebook `{path}` extends itself through {chain}"),
+  shadowedName: warning("MB2020", "`{name}` hides the declaration of the same name"),
+
+  // ---- MB3xxx: types and units ----
+  incompatibleUnits: error("MB3001", "cannot {verb} {left} and {right}: the units differ"),
+  incompatibleComparison: error("MB3002", "cannot compare {left} with {right}"),
+  declaredTypeMismatch: error("MB3003", "`{name}` is declared as {expected} but its value is {actual}"),
+  numericOperandExpected: error("MB3004", "`{op}` needs numbers, not {actual}"),
+  booleanExpected: error("MB3005", "{what} must be a Bool, not {actual}"),
+  branchMismatch: error("MB3006", "the branches of `if` differ: {then} and {else}"),
+  argumentCount: error("MB3007", "`{name}` takes {expected} argument(s), not {actual}"),
+  argumentMismatch: error("MB3008", "argument {index} of `{name}` must be {expected}, not {actual}"),
+  dimensionlessExpected: error("MB3009", "`{name}` needs a dimensionless number, not {actual}", "strip the unit explicitly with `number(...)` if that is really meant"),
+  notARecord: error("MB3010", "{actual} has no fields, so `.{name}` cannot be read"),
+  notAList: error("MB3011", "`for ... in` needs a list, not {actual}"),
+  comprehensionMisuse: error("MB3012", "{message}"),
+  roundingStepMismatch: error("MB3013", "the rounding step is {actual}, but the output is {expected}"),
+  domainBoundMismatch: error("MB3014", "the bound is {actual}, but the value is {expected}"),
+  defaultMismatch: error("MB3015", "the default of `{name}` is {actual}, but the field is {expected}"),
+  tierCellMismatch: error("MB3016", "column `{column}` is {expected}, but `{text}` is {actual}"),
+  tierKeyMismatch: error("MB3017", "tier table `{table}` is keyed by {expected}, not {actual}"),
+  scaleFactorNotDimensionless: error("MB3018", "`scale ... by` needs a dimensionless factor, not {actual}"),
+  stepValueMismatch: error("MB3019", "cannot {verb} `{name}` ({expected}) with {actual}"),
+  indexMisuse: error("MB3020", "{message}"),
+  enumMismatch: error("MB3021", "cannot compare {left} with {right}: they are different enums"),
+  notConstant: error("MB3022", "{what} must be a constant (literals and parameters only)"),
+  unitNotNumeric: error("MB3023", "`{name}` is not a unit, so it cannot follow a number"),
+  invalidExponent: error("MB3024", "a unit exponent must be a whole number, not `{text}`"),
+  domainOnNonNumeric: error("MB3025", "a {type} value cannot have a numeric domain"),
+  nonNumericColumn: error("MB3026", "tier column `{name}` must be numeric, not {actual}"),
+  invalidGroupKey: error("MB3027", "a group key must be an enum, text, bool or number, not {actual}"),
+  roundingNonNumeric: error("MB3028", "only numeric outputs can be rounded; `{name}` is {actual}"),
+  timestampArithmetic: error("MB3029", "cannot {verb} {left} and {right}", "a timestamp minus a timestamp is a Duration; a timestamp plus a Duration is a timestamp"),
+  oddUnitRoot: error("MB3030", "the square root of {actual} has no unit", "strip the unit explicitly with `number(...)` if that is really meant"),
+  marginColumnNotRate: error("MB3031", "`{method}` multiplies the key by column `{column}`, which must be a rate, not {actual}"),
+  listTypeArgument: error("MB3032", "{message}"),
+
+  // ---- MB4xxx: rulebook semantics ----
+  invalidVersion: error("MB4001", "`{text}` is not a semantic version", "write MAJOR.MINOR.PATCH, for example `1.0.0`"),
+  invalidTimestamp: error("MB4002", "`{text}` is not a valid timestamp", "write an ISO 8601 UTC time, for example `2026-12-01T00:00:00Z`"),
+  missingHeaderField: error("MB4003", "the header has no `{key}`", "add `{key} {example}` after the rulebook name"),
+  duplicateHeaderField: error("MB4004", "`{key}` is given twice in the header"),
+  missingHeader: error("MB4005", "the file has no `rulebook` header", "start the file with `rulebook \"<name>\" version 1.0.0 effective <timestamp> currency <code>`"),
+  tiersNotAscending: error("MB4006", "tier rows must ascend: this row starts at {lower}, below the previous row's start {previous}"),
+  tierGap: error("MB4007", "gap between tiers: values {gap} fall in no tier"),
+  tierOverlap: error("MB4008", "tiers overlap: {overlap} falls in this row and the previous one"),
+  imBelowMm: error("MB4009", "initial margin rate {imr} is below maintenance margin rate {mmr} in this tier"),
+  rateDecreases: warning("MB4010", "`{column}` decreases from {previous} to {current} as size grows"),
+  tierCellCount: error("MB4011", "this row has {actual} value(s) but the table has {expected} column(s)"),
+  emptyTierTable: error("MB4012", "tier table `{name}` has no rows"),
+  missingTierMode: error("MB4013", "tier table `{name}` does not say whether it is `flat` or `marginal`", "add `, marginal` (each slice at its own rate) or `, flat` (the whole position at one rate) after the key type"),
+  tiersStartAboveZero: warning("MB4014", "the first tier starts at {lower}: smaller values fall in no tier"),
+  tiersEndBelowInfinity: warning("MB4015", "the last tier ends at {upper}: larger values fall in no tier", "end the last row with `inf)`"),
+  emptyTierInterval: error("MB4016", "this tier is empty: {interval} contains no value"),
+  ruleNeverFires: warning("MB4017", "rule `{name}` can never fire: {reason}"),
+  unusedParameter: warning("MB4018", "parameter `{name}` is never used"),
+  unusedInput: warning("MB4019", "input `{name}` is never used"),
+  unusedLet: warning("MB4020", "`{name}` is never used"),
+  adjustedBeforeSet: error("MB4021", "`{name}` is used before any rule sets it"),
+  conditionalFirstSet: error("MB4022", "`{name}` is first set under a condition, so it may have no value", "set it unconditionally in an earlier rule"),
+  emptyRule: warning("MB4023", "rule `{name}` has no steps"),
+  assertionConstant: warning("MB4024", "this assertion is always {value}"),
+  noOutputs: warning("MB4025", "the rulebook declares no outputs"),
+  letDependsOnQuantity: error("MB4026", "`{name}` depends on `{quantity}`, which rules are still adjusting here", "use `{quantity}` directly, or move the computation into a rule step"),
+  nonPositiveRoundingStep: error("MB4027", "the rounding step must be positive, not {value}"),
+  emptyDomain: error("MB4028", "the domain of `{name}` is empty: {bounds}"),
+  valueOutsideDomain: error("MB4029", "the value {value} of `{name}` is outside its domain {domain}"),
+  invalidScenarioRange: error("MB4030", "{message}"),
+  marginRoundsDown: warning("MB4031", "`{name}` is a margin requirement but rounds {direction}", "margin requirements round up, so that rounding never under-collects"),
+  duplicateRuleName: error("MB4032", "rule `{name}` is declared twice"),
+  emptyScenarioSet: error("MB4033", "scenario set `{name}` has no scenarios"),
+  duplicateScenarioAxis: error("MB4034", "axis `{name}` is given twice in this scenario"),
+  overrideTypeMismatch: error("MB4035", "the override of `{name}` is {actual}, but the base declares {expected}"),
+  noInputs: warning("MB4036", "the rulebook declares no inputs"),
+  extendsWithoutFile: error("MB4037", "`extends` needs the path of a `.margin` file in quotes"),
+  headerValueKind: error("MB4038", "`{key}` expects {expected}"),
+  tooManyScenarios: error("MB4039", "scenario set `{name}` expands to {count} scenarios; the limit is {limit}"),
+} as const satisfies Record<string, MessageSpec>;
+
+export type MessageName = keyof typeof messages;
+
+/** The stage each code range belongs to (used by the catalog test and by SARIF rule metadata). */
+export const codeRanges: ReadonlyArray<{ prefix: string; stage: string }> = [
+  { prefix: "MB1", stage: "syntax" },
+  { prefix: "MB2", stage: "names" },
+  { prefix: "MB3", stage: "types and units" },
+  { prefix: "MB4", stage: "rulebook semantics" },
+  { prefix: "MB5", stage: "code generation" },
+  { prefix: "MB6", stage: "evaluation" },
+];
+
+/** Fills `{name}` placeholders; a placeholder without a value is a bug in the tool, so it throws. */
+export function fillTemplate(template: string, args: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const value = args[key];
+    if (value === undefined) throw new Error(`diagnostic template "${template}" is missing a value for {${key}}`);
+    return String(value);
+  });
+}

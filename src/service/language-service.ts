@@ -1,0 +1,63 @@
+/**
+ * The language-service facade: the one entry point the CLI, the tests and the editor worker use to
+ * run the pipeline (parse, then check). It never touches the file system: reading files is the
+ * host's job, so the same code runs in Node and in a browser worker.
+ */
+import { messages } from "../diagnostics/catalog.js";
+import { Reporter, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { checkAst, type BaseRulebook, type CheckedRulebook } from "../check/checker.js";
+import type { Rulebook } from "../syntax/ast.js";
+import { parseRulebook } from "../syntax/parse.js";
+
+/** How the pipeline reads other files (the base of an `extends`). */
+export interface SourceHost {
+  /** The text of a file, or undefined when it cannot be read. */
+  readFile(path: string): string | undefined;
+  /** The path of `path` as written in `fromFile`. */
+  resolve(fromFile: string, path: string): string;
+}
+
+export interface CheckResult {
+  file: string;
+  ast: Rulebook;
+  /** Sorted by position; syntax and semantic diagnostics together. */
+  diagnostics: Diagnostic[];
+  /** The checked program, for the compiler and the editor (present even when there are errors). */
+  checked: CheckedRulebook;
+}
+
+/** Parses and checks one rulebook, and the chain of base rulebooks it extends. Never throws on user input. */
+export function checkRulebook(source: string, file: string, host?: SourceHost): CheckResult {
+  return checkChain(source, file, host, [file]);
+}
+
+function checkChain(source: string, file: string, host: SourceHost | undefined, chain: string[]): CheckResult {
+  const parsed = parseRulebook(source, file);
+  const reporter = new Reporter(file);
+  const base = loadBase(parsed.ast, file, host, chain, reporter);
+  const checked = checkAst(parsed.ast, file, base);
+  const diagnostics = sortDiagnostics([...parsed.diagnostics, ...reporter.diagnostics, ...checked.diagnostics]);
+  return { file, ast: parsed.ast, diagnostics, checked };
+}
+
+function loadBase(ast: Rulebook, file: string, host: SourceHost | undefined, chain: string[], reporter: Reporter): BaseRulebook | undefined {
+  const field = ast.header?.fields.find((f) => f.key === "extends");
+  if (!field || field.valueKind !== "string") return undefined;
+  const path = host ? host.resolve(file, field.value) : field.value;
+  if (chain.includes(path)) {
+    reporter.report(messages.extendsCycle, field.valueSpan, { path: field.value, chain: [...chain, path].join(" -> ") });
+    return undefined;
+  }
+  const source = host?.readFile(path);
+  if (source === undefined) {
+    reporter.report(messages.baseNotFound, field.valueSpan, { path: field.value });
+    return undefined;
+  }
+  const result = checkChain(source, path, host, [...chain, path]);
+  return {
+    file: path,
+    declarations: result.checked.declarations,
+    currency: result.checked.currency,
+    errorCount: result.diagnostics.filter((d) => d.severity === "error").length,
+  };
+}

@@ -1,0 +1,527 @@
+/**
+ * The CST visitor that builds the typed AST (`ast.ts`) from the parser's concrete syntax tree.
+ *
+ * It is total: every CST, including the partial ones error recovery produces, becomes an AST.
+ * Missing names get empty text and missing expressions become `MissingExpr`.
+ */
+import type { CstNode, IToken } from "chevrotain";
+import type * as C from "../../grammar/cst.js";
+import type * as A from "./ast.js";
+
+/** Builds the AST of a whole rulebook. `comments` come from the lexer's comment group. */
+export function buildRulebook(cst: C.RulebookCstNode, comments: IToken[], sourceLength: number): A.Rulebook {
+  const commentNodes: A.Comment[] = comments.map((t) => ({ text: t.image, span: tokenSpan(t), doc: t.image.startsWith("///") }));
+  const c = cst.children;
+  const declarations = (c.declaration ?? []).map(buildDeclaration).filter((d): d is A.Declaration => d !== undefined);
+  attachDocComments(declarations, commentNodes);
+  return {
+    kind: "Rulebook",
+    span: { start: 0, end: sourceLength },
+    header: c.header?.[0] ? buildHeader(c.header[0]) : undefined,
+    declarations,
+    comments: commentNodes,
+  };
+}
+
+// ---- spans ----
+
+const NO_SPAN: A.Span = { start: 0, end: 0 };
+
+function tokenSpan(token: IToken | undefined): A.Span {
+  if (!token || Number.isNaN(token.startOffset)) return NO_SPAN;
+  return { start: token.startOffset, end: (token.endOffset ?? token.startOffset) + 1 };
+}
+
+function nodeSpan(node: CstNode | undefined): A.Span {
+  const loc = node?.location;
+  if (!loc || Number.isNaN(loc.startOffset)) return NO_SPAN;
+  return { start: loc.startOffset, end: (Number.isNaN(loc.endOffset ?? NaN) ? loc.startOffset : loc.endOffset!) + 1 };
+}
+
+function join(a: A.Span, b: A.Span): A.Span {
+  if (a === NO_SPAN) return b;
+  if (b === NO_SPAN) return a;
+  return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
+}
+
+function name(token: IToken | undefined): A.Name {
+  const missing = !token || token.isInsertedInRecovery || Number.isNaN(token.startOffset);
+  return { text: missing ? "" : token.image, span: tokenSpan(token) };
+}
+
+// ---- header and declarations ----
+
+function buildHeader(node: C.HeaderCstNode): A.Header {
+  const nameToken = node.children.name?.[0];
+  return {
+    kind: "Header",
+    span: nodeSpan(node),
+    name: { text: nameToken ? unquote(nameToken.image) : "", span: tokenSpan(nameToken) },
+    fields: (node.children.headerField ?? []).flatMap((f) => {
+      const key = f.children.key?.[0];
+      const value = f.children.value?.[0];
+      if (!key || !value) return [];
+      return [
+        {
+          kind: "HeaderField" as const,
+          span: nodeSpan(f),
+          key: key.image as A.HeaderKey,
+          keySpan: tokenSpan(key),
+          value: value.tokenType.name === "StringLiteral" ? unquote(value.image) : value.image,
+          valueKind: headerValueKind(value),
+          valueSpan: tokenSpan(value),
+        },
+      ];
+    }),
+  };
+}
+
+function headerValueKind(token: IToken): A.HeaderValueKind {
+  switch (token.tokenType.name) {
+    case "SemverLiteral": return "semver";
+    case "NumberLiteral": return "number";
+    case "StringLiteral": return "string";
+    case "TimestampLiteral": return "timestamp";
+    default: return "type";
+  }
+}
+
+function buildDeclaration(node: C.DeclarationCstNode): A.Declaration | undefined {
+  const c = node.children;
+  if (c.enumDecl) return buildEnum(c.enumDecl[0]!);
+  if (c.recordDecl) return buildRecord(c.recordDecl[0]!);
+  if (c.inputDecl) return buildInput(c.inputDecl[0]!);
+  if (c.paramDecl) return buildParam(c.paramDecl[0]!);
+  if (c.overrideDecl) return buildOverride(c.overrideDecl[0]!);
+  if (c.tiersDecl) return buildTiers(c.tiersDecl[0]!);
+  if (c.letDecl) return buildLet(c.letDecl[0]!);
+  if (c.ruleDecl) return buildRule(c.ruleDecl[0]!);
+  if (c.outputDecl) return buildOutput(c.outputDecl[0]!);
+  if (c.assertDecl) return buildAssert(c.assertDecl[0]!);
+  if (c.scenariosDecl) return buildScenarios(c.scenariosDecl[0]!);
+  return undefined;
+}
+
+function buildEnum(node: C.EnumDeclCstNode): A.EnumDecl {
+  return { kind: "EnumDecl", span: nodeSpan(node), name: name(node.children.name?.[0]), members: (node.children.member ?? []).map(name) };
+}
+
+function buildRecord(node: C.RecordDeclCstNode): A.RecordDecl {
+  return { kind: "RecordDecl", span: nodeSpan(node), name: name(node.children.name?.[0]), fields: buildFields(node.children.fieldList?.[0]) };
+}
+
+function buildFields(node: C.FieldListCstNode | undefined): A.FieldDecl[] {
+  return (node?.children.field ?? []).map((f) => ({
+    kind: "FieldDecl" as const,
+    span: nodeSpan(f),
+    name: name(f.children.name?.[0]),
+    type: buildTypeRef(f.children.typeRef?.[0]),
+    domain: (f.children.domainBound ?? []).map(buildDomainBound),
+    default: f.children.default ? buildExpression(f.children.default[0]) : undefined,
+  }));
+}
+
+function buildDomainBound(node: C.DomainBoundCstNode): A.DomainBound {
+  return { span: nodeSpan(node), op: (node.children.op?.[0]?.image ?? ">") as A.DomainOperator, bound: buildAdditive(node.children.bound?.[0]) };
+}
+
+function buildInput(node: C.InputDeclCstNode): A.InputDecl {
+  const c = node.children;
+  return {
+    kind: "InputDecl",
+    span: nodeSpan(node),
+    name: name(c.name?.[0]),
+    type: c.typeRef ? buildTypeRef(c.typeRef[0]) : undefined,
+    fields: c.fieldList ? buildFields(c.fieldList[0]) : undefined,
+  };
+}
+
+function buildParam(node: C.ParamDeclCstNode, override?: A.Span): A.ParamDecl {
+  const c = node.children;
+  return {
+    kind: "ParamDecl",
+    span: override ? join(override, nodeSpan(node)) : nodeSpan(node),
+    name: name(c.name?.[0]),
+    type: c.typeRef ? buildTypeRef(c.typeRef[0]) : undefined,
+    domain: (c.domainBound ?? []).map(buildDomainBound),
+    value: buildExpression(c.value?.[0]),
+    override,
+  };
+}
+
+function buildOverride(node: C.OverrideDeclCstNode): A.ParamDecl | A.TiersDecl {
+  const overrideSpan = tokenSpan(node.children.KwOverride?.[0]);
+  if (node.children.tiersDecl) return buildTiers(node.children.tiersDecl[0]!, overrideSpan);
+  return buildParam(node.children.paramDecl![0]!, overrideSpan);
+}
+
+function buildTiers(node: C.TiersDeclCstNode, override?: A.Span): A.TiersDecl {
+  const c = node.children;
+  const modeToken = c.mode?.[0];
+  return {
+    kind: "TiersDecl",
+    span: override ? join(override, nodeSpan(node)) : nodeSpan(node),
+    name: name(c.name?.[0]),
+    keyName: name(c.keyName?.[0]),
+    keyType: buildTypeRef(c.typeRef?.[0]),
+    mode: modeToken && !modeToken.isInsertedInRecovery ? (modeToken.image as A.TierMode) : undefined,
+    modeSpan: modeToken ? tokenSpan(modeToken) : undefined,
+    columns: (c.tierColumns?.[0]?.children.tierColumn ?? []).map((col) => ({
+      span: nodeSpan(col),
+      name: name(col.children.name?.[0]),
+      type: buildTypeRef(col.children.typeRef?.[0]),
+    })),
+    rows: (c.tierRow ?? []).map(buildTierRow),
+    override,
+  };
+}
+
+function buildTierRow(node: C.TierRowCstNode): A.TierRow {
+  const c = node.children;
+  return {
+    span: nodeSpan(node),
+    lower: buildTierBound(c.lower?.[0]),
+    upper: buildTierBound(c.upper?.[0]),
+    lowerInclusive: c.open?.[0]?.image === "[",
+    upperInclusive: c.close?.[0]?.image === "]",
+    cells: (c.tierCell ?? []).map((cell) => {
+      const digits = cell.children.NumberLiteral?.[0];
+      const negative = cell.children.Minus !== undefined;
+      const suffix = cell.children.suffix?.[0]?.image as "%" | "bps" | undefined;
+      const magnitude = parseDecimal(digits?.image ?? "0", suffix === "%" ? -2 : suffix === "bps" ? -4 : 0);
+      return { span: nodeSpan(cell), value: negative ? -magnitude : magnitude, text: sourceTextOf(cell), suffix };
+    }),
+  };
+}
+
+function buildTierBound(node: C.TierBoundCstNode | undefined): A.TierBound {
+  if (!node) return { span: NO_SPAN, value: NaN, text: "" };
+  const c = node.children;
+  if (c.KwInf) return { span: nodeSpan(node), value: Infinity, text: "inf" };
+  const magnitude = parseDecimal(c.NumberLiteral?.[0]?.image ?? "NaN", 0);
+  return { span: nodeSpan(node), value: c.Minus ? -magnitude : magnitude, text: sourceTextOf(node) };
+}
+
+function buildLet(node: C.LetDeclCstNode): A.LetDecl {
+  const c = node.children;
+  return { kind: "LetDecl", span: nodeSpan(node), name: name(c.name?.[0]), type: c.typeRef ? buildTypeRef(c.typeRef[0]) : undefined, value: buildExpression(c.value?.[0]) };
+}
+
+function buildRule(node: C.RuleDeclCstNode): A.RuleDecl {
+  const c = node.children;
+  return {
+    kind: "RuleDecl",
+    span: nodeSpan(node),
+    name: name(c.name?.[0]),
+    condition: c.condition ? buildExpression(c.condition[0]) : undefined,
+    steps: (c.step ?? []).map(buildStep),
+  };
+}
+
+function buildStep(node: C.StepCstNode): A.Step {
+  const c = node.children;
+  const verb = c.verb?.[0];
+  return {
+    kind: "Step",
+    span: nodeSpan(node),
+    verb: (verb?.image ?? "set") as A.StepVerb,
+    verbSpan: tokenSpan(verb),
+    target: name(c.target?.[0]),
+    type: c.typeRef ? buildTypeRef(c.typeRef[0]) : undefined,
+    value: buildExpression(c.value?.[0]),
+    condition: c.condition ? buildExpression(c.condition[0]) : undefined,
+  };
+}
+
+function buildOutput(node: C.OutputDeclCstNode): A.OutputDecl {
+  const c = node.children;
+  const rounding = c.rounding?.[0];
+  return {
+    kind: "OutputDecl",
+    span: nodeSpan(node),
+    name: name(c.name?.[0]),
+    type: c.typeRef ? buildTypeRef(c.typeRef[0]) : undefined,
+    value: buildExpression(c.value?.[0]),
+    rounding: rounding
+      ? {
+          span: nodeSpan(rounding),
+          direction: (rounding.children.direction?.[0]?.image ?? "up") as A.RoundingDirection,
+          step: buildAdditive(rounding.children.step?.[0]),
+        }
+      : undefined,
+  };
+}
+
+function buildAssert(node: C.AssertDeclCstNode): A.AssertDecl {
+  const message = node.children.message?.[0];
+  return { kind: "AssertDecl", span: nodeSpan(node), condition: buildExpression(node.children.condition?.[0]), message: message ? unquote(message.image) : undefined };
+}
+
+function buildScenarios(node: C.ScenariosDeclCstNode): A.ScenariosDecl {
+  const c = node.children;
+  const statements: A.ScenarioStatement[] = [
+    ...(c.gridStmt ?? []).map((g): A.ScenarioStatement => ({
+      kind: "GridStatement",
+      span: nodeSpan(g),
+      axes: (g.children.gridAxis ?? []).map((axis) => ({
+        axis: name(axis.children.axis?.[0]),
+        values: (axis.children.gridValue ?? []).map((v) => ({
+          span: nodeSpan(v),
+          from: buildExpression(v.children.from?.[0]),
+          to: v.children.to ? buildExpression(v.children.to[0]) : undefined,
+          step: v.children.step ? buildExpression(v.children.step[0]) : undefined,
+        })),
+      })),
+      weight: g.children.weight ? buildExpression(g.children.weight[0]) : undefined,
+    })),
+    ...(c.namedScenario ?? []).map((s): A.ScenarioStatement => {
+      const axes = s.children.axis ?? [];
+      const values = s.children.value ?? [];
+      const nameToken = s.children.name?.[0];
+      return {
+        kind: "NamedScenario",
+        span: nodeSpan(s),
+        name: { text: nameToken ? unquote(nameToken.image) : "", span: tokenSpan(nameToken) },
+        values: axes.map((axis, i) => ({ axis: name(axis), value: buildAdditive(values[i]) })),
+        weight: s.children.weight ? buildExpression(s.children.weight[0]) : undefined,
+      };
+    }),
+  ].sort((a, b) => a.span.start - b.span.start);
+  return {
+    kind: "ScenariosDecl",
+    span: nodeSpan(node),
+    name: name(c.name?.[0]),
+    axes: (c.scenarioAxis ?? []).map((axis) => ({ span: nodeSpan(axis), name: name(axis.children.name?.[0]), type: buildTypeRef(axis.children.typeRef?.[0]) })),
+    statements,
+  };
+}
+
+// ---- types ----
+
+function buildTypeRef(node: C.TypeRefCstNode | undefined): A.TypeRef {
+  if (!node) return { kind: "TypeRef", span: NO_SPAN, factors: [] };
+  const c = node.children;
+  const factors: A.TypeFactor[] = [];
+  if (c.first?.[0]) factors.push(buildTypeAtom(c.first[0], 1));
+  (c.rest ?? []).forEach((atom, i) => factors.push(buildTypeAtom(atom, c.op?.[i]?.image === "/" ? -1 : 1)));
+  return { kind: "TypeRef", span: nodeSpan(node), factors };
+}
+
+function buildTypeAtom(node: C.TypeAtomCstNode, sign: number): A.TypeFactor {
+  const c = node.children;
+  const exponentToken = c.exponent?.[0];
+  const exponent = exponentToken ? Number(exponentToken.image) * (c.Minus ? -1 : 1) : 1;
+  return {
+    span: nodeSpan(node),
+    name: name(c.name?.[0]),
+    argument: c.argument ? buildTypeRef(c.argument[0]) : undefined,
+    exponent: sign * exponent,
+  };
+}
+
+// ---- expressions ----
+
+function buildExpression(node: C.ExpressionCstNode | undefined): A.Expr {
+  if (!node) return missing();
+  return foldBinary(node.children.operand?.map(buildAnd) ?? [], node.children.operator ?? []);
+}
+
+function buildAnd(node: C.AndExprCstNode): A.Expr {
+  return foldBinary(node.children.operand?.map(buildNot) ?? [], node.children.operator ?? []);
+}
+
+function buildNot(node: C.NotExprCstNode): A.Expr {
+  const c = node.children;
+  if (c.operator?.[0]) {
+    const operand = c.operand?.[0] as C.NotExprCstNode | undefined;
+    const inner = operand ? buildNot(operand) : missing();
+    return { kind: "UnaryExpr", span: join(tokenSpan(c.operator[0]), inner.span), op: "not", operand: inner };
+  }
+  const comparison = c.operand?.[0] as C.ComparisonCstNode | undefined;
+  return comparison ? buildComparison(comparison) : missing();
+}
+
+function buildComparison(node: C.ComparisonCstNode): A.Expr {
+  return foldBinary(node.children.operand?.map(buildAdditive) ?? [], node.children.operator ?? []);
+}
+
+function buildAdditive(node: C.AdditiveCstNode | undefined): A.Expr {
+  if (!node) return missing();
+  return foldBinary(node.children.operand?.map(buildMultiplicative) ?? [], node.children.operator ?? []);
+}
+
+function buildMultiplicative(node: C.MultiplicativeCstNode): A.Expr {
+  return foldBinary(node.children.operand?.map(buildUnary) ?? [], node.children.operator ?? []);
+}
+
+function foldBinary(operands: A.Expr[], operators: IToken[]): A.Expr {
+  if (operands.length === 0) return missing();
+  let result = operands[0]!;
+  for (let i = 1; i < operands.length; i++) {
+    const right = operands[i]!;
+    const op = operators[i - 1];
+    result = {
+      kind: "BinaryExpr",
+      span: join(result.span, right.span),
+      op: (op?.image ?? "+") as A.BinaryOperator,
+      opSpan: tokenSpan(op),
+      left: result,
+      right,
+    };
+  }
+  return result;
+}
+
+function buildUnary(node: C.UnaryCstNode): A.Expr {
+  const c = node.children;
+  const operator = c.operator?.[0];
+  if (operator) {
+    const inner = c.operand?.[0] ? buildUnary(c.operand[0] as C.UnaryCstNode) : missing();
+    return { kind: "UnaryExpr", span: join(tokenSpan(operator), inner.span), op: operator.image as A.UnaryOperator, operand: inner };
+  }
+  const postfix = c.operand?.[0] as C.PostfixCstNode | undefined;
+  return postfix ? buildPostfix(postfix) : missing();
+}
+
+function buildPostfix(node: C.PostfixCstNode): A.Expr {
+  let result = buildPrimary(node.children.primary?.[0]);
+  // The suffixes (`.member`, `(args)`, `[index]`) come back from the CST grouped by kind; put them
+  // back in source order.
+  const suffixes: { offset: number; apply: (object: A.Expr) => A.Expr }[] = [];
+  const c = node.children;
+  (c.member ?? []).forEach((member) =>
+    suffixes.push({ offset: member.startOffset, apply: (object) => ({ kind: "MemberExpr", span: join(object.span, tokenSpan(member)), object, member: name(member) }) }),
+  );
+  (c.callArguments ?? []).forEach((call) =>
+    suffixes.push({ offset: call.location?.startOffset ?? 0, apply: (callee) => buildCall(callee, call) }),
+  );
+  (c.index ?? []).forEach((index, i) => {
+    const close = c.RBracket?.[i];
+    suffixes.push({
+      offset: c.LBracket?.[i]?.startOffset ?? 0,
+      apply: (object) => ({ kind: "IndexExpr", span: join(object.span, tokenSpan(close)), object, index: buildExpression(index) }),
+    });
+  });
+  suffixes.sort((a, b) => a.offset - b.offset);
+  for (const suffix of suffixes) result = suffix.apply(result);
+  return result;
+}
+
+function buildCall(callee: A.Expr, node: C.CallArgumentsCstNode): A.CallExpr {
+  const c = node.children;
+  const comprehension = c.comprehension?.[0];
+  return {
+    kind: "CallExpr",
+    span: join(callee.span, nodeSpan(node)),
+    callee,
+    args: (c.argument ?? []).map(buildExpression),
+    comprehension: comprehension
+      ? {
+          span: nodeSpan(comprehension),
+          variable: name(comprehension.children.variable?.[0]),
+          source: buildExpression(comprehension.children.source?.[0]),
+          filter: comprehension.children.filter ? buildExpression(comprehension.children.filter[0]) : undefined,
+          groupKey: comprehension.children.groupKey ? buildExpression(comprehension.children.groupKey[0]) : undefined,
+          fallback: comprehension.children.fallback ? buildExpression(comprehension.children.fallback[0]) : undefined,
+        }
+      : undefined,
+  };
+}
+
+function buildPrimary(node: C.PrimaryCstNode | undefined): A.Expr {
+  if (!node) return missing();
+  const c = node.children;
+  const span = nodeSpan(node);
+  if (c.numberLiteral) return buildNumberLiteral(c.numberLiteral[0]!);
+  if (c.DurationLiteral) return { kind: "DurationLit", span, seconds: durationSeconds(c.DurationLiteral[0]!.image), text: c.DurationLiteral[0]!.image };
+  if (c.TimestampLiteral) return { kind: "TimestampLit", span, text: c.TimestampLiteral[0]!.image };
+  if (c.StringLiteral) return { kind: "StringLit", span, value: unquote(c.StringLiteral[0]!.image) };
+  if (c.KwTrue) return { kind: "BoolLit", span, value: true };
+  if (c.KwFalse) return { kind: "BoolLit", span, value: false };
+  if (c.enumName) return { kind: "EnumRef", span, enumName: name(c.enumName[0]), member: name(c.enumMember?.[0]) };
+  if (c.Identifier) {
+    const token = c.Identifier[0]!;
+    if (token.isInsertedInRecovery) return missing(span);
+    return { kind: "NameRef", span, name: token.image };
+  }
+  if (c.inner) return buildExpression(c.inner[0]);
+  if (c.ifExpr) {
+    const i = c.ifExpr[0]!.children;
+    return { kind: "IfExpr", span, condition: buildExpression(i.condition?.[0]), then: buildExpression(i.then?.[0]), else: buildExpression(i.else?.[0]) };
+  }
+  return missing(span);
+}
+
+function buildNumberLiteral(node: C.NumberLiteralCstNode): A.NumberLit {
+  const c = node.children;
+  const digits = c.digits?.[0]?.image ?? "0";
+  const suffix = c.suffix?.[0]?.image as "%" | "bps" | undefined;
+  return {
+    kind: "NumberLit",
+    span: nodeSpan(node),
+    value: parseDecimal(digits, suffix === "%" ? -2 : suffix === "bps" ? -4 : 0),
+    text: digits,
+    suffix,
+    unit: c.unit ? buildTypeRef(c.unit[0]) : undefined,
+  };
+}
+
+function missing(span: A.Span = NO_SPAN): A.MissingExpr {
+  return { kind: "MissingExpr", span };
+}
+
+// ---- literals ----
+
+/**
+ * Parses a decimal literal (underscores allowed) shifted by `shift` powers of ten, rounding once:
+ * `0.80%` is read as the decimal 0.80e-2, so it is exactly the double nearest 0.008.
+ */
+export function parseDecimal(text: string, shift: number): number {
+  const clean = text.replace(/_/g, "");
+  const match = /^(\d*\.?\d*)(?:[eE]([+-]?\d+))?$/.exec(clean);
+  if (!match || match[1] === "") return NaN;
+  const exponent = Number(match[2] ?? 0) + shift;
+  return Number(`${match[1]}e${exponent}`);
+}
+
+const SECONDS_PER: Record<string, number> = { s: 1, min: 60, h: 3600, d: 86_400, w: 604_800, y: 31_536_000 };
+
+/** `30d` is 2,592,000 seconds; a year is 365 days. */
+export function durationSeconds(text: string): number {
+  const match = /^([\d_.]+)(min|y|w|d|h|s)$/.exec(text);
+  if (!match) return NaN;
+  return parseDecimal(match[1]!, 0) * SECONDS_PER[match[2]!]!;
+}
+
+function unquote(image: string): string {
+  if (image.length < 2) return "";
+  return image.slice(1, -1).replace(/\\(.)/g, (_, ch: string) => (ch === "n" ? "\n" : ch === "t" ? "\t" : ch));
+}
+
+function sourceTextOf(node: CstNode): string {
+  const parts: { offset: number; image: string }[] = [];
+  const visit = (n: CstNode): void => {
+    for (const children of Object.values(n.children)) {
+      for (const child of children) {
+        if ("image" in child) parts.push({ offset: child.startOffset, image: child.image });
+        else visit(child);
+      }
+    }
+  };
+  visit(node);
+  return parts.sort((a, b) => a.offset - b.offset).map((p) => p.image).join("");
+}
+
+/** Attaches each run of `///` comments to the declaration that starts right after it. */
+function attachDocComments(declarations: A.Declaration[], comments: A.Comment[]): void {
+  const docs = comments.filter((c) => c.doc);
+  let d = 0;
+  for (const declaration of declarations) {
+    const lines: string[] = [];
+    while (d < docs.length && docs[d]!.span.end <= declaration.span.start) {
+      lines.push(docs[d]!.text.replace(/^\/\/\/ ?/, ""));
+      d++;
+    }
+    if (lines.length > 0) declaration.doc = lines.join("\n");
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The syntax stage: source text to AST plus syntax diagnostics (MB1xxx). Never throws on user input.
+ */
+import type { IRecognitionException, IToken, ILexingError } from "chevrotain";
+import { EOF } from "chevrotain";
+import type { RulebookCstNode } from "../../grammar/cst.js";
+import { parser } from "../../grammar/parser.js";
+import { marginbookLexer, reservedWords } from "../../grammar/tokens.js";
+import { messages } from "../diagnostics/catalog.js";
+import { Reporter, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Rulebook } from "./ast.js";
+import { buildRulebook } from "./build-ast.js";
+
+export interface ParseResult {
+  ast: Rulebook;
+  diagnostics: Diagnostic[];
+}
+
+/** Parses one rulebook. `file` only labels the diagnostics. */
+export function parseRulebook(source: string, file = "<input>"): ParseResult {
+  const reporter = new Reporter(file);
+  const lexed = marginbookLexer.tokenize(source);
+  for (const error of lexed.errors) reportLexingError(reporter, source, error);
+  parser.input = lexed.tokens;
+  const cst = parser.rulebook() as RulebookCstNode;
+  const seen = new Set<number>();
+  for (const error of parser.errors) {
+    const start = tokenStart(error.token, source);
+    if (seen.has(start)) continue; // recovery can report the same spot twice
+    seen.add(start);
+    reportParseError(reporter, source, error);
+  }
+  const comments = (lexed.groups["comments"] ?? []) as IToken[];
+  return { ast: buildRulebook(cst, comments, source.length), diagnostics: reporter.diagnostics };
+}
+
+function reportLexingError(reporter: Reporter, source: string, error: ILexingError): void {
+  const start = error.offset;
+  const text = source.slice(start, start + error.length);
+  if (text.startsWith('"')) {
+    const lineEnd = source.indexOf("\n", start);
+    reporter.report(messages.unterminatedString, { start, end: lineEnd < 0 ? source.length : lineEnd });
+    return;
+  }
+  reporter.report(messages.unexpectedCharacter, { start, end: start + Math.max(1, Math.min(error.length, 1)) }, { text });
+}
+
+function tokenStart(token: IToken, source: string): number {
+  return Number.isNaN(token.startOffset) ? source.length : token.startOffset;
+}
+
+function reportParseError(reporter: Reporter, source: string, error: IRecognitionException): void {
+  const token = error.token;
+  const atEnd = token.tokenType === EOF || Number.isNaN(token.startOffset);
+  const expected = error.message;
+  if (atEnd) {
+    const end = source.trimEnd().length;
+    reporter.report(messages.unexpectedEndOfFile, { start: Math.max(0, end - 1), end: Math.max(1, end) }, { expected });
+    return;
+  }
+  const span = { start: token.startOffset, end: token.endOffset! + 1 };
+  const wantsName = /\ba name\b/.test(expected);
+  if (wantsName && token.tokenType.name === "TypeName") {
+    reporter.report(messages.capitalisedValueName, span, { found: token.image }, {
+      fix: { title: `rename to \`${lowerFirst(token.image)}\``, edits: [{ span, newText: lowerFirst(token.image) }] },
+    });
+  } else if (wantsName && reservedWords.has(token.image)) {
+    reporter.report(messages.reservedWordAsName, span, { found: token.image });
+  } else if (error.name === "MismatchedTokenException") {
+    reporter.report(messages.unexpectedToken, span, { expected, found: token.image });
+  } else {
+    reporter.report(messages.noViableAlternative, span, { expected, found: token.image });
+  }
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
