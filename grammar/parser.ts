@@ -41,6 +41,7 @@ export class MarginbookParser extends CstParser {
       { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "value" }) },
       { ALT: () => this.CONSUME(T.TimestampLiteral, { LABEL: "value" }) },
       { ALT: () => this.CONSUME(T.TypeName, { LABEL: "value" }) },
+      { ALT: () => this.CONSUME(T.Identifier, { LABEL: "value" }) },
     ]);
   });
 
@@ -358,9 +359,13 @@ export class MarginbookParser extends CstParser {
   private namedScenario = this.RULE("namedScenario", () => {
     this.CONSUME(T.KwScenario);
     this.CONSUME(T.StringLiteral, { LABEL: "name" });
-    this.MANY(() => {
-      this.CONSUME(T.Identifier, { LABEL: "axis" });
-      this.SUBRULE(this.additive, { LABEL: "value" });
+    // `weight` is contextual, so it would also read as an axis name: it ends the list of axes.
+    this.MANY({
+      GATE: () => this.LA(1).tokenType !== T.KwWeight,
+      DEF: () => {
+        this.CONSUME(T.Identifier, { LABEL: "axis" });
+        this.SUBRULE(this.additive, { LABEL: "value" });
+      },
     });
     this.OPTION(() => {
       this.CONSUME(T.KwWeight);
@@ -372,12 +377,16 @@ export class MarginbookParser extends CstParser {
 
   private typeRef = this.RULE("typeRef", () => {
     this.SUBRULE(this.typeAtom, { LABEL: "first" });
-    this.MANY(() => {
+    // Only a type name may follow `*` or `/` here: in `10 USDT / position.size` the `/` divides.
+    this.MANY({
+      GATE: () => this.LA(2).tokenType === T.TypeName,
+      DEF: () => {
       this.OR([
         { ALT: () => this.CONSUME(T.Star, { LABEL: "op" }) },
         { ALT: () => this.CONSUME(T.Slash, { LABEL: "op" }) },
       ]);
       this.SUBRULE2(this.typeAtom, { LABEL: "rest" });
+      },
     });
   });
 

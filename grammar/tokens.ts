@@ -113,6 +113,8 @@ export const NumberLiteral = createToken({
   pattern: /\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d+)?/,
 });
 export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:[^"\\\n\r]|\\.)*"/ });
+/** A string missing its closing quote: parsed as a string so that the rest of the line survives. */
+export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n\r]|\\.)*/, categories: [StringLiteral] });
 
 export const LessEq = createToken({ name: "LessEq", pattern: "<=" });
 export const GreaterEq = createToken({ name: "GreaterEq", pattern: ">=" });
@@ -151,7 +153,7 @@ const softKeywords = [
 /** Every token, in the order the lexer tries them (longer and more specific patterns first). */
 export const allTokens: TokenType[] = [
   WhiteSpace, DocComment, LineComment,
-  TimestampLiteral, SemverLiteral, DurationLiteral, NumberLiteral, StringLiteral,
+  TimestampLiteral, SemverLiteral, DurationLiteral, NumberLiteral, StringLiteral, UnterminatedString,
   ...hardKeywords, ...softKeywords,
   Identifier, TypeName,
   LessEq, GreaterEq, EqEq, NotEq, Less, Greater, Assign, Plus, Minus, Star, Slash, Caret, Percent,

@@ -342,7 +342,10 @@ export class ExpressionChecker {
       return ERROR;
     }
     const locals = new Map(env.locals);
-    locals.set(comprehension.variable.text, source.element);
+    const variable = comprehension.variable;
+    if (this.context.values.has(variable.text) || env.locals.has(variable.text))
+      this.context.report(messages.shadowedName, variable.span, { name: variable.text });
+    locals.set(variable.text, source.element);
     const inner: ExprEnv = { ...env, locals };
     if (comprehension.filter) this.checkCondition(comprehension.filter, inner, "a `where` filter");
     const element = this.check(expr.args[0]!, inner);

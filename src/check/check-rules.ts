@@ -45,7 +45,7 @@ export function checkRules(context: CheckContext, expressions: ExpressionChecker
         expressions.checkCondition(decl.condition, env, "a rule condition");
         reportIfNeverFires(context, decl);
       }
-      if (decl.steps.length === 0) context.report(messages.emptyRule, decl.name.span, { name: decl.name.text });
+      if (decl.steps.length === 0 && decl.name.text !== "") context.report(messages.emptyRule, decl.name.span, { name: decl.name.text });
       for (const step of decl.steps) checkStep(context, expressions, decl, step, env, setSoFar);
     });
   }

@@ -62,9 +62,8 @@ function checkGridValue(context: CheckContext, expressions: ExpressionChecker, t
     const actual = expressions.check(part, { locals: new Map() });
     if (type && actual.kind !== "error" && type.kind !== "error" && !assignable(type, actual))
       context.report(messages.argumentMismatch, part.span, { index: 1, name: "grid", expected: describeType(type), actual: describeType(actual) });
-    const constant = context.constant(part);
-    if (typeof constant !== "number") context.report(messages.notConstant, part.span, { what: "a scenario value" });
-    else numbers.push(constant);
+    const constant = context.requireConstant(part, "a scenario value");
+    if (typeof constant === "number") numbers.push(constant);
   }
   if (!value.to || numbers.length !== 3) return 1;
   const [from, to, step] = numbers as [number, number, number];
@@ -82,7 +81,7 @@ function checkNamed(context: CheckContext, expressions: ExpressionChecker, decl:
     const actual = expressions.check(value, { locals: new Map() });
     if (type && actual.kind !== "error" && type.kind !== "error" && !assignable(type, actual))
       context.report(messages.argumentMismatch, value.span, { index: 1, name: `scenario "${scenario.name.text}"`, expected: describeType(type), actual: describeType(actual) });
-    if (typeof context.constant(value) !== "number") context.report(messages.notConstant, value.span, { what: "a scenario value" });
+    context.requireConstant(value, "a scenario value");
   }
   return 1;
 }
@@ -99,5 +98,5 @@ function checkWeight(context: CheckContext, expressions: ExpressionChecker, weig
   const type = expressions.check(weight, { locals: new Map() });
   if (type.kind !== "error" && !(isNumeric(type) && isDimensionless(type.unit)))
     context.report(messages.dimensionlessExpected, weight.span, { name: "weight", actual: describeType(type) });
-  if (typeof context.constant(weight) !== "number") context.report(messages.notConstant, weight.span, { what: "a scenario weight" });
+  context.requireConstant(weight, "a scenario weight");
 }

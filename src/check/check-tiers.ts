@@ -83,9 +83,9 @@ function checkAdjacent(context: CheckContext, previous: A.TierRow, row: A.TierRo
   }
   const related = [{ message: "the previous row ends here", span: previous.upper.span }];
   if (end < start) {
-    context.report(messages.tierGap, row.lower.span, { gap: `${previous.upperInclusive ? "(" : "["}${previous.upper.text}, ${row.lower.text}${row.lowerInclusive ? ")" : "]"}` }, { related });
+    context.report(messages.tierGap, row.lower.span, { gap: `every value in ${previous.upperInclusive ? "(" : "["}${previous.upper.text}, ${row.lower.text}${row.lowerInclusive ? ")" : "]"}` }, { related });
   } else if (end > start) {
-    context.report(messages.tierOverlap, row.lower.span, { overlap: `[${row.lower.text}, ${previous.upper.text}]` }, { related });
+    context.report(messages.tierOverlap, row.lower.span, { overlap: `every value in [${row.lower.text}, ${previous.upper.text}]` }, { related });
   } else if (!previous.upperInclusive && !row.lowerInclusive) {
     context.report(messages.tierGap, row.lower.span, { gap: `the value ${row.lower.text} itself` }, {
       related,

@@ -28,14 +28,17 @@ export function checkFields(context: CheckContext, expressions: ExpressionChecke
 }
 
 export function checkParam(context: CheckContext, expressions: ExpressionChecker, decl: A.ParamDecl): Type {
+  let referencesNonConstant = false;
   const actual = expressions.check(decl.value, {
     locals: new Map(),
     onReference: (symbol, span) => {
-      if (symbol.kind !== "param") context.report(messages.notConstant, span, { what: `parameter \`${decl.name.text}\`` }, { help: `\`${symbol.name}\` is ${kindName(symbol.kind)}; a parameter may use literals and other parameters only` });
+      if (symbol.kind === "param") return;
+      referencesNonConstant = true;
+      context.report(messages.notConstant, span, { what: `parameter \`${decl.name.text}\`` }, { help: `\`${symbol.name}\` is ${kindName(symbol.kind)}; a parameter may use literals and other parameters only` });
     },
   });
   const value = context.constant(decl.value);
-  if (value === undefined && actual.kind !== "error" && decl.value.kind !== "StringLit" && decl.value.kind !== "EnumRef" && decl.value.kind !== "TimestampLit" && decl.value.kind !== "NameRef")
+  if (value === undefined && !referencesNonConstant && actual.kind !== "error" && decl.value.kind !== "StringLit" && decl.value.kind !== "EnumRef" && decl.value.kind !== "TimestampLit" && decl.value.kind !== "NameRef")
     context.report(messages.notConstant, decl.value.span, { what: `parameter \`${decl.name.text}\`` });
   if (!decl.type) return actual;
   const expected = context.resolveType(decl.type);
@@ -69,11 +72,8 @@ function checkDomain(context: CheckContext, expressions: ExpressionChecker, name
   const bounds: Bound[] = [];
   for (const bound of domain) {
     const boundType = expressions.check(bound.bound, NO_LOCALS);
-    const value = context.constant(bound.bound);
-    if (typeof value !== "number") {
-      context.report(messages.notConstant, bound.bound.span, { what: "a domain bound" });
-      continue;
-    }
+    const value = context.requireConstant(bound.bound, "a domain bound");
+    if (typeof value !== "number") continue;
     if (boundType.kind !== "error" && !assignable(type, boundType) && !isZeroLiteral(bound.bound)) {
       context.report(messages.domainBoundMismatch, bound.bound.span, { actual: describeType(boundType), expected: describeType(type) });
       continue;

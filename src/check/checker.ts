@@ -42,8 +42,11 @@ export interface CheckedRulebook {
   diagnostics: Diagnostic[];
 }
 
-/** Checks one parsed rulebook. Never throws on user input. */
-export function checkAst(ast: A.Rulebook, file: string, base?: BaseRulebook): CheckedRulebook {
+/**
+ * Checks one parsed rulebook. Never throws on user input. `partial` marks a tree recovered from
+ * syntax errors: whole-rulebook warnings (unused names, no outputs) are then left out as noise.
+ */
+export function checkAst(ast: A.Rulebook, file: string, base?: BaseRulebook, partial = false): CheckedRulebook {
   const context = new CheckContext(new Reporter(file));
   // The passes run in this order, each for a reason:
   // 1. the header first: the settlement currency gives `Price` its meaning;
@@ -62,7 +65,7 @@ export function checkAst(ast: A.Rulebook, file: string, base?: BaseRulebook): Ch
   for (const { decl, origin } of declarations) context.withOrigin(origin, () => checkDeclaration(context, expressions, typer, decl));
   // 6. rules in order (they depend on the types above), then whole-rulebook warnings.
   checkRules(context, expressions, declarations);
-  reportUnused(context, ast, declarations);
+  if (!partial) reportUnused(context, ast, declarations);
   return { file, ast, header, currency: context.currency, declarations, context, diagnostics: context.reporter.diagnostics };
 }
 
@@ -251,9 +254,8 @@ export class SymbolTyper {
       return type;
     }
     const stepType = this.expressions.check(rounding.step, { locals: new Map() });
-    const step = this.context.constant(rounding.step);
-    if (typeof step !== "number") this.context.report(messages.notConstant, rounding.step.span, { what: "a rounding step" });
-    else if (step <= 0) this.context.report(messages.nonPositiveRoundingStep, rounding.step.span, { value: String(step) });
+    const step = this.context.requireConstant(rounding.step, "a rounding step");
+    if (typeof step === "number" && step <= 0) this.context.report(messages.nonPositiveRoundingStep, rounding.step.span, { value: String(step) });
     if (isNumeric(stepType) && !(isDimensionless(stepType.unit) && !stepType.rate) && !assignable(type, stepType))
       this.context.report(messages.roundingStepMismatch, rounding.step.span, { actual: describeType(stepType), expected: describeType(type) });
     if (/margin/.test(decl.name.text) && rounding.direction !== "up")

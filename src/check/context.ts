@@ -57,6 +57,8 @@ export class CheckContext {
   readonly used = new Set<string>();
   currency?: string;
   origin: Origin;
+  /** Each written type is resolved (and its problems reported) once. */
+  private readonly resolvedTypes = new Map<A.TypeRef, Type>();
 
   constructor(readonly reporter: Reporter) {
     this.origin = { file: reporter.file, own: true };
@@ -78,6 +80,16 @@ export class CheckContext {
     }
   }
 
+  /**
+   * Reports that `expr` must be constant unless it is; an expression lost to a syntax error
+   * (already reported) is left alone. Returns the constant, if any.
+   */
+  requireConstant(expr: A.Expr, what: string): ConstantValue | undefined {
+    const value = this.constant(expr);
+    if (value === undefined && expr.kind !== "MissingExpr") this.report(messages.notConstant, expr.span, { what });
+    return value;
+  }
+
   /** The constant value of an expression built from literals and parameters, if it has one. */
   constant(expr: A.Expr): ConstantValue | undefined {
     return evaluateConstant(expr, (name) => this.parameterValue(name, new Set()));
@@ -92,6 +104,14 @@ export class CheckContext {
 
   /** Resolves a written type. Reports unknown names (with did-you-mean) and returns ERROR for them. */
   resolveType(ref: A.TypeRef): Type {
+    const known = this.resolvedTypes.get(ref);
+    if (known) return known;
+    const type = this.resolveUncached(ref);
+    this.resolvedTypes.set(ref, type);
+    return type;
+  }
+
+  private resolveUncached(ref: A.TypeRef): Type {
     if (ref.factors.length === 0) return ERROR;
     if (ref.factors.length === 1 && ref.factors[0]!.exponent === 1) return this.resolveFactor(ref.factors[0]!);
     let unit: Unit = {};

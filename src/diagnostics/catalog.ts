@@ -28,7 +28,6 @@ export const messages = {
   unterminatedString: error("MB1005", "unterminated string", "close the string with `\"` on the same line"),
   capitalisedValueName: error("MB1006", "`{found}` cannot name a value here: names of values start with a lowercase letter", "names starting with an uppercase letter are types (records, enums, currencies)"),
   reservedWordAsName: error("MB1007", "`{found}` is a reserved word and cannot be used as a name"),
-  misplacedHeader: error("MB1008", "the `rulebook` header must come first in the file"),
 
   // ---- MB2xxx: names ----
   unknownName: error("MB2001", "unknown name `{name}`"),
@@ -93,8 +92,8 @@ export const messages = {
   duplicateHeaderField: error("MB4004", "`{key}` is given twice in the header"),
   missingHeader: error("MB4005", "the file has no `rulebook` header", "start the file with `rulebook \"<name>\" version 1.0.0 effective <timestamp> currency <code>`"),
   tiersNotAscending: error("MB4006", "tier rows must ascend: this row starts at {lower}, below the previous row's start {previous}"),
-  tierGap: error("MB4007", "gap between tiers: values {gap} fall in no tier"),
-  tierOverlap: error("MB4008", "tiers overlap: {overlap} falls in this row and the previous one"),
+  tierGap: error("MB4007", "gap between tiers: {gap} falls in no tier"),
+  tierOverlap: error("MB4008", "tiers overlap: {overlap} falls in this row and in the previous one"),
   imBelowMm: error("MB4009", "initial margin rate {imr} is below maintenance margin rate {mmr} in this tier"),
   rateDecreases: warning("MB4010", "`{column}` decreases from {previous} to {current} as size grows"),
   tierCellCount: error("MB4011", "this row has {actual} value(s) but the table has {expected} column(s)"),

@@ -26,36 +26,49 @@ export interface CheckResult {
   checked: CheckedRulebook;
 }
 
-/** Parses and checks one rulebook, and the chain of base rulebooks it extends. Never throws on user input. */
-export function checkRulebook(source: string, file: string, host?: SourceHost): CheckResult {
-  return checkChain(source, file, host, [file]);
+/** A file in a chain of `extends`: its resolved path, and its name as the user wrote it. */
+interface ChainLink {
+  path: string;
+  label: string;
 }
 
-function checkChain(source: string, file: string, host: SourceHost | undefined, chain: string[]): CheckResult {
+/** Parses and checks one rulebook, and the chain of base rulebooks it extends. Never throws on user input. */
+export function checkRulebook(source: string, file: string, host?: SourceHost): CheckResult {
+  // The chain holds resolved paths, so that a cycle is found however its files were named.
+  const self = host ? host.resolve(file, "./" + (file.split(/[\\/]/).pop() ?? file)) : file;
+  return checkChain(source, file, host, [{ path: self, label: file.split(/[\\/]/).pop() ?? file }]);
+}
+
+function checkChain(source: string, file: string, host: SourceHost | undefined, chain: ChainLink[]): CheckResult {
   const parsed = parseRulebook(source, file);
   const reporter = new Reporter(file);
   const base = loadBase(parsed.ast, file, host, chain, reporter);
-  const checked = checkAst(parsed.ast, file, base);
+  const partial = parsed.diagnostics.some((d) => d.severity === "error");
+  const checked = checkAst(parsed.ast, file, base, partial);
   const diagnostics = sortDiagnostics([...parsed.diagnostics, ...reporter.diagnostics, ...checked.diagnostics]);
   return { file, ast: parsed.ast, diagnostics, checked };
 }
 
-function loadBase(ast: Rulebook, file: string, host: SourceHost | undefined, chain: string[], reporter: Reporter): BaseRulebook | undefined {
+function loadBase(ast: Rulebook, file: string, host: SourceHost | undefined, chain: ChainLink[], reporter: Reporter): BaseRulebook | undefined {
   const field = ast.header?.fields.find((f) => f.key === "extends");
   if (!field || field.valueKind !== "string") return undefined;
-  const path = host ? host.resolve(file, field.value) : field.value;
-  if (chain.includes(path)) {
-    reporter.report(messages.extendsCycle, field.valueSpan, { path: field.value, chain: [...chain, path].join(" -> ") });
+  const link = { path: host ? host.resolve(file, field.value) : field.value, label: field.value };
+  const reportCycle = (): undefined => {
+    const links = chain.some((l) => l.path === link.path) ? [...chain, link] : [...chain, link, chain[0]!];
+    reporter.report(messages.extendsCycle, field.valueSpan, { path: chain[0]!.label, chain: links.map((l) => l.label).join(" -> ") });
     return undefined;
-  }
-  const source = host?.readFile(path);
+  };
+  if (chain.some((l) => l.path === link.path)) return reportCycle();
+  const source = host?.readFile(link.path);
   if (source === undefined) {
     reporter.report(messages.baseNotFound, field.valueSpan, { path: field.value });
     return undefined;
   }
-  const result = checkChain(source, path, host, [...chain, path]);
+  const result = checkChain(source, link.path, host, [...chain, link]);
+  // A cycle further up the chain is this file's problem too: say so, not "the base has errors".
+  if (result.diagnostics.some((d) => d.code === messages.extendsCycle.code)) return reportCycle();
   return {
-    file: path,
+    file: link.path,
     declarations: result.checked.declarations,
     currency: result.checked.currency,
     errorCount: result.diagnostics.filter((d) => d.severity === "error").length,

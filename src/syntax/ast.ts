@@ -32,7 +32,7 @@ export interface Rulebook {
 }
 
 export type HeaderKey = "version" | "effective" | "currency" | "owner" | "description" | "extends";
-export type HeaderValueKind = "semver" | "number" | "string" | "timestamp" | "type";
+export type HeaderValueKind = "semver" | "number" | "string" | "timestamp" | "type" | "name";
 
 export interface Header {
   kind: "Header";

@@ -67,7 +67,7 @@ function buildHeader(node: C.HeaderCstNode): A.Header {
           span: nodeSpan(f),
           key: key.image as A.HeaderKey,
           keySpan: tokenSpan(key),
-          value: value.tokenType.name === "StringLiteral" ? unquote(value.image) : value.image,
+          value: isString(value) ? unquote(value.image) : value.image,
           valueKind: headerValueKind(value),
           valueSpan: tokenSpan(value),
         },
@@ -80,9 +80,11 @@ function headerValueKind(token: IToken): A.HeaderValueKind {
   switch (token.tokenType.name) {
     case "SemverLiteral": return "semver";
     case "NumberLiteral": return "number";
-    case "StringLiteral": return "string";
+    case "StringLiteral":
+    case "UnterminatedString": return "string";
     case "TimestampLiteral": return "timestamp";
-    default: return "type";
+    case "TypeName": return "type";
+    default: return "name";
   }
 }
 
@@ -493,9 +495,14 @@ export function durationSeconds(text: string): number {
   return parseDecimal(match[1]!, 0) * SECONDS_PER[match[2]!]!;
 }
 
+function isString(token: IToken): boolean {
+  return token.tokenType.name === "StringLiteral" || token.tokenType.name === "UnterminatedString";
+}
+
+/** The text of a string literal; an unterminated one (already reported) has no closing quote. */
 function unquote(image: string): string {
-  if (image.length < 2) return "";
-  return image.slice(1, -1).replace(/\\(.)/g, (_, ch: string) => (ch === "n" ? "\n" : ch === "t" ? "\t" : ch));
+  const body = image.length >= 2 && image.endsWith('"') ? image.slice(1, -1) : image.slice(1);
+  return body.replace(/\\(.)/g, (_, ch: string) => (ch === "n" ? "\n" : ch === "t" ? "\t" : ch));
 }
 
 function sourceTextOf(node: CstNode): string {
@@ -516,12 +523,15 @@ function sourceTextOf(node: CstNode): string {
 function attachDocComments(declarations: A.Declaration[], comments: A.Comment[]): void {
   const docs = comments.filter((c) => c.doc);
   let d = 0;
+  let previousEnd = 0;
   for (const declaration of declarations) {
     const lines: string[] = [];
     while (d < docs.length && docs[d]!.span.end <= declaration.span.start) {
-      lines.push(docs[d]!.text.replace(/^\/\/\/ ?/, ""));
+      // A `///` inside the previous declaration (on a record field, say) does not document this one.
+      if (docs[d]!.span.start >= previousEnd) lines.push(docs[d]!.text.replace(/^\/\/\/ ?/, ""));
       d++;
     }
     if (lines.length > 0) declaration.doc = lines.join("\n");
+    previousEnd = declaration.span.end;
   }
 }

@@ -20,29 +20,40 @@ export interface ParseResult {
 export function parseRulebook(source: string, file = "<input>"): ParseResult {
   const reporter = new Reporter(file);
   const lexed = marginbookLexer.tokenize(source);
-  for (const error of lexed.errors) reportLexingError(reporter, source, error);
+  // One syntax error per line: after the first, recovery mostly reports knock-on effects of it.
+  const linesWithErrors = new Set<number>();
+  const lineOf = (offset: number): number => lineNumber(source, offset);
+  for (const error of lexed.errors) {
+    linesWithErrors.add(lineOf(error.offset));
+    reportLexingError(reporter, source, error);
+  }
+  for (const token of lexed.tokens) {
+    if (token.tokenType.name !== "UnterminatedString") continue;
+    linesWithErrors.add(lineOf(token.startOffset));
+    reporter.report(messages.unterminatedString, { start: token.startOffset, end: token.endOffset! + 1 });
+  }
   parser.input = lexed.tokens;
   const cst = parser.rulebook() as RulebookCstNode;
-  const seen = new Set<number>();
   for (const error of parser.errors) {
-    const start = tokenStart(error.token, source);
-    if (seen.has(start)) continue; // recovery can report the same spot twice
-    seen.add(start);
+    const line = lineOf(tokenStart(error.token, source));
+    if (linesWithErrors.has(line)) continue;
+    linesWithErrors.add(line);
     reportParseError(reporter, source, error);
   }
   const comments = (lexed.groups["comments"] ?? []) as IToken[];
   return { ast: buildRulebook(cst, comments, source.length), diagnostics: reporter.diagnostics };
 }
 
+function lineNumber(source: string, offset: number): number {
+  let line = 0;
+  for (let i = source.indexOf("\n"); i >= 0 && i < offset; i = source.indexOf("\n", i + 1)) line++;
+  return line;
+}
+
 function reportLexingError(reporter: Reporter, source: string, error: ILexingError): void {
   const start = error.offset;
-  const text = source.slice(start, start + error.length);
-  if (text.startsWith('"')) {
-    const lineEnd = source.indexOf("\n", start);
-    reporter.report(messages.unterminatedString, { start, end: lineEnd < 0 ? source.length : lineEnd });
-    return;
-  }
-  reporter.report(messages.unexpectedCharacter, { start, end: start + Math.max(1, Math.min(error.length, 1)) }, { text });
+  const end = start + Math.max(1, error.length);
+  reporter.report(messages.unexpectedCharacter, { start, end }, { text: source.slice(start, end) });
 }
 
 function tokenStart(token: IToken, source: string): number {
@@ -66,6 +77,8 @@ function reportParseError(reporter: Reporter, source: string, error: IRecognitio
     });
   } else if (wantsName && reservedWords.has(token.image)) {
     reporter.report(messages.reservedWordAsName, span, { found: token.image });
+  } else if (expected === "end of file") {
+    reporter.report(messages.noViableAlternative, span, { expected: "a declaration (`input`, `param`, `tiers`, `let`, `rule`, `output`, `assert`, ...)", found: token.image });
   } else if (error.name === "MismatchedTokenException") {
     reporter.report(messages.unexpectedToken, span, { expected, found: token.image });
   } else {
