@@ -359,9 +359,9 @@ export class MarginbookParser extends CstParser {
   private namedScenario = this.RULE("namedScenario", () => {
     this.CONSUME(T.KwScenario);
     this.CONSUME(T.StringLiteral, { LABEL: "name" });
-    // `weight` is contextual, so it would also read as an axis name: it ends the list of axes.
+    // `weight`, `grid` and `scenario` are contextual, so they would also read as axis names: they end the axes.
     this.MANY({
-      GATE: () => this.LA(1).tokenType !== T.KwWeight,
+      GATE: () => ![T.KwWeight, T.KwGrid, T.KwScenario].includes(this.LA(1).tokenType),
       DEF: () => {
         this.CONSUME(T.Identifier, { LABEL: "axis" });
         this.SUBRULE(this.additive, { LABEL: "value" });
@@ -392,10 +392,14 @@ export class MarginbookParser extends CstParser {
 
   private typeAtom = this.RULE("typeAtom", () => {
     this.CONSUME(T.TypeName, { LABEL: "name" });
-    this.OPTION(() => {
-      this.CONSUME(T.Less);
-      this.SUBRULE(this.typeRef, { LABEL: "argument" });
-      this.CONSUME(T.Greater);
+    // `List<Position>`; in `10 USDT < limit` or `size: USDT < 5` the `<` compares instead.
+    this.OPTION({
+      GATE: () => this.LA(2).tokenType === T.TypeName,
+      DEF: () => {
+        this.CONSUME(T.Less);
+        this.SUBRULE(this.typeRef, { LABEL: "argument" });
+        this.CONSUME(T.Greater);
+      },
     });
     this.OPTION2(() => {
       this.CONSUME(T.Caret);

@@ -1,0 +1,131 @@
+/**
+ * The CLI's file-system helpers: finding `.margin` files, the Node `SourceHost`, atomic writes.
+ *
+ * Paths shown to users (and stored in diagnostics) are relative to the working folder when the file
+ * lies inside it, so output is short and identical on every machine; the file system is always
+ * reached through absolute paths resolved against `io.cwd`.
+ */
+import { randomBytes } from "node:crypto";
+import { chmodSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
+import path from "node:path";
+import type { SourceHost } from "../service/language-service.js";
+import { UsageError } from "./io.js";
+
+/** The extension of rulebook files. */
+export const marginExtension = ".margin";
+
+/** Folders never searched for rulebooks: dependencies, and hidden folders such as `.git`. */
+function skipFolder(name: string): boolean {
+  return name === "node_modules" || name.startsWith(".");
+}
+
+/** The path to show for an absolute path: relative to `cwd` when inside it, else absolute. */
+export function displayPath(absolute: string, cwd: string): string {
+  const relative = path.relative(cwd, absolute);
+  if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative)) return absolute;
+  return relative;
+}
+
+/**
+ * Expands the paths given on the command line into the rulebook files to process: a file is taken
+ * as given (whatever its extension: the user named it), a folder is searched recursively for
+ * `.margin` files. The result is deduplicated and sorted by display path, so output order never
+ * depends on the file system. A path that does not exist is a {@link UsageError}.
+ */
+export function findMarginFiles(paths: readonly string[], cwd: string, command: string): string[] {
+  const found = new Set<string>();
+  for (const given of paths) {
+    const absolute = path.resolve(cwd, given);
+    const stats = statOrUndefined(absolute);
+    if (!stats) throw new UsageError(`path not found: ${given}`, command);
+    if (stats.isDirectory()) collect(absolute, found);
+    else found.add(absolute);
+  }
+  return [...found].map((absolute) => displayPath(absolute, cwd)).sort(comparePaths);
+}
+
+function collect(folder: string, found: Set<string>): void {
+  let entries;
+  try {
+    entries = readdirSync(folder, { withFileTypes: true });
+  } catch {
+    return; // an unreadable sub-folder is skipped, like `find` would report and go on
+  }
+  for (const entry of entries) {
+    const full = path.join(folder, entry.name);
+    if (entry.isDirectory()) {
+      if (!skipFolder(entry.name)) collect(full, found);
+    } else if (entry.name.endsWith(marginExtension) && (entry.isFile() || statOrUndefined(full)?.isFile())) {
+      found.add(full);
+    }
+  }
+}
+
+/** Plain code-unit order on forward-slash paths: stable across locales and platforms. */
+function comparePaths(a: string, b: string): number {
+  const x = a.replace(/\\/g, "/");
+  const y = b.replace(/\\/g, "/");
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function statOrUndefined(absolute: string): Stats | undefined {
+  try {
+    return statSync(absolute);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a UTF-8 text file, dropping a leading byte-order mark so offsets match what editors show. */
+export function readText(absolute: string): string {
+  const text = readFileSync(absolute, "utf8");
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * A `SourceHost` over the real file system. Every file it reads successfully is also recorded in
+ * `sources` (keyed by the path the pipeline used), so diagnostics that point into a base rulebook
+ * can be rendered with their source lines.
+ */
+export function nodeSourceHost(cwd: string, sources: Map<string, string>): SourceHost {
+  return {
+    resolve(fromFile: string, target: string): string {
+      if (path.isAbsolute(target)) return path.normalize(target);
+      return path.normalize(path.join(path.dirname(fromFile), target));
+    },
+    readFile(file: string): string | undefined {
+      const known = sources.get(file);
+      if (known !== undefined) return known;
+      try {
+        const text = readText(path.resolve(cwd, file));
+        sources.set(file, text);
+        return text;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/**
+ * Replaces a file's content atomically: writes a temporary file in the same folder (same file
+ * system, so the rename cannot cross devices), keeps the original's permissions, then renames it
+ * over the original. Readers see the old content or the new, never half of it.
+ */
+export function writeFileAtomic(absolute: string, text: string): void {
+  const folder = path.dirname(absolute);
+  const temp = path.join(folder, `.${path.basename(absolute)}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    writeFileSync(temp, text, { encoding: "utf8", flag: "wx" });
+    const mode = statOrUndefined(absolute)?.mode;
+    if (mode !== undefined) chmodSync(temp, mode & 0o7777);
+    renameSync(temp, absolute);
+  } catch (error) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // the temporary file was never created, or is already gone
+    }
+    throw error;
+  }
+}

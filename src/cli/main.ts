@@ -1,0 +1,133 @@
+/**
+ * The `marginbook` command line: global flags, the command table, and the one place that turns a
+ * command's result (or a usage error) into an exit code.
+ *
+ * `runCli(argv, io)` is what tests call in-process; `main()` is what `bin/marginbook.js` calls, and
+ * the only function here that touches `process`.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { checkCommand } from "./check.js";
+import { fmtCommand } from "./fmt.js";
+import { ExitCode, UsageError, commandHelp, nodeIo, parseCommandArgs, type CliIo, type Command } from "./io.js";
+
+/**
+ * The commands, in the order the global help lists them. Later commands (`eval`, `test`,
+ * `compile`) each add a file exporting a `Command` and one entry here; nothing else changes.
+ */
+function commandTable(version: string): Command[] {
+  return [checkCommand(version), fmtCommand()];
+}
+
+/**
+ * The version of marginbook, read from the package.json above this module. The search walks up
+ * because this file runs from `src/cli/` under tsx and vitest, and from `dist/src/cli/` when built.
+ */
+export function toolVersion(): string {
+  let folder = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(folder, "package.json");
+    if (existsSync(candidate)) {
+      const pkg = JSON.parse(readFileSync(candidate, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "marginbook" && pkg.version) return pkg.version;
+    }
+    const parent = path.dirname(folder);
+    if (parent === folder) return "0.0.0";
+    folder = parent;
+  }
+}
+
+function globalHelp(commands: readonly Command[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    "marginbook: write, check and run margin rulebooks (.margin files)",
+    "",
+    "Usage: marginbook <command> [options]",
+    "       marginbook <command> --help",
+    "",
+    "Commands:",
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Options:",
+    "  -h, --help     show this help",
+    "  -v, --version  print the version of marginbook",
+    "",
+  ].join("\n");
+}
+
+/**
+ * Runs the CLI in-process. Never throws and never exits: it writes to `io` and resolves to the exit
+ * code (0 ok, 1 problems found, 2 usage error, 3 a bug in marginbook).
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const version = toolVersion();
+  const commands = commandTable(version);
+  try {
+    return await dispatch(argv, io, commands, version);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      const hint = error.command ? `marginbook ${error.command} --help` : "marginbook --help";
+      io.stderr(`marginbook: ${error.message}\n(see \`${hint}\`)\n`);
+      return ExitCode.usage;
+    }
+    // Anything else is a bug in marginbook itself: say so, with the stack, for the bug report.
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.stderr(`marginbook: internal error (this is a bug in marginbook, please report it)\n${detail}\n`);
+    return ExitCode.internal;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: CliIo, commands: readonly Command[], version: string): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    io.stderr(globalHelp(commands));
+    return ExitCode.usage;
+  }
+  if (first.startsWith("-")) {
+    const args = parseCommandArgs(argv, {
+      help: { type: "boolean", short: "h", description: "show this help" },
+      version: { type: "boolean", short: "v", description: "print the version" },
+    });
+    if (args.values["version"]) {
+      io.stdout(`${version}\n`);
+      return ExitCode.ok;
+    }
+    if (args.values["help"]) {
+      io.stdout(globalHelp(commands));
+      return ExitCode.ok;
+    }
+    throw new UsageError(`missing command before '${args.positionals[0] ?? ""}'`);
+  }
+  if (first === "help") return help(rest[0], io, commands);
+  const command = commands.find((c) => c.name === first);
+  if (!command) throw new UsageError(`unknown command '${first}': the commands are ${commands.map((c) => c.name).join(", ")}`);
+  const args = parseCommandArgs(rest, command.options, command.name);
+  if (args.values["help"]) {
+    io.stdout(commandHelp(command));
+    return ExitCode.ok;
+  }
+  return await command.run(args, io);
+}
+
+/** `marginbook help [command]`. */
+function help(name: string | undefined, io: CliIo, commands: readonly Command[]): number {
+  if (name === undefined) {
+    io.stdout(globalHelp(commands));
+    return ExitCode.ok;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) throw new UsageError(`unknown command '${name}': the commands are ${commands.map((c) => c.name).join(", ")}`);
+  io.stdout(commandHelp(command));
+  return ExitCode.ok;
+}
+
+/** The process entry point used by `bin/marginbook.js`: real streams, real exit code. */
+export async function main(): Promise<void> {
+  // `marginbook check rules/ | head` closes the pipe early: stop quietly instead of crashing.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? ExitCode.ok);
+    throw error;
+  });
+  process.exitCode = await runCli(process.argv.slice(2), nodeIo());
+}

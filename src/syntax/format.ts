@@ -1,0 +1,583 @@
+/**
+ * The canonical formatter for `.margin` files: a printer over the AST that never loses a comment.
+ *
+ * Layout (one canonical form, whatever the input looked like; `test/format/*.output.margin` shows it):
+ * - The header is `rulebook "Name"` and then one field per line, indented two spaces, in source order.
+ * - Top-level declarations are separated by exactly one blank line, except that consecutive `param`,
+ *   `let`, `output` or `assert` declarations that were on adjacent lines (no blank line between them)
+ *   stay together: they read as one group, like the lines of a table.
+ * - A block (`enum`, `record`, inline `input`, `rule`) stays on one line, `{ a, b }` with commas, when
+ *   it was written with its first item on the line of the `{`, has no comment inside, fits in
+ *   `MAX_WIDTH` columns, and, for a rule, has exactly one step. Otherwise it gets one item per line,
+ *   indented two spaces, without commas. So the author chooses between the two forms by the line
+ *   break after `{`, and formatting twice changes nothing. Tier tables and scenario sets always get
+ *   one item per line; empty blocks are `{}`.
+ * - Tier rows are aligned as a table: every column is padded to its widest entry, two spaces apart;
+ *   the interval column is left-aligned and the number columns right-aligned.
+ * - Expressions are printed with the fewest parentheses the grammar's precedence and left
+ *   associativity allow (see `printExpression` for the two exceptions); literals keep their text; a
+ *   fraction of two plain numbers is written tight (`1/3`), every other operator with spaces.
+ * - A `param`, `let`, `output` or `set` step longer than `MAX_WIDTH` is broken (see `wrapValue`);
+ *   nothing else is ever wrapped.
+ *
+ * Comments: each comment goes to the nearest item of its block (declaration, header field, record
+ * field, enum member, tier row, rule step, scenario statement). A comment after code on the same line
+ * trails that item's last line; one on the line of a `{` trails the `{`; trailing comments on
+ * consecutive lines of one indentation are aligned, two spaces after the longest code. Any
+ * other comment leads the next item, on its own lines at the item's indentation, or, with no item
+ * after it, goes before the `}` (or stays at the end of the file). A comment inside an item that is
+ * not a block (inside an expression, say) moves above that item. At the top level a blank line
+ * between leading comments, or between a plain comment and its declaration, is kept (one at most);
+ * `///` doc comments always sit directly above their declaration.
+ */
+import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type * as A from "./ast.js";
+import { parseRulebook } from "./parse.js";
+
+/** The line width aimed at: blocks are joined and values left unbroken only within it (comments aside). */
+const MAX_WIDTH = 100;
+const INDENT = "  ";
+/** Between the columns of a tier table, and between code and its trailing comment. */
+const GAP = "  ";
+/** The declaration kinds that may stay grouped without blank lines (see the file comment). */
+const GROUPABLE_KINDS: ReadonlySet<string> = new Set(["ParamDecl", "LetDecl", "OutputDecl", "AssertDecl"]);
+
+/** What `formatSource` returns: the formatted text, the syntax diagnostics, and whether it differs. */
+export interface FormatResult {
+  text: string;
+  diagnostics: Diagnostic[];
+  changed: boolean;
+}
+
+/**
+ * Formats one `.margin` source in the canonical layout. A source with syntax errors is returned
+ * unchanged, with those errors: a broken file is never rewritten. `file` only labels diagnostics.
+ */
+export function formatSource(source: string, file = "<input>"): FormatResult {
+  const { ast, diagnostics } = parseRulebook(source, file);
+  if (hasErrors(diagnostics)) return { text: source, diagnostics, changed: false };
+  const text = new Printer(source).rulebook(ast);
+  return { text, diagnostics, changed: text !== source };
+}
+
+// ---- expressions ----
+
+/** Binding strength of each expression level, loosest first, as in the grammar (`parser.ts`). */
+const PREC = { if: 0, or: 1, and: 2, not: 3, comparison: 4, additive: 5, multiplicative: 6, unary: 7, postfix: 8, primary: 9 } as const;
+
+const BINARY_PREC: Record<A.BinaryOperator, number> = {
+  or: PREC.or, and: PREC.and,
+  "<": PREC.comparison, "<=": PREC.comparison, ">": PREC.comparison, ">=": PREC.comparison, "==": PREC.comparison, "!=": PREC.comparison,
+  "+": PREC.additive, "-": PREC.additive, "*": PREC.multiplicative, "/": PREC.multiplicative,
+};
+
+/**
+ * Operators that the grammar would read as part of a unit when they follow a number with a unit:
+ * `10 USDT * q` is the literal `10 (USDT*q)`, and `10 USDT < x` starts `USDT<...>`. A unit literal
+ * right before one of them keeps its parentheses: `(10 USDT) * q`.
+ */
+const UNIT_CONTINUATIONS: ReadonlySet<string> = new Set(["*", "/", "<"]);
+/** A printed expression that ends with a unit (a type name, an exponent, or a `List<...>`). */
+const ENDS_WITH_UNIT = /(?:\b[A-Z][A-Za-z0-9_]*|\^-?\d[\d.]*|>)$/;
+
+/**
+ * Prints an expression on one line in canonical form, with the fewest parentheses that keep its
+ * meaning: `a - (b - c)` keeps them, `(a * b) + c` loses them. Two exceptions add parentheses the
+ * precedence alone would not need: an `if` that is an operand (its `else` branch would swallow
+ * everything to its right), and a number with a unit before `*`, `/` or `<` (see above).
+ */
+export function printExpression(expr: A.Expr): string {
+  return printExpr(expr, PREC.if);
+}
+
+function printExpr(expr: A.Expr, minPrec: number): string {
+  const text = printBare(expr);
+  return precedence(expr) < minPrec ? `(${text})` : text;
+}
+
+function precedence(expr: A.Expr): number {
+  switch (expr.kind) {
+    case "BinaryExpr": return BINARY_PREC[expr.op];
+    case "UnaryExpr": return expr.op === "not" ? PREC.not : PREC.unary;
+    case "IfExpr": return PREC.if;
+    case "MemberExpr": case "CallExpr": case "IndexExpr": return PREC.postfix;
+    default: return PREC.primary;
+  }
+}
+
+function printBare(expr: A.Expr): string {
+  switch (expr.kind) {
+    case "NumberLit": return expr.text + (expr.suffix ?? "") + (expr.unit ? ` ${printType(expr.unit)}` : "");
+    case "DurationLit": case "TimestampLit": return expr.text;
+    case "StringLit": return quote(expr.value);
+    case "BoolLit": return String(expr.value);
+    case "NameRef": return expr.name;
+    case "EnumRef": return `${expr.enumName.text}.${expr.member.text}`;
+    case "MemberExpr": return `${printExpr(expr.object, PREC.postfix)}.${expr.member.text}`;
+    case "IndexExpr": return `${printExpr(expr.object, PREC.postfix)}[${printExpression(expr.index)}]`;
+    case "CallExpr": return printCall(expr);
+    case "UnaryExpr":
+      return expr.op === "not" ? `not ${printExpr(expr.operand, PREC.not)}` : expr.op + printExpr(expr.operand, PREC.unary);
+    case "BinaryExpr": return printBinary(expr);
+    case "IfExpr": return `if ${printExpression(expr.condition)} then ${printExpression(expr.then)} else ${printExpression(expr.else)}`;
+    case "MissingExpr": return "<missing>";
+  }
+}
+
+function printBinary(expr: A.BinaryExpr): string {
+  const prec = BINARY_PREC[expr.op];
+  if (expr.op === "/" && isPlainNumber(expr.left) && isPlainNumber(expr.right)) {
+    return `${printBare(expr.left)}/${printBare(expr.right)}`; // a fraction, as in `grid price [1/3, -2/3]`
+  }
+  // Comparisons do not chain (`a < b < c` is a syntax error), so both sides bind tighter.
+  const leftMin = prec === PREC.comparison ? prec + 1 : prec;
+  const left = guardUnit(printExpr(expr.left, leftMin), expr.op);
+  return `${left} ${expr.op} ${printExpr(expr.right, prec + 1)}`;
+}
+
+/** A number without unit or suffix, possibly signed: the parts of a fraction such as `-1/3`. */
+function isPlainNumber(expr: A.Expr): boolean {
+  if (expr.kind === "UnaryExpr" && expr.op !== "not") return isPlainNumber(expr.operand);
+  return expr.kind === "NumberLit" && !expr.unit && !expr.suffix;
+}
+
+/** Parenthesises `text` when it ends with a unit and `next` would be read as part of that unit. */
+function guardUnit(text: string, next: string | undefined): string {
+  return next !== undefined && UNIT_CONTINUATIONS.has(next) && ENDS_WITH_UNIT.test(text) ? `(${text})` : text;
+}
+
+function printCall(expr: A.CallExpr): string {
+  const callee = printExpr(expr.callee, PREC.postfix);
+  const args = expr.args.map(printExpression).join(", ");
+  const c = expr.comprehension;
+  if (!c) return `${callee}(${args})`;
+  const parts = [args, "for", c.variable.text, "in", printExpression(c.source)];
+  if (c.filter) parts.push("where", printExpression(c.filter));
+  if (c.groupKey) parts.push("by", printExpression(c.groupKey));
+  if (c.fallback) parts.push("default", printExpression(c.fallback));
+  return `${callee}(${parts.join(" ")})`;
+}
+
+/** Prints a type as written in canonical spacing: `USDT / Quantity`, `List<Position>`, `Quantity^2`. */
+export function printType(type: A.TypeRef): string {
+  return type.factors
+    .map((factor, i) => {
+      // After the first factor the sign of the exponent is the operator (`/` negates it).
+      const power = i === 0 ? factor.exponent : Math.abs(factor.exponent);
+      const op = i === 0 ? "" : factor.exponent < 0 ? " / " : " * ";
+      const argument = factor.argument ? `<${printType(factor.argument)}>` : "";
+      return `${op}${factor.name.text}${argument}${power === 1 ? "" : `^${power}`}`;
+    })
+    .join("");
+}
+
+/** Quotes a string value with the escapes the lexer understands. */
+function quote(value: string): string {
+  const escaped = value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\t/g, "\\t");
+  return `"${escaped}"`;
+}
+
+// ---- long values ----
+
+/**
+ * `prefix value suffix` on one line when it fits in `width`. Otherwise a comprehension keeps its
+ * head (`sum(`) and gets its element and each clause on their own lines; any other value moves to
+ * the next line, and if it still does not fit, an `if` puts its branches on their own lines and a
+ * chain of `or`, `and` or `+`/`-` puts each operand on its own line, operator first.
+ */
+function wrapValue(prefix: string, value: A.Expr, suffix: string, width: number): string[] {
+  const flat = printExpression(value);
+  if (prefix.length + flat.length + suffix.length <= width) return [prefix + flat + suffix];
+  if (value.kind === "CallExpr" && value.comprehension) {
+    const head = `${prefix}${printExpr(value.callee, PREC.postfix)}(`;
+    return [head, ...comprehensionLines(value, value.comprehension).map((line) => INDENT + line), `)${suffix}`];
+  }
+  const room = width - INDENT.length;
+  const body = flat.length + suffix.length <= room ? [flat] : breakExpression(value, room);
+  body[body.length - 1] += suffix;
+  return [prefix.trimEnd(), ...body.map((line) => INDENT + line)];
+}
+
+function comprehensionLines(call: A.CallExpr, c: A.Comprehension): string[] {
+  const lines = [call.args.map(printExpression).join(", "), `for ${c.variable.text} in ${printExpression(c.source)}`];
+  if (c.filter) lines.push(`where ${printExpression(c.filter)}`);
+  if (c.groupKey) lines.push(`by ${printExpression(c.groupKey)}`);
+  if (c.fallback) lines.push(`default ${printExpression(c.fallback)}`);
+  return lines;
+}
+
+/** Operators a long chain may be broken before (never `*` or `/`: see `UNIT_CONTINUATIONS`). */
+const BREAKABLE_OPERATORS: ReadonlySet<string> = new Set(["or", "and", "+", "-"]);
+
+function breakExpression(expr: A.Expr, width: number): string[] {
+  if (expr.kind === "IfExpr") return ifLines(expr, width);
+  if (expr.kind !== "BinaryExpr" || !BREAKABLE_OPERATORS.has(expr.op)) return [printExpression(expr)];
+  const prec = BINARY_PREC[expr.op];
+  const rest: string[] = [];
+  let first: A.Expr = expr;
+  while (first.kind === "BinaryExpr" && BINARY_PREC[first.op] === prec) {
+    rest.unshift(`${first.op} ${printExpr(first.right, prec + 1)}`);
+    first = first.left;
+  }
+  return [printExpr(first, prec), ...rest];
+}
+
+/** `if c then a` / `else if d then b` / `else e`, with `then` on its own line when needed. */
+function ifLines(expr: A.IfExpr, width: number): string[] {
+  const condition = `if ${printExpression(expr.condition)}`;
+  const then = `then ${printExpression(expr.then)}`;
+  const lines = condition.length + 1 + then.length <= width ? [`${condition} ${then}`] : [condition, then];
+  if (expr.else.kind !== "IfExpr") return [...lines, `else ${printExpression(expr.else)}`];
+  const [first, ...others] = ifLines(expr.else, width - "else ".length);
+  return [...lines, `else ${first}`, ...others];
+}
+
+// ---- lines and comments ----
+
+/** A printed line, or one with a trailing comment (aligned with its neighbours' when rendered). */
+type Line = string | { code: string; comment: string };
+type Lines = Line[];
+
+/** One item of a block: its span, and how to print it given the comments found inside it. */
+interface Item {
+  span: A.Span;
+  print: (inner: A.Comment[]) => Lines;
+}
+
+/** Where the comments of one block go (see the file comment). */
+interface CommentSlots {
+  /** Inside the block's header, before its `{`: printed above the block. */
+  head: A.Comment[];
+  /** After the `{`, on its line. */
+  open?: A.Comment;
+  /** Per item: the comments on their own lines before it. */
+  leading: A.Comment[][];
+  /** Per item: the comments inside its span, handed to its printer. */
+  inner: A.Comment[][];
+  /** Per item: the comment after it on the line where it ends. */
+  trailing: (A.Comment | undefined)[];
+  /** After the last item: before the `}`, or at the end of the file. */
+  end: A.Comment[];
+}
+
+function commentText(comment: A.Comment): string {
+  return comment.text.trimEnd();
+}
+
+function codeOf(line: Line): string {
+  return typeof line === "string" ? line : line.code;
+}
+
+/** Puts `comment` after the last line (which, for every printed item, has no comment yet). */
+function withTrailing(lines: Lines, comment: A.Comment | undefined): Lines {
+  const last = lines[lines.length - 1];
+  if (!comment || last === undefined) return lines;
+  if (typeof last !== "string") return [...lines, commentText(comment)]; // not reached: kept, never dropped
+  return [...lines.slice(0, -1), { code: last, comment: commentText(comment) }];
+}
+
+function indent(lines: Lines): Lines {
+  return lines.map((line) => {
+    if (typeof line !== "string") return { code: INDENT + line.code, comment: line.comment };
+    return line === "" ? line : INDENT + line;
+  });
+}
+
+/** Renders lines; trailing comments on consecutive lines of one indentation share a column. */
+function render(lines: Lines): string[] {
+  const out: string[] = [];
+  let run: { code: string; comment: string }[] = [];
+  const flush = (): void => {
+    const width = Math.max(...run.map((line) => line.code.length));
+    out.push(...run.map((line) => line.code.padEnd(width) + GAP + line.comment));
+    run = [];
+  };
+  for (const line of lines) {
+    if (typeof line !== "string" && (run.length === 0 || indentOf(run[0]!.code) === indentOf(line.code))) {
+      run.push(line);
+      continue;
+    }
+    if (run.length > 0) flush();
+    if (typeof line === "string") out.push(line);
+    else run.push(line);
+  }
+  if (run.length > 0) flush();
+  return out;
+}
+
+function indentOf(code: string): number {
+  return code.length - code.trimStart().length;
+}
+
+/** An item printed as `lines`: the comments inside it go above it. */
+function leaf(lines: string | string[]): (inner: A.Comment[]) => Lines {
+  return (inner) => [...inner.map(commentText), ...(typeof lines === "string" ? [lines] : lines)];
+}
+
+function spanOf(first: A.Span, last: A.Span): A.Span {
+  return { start: first.start, end: last.end };
+}
+
+// ---- the printer ----
+
+/** Prints one parsed rulebook; holds the source to place comments by line. */
+class Printer {
+  private readonly lineStarts: number[] = [0];
+
+  constructor(private readonly source: string) {
+    for (let i = 0; i < source.length; i++) if (source[i] === "\n") this.lineStarts.push(i + 1);
+  }
+
+  rulebook(ast: A.Rulebook): string {
+    const nodes: (A.Header | A.Declaration)[] = [...(ast.header ? [ast.header] : []), ...ast.declarations];
+    const slots = this.slots(ast.comments, nodes.map((n) => n.span), -1);
+    const out: Lines = [];
+    nodes.forEach((node, i) => {
+      const previous = nodes[i - 1];
+      if (previous && !this.grouped(previous, node)) out.push("");
+      out.push(...this.commentRun(slots.leading[i]!, node.span.start));
+      out.push(...withTrailing(this.topLevel(node, slots.inner[i]!), slots.trailing[i]));
+    });
+    const last = nodes[nodes.length - 1];
+    const firstEnd = slots.end[0];
+    if (last && firstEnd && this.blankBetween(last.span.end, firstEnd.span.start)) out.push("");
+    out.push(...this.commentRun(slots.end));
+    return out.length === 0 ? "" : render(out).join("\n") + "\n";
+  }
+
+  private topLevel(node: A.Header | A.Declaration, inner: A.Comment[]): Lines {
+    switch (node.kind) {
+      case "Header": return this.header(node, inner);
+      case "EnumDecl": return this.enumDecl(node, inner);
+      case "RecordDecl": return this.fieldBlock(`record ${node.name.text}`, node.name.span.end, node.fields, inner);
+      case "InputDecl": return this.inputDecl(node, inner);
+      case "ParamDecl": return leaf(this.paramLines(node))(inner);
+      case "TiersDecl": return this.tiersDecl(node, inner);
+      case "LetDecl": return leaf(wrapValue(`let ${node.name.text}${typeSuffix(node.type)} = `, node.value, "", MAX_WIDTH))(inner);
+      case "RuleDecl": return this.ruleDecl(node, inner);
+      case "OutputDecl": return leaf(outputLines(node))(inner);
+      case "AssertDecl": return leaf(`assert ${printExpression(node.condition)}${node.message === undefined ? "" : ` ${quote(node.message)}`}`)(inner);
+      case "ScenariosDecl": return this.scenariosDecl(node, inner);
+    }
+  }
+
+  /** Consecutive groupable declarations of one kind stay together if the source had no blank line. */
+  private grouped(previous: A.Header | A.Declaration, node: A.Header | A.Declaration): boolean {
+    return previous.kind === node.kind && GROUPABLE_KINDS.has(node.kind) && !this.blankBetween(previous.span.end, node.span.start);
+  }
+
+  /** Top-level comments on their own lines, keeping one blank line where the source had some. */
+  private commentRun(comments: A.Comment[], before?: number): Lines {
+    const out: Lines = [];
+    comments.forEach((comment, i) => {
+      const previous = comments[i - 1];
+      if (previous && this.blankBetween(previous.span.end, comment.span.start)) out.push("");
+      out.push(commentText(comment));
+    });
+    const last = comments[comments.length - 1];
+    if (last && !last.doc && before !== undefined && this.blankBetween(last.span.end, before)) out.push("");
+    return out;
+  }
+
+  // ---- source positions ----
+
+  private lineOf(offset: number): number {
+    let low = 0;
+    let high = this.lineStarts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.lineStarts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  }
+
+  private blankBetween(from: number, to: number): boolean {
+    return /\n[ \t\r]*\n/.test(this.source.slice(from, to));
+  }
+
+  /** The offset just after the first `{` at or after `from`, skipping comments. */
+  private openBrace(from: number): number {
+    for (let i = from; i >= 0 && i < this.source.length; i++) {
+      if (this.source.startsWith("//", i)) i = this.source.indexOf("\n", i);
+      else if (this.source[i] === "{") return i + 1;
+    }
+    return -1;
+  }
+
+  /** Sorts the comments of a block (items at `spans`, `{` ending at `open`) into their slots. */
+  private slots(comments: A.Comment[], spans: A.Span[], open: number): CommentSlots {
+    const slots: CommentSlots = { head: [], leading: spans.map(() => []), inner: spans.map(() => []), trailing: spans.map(() => undefined), end: [] };
+    for (const comment of comments) {
+      const { start, end } = comment.span;
+      const inside = spans.findIndex((span) => start >= span.start && end <= span.end);
+      const next = spans.findIndex((span) => span.start >= end);
+      const previous = (next < 0 ? spans.length : next) - 1;
+      if (inside >= 0) slots.inner[inside]!.push(comment);
+      else if (start < open) slots.head.push(comment);
+      else if (previous >= 0 && this.lineOf(spans[previous]!.end - 1) === this.lineOf(start)) slots.trailing[previous] = comment;
+      else if (previous < 0 && open >= 0 && this.lineOf(open - 1) === this.lineOf(start)) slots.open = comment;
+      else if (next >= 0) slots.leading[next]!.push(comment);
+      else slots.end.push(comment);
+    }
+    return slots;
+  }
+
+  // ---- blocks ----
+
+  /**
+   * Prints `head { items }`: as `oneLine` when the block was written on one line, has no comment
+   * inside and fits; otherwise one item per line.
+   */
+  private block(head: string, open: number, items: Item[], inner: A.Comment[], oneLine?: string): Lines {
+    const firstItem = items[0]?.span.start ?? open;
+    const writtenOnOneLine = !this.source.slice(open, firstItem).includes("\n");
+    if (inner.length === 0 && oneLine !== undefined && oneLine.length <= MAX_WIDTH && writtenOnOneLine) return [oneLine];
+    if (inner.length === 0 && items.length === 0) return [`${head} {}`];
+    const slots = this.slots(inner, items.map((item) => item.span), open);
+    const first = withTrailing([`${head} {`], slots.open);
+    return [...slots.head.map(commentText), ...first, ...this.itemLines(items, slots), "}"];
+  }
+
+  /** The indented lines of a block's items with their comments, then the comments at its end. */
+  private itemLines(items: Item[], slots: CommentSlots): Lines {
+    const out: Lines = [];
+    items.forEach((item, i) => {
+      const lines = [...slots.leading[i]!.map(commentText), ...item.print(slots.inner[i]!)];
+      out.push(...indent(withTrailing(lines, slots.trailing[i])));
+    });
+    return [...out, ...indent(slots.end.map(commentText))];
+  }
+
+  private header(header: A.Header, inner: A.Comment[]): Lines {
+    const items = header.fields.map((f): Item => ({ span: f.span, print: leaf(`${f.key} ${f.valueKind === "string" ? quote(f.value) : f.value}`) }));
+    const slots = this.slots(inner, items.map((item) => item.span), header.name.span.end);
+    const first = withTrailing([`rulebook ${quote(header.name.text)}`], slots.open);
+    return [...slots.head.map(commentText), ...first, ...this.itemLines(items, slots)];
+  }
+
+  // ---- declarations ----
+
+  private enumDecl(decl: A.EnumDecl, inner: A.Comment[]): Lines {
+    const head = `enum ${decl.name.text}`;
+    const items = decl.members.map((m): Item => ({ span: m.span, print: leaf(m.text) }));
+    const oneLine = inlineBlock(head, decl.members.map((m) => m.text));
+    return this.block(head, this.openBrace(decl.name.span.end), items, inner, oneLine);
+  }
+
+  private fieldBlock(head: string, afterHead: number, fields: A.FieldDecl[], inner: A.Comment[]): Lines {
+    const lines = fields.map(fieldLine);
+    const items = fields.map((f, i): Item => ({ span: f.span, print: leaf(lines[i]!) }));
+    return this.block(head, this.openBrace(afterHead), items, inner, inlineBlock(head, lines));
+  }
+
+  private inputDecl(decl: A.InputDecl, inner: A.Comment[]): Lines {
+    if (decl.fields) return this.fieldBlock(`input ${decl.name.text}`, decl.name.span.end, decl.fields, inner);
+    return leaf(`input ${decl.name.text}${typeSuffix(decl.type)}`)(inner);
+  }
+
+  private paramLines(decl: A.ParamDecl): string[] {
+    const typed = decl.type ? `: ${printType(decl.type)}${printDomain(decl.domain)}` : "";
+    return wrapValue(`${decl.override ? "override " : ""}param ${decl.name.text}${typed} = `, decl.value, "", MAX_WIDTH);
+  }
+
+  private tiersDecl(decl: A.TiersDecl, inner: A.Comment[]): Lines {
+    const mode = decl.mode ? `, ${decl.mode}` : "";
+    const head = `${decl.override ? "override " : ""}tiers ${decl.name.text} by ${decl.keyName.text}: ${printType(decl.keyType)}${mode}`;
+    const items: Item[] = [];
+    const firstColumn = decl.columns[0];
+    const lastColumn = decl.columns[decl.columns.length - 1];
+    if (firstColumn && lastColumn) {
+      const columns = decl.columns.map((c) => `${c.name.text}: ${printType(c.type)}`).join(", ");
+      items.push({ span: spanOf(firstColumn.span, lastColumn.span), print: leaf(`columns ${columns}`) });
+    }
+    const rows = alignRows(decl.rows);
+    decl.rows.forEach((row, i) => items.push({ span: row.span, print: leaf(rows[i]!) }));
+    const afterHead = decl.modeSpan?.end ?? decl.keyType.span.end;
+    return this.block(head, this.openBrace(afterHead), items, inner);
+  }
+
+  private ruleDecl(decl: A.RuleDecl, inner: A.Comment[]): Lines {
+    const head = `rule ${decl.name.text}${decl.condition ? ` when ${printExpression(decl.condition)}` : ""}`;
+    const items = decl.steps.map((s): Item => ({ span: s.span, print: leaf(stepLines(s, MAX_WIDTH - INDENT.length)) }));
+    const only = decl.steps.length === 1 ? decl.steps[0] : undefined;
+    const oneLine = only ? `${head} { ${stepLines(only, Infinity)[0]} }` : undefined;
+    const afterHead = (decl.condition ?? decl.name).span.end;
+    return this.block(head, this.openBrace(afterHead), items, inner, oneLine);
+  }
+
+  private scenariosDecl(decl: A.ScenariosDecl, inner: A.Comment[]): Lines {
+    const axes = decl.axes.map((a) => `${a.name.text}: ${printType(a.type)}`).join(", ");
+    const head = `scenarios ${decl.name.text}(${axes})`;
+    const items = decl.statements.map((s): Item => ({ span: s.span, print: leaf(printScenarioStatement(s)) }));
+    const afterHead = decl.axes[decl.axes.length - 1]?.span.end ?? decl.name.span.end;
+    return this.block(head, this.openBrace(afterHead), items, inner);
+  }
+}
+
+// ---- declaration parts ----
+
+/** `{ a, b }` or `{}`: the one-line form of a block. */
+function inlineBlock(head: string, parts: string[]): string {
+  return parts.length === 0 ? `${head} {}` : `${head} { ${parts.join(", ")} }`;
+}
+
+function typeSuffix(type: A.TypeRef | undefined): string {
+  return type ? `: ${printType(type)}` : "";
+}
+
+function fieldLine(field: A.FieldDecl): string {
+  const fallback = field.default ? ` = ${printExpression(field.default)}` : "";
+  return `${field.name.text}: ${printType(field.type)}${printDomain(field.domain)}${fallback}`;
+}
+
+function printDomain(bounds: A.DomainBound[]): string {
+  return bounds.map((b, i) => ` ${b.op} ${guardUnit(printExpr(b.bound, PREC.additive), bounds[i + 1]?.op)}`).join("");
+}
+
+function outputLines(decl: A.OutputDecl): string[] {
+  const r = decl.rounding;
+  const rounding = r ? ` round ${r.direction} to ${printExpr(r.step, PREC.additive)}` : "";
+  return wrapValue(`output ${decl.name.text}${typeSuffix(decl.type)} = `, decl.value, rounding, MAX_WIDTH);
+}
+
+/**
+ * Tier rows as a table: the interval column padded on the right, the cell columns (numbers) padded
+ * on the left so that they line up on their last digit; the last column never gets trailing spaces.
+ */
+function alignRows(rows: A.TierRow[]): string[] {
+  const table = rows.map((row) => [
+    `${row.lowerInclusive ? "[" : "("}${row.lower.text}, ${row.upper.text}${row.upperInclusive ? "]" : ")"}`,
+    ...row.cells.map((cell) => cell.text),
+  ]);
+  const widths: number[] = [];
+  for (const cells of table) cells.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return table.map((cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[i]!))).join(GAP).trimEnd());
+}
+
+function stepLines(step: A.Step, width: number): string[] {
+  const target = step.target.text;
+  const when = step.condition ? ` when ${printExpression(step.condition)}` : "";
+  switch (step.verb) {
+    case "set": return wrapValue(`set ${target}${typeSuffix(step.type)} = `, step.value, when, width);
+    case "scale": return [`scale ${target} by ${printExpression(step.value)}${when}`];
+    case "add": return [`add ${printExpression(step.value)} to ${target}${when}`];
+    case "floor": case "cap": return [`${step.verb} ${target} at ${printExpression(step.value)}${when}`];
+  }
+}
+
+function printScenarioStatement(statement: A.ScenarioStatement): string {
+  const weight = statement.weight ? ` weight ${printExpression(statement.weight)}` : "";
+  if (statement.kind === "NamedScenario") {
+    const values = statement.values.map((v) => ` ${v.axis.text} ${printExpr(v.value, PREC.additive)}`).join("");
+    return `scenario ${quote(statement.name.text)}${values}${weight}`;
+  }
+  const axes = statement.axes.map((a) => `${a.axis.text} [${a.values.map(printGridValue).join(", ")}]`);
+  return `grid ${axes.join(" ")}${weight}`;
+}
+
+function printGridValue(value: A.GridValue): string {
+  const to = value.to ? ` to ${printExpression(value.to)}` : "";
+  const step = value.step ? ` step ${printExpression(value.step)}` : "";
+  return printExpression(value.from) + to + step;
+}
