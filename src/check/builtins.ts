@@ -41,13 +41,16 @@ const anyError = (args: BuiltinArgument[]): boolean => args.some((a) => a.type.k
 /** All numeric arguments share one unit (Number and Rate mix); the result has that unit. */
 function sameUnitRule(args: BuiltinArgument[], context: BuiltinContext): Type {
   if (anyError(args)) return ERROR;
-  const first = args[0]!.type;
+  // The unit comes from the first argument that is not a bare `0` (which fits any unit).
+  const reference = Math.max(0, args.findIndex((a) => !isZeroLiteral(a.expr)));
+  const first = args[reference]!.type;
   if (!isNumeric(first)) {
-    context.mismatch(0, "a number");
+    context.mismatch(reference, "a number");
     return ERROR;
   }
   let rate = first.rate;
-  for (let i = 1; i < args.length; i++) {
+  for (let i = 0; i < args.length; i++) {
+    if (i === reference) continue;
     const type = args[i]!.type;
     if (!isNumeric(type) || !(assignable(first, type) || isZeroLiteral(args[i]!.expr))) {
       context.mismatch(i, describeType(first));
