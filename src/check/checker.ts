@@ -89,8 +89,11 @@ function mergeWithBase(context: CheckContext, ast: A.Rulebook, file: string, bas
       merged.push(entry);
       continue;
     }
-    const index = merged.findIndex((d) => d.decl.kind === decl.kind && declName(d.decl) === declName(decl) && !d.origin.own);
-    if (index < 0) {
+    const index = merged.findIndex((d) => d.decl.kind === decl.kind && declName(d.decl) === declName(decl));
+    const earlier = merged[index];
+    if (earlier?.origin.own) {
+      context.report(messages.duplicateOverride, decl.name.span, { name: decl.name.text }, { related: [{ message: "first overridden here", span: earlier.decl.span }] });
+    } else if (index < 0) {
       context.report(messages.overrideOfUnknown, decl.name.span, { what: decl.kind === "ParamDecl" ? "parameter" : "tier table", name: decl.name.text });
       merged.push(entry);
     } else {
@@ -102,12 +105,32 @@ function mergeWithBase(context: CheckContext, ast: A.Rulebook, file: string, bas
 }
 
 function checkOverrideType(context: CheckContext, original: SourcedDeclaration, replacement: SourcedDeclaration): void {
+  if (original.decl.kind === "TiersDecl" && replacement.decl.kind === "TiersDecl") return checkTiersOverride(context, original.decl, replacement.decl);
   if (original.decl.kind !== "ParamDecl" || replacement.decl.kind !== "ParamDecl") return;
   const declared = original.decl.type;
   if (!declared || replacement.decl.type) return;
   // An override without a type inherits the base's declared type and domain.
   replacement.decl.type = declared;
   replacement.decl.domain = original.decl.domain;
+}
+
+/** An overriding tier table keeps the key's unit and every column of the base, with the same units. */
+function checkTiersOverride(context: CheckContext, base: A.TiersDecl, replacement: A.TiersDecl): void {
+  const baseKey = context.withOrigin({ file: "", own: false }, () => context.resolveType(base.keyType));
+  const key = context.resolveType(replacement.keyType);
+  if (baseKey.kind !== "error" && key.kind !== "error" && !assignable(baseKey, key))
+    context.report(messages.overrideTypeMismatch, replacement.keyType.span, { name: replacement.name.text, actual: `keyed by ${describeType(key)}`, expected: `${describeType(baseKey)} keys` });
+  for (const column of base.columns) {
+    const mine = replacement.columns.find((c) => c.name.text === column.name.text);
+    if (!mine) {
+      context.report(messages.overrideDropsColumn, replacement.name.span, { name: replacement.name.text, column: column.name.text });
+      continue;
+    }
+    const expected = context.withOrigin({ file: "", own: false }, () => context.resolveType(column.type));
+    const actual = context.resolveType(mine.type);
+    if (expected.kind !== "error" && actual.kind !== "error" && !assignable(expected, actual))
+      context.report(messages.overrideTypeMismatch, mine.type.span, { name: `${replacement.name.text}.${column.name.text}`, actual: describeType(actual), expected: describeType(expected) });
+  }
 }
 
 export function declName(decl: A.Declaration): string | undefined {

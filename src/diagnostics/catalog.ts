@@ -121,9 +121,11 @@ export const messages = {
   emptyScenarioSet: error("MB4033", "scenario set `{name}` has no scenarios"),
   duplicateScenarioAxis: error("MB4034", "axis `{name}` is given twice in this scenario"),
   overrideTypeMismatch: error("MB4035", "the override of `{name}` is {actual}, but the base declares {expected}"),
+  duplicateOverride: error("MB4041", "`{name}` is overridden twice"),
   noInputs: warning("MB4036", "the rulebook declares no inputs"),
   extendsWithoutFile: error("MB4037", "`extends` needs the path of a `.margin` file in quotes"),
   headerValueKind: error("MB4038", "`{key}` expects {expected}"),
+  overrideDropsColumn: error("MB4040", "the override of tier table `{name}` has no column `{column}`, which the base declares"),
   tooManyScenarios: error("MB4039", "scenario set `{name}` expands to {count} scenarios; the limit is {limit}"),
 } as const satisfies Record<string, MessageSpec>;
 

@@ -9,14 +9,15 @@ import type * as C from "../../grammar/cst.js";
 import type * as A from "./ast.js";
 
 /** Builds the AST of a whole rulebook. `comments` come from the lexer's comment group. */
-export function buildRulebook(cst: C.RulebookCstNode, comments: IToken[], sourceLength: number): A.Rulebook {
+export function buildRulebook(cst: C.RulebookCstNode, comments: IToken[], source: string): A.Rulebook {
   const commentNodes: A.Comment[] = comments.map((t) => ({ text: t.image, span: tokenSpan(t), doc: t.image.startsWith("///") }));
   const c = cst.children;
   const declarations = (c.declaration ?? []).map(buildDeclaration).filter((d): d is A.Declaration => d !== undefined);
-  attachDocComments(declarations, commentNodes);
+  // Only a `///` comment on a line of its own documents what follows it.
+  attachDocComments(declarations, commentNodes.filter((c) => c.doc && onOwnLine(source, c.span.start)));
   return {
     kind: "Rulebook",
-    span: { start: 0, end: sourceLength },
+    span: { start: 0, end: source.length },
     header: c.header?.[0] ? buildHeader(c.header[0]) : undefined,
     declarations,
     comments: commentNodes,
@@ -519,19 +520,36 @@ function sourceTextOf(node: CstNode): string {
   return parts.sort((a, b) => a.offset - b.offset).map((p) => p.image).join("");
 }
 
-/** Attaches each run of `///` comments to the declaration that starts right after it. */
-function attachDocComments(declarations: A.Declaration[], comments: A.Comment[]): void {
-  const docs = comments.filter((c) => c.doc);
-  let d = 0;
-  let previousEnd = 0;
+function onOwnLine(source: string, offset: number): boolean {
+  const lineStart = source.lastIndexOf("\n", offset - 1) + 1;
+  return source.slice(lineStart, offset).trim() === "";
+}
+
+/**
+ * Attaches each run of `///` comments to the declaration or record field that starts right after
+ * it. A doc comment with anything else in between (inside an expression, say) documents nothing.
+ */
+function attachDocComments(declarations: A.Declaration[], comments: readonly A.Comment[]): void {
+  const targets: { span: A.Span; doc?: string }[] = [];
   for (const declaration of declarations) {
-    const lines: string[] = [];
-    while (d < docs.length && docs[d]!.span.end <= declaration.span.start) {
-      // A `///` inside the previous declaration (on a record field, say) does not document this one.
-      if (docs[d]!.span.start >= previousEnd) lines.push(docs[d]!.text.replace(/^\/\/\/ ?/, ""));
-      d++;
-    }
-    if (lines.length > 0) declaration.doc = lines.join("\n");
-    previousEnd = declaration.span.end;
+    targets.push(declaration);
+    if (declaration.kind === "RecordDecl") targets.push(...declaration.fields);
+    if (declaration.kind === "InputDecl") targets.push(...(declaration.fields ?? []));
   }
+  targets.sort((a, b) => a.span.start - b.span.start);
+  let t = 0;
+  let lines: string[] = [];
+  comments.forEach((doc, i) => {
+    const before = t;
+    while (t < targets.length && targets[t]!.span.start < doc.span.start) t++;
+    // Something started since the previous doc comment: this one begins a new run.
+    if (t !== before) lines = [];
+    lines.push(doc.text.replace(/^\/\/\/ ?/, ""));
+    const target = targets[t];
+    const next = comments[i + 1];
+    if (target && (!next || next.span.start > target.span.start)) {
+      target.doc = lines.join("\n");
+      lines = [];
+    }
+  });
 }

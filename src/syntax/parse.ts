@@ -41,7 +41,7 @@ export function parseRulebook(source: string, file = "<input>"): ParseResult {
     reportParseError(reporter, source, error);
   }
   const comments = (lexed.groups["comments"] ?? []) as IToken[];
-  return { ast: buildRulebook(cst, comments, source.length), diagnostics: reporter.diagnostics };
+  return { ast: buildRulebook(cst, comments, source), diagnostics: reporter.diagnostics };
 }
 
 function lineNumber(source: string, offset: number): number {
