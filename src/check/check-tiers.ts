@@ -4,6 +4,7 @@
  */
 import type * as A from "../syntax/ast.js";
 import { messages } from "../diagnostics/catalog.js";
+import { LIMITS } from "../syntax/limits.js";
 import type { CheckContext } from "./context.js";
 import { type RecordField, type Type, describeType, isDimensionless, isNumeric, NUMBER } from "./types.js";
 
@@ -26,6 +27,10 @@ export function checkTiers(context: CheckContext, decl: A.TiersDecl): void {
   const columnTypes = checkColumns(context, decl);
   if (decl.rows.length === 0) {
     context.report(messages.emptyTierTable, decl.name.span, { name });
+    return;
+  }
+  if (decl.rows.length > LIMITS.tierRows) {
+    context.report(messages.tooManyDeclarations, decl.name.span, { count: decl.rows.length, what: `rows in tier table \`${name}\``, limit: LIMITS.tierRows });
     return;
   }
   decl.rows.forEach((row, i) => {

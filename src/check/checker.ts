@@ -5,6 +5,7 @@
 import type * as A from "../syntax/ast.js";
 import { messages } from "../diagnostics/catalog.js";
 import { Reporter, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { LIMITS } from "../syntax/limits.js";
 import { checkHeader } from "./check-header.js";
 import { ExpressionChecker, type ExprEnv } from "./check-expr.js";
 import { checkFields, checkParam } from "./check-values.js";
@@ -48,6 +49,10 @@ export interface CheckedRulebook {
  */
 export function checkAst(ast: A.Rulebook, file: string, base?: BaseRulebook, partial = false): CheckedRulebook {
   const context = new CheckContext(new Reporter(file));
+  if (ast.declarations.length > LIMITS.declarations) {
+    context.report(messages.tooManyDeclarations, ast.header?.name.span ?? { start: 0, end: 0 }, { count: ast.declarations.length, what: "declarations", limit: LIMITS.declarations });
+    return { file, ast, header: new Map(), declarations: [], context, diagnostics: context.reporter.diagnostics };
+  }
   // The passes run in this order, each for a reason:
   // 1. the header first: the settlement currency gives `Price` its meaning;
   const header = checkHeader(context, ast);

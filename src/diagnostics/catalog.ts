@@ -28,6 +28,10 @@ export const messages = {
   unterminatedString: error("MB1005", "unterminated string", "close the string with `\"` on the same line"),
   capitalisedValueName: error("MB1006", "`{found}` cannot name a value here: names of values start with a lowercase letter", "names starting with an uppercase letter are types (records, enums, currencies)"),
   reservedWordAsName: error("MB1007", "`{found}` is a reserved word and cannot be used as a name"),
+  fileTooLarge: error("MB1010", "the file is {size} bytes; the limit is {limit}", "split the rulebook, or use `extends` to share a base"),
+  nestingTooDeep: error("MB1011", "{what} nested more than {limit} levels deep"),
+  tooManySyntaxErrors: error("MB1013", "more than {limit} syntax errors: is this a rulebook? Later ones are not reported"),
+  nameTooLong: error("MB1012", "this name is {length} characters long; the limit is {limit}"),
 
   // ---- MB2xxx: names ----
   unknownName: error("MB2001", "unknown name `{name}`"),
@@ -126,6 +130,7 @@ export const messages = {
   extendsWithoutFile: error("MB4037", "`extends` needs the path of a `.margin` file in quotes"),
   headerValueKind: error("MB4038", "`{key}` expects {expected}"),
   overrideDropsColumn: error("MB4040", "the override of tier table `{name}` has no column `{column}`, which the base declares"),
+  tooManyDeclarations: error("MB4042", "the rulebook has {count} {what}; the limit is {limit}"),
   tooManyScenarios: error("MB4039", "scenario set `{name}` expands to {count} scenarios; the limit is {limit}"),
 } as const satisfies Record<string, MessageSpec>;
 

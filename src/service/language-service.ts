@@ -42,6 +42,11 @@ export function checkRulebook(source: string, file: string, host?: SourceHost): 
 function checkChain(source: string, file: string, host: SourceHost | undefined, chain: ChainLink[]): CheckResult {
   const parsed = parseRulebook(source, file);
   const reporter = new Reporter(file);
+  if (!parsed.parsed) {
+    // Beyond a resource limit: nothing was parsed, so there is nothing more to say.
+    const checked = checkAst(parsed.ast, file, undefined, true);
+    return { file, ast: parsed.ast, diagnostics: sortDiagnostics(parsed.diagnostics), checked };
+  }
   const base = loadBase(parsed.ast, file, host, chain, reporter);
   const partial = parsed.diagnostics.some((d) => d.severity === "error");
   const checked = checkAst(parsed.ast, file, base, partial);

@@ -152,10 +152,12 @@ function buildParam(node: C.ParamDeclCstNode, override?: A.Span): A.ParamDecl {
   };
 }
 
-function buildOverride(node: C.OverrideDeclCstNode): A.ParamDecl | A.TiersDecl {
+function buildOverride(node: C.OverrideDeclCstNode): A.ParamDecl | A.TiersDecl | undefined {
   const overrideSpan = tokenSpan(node.children.KwOverride?.[0]);
-  if (node.children.tiersDecl) return buildTiers(node.children.tiersDecl[0]!, overrideSpan);
-  return buildParam(node.children.paramDecl![0]!, overrideSpan);
+  const tiers = node.children.tiersDecl?.[0];
+  if (tiers) return buildTiers(tiers, overrideSpan);
+  const param = node.children.paramDecl?.[0];
+  return param ? buildParam(param, overrideSpan) : undefined;
 }
 
 function buildTiers(node: C.TiersDeclCstNode, override?: A.Span): A.TiersDecl {

@@ -10,10 +10,13 @@ import { messages } from "../diagnostics/catalog.js";
 import { Reporter, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Rulebook } from "./ast.js";
 import { buildRulebook } from "./build-ast.js";
+import { LIMITS, checkTokenLimits, limitExpressionDepth } from "./limits.js";
 
 export interface ParseResult {
   ast: Rulebook;
   diagnostics: Diagnostic[];
+  /** False when the file was beyond a resource limit and the parser did not run: the AST is empty. */
+  parsed: boolean;
 }
 
 /** Parses one rulebook. `file` only labels the diagnostics. */
@@ -22,32 +25,56 @@ export function parseRulebook(source: string, file = "<input>"): ParseResult {
   const lexed = marginbookLexer.tokenize(source);
   // One syntax error per line: after the first, recovery mostly reports knock-on effects of it.
   const linesWithErrors = new Set<number>();
-  const lineOf = (offset: number): number => lineNumber(source, offset);
-  for (const error of lexed.errors) {
+  const lineOf = lineIndex(source);
+  for (const error of lexed.errors.slice(0, LIMITS.syntaxErrors)) {
     linesWithErrors.add(lineOf(error.offset));
     reportLexingError(reporter, source, error);
+  }
+  if (lexed.errors.length > LIMITS.syntaxErrors) {
+    reporter.report(messages.tooManySyntaxErrors, { start: 0, end: 0 }, { limit: LIMITS.syntaxErrors });
+    return { ast: emptyRulebook(source), diagnostics: reporter.diagnostics, parsed: false };
   }
   for (const token of lexed.tokens) {
     if (token.tokenType.name !== "UnterminatedString") continue;
     linesWithErrors.add(lineOf(token.startOffset));
     reporter.report(messages.unterminatedString, { start: token.startOffset, end: token.endOffset! + 1 });
   }
+  if (source.length > LIMITS.sourceLength || !checkTokenLimits(lexed.tokens, reporter)) {
+    if (source.length > LIMITS.sourceLength) reporter.report(messages.fileTooLarge, { start: 0, end: 0 }, { size: source.length, limit: LIMITS.sourceLength });
+    return { ast: emptyRulebook(source), diagnostics: reporter.diagnostics, parsed: false };
+  }
   parser.input = lexed.tokens;
   const cst = parser.rulebook() as RulebookCstNode;
-  for (const error of parser.errors) {
+  for (const error of parser.errors.slice(0, LIMITS.syntaxErrors)) {
     const line = lineOf(tokenStart(error.token, source));
     if (linesWithErrors.has(line)) continue;
     linesWithErrors.add(line);
     reportParseError(reporter, source, error);
   }
   const comments = (lexed.groups["comments"] ?? []) as IToken[];
-  return { ast: buildRulebook(cst, comments, source), diagnostics: reporter.diagnostics };
+  const ast = buildRulebook(cst, comments, source);
+  limitExpressionDepth(ast, reporter);
+  return { ast, diagnostics: reporter.diagnostics, parsed: true };
 }
 
-function lineNumber(source: string, offset: number): number {
-  let line = 0;
-  for (let i = source.indexOf("\n"); i >= 0 && i < offset; i = source.indexOf("\n", i + 1)) line++;
-  return line;
+function emptyRulebook(source: string): Rulebook {
+  return { kind: "Rulebook", span: { start: 0, end: source.length }, declarations: [], comments: [] };
+}
+
+/** Line numbers by offset, by binary search over the line starts (files may have many errors). */
+function lineIndex(source: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = source.indexOf("\n"); i >= 0; i = source.indexOf("\n", i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (starts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return low;
+  };
 }
 
 function reportLexingError(reporter: Reporter, source: string, error: ILexingError): void {
