@@ -74,7 +74,10 @@ describe("the diagnostic catalog", () => {
       .filter((name) => name.endsWith(".errors.txt"))
       .map((name) => readFileSync(resolve(dir, name), "utf8"))
       .join("\n");
-    const missing = specs.map((s) => s.code).filter((code) => /^MB[1-4]/.test(code) && !goldens.includes(` ${code}: `));
+    // The resource-limit codes need inputs too big for golden files: the fuzz suite asserts them.
+    const limitTests = readFileSync(resolve(root, "test/fuzz/frontend.test.ts"), "utf8");
+    const exercised = (code: string): boolean => goldens.includes(` ${code}: `) || limitTests.includes(`"${code}"`);
+    const missing = specs.map((s) => s.code).filter((code) => /^MB[1-4]/.test(code) && !exercised(code));
     expect(missing).toEqual([]);
   });
 });
