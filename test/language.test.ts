@@ -57,7 +57,7 @@ describe("the diagnostic catalog", () => {
     const codes = specs.map((s) => s.code);
     expect(new Set(codes).size).toBe(codes.length);
     for (const code of codes) {
-      expect(code).toMatch(/^MB[1-6]\d{3}$/);
+      expect(code).toMatch(/^MB[1-7]\d{3}$/);
       expect(codeRanges.some((r) => code.startsWith(r.prefix))).toBe(true);
     }
   });

@@ -132,6 +132,12 @@ export const messages = {
   overrideDropsColumn: error("MB4040", "the override of tier table `{name}` has no column `{column}`, which the base declares"),
   tooManyDeclarations: error("MB4042", "the rulebook has {count} {what}; the limit is {limit}"),
   tooManyScenarios: error("MB4039", "scenario set `{name}` expands to {count} scenarios; the limit is {limit}"),
+
+  // ---- MB7xxx: review of a change between two versions ----
+  versionNotBumped: warning("MB7001", "behaviour changed but the version is still {version}", "a {impact} change needs at least version {suggested}"),
+  bumpTooSmall: warning("MB7002", "{old} -> {new} is a {actual} bump, but the change is {impact}", "use at least version {suggested}"),
+  effectiveNotForward: warning("MB7003", "the effective date does not move forward: {old} -> {new}"),
+  versionDecreased: warning("MB7004", "the version goes backwards: {old} -> {new}"),
 } as const satisfies Record<string, MessageSpec>;
 
 export type MessageName = keyof typeof messages;
@@ -144,6 +150,7 @@ export const codeRanges: ReadonlyArray<{ prefix: string; stage: string }> = [
   { prefix: "MB4", stage: "rulebook semantics" },
   { prefix: "MB5", stage: "code generation" },
   { prefix: "MB6", stage: "evaluation" },
+  { prefix: "MB7", stage: "review" },
 ];
 
 /** Fills `{name}` placeholders; a placeholder without a value is a bug in the tool, so it throws. */
