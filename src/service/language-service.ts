@@ -42,7 +42,7 @@ export function checkRulebook(source: string, file: string, host?: SourceHost): 
 function checkChain(source: string, file: string, host: SourceHost | undefined, chain: ChainLink[]): CheckResult {
   const parsed = parseRulebook(source, file);
   const reporter = new Reporter(file);
-  if (!parsed.parsed) {
+  if (parsed.aborted) {
     // Beyond a resource limit: nothing was parsed, so there is nothing more to say.
     const checked = checkAst(parsed.ast, file, undefined, true);
     return { file, ast: parsed.ast, diagnostics: sortDiagnostics(parsed.diagnostics), checked };

@@ -15,8 +15,8 @@ import { LIMITS, checkTokenLimits, limitExpressionDepth } from "./limits.js";
 export interface ParseResult {
   ast: Rulebook;
   diagnostics: Diagnostic[];
-  /** False when the file was beyond a resource limit and the parser did not run: the AST is empty. */
-  parsed: boolean;
+  /** Set when the file was beyond a resource limit and the parser did not run: the AST is empty. */
+  aborted?: boolean;
 }
 
 /** Parses one rulebook. `file` only labels the diagnostics. */
@@ -32,7 +32,7 @@ export function parseRulebook(source: string, file = "<input>"): ParseResult {
   }
   if (lexed.errors.length > LIMITS.syntaxErrors) {
     reporter.report(messages.tooManySyntaxErrors, { start: 0, end: 0 }, { limit: LIMITS.syntaxErrors });
-    return { ast: emptyRulebook(source), diagnostics: reporter.diagnostics, parsed: false };
+    return { ast: emptyRulebook(source), diagnostics: reporter.diagnostics, aborted: true };
   }
   for (const token of lexed.tokens) {
     if (token.tokenType.name !== "UnterminatedString") continue;
@@ -41,7 +41,7 @@ export function parseRulebook(source: string, file = "<input>"): ParseResult {
   }
   if (source.length > LIMITS.sourceLength || !checkTokenLimits(lexed.tokens, reporter)) {
     if (source.length > LIMITS.sourceLength) reporter.report(messages.fileTooLarge, { start: 0, end: 0 }, { size: source.length, limit: LIMITS.sourceLength });
-    return { ast: emptyRulebook(source), diagnostics: reporter.diagnostics, parsed: false };
+    return { ast: emptyRulebook(source), diagnostics: reporter.diagnostics, aborted: true };
   }
   parser.input = lexed.tokens;
   const cst = parser.rulebook() as RulebookCstNode;
@@ -54,7 +54,7 @@ export function parseRulebook(source: string, file = "<input>"): ParseResult {
   const comments = (lexed.groups["comments"] ?? []) as IToken[];
   const ast = buildRulebook(cst, comments, source);
   limitExpressionDepth(ast, reporter);
-  return { ast, diagnostics: reporter.diagnostics, parsed: true };
+  return { ast, diagnostics: reporter.diagnostics };
 }
 
 function emptyRulebook(source: string): Rulebook {
