@@ -332,7 +332,8 @@ export class MarginbookParser extends CstParser {
 
   private gridStmt = this.RULE("gridStmt", () => {
     this.CONSUME(T.KwGrid);
-    this.AT_LEAST_ONE(() => this.SUBRULE(this.gridAxis));
+    // An axis is a name and `[`; `weight 35%` ends the axes even though `weight` is contextual.
+    this.AT_LEAST_ONE({ GATE: () => this.LA(2).tokenType === T.LBracket, DEF: () => this.SUBRULE(this.gridAxis) });
     this.OPTION(() => {
       this.CONSUME(T.KwWeight);
       this.SUBRULE(this.expression, { LABEL: "weight" });

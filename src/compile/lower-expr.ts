@@ -1,0 +1,260 @@
+/**
+ * Lowering of expressions: checked AST expressions to IR expressions, with every name resolved
+ * (input paths, inlined parameters, slots, locals, enum members) and constants folded.
+ *
+ * Folding uses the runtime's own operations ({@link binaryOp}, {@link callBuiltin}), so a folded
+ * constant is bit for bit what the evaluators would compute. An operation that would fail at run time
+ * (`1 / 0`) or produce NaN, an infinity or -0 is left unfolded, so that the evaluation reports it.
+ */
+import type * as A from "../syntax/ast.js";
+import type { CheckContext, ValueSymbol } from "../check/context.js";
+import type { Type } from "../check/types.js";
+import type { IrBuiltin, IrConstValue, IrExpr } from "../ir/ir.js";
+import type { Raise } from "../runtime/errors.js";
+import { LoweringError } from "./lowering-error.js";
+import { binaryOp, callBuiltin, unaryOp } from "../runtime/operations.js";
+
+/** What expression lowering needs from the rulebook lowerer. */
+export interface LoweringScope {
+  /** A new error site at `span` in the current declaration, involving the inputs of `inputsOf`. */
+  site(span: A.Span, inputsOf?: IrExpr[]): number;
+  readonly slotIndex: ReadonlyMap<string, number>;
+  readonly tableIndex: ReadonlyMap<string, number>;
+  readonly scenarioIndex: ReadonlyMap<string, number>;
+}
+
+type Locals = ReadonlyMap<string, number>;
+
+const NO_LOCALS: Locals = new Map();
+const FOLD_ABORTED = Symbol("fold aborted");
+const abort: Raise = () => {
+  throw FOLD_ABORTED;
+};
+
+/** Built-ins that can fail at run time, so their calls carry a site. */
+const FALLIBLE = new Set<string>(["sqrt", "ln", "pow", "round_up", "round_down", "round_half_even", "black76", "black_scholes"]);
+const BUILTINS = new Set<string>(["min", "max", "clamp", "abs", "sqrt", "pow", "exp", "ln", "round_up", "round_down", "round_half_even", "normal_cdf", "black76", "black_scholes"]);
+
+/** Lowers the expressions of one rulebook; comprehension variables are numbered across all of them. */
+export class ExpressionLowerer {
+  /** The names of the comprehension variables, indexed by local number. */
+  readonly locals: string[] = [];
+  private readonly params = new Map<string, IrExpr>();
+  private readonly paramsInProgress = new Set<string>();
+
+  constructor(private readonly context: CheckContext, private readonly scope: LoweringScope) {}
+
+  /** The IR of a checked expression. */
+  lower(expr: A.Expr, locals: Locals = NO_LOCALS): IrExpr {
+    switch (expr.kind) {
+      case "NumberLit": return constant(expr.value);
+      case "DurationLit": return constant(expr.seconds);
+      case "TimestampLit": return constant(Date.parse(expr.text) / 1000);
+      case "StringLit": return constant(expr.value);
+      case "BoolLit": return constant(expr.value);
+      case "NameRef": return this.name(expr, locals);
+      case "EnumRef": return constant(expr.member.text);
+      case "MemberExpr": return this.member(expr, locals);
+      case "CallExpr": return this.call(expr, locals);
+      case "IndexExpr": {
+        this.rejectTimestampList(expr.object);
+        const x = this.lower(expr.object, locals);
+        const index = this.lower(expr.index, locals);
+        return { k: "index", x, index, site: this.scope.site(expr.span, [x, index]) };
+      }
+      case "UnaryExpr": {
+        const x = this.lower(expr.operand, locals);
+        if (expr.op === "+") return x;
+        return fold({ k: "unary", op: expr.op === "-" ? "neg" : "not", x });
+      }
+      case "BinaryExpr": return this.binary(expr, locals);
+      case "IfExpr": {
+        const c = this.lower(expr.condition, locals);
+        if (c.k === "const") return this.lower(c.v === true ? expr.then : expr.else, locals);
+        return { k: "if", c, t: this.lower(expr.then, locals), e: this.lower(expr.else, locals) };
+      }
+      case "MissingExpr": throw new Error("cannot lower a missing expression");
+    }
+  }
+
+  /** The constant value of an expression (a default, a bound, a scenario value); throws when it has none. */
+  constant(expr: A.Expr): IrConstValue {
+    const lowered = this.lower(expr);
+    if (lowered.k !== "const") throw new Error(`expected a constant at offset ${expr.span.start}`);
+    return lowered.v;
+  }
+
+  /** The top-level names an expression reads (not those hidden by comprehension variables). */
+  references(expr: A.Expr): string[] {
+    const found = new Set<string>();
+    walk(expr, new Set(), (name) => {
+      if (this.context.values.has(name)) found.add(name);
+    });
+    return [...found];
+  }
+
+  /** Timestamps are converted where a record field or an input is read; list elements are not. */
+  private rejectTimestampList(list: A.Expr): void {
+    const type = this.context.exprTypes.get(list);
+    if (type?.kind === "list" && type.element.kind === "timestamp") throw new LoweringError("lists of timestamps cannot be evaluated yet: use a list of records with a Timestamp field");
+  }
+
+  private name(expr: A.NameRef, locals: Locals): IrExpr {
+    const local = locals.get(expr.name);
+    if (local !== undefined) return { k: "local", local };
+    const symbol = this.context.values.get(expr.name);
+    if (!symbol) {
+      if (this.context.enumMembers.get(expr.name)?.length === 1) return constant(expr.name);
+      throw new Error(`unknown name \`${expr.name}\``);
+    }
+    switch (symbol.kind) {
+      case "input": return { k: "input", path: [symbol.name], ...(symbol.type.kind === "timestamp" ? { timestamp: true as const } : {}) };
+      case "param": return this.param(symbol);
+      case "scenarios": return { k: "scenarios", set: this.scope.scenarioIndex.get(symbol.name)! };
+      case "tiers": throw new Error(`tier table \`${symbol.name}\` used as a value`);
+      default: return { k: "slot", slot: this.scope.slotIndex.get(symbol.name)! };
+    }
+  }
+
+  private param(symbol: Extract<ValueSymbol, { kind: "param" }>): IrExpr {
+    const known = this.params.get(symbol.name);
+    if (known) return known;
+    if (this.paramsInProgress.has(symbol.name)) throw new Error(`parameter \`${symbol.name}\` depends on itself`);
+    this.paramsInProgress.add(symbol.name);
+    const value = this.lower(symbol.decl.value);
+    this.paramsInProgress.delete(symbol.name);
+    this.params.set(symbol.name, value);
+    return value;
+  }
+
+  private member(expr: A.MemberExpr, locals: Locals): IrExpr {
+    const objectType = this.context.exprTypes.get(expr.object);
+    const name = expr.member.text;
+    if (objectType?.kind === "record" && objectType.name.startsWith("row of ")) {
+      const table = this.scope.tableIndex.get(objectType.name.slice(7))!;
+      const row = this.lower(expr.object, locals);
+      const decl = this.tierDecl(objectType.name.slice(7));
+      const column = decl.columns.findIndex((c) => c.name.text === name);
+      return { k: "cell", table, row, column: column >= 0 ? column : (name as "tier" | "lower" | "upper") };
+    }
+    const object = this.lower(expr.object, locals);
+    const info = objectType ? this.fieldInfo(objectType, name) : {};
+    if (object.k === "input" && object.default === undefined && !object.timestamp) return { k: "input", path: [...object.path, name], ...info };
+    return { k: "field", x: object, name, ...info };
+  }
+
+  /** The default and timestamp flag of a record field, from its declaration. */
+  private fieldInfo(type: Type, name: string): { default?: IrConstValue; timestamp?: true } {
+    if (type.kind !== "record") return {};
+    const field = type.fields.get(name);
+    const info: { default?: IrConstValue; timestamp?: true } = field?.type.kind === "timestamp" ? { timestamp: true } : {};
+    const decl = this.context.typeDecls.get(type.name);
+    const input = this.context.values.get(type.name);
+    const fields = decl?.kind === "RecordDecl" ? decl.fields : input?.kind === "input" ? input.decl.fields : undefined;
+    const fieldDecl = fields?.find((f) => f.name.text === name);
+    if (fieldDecl?.default) info.default = this.constant(fieldDecl.default);
+    return info;
+  }
+
+  private tierDecl(name: string): A.TiersDecl {
+    const symbol = this.context.values.get(name);
+    if (symbol?.kind !== "tiers") throw new Error(`unknown tier table \`${name}\``);
+    return symbol.decl;
+  }
+
+  private binary(expr: A.BinaryExpr, locals: Locals): IrExpr {
+    const l = this.lower(expr.left, locals);
+    if (l.k === "const" && ((expr.op === "and" && l.v === false) || (expr.op === "or" && l.v === true))) return l;
+    const r = this.lower(expr.right, locals);
+    if (l.k === "const" && (expr.op === "and" || expr.op === "or")) return r;
+    const folded = fold({ k: "binary", op: expr.op, l, r });
+    if (folded.k === "const" || expr.op !== "/" || (r.k === "const" && r.v !== 0)) return folded;
+    return { k: "binary", op: "/", l, r, site: this.scope.site(expr.span, [r]) };
+  }
+
+  private call(expr: A.CallExpr, locals: Locals): IrExpr {
+    const callee = expr.callee;
+    if (callee.kind === "MemberExpr" && callee.object.kind === "NameRef" && !locals.has(callee.object.name)) {
+      const decl = this.tierDecl(callee.object.name);
+      const key = this.lower(expr.args[0]!, locals);
+      const columnName = (expr.args[1] as A.NameRef).name;
+      return {
+        k: "margin", table: this.scope.tableIndex.get(decl.name.text)!, key, column: decl.columns.findIndex((c) => c.name.text === columnName),
+        deduction: callee.member.text === "deduction", site: this.scope.site(expr.span, [key]),
+      };
+    }
+    if (callee.kind !== "NameRef" || locals.has(callee.name)) throw new Error("only built-ins and tier tables can be called");
+    const symbol = this.context.values.get(callee.name);
+    if (symbol?.kind === "tiers") {
+      const key = this.lower(expr.args[0]!, locals);
+      return { k: "tier", table: this.scope.tableIndex.get(symbol.name)!, key, site: this.scope.site(expr.span, [key]) };
+    }
+    if (expr.comprehension) return this.aggregate(expr, callee.name, expr.comprehension, locals);
+    const args = expr.args.map((a) => this.lower(a, locals));
+    if (callee.name === "number") return args[0]!;
+    if (callee.name === "count") return { k: "call", fn: "length", args };
+    if (!BUILTINS.has(callee.name)) throw new Error(`unknown function \`${callee.name}\``);
+    const folded = fold({ k: "call", fn: callee.name as IrBuiltin, args });
+    if (folded.k === "const" || !FALLIBLE.has(callee.name)) return folded;
+    return { k: "call", fn: callee.name as IrBuiltin, args, site: this.scope.site(expr.span, args) };
+  }
+
+  private aggregate(expr: A.CallExpr, name: string, comprehension: A.Comprehension, locals: Locals): IrExpr {
+    this.rejectTimestampList(comprehension.source);
+    const local = this.locals.push(comprehension.variable.text) - 1;
+    const inner = new Map(locals).set(comprehension.variable.text, local);
+    const source = this.lower(comprehension.source, locals);
+    const filter = comprehension.filter ? this.lower(comprehension.filter, inner) : undefined;
+    const elem = this.lower(expr.args[0]!, inner);
+    const key = comprehension.groupKey ? this.lower(comprehension.groupKey, inner) : undefined;
+    const fallback = comprehension.fallback && name !== "sum" ? this.lower(comprehension.fallback, locals) : undefined;
+    return {
+      k: "agg", op: name as "sum", local, source, elem,
+      ...(filter ? { filter } : {}), ...(key ? { key } : {}), ...(fallback ? { fallback } : {}),
+      site: this.scope.site(expr.span, [source]),
+    };
+  }
+}
+
+function constant(v: IrConstValue): IrExpr {
+  return { k: "const", v };
+}
+
+/** Folds an operation on constants with the runtime's semantics, when the result is a plain value. */
+function fold(expr: IrExpr): IrExpr {
+  try {
+    let value: unknown;
+    if (expr.k === "unary" && expr.x.k === "const") value = unaryOp(expr.op, expr.x.v);
+    else if (expr.k === "binary" && expr.l.k === "const" && expr.r.k === "const") value = binaryOp(expr.op, expr.l.v, expr.r.v, -1, abort);
+    else if (expr.k === "call" && expr.args.every((a) => a.k === "const")) value = callBuiltin(expr.fn, expr.args.map((a) => (a as { v: IrConstValue }).v), -1, abort);
+    else return expr;
+    if (typeof value === "number" && (!Number.isFinite(value) || Object.is(value, -0))) return expr;
+    return typeof value === "number" || typeof value === "boolean" || typeof value === "string" ? constant(value) : expr;
+  } catch (error) {
+    if (error === FOLD_ABORTED) return expr;
+    throw error;
+  }
+}
+
+/** Calls `visit` for each name an expression reads, except comprehension variables in scope. */
+function walk(expr: A.Expr, bound: ReadonlySet<string>, visit: (name: string) => void): void {
+  switch (expr.kind) {
+    case "NameRef": if (!bound.has(expr.name)) visit(expr.name); return;
+    case "MemberExpr": return walk(expr.object, bound, visit);
+    case "IndexExpr": walk(expr.object, bound, visit); return walk(expr.index, bound, visit);
+    case "UnaryExpr": return walk(expr.operand, bound, visit);
+    case "BinaryExpr": walk(expr.left, bound, visit); return walk(expr.right, bound, visit);
+    case "IfExpr": walk(expr.condition, bound, visit); walk(expr.then, bound, visit); return walk(expr.else, bound, visit);
+    case "CallExpr": {
+      walk(expr.callee, bound, visit);
+      const c = expr.comprehension;
+      if (!c) return expr.args.forEach((a) => walk(a, bound, visit));
+      walk(c.source, bound, visit);
+      if (c.fallback) walk(c.fallback, bound, visit);
+      const inner = new Set(bound).add(c.variable.text);
+      for (const e of [...expr.args, c.filter, c.groupKey]) if (e) walk(e, inner, visit);
+      return;
+    }
+    default: return;
+  }
+}

@@ -1,0 +1,341 @@
+/**
+ * The intermediate representation (IR) of a rulebook: what the compiler produces and every evaluator
+ * (the reference interpreter, the JavaScript code generator, a compiled artifact) consumes.
+ *
+ * The IR is plain JSON-serialisable data: no AST nodes, no functions, no `undefined` in arrays, and
+ * every number finite (an infinite tier bound is `null`). Everything the checker resolved is explicit:
+ *
+ * - evaluation order is the order of {@link IrRulebook.steps}: lets in dependency order (those the
+ *   rules read come before the rules), each rule with its condition and steps, then the remaining
+ *   lets and the outputs (with their declared rounding), then the assertions;
+ * - every name is resolved: input fields are paths, parameters are inlined as constants, lets,
+ *   quantities and outputs are numbered slots, comprehension variables are numbered locals;
+ * - constants are folded (with the runtime's own arithmetic, so folding never changes a result);
+ * - tier tables carry their bounds, inclusivity, columns and the deductions (Binance "cum") that the
+ *   compiler derives for `marginal` tables;
+ * - scenario sets are expanded to concrete rows;
+ * - every step, and every expression that can fail at run time, points at a {@link IrSite} that names
+ *   the source line, the rule and the input paths involved, for explanations and runtime errors.
+ *
+ * This module is shared by the compiler and the runtime, so it imports nothing.
+ */
+
+/** The version of the IR format; bumped on any incompatible change. */
+export const IR_VERSION = 1;
+
+/** A lowered rulebook. */
+export interface IrRulebook {
+  irVersion: typeof IR_VERSION;
+  meta: IrMeta;
+  schema: IrSchema;
+  tables: IrTierTable[];
+  scenarioSets: IrScenarioSet[];
+  /** One entry per slot: lets, quantities and outputs, in the order they were numbered. */
+  slots: IrSlot[];
+  /** The comprehension variables (locals), by number: their names as written, for printing. */
+  locals: string[];
+  /** Source locations of steps and of expressions that can fail at run time. */
+  sites: IrSite[];
+  /** The evaluation order. */
+  steps: IrStep[];
+}
+
+/** The rulebook's header, as written. */
+export interface IrMeta {
+  name: string;
+  version: string;
+  effective: string;
+  currency: string;
+  owner?: string;
+  description?: string;
+  /** The file the rulebook was compiled from, as given to the compiler. */
+  file: string;
+  /** The base rulebook's path as written after `extends`, if any. */
+  extends?: string;
+}
+
+/** Where something is in the source, and what it involves (for explanations and runtime errors). */
+export interface IrSite {
+  /** 1-based line; 0 when the compiler had no source text. */
+  line: number;
+  /** The file, when it is not the compiled rulebook itself (a declaration inherited from a base). */
+  file?: string;
+  /** The rule the site belongs to, if any. */
+  rule?: string;
+  /** What is being computed: `let notional`, `rule base: set im_rate`, `output initial_margin`, `assert`. */
+  what: string;
+  /** The input paths (`position.size`) the failing operand depends on, directly or through lets. */
+  inputs: string[];
+}
+
+// ---- the input schema ----
+
+/** The types of runtime inputs, from which a JSON Schema is derived. */
+export interface IrSchema {
+  /** Top-level inputs, in declaration order: the runtime input is an object with these keys. */
+  inputs: IrInput[];
+  /** Record types by name (inline input records are named after the input). */
+  records: Record<string, IrRecord>;
+  /** Enum types by name: their members, in declaration order. */
+  enums: Record<string, string[]>;
+}
+
+/** A top-level input: the runtime input object has one key per input. */
+export interface IrInput {
+  name: string;
+  type: IrType;
+  doc?: string;
+}
+
+/** A record type: its fields in declaration order. */
+export interface IrRecord {
+  name: string;
+  fields: IrField[];
+  doc?: string;
+}
+
+/** A field of a record, with what validation needs (optional, default, domain). */
+export interface IrField {
+  name: string;
+  type: IrType;
+  /** True when the field has a default and may be left out of a runtime input. */
+  optional: boolean;
+  default?: IrConstValue;
+  /** Allowed values of a numeric field; a runtime input outside them is invalid. */
+  domain?: IrDomain;
+  doc?: string;
+}
+
+/** A numeric interval; a missing side is unbounded. */
+export interface IrDomain {
+  min?: number;
+  minInclusive?: boolean;
+  max?: number;
+  maxInclusive?: boolean;
+}
+
+/**
+ * A runtime type. Numbers carry their unit for display (`USDT`, `USDT / Quantity`, `Rate`).
+ * Timestamps are ISO 8601 strings in inputs and outputs, and seconds since the epoch inside.
+ */
+export type IrType =
+  | { kind: "number"; unit: string }
+  | { kind: "bool" }
+  | { kind: "text" }
+  | { kind: "timestamp" }
+  | { kind: "enum"; name: string }
+  | { kind: "record"; name: string }
+  | { kind: "list"; element: IrType }
+  /** A tier row (internally, its 0-based index) or a scenario/group record: never a runtime input. */
+  | { kind: "row"; table: string }
+  | { kind: "opaque"; description: string };
+
+/** A constant: numbers, booleans, strings (text and enum members); timestamps are epoch seconds. */
+export type IrConstValue = number | boolean | string;
+
+// ---- tier tables and scenario sets ----
+
+/** A tier table: contiguous, ascending rows (the checker guarantees it; the compiler re-checks). */
+export interface IrTierTable {
+  name: string;
+  /** The measure the table is keyed by (`notional`) and its unit. */
+  key: string;
+  keyUnit: string;
+  mode: "flat" | "marginal";
+  columns: IrTierColumn[];
+  rows: IrTierRow[];
+  site: number;
+}
+
+/** A column of a tier table. */
+export interface IrTierColumn {
+  name: string;
+  unit: string;
+  /** Declared as `Rate`: its deductions are derived (as for any column `margin` or `deduction` uses). */
+  rate: boolean;
+}
+
+/** One tier: its interval and its cells. */
+export interface IrTierRow {
+  lower: number;
+  /** `null` is `inf`. */
+  upper: number | null;
+  lowerInclusive: boolean;
+  upperInclusive: boolean;
+  /** One value per column, rates as fractions. */
+  cells: number[];
+  /**
+   * Per column: the derived deduction (maintenance amount) of a `marginal` table,
+   * `cum_n = lower_n * (rate_n - rate_{n-1}) + cum_{n-1}`, computed exactly in decimal and rounded
+   * once; 0 in a `flat` table; `null` for columns that are not rates and that no `margin` or
+   * `deduction` call uses.
+   */
+  deductions: (number | null)[];
+}
+
+/** A scenario set, expanded: grids (last axis fastest, ranges expanded) and named scenarios, in order. */
+export interface IrScenarioSet {
+  name: string;
+  axes: string[];
+  rows: IrScenario[];
+  site: number;
+}
+
+/** One concrete scenario. Axes a statement does not mention are 0. */
+export interface IrScenario {
+  name: string;
+  index: number;
+  weight: number;
+  /** One value per axis, in the order of {@link IrScenarioSet.axes}. */
+  values: number[];
+}
+
+// ---- slots and steps ----
+
+/** A value computed during an evaluation: a let, a quantity adjusted by rules, or an output. */
+export interface IrSlot {
+  name: string;
+  kind: "let" | "quantity" | "output";
+  type: IrType;
+}
+
+/** One step of the evaluation order. */
+export type IrStep = IrLetStep | IrRuleStep | IrOutputStep | IrAssertStep;
+
+/** `let name = value`: evaluates `value` into the let's slot. */
+export interface IrLetStep {
+  kind: "let";
+  slot: number;
+  value: IrExpr;
+  site: number;
+}
+
+/** A rule: when `condition` (if any) is true, its actions in order. */
+export interface IrRuleStep {
+  kind: "rule";
+  name: string;
+  condition?: IrExpr;
+  actions: IrAction[];
+  site: number;
+}
+
+/** The verbs of rule steps. */
+export type IrVerb = "set" | "scale" | "add" | "floor" | "cap";
+
+/** One step of a rule: `set`, `scale ... by`, `add ... to`, `floor ... at`, `cap ... at`. */
+export interface IrAction {
+  verb: IrVerb;
+  slot: number;
+  value: IrExpr;
+  condition?: IrExpr;
+  site: number;
+}
+
+/** `up` is towards +infinity, `down` towards -infinity, `half_even` to the nearest, ties to even. */
+export type IrRoundingDirection = "up" | "down" | "half_even";
+
+/**
+ * A rounding to a multiple of `step`. When the step is a short decimal, `units / scale` is that
+ * decimal exactly (0.01 is 1 / 100), which lets the runtime produce the double nearest to the
+ * rounded decimal; `units` is 0 when the step has no such form.
+ */
+export interface IrRounding {
+  direction: IrRoundingDirection;
+  step: number;
+  units: number;
+  scale: number;
+}
+
+/** An output: `value`, rounded when declared; a NaN or infinite number stops the evaluation (MB6007). */
+export interface IrOutputStep {
+  kind: "output";
+  slot: number;
+  value: IrExpr;
+  rounding?: IrRounding;
+  site: number;
+}
+
+/** An assertion over final values: false stops the evaluation (MB6008) with `message`. */
+export interface IrAssertStep {
+  kind: "assert";
+  condition: IrExpr;
+  message?: string;
+  site: number;
+}
+
+// ---- expressions ----
+
+/** Unary and binary operators (`and` / `or` short-circuit). */
+export type IrUnaryOp = "neg" | "not";
+export type IrBinaryOp = "+" | "-" | "*" | "/" | "<" | "<=" | ">" | ">=" | "==" | "!=" | "and" | "or";
+
+/** Built-in functions the runtime implements (`number(x)` is erased by the compiler). */
+export type IrBuiltin =
+  | "min" | "max" | "clamp" | "abs" | "sqrt" | "pow" | "exp" | "ln"
+  | "round_up" | "round_down" | "round_half_even" | "normal_cdf" | "black76" | "black_scholes" | "length";
+
+/** Comprehension operators. */
+export type IrAggregateOp = "sum" | "min" | "max" | "avg" | "count" | "any" | "all" | "group";
+
+/** An expression; `k` tells the kind. Nodes that can fail at run time carry a `site`. */
+export type IrExpr =
+  | { k: "const"; v: IrConstValue }
+  /** A field of the runtime input: `path` from the top-level input; `default` fills a missing last field. */
+  | { k: "input"; path: string[]; default?: IrConstValue; timestamp?: true }
+  | { k: "slot"; slot: number }
+  | { k: "local"; local: number }
+  | { k: "unary"; op: IrUnaryOp; x: IrExpr }
+  | { k: "binary"; op: IrBinaryOp; l: IrExpr; r: IrExpr; site?: number }
+  | { k: "if"; c: IrExpr; t: IrExpr; e: IrExpr }
+  /** `site` is set on calls that can fail (sqrt, ln, pow, rounding, option pricing). */
+  | { k: "call"; fn: IrBuiltin; args: IrExpr[]; site?: number }
+  /** The row of `table` containing `key`, as a 0-based row index. */
+  | { k: "tier"; table: number; key: IrExpr; site: number }
+  /** A column of a tier row; `column` is a column index, or `tier` (1-based), `lower`, `upper`. */
+  | { k: "cell"; table: number; row: IrExpr; column: number | "tier" | "lower" | "upper" }
+  /** `table.margin(key, column)` (`deduction: false`) or `table.deduction(key, column)`. */
+  | { k: "margin"; table: number; key: IrExpr; column: number; deduction: boolean; site: number }
+  /** A field of a record value (a list element, a scenario, a group). */
+  | { k: "field"; x: IrExpr; name: string; default?: IrConstValue; timestamp?: true }
+  | { k: "index"; x: IrExpr; index: IrExpr; site: number }
+  | { k: "scenarios"; set: number }
+  | IrAggregate;
+
+/**
+ * A comprehension: `op(elem for local in source where filter default fallback)`, or
+ * `group(elem for local in source by key)`, whose result is a list of `{ key, items }`.
+ */
+export interface IrAggregate {
+  k: "agg";
+  op: IrAggregateOp;
+  local: number;
+  source: IrExpr;
+  elem: IrExpr;
+  filter?: IrExpr;
+  key?: IrExpr;
+  fallback?: IrExpr;
+  site: number;
+}
+
+/** Walks an expression tree, parents before children, in evaluation order. */
+export function forEachExpr(expr: IrExpr, visit: (e: IrExpr) => void): void {
+  visit(expr);
+  for (const child of childExprs(expr)) forEachExpr(child, visit);
+}
+
+/** The direct sub-expressions of an expression, in evaluation order. */
+export function childExprs(expr: IrExpr): IrExpr[] {
+  switch (expr.k) {
+    case "unary": return [expr.x];
+    case "binary": return [expr.l, expr.r];
+    case "if": return [expr.c, expr.t, expr.e];
+    case "call": return expr.args;
+    case "tier": return [expr.key];
+    case "cell": return [expr.row];
+    case "margin": return [expr.key];
+    case "field": return [expr.x];
+    case "index": return [expr.x, expr.index];
+    case "agg": return [expr.source, ...(expr.filter ? [expr.filter] : []), expr.elem, ...(expr.key ? [expr.key] : []), ...(expr.fallback ? [expr.fallback] : [])];
+    default: return [];
+  }
+}

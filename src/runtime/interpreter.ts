@@ -1,0 +1,315 @@
+/**
+ * The reference interpreter: evaluates the IR directly, one node at a time. It is the oracle the
+ * compiled evaluator is tested against, so it is written to be obviously right rather than fast,
+ * and it is the evaluator that produces explanations.
+ *
+ * Evaluation follows {@link IrRulebook.steps} in order. Within an expression, operands are
+ * evaluated left to right; `and`, `or`, `if` and `any` / `all` evaluate only what they need; a
+ * comprehension evaluates, per element, the filter, then the element, then (for `group`) the key;
+ * a `default` is evaluated only for an empty list. The evaluators assume an input that passed
+ * validation against the rulebook's schema.
+ */
+import type { IrAggregate, IrExpr, IrOutputStep, IrRuleStep, IrRulebook, IrStep } from "../ir/ir.js";
+import { raiserFor, runtimeErrors, type Raise } from "./errors.js";
+import { formatTimestamp, isRepresentableTimestamp, roundDown, roundHalfEven, roundUp } from "./numeric.js";
+import {
+  binaryOp, callBuiltin, findTierRow, newGroup, readField, scenarioTables, tierMargin, unaryOp, withDefault, type Value,
+} from "./operations.js";
+import type { TierChoice, Trace, TraceAction, TraceEntry, TraceValue } from "./trace.js";
+
+export { RuntimeError } from "./errors.js";
+
+/** An output value: numbers, booleans, and text (text, enum members, ISO 8601 timestamps). */
+export type OutputValue = number | boolean | string;
+
+/** Options of {@link evaluate}. */
+export interface EvaluateOptions {
+  /** Record an explanation of every step. */
+  explain?: boolean;
+}
+
+/** The outputs of one evaluation, in output order, and the explanation when one was asked for. */
+export interface EvaluationResult {
+  outputs: Record<string, OutputValue>;
+  explanation?: Trace;
+}
+
+/**
+ * Evaluates a rulebook's IR on one input. Throws a `RuntimeError` when the evaluation stops
+ * (division by zero, a key outside every tier, a failed assertion, a NaN output, ...).
+ */
+export function evaluate(ir: IrRulebook, input: unknown, options: EvaluateOptions = {}): EvaluationResult {
+  const run = new Interpreter(ir, input as Value, options.explain === true);
+  const outputs = run.run();
+  return run.trace ? { outputs, explanation: run.trace } : { outputs };
+}
+
+class Interpreter {
+  private readonly slots: Value[];
+  private readonly locals: Value[];
+  private readonly raise: Raise;
+  private readonly scenarios: readonly (readonly Value[])[];
+  readonly trace?: Trace;
+  /** Tier rows chosen while the current step is evaluated (explanations only). */
+  private tiers?: TierChoice[];
+
+  constructor(private readonly ir: IrRulebook, private readonly input: Value, explain: boolean) {
+    this.slots = new Array<Value>(ir.slots.length).fill(undefined);
+    this.locals = new Array<Value>(ir.locals.length).fill(undefined);
+    this.raise = raiserFor(ir);
+    this.scenarios = scenarioTables(ir);
+    if (explain) this.trace = { rulebook: ir.meta.name, version: ir.meta.version, entries: [] };
+  }
+
+  run(): Record<string, OutputValue> {
+    const outputs: [string, OutputValue][] = [];
+    for (const step of this.ir.steps) this.step(step, outputs);
+    return Object.fromEntries(outputs);
+  }
+
+  private step(step: IrStep, outputs: [string, OutputValue][]): void {
+    switch (step.kind) {
+      case "let": {
+        const tiers = this.startTiers();
+        this.slots[step.slot] = this.eval(step.value);
+        this.record(() => ({ kind: "let", name: this.ir.slots[step.slot]!.name, value: this.show(step.slot), ...this.where(step.site), tiers }));
+        return;
+      }
+      case "rule": return this.rule(step);
+      case "output":
+        outputs.push(this.output(step));
+        return;
+      case "assert": {
+        const tiers = this.startTiers();
+        const holds = this.eval(step.condition) === true;
+        if (!holds) this.raise(step.site, runtimeErrors.assertionFailed, { message: step.message ?? "the assertion does not hold" });
+        this.record(() => ({ kind: "assert", holds, ...(step.message !== undefined ? { message: step.message } : {}), ...this.where(step.site), tiers }));
+        return;
+      }
+    }
+  }
+
+  private rule(step: IrRuleStep): void {
+    const tiers = this.startTiers();
+    const condition = step.condition ? this.eval(step.condition) === true : undefined;
+    const ran = condition !== false;
+    const actions: TraceAction[] = [];
+    if (ran) {
+      for (const action of step.actions) {
+        const actionTiers = this.startTiers();
+        const applies = action.condition ? this.eval(action.condition) === true : undefined;
+        const before = this.slots[action.slot];
+        let operand: Value;
+        if (applies !== false) {
+          operand = this.eval(action.value);
+          this.slots[action.slot] = applyVerb(action.verb, before as number, operand as number);
+        }
+        if (this.trace) {
+          actions.push({
+            verb: action.verb, quantity: this.ir.slots[action.slot]!.name, applied: applies !== false,
+            ...(applies !== undefined ? { condition: applies } : {}),
+            ...(applies !== false ? { operand: show(operand) } : {}),
+            ...(before !== undefined ? { before: show(before) } : {}), after: this.show(action.slot),
+            ...this.where(action.site), tiers: actionTiers,
+          });
+        }
+      }
+    }
+    const reason = condition === undefined ? "no condition" : condition ? "its condition is true" : "its condition is false";
+    this.record(() => ({ kind: "rule", name: step.name, ran, ...(condition !== undefined ? { condition } : {}), reason, actions, ...this.where(step.site), tiers }));
+  }
+
+  private output(step: IrOutputStep): [string, OutputValue] {
+    const tiers = this.startTiers();
+    const slot = this.ir.slots[step.slot]!;
+    const raw = this.eval(step.value);
+    let value = raw;
+    if (step.rounding) {
+      const { direction, step: size, units, scale } = step.rounding;
+      const round = direction === "up" ? roundUp : direction === "down" ? roundDown : roundHalfEven;
+      value = round(raw as number, size, units, scale);
+    }
+    this.slots[step.slot] = value;
+    let shown: OutputValue = value as OutputValue;
+    if (slot.type.kind === "number" && !Number.isFinite(value)) this.raise(step.site, runtimeErrors.nonFiniteOutput, { name: slot.name, value: value as number });
+    if (slot.type.kind === "timestamp") {
+      if (!isRepresentableTimestamp(value as number)) this.raise(step.site, runtimeErrors.nonFiniteOutput, { name: slot.name, value: value as number });
+      shown = formatTimestamp(value as number);
+    }
+    this.record(() => ({
+      kind: "output", name: slot.name, value: shown, ...(step.rounding ? { unrounded: raw as number, rounding: { direction: step.rounding.direction, step: step.rounding.step } } : {}),
+      ...this.where(step.site), tiers,
+    }));
+    return [slot.name, shown];
+  }
+
+  // ---- expressions ----
+
+  private eval(expr: IrExpr): Value {
+    switch (expr.k) {
+      case "const": return expr.v;
+      case "input": {
+        let value: Value = this.input;
+        for (const name of expr.path) value = readField(value, name);
+        return withDefault(value, expr.default, expr.timestamp);
+      }
+      case "slot": return this.slots[expr.slot];
+      case "local": return this.locals[expr.local];
+      case "unary": return unaryOp(expr.op, this.eval(expr.x));
+      case "binary": {
+        const l = this.eval(expr.l);
+        if (expr.op === "and") return l === true ? this.eval(expr.r) === true : false;
+        if (expr.op === "or") return l === true ? true : this.eval(expr.r) === true;
+        return binaryOp(expr.op, l, this.eval(expr.r), expr.site ?? -1, this.raise);
+      }
+      case "if": return this.eval(expr.c) === true ? this.eval(expr.t) : this.eval(expr.e);
+      case "call": return callBuiltin(expr.fn, expr.args.map((a) => this.eval(a)), expr.site ?? -1, this.raise);
+      case "tier": return this.row(expr.table, this.eval(expr.key) as number, expr.site);
+      case "cell": {
+        const row = this.eval(expr.row) as number;
+        const r = this.ir.tables[expr.table]!.rows[row]!;
+        if (expr.column === "tier") return row + 1;
+        if (expr.column === "lower") return r.lower;
+        if (expr.column === "upper") return r.upper ?? Infinity;
+        return r.cells[expr.column]!;
+      }
+      case "margin": {
+        const key = this.eval(expr.key) as number;
+        const row = this.row(expr.table, key, expr.site);
+        const table = this.ir.tables[expr.table]!;
+        return expr.deduction ? table.rows[row]!.deductions[expr.column] ?? 0 : tierMargin(table, row, key, expr.column);
+      }
+      case "field": return withDefault(readField(this.eval(expr.x), expr.name), expr.default, expr.timestamp);
+      case "index": {
+        const list = this.eval(expr.x) as readonly Value[];
+        const index = this.eval(expr.index) as number;
+        if (!(Number.isInteger(index) && index >= 0 && index < list.length)) this.raise(expr.site, runtimeErrors.indexOutOfRange, { index, length: list.length });
+        return list[index];
+      }
+      case "scenarios": return this.scenarios[expr.set]!;
+      case "agg": return this.aggregate(expr);
+    }
+  }
+
+  private row(table: number, key: number, site: number): number {
+    const t = this.ir.tables[table]!;
+    const row = findTierRow(t, key);
+    if (row < 0) this.raise(site, runtimeErrors.outsideTiers, { value: key, table: t.name });
+    if (this.tiers) {
+      const r = t.rows[row]!;
+      this.tiers.push({
+        table: t.name, key, tier: row + 1, lower: r.lower, upper: r.upper, lowerInclusive: r.lowerInclusive, upperInclusive: r.upperInclusive,
+        cells: Object.fromEntries(t.columns.map((c, i) => [c.name, r.cells[i]!])),
+        deductions: Object.fromEntries(t.columns.flatMap((c, i) => (r.deductions[i] === null ? [] : [[c.name, r.deductions[i]!]]))),
+      });
+    }
+    return row;
+  }
+
+  private aggregate(expr: IrAggregate): Value {
+    const list = this.eval(expr.source) as readonly Value[];
+    const passes = (item: Value): boolean => {
+      this.locals[expr.local] = item;
+      return !expr.filter || this.eval(expr.filter) === true;
+    };
+    switch (expr.op) {
+      case "sum": {
+        let sum = 0;
+        for (const item of list) if (passes(item)) sum = sum + (this.eval(expr.elem) as number);
+        return sum;
+      }
+      case "count": {
+        let count = 0;
+        for (const item of list) if (passes(item)) count = count + 1;
+        return count;
+      }
+      case "min":
+      case "max": {
+        let found = false;
+        let best = 0;
+        for (const item of list) {
+          if (!passes(item)) continue;
+          const value = this.eval(expr.elem) as number;
+          best = !found ? value : expr.op === "min" ? Math.min(best, value) : Math.max(best, value);
+          found = true;
+        }
+        return found ? best : this.empty(expr);
+      }
+      case "avg": {
+        let sum = 0;
+        let count = 0;
+        for (const item of list) {
+          if (!passes(item)) continue;
+          sum = sum + (this.eval(expr.elem) as number);
+          count = count + 1;
+        }
+        return count > 0 ? sum / count : this.empty(expr);
+      }
+      case "any":
+        for (const item of list) if (passes(item) && this.eval(expr.elem) === true) return true;
+        return false;
+      case "all":
+        for (const item of list) if (passes(item) && this.eval(expr.elem) !== true) return false;
+        return true;
+      case "group": {
+        const groups = new Map<Value, { key: Value; items: Value[] }>();
+        for (const item of list) {
+          if (!passes(item)) continue;
+          const element = this.eval(expr.elem);
+          const key = this.eval(expr.key!);
+          let group = groups.get(key);
+          if (!group) groups.set(key, (group = newGroup(key)));
+          group.items.push(element);
+        }
+        return [...groups.values()];
+      }
+    }
+  }
+
+  private empty(expr: IrAggregate): Value {
+    if (expr.fallback) return this.eval(expr.fallback);
+    return this.raise(expr.site, runtimeErrors.emptyAggregate, { fn: expr.op });
+  }
+
+  // ---- explanations ----
+
+  private startTiers(): TierChoice[] {
+    this.tiers = this.trace ? [] : undefined;
+    return this.tiers ?? [];
+  }
+
+  /** Adds an entry to the explanation; the entry is only built when one was asked for. */
+  private record(entry: () => TraceEntry): void {
+    this.trace?.entries.push(entry());
+  }
+
+  private where(site: number): { line: number; file?: string } {
+    const s = this.ir.sites[site]!;
+    return s.file ? { line: s.line, file: s.file } : { line: s.line };
+  }
+
+  private show(slot: number): TraceValue {
+    const value = this.slots[slot];
+    const type = this.ir.slots[slot]!.type;
+    if (type.kind === "row" && typeof value === "number") return { table: type.table, tier: value + 1 };
+    if (type.kind === "timestamp" && typeof value === "number" && isRepresentableTimestamp(value)) return formatTimestamp(value);
+    return show(value);
+  }
+}
+
+/** Applies a rule step's verb to a quantity. */
+export function applyVerb(verb: string, current: number, operand: number): number {
+  switch (verb) {
+    case "set": return operand;
+    case "scale": return current * operand;
+    case "add": return current + operand;
+    case "floor": return Math.max(current, operand);
+    default: return Math.min(current, operand);
+  }
+}
+
+function show(value: Value): TraceValue {
+  return value === undefined ? null : (value as TraceValue);
+}
+
+export type { Trace } from "./trace.js";

@@ -1,0 +1,140 @@
+/**
+ * The operations of the language on runtime values, written once: the interpreter calls them, the
+ * compiler folds constants with them, and the code generator emits the same JavaScript operations
+ * (the differential test keeps it honest).
+ *
+ * Runtime values: numbers (timestamps as seconds since the epoch, durations in seconds), booleans,
+ * strings (text and enum members), arrays (lists), plain objects (records, scenarios, groups) and,
+ * for tier rows, the 0-based index of the row.
+ */
+import type { IrBinaryOp, IrBuiltin, IrRulebook, IrScenarioSet, IrTierTable, IrUnaryOp } from "../ir/ir.js";
+import { runtimeErrors, type Raise } from "./errors.js";
+import { black76, blackScholes, normalCdf, roundDynamic, timestampSeconds } from "./numeric.js";
+
+/** A runtime value. */
+export type Value = number | boolean | string | readonly Value[] | { readonly [field: string]: Value } | null | undefined;
+
+/** `-x` or `not x`. */
+export function unaryOp(op: IrUnaryOp, x: Value): Value {
+  return op === "neg" ? -(x as number) : !x;
+}
+
+/**
+ * A binary operation on evaluated operands (`and` / `or` short-circuit in the evaluators, before
+ * this is reached). Division by zero (or -0) raises MB6002.
+ */
+export function binaryOp(op: IrBinaryOp, l: Value, r: Value, site: number, raise: Raise): Value {
+  const a = l as number;
+  const b = r as number;
+  switch (op) {
+    case "+": return a + b;
+    case "-": return a - b;
+    case "*": return a * b;
+    case "/":
+      if (b === 0) raise(site, runtimeErrors.divisionByZero, {});
+      return a / b;
+    case "<": return a < b;
+    case "<=": return a <= b;
+    case ">": return a > b;
+    case ">=": return a >= b;
+    case "==": return l === r;
+    case "!=": return l !== r;
+    case "and": return l === true && r === true;
+    case "or": return l === true || r === true;
+  }
+}
+
+/** A built-in function on evaluated arguments. */
+export function callBuiltin(fn: IrBuiltin, args: readonly Value[], site: number, raise: Raise): Value {
+  const x = args[0] as number;
+  const y = args[1] as number;
+  switch (fn) {
+    case "min": return Math.min(...(args as number[]));
+    case "max": return Math.max(...(args as number[]));
+    case "clamp": return Math.min(Math.max(x, y), args[2] as number);
+    case "abs": return Math.abs(x);
+    case "sqrt":
+      if (x < 0) raise(site, runtimeErrors.sqrtOfNegative, { value: x });
+      return Math.sqrt(x);
+    case "pow": return checkedPow(x, y, site, raise);
+    case "exp": return Math.exp(x);
+    case "ln":
+      if (x <= 0) raise(site, runtimeErrors.lnOfNonPositive, { value: x });
+      return Math.log(x);
+    case "round_up": return roundDynamic("up", x, y, site, raise);
+    case "round_down": return roundDynamic("down", x, y, site, raise);
+    case "round_half_even": return roundDynamic("half_even", x, y, site, raise);
+    case "normal_cdf": return normalCdf(x);
+    case "black76": return black76(args[0] as string, y, args[2] as number, args[3] as number, args[4] as number, args[5] as number, site, raise);
+    case "black_scholes": return blackScholes(args[0] as string, y, args[2] as number, args[3] as number, args[4] as number, args[5] as number, site, raise);
+    case "length": return (args[0] as readonly Value[]).length;
+  }
+}
+
+/** `pow(x, y)`; a negative base to a fractional power (a NaN from numbers) raises MB6010. */
+export function checkedPow(x: number, y: number, site: number, raise: Raise): number {
+  const result = Math.pow(x, y);
+  if (result !== result && x === x && y === y) raise(site, runtimeErrors.invalidArgument, { fn: "pow", detail: `${String(x)} to the power ${String(y)} is not a real number` });
+  return result;
+}
+
+/**
+ * The 0-based index of the row of `table` that contains `key`, or -1 (a key outside every tier,
+ * or NaN). A linear scan of the intervals as written: the oracle for the code generator's search.
+ */
+export function findTierRow(table: IrTierTable, key: number): number {
+  for (let i = 0; i < table.rows.length; i++) {
+    const row = table.rows[i]!;
+    const aboveLower = row.lowerInclusive ? key >= row.lower : key > row.lower;
+    const belowUpper = row.upper === null || (row.upperInclusive ? key <= row.upper : key < row.upper);
+    if (aboveLower && belowUpper) return i;
+  }
+  return -1;
+}
+
+/** `table.margin(key, column)`: `key * rate - deduction` of the row (the deduction is 0 in flat tables). */
+export function tierMargin(table: IrTierTable, row: number, key: number, column: number): number {
+  const r = table.rows[row]!;
+  return key * r.cells[column]! - (r.deductions[column] ?? 0);
+}
+
+/** Names of `Object.prototype` members: fields with these names are read as own properties only. */
+export const PROTOTYPE_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** Reads a field of a record value; a field the record does not have is `undefined`. */
+export function readField(record: Value, name: string): Value {
+  const object = record as Record<string, Value>;
+  return PROTOTYPE_NAMES.has(name) ? (Object.prototype.hasOwnProperty.call(object, name) ? object[name] : undefined) : object[name];
+}
+
+/** The records of a scenario set: `{ name, index, weight, <axes> }`, frozen. */
+export function scenarioRecords(set: IrScenarioSet): readonly Value[] {
+  return Object.freeze(
+    set.rows.map((row) =>
+      Object.freeze(Object.fromEntries([["name", row.name], ["index", row.index], ["weight", row.weight], ...set.axes.map((axis, a) => [axis, row.values[a]!])])),
+    ),
+  );
+}
+
+const scenarioCache = new WeakMap<IrRulebook, readonly (readonly Value[])[]>();
+
+/** The scenario records of every set of a rulebook, built once per IR object. */
+export function scenarioTables(ir: IrRulebook): readonly (readonly Value[])[] {
+  let tables = scenarioCache.get(ir);
+  if (!tables) {
+    tables = ir.scenarioSets.map(scenarioRecords);
+    scenarioCache.set(ir, tables);
+  }
+  return tables;
+}
+
+/** A field value, or `fallback` when it is missing (undefined or null); timestamps become seconds. */
+export function withDefault(value: Value, fallback: Value, timestamp: boolean | undefined): Value {
+  if (value === undefined || value === null) return fallback;
+  return timestamp ? timestampSeconds(value) : value;
+}
+
+/** A group of `group(x for v in list by key)`: `{ key, items }`. */
+export function newGroup(key: Value): { key: Value; items: Value[] } {
+  return { key, items: [] };
+}
