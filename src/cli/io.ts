@@ -17,6 +17,8 @@ export interface CliIo {
   cwd: string;
   /** Whether standard output is a terminal that shows ANSI colours. Default: false. */
   color?: boolean;
+  /** Reads all of standard input as text (for `--input -`); absent when there is none. */
+  readStdin?: () => Promise<string>;
 }
 
 /**
@@ -54,6 +56,11 @@ export function nodeIo(): CliIo {
     stderr: (text) => void process.stderr.write(text),
     cwd: process.cwd(),
     color: colorAllowed && process.stdout.isTTY === true,
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+      return Buffer.concat(chunks).toString("utf8");
+    },
   };
 }
 

@@ -9,15 +9,19 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkCommand } from "./check.js";
+import { compileCommand } from "./compile.js";
+import { diffCommand } from "./diff.js";
+import { evalCommand } from "./eval.js";
 import { fmtCommand } from "./fmt.js";
 import { ExitCode, UsageError, commandHelp, nodeIo, parseCommandArgs, type CliIo, type Command } from "./io.js";
+import { testCommand } from "./test.js";
 
 /**
- * The commands, in the order the global help lists them. Later commands (`eval`, `test`,
- * `compile`) each add a file exporting a `Command` and one entry here; nothing else changes.
+ * The commands, in the order the global help lists them. Each command is a file exporting a
+ * `Command` and one entry here; nothing else changes.
  */
 function commandTable(version: string): Command[] {
-  return [checkCommand(version), fmtCommand()];
+  return [checkCommand(version), fmtCommand(), evalCommand(), testCommand(), compileCommand(version), diffCommand()];
 }
 
 /**

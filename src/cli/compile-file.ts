@@ -1,0 +1,97 @@
+/**
+ * What `eval`, `compile` and `test` share: turning one rulebook file into its IR through the
+ * language service and the compiler, printing its diagnostics the way `check` does when it has
+ * errors; and reading input documents (YAML or JSON) from files or standard input.
+ */
+import path from "node:path";
+import { parseDocument } from "yaml";
+import { lowerRulebook } from "../compile/lower.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { renderText } from "../diagnostics/render.js";
+import type { IrRulebook } from "../ir/ir.js";
+import { checkRulebook } from "../service/language-service.js";
+import { summarize, summaryLine } from "./check.js";
+import { displayPath, nodeSourceHost, readText } from "./files.js";
+import { UsageError, type CliIo } from "./io.js";
+
+/** A rulebook file compiled to its IR, or the rendered diagnostics that stopped it. */
+export type CompiledFile =
+  | { ok: true; file: string; source: string; ir: IrRulebook; warnings: Diagnostic[]; sources: Map<string, string> }
+  | { ok: false; file: string; report: string };
+
+/**
+ * Checks and lowers one rulebook (a display path relative to `io.cwd`). A file with errors gives
+ * the same report `marginbook check` prints, ending with its summary line.
+ */
+export function compileFile(file: string, io: CliIo, command: string, color = false): CompiledFile {
+  const sources = new Map<string, string>();
+  const host = nodeSourceHost(io.cwd, sources);
+  let source: string;
+  try {
+    source = readText(path.resolve(io.cwd, file));
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`, command);
+  }
+  sources.set(file, source);
+  const result = checkRulebook(source, file, host);
+  if (result.diagnostics.some((d) => d.severity === "error")) {
+    const report = renderText(result.diagnostics, sources, { color }) + summaryLine(summarize(result.diagnostics, 1)) + "\n";
+    return { ok: false, file, report };
+  }
+  const ir = lowerRulebook(result.checked, { source: (name) => sources.get(name) ?? host.readFile(name) });
+  return { ok: true, file, source, ir, warnings: result.diagnostics, sources };
+}
+
+/** The one rulebook file a command was given (a display path); usage errors otherwise. */
+export function singleRulebook(positionals: readonly string[], io: CliIo, command: string): string {
+  if (positionals.length === 0) throw new UsageError("missing rulebook: give the .margin file", command);
+  if (positionals.length > 1) throw new UsageError(`one rulebook at a time: got ${positionals.join(", ")}`, command);
+  const absolute = path.resolve(io.cwd, positionals[0]!);
+  try {
+    readText(absolute);
+  } catch {
+    throw new UsageError(`rulebook not found: ${positionals[0]}`, command);
+  }
+  return displayPath(absolute, io.cwd);
+}
+
+/** A parsed input document, or the problems that stop it (one message per problem). */
+export type InputDocument = { ok: true; value: unknown; label: string } | { ok: false; label: string; problems: string[] };
+
+/**
+ * Reads an input document: `-` is standard input; `.json` files are parsed as JSON, anything else
+ * as YAML (which also reads JSON). A missing file is a usage error; a malformed one is a problem.
+ */
+export async function readInputDocument(given: string, io: CliIo, command: string): Promise<InputDocument> {
+  let text: string;
+  let label: string;
+  if (given === "-") {
+    if (!io.readStdin) throw new UsageError("standard input is not available", command);
+    text = await io.readStdin();
+    label = "<stdin>";
+  } else {
+    const absolute = path.resolve(io.cwd, given);
+    label = displayPath(absolute, io.cwd);
+    try {
+      text = readText(absolute);
+    } catch {
+      throw new UsageError(`input file not found: ${given}`, command);
+    }
+  }
+  if (given.toLowerCase().endsWith(".json")) {
+    try {
+      return { ok: true, value: JSON.parse(text) as unknown, label };
+    } catch (error) {
+      return { ok: false, label, problems: [`${label}: not valid JSON: ${(error as Error).message}`] };
+    }
+  }
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    return { ok: false, label, problems: doc.errors.map((e) => `${label}: not valid YAML: ${e.message.split("\n")[0]}`) };
+  }
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) as unknown, label };
+  } catch (error) {
+    return { ok: false, label, problems: [`${label}: ${(error as Error).message}`] };
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * `marginbook test`: runs the `<name>.test.yaml` files next to rulebooks, each case through both
+ * evaluators, and prints every case (✓ / ✗), a readable diff of expected and actual for each
+ * failure, and a summary.
+ */
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { evaluatorsOf, describeMismatches, parseTestFile, runTestFile, type CaseResult } from "../service/test-runner.js";
+import { compileFile } from "./compile-file.js";
+import { displayPath, marginExtension, readText } from "./files.js";
+import { ExitCode, UsageError, plural, type CliIo, type Command, type ParsedArgs } from "./io.js";
+
+/** The suffix of rulebook test files. */
+export const testExtension = ".test.yaml";
+
+/** The `test` command. */
+export function testCommand(): Command {
+  return {
+    name: "test",
+    summary: "run the test cases (<name>.test.yaml) of rulebooks",
+    usage: "Usage: marginbook test [files or folders...] [options]",
+    description: [
+      "Runs every <name>.test.yaml found in the folders given (recursively; default: the current",
+      "folder), or given directly, against the rulebook it names (the <name>.margin next to it).",
+      "Each case runs through the interpreter and the compiled evaluator, which must agree, and",
+      "its outputs (within its tolerance) or its error code must match what it expects. A .margin",
+      "file given directly runs its own test file.",
+      "",
+      "Exit codes: 0 every case passed, 1 a case failed (or a test file or rulebook is broken),",
+      "2 usage error.",
+    ].join("\n"),
+    options: {
+      "no-color": { type: "boolean", description: "never colour the text output" },
+      help: { type: "boolean", short: "h", description: "show this help" },
+    },
+    run: runTest,
+  };
+}
+
+/** Test files for the paths given: folders searched recursively, files taken as given; sorted. */
+export function findTestFiles(paths: readonly string[], cwd: string): string[] {
+  const found = new Set<string>();
+  for (const given of paths) {
+    const absolute = path.resolve(cwd, given);
+    let stats;
+    try {
+      stats = statSync(absolute);
+    } catch {
+      throw new UsageError(`path not found: ${given}`, "test");
+    }
+    if (stats.isDirectory()) collect(absolute, found);
+    else if (absolute.endsWith(marginExtension)) found.add(absolute.slice(0, -marginExtension.length) + testExtension);
+    else found.add(absolute);
+  }
+  return [...found].map((a) => displayPath(a, cwd)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function collect(folder: string, found: Set<string>): void {
+  let entries;
+  try {
+    entries = readdirSync(folder, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const full = path.join(folder, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== "node_modules" && !entry.name.startsWith(".")) collect(full, found);
+    } else if (entry.name.endsWith(testExtension)) {
+      found.add(full);
+    }
+  }
+}
+
+interface Tally {
+  passed: number;
+  failed: number;
+  brokenFiles: number;
+}
+
+function runTest(args: ParsedArgs, io: CliIo): number {
+  const paths = args.positionals.length > 0 ? args.positionals : ["."];
+  const files = findTestFiles(paths, io.cwd);
+  if (files.length === 0) throw new UsageError(`no ${testExtension} files found in ${paths.join(", ")}`, "test");
+  const color = io.color === true && args.values["no-color"] !== true;
+  const paint = (code: number, text: string): string => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const tally: Tally = { passed: 0, failed: 0, brokenFiles: 0 };
+  files.forEach((file, i) => {
+    if (i > 0) io.stdout("\n");
+    runFile(file, io, tally, paint, color);
+  });
+  const cases = tally.passed + tally.failed;
+  const broken = tally.brokenFiles > 0 ? `, ${plural(tally.brokenFiles, "broken file")}` : "";
+  const line = `${plural(cases, "case")}: ${tally.passed} passed, ${tally.failed} failed${broken} (${plural(files.length, "test file")})`;
+  io.stdout(`\n${tally.failed + tally.brokenFiles > 0 ? paint(31, line) : paint(32, line)}\n`);
+  return tally.failed + tally.brokenFiles > 0 ? ExitCode.problems : ExitCode.ok;
+}
+
+function runFile(file: string, io: CliIo, tally: Tally, paint: (code: number, text: string) => string, color: boolean): void {
+  const broken = (message: string): void => {
+    io.stdout(`  ${paint(31, "✗")} ${message}\n`);
+    tally.brokenFiles += 1;
+  };
+  let text: string;
+  try {
+    text = readText(path.resolve(io.cwd, file));
+  } catch {
+    io.stdout(`${file}\n`);
+    return broken(`cannot read ${file}`);
+  }
+  const parsed = parseTestFile(text);
+  if (!parsed.file) {
+    io.stdout(`${file}\n`);
+    for (const p of parsed.problems) broken(`${file}:${p.line}: ${p.message}`);
+    return;
+  }
+  const rulebook = displayPath(path.resolve(io.cwd, path.dirname(file), parsed.file.rulebook), io.cwd);
+  io.stdout(`${file} (${rulebook})\n`);
+  try {
+    statSync(path.resolve(io.cwd, rulebook));
+  } catch {
+    return broken(`the rulebook ${rulebook} named by \`rulebook:\` does not exist`);
+  }
+  const compiled = compileFile(rulebook, io, "test", color);
+  if (!compiled.ok) {
+    io.stdout(compiled.report.replace(/^/gm, "    "));
+    return broken(`${rulebook} has errors: its ${plural(parsed.file.cases.length, "case")} did not run`);
+  }
+  const results = runTestFile(parsed.file, compiled.ir, evaluatorsOf(compiled.ir));
+  for (const result of results) printCase(result, file, io, paint);
+  for (const r of results) tally[r.passed ? "passed" : "failed"] += 1;
+}
+
+function printCase(result: CaseResult, file: string, io: CliIo, paint: (code: number, text: string) => string): void {
+  if (result.passed) {
+    io.stdout(`  ${paint(32, "✓")} ${result.name}\n`);
+    return;
+  }
+  io.stdout(`  ${paint(31, "✗")} ${result.name}  (${file}:${result.line})\n`);
+  for (const line of describeMismatches(result)) io.stdout(`      ${line}\n`);
+}

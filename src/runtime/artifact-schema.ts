@@ -1,0 +1,227 @@
+/**
+ * The JSON Schema (draft 2020-12) of a compiled rulebook artifact, IR included.
+ *
+ * The schema is strict on purpose: an engine loads artifacts from elsewhere, so every object is
+ * closed (`additionalProperties: false`), every name that the code generator turns into code or
+ * property access is an identifier, every index is a non-negative integer, and the expression and
+ * step unions are discriminated by their tag. What JSON Schema cannot say (an index within range, a
+ * referenced record that exists) is checked by `checkIrReferences` in `ir-references.ts`.
+ */
+import { IR_VERSION, type IrMeta, type IrRulebook } from "../ir/ir.js";
+import type { JsonSchema } from "./input-schema.js";
+
+/** The `format` of every artifact. */
+export const ARTIFACT_FORMAT = "marginbook-artifact";
+/** The artifact format version this runtime reads and the compiler writes. */
+export const ARTIFACT_FORMAT_VERSION = 1;
+
+/** A name the generated code may use: starts with a letter or `_`, then letters, digits, `_`. */
+export const IDENTIFIER_PATTERN = "^[A-Za-z_][A-Za-z0-9_]{0,127}$";
+
+const ref = (name: string): JsonSchema => ({ $ref: `#/$defs/${name}` });
+const identifier: JsonSchema = { type: "string", pattern: IDENTIFIER_PATTERN };
+const index: JsonSchema = { type: "integer", minimum: 0, maximum: 1_000_000_000 };
+const text = (maxLength = 4_096): JsonSchema => ({ type: "string", maxLength });
+const hash: JsonSchema = { type: "string", pattern: "^sha256:[0-9a-f]{64}$" };
+
+/** A closed object: every listed property allowed, the `required` ones required. */
+function closed(properties: Record<string, JsonSchema>, required: string[] = Object.keys(properties)): JsonSchema {
+  return { type: "object", properties, required, additionalProperties: false };
+}
+
+/** One branch of a tagged union: `tag` is the constant `value`. */
+function branch(tag: string, value: string, properties: Record<string, JsonSchema>, optional: string[] = []): JsonSchema {
+  const all = { [tag]: { const: value }, ...properties };
+  return closed(all, Object.keys(all).filter((k) => !optional.includes(k)));
+}
+
+function union(tag: string, branches: JsonSchema[]): JsonSchema {
+  return { type: "object", discriminator: { propertyName: tag }, properties: { [tag]: { type: "string" } }, required: [tag], oneOf: branches };
+}
+
+const constValue: JsonSchema = { type: ["number", "boolean", "string"], maxLength: 65_536 };
+
+const irType = union("kind", [
+  branch("kind", "number", { unit: { type: "string", pattern: "^[A-Za-z0-9_ /^*().-]{0,256}$" } }),
+  branch("kind", "bool", {}),
+  branch("kind", "text", {}),
+  branch("kind", "timestamp", {}),
+  branch("kind", "enum", { name: identifier }),
+  branch("kind", "record", { name: identifier }),
+  branch("kind", "list", { element: ref("type") }),
+  branch("kind", "row", { table: identifier }),
+  branch("kind", "opaque", { description: text(1_024) }),
+]);
+
+const binaryOps = ["+", "-", "*", "/", "<", "<=", ">", ">=", "==", "!=", "and", "or"];
+const builtins = [
+  "min", "max", "clamp", "abs", "sqrt", "pow", "exp", "ln", "round_up", "round_down", "round_half_even", "normal_cdf",
+  "black76", "black_scholes", "length",
+];
+const expr = ref("expr");
+
+const irExpr = union("k", [
+  branch("k", "const", { v: constValue }),
+  branch("k", "input", { path: { type: "array", items: identifier, minItems: 1, maxItems: 64 }, default: constValue, timestamp: { const: true } }, ["default", "timestamp"]),
+  branch("k", "slot", { slot: index }),
+  branch("k", "local", { local: index }),
+  branch("k", "unary", { op: { enum: ["neg", "not"] }, x: expr }),
+  branch("k", "binary", { op: { enum: binaryOps }, l: expr, r: expr, site: index }, ["site"]),
+  branch("k", "if", { c: expr, t: expr, e: expr }),
+  branch("k", "call", { fn: { enum: builtins }, args: { type: "array", items: expr, maxItems: 64 }, site: index }, ["site"]),
+  branch("k", "tier", { table: index, key: expr, site: index }),
+  branch("k", "cell", { table: index, row: expr, column: { anyOf: [index, { enum: ["tier", "lower", "upper"] }] } }),
+  branch("k", "margin", { table: index, key: expr, column: index, deduction: { type: "boolean" }, site: index }),
+  branch("k", "field", { x: expr, name: identifier, default: constValue, timestamp: { const: true } }, ["default", "timestamp"]),
+  branch("k", "index", { x: expr, index: expr, site: index }),
+  branch("k", "scenarios", { set: index }),
+  branch(
+    "k", "agg",
+    { op: { enum: ["sum", "min", "max", "avg", "count", "any", "all", "group"] }, local: index, source: expr, elem: expr, filter: expr, key: expr, fallback: expr, site: index },
+    ["filter", "key", "fallback"],
+  ),
+]);
+
+const domain = closed(
+  { min: { type: "number" }, minInclusive: { type: "boolean" }, max: { type: "number" }, maxInclusive: { type: "boolean" } },
+  [],
+);
+
+const field = closed(
+  { name: identifier, type: ref("type"), optional: { type: "boolean" }, default: constValue, domain, doc: text() },
+  ["name", "type", "optional"],
+);
+
+const schemaSection = closed({
+  inputs: { type: "array", maxItems: 1_024, items: closed({ name: identifier, type: ref("type"), doc: text() }, ["name", "type"]) },
+  records: {
+    type: "object",
+    propertyNames: identifier,
+    additionalProperties: closed({ name: identifier, fields: { type: "array", maxItems: 1_024, items: field }, doc: text() }, ["name", "fields"]),
+  },
+  enums: { type: "object", propertyNames: identifier, additionalProperties: { type: "array", items: identifier, minItems: 1, maxItems: 4_096 } },
+});
+
+const site = closed(
+  { line: index, file: text(), rule: identifier, what: text(), inputs: { type: "array", items: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$", maxLength: 1_024 } } },
+  ["line", "what", "inputs"],
+);
+
+const tierRow = closed({
+  lower: { type: "number" },
+  upper: { type: ["number", "null"] },
+  lowerInclusive: { type: "boolean" },
+  upperInclusive: { type: "boolean" },
+  cells: { type: "array", items: { type: "number" } },
+  deductions: { type: "array", items: { type: ["number", "null"] } },
+});
+
+const tierTable = closed({
+  name: identifier,
+  key: identifier,
+  keyUnit: text(256),
+  mode: { enum: ["flat", "marginal"] },
+  columns: { type: "array", minItems: 1, maxItems: 256, items: closed({ name: identifier, unit: text(256), rate: { type: "boolean" } }) },
+  rows: { type: "array", minItems: 1, maxItems: 100_000, items: tierRow },
+  site: index,
+});
+
+const scenarioSet = closed({
+  name: identifier,
+  axes: { type: "array", items: identifier, maxItems: 64 },
+  rows: { type: "array", maxItems: 1_000_000, items: closed({ name: text(), index, weight: { type: "number" }, values: { type: "array", items: { type: "number" } } }) },
+  site: index,
+});
+
+const slot = closed({ name: identifier, kind: { enum: ["let", "quantity", "output"] }, type: ref("type") });
+
+const rounding = closed({ direction: { enum: ["up", "down", "half_even"] }, step: { type: "number", exclusiveMinimum: 0 }, units: { type: "number", minimum: 0 }, scale: { type: "number", exclusiveMinimum: 0 } });
+
+const action = closed(
+  { verb: { enum: ["set", "scale", "add", "floor", "cap"] }, slot: index, value: expr, condition: expr, site: index },
+  ["verb", "slot", "value", "site"],
+);
+
+const step = union("kind", [
+  branch("kind", "let", { slot: index, value: expr, site: index }),
+  branch("kind", "rule", { name: identifier, condition: expr, actions: { type: "array", items: action }, site: index }, ["condition"]),
+  branch("kind", "output", { slot: index, value: expr, rounding, site: index }, ["rounding"]),
+  branch("kind", "assert", { condition: expr, message: text(), site: index }, ["message"]),
+]);
+
+const irMeta = closed(
+  { name: text(), version: text(256), effective: text(256), currency: text(64), owner: text(), description: text(), file: text(), extends: text() },
+  ["name", "version", "effective", "currency", "file"],
+);
+
+const ir = closed({
+  irVersion: { const: IR_VERSION },
+  meta: irMeta,
+  schema: schemaSection,
+  tables: { type: "array", maxItems: 10_000, items: tierTable },
+  scenarioSets: { type: "array", maxItems: 10_000, items: scenarioSet },
+  slots: { type: "array", maxItems: 1_000_000, items: slot },
+  locals: { type: "array", maxItems: 1_000_000, items: identifier },
+  sites: { type: "array", maxItems: 1_000_000, items: site },
+  steps: { type: "array", maxItems: 1_000_000, items: step },
+});
+
+const artifactMeta = closed(
+  { name: text(), version: text(256), effective: text(256), currency: text(64), owner: text(), description: text() },
+  ["name", "version", "effective", "currency"],
+);
+
+/**
+ * The JSON Schema of a compiled artifact:
+ * `{ format, formatVersion, compiler: { name, version }, meta, sourceHash, irHash, ir }`.
+ */
+export const artifactJsonSchema: JsonSchema = {
+  $schema: "https://json-schema.org/draft/2020-12/schema",
+  $id: "https://marginbook.dev/schemas/artifact-v1.json",
+  title: "marginbook compiled rulebook artifact, format version 1",
+  ...closed({
+    format: { const: ARTIFACT_FORMAT },
+    formatVersion: { const: ARTIFACT_FORMAT_VERSION },
+    compiler: closed({ name: text(256), version: text(256) }),
+    meta: artifactMeta,
+    sourceHash: hash,
+    irHash: hash,
+    ir: ref("ir"),
+  }),
+  $defs: { ir, type: irType, expr: irExpr, step },
+};
+
+/** The rulebook header an artifact carries next to its IR (the same values as the IR's `meta`). */
+export interface ArtifactMeta {
+  name: string;
+  version: string;
+  effective: string;
+  currency: string;
+  owner?: string;
+  description?: string;
+}
+
+/** A compiled rulebook artifact, as JSON. */
+export interface CompiledArtifact {
+  format: typeof ARTIFACT_FORMAT;
+  formatVersion: typeof ARTIFACT_FORMAT_VERSION;
+  compiler: { name: string; version: string };
+  meta: ArtifactMeta;
+  /** `sha256:<hex>` of the rulebook's source text (UTF-8). */
+  sourceHash: string;
+  /** `sha256:<hex>` of the canonical JSON of `ir` (see `canonicalJson` in `hash.ts`). */
+  irHash: string;
+  ir: IrRulebook;
+}
+
+/** The artifact's header fields taken from an IR's `meta`. */
+export function artifactMetaOf(meta: IrMeta): ArtifactMeta {
+  return {
+    name: meta.name,
+    version: meta.version,
+    effective: meta.effective,
+    currency: meta.currency,
+    ...(meta.owner !== undefined ? { owner: meta.owner } : {}),
+    ...(meta.description !== undefined ? { description: meta.description } : {}),
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * Hashing for compiled artifacts: SHA-256 (FIPS 180-4) written in plain TypeScript, and the
+ * canonical JSON text that the IR hash is taken over.
+ *
+ * The runtime computes hashes itself instead of importing `node:crypto` so that the runtime entry
+ * runs unchanged in Node, in a browser and in a worker. The test suite checks it against
+ * `node:crypto` on many inputs.
+ */
+
+const K = new Uint32Array([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+]);
+
+const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n));
+
+/** The SHA-256 digest of bytes, as 64 lowercase hex digits. */
+export function sha256Hex(bytes: Uint8Array): string {
+  const bitLength = bytes.length * 8;
+  const padded = new Uint8Array(Math.ceil((bytes.length + 9) / 64) * 64);
+  padded.set(bytes);
+  padded[bytes.length] = 0x80;
+  const view = new DataView(padded.buffer);
+  // The length in bits, big-endian, in the last 8 bytes (split: a double holds at most 2^53).
+  view.setUint32(padded.length - 8, Math.floor(bitLength / 0x100000000));
+  view.setUint32(padded.length - 4, bitLength >>> 0);
+
+  const h = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+  const w = new Uint32Array(64);
+  for (let offset = 0; offset < padded.length; offset += 64) {
+    for (let i = 0; i < 16; i++) w[i] = view.getUint32(offset + i * 4);
+    for (let i = 16; i < 64; i++) {
+      const a = w[i - 15]!;
+      const b = w[i - 2]!;
+      const s0 = rotr(a, 7) ^ rotr(a, 18) ^ (a >>> 3);
+      const s1 = rotr(b, 17) ^ rotr(b, 19) ^ (b >>> 10);
+      w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) >>> 0;
+    }
+    let [a, b, c, d, e, f, g, hh] = [h[0]!, h[1]!, h[2]!, h[3]!, h[4]!, h[5]!, h[6]!, h[7]!];
+    for (let i = 0; i < 64; i++) {
+      const t1 = (hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i]! + w[i]!) >>> 0;
+      const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) >>> 0;
+      hh = g;
+      g = f;
+      f = e;
+      e = (d + t1) >>> 0;
+      d = c;
+      c = b;
+      b = a;
+      a = (t1 + t2) >>> 0;
+    }
+    h[0] = h[0]! + a;
+    h[1] = h[1]! + b;
+    h[2] = h[2]! + c;
+    h[3] = h[3]! + d;
+    h[4] = h[4]! + e;
+    h[5] = h[5]! + f;
+    h[6] = h[6]! + g;
+    h[7] = h[7]! + hh;
+  }
+  return Array.from(h, (x) => x.toString(16).padStart(8, "0")).join("");
+}
+
+/** `sha256:<hex>` of a text's UTF-8 bytes: the form artifacts store hashes in. */
+export function sha256Text(text: string): string {
+  return `sha256:${sha256Hex(new TextEncoder().encode(text))}`;
+}
+
+/**
+ * The canonical JSON text of a JSON value: object keys sorted by code unit, no whitespace, numbers
+ * and strings as `JSON.stringify` writes them. Keys whose value is `undefined` are left out, as
+ * `JSON.stringify` does, so a value and its JSON round trip have the same canonical text.
+ * Throws a `TypeError` on values JSON cannot carry (NaN, Infinity, functions, cycles through depth).
+ */
+export function canonicalJson(value: unknown): string {
+  const parts: string[] = [];
+  write(value, parts);
+  return parts.join("");
+}
+
+function write(value: unknown, out: string[]): void {
+  if (value === null || typeof value === "boolean" || typeof value === "string") {
+    out.push(JSON.stringify(value));
+    return;
+  }
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new TypeError(`canonical JSON cannot hold ${String(value)}`);
+    out.push(JSON.stringify(value));
+    return;
+  }
+  if (Array.isArray(value)) {
+    out.push("[");
+    value.forEach((item, i) => {
+      if (i > 0) out.push(",");
+      write(item === undefined ? null : item, out);
+    });
+    out.push("]");
+    return;
+  }
+  if (typeof value === "object") {
+    const keys = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
+    out.push("{");
+    keys.forEach((key, i) => {
+      if (i > 0) out.push(",");
+      out.push(JSON.stringify(key), ":");
+      write((value as Record<string, unknown>)[key], out);
+    });
+    out.push("}");
+    return;
+  }
+  throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
+}
+
+/** `sha256:<hex>` of the canonical JSON of a value: the IR hash of an artifact. */
+export function hashJson(value: unknown): string {
+  return sha256Text(canonicalJson(value));
+}

@@ -1,0 +1,56 @@
+/**
+ * The marginbook runtime: the entry engines import (`marginbook/runtime`).
+ *
+ * ```ts
+ * import { loadArtifact } from "marginbook/runtime";
+ * const book = loadArtifact(readFileSync("binance-btcusdt-perp.artifact.json", "utf8"));
+ * const { outputs } = book.evaluate({ position: { size: 109.488, mark: 31967.27, side: "long" }, market: { vol_30d: 0.5, adv: 2e9 } });
+ * outputs.maintenance_margin; // 71200.82
+ * ```
+ *
+ * `loadArtifact` validates the artifact against its JSON Schema (ajv), recomputes the IR's hash,
+ * checks the IR's cross-references, then generates the JavaScript evaluator locally: an engine
+ * never runs code it was handed. Inputs are validated against the rulebook's own JSON Schema
+ * unless the engine says it already trusts them (`{ validate: false }`).
+ *
+ * This module and everything it imports stay free of the compiler (no parser, no checker, no
+ * Chevrotain) and of Node-only modules: `test/runtime-isolation.test.ts` proves it.
+ */
+import { ArtifactError, artifactErrorCodes, verifyArtifact } from "./loader.js";
+import { rulebookFromIr, type LoadedRulebook } from "./rulebook.js";
+
+export { ArtifactError, artifactErrorCodes, verifyArtifact };
+export { MAX_ARTIFACT_CHARS, type ArtifactErrorCode, type VerifiedArtifact } from "./loader.js";
+export {
+  InputValidationError, rulebookFromIr, failureOf, outputInfos,
+  type LoadedRulebook, type EvalOptions, type EvalResult, type EvalFailure, type BatchOutcome, type OutputInfo,
+} from "./rulebook.js";
+export { ColumnsError, columnFields, type Columns, type ColumnarResult, type ColumnFailure, type ColumnField } from "./columns.js";
+export {
+  inputJsonSchema, validateInput, validateBatch, inputValidator, createInputValidator, defaultInputLimits, INPUT_ERROR_CODE,
+  type JsonSchema, type InputError, type InputErrorKind, type InputValidation, type BatchValidation, type BatchInputError, type InputLimits,
+} from "./input-schema.js";
+export { artifactJsonSchema, ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, type CompiledArtifact, type ArtifactMeta } from "./artifact-schema.js";
+export { RuntimeError, runtimeErrors } from "./errors.js";
+export type { OutputValue } from "./interpreter.js";
+export type { Trace, TraceEntry, TraceRule, TraceAction, TraceLet, TraceOutput, TraceAssert, TierChoice, TraceValue } from "./trace.js";
+export type { IrRulebook } from "../ir/ir.js";
+
+/**
+ * Loads a compiled artifact (its JSON text, its bytes, or the parsed value) and returns a rulebook
+ * ready to evaluate. Throws `ArtifactError` (MB6101-MB6108) when the artifact is not JSON, not an
+ * artifact, of an unsupported version, structurally invalid, modified since compilation (hash
+ * mismatch) or inconsistent.
+ */
+export function loadArtifact(json: unknown): LoadedRulebook {
+  const artifact = verifyArtifact(json);
+  let book: LoadedRulebook;
+  try {
+    book = rulebookFromIr(artifact.ir, artifact.irHash);
+  } catch (error) {
+    // The artifact passed every check: failing now is a bug in marginbook, not in the artifact.
+    throw new ArtifactError(artifactErrorCodes.codegenFailed, `could not generate the evaluator (a bug in marginbook): ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { ...book, meta: artifact.meta };
+}
+

@@ -1,0 +1,417 @@
+/**
+ * The JSON Schema of a rulebook's runtime inputs, derived from the IR's {@link IrSchema}, and the
+ * validation of inputs against it with ajv.
+ *
+ * The schema (JSON Schema draft 2020-12) is what engines publish and what their producers check
+ * against: every input is required; records are objects with their non-optional fields required
+ * and no other fields; enums are string enums; numbers carry their domain (`exclusiveMinimum`,
+ * `minimum`, `maximum`, `exclusiveMaximum`); timestamps are ISO 8601 strings; lists are arrays.
+ *
+ * Validation reports every problem, each as a value `{ path, message, code, kind }` whose message
+ * names the JSON pointer of the problem, e.g. `/position/size must be > 0, not -1` or
+ * `/position: missing field "mark"`. It never throws on hostile input: NaN and Infinity (which JSON
+ * cannot carry but JavaScript objects can) are rejected, only own properties count (a field named
+ * `constructor` is not "present" through the prototype), `__proto__` is an unknown field, lists and
+ * texts have size limits, and the number of reported problems is capped.
+ */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import type { IrDomain, IrField, IrRulebook, IrSchema, IrType } from "../ir/ir.js";
+
+/** A JSON Schema document (a plain JSON object). */
+export type JsonSchema = { [keyword: string]: unknown };
+
+/** The code of every input-validation problem (the runtime catalog's `invalidInput`). */
+export const INPUT_ERROR_CODE = "MB6001";
+
+/** What is wrong with an input value. */
+export type InputErrorKind =
+  | "missing" | "unknown" | "type" | "not-finite" | "enum" | "range" | "timestamp" | "too-large" | "unreadable" | "too-many";
+
+/** One problem in a runtime input. */
+export interface InputError {
+  /** JSON pointer of the value concerned (`/position/size`); `""` is the whole input. */
+  path: string;
+  /** One sentence that starts with the path, e.g. `/position/size must be > 0, not -1`. */
+  message: string;
+  code: typeof INPUT_ERROR_CODE;
+  kind: InputErrorKind;
+}
+
+/** The result of validating one input. */
+export interface InputValidation {
+  valid: boolean;
+  errors: InputError[];
+}
+
+/** One problem of one input in a batch; `index` is the input's position in the batch. */
+export interface BatchInputError extends InputError {
+  index: number;
+}
+
+/** The result of validating a batch of inputs. */
+export interface BatchValidation {
+  valid: boolean;
+  errors: BatchInputError[];
+}
+
+/** Size limits that keep validation of hostile inputs bounded. */
+export interface InputLimits {
+  /** Most items in any list (default 100,000). */
+  maxListLength: number;
+  /** Longest text or enum string (default 4,096 characters). */
+  maxTextLength: number;
+  /** Most problems reported for one input; more are summed up in one last message (default 100). */
+  maxErrors: number;
+}
+
+/** The default {@link InputLimits}. */
+export const defaultInputLimits: Readonly<InputLimits> = Object.freeze({ maxListLength: 100_000, maxTextLength: 4_096, maxErrors: 100 });
+
+/** ISO 8601 date and time with seconds and a zone (`2026-03-01T08:00:00Z`, `...+02:00`). */
+export const TIMESTAMP_PATTERN = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$";
+const timestampRegex = new RegExp(TIMESTAMP_PATTERN);
+
+/** Whether a string is a timestamp the runtime accepts: the pattern, and a real date. */
+export function isTimestamp(text: string): boolean {
+  return timestampRegex.test(text) && Number.isFinite(Date.parse(text));
+}
+
+// ---- deriving the schema ----
+
+/**
+ * The JSON Schema (draft 2020-12) of a rulebook's runtime input. Records and enums become `$defs`
+ * (`$defs/record.position`, `$defs/enum.Side`); units and docs become `x-unit` and `description`.
+ */
+export function inputJsonSchema(ir: IrRulebook | IrSchema, limits: Partial<InputLimits> = {}): JsonSchema {
+  const schema = "inputs" in ir ? ir : ir.schema;
+  const limit = { ...defaultInputLimits, ...limits };
+  const defs: Record<string, JsonSchema> = {};
+  for (const [name, members] of Object.entries(schema.enums)) {
+    defs[`enum.${name}`] = { type: "string", enum: [...members], title: name };
+  }
+  for (const [name, record] of Object.entries(schema.records)) {
+    const properties: Record<string, JsonSchema> = {};
+    for (const field of record.fields) properties[field.name] = fieldSchema(field, limit);
+    defs[`record.${name}`] = {
+      type: "object",
+      title: name,
+      ...(record.doc ? { description: record.doc } : {}),
+      properties,
+      required: record.fields.filter((f) => !f.optional).map((f) => f.name),
+      additionalProperties: false,
+    };
+  }
+  const properties: Record<string, JsonSchema> = {};
+  for (const input of schema.inputs) {
+    properties[input.name] = { ...typeSchema(input.type, limit), ...(input.doc ? { description: input.doc } : {}) };
+  }
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    ...("meta" in ir ? { title: `${ir.meta.name} ${ir.meta.version}: input` } : {}),
+    type: "object",
+    properties,
+    required: schema.inputs.map((i) => i.name),
+    additionalProperties: false,
+    $defs: defs,
+  };
+}
+
+function fieldSchema(field: IrField, limit: InputLimits): JsonSchema {
+  const result: JsonSchema = { ...typeSchema(field.type, limit) };
+  if (field.domain) Object.assign(result, domainSchema(field.domain));
+  if (field.doc) result["description"] = field.doc;
+  if (field.default !== undefined) {
+    result["default"] = field.type.kind === "timestamp" && typeof field.default === "number" ? new Date(field.default * 1000).toISOString().replace(".000Z", "Z") : field.default;
+  }
+  return result;
+}
+
+function domainSchema(domain: IrDomain): JsonSchema {
+  const result: JsonSchema = {};
+  if (domain.min !== undefined) result[domain.minInclusive ? "minimum" : "exclusiveMinimum"] = domain.min;
+  if (domain.max !== undefined) result[domain.maxInclusive ? "maximum" : "exclusiveMaximum"] = domain.max;
+  return result;
+}
+
+function typeSchema(type: IrType, limit: InputLimits): JsonSchema {
+  switch (type.kind) {
+    case "number": return { type: "number", "x-unit": type.unit };
+    case "bool": return { type: "boolean" };
+    case "text": return { type: "string", maxLength: limit.maxTextLength };
+    case "timestamp": return { type: "string", format: "date-time", pattern: TIMESTAMP_PATTERN };
+    case "enum": return { $ref: `#/$defs/enum.${type.name}` };
+    case "record": return { $ref: `#/$defs/record.${type.name}` };
+    case "list": return { type: "array", maxItems: limit.maxListLength, items: typeSchema(type.element, limit) };
+    // Never a runtime input (the checker rejects them there); a schema that accepts nothing.
+    case "row":
+    case "opaque":
+      return { not: {} };
+  }
+}
+
+// ---- validating ----
+
+/** A compiled validator for one rulebook's inputs. */
+export interface InputValidator {
+  /** The JSON Schema the validator checks. */
+  readonly schema: JsonSchema;
+  /** Validates one input and reports every problem. Never throws. */
+  validate(input: unknown): InputValidation;
+  /** Validates many inputs; each problem carries the input's index. Never throws. */
+  validateBatch(inputs: readonly unknown[]): BatchValidation;
+}
+
+const validators = new WeakMap<IrRulebook, InputValidator>();
+
+/** The validator of a rulebook's inputs, compiled once per IR object and cached. */
+export function inputValidator(ir: IrRulebook): InputValidator {
+  let validator = validators.get(ir);
+  if (!validator) {
+    validator = createInputValidator(ir);
+    validators.set(ir, validator);
+  }
+  return validator;
+}
+
+/** Validates one runtime input against a rulebook's schema, reporting every problem with its path. */
+export function validateInput(ir: IrRulebook, input: unknown): InputValidation {
+  return inputValidator(ir).validate(input);
+}
+
+/** Validates a batch of runtime inputs against a rulebook's schema. */
+export function validateBatch(ir: IrRulebook, inputs: readonly unknown[]): BatchValidation {
+  return inputValidator(ir).validateBatch(inputs);
+}
+
+/**
+ * Creates a validator (uncached) with the given limits. One ajv instance per rulebook, so that
+ * replacing a rulebook lets its compiled validator be garbage-collected with it.
+ */
+export function createInputValidator(ir: IrRulebook, limits: Partial<InputLimits> = {}): InputValidator {
+  const limit = { ...defaultInputLimits, ...limits };
+  const schema = inputJsonSchema(ir, limit);
+  const ajv = new Ajv2020({ allErrors: true, verbose: true, ownProperties: true, strict: true, strictNumbers: true, code: { optimize: true } });
+  ajv.addKeyword({ keyword: "x-unit", schemaType: "string" });
+  ajv.addFormat("date-time", { type: "string", validate: isTimestamp });
+  const compiled = ajv.compile(schema);
+  const lists = listFinder(ir, limit.maxListLength);
+  const validate = (input: unknown): InputValidation => {
+    // A list over the limit is reported alone, before ajv would describe each of its items.
+    const oversized = lists(input);
+    const errors = oversized.length > 0 ? oversized : runValidator(compiled, input, limit);
+    return { valid: errors.length === 0, errors };
+  };
+  return {
+    schema,
+    validate,
+    validateBatch(inputs) {
+      const errors: BatchInputError[] = [];
+      for (let index = 0; index < inputs.length; index++) {
+        for (const error of runValidator(compiled, inputs[index], limit)) errors.push({ ...error, index });
+      }
+      return { valid: errors.length === 0, errors };
+    },
+  };
+}
+
+/**
+ * Finds the lists longer than `max` in an input, following only the parts of the schema that can
+ * hold lists. Iterative and defensive: anything unexpected is left for ajv to report.
+ */
+function listFinder(ir: IrRulebook, max: number): (input: unknown) => InputError[] {
+  const holdsList = new Map<string, boolean>();
+  const typeHolds = (type: IrType, seen: readonly string[]): boolean => {
+    if (type.kind === "list") return true;
+    if (type.kind !== "record" || seen.includes(type.name)) return false;
+    if (!holdsList.has(type.name)) {
+      const fields = ir.schema.records[type.name]?.fields ?? [];
+      holdsList.set(type.name, fields.some((f) => typeHolds(f.type, [...seen, type.name])));
+    }
+    return holdsList.get(type.name)!;
+  };
+  const roots = ir.schema.inputs.filter((i) => typeHolds(i.type, []));
+  if (roots.length === 0) return () => [];
+  return (input) => {
+    const found: InputError[] = [];
+    try {
+      if (input === null || typeof input !== "object") return found;
+      const pending: [unknown, IrType, string][] = roots.map((r) => [(input as Record<string, unknown>)[r.name], r.type, `/${r.name}`]);
+      while (pending.length > 0 && found.length === 0) {
+        const [value, type, path] = pending.pop()!;
+        if (type.kind === "list" && Array.isArray(value)) {
+          if (value.length > max) {
+            found.push(problem(path, "too-large", `${path} has ${value.length} items: at most ${max} are accepted`));
+          } else if (typeHolds(type.element, [])) {
+            value.forEach((item, i) => pending.push([item, type.element, `${path}/${i}`]));
+          }
+        } else if (type.kind === "record" && value !== null && typeof value === "object" && !Array.isArray(value)) {
+          for (const field of ir.schema.records[type.name]?.fields ?? []) {
+            if (typeHolds(field.type, []) && Object.hasOwn(value, field.name)) pending.push([(value as Record<string, unknown>)[field.name], field.type, `${path}/${escapePointer(field.name)}`]);
+          }
+        }
+      }
+    } catch {
+      return []; // unreadable: ajv's pass reports it
+    }
+    return found;
+  };
+}
+
+function runValidator(compiled: ValidateFunction, input: unknown, limit: InputLimits): InputError[] {
+  try {
+    if (compiled(input)) return [];
+    return describeErrors(compiled.errors ?? [], limit.maxErrors);
+  } catch (error) {
+    // A getter that throws, a revoked proxy: the input cannot even be read.
+    const reason = error instanceof Error ? error.message : String(error);
+    return [problem("", "unreadable", `the input could not be read: ${truncate(reason, 200)}`)];
+  }
+}
+
+// ---- messages ----
+
+/** Turns ajv's error objects into one clear message per problem, in input order, capped. */
+function describeErrors(raw: readonly ErrorObject[], maxErrors: number): InputError[] {
+  const errors: InputError[] = [];
+  const typeFailed = new Set<string>();
+  for (const error of raw) if (error.keyword === "type") typeFailed.add(error.instancePath);
+  for (const error of raw) {
+    // A value of the wrong type also fails its enum, range or format: the type is the problem.
+    if (error.keyword !== "type" && typeFailed.has(error.instancePath) && error.keyword !== "required" && error.keyword !== "additionalProperties") continue;
+    if (error.keyword === "format" && raw.some((e) => e.keyword === "pattern" && e.instancePath === error.instancePath)) continue;
+    const described = describeError(error);
+    if (described) errors.push(described);
+  }
+  if (errors.length <= maxErrors) return errors;
+  const kept = errors.slice(0, maxErrors);
+  kept.push(problem("", "too-many", `... and ${errors.length - maxErrors} more problems`));
+  return kept;
+}
+
+function describeError(error: ErrorObject): InputError | undefined {
+  const path = error.instancePath;
+  const at = path === "" ? "the input" : path;
+  const params = error.params as Record<string, unknown>;
+  const schema = (error.parentSchema ?? {}) as JsonSchema;
+  switch (error.keyword) {
+    case "required": {
+      const name = String(params["missingProperty"]);
+      const message = path === "" ? `missing input "${name}"` : `${path}: missing field "${name}"`;
+      return problem(`${path}/${escapePointer(name)}`, "missing", message);
+    }
+    case "additionalProperties": {
+      const name = String(params["additionalProperty"]);
+      const known = Object.keys((schema["properties"] ?? {}) as object);
+      const guess = closest(name, known);
+      const what = path === "" ? "input" : "field";
+      const hint = guess ? `: did you mean "${guess}"?` : known.length > 0 ? ` (the ${what}s are ${known.join(", ")})` : "";
+      return problem(`${path}/${escapePointer(name)}`, "unknown", `${path === "" ? "" : `${path}: `}unknown ${what} ${JSON.stringify(name)}${hint}`);
+    }
+    case "type": {
+      const expected = String(params["type"]);
+      if (expected === "number" && typeof error.data === "number") {
+        return problem(path, "not-finite", `${at} must be a finite number, not ${describeValue(error.data)}`);
+      }
+      if (path === "") {
+        const inputs = Object.keys((schema["properties"] ?? {}) as object).join(", ");
+        return problem(path, "type", `the input must be an object with the inputs ${inputs}, not ${describeValue(error.data)}`);
+      }
+      return problem(path, "type", `${at} must be ${typeName(expected, schema)}, not ${describeValue(error.data)}`);
+    }
+    case "enum": {
+      const allowed = (params["allowedValues"] as unknown[]).map(String).join(", ");
+      return problem(path, "enum", `${at} must be one of ${allowed}, not ${describeValue(error.data)}`);
+    }
+    case "minimum":
+    case "maximum":
+    case "exclusiveMinimum":
+    case "exclusiveMaximum": {
+      const limit = params["limit"] as number;
+      const shown = schema["x-unit"] === "Rate" ? `${limit} (${percent(limit)})` : String(limit);
+      return problem(path, "range", `${at} must be ${String(params["comparison"])} ${shown}, not ${describeValue(error.data)}`);
+    }
+    case "pattern":
+    case "format":
+      return problem(path, "timestamp", `${at} must be an ISO 8601 timestamp such as "2026-01-01T00:00:00Z", not ${describeValue(error.data)}`);
+    case "maxItems":
+      return problem(path, "too-large", `${at} has ${(error.data as unknown[]).length} items: at most ${String(params["limit"])} are accepted`);
+    case "maxLength":
+      return problem(path, "too-large", `${at} is ${(error.data as string).length} characters long: at most ${String(params["limit"])} are accepted`);
+    case "not":
+      return problem(path, "type", `${at} cannot be given as input`);
+    default:
+      return problem(path, "type", `${at} ${error.message ?? "is invalid"}`);
+  }
+}
+
+function problem(path: string, kind: InputErrorKind, message: string): InputError {
+  return { path, message, code: INPUT_ERROR_CODE, kind };
+}
+
+function typeName(expected: string, schema: JsonSchema): string {
+  switch (expected) {
+    case "number": return "a number";
+    case "boolean": return "true or false";
+    case "array": return "a list";
+    case "object": return typeof schema["title"] === "string" ? `an object (a ${schema["title"]} record)` : "an object";
+    case "string":
+      if (Array.isArray(schema["enum"])) return `one of ${(schema["enum"] as unknown[]).map(String).join(", ")}`;
+      return schema["format"] === "date-time" ? `an ISO 8601 timestamp string such as "2026-01-01T00:00:00Z"` : "a text string";
+    default: return expected;
+  }
+}
+
+/** A short, safe description of any value (never walks into objects, so cycles and size are harmless). */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case "string": return truncate(JSON.stringify(value), 60);
+    case "number": return Object.is(value, -0) ? "-0" : String(value);
+    case "bigint": return `${value}n`;
+    case "boolean": return String(value);
+    case "undefined": return "undefined";
+    case "symbol": return "a symbol";
+    case "function": return "a function";
+    default:
+      if (value === null) return "null";
+      return Array.isArray(value) ? `a list (${value.length} items)` : "an object";
+  }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
+}
+
+function percent(rate: number): string {
+  return `${Number((rate * 100).toPrecision(12))}%`;
+}
+
+function escapePointer(name: string): string {
+  return name.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+/** The known name nearest to `name` (edit distance at most 2, or a case difference), if any. */
+function closest(name: string, known: readonly string[]): string | undefined {
+  if (name.length > 64) return undefined;
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const distance = candidate.toLowerCase() === name.toLowerCase() ? 0 : editDistance(name, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}

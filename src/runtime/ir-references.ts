@@ -1,0 +1,129 @@
+/**
+ * Integrity checks of an IR that its JSON Schema cannot express: every index (slot, local, site,
+ * table, column, scenario set) within range, every referenced record and enum declared, every
+ * tier row and scenario as wide as its table or set, and a bound on nesting depth.
+ *
+ * They run after schema validation when an artifact is loaded, so that an artifact that was
+ * tampered with (or written by a buggy producer) is refused with a clear message instead of
+ * making the evaluators fail in unexpected ways later.
+ */
+import { childExprs, type IrExpr, type IrRulebook, type IrType } from "../ir/ir.js";
+
+/** The deepest JSON nesting an artifact may have (deep enough for a 900-term `a + b + ...`). */
+export const MAX_JSON_DEPTH = 1_000;
+
+/**
+ * Whether a parsed JSON value nests deeper than `max` levels. Iterative, so it is safe on any
+ * input, including one whose depth would overflow the stack of a recursive walk.
+ */
+export function jsonDepthExceeds(value: unknown, max: number = MAX_JSON_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== "object") continue;
+    if (depth > max) return true;
+    const children = Array.isArray(current) ? current : Object.values(current as object);
+    for (const child of children) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
+ * Checks the cross-references of a schema-valid IR. Returns one message per problem (at most
+ * `limit`), empty when the IR is consistent.
+ */
+export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
+  const problems: string[] = [];
+  const report = (message: string): void => {
+    if (problems.length < limit) problems.push(message);
+  };
+  const counts = { slots: ir.slots.length, locals: ir.locals.length, sites: ir.sites.length, tables: ir.tables.length, sets: ir.scenarioSets.length };
+  const inRange = (value: number | undefined, count: number, what: string, where: string): void => {
+    if (value !== undefined && value >= count) report(`${where}: ${what} ${value} does not exist (there are ${count})`);
+  };
+
+  const checkType = (type: IrType, where: string): void => {
+    if (type.kind === "record" && !Object.hasOwn(ir.schema.records, type.name)) report(`${where}: unknown record type ${type.name}`);
+    if (type.kind === "enum" && !Object.hasOwn(ir.schema.enums, type.name)) report(`${where}: unknown enum type ${type.name}`);
+    if (type.kind === "list") checkType(type.element, where);
+  };
+  ir.schema.inputs.forEach((input, i) => checkType(input.type, `/ir/schema/inputs/${i}`));
+  for (const [name, record] of Object.entries(ir.schema.records)) {
+    if (record.name !== name) report(`/ir/schema/records/${name}: the record is named ${record.name}`);
+    record.fields.forEach((field, i) => checkType(field.type, `/ir/schema/records/${name}/fields/${i}`));
+  }
+  ir.slots.forEach((slot, i) => checkType(slot.type, `/ir/slots/${i}`));
+
+  ir.tables.forEach((table, t) => {
+    inRange(table.site, counts.sites, "site", `/ir/tables/${t}`);
+    table.rows.forEach((row, r) => {
+      if (row.cells.length !== table.columns.length || row.deductions.length !== table.columns.length) {
+        report(`/ir/tables/${t}/rows/${r}: ${row.cells.length} cells and ${row.deductions.length} deductions for ${table.columns.length} columns`);
+      }
+    });
+  });
+  ir.scenarioSets.forEach((set, s) => {
+    inRange(set.site, counts.sites, "site", `/ir/scenarioSets/${s}`);
+    set.rows.forEach((row, r) => {
+      if (row.values.length !== set.axes.length) report(`/ir/scenarioSets/${s}/rows/${r}: ${row.values.length} values for ${set.axes.length} axes`);
+    });
+  });
+
+  const checkExpr = (root: IrExpr, where: string): void => {
+    const pending: IrExpr[] = [root];
+    while (pending.length > 0) {
+      const e = pending.pop()!;
+      switch (e.k) {
+        case "slot": inRange(e.slot, counts.slots, "slot", where); break;
+        case "local": inRange(e.local, counts.locals, "local", where); break;
+        case "scenarios": inRange(e.set, counts.sets, "scenario set", where); break;
+        case "agg": inRange(e.local, counts.locals, "local", where); break;
+        case "tier":
+        case "cell":
+        case "margin": {
+          inRange(e.table, counts.tables, "table", where);
+          const columns = ir.tables[e.table]?.columns.length ?? Infinity;
+          if (e.k !== "tier" && typeof e.column === "number") inRange(e.column, columns, "column", where);
+          break;
+        }
+        default: break;
+      }
+      if ("site" in e && typeof e.site === "number") inRange(e.site, counts.sites, "site", where);
+      pending.push(...childExprs(e));
+    }
+  };
+  const slotKind = (slot: number, kind: string, where: string): void => {
+    inRange(slot, counts.slots, "slot", where);
+    const actual = ir.slots[slot]?.kind;
+    if (actual !== undefined && actual !== kind) report(`${where}: slot ${slot} is a ${actual}, not a ${kind}`);
+  };
+
+  ir.steps.forEach((step, s) => {
+    const where = `/ir/steps/${s}`;
+    inRange(step.site, counts.sites, "site", where);
+    switch (step.kind) {
+      case "let":
+        slotKind(step.slot, "let", where);
+        checkExpr(step.value, where);
+        break;
+      case "output":
+        slotKind(step.slot, "output", where);
+        checkExpr(step.value, where);
+        break;
+      case "assert":
+        checkExpr(step.condition, where);
+        break;
+      case "rule":
+        if (step.condition) checkExpr(step.condition, where);
+        step.actions.forEach((action, a) => {
+          const at = `${where}/actions/${a}`;
+          slotKind(action.slot, "quantity", at);
+          inRange(action.site, counts.sites, "site", at);
+          checkExpr(action.value, at);
+          if (action.condition) checkExpr(action.condition, at);
+        });
+        break;
+    }
+  });
+  return problems;
+}

@@ -1,0 +1,172 @@
+/**
+ * Loading a compiled artifact: parse, validate against the artifact's JSON Schema, check the IR's
+ * integrity and hash, then generate the evaluator locally. An engine never evaluates code it was
+ * handed: the artifact holds data only (the IR), and the JavaScript is generated here, by this
+ * runtime's own code generator.
+ *
+ * Every way an artifact can be wrong ends in an {@link ArtifactError} with a code and a message;
+ * loading never crashes with anything else.
+ */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { IR_VERSION, type IrRulebook } from "../ir/ir.js";
+import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, artifactJsonSchema, artifactMetaOf, type ArtifactMeta, type CompiledArtifact } from "./artifact-schema.js";
+import { canonicalJson, hashJson } from "./hash.js";
+import { checkIrReferences, jsonDepthExceeds, MAX_JSON_DEPTH } from "./ir-references.js";
+
+/** Why an artifact was refused. Codes never change meaning once published. */
+export const artifactErrorCodes = {
+  /** The text is not JSON, or the value cannot be copied as JSON. */
+  notJson: "MB6101",
+  /** The JSON is not a marginbook artifact (`format` is missing or different). */
+  notAnArtifact: "MB6102",
+  /** The artifact's format version or IR version is not one this runtime reads. */
+  unsupportedVersion: "MB6103",
+  /** The artifact does not match its JSON Schema. */
+  invalidStructure: "MB6104",
+  /** The IR does not match `irHash`: the artifact was modified after compilation. */
+  hashMismatch: "MB6105",
+  /** The IR is inconsistent: an index out of range, a header that differs from the IR's. */
+  inconsistent: "MB6106",
+  /** The artifact is larger or deeper than this runtime accepts. */
+  tooLarge: "MB6107",
+  /** The evaluator could not be generated from a valid artifact (a bug in marginbook). */
+  codegenFailed: "MB6108",
+} as const;
+
+/** One of the {@link artifactErrorCodes}. */
+export type ArtifactErrorCode = (typeof artifactErrorCodes)[keyof typeof artifactErrorCodes];
+
+/** An artifact the runtime refuses to load: a stable code, a message, and the problems found. */
+export class ArtifactError extends Error {
+  override readonly name = "ArtifactError";
+
+  constructor(
+    readonly code: ArtifactErrorCode,
+    message: string,
+    /** Each problem on its own line (schema violations, inconsistencies), when there are several. */
+    readonly problems: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** The largest artifact text accepted (64 MiB). */
+export const MAX_ARTIFACT_CHARS = 64 * 1024 * 1024;
+
+/** A verified artifact: its header, its hashes, and its IR (deeply frozen). */
+export interface VerifiedArtifact {
+  meta: ArtifactMeta;
+  compiler: { name: string; version: string };
+  sourceHash: string;
+  irHash: string;
+  ir: IrRulebook;
+}
+
+let artifactValidator: ValidateFunction | undefined;
+
+function validatorOfArtifacts(): ValidateFunction {
+  if (!artifactValidator) {
+    const ajv = new Ajv2020({ allErrors: true, discriminator: true, ownProperties: true, strict: true, strictTypes: false, strictNumbers: true });
+    artifactValidator = ajv.compile(artifactJsonSchema);
+  }
+  return artifactValidator;
+}
+
+/**
+ * Parses and verifies an artifact (JSON text or an already parsed value), without generating code.
+ * Throws {@link ArtifactError}.
+ */
+export function verifyArtifact(json: unknown): VerifiedArtifact {
+  const value = toJson(json);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new ArtifactError(artifactErrorCodes.notAnArtifact, `not a marginbook artifact: expected a JSON object, found ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`);
+  }
+  const object = value as Record<string, unknown>;
+  if (object["format"] !== ARTIFACT_FORMAT) {
+    throw new ArtifactError(artifactErrorCodes.notAnArtifact, `not a marginbook artifact: "format" is ${describe(object["format"])}, expected "${ARTIFACT_FORMAT}"`);
+  }
+  if (object["formatVersion"] !== ARTIFACT_FORMAT_VERSION) {
+    throw new ArtifactError(artifactErrorCodes.unsupportedVersion, `unsupported artifact format version ${describe(object["formatVersion"])}: this runtime reads version ${ARTIFACT_FORMAT_VERSION}; recompile the rulebook with a matching marginbook`);
+  }
+  const ir = object["ir"] as Record<string, unknown> | undefined;
+  if (ir && typeof ir === "object" && ir["irVersion"] !== IR_VERSION) {
+    throw new ArtifactError(artifactErrorCodes.unsupportedVersion, `unsupported IR version ${describe(ir["irVersion"])}: this runtime reads IR version ${IR_VERSION}; recompile the rulebook with a matching marginbook`);
+  }
+  if (jsonDepthExceeds(value, MAX_JSON_DEPTH)) {
+    throw new ArtifactError(artifactErrorCodes.tooLarge, `the artifact nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  const validate = validatorOfArtifacts();
+  if (!validate(value)) {
+    const problems = (validate.errors ?? []).slice(0, 20).map(describeSchemaError);
+    throw new ArtifactError(artifactErrorCodes.invalidStructure, `the artifact does not match the artifact schema:\n  ${problems.join("\n  ")}`, problems);
+  }
+  const artifact = value as unknown as CompiledArtifact;
+  const computed = hashJson(artifact.ir);
+  if (computed !== artifact.irHash) {
+    throw new ArtifactError(
+      artifactErrorCodes.hashMismatch,
+      `the IR does not match its hash: the artifact was modified after compilation (irHash ${artifact.irHash}, computed ${computed})`,
+    );
+  }
+  const problems = [...metaProblems(artifact), ...checkIrReferences(artifact.ir)];
+  if (problems.length > 0) {
+    throw new ArtifactError(artifactErrorCodes.inconsistent, `the artifact is inconsistent:\n  ${problems.join("\n  ")}`, problems);
+  }
+  deepFreeze(artifact);
+  return { meta: artifact.meta, compiler: artifact.compiler, sourceHash: artifact.sourceHash, irHash: artifact.irHash, ir: artifact.ir };
+}
+
+/**
+ * A private JSON copy of the artifact: text is parsed; a value is copied through JSON, so that
+ * later changes by the caller cannot reach the verified IR, and so that anything JSON cannot carry
+ * (functions, NaN, cycles) is dropped or refused exactly as it would be in a file.
+ */
+function toJson(json: unknown): unknown {
+  try {
+    if (typeof json === "string") {
+      if (json.length > MAX_ARTIFACT_CHARS) throw new ArtifactError(artifactErrorCodes.tooLarge, `the artifact is ${json.length} characters long: at most ${MAX_ARTIFACT_CHARS} are accepted`);
+      return JSON.parse(json) as unknown;
+    }
+    if (json instanceof Uint8Array) return toJson(new TextDecoder().decode(json));
+    const text = JSON.stringify(json);
+    if (text === undefined) throw new ArtifactError(artifactErrorCodes.notAnArtifact, `not a marginbook artifact: expected a JSON object, found ${typeof json}`);
+    return toJson(text);
+  } catch (error) {
+    if (error instanceof ArtifactError) throw error;
+    const reason = error instanceof RangeError ? "it nests too deeply" : error instanceof Error ? error.message : String(error);
+    throw new ArtifactError(artifactErrorCodes.notJson, `the artifact is not valid JSON: ${reason}`);
+  }
+}
+
+function metaProblems(artifact: CompiledArtifact): string[] {
+  const expected = canonicalJson(artifactMetaOf(artifact.ir.meta));
+  return canonicalJson(artifact.meta) === expected ? [] : [`/meta differs from the IR's header /ir/meta (expected ${expected})`];
+}
+
+function describeSchemaError(error: ErrorObject): string {
+  const path = error.instancePath === "" ? "/" : error.instancePath;
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === "additionalProperties") return `${path}: unknown property ${JSON.stringify(params["additionalProperty"])}`;
+  if (error.keyword === "required") return `${path}: missing property ${JSON.stringify(params["missingProperty"])}`;
+  if (error.keyword === "pattern") return `${path} must match ${String(params["pattern"])}`;
+  if (error.keyword === "const") return `${path} must be ${JSON.stringify(params["allowedValue"])}`;
+  if (error.keyword === "enum") return `${path} must be one of ${(params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+  return `${path} ${error.message ?? "is invalid"}`;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "missing";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Freezes a JSON value and everything in it (iteratively: the depth is already bounded). */
+function deepFreeze(value: unknown): void {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const current = pending.pop();
+    if (current === null || typeof current !== "object" || Object.isFrozen(current)) continue;
+    Object.freeze(current);
+    for (const child of Object.values(current as object)) pending.push(child);
+  }
+}

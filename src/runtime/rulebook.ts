@@ -1,0 +1,160 @@
+/**
+ * A rulebook ready to evaluate: the compiled evaluator (generated locally from the IR), the
+ * reference interpreter for explanations, and the input validator, behind one small object.
+ *
+ * Evaluation paths: without an explanation, the compiled evaluator (the fast path); with one, the
+ * interpreter, which computes the same numbers (the test suite proves it) and records each step.
+ */
+import type { IrRulebook, IrType } from "../ir/ir.js";
+import type { ArtifactMeta } from "./artifact-schema.js";
+import { artifactMetaOf } from "./artifact-schema.js";
+import { compileEvaluator } from "./codegen.js";
+import { RuntimeError } from "./errors.js";
+import { createInputValidator, INPUT_ERROR_CODE, type BatchValidation, type InputError, type InputValidation, type JsonSchema } from "./input-schema.js";
+import { evaluate as interpret, type OutputValue } from "./interpreter.js";
+import type { Trace } from "./trace.js";
+import { columnarEvaluator, type ColumnarResult, type Columns } from "./columns.js";
+
+/** Options of one evaluation. */
+export interface EvalOptions {
+  /** Validate the input against the rulebook's schema first (default true). */
+  validate?: boolean;
+  /** Return an explanation of every step (default false; it costs nothing when off). */
+  explain?: boolean;
+}
+
+/** The result of one evaluation. */
+export interface EvalResult {
+  outputs: Record<string, OutputValue>;
+  explanation?: Trace;
+}
+
+/** Why one evaluation of a batch failed: an invalid input (with every problem) or a runtime error. */
+export interface EvalFailure {
+  code: string;
+  message: string;
+  /** The input's problems, for an invalid input (code MB6001). */
+  errors?: InputError[];
+  /** For a runtime error: the source line, rule and inputs involved. */
+  line?: number;
+  rule?: string;
+  inputs?: readonly string[];
+}
+
+/** The outcome of one input of a batch. */
+export type BatchOutcome = ({ ok: true } & EvalResult) | { ok: false; error: EvalFailure };
+
+/** An output of the rulebook: its name and type (numbers carry their unit, e.g. `USDT`). */
+export interface OutputInfo {
+  name: string;
+  type: IrType;
+  /** The unit of a number (`USDT`, `Rate`, `Number`), else undefined. */
+  unit?: string;
+}
+
+/** An input that failed validation, thrown by `evaluate`: every problem, each with its path. */
+export class InputValidationError extends Error {
+  override readonly name = "InputValidationError";
+  readonly code = INPUT_ERROR_CODE;
+
+  constructor(readonly errors: readonly InputError[]) {
+    super(`invalid input: ${errors.length === 1 ? errors[0]!.message : `${errors.length} problems:\n  ${errors.map((e) => e.message).join("\n  ")}`}`);
+  }
+}
+
+/** A loaded rulebook: what `loadArtifact` returns. */
+export interface LoadedRulebook {
+  /** The rulebook's header: name, version, effective timestamp, currency, owner, description. */
+  readonly meta: ArtifactMeta;
+  /** The JSON Schema (draft 2020-12) of the runtime input. */
+  readonly schema: JsonSchema;
+  /** The outputs, in evaluation order. */
+  readonly outputs: readonly OutputInfo[];
+  /** The verified IR (deeply frozen when it comes from an artifact). */
+  readonly ir: IrRulebook;
+  /** `sha256:...` of the IR, when loaded from an artifact. */
+  readonly irHash?: string;
+  /**
+   * Evaluates one input. Throws {@link InputValidationError} (MB6001) for an invalid input and
+   * `RuntimeError` (MB60xx) when the evaluation stops (division by zero, a failed assertion, ...).
+   */
+  evaluate(input: unknown, options?: EvalOptions): EvalResult;
+  /** Evaluates many inputs (an array of records); one failure never stops the others. */
+  evaluateBatch(inputs: readonly unknown[], options?: EvalOptions): BatchOutcome[];
+  /**
+   * Evaluates `length` inputs given as columns: one array per scalar field path (`position.size`:
+   * a `Float64Array` or `number[]`; enums and texts as `string[]`). Numeric outputs come back as
+   * `Float64Array`s (NaN in the rows that failed), the others as arrays; failures are listed.
+   */
+  evaluateColumns(columns: Columns, length: number, options?: Pick<EvalOptions, "validate">): ColumnarResult;
+  /** Validates one input, reporting every problem. Never throws. */
+  validate(input: unknown): InputValidation;
+  /** Validates many inputs; each problem carries its input's index. Never throws. */
+  validateBatch(inputs: readonly unknown[]): BatchValidation;
+  /** The generated JavaScript, for inspection. */
+  readonly source: string;
+}
+
+/**
+ * Builds a {@link LoadedRulebook} from an IR the caller trusts (one it lowered itself, or one that
+ * `loadArtifact` verified). Generates the evaluator and compiles the input validator.
+ */
+export function rulebookFromIr(ir: IrRulebook, irHash?: string): LoadedRulebook {
+  const compiled = compileEvaluator(ir);
+  const run = compiled.evaluate;
+  const validator = createInputValidator(ir);
+  const check = (input: unknown): void => {
+    const result = validator.validate(input);
+    if (!result.valid) throw new InputValidationError(result.errors);
+  };
+  const evaluate = (input: unknown, options?: EvalOptions): EvalResult => {
+    if (options?.validate !== false) check(input);
+    if (options?.explain === true) return interpret(ir, input, { explain: true });
+    return { outputs: run(input) };
+  };
+  const outputs = outputInfos(ir);
+  return {
+    meta: artifactMetaOf(ir.meta),
+    schema: validator.schema,
+    outputs,
+    ir,
+    ...(irHash !== undefined ? { irHash } : {}),
+    evaluate,
+    evaluateBatch(inputs, options) {
+      return inputs.map((input) => {
+        try {
+          return { ok: true, ...evaluate(input, options) };
+        } catch (error) {
+          return { ok: false, error: failureOf(error) };
+        }
+      });
+    },
+    evaluateColumns: columnarEvaluator(ir, outputs, run, validator),
+    validate: validator.validate,
+    validateBatch: validator.validateBatch,
+    source: compiled.source,
+  };
+}
+
+/** The outputs of a rulebook, in the order of its steps. */
+export function outputInfos(ir: IrRulebook): OutputInfo[] {
+  const result: OutputInfo[] = [];
+  for (const step of ir.steps) {
+    if (step.kind !== "output") continue;
+    const slot = ir.slots[step.slot]!;
+    result.push({ name: slot.name, type: slot.type, ...(slot.type.kind === "number" ? { unit: slot.type.unit } : {}) });
+  }
+  return result;
+}
+
+/**
+ * Describes an error thrown by an evaluation as a value. Errors that are neither an invalid input
+ * nor a runtime error are bugs in marginbook, and are rethrown.
+ */
+export function failureOf(error: unknown): EvalFailure {
+  if (error instanceof InputValidationError) return { code: error.code, message: error.message, errors: [...error.errors] };
+  if (error instanceof RuntimeError) {
+    return { code: error.code, message: error.message, line: error.line, ...(error.rule !== undefined ? { rule: error.rule } : {}), inputs: error.inputs };
+  }
+  throw error;
+}

@@ -1,0 +1,44 @@
+/**
+ * Test helpers: compile the rulebooks in rules/ (and fixtures) to IR and to artifacts, with paths
+ * relative to the repository so that everything derived from them is stable.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildArtifact, type CompiledArtifact } from "../../src/compile/artifact.js";
+import { lowerRulebook } from "../../src/compile/lower.js";
+import type { IrRulebook } from "../../src/ir/ir.js";
+import { checkRulebook } from "../../src/service/language-service.js";
+
+/** The repository's root folder. */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The text of a file under the root, or undefined. */
+export function readRepoFile(file: string): string | undefined {
+  try {
+    return readFileSync(resolve(ROOT, file), "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks and lowers a rulebook (a path relative to the root); throws when it has errors. */
+export function compileIr(file: string): IrRulebook {
+  const host = { readFile: readRepoFile, resolve: (from: string, path: string) => relative(ROOT, resolve(ROOT, dirname(from), path)) };
+  const source = readRepoFile(file);
+  if (source === undefined) throw new Error(`cannot read ${file}`);
+  const result = checkRulebook(source, file, host);
+  const errors = result.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) throw new Error(`${file} has errors: ${errors.map((d) => `${d.code} ${d.message}`).join("; ")}`);
+  return lowerRulebook(result.checked, { source: readRepoFile });
+}
+
+/** The artifact of a rulebook, as `marginbook compile` builds it. */
+export function compileArtifact(file: string): CompiledArtifact {
+  return buildArtifact(compileIr(file), { source: readRepoFile(file)!, compiler: { version: "test" } });
+}
+
+/** The rulebooks in rules/, as paths relative to the root, sorted. */
+export function bundledRulebooks(): string[] {
+  return readdirSync(resolve(ROOT, "rules")).filter((f) => f.endsWith(".margin")).sort().map((f) => `rules/${f}`);
+}
