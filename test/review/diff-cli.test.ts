@@ -1,0 +1,60 @@
+/**
+ * `marginbook diff` from the command line: two files, a file against its own git history, formats,
+ * and usage errors.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const original = readFileSync(path.join(root, "rules/binance-btcusdt-perp.margin"), "utf8");
+const dir = mkdtempSync(path.join(tmpdir(), "marginbook-diff-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), cwd: dir, color: false });
+  return { code, stdout, stderr };
+}
+
+describe("marginbook diff", () => {
+  it("compares two files and prints the changes with the version warnings", async () => {
+    writeFileSync(path.join(dir, "old.margin"), original);
+    writeFileSync(path.join(dir, "new.margin"), original.replace("param vol_threshold: Rate = 80%", "param vol_threshold: Rate = 75%"));
+    const { code, stdout } = await run("diff", "old.margin", "new.margin");
+    expect(code).toBe(0);
+    expect(stdout).toContain("~ param vol_threshold changed (line 42) [minor]");
+    expect(stdout).toContain("value: 80% -> 75%");
+    expect(stdout).toContain("warning MB7001");
+    const json = JSON.parse((await run("diff", "old.margin", "new.margin", "--format", "json")).stdout);
+    expect(json.changes).toHaveLength(1);
+    expect(json.requiredBump).toBe("minor");
+    expect((await run("diff", "old.margin", "new.margin", "--format", "md")).stdout).toContain("| ~ | param `vol_threshold` |");
+  });
+
+  it("reads a side from git as <file>@<revision>", async () => {
+    const git = (...args: string[]): string => execFileSync("git", args, { cwd: dir, encoding: "utf8" });
+    git("init", "-q");
+    git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "empty");
+    writeFileSync(path.join(dir, "book.margin"), original);
+    git("add", "book.margin");
+    git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "book");
+    writeFileSync(path.join(dir, "book.margin"), original.replace(/ {2,}/g, " "));
+    const { code, stdout } = await run("diff", "book.margin@HEAD", "book.margin");
+    expect(code).toBe(0);
+    expect(stdout).toContain("formatting only");
+    const missing = await run("diff", "book.margin@HEAD~1", "book.margin");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("cannot read book.margin at HEAD~1");
+  });
+
+  it("rejects wrong usage with exit code 2", async () => {
+    expect((await run("diff", "only-one.margin")).code).toBe(2);
+    expect((await run("diff", "a.margin", "b.margin", "--format", "xml")).code).toBe(2);
+    expect((await run("diff", "--help")).stdout).toContain("Usage: marginbook diff");
+  });
+});
