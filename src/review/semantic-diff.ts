@@ -3,6 +3,7 @@
  * rules, outputs and assertions changed, not which characters moved. Formatting and comments are
  * compared separately, so a reformatted file reports no rule change.
  */
+import { LineMap } from "../diagnostics/line-map.js";
 import type * as A from "../syntax/ast.js";
 import { printExpression, printType } from "../syntax/format.js";
 import { parseRulebook } from "../syntax/parse.js";
@@ -46,9 +47,8 @@ interface Side {
 function side(source: string, file: string, errors: string[]): Side {
   const parsed = parseRulebook(source, file);
   for (const d of parsed.diagnostics) if (d.severity === "error") errors.push(`${file}: ${d.code} ${d.message}`);
-  const starts = [0];
-  for (let i = source.indexOf("\n"); i >= 0; i = source.indexOf("\n", i + 1)) starts.push(i + 1);
-  return { source, ast: parsed.ast, lineOf: (offset) => starts.filter((s) => s <= offset).length };
+  const lines = new LineMap(source);
+  return { source, ast: parsed.ast, lineOf: (offset) => lines.position(offset).line };
 }
 
 /** Compares two versions of a rulebook given as source texts. */

@@ -8,6 +8,7 @@ import { parser } from "../../grammar/parser.js";
 import { marginbookLexer, reservedWords } from "../../grammar/tokens.js";
 import { messages } from "../diagnostics/catalog.js";
 import { Reporter, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { LineMap } from "../diagnostics/line-map.js";
 import type { Rulebook } from "./ast.js";
 import { buildRulebook } from "./build-ast.js";
 import { LIMITS, checkTokenLimits, limitExpressionDepth } from "./limits.js";
@@ -25,7 +26,8 @@ export function parseRulebook(source: string, file = "<input>"): ParseResult {
   const lexed = marginbookLexer.tokenize(source);
   // One syntax error per line: after the first, recovery mostly reports knock-on effects of it.
   const linesWithErrors = new Set<number>();
-  const lineOf = lineIndex(source);
+  const lines = new LineMap(source);
+  const lineOf = (offset: number): number => lines.position(offset).line;
   for (const error of lexed.errors.slice(0, LIMITS.syntaxErrors)) {
     linesWithErrors.add(lineOf(error.offset));
     reportLexingError(reporter, source, error);
@@ -59,22 +61,6 @@ export function parseRulebook(source: string, file = "<input>"): ParseResult {
 
 function emptyRulebook(source: string): Rulebook {
   return { kind: "Rulebook", span: { start: 0, end: source.length }, declarations: [], comments: [] };
-}
-
-/** Line numbers by offset, by binary search over the line starts (files may have many errors). */
-function lineIndex(source: string): (offset: number) => number {
-  const starts = [0];
-  for (let i = source.indexOf("\n"); i >= 0; i = source.indexOf("\n", i + 1)) starts.push(i + 1);
-  return (offset) => {
-    let low = 0;
-    let high = starts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (starts[mid]! <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return low;
-  };
 }
 
 function reportLexingError(reporter: Reporter, source: string, error: ILexingError): void {
