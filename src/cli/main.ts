@@ -13,6 +13,7 @@ import { compileCommand } from "./compile.js";
 import { diffCommand } from "./diff.js";
 import { evalCommand } from "./eval.js";
 import { fmtCommand } from "./fmt.js";
+import { studioCommand } from "./studio.js";
 import { ExitCode, UsageError, commandHelp, nodeIo, parseCommandArgs, type CliIo, type Command } from "./io.js";
 import { testCommand } from "./test.js";
 
@@ -21,7 +22,7 @@ import { testCommand } from "./test.js";
  * `Command` and one entry here; nothing else changes.
  */
 function commandTable(version: string): Command[] {
-  return [checkCommand(version), fmtCommand(), evalCommand(), testCommand(), compileCommand(version), diffCommand()];
+  return [checkCommand(version), fmtCommand(), evalCommand(), testCommand(), compileCommand(version), diffCommand(), studioCommand()];
 }
 
 /**

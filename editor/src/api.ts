@@ -1,0 +1,49 @@
+/**
+ * The studio server's API, as the page uses it (see `src/studio/server.ts`).
+ */
+
+export interface WorkspaceFile {
+  path: string;
+  kind: "rulebook" | "tests";
+  text: string;
+  version: string;
+  tests?: string;
+}
+
+export interface Workspace {
+  folder: string;
+  files: WorkspaceFile[];
+}
+
+/** The outcome of a save: written, or refused because the file changed on disk. */
+export type SaveOutcome =
+  | { ok: true; version: string }
+  | { ok: false; conflict: true; message: string; diskText: string | null; diskVersion: string | null }
+  | { ok: false; conflict: false; message: string };
+
+async function json<T>(response: Response): Promise<T> {
+  const body = (await response.json()) as T & { error?: string };
+  if (!response.ok) throw new Error(body.error ?? `${response.status} ${response.statusText}`);
+  return body;
+}
+
+export async function loadWorkspace(): Promise<Workspace> {
+  return json<Workspace>(await fetch("api/workspace"));
+}
+
+export async function loadFile(path: string): Promise<{ text: string; version: string }> {
+  return json(await fetch(`api/file?path=${encodeURIComponent(path)}`));
+}
+
+/** Saves `text` if the file on disk is still `baseVersion` (null: the file must not exist yet). */
+export async function saveFile(path: string, text: string, baseVersion: string | null): Promise<SaveOutcome> {
+  const response = await fetch(`api/file?path=${encodeURIComponent(path)}`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ text, baseVersion }),
+  });
+  const body = (await response.json()) as { version?: string; error?: string; message?: string; text?: string | null };
+  if (response.status === 409) return { ok: false, conflict: true, message: body.message ?? "changed on disk", diskText: body.text ?? null, diskVersion: body.version ?? null };
+  if (!response.ok) return { ok: false, conflict: false, message: body.error ?? `${response.status} ${response.statusText}` };
+  return { ok: true, version: body.version! };
+}

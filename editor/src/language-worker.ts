@@ -1,0 +1,175 @@
+/**
+ * The language worker: the marginbook language service (the same modules the CLI runs) behind
+ * `postMessage`. It checks each new version of the open document incrementally, answers with
+ * diagnostics at once, then computes the live preview; it answers completion, hover, definition
+ * and formatting requests on the exact text version they were asked for.
+ *
+ * Between an update and its preview the worker yields to its message queue, so a newer update
+ * that is already waiting replaces the preview of the older one instead of queueing behind it.
+ */
+import { completeAt } from "../../src/service/completion.js";
+import { definitionAt } from "../../src/service/definition.js";
+import { languageConfiguration, monarchLanguage } from "../../src/service/highlighting.js";
+import { hoverAt } from "../../src/service/hover.js";
+import { IncrementalChecker } from "../../src/service/incremental.js";
+import type { CheckResult, SourceHost } from "../../src/service/language-service.js";
+import { PreviewSession } from "../../src/service/preview.js";
+import { LineMap } from "../../src/diagnostics/line-map.js";
+import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
+import type { Span } from "../../src/syntax/ast.js";
+import { formatSource } from "../../src/syntax/format.js";
+import type { FromWorker, PreviewRequest, RequestKind, ToWorker, WireDiagnostic, WireRange } from "./protocol.js";
+
+interface Scope {
+  postMessage(message: FromWorker): void;
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+}
+const scope = self as unknown as Scope;
+
+/** The folder's files (path -> text); the open document's newest text replaces its entry. */
+const files = new Map<string, string>();
+const checkers = new Map<string, IncrementalChecker>();
+const previews = new Map<string, PreviewSession>();
+
+/** The last checked version of each document. */
+interface Checked {
+  path: string;
+  version: number;
+  text: string;
+  result: CheckResult;
+  lines: LineMap;
+}
+let last: Checked | undefined;
+let pendingPreview: ReturnType<typeof setTimeout> | undefined;
+
+const host: SourceHost = {
+  resolve(fromFile, target) {
+    const parts = [...fromFile.split("/").slice(0, -1), ...target.split("/")];
+    const out: string[] = [];
+    for (const part of parts) {
+      if (part === "" || part === ".") continue;
+      if (part === "..") out.pop();
+      else out.push(part);
+    }
+    return out.join("/");
+  },
+  readFile: (path) => files.get(path),
+};
+
+function check(path: string, version: number, text: string): Checked {
+  if (last && last.path === path && last.version === version && last.text === text) return last;
+  let checker = checkers.get(path);
+  if (!checker) checkers.set(path, (checker = new IncrementalChecker()));
+  files.set(path, text);
+  const result = checker.check(text, path, host);
+  last = { path, version, text, result, lines: new LineMap(text) };
+  return last;
+}
+
+function range(lines: LineMap, span: Span): WireRange {
+  const start = lines.position(span.start);
+  let end = lines.position(Math.max(span.end, span.start));
+  // An empty span still gets a visible squiggle: one character, or the end of the line.
+  if (end.offset === start.offset) end = lines.position(start.offset + 1);
+  if (end.offset === start.offset) return { startLine: start.line, startColumn: Math.max(1, start.column - 1), endLine: start.line, endColumn: start.column };
+  return { startLine: start.line, startColumn: start.column, endLine: end.line, endColumn: end.column };
+}
+
+/** A range exactly as the span says, even when empty (a completion's insertion point). */
+function exactRange(lines: LineMap, span: Span): WireRange {
+  const start = lines.position(span.start);
+  const end = lines.position(span.end);
+  return { startLine: start.line, startColumn: start.column, endLine: end.line, endColumn: end.column };
+}
+
+function wireDiagnostic(d: Diagnostic, checked: Checked): WireDiagnostic {
+  const own = d.file === checked.path;
+  const lines = own ? checked.lines : new LineMap(files.get(d.file) ?? "");
+  const at = own ? range(lines, d.span) : { startLine: 1, startColumn: 1, endLine: 1, endColumn: 2 };
+  return {
+    ...at,
+    code: d.code,
+    severity: d.severity,
+    message: own ? d.message : `${d.file}: ${d.message}`,
+    ...(d.help ? { help: d.help } : {}),
+    file: d.file,
+    related: d.related.map((r) => {
+      const file = r.file ?? d.file;
+      const p = (file === checked.path ? checked.lines : new LineMap(files.get(file) ?? "")).position(r.span.start);
+      return { message: r.message, file, line: p.line, column: p.column };
+    }),
+  };
+}
+
+function update(message: Extract<ToWorker, { type: "update" }>): void {
+  const started = performance.now();
+  const checked = check(message.path, message.version, message.text);
+  const checkMs = performance.now() - started;
+  const checker = checkers.get(message.path);
+  scope.postMessage({
+    type: "diagnostics", seq: message.seq, path: message.path, version: message.version, checkMs,
+    chunks: checker?.stats.chunks ?? 1, reparsed: checker?.stats.parsed ?? 1,
+    diagnostics: checked.result.diagnostics.map((d) => wireDiagnostic(d, checked)),
+  });
+  if (pendingPreview !== undefined) clearTimeout(pendingPreview);
+  pendingPreview = setTimeout(() => {
+    pendingPreview = undefined;
+    preview(checked, message.seq, message.preview);
+  }, 0);
+}
+
+function preview(checked: Checked, seq: number, request: PreviewRequest): void {
+  const started = performance.now();
+  let session = previews.get(checked.path);
+  if (!session) previews.set(checked.path, (session = new PreviewSession()));
+  const result = session.run(checked.result, checked.text, request, host);
+  scope.postMessage({ type: "preview", seq, path: checked.path, version: checked.version, result, previewMs: performance.now() - started });
+}
+
+function answer(kind: RequestKind, checked: Checked, offset: number): unknown {
+  switch (kind) {
+    case "complete": {
+      const result = completeAt(checked.result, checked.text, offset);
+      return { items: result.items, range: exactRange(checked.lines, result.replace) };
+    }
+    case "hover": {
+      const result = hoverAt(checked.result, checked.text, offset);
+      return result ? { contents: result.contents, range: range(checked.lines, result.span) } : undefined;
+    }
+    case "definition": {
+      const target = definitionAt(checked.result, offset);
+      if (!target) return undefined;
+      const lines = target.file === checked.path ? checked.lines : new LineMap(files.get(target.file) ?? "");
+      return { file: target.file, range: range(lines, target.span) };
+    }
+    case "format": {
+      const result = formatSource(checked.text, checked.path);
+      const errors = result.diagnostics.filter((d) => d.severity === "error");
+      return errors.length > 0 ? { error: `not formatted: the rulebook has ${errors.length} syntax error${errors.length === 1 ? "" : "s"}` } : { text: result.text };
+    }
+  }
+}
+
+scope.onmessage = (event) => {
+  const message = event.data;
+  switch (message.type) {
+    case "files":
+      files.clear();
+      for (const [path, text] of Object.entries(message.files)) files.set(path, text);
+      last = undefined;
+      return;
+    case "update":
+      return update(message);
+    case "request": {
+      try {
+        const checked = check(message.path, message.version, message.text);
+        scope.postMessage({ type: "response", id: message.id, version: message.version, result: answer(message.kind, checked, message.offset) });
+      } catch (error) {
+        scope.postMessage({ type: "response", id: message.id, version: message.version, error: error instanceof Error ? error.message : String(error) });
+      }
+      return;
+    }
+  }
+};
+
+scope.postMessage({ type: "ready", monarch: monarchLanguage(), configuration: languageConfiguration });

@@ -1,0 +1,310 @@
+/**
+ * The live preview panel: the margin chart with its sweep controls, the samples with their outputs
+ * and step-by-step explanation, the rulebook's test cases passing or failing, and the YAML box for
+ * typed sample inputs. It renders a {@link PreviewResult}; while the rulebook has errors it keeps
+ * the last good result on screen, dimmed and marked stale.
+ */
+import { compact, renderChart } from "./chart.js";
+import type { PreviewResult, SweepRequest } from "./protocol.js";
+
+type PreviewSample = PreviewResult["samples"][number];
+type Trace = NonNullable<PreviewSample["explanation"]>;
+type TraceEntry = Trace["entries"][number];
+type TierChoice = TraceEntry["tiers"][number];
+
+export interface PreviewCallbacks {
+  /** Jump to a line of the rulebook, or of the base rulebook it extends (`file`). */
+  onReveal(line: number, file?: string): void;
+  onSweepChange(request: SweepRequest): void;
+  onSampleChange(index: number): void;
+  /** The typed samples changed ("" to go back to the test file's inputs). */
+  onSamplesText(text: string): void;
+}
+
+type Tab = "samples" | "tests" | "inputs";
+
+/** `h("div.class", { attr }, children)`: a tiny element builder. */
+export function h(spec: string, attributes: Record<string, string | boolean | number> = {}, ...children: (Node | string | undefined | false)[]): HTMLElement {
+  const [tag, ...classes] = spec.split(".");
+  const node = document.createElement(tag || "div");
+  if (classes.length) node.className = classes.join(" ");
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === false) continue;
+    node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children) if (child !== undefined && child !== false) node.append(child);
+  return node;
+}
+
+/** A value with its unit, for people: `5%`, `175,001.63 USDT`, `true`. */
+export function showValue(value: unknown, unit?: string): string {
+  if (typeof value !== "number") return value === null || value === undefined ? "—" : typeof value === "object" ? JSON.stringify(value) : String(value);
+  if (unit === "Rate") return `${Number((value * 100).toPrecision(10))}%`;
+  const text = value.toLocaleString("en-US", { maximumFractionDigits: 10 });
+  return unit && unit !== "Number" ? `${text} ${unit}` : text;
+}
+
+export class PreviewPanel {
+  private tab: Tab = "samples";
+  private selected = 0;
+  private last?: PreviewResult;
+  private samplesText = "";
+  private readonly status = h("span.badge", {}, "waiting");
+  private readonly timing = h("span.timing");
+  private readonly staleBanner = h("div.stale-banner", { hidden: true });
+  private readonly chartBox = h("div.chart-box");
+  private readonly sweepSelect = h("select.sweep-select", { "aria-label": "input to sweep" }) as HTMLSelectElement;
+  private readonly fromInput = h("input.range-input", { type: "number", placeholder: "auto", "aria-label": "from", step: "any" }) as HTMLInputElement;
+  private readonly toInput = h("input.range-input", { type: "number", placeholder: "auto", "aria-label": "to", step: "any" }) as HTMLInputElement;
+  private readonly tabs = h("div.tabs", { role: "tablist" });
+  private readonly body = h("div.tab-body");
+  private readonly content = h("div.preview-content");
+  private readonly textarea = h("textarea.samples-text", { spellcheck: "false", rows: 14, placeholder: "position: { size: 2, mark: 30000, side: long }\nmarket: { vol_30d: 0.5, adv: 2000000000 }" }) as HTMLTextAreaElement;
+
+  constructor(private readonly root: HTMLElement, private readonly callbacks: PreviewCallbacks) {
+    const sweepChanged = (): void => callbacks.onSweepChange({ path: this.sweepSelect.value, ...(this.fromInput.value !== "" ? { from: Number(this.fromInput.value) } : {}), ...(this.toInput.value !== "" ? { to: Number(this.toInput.value) } : {}) });
+    this.sweepSelect.addEventListener("change", () => {
+      this.fromInput.value = "";
+      this.toInput.value = "";
+      sweepChanged();
+    });
+    this.fromInput.addEventListener("change", sweepChanged);
+    this.toInput.addEventListener("change", sweepChanged);
+    this.textarea.addEventListener("input", () => {
+      this.samplesText = this.textarea.value;
+      callbacks.onSamplesText(this.textarea.value);
+    });
+    root.append(
+      h("div.panel-header", {}, h("span.panel-title", {}, "Preview"), this.status, this.timing),
+      this.staleBanner,
+      h("div.preview-scroll", {},
+        this.content,
+      ),
+    );
+    this.content.append(
+      h("section.card.chart-card", {},
+        h("div.card-header", {}, h("span.card-title", {}, "Margin against"), this.sweepSelect),
+        h("div.range-row", {}, h("label", {}, "from ", this.fromInput), h("label", {}, "to ", this.toInput), h("button.link", { type: "button", title: "automatic range" }, "auto")),
+        this.chartBox,
+      ),
+      this.tabs,
+      this.body,
+    );
+    this.content.querySelector(".range-row button")!.addEventListener("click", () => {
+      this.fromInput.value = "";
+      this.toInput.value = "";
+      sweepChanged();
+    });
+    this.renderTabs();
+    // The chart is drawn to the panel's width: draw it again when the panel is resized.
+    let width = 0;
+    new ResizeObserver(() => {
+      const now = Math.floor(this.chartBox.clientWidth);
+      if (this.last && now !== width && now > 0) this.renderChart(this.last);
+      width = now;
+    }).observe(this.chartBox);
+  }
+
+  /** Forgets everything (another rulebook was opened). */
+  reset(): void {
+    this.last = undefined;
+    this.selected = 0;
+    this.samplesText = "";
+    this.textarea.value = "";
+    this.fromInput.value = "";
+    this.toInput.value = "";
+    this.sweepSelect.replaceChildren();
+    this.chartBox.replaceChildren();
+    this.body.replaceChildren();
+    this.setStatus("waiting", "");
+  }
+
+  get typedSamples(): string {
+    return this.samplesText;
+  }
+
+  /** Shows a fresh result, or (when `result.ok` is false) marks the last good one stale. */
+  show(result: PreviewResult, ms: number): void {
+    this.timing.textContent = `${ms.toFixed(0)} ms`;
+    if (!result.ok) {
+      this.setStatus("stale", result.problem ?? "");
+      this.staleBanner.hidden = false;
+      this.staleBanner.textContent = this.last ? `Showing the last good results: ${result.problem ?? "the rulebook cannot run"}.` : `No preview yet: ${result.problem ?? "the rulebook cannot run"}.`;
+      this.content.classList.toggle("stale", true);
+      return;
+    }
+    this.last = result;
+    this.staleBanner.hidden = true;
+    this.content.classList.toggle("stale", false);
+    this.setStatus("live", "");
+    if (result.sweepSample !== undefined) this.selected = result.sweepSample;
+    this.renderSweepControls(result);
+    this.renderChart(result);
+    this.renderTabs();
+    this.renderBody();
+  }
+
+  private setStatus(kind: "live" | "stale" | "waiting", title: string): void {
+    this.status.className = `badge badge-${kind}`;
+    this.status.textContent = kind === "live" ? "Live" : kind === "stale" ? "Stale" : "Waiting";
+    this.status.title = title;
+  }
+
+  private renderSweepControls(result: PreviewResult): void {
+    const current = result.sweep?.path ?? "";
+    const options = result.sweepInputs.map((i) => i.path);
+    const existing = [...this.sweepSelect.options].map((o) => o.value);
+    if (options.join("\n") !== existing.join("\n")) {
+      this.sweepSelect.replaceChildren(...result.sweepInputs.map((i) => h("option", { value: i.path }, `${i.path}${i.unit ? ` (${i.unit})` : ""}`)));
+    }
+    this.sweepSelect.value = current;
+    this.sweepSelect.disabled = options.length === 0;
+  }
+
+  private renderChart(result: PreviewResult): void {
+    const sweep = result.sweep;
+    if (!sweep) {
+      this.chartBox.replaceChildren(h("div.empty", {}, result.samples.length === 0 ? "Add sample inputs to see the chart." : "No sample evaluates: nothing to sweep."));
+      return;
+    }
+    const sample = result.samples[result.sweepSample ?? 0];
+    const sampleOutputs = Object.fromEntries(Object.entries(sample?.outputs ?? {}).filter((e): e is [string, number] => typeof e[1] === "number"));
+    const width = Math.max(320, Math.floor(this.chartBox.clientWidth || 420));
+    this.chartBox.replaceChildren(renderChart(sweep, { width, height: 250, sampleOutputs }));
+  }
+
+  private renderTabs(): void {
+    const r = this.last;
+    const tests = r?.tests;
+    const testLabel = tests ? `Tests ${tests.passed}/${tests.cases.length}` : "Tests";
+    const entries: [Tab, string, string][] = [
+      ["samples", `Samples${r ? ` (${r.samples.length})` : ""}`, ""],
+      ["tests", testLabel, tests ? (tests.failed > 0 || tests.problems.length > 0 ? "fail" : "pass") : ""],
+      ["inputs", "Sample inputs", this.samplesText.trim() ? "typed" : ""],
+    ];
+    this.tabs.replaceChildren(...entries.map(([id, label, mark]) => {
+      const button = h(`button.tab${this.tab === id ? ".active" : ""}${mark ? `.tab-${mark}` : ""}`, { type: "button", role: "tab", "data-tab": id, "aria-selected": this.tab === id }, label);
+      button.addEventListener("click", () => {
+        this.tab = id;
+        this.renderTabs();
+        this.renderBody();
+      });
+      return button;
+    }));
+  }
+
+  private renderBody(): void {
+    const r = this.last;
+    if (this.tab === "inputs") return this.renderInputs(r);
+    if (!r) return void this.body.replaceChildren(h("div.empty", {}, "Waiting for the first result..."));
+    if (this.tab === "tests") return this.renderTests(r);
+    this.renderSamples(r);
+  }
+
+  private renderSamples(r: PreviewResult): void {
+    if (r.samples.length === 0) {
+      this.body.replaceChildren(h("div.empty", {}, "No samples: this rulebook has no .test.yaml, and no inputs were typed. Use the Sample inputs tab."));
+      return;
+    }
+    if (this.selected >= r.samples.length) this.selected = 0;
+    const chartNames = r.sweep?.series.map((s) => s.name) ?? r.outputs.slice(0, 2).map((o) => o.name);
+    const list = h("div.sample-list", { role: "listbox" }, ...r.samples.map((s, i) => {
+      const summary = s.outputs
+        ? chartNames.filter((n) => n in s.outputs!).map((n) => `${n.replace(/_/g, " ")} ${showValue(s.outputs![n], r.units[n])}`).join(" · ")
+        : `${s.error?.code ?? "error"}: ${s.error?.message ?? ""}`;
+      const row = h(`div.sample-row${i === this.selected ? ".selected" : ""}${s.error ? ".failed" : ""}`, { role: "option", "aria-selected": i === this.selected, title: s.name },
+        h("div.sample-name", {}, s.name), h("div.sample-summary", {}, summary));
+      row.addEventListener("click", () => {
+        this.selected = i;
+        this.callbacks.onSampleChange(i);
+        this.renderBody();
+      });
+      return row;
+    }));
+    const sample = r.samples[this.selected]!;
+    this.body.replaceChildren(list, this.sampleDetail(sample, r));
+  }
+
+  private sampleDetail(sample: PreviewSample, r: PreviewResult): HTMLElement {
+    if (!sample.outputs) {
+      return h("div.detail", {}, h("h3", {}, sample.name), h("div.error-box", {}, `${sample.error?.code ?? ""} ${sample.error?.message ?? ""}`));
+    }
+    const outputs = h("table.outputs", {}, h("tbody", {}, ...Object.entries(sample.outputs).map(([name, value]) =>
+      h("tr", {}, h("td.name", {}, name), h("td.value", {}, showValue(value, r.units[name]))))));
+    const trace = sample.explanation ? this.trace(sample.explanation, r.units) : h("div");
+    return h("div.detail", {}, h("h3", {}, "Outputs"), outputs, h("h3", {}, "Explanation"), trace);
+  }
+
+  private trace(trace: Trace, units: Record<string, string>): HTMLElement {
+    const items = trace.entries.map((entry) => {
+      const row = this.traceEntry(entry, units);
+      if (entry.line > 0) {
+        row.classList.add("clickable");
+        row.title = entry.file ? `${entry.file}, line ${entry.line} (inherited)` : `line ${entry.line}`;
+        row.addEventListener("click", () => this.callbacks.onReveal(entry.line, entry.file));
+      }
+      return row;
+    });
+    return h("ol.trace", {}, ...items);
+  }
+
+  private traceEntry(entry: TraceEntry, units: Record<string, string>): HTMLElement {
+    // Lines of a base rulebook are marked: they are not lines of the open file.
+    const line = h(`span.line-ref${entry.file ? ".inherited" : ""}`, {}, entry.line > 0 ? `${entry.file ? "↑" : "L"}${entry.line}` : "");
+    const tiers = (list: readonly TierChoice[]) => list.map((t) => h("div.tier-choice", {}, tierText(t)));
+    switch (entry.kind) {
+      case "let":
+        return h("li.trace-let", {}, line, h("span.kw", {}, "let "), h("b", {}, entry.name), ` = ${showValue(entry.value, units[entry.name])}`, ...tiers(entry.tiers));
+      case "output": {
+        const rounded = entry.rounding && entry.unrounded !== undefined && entry.unrounded !== entry.value;
+        const rounding = rounded ? h("span.muted", {}, ` (rounded ${entry.rounding!.direction.replace("_", "-")} to ${entry.rounding!.step} from ${showValue(entry.unrounded, units[entry.name])})`) : undefined;
+        return h("li.trace-output", {}, line, h("span.kw", {}, "output "), h("b", {}, entry.name), ` = ${showValue(entry.value, units[entry.name])}`, rounding, ...tiers(entry.tiers));
+      }
+      case "assert":
+        return h(`li.trace-assert${entry.holds ? "" : ".failed"}`, {}, line, h("span.kw", {}, "assert "), entry.holds ? "holds" : "FAILS", entry.message ? h("span.muted", {}, ` — ${entry.message}`) : undefined);
+      case "rule": {
+        const actions = entry.actions.map((a) => {
+          const unit = units[a.quantity];
+          const change = a.before === undefined ? `= ${showValue(a.after, unit)}` : `${showValue(a.before, unit)} → ${showValue(a.after, unit)}`;
+          const operand = a.verb === "set" ? "" : ` ${a.verb === "scale" ? "by" : a.verb === "add" ? "" : "at"} ${showValue(a.operand, a.verb === "scale" ? "Number" : unit)}`;
+          const text = a.applied ? `${a.verb} ${a.quantity}${operand}: ${change}` : `${a.verb} ${a.quantity}: skipped (its condition is false)`;
+          return h(`div.action${a.applied ? "" : ".skipped"}`, {}, text, ...tiers(a.tiers));
+        });
+        return h(`li.trace-rule${entry.ran ? "" : ".skipped"}`, {}, line, h("span.kw", {}, "rule "), h("b", {}, entry.name), h("span.muted", {}, entry.ran ? ` — ran (${entry.reason})` : ` — skipped: ${entry.reason}`), ...tiers(entry.tiers), ...actions);
+      }
+    }
+  }
+
+  private renderTests(r: PreviewResult): void {
+    const tests = r.tests;
+    if (!tests) {
+      this.body.replaceChildren(h("div.empty", {}, "This rulebook has no .test.yaml file."));
+      return;
+    }
+    const problems = tests.problems.map((p) => h("div.error-box", {}, `test file, line ${p.line}: ${p.message}`));
+    const summary = h(`div.test-summary${tests.failed > 0 ? ".failing" : ""}`, {}, `${tests.passed} passed, ${tests.failed} failed`);
+    const cases = tests.cases.map((c) =>
+      h(`div.test-case${c.passed ? ".pass" : ".fail"}`, {}, h("span.test-icon", { "aria-label": c.passed ? "passed" : "failed" }, c.passed ? "✓" : "✗"), h("span.test-name", {}, c.name),
+        c.details.length > 0 ? h("pre.test-details", {}, c.details.join("\n")) : undefined));
+    this.body.replaceChildren(...problems, summary, h("div.test-list", {}, ...cases));
+  }
+
+  private renderInputs(r: PreviewResult | undefined): void {
+    const source = r?.samplesSource === "typed" ? "Using the inputs typed below." : r?.samplesSource === "tests" ? "Using the inputs of the rulebook's test cases. Type YAML below to use your own." : "Type sample inputs in YAML: one input, or a list of them (optionally as { name, input }).";
+    const problem = r?.samplesProblem ? h("div.error-box", {}, r.samplesProblem) : undefined;
+    const reset = h("button.secondary", { type: "button" }, "Use the test inputs");
+    reset.addEventListener("click", () => {
+      this.textarea.value = "";
+      this.samplesText = "";
+      this.callbacks.onSamplesText("");
+    });
+    this.body.replaceChildren(...[h("p.hint", {}, source), problem, this.textarea, h("div.button-row", {}, reset)].filter((n): n is HTMLElement => n !== undefined));
+  }
+}
+
+function tierText(t: TierChoice): string {
+  const interval = `${t.lowerInclusive ? "[" : "("}${compact(t.lower)}, ${t.upper === null ? "inf" : compact(t.upper)}${t.upperInclusive ? "]" : ")"}`;
+  const cells = Object.entries(t.cells).map(([k, v]) => `${k} ${Math.abs(v) < 1 ? `${Number((v * 100).toPrecision(6))}%` : v}`).join(", ");
+  const deductions = Object.entries(t.deductions).filter(([, v]) => v !== 0).map(([k, v]) => `${k} deduction ${v.toLocaleString("en-US")}`).join(", ");
+  return `${t.table} tier ${t.tier} ${interval} at ${t.key.toLocaleString("en-US", { maximumFractionDigits: 6 })}: ${cells}${deductions ? `; ${deductions}` : ""}`;
+}

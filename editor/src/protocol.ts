@@ -1,0 +1,85 @@
+/**
+ * The messages between the page and the language worker. The worker runs the same language
+ * service as the CLI (`src/service/`); positions cross this boundary as 1-based lines and columns
+ * (Monaco's, UTF-16 code units), and every answer names the document version it was computed for,
+ * so the page can drop the answers that arrive after the text changed again.
+ */
+import type { CompletionKind } from "../../src/service/completion.js";
+import type { MonarchLanguage, languageConfiguration } from "../../src/service/highlighting.js";
+import type { PreviewResult, SweepRequest } from "../../src/service/preview.js";
+
+export type { PreviewResult, SweepRequest, SweepResult } from "../../src/service/preview.js";
+
+/** A range in a document: 1-based, end column exclusive (Monaco's convention). */
+export interface WireRange {
+  startLine: number;
+  startColumn: number;
+  endLine: number;
+  endColumn: number;
+}
+
+export interface WireDiagnostic extends WireRange {
+  code: string;
+  severity: "error" | "warning" | "info";
+  message: string;
+  help?: string;
+  file: string;
+  related: { message: string; file: string; line: number; column: number }[];
+}
+
+/** What the preview is asked for besides the rulebook. */
+export interface PreviewRequest {
+  /** The rulebook's `.test.yaml` text (its cases run; their inputs are the default samples). */
+  tests?: string;
+  /** YAML typed in the samples panel; when not blank it replaces the test inputs as samples. */
+  samples?: string;
+  /** The sample the chart sweeps around. */
+  sample?: number;
+  sweep?: SweepRequest;
+}
+
+export type ToWorker =
+  /** The folder's files, for `extends` (path relative to the folder -> text). */
+  | { type: "files"; files: Record<string, string> }
+  /** The text of one document to check, then preview; `seq` orders updates. */
+  | { type: "update"; seq: number; path: string; version: number; text: string; preview: PreviewRequest }
+  | { type: "request"; id: number; path: string; version: number; text: string; kind: RequestKind; offset: number };
+
+export type RequestKind = "complete" | "hover" | "definition" | "format";
+
+export interface WireCompletion {
+  label: string;
+  kind: CompletionKind;
+  detail?: string;
+  documentation?: string;
+  insertText?: string;
+  snippet?: boolean;
+  sortText: string;
+}
+
+export interface CompletionAnswer {
+  items: WireCompletion[];
+  range: WireRange;
+}
+
+export interface HoverAnswer {
+  contents: string[];
+  range: WireRange;
+}
+
+export interface DefinitionAnswer {
+  file: string;
+  range: WireRange;
+}
+
+/** The formatted text, or why there is none. */
+export interface FormatAnswer {
+  text?: string;
+  error?: string;
+}
+
+export type FromWorker =
+  | { type: "ready"; monarch: MonarchLanguage; configuration: typeof languageConfiguration }
+  | { type: "diagnostics"; seq: number; path: string; version: number; diagnostics: WireDiagnostic[]; checkMs: number; chunks: number; reparsed: number }
+  | { type: "preview"; seq: number; path: string; version: number; result: PreviewResult; previewMs: number }
+  | { type: "response"; id: number; version: number; result?: unknown; error?: string };

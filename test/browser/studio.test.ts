@@ -1,0 +1,237 @@
+/**
+ * The studio in a real browser: Debian's Chromium driven by playwright-core. The suite builds the
+ * editor with Vite's own `build()`, starts the studio server on port 0 over a temporary copy of two
+ * rulebooks, and drives the page as a user would: typing in Monaco, hovering, saving. Each test saves
+ * a screenshot under test/browser/screenshots/.
+ *
+ * Without /usr/bin/chromium the suite is skipped (CI installs it; see .ci/run).
+ */
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { build } from "vite";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startStudio, type Studio } from "../../src/studio/server.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const screenshots = path.join(root, "test/browser/screenshots");
+const CHROMIUM = "/usr/bin/chromium";
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const BTC = "binance-btcusdt-perp.margin";
+const FTX = "ftx-sqrt-imf.margin";
+
+/** What the page exposes for tests (editor/src/main.ts). */
+interface StudioHandle {
+  markers(): { code: string; severity: string; message: string; line: number; column: number }[];
+  path(): string | undefined;
+  text(): string | undefined;
+  preview(): { samples: { outputs?: Record<string, number> }[]; tests?: { passed: number; failed: number } } | undefined;
+  counts(): { diagnostics: number; previews: number };
+  cursor(line: number, column: number): void;
+  position(): { line: number; column: number } | undefined;
+  point(line: number, column: number): { x: number; y: number } | undefined;
+}
+declare global {
+  interface Window {
+    __studio?: StudioHandle;
+  }
+}
+
+let folder: string;
+let outDir: string;
+let studio: Studio;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+/**
+ * Every test works on its own copy of a rulebook (with its test file), in one page loaded once:
+ * loading Monaco is most of a test's time, and separate files keep the tests independent.
+ */
+const COPIES = { errors: BTC, preview: BTC, completion: BTC, hover: BTC, navigate: BTC, save: FTX, conflict: BTC } as const;
+const fileFor = (test: keyof typeof COPIES): string => `${test}-${COPIES[test]}`;
+
+describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_000 }, () => {
+  beforeAll(async () => {
+    folder = mkdtempSync(path.join(tmpdir(), "marginbook-studio-"));
+    outDir = mkdtempSync(path.join(tmpdir(), "marginbook-editor-"));
+    for (const [test, name] of Object.entries(COPIES)) {
+      copyFileSync(path.join(root, "rules", name), path.join(folder, `${test}-${name}`));
+      copyFileSync(path.join(root, "rules", name.replace(".margin", ".test.yaml")), path.join(folder, `${test}-${name.replace(".margin", ".test.yaml")}`));
+    }
+    mkdirSync(screenshots, { recursive: true });
+    await build({ configFile: path.join(root, "editor/vite.config.ts"), logLevel: "error", build: { outDir, emptyOutDir: true } });
+    studio = await startStudio({ folder, staticDir: outDir, buildIfMissing: false });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("console", (message) => {
+      // The refused save (HTTP 409) is expected; Chromium logs every non-2xx response.
+      if (message.type() === "error" && !/status of 409/.test(message.text())) pageErrors.push(message.text());
+    });
+    await page.goto(`${studio.url}#${encodeURIComponent(fileFor("errors"))}`);
+    await page.waitForFunction(() => window.__studio?.preview() !== undefined, null, { timeout: 30_000 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await studio?.close();
+    if (folder) rmSync(folder, { recursive: true, force: true });
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  afterEach(async () => {
+    await page.keyboard.press("Escape");
+    await page.mouse.move(5, 5);
+    expect(pageErrors).toEqual([]);
+  });
+
+  /** Opens a file in the studio and waits for its first preview. */
+  async function open(file: string): Promise<void> {
+    await page.evaluate((path) => window.__studio!.open(path), file);
+    await page.waitForFunction((path) => window.__studio!.path() === path && window.__studio!.preview() !== undefined, file, { timeout: 20_000 });
+  }
+
+  /** The 1-based line of the first line of the editor's text containing `needle`. */
+  async function lineOf(needle: string): Promise<{ line: number; column: number }> {
+    const text = (await page.evaluate(() => window.__studio!.text())) ?? "";
+    const lines = text.split("\n");
+    const index = lines.findIndex((l) => l.includes(needle) && !l.trimStart().startsWith("//"));
+    expect(index, `no line with ${needle}`).toBeGreaterThanOrEqual(0);
+    return { line: index + 1, column: lines[index]!.indexOf(needle) + 1 };
+  }
+
+  /** Puts the cursor right after `needle` (on its line) and focuses the editor. */
+  async function cursorAfter(needle: string): Promise<void> {
+    const at = await lineOf(needle);
+    await page.evaluate(([line, column]) => window.__studio!.cursor(line!, column!), [at.line, at.column + needle.length]);
+  }
+
+  /** Rests the mouse on a text position (scrolling it into view first). */
+  async function hoverAt(line: number, column: number): Promise<void> {
+    await page.evaluate(([l, c]) => window.__studio!.point(l!, c!), [line, column]);
+    await page.waitForTimeout(150);
+    const point = await page.evaluate(([l, c]) => window.__studio!.point(l!, c!), [line, column]);
+    await page.mouse.move(point!.x - 3, point!.y);
+    await page.mouse.move(point!.x, point!.y, { steps: 3 });
+  }
+
+  const shot = (name: string) => page.screenshot({ path: path.join(screenshots, `${name}.png`) });
+  const markerCodes = () => page.evaluate(() => window.__studio!.markers().map((m) => m.code));
+
+  it("shows a squiggle with the right code for a typed error, and clears it when fixed", async () => {
+    await open(fileFor("errors"));
+    await cursorAfter("notional * im_rate");
+    await page.keyboard.type(" + vol_threshold");
+    await page.waitForFunction(() => window.__studio!.markers().some((m) => m.code === "MB3001"));
+    await page.locator(".squiggly-error").first().waitFor();
+    await expect.poll(() => page.locator(".problem[data-code=MB3001]").count()).toBe(1);
+    await expect.poll(() => page.locator(".badge-stale").count()).toBe(1);
+    // The squiggle's hover names the code and the message.
+    await page.keyboard.press("Escape");
+    const error = await page.evaluate(() => window.__studio!.markers().find((m) => m.code === "MB3001")!);
+    await hoverAt(error.line, error.column + 4);
+    await page.locator(".monaco-hover").filter({ hasText: "MB3001" }).first().waitFor();
+    await page.waitForTimeout(300); // the hover's fade-in, for the screenshot
+    await shot("1-error-squiggle");
+    await page.mouse.move(10, 10);
+    // The problems list jumps to the spot.
+    await cursorAfter("rule base");
+    await page.locator(".problem[data-code=MB3001]").click();
+    await expect.poll(() => page.evaluate(() => window.__studio!.position())).toEqual({ line: error.line, column: error.column });
+    await cursorAfter("notional * im_rate + vol_threshold");
+    for (let i = 0; i < " + vol_threshold".length; i++) await page.keyboard.press("Backspace");
+    await page.waitForFunction(() => !window.__studio!.markers().some((m) => m.code === "MB3001"));
+    await expect.poll(() => page.locator(".squiggly-error").count()).toBe(0);
+    await expect.poll(() => page.locator(".badge-live").count()).toBe(1);
+    await shot("2-error-fixed");
+  });
+
+  it("updates the preview and the chart when a parameter changes", async () => {
+    await open(fileFor("preview"));
+    const before = await page.evaluate(() => window.__studio!.preview()!.samples[0]!.outputs!["initial_margin"]);
+    const pathBefore = await page.locator("path.chart-line[data-series=initial_margin]").getAttribute("d");
+    await cursorAfter("param imf_factor = 0.00015");
+    for (let i = 0; i < "0.00015".length; i++) await page.keyboard.press("Backspace");
+    await page.keyboard.type("0.025");
+    // 0.025 x sqrt(109.488) = 26.2% > the bracket's 5%: the size floor now binds.
+    await page.waitForFunction((old) => window.__studio!.preview()!.samples[0]!.outputs!["initial_margin"] !== old, before);
+    const after = await page.evaluate(() => window.__studio!.preview()!.samples[0]!.outputs!["initial_margin"]);
+    expect(after).toBeGreaterThan(before!);
+    await expect.poll(() => page.locator("path.chart-line[data-series=initial_margin]").getAttribute("d")).not.toBe(pathBefore);
+    await expect(page.locator(".chart .chart-boundary").count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator(".chart .chart-title").allTextContents()).resolves.toContain("position.size (Quantity)");
+    await shot("3-parameter-changes-preview");
+  });
+
+  it("offers the fields of an input after `position.`", async () => {
+    await open(fileFor("completion"));
+    await cursorAfter("output max_leverage: Number = brackets(notional).max_leverage");
+    await page.keyboard.press("End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type("let probe: USDT = position.");
+    const suggest = page.locator(".suggest-widget .monaco-list-row");
+    await suggest.first().waitFor();
+    await expect.poll(() => suggest.allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining("size"), expect.stringContaining("mark")]));
+    await shot("4-completion");
+  });
+
+  it("shows the type and unit of an expression on hover", async () => {
+    await open(fileFor("hover"));
+    const at = await lineOf("notional * im_rate round up");
+    await hoverAt(at.line, at.column + 3);
+    const hover = page.locator(".monaco-hover-content, .monaco-hover .hover-contents").filter({ hasText: "USDT money" });
+    await hover.first().waitFor({ timeout: 10_000 });
+    await expect(hover.first().textContent()).resolves.toContain("let notional: USDT");
+    await page.waitForTimeout(300); // the hover's fade-in, for the screenshot
+    await shot("5-hover");
+  });
+
+  it("goes to a definition with F12, and formats the document", async () => {
+    await open(fileFor("navigate"));
+    await cursorAfter("output initial_margin: USDT = notional * im_rate");
+    await page.keyboard.press("F12");
+    const quantity = await lineOf("set im_rate: Rate");
+    await expect.poll(() => page.evaluate(() => window.__studio!.position()?.line)).toBe(quantity.line);
+    await cursorAfter("param vol_slope = 0.5");
+    await page.keyboard.press("Home");
+    await page.keyboard.type("param   spare =    2\n");
+    await page.locator("button", { hasText: "Format" }).click();
+    await expect.poll(() => page.evaluate(() => window.__studio!.text())).toContain("\nparam spare = 2\n");
+    // The new parameter is never used: a warning, with its squiggle.
+    await expect.poll(() => page.locator(".problem[data-code=MB4018]").count()).toBe(1);
+    await page.locator(".squiggly-warning").first().waitFor();
+    await shot("6-format");
+  });
+
+  it("saves with Ctrl+S: the file on disk changes", async () => {
+    await open(fileFor("save"));
+    await cursorAfter("param imf_factor");
+    await page.keyboard.press("Home");
+    await page.keyboard.type("// saved from the studio\n");
+    await expect.poll(() => page.locator(".file-item.active .dirty").count()).toBe(1);
+    await page.keyboard.press("Control+s");
+    await expect.poll(() => readFileSync(path.join(folder, fileFor("save")), "utf8")).toContain("// saved from the studio\n");
+    await expect.poll(() => page.locator(".file-item.active .dirty").count()).toBe(0);
+    await shot("7-saved");
+  });
+
+  it("refuses a save over a file changed on disk, and says so", async () => {
+    await open(fileFor("conflict"));
+    const disk = path.join(folder, fileFor("conflict"));
+    const external = readFileSync(disk, "utf8").replace("param vol_slope = 0.5", "param vol_slope = 0.6");
+    writeFileSync(disk, external);
+    await cursorAfter("param vol_slope = 0.5");
+    await page.keyboard.type("5");
+    await page.locator("button.primary", { hasText: "Save" }).click();
+    const banner = page.locator(".banner");
+    await banner.waitFor();
+    await expect(banner.textContent()).resolves.toContain("changed on disk");
+    expect(readFileSync(disk, "utf8")).toBe(external);
+    await page.locator(".banner button", { hasText: "Compare with disk" }).click();
+    await page.locator(".diff-box .monaco-diff-editor").waitFor();
+    await shot("8-conflict");
+  });
+});
