@@ -49,6 +49,7 @@ export type DeclarationCstChildren = {
   outputDecl?: OutputDeclCstNode[];
   assertDecl?: AssertDeclCstNode[];
   scenariosDecl?: ScenariosDeclCstNode[];
+  verifyDecl?: VerifyDeclCstNode[];
 };
 
 export interface EnumDeclCstNode extends CstNode {
@@ -312,6 +313,22 @@ export interface AssertDeclCstNode extends CstNode {
 export type AssertDeclCstChildren = {
   KwAssert: IToken[];
   condition: ExpressionCstNode[];
+  message?: IToken[];
+};
+
+export interface VerifyDeclCstNode extends CstNode {
+  name: "verifyDecl";
+  children: VerifyDeclCstChildren;
+}
+
+export type VerifyDeclCstChildren = {
+  KwVerify: IToken[];
+  property?: (IToken)[];
+  target?: IToken[];
+  Comma?: IToken[];
+  KwIn?: IToken[];
+  variable?: PostfixCstNode[];
+  condition?: ExpressionCstNode[];
   message?: IToken[];
 };
 
@@ -610,6 +627,7 @@ export interface MarginbookCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   outputDecl(children: OutputDeclCstChildren, param?: IN): OUT;
   rounding(children: RoundingCstChildren, param?: IN): OUT;
   assertDecl(children: AssertDeclCstChildren, param?: IN): OUT;
+  verifyDecl(children: VerifyDeclCstChildren, param?: IN): OUT;
   scenariosDecl(children: ScenariosDeclCstChildren, param?: IN): OUT;
   scenarioAxis(children: ScenarioAxisCstChildren, param?: IN): OUT;
   gridStmt(children: GridStmtCstChildren, param?: IN): OUT;

@@ -5,9 +5,12 @@
  * typo produces a partial tree plus a diagnostic and parsing goes on. `docs/language.md` is the
  * reader's version of this grammar.
  */
-import { CstParser, type CstNode, type IToken } from "chevrotain";
+import { CstParser, tokenMatcher, type CstNode, type IToken, type TokenType } from "chevrotain";
 import { errorMessageProvider } from "./error-messages.js";
 import * as T from "./tokens.js";
+
+/** The words that start a property of `verify` (rather than a condition). */
+const VERIFY_PROPERTIES: readonly TokenType[] = [T.KwNondecreasing, T.KwNonincreasing, T.KwContinuous, T.KwNonnegative];
 
 export class MarginbookParser extends CstParser {
   constructor() {
@@ -58,6 +61,7 @@ export class MarginbookParser extends CstParser {
       { ALT: () => this.SUBRULE(this.outputDecl) },
       { ALT: () => this.SUBRULE(this.assertDecl) },
       { ALT: () => this.SUBRULE(this.scenariosDecl) },
+      { ALT: () => this.SUBRULE(this.verifyDecl) },
     ]);
   });
 
@@ -311,6 +315,38 @@ export class MarginbookParser extends CstParser {
     this.CONSUME(T.KwAssert);
     this.SUBRULE(this.expression, { LABEL: "condition" });
     this.OPTION(() => this.CONSUME(T.StringLiteral, { LABEL: "message" }));
+  });
+
+  /**
+   * `verify <condition>`, or `verify <property> <name>, ... [in <input field>]`. The property words
+   * are contextual: `verify nonnegative >= 0` still reads a value named `nonnegative`, so the
+   * property form is taken only when a name (other than the start of a new `verify`) follows.
+   */
+  private verifyDecl = this.RULE("verifyDecl", () => {
+    this.CONSUME(T.KwVerify);
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          GATE: () => VERIFY_PROPERTIES.includes(this.LA(1).tokenType) && tokenMatcher(this.LA(2), T.Identifier) && this.LA(2).tokenType !== T.KwVerify,
+          ALT: () => {
+            this.OR2([
+              { ALT: () => this.CONSUME(T.KwNondecreasing, { LABEL: "property" }) },
+              { ALT: () => this.CONSUME(T.KwNonincreasing, { LABEL: "property" }) },
+              { ALT: () => this.CONSUME(T.KwContinuous, { LABEL: "property" }) },
+              { ALT: () => this.CONSUME(T.KwNonnegative, { LABEL: "property" }) },
+            ]);
+            this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Identifier, { LABEL: "target" }) });
+            this.OPTION(() => {
+              this.CONSUME(T.KwIn);
+              this.SUBRULE(this.postfix, { LABEL: "variable" });
+            });
+          },
+        },
+        { ALT: () => this.SUBRULE(this.expression, { LABEL: "condition" }) },
+      ],
+    });
+    this.OPTION2(() => this.CONSUME(T.StringLiteral, { LABEL: "message" }));
   });
 
   private scenariosDecl = this.RULE("scenariosDecl", () => {

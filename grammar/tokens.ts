@@ -92,6 +92,11 @@ export const KwScenario = soft("scenario");
 export const KwWeight = soft("weight");
 export const KwStep = soft("step");
 export const KwBps = soft("bps");
+export const KwVerify = soft("verify");
+export const KwNondecreasing = soft("nondecreasing");
+export const KwNonincreasing = soft("nonincreasing");
+export const KwContinuous = soft("continuous");
+export const KwNonnegative = soft("nonnegative");
 
 /** `2026-12-01T00:00:00Z`, or a date alone; the checker validates the calendar. */
 export const TimestampLiteral = createToken({
@@ -147,7 +152,8 @@ const hardKeywords = [
 const softKeywords = [
   KwVersion, KwEffective, KwCurrency, KwOwner, KwDescription, KwExtends, KwBy, KwFlat, KwMarginal,
   KwColumns, KwInf, KwWhen, KwTo, KwAt, KwRound, KwUp, KwDown, KwHalfEven, KwWhere, KwDefault,
-  KwGrid, KwScenario, KwWeight, KwStep, KwBps,
+  KwGrid, KwScenario, KwWeight, KwStep, KwBps, KwVerify, KwNondecreasing, KwNonincreasing, KwContinuous,
+  KwNonnegative,
 ];
 
 /** Every token, in the order the lexer tries them (longer and more specific patterns first). */

@@ -50,6 +50,18 @@ function inputFile(text: string, name = "input.yaml"): string {
 }
 
 describe("marginbook eval", () => {
+  it("--explain on the SPAN book names the worst scenario and its loss (McMillan: long call, 3,990 in scenario 14)", async () => {
+    const call = "[460, -610, 2640, 1730, -1270, -2340, 5210, 4540, -2540, -3430, 8060, 7640, -3380, -3990, 3130, -1500]";
+    const input = inputFile(`account:\n  positions:\n    - { contract: "SP Dec 410 call", underlying: SP, quantity: 1, risk: ${call} }\n`);
+    const run = await cli(["eval", "rules/span-sp500.margin", "--input", input, "--explain"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/scanning_risk_requirement +3,990 USD\n/);
+    expect(run.stdout).toContain('max over span16 (16 scenarios) for SP: scenario "price -1, vol -1" (index 13) -> 3,990 USD');
+    const json = await cli(["eval", "rules/span-sp500.margin", "--input", input, "--explain", "--format", "json"]);
+    const entries = JSON.parse(json.stdout).explanation.entries as { name?: string; choices?: unknown[] }[];
+    expect(entries.find((e) => e.name === "scanning_risk")?.choices).toEqual([expect.objectContaining({ scenarios: "span16", index: 13, name: "price -1, vol -1", value: 3990 })]);
+  });
+
   it("prints the outputs with their units", async () => {
     const run = await cli(["eval", BINANCE, "--input", inputFile(exampleYaml)]);
     expect(run.stderr).toBe("");

@@ -288,12 +288,12 @@ describe("generated code", () => {
       .replace(/[A-Za-z_$][\w$]*\s*:/g, ":");
     const allowed = new Set([
       "min", "max", "abs", "sqrt", "exp", "log", "isInteger", "isFinite", "MapCtor", "raise", "E", "SC", "roundUp", "roundDown",
-      "roundHalfEven", "roundDynamic", "normalCdf", "black76", "blackScholes", "checkedPow", "withDefault", "readField", "newGroup",
+      "roundHalfEven", "roundDynamic", "normalCdf", "black76", "blackScholes", "checkedPow", "liquidationPrice", "withDefault", "readField", "newGroup",
       "formatTimestamp", "isRepresentableTimestamp", "input", "evaluate", "return", "function", "let", "const", "if", "else", "for",
       "continue", "break", "new", "true", "false", "void", "site", "k", "value", "table", "name", "message", "index", "length", "fn",
     ]);
     const identifiers = new Set(stripped.match(/[A-Za-z_$][\w$]*/g) ?? []);
-    const unexpected = [...identifiers].filter((id) => !allowed.has(id) && !/^(?:[sltvic]\d+|T\d+_\w+|SC\d+|S\d+|R_\w+|F_output)$/.test(id));
+    const unexpected = [...identifiers].filter((id) => !allowed.has(id) && !/^(?:[sltvica]\d+|T\d+_\w+|SC\d+(?:_\w+)?|S\d+|R_\w+|F_output)$/.test(id));
     expect(unexpected).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@
  */
 import type { Expr } from "../syntax/ast.js";
 import {
-  BOOL, DURATION, ERROR, NUMBER, RATE, type Type, assignable, describeType, isDimensionless, isNumeric, numeric, powerUnit,
+  BOOL, DURATION, ERROR, NUMBER, RATE, type Type, assignable, describeType, formatType, isDimensionless, isNumeric, multiplyUnits, numeric, powerUnit,
 } from "./types.js";
 
 export interface BuiltinArgument {
@@ -152,6 +152,64 @@ export const builtins: readonly Builtin[] = [
 ];
 
 export const builtinsByName: ReadonlyMap<string, Builtin> = new Map(builtins.map((b) => [b.name, b]));
+
+/**
+ * A method of a tier table, `t.name(arguments..., column)`: the last argument names one of the
+ * table's rate columns; `typeRule`, when present, types the arguments before it given the table's
+ * key type (`margin` and `deduction` take one key, checked by the checker itself).
+ */
+export interface TierMethod {
+  name: string;
+  signature: string;
+  doc: string;
+  /** Number of arguments, the column included. */
+  arity: number;
+  typeRule?(key: Type, args: BuiltinArgument[], context: BuiltinContext): Type;
+}
+
+/**
+ * `t.liquidation_price(side, size, entry, balance, column)`: `side` an enum value `long` or
+ * `short`; `size * entry` and `balance` in the table's key unit; the result is a price, in the unit
+ * of `entry`.
+ */
+function liquidationRule(key: Type, args: BuiltinArgument[], context: BuiltinContext): Type {
+  if (anyError(args) || key.kind === "error" || !isNumeric(key)) return ERROR;
+  const [side, size, entry, balance] = args.map((a) => a.type) as [Type, Type, Type, Type];
+  if (side.kind !== "enum" || !side.members.includes("long") || !side.members.includes("short")) return context.mismatch(0, "an enum value `long` or `short`"), ERROR;
+  if (!isNumeric(size)) return context.mismatch(1, "a number (the size of the position)"), ERROR;
+  const price = numeric(multiplyUnits(key.unit, size.unit, -1));
+  if (!assignable(price, entry)) return context.mismatch(2, `a price in ${formatType(price)} (the table's key per unit of size)`), ERROR;
+  if (!assignable(key, balance) && !isZeroLiteral(args[3]!.expr)) return context.mismatch(3, describeType(key)), ERROR;
+  return price;
+}
+
+export const tierMethods: readonly TierMethod[] = [
+  {
+    name: "margin",
+    signature: "t.margin(x: Key, column) -> Key",
+    doc: "The margin of `x` at a rate column: slice by slice in a `marginal` table (`x * rate_n - deduction_n`), the whole of `x` at its tier's rate in a `flat` one.",
+    arity: 2,
+  },
+  {
+    name: "deduction",
+    signature: "t.deduction(x: Key, column) -> Key",
+    doc: "The derived deduction (Binance's maintenance amount) of the tier containing `x`; 0 in a `flat` table.",
+    arity: 2,
+  },
+  {
+    name: "liquidation_price",
+    signature: "t.liquidation_price(side, size: Q, entry: Key / Q, balance: Key, column) -> Key / Q",
+    doc:
+      "The price at which `balance + side * size * (price - entry)` falls to the maintenance margin `t.margin(size * price, column)`, " +
+      "using the tier that contains the notional at that price (Binance USDⓈ-M: `(balance + cum - side * size * entry) / (size * (mmr - side))`). " +
+      "`balance` is the isolated margin, or in cross mode the wallet plus the other positions' unrealised PnL less their maintenance margin. " +
+      "A long that no fall in price liquidates, and a short liquidated at any price, get the table's floor (normally 0).",
+    arity: 5,
+    typeRule: liquidationRule,
+  },
+];
+
+export const tierMethodsByName: ReadonlyMap<string, TierMethod> = new Map(tierMethods.map((m) => [m.name, m]));
 
 /** Whether an expression is the literal `0` written without a unit (it fits any unit). */
 export function isZeroLiteral(expr: Expr): boolean {

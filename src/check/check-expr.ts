@@ -4,7 +4,7 @@
  */
 import type * as A from "../syntax/ast.js";
 import { messages } from "../diagnostics/catalog.js";
-import { builtinsByName, isZeroLiteral, type BuiltinArgument } from "./builtins.js";
+import { builtinsByName, isZeroLiteral, tierMethods, tierMethodsByName, type BuiltinArgument, type BuiltinContext } from "./builtins.js";
 import type { CheckContext, ValueSymbol } from "./context.js";
 import { didYouMean } from "./suggest.js";
 import {
@@ -63,6 +63,10 @@ export class ExpressionChecker {
   }
 
   private numberLiteral(expr: A.NumberLit): Type {
+    if (!Number.isFinite(expr.value)) {
+      this.context.report(messages.numberOutOfRange, expr.span, { text: expr.text });
+      return ERROR;
+    }
     if (expr.suffix) return RATE;
     if (!expr.unit) return NUMBER;
     const unit = this.context.resolveType(expr.unit);
@@ -312,11 +316,16 @@ export class ExpressionChecker {
       this.context.report(messages.argumentCount, expr.span, { name, expected, actual: args.length });
       return ERROR;
     }
-    return builtin.typeRule(args, {
+    return builtin.typeRule(args, this.builtinContext(name, args));
+  }
+
+  /** How a type rule reports a problem with one of the arguments of `name`. */
+  private builtinContext(name: string, args: readonly BuiltinArgument[]): BuiltinContext {
+    return {
       mismatch: (i, expected) => this.context.report(messages.argumentMismatch, args[i]!.expr.span, { index: i + 1, name, expected, actual: describeType(args[i]!.type) }),
       notDimensionless: (i) => this.context.report(messages.dimensionlessExpected, args[i]!.expr.span, { name, actual: describeType(args[i]!.type) }),
       oddRoot: (i) => this.context.report(messages.oddUnitRoot, args[i]!.expr.span, { actual: describeType(args[i]!.type) }),
-    });
+    };
   }
 
   private countList(arg: BuiltinArgument): Type {
@@ -411,16 +420,20 @@ export class ExpressionChecker {
   private tierMethod(expr: A.CallExpr, callee: A.MemberExpr, symbol: Extract<ValueSymbol, { kind: "tiers" }>, env: ExprEnv): Type {
     this.reference(symbol, callee.object.span, env);
     const method = callee.member.text;
-    if (method !== "margin" && method !== "deduction") {
-      this.context.report(messages.unknownTierMethod, callee.member.span, { name: method }, didYouMean(method, callee.member.span, ["margin", "deduction"]));
+    const spec = tierMethodsByName.get(method);
+    if (!spec) {
+      this.context.report(messages.unknownTierMethod, callee.member.span, { name: method }, didYouMean(method, callee.member.span, tierMethods.map((m) => m.name)));
       return ERROR;
     }
-    if (expr.args.length !== 2) {
-      this.context.report(messages.argumentCount, expr.span, { name: `${symbol.name}.${method}`, expected: 2, actual: expr.args.length });
+    const name = `${symbol.name}.${method}`;
+    if (expr.args.length !== spec.arity) {
+      this.context.report(messages.argumentCount, expr.span, { name, expected: spec.arity, actual: expr.args.length });
       return ERROR;
     }
-    const keyOk = this.checkTierKey(symbol, expr.args[0]!, env);
-    const columnArg = expr.args[1]!;
+    // `margin` and `deduction` take a key; other methods type their leading arguments with their rule.
+    const leading = spec.typeRule ? expr.args.slice(0, -1).map((arg): BuiltinArgument => ({ expr: arg, type: this.check(arg, env) })) : [];
+    const keyOk = spec.typeRule ? true : this.checkTierKey(symbol, expr.args[0]!, env);
+    const columnArg = expr.args[expr.args.length - 1]!;
     const columns = symbol.decl.columns;
     const column = columnArg.kind === "NameRef" ? columns.find((c) => c.name.text === columnArg.name) : undefined;
     if (!column) {
@@ -436,7 +449,7 @@ export class ExpressionChecker {
       this.context.report(messages.marginColumnNotRate, columnArg.span, { method, column: column.name.text, actual: describeType(columnType) });
       return ERROR;
     }
-    return keyType;
+    return spec.typeRule ? spec.typeRule(keyType, leading, this.builtinContext(name, leading)) : keyType;
   }
 }
 

@@ -61,6 +61,9 @@ function checkCells(context: CheckContext, decl: A.TiersDecl, row: A.TierRow, co
     const span = row.cells.length > decl.columns.length ? row.cells[decl.columns.length]!.span : row.span;
     context.report(messages.tierCellCount, span, { actual: row.cells.length, expected: decl.columns.length });
   }
+  for (const value of [row.lower, row.upper, ...row.cells]) {
+    if (!Number.isFinite(value.value) && value.text !== "inf" && value.text !== "") context.report(messages.numberOutOfRange, value.span, { text: value.text });
+  }
   row.cells.forEach((cell, i) => {
     const type = columnTypes[i];
     const column = decl.columns[i];

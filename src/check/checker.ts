@@ -12,6 +12,7 @@ import { checkFields, checkParam } from "./check-values.js";
 import { checkRules, collectQuantities } from "./check-rules.js";
 import { checkScenarios, scenarioType } from "./check-scenarios.js";
 import { checkTiers, tierRowType } from "./check-tiers.js";
+import { checkVerify } from "./check-verify.js";
 import { CheckContext, type Origin, type ValueSymbol } from "./context.js";
 import { evaluateConstant } from "./constants.js";
 import { ERROR, type RecordField, type Type, assignable, describeType, isNumeric, isDimensionless } from "./types.js";
@@ -139,7 +140,7 @@ function checkTiersOverride(context: CheckContext, base: A.TiersDecl, replacemen
 }
 
 export function declName(decl: A.Declaration): string | undefined {
-  return decl.kind === "AssertDecl" ? undefined : decl.name.text;
+  return decl.kind === "AssertDecl" || decl.kind === "VerifyDecl" ? undefined : decl.name.text;
 }
 
 function declareTypes(context: CheckContext, declarations: SourcedDeclaration[]): void {
@@ -298,10 +299,11 @@ function checkDeclaration(context: CheckContext, expressions: ExpressionChecker,
     case "InputDecl": return checkFields(context, expressions, decl.fields ?? []);
     case "TiersDecl": return checkTiers(context, decl);
     case "ScenariosDecl": return checkScenarios(context, expressions, decl);
+    case "VerifyDecl": return checkVerify(context, expressions, (symbol, span) => typer.typeOf(symbol, span), decl);
     case "AssertDecl": {
       expressions.checkCondition(decl.condition, { locals: new Map() }, "an assertion");
       const value = context.constant(decl.condition);
-      if (typeof value === "boolean") context.report(messages.assertionConstant, decl.condition.span, { value: String(value) });
+      if (typeof value === "boolean") context.report(messages.assertionConstant, decl.condition.span, { what: "assertion", value: String(value) });
       return;
     }
     case "ParamDecl":

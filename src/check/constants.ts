@@ -48,7 +48,8 @@ export function evaluateConstant(expr: Expr, lookup: ConstantLookup): ConstantVa
     }
     case "CallExpr": {
       if (expr.callee.kind !== "NameRef" || expr.comprehension) return undefined;
-      const fn = FUNCTIONS[expr.callee.name];
+      // Own keys only: `valueOf(1)` must not find Object.prototype.valueOf.
+      const fn = Object.hasOwn(FUNCTIONS, expr.callee.name) ? FUNCTIONS[expr.callee.name] : undefined;
       if (!fn) return undefined;
       const args = expr.args.map((a) => evaluateConstant(a, lookup));
       if (args.some((a) => typeof a !== "number")) return undefined;

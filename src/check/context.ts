@@ -95,11 +95,12 @@ export class CheckContext {
     return evaluateConstant(expr, (name) => this.parameterValue(name, new Set()));
   }
 
-  private parameterValue(name: string, seen: Set<string>): ConstantValue | undefined {
+  /** `path` holds the parameters being folded above this one: meeting one again is a cycle. */
+  private parameterValue(name: string, path: ReadonlySet<string>): ConstantValue | undefined {
     const symbol = this.values.get(name);
-    if (symbol?.kind !== "param" || seen.has(name)) return undefined;
-    seen.add(name);
-    return evaluateConstant(symbol.decl.value, (n) => this.parameterValue(n, seen));
+    if (symbol?.kind !== "param" || path.has(name)) return undefined;
+    const inner = new Set(path).add(name);
+    return evaluateConstant(symbol.decl.value, (n) => this.parameterValue(n, inner));
   }
 
   /** Resolves a written type. Reports unknown names (with did-you-mean) and returns ERROR for them. */

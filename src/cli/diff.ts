@@ -5,11 +5,14 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { renderText } from "../diagnostics/render.js";
+import { renderHtmlReport } from "../review/html-report.js";
 import { renderDiffJson, renderDiffMarkdown, renderDiffText } from "../review/render-diff.js";
+import { impactJson, renderImpactMarkdown, renderImpactText, type ImpactReport } from "../review/render-impact.js";
 import { semanticDiff } from "../review/semantic-diff.js";
 import { checkVersionDiscipline } from "../review/version-policy.js";
 import { parseRulebook } from "../syntax/parse.js";
-import { readText } from "./files.js";
+import { displayPath, readText, writeFileAtomic } from "./files.js";
+import { runImpact } from "./impact.js";
 import { ExitCode, UsageError, type CliIo, type Command, type ParsedArgs } from "./io.js";
 
 /** The `diff` command. */
@@ -17,7 +20,10 @@ export function diffCommand(): Command {
   return {
     name: "diff",
     summary: "what changed between two versions of a rulebook",
-    usage: "Usage: marginbook diff <old> <new> [--format text|json|md]",
+    usage: [
+      "Usage: marginbook diff <old> <new> [--format text|json|md|html] [--out <file>]",
+      "       marginbook diff <old> <new> --impact <inputs.yaml|json|jsonl | generate:N> [--seed N] [--top N] [--workers N]",
+    ].join("\n"),
     description: [
       "Compares two versions of a rulebook by meaning: header fields, parameters (old and new value),",
       "tier rows added, removed or changed (with the rate deltas), rules added, removed, reordered or",
@@ -28,20 +34,48 @@ export function diffCommand(): Command {
       "small for the change (a parameter change needs a minor bump), and when the effective date",
       "does not move forward.",
       "",
-      "Exit codes: 0 the diff was printed, 1 a side has syntax errors, 2 usage error.",
+      "--impact evaluates both versions (each compiled through the whole pipeline) on a set of inputs",
+      "and reports, for every numeric output they share, how many margins went up, down or stayed,",
+      "the mean, median and largest change (absolute and in percent), the distribution of the",
+      "changes and the top movers with the rule that made the difference. The inputs are a YAML or",
+      "JSON list, a JSON Lines file (.jsonl, one input per line), or generate:N for N random valid",
+      "inputs from the new version's input schema (--seed, default 1, makes them reproducible).",
+      "Large sets run on worker threads (--workers N to choose; 1 for none) with a progress display",
+      "on stderr. --format html writes one self-contained page with charts for reviewers (use --out).",
+      "",
+      "Exit codes: 0 the diff was printed, 1 a side has syntax errors (or, with --impact, any error),",
+      "2 usage error.",
     ].join("\n"),
     options: {
-      format: { type: "string", valueName: "text|json|md", description: "output format (default text)" },
+      format: { type: "string", valueName: "text|json|md|html", description: "output format (default text)" },
+      impact: { type: "string", valueName: "inputs|generate:N", description: "evaluate both versions on these inputs" },
+      seed: { type: "string", valueName: "N", description: "seed of generate:N (default 1)" },
+      top: { type: "string", valueName: "N", description: "top movers per output (default 10)" },
+      workers: { type: "string", valueName: "N", description: "worker threads for --impact (default: by size)" },
+      out: { type: "string", valueName: "file", description: "write the report to this file instead of stdout" },
       help: { type: "boolean", short: "h", description: "show this help" },
     },
     run: runDiff,
   };
 }
 
-function runDiff(args: ParsedArgs, io: CliIo): number {
+function integerOption(args: ParsedArgs, name: string, fallback: number | undefined, min: number): number | undefined {
+  const text = args.values[name];
+  if (typeof text !== "string") return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < min) throw new UsageError(`--${name} needs a whole number of at least ${min}, not '${text}'`, "diff");
+  return value;
+}
+
+async function runDiff(args: ParsedArgs, io: CliIo): Promise<number> {
   if (args.positionals.length !== 2) throw new UsageError("give exactly two rulebooks: <old> <new>", "diff");
   const format = (args.values["format"] as string | undefined) ?? "text";
-  if (!["text", "json", "md"].includes(format)) throw new UsageError(`unknown format '${format}': use text, json or md`, "diff");
+  if (!["text", "json", "md", "html"].includes(format)) throw new UsageError(`unknown format '${format}': use text, json, md or html`, "diff");
+  const impactSpec = args.values["impact"] as string | undefined;
+  const seed = integerOption(args, "seed", 1, 0)!;
+  const top = integerOption(args, "top", 10, 0)!;
+  const workers = integerOption(args, "workers", undefined, 1);
+  const out = args.values["out"] as string | undefined;
   const [oldSpec, newSpec] = args.positionals as [string, string];
   const oldSource = readVersion(oldSpec, io);
   const newSource = readVersion(newSpec, io);
@@ -49,11 +83,41 @@ function runDiff(args: ParsedArgs, io: CliIo): number {
   const header = parseRulebook(newSource, newSpec).ast.header;
   const field = (key: string) => header?.fields.find((f) => f.key === key)?.valueSpan ?? header?.name.span ?? { start: 0, end: 0 };
   const warnings = checkVersionDiscipline(diff, newSpec, field("version"), field("effective"));
-  if (format === "json") io.stdout(renderDiffJson({ ...diff, warnings } as typeof diff));
-  else if (format === "md") io.stdout(renderDiffMarkdown(diff, oldSpec, newSpec) + warnings.map((w) => `\n> ⚠ ${w.code}: ${w.message}${w.help ? ` (${w.help})` : ""}`).join("") + (warnings.length ? "\n" : ""));
+  const warningLines = warnings.map((w) => `${w.code}: ${w.message}${w.help ? ` (${w.help})` : ""}`);
+
+  let impact: ImpactReport | undefined;
+  if (impactSpec !== undefined) {
+    if (diff.errors.length > 0) {
+      io.stderr(diff.errors.map((e) => `${e}\n`).join("") + "marginbook: a version has syntax errors: no impact analysis\n");
+      return ExitCode.problems;
+    }
+    const side = (spec: string, source: string) => ({ label: spec, source, file: spec.lastIndexOf("@") > 0 ? spec.slice(0, spec.lastIndexOf("@")) : spec });
+    const outcome = await runImpact(side(oldSpec, oldSource), side(newSpec, newSource), { spec: impactSpec, seed, top, ...(workers !== undefined ? { workers } : {}), color: io.color === true }, io);
+    if (!outcome.ok) {
+      io.stderr(outcome.message);
+      return ExitCode.problems;
+    }
+    impact = outcome.report;
+  }
+
+  let text: string;
+  if (format === "json") text = renderDiffJson({ ...diff, warnings, ...(impact ? { impact: impactJson(impact) } : {}) } as typeof diff);
+  else if (format === "md") text = renderDiffMarkdown(diff, oldSpec, newSpec) + warningLines.map((w) => `\n> ⚠ ${w}`).join("") + (warnings.length ? "\n" : "") + (impact ? `\n${renderImpactMarkdown(impact)}` : "");
+  else if (format === "html") text = renderHtmlReport({ oldLabel: oldSpec, newLabel: newSpec, diff, warnings: warningLines, ...(impact ? { impact } : {}) });
   else {
-    io.stdout(renderDiffText(diff, oldSpec, newSpec));
-    if (warnings.length > 0) io.stdout("\n" + renderText(warnings, new Map([[newSpec, newSource]]), { color: io.color === true }));
+    text = renderDiffText(diff, oldSpec, newSpec);
+    if (warnings.length > 0) text += "\n" + renderText(warnings, new Map([[newSpec, newSource]]), { color: io.color === true && out === undefined });
+    if (impact) text += "\n" + renderImpactText(impact);
+  }
+  if (out === undefined || out === "-") io.stdout(text);
+  else {
+    const absolute = path.resolve(io.cwd, out);
+    try {
+      writeFileAtomic(absolute, text);
+    } catch (error) {
+      throw new UsageError(`cannot write ${out}: ${(error as Error).message}`, "diff");
+    }
+    io.stdout(`wrote ${format === "html" ? "the HTML report" : "the report"} to ${displayPath(absolute, io.cwd)}\n`);
   }
   return diff.errors.length > 0 ? ExitCode.problems : ExitCode.ok;
 }

@@ -7,7 +7,7 @@
 import type { IrRulebook } from "../ir/ir.js";
 import type { OutputInfo } from "../runtime/rulebook.js";
 import type { OutputValue } from "../runtime/interpreter.js";
-import type { TierChoice, Trace, TraceAction, TraceEntry, TraceValue } from "../runtime/trace.js";
+import type { AggregateChoice, TierChoice, Trace, TraceAction, TraceChoices, TraceEntry, TraceValue } from "../runtime/trace.js";
 
 /** A number with its integer part grouped by thousands, all its digits kept: `71,200.811444`. */
 export function formatAmount(value: number): string {
@@ -93,6 +93,7 @@ function formatEntry(entry: TraceEntry, c: Context): void {
       const status = entry.ran ? `ran (${entry.reason})` : `skipped (${entry.reason})`;
       emit(c, entry.line, 0, `rule ${entry.name}: ${status}`);
       formatTiers(entry.tiers, c, 1);
+      formatChoices(entry, c, 1);
       for (const action of entry.actions) formatAction(action, c);
       return;
     }
@@ -110,6 +111,7 @@ function formatEntry(entry: TraceEntry, c: Context): void {
       break;
   }
   formatTiers(entry.tiers, c, 1);
+  formatChoices(entry, c, 1);
 }
 
 const verbs: Record<TraceAction["verb"], string> = { set: "set", scale: "scale", add: "add", floor: "floor", cap: "cap" };
@@ -134,6 +136,28 @@ function formatAction(a: TraceAction, c: Context): void {
   }
   emit(c, a.line, 1, text);
   formatTiers(a.tiers, c, 2);
+  formatChoices(a, c, 2);
+}
+
+/** The winners of `min` / `max` aggregations: `max over span16 for SP: scenario "price -1, vol -1" (index 13) -> 3,990 USD`. */
+function formatChoices(entry: TraceChoices, c: Context, depth: number): void {
+  for (const choice of entry.choices ?? []) emit(c, undefined, depth, describeChoice(choice));
+  if (entry.choicesOmitted) emit(c, undefined, depth, `... and ${entry.choicesOmitted} more`);
+}
+
+export function describeChoice(choice: AggregateChoice): string {
+  const over = choice.scenarios !== undefined
+    ? `${choice.op} over ${choice.scenarios} (${choice.count} scenario${choice.count === 1 ? "" : "s"})`
+    : `${choice.op} over ${choice.count} element${choice.count === 1 ? "" : "s"}`;
+  const within = choice.within.length > 0 ? ` for ${choice.within.join(" / ")}` : "";
+  let winner: string;
+  if (choice.scenarios !== undefined) {
+    const weight = choice.weight !== undefined && choice.weight !== 1 ? `, weight ${formatPercent(choice.weight)}` : "";
+    winner = `scenario ${JSON.stringify(choice.name ?? "")} (index ${choice.index ?? choice.position}${weight})`;
+  } else {
+    winner = `#${choice.position}${choice.name !== undefined ? ` ${JSON.stringify(choice.name)}` : ""}`;
+  }
+  return `${over}${within}: ${winner} -> ${formatWithUnit(choice.value, choice.unit)}`;
 }
 
 function formatTiers(tiers: readonly TierChoice[], c: Context, depth: number): void {

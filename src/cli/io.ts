@@ -17,6 +17,8 @@ export interface CliIo {
   cwd: string;
   /** Whether standard output is a terminal that shows ANSI colours. Default: false. */
   color?: boolean;
+  /** Whether standard error is a terminal (progress bars are redrawn in place). Default: false. */
+  stderrIsTTY?: boolean;
   /** Reads all of standard input as text (for `--input -`); absent when there is none. */
   readStdin?: () => Promise<string>;
 }
@@ -56,6 +58,7 @@ export function nodeIo(): CliIo {
     stderr: (text) => void process.stderr.write(text),
     cwd: process.cwd(),
     color: colorAllowed && process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
     readStdin: async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
@@ -70,12 +73,14 @@ export interface OptionSpec {
   short?: string;
   /** The placeholder of a string option's value in help, e.g. `text|json|sarif`. */
   valueName?: string;
+  /** A string option that may be given several times: its value is then a `string[]`. */
+  multiple?: boolean;
   description: string;
 }
 
 /** The parsed command line of one command. */
 export interface ParsedArgs {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
 }
 
@@ -84,9 +89,9 @@ export interface ParsedArgs {
  * turns parseArgs' own errors into short {@link UsageError}s.
  */
 export function parseCommandArgs(argv: readonly string[], options: Record<string, OptionSpec>, command?: string): ParsedArgs {
-  const config: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  const config: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {};
   for (const [name, spec] of Object.entries(options)) {
-    config[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
+    config[name] = { type: spec.type, ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) };
   }
   try {
     const parsed = parseArgs({ args: [...argv], options: config, allowPositionals: true, strict: true });

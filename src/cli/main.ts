@@ -13,16 +13,19 @@ import { compileCommand } from "./compile.js";
 import { diffCommand } from "./diff.js";
 import { evalCommand } from "./eval.js";
 import { fmtCommand } from "./fmt.js";
+import { inspectCommand } from "./inspect.js";
+import { keygenCommand } from "./keygen.js";
 import { studioCommand } from "./studio.js";
 import { ExitCode, UsageError, commandHelp, nodeIo, parseCommandArgs, type CliIo, type Command } from "./io.js";
 import { testCommand } from "./test.js";
+import { verifyCommand } from "./verify.js";
 
 /**
  * The commands, in the order the global help lists them. Each command is a file exporting a
  * `Command` and one entry here; nothing else changes.
  */
 function commandTable(version: string): Command[] {
-  return [checkCommand(version), fmtCommand(), evalCommand(), testCommand(), compileCommand(version), diffCommand(), studioCommand()];
+  return [checkCommand(version), fmtCommand(), evalCommand(), testCommand(), compileCommand(version), keygenCommand(), inspectCommand(), diffCommand(), verifyCommand(), studioCommand()];
 }
 
 /**

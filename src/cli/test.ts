@@ -9,6 +9,7 @@ import { evaluatorsOf, describeMismatches, parseTestFile, runTestFile, type Case
 import { compileFile } from "./compile-file.js";
 import { displayPath, marginExtension, readText } from "./files.js";
 import { ExitCode, UsageError, plural, type CliIo, type Command, type ParsedArgs } from "./io.js";
+import { printVerification } from "./verify.js";
 
 /** The suffix of rulebook test files. */
 export const testExtension = ".test.yaml";
@@ -30,6 +31,7 @@ export function testCommand(): Command {
       "2 usage error.",
     ].join("\n"),
     options: {
+      verify: { type: "boolean", description: "also verify each rulebook's properties (see `marginbook verify`)" },
       "no-color": { type: "boolean", description: "never colour the text output" },
       help: { type: "boolean", short: "h", description: "show this help" },
     },
@@ -76,6 +78,7 @@ interface Tally {
   passed: number;
   failed: number;
   brokenFiles: number;
+  violated: number;
 }
 
 function runTest(args: ParsedArgs, io: CliIo): number {
@@ -84,19 +87,22 @@ function runTest(args: ParsedArgs, io: CliIo): number {
   if (files.length === 0) throw new UsageError(`no ${testExtension} files found in ${paths.join(", ")}`, "test");
   const color = io.color === true && args.values["no-color"] !== true;
   const paint = (code: number, text: string): string => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
-  const tally: Tally = { passed: 0, failed: 0, brokenFiles: 0 };
+  const tally: Tally = { passed: 0, failed: 0, brokenFiles: 0, violated: 0 };
+  const verify = args.values["verify"] === true;
   files.forEach((file, i) => {
     if (i > 0) io.stdout("\n");
-    runFile(file, io, tally, paint, color);
+    runFile(file, io, tally, paint, color, verify);
   });
   const cases = tally.passed + tally.failed;
   const broken = tally.brokenFiles > 0 ? `, ${plural(tally.brokenFiles, "broken file")}` : "";
-  const line = `${plural(cases, "case")}: ${tally.passed} passed, ${tally.failed} failed${broken} (${plural(files.length, "test file")})`;
-  io.stdout(`\n${tally.failed + tally.brokenFiles > 0 ? paint(31, line) : paint(32, line)}\n`);
-  return tally.failed + tally.brokenFiles > 0 ? ExitCode.problems : ExitCode.ok;
+  const violated = verify ? `, ${tally.violated} propert${tally.violated === 1 ? "y" : "ies"} violated` : "";
+  const line = `${plural(cases, "case")}: ${tally.passed} passed, ${tally.failed} failed${violated}${broken} (${plural(files.length, "test file")})`;
+  const bad = tally.failed + tally.brokenFiles + tally.violated > 0;
+  io.stdout(`\n${bad ? paint(31, line) : paint(32, line)}\n`);
+  return bad ? ExitCode.problems : ExitCode.ok;
 }
 
-function runFile(file: string, io: CliIo, tally: Tally, paint: (code: number, text: string) => string, color: boolean): void {
+function runFile(file: string, io: CliIo, tally: Tally, paint: (code: number, text: string) => string, color: boolean, verify: boolean): void {
   const broken = (message: string): void => {
     io.stdout(`  ${paint(31, "✗")} ${message}\n`);
     tally.brokenFiles += 1;
@@ -129,6 +135,7 @@ function runFile(file: string, io: CliIo, tally: Tally, paint: (code: number, te
   const results = runTestFile(parsed.file, compiled.ir, evaluatorsOf(compiled.ir));
   for (const result of results) printCase(result, file, io, paint);
   for (const r of results) tally[r.passed ? "passed" : "failed"] += 1;
+  if (verify) tally.violated += printVerification(compiled.ir, io, paint);
 }
 
 function printCase(result: CaseResult, file: string, io: CliIo, paint: (code: number, text: string) => string): void {

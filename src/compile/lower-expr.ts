@@ -8,7 +8,7 @@
  */
 import type * as A from "../syntax/ast.js";
 import type { CheckContext, ValueSymbol } from "../check/context.js";
-import type { Type } from "../check/types.js";
+import { formatType, type Type } from "../check/types.js";
 import type { IrBuiltin, IrConstValue, IrExpr } from "../ir/ir.js";
 import type { Raise } from "../runtime/errors.js";
 import { LoweringError } from "./lowering-error.js";
@@ -176,12 +176,15 @@ export class ExpressionLowerer {
     const callee = expr.callee;
     if (callee.kind === "MemberExpr" && callee.object.kind === "NameRef" && !locals.has(callee.object.name)) {
       const decl = this.tierDecl(callee.object.name);
+      const table = this.scope.tableIndex.get(decl.name.text)!;
+      const columnName = (expr.args[expr.args.length - 1] as A.NameRef).name;
+      const column = decl.columns.findIndex((c) => c.name.text === columnName);
+      if (callee.member.text === "liquidation_price") {
+        const [side, size, entry, balance] = expr.args.slice(0, 4).map((a) => this.lower(a, locals)) as [IrExpr, IrExpr, IrExpr, IrExpr];
+        return { k: "liquidation", table, column, side, size, entry, balance, site: this.scope.site(expr.span, [size, entry, balance]) };
+      }
       const key = this.lower(expr.args[0]!, locals);
-      const columnName = (expr.args[1] as A.NameRef).name;
-      return {
-        k: "margin", table: this.scope.tableIndex.get(decl.name.text)!, key, column: decl.columns.findIndex((c) => c.name.text === columnName),
-        deduction: callee.member.text === "deduction", site: this.scope.site(expr.span, [key]),
-      };
+      return { k: "margin", table, key, column, deduction: callee.member.text === "deduction", site: this.scope.site(expr.span, [key]) };
     }
     if (callee.kind !== "NameRef" || locals.has(callee.name)) throw new Error("only built-ins and tier tables can be called");
     const symbol = this.context.values.get(callee.name);
@@ -208,10 +211,13 @@ export class ExpressionLowerer {
     const elem = this.lower(expr.args[0]!, inner);
     const key = comprehension.groupKey ? this.lower(comprehension.groupKey, inner) : undefined;
     const fallback = comprehension.fallback && name !== "sum" ? this.lower(comprehension.fallback, locals) : undefined;
+    // `min` and `max` name the element that wins in explanations, with its value in its unit.
+    const elementType = name === "min" || name === "max" ? this.context.exprTypes.get(expr.args[0]!) : undefined;
     return {
       k: "agg", op: name as "sum", local, source, elem,
       ...(filter ? { filter } : {}), ...(key ? { key } : {}), ...(fallback ? { fallback } : {}),
       site: this.scope.site(expr.span, [source]),
+      ...(elementType?.kind === "number" ? { unit: formatType(elementType) } : {}),
     };
   }
 }

@@ -9,7 +9,8 @@
  * 4. the evaluation order: lets that the rules may read (they depend on no quantity and no output)
  *    first, in dependency order; then the rules in file order; then the other lets and the outputs
  *    in dependency order; then the assertions;
- * 5. once every expression is lowered, the input paths each error site involves (through lets).
+ * 5. the properties of `verify` declarations (they refer to slots, so they come after them);
+ * 6. once every expression is lowered, the input paths each error site involves (through lets).
  */
 import type * as A from "../syntax/ast.js";
 import type { CheckedRulebook, SourcedDeclaration } from "../check/checker.js";
@@ -18,8 +19,9 @@ import { formatType, type Type } from "../check/types.js";
 import { LineMap } from "../diagnostics/line-map.js";
 import {
   IR_VERSION, forEachExpr, type IrDomain, type IrExpr, type IrField, type IrRecord, type IrRulebook, type IrScenarioSet,
-  type IrSchema, type IrSite, type IrSlot, type IrStep, type IrTierTable, type IrType,
+  type IrProperty, type IrSchema, type IrSite, type IrSlot, type IrStep, type IrTierTable, type IrType,
 } from "../ir/ir.js";
+import { printVerify } from "../syntax/format.js";
 import { decimalStep } from "../runtime/numeric.js";
 import { formatIrType } from "./print-ir.js";
 import { ExpressionLowerer, type LoweringScope } from "./lower-expr.js";
@@ -69,11 +71,12 @@ class Lowerer implements LoweringScope {
     for (const entry of this.all("ScenariosDecl")) this.scenarioSet(entry);
     this.numberSlots();
     const steps = this.order();
+    const properties = this.properties();
     this.fillSiteInputs();
-    this.addUsedDeductions(steps);
+    this.addUsedDeductions(steps, properties);
     return {
       irVersion: IR_VERSION, meta, schema, tables: this.tables, scenarioSets: this.scenarioSets, slots: this.slots,
-      locals: this.expressions.locals, sites: this.sites, steps,
+      locals: this.expressions.locals, sites: this.sites, steps, ...(properties.length > 0 ? { properties } : {}),
     };
   }
 
@@ -140,7 +143,11 @@ class Lowerer implements LoweringScope {
     const inputs = this.all("InputDecl").map(({ decl, origin }) => {
       const symbol = context.values.get(decl.name.text);
       const type = symbol?.kind === "input" ? symbol.type : ({ kind: "error" } as Type);
-      if (decl.fields && type.kind === "record") records[decl.name.text] = this.at(origin, `input ${decl.name.text}`, undefined, () => this.record(decl.name.text, decl.fields!, type));
+      if (decl.fields && type.kind === "record") {
+        const record = this.at(origin, `input ${decl.name.text}`, undefined, () => this.record(decl.name.text, decl.fields!, type));
+        // An input may be named `__proto__`: an assignment would set the prototype instead of a property.
+        Object.defineProperty(records, decl.name.text, { value: record, enumerable: true, writable: true, configurable: true });
+      }
       return { name: decl.name.text, type: this.irType(type), ...(decl.doc ? { doc: decl.doc } : {}) };
     });
     return { inputs, records, enums };
@@ -186,11 +193,19 @@ class Lowerer implements LoweringScope {
       case "enum": return { kind: "enum", name: type.name };
       case "record":
         if (type.name.startsWith("row of ")) return { kind: "row", table: type.name.slice(7) };
-        // Scenario records ("scenario of span") have no declared name: describe them instead.
-        return /^[A-Za-z_]\w*$/.test(type.name) ? { kind: "record", name: type.name } : { kind: "opaque", description: type.name };
+        // Scenario records ("scenario of span") and the records of `group(...)` ("Group") are declared
+        // nowhere, so the IR's schema has no such record: describe them instead.
+        return this.declaresRecord(type.name) ? { kind: "record", name: type.name } : { kind: "opaque", description: type.name };
       case "list": return { kind: "list", element: this.irType(type.element) };
       default: return { kind: "opaque", description: formatType(type) };
     }
+  }
+
+  /** Whether `name` is a record of the input schema: a `record` declaration or an input's inline record. */
+  private declaresRecord(name: string): boolean {
+    if (this.checked.context.typeDecls.get(name)?.kind === "RecordDecl") return true;
+    const input = this.checked.context.values.get(name);
+    return input?.kind === "input" && input.decl.fields !== undefined;
   }
 
   // ---- tables and scenarios ----
@@ -297,6 +312,26 @@ class Lowerer implements LoweringScope {
     return steps;
   }
 
+  /** The `verify` declarations, in file order (base ones first). */
+  private properties(): IrProperty[] {
+    return this.all("VerifyDecl").map(({ decl, origin }) =>
+      this.at(origin, "verify", undefined, () => {
+        const condition = decl.condition ? this.expressions.lower(decl.condition) : undefined;
+        const targets = decl.targets.map((t) => {
+          const slot = this.slotIndex.get(t.text);
+          if (slot === undefined) throw new LoweringError(`\`verify\` names \`${t.text}\`, which is not a let, quantity or output`);
+          return slot;
+        });
+        const variable = decl.variable ? inputPath(decl.variable) : undefined;
+        return {
+          kind: decl.property, ...(condition ? { condition } : {}), targets, ...(variable ? { variable } : {}),
+          ...(decl.message !== undefined ? { message: decl.message } : {}),
+          text: printVerify({ ...decl, message: undefined }), site: this.site(decl.span, condition ? [condition] : []),
+        };
+      }),
+    );
+  }
+
   private valueStep({ decl, origin }: Decl<"LetDecl"> | Decl<"OutputDecl">): IrStep {
     const kind = decl.kind === "LetDecl" ? "let" : "output";
     return this.at(origin, `${kind} ${decl.name.text}`, undefined, () => {
@@ -336,15 +371,16 @@ class Lowerer implements LoweringScope {
   }
 
   /** Derives the deductions of non-`Rate` columns that a `margin` or `deduction` call uses. */
-  private addUsedDeductions(steps: IrStep[]): void {
+  private addUsedDeductions(steps: IrStep[], properties: readonly IrProperty[]): void {
     const visit = (e: IrExpr): void => {
-      const rows = e.k === "margin" ? this.tables[e.table]!.rows : undefined;
-      if (e.k === "margin" && rows![0]?.deductions[e.column] === null) addDeductions(this.tierDecls[e.table]!, rows!, e.column);
+      const rows = e.k === "margin" || e.k === "liquidation" ? this.tables[e.table]!.rows : undefined;
+      if ((e.k === "margin" || e.k === "liquidation") && rows![0]?.deductions[e.column] === null) addDeductions(this.tierDecls[e.table]!, rows!, e.column);
     };
     for (const step of steps) {
       const exprs = step.kind === "rule" ? [step.condition, ...step.actions.flatMap((a) => [a.condition, a.value])] : [step.kind === "assert" ? step.condition : step.value];
       for (const expr of exprs) if (expr) forEachExpr(expr, visit);
     }
+    for (const property of properties) if (property.condition) forEachExpr(property.condition, visit);
   }
 
   /** Fills each site's input paths: those its expressions read, directly or through slots. */
@@ -384,4 +420,11 @@ class Lowerer implements LoweringScope {
       this.sites[site]!.inputs = [...new Set([...this.sites[site]!.inputs, ...paths])].sort();
     }
   }
+}
+
+/** The path of an input field written `position.size` (the checker made sure it is one). */
+function inputPath(expr: A.Expr): string[] {
+  if (expr.kind === "NameRef") return [expr.name];
+  if (expr.kind === "MemberExpr") return [...inputPath(expr.object), expr.member.text];
+  throw new LoweringError("the variable of a `verify` declaration is not an input field");
 }

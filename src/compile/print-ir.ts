@@ -54,6 +54,7 @@ class IrPrinter {
     this.emit("steps");
     this.ir.steps.forEach((step, i) => this.step(step, i + 1));
     this.emit("");
+    this.properties();
     this.sites();
     return this.lines.join("\n") + "\n";
   }
@@ -140,6 +141,19 @@ class IrPrinter {
     }
   }
 
+  private properties(): void {
+    const properties = this.ir.properties ?? [];
+    if (properties.length === 0) return;
+    this.emit("properties");
+    properties.forEach((p, i) => {
+      const subject = p.condition ? this.expr(p.condition) : p.targets.map((t) => this.slot(t)).join(", ");
+      const variable = p.variable ? ` in in.${p.variable.join(".")}` : "";
+      const message = p.message !== undefined ? ` ${JSON.stringify(p.message)}` : "";
+      this.emit(`  ${i + 1}. ${p.kind} ${subject}${variable}${message}  // ${this.where(p.site)}`);
+    });
+    this.emit("");
+  }
+
   private action(action: IrAction): string {
     const q = this.slot(action.slot);
     const v = this.expr(action.value);
@@ -181,6 +195,10 @@ class IrPrinter {
       case "tier": return `${this.tableName(e.table)}(${this.expr(e.key)})`;
       case "cell": return `${this.expr(e.row)}.${typeof e.column === "number" ? this.ir.tables[e.table]?.columns[e.column]?.name : e.column}`;
       case "margin": return `${this.tableName(e.table)}.${e.deduction ? "deduction" : "margin"}(${this.expr(e.key)}, ${this.ir.tables[e.table]?.columns[e.column]?.name})`;
+      case "liquidation": {
+        const args = [e.side, e.size, e.entry, e.balance].map((a) => this.expr(a));
+        return `${this.tableName(e.table)}.liquidation_price(${args.join(", ")}, ${this.ir.tables[e.table]?.columns[e.column]?.name})`;
+      }
       case "field": return this.read(`${this.expr(e.x)}.${e.name}`, e.default, e.timestamp);
       case "index": return `${this.expr(e.x)}[${this.expr(e.index)}]`;
       case "scenarios": return `scenarios ${this.ir.scenarioSets[e.set]?.name}`;

@@ -49,7 +49,7 @@ export const messages = {
   overrideWithoutBase: error("MB2013", "`override` needs a base rulebook: add `extends \"<file>.margin\"` to the header"),
   overrideOfUnknown: error("MB2014", "the base rulebook has no {what} `{name}` to override"),
   baseNotFound: error("MB2015", "cannot read the base rulebook `{path}`"),
-  unknownTierMethod: error("MB2016", "tier tables have no method `{name}`", "the methods are `margin(x, column)` and `deduction(x, column)`"),
+  unknownTierMethod: error("MB2016", "tier tables have no method `{name}`", "the methods are `margin(x, column)`, `deduction(x, column)` and `liquidation_price(side, size, entry, balance, column)`"),
   notAQuantity: error("MB2017", "cannot {verb} `{name}`: it is {what}, not a quantity adjusted by rules"),
   baseHasErrors: error("MB2018", "the base rulebook `{path}` has {count} error(s)", "run `marginbook check {path}`"),
   extendsCycle: error("MB2019", "rulebook `{path}` extends itself through {chain}"),
@@ -88,6 +88,7 @@ export const messages = {
   oddUnitRoot: error("MB3030", "the square root of {actual} has no unit", "strip the unit explicitly with `number(...)` if that is really meant"),
   marginColumnNotRate: error("MB3031", "`{method}` multiplies the key by column `{column}`, which must be a rate, not {actual}"),
   listTypeArgument: error("MB3032", "{message}"),
+  numberOutOfRange: error("MB3033", "`{text}` is too large for a number (binary64 overflows to infinity)"),
 
   // ---- MB4xxx: rulebook semantics ----
   invalidVersion: error("MB4001", "`{text}` is not a semantic version", "write MAJOR.MINOR.PATCH, for example `1.0.0`"),
@@ -113,7 +114,7 @@ export const messages = {
   adjustedBeforeSet: error("MB4021", "`{name}` is used before any rule sets it"),
   conditionalFirstSet: error("MB4022", "`{name}` is first set under a condition, so it may have no value", "set it unconditionally in an earlier rule"),
   emptyRule: warning("MB4023", "rule `{name}` has no steps"),
-  assertionConstant: warning("MB4024", "this assertion is always {value}"),
+  assertionConstant: warning("MB4024", "this {what} is always {value}"),
   noOutputs: warning("MB4025", "the rulebook declares no outputs"),
   letDependsOnQuantity: error("MB4026", "`{name}` depends on `{quantity}`, which rules are still adjusting here", "use `{quantity}` directly, or move the computation into a rule step"),
   nonPositiveRoundingStep: error("MB4027", "the rounding step must be positive, not {value}"),
@@ -132,6 +133,10 @@ export const messages = {
   overrideDropsColumn: error("MB4040", "the override of tier table `{name}` has no column `{column}`, which the base declares"),
   tooManyDeclarations: error("MB4042", "the rulebook has {count} {what}; the limit is {limit}"),
   tooManyScenarios: error("MB4039", "scenario set `{name}` expands to {count} scenarios; the limit is {limit}"),
+  verifyTargetNotNumeric: error("MB4043", "`verify {property}` is about numeric outputs, lets and quantities, but `{name}` is {what}"),
+  verifyVariableNotInputField: error("MB4044", "`in` needs a numeric field of an input, but this is {what}", "name the input field the values vary with, for example `in position.size`"),
+  verifyMissingVariable: error("MB4045", "`verify {property}` needs the input field it varies", "add `in <input field>`, for example `in position.size`"),
+  verifyUnexpectedVariable: error("MB4046", "`verify nonnegative` holds for every input at once: it takes no `in`", "remove `in {text}`"),
 
   // ---- MB7xxx: review of a change between two versions ----
   versionNotBumped: warning("MB7001", "behaviour changed but the version is still {version}", "a {impact} change needs at least version {suggested}"),

@@ -38,6 +38,11 @@ export interface IrRulebook {
   sites: IrSite[];
   /** The evaluation order. */
   steps: IrStep[];
+  /**
+   * The properties `verify` declarations state, for `marginbook verify`; absent when there are
+   * none. Evaluators ignore them: a property is checked before a rulebook goes live, never at run time.
+   */
+  properties?: IrProperty[];
 }
 
 /** The rulebook's header, as written. */
@@ -263,6 +268,31 @@ export interface IrAssertStep {
   site: number;
 }
 
+// ---- verified properties ----
+
+/** The kinds of verified properties (see `docs/verification.md`). */
+export type IrPropertyKind = "invariant" | "nonnegative" | "nondecreasing" | "nonincreasing" | "continuous";
+
+/**
+ * A property for every valid input: `invariant` (its `condition` holds, like an assertion, over
+ * final values); `nonnegative` (each target >= 0); `nondecreasing` / `nonincreasing` (each target,
+ * as `variable` grows with every other input fixed); `continuous` (each target has no jump as
+ * `variable` moves; a rounded output is taken before its rounding).
+ */
+export interface IrProperty {
+  kind: IrPropertyKind;
+  /** `invariant` only. */
+  condition?: IrExpr;
+  /** The slots (lets, quantities, outputs) the property is about; empty for an invariant. */
+  targets: number[];
+  /** `nondecreasing`, `nonincreasing`, `continuous`: the input field path that varies. */
+  variable?: string[];
+  message?: string;
+  /** The declaration as written (canonical form, without its message), for reports. */
+  text: string;
+  site: number;
+}
+
 // ---- expressions ----
 
 /** Unary and binary operators (`and` / `or` short-circuit). */
@@ -295,6 +325,12 @@ export type IrExpr =
   | { k: "cell"; table: number; row: IrExpr; column: number | "tier" | "lower" | "upper" }
   /** `table.margin(key, column)` (`deduction: false`) or `table.deduction(key, column)`. */
   | { k: "margin"; table: number; key: IrExpr; column: number; deduction: boolean; site: number }
+  /**
+   * `table.liquidation_price(side, size, entry, balance, column)`: the price at which the margin
+   * balance `balance + side * size * (price - entry)` equals the maintenance margin
+   * `table.margin(size * price, column)`, in the tier that contains `size * price`.
+   */
+  | { k: "liquidation"; table: number; column: number; side: IrExpr; size: IrExpr; entry: IrExpr; balance: IrExpr; site: number }
   /** A field of a record value (a list element, a scenario, a group). */
   | { k: "field"; x: IrExpr; name: string; default?: IrConstValue; timestamp?: true }
   | { k: "index"; x: IrExpr; index: IrExpr; site: number }
@@ -315,6 +351,8 @@ export interface IrAggregate {
   key?: IrExpr;
   fallback?: IrExpr;
   site: number;
+  /** `min` / `max`: the unit of the elements, for explanations (which element won, and its value). */
+  unit?: string;
 }
 
 /** Walks an expression tree, parents before children, in evaluation order. */
@@ -333,6 +371,7 @@ export function childExprs(expr: IrExpr): IrExpr[] {
     case "tier": return [expr.key];
     case "cell": return [expr.row];
     case "margin": return [expr.key];
+    case "liquidation": return [expr.side, expr.size, expr.entry, expr.balance];
     case "field": return [expr.x];
     case "index": return [expr.x, expr.index];
     case "agg": return [expr.source, ...(expr.filter ? [expr.filter] : []), expr.elem, ...(expr.key ? [expr.key] : []), ...(expr.fallback ? [expr.fallback] : [])];

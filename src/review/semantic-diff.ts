@@ -5,14 +5,15 @@
  */
 import { LineMap } from "../diagnostics/line-map.js";
 import type * as A from "../syntax/ast.js";
-import { printExpression, printType } from "../syntax/format.js";
+import { printExpression, printType, printVerify } from "../syntax/format.js";
 import { parseRulebook } from "../syntax/parse.js";
 
 /** How big a change is, in semantic-versioning terms. */
 export type ChangeImpact = "major" | "minor" | "patch";
 
 export type ChangeSubject =
-  | "header" | "input" | "record" | "enum" | "param" | "tiers" | "tier-row" | "let" | "rule" | "output" | "assert" | "scenarios" | "doc";
+  | "header" | "input" | "record" | "enum" | "param" | "tiers" | "tier-row" | "let" | "rule" | "output" | "assert" | "scenarios" | "doc"
+  | "verify";
 
 export interface Change {
   subject: ChangeSubject;
@@ -97,7 +98,7 @@ function keyed(ast: A.Rulebook): Map<string, Keyed> {
   const map = new Map<string, Keyed>();
   for (const decl of ast.declarations) {
     const subject = SUBJECTS[decl.kind];
-    const name = decl.kind === "AssertDecl" ? printExpression(decl.condition) : decl.name.text;
+    const name = decl.kind === "AssertDecl" ? printExpression(decl.condition) : decl.kind === "VerifyDecl" ? printVerify({ ...decl, message: undefined }) : decl.name.text;
     const key = `${subject}:${name}`;
     if (!map.has(key)) map.set(key, { key, subject, name, decl });
   }
@@ -107,7 +108,15 @@ function keyed(ast: A.Rulebook): Map<string, Keyed> {
 const SUBJECTS: Record<A.Declaration["kind"], ChangeSubject> = {
   EnumDecl: "enum", RecordDecl: "record", InputDecl: "input", ParamDecl: "param", TiersDecl: "tiers",
   LetDecl: "let", RuleDecl: "rule", OutputDecl: "output", AssertDecl: "assert", ScenariosDecl: "scenarios",
+  VerifyDecl: "verify",
 };
+
+/** Verified properties are checked by `marginbook verify` and change no result: a patch. */
+const NO_RESULT_SUBJECTS: ReadonlySet<ChangeSubject> = new Set(["verify"]);
+
+function declImpact(subject: ChangeSubject, otherwise: ChangeImpact): ChangeImpact {
+  return NO_RESULT_SUBJECTS.has(subject) ? "patch" : otherwise;
+}
 
 /** Adding or removing these changes what engines send or receive: a major change. */
 const SCHEMA_SUBJECTS: ReadonlySet<ChangeSubject> = new Set(["input", "record", "enum"]);
@@ -120,7 +129,7 @@ function diffDeclarations(before: Side, after: Side): Change[] {
     const n = newDecls.get(key);
     const oldLine = before.lineOf(o.decl.span.start);
     if (!n) {
-      const impact = SCHEMA_SUBJECTS.has(o.subject) || o.subject === "output" ? "major" : "minor";
+      const impact = declImpact(o.subject, SCHEMA_SUBJECTS.has(o.subject) || o.subject === "output" ? "major" : "minor");
       changes.push({ subject: o.subject, action: "removed", name: o.name, details: [], impact, oldLine });
       continue;
     }
@@ -128,7 +137,7 @@ function diffDeclarations(before: Side, after: Side): Change[] {
     if (o.decl.kind === "TiersDecl" && n.decl.kind === "TiersDecl") {
       changes.push(...diffTiers(o.decl, n.decl, before, after));
     } else if (fingerprint(o.decl) !== fingerprint(n.decl)) {
-      const impact = SCHEMA_SUBJECTS.has(o.subject) ? "major" : "minor";
+      const impact = declImpact(o.subject, SCHEMA_SUBJECTS.has(o.subject) ? "major" : "minor");
       changes.push({ subject: o.subject, action: "changed", name: o.name, details: describeDecl(o.decl, n.decl), impact, oldLine, newLine });
     }
     if (normaliseSpace(o.decl.doc) !== normaliseSpace(n.decl.doc))
@@ -137,7 +146,7 @@ function diffDeclarations(before: Side, after: Side): Change[] {
   for (const [key, n] of newDecls) {
     if (oldDecls.has(key)) continue;
     // A new optional input field is compatible; a new input or record is what engines must now send.
-    const impact = SCHEMA_SUBJECTS.has(n.subject) ? "major" : "minor";
+    const impact = declImpact(n.subject, SCHEMA_SUBJECTS.has(n.subject) ? "major" : "minor");
     changes.push({ subject: n.subject, action: "added", name: n.name, details: describeDecl(undefined, n.decl), impact, newLine: after.lineOf(n.decl.span.start) });
   }
   return changes;
@@ -173,6 +182,8 @@ function describeDecl(o: A.Declaration | undefined, n: A.Declaration): string[] 
       return [`assert ${printExpression(n.condition)}`];
     case "ScenariosDecl":
       return [`${n.statements.length} scenario statement(s)`];
+    case "VerifyDecl":
+      return [printVerify(n)];
     case "TiersDecl":
       return [`${n.rows.length} row(s), ${n.mode ?? "no mode"}`];
   }

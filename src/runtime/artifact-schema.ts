@@ -72,13 +72,17 @@ const irExpr = union("k", [
   branch("k", "tier", { table: index, key: expr, site: index }),
   branch("k", "cell", { table: index, row: expr, column: { anyOf: [index, { enum: ["tier", "lower", "upper"] }] } }),
   branch("k", "margin", { table: index, key: expr, column: index, deduction: { type: "boolean" }, site: index }),
+  branch("k", "liquidation", { table: index, column: index, side: expr, size: expr, entry: expr, balance: expr, site: index }),
   branch("k", "field", { x: expr, name: identifier, default: constValue, timestamp: { const: true } }, ["default", "timestamp"]),
   branch("k", "index", { x: expr, index: expr, site: index }),
   branch("k", "scenarios", { set: index }),
   branch(
     "k", "agg",
-    { op: { enum: ["sum", "min", "max", "avg", "count", "any", "all", "group"] }, local: index, source: expr, elem: expr, filter: expr, key: expr, fallback: expr, site: index },
-    ["filter", "key", "fallback"],
+    {
+      op: { enum: ["sum", "min", "max", "avg", "count", "any", "all", "group"] }, local: index, source: expr, elem: expr, filter: expr, key: expr, fallback: expr, site: index,
+      unit: { type: "string", pattern: "^[A-Za-z0-9_ /^*().-]{0,256}$" },
+    },
+    ["filter", "key", "fallback", "unit"],
   ),
 ]);
 
@@ -154,6 +158,16 @@ const irMeta = closed(
   ["name", "version", "effective", "currency", "file"],
 );
 
+/** A `verify` declaration's property (checked by `marginbook verify`; evaluators ignore it). */
+const property = closed(
+  {
+    kind: { enum: ["invariant", "nonnegative", "nondecreasing", "nonincreasing", "continuous"] },
+    condition: expr, targets: { type: "array", maxItems: 1_024, items: index }, variable: { type: "array", items: identifier, minItems: 1, maxItems: 64 },
+    message: text(), text: text(), site: index,
+  },
+  ["kind", "targets", "text", "site"],
+);
+
 const ir = closed({
   irVersion: { const: IR_VERSION },
   meta: irMeta,
@@ -164,16 +178,22 @@ const ir = closed({
   locals: { type: "array", maxItems: 1_000_000, items: identifier },
   sites: { type: "array", maxItems: 1_000_000, items: site },
   steps: { type: "array", maxItems: 1_000_000, items: step },
-});
+  properties: { type: "array", maxItems: 100_000, items: property },
+}, ["irVersion", "meta", "schema", "tables", "scenarioSets", "slots", "locals", "sites", "steps"]);
 
 const artifactMeta = closed(
   { name: text(), version: text(256), effective: text(256), currency: text(64), owner: text(), description: text() },
   ["name", "version", "effective", "currency"],
 );
 
+const base64 = (maxLength: number): JsonSchema => ({ type: "string", pattern: "^[A-Za-z0-9+/]+={0,2}$", maxLength });
+
+/** The optional Ed25519 signature block (see `signature.ts` for what it covers). */
+const signature = closed({ algorithm: { const: "ed25519" }, keyId: hash, publicKey: base64(1_024), value: base64(256) });
+
 /**
  * The JSON Schema of a compiled artifact:
- * `{ format, formatVersion, compiler: { name, version }, meta, sourceHash, irHash, ir }`.
+ * `{ format, formatVersion, compiler: { name, version }, meta, sourceHash, irHash, ir, signature? }`.
  */
 export const artifactJsonSchema: JsonSchema = {
   $schema: "https://json-schema.org/draft/2020-12/schema",
@@ -187,7 +207,8 @@ export const artifactJsonSchema: JsonSchema = {
     sourceHash: hash,
     irHash: hash,
     ir: ref("ir"),
-  }),
+    signature,
+  }, ["format", "formatVersion", "compiler", "meta", "sourceHash", "irHash", "ir"]),
   $defs: { ir, type: irType, expr: irExpr, step },
 };
 
@@ -212,6 +233,19 @@ export interface CompiledArtifact {
   /** `sha256:<hex>` of the canonical JSON of `ir` (see `canonicalJson` in `hash.ts`). */
   irHash: string;
   ir: IrRulebook;
+  /** Present when the artifact is signed (`marginbook compile --sign`). */
+  signature?: ArtifactSignature;
+}
+
+/** The Ed25519 signature of an artifact: over the canonical JSON of the artifact without this field. */
+export interface ArtifactSignature {
+  algorithm: "ed25519";
+  /** `sha256:<hex>` of the signer's public key (SPKI DER). */
+  keyId: string;
+  /** The signer's public key, SPKI DER, base64 (for integrity checks; trust comes from `keyId`). */
+  publicKey: string;
+  /** The 64-byte signature, base64. */
+  value: string;
 }
 
 /** The artifact's header fields taken from an IR's `meta`. */

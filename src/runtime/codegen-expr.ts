@@ -11,7 +11,7 @@
  * Injection-proof by construction: user text (names, strings, messages) only ever enters the code
  * through `JSON.stringify` string literals, and numbers through {@link jsNumber}.
  */
-import type { IrAggregate, IrConstValue, IrExpr, IrRulebook, IrTierTable } from "../ir/ir.js";
+import { childExprs, type IrAggregate, type IrConstValue, type IrExpr, type IrRulebook, type IrTierTable } from "../ir/ir.js";
 import { decimalStep } from "./numeric.js";
 import { PROTOTYPE_NAMES } from "./operations.js";
 import type { runtimeErrors } from "./errors.js";
@@ -33,12 +33,18 @@ export function jsString(value: string): string {
 }
 
 /**
- * An index (slot, local, table, site, ...) as code. The IR may come from an artifact: whatever it
- * holds, only integers are ever spliced in.
+ * An index (slot, local, table, column, ...) as code. The IR may come from an artifact: whatever it
+ * holds, only non-negative integers are ever spliced in (a `-1` after a prefix, `s-1`, would read a
+ * global `s`).
  */
 export function jsIndex(value: unknown): string {
-  if (!Number.isSafeInteger(value) || (value as number) < -1) throw new Error(`invalid IR: expected an index, found ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(value) || (value as number) < 0) throw new Error(`invalid IR: expected an index, found ${JSON.stringify(value)}`);
   return String(value);
+}
+
+/** A site as code: an index, or -1 for a node without one. Only ever an argument, never part of a name. */
+export function jsSite(value: unknown): string {
+  return value === -1 ? "-1" : jsIndex(value);
 }
 
 const BINARY_OPERATORS: Readonly<Record<string, string>> = {
@@ -81,6 +87,20 @@ export class ExpressionCompiler {
   /** Row caches with a search emitted anywhere so far. */
   private readonly searched = new Set<string>();
   private conditionalDepth = 0;
+  /**
+   * Comprehensions computed in code that always runs, by {@link aggregateShape}: a later identical
+   * one (the same `group(...)` in two outputs) reuses the value, held in a variable `aN` declared at
+   * the top of the evaluation.
+   */
+  readonly aggregateCaches = new Map<string, string>();
+  /**
+   * Comprehension variables bound to the rows of a scenario set, with the loop counter over them:
+   * `s.index`, `s.weight`, `s.name` and the axes read constant columns at the counter, so the loop
+   * neither loads the scenario's record nor looks its fields up.
+   */
+  private readonly scenarioLocals = new Map<number, { set: number; counter: string }>();
+  /** Loop counters: non-negative integers, so an index check against them only compares the length. */
+  private readonly counters = new Set<string>();
 
   constructor(private readonly ir: IrRulebook) {}
 
@@ -124,7 +144,7 @@ export class ExpressionCompiler {
   /** A statement that raises MB6007 unless the number `value` is finite. */
   checkFinite(value: string, site: number, name: string): string {
     if (!this.functions.has("F_output")) this.functions.set("F_output", "function F_output(value, site, name) { if (!isFinite(value)) raise(site, E.nonFiniteOutput, { name: name, value: value }); }");
-    return `F_output(${value}, ${jsIndex(site)}, ${jsString(name)});`;
+    return `F_output(${value}, ${jsSite(site)}, ${jsString(name)});`;
   }
 
   /**
@@ -137,13 +157,18 @@ export class ExpressionCompiler {
       const fields = parameters.map((p) => `${p}: ${p}`).join(", ");
       this.functions.set(`R_${error}`, `function R_${error}(site${parameters.map((p) => `, ${p}`).join("")}) { raise(site, E.${error}, { ${fields} }); }`);
     }
-    return `R_${error}(${[site === "site" ? site : jsIndex(site), ...values].join(", ")});`;
+    return `R_${error}(${[site === "site" ? site : jsSite(site), ...values].join(", ")});`;
   }
 
   compile(e: IrExpr): string {
     switch (e.k) {
       case "const": return typeof e.v === "number" ? jsNumber(e.v) : typeof e.v === "string" ? jsString(e.v) : e.v === true ? "true" : e.v === false ? "false" : invalid(e);
-      case "input": return this.read(e.path.slice(1).reduce((object, name) => this.member(object, name), this.inputRecord(e.path[0]!)), e.default, e.timestamp);
+      case "input": {
+        // Only the last field can be optional (left out, with a default): read it as an own property.
+        const last = e.path.length - 2;
+        const code = e.path.slice(1).reduce((object, name, i) => this.member(object, name, i === last && e.default !== undefined), this.inputRecord(e.path[0]!));
+        return this.read(code, e.default, e.timestamp);
+      }
       case "slot": return `s${jsIndex(e.slot)}`;
       case "local": return `l${jsIndex(e.local)}`;
       case "unary": return e.op === "neg" ? `(-${this.compile(e.x)})` : `(!${this.compile(e.x)})`;
@@ -170,15 +195,23 @@ export class ExpressionCompiler {
         const deduction = `${this.column(e.table, `d${jsIndex(e.column)}`)}[${row}]`;
         return e.deduction ? deduction : `(${key} * ${this.column(e.table, e.column)}[${row}] - ${deduction})`;
       }
-      case "field": return this.read(this.member(this.compile(e.x), e.name), e.default, e.timestamp);
+      case "field": {
+        const column = e.default === undefined && !e.timestamp && e.x.k === "local" ? this.scenarioField(e.x.local, e.name) : undefined;
+        return column ?? this.read(this.member(this.compile(e.x), e.name, e.default !== undefined), e.default, e.timestamp);
+      }
+      case "liquidation": {
+        const args = [e.side, e.size, e.entry, e.balance].map((a) => this.compile(a));
+        return this.atom(`liquidationPrice(${this.liquidationColumns(e.table, e.column)}, ${args.join(", ")}, ${jsSite(e.site)}, raise)`);
+      }
       case "index": {
         const list = this.atom(this.compile(e.x));
         const index = this.atom(this.compile(e.index));
-        this.emit(`if (!(isInteger(${index}) && ${index} >= 0 && ${index} < ${list}.length)) ${this.raise(e.site, "indexOutOfRange", [index, `${list}.length`])}`);
+        const inRange = this.counters.has(index) ? `${index} < ${list}.length` : `isInteger(${index}) && ${index} >= 0 && ${index} < ${list}.length`;
+        this.emit(`if (!(${inRange})) ${this.raise(e.site, "indexOutOfRange", [index, `${list}.length`])}`);
         return `${list}[${index}]`;
       }
       case "scenarios": return this.constant(`SC${jsIndex(e.set)}`, `SC[${jsIndex(e.set)}]`);
-      case "agg": return this.aggregate(e);
+      case "agg": return this.reusedAggregate(e);
       default: return invalid(e);
     }
   }
@@ -192,8 +225,13 @@ export class ExpressionCompiler {
     return this.inputs.get(name)!.variable;
   }
 
-  private member(object: string, name: string): string {
-    return PROTOTYPE_NAMES.has(name) ? `readField(${object}, ${jsString(name)})` : `${object}[${jsString(name)}]`;
+  /**
+   * A field read. Names of `Object.prototype` members and optional fields are read as own
+   * properties only (`readField`), so that neither a field named `constructor` nor an optional
+   * field left out of the input ever reads what `Object.prototype` holds.
+   */
+  private member(object: string, name: string, optional = false): string {
+    return optional || PROTOTYPE_NAMES.has(name) ? `readField(${object}, ${jsString(name)})` : `${object}[${jsString(name)}]`;
   }
 
   private read(code: string, fallback: IrConstValue | undefined, timestamp: true | undefined): string {
@@ -217,7 +255,7 @@ export class ExpressionCompiler {
       this.emit(`if (${divisor} === 0) ${this.raise(e.site ?? -1, "divisionByZero", [])}`);
       return `(${l} / ${divisor})`;
     }
-    const op = BINARY_OPERATORS[e.op];
+    const op = Object.hasOwn(BINARY_OPERATORS, e.op) ? BINARY_OPERATORS[e.op] : undefined;
     return op ? `(${l} ${op} ${r})` : invalid(e);
   }
 
@@ -242,14 +280,14 @@ export class ExpressionCompiler {
         this.emit(`if (${x} <= 0) ${this.raise(site, "lnOfNonPositive", [x])}`);
         return `log(${x})`;
       }
-      case "pow": return this.atom(`checkedPow(${args[0]}, ${args[1]}, ${jsIndex(site)}, raise)`);
+      case "pow": return this.atom(`checkedPow(${args[0]}, ${args[1]}, ${jsSite(site)}, raise)`);
       case "round_up":
       case "round_down":
       case "round_half_even":
         return this.round(e, args, site);
       case "normal_cdf": return `normalCdf(${args[0]})`;
-      case "black76": return this.atom(`black76(${args.join(", ")}, ${jsIndex(site)}, raise)`);
-      case "black_scholes": return this.atom(`blackScholes(${args.join(", ")}, ${jsIndex(site)}, raise)`);
+      case "black76": return this.atom(`black76(${args.join(", ")}, ${jsSite(site)}, raise)`);
+      case "black_scholes": return this.atom(`blackScholes(${args.join(", ")}, ${jsSite(site)}, raise)`);
       case "length": return `${args[0]}.length`;
       default: return invalid(e);
     }
@@ -259,7 +297,7 @@ export class ExpressionCompiler {
     const direction = e.fn.slice(6);
     const step = e.args[1]!;
     if (step.k === "const" && typeof step.v === "number" && step.v > 0 && step.v !== Infinity) return roundCall(direction, args[0]!, step.v);
-    return this.atom(`roundDynamic(${jsString(direction)}, ${args[0]}, ${args[1]}, ${jsIndex(site)}, raise)`);
+    return this.atom(`roundDynamic(${jsString(direction)}, ${args[0]}, ${args[1]}, ${jsSite(site)}, raise)`);
   }
 
   /** A factory-level constant: created once, read by every evaluation. */
@@ -280,13 +318,19 @@ export class ExpressionCompiler {
     return this.constant(`T${jsIndex(table)}_${typeof column === "number" ? jsIndex(column) : column}`, `[${values.map(jsNumber).join(", ")}]`);
   }
 
+  /** The factory-level columns `liquidationPrice` reads (see `LiquidationColumns` in operations.ts). */
+  private liquidationColumns(table: number, column: number): string {
+    const [lower, upper, rate, deduction] = ["lower", "upper", column, `d${jsIndex(column)}`].map((c) => this.column(table, c));
+    return this.constant(`T${jsIndex(table)}_L${jsIndex(column)}`, `{ lower: ${lower}, upper: ${upper}, rate: ${rate}, deduction: ${deduction} }`);
+  }
+
   /**
    * The row of `table` that contains the key: a cached row when the key cannot change during an
    * evaluation (an input, a let, an output), else a fresh search.
    */
   private row(table: number, keyExpr: IrExpr, site: number, key?: string): string {
     const stable = keyExpr.k === "input" || keyExpr.k === "const" || (keyExpr.k === "slot" && this.ir.slots[keyExpr.slot]?.kind !== "quantity");
-    const search = (k: string): string => `${this.search(table)}(${k}, ${jsIndex(site)})`;
+    const search = (k: string): string => `${this.search(table)}(${k}, ${jsSite(site)})`;
     if (!stable) return this.atom(search(key ?? this.atom(this.compile(keyExpr))));
     const id = `${table}:${JSON.stringify(keyExpr)}`;
     if (!this.rowCaches.has(id)) this.rowCaches.set(id, `c${this.rowCaches.size}`);
@@ -331,12 +375,63 @@ export class ExpressionCompiler {
     return name;
   }
 
+  /**
+   * A comprehension, or the variable of an identical one already computed. Reuse is sound because
+   * a comprehension without free variables reads only the input, constants and slots that are set
+   * once (lets, outputs): computed again it gives the same value, and lists are never changed. Had
+   * the first one raised, the evaluation would have stopped there.
+   */
+  private reusedAggregate(e: IrAggregate): string {
+    const shape = aggregateShape(e, this.ir);
+    const known = shape === undefined ? undefined : this.aggregateCaches.get(shape);
+    if (known !== undefined) return known;
+    const value = this.aggregate(e);
+    if (shape === undefined || this.conditionalDepth > 0) return value;
+    const cache = `a${this.aggregateCaches.size}`;
+    this.aggregateCaches.set(shape, cache);
+    this.emit(`${cache} = ${value};`);
+    return cache;
+  }
+
+  /**
+   * A field of a scenario-set comprehension variable as a constant column read at the loop counter,
+   * or undefined when `name` is no field of the set's records. The records are built as
+   * `{ name, index, weight, <axes> }` (operations.ts), so an axis shadows a field of the same name.
+   */
+  private scenarioField(local: number, name: string): string | undefined {
+    const bound = this.scenarioLocals.get(local);
+    const set = bound ? this.ir.scenarioSets[bound.set] : undefined;
+    if (!bound || !set) return undefined;
+    const axis = set.axes.lastIndexOf(name);
+    const prefix = `SC${jsIndex(bound.set)}_`;
+    if (axis >= 0) return `${this.constant(`${prefix}${jsIndex(axis)}`, `[${set.rows.map((r) => jsNumber(r.values[axis]!)).join(", ")}]`)}[${bound.counter}]`;
+    if (name === "index" && set.rows.every((r, k) => r.index === k)) return bound.counter;
+    if (name === "index" || name === "weight") return `${this.constant(`${prefix}${name}`, `[${set.rows.map((r) => jsNumber(r[name])).join(", ")}]`)}[${bound.counter}]`;
+    if (name === "name") return `${this.constant(`${prefix}name`, `[${set.rows.map((r) => jsString(r.name)).join(", ")}]`)}[${bound.counter}]`;
+    return undefined;
+  }
+
+  /** Whether a comprehension over a scenario set needs each scenario's record, not only fields of it. */
+  private readsWholeScenario(e: IrAggregate): boolean {
+    const set = e.source.k === "scenarios" ? this.ir.scenarioSets[e.source.set] : undefined;
+    const column = (name: string): boolean => set !== undefined && (set.axes.includes(name) || name === "index" || name === "weight" || name === "name");
+    const whole = (x: IrExpr): boolean => {
+      if (x.k === "local") return x.local === e.local;
+      if (x.k === "field" && x.x.k === "local" && x.x.local === e.local) return x.default !== undefined || x.timestamp === true || !column(x.name);
+      return childExprs(x).some(whole);
+    };
+    return [e.elem, e.filter, e.key].some((x) => x !== undefined && whole(x));
+  }
+
   private aggregate(e: IrAggregate): string {
     const list = this.atom(this.compile(e.source));
     const i = `i${jsIndex(e.local)}`;
+    this.counters.add(i);
+    if (e.source.k === "scenarios") this.scenarioLocals.set(e.local, { set: e.source.set, counter: i });
+    const bind = e.source.k !== "scenarios" || this.readsWholeScenario(e);
     const body = (inner: () => void): string[] =>
       this.block(() => {
-        this.emit(`l${jsIndex(e.local)} = ${list}[${i}];`);
+        if (bind) this.emit(`l${jsIndex(e.local)} = ${list}[${i}];`);
         if (e.filter) {
           const filter = this.compile(e.filter);
           this.emit(`if (!(${filter})) continue;`);
@@ -344,7 +439,10 @@ export class ExpressionCompiler {
         inner();
         return "";
       }).code;
-    const loop = (lines: string[]): void => this.emit(`for (let ${i} = 0; ${i} < ${list}.length; ${i}++) {`, ...lines, "}");
+    // A scenario set's length is a constant of the rulebook.
+    const rows = e.source.k === "scenarios" ? this.ir.scenarioSets[e.source.set]?.rows.length : undefined;
+    const length = rows !== undefined ? jsIndex(rows) : `${list}.length`;
+    const loop = (lines: string[]): void => this.emit(`for (let ${i} = 0; ${i} < ${length}; ${i}++) {`, ...lines, "}");
     switch (e.op) {
       case "sum":
       case "count": {
@@ -379,14 +477,16 @@ export class ExpressionCompiler {
         return result;
       }
       case "group": {
+        // The groups in order of first appearance, collected as they are created (no iterator over the map).
         const groups = this.variable("new MapCtor()");
+        const ordered = this.variable("[]");
         loop(body(() => {
           const element = this.atom(this.compile(e.elem));
           const key = this.atom(this.compile(e.key!));
           const group = this.variable(`${groups}.get(${key})`);
-          this.emit(`if (${group} === void 0) { ${group} = newGroup(${key}); ${groups}.set(${key}, ${group}); }`, `${group}.items.push(${element});`);
+          this.emit(`if (${group} === void 0) { ${group} = newGroup(${key}); ${groups}.set(${key}, ${group}); ${ordered}.push(${group}); }`, `${group}.items.push(${element});`);
         }));
-        return `[...${groups}.values()]`;
+        return ordered;
       }
       default: return invalid(e);
     }
@@ -401,6 +501,33 @@ export class ExpressionCompiler {
     const fallback = this.block(() => this.compile(e.fallback!));
     this.emit(`if (${empty}) {`, ...fallback.code, `  ${target} = ${fallback.value};`, "}");
   }
+}
+
+/**
+ * The structure of a comprehension without its error sites and with its variables numbered by
+ * binding order, so that two comprehensions written alike have one shape; undefined when it reads a
+ * variable bound outside it or a quantity (whose value rules change).
+ */
+export function aggregateShape(e: IrAggregate, ir: IrRulebook): string | undefined {
+  const bound = new Map<number, number>();
+  let closed = true;
+  const visit = (x: IrExpr): unknown => {
+    if (x.k === "local") {
+      const n = bound.get(x.local);
+      if (n === undefined) closed = false;
+      return ["local", n ?? -1];
+    }
+    if (x.k === "slot" && ir.slots[x.slot]?.kind === "quantity") closed = false;
+    if (x.k === "agg") bound.set(x.local, bound.size);
+    const fields: unknown[] = [];
+    for (const [name, value] of Object.entries(x)) {
+      if (name === "site" || name === "local") continue;
+      fields.push(name, value !== null && typeof value === "object" && !Array.isArray(value) ? visit(value as IrExpr) : Array.isArray(value) ? value.map((v) => (v !== null && typeof v === "object" ? visit(v as IrExpr) : v)) : value);
+    }
+    return fields;
+  };
+  const shape = JSON.stringify(visit(e));
+  return closed ? shape : undefined;
 }
 
 /** A call of the rounding function for `direction` with a constant step. */

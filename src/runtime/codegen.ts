@@ -17,7 +17,7 @@ import { raiserFor, runtimeErrors } from "./errors.js";
 import { ExpressionCompiler, jsIndex, jsString, roundCall } from "./codegen-expr.js";
 import type { OutputValue } from "./interpreter.js";
 import { black76, blackScholes, formatTimestamp, isRepresentableTimestamp, normalCdf, roundDown, roundDynamic, roundHalfEven, roundUp } from "./numeric.js";
-import { checkedPow, newGroup, readField, scenarioTables, withDefault } from "./operations.js";
+import { checkedPow, liquidationPrice, newGroup, readField, scenarioTables, withDefault } from "./operations.js";
 
 /** A compiled evaluator: `evaluate` computes the outputs of one input; `source` is the generated code. */
 export interface CompiledEvaluator {
@@ -34,7 +34,7 @@ function factoryParameters(ir: IrRulebook): [string, unknown][] {
     ["isInteger", Number.isInteger], ["isFinite", Number.isFinite], ["MapCtor", Map],
     ["raise", raiserFor(ir)], ["E", runtimeErrors], ["SC", scenarioTables(ir)],
     ["roundUp", roundUp], ["roundDown", roundDown], ["roundHalfEven", roundHalfEven], ["roundDynamic", roundDynamic],
-    ["normalCdf", normalCdf], ["black76", black76], ["blackScholes", blackScholes], ["checkedPow", checkedPow],
+    ["normalCdf", normalCdf], ["black76", black76], ["blackScholes", blackScholes], ["checkedPow", checkedPow], ["liquidationPrice", liquidationPrice],
     ["withDefault", withDefault], ["readField", readField], ["newGroup", newGroup],
     ["formatTimestamp", formatTimestamp], ["isRepresentableTimestamp", isRepresentableTimestamp],
   ];
@@ -67,6 +67,7 @@ export function generateSource(ir: IrRulebook): string {
     ...ir.slots.map((_, i) => `s${i}`),
     ...ir.locals.map((_, i) => `l${i}`),
     ...[...compiler.rowCaches.values()].map((c) => `${c} = -1`),
+    ...compiler.aggregateCaches.values(),
   ];
   return [
     '"use strict";',

@@ -88,11 +88,9 @@ export function columnarEvaluator(ir: IrRulebook, outputs: readonly OutputInfo[]
 
     const { input, fill } = inputFiller(columns, fields);
     const numeric = outputs.map((o) => o.type.kind === "number");
-    const result: ColumnarResult["outputs"] = {};
-    for (let o = 0; o < outputs.length; o++) {
-      result[outputs[o]!.name] = numeric[o] ? new Float64Array(length) : new Array<OutputValue | null>(length).fill(null);
-    }
-    const targets = outputs.map((o) => result[o.name]!);
+    const targets = outputs.map((_, o) => (numeric[o] ? new Float64Array(length) : new Array<OutputValue | null>(length).fill(null)));
+    // Object.fromEntries keeps an output named `__proto__` as an own property (an assignment would not).
+    const result: ColumnarResult["outputs"] = Object.fromEntries(outputs.map((o, i) => [o.name, targets[i]!]));
     const store = outputStorer(outputs.map((o) => o.name), targets);
     const errors: ColumnFailure[] = [];
     const validate = options?.validate !== false;
@@ -149,13 +147,15 @@ function inputFiller(columns: Columns, fields: readonly ColumnField[]): { input:
   const given: { path: string[]; column: ArrayLike<number | string | boolean> }[] = [];
   for (const field of fields) {
     const column = Object.hasOwn(columns, field.path) ? columns[field.path] : undefined;
-    if (!column) continue;
     const parts = field.path.split(".");
     let target = template;
+    // The records on the path exist even when no column fills them: an input record whose fields
+    // are all optional and left out is an empty record (its defaults apply), not a missing input.
     for (const part of parts.slice(0, -1)) {
       if (!Object.hasOwn(target, part)) Object.defineProperty(target, part, { value: {}, enumerable: true, writable: true, configurable: true });
       target = target[part] as Record<string, unknown>;
     }
+    if (!column) continue;
     const initial = field.type.kind === "number" ? 0 : field.type.kind === "bool" ? false : "";
     Object.defineProperty(target, parts[parts.length - 1]!, { value: initial, enumerable: true, writable: true, configurable: true });
     given.push({ path: parts, column });

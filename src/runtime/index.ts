@@ -13,8 +13,12 @@
  * never runs code it was handed. Inputs are validated against the rulebook's own JSON Schema
  * unless the engine says it already trusts them (`{ validate: false }`).
  *
+ * Engines that serve several versions, replay past margins or hot-reload signed artifacts use the
+ * {@link RulebookRegistry} (`registry.ts`), which checks Ed25519 signatures (`signature.ts`).
+ *
  * This module and everything it imports stay free of the compiler (no parser, no checker, no
- * Chevrotain) and of Node-only modules: `test/runtime-isolation.test.ts` proves it.
+ * Chevrotain). Loading and evaluating use no Node-only module either; only the registry (files,
+ * `node:fs`) and signature checks (`node:crypto`) do: `test/runtime-isolation.test.ts` proves it.
  */
 import { ArtifactError, artifactErrorCodes, verifyArtifact } from "./loader.js";
 import { rulebookFromIr, type LoadedRulebook } from "./rulebook.js";
@@ -30,10 +34,18 @@ export {
   inputJsonSchema, validateInput, validateBatch, inputValidator, createInputValidator, defaultInputLimits, INPUT_ERROR_CODE,
   type JsonSchema, type InputError, type InputErrorKind, type InputValidation, type BatchValidation, type BatchInputError, type InputLimits,
 } from "./input-schema.js";
-export { artifactJsonSchema, ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, type CompiledArtifact, type ArtifactMeta } from "./artifact-schema.js";
+export { artifactJsonSchema, ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, type CompiledArtifact, type ArtifactMeta, type ArtifactSignature } from "./artifact-schema.js";
 export { RuntimeError, runtimeErrors } from "./errors.js";
+export {
+  RulebookRegistry, RegistryError, registryErrorCodes,
+  type RegistryOptions, type RegistryEvent, type RegistryResult, type RegistryEvalOptions, type RulebookVersion, type ResultSource, type FolderLoad,
+} from "./registry.js";
+export {
+  checkArtifactSignature, describeSignature, keyIdOf, signedBytes, trustedKey, signatureErrorCodes, SIGNATURE_ALGORITHM,
+  type SignatureCheck, type TrustedKey,
+} from "./signature.js";
 export type { OutputValue } from "./interpreter.js";
-export type { Trace, TraceEntry, TraceRule, TraceAction, TraceLet, TraceOutput, TraceAssert, TierChoice, TraceValue } from "./trace.js";
+export type { Trace, TraceEntry, TraceRule, TraceAction, TraceLet, TraceOutput, TraceAssert, TierChoice, TraceValue, AggregateChoice, TraceChoices } from "./trace.js";
 export type { IrRulebook } from "../ir/ir.js";
 
 /**

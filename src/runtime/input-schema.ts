@@ -90,30 +90,37 @@ export function inputJsonSchema(ir: IrRulebook | IrSchema, limits: Partial<Input
     defs[`enum.${name}`] = { type: "string", enum: [...members], title: name };
   }
   for (const [name, record] of Object.entries(schema.records)) {
-    const properties: Record<string, JsonSchema> = {};
-    for (const field of record.fields) properties[field.name] = fieldSchema(field, limit);
     defs[`record.${name}`] = {
       type: "object",
       title: name,
       ...(record.doc ? { description: record.doc } : {}),
-      properties,
+      ...objectProperties(record.fields.map((field) => [field.name, fieldSchema(field, limit)])),
       required: record.fields.filter((f) => !f.optional).map((f) => f.name),
       additionalProperties: false,
     };
   }
-  const properties: Record<string, JsonSchema> = {};
-  for (const input of schema.inputs) {
-    properties[input.name] = { ...typeSchema(input.type, limit), ...(input.doc ? { description: input.doc } : {}) };
-  }
+  const properties = objectProperties(schema.inputs.map((input) => [input.name, { ...typeSchema(input.type, limit), ...(input.doc ? { description: input.doc } : {}) }]));
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
     ...("meta" in ir ? { title: `${ir.meta.name} ${ir.meta.version}: input` } : {}),
     type: "object",
-    properties,
+    ...properties,
     required: schema.inputs.map((i) => i.name),
     additionalProperties: false,
     $defs: defs,
   };
+}
+
+/**
+ * The `properties` of an object schema, built with `Object.fromEntries` so that every name is an own
+ * property. ajv never validates a property named `__proto__` listed in `properties` (it drops that
+ * name to protect itself), so such a field goes in `patternProperties` instead, which ajv applies to
+ * own keys: the same meaning in JSON Schema, and the field is validated like any other.
+ */
+function objectProperties(entries: [string, JsonSchema][]): JsonSchema {
+  const proto = entries.find(([name]) => name === "__proto__");
+  const properties = Object.fromEntries(entries.filter(([name]) => name !== "__proto__"));
+  return proto ? { properties, patternProperties: { "^__proto__$": proto[1] } } : { properties };
 }
 
 function fieldSchema(field: IrField, limit: InputLimits): JsonSchema {
@@ -206,8 +213,9 @@ export function createInputValidator(ir: IrRulebook, limits: Partial<InputLimits
     validate,
     validateBatch(inputs) {
       const errors: BatchInputError[] = [];
+      // Through `validate`, so that an oversized list is refused by its length here too.
       for (let index = 0; index < inputs.length; index++) {
-        for (const error of runValidator(compiled, inputs[index], limit)) errors.push({ ...error, index });
+        for (const error of validate(inputs[index]).errors) errors.push({ ...error, index });
       }
       return { valid: errors.length === 0, errors };
     },

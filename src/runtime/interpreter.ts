@@ -13,9 +13,13 @@ import type { IrAggregate, IrExpr, IrOutputStep, IrRuleStep, IrRulebook, IrStep 
 import { raiserFor, runtimeErrors, type Raise } from "./errors.js";
 import { formatTimestamp, isRepresentableTimestamp, roundDown, roundHalfEven, roundUp } from "./numeric.js";
 import {
-  binaryOp, callBuiltin, findTierRow, newGroup, readField, scenarioTables, tierMargin, unaryOp, withDefault, type Value,
+  binaryOp, callBuiltin, findTierRow, liquidationColumns, liquidationPrice, liquidationRow, liquidationSide, newGroup, readField, scenarioTables,
+  tierMargin, unaryOp, withDefault, type Value,
 } from "./operations.js";
-import type { TierChoice, Trace, TraceAction, TraceEntry, TraceValue } from "./trace.js";
+import type { AggregateChoice, TierChoice, Trace, TraceAction, TraceChoices, TraceEntry, TraceValue } from "./trace.js";
+
+/** The most `min` / `max` winners one explanation entry lists. */
+const MAX_CHOICES = 64;
 
 export { RuntimeError } from "./errors.js";
 
@@ -52,6 +56,12 @@ class Interpreter {
   readonly trace?: Trace;
   /** Tier rows chosen while the current step is evaluated (explanations only). */
   private tiers?: TierChoice[];
+  /** Winners of `min` / `max` while the current step is evaluated (explanations only). */
+  private choices?: AggregateChoice[];
+  /** The choices of each step, by the step's tier list (explanations only). */
+  private readonly stepChoices = new WeakMap<TierChoice[], AggregateChoice[]>();
+  /** Labels of the elements of the comprehensions being evaluated, outermost first (explanations only). */
+  private readonly within: string[] = [];
 
   constructor(private readonly ir: IrRulebook, private readonly input: Value, explain: boolean) {
     this.slots = new Array<Value>(ir.slots.length).fill(undefined);
@@ -179,6 +189,7 @@ class Interpreter {
         const table = this.ir.tables[expr.table]!;
         return expr.deduction ? table.rows[row]!.deductions[expr.column] ?? 0 : tierMargin(table, row, key, expr.column);
       }
+      case "liquidation": return this.liquidation(expr);
       case "field": return withDefault(readField(this.eval(expr.x), expr.name), expr.default, expr.timestamp);
       case "index": {
         const list = this.eval(expr.x) as readonly Value[];
@@ -195,6 +206,30 @@ class Interpreter {
     const t = this.ir.tables[table]!;
     const row = findTierRow(t, key);
     if (row < 0) this.raise(site, runtimeErrors.outsideTiers, { value: key, table: t.name });
+    this.recordTier(table, key, row);
+    return row;
+  }
+
+  /**
+   * A liquidation price, computed in the same steps as `liquidationPrice` (which the generated code
+   * calls), so that the explanation can show the tier it falls in, keyed by the notional there.
+   */
+  private liquidation(expr: Extract<IrExpr, { k: "liquidation" }>): number {
+    const side = this.eval(expr.side) as string;
+    const size = this.eval(expr.size) as number;
+    const entry = this.eval(expr.entry) as number;
+    const balance = this.eval(expr.balance) as number;
+    if (!this.tiers) return liquidationPrice(liquidationColumns(this.ir.tables[expr.table]!, expr.column), side, size, entry, balance, expr.site, this.raise);
+    const columns = liquidationColumns(this.ir.tables[expr.table]!, expr.column);
+    const s = liquidationSide(side, expr.site, this.raise);
+    const price = liquidationPrice(columns, side, size, entry, balance, expr.site, this.raise);
+    this.recordTier(expr.table, size * price, liquidationRow(columns, s, size, entry, balance));
+    return price;
+  }
+
+  /** Adds a tier row to the explanation of the current step. */
+  private recordTier(table: number, key: number, row: number): void {
+    const t = this.ir.tables[table]!;
     if (this.tiers) {
       const r = t.rows[row]!;
       this.tiers.push({
@@ -203,15 +238,30 @@ class Interpreter {
         deductions: Object.fromEntries(t.columns.flatMap((c, i) => (r.deductions[i] === null ? [] : [[c.name, r.deductions[i]!]]))),
       });
     }
-    return row;
   }
 
   private aggregate(expr: IrAggregate): Value {
     const list = this.eval(expr.source) as readonly Value[];
-    const passes = (item: Value): boolean => {
+    if (!this.trace) {
+      return this.fold(expr, list, (item) => {
+        this.locals[expr.local] = item;
+        return !expr.filter || this.eval(expr.filter) === true;
+      });
+    }
+    // Explaining: each element is labelled, so that a `min` / `max` nested inside can say where it is.
+    const depth = this.within.length;
+    let position = 0;
+    const result = this.fold(expr, list, (item) => {
+      this.within[depth] = elementLabel(item, position++, expr.source.k === "scenarios");
       this.locals[expr.local] = item;
       return !expr.filter || this.eval(expr.filter) === true;
-    };
+    });
+    this.within.length = depth;
+    return result;
+  }
+
+  /** Evaluates a comprehension over `list`; `passes` binds an element and applies the filter. */
+  private fold(expr: IrAggregate, list: readonly Value[], passes: (item: Value) => boolean): Value {
     switch (expr.op) {
       case "sum": {
         let sum = 0;
@@ -227,12 +277,17 @@ class Interpreter {
       case "max": {
         let found = false;
         let best = 0;
-        for (const item of list) {
-          if (!passes(item)) continue;
+        let count = 0;
+        let winner = -1;
+        for (let i = 0; i < list.length; i++) {
+          if (!passes(list[i])) continue;
           const value = this.eval(expr.elem) as number;
+          if (this.choices && (!found || (expr.op === "min" ? value < best : value > best))) winner = i;
           best = !found ? value : expr.op === "min" ? Math.min(best, value) : Math.max(best, value);
           found = true;
+          count++;
         }
+        if (found && this.choices) this.recordChoice(expr, list, winner, count, best);
         return found ? best : this.empty(expr);
       }
       case "avg": {
@@ -266,6 +321,22 @@ class Interpreter {
     }
   }
 
+  /** Records which element won a `min` or `max` (explanations only). */
+  private recordChoice(expr: IrAggregate, list: readonly Value[], winner: number, count: number, value: number): void {
+    const item = list[winner] as Record<string, Value> | undefined;
+    const scenarios = expr.source.k === "scenarios" ? this.ir.scenarioSets[expr.source.set]?.name : undefined;
+    const name = scenarios !== undefined ? (item?.["name"] as string) : elementName(item);
+    this.choices!.push({
+      op: expr.op as "min" | "max", line: this.ir.sites[expr.site]?.line ?? 0,
+      ...(scenarios !== undefined ? { scenarios } : {}), count, position: winner,
+      ...(name !== undefined ? { name } : {}),
+      ...(scenarios !== undefined ? { index: item?.["index"] as number, weight: item?.["weight"] as number } : {}),
+      value, ...(expr.unit !== undefined ? { unit: expr.unit } : {}),
+      // During the loop the stack also holds this comprehension's own element: leave it out.
+      within: this.within.slice(0, this.within.length - 1),
+    });
+  }
+
   private empty(expr: IrAggregate): Value {
     if (expr.fallback) return this.eval(expr.fallback);
     return this.raise(expr.site, runtimeErrors.emptyAggregate, { fn: expr.op });
@@ -275,12 +346,26 @@ class Interpreter {
 
   private startTiers(): TierChoice[] {
     this.tiers = this.trace ? [] : undefined;
+    this.choices = this.tiers ? [] : undefined;
+    if (this.tiers) this.stepChoices.set(this.tiers, this.choices!);
     return this.tiers ?? [];
   }
 
   /** Adds an entry to the explanation; the entry is only built when one was asked for. */
   private record(entry: () => TraceEntry): void {
-    this.trace?.entries.push(entry());
+    if (!this.trace) return;
+    const built = entry();
+    this.attachChoices(built);
+    if (built.kind === "rule") for (const action of built.actions) this.attachChoices(action);
+    this.trace.entries.push(built);
+  }
+
+  /** Adds the `min` / `max` winners of a step to its entry, at most {@link MAX_CHOICES} of them. */
+  private attachChoices(entry: TraceChoices & { tiers: TierChoice[] }): void {
+    const choices = this.stepChoices.get(entry.tiers);
+    if (!choices || choices.length === 0) return;
+    entry.choices = choices.slice(0, MAX_CHOICES);
+    if (choices.length > MAX_CHOICES) entry.choicesOmitted = choices.length - MAX_CHOICES;
   }
 
   private where(site: number): { line: number; file?: string } {
@@ -306,6 +391,24 @@ export function applyVerb(verb: string, current: number, operand: number): numbe
     case "floor": return Math.max(current, operand);
     default: return Math.min(current, operand);
   }
+}
+
+/** A record's name for explanations: its `name` or `key` field, or its first text field. */
+function elementName(item: Value): string | undefined {
+  if (typeof item !== "object" || item === null || Array.isArray(item)) return typeof item === "string" ? item : undefined;
+  const record = item as Record<string, Value>;
+  for (const field of ["name", "key"]) {
+    const value = readField(record, field);
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return String(value);
+  }
+  const text = Object.values(record).find((v) => typeof v === "string");
+  return text as string | undefined;
+}
+
+/** How an element of a comprehension is named in `within`: a scenario's name, a record's name, or `#position`. */
+function elementLabel(item: Value, position: number, scenario: boolean): string {
+  const name = scenario ? ((item as Record<string, Value>)["name"] as string) : elementName(item);
+  return name ?? `#${position}`;
 }
 
 function show(value: Value): TraceValue {

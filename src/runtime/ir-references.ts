@@ -7,7 +7,7 @@
  * tampered with (or written by a buggy producer) is refused with a clear message instead of
  * making the evaluators fail in unexpected ways later.
  */
-import { childExprs, type IrExpr, type IrRulebook, type IrType } from "../ir/ir.js";
+import { childExprs, type IrExpr, type IrRulebook, type IrTierRow, type IrType } from "../ir/ir.js";
 
 /** The deepest JSON nesting an artifact may have (deep enough for a 900-term `a + b + ...`). */
 export const MAX_JSON_DEPTH = 1_000;
@@ -60,6 +60,8 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
       if (row.cells.length !== table.columns.length || row.deductions.length !== table.columns.length) {
         report(`/ir/tables/${t}/rows/${r}: ${row.cells.length} cells and ${row.deductions.length} deductions for ${table.columns.length} columns`);
       }
+      const problem = tierRowProblem(table.rows, r);
+      if (problem) report(`/ir/tables/${t}/rows/${r}: ${problem}`);
     });
   });
   ir.scenarioSets.forEach((set, s) => {
@@ -77,10 +79,19 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
         case "slot": inRange(e.slot, counts.slots, "slot", where); break;
         case "local": inRange(e.local, counts.locals, "local", where); break;
         case "scenarios": inRange(e.set, counts.sets, "scenario set", where); break;
-        case "agg": inRange(e.local, counts.locals, "local", where); break;
+        case "agg":
+          inRange(e.local, counts.locals, "local", where);
+          if (e.op === "group" && !e.key) report(`${where}: a group without a key`);
+          break;
+        case "call": {
+          const arity = Object.hasOwn(BUILTIN_ARITY, e.fn) ? BUILTIN_ARITY[e.fn] : undefined;
+          if (arity && (e.args.length < arity[0] || e.args.length > arity[1])) report(`${where}: \`${e.fn}\` with ${e.args.length} arguments`);
+          break;
+        }
         case "tier":
         case "cell":
-        case "margin": {
+        case "margin":
+        case "liquidation": {
           inRange(e.table, counts.tables, "table", where);
           const columns = ir.tables[e.table]?.columns.length ?? Infinity;
           if (e.k !== "tier" && typeof e.column === "number") inRange(e.column, columns, "column", where);
@@ -98,9 +109,15 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
     if (actual !== undefined && actual !== kind) report(`${where}: slot ${slot} is a ${actual}, not a ${kind}`);
   };
 
+  // The code generator caches tier rows keyed by a let or an output: each is computed once.
+  const assigned = new Set<number>();
   ir.steps.forEach((step, s) => {
     const where = `/ir/steps/${s}`;
     inRange(step.site, counts.sites, "site", where);
+    if (step.kind === "let" || step.kind === "output") {
+      if (assigned.has(step.slot)) report(`${where}: slot ${step.slot} is computed twice`);
+      assigned.add(step.slot);
+    }
     switch (step.kind) {
       case "let":
         slotKind(step.slot, "let", where);
@@ -126,4 +143,26 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
     }
   });
   return problems;
+}
+
+/** How many arguments each built-in takes (the schema bounds the rest). */
+const BUILTIN_ARITY: Readonly<Record<string, readonly [number, number]>> = {
+  min: [1, 64], max: [1, 64], clamp: [3, 3], abs: [1, 1], sqrt: [1, 1], pow: [2, 2], exp: [1, 1], ln: [1, 1],
+  round_up: [2, 2], round_down: [2, 2], round_half_even: [2, 2], normal_cdf: [1, 1], black76: [6, 6], black_scholes: [6, 6],
+  length: [1, 1],
+};
+
+/**
+ * What is wrong with row `r` of a tier table, if anything: the evaluators assume what the checker
+ * guarantees (rows ascending and contiguous, each boundary in exactly one row, `inf` only last), and
+ * the generated search compares a key only with the inner boundaries, so a table that breaks this
+ * would make the compiled code and the interpreter choose different rows.
+ */
+function tierRowProblem(rows: readonly IrTierRow[], r: number): string | undefined {
+  const row = rows[r]!;
+  if (row.upper === null) return r === rows.length - 1 ? undefined : "only the last row may be unbounded";
+  if (!(row.lower < row.upper || (row.lower === row.upper && row.lowerInclusive && row.upperInclusive))) return `the row [${row.lower}, ${row.upper}] is empty`;
+  const next = rows[r + 1];
+  if (next && (next.lower !== row.upper || next.lowerInclusive === row.upperInclusive)) return "the next row does not start where this one ends (a gap or an overlap)";
+  return undefined;
 }

@@ -9,7 +9,7 @@
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import { IR_VERSION, type IrRulebook } from "../ir/ir.js";
-import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, artifactJsonSchema, artifactMetaOf, type ArtifactMeta, type CompiledArtifact } from "./artifact-schema.js";
+import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, artifactJsonSchema, artifactMetaOf, type ArtifactMeta, type ArtifactSignature, type CompiledArtifact } from "./artifact-schema.js";
 import { canonicalJson, hashJson } from "./hash.js";
 import { checkIrReferences, jsonDepthExceeds, MAX_JSON_DEPTH } from "./ir-references.js";
 
@@ -60,6 +60,8 @@ export interface VerifiedArtifact {
   sourceHash: string;
   irHash: string;
   ir: IrRulebook;
+  /** The signature block, when the artifact is signed (checked by `checkArtifactSignature`, not here). */
+  signature?: ArtifactSignature;
 }
 
 let artifactValidator: ValidateFunction | undefined;
@@ -113,7 +115,10 @@ export function verifyArtifact(json: unknown): VerifiedArtifact {
     throw new ArtifactError(artifactErrorCodes.inconsistent, `the artifact is inconsistent:\n  ${problems.join("\n  ")}`, problems);
   }
   deepFreeze(artifact);
-  return { meta: artifact.meta, compiler: artifact.compiler, sourceHash: artifact.sourceHash, irHash: artifact.irHash, ir: artifact.ir };
+  return {
+    meta: artifact.meta, compiler: artifact.compiler, sourceHash: artifact.sourceHash, irHash: artifact.irHash, ir: artifact.ir,
+    ...(artifact.signature ? { signature: artifact.signature } : {}),
+  };
 }
 
 /**
@@ -160,13 +165,21 @@ function describe(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-/** Freezes a JSON value and everything in it (iteratively: the depth is already bounded). */
+/**
+ * Freezes a JSON value and everything in it (iteratively: the depth is already bounded). A `-0`
+ * becomes 0 on the way: canonical JSON writes both as `0`, so the hash cannot tell them apart, and
+ * the IR evaluated must be exactly the one the hash covers.
+ */
 function deepFreeze(value: unknown): void {
   const pending: unknown[] = [value];
   while (pending.length > 0) {
     const current = pending.pop();
     if (current === null || typeof current !== "object" || Object.isFrozen(current)) continue;
+    const record = current as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (Object.is(record[key], -0)) record[key] = 0;
+      else pending.push(record[key]);
+    }
     Object.freeze(current);
-    for (const child of Object.values(current as object)) pending.push(child);
   }
 }

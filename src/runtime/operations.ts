@@ -98,13 +98,102 @@ export function tierMargin(table: IrTierTable, row: number, key: number, column:
   return key * r.cells[column]! - (r.deductions[column] ?? 0);
 }
 
+/**
+ * The columns a liquidation price reads, per tier: lower and upper bounds (`Infinity` for `inf`),
+ * the rate and its derived deduction (0 in flat tables). The interpreter builds them from the IR;
+ * the generated code passes its own constant arrays, which hold the same numbers.
+ */
+export interface LiquidationColumns {
+  lower: readonly number[];
+  upper: readonly number[];
+  rate: readonly number[];
+  deduction: readonly number[];
+}
+
+const liquidationCache = new WeakMap<IrTierTable, Map<number, LiquidationColumns>>();
+
+/** The {@link LiquidationColumns} of a table's rate column, built once per IR table. */
+export function liquidationColumns(table: IrTierTable, column: number): LiquidationColumns {
+  let byColumn = liquidationCache.get(table);
+  if (!byColumn) liquidationCache.set(table, (byColumn = new Map()));
+  let columns = byColumn.get(column);
+  if (!columns) {
+    columns = {
+      lower: table.rows.map((r) => r.lower),
+      upper: table.rows.map((r) => r.upper ?? Infinity),
+      rate: table.rows.map((r) => r.cells[column]!),
+      deduction: table.rows.map((r) => r.deductions[column] ?? 0),
+    };
+    byColumn.set(column, columns);
+  }
+  return columns;
+}
+
+/** `long` is +1, `short` -1; any other member raises MB6010. */
+export function liquidationSide(side: string, site: number, raise: Raise): number {
+  if (side === "long") return 1;
+  if (side === "short") return -1;
+  return raise(site, runtimeErrors.invalidArgument, { fn: "liquidation_price", detail: `the side must be \`long\` or \`short\`, not \`${String(side)}\`` });
+}
+
+/**
+ * The 0-based tier in which a position is liquidated: with `s` the side (+1 long, -1 short), `a`
+ * the margin balance at a price of 0 (`balance - s * size * entry`) and `h(k) = a + s * k -
+ * margin(k)` the excess of the margin balance over the maintenance margin when the notional is
+ * `k`, it is the last tier of the run, from the first, whose lower bound has `h <= 0` (long) or
+ * `h >= 0` (short). With rates below 100%, `h` rises with `k` for a long and falls for a short
+ * (a flat table's jumps at the boundaries keep the direction), so the root lies in that tier.
+ */
+export function liquidationRow(c: LiquidationColumns, s: number, size: number, entry: number, balance: number): number {
+  const a = balance - s * size * entry;
+  let row = 0;
+  for (let i = 1; i < c.lower.length; i++) {
+    const k = c.lower[i]!;
+    const h = a + s * k - (k * c.rate[i]! - c.deduction[i]!);
+    if (s > 0 ? h > 0 : h < 0) break;
+    row = i;
+  }
+  return row;
+}
+
+/**
+ * The liquidation price in tier `row` (Binance's USDⓈ-M formula with the tier's maintenance rate
+ * and amount), `(balance + deduction - s * size * entry) / (size * (rate - s))`, kept inside the
+ * tier: between `lower / size` and `upper / size`. A price below the first tier's floor (a long
+ * that no fall can liquidate, or a short already liquidated) is that floor, normally 0.
+ */
+export function liquidationPriceInRow(c: LiquidationColumns, row: number, s: number, size: number, entry: number, balance: number, site: number, raise: Raise): number {
+  const rate = c.rate[row]!;
+  if (s > 0 && rate >= 1) raise(site, runtimeErrors.invalidArgument, { fn: "liquidation_price", detail: `a long position has no liquidation price in a tier whose rate is ${String(rate)} (100% or more)` });
+  let price = (balance + c.deduction[row]! - s * size * entry) / (size * (rate - s));
+  const low = c.lower[row]! / size;
+  const high = c.upper[row]! / size;
+  if (!(price > low)) price = low;
+  if (price > high) price = high;
+  return price;
+}
+
+/** `table.liquidation_price(side, size, entry, balance, column)`; a size that is not positive raises MB6010. */
+export function liquidationPrice(c: LiquidationColumns, side: string, size: number, entry: number, balance: number, site: number, raise: Raise): number {
+  const s = liquidationSide(side, site, raise);
+  if (!(size > 0)) raise(site, runtimeErrors.invalidArgument, { fn: "liquidation_price", detail: `the size must be positive, not ${String(size)}` });
+  return liquidationPriceInRow(c, liquidationRow(c, s, size, entry, balance), s, size, entry, balance, site, raise);
+}
+
 /** Names of `Object.prototype` members: fields with these names are read as own properties only. */
 export const PROTOTYPE_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
 
-/** Reads a field of a record value; a field the record does not have is `undefined`. */
+/** `Object.hasOwn`, taken when this module loads, so that code replacing the global later cannot reach it. */
+const hasOwn = Object.hasOwn;
+
+/**
+ * Reads a field of a record value; a field the record does not have is `undefined`, whatever
+ * `Object.prototype` holds: an optional field left out of an input gets its default even when other
+ * code in the engine's process has polluted the prototype (`Object.prototype.side = "short"`).
+ */
 export function readField(record: Value, name: string): Value {
   const object = record as Record<string, Value>;
-  return PROTOTYPE_NAMES.has(name) ? (Object.prototype.hasOwnProperty.call(object, name) ? object[name] : undefined) : object[name];
+  return hasOwn(object as object, name) ? object[name] : undefined;
 }
 
 /** The records of a scenario set: `{ name, index, weight, <axes> }`, frozen. */

@@ -29,14 +29,48 @@ export interface TierChoice {
   deductions: Record<string, number>;
 }
 
-export interface TraceLet extends TraceLocation {
+/**
+ * The element that won a `min` or `max` over a list: for a scenario set, the worst (or best)
+ * scenario, by name and index, and its value. Recorded each time the aggregation runs, so a `max`
+ * over scenarios inside a `sum` over groups gives one choice per group, named by `within`.
+ */
+export interface AggregateChoice {
+  op: "min" | "max";
+  /** Where the aggregation is written (1-based line). */
+  line: number;
+  /** The scenario set aggregated over, when the list is one. */
+  scenarios?: string;
+  /** The number of elements compared (those that passed the `where` filter). */
+  count: number;
+  /** The winning element's 0-based position in the list (the first one, on a tie). */
+  position: number;
+  /** The winner's name: a scenario's name, a group's key, a record's `name` (or first text field). */
+  name?: string;
+  /** A scenario's `index` and `weight`. */
+  index?: number;
+  weight?: number;
+  /** The winning value, and its unit as the rulebook writes it (`USD`, `Rate`). */
+  value: number;
+  unit?: string;
+  /** The elements of the enclosing comprehensions, outermost first (a group's key, a scenario's name, `#2`). */
+  within: string[];
+}
+
+/** What an entry may add: the winners of `min` / `max` aggregations, when there were any. */
+export interface TraceChoices {
+  choices?: AggregateChoice[];
+  /** How many choices were left out of `choices` (an entry keeps at most 64). */
+  choicesOmitted?: number;
+}
+
+export interface TraceLet extends TraceLocation, TraceChoices {
   kind: "let";
   name: string;
   value: TraceValue;
   tiers: TierChoice[];
 }
 
-export interface TraceRule extends TraceLocation {
+export interface TraceRule extends TraceLocation, TraceChoices {
   kind: "rule";
   name: string;
   ran: boolean;
@@ -50,7 +84,7 @@ export interface TraceRule extends TraceLocation {
 }
 
 /** One step of a rule: the quantity before and after, and the operand (`scale im_rate by 1.1`). */
-export interface TraceAction extends TraceLocation {
+export interface TraceAction extends TraceLocation, TraceChoices {
   verb: "set" | "scale" | "add" | "floor" | "cap";
   quantity: string;
   applied: boolean;
@@ -62,7 +96,7 @@ export interface TraceAction extends TraceLocation {
   tiers: TierChoice[];
 }
 
-export interface TraceOutput extends TraceLocation {
+export interface TraceOutput extends TraceLocation, TraceChoices {
   kind: "output";
   name: string;
   value: TraceValue;
@@ -72,7 +106,7 @@ export interface TraceOutput extends TraceLocation {
   tiers: TierChoice[];
 }
 
-export interface TraceAssert extends TraceLocation {
+export interface TraceAssert extends TraceLocation, TraceChoices {
   kind: "assert";
   holds: boolean;
   message?: string;

@@ -62,7 +62,8 @@ export type Declaration =
   | RuleDecl
   | OutputDecl
   | AssertDecl
-  | ScenariosDecl;
+  | ScenariosDecl
+  | VerifyDecl;
 
 interface DeclarationBase {
   span: Span;
@@ -208,6 +209,30 @@ export interface OutputDecl extends DeclarationBase {
 export interface AssertDecl extends DeclarationBase {
   kind: "AssertDecl";
   condition: Expr;
+  message?: string;
+}
+
+/**
+ * What a `verify` declaration states: `invariant` is a condition (`verify im >= mm`); the others
+ * are about the values named as targets (`verify nondecreasing im, mm in position.size`).
+ */
+export type VerifyProperty = "invariant" | "nonnegative" | "nondecreasing" | "nonincreasing" | "continuous";
+
+/**
+ * `verify <condition> ["message"]` or `verify <property> <name>, ... [in <input field>] ["message"]`:
+ * a property checked by `marginbook verify` for every valid input, never at run time.
+ */
+export interface VerifyDecl extends DeclarationBase {
+  kind: "VerifyDecl";
+  property: VerifyProperty;
+  /** The property word (`nondecreasing`, ...); absent for an invariant. */
+  propertySpan?: Span;
+  /** The condition of an invariant. */
+  condition?: Expr;
+  /** The values a property is about (outputs, lets, quantities); empty for an invariant. */
+  targets: Name[];
+  /** The input field after `in` (`position.size`), as written. */
+  variable?: Expr;
   message?: string;
 }
 

@@ -102,6 +102,7 @@ function buildDeclaration(node: C.DeclarationCstNode): A.Declaration | undefined
   if (c.outputDecl) return buildOutput(c.outputDecl[0]!);
   if (c.assertDecl) return buildAssert(c.assertDecl[0]!);
   if (c.scenariosDecl) return buildScenarios(c.scenariosDecl[0]!);
+  if (c.verifyDecl) return buildVerify(c.verifyDecl[0]!);
   return undefined;
 }
 
@@ -260,6 +261,22 @@ function buildOutput(node: C.OutputDeclCstNode): A.OutputDecl {
 function buildAssert(node: C.AssertDeclCstNode): A.AssertDecl {
   const message = node.children.message?.[0];
   return { kind: "AssertDecl", span: nodeSpan(node), condition: buildExpression(node.children.condition?.[0]), message: message ? unquote(message.image) : undefined };
+}
+
+function buildVerify(node: C.VerifyDeclCstNode): A.VerifyDecl {
+  const c = node.children;
+  const message = c.message?.[0];
+  const property = c.property?.[0];
+  return {
+    kind: "VerifyDecl",
+    span: nodeSpan(node),
+    property: property ? (property.image as A.VerifyProperty) : "invariant",
+    propertySpan: property ? tokenSpan(property) : undefined,
+    condition: property ? undefined : buildExpression(c.condition?.[0]),
+    targets: (c.target ?? []).map(name),
+    variable: c.variable?.[0] ? buildPostfix(c.variable[0]) : c.KwIn ? missing(tokenSpan(c.KwIn[0])) : undefined,
+    message: message ? unquote(message.image) : undefined,
+  };
 }
 
 function buildScenarios(node: C.ScenariosDeclCstNode): A.ScenariosDecl {
@@ -532,25 +549,37 @@ function onOwnLine(source: string, offset: number): boolean {
  * it. A doc comment with anything else in between (inside an expression, say) documents nothing.
  */
 function attachDocComments(declarations: A.Declaration[], comments: readonly A.Comment[]): void {
-  const targets: { span: A.Span; doc?: string }[] = [];
-  for (const declaration of declarations) {
-    targets.push(declaration);
-    if (declaration.kind === "RecordDecl") targets.push(...declaration.fields);
-    if (declaration.kind === "InputDecl") targets.push(...(declaration.fields ?? []));
+  /** Something a doc comment can document, and the declaration it sits in (for record fields). */
+  interface Target {
+    node: { span: A.Span; doc?: string };
+    container?: A.Declaration;
   }
-  targets.sort((a, b) => a.span.start - b.span.start);
+  const targets: Target[] = [];
+  for (const declaration of declarations) {
+    targets.push({ node: declaration });
+    const fields = declaration.kind === "RecordDecl" ? declaration.fields : declaration.kind === "InputDecl" ? declaration.fields ?? [] : [];
+    for (const field of fields) targets.push({ node: field, container: declaration });
+  }
+  targets.sort((a, b) => a.node.span.start - b.node.span.start);
   let t = 0;
   let lines: string[] = [];
   comments.forEach((doc, i) => {
     const before = t;
-    while (t < targets.length && targets[t]!.span.start < doc.span.start) t++;
+    while (t < targets.length && targets[t]!.node.span.start < doc.span.start) t++;
     // Something started since the previous doc comment: this one begins a new run.
     if (t !== before) lines = [];
-    lines.push(doc.text.replace(/^\/\/\/ ?/, ""));
     const target = targets[t];
+    // A doc comment documents the next target of its own block: one inside a rule or a tier table
+    // documents nothing, and certainly not the declaration after that block.
+    const container = declarations.find((d) => d.span.start < doc.span.start && doc.span.start < d.span.end);
+    if (!target || target.container !== container) {
+      lines = [];
+      return;
+    }
+    lines.push(doc.text.replace(/^\/\/\/ ?/, ""));
     const next = comments[i + 1];
-    if (target && (!next || next.span.start > target.span.start)) {
-      target.doc = lines.join("\n");
+    if (!next || next.span.start > target.node.span.start) {
+      target.node.doc = lines.join("\n");
       lines = [];
     }
   });

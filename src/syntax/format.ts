@@ -40,7 +40,7 @@ const INDENT = "  ";
 /** Between the columns of a tier table, and between code and its trailing comment. */
 const GAP = "  ";
 /** The declaration kinds that may stay grouped without blank lines (see the file comment). */
-const GROUPABLE_KINDS: ReadonlySet<string> = new Set(["ParamDecl", "LetDecl", "OutputDecl", "AssertDecl"]);
+const GROUPABLE_KINDS: ReadonlySet<string> = new Set(["ParamDecl", "LetDecl", "OutputDecl", "AssertDecl", "VerifyDecl"]);
 
 /** What `formatSource` returns: the formatted text, the syntax diagnostics, and whether it differs. */
 export interface FormatResult {
@@ -156,6 +156,17 @@ function printCall(expr: A.CallExpr): string {
   if (c.groupKey) parts.push("by", printExpression(c.groupKey));
   if (c.fallback) parts.push("default", printExpression(c.fallback));
   return `${callee}(${parts.join(" ")})`;
+}
+
+/**
+ * A `verify` declaration on one line: `verify <condition> "message"` or
+ * `verify nondecreasing a, b in position.size "message"`.
+ */
+export function printVerify(decl: A.VerifyDecl): string {
+  const message = decl.message === undefined ? "" : ` ${quote(decl.message)}`;
+  if (decl.property === "invariant") return `verify ${decl.condition ? printExpression(decl.condition) : "<missing>"}${message}`;
+  const variable = decl.variable ? ` in ${printExpr(decl.variable, PREC.postfix)}` : "";
+  return `verify ${decl.property} ${decl.targets.map((t) => t.text).join(", ")}${variable}${message}`;
 }
 
 /** Prints a type as written in canonical spacing: `USDT / Quantity`, `List<Position>`, `Quantity^2`. */
@@ -358,6 +369,7 @@ class Printer {
       case "OutputDecl": return leaf(outputLines(node))(inner);
       case "AssertDecl": return leaf(`assert ${printExpression(node.condition)}${node.message === undefined ? "" : ` ${quote(node.message)}`}`)(inner);
       case "ScenariosDecl": return this.scenariosDecl(node, inner);
+      case "VerifyDecl": return leaf(printVerify(node))(inner);
     }
   }
 

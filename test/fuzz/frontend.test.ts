@@ -143,3 +143,25 @@ describe("resource limits", () => {
     expect(result).toContain("MB1013");
   });
 });
+
+/** Bugs the fuzzers of issue 7 found in the checker, fixed: each test states the right behaviour. */
+describe("checker bugs found by fuzzing", () => {
+  const header = 'rulebook "x" version 1.0.0 effective 2026-12-01T00:00:00Z currency USDT\ninput p { q: Number }\n';
+  const errors = (source: string): string[] =>
+    checkRulebook(header + source, "known.margin").diagnostics.filter((d) => d.severity === "error").map((d) => d.code);
+
+  it("a number literal that overflows binary64 (1e309) is an error, not an Infinity constant the runtime then refuses", () => {
+    expect(errors("output o: Number = p.q * 1e309\n")).not.toEqual([]);
+  });
+
+  it("calling an Object.prototype member in a constant (valueOf(1)) is a diagnostic, not a crash", () => {
+    for (const fn of ["valueOf", "hasOwnProperty", "isPrototypeOf"]) {
+      expect(() => errors(`param x = ${fn}(1)\noutput o: Number = p.q * x\n`)).not.toThrow();
+      expect(() => errors(`rule r when ${fn}(1) > 0 { set z = 1 }\noutput o: Number = z\n`)).not.toThrow();
+    }
+  });
+
+  it("a parameter computed from a parameter computed from another is constant (no MB3022)", () => {
+    expect(errors("param a = 1\nparam m = a + a\nparam b = m * 2\noutput o: Number = p.q * b\n")).toEqual([]);
+  });
+});
