@@ -4,6 +4,9 @@
  * diagnostics at once, then computes the live preview; it answers completion, hover, definition
  * and formatting requests on the exact text version they were asked for.
  *
+ * Verification (`verify`) is a separate, slower request: the page sends it only once the text has
+ * rested without errors, and drops the answer if the text changed meanwhile.
+ *
  * Between an update and its preview the worker yields to its message queue, so a newer update
  * that is already waiting replaces the preview of the older one instead of queueing behind it.
  */
@@ -18,7 +21,9 @@ import { LineMap } from "../../src/diagnostics/line-map.js";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import type { Span } from "../../src/syntax/ast.js";
 import { formatSource } from "../../src/syntax/format.js";
-import type { FromWorker, PreviewRequest, RequestKind, ToWorker, WireDiagnostic, WireRange } from "./protocol.js";
+import { lowerRulebook } from "../../src/compile/lower.js";
+import { verifyRulebook } from "../../src/verify/index.js";
+import type { FromWorker, PreviewRequest, RequestKind, ToWorker, VerificationReport, WireDiagnostic, WireRange } from "./protocol.js";
 
 interface Scope {
   postMessage(message: FromWorker): void;
@@ -126,6 +131,22 @@ function preview(checked: Checked, seq: number, request: PreviewRequest): void {
   scope.postMessage({ type: "preview", seq, path: checked.path, version: checked.version, result, previewMs: performance.now() - started });
 }
 
+/** Verifies one version of a document (the slow check: the page asks only once the text has rested). */
+function verify(message: Extract<ToWorker, { type: "verify" }>): void {
+  const started = performance.now();
+  const reply = (body: { report?: VerificationReport; problem?: string }): void =>
+    scope.postMessage({ type: "verification", path: message.path, version: message.version, ...body, verifyMs: performance.now() - started });
+  try {
+    const checked = check(message.path, message.version, message.text);
+    const errors = checked.result.diagnostics.filter((d) => d.severity === "error").length;
+    if (errors > 0) return reply({ problem: `the rulebook has ${errors} error${errors === 1 ? "" : "s"}` });
+    const ir = lowerRulebook(checked.result.checked, { source: (file) => (file === checked.path ? checked.text : files.get(file)) });
+    reply({ report: verifyRulebook(ir, { budgetMs: message.budgetMs }) });
+  } catch (error) {
+    reply({ problem: `cannot verify: ${error instanceof Error ? error.message : String(error)}` });
+  }
+}
+
 function answer(kind: RequestKind, checked: Checked, offset: number): unknown {
   switch (kind) {
     case "complete": {
@@ -160,6 +181,8 @@ scope.onmessage = (event) => {
       return;
     case "update":
       return update(message);
+    case "verify":
+      return verify(message);
     case "request": {
       try {
         const checked = check(message.path, message.version, message.text);

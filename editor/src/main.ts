@@ -4,17 +4,25 @@
  *
  * Data flow: every edit schedules an update (a short debounce), the worker checks the text and
  * answers with diagnostics, then with the preview; answers for a text that has changed since are
- * dropped. Only `monaco-adapter.ts` knows Monaco.
+ * dropped. Verification is the slow check: it is asked for only once the rulebook has rested
+ * without errors for {@link VERIFY_AFTER_MS}, and its answer is dropped if the text changed since.
+ * Only `monaco-adapter.ts` knows Monaco.
  */
 import "./styles.css";
+import { stringify as stringifyYaml } from "yaml";
 import { loadWorkspace, saveFile, type WorkspaceFile } from "./api.js";
 import { registerLanguage, StudioEditor, type MarkerView } from "./monaco-adapter.js";
 import { h, PreviewPanel } from "./preview-panel.js";
-import type { FromWorker, PreviewRequest, PreviewResult, SweepRequest, WireDiagnostic } from "./protocol.js";
+import type { FromWorker, PreviewRequest, PreviewResult, PropertyResult, SweepRequest, VerificationReport, WireDiagnostic } from "./protocol.js";
 import { LanguageClient } from "./worker-client.js";
 
 /** How long typing may pause before the worker checks the text. */
 const DEBOUNCE_MS = 120;
+/** How long an error-free rulebook must stay unchanged before it is verified, and the verification's budget. */
+const VERIFY_AFTER_MS = 1500;
+const VERIFY_BUDGET_MS = 1000;
+/** The most samples the preview evaluates (`src/service/preview.ts`): a loaded counterexample must be among them. */
+const MAX_SAMPLES = 25;
 
 interface Saved {
   text: string;
@@ -37,6 +45,11 @@ class Studio {
   private readonly saved = new Map<string, Saved>();
   private readonly settings = new Map<string, PreviewSettings>();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private verifyTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The last verification received for the rulebook being previewed, and the version it was asked for. */
+  private lastReport?: VerificationReport;
+  private verifyingVersion?: { path: string; version: number };
+  private verificationCount = 0;
   private diagnostics: WireDiagnostic[] = [];
   private lastPreview?: PreviewResult;
   private previewCount = 0;
@@ -94,9 +107,11 @@ class Studio {
       onSweepChange: (sweep) => this.updateSettings({ sweep }),
       onSampleChange: (sample) => this.updateSettings({ sample }),
       onSamplesText: (samples) => this.updateSettings({ samples, sample: 0 }, DEBOUNCE_MS * 2),
+      onLoadCounterexample: (property) => this.loadCounterexample(property),
     });
     this.client.on("diagnostics", (m) => this.receiveDiagnostics(m));
     this.client.on("preview", (m) => this.receivePreview(m));
+    this.client.on("verification", (m) => this.receiveVerification(m));
     this.saveButton.addEventListener("click", () => void this.save());
     this.diffButton.addEventListener("click", () => this.toggleDiff());
     this.formatButton.addEventListener("click", () => void this.editor.format());
@@ -150,6 +165,8 @@ class Studio {
     if (this.rulebookOf(path) !== previousSubject) {
       this.panel.reset();
       this.lastPreview = undefined;
+      this.lastReport = undefined;
+      this.cancelVerification();
       this.diagnostics = [];
       this.renderProblems();
     }
@@ -185,6 +202,11 @@ class Studio {
     this.renderTitle();
     const subject = this.editor.path ? this.rulebookOf(this.editor.path) : undefined;
     if (path === this.editor.path || this.rulebookOf(path) === subject) this.schedule(DEBOUNCE_MS);
+    if (path === subject) {
+      // The text changed: any verification asked for is now for an older version.
+      this.cancelVerification();
+      this.panel.showVerification({ state: "checking", ...(this.lastReport ? { report: this.lastReport } : {}) });
+    }
   }
 
   private schedule(delay: number): void {
@@ -240,6 +262,64 @@ class Studio {
     this.renderProblems();
     this.statusText.textContent = `checked in ${m.checkMs.toFixed(0)} ms`;
     this.statusText.title = `${m.chunks} declarations, ${m.reparsed} parsed again`;
+    this.scheduleVerification(m.path, m.version, m.diagnostics);
+  }
+
+  // ---- verification (the slow check) ----
+
+  private cancelVerification(): void {
+    if (this.verifyTimer !== undefined) clearTimeout(this.verifyTimer);
+    this.verifyTimer = undefined;
+    this.verifyingVersion = undefined;
+  }
+
+  /** After a check of the newest text: verify it once it has stayed unchanged (and error-free) a while. */
+  private scheduleVerification(path: string, version: number, diagnostics: WireDiagnostic[]): void {
+    const errors = diagnostics.filter((d) => d.severity === "error").length;
+    if (errors > 0) {
+      this.cancelVerification();
+      this.panel.showVerification({ state: "unavailable", problem: `the rulebook has ${errors} error${errors === 1 ? "" : "s"}` });
+      return;
+    }
+    const asked = this.verifyingVersion;
+    if (asked && asked.path === path && asked.version === version) return;
+    this.cancelVerification();
+    this.panel.showVerification({ state: "checking", ...(this.lastReport ? { report: this.lastReport } : {}) });
+    this.verifyTimer = setTimeout(() => {
+      this.verifyTimer = undefined;
+      const text = this.editor.textOf(path);
+      if (text === undefined || (this.editor.versionOf(path) ?? 0) !== version) return;
+      this.verifyingVersion = { path, version };
+      this.client.verify({ path, version, text }, VERIFY_BUDGET_MS);
+    }, VERIFY_AFTER_MS);
+  }
+
+  private receiveVerification(m: Extract<FromWorker, { type: "verification" }>): void {
+    const asked = this.verifyingVersion;
+    // Stale: the text changed (or another rulebook was opened) since it was asked for.
+    if (!asked || asked.path !== m.path || asked.version !== m.version || (this.editor.versionOf(m.path) ?? 0) !== m.version) return;
+    this.verificationCount++;
+    if (m.report) {
+      this.lastReport = m.report;
+      this.panel.showVerification({ state: "done", report: m.report, ms: m.verifyMs });
+    } else {
+      this.panel.showVerification({ state: "unavailable", problem: m.problem ?? "the rulebook cannot be verified" });
+    }
+  }
+
+  /**
+   * Puts a violated property's counterexample among the typed samples (after the samples shown now,
+   * as `counterexample: <property>`) and selects it, so its outputs and explanation show.
+   */
+  private loadCounterexample(property: PropertyResult): void {
+    const input = property.counterexample?.evaluation.input;
+    if (!input) return;
+    const name = `counterexample: ${property.text}`;
+    const kept = (this.lastPreview?.samples ?? []).filter((s) => s.name !== name).slice(0, MAX_SAMPLES - 1).map((s) => ({ name: s.name, input: s.input }));
+    const samples = [...kept, { name, input }];
+    const text = stringifyYaml(samples);
+    this.panel.loadSamples(text, samples.length - 1);
+    this.updateSettings({ samples: text, sample: samples.length - 1 });
   }
 
   private receivePreview(m: Extract<FromWorker, { type: "preview" }>): void {
@@ -348,7 +428,8 @@ class Studio {
       text: () => this.editor.document()?.text,
       version: () => this.editor.document()?.version,
       preview: () => this.lastPreview,
-      counts: () => ({ diagnostics: this.diagnosticsCount, previews: this.previewCount, checkMs: this.lastCheckMs }),
+      counts: () => ({ diagnostics: this.diagnosticsCount, previews: this.previewCount, checkMs: this.lastCheckMs, verifications: this.verificationCount }),
+      verification: () => this.lastReport,
       /** Milliseconds from sending an update (after the debounce) to its answers, and from the edit itself. */
       latency: () => ({ ...this.latency }),
       open: (path: string) => this.open(path),

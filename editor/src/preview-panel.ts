@@ -1,11 +1,12 @@
 /**
  * The live preview panel: the margin chart with its sweep controls, the samples with their outputs
  * and step-by-step explanation, the rulebook's test cases passing or failing, and the YAML box for
- * typed sample inputs. It renders a {@link PreviewResult}; while the rulebook has errors it keeps
+ * typed sample inputs, and the verification of the rulebook's properties (with a button that loads a
+ * counterexample as a sample). It renders a {@link PreviewResult}; while the rulebook has errors it keeps
  * the last good result on screen, dimmed and marked stale.
  */
 import { compact, renderChart } from "./chart.js";
-import type { PreviewResult, SweepRequest } from "./protocol.js";
+import type { PreviewResult, PropertyResult, SweepRequest, VerificationReport } from "./protocol.js";
 
 type PreviewSample = PreviewResult["samples"][number];
 type Trace = NonNullable<PreviewSample["explanation"]>;
@@ -19,9 +20,21 @@ export interface PreviewCallbacks {
   onSampleChange(index: number): void;
   /** The typed samples changed ("" to go back to the test file's inputs). */
   onSamplesText(text: string): void;
+  /** Load a violated property's counterexample input into the preview as a sample. */
+  onLoadCounterexample(property: PropertyResult): void;
 }
 
-type Tab = "samples" | "tests" | "inputs";
+/**
+ * Where verification stands: not asked yet, not possible (errors), running for the newest text
+ * (the last report, if any, is shown meanwhile), or done for the text on screen.
+ */
+export type VerificationView =
+  | { state: "waiting" }
+  | { state: "unavailable"; problem: string }
+  | { state: "checking"; report?: VerificationReport }
+  | { state: "done"; report: VerificationReport; ms: number };
+
+type Tab = "samples" | "tests" | "inputs" | "properties";
 
 /** `h("div.class", { attr }, children)`: a tiny element builder. */
 export function h(spec: string, attributes: Record<string, string | boolean | number> = {}, ...children: (Node | string | undefined | false)[]): HTMLElement {
@@ -49,6 +62,7 @@ export class PreviewPanel {
   private selected = 0;
   private last?: PreviewResult;
   private samplesText = "";
+  private verification: VerificationView = { state: "waiting" };
   private readonly status = h("span.badge", {}, "waiting");
   private readonly timing = h("span.timing");
   private readonly staleBanner = h("div.stale-banner", { hidden: true });
@@ -116,7 +130,26 @@ export class PreviewPanel {
     this.sweepSelect.replaceChildren();
     this.chartBox.replaceChildren();
     this.body.replaceChildren();
+    this.verification = { state: "waiting" };
     this.setStatus("waiting", "");
+    this.renderTabs();
+  }
+
+  /** Shows where verification stands (see {@link VerificationView}). */
+  showVerification(view: VerificationView): void {
+    this.verification = view;
+    this.renderTabs();
+    if (this.tab === "properties") this.renderBody();
+  }
+
+  /** Replaces the typed samples (as if typed) and selects one of them on the Samples tab. */
+  loadSamples(text: string, select: number): void {
+    this.textarea.value = text;
+    this.samplesText = text;
+    this.selected = select;
+    this.tab = "samples";
+    this.renderTabs();
+    this.renderBody();
   }
 
   get typedSamples(): string {
@@ -181,6 +214,7 @@ export class PreviewPanel {
       ["samples", `Samples${r ? ` (${r.samples.length})` : ""}`, ""],
       ["tests", testLabel, tests ? (tests.failed > 0 || tests.problems.length > 0 ? "fail" : "pass") : ""],
       ["inputs", "Sample inputs", this.samplesText.trim() ? "typed" : ""],
+      ["properties", this.propertiesLabel(), this.verification.state === "done" && this.verification.report.properties.length > 0 ? (this.verification.report.violated > 0 ? "fail" : "pass") : ""],
     ];
     this.tabs.replaceChildren(...entries.map(([id, label, mark]) => {
       const button = h(`button.tab${this.tab === id ? ".active" : ""}${mark ? `.tab-${mark}` : ""}`, { type: "button", role: "tab", "data-tab": id, "aria-selected": this.tab === id }, label);
@@ -196,6 +230,7 @@ export class PreviewPanel {
   private renderBody(): void {
     const r = this.last;
     if (this.tab === "inputs") return this.renderInputs(r);
+    if (this.tab === "properties") return this.renderProperties();
     if (!r) return void this.body.replaceChildren(h("div.empty", {}, "Waiting for the first result..."));
     if (this.tab === "tests") return this.renderTests(r);
     this.renderSamples(r);
@@ -232,7 +267,9 @@ export class PreviewPanel {
     const outputs = h("table.outputs", {}, h("tbody", {}, ...Object.entries(sample.outputs).map(([name, value]) =>
       h("tr", {}, h("td.name", {}, name), h("td.value", {}, showValue(value, r.units[name]))))));
     const trace = sample.explanation ? this.trace(sample.explanation, r.units) : h("div");
-    return h("div.detail", {}, h("h3", {}, "Outputs"), outputs, h("h3", {}, "Explanation"), trace);
+    // A failed assertion still has outputs (computed without the assertions): show both.
+    const failure = sample.error ? h("div.error-box", {}, `${sample.error.code} ${sample.error.message}`) : undefined;
+    return h("div.detail", {}, failure, h("h3", {}, "Outputs"), outputs, h("h3", {}, "Explanation"), trace);
   }
 
   private trace(trace: Trace, units: Record<string, string>): HTMLElement {
@@ -287,6 +324,47 @@ export class PreviewPanel {
       h(`div.test-case${c.passed ? ".pass" : ".fail"}`, {}, h("span.test-icon", { "aria-label": c.passed ? "passed" : "failed" }, c.passed ? "✓" : "✗"), h("span.test-name", {}, c.name),
         c.details.length > 0 ? h("pre.test-details", {}, c.details.join("\n")) : undefined));
     this.body.replaceChildren(...problems, summary, h("div.test-list", {}, ...cases));
+  }
+
+  private propertiesLabel(): string {
+    const v = this.verification;
+    const report = v.state === "done" || v.state === "checking" ? v.report : undefined;
+    return report ? `Properties (${report.properties.length})` : "Properties";
+  }
+
+  private renderProperties(): void {
+    const v = this.verification;
+    if (v.state === "waiting") return void this.body.replaceChildren(h("div.empty", {}, "Verification runs once the rulebook has rested without errors for a moment."));
+    if (v.state === "unavailable") return void this.body.replaceChildren(h("div.empty", {}, `Not verified: ${v.problem}.`));
+    const report = v.report;
+    if (!report) return void this.body.replaceChildren(h("div.empty", {}, "Checking the properties…"));
+    if (report.properties.length === 0) {
+      return void this.body.replaceChildren(h("div.empty", {}, "This rulebook declares no properties: add an assert or a verify statement."));
+    }
+    const checking = v.state === "checking";
+    const summary = checking
+      ? h("div.verify-summary", {}, "Checking the properties…")
+      : h(`div.verify-summary${report.violated > 0 ? ".failing" : ""}`, {},
+        `${report.proved} proved, ${report.notViolated} not violated, ${report.violated} violated`, h("span.muted", {}, ` · ${report.elapsedMs.toFixed(0)} ms`));
+    const rows = report.properties.map((p) => this.propertyRow(p, checking));
+    this.body.replaceChildren(summary, h("div.property-list", { role: "list" }, ...rows));
+  }
+
+  private propertyRow(p: PropertyResult, checking: boolean): HTMLElement {
+    const label = checking ? "checking…" : p.status === "not-violated" ? `not violated after ${p.inputs.toLocaleString("en-US")} inputs` : p.status;
+    const status = h(`span.property-status.status-${checking ? "checking" : p.status}`, {}, label);
+    const line = h("button.link.property-line", { type: "button", title: p.file ? `${p.file}, line ${p.line}` : `line ${p.line}` }, `${p.file ? "↑" : "L"}${p.line}`);
+    line.addEventListener("click", () => this.callbacks.onReveal(p.line, p.file));
+    const head = h("div.property-head", {}, line, h("span.property-text", { title: p.text }, p.text), status);
+    const details: (HTMLElement | undefined)[] = [];
+    if (p.message) details.push(h("div.property-message.muted", {}, p.message));
+    if (!checking && p.status === "proved" && p.method) details.push(h("div.property-method.muted", {}, p.method));
+    if (!checking && p.status === "violated" && p.counterexample) {
+      const load = h("button.secondary.load-counterexample", { type: "button" }, "Load counterexample");
+      load.addEventListener("click", () => this.callbacks.onLoadCounterexample(p));
+      details.push(h("div.counterexample", {}, h("div.counterexample-summary", {}, p.counterexample.summary), load));
+    }
+    return h(`div.property.property-${checking ? "checking" : p.status}`, { role: "listitem", "data-status": checking ? "checking" : p.status }, head, ...details);
   }
 
   private renderInputs(r: PreviewResult | undefined): void {

@@ -7,8 +7,10 @@
 import type { CompletionKind } from "../../src/service/completion.js";
 import type { MonarchLanguage, languageConfiguration } from "../../src/service/highlighting.js";
 import type { PreviewResult, SweepRequest } from "../../src/service/preview.js";
+import type { VerificationReport } from "../../src/verify/index.js";
 
 export type { PreviewResult, SweepRequest, SweepResult } from "../../src/service/preview.js";
+export type { PropertyResult, VerificationReport } from "../../src/verify/index.js";
 
 /** A range in a document: 1-based, end column exclusive (Monaco's convention). */
 export interface WireRange {
@@ -43,6 +45,8 @@ export type ToWorker =
   | { type: "files"; files: Record<string, string> }
   /** The text of one document to check, then preview; `seq` orders updates. */
   | { type: "update"; seq: number; path: string; version: number; text: string; preview: PreviewRequest }
+  /** Verify the document's properties (the slow check: sent only once the text has rested). */
+  | { type: "verify"; path: string; version: number; text: string; budgetMs: number }
   | { type: "request"; id: number; path: string; version: number; text: string; kind: RequestKind; offset: number };
 
 export type RequestKind = "complete" | "hover" | "definition" | "format";
@@ -82,4 +86,6 @@ export type FromWorker =
   | { type: "ready"; monarch: MonarchLanguage; configuration: typeof languageConfiguration }
   | { type: "diagnostics"; seq: number; path: string; version: number; diagnostics: WireDiagnostic[]; checkMs: number; chunks: number; reparsed: number }
   | { type: "preview"; seq: number; path: string; version: number; result: PreviewResult; previewMs: number }
+  /** The verification of one version: its report, or why there is none (errors, cannot compile). */
+  | { type: "verification"; path: string; version: number; report?: VerificationReport; problem?: string; verifyMs: number }
   | { type: "response"; id: number; version: number; result?: unknown; error?: string };

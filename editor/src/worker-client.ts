@@ -60,6 +60,11 @@ export class LanguageClient {
     return this.seq;
   }
 
+  /** Asks for the verification of a document version (answered by a "verification" message). */
+  verify(document: DocumentState, budgetMs: number): void {
+    this.post({ type: "verify", ...document, budgetMs });
+  }
+
   private request<T>(kind: RequestKind, document: DocumentState, offset: number): Promise<T | undefined> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

@@ -40,7 +40,10 @@ export interface PreviewOptions {
   maxSamples?: number;
 }
 
-/** One sample: its outputs and explanation, or why it could not be evaluated. */
+/**
+ * One sample: its outputs and explanation, or why it could not be evaluated. A sample that fails an
+ * assertion has both: the error, and the outputs and explanation computed without the assertions.
+ */
 export interface SampleResult {
   name: string;
   input: unknown;
@@ -196,8 +199,23 @@ function evaluateSample(ir: IrRulebook, name: string, input: unknown): SampleRes
     const result = evaluate(ir, input, { explain: true });
     return { name, input, outputs: result.outputs, ...(result.explanation ? { explanation: result.explanation } : {}) };
   } catch (error) {
-    if (error instanceof RuntimeError) return { name, input, error: { code: error.code, message: error.message } };
+    if (error instanceof RuntimeError) return { name, input, ...afterAssertion(ir, input, error), error: { code: error.code, message: error.message } };
     return { name, input, error: { code: "internal", message: `internal error: ${error instanceof Error ? error.message : String(error)}` } };
+  }
+}
+
+/**
+ * When an assertion stopped the evaluation (MB6008), what the rulebook computes without its
+ * assertions: so a sample that breaks one (a verification counterexample) still shows its outputs
+ * and explanation, next to the failure.
+ */
+function afterAssertion(ir: IrRulebook, input: unknown, error: RuntimeError): Pick<SampleResult, "outputs" | "explanation"> {
+  if (error.code !== "MB6008") return {};
+  try {
+    const result = evaluate({ ...ir, steps: ir.steps.filter((s) => s.kind !== "assert") }, input, { explain: true });
+    return { outputs: result.outputs, ...(result.explanation ? { explanation: result.explanation } : {}) };
+  } catch {
+    return {};
   }
 }
 

@@ -21,13 +21,16 @@ const CHROMIUM = "/usr/bin/chromium";
 const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const BTC = "binance-btcusdt-perp.margin";
 const FTX = "ftx-sqrt-imf.margin";
+/** A rulebook whose IM falls below its MM in one tier: verification finds a counterexample. */
+const VIOLATED = "verify-im-below-mm.margin";
 
 /** What the page exposes for tests (editor/src/main.ts). */
 interface StudioHandle {
   markers(): { code: string; severity: string; message: string; line: number; column: number }[];
   path(): string | undefined;
   text(): string | undefined;
-  preview(): { samples: { outputs?: Record<string, number> }[]; tests?: { passed: number; failed: number } } | undefined;
+  preview(): { samples: { name: string; outputs?: Record<string, number> }[]; tests?: { passed: number; failed: number } } | undefined;
+  verification(): { properties: { text: string; status: string; counterexample?: { evaluation: { input: unknown } } }[] } | undefined;
   counts(): { diagnostics: number; previews: number };
   cursor(line: number, column: number): void;
   position(): { line: number; column: number } | undefined;
@@ -61,6 +64,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
       copyFileSync(path.join(root, "rules", name), path.join(folder, `${test}-${name}`));
       copyFileSync(path.join(root, "rules", name.replace(".margin", ".test.yaml")), path.join(folder, `${test}-${name.replace(".margin", ".test.yaml")}`));
     }
+    copyFileSync(path.join(root, "test/fixtures/verify/im-below-mm.margin"), path.join(folder, VIOLATED));
     mkdirSync(screenshots, { recursive: true });
     await build({ configFile: path.join(root, "editor/vite.config.ts"), logLevel: "error", build: { outDir, emptyOutDir: true } });
     studio = await startStudio({ folder, staticDir: outDir, buildIfMissing: false });
@@ -233,5 +237,29 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     await page.locator(".banner button", { hasText: "Compare with disk" }).click();
     await page.locator(".diff-box .monaco-diff-editor").waitFor();
     await shot("8-conflict");
+  });
+
+  it("verifies the properties once the text rests, and loads a counterexample into the preview", async () => {
+    await open(VIOLATED);
+    await page.locator(".tab[data-tab=properties]").click();
+    const violated = page.locator(".property[data-status=violated]");
+    await violated.first().waitFor({ timeout: 15_000 });
+    await expect(violated.first().locator(".property-status").textContent()).resolves.toBe("violated");
+    await expect(violated.first().textContent()).resolves.toContain("initial_margin >= maintenance_margin");
+    await expect(page.locator(".property[data-status=proved]").count()).resolves.toBeGreaterThan(0);
+    await shot("9-properties-violated");
+    await violated.first().locator("button", { hasText: "Load counterexample" }).click();
+    const name = "counterexample: assert initial_margin >= maintenance_margin";
+    await page.waitForFunction((n) => window.__studio!.preview()!.samples.some((s) => s.name === n && s.outputs !== undefined), name);
+    const sample = await page.evaluate((n) => window.__studio!.preview()!.samples.find((s) => s.name === n)!, name);
+    // The counterexample does break the property: IM below MM.
+    expect(sample.outputs!["initial_margin"]).toBeLessThan(sample.outputs!["maintenance_margin"]!);
+    const selected = page.locator(".sample-row.selected");
+    await expect.poll(() => selected.textContent()).toContain(name);
+    await expect(page.locator(".detail table.outputs").textContent()).resolves.toContain("initial_margin");
+    await expect(page.locator(".detail ol.trace").count()).resolves.toBe(1);
+    // It breaks the assertion: the failure shows above the outputs computed without it.
+    await expect(page.locator(".detail .error-box").textContent()).resolves.toContain("IM covers MM");
+    await shot("10-counterexample-loaded");
   });
 });
