@@ -126,7 +126,7 @@ class RulebookGenerator {
   /** The input of option contracts, when there is one (for `black76` and `black_scholes`). */
   private optionPricing: { code: string; enumName: string } | undefined;
   private localCount = 0;
-  private readonly literalParams: { code: string; kind: Kind }[] = [];
+  private readonly params: { code: string; kind: Kind }[] = [];
 
   constructor(private readonly choose: Chooser, private readonly hostile: boolean) {}
 
@@ -312,15 +312,12 @@ class RulebookGenerator {
     const typed = this.chance(0.5) ? `: ${this.unitName(kind)}` : "";
     this.emit(`param ${name}${typed} = ${constant}`);
     scope.nums.push({ code: name, kind });
-    if (!constant.includes(" + ")) this.literalParams.push({ code: name, kind });
+    this.params.push({ code: name, kind });
   }
 
-  /**
-   * A constant expression: literals and parameters whose value is a literal, with a little
-   * arithmetic. (The checker does not yet see `b = m * 2` as constant when `m = a + a`: MB3022.)
-   */
+  /** A constant expression: literals and earlier parameters, with a little arithmetic. */
   private constantExpr(kind: Kind): string {
-    const params = this.literalParams.filter((n) => n.kind === kind);
+    const params = this.params.filter((n) => n.kind === kind);
     const atom = (): string => (params.length > 0 && this.chance(0.4) ? this.pick(params).code : this.literal(kind));
     return this.chance(0.3) ? `${atom()} + ${atom()}` : atom();
   }
