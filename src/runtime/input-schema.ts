@@ -16,6 +16,7 @@
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import type { IrDomain, IrField, IrRulebook, IrSchema, IrType } from "../ir/ir.js";
+import { compileInputSchema } from "./input-check.js";
 
 /** A JSON Schema document (a plain JSON object). */
 export type JsonSchema = { [keyword: string]: unknown };
@@ -200,7 +201,7 @@ export function createInputValidator(ir: IrRulebook, limits: Partial<InputLimits
   const ajv = new Ajv2020({ allErrors: true, verbose: true, ownProperties: true, strict: true, strictNumbers: true, code: { optimize: true } });
   ajv.addKeyword({ keyword: "x-unit", schemaType: "string" });
   ajv.addFormat("date-time", { type: "string", validate: isTimestamp });
-  const compiled = ajv.compile(schema);
+  const compiled = compileInputSchema(ajv, schema, { "date-time": isTimestamp });
   const lists = listFinder(ir, limit.maxListLength);
   const validate = (input: unknown): InputValidation => {
     // A list over the limit is reported alone, before ajv would describe each of its items.
