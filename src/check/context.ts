@@ -87,20 +87,49 @@ export class CheckContext {
   requireConstant(expr: A.Expr, what: string): ConstantValue | undefined {
     const value = this.constant(expr);
     if (value === undefined && expr.kind !== "MissingExpr") this.report(messages.notConstant, expr.span, { what });
-    return value;
+    return this.requireFinite(value, expr, what);
+  }
+
+  /**
+   * Reports a constant that folds to an infinity or NaN from finite literals (`1e308 * 10`): no
+   * evaluator may compute it silently. Returns undefined for it, so that nothing builds on it.
+   */
+  requireFinite(value: ConstantValue | undefined, expr: A.Expr, what: string): ConstantValue | undefined {
+    if (typeof value !== "number" || Number.isFinite(value)) return value;
+    this.report(messages.constantNotFinite, expr.span, { what, value: String(value) });
+    return undefined;
   }
 
   /** The constant value of an expression built from literals and parameters, if it has one. */
   constant(expr: A.Expr): ConstantValue | undefined {
-    return evaluateConstant(expr, (name) => this.parameterValue(name, new Set()));
+    return evaluateConstant(expr, (name) => this.parameterValue(name));
   }
 
-  /** `path` holds the parameters being folded above this one: meeting one again is a cycle. */
-  private parameterValue(name: string, path: ReadonlySet<string>): ConstantValue | undefined {
+  /**
+   * The folded value of each parameter, computed once: `param p1 = p0 + p0`, `param p2 = p1 + p1`, ...
+   * would otherwise refold every parameter at every reference (exponential in the chain's length).
+   */
+  private readonly parameterValues = new Map<A.ParamDecl, ConstantValue | undefined>();
+  /** The parameters being folded: meeting one again is a cycle (none of them is constant then). */
+  private readonly parametersFolding = new Set<A.ParamDecl>();
+
+  private parameterValue(name: string): ConstantValue | undefined {
     const symbol = this.values.get(name);
-    if (symbol?.kind !== "param" || path.has(name)) return undefined;
-    const inner = new Set(path).add(name);
-    return evaluateConstant(symbol.decl.value, (n) => this.parameterValue(n, inner));
+    if (symbol?.kind !== "param") return undefined;
+    const decl = symbol.decl;
+    if (this.parameterValues.has(decl)) return this.parameterValues.get(decl);
+    if (this.parametersFolding.has(decl)) return undefined;
+    this.parametersFolding.add(decl);
+    let value: ConstantValue | undefined;
+    try {
+      value = evaluateConstant(decl.value, (n) => this.parameterValue(n));
+    } finally {
+      this.parametersFolding.delete(decl);
+    }
+    // A parameter met while it was itself being folded is on a cycle, and so is every one on the
+    // path between: none of them is constant, so caching `undefined` for them is exact.
+    this.parameterValues.set(decl, value);
+    return value;
   }
 
   /** Resolves a written type. Reports unknown names (with did-you-mean) and returns ERROR for them. */

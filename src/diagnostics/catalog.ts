@@ -89,6 +89,7 @@ export const messages = {
   marginColumnNotRate: error("MB3031", "`{method}` multiplies the key by column `{column}`, which must be a rate, not {actual}"),
   listTypeArgument: error("MB3032", "{message}"),
   numberOutOfRange: error("MB3033", "`{text}` is too large for a number (binary64 overflows to infinity)"),
+  constantNotFinite: error("MB3034", "{what} is {value}, not a finite number", "binary64 overflows beyond about 1.8e308, and `sqrt`, `ln` or `pow` of an invalid argument is NaN"),
 
   // ---- MB4xxx: rulebook semantics ----
   invalidVersion: error("MB4001", "`{text}` is not a semantic version", "write MAJOR.MINOR.PATCH, for example `1.0.0`"),
