@@ -137,6 +137,8 @@ export const messages = {
   verifyTargetNotNumeric: error("MB4043", "`verify {property}` is about numeric outputs, lets and quantities, but `{name}` is {what}"),
   verifyVariableNotInputField: error("MB4044", "`in` needs a numeric field of an input, but this is {what}", "name the input field the values vary with, for example `in position.size`"),
   verifyMissingVariable: error("MB4045", "`verify {property}` needs the input field it varies", "add `in <input field>`, for example `in position.size`"),
+  textTooLong: error("MB4047", "{what} is {length} characters long; the limit is {limit}"),
+  tooManyArguments: error("MB4048", "this call has {count} arguments; the limit is {limit}"),
   verifyUnexpectedVariable: error("MB4046", "`verify nonnegative` holds for every input at once: it takes no `in`", "remove `in {text}`"),
 
   // ---- MB7xxx: review of a change between two versions ----
