@@ -53,6 +53,8 @@ export const messages = {
   notAQuantity: error("MB2017", "cannot {verb} `{name}`: it is {what}, not a quantity adjusted by rules"),
   baseHasErrors: error("MB2018", "the base rulebook `{path}` has {count} error(s)", "run `marginbook check {path}`"),
   extendsCycle: error("MB2019", "rulebook `{path}` extends itself through {chain}"),
+  baseRefused: error("MB2021", "the base rulebook `{path}` {reason}", "`extends` names a `.margin` file of the same project: a folder with `.git` or `package.json` above the rulebook, else the rulebook's own folder"),
+  extendsTooDeep: error("MB2022", "the chain of `extends` is longer than {limit} rulebooks", "extend a rulebook that extends fewer others"),
   shadowedName: warning("MB2020", "`{name}` hides the declaration of the same name"),
 
   // ---- MB3xxx: types and units ----
