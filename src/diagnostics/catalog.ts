@@ -32,6 +32,8 @@ export const messages = {
   nestingTooDeep: error("MB1011", "{what} nested more than {limit} levels deep"),
   tooManySyntaxErrors: error("MB1013", "more than {limit} syntax errors: is this a rulebook? Later ones are not reported"),
   nameTooLong: error("MB1012", "this name is {length} characters long; the limit is {limit}"),
+  bidiCharacter: error("MB1014", "bidirectional control character {code}: it can make the text read differently from what runs", "remove it; write right-to-left text without control characters"),
+  invisibleCharacter: error("MB1015", "invisible or control character {code} in a string: the string looks the same without it but never equals it", "remove it"),
 
   // ---- MB2xxx: names ----
   unknownName: error("MB2001", "unknown name `{name}`"),
