@@ -6,7 +6,7 @@ import type { MessageSpec } from "../diagnostics/catalog.js";
 import { messages } from "../diagnostics/catalog.js";
 import { Reporter, type ReportExtras } from "../diagnostics/diagnostic.js";
 import { evaluateConstant, type ConstantValue } from "./constants.js";
-import { didYouMean } from "./suggest.js";
+import { didYouMean as suggest, SUGGESTION_BUDGET, type SuggestionBudget } from "./suggest.js";
 import {
   BOOL, DURATION, ERROR, NUMBER, QUANTITY, RATE, TEXT, TIMESTAMP, type RecordField, type Type, type Unit,
   isCurrencyCode, isNumeric, multiplyUnits, numeric, powerUnit,
@@ -57,6 +57,8 @@ export class CheckContext {
   readonly used = new Set<string>();
   currency?: string;
   origin: Origin;
+  /** What is left of this check's work for did-you-mean suggestions. */
+  private readonly suggestionBudget: SuggestionBudget = { left: SUGGESTION_BUDGET };
   /** Each written type is resolved (and its problems reported) once. */
   private readonly resolvedTypes = new Map<A.TypeRef, Type>();
 
@@ -68,6 +70,12 @@ export class CheckContext {
   report(spec: MessageSpec, span: A.Span, args: Record<string, string | number> = {}, extras: ReportExtras = {}): void {
     if (!this.origin.own) return;
     this.reporter.report(spec, span, args, extras);
+  }
+
+  /** A did-you-mean help for an unknown name, within this check's budget for suggestions. */
+  didYouMean(name: string, span: A.Span, candidates: Iterable<string> | (() => Iterable<string>)): ReturnType<typeof suggest> {
+    if (this.suggestionBudget.left <= 0) return {};
+    return suggest(name, span, typeof candidates === "function" ? candidates() : candidates, this.suggestionBudget);
   }
 
   withOrigin<T>(origin: Origin, body: () => T): T {
@@ -190,7 +198,7 @@ export class CheckContext {
     const named = this.types.get(name);
     if (named) return named;
     if (isCurrencyCode(name)) return numeric({ [name]: 1 });
-    this.report(messages.unknownType, factor.name.span, { name }, didYouMean(name, factor.name.span, [...BUILTIN_TYPES, ...this.types.keys()]));
+    this.report(messages.unknownType, factor.name.span, { name }, this.didYouMean(name, factor.name.span, [...BUILTIN_TYPES, ...this.types.keys()]));
     return ERROR;
   }
 

@@ -72,10 +72,11 @@ export function detailValidator(options: DetailOptions): (input: unknown) => Inp
   const visit = (value: unknown, type: IrType | undefined, prefix: string, countOnly: boolean): Found => {
     const validate = type ? elementValidator(type) : root;
     const raw = validate(value) ? [] : (validate.errors ?? []);
-    const own = countOnly ? [] : describeErrors(raw, prefix);
+    // Only the first `maxErrors` of a value's own problems can be shown: the others are counted.
+    const own = countOnly ? [] : describeErrors(raw, prefix, limit.maxErrors);
     const entries: { key: number[]; found: Found }[] = [];
     if (!countOnly) for (const error of own) entries.push({ key: sortKey(ir, type, error, prefix), found: { kept: [error], total: 1 } });
-    let total = countOnly ? countErrors(raw) : own.length;
+    let total = countErrors(raw);
     for (const place of placesOf(type)) {
       const list = follow(value, place.names);
       if (!Array.isArray(list) || list.length > limit.maxListLength) continue; // reported above

@@ -9,7 +9,7 @@ import { INPUT_ERROR_CODE, type InputError, type InputErrorKind, type JsonSchema
  * Turns ajv's error objects into one clear message per problem, in ajv's order. `prefix` is the JSON
  * pointer of the value ajv validated (a list item validated on its own), prepended to every path.
  */
-export function describeErrors(raw: readonly ErrorObject[], prefix = ""): InputError[] {
+export function describeErrors(raw: readonly ErrorObject[], prefix = "", limit = Infinity): InputError[] {
   const errors: InputError[] = [];
   const typeFailed = new Set<string>();
   const patternFailed = new Set<string>();
@@ -21,6 +21,7 @@ export function describeErrors(raw: readonly ErrorObject[], prefix = ""): InputE
     // A value of the wrong type also fails its enum, range or format: the type is the problem.
     if (error.keyword !== "type" && typeFailed.has(error.instancePath) && error.keyword !== "required" && error.keyword !== "additionalProperties") continue;
     if (error.keyword === "format" && patternFailed.has(error.instancePath)) continue;
+    if (errors.length >= limit) break;
     const described = describeError(error, prefix + error.instancePath);
     if (described) errors.push(described);
   }
@@ -143,6 +144,8 @@ function closest(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = 3;
   for (const candidate of known) {
+    // A distance is at least the difference of the lengths: most candidates need no computing.
+    if (Math.abs(candidate.length - name.length) >= bestDistance) continue;
     const distance = candidate.toLowerCase() === name.toLowerCase() ? 0 : editDistance(name, candidate);
     if (distance < bestDistance) {
       best = candidate;
