@@ -15,6 +15,7 @@ import { checkTiers, tierRowType } from "./check-tiers.js";
 import { checkVerify } from "./check-verify.js";
 import { CheckContext, type Origin, type ValueSymbol } from "./context.js";
 import { evaluateConstant } from "./constants.js";
+import { checkIrLimits } from "./check-limits.js";
 import { ERROR, type RecordField, type Type, assignable, describeType, isNumeric, isDimensionless } from "./types.js";
 import { isZeroLiteral } from "./builtins.js";
 
@@ -57,6 +58,7 @@ export function checkAst(ast: A.Rulebook, file: string, base?: BaseRulebook, par
   // The passes run in this order, each for a reason:
   // 1. the header first: the settlement currency gives `Price` its meaning;
   const header = checkHeader(context, ast);
+  checkIrLimits(context, ast);
   context.currency = header.get("currency")?.value ?? base?.currency;
   // 2. merge with the base rulebook, applying overrides, so later passes see one program;
   const declarations = mergeWithBase(context, ast, file, base, header);
@@ -158,9 +160,11 @@ function declareTypes(context: CheckContext, declarations: SourcedDeclaration[])
       context.typeDecls.set(name, decl);
       if (decl.kind === "EnumDecl") {
         const members: string[] = [];
+        const seen = new Set<string>();
         for (const member of decl.members) {
-          if (members.includes(member.text)) context.report(messages.duplicateEnumMember, member.span, { name: member.text });
+          if (seen.has(member.text)) context.report(messages.duplicateEnumMember, member.span, { name: member.text });
           else members.push(member.text);
+          seen.add(member.text);
         }
         const type: Type = { kind: "enum", name, members };
         context.types.set(name, type);

@@ -53,8 +53,8 @@ export function evaluateConstant(expr: Expr, lookup: ConstantLookup): ConstantVa
       if (!fn) return undefined;
       const args = expr.args.map((a) => evaluateConstant(a, lookup));
       if (args.some((a) => typeof a !== "number")) return undefined;
-      const result = fn(...(args as number[]));
-      return Number.isFinite(result) ? result : undefined;
+      // An infinity or NaN is returned as it is: the checker reports it where a constant is required.
+      return fn(...(args as number[]));
     }
     default:
       return undefined;

@@ -17,6 +17,7 @@ import { fmtCommand } from "./fmt.js";
 import { inspectCommand } from "./inspect.js";
 import { keygenCommand } from "./keygen.js";
 import { studioCommand } from "./studio.js";
+import { safeText } from "./terminal-text.js";
 import { ExitCode, UsageError, commandHelp, nodeIo, parseCommandArgs, type CliIo, type Command } from "./io.js";
 import { testCommand } from "./test.js";
 import { verifyCommand } from "./verify.js";
@@ -69,7 +70,14 @@ function globalHelp(commands: readonly Command[]): string {
  * Runs the CLI in-process. Never throws and never exits: it writes to `io` and resolves to the exit
  * code (0 ok, 1 problems found, 2 usage error, 3 a bug in marginbook).
  */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], given: CliIo): Promise<number> {
+  // The one place where text reaches the terminal: nothing read from a file or an input can carry
+  // escape sequences or bidirectional controls through it.
+  const io: CliIo = {
+    ...given,
+    stdout: (text) => given.stdout(safeText(text, given.color === true)),
+    stderr: (text) => given.stderr(safeText(text, given.color === true)),
+  };
   const version = toolVersion();
   const commands = commandTable(version);
   try {

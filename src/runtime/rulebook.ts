@@ -79,7 +79,10 @@ export interface LoadedRulebook {
    * `RuntimeError` (MB60xx) when the evaluation stops (division by zero, a failed assertion, ...).
    */
   evaluate(input: unknown, options?: EvalOptions): EvalResult;
-  /** Evaluates many inputs (an array of records); one failure never stops the others. */
+  /**
+   * Evaluates many inputs (an array of records); one failure never stops the others. Throws
+   * {@link InputValidationError} (MB6001) when `inputs` is not an array.
+   */
   evaluateBatch(inputs: readonly unknown[], options?: EvalOptions): BatchOutcome[];
   /**
    * Evaluates `length` inputs given as columns: one array per scalar field path (`position.size`:
@@ -123,6 +126,7 @@ export function rulebookFromIr(ir: IrRulebook, irHash?: string): LoadedRulebook 
     ...(irHash !== undefined ? { irHash } : {}),
     evaluate,
     evaluateBatch(inputs, options) {
+      if (!Array.isArray(inputs)) throw new InputValidationError(validator.validateBatch(inputs).errors);
       return inputs.map((input) => {
         try {
           return { ok: true, ...evaluate(input, options) };
