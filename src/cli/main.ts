@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { batchCommand } from "./batch.js";
 import { checkCommand } from "./check.js";
 import { compileCommand } from "./compile.js";
 import { diffCommand } from "./diff.js";
@@ -25,7 +26,7 @@ import { verifyCommand } from "./verify.js";
  * `Command` and one entry here; nothing else changes.
  */
 function commandTable(version: string): Command[] {
-  return [checkCommand(version), fmtCommand(), evalCommand(), testCommand(), compileCommand(version), keygenCommand(), inspectCommand(), diffCommand(), verifyCommand(), studioCommand()];
+  return [checkCommand(version), fmtCommand(), evalCommand(), testCommand(), compileCommand(version), keygenCommand(), inspectCommand(), diffCommand(), verifyCommand(), batchCommand(), studioCommand()];
 }
 
 /**

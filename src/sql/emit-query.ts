@@ -57,6 +57,8 @@ class QueryEmitter implements EmitContext {
   private readonly inputs = new Map<string, SqlValue>();
   private readonly slots = new Map<number, SqlValue>();
   private readonly diagnostics: SqlDiagnostic[] = [];
+  /** Slots whose step could not be compiled: read as NULL, so that one problem is reported once. */
+  private readonly failed = new Set<number>();
   private counter = 0;
   private error = "";
 
@@ -100,6 +102,8 @@ class QueryEmitter implements EmitContext {
         }
       } catch (error) {
         if (!(error instanceof Unsupported)) throw error;
+        if (step.kind === "let" || step.kind === "output") this.failed.add(step.slot);
+        if (step.kind === "rule") for (const action of step.actions) this.failed.add(action.slot);
         const line = this.ir.sites[error.site ?? step.site]?.line ?? 0;
         if (error.runtimeStep) this.report(messages.sqlRuntimeStep, line, { fn: error.what, dialect: d.name });
         else this.report(messages.sqlUnsupported, line, { what: error.what, dialect: d.name, reason: "it has no SQL form in this version" });
@@ -136,6 +140,7 @@ class QueryEmitter implements EmitContext {
 
   slot(slot: number): SqlValue {
     const value = this.slots.get(slot);
+    if (this.failed.has(slot)) return { v: this.dialect.nullNumber, e: null, shape: { kind: "scalar" } };
     if (!value) throw new Unsupported(`\`${this.ir.slots[slot]?.name ?? slot}\` before it has a value`, undefined);
     return value;
   }
