@@ -4,7 +4,7 @@
  * and writes the results back as a table. Also used by the tests to talk to their own server.
  */
 import type { IrRulebook } from "../ir/ir.js";
-import { compileToSql, dialects, inputColumns } from "../sql/index.js";
+import { compileToSql, dialects, inputColumns, physicalColumns } from "../sql/index.js";
 import { renderSqlDiagnostics } from "./batch.js";
 import type { CliIo } from "./io.js";
 import { Progress } from "./progress.js";
@@ -39,7 +39,7 @@ export function tableName(name: string): string {
  * the rows and the errors by code. Reports problems on `io.stderr`.
  */
 export async function runClickHouseBatch(ir: IrRulebook, options: { url: string; table: string; outputTable: string }, io: CliIo): Promise<{ ok: true; rows: number; errors: Map<string, number>; seconds: number } | { ok: false }> {
-  const compiled = compileToSql(ir, { dialect: "clickhouse", from: tableName(options.table), keep: inputColumns(ir).columns.map((c) => c.path) });
+  const compiled = compileToSql(ir, { dialect: "clickhouse", from: tableName(options.table), keep: inputColumns(ir).columns.flatMap((c) => physicalColumns(ch, c).map((p) => p.name)) });
   if (!compiled.ok) {
     io.stderr(renderSqlDiagnostics(compiled.diagnostics));
     return { ok: false };
@@ -49,7 +49,7 @@ export async function runClickHouseBatch(ir: IrRulebook, options: { url: string;
   try {
     await clickhouseQuery(options.url, `CREATE TABLE ${tableName(options.outputTable)} ENGINE = Log AS ${compiled.sql.replace(/^--.*\n/, "")}`);
     progress.finish();
-    const counts = await clickhouseQuery(options.url, `SELECT ifNull(${ch.ident(compiled.errorColumn)}, ''), count() FROM ${tableName(options.outputTable)} GROUP BY 1 ORDER BY 1 FORMAT TabSeparated`);
+    const counts = await clickhouseQuery(options.url, `SELECT ifNull(${ch.ident(compiled.errorColumn)}, '') AS code, count() FROM ${tableName(options.outputTable)} GROUP BY code ORDER BY code FORMAT TabSeparated`);
     let rows = 0;
     const errors = new Map<string, number>();
     for (const line of counts.split("\n").filter((l) => l !== "")) {

@@ -40,7 +40,7 @@ export interface SqlDialect {
   readonly nan: string;
   /** A NULL of the error column's type. */
   readonly nullText: string;
-  /** A NULL double. */
+  /** A double that stands for "no value" (NULL, or NaN where NULL is awkward); only in rows with an error. */
   readonly nullNumber: string;
   /** The double +Infinity (an open-ended tier's upper bound). */
   readonly infinity: string;
@@ -70,7 +70,9 @@ export interface SqlDialect {
   position(list: string, value: string): string;
   /** Sum of a list of doubles, left to right from 0, as the runtime adds. */
   sum(list: string): string;
-  /** Smallest / largest element of a non-empty list of doubles. */
+  /** Whether some element satisfies `body`. */
+  exists(list: string, param: string, body: string): string;
+  /** Smallest / largest element of a non-empty list of doubles without NaN (the sign of a zero aside). */
   min(list: string): string;
   max(list: string): string;
   /** The first non-NULL error of a list of error codes, or NULL. */
@@ -125,8 +127,9 @@ export const duckdb: SqlDialect = {
   filterIndexed: (list, param, position, body) => `list_filter(${list}, lambda ${param}, ${position}: ${body})`,
   position: (list, value) => `coalesce(list_position(${list}, ${value}), 0)`,
   sum: (list) => `list_reduce(${list}, lambda __mb_a, __mb_b: __mb_a + __mb_b, CAST(0 AS DOUBLE))`,
-  min: (list) => `list_reduce(${list}, lambda __mb_a, __mb_b: least(__mb_a, __mb_b))`,
-  max: (list) => `list_reduce(${list}, lambda __mb_a, __mb_b: greatest(__mb_a, __mb_b))`,
+  min: (list) => `list_min(${list})`,
+  max: (list) => `list_max(${list})`,
+  exists: (list, param, body) => `(len(list_filter(${list}, lambda ${param}: ${body})) > 0)`,
   firstError: (list) => `list_filter(${list}, lambda __mb_e: __mb_e IS NOT NULL)[1]`,
   list: (elements) => `[${elements.join(", ")}]`,
   record: (fields) => `{${fields.map((f) => `${duckdbText(f.name)}: ${f.value}`).join(", ")}}`,
@@ -164,7 +167,8 @@ export const clickhouse: SqlDialect = {
   bool: (value) => (value ? "1" : "0"),
   nan: "nan",
   nullText: "CAST(NULL AS Nullable(String))",
-  nullNumber: "CAST(NULL AS Nullable(Float64))",
+  // NaN, not NULL: 18.16 refuses Nullable values in arrayCumSum and friends; rows where it shows carry an error.
+  nullNumber: "nan",
   infinity: "inf",
   tryDouble: (sql) => `toFloat64(${sql})`,
   tryBool: (sql) => `toUInt8(${sql})`,
@@ -184,6 +188,7 @@ export const clickhouse: SqlDialect = {
   sum: (list) => `arrayElement(arrayCumSum(arrayPushFront(${list}, toFloat64(0))), -1)`,
   min: (list) => `arrayReduce('min', ${list})`,
   max: (list) => `arrayReduce('max', ${list})`,
+  exists: (list, param, body) => `arrayExists(${param} -> ${body}, ${list})`,
   firstError: (list) => `arrayElement(arrayFilter(__mb_e -> isNotNull(__mb_e), ${list}), 1)`,
   list: (elements) => `[${elements.join(", ")}]`,
   record: (fields) => `tuple(${fields.map((f) => f.value).join(", ")})`,

@@ -31,9 +31,23 @@ function scalar(v: string, args: SqlValue[], d: SqlDialect, own: string | null =
   return { v, e: firstError(d, [...errorsOf(args), own]), shape: SCALAR };
 }
 
-/** `least` and `greatest` of several values, nested in pairs (ClickHouse 18.16 takes two arguments). */
-function fold(fn: "least" | "greatest", values: string[]): string {
-  return values.slice(1).reduce((acc, v) => `${fn}(${acc}, ${v})`, values[0]!);
+/**
+ * JavaScript's `Math.min` / `Math.max` of two values: NaN when either is NaN (SQL engines order NaN
+ * above every number instead), and -0 below +0 (SQL engines take them as equal), so that the sign of
+ * a zero result is the runtime's.
+ */
+export function jsMinMax(fn: "min" | "max", a: string, b: string, ctx: Pick<BuiltinContext, "dialect" | "share">): string {
+  const d = ctx.dialect;
+  return ctx.share(a, (x) => ctx.share(b, (y) => {
+    const tie = fn === "min" ? `-((-${x}) + (-${y}))` : `(${x} + ${y})`;
+    const [first, second] = fn === "min" ? ["<", ">"] : [">", "<"];
+    return `(CASE WHEN ${d.isNan(x)} OR ${d.isNan(y)} THEN ${d.nan} WHEN ${x} ${first} ${y} THEN ${x} WHEN ${x} ${second} ${y} THEN ${y} WHEN ${x} = ${d.number(0)} THEN ${tie} ELSE ${x} END)`;
+  }));
+}
+
+/** `Math.min` / `Math.max` of several values, folded in pairs. */
+function fold(fn: "min" | "max", values: string[], ctx: BuiltinContext): string {
+  return values.slice(1).reduce((acc, v) => jsMinMax(fn, acc, v, ctx), values[0]!);
 }
 
 function rounding(direction: "up" | "down" | "half_even"): BuiltinSql {
@@ -48,9 +62,9 @@ function rounding(direction: "up" | "down" | "half_even"): BuiltinSql {
 
 /** The table: every builtin of the IR, with its SQL. */
 export const builtinSql = {
-  min: (args, { dialect }) => scalar(fold("least", args.map((a) => a.v)), args, dialect),
-  max: (args, { dialect }) => scalar(fold("greatest", args.map((a) => a.v)), args, dialect),
-  clamp: (args, { dialect }) => scalar(`least(greatest(${args[0]!.v}, ${args[1]!.v}), ${args[2]!.v})`, args, dialect),
+  min: (args, ctx) => scalar(fold("min", args.map((a) => a.v), ctx), args, ctx.dialect),
+  max: (args, ctx) => scalar(fold("max", args.map((a) => a.v), ctx), args, ctx.dialect),
+  clamp: (args, ctx) => scalar(jsMinMax("min", jsMinMax("max", args[0]!.v, args[1]!.v, ctx), args[2]!.v, ctx), args, ctx.dialect),
   abs: (args, { dialect }) => scalar(`abs(${args[0]!.v})`, args, dialect),
   sqrt: (args, ctx) => {
     const d = ctx.dialect;

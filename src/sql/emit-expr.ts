@@ -261,13 +261,29 @@ class ExprEmitter {
     switch (expr.op) {
       case "sum": return { v: d.sum(values), e: firstError(d, [source.e, allErrors]), shape: SCALAR };
       case "count": return { v: d.length(passed), e: firstError(d, [source.e, allErrors]), shape: SCALAR };
-      case "min": return whenEmpty((list) => d.min(list));
-      case "max": return whenEmpty((list) => d.max(list));
+      case "min": return whenEmpty((list) => this.extreme("min", list, scope));
+      case "max": return whenEmpty((list) => this.extreme("max", list, scope));
       case "avg": return whenEmpty((list) => `(${d.sum(list)} / ${d.length(list)})`);
       case "any":
       case "all": return this.quantifier(expr.op, source, param, filter?.v, elem.v, elementError);
       case "group": return this.group(source, passed, param, elem, key!, allErrors);
     }
+  }
+
+  /**
+   * The runtime's `min` / `max` of a non-empty list (`Math.min` folded from the first element): NaN
+   * when an element is NaN; a zero result is -0 when (min) some / (max) every zero element is -0.
+   */
+  private extreme(op: "min" | "max", values: string, scope: Scope): string {
+    const d = this.d;
+    const zero = d.number(0);
+    return this.share(values, scope, (list) => this.share(op === "min" ? d.min(list) : d.max(list), scope, (m) => {
+      const signed = (cmp: string): string => d.exists(list, "__mb_z", `__mb_z = ${zero} AND ${d.number(1)} / __mb_z ${cmp} ${zero}`);
+      const zeroResult = op === "min"
+        ? `(CASE WHEN ${signed("<")} THEN ${d.number(-0)} ELSE ${zero} END)`
+        : `(CASE WHEN ${signed(">")} THEN ${zero} ELSE ${d.number(-0)} END)`;
+      return `(CASE WHEN ${d.exists(list, "__mb_n", d.isNan("__mb_n"))} THEN ${d.nan} WHEN ${m} = ${zero} THEN ${zeroResult} ELSE ${m} END)`;
+    }));
   }
 
   /** `any` / `all`: stops at the first element that decides, so only errors up to it count. */

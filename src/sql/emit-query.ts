@@ -11,7 +11,7 @@
  */
 import type { IrAction, IrRulebook, IrRuleStep } from "../ir/ir.js";
 import { fillTemplate, messages, type MessageSpec } from "../diagnostics/catalog.js";
-import { roundSql } from "./emit-builtins.js";
+import { jsMinMax, roundSql } from "./emit-builtins.js";
 import { emitExpr, Unsupported, type EmitContext } from "./emit-expr.js";
 import { dialects, type DialectName, type SqlDialect } from "./dialect.js";
 import { inputColumns, validatedInput } from "./input-columns.js";
@@ -132,6 +132,10 @@ class QueryEmitter implements EmitContext {
     return { ok: true, sql: `${header}SELECT ${select.join(", ")}\nFROM (${sql}) AS __mb_result`, outputs: outputs.map((o) => o.name), errorColumn };
   }
 
+  private shareContext(): { dialect: SqlDialect; share: (sql: string, body: (ref: string) => string) => string } {
+    return { dialect: this.dialect, share: (sql, body) => body(isSimple(sql) ? sql : this.hoist(sql)) };
+  }
+
   // ---- EmitContext ----
 
   input(path: readonly string[]): SqlValue | undefined {
@@ -201,8 +205,8 @@ class QueryEmitter implements EmitContext {
       set: operand.v,
       scale: `(${cur} * ${operand.v})`,
       add: `(${cur} + ${operand.v})`,
-      floor: `greatest(${cur}, ${operand.v})`,
-      cap: `least(${cur}, ${operand.v})`,
+      floor: jsMinMax("max", cur, operand.v, this.shareContext()),
+      cap: jsMinMax("min", cur, operand.v, this.shareContext()),
     } satisfies Record<IrAction["verb"], string>;
     const guards = [when, condition?.v].filter((g): g is string => g !== undefined);
     const value = guards.length === 0 ? applied[action.verb] : `(CASE WHEN ${guards.join(" AND ")} THEN ${applied[action.verb]} ELSE ${cur} END)`;
@@ -219,7 +223,7 @@ class QueryEmitter implements EmitContext {
     let sql = value.v;
     if (step.rounding) {
       const raw = isSimple(sql) ? sql : this.hoist(sql);
-      sql = roundSql(raw, step.rounding, { dialect: d, share: (s, body) => body(isSimple(s) ? s : this.hoist(s)) });
+      sql = roundSql(raw, step.rounding, this.shareContext());
     }
     let own: string | null = null;
     if (slot.type.kind === "number") {

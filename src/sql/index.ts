@@ -4,5 +4,5 @@
  */
 export { compileToSql, type SqlDiagnostic, type SqlOptions, type SqlResult } from "./emit-query.js";
 export { dialects, isDialectName, type DialectName, type SqlDialect } from "./dialect.js";
-export { createTableSql, inputColumns, type InputColumn } from "./input-columns.js";
+export { createTableSql, inputColumns, physicalColumns, type InputColumn } from "./input-columns.js";
 export { literal, rowTuples, valueAt, valuesRelation } from "./values.js";

@@ -74,6 +74,19 @@ function convert(ir: IrRulebook, type: IrType, seen: readonly string[]): { colum
   }
 }
 
+/**
+ * The physical columns that hold an input column. ClickHouse 18.16 stores an `Array(Tuple(...))`
+ * column as parallel arrays (as a `Nested` structure), so there a list of records is one array
+ * column per field, `account.positions.quantity`, zipped back into tuples by the query.
+ */
+export function physicalColumns(d: SqlDialect, column: InputColumn): { name: string; type: SqlColumnType; field?: string }[] {
+  const t = column.columnType;
+  if (d.name === "clickhouse" && t.kind === "list" && t.element.kind === "record") {
+    return t.element.fields.map((f) => ({ name: `${column.path}.${f.name}`, type: { kind: "list", element: f.type }, field: f.name }));
+  }
+  return [{ name: column.path, type: t }];
+}
+
 /** The SQL of a constant. */
 export function constantSql(d: SqlDialect, value: IrConstValue): string {
   return typeof value === "number" ? d.number(value) : typeof value === "boolean" ? d.bool(value) : d.text(value);
@@ -81,7 +94,11 @@ export function constantSql(d: SqlDialect, value: IrConstValue): string {
 
 /** The converted value of an input column (defaults filled in) and the condition that makes it invalid. */
 export function validatedInput(ir: IrRulebook, d: SqlDialect, column: InputColumn): { value: string; invalid: string } {
-  const raw = d.ident(column.path);
+  const physical = physicalColumns(d, column);
+  const params = physical.map((_, i) => `__mb_f${i + 1}`);
+  const raw = physical.length === 1 && physical[0]!.field === undefined
+    ? d.ident(column.path)
+    : `arrayMap((${params.join(", ")}) -> tuple(${params.join(", ")}), ${physical.map((p) => d.ident(p.name)).join(", ")})`;
   let value: string;
   const bad: string[] = [];
   switch (column.type.kind) {
@@ -147,10 +164,10 @@ export function createTableSql(ir: IrRulebook, d: SqlDialect, table: string, opt
   const { columns } = inputColumns(ir);
   const defs = [
     ...(options.extra ?? []).map((c) => `${d.ident(c.name)} ${c.type}`),
-    ...columns.map((c) => {
-      const type = d.columnType(c.columnType);
-      return `${d.ident(c.path)} ${c.optional && d.name === "clickhouse" ? `Nullable(${type})` : type}`;
-    }),
+    ...columns.flatMap((c) => physicalColumns(d, c).map((p) => {
+      const type = d.columnType(p.type);
+      return `${d.ident(p.name)} ${c.optional && d.name === "clickhouse" && p.type.kind !== "list" ? `Nullable(${type})` : type}`;
+    })),
   ];
   return `CREATE TABLE ${table} (${defs.join(", ")})${options.engine ? ` ENGINE = ${options.engine}` : ""}`;
 }

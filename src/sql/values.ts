@@ -5,7 +5,7 @@
  */
 import type { IrRulebook } from "../ir/ir.js";
 import type { SqlColumnType, SqlDialect } from "./dialect.js";
-import { inputColumns } from "./input-columns.js";
+import { inputColumns, physicalColumns } from "./input-columns.js";
 
 /** The value of a column path (`position.size`) in an input object; undefined when missing. */
 export function valueAt(input: unknown, path: string): unknown {
@@ -37,10 +37,17 @@ export function literal(d: SqlDialect, type: SqlColumnType, value: unknown): str
 
 /** The rows of a relation holding `inputs`, one tuple per input, with an `__mb_row` number first. */
 export function rowTuples(ir: IrRulebook, d: SqlDialect, inputs: readonly unknown[]): { columns: string[]; rows: string[] } {
-  const { columns } = inputColumns(ir);
+  const physical = inputColumns(ir).columns.flatMap((c) => physicalColumns(d, c).map((p) => ({ ...p, path: c.path })));
+  const cell = (input: unknown, p: (typeof physical)[number]): string => {
+    const value = valueAt(input, p.path);
+    if (p.field === undefined) return literal(d, p.type, value);
+    // One field of a list of records, as its own array (ClickHouse's parallel arrays).
+    const list = Array.isArray(value) ? value.map((item) => (item !== null && typeof item === "object" && Object.hasOwn(item, p.field!) ? (item as Record<string, unknown>)[p.field!] : undefined)) : [];
+    return literal(d, p.type, list);
+  };
   return {
-    columns: ["__mb_row", ...columns.map((c) => c.path)],
-    rows: inputs.map((input, i) => `(${[d.number(i), ...columns.map((c) => literal(d, c.columnType, valueAt(input, c.path)))].join(", ")})`),
+    columns: ["__mb_row", ...physical.map((p) => p.name)],
+    rows: inputs.map((input, i) => `(${[d.number(i), ...physical.map((p) => cell(input, p))].join(", ")})`),
   };
 }
 

@@ -126,7 +126,7 @@ describe("random rulebooks", () => {
       const book = rulebookFromIr(ir);
       const sql = await sqlOutcomes(ir, inputs);
       const problems = inputs.flatMap((input, i) => differences(ir, runtimeOutcome(book, input), sql[i]!).map((d) => `${JSON.stringify(input)}: ${d}`));
-      expect(problems, source).toEqual([]);
+      expect(problems, `seed ${seed + n}:\n${source}`).toEqual([]);
       compared++;
     }
     expect(compared).toBeGreaterThan(0);
