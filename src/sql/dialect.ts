@@ -98,14 +98,18 @@ function shortestDouble(value: number): string {
   return value.toExponential().replace("e+", "e");
 }
 
-const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+const quoteIdent = (name: string): string => {
+  if (name.includes("\u0000")) throw new Error("a SQL name cannot hold a NUL character");
+  return `"${name.replace(/"/g, '""')}"`;
+};
 
 /** DuckDB (1.x): structs, list functions with `lambda x: ...`, IEEE doubles. */
 export const duckdb: SqlDialect = {
   name: "duckdb",
   ident: quoteIdent,
-  // A standard SQL string: only `'` needs escaping (DuckDB reads backslashes literally here).
-  text: (value) => `'${value.replace(/'/g, "''")}'`,
+  // A standard SQL string: only `'` needs escaping (DuckDB reads backslashes literally here); its
+  // parser ends a statement at NUL, so NUL characters are joined in with chr(0).
+  text: (value) => duckdbText(value),
   number: (value) => `CAST(${shortestDouble(value)} AS DOUBLE)`,
   bool: (value) => (value ? "TRUE" : "FALSE"),
   nan: "CAST('NaN' AS DOUBLE)",
@@ -140,7 +144,8 @@ export const duckdb: SqlDialect = {
 };
 
 function duckdbText(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
+  const parts = value.split("\u0000").map((part) => `'${part.replace(/'/g, "''")}'`);
+  return parts.length === 1 ? parts[0]! : `(${parts.join(" || chr(0) || ")})`;
 }
 
 function duckdbType(type: SqlColumnType): string {
@@ -162,7 +167,7 @@ export const clickhouse: SqlDialect = {
   name: "clickhouse",
   // Backquotes, with backslash escapes: ClickHouse reads `\` as an escape inside quoted names too.
   ident: (name) => `\`${name.replace(/\\/g, "\\\\").replace(/`/g, "\\`")}\``,
-  text: (value) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`,
+  text: (value) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\u0000/g, "\\0")}'`,
   number: (value) => `toFloat64(${shortestDouble(value)})`,
   bool: (value) => (value ? "1" : "0"),
   nan: "nan",

@@ -13,6 +13,8 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { IrRulebook } from "../../src/ir/ir.js";
+import { lowerRulebook } from "../../src/compile/lower.js";
+import { checkRulebook } from "../../src/service/language-service.js";
 import { rulebookFromIr } from "../../src/runtime/index.js";
 import { compileToSql, createTableSql, dialects, rowTuples } from "../../src/sql/index.js";
 import { runCli } from "../../src/cli/main.js";
@@ -110,6 +112,33 @@ describe("ClickHouse: a two-shard Distributed table", () => {
     const expected = runtimeOutcomes(ir, cases);
     expect(cases.map((_, i) => got.get(i))).toEqual(expected.map((e) => e));
   }, 60_000);
+});
+
+describe("ClickHouse: hostile texts", () => {
+  it("keeps quotes, backslashes and comment markers inside their literals", async () => {
+    const source = [
+      'rulebook "x\'); DROP TABLE positions; --"',
+      "  version 1.0.0",
+      "  effective 2026-01-01T00:00:00Z",
+      "  currency USDT",
+      "enum Side { long, short }",
+      "input p { size: Number > 0, side: Side }",
+      'output label: Text = if p.side == long then "it\'s a \\\\ `long` -- \\"quoted\\" /* x */" else "short\'); DROP TABLE x; --"',
+      "output twice: Number = p.size * 2",
+    ].join("\n");
+    const checked = checkRulebook(source, "hostile.margin");
+    expect(checked.diagnostics.filter((x) => x.severity === "error")).toEqual([]);
+    const ir = lowerRulebook(checked.checked, { source: () => source });
+    const inputs = [{ p: { size: 1.5, side: "long" } }, { p: { size: 2, side: "short" } }];
+    await distributedTable(ir, "hostile", inputs);
+    const compiled = compileToSql(ir, { dialect: "clickhouse", from: "default.hostile", keep: ["__mb_row"] });
+    if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
+    const rows = (await server.query(`${compiled.sql}\nORDER BY __mb_row\nFORMAT JSONEachRow`)).split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const expected = rulebookFromIr(ir).evaluateBatch(inputs).map((r) => (r.ok ? r.outputs : {}));
+    expect(rows.map((r) => ({ label: r["label"], twice: r["twice"] }))).toEqual(expected);
+    expect(String(expected[0]!["label"])).toContain("\\");
+    expect((await server.query("SELECT count() FROM default.hostile")).trim()).toBe("2");
+  }, 30_000);
 });
 
 function sameOutcome(a: unknown, b: unknown): boolean {
