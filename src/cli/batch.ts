@@ -13,7 +13,7 @@ import { runClickHouseBatch } from "./clickhouse-http.js";
 import { compileFile } from "./compile-file.js";
 import { copyToSql, createInputView, fileFormat, openDuckDb, runWithProgress, type DuckConnection } from "./duckdb-engine.js";
 import { displayPath, readText } from "./files.js";
-import { ExitCode, UsageError, plural, type CliIo, type Command, type ParsedArgs } from "./io.js";
+import { ExitCode, UsageError, type CliIo, type Command, type ParsedArgs } from "./io.js";
 import { Progress } from "./progress.js";
 
 const ENGINES = ["duckdb", "js", "clickhouse"] as const;
@@ -101,6 +101,14 @@ async function runBatch(args: ParsedArgs, io: CliIo): Promise<number> {
   const outFormat = fileFormat(output, "batch");
   const inPath = path.resolve(io.cwd, input);
   const outPath = path.resolve(io.cwd, output);
+  if (engine === "duckdb") {
+    // Refuse a rulebook SQL cannot express before reading anything.
+    const check = compileToSql(loaded.ir, { dialect: "duckdb" });
+    if (!check.ok) {
+      io.stderr(renderSqlDiagnostics(check.diagnostics));
+      return ExitCode.problems;
+    }
+  }
   const con = await openDuckDb("batch");
   const started = performance.now();
   const columns = await createInputView(con, loaded.ir, inPath, inFormat, "batch");
@@ -134,7 +142,7 @@ function summary(io: CliIo, rows: number, errors: Map<string, number>, where: st
   const failed = [...errors.values()].reduce((a, b) => a + b, 0);
   const codes = failed > 0 ? ` (${[...errors].map(([code, n]) => `${code}: ${n.toLocaleString("en-US")}`).join(", ")})` : "";
   const rate = seconds > 0 ? Math.round(rows / seconds).toLocaleString("en-US") : "-";
-  io.stdout(`${plural(rows, "row")} -> ${where}: ${(rows - failed).toLocaleString("en-US")} evaluated, ${failed.toLocaleString("en-US")} failed${codes}; ${seconds.toFixed(2)} s, ${rate} rows/s\n`);
+  io.stdout(`${rows.toLocaleString("en-US")} ${rows === 1 ? "row" : "rows"} -> ${where}: ${(rows - failed).toLocaleString("en-US")} evaluated, ${failed.toLocaleString("en-US")} failed${codes}; ${seconds.toFixed(2)} s, ${rate} rows/s\n`);
   return strict && failed > 0 ? ExitCode.problems : ExitCode.ok;
 }
 
