@@ -11,7 +11,7 @@ import type { IrRulebook } from "../ir/ir.js";
 import { compileToSql, inputColumns, type SqlDiagnostic } from "../sql/index.js";
 import { runClickHouseBatch } from "./clickhouse-http.js";
 import { compileFile } from "./compile-file.js";
-import { copyToSql, createInputView, fileFormat, openDuckDb, runWithProgress, type DuckConnection } from "./duckdb-engine.js";
+import { copyToSql, createInputView, fileFormat, numberRows, openDuckDb, plainValue, runWithProgress, setPath, type DuckConnection } from "./duckdb-engine.js";
 import { displayPath, readText } from "./files.js";
 import { ExitCode, UsageError, type CliIo, type Command, type ParsedArgs } from "./io.js";
 import { Progress } from "./progress.js";
@@ -149,7 +149,7 @@ function summary(io: CliIo, rows: number, errors: Map<string, number>, where: st
 /** The runtime path: rows streamed out of DuckDB, evaluated one by one, results appended to a table. */
 async function runJs(con: DuckConnection, book: LoadedRulebook, columns: string[], progress: Progress): Promise<Map<string, number>> {
   const { JSDuckDBValueConverter } = await import("@duckdb/node-api");
-  await con.run("CREATE OR REPLACE TEMP TABLE __mb_rows AS SELECT row_number() OVER () AS __mb_row, * FROM __mb_input");
+  await numberRows(con);
   const outputs = book.outputs;
   const sqlType = (o: (typeof outputs)[number]): string => (o.type.kind === "number" ? "DOUBLE" : o.type.kind === "bool" ? "BOOLEAN" : "VARCHAR");
   const outputColumns = outputs.map((o) => `"${o.name.replace(/"/g, '""')}" ${sqlType(o)}`);
@@ -165,7 +165,7 @@ async function runJs(con: DuckConnection, book: LoadedRulebook, columns: string[
     const rowIds = chunk.convertColumnValues(0, JSDuckDBValueConverter);
     for (let r = 0; r < chunk.rowCount; r++) {
       const inputRow: Record<string, unknown> = {};
-      columns.forEach((c, i) => setPath(inputRow, c, plain(values[i]![r])));
+      columns.forEach((c, i) => setPath(inputRow, c, plainValue(values[i]![r])));
       const outcome = book.evaluateBatch([inputRow])[0]!;
       appender.appendBigInt(BigInt(rowIds[r] as number | bigint));
       for (const o of outputs) {
@@ -187,27 +187,4 @@ async function runJs(con: DuckConnection, book: LoadedRulebook, columns: string[
   }
   appender.closeSync();
   return errors;
-}
-
-/** A value from DuckDB as the runtime's JSON: bigints as numbers, NULLs left out. */
-function plain(value: unknown): unknown {
-  if (typeof value === "bigint") return Number(value);
-  if (Array.isArray(value)) return value.map(plain);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, plain(v)]));
-  }
-  return value;
-}
-
-/** Sets `a.b.c` in a nested object; a NULL column leaves the field out (an optional field's default applies). */
-function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
-  if (value === null || value === undefined) return;
-  const parts = dotted.split(".");
-  let node = target;
-  for (const part of parts.slice(0, -1)) {
-    const next = Object.hasOwn(node, part) ? node[part] : undefined;
-    if (next === null || typeof next !== "object") node[part] = {};
-    node = node[part] as Record<string, unknown>;
-  }
-  node[parts[parts.length - 1]!] = value;
 }

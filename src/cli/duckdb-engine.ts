@@ -93,3 +93,63 @@ export async function runWithProgress(con: DuckConnection, sql: string, onProgre
     clearInterval(timer);
   }
 }
+
+/** A value from DuckDB as the runtime's JSON: bigints as numbers, NULL fields left out. */
+export function plainValue(value: unknown): unknown {
+  if (typeof value === "bigint") return Number(value);
+  if (Array.isArray(value)) return value.map(plainValue);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, plainValue(v)]));
+  }
+  return value;
+}
+
+/** Sets `a.b.c` in a nested object; a NULL column leaves the field out (an optional field's default applies). */
+export function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  if (value === null || value === undefined) return;
+  const parts = dotted.split(".");
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = Object.hasOwn(node, part) ? node[part] : undefined;
+    if (next === null || typeof next !== "object") node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+/**
+ * Numbers the rows of the input view into the table `__mb_rows` (`__mb_row` from 0, in file order),
+ * which both the SQL and the runtime paths read, so that row numbers mean the same input everywhere.
+ */
+export async function numberRows(con: DuckConnection): Promise<number> {
+  await con.run("CREATE OR REPLACE TEMP TABLE __mb_rows AS SELECT row_number() OVER () - 1 AS __mb_row, * FROM __mb_input");
+  return Number((await con.runAndReadAll("SELECT count(*) AS n FROM __mb_rows")).getRowObjectsJS()[0]!["n"]);
+}
+
+/**
+ * Reads the rulebook's input columns of `__mb_rows` into memory, column by column, and returns a
+ * function that builds the runtime input of a row from them (the rows are never all objects at once).
+ */
+export async function readInputColumns(con: DuckConnection, ir: IrRulebook, count: number, onProgress?: (done: number) => void): Promise<(index: number) => unknown> {
+  const { JSDuckDBValueConverter } = await import("@duckdb/node-api");
+  const paths = inputColumns(ir).columns.map((c) => c.path);
+  const columns = paths.map(() => new Array<unknown>(count));
+  const result = await con.stream(`SELECT ${paths.map((p) => d.ident(p)).join(", ")} FROM __mb_rows ORDER BY __mb_row`);
+  let at = 0;
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    paths.forEach((_, c) => {
+      const values = chunk.convertColumnValues(c, JSDuckDBValueConverter);
+      const into = columns[c]!;
+      for (let r = 0; r < values.length; r++) into[at + r] = plainValue(values[r]);
+    });
+    at += chunk.rowCount;
+    onProgress?.(at);
+  }
+  return (index) => {
+    const input: Record<string, unknown> = {};
+    paths.forEach((p, c) => setPath(input, p, columns[c]![index]));
+    return input;
+  };
+}
