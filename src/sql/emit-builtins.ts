@@ -10,6 +10,7 @@
  */
 import type { IrBuiltin, IrRounding } from "../ir/ir.js";
 import type { SqlDialect } from "./dialect.js";
+import { normalCdfSql, optionArgumentsInvalid, optionSql } from "./emit-pricing.js";
 import { SCALAR, firstError, raiseWhen, type SqlValue } from "./sql-value.js";
 
 /** What a builtin needs from the emitter: the dialect and a way to name a value used several times. */
@@ -60,6 +61,13 @@ function rounding(direction: "up" | "down" | "half_even"): BuiltinSql {
   };
 }
 
+function option(fn: "black76" | "black_scholes", args: SqlValue[], ctx: BuiltinContext): SqlValue {
+  const d = ctx.dialect;
+  const v = args.map((a) => a.v);
+  const value = optionSql(d, fn, v, ctx.share, (x) => jsMinMax("max", x, d.number(0), ctx));
+  return scalar(value, args, d, raiseWhen(d, optionArgumentsInvalid(d, v[1]!, v[2]!, v[3]!, v[4]!), "MB6010"));
+}
+
 /** The table: every builtin of the IR, with its SQL. */
 export const builtinSql = {
   min: (args, ctx) => scalar(fold("min", args.map((a) => a.v), ctx), args, ctx.dialect),
@@ -88,9 +96,9 @@ export const builtinSql = {
   round_up: rounding("up"),
   round_down: rounding("down"),
   round_half_even: rounding("half_even"),
-  normal_cdf: () => ({ unsupported: "normal_cdf (Cody's rational approximation is not written in SQL yet)" }),
-  black76: () => ({ unsupported: "black76 (option pricing is not written in SQL yet)" }),
-  black_scholes: () => ({ unsupported: "black_scholes (option pricing is not written in SQL yet)" }),
+  normal_cdf: (args, ctx) => scalar(normalCdfSql(ctx.dialect, args[0]!.v, ctx.share), args, ctx.dialect),
+  black76: (args, ctx) => option("black76", args, ctx),
+  black_scholes: (args, ctx) => option("black_scholes", args, ctx),
   length: (args, { dialect }) => scalar(dialect.length(args[0]!.v), args, dialect),
 } as const satisfies Record<IrBuiltin, BuiltinSql>;
 

@@ -86,9 +86,9 @@ describe("marginbook batch", () => {
     const missing = await cli("batch", "rules/binance-btcusdt-perp.margin", "--input", input, "--output", join(folder, "x.csv"));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("has no column `position.side`, `market.vol_30d`, `market.adv`");
-    const refused = await cli("batch", "rules/deribit-options-pm.margin", "--input", input, "--output", join(folder, "y.csv"));
+    const refused = await cli("batch", "rules/crypto-cross-account.margin", "--input", input, "--output", join(folder, "y.csv"));
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/rules\/deribit-options-pm\.margin:\d+: error MB5101: black76/);
+    expect(refused.stderr).toMatch(/rules\/crypto-cross-account\.margin:\d+: error MB5101: `liquidation_price`/);
     expect((await cli("batch", "rules/binance-btcusdt-perp.margin", "--input", input, "--output", "x.txt")).stderr).toContain("give a .parquet, .csv or .jsonl file");
     expect((await cli("batch", "rules/binance-btcusdt-perp.margin", "--engine", "spark")).code).toBe(2);
   });
