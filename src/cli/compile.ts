@@ -15,6 +15,8 @@ import { readSigningKey, signArtifact } from "../compile/sign.js";
 import { renderText } from "../diagnostics/render.js";
 import { loadArtifact } from "../runtime/index.js";
 import { checkArtifactSignature } from "../runtime/signature.js";
+import { compileToSql, isDialectName } from "../sql/index.js";
+import { renderSqlDiagnostics } from "./batch.js";
 import { compileFile, singleRulebook } from "./compile-file.js";
 import { displayPath, readText, writeFileAtomic } from "./files.js";
 import { splitRevision } from "./git.js";
@@ -26,7 +28,7 @@ export function compileCommand(toolVersion: string): Command {
   return {
     name: "compile",
     summary: "compile a rulebook into an artifact that engines load",
-    usage: "Usage: marginbook compile <rulebook.margin>[@revision] -o <artifact.json> [--sign <name.key>] [--allow-dirty]",
+    usage: "Usage: marginbook compile <rulebook.margin>[@revision] -o <artifact.json> [--sign <name.key>] [--allow-dirty]\n       marginbook compile <rulebook.margin> --target sql --dialect duckdb|clickhouse [-o <query.sql>] [--from <relation>]",
     description: [
       "Checks and compiles the rulebook, then writes its artifact: JSON holding the IR, the header,",
       "the compiler version, sha256 hashes of the source and of the IR, and its provenance (the",
@@ -43,12 +45,20 @@ export function compileCommand(toolVersion: string): Command {
       "is not signed unless --allow-dirty is given. `marginbook inspect --trust` and the runtime",
       "registry check the signature.",
       "",
-      "Exit codes: 0 written, 1 the rulebook has errors, 2 usage error (or a dirty file to sign).",
+      "--target sql writes one SQL query instead (DuckDB or ClickHouse): one row per row of the input",
+      "relation (`--from`, default `input`, whose columns are the input field paths), with every output",
+      "and an `error` column (the MB6xxx code of a row that fails). See docs/scale.md.",
+      "",
+      "Exit codes: 0 written, 1 the rulebook has errors (or cannot be compiled to SQL), 2 usage error",
+      "(or a dirty file to sign).",
     ].join("\n"),
     options: {
       output: { type: "string", short: "o", valueName: "artifact.json|-", description: "where to write the artifact (- for stdout)" },
       sign: { type: "string", valueName: "name.key", description: "sign the artifact with this Ed25519 private key" },
       "allow-dirty": { type: "boolean", description: "sign even when the file differs from its last commit" },
+      target: { type: "string", valueName: "artifact|sql", description: "what to write (default artifact)" },
+      dialect: { type: "string", valueName: "duckdb|clickhouse", description: "the SQL dialect of --target sql (default duckdb)" },
+      from: { type: "string", valueName: "relation", description: "the input relation of --target sql, as SQL (default input)" },
       "no-color": { type: "boolean", description: "never colour the text output" },
       help: { type: "boolean", short: "h", description: "show this help" },
     },
@@ -57,6 +67,9 @@ export function compileCommand(toolVersion: string): Command {
 }
 
 async function runCompile(args: ParsedArgs, io: CliIo, toolVersion: string): Promise<number> {
+  const target = (args.values["target"] as string | undefined) ?? "artifact";
+  if (target === "sql") return runCompileSql(args, io);
+  if (target !== "artifact") throw new UsageError(`--target must be artifact or sql, not '${target}'`, "compile");
   const output = args.values["output"];
   if (typeof output !== "string" || output === "") throw new UsageError("missing -o: give the artifact file to write (or - for standard output)", "compile");
   // Usage errors for no file, several files, or a missing one (a file read at a revision need not exist on disk).
@@ -90,16 +103,16 @@ async function runCompile(args: ParsedArgs, io: CliIo, toolVersion: string): Pro
     io.stdout(text);
     return ExitCode.ok;
   }
-  const target = path.resolve(io.cwd, output);
+  const destination = path.resolve(io.cwd, output);
   try {
-    writeFileAtomic(target, text);
+    writeFileAtomic(destination, text);
   } catch (error) {
     throw new UsageError(`cannot write ${output}: ${(error as Error).message}`, "compile");
   }
   const warnings = compiled.warnings.length > 0 ? `, ${plural(compiled.warnings.length, "warning")}` : "";
   const signed = artifact.signature ? `, signed by key ${artifact.signature.keyId.slice(0, 19)}...` : "";
   const at = origin.provenance.commit ? ` at ${origin.provenance.commit.slice(0, 12)}${origin.provenance.dirty ? " with uncommitted changes" : ""}` : "";
-  io.stdout(`compiled ${args.positionals[0]}${at} -> ${displayPath(target, io.cwd)} (${artifact.meta.name} ${artifact.meta.version}, ${artifact.irHash.slice(0, 19)}...${signed}${warnings})\n`);
+  io.stdout(`compiled ${args.positionals[0]}${at} -> ${displayPath(destination, io.cwd)} (${artifact.meta.name} ${artifact.meta.version}, ${artifact.irHash.slice(0, 19)}...${signed}${warnings})\n`);
   return ExitCode.ok;
 }
 
@@ -114,4 +127,37 @@ function readKey(signWith: unknown, io: CliIo): KeyObject | undefined {
   const key = readSigningKey(pem);
   if (typeof key === "string") throw new UsageError(`${signWith}: ${key}`, "compile");
   return key;
+}
+
+function runCompileSql(args: ParsedArgs, io: CliIo): number {
+  const dialect = (args.values["dialect"] as string | undefined) ?? "duckdb";
+  if (!isDialectName(dialect)) throw new UsageError(`--dialect must be duckdb or clickhouse, not '${dialect}'`, "compile");
+  const file = singleRulebook(args.positionals, io, "compile");
+  const compiled = compileFile(file, io, "compile", false);
+  if (!compiled.ok) {
+    io.stderr(compiled.report);
+    return ExitCode.problems;
+  }
+  const from = args.values["from"] as string | undefined;
+  const result = compileToSql(compiled.ir, { dialect, ...(from !== undefined ? { from } : {}) });
+  if (!result.ok) {
+    io.stderr(renderSqlDiagnostics(result.diagnostics));
+    io.stderr(`marginbook: ${file} cannot be compiled to SQL: no query written\n`);
+    return ExitCode.problems;
+  }
+  const output = args.values["output"];
+  const text = `${result.sql}\n`;
+  if (output === undefined || output === "-") {
+    io.stdout(text);
+    return ExitCode.ok;
+  }
+  if (typeof output !== "string" || output === "") throw new UsageError("-o needs a file name", "compile");
+  const absolute = path.resolve(io.cwd, output);
+  try {
+    writeFileAtomic(absolute, text);
+  } catch (error) {
+    throw new UsageError(`cannot write ${output}: ${(error as Error).message}`, "compile");
+  }
+  io.stdout(`compiled ${file} -> ${displayPath(absolute, io.cwd)} (${dialect} SQL, outputs ${result.outputs.join(", ")}, errors in \`${result.errorColumn}\`)\n`);
+  return ExitCode.ok;
 }

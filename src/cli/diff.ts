@@ -27,7 +27,7 @@ export function diffCommand(toolVersion = "0.0.0"): Command {
     summary: "what changed between two versions of a rulebook",
     usage: [
       "Usage: marginbook diff <old> <new> [--format text|json|md|html] [--out <file>]",
-      "       marginbook diff <old> <new> --impact <inputs.yaml|json|jsonl | generate:N> [--seed N] [--top N] [--workers N]",
+      "       marginbook diff <old> <new> --impact <inputs.yaml|json|jsonl|parquet|csv | generate:N> [--seed N] [--top N] [--workers N] [--engine js|duckdb]",
     ].join("\n"),
     description: [
       "Compares two versions of a rulebook by meaning: header fields, parameters (old and new value),",
@@ -64,6 +64,7 @@ export function diffCommand(toolVersion = "0.0.0"): Command {
       seed: { type: "string", valueName: "N", description: "seed of generate:N (default 1)" },
       top: { type: "string", valueName: "N", description: "top movers per output (default 10)" },
       workers: { type: "string", valueName: "N", description: "worker threads for --impact (default: by size)" },
+      engine: { type: "string", valueName: "js|duckdb", description: "what evaluates --impact: the runtime (default) or DuckDB (the compiled SQL)" },
       out: { type: "string", valueName: "file", description: "write the report to this file instead of stdout" },
       "fail-on": { type: "string", valueName: "warning|error", description: "what fails the run (default error)" },
       reviewer: { type: "string", valueName: "name", description: "who reviews (default: git user.name <user.email>)" },
@@ -71,6 +72,12 @@ export function diffCommand(toolVersion = "0.0.0"): Command {
     },
     run: (args, io) => runDiff(args, io, toolVersion),
   };
+}
+
+function impactEngine(args: ParsedArgs): "js" | "duckdb" {
+  const engine = (args.values["engine"] as string | undefined) ?? "js";
+  if (engine !== "js" && engine !== "duckdb") throw new UsageError(`--engine must be js or duckdb, not '${engine}'`, "diff");
+  return engine;
 }
 
 function integerOption(args: ParsedArgs, name: string, fallback: number | undefined, min: number): number | undefined {
@@ -108,7 +115,7 @@ async function runDiff(args: ParsedArgs, io: CliIo, toolVersion: string): Promis
       return ExitCode.problems;
     }
     const side = (spec: string, source: string) => ({ label: spec, source, file: spec.lastIndexOf("@") > 0 ? spec.slice(0, spec.lastIndexOf("@")) : spec });
-    const outcome = await runImpact(side(oldSpec, oldSource), side(newSpec, newSource), { spec: impactSpec, seed, top, ...(workers !== undefined ? { workers } : {}), color: io.color === true }, io);
+    const outcome = await runImpact(side(oldSpec, oldSource), side(newSpec, newSource), { spec: impactSpec, seed, top, ...(workers !== undefined ? { workers } : {}), color: io.color === true, engine: impactEngine(args) }, io);
     if (!outcome.ok) {
       io.stderr(outcome.message);
       return ExitCode.problems;

@@ -145,6 +145,11 @@ export const messages = {
   tooManyArguments: error("MB4048", "this call has {count} arguments; the limit is {limit}"),
   verifyUnexpectedVariable: error("MB4046", "`verify nonnegative` holds for every input at once: it takes no `in`", "remove `in {text}`"),
 
+  // ---- MB51xx: the SQL target (marginbook compile --target sql) ----
+  sqlUnsupported: error("MB5101", "{what} cannot be compiled to SQL ({dialect}): {reason}", "evaluate this rulebook with the runtime (`marginbook eval`, `batch --engine js`)"),
+  sqlRuntimeStep: error("MB5102", "`{fn}` with a step computed at run time cannot be compiled to SQL ({dialect})", "give the rounding step as a constant or a parameter"),
+  sqlUnknownInput: error("MB5103", "input `{path}` of type {type} cannot be a column of the input relation ({dialect})"),
+
   // ---- MB7xxx: review of a change between two versions ----
   versionNotBumped: warning("MB7001", "behaviour changed but the version is still {version}", "a {impact} change needs at least version {suggested}"),
   bumpTooSmall: warning("MB7002", "{old} -> {new} is a {actual} bump, but the change is {impact}", "use at least version {suggested}"),
