@@ -46,11 +46,11 @@ export function renderChangeView(view: ChangeView | undefined, waiting: string |
         h("div.impact-head", {}, h("b", {}, o.name), h("span.muted", {}, ` ${counts}`)),
         o.up + o.down > 0 && o.unit !== "Rate" && o.unit !== "Number" ? h("div.impact-total", {}, `total ${showValue(o.totalOld, o.unit)} → ${showValue(o.totalNew, o.unit)} (${showChange(total, o.unit)}${percent ? `, ${percent}` : ""})`) : undefined);
       if (o.movers.length > 0) {
-        box.append(h("div.movers-title", {}, "Top movers"), h("table.movers", {}, h("tbody", {}, ...o.movers.map((m) => h("tr", {},
-          h("td.mover-name", { title: m.source === "test" ? "test case" : "sample" }, m.source === "test" ? "✓ " : "", m.name),
-          h("td.value", {}, `${showValue(m.old, o.unit)} → ${showValue(m.new, o.unit)}`),
-          h(`td.delta${m.change > 0 ? ".up" : ".down"}`, {}, `${showChange(m.change, o.unit)}${m.percent !== null ? ` (${showPercent(m.old, m.new)})` : ""}`),
-          h("td.mover-reason.muted", {}, m.reason))))));
+        box.append(h("div.movers-title", {}, "Top movers"), ...o.movers.map((m) => h("div.mover", {},
+          h("div.mover-name", { title: `${m.source === "test" ? "test case" : "sample"}: ${m.name}` }, m.source === "test" ? "test case: " : "sample: ", m.name),
+          h("div.mover-values", {}, h("span", {}, `${showValue(m.old, o.unit)} → ${showValue(m.new, o.unit)}`),
+            h(`span${m.change > 0 ? ".up" : ".down"}`, {}, `${showChange(m.change, o.unit)}${m.percent !== null ? ` (${showPercent(m.old, m.new)})` : ""}`)),
+          h("div.mover-reason.muted", {}, m.reason))));
       }
       parts.push(box);
     }

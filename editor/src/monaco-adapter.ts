@@ -250,9 +250,14 @@ export class StudioEditor {
 
   /** The markers of the active document (for tests and the problems list). */
   markers(): MarkerView[] {
-    const model = this.editor.getModel();
+    return this.activePath ? this.markersOf(this.activePath) : [];
+  }
+
+  /** The markers of any file's model. */
+  markersOf(path: string): MarkerView[] {
+    const model = monaco.editor.getModel(uriOf(path));
     if (!model) return [];
-    return monaco.editor.getModelMarkers({ resource: model.uri }).map((m) => ({
+    return monaco.editor.getModelMarkers({ resource: model.uri, owner: "marginbook" }).map((m) => ({
       code: typeof m.code === "string" ? m.code : (m.code?.value ?? ""),
       severity: m.severity === monaco.MarkerSeverity.Error ? "error" : m.severity === monaco.MarkerSeverity.Warning ? "warning" : "info",
       message: m.message,

@@ -217,7 +217,7 @@ export class PreviewPanel {
     const sampleOutputs = Object.fromEntries(Object.entries(sample?.outputs ?? {}).filter((e): e is [string, number] => typeof e[1] === "number"));
     const width = Math.max(320, Math.floor(this.chartBox.clientWidth || 420));
     const baseline = result.baseline?.sweep ? { label: result.baseline.label, series: result.baseline.sweep } : undefined;
-    this.chartBox.replaceChildren(renderChart(sweep, { width, height: 250, sampleOutputs, ...(baseline ? { baseline } : {}) }));
+    this.chartBox.replaceChildren(renderChart(sweep, { width, height: innerHeight <= 780 ? 180 : 250, sampleOutputs, ...(baseline ? { baseline } : {}) }));
   }
 
   private renderTabs(): void {
@@ -283,7 +283,7 @@ export class PreviewPanel {
     const sample = r.samples[this.selected]!;
     const add = h("button.secondary.add-sample", { type: "button", title: "a new sample, starting from the selected one's inputs" }, "+ Add sample");
     add.addEventListener("click", () => this.callbacks.onSampleInput(r.samples.length, `sample ${r.samples.length + 1}`, structuredClone(sample.input)));
-    this.body.replaceChildren(h("div.sample-tools", {}, add), list, this.sampleDetail(sample, r));
+    this.body.replaceChildren(h("div.sample-tools", {}, h("span.muted", {}, r.samplesSource === "typed" ? "Your samples (kept in this browser)" : "The test cases' inputs"), add), list, this.sampleDetail(sample, r));
   }
 
   private sampleDetail(sample: PreviewSample, r: PreviewResult): HTMLElement {
@@ -293,19 +293,20 @@ export class PreviewPanel {
     }
     const old = r.baseline?.samples[this.selected];
     const label = r.baseline?.label;
-    const head = h("thead", {}, h("tr", {}, h("th", {}, "output"), label ? h("th.old", { title: `the value in ${label}` }, label) : undefined, h("th", {}, label ? "now" : "value"), label ? h("th", {}, "change") : undefined));
-    const outputs = h("table.outputs", {}, head, h("tbody", {}, ...Object.entries(sample.outputs).map(([name, value]) => {
+    // One row per output (name, new value); under it, when there is a baseline, its value and the change.
+    const rows = Object.entries(sample.outputs).flatMap(([name, value]) => {
       const unit = r.units[name];
+      const main = h("tr.output-row", { "data-output": name }, h("td.name", {}, name), h("td.value", {}, showValue(value, unit)));
+      if (!label) return [main];
       const before = old?.[name];
-      let change: HTMLElement | undefined;
-      if (label) {
-        if (typeof before === "number" && typeof value === "number") {
-          const percent = showPercent(before, value);
-          change = h(`td.delta${value > before ? ".up" : value < before ? ".down" : ".same"}`, {}, value === before ? "—" : `${showChange(value - before, unit)}${percent ? ` (${percent})` : ""}`);
-        } else change = h("td.delta.same", {}, before === undefined ? (r.baseline?.problem ? "" : "new") : before === value ? "—" : "changed");
-      }
-      return h("tr", { "data-output": name }, h("td.name", {}, name), label ? h("td.value.old", {}, before === undefined ? "—" : showValue(before, unit)) : undefined, h("td.value", {}, showValue(value, unit)), change);
-    })));
+      let change: HTMLElement;
+      if (typeof before === "number" && typeof value === "number") {
+        const percent = showPercent(before, value);
+        change = h(`span.delta${value > before ? ".up" : value < before ? ".down" : ".same"}`, {}, value === before ? "unchanged" : `${showChange(value - before, unit)}${percent ? ` (${percent})` : ""}`);
+      } else change = h("span.delta.same", {}, before === undefined ? (r.baseline?.problem ? "" : "new") : before === value ? "unchanged" : "changed");
+      return [main, h("tr.compare-row", { "data-output": name }, h("td", { colspan: 2 }, h("span.old", {}, `${label} ${before === undefined ? "—" : showValue(before, unit)}`), change))];
+    });
+    const outputs = h(`table.outputs${label ? ".compare" : ""}`, {}, h("tbody", {}, ...rows));
     const baselineProblem = r.baseline?.problem ? h("p.hint", {}, `No old values: ${r.baseline.problem}.`) : undefined;
     const trace = sample.explanation ? this.trace(sample.explanation, r.units) : h("div");
     // A failed assertion still has outputs (computed without the assertions): show both.
