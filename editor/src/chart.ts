@@ -129,7 +129,7 @@ export function renderChart(sweep: SweepResult, options: ChartOptions): SVGSVGEl
   options.baseline?.series.forEach((s) => {
     const i = sweep.series.findIndex((n) => n.name === s.name);
     if (i < 0) return;
-    svg.append(el("path", { d: curve(s.values), class: "chart-line chart-line-old", stroke: COLORS[i % COLORS.length]!, "data-series": s.name, "data-baseline": options.baseline!.label }));
+    svg.append(el("path", { d: curve(s.values), class: "chart-line-old", stroke: COLORS[i % COLORS.length]!, "data-series": s.name, "data-baseline": options.baseline!.label }));
   });
 
   // Series.

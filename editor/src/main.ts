@@ -67,6 +67,8 @@ class Studio {
   private problemsNow: Problems = { rulebook: [], tests: [] };
   private lastPreview?: PreviewResult;
   private lastChange?: ChangeView;
+  /** The rulebook version the last preview answered (good or not). */
+  private previewFor?: { path: string; version: number };
   private readonly baselines = new Baselines();
   /** The baseline of the rulebook being previewed, once resolved. */
   private baseline?: { path: string; value: Baseline };
@@ -486,6 +488,7 @@ class Studio {
 
   private receivePreview(m: Extract<FromWorker, { type: "preview" }>): void {
     if (!this.current(m.seq, m.path, m.version)) return;
+    this.previewFor = { path: m.path, version: m.version };
     this.previewCount++;
     if (m.result.ok) this.lastPreview = m.result;
     this.panel.show(m.result, m.previewMs);
@@ -515,6 +518,7 @@ class Studio {
   private async save(force?: { version: string | null }): Promise<void> {
     const path = this.editor.path;
     if (!path) return;
+    if (!force) await this.settled();
     const text = this.editor.textOf(path) ?? "";
     if (!force) {
       // Saving what is known to fail asks first, and says what fails.
@@ -551,6 +555,23 @@ class Studio {
     this.statusText.textContent = "";
     if (!outcome.conflict) return this.showNotice(`Not saved: ${outcome.message}`);
     this.showConflict(path, outcome.diskText, outcome.diskVersion);
+  }
+
+  /** Waits (at most 3 s) until the preview answers the text now in the editor, so Save judges fresh results. */
+  private async settled(): Promise<void> {
+    const subject = this.rulebookOf(this.editor.path ?? "");
+    if (!subject) return;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.sendUpdate();
+    }
+    const started = performance.now();
+    while (performance.now() - started < 3000) {
+      const version = this.editor.versionOf(subject) ?? 0;
+      if (this.previewFor?.path === subject && this.previewFor.version === version) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 
   private showConflict(path: string, diskText: string | null, diskVersion: string | null): void {
