@@ -126,9 +126,13 @@ export function renderChart(sweep: SweepResult, options: ChartOptions): SVGSVGEl
     });
     return d;
   };
-  options.baseline?.series.forEach((s) => {
+  // A baseline curve identical to the new one is not drawn (nothing changed there).
+  const changed = options.baseline?.series.filter((s) => {
+    const now = sweep.series.find((n) => n.name === s.name);
+    return now !== undefined && s.values.some((v, k) => v !== now.values[k]);
+  }) ?? [];
+  changed.forEach((s) => {
     const i = sweep.series.findIndex((n) => n.name === s.name);
-    if (i < 0) return;
     svg.append(el("path", { d: curve(s.values), class: "chart-line-old", stroke: COLORS[i % COLORS.length]!, "data-series": s.name, "data-baseline": options.baseline!.label }));
   });
 
@@ -159,7 +163,7 @@ export function renderChart(sweep: SweepResult, options: ChartOptions): SVGSVGEl
     svg.append(label);
     lx += 21 + s.name.length * 6.6 + 16;
   });
-  if (options.baseline) {
+  if (options.baseline && changed.length > 0) {
     svg.append(el("line", { x1: lx, x2: lx + 16, y1: 14, y2: 14, stroke: "#94a3b8", "stroke-width": 4, opacity: 0.5 }));
     svg.append(el("text", { x: lx + 21, y: 18, class: "chart-legend" }, `in ${options.baseline.label}`));
   }
