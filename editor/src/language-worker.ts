@@ -48,6 +48,8 @@ interface Checked {
 let last: Checked | undefined;
 let pendingPreview: ReturnType<typeof setTimeout> | undefined;
 let pendingChange: ReturnType<typeof setTimeout> | undefined;
+/** How long the text must rest before the change from the baseline is computed. */
+const CHANGE_AFTER_MS = 250;
 
 const host: SourceHost = {
   resolve(fromFile, target) {
@@ -135,8 +137,8 @@ function preview(checked: Checked, seq: number, request: PreviewRequest): void {
   scope.postMessage({ type: "preview", seq, path: checked.path, version: checked.version, result, previewMs: performance.now() - started });
   const baseline = request.baseline;
   if (!baseline || !result.ok) return;
-  // The change (semantic diff and impact) is slower than the preview: it follows it, and a newer
-  // update that is already waiting replaces it.
+  // The change (semantic diff and impact) is slower than the preview: it is computed once the text
+  // has rested a moment, and a newer update replaces it.
   pendingChange = setTimeout(() => {
     pendingChange = undefined;
     let change;
@@ -146,7 +148,7 @@ function preview(checked: Checked, seq: number, request: PreviewRequest): void {
       change = { label: baseline.label, problem: `cannot compare: ${error instanceof Error ? error.message : String(error)}`, changes: [], layout: "semantic" as const, behaviourChanged: false, inputs: 0, failed: 0, outputs: [] };
     }
     scope.postMessage({ type: "change", seq, path: checked.path, version: checked.version, ...(change ? { change } : {}) });
-  }, 0);
+  }, CHANGE_AFTER_MS);
 }
 
 /** Verifies one version of a document (the slow check: the page asks only once the text has rested). */

@@ -27,8 +27,11 @@ import type { ChangeView, FromWorker, PreviewRequest, PreviewResult, PropertyRes
 import { appendTestCase } from "./test-cases.js";
 import { LanguageClient } from "./worker-client.js";
 
-/** How long typing may pause before the worker checks the text. */
-const DEBOUNCE_MS = 120;
+/**
+ * How long typing may pause before the worker checks the text: short, since the check is
+ * incremental and the worker drops a preview that a newer update overtakes.
+ */
+const DEBOUNCE_MS = 30;
 /** How long an error-free rulebook must stay unchanged before it is verified, and the verification's budget. */
 const VERIFY_AFTER_MS = 1500;
 const VERIFY_BUDGET_MS = 1000;

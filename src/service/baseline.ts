@@ -132,7 +132,7 @@ function interpreted(ir: IrRulebook): ImpactEvaluator {
  * The change from the baseline to the edited rulebook: the semantic diff of the two texts and the
  * impact on `inputs` (the samples and test cases), with up to `top` movers per output.
  */
-export function changeView(baseline: BaselineSource, compiled: CompiledBaseline, text: string, ir: IrRulebook, inputs: readonly ImpactInput[], top = 5): ChangeView {
+export function changeView(baseline: BaselineSource, compiled: CompiledBaseline, text: string, ir: IrRulebook, inputs: readonly ImpactInput[], top = 3): ChangeView {
   const diff = semanticDiff(baseline.text, text, baseline.label, "edited");
   const base = { label: baseline.label, changes: diff.changes, layout: diff.layout, behaviourChanged: diff.behaviourChanged, inputs: inputs.length, failed: 0, outputs: [] };
   if (!compiled.ok) return { ...base, problem: compiled.problem };
