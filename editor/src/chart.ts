@@ -16,6 +16,8 @@ export interface ChartOptions {
   sampleOutputs?: Record<string, number>;
   /** The baseline's curves on the same points, drawn faint beside the new ones. */
   baseline?: { label: string; series: SweepResult["series"] };
+  /** A click on the plot: the swept input's value at the nearest point (to inspect it as a sample). */
+  onPick?: (x: number) => void;
 }
 
 function el<K extends keyof SVGElementTagNameMap>(name: K, attributes: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
@@ -168,7 +170,7 @@ export function renderChart(sweep: SweepResult, options: ChartOptions): SVGSVGEl
     svg.append(el("text", { x: lx + 21, y: 18, class: "chart-legend" }, `in ${options.baseline.label}`));
   }
 
-  addCrosshair(svg, sweep, { x, y, margin, plotW, plotH, ...(unit ? { unit } : {}) }, options.baseline);
+  addCrosshair(svg, sweep, { x, y, margin, plotW, plotH, ...(unit ? { unit } : {}) }, options.baseline, options.onPick);
   return svg;
 }
 
@@ -177,6 +179,7 @@ function addCrosshair(
   sweep: SweepResult,
   geometry: { x: (v: number) => number; y: (v: number) => number; margin: { left: number; top: number }; plotW: number; plotH: number; unit?: string },
   baseline?: ChartOptions["baseline"],
+  onPick?: (x: number) => void,
 ): void {
   const { margin, plotW, plotH } = geometry;
   const group = el("g", { class: "chart-crosshair", visibility: "hidden" });
@@ -185,14 +188,18 @@ function addCrosshair(
   const text = el("text", { class: "chart-cross-text" });
   group.append(line, box, text);
   svg.append(group);
-  const overlay = el("rect", { x: margin.left, y: margin.top, width: plotW, height: plotH, fill: "transparent" });
+  const overlay = el("rect", { x: margin.left, y: margin.top, width: plotW, height: plotH, fill: "transparent", class: "chart-overlay" });
+  if (onPick) overlay.append(el("title", {}, "click to inspect this point as a sample"));
   svg.append(overlay);
-  overlay.addEventListener("mouseleave", () => group.setAttribute("visibility", "hidden"));
-  overlay.addEventListener("mousemove", (event) => {
+  const nearest = (event: MouseEvent): number => {
     const rect = svg.getBoundingClientRect();
     const px = ((event.clientX - rect.left) / rect.width) * Number(svg.getAttribute("width"));
-    const k = Math.round(((px - margin.left) / plotW) * (sweep.xs.length - 1));
-    const index = Math.min(Math.max(k, 0), sweep.xs.length - 1);
+    return Math.min(Math.max(Math.round(((px - margin.left) / plotW) * (sweep.xs.length - 1)), 0), sweep.xs.length - 1);
+  };
+  if (onPick) overlay.addEventListener("click", (event) => onPick(sweep.xs[nearest(event)]!));
+  overlay.addEventListener("mouseleave", () => group.setAttribute("visibility", "hidden"));
+  overlay.addEventListener("mousemove", (event) => {
+    const index = nearest(event);
     const xv = sweep.xs[index]!;
     const cx = geometry.x(xv);
     line.setAttribute("x1", String(cx));

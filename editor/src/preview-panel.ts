@@ -10,6 +10,7 @@ import { h } from "./dom.js";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { formatNumber, showChange, showPercent, showValue } from "./numbers.js";
 import { renderChangeView } from "./change-view.js";
+import { parsePath, withValue } from "../../src/service/sweep.js";
 import { renderInputForm, type Schema } from "./input-form.js";
 import type { ChangeView, PreviewResult, PropertyResult, SweepRequest, VerificationReport } from "./protocol.js";
 
@@ -217,7 +218,13 @@ export class PreviewPanel {
     const sampleOutputs = Object.fromEntries(Object.entries(sample?.outputs ?? {}).filter((e): e is [string, number] => typeof e[1] === "number"));
     const width = Math.max(320, Math.floor(this.chartBox.clientWidth || 420));
     const baseline = result.baseline?.sweep ? { label: result.baseline.label, series: result.baseline.sweep } : undefined;
-    this.chartBox.replaceChildren(renderChart(sweep, { width, height: innerHeight <= 780 ? 180 : 250, sampleOutputs, ...(baseline ? { baseline } : {}) }));
+    // A click on the chart inspects that point: a new sample with the swept input set there.
+    const onPick = (x: number): void => {
+      if (!sample) return;
+      const value = Number(x.toPrecision(6));
+      this.callbacks.onSampleInput(result.samples.length, `${sweep.path} = ${formatNumber(value)} (from ${sample.name})`, withValue(sample.input, parsePath(sweep.path), value));
+    };
+    this.chartBox.replaceChildren(renderChart(sweep, { width, height: innerHeight <= 780 ? 180 : 250, sampleOutputs, ...(baseline ? { baseline } : {}), onPick }));
   }
 
   private renderTabs(): void {

@@ -334,6 +334,15 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     await page.waitForTimeout(200);
     await shot("13-change-tab-1280");
     await page.setViewportSize({ width: 1440, height: 900 });
+    // A click on the chart inspects that point as a new sample, with its outputs and explanation.
+    const count = preview.samples.length;
+    await page.locator(".chart-overlay").click();
+    await page.waitForFunction((n) => window.__studio!.preview()!.samples.length === n + 1, count);
+    await expect(page.locator(".sample-row.selected").textContent()).resolves.toMatch(/^position\.size = [\d,.]+ \(from /);
+    await expect.poll(() => page.locator(".detail ol.trace").count()).toBe(1);
+    const trace = (await page.locator(".detail ol.trace").textContent())!;
+    expect(trace).toContain("set im_rate = ");
+    expect(trace).not.toContain(": =");
     // The diff: Monaco's diff editor across the window, each side labelled.
     await page.locator("button", { hasText: "Diff" }).click();
     await page.locator(".diff-box .monaco-diff-editor").waitFor();
