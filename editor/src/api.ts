@@ -47,3 +47,17 @@ export async function saveFile(path: string, text: string, baseVersion: string |
   if (!response.ok) return { ok: false, conflict: false, message: body.error ?? `${response.status} ${response.statusText}` };
   return { ok: true, version: body.version! };
 }
+
+/** A file's text at a git revision, or why there is none (no repository, not in that revision). */
+export async function loadRevision(path: string, revision: string): Promise<{ text: string } | { error: string }> {
+  const response = await fetch(`api/revision?path=${encodeURIComponent(path)}&rev=${encodeURIComponent(revision)}`);
+  const body = (await response.json()) as { text?: string; error?: string };
+  return response.ok && typeof body.text === "string" ? { text: body.text } : { error: body.error ?? `${response.status} ${response.statusText}` };
+}
+
+/** Creates a rulebook and its test file; the server checks the rulebook first and refuses one with errors. */
+export async function createRulebook(path: string, text: string, tests: string): Promise<{ ok: true } | { ok: false; message: string }> {
+  const response = await fetch("api/new", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path, text, tests }) });
+  const body = (await response.json()) as { error?: string };
+  return response.ok ? { ok: true } : { ok: false, message: body.error ?? `${response.status} ${response.statusText}` };
+}

@@ -4,6 +4,7 @@
  * and a crosshair that reads the values under the pointer.
  */
 import type { SweepResult } from "./protocol.js";
+import { formatNumber, formatRate } from "./numbers.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const COLORS = ["#2563eb", "#ea580c", "#059669", "#9333ea"];
@@ -13,6 +14,10 @@ export interface ChartOptions {
   height: number;
   /** Values of the sample's outputs, marked on the curves. */
   sampleOutputs?: Record<string, number>;
+  /** The baseline's curves on the same points, drawn faint beside the new ones. */
+  baseline?: { label: string; series: SweepResult["series"] };
+  /** A click on the plot: the swept input's value at the nearest point (to inspect it as a sample). */
+  onPick?: (x: number) => void;
 }
 
 function el<K extends keyof SVGElementTagNameMap>(name: K, attributes: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
@@ -45,10 +50,11 @@ export function compact(value: number, unit?: string): string {
   return String(Number(value.toPrecision(3)));
 }
 
-/** A full number for the crosshair: grouped digits, at most 6 decimals. */
+/** A full number for the crosshair, with its unit: `71,200.81 USDT`, `2.5%`. */
 export function full(value: number, unit?: string): string {
-  if (unit === "Rate") return `${Number((value * 100).toPrecision(6))}%`;
-  return value.toLocaleString("en-US", { maximumFractionDigits: Math.abs(value) >= 100 ? 2 : 6 });
+  if (unit === "Rate") return formatRate(value);
+  const text = formatNumber(Math.abs(value) >= 100 ? Math.round(value * 100) / 100 : value);
+  return unit && unit !== "Number" && unit !== "Quantity" ? `${text} ${unit}` : unit === "Quantity" ? `${text} units` : text;
 }
 
 /** The chart of a sweep. */
@@ -61,7 +67,7 @@ export function renderChart(sweep: SweepResult, options: ChartOptions): SVGSVGEl
   const unit = sweep.series[0]?.unit;
   svg.append(el("title", {}, `${sweep.series.map((s) => s.name).join(" and ")} against ${sweep.path}`));
 
-  const values = sweep.series.flatMap((s) => s.values.filter((v): v is number => v !== null));
+  const values = [...sweep.series, ...(options.baseline?.series ?? [])].flatMap((s) => s.values.filter((v): v is number => v !== null));
   if (values.length === 0) {
     svg.append(el("text", { x: width / 2, y: height / 2, "text-anchor": "middle", class: "chart-empty" }, sweep.firstFailure ? `No values: ${sweep.firstFailure}` : "No values to plot"));
     return svg;
@@ -90,16 +96,18 @@ export function renderChart(sweep: SweepResult, options: ChartOptions): SVGSVGEl
   svg.append(el("text", { x: 14, y: margin.top + plotH / 2, "text-anchor": "middle", transform: `rotate(-90 14 ${margin.top + plotH / 2})`, class: "chart-title" }, unit ?? "value"));
 
   // Tier boundaries, labelled with the tier they open (labels that would collide are left out).
-  let lastLabel = -Infinity;
+  // Labels that would collide go on a second row; only a third collision drops one.
+  const lastLabel = [-Infinity, -Infinity];
   for (const b of sweep.boundaries) {
     const bx = x(b.x);
     const line = el("line", { x1: bx, x2: bx, y1: margin.top, y2: margin.top + plotH, class: "chart-boundary" });
     line.append(el("title", {}, `${b.table}: tier ${b.tier} from ${b.keyName} = ${full(b.key)} ${b.keyUnit} (${sweep.path} = ${full(b.x, sweep.unit)})`));
     svg.append(line);
-    if (bx - lastLabel >= 20) {
+    const row = lastLabel.findIndex((last) => bx - last >= 22);
+    if (row >= 0) {
       const nearRight = bx + 18 > margin.left + plotW;
-      svg.append(el("text", { x: nearRight ? bx - 3 : bx + 3, y: margin.top + 11, "text-anchor": nearRight ? "end" : "start", class: "chart-boundary-label" }, `T${b.tier}`));
-      lastLabel = bx;
+      svg.append(el("text", { x: nearRight ? bx - 3 : bx + 3, y: margin.top + 11 + row * 12, "text-anchor": nearRight ? "end" : "start", class: "chart-boundary-label" }, `T${b.tier}`));
+      lastLabel[row] = bx;
     }
   }
 
@@ -108,6 +116,27 @@ export function renderChart(sweep: SweepResult, options: ChartOptions): SVGSVGEl
     svg.append(el("line", { x1: x(sweep.sampleX), x2: x(sweep.sampleX), y1: margin.top, y2: margin.top + plotH, class: "chart-sample" }));
     svg.append(el("text", { x: x(sweep.sampleX) + 4, y: margin.top + 24, class: "chart-sample-label" }, "sample"));
   }
+
+  // The baseline's curves first, faint, so the new ones draw over them.
+  const curve = (values: readonly (number | null)[]): string => {
+    let d = "";
+    let pen = false;
+    values.forEach((v, k) => {
+      if (v === null) return void (pen = false);
+      d += `${pen ? "L" : "M"}${x(sweep.xs[k]!).toFixed(2)},${y(v).toFixed(2)}`;
+      pen = true;
+    });
+    return d;
+  };
+  // A baseline curve identical to the new one is not drawn (nothing changed there).
+  const changed = options.baseline?.series.filter((s) => {
+    const now = sweep.series.find((n) => n.name === s.name);
+    return now !== undefined && s.values.some((v, k) => v !== now.values[k]);
+  }) ?? [];
+  changed.forEach((s) => {
+    const i = sweep.series.findIndex((n) => n.name === s.name);
+    svg.append(el("path", { d: curve(s.values), class: "chart-line-old", stroke: COLORS[i % COLORS.length]!, "data-series": s.name, "data-baseline": options.baseline!.label }));
+  });
 
   // Series.
   sweep.series.forEach((s, i) => {
@@ -136,8 +165,12 @@ export function renderChart(sweep: SweepResult, options: ChartOptions): SVGSVGEl
     svg.append(label);
     lx += 21 + s.name.length * 6.6 + 16;
   });
+  if (options.baseline && changed.length > 0) {
+    svg.append(el("line", { x1: lx, x2: lx + 16, y1: 14, y2: 14, stroke: "#94a3b8", "stroke-width": 4, opacity: 0.5 }));
+    svg.append(el("text", { x: lx + 21, y: 18, class: "chart-legend" }, `in ${options.baseline.label}`));
+  }
 
-  addCrosshair(svg, sweep, { x, y, margin, plotW, plotH, unit });
+  addCrosshair(svg, sweep, { x, y, margin, plotW, plotH, ...(unit ? { unit } : {}) }, options.baseline, options.onPick);
   return svg;
 }
 
@@ -145,6 +178,8 @@ function addCrosshair(
   svg: SVGSVGElement,
   sweep: SweepResult,
   geometry: { x: (v: number) => number; y: (v: number) => number; margin: { left: number; top: number }; plotW: number; plotH: number; unit?: string },
+  baseline?: ChartOptions["baseline"],
+  onPick?: (x: number) => void,
 ): void {
   const { margin, plotW, plotH } = geometry;
   const group = el("g", { class: "chart-crosshair", visibility: "hidden" });
@@ -153,19 +188,27 @@ function addCrosshair(
   const text = el("text", { class: "chart-cross-text" });
   group.append(line, box, text);
   svg.append(group);
-  const overlay = el("rect", { x: margin.left, y: margin.top, width: plotW, height: plotH, fill: "transparent" });
+  const overlay = el("rect", { x: margin.left, y: margin.top, width: plotW, height: plotH, fill: "transparent", class: "chart-overlay" });
+  if (onPick) overlay.append(el("title", {}, "click to inspect this point as a sample"));
   svg.append(overlay);
-  overlay.addEventListener("mouseleave", () => group.setAttribute("visibility", "hidden"));
-  overlay.addEventListener("mousemove", (event) => {
+  const nearest = (event: MouseEvent): number => {
     const rect = svg.getBoundingClientRect();
     const px = ((event.clientX - rect.left) / rect.width) * Number(svg.getAttribute("width"));
-    const k = Math.round(((px - margin.left) / plotW) * (sweep.xs.length - 1));
-    const index = Math.min(Math.max(k, 0), sweep.xs.length - 1);
+    return Math.min(Math.max(Math.round(((px - margin.left) / plotW) * (sweep.xs.length - 1)), 0), sweep.xs.length - 1);
+  };
+  if (onPick) overlay.addEventListener("click", (event) => onPick(sweep.xs[nearest(event)]!));
+  overlay.addEventListener("mouseleave", () => group.setAttribute("visibility", "hidden"));
+  overlay.addEventListener("mousemove", (event) => {
+    const index = nearest(event);
     const xv = sweep.xs[index]!;
     const cx = geometry.x(xv);
     line.setAttribute("x1", String(cx));
     line.setAttribute("x2", String(cx));
-    const rows = [`${sweep.path} = ${full(xv, sweep.unit)}`, ...sweep.series.map((s) => `${s.name} = ${s.values[index] === null ? "—" : full(s.values[index]!, geometry.unit)}`)];
+    const old = (name: string): string => {
+      const v = baseline?.series.find((b) => b.name === name)?.values[index];
+      return v === undefined || v === null ? "" : ` (${baseline!.label}: ${full(v, geometry.unit)})`;
+    };
+    const rows = [`${sweep.path} = ${full(xv, sweep.unit)}`, ...sweep.series.map((s) => `${s.name} = ${s.values[index] === null ? "—" : full(s.values[index]!, s.unit)}${old(s.name)}`)];
     text.replaceChildren(...rows.map((row, i) => el("tspan", { x: 0, dy: i === 0 ? 0 : 14 }, row)));
     const width = Math.max(...rows.map((r) => r.length)) * 6.2 + 12;
     const left = cx + width + 12 > margin.left + plotW ? cx - width - 8 : cx + 8;

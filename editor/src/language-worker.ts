@@ -24,6 +24,7 @@ import { formatSource } from "../../src/syntax/format.js";
 import { lowerRulebook } from "../../src/compile/lower.js";
 import { verifyRulebook } from "../../src/verify/index.js";
 import type { FromWorker, PreviewRequest, RequestKind, ToWorker, VerificationReport, WireDiagnostic, WireRange } from "./protocol.js";
+import { referencesAt, renameAt, symbolsOf } from "../../src/service/navigation.js";
 
 interface Scope {
   postMessage(message: FromWorker): void;
@@ -46,6 +47,9 @@ interface Checked {
 }
 let last: Checked | undefined;
 let pendingPreview: ReturnType<typeof setTimeout> | undefined;
+let pendingChange: ReturnType<typeof setTimeout> | undefined;
+/** How long the text must rest before the change from the baseline is computed. */
+const CHANGE_AFTER_MS = 250;
 
 const host: SourceHost = {
   resolve(fromFile, target) {
@@ -103,6 +107,7 @@ function wireDiagnostic(d: Diagnostic, checked: Checked): WireDiagnostic {
       const p = (file === checked.path ? checked.lines : new LineMap(files.get(file) ?? "")).position(r.span.start);
       return { message: r.message, file, line: p.line, column: p.column };
     }),
+    ...(own && d.fix ? { fix: { title: d.fix.title, edits: d.fix.edits.map((e) => ({ ...exactRange(lines, e.span), newText: e.newText })) } } : {}),
   };
 }
 
@@ -117,6 +122,7 @@ function update(message: Extract<ToWorker, { type: "update" }>): void {
     diagnostics: checked.result.diagnostics.map((d) => wireDiagnostic(d, checked)),
   });
   if (pendingPreview !== undefined) clearTimeout(pendingPreview);
+  if (pendingChange !== undefined) clearTimeout(pendingChange);
   pendingPreview = setTimeout(() => {
     pendingPreview = undefined;
     preview(checked, message.seq, message.preview);
@@ -129,6 +135,20 @@ function preview(checked: Checked, seq: number, request: PreviewRequest): void {
   if (!session) previews.set(checked.path, (session = new PreviewSession()));
   const result = session.run(checked.result, checked.text, request, host);
   scope.postMessage({ type: "preview", seq, path: checked.path, version: checked.version, result, previewMs: performance.now() - started });
+  const baseline = request.baseline;
+  if (!baseline || !result.ok) return;
+  // The change (semantic diff and impact) is slower than the preview: it is computed once the text
+  // has rested a moment, and a newer update replaces it.
+  pendingChange = setTimeout(() => {
+    pendingChange = undefined;
+    let change;
+    try {
+      change = session.change(baseline);
+    } catch (error) {
+      change = { label: baseline.label, problem: `cannot compare: ${error instanceof Error ? error.message : String(error)}`, changes: [], layout: "semantic" as const, behaviourChanged: false, inputs: 0, failed: 0, outputs: [] };
+    }
+    scope.postMessage({ type: "change", seq, path: checked.path, version: checked.version, ...(change ? { change } : {}) });
+  }, CHANGE_AFTER_MS);
 }
 
 /** Verifies one version of a document (the slow check: the page asks only once the text has rested). */
@@ -147,7 +167,7 @@ function verify(message: Extract<ToWorker, { type: "verify" }>): void {
   }
 }
 
-function answer(kind: RequestKind, checked: Checked, offset: number): unknown {
+function answer(kind: RequestKind, checked: Checked, offset: number, newName?: string): unknown {
   switch (kind) {
     case "complete": {
       const result = completeAt(checked.result, checked.text, offset);
@@ -162,6 +182,14 @@ function answer(kind: RequestKind, checked: Checked, offset: number): unknown {
       if (!target) return undefined;
       const lines = target.file === checked.path ? checked.lines : new LineMap(files.get(target.file) ?? "");
       return { file: target.file, range: range(lines, target.span) };
+    }
+    case "symbols":
+      return symbolsOf(checked.result).map((s) => ({ name: s.name, kind: s.kind, range: range(checked.lines, s.span), selection: range(checked.lines, s.nameSpan) }));
+    case "references":
+      return { ranges: referencesAt(checked.result, checked.text, offset).map((span) => exactRange(checked.lines, span)) };
+    case "rename": {
+      const result = renameAt(checked.result, checked.text, offset, newName ?? "", host, files.get(checked.path.replace(/\.margin$/, ".test.yaml")));
+      return result.refused !== undefined ? { refused: result.refused } : { edits: result.edits.map((e) => ({ ...exactRange(checked.lines, e.span), newText: e.newText })) };
     }
     case "format": {
       const result = formatSource(checked.text, checked.path);
@@ -186,7 +214,7 @@ scope.onmessage = (event) => {
     case "request": {
       try {
         const checked = check(message.path, message.version, message.text);
-        scope.postMessage({ type: "response", id: message.id, version: message.version, result: answer(message.kind, checked, message.offset) });
+        scope.postMessage({ type: "response", id: message.id, version: message.version, result: answer(message.kind, checked, message.offset, message.newName) });
       } catch (error) {
         scope.postMessage({ type: "response", id: message.id, version: message.version, error: error instanceof Error ? error.message : String(error) });
       }

@@ -16,7 +16,13 @@ import type { FromWorker, WireCompletion, WireDiagnostic, WireRange } from "./pr
 self.MonacoEnvironment = { getWorker: () => new EditorWorker() };
 
 const LANGUAGE = "marginbook";
-const THEME = "marginbook-light";
+const LIGHT = "marginbook-light";
+const DARK = "marginbook-dark";
+const darkQuery = window.matchMedia("(prefers-color-scheme: dark)");
+/** The theme that follows the system setting. */
+const theme = (): string => (darkQuery.matches ? DARK : LIGHT);
+/** Monospace first; Noto Sans Symbols (bundled) draws what they lack, such as the Ⓢ of `USDⓈ`. */
+export const MONO_FONTS = "'DejaVu Sans Mono', 'JetBrains Mono', Menlo, Consolas, 'Noto Sans Symbols', monospace";
 
 export interface EditorCallbacks {
   /** The text of the active document changed (typing, undo, format). */
@@ -82,7 +88,25 @@ export function registerLanguage(ready: Extract<FromWorker, { type: "ready" }>):
   monaco.languages.register({ id: LANGUAGE, extensions: [".margin"], aliases: ["marginbook"] });
   monaco.languages.setMonarchTokensProvider(LANGUAGE, ready.monarch as unknown as monaco.languages.IMonarchLanguage);
   monaco.languages.setLanguageConfiguration(LANGUAGE, ready.configuration as unknown as monaco.languages.LanguageConfiguration);
-  monaco.editor.defineTheme(THEME, {
+  monaco.editor.defineTheme(DARK, {
+    base: "vs-dark",
+    inherit: true,
+    rules: [
+      { token: "keyword", foreground: "c4b5fd", fontStyle: "bold" },
+      { token: "type", foreground: "5eead4" },
+      { token: "identifier", foreground: "e5e7eb" },
+      { token: "number", foreground: "fcd34d" },
+      { token: "number.timestamp", foreground: "fdba74" },
+      { token: "string", foreground: "86efac" },
+      { token: "string.invalid", foreground: "fca5a5" },
+      { token: "comment", foreground: "9ca3af", fontStyle: "italic" },
+      { token: "comment.doc", foreground: "93c5fd", fontStyle: "italic" },
+      { token: "operator", foreground: "cbd5e1" },
+      { token: "delimiter", foreground: "94a3b8" },
+    ],
+    colors: { "editor.background": "#111827", "editorGutter.background": "#111827", "editor.lineHighlightBackground": "#1f2937" },
+  });
+  monaco.editor.defineTheme(LIGHT, {
     base: "vs",
     inherit: true,
     rules: [
@@ -111,14 +135,16 @@ export function registerLanguage(ready: Extract<FromWorker, { type: "ready" }>):
 /** The studio's editor: one Monaco editor over one model per open file, and a diff view. */
 export class StudioEditor {
   private readonly editor: monaco.editor.IStandaloneCodeEditor;
-  private diff?: { editor: monaco.editor.IStandaloneDiffEditor; original: monaco.editor.ITextModel };
+  private diff?: { editor: monaco.editor.IStandaloneDiffEditor; original: monaco.editor.ITextModel; modified?: monaco.editor.ITextModel };
   private activePath?: string;
+  /** The diagnostics shown on each file, for their quick fixes. */
+  private readonly diagnostics = new Map<string, readonly WireDiagnostic[]>();
 
   constructor(private readonly container: HTMLElement, private readonly diffContainer: HTMLElement, private readonly language: LanguageClient, private readonly callbacks: EditorCallbacks) {
     this.editor = monaco.editor.create(container, {
-      theme: THEME,
+      theme: theme(),
       automaticLayout: true,
-      fontFamily: "'JetBrains Mono', 'DejaVu Sans Mono', Menlo, Consolas, monospace",
+      fontFamily: MONO_FONTS,
       fontSize: 13,
       lineHeight: 20,
       minimap: { enabled: false },
@@ -133,6 +159,7 @@ export class StudioEditor {
       "semanticHighlighting.enabled": false,
     });
     this.editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => this.callbacks.onSave());
+    darkQuery.addEventListener("change", () => monaco.editor.setTheme(theme()));
     this.registerProviders();
     monaco.editor.registerEditorOpener({
       openCodeEditor: (_source, resource, selection) => {
@@ -176,11 +203,25 @@ export class StudioEditor {
     return monaco.editor.getModel(uriOf(path))?.getValue();
   }
 
-  /** Replaces a file's text (reload from disk) as one undoable edit. */
-  replaceText(path: string, text: string): void {
-    const model = monaco.editor.getModel(uriOf(path));
+  /** Replaces a file's text (reload from disk, a merge) as one undoable edit; opens the file's model if needed. */
+  replaceText(path: string, text: string, current?: string): void {
+    const model = monaco.editor.getModel(uriOf(path)) ?? (current !== undefined ? this.ensureModel(path, current) : undefined);
     if (!model) return;
+    model.pushStackElement();
     model.pushEditOperations([], [{ range: model.getFullModelRange(), text }], () => null);
+    model.pushStackElement();
+  }
+
+  /** Undoes the last edit of a file (the undo of a destructive action). */
+  undo(path: string): void {
+    const model = monaco.editor.getModel(uriOf(path));
+    if (model) void model.undo();
+  }
+
+  /** Runs one of Monaco's own editor actions (Go to Symbol, Find References, Rename, Quick Fix). */
+  async runAction(id: string): Promise<void> {
+    this.editor.focus();
+    await this.editor.getAction(id)?.run();
   }
 
   /** The version id of a file's model (changes on every edit). */
@@ -188,9 +229,14 @@ export class StudioEditor {
     return monaco.editor.getModel(uriOf(path))?.getVersionId();
   }
 
-  setDiagnostics(path: string, diagnostics: readonly WireDiagnostic[]): void {
-    const model = monaco.editor.getModel(uriOf(path));
+  /**
+   * Shows `diagnostics` on a file's model (created from `text` when the file was never opened, so a
+   * test file's problems are there when it is opened).
+   */
+  setDiagnostics(path: string, diagnostics: readonly WireDiagnostic[], text?: string): void {
+    const model = monaco.editor.getModel(uriOf(path)) ?? (text !== undefined ? this.ensureModel(path, text) : undefined);
     if (!model) return;
+    this.diagnostics.set(path, diagnostics);
     const markers = diagnostics.map((d): monaco.editor.IMarkerData => ({
       severity: SEVERITIES[d.severity],
       code: d.code,
@@ -204,9 +250,14 @@ export class StudioEditor {
 
   /** The markers of the active document (for tests and the problems list). */
   markers(): MarkerView[] {
-    const model = this.editor.getModel();
+    return this.activePath ? this.markersOf(this.activePath) : [];
+  }
+
+  /** The markers of any file's model. */
+  markersOf(path: string): MarkerView[] {
+    const model = monaco.editor.getModel(uriOf(path));
     if (!model) return [];
-    return monaco.editor.getModelMarkers({ resource: model.uri }).map((m) => ({
+    return monaco.editor.getModelMarkers({ resource: model.uri, owner: "marginbook" }).map((m) => ({
       code: typeof m.code === "string" ? m.code : (m.code?.value ?? ""),
       severity: m.severity === monaco.MarkerSeverity.Error ? "error" : m.severity === monaco.MarkerSeverity.Warning ? "warning" : "info",
       message: m.message,
@@ -246,20 +297,31 @@ export class StudioEditor {
     await this.editor.getAction("editor.action.formatDocument")?.run();
   }
 
-  /** Shows the active document against `saved` (left, read-only) in Monaco's diff editor. */
-  showDiff(saved: string): void {
+  /**
+   * Shows `left` (read-only) against the active document, or against `right` when given (read-only
+   * too: a comparison of two other versions), in Monaco's diff editor, each side labelled.
+   */
+  showDiff(left: string, labels: { left: string; right: string }, right?: string): void {
     const model = this.editor.getModel();
     if (!model) return;
     this.hideDiff();
-    const original = monaco.editor.createModel(saved, model.getLanguageId());
-    const editor = monaco.editor.createDiffEditor(this.diffContainer, {
-      theme: THEME, automaticLayout: true, renderSideBySide: true, useInlineViewWhenSpaceIsLimited: false, originalEditable: false,
+    const original = monaco.editor.createModel(left, model.getLanguageId());
+    const modified = right !== undefined ? monaco.editor.createModel(right, model.getLanguageId()) : undefined;
+    const host = document.createElement("div");
+    host.className = "diff-host";
+    const label = (text: string, side: string): HTMLElement => Object.assign(document.createElement("div"), { className: `diff-label diff-label-${side}`, textContent: text });
+    const header = document.createElement("div");
+    header.className = "diff-labels";
+    header.append(label(labels.left, "left"), label(labels.right, "right"));
+    this.diffContainer.replaceChildren(header, host);
+    const editor = monaco.editor.createDiffEditor(host, {
+      theme: theme(), automaticLayout: true, renderSideBySide: true, useInlineViewWhenSpaceIsLimited: false, originalEditable: false, readOnly: modified !== undefined, fontFamily: MONO_FONTS,
       hideUnchangedRegions: { enabled: true, contextLineCount: 3 }, minimap: { enabled: false },
       fontSize: 13, lineHeight: 20, scrollBeyondLastLine: false, renderOverviewRuler: false,
     });
-    editor.setModel({ original, modified: model });
+    editor.setModel({ original, modified: modified ?? model });
     editor.getModifiedEditor().addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => this.callbacks.onSave());
-    this.diff = { editor, original };
+    this.diff = { editor, original, ...(modified ? { modified } : {}) };
     this.container.hidden = true;
     this.diffContainer.hidden = false;
   }
@@ -277,6 +339,8 @@ export class StudioEditor {
     if (!this.diff) return;
     this.diff.editor.dispose();
     this.diff.original.dispose();
+    this.diff.modified?.dispose();
+    this.diffContainer.replaceChildren();
     this.diff = undefined;
     this.diffContainer.hidden = true;
     this.container.hidden = false;
@@ -322,6 +386,46 @@ export class StudioEditor {
           this.ensureModel(answer.file, text);
         }
         return { uri, range: toRange(answer.range) };
+      },
+    });
+    monaco.languages.registerCodeActionProvider(LANGUAGE, {
+      provideCodeActions: (model, _range, context) => {
+        const path = pathOf(model.uri);
+        const actions = context.markers.flatMap((marker) => {
+          const code = typeof marker.code === "string" ? marker.code : marker.code?.value;
+          const d = (this.diagnostics.get(path) ?? []).find((x) => x.code === code && x.startLine === marker.startLineNumber && x.startColumn === marker.startColumn);
+          if (!d?.fix) return [];
+          return [{
+            title: d.fix.title, kind: "quickfix", diagnostics: [marker], isPreferred: true,
+            edit: { edits: d.fix.edits.map((e) => ({ resource: model.uri, versionId: model.getVersionId(), textEdit: { range: toRange(e), text: e.newText } })) },
+          }];
+        });
+        return { actions, dispose: () => undefined };
+      },
+    });
+    const SYMBOL_KINDS: Record<string, monaco.languages.SymbolKind> = {
+      input: monaco.languages.SymbolKind.Variable, param: monaco.languages.SymbolKind.Constant, tiers: monaco.languages.SymbolKind.Struct,
+      let: monaco.languages.SymbolKind.Variable, rule: monaco.languages.SymbolKind.Function, output: monaco.languages.SymbolKind.Field,
+      record: monaco.languages.SymbolKind.Class, enum: monaco.languages.SymbolKind.Enum, scenarios: monaco.languages.SymbolKind.Array,
+    };
+    monaco.languages.registerDocumentSymbolProvider(LANGUAGE, {
+      displayName: "marginbook",
+      provideDocumentSymbols: async (model) => {
+        const symbols = (await this.language.symbols(documentOf(model))) ?? [];
+        return symbols.map((s) => ({ name: s.name, detail: s.kind, kind: SYMBOL_KINDS[s.kind] ?? monaco.languages.SymbolKind.Variable, tags: [], range: toRange(s.range), selectionRange: toRange(s.selection) }));
+      },
+    });
+    monaco.languages.registerReferenceProvider(LANGUAGE, {
+      provideReferences: async (model, position) => {
+        const answer = await this.language.references(documentOf(model), model.getOffsetAt(position));
+        return (answer?.ranges ?? []).map((r) => ({ uri: model.uri, range: toRange(r) }));
+      },
+    });
+    monaco.languages.registerRenameProvider(LANGUAGE, {
+      provideRenameEdits: async (model, position, newName) => {
+        const answer = await this.language.rename(documentOf(model), model.getOffsetAt(position), newName);
+        if (!answer || answer.refused !== undefined) return { edits: [], rejectReason: answer?.refused ?? "cannot rename here" };
+        return { edits: (answer.edits ?? []).map((e) => ({ resource: model.uri, versionId: model.getVersionId(), textEdit: { range: toRange(e), text: e.newText } })) };
       },
     });
     monaco.languages.registerDocumentFormattingEditProvider(LANGUAGE, {

@@ -6,7 +6,13 @@
  * the last good result on screen, dimmed and marked stale.
  */
 import { compact, renderChart } from "./chart.js";
-import type { PreviewResult, PropertyResult, SweepRequest, VerificationReport } from "./protocol.js";
+import { h } from "./dom.js";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { formatNumber, showChange, showPercent, showValue } from "./numbers.js";
+import { renderChangeView } from "./change-view.js";
+import { parsePath, withValue } from "../../src/service/sweep.js";
+import { renderInputForm, type Schema } from "./input-form.js";
+import type { ChangeView, PreviewResult, PropertyResult, SweepRequest, VerificationReport } from "./protocol.js";
 
 type PreviewSample = PreviewResult["samples"][number];
 type Trace = NonNullable<PreviewSample["explanation"]>;
@@ -22,6 +28,12 @@ export interface PreviewCallbacks {
   onSamplesText(text: string): void;
   /** Load a violated property's counterexample input into the preview as a sample. */
   onLoadCounterexample(property: PropertyResult): void;
+  /** A sample's input was edited in its form (or a sample added: index = the number of samples). */
+  onSampleInput(index: number, name: string, input: unknown): void;
+  /** Save a sample, with its outputs as the expectation, as a test case. */
+  onSaveAsTest(index: number): void;
+  /** Jump to a line of the rulebook's test file. */
+  onRevealTest(line: number): void;
 }
 
 /**
@@ -34,28 +46,10 @@ export type VerificationView =
   | { state: "checking"; report?: VerificationReport }
   | { state: "done"; report: VerificationReport; ms: number };
 
-type Tab = "samples" | "tests" | "inputs" | "properties";
+type Tab = "samples" | "change" | "tests" | "inputs" | "properties";
 
-/** `h("div.class", { attr }, children)`: a tiny element builder. */
-export function h(spec: string, attributes: Record<string, string | boolean | number> = {}, ...children: (Node | string | undefined | false)[]): HTMLElement {
-  const [tag, ...classes] = spec.split(".");
-  const node = document.createElement(tag || "div");
-  if (classes.length) node.className = classes.join(" ");
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === false) continue;
-    node.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children) if (child !== undefined && child !== false) node.append(child);
-  return node;
-}
-
-/** A value with its unit, for people: `5%`, `175,001.63 USDT`, `true`. */
-export function showValue(value: unknown, unit?: string): string {
-  if (typeof value !== "number") return value === null || value === undefined ? "—" : typeof value === "object" ? JSON.stringify(value) : String(value);
-  if (unit === "Rate") return `${Number((value * 100).toPrecision(10))}%`;
-  const text = value.toLocaleString("en-US", { maximumFractionDigits: 10 });
-  return unit && unit !== "Number" ? `${text} ${unit}` : text;
-}
+export { h };
+export { showValue };
 
 export class PreviewPanel {
   private tab: Tab = "samples";
@@ -63,6 +57,10 @@ export class PreviewPanel {
   private last?: PreviewResult;
   private samplesText = "";
   private verification: VerificationView = { state: "waiting" };
+  private change?: ChangeView;
+  private changeWaiting?: string;
+  /** The inputs of the selected sample show as a form, or as YAML. */
+  private inputView: "form" | "yaml" = "form";
   private readonly status = h("span.badge", {}, "waiting");
   private readonly timing = h("span.timing");
   private readonly staleBanner = h("div.stale-banner", { hidden: true });
@@ -131,6 +129,7 @@ export class PreviewPanel {
     this.chartBox.replaceChildren();
     this.body.replaceChildren();
     this.verification = { state: "waiting" };
+    this.change = undefined;
     this.setStatus("waiting", "");
     this.renderTabs();
   }
@@ -140,6 +139,21 @@ export class PreviewPanel {
     this.verification = view;
     this.renderTabs();
     if (this.tab === "properties") this.renderBody();
+  }
+
+  /** Shows the change from the baseline (or, with `waiting`, why there is none yet). */
+  showChange(view: ChangeView | undefined, waiting?: string): void {
+    this.change = view;
+    this.changeWaiting = waiting;
+    this.renderTabs();
+    if (this.tab === "change") this.renderBody();
+  }
+
+  /** Selects a tab (as a click on it does). */
+  selectTab(tab: Tab): void {
+    this.tab = tab;
+    this.renderTabs();
+    this.renderBody();
   }
 
   /** Replaces the typed samples (as if typed) and selects one of them on the Samples tab. */
@@ -203,17 +217,26 @@ export class PreviewPanel {
     const sample = result.samples[result.sweepSample ?? 0];
     const sampleOutputs = Object.fromEntries(Object.entries(sample?.outputs ?? {}).filter((e): e is [string, number] => typeof e[1] === "number"));
     const width = Math.max(320, Math.floor(this.chartBox.clientWidth || 420));
-    this.chartBox.replaceChildren(renderChart(sweep, { width, height: 250, sampleOutputs }));
+    const baseline = result.baseline?.sweep ? { label: result.baseline.label, series: result.baseline.sweep } : undefined;
+    // A click on the chart inspects that point: a new sample with the swept input set there.
+    const onPick = (x: number): void => {
+      if (!sample) return;
+      const value = Number(x.toPrecision(6));
+      this.callbacks.onSampleInput(result.samples.length, `${sweep.path} = ${formatNumber(value)} (from ${sample.name})`, withValue(sample.input, parsePath(sweep.path), value));
+    };
+    this.chartBox.replaceChildren(renderChart(sweep, { width, height: innerHeight <= 780 ? 180 : 250, sampleOutputs, ...(baseline ? { baseline } : {}), onPick }));
   }
 
   private renderTabs(): void {
     const r = this.last;
     const tests = r?.tests;
-    const testLabel = tests ? `Tests ${tests.passed}/${tests.cases.length}` : "Tests";
+    const testLabel = tests ? (tests.problems.length > 0 ? "Tests: file broken" : `Tests ${tests.passed}/${tests.cases.length}`) : "Tests";
+    const changed = this.change && this.change.changes.length > 0 ? `Change (${this.change.changes.length})` : "Change";
     const entries: [Tab, string, string][] = [
       ["samples", `Samples${r ? ` (${r.samples.length})` : ""}`, ""],
+      ["change", changed, this.change && this.change.changes.length > 0 ? "typed" : ""],
       ["tests", testLabel, tests ? (tests.failed > 0 || tests.problems.length > 0 ? "fail" : "pass") : ""],
-      ["inputs", "Sample inputs", this.samplesText.trim() ? "typed" : ""],
+      ["inputs", "YAML", this.samplesText.trim() ? "typed" : ""],
       ["properties", this.propertiesLabel(), this.verification.state === "done" && this.verification.report.properties.length > 0 ? (this.verification.report.violated > 0 ? "fail" : "pass") : ""],
     ];
     this.tabs.replaceChildren(...entries.map(([id, label, mark]) => {
@@ -231,6 +254,7 @@ export class PreviewPanel {
     const r = this.last;
     if (this.tab === "inputs") return this.renderInputs(r);
     if (this.tab === "properties") return this.renderProperties();
+    if (this.tab === "change") return void this.body.replaceChildren(...renderChangeView(this.change, this.changeWaiting, (line) => this.callbacks.onReveal(line)));
     if (!r) return void this.body.replaceChildren(h("div.empty", {}, "Waiting for the first result..."));
     if (this.tab === "tests") return this.renderTests(r);
     this.renderSamples(r);
@@ -244,8 +268,15 @@ export class PreviewPanel {
     if (this.selected >= r.samples.length) this.selected = 0;
     const chartNames = r.sweep?.series.map((s) => s.name) ?? r.outputs.slice(0, 2).map((o) => o.name);
     const list = h("div.sample-list", { role: "listbox" }, ...r.samples.map((s, i) => {
+      const old = r.baseline?.samples[i];
+      const delta = (n: string): string => {
+        const [a, b] = [old?.[n], s.outputs?.[n]];
+        if (typeof a !== "number" || typeof b !== "number" || a === b) return "";
+        const percent = showPercent(a, b);
+        return ` (${showChange(b - a, r.units[n])}${percent ? `, ${percent}` : ""})`;
+      };
       const summary = s.outputs
-        ? chartNames.filter((n) => n in s.outputs!).map((n) => `${n.replace(/_/g, " ")} ${showValue(s.outputs![n], r.units[n])}`).join(" · ")
+        ? chartNames.filter((n) => n in s.outputs!).map((n) => `${n.replace(/_/g, " ")} ${showValue(s.outputs![n], r.units[n])}${delta(n)}`).join(" · ")
         : `${s.error?.code ?? "error"}: ${s.error?.message ?? ""}`;
       const row = h(`div.sample-row${i === this.selected ? ".selected" : ""}${s.error ? ".failed" : ""}`, { role: "option", "aria-selected": i === this.selected, title: s.name },
         h("div.sample-name", {}, s.name), h("div.sample-summary", {}, summary));
@@ -257,19 +288,66 @@ export class PreviewPanel {
       return row;
     }));
     const sample = r.samples[this.selected]!;
-    this.body.replaceChildren(list, this.sampleDetail(sample, r));
+    const add = h("button.secondary.add-sample", { type: "button", title: "a new sample, starting from the selected one's inputs" }, "+ Add sample");
+    add.addEventListener("click", () => this.callbacks.onSampleInput(r.samples.length, `sample ${r.samples.length + 1}`, structuredClone(sample.input)));
+    this.body.replaceChildren(h("div.sample-tools", {}, h("span.muted", {}, r.samplesSource === "typed" ? "Your samples (kept in this browser)" : "The test cases' inputs"), add), list, this.sampleDetail(sample, r));
   }
 
   private sampleDetail(sample: PreviewSample, r: PreviewResult): HTMLElement {
+    const inputs = this.inputsSection(sample, r);
     if (!sample.outputs) {
-      return h("div.detail", {}, h("h3", {}, sample.name), h("div.error-box", {}, `${sample.error?.code ?? ""} ${sample.error?.message ?? ""}`));
+      return h("div.detail", {}, h("h3", {}, sample.name), h("div.error-box", {}, `${sample.error?.code ?? ""} ${sample.error?.message ?? ""}`), inputs);
     }
-    const outputs = h("table.outputs", {}, h("tbody", {}, ...Object.entries(sample.outputs).map(([name, value]) =>
-      h("tr", {}, h("td.name", {}, name), h("td.value", {}, showValue(value, r.units[name]))))));
+    const old = r.baseline?.samples[this.selected];
+    const label = r.baseline?.label;
+    // One row per output (name, new value); under it, when there is a baseline, its value and the change.
+    const rows = Object.entries(sample.outputs).flatMap(([name, value]) => {
+      const unit = r.units[name];
+      const main = h("tr.output-row", { "data-output": name }, h("td.name", {}, name), h("td.value", {}, showValue(value, unit)));
+      if (!label) return [main];
+      const before = old?.[name];
+      let change: HTMLElement;
+      if (typeof before === "number" && typeof value === "number") {
+        const percent = showPercent(before, value);
+        change = h(`span.delta${value > before ? ".up" : value < before ? ".down" : ".same"}`, {}, value === before ? "unchanged" : `${showChange(value - before, unit)}${percent ? ` (${percent})` : ""}`);
+      } else change = h("span.delta.same", {}, before === undefined ? (r.baseline?.problem ? "" : "new") : before === value ? "unchanged" : "changed");
+      return [main, h("tr.compare-row", { "data-output": name }, h("td", { colspan: 2 }, h("span.old", {}, `${label} ${before === undefined ? "—" : showValue(before, unit)}`), change))];
+    });
+    const outputs = h(`table.outputs${label ? ".compare" : ""}`, {}, h("tbody", {}, ...rows));
+    const baselineProblem = r.baseline?.problem ? h("p.hint", {}, `No old values: ${r.baseline.problem}.`) : undefined;
     const trace = sample.explanation ? this.trace(sample.explanation, r.units) : h("div");
     // A failed assertion still has outputs (computed without the assertions): show both.
     const failure = sample.error ? h("div.error-box", {}, `${sample.error.code} ${sample.error.message}`) : undefined;
-    return h("div.detail", {}, failure, h("h3", {}, "Outputs"), outputs, h("h3", {}, "Explanation"), trace);
+    const save = h("button.secondary.save-as-test", { type: "button", title: "add this sample, with these outputs as expected values, to the test file" }, "Save as test case");
+    save.addEventListener("click", () => this.callbacks.onSaveAsTest(this.selected));
+    return h("div.detail", {}, failure, h("div.detail-head", {}, h("h3", {}, "Outputs"), save), outputs, baselineProblem, inputs, h("h3", {}, "Explanation"), trace);
+  }
+
+  /** The sample's inputs: a form generated from the input schema, or the same input as YAML. */
+  private inputsSection(sample: PreviewSample, r: PreviewResult): HTMLElement {
+    const index = this.selected;
+    const toggle = h("button.link.input-view-toggle", { type: "button" }, this.inputView === "form" ? "Show as YAML" : "Show as form");
+    toggle.addEventListener("click", () => {
+      this.inputView = this.inputView === "form" ? "yaml" : "form";
+      this.renderBody();
+    });
+    let body: HTMLElement;
+    if (this.inputView === "form" && r.inputSchema) {
+      body = renderInputForm(r.inputSchema as Schema, sample.input, (input) => this.callbacks.onSampleInput(index, sample.name, input));
+    } else {
+      const area = h("textarea.sample-yaml", { spellcheck: "false", rows: 8, "aria-label": "sample input as YAML" }) as HTMLTextAreaElement;
+      area.value = yamlOf(sample.input);
+      area.addEventListener("change", () => {
+        try {
+          this.callbacks.onSampleInput(index, sample.name, parseYaml(area.value));
+        } catch (error) {
+          area.setCustomValidity(String(error));
+          area.reportValidity();
+        }
+      });
+      body = area;
+    }
+    return h("details.inputs-section", { open: true }, h("summary", {}, h("h3", {}, "Inputs"), toggle), body);
   }
 
   private trace(trace: Trace, units: Record<string, string>): HTMLElement {
@@ -304,7 +382,7 @@ export class PreviewPanel {
           const unit = units[a.quantity];
           const change = a.before === undefined ? `= ${showValue(a.after, unit)}` : `${showValue(a.before, unit)} → ${showValue(a.after, unit)}`;
           const operand = a.verb === "set" ? "" : ` ${a.verb === "scale" ? "by" : a.verb === "add" ? "" : "at"} ${showValue(a.operand, a.verb === "scale" ? "Number" : unit)}`;
-          const text = a.applied ? `${a.verb} ${a.quantity}${operand}: ${change}` : `${a.verb} ${a.quantity}: skipped (its condition is false)`;
+          const text = !a.applied ? `${a.verb} ${a.quantity}: skipped (its condition is false)` : a.verb === "set" ? `set ${a.quantity} ${change}` : `${a.verb} ${a.quantity}${operand}: ${change}`;
           return h(`div.action${a.applied ? "" : ".skipped"}`, {}, text, ...tiers(a.tiers));
         });
         return h(`li.trace-rule${entry.ran ? "" : ".skipped"}`, {}, line, h("span.kw", {}, "rule "), h("b", {}, entry.name), h("span.muted", {}, entry.ran ? ` — ran (${entry.reason})` : ` — skipped: ${entry.reason}`), ...tiers(entry.tiers), ...actions);
@@ -318,11 +396,21 @@ export class PreviewPanel {
       this.body.replaceChildren(h("div.empty", {}, "This rulebook has no .test.yaml file."));
       return;
     }
-    const problems = tests.problems.map((p) => h("div.error-box", {}, `test file, line ${p.line}: ${p.message}`));
-    const summary = h(`div.test-summary${tests.failed > 0 ? ".failing" : ""}`, {}, `${tests.passed} passed, ${tests.failed} failed`);
-    const cases = tests.cases.map((c) =>
-      h(`div.test-case${c.passed ? ".pass" : ".fail"}`, {}, h("span.test-icon", { "aria-label": c.passed ? "passed" : "failed" }, c.passed ? "✓" : "✗"), h("span.test-name", {}, c.name),
-        c.details.length > 0 ? h("pre.test-details", {}, c.details.join("\n")) : undefined));
+    const problems = tests.problems.map((p) => {
+      const box = h("button.error-box.clickable.test-problem", { type: "button", title: "show the line in the test file" }, `test file, line ${p.line}: ${p.message}`);
+      box.addEventListener("click", () => this.callbacks.onRevealTest(p.line));
+      return box;
+    });
+    // A broken test file runs nothing: say so, never "0 passed, 0 failed" in green.
+    const summary = tests.problems.length > 0
+      ? h("div.test-summary.failing", {}, `The test file is broken: ${tests.problems.length} problem${tests.problems.length === 1 ? "" : "s"}, no case ran`)
+      : h(`div.test-summary${tests.failed > 0 ? ".failing" : ""}`, {}, `${tests.passed} passed, ${tests.failed} failed`);
+    const cases = tests.cases.map((c) => {
+      const row = h(`div.test-case${c.passed ? ".pass" : ".fail"}.clickable`, { title: `line ${c.line} of the test file` }, h("span.test-icon", { "aria-label": c.passed ? "passed" : "failed" }, c.passed ? "✓" : "✗"), h("span.test-name", {}, c.name),
+        c.details.length > 0 ? h("pre.test-details", {}, c.details.join("\n")) : undefined);
+      row.addEventListener("click", () => this.callbacks.onRevealTest(c.line));
+      return row;
+    });
     this.body.replaceChildren(...problems, summary, h("div.test-list", {}, ...cases));
   }
 
@@ -383,6 +471,10 @@ export class PreviewPanel {
 function tierText(t: TierChoice): string {
   const interval = `${t.lowerInclusive ? "[" : "("}${compact(t.lower)}, ${t.upper === null ? "inf" : compact(t.upper)}${t.upperInclusive ? "]" : ")"}`;
   const cells = Object.entries(t.cells).map(([k, v]) => `${k} ${Math.abs(v) < 1 ? `${Number((v * 100).toPrecision(6))}%` : v}`).join(", ");
-  const deductions = Object.entries(t.deductions).filter(([, v]) => v !== 0).map(([k, v]) => `${k} deduction ${v.toLocaleString("en-US")}`).join(", ");
-  return `${t.table} tier ${t.tier} ${interval} at ${t.key.toLocaleString("en-US", { maximumFractionDigits: 6 })}: ${cells}${deductions ? `; ${deductions}` : ""}`;
+  const deductions = Object.entries(t.deductions).filter(([, v]) => v !== 0).map(([k, v]) => `${k} deduction ${formatNumber(v)}`).join(", ");
+  return `${t.table} tier ${t.tier} ${interval} at ${formatNumber(t.key)}: ${cells}${deductions ? `; ${deductions}` : ""}`;
+}
+
+function yamlOf(input: unknown): string {
+  return stringifyYaml(input, { flowCollectionPadding: true }).trimEnd();
 }

@@ -7,9 +7,11 @@
 import type { CompletionKind } from "../../src/service/completion.js";
 import type { MonarchLanguage, languageConfiguration } from "../../src/service/highlighting.js";
 import type { PreviewResult, SweepRequest } from "../../src/service/preview.js";
+import type { ChangeView } from "../../src/service/baseline.js";
 import type { VerificationReport } from "../../src/verify/index.js";
 
 export type { PreviewResult, SweepRequest, SweepResult } from "../../src/service/preview.js";
+export type { ChangeView } from "../../src/service/baseline.js";
 export type { PropertyResult, VerificationReport } from "../../src/verify/index.js";
 
 /** A range in a document: 1-based, end column exclusive (Monaco's convention). */
@@ -27,6 +29,8 @@ export interface WireDiagnostic extends WireRange {
   help?: string;
   file: string;
   related: { message: string; file: string; line: number; column: number }[];
+  /** A quick fix: edits of this file. */
+  fix?: { title: string; edits: (WireRange & { newText: string })[] };
 }
 
 /** What the preview is asked for besides the rulebook. */
@@ -38,6 +42,8 @@ export interface PreviewRequest {
   /** The sample the chart sweeps around. */
   sample?: number;
   sweep?: SweepRequest;
+  /** The version to compare with (git HEAD, the last saved text, a revision). */
+  baseline?: { text: string; label: string };
 }
 
 export type ToWorker =
@@ -47,9 +53,28 @@ export type ToWorker =
   | { type: "update"; seq: number; path: string; version: number; text: string; preview: PreviewRequest }
   /** Verify the document's properties (the slow check: sent only once the text has rested). */
   | { type: "verify"; path: string; version: number; text: string; budgetMs: number }
-  | { type: "request"; id: number; path: string; version: number; text: string; kind: RequestKind; offset: number };
+  | { type: "request"; id: number; path: string; version: number; text: string; kind: RequestKind; offset: number; newName?: string };
 
-export type RequestKind = "complete" | "hover" | "definition" | "format";
+export type RequestKind = "complete" | "hover" | "definition" | "format" | "symbols" | "references" | "rename";
+
+/** A declaration for the outline and Go to Symbol. */
+export interface WireSymbol {
+  name: string;
+  kind: string;
+  range: WireRange;
+  selection: WireRange;
+}
+
+/** The places a name is used (its declaration included). */
+export interface ReferencesAnswer {
+  ranges: WireRange[];
+}
+
+/** A rename: the edits, or why it is refused (it would break the rulebook). */
+export interface RenameAnswer {
+  edits?: (WireRange & { newText: string })[];
+  refused?: string;
+}
 
 export interface WireCompletion {
   label: string;
@@ -86,6 +111,8 @@ export type FromWorker =
   | { type: "ready"; monarch: MonarchLanguage; configuration: typeof languageConfiguration }
   | { type: "diagnostics"; seq: number; path: string; version: number; diagnostics: WireDiagnostic[]; checkMs: number; chunks: number; reparsed: number }
   | { type: "preview"; seq: number; path: string; version: number; result: PreviewResult; previewMs: number }
+  /** The change from the baseline (semantic diff and impact), sent after the preview. */
+  | { type: "change"; seq: number; path: string; version: number; change?: ChangeView }
   /** The verification of one version: its report, or why there is none (errors, cannot compile). */
   | { type: "verification"; path: string; version: number; report?: VerificationReport; problem?: string; verifyMs: number }
   | { type: "response"; id: number; version: number; result?: unknown; error?: string };

@@ -4,7 +4,7 @@
  */
 import LanguageWorker from "./language-worker.ts?worker";
 import type {
-  CompletionAnswer, DefinitionAnswer, FormatAnswer, FromWorker, HoverAnswer, PreviewRequest, RequestKind, ToWorker,
+  CompletionAnswer, DefinitionAnswer, FormatAnswer, FromWorker, HoverAnswer, PreviewRequest, ReferencesAnswer, RenameAnswer, RequestKind, ToWorker, WireSymbol,
 } from "./protocol.js";
 
 type Listener<K extends FromWorker["type"]> = (message: Extract<FromWorker, { type: K }>) => void;
@@ -65,12 +65,24 @@ export class LanguageClient {
     this.post({ type: "verify", ...document, budgetMs });
   }
 
-  private request<T>(kind: RequestKind, document: DocumentState, offset: number): Promise<T | undefined> {
+  private request<T>(kind: RequestKind, document: DocumentState, offset: number, newName?: string): Promise<T | undefined> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, (message) => (message.error ? reject(new Error(message.error)) : resolve(message.result as T | undefined)));
-      this.post({ type: "request", id, kind, offset, ...document });
+      this.post({ type: "request", id, kind, offset, ...document, ...(newName !== undefined ? { newName } : {}) });
     });
+  }
+
+  symbols(document: DocumentState): Promise<WireSymbol[] | undefined> {
+    return this.request("symbols", document, 0);
+  }
+
+  references(document: DocumentState, offset: number): Promise<ReferencesAnswer | undefined> {
+    return this.request("references", document, offset);
+  }
+
+  rename(document: DocumentState, offset: number, newName: string): Promise<RenameAnswer | undefined> {
+    return this.request("rename", document, offset, newName);
   }
 
   complete(document: DocumentState, offset: number): Promise<CompletionAnswer | undefined> {

@@ -44,6 +44,7 @@ export function declarationExpressions(decl: A.Declaration): A.Expr[] {
     case "LetDecl": return [decl.value];
     case "OutputDecl": return [decl.value, ...(decl.rounding ? [decl.rounding.step] : [])];
     case "AssertDecl": return [decl.condition];
+    case "VerifyDecl": return [...(decl.condition ? [decl.condition] : []), ...(decl.variable ? [decl.variable] : [])];
     case "RuleDecl":
       return [
         ...(decl.condition ? [decl.condition] : []),

@@ -19,7 +19,8 @@ import type { Trace } from "../runtime/trace.js";
 import type { CheckResult, SourceHost } from "./language-service.js";
 import { checkRulebook } from "./language-service.js";
 import { describeMismatches, parseTestFile, runTestFile, type TestEvaluators, type TestFileProblem } from "./test-runner.js";
-import { chartOutputs, computeSweep, defaultSweepInput, sweepInputs, type SweepInput, type SweepRequest, type SweepResult } from "./sweep.js";
+import { chartOutputs, computeSweep, defaultSweepInput, sweepInputs, type SweepInput, type SweepRequest, type SweepResult, type SweepSeries } from "./sweep.js";
+import { BaselineCache, baselineOutputs, baselineSweep, changeView, type BaselineSource, type ChangeView, type ImpactInput } from "./baseline.js";
 
 export type { SweepInput, SweepRequest, SweepResult } from "./sweep.js";
 
@@ -38,6 +39,19 @@ export interface PreviewOptions {
   sweep?: SweepRequest;
   /** At most this many samples are evaluated and explained (default 25). */
   maxSamples?: number;
+  /** The version to compare with: every sample and the chart also show its values. */
+  baseline?: BaselineSource;
+}
+
+/** The baseline's side of the preview: each sample's old outputs and the chart's old curves. */
+export interface BaselineResult {
+  label: string;
+  /** Why the baseline has no values (it has errors). */
+  problem?: string;
+  /** One entry per sample, in the same order (undefined where the baseline fails). */
+  samples: (Record<string, OutputValue> | undefined)[];
+  /** The old curves, on the same points as `sweep`. */
+  sweep?: SweepSeries[];
 }
 
 /**
@@ -97,6 +111,9 @@ export interface PreviewResult {
   outputs: { name: string; unit?: string }[];
   /** The unit of every numeric let, quantity and output, by name (`Rate`, `USDT`), for showing values. */
   units: Record<string, string>;
+  /** The JSON Schema of the rulebook's input (for the sample form). */
+  inputSchema?: unknown;
+  baseline?: BaselineResult;
   timings: PreviewTimings;
 }
 
@@ -108,6 +125,9 @@ const DEFAULT_MAX_SAMPLES = 25;
  */
 export class PreviewSession {
   private carrier?: { key: string; ir: IrRulebook };
+  private readonly baselines = new BaselineCache();
+  /** The last good run: what {@link PreviewSession.change} compares. */
+  private lastRun?: { file: string; text: string; ir: IrRulebook; inputs: ImpactInput[]; host?: SourceHost };
 
   /**
    * The preview of a checked rulebook. `source` is its text and `host` reads the bases it extends,
@@ -150,6 +170,11 @@ export class PreviewSession {
     const sweep = chartSample && swept && chartOutputs(ir).length > 0 ? computeSweep(ir, interpret, chartSample.input, swept, options.sweep) : undefined;
     timings.sweep = now() - started;
 
+    const testInputs: ImpactInput[] = testFile?.file?.cases.filter((c) => c.expect !== undefined).map((c) => ({ name: c.name, source: "test" as const, input: c.input })) ?? [];
+    const sampleInputs: ImpactInput[] = typed ? samples.map((s) => ({ name: s.name, source: "sample" as const, input: s.input })) : [];
+    this.lastRun = { file: check.file, text: source, ir, inputs: [...sampleInputs, ...testInputs], ...(host ? { host } : {}) };
+    const baseline = options.baseline ? this.baselineResult(options.baseline, check.file, samples, chartSample, sweep, host) : undefined;
+
     return {
       ok: true,
       samples,
@@ -160,8 +185,30 @@ export class PreviewSession {
       ...(sweep ? { sweep, sweepSample: chosen } : {}),
       outputs,
       units: Object.fromEntries(ir.slots.flatMap((slot) => (slot.type.kind === "number" ? [[slot.name, slot.type.unit]] : []))),
+      inputSchema: inputJsonSchema(ir),
+      ...(baseline ? { baseline } : {}),
       timings,
     };
+  }
+
+  private baselineResult(source: BaselineSource, file: string, samples: SampleResult[], chartSample: SampleResult | undefined, sweep: SweepResult | undefined, host?: SourceHost): BaselineResult {
+    const compiled = this.baselines.compile(source, file, host);
+    if (!compiled.ok) return { label: source.label, problem: compiled.problem, samples: samples.map(() => undefined) };
+    return {
+      label: source.label,
+      samples: samples.map((s) => baselineOutputs(compiled.ir, s.input)),
+      ...(sweep && chartSample ? { sweep: baselineSweep(compiled.ir, chartSample.input, sweep) } : {}),
+    };
+  }
+
+  /**
+   * The change from `baseline` to the last good run (its samples and test cases): the semantic
+   * diff and the impact, as `marginbook diff --impact` computes them. Undefined before a good run.
+   */
+  change(baseline: BaselineSource): ChangeView | undefined {
+    const run = this.lastRun;
+    if (!run) return undefined;
+    return changeView(baseline, this.baselines.compile(baseline, run.file, run.host), run.text, run.ir, run.inputs);
   }
 
   /**

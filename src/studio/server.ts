@@ -7,7 +7,10 @@
  *   `node_modules`) and their `.test.yaml` files, each with its text and version;
  * - `GET /api/file?path=p`: one file's text and version;
  * - `PUT /api/file?path=p` with `{ text, baseVersion }`: saves, unless the file on disk is no longer
- *   the version the editor opened (then `409` with the disk's text and version, nothing written).
+ *   the version the editor opened (then `409` with the disk's text and version, nothing written);
+ * - `GET /api/revision?path=p&rev=HEAD`: the file's text at a git revision (the studio's baseline);
+ * - `POST /api/new` with `{ path, text, tests }`: creates a rulebook and its test file (folders
+ *   too), refused when either exists or the rulebook has errors.
  *
  * A version is the SHA-256 of the content. Saving writes a temporary file in the same folder and
  * renames it over the original. Paths are relative to the folder; any path that leaves it (`..`,
@@ -21,6 +24,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { FileRefusedError, readText, readTextAsync, writeFileAtomic } from "../cli/files.js";
+import { createRulebook, newPathInside, readRevision } from "./revisions.js";
 
 export interface StudioOptions {
   /** The folder of rulebooks. */
@@ -137,6 +141,8 @@ async function handle(request: IncomingMessage, response: ServerResponse, folder
     if (request.method === "PUT") return saveFile(request, response, absolute, relative, port);
     return send(response, 405, { error: "use GET or PUT" });
   }
+  if (url.pathname === "/api/revision" && request.method === "GET") return revision(response, folder, url.searchParams.get("path") ?? "", url.searchParams.get("rev") ?? "HEAD");
+  if (url.pathname === "/api/new" && request.method === "POST") return newRulebook(request, response, folder, port);
   if (url.pathname.startsWith("/api/")) return send(response, 404, { error: "no such API" });
   if (request.method !== "GET" && request.method !== "HEAD") return send(response, 405, { error: "use GET" });
   return serveStatic(response, staticDir, url.pathname);
@@ -237,6 +243,32 @@ async function saveFile(request: IncomingMessage, response: ServerResponse, abso
   }
   writeFileAtomic(absolute, body.text);
   send(response, 200, { path: relative, version: contentVersion(body.text) });
+}
+
+async function revision(response: ServerResponse, folder: string, relative: string, rev: string): Promise<void> {
+  const absolute = insideFolder(folder, relative);
+  if (!absolute) return send(response, 403, { error: "the path is outside the studio's folder" });
+  const result = await readRevision(absolute, rev);
+  if (!result.ok) return send(response, 404, { error: result.message });
+  send(response, 200, { path: relative, revision: result.revision, text: result.text });
+}
+
+async function newRulebook(request: IncomingMessage, response: ServerResponse, folder: string, port: number): Promise<void> {
+  const origin = request.headers.origin;
+  if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) return send(response, 403, { error: "cross-origin write refused" });
+  if (!/^application\/json\b/.test(request.headers["content-type"] ?? "")) return send(response, 415, { error: "send JSON" });
+  let body: { path?: unknown; text?: unknown; tests?: unknown };
+  try {
+    body = JSON.parse(await readBody(request)) as typeof body;
+  } catch (error) {
+    return send(response, 400, { error: `not JSON: ${error instanceof Error ? error.message : String(error)}` });
+  }
+  if (typeof body.path !== "string" || typeof body.text !== "string" || typeof body.tests !== "string") return send(response, 400, { error: "send `path`, `text` and `tests` as strings" });
+  const absolute = newPathInside(folder, body.path);
+  if (!absolute) return send(response, 403, { error: "the path is outside the studio's folder" });
+  const outcome = createRulebook(absolute, { path: body.path, text: body.text, tests: body.tests });
+  if (!outcome.ok) return send(response, outcome.status, { error: outcome.message });
+  send(response, 201, outcome);
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

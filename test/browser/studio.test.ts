@@ -6,7 +6,8 @@
  *
  * Without /usr/bin/chromium the suite is skipped (CI installs it; see .ci/run).
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,11 +26,29 @@ const FTX = "ftx-sqrt-imf.margin";
 const VIOLATED = "verify-im-below-mm.margin";
 
 /** What the page exposes for tests (editor/src/main.ts). */
+interface Marker {
+  code: string;
+  severity: string;
+  message: string;
+  line: number;
+  column: number;
+}
+interface Problem {
+  code: string;
+  file: string;
+  startLine: number;
+  message: string;
+}
 interface StudioHandle {
-  markers(): { code: string; severity: string; message: string; line: number; column: number }[];
+  markers(): Marker[];
+  markersOf(path: string): Marker[];
+  problems(): { rulebook: Problem[]; tests: Problem[] };
+  change(): { label: string; changes: { subject: string; name: string; details: string[] }[]; outputs: { name: string; up: number; movers: { name: string; reason: string }[] }[] } | undefined;
+  baseline(): { label: string; note?: string } | undefined;
+  runAction(id: string): Promise<void>;
   path(): string | undefined;
   text(): string | undefined;
-  preview(): { samples: { name: string; outputs?: Record<string, number> }[]; tests?: { passed: number; failed: number } } | undefined;
+  preview(): { samples: { name: string; outputs?: Record<string, number> }[]; tests?: { passed: number; failed: number; problems: unknown[] }; baseline?: { label: string; samples: (Record<string, number> | undefined)[] } } | undefined;
   verification(): { properties: { text: string; status: string; counterexample?: { evaluation: { input: unknown } } }[] } | undefined;
   counts(): { diagnostics: number; previews: number };
   cursor(line: number, column: number): void;
@@ -53,7 +72,7 @@ const pageErrors: string[] = [];
  * Every test works on its own copy of a rulebook (with its test file), in one page loaded once:
  * loading Monaco is most of a test's time, and separate files keep the tests independent.
  */
-const COPIES = { errors: BTC, preview: BTC, completion: BTC, hover: BTC, navigate: BTC, save: FTX, conflict: BTC } as const;
+const COPIES = { errors: BTC, preview: BTC, completion: BTC, hover: BTC, navigate: BTC, save: FTX, conflict: BTC, baseline: BTC, failing: BTC, yaml: BTC, merge: BTC, quickfix: BTC } as const;
 const fileFor = (test: keyof typeof COPIES): string => `${test}-${COPIES[test]}`;
 
 describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_000 }, () => {
@@ -65,6 +84,11 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
       copyFileSync(path.join(root, "rules", name.replace(".margin", ".test.yaml")), path.join(folder, `${test}-${name.replace(".margin", ".test.yaml")}`));
     }
     copyFileSync(path.join(root, "test/fixtures/verify/im-below-mm.margin"), path.join(folder, VIOLATED));
+    // The folder is a git repository: every view compares with its last commit (HEAD).
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=studio@example.com", "-c", "user.name=studio", ...args], { cwd: folder, stdio: "ignore" });
+    git("init", "-q");
+    git("add", "-A");
+    git("commit", "-q", "-m", "rulebooks");
     mkdirSync(screenshots, { recursive: true });
     await build({ configFile: path.join(root, "editor/vite.config.ts"), logLevel: "error", build: { outDir, emptyOutDir: true } });
     studio = await startStudio({ folder, staticDir: outDir, buildIfMissing: false });
@@ -230,6 +254,8 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     await cursorAfter("param vol_slope = 0.5");
     await page.keyboard.type("5");
     await page.locator("button.primary", { hasText: "Save" }).click();
+    // The edit makes test cases fail: the studio asks first.
+    await page.locator("dialog.modal button[data-choice=save]").click();
     const banner = page.locator(".banner");
     await banner.waitFor();
     await expect(banner.textContent()).resolves.toContain("changed on disk");
@@ -261,5 +287,221 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     // It breaks the assertion: the failure shows above the outputs computed without it.
     await expect(page.locator(".detail .error-box").textContent()).resolves.toContain("IM covers MM");
     await shot("10-counterexample-loaded");
+  });
+
+  /** Replaces the first occurrence of `from` (on the line containing `anchor`) by typing. */
+  async function retype(anchor: string, from: string, to: string): Promise<void> {
+    const at = await lineOf(anchor);
+    const text = (await page.evaluate(() => window.__studio!.text()))!.split("\n")[at.line - 1]!;
+    const column = text.indexOf(from, at.column - 1) + 1;
+    await page.evaluate(([l, c]) => window.__studio!.cursor(l!, c!), [at.line, column]);
+    for (let i = 0; i < from.length; i++) await page.keyboard.press("Delete");
+    await page.keyboard.type(to);
+  }
+
+  it("compares every view with git HEAD: old, new and change per output, the old curve, and the Change tab", async () => {
+    await open(fileFor("baseline"));
+    await expect.poll(() => page.evaluate(() => window.__studio!.baseline()?.label)).toBe("HEAD");
+    // Tier 4's maintenance rate goes from 2.50% to 2.75%.
+    await retype("[1_000_000, 10_000_000)", "2.50%", "2.75%");
+    await page.waitForFunction(() => (window.__studio!.change()?.changes.length ?? 0) > 0);
+    // Every sample that evaluates has the baseline's outputs beside its own.
+    const preview = await page.evaluate(() => window.__studio!.preview()!);
+    expect(preview.baseline?.label).toBe("HEAD");
+    preview.samples.forEach((sample, i) => {
+      if (sample.outputs) expect(preview.baseline!.samples[i], sample.name).toBeDefined();
+    });
+    const worked = preview.samples.findIndex((s) => s.name.startsWith("Binance worked example"));
+    expect(preview.baseline!.samples[worked]!["maintenance_margin"]).toBe(71200.82);
+    expect(preview.samples[worked]!.outputs!["maintenance_margin"]).toBeGreaterThan(71200.82);
+    await page.locator(".sample-row").nth(worked).click();
+    const row = page.locator(".detail tr.compare-row[data-output=maintenance_margin]");
+    await expect.poll(() => row.textContent()).toMatch(/^HEAD 71,200\.82 USDT\+[\d,.]+ USDT \(\+[\d.]+%\)$/);
+    await expect(page.locator(".detail tr.compare-row[data-output=initial_margin]").textContent()).resolves.toContain("unchanged");
+    // The chart draws the old curve beside the new one.
+    await expect.poll(() => page.locator("path.chart-line-old[data-series=maintenance_margin]").count()).toBe(1);
+    await shot("11-baseline-sample-1440");
+    // The Change tab: the tier row by its bounds with its rate delta, and the top movers with their cause.
+    await page.locator(".tab[data-tab=change]").click();
+    const change = page.locator(".change[data-subject=tier-row]");
+    await expect(change.textContent()).resolves.toContain("brackets[1_000_000, 10_000_000)");
+    await expect(change.textContent()).resolves.toContain("mmr: 2.50% -> 2.75% (+0.25 pt)");
+    const mm = page.locator(".impact-output[data-output=maintenance_margin]");
+    await expect(mm.textContent()).resolves.toMatch(/\d+ up, 0 down/);
+    await expect(mm.locator(".mover").allTextContents()).resolves.toEqual(expect.arrayContaining([expect.stringContaining("brackets tier 4: mmr 0.025 -> 0.0275")]));
+    await shot("12-change-tab-1440");
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.waitForTimeout(200);
+    await shot("13-change-tab-1280");
+    await page.setViewportSize({ width: 1440, height: 900 });
+    // A click on the chart inspects that point as a new sample, with its outputs and explanation.
+    const count = preview.samples.length;
+    await page.locator(".chart-overlay").click();
+    await page.waitForFunction((n) => window.__studio!.preview()!.samples.length === n + 1, count);
+    await expect(page.locator(".sample-row.selected").textContent()).resolves.toMatch(/^position\.size = [\d,.]+ \(from /);
+    await expect.poll(() => page.locator(".detail ol.trace").count()).toBe(1);
+    const trace = (await page.locator(".detail ol.trace").textContent())!;
+    expect(trace).toContain("set im_rate = ");
+    expect(trace).not.toContain(": =");
+    // The diff: Monaco's diff editor across the window, each side labelled.
+    await page.locator("button", { hasText: "Diff" }).click();
+    await page.locator(".diff-box .monaco-diff-editor").waitFor();
+    await expect(page.locator(".diff-label-left").textContent()).resolves.toBe("Last commit (HEAD) (read-only)");
+    await expect(page.locator(".diff-label-right").textContent()).resolves.toBe("Editor (unsaved edits)");
+    const width = await page.locator(".diff-box").evaluate((node) => node.getBoundingClientRect().width);
+    expect(width).toBeGreaterThan(1400);
+    await shot("14-diff-full-width");
+    await page.locator("button", { hasText: "Diff" }).click();
+    await expect.poll(() => page.locator(".preview").isVisible()).toBe(true);
+  });
+
+  it("lists failing tests and violated properties in Problems, at their lines, and asks before saving", async () => {
+    await open(fileFor("failing"));
+    await retype("[1_000_000, 10_000_000)", "2.50%", "2.75%");
+    const tests = fileFor("failing").replace(".margin", ".test.yaml");
+    await page.waitForFunction(() => window.__studio!.problems().tests.some((p) => p.code === "test"));
+    const problems = await page.evaluate(() => window.__studio!.problems());
+    const testText = readFileSync(path.join(folder, tests), "utf8").split("\n");
+    const failing = problems.tests.find((p) => p.message.includes("Binance worked example"))!;
+    expect(failing.file).toBe(tests);
+    expect(testText[failing.startLine - 1]).toContain("- name: Binance worked example");
+    // ... and at the output's line in the rulebook.
+    const outputLine = (await lineOf("output maintenance_margin:")).line;
+    expect(problems.rulebook.some((p) => p.code === "test" && p.startLine === outputLine)).toBe(true);
+    await expect.poll(() => page.locator(".problem[data-code=test]").count()).toBeGreaterThan(1);
+    await expect(page.locator(".no-problems").count()).resolves.toBe(0);
+    await shot("15-problems-failing-tests");
+    // Save asks first, and says what fails; cancelling writes nothing.
+    const before = readFileSync(path.join(folder, fileFor("failing")), "utf8");
+    await page.keyboard.press("Control+s");
+    const dialog = page.locator("dialog.modal");
+    await dialog.waitFor();
+    await expect(dialog.textContent()).resolves.toContain("Binance worked example");
+    await shot("16-save-asks");
+    await dialog.locator("button[data-choice=cancel]").click();
+    expect(readFileSync(path.join(folder, fileFor("failing")), "utf8")).toBe(before);
+    // A violated property is a problem at its line.
+    await open(VIOLATED);
+    await page.waitForFunction(() => window.__studio!.problems().rulebook.some((p) => p.code === "property"), null, { timeout: 15_000 });
+    const property = (await page.evaluate(() => window.__studio!.problems())).rulebook.find((p) => p.code === "property")!;
+    expect(property.startLine).toBe((await lineOf("assert initial_margin >= maintenance_margin")).line);
+    await expect.poll(() => page.locator(".problem[data-code=property]").count()).toBeGreaterThan(0);
+    await shot("17-problems-property");
+  });
+
+  it("squiggles a broken test file at the offending line instead of reporting 0 passed", async () => {
+    const tests = fileFor("yaml").replace(".margin", ".test.yaml");
+    await open(tests);
+    const name = await lineOf("  - name: Exactly on the 50,000 boundary");
+    const lines = (await page.evaluate(() => window.__studio!.text()))!.split("\n");
+    // One space more before `expect:` than before `input:`: the case's keys no longer line up.
+    const broken = lines.findIndex((l, i) => i >= name.line && l.trimStart().startsWith("expect:")) + 1;
+    await page.evaluate(([l]) => window.__studio!.cursor(l!, 1), [broken]);
+    await page.keyboard.type(" ");
+    await page.waitForFunction((file) => window.__studio!.markersOf(file).some((m) => m.code === "test file"), tests);
+    const marker = (await page.evaluate((file) => window.__studio!.markersOf(file), tests)).find((m) => m.code === "test file")!;
+    expect(marker.line).toBe(broken);
+    await page.locator(".squiggly-error").first().waitFor();
+    await page.locator(".tab[data-tab=tests]").click();
+    await expect(page.locator(".test-summary").textContent()).resolves.toContain("The test file is broken");
+    await expect(page.locator(".test-summary").textContent()).resolves.not.toContain("0 passed");
+    await shot("18-broken-test-yaml");
+  });
+
+  it("merges a disk change with the edits, after a conflict, as one undoable edit", async () => {
+    await open(fileFor("merge"));
+    const disk = path.join(folder, fileFor("merge"));
+    writeFileSync(disk, readFileSync(disk, "utf8").replace("param vol_slope = 0.5", "param vol_slope = 0.6"));
+    await retype("param liquidity_slope", "25%", "30%");
+    await page.locator("button.primary", { hasText: "Save" }).click();
+    // The edit makes test cases fail: the studio asks first.
+    await page.locator("dialog.modal button[data-choice=save]").click();
+    await page.locator(".banner").waitFor();
+    await page.locator(".banner button", { hasText: "Merge" }).click();
+    await expect.poll(() => page.evaluate(() => window.__studio!.text())).toContain("param vol_slope = 0.6");
+    expect(await page.evaluate(() => window.__studio!.text())).toContain("param liquidity_slope: Rate = 30%");
+    await page.locator(".diff-box .monaco-diff-editor").waitFor();
+    await shot("19-merged");
+    // Loading the disk version asks first, and can be undone.
+    await page.locator(".notice button.undo").click();
+    await expect.poll(() => page.evaluate(() => window.__studio!.text())).not.toContain("param vol_slope = 0.6");
+  });
+
+  it("offers the checker's quick fix, and shows the shortcut sheet", async () => {
+    await open(fileFor("quickfix"));
+    await retype("rule vol_scale when market.vol_30d", "vol_30d", "vol30d");
+    await page.waitForFunction(() => window.__studio!.markers().some((m) => m.code === "MB2002"));
+    await expect.poll(() => page.locator(".problem[data-code=MB2002] .problem-fix").count()).toBe(1);
+    const marker = await page.evaluate(() => window.__studio!.markers().find((m) => m.code === "MB2002")!);
+    await page.evaluate(([l, c]) => window.__studio!.cursor(l!, c!), [marker.line, marker.column + 1]);
+    await page.keyboard.press("Control+.");
+    await page.locator(".action-widget").getByText("change to").first().click();
+    await expect.poll(() => page.evaluate(() => window.__studio!.text())).toContain("rule vol_scale when market.vol_30d");
+    await page.locator("button.help-button").click();
+    await expect(page.locator("dialog.modal").textContent()).resolves.toContain("Find references");
+    await shot("20-shortcuts");
+    await page.keyboard.press("Escape");
+  });
+
+  it("starts from an empty folder: a rulebook from a template, a sample through the form, saved as a test case that runs", async () => {
+    const empty = mkdtempSync(path.join(tmpdir(), "marginbook-empty-"));
+    const second = await startStudio({ folder: empty, staticDir: outDir, buildIfMissing: false });
+    const fresh = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const errors: string[] = [];
+    fresh.on("pageerror", (error) => errors.push(error.message));
+    try {
+      await fresh.goto(second.url);
+      await fresh.locator("button", { hasText: "New rulebook from a template" }).click();
+      const dialog = fresh.locator("dialog.modal");
+      await dialog.locator("input[value=isolated-brackets]").check();
+      await dialog.locator("input[name=name]").fill("Desk perpetual");
+      await dialog.locator("input[name=folder]").fill("desk");
+      await expect(dialog.locator(".modal-where").textContent()).resolves.toContain("desk/desk-perpetual.margin");
+      await fresh.screenshot({ path: path.join(screenshots, "21-new-rulebook-dialog.png") });
+      await dialog.locator("button[data-choice=ok]").click();
+      await fresh.waitForFunction(() => window.__studio?.path() === "desk/desk-perpetual.margin" && window.__studio.preview() !== undefined, null, { timeout: 10_000 });
+      expect(readdirSync(path.join(empty, "desk")).sort()).toEqual(["desk-perpetual.margin", "desk-perpetual.test.yaml"]);
+      // A new sample through the form: 5 coins instead of 2.
+      await fresh.locator("button.add-sample").click();
+      await fresh.waitForFunction(() => window.__studio!.preview()!.samples.length === 2, null, { timeout: 10_000 });
+      const size = fresh.locator(".input-form input[name=size]");
+      await size.fill("5");
+      await size.press("Enter");
+      await size.blur();
+      await fresh.waitForFunction(() => window.__studio!.preview()!.samples[1]?.outputs?.["maintenance_margin"] === 1250, null, { timeout: 10_000 });
+      await fresh.screenshot({ path: path.join(screenshots, "22-sample-form.png") });
+      await fresh.locator("button.save-as-test").click();
+      const prompt = fresh.locator("dialog.modal");
+      await prompt.locator("input").fill("5 coins at 30,000");
+      await prompt.locator("button[data-choice=ok]").click();
+      // Written to the test file, its comments kept; and it runs.
+      const testFile = path.join(empty, "desk", "desk-perpetual.test.yaml");
+      await expect.poll(() => existsSync(testFile) && readFileSync(testFile, "utf8")).toContain("- name: 5 coins at 30,000");
+      expect(readFileSync(testFile, "utf8")).toContain("# IM = 50,000 x 1% + 10,000 x 2% = 700");
+      await fresh.waitForFunction(() => window.__studio!.preview()!.tests?.passed === 2, null, { timeout: 10_000 });
+      await expect(fresh.locator(".test-summary").textContent()).resolves.toBe("2 passed, 0 failed");
+      await fresh.screenshot({ path: path.join(screenshots, "23-saved-test-runs.png") });
+      expect(errors).toEqual([]);
+    } finally {
+      await fresh.close();
+      await second.close();
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("follows the system's dark setting, and draws USDⓈ with the bundled symbol font", async () => {
+    await page.emulateMedia({ colorScheme: "dark" });
+    try {
+      await open(fileFor("preview"));
+      const background = await page.evaluate(() => getComputedStyle(document.querySelector(".preview")!).backgroundColor);
+      expect(background).toBe("rgb(11, 17, 32)");
+      await expect.poll(() => page.evaluate(async () => {
+        await document.fonts.load("13px 'Noto Sans Symbols'", "Ⓢ");
+        return document.fonts.check("13px 'Noto Sans Symbols'", "Ⓢ");
+      })).toBe(true);
+      await shot("24-dark");
+    } finally {
+      await page.emulateMedia({ colorScheme: "light" });
+    }
   });
 });
