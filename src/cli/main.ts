@@ -15,6 +15,7 @@ import { evalCommand } from "./eval.js";
 import { fmtCommand } from "./fmt.js";
 import { inspectCommand } from "./inspect.js";
 import { keygenCommand } from "./keygen.js";
+import { serveCommand } from "./serve.js";
 import { studioCommand } from "./studio.js";
 import { ExitCode, UsageError, commandHelp, nodeIo, parseCommandArgs, type CliIo, type Command } from "./io.js";
 import { testCommand } from "./test.js";
@@ -25,7 +26,7 @@ import { verifyCommand } from "./verify.js";
  * `Command` and one entry here; nothing else changes.
  */
 function commandTable(version: string): Command[] {
-  return [checkCommand(version), fmtCommand(), evalCommand(), testCommand(), compileCommand(version), keygenCommand(), inspectCommand(), diffCommand(), verifyCommand(), studioCommand()];
+  return [checkCommand(version), fmtCommand(), evalCommand(), testCommand(), compileCommand(version), keygenCommand(), inspectCommand(), diffCommand(), verifyCommand(), studioCommand(), serveCommand()];
 }
 
 /**

@@ -1,0 +1,183 @@
+/**
+ * `marginbook serve <artifacts-folder>`: the evaluation service (see `src/serve/server.ts`) over a
+ * registry that loads and watches the folder. This file is the adapter: it reads the flags and
+ * the trusted keys, builds the registry, logs and counts what happens to each artifact, withdraws
+ * versions whose file is removed, and starts the server. Runs until the process is stopped.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { RulebookRegistry, type RegistryEvent, type RulebookVersion } from "../runtime/registry.js";
+import { trustedKey, type TrustedKey } from "../runtime/signature.js";
+import { ServeMetrics } from "../serve/metrics.js";
+import { startServe } from "../serve/server.js";
+import { defaultServeLimits, type ServeLimits } from "../serve/limits.js";
+import { displayPath } from "./files.js";
+import { UsageError, type CliIo, type Command, type ParsedArgs } from "./io.js";
+
+/** The `serve` command. */
+export function serveCommand(): Command {
+  return {
+    name: "serve",
+    summary: "serve the rulebooks of an artifacts folder over HTTP (evaluation service)",
+    usage: "Usage: marginbook serve <artifacts-folder> [--port N] [--host 127.0.0.1] [--trust key.pub]... [options]",
+    description: [
+      "Loads every signed artifact (*.json) of the folder into a registry, watches the folder (a new",
+      "version is swapped in without downtime, a bad artifact is refused and the last good version",
+      "keeps serving, a removed file withdraws its version), and serves the HTTP API described in",
+      "docs/serve.md and at /v1/openapi.json. Listens on 127.0.0.1 unless --host says otherwise.",
+      "",
+      "Refuses to start without a --trust key, unless --insecure-unsigned is given.",
+      "",
+      "Exit codes: 2 usage error (unknown folder, bad port, unreadable key), 3 the server failed.",
+    ].join("\n"),
+    options: {
+      port: { type: "string", valueName: "N", description: "the port to listen on (default 8080; 0: any free port)" },
+      host: { type: "string", valueName: "address", description: "the address to listen on (default 127.0.0.1)" },
+      trust: { type: "string", multiple: true, valueName: "key.pub", description: "a trusted public key (repeatable)" },
+      approvals: { type: "string", valueName: "N", description: "signatures from distinct trusted keys each version needs (default 1)" },
+      "insecure-unsigned": { type: "boolean", description: "accept unsigned artifacts (development only)" },
+      token: { type: "string", valueName: "text", description: "callers must send Authorization: Bearer <text>" },
+      "token-file": { type: "string", valueName: "file", description: "like --token, read from a file (keeps it out of the process list)" },
+      "decision-log": { type: "string", valueName: "file", description: "append a JSON line per evaluation request to the file" },
+      "reload-interval": { type: "string", valueName: "ms", description: "how often the folder is checked for changes (default 1000)" },
+      "max-body": { type: "string", valueName: "bytes", description: `largest request body (default ${defaultServeLimits.maxBodyBytes})` },
+      "max-batch": { type: "string", valueName: "N", description: `most inputs or rows in one request (default ${defaultServeLimits.maxBatch})` },
+      "time-limit": { type: "string", valueName: "ms", description: `most time to evaluate one request (default ${defaultServeLimits.timeLimitMs})` },
+      help: { type: "boolean", short: "h", description: "show this help" },
+    },
+    run: runServe,
+  };
+}
+
+function integer(args: ParsedArgs, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const value = args.values[name];
+  if (value === undefined) return fallback;
+  const text = String(value);
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not '${text}'`, "serve");
+  return n;
+}
+
+function readKeys(files: readonly string[], io: CliIo): TrustedKey[] {
+  return files.map((file) => {
+    const absolute = path.resolve(io.cwd, file);
+    let pem: string;
+    try {
+      pem = readFileSync(absolute, "utf8");
+    } catch (error) {
+      throw new UsageError(`cannot read the trusted key ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, "serve");
+    }
+    try {
+      return trustedKey(pem, path.basename(file));
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message : String(error), "serve");
+    }
+  });
+}
+
+function readToken(args: ParsedArgs, io: CliIo): string | undefined {
+  const inline = args.values["token"];
+  const file = args.values["token-file"];
+  if (inline !== undefined && file !== undefined) throw new UsageError("give --token or --token-file, not both", "serve");
+  if (typeof inline === "string") {
+    if (inline.trim() === "") throw new UsageError("--token is empty", "serve");
+    return inline.trim();
+  }
+  if (typeof file !== "string") return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path.resolve(io.cwd, file), "utf8").trim();
+  } catch (error) {
+    throw new UsageError(`cannot read the token file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, "serve");
+  }
+  if (text === "") throw new UsageError(`the token file ${file} is empty`, "serve");
+  return text;
+}
+
+async function runServe(args: ParsedArgs, io: CliIo): Promise<number> {
+  if (args.positionals.length !== 1) throw new UsageError("give one artifacts folder", "serve");
+  const folderArg = args.positionals[0]!;
+  const folder = path.resolve(io.cwd, folderArg);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`${folderArg} is not a folder`, "serve");
+  const port = integer(args, "port", 8080, 0, 65535);
+  const host = typeof args.values["host"] === "string" ? args.values["host"] : "127.0.0.1";
+  const trusted = readKeys((args.values["trust"] as string[] | undefined) ?? [], io);
+  const insecure = args.values["insecure-unsigned"] === true;
+  if (trusted.length === 0 && !insecure) throw new UsageError("no trusted key: give --trust <key.pub> (or --insecure-unsigned to accept unsigned artifacts, for development only)", "serve");
+  const approvals = integer(args, "approvals", 1, 1, 16);
+  if (approvals > Math.max(1, trusted.length)) throw new UsageError(`--approvals ${approvals} needs at least ${approvals} --trust keys, not ${trusted.length}`, "serve");
+  if (approvals > 1) throw new UsageError("--approvals above 1 needs the registry's approvals, which this build does not have yet", "serve");
+  if (args.values["decision-log"] !== undefined) throw new UsageError("--decision-log needs the registry's decision log, which this build does not have yet", "serve");
+  const token = readToken(args, io);
+  const interval = integer(args, "reload-interval", 1000, 10, 3_600_000);
+  const limits: Partial<ServeLimits> = {
+    maxBodyBytes: integer(args, "max-body", defaultServeLimits.maxBodyBytes, 1024),
+    maxBatch: integer(args, "max-batch", defaultServeLimits.maxBatch, 1),
+    timeLimitMs: integer(args, "time-limit", defaultServeLimits.timeLimitMs, 1),
+  };
+
+  const log = (line: string): void => io.stderr(`marginbook serve: ${line}\n`);
+  const show = (file: string): string => displayPath(file, io.cwd);
+  const metrics = new ServeMetrics();
+  const registry = new RulebookRegistry({
+    trustedKeys: trusted,
+    allowUnsigned: insecure,
+    onEvent: (event: RegistryEvent) => {
+      if (event.kind === "loaded") {
+        metrics.reloaded(event.version.name);
+        log(`loaded ${event.version.name} ${event.version.version} (${event.version.irHash.slice(0, 19)}..., effective ${event.version.effective}) from ${show(event.version.origin)}`);
+      } else if (event.kind === "refused") {
+        metrics.refused(event.error.code);
+        log(`refused ${event.error.code}: ${event.error.message.replace(event.origin, show(event.origin))}`);
+      }
+    },
+  });
+  if (insecure) log("warning: --insecure-unsigned: unsigned artifacts are accepted");
+
+  let firstLoad = false;
+  const withdraw = (): void => withdrawRemoved(registry, folder, (v) => {
+    metrics.withdrawn(v.name);
+    log(`withdrew ${v.name} ${v.version}: ${show(v.origin)} was removed`);
+  });
+  const watcher = registry.watchFolder(folder, {
+    intervalMs: interval,
+    onReport: () => withdraw(),
+    onError: (error) => log(`cannot read ${folderArg}: ${error instanceof Error ? error.message : String(error)}`),
+  });
+  await watcher.ready;
+  firstLoad = true;
+  let service: Awaited<ReturnType<typeof startServe>>;
+  try {
+    service = await startServe({
+      registry, host, port, limits, metrics,
+      ...(token !== undefined ? { token } : {}),
+      ready: () => firstLoad && registry.names().length > 0,
+      log,
+    });
+  } catch (error) {
+    watcher.stop();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") throw new UsageError(`port ${port} on ${host} is in use: choose another --port (0 picks a free one)`, "serve");
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EACCES") throw new UsageError(`cannot listen on ${host}:${port} (${code})`, "serve");
+    throw error;
+  }
+  const versions = registry.names().reduce((n, name) => n + registry.versions(name).length, 0);
+  io.stdout(`marginbook serve: ${folderArg} at ${service.url} (${versions} version${versions === 1 ? "" : "s"} loaded${versions === 0 ? ": not ready" : ""})\n`);
+  // Serve until the process is stopped: the open server keeps it alive.
+  return new Promise<number>(() => undefined);
+}
+
+/** Withdraws the versions whose artifact file is no longer in the folder. */
+function withdrawRemoved(registry: RulebookRegistry, folder: string, onWithdrawn: (version: RulebookVersion) => void): void {
+  let present: Set<string>;
+  try {
+    present = new Set(readdirSync(folder).map((name) => path.join(folder, name)));
+  } catch {
+    return; // the folder cannot be read now: keep serving what is loaded
+  }
+  for (const name of registry.names()) {
+    for (const version of registry.versions(name)) {
+      if (path.dirname(version.origin) === folder && !present.has(version.origin) && registry.remove(name, version.version)) onWithdrawn(version);
+    }
+  }
+}
