@@ -9,7 +9,7 @@ import path from "node:path";
 import { RulebookRegistry, type RegistryEvent, type RulebookVersion } from "../runtime/registry.js";
 import { trustedKey, type TrustedKey } from "../runtime/signature.js";
 import { ServeMetrics } from "../serve/metrics.js";
-import { startServe } from "../serve/server.js";
+import { startServe, type Service } from "../serve/server.js";
 import { defaultServeLimits, type ServeLimits } from "../serve/limits.js";
 import { displayPath } from "./files.js";
 import { UsageError, type CliIo, type Command, type ParsedArgs } from "./io.js";
@@ -117,11 +117,61 @@ async function runServe(args: ParsedArgs, io: CliIo): Promise<number> {
   };
 
   const log = (line: string): void => io.stderr(`marginbook serve: ${line}\n`);
-  const show = (file: string): string => displayPath(file, io.cwd);
+  let running: FolderService;
+  try {
+    running = await startFolderService({
+      folder, trusted, allowUnsigned: insecure, host, port, limits, intervalMs: interval, log, cwd: io.cwd,
+      ...(token !== undefined ? { token } : {}),
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") throw new UsageError(`port ${port} on ${host} is in use: choose another --port (0 picks a free one)`, "serve");
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EACCES") throw new UsageError(`cannot listen on ${host}:${port} (${code})`, "serve");
+    throw error;
+  }
+  const { service, registry } = running;
+  const versions = registry.names().reduce((n, name) => n + registry.versions(name).length, 0);
+  io.stdout(`marginbook serve: ${folderArg} at ${service.url} (${versions} version${versions === 1 ? "" : "s"} loaded${versions === 0 ? ": not ready" : ""})\n`);
+  // Serve until the process is stopped: the open server keeps it alive.
+  return new Promise<number>(() => undefined);
+}
+
+/** Options of {@link startFolderService}. */
+export interface FolderServiceOptions {
+  folder: string;
+  trusted: readonly TrustedKey[];
+  allowUnsigned?: boolean;
+  host?: string;
+  port?: number;
+  token?: string;
+  limits?: Partial<ServeLimits>;
+  /** How often the folder is checked (default 1,000 ms). */
+  intervalMs?: number;
+  log: (line: string) => void;
+  /** Paths in log lines are shown relative to this folder. */
+  cwd: string;
+}
+
+/** A running service over a watched folder. */
+export interface FolderService {
+  service: Service;
+  registry: RulebookRegistry;
+  metrics: ServeMetrics;
+  /** Stops watching and closes the server. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Loads the folder into a registry (waiting for the first round), watches it, and starts the
+ * server: what `marginbook serve` runs, exported for the tests that run it in-process.
+ */
+export async function startFolderService(options: FolderServiceOptions): Promise<FolderService> {
+  const { log } = options;
+  const show = (file: string): string => displayPath(file, options.cwd);
   const metrics = new ServeMetrics();
   const registry = new RulebookRegistry({
-    trustedKeys: trusted,
-    allowUnsigned: insecure,
+    trustedKeys: options.trusted,
+    allowUnsigned: options.allowUnsigned === true,
     onEvent: (event: RegistryEvent) => {
       if (event.kind === "loaded") {
         metrics.reloaded(event.version.name);
@@ -132,39 +182,40 @@ async function runServe(args: ParsedArgs, io: CliIo): Promise<number> {
       }
     },
   });
-  if (insecure) log("warning: --insecure-unsigned: unsigned artifacts are accepted");
-
+  if (options.allowUnsigned === true) log("warning: --insecure-unsigned: unsigned artifacts are accepted");
   let firstLoad = false;
-  const withdraw = (): void => withdrawRemoved(registry, folder, (v) => {
-    metrics.withdrawn(v.name);
-    log(`withdrew ${v.name} ${v.version}: ${show(v.origin)} was removed`);
-  });
-  const watcher = registry.watchFolder(folder, {
-    intervalMs: interval,
-    onReport: () => withdraw(),
-    onError: (error) => log(`cannot read ${folderArg}: ${error instanceof Error ? error.message : String(error)}`),
+  const watcher = registry.watchFolder(options.folder, {
+    intervalMs: options.intervalMs ?? 1000,
+    onReport: () =>
+      withdrawRemoved(registry, options.folder, (v) => {
+        metrics.withdrawn(v.name);
+        log(`withdrew ${v.name} ${v.version}: ${show(v.origin)} was removed`);
+      }),
+    onError: (error) => log(`cannot read ${show(options.folder)}: ${error instanceof Error ? error.message : String(error)}`),
   });
   await watcher.ready;
   firstLoad = true;
-  let service: Awaited<ReturnType<typeof startServe>>;
+  let service: Service;
   try {
     service = await startServe({
-      registry, host, port, limits, metrics,
-      ...(token !== undefined ? { token } : {}),
+      registry, metrics, log,
+      ...(options.host !== undefined ? { host: options.host } : {}),
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.limits !== undefined ? { limits: options.limits } : {}),
+      ...(options.token !== undefined ? { token: options.token } : {}),
       ready: () => firstLoad && registry.names().length > 0,
-      log,
     });
   } catch (error) {
     watcher.stop();
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE") throw new UsageError(`port ${port} on ${host} is in use: choose another --port (0 picks a free one)`, "serve");
-    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EACCES") throw new UsageError(`cannot listen on ${host}:${port} (${code})`, "serve");
     throw error;
   }
-  const versions = registry.names().reduce((n, name) => n + registry.versions(name).length, 0);
-  io.stdout(`marginbook serve: ${folderArg} at ${service.url} (${versions} version${versions === 1 ? "" : "s"} loaded${versions === 0 ? ": not ready" : ""})\n`);
-  // Serve until the process is stopped: the open server keeps it alive.
-  return new Promise<number>(() => undefined);
+  return {
+    service, registry, metrics,
+    stop: async () => {
+      watcher.stop();
+      await service.close();
+    },
+  };
 }
 
 /** Withdraws the versions whose artifact file is no longer in the folder. */

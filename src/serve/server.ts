@@ -192,7 +192,7 @@ export function serveHandler(options: ServeOptions, limits: ServeLimits, metrics
   };
 
   function finish(req: IncomingMessage, res: ServerResponse, pattern: Route, start: bigint, answer: Answer): void {
-    const headers: Record<string, string> = { "content-type": answer.type ?? JSON_TYPE, ...answer.headers };
+    const headers: Record<string, string | number> = { "content-type": answer.type ?? JSON_TYPE, "content-length": Buffer.byteLength(answer.body), ...answer.headers };
     // After a refused body (413) the rest of it is never read: close the connection.
     if (answer.status === 413 || !req.complete) headers["connection"] = "close";
     res.writeHead(answer.status, headers);
