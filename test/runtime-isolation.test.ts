@@ -79,9 +79,9 @@ function dependencyClosure(roots: readonly string[]): Set<string> {
   return closure;
 }
 
-/** The Node modules the runtime entry may use, and the only files that may import them. */
-const allowedNodeModules = ["node:crypto", "node:fs/promises", "node:path"];
-const nodeImporters = ["src/runtime/registry.ts", "src/runtime/signature.ts"];
+/** The Node modules the Node subpath (`marginbook/runtime/node`) may use; the runtime entry uses none. */
+const allowedNodeModules = ["node:fs", "node:fs/promises", "node:path"];
+const nodeImporters = ["src/runtime/node.ts"];
 
 const forbidden = [/^src\/check\//, /^src\/compile\//, /^src\/syntax\//, /^src\/service\//, /^src\/cli\//, /^grammar\//, /chevrotain/];
 
@@ -98,10 +98,12 @@ describe("the runtime entry does not reach the compiler", () => {
     }
   });
 
-  it("its only package is ajv, and nothing it depends on is chevrotain; Node modules only in the registry and signature checks", () => {
-    expect([...graph.packages.keys()].filter((name) => !name.startsWith("node:")).sort()).toEqual(["ajv"]);
-    // Loading and evaluating stay portable: only the registry (files) and signature checks (crypto) need Node.
-    for (const [name, importers] of graph.packages) {
+  it("its only package is ajv, and nothing it depends on is chevrotain; no Node module at all", () => {
+    expect([...graph.packages.keys()].sort()).toEqual(["ajv"]);
+    // The Node subpath adds only Node's file modules, imported by node.ts alone.
+    const node = walk(path.join(ROOT, "src/runtime/node.ts"), ".ts");
+    for (const file of node.files) expect(/^src\/(runtime|ir)\//.test(file), file).toBe(true);
+    for (const [name, importers] of node.packages) {
       if (!name.startsWith("node:")) continue;
       expect(allowedNodeModules, name).toContain(name);
       for (const file of importers) expect(nodeImporters, `${file} imports ${name}`).toContain(file.split(path.sep).join("/"));
@@ -126,8 +128,7 @@ describe("the runtime entry does not reach the compiler", () => {
     for (const file of dist.files) expect(/^dist\/src\/(runtime|ir)\//.test(file), file).toBe(true);
     const closure = dependencyClosure([...dist.packages.keys()].filter((name) => !name.startsWith("node:")));
     expect([...closure].filter((name) => /chevrotain/.test(name))).toEqual([]);
-    expect([...dist.packages.keys()].filter((name) => !name.startsWith("node:")).sort()).toEqual(["ajv"]);
-    for (const name of dist.packages.keys()) if (name.startsWith("node:")) expect(allowedNodeModules, name).toContain(name);
+    expect([...dist.packages.keys()].sort()).toEqual(["ajv"]);
   });
 
   it.skipIf(!existsSync(built))("an engine imports it as marginbook/runtime and evaluates an artifact", () => {

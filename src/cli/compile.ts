@@ -42,7 +42,7 @@ export function compileCommand(toolVersion: string): Command {
   };
 }
 
-function runCompile(args: ParsedArgs, io: CliIo, toolVersion: string): number {
+async function runCompile(args: ParsedArgs, io: CliIo, toolVersion: string): Promise<number> {
   const output = args.values["output"];
   if (typeof output !== "string" || output === "") throw new UsageError("missing -o: give the artifact file to write (or - for standard output)", "compile");
   const file = singleRulebook(args.positionals, io, "compile");
@@ -72,7 +72,7 @@ function runCompile(args: ParsedArgs, io: CliIo, toolVersion: string): number {
   const text = serializeArtifact(artifact);
   // Never hand out an artifact the runtime would refuse: load it once, as an engine will.
   loadArtifact(text);
-  if (artifact.signature && checkArtifactSignature(JSON.parse(text)).status !== "valid") throw new Error("the signature just made does not verify");
+  if (artifact.signature && (await checkArtifactSignature(JSON.parse(text))).status !== "valid") throw new Error("the signature just made does not verify");
 
   if (output === "-") {
     io.stdout(text);

@@ -9,8 +9,14 @@
  */
 import { childExprs, type IrExpr, type IrRulebook, type IrTierRow, type IrType } from "../ir/ir.js";
 
-/** The deepest JSON nesting an artifact may have (deep enough for a 900-term `a + b + ...`). */
-export const MAX_JSON_DEPTH = 1_000;
+/**
+ * The deepest JSON nesting an artifact may have. The checker allows expressions 256 deep
+ * (`LIMITS.expressionDepth`), brackets (so calls, whose arguments add a JSON level) 64 deep, and
+ * the artifact wraps an expression in about 6 levels: 340 covers every rulebook `check` accepts.
+ * It also keeps the recursive stages after it (the artifact schema's validator, the reference
+ * checks, the code generator) well inside the default stack: ajv's validator overflows near 400.
+ */
+export const MAX_JSON_DEPTH = 340;
 
 /**
  * Whether a parsed JSON value nests deeper than `max` levels. Iterative, so it is safe on any
