@@ -1,12 +1,15 @@
 /**
  * `marginbook serve <artifacts-folder>`: the evaluation service (see `src/serve/server.ts`) over a
- * registry that loads and watches the folder. This file is the adapter: it reads the flags and
- * the trusted keys, builds the registry, logs and counts what happens to each artifact, withdraws
- * versions whose file is removed, and starts the server. Runs until the process is stopped.
+ * `FolderRegistry` (`marginbook/runtime/node`) that loads and watches the folder. This file is the
+ * adapter: it reads the flags and the keys, builds the registry (trust, approvals), logs and
+ * counts what happens to each artifact (loaded, refused, withdrawn), opens the decision log, and
+ * starts the server. Runs until the process is stopped.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { RulebookRegistry, type RegistryEvent, type RulebookVersion } from "../runtime/registry.js";
+import type { DecisionRecord } from "../runtime/decision-log.js";
+import { FolderRegistry, jsonLinesDecisionLog } from "../runtime/node.js";
+import type { RegistryEvent } from "../runtime/registry.js";
 import { trustedKey, type TrustedKey } from "../runtime/signature.js";
 import { ServeMetrics } from "../serve/metrics.js";
 import { startServe, type Service } from "../serve/server.js";
@@ -34,11 +37,12 @@ export function serveCommand(): Command {
       port: { type: "string", valueName: "N", description: "the port to listen on (default 8080; 0: any free port)" },
       host: { type: "string", valueName: "address", description: "the address to listen on (default 127.0.0.1)" },
       trust: { type: "string", multiple: true, valueName: "key.pub", description: "a trusted public key (repeatable)" },
-      approvals: { type: "string", valueName: "N", description: "signatures from distinct trusted keys each version needs (default 1)" },
+      approvals: { type: "string", valueName: "N", description: "approvals (*.approval.json) from distinct keys, not the signer's, each version needs (default 0)" },
+      approver: { type: "string", multiple: true, valueName: "key.pub", description: "a key whose approvals count (repeatable; default: the --trust keys)" },
       "insecure-unsigned": { type: "boolean", description: "accept unsigned artifacts (development only)" },
       token: { type: "string", valueName: "text", description: "callers must send Authorization: Bearer <text>" },
       "token-file": { type: "string", valueName: "file", description: "like --token, read from a file (keeps it out of the process list)" },
-      "decision-log": { type: "string", valueName: "file", description: "append a JSON line per evaluation request to the file" },
+      "decision-log": { type: "string", valueName: "file", description: "append one JSON line per evaluation to the file (time, version, IR hash, input hash, outputs)" },
       "reload-interval": { type: "string", valueName: "ms", description: "how often the folder is checked for changes (default 1000)" },
       "max-body": { type: "string", valueName: "bytes", description: `largest request body (default ${defaultServeLimits.maxBodyBytes})` },
       "max-batch": { type: "string", valueName: "N", description: `most inputs or rows in one request (default ${defaultServeLimits.maxBatch})` },
@@ -104,10 +108,20 @@ async function runServe(args: ParsedArgs, io: CliIo): Promise<number> {
   const trusted = readKeys((args.values["trust"] as string[] | undefined) ?? [], io);
   const insecure = args.values["insecure-unsigned"] === true;
   if (trusted.length === 0 && !insecure) throw new UsageError("no trusted key: give --trust <key.pub> (or --insecure-unsigned to accept unsigned artifacts, for development only)", "serve");
-  const approvals = integer(args, "approvals", 1, 1, 16);
-  if (approvals > Math.max(1, trusted.length)) throw new UsageError(`--approvals ${approvals} needs at least ${approvals} --trust keys, not ${trusted.length}`, "serve");
-  if (approvals > 1) throw new UsageError("--approvals above 1 needs the registry's approvals, which this build does not have yet", "serve");
-  if (args.values["decision-log"] !== undefined) throw new UsageError("--decision-log needs the registry's decision log, which this build does not have yet", "serve");
+  const approvals = integer(args, "approvals", 0, 0, 16);
+  const approvers = readKeys((args.values["approver"] as string[] | undefined) ?? [], io);
+  if (approvers.length > 0 && approvals === 0) throw new UsageError("--approver is given but --approvals is 0: say how many approvals each version needs", "serve");
+  const approverCount = approvers.length > 0 ? approvers.length : trusted.length;
+  if (approvals > approverCount) throw new UsageError(`--approvals ${approvals} needs at least ${approvals} approver keys (--approver, or else the --trust keys), not ${approverCount}`, "serve");
+  const decisionLogFile = args.values["decision-log"];
+  let decisionLog: ((record: DecisionRecord) => void) | undefined;
+  if (typeof decisionLogFile === "string") {
+    try {
+      decisionLog = jsonLinesDecisionLog(path.resolve(io.cwd, decisionLogFile));
+    } catch (error) {
+      throw new UsageError(`cannot open the decision log ${decisionLogFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, "serve");
+    }
+  }
   const token = readToken(args, io);
   const interval = integer(args, "reload-interval", 1000, 10, 3_600_000);
   const limits: Partial<ServeLimits> = {
@@ -121,6 +135,8 @@ async function runServe(args: ParsedArgs, io: CliIo): Promise<number> {
   try {
     running = await startFolderService({
       folder, trusted, allowUnsigned: insecure, host, port, limits, intervalMs: interval, log, cwd: io.cwd,
+      ...(approvals > 0 ? { approvals: { required: approvals, ...(approvers.length > 0 ? { keys: approvers } : {}) } } : {}),
+      ...(decisionLog ? { decisionLog } : {}),
       ...(token !== undefined ? { token } : {}),
     });
   } catch (error) {
@@ -141,6 +157,10 @@ export interface FolderServiceOptions {
   folder: string;
   trusted: readonly TrustedKey[];
   allowUnsigned?: boolean;
+  /** Approvals each version needs (`*.approval.json` files in the folder), and from which keys. */
+  approvals?: { required: number; keys?: readonly TrustedKey[] };
+  /** The decision log's sink: one record per evaluation. */
+  decisionLog?: (record: DecisionRecord) => void;
   host?: string;
   port?: number;
   token?: string;
@@ -155,7 +175,7 @@ export interface FolderServiceOptions {
 /** A running service over a watched folder. */
 export interface FolderService {
   service: Service;
-  registry: RulebookRegistry;
+  registry: FolderRegistry;
   metrics: ServeMetrics;
   /** Stops watching and closes the server. */
   stop(): Promise<void>;
@@ -169,16 +189,24 @@ export async function startFolderService(options: FolderServiceOptions): Promise
   const { log } = options;
   const show = (file: string): string => displayPath(file, options.cwd);
   const metrics = new ServeMetrics();
-  const registry = new RulebookRegistry({
+  /** Refusals already logged through the registry's events (the folder report repeats them). */
+  const announced = new WeakSet<object>();
+  const registry = new FolderRegistry({
     trustedKeys: options.trusted,
     allowUnsigned: options.allowUnsigned === true,
+    ...(options.approvals ? { approvals: options.approvals } : {}),
     onEvent: (event: RegistryEvent) => {
       if (event.kind === "loaded") {
         metrics.reloaded(event.version.name);
-        log(`loaded ${event.version.name} ${event.version.version} (${event.version.irHash.slice(0, 19)}..., effective ${event.version.effective}) from ${show(event.version.origin)}`);
+        const approved = event.version.approvals.length > 0 ? `, approved by ${event.version.approvals.map((a) => a.trustedAs).join(", ")}` : "";
+        log(`loaded ${event.version.name} ${event.version.version} (${event.version.irHash.slice(0, 19)}..., effective ${event.version.effective}${approved}) from ${show(event.version.origin)}`);
       } else if (event.kind === "refused") {
+        announced.add(event.error);
         metrics.refused(event.error.code);
-        log(`refused ${event.error.code}: ${event.error.message.replace(event.origin, show(event.origin))}`);
+        log(`refused ${event.error.code}: ${event.error.message.split(event.origin).join(show(event.origin))}`);
+      } else if (event.kind === "withdrawn") {
+        metrics.withdrawn(event.tombstone.name);
+        log(`withdrew ${event.tombstone.name} ${event.tombstone.version}: ${event.tombstone.reason}`);
       }
     },
   });
@@ -186,12 +214,16 @@ export async function startFolderService(options: FolderServiceOptions): Promise
   let firstLoad = false;
   const watcher = registry.watchFolder(options.folder, {
     intervalMs: options.intervalMs ?? 1000,
-    onReport: () =>
-      withdrawRemoved(registry, options.folder, (v) => {
-        metrics.withdrawn(v.name);
-        log(`withdrew ${v.name} ${v.version}: ${show(v.origin)} was removed`);
-      }),
-    onError: (error) => log(`cannot read ${show(options.folder)}: ${error instanceof Error ? error.message : String(error)}`),
+    // Files refused before they reach the registry (too large, unreadable, a broken approval).
+    onReport: (report) => {
+      for (const { file, error } of report.refused) {
+        if (announced.has(error)) continue;
+        announced.add(error);
+        metrics.refused(error.code);
+        log(`refused ${error.code}: ${error.message.split(file).join(show(file))}`);
+      }
+    },
+    onError: (error: unknown) => log(`cannot read ${show(options.folder)}: ${error instanceof Error ? error.message : String(error)}`),
   });
   await watcher.ready;
   firstLoad = true;
@@ -203,6 +235,7 @@ export async function startFolderService(options: FolderServiceOptions): Promise
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.limits !== undefined ? { limits: options.limits } : {}),
       ...(options.token !== undefined ? { token: options.token } : {}),
+      ...(options.decisionLog !== undefined ? { decisionLog: options.decisionLog } : {}),
       ready: () => firstLoad && registry.names().length > 0,
     });
   } catch (error) {
@@ -216,19 +249,4 @@ export async function startFolderService(options: FolderServiceOptions): Promise
       await service.close();
     },
   };
-}
-
-/** Withdraws the versions whose artifact file is no longer in the folder. */
-function withdrawRemoved(registry: RulebookRegistry, folder: string, onWithdrawn: (version: RulebookVersion) => void): void {
-  let present: Set<string>;
-  try {
-    present = new Set(readdirSync(folder).map((name) => path.join(folder, name)));
-  } catch {
-    return; // the folder cannot be read now: keep serving what is loaded
-  }
-  for (const name of registry.names()) {
-    for (const version of registry.versions(name)) {
-      if (path.dirname(version.origin) === folder && !present.has(version.origin) && registry.remove(name, version.version)) onWithdrawn(version);
-    }
-  }
 }

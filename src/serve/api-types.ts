@@ -43,8 +43,28 @@ export interface VersionSummary {
   sourceHash: string;
   /** Whether this is the version in force now. */
   inForce: boolean;
-  /** The key ids whose signatures were accepted (one for a signed artifact, none for an unsigned one). */
-  approvals: { keyId: string; trustedAs?: string }[];
+  /** The trusted key that signed the artifact (null for an unsigned one, with --insecure-unsigned). */
+  signer: Signer | null;
+  /** The approvals that counted (`*.approval.json`, from distinct keys other than the signer's). */
+  approvals: ApprovalSummary[];
+}
+
+/** The key that signed a version. */
+export interface Signer {
+  keyId: string;
+  /** The trusted key's label (its file name). */
+  trustedAs: string;
+  signedAt?: string;
+}
+
+/** One approval that counted for a version. */
+export interface ApprovalSummary {
+  keyId: string;
+  trustedAs: string;
+  approvedAt: string;
+  approver?: string;
+  /** `sha256:` of the review record the approver read. */
+  review?: string;
 }
 
 /** `GET /v1/rulebooks`. */
@@ -64,7 +84,8 @@ export interface RulebookDetail {
   rulebook: RulebookRef;
   meta: ArtifactMeta;
   sourceHash: string;
-  approvals: VersionSummary["approvals"];
+  signer: Signer | null;
+  approvals: ApprovalSummary[];
   /** The JSON Schema (draft 2020-12) every input is validated against. */
   inputSchema: JsonSchema;
   outputs: OutputDescription[];

@@ -10,13 +10,14 @@
  * evaluated.
  */
 import { failureOf, InputValidationError, type EvalFailure } from "../runtime/rulebook.js";
-import { ColumnsError } from "../runtime/columns.js";
+import { ColumnsError, type ColumnarResult, type Columns } from "../runtime/columns.js";
 import { RuntimeError } from "../runtime/errors.js";
 import { RegistryError, registryErrorCodes, type RulebookVersion } from "../runtime/registry.js";
 import type { ApiError, BatchItem, EvaluateOptions } from "./api-types.js";
 import { HttpError, malformed } from "./errors.js";
 import { checkBatchSize, Deadline, type ServeLimits } from "./limits.js";
 import type { ServeMetrics } from "./metrics.js";
+import type { DecisionLogger } from "../runtime/decision-log.js";
 
 /** What the service needs of a registry (today's `RulebookRegistry` has it). */
 export interface ServeRegistry {
@@ -118,7 +119,7 @@ const CHUNK = 4096;
  * {@link HttpError}: 422 for an invalid single input or columns that do not fit, 503 past the
  * time limit.
  */
-export function evaluateRequest(version: RulebookVersion, request: Envelope, limits: ServeLimits, metrics: ServeMetrics): string {
+export function evaluateRequest(version: RulebookVersion, request: Envelope, limits: ServeLimits, metrics: ServeMetrics, decisions?: DecisionLogger): string {
   const book = version.book;
   const explain = request.explain === true;
   if (request.kind === "single") {
@@ -126,10 +127,12 @@ export function evaluateRequest(version: RulebookVersion, request: Envelope, lim
     let explanation = "";
     try {
       const result = book.evaluate(request.input, explain ? { explain } : undefined);
+      decisions?.evaluated(version, request.input, result.outputs);
       outputs = JSON.stringify(result.outputs);
       if (result.explanation) explanation = `,"explanation":${JSON.stringify(result.explanation)}`;
     } catch (error) {
       const failure = asFailure(error);
+      decisions?.failed(version, request.input, failure);
       throw new HttpError(422, failure.code, failure.message, extraOf(failure));
     }
     metrics.evaluated(version.name, version.version, 1);
@@ -141,7 +144,10 @@ export function evaluateRequest(version: RulebookVersion, request: Envelope, lim
     let failed = 0;
     for (let start = 0; start < request.inputs.length; start += CHUNK) {
       deadline.check();
-      for (const outcome of book.evaluateBatch(request.inputs.slice(start, start + CHUNK), explain ? { explain } : undefined)) {
+      const chunk = request.inputs.slice(start, start + CHUNK);
+      const outcomes = book.evaluateBatch(chunk, explain ? { explain } : undefined);
+      if (decisions) outcomes.forEach((o, i) => (o.ok ? decisions.evaluated(version, chunk[i], o.outputs) : decisions.failed(version, chunk[i], o.error)));
+      for (const outcome of outcomes) {
         if (outcome.ok) results.push(outcome);
         else {
           failed++;
@@ -153,10 +159,10 @@ export function evaluateRequest(version: RulebookVersion, request: Envelope, lim
     metrics.evaluated(version.name, version.version, results.length - failed);
     return `{"rulebook":${refJson(version)},"results":${JSON.stringify(results)},"failed":${failed}}`;
   }
-  return evaluateColumns(version, request, deadline, metrics);
+  return evaluateColumns(version, request, deadline, metrics, decisions);
 }
 
-function evaluateColumns(version: RulebookVersion, request: Extract<Envelope, { kind: "columns" }>, deadline: Deadline, metrics: ServeMetrics): string {
+function evaluateColumns(version: RulebookVersion, request: Extract<Envelope, { kind: "columns" }>, deadline: Deadline, metrics: ServeMetrics, decisions?: DecisionLogger): string {
   const parts: Record<string, unknown[]>[] = [];
   const errors: (ApiError & { index: number })[] = [];
   try {
@@ -175,14 +181,13 @@ function evaluateColumns(version: RulebookVersion, request: Extract<Envelope, { 
   }
   for (const e of errors) metrics.error(e.code);
   metrics.evaluated(version.name, version.version, request.rows - errors.length);
-  const outputs = version.book.outputs.map((o) => `${JSON.stringify(o.name)}:${columnJson(parts.map((p) => p[o.name]!))}`);
+  const columns = version.book.outputs.map((o) => parts.length === 1 ? Array.from(parts[0]![o.name]!) : parts.flatMap((p) => Array.from(p[o.name]!)));
+  if (decisions) {
+    const merged = Object.fromEntries(version.book.outputs.map((o, i) => [o.name, columns[i]!]));
+    decisions.columns(version, request.columns as Columns, request.rows, { outputs: merged as ColumnarResult["outputs"], errors: [] });
+  }
+  const outputs = version.book.outputs.map((o, i) => `${JSON.stringify(o.name)}:${JSON.stringify(columns[i])}`);
   return `{"rulebook":${refJson(version)},"rows":${request.rows},"outputs":{${outputs.join(",")}},"errors":${JSON.stringify(errors)}}`;
-}
-
-/** One output column as JSON: numbers, with `null` for NaN (a failed row). */
-function columnJson(pieces: readonly ArrayLike<unknown>[]): string {
-  if (pieces.length === 1) return JSON.stringify(Array.from(pieces[0]!));
-  return `[${pieces.map((p) => JSON.stringify(Array.from(p)).slice(1, -1)).filter((s) => s !== "").join(",")}]`;
 }
 
 function sliceColumns(columns: Record<string, unknown[]>, start: number, end: number): Record<string, unknown[]> {

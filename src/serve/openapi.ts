@@ -45,16 +45,21 @@ const schemas: Record<string, Json> = {
     },
   },
   ErrorBody: { type: "object", additionalProperties: false, required: ["error"], properties: { error: ref("ApiError") } },
+  Signer: {
+    type: ["object", "null"], additionalProperties: false, required: ["keyId", "trustedAs"], description: "The trusted key that signed the version (null when unsigned).",
+    properties: { keyId: { type: "string" }, trustedAs: { type: "string" }, signedAt: { type: "string" } },
+  },
   Approval: {
-    type: "object", additionalProperties: false, required: ["keyId"],
-    properties: { keyId: { type: "string" }, trustedAs: { type: "string" } },
+    type: "object", additionalProperties: false, required: ["keyId", "trustedAs", "approvedAt"],
+    properties: { keyId: { type: "string" }, trustedAs: { type: "string" }, approvedAt: { type: "string" }, approver: { type: "string" }, review: { type: "string" } },
   },
   VersionSummary: {
-    type: "object", additionalProperties: false, required: ["version", "effective", "irHash", "sourceHash", "inForce", "approvals"],
+    type: "object", additionalProperties: false, required: ["version", "effective", "irHash", "sourceHash", "inForce", "signer", "approvals"],
     properties: {
       version: { type: "string" }, effective: { type: "string" }, irHash: { type: "string" }, sourceHash: { type: "string" },
       inForce: { type: "boolean", description: "Whether this is the version in force now." },
-      approvals: { type: "array", items: ref("Approval"), description: "The trusted keys whose signatures the version carries." },
+      signer: ref("Signer"),
+      approvals: { type: "array", items: ref("Approval"), description: "The approvals that counted: distinct approver keys other than the signer's." },
     },
   },
   RulebookList: {
@@ -67,7 +72,7 @@ const schemas: Record<string, Json> = {
     },
   },
   RulebookDetail: {
-    type: "object", additionalProperties: false, required: ["rulebook", "meta", "sourceHash", "approvals", "inputSchema", "outputs", "columns"],
+    type: "object", additionalProperties: false, required: ["rulebook", "meta", "sourceHash", "signer", "approvals", "inputSchema", "outputs", "columns"],
     properties: {
       rulebook: ref("RulebookRef"),
       meta: {
@@ -75,6 +80,7 @@ const schemas: Record<string, Json> = {
         properties: { name: { type: "string" }, version: { type: "string" }, effective: { type: "string" }, currency: { type: "string" }, owner: { type: "string" }, description: { type: "string" } },
       },
       sourceHash: { type: "string" },
+      signer: ref("Signer"),
       approvals: { type: "array", items: ref("Approval") },
       inputSchema: { type: "object", description: "The JSON Schema (draft 2020-12) every input is validated against." },
       outputs: {

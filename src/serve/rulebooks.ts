@@ -4,13 +4,19 @@
  */
 import { columnFields } from "../runtime/columns.js";
 import type { RulebookVersion } from "../runtime/registry.js";
-import type { RulebookDetail, RulebookList, VersionSummary } from "./api-types.js";
+import type { ApprovalSummary, RulebookDetail, RulebookList, Signer } from "./api-types.js";
 import { pickVersion, type ServeRegistry } from "./evaluate.js";
 import type { LoadedVersionInfo } from "./metrics.js";
 
-/** The key ids whose signatures were accepted for a version. */
-export function approvalsOf(v: RulebookVersion): VersionSummary["approvals"] {
-  return v.keyId !== undefined ? [{ keyId: v.keyId, ...(v.signedBy !== undefined ? { trustedAs: v.signedBy } : {}) }] : [];
+/** The trusted key that signed a version, or null. */
+export function signerOf(v: RulebookVersion): Signer | null {
+  if (v.keyId === undefined || v.signedBy === undefined) return null;
+  return { keyId: v.keyId, trustedAs: v.signedBy, ...(v.signedAt !== undefined ? { signedAt: v.signedAt } : {}) };
+}
+
+/** The approvals that counted for a version. */
+export function approvalsOf(v: RulebookVersion): ApprovalSummary[] {
+  return v.approvals.map((a) => ({ keyId: a.keyId, trustedAs: a.trustedAs, approvedAt: a.approvedAt, ...(a.approver !== undefined ? { approver: a.approver } : {}), ...(a.review !== undefined ? { review: a.review } : {}) }));
 }
 
 /** The version of `name` in force now, or undefined. */
@@ -30,7 +36,7 @@ export function listRulebooks(registry: ServeRegistry): RulebookList {
       return {
         name,
         versions: registry.versions(name).map((v) => ({
-          version: v.version, effective: v.effective, irHash: v.irHash, sourceHash: v.sourceHash, inForce: v === current, approvals: approvalsOf(v),
+          version: v.version, effective: v.effective, irHash: v.irHash, sourceHash: v.sourceHash, inForce: v === current, signer: signerOf(v), approvals: approvalsOf(v),
         })),
       };
     }),
@@ -54,6 +60,7 @@ export function describeRulebook(registry: ServeRegistry, name: string, options:
     rulebook: { name: v.name, version: v.version, irHash: v.irHash, effective: v.effective },
     meta: v.meta,
     sourceHash: v.sourceHash,
+    signer: signerOf(v),
     approvals: approvalsOf(v),
     inputSchema: book.schema,
     outputs: book.outputs.map((o) => ({ name: o.name, type: o.type.kind, ...(o.unit !== undefined ? { unit: o.unit } : {}) })),

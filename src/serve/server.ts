@@ -14,6 +14,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { DecisionLogger, type DecisionRecord } from "../runtime/decision-log.js";
 import type { Health, Readiness } from "./api-types.js";
 import { HttpError, malformed, serveErrorCodes } from "./errors.js";
 import { evaluateRequest, parseEnvelope, pickVersion, type ServeRegistry } from "./evaluate.js";
@@ -36,6 +37,11 @@ export interface ServeOptions {
   metrics?: ServeMetrics;
   /** Whether the service is ready (default: at least one version loaded). */
   ready?: () => boolean;
+  /**
+   * The decision log's sink (the registry's record format, `runtime/decision-log.ts`): one record
+   * per evaluation, one per columnar request. `jsonLinesDecisionLog` appends them to a file.
+   */
+  decisionLog?: (record: DecisionRecord) => void;
   /** Called with a line for each notable event (a bug answered with 500). */
   log?: (line: string) => void;
 }
@@ -100,6 +106,7 @@ export function serveHandler(options: ServeOptions, limits: ServeLimits, metrics
   const tokenDigest = options.token !== undefined ? digest(options.token) : undefined;
   const started = Date.now();
   const openapi = JSON.stringify(openApiDocument());
+  const decisions = options.decisionLog ? new DecisionLogger(options.decisionLog) : undefined;
 
   const authorize = (req: IncomingMessage): void => {
     if (tokenDigest === undefined) return;
@@ -163,7 +170,7 @@ export function serveHandler(options: ServeOptions, limits: ServeLimits, metrics
         const envelope = parseEnvelope(text, limits);
         if (!ready() && registry.names().length === 0) throw new HttpError(503, serveErrorCodes.notReady, "no rulebook is loaded yet", {}, { "retry-after": "1" });
         const version = pickVersion(registry, name!, envelope);
-        return { status: 200, body: evaluateRequest(version, envelope, limits, metrics) };
+        return { status: 200, body: evaluateRequest(version, envelope, limits, metrics, decisions) };
       }
       default:
         throw new HttpError(404, serveErrorCodes.noRoute, `no route ${method} ${req.url ?? ""}: see /v1/openapi.json for the API`);

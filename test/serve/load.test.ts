@@ -90,7 +90,7 @@ describe("a folder served under load", () => {
     rmSync(folder, { recursive: true, force: true });
   });
 
-  it("swaps in a new version with no failed request, and the version switches once", async () => {
+  it("swaps in a new version with no failed request, and the version switches once", { timeout: 30_000 }, async () => {
     const samples = await underLoad(api, 8, (s) => s.filter((x) => x.answer.json?.rulebook?.version === "1.1.0").length >= 200, () => {
       writeAtomic(path.join(folder, "binance.json"), v110);
     });
@@ -109,7 +109,7 @@ describe("a folder served under load", () => {
     expect(logged.some((l) => l.startsWith(`loaded ${NAME} 1.1.0`))).toBe(true);
   });
 
-  it("refuses a tampered artifact (logged, counted) while the last good version keeps serving", async () => {
+  it("refuses a tampered artifact (logged, counted) while the last good version keeps serving", { timeout: 30_000 }, async () => {
     const samples = await underLoad(api, 4, () => logged.some((l) => l.startsWith("refused")), () => {
       writeAtomic(path.join(folder, "binance-1.2.0.json"), tampered());
     });
@@ -121,16 +121,17 @@ describe("a folder served under load", () => {
     expect((await api.post(EVAL, { input: sampleInput })).json.rulebook.version).toBe("1.1.0");
   });
 
-  it("withdraws a version when its file is removed", async () => {
+  it("withdraws a version when its file is removed", { timeout: 15_000 }, async () => {
     const file = path.join(folder, "binance-1.3.0.json");
     writeAtomic(file, v130);
     await until(() => logged.some((l) => l.startsWith(`loaded ${NAME} 1.3.0`)));
+    const before = metricValue((await api.get("/metrics")).text, "marginbook_withdrawals_total", { rulebook: NAME });
     expect((await api.post(EVAL, { input: sampleInput })).json.outputs).toEqual(expected["1.3.0"]);
     unlinkSync(file);
     await until(() => logged.some((l) => l.startsWith(`withdrew ${NAME} 1.3.0`)));
     const after = await api.post(EVAL, { input: sampleInput });
     expect(after.json.rulebook.version).toBe("1.1.0");
-    expect(metricValue((await api.get("/metrics")).text, "marginbook_withdrawals_total", { rulebook: NAME })).toBe(1);
+    expect(metricValue((await api.get("/metrics")).text, "marginbook_withdrawals_total", { rulebook: NAME })).toBe(before + 1);
   });
 });
 
@@ -153,9 +154,9 @@ describe("limits", () => {
   let service: Service;
   let api: ReturnType<typeof caller>;
   const registry = new RulebookRegistry({ trustedKeys: [key.publicKeyPem] });
-  registry.add(v100);
 
   beforeAll(async () => {
+    await registry.add(v100);
     service = await startServe({ registry, limits: { maxBodyBytes: 64 * 1024 } });
     api = caller(service.url);
   });
@@ -164,7 +165,7 @@ describe("limits", () => {
     await service.close();
   });
 
-  it("a slow client and oversized bodies do not stall other callers", async () => {
+  it("a slow client and oversized bodies do not stall other callers", { timeout: 15_000 }, async () => {
     const slow = rawSocket(service.port);
     slow.socket.write(`POST ${EVAL} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${JSON.stringify({ input: sampleInput }).length}\r\n\r\n{"inp`);
     const declared = rawSocket(service.port);
