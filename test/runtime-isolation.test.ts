@@ -144,8 +144,12 @@ describe("the runtime entry does not reach the compiler", () => {
     expect(JSON.parse(output)).toMatchObject({ maintenance_margin: 71200.82, maintenance_margin_exact: 71200.811444 });
   });
 
-  it("package.json exports the runtime entry as marginbook/runtime", () => {
-    const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { exports: Record<string, { default: string; types: string }> };
-    expect(pkg.exports["./runtime"]).toEqual({ types: "./dist/src/runtime/index.d.ts", default: "./dist/src/runtime/index.js" });
+  it("package.json exports the runtime entry as marginbook/runtime and the Node part as marginbook/runtime/node, for import and require", () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { exports: Record<string, unknown> };
+    expect(pkg.exports["./runtime"]).toEqual({
+      import: { types: "./dist/src/runtime/index.d.ts", default: "./dist/src/runtime/index.js" },
+      require: { types: "./dist/cjs/runtime.d.cts", default: "./dist/cjs/runtime.cjs" },
+    });
+    expect(pkg.exports["./runtime/node"]).toMatchObject({ import: { default: "./dist/src/runtime/node.js" }, require: { default: "./dist/cjs/runtime-node.cjs" } });
   });
 });

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { approveCommand } from "./approve.js";
 import { checkCommand } from "./check.js";
 import { compileCommand } from "./compile.js";
 import { diffCommand } from "./diff.js";
@@ -26,7 +27,7 @@ import { verifyCommand } from "./verify.js";
  * `Command` and one entry here; nothing else changes.
  */
 function commandTable(version: string): Command[] {
-  return [checkCommand(version), fmtCommand(), evalCommand(), testCommand(), compileCommand(version), keygenCommand(), inspectCommand(), diffCommand(), verifyCommand(), studioCommand(), serveCommand()];
+  return [checkCommand(version), fmtCommand(), evalCommand(), testCommand(), compileCommand(version), keygenCommand(), inspectCommand(), approveCommand(), diffCommand(version), verifyCommand(), studioCommand(), serveCommand()];
 }
 
 /**

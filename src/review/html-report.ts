@@ -12,6 +12,7 @@ import {
 import type { OutputImpact } from "./impact.js";
 import type { SemanticDiff } from "./semantic-diff.js";
 import { requiredBump } from "./version-policy.js";
+import { reviewRecordHtml, type ReviewRecord } from "./review-record.js";
 
 /** What the report shows. */
 export interface HtmlReportInput {
@@ -21,6 +22,8 @@ export interface HtmlReportInput {
   /** Version-discipline warnings, as `MB7001: message (help)`. */
   warnings: readonly string[];
   impact?: ImpactReport;
+  /** The review record that binds this report to both versions (commits, hashes, reference set, reviewer). */
+  record?: ReviewRecord;
 }
 
 /** Escapes text for HTML content and attribute values. */
@@ -68,6 +71,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     `<p class="sub">Review of <code>${escapeHtml(input.oldLabel)}</code> → <code>${escapeHtml(input.newLabel)}</code>${input.impact ? ` on ${escapeHtml(describeSource(input.impact.source, input.impact.summary))}` : ""}</p>`,
     diffSection(input),
     input.impact ? impactSections(input.impact) : "",
+    input.record ? reviewRecordHtml(input.record) : "",
   ];
   return [
     "<!doctype html>",
