@@ -14,7 +14,7 @@
  * Paired rounds: each round runs the baseline and marginbook back to back, so that load from the
  * rest of the machine hits both alike; the figures are the median over rounds and the spread
  * (min-max). Before timing, both servers must give the same margins. A measurement, not a test:
- * nothing here asserts a time. Options: `--rounds N` (default 3), `--seconds N` per run (default 5).
+ * nothing here asserts a time. Options: `--rounds N` (default 3), `--seconds N` per run (default 5), `--only single|batch`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -107,7 +107,8 @@ function summary(label: string, runs: readonly Run[], perRequest: number): { rps
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rounds: { type: "string" }, seconds: { type: "string" } } });
+  const { values } = parseArgs({ options: { rounds: { type: "string" }, seconds: { type: "string" }, only: { type: "string" } } });
+  const only = values.only; // "single" or "batch": time that workload alone
   const rounds = Number(values.rounds ?? 3);
   const seconds = Number(values.seconds ?? 5);
 
@@ -160,12 +161,18 @@ async function main(): Promise<void> {
     await load(serve.port, evaluate, batchBody, 4, 1);
     await load(serve.port, evaluate, columnsBody, 4, 1);
     for (let r = 0; r < rounds; r++) {
-      runs.baseSingle.push(await load(baseline.port, "/", single, 10, seconds));
-      runs.single.push(await load(serve.port, evaluate, single, 10, seconds));
-      runs.baseBatch.push(await load(baseline.port, "/", batchBody, 4, seconds));
-      runs.batch.push(await load(serve.port, evaluate, batchBody, 4, seconds));
-      runs.columns.push(await load(serve.port, evaluate, columnsBody, 4, seconds));
+      if (only !== "batch") {
+        runs.baseSingle.push(await load(baseline.port, "/", single, 10, seconds));
+        runs.single.push(await load(serve.port, evaluate, single, 10, seconds));
+      }
+      if (only !== "single") {
+        runs.baseBatch.push(await load(baseline.port, "/", batchBody, 4, seconds));
+        runs.batch.push(await load(serve.port, evaluate, batchBody, 4, seconds));
+        runs.columns.push(await load(serve.port, evaluate, columnsBody, 4, seconds));
+      }
     }
+    if (only === "single") runs.baseBatch = runs.batch = runs.columns = [{ requests: NaN, p50: NaN, p99: NaN, failed: 0 }];
+    if (only === "batch") runs.baseSingle = runs.single = [{ requests: NaN, p50: NaN, p99: NaN, failed: 0 }];
     const baseSingle = summary("hand-written handler, single", runs.baseSingle, 1);
     const oneEach = summary("marginbook serve, single", runs.single, 1);
     const baseBatch = summary("hand-written handler, batch 1,000", runs.baseBatch, 1_000);
