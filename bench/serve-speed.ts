@@ -83,26 +83,44 @@ interface Run {
   p50: number;
   p99: number;
   failed: number;
+  /** The server process's CPU time per request, in microseconds (user + system, from /proc). */
+  cpuPerRequest: number;
 }
 
-async function load(port: number, pathname: string, body: string, connections: number, seconds: number): Promise<Run> {
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (Linux); NaN elsewhere. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+async function load(server: { port: number; child: ChildProcess }, pathname: string, body: string, connections: number, seconds: number): Promise<Run> {
+  const before = cpuSeconds(server.child.pid);
   const result = await autocannon({
-    url: `http://127.0.0.1:${port}${pathname}`, method: "POST", headers: { "content-type": "application/json" }, body, connections, duration: seconds,
+    url: `http://127.0.0.1:${server.port}${pathname}`, method: "POST", headers: { "content-type": "application/json" }, body, connections, duration: seconds,
   });
-  return { requests: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failed: result.errors + result.non2xx + result.timeouts };
+  const cpu = cpuSeconds(server.child.pid) - before;
+  return {
+    requests: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failed: result.errors + result.non2xx + result.timeouts,
+    cpuPerRequest: (cpu / result.requests.total) * 1e6,
+  };
 }
 
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: readonly number[]): number => (xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!);
 const fmt = (x: number, digits = 0): string => x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const spread = (xs: readonly number[], digits = 0): string => `${fmt(Math.min(...xs), digits)}-${fmt(Math.max(...xs), digits)}`;
 
-function summary(label: string, runs: readonly Run[], perRequest: number): { rps: number; line: string } {
+function summary(label: string, runs: readonly Run[], perRequest: number): { rps: number; cpu: number; line: string } {
   const rps = median(runs.map((r) => r.requests));
   const evals = perRequest > 1 ? `  ${fmt((rps * perRequest) / 1e6, 2)} M evaluations/s` : "";
   const failed = runs.reduce((n, r) => n + r.failed, 0);
   return {
     rps,
-    line: `  ${label.padEnd(34)} ${fmt(rps).padStart(8)} req/s (spread ${spread(runs.map((r) => r.requests))})  p50 ${fmt(median(runs.map((r) => r.p50)), 2)} ms  p99 ${fmt(median(runs.map((r) => r.p99)), 2)} ms${evals}${failed > 0 ? `  FAILED ${failed}` : ""}`,
+    cpu: median(runs.map((r) => r.cpuPerRequest)),
+    line: `  ${label.padEnd(34)} ${fmt(rps).padStart(8)} req/s (spread ${spread(runs.map((r) => r.requests))})  p50 ${fmt(median(runs.map((r) => r.p50)), 2)} ms  p99 ${fmt(median(runs.map((r) => r.p99)), 2)} ms  server CPU ${fmt(median(runs.map((r) => r.cpuPerRequest)), 0)} µs/req${evals}${failed > 0 ? `  FAILED ${failed}` : ""}`,
   };
 }
 
@@ -155,32 +173,35 @@ async function main(): Promise<void> {
 
     const runs = { baseSingle: [] as Run[], single: [] as Run[], baseBatch: [] as Run[], batch: [] as Run[], columns: [] as Run[] };
     // Warm-up: both servers' JITs, one second each.
-    await load(baseline.port, "/", single, 10, 1);
-    await load(serve.port, evaluate, single, 10, 1);
-    await load(baseline.port, "/", batchBody, 4, 1);
-    await load(serve.port, evaluate, batchBody, 4, 1);
-    await load(serve.port, evaluate, columnsBody, 4, 1);
+    await load(baseline, "/", single, 10, 1);
+    await load(serve, evaluate, single, 10, 1);
+    await load(baseline, "/", batchBody, 4, 1);
+    await load(serve, evaluate, batchBody, 4, 1);
+    await load(serve, evaluate, columnsBody, 4, 1);
     for (let r = 0; r < rounds; r++) {
       if (only !== "batch") {
-        runs.baseSingle.push(await load(baseline.port, "/", single, 10, seconds));
-        runs.single.push(await load(serve.port, evaluate, single, 10, seconds));
+        runs.baseSingle.push(await load(baseline, "/", single, 10, seconds));
+        runs.single.push(await load(serve, evaluate, single, 10, seconds));
       }
       if (only !== "single") {
-        runs.baseBatch.push(await load(baseline.port, "/", batchBody, 4, seconds));
-        runs.batch.push(await load(serve.port, evaluate, batchBody, 4, seconds));
-        runs.columns.push(await load(serve.port, evaluate, columnsBody, 4, seconds));
+        runs.baseBatch.push(await load(baseline, "/", batchBody, 4, seconds));
+        runs.batch.push(await load(serve, evaluate, batchBody, 4, seconds));
+        runs.columns.push(await load(serve, evaluate, columnsBody, 4, seconds));
       }
     }
-    if (only === "single") runs.baseBatch = runs.batch = runs.columns = [{ requests: NaN, p50: NaN, p99: NaN, failed: 0 }];
-    if (only === "batch") runs.baseSingle = runs.single = [{ requests: NaN, p50: NaN, p99: NaN, failed: 0 }];
     const baseSingle = summary("hand-written handler, single", runs.baseSingle, 1);
     const oneEach = summary("marginbook serve, single", runs.single, 1);
     const baseBatch = summary("hand-written handler, batch 1,000", runs.baseBatch, 1_000);
     const batched = summary("marginbook serve, batch 1,000", runs.batch, 1_000);
     const columns = summary("marginbook serve, columns 1,000", runs.columns, 1_000);
-    for (const s of [baseSingle, oneEach, baseBatch, batched, columns]) console.log(s.line);
-    console.log(`  ratio single (marginbook / hand-written): ${fmt(oneEach.rps / baseSingle.rps, 2)}x (goal >= 0.8x)`);
-    console.log(`  ratio batch  (marginbook / hand-written): ${fmt(batched.rps / baseBatch.rps, 2)}x; evaluations/s end to end: batch ${fmt((batched.rps * 1000) / 1e6, 2)} M, columns ${fmt((columns.rps * 1000) / 1e6, 2)} M (goal >= 2 M)`);
+    for (const s of [baseSingle, oneEach, baseBatch, batched, columns]) if (!Number.isNaN(s.rps)) console.log(s.line);
+    if (only !== "batch") {
+      console.log(`  ratio single (marginbook / hand-written): ${fmt(oneEach.rps / baseSingle.rps, 2)}x req/s (goal >= 0.8x); ${fmt(baseSingle.cpu / oneEach.cpu, 2)}x by server CPU per request`);
+    }
+    if (only !== "single") {
+      console.log(`  ratio batch  (marginbook / hand-written): ${fmt(batched.rps / baseBatch.rps, 2)}x req/s; ${fmt(baseBatch.cpu / batched.cpu, 2)}x by server CPU per request`);
+      console.log(`  evaluations/s end to end: batch ${fmt((batched.rps * 1000) / 1e6, 2)} M, columns ${fmt((columns.rps * 1000) / 1e6, 2)} M (goal >= 2 M); by server CPU alone: batch ${fmt(1000 / batched.cpu, 2)} M, columns ${fmt(1000 / columns.cpu, 2)} M per core-second`);
+    }
     console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   } finally {
     for (const child of children) child.kill();

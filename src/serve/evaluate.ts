@@ -48,7 +48,10 @@ export function parseEnvelope(text: string, limits: ServeLimits): Envelope {
     throw malformed(`the request body must be a JSON object ({ "input": {...} }, { "inputs": [...] } or { "columns": {...} }), not ${Array.isArray(body) ? "an array" : JSON.stringify(body)}`);
   }
   const record = body as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
+  const keys = Object.keys(record);
+  // The common case first: one input and nothing else.
+  if (keys.length === 1 && keys[0] === "input") return { kind: "single", input: record["input"] };
+  for (const key of keys) {
     if (!ENVELOPE_KEYS.has(key)) throw malformed(`unknown field ${JSON.stringify(key)} in the request: the fields are input, inputs, columns, at, version, explain (put the rulebook's inputs under "input")`);
   }
   const forms = ["input", "inputs", "columns"].filter((k) => Object.hasOwn(record, k));

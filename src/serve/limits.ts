@@ -30,38 +30,40 @@ export const defaultServeLimits: Readonly<ServeLimits> = Object.freeze({
 });
 
 /**
- * Reads a request's body as UTF-8 text, refusing (413) as soon as it is known to be larger than
- * `maxBytes`: at once from `Content-Length`, or when the chunks received pass the limit. The
- * caller answers and closes the connection, so the rest of an oversized body is never read.
+ * Reads a request's body as UTF-8 text and calls `done` once, refusing (413) as soon as it is
+ * known to be larger than `maxBytes`: at once from `Content-Length`, or when the chunks received
+ * pass the limit. The caller answers and closes the connection, so the rest of an oversized body
+ * is never read. A callback, not a promise: this is on every request's path.
  */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+export function readBody(req: IncomingMessage, maxBytes: number, done: (error: Error | undefined, text?: string) => void): void {
   const declared = req.headers["content-length"];
-  if (declared !== undefined && Number(declared) > maxBytes) return Promise.reject(tooLarge(Number(declared), maxBytes));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on("data", (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        done = true;
-        req.pause();
-        reject(tooLarge(size, maxBytes));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (done) return;
-      done = true;
-      resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, size).toString("utf8"));
-    });
-    req.on("error", (error) => {
-      if (done) return;
-      done = true;
-      reject(error);
-    });
+  if (declared !== undefined && Number(declared) > maxBytes) {
+    done(tooLarge(Number(declared), maxBytes));
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let finished = false;
+  req.on("data", (chunk: Buffer) => {
+    if (finished) return;
+    size += chunk.length;
+    if (size > maxBytes) {
+      finished = true;
+      req.pause();
+      done(tooLarge(size, maxBytes));
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on("end", () => {
+    if (finished) return;
+    finished = true;
+    done(undefined, chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, size).toString("utf8"));
+  });
+  req.on("error", (error) => {
+    if (finished) return;
+    finished = true;
+    done(error);
   });
 }
 

@@ -27,9 +27,9 @@ export interface LoadedVersionInfo {
 
 /** The counters of one server. */
 export class ServeMetrics {
-  private readonly requests = new Map<string, number>();
+  private readonly requests = new Map<string, { n: number }>();
   private readonly latency = new Map<string, Histogram>();
-  private readonly evaluations = new Map<string, number>();
+  private readonly evaluations = new Map<string, { n: number }>();
   private readonly errors = new Map<string, number>();
   private readonly reloads = new Map<string, number>();
   private readonly refusals = new Map<string, number>();
@@ -39,7 +39,9 @@ export class ServeMetrics {
   /** Counts one answered request and its latency. */
   request(route: string, method: string, status: number, seconds: number): void {
     const key = `${route}\u0000${method}\u0000${status}`;
-    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    const counter = this.requests.get(key);
+    if (counter) counter.n++; // counters are objects: the hot path never writes the map
+    else this.requests.set(key, { n: 1 });
     let histogram = this.latency.get(route);
     if (!histogram) this.latency.set(route, (histogram = { counts: new Float64Array(LATENCY_BUCKETS.length), sum: 0, count: 0 }));
     histogram.sum += seconds;
@@ -55,7 +57,9 @@ export class ServeMetrics {
   /** Counts `n` evaluations by one rulebook version. */
   evaluated(name: string, version: string, n: number): void {
     const key = `${name}\u0000${version}`;
-    this.evaluations.set(key, (this.evaluations.get(key) ?? 0) + n);
+    const counter = this.evaluations.get(key);
+    if (counter) counter.n += n;
+    else this.evaluations.set(key, { n });
   }
 
   /** Counts `n` failed evaluations or refused requests with this code. */
@@ -84,7 +88,7 @@ export class ServeMetrics {
     const family = (name: string, type: string, help: string): void => void out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
 
     family("marginbook_http_requests_total", "counter", "HTTP requests answered, by route pattern, method and status.");
-    for (const [key, n] of sorted(this.requests)) {
+    for (const [key, { n }] of sorted(this.requests)) {
       const [route, method, status] = key.split("\u0000") as [string, string, string];
       out.push(`marginbook_http_requests_total${labels({ route, method, status })} ${n}`);
     }
@@ -100,7 +104,7 @@ export class ServeMetrics {
       out.push(`marginbook_http_request_duration_seconds_count${labels({ route })} ${h.count}`);
     }
     family("marginbook_evaluations_total", "counter", "Inputs evaluated successfully, by rulebook and version.");
-    for (const [key, n] of sorted(this.evaluations)) {
+    for (const [key, { n }] of sorted(this.evaluations)) {
       const [rulebook, version] = key.split("\u0000") as [string, string];
       out.push(`marginbook_evaluations_total${labels({ rulebook, version })} ${n}`);
     }
