@@ -14,8 +14,9 @@
  * `constructor` is not "present" through the prototype), `__proto__` is an unknown field, lists and
  * texts have size limits, and the number of reported problems is capped.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import type { IrDomain, IrField, IrRulebook, IrSchema, IrType } from "../ir/ir.js";
+import { inputSchemaValidator } from "./input-check.js";
 
 /** A JSON Schema document (a plain JSON object). */
 export type JsonSchema = { [keyword: string]: unknown };
@@ -191,16 +192,14 @@ export function validateBatch(ir: IrRulebook, inputs: readonly unknown[]): Batch
 }
 
 /**
- * Creates a validator (uncached) with the given limits. One ajv instance per rulebook, so that
- * replacing a rulebook lets its compiled validator be garbage-collected with it.
+ * Creates a validator (uncached) with the given limits. The schema is compiled into closures
+ * (`input-check.ts`), not into code: no stall on the event loop, and it works where code generation
+ * is forbidden. Its error objects are ajv's, described below.
  */
 export function createInputValidator(ir: IrRulebook, limits: Partial<InputLimits> = {}): InputValidator {
   const limit = { ...defaultInputLimits, ...limits };
   const schema = inputJsonSchema(ir, limit);
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, ownProperties: true, strict: true, strictNumbers: true, code: { optimize: true } });
-  ajv.addKeyword({ keyword: "x-unit", schemaType: "string" });
-  ajv.addFormat("date-time", { type: "string", validate: isTimestamp });
-  const compiled = ajv.compile(schema);
+  const compiled = inputSchemaValidator(schema, { "date-time": isTimestamp });
   const lists = listFinder(ir, limit.maxListLength);
   const validate = (input: unknown): InputValidation => {
     // A list over the limit is reported alone, before ajv would describe each of its items.

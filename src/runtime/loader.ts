@@ -7,9 +7,10 @@
  * Every way an artifact can be wrong ends in an {@link ArtifactError} with a code and a message;
  * loading never crashes with anything else.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { IR_VERSION, type IrRulebook } from "../ir/ir.js";
-import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, artifactJsonSchema, artifactMetaOf, type ArtifactMeta, type ArtifactProvenance, type ArtifactSignature, type CompiledArtifact } from "./artifact-schema.js";
+import { validate as generatedArtifactValidator } from "./generated/artifact-validator.js";
+import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, artifactMetaOf, type ArtifactMeta, type ArtifactProvenance, type ArtifactSignature, type CompiledArtifact } from "./artifact-schema.js";
 import { canonicalJson, hashJson } from "./hash.js";
 import { checkIrReferences, jsonDepthExceeds, MAX_JSON_DEPTH } from "./ir-references.js";
 
@@ -66,14 +67,13 @@ export interface VerifiedArtifact {
   signature?: ArtifactSignature;
 }
 
-let artifactValidator: ValidateFunction | undefined;
-
+/**
+ * The artifact schema's validator, compiled ahead of time (`scripts/artifact-validator.ts`): no
+ * schema compilation at load time, and no `new Function`, so it runs where code generation is
+ * forbidden.
+ */
 function validatorOfArtifacts(): ValidateFunction {
-  if (!artifactValidator) {
-    const ajv = new Ajv2020({ allErrors: true, discriminator: true, ownProperties: true, strict: true, strictTypes: false, strictNumbers: true });
-    artifactValidator = ajv.compile(artifactJsonSchema);
-  }
-  return artifactValidator;
+  return generatedArtifactValidator as unknown as ValidateFunction;
 }
 
 /**

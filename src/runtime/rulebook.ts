@@ -93,6 +93,8 @@ export interface LoadedRulebook {
   validateBatch(inputs: readonly unknown[]): BatchValidation;
   /** The generated JavaScript, for inspection. */
   readonly source: string;
+  /** How `evaluate` runs: `compiled` (the generated code), or `interpreted` where code generation is forbidden. */
+  readonly mode: "compiled" | "interpreted";
 }
 
 /**
@@ -133,6 +135,7 @@ export function rulebookFromIr(ir: IrRulebook, irHash?: string): LoadedRulebook 
     validate: validator.validate,
     validateBatch: validator.validateBatch,
     source: compiled.source,
+    mode: compiled.mode,
   };
 }
 
