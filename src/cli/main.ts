@@ -17,6 +17,7 @@ import { evalCommand } from "./eval.js";
 import { fmtCommand } from "./fmt.js";
 import { inspectCommand } from "./inspect.js";
 import { keygenCommand } from "./keygen.js";
+import { serveCommand } from "./serve.js";
 import { studioCommand } from "./studio.js";
 import { safeText } from "./terminal-text.js";
 import { ExitCode, UsageError, commandHelp, nodeIo, parseCommandArgs, type CliIo, type Command } from "./io.js";
@@ -28,7 +29,7 @@ import { verifyCommand } from "./verify.js";
  * `Command` and one entry here; nothing else changes.
  */
 function commandTable(version: string): Command[] {
-  return [checkCommand(version), fmtCommand(), evalCommand(), testCommand(), compileCommand(version), keygenCommand(), inspectCommand(), approveCommand(), diffCommand(version), verifyCommand(), batchCommand(), studioCommand()];
+  return [checkCommand(version), fmtCommand(), evalCommand(), testCommand(), compileCommand(version), keygenCommand(), inspectCommand(), approveCommand(), diffCommand(version), verifyCommand(), batchCommand(), studioCommand(), serveCommand()];
 }
 
 /**
