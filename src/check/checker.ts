@@ -277,6 +277,10 @@ export class SymbolTyper {
   private output(decl: A.OutputDecl): Type {
     const type = this.declared(decl.name.text, decl.type, this.expressions.check(decl.value, { locals: new Map() }), decl.value);
     const rounding = decl.rounding;
+    if (!isOutputType(type)) {
+      this.context.report(messages.outputNotScalar, decl.value.span, { name: decl.name.text, actual: describeType(type) });
+      return ERROR;
+    }
     if (!rounding || type.kind === "error") return type;
     if (!isNumeric(type)) {
       this.context.report(messages.roundingNonNumeric, rounding.span, { name: decl.name.text, actual: describeType(type) });
@@ -337,4 +341,9 @@ function reportUnused(context: CheckContext, ast: A.Rulebook, declarations: Sour
   const anchor = ast.header?.name.span ?? { start: 0, end: 0 };
   if (outputs === 0) context.report(messages.noOutputs, anchor);
   if (inputs === 0) context.report(messages.noInputs, anchor);
+}
+
+/** Whether a value of this type can be an output (an error type has been reported already). */
+function isOutputType(type: Type): boolean {
+  return type.kind === "number" || type.kind === "bool" || type.kind === "text" || type.kind === "enum" || type.kind === "timestamp" || type.kind === "error";
 }
