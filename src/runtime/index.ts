@@ -35,7 +35,7 @@ export {
   type JsonSchema, type InputError, type InputErrorKind, type InputValidation, type BatchValidation, type BatchInputError, type InputLimits,
 } from "./input-schema.js";
 export { artifactJsonSchema, ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, type CompiledArtifact, type ArtifactMeta, type ArtifactSignature } from "./artifact-schema.js";
-export { RuntimeError, runtimeErrors } from "./errors.js";
+export { RuntimeError, runtimeErrors } from "../semantics/errors.js";
 export {
   RulebookRegistry, RegistryError, registryErrorCodes,
   type RegistryOptions, type RegistryEvent, type RegistryResult, type RegistryEvalOptions, type RulebookVersion, type ResultSource, type FolderLoad,
