@@ -2,7 +2,7 @@
  * Constant folding for the checker: the values of parameters, rounding steps, scenario grids and
  * rule conditions that do not depend on any input.
  */
-import type { Raise } from "../semantics/errors.js";
+import { fillRuntimeTemplate, runtimeErrors, type Raise } from "../semantics/errors.js";
 import { BUILTINS, isBuiltin } from "../semantics/builtins.js";
 import type { Expr } from "../syntax/ast.js";
 
@@ -63,6 +63,45 @@ export function evaluateConstant(expr: Expr, lookup: ConstantLookup): ConstantVa
       if (args.some((a) => typeof a !== "number")) return undefined;
       const result = foldCall(expr.callee.name, args as number[]);
       return result !== undefined && Number.isFinite(result) ? result : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Why an expression that looks constant has no value: the runtime error its first failing call or
+ * division would raise (`pow: -8 to the power 0.3333333333333333 is not a real number`), or
+ * undefined when nothing fails (it reads an input, say).
+ */
+export function foldingFailure(expr: Expr, lookup: ConstantLookup): string | undefined {
+  switch (expr.kind) {
+    case "UnaryExpr": return foldingFailure(expr.operand, lookup);
+    case "IfExpr": return foldingFailure(expr.condition, lookup) ?? foldingFailure(expr.then, lookup) ?? foldingFailure(expr.else, lookup);
+    case "BinaryExpr": {
+      const inner = foldingFailure(expr.left, lookup) ?? foldingFailure(expr.right, lookup);
+      if (inner || expr.op !== "/") return inner;
+      const divisor = evaluateConstant(expr.right, lookup);
+      return divisor === 0 && typeof evaluateConstant(expr.left, lookup) === "number" ? runtimeErrors.divisionByZero.template : undefined;
+    }
+    case "CallExpr": {
+      if (expr.callee.kind !== "NameRef" || expr.comprehension) return undefined;
+      const inner = expr.args.map((a) => foldingFailure(a, lookup)).find((reason) => reason !== undefined);
+      if (inner) return inner;
+      const name = expr.callee.name;
+      const args = expr.args.map((a) => evaluateConstant(a, lookup));
+      if (!isBuiltin(name) || !BUILTINS[name].surface || args.some((a) => typeof a !== "number")) return undefined;
+      let reason: string | undefined;
+      try {
+        BUILTINS[name].apply(args as number[], -1, (_site, error, values) => {
+          const detail = fillRuntimeTemplate(error.template, values);
+          reason = detail.startsWith(`\`${name}\``) ? detail : `\`${name}\`: ${detail}`;
+          throw NOT_FOLDABLE;
+        });
+      } catch (error) {
+        if (error !== NOT_FOLDABLE) throw error;
+      }
+      return reason;
     }
     default:
       return undefined;

@@ -12,6 +12,7 @@
  * through `JSON.stringify` string literals, and numbers through {@link jsNumber}.
  */
 import { childExprs, type IrAggregate, type IrBuiltin, type IrConstValue, type IrExpr, type IrRulebook, type IrTierTable } from "../ir/ir.js";
+import { isBuiltin } from "../semantics/builtins.js";
 import { decimalStep } from "../semantics/numeric.js";
 import { PROTOTYPE_NAMES } from "../semantics/operations.js";
 import type { runtimeErrors } from "../semantics/errors.js";
@@ -261,6 +262,8 @@ export class ExpressionCompiler {
 
   private call(e: Extract<IrExpr, { k: "call" }>): string {
     const args = e.args.map((a) => this.compile(a));
+    // Own keys only: a hand-crafted IR naming `constructor` must not reach Object.prototype.
+    if (!isBuiltin(e.fn)) return invalid(e);
     return BUILTIN_CODE[e.fn](this, args, e.site ?? -1, e);
   }
 

@@ -9,7 +9,7 @@
  */
 import type { IrBinaryOp, IrBuiltin, IrRulebook, IrScenarioSet, IrTierTable, IrUnaryOp } from "../ir/ir.js";
 import { runtimeErrors, type Raise } from "./errors.js";
-import { BUILTINS } from "./builtins.js";
+import { BUILTINS, isBuiltin } from "./builtins.js";
 import { timestampSeconds } from "./numeric.js";
 
 /** A runtime value. */
@@ -47,6 +47,7 @@ export function binaryOp(op: IrBinaryOp, l: Value, r: Value, site: number, raise
 
 /** A built-in function on evaluated arguments (its implementation is declared in `builtins.ts`). */
 export function callBuiltin(fn: IrBuiltin, args: readonly Value[], site: number, raise: Raise): Value {
+  if (!isBuiltin(fn)) throw new Error(`invalid IR: unknown builtin \`${String(fn)}\``);
   return BUILTINS[fn].apply(args, site, raise);
 }
 
