@@ -230,6 +230,7 @@ export class SymbolTyper {
       case "input": return symbol.type;
       case "tiers": return { kind: "tiers", name: symbol.name };
       case "scenarios": return this.remember(symbol, scenarioType(this.context, symbol.decl));
+      default: break; // parameters, lets, quantities and outputs are typed from their values, below
     }
     const at = this.inProgress.indexOf(symbol.name);
     if (at >= 0) {

@@ -4,7 +4,7 @@
 import type * as A from "../syntax/ast.js";
 import type { MessageSpec } from "../diagnostics/catalog.js";
 import { messages } from "../diagnostics/catalog.js";
-import { Reporter, type ReportExtras } from "../diagnostics/diagnostic.js";
+import { type Reporter, type ReportExtras } from "../diagnostics/diagnostic.js";
 import { evaluateConstant, foldingFailure, type ConstantValue } from "./constants.js";
 import { didYouMean } from "./suggest.js";
 import {

@@ -1,14 +1,15 @@
 /**
- * The CLI's file-system helpers: finding `.margin` files, the Node `SourceHost`, atomic writes.
+ * The CLI's file-system helpers: finding `.margin` files and the Node `SourceHost` (reading and
+ * atomic writing, shared with the studio server, live in `src/node/files.ts`).
  *
  * Paths shown to users (and stored in diagnostics) are relative to the working folder when the file
  * lies inside it, so output is short and identical on every machine; the file system is always
  * reached through absolute paths resolved against `io.cwd`.
  */
-import { randomBytes } from "node:crypto";
-import { chmodSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import type { SourceHost } from "../service/language-service.js";
+import { readText, statOrUndefined } from "../node/files.js";
 import { UsageError } from "./io.js";
 
 /** The extension of rulebook files. */
@@ -68,19 +69,7 @@ function comparePaths(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function statOrUndefined(absolute: string): Stats | undefined {
-  try {
-    return statSync(absolute);
-  } catch {
-    return undefined;
-  }
-}
 
-/** Reads a UTF-8 text file, dropping a leading byte-order mark so offsets match what editors show. */
-export function readText(absolute: string): string {
-  const text = readFileSync(absolute, "utf8");
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
 
 /**
  * A `SourceHost` over the real file system. Every file it reads successfully is also recorded in
@@ -107,25 +96,4 @@ export function nodeSourceHost(cwd: string, sources: Map<string, string>): Sourc
   };
 }
 
-/**
- * Replaces a file's content atomically: writes a temporary file in the same folder (same file
- * system, so the rename cannot cross devices), keeps the original's permissions, then renames it
- * over the original. Readers see the old content or the new, never half of it.
- */
-export function writeFileAtomic(absolute: string, text: string): void {
-  const folder = path.dirname(absolute);
-  const temp = path.join(folder, `.${path.basename(absolute)}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    writeFileSync(temp, text, { encoding: "utf8", flag: "wx" });
-    const mode = statOrUndefined(absolute)?.mode;
-    if (mode !== undefined) chmodSync(temp, mode & 0o7777);
-    renameSync(temp, absolute);
-  } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // the temporary file was never created, or is already gone
-    }
-    throw error;
-  }
-}
+export { readText, writeFileAtomic } from "../node/files.js";

@@ -20,7 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { readText, writeFileAtomic } from "../cli/files.js";
+import { readText, writeFileAtomic } from "../node/files.js";
 
 export interface StudioOptions {
   /** The folder of rulebooks. */
