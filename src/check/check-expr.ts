@@ -156,6 +156,10 @@ export class ExpressionChecker {
       this.context.report(messages.indexMisuse, expr.index.span, { message: `a list index must be a Number, not ${describeType(index)}` });
       return ERROR;
     }
+    if (object.element.kind === "timestamp") {
+      this.context.report(messages.timestampListElements, expr.object.span, { actual: describeType(object) });
+      return ERROR;
+    }
     return object.element;
   }
 
@@ -347,6 +351,10 @@ export class ExpressionChecker {
     const source = this.check(comprehension.source, env);
     if (source.kind !== "list") {
       if (source.kind !== "error") this.context.report(messages.notAList, comprehension.source.span, { actual: describeType(source) });
+      return ERROR;
+    }
+    if (source.element.kind === "timestamp") {
+      this.context.report(messages.timestampListElements, comprehension.source.span, { actual: describeType(source) });
       return ERROR;
     }
     const locals = new Map(env.locals);

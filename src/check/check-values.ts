@@ -40,7 +40,7 @@ export function checkParam(context: CheckContext, expressions: ExpressionChecker
   const folded = context.constant(decl.value);
   const value = context.requireFinite(folded, decl.value, `parameter \`${decl.name.text}\``);
   if (folded === undefined && !referencesNonConstant && actual.kind !== "error" && decl.value.kind !== "StringLit" && decl.value.kind !== "EnumRef" && decl.value.kind !== "TimestampLit" && decl.value.kind !== "NameRef")
-    context.report(messages.notConstant, decl.value.span, { what: `parameter \`${decl.name.text}\`` });
+    context.reportNotConstant(decl.value, `parameter \`${decl.name.text}\``);
   if (!decl.type) return actual;
   const expected = context.resolveType(decl.type);
   if (expected.kind !== "error" && actual.kind !== "error" && !assignable(expected, actual) && !isZeroLiteral(decl.value)) {

@@ -234,6 +234,7 @@ export class SymbolTyper {
       case "input": return symbol.type;
       case "tiers": return { kind: "tiers", name: symbol.name };
       case "scenarios": return this.remember(symbol, scenarioType(this.context, symbol.decl));
+      default: break; // parameters, lets, quantities and outputs are typed from their values, below
     }
     const at = this.inProgress.indexOf(symbol.name);
     if (at >= 0) {
@@ -281,6 +282,10 @@ export class SymbolTyper {
   private output(decl: A.OutputDecl): Type {
     const type = this.declared(decl.name.text, decl.type, this.expressions.check(decl.value, { locals: new Map() }), decl.value);
     const rounding = decl.rounding;
+    if (!isOutputType(type)) {
+      this.context.report(messages.outputNotScalar, decl.value.span, { name: decl.name.text, actual: describeType(type) });
+      return ERROR;
+    }
     if (!rounding || type.kind === "error") return type;
     if (!isNumeric(type)) {
       this.context.report(messages.roundingNonNumeric, rounding.span, { name: decl.name.text, actual: describeType(type) });
@@ -341,4 +346,9 @@ function reportUnused(context: CheckContext, ast: A.Rulebook, declarations: Sour
   const anchor = ast.header?.name.span ?? { start: 0, end: 0 };
   if (outputs === 0) context.report(messages.noOutputs, anchor);
   if (inputs === 0) context.report(messages.noInputs, anchor);
+}
+
+/** Whether a value of this type can be an output (an error type has been reported already). */
+function isOutputType(type: Type): boolean {
+  return type.kind === "number" || type.kind === "bool" || type.kind === "text" || type.kind === "enum" || type.kind === "timestamp" || type.kind === "error";
 }

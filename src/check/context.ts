@@ -4,8 +4,8 @@
 import type * as A from "../syntax/ast.js";
 import type { MessageSpec } from "../diagnostics/catalog.js";
 import { messages } from "../diagnostics/catalog.js";
-import { Reporter, type ReportExtras } from "../diagnostics/diagnostic.js";
-import { evaluateConstant, type ConstantValue } from "./constants.js";
+import { type Reporter, type ReportExtras } from "../diagnostics/diagnostic.js";
+import { evaluateConstant, foldingFailure, type ConstantValue } from "./constants.js";
 import { didYouMean as suggest, SUGGESTION_BUDGET, type SuggestionBudget } from "./suggest.js";
 import {
   BOOL, DURATION, ERROR, NUMBER, QUANTITY, RATE, TEXT, TIMESTAMP, type RecordField, type Type, type Unit,
@@ -94,7 +94,7 @@ export class CheckContext {
    */
   requireConstant(expr: A.Expr, what: string): ConstantValue | undefined {
     const value = this.constant(expr);
-    if (value === undefined && expr.kind !== "MissingExpr") this.report(messages.notConstant, expr.span, { what });
+    if (value === undefined && expr.kind !== "MissingExpr") this.reportNotConstant(expr, what);
     return this.requireFinite(value, expr, what);
   }
 
@@ -106,6 +106,13 @@ export class CheckContext {
     if (typeof value !== "number" || Number.isFinite(value)) return value;
     this.report(messages.constantNotFinite, expr.span, { what, value: String(value) });
     return undefined;
+  }
+
+  /** `expr` has no constant value: because evaluating it fails (MB3036), or because it is not constant (MB3022). */
+  reportNotConstant(expr: A.Expr, what: string): void {
+    const reason = foldingFailure(expr, (name) => this.parameterValue(name));
+    if (reason) this.report(messages.constantFails, expr.span, { what, reason });
+    else this.report(messages.notConstant, expr.span, { what });
   }
 
   /** The constant value of an expression built from literals and parameters, if it has one. */

@@ -8,6 +8,7 @@
  * referenced record that exists) is checked by `checkIrReferences` in `ir-references.ts`.
  */
 import { IR_VERSION, type IrMeta, type IrRulebook } from "../ir/ir.js";
+import { BUILTIN_NAMES } from "../semantics/builtins.js";
 import type { JsonSchema } from "./input-schema.js";
 
 /** The `format` of every artifact. */
@@ -54,10 +55,7 @@ const irType = union("kind", [
 ]);
 
 const binaryOps = ["+", "-", "*", "/", "<", "<=", ">", ">=", "==", "!=", "and", "or"];
-const builtins = [
-  "min", "max", "clamp", "abs", "sqrt", "pow", "exp", "ln", "round_up", "round_down", "round_half_even", "normal_cdf",
-  "black76", "black_scholes", "length",
-];
+const builtins = BUILTIN_NAMES;
 const expr = ref("expr");
 
 const irExpr = union("k", [

@@ -12,12 +12,13 @@
  * Runtime errors are raised through the same catalog and sites as the interpreter's, so code and
  * message are identical.
  */
-import type { IrExpr, IrOutputStep, IrRuleStep, IrRulebook, IrStep } from "../ir/ir.js";
-import { raiserFor, runtimeErrors } from "./errors.js";
+import type { IrExpr, IrOutputStep, IrRuleStep, IrRulebook, IrStep, IrVerb } from "../ir/ir.js";
+import { raiserFor, runtimeErrors } from "../semantics/errors.js";
 import { ExpressionCompiler, jsIndex, jsString, roundCall } from "./codegen-expr.js";
 import { evaluate as interpret, type OutputValue } from "./interpreter.js";
-import { black76, blackScholes, formatTimestamp, isRepresentableTimestamp, normalCdf, roundDown, roundDynamic, roundHalfEven, roundUp } from "./numeric.js";
-import { checkedPow, liquidationPrice, newGroup, readField, scenarioTables, withDefault } from "./operations.js";
+import { black76, blackScholes, formatTimestamp, isRepresentableTimestamp, normalCdf, roundDown, roundDynamic, roundHalfEven, roundUp } from "../semantics/numeric.js";
+import { checkedPow } from "../semantics/builtins.js";
+import { liquidationPrice, newGroup, readField, scenarioTables, withDefault } from "../semantics/operations.js";
 
 /** A compiled evaluator: `evaluate` computes the outputs of one input; `source` is the generated code. */
 export interface CompiledEvaluator {
@@ -145,18 +146,22 @@ function emitStep(compiler: ExpressionCompiler, ir: IrRulebook, step: IrStep, ou
   }
 }
 
+/** The JavaScript of each rule verb: the quantity's new value from its name and the operand's code. */
+const VERB_CODE: Readonly<Record<IrVerb, (quantity: string, operand: string) => string>> = {
+  set: (_q, value) => value,
+  scale: (q, value) => `${q} * ${value}`,
+  add: (q, value) => `${q} + ${value}`,
+  floor: (q, value) => `max(${q}, ${value})`,
+  cap: (q, value) => `min(${q}, ${value})`,
+};
+
 function emitRule(compiler: ExpressionCompiler, step: IrRuleStep): void {
   const body = compiler.block(() => {
     for (const action of step.actions) {
       const q = `s${jsIndex(action.slot)}`;
       const apply = compiler.block(() => {
         const value = compiler.compile(action.value);
-        const update =
-          action.verb === "set" ? value :
-          action.verb === "scale" ? `${q} * ${value}` :
-          action.verb === "add" ? `${q} + ${value}` :
-          `${action.verb === "floor" ? "max" : "min"}(${q}, ${value})`;
-        compiler.emit(`${q} = ${update};`);
+        compiler.emit(`${q} = ${VERB_CODE[action.verb](q, value)};`);
         return "";
       }, action.condition !== undefined);
       if (!action.condition) {

@@ -9,7 +9,7 @@
  * `errors` with their index.
  */
 import type { IrRulebook, IrType } from "../ir/ir.js";
-import { RuntimeError } from "./errors.js";
+import { RuntimeError } from "../semantics/errors.js";
 import { INPUT_ERROR_CODE, type InputError, type InputValidator } from "./input-schema.js";
 import type { OutputValue } from "./interpreter.js";
 import type { OutputInfo } from "./rulebook.js";

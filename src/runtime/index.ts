@@ -39,7 +39,7 @@ export {
 export {
   artifactJsonSchema, ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, type CompiledArtifact, type ArtifactMeta, type ArtifactSignature, type ArtifactProvenance,
 } from "./artifact-schema.js";
-export { RuntimeError, runtimeErrors } from "./errors.js";
+export { RuntimeError, runtimeErrors } from "../semantics/errors.js";
 export {
   RulebookRegistry, RegistryError, registryErrorCodes,
   type RegistryOptions, type RegistryEvent, type RegistryResult, type RegistryEvalOptions, type RulebookVersion, type ResultSource,

@@ -9,7 +9,7 @@ import type { IrRulebook, IrType } from "../ir/ir.js";
 import type { ArtifactMeta } from "./artifact-schema.js";
 import { artifactMetaOf } from "./artifact-schema.js";
 import { compileEvaluator } from "./codegen.js";
-import { RuntimeError } from "./errors.js";
+import { RuntimeError } from "../semantics/errors.js";
 import { createInputValidator, INPUT_ERROR_CODE, type BatchValidation, type InputError, type InputValidation, type JsonSchema } from "./input-schema.js";
 import { evaluate as interpret, type OutputValue } from "./interpreter.js";
 import type { Trace } from "./trace.js";

@@ -11,7 +11,7 @@
  */
 import { failureOf, InputValidationError, type EvalFailure } from "../runtime/rulebook.js";
 import { ColumnsError, type ColumnarResult, type Columns } from "../runtime/columns.js";
-import { RuntimeError } from "../runtime/errors.js";
+import { RuntimeError } from "../semantics/errors.js";
 import { RegistryError, registryErrorCodes, type RulebookVersion } from "../runtime/registry.js";
 import type { ApiError, BatchItem, EvaluateOptions } from "./api-types.js";
 import { HttpError, malformed } from "./errors.js";

@@ -2,10 +2,10 @@
  * The SQL of each built-in function and of rounding to a step: one complete table keyed by
  * {@link IrBuiltin}, so that a new builtin does not compile until it has SQL (or says why it cannot).
  *
- * Each entry reproduces `callBuiltin` in `src/runtime/operations.ts`: the same double operations,
+ * Each entry reproduces `callBuiltin` in `src/semantics/builtins.ts`: the same double operations,
  * the same checks raising the same MB6xxx codes; arguments the engine would refuse (the square root
  * of a negative, the logarithm of 0) are replaced by harmless values, since such rows carry an error.
- * Rounding reproduces `src/runtime/numeric.ts` step by step (quotient, snap, ceil / floor / half-even,
+ * Rounding reproduces `src/semantics/numeric.ts` step by step (quotient, snap, ceil / floor / half-even,
  * the exact decimal rescaling, `+ 0` for a positive zero).
  */
 import type { IrBuiltin, IrRounding } from "../ir/ir.js";

@@ -1,6 +1,6 @@
 /**
  * `normal_cdf`, `black76` and `black_scholes` in SQL, operation for operation as
- * `src/runtime/numeric.ts` computes them: W. J. Cody's rational approximation with its polynomials
+ * `src/semantics/numeric.ts` computes them: W. J. Cody's rational approximation with its polynomials
  * evaluated in the same order (Horner, unrolled), the same branches, and the option formulas with
  * the same argument checks (MB6010). Only `exp`, `ln` and `sqrt` of the engine differ from
  * JavaScript's, so results agree within the transcendental bound of docs/scale.md.

@@ -23,7 +23,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { FileRefusedError, readText, readTextAsync, writeFileAtomic } from "../cli/files.js";
+import { FileRefusedError, readText, readTextAsync, writeFileAtomic } from "../node/files.js";
 import { createRulebook, newPathInside, readRevision } from "./revisions.js";
 
 export interface StudioOptions {
