@@ -93,10 +93,10 @@ export const messages = {
   marginColumnNotRate: error("MB3031", "`{method}` multiplies the key by column `{column}`, which must be a rate, not {actual}"),
   listTypeArgument: error("MB3032", "{message}"),
   numberOutOfRange: error("MB3033", "`{text}` is too large for a number (binary64 overflows to infinity)"),
-  constantNotFinite: error("MB3034", "{what} is {value}, not a finite number", "binary64 overflows beyond about 1.8e308, and `sqrt`, `ln` or `pow` of an invalid argument is NaN"),
-  outputNotScalar: error("MB3037", "output `{name}` is {actual}: an output must be a number, a Bool, Text, an enum member or a timestamp", "aggregate the list (`sum(...)`, `max(...)`, `count(...)`) or output one element"),
-  constantFails: error("MB3036", "{what} has no value: {reason}"),
+  constantNotFinite: error("MB3034", "{what} is {value}, not a finite number", "binary64 overflows beyond about 1.8e308"),
   timestampListElements: error("MB3035", "the elements of {actual} cannot be read", "use a list of records with a Timestamp field (`record Fixing { at: Timestamp }` and a `List<Fixing>`)"),
+  constantFails: error("MB3036", "{what} has no value: {reason}"),
+  outputNotScalar: error("MB3037", "output `{name}` is {actual}: an output must be a number, a Bool, Text, an enum member or a timestamp", "aggregate the list (`sum(...)`, `max(...)`, `count(...)`) or output one element"),
 
   // ---- MB4xxx: rulebook semantics ----
   invalidVersion: error("MB4001", "`{text}` is not a semantic version", "write MAJOR.MINOR.PATCH, for example `1.0.0`"),
