@@ -32,6 +32,20 @@ describe("impact coverage warnings", () => {
     ]);
   });
 
+  it("top movers name a changed tier row by its bounds, not by a row number that shifts", async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const dir = mkdtempSync(path.join(tmpdir(), "marginbook-movers-"));
+    const source = readFileSync(path.join(ROOT, "rules/binance-btcusdt-perp.margin"), "utf8");
+    writeFileSync(path.join(dir, "new.margin"), source.replace("[1_000_000, 10_000_000)       5.00%", "[1_000_000, 10_000_000)       5.50%"));
+    let stdout = "";
+    const code = await runCli(["diff", path.join(ROOT, "rules/binance-btcusdt-perp.margin"), "new.margin", "--impact", path.join(ROOT, "docs/examples/reference-positions.yaml")], { stdout: (t) => void (stdout += t), stderr: () => undefined, cwd: dir });
+    expect(code).toBe(0);
+    expect(stdout).toContain("brackets[1_000_000, 10_000_000): imr 0.05 -> 0.055");
+    expect(stdout).not.toMatch(/brackets tier \d/);
+  });
+
   it("reaches the text report of diff --impact", async () => {
     let stdout = "";
     const file = "rules/binance-btcusdt-perp.margin";
