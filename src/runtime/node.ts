@@ -143,7 +143,7 @@ export class FolderRegistry extends RulebookRegistry {
 
   private withdrawRemoved(folder: string, present: ReadonlySet<string>, report: FolderLoad): void {
     for (const [file, version] of [...this.provided]) {
-      if (path.dirname(file) !== path.resolve(folder) && path.dirname(file) !== folder) continue;
+      if (path.resolve(path.dirname(file)) !== path.resolve(folder)) continue;
       if (present.has(file)) continue;
       this.provided.delete(file);
       this.seen.delete(file);
