@@ -169,7 +169,9 @@ export class FolderRegistry extends RulebookRegistry {
       if (running) return;
       running = true;
       try {
-        options.onReport?.(await this.loadFolder(folder));
+        // Loaded first: `onReport?.(await ...)` would skip the load itself when no one listens.
+        const report = await this.loadFolder(folder);
+        options.onReport?.(report);
       } catch (error) {
         options.onError?.(error);
       } finally {
