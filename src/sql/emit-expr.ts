@@ -9,6 +9,7 @@
  */
 import type { IrAggregate, IrExpr, IrRulebook, IrTierTable } from "../ir/ir.js";
 import { builtinSql, type BuiltinContext } from "./emit-builtins.js";
+import { liquidationSql } from "./emit-liquidation.js";
 import type { SqlDialect } from "./dialect.js";
 import { SCALAR, errorWhen, firstError, isSimple, raiseWhen, type Shape, type SqlValue } from "./sql-value.js";
 
@@ -97,7 +98,11 @@ class ExprEmitter {
           return expr.deduction ? deduction : `(${k} * ${d.number(row.cells[expr.column]!)} - ${deduction})`;
         }, expr.site);
       }
-      case "liquidation": throw new Unsupported("`liquidation_price` (an iterative search over tiers)", expr.site);
+      case "liquidation": {
+        const args = [expr.side, expr.size, expr.entry, expr.balance].map((a) => this.emit(a, scope));
+        const { value, error } = liquidationSql(d, this.ctx.ir.tables[expr.table]!, expr.column, args[0]!.v, args[1]!.v, args[2]!.v, args[3]!.v, (sql, body) => this.share(sql, scope, body));
+        return { v: value, e: firstError(d, [...args.map((a) => a.e), error]), shape: SCALAR };
+      }
       case "field": return this.field(expr, scope);
       case "index": return this.index(expr, scope);
       case "scenarios": return this.scenarios(expr.set);
