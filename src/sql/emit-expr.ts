@@ -15,7 +15,7 @@ import { SCALAR, errorWhen, firstError, isSimple, raiseWhen, type Shape, type Sq
 
 /** Why an expression could not be compiled; the query emitter reports it with the site's line. */
 export class Unsupported extends Error {
-  constructor(readonly what: string, readonly site: number | undefined, readonly runtimeStep = false) {
+  constructor(readonly what: string, readonly site: number | undefined, readonly runtimeStep = false, readonly reason?: string) {
     super(what);
   }
 }
@@ -30,6 +30,8 @@ export interface EmitContext {
   slot(slot: number): SqlValue;
   /** Computes `sql` in a column of an earlier layer; returns the column's reference. */
   hoist(sql: string): string;
+  /** Called when a lambda body reads a column (an input or a computed value): `what` names it. */
+  captured?(what: string, site: number | undefined): void;
 }
 
 interface Local {
@@ -62,9 +64,12 @@ class ExprEmitter {
       case "input": {
         const column = this.ctx.input(expr.path);
         if (!column) throw new Unsupported(`input \`${expr.path.join(".")}\` (a whole record)`, undefined);
+        if (scope.size > 0) this.ctx.captured?.(`\`${expr.path.join(".")}\``, undefined);
         return column;
       }
-      case "slot": return this.ctx.slot(expr.slot);
+      case "slot":
+        if (scope.size > 0) this.ctx.captured?.(`\`${this.ctx.ir.slots[expr.slot]?.name ?? expr.slot}\``, undefined);
+        return this.ctx.slot(expr.slot);
       case "local": {
         const local = scope.get(expr.local);
         if (!local) throw new Error(`local ${expr.local} is not bound`);
