@@ -16,8 +16,13 @@ export async function clickhouseQuery(url: string, sql: string): Promise<string>
   let response: Response;
   try {
     response = await fetch(url, { method: "POST", body: sql });
-  } catch (error) {
-    throw new ClickHouseError(`cannot reach ClickHouse at ${url}: ${(error as Error).message}`);
+  } catch {
+    // A kept-alive connection the server has closed in the meantime: one more try on a new one.
+    try {
+      response = await fetch(url, { method: "POST", body: sql });
+    } catch (error) {
+      throw new ClickHouseError(`cannot reach ClickHouse at ${url}: ${(error as Error).message}`);
+    }
   }
   const text = await response.text();
   if (!response.ok) throw new ClickHouseError(`ClickHouse refused the query: ${text.trim().split("\n")[0]}`);

@@ -9,12 +9,13 @@
  */
 import type { IrAggregate, IrExpr, IrRulebook, IrTierTable } from "../ir/ir.js";
 import { builtinSql, type BuiltinContext } from "./emit-builtins.js";
+import { liquidationSql } from "./emit-liquidation.js";
 import type { SqlDialect } from "./dialect.js";
 import { SCALAR, errorWhen, firstError, isSimple, raiseWhen, type Shape, type SqlValue } from "./sql-value.js";
 
 /** Why an expression could not be compiled; the query emitter reports it with the site's line. */
 export class Unsupported extends Error {
-  constructor(readonly what: string, readonly site: number | undefined, readonly runtimeStep = false) {
+  constructor(readonly what: string, readonly site: number | undefined, readonly runtimeStep = false, readonly reason?: string) {
     super(what);
   }
 }
@@ -29,6 +30,8 @@ export interface EmitContext {
   slot(slot: number): SqlValue;
   /** Computes `sql` in a column of an earlier layer; returns the column's reference. */
   hoist(sql: string): string;
+  /** Called when a lambda body reads a column (an input or a computed value): `what` names it. */
+  captured?(what: string, site: number | undefined): void;
 }
 
 interface Local {
@@ -61,9 +64,12 @@ class ExprEmitter {
       case "input": {
         const column = this.ctx.input(expr.path);
         if (!column) throw new Unsupported(`input \`${expr.path.join(".")}\` (a whole record)`, undefined);
+        if (scope.size > 0) this.ctx.captured?.(`\`${expr.path.join(".")}\``, undefined);
         return column;
       }
-      case "slot": return this.ctx.slot(expr.slot);
+      case "slot":
+        if (scope.size > 0) this.ctx.captured?.(`\`${this.ctx.ir.slots[expr.slot]?.name ?? expr.slot}\``, undefined);
+        return this.ctx.slot(expr.slot);
       case "local": {
         const local = scope.get(expr.local);
         if (!local) throw new Error(`local ${expr.local} is not bound`);
@@ -97,7 +103,11 @@ class ExprEmitter {
           return expr.deduction ? deduction : `(${k} * ${d.number(row.cells[expr.column]!)} - ${deduction})`;
         }, expr.site);
       }
-      case "liquidation": throw new Unsupported("`liquidation_price` (an iterative search over tiers)", expr.site);
+      case "liquidation": {
+        const args = [expr.side, expr.size, expr.entry, expr.balance].map((a) => this.emit(a, scope));
+        const { value, error } = liquidationSql(d, this.ctx.ir.tables[expr.table]!, expr.column, args[0]!.v, args[1]!.v, args[2]!.v, args[3]!.v, (sql, body) => this.share(sql, scope, body));
+        return { v: value, e: firstError(d, [...args.map((a) => a.e), error]), shape: SCALAR };
+      }
       case "field": return this.field(expr, scope);
       case "index": return this.index(expr, scope);
       case "scenarios": return this.scenarios(expr.set);

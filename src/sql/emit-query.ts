@@ -106,7 +106,7 @@ class QueryEmitter implements EmitContext {
         if (step.kind === "rule") for (const action of step.actions) this.failed.add(action.slot);
         const line = this.ir.sites[error.site ?? step.site]?.line ?? 0;
         if (error.runtimeStep) this.report(messages.sqlRuntimeStep, line, { fn: error.what, dialect: d.name });
-        else this.report(messages.sqlUnsupported, line, { what: error.what, dialect: d.name, reason: "it has no SQL form in this version" });
+        else this.report(messages.sqlUnsupported, line, { what: error.what, dialect: d.name, reason: error.reason ?? "it has no SQL form in this version" });
       }
     }
     if (this.diagnostics.length > 0) return { ok: false, diagnostics: this.diagnostics };
@@ -137,6 +137,14 @@ class QueryEmitter implements EmitContext {
   }
 
   // ---- EmitContext ----
+
+  /**
+   * ClickHouse 18.16 drops a subquery's column that the query above reads only inside a lambda (and
+   * inlining instead exceeds its AST limit): a comprehension that reads a column is refused there.
+   */
+  captured(what: string): void {
+    if (this.dialect.name === "clickhouse") throw new Unsupported(`a comprehension that reads ${what}`, undefined, false, "ClickHouse 18.16 does not pass columns into lambdas over nested queries; use --dialect duckdb");
+  }
 
   input(path: readonly string[]): SqlValue | undefined {
     return this.inputs.get(path.join("."));

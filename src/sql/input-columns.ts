@@ -5,7 +5,7 @@
  * enum member is declared. Lists are lists of structs (DuckDB) or arrays of tuples (ClickHouse), their
  * fields in declaration order; their elements are converted but not checked field by field.
  */
-import type { IrConstValue, IrDomain, IrRulebook, IrType } from "../ir/ir.js";
+import type { IrConstValue, IrDomain, IrField, IrRulebook, IrType } from "../ir/ir.js";
 import type { SqlColumnType, SqlDialect } from "./dialect.js";
 import { SCALAR, type Shape } from "./sql-value.js";
 
@@ -19,6 +19,8 @@ export interface InputColumn {
   domain?: IrDomain;
   /** The column's type in the relation. */
   columnType: SqlColumnType;
+  /** For a list of records: the record's fields (their optional ones have defaults). */
+  elementFields?: IrField[];
   shape: Shape;
 }
 
@@ -43,7 +45,8 @@ export function inputColumns(ir: IrRulebook): { columns: InputColumn[]; unsuppor
       unsupported.push({ path, type: type.kind });
       return;
     }
-    columns.push({ path, type, optional, ...extra, ...converted });
+    const element = type.kind === "list" && type.element.kind === "record" ? ir.schema.records[type.element.name]?.fields : undefined;
+    columns.push({ path, type, optional, ...extra, ...converted, ...(element ? { elementFields: element } : {}) });
   };
   for (const input of ir.schema.inputs) visit(input.name, input.type, false, {}, []);
   return { columns, unsupported };
@@ -79,10 +82,13 @@ function convert(ir: IrRulebook, type: IrType, seen: readonly string[]): { colum
  * column as parallel arrays (as a `Nested` structure), so there a list of records is one array
  * column per field, `account.positions.quantity`, zipped back into tuples by the query.
  */
-export function physicalColumns(d: SqlDialect, column: InputColumn): { name: string; type: SqlColumnType; field?: string }[] {
+export function physicalColumns(d: SqlDialect, column: InputColumn): { name: string; type: SqlColumnType; field?: string; default?: IrConstValue }[] {
   const t = column.columnType;
   if (d.name === "clickhouse" && t.kind === "list" && t.element.kind === "record") {
-    return t.element.fields.map((f) => ({ name: `${column.path}.${f.name}`, type: { kind: "list", element: f.type }, field: f.name }));
+    return t.element.fields.map((f, i) => {
+      const fallback = column.elementFields?.[i]?.default;
+      return { name: `${column.path}.${f.name}`, type: { kind: "list", element: f.type }, field: f.name, ...(fallback !== undefined ? { default: fallback } : {}) };
+    });
   }
   return [{ name: column.path, type: t }];
 }
@@ -98,7 +104,7 @@ export function validatedInput(ir: IrRulebook, d: SqlDialect, column: InputColum
   const params = physical.map((_, i) => `__mb_f${i + 1}`);
   const raw = physical.length === 1 && physical[0]!.field === undefined
     ? d.ident(column.path)
-    : `arrayMap((${params.join(", ")}) -> tuple(${params.join(", ")}), ${physical.map((p) => d.ident(p.name)).join(", ")})`;
+    : `arrayMap((${params.join(", ")}) -> tuple(${physical.map((p, i) => (p.default !== undefined ? `ifNull(${params[i]}, ${constantSql(d, p.default)})` : params[i])).join(", ")}), ${physical.map((p) => d.ident(p.name)).join(", ")})`;
   let value: string;
   const bad: string[] = [];
   switch (column.type.kind) {
@@ -165,7 +171,8 @@ export function createTableSql(ir: IrRulebook, d: SqlDialect, table: string, opt
   const defs = [
     ...(options.extra ?? []).map((c) => `${d.ident(c.name)} ${c.type}`),
     ...columns.flatMap((c) => physicalColumns(d, c).map((p) => {
-      const type = d.columnType(p.type);
+      let type = d.columnType(p.type);
+      if (d.name === "clickhouse" && p.type.kind === "list" && p.default !== undefined) type = `Array(Nullable(${d.columnType(p.type.element)}))`;
       return `${d.ident(p.name)} ${c.optional && d.name === "clickhouse" && p.type.kind !== "list" ? `Nullable(${type})` : type}`;
     })),
   ];

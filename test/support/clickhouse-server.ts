@@ -41,6 +41,7 @@ function config(folder: string, httpPort: number, tcpPort: number): string {
 <yandex>
   <logger><level>warning</level><log>${folder}/server.log</log><errorlog>${folder}/error.log</errorlog><console>0</console></logger>
   <http_port>${httpPort}</http_port>
+  <keep_alive_timeout>600</keep_alive_timeout>
   <tcp_port>${tcpPort}</tcp_port>
   <listen_host>127.0.0.1</listen_host>
   <path>${folder}/data/</path>
