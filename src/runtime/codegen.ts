@@ -86,11 +86,15 @@ export function generateSource(ir: IrRulebook): string {
 
 function emitStep(compiler: ExpressionCompiler, ir: IrRulebook, step: IrStep, outputs: string[]): void {
   switch (step.kind) {
-    case "let":
-      compiler.emit(`s${jsIndex(step.slot)} = ${compiler.compile(step.value)};`);
+    case "let": {
+      const s = `s${jsIndex(step.slot)}`;
+      compiler.emit(`${s} = ${compiler.compile(step.value)};`);
+      const slot = ir.slots[step.slot]!;
+      if (slot.type.kind === "number" && !certainlyFinite(ir, step.value, false)) compiler.emit(compiler.checkFiniteValue(s, step.site, slot.name));
       return;
+    }
     case "rule":
-      return emitRule(compiler, step);
+      return emitRule(compiler, ir, step);
     case "output":
       return emitOutput(compiler, ir, step, outputs);
     case "assert": {
@@ -102,7 +106,7 @@ function emitStep(compiler: ExpressionCompiler, ir: IrRulebook, step: IrStep, ou
   }
 }
 
-function emitRule(compiler: ExpressionCompiler, step: IrRuleStep): void {
+function emitRule(compiler: ExpressionCompiler, ir: IrRulebook, step: IrRuleStep): void {
   const body = compiler.block(() => {
     for (const action of step.actions) {
       const q = `s${jsIndex(action.slot)}`;
@@ -114,6 +118,8 @@ function emitRule(compiler: ExpressionCompiler, step: IrRuleStep): void {
           action.verb === "add" ? `${q} + ${value}` :
           `${action.verb === "floor" ? "max" : "min"}(${q}, ${value})`;
         compiler.emit(`${q} = ${update};`);
+        const slot = ir.slots[action.slot]!;
+        if (slot.type.kind === "number") compiler.emit(compiler.checkFiniteValue(q, action.site, slot.name));
         return "";
       }, action.condition !== undefined);
       if (!action.condition) {
