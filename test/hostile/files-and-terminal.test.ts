@@ -51,7 +51,7 @@ describe("reading files (medium 8)", () => {
     expect(readText(path.join(dir, "proj", "base.margin"))).toBe(HEADER + BODY);
   });
 
-  it("confines extends to the rulebook's project, and to regular files (MB2021)", () => {
+  it('confines extends to the project, and to regular files ("MB2021")', () => {
     const check = (extendsPath: string, file = "proj/sub/child.margin"): string[] => {
       const source = HEADER.replace("\n", `\n  extends "${extendsPath}"\n`) + "output o2: Number = p.a\n";
       return checkRulebook(source, file, nodeSourceHost(dir, new Map())).diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`);
