@@ -4,6 +4,7 @@
  */
 import type * as A from "../syntax/ast.js";
 import { messages } from "../diagnostics/catalog.js";
+import { isValidTimestamp } from "./check-header.js";
 import { builtinsByName, isZeroLiteral, tierMethods, tierMethodsByName, type BuiltinArgument, type BuiltinContext } from "./builtins.js";
 import type { CheckContext, ValueSymbol } from "./context.js";
 import {
@@ -46,7 +47,10 @@ export class ExpressionChecker {
     switch (expr.kind) {
       case "NumberLit": return this.numberLiteral(expr);
       case "DurationLit": return DURATION;
-      case "TimestampLit": return TIMESTAMP;
+      case "TimestampLit":
+        // `2026-02-30T00:00:00Z` would roll over to March silently.
+        if (!isValidTimestamp(expr.text)) this.context.report(messages.invalidTimestamp, expr.span, { text: expr.text });
+        return TIMESTAMP;
       case "StringLit": return TEXT;
       case "BoolLit": return BOOL;
       case "NameRef": return this.nameRef(expr, env);

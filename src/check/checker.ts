@@ -67,6 +67,7 @@ export function checkAst(ast: A.Rulebook, file: string, base?: BaseRulebook, par
   // 4. every value name before any expression, since declarations may appear in any order;
   declareValues(context, declarations);
   collectQuantities(context, declarations);
+  context.foldParameters();
   // 5. then types of everything, lazily, so that each definition is typed once and cycles are found.
   const expressions: ExpressionChecker = new ExpressionChecker(context, (symbol, span) => typer.typeOf(symbol, span), (symbol) => tierRowType(context, symbol.decl));
   const typer: SymbolTyper = new SymbolTyper(context, expressions);

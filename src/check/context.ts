@@ -128,6 +128,19 @@ export class CheckContext {
   /** The parameters being folded: meeting one again is a cycle (none of them is constant then). */
   private readonly parametersFolding = new Set<A.ParamDecl>();
 
+  /** The folded value of a parameter, if it has one (memoised). */
+  parameterConstant(name: string): ConstantValue | undefined {
+    return this.parameterValue(name);
+  }
+
+  /**
+   * Folds every parameter in declaration order, so that a chain declared in that order is folded one
+   * link at a time instead of recursing down its whole length from the last link.
+   */
+  foldParameters(): void {
+    for (const symbol of this.values.values()) if (symbol.kind === "param") this.parameterValue(symbol.name);
+  }
+
   private parameterValue(name: string): ConstantValue | undefined {
     const symbol = this.values.get(name);
     if (symbol?.kind !== "param") return undefined;

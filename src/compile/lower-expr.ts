@@ -118,6 +118,13 @@ export class ExpressionLowerer {
     const known = this.params.get(symbol.name);
     if (known) return known;
     if (this.paramsInProgress.has(symbol.name)) throw new Error(`parameter \`${symbol.name}\` depends on itself`);
+    // The checker folded it already (once, memoised): a long chain of parameters is not walked again.
+    const folded = this.context.parameterConstant(symbol.name);
+    if (typeof folded === "boolean" || (typeof folded === "number" && Number.isFinite(folded) && !Object.is(folded, -0))) {
+      const value = constant(folded);
+      this.params.set(symbol.name, value);
+      return value;
+    }
     this.paramsInProgress.add(symbol.name);
     const value = this.lower(symbol.decl.value);
     this.paramsInProgress.delete(symbol.name);

@@ -15,10 +15,13 @@ export const IR_LIMITS = {
   constantString: 65_536,
   /** A name that becomes code: `^[A-Za-z_][A-Za-z0-9_]{0,127}$`. */
   identifier: 128,
-  /** Inputs of a rulebook. */
-  inputs: 1_024,
-  /** Fields of one record (or of one input's inline record). */
-  recordFields: 1_024,
+  /**
+   * Inputs of a rulebook, and fields of one record (or of one input's inline record). Below the
+   * artifact schema's 1,024: ajv's compilation of an input validator grows faster than linearly in
+   * the properties of one object (1,024 inputs: seconds), so the checker stops at 256.
+   */
+  inputs: 256,
+  recordFields: 256,
   /** Members of one enum. */
   enumMembers: 4_096,
   tables: 10_000,

@@ -62,6 +62,7 @@ const RAISER_PARAMETERS = {
   emptyAggregate: ["fn"],
   outsideTiers: ["value", "table"],
   nonFiniteOutput: ["name", "value"],
+  nonFiniteValue: ["name", "value"],
   assertionFailed: ["message"],
   indexOutOfRange: ["index", "length"],
 } as const satisfies Partial<Record<keyof typeof runtimeErrors, readonly string[]>>;
@@ -146,6 +147,15 @@ export class ExpressionCompiler {
   checkFinite(value: string, site: number, name: string): string {
     if (!this.functions.has("F_output")) this.functions.set("F_output", "function F_output(value, site, name) { if (!isFinite(value)) raise(site, E.nonFiniteOutput, { name: name, value: value }); }");
     return `F_output(${value}, ${jsSite(site)}, ${jsString(name)});`;
+  }
+
+  /**
+   * A statement that raises MB6011 unless the number `value` (a let or a quantity just computed) is
+   * finite: an overflow never travels on silently into a comparison or a `min`.
+   */
+  checkFiniteValue(value: string, site: number, name: string): string {
+    if (!this.functions.has("F_value")) this.functions.set("F_value", "function F_value(value, site, name) { if (!isFinite(value)) raise(site, E.nonFiniteValue, { name: name, value: value }); }");
+    return `if (!isFinite(${value})) F_value(${value}, ${jsSite(site)}, ${jsString(name)});`;
   }
 
   /**

@@ -130,11 +130,15 @@ export function generateSource(ir: IrRulebook): string {
 
 function emitStep(compiler: ExpressionCompiler, ir: IrRulebook, step: IrStep, outputs: string[]): void {
   switch (step.kind) {
-    case "let":
-      compiler.emit(`s${jsIndex(step.slot)} = ${compiler.compile(step.value)};`);
+    case "let": {
+      const s = `s${jsIndex(step.slot)}`;
+      compiler.emit(`${s} = ${compiler.compile(step.value)};`);
+      const slot = ir.slots[step.slot]!;
+      if (slot.type.kind === "number" && !certainlyFinite(ir, step.value, false)) compiler.emit(compiler.checkFiniteValue(s, step.site, slot.name));
       return;
+    }
     case "rule":
-      return emitRule(compiler, step);
+      return emitRule(compiler, ir, step);
     case "output":
       return emitOutput(compiler, ir, step, outputs);
     case "assert": {
@@ -155,13 +159,15 @@ const VERB_CODE: Readonly<Record<IrVerb, (quantity: string, operand: string) => 
   cap: (q, value) => `min(${q}, ${value})`,
 };
 
-function emitRule(compiler: ExpressionCompiler, step: IrRuleStep): void {
+function emitRule(compiler: ExpressionCompiler, ir: IrRulebook, step: IrRuleStep): void {
   const body = compiler.block(() => {
     for (const action of step.actions) {
       const q = `s${jsIndex(action.slot)}`;
       const apply = compiler.block(() => {
         const value = compiler.compile(action.value);
         compiler.emit(`${q} = ${VERB_CODE[action.verb](q, value)};`);
+        const slot = ir.slots[action.slot]!;
+        if (slot.type.kind === "number") compiler.emit(compiler.checkFiniteValue(q, action.site, slot.name));
         return "";
       }, action.condition !== undefined);
       if (!action.condition) {

@@ -76,9 +76,17 @@ export const defaultInputLimits: Readonly<InputLimits> = Object.freeze({ maxList
 export const TIMESTAMP_PATTERN = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$";
 const timestampRegex = new RegExp(TIMESTAMP_PATTERN);
 
-/** Whether a string is a timestamp the runtime accepts: the pattern, and a real date. */
+/**
+ * Whether a string is a timestamp the runtime accepts: the pattern, and a real calendar date and
+ * time (`2026-02-30` or `24:00:00` are refused: `Date.parse` would roll them over silently).
+ */
 export function isTimestamp(text: string): boolean {
-  return timestampRegex.test(text) && Number.isFinite(Date.parse(text));
+  if (!timestampRegex.test(text) || !Number.isFinite(Date.parse(text))) return false;
+  const [year, month, day, hour, minute, second] = [0, 5, 8, 11, 14, 17].map((at, i) => Number(text.slice(at, at + (i === 0 ? 4 : 2))));
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  const zone = /([+-])(\d{2}):(\d{2})$/.exec(text);
+  const zoneOk = !zone || (Number(zone[2]) <= 23 && Number(zone[3]) <= 59);
+  return month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysInMonth && hour! <= 23 && minute! <= 59 && second! <= 59 && zoneOk;
 }
 
 // ---- deriving the schema ----

@@ -82,7 +82,9 @@ class Interpreter {
     switch (step.kind) {
       case "let": {
         const tiers = this.startTiers();
-        this.slots[step.slot] = this.eval(step.value);
+        const value = this.eval(step.value);
+        this.slots[step.slot] = value;
+        if (this.ir.slots[step.slot]!.type.kind === "number" && !Number.isFinite(value)) this.raise(step.site, runtimeErrors.nonFiniteValue, { name: this.ir.slots[step.slot]!.name, value: value as number });
         this.record(() => ({ kind: "let", name: this.ir.slots[step.slot]!.name, value: this.show(step.slot), ...this.where(step.site), tiers }));
         return;
       }
@@ -113,7 +115,9 @@ class Interpreter {
         let operand: Value;
         if (applies !== false) {
           operand = this.eval(action.value);
-          this.slots[action.slot] = VERBS[action.verb].apply(before as number, operand as number);
+          const after = VERBS[action.verb].apply(before as number, operand as number);
+          this.slots[action.slot] = after;
+          if (this.ir.slots[action.slot]!.type.kind === "number" && !Number.isFinite(after)) this.raise(action.site, runtimeErrors.nonFiniteValue, { name: this.ir.slots[action.slot]!.name, value: after });
         }
         if (this.trace) {
           actions.push({

@@ -28,6 +28,7 @@ export const runtimeErrors = {
   assertionFailed: spec("MB6008", "assertion failed: {message}"),
   indexOutOfRange: spec("MB6009", "index {index} is outside the list (length {length})"),
   invalidArgument: spec("MB6010", "`{fn}`: {detail}"),
+  nonFiniteValue: spec("MB6011", "`{name}` is {value}: a computation overflowed binary64"),
 } as const satisfies Record<string, RuntimeErrorSpec>;
 
 export type RuntimeErrorName = keyof typeof runtimeErrors;

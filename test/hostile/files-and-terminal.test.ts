@@ -1,0 +1,177 @@
+/**
+ * Issue 13: files that are devices or huge, `extends` out of the project, terminal escapes in what
+ * the CLI prints, the studio server's reads and saves, and runtime overflow.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FileRefusedError, nodeSourceHost, readText, readTextAsync } from "../../src/cli/files.js";
+import { runCli } from "../../src/cli/main.js";
+import { safeText } from "../../src/cli/terminal-text.js";
+import { lowerRulebook } from "../../src/compile/lower.js";
+import { evaluate } from "../../src/runtime/interpreter.js";
+import { rulebookFromIr } from "../../src/runtime/rulebook.js";
+import { checkRulebook } from "../../src/service/language-service.js";
+import { startStudio, type Studio } from "../../src/studio/server.js";
+
+const HEADER = 'rulebook "x" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD\n';
+const BODY = "input p { a: Number }\noutput o: Number = p.a\n";
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "marginbook-hostile-"));
+  mkdirSync(path.join(dir, "proj", "sub"), { recursive: true });
+  mkdirSync(path.join(dir, "outside"));
+  writeFileSync(path.join(dir, "proj", "package.json"), "{}");
+  writeFileSync(path.join(dir, "outside", "base.margin"), HEADER + BODY);
+  writeFileSync(path.join(dir, "proj", "base.margin"), HEADER + BODY);
+  symlinkSync("/dev/zero", path.join(dir, "proj", "zero.margin"));
+  execFileSync("mkfifo", [path.join(dir, "proj", "fifo.margin")]);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(argv: string[], cwd = dir): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), cwd, color: false });
+  return { code, stdout, stderr };
+}
+
+describe("reading files (medium 8)", () => {
+  it("refuses devices, FIFOs and oversized files before reading them", async () => {
+    expect(() => readText("/dev/zero")).toThrow(FileRefusedError);
+    expect(() => readText(path.join(dir, "proj", "zero.margin"))).toThrow("not a regular file");
+    expect(() => readText(path.join(dir, "proj", "fifo.margin"))).toThrow("not a regular file");
+    expect(() => readText(path.join(dir, "proj", "base.margin"), 10)).toThrow("the limit is 10");
+    await expect(readTextAsync(path.join(dir, "proj", "fifo.margin"))).rejects.toThrow("not a regular file");
+    expect(readText(path.join(dir, "proj", "base.margin"))).toBe(HEADER + BODY);
+  });
+
+  it('confines extends to the project, and to regular files ("MB2021")', () => {
+    const check = (extendsPath: string, file = "proj/sub/child.margin"): string[] => {
+      const source = HEADER.replace("\n", `\n  extends "${extendsPath}"\n`) + "output o2: Number = p.a\n";
+      return checkRulebook(source, file, nodeSourceHost(dir, new Map())).diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`);
+    };
+    expect(check("../base.margin")).toEqual([]);
+    expect(check("../../outside/base.margin")[0]).toMatch(/^MB2021 the base rulebook `..\/..\/outside\/base.margin` is outside the project/);
+    expect(check("/dev/zero")[0]).toMatch(/^MB2021 /);
+    expect(check("../zero.margin")[0]).toMatch(/^MB2021 the base rulebook `..\/zero.margin` is outside the project/);
+    expect(check("fifo.margin", "proj/child.margin")[0]).toBe("MB2021 the base rulebook `fifo.margin` is not a regular file");
+  });
+
+  it("a test file naming a device, or a link to one, is a broken test file (exit 1), not a hang", async () => {
+    writeFileSync(path.join(dir, "proj", "dev.test.yaml"), "rulebook: /dev/zero\ncases: []\n");
+    symlinkSync("/dev/zero", path.join(dir, "proj", "link.test.yaml"));
+    const result = await run(["test", "proj/dev.test.yaml", "proj/link.test.yaml"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("is not a regular file");
+    expect(result.stdout).toContain("cannot read proj/link.test.yaml: not a regular file");
+  });
+});
+
+describe("terminal output (medium 6)", () => {
+  it("shows control, bidi and invisible characters as visible escapes, and keeps marginbook's own colours", () => {
+    expect(safeText("a\u001b]0;pwned\u0007b\u202Ec\u200Bd\r\n")).toBe("a\\u001b]0;pwned\\u0007b\\u202ec\\u200bd\\u000d\n");
+    expect(safeText("\u001b[31merror\u001b[0m", true)).toBe("\u001b[31merror\u001b[0m");
+    expect(safeText("\u001b[31merror\u001b[0m", false)).toBe("\\u001b[31merror\\u001b[0m");
+    expect(safeText("\u001b[8mhidden\u001b[0m", true)).toBe("\\u001b[8mhidden\u001b[0m");
+    expect(safeText("\r\u001b[2K")).toBe("\r\u001b[2K");
+    // A JSON document stays the same data.
+    const json = JSON.stringify({ owner: "a\u202Eb\u0085c" });
+    expect(JSON.parse(safeText(json))).toEqual({ owner: "a\u202Eb\u0085c" });
+  });
+
+  it("check, compile, inspect and eval print no raw escape sequence from a hostile rulebook", async () => {
+    // Control characters in the header's strings are errors (MB1015); in a comment they are data.
+    const source = `rulebook "x\u001b]0;pwned\u0007" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD owner "o\u001b[1A\u001b[2K"\n// \u001b[2J\u009b\n${BODY}`;
+    writeFileSync(path.join(dir, "esc.margin"), source);
+    const checked = await run(["check", "esc.margin"]);
+    expect(checked.code).toBe(1);
+    expect(checked.stdout).toContain("MB1015");
+    for (const text of [checked.stdout, checked.stderr]) expect(text).not.toMatch(/[\u001b\u0007\u009b\u202e]/);
+    // An artifact carries such a header anyway (hand-written): inspect and eval escape it.
+    writeFileSync(path.join(dir, "clean.margin"), HEADER + BODY);
+    expect((await run(["compile", "clean.margin", "-o", "clean.json"])).code).toBe(0);
+    const artifact = (await import("node:fs")).readFileSync(path.join(dir, "clean.json"), "utf8").replace('"name": "x"', '"name": "x\\u001b]0;pwned\\u0007\\u202e"');
+    writeFileSync(path.join(dir, "evil.json"), artifact);
+    const inspected = await run(["inspect", "evil.json"]);
+    expect(inspected.stdout + inspected.stderr).not.toMatch(/[\u001b\u0007\u202e]/);
+    expect(inspected.stdout + inspected.stderr).toContain("\\u001b]0;pwned");
+  });
+});
+
+describe("the studio server (medium 8, low)", () => {
+  let studio: Studio;
+  let folder: string;
+  const call = (method: string, target: string, body?: string): Promise<{ status: number; text: string }> =>
+    new Promise((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port: studio.port, method, path: target, headers: body === undefined ? {} : { "content-type": "application/json" } }, (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (text += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on("error", reject);
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
+
+  beforeAll(async () => {
+    folder = path.join(dir, "studio");
+    mkdirSync(path.join(folder, ".web"), { recursive: true });
+    writeFileSync(path.join(folder, ".web", "index.html"), "<!doctype html>");
+    writeFileSync(path.join(folder, "a.margin"), HEADER + BODY);
+    writeFileSync(path.join(dir, "outside", "secret.test.yaml"), "secret");
+    symlinkSync(path.join(dir, "outside", "secret.test.yaml"), path.join(folder, "a.test.yaml"));
+    writeFileSync(path.join(folder, "b.margin"), HEADER + BODY);
+    symlinkSync("/dev/zero", path.join(folder, "b.test.yaml"));
+    execFileSync("mkfifo", [path.join(folder, "c.margin")]);
+    studio = await startStudio({ folder, staticDir: path.join(folder, ".web"), buildIfMissing: false });
+  });
+  afterAll(async () => studio?.close());
+
+  it("lists no test file through a link out of the folder or to a device, and stays up", async () => {
+    const listing = await call("GET", "/api/workspace");
+    expect(listing.status).toBe(200);
+    const files = (JSON.parse(listing.text) as { files: { path: string }[] }).files.map((f) => f.path);
+    expect(files).toEqual(["a.margin", "b.margin"]);
+    expect(listing.text).not.toContain("secret");
+  });
+
+  it("refuses to read a FIFO, and answers 400 to a save whose body is null", async () => {
+    expect((await call("GET", "/api/file?path=c.margin")).status).toBe(404);
+    expect((await call("PUT", "/api/file?path=a.margin", "null")).status).toBe(400);
+    expect((await call("PUT", "/api/file?path=a.margin", "[]")).status).toBe(400);
+    expect((await call("GET", "/api/workspace")).status).toBe(200);
+  });
+});
+
+describe("silent overflow at run time (medium 11)", () => {
+  const source = `${HEADER}input p { a: Number, b: Number }\nlet big: Number = p.a * p.b\nrule r { set q = p.a }\nrule s { scale q by p.b }\noutput o: Number = if big - big > 0 then 1 else min(q, 5)\n`;
+  const ir = lowerRulebook(checkRulebook(source, "x.margin").checked);
+  const book = rulebookFromIr(ir);
+  const outcome = (run: () => unknown): string => {
+    try {
+      return JSON.stringify(run());
+    } catch (error) {
+      return `${(error as { code?: string }).code} ${(error as Error).message}`;
+    }
+  };
+  it("an intermediate Infinity from finite inputs is MB6011 naming the let or quantity, in both evaluators", () => {
+    for (const input of [{ p: { a: 1e200, b: 1e200 } }, { p: { a: 1e300, b: 1e9 } }]) {
+      const compiled = outcome(() => book.evaluate(input).outputs);
+      expect(compiled).toMatch(/^MB6011 `(big|q)` is Infinity/);
+      expect(outcome(() => evaluate(ir, input).outputs)).toBe(compiled);
+    }
+    expect(book.evaluate({ p: { a: 2, b: 3 } }).outputs).toEqual({ o: 5 });
+  });
+  it("an impossible input timestamp is invalid input", () => {
+    const stamped = rulebookFromIr(lowerRulebook(checkRulebook(`${HEADER}input p { t: Timestamp }\noutput o: Timestamp = p.t\n`, "x.margin").checked));
+    expect(stamped.validate({ p: { t: "2026-02-30T00:00:00Z" } }).errors.map((e) => e.kind)).toEqual(["timestamp"]);
+    expect(stamped.validate({ p: { t: "2026-02-28T00:00:00Z" } }).valid).toBe(true);
+  });
+});
