@@ -16,9 +16,8 @@ export const IR_LIMITS = {
   /** A name that becomes code: `^[A-Za-z_][A-Za-z0-9_]{0,127}$`. */
   identifier: 128,
   /**
-   * Inputs of a rulebook, and fields of one record (or of one input's inline record). Below the
-   * artifact schema's 1,024: ajv's compilation of an input validator grows faster than linearly in
-   * the properties of one object (1,024 inputs: seconds), so the checker stops at 256.
+   * Inputs of a rulebook, and fields of one record (or of one input's inline record): 256, far above
+   * real rulebooks and small enough that an object's validator is quick to build.
    */
   inputs: 256,
   recordFields: 256,

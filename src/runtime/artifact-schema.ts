@@ -8,6 +8,7 @@
  * referenced record that exists) is checked by `checkIrReferences` in `ir-references.ts`.
  */
 import { IR_VERSION, type IrMeta, type IrRulebook } from "../ir/ir.js";
+import { IR_LIMITS } from "../ir/limits.js";
 import { BUILTIN_NAMES } from "../semantics/builtins.js";
 import type { JsonSchema } from "./input-schema.js";
 
@@ -21,8 +22,8 @@ export const IDENTIFIER_PATTERN = "^[A-Za-z_][A-Za-z0-9_]{0,127}$";
 
 const ref = (name: string): JsonSchema => ({ $ref: `#/$defs/${name}` });
 const identifier: JsonSchema = { type: "string", pattern: IDENTIFIER_PATTERN };
-const index: JsonSchema = { type: "integer", minimum: 0, maximum: 1_000_000_000 };
-const text = (maxLength = 4_096): JsonSchema => ({ type: "string", maxLength });
+const index: JsonSchema = { type: "integer", minimum: 0, maximum: IR_LIMITS.index };
+const text = (maxLength: number = IR_LIMITS.text): JsonSchema => ({ type: "string", maxLength });
 const hash: JsonSchema = { type: "string", pattern: "^sha256:[0-9a-f]{64}$" };
 
 /** A closed object: every listed property allowed, the `required` ones required. */
@@ -40,7 +41,7 @@ function union(tag: string, branches: JsonSchema[]): JsonSchema {
   return { type: "object", discriminator: { propertyName: tag }, properties: { [tag]: { type: "string" } }, required: [tag], oneOf: branches };
 }
 
-const constValue: JsonSchema = { type: ["number", "boolean", "string"], maxLength: 65_536 };
+const constValue: JsonSchema = { type: ["number", "boolean", "string"], maxLength: IR_LIMITS.constantString };
 
 const irType = union("kind", [
   branch("kind", "number", { unit: { type: "string", pattern: "^[A-Za-z0-9_ /^*().-]{0,256}$" } }),
@@ -60,13 +61,13 @@ const expr = ref("expr");
 
 const irExpr = union("k", [
   branch("k", "const", { v: constValue }),
-  branch("k", "input", { path: { type: "array", items: identifier, minItems: 1, maxItems: 64 }, default: constValue, timestamp: { const: true } }, ["default", "timestamp"]),
+  branch("k", "input", { path: { type: "array", items: identifier, minItems: 1, maxItems: IR_LIMITS.inputPath }, default: constValue, timestamp: { const: true } }, ["default", "timestamp"]),
   branch("k", "slot", { slot: index }),
   branch("k", "local", { local: index }),
   branch("k", "unary", { op: { enum: ["neg", "not"] }, x: expr }),
   branch("k", "binary", { op: { enum: binaryOps }, l: expr, r: expr, site: index }, ["site"]),
   branch("k", "if", { c: expr, t: expr, e: expr }),
-  branch("k", "call", { fn: { enum: builtins }, args: { type: "array", items: expr, maxItems: 64 }, site: index }, ["site"]),
+  branch("k", "call", { fn: { enum: builtins }, args: { type: "array", items: expr, maxItems: IR_LIMITS.callArguments }, site: index }, ["site"]),
   branch("k", "tier", { table: index, key: expr, site: index }),
   branch("k", "cell", { table: index, row: expr, column: { anyOf: [index, { enum: ["tier", "lower", "upper"] }] } }),
   branch("k", "margin", { table: index, key: expr, column: index, deduction: { type: "boolean" }, site: index }),
@@ -95,13 +96,13 @@ const field = closed(
 );
 
 const schemaSection = closed({
-  inputs: { type: "array", maxItems: 1_024, items: closed({ name: identifier, type: ref("type"), doc: text() }, ["name", "type"]) },
+  inputs: { type: "array", maxItems: IR_LIMITS.inputs, items: closed({ name: identifier, type: ref("type"), doc: text() }, ["name", "type"]) },
   records: {
     type: "object",
     propertyNames: identifier,
-    additionalProperties: closed({ name: identifier, fields: { type: "array", maxItems: 1_024, items: field }, doc: text() }, ["name", "fields"]),
+    additionalProperties: closed({ name: identifier, fields: { type: "array", maxItems: IR_LIMITS.recordFields, items: field }, doc: text() }, ["name", "fields"]),
   },
-  enums: { type: "object", propertyNames: identifier, additionalProperties: { type: "array", items: identifier, minItems: 1, maxItems: 4_096 } },
+  enums: { type: "object", propertyNames: identifier, additionalProperties: { type: "array", items: identifier, minItems: 1, maxItems: IR_LIMITS.enumMembers } },
 });
 
 const site = closed(
@@ -123,15 +124,15 @@ const tierTable = closed({
   key: identifier,
   keyUnit: text(256),
   mode: { enum: ["flat", "marginal"] },
-  columns: { type: "array", minItems: 1, maxItems: 256, items: closed({ name: identifier, unit: text(256), rate: { type: "boolean" } }) },
-  rows: { type: "array", minItems: 1, maxItems: 100_000, items: tierRow },
+  columns: { type: "array", minItems: 1, maxItems: IR_LIMITS.tableColumns, items: closed({ name: identifier, unit: text(IR_LIMITS.shortText), rate: { type: "boolean" } }) },
+  rows: { type: "array", minItems: 1, maxItems: IR_LIMITS.tableRows, items: tierRow },
   site: index,
 });
 
 const scenarioSet = closed({
   name: identifier,
-  axes: { type: "array", items: identifier, maxItems: 64 },
-  rows: { type: "array", maxItems: 1_000_000, items: closed({ name: text(), index, weight: { type: "number" }, values: { type: "array", items: { type: "number" } } }) },
+  axes: { type: "array", items: identifier, maxItems: IR_LIMITS.scenarioAxes },
+  rows: { type: "array", maxItems: IR_LIMITS.scenariosPerSet, items: closed({ name: text(), index, weight: { type: "number" }, values: { type: "array", items: { type: "number" } } }) },
   site: index,
 });
 
@@ -152,7 +153,7 @@ const step = union("kind", [
 ]);
 
 const irMeta = closed(
-  { name: text(), version: text(256), effective: text(256), currency: text(64), owner: text(), description: text(), file: text(), extends: text() },
+  { name: text(), version: text(IR_LIMITS.shortText), effective: text(IR_LIMITS.shortText), currency: text(IR_LIMITS.currency), owner: text(), description: text(), file: text(), extends: text() },
   ["name", "version", "effective", "currency", "file"],
 );
 
@@ -160,7 +161,7 @@ const irMeta = closed(
 const property = closed(
   {
     kind: { enum: ["invariant", "nonnegative", "nondecreasing", "nonincreasing", "continuous"] },
-    condition: expr, targets: { type: "array", maxItems: 1_024, items: index }, variable: { type: "array", items: identifier, minItems: 1, maxItems: 64 },
+    condition: expr, targets: { type: "array", maxItems: IR_LIMITS.propertyTargets, items: index }, variable: { type: "array", items: identifier, minItems: 1, maxItems: IR_LIMITS.inputPath },
     message: text(), text: text(), site: index,
   },
   ["kind", "targets", "text", "site"],
@@ -170,17 +171,17 @@ const ir = closed({
   irVersion: { const: IR_VERSION },
   meta: irMeta,
   schema: schemaSection,
-  tables: { type: "array", maxItems: 10_000, items: tierTable },
-  scenarioSets: { type: "array", maxItems: 10_000, items: scenarioSet },
-  slots: { type: "array", maxItems: 1_000_000, items: slot },
-  locals: { type: "array", maxItems: 1_000_000, items: identifier },
-  sites: { type: "array", maxItems: 1_000_000, items: site },
-  steps: { type: "array", maxItems: 1_000_000, items: step },
-  properties: { type: "array", maxItems: 100_000, items: property },
+  tables: { type: "array", maxItems: IR_LIMITS.tables, items: tierTable },
+  scenarioSets: { type: "array", maxItems: IR_LIMITS.scenarioSets, items: scenarioSet },
+  slots: { type: "array", maxItems: IR_LIMITS.entries, items: slot },
+  locals: { type: "array", maxItems: IR_LIMITS.entries, items: identifier },
+  sites: { type: "array", maxItems: IR_LIMITS.entries, items: site },
+  steps: { type: "array", maxItems: IR_LIMITS.entries, items: step },
+  properties: { type: "array", maxItems: IR_LIMITS.properties, items: property },
 }, ["irVersion", "meta", "schema", "tables", "scenarioSets", "slots", "locals", "sites", "steps"]);
 
 const artifactMeta = closed(
-  { name: text(), version: text(256), effective: text(256), currency: text(64), owner: text(), description: text() },
+  { name: text(), version: text(IR_LIMITS.shortText), effective: text(IR_LIMITS.shortText), currency: text(IR_LIMITS.currency), owner: text(), description: text() },
   ["name", "version", "effective", "currency"],
 );
 
@@ -209,7 +210,7 @@ export const artifactJsonSchema: JsonSchema = {
   ...closed({
     format: { const: ARTIFACT_FORMAT },
     formatVersion: { const: ARTIFACT_FORMAT_VERSION },
-    compiler: closed({ name: text(256), version: text(256) }),
+    compiler: closed({ name: text(IR_LIMITS.shortText), version: text(IR_LIMITS.shortText) }),
     meta: artifactMeta,
     sourceHash: hash,
     irHash: hash,

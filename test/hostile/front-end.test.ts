@@ -35,13 +35,17 @@ describe("constant folding (high 3)", () => {
   }, 30_000);
 
   it("reports a constant that folds to an infinity or NaN (MB3034)", () => {
-    const source = `${HEADER}input p { a: Number < 1e308 * 10 }\nparam big = 1e308 * 10\nparam nan = sqrt(0 - 1)\noutput o: Number = p.a round up to pow(10, 400)\n`;
+    const source = `${HEADER}input p { a: Number < 1e308 * 10 }\nparam big = 1e308 * 10\nparam nan = 1e308 * 10 - 1e308 * 10\nparam root = sqrt(0 - 1)\noutput o: Number = p.a round up to pow(10, 400)\n`;
     const result = checkRulebook(source, "x.margin");
     expect(result.diagnostics.filter((d) => d.code === "MB3034").map((d) => d.message)).toEqual([
       "a domain bound is Infinity, not a finite number",
       "parameter `big` is Infinity, not a finite number",
       "parameter `nan` is NaN, not a finite number",
       "a rounding step is Infinity, not a finite number",
+    ]);
+    // A builtin that would raise at run time says why instead (MB3036).
+    expect(result.diagnostics.filter((d) => d.code === "MB3036").map((d) => d.message)).toEqual([
+      "parameter `root` has no value: `sqrt`: square root of a negative number (-1)",
     ]);
   });
 });
