@@ -286,6 +286,8 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     await expect(page.locator(".detail ol.trace").count()).resolves.toBe(1);
     // It breaks the assertion: the failure shows above the outputs computed without it.
     await expect(page.locator(".detail .error-box").textContent()).resolves.toContain("IM covers MM");
+    // Its inputs are in sight, as a form generated from the input schema.
+    await expect(page.locator(".detail .input-form input[name=size]").inputValue()).resolves.toBe(String((sample as { input?: { position?: { size?: number } } }).input?.position?.size));
     await shot("10-counterexample-loaded");
   });
 
@@ -481,6 +483,9 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
       await fresh.waitForFunction(() => window.__studio!.preview()!.tests?.passed === 2, null, { timeout: 10_000 });
       await expect(fresh.locator(".test-summary").textContent()).resolves.toBe("2 passed, 0 failed");
       await fresh.screenshot({ path: path.join(screenshots, "23-saved-test-runs.png") });
+      // Typed samples survive a reload.
+      await fresh.reload();
+      await fresh.waitForFunction(() => window.__studio?.preview()?.samples.length === 2, null, { timeout: 15_000 });
       expect(errors).toEqual([]);
     } finally {
       await fresh.close();
