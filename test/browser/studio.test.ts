@@ -211,7 +211,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     const at = await lineOf("notional * im_rate round up");
     await hoverAt(at.line, at.column + 3);
     const hover = page.locator(".monaco-hover-content, .monaco-hover .hover-contents").filter({ hasText: "USDT money" });
-    await hover.first().waitFor({ timeout: 10_000 });
+    await hover.first().waitFor({ state: "attached", timeout: 10_000 });
     await expect(hover.first().textContent()).resolves.toContain("let notional: USDT");
     await page.waitForTimeout(300); // the hover's fade-in, for the screenshot
     await shot("5-hover");
@@ -504,6 +504,9 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
         await document.fonts.load("13px 'Noto Sans Symbols'", "Ⓢ");
         return document.fonts.check("13px 'Noto Sans Symbols'", "Ⓢ");
       })).toBe(true);
+      // Sweeping the volatility marks where rule vol_scale starts to apply.
+      await page.locator(".sweep-select").selectOption("market.vol_30d", { timeout: 10_000 });
+      await page.locator(".chart-threshold[data-rule=vol_scale]").waitFor({ state: "attached", timeout: 10_000 });
       await shot("24-dark");
     } finally {
       await page.emulateMedia({ colorScheme: "light" });

@@ -52,3 +52,13 @@ describe("the preview against a baseline", () => {
     expect(im.up + im.down).toBe(0);
   });
 });
+
+describe("rule thresholds", () => {
+  it("marks where a rule's condition on the swept input changes", () => {
+    const result = buildPreview(BTC, "btc.margin", { tests: TESTS, sweep: { path: "market.vol_30d" } });
+    expect(result.sweep!.path).toBe("market.vol_30d");
+    expect(result.thresholds).toEqual([{ x: 0.8, rule: "vol_scale", condition: "market.vol_30d > 0.8" }]);
+    const bySize = buildPreview(BTC, "btc.margin", { tests: TESTS, sweep: { path: "position.size" } });
+    expect(bySize.thresholds).toEqual([]);
+  });
+});
