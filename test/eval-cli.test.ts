@@ -160,7 +160,7 @@ describe("marginbook compile", () => {
     const out = path.join(tempDir(), "binance.artifact.json");
     const run = await cli(["compile", BINANCE, "-o", out]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^compiled rules\/binance-btcusdt-perp\.margin -> .*binance\.artifact\.json \(BTCUSDT perpetual 1\.0\.0, sha256:/);
+    expect(run.stdout).toMatch(/^compiled rules\/binance-btcusdt-perp\.margin( at [0-9a-f]{12}( with uncommitted changes)?)? -> .*binance\.artifact\.json \(BTCUSDT perpetual 1\.0\.0, sha256:/);
     const book = loadArtifact(readFileSync(out, "utf8"));
     const { outputs } = book.evaluate({ position: { size: 109.488, mark: 31967.27, side: "long" }, market: { vol_30d: 0.5, adv: 2e9 } });
     expect(outputs["maintenance_margin"]).toBe(71200.82);

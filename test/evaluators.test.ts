@@ -11,9 +11,9 @@ import { lowerRulebook } from "../src/compile/lower.js";
 import { printIr } from "../src/compile/print-ir.js";
 import type { IrRulebook } from "../src/ir/ir.js";
 import { compileEvaluator, type CompiledEvaluator } from "../src/runtime/codegen.js";
-import { RuntimeError } from "../src/runtime/errors.js";
+import { RuntimeError } from "../src/semantics/errors.js";
 import { evaluate } from "../src/runtime/interpreter.js";
-import { black76, blackScholes, normalCdf, roundDown, roundDynamic, roundHalfEven, roundUp, decimalStep } from "../src/runtime/numeric.js";
+import { black76, blackScholes, normalCdf, roundDown, roundDynamic, roundHalfEven, roundUp, decimalStep } from "../src/semantics/numeric.js";
 import { checkRulebook } from "../src/service/language-service.js";
 import { InputGenerator } from "./support/random-inputs.js";
 

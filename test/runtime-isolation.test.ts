@@ -79,29 +79,31 @@ function dependencyClosure(roots: readonly string[]): Set<string> {
   return closure;
 }
 
-/** The Node modules the runtime entry may use, and the only files that may import them. */
-const allowedNodeModules = ["node:crypto", "node:fs/promises", "node:path"];
-const nodeImporters = ["src/runtime/registry.ts", "src/runtime/signature.ts"];
+/** The Node modules the Node subpath (`marginbook/runtime/node`) may use; the runtime entry uses none. */
+const allowedNodeModules = ["node:fs", "node:fs/promises", "node:path"];
+const nodeImporters = ["src/runtime/node.ts"];
 
 const forbidden = [/^src\/check\//, /^src\/compile\//, /^src\/syntax\//, /^src\/service\//, /^src\/cli\//, /^grammar\//, /chevrotain/];
 
 describe("the runtime entry does not reach the compiler", () => {
   const graph = walk(path.join(ROOT, "src/runtime/index.ts"), ".ts");
 
-  it("src/runtime/index.ts imports only src/runtime and src/ir", () => {
+  it("src/runtime/index.ts imports only src/runtime, src/ir and src/semantics", () => {
     expect(graph.missing).toEqual([]);
     expect(graph.files).toContain("src/runtime/codegen.ts");
     expect(graph.files).toContain("src/runtime/interpreter.ts");
     for (const file of graph.files) {
       expect(forbidden.some((f) => f.test(file)), file).toBe(false);
-      expect(/^src\/(runtime|ir)\//.test(file), file).toBe(true);
+      expect(/^src\/(runtime|ir|semantics)\//.test(file), file).toBe(true);
     }
   });
 
-  it("its only package is ajv, and nothing it depends on is chevrotain; Node modules only in the registry and signature checks", () => {
-    expect([...graph.packages.keys()].filter((name) => !name.startsWith("node:")).sort()).toEqual(["ajv"]);
-    // Loading and evaluating stay portable: only the registry (files) and signature checks (crypto) need Node.
-    for (const [name, importers] of graph.packages) {
+  it("its only package is ajv, and nothing it depends on is chevrotain; no Node module at all", () => {
+    expect([...graph.packages.keys()].sort()).toEqual(["ajv"]);
+    // The Node subpath adds only Node's file modules, imported by node.ts alone.
+    const node = walk(path.join(ROOT, "src/runtime/node.ts"), ".ts");
+    for (const file of node.files) expect(/^src\/(runtime|ir)\//.test(file), file).toBe(true);
+    for (const [name, importers] of node.packages) {
       if (!name.startsWith("node:")) continue;
       expect(allowedNodeModules, name).toContain(name);
       for (const file of importers) expect(nodeImporters, `${file} imports ${name}`).toContain(file.split(path.sep).join("/"));
@@ -123,11 +125,10 @@ describe("the runtime entry does not reach the compiler", () => {
   it.skipIf(!existsSync(built))("the built dist/src/runtime/index.js does not reach chevrotain either", () => {
     const dist = walk(built, ".js");
     expect(dist.missing).toEqual([]);
-    for (const file of dist.files) expect(/^dist\/src\/(runtime|ir)\//.test(file), file).toBe(true);
+    for (const file of dist.files) expect(/^dist\/src\/(runtime|ir|semantics)\//.test(file), file).toBe(true);
     const closure = dependencyClosure([...dist.packages.keys()].filter((name) => !name.startsWith("node:")));
     expect([...closure].filter((name) => /chevrotain/.test(name))).toEqual([]);
-    expect([...dist.packages.keys()].filter((name) => !name.startsWith("node:")).sort()).toEqual(["ajv"]);
-    for (const name of dist.packages.keys()) if (name.startsWith("node:")) expect(allowedNodeModules, name).toContain(name);
+    expect([...dist.packages.keys()].sort()).toEqual(["ajv"]);
   });
 
   it.skipIf(!existsSync(built))("an engine imports it as marginbook/runtime and evaluates an artifact", () => {
@@ -143,8 +144,12 @@ describe("the runtime entry does not reach the compiler", () => {
     expect(JSON.parse(output)).toMatchObject({ maintenance_margin: 71200.82, maintenance_margin_exact: 71200.811444 });
   });
 
-  it("package.json exports the runtime entry as marginbook/runtime", () => {
-    const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { exports: Record<string, { default: string; types: string }> };
-    expect(pkg.exports["./runtime"]).toEqual({ types: "./dist/src/runtime/index.d.ts", default: "./dist/src/runtime/index.js" });
+  it("package.json exports the runtime entry as marginbook/runtime and the Node part as marginbook/runtime/node, for import and require", () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { exports: Record<string, unknown> };
+    expect(pkg.exports["./runtime"]).toEqual({
+      import: { types: "./dist/src/runtime/index.d.ts", default: "./dist/src/runtime/index.js" },
+      require: { types: "./dist/cjs/runtime.d.cts", default: "./dist/cjs/runtime.cjs" },
+    });
+    expect(pkg.exports["./runtime/node"]).toMatchObject({ import: { default: "./dist/src/runtime/node.js" }, require: { default: "./dist/cjs/runtime-node.cjs" } });
   });
 });

@@ -161,7 +161,7 @@ describe("tampered and malformed artifacts are refused with an ArtifactError", (
     const end = compact.indexOf(',"site"', firstValue);
     const nested = refusal(compact.slice(0, firstValue) + deepExpr + compact.slice(end));
     expect(nested.code).toBe("MB6107");
-    expect(nested.message).toMatch(/nests deeper than 1000 levels/);
+    expect(nested.message).toMatch(/nests deeper than 340 levels/);
   });
 });
 

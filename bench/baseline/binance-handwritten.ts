@@ -7,7 +7,7 @@
  * Two versions, both baselines for `bench/eval-speed.ts`:
  * - {@link binanceMargin} implements the same logic as the rulebook, so it gives the same numbers:
  *   rounding up to the cent as marginbook documents it (q = x / 0.01, ceil, binary noise
- *   above an integer ignored; see src/runtime/numeric.ts), and the rulebook's assertion IM >= MM;
+ *   above an integer ignored; see src/semantics/numeric.ts), and the rulebook's assertion IM >= MM;
  * - {@link binanceMarginNaive} rounds with `Math.ceil(x * 100) / 100` and checks nothing: the first
  *   thing one writes, a little faster, and a cent off on about 1% of positions (175,001.63 becomes
  *   175,001.64 when x * 100 lands a hair above an integer).

@@ -3,7 +3,7 @@
  * `yaml` package's Document API, so its comments, its other cases and their layout stay as they were;
  * the new case is appended to `cases` with flow-style maps (one line per input record).
  */
-import { isMap, isSeq, parseDocument, YAMLMap, type Document } from "yaml";
+import { isMap, isSeq, parseDocument, type YAMLMap, type Document } from "yaml";
 
 /** A case to add: its name, input and the outputs it pins. */
 export interface NewCase {

@@ -1,10 +1,12 @@
 /**
- * The built-in functions, declared once: signature, documentation and type rule.
+ * The functions a rulebook can call, as the checker sees them: the type rule of each built-in the
+ * semantics layer declares (`src/semantics/builtins.ts`: signature, documentation, arity and
+ * implementation), plus the functions that only the surface language has (`number`, aggregates).
  *
- * The checker, the editor's completion and hover, and the docs all read this table. (The runtime
- * has its own table of implementations, keyed by the same names, so that an engine never loads
- * checker code; a test keeps the two in step.)
+ * The checker, the editor's completion and hover, and the docs all read this table.
  */
+import type { IrBuiltin } from "../ir/ir.js";
+import { BUILTIN_NAMES, BUILTINS } from "../semantics/builtins.js";
 import type { Expr } from "../syntax/ast.js";
 import {
   BOOL, DURATION, ERROR, NUMBER, RATE, type Type, assignable, describeType, formatType, isDimensionless, isNumeric, multiplyUnits, numeric, powerUnit,
@@ -111,29 +113,27 @@ function optionRule(args: BuiltinArgument[], context: BuiltinContext): Type {
   return numeric(underlying!.unit);
 }
 
-function roundRule(direction: string): Builtin {
-  return {
-    name: `round_${direction}`,
-    signature: `round_${direction}(x: T, step: T) -> T`,
-    doc: `Rounds \`x\` ${direction === "half_even" ? "to the nearest multiple of `step`, ties to even" : direction + " to a multiple of `step`"}.`,
-    arity: [2, 2],
-    typeRule: sameUnitRule,
-  };
-}
+/** The type rule of each IR built-in (and whether it also aggregates): one entry per {@link IrBuiltin}. */
+const IR_TYPE_RULES: Readonly<Record<IrBuiltin, Pick<Builtin, "typeRule" | "aggregate">>> = {
+  min: { aggregate: "numeric", typeRule: sameUnitRule },
+  max: { aggregate: "numeric", typeRule: sameUnitRule },
+  clamp: { typeRule: sameUnitRule },
+  abs: { typeRule: sameUnitRule },
+  sqrt: { typeRule: sqrtRule },
+  pow: { typeRule: dimensionlessRule(NUMBER) },
+  exp: { typeRule: dimensionlessRule(NUMBER) },
+  ln: { typeRule: dimensionlessRule(NUMBER) },
+  round_up: { typeRule: sameUnitRule },
+  round_down: { typeRule: sameUnitRule },
+  round_half_even: { typeRule: sameUnitRule },
+  normal_cdf: { typeRule: dimensionlessRule(NUMBER) },
+  black76: { typeRule: optionRule },
+  black_scholes: { typeRule: optionRule },
+  length: { typeRule: () => NUMBER },
+};
 
-export const builtins: readonly Builtin[] = [
-  { name: "min", signature: "min(a: T, b: T, ...) -> T", doc: "The smallest argument; as an aggregate, the smallest element.", arity: [2, 16], aggregate: "numeric", typeRule: sameUnitRule },
-  { name: "max", signature: "max(a: T, b: T, ...) -> T", doc: "The largest argument; as an aggregate, the largest element.", arity: [2, 16], aggregate: "numeric", typeRule: sameUnitRule },
-  { name: "clamp", signature: "clamp(x: T, low: T, high: T) -> T", doc: "`x` limited to the range [low, high].", arity: [3, 3], typeRule: sameUnitRule },
-  { name: "abs", signature: "abs(x: T) -> T", doc: "The absolute value of `x`.", arity: [1, 1], typeRule: sameUnitRule },
-  { name: "sqrt", signature: "sqrt(x: Number) -> Number", doc: "The square root; `x` must be dimensionless or have even unit exponents. Negative `x` is a runtime error.", arity: [1, 1], typeRule: sqrtRule },
-  { name: "pow", signature: "pow(x: Number, y: Number) -> Number", doc: "`x` raised to the power `y`.", arity: [2, 2], typeRule: dimensionlessRule(NUMBER) },
-  { name: "exp", signature: "exp(x: Number) -> Number", doc: "e raised to the power `x`.", arity: [1, 1], typeRule: dimensionlessRule(NUMBER) },
-  { name: "ln", signature: "ln(x: Number) -> Number", doc: "The natural logarithm; `x <= 0` is a runtime error.", arity: [1, 1], typeRule: dimensionlessRule(NUMBER) },
-  roundRule("up"),
-  roundRule("down"),
-  roundRule("half_even"),
-  { name: "normal_cdf", signature: "normal_cdf(x: Number) -> Number", doc: "The standard normal cumulative distribution function.", arity: [1, 1], typeRule: dimensionlessRule(NUMBER) },
+/** The functions the checker knows that have no IR built-in of their own: they lower to other forms. */
+const SURFACE_ONLY: readonly Builtin[] = [
   {
     name: "number",
     signature: "number(x: T) -> Number",
@@ -141,14 +141,24 @@ export const builtins: readonly Builtin[] = [
     arity: [1, 1],
     typeRule: (args, context) => (args[0]!.type.kind === "error" ? ERROR : isNumeric(args[0]!.type) ? NUMBER : (context.mismatch(0, "a number"), ERROR)),
   },
-  { name: "black76", signature: "black76(kind, forward: P, strike: P, vol: Rate, time: Duration, rate: Rate) -> P", doc: "Black-76 value of a European option on a future (`kind` is `call` or `put`).", arity: [6, 6], typeRule: optionRule },
-  { name: "black_scholes", signature: "black_scholes(kind, spot: P, strike: P, vol: Rate, time: Duration, rate: Rate) -> P", doc: "Black-Scholes value of a European option on a spot underlying.", arity: [6, 6], typeRule: optionRule },
   { name: "sum", signature: "sum(x for v in list where cond) -> T", doc: "The sum of the elements (0 for an empty list).", arity: [1, 1], aggregate: "numeric", typeRule: sameUnitRule },
   { name: "avg", signature: "avg(x for v in list where cond default d) -> T", doc: "The mean of the elements; an empty list gives `default`, or a runtime error without one.", arity: [1, 1], aggregate: "numeric", typeRule: sameUnitRule },
   { name: "count", signature: "count(x for v in list where cond) -> Number", doc: "The number of elements that pass the filter; `count(list)` is the length.", arity: [1, 1], aggregate: "count", typeRule: () => NUMBER },
   { name: "any", signature: "any(cond for v in list) -> Bool", doc: "Whether any element satisfies the condition (false for an empty list).", arity: [1, 1], aggregate: "bool", typeRule: () => BOOL },
   { name: "all", signature: "all(cond for v in list) -> Bool", doc: "Whether every element satisfies the condition (true for an empty list).", arity: [1, 1], aggregate: "bool", typeRule: () => BOOL },
   { name: "group", signature: "group(x for v in list by key) -> List<{ key, items }>", doc: "The elements grouped by `key`, in order of first appearance.", arity: [1, 1], aggregate: "group", typeRule: () => ERROR },
+];
+
+/**
+ * Every function a rulebook can call by name: the IR built-ins the semantics layer declares (their
+ * signature, documentation and arity come from there), then the checker-only ones.
+ */
+export const builtins: readonly Builtin[] = [
+  ...BUILTIN_NAMES.filter((name) => BUILTINS[name].surface).map((name): Builtin => {
+    const { signature, doc, arity } = BUILTINS[name];
+    return { name, signature, doc, arity: [arity[0], arity[1]], ...IR_TYPE_RULES[name] };
+  }),
+  ...SURFACE_ONLY,
 ];
 
 export const builtinsByName: ReadonlyMap<string, Builtin> = new Map(builtins.map((b) => [b.name, b]));

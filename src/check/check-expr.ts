@@ -6,7 +6,6 @@ import type * as A from "../syntax/ast.js";
 import { messages } from "../diagnostics/catalog.js";
 import { builtinsByName, isZeroLiteral, tierMethods, tierMethodsByName, type BuiltinArgument, type BuiltinContext } from "./builtins.js";
 import type { CheckContext, ValueSymbol } from "./context.js";
-import { didYouMean } from "./suggest.js";
 import {
   BOOL, ERROR, NUMBER, RATE, TEXT, TIMESTAMP, DURATION, type Type, assignable, describeType, formatType,
   isDimensionless, isNumeric, multiplyUnits, numeric, sameUnit, type RecordField,
@@ -94,8 +93,8 @@ export class ExpressionChecker {
       this.context.report(messages.unknownName, expr.span, { name: expr.name }, { help: `\`${expr.name}\` is a function: call it, as in \`${builtinsByName.get(expr.name)!.signature}\`` });
       return ERROR;
     }
-    const candidates = [...env.locals.keys(), ...this.context.values.keys(), ...this.context.enumMembers.keys()];
-    this.context.report(messages.unknownName, expr.span, { name: expr.name }, didYouMean(expr.name, expr.span, candidates));
+    const candidates = (): string[] => [...env.locals.keys(), ...this.context.values.keys(), ...this.context.enumMembers.keys()];
+    this.context.report(messages.unknownName, expr.span, { name: expr.name }, this.context.didYouMean(expr.name, expr.span, candidates));
     return ERROR;
   }
 
@@ -112,7 +111,7 @@ export class ExpressionChecker {
   private enumRef(expr: A.EnumRef): Type {
     const type = this.context.types.get(expr.enumName.text);
     if (!type) {
-      this.context.report(messages.unknownType, expr.enumName.span, { name: expr.enumName.text }, didYouMean(expr.enumName.text, expr.enumName.span, this.context.types.keys()));
+      this.context.report(messages.unknownType, expr.enumName.span, { name: expr.enumName.text }, this.context.didYouMean(expr.enumName.text, expr.enumName.span, this.context.types.keys()));
       return ERROR;
     }
     if (type.kind !== "enum") {
@@ -120,7 +119,7 @@ export class ExpressionChecker {
       return ERROR;
     }
     if (!type.members.includes(expr.member.text)) {
-      this.context.report(messages.unknownEnumMember, expr.member.span, { enum: type.name, name: expr.member.text }, didYouMean(expr.member.text, expr.member.span, type.members));
+      this.context.report(messages.unknownEnumMember, expr.member.span, { enum: type.name, name: expr.member.text }, this.context.didYouMean(expr.member.text, expr.member.span, type.members));
       return ERROR;
     }
     return type;
@@ -139,7 +138,7 @@ export class ExpressionChecker {
     }
     const field = object.fields.get(expr.member.text);
     if (!field) {
-      this.context.report(messages.unknownField, expr.member.span, { type: object.name, name: expr.member.text }, didYouMean(expr.member.text, expr.member.span, object.fields.keys()));
+      this.context.report(messages.unknownField, expr.member.span, { type: object.name, name: expr.member.text }, this.context.didYouMean(expr.member.text, expr.member.span, object.fields.keys()));
       return ERROR;
     }
     return field.type;
@@ -155,6 +154,10 @@ export class ExpressionChecker {
     }
     if (!assignable(NUMBER, index)) {
       this.context.report(messages.indexMisuse, expr.index.span, { message: `a list index must be a Number, not ${describeType(index)}` });
+      return ERROR;
+    }
+    if (object.element.kind === "timestamp") {
+      this.context.report(messages.timestampListElements, expr.object.span, { actual: describeType(object) });
       return ERROR;
     }
     return object.element;
@@ -286,7 +289,7 @@ export class ExpressionChecker {
       if (symbol) this.reference(symbol, callee.span, env);
       if (!symbol && !builtin) {
         const candidates = [...builtinsByName.keys(), ...[...this.context.values.values()].filter((s) => s.kind === "tiers").map((s) => s.name)];
-        this.context.report(messages.notCallable, callee.span, { name: callee.name }, didYouMean(callee.name, callee.span, candidates));
+        this.context.report(messages.notCallable, callee.span, { name: callee.name }, this.context.didYouMean(callee.name, callee.span, candidates));
         return ERROR;
       }
       this.context.report(messages.notCallable, callee.span, { name: callee.name });
@@ -348,6 +351,10 @@ export class ExpressionChecker {
     const source = this.check(comprehension.source, env);
     if (source.kind !== "list") {
       if (source.kind !== "error") this.context.report(messages.notAList, comprehension.source.span, { actual: describeType(source) });
+      return ERROR;
+    }
+    if (source.element.kind === "timestamp") {
+      this.context.report(messages.timestampListElements, comprehension.source.span, { actual: describeType(source) });
       return ERROR;
     }
     const locals = new Map(env.locals);
@@ -422,7 +429,7 @@ export class ExpressionChecker {
     const method = callee.member.text;
     const spec = tierMethodsByName.get(method);
     if (!spec) {
-      this.context.report(messages.unknownTierMethod, callee.member.span, { name: method }, didYouMean(method, callee.member.span, tierMethods.map((m) => m.name)));
+      this.context.report(messages.unknownTierMethod, callee.member.span, { name: method }, this.context.didYouMean(method, callee.member.span, tierMethods.map((m) => m.name)));
       return ERROR;
     }
     const name = `${symbol.name}.${method}`;
@@ -438,7 +445,7 @@ export class ExpressionChecker {
     const column = columnArg.kind === "NameRef" ? columns.find((c) => c.name.text === columnArg.name) : undefined;
     if (!column) {
       const written = columnArg.kind === "NameRef" ? columnArg.name : "";
-      this.context.report(messages.unknownTierColumn, columnArg.span, { table: symbol.name, name: written || "?" }, didYouMean(written, columnArg.span, columns.map((c) => c.name.text)));
+      this.context.report(messages.unknownTierColumn, columnArg.span, { table: symbol.name, name: written || "?" }, this.context.didYouMean(written, columnArg.span, columns.map((c) => c.name.text)));
       return ERROR;
     }
     const columnType = this.context.resolveType(column.type);

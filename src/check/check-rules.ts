@@ -8,7 +8,6 @@ import type { ExprEnv, ExpressionChecker } from "./check-expr.js";
 import type { SourcedDeclaration } from "./checker.js";
 import { domainInterval } from "./check-values.js";
 import { SYMBOL_KIND_NAMES, type CheckContext, type ValueSymbol } from "./context.js";
-import { didYouMean } from "./suggest.js";
 import { type Type, assignable, describeType, isDimensionless, isNumeric } from "./types.js";
 import { isZeroLiteral } from "./builtins.js";
 
@@ -59,7 +58,7 @@ function checkStep(context: CheckContext, expressions: ExpressionChecker, rule: 
   const symbol = context.values.get(name);
   if (!symbol) {
     const quantities = [...context.values.values()].filter((s) => s.kind === "quantity").map((s) => s.name);
-    context.report(messages.unknownName, step.target.span, { name }, didYouMean(name, step.target.span, quantities));
+    context.report(messages.unknownName, step.target.span, { name }, context.didYouMean(name, step.target.span, quantities));
     return;
   }
   if (symbol.kind !== "quantity") {

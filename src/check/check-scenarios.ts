@@ -5,7 +5,6 @@ import type * as A from "../syntax/ast.js";
 import { messages } from "../diagnostics/catalog.js";
 import type { ExpressionChecker } from "./check-expr.js";
 import type { CheckContext } from "./context.js";
-import { didYouMean } from "./suggest.js";
 import { NUMBER, RATE, TEXT, type RecordField, type Type, assignable, describeType, isNumeric, isDimensionless } from "./types.js";
 
 /** The most scenarios one set may expand to: bounds checking time and evaluation cost. */
@@ -90,7 +89,7 @@ function checkAxisName(context: CheckContext, decl: A.ScenariosDecl, axes: Map<s
   if (seen.has(axis.text)) context.report(messages.duplicateScenarioAxis, axis.span, { name: axis.text });
   seen.add(axis.text);
   const type = axes.get(axis.text);
-  if (!type) context.report(messages.unknownScenarioAxis, axis.span, { set: decl.name.text, name: axis.text }, didYouMean(axis.text, axis.span, axes.keys()));
+  if (!type) context.report(messages.unknownScenarioAxis, axis.span, { set: decl.name.text, name: axis.text }, context.didYouMean(axis.text, axis.span, axes.keys()));
   return type;
 }
 

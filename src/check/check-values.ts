@@ -37,9 +37,10 @@ export function checkParam(context: CheckContext, expressions: ExpressionChecker
       context.report(messages.notConstant, span, { what: `parameter \`${decl.name.text}\`` }, { help: `\`${symbol.name}\` is ${kindName(symbol.kind)}; a parameter may use literals and other parameters only` });
     },
   });
-  const value = context.constant(decl.value);
-  if (value === undefined && !referencesNonConstant && actual.kind !== "error" && decl.value.kind !== "StringLit" && decl.value.kind !== "EnumRef" && decl.value.kind !== "TimestampLit" && decl.value.kind !== "NameRef")
-    context.report(messages.notConstant, decl.value.span, { what: `parameter \`${decl.name.text}\`` });
+  const folded = context.constant(decl.value);
+  const value = context.requireFinite(folded, decl.value, `parameter \`${decl.name.text}\``);
+  if (folded === undefined && !referencesNonConstant && actual.kind !== "error" && decl.value.kind !== "StringLit" && decl.value.kind !== "EnumRef" && decl.value.kind !== "TimestampLit" && decl.value.kind !== "NameRef")
+    context.reportNotConstant(decl.value, `parameter \`${decl.name.text}\``);
   if (!decl.type) return actual;
   const expected = context.resolveType(decl.type);
   if (expected.kind !== "error" && actual.kind !== "error" && !assignable(expected, actual) && !isZeroLiteral(decl.value)) {

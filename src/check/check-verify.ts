@@ -8,7 +8,6 @@ import type * as A from "../syntax/ast.js";
 import { messages } from "../diagnostics/catalog.js";
 import type { ExpressionChecker, SymbolTyper } from "./check-expr.js";
 import { SYMBOL_KIND_NAMES, type CheckContext } from "./context.js";
-import { didYouMean } from "./suggest.js";
 import { type Type, describeType, isNumeric } from "./types.js";
 
 /** The properties that vary an input and so need `in <input field>`. */
@@ -39,7 +38,7 @@ function checkTarget(context: CheckContext, typeOf: SymbolTyper, property: A.Ver
   const symbol = context.values.get(target.text);
   if (!symbol) {
     const candidates = [...context.values.values()].filter((s) => s.kind === "let" || s.kind === "output" || s.kind === "quantity").map((s) => s.name);
-    context.report(messages.unknownName, target.span, { name: target.text }, didYouMean(target.text, target.span, candidates));
+    context.report(messages.unknownName, target.span, { name: target.text }, context.didYouMean(target.text, target.span, candidates));
     return;
   }
   context.used.add(symbol.name);

@@ -15,6 +15,7 @@ import { checkTiers, tierRowType } from "./check-tiers.js";
 import { checkVerify } from "./check-verify.js";
 import { CheckContext, type Origin, type ValueSymbol } from "./context.js";
 import { evaluateConstant } from "./constants.js";
+import { checkIrLimits } from "./check-limits.js";
 import { ERROR, type RecordField, type Type, assignable, describeType, isNumeric, isDimensionless } from "./types.js";
 import { isZeroLiteral } from "./builtins.js";
 
@@ -57,6 +58,7 @@ export function checkAst(ast: A.Rulebook, file: string, base?: BaseRulebook, par
   // The passes run in this order, each for a reason:
   // 1. the header first: the settlement currency gives `Price` its meaning;
   const header = checkHeader(context, ast);
+  checkIrLimits(context, ast);
   context.currency = header.get("currency")?.value ?? base?.currency;
   // 2. merge with the base rulebook, applying overrides, so later passes see one program;
   const declarations = mergeWithBase(context, ast, file, base, header);
@@ -158,9 +160,11 @@ function declareTypes(context: CheckContext, declarations: SourcedDeclaration[])
       context.typeDecls.set(name, decl);
       if (decl.kind === "EnumDecl") {
         const members: string[] = [];
+        const seen = new Set<string>();
         for (const member of decl.members) {
-          if (members.includes(member.text)) context.report(messages.duplicateEnumMember, member.span, { name: member.text });
+          if (seen.has(member.text)) context.report(messages.duplicateEnumMember, member.span, { name: member.text });
           else members.push(member.text);
+          seen.add(member.text);
         }
         const type: Type = { kind: "enum", name, members };
         context.types.set(name, type);
@@ -230,6 +234,7 @@ export class SymbolTyper {
       case "input": return symbol.type;
       case "tiers": return { kind: "tiers", name: symbol.name };
       case "scenarios": return this.remember(symbol, scenarioType(this.context, symbol.decl));
+      default: break; // parameters, lets, quantities and outputs are typed from their values, below
     }
     const at = this.inProgress.indexOf(symbol.name);
     if (at >= 0) {
@@ -277,6 +282,10 @@ export class SymbolTyper {
   private output(decl: A.OutputDecl): Type {
     const type = this.declared(decl.name.text, decl.type, this.expressions.check(decl.value, { locals: new Map() }), decl.value);
     const rounding = decl.rounding;
+    if (!isOutputType(type)) {
+      this.context.report(messages.outputNotScalar, decl.value.span, { name: decl.name.text, actual: describeType(type) });
+      return ERROR;
+    }
     if (!rounding || type.kind === "error") return type;
     if (!isNumeric(type)) {
       this.context.report(messages.roundingNonNumeric, rounding.span, { name: decl.name.text, actual: describeType(type) });
@@ -337,4 +346,9 @@ function reportUnused(context: CheckContext, ast: A.Rulebook, declarations: Sour
   const anchor = ast.header?.name.span ?? { start: 0, end: 0 };
   if (outputs === 0) context.report(messages.noOutputs, anchor);
   if (inputs === 0) context.report(messages.noInputs, anchor);
+}
+
+/** Whether a value of this type can be an output (an error type has been reported already). */
+function isOutputType(type: Type): boolean {
+  return type.kind === "number" || type.kind === "bool" || type.kind === "text" || type.kind === "enum" || type.kind === "timestamp" || type.kind === "error";
 }

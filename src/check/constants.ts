@@ -2,6 +2,8 @@
  * Constant folding for the checker: the values of parameters, rounding steps, scenario grids and
  * rule conditions that do not depend on any input.
  */
+import { fillRuntimeTemplate, runtimeErrors, type Raise } from "../semantics/errors.js";
+import { BUILTINS, isBuiltin } from "../semantics/builtins.js";
 import type { Expr } from "../syntax/ast.js";
 
 export type ConstantValue = number | boolean;
@@ -9,17 +11,26 @@ export type ConstantValue = number | boolean;
 /** Looks up the constant value of a name (a parameter), or undefined when it is not constant. */
 export type ConstantLookup = (name: string) => ConstantValue | undefined;
 
-const FUNCTIONS: Record<string, (...args: number[]) => number> = {
-  min: Math.min,
-  max: Math.max,
-  abs: Math.abs,
-  sqrt: Math.sqrt,
-  pow: Math.pow,
-  exp: Math.exp,
-  ln: Math.log,
-  number: (x) => x,
-  clamp: (x, lo, hi) => Math.min(Math.max(x, lo), hi),
+/** A fold that would raise a runtime error (the square root of a negative number) is no constant. */
+const NOT_FOLDABLE = Symbol("not foldable");
+const abortFold: Raise = () => {
+  throw NOT_FOLDABLE;
 };
+
+/**
+ * Folds a call of a built-in on numbers with the runtime's own implementation (so folding never
+ * changes a result), or undefined when the call would fail at run time.
+ */
+function foldCall(name: string, args: number[]): number | undefined {
+  if (name === "number") return args[0];
+  if (!isBuiltin(name) || !BUILTINS[name].surface) return undefined;
+  try {
+    return BUILTINS[name].apply(args, -1, abortFold) as number;
+  } catch (error) {
+    if (error === NOT_FOLDABLE) return undefined;
+    throw error;
+  }
+}
 
 /** Folds an expression built from literals, constant names, arithmetic and pure functions. */
 export function evaluateConstant(expr: Expr, lookup: ConstantLookup): ConstantValue | undefined {
@@ -48,13 +59,50 @@ export function evaluateConstant(expr: Expr, lookup: ConstantLookup): ConstantVa
     }
     case "CallExpr": {
       if (expr.callee.kind !== "NameRef" || expr.comprehension) return undefined;
-      // Own keys only: `valueOf(1)` must not find Object.prototype.valueOf.
-      const fn = Object.hasOwn(FUNCTIONS, expr.callee.name) ? FUNCTIONS[expr.callee.name] : undefined;
-      if (!fn) return undefined;
       const args = expr.args.map((a) => evaluateConstant(a, lookup));
       if (args.some((a) => typeof a !== "number")) return undefined;
-      const result = fn(...(args as number[]));
-      return Number.isFinite(result) ? result : undefined;
+      // An infinity or NaN is returned as it is: the checker reports it where a constant is required.
+      // A call that would raise at run time (`sqrt(-1)`) folds to nothing; `foldingFailure` says why.
+      return foldCall(expr.callee.name, args as number[]);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Why an expression that looks constant has no value: the runtime error its first failing call or
+ * division would raise (`pow: -8 to the power 0.3333333333333333 is not a real number`), or
+ * undefined when nothing fails (it reads an input, say).
+ */
+export function foldingFailure(expr: Expr, lookup: ConstantLookup): string | undefined {
+  switch (expr.kind) {
+    case "UnaryExpr": return foldingFailure(expr.operand, lookup);
+    case "IfExpr": return foldingFailure(expr.condition, lookup) ?? foldingFailure(expr.then, lookup) ?? foldingFailure(expr.else, lookup);
+    case "BinaryExpr": {
+      const inner = foldingFailure(expr.left, lookup) ?? foldingFailure(expr.right, lookup);
+      if (inner || expr.op !== "/") return inner;
+      const divisor = evaluateConstant(expr.right, lookup);
+      return divisor === 0 && typeof evaluateConstant(expr.left, lookup) === "number" ? runtimeErrors.divisionByZero.template : undefined;
+    }
+    case "CallExpr": {
+      if (expr.callee.kind !== "NameRef" || expr.comprehension) return undefined;
+      const inner = expr.args.map((a) => foldingFailure(a, lookup)).find((reason) => reason !== undefined);
+      if (inner) return inner;
+      const name = expr.callee.name;
+      const args = expr.args.map((a) => evaluateConstant(a, lookup));
+      if (!isBuiltin(name) || !BUILTINS[name].surface || args.some((a) => typeof a !== "number")) return undefined;
+      let reason: string | undefined;
+      try {
+        BUILTINS[name].apply(args as number[], -1, (_site, error, values) => {
+          const detail = fillRuntimeTemplate(error.template, values);
+          reason = detail.startsWith(`\`${name}\``) ? detail : `\`${name}\`: ${detail}`;
+          throw NOT_FOLDABLE;
+        });
+      } catch (error) {
+        if (error !== NOT_FOLDABLE) throw error;
+      }
+      return reason;
     }
     default:
       return undefined;

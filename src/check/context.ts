@@ -4,9 +4,9 @@
 import type * as A from "../syntax/ast.js";
 import type { MessageSpec } from "../diagnostics/catalog.js";
 import { messages } from "../diagnostics/catalog.js";
-import { Reporter, type ReportExtras } from "../diagnostics/diagnostic.js";
-import { evaluateConstant, type ConstantValue } from "./constants.js";
-import { didYouMean } from "./suggest.js";
+import { type Reporter, type ReportExtras } from "../diagnostics/diagnostic.js";
+import { evaluateConstant, foldingFailure, type ConstantValue } from "./constants.js";
+import { didYouMean as suggest, SUGGESTION_BUDGET, type SuggestionBudget } from "./suggest.js";
 import {
   BOOL, DURATION, ERROR, NUMBER, QUANTITY, RATE, TEXT, TIMESTAMP, type RecordField, type Type, type Unit,
   isCurrencyCode, isNumeric, multiplyUnits, numeric, powerUnit,
@@ -57,6 +57,8 @@ export class CheckContext {
   readonly used = new Set<string>();
   currency?: string;
   origin: Origin;
+  /** What is left of this check's work for did-you-mean suggestions. */
+  private readonly suggestionBudget: SuggestionBudget = { left: SUGGESTION_BUDGET };
   /** Each written type is resolved (and its problems reported) once. */
   private readonly resolvedTypes = new Map<A.TypeRef, Type>();
 
@@ -68,6 +70,12 @@ export class CheckContext {
   report(spec: MessageSpec, span: A.Span, args: Record<string, string | number> = {}, extras: ReportExtras = {}): void {
     if (!this.origin.own) return;
     this.reporter.report(spec, span, args, extras);
+  }
+
+  /** A did-you-mean help for an unknown name, within this check's budget for suggestions. */
+  didYouMean(name: string, span: A.Span, candidates: Iterable<string> | (() => Iterable<string>)): ReturnType<typeof suggest> {
+    if (this.suggestionBudget.left <= 0) return {};
+    return suggest(name, span, typeof candidates === "function" ? candidates() : candidates, this.suggestionBudget);
   }
 
   withOrigin<T>(origin: Origin, body: () => T): T {
@@ -86,21 +94,57 @@ export class CheckContext {
    */
   requireConstant(expr: A.Expr, what: string): ConstantValue | undefined {
     const value = this.constant(expr);
-    if (value === undefined && expr.kind !== "MissingExpr") this.report(messages.notConstant, expr.span, { what });
-    return value;
+    if (value === undefined && expr.kind !== "MissingExpr") this.reportNotConstant(expr, what);
+    return this.requireFinite(value, expr, what);
+  }
+
+  /**
+   * Reports a constant that folds to an infinity or NaN from finite literals (`1e308 * 10`): no
+   * evaluator may compute it silently. Returns undefined for it, so that nothing builds on it.
+   */
+  requireFinite(value: ConstantValue | undefined, expr: A.Expr, what: string): ConstantValue | undefined {
+    if (typeof value !== "number" || Number.isFinite(value)) return value;
+    this.report(messages.constantNotFinite, expr.span, { what, value: String(value) });
+    return undefined;
+  }
+
+  /** `expr` has no constant value: because evaluating it fails (MB3036), or because it is not constant (MB3022). */
+  reportNotConstant(expr: A.Expr, what: string): void {
+    const reason = foldingFailure(expr, (name) => this.parameterValue(name));
+    if (reason) this.report(messages.constantFails, expr.span, { what, reason });
+    else this.report(messages.notConstant, expr.span, { what });
   }
 
   /** The constant value of an expression built from literals and parameters, if it has one. */
   constant(expr: A.Expr): ConstantValue | undefined {
-    return evaluateConstant(expr, (name) => this.parameterValue(name, new Set()));
+    return evaluateConstant(expr, (name) => this.parameterValue(name));
   }
 
-  /** `path` holds the parameters being folded above this one: meeting one again is a cycle. */
-  private parameterValue(name: string, path: ReadonlySet<string>): ConstantValue | undefined {
+  /**
+   * The folded value of each parameter, computed once: `param p1 = p0 + p0`, `param p2 = p1 + p1`, ...
+   * would otherwise refold every parameter at every reference (exponential in the chain's length).
+   */
+  private readonly parameterValues = new Map<A.ParamDecl, ConstantValue | undefined>();
+  /** The parameters being folded: meeting one again is a cycle (none of them is constant then). */
+  private readonly parametersFolding = new Set<A.ParamDecl>();
+
+  private parameterValue(name: string): ConstantValue | undefined {
     const symbol = this.values.get(name);
-    if (symbol?.kind !== "param" || path.has(name)) return undefined;
-    const inner = new Set(path).add(name);
-    return evaluateConstant(symbol.decl.value, (n) => this.parameterValue(n, inner));
+    if (symbol?.kind !== "param") return undefined;
+    const decl = symbol.decl;
+    if (this.parameterValues.has(decl)) return this.parameterValues.get(decl);
+    if (this.parametersFolding.has(decl)) return undefined;
+    this.parametersFolding.add(decl);
+    let value: ConstantValue | undefined;
+    try {
+      value = evaluateConstant(decl.value, (n) => this.parameterValue(n));
+    } finally {
+      this.parametersFolding.delete(decl);
+    }
+    // A parameter met while it was itself being folded is on a cycle, and so is every one on the
+    // path between: none of them is constant, so caching `undefined` for them is exact.
+    this.parameterValues.set(decl, value);
+    return value;
   }
 
   /** Resolves a written type. Reports unknown names (with did-you-mean) and returns ERROR for them. */
@@ -161,7 +205,7 @@ export class CheckContext {
     const named = this.types.get(name);
     if (named) return named;
     if (isCurrencyCode(name)) return numeric({ [name]: 1 });
-    this.report(messages.unknownType, factor.name.span, { name }, didYouMean(name, factor.name.span, [...BUILTIN_TYPES, ...this.types.keys()]));
+    this.report(messages.unknownType, factor.name.span, { name }, this.didYouMean(name, factor.name.span, [...BUILTIN_TYPES, ...this.types.keys()]));
     return ERROR;
   }
 

@@ -62,7 +62,7 @@ export function checkFiles(files: readonly string[], cwd: string): CheckRun {
       throw new UsageError(`cannot read ${file}: ${(error as Error).message}`, "check");
     }
     sources.set(file, source);
-    diagnostics.push(...checkRulebook(source, file, host).diagnostics);
+    for (const d of checkRulebook(source, file, host).diagnostics) diagnostics.push(d);
   }
   return { files: [...files], diagnostics, sources };
 }

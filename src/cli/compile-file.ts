@@ -9,7 +9,7 @@ import { lowerRulebook } from "../compile/lower.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderText } from "../diagnostics/render.js";
 import type { IrRulebook } from "../ir/ir.js";
-import { checkRulebook } from "../service/language-service.js";
+import { checkRulebook, type SourceHost } from "../service/language-service.js";
 import { summarize, summaryLine } from "./check.js";
 import { displayPath, nodeSourceHost, readText } from "./files.js";
 import { UsageError, type CliIo } from "./io.js";
@@ -23,12 +23,12 @@ export type CompiledFile =
  * Checks and lowers one rulebook (a display path relative to `io.cwd`). A file with errors gives
  * the same report `marginbook check` prints, ending with its summary line.
  */
-export function compileFile(file: string, io: CliIo, command: string, color = false): CompiledFile {
+export function compileFile(file: string, io: CliIo, command: string, color = false, given?: { source: string; host?: (sources: Map<string, string>) => SourceHost }): CompiledFile {
   const sources = new Map<string, string>();
-  const host = nodeSourceHost(io.cwd, sources);
+  const host = given?.host?.(sources) ?? nodeSourceHost(io.cwd, sources);
   let source: string;
   try {
-    source = readText(path.resolve(io.cwd, file));
+    source = given?.source ?? readText(path.resolve(io.cwd, file));
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`, command);
   }

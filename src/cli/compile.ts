@@ -1,16 +1,26 @@
 /**
- * `marginbook compile`: checks a rulebook, lowers it, and writes its artifact (JSON: the IR, the
- * header, the compiler version and the source and IR hashes) for engines to load with
- * `loadArtifact` from `marginbook/runtime`. A rulebook with errors is refused.
+ * `marginbook compile`: checks a rulebook (a file, or `file@revision` from git), lowers it, and
+ * writes its artifact (JSON: the IR, the header, the compiler version, the source and IR hashes,
+ * and where it came from) for engines to load with `loadArtifact` from `marginbook/runtime`. A
+ * rulebook with errors is refused.
+ *
+ * Artifacts are reproducible: file names inside them are relative to the repository root (the
+ * file name alone outside git), so the same source at the same commit gives the same bytes from any
+ * folder, machine, time zone or time of day (a signature adds its signing time, nothing else).
  */
+import type { KeyObject } from "node:crypto";
 import path from "node:path";
 import { buildArtifact, serializeArtifact } from "../compile/artifact.js";
 import { readSigningKey, signArtifact } from "../compile/sign.js";
 import { renderText } from "../diagnostics/render.js";
 import { loadArtifact } from "../runtime/index.js";
 import { checkArtifactSignature } from "../runtime/signature.js";
+import { compileToSql, isDialectName } from "../sql/index.js";
+import { renderSqlDiagnostics } from "./batch.js";
 import { compileFile, singleRulebook } from "./compile-file.js";
 import { displayPath, readText, writeFileAtomic } from "./files.js";
+import { splitRevision } from "./git.js";
+import { artifactPath, relocate, revisionHost, sourceOrigin } from "./provenance.js";
 import { ExitCode, UsageError, plural, type CliIo, type Command, type ParsedArgs } from "./io.js";
 
 /** The `compile` command. */
@@ -18,23 +28,37 @@ export function compileCommand(toolVersion: string): Command {
   return {
     name: "compile",
     summary: "compile a rulebook into an artifact that engines load",
-    usage: "Usage: marginbook compile <rulebook.margin> -o <artifact.json> [--sign <name.key>]",
+    usage: "Usage: marginbook compile <rulebook.margin>[@revision] -o <artifact.json> [--sign <name.key>] [--allow-dirty]\n       marginbook compile <rulebook.margin> --target sql --dialect duckdb|clickhouse [-o <query.sql>] [--from <relation>]",
     description: [
       "Checks and compiles the rulebook, then writes its artifact: JSON holding the IR, the header,",
-      "the compiler version, and sha256 hashes of the source and of the IR. Engines load it with",
-      "`loadArtifact` from `marginbook/runtime`, which verifies it and generates the evaluator",
-      "locally. `-o -` writes the artifact to standard output. Warnings are printed on stderr.",
+      "the compiler version, sha256 hashes of the source and of the IR, and its provenance (the",
+      "source's path from the repository root, the commit, and whether the file had uncommitted",
+      "changes). Engines load it with `loadArtifact` from `marginbook/runtime`, which verifies it and",
+      "generates the evaluator locally. `-o -` writes the artifact to standard output. Warnings are",
+      "printed on stderr. `file@revision` compiles the file as it is at a git revision.",
+      "",
+      "The same source at the same commit gives byte-identical artifacts from any folder or machine.",
       "",
       "--sign adds an Ed25519 signature with a private key from `marginbook keygen`: over the",
-      "canonical JSON of the artifact without its signature field (sorted keys, no whitespace),",
-      "with the key id (sha256 of the public key). `marginbook inspect --trust` and the runtime",
-      "registry check it.",
+      "canonical JSON of the artifact without its signature field (sorted keys, no whitespace) and",
+      "the signing time, with the key id (sha256 of the public key). A file with uncommitted changes",
+      "is not signed unless --allow-dirty is given. `marginbook inspect --trust` and the runtime",
+      "registry check the signature.",
       "",
-      "Exit codes: 0 written, 1 the rulebook has errors, 2 usage error.",
+      "--target sql writes one SQL query instead (DuckDB or ClickHouse): one row per row of the input",
+      "relation (`--from`, default `input`, whose columns are the input field paths), with every output",
+      "and an `error` column (the MB6xxx code of a row that fails). See docs/scale.md.",
+      "",
+      "Exit codes: 0 written, 1 the rulebook has errors (or cannot be compiled to SQL), 2 usage error",
+      "(or a dirty file to sign).",
     ].join("\n"),
     options: {
       output: { type: "string", short: "o", valueName: "artifact.json|-", description: "where to write the artifact (- for stdout)" },
       sign: { type: "string", valueName: "name.key", description: "sign the artifact with this Ed25519 private key" },
+      "allow-dirty": { type: "boolean", description: "sign even when the file differs from its last commit" },
+      target: { type: "string", valueName: "artifact|sql", description: "what to write (default artifact)" },
+      dialect: { type: "string", valueName: "duckdb|clickhouse", description: "the SQL dialect of --target sql (default duckdb)" },
+      from: { type: "string", valueName: "relation", description: "the input relation of --target sql, as SQL (default input)" },
       "no-color": { type: "boolean", description: "never colour the text output" },
       help: { type: "boolean", short: "h", description: "show this help" },
     },
@@ -42,24 +66,24 @@ export function compileCommand(toolVersion: string): Command {
   };
 }
 
-function runCompile(args: ParsedArgs, io: CliIo, toolVersion: string): number {
+async function runCompile(args: ParsedArgs, io: CliIo, toolVersion: string): Promise<number> {
+  const target = (args.values["target"] as string | undefined) ?? "artifact";
+  if (target === "sql") return runCompileSql(args, io);
+  if (target !== "artifact") throw new UsageError(`--target must be artifact or sql, not '${target}'`, "compile");
   const output = args.values["output"];
   if (typeof output !== "string" || output === "") throw new UsageError("missing -o: give the artifact file to write (or - for standard output)", "compile");
-  const file = singleRulebook(args.positionals, io, "compile");
-  const signWith = args.values["sign"];
-  let signingKey: ReturnType<typeof readSigningKey> | undefined;
-  if (typeof signWith === "string") {
-    let pem: string;
-    try {
-      pem = readText(path.resolve(io.cwd, signWith));
-    } catch (error) {
-      throw new UsageError(`cannot read the signing key ${signWith}: ${(error as Error).message}`, "compile");
-    }
-    signingKey = readSigningKey(pem);
-    if (typeof signingKey === "string") throw new UsageError(`${signWith}: ${signingKey}`, "compile");
+  // Usage errors for no file, several files, or a missing one (a file read at a revision need not exist on disk).
+  if (args.positionals.length !== 1 || splitRevision(args.positionals[0]!).revision === undefined) singleRulebook(args.positionals, io, "compile");
+  const spec = splitRevision(args.positionals[0]!);
+  const absolute = path.resolve(io.cwd, spec.file);
+  const file = displayPath(absolute, io.cwd);
+  const signingKey = readKey(args.values["sign"], io);
+  const origin = sourceOrigin(absolute, spec.revision);
+  if (signingKey && origin.provenance.dirty && args.values["allow-dirty"] !== true) {
+    throw new UsageError(`${file} has uncommitted changes: commit them first (the artifact records the commit), or pass --allow-dirty`, "compile");
   }
   const color = io.color === true && args.values["no-color"] !== true;
-  const compiled = compileFile(file, io, "compile", color);
+  const compiled = compileFile(file, io, "compile", color, origin.source !== undefined ? { source: origin.source, host: revisionHost(io.cwd, spec.revision!) } : undefined);
   if (!compiled.ok) {
     io.stderr(compiled.report);
     io.stderr(`marginbook: ${file} has errors: no artifact written\n`);
@@ -67,25 +91,73 @@ function runCompile(args: ParsedArgs, io: CliIo, toolVersion: string): number {
   }
   if (compiled.warnings.length > 0) io.stderr(renderText(compiled.warnings, compiled.sources, { color }));
 
-  let artifact = buildArtifact(compiled.ir, { source: compiled.source, compiler: { name: "marginbook", version: toolVersion } });
-  if (signingKey !== undefined && typeof signingKey !== "string") artifact = signArtifact(artifact, signingKey);
+  const ir = relocate(compiled.ir, (shown) => artifactPath(path.resolve(io.cwd, shown), absolute, origin.location));
+  let artifact = buildArtifact(ir, { source: compiled.source, compiler: { name: "marginbook", version: toolVersion }, provenance: origin.provenance });
+  if (signingKey) artifact = signArtifact(artifact, signingKey);
   const text = serializeArtifact(artifact);
   // Never hand out an artifact the runtime would refuse: load it once, as an engine will.
   loadArtifact(text);
-  if (artifact.signature && checkArtifactSignature(JSON.parse(text)).status !== "valid") throw new Error("the signature just made does not verify");
+  if (artifact.signature && (await checkArtifactSignature(JSON.parse(text))).status !== "valid") throw new Error("the signature just made does not verify");
 
   if (output === "-") {
     io.stdout(text);
     return ExitCode.ok;
   }
+  const destination = path.resolve(io.cwd, output);
+  try {
+    writeFileAtomic(destination, text);
+  } catch (error) {
+    throw new UsageError(`cannot write ${output}: ${(error as Error).message}`, "compile");
+  }
+  const warnings = compiled.warnings.length > 0 ? `, ${plural(compiled.warnings.length, "warning")}` : "";
+  const signed = artifact.signature ? `, signed by key ${artifact.signature.keyId.slice(0, 19)}...` : "";
+  const at = origin.provenance.commit ? ` at ${origin.provenance.commit.slice(0, 12)}${origin.provenance.dirty ? " with uncommitted changes" : ""}` : "";
+  io.stdout(`compiled ${args.positionals[0]}${at} -> ${displayPath(destination, io.cwd)} (${artifact.meta.name} ${artifact.meta.version}, ${artifact.irHash.slice(0, 19)}...${signed}${warnings})\n`);
+  return ExitCode.ok;
+}
+
+function readKey(signWith: unknown, io: CliIo): KeyObject | undefined {
+  if (typeof signWith !== "string") return undefined;
+  let pem: string;
+  try {
+    pem = readText(path.resolve(io.cwd, signWith));
+  } catch (error) {
+    throw new UsageError(`cannot read the signing key ${signWith}: ${(error as Error).message}`, "compile");
+  }
+  const key = readSigningKey(pem);
+  if (typeof key === "string") throw new UsageError(`${signWith}: ${key}`, "compile");
+  return key;
+}
+
+function runCompileSql(args: ParsedArgs, io: CliIo): number {
+  const dialect = (args.values["dialect"] as string | undefined) ?? "duckdb";
+  if (!isDialectName(dialect)) throw new UsageError(`--dialect must be duckdb or clickhouse, not '${dialect}'`, "compile");
+  const file = singleRulebook(args.positionals, io, "compile");
+  const compiled = compileFile(file, io, "compile", false);
+  if (!compiled.ok) {
+    io.stderr(compiled.report);
+    return ExitCode.problems;
+  }
+  const from = args.values["from"] as string | undefined;
+  const result = compileToSql(compiled.ir, { dialect, ...(from !== undefined ? { from } : {}) });
+  if (!result.ok) {
+    io.stderr(renderSqlDiagnostics(result.diagnostics));
+    io.stderr(`marginbook: ${file} cannot be compiled to SQL: no query written\n`);
+    return ExitCode.problems;
+  }
+  const output = args.values["output"];
+  const text = `${result.sql}\n`;
+  if (output === undefined || output === "-") {
+    io.stdout(text);
+    return ExitCode.ok;
+  }
+  if (typeof output !== "string" || output === "") throw new UsageError("-o needs a file name", "compile");
   const absolute = path.resolve(io.cwd, output);
   try {
     writeFileAtomic(absolute, text);
   } catch (error) {
     throw new UsageError(`cannot write ${output}: ${(error as Error).message}`, "compile");
   }
-  const warnings = compiled.warnings.length > 0 ? `, ${plural(compiled.warnings.length, "warning")}` : "";
-  const signed = artifact.signature ? `, signed by key ${artifact.signature.keyId.slice(0, 19)}...` : "";
-  io.stdout(`compiled ${file} -> ${displayPath(absolute, io.cwd)} (${artifact.meta.name} ${artifact.meta.version}, ${artifact.irHash.slice(0, 19)}...${signed}${warnings})\n`);
+  io.stdout(`compiled ${file} -> ${displayPath(absolute, io.cwd)} (${dialect} SQL, outputs ${result.outputs.join(", ")}, errors in \`${result.errorColumn}\`)\n`);
   return ExitCode.ok;
 }

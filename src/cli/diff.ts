@@ -2,7 +2,7 @@
  * `marginbook diff <old> <new>`: the semantic diff of two versions of a rulebook, with the version
  * discipline warnings. Either side may be a git revision of a file: `rules/x.margin@HEAD~1`.
  */
-import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { renderText } from "../diagnostics/render.js";
 import { renderHtmlReport } from "../review/html-report.js";
@@ -12,17 +12,22 @@ import { semanticDiff } from "../review/semantic-diff.js";
 import { checkVersionDiscipline } from "../review/version-policy.js";
 import { parseRulebook } from "../syntax/parse.js";
 import { displayPath, readText, writeFileAtomic } from "./files.js";
-import { runImpact } from "./impact.js";
+import { generatedCount, runImpact } from "./impact.js";
+import { compileFile } from "./compile-file.js";
+import { gitUser, readAtRevision, splitRevision } from "./git.js";
+import { relocate, revisionHost, artifactPath, sourceOrigin } from "./provenance.js";
+import { hashJson, sha256Hex, sha256Text } from "../runtime/hash.js";
+import type { ReviewRecord, ReviewSide } from "../review/review-record.js";
 import { ExitCode, UsageError, type CliIo, type Command, type ParsedArgs } from "./io.js";
 
 /** The `diff` command. */
-export function diffCommand(): Command {
+export function diffCommand(toolVersion = "0.0.0"): Command {
   return {
     name: "diff",
     summary: "what changed between two versions of a rulebook",
     usage: [
       "Usage: marginbook diff <old> <new> [--format text|json|md|html] [--out <file>]",
-      "       marginbook diff <old> <new> --impact <inputs.yaml|json|jsonl | generate:N> [--seed N] [--top N] [--workers N]",
+      "       marginbook diff <old> <new> --impact <inputs.yaml|json|jsonl|parquet|csv | generate:N> [--seed N] [--top N] [--workers N] [--engine js|duckdb]",
     ].join("\n"),
     description: [
       "Compares two versions of a rulebook by meaning: header fields, parameters (old and new value),",
@@ -43,8 +48,15 @@ export function diffCommand(): Command {
       "Large sets run on worker threads (--workers N to choose; 1 for none) with a progress display",
       "on stderr. --format html writes one self-contained page with charts for reviewers (use --out).",
       "",
-      "Exit codes: 0 the diff was printed, 1 a side has syntax errors (or, with --impact, any error),",
-      "2 usage error.",
+      "--format json and html carry the review record: both sides' commits (resolved), paths, source",
+      "and IR hashes (the IR hash `compile` writes), the compiler version, the reference set's hash",
+      "and size (or the seed), the time and the reviewer (--reviewer, default git's user).",
+      "",
+      "--fail-on warning makes version-discipline warnings (MB7001-MB7004) fail the run, as a CI gate;",
+      "--fail-on error (the default) fails only on errors.",
+      "",
+      "Exit codes: 0 the diff was printed, 1 a side has syntax errors (or, with --impact, any error;",
+      "or, with --fail-on warning, a version-discipline warning), 2 usage error.",
     ].join("\n"),
     options: {
       format: { type: "string", valueName: "text|json|md|html", description: "output format (default text)" },
@@ -52,11 +64,20 @@ export function diffCommand(): Command {
       seed: { type: "string", valueName: "N", description: "seed of generate:N (default 1)" },
       top: { type: "string", valueName: "N", description: "top movers per output (default 10)" },
       workers: { type: "string", valueName: "N", description: "worker threads for --impact (default: by size)" },
+      engine: { type: "string", valueName: "js|duckdb", description: "what evaluates --impact: the runtime (default) or DuckDB (the compiled SQL)" },
       out: { type: "string", valueName: "file", description: "write the report to this file instead of stdout" },
+      "fail-on": { type: "string", valueName: "warning|error", description: "what fails the run (default error)" },
+      reviewer: { type: "string", valueName: "name", description: "who reviews (default: git user.name <user.email>)" },
       help: { type: "boolean", short: "h", description: "show this help" },
     },
-    run: runDiff,
+    run: (args, io) => runDiff(args, io, toolVersion),
   };
+}
+
+function impactEngine(args: ParsedArgs): "js" | "duckdb" {
+  const engine = (args.values["engine"] as string | undefined) ?? "js";
+  if (engine !== "js" && engine !== "duckdb") throw new UsageError(`--engine must be js or duckdb, not '${engine}'`, "diff");
+  return engine;
 }
 
 function integerOption(args: ParsedArgs, name: string, fallback: number | undefined, min: number): number | undefined {
@@ -67,7 +88,7 @@ function integerOption(args: ParsedArgs, name: string, fallback: number | undefi
   return value;
 }
 
-async function runDiff(args: ParsedArgs, io: CliIo): Promise<number> {
+async function runDiff(args: ParsedArgs, io: CliIo, toolVersion: string): Promise<number> {
   if (args.positionals.length !== 2) throw new UsageError("give exactly two rulebooks: <old> <new>", "diff");
   const format = (args.values["format"] as string | undefined) ?? "text";
   if (!["text", "json", "md", "html"].includes(format)) throw new UsageError(`unknown format '${format}': use text, json, md or html`, "diff");
@@ -76,6 +97,8 @@ async function runDiff(args: ParsedArgs, io: CliIo): Promise<number> {
   const top = integerOption(args, "top", 10, 0)!;
   const workers = integerOption(args, "workers", undefined, 1);
   const out = args.values["out"] as string | undefined;
+  const failOn = (args.values["fail-on"] as string | undefined) ?? "error";
+  if (failOn !== "warning" && failOn !== "error") throw new UsageError(`--fail-on takes warning or error, not '${failOn}'`, "diff");
   const [oldSpec, newSpec] = args.positionals as [string, string];
   const oldSource = readVersion(oldSpec, io);
   const newSource = readVersion(newSpec, io);
@@ -92,7 +115,7 @@ async function runDiff(args: ParsedArgs, io: CliIo): Promise<number> {
       return ExitCode.problems;
     }
     const side = (spec: string, source: string) => ({ label: spec, source, file: spec.lastIndexOf("@") > 0 ? spec.slice(0, spec.lastIndexOf("@")) : spec });
-    const outcome = await runImpact(side(oldSpec, oldSource), side(newSpec, newSource), { spec: impactSpec, seed, top, ...(workers !== undefined ? { workers } : {}), color: io.color === true }, io);
+    const outcome = await runImpact(side(oldSpec, oldSource), side(newSpec, newSource), { spec: impactSpec, seed, top, ...(workers !== undefined ? { workers } : {}), color: io.color === true, engine: impactEngine(args) }, io);
     if (!outcome.ok) {
       io.stderr(outcome.message);
       return ExitCode.problems;
@@ -100,10 +123,11 @@ async function runDiff(args: ParsedArgs, io: CliIo): Promise<number> {
     impact = outcome.report;
   }
 
+  const record = format === "json" || format === "html" ? reviewRecord(args, io, toolVersion, [oldSpec, oldSource], [newSpec, newSource], impactSpec, impact) : undefined;
   let text: string;
-  if (format === "json") text = renderDiffJson({ ...diff, warnings, ...(impact ? { impact: impactJson(impact) } : {}) } as typeof diff);
+  if (format === "json") text = renderDiffJson({ ...diff, warnings, ...(impact ? { impact: impactJson(impact) } : {}), record } as typeof diff);
   else if (format === "md") text = renderDiffMarkdown(diff, oldSpec, newSpec) + warningLines.map((w) => `\n> ⚠ ${w}`).join("") + (warnings.length ? "\n" : "") + (impact ? `\n${renderImpactMarkdown(impact)}` : "");
-  else if (format === "html") text = renderHtmlReport({ oldLabel: oldSpec, newLabel: newSpec, diff, warnings: warningLines, ...(impact ? { impact } : {}) });
+  else if (format === "html") text = renderHtmlReport({ oldLabel: oldSpec, newLabel: newSpec, diff, warnings: warningLines, ...(impact ? { impact } : {}), ...(record ? { record } : {}) });
   else {
     text = renderDiffText(diff, oldSpec, newSpec);
     if (warnings.length > 0) text += "\n" + renderText(warnings, new Map([[newSpec, newSource]]), { color: io.color === true && out === undefined });
@@ -119,29 +143,46 @@ async function runDiff(args: ParsedArgs, io: CliIo): Promise<number> {
     }
     io.stdout(`wrote ${format === "html" ? "the HTML report" : "the report"} to ${displayPath(absolute, io.cwd)}\n`);
   }
-  return diff.errors.length > 0 ? ExitCode.problems : ExitCode.ok;
+  if (diff.errors.length > 0) return ExitCode.problems;
+  if (failOn === "warning" && warnings.length > 0) {
+    io.stderr(`marginbook: ${warnings.length} version-discipline warning${warnings.length === 1 ? "" : "s"} (${[...new Set(warnings.map((w) => w.code))].join(", ")}) with --fail-on warning: failing\n`);
+    return ExitCode.problems;
+  }
+  return ExitCode.ok;
+}
+
+/** The review record of this run (see `src/review/review-record.ts`). */
+function reviewRecord(args: ParsedArgs, io: CliIo, toolVersion: string, old: [string, string], next: [string, string], impactSpec: string | undefined, impact: ImpactReport | undefined): ReviewRecord {
+  const reviewer = typeof args.values["reviewer"] === "string" ? args.values["reviewer"] : gitUser(io.cwd) ?? null;
+  let referenceSet: ReviewRecord["referenceSet"] = null;
+  if (impactSpec !== undefined && impact) {
+    const count = generatedCount(impactSpec);
+    const size = impact.summary.inputs;
+    if (count !== undefined) referenceSet = { spec: impactSpec, kind: "generated", size, hash: null, seed: impact.source.kind === "generated" ? impact.source.seed : null };
+    else referenceSet = { spec: impactSpec, kind: "file", size, hash: `sha256:${sha256Hex(new Uint8Array(readFileSync(path.resolve(io.cwd, impactSpec))))}`, seed: null };
+  }
+  return {
+    format: "marginbook-review", formatVersion: 1, compiler: { name: "marginbook", version: toolVersion }, time: new Date().toISOString(), reviewer,
+    old: reviewSide(old[0], old[1], io), new: reviewSide(next[0], next[1], io), referenceSet,
+  };
+}
+
+/** One side: where it is in git, and the hashes its artifact would carry. */
+function reviewSide(spec: string, source: string, io: CliIo): ReviewSide {
+  const { file, revision } = splitRevision(spec);
+  const absolute = path.resolve(io.cwd, file);
+  const origin = sourceOrigin(absolute, revision, "diff");
+  const shown = displayPath(absolute, io.cwd);
+  const compiled = compileFile(shown, io, "diff", false, { source, ...(revision !== undefined ? { host: revisionHost(io.cwd, revision) } : {}) });
+  const irHash = compiled.ok ? hashJson(relocate(compiled.ir, (f) => artifactPath(path.resolve(io.cwd, f), absolute, origin.location))) : null;
+  return { spec, path: origin.provenance.path, commit: origin.provenance.commit ?? null, dirty: origin.provenance.dirty === true, sourceHash: sha256Text(source), irHash };
 }
 
 /** Reads `file`, or `file@revision` from git (the file's own repository, path relative to it). */
 export function readVersion(spec: string, io: CliIo): string {
-  const at = spec.lastIndexOf("@");
-  const plainPath = path.resolve(io.cwd, spec);
-  if (at <= 0) return readOrUsage(plainPath, spec);
-  const file = spec.slice(0, at);
-  const revision = spec.slice(at + 1);
-  if (!/^[\w./~^@{}-]+$/.test(revision)) throw new UsageError(`'${revision}' is not a git revision`, "diff");
-  const absolute = path.resolve(io.cwd, file);
-  try {
-    return execFileSync("git", ["show", `${revision}:./${path.basename(absolute)}`], {
-      cwd: path.dirname(absolute),
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      maxBuffer: 64 * 1024 * 1024,
-    });
-  } catch (error) {
-    const detail = String((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split("\n")[0];
-    throw new UsageError(`cannot read ${file} at ${revision}: ${detail}`, "diff");
-  }
+  const { file, revision } = splitRevision(spec);
+  if (revision === undefined) return readOrUsage(path.resolve(io.cwd, spec), spec);
+  return readAtRevision(path.resolve(io.cwd, file), revision, "diff");
 }
 
 function readOrUsage(absolute: string, shown: string): string {

@@ -7,7 +7,7 @@
  * reference interpreter.
  */
 import type { IrRulebook } from "../ir/ir.js";
-import { RuntimeError } from "../runtime/errors.js";
+import { RuntimeError } from "../semantics/errors.js";
 import { INPUT_ERROR_CODE } from "../runtime/input-schema.js";
 import { InputValidationError, failureOf, rulebookFromIr, type EvalFailure, type EvalResult, type LoadedRulebook } from "../runtime/rulebook.js";
 import { compileFile, readInputDocument, singleRulebook } from "./compile-file.js";

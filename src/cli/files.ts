@@ -1,14 +1,16 @@
 /**
- * The CLI's file-system helpers: finding `.margin` files, the Node `SourceHost`, atomic writes.
+ * The CLI's file-system helpers: finding `.margin` files, the project a rulebook's `extends` may not
+ * leave, and the Node `SourceHost` (bounded reading and atomic writing, shared with the studio
+ * server, live in `src/node/files.ts`).
  *
  * Paths shown to users (and stored in diagnostics) are relative to the working folder when the file
  * lies inside it, so output is short and identical on every machine; the file system is always
  * reached through absolute paths resolved against `io.cwd`.
  */
-import { randomBytes } from "node:crypto";
-import { chmodSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
+import { existsSync, readdirSync, realpathSync } from "node:fs";
 import path from "node:path";
 import type { SourceHost } from "../service/language-service.js";
+import { FileRefusedError, readText, statOrUndefined } from "../node/files.js";
 import { UsageError } from "./io.js";
 
 /** The extension of rulebook files. */
@@ -68,64 +70,77 @@ function comparePaths(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function statOrUndefined(absolute: string): Stats | undefined {
+
+/**
+ * The project of a rulebook, which its `extends` may not leave: the nearest folder above it (its
+ * real path, links resolved) that holds `.git` or `package.json`, else the rulebook's own folder.
+ */
+export function projectRoot(rulebook: string): string {
+  let folder: string;
   try {
-    return statSync(absolute);
+    folder = path.dirname(realpathSync(rulebook));
   } catch {
-    return undefined;
+    folder = path.dirname(rulebook);
+  }
+  for (let current = folder; ; current = path.dirname(current)) {
+    if (existsSync(path.join(current, ".git")) || existsSync(path.join(current, "package.json"))) return current;
+    if (path.dirname(current) === current) return folder;
   }
 }
 
-/** Reads a UTF-8 text file, dropping a leading byte-order mark so offsets match what editors show. */
-export function readText(absolute: string): string {
-  const text = readFileSync(absolute, "utf8");
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+/** Whether `file` (links resolved) lies inside `folder`. */
+function inside(folder: string, file: string): boolean {
+  let real: string;
+  try {
+    real = realpathSync(file);
+  } catch {
+    return false;
+  }
+  const relative = path.relative(folder, real);
+  return relative !== "" && !relative.startsWith("..") && !path.isAbsolute(relative);
 }
 
 /**
  * A `SourceHost` over the real file system. Every file it reads successfully is also recorded in
  * `sources` (keyed by the path the pipeline used), so diagnostics that point into a base rulebook
- * can be rendered with their source lines.
+ * can be rendered with their source lines. The base of an `extends` must lie in the project of the
+ * rulebook that names it ({@link projectRoot}) and be a regular file of at most 64 MiB.
  */
 export function nodeSourceHost(cwd: string, sources: Map<string, string>): SourceHost {
+  /** Each base path, and the rulebook that named it. */
+  const namedBy = new Map<string, string>();
+  const refusals = new Map<string, string>();
   return {
     resolve(fromFile: string, target: string): string {
-      if (path.isAbsolute(target)) return path.normalize(target);
-      return path.normalize(path.join(path.dirname(fromFile), target));
+      const resolved = path.isAbsolute(target) ? path.normalize(target) : path.normalize(path.join(path.dirname(fromFile), target));
+      if (resolved !== fromFile && !namedBy.has(resolved)) namedBy.set(resolved, fromFile);
+      return resolved;
     },
     readFile(file: string): string | undefined {
       const known = sources.get(file);
       if (known !== undefined) return known;
+      const absolute = path.resolve(cwd, file);
+      const from = namedBy.get(file);
+      if (from !== undefined) {
+        const root = projectRoot(path.resolve(cwd, from));
+        if (existsSync(absolute) && !inside(root, absolute)) {
+          refusals.set(file, `is outside the project of the rulebook that extends it (${root})`);
+          return undefined;
+        }
+      }
       try {
-        const text = readText(path.resolve(cwd, file));
+        const text = readText(absolute);
         sources.set(file, text);
         return text;
-      } catch {
+      } catch (error) {
+        if (error instanceof FileRefusedError) refusals.set(file, error.message === "not a regular file" ? "is not a regular file" : `is too large (${error.message})`);
         return undefined;
       }
+    },
+    refusal(file: string): string | undefined {
+      return refusals.get(file);
     },
   };
 }
 
-/**
- * Replaces a file's content atomically: writes a temporary file in the same folder (same file
- * system, so the rename cannot cross devices), keeps the original's permissions, then renames it
- * over the original. Readers see the old content or the new, never half of it.
- */
-export function writeFileAtomic(absolute: string, text: string): void {
-  const folder = path.dirname(absolute);
-  const temp = path.join(folder, `.${path.basename(absolute)}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    writeFileSync(temp, text, { encoding: "utf8", flag: "wx" });
-    const mode = statOrUndefined(absolute)?.mode;
-    if (mode !== undefined) chmodSync(temp, mode & 0o7777);
-    renameSync(temp, absolute);
-  } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // the temporary file was never created, or is already gone
-    }
-    throw error;
-  }
-}
+export { FileRefusedError, MAX_FILE_BYTES, readText, readTextAsync, writeFileAtomic } from "../node/files.js";

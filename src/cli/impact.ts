@@ -26,6 +26,8 @@ import { nodeSourceHost, readText } from "./files.js";
 import type { ImpactWorkerData, ImpactWorkerMessage } from "./impact-worker.js";
 import { UsageError, type CliIo } from "./io.js";
 import { Progress } from "./progress.js";
+import { createInputView, fileFormat, numberRows, openDuckDb, readInputColumns, type DuckConnection } from "./duckdb-engine.js";
+import { impactColumnsOnDuckDb, inputsAt } from "./impact-sql.js";
 
 /** Sets at least this large get a progress display. */
 export const PROGRESS_THRESHOLD = 10_000;
@@ -51,12 +53,14 @@ export interface ImpactOptions {
   /** Threads to use: 1 evaluates in the main thread; undefined chooses by the size of the set. */
   workers?: number;
   color?: boolean;
+  /** What evaluates the inputs: the runtime (default) or DuckDB (the compiled SQL; files only). */
+  engine?: "js" | "duckdb";
 }
 
 /** The outcome: a report, or the rendered errors of a version that does not compile. */
 export type ImpactOutcome = { ok: true; report: ImpactReport } | { ok: false; message: string };
 
-type InputSet = { source: InputSource; count: number; inputAt: (i: number) => unknown; list?: unknown[]; seed?: number };
+type InputSet = { source: InputSource; count: number; inputAt: (i: number) => unknown; list?: unknown[]; seed?: number; duck?: DuckConnection };
 
 /** Runs the impact analysis of `oldSide` -> `newSide`. */
 export async function runImpact(oldSide: ImpactSide, newSide: ImpactSide, options: ImpactOptions, io: CliIo): Promise<ImpactOutcome> {
@@ -75,7 +79,12 @@ export async function runImpact(oldSide: ImpactSide, newSide: ImpactSide, option
   const progress = set.count >= PROGRESS_THRESHOLD ? new Progress(io, set.count, "impact") : undefined;
   const names = outputs.map((o) => o.name);
   let columns: ImpactColumns;
-  if (threads > 1) {
+  if (options.engine === "duckdb") {
+    if (!set.duck) throw new UsageError("--engine duckdb reads a .parquet, .csv or .jsonl file of inputs", "diff");
+    const sql = await impactColumnsOnDuckDb(set.duck, oldIr, newIr, names, set.count, progress);
+    if (typeof sql === "string") return { ok: false, message: sql };
+    columns = sql;
+  } else if (threads > 1) {
     columns = await evaluateOnWorkers({ oldIr, newIr, outputs: names, start: 0, end: set.count }, set, threads, progress);
   } else {
     columns = evaluateImpactChunk(oldBook, newBook, names, set.inputAt, 0, set.count, (done) => progress?.update(done));
@@ -83,6 +92,11 @@ export async function runImpact(oldSide: ImpactSide, newSide: ImpactSide, option
   progress?.finish();
 
   const summary = summarizeImpact(columns, outputs, { top: options.top });
+  if (options.engine === "duckdb" && set.duck) {
+    // Only the top movers come back into JavaScript, to be explained.
+    const fetched = await inputsAt(set.duck, newIr, [...new Set(summary.outputs.flatMap((o) => o.movers.map((m) => m.index)))]);
+    set.inputAt = (i) => fetched.get(i);
+  }
   const reasons: ImpactReport["reasons"] = {};
   const inputs: ImpactReport["inputs"] = {};
   for (const output of summary.outputs) {
@@ -126,6 +140,16 @@ async function inputSet(options: ImpactOptions, newIr: IrRulebook, io: CliIo): P
     const generator = new InputGenerator(newIr, options.seed, "typical");
     return { source: { kind: "generated", count, seed: options.seed }, count, inputAt: (i) => generator.at(i), seed: options.seed };
   }
+  const ext = path.extname(options.spec).toLowerCase();
+  if (options.engine === "duckdb" || ext === ".parquet" || ext === ".csv") {
+    // A data file: DuckDB reads it (and, with --engine duckdb, evaluates it too).
+    const con = await openDuckDb("diff");
+    await createInputView(con, newIr, path.resolve(io.cwd, options.spec), fileFormat(options.spec, "diff"), "diff");
+    const count = await numberRows(con);
+    if (count === 0) throw new UsageError(`${options.spec} holds no input`, "diff");
+    const inputAt = options.engine === "duckdb" ? () => undefined : await readInputColumns(con, newIr, count);
+    return { source: { kind: "file", path: options.spec }, count, inputAt, duck: con };
+  }
   const list = await readInputList(options.spec, io);
   return { source: { kind: "file", path: options.spec }, count: list.length, inputAt: (i) => list[i], list };
 }
@@ -168,7 +192,8 @@ async function evaluateOnWorkers(base: ImpactWorkerData, set: InputSet, threads:
     Array.from({ length: threads }, (_, t) => {
       const start = t * size;
       const end = Math.min(set.count, start + size);
-      const data: ImpactWorkerData = { ...base, start, end, ...(set.seed !== undefined ? { seed: set.seed } : { inputs: set.list!.slice(start, end) }) };
+      const inputs = set.list ? set.list.slice(start, end) : Array.from({ length: end - start }, (_, k) => set.inputAt(start + k));
+      const data: ImpactWorkerData = { ...base, start, end, ...(set.seed !== undefined ? { seed: set.seed } : { inputs }) };
       return runWorker(data, (n) => {
         done[t] = n;
         progress?.update(done.reduce((a, b) => a + b, 0));

@@ -8,6 +8,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { approveCommand } from "./approve.js";
+import { batchCommand } from "./batch.js";
 import { checkCommand } from "./check.js";
 import { compileCommand } from "./compile.js";
 import { diffCommand } from "./diff.js";
@@ -15,7 +17,9 @@ import { evalCommand } from "./eval.js";
 import { fmtCommand } from "./fmt.js";
 import { inspectCommand } from "./inspect.js";
 import { keygenCommand } from "./keygen.js";
+import { serveCommand } from "./serve.js";
 import { studioCommand } from "./studio.js";
+import { safeText } from "./terminal-text.js";
 import { ExitCode, UsageError, commandHelp, nodeIo, parseCommandArgs, type CliIo, type Command } from "./io.js";
 import { testCommand } from "./test.js";
 import { verifyCommand } from "./verify.js";
@@ -25,7 +29,7 @@ import { verifyCommand } from "./verify.js";
  * `Command` and one entry here; nothing else changes.
  */
 function commandTable(version: string): Command[] {
-  return [checkCommand(version), fmtCommand(), evalCommand(), testCommand(), compileCommand(version), keygenCommand(), inspectCommand(), diffCommand(), verifyCommand(), studioCommand()];
+  return [checkCommand(version), fmtCommand(), evalCommand(), testCommand(), compileCommand(version), keygenCommand(), inspectCommand(), approveCommand(), diffCommand(version), verifyCommand(), batchCommand(), studioCommand(), serveCommand()];
 }
 
 /**
@@ -68,7 +72,14 @@ function globalHelp(commands: readonly Command[]): string {
  * Runs the CLI in-process. Never throws and never exits: it writes to `io` and resolves to the exit
  * code (0 ok, 1 problems found, 2 usage error, 3 a bug in marginbook).
  */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], given: CliIo): Promise<number> {
+  // The one place where text reaches the terminal: nothing read from a file or an input can carry
+  // escape sequences or bidirectional controls through it.
+  const io: CliIo = {
+    ...given,
+    stdout: (text) => given.stdout(safeText(text, given.color === true)),
+    stderr: (text) => given.stderr(safeText(text, given.color === true)),
+  };
   const version = toolVersion();
   const commands = commandTable(version);
   try {

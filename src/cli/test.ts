@@ -7,7 +7,7 @@ import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { evaluatorsOf, describeMismatches, parseTestFile, runTestFile, type CaseResult } from "../service/test-runner.js";
 import { compileFile } from "./compile-file.js";
-import { displayPath, marginExtension, readText } from "./files.js";
+import { displayPath, FileRefusedError, marginExtension, readText } from "./files.js";
 import { ExitCode, UsageError, plural, type CliIo, type Command, type ParsedArgs } from "./io.js";
 import { printVerification } from "./verify.js";
 
@@ -110,9 +110,9 @@ function runFile(file: string, io: CliIo, tally: Tally, paint: (code: number, te
   let text: string;
   try {
     text = readText(path.resolve(io.cwd, file));
-  } catch {
+  } catch (error) {
     io.stdout(`${file}\n`);
-    return broken(`cannot read ${file}`);
+    return broken(`cannot read ${file}${error instanceof FileRefusedError ? `: ${error.message}` : ""}`);
   }
   const parsed = parseTestFile(text);
   if (!parsed.file) {
@@ -122,11 +122,13 @@ function runFile(file: string, io: CliIo, tally: Tally, paint: (code: number, te
   }
   const rulebook = displayPath(path.resolve(io.cwd, path.dirname(file), parsed.file.rulebook), io.cwd);
   io.stdout(`${file} (${rulebook})\n`);
+  let stats;
   try {
-    statSync(path.resolve(io.cwd, rulebook));
+    stats = statSync(path.resolve(io.cwd, rulebook));
   } catch {
     return broken(`the rulebook ${rulebook} named by \`rulebook:\` does not exist`);
   }
+  if (!stats.isFile()) return broken(`the rulebook ${rulebook} named by \`rulebook:\` is not a regular file`);
   const compiled = compileFile(rulebook, io, "test", color);
   if (!compiled.ok) {
     io.stdout(compiled.report.replace(/^/gm, "    "));

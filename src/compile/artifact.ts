@@ -7,7 +7,7 @@
  * Building an artifact is pure: the CLI reads the source and writes the file.
  */
 import type { IrRulebook } from "../ir/ir.js";
-import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, artifactMetaOf, type CompiledArtifact } from "../runtime/artifact-schema.js";
+import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, artifactMetaOf, type ArtifactProvenance, type CompiledArtifact } from "../runtime/artifact-schema.js";
 import { hashJson, sha256Text } from "../runtime/hash.js";
 
 export type { CompiledArtifact } from "../runtime/artifact-schema.js";
@@ -18,6 +18,8 @@ export interface ArtifactOptions {
   source: string;
   /** The compiler's name (default `marginbook`) and version. */
   compiler: { name?: string; version: string };
+  /** Where the source came from (path from the repository root, commit, dirty). */
+  provenance?: ArtifactProvenance;
 }
 
 /**
@@ -34,6 +36,7 @@ export function buildArtifact(ir: IrRulebook, options: ArtifactOptions): Compile
     sourceHash: sha256Text(options.source),
     irHash: hashJson(copy),
     ir: copy,
+    ...(options.provenance ? { provenance: { ...options.provenance } } : {}),
   };
 }
 

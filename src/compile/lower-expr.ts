@@ -9,10 +9,11 @@
 import type * as A from "../syntax/ast.js";
 import type { CheckContext, ValueSymbol } from "../check/context.js";
 import { formatType, type Type } from "../check/types.js";
-import type { IrBuiltin, IrConstValue, IrExpr } from "../ir/ir.js";
-import type { Raise } from "../runtime/errors.js";
+import type { IrConstValue, IrExpr } from "../ir/ir.js";
+import { BUILTINS, isBuiltin } from "../semantics/builtins.js";
+import type { Raise } from "../semantics/errors.js";
 import { LoweringError } from "./lowering-error.js";
-import { binaryOp, callBuiltin, unaryOp } from "../runtime/operations.js";
+import { binaryOp, callBuiltin, unaryOp } from "../semantics/operations.js";
 
 /** What expression lowering needs from the rulebook lowerer. */
 export interface LoweringScope {
@@ -31,9 +32,6 @@ const abort: Raise = () => {
   throw FOLD_ABORTED;
 };
 
-/** Built-ins that can fail at run time, so their calls carry a site. */
-const FALLIBLE = new Set<string>(["sqrt", "ln", "pow", "round_up", "round_down", "round_half_even", "black76", "black_scholes"]);
-const BUILTINS = new Set<string>(["min", "max", "clamp", "abs", "sqrt", "pow", "exp", "ln", "round_up", "round_down", "round_half_even", "normal_cdf", "black76", "black_scholes"]);
 
 /** Lowers the expressions of one rulebook; comprehension variables are numbered across all of them. */
 export class ExpressionLowerer {
@@ -196,10 +194,11 @@ export class ExpressionLowerer {
     const args = expr.args.map((a) => this.lower(a, locals));
     if (callee.name === "number") return args[0]!;
     if (callee.name === "count") return { k: "call", fn: "length", args };
-    if (!BUILTINS.has(callee.name)) throw new Error(`unknown function \`${callee.name}\``);
-    const folded = fold({ k: "call", fn: callee.name as IrBuiltin, args });
-    if (folded.k === "const" || !FALLIBLE.has(callee.name)) return folded;
-    return { k: "call", fn: callee.name as IrBuiltin, args, site: this.scope.site(expr.span, args) };
+    const fn = callee.name;
+    if (!isBuiltin(fn) || !BUILTINS[fn].surface) throw new Error(`unknown function \`${fn}\``);
+    const folded = fold({ k: "call", fn, args });
+    if (folded.k === "const" || !BUILTINS[fn].fallible) return folded;
+    return { k: "call", fn, args, site: this.scope.site(expr.span, args) };
   }
 
   private aggregate(expr: A.CallExpr, name: string, comprehension: A.Comprehension, locals: Locals): IrExpr {

@@ -22,7 +22,7 @@ import {
   type IrProperty, type IrSchema, type IrSite, type IrSlot, type IrStep, type IrTierTable, type IrType,
 } from "../ir/ir.js";
 import { printVerify } from "../syntax/format.js";
-import { decimalStep } from "../runtime/numeric.js";
+import { decimalStep } from "../semantics/numeric.js";
 import { formatIrType } from "./print-ir.js";
 import { ExpressionLowerer, type LoweringScope } from "./lower-expr.js";
 import { LoweringError } from "./lowering-error.js";

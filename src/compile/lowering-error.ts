@@ -1,6 +1,9 @@
-/** The error of a rulebook the compiler cannot lower: it has errors, or uses what the runtime lacks. */
+/**
+ * A broken compiler invariant: the lowerer met a rulebook that the checker should have refused.
+ *
+ * Every user error is a checker diagnostic (anything `check` accepts, `compile` lowers), so this is
+ * a bug in marginbook, reported by the CLI as an internal error; it has no catalog code on purpose.
+ */
 export class LoweringError extends Error {
   override readonly name = "LoweringError";
-  /** MB5xxx: code generation. */
-  readonly code = "MB5001";
 }

@@ -32,6 +32,8 @@ export const messages = {
   nestingTooDeep: error("MB1011", "{what} nested more than {limit} levels deep"),
   tooManySyntaxErrors: error("MB1013", "more than {limit} syntax errors: is this a rulebook? Later ones are not reported"),
   nameTooLong: error("MB1012", "this name is {length} characters long; the limit is {limit}"),
+  bidiCharacter: error("MB1014", "bidirectional control character {code}: it can make the text read differently from what runs", "remove it; write right-to-left text without control characters"),
+  invisibleCharacter: error("MB1015", "invisible or control character {code} in a string: the string looks the same without it but never equals it", "remove it"),
 
   // ---- MB2xxx: names ----
   unknownName: error("MB2001", "unknown name `{name}`"),
@@ -53,6 +55,8 @@ export const messages = {
   notAQuantity: error("MB2017", "cannot {verb} `{name}`: it is {what}, not a quantity adjusted by rules"),
   baseHasErrors: error("MB2018", "the base rulebook `{path}` has {count} error(s)", "run `marginbook check {path}`"),
   extendsCycle: error("MB2019", "rulebook `{path}` extends itself through {chain}"),
+  baseRefused: error("MB2021", "the base rulebook `{path}` {reason}", "`extends` names a `.margin` file of the same project: a folder with `.git` or `package.json` above the rulebook, else the rulebook's own folder"),
+  extendsTooDeep: error("MB2022", "the chain of `extends` is longer than {limit} rulebooks", "extend a rulebook that extends fewer others"),
   shadowedName: warning("MB2020", "`{name}` hides the declaration of the same name"),
 
   // ---- MB3xxx: types and units ----
@@ -89,6 +93,10 @@ export const messages = {
   marginColumnNotRate: error("MB3031", "`{method}` multiplies the key by column `{column}`, which must be a rate, not {actual}"),
   listTypeArgument: error("MB3032", "{message}"),
   numberOutOfRange: error("MB3033", "`{text}` is too large for a number (binary64 overflows to infinity)"),
+  constantNotFinite: error("MB3034", "{what} is {value}, not a finite number", "binary64 overflows beyond about 1.8e308"),
+  timestampListElements: error("MB3035", "the elements of {actual} cannot be read", "use a list of records with a Timestamp field (`record Fixing { at: Timestamp }` and a `List<Fixing>`)"),
+  constantFails: error("MB3036", "{what} has no value: {reason}"),
+  outputNotScalar: error("MB3037", "output `{name}` is {actual}: an output must be a number, a Bool, Text, an enum member or a timestamp", "aggregate the list (`sum(...)`, `max(...)`, `count(...)`) or output one element"),
 
   // ---- MB4xxx: rulebook semantics ----
   invalidVersion: error("MB4001", "`{text}` is not a semantic version", "write MAJOR.MINOR.PATCH, for example `1.0.0`"),
@@ -136,7 +144,14 @@ export const messages = {
   verifyTargetNotNumeric: error("MB4043", "`verify {property}` is about numeric outputs, lets and quantities, but `{name}` is {what}"),
   verifyVariableNotInputField: error("MB4044", "`in` needs a numeric field of an input, but this is {what}", "name the input field the values vary with, for example `in position.size`"),
   verifyMissingVariable: error("MB4045", "`verify {property}` needs the input field it varies", "add `in <input field>`, for example `in position.size`"),
+  textTooLong: error("MB4047", "{what} is {length} characters long; the limit is {limit}"),
+  tooManyArguments: error("MB4048", "this call has {count} arguments; the limit is {limit}"),
   verifyUnexpectedVariable: error("MB4046", "`verify nonnegative` holds for every input at once: it takes no `in`", "remove `in {text}`"),
+
+  // ---- MB51xx: the SQL target (marginbook compile --target sql) ----
+  sqlUnsupported: error("MB5101", "{what} cannot be compiled to SQL ({dialect}): {reason}", "evaluate this rulebook with the runtime (`marginbook eval`, `batch --engine js`)"),
+  sqlRuntimeStep: error("MB5102", "`{fn}` with a step computed at run time cannot be compiled to SQL ({dialect})", "give the rounding step as a constant or a parameter"),
+  sqlUnknownInput: error("MB5103", "input `{path}` of type {type} cannot be a column of the input relation ({dialect})"),
 
   // ---- MB7xxx: review of a change between two versions ----
   versionNotBumped: warning("MB7001", "behaviour changed but the version is still {version}", "a {impact} change needs at least version {suggested}"),

@@ -1,7 +1,7 @@
 /**
  * Diagnostics as values: what every stage reports, separate from how it is rendered.
  */
-import type { Span } from "../syntax/ast.js";
+import type { Span } from "./span.js";
 import { type MessageSpec, fillTemplate } from "./catalog.js";
 
 export type Severity = "error" | "warning" | "info";

@@ -5,7 +5,7 @@
  * diagnostics plus the source texts they point into, keyed by the same `file` string the diagnostics
  * carry. Lines and columns are 1-based; columns count UTF-16 code units (see `line-map.ts`).
  */
-import type { Span } from "../syntax/ast.js";
+import type { Span } from "./span.js";
 import { codeRanges, messages, type MessageSpec } from "./catalog.js";
 import { sortDiagnostics, type Diagnostic, type Severity } from "./diagnostic.js";
 import { LineMap } from "./line-map.js";

@@ -78,13 +78,23 @@ function legend(x: number, y: number): string {
   return item(0, UP, "increase") + item(80, DOWN, "decrease");
 }
 
+/** `Math.min(...values)` without spreading (a spread of 200,000 values overflows the stack). */
+function least(values: readonly number[]): number {
+  return values.reduce((a, b) => Math.min(a, b), Infinity);
+}
+
+/** `Math.max(...values)` without spreading. */
+function greatest(values: readonly number[]): number {
+  return values.reduce((a, b) => Math.max(a, b), -Infinity);
+}
+
 /** A scale from data to pixels: logarithmic when the positive values span three decades or more. */
 function scaleFor(values: readonly number[], from: number, to: number): { map: (v: number) => number; ticks: number[]; log: boolean } {
   const positive = values.filter((v) => v > 0);
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  const logLow = Math.min(...positive);
-  const logHigh = Math.max(...positive);
+  const lo = least(values);
+  const hi = greatest(values);
+  const logLow = least(positive);
+  const logHigh = greatest(positive);
   if (lo >= 0 && positive.length > 0 && logHigh / logLow >= 1000) {
     const a = Math.floor(Math.log10(logLow));
     const b = Math.ceil(Math.log10(logHigh));
@@ -121,7 +131,7 @@ export function renderScatter(points: OutputImpact["scatter"], unit: string): st
     parts.push(`<text x="${num(sx.map(t))}" y="${top + plotH + 17}" text-anchor="middle" font-size="11" fill="${AXIS}">${esc(tickLabel(t))}</text>`);
   }
   const lo = sx.ticks[0]!;
-  const hi = Math.max(...values);
+  const hi = greatest(values);
   parts.push(`<line x1="${num(sx.map(lo))}" y1="${num(sy.map(lo))}" x2="${num(sx.map(hi))}" y2="${num(sy.map(hi))}" stroke="${AXIS}" stroke-dasharray="4 4"/>`);
   // Unchanged points first, so that movers are drawn on top.
   const ordered = [...points].sort((a, b) => Number(a.new !== a.old) - Number(b.new !== b.old));

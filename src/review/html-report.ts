@@ -12,6 +12,7 @@ import {
 import type { OutputImpact } from "./impact.js";
 import type { SemanticDiff } from "./semantic-diff.js";
 import { requiredBump } from "./version-policy.js";
+import { reviewRecordHtml, type ReviewRecord } from "./review-record.js";
 
 /** What the report shows. */
 export interface HtmlReportInput {
@@ -21,11 +22,17 @@ export interface HtmlReportInput {
   /** Version-discipline warnings, as `MB7001: message (help)`. */
   warnings: readonly string[];
   impact?: ImpactReport;
+  /** The review record that binds this report to both versions (commits, hashes, reference set, reviewer). */
+  record?: ReviewRecord;
 }
 
 /** Escapes text for HTML content and attribute values. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
+  return text
+    .replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!)
+    // Bidirectional controls, invisible and control characters would reorder or hide what the
+    // reviewer reads: they are shown as visible escapes instead.
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 const STYLE = `
@@ -68,6 +75,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     `<p class="sub">Review of <code>${escapeHtml(input.oldLabel)}</code> → <code>${escapeHtml(input.newLabel)}</code>${input.impact ? ` on ${escapeHtml(describeSource(input.impact.source, input.impact.summary))}` : ""}</p>`,
     diffSection(input),
     input.impact ? impactSections(input.impact) : "",
+    input.record ? reviewRecordHtml(input.record) : "",
   ];
   return [
     "<!doctype html>",

@@ -8,6 +8,7 @@
  * referenced record that exists) is checked by `checkIrReferences` in `ir-references.ts`.
  */
 import { IR_VERSION, type IrMeta, type IrRulebook } from "../ir/ir.js";
+import { BUILTIN_NAMES } from "../semantics/builtins.js";
 import type { JsonSchema } from "./input-schema.js";
 
 /** The `format` of every artifact. */
@@ -54,10 +55,7 @@ const irType = union("kind", [
 ]);
 
 const binaryOps = ["+", "-", "*", "/", "<", "<=", ">", ">=", "==", "!=", "and", "or"];
-const builtins = [
-  "min", "max", "clamp", "abs", "sqrt", "pow", "exp", "ln", "round_up", "round_down", "round_half_even", "normal_cdf",
-  "black76", "black_scholes", "length",
-];
+const builtins = BUILTIN_NAMES;
 const expr = ref("expr");
 
 const irExpr = union("k", [
@@ -189,11 +187,20 @@ const artifactMeta = closed(
 const base64 = (maxLength: number): JsonSchema => ({ type: "string", pattern: "^[A-Za-z0-9+/]+={0,2}$", maxLength });
 
 /** The optional Ed25519 signature block (see `signature.ts` for what it covers). */
-const signature = closed({ algorithm: { const: "ed25519" }, keyId: hash, publicKey: base64(1_024), value: base64(256) });
+const signature = closed(
+  { algorithm: { const: "ed25519" }, keyId: hash, publicKey: base64(1_024), value: base64(256), signedAt: text(64) },
+  ["algorithm", "keyId", "publicKey", "value"],
+);
+
+/** Where the artifact was compiled from (see {@link ArtifactProvenance}). */
+const provenance = closed(
+  { path: text(1_024), commit: { type: "string", pattern: "^[0-9a-f]{40,64}$" }, dirty: { type: "boolean" } },
+  ["path"],
+);
 
 /**
  * The JSON Schema of a compiled artifact:
- * `{ format, formatVersion, compiler: { name, version }, meta, sourceHash, irHash, ir, signature? }`.
+ * `{ format, formatVersion, compiler: { name, version }, meta, sourceHash, irHash, ir, provenance?, signature? }`.
  */
 export const artifactJsonSchema: JsonSchema = {
   $schema: "https://json-schema.org/draft/2020-12/schema",
@@ -207,6 +214,7 @@ export const artifactJsonSchema: JsonSchema = {
     sourceHash: hash,
     irHash: hash,
     ir: ref("ir"),
+    provenance,
     signature,
   }, ["format", "formatVersion", "compiler", "meta", "sourceHash", "irHash", "ir"]),
   $defs: { ir, type: irType, expr: irExpr, step },
@@ -233,6 +241,8 @@ export interface CompiledArtifact {
   /** `sha256:<hex>` of the canonical JSON of `ir` (see `canonicalJson` in `hash.ts`). */
   irHash: string;
   ir: IrRulebook;
+  /** Where it was compiled from (written by `marginbook compile`). */
+  provenance?: ArtifactProvenance;
   /** Present when the artifact is signed (`marginbook compile --sign`). */
   signature?: ArtifactSignature;
 }
@@ -246,6 +256,19 @@ export interface ArtifactSignature {
   publicKey: string;
   /** The 64-byte signature, base64. */
   value: string;
+  /** When it was signed (ISO 8601, UTC); covered by the signature (see `signedBytes`). */
+  signedAt?: string;
+}
+
+/**
+ * Where an artifact was compiled from: the source's path relative to the repository root (the file
+ * name alone outside git), the commit it was read at, and `dirty` when the file differs from that
+ * commit (such an artifact is signed only with `--allow-dirty`).
+ */
+export interface ArtifactProvenance {
+  path: string;
+  commit?: string;
+  dirty?: boolean;
 }
 
 /** The artifact's header fields taken from an IR's `meta`. */

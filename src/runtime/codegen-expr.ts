@@ -11,10 +11,11 @@
  * Injection-proof by construction: user text (names, strings, messages) only ever enters the code
  * through `JSON.stringify` string literals, and numbers through {@link jsNumber}.
  */
-import { childExprs, type IrAggregate, type IrConstValue, type IrExpr, type IrRulebook, type IrTierTable } from "../ir/ir.js";
-import { decimalStep } from "./numeric.js";
-import { PROTOTYPE_NAMES } from "./operations.js";
-import type { runtimeErrors } from "./errors.js";
+import { childExprs, type IrAggregate, type IrBuiltin, type IrConstValue, type IrExpr, type IrRulebook, type IrTierTable } from "../ir/ir.js";
+import { isBuiltin } from "../semantics/builtins.js";
+import { decimalStep } from "../semantics/numeric.js";
+import { PROTOTYPE_NAMES } from "../semantics/operations.js";
+import type { runtimeErrors } from "../semantics/errors.js";
 
 /** A number as a JavaScript expression, exact, with -0, NaN and infinities spelled without globals. */
 export function jsNumber(value: number): string {
@@ -261,39 +262,25 @@ export class ExpressionCompiler {
 
   private call(e: Extract<IrExpr, { k: "call" }>): string {
     const args = e.args.map((a) => this.compile(a));
-    const site = e.site ?? -1;
-    switch (e.fn) {
-      case "min":
-      case "max":
-        return `${e.fn}(${args.join(", ")})`;
-      case "clamp": return `min(max(${args[0]}, ${args[1]}), ${args[2]})`;
-      case "abs":
-      case "exp":
-        return `${e.fn}(${args[0]})`;
-      case "sqrt": {
-        const x = this.atom(args[0]!);
-        this.emit(`if (${x} < 0) ${this.raise(site, "sqrtOfNegative", [x])}`);
-        return `sqrt(${x})`;
-      }
-      case "ln": {
-        const x = this.atom(args[0]!);
-        this.emit(`if (${x} <= 0) ${this.raise(site, "lnOfNonPositive", [x])}`);
-        return `log(${x})`;
-      }
-      case "pow": return this.atom(`checkedPow(${args[0]}, ${args[1]}, ${jsSite(site)}, raise)`);
-      case "round_up":
-      case "round_down":
-      case "round_half_even":
-        return this.round(e, args, site);
-      case "normal_cdf": return `normalCdf(${args[0]})`;
-      case "black76": return this.atom(`black76(${args.join(", ")}, ${jsSite(site)}, raise)`);
-      case "black_scholes": return this.atom(`blackScholes(${args.join(", ")}, ${jsSite(site)}, raise)`);
-      case "length": return `${args[0]}.length`;
-      default: return invalid(e);
-    }
+    // Own keys only: a hand-crafted IR naming `constructor` must not reach Object.prototype.
+    if (!isBuiltin(e.fn)) return invalid(e);
+    return BUILTIN_CODE[e.fn](this, args, e.site ?? -1, e);
   }
 
-  private round(e: Extract<IrExpr, { k: "call" }>, args: string[], site: number): string {
+  /** `sqrt` and `ln`: the argument once, a guard that raises `error`, then the call. */
+  guardedCall(fn: string, x: string, failsWhen: string, error: "sqrtOfNegative" | "lnOfNonPositive", site: number): string {
+    const atom = this.atom(x);
+    this.emit(`if (${atom} ${failsWhen}) ${this.raise(site, error, [atom])}`);
+    return `${fn}(${atom})`;
+  }
+
+  /** A call of a helper that raises through `raise` itself (pow, option pricing). */
+  helperCall(helper: string, args: readonly string[], site: number): string {
+    return this.atom(`${helper}(${args.join(", ")}, ${jsSite(site)}, raise)`);
+  }
+
+  /** `round_up/down/half_even(x, step)`: inline with a constant step, else the dynamic helper. */
+  roundCallCode(e: Extract<IrExpr, { k: "call" }>, args: readonly string[], site: number): string {
     const direction = e.fn.slice(6);
     const step = e.args[1]!;
     if (step.k === "const" && typeof step.v === "number" && step.v > 0 && step.v !== Infinity) return roundCall(direction, args[0]!, step.v);
@@ -540,3 +527,22 @@ export function roundCall(direction: string, x: string, step: number, exact = de
 function invalid(e: { k?: unknown }): never {
   throw new Error(`invalid IR: cannot compile ${JSON.stringify(e).slice(0, 200)}`);
 }
+
+/** How the generated code computes each built-in, from its arguments' code: one entry per {@link IrBuiltin}. */
+const BUILTIN_CODE: Readonly<Record<IrBuiltin, (c: ExpressionCompiler, args: readonly string[], site: number, e: Extract<IrExpr, { k: "call" }>) => string>> = {
+  min: (_c, args) => `min(${args.join(", ")})`,
+  max: (_c, args) => `max(${args.join(", ")})`,
+  clamp: (_c, args) => `min(max(${args[0]}, ${args[1]}), ${args[2]})`,
+  abs: (_c, args) => `abs(${args[0]})`,
+  exp: (_c, args) => `exp(${args[0]})`,
+  sqrt: (c, args, site) => c.guardedCall("sqrt", args[0]!, "< 0", "sqrtOfNegative", site),
+  ln: (c, args, site) => c.guardedCall("log", args[0]!, "<= 0", "lnOfNonPositive", site),
+  pow: (c, args, site) => c.helperCall("checkedPow", args, site),
+  round_up: (c, args, site, e) => c.roundCallCode(e, args, site),
+  round_down: (c, args, site, e) => c.roundCallCode(e, args, site),
+  round_half_even: (c, args, site, e) => c.roundCallCode(e, args, site),
+  normal_cdf: (_c, args) => `normalCdf(${args[0]})`,
+  black76: (c, args, site) => c.helperCall("black76", args, site),
+  black_scholes: (c, args, site) => c.helperCall("blackScholes", args, site),
+  length: (_c, args) => `${args[0]}.length`,
+};

@@ -12,12 +12,13 @@
  * Runtime errors are raised through the same catalog and sites as the interpreter's, so code and
  * message are identical.
  */
-import type { IrExpr, IrOutputStep, IrRuleStep, IrRulebook, IrStep } from "../ir/ir.js";
-import { raiserFor, runtimeErrors } from "./errors.js";
+import type { IrExpr, IrOutputStep, IrRuleStep, IrRulebook, IrStep, IrVerb } from "../ir/ir.js";
+import { raiserFor, runtimeErrors } from "../semantics/errors.js";
 import { ExpressionCompiler, jsIndex, jsString, roundCall } from "./codegen-expr.js";
-import type { OutputValue } from "./interpreter.js";
-import { black76, blackScholes, formatTimestamp, isRepresentableTimestamp, normalCdf, roundDown, roundDynamic, roundHalfEven, roundUp } from "./numeric.js";
-import { checkedPow, liquidationPrice, newGroup, readField, scenarioTables, withDefault } from "./operations.js";
+import { evaluate as interpret, type OutputValue } from "./interpreter.js";
+import { black76, blackScholes, formatTimestamp, isRepresentableTimestamp, normalCdf, roundDown, roundDynamic, roundHalfEven, roundUp } from "../semantics/numeric.js";
+import { checkedPow } from "../semantics/builtins.js";
+import { liquidationPrice, newGroup, readField, scenarioTables, withDefault } from "../semantics/operations.js";
 
 /** A compiled evaluator: `evaluate` computes the outputs of one input; `source` is the generated code. */
 export interface CompiledEvaluator {
@@ -25,6 +26,42 @@ export interface CompiledEvaluator {
   evaluate(input: unknown): Record<string, OutputValue>;
   /** The body of the generated factory function, for inspection and golden tests. */
   readonly source: string;
+  /**
+   * `compiled`, or `interpreted` where the platform forbids code generation (a CSP without
+   * 'unsafe-eval', `node --disallow-code-generation-from-strings`): then `evaluate` runs the
+   * reference interpreter, which computes the same numbers.
+   */
+  readonly mode: "compiled" | "interpreted";
+}
+
+let fallbackAnnounced = false;
+
+/** Says once per process that evaluations run through the interpreter, and why. */
+function announceFallback(): void {
+  if (fallbackAnnounced) return;
+  fallbackAnnounced = true;
+  (globalThis as { console?: { warn?: (message: string) => void } }).console?.warn?.(
+    "marginbook: code generation is not allowed here (a Content Security Policy without 'unsafe-eval', or --disallow-code-generation-from-strings): rulebooks are evaluated with the interpreter (same results, slower)",
+  );
+}
+
+let allowed: boolean | undefined;
+
+/** Whether this platform lets code be compiled from strings (probed once). */
+export function codeGenerationAllowed(): boolean {
+  if (allowed === undefined) {
+    try {
+      allowed = typeof new Function("return 1") === "function";
+    } catch {
+      allowed = false;
+    }
+  }
+  return allowed;
+}
+
+/** Whether the platform refused to compile code from a string. */
+export function isCodeGenerationRefused(error: unknown): boolean {
+  return error instanceof EvalError || (error instanceof Error && /code generation|unsafe-eval|Content Security Policy/i.test(error.message));
 }
 
 /** The parameters of the generated factory, in order, and the values bound to them. */
@@ -44,9 +81,16 @@ function factoryParameters(ir: IrRulebook): [string, unknown][] {
 export function compileEvaluator(ir: IrRulebook): CompiledEvaluator {
   const source = generateSource(ir);
   const parameters = factoryParameters(ir);
-  const factory = new Function(...parameters.map(([name]) => name), source) as (...args: unknown[]) => (input: unknown) => Record<string, OutputValue>;
+  let factory: (...args: unknown[]) => (input: unknown) => Record<string, OutputValue>;
+  try {
+    factory = new Function(...parameters.map(([name]) => name), source) as typeof factory;
+  } catch (error) {
+    if (!isCodeGenerationRefused(error)) throw error;
+    announceFallback();
+    return { evaluate: (input) => interpret(ir, input).outputs, source, mode: "interpreted" };
+  }
   const evaluate = factory(...parameters.map(([, value]) => value));
-  return { evaluate, source };
+  return { evaluate, source, mode: "compiled" };
 }
 
 /**
@@ -102,18 +146,22 @@ function emitStep(compiler: ExpressionCompiler, ir: IrRulebook, step: IrStep, ou
   }
 }
 
+/** The JavaScript of each rule verb: the quantity's new value from its name and the operand's code. */
+const VERB_CODE: Readonly<Record<IrVerb, (quantity: string, operand: string) => string>> = {
+  set: (_q, value) => value,
+  scale: (q, value) => `${q} * ${value}`,
+  add: (q, value) => `${q} + ${value}`,
+  floor: (q, value) => `max(${q}, ${value})`,
+  cap: (q, value) => `min(${q}, ${value})`,
+};
+
 function emitRule(compiler: ExpressionCompiler, step: IrRuleStep): void {
   const body = compiler.block(() => {
     for (const action of step.actions) {
       const q = `s${jsIndex(action.slot)}`;
       const apply = compiler.block(() => {
         const value = compiler.compile(action.value);
-        const update =
-          action.verb === "set" ? value :
-          action.verb === "scale" ? `${q} * ${value}` :
-          action.verb === "add" ? `${q} + ${value}` :
-          `${action.verb === "floor" ? "max" : "min"}(${q}, ${value})`;
-        compiler.emit(`${q} = ${update};`);
+        compiler.emit(`${q} = ${VERB_CODE[action.verb](q, value)};`);
         return "";
       }, action.condition !== undefined);
       if (!action.condition) {

@@ -9,10 +9,11 @@
  * `errors` with their index.
  */
 import type { IrRulebook, IrType } from "../ir/ir.js";
-import { RuntimeError } from "./errors.js";
+import { RuntimeError } from "../semantics/errors.js";
 import { INPUT_ERROR_CODE, type InputError, type InputValidator } from "./input-schema.js";
 import type { OutputValue } from "./interpreter.js";
 import type { OutputInfo } from "./rulebook.js";
+import { isCodeGenerationRefused } from "./codegen.js";
 
 /** The input columns, keyed by field path (`position.size`). */
 export type Columns = Readonly<Record<string, ArrayLike<number | string | boolean>>>;
@@ -127,8 +128,16 @@ export function columnarEvaluator(ir: IrRulebook, outputs: readonly OutputInfo[]
 function outputStorer(names: readonly string[], targets: readonly unknown[]): (result: Record<string, OutputValue>, row: number) => void {
   const body = names.map((name, i) => `  o${i}[row] = result[${JSON.stringify(name)}];`);
   const source = `"use strict";\nreturn function store(result, row) {\n${body.join("\n")}\n};`;
-  const factory = new Function(...names.map((_, i) => `o${i}`), source) as (...columns: unknown[]) => (result: Record<string, OutputValue>, row: number) => void;
-  return factory(...targets);
+  try {
+    const factory = new Function(...names.map((_, i) => `o${i}`), source) as (...columns: unknown[]) => (result: Record<string, OutputValue>, row: number) => void;
+    return factory(...targets);
+  } catch (error) {
+    if (!isCodeGenerationRefused(error)) throw error;
+    // Where code generation is forbidden: the same stores, through a loop.
+    return (result, row) => {
+      for (let i = 0; i < names.length; i++) (targets[i] as unknown[])[row] = result[names[i]!];
+    };
+  }
 }
 
 function fillFailed(targets: ColumnarResult["outputs"][string][], numeric: boolean[], row: number): void {
@@ -163,6 +172,21 @@ function inputFiller(columns: Columns, fields: readonly ColumnField[]): { input:
   const input = JSON.parse(JSON.stringify(template)) as Record<string, unknown>;
   const body = given.map((g, i) => `  input${g.path.map((p) => `[${JSON.stringify(p)}]`).join("")} = c${i}[row];`);
   const source = `"use strict";\nreturn function fill(input, row) {\n${body.join("\n")}\n};`;
-  const factory = new Function(...given.map((_, i) => `c${i}`), source) as (...columns: unknown[]) => (input: unknown, row: number) => void;
-  return { input, fill: factory(...given.map((g) => g.column)) };
+  try {
+    const factory = new Function(...given.map((_, i) => `c${i}`), source) as (...columns: unknown[]) => (input: unknown, row: number) => void;
+    return { input, fill: factory(...given.map((g) => g.column)) };
+  } catch (error) {
+    if (!isCodeGenerationRefused(error)) throw error;
+    // Where code generation is forbidden: the same stores, walking each path.
+    return {
+      input,
+      fill: (target, row) => {
+        for (const g of given) {
+          let record = target as Record<string, unknown>;
+          for (const part of g.path.slice(0, -1)) record = record[part] as Record<string, unknown>;
+          record[g.path[g.path.length - 1]!] = g.column[row];
+        }
+      },
+    };
+  }
 }

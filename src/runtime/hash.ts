@@ -20,6 +20,10 @@ const K = new Uint32Array([
 
 const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n));
 
+/** The message schedule, reused by every call (hashing is synchronous, so calls never overlap). */
+const W = new Uint32Array(64);
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
 /** The SHA-256 digest of bytes, as 64 lowercase hex digits. */
 export function sha256Hex(bytes: Uint8Array): string {
   const bitLength = bytes.length * 8;
@@ -31,10 +35,13 @@ export function sha256Hex(bytes: Uint8Array): string {
   view.setUint32(padded.length - 8, Math.floor(bitLength / 0x100000000));
   view.setUint32(padded.length - 4, bitLength >>> 0);
 
-  const h = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
-  const w = new Uint32Array(64);
+  let h0 = 0x6a09e667, h1 = 0xbb67ae85, h2 = 0x3c6ef372, h3 = 0xa54ff53a, h4 = 0x510e527f, h5 = 0x9b05688c, h6 = 0x1f83d9ab, h7 = 0x5be0cd19;
+  const w = W;
   for (let offset = 0; offset < padded.length; offset += 64) {
-    for (let i = 0; i < 16; i++) w[i] = view.getUint32(offset + i * 4);
+    for (let i = 0; i < 16; i++) {
+      const o = offset + i * 4;
+      w[i] = (padded[o]! << 24) | (padded[o + 1]! << 16) | (padded[o + 2]! << 8) | padded[o + 3]!;
+    }
     for (let i = 16; i < 64; i++) {
       const a = w[i - 15]!;
       const b = w[i - 2]!;
@@ -42,7 +49,7 @@ export function sha256Hex(bytes: Uint8Array): string {
       const s1 = rotr(b, 17) ^ rotr(b, 19) ^ (b >>> 10);
       w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) >>> 0;
     }
-    let [a, b, c, d, e, f, g, hh] = [h[0]!, h[1]!, h[2]!, h[3]!, h[4]!, h[5]!, h[6]!, h[7]!];
+    let a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, hh = h7;
     for (let i = 0; i < 64; i++) {
       const t1 = (hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i]! + w[i]!) >>> 0;
       const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) >>> 0;
@@ -55,16 +62,12 @@ export function sha256Hex(bytes: Uint8Array): string {
       b = a;
       a = (t1 + t2) >>> 0;
     }
-    h[0] = h[0]! + a;
-    h[1] = h[1]! + b;
-    h[2] = h[2]! + c;
-    h[3] = h[3]! + d;
-    h[4] = h[4]! + e;
-    h[5] = h[5]! + f;
-    h[6] = h[6]! + g;
-    h[7] = h[7]! + hh;
+    h0 = (h0 + a) >>> 0; h1 = (h1 + b) >>> 0; h2 = (h2 + c) >>> 0; h3 = (h3 + d) >>> 0;
+    h4 = (h4 + e) >>> 0; h5 = (h5 + f) >>> 0; h6 = (h6 + g) >>> 0; h7 = (h7 + hh) >>> 0;
   }
-  return Array.from(h, (x) => x.toString(16).padStart(8, "0")).join("");
+  let hex = "";
+  for (const x of [h0, h1, h2, h3, h4, h5, h6, h7]) hex += HEX[x >>> 24]! + HEX[(x >>> 16) & 0xff]! + HEX[(x >>> 8) & 0xff]! + HEX[x & 0xff]!;
+  return hex;
 }
 
 /** `sha256:<hex>` of a text's UTF-8 bytes: the form artifacts store hashes in. */
@@ -79,40 +82,33 @@ export function sha256Text(text: string): string {
  * Throws a `TypeError` on values JSON cannot carry (NaN, Infinity, functions, cycles through depth).
  */
 export function canonicalJson(value: unknown): string {
-  const parts: string[] = [];
-  write(value, parts);
-  return parts.join("");
+  return write(value);
 }
 
-function write(value: unknown, out: string[]): void {
-  if (value === null || typeof value === "boolean" || typeof value === "string") {
-    out.push(JSON.stringify(value));
-    return;
-  }
+function write(value: unknown): string {
+  if (value === null || typeof value === "boolean" || typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new TypeError(`canonical JSON cannot hold ${String(value)}`);
-    out.push(JSON.stringify(value));
-    return;
+    return JSON.stringify(value);
   }
   if (Array.isArray(value)) {
-    out.push("[");
-    value.forEach((item, i) => {
-      if (i > 0) out.push(",");
-      write(item === undefined ? null : item, out);
-    });
-    out.push("]");
-    return;
+    let out = "[";
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ",";
+      const item: unknown = value[i];
+      out += write(item === undefined ? null : item);
+    }
+    return out + "]";
   }
   if (typeof value === "object") {
-    const keys = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
-    out.push("{");
-    keys.forEach((key, i) => {
-      if (i > 0) out.push(",");
-      out.push(JSON.stringify(key), ":");
-      write((value as Record<string, unknown>)[key], out);
-    });
-    out.push("}");
-    return;
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+    let out = "{";
+    for (let i = 0; i < keys.length; i++) {
+      if (i > 0) out += ",";
+      out += JSON.stringify(keys[i]) + ":" + write(record[keys[i]!]);
+    }
+    return out + "}";
   }
   throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
 }

@@ -14,17 +14,19 @@
  * unless the engine says it already trusts them (`{ validate: false }`).
  *
  * Engines that serve several versions, replay past margins or hot-reload signed artifacts use the
- * {@link RulebookRegistry} (`registry.ts`), which checks Ed25519 signatures (`signature.ts`).
+ * {@link RulebookRegistry} (`registry.ts`), which checks Ed25519 signatures with Web Crypto
+ * (`signature.ts`) and approvals (`approval.ts`).
  *
  * This module and everything it imports stay free of the compiler (no parser, no checker, no
- * Chevrotain). Loading and evaluating use no Node-only module either; only the registry (files,
- * `node:fs`) and signature checks (`node:crypto`) do: `test/runtime-isolation.test.ts` proves it.
+ * Chevrotain) and of Node: no `node:` module, so it bundles for a browser. Folders, key files and
+ * the JSON Lines decision log are in `marginbook/runtime/node` (`node.ts`).
+ * `test/runtime-isolation.test.ts` proves both.
  */
 import { ArtifactError, artifactErrorCodes, verifyArtifact } from "./loader.js";
 import { rulebookFromIr, type LoadedRulebook } from "./rulebook.js";
 
 export { ArtifactError, artifactErrorCodes, verifyArtifact };
-export { MAX_ARTIFACT_CHARS, type ArtifactErrorCode, type VerifiedArtifact } from "./loader.js";
+export { MAX_ARTIFACT_CHARS, parseArtifact, precheckArtifact, verifyStructure, type ArtifactErrorCode, type VerifiedArtifact } from "./loader.js";
 export {
   InputValidationError, rulebookFromIr, failureOf, outputInfos,
   type LoadedRulebook, type EvalOptions, type EvalResult, type EvalFailure, type BatchOutcome, type OutputInfo,
@@ -34,15 +36,21 @@ export {
   inputJsonSchema, validateInput, validateBatch, inputValidator, createInputValidator, defaultInputLimits, INPUT_ERROR_CODE,
   type JsonSchema, type InputError, type InputErrorKind, type InputValidation, type BatchValidation, type BatchInputError, type InputLimits,
 } from "./input-schema.js";
-export { artifactJsonSchema, ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, type CompiledArtifact, type ArtifactMeta, type ArtifactSignature } from "./artifact-schema.js";
-export { RuntimeError, runtimeErrors } from "./errors.js";
+export {
+  artifactJsonSchema, ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, type CompiledArtifact, type ArtifactMeta, type ArtifactSignature, type ArtifactProvenance,
+} from "./artifact-schema.js";
+export { RuntimeError, runtimeErrors } from "../semantics/errors.js";
 export {
   RulebookRegistry, RegistryError, registryErrorCodes,
-  type RegistryOptions, type RegistryEvent, type RegistryResult, type RegistryEvalOptions, type RulebookVersion, type ResultSource, type FolderLoad,
+  type RegistryOptions, type RegistryEvent, type RegistryResult, type RegistryEvalOptions, type RulebookVersion, type ResultSource,
+  type AddOptions, type AddOutcome, type Tombstone,
 } from "./registry.js";
+export { type DecisionRecord, inputHashOf } from "./decision-log.js";
+export { compareVersionNumbers } from "./semver.js";
+export { APPROVAL_FORMAT, countApprovals, isApproval, type Approval, type ApprovalCount, type CheckedApproval } from "./approval.js";
 export {
-  checkArtifactSignature, describeSignature, keyIdOf, signedBytes, trustedKey, signatureErrorCodes, SIGNATURE_ALGORITHM,
-  type SignatureCheck, type TrustedKey,
+  checkArtifactSignature, describeSignature, keyIdOf, signedBytes, trustedKey, signatureErrorCodes, SIGNATURE_ALGORITHM, webCryptoVerifier, isEd25519Spki, fromBase64,
+  type SignatureCheck, type TrustedKey, type Ed25519Verifier,
 } from "./signature.js";
 export type { OutputValue } from "./interpreter.js";
 export type { Trace, TraceEntry, TraceRule, TraceAction, TraceLet, TraceOutput, TraceAssert, TierChoice, TraceValue, AggregateChoice, TraceChoices } from "./trace.js";
@@ -60,6 +68,7 @@ export function loadArtifact(json: unknown): LoadedRulebook {
   try {
     book = rulebookFromIr(artifact.ir, artifact.irHash);
   } catch (error) {
+    if (error instanceof RangeError) throw new ArtifactError(artifactErrorCodes.tooLarge, `the artifact nests too deeply to be compiled: ${error.message}`);
     // The artifact passed every check: failing now is a bug in marginbook, not in the artifact.
     throw new ArtifactError(artifactErrorCodes.codegenFailed, `could not generate the evaluator (a bug in marginbook): ${error instanceof Error ? error.message : String(error)}`);
   }

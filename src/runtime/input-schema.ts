@@ -14,8 +14,12 @@
  * `constructor` is not "present" through the prototype), `__proto__` is an unknown field, lists and
  * texts have size limits, and the number of reported problems is capped.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { IrDomain, IrField, IrRulebook, IrSchema, IrType } from "../ir/ir.js";
+import { inputSchemaValidator } from "./input-check.js";
+import { capErrors, describeErrors, describeValue, escapePointer, problem, truncate } from "./input-messages.js";
+
+export { describeValue };
 
 /** A JSON Schema document (a plain JSON object). */
 export type JsonSchema = { [keyword: string]: unknown };
@@ -45,6 +49,7 @@ export interface InputValidation {
 
 /** One problem of one input in a batch; `index` is the input's position in the batch. */
 export interface BatchInputError extends InputError {
+  /** The input's position in the batch; -1 when the batch itself is not a list. */
   index: number;
 }
 
@@ -191,16 +196,15 @@ export function validateBatch(ir: IrRulebook, inputs: readonly unknown[]): Batch
 }
 
 /**
- * Creates a validator (uncached) with the given limits. One ajv instance per rulebook, so that
- * replacing a rulebook lets its compiled validator be garbage-collected with it.
+ * Creates a validator (uncached) with the given limits. The schema is compiled into closures
+ * (`input-check.ts`), not into code: no stall on the event loop, and it works where code generation
+ * is forbidden. Its error objects are ajv's, described by `input-messages.ts`; both passes are
+ * linear in the input, however many of its parts are wrong.
  */
 export function createInputValidator(ir: IrRulebook, limits: Partial<InputLimits> = {}): InputValidator {
   const limit = { ...defaultInputLimits, ...limits };
   const schema = inputJsonSchema(ir, limit);
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, ownProperties: true, strict: true, strictNumbers: true, code: { optimize: true } });
-  ajv.addKeyword({ keyword: "x-unit", schemaType: "string" });
-  ajv.addFormat("date-time", { type: "string", validate: isTimestamp });
-  const compiled = ajv.compile(schema);
+  const compiled = inputSchemaValidator(schema, { "date-time": isTimestamp });
   const lists = listFinder(ir, limit.maxListLength);
   const validate = (input: unknown): InputValidation => {
     // A list over the limit is reported alone, before ajv would describe each of its items.
@@ -212,6 +216,10 @@ export function createInputValidator(ir: IrRulebook, limits: Partial<InputLimits
     schema,
     validate,
     validateBatch(inputs) {
+      if (!Array.isArray(inputs)) {
+        const error = problem("", "type", `the batch must be a list of inputs, not ${describeValue(inputs)}`);
+        return { valid: false, errors: [{ ...error, index: -1 }] };
+      }
       const errors: BatchInputError[] = [];
       // Through `validate`, so that an oversized list is refused by its length here too.
       for (let index = 0; index < inputs.length; index++) {
@@ -268,158 +276,12 @@ function listFinder(ir: IrRulebook, max: number): (input: unknown) => InputError
 function runValidator(compiled: ValidateFunction, input: unknown, limit: InputLimits): InputError[] {
   try {
     if (compiled(input)) return [];
-    return describeErrors(compiled.errors ?? [], limit.maxErrors);
+    // The closures report every problem in one linear pass; describing them is linear too.
+    const errors = describeErrors(compiled.errors ?? []);
+    return capErrors(errors, errors.length, limit.maxErrors);
   } catch (error) {
     // A getter that throws, a revoked proxy: the input cannot even be read.
     const reason = error instanceof Error ? error.message : String(error);
     return [problem("", "unreadable", `the input could not be read: ${truncate(reason, 200)}`)];
   }
-}
-
-// ---- messages ----
-
-/** Turns ajv's error objects into one clear message per problem, in input order, capped. */
-function describeErrors(raw: readonly ErrorObject[], maxErrors: number): InputError[] {
-  const errors: InputError[] = [];
-  const typeFailed = new Set<string>();
-  for (const error of raw) if (error.keyword === "type") typeFailed.add(error.instancePath);
-  for (const error of raw) {
-    // A value of the wrong type also fails its enum, range or format: the type is the problem.
-    if (error.keyword !== "type" && typeFailed.has(error.instancePath) && error.keyword !== "required" && error.keyword !== "additionalProperties") continue;
-    if (error.keyword === "format" && raw.some((e) => e.keyword === "pattern" && e.instancePath === error.instancePath)) continue;
-    const described = describeError(error);
-    if (described) errors.push(described);
-  }
-  if (errors.length <= maxErrors) return errors;
-  const kept = errors.slice(0, maxErrors);
-  kept.push(problem("", "too-many", `... and ${errors.length - maxErrors} more problems`));
-  return kept;
-}
-
-function describeError(error: ErrorObject): InputError | undefined {
-  const path = error.instancePath;
-  const at = path === "" ? "the input" : path;
-  const params = error.params as Record<string, unknown>;
-  const schema = (error.parentSchema ?? {}) as JsonSchema;
-  switch (error.keyword) {
-    case "required": {
-      const name = String(params["missingProperty"]);
-      const message = path === "" ? `missing input "${name}"` : `${path}: missing field "${name}"`;
-      return problem(`${path}/${escapePointer(name)}`, "missing", message);
-    }
-    case "additionalProperties": {
-      const name = String(params["additionalProperty"]);
-      const known = Object.keys((schema["properties"] ?? {}) as object);
-      const guess = closest(name, known);
-      const what = path === "" ? "input" : "field";
-      const hint = guess ? `: did you mean "${guess}"?` : known.length > 0 ? ` (the ${what}s are ${known.join(", ")})` : "";
-      return problem(`${path}/${escapePointer(name)}`, "unknown", `${path === "" ? "" : `${path}: `}unknown ${what} ${JSON.stringify(name)}${hint}`);
-    }
-    case "type": {
-      const expected = String(params["type"]);
-      if (expected === "number" && typeof error.data === "number") {
-        return problem(path, "not-finite", `${at} must be a finite number, not ${describeValue(error.data)}`);
-      }
-      if (path === "") {
-        const inputs = Object.keys((schema["properties"] ?? {}) as object).join(", ");
-        return problem(path, "type", `the input must be an object with the inputs ${inputs}, not ${describeValue(error.data)}`);
-      }
-      return problem(path, "type", `${at} must be ${typeName(expected, schema)}, not ${describeValue(error.data)}`);
-    }
-    case "enum": {
-      const allowed = (params["allowedValues"] as unknown[]).map(String).join(", ");
-      return problem(path, "enum", `${at} must be one of ${allowed}, not ${describeValue(error.data)}`);
-    }
-    case "minimum":
-    case "maximum":
-    case "exclusiveMinimum":
-    case "exclusiveMaximum": {
-      const limit = params["limit"] as number;
-      const shown = schema["x-unit"] === "Rate" ? `${limit} (${percent(limit)})` : String(limit);
-      return problem(path, "range", `${at} must be ${String(params["comparison"])} ${shown}, not ${describeValue(error.data)}`);
-    }
-    case "pattern":
-    case "format":
-      return problem(path, "timestamp", `${at} must be an ISO 8601 timestamp such as "2026-01-01T00:00:00Z", not ${describeValue(error.data)}`);
-    case "maxItems":
-      return problem(path, "too-large", `${at} has ${(error.data as unknown[]).length} items: at most ${String(params["limit"])} are accepted`);
-    case "maxLength":
-      return problem(path, "too-large", `${at} is ${(error.data as string).length} characters long: at most ${String(params["limit"])} are accepted`);
-    case "not":
-      return problem(path, "type", `${at} cannot be given as input`);
-    default:
-      return problem(path, "type", `${at} ${error.message ?? "is invalid"}`);
-  }
-}
-
-function problem(path: string, kind: InputErrorKind, message: string): InputError {
-  return { path, message, code: INPUT_ERROR_CODE, kind };
-}
-
-function typeName(expected: string, schema: JsonSchema): string {
-  switch (expected) {
-    case "number": return "a number";
-    case "boolean": return "true or false";
-    case "array": return "a list";
-    case "object": return typeof schema["title"] === "string" ? `an object (a ${schema["title"]} record)` : "an object";
-    case "string":
-      if (Array.isArray(schema["enum"])) return `one of ${(schema["enum"] as unknown[]).map(String).join(", ")}`;
-      return schema["format"] === "date-time" ? `an ISO 8601 timestamp string such as "2026-01-01T00:00:00Z"` : "a text string";
-    default: return expected;
-  }
-}
-
-/** A short, safe description of any value (never walks into objects, so cycles and size are harmless). */
-export function describeValue(value: unknown): string {
-  switch (typeof value) {
-    case "string": return truncate(JSON.stringify(value), 60);
-    case "number": return Object.is(value, -0) ? "-0" : String(value);
-    case "bigint": return `${value}n`;
-    case "boolean": return String(value);
-    case "undefined": return "undefined";
-    case "symbol": return "a symbol";
-    case "function": return "a function";
-    default:
-      if (value === null) return "null";
-      return Array.isArray(value) ? `a list (${value.length} items)` : "an object";
-  }
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
-}
-
-function percent(rate: number): string {
-  return `${Number((rate * 100).toPrecision(12))}%`;
-}
-
-function escapePointer(name: string): string {
-  return name.replace(/~/g, "~0").replace(/\//g, "~1");
-}
-
-/** The known name nearest to `name` (edit distance at most 2, or a case difference), if any. */
-function closest(name: string, known: readonly string[]): string | undefined {
-  if (name.length > 64) return undefined;
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const distance = candidate.toLowerCase() === name.toLowerCase() ? 0 : editDistance(name, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

@@ -10,18 +10,19 @@
  * validation against the rulebook's schema.
  */
 import type { IrAggregate, IrExpr, IrOutputStep, IrRuleStep, IrRulebook, IrStep } from "../ir/ir.js";
-import { raiserFor, runtimeErrors, type Raise } from "./errors.js";
-import { formatTimestamp, isRepresentableTimestamp, roundDown, roundHalfEven, roundUp } from "./numeric.js";
+import { VERBS } from "../semantics/verbs.js";
+import { raiserFor, runtimeErrors, type Raise } from "../semantics/errors.js";
+import { formatTimestamp, isRepresentableTimestamp, roundDown, roundHalfEven, roundUp } from "../semantics/numeric.js";
 import {
   binaryOp, callBuiltin, findTierRow, liquidationColumns, liquidationPrice, liquidationRow, liquidationSide, newGroup, readField, scenarioTables,
   tierMargin, unaryOp, withDefault, type Value,
-} from "./operations.js";
+} from "../semantics/operations.js";
 import type { AggregateChoice, TierChoice, Trace, TraceAction, TraceChoices, TraceEntry, TraceValue } from "./trace.js";
 
 /** The most `min` / `max` winners one explanation entry lists. */
 const MAX_CHOICES = 64;
 
-export { RuntimeError } from "./errors.js";
+export { RuntimeError } from "../semantics/errors.js";
 
 /** An output value: numbers, booleans, and text (text, enum members, ISO 8601 timestamps). */
 export type OutputValue = number | boolean | string;
@@ -112,7 +113,7 @@ class Interpreter {
         let operand: Value;
         if (applies !== false) {
           operand = this.eval(action.value);
-          this.slots[action.slot] = applyVerb(action.verb, before as number, operand as number);
+          this.slots[action.slot] = VERBS[action.verb].apply(before as number, operand as number);
         }
         if (this.trace) {
           actions.push({
@@ -382,16 +383,6 @@ class Interpreter {
   }
 }
 
-/** Applies a rule step's verb to a quantity. */
-export function applyVerb(verb: string, current: number, operand: number): number {
-  switch (verb) {
-    case "set": return operand;
-    case "scale": return current * operand;
-    case "add": return current + operand;
-    case "floor": return Math.max(current, operand);
-    default: return Math.min(current, operand);
-  }
-}
 
 /** A record's name for explanations: its `name` or `key` field, or its first text field. */
 function elementName(item: Value): string | undefined {

@@ -8,9 +8,16 @@
  * making the evaluators fail in unexpected ways later.
  */
 import { childExprs, type IrExpr, type IrRulebook, type IrTierRow, type IrType } from "../ir/ir.js";
+import { BUILTINS, isBuiltin } from "../semantics/builtins.js";
 
-/** The deepest JSON nesting an artifact may have (deep enough for a 900-term `a + b + ...`). */
-export const MAX_JSON_DEPTH = 1_000;
+/**
+ * The deepest JSON nesting an artifact may have. The checker allows expressions 256 deep
+ * (`LIMITS.expressionDepth`), brackets (so calls, whose arguments add a JSON level) 64 deep, and
+ * the artifact wraps an expression in about 6 levels: 340 covers every rulebook `check` accepts.
+ * It also keeps the recursive stages after it (the artifact schema's validator, the reference
+ * checks, the code generator) well inside the default stack: ajv's validator overflows near 400.
+ */
+export const MAX_JSON_DEPTH = 340;
 
 /**
  * Whether a parsed JSON value nests deeper than `max` levels. Iterative, so it is safe on any
@@ -84,7 +91,7 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
           if (e.op === "group" && !e.key) report(`${where}: a group without a key`);
           break;
         case "call": {
-          const arity = Object.hasOwn(BUILTIN_ARITY, e.fn) ? BUILTIN_ARITY[e.fn] : undefined;
+          const arity = isBuiltin(e.fn) ? BUILTINS[e.fn].arity : undefined;
           if (arity && (e.args.length < arity[0] || e.args.length > arity[1])) report(`${where}: \`${e.fn}\` with ${e.args.length} arguments`);
           break;
         }
@@ -145,12 +152,6 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
   return problems;
 }
 
-/** How many arguments each built-in takes (the schema bounds the rest). */
-const BUILTIN_ARITY: Readonly<Record<string, readonly [number, number]>> = {
-  min: [1, 64], max: [1, 64], clamp: [3, 3], abs: [1, 1], sqrt: [1, 1], pow: [2, 2], exp: [1, 1], ln: [1, 1],
-  round_up: [2, 2], round_down: [2, 2], round_half_even: [2, 2], normal_cdf: [1, 1], black76: [6, 6], black_scholes: [6, 6],
-  length: [1, 1],
-};
 
 /**
  * What is wrong with row `r` of a tier table, if anything: the evaluators assume what the checker

@@ -7,9 +7,10 @@
  * Every way an artifact can be wrong ends in an {@link ArtifactError} with a code and a message;
  * loading never crashes with anything else.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { IR_VERSION, type IrRulebook } from "../ir/ir.js";
-import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, artifactJsonSchema, artifactMetaOf, type ArtifactMeta, type ArtifactSignature, type CompiledArtifact } from "./artifact-schema.js";
+import { validate as generatedArtifactValidator } from "./generated/artifact-validator.js";
+import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, artifactMetaOf, type ArtifactMeta, type ArtifactProvenance, type ArtifactSignature, type CompiledArtifact } from "./artifact-schema.js";
 import { canonicalJson, hashJson } from "./hash.js";
 import { checkIrReferences, jsonDepthExceeds, MAX_JSON_DEPTH } from "./ir-references.js";
 
@@ -60,26 +61,44 @@ export interface VerifiedArtifact {
   sourceHash: string;
   irHash: string;
   ir: IrRulebook;
+  /** Where it was compiled from, when the compiler recorded it. */
+  provenance?: ArtifactProvenance;
   /** The signature block, when the artifact is signed (checked by `checkArtifactSignature`, not here). */
   signature?: ArtifactSignature;
 }
 
-let artifactValidator: ValidateFunction | undefined;
-
+/**
+ * The artifact schema's validator, compiled ahead of time (`scripts/artifact-validator.ts`): no
+ * schema compilation at load time, and no `new Function`, so it runs where code generation is
+ * forbidden.
+ */
 function validatorOfArtifacts(): ValidateFunction {
-  if (!artifactValidator) {
-    const ajv = new Ajv2020({ allErrors: true, discriminator: true, ownProperties: true, strict: true, strictTypes: false, strictNumbers: true });
-    artifactValidator = ajv.compile(artifactJsonSchema);
-  }
-  return artifactValidator;
+  return generatedArtifactValidator as unknown as ValidateFunction;
 }
 
 /**
  * Parses and verifies an artifact (JSON text or an already parsed value), without generating code.
- * Throws {@link ArtifactError}.
+ * Throws {@link ArtifactError}, and nothing else: an artifact that would exhaust the stack of a
+ * later stage is refused as too large (MB6107).
  */
 export function verifyArtifact(json: unknown): VerifiedArtifact {
-  const value = toJson(json);
+  return guarded(() => verifyStructure(precheckArtifact(parseArtifact(json))));
+}
+
+/**
+ * The first, cheap stage of loading: a private parsed copy of the artifact (text, bytes or a value),
+ * bounded in size. Throws {@link ArtifactError} (MB6101, MB6102, MB6107).
+ */
+export function parseArtifact(json: unknown): unknown {
+  return guarded(() => toJson(json));
+}
+
+/**
+ * The second, cheap stage: the value is an object of this runtime's artifact format and versions,
+ * and nests no deeper than {@link MAX_JSON_DEPTH} (checked iteratively, before any recursive
+ * stage). Returns the object. Throws {@link ArtifactError} (MB6102, MB6103, MB6107).
+ */
+export function precheckArtifact(value: unknown): Record<string, unknown> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new ArtifactError(artifactErrorCodes.notAnArtifact, `not a marginbook artifact: expected a JSON object, found ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`);
   }
@@ -95,30 +114,51 @@ export function verifyArtifact(json: unknown): VerifiedArtifact {
     throw new ArtifactError(artifactErrorCodes.unsupportedVersion, `unsupported IR version ${describe(ir["irVersion"])}: this runtime reads IR version ${IR_VERSION}; recompile the rulebook with a matching marginbook`);
   }
   if (jsonDepthExceeds(value, MAX_JSON_DEPTH)) {
-    throw new ArtifactError(artifactErrorCodes.tooLarge, `the artifact nests deeper than ${MAX_JSON_DEPTH} levels`);
+    throw new ArtifactError(artifactErrorCodes.tooLarge, `the artifact nests deeper than ${MAX_JSON_DEPTH} levels (no rulebook that \`marginbook check\` accepts does)`);
   }
-  const validate = validatorOfArtifacts();
-  if (!validate(value)) {
-    const problems = (validate.errors ?? []).slice(0, 20).map(describeSchemaError);
-    throw new ArtifactError(artifactErrorCodes.invalidStructure, `the artifact does not match the artifact schema:\n  ${problems.join("\n  ")}`, problems);
+  return object;
+}
+
+/**
+ * The expensive stage: the artifact schema, the IR hash, the IR's references; then the artifact is
+ * deeply frozen. Call it on what {@link precheckArtifact} returned. Throws {@link ArtifactError}.
+ */
+export function verifyStructure(object: Record<string, unknown>): VerifiedArtifact {
+  return guarded(() => {
+    const validate = validatorOfArtifacts();
+    if (!validate(object)) {
+      const problems = (validate.errors ?? []).slice(0, 20).map(describeSchemaError);
+      throw new ArtifactError(artifactErrorCodes.invalidStructure, `the artifact does not match the artifact schema:\n  ${problems.join("\n  ")}`, problems);
+    }
+    const artifact = object as unknown as CompiledArtifact;
+    const computed = hashJson(artifact.ir);
+    if (computed !== artifact.irHash) {
+      throw new ArtifactError(
+        artifactErrorCodes.hashMismatch,
+        `the IR does not match its hash: the artifact was modified after compilation (irHash ${artifact.irHash}, computed ${computed})`,
+      );
+    }
+    const problems = [...metaProblems(artifact), ...checkIrReferences(artifact.ir)];
+    if (problems.length > 0) {
+      throw new ArtifactError(artifactErrorCodes.inconsistent, `the artifact is inconsistent:\n  ${problems.join("\n  ")}`, problems);
+    }
+    deepFreeze(artifact);
+    return {
+      meta: artifact.meta, compiler: artifact.compiler, sourceHash: artifact.sourceHash, irHash: artifact.irHash, ir: artifact.ir,
+      ...(artifact.provenance ? { provenance: artifact.provenance } : {}),
+      ...(artifact.signature ? { signature: artifact.signature } : {}),
+    };
+  });
+}
+
+/** Runs a stage; a stack overflow (a structure deeper than the stage can walk) becomes MB6107. */
+function guarded<T>(stage: () => T): T {
+  try {
+    return stage();
+  } catch (error) {
+    if (error instanceof RangeError) throw new ArtifactError(artifactErrorCodes.tooLarge, `the artifact nests too deeply to be verified: ${error.message}`);
+    throw error;
   }
-  const artifact = value as unknown as CompiledArtifact;
-  const computed = hashJson(artifact.ir);
-  if (computed !== artifact.irHash) {
-    throw new ArtifactError(
-      artifactErrorCodes.hashMismatch,
-      `the IR does not match its hash: the artifact was modified after compilation (irHash ${artifact.irHash}, computed ${computed})`,
-    );
-  }
-  const problems = [...metaProblems(artifact), ...checkIrReferences(artifact.ir)];
-  if (problems.length > 0) {
-    throw new ArtifactError(artifactErrorCodes.inconsistent, `the artifact is inconsistent:\n  ${problems.join("\n  ")}`, problems);
-  }
-  deepFreeze(artifact);
-  return {
-    meta: artifact.meta, compiler: artifact.compiler, sourceHash: artifact.sourceHash, irHash: artifact.irHash, ir: artifact.ir,
-    ...(artifact.signature ? { signature: artifact.signature } : {}),
-  };
 }
 
 /**

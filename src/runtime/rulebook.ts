@@ -9,7 +9,7 @@ import type { IrRulebook, IrType } from "../ir/ir.js";
 import type { ArtifactMeta } from "./artifact-schema.js";
 import { artifactMetaOf } from "./artifact-schema.js";
 import { compileEvaluator } from "./codegen.js";
-import { RuntimeError } from "./errors.js";
+import { RuntimeError } from "../semantics/errors.js";
 import { createInputValidator, INPUT_ERROR_CODE, type BatchValidation, type InputError, type InputValidation, type JsonSchema } from "./input-schema.js";
 import { evaluate as interpret, type OutputValue } from "./interpreter.js";
 import type { Trace } from "./trace.js";
@@ -79,7 +79,10 @@ export interface LoadedRulebook {
    * `RuntimeError` (MB60xx) when the evaluation stops (division by zero, a failed assertion, ...).
    */
   evaluate(input: unknown, options?: EvalOptions): EvalResult;
-  /** Evaluates many inputs (an array of records); one failure never stops the others. */
+  /**
+   * Evaluates many inputs (an array of records); one failure never stops the others. Throws
+   * {@link InputValidationError} (MB6001) when `inputs` is not an array.
+   */
   evaluateBatch(inputs: readonly unknown[], options?: EvalOptions): BatchOutcome[];
   /**
    * Evaluates `length` inputs given as columns: one array per scalar field path (`position.size`:
@@ -93,6 +96,8 @@ export interface LoadedRulebook {
   validateBatch(inputs: readonly unknown[]): BatchValidation;
   /** The generated JavaScript, for inspection. */
   readonly source: string;
+  /** How `evaluate` runs: `compiled` (the generated code), or `interpreted` where code generation is forbidden. */
+  readonly mode: "compiled" | "interpreted";
 }
 
 /**
@@ -121,6 +126,7 @@ export function rulebookFromIr(ir: IrRulebook, irHash?: string): LoadedRulebook 
     ...(irHash !== undefined ? { irHash } : {}),
     evaluate,
     evaluateBatch(inputs, options) {
+      if (!Array.isArray(inputs)) throw new InputValidationError(validator.validateBatch(inputs).errors);
       return inputs.map((input) => {
         try {
           return { ok: true, ...evaluate(input, options) };
@@ -133,6 +139,7 @@ export function rulebookFromIr(ir: IrRulebook, irHash?: string): LoadedRulebook 
     validate: validator.validate,
     validateBatch: validator.validateBatch,
     source: compiled.source,
+    mode: compiled.mode,
   };
 }
 

@@ -15,7 +15,15 @@ export interface SourceHost {
   readFile(path: string): string | undefined;
   /** The path of `path` as written in `fromFile`. */
   resolve(fromFile: string, path: string): string;
+  /**
+   * Why `readFile` refused a path it could have read (outside the project, not a regular file, too
+   * large), as the end of a sentence about the file; undefined when it was simply missing.
+   */
+  refusal?(path: string): string | undefined;
 }
+
+/** The longest chain of `extends` (a rulebook, its base, the base's base, ...). */
+export const MAX_EXTENDS_DEPTH = 16;
 
 export interface CheckResult {
   file: string;
@@ -64,14 +72,24 @@ function loadBase(ast: Rulebook, file: string, host: SourceHost | undefined, cha
     return undefined;
   };
   if (chain.some((l) => l.path === link.path)) return reportCycle();
+  if (chain.length > MAX_EXTENDS_DEPTH) {
+    reporter.report(messages.extendsTooDeep, field.valueSpan, { limit: MAX_EXTENDS_DEPTH });
+    return undefined;
+  }
   const source = host?.readFile(link.path);
   if (source === undefined) {
-    reporter.report(messages.baseNotFound, field.valueSpan, { path: field.value });
+    const refusal = host?.refusal?.(link.path);
+    if (refusal) reporter.report(messages.baseRefused, field.valueSpan, { path: field.value, reason: refusal });
+    else reporter.report(messages.baseNotFound, field.valueSpan, { path: field.value });
     return undefined;
   }
   const result = checkChain(source, link.path, host, [...chain, link]);
   // A cycle further up the chain is this file's problem too: say so, not "the base has errors".
   if (result.diagnostics.some((d) => d.code === messages.extendsCycle.code)) return reportCycle();
+  if (result.diagnostics.some((d) => d.code === messages.extendsTooDeep.code)) {
+    reporter.report(messages.extendsTooDeep, field.valueSpan, { limit: MAX_EXTENDS_DEPTH });
+    return undefined;
+  }
   return {
     file: link.path,
     declarations: result.checked.declarations,

@@ -13,7 +13,7 @@ import { parse as parseYaml } from "yaml";
 import { lowerRulebook } from "../compile/lower.js";
 import type { IrRulebook } from "../ir/ir.js";
 import { inputJsonSchema, validateInput, type InputError } from "../runtime/input-schema.js";
-import { RuntimeError } from "../runtime/errors.js";
+import { RuntimeError } from "../semantics/errors.js";
 import { evaluate, type OutputValue } from "../runtime/interpreter.js";
 import type { Trace } from "../runtime/trace.js";
 import type { CheckResult, SourceHost } from "./language-service.js";

@@ -21,7 +21,7 @@
 import { LineCounter, isMap, isSeq, parseDocument } from "yaml";
 import type { IrRulebook } from "../ir/ir.js";
 import { compileEvaluator } from "../runtime/codegen.js";
-import { RuntimeError } from "../runtime/errors.js";
+import { RuntimeError } from "../semantics/errors.js";
 import { validateInput, type InputError } from "../runtime/input-schema.js";
 import { evaluate, type OutputValue } from "../runtime/interpreter.js";
 

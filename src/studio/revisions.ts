@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { checkRulebook } from "../service/language-service.js";
-import { writeFileAtomic } from "../cli/files.js";
+import { writeFileAtomic } from "../node/files.js";
 
 /** A file at a revision, or why it cannot be read (not a git repository, not in that revision). */
 export type RevisionText = { ok: true; text: string; revision: string } | { ok: false; message: string };

@@ -23,7 +23,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { readText, writeFileAtomic } from "../cli/files.js";
+import { FileRefusedError, readText, readTextAsync, writeFileAtomic } from "../node/files.js";
 import { createRulebook, newPathInside, readRevision } from "./revisions.js";
 
 export interface StudioOptions {
@@ -129,7 +129,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, folder
     return send(response, 403, { error: "unknown host" });
   }
   const url = new URL(request.url ?? "/", `http://${host}`);
-  if (url.pathname === "/api/workspace" && request.method === "GET") return send(response, 200, { folder: path.basename(folder), files: workspace(folder) });
+  if (url.pathname === "/api/workspace" && request.method === "GET") return send(response, 200, { folder: path.basename(folder), files: await workspace(folder) });
   if (url.pathname === "/api/file") {
     const relative = url.searchParams.get("path") ?? "";
     const absolute = insideFolder(folder, relative);
@@ -137,7 +137,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, folder
       log?.(`refused a path outside the folder: ${JSON.stringify(relative)}`);
       return send(response, 403, { error: "the path is outside the studio's folder" });
     }
-    if (request.method === "GET") return readFile(response, absolute, relative);
+    if (request.method === "GET") return await readFile(response, absolute, relative);
     if (request.method === "PUT") return saveFile(request, response, absolute, relative, port);
     return send(response, 405, { error: "use GET or PUT" });
   }
@@ -168,34 +168,51 @@ export function insideFolder(folder: string, relative: string): string | undefin
   return absolute;
 }
 
-function workspace(folder: string): WorkspaceFile[] {
+/**
+ * The rulebooks of the folder and their tests. Links are not followed (a rulebook that is a link is
+ * not listed; a test file is read only when it really lies inside the folder), and every file is read
+ * asynchronously with the CLI's size limit: a device, a FIFO or a huge file is left out, and never
+ * blocks the server.
+ */
+async function workspace(folder: string): Promise<WorkspaceFile[]> {
   const files: WorkspaceFile[] = [];
-  const walk = (dir: string): void => {
+  const read = async (absolute: string): Promise<string | undefined> => {
+    try {
+      return await readTextAsync(absolute);
+    } catch {
+      return undefined;
+    }
+  };
+  const walk = async (dir: string): Promise<void> => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
       const absolute = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(absolute);
+      if (entry.isDirectory()) await walk(absolute);
       else if (entry.isFile() && entry.name.endsWith(".margin")) {
         const rel = path.relative(folder, absolute).split(path.sep).join("/");
-        const text = readText(absolute);
+        const text = await read(absolute);
+        if (text === undefined) continue;
         const testPath = absolute.replace(/\.margin$/, ".test.yaml");
         const testRel = rel.replace(/\.margin$/, ".test.yaml");
-        const hasTests = existsSync(testPath);
-        files.push({ path: rel, kind: "rulebook", text, version: contentVersion(text), ...(hasTests ? { tests: testRel } : {}) });
-        if (hasTests) {
-          const tests = readText(testPath);
-          files.push({ path: testRel, kind: "tests", text: tests, version: contentVersion(tests) });
-        }
+        const tests = existsSync(testPath) && insideFolder(folder, testRel) ? await read(testPath) : undefined;
+        files.push({ path: rel, kind: "rulebook", text, version: contentVersion(text), ...(tests !== undefined ? { tests: testRel } : {}) });
+        if (tests !== undefined) files.push({ path: testRel, kind: "tests", text: tests, version: contentVersion(tests) });
       }
     }
   };
-  walk(folder);
+  await walk(folder);
   return files;
 }
 
-function readFile(response: ServerResponse, absolute: string, relative: string): void {
+async function readFile(response: ServerResponse, absolute: string, relative: string): Promise<void> {
   if (!existsSync(absolute) || !statSync(absolute).isFile()) return send(response, 404, { error: `no file ${relative}` });
-  const text = readText(absolute);
+  let text: string;
+  try {
+    text = await readTextAsync(absolute);
+  } catch (error) {
+    if (error instanceof FileRefusedError) return send(response, 413, { error: `${relative}: ${error.message}` });
+    throw error;
+  }
   send(response, 200, { path: relative, text, version: contentVersion(text) });
 }
 
@@ -204,16 +221,22 @@ async function saveFile(request: IncomingMessage, response: ServerResponse, abso
   if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) return send(response, 403, { error: "cross-origin write refused" });
   if (!/^application\/json\b/.test(request.headers["content-type"] ?? "")) return send(response, 415, { error: "send JSON" });
   if (!EDITABLE.test(relative)) return send(response, 403, { error: "only .margin and .test.yaml files can be saved" });
-  let body: { text?: unknown; baseVersion?: unknown };
+  let body: { text?: unknown; baseVersion?: unknown } | null;
   try {
     body = JSON.parse(await readBody(request)) as typeof body;
   } catch (error) {
     return send(response, 400, { error: `not JSON: ${error instanceof Error ? error.message : String(error)}` });
   }
-  if (typeof body.text !== "string") return send(response, 400, { error: "`text` must be a string" });
+  if (body === null || typeof body !== "object" || typeof body.text !== "string") return send(response, 400, { error: "send an object whose `text` is a string" });
   const exists = existsSync(absolute);
   // The check and the write are one synchronous stretch: no other request runs in between.
-  const disk = exists ? readText(absolute) : undefined;
+  let disk: string | undefined;
+  try {
+    disk = exists ? readText(absolute) : undefined;
+  } catch (error) {
+    if (error instanceof FileRefusedError) return send(response, 413, { error: `${relative}: ${error.message}` });
+    throw error;
+  }
   const diskVersion = disk === undefined ? null : contentVersion(disk);
   if (diskVersion !== (body.baseVersion ?? null)) {
     return send(response, 409, { error: "conflict", message: `${relative} changed on disk since it was opened`, version: diskVersion, text: disk ?? null });

@@ -5,11 +5,9 @@
  * expressions are `Missing` nodes, so later stages (and the editor) always have something to work on.
  */
 
-/** A half-open range of character offsets `[start, end)` in one source file. */
-export interface Span {
-  start: number;
-  end: number;
-}
+import type { Span } from "../diagnostics/span.js";
+
+export type { Span };
 
 export interface Name {
   text: string;

@@ -294,13 +294,18 @@ function indent(lines: Lines): Lines {
   });
 }
 
+/** Appends one by one: spreading 150,000 tier rows or comments into `push` overflows the stack. */
+function append<T>(out: T[], items: readonly T[]): void {
+  for (const item of items) out.push(item);
+}
+
 /** Renders lines; trailing comments on consecutive lines of one indentation share a column. */
 function render(lines: Lines): string[] {
   const out: string[] = [];
   let run: { code: string; comment: string }[] = [];
   const flush = (): void => {
-    const width = Math.max(...run.map((line) => line.code.length));
-    out.push(...run.map((line) => line.code.padEnd(width) + GAP + line.comment));
+    const width = run.reduce((max, line) => Math.max(max, line.code.length), 0);
+    append(out, run.map((line) => line.code.padEnd(width) + GAP + line.comment));
     run = [];
   };
   for (const line of lines) {
@@ -346,13 +351,13 @@ class Printer {
     nodes.forEach((node, i) => {
       const previous = nodes[i - 1];
       if (previous && !this.grouped(previous, node)) out.push("");
-      out.push(...this.commentRun(slots.leading[i]!, node.span.start));
-      out.push(...withTrailing(this.topLevel(node, slots.inner[i]!), slots.trailing[i]));
+      append(out, this.commentRun(slots.leading[i]!, node.span.start));
+      append(out, withTrailing(this.topLevel(node, slots.inner[i]!), slots.trailing[i]));
     });
     const last = nodes[nodes.length - 1];
     const firstEnd = slots.end[0];
     if (last && firstEnd && this.blankBetween(last.span.end, firstEnd.span.start)) out.push("");
-    out.push(...this.commentRun(slots.end));
+    append(out, this.commentRun(slots.end));
     return out.length === 0 ? "" : render(out).join("\n") + "\n";
   }
 
@@ -456,7 +461,7 @@ class Printer {
     const out: Lines = [];
     items.forEach((item, i) => {
       const lines = [...slots.leading[i]!.map(commentText), ...item.print(slots.inner[i]!)];
-      out.push(...indent(withTrailing(lines, slots.trailing[i])));
+      append(out, indent(withTrailing(lines, slots.trailing[i])));
     });
     return [...out, ...indent(slots.end.map(commentText))];
   }

@@ -11,10 +11,12 @@ import type * as A from "./ast.js";
 export const LIMITS = {
   /** Source size in UTF-16 code units (about bytes for ASCII rulebooks). */
   sourceLength: 4_000_000,
-  /** Open brackets `( [ {` nested inside each other. */
-  bracketNesting: 64,
-  /** Consecutive prefix operators: `- - - x`, `not not x`. */
-  prefixRun: 64,
+  /**
+   * Nesting the recursive parser sees, counted on the tokens before it runs: open brackets `( [ {`
+   * and `List<`, plus the prefix operators (`- - x`, `not not x`) and `if` expressions still open in
+   * each of them (an `else if` chain nests one level per `if`).
+   */
+  nesting: 64,
   /** Depth of one expression tree (a long `a + b + c ...` chain is as deep as it is long). */
   expressionDepth: 256,
   identifierLength: 128,
@@ -24,27 +26,65 @@ export const LIMITS = {
   tierRows: 10_000,
 } as const;
 
+/** Tokens after which an `if` of the same bracket level no longer encloses what follows. */
+const STATEMENT_STARTS = new Set([
+  "KwRulebook", "KwEnum", "KwRecord", "KwInput", "KwParam", "KwOverride", "KwTiers", "KwLet", "KwRule", "KwOutput",
+  "KwAssert", "KwScenarios", "KwSet", "KwScale", "KwAdd", "KwFloor", "KwCap", "KwVerify", "Comma",
+]);
+const OPENERS = new Set(["LParen", "LBracket", "LBrace"]);
+const CLOSERS = new Set(["RParen", "RBracket", "RBrace"]);
+
+/** What is open inside one bracket level. */
+interface Level {
+  ifs: number;
+  prefixes: number;
+  /** Opened by `List<`: closed by `>`. */
+  angle: boolean;
+}
+
 /**
  * Scans the tokens before parsing. Returns false when parsing would recurse too deep: the parser is
- * then not run at all (the file is pathological, and one diagnostic says why).
+ * then not run at all (the file is pathological, and one diagnostic says why). The count is an
+ * upper bound of the parser's recursion: a prefix operator stays open until an operator or separator
+ * of its level, an `if` until its bracket level closes or a new statement starts.
  */
 export function checkTokenLimits(tokens: readonly IToken[], reporter: Reporter): boolean {
+  const levels: Level[] = [{ ifs: 0, prefixes: 0, angle: false }];
   let depth = 0;
-  let prefixRun = 0;
   let previous: IToken | undefined;
   for (const token of tokens) {
     const name = token.tokenType.name;
+    const top = levels[levels.length - 1]!;
     if (name === "Identifier" || name === "TypeName" || token.tokenType.CATEGORIES?.some((c) => c.name === "Identifier")) {
       if (token.image.length > LIMITS.identifierLength)
         reporter.report(messages.nameTooLong, span(token), { length: token.image.length, limit: LIMITS.identifierLength });
     }
-    if (name === "LParen" || name === "LBracket" || name === "LBrace") depth++;
-    if (name === "RParen" || name === "RBracket" || name === "RBrace") depth = Math.max(0, depth - 1);
-    const prefix = (name === "Minus" || name === "Plus" || name === "KwNot") && (!previous || !endsOperand(previous));
-    prefixRun = prefix ? prefixRun + 1 : 0;
-    if (depth > LIMITS.bracketNesting || prefixRun > LIMITS.prefixRun) {
-      const what = depth > LIMITS.bracketNesting ? "brackets are" : "prefix operators are";
-      reporter.report(messages.nestingTooDeep, span(token), { what, limit: depth > LIMITS.bracketNesting ? LIMITS.bracketNesting : LIMITS.prefixRun });
+    const listAngle = name === "Less" && previous?.tokenType.name === "TypeName" && previous.image === "List";
+    if (OPENERS.has(name) || listAngle) {
+      levels.push({ ifs: 0, prefixes: 0, angle: listAngle });
+      depth++;
+    } else if ((CLOSERS.has(name) && !top.angle) || (name === "Greater" && top.angle)) {
+      if (levels.length > 1) {
+        levels.pop();
+        depth -= 1 + top.ifs + top.prefixes;
+      }
+    } else if (name === "KwIf") {
+      top.ifs++;
+      depth++;
+    } else if ((name === "Minus" || name === "Plus" || name === "KwNot") && (!previous || !endsOperand(previous))) {
+      top.prefixes++;
+      depth++;
+    } else if (!continuesOperand(token)) {
+      // An operator or a separator: the prefix operators of this level have their operand.
+      depth -= top.prefixes;
+      top.prefixes = 0;
+      if (STATEMENT_STARTS.has(name)) {
+        depth -= top.ifs;
+        top.ifs = 0;
+      }
+    }
+    if (depth > LIMITS.nesting) {
+      reporter.report(messages.nestingTooDeep, span(token), { what: "brackets, prefix operators and `if` expressions are", limit: LIMITS.nesting });
       return false;
     }
     previous = token;
@@ -54,7 +94,12 @@ export function checkTokenLimits(tokens: readonly IToken[], reporter: Reporter):
 
 /** Whether a token can end an operand, so that a following `-` is binary, not a prefix. */
 function endsOperand(token: IToken): boolean {
-  return /Literal$|^Identifier$|^TypeName$|^RParen$|^RBracket$|^Percent$|^KwBps$|^KwTrue$|^KwFalse$/.test(token.tokenType.name);
+  return /Literal$|^Identifier$|^TypeName$|^RParen$|^RBracket$|^Percent$|^KwBps$|^KwTrue$|^KwFalse$/.test(token.tokenType.name) || token.tokenType.CATEGORIES?.some((c) => c.name === "Identifier") === true;
+}
+
+/** Whether a token is part of an operand (a name, a literal, a member access), not an operator. */
+function continuesOperand(token: IToken): boolean {
+  return endsOperand(token) || token.tokenType.name === "Dot" || token.tokenType.name === "KwIf";
 }
 
 function span(token: IToken): A.Span {
@@ -83,7 +128,8 @@ function collectExpressionSlots(node: unknown, out: { holder: Record<string, unk
   while (stack.length > 0) {
     const current = stack.pop();
     if (Array.isArray(current)) {
-      stack.push(...current);
+      // One by one: spreading 150,000 tier rows or doc comments into `push` overflows the stack.
+      for (const item of current) stack.push(item);
       continue;
     }
     if (!current || typeof current !== "object") continue;

@@ -28,8 +28,11 @@ export function parseRulebook(source: string, file = "<input>"): ParseResult {
   const linesWithErrors = new Set<number>();
   const lines = new LineMap(source);
   const lineOf = (offset: number): number => lines.position(offset).line;
+  reportHiddenText(reporter, source, lexed.tokens);
   for (const error of lexed.errors.slice(0, LIMITS.syntaxErrors)) {
     linesWithErrors.add(lineOf(error.offset));
+    // A bidirectional control character has its own diagnostic (MB1014), wherever it is.
+    if (BIDI_ONLY.test(source.slice(error.offset, error.offset + Math.max(1, error.length)))) continue;
     reportLexingError(reporter, source, error);
   }
   if (lexed.errors.length > LIMITS.syntaxErrors) {
@@ -57,6 +60,41 @@ export function parseRulebook(source: string, file = "<input>"): ParseResult {
   const ast = buildRulebook(cst, comments, source);
   limitExpressionDepth(ast, reporter);
   return { ast, diagnostics: reporter.diagnostics };
+}
+
+/** Bidirectional controls: embeddings, overrides, isolates, and the implicit marks (Trojan Source). */
+const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g;
+const BIDI_ONLY = /^[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]+$/;
+/**
+ * Characters that show as nothing (zero-width space, non-joiner and joiner, word joiner, BOM, soft
+ * hyphen) or act on the terminal (control characters: ESC, BEL, backspace, the C1 range).
+ */
+const INVISIBLE = /[\u200B-\u200D\u2060\uFEFF\u00AD\u180E\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+
+/**
+ * Text that reads differently from what runs: a bidirectional control character anywhere (in a
+ * comment or a string it can reorder what reviewers see, CVE-2021-42574), and an invisible character
+ * or control character in a string (`"long\u200B"` looks like `"long"` but never equals it). Each is an error, reported at
+ * most {@link LIMITS.syntaxErrors} times.
+ */
+function reportHiddenText(reporter: Reporter, source: string, tokens: readonly IToken[]): void {
+  let count = 0;
+  for (const match of source.matchAll(BIDI)) {
+    if (++count > LIMITS.syntaxErrors) return;
+    reporter.report(messages.bidiCharacter, { start: match.index, end: match.index + 1 }, { code: codePoint(match[0]) });
+  }
+  for (const token of tokens) {
+    if (token.tokenType.name !== "StringLiteral" && token.tokenType.name !== "UnterminatedString") continue;
+    for (const match of token.image.matchAll(INVISIBLE)) {
+      if (++count > LIMITS.syntaxErrors) return;
+      const start = token.startOffset + match.index;
+      reporter.report(messages.invisibleCharacter, { start, end: start + 1 }, { code: codePoint(match[0]) });
+    }
+  }
+}
+
+function codePoint(char: string): string {
+  return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
 }
 
 function emptyRulebook(source: string): Rulebook {

@@ -9,7 +9,7 @@
  * so they are no counterexample to anything and are skipped ({@link Infeasible}).
  */
 import type { IrExpr, IrRulebook, IrTierTable } from "../ir/ir.js";
-import { normalCdf, roundDown, roundHalfEven, roundUp, decimalStep } from "../runtime/numeric.js";
+import { normalCdf, roundDown, roundHalfEven, roundUp, decimalStep } from "../semantics/numeric.js";
 import * as I from "./interval.js";
 import { addForms, atomForm, constantForm, isConstantForm, negForm, scaleForm, type AtomBounds, type Linear } from "./linear.js";
 import { fieldDomains } from "./schema.js";

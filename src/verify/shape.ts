@@ -204,7 +204,10 @@ export class ShapeAnalyzer {
       case "round_down":
       case "round_half_even":
         return { mono: args[1]!.mono === "const" ? x.mono : "any", continuous: args.every((a) => a.mono === "const") };
-      default:
+      // Option values and lengths: no monotonicity is claimed.
+      case "black76":
+      case "black_scholes":
+      case "length":
         return args.every((a) => a.mono === "const") ? CONSTANT : { mono: "any", continuous };
     }
   }

@@ -6,7 +6,7 @@
  * and {@link TermTable.id} numbers them by structure, so two occurrences of `size * mark` are one
  * term however they were written, and nothing is ever expanded into a tree.
  */
-import type { IrExpr, IrRulebook, IrStep } from "../ir/ir.js";
+import type { IrExpr, IrRulebook, IrStep, IrVerb } from "../ir/ir.js";
 
 /** The symbolic model of one rulebook. */
 export interface SymbolicModel {
@@ -65,15 +65,18 @@ function and(l: IrExpr, r: IrExpr): IrExpr {
 }
 
 /** The term of a quantity after one rule step. */
-function applyVerb(verb: string, before: IrExpr | undefined, operand: IrExpr): IrExpr {
-  if (verb === "set" || !before) return operand;
-  switch (verb) {
-    case "scale": return { k: "binary", op: "*", l: before, r: operand };
-    case "add": return { k: "binary", op: "+", l: before, r: operand };
-    case "floor": return { k: "call", fn: "max", args: [before, operand] };
-    default: return { k: "call", fn: "min", args: [before, operand] };
-  }
+function applyVerb(verb: IrVerb, before: IrExpr | undefined, operand: IrExpr): IrExpr {
+  return before ? VERB_TERMS[verb](before, operand) : operand;
 }
+
+/** The term of each rule verb, from the quantity's term before the step and the operand's. */
+const VERB_TERMS: Readonly<Record<IrVerb, (before: IrExpr, operand: IrExpr) => IrExpr>> = {
+  set: (_before, operand) => operand,
+  scale: (before, operand) => ({ k: "binary", op: "*", l: before, r: operand }),
+  add: (before, operand) => ({ k: "binary", op: "+", l: before, r: operand }),
+  floor: (before, operand) => ({ k: "call", fn: "max", args: [before, operand] }),
+  cap: (before, operand) => ({ k: "call", fn: "min", args: [before, operand] }),
+};
 
 /** Replaces every slot reference by the slot's current term; shares unchanged subtrees. */
 function inline(expr: IrExpr, value: readonly (IrExpr | undefined)[], memo: Map<IrExpr, IrExpr>): IrExpr {

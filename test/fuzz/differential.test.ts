@@ -16,7 +16,7 @@ import { buildArtifact, serializeArtifact } from "../../src/compile/artifact.js"
 import { lowerRulebook } from "../../src/compile/lower.js";
 import type { IrRulebook } from "../../src/ir/ir.js";
 import { compileEvaluator } from "../../src/runtime/codegen.js";
-import { RuntimeError } from "../../src/runtime/errors.js";
+import { RuntimeError } from "../../src/semantics/errors.js";
 import { columnFields, loadArtifact, type LoadedRulebook } from "../../src/runtime/index.js";
 import { evaluate } from "../../src/runtime/interpreter.js";
 import { checkRulebook } from "../../src/service/language-service.js";

@@ -1,6 +1,6 @@
 /**
  * The operations of the language on runtime values, written once: the interpreter calls them, the
- * compiler folds constants with them, and the code generator emits the same JavaScript operations
+ * compiler and the checker fold constants with them, and the code generator emits the same JavaScript operations
  * (the differential test keeps it honest).
  *
  * Runtime values: numbers (timestamps as seconds since the epoch, durations in seconds), booleans,
@@ -9,7 +9,8 @@
  */
 import type { IrBinaryOp, IrBuiltin, IrRulebook, IrScenarioSet, IrTierTable, IrUnaryOp } from "../ir/ir.js";
 import { runtimeErrors, type Raise } from "./errors.js";
-import { black76, blackScholes, normalCdf, roundDynamic, timestampSeconds } from "./numeric.js";
+import { BUILTINS, isBuiltin } from "./builtins.js";
+import { timestampSeconds } from "./numeric.js";
 
 /** A runtime value. */
 export type Value = number | boolean | string | readonly Value[] | { readonly [field: string]: Value } | null | undefined;
@@ -44,38 +45,10 @@ export function binaryOp(op: IrBinaryOp, l: Value, r: Value, site: number, raise
   }
 }
 
-/** A built-in function on evaluated arguments. */
+/** A built-in function on evaluated arguments (its implementation is declared in `builtins.ts`). */
 export function callBuiltin(fn: IrBuiltin, args: readonly Value[], site: number, raise: Raise): Value {
-  const x = args[0] as number;
-  const y = args[1] as number;
-  switch (fn) {
-    case "min": return Math.min(...(args as number[]));
-    case "max": return Math.max(...(args as number[]));
-    case "clamp": return Math.min(Math.max(x, y), args[2] as number);
-    case "abs": return Math.abs(x);
-    case "sqrt":
-      if (x < 0) raise(site, runtimeErrors.sqrtOfNegative, { value: x });
-      return Math.sqrt(x);
-    case "pow": return checkedPow(x, y, site, raise);
-    case "exp": return Math.exp(x);
-    case "ln":
-      if (x <= 0) raise(site, runtimeErrors.lnOfNonPositive, { value: x });
-      return Math.log(x);
-    case "round_up": return roundDynamic("up", x, y, site, raise);
-    case "round_down": return roundDynamic("down", x, y, site, raise);
-    case "round_half_even": return roundDynamic("half_even", x, y, site, raise);
-    case "normal_cdf": return normalCdf(x);
-    case "black76": return black76(args[0] as string, y, args[2] as number, args[3] as number, args[4] as number, args[5] as number, site, raise);
-    case "black_scholes": return blackScholes(args[0] as string, y, args[2] as number, args[3] as number, args[4] as number, args[5] as number, site, raise);
-    case "length": return (args[0] as readonly Value[]).length;
-  }
-}
-
-/** `pow(x, y)`; a negative base to a fractional power (a NaN from numbers) raises MB6010. */
-export function checkedPow(x: number, y: number, site: number, raise: Raise): number {
-  const result = Math.pow(x, y);
-  if (result !== result && x === x && y === y) raise(site, runtimeErrors.invalidArgument, { fn: "pow", detail: `${String(x)} to the power ${String(y)} is not a real number` });
-  return result;
+  if (!isBuiltin(fn)) throw new Error(`invalid IR: unknown builtin \`${String(fn)}\``);
+  return BUILTINS[fn].apply(args, site, raise);
 }
 
 /**

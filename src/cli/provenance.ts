@@ -1,0 +1,83 @@
+/**
+ * Provenance of compiled rulebooks, shared by `compile` and the review record of `diff`: where a
+ * source comes from (its path from the repository root, the commit, uncommitted changes), its text
+ * at a revision (with `extends` bases read at the same revision), and the IR with every file name
+ * made relative to the repository root, so that the IR hash does not depend on the folder the
+ * command ran in.
+ */
+import { realpathSync } from "node:fs";
+import path from "node:path";
+import type { IrRulebook } from "../ir/ir.js";
+import type { ArtifactProvenance } from "../runtime/artifact-schema.js";
+import type { SourceHost } from "../service/language-service.js";
+import { nodeSourceHost } from "./files.js";
+import { gitLocation, isDirty, readAtRevision, resolveCommit, type GitLocation } from "./git.js";
+import { UsageError } from "./io.js";
+
+/** A source's origin: its git location, its provenance, and its text when it was read at a revision. */
+export interface SourceOrigin {
+  location?: GitLocation;
+  provenance: ArtifactProvenance;
+  source?: string;
+}
+
+/** Where the source comes from: its git location, its provenance, and its text when read at a revision. */
+export function sourceOrigin(absolute: string, revision: string | undefined, command = "compile"): SourceOrigin {
+  const real = realOf(absolute);
+  const location = gitLocation(real);
+  if (revision !== undefined) {
+    if (!location) throw new UsageError(`${path.basename(absolute)} is not in a git repository: cannot read it at ${revision}`, command);
+    const source = readAtRevision(real, revision, command);
+    const commit = resolveCommit(real, revision);
+    return { location, source, provenance: { path: location.path, ...(commit ? { commit } : {}) } };
+  }
+  if (!location) return { provenance: { path: path.basename(absolute) } };
+  const commit = resolveCommit(real);
+  if (!commit) return { location, provenance: { path: location.path, dirty: true } };
+  return { location, provenance: { path: location.path, commit, ...(isDirty(real) ? { dirty: true } : {}) } };
+}
+
+/** A source host that reads bases (`extends`) at the same revision as the rulebook. */
+export function revisionHost(cwd: string, revision: string): (sources: Map<string, string>) => SourceHost {
+  return (sources) => {
+    const disk = nodeSourceHost(cwd, sources);
+    return {
+      resolve: disk.resolve,
+      readFile(file: string): string | undefined {
+        const known = sources.get(file);
+        if (known !== undefined) return known;
+        try {
+          const text = readAtRevision(realOf(path.resolve(cwd, file)), revision, "compile");
+          sources.set(file, text);
+          return text;
+        } catch {
+          return undefined;
+        }
+      },
+    };
+  };
+}
+
+/** A file's path as an artifact records it: from the repository root, else from the rulebook's folder. */
+export function artifactPath(absolute: string, rulebook: string, location: GitLocation | undefined): string {
+  const real = realOf(absolute);
+  const relative = location ? path.relative(location.root, real) : path.relative(path.dirname(realOf(rulebook)), real);
+  return relative.split(path.sep).join("/");
+}
+
+export function realOf(absolute: string): string {
+  try {
+    return realpathSync(absolute);
+  } catch {
+    return path.join(realOf(path.dirname(absolute)), path.basename(absolute)); // a file that is only in git, not on disk
+  }
+}
+
+/** The IR with every file name replaced (the rulebook's own, and those of declarations from bases). */
+export function relocate(ir: IrRulebook, rename: (file: string) => string): IrRulebook {
+  return {
+    ...ir,
+    meta: { ...ir.meta, file: rename(ir.meta.file) },
+    sites: ir.sites.map((site) => (site.file === undefined ? site : { ...site, file: rename(site.file) })),
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * The built-in functions of the IR, declared once: arity, fallibility, documentation and the
+ * implementation on runtime values.
+ *
+ * Everything else keyed by a built-in stands on this table: the checker's type rules and constant
+ * folding, the lowerer (which calls carry a site), the interpreter, the code generator's emitters,
+ * the artifact schema's enum and arities, and the verifier's transfer functions. Those tables are
+ * complete `Record<IrBuiltin, ...>`s, so adding a name to {@link IrBuiltin} makes `tsc` list every
+ * table that still needs an entry.
+ */
+import type { IrBuiltin } from "../ir/ir.js";
+import { runtimeErrors, type Raise } from "./errors.js";
+import { black76, blackScholes, normalCdf, roundDynamic } from "./numeric.js";
+import type { Value } from "./operations.js";
+
+/** The declaration of one built-in function. */
+export interface BuiltinDeclaration {
+  /** How many arguments a call takes: `[min, max]`. */
+  arity: readonly [number, number];
+  /** Whether a call can raise a runtime error (MB6xxx): its calls then carry a site. */
+  fallible: boolean;
+  /** The signature as the docs and the editor show it. */
+  signature: string;
+  /** One sentence for the docs, hover and completion. */
+  doc: string;
+  /** Whether the checker offers it by name (`length` is only produced by lowering `count(list)`). */
+  surface: boolean;
+  /** The implementation on evaluated arguments; raises through `raise` with the call's site. */
+  apply(args: readonly Value[], site: number, raise: Raise): Value;
+}
+
+const num = (args: readonly Value[], i: number): number => args[i] as number;
+
+/** `pow(x, y)`; a negative base to a fractional power (a NaN from numbers) raises MB6010. */
+export function checkedPow(x: number, y: number, site: number, raise: Raise): number {
+  const result = Math.pow(x, y);
+  if (result !== result && x === x && y === y) raise(site, runtimeErrors.invalidArgument, { fn: "pow", detail: `${String(x)} to the power ${String(y)} is not a real number` });
+  return result;
+}
+
+function rounding(direction: "up" | "down" | "half_even"): BuiltinDeclaration {
+  const what = direction === "half_even" ? "to the nearest multiple of `step`, ties to even" : `${direction} to a multiple of \`step\``;
+  return {
+    arity: [2, 2],
+    fallible: true,
+    signature: `round_${direction}(x: T, step: T) -> T`,
+    doc: `Rounds \`x\` ${what}.`,
+    surface: true,
+    apply: (args, site, raise) => roundDynamic(direction, num(args, 0), num(args, 1), site, raise),
+  };
+}
+
+/** Every built-in function, by its IR name. */
+export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
+  min: {
+    arity: [2, 16], fallible: false, surface: true,
+    signature: "min(a: T, b: T, ...) -> T", doc: "The smallest argument; as an aggregate, the smallest element.",
+    apply: (args) => Math.min(...(args as number[])),
+  },
+  max: {
+    arity: [2, 16], fallible: false, surface: true,
+    signature: "max(a: T, b: T, ...) -> T", doc: "The largest argument; as an aggregate, the largest element.",
+    apply: (args) => Math.max(...(args as number[])),
+  },
+  clamp: {
+    arity: [3, 3], fallible: false, surface: true,
+    signature: "clamp(x: T, low: T, high: T) -> T", doc: "`x` limited to the range [low, high].",
+    apply: (args) => Math.min(Math.max(num(args, 0), num(args, 1)), num(args, 2)),
+  },
+  abs: {
+    arity: [1, 1], fallible: false, surface: true,
+    signature: "abs(x: T) -> T", doc: "The absolute value of `x`.",
+    apply: (args) => Math.abs(num(args, 0)),
+  },
+  sqrt: {
+    arity: [1, 1], fallible: true, surface: true,
+    signature: "sqrt(x: Number) -> Number",
+    doc: "The square root; `x` must be dimensionless or have even unit exponents. Negative `x` is a runtime error.",
+    apply: (args, site, raise) => {
+      const x = num(args, 0);
+      if (x < 0) raise(site, runtimeErrors.sqrtOfNegative, { value: x });
+      return Math.sqrt(x);
+    },
+  },
+  pow: {
+    arity: [2, 2], fallible: true, surface: true,
+    signature: "pow(x: Number, y: Number) -> Number", doc: "`x` raised to the power `y`; a result that is not a real number (`pow(-8, 1/3)`) is a runtime error.",
+    apply: (args, site, raise) => checkedPow(num(args, 0), num(args, 1), site, raise),
+  },
+  exp: {
+    arity: [1, 1], fallible: false, surface: true,
+    signature: "exp(x: Number) -> Number", doc: "e raised to the power `x`.",
+    apply: (args) => Math.exp(num(args, 0)),
+  },
+  ln: {
+    arity: [1, 1], fallible: true, surface: true,
+    signature: "ln(x: Number) -> Number", doc: "The natural logarithm; `x <= 0` is a runtime error.",
+    apply: (args, site, raise) => {
+      const x = num(args, 0);
+      if (x <= 0) raise(site, runtimeErrors.lnOfNonPositive, { value: x });
+      return Math.log(x);
+    },
+  },
+  round_up: rounding("up"),
+  round_down: rounding("down"),
+  round_half_even: rounding("half_even"),
+  normal_cdf: {
+    arity: [1, 1], fallible: false, surface: true,
+    signature: "normal_cdf(x: Number) -> Number", doc: "The standard normal cumulative distribution function.",
+    apply: (args) => normalCdf(num(args, 0)),
+  },
+  black76: {
+    arity: [6, 6], fallible: true, surface: true,
+    signature: "black76(kind, forward: P, strike: P, vol: Rate, time: Duration, rate: Rate) -> P",
+    doc: "Black-76 value of a European option on a future (`kind` is `call` or `put`).",
+    apply: (args, site, raise) => black76(args[0] as string, num(args, 1), num(args, 2), num(args, 3), num(args, 4), num(args, 5), site, raise),
+  },
+  black_scholes: {
+    arity: [6, 6], fallible: true, surface: true,
+    signature: "black_scholes(kind, spot: P, strike: P, vol: Rate, time: Duration, rate: Rate) -> P",
+    doc: "Black-Scholes value of a European option on a spot underlying.",
+    apply: (args, site, raise) => blackScholes(args[0] as string, num(args, 1), num(args, 2), num(args, 3), num(args, 4), num(args, 5), site, raise),
+  },
+  length: {
+    arity: [1, 1], fallible: false, surface: false,
+    signature: "length(list) -> Number", doc: "The number of elements of a list (what `count(list)` lowers to).",
+    apply: (args) => (args[0] as readonly Value[]).length,
+  },
+};
+
+/** The names of every built-in, in declaration order. */
+export const BUILTIN_NAMES: readonly IrBuiltin[] = Object.keys(BUILTINS) as IrBuiltin[];
+
+/** Whether `name` is an IR built-in (own keys only: `valueOf` is not). */
+export function isBuiltin(name: string): name is IrBuiltin {
+  return Object.hasOwn(BUILTINS, name);
+}

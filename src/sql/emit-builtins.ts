@@ -1,0 +1,148 @@
+/**
+ * The SQL of each built-in function and of rounding to a step: one complete table keyed by
+ * {@link IrBuiltin}, so that a new builtin does not compile until it has SQL (or says why it cannot).
+ *
+ * Each entry reproduces `callBuiltin` in `src/semantics/builtins.ts`: the same double operations,
+ * the same checks raising the same MB6xxx codes; arguments the engine would refuse (the square root
+ * of a negative, the logarithm of 0) are replaced by harmless values, since such rows carry an error.
+ * Rounding reproduces `src/semantics/numeric.ts` step by step (quotient, snap, ceil / floor / half-even,
+ * the exact decimal rescaling, `+ 0` for a positive zero).
+ */
+import type { IrBuiltin, IrRounding } from "../ir/ir.js";
+import type { SqlDialect } from "./dialect.js";
+import { normalCdfSql, optionArgumentsInvalid, optionSql } from "./emit-pricing.js";
+import { SCALAR, firstError, raiseWhen, type SqlValue } from "./sql-value.js";
+
+/** What a builtin needs from the emitter: the dialect and a way to name a value used several times. */
+export interface BuiltinContext {
+  dialect: SqlDialect;
+  /** Returns SQL that refers to `sql`, computed once (a column, or a lambda parameter). */
+  share(sql: string, body: (ref: string) => string): string;
+  /** The IR constant an argument is, when it is one. */
+  constant(index: number): number | undefined;
+}
+
+/** A builtin's SQL, or the reason it has none (reported as MB5101 / MB5102). */
+export type BuiltinSql = (args: SqlValue[], ctx: BuiltinContext) => SqlValue | { unsupported: string; runtimeStep?: true };
+
+const MAX_EXACT = 9007199254740991;
+const errorsOf = (args: SqlValue[]): (string | null)[] => args.map((a) => a.e);
+
+function scalar(v: string, args: SqlValue[], d: SqlDialect, own: string | null = null): SqlValue {
+  return { v, e: firstError(d, [...errorsOf(args), own]), shape: SCALAR };
+}
+
+/**
+ * JavaScript's `Math.min` / `Math.max` of two values: NaN when either is NaN (SQL engines order NaN
+ * above every number instead), and -0 below +0 (SQL engines take them as equal), so that the sign of
+ * a zero result is the runtime's.
+ */
+export function jsMinMax(fn: "min" | "max", a: string, b: string, ctx: Pick<BuiltinContext, "dialect" | "share">): string {
+  const d = ctx.dialect;
+  return ctx.share(a, (x) => ctx.share(b, (y) => {
+    const tie = fn === "min" ? `-((-${x}) + (-${y}))` : `(${x} + ${y})`;
+    const [first, second] = fn === "min" ? ["<", ">"] : [">", "<"];
+    return `(CASE WHEN ${d.isNan(x)} OR ${d.isNan(y)} THEN ${d.nan} WHEN ${x} ${first} ${y} THEN ${x} WHEN ${x} ${second} ${y} THEN ${y} WHEN ${x} = ${d.number(0)} THEN ${tie} ELSE ${x} END)`;
+  }));
+}
+
+/** `Math.min` / `Math.max` of several values, folded in pairs. */
+function fold(fn: "min" | "max", values: string[], ctx: BuiltinContext): string {
+  return values.slice(1).reduce((acc, v) => jsMinMax(fn, acc, v, ctx), values[0]!);
+}
+
+function rounding(direction: "up" | "down" | "half_even"): BuiltinSql {
+  return (args, ctx) => {
+    const step = ctx.constant(1);
+    if (step === undefined) return { unsupported: `round_${direction}`, runtimeStep: true };
+    const d = ctx.dialect;
+    if (!(step > 0) || step === Infinity) return scalar(d.nan, args, d, d.text("MB6010"));
+    return scalar(roundSql(args[0]!.v, { direction, step, ...decimalStepOf(step) }, ctx), args, d);
+  };
+}
+
+function option(fn: "black76" | "black_scholes", args: SqlValue[], ctx: BuiltinContext): SqlValue {
+  const d = ctx.dialect;
+  const v = args.map((a) => a.v);
+  const value = optionSql(d, fn, v, ctx.share, (x) => jsMinMax("max", x, d.number(0), ctx));
+  return scalar(value, args, d, raiseWhen(d, optionArgumentsInvalid(d, v[1]!, v[2]!, v[3]!, v[4]!), "MB6010"));
+}
+
+/** The table: every builtin of the IR, with its SQL. */
+export const builtinSql = {
+  min: (args, ctx) => scalar(fold("min", args.map((a) => a.v), ctx), args, ctx.dialect),
+  max: (args, ctx) => scalar(fold("max", args.map((a) => a.v), ctx), args, ctx.dialect),
+  clamp: (args, ctx) => scalar(jsMinMax("min", jsMinMax("max", args[0]!.v, args[1]!.v, ctx), args[2]!.v, ctx), args, ctx.dialect),
+  abs: (args, { dialect }) => scalar(`abs(${args[0]!.v})`, args, dialect),
+  sqrt: (args, ctx) => {
+    const d = ctx.dialect;
+    const zero = d.number(0);
+    const v = ctx.share(args[0]!.v, (x) => `sqrt(CASE WHEN ${x} < ${zero} THEN ${zero} ELSE ${x} END)`);
+    return scalar(v, args, d, ctx.share(args[0]!.v, (x) => raiseWhen(d, `${x} < ${zero}`, "MB6003")));
+  },
+  pow: (args, ctx) => {
+    const d = ctx.dialect;
+    const v = `pow(${args[0]!.v}, ${args[1]!.v})`;
+    const own = raiseWhen(d, `${d.isNan(v)} AND NOT ${d.isNan(args[0]!.v)} AND NOT ${d.isNan(args[1]!.v)}`, "MB6010");
+    return scalar(v, args, d, own);
+  },
+  exp: (args, { dialect }) => scalar(`exp(${args[0]!.v})`, args, dialect),
+  ln: (args, ctx) => {
+    const d = ctx.dialect;
+    const fn = d.name === "duckdb" ? "ln" : "log";
+    const v = ctx.share(args[0]!.v, (x) => `${fn}(CASE WHEN ${x} <= ${d.number(0)} THEN ${d.number(1)} ELSE ${x} END)`);
+    return scalar(v, args, d, ctx.share(args[0]!.v, (x) => raiseWhen(d, `${x} <= ${d.number(0)}`, "MB6004")));
+  },
+  round_up: rounding("up"),
+  round_down: rounding("down"),
+  round_half_even: rounding("half_even"),
+  normal_cdf: (args, ctx) => scalar(normalCdfSql(ctx.dialect, args[0]!.v, ctx.share), args, ctx.dialect),
+  black76: (args, ctx) => option("black76", args, ctx),
+  black_scholes: (args, ctx) => option("black_scholes", args, ctx),
+  length: (args, { dialect }) => scalar(dialect.length(args[0]!.v), args, dialect),
+} as const satisfies Record<IrBuiltin, BuiltinSql>;
+
+/** The decimal form of a step, as `decimalStep` in the runtime computes it. */
+export function decimalStepOf(step: number): { units: number; scale: number } {
+  if (!(step > 0) || !Number.isFinite(step)) return { units: 0, scale: 1 };
+  let scale = 1;
+  for (let d = 0; d <= 15; d++, scale *= 10) {
+    const units = Math.round(step * scale);
+    if (units > 0 && units <= MAX_EXACT && units / scale === step) return { units, scale };
+  }
+  return { units: 0, scale: 1 };
+}
+
+/**
+ * `round(x)` to a constant step, as `roundUp` / `roundDown` / `roundHalfEven` compute it. The
+ * quotient and the chosen multiple are shared (computed once), the rest is plain double arithmetic.
+ */
+export function roundSql(x: string, r: IrRounding, ctx: Pick<BuiltinContext, "dialect" | "share">): string {
+  const d = ctx.dialect;
+  const num = d.number.bind(d);
+  const tolerance = (q: string): string => `greatest(${num(1e-9)}, least(${num(1e-12)} * abs(${q}), ${num(1e-3)}))`;
+  const jsRound = (y: string): string => `(CASE WHEN ${y} - floor(${y}) >= ${num(0.5)} THEN floor(${y}) + ${num(1)} ELSE floor(${y}) END)`;
+  const even = (z: string): string => `(${z} - ${num(2)} * floor(${z} / ${num(2)})) = ${num(0)}`;
+  return ctx.share(`(${x} / ${num(r.step)})`, (q) => {
+    let n: string;
+    if (r.direction === "up") {
+      n = `(CASE WHEN (ceil(${q}) - ${q}) > ${num(0.5)} AND (${q} - (ceil(${q}) - ${num(1)})) <= ${tolerance(q)} THEN ceil(${q}) - ${num(1)} ELSE ceil(${q}) END)`;
+    } else if (r.direction === "down") {
+      n = `(CASE WHEN (${q} - floor(${q})) > ${num(0.5)} AND ((floor(${q}) + ${num(1)}) - ${q}) <= ${tolerance(q)} THEN floor(${q}) + ${num(1)} ELSE floor(${q}) END)`;
+    } else {
+      n = ctx.share(jsRound(`(${num(2)} * ${q})`), (h) => {
+        const below = `((${h} - ${num(1)}) / ${num(2)})`;
+        const tie = `(CASE WHEN ${even(h)} THEN ${h} / ${num(2)} WHEN ${even(below)} THEN ${below} ELSE ${below} + ${num(1)} END)`;
+        return `(CASE WHEN abs(${num(2)} * ${q} - ${h}) <= ${num(2)} * ${tolerance(q)} THEN ${tie} ELSE ${jsRound(q)} END)`;
+      });
+    }
+    return ctx.share(n, (m) => scaledSql(m, r, d));
+  });
+}
+
+function scaledSql(n: string, r: IrRounding, d: SqlDialect): string {
+  const byStep = `(${n} * ${d.number(r.step)} + ${d.number(0)})`;
+  if (r.units <= 0) return byStep;
+  const m = `(${n} * ${d.number(r.units)})`;
+  return `(CASE WHEN abs(${m}) <= ${d.number(MAX_EXACT)} THEN ${m} / ${d.number(r.scale)} + ${d.number(0)} ELSE ${byStep} END)`;
+}

@@ -1,0 +1,173 @@
+/**
+ * The input relation of a compiled query: one column per scalar or list field of the rulebook's input,
+ * named by its path (`position.size`, `account.positions`), with the checks the runtime's input
+ * validation makes (MB6001): a required field is present, a number is finite and inside its domain, an
+ * enum member is declared. Lists are lists of structs (DuckDB) or arrays of tuples (ClickHouse), their
+ * fields in declaration order; their elements are converted but not checked field by field.
+ */
+import type { IrConstValue, IrDomain, IrRulebook, IrType } from "../ir/ir.js";
+import type { SqlColumnType, SqlDialect } from "./dialect.js";
+import { SCALAR, type Shape } from "./sql-value.js";
+
+/** One column of the input relation. */
+export interface InputColumn {
+  /** The field path, which is also the column name: `position.size`. */
+  path: string;
+  type: IrType;
+  optional: boolean;
+  default?: IrConstValue;
+  domain?: IrDomain;
+  /** The column's type in the relation. */
+  columnType: SqlColumnType;
+  shape: Shape;
+}
+
+/** The columns of a rulebook's input relation, in declaration order; `unsupported` lists what cannot be one. */
+export function inputColumns(ir: IrRulebook): { columns: InputColumn[]; unsupported: { path: string; type: string }[] } {
+  const columns: InputColumn[] = [];
+  const unsupported: { path: string; type: string }[] = [];
+  const visit = (path: string, type: IrType, optional: boolean, extra: { default?: IrConstValue; domain?: IrDomain }, seen: readonly string[]): void => {
+    if (type.kind === "record") {
+      const record = ir.schema.records[type.name];
+      if (!record || seen.includes(type.name)) {
+        unsupported.push({ path, type: `record ${type.name}` });
+        return;
+      }
+      for (const f of record.fields) {
+        visit(`${path}.${f.name}`, f.type, optional || f.optional, { ...(f.default !== undefined ? { default: f.default } : {}), ...(f.domain ? { domain: f.domain } : {}) }, [...seen, type.name]);
+      }
+      return;
+    }
+    const converted = convert(ir, type, seen);
+    if (!converted) {
+      unsupported.push({ path, type: type.kind });
+      return;
+    }
+    columns.push({ path, type, optional, ...extra, ...converted });
+  };
+  for (const input of ir.schema.inputs) visit(input.name, input.type, false, {}, []);
+  return { columns, unsupported };
+}
+
+/** The column type and shape of a value of type `type` (inside lists: records become structs). */
+function convert(ir: IrRulebook, type: IrType, seen: readonly string[]): { columnType: SqlColumnType; shape: Shape } | undefined {
+  switch (type.kind) {
+    case "number": return { columnType: { kind: "number" }, shape: SCALAR };
+    case "bool": return { columnType: { kind: "bool" }, shape: SCALAR };
+    // Timestamps are ISO 8601 text in a column; the query converts them to seconds.
+    case "text": case "enum": case "timestamp": return { columnType: { kind: "text" }, shape: SCALAR };
+    case "list": {
+      const element = convert(ir, type.element, seen);
+      return element && { columnType: { kind: "list", element: element.columnType }, shape: { kind: "list", element: element.shape } };
+    }
+    case "record": {
+      const record = ir.schema.records[type.name];
+      if (!record || seen.includes(type.name)) return undefined;
+      const fields = record.fields.map((f) => ({ name: f.name, converted: convert(ir, f.type, [...seen, type.name]) }));
+      if (fields.some((f) => !f.converted)) return undefined;
+      return {
+        columnType: { kind: "record", fields: fields.map((f) => ({ name: f.name, type: f.converted!.columnType })) },
+        shape: { kind: "record", fields: fields.map((f) => ({ name: f.name, shape: f.converted!.shape })) },
+      };
+    }
+    default: return undefined;
+  }
+}
+
+/**
+ * The physical columns that hold an input column. ClickHouse 18.16 stores an `Array(Tuple(...))`
+ * column as parallel arrays (as a `Nested` structure), so there a list of records is one array
+ * column per field, `account.positions.quantity`, zipped back into tuples by the query.
+ */
+export function physicalColumns(d: SqlDialect, column: InputColumn): { name: string; type: SqlColumnType; field?: string }[] {
+  const t = column.columnType;
+  if (d.name === "clickhouse" && t.kind === "list" && t.element.kind === "record") {
+    return t.element.fields.map((f) => ({ name: `${column.path}.${f.name}`, type: { kind: "list", element: f.type }, field: f.name }));
+  }
+  return [{ name: column.path, type: t }];
+}
+
+/** The SQL of a constant. */
+export function constantSql(d: SqlDialect, value: IrConstValue): string {
+  return typeof value === "number" ? d.number(value) : typeof value === "boolean" ? d.bool(value) : d.text(value);
+}
+
+/** The converted value of an input column (defaults filled in) and the condition that makes it invalid. */
+export function validatedInput(ir: IrRulebook, d: SqlDialect, column: InputColumn): { value: string; invalid: string } {
+  const physical = physicalColumns(d, column);
+  const params = physical.map((_, i) => `__mb_f${i + 1}`);
+  const raw = physical.length === 1 && physical[0]!.field === undefined
+    ? d.ident(column.path)
+    : `arrayMap((${params.join(", ")}) -> tuple(${params.join(", ")}), ${physical.map((p) => d.ident(p.name)).join(", ")})`;
+  let value: string;
+  const bad: string[] = [];
+  switch (column.type.kind) {
+    case "number": value = d.tryDouble(raw); break;
+    case "bool": value = d.tryBool(raw); break;
+    case "timestamp": value = d.timestampSeconds(raw); break;
+    case "list": value = d.tryCast(raw, column.columnType); break;
+    default: value = d.toText(raw);
+  }
+  if (column.default !== undefined) value = `coalesce(${value}, ${constantSql(d, column.default)})`;
+  bad.push(`${value} IS NULL`);
+  if (column.type.kind === "number") {
+    bad.push(`NOT ${d.isFinite(value)}`);
+    const domain = column.domain;
+    if (domain?.min !== undefined) bad.push(`${value} ${domain.minInclusive ? "<" : "<="} ${d.number(domain.min)}`);
+    if (domain?.max !== undefined) bad.push(`${value} ${domain.maxInclusive ? ">" : ">="} ${d.number(domain.max)}`);
+  }
+  if (column.type.kind === "enum") {
+    const members = ir.schema.enums[column.type.name] ?? [];
+    bad.push(`${value} NOT IN (${members.map((m) => d.text(m)).join(", ")})`);
+  }
+  if (column.type.kind === "list") {
+    const element = invalidElement(ir, d, column.type.element, "__mb_v1", 1);
+    if (element) bad.push(`${d.length(d.filter(value, "__mb_v1", element))} > ${d.number(0)}`);
+  }
+  return { value, invalid: bad.map((b) => `(${b})`).join(" OR ") };
+}
+
+/** The condition under which a list element (`param`) is invalid, as input validation checks it; null when none. */
+function invalidElement(ir: IrRulebook, d: SqlDialect, type: IrType, param: string, depth: number, domain?: IrDomain, optional = false): string | null {
+  const bad: string[] = optional ? [] : [`${param} IS NULL`];
+  switch (type.kind) {
+    case "number":
+      bad.push(`NOT ${d.isFinite(param)}`);
+      if (domain?.min !== undefined) bad.push(`${param} ${domain.minInclusive ? "<" : "<="} ${d.number(domain.min)}`);
+      if (domain?.max !== undefined) bad.push(`${param} ${domain.maxInclusive ? ">" : ">="} ${d.number(domain.max)}`);
+      break;
+    case "enum":
+      bad.push(`${param} NOT IN (${(ir.schema.enums[type.name] ?? []).map((m) => d.text(m)).join(", ")})`);
+      break;
+    case "list": {
+      const inner = `__mb_v${depth + 1}`;
+      const element = invalidElement(ir, d, type.element, inner, depth + 1);
+      if (element) bad.push(`${d.length(d.filter(param, inner, element))} > ${d.number(0)}`);
+      break;
+    }
+    case "record": {
+      const record = ir.schema.records[type.name];
+      record?.fields.forEach((f, i) => {
+        const field = invalidElement(ir, d, f.type, d.field(param, { name: f.name, position: i + 1 }), depth + 1, f.domain, f.optional);
+        if (field) bad.push(field);
+      });
+      break;
+    }
+    default: break;
+  }
+  if (optional && bad.length > 0) return `(${param} IS NOT NULL AND (${bad.join(" OR ")}))`;
+  return bad.length > 0 ? `(${bad.join(" OR ")})` : null;
+}
+
+/** `CREATE TABLE` for a relation holding the rulebook's input columns (plus `extra` ones). */
+export function createTableSql(ir: IrRulebook, d: SqlDialect, table: string, options: { engine?: string; extra?: { name: string; type: string }[] } = {}): string {
+  const { columns } = inputColumns(ir);
+  const defs = [
+    ...(options.extra ?? []).map((c) => `${d.ident(c.name)} ${c.type}`),
+    ...columns.flatMap((c) => physicalColumns(d, c).map((p) => {
+      const type = d.columnType(p.type);
+      return `${d.ident(p.name)} ${c.optional && d.name === "clickhouse" && p.type.kind !== "list" ? `Nullable(${type})` : type}`;
+    })),
+  ];
+  return `CREATE TABLE ${table} (${defs.join(", ")})${options.engine ? ` ENGINE = ${options.engine}` : ""}`;
+}

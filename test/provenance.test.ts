@@ -1,0 +1,100 @@
+/**
+ * Reproducible artifacts and their provenance: the same rulebook compiled from three folders gives
+ * the same bytes; a rebuilt artifact of a loaded version is the same version to the registry;
+ * uncommitted changes are recorded and refused for signing unless allowed; `file@rev` compiles a
+ * committed version; `inspect` shows the provenance; `diff --fail-on` gates.
+ */
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../src/cli/main.js";
+import { RulebookRegistry } from "../src/runtime/index.js";
+import { ROOT } from "./support/rulebooks.js";
+import { binanceVersion } from "./support/signed-artifacts.js";
+
+const work = mkdtempSync(path.join(tmpdir(), "marginbook-provenance-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function cli(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), cwd });
+  return { code, stdout, stderr };
+}
+
+const git = (cwd: string, ...args: string[]): string =>
+  execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_AUTHOR_NAME: "A", GIT_AUTHOR_EMAIL: "a@example.com", GIT_COMMITTER_NAME: "A", GIT_COMMITTER_EMAIL: "a@example.com" } }).trim();
+
+describe("reproducible artifacts", () => {
+  it("compiling from the repository root, from rules/ and from /tmp with an absolute path gives the same bytes", async () => {
+    const outputs = [path.join(work, "a.json"), path.join(work, "b.json"), path.join(work, "c.json")];
+    expect((await cli(["compile", "rules/binance-btcusdt-perp.margin", "-o", outputs[0]!], ROOT)).code).toBe(0);
+    expect((await cli(["compile", "binance-btcusdt-perp.margin", "-o", outputs[1]!], path.join(ROOT, "rules"))).code).toBe(0);
+    expect((await cli(["compile", path.join(ROOT, "rules/binance-btcusdt-perp.margin"), "-o", outputs[2]!], tmpdir())).code).toBe(0);
+    const [a, b, c] = outputs.map((f) => readFileSync(f, "utf8"));
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+    const artifact = JSON.parse(a!);
+    expect(artifact.ir.meta.file).toMatch(/^(rules\/)?binance-btcusdt-perp\.margin$/);
+    expect(artifact.provenance.path).toBe(artifact.ir.meta.file);
+    // The registry takes a rebuilt artifact of a version it holds as that version.
+    const registry = new RulebookRegistry({ allowUnsigned: true });
+    await registry.add(a);
+    expect(await registry.tryAdd(c)).toMatchObject({ ok: true, added: false });
+  });
+});
+
+describe("provenance in a git repository", () => {
+  const repo = path.join(work, "repo");
+
+  it("records the commit and uncommitted changes, refuses to sign those unless allowed, and compiles file@rev", async () => {
+    mkdirSync(path.join(repo, "rules"), { recursive: true });
+    git(repo, "init", "-q");
+    writeFileSync(path.join(repo, "rules/btc.margin"), binanceVersion("1.0.0", "2026-01-01T00:00:00Z"));
+    git(repo, "add", ".");
+    git(repo, "commit", "-qm", "1.0.0");
+    const first = git(repo, "rev-parse", "HEAD");
+    expect((await cli(["keygen", "--out", "release"], work)).code).toBe(0);
+    const key = path.join(work, "release.key");
+
+    const signedClean = await cli(["compile", "rules/btc.margin", "--sign", key, "-o", "clean.json"], repo);
+    expect(signedClean.code, signedClean.stderr).toBe(0);
+    const clean = JSON.parse(readFileSync(path.join(repo, "clean.json"), "utf8"));
+    expect(clean.provenance).toEqual({ path: "rules/btc.margin", commit: first });
+    expect(clean.signature.signedAt).toMatch(/^\d{4}-/);
+
+    writeFileSync(path.join(repo, "rules/btc.margin"), binanceVersion("1.1.0", "2026-06-01T00:00:00Z", "70%"));
+    const refused = await cli(["compile", "rules/btc.margin", "--sign", key, "-o", "dirty.json"], repo);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("rules/btc.margin has uncommitted changes: commit them first");
+    expect((await cli(["compile", "rules/btc.margin", "--sign", key, "--allow-dirty", "-o", "dirty.json"], repo)).code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(repo, "dirty.json"), "utf8")).provenance).toEqual({ path: "rules/btc.margin", commit: first, dirty: true });
+
+    // The committed version, compiled while the working file has changed, is the clean artifact's IR.
+    const atRev = await cli(["compile", "btc.margin@HEAD", "-o", "at-head.json"], path.join(repo, "rules"));
+    expect(atRev.code).toBe(0);
+    expect(atRev.stdout).toContain(`at ${first.slice(0, 12)}`);
+    const rebuilt = JSON.parse(readFileSync(path.join(repo, "rules/at-head.json"), "utf8"));
+    expect(rebuilt.irHash).toBe(clean.irHash);
+    expect(rebuilt.provenance).toEqual({ path: "rules/btc.margin", commit: first });
+    expect((await cli(["compile", "rules/btc.margin@no-such-rev", "-o", "x.json"], repo)).code).toBe(2);
+
+    const inspected = await cli(["inspect", "clean.json", "--trust", path.join(work, "release.pub")], repo);
+    expect(inspected.stdout).toContain("  source file  rules/btc.margin");
+    expect(inspected.stdout).toContain(`  commit       ${first}`);
+    expect(inspected.stdout).toMatch(/signature {4}valid, by trusted key sha256:[0-9a-f]{64} \(release\.pub\), signed at \d{4}-/);
+  });
+
+  it("diff --fail-on warning fails on version discipline warnings; the default does not", async () => {
+    copyFileSync(path.join(repo, "rules/btc.margin"), path.join(work, "changed.margin"));
+    writeFileSync(path.join(work, "changed.margin"), binanceVersion("1.0.0", "2026-01-01T00:00:00Z", "70%"));
+    const args = ["diff", path.join(repo, "rules/btc.margin") + "@HEAD", path.join(work, "changed.margin")];
+    expect((await cli(args, work)).code).toBe(0);
+    const gated = await cli([...args, "--fail-on", "warning"], work);
+    expect(gated.code).toBe(1);
+    expect(gated.stderr).toMatch(/version-discipline warnings? \(MB7001.*\) with --fail-on warning: failing/);
+    expect((await cli([...args, "--fail-on", "never"], work)).code).toBe(2);
+  });
+});

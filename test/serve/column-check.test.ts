@@ -1,0 +1,75 @@
+/**
+ * The service's fast column check says "every row is valid" exactly when validating each row
+ * through the input schema finds no problem, on every bundled rulebook it applies to, for columns
+ * drawn from boundary values, wrong types and unknown enum members.
+ */
+import { describe, expect, it } from "vitest";
+import { rulebookFromIr } from "../../src/runtime/rulebook.js";
+import { columnFields } from "../../src/runtime/columns.js";
+import { columnPrecheck } from "../../src/serve/column-check.js";
+import { bundledRulebooks, compileIr } from "../support/rulebooks.js";
+
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function rowObject(paths: readonly string[], columns: Record<string, unknown[]>, row: number): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const path of paths) {
+    const parts = path.split(".");
+    let target = input;
+    for (const part of parts.slice(0, -1)) target = (target[part] ??= {}) as Record<string, unknown>;
+    target[parts[parts.length - 1]!] = columns[path]![row];
+  }
+  return input;
+}
+
+describe("the fast column check", () => {
+  const books = bundledRulebooks().map((file) => ({ file, book: rulebookFromIr(compileIr(file)) }));
+  const covered = books.filter(({ book }) => columnPrecheck(book.ir) !== undefined);
+
+  it("applies to the rulebooks whose inputs are numbers, enums and booleans", () => {
+    expect(covered.map((c) => c.file)).toContain("rules/binance-btcusdt-perp.margin");
+    for (const { book } of books.filter((b) => !covered.includes(b))) {
+      const { fields, lists } = columnFields(book.ir);
+      expect(lists.length > 0 || fields.some((f) => !["number", "enum", "bool"].includes(f.type.kind))).toBe(true);
+    }
+  });
+
+  it("agrees with row-by-row schema validation", () => {
+    const next = random(7);
+    expect(covered.length).toBeGreaterThan(1);
+    for (const { book } of covered) {
+      const check = columnPrecheck(book.ir)!;
+      const { fields } = columnFields(book.ir);
+      const hostile = [0, -0, 1, -1, 0.5, 2, 1e-12, 1e308, -1e308, 100, NaN, Infinity, "1", null, true, false, "", "nope"];
+      const membersOf = fields.map((f) => (f.type.kind === "enum" ? book.ir.schema.enums[f.type.name] ?? [] : []));
+      let agreedValid = 0;
+      for (let trial = 0; trial < 400; trial++) {
+        // Mostly sensible rows, sometimes a hostile value.
+        const rows = 1 + Math.floor(next() * 3);
+        const columns: Record<string, unknown[]> = {};
+        fields.forEach((f, i) => {
+          const members = membersOf[i]!;
+          columns[f.path] = Array.from({ length: rows }, () => {
+            if (f.type.kind === "number" && next() < 0.7) return Math.round(next() * 1000) / 10;
+            if (f.type.kind === "enum" && next() < 0.7) return members[Math.floor(next() * members.length)];
+            if (f.type.kind === "bool" && next() < 0.7) return next() < 0.5;
+            return [...hostile, ...members][Math.floor(next() * (hostile.length + members.length))];
+          });
+        });
+        const valid = Array.from({ length: rows }, (_, r) => book.validate(rowObject(fields.map((f) => f.path), columns, r)).valid).every(Boolean);
+        expect(check(columns, rows)).toBe(valid);
+        if (valid) agreedValid++;
+      }
+      expect(agreedValid).toBeGreaterThan(0);
+    }
+  });
+});

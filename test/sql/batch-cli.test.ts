@@ -1,0 +1,110 @@
+/**
+ * `marginbook batch` and `compile --target sql`, run in-process: the acceptance run (a generated
+ * 1,000,000-row Parquet file through the Binance rulebook, whose first row is Binance's worked
+ * example: 71,200.82), the same rows through the runtime (`--engine js`) in CSV and JSON Lines with
+ * identical results, artifacts as input, nested JSON records, and the coded refusals.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { positionsSql } from "../../bench/support/positions.js";
+import { runCli } from "../../src/cli/main.js";
+import type { CliIo } from "../../src/cli/io.js";
+import { ROOT } from "../support/rulebooks.js";
+
+type Duck = typeof import("@duckdb/node-api");
+let con: Awaited<ReturnType<Awaited<ReturnType<Duck["DuckDBInstance"]["create"]>>["connect"]>>;
+const folder = mkdtempSync(join(tmpdir(), "marginbook-batch-"));
+
+beforeAll(async () => {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  con = await (await DuckDBInstance.create(":memory:")).connect();
+});
+afterAll(() => con?.closeSync());
+
+async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = { cwd: ROOT, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) };
+  const code = await runCli(argv, io);
+  return { code, stdout, stderr };
+}
+
+async function rows(sql: string): Promise<Record<string, unknown>[]> {
+  return (await con.runAndReadAll(sql)).getRowObjectsJS();
+}
+
+describe("marginbook batch", () => {
+  it("runs 1,000,000 generated positions through the Binance rulebook in DuckDB (acceptance)", async () => {
+    const input = join(folder, "positions-1m.parquet");
+    const output = join(folder, "results-1m.parquet");
+    await con.run(positionsSql(1_000_000, input));
+    const run = await cli("batch", "rules/binance-btcusdt-perp.margin", "--input", input, "--output", output);
+    expect(run.stderr).toContain("batch duckdb: 100%");
+    expect(run.stdout).toMatch(/^1,000,000 rows -> .*results-1m\.parquet: 1,000,000 evaluated, 0 failed; /);
+    expect(run.code).toBe(0);
+    const [first] = await rows(`SELECT id, maintenance_margin, maintenance_margin_exact, error FROM read_parquet('${output}') WHERE id = 0`);
+    expect(first).toEqual({ id: 0n, maintenance_margin: 71200.82, maintenance_margin_exact: 71200.811444, error: null });
+    expect(await rows(`SELECT count(*) AS n FROM read_parquet('${output}')`)).toEqual([{ n: 1_000_000n }]);
+  }, 60_000);
+
+  it("gives the same results through the runtime (--engine js), in CSV and JSON Lines, from a rulebook or an artifact", async () => {
+    const csv = join(folder, "positions.csv");
+    await con.run(positionsSql(3000, csv));
+    // A few bad rows: a negative size (invalid input) and a missing side.
+    await con.run(`COPY (SELECT * REPLACE (CASE WHEN id = 5 THEN -1 ELSE "position.size" END AS "position.size", CASE WHEN id = 7 THEN NULL ELSE "position.side" END AS "position.side") FROM read_csv('${csv}')) TO '${csv}' (FORMAT csv, HEADER true)`);
+    const artifact = join(folder, "binance.json");
+    expect((await cli("compile", "rules/binance-btcusdt-perp.margin", "-o", artifact)).code).toBe(0);
+    const viaSql = join(folder, "sql.jsonl");
+    const viaJs = join(folder, "js.jsonl");
+    const sqlRun = await cli("batch", "rules/binance-btcusdt-perp.margin", "--input", csv, "--output", viaSql);
+    const jsRun = await cli("batch", artifact, "--input", csv, "--output", viaJs, "--engine", "js");
+    expect(sqlRun.stdout).toContain("2,998 evaluated, 2 failed (MB6001: 2)");
+    expect(jsRun.stdout).toContain("2,998 evaluated, 2 failed (MB6001: 2)");
+    const parse = (file: string): Record<string, unknown>[] => readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const a = parse(viaSql);
+    const b = parse(viaJs);
+    expect(a.length).toBe(3000);
+    expect(b).toEqual(a);
+    expect((await cli("batch", "rules/binance-btcusdt-perp.margin", "--input", csv, "--output", viaSql, "--strict")).code).toBe(1);
+  }, 60_000);
+
+  it("reads nested JSON records and lists of records (SPAN accounts)", async () => {
+    const input = join(folder, "accounts.jsonl");
+    const account = (quantity: number): string => JSON.stringify({ id: quantity, account: { positions: [{ contract: "SP Dec future", underlying: "SP", quantity, risk: [0, 0, 3330, 3330, -3330, -3330, 6670, 6670, -6670, -6670, 10000, 10000, -10000, -10000, 7000, -7000] }] } });
+    writeFileSync(input, [account(1), account(-2)].join("\n") + "\n");
+    const output = join(folder, "span.csv");
+    const run = await cli("batch", "rules/span-sp500.margin", "--input", input, "--output", output);
+    expect(run.code).toBe(0);
+    expect(await rows(`SELECT id, scanning_risk_requirement AS r FROM read_csv('${output}') ORDER BY id`)).toEqual([{ id: -2n, r: 20000 }, { id: 1n, r: 10000 }]);
+  }, 30_000);
+
+  it("names the missing columns, refuses what SQL cannot express, and checks its options", async () => {
+    const input = join(folder, "partial.csv");
+    writeFileSync(input, "position.size,position.mark\n1,2\n");
+    const missing = await cli("batch", "rules/binance-btcusdt-perp.margin", "--input", input, "--output", join(folder, "x.csv"));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("has no column `position.side`, `market.vol_30d`, `market.adv`");
+    const refused = await cli("batch", "rules/crypto-cross-account.margin", "--input", input, "--output", join(folder, "y.csv"));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/rules\/crypto-cross-account\.margin:\d+: error MB5101: `liquidation_price`/);
+    expect((await cli("batch", "rules/binance-btcusdt-perp.margin", "--input", input, "--output", "x.txt")).stderr).toContain("give a .parquet, .csv or .jsonl file");
+    expect((await cli("batch", "rules/binance-btcusdt-perp.margin", "--engine", "spark")).code).toBe(2);
+  });
+});
+
+describe("marginbook compile --target sql", () => {
+  it("writes the query for each dialect, or the coded refusal", async () => {
+    const file = join(folder, "binance.sql");
+    const run = await cli("compile", "rules/binance-btcusdt-perp.margin", "--target", "sql", "--dialect", "clickhouse", "-o", file);
+    expect(run.stdout).toContain("(clickhouse SQL, outputs initial_margin, maintenance_margin, maintenance_margin_exact, max_leverage, errors in `error`)");
+    expect(readFileSync(file, "utf8")).toMatch(/^-- BTCUSDT perpetual 1\.0\.0: generated by marginbook \(clickhouse\), do not edit\nSELECT `position\.size`/);
+    const duck = await cli("compile", "rules/binance-btcusdt-perp.margin", "--target", "sql", "--from", "read_parquet('p.parquet')");
+    expect(duck.stdout).toContain("FROM read_parquet('p.parquet')");
+    const refused = await cli("compile", "rules/crypto-cross-account.margin", "--target", "sql");
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("error MB5101: `liquidation_price`");
+    expect((await cli("compile", "rules/binance-btcusdt-perp.margin", "--target", "sql", "--dialect", "oracle")).code).toBe(2);
+  });
+});
