@@ -7,7 +7,9 @@
  *   check with Web Crypto), wall time per artifact;
  * - **event-loop blocking per load**: while `registry.add` runs, a `setImmediate` ticker records the
  *   longest gap between its ticks, the longest time evaluations would have waited; compared with the
- *   same for a synchronous `loadArtifact`;
+ *   same for a synchronous `loadArtifact`, and with the same ticker over an idle wait as long as the
+ *   load (the gaps the machine itself causes when it is busy: on a shared machine the process is
+ *   descheduled for milliseconds at a time, and that is not the runtime's doing);
  * - **decision-log overhead per evaluation**: `registry.evaluate` with no log, with an in-memory
  *   sink, and with `jsonLinesDecisionLog` (a synchronous append per evaluation), in paired rounds
  *   (each round runs the three in turn on the same inputs); the overhead is the median of the
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
   const syncStall: number[] = [];
   const asyncWall: number[] = [];
   const asyncStall: number[] = [];
+  const idleStall: number[] = [];
   const registry = new RulebookRegistry({ trustedKeys: [pair.publicKeyPem] });
   for (let i = 1; i <= rounds; i++) {
     const sync = await longestStall(() => loadArtifact(texts[i]!));
@@ -98,6 +101,7 @@ async function main(): Promise<void> {
     const staged = await longestStall(() => registry.add(texts[i]!));
     asyncWall.push(staged.wall);
     asyncStall.push(staged.stall);
+    idleStall.push((await longestStall(() => new Promise((resolve) => setTimeout(resolve, staged.wall)))).stall);
   }
   console.log("artifact load time (ms per artifact):");
   console.log(`  loadArtifact (synchronous)      ${stats(syncWall)}`);
@@ -105,6 +109,7 @@ async function main(): Promise<void> {
   console.log("event-loop blocking per load (longest stall, ms):");
   console.log(`  loadArtifact (synchronous)      ${stats(syncStall)}`);
   console.log(`  registry.add (staged)           ${stats(asyncStall)}`);
+  console.log(`  idle wait as long as the add    ${stats(idleStall)}   (the machine's own gaps)`);
 
   // Decision log: paired rounds over the same inputs.
   const folder = mkdtempSync(path.join(tmpdir(), "marginbook-bench-"));

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { lowerRulebook } from "../src/compile/lower.js";
 import { printIr } from "../src/compile/print-ir.js";
 import type { IrRulebook } from "../src/ir/ir.js";
-import { compileEvaluator, type CompiledEvaluator } from "../src/runtime/codegen.js";
+import { compileEvaluator, generateSource, type CompiledEvaluator } from "../src/runtime/codegen.js";
 import { RuntimeError } from "../src/semantics/errors.js";
 import { evaluate } from "../src/runtime/interpreter.js";
 import { black76, blackScholes, normalCdf, roundDown, roundDynamic, roundHalfEven, roundUp, decimalStep } from "../src/semantics/numeric.js";
@@ -208,6 +208,20 @@ describe("the IR", () => {
         mkdirSync(dirname(golden), { recursive: true });
         writeFileSync(golden, text);
       }
+      expect(text).toBe(readFileSync(golden, "utf8"));
+    });
+  }
+
+  // The generated JavaScript, reviewed like code: a change to the code generator shows up here as a diff.
+  for (const name of ["tiered", "portfolio"]) {
+    it(`generates ${name}.margin's evaluator as in test/golden/js/${name}.js.txt`, () => {
+      const text = `// generated from ${FIXTURES}/${name}.margin by src/runtime/codegen.ts; do not edit (UPDATE_GOLDEN=1 rewrites it)\n${generateSource(load(`${FIXTURES}/${name}.margin`))}\n`;
+      const golden = join(ROOT, "test/golden/js", `${name}.js.txt`);
+      if (UPDATE) {
+        mkdirSync(dirname(golden), { recursive: true });
+        writeFileSync(golden, text);
+      }
+      expect(existsSync(golden), `${golden} is missing: run with UPDATE_GOLDEN=1`).toBe(true);
       expect(text).toBe(readFileSync(golden, "utf8"));
     });
   }

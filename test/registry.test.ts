@@ -195,6 +195,16 @@ describe("loading from a folder", () => {
     expect(registry.select(NAME).version).toBe("1.1.0");
     expect(refused).toContain("MB6101");
   });
+
+  it("watches a folder with no one listening to its reports (the load still happens)", async () => {
+    const folder = mkdtempSync(path.join(dir, "watch-quiet-"));
+    writeFileSync(path.join(folder, "a.json"), v100);
+    const registry = new FolderRegistry({ trustedKeys: [key.publicKeyPem] });
+    const watch = registry.watchFolder(folder, { intervalMs: 10 });
+    await watch.ready;
+    watch.stop();
+    expect(registry.select(NAME).version).toBe("1.0.0");
+  });
 });
 
 describe("hot reload under load", () => {

@@ -16,6 +16,7 @@ import { renderText } from "../diagnostics/render.js";
 import type { IrRulebook } from "../ir/ir.js";
 import { explainDifference } from "../review/impact-explain.js";
 import { comparedOutputs, evaluateImpactChunk, mergeImpactColumns, summarizeImpact, type ImpactColumns } from "../review/impact.js";
+import { coverageWarnings } from "../review/impact-coverage.js";
 import { InputGenerator } from "../review/random-inputs.js";
 import type { ImpactReport, InputSource } from "../review/render-impact.js";
 import { rulebookFromIr } from "../runtime/rulebook.js";
@@ -107,7 +108,8 @@ export async function runImpact(oldSide: ImpactSide, newSide: ImpactSide, option
     }
   }
   const seconds = (performance.now() - started) / 1000;
-  return { ok: true, report: { source: set.source, summary, reasons, inputs, seconds, threads } };
+  const coverage = coverageWarnings(columns, outputs);
+  return { ok: true, report: { source: set.source, summary, reasons, inputs, seconds, threads, ...(coverage.length > 0 ? { coverage } : {}) } };
 }
 
 /** Checks and lowers one version; a string is the rendered report of its errors. */

@@ -115,7 +115,7 @@ function diffSection(input: HtmlReportInput): string {
 
 function impactSections(report: ImpactReport): string {
   const { summary } = report;
-  const failures = failureLines(summary);
+  const failures = [...failureLines(summary), ...(report.coverage ?? []).map((w) => `warning: ${w}`)];
   const overview = summary.outputs.map((o) => {
     const total = o.totalNew - o.totalOld;
     return `<tr><td><code>${escapeHtml(o.name)}</code> <span class="reason">${escapeHtml(o.unit)}</span></td><td class="num">${formatCount(o.up)}</td><td class="num">${formatCount(o.down)}</td><td class="num">${formatCount(o.same)}</td><td class="num">${escapeHtml(formatChange(o.meanChange, o.unit))} (${formatPercentChange(o.meanPercent)})</td><td class="num">${additive(o.unit) ? `${escapeHtml(formatChange(total, o.unit))} (${formatPercentChange(o.totalOld !== 0 ? (total / Math.abs(o.totalOld)) * 100 : null)})` : "n/a"}</td></tr>`;

@@ -260,7 +260,8 @@ function tierText(a: readonly TierChoice[], b: readonly TierChoice[], columns?: 
     const before = a[i];
     const after = b[i]!;
     if (!before || before.table !== after.table) continue;
-    if (before.tier !== after.tier) parts.push(`${after.table}: tier ${before.tier} -> ${after.tier}`);
+    // Rows are named by their bounds, not their number: a number shifts when a row is inserted.
+    if (before.tier !== after.tier) parts.push(`${after.table}: ${rowText(before)} -> ${rowText(after)}`);
     else {
       const cells = Object.keys(after.cells).filter((c) => before.cells[c] !== after.cells[c] && reads(after.table, c));
       const deductions = Object.keys(after.deductions).filter((c) => before.deductions[c] !== after.deductions[c] && reads(after.table, `${c}#deduction`));
@@ -268,10 +269,16 @@ function tierText(a: readonly TierChoice[], b: readonly TierChoice[], columns?: 
         ...cells.map((c) => `${c} ${showPair(before.cells[c], after.cells[c])}`),
         ...deductions.map((c) => `${c} deduction ${showPair(before.deductions[c], after.deductions[c])}`),
       ];
-      if (changed.length > 0) parts.push(`${after.table} tier ${after.tier}: ${changed.join(", ")}`);
+      if (changed.length > 0) parts.push(`${after.table}${rowText(after)}: ${changed.join(", ")}`);
     }
   }
   return parts.length > 0 ? `; ${parts.join("; ")}` : "";
+}
+
+/** A tier row by its bounds, as the rulebook writes it: `[1_000_000, 10_000_000)`. */
+function rowText(row: TierChoice): string {
+  const bound = (x: number | null): string => (x === null ? "inf" : Number.isInteger(x) && Math.abs(x) >= 10_000 ? x.toString().replace(/\B(?=(\d{3})+(?!\d))/g, "_") : String(x));
+  return `${row.lowerInclusive ? "[" : "("}${bound(row.lower)}, ${bound(row.upper)}${row.upperInclusive ? "]" : ")"}`;
 }
 
 /** Two values that differ, with enough digits to see that they do: `71200.81 -> 71200.82`. */

@@ -16,6 +16,8 @@ export interface ImpactReport {
   reasons: Record<string, Record<number, Difference | undefined>>;
   /** The inputs of the top movers, by index, to show who they are. */
   inputs: Record<number, unknown>;
+  /** Outputs the set cannot show a change of (constant, or capped for most of the set): `impact-coverage.ts`. */
+  coverage?: string[];
   /** Wall-clock seconds the evaluation took, and on how many threads (not in JSON: it varies). */
   seconds?: number;
   threads?: number;
@@ -158,6 +160,7 @@ export function renderImpactText(report: ImpactReport): string {
   const timing = report.seconds !== undefined ? ` in ${report.seconds.toFixed(2)} s${report.threads && report.threads > 1 ? ` on ${report.threads} threads` : ""}` : "";
   const lines = [`impact on ${describeSource(report.source, summary)}: ${formatCount(summary.evaluated)} evaluated by both versions${timing}`];
   for (const line of failureLines(summary)) lines.push(`  ${line}`);
+  for (const warning of report.coverage ?? []) lines.push(`  warning: ${warning}`);
   for (const output of summary.outputs) lines.push(...outputText(output, report));
   return lines.join("\n") + "\n";
 }
@@ -171,6 +174,7 @@ export function renderImpactMarkdown(report: ImpactReport): string {
   const { summary } = report;
   const lines = [`### Impact on ${describeSource(report.source, summary)}`, "", `${formatCount(summary.evaluated)} evaluated by both versions.`, ""];
   for (const line of failureLines(summary)) lines.push(`- ${line}`);
+  for (const warning of report.coverage ?? []) lines.push(`- ⚠ ${cell(warning)}`);
   if (lines[lines.length - 1] !== "") lines.push("");
   lines.push("| output | up | down | stayed | mean change | median change | largest change | total old → new |", "|---|---:|---:|---:|---:|---:|---:|---:|");
   for (const o of summary.outputs) {
@@ -196,6 +200,7 @@ export function impactJson(report: ImpactReport): unknown {
     inputs: report.summary.inputs,
     evaluated: report.summary.evaluated,
     failed: report.summary.failed,
+    coverage: report.coverage ?? [],
     outputs: report.summary.outputs.map(({ scatter: _scatter, movers, ...rest }) => ({
       ...rest,
       movers: movers.map((m) => ({ ...m, reason: report.reasons[rest.name]?.[m.index] ?? null, input: report.inputs[m.index] })),

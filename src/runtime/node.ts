@@ -143,7 +143,7 @@ export class FolderRegistry extends RulebookRegistry {
 
   private withdrawRemoved(folder: string, present: ReadonlySet<string>, report: FolderLoad): void {
     for (const [file, version] of [...this.provided]) {
-      if (path.dirname(file) !== path.resolve(folder) && path.dirname(file) !== folder) continue;
+      if (path.resolve(path.dirname(file)) !== path.resolve(folder)) continue;
       if (present.has(file)) continue;
       this.provided.delete(file);
       this.seen.delete(file);
@@ -169,7 +169,9 @@ export class FolderRegistry extends RulebookRegistry {
       if (running) return;
       running = true;
       try {
-        options.onReport?.(await this.loadFolder(folder));
+        // Loaded first: `onReport?.(await ...)` would skip the load itself when no one listens.
+        const report = await this.loadFolder(folder);
+        options.onReport?.(report);
       } catch (error) {
         options.onError?.(error);
       } finally {

@@ -71,3 +71,42 @@ function domainOf(ir: IrRulebook, path: string): IrDomain | undefined {
   }
   return domain;
 }
+
+/**
+ * The same check for one input given as an object (`{ position: {...}, market: {...} }`): true
+ * when the schema would accept it (every record a plain object with exactly its fields, every value
+ * of its type and in its domain). Undefined when the rulebook's input has fields this check does
+ * not cover, or optional fields (whose defaults the validator fills in); then every input takes
+ * the schema's path. An input the check refuses takes it too, so its errors are the schema's.
+ */
+export function inputPrecheck(ir: IrRulebook): ((input: unknown) => boolean) | undefined {
+  const recordTest = (name: string, seen: readonly string[]): ColumnTest | undefined => {
+    const record = ir.schema.records[name];
+    if (!record || seen.includes(name)) return undefined;
+    const tests: [string, ColumnTest][] = [];
+    for (const field of record.fields) {
+      if (field.optional) return undefined;
+      const test = field.type.kind === "record" ? recordTest(field.type.name, [...seen, name]) : testOf(field.type, field.domain, ir);
+      if (!test) return undefined;
+      tests.push([field.name, test]);
+    }
+    return objectTest(tests);
+  };
+  const tests: [string, ColumnTest][] = [];
+  for (const input of ir.schema.inputs) {
+    const test = input.type.kind === "record" ? recordTest(input.type.name, []) : testOf(input.type, undefined, ir);
+    if (!test) return undefined;
+    tests.push([input.name, test]);
+  }
+  return objectTest(tests);
+}
+
+/** A plain object with exactly these own keys, each value passing its test. */
+function objectTest(tests: readonly [string, ColumnTest][]): ColumnTest {
+  const count = tests.length;
+  return (v) => {
+    if (typeof v !== "object" || v === null || Array.isArray(v) || Object.keys(v).length !== count) return false;
+    for (const [name, test] of tests) if (!Object.hasOwn(v, name) || !test((v as Record<string, unknown>)[name])) return false;
+    return true;
+  };
+}

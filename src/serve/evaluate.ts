@@ -9,13 +9,13 @@
  * prints (MB6001); inside a batch, each failed input is reported in its place and the others are
  * evaluated.
  */
-import { failureOf, InputValidationError, type EvalFailure } from "../runtime/rulebook.js";
+import { failureOf, InputValidationError, type BatchOutcome, type EvalFailure, type EvalOptions } from "../runtime/rulebook.js";
 import { ColumnsError, type ColumnarResult, type Columns } from "../runtime/columns.js";
 import { RuntimeError } from "../semantics/errors.js";
 import { RegistryError, registryErrorCodes, type RulebookVersion } from "../runtime/registry.js";
 import type { ApiError, BatchItem, EvaluateOptions } from "./api-types.js";
 import { HttpError, malformed } from "./errors.js";
-import { columnPrecheck } from "./column-check.js";
+import { columnPrecheck, inputPrecheck } from "./column-check.js";
 import { checkBatchSize, Deadline, type ServeLimits } from "./limits.js";
 import type { ServeMetrics } from "./metrics.js";
 import type { DecisionLogger } from "../runtime/decision-log.js";
@@ -118,6 +118,20 @@ export function refJson(v: RulebookVersion): string {
 
 const CHUNK = 4096;
 
+const inputChecks = new WeakMap<RulebookVersion, ReturnType<typeof inputPrecheck>>();
+
+/**
+ * The evaluation options for one input: without validation through the schema when the fast
+ * check (`column-check.ts`) finds it valid, which the schema would also find; with it otherwise.
+ */
+function options(version: RulebookVersion, input: unknown, explain: boolean): EvalOptions | undefined {
+  if (!inputChecks.has(version)) inputChecks.set(version, inputPrecheck(version.book.ir));
+  const fast = inputChecks.get(version)?.(input) === true;
+  if (fast) return explain ? { explain, validate: false } : NO_VALIDATION;
+  return explain ? { explain } : undefined;
+}
+const NO_VALIDATION: EvalOptions = Object.freeze({ validate: false });
+
 const prechecks = new WeakMap<RulebookVersion, ReturnType<typeof columnPrecheck>>();
 function precheckOf(version: RulebookVersion): ReturnType<typeof columnPrecheck> {
   if (!prechecks.has(version)) prechecks.set(version, columnPrecheck(version.book.ir));
@@ -136,7 +150,7 @@ export function evaluateRequest(version: RulebookVersion, request: Envelope, lim
     let outputs: string;
     let explanation = "";
     try {
-      const result = book.evaluate(request.input, explain ? { explain } : undefined);
+      const result = book.evaluate(request.input, options(version, request.input, explain));
       decisions?.evaluated(version, request.input, result.outputs);
       outputs = JSON.stringify(result.outputs);
       if (result.explanation) explanation = `,"explanation":${JSON.stringify(result.explanation)}`;
@@ -155,7 +169,13 @@ export function evaluateRequest(version: RulebookVersion, request: Envelope, lim
     for (let start = 0; start < request.inputs.length; start += CHUNK) {
       deadline.check();
       const chunk = request.inputs.slice(start, start + CHUNK);
-      const outcomes = book.evaluateBatch(chunk, explain ? { explain } : undefined);
+      const outcomes = chunk.map((input): BatchOutcome => {
+        try {
+          return { ok: true, ...book.evaluate(input, options(version, input, explain)) };
+        } catch (error) {
+          return { ok: false, error: asFailure(error) };
+        }
+      });
       if (decisions) outcomes.forEach((o, i) => (o.ok ? decisions.evaluated(version, chunk[i], o.outputs) : decisions.failed(version, chunk[i], o.error)));
       for (const outcome of outcomes) {
         if (outcome.ok) results.push(outcome);

@@ -1,12 +1,14 @@
 /**
- * The service's fast column check says "every row is valid" exactly when validating each row
- * through the input schema finds no problem, on every bundled rulebook it applies to, for columns
- * drawn from boundary values, wrong types and unknown enum members.
+ * The service's fast checks agree with the input schema on every bundled rulebook they apply to:
+ * the column check says "every row is valid" exactly when validating each row finds no problem,
+ * and the input check accepts an input object exactly when the schema does, for values drawn
+ * from boundaries, wrong types, unknown enum members, and objects with fields missing, added,
+ * or of the wrong shape.
  */
 import { describe, expect, it } from "vitest";
 import { rulebookFromIr } from "../../src/runtime/rulebook.js";
 import { columnFields } from "../../src/runtime/columns.js";
-import { columnPrecheck } from "../../src/serve/column-check.js";
+import { columnPrecheck, inputPrecheck } from "../../src/serve/column-check.js";
 import { bundledRulebooks, compileIr } from "../support/rulebooks.js";
 
 function random(seed: number): () => number {
@@ -70,6 +72,40 @@ describe("the fast column check", () => {
         if (valid) agreedValid++;
       }
       expect(agreedValid).toBeGreaterThan(0);
+    }
+  });
+
+  it("and the input check agrees with the schema on whole inputs", () => {
+    const next = random(11);
+    const checked = books.filter(({ book }) => inputPrecheck(book.ir) !== undefined);
+    expect(checked.map((c) => c.file)).toContain("rules/binance-btcusdt-perp.margin");
+    for (const { book } of checked) {
+      const check = inputPrecheck(book.ir)!;
+      const { fields } = columnFields(book.ir);
+      const paths = fields.map((f) => f.path);
+      const hostile = [0, -0, -1, 1e308, NaN, "1", null, true, "", "nope", [], {}];
+      let valid = 0;
+      for (let trial = 0; trial < 600; trial++) {
+        const columns: Record<string, unknown[]> = {};
+        for (const f of fields) {
+          const members = f.type.kind === "enum" ? book.ir.schema.enums[f.type.name] ?? [] : [];
+          const good = f.type.kind === "number" ? Math.round(next() * 1000) / 10 + 0.1 : f.type.kind === "enum" ? members[Math.floor(next() * members.length)] : next() < 0.5;
+          columns[f.path] = [next() < 0.93 ? good : hostile[Math.floor(next() * hostile.length)]];
+        }
+        let input: unknown = rowObject(paths, columns, 0);
+        const mutation = next();
+        const record = input as Record<string, Record<string, unknown>>;
+        const first = Object.keys(record)[0]!;
+        if (mutation < 0.05) delete record[first]![Object.keys(record[first]!)[0]!];
+        else if (mutation < 0.1) record[first]!["extra"] = 1;
+        else if (mutation < 0.13) record[first] = [] as unknown as Record<string, unknown>;
+        else if (mutation < 0.16) input = JSON.parse(JSON.stringify(record).replace(/^\{/, '{"__proto__":{},'));
+        else if (mutation < 0.18) input = [record];
+        const expected = book.validate(input).valid;
+        expect(check(input), JSON.stringify(input)).toBe(expected);
+        if (expected) valid++;
+      }
+      expect(valid).toBeGreaterThan(10); // both answers are exercised
     }
   });
 });

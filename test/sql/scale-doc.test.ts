@@ -4,7 +4,7 @@
  * repository's), then every `npx marginbook ...` line of the blocks tagged `sh local` runs in-process
  * and must succeed. The outputs the text promises are checked too.
  */
-import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -40,7 +40,8 @@ describe("docs/scale.md", () => {
   it("its local-mode commands run as written", async () => {
     const doc = blocks(readFileSync(resolve(ROOT, "docs/scale.md"), "utf8"));
     const folder = mkdtempSync(join(tmpdir(), "marginbook-scale-doc-"));
-    symlinkSync(resolve(ROOT, "rules"), join(folder, "rules"));
+    // A copy, not a link: `extends` may not leave the rulebook's project (a link resolves outside it).
+    cpSync(resolve(ROOT, "rules"), join(folder, "rules"), { recursive: true });
     for (const block of doc) {
       const file = /^(?:csv|margin) file=(\S+)$/.exec(block.info);
       if (file) writeFileSync(join(folder, file[1]!), block.body);
