@@ -330,7 +330,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     await expect(change.textContent()).resolves.toContain("mmr: 2.50% -> 2.75% (+0.25 pt)");
     const mm = page.locator(".impact-output[data-output=maintenance_margin]");
     await expect(mm.textContent()).resolves.toMatch(/\d+ up, 0 down/);
-    await expect(mm.locator(".mover").allTextContents()).resolves.toEqual(expect.arrayContaining([expect.stringContaining("brackets tier 4: mmr 0.025 -> 0.0275")]));
+    await expect(mm.locator(".mover").allTextContents()).resolves.toEqual(expect.arrayContaining([expect.stringContaining("brackets[1_000_000, 10_000_000): mmr 0.025 -> 0.0275")]));
     await shot("12-change-tab-1440");
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.waitForTimeout(200);
@@ -508,6 +508,18 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
       await page.locator(".sweep-select").selectOption("market.vol_30d", { timeout: 10_000 });
       await page.locator(".chart-threshold[data-rule=vol_scale]").waitFor({ state: "attached", timeout: 10_000 });
       await shot("24-dark");
+      // The bar between the editor and the preview resizes the preview, and the size is remembered.
+      const before = await page.locator(".preview").evaluate((node) => node.getBoundingClientRect().width);
+      const bar = (await page.locator(".splitter[data-splitter=preview]").boundingBox())!;
+      await page.mouse.move(bar.x + bar.width / 2, bar.y + 200);
+      await page.mouse.down();
+      await page.mouse.move(bar.x + bar.width / 2 - 120, bar.y + 200, { steps: 4 });
+      await page.mouse.up();
+      const after = await page.locator(".preview").evaluate((node) => node.getBoundingClientRect().width);
+      expect(after - before).toBeGreaterThan(100);
+      const stored = await page.evaluate(() => JSON.parse(localStorage.getItem("marginbook.studio.layout") ?? "{}") as { preview?: number });
+      expect(stored.preview).toBe(Math.round(after));
+      await page.locator(".splitter[data-splitter=preview]").dblclick();
     } finally {
       await page.emulateMedia({ colorScheme: "light" });
     }

@@ -47,7 +47,7 @@ describe("the preview against a baseline", () => {
     expect(mm.down).toBe(0);
     const worked = mm.movers.find((m) => m.name.startsWith("Binance worked example"))!;
     expect(worked).toMatchObject({ source: "test", old: 71200.82, new: 77450.9 });
-    expect(worked.reason).toContain("brackets tier 4: mmr 0.025 -> 0.0275");
+    expect(worked.reason).toContain("brackets[1_000_000, 10_000_000): mmr 0.025 -> 0.0275");
     const im = change.outputs.find((o) => o.name === "initial_margin")!;
     expect(im.up + im.down).toBe(0);
   });
