@@ -16,6 +16,8 @@ export interface ChartOptions {
   sampleOutputs?: Record<string, number>;
   /** The baseline's curves on the same points, drawn faint beside the new ones. */
   baseline?: { label: string; series: SweepResult["series"] };
+  /** Rule conditions on the swept input, marked where they change (`rule vol_scale: market.vol_30d > 0.8`). */
+  thresholds?: { x: number; rule: string; condition: string }[];
   /** A click on the plot: the swept input's value at the nearest point (to inspect it as a sample). */
   onPick?: (x: number) => void;
 }
@@ -109,6 +111,17 @@ export function renderChart(sweep: SweepResult, options: ChartOptions): SVGSVGEl
       svg.append(el("text", { x: nearRight ? bx - 3 : bx + 3, y: margin.top + 11 + row * 12, "text-anchor": nearRight ? "end" : "start", class: "chart-boundary-label" }, `T${b.tier}`));
       lastLabel[row] = bx;
     }
+  }
+
+  // Rule thresholds: where a rule starts or stops applying.
+  for (const t of options.thresholds ?? []) {
+    if (!(t.x > sweep.from && t.x < sweep.to)) continue;
+    const tx = x(t.x);
+    const line = el("line", { x1: tx, x2: tx, y1: margin.top, y2: margin.top + plotH, class: "chart-threshold", "data-rule": t.rule });
+    line.append(el("title", {}, `rule ${t.rule}: applies when ${t.condition}`));
+    svg.append(line);
+    const nearRight = tx + 60 > margin.left + plotW;
+    svg.append(el("text", { x: nearRight ? tx - 3 : tx + 3, y: margin.top + plotH - 5, "text-anchor": nearRight ? "end" : "start", class: "chart-threshold-label" }, t.rule));
   }
 
   // The sample.

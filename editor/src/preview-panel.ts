@@ -224,7 +224,7 @@ export class PreviewPanel {
       const value = Number(x.toPrecision(6));
       this.callbacks.onSampleInput(result.samples.length, `${sweep.path} = ${formatNumber(value)} (from ${sample.name})`, withValue(sample.input, parsePath(sweep.path), value));
     };
-    this.chartBox.replaceChildren(renderChart(sweep, { width, height: innerHeight <= 780 ? 180 : 250, sampleOutputs, ...(baseline ? { baseline } : {}), onPick }));
+    this.chartBox.replaceChildren(renderChart(sweep, { width, height: innerHeight <= 780 ? 180 : 250, sampleOutputs, ...(baseline ? { baseline } : {}), ...(result.thresholds ? { thresholds: result.thresholds } : {}), onPick }));
   }
 
   private renderTabs(): void {

@@ -20,6 +20,7 @@ import type { CheckResult, SourceHost } from "./language-service.js";
 import { checkRulebook } from "./language-service.js";
 import { describeMismatches, parseTestFile, runTestFile, type TestEvaluators, type TestFileProblem } from "./test-runner.js";
 import { chartOutputs, computeSweep, defaultSweepInput, sweepInputs, type SweepInput, type SweepRequest, type SweepResult, type SweepSeries } from "./sweep.js";
+import { ruleThresholds, type RuleThreshold } from "./thresholds.js";
 import { BaselineCache, baselineOutputs, baselineSweep, changeView, type BaselineSource, type ChangeView, type ImpactInput } from "./baseline.js";
 
 export type { SweepInput, SweepRequest, SweepResult } from "./sweep.js";
@@ -107,6 +108,8 @@ export interface PreviewResult {
   sweep?: SweepResult;
   /** The sample the sweep started from. */
   sweepSample?: number;
+  /** Values of the swept input where a rule's condition changes (the chart marks them). */
+  thresholds?: RuleThreshold[];
   /** The outputs the rulebook declares, in order, with their units. */
   outputs: { name: string; unit?: string }[];
   /** The unit of every numeric let, quantity and output, by name (`Rate`, `USDT`), for showing values. */
@@ -182,7 +185,7 @@ export class PreviewSession {
       samplesSource: typed ? "typed" : testFile?.file ? "tests" : "none",
       ...(tests ? { tests } : {}),
       sweepInputs: inputs,
-      ...(sweep ? { sweep, sweepSample: chosen } : {}),
+      ...(sweep ? { sweep, sweepSample: chosen, thresholds: ruleThresholds(ir, sweep.path) } : {}),
       outputs,
       units: Object.fromEntries(ir.slots.flatMap((slot) => (slot.type.kind === "number" ? [[slot.name, slot.type.unit]] : []))),
       inputSchema: inputJsonSchema(ir),

@@ -211,7 +211,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     const at = await lineOf("notional * im_rate round up");
     await hoverAt(at.line, at.column + 3);
     const hover = page.locator(".monaco-hover-content, .monaco-hover .hover-contents").filter({ hasText: "USDT money" });
-    await hover.first().waitFor({ timeout: 10_000 });
+    await hover.first().waitFor({ state: "attached", timeout: 10_000 });
     await expect(hover.first().textContent()).resolves.toContain("let notional: USDT");
     await page.waitForTimeout(300); // the hover's fade-in, for the screenshot
     await shot("5-hover");
@@ -286,6 +286,8 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     await expect(page.locator(".detail ol.trace").count()).resolves.toBe(1);
     // It breaks the assertion: the failure shows above the outputs computed without it.
     await expect(page.locator(".detail .error-box").textContent()).resolves.toContain("IM covers MM");
+    // Its inputs are in sight, as a form generated from the input schema.
+    await expect(page.locator(".detail .input-form input[name=size]").inputValue()).resolves.toBe(String((sample as { input?: { position?: { size?: number } } }).input?.position?.size));
     await shot("10-counterexample-loaded");
   });
 
@@ -328,7 +330,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     await expect(change.textContent()).resolves.toContain("mmr: 2.50% -> 2.75% (+0.25 pt)");
     const mm = page.locator(".impact-output[data-output=maintenance_margin]");
     await expect(mm.textContent()).resolves.toMatch(/\d+ up, 0 down/);
-    await expect(mm.locator(".mover").allTextContents()).resolves.toEqual(expect.arrayContaining([expect.stringContaining("brackets tier 4: mmr 0.025 -> 0.0275")]));
+    await expect(mm.locator(".mover").allTextContents()).resolves.toEqual(expect.arrayContaining([expect.stringContaining("brackets[1_000_000, 10_000_000): mmr 0.025 -> 0.0275")]));
     await shot("12-change-tab-1440");
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.waitForTimeout(200);
@@ -481,6 +483,9 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
       await fresh.waitForFunction(() => window.__studio!.preview()!.tests?.passed === 2, null, { timeout: 10_000 });
       await expect(fresh.locator(".test-summary").textContent()).resolves.toBe("2 passed, 0 failed");
       await fresh.screenshot({ path: path.join(screenshots, "23-saved-test-runs.png") });
+      // Typed samples survive a reload.
+      await fresh.reload();
+      await fresh.waitForFunction(() => window.__studio?.preview()?.samples.length === 2, null, { timeout: 15_000 });
       expect(errors).toEqual([]);
     } finally {
       await fresh.close();
@@ -499,7 +504,22 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
         await document.fonts.load("13px 'Noto Sans Symbols'", "Ⓢ");
         return document.fonts.check("13px 'Noto Sans Symbols'", "Ⓢ");
       })).toBe(true);
+      // Sweeping the volatility marks where rule vol_scale starts to apply.
+      await page.locator(".sweep-select").selectOption("market.vol_30d", { timeout: 10_000 });
+      await page.locator(".chart-threshold[data-rule=vol_scale]").waitFor({ state: "attached", timeout: 10_000 });
       await shot("24-dark");
+      // The bar between the editor and the preview resizes the preview, and the size is remembered.
+      const before = await page.locator(".preview").evaluate((node) => node.getBoundingClientRect().width);
+      const bar = (await page.locator(".splitter[data-splitter=preview]").boundingBox())!;
+      await page.mouse.move(bar.x + bar.width / 2, bar.y + 200);
+      await page.mouse.down();
+      await page.mouse.move(bar.x + bar.width / 2 - 120, bar.y + 200, { steps: 4 });
+      await page.mouse.up();
+      const after = await page.locator(".preview").evaluate((node) => node.getBoundingClientRect().width);
+      expect(after - before).toBeGreaterThan(100);
+      const stored = await page.evaluate(() => JSON.parse(localStorage.getItem("marginbook.studio.layout") ?? "{}") as { preview?: number });
+      expect(stored.preview).toBe(Math.round(after));
+      await page.locator(".splitter[data-splitter=preview]").dblclick();
     } finally {
       await page.emulateMedia({ colorScheme: "light" });
     }

@@ -47,8 +47,18 @@ describe("the preview against a baseline", () => {
     expect(mm.down).toBe(0);
     const worked = mm.movers.find((m) => m.name.startsWith("Binance worked example"))!;
     expect(worked).toMatchObject({ source: "test", old: 71200.82, new: 77450.9 });
-    expect(worked.reason).toContain("brackets tier 4: mmr 0.025 -> 0.0275");
+    expect(worked.reason).toContain("brackets[1_000_000, 10_000_000): mmr 0.025 -> 0.0275");
     const im = change.outputs.find((o) => o.name === "initial_margin")!;
     expect(im.up + im.down).toBe(0);
+  });
+});
+
+describe("rule thresholds", () => {
+  it("marks where a rule's condition on the swept input changes", () => {
+    const result = buildPreview(BTC, "btc.margin", { tests: TESTS, sweep: { path: "market.vol_30d" } });
+    expect(result.sweep!.path).toBe("market.vol_30d");
+    expect(result.thresholds).toEqual([{ x: 0.8, rule: "vol_scale", condition: "market.vol_30d > 0.8" }]);
+    const bySize = buildPreview(BTC, "btc.margin", { tests: TESTS, sweep: { path: "position.size" } });
+    expect(bySize.thresholds).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import { startStudio, type Studio } from "../../src/studio/server.js";
 import { TEMPLATES } from "../../src/service/templates.js";
 
 let folder: string;
+let page: string;
 let studio: Studio;
 const template = TEMPLATES[0]!;
 
@@ -30,7 +31,7 @@ describe("the studio's revisions and new rulebooks", () => {
     writeFileSync(path.join(folder, "book.margin"), template.rulebook("Edited"));
     writeFileSync(path.join(folder, "new.margin"), template.rulebook("Never committed"));
     // The page is not needed here: a stand-in keeps the server from building the editor.
-    const page = mkdtempSync(path.join(tmpdir(), "marginbook-page-"));
+    page = mkdtempSync(path.join(tmpdir(), "marginbook-page-"));
     writeFileSync(path.join(page, "index.html"), "<!doctype html>");
     studio = await startStudio({ folder, staticDir: page, buildIfMissing: false });
   });
@@ -38,6 +39,7 @@ describe("the studio's revisions and new rulebooks", () => {
   afterAll(async () => {
     await studio?.close();
     rmSync(folder, { recursive: true, force: true });
+    rmSync(page, { recursive: true, force: true });
   });
 
   it("reads a file at HEAD, and says why it cannot", async () => {
