@@ -89,7 +89,12 @@ class QueryEmitter implements EmitContext {
         switch (step.kind) {
           case "let": {
             const value = emitExpr(step.value, this);
-            this.setSlot(step.slot, value.v, value.shape, value.e);
+            if (this.ir.slots[step.slot]!.type.kind === "number") {
+              const sql = isSimple(value.v) ? value.v : this.hoist(value.v);
+              this.setSlot(step.slot, sql, value.shape, firstError(d, [value.e, this.overflowed(sql)]));
+            } else {
+              this.setSlot(step.slot, value.v, value.shape, value.e);
+            }
             break;
           }
           case "rule": this.rule(step); break;
@@ -220,7 +225,16 @@ class QueryEmitter implements EmitContext {
     const value = guards.length === 0 ? applied[action.verb] : `(CASE WHEN ${guards.join(" AND ")} THEN ${applied[action.verb]} ELSE ${cur} END)`;
     // The action's own errors: its condition's, then (when it applies) its operand's; all under the rule's condition.
     const own = firstError(d, [condition?.e ?? null, condition ? errorWhen(d, condition.v, operand.e) : operand.e]);
-    this.setSlot(action.slot, value, operand.shape, when ? errorWhen(d, when, own) : own);
+    const errors = when ? errorWhen(d, when, own) : own;
+    if (this.ir.slots[action.slot]!.type.kind !== "number") return this.setSlot(action.slot, value, operand.shape, errors);
+    // A step that does not apply keeps the quantity's (finite) value, so checking the result is the runtime's check.
+    const sql = isSimple(value) ? value : this.hoist(value);
+    this.setSlot(action.slot, sql, operand.shape, firstError(d, [errors, this.overflowed(sql)]));
+  }
+
+  /** MB6011 when a let or a quantity is an infinity or NaN (an overflow of binary64), as the runtime raises it. */
+  private overflowed(sql: string): string | null {
+    return raiseWhen(this.dialect, `NOT ${this.dialect.isFinite(sql)}`, "MB6011");
   }
 
   private output(step: Extract<IrRulebook["steps"][number], { kind: "output" }>): { name: string; column: string } {
