@@ -7,6 +7,7 @@
 //   check                    syntax, diagnostics, ir, semantics
 //   compile                  check, syntax, diagnostics, ir, semantics, runtime
 //   runtime                  ir, semantics (an engine that loads artifacts never ships the compiler)
+//   sql                      ir, semantics, diagnostics (it compiles the IR, never the source)
 //   everything else          anything but the CLI (only the CLI is a host of hosts)
 import tseslint from "typescript-eslint";
 
@@ -22,6 +23,7 @@ const ALLOWED = {
   check: ["syntax", "diagnostics", "ir", "semantics"],
   compile: ["check", "syntax", "diagnostics", "ir", "semantics", "runtime"],
   runtime: ["ir", "semantics"],
+  sql: ["ir", "semantics", "diagnostics"],
 };
 
 /** A `no-restricted-imports` pattern for relative imports of the given folders of src/ (or grammar/). */

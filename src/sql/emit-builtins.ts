@@ -9,6 +9,7 @@
  * the exact decimal rescaling, `+ 0` for a positive zero).
  */
 import type { IrBuiltin, IrRounding } from "../ir/ir.js";
+import { decimalStep } from "../semantics/numeric.js";
 import type { SqlDialect } from "./dialect.js";
 import { normalCdfSql, optionArgumentsInvalid, optionSql } from "./emit-pricing.js";
 import { SCALAR, firstError, raiseWhen, type SqlValue } from "./sql-value.js";
@@ -57,7 +58,7 @@ function rounding(direction: "up" | "down" | "half_even"): BuiltinSql {
     if (step === undefined) return { unsupported: `round_${direction}`, runtimeStep: true };
     const d = ctx.dialect;
     if (!(step > 0) || step === Infinity) return scalar(d.nan, args, d, d.text("MB6010"));
-    return scalar(roundSql(args[0]!.v, { direction, step, ...decimalStepOf(step) }, ctx), args, d);
+    return scalar(roundSql(args[0]!.v, { direction, step, ...decimalStep(step) }, ctx), args, d);
   };
 }
 
@@ -102,16 +103,6 @@ export const builtinSql = {
   length: (args, { dialect }) => scalar(dialect.length(args[0]!.v), args, dialect),
 } as const satisfies Record<IrBuiltin, BuiltinSql>;
 
-/** The decimal form of a step, as `decimalStep` in the runtime computes it. */
-export function decimalStepOf(step: number): { units: number; scale: number } {
-  if (!(step > 0) || !Number.isFinite(step)) return { units: 0, scale: 1 };
-  let scale = 1;
-  for (let d = 0; d <= 15; d++, scale *= 10) {
-    const units = Math.round(step * scale);
-    if (units > 0 && units <= MAX_EXACT && units / scale === step) return { units, scale };
-  }
-  return { units: 0, scale: 1 };
-}
 
 /**
  * `round(x)` to a constant step, as `roundUp` / `roundDown` / `roundHalfEven` compute it. The

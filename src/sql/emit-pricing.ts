@@ -5,23 +5,16 @@
  * the same argument checks (MB6010). Only `exp`, `ln` and `sqrt` of the engine differ from
  * JavaScript's, so results agree within the transcendental bound of docs/scale.md.
  */
+import { CODY_NORMAL, SECONDS_PER_YEAR } from "../semantics/numeric.js";
 import type { SqlDialect } from "./dialect.js";
 
-const A = [2.2352520354606839287, 161.02823106855587881, 1067.6894854603709582, 18154.981253343561249, 0.065682337918207449113];
-const B = [47.20258190468824187, 976.09855173777669322, 10260.932208618978205, 45507.789335026729956];
-const C = [0.39894151208813466764, 8.8831497943883759412, 93.506656132177855979, 597.27027639480026226, 2494.5375852903726711, 6848.1904505362823326, 11602.651437647350124, 9842.7148383839780218, 1.0765576773720192317e-8];
-const D = [22.266688044328115691, 235.38790178262499861, 1519.377599407554805, 6485.558298266760755, 18615.571640885098091, 34900.952721145977266, 38912.003286093271411, 19685.429676859990727];
-const P = [0.21589853405795699, 0.1274011611602473639, 0.022235277870649807, 0.001421619193227893466, 2.9112874951168792e-5, 0.02307344176494017303];
-const Q = [1.28426009614491121, 0.468238212480865118, 0.0659881378689285515, 0.00378239633202758244, 7.29751555083966205e-5];
-const ONE_OVER_SQRT_2PI = 0.398942280401432677939946059934;
-const SQRT_32 = 5.656854249492380195206754896838;
-const SECONDS_PER_YEAR = 365 * 86400;
+const { A, B, C, D, P, Q, ONE_OVER_SQRT_2PI, SQRT_32 } = CODY_NORMAL;
 
 /** Shares a value: returns SQL that refers to `sql`, computed once. */
 export type Share = (sql: string, body: (ref: string) => string) => string;
 
 /** `num = seed; den = first; for i: num = (num + p[i]) * v; den = (den + q[i]) * v` as SQL. */
-function horner(d: SqlDialect, v: string, seed: string, first: string, p: number[], q: number[], steps: number): { num: string; den: string } {
+function horner(d: SqlDialect, v: string, seed: string, first: string, p: readonly number[], q: readonly number[], steps: number): { num: string; den: string } {
   let num = seed;
   let den = first;
   for (let i = 0; i < steps; i++) {

@@ -31,6 +31,8 @@ describe("layering", () => {
     ["src/diagnostics/new-render.ts", 'import type { Expr } from "../syntax/ast.js";'],
     ["src/syntax/new-pass.ts", 'import { checkRulebook } from "../check/checker.js";'],
     ["src/service/new-feature.ts", 'import { main } from "../cli/main.js";'],
+    ["src/sql/new-dialect.ts", 'import { checkRulebook } from "../check/checker.js";'],
+    ["src/sql/new-dialect.ts", 'import { evaluate } from "../runtime/interpreter.js";'],
   ])("refuses an import in %s: %s", async (file, code) => {
     expect(await importErrors(file, code)).toHaveLength(1);
   });
@@ -41,6 +43,7 @@ describe("layering", () => {
     ["src/compile/new-pass.ts", 'import type { CheckedRulebook } from "../check/checker.js";'],
     ["src/studio/new-panel.ts", 'import { readText } from "../node/files.js";'],
     ["src/cli/new-command.ts", 'import { startStudio } from "../studio/server.js";'],
+    ["src/sql/new-dialect.ts", 'import { decimalStep } from "../semantics/numeric.js";'],
   ])("allows an import in %s: %s", async (file, code) => {
     expect(await importErrors(file, code)).toEqual([]);
   });
