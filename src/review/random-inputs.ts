@@ -7,7 +7,9 @@
  * domain bounds, 0 and 1 (so that `size * mark` lands exactly on a boundary when size is 1), and
  * magnitudes spread over many orders. Optional fields are sometimes left out.
  */
-import { forEachExpr, type IrDomain, type IrField, type IrRulebook, type IrType } from "../ir/ir.js";
+import { forEachExpr, type IrDomain, type IrExpr, type IrField, type IrRulebook, type IrType } from "../ir/ir.js";
+import { evaluate } from "../runtime/interpreter.js";
+import type { TierChoice } from "../runtime/trace.js";
 
 /** A small, seedable PRNG (mulberry32), so failures reproduce. */
 export function prng(seed: number): () => number {
@@ -47,7 +49,13 @@ function mixSeed(seed: number, index: number): number {
  * How generated numbers are spread. `edge` (for differential tests) favours tier bounds, constants,
  * nudges a hair either side of them and magnitudes over twelve orders; `typical` (for impact
  * analysis) draws plausible amounts: log-uniform from 0.1 to 100,000, or near a constant of the
- * rulebook, or uniform within a bounded domain, rounded to six significant digits.
+ * rulebook, or uniform within a bounded domain, rounded to six significant digits. Then, so that a
+ * change to any tier shows in the impact, each `typical` input is moved into a tier chosen
+ * uniformly among the rows of the first tier table it reaches: an input field its key reads (a
+ * `Quantity` first: the size, when the key is `size * mark`) is scaled so that the key lands
+ * log-uniformly inside that row (a last, unbounded row counts as up to four times its floor).
+ * Without that, products of plausible amounts crowd the first tiers (77% of a Binance set at the
+ * first bracket's leverage).
  */
 export type InputProfile = "edge" | "typical";
 
@@ -73,6 +81,39 @@ export class InputGenerator {
   next(): Record<string, unknown> {
     const input: Record<string, unknown> = {};
     for (const { name, type } of this.ir.schema.inputs) input[name] = this.value(type);
+    return this.profile === "typical" && this.ir.tables.length > 0 ? this.spreadOverTiers(input) : input;
+  }
+
+  /**
+   * Moves a `typical` input into a tier chosen uniformly (see {@link InputProfile}), by scaling one
+   * numeric input field its first tier key reads. An input that fails, reaches no table or reads no
+   * scalable field is kept as drawn.
+   */
+  private spreadOverTiers(input: Record<string, unknown>): Record<string, unknown> {
+    let choice: TierChoice | undefined;
+    try {
+      choice = firstTierChoice(evaluate(this.ir, input, { explain: true }).explanation);
+    } catch {
+      return input;
+    }
+    const table = choice && this.ir.tables.find((t) => t.name === choice!.table);
+    if (!choice || !table || !(choice.key > 0)) return input;
+    const row = this.pick(table.rows);
+    const low = Math.max(row.lower, row.upper !== null ? row.upper / 100 : 0, 1e-6);
+    const high = row.upper ?? low * 4;
+    if (!(high > low)) return input;
+    const target = low * Math.pow(high / low, this.random());
+    // A quantity (the position's size) first: sizes vary across accounts, prices are the market's.
+    const paths = [...keyInputs(this.ir, this.ir.tables.indexOf(table))].sort((a, b) => quantityFirst(this.ir, a) - quantityFirst(this.ir, b));
+    for (const path of paths) {
+      const field = fieldAt(this.ir, path);
+      const holder = recordAt(input, path);
+      const name = path[path.length - 1]!;
+      const value = holder?.[name];
+      if (!field || field.type.kind !== "number" || typeof value !== "number" || !(value > 0)) continue;
+      holder![name] = clampToDomain(sixDigits(value * (target / choice.key)), field.domain);
+      return input;
+    }
     return input;
   }
 
@@ -148,6 +189,77 @@ export class InputGenerator {
     if (negativeAllowed && this.random() < 0.2) value = -value;
     return clampToDomain(sixDigits(value), domain);
   }
+}
+
+/** The first tier a trace shows (the first table an input reaches), if any. */
+function firstTierChoice(value: unknown): TierChoice | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = firstTierChoice(item);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  const record = value as Record<string, unknown>;
+  const tiers = record["tiers"];
+  if (Array.isArray(tiers) && tiers.length > 0) return tiers[0] as TierChoice;
+  for (const child of Object.values(record)) {
+    const found = firstTierChoice(child);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+const keyInputCache = new WeakMap<IrRulebook, Map<number, string[][]>>();
+
+/** The input paths that the keys of table `table` read (from the sites of its lookups), in IR order. */
+function keyInputs(ir: IrRulebook, table: number): string[][] {
+  let byTable = keyInputCache.get(ir);
+  if (!byTable) {
+    byTable = new Map();
+    const visit = (e: IrExpr): void => {
+      if ((e.k === "tier" || e.k === "margin" || e.k === "liquidation") && ir.sites[e.site]) {
+        const list = byTable!.get(e.table) ?? [];
+        for (const path of ir.sites[e.site]!.inputs) if (!list.some((p) => p.join(".") === path)) list.push(path.split("."));
+        byTable!.set(e.table, list);
+      }
+    };
+    for (const step of ir.steps) {
+      const exprs = step.kind === "rule" ? [step.condition, ...step.actions.flatMap((a) => [a.condition, a.value])] : [step.kind === "assert" ? step.condition : step.value];
+      for (const expr of exprs) if (expr) forEachExpr(expr, visit);
+    }
+    keyInputCache.set(ir, byTable);
+  }
+  return byTable.get(table) ?? [];
+}
+
+/** 0 for an input field in `Quantity`, 1 for any other: the sort key that puts sizes first. */
+function quantityFirst(ir: IrRulebook, path: readonly string[]): number {
+  const type = fieldAt(ir, path)?.type;
+  return type?.kind === "number" && type.unit === "Quantity" ? 0 : 1;
+}
+
+/** The declared field at an input path (`position.size`), when every step is a record field. */
+function fieldAt(ir: IrRulebook, path: readonly string[]): IrField | undefined {
+  let type: IrType | undefined = ir.schema.inputs.find((i) => i.name === path[0])?.type;
+  let field: IrField | undefined;
+  for (const name of path.slice(1)) {
+    if (type?.kind !== "record") return undefined;
+    field = ir.schema.records[type.name]?.fields.find((f) => f.name === name);
+    type = field?.type;
+  }
+  return field;
+}
+
+/** The record of an input that holds the last field of `path`, if the input has it. */
+function recordAt(input: Record<string, unknown>, path: readonly string[]): Record<string, unknown> | undefined {
+  let value: unknown = input;
+  for (const name of path.slice(0, -1)) {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+    value = (value as Record<string, unknown>)[name];
+  }
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 /** `value` rounded to six significant digits (what `Number(value.toPrecision(6))` gives, faster). */

@@ -86,7 +86,9 @@ describe("the HTML impact report", () => {
       expect(await charts.nth(1).locator("circle").count()).toBeGreaterThan(100);
     }
     const movers = await sections.first().locator("table").last().locator("tbody tr").allTextContents();
-    expect(movers).toHaveLength(5);
+    // Up to `--top 5` movers, as many as the set has changes.
+    expect(movers.length).toBeGreaterThan(0);
+    expect(movers.length).toBeLessThanOrEqual(5);
     expect(movers.every((row) => /rule \w+ \(line \d+\)|output \w+ \(line \d+\)/.test(row))).toBe(true);
 
     mkdirSync(screenshots, { recursive: true });
