@@ -474,7 +474,12 @@ function describeCallee(callee: A.Expr): string {
 function unitHelp(left: Extract<Type, { kind: "number" }>, right: Extract<Type, { kind: "number" }>): { help?: string } {
   const l = isDimensionless(left.unit);
   const r = isDimensionless(right.unit);
-  if (l !== r) return { help: "a rate is a fraction, not an amount: multiply it by an amount first (for example `notional * rate`)" };
+  if (l !== r) {
+    const side = l ? "left" : "right";
+    const plain = l ? left : right;
+    const what = plain.rate ? "a Rate, a fraction" : "a plain Number";
+    return { help: `the ${side}-hand side is ${what}, not an amount: multiply it by an amount first (for example \`notional * rate\`)` };
+  }
   const currencies = [left, right].map((t) => Object.keys(t.unit)).flat().filter((k) => /^[A-Z]{2,}/.test(k) && k !== "Quantity");
   if (new Set(currencies).size >= 2) return { help: `convert with a declared price first, for example \`amount * price\` where \`price\` is ${[...new Set(currencies)].join(" / ")}` };
   return {};
