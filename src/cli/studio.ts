@@ -53,18 +53,18 @@ async function runStudio(args: ParsedArgs, io: CliIo): Promise<number> {
 /** The studio's usual port: the same address on every start, so links and bookmarks keep working. */
 export const DEFAULT_PORT = 4178;
 
-/** Starts on {@link DEFAULT_PORT}, or the next of the 20 after it that is free, or any free port. */
-async function startOnStablePort(folder: string, log: (line: string) => void): Promise<Studio> {
-  for (let port = DEFAULT_PORT; port < DEFAULT_PORT + 20; port++) {
+/** Starts on `first` ({@link DEFAULT_PORT}), or the next of the 20 after it that is free, or any free port. */
+export async function startOnStablePort(folder: string, log: (line: string) => void, first = DEFAULT_PORT): Promise<Studio> {
+  for (let port = first; port < first + 20; port++) {
     try {
       const studio = await startStudio({ folder, port, log });
-      if (port !== DEFAULT_PORT) log(`port ${DEFAULT_PORT} is busy: using ${port}`);
+      if (port !== first) log(`port ${first} is busy: using ${port}`);
       return studio;
     } catch (error) {
       if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
     }
   }
-  log(`ports ${DEFAULT_PORT} to ${DEFAULT_PORT + 19} are busy: using any free port`);
+  log(`ports ${first} to ${first + 19} are busy: using any free port`);
   return startStudio({ folder, port: 0, log });
 }
 
