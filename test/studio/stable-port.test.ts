@@ -29,14 +29,16 @@ describe("the studio's stable port", () => {
     const logs: string[] = [];
     const alone = await startOnStablePort(folder, (line) => void logs.push(line), first);
     expect(alone.url).toBe(`http://127.0.0.1:${first}/`);
-    expect(logs).toEqual([]);
+    // (A clean checkout may also log that it builds the editor first: only the port lines matter here.)
+    const portLines = (): string[] => logs.filter((line) => line.includes("busy"));
+    expect(portLines()).toEqual([]);
 
     // While it runs, a second studio falls back to the next free port and says why.
     const second = await startOnStablePort(folder, (line) => void logs.push(line), first);
     const secondPort = Number(new URL(second.url).port);
     expect(secondPort).toBeGreaterThan(first);
     expect(secondPort).toBeLessThan(first + 20);
-    expect(logs).toEqual([`port ${first} is busy: using ${secondPort}`]);
+    expect(portLines()).toEqual([`port ${first} is busy: using ${secondPort}`]);
     await second.close();
     await alone.close();
   });
