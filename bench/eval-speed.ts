@@ -32,40 +32,10 @@ import { loadArtifact } from "../src/runtime/index.js";
 import { checkRulebook } from "../src/service/language-service.js";
 import { binanceMargin, binanceMarginNaive, type BinanceInput } from "./baseline/binance-handwritten.js";
 
+import { binancePositions } from "./support/binance-positions.js";
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const rulebookFile = "rules/binance-btcusdt-perp.margin";
-
-/** A small, fast, seeded generator (mulberry32), so every run times the same inputs. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * Positions across every bracket: notional log-uniform from 10 to 1e9 USDT, mark 1,000 to 100,000,
- * volatility 0 to 250% (a third above the 80% threshold), ADV 1e7 to 1e10 (some positions pay the
- * liquidity add-on). Sizes and marks are rounded as exchanges send them.
- */
-function generateInputs(count: number, seed: number): BinanceInput[] {
-  const next = random(seed);
-  const inputs: BinanceInput[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const mark = Math.round(1_000 + next() * 99_000) / 100 * 100;
-    const notional = Math.pow(10, 1 + next() * 8);
-    const size = Math.max(0.001, Math.round((notional / mark) * 1000) / 1000);
-    inputs[i] = {
-      position: { size, mark, side: next() < 0.5 ? "long" : "short" },
-      market: { vol_30d: Math.round(next() * 250) / 100, adv: Math.pow(10, 7 + next() * 3) },
-    };
-  }
-  return inputs;
-}
 
 const outputNames = ["initial_margin", "maintenance_margin", "maintenance_margin_exact", "max_leverage"] as const;
 
@@ -124,7 +94,7 @@ function main(): void {
   // The generated function without the runtime's wrapper (options, result object), for comparison.
   const generated = compileEvaluator(book.ir).evaluate;
 
-  const inputs = generateInputs(count, seed);
+  const inputs = binancePositions(count, seed);
   const columns = {
     "position.size": Float64Array.from(inputs, (x) => x.position.size),
     "position.mark": Float64Array.from(inputs, (x) => x.position.mark),

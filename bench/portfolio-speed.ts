@@ -29,6 +29,7 @@ import { buildArtifact, serializeArtifact } from "../src/compile/artifact.js";
 import { lowerRulebook } from "../src/compile/lower.js";
 import { compileEvaluator } from "../src/runtime/codegen.js";
 import { evaluate as interpret } from "../src/runtime/interpreter.js";
+import { prng } from "../src/review/random-inputs.js";
 import { loadArtifact } from "../src/runtime/index.js";
 import { checkRulebook } from "../src/service/language-service.js";
 import { spanMargin, type SpanInput, type SpanPosition } from "./baseline/portfolio-handwritten.js";
@@ -41,24 +42,12 @@ const FUTURE = [0, 0, 3330, 3330, -3330, -3330, 6670, 6670, -6670, -6670, 10000,
 const CALL = [460, -610, 2640, 1730, -1270, -2340, 5210, 4540, -2540, -3430, 8060, 7640, -3380, -3990, 3130, -1500];
 const UNDERLYINGS = ["SP", "NQ", "YM", "RTY", "ES", "EMD"];
 
-/** A small, fast, seeded generator (mulberry32), so every run times the same accounts. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Accounts of `positions` positions over 2 to 6 underlyings: futures and options whose risk arrays
  * are the published ones scaled (0.25x to 4x, to whole dollars) and mixed, quantities -10 to 10.
  */
 function generateAccounts(count: number, positions: number, seed: number): SpanInput[] {
-  const next = random(seed);
+  const next = prng(seed);
   const accounts: SpanInput[] = new Array(count);
   for (let a = 0; a < count; a++) {
     const underlyings = 2 + Math.floor(next() * (UNDERLYINGS.length - 1));

@@ -30,31 +30,11 @@ import { generateKeyPair, readSigningKey, signArtifact } from "../src/compile/si
 import { checkRulebook } from "../src/service/language-service.js";
 import { binanceMargin, type BinanceInput } from "./baseline/binance-handwritten.js";
 
+import { binancePositions } from "./support/binance-positions.js";
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const rulebookFile = "rules/binance-btcusdt-perp.margin";
 const example: BinanceInput = { position: { size: 109.488, mark: 31967.27, side: "long" }, market: { vol_30d: 0.5, adv: 2000000000 } };
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Positions across every bracket (as bench/eval-speed.ts generates them). */
-function positions(count: number, seed: number): BinanceInput[] {
-  const next = random(seed);
-  return Array.from({ length: count }, () => {
-    const mark = Math.round(1_000 + next() * 99_000) / 100 * 100;
-    const notional = Math.pow(10, 1 + next() * 8);
-    const size = Math.max(0.001, Math.round((notional / mark) * 1000) / 1000);
-    return { position: { size, mark, side: next() < 0.5 ? "long" : "short" }, market: { vol_30d: Math.round(next() * 250) / 100, adv: Math.pow(10, 7 + next() * 3) } };
-  });
-}
 
 /** Starts a child process and resolves with its port once it prints it. */
 function start(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; port: number }> {
@@ -146,7 +126,7 @@ async function main(): Promise<void> {
     children.push(serve.child, baseline.child);
     const evaluate = `/v1/rulebooks/${encodeURIComponent("BTCUSDT perpetual")}/evaluate`;
 
-    const batch = positions(1_000, 20261201);
+    const batch = binancePositions(1_000, 20261201);
     const single = JSON.stringify({ input: example });
     const batchBody = JSON.stringify({ inputs: batch });
     const columnsBody = JSON.stringify({

@@ -9,18 +9,8 @@ import { describe, expect, it } from "vitest";
 import { rulebookFromIr } from "../../src/runtime/rulebook.js";
 import { columnFields } from "../../src/runtime/columns.js";
 import { columnPrecheck, inputPrecheck } from "../../src/serve/column-check.js";
+import { prng } from "../../src/review/random-inputs.js";
 import { bundledRulebooks, compileIr } from "../support/rulebooks.js";
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function rowObject(paths: readonly string[], columns: Record<string, unknown[]>, row: number): Record<string, unknown> {
   const input: Record<string, unknown> = {};
@@ -46,7 +36,7 @@ describe("the fast column check", () => {
   });
 
   it("agrees with row-by-row schema validation", () => {
-    const next = random(7);
+    const next = prng(7);
     expect(covered.length).toBeGreaterThan(1);
     for (const { book } of covered) {
       const check = columnPrecheck(book.ir)!;
@@ -76,7 +66,7 @@ describe("the fast column check", () => {
   });
 
   it("and the input check agrees with the schema on whole inputs", () => {
-    const next = random(11);
+    const next = prng(11);
     const checked = books.filter(({ book }) => inputPrecheck(book.ir) !== undefined);
     expect(checked.map((c) => c.file)).toContain("rules/binance-btcusdt-perp.margin");
     for (const { book } of checked) {
