@@ -167,7 +167,8 @@ function emitRule(compiler: ExpressionCompiler, ir: IrRulebook, step: IrRuleStep
         const value = compiler.compile(action.value);
         compiler.emit(`${q} = ${VERB_CODE[action.verb](q, value)};`);
         const slot = ir.slots[action.slot]!;
-        if (slot.type.kind === "number") compiler.emit(compiler.checkFiniteValue(q, action.site, slot.name));
+        // A `set` to a constant or a table cell cannot overflow: no check on the hot path.
+        if (slot.type.kind === "number" && !(action.verb === "set" && certainlyFinite(ir, action.value, false))) compiler.emit(compiler.checkFiniteValue(q, action.site, slot.name));
         return "";
       }, action.condition !== undefined);
       if (!action.condition) {

@@ -11,7 +11,7 @@
 import { lowerRulebook } from "../compile/lower.js";
 import type { IrRulebook } from "../ir/ir.js";
 import { explainDifference } from "../review/impact-explain.js";
-import { comparedOutputs, evaluateImpactChunk, summarizeImpact, type ImpactEvaluator, type ImpactSummary } from "../review/impact.js";
+import { comparedOutputs, evaluateImpactChunk, summarizeImpact, type ImpactEvaluator, type ImpactSummary, type OutputImpact } from "../review/impact.js";
 import { reasonText } from "../review/render-impact.js";
 import { semanticDiff, type Change, type SemanticDiff } from "../review/semantic-diff.js";
 import { evaluate, type OutputValue } from "../runtime/interpreter.js";
@@ -48,15 +48,8 @@ export interface ChangeMover {
   reason: string;
 }
 
-/** The impact on one output over the samples and test cases. */
-export interface ChangeOutput {
-  name: string;
-  unit: string;
-  up: number;
-  down: number;
-  same: number;
-  totalOld: number;
-  totalNew: number;
+/** The impact on one output over the samples and test cases: `diff --impact`'s counts, and the movers. */
+export interface ChangeOutput extends Pick<OutputImpact, "name" | "unit" | "up" | "down" | "same" | "totalOld" | "totalNew"> {
   movers: ChangeMover[];
 }
 
