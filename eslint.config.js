@@ -11,7 +11,24 @@
 //   everything else          anything but the CLI (only the CLI is a host of hosts)
 import tseslint from "typescript-eslint";
 
-const FOLDERS = ["grammar", "ir", "semantics", "diagnostics", "syntax", "check", "compile", "runtime", "verify", "review", "service", "studio", "cli", "node", "serve", "sql"];
+const FOLDERS = [
+  "grammar",
+  "ir",
+  "semantics",
+  "diagnostics",
+  "syntax",
+  "check",
+  "compile",
+  "runtime",
+  "verify",
+  "review",
+  "service",
+  "studio",
+  "cli",
+  "node",
+  "serve",
+  "sql",
+];
 
 /** What each layer may import; a folder not listed may import anything but `cli`. */
 const ALLOWED = {
@@ -34,17 +51,36 @@ function forbid(folders, why) {
 const layerRules = Object.entries(ALLOWED).map(([layer, allowed]) => ({
   files: [`src/${layer}/**/*.ts`],
   rules: {
-    "no-restricted-imports": ["error", {
-      patterns: [
-        forbid(FOLDERS.filter((f) => f !== layer && !allowed.includes(f)), `src/${layer} may import only ${allowed.length ? allowed.join(", ") : "nothing else in src"} (see eslint.config.js)`),
-        ...(layer === "runtime" || layer === "semantics" || layer === "ir" ? [{ regex: "^chevrotain", message: "the runtime never loads the parser" }] : []),
-      ],
-    }],
+    "no-restricted-imports": [
+      "error",
+      {
+        patterns: [
+          forbid(
+            FOLDERS.filter((f) => f !== layer && !allowed.includes(f)),
+            `src/${layer} may import only ${allowed.length ? allowed.join(", ") : "nothing else in src"} (see eslint.config.js)`,
+          ),
+          ...(layer === "runtime" || layer === "semantics" || layer === "ir"
+            ? [{ regex: "^chevrotain", message: "the runtime never loads the parser" }]
+            : []),
+        ],
+      },
+    ],
   },
 }));
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "src/runtime/generated/**", "editor/dist/**", "grammar/cst.d.ts", "**/*.js", "**/*.mjs", "**/*.cjs"] },
+  {
+    ignores: [
+      "dist/**",
+      "node_modules/**",
+      "src/runtime/generated/**",
+      "editor/dist/**",
+      "grammar/cst.d.ts",
+      "**/*.js",
+      "**/*.mjs",
+      "**/*.cjs",
+    ],
+  },
   {
     files: ["**/*.ts"],
     languageOptions: {
@@ -54,19 +90,34 @@ export default tseslint.config(
     plugins: { "@typescript-eslint": tseslint.plugin },
     linterOptions: { reportUnusedDisableDirectives: "error" },
     rules: {
-      "@typescript-eslint/switch-exhaustiveness-check": ["error", { considerDefaultExhaustiveForUnions: true }],
-      "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports", disallowTypeAnnotations: false }],
+      "@typescript-eslint/switch-exhaustiveness-check": [
+        "error",
+        { considerDefaultExhaustiveForUnions: true },
+      ],
+      "@typescript-eslint/consistent-type-imports": [
+        "error",
+        { fixStyle: "inline-type-imports", disallowTypeAnnotations: false },
+      ],
       "@typescript-eslint/no-floating-promises": "error",
     },
   },
   {
     files: ["src/**/*.ts"],
     ignores: ["src/cli/**"],
-    rules: { "no-restricted-imports": ["error", { patterns: [forbid(["cli"], "only the CLI imports the CLI: shared Node helpers belong in src/node")] }] },
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [forbid(["cli"], "only the CLI imports the CLI: shared Node helpers belong in src/node")],
+        },
+      ],
+    },
   },
   {
     files: ["grammar/**/*.ts"],
-    rules: { "no-restricted-imports": ["error", { patterns: [forbid(["src"], "the grammar stands alone")] }] },
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [forbid(["src"], "the grammar stands alone")] }],
+    },
   },
   ...layerRules,
 );

@@ -13,7 +13,15 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [
-      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: ["test/fuzz/**", "test/browser/**"], isolate: false } },
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/fuzz/**", "test/browser/**"],
+          isolate: false,
+        },
+      },
       { extends: true, test: { name: "fuzz", include: ["test/fuzz/**/*.test.ts"] } },
       { extends: true, test: { name: "browser", include: ["test/browser/**/*.test.ts"] } },
     ],

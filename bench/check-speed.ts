@@ -73,7 +73,9 @@ function product(k: number, rows: number): string[] {
     const mmr = 0.4 + 0.1 * i;
     const imr = mmr * 2;
     const leverage = Math.max(1, 125 - 5 * i);
-    lines.push(`  [${formatNumber(lower)}, ${upper === "inf" ? "inf" : formatNumber(Number(upper))})  ${imr.toFixed(2)}%  ${mmr.toFixed(2)}%  ${leverage}`);
+    lines.push(
+      `  [${formatNumber(lower)}, ${upper === "inf" ? "inf" : formatNumber(Number(upper))})  ${imr.toFixed(2)}%  ${mmr.toFixed(2)}%  ${leverage}`,
+    );
     if (upper !== "inf") lower = Number(upper);
   }
   lines.push(
@@ -116,7 +118,7 @@ function portfolio(): string[] {
     "",
     "output portfolio_margin: USDT = max(worst_loss, 0 USDT) round up to 0.01",
     "output gross_exposure: USDT = gross_notional + long_notional + net_by_underlying",
-    "assert portfolio_margin >= 0 \"margin is never negative\"",
+    'assert portfolio_margin >= 0 "margin is never negative"',
     "",
   ];
 }
@@ -179,12 +181,16 @@ function main(): void {
   const lines = source.split("\n").length - 1;
   console.log(`lines:       ${lines}`);
   console.log(`bytes:       ${Buffer.byteLength(source, "utf8")}`);
-  console.log(`diagnostics: ${errors.length} errors, ${warmup.diagnostics.length - errors.length} warnings/notes`);
+  console.log(
+    `diagnostics: ${errors.length} errors, ${warmup.diagnostics.length - errors.length} warnings/notes`,
+  );
   for (const e of errors.slice(0, 5)) console.log(`  ${e.code} at ${e.span.start}: ${e.message}`);
   console.log(`runs:        ${runs} (after 3 warm-up runs)`);
   console.log(`median ms:   ${median(times).toFixed(2)}`);
   console.log(`min ms:      ${Math.min(...times).toFixed(2)}`);
-  console.log(`parse only:  median ${median(parseTimes).toFixed(2)} ms (${((100 * median(parseTimes)) / median(times)).toFixed(0)}% of check)`);
+  console.log(
+    `parse only:  median ${median(parseTimes).toFixed(2)} ms (${((100 * median(parseTimes)) / median(times)).toFixed(0)}% of check)`,
+  );
 }
 
 main();

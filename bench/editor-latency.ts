@@ -70,7 +70,9 @@ function product(k: number, rows: number): string[] {
     const upper = lower + 50_000 * (i + 1);
     const mmr = 0.4 + 0.1 * i;
     const bound = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, "_");
-    lines.push(`  [${bound(lower)}, ${i === rows - 1 ? "inf" : bound(upper)})  ${(mmr * 2).toFixed(2)}%  ${mmr.toFixed(2)}%  ${Math.max(1, 125 - 5 * i)}`);
+    lines.push(
+      `  [${bound(lower)}, ${i === rows - 1 ? "inf" : bound(upper)})  ${(mmr * 2).toFixed(2)}%  ${mmr.toFixed(2)}%  ${Math.max(1, 125 - 5 * i)}`,
+    );
     lower = upper;
   }
   lines.push(
@@ -101,8 +103,16 @@ function product(k: number, rows: number): string[] {
 export function generateRulebook(lines: number): string {
   const out = header();
   for (let k = 1; out.length < lines; k++) out.push(...product(k, 24));
-  return out.join("\n").replace("initial_margin_p1:", "initial_margin:").replace("maintenance_margin_p1:", "maintenance_margin:")
-    .replace("assert initial_margin_p1 >= maintenance_margin_p1", "assert initial_margin >= maintenance_margin") + "\n";
+  return (
+    out
+      .join("\n")
+      .replace("initial_margin_p1:", "initial_margin:")
+      .replace("maintenance_margin_p1:", "maintenance_margin:")
+      .replace(
+        "assert initial_margin_p1 >= maintenance_margin_p1",
+        "assert initial_margin >= maintenance_margin",
+      ) + "\n"
+  );
 }
 
 const SAMPLES = [
@@ -136,9 +146,29 @@ function replaceOnce(source: string, from: string, to: string): string {
 }
 
 const EDITS: EditKind[] = [
-  { name: "change a parameter", apply: (s, i) => replaceOnce(s, "param imf_factor_p7 = 0.00015", `param imf_factor_p7 = 0.000${15 + (i % 80)}`) },
-  { name: "type a unit error (MB3001)", apply: (s, i) => replaceOnce(s, "output initial_margin_p9: USDT = notional_p9 * im_rate_p9", `output initial_margin_p9: USDT = notional_p9 * im_rate_p9 + vol_threshold_p${1 + (i % 5)}`) },
-  { name: "type a syntax error", apply: (s, i) => replaceOnce(s, "let vol_excess_p11: Rate = max(market.vol_30d - vol_threshold_p11, 0%)", `let vol_excess_p11: Rate = max(market.vol_30d - vol_threshold_p11, ${i} *`) },
+  {
+    name: "change a parameter",
+    apply: (s, i) =>
+      replaceOnce(s, "param imf_factor_p7 = 0.00015", `param imf_factor_p7 = 0.000${15 + (i % 80)}`),
+  },
+  {
+    name: "type a unit error (MB3001)",
+    apply: (s, i) =>
+      replaceOnce(
+        s,
+        "output initial_margin_p9: USDT = notional_p9 * im_rate_p9",
+        `output initial_margin_p9: USDT = notional_p9 * im_rate_p9 + vol_threshold_p${1 + (i % 5)}`,
+      ),
+  },
+  {
+    name: "type a syntax error",
+    apply: (s, i) =>
+      replaceOnce(
+        s,
+        "let vol_excess_p11: Rate = max(market.vol_30d - vol_threshold_p11, 0%)",
+        `let vol_excess_p11: Rate = max(market.vol_30d - vol_threshold_p11, ${i} *`,
+      ),
+  },
 ];
 
 // ---- measuring ----
@@ -152,22 +182,44 @@ function stats(values: number[]): { median: number; p90: number; min: number } {
 const ms = (n: number): string => `${n.toFixed(1).padStart(6)} ms`;
 
 /** What the worker does for one update: check, diagnostics to lines and columns, then the preview. */
-function workerPipeline(checker: IncrementalChecker, session: PreviewSession, source: string, options: PreviewOptions): { diagnostics: number; preview: number; change: number; errors: number } {
+function workerPipeline(
+  checker: IncrementalChecker,
+  session: PreviewSession,
+  source: string,
+  options: PreviewOptions,
+): { diagnostics: number; preview: number; change: number; errors: number } {
   const start = performance.now();
   const result = checker.check(source, "bench.margin");
   const lines = new LineMap(source);
-  const wire = result.diagnostics.map((d) => ({ ...lines.position(d.span.start), end: lines.position(d.span.end), code: d.code }));
+  const wire = result.diagnostics.map((d) => ({
+    ...lines.position(d.span.start),
+    end: lines.position(d.span.end),
+    code: d.code,
+  }));
   const diagnostics = performance.now() - start;
   const preview = session.run(result, source, options);
   const previewed = performance.now() - start;
   if (preview.ok && options.baseline) session.change(options.baseline);
-  return { diagnostics, preview: previewed, change: performance.now() - start - previewed, errors: wire.length };
+  return {
+    diagnostics,
+    preview: previewed,
+    change: performance.now() - start - previewed,
+    errors: wire.length,
+  };
 }
 
 function measureInProcess(source: string, runs: number): void {
-  const options: PreviewOptions = { samples: SAMPLES, tests: TESTS, baseline: { text: source, label: "last saved" } };
-  console.log(`\n== in-process worker pipeline (the editor worker's modules), ${runs} edits of each kind after warm-up, no debounce`);
-  console.log("edit                          diagnostics median / p90        preview median / p90     change median   full check (baseline)");
+  const options: PreviewOptions = {
+    samples: SAMPLES,
+    tests: TESTS,
+    baseline: { text: source, label: "last saved" },
+  };
+  console.log(
+    `\n== in-process worker pipeline (the editor worker's modules), ${runs} edits of each kind after warm-up, no debounce`,
+  );
+  console.log(
+    "edit                          diagnostics median / p90        preview median / p90     change median   full check (baseline)",
+  );
   for (const kind of EDITS) {
     const checker = new IncrementalChecker();
     const session = new PreviewSession();
@@ -193,7 +245,9 @@ function measureInProcess(source: string, runs: number): void {
     const d = stats(diagnostics);
     const p = stats(previews);
     const f = stats(full);
-    console.log(`${kind.name.padEnd(28)}  ${ms(d.median)} / ${ms(d.p90)}     ${ms(p.median)} / ${ms(p.p90)}     ${ms(stats(changes).median)}   ${ms(f.median)}  (${(f.median / d.median).toFixed(1)}x slower; ${errors} diagnostics)`);
+    console.log(
+      `${kind.name.padEnd(28)}  ${ms(d.median)} / ${ms(d.p90)}     ${ms(p.median)} / ${ms(p.p90)}     ${ms(stats(changes).median)}   ${ms(f.median)}  (${(f.median / d.median).toFixed(1)}x slower; ${errors} diagnostics)`,
+    );
   }
 }
 
@@ -208,18 +262,49 @@ async function measureInBrowser(source: string, runs: number): Promise<void> {
   const outDir = mkdtempSync(path.join(tmpdir(), "marginbook-bench-editor-"));
   writeFileSync(path.join(folder, "bench.margin"), source);
   writeFileSync(path.join(folder, "bench.test.yaml"), TESTS);
-  console.log(`\n== in Chromium (the real studio; Monaco, the worker, postMessage, rendering), ${runs} keystrokes of each kind`);
-  await build({ configFile: path.join(root, "editor/vite.config.ts"), logLevel: "error", build: { outDir, emptyOutDir: true } });
+  console.log(
+    `\n== in Chromium (the real studio; Monaco, the worker, postMessage, rendering), ${runs} keystrokes of each kind`,
+  );
+  await build({
+    configFile: path.join(root, "editor/vite.config.ts"),
+    logLevel: "error",
+    build: { outDir, emptyOutDir: true },
+  });
   const studio = await startStudio({ folder, staticDir: outDir, buildIfMissing: false });
   const browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(`${studio.url}#bench.margin`);
-    await page.waitForFunction(() => (window as unknown as { __studio?: { preview(): unknown } }).__studio?.preview() !== undefined, null, { timeout: 60_000 });
-    type Handle = { __studio: { text(): string; cursor(l: number, c: number): void; counts(): { diagnostics: number; previews: number }; latency(): { diagnostics: number; preview: number; diagnosticsSinceEdit: number; previewSinceEdit: number } } };
+    await page.waitForFunction(
+      () => (window as unknown as { __studio?: { preview(): unknown } }).__studio?.preview() !== undefined,
+      null,
+      { timeout: 60_000 },
+    );
+    type Handle = {
+      __studio: {
+        text(): string;
+        cursor(l: number, c: number): void;
+        counts(): { diagnostics: number; previews: number };
+        latency(): {
+          diagnostics: number;
+          preview: number;
+          diagnosticsSinceEdit: number;
+          previewSinceEdit: number;
+        };
+      };
+    };
     const where = async (needle: string): Promise<[number, number]> => {
       const text = await page.evaluate(() => (window as unknown as Handle).__studio.text());
       const lines = text.split("\n");
@@ -228,9 +313,15 @@ async function measureInBrowser(source: string, runs: number): Promise<void> {
     };
     const keystrokes: [string, string, string[]][] = [
       ["change a parameter", "param imf_factor_p7 = 0.0001", ["6", "Backspace"]],
-      ["type a unit error and fix it", "notional_p9 * im_rate_p9", [" ", "+", " ", "v", "Backspace", "Backspace", "Backspace", "Backspace"]],
+      [
+        "type a unit error and fix it",
+        "notional_p9 * im_rate_p9",
+        [" ", "+", " ", "v", "Backspace", "Backspace", "Backspace", "Backspace"],
+      ],
     ];
-    console.log("keystroke                     since keystroke (debounce included): diagnostics median / p90   preview rendered median / p90   | after the debounce: diagnostics / preview medians");
+    console.log(
+      "keystroke                     since keystroke (debounce included): diagnostics median / p90   preview rendered median / p90   | after the debounce: diagnostics / preview medians",
+    );
     for (const [name, needle, keys] of keystrokes) {
       const [line, column] = await where(needle);
       await page.evaluate(([l, c]) => (window as unknown as Handle).__studio.cursor(l!, c!), [line, column]);
@@ -242,10 +333,14 @@ async function measureInBrowser(source: string, runs: number): Promise<void> {
         const before = await page.evaluate(() => (window as unknown as Handle).__studio.counts());
         await page.keyboard.press(keys[i % keys.length]!);
         // Wait for the answers to this keystroke (after the debounce), then read the page's own timings.
-        await page.waitForFunction((b) => {
-          const c = (window as unknown as Handle).__studio.counts();
-          return c.diagnostics > b.diagnostics && c.previews > b.previews;
-        }, before, { timeout: 10_000 });
+        await page.waitForFunction(
+          (b) => {
+            const c = (window as unknown as Handle).__studio.counts();
+            return c.diagnostics > b.diagnostics && c.previews > b.previews;
+          },
+          before,
+          { timeout: 10_000 },
+        );
         const latency = await page.evaluate(() => (window as unknown as Handle).__studio.latency());
         if (i >= 2) {
           diagnostics.push(latency.diagnostics);
@@ -258,7 +353,9 @@ async function measureInBrowser(source: string, runs: number): Promise<void> {
       }
       const d = stats(sinceEditDiagnostics);
       const p = stats(sinceEditPreviews);
-      console.log(`${name.padEnd(28)}  ${ms(d.median)} / ${ms(d.p90)}                                    ${ms(p.median)} / ${ms(p.p90)}        | ${ms(stats(diagnostics).median)} / ${ms(stats(previews).median)}`);
+      console.log(
+        `${name.padEnd(28)}  ${ms(d.median)} / ${ms(d.p90)}                                    ${ms(p.median)} / ${ms(p.p90)}        | ${ms(stats(diagnostics).median)} / ${ms(stats(previews).median)}`,
+      );
     }
   } finally {
     await browser.close();
@@ -270,15 +367,27 @@ async function measureInBrowser(source: string, runs: number): Promise<void> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { lines: { type: "string" }, runs: { type: "string" }, write: { type: "string" }, browser: { type: "boolean" }, "no-browser": { type: "boolean" } },
+    options: {
+      lines: { type: "string" },
+      runs: { type: "string" },
+      write: { type: "string" },
+      browser: { type: "boolean" },
+      "no-browser": { type: "boolean" },
+    },
     strict: true,
   });
   const source = generateRulebook(Number(values.lines ?? 2000));
   const runs = Math.max(3, Number(values.runs ?? 25));
   if (values.write) writeFileSync(values.write, source);
   const initial = checkRulebook(source, "bench.margin");
-  console.log(`rulebook: ${source.split("\n").length - 1} lines, ${initial.ast.declarations.length} declarations, ${initial.diagnostics.length} diagnostics`);
-  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(" ")} (${cpus().length} cores)`);
+  console.log(
+    `rulebook: ${source.split("\n").length - 1} lines, ${initial.ast.declarations.length} declarations, ${initial.diagnostics.length} diagnostics`,
+  );
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")} (${cpus().length} cores)`,
+  );
   console.log("goals: edit -> diagnostics < 50 ms, edit -> preview < 100 ms (debounce included)");
   measureInProcess(source, runs);
   const browser = values["no-browser"] ? false : (values.browser ?? existsSync("/usr/bin/chromium"));

@@ -37,14 +37,24 @@ import { binancePositions } from "./support/binance-positions.js";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const rulebookFile = "rules/binance-btcusdt-perp.margin";
 
-const outputNames = ["initial_margin", "maintenance_margin", "maintenance_margin_exact", "max_leverage"] as const;
+const outputNames = [
+  "initial_margin",
+  "maintenance_margin",
+  "maintenance_margin_exact",
+  "max_leverage",
+] as const;
 
 /**
  * The sum of every output, so that every evaluator must compute all of them: summing one output
  * alone would let the JIT drop the hand-written code's unused work, but not the evaluator's checks.
  */
 function total(o: Readonly<Record<string, unknown>>): number {
-  return (o["initial_margin"] as number) + (o["maintenance_margin"] as number) + (o["maintenance_margin_exact"] as number) + (o["max_leverage"] as number);
+  return (
+    (o["initial_margin"] as number) +
+    (o["maintenance_margin"] as number) +
+    (o["maintenance_margin_exact"] as number) +
+    (o["max_leverage"] as number)
+  );
 }
 
 /**
@@ -66,7 +76,11 @@ interface Timing {
  * the rest of the machine hits them all alike; the fastest round of each pass counts. Every pass
  * runs once first to warm up.
  */
-function timeRounds(passes: readonly { name: string; pass: () => number }[], count: number, rounds: number): Timing[] {
+function timeRounds(
+  passes: readonly { name: string; pass: () => number }[],
+  count: number,
+  rounds: number,
+): Timing[] {
   const best = passes.map(() => Infinity);
   const checksums = passes.map((p) => p.pass());
   for (let r = 0; r < rounds; r++) {
@@ -76,11 +90,17 @@ function timeRounds(passes: readonly { name: string; pass: () => number }[], cou
       best[i] = Math.min(best[i]!, performance.now() - start);
     });
   }
-  return passes.map((p, i) => ({ name: p.name, perSecond: (count / best[i]!) * 1000, checksum: checksums[i]! }));
+  return passes.map((p, i) => ({
+    name: p.name,
+    perSecond: (count / best[i]!) * 1000,
+    checksum: checksums[i]!,
+  }));
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { count: { type: "string" }, runs: { type: "string" }, seed: { type: "string" } } });
+  const { values } = parseArgs({
+    options: { count: { type: "string" }, runs: { type: "string" }, seed: { type: "string" } },
+  });
   const count = Number(values.count ?? 1_000_000);
   const runs = Number(values.runs ?? 5);
   const seed = Number(values.seed ?? 20261201);
@@ -110,7 +130,11 @@ function main(): void {
   for (let i = 0; i < sample; i++) {
     const compiled = book.evaluate(inputs[i], noValidation).outputs;
     const reference = interpret(book.ir, inputs[i]).outputs;
-    if (!Object.is(compiled["maintenance_margin"], reference["maintenance_margin"]) || !Object.is(compiled["initial_margin"], reference["initial_margin"])) disagreements++;
+    if (
+      !Object.is(compiled["maintenance_margin"], reference["maintenance_margin"]) ||
+      !Object.is(compiled["initial_margin"], reference["initial_margin"])
+    )
+      disagreements++;
     const hand = binanceMargin(inputs[i]!);
     const keys = outputNames.filter((k) => !Object.is(hand[k], compiled[k]));
     if (keys.length > 0) disagreements++;
@@ -118,86 +142,116 @@ function main(): void {
     if (outputNames.some((k) => !Object.is(naive[k], compiled[k]))) naiveDifferences++;
   }
 
-  console.log(`eval-speed: ${rulebookFile}, ${count.toLocaleString("en-US")} generated positions, best of ${runs} rounds after a warm-up`);
-  console.log(`agreement on ${sample.toLocaleString("en-US")} inputs: compiled, interpreter and hand-written differ on ${disagreements}; the naive hand-written rounding differs on ${naiveDifferences}`);
+  console.log(
+    `eval-speed: ${rulebookFile}, ${count.toLocaleString("en-US")} generated positions, best of ${runs} rounds after a warm-up`,
+  );
+  console.log(
+    `agreement on ${sample.toLocaleString("en-US")} inputs: compiled, interpreter and hand-written differ on ${disagreements}; the naive hand-written rounding differs on ${naiveDifferences}`,
+  );
 
-  const fast = timeRounds([
-    {
-      name: "hand-written TypeScript",
-      pass: () => {
-        let sum = 0;
-        for (let i = 0; i < count; i++) {
-          const o = binanceMargin(inputs[i]!);
-          kept[i & 1023] = o;
-          sum += o.initial_margin + o.maintenance_margin + o.maintenance_margin_exact + o.max_leverage;
-        }
-        return sum;
+  const fast = timeRounds(
+    [
+      {
+        name: "hand-written TypeScript",
+        pass: () => {
+          let sum = 0;
+          for (let i = 0; i < count; i++) {
+            const o = binanceMargin(inputs[i]!);
+            kept[i & 1023] = o;
+            sum += o.initial_margin + o.maintenance_margin + o.maintenance_margin_exact + o.max_leverage;
+          }
+          return sum;
+        },
       },
-    },
-    {
-      name: "hand-written, naive rounding",
-      pass: () => {
-        let sum = 0;
-        for (let i = 0; i < count; i++) {
-          const o = binanceMarginNaive(inputs[i]!);
-          kept[i & 1023] = o;
-          sum += o.initial_margin + o.maintenance_margin + o.maintenance_margin_exact + o.max_leverage;
-        }
-        return sum;
+      {
+        name: "hand-written, naive rounding",
+        pass: () => {
+          let sum = 0;
+          for (let i = 0; i < count; i++) {
+            const o = binanceMarginNaive(inputs[i]!);
+            kept[i & 1023] = o;
+            sum += o.initial_margin + o.maintenance_margin + o.maintenance_margin_exact + o.max_leverage;
+          }
+          return sum;
+        },
       },
-    },
-    {
-      name: "compiled (loadArtifact, evaluate)",
-      pass: () => {
-        let sum = 0;
-        for (let i = 0; i < count; i++) {
-          const o = book.evaluate(inputs[i], noValidation);
-          kept[i & 1023] = o;
-          sum += total(o.outputs);
-        }
-        return sum;
+      {
+        name: "compiled (loadArtifact, evaluate)",
+        pass: () => {
+          let sum = 0;
+          for (let i = 0; i < count; i++) {
+            const o = book.evaluate(inputs[i], noValidation);
+            kept[i & 1023] = o;
+            sum += total(o.outputs);
+          }
+          return sum;
+        },
       },
-    },
-    {
-      name: "compiled (generated function alone)",
-      pass: () => {
-        let sum = 0;
-        for (let i = 0; i < count; i++) {
-          const o = generated(inputs[i]);
-          kept[i & 1023] = o;
-          sum += total(o);
-        }
-        return sum;
+      {
+        name: "compiled (generated function alone)",
+        pass: () => {
+          let sum = 0;
+          for (let i = 0; i < count; i++) {
+            const o = generated(inputs[i]);
+            kept[i & 1023] = o;
+            sum += total(o);
+          }
+          return sum;
+        },
       },
-    },
-    {
-      name: "compiled (evaluateColumns)",
-      pass: () => {
-        const out = book.evaluateColumns(columns, count, noValidation).outputs;
-        const [a, b, c, d] = outputNames.map((name) => out[name] as Float64Array) as [Float64Array, Float64Array, Float64Array, Float64Array];
-        let sum = 0;
-        for (let i = 0; i < count; i++) sum += a[i]! + b[i]! + c[i]! + d[i]!;
-        return sum;
+      {
+        name: "compiled (evaluateColumns)",
+        pass: () => {
+          const out = book.evaluateColumns(columns, count, noValidation).outputs;
+          const [a, b, c, d] = outputNames.map((name) => out[name] as Float64Array) as [
+            Float64Array,
+            Float64Array,
+            Float64Array,
+            Float64Array,
+          ];
+          let sum = 0;
+          for (let i = 0; i < count; i++) sum += a[i]! + b[i]! + c[i]! + d[i]!;
+          return sum;
+        },
       },
-    },
-  ], count, runs);
+    ],
+    count,
+    runs,
+  );
   // The interpreter is much slower: one timed pass after its warm-up is plenty.
-  const [interpreted] = timeRounds([{
-    name: "interpreter",
-    pass: () => {
-      let sum = 0;
-      for (let i = 0; i < count; i++) sum += total(interpret(book.ir, inputs[i]).outputs);
-      return sum;
-    },
-  }], count, 1);
+  const [interpreted] = timeRounds(
+    [
+      {
+        name: "interpreter",
+        pass: () => {
+          let sum = 0;
+          for (let i = 0; i < count; i++) sum += total(interpret(book.ir, inputs[i]).outputs);
+          return sum;
+        },
+      },
+    ],
+    count,
+    1,
+  );
   const results = [...fast, interpreted!];
 
   const width = Math.max(...results.map((r) => r.name.length));
   for (const r of results) {
-    console.log(`  ${r.name.padEnd(width)}  ${Math.round(r.perSecond).toLocaleString("en-US").padStart(12)} evaluations/s  (checksum ${r.checksum.toFixed(2)})`);
+    console.log(
+      `  ${r.name.padEnd(width)}  ${Math.round(r.perSecond).toLocaleString("en-US").padStart(12)} evaluations/s  (checksum ${r.checksum.toFixed(2)})`,
+    );
   }
-  const [hand, naive, compiled, , columnar, interpreter] = results as [Timing, Timing, Timing, Timing, Timing, Timing];
-  console.log(`  compiled / hand-written:  ${(compiled.perSecond / hand.perSecond).toFixed(2)}x   (columnar: ${(columnar.perSecond / hand.perSecond).toFixed(2)}x; against the naive version: ${(compiled.perSecond / naive.perSecond).toFixed(2)}x)`);
+  const [hand, naive, compiled, , columnar, interpreter] = results as [
+    Timing,
+    Timing,
+    Timing,
+    Timing,
+    Timing,
+    Timing,
+  ];
+  console.log(
+    `  compiled / hand-written:  ${(compiled.perSecond / hand.perSecond).toFixed(2)}x   (columnar: ${(columnar.perSecond / hand.perSecond).toFixed(2)}x; against the naive version: ${(compiled.perSecond / naive.perSecond).toFixed(2)}x)`,
+  );
   console.log(`  compiled / interpreter:   ${(compiled.perSecond / interpreter.perSecond).toFixed(1)}x`);
 }
 

@@ -38,8 +38,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const rulebookFile = "rules/span-sp500.margin";
 
 /** The published arrays (McMillan ch. 34): one long S&P future and one long Dec 410 call. */
-const FUTURE = [0, 0, 3330, 3330, -3330, -3330, 6670, 6670, -6670, -6670, 10000, 10000, -10000, -10000, 7000, -7000];
-const CALL = [460, -610, 2640, 1730, -1270, -2340, 5210, 4540, -2540, -3430, 8060, 7640, -3380, -3990, 3130, -1500];
+const FUTURE = [
+  0, 0, 3330, 3330, -3330, -3330, 6670, 6670, -6670, -6670, 10000, 10000, -10000, -10000, 7000, -7000,
+];
+const CALL = [
+  460, -610, 2640, 1730, -1270, -2340, 5210, 4540, -2540, -3430, 8060, 7640, -3380, -3990, 3130, -1500,
+];
 const UNDERLYINGS = ["SP", "NQ", "YM", "RTY", "ES", "EMD"];
 
 /**
@@ -58,7 +62,12 @@ function generateAccounts(count: number, positions: number, seed: number): SpanI
       const mix = next();
       const risk = FUTURE.map((f, s) => Math.round(scale * (mix * f + (1 - mix) * CALL[s]!)));
       const quantity = Math.round(next() * 20) - 10 || 1;
-      list[i] = { contract: `${underlying} ${mix < 0.5 ? "option" : "future"} ${i}`, underlying, quantity, risk };
+      list[i] = {
+        contract: `${underlying} ${mix < 0.5 ? "option" : "future"} ${i}`,
+        underlying,
+        quantity,
+        risk,
+      };
     }
     accounts[a] = { account: { positions: list } };
   }
@@ -80,7 +89,11 @@ interface Timing {
 }
 
 /** Times passes in rounds, each pass once per round in turn; the fastest round of each counts. */
-function timeRounds(passes: readonly { name: string; pass: () => number }[], count: number, rounds: number): Timing[] {
+function timeRounds(
+  passes: readonly { name: string; pass: () => number }[],
+  count: number,
+  rounds: number,
+): Timing[] {
   const times: number[][] = passes.map(() => []);
   const checksums = passes.map((p) => p.pass());
   for (let r = 0; r < rounds; r++) {
@@ -90,7 +103,12 @@ function timeRounds(passes: readonly { name: string; pass: () => number }[], cou
       times[i]!.push(performance.now() - start);
     });
   }
-  return passes.map((p, i) => ({ name: p.name, perSecond: (count / Math.min(...times[i]!)) * 1000, checksum: checksums[i]!, rounds: times[i]! }));
+  return passes.map((p, i) => ({
+    name: p.name,
+    perSecond: (count / Math.min(...times[i]!)) * 1000,
+    checksum: checksums[i]!,
+    rounds: times[i]!,
+  }));
 }
 
 /** The median over rounds of `a`'s speed relative to `b`'s in the same round. */
@@ -101,7 +119,14 @@ function medianRatio(a: Timing, b: Timing): number {
 }
 
 function main(): void {
-  const { values } = parseArgs({ options: { accounts: { type: "string" }, positions: { type: "string" }, runs: { type: "string" }, seed: { type: "string" } } });
+  const { values } = parseArgs({
+    options: {
+      accounts: { type: "string" },
+      positions: { type: "string" },
+      runs: { type: "string" },
+      seed: { type: "string" },
+    },
+  });
   const count = Number(values.accounts ?? 10_000);
   const positions = Number(values.positions ?? 20);
   const runs = Number(values.runs ?? 15);
@@ -131,68 +156,86 @@ function main(): void {
     }
   }
 
-  console.log(`portfolio-speed: ${rulebookFile}, ${count.toLocaleString("en-US")} accounts x ${positions} positions x ${scenarios} scenarios, best of ${runs} rounds after a warm-up`);
-  console.log(`agreement on all ${count.toLocaleString("en-US")} accounts: compiled, interpreter and hand-written differ on ${disagreements}`);
+  console.log(
+    `portfolio-speed: ${rulebookFile}, ${count.toLocaleString("en-US")} accounts x ${positions} positions x ${scenarios} scenarios, best of ${runs} rounds after a warm-up`,
+  );
+  console.log(
+    `agreement on all ${count.toLocaleString("en-US")} accounts: compiled, interpreter and hand-written differ on ${disagreements}`,
+  );
 
-  const fast = timeRounds([
-    {
-      name: "hand-written TypeScript",
-      pass: () => {
-        let sum = 0;
-        for (let i = 0; i < count; i++) {
-          const o = spanMargin(accounts[i]!);
-          kept[i & 1023] = o;
-          sum += o.scanning_risk_requirement + o.commodities;
-        }
-        return sum;
+  const fast = timeRounds(
+    [
+      {
+        name: "hand-written TypeScript",
+        pass: () => {
+          let sum = 0;
+          for (let i = 0; i < count; i++) {
+            const o = spanMargin(accounts[i]!);
+            kept[i & 1023] = o;
+            sum += o.scanning_risk_requirement + o.commodities;
+          }
+          return sum;
+        },
       },
-    },
-    {
-      name: "compiled (loadArtifact, evaluate)",
-      pass: () => {
-        let sum = 0;
-        for (let i = 0; i < count; i++) {
-          const o = book.evaluate(accounts[i], noValidation);
-          kept[i & 1023] = o;
-          sum += (o.outputs["scanning_risk_requirement"] as number) + (o.outputs["commodities"] as number);
-        }
-        return sum;
+      {
+        name: "compiled (loadArtifact, evaluate)",
+        pass: () => {
+          let sum = 0;
+          for (let i = 0; i < count; i++) {
+            const o = book.evaluate(accounts[i], noValidation);
+            kept[i & 1023] = o;
+            sum += (o.outputs["scanning_risk_requirement"] as number) + (o.outputs["commodities"] as number);
+          }
+          return sum;
+        },
       },
-    },
-    {
-      name: "compiled (generated function alone)",
-      pass: () => {
-        let sum = 0;
-        for (let i = 0; i < count; i++) {
-          const o = generated(accounts[i]);
-          kept[i & 1023] = o;
-          sum += (o["scanning_risk_requirement"] as number) + (o["commodities"] as number);
-        }
-        return sum;
+      {
+        name: "compiled (generated function alone)",
+        pass: () => {
+          let sum = 0;
+          for (let i = 0; i < count; i++) {
+            const o = generated(accounts[i]);
+            kept[i & 1023] = o;
+            sum += (o["scanning_risk_requirement"] as number) + (o["commodities"] as number);
+          }
+          return sum;
+        },
       },
-    },
-  ], count, runs);
-  const [interpreted] = timeRounds([{
-    name: "interpreter",
-    pass: () => {
-      let sum = 0;
-      for (let i = 0; i < count; i++) {
-        const o = interpret(book.ir, accounts[i]);
-        kept[i & 1023] = o;
-        sum += (o.outputs["scanning_risk_requirement"] as number) + (o.outputs["commodities"] as number);
-      }
-      return sum;
-    },
-  }], count, 2);
+    ],
+    count,
+    runs,
+  );
+  const [interpreted] = timeRounds(
+    [
+      {
+        name: "interpreter",
+        pass: () => {
+          let sum = 0;
+          for (let i = 0; i < count; i++) {
+            const o = interpret(book.ir, accounts[i]);
+            kept[i & 1023] = o;
+            sum += (o.outputs["scanning_risk_requirement"] as number) + (o.outputs["commodities"] as number);
+          }
+          return sum;
+        },
+      },
+    ],
+    count,
+    2,
+  );
   const results = [...fast, interpreted!];
 
   const width = Math.max(...results.map((r) => r.name.length));
   for (const r of results) {
     const cells = r.perSecond * positions * scenarios;
-    console.log(`  ${r.name.padEnd(width)}  ${Math.round(r.perSecond).toLocaleString("en-US").padStart(10)} accounts/s  (${(cells / 1e6).toFixed(1)}M position-scenarios/s, checksum ${r.checksum.toFixed(2)})`);
+    console.log(
+      `  ${r.name.padEnd(width)}  ${Math.round(r.perSecond).toLocaleString("en-US").padStart(10)} accounts/s  (${(cells / 1e6).toFixed(1)}M position-scenarios/s, checksum ${r.checksum.toFixed(2)})`,
+    );
   }
   const [hand, compiled, alone, interpreter] = results as [Timing, Timing, Timing, Timing];
-  console.log(`  compiled / hand-written:  ${(compiled.perSecond / hand.perSecond).toFixed(2)}x best rounds, ${medianRatio(compiled, hand).toFixed(2)}x median within a round   (generated function alone: ${(alone.perSecond / hand.perSecond).toFixed(2)}x, ${medianRatio(alone, hand).toFixed(2)}x; target >= 0.70x)`);
+  console.log(
+    `  compiled / hand-written:  ${(compiled.perSecond / hand.perSecond).toFixed(2)}x best rounds, ${medianRatio(compiled, hand).toFixed(2)}x median within a round   (generated function alone: ${(alone.perSecond / hand.perSecond).toFixed(2)}x, ${medianRatio(alone, hand).toFixed(2)}x; target >= 0.70x)`,
+  );
   console.log(`  compiled / interpreter:   ${(compiled.perSecond / interpreter.perSecond).toFixed(1)}x`);
 }
 

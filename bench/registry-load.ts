@@ -33,14 +33,19 @@ import { jsonLinesDecisionLog } from "../src/runtime/node.js";
 import { checkRulebook } from "../src/service/language-service.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const { values } = parseArgs({ options: { rounds: { type: "string", default: "15" }, evals: { type: "string", default: "20000" } } });
+const { values } = parseArgs({
+  options: { rounds: { type: "string", default: "15" }, evals: { type: "string", default: "20000" } },
+});
 const rounds = Number(values.rounds);
 const evals = Number(values.evals);
 const NAME = "BTCUSDT perpetual";
 
 function artifactText(version: string, privateKey: ReturnType<typeof readSigningKey>): string {
   const file = "rules/binance-btcusdt-perp.margin";
-  const source = readFileSync(path.join(root, file), "utf8").replace(/version \d+\.\d+\.\d+/, `version ${version}`);
+  const source = readFileSync(path.join(root, file), "utf8").replace(
+    /version \d+\.\d+\.\d+/,
+    `version ${version}`,
+  );
   const checked = checkRulebook(source, file);
   const artifact = buildArtifact(lowerRulebook(checked.checked), { source, compiler: { version: "bench" } });
   if (typeof privateKey === "string") throw new Error(privateKey);
@@ -54,7 +59,9 @@ const stats = (xs: number[]): string => {
 };
 
 /** Runs `work` while a setImmediate ticker measures the longest gap between ticks (ms). */
-async function longestStall(work: () => Promise<unknown> | unknown): Promise<{ wall: number; stall: number }> {
+async function longestStall(
+  work: () => Promise<unknown> | unknown,
+): Promise<{ wall: number; stall: number }> {
   let last = performance.now();
   let stall = 0;
   let running = true;
@@ -78,7 +85,11 @@ async function longestStall(work: () => Promise<unknown> | unknown): Promise<{ w
 }
 
 async function main(): Promise<void> {
-  console.log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  console.log(
+    `load average at start: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+  );
   const pair = generateKeyPair();
   const key = readSigningKey(pair.privateKeyPem);
   const texts = Array.from({ length: rounds + 1 }, (_, i) => artifactText(`1.${i}.0`, key));
@@ -101,7 +112,9 @@ async function main(): Promise<void> {
     const staged = await longestStall(() => registry.add(texts[i]!));
     asyncWall.push(staged.wall);
     asyncStall.push(staged.stall);
-    idleStall.push((await longestStall(() => new Promise((resolve) => setTimeout(resolve, staged.wall)))).stall);
+    idleStall.push(
+      (await longestStall(() => new Promise((resolve) => setTimeout(resolve, staged.wall)))).stall,
+    );
   }
   console.log("artifact load time (ms per artifact):");
   console.log(`  loadArtifact (synchronous)      ${stats(syncWall)}`);
@@ -115,10 +128,19 @@ async function main(): Promise<void> {
   const folder = mkdtempSync(path.join(tmpdir(), "marginbook-bench-"));
   const records: DecisionRecord[] = [];
   const plain = new RulebookRegistry({ trustedKeys: [pair.publicKeyPem] });
-  const memory = new RulebookRegistry({ trustedKeys: [pair.publicKeyPem], decisionLog: (r) => void records.push(r) });
-  const file = new RulebookRegistry({ trustedKeys: [pair.publicKeyPem], decisionLog: jsonLinesDecisionLog(path.join(folder, "decisions.jsonl")) });
+  const memory = new RulebookRegistry({
+    trustedKeys: [pair.publicKeyPem],
+    decisionLog: (r) => void records.push(r),
+  });
+  const file = new RulebookRegistry({
+    trustedKeys: [pair.publicKeyPem],
+    decisionLog: jsonLinesDecisionLog(path.join(folder, "decisions.jsonl")),
+  });
   for (const r of [plain, memory, file]) await r.add(texts[0]!);
-  const inputs = Array.from({ length: evals }, (_, i) => ({ position: { size: 0.01 + (i % 1000) * 0.37, mark: 30_000 + (i % 97), side: i % 2 ? "long" : "short" }, market: { vol_30d: (i % 250) / 100, adv: 2e9 } }));
+  const inputs = Array.from({ length: evals }, (_, i) => ({
+    position: { size: 0.01 + (i % 1000) * 0.37, mark: 30_000 + (i % 97), side: i % 2 ? "long" : "short" },
+    market: { vol_30d: (i % 250) / 100, adv: 2e9 },
+  }));
   const timeOf = (registry: RulebookRegistry): number => {
     const started = performance.now();
     for (const input of inputs) registry.evaluate(NAME, input);
@@ -138,11 +160,17 @@ async function main(): Promise<void> {
     records.length = 0;
   }
   rmSync(folder, { recursive: true, force: true });
-  console.log(`decision-log overhead per evaluation (µs, paired rounds of ${evals.toLocaleString("en-US")} evaluations):`);
+  console.log(
+    `decision-log overhead per evaluation (µs, paired rounds of ${evals.toLocaleString("en-US")} evaluations):`,
+  );
   console.log(`  evaluate without a log          ${stats(base)}`);
   console.log(`  + in-memory sink (input hash)   ${stats(memoryOverhead)}`);
   console.log(`  + jsonLinesDecisionLog (file)   ${stats(fileOverhead)}`);
-  console.log(`\nload average at end: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  console.log(
+    `\nload average at end: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+  );
 }
 
 await main();

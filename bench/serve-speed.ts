@@ -34,7 +34,10 @@ import { binancePositions } from "./support/binance-positions.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const rulebookFile = "rules/binance-btcusdt-perp.margin";
-const example: BinanceInput = { position: { size: 109.488, mark: 31967.27, side: "long" }, market: { vol_30d: 0.5, adv: 2000000000 } };
+const example: BinanceInput = {
+  position: { size: 109.488, mark: 31967.27, side: "long" },
+  market: { vol_30d: 0.5, adv: 2000000000 },
+};
 
 /** Starts a child process and resolves with its port once it prints it. */
 function start(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; port: number }> {
@@ -52,8 +55,13 @@ function start(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; 
   });
 }
 
-async function post(port: number, pathname: string, body: string): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const response = await fetch(`http://127.0.0.1:${port}${pathname}`, { method: "POST", headers: { "content-type": "application/json" }, body });
+async function post(port: number, pathname: string, body: string): Promise<any> {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
+  const response = await fetch(`http://127.0.0.1:${port}${pathname}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
   if (!response.ok) throw new Error(`${pathname}: ${response.status} ${await response.text()}`);
   return response.json();
 }
@@ -77,23 +85,44 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-async function load(server: { port: number; child: ChildProcess }, pathname: string, body: string, connections: number, seconds: number): Promise<Run> {
+async function load(
+  server: { port: number; child: ChildProcess },
+  pathname: string,
+  body: string,
+  connections: number,
+  seconds: number,
+): Promise<Run> {
   const before = cpuSeconds(server.child.pid);
   const result = await autocannon({
-    url: `http://127.0.0.1:${server.port}${pathname}`, method: "POST", headers: { "content-type": "application/json" }, body, connections, duration: seconds,
+    url: `http://127.0.0.1:${server.port}${pathname}`,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+    connections,
+    duration: seconds,
   });
   const cpu = cpuSeconds(server.child.pid) - before;
   return {
-    requests: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failed: result.errors + result.non2xx + result.timeouts,
+    requests: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failed: result.errors + result.non2xx + result.timeouts,
     cpuPerRequest: (cpu / result.requests.total) * 1e6,
   };
 }
 
-const median = (xs: readonly number[]): number => (xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!);
-const fmt = (x: number, digits = 0): string => x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const spread = (xs: readonly number[], digits = 0): string => `${fmt(Math.min(...xs), digits)}-${fmt(Math.max(...xs), digits)}`;
+const median = (xs: readonly number[]): number =>
+  xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (x: number, digits = 0): string =>
+  x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const spread = (xs: readonly number[], digits = 0): string =>
+  `${fmt(Math.min(...xs), digits)}-${fmt(Math.max(...xs), digits)}`;
 
-function summary(label: string, runs: readonly Run[], perRequest: number): { rps: number; cpu: number; line: string } {
+function summary(
+  label: string,
+  runs: readonly Run[],
+  perRequest: number,
+): { rps: number; cpu: number; line: string } {
   const rps = median(runs.map((r) => r.requests));
   const evals = perRequest > 1 ? `  ${fmt((rps * perRequest) / 1e6, 2)} M evaluations/s` : "";
   const failed = runs.reduce((n, r) => n + r.failed, 0);
@@ -105,7 +134,9 @@ function summary(label: string, runs: readonly Run[], perRequest: number): { rps
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rounds: { type: "string" }, seconds: { type: "string" }, only: { type: "string" } } });
+  const { values } = parseArgs({
+    options: { rounds: { type: "string" }, seconds: { type: "string" }, only: { type: "string" } },
+  });
   const only = values.only; // "single" or "batch": time that workload alone
   const rounds = Number(values.rounds ?? 3);
   const seconds = Number(values.seconds ?? 5);
@@ -119,10 +150,19 @@ async function main(): Promise<void> {
     const signing = readSigningKey(keys.privateKeyPem);
     if (typeof signing === "string") throw new Error(signing);
     writeFileSync(path.join(folder, "release.pub"), keys.publicKeyPem);
-    writeFileSync(path.join(folder, "binance.json"), serializeArtifact(signArtifact(buildArtifact(ir, { source, compiler: { version: "bench" } }), signing)));
+    writeFileSync(
+      path.join(folder, "binance.json"),
+      serializeArtifact(signArtifact(buildArtifact(ir, { source, compiler: { version: "bench" } }), signing)),
+    );
 
-    const serve = await start(["bin/marginbook.js", "serve", folder, "--trust", path.join(folder, "release.pub"), "--port", "0"], /at http:\/\/127\.0\.0\.1:(\d+)/);
-    const baseline = await start(["--import", "tsx", "bench/baseline/serve-handwritten.ts"], /listening (\d+)/);
+    const serve = await start(
+      ["bin/marginbook.js", "serve", folder, "--trust", path.join(folder, "release.pub"), "--port", "0"],
+      /at http:\/\/127\.0\.0\.1:(\d+)/,
+    );
+    const baseline = await start(
+      ["--import", "tsx", "bench/baseline/serve-handwritten.ts"],
+      /listening (\d+)/,
+    );
     children.push(serve.child, baseline.child);
     const evaluate = `/v1/rulebooks/${encodeURIComponent("BTCUSDT perpetual")}/evaluate`;
 
@@ -131,8 +171,11 @@ async function main(): Promise<void> {
     const batchBody = JSON.stringify({ inputs: batch });
     const columnsBody = JSON.stringify({
       columns: {
-        "position.size": batch.map((p) => p.position.size), "position.mark": batch.map((p) => p.position.mark), "position.side": batch.map((p) => p.position.side),
-        "market.vol_30d": batch.map((p) => p.market.vol_30d), "market.adv": batch.map((p) => p.market.adv),
+        "position.size": batch.map((p) => p.position.size),
+        "position.mark": batch.map((p) => p.position.mark),
+        "position.side": batch.map((p) => p.position.side),
+        "market.vol_30d": batch.map((p) => p.market.vol_30d),
+        "market.adv": batch.map((p) => p.market.adv),
       },
     });
 
@@ -143,15 +186,35 @@ async function main(): Promise<void> {
     let differ = 0;
     batch.forEach((p, i) => {
       const want = binanceMargin(p);
-      if (ours.results[i].outputs.maintenance_margin !== want.maintenance_margin || theirs.results[i].outputs.maintenance_margin !== want.maintenance_margin) differ++;
-      if (ours.results[i].outputs.initial_margin !== theirs.results[i].outputs.initial_margin || cols.outputs.initial_margin[i] !== want.initial_margin) differ++;
+      if (
+        ours.results[i].outputs.maintenance_margin !== want.maintenance_margin ||
+        theirs.results[i].outputs.maintenance_margin !== want.maintenance_margin
+      )
+        differ++;
+      if (
+        ours.results[i].outputs.initial_margin !== theirs.results[i].outputs.initial_margin ||
+        cols.outputs.initial_margin[i] !== want.initial_margin
+      )
+        differ++;
     });
     const one = await post(serve.port, evaluate, single);
 
-    console.log(`serve-speed: ${rulebookFile}, autocannon, ${rounds} paired rounds of ${seconds} s per workload; ${cpus().length} cores; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
-    console.log(`agreement: the worked example gives ${one.outputs.maintenance_margin} (${one.rulebook.version}); the 1,000-position batch differs on ${differ} positions between marginbook, the baseline and the hand-written function`);
+    console.log(
+      `serve-speed: ${rulebookFile}, autocannon, ${rounds} paired rounds of ${seconds} s per workload; ${cpus().length} cores; load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(" ")}`,
+    );
+    console.log(
+      `agreement: the worked example gives ${one.outputs.maintenance_margin} (${one.rulebook.version}); the 1,000-position batch differs on ${differ} positions between marginbook, the baseline and the hand-written function`,
+    );
 
-    const runs = { baseSingle: [] as Run[], single: [] as Run[], baseBatch: [] as Run[], batch: [] as Run[], columns: [] as Run[] };
+    const runs = {
+      baseSingle: [] as Run[],
+      single: [] as Run[],
+      baseBatch: [] as Run[],
+      batch: [] as Run[],
+      columns: [] as Run[],
+    };
     // Warm-up: both servers' JITs, one second each.
     await load(baseline, "/", single, 10, 1);
     await load(serve, evaluate, single, 10, 1);
@@ -174,15 +237,26 @@ async function main(): Promise<void> {
     const baseBatch = summary("hand-written handler, batch 1,000", runs.baseBatch, 1_000);
     const batched = summary("marginbook serve, batch 1,000", runs.batch, 1_000);
     const columns = summary("marginbook serve, columns 1,000", runs.columns, 1_000);
-    for (const s of [baseSingle, oneEach, baseBatch, batched, columns]) if (!Number.isNaN(s.rps)) console.log(s.line);
+    for (const s of [baseSingle, oneEach, baseBatch, batched, columns])
+      if (!Number.isNaN(s.rps)) console.log(s.line);
     if (only !== "batch") {
-      console.log(`  ratio single (marginbook / hand-written): ${fmt(oneEach.rps / baseSingle.rps, 2)}x req/s (goal >= 0.8x); ${fmt(baseSingle.cpu / oneEach.cpu, 2)}x by server CPU per request`);
+      console.log(
+        `  ratio single (marginbook / hand-written): ${fmt(oneEach.rps / baseSingle.rps, 2)}x req/s (goal >= 0.8x); ${fmt(baseSingle.cpu / oneEach.cpu, 2)}x by server CPU per request`,
+      );
     }
     if (only !== "single") {
-      console.log(`  ratio batch  (marginbook / hand-written): ${fmt(batched.rps / baseBatch.rps, 2)}x req/s; ${fmt(baseBatch.cpu / batched.cpu, 2)}x by server CPU per request`);
-      console.log(`  evaluations/s end to end: batch ${fmt((batched.rps * 1000) / 1e6, 2)} M, columns ${fmt((columns.rps * 1000) / 1e6, 2)} M (goal >= 2 M); by server CPU alone: batch ${fmt(1000 / batched.cpu, 2)} M, columns ${fmt(1000 / columns.cpu, 2)} M per core-second`);
+      console.log(
+        `  ratio batch  (marginbook / hand-written): ${fmt(batched.rps / baseBatch.rps, 2)}x req/s; ${fmt(baseBatch.cpu / batched.cpu, 2)}x by server CPU per request`,
+      );
+      console.log(
+        `  evaluations/s end to end: batch ${fmt((batched.rps * 1000) / 1e6, 2)} M, columns ${fmt((columns.rps * 1000) / 1e6, 2)} M (goal >= 2 M); by server CPU alone: batch ${fmt(1000 / batched.cpu, 2)} M, columns ${fmt(1000 / columns.cpu, 2)} M per core-second`,
+      );
     }
-    console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+    console.log(
+      `load average after: ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(" ")}`,
+    );
   } finally {
     for (const child of children) child.kill();
     rmSync(folder, { recursive: true, force: true });

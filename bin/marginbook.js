@@ -4,7 +4,10 @@ let cli;
 try {
   cli = await import("../dist/src/cli/main.js");
 } catch (error) {
-  if (error?.code === "ERR_MODULE_NOT_FOUND" && /dist[\\/]src[\\/]cli[\\/]main\.js/.test(String(error.message))) {
+  if (
+    error?.code === "ERR_MODULE_NOT_FOUND" &&
+    /dist[\\/]src[\\/]cli[\\/]main\.js/.test(String(error.message))
+  ) {
     console.error("marginbook: the CLI is not built yet: run `npm run build` (or `npm ci`) first");
     process.exit(2);
   }

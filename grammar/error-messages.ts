@@ -43,7 +43,12 @@ export function describeToken(type: TokenType): string {
   if (TOKEN_DESCRIPTIONS[type.name]) return TOKEN_DESCRIPTIONS[type.name]!;
   if (type === EOF) return "end of file";
   const pattern = type.PATTERN;
-  const text = typeof pattern === "string" ? pattern : pattern instanceof RegExp ? pattern.source.replace("(?![A-Za-z0-9_])", "") : type.name;
+  const text =
+    typeof pattern === "string"
+      ? pattern
+      : pattern instanceof RegExp
+        ? pattern.source.replace("(?![A-Za-z0-9_])", "")
+        : type.name;
   return "`" + text + "`";
 }
 
@@ -51,7 +56,9 @@ function describeAlternatives(paths: TokenType[][][] | TokenType[][]): string {
   const firsts = new Set<string>();
   for (const alternative of paths as unknown[]) {
     for (const path of alternative as unknown[]) {
-      const first = Array.isArray(path) ? (path[0] as TokenType | undefined) : (path as TokenType | undefined);
+      const first = Array.isArray(path)
+        ? (path[0] as TokenType | undefined)
+        : (path as TokenType | undefined);
       if (first) firsts.add(describeToken(first));
     }
   }

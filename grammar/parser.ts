@@ -10,11 +10,21 @@ import { errorMessageProvider } from "./error-messages.js";
 import * as T from "./tokens.js";
 
 /** The words that start a property of `verify` (rather than a condition). */
-const VERIFY_PROPERTIES: readonly TokenType[] = [T.KwNondecreasing, T.KwNonincreasing, T.KwContinuous, T.KwNonnegative];
+const VERIFY_PROPERTIES: readonly TokenType[] = [
+  T.KwNondecreasing,
+  T.KwNonincreasing,
+  T.KwContinuous,
+  T.KwNonnegative,
+];
 
 export class MarginbookParser extends CstParser {
   constructor() {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 3, nodeLocationTracking: "full", errorMessageProvider });
+    super(T.allTokens, {
+      recoveryEnabled: true,
+      maxLookahead: 3,
+      nodeLocationTracking: "full",
+      errorMessageProvider,
+    });
     this.performSelfAnalysis();
   }
 
@@ -328,7 +338,10 @@ export class MarginbookParser extends CstParser {
       IGNORE_AMBIGUITIES: true,
       DEF: [
         {
-          GATE: () => VERIFY_PROPERTIES.includes(this.LA(1).tokenType) && tokenMatcher(this.LA(2), T.Identifier) && this.LA(2).tokenType !== T.KwVerify,
+          GATE: () =>
+            VERIFY_PROPERTIES.includes(this.LA(1).tokenType) &&
+            tokenMatcher(this.LA(2), T.Identifier) &&
+            this.LA(2).tokenType !== T.KwVerify,
           ALT: () => {
             this.OR2([
               { ALT: () => this.CONSUME(T.KwNondecreasing, { LABEL: "property" }) },
@@ -336,7 +349,10 @@ export class MarginbookParser extends CstParser {
               { ALT: () => this.CONSUME(T.KwContinuous, { LABEL: "property" }) },
               { ALT: () => this.CONSUME(T.KwNonnegative, { LABEL: "property" }) },
             ]);
-            this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Identifier, { LABEL: "target" }) });
+            this.AT_LEAST_ONE_SEP({
+              SEP: T.Comma,
+              DEF: () => this.CONSUME(T.Identifier, { LABEL: "target" }),
+            });
             this.OPTION(() => {
               this.CONSUME(T.KwIn);
               this.SUBRULE(this.postfix, { LABEL: "variable" });
@@ -356,7 +372,9 @@ export class MarginbookParser extends CstParser {
     this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.scenarioAxis) });
     this.CONSUME(T.RParen);
     this.CONSUME(T.LBrace);
-    this.MANY(() => this.OR([{ ALT: () => this.SUBRULE(this.gridStmt) }, { ALT: () => this.SUBRULE(this.namedScenario) }]));
+    this.MANY(() =>
+      this.OR([{ ALT: () => this.SUBRULE(this.gridStmt) }, { ALT: () => this.SUBRULE(this.namedScenario) }]),
+    );
     this.CONSUME(T.RBrace);
   });
 
@@ -369,7 +387,10 @@ export class MarginbookParser extends CstParser {
   private gridStmt = this.RULE("gridStmt", () => {
     this.CONSUME(T.KwGrid);
     // An axis is a name and `[`; `weight 35%` ends the axes even though `weight` is contextual.
-    this.AT_LEAST_ONE({ GATE: () => this.LA(2).tokenType === T.LBracket, DEF: () => this.SUBRULE(this.gridAxis) });
+    this.AT_LEAST_ONE({
+      GATE: () => this.LA(2).tokenType === T.LBracket,
+      DEF: () => this.SUBRULE(this.gridAxis),
+    });
     this.OPTION(() => {
       this.CONSUME(T.KwWeight);
       this.SUBRULE(this.expression, { LABEL: "weight" });
@@ -418,11 +439,11 @@ export class MarginbookParser extends CstParser {
     this.MANY({
       GATE: () => this.LA(2).tokenType === T.TypeName,
       DEF: () => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Star, { LABEL: "op" }) },
-        { ALT: () => this.CONSUME(T.Slash, { LABEL: "op" }) },
-      ]);
-      this.SUBRULE2(this.typeAtom, { LABEL: "rest" });
+        this.OR([
+          { ALT: () => this.CONSUME(T.Star, { LABEL: "op" }) },
+          { ALT: () => this.CONSUME(T.Slash, { LABEL: "op" }) },
+        ]);
+        this.SUBRULE2(this.typeAtom, { LABEL: "rest" });
       },
     });
   });

@@ -21,7 +21,11 @@ export const TypeName = createToken({ name: "TypeName", pattern: /[A-Z][A-Za-z0-
 
 /** Reserved words: they can never be used as names. */
 const hard = (word: string): TokenType =>
-  createToken({ name: keywordTokenName(word), pattern: new RegExp(word + "(?![A-Za-z0-9_])"), longer_alt: Identifier });
+  createToken({
+    name: keywordTokenName(word),
+    pattern: new RegExp(word + "(?![A-Za-z0-9_])"),
+    longer_alt: Identifier,
+  });
 /**
  * Contextual words: keywords only where the grammar expects them, plain names elsewhere (so a field
  * may be called `version` or `weight`). They belong to the `Identifier` category.
@@ -35,7 +39,13 @@ const soft = (word: string): TokenType =>
   });
 
 function keywordTokenName(word: string): string {
-  return "Kw" + word.split("_").map((part) => part[0]!.toUpperCase() + part.slice(1)).join("");
+  return (
+    "Kw" +
+    word
+      .split("_")
+      .map((part) => part[0]!.toUpperCase() + part.slice(1))
+      .join("")
+  );
 }
 
 // Declarations and steps start with reserved words so that error recovery can resynchronise on them.
@@ -119,7 +129,11 @@ export const NumberLiteral = createToken({
 });
 export const StringLiteral = createToken({ name: "StringLiteral", pattern: /"(?:[^"\\\n\r]|\\.)*"/ });
 /** A string missing its closing quote: parsed as a string so that the rest of the line survives. */
-export const UnterminatedString = createToken({ name: "UnterminatedString", pattern: /"(?:[^"\\\n\r]|\\.)*/, categories: [StringLiteral] });
+export const UnterminatedString = createToken({
+  name: "UnterminatedString",
+  pattern: /"(?:[^"\\\n\r]|\\.)*/,
+  categories: [StringLiteral],
+});
 
 export const LessEq = createToken({ name: "LessEq", pattern: "<=" });
 export const GreaterEq = createToken({ name: "GreaterEq", pattern: ">=" });
@@ -145,29 +159,117 @@ export const Colon = createToken({ name: "Colon", pattern: ":" });
 export const Dot = createToken({ name: "Dot", pattern: "." });
 
 const hardKeywords = [
-  KwRulebook, KwEnum, KwRecord, KwInput, KwParam, KwOverride, KwTiers, KwLet, KwRule, KwOutput,
-  KwAssert, KwScenarios, KwSet, KwScale, KwAdd, KwFloor, KwCap, KwIf, KwThen, KwElse, KwAnd, KwOr,
-  KwNot, KwTrue, KwFalse, KwFor, KwIn,
+  KwRulebook,
+  KwEnum,
+  KwRecord,
+  KwInput,
+  KwParam,
+  KwOverride,
+  KwTiers,
+  KwLet,
+  KwRule,
+  KwOutput,
+  KwAssert,
+  KwScenarios,
+  KwSet,
+  KwScale,
+  KwAdd,
+  KwFloor,
+  KwCap,
+  KwIf,
+  KwThen,
+  KwElse,
+  KwAnd,
+  KwOr,
+  KwNot,
+  KwTrue,
+  KwFalse,
+  KwFor,
+  KwIn,
 ];
 const softKeywords = [
-  KwVersion, KwEffective, KwCurrency, KwOwner, KwDescription, KwExtends, KwBy, KwFlat, KwMarginal,
-  KwColumns, KwInf, KwWhen, KwTo, KwAt, KwRound, KwUp, KwDown, KwHalfEven, KwWhere, KwDefault,
-  KwGrid, KwScenario, KwWeight, KwStep, KwBps, KwVerify, KwNondecreasing, KwNonincreasing, KwContinuous,
+  KwVersion,
+  KwEffective,
+  KwCurrency,
+  KwOwner,
+  KwDescription,
+  KwExtends,
+  KwBy,
+  KwFlat,
+  KwMarginal,
+  KwColumns,
+  KwInf,
+  KwWhen,
+  KwTo,
+  KwAt,
+  KwRound,
+  KwUp,
+  KwDown,
+  KwHalfEven,
+  KwWhere,
+  KwDefault,
+  KwGrid,
+  KwScenario,
+  KwWeight,
+  KwStep,
+  KwBps,
+  KwVerify,
+  KwNondecreasing,
+  KwNonincreasing,
+  KwContinuous,
   KwNonnegative,
 ];
 
 /** Every token, in the order the lexer tries them (longer and more specific patterns first). */
 export const allTokens: TokenType[] = [
-  WhiteSpace, DocComment, LineComment,
-  TimestampLiteral, SemverLiteral, DurationLiteral, NumberLiteral, StringLiteral, UnterminatedString,
-  ...hardKeywords, ...softKeywords,
-  Identifier, TypeName,
-  LessEq, GreaterEq, EqEq, NotEq, Less, Greater, Assign, Plus, Minus, Star, Slash, Caret, Percent,
-  LParen, RParen, LBrace, RBrace, LBracket, RBracket, Comma, Colon, Dot,
+  WhiteSpace,
+  DocComment,
+  LineComment,
+  TimestampLiteral,
+  SemverLiteral,
+  DurationLiteral,
+  NumberLiteral,
+  StringLiteral,
+  UnterminatedString,
+  ...hardKeywords,
+  ...softKeywords,
+  Identifier,
+  TypeName,
+  LessEq,
+  GreaterEq,
+  EqEq,
+  NotEq,
+  Less,
+  Greater,
+  Assign,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  Caret,
+  Percent,
+  LParen,
+  RParen,
+  LBrace,
+  RBrace,
+  LBracket,
+  RBracket,
+  Comma,
+  Colon,
+  Dot,
 ];
 
 /** What each token is, for syntax highlighting and completion (the editor reads this table). */
-export type TokenClass = "keyword" | "type" | "identifier" | "number" | "string" | "timestamp" | "comment" | "operator" | "delimiter";
+export type TokenClass =
+  | "keyword"
+  | "type"
+  | "identifier"
+  | "number"
+  | "string"
+  | "timestamp"
+  | "comment"
+  | "operator"
+  | "delimiter";
 
 export const tokenClasses: ReadonlyArray<{ token: TokenType; tokenClass: TokenClass; word?: string }> = [
   ...[...hardKeywords, ...softKeywords].map((token) => ({

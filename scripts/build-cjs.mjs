@@ -19,5 +19,8 @@ for (const [name, entry] of Object.entries(entries)) {
     legalComments: "none",
   });
   // Types for `require`: the same declarations as the ESM entry.
-  writeFileSync(`dist/cjs/${name}.d.cts`, `export * from "../src/runtime/${entry.endsWith("node.ts") ? "node" : "index"}.js";\n`);
+  writeFileSync(
+    `dist/cjs/${name}.d.cts`,
+    `export * from "../src/runtime/${entry.endsWith("node.ts") ? "node" : "index"}.js";\n`,
+  );
 }

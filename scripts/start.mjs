@@ -24,8 +24,10 @@ function newest(paths, extensions) {
     if (!existsSync(p)) return;
     const stat = statSync(p);
     if (stat.isDirectory()) {
-      for (const entry of readdirSync(p)) if (entry !== "node_modules" && !entry.startsWith(".")) visit(path.join(p, entry));
-    } else if (extensions.some((e) => p.endsWith(e)) && stat.mtimeMs > best.time) best = { time: stat.mtimeMs, file: p };
+      for (const entry of readdirSync(p))
+        if (entry !== "node_modules" && !entry.startsWith(".")) visit(path.join(p, entry));
+    } else if (extensions.some((e) => p.endsWith(e)) && stat.mtimeMs > best.time)
+      best = { time: stat.mtimeMs, file: p };
   };
   for (const p of paths) visit(path.join(root, p));
   return best;
@@ -49,20 +51,33 @@ function run(step, label, command, args) {
 const stamp = path.join(root, "dist", ".build-stamp");
 const sources = newest(["src", "grammar", "tsconfig.json", "package.json"], [".ts", ".json"]);
 if (sources.time > timeOf(stamp) || !existsSync(path.join(root, "dist", "src", "cli", "main.js"))) {
-  run(1, `compiling TypeScript (newest change: ${path.relative(root, sources.file)})`, bin("tsc"), ["-p", "."]);
+  run(1, `compiling TypeScript (newest change: ${path.relative(root, sources.file)})`, bin("tsc"), [
+    "-p",
+    ".",
+  ]);
   writeFileSync(stamp, new Date().toISOString() + "\n");
 } else process.stderr.write("[1/3] TypeScript: up to date, skipped\n");
 
 const editorIndex = path.join(root, "dist", "editor", "index.html");
 const editorSources = newest(["editor", "src", "grammar", "package.json"], [".ts", ".css", ".html", ".json"]);
 if (editorSources.time > timeOf(editorIndex)) {
-  run(2, `building the editor (newest change: ${path.relative(root, editorSources.file)})`, bin("vite"), ["build", "--config", "editor/vite.config.ts", "--logLevel", "warn"]);
+  run(2, `building the editor (newest change: ${path.relative(root, editorSources.file)})`, bin("vite"), [
+    "build",
+    "--config",
+    "editor/vite.config.ts",
+    "--logLevel",
+    "warn",
+  ]);
 } else process.stderr.write("[2/3] editor: up to date, skipped\n");
 
 const args = process.argv.slice(2);
 const positional = args.filter((a, i) => !a.startsWith("-") && args[i - 1] !== "--port");
 const folder = positional.length > 0 ? [] : ["rules/"];
 process.stderr.write("[3/3] starting the studio\n");
-const child = spawn(process.execPath, [path.join(root, "bin", "marginbook.js"), "studio", ...folder, ...args], { cwd: process.cwd(), stdio: "inherit" });
+const child = spawn(
+  process.execPath,
+  [path.join(root, "bin", "marginbook.js"), "studio", ...folder, ...args],
+  { cwd: process.cwd(), stdio: "inherit" },
+);
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code) => process.exit(code ?? 0));

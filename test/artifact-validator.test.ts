@@ -11,6 +11,9 @@ import { ROOT } from "./support/rulebooks.js";
 describe("the precompiled artifact validator", () => {
   it("is up to date with the artifact schema (npm run generate:validator rewrites it)", () => {
     const committed = readFileSync(path.join(ROOT, "src/runtime/generated/artifact-validator.ts"), "utf8");
-    expect(committed === artifactValidatorSource(), "src/runtime/generated/artifact-validator.ts is stale: run npm run generate:validator").toBe(true);
+    expect(
+      committed === artifactValidatorSource(),
+      "src/runtime/generated/artifact-validator.ts is stale: run npm run generate:validator",
+    ).toBe(true);
   });
 });

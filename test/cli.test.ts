@@ -3,7 +3,15 @@
  * real process through the built `bin/marginbook.js`.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +21,9 @@ import { runCli } from "../src/cli/main.js";
 import { formatSource } from "../src/syntax/format.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const packageVersion = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }).version;
+const packageVersion = (
+  JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }
+).version;
 
 const clean = `rulebook "Clean perpetual"
   version 1.0.0
@@ -39,10 +49,14 @@ assert initial_margin >= maintenance_margin "IM must cover MM"
 `;
 
 /** The same rulebook squeezed onto fewer lines: valid, but not in the canonical layout. */
-const unformatted = clean.replace("\n  version", " version").replace("\n  effective", " effective").replace(/ {2,}(?=\d)/g, " ");
+const unformatted = clean
+  .replace("\n  version", " version")
+  .replace("\n  effective", " effective")
+  .replace(/ {2,}(?=\d)/g, " ");
 
 /** A syntax error on line 3: `#` is not a character of the language. */
-const broken = 'rulebook "Broken" version 1.0.0 effective 2026-12-01T00:00:00Z currency USDT\ninput position { size: Quantity > 0 }\nparam fee = 1 # 2\n';
+const broken =
+  'rulebook "Broken" version 1.0.0 effective 2026-12-01T00:00:00Z currency USDT\ninput position { size: Quantity > 0 }\nparam fee = 1 # 2\n';
 
 interface Run {
   code: number;
@@ -66,7 +80,12 @@ function workspace(files: Record<string, string>): string {
 async function run(argv: string[], cwd = root): Promise<Run> {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), cwd, color: false });
+  const code = await runCli(argv, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    cwd,
+    color: false,
+  });
   return { code, stdout, stderr };
 }
 
@@ -81,7 +100,9 @@ describe("marginbook check", () => {
     const result = await run(["check", "clean.margin"], dir);
     expect(result.stdout).not.toMatch(/error MB/);
     expect(result.code).toBe(0);
-    expect(result.stdout.trimEnd().split("\n").at(-1)).toMatch(/^checked 1 file: no errors$|^0 errors, \d+ warnings? in 1 file$/);
+    expect(result.stdout.trimEnd().split("\n").at(-1)).toMatch(
+      /^checked 1 file: no errors$|^0 errors, \d+ warnings? in 1 file$/,
+    );
   });
 
   it("exits 1 on a broken rulebook and prints path:line:col: error MB1xxx with the underlined line", async () => {
@@ -105,7 +126,9 @@ describe("marginbook check", () => {
     const files = findMarginFiles(["rules"], dir, "check").map((f) => f.replace(/\\/g, "/"));
     expect(files).toEqual(["rules/a.margin", "rules/b.margin", "rules/sub/c.margin"]);
     const result = await run(["check", "rules", "rules/a.margin"], dir);
-    const mentioned = [...result.stdout.matchAll(/^(rules[/\\]\S+?\.margin):\d+:\d+: error/gm)].map((m) => m[1]!.replace(/\\/g, "/"));
+    const mentioned = [...result.stdout.matchAll(/^(rules[/\\]\S+?\.margin):\d+:\d+: error/gm)].map((m) =>
+      m[1]!.replace(/\\/g, "/"),
+    );
     expect([...new Set(mentioned)]).toEqual(files);
     expect(result.stdout).toMatch(/ in 3 files\n$/);
   });
@@ -114,8 +137,14 @@ describe("marginbook check", () => {
     const dir = workspace({ "broken.margin": broken });
     const result = await run(["check", "--format", "json", "broken.margin"], dir);
     expect(result.code).toBe(1);
-    const parsed = JSON.parse(result.stdout) as Array<{ code: string; file: string; start: { line: number; column: number } }>;
-    expect(parsed.some((d) => /^MB1\d{3}$/.test(d.code) && d.file === "broken.margin" && d.start.line === 3)).toBe(true);
+    const parsed = JSON.parse(result.stdout) as Array<{
+      code: string;
+      file: string;
+      start: { line: number; column: number };
+    }>;
+    expect(
+      parsed.some((d) => /^MB1\d{3}$/.test(d.code) && d.file === "broken.margin" && d.start.line === 3),
+    ).toBe(true);
     expect(result.stderr).toMatch(/errors?, \d+ warnings? in 1 file\n$/);
   });
 
@@ -130,7 +159,10 @@ describe("marginbook check", () => {
   });
 
   it("reads the base of `extends` through the file system, and reports a missing one", async () => {
-    const product = clean.replace("  currency USDT\n", '  currency USDT\n  extends "../base/missing.margin"\n');
+    const product = clean.replace(
+      "  currency USDT\n",
+      '  currency USDT\n  extends "../base/missing.margin"\n',
+    );
     const dir = workspace({ "rules/product.margin": product });
     const result = await run(["check", "rules/product.margin"], dir);
     expect(result.code).toBe(1);
@@ -153,7 +185,11 @@ describe("usage errors exit 2 with one clear line and no stack trace", () => {
   const cases: Array<[string, string[], RegExp]> = [
     ["an unknown flag", ["check", "--bogus", "x.margin"], /unknown option '--bogus'/],
     ["a missing path", ["check"], /missing path/],
-    ["a path that does not exist", ["check", "nowhere/at-all.margin"], /path not found: nowhere\/at-all\.margin/],
+    [
+      "a path that does not exist",
+      ["check", "nowhere/at-all.margin"],
+      /path not found: nowhere\/at-all\.margin/,
+    ],
     ["an unknown format", ["check", "--format", "xml", "rules"], /unknown format 'xml'/],
     ["a flag without its value", ["check", "rules", "--format"], /option '--format.*' needs a value/],
     ["an unknown command", ["chek", "rules"], /unknown command 'chek'/],
@@ -172,7 +208,11 @@ describe("usage errors exit 2 with one clear line and no stack trace", () => {
 
 describe("help and version", () => {
   it.each([["check"], ["fmt"]])("%s --help describes the command and exits 0", async (name) => {
-    for (const argv of [[name, "--help"], [name, "-h"], ["help", name]]) {
+    for (const argv of [
+      [name, "--help"],
+      [name, "-h"],
+      ["help", name],
+    ]) {
       const result = await run(argv);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain(`Usage: marginbook ${name} `);
@@ -238,7 +278,11 @@ describe("the built executable", () => {
     const built = path.join(root, "dist", "src", "cli", "main.js");
     if (existsSync(built)) return;
     try {
-      execFileSync(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", root], { stdio: "pipe" });
+      execFileSync(
+        process.execPath,
+        [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", root],
+        { stdio: "pipe" },
+      );
     } catch (error) {
       // tsc still emits on type errors; only a missing output is fatal here.
       if (!existsSync(built)) throw error;

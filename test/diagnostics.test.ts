@@ -18,11 +18,13 @@ export const nodeHost: SourceHost = {
 };
 
 function marginFiles(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return marginFiles(path);
-    return name.endsWith(".margin") ? [path] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return marginFiles(path);
+      return name.endsWith(".margin") ? [path] : [];
+    });
 }
 
 const files = marginFiles(corpus);
@@ -33,7 +35,10 @@ describe("golden diagnostics", () => {
     const name = relative(root, path);
     it(name, () => {
       const source = readFileSync(path, "utf8");
-      const result = checkRulebook(source, name, { ...nodeHost, readFile: (p) => nodeHost.readFile(resolve(root, p)) });
+      const result = checkRulebook(source, name, {
+        ...nodeHost,
+        readFile: (p) => nodeHost.readFile(resolve(root, p)),
+      });
       for (const d of result.diagnostics) codesSeen.add(d.code);
       const actual = renderBaseline(name, source, result.diagnostics);
       const golden = path.replace(/\.margin$/, ".errors.txt");

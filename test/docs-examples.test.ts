@@ -72,7 +72,8 @@ function extractBlocks(markdown: string): { blocks: Block[]; otherMarginTags: st
     }
     open.body.push(text);
   });
-  if (open !== undefined) throw new Error(`docs/language.md: the fence opened on line ${open.line} is never closed`);
+  if (open !== undefined)
+    throw new Error(`docs/language.md: the fence opened on line ${open.line} is never closed`);
   return { blocks, otherMarginTags };
 }
 
@@ -103,28 +104,39 @@ describe("docs/language.md examples", () => {
 
   const label = (b: Block): string => `#${b.n} (${b.kind}, line ${b.line})`;
 
-  describe.each(blocks.filter((b) => b.kind === "margin").map((b) => [label(b), b] as const))("%s", (_, block) => {
-    it("is a complete rulebook that checks without errors", () => {
-      const result = checkRulebook(block.source, `docs/language.md#${block.n}`, host);
-      expect(result.ast.header, "a `margin` block must start with a `rulebook` header").toBeDefined();
-      const errors = result.diagnostics.filter((d) => d.severity === "error");
-      expect(errors, `errors:\n${describeDiagnostics(block.source, errors)}`).toEqual([]);
-    });
-  });
+  describe.each(blocks.filter((b) => b.kind === "margin").map((b) => [label(b), b] as const))(
+    "%s",
+    (_, block) => {
+      it("is a complete rulebook that checks without errors", () => {
+        const result = checkRulebook(block.source, `docs/language.md#${block.n}`, host);
+        expect(result.ast.header, "a `margin` block must start with a `rulebook` header").toBeDefined();
+        const errors = result.diagnostics.filter((d) => d.severity === "error");
+        expect(errors, `errors:\n${describeDiagnostics(block.source, errors)}`).toEqual([]);
+      });
+    },
+  );
 
-  describe.each(blocks.filter((b) => b.kind === "margin-error").map((b) => [label(b), b] as const))("%s", (_, block) => {
-    it("reports exactly the codes on its `// expect:` line", () => {
-      const firstLine = block.source.split("\n")[0] ?? "";
-      const expectLine = EXPECT_LINE.exec(firstLine);
-      expect(expectLine, "a `margin-error` block must start with `// expect: MB1234[, MB5678]`").not.toBeNull();
-      const expected = [...new Set(expectLine![1]!.split(",").map((code) => code.trim()))].sort();
+  describe.each(blocks.filter((b) => b.kind === "margin-error").map((b) => [label(b), b] as const))(
+    "%s",
+    (_, block) => {
+      it("reports exactly the codes on its `// expect:` line", () => {
+        const firstLine = block.source.split("\n")[0] ?? "";
+        const expectLine = EXPECT_LINE.exec(firstLine);
+        expect(
+          expectLine,
+          "a `margin-error` block must start with `// expect: MB1234[, MB5678]`",
+        ).not.toBeNull();
+        const expected = [...new Set(expectLine![1]!.split(",").map((code) => code.trim()))].sort();
 
-      const result = checkRulebook(block.source, `docs/language.md#${block.n}`, host);
-      expect(result.ast.header, "a `margin-error` block must have a `rulebook` header").toBeDefined();
-      const actual = errorCodes(result.diagnostics);
-      expect(actual, `diagnostics:\n${describeDiagnostics(block.source, result.diagnostics)}`).toEqual(expected);
-    });
-  });
+        const result = checkRulebook(block.source, `docs/language.md#${block.n}`, host);
+        expect(result.ast.header, "a `margin-error` block must have a `rulebook` header").toBeDefined();
+        const actual = errorCodes(result.diagnostics);
+        expect(actual, `diagnostics:\n${describeDiagnostics(block.source, result.diagnostics)}`).toEqual(
+          expected,
+        );
+      });
+    },
+  );
 });
 
 const rulebookFiles = readdirSync(rulesDir)
@@ -161,26 +173,38 @@ describe("rules/", () => {
       }
       const suite = parseYaml(text) as { rulebook?: unknown; cases?: unknown };
       expect(suite.rulebook).toBe(name);
-      expect(Array.isArray(suite.cases) && suite.cases.length > 0, "`cases` must be a non-empty list").toBe(true);
+      expect(Array.isArray(suite.cases) && suite.cases.length > 0, "`cases` must be a non-empty list").toBe(
+        true,
+      );
       const names = new Set<string>();
       for (const c of suite.cases as Record<string, unknown>[]) {
         expect(typeof c.name, "every case has a `name`").toBe("string");
         const caseName = c.name as string;
         expect(names.has(caseName), `case names are unique: ${caseName}`).toBe(false);
         names.add(caseName);
-        expect(typeof c.input === "object" && c.input !== null, `${caseName}: \`input\` is an object`).toBe(true);
+        expect(typeof c.input === "object" && c.input !== null, `${caseName}: \`input\` is an object`).toBe(
+          true,
+        );
         const hasExpect = c.expect !== undefined;
         const hasError = c.expect_error !== undefined;
-        expect(hasExpect !== hasError, `${caseName}: exactly one of \`expect\` and \`expect_error\``).toBe(true);
+        expect(hasExpect !== hasError, `${caseName}: exactly one of \`expect\` and \`expect_error\``).toBe(
+          true,
+        );
         if (hasExpect) {
-          expect(typeof c.expect === "object" && c.expect !== null, `${caseName}: \`expect\` is an object`).toBe(true);
+          expect(
+            typeof c.expect === "object" && c.expect !== null,
+            `${caseName}: \`expect\` is an object`,
+          ).toBe(true);
           for (const [output, value] of Object.entries(c.expect as object)) {
-            expect(["number", "string", "boolean"], `${caseName}: ${output} is a plain value`).toContain(typeof value);
+            expect(["number", "string", "boolean"], `${caseName}: ${output} is a plain value`).toContain(
+              typeof value,
+            );
           }
         } else {
           expect(c.expect_error, `${caseName}: \`expect_error\` is a diagnostic code`).toMatch(/^MB\d{4}$/);
         }
-        if (c.tolerance !== undefined) expect(typeof c.tolerance, `${caseName}: \`tolerance\` is a number`).toBe("number");
+        if (c.tolerance !== undefined)
+          expect(typeof c.tolerance, `${caseName}: \`tolerance\` is a number`).toBe("number");
       }
     });
   });

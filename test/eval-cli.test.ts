@@ -41,7 +41,8 @@ afterEach(() => {
 });
 
 const BINANCE = "rules/binance-btcusdt-perp.margin";
-const exampleYaml = "position: { size: 109.488, mark: 31967.27, side: long }\nmarket: { vol_30d: 0.5, adv: 2000000000 }\n";
+const exampleYaml =
+  "position: { size: 109.488, mark: 31967.27, side: long }\nmarket: { vol_30d: 0.5, adv: 2000000000 }\n";
 
 function inputFile(text: string, name = "input.yaml"): string {
   const file = path.join(tempDir(), name);
@@ -51,15 +52,30 @@ function inputFile(text: string, name = "input.yaml"): string {
 
 describe("marginbook eval", () => {
   it("--explain on the SPAN book names the worst scenario and its loss (McMillan: long call, 3,990 in scenario 14)", async () => {
-    const call = "[460, -610, 2640, 1730, -1270, -2340, 5210, 4540, -2540, -3430, 8060, 7640, -3380, -3990, 3130, -1500]";
-    const input = inputFile(`account:\n  positions:\n    - { contract: "SP Dec 410 call", underlying: SP, quantity: 1, risk: ${call} }\n`);
+    const call =
+      "[460, -610, 2640, 1730, -1270, -2340, 5210, 4540, -2540, -3430, 8060, 7640, -3380, -3990, 3130, -1500]";
+    const input = inputFile(
+      `account:\n  positions:\n    - { contract: "SP Dec 410 call", underlying: SP, quantity: 1, risk: ${call} }\n`,
+    );
     const run = await cli(["eval", "rules/span-sp500.margin", "--input", input, "--explain"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/scanning_risk_requirement +3,990 USD\n/);
-    expect(run.stdout).toContain('max over span16 (16 scenarios) for SP: scenario "price -1, vol -1" (index 13) -> 3,990 USD');
-    const json = await cli(["eval", "rules/span-sp500.margin", "--input", input, "--explain", "--format", "json"]);
+    expect(run.stdout).toContain(
+      'max over span16 (16 scenarios) for SP: scenario "price -1, vol -1" (index 13) -> 3,990 USD',
+    );
+    const json = await cli([
+      "eval",
+      "rules/span-sp500.margin",
+      "--input",
+      input,
+      "--explain",
+      "--format",
+      "json",
+    ]);
     const entries = JSON.parse(json.stdout).explanation.entries as { name?: string; choices?: unknown[] }[];
-    expect(entries.find((e) => e.name === "scanning_risk")?.choices).toEqual([expect.objectContaining({ scenarios: "span16", index: 13, name: "price -1, vol -1", value: 3990 })]);
+    expect(entries.find((e) => e.name === "scanning_risk")?.choices).toEqual([
+      expect.objectContaining({ scenarios: "span16", index: 13, name: "price -1, vol -1", value: 3990 }),
+    ]);
   });
 
   it("prints the outputs with their units", async () => {
@@ -75,31 +91,65 @@ describe("marginbook eval", () => {
   it("--explain shows each rule, the values before and after, the tier chosen and the lines", async () => {
     const run = await cli(["eval", BINANCE, "--input", inputFile(exampleYaml), "--explain"]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("tier 4 of brackets: notional 3,500,032.45776 USDT in [1,000,000, 10,000,000): imr 5%, mmr 2.5%");
+    expect(run.stdout).toContain(
+      "tier 4 of brackets: notional 3,500,032.45776 USDT in [1,000,000, 10,000,000): imr 5%, mmr 2.5%",
+    );
     expect(run.stdout).toMatch(/line +72 +rule base: ran/);
     expect(run.stdout).toMatch(/line +76 +rule vol_scale: skipped \(its condition is false\)/);
     expect(run.stdout).toMatch(/floor im_rate at 0\.15695\d*%: 5% -> 5% \(unchanged\)/);
-    expect(run.stdout).toContain("output maintenance_margin = 71,200.82 USDT (unrounded 71,200.811444 USDT, rounded up to 0.01)");
+    expect(run.stdout).toContain(
+      "output maintenance_margin = 71,200.82 USDT (unrounded 71,200.811444 USDT, rounded up to 0.01)",
+    );
     expect(run.stdout).toContain("assert holds: the initial margin must cover the maintenance margin");
   });
 
   it("--format json prints { outputs, explanation }, and a list for a list input", async () => {
-    const one = await cli(["eval", BINANCE, "--input", inputFile(exampleYaml), "--format", "json", "--explain"]);
+    const one = await cli([
+      "eval",
+      BINANCE,
+      "--input",
+      inputFile(exampleYaml),
+      "--format",
+      "json",
+      "--explain",
+    ]);
     expect(one.code).toBe(0);
-    const parsed = JSON.parse(one.stdout) as { outputs: Record<string, number>; explanation: { entries: unknown[] } };
-    expect(parsed.outputs).toEqual({ initial_margin: 175001.63, maintenance_margin: 71200.82, maintenance_margin_exact: 71200.811444, max_leverage: 20 });
+    const parsed = JSON.parse(one.stdout) as {
+      outputs: Record<string, number>;
+      explanation: { entries: unknown[] };
+    };
+    expect(parsed.outputs).toEqual({
+      initial_margin: 175001.63,
+      maintenance_margin: 71200.82,
+      maintenance_margin_exact: 71200.811444,
+      max_leverage: 20,
+    });
     expect(parsed.explanation.entries.length).toBeGreaterThan(5);
 
-    const input = JSON.stringify([JSON.parse(JSON.stringify({ position: { size: 1, mark: 50000, side: "long" }, market: { vol_30d: 0.5, adv: 2e9 } })), { position: { size: 109.488, mark: 31967.27, side: "short" }, market: { vol_30d: 0.5, adv: 2e9 } }]);
+    const input = JSON.stringify([
+      JSON.parse(
+        JSON.stringify({
+          position: { size: 1, mark: 50000, side: "long" },
+          market: { vol_30d: 0.5, adv: 2e9 },
+        }),
+      ),
+      { position: { size: 109.488, mark: 31967.27, side: "short" }, market: { vol_30d: 0.5, adv: 2e9 } },
+    ]);
     const list = await cli(["eval", BINANCE, "--input", inputFile(input, "inputs.json"), "--format", "json"]);
     expect(list.code).toBe(0);
-    expect((JSON.parse(list.stdout) as { outputs: Record<string, number> }[]).map((r) => r.outputs["maintenance_margin"])).toEqual([200, 71200.82]);
+    expect(
+      (JSON.parse(list.stdout) as { outputs: Record<string, number> }[]).map(
+        (r) => r.outputs["maintenance_margin"],
+      ),
+    ).toEqual([200, 71200.82]);
   });
 
   it("reads standard input with --input -", async () => {
     const run = await cli(["eval", BINANCE, "--input", "-", "--format", "json"], { stdin: exampleYaml });
     expect(run.code).toBe(0);
-    expect((JSON.parse(run.stdout) as { outputs: Record<string, number> }).outputs["maintenance_margin"]).toBe(71200.82);
+    expect(
+      (JSON.parse(run.stdout) as { outputs: Record<string, number> }).outputs["maintenance_margin"],
+    ).toBe(71200.82);
   });
 
   it("bad input: exit 1, one clear message per problem, no stack trace", async () => {
@@ -132,12 +182,22 @@ describe("marginbook eval", () => {
     expect(json.code).toBe(1);
     expect(json.stderr).toMatch(/not valid JSON/);
 
-    const outside = await cli(["eval", "rules/bybit-tier-by-tier-example.margin", "--input", inputFile("position: { value: 5000.01, leverage: 10 }\n")]);
+    const outside = await cli([
+      "eval",
+      "rules/bybit-tier-by-tier-example.margin",
+      "--input",
+      inputFile("position: { value: 5000.01, leverage: 10 }\n"),
+    ]);
     expect(outside.code).toBe(1);
-    expect(outside.stderr).toMatch(/^error MB6006: 5000\.01 falls in no tier of `risk_limits` in rule `leverage` \(line \d+\), with position\.value$/m);
+    expect(outside.stderr).toMatch(
+      /^error MB6006: 5000\.01 falls in no tier of `risk_limits` in rule `leverage` \(line \d+\), with position\.value$/m,
+    );
 
     const dir = tempDir();
-    writeFileSync(path.join(dir, "broken.margin"), 'rulebook "B" version 1.0.0 effective 2026-01-01T00:00:00Z currency USDT\ninput p { size: Quantity }\noutput x: USDT = p.size + 1%\n');
+    writeFileSync(
+      path.join(dir, "broken.margin"),
+      'rulebook "B" version 1.0.0 effective 2026-01-01T00:00:00Z currency USDT\ninput p { size: Quantity }\noutput x: USDT = p.size + 1%\n',
+    );
     const broken = await cli(["eval", "broken.margin", "--input", inputFile(exampleYaml)], { cwd: dir });
     expect(broken.code).toBe(1);
     expect(broken.stderr).toMatch(/broken\.margin:3:\d+: error MB3\d{3}/);
@@ -160,9 +220,14 @@ describe("marginbook compile", () => {
     const out = path.join(tempDir(), "binance.artifact.json");
     const run = await cli(["compile", BINANCE, "-o", out]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^compiled rules\/binance-btcusdt-perp\.margin( at [0-9a-f]{12}( with uncommitted changes)?)? -> .*binance\.artifact\.json \(BTCUSDT perpetual 1\.0\.0, sha256:/);
+    expect(run.stdout).toMatch(
+      /^compiled rules\/binance-btcusdt-perp\.margin( at [0-9a-f]{12}( with uncommitted changes)?)? -> .*binance\.artifact\.json \(BTCUSDT perpetual 1\.0\.0, sha256:/,
+    );
     const book = loadArtifact(readFileSync(out, "utf8"));
-    const { outputs } = book.evaluate({ position: { size: 109.488, mark: 31967.27, side: "long" }, market: { vol_30d: 0.5, adv: 2e9 } });
+    const { outputs } = book.evaluate({
+      position: { size: 109.488, mark: 31967.27, side: "long" },
+      market: { vol_30d: 0.5, adv: 2e9 },
+    });
     expect(outputs["maintenance_margin"]).toBe(71200.82);
     expect(JSON.parse(readFileSync(out, "utf8")).compiler).toMatchObject({ name: "marginbook" });
   });
@@ -173,7 +238,10 @@ describe("marginbook compile", () => {
     expect(loadArtifact(stdout.stdout).meta.name).toBe("BTCUSDT perpetual");
 
     const dir = tempDir();
-    writeFileSync(path.join(dir, "broken.margin"), 'rulebook "B" version 1.0.0 effective 2026-01-01T00:00:00Z currency USDT\noutput x: USDT = y\n');
+    writeFileSync(
+      path.join(dir, "broken.margin"),
+      'rulebook "B" version 1.0.0 effective 2026-01-01T00:00:00Z currency USDT\noutput x: USDT = y\n',
+    );
     const broken = await cli(["compile", "broken.margin", "-o", "out.json"], { cwd: dir });
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain("no artifact written");
@@ -211,13 +279,15 @@ describe("marginbook test", () => {
     writeFileSync(path.join(dir, "binance-btcusdt-perp.test.yaml"), tests);
     const run = await cli(["test", "."], { cwd: dir });
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain([
-      "  ✓ right",
-      "  ✗ wrong  (binance-btcusdt-perp.test.yaml:6)",
-      "      output maintenance_margin:",
-      "        expected  71200.83",
-      "        actual    71200.82   (off by -0.01, tolerance 0.001)",
-    ].join("\n"));
+    expect(run.stdout).toContain(
+      [
+        "  ✓ right",
+        "  ✗ wrong  (binance-btcusdt-perp.test.yaml:6)",
+        "      output maintenance_margin:",
+        "        expected  71200.83",
+        "        actual    71200.82   (off by -0.01, tolerance 0.001)",
+      ].join("\n"),
+    );
     expect(run.stdout).toMatch(/2 cases: 1 passed, 1 failed \(1 test file\)\n$/);
   });
 

@@ -13,7 +13,16 @@ import type { IrRulebook } from "../src/ir/ir.js";
 import { compileEvaluator, generateSource, type CompiledEvaluator } from "../src/runtime/codegen.js";
 import { RuntimeError } from "../src/semantics/errors.js";
 import { evaluate } from "../src/runtime/interpreter.js";
-import { black76, blackScholes, normalCdf, roundDown, roundDynamic, roundHalfEven, roundUp, decimalStep } from "../src/semantics/numeric.js";
+import {
+  black76,
+  blackScholes,
+  normalCdf,
+  roundDown,
+  roundDynamic,
+  roundHalfEven,
+  roundUp,
+  decimalStep,
+} from "../src/semantics/numeric.js";
 import { checkRulebook } from "../src/service/language-service.js";
 import { InputGenerator } from "./support/random-inputs.js";
 
@@ -31,7 +40,10 @@ function read(file: string): string | undefined {
 
 /** Checks and lowers a rulebook (paths relative to the repository, so IR text is stable). */
 function load(file: string): IrRulebook {
-  const host = { readFile: read, resolve: (from: string, path: string) => relative(ROOT, resolve(ROOT, dirname(from), path)) };
+  const host = {
+    readFile: read,
+    resolve: (from: string, path: string) => relative(ROOT, resolve(ROOT, dirname(from), path)),
+  };
   const result = checkRulebook(read(file)!, file, host);
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   expect(errors.map((d) => `${d.code} ${d.message}`)).toEqual([]);
@@ -52,11 +64,18 @@ function attempt(run: () => Record<string, unknown>): Outcome {
 function same(a: Outcome, b: Outcome): boolean {
   if (!a.ok || !b.ok) return !a.ok && !b.ok && a.code === b.code && a.message === b.message;
   const keys = Object.keys(a.outputs);
-  return keys.join() === Object.keys(b.outputs).join() && keys.every((k) => Object.is(a.outputs[k], b.outputs[k]));
+  return (
+    keys.join() === Object.keys(b.outputs).join() && keys.every((k) => Object.is(a.outputs[k], b.outputs[k]))
+  );
 }
 
-const BINANCE = existsSync(join(ROOT, "rules/binance-btcusdt-perp.margin")) ? "rules/binance-btcusdt-perp.margin" : `${FIXTURES}/tiered.margin`;
-const binanceInput = (size: number, mark: number) => ({ position: { size, mark, side: "long" }, market: { vol_30d: 0.5, adv: 2_000_000_000 } });
+const BINANCE = existsSync(join(ROOT, "rules/binance-btcusdt-perp.margin"))
+  ? "rules/binance-btcusdt-perp.margin"
+  : `${FIXTURES}/tiered.margin`;
+const binanceInput = (size: number, mark: number) => ({
+  position: { size, mark, side: "long" },
+  market: { vol_30d: 0.5, adv: 2_000_000_000 },
+});
 
 describe("the Binance worked example (Binance USDⓈ-M brackets, historical BTCUSDT table)", () => {
   for (const file of [BINANCE, `${FIXTURES}/tiered.margin`]) {
@@ -76,14 +95,18 @@ describe("the Binance worked example (Binance USDⓈ-M brackets, historical BTCU
   it("derives the maintenance amounts (cum) 0 / 50 / 1,300 / 16,300 / 266,300 / ... exactly", () => {
     const table = load(BINANCE).tables.find((t) => t.name === "brackets")!;
     const mmr = table.columns.findIndex((c) => c.name === "mmr");
-    expect(table.rows.map((r) => r.deductions[mmr])).toEqual([0, 50, 1300, 16300, 266300, 1266300, 2516300, 5016300, 25016300, 100016300]);
+    expect(table.rows.map((r) => r.deductions[mmr])).toEqual([
+      0, 50, 1300, 16300, 266300, 1266300, 2516300, 5016300, 25016300, 100016300,
+    ]);
   });
 
   it("margin is continuous at every tier boundary", () => {
     const ir = load(`${FIXTURES}/tiered.margin`);
     for (const row of ir.tables[0]!.rows.slice(1)) {
       const at = evaluate(ir, binanceInput(1, row.lower)).outputs["maintenance_margin_exact"] as number;
-      const below = evaluate(ir, binanceInput(1, row.lower * (1 - 1e-12))).outputs["maintenance_margin_exact"] as number;
+      const below = evaluate(ir, binanceInput(1, row.lower * (1 - 1e-12))).outputs[
+        "maintenance_margin_exact"
+      ] as number;
       expect(Math.abs(at - below)).toBeLessThan(Math.max(1e-6, at * 1e-9));
     }
   });
@@ -113,21 +136,33 @@ describe("rounding to a step", () => {
     expect(decimalStep(1 / 3).units).toBe(0);
     expect(up(1, 1 / 3)).toBe(1);
     expect(decimalStep(0.05)).toEqual({ units: 5, scale: 100 });
-    expect(() => roundDynamic("up", 1, 0, -1, () => { throw new Error("bad step"); })).toThrow("bad step");
+    expect(() =>
+      roundDynamic("up", 1, 0, -1, () => {
+        throw new Error("bad step");
+      }),
+    ).toThrow("bad step");
   });
 });
 
 describe("normal_cdf and option pricing", () => {
   it("matches reference values of the normal CDF (mpmath, 40 digits) to 1e-15 relative", () => {
     const reference: [number, number][] = [
-      [0, 0.5], [1, 0.8413447460685429], [-1, 0.15865525393145705], [2, 0.9772498680518208],
-      [-3, 0.0013498980316300946], [-6, 9.86587645037698e-10], [-10, 7.619853024160525e-24], [0.5, 0.6914624612740131],
+      [0, 0.5],
+      [1, 0.8413447460685429],
+      [-1, 0.15865525393145705],
+      [2, 0.9772498680518208],
+      [-3, 0.0013498980316300946],
+      [-6, 9.86587645037698e-10],
+      [-10, 7.619853024160525e-24],
+      [0.5, 0.6914624612740131],
     ];
     for (const [x, p] of reference) expect(Math.abs(normalCdf(x) - p) / p).toBeLessThan(1e-15);
   });
   it("prices at-the-money options (Black-76 and Black-Scholes, one year = 365 days)", () => {
     const year = 365 * 86400;
-    const fail = () => { throw new Error("unexpected"); };
+    const fail = () => {
+      throw new Error("unexpected");
+    };
     // r = 0: call = F (2 N(sigma sqrt(T) / 2) - 1); with F = K = 100, sigma = 20%: 7.965567455405798.
     expect(black76("call", 100, 100, 0.2, year, 0, 0, fail)).toBeCloseTo(7.965567455405798, 12);
     // Put-call parity: C - P = e^{-rT} (F - K) and S - K e^{-rT}.
@@ -144,17 +179,42 @@ describe("runtime errors: the same code and message from both evaluators", () =>
   const ir = load(`${FIXTURES}/errors.margin`);
   const compiled = compileEvaluator(ir);
   const cases: [string, Record<string, unknown>, string, RegExp][] = [
-    ["division by zero", { divisor: 0 }, "MB6002", /^division by zero in `let quotient` \(line \d+\), with x.divisor$/],
-    ["square root of a negative", { root: -4 }, "MB6003", /square root of a negative number \(-4\) in `let root`/],
+    [
+      "division by zero",
+      { divisor: 0 },
+      "MB6002",
+      /^division by zero in `let quotient` \(line \d+\), with x.divisor$/,
+    ],
+    [
+      "square root of a negative",
+      { root: -4 },
+      "MB6003",
+      /square root of a negative number \(-4\) in `let root`/,
+    ],
     ["logarithm of zero", { log: 0 }, "MB6004", /logarithm of 0, which is not positive/],
-    ["min of an empty list", { items: [] }, "MB6005", /`min` of an empty list, and no `default` in `let smallest`.*x.items/],
-    ["a key outside every tier", { key: 50 }, "MB6006", /50 falls in no tier of `table` in `let rate`.*x.key/],
+    [
+      "min of an empty list",
+      { items: [] },
+      "MB6005",
+      /`min` of an empty list, and no `default` in `let smallest`.*x.items/,
+    ],
+    [
+      "a key outside every tier",
+      { key: 50 },
+      "MB6006",
+      /50 falls in no tier of `table` in `let rate`.*x.key/,
+    ],
     ["a key above the last tier", { key: 2001 }, "MB6006", /2001 falls in no tier/],
     ["an infinite output", { big: 1000 }, "MB6007", /output `blown` is Infinity/],
     ["a failed assertion", { limit: 1 }, "MB6008", /assertion failed: total within the limit/],
     ["an index outside the list", { index: 5 }, "MB6009", /index 5 is outside the list \(length 2\)/],
     ["a fractional index", { index: 0.5 }, "MB6009", /index 0.5 is outside/],
-    ["a negative base to a fractional power", { base: -2 }, "MB6010", /`pow`: -2 to the power 0.5 is not a real number/],
+    [
+      "a negative base to a fractional power",
+      { base: -2 },
+      "MB6010",
+      /`pow`: -2 to the power 0.5 is not a real number/,
+    ],
     ["a negative volatility", { vol: -0.1 }, "MB6010", /`black76`: the volatility must not be negative/],
   ];
   for (const [name, fields, code, message] of cases) {
@@ -189,11 +249,22 @@ describe("explanations", () => {
     expect(outputs).toEqual(evaluate(ir, input).outputs);
     const entries = explanation!.entries;
     const rules = entries.filter((e) => e.kind === "rule");
-    expect(rules.map((r) => [r.name, r.ran])).toEqual([["base", true], ["vol_scale", true], ["size_floor", true], ["liquidity", false], ["short_haircut", false]]);
+    expect(rules.map((r) => [r.name, r.ran])).toEqual([
+      ["base", true],
+      ["vol_scale", true],
+      ["size_floor", true],
+      ["liquidity", false],
+      ["short_haircut", false],
+    ]);
     const volScale = rules[1]!.kind === "rule" ? rules[1]!.actions[0]! : undefined;
     expect(volScale).toMatchObject({ verb: "scale", quantity: "im_rate", before: 0.05, operand: 1.05 });
     const row = entries.find((e) => e.kind === "let" && e.name === "row");
-    expect(row).toMatchObject({ value: { table: "brackets", tier: 4 }, tiers: [{ table: "brackets", tier: 4, lower: 1_000_000, upper: 10_000_000, deductions: { mmr: 16300 } }] });
+    expect(row).toMatchObject({
+      value: { table: "brackets", tier: 4 },
+      tiers: [
+        { table: "brackets", tier: 4, lower: 1_000_000, upper: 10_000_000, deductions: { mmr: 16300 } },
+      ],
+    });
     expect(entries.every((e) => e.line > 0)).toBe(true);
   });
 });
@@ -234,7 +305,12 @@ describe("the IR", () => {
     const compiled = compileEvaluator(copy);
     for (let i = 0; i < 200; i++) {
       const input = generator.next();
-      expect(same(attempt(() => evaluate(ir, input).outputs), attempt(() => compiled.evaluate(input)))).toBe(true);
+      expect(
+        same(
+          attempt(() => evaluate(ir, input).outputs),
+          attempt(() => compiled.evaluate(input)),
+        ),
+      ).toBe(true);
     }
   });
 
@@ -242,8 +318,12 @@ describe("the IR", () => {
     for (const dir of ["src/runtime", "src/ir"]) {
       for (const file of readdirSync(join(ROOT, dir)).filter((f) => f.endsWith(".ts"))) {
         const text = readFileSync(join(ROOT, dir, file), "utf8");
-        const imports = [...text.matchAll(/(?:import|export)[^"']*?from\s+["']([^"']+)["']/g)].map((m) => m[1]!);
-        const forbidden = imports.filter((spec) => /\/(check|compile|syntax)\/|grammar|chevrotain/.test(spec));
+        const imports = [...text.matchAll(/(?:import|export)[^"']*?from\s+["']([^"']+)["']/g)].map(
+          (m) => m[1]!,
+        );
+        const forbidden = imports.filter((spec) =>
+          /\/(check|compile|syntax)\/|grammar|chevrotain/.test(spec),
+        );
         expect(forbidden.map((spec) => `${dir}/${file}: ${spec}`)).toEqual([]);
       }
     }
@@ -271,8 +351,15 @@ describe("generated code", () => {
     expect(outputs["__proto__"]).toBe(2);
     expect(outputs["c"]).toBe(7);
     expect(outputs["text_out"]).toBe('"); throw new Error("pwned"); ("');
-    expect(same(attempt(() => evaluate(ir, { x: { a: 1 } }).outputs), attempt(() => compiled.evaluate({ x: { a: 1 } })))).toBe(true);
-    expect(attempt(() => compiled.evaluate({ x: { a: -2e6 } }))).toEqual(attempt(() => evaluate(ir, { x: { a: -2e6 } }).outputs));
+    expect(
+      same(
+        attempt(() => evaluate(ir, { x: { a: 1 } }).outputs),
+        attempt(() => compiled.evaluate({ x: { a: 1 } })),
+      ),
+    ).toBe(true);
+    expect(attempt(() => compiled.evaluate({ x: { a: -2e6 } }))).toEqual(
+      attempt(() => evaluate(ir, { x: { a: -2e6 } }).outputs),
+    );
   });
 
   it("refuses an IR that tries to smuggle code in (an artifact is not trusted)", () => {
@@ -302,21 +389,80 @@ describe("generated code", () => {
       .replace(/\.\s*[A-Za-z_$][\w$]*/g, "")
       .replace(/[A-Za-z_$][\w$]*\s*:/g, ":");
     const allowed = new Set([
-      "min", "max", "abs", "sqrt", "exp", "log", "isInteger", "isFinite", "MapCtor", "raise", "E", "SC", "roundUp", "roundDown",
-      "roundHalfEven", "roundDynamic", "normalCdf", "black76", "blackScholes", "checkedPow", "liquidationPrice", "withDefault", "readField", "newGroup",
-      "formatTimestamp", "isRepresentableTimestamp", "input", "evaluate", "return", "function", "let", "const", "if", "else", "for",
-      "continue", "break", "new", "true", "false", "void", "site", "k", "value", "table", "name", "message", "index", "length", "fn",
+      "min",
+      "max",
+      "abs",
+      "sqrt",
+      "exp",
+      "log",
+      "isInteger",
+      "isFinite",
+      "MapCtor",
+      "raise",
+      "E",
+      "SC",
+      "roundUp",
+      "roundDown",
+      "roundHalfEven",
+      "roundDynamic",
+      "normalCdf",
+      "black76",
+      "blackScholes",
+      "checkedPow",
+      "liquidationPrice",
+      "withDefault",
+      "readField",
+      "newGroup",
+      "formatTimestamp",
+      "isRepresentableTimestamp",
+      "input",
+      "evaluate",
+      "return",
+      "function",
+      "let",
+      "const",
+      "if",
+      "else",
+      "for",
+      "continue",
+      "break",
+      "new",
+      "true",
+      "false",
+      "void",
+      "site",
+      "k",
+      "value",
+      "table",
+      "name",
+      "message",
+      "index",
+      "length",
+      "fn",
     ]);
     const identifiers = new Set(stripped.match(/[A-Za-z_$][\w$]*/g) ?? []);
-    const unexpected = [...identifiers].filter((id) => !allowed.has(id) && !/^(?:[sltvica]\d+|T\d+_\w+|SC\d+(?:_\w+)?|S\d+|R_\w+|F_output|F_value)$/.test(id));
+    const unexpected = [...identifiers].filter(
+      (id) =>
+        !allowed.has(id) &&
+        !/^(?:[sltvica]\d+|T\d+_\w+|SC\d+(?:_\w+)?|S\d+|R_\w+|F_output|F_value)$/.test(id),
+    );
     expect(unexpected).toEqual([]);
   });
 });
 
 /** The rulebooks the differential test runs: every rulebook in rules/, and the fixtures. */
 function differentialRulebooks(): string[] {
-  const rules = existsSync(join(ROOT, "rules")) ? readdirSync(join(ROOT, "rules")).filter((f) => f.endsWith(".margin")).map((f) => `rules/${f}`) : [];
-  return [...rules.sort(), `${FIXTURES}/tiered.margin`, `${FIXTURES}/portfolio.margin`, `${FIXTURES}/errors.margin`];
+  const rules = existsSync(join(ROOT, "rules"))
+    ? readdirSync(join(ROOT, "rules"))
+        .filter((f) => f.endsWith(".margin"))
+        .map((f) => `rules/${f}`)
+    : [];
+  return [
+    ...rules.sort(),
+    `${FIXTURES}/tiered.margin`,
+    `${FIXTURES}/portfolio.margin`,
+    `${FIXTURES}/errors.margin`,
+  ];
 }
 
 describe("differential: interpreter and compiled evaluator agree bit for bit", () => {
@@ -331,7 +477,8 @@ describe("differential: interpreter and compiled evaluator agree bit for bit", (
         const input = generator.next();
         const a = attempt(() => evaluate(ir, input, { explain: i % 10 === 0 }).outputs);
         const b = attempt(() => compiled.evaluate(input));
-        if (!same(a, b)) expect({ input, interpreter: a, compiled: b }).toEqual({ input, interpreter: b, compiled: a });
+        if (!same(a, b))
+          expect({ input, interpreter: a, compiled: b }).toEqual({ input, interpreter: b, compiled: a });
         if (!a.ok) errors++;
       }
       // Both outcomes must be exercised: most inputs evaluate, some stop with a runtime error.

@@ -32,7 +32,11 @@ function marginFiles(): string[] {
 function shape(ast: Rulebook): unknown {
   const strip = (value: unknown, key = ""): unknown => {
     if (key === "override") return value !== undefined; // a span, but its presence is meaning
-    if (key === "doc" && typeof value === "string") return value.split("\n").map((line) => line.trimEnd()).join("\n");
+    if (key === "doc" && typeof value === "string")
+      return value
+        .split("\n")
+        .map((line) => line.trimEnd())
+        .join("\n");
     if (Array.isArray(value)) return value.map((v) => strip(v));
     if (value === null || typeof value !== "object") return value;
     const entries = Object.entries(value).filter(([k, v]) => !/span$/i.test(k) && v !== undefined);
@@ -72,7 +76,9 @@ describe("formatter over every .margin file", () => {
 });
 
 describe("golden files", () => {
-  const inputs = readdirSync(goldenDir).filter((f) => f.endsWith(".input.margin")).sort();
+  const inputs = readdirSync(goldenDir)
+    .filter((f) => f.endsWith(".input.margin"))
+    .sort();
   it("has golden pairs", () => {
     expect(inputs.length).toBeGreaterThanOrEqual(3);
   });
@@ -142,7 +148,12 @@ describe("layout", () => {
 
   it("breaks long values before operators, branches and comprehension clauses", () => {
     const long = "a_long_name + another_long_name";
-    const chain = ["first_long_operand", "- (second_long_operand + third_long_operand)", "+ fourth_long_operand", "- fifth_long_operand"];
+    const chain = [
+      "first_long_operand",
+      "- (second_long_operand + third_long_operand)",
+      "+ fourth_long_operand",
+      "- fifth_long_operand",
+    ];
     const source =
       `${header}let x = ${chain.join(" ")}\n` +
       `let y = if some_condition > 0 then (${long}) * 2 else if other_condition then ${long} else 0\n` +
@@ -156,7 +167,9 @@ describe("layout", () => {
 
   it("separates declarations by one blank line but keeps adjacent params, lets and outputs together", () => {
     const source = `${header}param a = 1\nparam b = 2\n\n\n\nparam c = 3\nlet d = 4\nlet e = 5\n`;
-    expect(formatChecked(source)).toBe(`${header}param a = 1\nparam b = 2\n\nparam c = 3\n\nlet d = 4\nlet e = 5\n`);
+    expect(formatChecked(source)).toBe(
+      `${header}param a = 1\nparam b = 2\n\nparam c = 3\n\nlet d = 4\nlet e = 5\n`,
+    );
   });
 
   it("keeps literals as written and re-quotes strings", () => {

@@ -64,7 +64,8 @@ describe("the diagnostic catalog", () => {
 
   it("has templates whose placeholders are plain names", () => {
     for (const spec of specs) {
-      for (const placeholder of spec.template.match(/\{[^}]*\}/g) ?? []) expect(placeholder).toMatch(/^\{\w+\}$/);
+      for (const placeholder of spec.template.match(/\{[^}]*\}/g) ?? [])
+        expect(placeholder).toMatch(/^\{\w+\}$/);
     }
   });
 
@@ -75,9 +76,16 @@ describe("the diagnostic catalog", () => {
       .map((name) => readFileSync(resolve(dir, name), "utf8"))
       .join("\n");
     // The resource-limit codes need inputs too big for golden files: the fuzz suite asserts them.
-    const limitTests = [resolve(root, "test/fuzz/frontend.test.ts"), ...readdirSync(resolve(root, "test/hostile")).filter((f) => f.endsWith(".ts")).map((f) => resolve(root, "test/hostile", f))]
-      .map((file) => readFileSync(file, "utf8")).join("\n");
-    const exercised = (code: string): boolean => goldens.includes(` ${code}: `) || limitTests.includes(`"${code}"`);
+    const limitTests = [
+      resolve(root, "test/fuzz/frontend.test.ts"),
+      ...readdirSync(resolve(root, "test/hostile"))
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => resolve(root, "test/hostile", f)),
+    ]
+      .map((file) => readFileSync(file, "utf8"))
+      .join("\n");
+    const exercised = (code: string): boolean =>
+      goldens.includes(` ${code}: `) || limitTests.includes(`"${code}"`);
     const missing = specs.map((s) => s.code).filter((code) => /^MB[1-4]/.test(code) && !exercised(code));
     expect(missing).toEqual([]);
   });

@@ -17,30 +17,53 @@ import { ROOT } from "./support/rulebooks.js";
 const work = mkdtempSync(path.join(tmpdir(), "marginbook-pack-"));
 const project = path.join(work, "consumer");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const INPUT = '{ position: { size: 109.488, mark: 31967.27, side: "long" }, market: { vol_30d: 0.5, adv: 2e9 } }';
+const INPUT =
+  '{ position: { size: 109.488, mark: 31967.27, side: "long" }, market: { vol_30d: 0.5, adv: 2e9 } }';
 let tarball = "";
 let listing: string[] = [];
 
 function run(command: string, args: string[], cwd: string): string {
-  return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+  return execFileSync(command, args, {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1" },
+  });
 }
 
 beforeAll(() => {
   for (const built of ["dist/src/cli/main.js", "dist/src/runtime/index.js", "dist/cjs/runtime.cjs"]) {
-    if (!existsSync(path.join(ROOT, built))) throw new Error(`${built} is missing: run \`npm run build\` first (npm test does)`);
+    if (!existsSync(path.join(ROOT, built)))
+      throw new Error(`${built} is missing: run \`npm run build\` first (npm test does)`);
   }
-  const name = run("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", work], ROOT).trim().split("\n").at(-1)!;
+  const name = run("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", work], ROOT)
+    .trim()
+    .split("\n")
+    .at(-1)!;
   tarball = path.join(work, name);
   listing = run("tar", ["-tzf", tarball], work).split("\n").filter(Boolean);
   execFileSync("mkdir", ["-p", project]);
-  writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true }));
+  writeFileSync(
+    path.join(project, "package.json"),
+    JSON.stringify({ name: "consumer", version: "1.0.0", private: true }),
+  );
   run("npm", ["install", tarball, "--prefer-offline", "--no-audit", "--no-fund", "--silent"], project);
   copyFileSync(path.join(ROOT, "rules/binance-btcusdt-perp.margin"), path.join(project, "binance.margin"));
 }, 240_000);
 
 describe("npm pack, then npm install into an empty project", { timeout: 60_000 }, () => {
   it("the tarball holds the built code, the bin, README, LICENSE and docs, and no tests or TypeScript sources", () => {
-    for (const file of ["package/dist/src/runtime/index.js", "package/dist/src/runtime/index.d.ts", "package/dist/src/runtime/node.js", "package/dist/cjs/runtime.cjs", "package/dist/src/cli/main.js", "package/bin/marginbook.js", "package/README.md", "package/LICENSE", "package/docs/compliance.md"]) {
+    for (const file of [
+      "package/dist/src/runtime/index.js",
+      "package/dist/src/runtime/index.d.ts",
+      "package/dist/src/runtime/node.js",
+      "package/dist/cjs/runtime.cjs",
+      "package/dist/src/cli/main.js",
+      "package/bin/marginbook.js",
+      "package/README.md",
+      "package/LICENSE",
+      "package/docs/compliance.md",
+    ]) {
       expect(listing, file).toContain(file);
     }
     expect(listing.filter((f) => /^package\/(test|bench|editor|src|grammar|scripts)\//.test(f))).toEqual([]);
@@ -66,20 +89,39 @@ describe("npm pack, then npm install into an empty project", { timeout: 60_000 }
   });
 
   it("types resolve under strict, for ESM and for CommonJS", () => {
-    writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", noEmit: true, types: [] }, files: ["engine.mts", "engine.cts"] }));
-    writeFileSync(path.join(project, "engine.mts"), [
-      'import { loadArtifact, RulebookRegistry, type RegistryResult } from "marginbook/runtime";',
-      'import { FolderRegistry } from "marginbook/runtime/node";',
-      "const book = loadArtifact('{}');",
-      "const margin: unknown = book.evaluate({}).outputs['maintenance_margin'];",
-      "const registry: RulebookRegistry = new FolderRegistry({ trustedKeys: [] });",
-      "export const result: Promise<RegistryResult | undefined> = registry.add('{}').then(() => undefined);",
-      "export { margin };",
-    ].join("\n"));
-    writeFileSync(path.join(project, "engine.cts"), [
-      'import runtime = require("marginbook/runtime");',
-      "export const version: string = runtime.loadArtifact('{}').meta.version;",
-    ].join("\n"));
+    writeFileSync(
+      path.join(project, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: "nodenext",
+          moduleResolution: "nodenext",
+          target: "es2022",
+          noEmit: true,
+          types: [],
+        },
+        files: ["engine.mts", "engine.cts"],
+      }),
+    );
+    writeFileSync(
+      path.join(project, "engine.mts"),
+      [
+        'import { loadArtifact, RulebookRegistry, type RegistryResult } from "marginbook/runtime";',
+        'import { FolderRegistry } from "marginbook/runtime/node";',
+        "const book = loadArtifact('{}');",
+        "const margin: unknown = book.evaluate({}).outputs['maintenance_margin'];",
+        "const registry: RulebookRegistry = new FolderRegistry({ trustedKeys: [] });",
+        "export const result: Promise<RegistryResult | undefined> = registry.add('{}').then(() => undefined);",
+        "export { margin };",
+      ].join("\n"),
+    );
+    writeFileSync(
+      path.join(project, "engine.cts"),
+      [
+        'import runtime = require("marginbook/runtime");',
+        "export const version: string = runtime.loadArtifact('{}').meta.version;",
+      ].join("\n"),
+    );
     run(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "."], project);
   });
 });

@@ -19,8 +19,12 @@ import { checkRulebook } from "../src/service/language-service.js";
 import { InputGenerator, prng } from "./support/random-inputs.js";
 import { compileIr, readRepoFile } from "./support/rulebooks.js";
 
-const FUTURE = [0, 0, 3330, 3330, -3330, -3330, 6670, 6670, -6670, -6670, 10000, 10000, -10000, -10000, 7000, -7000];
-const CALL = [460, -610, 2640, 1730, -1270, -2340, 5210, 4540, -2540, -3430, 8060, 7640, -3380, -3990, 3130, -1500];
+const FUTURE = [
+  0, 0, 3330, 3330, -3330, -3330, 6670, 6670, -6670, -6670, 10000, 10000, -10000, -10000, 7000, -7000,
+];
+const CALL = [
+  460, -610, 2640, 1730, -1270, -2340, 5210, 4540, -2540, -3430, 8060, 7640, -3380, -3990, 3130, -1500,
+];
 
 const fail = (): never => {
   throw new Error("unexpected runtime error");
@@ -41,22 +45,68 @@ describe("explanations name the winner of min / max", () => {
     const { outputs, explanation } = evaluate(span, input, { explain: true });
     expect(outputs).toEqual(evaluate(span, input).outputs);
     expect(outputs).toEqual(compileEvaluator(span).evaluate(input));
-    const scanning = explanation!.entries.find((e): e is TraceLet => e.kind === "let" && e.name === "scanning_risk")!;
+    const scanning = explanation!.entries.find(
+      (e): e is TraceLet => e.kind === "let" && e.name === "scanning_risk",
+    )!;
     expect(scanning.choices).toEqual([
-      { op: "max", line: expect.any(Number), scenarios: "span16", count: 16, position: 13, name: "price -1, vol -1", index: 13, weight: 1, value: 3990, unit: "USD", within: ["SP"] },
-      { op: "max", line: expect.any(Number), scenarios: "span16", count: 16, position: 10, name: "price 1, vol 1", index: 10, weight: 1, value: 10000, unit: "USD", within: ["NQ"] },
+      {
+        op: "max",
+        line: expect.any(Number),
+        scenarios: "span16",
+        count: 16,
+        position: 13,
+        name: "price -1, vol -1",
+        index: 13,
+        weight: 1,
+        value: 3990,
+        unit: "USD",
+        within: ["SP"],
+      },
+      {
+        op: "max",
+        line: expect.any(Number),
+        scenarios: "span16",
+        count: 16,
+        position: 10,
+        name: "price 1, vol 1",
+        index: 10,
+        weight: 1,
+        value: 10000,
+        unit: "USD",
+        within: ["NQ"],
+      },
     ]);
     const text = formatExplanation(explanation!, span);
-    expect(text).toContain('max over span16 (16 scenarios) for SP: scenario "price -1, vol -1" (index 13) -> 3,990 USD');
-    expect(text).toContain('max over span16 (16 scenarios) for NQ: scenario "price 1, vol 1" (index 10) -> 10,000 USD');
+    expect(text).toContain(
+      'max over span16 (16 scenarios) for SP: scenario "price -1, vol -1" (index 13) -> 3,990 USD',
+    );
+    expect(text).toContain(
+      'max over span16 (16 scenarios) for NQ: scenario "price 1, vol 1" (index 10) -> 10,000 USD',
+    );
   });
 
   it("a weighted extreme scenario shows its weight (crypto portfolio margin, scenario 18 at 30%)", () => {
     const pm = compileIr("rules/crypto-portfolio-margin.margin");
-    const input = { account: { positions: [{ underlying: "BTC", instrument: "put", quantity: -10, forward: 60000, strike: 45000, days: 7, vol: 0.5 }] } };
+    const input = {
+      account: {
+        positions: [
+          {
+            underlying: "BTC",
+            instrument: "put",
+            quantity: -10,
+            forward: 60000,
+            strike: 45000,
+            days: 7,
+            vol: 0.5,
+          },
+        ],
+      },
+    };
     const { explanation } = evaluate(pm, input, { explain: true });
     const text = formatExplanation(explanation!, pm);
-    expect(text).toMatch(/max over pm \(20 scenarios\) for BTC: scenario "move -0\.32" \(index 18, weight 30%\) -> 12,915\.547529\d* USD/);
+    expect(text).toMatch(
+      /max over pm \(20 scenarios\) for BTC: scenario "move -0\.32" \(index 18, weight 30%\) -> 12,915\.547529\d* USD/,
+    );
   });
 
   it("lists other min / max winners by position and name, and only when explaining", () => {
@@ -69,10 +119,18 @@ describe("explanations name the winner of min / max", () => {
 });
 
 /** Binance's procedure, in plain floating point: the price with every bracket, kept where its notional lies. */
-function bracketByBracket(table: IrTierTable, column: number, s: number, size: number, entry: number, balance: number): number[] {
+function bracketByBracket(
+  table: IrTierTable,
+  column: number,
+  s: number,
+  size: number,
+  entry: number,
+  balance: number,
+): number[] {
   const found: number[] = [];
   table.rows.forEach((row, i) => {
-    const price = (balance + (row.deductions[column] ?? 0) - s * size * entry) / (size * row.cells[column]! - s * size);
+    const price =
+      (balance + (row.deductions[column] ?? 0) - s * size * entry) / (size * row.cells[column]! - s * size);
     const notional = size * price;
     if (notional >= row.lower && (row.upper === null || notional < row.upper)) found.push(i);
   });
@@ -108,7 +166,10 @@ describe("liquidation_price", () => {
   });
 
   it("falls with more collateral for a long and rises for a short", () => {
-    for (const [side, direction] of [["long", -1], ["short", 1]] as const) {
+    for (const [side, direction] of [
+      ["long", -1],
+      ["short", 1],
+    ] as const) {
       let previous = side === "long" ? Infinity : 0;
       for (let balance = 1_000; balance <= 400_000; balance += 1_000) {
         const price = liquidationPrice(columns, side, 40, 30_000, balance, 0, fail);
@@ -127,11 +188,22 @@ describe("liquidation_price", () => {
     // Flat: 1% of the whole notional up to 1,000, 10% above. Short 1 at 900 with 90 of margin: the
     // balance 90 + 900 - p meets 1% of p at p = 990 / 1.01 = 980.198, inside the first tier.
     const flat: IrTierTable = {
-      name: "flat", key: "notional", keyUnit: "USD", mode: "flat", site: 0,
+      name: "flat",
+      key: "notional",
+      keyUnit: "USD",
+      mode: "flat",
+      site: 0,
       columns: [{ name: "mmr", unit: "Rate", rate: true }],
       rows: [
         { lower: 0, upper: 1000, lowerInclusive: true, upperInclusive: true, cells: [0.01], deductions: [0] },
-        { lower: 1000, upper: null, lowerInclusive: false, upperInclusive: false, cells: [0.1], deductions: [0] },
+        {
+          lower: 1000,
+          upper: null,
+          lowerInclusive: false,
+          upperInclusive: false,
+          cells: [0.1],
+          deductions: [0],
+        },
       ],
     };
     const c = liquidationColumns(flat, 0);
@@ -145,7 +217,9 @@ describe("liquidation_price", () => {
     const raise = (_site: number, spec: { code: string }, args: Record<string, unknown>): never => {
       throw new RuntimeError(spec.code, String(args["detail"]), String(args["detail"]), 0, []);
     };
-    expect(() => liquidationPrice(columns, "long", 0, 30_000, 1_000, 0, raise)).toThrow(/size must be positive/);
+    expect(() => liquidationPrice(columns, "long", 0, 30_000, 1_000, 0, raise)).toThrow(
+      /size must be positive/,
+    );
     const full = { lower: [0], upper: [Infinity], rate: [1], deduction: [0] };
     expect(() => liquidationPrice(full, "long", 1, 100, 10, 0, raise)).toThrow(/100% or more/);
     expect(liquidationPrice(full, "short", 1, 100, 10, 0, raise)).toBe(55);
@@ -162,13 +236,25 @@ describe("liquidation_price", () => {
       },
     };
     const { outputs, explanation } = evaluate(cross, input, { explain: true });
-    const entry = explanation!.entries.find((e) => e.kind === "output" && e.name === "eth_liquidation_price")!;
-    expect(entry.tiers.map((t) => [t.table, t.tier])).toEqual([["eth", 6], ["eth", 7]]);
+    const entry = explanation!.entries.find(
+      (e) => e.kind === "output" && e.name === "eth_liquidation_price",
+    )!;
+    expect(entry.tiers.map((t) => [t.table, t.tier])).toEqual([
+      ["eth", 6],
+      ["eth", 7],
+    ]);
     expect(entry.tiers[1]!.key).toBeCloseTo(3683.979 * (outputs["eth_liquidation_price"] as number), 6);
   });
 
   it("survives the artifact path: compile, serialise, load, evaluate as the interpreter does", () => {
-    const book = loadArtifact(serializeArtifact(buildArtifact(cross, { source: readRepoFile("rules/crypto-cross-account.margin")!, compiler: { version: "test" } })));
+    const book = loadArtifact(
+      serializeArtifact(
+        buildArtifact(cross, {
+          source: readRepoFile("rules/crypto-cross-account.margin")!,
+          compiler: { version: "test" },
+        }),
+      ),
+    );
     const input = {
       account: {
         wallet: 250_000,
@@ -241,7 +327,15 @@ describe("generated code for comprehensions (scenario columns, reused comprehens
   });
 
   it("evaluates the fixed example by hand", () => {
-    const input = { account: { flag: true, positions: [{ underlying: "A", quantity: 2, risk: [1, 2, 3, 4, 5, 6] }, { underlying: "B", quantity: -1, risk: [10, 0, 0, 0, 0, 0] }] } };
+    const input = {
+      account: {
+        flag: true,
+        positions: [
+          { underlying: "A", quantity: 2, risk: [1, 2, 3, 4, 5, 6] },
+          { underlying: "B", quantity: -1, risk: [10, 0, 0, 0, 0, 0] },
+        ],
+      },
+    };
     // plain: moves -10%, -5%, 0, 5%, 10% (weight 1), tail 30% (weight 25%); P&L per scenario s:
     // 2 x risk_A[s] - risk_B[s] = -8, 4, 6, 8, 10, 12 -> losses 8, -4, -6, -8, -10, -12 x 25% -> worst 8
     // q = 1 + 10 = 11, then + 11 = 22; o1 = 8 + 8 + 22 = 38

@@ -20,19 +20,46 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 async function cli(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), cwd });
+  const code = await runCli(argv, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    cwd,
+  });
   return { code, stdout, stderr };
 }
 
 const git = (cwd: string, ...args: string[]): string =>
-  execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_AUTHOR_NAME: "A", GIT_AUTHOR_EMAIL: "a@example.com", GIT_COMMITTER_NAME: "A", GIT_COMMITTER_EMAIL: "a@example.com" } }).trim();
+  execFileSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      GIT_CONFIG_GLOBAL: "/dev/null",
+      GIT_AUTHOR_NAME: "A",
+      GIT_AUTHOR_EMAIL: "a@example.com",
+      GIT_COMMITTER_NAME: "A",
+      GIT_COMMITTER_EMAIL: "a@example.com",
+    },
+  }).trim();
 
 describe("reproducible artifacts", () => {
   it("compiling from the repository root, from rules/ and from /tmp with an absolute path gives the same bytes", async () => {
     const outputs = [path.join(work, "a.json"), path.join(work, "b.json"), path.join(work, "c.json")];
-    expect((await cli(["compile", "rules/binance-btcusdt-perp.margin", "-o", outputs[0]!], ROOT)).code).toBe(0);
-    expect((await cli(["compile", "binance-btcusdt-perp.margin", "-o", outputs[1]!], path.join(ROOT, "rules"))).code).toBe(0);
-    expect((await cli(["compile", path.join(ROOT, "rules/binance-btcusdt-perp.margin"), "-o", outputs[2]!], tmpdir())).code).toBe(0);
+    expect((await cli(["compile", "rules/binance-btcusdt-perp.margin", "-o", outputs[0]!], ROOT)).code).toBe(
+      0,
+    );
+    expect(
+      (await cli(["compile", "binance-btcusdt-perp.margin", "-o", outputs[1]!], path.join(ROOT, "rules")))
+        .code,
+    ).toBe(0);
+    expect(
+      (
+        await cli(
+          ["compile", path.join(ROOT, "rules/binance-btcusdt-perp.margin"), "-o", outputs[2]!],
+          tmpdir(),
+        )
+      ).code,
+    ).toBe(0);
     const [a, b, c] = outputs.map((f) => readFileSync(f, "utf8"));
     expect(b).toBe(a);
     expect(c).toBe(a);
@@ -65,12 +92,22 @@ describe("provenance in a git repository", () => {
     expect(clean.provenance).toEqual({ path: "rules/btc.margin", commit: first });
     expect(clean.signature.signedAt).toMatch(/^\d{4}-/);
 
-    writeFileSync(path.join(repo, "rules/btc.margin"), binanceVersion("1.1.0", "2026-06-01T00:00:00Z", "70%"));
+    writeFileSync(
+      path.join(repo, "rules/btc.margin"),
+      binanceVersion("1.1.0", "2026-06-01T00:00:00Z", "70%"),
+    );
     const refused = await cli(["compile", "rules/btc.margin", "--sign", key, "-o", "dirty.json"], repo);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("rules/btc.margin has uncommitted changes: commit them first");
-    expect((await cli(["compile", "rules/btc.margin", "--sign", key, "--allow-dirty", "-o", "dirty.json"], repo)).code).toBe(0);
-    expect(JSON.parse(readFileSync(path.join(repo, "dirty.json"), "utf8")).provenance).toEqual({ path: "rules/btc.margin", commit: first, dirty: true });
+    expect(
+      (await cli(["compile", "rules/btc.margin", "--sign", key, "--allow-dirty", "-o", "dirty.json"], repo))
+        .code,
+    ).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(repo, "dirty.json"), "utf8")).provenance).toEqual({
+      path: "rules/btc.margin",
+      commit: first,
+      dirty: true,
+    });
 
     // The committed version, compiled while the working file has changed, is the clean artifact's IR.
     const atRev = await cli(["compile", "btc.margin@HEAD", "-o", "at-head.json"], path.join(repo, "rules"));
@@ -84,7 +121,9 @@ describe("provenance in a git repository", () => {
     const inspected = await cli(["inspect", "clean.json", "--trust", path.join(work, "release.pub")], repo);
     expect(inspected.stdout).toContain("  source file  rules/btc.margin");
     expect(inspected.stdout).toContain(`  commit       ${first}`);
-    expect(inspected.stdout).toMatch(/signature {4}valid, by trusted key sha256:[0-9a-f]{64} \(release\.pub\), signed at \d{4}-/);
+    expect(inspected.stdout).toMatch(
+      /signature {4}valid, by trusted key sha256:[0-9a-f]{64} \(release\.pub\), signed at \d{4}-/,
+    );
   });
 
   it("diff --fail-on warning fails on version discipline warnings; the default does not", async () => {

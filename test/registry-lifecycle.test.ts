@@ -13,7 +13,14 @@ import { signApproval } from "../src/compile/sign.js";
 import { hashJson } from "../src/runtime/hash.js";
 import { ArtifactError, loadArtifact, RulebookRegistry, type DecisionRecord } from "../src/runtime/index.js";
 import { FolderRegistry, jsonLinesDecisionLog } from "../src/runtime/node.js";
-import { artifactOf, binanceVersion, sampleInput, signedText, testKey, type TestKey } from "./support/signed-artifacts.js";
+import {
+  artifactOf,
+  binanceVersion,
+  sampleInput,
+  signedText,
+  testKey,
+  type TestKey,
+} from "./support/signed-artifacts.js";
 import { serializeArtifact } from "../src/compile/artifact.js";
 import { signArtifact } from "../src/compile/sign.js";
 
@@ -27,7 +34,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const v100 = signedText(binanceVersion("1.0.0", "2026-01-01T00:00:00Z"), author);
 const v110 = signedText(binanceVersion("1.1.0", "2026-06-01T00:00:00Z", "70%"), author);
 const irHashOf = (text: string): string => JSON.parse(text).irHash as string;
-const approve = (text: string, key: TestKey, approver: string): unknown => signApproval({ rulebook: NAME, version: JSON.parse(text).meta.version, irHash: irHashOf(text), approver }, key.privateKey);
+const approve = (text: string, key: TestKey, approver: string): unknown =>
+  signApproval(
+    { rulebook: NAME, version: JSON.parse(text).meta.version, irHash: irHashOf(text), approver },
+    key.privateKey,
+  );
 
 /** The Binance artifact with every tier rate set to 0, compiled and signed by `key`. */
 function zeroRates(key: TestKey): string {
@@ -59,7 +70,9 @@ describe("trust fails closed", () => {
     expect(outcome.ok).toBe(false);
     expect(!outcome.ok && outcome.error.code).toBe("MB6152");
     expect(!outcome.ok && outcome.error.message).toContain("this registry trusts no key");
-    expect((await registry.tryAdd(signedText(binanceVersion("1.0.0", "2026-01-01T00:00:00Z")))).ok).toBe(false);
+    expect((await registry.tryAdd(signedText(binanceVersion("1.0.0", "2026-01-01T00:00:00Z")))).ok).toBe(
+      false,
+    );
     expect(registry.names()).toEqual([]);
   });
 
@@ -80,7 +93,9 @@ describe("tombstones and minimum versions", () => {
     expect(registry.select(NAME).version).toBe("1.0.0");
     const again = await registry.tryAdd(v110);
     expect(!again.ok && again.error.code).toBe("MB6165");
-    expect(!again.ok && again.error.message).toMatch(/BTCUSDT perpetual 1.1.0 was withdrawn at .* \(a wrong tier\)/);
+    expect(!again.ok && again.error.message).toMatch(
+      /BTCUSDT perpetual 1.1.0 was withdrawn at .* \(a wrong tier\)/,
+    );
     expect(registry.withdrawn().map((t) => [t.version, t.reason])).toEqual([["1.1.0", "a wrong tier"]]);
     // A tombstone laid before the version ever arrived refuses it too.
     expect(registry.withdraw(NAME, "1.3.0")).toBe(false);
@@ -89,36 +104,59 @@ describe("tombstones and minimum versions", () => {
   });
 
   it("refuses versions below the minimum, and withdraws loaded ones when the minimum rises", async () => {
-    const registry = new RulebookRegistry({ trustedKeys: [author.publicKeyPem], minimumVersions: { [NAME]: "1.0.1" } });
+    const registry = new RulebookRegistry({
+      trustedKeys: [author.publicKeyPem],
+      minimumVersions: { [NAME]: "1.0.1" },
+    });
     const low = await registry.tryAdd(v100);
     expect(!low.ok && low.error.code).toBe("MB6166");
     await registry.add(v110);
     registry.setMinimumVersion(NAME, "1.2.0");
     expect(registry.versions(NAME)).toEqual([]);
-    expect(registry.withdrawn()[0]).toMatchObject({ version: "1.1.0", reason: "below the minimum version 1.2.0" });
+    expect(registry.withdrawn()[0]).toMatchObject({
+      version: "1.1.0",
+      reason: "below the minimum version 1.2.0",
+    });
   });
 });
 
 describe("four-eyes approvals", () => {
-  const options = { trustedKeys: [author.publicKeyPem, alice.publicKeyPem, bob.publicKeyPem], approvals: { required: 2 } };
+  const options = {
+    trustedKeys: [author.publicKeyPem, alice.publicKeyPem, bob.publicKeyPem],
+    approvals: { required: 2 },
+  };
 
   it("two approvals from two trusted keys make the version acceptable; one does not; the author's own never counts", async () => {
     const registry = new RulebookRegistry(options);
     const none = await registry.tryAdd(v110);
     expect(!none.ok && none.error.code).toBe("MB6164");
-    const one = await registry.tryAdd(v110, { approvals: [approve(v110, alice, "alice"), approve(v110, alice, "alice again")] });
+    const one = await registry.tryAdd(v110, {
+      approvals: [approve(v110, alice, "alice"), approve(v110, alice, "alice again")],
+    });
     expect(!one.ok && one.error.message).toContain("it has 1 (by trusted key 2)");
     expect(!one.ok && one.error.problems).toEqual(["approval 2: a second approval by key trusted key 2"]);
-    const self = await registry.tryAdd(v110, { approvals: [approve(v110, alice, "alice"), approve(v110, author, "the author")] });
+    const self = await registry.tryAdd(v110, {
+      approvals: [approve(v110, alice, "alice"), approve(v110, author, "the author")],
+    });
     expect(!self.ok && self.error.problems[0]).toContain("the author cannot approve their own artifact");
-    const otherArtifact = await registry.tryAdd(v110, { approvals: [approve(v110, alice, "alice"), approve(v100, bob, "bob")] });
+    const otherArtifact = await registry.tryAdd(v110, {
+      approvals: [approve(v110, alice, "alice"), approve(v100, bob, "bob")],
+    });
     expect(otherArtifact.ok).toBe(false);
-    const version = await registry.add(v110, { approvals: [JSON.stringify(approve(v110, alice, "alice")), approve(v110, bob, "bob")] });
-    expect(version.approvals.map((a) => [a.trustedAs, a.approver])).toEqual([["trusted key 2", "alice"], ["trusted key 3", "bob"]]);
+    const version = await registry.add(v110, {
+      approvals: [JSON.stringify(approve(v110, alice, "alice")), approve(v110, bob, "bob")],
+    });
+    expect(version.approvals.map((a) => [a.trustedAs, a.approver])).toEqual([
+      ["trusted key 2", "alice"],
+      ["trusted key 3", "bob"],
+    ]);
   });
 
   it("refuses an approval changed after it was signed, or by a key that is not an approver", async () => {
-    const registry = new RulebookRegistry({ ...options, approvals: { required: 1, keys: [bob.publicKeyPem] } });
+    const registry = new RulebookRegistry({
+      ...options,
+      approvals: { required: 1, keys: [bob.publicKeyPem] },
+    });
     const forged = { ...(approve(v110, bob, "bob") as Record<string, unknown>), approver: "mallory" };
     const outcome = await registry.tryAdd(v110, { approvals: [forged, approve(v110, alice, "alice")] });
     expect(!outcome.ok && outcome.error.problems).toEqual([
@@ -132,8 +170,14 @@ describe("four-eyes approvals", () => {
     writeFileSync(path.join(folder, "btc-1.1.0.json"), v110);
     const registry = new FolderRegistry(options);
     expect((await registry.loadFolder(folder)).refused.map((r) => r.error.code)).toEqual(["MB6164"]);
-    writeFileSync(path.join(folder, "btc-1.1.0.alice.approval.json"), JSON.stringify(approve(v110, alice, "alice")));
-    writeFileSync(path.join(folder, "btc-1.1.0.bob.approval.json"), JSON.stringify(approve(v110, bob, "bob")));
+    writeFileSync(
+      path.join(folder, "btc-1.1.0.alice.approval.json"),
+      JSON.stringify(approve(v110, alice, "alice")),
+    );
+    writeFileSync(
+      path.join(folder, "btc-1.1.0.bob.approval.json"),
+      JSON.stringify(approve(v110, bob, "bob")),
+    );
     expect((await registry.loadFolder(folder)).loaded.map((v) => v.version)).toEqual(["1.1.0"]);
   });
 });
@@ -148,11 +192,16 @@ describe("a folder where each file stands alone", () => {
     expect(running.select(NAME).version).toBe("1.1.0");
     unlinkSync(path.join(folder, "b.json"));
     // The folder named another way (a trailing slash) is the same folder.
-    expect((await running.loadFolder(`${folder}/`)).withdrawn).toEqual([{ name: NAME, version: "1.1.0", reason: "its file b.json was removed" }]);
+    expect((await running.loadFolder(`${folder}/`)).withdrawn).toEqual([
+      { name: NAME, version: "1.1.0", reason: "its file b.json was removed" },
+    ]);
     const fresh = new FolderRegistry({ trustedKeys: [author.publicKeyPem] });
     await fresh.loadFolder(folder);
     expect(running.versions(NAME).map((v) => v.version)).toEqual(fresh.versions(NAME).map((v) => v.version));
-    writeFileSync(path.join(folder, "withdrawn.json"), JSON.stringify({ withdrawn: [{ name: NAME, version: "1.0.0", reason: "superseded" }] }));
+    writeFileSync(
+      path.join(folder, "withdrawn.json"),
+      JSON.stringify({ withdrawn: [{ name: NAME, version: "1.0.0", reason: "superseded" }] }),
+    );
     writeFileSync(path.join(folder, "b.json"), v110);
     for (const registry of [running, fresh, new FolderRegistry({ trustedKeys: [author.publicKeyPem] })]) {
       await registry.loadFolder(folder);
@@ -176,7 +225,9 @@ describe("a folder where each file stands alone", () => {
     truncateSync(path.join(folder, "huge.json"), 65 * 1024 * 1024); // sparse: reading it whole would take 65 MB
     writeFileSync(path.join(folder, "ok.json"), v100);
     const report = await new FolderRegistry({ trustedKeys: [author.publicKeyPem] }).loadFolder(folder);
-    expect(report.refused.map((r) => [path.basename(r.file), r.error.code])).toEqual([["huge.json", "MB6107"]]);
+    expect(report.refused.map((r) => [path.basename(r.file), r.error.code])).toEqual([
+      ["huge.json", "MB6107"],
+    ]);
     expect(report.loaded).toHaveLength(1);
   });
 });
@@ -200,7 +251,11 @@ describe("artifacts too deep to validate", () => {
     writeFileSync(path.join(dir, "deep.json"), deepArtifact(400));
     let stdout = "";
     let stderr = "";
-    const code = await runCli(["inspect", "deep.json"], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), cwd: dir });
+    const code = await runCli(["inspect", "deep.json"], {
+      stdout: (t) => void (stdout += t),
+      stderr: (t) => void (stderr += t),
+      cwd: dir,
+    });
     expect(code).toBe(1);
     expect(stdout).toContain("refused: MB6107 the artifact nests deeper than 340 levels");
     expect(stderr).toBe("");
@@ -213,7 +268,11 @@ describe("artifacts too deep to validate", () => {
     artifact.compiler = { name: null, version: { a: 1 } };
     writeFileSync(path.join(dir, "odd.json"), JSON.stringify(artifact));
     let stdout = "";
-    const code = await runCli(["inspect", "odd.json"], { stdout: (t) => void (stdout += t), stderr: () => undefined, cwd: dir });
+    const code = await runCli(["inspect", "odd.json"], {
+      stdout: (t) => void (stdout += t),
+      stderr: () => undefined,
+      cwd: dir,
+    });
     expect(code).toBe(1);
     expect(stdout).toContain('odd.json: {"toString":1} [1,2]');
   });
@@ -222,24 +281,53 @@ describe("artifacts too deep to validate", () => {
 describe("evaluation through the registry", () => {
   it("keeps a decision log (JSON Lines) and evaluates columns with the version in force", async () => {
     const records: DecisionRecord[] = [];
-    const registry = new RulebookRegistry({ trustedKeys: [author.publicKeyPem], decisionLog: (r) => records.push(r) });
+    const registry = new RulebookRegistry({
+      trustedKeys: [author.publicKeyPem],
+      decisionLog: (r) => records.push(r),
+    });
     await registry.add(v100);
     const { outputs } = registry.evaluate(NAME, sampleInput);
     expect(() => registry.evaluate(NAME, { position: {} })).toThrow();
     expect(records).toHaveLength(2);
-    expect(records[0]).toEqual({ time: expect.any(String), rulebook: NAME, version: "1.0.0", irHash: irHashOf(v100), inputHash: hashJson(sampleInput), outputs });
+    expect(records[0]).toEqual({
+      time: expect.any(String),
+      rulebook: NAME,
+      version: "1.0.0",
+      irHash: irHashOf(v100),
+      inputHash: hashJson(sampleInput),
+      outputs,
+    });
     expect(records[1]).toMatchObject({ version: "1.0.0", error: { code: "MB6001" } });
-    const columns = registry.evaluateColumns(NAME, { "position.size": [2, 4], "position.mark": [30_000, 30_000], "position.side": ["long", "long"], "market.vol_30d": [1, 1], "market.adv": [1e12, 1e12] }, 2);
+    const columns = registry.evaluateColumns(
+      NAME,
+      {
+        "position.size": [2, 4],
+        "position.mark": [30_000, 30_000],
+        "position.side": ["long", "long"],
+        "market.vol_30d": [1, 1],
+        "market.adv": [1e12, 1e12],
+      },
+      2,
+    );
     expect(columns.rulebook.version).toBe("1.0.0");
     expect(columns.outputs["initial_margin"]![0]).toBe(outputs["initial_margin"]);
-    expect(records[2]).toMatchObject({ rows: 2, outputs: { initial_margin: [outputs["initial_margin"], expect.any(Number)] } });
+    expect(records[2]).toMatchObject({
+      rows: 2,
+      outputs: { initial_margin: [outputs["initial_margin"], expect.any(Number)] },
+    });
 
     const file = path.join(dir, "decisions.jsonl");
-    const logged = new RulebookRegistry({ trustedKeys: [author.publicKeyPem], decisionLog: jsonLinesDecisionLog(file) });
+    const logged = new RulebookRegistry({
+      trustedKeys: [author.publicKeyPem],
+      decisionLog: jsonLinesDecisionLog(file),
+    });
     await logged.add(v100);
     logged.evaluate(NAME, sampleInput);
     logged.evaluateBatch(NAME, [sampleInput, sampleInput]);
-    const lines = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as DecisionRecord);
+    const lines = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as DecisionRecord);
     expect(lines.map((l) => l.outputs)).toEqual([outputs, outputs, outputs]);
   });
 
@@ -248,7 +336,10 @@ describe("evaluation through the registry", () => {
     await registry.add(v100);
     const order: string[] = [];
     const loading = registry.add(v110).then(() => order.push("loaded"));
-    setTimeout(() => order.push(`timer (serving ${registry.select(NAME, "2026-07-01T00:00:00Z").version})`), 0);
+    setTimeout(
+      () => order.push(`timer (serving ${registry.select(NAME, "2026-07-01T00:00:00Z").version})`),
+      0,
+    );
     await loading;
     expect(order).toEqual(["timer (serving 1.0.0)", "loaded"]);
   });

@@ -30,10 +30,15 @@ function spanOf(text: string, from = 0) {
 
 function unitMismatch(): Diagnostic {
   const reporter = new Reporter(file);
-  return reporter.report(messages.incompatibleUnits, spanOf("notional + rate"), { verb: "add", left: "USDT", right: "Rate" }, {
-    related: [{ message: "`rate` is declared here", span: spanOf("rate") }],
-    help: "multiply the rate by an amount of money first",
-  });
+  return reporter.report(
+    messages.incompatibleUnits,
+    spanOf("notional + rate"),
+    { verb: "add", left: "USDT", right: "Rate" },
+    {
+      related: [{ message: "`rate` is declared here", span: spanOf("rate") }],
+      help: "multiply the rate by an amount of money first",
+    },
+  );
 }
 
 describe("LineMap", () => {
@@ -81,11 +86,21 @@ describe("renderText", () => {
 
   it("underlines a multi-line span to the end of its first line, and an empty span with one caret", () => {
     const reporter = new Reporter(file);
-    reporter.report(messages.unknownName, { start: source.indexOf("Rate = 1%"), end: source.indexOf("let x") }, { name: "Rate" });
-    reporter.report(messages.unexpectedEndOfFile, { start: source.length, end: source.length }, { expected: "a declaration" });
+    reporter.report(
+      messages.unknownName,
+      { start: source.indexOf("Rate = 1%"), end: source.indexOf("let x") },
+      { name: "Rate" },
+    );
+    reporter.report(
+      messages.unexpectedEndOfFile,
+      { start: source.length, end: source.length },
+      { expected: "a declaration" },
+    );
     const text = renderText(reporter.diagnostics, sources);
     expect(text).toContain(" 2 | param rate: Rate = 1%\n   |             ^~~~~~~~~\n");
-    expect(text).toContain("rules/demo.margin:5:1: error MB1004: unexpected end of file: expected a declaration\n 5 |\n   | ^\n");
+    expect(text).toContain(
+      "rules/demo.margin:5:1: error MB1004: unexpected end of file: expected a declaration\n 5 |\n   | ^\n",
+    );
   });
 
   it("colours only when asked", () => {
@@ -107,7 +122,17 @@ describe("renderText", () => {
 describe("renderJson", () => {
   it("gives every diagnostic the same keys in the same order, with 1-based positions", () => {
     const [json] = JSON.parse(renderJson([unitMismatch()], sources)) as Array<Record<string, unknown>>;
-    expect(Object.keys(json!)).toEqual(["code", "severity", "message", "file", "start", "end", "related", "help", "fix"]);
+    expect(Object.keys(json!)).toEqual([
+      "code",
+      "severity",
+      "message",
+      "file",
+      "start",
+      "end",
+      "related",
+      "help",
+      "fix",
+    ]);
     expect(json).toMatchObject({
       code: "MB3001",
       severity: "error",
@@ -125,7 +150,9 @@ describe("renderJson", () => {
 });
 
 describe("renderSarif", () => {
-  const schema = JSON.parse(readFileSync(new URL("./fixtures/sarif-2.1.0-subset.schema.json", import.meta.url), "utf8")) as object;
+  const schema = JSON.parse(
+    readFileSync(new URL("./fixtures/sarif-2.1.0-subset.schema.json", import.meta.url), "utf8"),
+  ) as object;
   const ajv = new Ajv({ strict: false, allErrors: true });
   ajv.addFormat("uri", (value: string) => URL.canParse(value));
   // RFC 3986 characters only: a relative reference must not contain spaces or backslashes.
@@ -139,9 +166,19 @@ describe("renderSarif", () => {
   }
 
   it("writes a schema-valid log with rules, levels, regions and related locations", () => {
-    const fixable = new Reporter(file).report(messages.capitalisedValueName, spanOf("x = 1"), { found: "X" }, {
-      fix: { title: "rename to `x`", edits: [{ span: { start: source.indexOf("x = 1"), end: source.indexOf("x = 1") + 1 }, newText: "x" }] },
-    });
+    const fixable = new Reporter(file).report(
+      messages.capitalisedValueName,
+      spanOf("x = 1"),
+      { found: "X" },
+      {
+        fix: {
+          title: "rename to `x`",
+          edits: [
+            { span: { start: source.indexOf("x = 1"), end: source.indexOf("x = 1") + 1 }, newText: "x" },
+          ],
+        },
+      },
+    );
     const text = renderSarif([unitMismatch(), fixable], sources, "0.1.0");
     const log = JSON.parse(text);
     expectValid(log);
@@ -154,7 +191,10 @@ describe("renderSarif", () => {
     expect(ids).toEqual([...ids].sort());
     expect(ids).toHaveLength(Object.keys(messages).length);
     const rule = run.tool.driver.rules.find((r: { id: string }) => r.id === "MB4018");
-    expect(rule).toMatchObject({ shortDescription: { text: messages.unusedParameter.template }, defaultConfiguration: { level: "warning" } });
+    expect(rule).toMatchObject({
+      shortDescription: { text: messages.unusedParameter.template },
+      defaultConfiguration: { level: "warning" },
+    });
 
     const [result, withFix] = run.results;
     expect(result).toMatchObject({ ruleId: "MB3001", level: "error" });
@@ -162,20 +202,36 @@ describe("renderSarif", () => {
     expect(result.message.text).toContain("cannot add USDT and Rate");
     expect(result.locations[0].physicalLocation).toEqual({
       artifactLocation: { uri: "rules/demo.margin" },
-      region: { startLine: 3, startColumn: 20, endLine: 3, endColumn: 35, charOffset: spanOf("notional + rate").start, charLength: 15 },
+      region: {
+        startLine: 3,
+        startColumn: 20,
+        endLine: 3,
+        endColumn: 35,
+        charOffset: spanOf("notional + rate").start,
+        charLength: 15,
+      },
     });
-    expect(result.relatedLocations[0]).toMatchObject({ message: { text: "`rate` is declared here" }, physicalLocation: { region: { startLine: 2, startColumn: 7 } } });
-    expect(withFix.fixes[0].artifactChanges[0].replacements[0]).toMatchObject({ insertedContent: { text: "x" }, deletedRegion: { startLine: 4, startColumn: 5 } });
+    expect(result.relatedLocations[0]).toMatchObject({
+      message: { text: "`rate` is declared here" },
+      physicalLocation: { region: { startLine: 2, startColumn: 7 } },
+    });
+    expect(withFix.fixes[0].artifactChanges[0].replacements[0]).toMatchObject({
+      insertedContent: { text: "x" },
+      deletedRegion: { startLine: 4, startColumn: 5 },
+    });
   });
 
   it("maps every severity to a SARIF level and stays valid for real checker output", () => {
-    const broken = 'rulebook "b" version 1.0 effective 2026-13-01T00:00:00Z currency USDT\nparam Vol = 80%\nlet x = 1 + # 2\n';
+    const broken =
+      'rulebook "b" version 1.0 effective 2026-13-01T00:00:00Z currency USDT\nparam Vol = 80%\nlet x = 1 + # 2\n';
     const diagnostics = checkRulebook(broken, "rules/broken one.margin").diagnostics;
     expect(diagnostics.length).toBeGreaterThan(0);
     const log = toSarifLog(diagnostics, new Map([["rules/broken one.margin", broken]]), "0.1.0");
     expectValid(JSON.parse(JSON.stringify(log)));
     expect(log.runs[0]!.results.every((r) => ["error", "warning", "note"].includes(r.level))).toBe(true);
-    expect(log.runs[0]!.results[0]!.locations[0]!.physicalLocation.artifactLocation.uri).toBe("rules/broken%20one.margin");
+    expect(log.runs[0]!.results[0]!.locations[0]!.physicalLocation.artifactLocation.uri).toBe(
+      "rules/broken%20one.margin",
+    );
 
     const info: Diagnostic = { ...unitMismatch(), severity: "info", related: [] };
     expect(toSarifLog([info], sources, "0.1.0").runs[0]!.results[0]!.level).toBe("note");
@@ -185,11 +241,16 @@ describe("renderSarif", () => {
     expectValid(JSON.parse(renderSarif([], sources, "0.1.0")));
     const log = toSarifLog([unitMismatch()], new Map(), "0.1.0");
     expectValid(JSON.parse(JSON.stringify(log)));
-    expect(log.runs[0]!.results[0]!.locations[0]!.physicalLocation.region).toEqual({ charOffset: spanOf("notional + rate").start, charLength: 15 });
+    expect(log.runs[0]!.results[0]!.locations[0]!.physicalLocation.region).toEqual({
+      charOffset: spanOf("notional + rate").start,
+      charLength: 15,
+    });
   });
 
   it("rejects what SARIF rejects (the schema is not a rubber stamp)", () => {
-    const log = toSarifLog([unitMismatch()], sources, "0.1.0") as unknown as { runs: Array<{ results: Array<Record<string, unknown>> }> };
+    const log = toSarifLog([unitMismatch()], sources, "0.1.0") as unknown as {
+      runs: Array<{ results: Array<Record<string, unknown>> }>;
+    };
     log.runs[0]!.results[0]!["level"] = "fatal";
     expect(validate(JSON.parse(JSON.stringify(log)))).toBe(false);
     expect(validate({ version: "2.1.0", runs: [{ tool: { driver: {} } }] })).toBe(false);

@@ -6,15 +6,24 @@
 import { readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { describeMismatches, evaluatorsOf, parseTestFile, runTestFile, type TestFile } from "../src/service/test-runner.js";
+import {
+  describeMismatches,
+  evaluatorsOf,
+  parseTestFile,
+  runTestFile,
+  type TestFile,
+} from "../src/service/test-runner.js";
 import { ROOT, compileIr, readRepoFile } from "./support/rulebooks.js";
 
-const testFiles = readdirSync(resolve(ROOT, "rules")).filter((f) => f.endsWith(".test.yaml")).sort();
+const testFiles = readdirSync(resolve(ROOT, "rules"))
+  .filter((f) => f.endsWith(".test.yaml"))
+  .sort();
 
 describe("bundled rulebook tests (interpreter and compiled evaluator)", () => {
   it("every rulebook in rules/ has a test file", () => {
     const rulebooks = readdirSync(resolve(ROOT, "rules")).filter((f) => f.endsWith(".margin"));
-    for (const rulebook of rulebooks) expect(testFiles, rulebook).toContain(rulebook.replace(/\.margin$/, ".test.yaml"));
+    for (const rulebook of rulebooks)
+      expect(testFiles, rulebook).toContain(rulebook.replace(/\.margin$/, ".test.yaml"));
   });
 
   for (const name of testFiles) {
@@ -24,14 +33,19 @@ describe("bundled rulebook tests (interpreter and compiled evaluator)", () => {
       const file = parsed.file!;
       expect(file.rulebook).toBe(name.replace(/\.test\.yaml$/, ".margin"));
       const ir = compileIr(`rules/${file.rulebook}`);
-      const failures = runTestFile(file, ir).filter((r) => !r.passed).map((r) => `${r.name} (line ${r.line})\n  ${describeMismatches(r).join("\n  ")}`);
+      const failures = runTestFile(file, ir)
+        .filter((r) => !r.passed)
+        .map((r) => `${r.name} (line ${r.line})\n  ${describeMismatches(r).join("\n  ")}`);
       expect(failures).toEqual([]);
     });
   }
 });
 
 const binance = compileIr("rules/binance-btcusdt-perp.margin");
-const exampleInput = { position: { size: 109.488, mark: 31967.27, side: "long" }, market: { vol_30d: 0.5, adv: 2e9 } };
+const exampleInput = {
+  position: { size: 109.488, mark: 31967.27, side: "long" },
+  market: { vol_30d: 0.5, adv: 2e9 },
+};
 
 function file(cases: TestFile["cases"]): TestFile {
   return { rulebook: "binance-btcusdt-perp.margin", cases };
@@ -39,9 +53,22 @@ function file(cases: TestFile["cases"]): TestFile {
 
 describe("the test runner", () => {
   it("reports a wrong expectation with expected, actual and the difference", () => {
-    const [result] = runTestFile(file([{ name: "wrong", line: 3, input: exampleInput, expect: { maintenance_margin: 71200.83, max_leverage: 20 }, tolerance: 1e-6 }]), binance);
+    const [result] = runTestFile(
+      file([
+        {
+          name: "wrong",
+          line: 3,
+          input: exampleInput,
+          expect: { maintenance_margin: 71200.83, max_leverage: 20 },
+          tolerance: 1e-6,
+        },
+      ]),
+      binance,
+    );
     expect(result!.passed).toBe(false);
-    expect(result!.mismatches).toEqual([{ kind: "output", name: "maintenance_margin", expected: 71200.83, actual: 71200.82, tolerance: 1e-6 }]);
+    expect(result!.mismatches).toEqual([
+      { kind: "output", name: "maintenance_margin", expected: 71200.83, actual: 71200.82, tolerance: 1e-6 },
+    ]);
     expect(describeMismatches(result!)).toEqual([
       "output maintenance_margin:",
       "  expected  71200.83",
@@ -51,15 +78,48 @@ describe("the test runner", () => {
 
   it("honours the tolerance, expected errors, error paths and unknown outputs", () => {
     const bad = { ...exampleInput, position: { ...exampleInput.position, size: -1 } };
-    const results = runTestFile(file([
-      { name: "close enough", line: 1, input: exampleInput, expect: { maintenance_margin_exact: 71200.81144 }, tolerance: 1e-5 },
-      { name: "too far", line: 2, input: exampleInput, expect: { maintenance_margin_exact: 71200.81144 }, tolerance: 0 },
-      { name: "error with path", line: 3, input: bad, expectError: { code: "MB6001", path: "/position/size" }, tolerance: 0 },
-      { name: "error at another path", line: 4, input: bad, expectError: { code: "MB6001", path: "/position/mark" }, tolerance: 0 },
-      { name: "expected an error", line: 5, input: exampleInput, expectError: { code: "MB6002" }, tolerance: 0 },
-      { name: "no such output", line: 6, input: exampleInput, expect: { margin: 1 }, tolerance: 0 },
-      { name: "unexpected error", line: 7, input: bad, expect: { maintenance_margin: 1 }, tolerance: 0 },
-    ]), binance);
+    const results = runTestFile(
+      file([
+        {
+          name: "close enough",
+          line: 1,
+          input: exampleInput,
+          expect: { maintenance_margin_exact: 71200.81144 },
+          tolerance: 1e-5,
+        },
+        {
+          name: "too far",
+          line: 2,
+          input: exampleInput,
+          expect: { maintenance_margin_exact: 71200.81144 },
+          tolerance: 0,
+        },
+        {
+          name: "error with path",
+          line: 3,
+          input: bad,
+          expectError: { code: "MB6001", path: "/position/size" },
+          tolerance: 0,
+        },
+        {
+          name: "error at another path",
+          line: 4,
+          input: bad,
+          expectError: { code: "MB6001", path: "/position/mark" },
+          tolerance: 0,
+        },
+        {
+          name: "expected an error",
+          line: 5,
+          input: exampleInput,
+          expectError: { code: "MB6002" },
+          tolerance: 0,
+        },
+        { name: "no such output", line: 6, input: exampleInput, expect: { margin: 1 }, tolerance: 0 },
+        { name: "unexpected error", line: 7, input: bad, expect: { maintenance_margin: 1 }, tolerance: 0 },
+      ]),
+      binance,
+    );
     expect(results.map((r) => [r.name, r.passed, r.mismatches[0]?.kind])).toEqual([
       ["close enough", true, undefined],
       ["too far", false, "output"],
@@ -75,19 +135,46 @@ describe("the test runner", () => {
 
   it("fails a case when the two evaluators disagree, even if one matches the expectation", () => {
     const honest = evaluatorsOf(binance);
-    const broken = { interpreter: honest.interpreter, compiled: (input: unknown) => ({ ...honest.compiled(input), maintenance_margin: 71200.83 }) };
-    const [result] = runTestFile(file([{ name: "x", line: 1, input: exampleInput, expect: { maintenance_margin: 71200.82 }, tolerance: 0 }]), binance, broken);
+    const broken = {
+      interpreter: honest.interpreter,
+      compiled: (input: unknown) => ({ ...honest.compiled(input), maintenance_margin: 71200.83 }),
+    };
+    const [result] = runTestFile(
+      file([
+        { name: "x", line: 1, input: exampleInput, expect: { maintenance_margin: 71200.82 }, tolerance: 0 },
+      ]),
+      binance,
+      broken,
+    );
     expect(result!.mismatches.map((m) => m.kind)).toEqual(["disagreement"]);
-    expect(describeMismatches(result!).join("\n")).toMatch(/interpreter {2}.*maintenance_margin = 71200.82.*\n {2}compiled {5}.*maintenance_margin = 71200.83/);
+    expect(describeMismatches(result!).join("\n")).toMatch(
+      /interpreter {2}.*maintenance_margin = 71200.82.*\n {2}compiled {5}.*maintenance_margin = 71200.83/,
+    );
   });
 
   it("reports broken test files with their lines instead of throwing", () => {
-    expect(parseTestFile("rulebook: x.margin\ncases:\n  - name: a\n    input: {}\n").problems).toEqual([{ line: 3, message: 'case "a" needs exactly one of `expect` and `expect_error`' }]);
-    expect(parseTestFile("rulebook: x.margin\ncases:\n  - name: a\n    input: {}\n    expcet: {}\n").problems[0]!.message).toMatch(/unknown key `expcet`/);
+    expect(parseTestFile("rulebook: x.margin\ncases:\n  - name: a\n    input: {}\n").problems).toEqual([
+      { line: 3, message: 'case "a" needs exactly one of `expect` and `expect_error`' },
+    ]);
+    expect(
+      parseTestFile("rulebook: x.margin\ncases:\n  - name: a\n    input: {}\n    expcet: {}\n").problems[0]!
+        .message,
+    ).toMatch(/unknown key `expcet`/);
     expect(parseTestFile("rulebook: x.margin\ncases: [\n").problems[0]!.line).toBeGreaterThan(0);
     expect(parseTestFile("- 1\n- 2\n").problems[0]!.message).toMatch(/a map with `rulebook` and `cases`/);
-    expect(parseTestFile("rulebook: x\ncases:\n  - { name: a, input: {}, expect_error: oops }\n").problems[0]!.message).toMatch(/expect_error/);
-    const ok = parseTestFile("rulebook: x.margin\ncases:\n  - name: a\n    input: { p: 1 }\n    expect_error: { code: MB6001, path: /p }\n");
-    expect(ok.file!.cases[0]).toEqual({ name: "a", line: 3, input: { p: 1 }, expectError: { code: "MB6001", path: "/p" }, tolerance: 0 });
+    expect(
+      parseTestFile("rulebook: x\ncases:\n  - { name: a, input: {}, expect_error: oops }\n").problems[0]!
+        .message,
+    ).toMatch(/expect_error/);
+    const ok = parseTestFile(
+      "rulebook: x.margin\ncases:\n  - name: a\n    input: { p: 1 }\n    expect_error: { code: MB6001, path: /p }\n",
+    );
+    expect(ok.file!.cases[0]).toEqual({
+      name: "a",
+      line: 3,
+      input: { p: 1 },
+      expectError: { code: "MB6001", path: "/p" },
+      tolerance: 0,
+    });
   });
 });

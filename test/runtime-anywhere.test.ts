@@ -22,7 +22,10 @@ import { testKey } from "./support/signed-artifacts.js";
 
 const work = mkdtempSync(path.join(tmpdir(), "marginbook-anywhere-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const INPUT = { position: { size: 109.488, mark: 31967.27, side: "long" }, market: { vol_30d: 0.5, adv: 2e9 } };
+const INPUT = {
+  position: { size: 109.488, mark: 31967.27, side: "long" },
+  market: { vol_30d: 0.5, adv: 2e9 },
+};
 const INVALID = [
   { position: { size: -1, mark: 1, side: "sideways" }, market: { vol_30d: "high" } },
   { position: { size: 1, mark: 2, side: "long", extra: 1 }, market: { vol_30d: 0.1, adv: 0 }, other: {} },
@@ -31,15 +34,19 @@ const INVALID = [
 ];
 const key = testKey();
 const artifact = serializeArtifact(compileArtifact("rules/binance-btcusdt-perp.margin"));
-const signed = serializeArtifact(signArtifact(compileArtifact("rules/binance-btcusdt-perp.margin"), key.privateKey));
+const signed = serializeArtifact(
+  signArtifact(compileArtifact("rules/binance-btcusdt-perp.margin"), key.privateKey),
+);
 
 describe("node --disallow-code-generation-from-strings", () => {
   const built = path.join(ROOT, "dist/src/runtime/index.js");
-  it.skipIf(!existsSync(built))("evaluates the Binance example to 71,200.82 through the interpreter, validates alike, and says so once", () => {
-    writeFileSync(path.join(work, "binance.json"), artifact);
-    writeFileSync(path.join(work, "signed.json"), signed);
-    writeFileSync(path.join(work, "release.pub"), key.publicKeyPem);
-    const script = `
+  it.skipIf(!existsSync(built))(
+    "evaluates the Binance example to 71,200.82 through the interpreter, validates alike, and says so once",
+    () => {
+      writeFileSync(path.join(work, "binance.json"), artifact);
+      writeFileSync(path.join(work, "signed.json"), signed);
+      writeFileSync(path.join(work, "release.pub"), key.publicKeyPem);
+      const script = `
       import { loadArtifact, RulebookRegistry } from "marginbook/runtime";
       import { readFileSync } from "node:fs";
       const dir = ${JSON.stringify(work)};
@@ -54,21 +61,43 @@ describe("node --disallow-code-generation-from-strings", () => {
         signedBy: version.signedBy,
         invalid: ${JSON.stringify(INVALID)}.map((input) => book.validate(input).errors.map((e) => e.message)),
       }));`;
-    const run = spawnSync(process.execPath, ["--disallow-code-generation-from-strings", "--input-type=module", "-e", script], { cwd: ROOT, encoding: "utf8" });
-    expect(run.status, run.stderr).toBe(0);
-    const result = JSON.parse(run.stdout);
-    expect(result).toMatchObject({ mode: "interpreted", margin: 71200.82, registry: 71200.82, signedBy: "trusted key 1" });
-    const compiled = loadArtifact(artifact);
-    expect(compiled.mode).toBe("compiled");
-    expect(result.invalid).toEqual(INVALID.map((input) => compiled.validate(input).errors.map((e) => e.message)));
-    // Two rulebooks and a registry loaded: one notice, on stderr.
-    expect(run.stderr.match(/code generation is not allowed here/g)).toHaveLength(1);
-  }, 60_000);
+      const run = spawnSync(
+        process.execPath,
+        ["--disallow-code-generation-from-strings", "--input-type=module", "-e", script],
+        { cwd: ROOT, encoding: "utf8" },
+      );
+      expect(run.status, run.stderr).toBe(0);
+      const result = JSON.parse(run.stdout);
+      expect(result).toMatchObject({
+        mode: "interpreted",
+        margin: 71200.82,
+        registry: 71200.82,
+        signedBy: "trusted key 1",
+      });
+      const compiled = loadArtifact(artifact);
+      expect(compiled.mode).toBe("compiled");
+      expect(result.invalid).toEqual(
+        INVALID.map((input) => compiled.validate(input).errors.map((e) => e.message)),
+      );
+      // Two rulebooks and a registry loaded: one notice, on stderr.
+      expect(run.stderr.match(/code generation is not allowed here/g)).toHaveLength(1);
+    },
+    60_000,
+  );
 });
 
 describe("a browser bundle, in Chromium", () => {
   const CHROMIUM = "/usr/bin/chromium";
-  const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+  const FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ];
   let bundle = "";
   let warnings: unknown[] = [];
   let inputs: string[] = [];
@@ -78,13 +107,21 @@ describe("a browser bundle, in Chromium", () => {
 
   beforeAll(async () => {
     const result = await build({
-      entryPoints: [path.join(ROOT, "src/runtime/index.ts")], bundle: true, format: "esm", platform: "browser", target: "es2022",
-      write: false, metafile: true, logLevel: "silent", minify: true,
+      entryPoints: [path.join(ROOT, "src/runtime/index.ts")],
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      target: "es2022",
+      write: false,
+      metafile: true,
+      logLevel: "silent",
+      minify: true,
     });
     warnings = result.warnings;
     inputs = Object.keys(result.metafile.inputs);
     bundle = result.outputFiles[0]!.text;
-    const page = (csp: string) => `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><meta http-equiv="Content-Security-Policy" content="${csp}"></head><body><script type="module" src="/main.js"></script></body></html>`;
+    const page = (csp: string) =>
+      `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><meta http-equiv="Content-Security-Policy" content="${csp}"></head><body><script type="module" src="/main.js"></script></body></html>`;
     const main = `import { loadArtifact, RulebookRegistry } from "/runtime.js";
       const [artifact, signed, pub] = await Promise.all(["/binance.json", "/signed.json", "/release.pub"].map((u) => fetch(u).then((r) => r.text())));
       const warned = [];
@@ -101,12 +138,17 @@ describe("a browser bundle, in Chromium", () => {
     const files: Record<string, [string, string]> = {
       "/": ["text/html", page("default-src 'self'; script-src 'self' 'unsafe-eval'")],
       "/strict": ["text/html", page("default-src 'self'; script-src 'self'")],
-      "/main.js": ["text/javascript", main], "/runtime.js": ["text/javascript", bundle],
-      "/binance.json": ["application/json", artifact], "/signed.json": ["application/json", signed], "/release.pub": ["text/plain", key.publicKeyPem],
+      "/main.js": ["text/javascript", main],
+      "/runtime.js": ["text/javascript", bundle],
+      "/binance.json": ["application/json", artifact],
+      "/signed.json": ["application/json", signed],
+      "/release.pub": ["text/plain", key.publicKeyPem],
     };
     server = createServer((request, response) => {
       const file = files[request.url ?? ""];
-      response.writeHead(file ? 200 : 404, { "content-type": file?.[0] ?? "text/plain" }).end(file?.[1] ?? "not found");
+      response
+        .writeHead(file ? 200 : 404, { "content-type": file?.[0] ?? "text/plain" })
+        .end(file?.[1] ?? "not found");
     });
     await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
     const address = server.address();
@@ -121,23 +163,41 @@ describe("a browser bundle, in Chromium", () => {
 
   it("bundles without warnings and without any node: module", () => {
     expect(warnings).toEqual([]);
-    expect(inputs.filter((i) => i.startsWith("node:") || /src\/(cli|compile|check|syntax)\//.test(i))).toEqual([]);
+    expect(
+      inputs.filter((i) => i.startsWith("node:") || /src\/(cli|compile|check|syntax)\//.test(i)),
+    ).toEqual([]);
     expect(bundle.length).toBeGreaterThan(10_000);
   });
 
   it.skipIf(!existsSync(CHROMIUM)).each([
     ["a page that allows eval", "/", "compiled", 0],
     ["a page whose CSP forbids eval", "/strict", "interpreted", 1],
-  ])("runs in Chromium on %s", async (_, url, mode, warnings) => {
-    const page = await browser!.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(base + url);
-    await page.waitForFunction(() => (window as unknown as { result?: unknown }).result !== undefined, undefined, { timeout: 30_000 });
-    const result = await page.evaluate(() => (window as unknown as { result: Record<string, unknown> }).result);
-    await page.close();
-    expect(errors).toEqual([]);
-    expect(result).toMatchObject({ mode, margin: 71200.82, registry: 71200.82, signedBy: "trusted key 1", untrusted: "MB6152" });
-    expect(result["warned"]).toHaveLength(warnings);
-  }, 60_000);
+  ])(
+    "runs in Chromium on %s",
+    async (_, url, mode, warnings) => {
+      const page = await browser!.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      await page.goto(base + url);
+      await page.waitForFunction(
+        () => (window as unknown as { result?: unknown }).result !== undefined,
+        undefined,
+        { timeout: 30_000 },
+      );
+      const result = await page.evaluate(
+        () => (window as unknown as { result: Record<string, unknown> }).result,
+      );
+      await page.close();
+      expect(errors).toEqual([]);
+      expect(result).toMatchObject({
+        mode,
+        margin: 71200.82,
+        registry: 71200.82,
+        signedBy: "trusted key 1",
+        untrusted: "MB6152",
+      });
+      expect(result["warned"]).toHaveLength(warnings);
+    },
+    60_000,
+  );
 });

@@ -28,9 +28,16 @@ function specifiers(file: string): string[] {
 }
 
 /** Resolves a relative specifier the way NodeNext does for this project: `./x.js` is `./x.ts` in src. */
-function resolveRelative(from: string, specifier: string, sourceExtension: ".ts" | ".js"): string | undefined {
+function resolveRelative(
+  from: string,
+  specifier: string,
+  sourceExtension: ".ts" | ".js",
+): string | undefined {
   const target = path.resolve(path.dirname(from), specifier);
-  const candidates = sourceExtension === ".ts" ? [target.replace(/\.js$/, ".ts"), `${target}.ts`, path.join(target, "index.ts")] : [target, `${target}.js`, path.join(target, "index.js")];
+  const candidates =
+    sourceExtension === ".ts"
+      ? [target.replace(/\.js$/, ".ts"), `${target}.ts`, path.join(target, "index.ts")]
+      : [target, `${target}.js`, path.join(target, "index.js")];
   return candidates.find((c) => existsSync(c));
 }
 
@@ -60,7 +67,11 @@ function walk(entry: string, sourceExtension: ".ts" | ".js"): ImportGraph {
       }
     }
   }
-  return { files: [...seen].map((f) => path.relative(ROOT, f).split(path.sep).join("/")).sort(), packages, missing };
+  return {
+    files: [...seen].map((f) => path.relative(ROOT, f).split(path.sep).join("/")).sort(),
+    packages,
+    missing,
+  };
 }
 
 /** The packages a package depends on, transitively, read from node_modules. */
@@ -71,10 +82,20 @@ function dependencyClosure(roots: readonly string[]): Set<string> {
     const { name, from } = pending.pop()!;
     if (closure.has(name)) continue;
     closure.add(name);
-    const folder = [path.join(from, "node_modules", name), path.join(ROOT, "node_modules", name)].find((f) => existsSync(path.join(f, "package.json")));
+    const folder = [path.join(from, "node_modules", name), path.join(ROOT, "node_modules", name)].find((f) =>
+      existsSync(path.join(f, "package.json")),
+    );
     if (!folder) continue;
-    const pkg = JSON.parse(readFileSync(path.join(folder, "package.json"), "utf8")) as Record<string, Record<string, string> | undefined>;
-    for (const dep of Object.keys({ ...pkg["dependencies"], ...pkg["optionalDependencies"], ...pkg["peerDependencies"] })) pending.push({ name: dep, from: folder });
+    const pkg = JSON.parse(readFileSync(path.join(folder, "package.json"), "utf8")) as Record<
+      string,
+      Record<string, string> | undefined
+    >;
+    for (const dep of Object.keys({
+      ...pkg["dependencies"],
+      ...pkg["optionalDependencies"],
+      ...pkg["peerDependencies"],
+    }))
+      pending.push({ name: dep, from: folder });
   }
   return closure;
 }
@@ -83,7 +104,15 @@ function dependencyClosure(roots: readonly string[]): Set<string> {
 const allowedNodeModules = ["node:fs", "node:fs/promises", "node:path"];
 const nodeImporters = ["src/runtime/node.ts"];
 
-const forbidden = [/^src\/check\//, /^src\/compile\//, /^src\/syntax\//, /^src\/service\//, /^src\/cli\//, /^grammar\//, /chevrotain/];
+const forbidden = [
+  /^src\/check\//,
+  /^src\/compile\//,
+  /^src\/syntax\//,
+  /^src\/service\//,
+  /^src\/cli\//,
+  /^grammar\//,
+  /chevrotain/,
+];
 
 describe("the runtime entry does not reach the compiler", () => {
   const graph = walk(path.join(ROOT, "src/runtime/index.ts"), ".ts");
@@ -93,7 +122,10 @@ describe("the runtime entry does not reach the compiler", () => {
     expect(graph.files).toContain("src/runtime/codegen.ts");
     expect(graph.files).toContain("src/runtime/interpreter.ts");
     for (const file of graph.files) {
-      expect(forbidden.some((f) => f.test(file)), file).toBe(false);
+      expect(
+        forbidden.some((f) => f.test(file)),
+        file,
+      ).toBe(false);
       expect(/^src\/(runtime|ir|semantics)\//.test(file), file).toBe(true);
     }
   });
@@ -106,7 +138,8 @@ describe("the runtime entry does not reach the compiler", () => {
     for (const [name, importers] of node.packages) {
       if (!name.startsWith("node:")) continue;
       expect(allowedNodeModules, name).toContain(name);
-      for (const file of importers) expect(nodeImporters, `${file} imports ${name}`).toContain(file.split(path.sep).join("/"));
+      for (const file of importers)
+        expect(nodeImporters, `${file} imports ${name}`).toContain(file.split(path.sep).join("/"));
     }
     const closure = dependencyClosure([...graph.packages.keys()].filter((name) => !name.startsWith("node:")));
     expect(closure.has("ajv")).toBe(true);
@@ -122,35 +155,56 @@ describe("the runtime entry does not reach the compiler", () => {
   });
 
   const built = path.join(ROOT, "dist/src/runtime/index.js");
-  it.skipIf(!existsSync(built))("the built dist/src/runtime/index.js does not reach chevrotain either", () => {
-    const dist = walk(built, ".js");
-    expect(dist.missing).toEqual([]);
-    for (const file of dist.files) expect(/^dist\/src\/(runtime|ir|semantics)\//.test(file), file).toBe(true);
-    const closure = dependencyClosure([...dist.packages.keys()].filter((name) => !name.startsWith("node:")));
-    expect([...closure].filter((name) => /chevrotain/.test(name))).toEqual([]);
-    // ajv's types only (erased in JavaScript): the built runtime imports no package at all.
-    expect([...dist.packages.keys()]).toEqual([]);
-  });
+  it.skipIf(!existsSync(built))(
+    "the built dist/src/runtime/index.js does not reach chevrotain either",
+    () => {
+      const dist = walk(built, ".js");
+      expect(dist.missing).toEqual([]);
+      for (const file of dist.files)
+        expect(/^dist\/src\/(runtime|ir|semantics)\//.test(file), file).toBe(true);
+      const closure = dependencyClosure(
+        [...dist.packages.keys()].filter((name) => !name.startsWith("node:")),
+      );
+      expect([...closure].filter((name) => /chevrotain/.test(name))).toEqual([]);
+      // ajv's types only (erased in JavaScript): the built runtime imports no package at all.
+      expect([...dist.packages.keys()]).toEqual([]);
+    },
+  );
 
-  it.skipIf(!existsSync(built))("an engine imports it as marginbook/runtime and evaluates an artifact", () => {
-    const artifact = serializeArtifact(compileArtifact("rules/binance-btcusdt-perp.margin"));
-    const script = [
-      'import { loadArtifact } from "marginbook/runtime";',
-      'import { readFileSync } from "node:fs";',
-      "const book = loadArtifact(readFileSync(0, 'utf8'));",
-      'const input = { position: { size: 109.488, mark: 31967.27, side: "long" }, market: { vol_30d: 0.5, adv: 2e9 } };',
-      "console.log(JSON.stringify(book.evaluate(input).outputs));",
-    ].join("\n");
-    const output = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT, input: artifact, encoding: "utf8" });
-    expect(JSON.parse(output)).toMatchObject({ maintenance_margin: 71200.82, maintenance_margin_exact: 71200.811444 });
-  });
+  it.skipIf(!existsSync(built))(
+    "an engine imports it as marginbook/runtime and evaluates an artifact",
+    () => {
+      const artifact = serializeArtifact(compileArtifact("rules/binance-btcusdt-perp.margin"));
+      const script = [
+        'import { loadArtifact } from "marginbook/runtime";',
+        'import { readFileSync } from "node:fs";',
+        "const book = loadArtifact(readFileSync(0, 'utf8'));",
+        'const input = { position: { size: 109.488, mark: 31967.27, side: "long" }, market: { vol_30d: 0.5, adv: 2e9 } };',
+        "console.log(JSON.stringify(book.evaluate(input).outputs));",
+      ].join("\n");
+      const output = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+        cwd: ROOT,
+        input: artifact,
+        encoding: "utf8",
+      });
+      expect(JSON.parse(output)).toMatchObject({
+        maintenance_margin: 71200.82,
+        maintenance_margin_exact: 71200.811444,
+      });
+    },
+  );
 
   it("package.json exports the runtime entry as marginbook/runtime and the Node part as marginbook/runtime/node, for import and require", () => {
-    const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { exports: Record<string, unknown> };
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+      exports: Record<string, unknown>;
+    };
     expect(pkg.exports["./runtime"]).toEqual({
       import: { types: "./dist/src/runtime/index.d.ts", default: "./dist/src/runtime/index.js" },
       require: { types: "./dist/cjs/runtime.d.cts", default: "./dist/cjs/runtime.cjs" },
     });
-    expect(pkg.exports["./runtime/node"]).toMatchObject({ import: { default: "./dist/src/runtime/node.js" }, require: { default: "./dist/cjs/runtime-node.cjs" } });
+    expect(pkg.exports["./runtime/node"]).toMatchObject({
+      import: { default: "./dist/src/runtime/node.js" },
+      require: { default: "./dist/cjs/runtime-node.cjs" },
+    });
   });
 });

@@ -5,7 +5,14 @@
 import { describe, expect, it } from "vitest";
 import { serializeArtifact, type CompiledArtifact } from "../src/compile/artifact.js";
 import { hashJson } from "../src/runtime/hash.js";
-import { ArtifactError, ColumnsError, InputValidationError, RuntimeError, loadArtifact, type LoadedRulebook } from "../src/runtime/index.js";
+import {
+  ArtifactError,
+  ColumnsError,
+  InputValidationError,
+  RuntimeError,
+  loadArtifact,
+  type LoadedRulebook,
+} from "../src/runtime/index.js";
 import { evaluate as interpret } from "../src/runtime/interpreter.js";
 import { InputGenerator } from "./support/random-inputs.js";
 import { bundledRulebooks, compileArtifact } from "./support/rulebooks.js";
@@ -15,7 +22,10 @@ const artifact = compileArtifact(BINANCE);
 const book = loadArtifact(serializeArtifact(artifact));
 
 /** Binance's published example: 109.488 BTC at a mark of 31,967.27 USDT (notional 3,500,032.45776). */
-const example = { position: { size: 109.488, mark: 31967.27, side: "long" }, market: { vol_30d: 0.5, adv: 2_000_000_000 } };
+const example = {
+  position: { size: 109.488, mark: 31967.27, side: "long" },
+  market: { vol_30d: 0.5, adv: 2_000_000_000 },
+};
 
 /** A deep copy of the artifact to tamper with. */
 function copy(): CompiledArtifact {
@@ -42,7 +52,12 @@ function refusal(json: unknown): ArtifactError {
 
 describe("loadArtifact", () => {
   it("loads the Binance artifact and reproduces the published maintenance margin", () => {
-    expect(book.meta).toMatchObject({ name: "BTCUSDT perpetual", version: "1.0.0", currency: "USDT", effective: "2026-01-01T00:00:00Z" });
+    expect(book.meta).toMatchObject({
+      name: "BTCUSDT perpetual",
+      version: "1.0.0",
+      currency: "USDT",
+      effective: "2026-01-01T00:00:00Z",
+    });
     const { outputs } = book.evaluate(example);
     // 3,500,032.45776 x 2.5% - 16,300 = 71,200.811444 (the brief prints it truncated: 71,200.81144).
     expect(outputs["maintenance_margin_exact"]).toBeCloseTo(71200.81144, 5);
@@ -55,9 +70,20 @@ describe("loadArtifact", () => {
   it("explains on request: the tier chosen and every rule, with source lines", () => {
     const { explanation } = book.evaluate(example, { explain: true });
     const rules = explanation!.entries.filter((e) => e.kind === "rule");
-    expect(rules.map((r) => [r.name, r.ran])).toEqual([["base", true], ["vol_scale", false], ["size_floor", true], ["liquidity", false], ["ceiling", true]]);
+    expect(rules.map((r) => [r.name, r.ran])).toEqual([
+      ["base", true],
+      ["vol_scale", false],
+      ["size_floor", true],
+      ["liquidity", false],
+      ["ceiling", true],
+    ]);
     const base = rules[0]!;
-    expect(base.kind === "rule" && base.actions[0]!.tiers[0]).toMatchObject({ table: "brackets", tier: 4, lower: 1_000_000, upper: 10_000_000 });
+    expect(base.kind === "rule" && base.actions[0]!.tiers[0]).toMatchObject({
+      table: "brackets",
+      tier: 4,
+      lower: 1_000_000,
+      upper: 10_000_000,
+    });
     expect(explanation!.entries.every((e) => e.line > 0)).toBe(true);
     expect(book.evaluate(example).explanation).toBeUndefined();
   });
@@ -102,18 +128,28 @@ describe("tampered and malformed artifacts are refused with an ArtifactError", (
   });
 
   it("the wrong format, format version or IR version", () => {
-    expect(refusal(tampered((a) => void ((a as { format: string }).format = "something-else"))).code).toBe("MB6102");
-    expect(refusal(tampered((a) => void ((a as { formatVersion: number }).formatVersion = 2))).code).toBe("MB6103");
-    expect(refusal(tampered((a) => void ((a.ir as { irVersion: number }).irVersion = 99), true)).code).toBe("MB6103");
+    expect(refusal(tampered((a) => void ((a as { format: string }).format = "something-else"))).code).toBe(
+      "MB6102",
+    );
+    expect(refusal(tampered((a) => void ((a as { formatVersion: number }).formatVersion = 2))).code).toBe(
+      "MB6103",
+    );
+    expect(refusal(tampered((a) => void ((a.ir as { irVersion: number }).irVersion = 99), true)).code).toBe(
+      "MB6103",
+    );
     expect(refusal({ hello: "world" }).message).toMatch(/not a marginbook artifact/);
     expect(refusal([1, 2]).code).toBe("MB6102");
   });
 
   it("extra properties, at the top and deep in the IR, even with a recomputed hash", () => {
-    const top = refusal(tampered((a) => void ((a as unknown as Record<string, unknown>)["evaluator"] = "function () {}")));
+    const top = refusal(
+      tampered((a) => void ((a as unknown as Record<string, unknown>)["evaluator"] = "function () {}")),
+    );
     expect(top.code).toBe("MB6104");
     expect(top.problems).toContain('/: unknown property "evaluator"');
-    const deep = refusal(tampered((a) => void ((a.ir.steps[0] as unknown as Record<string, unknown>)["code"] = "x"), true));
+    const deep = refusal(
+      tampered((a) => void ((a.ir.steps[0] as unknown as Record<string, unknown>)["code"] = "x"), true),
+    );
     expect(deep.code).toBe("MB6104");
     expect(deep.message).toMatch(/\/ir\/steps\/0/);
   });
@@ -123,7 +159,14 @@ describe("tampered and malformed artifacts are refused with an ArtifactError", (
     const inName = refusal(tampered((a) => void (a.ir.slots[0]!.name = injected), true));
     expect(inName.code).toBe("MB6104");
     expect(inName.message).toMatch(/\/ir\/slots\/0\/name must match/);
-    expect(refusal(tampered((a) => void (a.ir.schema.records["position"]!.fields[0]!.name = "size; process.exit(1)"), true)).code).toBe("MB6104");
+    expect(
+      refusal(
+        tampered(
+          (a) => void (a.ir.schema.records["position"]!.fields[0]!.name = "size; process.exit(1)"),
+          true,
+        ),
+      ).code,
+    ).toBe("MB6104");
 
     // Texts (messages, names shown to people) are data: loading and evaluating run none of it.
     const inText = tampered((a) => {
@@ -136,10 +179,12 @@ describe("tampered and malformed artifacts are refused with an ArtifactError", (
   });
 
   it("an index out of range or a header that differs from the IR's", () => {
-    const outOfRange = refusal(tampered((a) => {
-      const step = a.ir.steps.find((s) => s.kind === "let")!;
-      if (step.kind === "let") step.slot = 999;
-    }, true));
+    const outOfRange = refusal(
+      tampered((a) => {
+        const step = a.ir.steps.find((s) => s.kind === "let")!;
+        if (step.kind === "let") step.slot = 999;
+      }, true),
+    );
     expect(outOfRange.code).toBe("MB6106");
     expect(outOfRange.message).toMatch(/slot 999 does not exist/);
     expect(refusal(tampered((a) => void (a.meta.version = "9.9.9"))).code).toBe("MB6106");
@@ -167,7 +212,10 @@ describe("tampered and malformed artifacts are refused with an ArtifactError", (
 
 describe("evaluation with validated inputs", () => {
   it("refuses an invalid input with every problem, and skips validation when asked", () => {
-    const bad = { position: { size: -1, mark: 31967.27, side: "long" }, market: { vol_30d: "high", adv: 2e9 } };
+    const bad = {
+      position: { size: -1, mark: 31967.27, side: "long" },
+      market: { vol_30d: "high", adv: 2e9 },
+    };
     let caught: unknown;
     try {
       book.evaluate(bad);
@@ -185,7 +233,10 @@ describe("evaluation with validated inputs", () => {
   });
 
   it("raises coded runtime errors from the compiled evaluator", () => {
-    const tiny = { position: { size: 1e-300, mark: 1e-300, side: "long" }, market: { vol_30d: 0.5, adv: 2e9 } };
+    const tiny = {
+      position: { size: 1e-300, mark: 1e-300, side: "long" },
+      market: { vol_30d: 0.5, adv: 2e9 },
+    };
     expect(book.evaluate(tiny).outputs["maintenance_margin_exact"]).toBe(0);
     const ftx = loadArtifact(compileArtifact("rules/bybit-tier-by-tier-example.margin"));
     const outside = ftx.evaluateBatch([{ position: { value: 5000.01, leverage: 10 } }])[0]!;
@@ -198,10 +249,17 @@ describe("evaluation with validated inputs", () => {
 /** Random valid Binance inputs, with a few invalid ones mixed in at known places. */
 function mixedInputs(count: number): unknown[] {
   const generator = new InputGenerator(book.ir, 7);
-  return Array.from({ length: count }, (_, i) => (i % 50 === 17 ? { position: { size: -i, mark: 1, side: "long" }, market: { vol_30d: 0.1, adv: 1 } } : generator.next()));
+  return Array.from({ length: count }, (_, i) =>
+    i % 50 === 17
+      ? { position: { size: -i, mark: 1, side: "long" }, market: { vol_30d: 0.1, adv: 1 } }
+      : generator.next(),
+  );
 }
 
-function single(b: LoadedRulebook, input: unknown): { ok: true; outputs: Record<string, unknown> } | { ok: false; code: string } {
+function single(
+  b: LoadedRulebook,
+  input: unknown,
+): { ok: true; outputs: Record<string, unknown> } | { ok: false; code: string } {
   try {
     return { ok: true, outputs: b.evaluate(input).outputs };
   } catch (error) {
@@ -224,7 +282,10 @@ describe("batch and columnar evaluation", () => {
   });
 
   it("evaluateColumns gives the same numbers, bit for bit, and NaN in the rows that fail", () => {
-    const rows = inputs as { position: { size: number; mark: number; side: string }; market: { vol_30d: number; adv: number } }[];
+    const rows = inputs as {
+      position: { size: number; mark: number; side: string };
+      market: { vol_30d: number; adv: number };
+    }[];
     const columns = {
       "position.size": Float64Array.from(rows, (r) => r.position.size),
       "position.mark": Float64Array.from(rows, (r) => r.position.mark),
@@ -248,9 +309,17 @@ describe("batch and columnar evaluation", () => {
   });
 
   it("refuses columns that do not fit the rulebook", () => {
-    const one = { "position.size": [1], "position.mark": [1], "position.side": ["long"], "market.vol_30d": [0.5], "market.adv": [1e9] };
+    const one = {
+      "position.size": [1],
+      "position.mark": [1],
+      "position.side": ["long"],
+      "market.vol_30d": [0.5],
+      "market.adv": [1e9],
+    };
     expect(book.evaluateColumns(one, 1).errors).toEqual([]);
-    expect(() => book.evaluateColumns({ ...one, "position.sise": [1] }, 1)).toThrow(/unknown column "position.sise"/);
+    expect(() => book.evaluateColumns({ ...one, "position.sise": [1] }, 1)).toThrow(
+      /unknown column "position.sise"/,
+    );
     const { ["market.adv"]: _, ...missing } = one;
     expect(() => book.evaluateColumns(missing, 1)).toThrow(ColumnsError);
     expect(() => book.evaluateColumns(one, 2)).toThrow(/fewer than the 2 rows/);

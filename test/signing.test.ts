@@ -10,7 +10,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli/main.js";
-import { checkArtifactSignature, keyIdOf, RulebookRegistry, signedBytes, trustedKey } from "../src/runtime/index.js";
+import {
+  checkArtifactSignature,
+  keyIdOf,
+  RulebookRegistry,
+  signedBytes,
+  trustedKey,
+} from "../src/runtime/index.js";
 import { binanceVersion, sampleInput } from "./support/signed-artifacts.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "marginbook-sign-"));
@@ -20,7 +26,12 @@ const read = (name: string): string => readFileSync(path.join(dir, name), "utf8"
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), cwd: dir, color: false });
+  const code = await runCli(argv, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    cwd: dir,
+    color: false,
+  });
   return { code, stdout, stderr };
 }
 
@@ -37,14 +48,23 @@ describe("keygen, compile --sign, inspect", { timeout: 30_000 }, () => {
     expect(read("release.pub")).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
     expect(statSync(path.join(dir, "release.key")).mode & 0o777).toBe(0o600);
     const keyId = trustedKey(read("release.pub")).keyId;
-    expect(stdout).toBe(`wrote release.key (private key: keep it secret) and release.pub (public key)\nkey id ${keyId}\n`);
+    expect(stdout).toBe(
+      `wrote release.key (private key: keep it secret) and release.pub (public key)\nkey id ${keyId}\n`,
+    );
     expect((await run("keygen", "--out", "release")).stderr).toContain("release.key exists");
     expect((await run("keygen", "--out", "other")).code).toBe(0);
     expect((await run("keygen")).code).toBe(2);
   });
 
   it("compile --sign signs the canonical JSON of the artifact without its signature", async () => {
-    const { code, stdout } = await run("compile", "btc-1.0.0.margin", "--sign", "release.key", "-o", "btc-1.0.0.json");
+    const { code, stdout } = await run(
+      "compile",
+      "btc-1.0.0.margin",
+      "--sign",
+      "release.key",
+      "-o",
+      "btc-1.0.0.json",
+    );
     expect(code).toBe(0);
     const keyId = trustedKey(read("release.pub")).keyId;
     expect(stdout).toContain(`signed by key ${keyId.slice(0, 19)}...`);
@@ -56,10 +76,20 @@ describe("keygen, compile --sign, inspect", { timeout: 30_000 }, () => {
     const { signature: _, ...rest } = artifact;
     // The signing time is bound too: it is in the signature block, and added to what is signed.
     expect(artifact.signature.signedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-    expect(new TextDecoder().decode(signedBytes(artifact))).toBe(new TextDecoder().decode(signedBytes(JSON.parse(JSON.stringify(rest, null, 7)), artifact.signature.signedAt)));
-    expect(new TextDecoder().decode(signedBytes(artifact)).startsWith('{"compiler":{"name":"marginbook","version":')).toBe(true);
+    expect(new TextDecoder().decode(signedBytes(artifact))).toBe(
+      new TextDecoder().decode(
+        signedBytes(JSON.parse(JSON.stringify(rest, null, 7)), artifact.signature.signedAt),
+      ),
+    );
+    expect(
+      new TextDecoder()
+        .decode(signedBytes(artifact))
+        .startsWith('{"compiler":{"name":"marginbook","version":'),
+    ).toBe(true);
     // Re-indenting keeps the signature; it covers content, not layout.
-    expect(await checkArtifactSignature(JSON.parse(JSON.stringify(artifact)), [trustedKey(read("release.pub"))])).toMatchObject({ status: "valid", keyId });
+    expect(
+      await checkArtifactSignature(JSON.parse(JSON.stringify(artifact)), [trustedKey(read("release.pub"))]),
+    ).toMatchObject({ status: "valid", keyId });
   });
 
   it("inspect prints what the artifact is and whether its signature holds", async () => {
@@ -78,7 +108,8 @@ describe("keygen, compile --sign, inspect", { timeout: 30_000 }, () => {
       "  outputs      initial_margin: USDT, maintenance_margin: USDT, maintenance_margin_exact: USDT, max_leverage: Number",
       `  signature    valid, by trusted key ${keyId} (release.pub)`,
       "ok: an engine loads this artifact and its signature holds",
-    ]) expect(trusted.stdout).toContain(line);
+    ])
+      expect(trusted.stdout).toContain(line);
 
     // Without --trust, an intact signature proves nothing about its origin: a gate must not pass it.
     const untrusted = await run("inspect", "btc-1.0.0.json");
@@ -90,22 +121,35 @@ describe("keygen, compile --sign, inspect", { timeout: 30_000 }, () => {
     expect(stranger.stdout).toContain("refused: MB6152 signed by an untrusted key");
 
     expect((await run("compile", "btc-1.0.0.margin", "-o", "unsigned.json")).code).toBe(0);
-    expect((await run("inspect", "unsigned.json")).stdout).toContain("  signature    not signed\nok: an engine loads this artifact (unsigned: only a registry with allowUnsigned accepts it)\n");
+    expect((await run("inspect", "unsigned.json")).stdout).toContain(
+      "  signature    not signed\nok: an engine loads this artifact (unsigned: only a registry with allowUnsigned accepts it)\n",
+    );
     const required = await run("inspect", "unsigned.json", "--trust", "release.pub");
     expect(required.code).toBe(1);
     expect(required.stdout).toContain("refused: MB6151 the artifact is not signed");
 
-    const json = JSON.parse((await run("inspect", "btc-1.0.0.json", "--trust", "release.pub", "--format", "json")).stdout);
-    expect(json).toMatchObject({ ok: true, problems: [], name: "BTCUSDT perpetual", version: "1.0.0", signature: { status: "valid", keyId, trustedAs: "release.pub" } });
+    const json = JSON.parse(
+      (await run("inspect", "btc-1.0.0.json", "--trust", "release.pub", "--format", "json")).stdout,
+    );
+    expect(json).toMatchObject({
+      ok: true,
+      problems: [],
+      name: "BTCUSDT perpetual",
+      version: "1.0.0",
+      signature: { status: "valid", keyId, trustedAs: "release.pub" },
+    });
   });
 
   it("one changed byte makes inspect and the registry refuse it; the previous version keeps serving", async () => {
-    expect((await run("compile", "btc-1.1.0.margin", "--sign", "release.key", "-o", "btc-1.1.0.json")).code).toBe(0);
+    expect(
+      (await run("compile", "btc-1.1.0.margin", "--sign", "release.key", "-o", "btc-1.1.0.json")).code,
+    ).toBe(0);
     const good = read("btc-1.1.0.json");
     const registry = new RulebookRegistry({ trustedKeys: [read("release.pub")] });
     await registry.add(read("btc-1.0.0.json"));
     const before = registry.evaluate("BTCUSDT perpetual", sampleInput);
-    const flip = (text: string, at: number): string => text.slice(0, at) + (text[at] === "1" ? "2" : "1") + text.slice(at + 1);
+    const flip = (text: string, at: number): string =>
+      text.slice(0, at) + (text[at] === "1" ? "2" : "1") + text.slice(at + 1);
     const cases: [string, number, string][] = [
       ["the compiler version", good.indexOf('"version"', good.indexOf('"compiler"')) + 12, "MB6153"],
       ["the source hash", good.indexOf('"sourceHash"') + 30, "MB6153"],
@@ -120,7 +164,9 @@ describe("keygen, compile --sign, inspect", { timeout: 30_000 }, () => {
       writeFileSync(path.join(dir, "tampered.json"), tampered);
       const inspected = await run("inspect", "tampered.json", "--trust", "release.pub");
       expect(inspected.code, what).toBe(1);
-      expect(inspected.stdout, what).toMatch(code === "MB6153" ? /refused: MB61(53|05|06)/ : new RegExp(`refused: ${code}`));
+      expect(inspected.stdout, what).toMatch(
+        code === "MB6153" ? /refused: MB61(53|05|06)/ : new RegExp(`refused: ${code}`),
+      );
       const outcome = await registry.tryAdd(tampered, "tampered.json");
       expect(outcome.ok, what).toBe(false);
       expect(!outcome.ok && outcome.error.code, what).toBe(code);
@@ -131,8 +177,15 @@ describe("keygen, compile --sign, inspect", { timeout: 30_000 }, () => {
   });
 
   it("refuses keys that cannot sign, with a usage error", async () => {
-    expect((await run("compile", "btc-1.0.0.margin", "--sign", "missing.key", "-o", "x.json")).stderr).toContain("cannot read the signing key missing.key");
-    writeFileSync(path.join(dir, "rsa.key"), generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString());
+    expect(
+      (await run("compile", "btc-1.0.0.margin", "--sign", "missing.key", "-o", "x.json")).stderr,
+    ).toContain("cannot read the signing key missing.key");
+    writeFileSync(
+      path.join(dir, "rsa.key"),
+      generateKeyPairSync("rsa", { modulusLength: 1024 })
+        .privateKey.export({ type: "pkcs8", format: "pem" })
+        .toString(),
+    );
     const rsa = await run("compile", "btc-1.0.0.margin", "--sign", "rsa.key", "-o", "x.json");
     expect(rsa.code).toBe(2);
     expect(rsa.stderr).toContain("a rsa key: artifacts are signed with Ed25519 keys");

@@ -30,11 +30,15 @@ export interface BinanceOutputs {
 }
 
 // Historical Binance BTCUSDT brackets: floors, IMR, MMR, max leverage, maintenance amount (cum).
-const FLOOR = [0, 50_000, 250_000, 1_000_000, 10_000_000, 20_000_000, 50_000_000, 100_000_000, 200_000_000, 300_000_000];
+const FLOOR = [
+  0, 50_000, 250_000, 1_000_000, 10_000_000, 20_000_000, 50_000_000, 100_000_000, 200_000_000, 300_000_000,
+];
 const IMR = new Float64Array([0.008, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5, 1]);
 const MMR = new Float64Array([0.004, 0.005, 0.01, 0.025, 0.05, 0.1, 0.125, 0.15, 0.25, 0.5]);
 const MAX_LEVERAGE = new Float64Array([125, 100, 50, 20, 10, 5, 4, 3, 2, 1]);
-const CUM = new Float64Array([0, 50, 1_300, 16_300, 266_300, 1_266_300, 2_516_300, 5_016_300, 25_016_300, 100_016_300]);
+const CUM = new Float64Array([
+  0, 50, 1_300, 16_300, 266_300, 1_266_300, 2_516_300, 5_016_300, 25_016_300, 100_016_300,
+]);
 
 const VOL_THRESHOLD = 0.8;
 const VOL_SLOPE = 0.5;
@@ -79,14 +83,20 @@ export function binanceMargin(input: BinanceInput): BinanceOutputs {
   let imRate = IMR[tier]!;
   if (vol > VOL_THRESHOLD) imRate *= 1 + Math.min(VOL_SLOPE * (vol - VOL_THRESHOLD), VOL_MAX_SURCHARGE);
   imRate = Math.max(imRate, IMF_FACTOR * Math.sqrt(size));
-  if (notional > ADV_SHARE_THRESHOLD * adv) imRate += LIQUIDITY_SLOPE * (notional / adv - ADV_SHARE_THRESHOLD);
+  if (notional > ADV_SHARE_THRESHOLD * adv)
+    imRate += LIQUIDITY_SLOPE * (notional / adv - ADV_SHARE_THRESHOLD);
   if (imRate > 1) imRate = 1;
 
   const mm = notional * MMR[tier]! - CUM[tier]!;
   const im = roundUpToCent(notional * imRate);
   const mmRounded = roundUpToCent(mm);
   if (!(im >= mmRounded)) throw new Error("the initial margin must cover the maintenance margin");
-  return { initial_margin: im, maintenance_margin: mmRounded, maintenance_margin_exact: mm, max_leverage: MAX_LEVERAGE[tier]! };
+  return {
+    initial_margin: im,
+    maintenance_margin: mmRounded,
+    maintenance_margin_exact: mm,
+    max_leverage: MAX_LEVERAGE[tier]!,
+  };
 }
 
 /** The same with `Math.ceil(x * 100) / 100` rounding and no assertion. */
@@ -99,7 +109,8 @@ export function binanceMarginNaive(input: BinanceInput): BinanceOutputs {
   let imRate = IMR[tier]!;
   if (vol > VOL_THRESHOLD) imRate *= 1 + Math.min(VOL_SLOPE * (vol - VOL_THRESHOLD), VOL_MAX_SURCHARGE);
   imRate = Math.max(imRate, IMF_FACTOR * Math.sqrt(size));
-  if (notional > ADV_SHARE_THRESHOLD * adv) imRate += LIQUIDITY_SLOPE * (notional / adv - ADV_SHARE_THRESHOLD);
+  if (notional > ADV_SHARE_THRESHOLD * adv)
+    imRate += LIQUIDITY_SLOPE * (notional / adv - ADV_SHARE_THRESHOLD);
   if (imRate > 1) imRate = 1;
 
   const mm = notional * MMR[tier]! - CUM[tier]!;

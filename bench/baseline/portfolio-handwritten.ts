@@ -66,7 +66,8 @@ export function spanMargin(input: SpanInput): SpanOutputs {
       pnl.fill(0, b * SCENARIOS, (b + 1) * SCENARIOS);
     }
     const risk = p.risk;
-    if (risk.length < SCENARIOS) throw new Error(`index ${risk.length} is outside the list (length ${risk.length})`);
+    if (risk.length < SCENARIOS)
+      throw new Error(`index ${risk.length} is outside the list (length ${risk.length})`);
     const q = p.quantity;
     const base = b * SCENARIOS;
     for (let s = 0; s < SCENARIOS; s++) pnl[base + s] = pnl[base + s]! + q * risk[s]!;

@@ -14,11 +14,31 @@ import { binanceMargin, type BinanceInput } from "./binance-handwritten.js";
 
 function valid(input: unknown): input is BinanceInput {
   const i = input as BinanceInput | null;
-  if (typeof i !== "object" || i === null || typeof i.position !== "object" || i.position === null || typeof i.market !== "object" || i.market === null) return false;
+  if (
+    typeof i !== "object" ||
+    i === null ||
+    typeof i.position !== "object" ||
+    i.position === null ||
+    typeof i.market !== "object" ||
+    i.market === null
+  )
+    return false;
   const { size, mark, side } = i.position;
   const { vol_30d: vol, adv } = i.market;
-  return typeof size === "number" && size > 0 && Number.isFinite(size) && typeof mark === "number" && Number.isFinite(mark)
-    && (side === "long" || side === "short") && typeof vol === "number" && vol >= 0 && Number.isFinite(vol) && typeof adv === "number" && adv > 0 && Number.isFinite(adv);
+  return (
+    typeof size === "number" &&
+    size > 0 &&
+    Number.isFinite(size) &&
+    typeof mark === "number" &&
+    Number.isFinite(mark) &&
+    (side === "long" || side === "short") &&
+    typeof vol === "number" &&
+    vol >= 0 &&
+    Number.isFinite(vol) &&
+    typeof adv === "number" &&
+    adv > 0 &&
+    Number.isFinite(adv)
+  );
 }
 
 const server = createServer({ keepAlive: true }, (req, res) => {
@@ -34,7 +54,9 @@ const server = createServer({ keepAlive: true }, (req, res) => {
     }
     let text: string;
     if (Array.isArray(body.inputs)) {
-      const results = body.inputs.map((input) => (valid(input) ? { ok: true, outputs: binanceMargin(input) } : { ok: false, error: "invalid input" }));
+      const results = body.inputs.map((input) =>
+        valid(input) ? { ok: true, outputs: binanceMargin(input) } : { ok: false, error: "invalid input" },
+      );
       text = JSON.stringify({ results });
     } else if (valid(body.input)) {
       text = JSON.stringify({ outputs: binanceMargin(body.input) });
@@ -42,7 +64,9 @@ const server = createServer({ keepAlive: true }, (req, res) => {
       res.writeHead(422, { "content-type": "application/json" }).end('{"error":"invalid input"}');
       return;
     }
-    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
+    res
+      .writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) })
+      .end(text);
   });
 });
 server.keepAliveTimeout = 30_000;

@@ -11,7 +11,7 @@ export function binancePositions(count: number, seed: number): BinanceInput[] {
   const next = prng(seed);
   const inputs: BinanceInput[] = new Array(count);
   for (let i = 0; i < count; i++) {
-    const mark = Math.round(1_000 + next() * 99_000) / 100 * 100;
+    const mark = (Math.round(1_000 + next() * 99_000) / 100) * 100;
     const notional = Math.pow(10, 1 + next() * 8);
     const size = Math.max(0.001, Math.round((notional / mark) * 1000) / 1000);
     inputs[i] = {

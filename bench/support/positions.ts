@@ -7,7 +7,11 @@
 
 /** SQL that writes `n` positions to `file` (Parquet, CSV or JSON Lines by extension), deterministic. */
 export function positionsSql(n: number, file: string): string {
-  const format = file.endsWith(".parquet") ? "FORMAT parquet" : file.endsWith(".csv") ? "FORMAT csv, HEADER true" : "FORMAT json";
+  const format = file.endsWith(".parquet")
+    ? "FORMAT parquet"
+    : file.endsWith(".csv")
+      ? "FORMAT csv, HEADER true"
+      : "FORMAT json";
   const rows = `
     SELECT i AS id,
       CASE WHEN i = 0 THEN 109.488 ELSE round(0.001 + 400 * pow(hash(i, 1) / 18446744073709551615.0, 3), 3) END::DOUBLE AS "position.size",
@@ -24,8 +28,10 @@ export function positionsSql(n: number, file: string): string {
  * underlyings, each with a 16-value risk array) to a Parquet file.
  */
 export function accountsSql(n: number, file: string, maxPositions = 4): string {
-  const future = "[0, 0, 3330, 3330, -3330, -3330, 6670, 6670, -6670, -6670, 10000, 10000, -10000, -10000, 7000, -7000]";
-  const call = "[460, -610, 2640, 1730, -1270, -2340, 5210, 4540, -2540, -3430, 8060, 7640, -3380, -3990, 3130, -1500]";
+  const future =
+    "[0, 0, 3330, 3330, -3330, -3330, 6670, 6670, -6670, -6670, 10000, 10000, -10000, -10000, 7000, -7000]";
+  const call =
+    "[460, -610, 2640, 1730, -1270, -2340, 5210, 4540, -2540, -3430, 8060, 7640, -3380, -3990, 3130, -1500]";
   const rows = `
     SELECT a AS id, list_transform(range(1 + (hash(a, 1) % ${maxPositions})::BIGINT), lambda j: {
         'contract': CASE WHEN hash(a, j, 2) % 2 = 0 THEN 'future' ELSE 'call' END,

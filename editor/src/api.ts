@@ -42,22 +42,52 @@ export async function saveFile(path: string, text: string, baseVersion: string |
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ text, baseVersion }),
   });
-  const body = (await response.json()) as { version?: string; error?: string; message?: string; text?: string | null };
-  if (response.status === 409) return { ok: false, conflict: true, message: body.message ?? "changed on disk", diskText: body.text ?? null, diskVersion: body.version ?? null };
-  if (!response.ok) return { ok: false, conflict: false, message: body.error ?? `${response.status} ${response.statusText}` };
+  const body = (await response.json()) as {
+    version?: string;
+    error?: string;
+    message?: string;
+    text?: string | null;
+  };
+  if (response.status === 409)
+    return {
+      ok: false,
+      conflict: true,
+      message: body.message ?? "changed on disk",
+      diskText: body.text ?? null,
+      diskVersion: body.version ?? null,
+    };
+  if (!response.ok)
+    return { ok: false, conflict: false, message: body.error ?? `${response.status} ${response.statusText}` };
   return { ok: true, version: body.version! };
 }
 
 /** A file's text at a git revision, or why there is none (no repository, not in that revision). */
-export async function loadRevision(path: string, revision: string): Promise<{ text: string } | { error: string }> {
-  const response = await fetch(`api/revision?path=${encodeURIComponent(path)}&rev=${encodeURIComponent(revision)}`);
+export async function loadRevision(
+  path: string,
+  revision: string,
+): Promise<{ text: string } | { error: string }> {
+  const response = await fetch(
+    `api/revision?path=${encodeURIComponent(path)}&rev=${encodeURIComponent(revision)}`,
+  );
   const body = (await response.json()) as { text?: string; error?: string };
-  return response.ok && typeof body.text === "string" ? { text: body.text } : { error: body.error ?? `${response.status} ${response.statusText}` };
+  return response.ok && typeof body.text === "string"
+    ? { text: body.text }
+    : { error: body.error ?? `${response.status} ${response.statusText}` };
 }
 
 /** Creates a rulebook and its test file; the server checks the rulebook first and refuses one with errors. */
-export async function createRulebook(path: string, text: string, tests: string): Promise<{ ok: true } | { ok: false; message: string }> {
-  const response = await fetch("api/new", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path, text, tests }) });
+export async function createRulebook(
+  path: string,
+  text: string,
+  tests: string,
+): Promise<{ ok: true } | { ok: false; message: string }> {
+  const response = await fetch("api/new", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ path, text, tests }),
+  });
   const body = (await response.json()) as { error?: string };
-  return response.ok ? { ok: true } : { ok: false, message: body.error ?? `${response.status} ${response.statusText}` };
+  return response.ok
+    ? { ok: true }
+    : { ok: false, message: body.error ?? `${response.status} ${response.statusText}` };
 }

@@ -28,7 +28,10 @@ export class Baselines {
     } catch {
       stored = undefined;
     }
-    this.mode = stored && (stored.kind === "saved" || (stored.kind === "git" && typeof stored.revision === "string")) ? stored : { kind: "git", revision: "HEAD" };
+    this.mode =
+      stored && (stored.kind === "saved" || (stored.kind === "git" && typeof stored.revision === "string"))
+        ? stored
+        : { kind: "git", revision: "HEAD" };
   }
 
   setMode(mode: BaselineMode): void {
@@ -52,9 +55,17 @@ export class Baselines {
     const revision = this.mode.revision;
     const key = `${revision}\n${path}`;
     let pending = this.cache.get(key);
-    if (!pending) this.cache.set(key, (pending = loadRevision(path, revision).catch((error: unknown) => ({ error: String(error) }))));
+    if (!pending)
+      this.cache.set(
+        key,
+        (pending = loadRevision(path, revision).catch((error: unknown) => ({ error: String(error) }))),
+      );
     const result = await pending;
     if ("text" in result) return { text: result.text, label: revision };
-    return { text: saved, label: "last saved", note: `${result.error}: comparing with the last saved version` };
+    return {
+      text: saved,
+      label: "last saved",
+      note: `${result.error}: comparing with the last saved version`,
+    };
   }
 }

@@ -22,7 +22,11 @@ export interface ChartOptions {
   onPick?: (x: number) => void;
 }
 
-function el<K extends keyof SVGElementTagNameMap>(name: K, attributes: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
+function el<K extends keyof SVGElementTagNameMap>(
+  name: K,
+  attributes: Record<string, string | number>,
+  text?: string,
+): SVGElementTagNameMap[K] {
   const node = document.createElementNS(SVG, name);
   for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
   if (text !== undefined) node.textContent = text;
@@ -36,7 +40,8 @@ export function niceTicks(low: number, high: number, count = 5): number[] {
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
   const ticks: number[] = [];
-  for (let t = Math.ceil(low / step) * step; t <= high + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
+  for (let t = Math.ceil(low / step) * step; t <= high + step * 1e-9; t += step)
+    ticks.push(Number(t.toPrecision(12)));
   return ticks;
 }
 
@@ -44,7 +49,8 @@ export function niceTicks(low: number, high: number, count = 5): number[] {
 export function compact(value: number, unit?: string): string {
   if (unit === "Rate") return `${Number((value * 100).toPrecision(4))}%`;
   const abs = Math.abs(value);
-  const scaled = (divisor: number, suffix: string): string => `${Number((value / divisor).toPrecision(3))}${suffix}`;
+  const scaled = (divisor: number, suffix: string): string =>
+    `${Number((value / divisor).toPrecision(3))}${suffix}`;
   if (abs >= 1e9) return scaled(1e9, "B");
   if (abs >= 1e6) return scaled(1e6, "M");
   if (abs >= 1e4) return scaled(1e3, "k");
@@ -56,7 +62,11 @@ export function compact(value: number, unit?: string): string {
 export function full(value: number, unit?: string): string {
   if (unit === "Rate") return formatRate(value);
   const text = formatNumber(Math.abs(value) >= 100 ? Math.round(value * 100) / 100 : value);
-  return unit && unit !== "Number" && unit !== "Quantity" ? `${text} ${unit}` : unit === "Quantity" ? `${text} units` : text;
+  return unit && unit !== "Number" && unit !== "Quantity"
+    ? `${text} ${unit}`
+    : unit === "Quantity"
+      ? `${text} units`
+      : text;
 }
 
 /** The chart of a sweep. */
@@ -69,9 +79,17 @@ export function renderChart(sweep: SweepResult, options: ChartOptions): SVGSVGEl
   const unit = sweep.series[0]?.unit;
   svg.append(el("title", {}, `${sweep.series.map((s) => s.name).join(" and ")} against ${sweep.path}`));
 
-  const values = [...sweep.series, ...(options.baseline?.series ?? [])].flatMap((s) => s.values.filter((v): v is number => v !== null));
+  const values = [...sweep.series, ...(options.baseline?.series ?? [])].flatMap((s) =>
+    s.values.filter((v): v is number => v !== null),
+  );
   if (values.length === 0) {
-    svg.append(el("text", { x: width / 2, y: height / 2, "text-anchor": "middle", class: "chart-empty" }, sweep.firstFailure ? `No values: ${sweep.firstFailure}` : "No values to plot"));
+    svg.append(
+      el(
+        "text",
+        { x: width / 2, y: height / 2, "text-anchor": "middle", class: "chart-empty" },
+        sweep.firstFailure ? `No values: ${sweep.firstFailure}` : "No values to plot",
+      ),
+    );
     return svg;
   }
   const yMin = Math.min(0, ...values);
@@ -83,32 +101,111 @@ export function renderChart(sweep: SweepResult, options: ChartOptions): SVGSVGEl
 
   // Grid and y axis.
   for (const t of yTicks) {
-    svg.append(el("line", { x1: margin.left, x2: margin.left + plotW, y1: y(t), y2: y(t), class: "chart-grid" }));
-    svg.append(el("text", { x: margin.left - 8, y: y(t) + 4, "text-anchor": "end", class: "chart-tick" }, compact(t, unit)));
+    svg.append(
+      el("line", { x1: margin.left, x2: margin.left + plotW, y1: y(t), y2: y(t), class: "chart-grid" }),
+    );
+    svg.append(
+      el(
+        "text",
+        { x: margin.left - 8, y: y(t) + 4, "text-anchor": "end", class: "chart-tick" },
+        compact(t, unit),
+      ),
+    );
   }
   // X axis.
   const xTicks = niceTicks(sweep.from, sweep.to, 5);
-  svg.append(el("line", { x1: margin.left, x2: margin.left + plotW, y1: margin.top + plotH, y2: margin.top + plotH, class: "chart-axis" }));
-  svg.append(el("line", { x1: margin.left, x2: margin.left, y1: margin.top, y2: margin.top + plotH, class: "chart-axis" }));
+  svg.append(
+    el("line", {
+      x1: margin.left,
+      x2: margin.left + plotW,
+      y1: margin.top + plotH,
+      y2: margin.top + plotH,
+      class: "chart-axis",
+    }),
+  );
+  svg.append(
+    el("line", {
+      x1: margin.left,
+      x2: margin.left,
+      y1: margin.top,
+      y2: margin.top + plotH,
+      class: "chart-axis",
+    }),
+  );
   for (const t of xTicks) {
-    svg.append(el("line", { x1: x(t), x2: x(t), y1: margin.top + plotH, y2: margin.top + plotH + 4, class: "chart-axis" }));
-    svg.append(el("text", { x: x(t), y: margin.top + plotH + 17, "text-anchor": "middle", class: "chart-tick" }, compact(t, sweep.unit)));
+    svg.append(
+      el("line", {
+        x1: x(t),
+        x2: x(t),
+        y1: margin.top + plotH,
+        y2: margin.top + plotH + 4,
+        class: "chart-axis",
+      }),
+    );
+    svg.append(
+      el(
+        "text",
+        { x: x(t), y: margin.top + plotH + 17, "text-anchor": "middle", class: "chart-tick" },
+        compact(t, sweep.unit),
+      ),
+    );
   }
-  svg.append(el("text", { x: margin.left + plotW / 2, y: height - 8, "text-anchor": "middle", class: "chart-title" }, `${sweep.path}${sweep.unit ? ` (${sweep.unit})` : ""}`));
-  svg.append(el("text", { x: 14, y: margin.top + plotH / 2, "text-anchor": "middle", transform: `rotate(-90 14 ${margin.top + plotH / 2})`, class: "chart-title" }, unit ?? "value"));
+  svg.append(
+    el(
+      "text",
+      { x: margin.left + plotW / 2, y: height - 8, "text-anchor": "middle", class: "chart-title" },
+      `${sweep.path}${sweep.unit ? ` (${sweep.unit})` : ""}`,
+    ),
+  );
+  svg.append(
+    el(
+      "text",
+      {
+        x: 14,
+        y: margin.top + plotH / 2,
+        "text-anchor": "middle",
+        transform: `rotate(-90 14 ${margin.top + plotH / 2})`,
+        class: "chart-title",
+      },
+      unit ?? "value",
+    ),
+  );
 
   // Tier boundaries, labelled with the tier they open (labels that would collide are left out).
   // Labels that would collide go on a second row; only a third collision drops one.
   const lastLabel = [-Infinity, -Infinity];
   for (const b of sweep.boundaries) {
     const bx = x(b.x);
-    const line = el("line", { x1: bx, x2: bx, y1: margin.top, y2: margin.top + plotH, class: "chart-boundary" });
-    line.append(el("title", {}, `${b.table}: tier ${b.tier} from ${b.keyName} = ${full(b.key)} ${b.keyUnit} (${sweep.path} = ${full(b.x, sweep.unit)})`));
+    const line = el("line", {
+      x1: bx,
+      x2: bx,
+      y1: margin.top,
+      y2: margin.top + plotH,
+      class: "chart-boundary",
+    });
+    line.append(
+      el(
+        "title",
+        {},
+        `${b.table}: tier ${b.tier} from ${b.keyName} = ${full(b.key)} ${b.keyUnit} (${sweep.path} = ${full(b.x, sweep.unit)})`,
+      ),
+    );
     svg.append(line);
     const row = lastLabel.findIndex((last) => bx - last >= 22);
     if (row >= 0) {
       const nearRight = bx + 18 > margin.left + plotW;
-      svg.append(el("text", { x: nearRight ? bx - 3 : bx + 3, y: margin.top + 11 + row * 12, "text-anchor": nearRight ? "end" : "start", class: "chart-boundary-label" }, `T${b.tier}`));
+      svg.append(
+        el(
+          "text",
+          {
+            x: nearRight ? bx - 3 : bx + 3,
+            y: margin.top + 11 + row * 12,
+            "text-anchor": nearRight ? "end" : "start",
+            class: "chart-boundary-label",
+          },
+          `T${b.tier}`,
+        ),
+      );
       lastLabel[row] = bx;
     }
   }
@@ -117,17 +214,45 @@ export function renderChart(sweep: SweepResult, options: ChartOptions): SVGSVGEl
   for (const t of options.thresholds ?? []) {
     if (!(t.x > sweep.from && t.x < sweep.to)) continue;
     const tx = x(t.x);
-    const line = el("line", { x1: tx, x2: tx, y1: margin.top, y2: margin.top + plotH, class: "chart-threshold", "data-rule": t.rule });
+    const line = el("line", {
+      x1: tx,
+      x2: tx,
+      y1: margin.top,
+      y2: margin.top + plotH,
+      class: "chart-threshold",
+      "data-rule": t.rule,
+    });
     line.append(el("title", {}, `rule ${t.rule}: applies when ${t.condition}`));
     svg.append(line);
     const nearRight = tx + 60 > margin.left + plotW;
-    svg.append(el("text", { x: nearRight ? tx - 3 : tx + 3, y: margin.top + plotH - 5, "text-anchor": nearRight ? "end" : "start", class: "chart-threshold-label" }, t.rule));
+    svg.append(
+      el(
+        "text",
+        {
+          x: nearRight ? tx - 3 : tx + 3,
+          y: margin.top + plotH - 5,
+          "text-anchor": nearRight ? "end" : "start",
+          class: "chart-threshold-label",
+        },
+        t.rule,
+      ),
+    );
   }
 
   // The sample.
   if (sweep.sampleX >= sweep.from && sweep.sampleX <= sweep.to) {
-    svg.append(el("line", { x1: x(sweep.sampleX), x2: x(sweep.sampleX), y1: margin.top, y2: margin.top + plotH, class: "chart-sample" }));
-    svg.append(el("text", { x: x(sweep.sampleX) + 4, y: margin.top + 24, class: "chart-sample-label" }, "sample"));
+    svg.append(
+      el("line", {
+        x1: x(sweep.sampleX),
+        x2: x(sweep.sampleX),
+        y1: margin.top,
+        y2: margin.top + plotH,
+        class: "chart-sample",
+      }),
+    );
+    svg.append(
+      el("text", { x: x(sweep.sampleX) + 4, y: margin.top + 24, class: "chart-sample-label" }, "sample"),
+    );
   }
 
   // The baseline's curves first, faint, so the new ones draw over them.
@@ -142,13 +267,22 @@ export function renderChart(sweep: SweepResult, options: ChartOptions): SVGSVGEl
     return d;
   };
   // A baseline curve identical to the new one is not drawn (nothing changed there).
-  const changed = options.baseline?.series.filter((s) => {
-    const now = sweep.series.find((n) => n.name === s.name);
-    return now !== undefined && s.values.some((v, k) => v !== now.values[k]);
-  }) ?? [];
+  const changed =
+    options.baseline?.series.filter((s) => {
+      const now = sweep.series.find((n) => n.name === s.name);
+      return now !== undefined && s.values.some((v, k) => v !== now.values[k]);
+    }) ?? [];
   changed.forEach((s) => {
     const i = sweep.series.findIndex((n) => n.name === s.name);
-    svg.append(el("path", { d: curve(s.values), class: "chart-line-old", stroke: COLORS[i % COLORS.length]!, "data-series": s.name, "data-baseline": options.baseline!.label }));
+    svg.append(
+      el("path", {
+        d: curve(s.values),
+        class: "chart-line-old",
+        stroke: COLORS[i % COLORS.length]!,
+        "data-series": s.name,
+        "data-baseline": options.baseline!.label,
+      }),
+    );
   });
 
   // Series.
@@ -164,33 +298,74 @@ export function renderChart(sweep: SweepResult, options: ChartOptions): SVGSVGEl
       pen = true;
     });
     // Later series are dashed, so a curve that coincides with an earlier one (IM = MM) stays visible.
-    svg.append(el("path", { d, class: "chart-line", stroke: COLORS[i % COLORS.length]!, "data-series": s.name, ...(i > 0 ? { "stroke-dasharray": "7 4" } : {}) }));
+    svg.append(
+      el("path", {
+        d,
+        class: "chart-line",
+        stroke: COLORS[i % COLORS.length]!,
+        "data-series": s.name,
+        ...(i > 0 ? { "stroke-dasharray": "7 4" } : {}),
+      }),
+    );
     const sampleValue = options.sampleOutputs?.[s.name];
     if (sampleValue !== undefined && sweep.sampleX >= sweep.from && sweep.sampleX <= sweep.to)
-      svg.append(el("circle", { cx: x(sweep.sampleX), cy: y(sampleValue), r: 3.5, fill: COLORS[i % COLORS.length]!, class: "chart-dot" }));
+      svg.append(
+        el("circle", {
+          cx: x(sweep.sampleX),
+          cy: y(sampleValue),
+          r: 3.5,
+          fill: COLORS[i % COLORS.length]!,
+          class: "chart-dot",
+        }),
+      );
   });
 
   // Legend.
   let lx = margin.left;
   sweep.series.forEach((s, i) => {
-    svg.append(el("line", { x1: lx, x2: lx + 16, y1: 14, y2: 14, stroke: COLORS[i % COLORS.length]!, "stroke-width": 2.5, ...(i > 0 ? { "stroke-dasharray": "5 3" } : {}) }));
+    svg.append(
+      el("line", {
+        x1: lx,
+        x2: lx + 16,
+        y1: 14,
+        y2: 14,
+        stroke: COLORS[i % COLORS.length]!,
+        "stroke-width": 2.5,
+        ...(i > 0 ? { "stroke-dasharray": "5 3" } : {}),
+      }),
+    );
     const label = el("text", { x: lx + 21, y: 18, class: "chart-legend" }, s.name);
     svg.append(label);
     lx += 21 + s.name.length * 6.6 + 16;
   });
   if (options.baseline && changed.length > 0) {
-    svg.append(el("line", { x1: lx, x2: lx + 16, y1: 14, y2: 14, stroke: "#94a3b8", "stroke-width": 4, opacity: 0.5 }));
+    svg.append(
+      el("line", { x1: lx, x2: lx + 16, y1: 14, y2: 14, stroke: "#94a3b8", "stroke-width": 4, opacity: 0.5 }),
+    );
     svg.append(el("text", { x: lx + 21, y: 18, class: "chart-legend" }, `in ${options.baseline.label}`));
   }
 
-  addCrosshair(svg, sweep, { x, y, margin, plotW, plotH, ...(unit ? { unit } : {}) }, options.baseline, options.onPick);
+  addCrosshair(
+    svg,
+    sweep,
+    { x, y, margin, plotW, plotH, ...(unit ? { unit } : {}) },
+    options.baseline,
+    options.onPick,
+  );
   return svg;
 }
 
 function addCrosshair(
   svg: SVGSVGElement,
   sweep: SweepResult,
-  geometry: { x: (v: number) => number; y: (v: number) => number; margin: { left: number; top: number }; plotW: number; plotH: number; unit?: string },
+  geometry: {
+    x: (v: number) => number;
+    y: (v: number) => number;
+    margin: { left: number; top: number };
+    plotW: number;
+    plotH: number;
+    unit?: string;
+  },
   baseline?: ChartOptions["baseline"],
   onPick?: (x: number) => void,
 ): void {
@@ -201,13 +376,23 @@ function addCrosshair(
   const text = el("text", { class: "chart-cross-text" });
   group.append(line, box, text);
   svg.append(group);
-  const overlay = el("rect", { x: margin.left, y: margin.top, width: plotW, height: plotH, fill: "transparent", class: "chart-overlay" });
+  const overlay = el("rect", {
+    x: margin.left,
+    y: margin.top,
+    width: plotW,
+    height: plotH,
+    fill: "transparent",
+    class: "chart-overlay",
+  });
   if (onPick) overlay.append(el("title", {}, "click to inspect this point as a sample"));
   svg.append(overlay);
   const nearest = (event: MouseEvent): number => {
     const rect = svg.getBoundingClientRect();
     const px = ((event.clientX - rect.left) / rect.width) * Number(svg.getAttribute("width"));
-    return Math.min(Math.max(Math.round(((px - margin.left) / plotW) * (sweep.xs.length - 1)), 0), sweep.xs.length - 1);
+    return Math.min(
+      Math.max(Math.round(((px - margin.left) / plotW) * (sweep.xs.length - 1)), 0),
+      sweep.xs.length - 1,
+    );
   };
   if (onPick) overlay.addEventListener("click", (event) => onPick(sweep.xs[nearest(event)]!));
   overlay.addEventListener("mouseleave", () => group.setAttribute("visibility", "hidden"));
@@ -221,7 +406,12 @@ function addCrosshair(
       const v = baseline?.series.find((b) => b.name === name)?.values[index];
       return v === undefined || v === null ? "" : ` (${baseline!.label}: ${full(v, geometry.unit)})`;
     };
-    const rows = [`${sweep.path} = ${full(xv, sweep.unit)}`, ...sweep.series.map((s) => `${s.name} = ${s.values[index] === null ? "—" : full(s.values[index]!, s.unit)}${old(s.name)}`)];
+    const rows = [
+      `${sweep.path} = ${full(xv, sweep.unit)}`,
+      ...sweep.series.map(
+        (s) => `${s.name} = ${s.values[index] === null ? "—" : full(s.values[index]!, s.unit)}${old(s.name)}`,
+      ),
+    ];
     text.replaceChildren(...rows.map((row, i) => el("tspan", { x: 0, dy: i === 0 ? 0 : 14 }, row)));
     const width = Math.max(...rows.map((r) => r.length)) * 6.2 + 12;
     const left = cx + width + 12 > margin.left + plotW ? cx - width - 8 : cx + 8;

@@ -1,7 +1,11 @@
 /**
  * `h("div.class", { attr }, children)`: the tiny element builder every panel of the studio uses.
  */
-export function h(spec: string, attributes: Record<string, string | boolean | number> = {}, ...children: (Node | string | undefined | false)[]): HTMLElement {
+export function h(
+  spec: string,
+  attributes: Record<string, string | boolean | number> = {},
+  ...children: (Node | string | undefined | false)[]
+): HTMLElement {
   const [tag, ...classes] = spec.split(".");
   const node = document.createElement(tag || "div");
   if (classes.length) node.className = classes.join(" ");

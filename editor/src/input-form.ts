@@ -32,7 +32,8 @@ function resolve(schema: Schema, root: Schema): Schema {
   return s;
 }
 
-const typeOf = (s: Schema): string | undefined => (Array.isArray(s.type) ? s.type.find((t) => t !== "null") : s.type);
+const typeOf = (s: Schema): string | undefined =>
+  Array.isArray(s.type) ? s.type.find((t) => t !== "null") : s.type;
 
 /** A value that satisfies the schema's shape: defaults, the first enum member, a number in the domain. */
 export function defaultValue(schema: Schema, root: Schema = schema): unknown {
@@ -41,7 +42,11 @@ export function defaultValue(schema: Schema, root: Schema = schema): unknown {
   if (s.enum) return s.enum[0];
   switch (typeOf(s)) {
     case "object":
-      return Object.fromEntries(Object.entries(s.properties ?? {}).filter(([k]) => s.required?.includes(k)).map(([k, v]) => [k, defaultValue(v, root)]));
+      return Object.fromEntries(
+        Object.entries(s.properties ?? {})
+          .filter(([k]) => s.required?.includes(k))
+          .map(([k, v]) => [k, defaultValue(v, root)]),
+      );
     case "array":
       return [];
     case "number":
@@ -64,52 +69,115 @@ function domainText(s: Schema): string {
 }
 
 /** The form for `value` (the sample's input); `onChange` gets the new input after each edit. */
-export function renderInputForm(schema: Schema, value: unknown, onChange: (input: unknown) => void): HTMLElement {
+export function renderInputForm(
+  schema: Schema,
+  value: unknown,
+  onChange: (input: unknown) => void,
+): HTMLElement {
   // The form edits a copy; each change hands out a fresh copy of it.
   const state = { value: structuredClone(value ?? defaultValue(schema)) as unknown };
   const emit = (): void => onChange(structuredClone(state.value));
   const form = h("div.input-form", { role: "group", "aria-label": "sample inputs" });
-  const rerender = (): void => form.replaceChildren(field(schema, "", state.value, (v) => (state.value = v), true));
-  const field = (raw: Schema, name: string, current: unknown, set: (v: unknown) => void, top = false): HTMLElement => {
+  const rerender = (): void =>
+    form.replaceChildren(field(schema, "", state.value, (v) => (state.value = v), true));
+  const field = (
+    raw: Schema,
+    name: string,
+    current: unknown,
+    set: (v: unknown) => void,
+    top = false,
+  ): HTMLElement => {
     const s = resolve(raw, schema);
     const type = typeOf(s);
-    const label = (extra?: string): HTMLElement => h("span.field-name", { title: s.description ?? "" }, name, extra ? h("span.field-unit", {}, ` ${extra}`) : undefined);
+    const label = (extra?: string): HTMLElement =>
+      h(
+        "span.field-name",
+        { title: s.description ?? "" },
+        name,
+        extra ? h("span.field-unit", {}, ` ${extra}`) : undefined,
+      );
     if (type === "object" && s.properties) {
       const object = (current && typeof current === "object" ? current : {}) as Record<string, unknown>;
-      const children = Object.entries(s.properties).map(([key, child]) => field(child, key, object[key], (v) => {
-        object[key] = v;
-        set(object);
-      }));
+      const children = Object.entries(s.properties).map(([key, child]) =>
+        field(child, key, object[key], (v) => {
+          object[key] = v;
+          set(object);
+        }),
+      );
       if (current !== object) set(object);
-      return top ? h("div.form-fields", {}, ...children) : h("fieldset.form-group", {}, h("legend", {}, name, s.title && s.title !== name ? h("span.field-unit", {}, ` ${s.title}`) : undefined), ...children);
+      return top
+        ? h("div.form-fields", {}, ...children)
+        : h(
+            "fieldset.form-group",
+            {},
+            h(
+              "legend",
+              {},
+              name,
+              s.title && s.title !== name ? h("span.field-unit", {}, ` ${s.title}`) : undefined,
+            ),
+            ...children,
+          );
     }
     if (type === "array") {
       const list = Array.isArray(current) ? current : [];
       const rows = list.map((item, i) => {
-        const remove = h("button.link.remove-row", { type: "button", title: `remove ${name}[${i}]` }, "Remove");
+        const remove = h(
+          "button.link.remove-row",
+          { type: "button", title: `remove ${name}[${i}]` },
+          "Remove",
+        );
         remove.addEventListener("click", () => {
           list.splice(i, 1);
           set(list);
           rerender();
           emit();
         });
-        return h("div.form-row", {}, h("div.row-head", {}, h("span.field-name", {}, `${name}[${i}]`), remove), field(s.items ?? {}, "", item, (v) => {
-          list[i] = v;
-          set(list);
-        }, true));
+        return h(
+          "div.form-row",
+          {},
+          h("div.row-head", {}, h("span.field-name", {}, `${name}[${i}]`), remove),
+          field(
+            s.items ?? {},
+            "",
+            item,
+            (v) => {
+              list[i] = v;
+              set(list);
+            },
+            true,
+          ),
+        );
       });
       const add = h("button.secondary.add-row", { type: "button" }, `Add to ${name}`);
       add.addEventListener("click", () => {
-        list.push(list.length > 0 ? structuredClone(list[list.length - 1]) : defaultValue(s.items ?? {}, schema));
+        list.push(
+          list.length > 0 ? structuredClone(list[list.length - 1]) : defaultValue(s.items ?? {}, schema),
+        );
         set(list);
         rerender();
         emit();
       });
       if (current !== list) set(list);
-      return h("fieldset.form-group.form-list", {}, h("legend", {}, name, h("span.field-unit", {}, ` ${list.length} item${list.length === 1 ? "" : "s"}`)), ...rows, add);
+      return h(
+        "fieldset.form-group.form-list",
+        {},
+        h(
+          "legend",
+          {},
+          name,
+          h("span.field-unit", {}, ` ${list.length} item${list.length === 1 ? "" : "s"}`),
+        ),
+        ...rows,
+        add,
+      );
     }
     if (s.enum) {
-      const select = h("select.form-input", { name, "aria-label": name }, ...s.enum.map((m) => h("option", { value: String(m) }, String(m)))) as HTMLSelectElement;
+      const select = h(
+        "select.form-input",
+        { name, "aria-label": name },
+        ...s.enum.map((m) => h("option", { value: String(m) }, String(m))),
+      ) as HTMLSelectElement;
       select.value = String(current ?? s.enum[0]);
       select.addEventListener("change", () => {
         set(select.value);
@@ -127,8 +195,15 @@ export function renderInputForm(schema: Schema, value: unknown, onChange: (input
       return h("label.form-field", {}, label(), box);
     }
     if (type === "number" || type === "integer") {
-      const unit = s["x-unit"] && s["x-unit"] !== "Number" ? s["x-unit"].replace("/Quantity", " per unit") : "";
-      const input = h("input.form-input", { type: "number", step: "any", name, "aria-label": name, placeholder: domainText(s) }) as HTMLInputElement;
+      const unit =
+        s["x-unit"] && s["x-unit"] !== "Number" ? s["x-unit"].replace("/Quantity", " per unit") : "";
+      const input = h("input.form-input", {
+        type: "number",
+        step: "any",
+        name,
+        "aria-label": name,
+        placeholder: domainText(s),
+      }) as HTMLInputElement;
       input.value = typeof current === "number" ? String(current) : "";
       input.title = [unit, domainText(s)].filter(Boolean).join("; ");
       input.addEventListener("change", () => {

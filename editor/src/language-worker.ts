@@ -23,7 +23,15 @@ import type { Span } from "../../src/syntax/ast.js";
 import { formatSource } from "../../src/syntax/format.js";
 import { lowerRulebook } from "../../src/compile/lower.js";
 import { verifyRulebook } from "../../src/verify/index.js";
-import type { FromWorker, PreviewRequest, RequestKind, ToWorker, VerificationReport, WireDiagnostic, WireRange } from "./protocol.js";
+import type {
+  FromWorker,
+  PreviewRequest,
+  RequestKind,
+  ToWorker,
+  VerificationReport,
+  WireDiagnostic,
+  WireRange,
+} from "./protocol.js";
 import { referencesAt, renameAt, symbolsOf } from "../../src/service/navigation.js";
 
 interface Scope {
@@ -80,7 +88,13 @@ function range(lines: LineMap, span: Span): WireRange {
   let end = lines.position(Math.max(span.end, span.start));
   // An empty span still gets a visible squiggle: one character, or the end of the line.
   if (end.offset === start.offset) end = lines.position(start.offset + 1);
-  if (end.offset === start.offset) return { startLine: start.line, startColumn: Math.max(1, start.column - 1), endLine: start.line, endColumn: start.column };
+  if (end.offset === start.offset)
+    return {
+      startLine: start.line,
+      startColumn: Math.max(1, start.column - 1),
+      endLine: start.line,
+      endColumn: start.column,
+    };
   return { startLine: start.line, startColumn: start.column, endLine: end.line, endColumn: end.column };
 }
 
@@ -104,10 +118,19 @@ function wireDiagnostic(d: Diagnostic, checked: Checked): WireDiagnostic {
     file: d.file,
     related: d.related.map((r) => {
       const file = r.file ?? d.file;
-      const p = (file === checked.path ? checked.lines : new LineMap(files.get(file) ?? "")).position(r.span.start);
+      const p = (file === checked.path ? checked.lines : new LineMap(files.get(file) ?? "")).position(
+        r.span.start,
+      );
       return { message: r.message, file, line: p.line, column: p.column };
     }),
-    ...(own && d.fix ? { fix: { title: d.fix.title, edits: d.fix.edits.map((e) => ({ ...exactRange(lines, e.span), newText: e.newText })) } } : {}),
+    ...(own && d.fix
+      ? {
+          fix: {
+            title: d.fix.title,
+            edits: d.fix.edits.map((e) => ({ ...exactRange(lines, e.span), newText: e.newText })),
+          },
+        }
+      : {}),
   };
 }
 
@@ -117,8 +140,13 @@ function update(message: Extract<ToWorker, { type: "update" }>): void {
   const checkMs = performance.now() - started;
   const checker = checkers.get(message.path);
   scope.postMessage({
-    type: "diagnostics", seq: message.seq, path: message.path, version: message.version, checkMs,
-    chunks: checker?.stats.chunks ?? 1, reparsed: checker?.stats.parsed ?? 1,
+    type: "diagnostics",
+    seq: message.seq,
+    path: message.path,
+    version: message.version,
+    checkMs,
+    chunks: checker?.stats.chunks ?? 1,
+    reparsed: checker?.stats.parsed ?? 1,
     diagnostics: checked.result.diagnostics.map((d) => wireDiagnostic(d, checked)),
   });
   if (pendingPreview !== undefined) clearTimeout(pendingPreview);
@@ -134,7 +162,14 @@ function preview(checked: Checked, seq: number, request: PreviewRequest): void {
   let session = previews.get(checked.path);
   if (!session) previews.set(checked.path, (session = new PreviewSession()));
   const result = session.run(checked.result, checked.text, request, host);
-  scope.postMessage({ type: "preview", seq, path: checked.path, version: checked.version, result, previewMs: performance.now() - started });
+  scope.postMessage({
+    type: "preview",
+    seq,
+    path: checked.path,
+    version: checked.version,
+    result,
+    previewMs: performance.now() - started,
+  });
   const baseline = request.baseline;
   if (!baseline || !result.ok) return;
   // The change (semantic diff and impact) is slower than the preview: it is computed once the text
@@ -145,9 +180,24 @@ function preview(checked: Checked, seq: number, request: PreviewRequest): void {
     try {
       change = session.change(baseline);
     } catch (error) {
-      change = { label: baseline.label, problem: `cannot compare: ${error instanceof Error ? error.message : String(error)}`, changes: [], layout: "semantic" as const, behaviourChanged: false, inputs: 0, failed: 0, outputs: [] };
+      change = {
+        label: baseline.label,
+        problem: `cannot compare: ${error instanceof Error ? error.message : String(error)}`,
+        changes: [],
+        layout: "semantic" as const,
+        behaviourChanged: false,
+        inputs: 0,
+        failed: 0,
+        outputs: [],
+      };
     }
-    scope.postMessage({ type: "change", seq, path: checked.path, version: checked.version, ...(change ? { change } : {}) });
+    scope.postMessage({
+      type: "change",
+      seq,
+      path: checked.path,
+      version: checked.version,
+      ...(change ? { change } : {}),
+    });
   }, CHANGE_AFTER_MS);
 }
 
@@ -155,12 +205,20 @@ function preview(checked: Checked, seq: number, request: PreviewRequest): void {
 function verify(message: Extract<ToWorker, { type: "verify" }>): void {
   const started = performance.now();
   const reply = (body: { report?: VerificationReport; problem?: string }): void =>
-    scope.postMessage({ type: "verification", path: message.path, version: message.version, ...body, verifyMs: performance.now() - started });
+    scope.postMessage({
+      type: "verification",
+      path: message.path,
+      version: message.version,
+      ...body,
+      verifyMs: performance.now() - started,
+    });
   try {
     const checked = check(message.path, message.version, message.text);
     const errors = checked.result.diagnostics.filter((d) => d.severity === "error").length;
     if (errors > 0) return reply({ problem: `the rulebook has ${errors} error${errors === 1 ? "" : "s"}` });
-    const ir = lowerRulebook(checked.result.checked, { source: (file) => (file === checked.path ? checked.text : files.get(file)) });
+    const ir = lowerRulebook(checked.result.checked, {
+      source: (file) => (file === checked.path ? checked.text : files.get(file)),
+    });
     reply({ report: verifyRulebook(ir, { budgetMs: message.budgetMs }) });
   } catch (error) {
     reply({ problem: `cannot verify: ${error instanceof Error ? error.message : String(error)}` });
@@ -184,17 +242,39 @@ function answer(kind: RequestKind, checked: Checked, offset: number, newName?: s
       return { file: target.file, range: range(lines, target.span) };
     }
     case "symbols":
-      return symbolsOf(checked.result).map((s) => ({ name: s.name, kind: s.kind, range: range(checked.lines, s.span), selection: range(checked.lines, s.nameSpan) }));
+      return symbolsOf(checked.result).map((s) => ({
+        name: s.name,
+        kind: s.kind,
+        range: range(checked.lines, s.span),
+        selection: range(checked.lines, s.nameSpan),
+      }));
     case "references":
-      return { ranges: referencesAt(checked.result, checked.text, offset).map((span) => exactRange(checked.lines, span)) };
+      return {
+        ranges: referencesAt(checked.result, checked.text, offset).map((span) =>
+          exactRange(checked.lines, span),
+        ),
+      };
     case "rename": {
-      const result = renameAt(checked.result, checked.text, offset, newName ?? "", host, files.get(checked.path.replace(/\.margin$/, ".test.yaml")));
-      return result.refused !== undefined ? { refused: result.refused } : { edits: result.edits.map((e) => ({ ...exactRange(checked.lines, e.span), newText: e.newText })) };
+      const result = renameAt(
+        checked.result,
+        checked.text,
+        offset,
+        newName ?? "",
+        host,
+        files.get(checked.path.replace(/\.margin$/, ".test.yaml")),
+      );
+      return result.refused !== undefined
+        ? { refused: result.refused }
+        : { edits: result.edits.map((e) => ({ ...exactRange(checked.lines, e.span), newText: e.newText })) };
     }
     case "format": {
       const result = formatSource(checked.text, checked.path);
       const errors = result.diagnostics.filter((d) => d.severity === "error");
-      return errors.length > 0 ? { error: `not formatted: the rulebook has ${errors.length} syntax error${errors.length === 1 ? "" : "s"}` } : { text: result.text };
+      return errors.length > 0
+        ? {
+            error: `not formatted: the rulebook has ${errors.length} syntax error${errors.length === 1 ? "" : "s"}`,
+          }
+        : { text: result.text };
     }
   }
 }
@@ -214,9 +294,19 @@ scope.onmessage = (event) => {
     case "request": {
       try {
         const checked = check(message.path, message.version, message.text);
-        scope.postMessage({ type: "response", id: message.id, version: message.version, result: answer(message.kind, checked, message.offset, message.newName) });
+        scope.postMessage({
+          type: "response",
+          id: message.id,
+          version: message.version,
+          result: answer(message.kind, checked, message.offset, message.newName),
+        });
       } catch (error) {
-        scope.postMessage({ type: "response", id: message.id, version: message.version, error: error instanceof Error ? error.message : String(error) });
+        scope.postMessage({
+          type: "response",
+          id: message.id,
+          version: message.version,
+          error: error instanceof Error ? error.message : String(error),
+        });
       }
       return;
     }

@@ -24,9 +24,27 @@ function load(): Record<string, number> {
 }
 
 const SIZES: Record<"sidebar" | "preview" | "problems", Size> = {
-  sidebar: { variable: "--sidebar-w", key: "sidebar", initial: () => (innerWidth <= 1366 ? 196 : 236), min: 140, max: () => 420 },
-  preview: { variable: "--preview-w", key: "preview", initial: () => (innerWidth <= 1366 ? 450 : 500), min: 320, max: () => Math.max(340, innerWidth - 620) },
-  problems: { variable: "--problems-h", key: "problems", initial: () => (innerHeight <= 760 ? 120 : 168), min: 60, max: () => Math.max(80, innerHeight - 260) },
+  sidebar: {
+    variable: "--sidebar-w",
+    key: "sidebar",
+    initial: () => (innerWidth <= 1366 ? 196 : 236),
+    min: 140,
+    max: () => 420,
+  },
+  preview: {
+    variable: "--preview-w",
+    key: "preview",
+    initial: () => (innerWidth <= 1366 ? 450 : 500),
+    min: 320,
+    max: () => Math.max(340, innerWidth - 620),
+  },
+  problems: {
+    variable: "--problems-h",
+    key: "problems",
+    initial: () => (innerHeight <= 760 ? 120 : 168),
+    min: 60,
+    max: () => Math.max(80, innerHeight - 260),
+  },
 };
 
 /** Applies the remembered sizes and returns a splitter element for one of them. */
@@ -53,19 +71,32 @@ export class Layout {
 
   /** The current size in pixels. */
   size(name: keyof typeof SIZES): number {
-    return parseFloat(getComputedStyle(document.documentElement).getPropertyValue(SIZES[name].variable)) || SIZES[name].initial();
+    return (
+      parseFloat(getComputedStyle(document.documentElement).getPropertyValue(SIZES[name].variable)) ||
+      SIZES[name].initial()
+    );
   }
 
   /** A drag bar: `direction` is how moving the pointer right (or down) changes the size (+1 or -1). */
   splitter(name: keyof typeof SIZES, direction: 1 | -1, orientation: "vertical" | "horizontal"): HTMLElement {
-    const bar = h(`div.splitter.splitter-${orientation}`, { role: "separator", "aria-orientation": orientation, "aria-label": `resize the ${name}`, title: "drag to resize; double-click to reset", "data-splitter": name });
+    const bar = h(`div.splitter.splitter-${orientation}`, {
+      role: "separator",
+      "aria-orientation": orientation,
+      "aria-label": `resize the ${name}`,
+      title: "drag to resize; double-click to reset",
+      "data-splitter": name,
+    });
     bar.addEventListener("pointerdown", (event) => {
       event.preventDefault();
       bar.setPointerCapture(event.pointerId);
       const start = orientation === "vertical" ? event.clientX : event.clientY;
       const initial = this.size(name);
       document.body.classList.add("resizing");
-      const move = (e: PointerEvent): void => this.apply(name, initial + direction * ((orientation === "vertical" ? e.clientX : e.clientY) - start));
+      const move = (e: PointerEvent): void =>
+        this.apply(
+          name,
+          initial + direction * ((orientation === "vertical" ? e.clientX : e.clientY) - start),
+        );
       const up = (): void => {
         bar.removeEventListener("pointermove", move);
         bar.removeEventListener("pointerup", up);

@@ -23,7 +23,16 @@ import { mergeThreeWay } from "./merge.js";
 import { registerLanguage, StudioEditor, type MarkerView } from "./monaco-adapter.js";
 import { h, PreviewPanel } from "./preview-panel.js";
 import { collectProblems, failingSummary, renderProblems, type Problems } from "./problems.js";
-import type { ChangeView, FromWorker, PreviewRequest, PreviewResult, PropertyResult, SweepRequest, VerificationReport, WireDiagnostic } from "./protocol.js";
+import type {
+  ChangeView,
+  FromWorker,
+  PreviewRequest,
+  PreviewResult,
+  PropertyResult,
+  SweepRequest,
+  VerificationReport,
+  WireDiagnostic,
+} from "./protocol.js";
 import { appendTestCase } from "./test-cases.js";
 import { LanguageClient } from "./worker-client.js";
 
@@ -91,13 +100,41 @@ class Studio {
   private readonly notice = h("div.notice", { hidden: true, role: "status" });
   private readonly problems = h("div.problem-list", { role: "list" });
   private readonly problemCount = h("span.problem-count");
-  private readonly saveButton = h("button.primary", { type: "button", title: "Save (Ctrl+S)" }, "Save") as HTMLButtonElement;
-  private readonly diffButton = h("button.secondary", { type: "button", title: "Compare the editor with the baseline, side by side" }, "Diff") as HTMLButtonElement;
-  private readonly formatButton = h("button.secondary", { type: "button", title: /Mac/.test(navigator.platform) ? "Format document (⇧⌥F)" : "Format document (Ctrl+Shift+I)" }, "Format") as HTMLButtonElement;
-  private readonly newButton = h("button.secondary", { type: "button", title: "A new rulebook from a template" }, "New") as HTMLButtonElement;
-  private readonly helpButton = h("button.secondary.help-button", { type: "button", title: "Keyboard shortcuts (?)", "aria-label": "keyboard shortcuts" }, "?") as HTMLButtonElement;
-  private readonly baselineSelect = h("select.baseline-select", { "aria-label": "compare with", title: "The version every value, curve and the Change tab compare with" },
-    h("option", { value: "git:HEAD" }, "vs last commit (HEAD)"), h("option", { value: "saved" }, "vs last saved"), h("option", { value: "other" }, "vs revision...")) as HTMLSelectElement;
+  private readonly saveButton = h(
+    "button.primary",
+    { type: "button", title: "Save (Ctrl+S)" },
+    "Save",
+  ) as HTMLButtonElement;
+  private readonly diffButton = h(
+    "button.secondary",
+    { type: "button", title: "Compare the editor with the baseline, side by side" },
+    "Diff",
+  ) as HTMLButtonElement;
+  private readonly formatButton = h(
+    "button.secondary",
+    {
+      type: "button",
+      title: /Mac/.test(navigator.platform) ? "Format document (⇧⌥F)" : "Format document (Ctrl+Shift+I)",
+    },
+    "Format",
+  ) as HTMLButtonElement;
+  private readonly newButton = h(
+    "button.secondary",
+    { type: "button", title: "A new rulebook from a template" },
+    "New",
+  ) as HTMLButtonElement;
+  private readonly helpButton = h(
+    "button.secondary.help-button",
+    { type: "button", title: "Keyboard shortcuts (?)", "aria-label": "keyboard shortcuts" },
+    "?",
+  ) as HTMLButtonElement;
+  private readonly baselineSelect = h(
+    "select.baseline-select",
+    { "aria-label": "compare with", title: "The version every value, curve and the Change tab compare with" },
+    h("option", { value: "git:HEAD" }, "vs last commit (HEAD)"),
+    h("option", { value: "saved" }, "vs last saved"),
+    h("option", { value: "other" }, "vs revision..."),
+  ) as HTMLSelectElement;
   private readonly baselineNote = h("span.baseline-note");
   private readonly outline = h("nav.outline", { "aria-label": "outline" });
 
@@ -106,20 +143,64 @@ class Studio {
     const diffBox = h("div.diff-box", { hidden: true });
     const previewBox = h("aside.preview", { "aria-label": "preview" });
     document.body.append(
-      h("header.topbar", {},
-        h("div.brand", {}, h("span.logo", {}, "mb"), h("span", {}, "marginbook"), h("span.brand-sub", {}, "studio")),
+      h(
+        "header.topbar",
+        {},
+        h(
+          "div.brand",
+          {},
+          h("span.logo", {}, "mb"),
+          h("span", {}, "marginbook"),
+          h("span.brand-sub", {}, "studio"),
+        ),
         this.title,
-        h("div.actions", {}, this.statusText, this.baselineNote, this.baselineSelect, this.newButton, this.formatButton, this.diffButton, this.saveButton, this.helpButton)),
-      h("main.workspace", {},
-        h("aside.sidebar", {}, h("div.sidebar-title", {}, "Rulebooks"), this.fileList, h("div.sidebar-title.outline-title", {}, "Outline"), this.outline),
+        h(
+          "div.actions",
+          {},
+          this.statusText,
+          this.baselineNote,
+          this.baselineSelect,
+          this.newButton,
+          this.formatButton,
+          this.diffButton,
+          this.saveButton,
+          this.helpButton,
+        ),
+      ),
+      h(
+        "main.workspace",
+        {},
+        h(
+          "aside.sidebar",
+          {},
+          h("div.sidebar-title", {}, "Rulebooks"),
+          this.fileList,
+          h("div.sidebar-title.outline-title", {}, "Outline"),
+          this.outline,
+        ),
         this.layout.splitter("sidebar", 1, "vertical"),
-        h("section.center", {}, this.banner, this.notice, editorBox, diffBox,
+        h(
+          "section.center",
+          {},
+          this.banner,
+          this.notice,
+          editorBox,
+          diffBox,
           this.layout.splitter("problems", -1, "horizontal"),
-          h("section.problems", {}, h("div.problems-header", {}, h("span", {}, "Problems"), this.problemCount), this.problems)),
+          h(
+            "section.problems",
+            {},
+            h("div.problems-header", {}, h("span", {}, "Problems"), this.problemCount),
+            this.problems,
+          ),
+        ),
         this.layout.splitter("preview", -1, "vertical"),
-        previewBox),
+        previewBox,
+      ),
     );
-    const ready = await new Promise<Extract<FromWorker, { type: "ready" }>>((resolve) => this.client.on("ready", resolve));
+    const ready = await new Promise<Extract<FromWorker, { type: "ready" }>>((resolve) =>
+      this.client.on("ready", resolve),
+    );
     registerLanguage(ready);
     this.editor = new StudioEditor(editorBox, diffBox, this.client, {
       onChange: (path) => this.changed(path),
@@ -158,15 +239,23 @@ class Studio {
     this.newButton.addEventListener("click", () => void this.newRulebook());
     this.helpButton.addEventListener("click", () => void shortcutSheet());
     this.baselineSelect.addEventListener("change", () => void this.chooseBaseline());
-    this.baselineSelect.value = this.baselines.mode.kind === "saved" ? "saved" : this.baselines.mode.revision === "HEAD" ? "git:HEAD" : "other";
-    if (this.baselineSelect.value === "other") this.baselineSelect.options[2]!.textContent = `vs ${this.baselines.label}`;
+    this.baselineSelect.value =
+      this.baselines.mode.kind === "saved"
+        ? "saved"
+        : this.baselines.mode.revision === "HEAD"
+          ? "git:HEAD"
+          : "other";
+    if (this.baselineSelect.value === "other")
+      this.baselineSelect.options[2]!.textContent = `vs ${this.baselines.label}`;
     document.addEventListener("keydown", (event) => {
       if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
         event.preventDefault();
         void this.save();
       }
       const target = event.target as HTMLElement | null;
-      const typing = target?.closest("input, textarea, select, .monaco-editor, dialog") !== null && target?.closest("input, textarea, select, .monaco-editor, dialog") !== undefined;
+      const typing =
+        target?.closest("input, textarea, select, .monaco-editor, dialog") !== null &&
+        target?.closest("input, textarea, select, .monaco-editor, dialog") !== undefined;
       if (event.key === "?" && !typing) void shortcutSheet();
     });
     window.addEventListener("beforeunload", (event) => {
@@ -180,7 +269,8 @@ class Studio {
     const workspace = await loadWorkspace();
     this.folder = workspace.folder;
     this.files = workspace.files;
-    for (const f of workspace.files) if (!this.saved.has(f.path)) this.saved.set(f.path, { text: f.text, version: f.version });
+    for (const f of workspace.files)
+      if (!this.saved.has(f.path)) this.saved.set(f.path, { text: f.text, version: f.version });
     this.client.setFiles(Object.fromEntries(workspace.files.map((f) => [f.path, f.text])));
     const wanted = open ?? decodeURIComponent(location.hash.replace(/^#/, ""));
     const first = this.files.find((f) => f.path === wanted) ?? this.files.find((f) => f.kind === "rulebook");
@@ -249,21 +339,37 @@ class Studio {
 
   private renderFiles(): void {
     const active = this.editor?.path;
-    const items = this.files.filter((f) => f.kind === "rulebook").map((f) => {
-      const item = (path: string, label: string, kind: string): HTMLElement => {
-        const node = h(`button.file-item.${kind}${path === active ? ".active" : ""}`, { type: "button", title: path, "data-path": path },
-          h("span.file-icon", { "aria-hidden": "true" }, kind === "tests" ? "✓" : "§"), h("span.file-name", {}, label), this.dirty(path) ? h("span.dirty", { title: "unsaved changes" }, "●") : undefined);
-        node.addEventListener("click", () => this.open(path));
-        return node;
-      };
-      return h("div.file-group", {}, item(f.path, f.path.replace(/\.margin$/, ""), "rulebook"), f.tests ? item(f.tests, "test cases", "tests") : undefined);
-    });
+    const items = this.files
+      .filter((f) => f.kind === "rulebook")
+      .map((f) => {
+        const item = (path: string, label: string, kind: string): HTMLElement => {
+          const node = h(
+            `button.file-item.${kind}${path === active ? ".active" : ""}`,
+            { type: "button", title: path, "data-path": path },
+            h("span.file-icon", { "aria-hidden": "true" }, kind === "tests" ? "✓" : "§"),
+            h("span.file-name", {}, label),
+            this.dirty(path) ? h("span.dirty", { title: "unsaved changes" }, "●") : undefined,
+          );
+          node.addEventListener("click", () => this.open(path));
+          return node;
+        };
+        return h(
+          "div.file-group",
+          {},
+          item(f.path, f.path.replace(/\.margin$/, ""), "rulebook"),
+          f.tests ? item(f.tests, "test cases", "tests") : undefined,
+        );
+      });
     this.fileList.replaceChildren(...items);
   }
 
   private renderTitle(): void {
     const path = this.editor.path ?? "";
-    this.title.replaceChildren(h("span.folder", {}, `${this.folder}/`), h("span.path", {}, path), this.dirty(path) ? h("span.modified", {}, "modified") : "");
+    this.title.replaceChildren(
+      h("span.folder", {}, `${this.folder}/`),
+      h("span.path", {}, path),
+      this.dirty(path) ? h("span.modified", {}, "modified") : "",
+    );
     this.diffButton.classList.toggle("active", this.editor.diffVisible);
   }
 
@@ -278,7 +384,10 @@ class Studio {
     if (path === subject) {
       // The text changed: any verification asked for is now for an older version.
       this.cancelVerification();
-      this.panel.showVerification({ state: "checking", ...(this.lastReport ? { report: this.lastReport } : {}) });
+      this.panel.showVerification({
+        state: "checking",
+        ...(this.lastReport ? { report: this.lastReport } : {}),
+      });
     }
   }
 
@@ -317,7 +426,9 @@ class Studio {
       ...(settings.samples.trim() ? { samples: settings.samples } : {}),
       ...(settings.sample !== undefined ? { sample: settings.sample } : {}),
       ...(settings.sweep ? { sweep: settings.sweep } : {}),
-      ...(this.baseline?.path === subject ? { baseline: { text: this.baseline.value.text, label: this.baseline.value.label } } : {}),
+      ...(this.baseline?.path === subject
+        ? { baseline: { text: this.baseline.value.text, label: this.baseline.value.label } }
+        : {}),
     };
     this.sentAt = performance.now();
     this.client.update({ path: subject, version, text }, preview);
@@ -355,13 +466,19 @@ class Studio {
     const errors = diagnostics.filter((d) => d.severity === "error").length;
     if (errors > 0) {
       this.cancelVerification();
-      this.panel.showVerification({ state: "unavailable", problem: `the rulebook has ${errors} error${errors === 1 ? "" : "s"}` });
+      this.panel.showVerification({
+        state: "unavailable",
+        problem: `the rulebook has ${errors} error${errors === 1 ? "" : "s"}`,
+      });
       return;
     }
     const asked = this.verifyingVersion;
     if (asked && asked.path === path && asked.version === version) return;
     this.cancelVerification();
-    this.panel.showVerification({ state: "checking", ...(this.lastReport ? { report: this.lastReport } : {}) });
+    this.panel.showVerification({
+      state: "checking",
+      ...(this.lastReport ? { report: this.lastReport } : {}),
+    });
     this.verifyTimer = setTimeout(() => {
       this.verifyTimer = undefined;
       const text = this.editor.textOf(path);
@@ -374,14 +491,23 @@ class Studio {
   private receiveVerification(m: Extract<FromWorker, { type: "verification" }>): void {
     const asked = this.verifyingVersion;
     // Stale: the text changed (or another rulebook was opened) since it was asked for.
-    if (!asked || asked.path !== m.path || asked.version !== m.version || (this.editor.versionOf(m.path) ?? 0) !== m.version) return;
+    if (
+      !asked ||
+      asked.path !== m.path ||
+      asked.version !== m.version ||
+      (this.editor.versionOf(m.path) ?? 0) !== m.version
+    )
+      return;
     this.verificationCount++;
     if (m.report) {
       this.lastReport = m.report;
       this.panel.showVerification({ state: "done", report: m.report, ms: m.verifyMs });
       this.renderProblems();
     } else {
-      this.panel.showVerification({ state: "unavailable", problem: m.problem ?? "the rulebook cannot be verified" });
+      this.panel.showVerification({
+        state: "unavailable",
+        problem: m.problem ?? "the rulebook cannot be verified",
+      });
     }
   }
 
@@ -393,13 +519,20 @@ class Studio {
     const input = property.counterexample?.evaluation.input;
     if (!input) return;
     const name = `counterexample: ${property.text}`;
-    const kept = (this.lastPreview?.samples ?? []).filter((s) => s.name !== name).slice(0, MAX_SAMPLES - 1).map((s) => ({ name: s.name, input: s.input }));
+    const kept = (this.lastPreview?.samples ?? [])
+      .filter((s) => s.name !== name)
+      .slice(0, MAX_SAMPLES - 1)
+      .map((s) => ({ name: s.name, input: s.input }));
     const samples = [...kept, { name, input }];
     const text = stringifyYaml(samples);
     this.panel.loadSamples(text, samples.length - 1);
     // The chart sweeps along the property's input (`... in position.size`), when it names one.
     const along = /\bin\s+([\w.[\]]+)/.exec(property.text)?.[1];
-    this.updateSettings({ samples: text, sample: samples.length - 1, ...(along ? { sweep: { path: along } } : {}) });
+    this.updateSettings({
+      samples: text,
+      sample: samples.length - 1,
+      ...(along ? { sweep: { path: along } } : {}),
+    });
   }
 
   /** A sample's inputs changed in its form (or a new sample): the samples become typed ones. */
@@ -418,15 +551,30 @@ class Studio {
   private async saveAsTest(index: number): Promise<void> {
     const subject = this.rulebookOf(this.editor.path ?? "");
     const sample = this.lastPreview?.samples[index];
-    if (!subject || !sample?.outputs || sample.error) return this.showNotice("Only a sample that evaluates can become a test case.");
+    if (!subject || !sample?.outputs || sample.error)
+      return this.showNotice("Only a sample that evaluates can become a test case.");
     const testsPath = this.testsOf(subject) ?? subject.replace(/\.margin$/, ".test.yaml");
     const current = this.editor.textOf(testsPath) ?? this.saved.get(testsPath)?.text;
     const taken = new Set(this.lastPreview?.tests?.cases.map((c) => c.name) ?? []);
-    const name = await promptDialog("Save as test case", "Name of the test case", sample.name.startsWith("counterexample") || taken.has(sample.name) ? `${sample.name} (pinned)` : sample.name, "Save test case", (value) => (taken.has(value) ? "a case has this name already" : undefined));
+    const name = await promptDialog(
+      "Save as test case",
+      "Name of the test case",
+      sample.name.startsWith("counterexample") || taken.has(sample.name)
+        ? `${sample.name} (pinned)`
+        : sample.name,
+      "Save test case",
+      (value) => (taken.has(value) ? "a case has this name already" : undefined),
+    );
     if (!name) return;
-    const added = appendTestCase(current, subject.split("/").pop()!, { name, input: sample.input, expect: sample.outputs });
+    const added = appendTestCase(current, subject.split("/").pop()!, {
+      name,
+      input: sample.input,
+      expect: sample.outputs,
+    });
     if ("error" in added) return this.showNotice(`Not saved: ${added.error}`);
-    const outcome = await saveFile(testsPath, added.text, this.saved.get(testsPath)?.version ?? null).catch((error: unknown) => ({ ok: false as const, conflict: false as const, message: String(error) }));
+    const outcome = await saveFile(testsPath, added.text, this.saved.get(testsPath)?.version ?? null).catch(
+      (error: unknown) => ({ ok: false as const, conflict: false as const, message: String(error) }),
+    );
     if (!outcome.ok) return this.showNotice(`Not saved: ${outcome.message}`);
     this.saved.set(testsPath, { text: added.text, version: outcome.version });
     if (!this.files.some((f) => f.path === testsPath)) {
@@ -435,11 +583,15 @@ class Studio {
       if (book) book.tests = testsPath;
     }
     if (this.editor.textOf(testsPath) !== undefined) this.editor.replaceText(testsPath, added.text);
-    this.client.setFiles(Object.fromEntries([...this.saved].map(([p, s]) => [p, this.editor.textOf(p) ?? s.text])));
+    this.client.setFiles(
+      Object.fromEntries([...this.saved].map(([p, s]) => [p, this.editor.textOf(p) ?? s.text])),
+    );
     this.renderFiles();
     this.panel.selectTab("tests");
     this.sendUpdate();
-    this.showNotice(`Saved "${name}" to ${testsPath}: it runs on every change (Tests tab) and with \`marginbook test\`.`);
+    this.showNotice(
+      `Saved "${name}" to ${testsPath}: it runs on every change (Tests tab) and with \`marginbook test\`.`,
+    );
   }
 
   private receiveChange(m: Extract<FromWorker, { type: "change" }>): void {
@@ -464,9 +616,20 @@ class Studio {
   private async chooseBaseline(): Promise<void> {
     const choice = this.baselineSelect.value;
     if (choice === "other") {
-      const revision = await promptDialog("Compare with a revision", "A git revision (HEAD~1, a tag, a commit)", this.baselines.mode.kind === "git" ? this.baselines.mode.revision : "HEAD~1", "Compare", (v) => (/^[\w][\w./~^@{}-]*$/.test(v) ? undefined : "not a git revision"));
+      const revision = await promptDialog(
+        "Compare with a revision",
+        "A git revision (HEAD~1, a tag, a commit)",
+        this.baselines.mode.kind === "git" ? this.baselines.mode.revision : "HEAD~1",
+        "Compare",
+        (v) => (/^[\w][\w./~^@{}-]*$/.test(v) ? undefined : "not a git revision"),
+      );
       if (!revision) {
-        this.baselineSelect.value = this.baselines.mode.kind === "saved" ? "saved" : this.baselines.mode.revision === "HEAD" ? "git:HEAD" : "other";
+        this.baselineSelect.value =
+          this.baselines.mode.kind === "saved"
+            ? "saved"
+            : this.baselines.mode.revision === "HEAD"
+              ? "git:HEAD"
+              : "other";
         return;
       }
       this.baselines.setMode({ kind: "git", revision });
@@ -482,11 +645,20 @@ class Studio {
     const doc = this.editor.document();
     if (!doc || !doc.path.endsWith(".margin")) return void this.outline.replaceChildren();
     const symbols = (await this.client.symbols(doc)) ?? [];
-    this.outline.replaceChildren(...symbols.map((s) => {
-      const item = h("button.outline-item", { type: "button", title: `${s.kind} ${s.name}, line ${s.selection.startLine}` }, h("span.outline-kind", {}, s.kind), h("span.outline-name", {}, s.name));
-      item.addEventListener("click", () => this.editor.reveal(s.selection.startLine, s.selection.startColumn));
-      return item;
-    }));
+    this.outline.replaceChildren(
+      ...symbols.map((s) => {
+        const item = h(
+          "button.outline-item",
+          { type: "button", title: `${s.kind} ${s.name}, line ${s.selection.startLine}` },
+          h("span.outline-kind", {}, s.kind),
+          h("span.outline-name", {}, s.name),
+        );
+        item.addEventListener("click", () =>
+          this.editor.reveal(s.selection.startLine, s.selection.startColumn),
+        );
+        return item;
+      }),
+    );
   }
 
   private receivePreview(m: Extract<FromWorker, { type: "preview" }>): void {
@@ -507,9 +679,16 @@ class Studio {
     if (!subject) return;
     const testsPath = this.testsOf(subject);
     const text = (path: string): string => this.editor.textOf(path) ?? this.saved.get(path)?.text ?? "";
-    this.problemsNow = collectProblems(this.diagnostics, this.lastPreview, this.lastReport, { rulebook: text(subject), ...(testsPath ? { tests: text(testsPath) } : {}) }, { rulebook: subject, ...(testsPath ? { tests: testsPath } : {}) });
+    this.problemsNow = collectProblems(
+      this.diagnostics,
+      this.lastPreview,
+      this.lastReport,
+      { rulebook: text(subject), ...(testsPath ? { tests: text(testsPath) } : {}) },
+      { rulebook: subject, ...(testsPath ? { tests: testsPath } : {}) },
+    );
     this.editor.setDiagnostics(subject, this.problemsNow.rulebook);
-    if (testsPath) this.editor.setDiagnostics(testsPath, this.problemsNow.tests, this.saved.get(testsPath)?.text);
+    if (testsPath)
+      this.editor.setDiagnostics(testsPath, this.problemsNow.tests, this.saved.get(testsPath)?.text);
     renderProblems(this.problems, this.problemCount, this.problemsNow, subject, (d) => {
       if (this.editor.path !== d.file) this.open(d.file);
       this.editor.reveal(d.startLine, d.startColumn);
@@ -525,10 +704,17 @@ class Studio {
     const text = this.editor.textOf(path) ?? "";
     if (!force) {
       // Saving what is known to fail asks first, and says what fails.
-      const errors = this.problemsNow.rulebook.filter((d) => d.severity === "error" && d.code.startsWith("MB")).map((d) => `${d.code} line ${d.startLine}: ${d.message}`);
+      const errors = this.problemsNow.rulebook
+        .filter((d) => d.severity === "error" && d.code.startsWith("MB"))
+        .map((d) => `${d.code} line ${d.startLine}: ${d.message}`);
       const failing = [...errors, ...failingSummary(this.problemsNow)];
       if (failing.length > 0) {
-        const choice = await confirmDialog("Save with problems?", `${path} has ${failing.length} problem${failing.length === 1 ? "" : "s"}: the checker's errors, failing test cases or violated properties.`, failing, [{ label: "Save anyway", value: "save", kind: "danger" }]);
+        const choice = await confirmDialog(
+          "Save with problems?",
+          `${path} has ${failing.length} problem${failing.length === 1 ? "" : "s"}: the checker's errors, failing test cases or violated properties.`,
+          failing,
+          [{ label: "Save anyway", value: "save", kind: "danger" }],
+        );
         if (choice !== "save") return;
       }
     }
@@ -543,7 +729,9 @@ class Studio {
     }
     if (outcome.ok) {
       this.saved.set(path, { text, version: outcome.version });
-      this.client.setFiles(Object.fromEntries([...this.saved].map(([p, s]) => [p, this.editor.textOf(p) ?? s.text])));
+      this.client.setFiles(
+        Object.fromEntries([...this.saved].map(([p, s]) => [p, this.editor.textOf(p) ?? s.text])),
+      );
       this.banner.hidden = true;
       this.statusText.textContent = `saved ${new Date().toLocaleTimeString()}`;
       this.renderFiles();
@@ -579,13 +767,20 @@ class Studio {
 
   private showConflict(path: string, diskText: string | null, diskVersion: string | null): void {
     const compare = h("button.secondary", { type: "button" }, "Compare with disk");
-    const merge = h("button.primary", { type: "button", title: "keep both your edits and the changes on disk; conflicting lines are marked" }, "Merge");
+    const merge = h(
+      "button.primary",
+      { type: "button", title: "keep both your edits and the changes on disk; conflicting lines are marked" },
+      "Merge",
+    );
     const overwrite = h("button.danger", { type: "button" }, "Overwrite with mine");
     const reload = h("button.secondary", { type: "button" }, "Load the disk version");
     const disk = diskText ?? "";
     compare.addEventListener("click", () => {
       document.body.classList.add("diffing");
-      this.editor.showDiff(disk, { left: "On disk (changed since you opened it)", right: "Your edits (not saved)" });
+      this.editor.showDiff(disk, {
+        left: "On disk (changed since you opened it)",
+        right: "Your edits (not saved)",
+      });
       this.renderTitle();
     });
     merge.addEventListener("click", () => {
@@ -597,17 +792,38 @@ class Studio {
       this.saved.set(path, { text: disk, version: diskVersion });
       this.banner.hidden = true;
       document.body.classList.add("diffing");
-      this.editor.showDiff(disk, { left: "On disk", right: result.conflicts > 0 ? `Merged: ${result.conflicts} conflict${result.conflicts === 1 ? "" : "s"} marked <<<<<<< (resolve, then save)` : "Merged: your edits on top of the disk version (not saved yet)" });
+      this.editor.showDiff(disk, {
+        left: "On disk",
+        right:
+          result.conflicts > 0
+            ? `Merged: ${result.conflicts} conflict${result.conflicts === 1 ? "" : "s"} marked <<<<<<< (resolve, then save)`
+            : "Merged: your edits on top of the disk version (not saved yet)",
+      });
       this.renderFiles();
       this.renderTitle();
-      this.showNotice(result.conflicts > 0 ? `Merged with ${result.conflicts} conflict${result.conflicts === 1 ? "" : "s"}: resolve the marked lines, then save.` : "Merged: your edits and the disk's changes are both in the editor. Save to write them.", () => this.editor.undo(path));
+      this.showNotice(
+        result.conflicts > 0
+          ? `Merged with ${result.conflicts} conflict${result.conflicts === 1 ? "" : "s"}: resolve the marked lines, then save.`
+          : "Merged: your edits and the disk's changes are both in the editor. Save to write them.",
+        () => this.editor.undo(path),
+      );
     });
     overwrite.addEventListener("click", async () => {
-      const choice = await confirmDialog("Overwrite the disk version?", `The changes made on disk to ${path} since you opened it will be lost.`, [], [{ label: "Overwrite", value: "overwrite", kind: "danger" }]);
+      const choice = await confirmDialog(
+        "Overwrite the disk version?",
+        `The changes made on disk to ${path} since you opened it will be lost.`,
+        [],
+        [{ label: "Overwrite", value: "overwrite", kind: "danger" }],
+      );
       if (choice === "overwrite") void this.save({ version: diskVersion });
     });
     reload.addEventListener("click", async () => {
-      const choice = await confirmDialog("Load the disk version?", `Your unsaved edits of ${path} are replaced by the disk version. You can undo this (Ctrl+Z, or Undo in the notice).`, [], [{ label: "Load the disk version", value: "load", kind: "danger" }]);
+      const choice = await confirmDialog(
+        "Load the disk version?",
+        `Your unsaved edits of ${path} are replaced by the disk version. You can undo this (Ctrl+Z, or Undo in the notice).`,
+        [],
+        [{ label: "Load the disk version", value: "load", kind: "danger" }],
+      );
       if (choice !== "load") return;
       this.saved.set(path, { text: disk, version: diskVersion });
       this.editor.replaceText(path, disk);
@@ -619,7 +835,12 @@ class Studio {
       this.showNotice("Loaded the disk version.", () => this.editor.undo(path));
     });
     this.banner.replaceChildren(
-      h("div.banner-text", {}, h("b", {}, "Not saved: the file changed on disk since you opened it."), h("span", {}, " Your edits are kept here; nothing was overwritten.")),
+      h(
+        "div.banner-text",
+        {},
+        h("b", {}, "Not saved: the file changed on disk since you opened it."),
+        h("span", {}, " Your edits are kept here; nothing was overwritten."),
+      ),
       h("div.banner-actions", {}, compare, merge, reload, overwrite),
     );
     this.banner.hidden = false;
@@ -634,10 +855,16 @@ class Studio {
       document.body.classList.remove("diffing");
     } else {
       const subject = this.rulebookOf(path);
-      const baseline = subject === path && this.baseline?.path === path ? this.baseline.value : { text: this.saved.get(path)?.text ?? "", label: "last saved" };
+      const baseline =
+        subject === path && this.baseline?.path === path
+          ? this.baseline.value
+          : { text: this.saved.get(path)?.text ?? "", label: "last saved" };
       const dirty = this.dirty(path);
       document.body.classList.add("diffing");
-      this.editor.showDiff(baseline.text, { left: `${baseline.label === "last saved" ? "Last saved" : baseline.label === "HEAD" ? "Last commit (HEAD)" : baseline.label} (read-only)`, right: `Editor${dirty ? " (unsaved edits)" : ""}` });
+      this.editor.showDiff(baseline.text, {
+        left: `${baseline.label === "last saved" ? "Last saved" : baseline.label === "HEAD" ? "Last commit (HEAD)" : baseline.label} (read-only)`,
+        right: `Editor${dirty ? " (unsaved edits)" : ""}`,
+      });
     }
     this.renderTitle();
   }
@@ -645,19 +872,31 @@ class Studio {
   /** Creates a rulebook (and its test file) from a template, where the user says; the server checks it first. */
   private async newRulebook(): Promise<void> {
     const folders = [...new Set(this.files.map((f) => f.path.split("/").slice(0, -1).join("/")))].sort();
-    const target = (c: { name: string; folder: string }): string => [c.folder.replace(/^\/+|\/+$/g, ""), rulebookFileName(c.name)].filter(Boolean).join("/");
-    const choice = await newRulebookDialog(TEMPLATES, folders.length > 0 ? folders : [""], (c) => `${this.folder}/${target(c)}`, async (c) => {
-      const template = TEMPLATES.find((t) => t.id === c.template)!;
-      const path = target(c);
-      if (this.files.some((f) => f.path === path)) return `${path} exists already: choose another name`;
-      const outcome = await createRulebook(path, template.rulebook(c.name), template.tests(path.split("/").pop()!)).catch((error: unknown) => ({ ok: false as const, message: String(error) }));
-      return outcome.ok ? undefined : outcome.message;
-    });
+    const target = (c: { name: string; folder: string }): string =>
+      [c.folder.replace(/^\/+|\/+$/g, ""), rulebookFileName(c.name)].filter(Boolean).join("/");
+    const choice = await newRulebookDialog(
+      TEMPLATES,
+      folders.length > 0 ? folders : [""],
+      (c) => `${this.folder}/${target(c)}`,
+      async (c) => {
+        const template = TEMPLATES.find((t) => t.id === c.template)!;
+        const path = target(c);
+        if (this.files.some((f) => f.path === path)) return `${path} exists already: choose another name`;
+        const outcome = await createRulebook(
+          path,
+          template.rulebook(c.name),
+          template.tests(path.split("/").pop()!),
+        ).catch((error: unknown) => ({ ok: false as const, message: String(error) }));
+        return outcome.ok ? undefined : outcome.message;
+      },
+    );
     if (!choice) return;
     const path = target(choice);
     this.notice.hidden = true;
     await this.loadWorkspace(path);
-    this.showNotice(`Created ${path} and its test file from the "${TEMPLATES.find((t) => t.id === choice.template)!.title}" template.`);
+    this.showNotice(
+      `Created ${path} and its test file from the "${TEMPLATES.find((t) => t.id === choice.template)!.title}" template.`,
+    );
   }
 
   private showNotice(text: string, undo?: () => void): void {
@@ -673,9 +912,12 @@ class Studio {
     this.notice.replaceChildren(...parts);
     this.notice.hidden = false;
     const shown = this.notice.textContent;
-    setTimeout(() => {
-      if (this.notice.textContent === shown) this.notice.hidden = true;
-    }, undo ? 15000 : 6000);
+    setTimeout(
+      () => {
+        if (this.notice.textContent === shown) this.notice.hidden = true;
+      },
+      undo ? 15000 : 6000,
+    );
   }
 
   /** A small window into the studio for the browser tests. */
@@ -686,7 +928,12 @@ class Studio {
       text: () => this.editor.document()?.text,
       version: () => this.editor.document()?.version,
       preview: () => this.lastPreview,
-      counts: () => ({ diagnostics: this.diagnosticsCount, previews: this.previewCount, checkMs: this.lastCheckMs, verifications: this.verificationCount }),
+      counts: () => ({
+        diagnostics: this.diagnosticsCount,
+        previews: this.previewCount,
+        checkMs: this.lastCheckMs,
+        verifications: this.verificationCount,
+      }),
       verification: () => this.lastReport,
       /** Milliseconds from sending an update (after the debounce) to its answers, and from the edit itself. */
       latency: () => ({ ...this.latency }),
@@ -697,7 +944,10 @@ class Studio {
       /** Every problem: the checker's, failing tests (rulebook and test file) and violated properties. */
       problems: (): Problems => this.problemsNow,
       change: (): ChangeView | undefined => this.lastChange,
-      baseline: () => (this.baseline ? { path: this.baseline.path, label: this.baseline.value.label, note: this.baseline.value.note } : undefined),
+      baseline: () =>
+        this.baseline
+          ? { path: this.baseline.path, label: this.baseline.value.label, note: this.baseline.value.note }
+          : undefined,
       markersOf: (path: string): MarkerView[] => this.editor.markersOf(path),
       runAction: (id: string) => this.editor.runAction(id),
     };

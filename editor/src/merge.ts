@@ -20,7 +20,10 @@ function matches(a: readonly string[], b: readonly string[]): Int32Array {
   const table = new Int32Array((n + 1) * (m + 1));
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
-      table[i * (m + 1) + j] = a[i] === b[j] ? table[(i + 1) * (m + 1) + j + 1]! + 1 : Math.max(table[(i + 1) * (m + 1) + j]!, table[i * (m + 1) + j + 1]!);
+      table[i * (m + 1) + j] =
+        a[i] === b[j]
+          ? table[(i + 1) * (m + 1) + j + 1]! + 1
+          : Math.max(table[(i + 1) * (m + 1) + j]!, table[i * (m + 1) + j + 1]!);
     }
   }
   const result = new Int32Array(n).fill(-1);
@@ -54,7 +57,8 @@ export function mergeThreeWay(base: string, mine: string, theirs: string): Merge
     const chunkO = o.slice(io, next);
     const chunkA = a.slice(ia, ea);
     const chunkB = b.slice(ib, eb);
-    const same = (x: string[], y: string[]): boolean => x.length === y.length && x.every((l, k) => l === y[k]);
+    const same = (x: string[], y: string[]): boolean =>
+      x.length === y.length && x.every((l, k) => l === y[k]);
     if (same(chunkA, chunkO)) out.push(...chunkB);
     else if (same(chunkB, chunkO) || same(chunkA, chunkB)) out.push(...chunkA);
     else {

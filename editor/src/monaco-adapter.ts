@@ -22,7 +22,8 @@ const darkQuery = window.matchMedia("(prefers-color-scheme: dark)");
 /** The theme that follows the system setting. */
 const theme = (): string => (darkQuery.matches ? DARK : LIGHT);
 /** Monospace first; Noto Sans Symbols (bundled) draws what they lack, such as the Ⓢ of `USDⓈ`. */
-export const MONO_FONTS = "'DejaVu Sans Mono', 'JetBrains Mono', Menlo, Consolas, 'Noto Sans Symbols', monospace";
+export const MONO_FONTS =
+  "'DejaVu Sans Mono', 'JetBrains Mono', Menlo, Consolas, 'Noto Sans Symbols', monospace";
 
 export interface EditorCallbacks {
   /** The text of the active document changed (typing, undo, format). */
@@ -47,7 +48,12 @@ export interface MarkerView {
 }
 
 function toRange(r: WireRange): monaco.IRange {
-  return { startLineNumber: r.startLine, startColumn: r.startColumn, endLineNumber: r.endLine, endColumn: r.endColumn };
+  return {
+    startLineNumber: r.startLine,
+    startColumn: r.startColumn,
+    endLineNumber: r.endLine,
+    endColumn: r.endColumn,
+  };
 }
 
 function uriOf(path: string): monaco.Uri {
@@ -86,8 +92,14 @@ const SEVERITIES: Record<WireDiagnostic["severity"], monaco.MarkerSeverity> = {
 /** Registers the language, its tokenizer (from the worker's `ready` message) and the theme. */
 export function registerLanguage(ready: Extract<FromWorker, { type: "ready" }>): void {
   monaco.languages.register({ id: LANGUAGE, extensions: [".margin"], aliases: ["marginbook"] });
-  monaco.languages.setMonarchTokensProvider(LANGUAGE, ready.monarch as unknown as monaco.languages.IMonarchLanguage);
-  monaco.languages.setLanguageConfiguration(LANGUAGE, ready.configuration as unknown as monaco.languages.LanguageConfiguration);
+  monaco.languages.setMonarchTokensProvider(
+    LANGUAGE,
+    ready.monarch as unknown as monaco.languages.IMonarchLanguage,
+  );
+  monaco.languages.setLanguageConfiguration(
+    LANGUAGE,
+    ready.configuration as unknown as monaco.languages.LanguageConfiguration,
+  );
   monaco.editor.defineTheme(DARK, {
     base: "vs-dark",
     inherit: true,
@@ -104,7 +116,11 @@ export function registerLanguage(ready: Extract<FromWorker, { type: "ready" }>):
       { token: "operator", foreground: "cbd5e1" },
       { token: "delimiter", foreground: "94a3b8" },
     ],
-    colors: { "editor.background": "#111827", "editorGutter.background": "#111827", "editor.lineHighlightBackground": "#1f2937" },
+    colors: {
+      "editor.background": "#111827",
+      "editorGutter.background": "#111827",
+      "editor.lineHighlightBackground": "#1f2937",
+    },
   });
   monaco.editor.defineTheme(LIGHT, {
     base: "vs",
@@ -135,12 +151,21 @@ export function registerLanguage(ready: Extract<FromWorker, { type: "ready" }>):
 /** The studio's editor: one Monaco editor over one model per open file, and a diff view. */
 export class StudioEditor {
   private readonly editor: monaco.editor.IStandaloneCodeEditor;
-  private diff?: { editor: monaco.editor.IStandaloneDiffEditor; original: monaco.editor.ITextModel; modified?: monaco.editor.ITextModel };
+  private diff?: {
+    editor: monaco.editor.IStandaloneDiffEditor;
+    original: monaco.editor.ITextModel;
+    modified?: monaco.editor.ITextModel;
+  };
   private activePath?: string;
   /** The diagnostics shown on each file, for their quick fixes. */
   private readonly diagnostics = new Map<string, readonly WireDiagnostic[]>();
 
-  constructor(private readonly container: HTMLElement, private readonly diffContainer: HTMLElement, private readonly language: LanguageClient, private readonly callbacks: EditorCallbacks) {
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly diffContainer: HTMLElement,
+    private readonly language: LanguageClient,
+    private readonly callbacks: EditorCallbacks,
+  ) {
     this.editor = monaco.editor.create(container, {
       theme: theme(),
       automaticLayout: true,
@@ -163,7 +188,10 @@ export class StudioEditor {
     this.registerProviders();
     monaco.editor.registerEditorOpener({
       openCodeEditor: (_source, resource, selection) => {
-        const position = selection && "startLineNumber" in selection ? { lineNumber: selection.startLineNumber, column: selection.startColumn } : (selection as monaco.IPosition | undefined);
+        const position =
+          selection && "startLineNumber" in selection
+            ? { lineNumber: selection.startLineNumber, column: selection.startColumn }
+            : (selection as monaco.IPosition | undefined);
         this.callbacks.onOpenLocation(pathOf(resource), position?.lineNumber ?? 1, position?.column ?? 1);
         return true;
       },
@@ -173,7 +201,9 @@ export class StudioEditor {
   /** The active document as the language worker needs it. */
   document(): DocumentState | undefined {
     const model = this.editor.getModel();
-    return model && this.activePath ? { path: this.activePath, version: model.getVersionId(), text: model.getValue() } : undefined;
+    return model && this.activePath
+      ? { path: this.activePath, version: model.getVersionId(), text: model.getValue() }
+      : undefined;
   }
 
   get path(): string | undefined {
@@ -205,7 +235,9 @@ export class StudioEditor {
 
   /** Replaces a file's text (reload from disk, a merge) as one undoable edit; opens the file's model if needed. */
   replaceText(path: string, text: string, current?: string): void {
-    const model = monaco.editor.getModel(uriOf(path)) ?? (current !== undefined ? this.ensureModel(path, current) : undefined);
+    const model =
+      monaco.editor.getModel(uriOf(path)) ??
+      (current !== undefined ? this.ensureModel(path, current) : undefined);
     if (!model) return;
     model.pushStackElement();
     model.pushEditOperations([], [{ range: model.getFullModelRange(), text }], () => null);
@@ -234,7 +266,8 @@ export class StudioEditor {
    * test file's problems are there when it is opened).
    */
   setDiagnostics(path: string, diagnostics: readonly WireDiagnostic[], text?: string): void {
-    const model = monaco.editor.getModel(uriOf(path)) ?? (text !== undefined ? this.ensureModel(path, text) : undefined);
+    const model =
+      monaco.editor.getModel(uriOf(path)) ?? (text !== undefined ? this.ensureModel(path, text) : undefined);
     if (!model) return;
     this.diagnostics.set(path, diagnostics);
     const markers = diagnostics.map((d): monaco.editor.IMarkerData => ({
@@ -243,7 +276,16 @@ export class StudioEditor {
       source: "marginbook",
       message: d.help ? `${d.message}\nhelp: ${d.help}` : d.message,
       ...toRange(d),
-      relatedInformation: d.related.filter((r) => r.file === path).map((r) => ({ resource: model.uri, message: r.message, startLineNumber: r.line, startColumn: r.column, endLineNumber: r.line, endColumn: r.column + 1 })),
+      relatedInformation: d.related
+        .filter((r) => r.file === path)
+        .map((r) => ({
+          resource: model.uri,
+          message: r.message,
+          startLineNumber: r.line,
+          startColumn: r.column,
+          endLineNumber: r.line,
+          endColumn: r.column + 1,
+        })),
     }));
     monaco.editor.setModelMarkers(model, "marginbook", markers);
   }
@@ -259,7 +301,12 @@ export class StudioEditor {
     if (!model) return [];
     return monaco.editor.getModelMarkers({ resource: model.uri, owner: "marginbook" }).map((m) => ({
       code: typeof m.code === "string" ? m.code : (m.code?.value ?? ""),
-      severity: m.severity === monaco.MarkerSeverity.Error ? "error" : m.severity === monaco.MarkerSeverity.Warning ? "warning" : "info",
+      severity:
+        m.severity === monaco.MarkerSeverity.Error
+          ? "error"
+          : m.severity === monaco.MarkerSeverity.Warning
+            ? "warning"
+            : "info",
       message: m.message,
       line: m.startLineNumber,
       column: m.startColumn,
@@ -306,21 +353,38 @@ export class StudioEditor {
     if (!model) return;
     this.hideDiff();
     const original = monaco.editor.createModel(left, model.getLanguageId());
-    const modified = right !== undefined ? monaco.editor.createModel(right, model.getLanguageId()) : undefined;
+    const modified =
+      right !== undefined ? monaco.editor.createModel(right, model.getLanguageId()) : undefined;
     const host = document.createElement("div");
     host.className = "diff-host";
-    const label = (text: string, side: string): HTMLElement => Object.assign(document.createElement("div"), { className: `diff-label diff-label-${side}`, textContent: text });
+    const label = (text: string, side: string): HTMLElement =>
+      Object.assign(document.createElement("div"), {
+        className: `diff-label diff-label-${side}`,
+        textContent: text,
+      });
     const header = document.createElement("div");
     header.className = "diff-labels";
     header.append(label(labels.left, "left"), label(labels.right, "right"));
     this.diffContainer.replaceChildren(header, host);
     const editor = monaco.editor.createDiffEditor(host, {
-      theme: theme(), automaticLayout: true, renderSideBySide: true, useInlineViewWhenSpaceIsLimited: false, originalEditable: false, readOnly: modified !== undefined, fontFamily: MONO_FONTS,
-      hideUnchangedRegions: { enabled: true, contextLineCount: 3 }, minimap: { enabled: false },
-      fontSize: 13, lineHeight: 20, scrollBeyondLastLine: false, renderOverviewRuler: false,
+      theme: theme(),
+      automaticLayout: true,
+      renderSideBySide: true,
+      useInlineViewWhenSpaceIsLimited: false,
+      originalEditable: false,
+      readOnly: modified !== undefined,
+      fontFamily: MONO_FONTS,
+      hideUnchangedRegions: { enabled: true, contextLineCount: 3 },
+      minimap: { enabled: false },
+      fontSize: 13,
+      lineHeight: 20,
+      scrollBeyondLastLine: false,
+      renderOverviewRuler: false,
     });
     editor.setModel({ original, modified: modified ?? model });
-    editor.getModifiedEditor().addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => this.callbacks.onSave());
+    editor
+      .getModifiedEditor()
+      .addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => this.callbacks.onSave());
     this.diff = { editor, original, ...(modified ? { modified } : {}) };
     this.container.hidden = true;
     this.diffContainer.hidden = false;
@@ -348,7 +412,11 @@ export class StudioEditor {
   }
 
   private registerProviders(): void {
-    const documentOf = (model: monaco.editor.ITextModel): DocumentState => ({ path: pathOf(model.uri), version: model.getVersionId(), text: model.getValue() });
+    const documentOf = (model: monaco.editor.ITextModel): DocumentState => ({
+      path: pathOf(model.uri),
+      version: model.getVersionId(),
+      text: model.getValue(),
+    });
     monaco.languages.registerCompletionItemProvider(LANGUAGE, {
       triggerCharacters: [".", ":", ","],
       provideCompletionItems: async (model, position) => {
@@ -362,7 +430,9 @@ export class StudioEditor {
             ...(item.detail ? { detail: item.detail } : {}),
             ...(item.documentation ? { documentation: { value: item.documentation } } : {}),
             insertText: item.insertText ?? item.label,
-            ...(item.snippet ? { insertTextRules: monaco.languages.CompletionItemInsertTextRule.InsertAsSnippet } : {}),
+            ...(item.snippet
+              ? { insertTextRules: monaco.languages.CompletionItemInsertTextRule.InsertAsSnippet }
+              : {}),
             sortText: item.sortText,
             range,
           })),
@@ -372,7 +442,9 @@ export class StudioEditor {
     monaco.languages.registerHoverProvider(LANGUAGE, {
       provideHover: async (model, position) => {
         const answer = await this.language.hover(documentOf(model), model.getOffsetAt(position));
-        return answer ? { contents: answer.contents.map((value) => ({ value })), range: toRange(answer.range) } : null;
+        return answer
+          ? { contents: answer.contents.map((value) => ({ value })), range: toRange(answer.range) }
+          : null;
       },
     });
     monaco.languages.registerDefinitionProvider(LANGUAGE, {
@@ -393,26 +465,55 @@ export class StudioEditor {
         const path = pathOf(model.uri);
         const actions = context.markers.flatMap((marker) => {
           const code = typeof marker.code === "string" ? marker.code : marker.code?.value;
-          const d = (this.diagnostics.get(path) ?? []).find((x) => x.code === code && x.startLine === marker.startLineNumber && x.startColumn === marker.startColumn);
+          const d = (this.diagnostics.get(path) ?? []).find(
+            (x) =>
+              x.code === code &&
+              x.startLine === marker.startLineNumber &&
+              x.startColumn === marker.startColumn,
+          );
           if (!d?.fix) return [];
-          return [{
-            title: d.fix.title, kind: "quickfix", diagnostics: [marker], isPreferred: true,
-            edit: { edits: d.fix.edits.map((e) => ({ resource: model.uri, versionId: model.getVersionId(), textEdit: { range: toRange(e), text: e.newText } })) },
-          }];
+          return [
+            {
+              title: d.fix.title,
+              kind: "quickfix",
+              diagnostics: [marker],
+              isPreferred: true,
+              edit: {
+                edits: d.fix.edits.map((e) => ({
+                  resource: model.uri,
+                  versionId: model.getVersionId(),
+                  textEdit: { range: toRange(e), text: e.newText },
+                })),
+              },
+            },
+          ];
         });
         return { actions, dispose: () => undefined };
       },
     });
     const SYMBOL_KINDS: Record<string, monaco.languages.SymbolKind> = {
-      input: monaco.languages.SymbolKind.Variable, param: monaco.languages.SymbolKind.Constant, tiers: monaco.languages.SymbolKind.Struct,
-      let: monaco.languages.SymbolKind.Variable, rule: monaco.languages.SymbolKind.Function, output: monaco.languages.SymbolKind.Field,
-      record: monaco.languages.SymbolKind.Class, enum: monaco.languages.SymbolKind.Enum, scenarios: monaco.languages.SymbolKind.Array,
+      input: monaco.languages.SymbolKind.Variable,
+      param: monaco.languages.SymbolKind.Constant,
+      tiers: monaco.languages.SymbolKind.Struct,
+      let: monaco.languages.SymbolKind.Variable,
+      rule: monaco.languages.SymbolKind.Function,
+      output: monaco.languages.SymbolKind.Field,
+      record: monaco.languages.SymbolKind.Class,
+      enum: monaco.languages.SymbolKind.Enum,
+      scenarios: monaco.languages.SymbolKind.Array,
     };
     monaco.languages.registerDocumentSymbolProvider(LANGUAGE, {
       displayName: "marginbook",
       provideDocumentSymbols: async (model) => {
         const symbols = (await this.language.symbols(documentOf(model))) ?? [];
-        return symbols.map((s) => ({ name: s.name, detail: s.kind, kind: SYMBOL_KINDS[s.kind] ?? monaco.languages.SymbolKind.Variable, tags: [], range: toRange(s.range), selectionRange: toRange(s.selection) }));
+        return symbols.map((s) => ({
+          name: s.name,
+          detail: s.kind,
+          kind: SYMBOL_KINDS[s.kind] ?? monaco.languages.SymbolKind.Variable,
+          tags: [],
+          range: toRange(s.range),
+          selectionRange: toRange(s.selection),
+        }));
       },
     });
     monaco.languages.registerReferenceProvider(LANGUAGE, {
@@ -424,8 +525,15 @@ export class StudioEditor {
     monaco.languages.registerRenameProvider(LANGUAGE, {
       provideRenameEdits: async (model, position, newName) => {
         const answer = await this.language.rename(documentOf(model), model.getOffsetAt(position), newName);
-        if (!answer || answer.refused !== undefined) return { edits: [], rejectReason: answer?.refused ?? "cannot rename here" };
-        return { edits: (answer.edits ?? []).map((e) => ({ resource: model.uri, versionId: model.getVersionId(), textEdit: { range: toRange(e), text: e.newText } })) };
+        if (!answer || answer.refused !== undefined)
+          return { edits: [], rejectReason: answer?.refused ?? "cannot rename here" };
+        return {
+          edits: (answer.edits ?? []).map((e) => ({
+            resource: model.uri,
+            versionId: model.getVersionId(),
+            textEdit: { range: toRange(e), text: e.newText },
+          })),
+        };
       },
     });
     monaco.languages.registerDocumentFormattingEditProvider(LANGUAGE, {
@@ -435,7 +543,9 @@ export class StudioEditor {
           this.callbacks.onNotice(answer?.error ?? "not formatted");
           return [];
         }
-        return answer.text === model.getValue() ? [] : [{ range: model.getFullModelRange(), text: answer.text }];
+        return answer.text === model.getValue()
+          ? []
+          : [{ range: model.getFullModelRange(), text: answer.text }];
       },
     });
   }

@@ -23,7 +23,12 @@ export function formatRate(value: number): string {
 
 /** A value with its unit: `5%`, `175,001.63 USDT`, `true`, `—` for none. */
 export function showValue(value: unknown, unit?: string): string {
-  if (typeof value !== "number") return value === null || value === undefined ? "—" : typeof value === "object" ? JSON.stringify(value) : String(value);
+  if (typeof value !== "number")
+    return value === null || value === undefined
+      ? "—"
+      : typeof value === "object"
+        ? JSON.stringify(value)
+        : String(value);
   if (unit === "Rate") return formatRate(value);
   const text = formatNumber(value);
   return unit && unit !== "Number" ? `${text} ${unit}` : text;

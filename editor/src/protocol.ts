@@ -53,9 +53,19 @@ export type ToWorker =
   | { type: "update"; seq: number; path: string; version: number; text: string; preview: PreviewRequest }
   /** Verify the document's properties (the slow check: sent only once the text has rested). */
   | { type: "verify"; path: string; version: number; text: string; budgetMs: number }
-  | { type: "request"; id: number; path: string; version: number; text: string; kind: RequestKind; offset: number; newName?: string };
+  | {
+      type: "request";
+      id: number;
+      path: string;
+      version: number;
+      text: string;
+      kind: RequestKind;
+      offset: number;
+      newName?: string;
+    };
 
-export type RequestKind = "complete" | "hover" | "definition" | "format" | "symbols" | "references" | "rename";
+export type RequestKind =
+  "complete" | "hover" | "definition" | "format" | "symbols" | "references" | "rename";
 
 /** A declaration for the outline and Go to Symbol. */
 export interface WireSymbol {
@@ -109,10 +119,26 @@ export interface FormatAnswer {
 
 export type FromWorker =
   | { type: "ready"; monarch: MonarchLanguage; configuration: typeof languageConfiguration }
-  | { type: "diagnostics"; seq: number; path: string; version: number; diagnostics: WireDiagnostic[]; checkMs: number; chunks: number; reparsed: number }
+  | {
+      type: "diagnostics";
+      seq: number;
+      path: string;
+      version: number;
+      diagnostics: WireDiagnostic[];
+      checkMs: number;
+      chunks: number;
+      reparsed: number;
+    }
   | { type: "preview"; seq: number; path: string; version: number; result: PreviewResult; previewMs: number }
   /** The change from the baseline (semantic diff and impact), sent after the preview. */
   | { type: "change"; seq: number; path: string; version: number; change?: ChangeView }
   /** The verification of one version: its report, or why there is none (errors, cannot compile). */
-  | { type: "verification"; path: string; version: number; report?: VerificationReport; problem?: string; verifyMs: number }
+  | {
+      type: "verification";
+      path: string;
+      version: number;
+      report?: VerificationReport;
+      problem?: string;
+      verifyMs: number;
+    }
   | { type: "response"; id: number; version: number; result?: unknown; error?: string };

@@ -4,7 +4,17 @@
  */
 import LanguageWorker from "./language-worker.ts?worker";
 import type {
-  CompletionAnswer, DefinitionAnswer, FormatAnswer, FromWorker, HoverAnswer, PreviewRequest, ReferencesAnswer, RenameAnswer, RequestKind, ToWorker, WireSymbol,
+  CompletionAnswer,
+  DefinitionAnswer,
+  FormatAnswer,
+  FromWorker,
+  HoverAnswer,
+  PreviewRequest,
+  ReferencesAnswer,
+  RenameAnswer,
+  RequestKind,
+  ToWorker,
+  WireSymbol,
 } from "./protocol.js";
 
 type Listener<K extends FromWorker["type"]> = (message: Extract<FromWorker, { type: K }>) => void;
@@ -41,7 +51,8 @@ export class LanguageClient {
       resolve?.(message);
       return;
     }
-    for (const listener of (this.listeners[message.type] ?? []) as Listener<typeof message.type>[]) listener(message as never);
+    for (const listener of (this.listeners[message.type] ?? []) as Listener<typeof message.type>[])
+      listener(message as never);
   }
 
   private post(message: ToWorker): void {
@@ -65,11 +76,25 @@ export class LanguageClient {
     this.post({ type: "verify", ...document, budgetMs });
   }
 
-  private request<T>(kind: RequestKind, document: DocumentState, offset: number, newName?: string): Promise<T | undefined> {
+  private request<T>(
+    kind: RequestKind,
+    document: DocumentState,
+    offset: number,
+    newName?: string,
+  ): Promise<T | undefined> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, (message) => (message.error ? reject(new Error(message.error)) : resolve(message.result as T | undefined)));
-      this.post({ type: "request", id, kind, offset, ...document, ...(newName !== undefined ? { newName } : {}) });
+      this.pending.set(id, (message) =>
+        message.error ? reject(new Error(message.error)) : resolve(message.result as T | undefined),
+      );
+      this.post({
+        type: "request",
+        id,
+        kind,
+        offset,
+        ...document,
+        ...(newName !== undefined ? { newName } : {}),
+      });
     });
   }
 

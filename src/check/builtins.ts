@@ -9,7 +9,20 @@ import type { IrBuiltin } from "../ir/ir.js";
 import { BUILTIN_NAMES, BUILTINS } from "../semantics/builtins.js";
 import type { Expr } from "../syntax/ast.js";
 import {
-  BOOL, DURATION, ERROR, NUMBER, RATE, type Type, assignable, describeType, formatType, isDimensionless, isNumeric, multiplyUnits, numeric, powerUnit,
+  BOOL,
+  DURATION,
+  ERROR,
+  NUMBER,
+  RATE,
+  type Type,
+  assignable,
+  describeType,
+  formatType,
+  isDimensionless,
+  isNumeric,
+  multiplyUnits,
+  numeric,
+  powerUnit,
 } from "./types.js";
 
 export interface BuiltinArgument {
@@ -44,7 +57,10 @@ const anyError = (args: BuiltinArgument[]): boolean => args.some((a) => a.type.k
 function sameUnitRule(args: BuiltinArgument[], context: BuiltinContext): Type {
   if (anyError(args)) return ERROR;
   // The unit comes from the first argument that is not a bare `0` (which fits any unit).
-  const reference = Math.max(0, args.findIndex((a) => !isZeroLiteral(a.expr)));
+  const reference = Math.max(
+    0,
+    args.findIndex((a) => !isZeroLiteral(a.expr)),
+  );
   const first = args[reference]!.type;
   if (!isNumeric(first)) {
     context.mismatch(reference, "a number");
@@ -106,10 +122,10 @@ function optionRule(args: BuiltinArgument[], context: BuiltinContext): Type {
     context.mismatch(1, "a price");
     return ERROR;
   }
-  if (!assignable(underlying!, strike!)) return context.mismatch(2, describeType(underlying!)), ERROR;
-  if (!assignable(RATE, vol!)) return context.mismatch(3, "a Rate"), ERROR;
-  if (!assignable(DURATION, time!)) return context.mismatch(4, "a Duration"), ERROR;
-  if (!assignable(RATE, rate!)) return context.mismatch(5, "a Rate"), ERROR;
+  if (!assignable(underlying!, strike!)) return (context.mismatch(2, describeType(underlying!)), ERROR);
+  if (!assignable(RATE, vol!)) return (context.mismatch(3, "a Rate"), ERROR);
+  if (!assignable(DURATION, time!)) return (context.mismatch(4, "a Duration"), ERROR);
+  if (!assignable(RATE, rate!)) return (context.mismatch(5, "a Rate"), ERROR);
   return numeric(underlying!.unit);
 }
 
@@ -139,14 +155,61 @@ const SURFACE_ONLY: readonly Builtin[] = [
     signature: "number(x: T) -> Number",
     doc: "The value of `x` without its unit (for formulas such as `sqrt(number(size))` whose unit is a convention).",
     arity: [1, 1],
-    typeRule: (args, context) => (args[0]!.type.kind === "error" ? ERROR : isNumeric(args[0]!.type) ? NUMBER : (context.mismatch(0, "a number"), ERROR)),
+    typeRule: (args, context) =>
+      args[0]!.type.kind === "error"
+        ? ERROR
+        : isNumeric(args[0]!.type)
+          ? NUMBER
+          : (context.mismatch(0, "a number"), ERROR),
   },
-  { name: "sum", signature: "sum(x for v in list where cond) -> T", doc: "The sum of the elements (0 for an empty list).", arity: [1, 1], aggregate: "numeric", typeRule: sameUnitRule },
-  { name: "avg", signature: "avg(x for v in list where cond default d) -> T", doc: "The mean of the elements; an empty list gives `default`, or a runtime error without one.", arity: [1, 1], aggregate: "numeric", typeRule: sameUnitRule },
-  { name: "count", signature: "count(x for v in list where cond) -> Number", doc: "The number of elements that pass the filter; `count(list)` is the length.", arity: [1, 1], aggregate: "count", typeRule: () => NUMBER },
-  { name: "any", signature: "any(cond for v in list) -> Bool", doc: "Whether any element satisfies the condition (false for an empty list).", arity: [1, 1], aggregate: "bool", typeRule: () => BOOL },
-  { name: "all", signature: "all(cond for v in list) -> Bool", doc: "Whether every element satisfies the condition (true for an empty list).", arity: [1, 1], aggregate: "bool", typeRule: () => BOOL },
-  { name: "group", signature: "group(x for v in list by key) -> List<{ key, items }>", doc: "The elements grouped by `key`, in order of first appearance.", arity: [1, 1], aggregate: "group", typeRule: () => ERROR },
+  {
+    name: "sum",
+    signature: "sum(x for v in list where cond) -> T",
+    doc: "The sum of the elements (0 for an empty list).",
+    arity: [1, 1],
+    aggregate: "numeric",
+    typeRule: sameUnitRule,
+  },
+  {
+    name: "avg",
+    signature: "avg(x for v in list where cond default d) -> T",
+    doc: "The mean of the elements; an empty list gives `default`, or a runtime error without one.",
+    arity: [1, 1],
+    aggregate: "numeric",
+    typeRule: sameUnitRule,
+  },
+  {
+    name: "count",
+    signature: "count(x for v in list where cond) -> Number",
+    doc: "The number of elements that pass the filter; `count(list)` is the length.",
+    arity: [1, 1],
+    aggregate: "count",
+    typeRule: () => NUMBER,
+  },
+  {
+    name: "any",
+    signature: "any(cond for v in list) -> Bool",
+    doc: "Whether any element satisfies the condition (false for an empty list).",
+    arity: [1, 1],
+    aggregate: "bool",
+    typeRule: () => BOOL,
+  },
+  {
+    name: "all",
+    signature: "all(cond for v in list) -> Bool",
+    doc: "Whether every element satisfies the condition (true for an empty list).",
+    arity: [1, 1],
+    aggregate: "bool",
+    typeRule: () => BOOL,
+  },
+  {
+    name: "group",
+    signature: "group(x for v in list by key) -> List<{ key, items }>",
+    doc: "The elements grouped by `key`, in order of first appearance.",
+    arity: [1, 1],
+    aggregate: "group",
+    typeRule: () => ERROR,
+  },
 ];
 
 /**
@@ -185,11 +248,14 @@ export interface TierMethod {
 function liquidationRule(key: Type, args: BuiltinArgument[], context: BuiltinContext): Type {
   if (anyError(args) || key.kind === "error" || !isNumeric(key)) return ERROR;
   const [side, size, entry, balance] = args.map((a) => a.type) as [Type, Type, Type, Type];
-  if (side.kind !== "enum" || !side.members.includes("long") || !side.members.includes("short")) return context.mismatch(0, "an enum value `long` or `short`"), ERROR;
-  if (!isNumeric(size)) return context.mismatch(1, "a number (the size of the position)"), ERROR;
+  if (side.kind !== "enum" || !side.members.includes("long") || !side.members.includes("short"))
+    return (context.mismatch(0, "an enum value `long` or `short`"), ERROR);
+  if (!isNumeric(size)) return (context.mismatch(1, "a number (the size of the position)"), ERROR);
   const price = numeric(multiplyUnits(key.unit, size.unit, -1));
-  if (!assignable(price, entry)) return context.mismatch(2, `a price in ${formatType(price)} (the table's key per unit of size)`), ERROR;
-  if (!assignable(key, balance) && !isZeroLiteral(args[3]!.expr)) return context.mismatch(3, describeType(key)), ERROR;
+  if (!assignable(price, entry))
+    return (context.mismatch(2, `a price in ${formatType(price)} (the table's key per unit of size)`), ERROR);
+  if (!assignable(key, balance) && !isZeroLiteral(args[3]!.expr))
+    return (context.mismatch(3, describeType(key)), ERROR);
   return price;
 }
 
@@ -219,7 +285,9 @@ export const tierMethods: readonly TierMethod[] = [
   },
 ];
 
-export const tierMethodsByName: ReadonlyMap<string, TierMethod> = new Map(tierMethods.map((m) => [m.name, m]));
+export const tierMethodsByName: ReadonlyMap<string, TierMethod> = new Map(
+  tierMethods.map((m) => [m.name, m]),
+);
 
 /** Whether an expression is the literal `0` written without a unit (it fits any unit). */
 export function isZeroLiteral(expr: Expr): boolean {

@@ -5,11 +5,33 @@
 import type * as A from "../syntax/ast.js";
 import { messages } from "../diagnostics/catalog.js";
 import { isValidTimestamp } from "./check-header.js";
-import { builtinsByName, isZeroLiteral, tierMethods, tierMethodsByName, type BuiltinArgument, type BuiltinContext } from "./builtins.js";
+import {
+  builtinsByName,
+  isZeroLiteral,
+  tierMethods,
+  tierMethodsByName,
+  type BuiltinArgument,
+  type BuiltinContext,
+} from "./builtins.js";
 import type { CheckContext, ValueSymbol } from "./context.js";
 import {
-  BOOL, ERROR, NUMBER, RATE, TEXT, TIMESTAMP, DURATION, type Type, assignable, describeType, formatType,
-  isDimensionless, isNumeric, multiplyUnits, numeric, sameUnit, type RecordField,
+  BOOL,
+  ERROR,
+  NUMBER,
+  RATE,
+  TEXT,
+  TIMESTAMP,
+  DURATION,
+  type Type,
+  assignable,
+  describeType,
+  formatType,
+  isDimensionless,
+  isNumeric,
+  multiplyUnits,
+  numeric,
+  sameUnit,
+  type RecordField,
 } from "./types.js";
 
 /** Where an expression is checked: local variables in scope, and the rule being run, if any. */
@@ -40,28 +62,43 @@ export class ExpressionChecker {
   /** Checks that a condition is a Bool. */
   checkCondition(expr: A.Expr, env: ExprEnv, what: string): void {
     const type = this.check(expr, env);
-    if (type.kind !== "error" && type.kind !== "bool") this.context.report(messages.booleanExpected, expr.span, { what, actual: describeType(type) });
+    if (type.kind !== "error" && type.kind !== "bool")
+      this.context.report(messages.booleanExpected, expr.span, { what, actual: describeType(type) });
   }
 
   private infer(expr: A.Expr, env: ExprEnv): Type {
     switch (expr.kind) {
-      case "NumberLit": return this.numberLiteral(expr);
-      case "DurationLit": return DURATION;
+      case "NumberLit":
+        return this.numberLiteral(expr);
+      case "DurationLit":
+        return DURATION;
       case "TimestampLit":
         // `2026-02-30T00:00:00Z` would roll over to March silently.
-        if (!isValidTimestamp(expr.text)) this.context.report(messages.invalidTimestamp, expr.span, { text: expr.text });
+        if (!isValidTimestamp(expr.text))
+          this.context.report(messages.invalidTimestamp, expr.span, { text: expr.text });
         return TIMESTAMP;
-      case "StringLit": return TEXT;
-      case "BoolLit": return BOOL;
-      case "NameRef": return this.nameRef(expr, env);
-      case "EnumRef": return this.enumRef(expr);
-      case "MemberExpr": return this.member(expr, env);
-      case "CallExpr": return this.call(expr, env);
-      case "IndexExpr": return this.index(expr, env);
-      case "UnaryExpr": return this.unary(expr, env);
-      case "BinaryExpr": return this.binary(expr, env);
-      case "IfExpr": return this.ifExpr(expr, env);
-      case "MissingExpr": return ERROR;
+      case "StringLit":
+        return TEXT;
+      case "BoolLit":
+        return BOOL;
+      case "NameRef":
+        return this.nameRef(expr, env);
+      case "EnumRef":
+        return this.enumRef(expr);
+      case "MemberExpr":
+        return this.member(expr, env);
+      case "CallExpr":
+        return this.call(expr, env);
+      case "IndexExpr":
+        return this.index(expr, env);
+      case "UnaryExpr":
+        return this.unary(expr, env);
+      case "BinaryExpr":
+        return this.binary(expr, env);
+      case "IfExpr":
+        return this.ifExpr(expr, env);
+      case "MissingExpr":
+        return ERROR;
     }
   }
 
@@ -90,15 +127,35 @@ export class ExpressionChecker {
     if (enums && enums.length === 1) return enums[0]!;
     if (enums && enums.length > 1) {
       const names = enums.map((e) => formatType(e));
-      this.context.report(messages.ambiguousEnumMember, expr.span, { name: expr.name, enums: names.join(", "), example: `${names[0]}.${expr.name}` });
+      this.context.report(messages.ambiguousEnumMember, expr.span, {
+        name: expr.name,
+        enums: names.join(", "),
+        example: `${names[0]}.${expr.name}`,
+      });
       return ERROR;
     }
     if (builtinsByName.has(expr.name)) {
-      this.context.report(messages.unknownName, expr.span, { name: expr.name }, { help: `\`${expr.name}\` is a function: call it, as in \`${builtinsByName.get(expr.name)!.signature}\`` });
+      this.context.report(
+        messages.unknownName,
+        expr.span,
+        { name: expr.name },
+        {
+          help: `\`${expr.name}\` is a function: call it, as in \`${builtinsByName.get(expr.name)!.signature}\``,
+        },
+      );
       return ERROR;
     }
-    const candidates = (): string[] => [...env.locals.keys(), ...this.context.values.keys(), ...this.context.enumMembers.keys()];
-    this.context.report(messages.unknownName, expr.span, { name: expr.name }, this.context.didYouMean(expr.name, expr.span, candidates));
+    const candidates = (): string[] => [
+      ...env.locals.keys(),
+      ...this.context.values.keys(),
+      ...this.context.enumMembers.keys(),
+    ];
+    this.context.report(
+      messages.unknownName,
+      expr.span,
+      { name: expr.name },
+      this.context.didYouMean(expr.name, expr.span, candidates),
+    );
     return ERROR;
   }
 
@@ -115,15 +172,30 @@ export class ExpressionChecker {
   private enumRef(expr: A.EnumRef): Type {
     const type = this.context.types.get(expr.enumName.text);
     if (!type) {
-      this.context.report(messages.unknownType, expr.enumName.span, { name: expr.enumName.text }, this.context.didYouMean(expr.enumName.text, expr.enumName.span, this.context.types.keys()));
+      this.context.report(
+        messages.unknownType,
+        expr.enumName.span,
+        { name: expr.enumName.text },
+        this.context.didYouMean(expr.enumName.text, expr.enumName.span, this.context.types.keys()),
+      );
       return ERROR;
     }
     if (type.kind !== "enum") {
-      this.context.report(messages.unknownType, expr.enumName.span, { name: expr.enumName.text }, { help: `\`${expr.enumName.text}\` is a record, not an enum` });
+      this.context.report(
+        messages.unknownType,
+        expr.enumName.span,
+        { name: expr.enumName.text },
+        { help: `\`${expr.enumName.text}\` is a record, not an enum` },
+      );
       return ERROR;
     }
     if (!type.members.includes(expr.member.text)) {
-      this.context.report(messages.unknownEnumMember, expr.member.span, { enum: type.name, name: expr.member.text }, this.context.didYouMean(expr.member.text, expr.member.span, type.members));
+      this.context.report(
+        messages.unknownEnumMember,
+        expr.member.span,
+        { enum: type.name, name: expr.member.text },
+        this.context.didYouMean(expr.member.text, expr.member.span, type.members),
+      );
       return ERROR;
     }
     return type;
@@ -133,16 +205,31 @@ export class ExpressionChecker {
     const object = this.check(expr.object, env);
     if (object.kind === "error" || expr.member.text === "") return ERROR;
     if (object.kind === "tiers") {
-      this.context.report(messages.unknownTierMethod, expr.member.span, { name: expr.member.text }, { help: `look a row up with \`${object.name}(x).${expr.member.text}\`, or call \`${object.name}.margin(x, column)\`` });
+      this.context.report(
+        messages.unknownTierMethod,
+        expr.member.span,
+        { name: expr.member.text },
+        {
+          help: `look a row up with \`${object.name}(x).${expr.member.text}\`, or call \`${object.name}.margin(x, column)\``,
+        },
+      );
       return ERROR;
     }
     if (object.kind !== "record") {
-      this.context.report(messages.notARecord, expr.member.span, { actual: describeType(object), name: expr.member.text });
+      this.context.report(messages.notARecord, expr.member.span, {
+        actual: describeType(object),
+        name: expr.member.text,
+      });
       return ERROR;
     }
     const field = object.fields.get(expr.member.text);
     if (!field) {
-      this.context.report(messages.unknownField, expr.member.span, { type: object.name, name: expr.member.text }, this.context.didYouMean(expr.member.text, expr.member.span, object.fields.keys()));
+      this.context.report(
+        messages.unknownField,
+        expr.member.span,
+        { type: object.name, name: expr.member.text },
+        this.context.didYouMean(expr.member.text, expr.member.span, object.fields.keys()),
+      );
       return ERROR;
     }
     return field.type;
@@ -153,11 +240,15 @@ export class ExpressionChecker {
     const index = this.check(expr.index, env);
     if (object.kind === "error" || index.kind === "error") return ERROR;
     if (object.kind !== "list") {
-      this.context.report(messages.indexMisuse, expr.object.span, { message: `only lists can be indexed, not ${describeType(object)}` });
+      this.context.report(messages.indexMisuse, expr.object.span, {
+        message: `only lists can be indexed, not ${describeType(object)}`,
+      });
       return ERROR;
     }
     if (!assignable(NUMBER, index)) {
-      this.context.report(messages.indexMisuse, expr.index.span, { message: `a list index must be a Number, not ${describeType(index)}` });
+      this.context.report(messages.indexMisuse, expr.index.span, {
+        message: `a list index must be a Number, not ${describeType(index)}`,
+      });
       return ERROR;
     }
     if (object.element.kind === "timestamp") {
@@ -172,13 +263,19 @@ export class ExpressionChecker {
     if (operand.kind === "error") return ERROR;
     if (expr.op === "not") {
       if (operand.kind !== "bool") {
-        this.context.report(messages.booleanExpected, expr.operand.span, { what: "the operand of `not`", actual: describeType(operand) });
+        this.context.report(messages.booleanExpected, expr.operand.span, {
+          what: "the operand of `not`",
+          actual: describeType(operand),
+        });
         return ERROR;
       }
       return BOOL;
     }
     if (!isNumeric(operand)) {
-      this.context.report(messages.numericOperandExpected, expr.operand.span, { op: expr.op, actual: describeType(operand) });
+      this.context.report(messages.numericOperandExpected, expr.operand.span, {
+        op: expr.op,
+        actual: describeType(operand),
+      });
       return ERROR;
     }
     return operand;
@@ -205,9 +302,15 @@ export class ExpressionChecker {
 
   private logical(expr: A.BinaryExpr, left: Type, right: Type): Type {
     let ok = true;
-    for (const [side, type] of [[expr.left, left], [expr.right, right]] as const) {
+    for (const [side, type] of [
+      [expr.left, left],
+      [expr.right, right],
+    ] as const) {
       if (type.kind !== "bool") {
-        this.context.report(messages.booleanExpected, side.span, { what: `the operand of \`${expr.op}\``, actual: describeType(type) });
+        this.context.report(messages.booleanExpected, side.span, {
+          what: `the operand of \`${expr.op}\``,
+          actual: describeType(type),
+        });
         ok = false;
       }
     }
@@ -220,7 +323,11 @@ export class ExpressionChecker {
       if (left.kind === "timestamp" && assignable(DURATION, right)) return TIMESTAMP;
       if (expr.op === "+" && right.kind === "timestamp" && assignable(DURATION, left)) return TIMESTAMP;
       if (expr.op === "-" && left.kind === "timestamp" && right.kind === "timestamp") return DURATION;
-      this.context.report(messages.timestampArithmetic, expr.opSpan, { verb, left: describeType(left), right: describeType(right) });
+      this.context.report(messages.timestampArithmetic, expr.opSpan, {
+        verb,
+        left: describeType(left),
+        right: describeType(right),
+      });
       return ERROR;
     }
     if (!this.requireNumeric(expr, left, right)) return ERROR;
@@ -229,7 +336,12 @@ export class ExpressionChecker {
     if (sameUnit(l.unit, r.unit)) return numeric(l.unit, l.rate || r.rate);
     if (isZeroLiteral(expr.left)) return r;
     if (isZeroLiteral(expr.right)) return l;
-    this.context.report(messages.incompatibleUnits, expr.span, { verb, left: describeType(l), right: describeType(r) }, unitHelp(l, r));
+    this.context.report(
+      messages.incompatibleUnits,
+      expr.span,
+      { verb, left: describeType(l), right: describeType(r) },
+      unitHelp(l, r),
+    );
     return ERROR;
   }
 
@@ -243,9 +355,15 @@ export class ExpressionChecker {
 
   private requireNumeric(expr: A.BinaryExpr, left: Type, right: Type): boolean {
     let ok = true;
-    for (const [side, type] of [[expr.left, left], [expr.right, right]] as const) {
+    for (const [side, type] of [
+      [expr.left, left],
+      [expr.right, right],
+    ] as const) {
       if (!isNumeric(type)) {
-        this.context.report(messages.numericOperandExpected, side.span, { op: expr.op, actual: describeType(type) });
+        this.context.report(messages.numericOperandExpected, side.span, {
+          op: expr.op,
+          actual: describeType(type),
+        });
         ok = false;
       }
     }
@@ -255,17 +373,29 @@ export class ExpressionChecker {
   private comparison(expr: A.BinaryExpr, left: Type, right: Type): Type {
     const equality = expr.op === "==" || expr.op === "!=";
     if (isNumeric(left) && isNumeric(right)) {
-      if (sameUnit(left.unit, right.unit) || isZeroLiteral(expr.left) || isZeroLiteral(expr.right)) return BOOL;
+      if (sameUnit(left.unit, right.unit) || isZeroLiteral(expr.left) || isZeroLiteral(expr.right))
+        return BOOL;
     } else if (left.kind === "enum" && right.kind === "enum") {
       if (left.name === right.name && equality) return BOOL;
       if (left.name !== right.name) {
-        this.context.report(messages.enumMismatch, expr.span, { left: describeType(left), right: describeType(right) });
+        this.context.report(messages.enumMismatch, expr.span, {
+          left: describeType(left),
+          right: describeType(right),
+        });
         return ERROR;
       }
-    } else if (left.kind === right.kind && (left.kind === "timestamp" || (equality && (left.kind === "bool" || left.kind === "text")))) {
+    } else if (
+      left.kind === right.kind &&
+      (left.kind === "timestamp" || (equality && (left.kind === "bool" || left.kind === "text")))
+    ) {
       return BOOL;
     }
-    this.context.report(messages.incompatibleComparison, expr.span, { left: describeType(left), right: describeType(right) }, isNumeric(left) && isNumeric(right) ? unitHelp(left, right) : {});
+    this.context.report(
+      messages.incompatibleComparison,
+      expr.span,
+      { left: describeType(left), right: describeType(right) },
+      isNumeric(left) && isNumeric(right) ? unitHelp(left, right) : {},
+    );
     return ERROR;
   }
 
@@ -274,10 +404,16 @@ export class ExpressionChecker {
     const thenType = this.check(expr.then, env);
     const elseType = this.check(expr.else, env);
     if (thenType.kind === "error" || elseType.kind === "error") return ERROR;
-    if (assignable(thenType, elseType)) return isNumeric(thenType) && isNumeric(elseType) ? numeric(thenType.unit, thenType.rate || elseType.rate) : thenType;
+    if (assignable(thenType, elseType))
+      return isNumeric(thenType) && isNumeric(elseType)
+        ? numeric(thenType.unit, thenType.rate || elseType.rate)
+        : thenType;
     if (isZeroLiteral(expr.then)) return elseType;
     if (isZeroLiteral(expr.else)) return thenType;
-    this.context.report(messages.branchMismatch, expr.span, { then: describeType(thenType), else: describeType(elseType) });
+    this.context.report(messages.branchMismatch, expr.span, {
+      then: describeType(thenType),
+      else: describeType(elseType),
+    });
     return ERROR;
   }
 
@@ -289,11 +425,20 @@ export class ExpressionChecker {
       const symbol = this.context.values.get(callee.name);
       if (symbol?.kind === "tiers") return this.tierLookup(expr, symbol, env);
       const builtin = builtinsByName.get(callee.name);
-      if (builtin && !symbol) return expr.comprehension ? this.aggregate(expr, env) : this.builtinCall(expr, env);
+      if (builtin && !symbol)
+        return expr.comprehension ? this.aggregate(expr, env) : this.builtinCall(expr, env);
       if (symbol) this.reference(symbol, callee.span, env);
       if (!symbol && !builtin) {
-        const candidates = [...builtinsByName.keys(), ...[...this.context.values.values()].filter((s) => s.kind === "tiers").map((s) => s.name)];
-        this.context.report(messages.notCallable, callee.span, { name: callee.name }, this.context.didYouMean(callee.name, callee.span, candidates));
+        const candidates = [
+          ...builtinsByName.keys(),
+          ...[...this.context.values.values()].filter((s) => s.kind === "tiers").map((s) => s.name),
+        ];
+        this.context.report(
+          messages.notCallable,
+          callee.span,
+          { name: callee.name },
+          this.context.didYouMean(callee.name, callee.span, candidates),
+        );
         return ERROR;
       }
       this.context.report(messages.notCallable, callee.span, { name: callee.name });
@@ -301,7 +446,8 @@ export class ExpressionChecker {
     }
     if (callee.kind === "MemberExpr" && callee.object.kind === "NameRef") {
       const symbol = this.context.values.get(callee.object.name);
-      if (symbol?.kind === "tiers" && !env.locals.has(callee.object.name)) return this.tierMethod(expr, callee, symbol, env);
+      if (symbol?.kind === "tiers" && !env.locals.has(callee.object.name))
+        return this.tierMethod(expr, callee, symbol, env);
     }
     this.check(callee, env);
     this.context.report(messages.notCallable, callee.span, { name: describeCallee(callee) });
@@ -314,7 +460,9 @@ export class ExpressionChecker {
     const args = expr.args.map((arg): BuiltinArgument => ({ expr: arg, type: this.check(arg, env) }));
     if (builtin.aggregate && builtin.arity[1] === 1) {
       if (name === "count" && args.length === 1) return this.countList(args[0]!);
-      this.context.report(messages.comprehensionMisuse, expr.span, { message: `\`${name}\` aggregates a list: write \`${name}(x for v in list)\`` });
+      this.context.report(messages.comprehensionMisuse, expr.span, {
+        message: `\`${name}\` aggregates a list: write \`${name}(x for v in list)\``,
+      });
       return ERROR;
     }
     const [min, max] = builtin.arity;
@@ -329,9 +477,22 @@ export class ExpressionChecker {
   /** How a type rule reports a problem with one of the arguments of `name`. */
   private builtinContext(name: string, args: readonly BuiltinArgument[]): BuiltinContext {
     return {
-      mismatch: (i, expected) => this.context.report(messages.argumentMismatch, args[i]!.expr.span, { index: i + 1, name, expected, actual: describeType(args[i]!.type) }),
-      notDimensionless: (i) => this.context.report(messages.dimensionlessExpected, args[i]!.expr.span, { name, actual: describeType(args[i]!.type) }),
-      oddRoot: (i) => this.context.report(messages.oddUnitRoot, args[i]!.expr.span, { actual: describeType(args[i]!.type) }),
+      mismatch: (i, expected) =>
+        this.context.report(messages.argumentMismatch, args[i]!.expr.span, {
+          index: i + 1,
+          name,
+          expected,
+          actual: describeType(args[i]!.type),
+        }),
+      notDimensionless: (i) =>
+        this.context.report(messages.dimensionlessExpected, args[i]!.expr.span, {
+          name,
+          actual: describeType(args[i]!.type),
+        }),
+      oddRoot: (i) =>
+        this.context.report(messages.oddUnitRoot, args[i]!.expr.span, {
+          actual: describeType(args[i]!.type),
+        }),
     };
   }
 
@@ -349,16 +510,21 @@ export class ExpressionChecker {
     const builtin = builtinsByName.get(name)!;
     const comprehension = expr.comprehension!;
     if (!builtin.aggregate) {
-      this.context.report(messages.comprehensionMisuse, comprehension.span, { message: `\`${name}\` does not aggregate a list` });
+      this.context.report(messages.comprehensionMisuse, comprehension.span, {
+        message: `\`${name}\` does not aggregate a list`,
+      });
       return ERROR;
     }
     const source = this.check(comprehension.source, env);
     if (source.kind !== "list") {
-      if (source.kind !== "error") this.context.report(messages.notAList, comprehension.source.span, { actual: describeType(source) });
+      if (source.kind !== "error")
+        this.context.report(messages.notAList, comprehension.source.span, { actual: describeType(source) });
       return ERROR;
     }
     if (source.element.kind === "timestamp") {
-      this.context.report(messages.timestampListElements, comprehension.source.span, { actual: describeType(source) });
+      this.context.report(messages.timestampListElements, comprehension.source.span, {
+        actual: describeType(source),
+      });
       return ERROR;
     }
     const locals = new Map(env.locals);
@@ -370,35 +536,63 @@ export class ExpressionChecker {
     if (comprehension.filter) this.checkCondition(comprehension.filter, inner, "a `where` filter");
     const element = this.check(expr.args[0]!, inner);
     if (builtin.aggregate === "group") return this.groupResult(comprehension, element, inner);
-    if (comprehension.groupKey) this.context.report(messages.comprehensionMisuse, comprehension.groupKey.span, { message: "`by` only groups, in `group(x for v in list by key)`" });
+    if (comprehension.groupKey)
+      this.context.report(messages.comprehensionMisuse, comprehension.groupKey.span, {
+        message: "`by` only groups, in `group(x for v in list by key)`",
+      });
     if (element.kind === "error") return ERROR;
     if (builtin.aggregate === "count") return NUMBER;
     if (builtin.aggregate === "bool") {
-      if (element.kind !== "bool") this.context.report(messages.booleanExpected, expr.args[0]!.span, { what: `the element of \`${name}\``, actual: describeType(element) });
+      if (element.kind !== "bool")
+        this.context.report(messages.booleanExpected, expr.args[0]!.span, {
+          what: `the element of \`${name}\``,
+          actual: describeType(element),
+        });
       return BOOL;
     }
     if (!isNumeric(element)) {
-      this.context.report(messages.argumentMismatch, expr.args[0]!.span, { index: 1, name, expected: "a number", actual: describeType(element) });
+      this.context.report(messages.argumentMismatch, expr.args[0]!.span, {
+        index: 1,
+        name,
+        expected: "a number",
+        actual: describeType(element),
+      });
       return ERROR;
     }
     if (comprehension.fallback) {
-      if (name === "sum") this.context.report(messages.comprehensionMisuse, comprehension.fallback.span, { message: "`sum` of an empty list is 0: it needs no `default`" });
+      if (name === "sum")
+        this.context.report(messages.comprehensionMisuse, comprehension.fallback.span, {
+          message: "`sum` of an empty list is 0: it needs no `default`",
+        });
       const fallback = this.check(comprehension.fallback, env);
-      if (fallback.kind !== "error" && !assignable(element, fallback) && !isZeroLiteral(comprehension.fallback))
-        this.context.report(messages.argumentMismatch, comprehension.fallback.span, { index: 2, name, expected: describeType(element), actual: describeType(fallback) });
+      if (
+        fallback.kind !== "error" &&
+        !assignable(element, fallback) &&
+        !isZeroLiteral(comprehension.fallback)
+      )
+        this.context.report(messages.argumentMismatch, comprehension.fallback.span, {
+          index: 2,
+          name,
+          expected: describeType(element),
+          actual: describeType(fallback),
+        });
     }
     return element;
   }
 
   private groupResult(comprehension: A.Comprehension, element: Type, inner: ExprEnv): Type {
     if (!comprehension.groupKey) {
-      this.context.report(messages.comprehensionMisuse, comprehension.span, { message: "`group` needs a key: `group(x for v in list by key)`" });
+      this.context.report(messages.comprehensionMisuse, comprehension.span, {
+        message: "`group` needs a key: `group(x for v in list by key)`",
+      });
       return ERROR;
     }
     const key = this.check(comprehension.groupKey, inner);
     if (key.kind === "error" || element.kind === "error") return ERROR;
     if (!["enum", "text", "bool", "number"].includes(key.kind)) {
-      this.context.report(messages.invalidGroupKey, comprehension.groupKey.span, { actual: describeType(key) });
+      this.context.report(messages.invalidGroupKey, comprehension.groupKey.span, {
+        actual: describeType(key),
+      });
       return ERROR;
     }
     const fields = new Map<string, RecordField>([
@@ -411,7 +605,11 @@ export class ExpressionChecker {
   private tierLookup(expr: A.CallExpr, symbol: Extract<ValueSymbol, { kind: "tiers" }>, env: ExprEnv): Type {
     this.reference(symbol, expr.callee.span, env);
     if (expr.args.length !== 1 || expr.comprehension) {
-      this.context.report(messages.argumentCount, expr.span, { name: symbol.name, expected: 1, actual: expr.args.length });
+      this.context.report(messages.argumentCount, expr.span, {
+        name: symbol.name,
+        expected: 1,
+        actual: expr.args.length,
+      });
       return ERROR;
     }
     return this.checkTierKey(symbol, expr.args[0]!, env) ? this.tierRowType(symbol) : ERROR;
@@ -422,34 +620,68 @@ export class ExpressionChecker {
     const actual = this.check(arg, env);
     if (keyType.kind === "error" || actual.kind === "error") return false;
     if (!assignable(keyType, actual)) {
-      this.context.report(messages.tierKeyMismatch, arg.span, { table: symbol.name, expected: describeType(keyType), actual: describeType(actual) });
+      this.context.report(messages.tierKeyMismatch, arg.span, {
+        table: symbol.name,
+        expected: describeType(keyType),
+        actual: describeType(actual),
+      });
       return false;
     }
     return true;
   }
 
-  private tierMethod(expr: A.CallExpr, callee: A.MemberExpr, symbol: Extract<ValueSymbol, { kind: "tiers" }>, env: ExprEnv): Type {
+  private tierMethod(
+    expr: A.CallExpr,
+    callee: A.MemberExpr,
+    symbol: Extract<ValueSymbol, { kind: "tiers" }>,
+    env: ExprEnv,
+  ): Type {
     this.reference(symbol, callee.object.span, env);
     const method = callee.member.text;
     const spec = tierMethodsByName.get(method);
     if (!spec) {
-      this.context.report(messages.unknownTierMethod, callee.member.span, { name: method }, this.context.didYouMean(method, callee.member.span, tierMethods.map((m) => m.name)));
+      this.context.report(
+        messages.unknownTierMethod,
+        callee.member.span,
+        { name: method },
+        this.context.didYouMean(
+          method,
+          callee.member.span,
+          tierMethods.map((m) => m.name),
+        ),
+      );
       return ERROR;
     }
     const name = `${symbol.name}.${method}`;
     if (expr.args.length !== spec.arity) {
-      this.context.report(messages.argumentCount, expr.span, { name, expected: spec.arity, actual: expr.args.length });
+      this.context.report(messages.argumentCount, expr.span, {
+        name,
+        expected: spec.arity,
+        actual: expr.args.length,
+      });
       return ERROR;
     }
     // `margin` and `deduction` take a key; other methods type their leading arguments with their rule.
-    const leading = spec.typeRule ? expr.args.slice(0, -1).map((arg): BuiltinArgument => ({ expr: arg, type: this.check(arg, env) })) : [];
+    const leading = spec.typeRule
+      ? expr.args.slice(0, -1).map((arg): BuiltinArgument => ({ expr: arg, type: this.check(arg, env) }))
+      : [];
     const keyOk = spec.typeRule ? true : this.checkTierKey(symbol, expr.args[0]!, env);
     const columnArg = expr.args[expr.args.length - 1]!;
     const columns = symbol.decl.columns;
-    const column = columnArg.kind === "NameRef" ? columns.find((c) => c.name.text === columnArg.name) : undefined;
+    const column =
+      columnArg.kind === "NameRef" ? columns.find((c) => c.name.text === columnArg.name) : undefined;
     if (!column) {
       const written = columnArg.kind === "NameRef" ? columnArg.name : "";
-      this.context.report(messages.unknownTierColumn, columnArg.span, { table: symbol.name, name: written || "?" }, this.context.didYouMean(written, columnArg.span, columns.map((c) => c.name.text)));
+      this.context.report(
+        messages.unknownTierColumn,
+        columnArg.span,
+        { table: symbol.name, name: written || "?" },
+        this.context.didYouMean(
+          written,
+          columnArg.span,
+          columns.map((c) => c.name.text),
+        ),
+      );
       return ERROR;
     }
     const columnType = this.context.resolveType(column.type);
@@ -457,7 +689,11 @@ export class ExpressionChecker {
     const keyType = this.context.resolveType(symbol.decl.keyType);
     if (!keyOk || columnType.kind === "error" || keyType.kind === "error") return ERROR;
     if (!isNumeric(columnType) || !isDimensionless(columnType.unit)) {
-      this.context.report(messages.marginColumnNotRate, columnArg.span, { method, column: column.name.text, actual: describeType(columnType) });
+      this.context.report(messages.marginColumnNotRate, columnArg.span, {
+        method,
+        column: column.name.text,
+        actual: describeType(columnType),
+      });
       return ERROR;
     }
     return spec.typeRule ? spec.typeRule(keyType, leading, this.builtinContext(name, leading)) : keyType;
@@ -471,16 +707,27 @@ function describeCallee(callee: A.Expr): string {
 }
 
 /** A hint for the two most common unit slips: a rate where money was meant, and two currencies. */
-function unitHelp(left: Extract<Type, { kind: "number" }>, right: Extract<Type, { kind: "number" }>): { help?: string } {
+function unitHelp(
+  left: Extract<Type, { kind: "number" }>,
+  right: Extract<Type, { kind: "number" }>,
+): { help?: string } {
   const l = isDimensionless(left.unit);
   const r = isDimensionless(right.unit);
   if (l !== r) {
     const side = l ? "left" : "right";
     const plain = l ? left : right;
     const what = plain.rate ? "a Rate, a fraction" : "a plain Number";
-    return { help: `the ${side}-hand side is ${what}, not an amount: multiply it by an amount first (for example \`notional * rate\`)` };
+    return {
+      help: `the ${side}-hand side is ${what}, not an amount: multiply it by an amount first (for example \`notional * rate\`)`,
+    };
   }
-  const currencies = [left, right].map((t) => Object.keys(t.unit)).flat().filter((k) => /^[A-Z]{2,}/.test(k) && k !== "Quantity");
-  if (new Set(currencies).size >= 2) return { help: `convert with a declared price first, for example \`amount * price\` where \`price\` is ${[...new Set(currencies)].join(" / ")}` };
+  const currencies = [left, right]
+    .map((t) => Object.keys(t.unit))
+    .flat()
+    .filter((k) => /^[A-Z]{2,}/.test(k) && k !== "Quantity");
+  if (new Set(currencies).size >= 2)
+    return {
+      help: `convert with a declared price first, for example \`amount * price\` where \`price\` is ${[...new Set(currencies)].join(" / ")}`,
+    };
   return {};
 }

@@ -6,7 +6,8 @@ import { messages } from "../diagnostics/catalog.js";
 import type { CheckContext } from "./context.js";
 import { isCurrencyCode } from "./types.js";
 
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
 const REQUIRED: ReadonlyArray<{ key: A.HeaderKey; example: string }> = [
   { key: "version", example: "1.0.0" },
@@ -34,7 +35,12 @@ export function checkHeader(context: CheckContext, rulebook: A.Rulebook): Map<A.
   for (const field of header.fields) {
     const first = fields.get(field.key);
     if (first) {
-      context.report(messages.duplicateHeaderField, field.keySpan, { key: field.key }, { related: [{ message: "first given here", span: first.keySpan }] });
+      context.report(
+        messages.duplicateHeaderField,
+        field.keySpan,
+        { key: field.key },
+        { related: [{ message: "first given here", span: first.keySpan }] },
+      );
       continue;
     }
     fields.set(field.key, field);
@@ -50,25 +56,49 @@ function checkValue(context: CheckContext, field: A.HeaderField): void {
   const expected = EXPECTED_KIND[field.key];
   if (!expected.kinds.includes(field.valueKind)) {
     if (field.key === "extends") context.report(messages.extendsWithoutFile, field.valueSpan);
-    else context.report(messages.headerValueKind, field.valueSpan, { key: field.key, expected: expected.description });
+    else
+      context.report(messages.headerValueKind, field.valueSpan, {
+        key: field.key,
+        expected: expected.description,
+      });
     return;
   }
   if (field.key === "version" && !SEMVER.test(field.value)) {
     const parts = field.value.split(".");
     const padded = [...parts, "0", "0"].slice(0, 3).join(".");
-    const fix = /^\d+(\.\d+)?$/.test(field.value) ? { title: `write \`${padded}\``, edits: [{ span: field.valueSpan, newText: padded }] } : undefined;
+    const fix = /^\d+(\.\d+)?$/.test(field.value)
+      ? { title: `write \`${padded}\``, edits: [{ span: field.valueSpan, newText: padded }] }
+      : undefined;
     context.report(messages.invalidVersion, field.valueSpan, { text: field.value }, { fix });
   }
-  if (field.key === "effective" && !isValidTimestamp(field.value)) context.report(messages.invalidTimestamp, field.valueSpan, { text: field.value });
-  if (field.key === "currency" && !isCurrencyCode(field.value)) context.report(messages.headerValueKind, field.valueSpan, { key: "currency", expected: expected.description });
+  if (field.key === "effective" && !isValidTimestamp(field.value))
+    context.report(messages.invalidTimestamp, field.valueSpan, { text: field.value });
+  if (field.key === "currency" && !isCurrencyCode(field.value))
+    context.report(messages.headerValueKind, field.valueSpan, {
+      key: "currency",
+      expected: expected.description,
+    });
 }
 
 /** An ISO 8601 timestamp with a real calendar date and time (a bare date means midnight UTC). */
 export function isValidTimestamp(text: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-](\d{2}):(\d{2})))?$/.exec(text);
+  const match =
+    /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-](\d{2}):(\d{2})))?$/.exec(text);
   if (!match) return false;
   const [, y, mo, d, h = "0", mi = "0", s = "0", , oh = "0", om = "0"] = match;
-  const year = Number(y), month = Number(mo), day = Number(d);
+  const year = Number(y),
+    month = Number(mo),
+    day = Number(d);
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && Number(h) <= 23 && Number(mi) <= 59 && Number(s) <= 59 && Number(oh) <= 23 && Number(om) <= 59;
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    Number(h) <= 23 &&
+    Number(mi) <= 59 &&
+    Number(s) <= 59 &&
+    Number(oh) <= 23 &&
+    Number(om) <= 59
+  );
 }

@@ -11,8 +11,14 @@ import type { CheckContext } from "./context.js";
 
 /** Reports every text, list and count of the checked file beyond the limits of a compiled rulebook. */
 export function checkIrLimits(context: CheckContext, ast: A.Rulebook): void {
-  const text = (value: string | undefined, span: A.Span, what: string, limit: number = IR_LIMITS.text): void => {
-    if (value !== undefined && value.length > limit) context.report(messages.textTooLong, span, { what, length: value.length, limit });
+  const text = (
+    value: string | undefined,
+    span: A.Span,
+    what: string,
+    limit: number = IR_LIMITS.text,
+  ): void => {
+    if (value !== undefined && value.length > limit)
+      context.report(messages.textTooLong, span, { what, length: value.length, limit });
   };
   const count = (n: number, span: A.Span, what: string, limit: number): void => {
     if (n > limit) context.report(messages.tooManyDeclarations, span, { count: n, what, limit });
@@ -20,7 +26,12 @@ export function checkIrLimits(context: CheckContext, ast: A.Rulebook): void {
   if (ast.header) {
     text(ast.header.name.text, ast.header.name.span, "the rulebook's name");
     for (const field of ast.header.fields) {
-      const limit = field.key === "currency" ? IR_LIMITS.currency : field.key === "version" || field.key === "effective" ? IR_LIMITS.shortText : IR_LIMITS.text;
+      const limit =
+        field.key === "currency"
+          ? IR_LIMITS.currency
+          : field.key === "version" || field.key === "effective"
+            ? IR_LIMITS.shortText
+            : IR_LIMITS.text;
       text(field.value, field.valueSpan, `\`${field.key}\``, limit);
     }
   }
@@ -30,30 +41,71 @@ export function checkIrLimits(context: CheckContext, ast: A.Rulebook): void {
   for (const decl of ast.declarations) {
     text(decl.doc, decl.span, "this doc comment");
     switch (decl.kind) {
-      case "EnumDecl": count(decl.members.length, decl.name.span, `members in enum \`${decl.name.text}\``, IR_LIMITS.enumMembers); break;
-      case "RecordDecl": checkFields(decl.fields, decl.name, "record"); break;
+      case "EnumDecl":
+        count(
+          decl.members.length,
+          decl.name.span,
+          `members in enum \`${decl.name.text}\``,
+          IR_LIMITS.enumMembers,
+        );
+        break;
+      case "RecordDecl":
+        checkFields(decl.fields, decl.name, "record");
+        break;
       case "InputDecl":
         inputs++;
-        if (inputs === IR_LIMITS.inputs + 1) count(ast.declarations.filter((d) => d.kind === "InputDecl").length, decl.name.span, "inputs", IR_LIMITS.inputs);
+        if (inputs === IR_LIMITS.inputs + 1)
+          count(
+            ast.declarations.filter((d) => d.kind === "InputDecl").length,
+            decl.name.span,
+            "inputs",
+            IR_LIMITS.inputs,
+          );
         if (decl.fields) checkFields(decl.fields, decl.name, "input");
         break;
       case "TiersDecl":
         tables++;
-        if (tables === IR_LIMITS.tables + 1) count(ast.declarations.filter((d) => d.kind === "TiersDecl").length, decl.name.span, "tier tables", IR_LIMITS.tables);
-        count(decl.columns.length, decl.name.span, `columns in tier table \`${decl.name.text}\``, IR_LIMITS.tableColumns);
+        if (tables === IR_LIMITS.tables + 1)
+          count(
+            ast.declarations.filter((d) => d.kind === "TiersDecl").length,
+            decl.name.span,
+            "tier tables",
+            IR_LIMITS.tables,
+          );
+        count(
+          decl.columns.length,
+          decl.name.span,
+          `columns in tier table \`${decl.name.text}\``,
+          IR_LIMITS.tableColumns,
+        );
         break;
       case "ScenariosDecl":
         scenarioSets++;
-        if (scenarioSets === IR_LIMITS.scenarioSets + 1) count(ast.declarations.filter((d) => d.kind === "ScenariosDecl").length, decl.name.span, "scenario sets", IR_LIMITS.scenarioSets);
-        count(decl.axes.length, decl.name.span, `axes in scenario set \`${decl.name.text}\``, IR_LIMITS.scenarioAxes);
+        if (scenarioSets === IR_LIMITS.scenarioSets + 1)
+          count(
+            ast.declarations.filter((d) => d.kind === "ScenariosDecl").length,
+            decl.name.span,
+            "scenario sets",
+            IR_LIMITS.scenarioSets,
+          );
+        count(
+          decl.axes.length,
+          decl.name.span,
+          `axes in scenario set \`${decl.name.text}\``,
+          IR_LIMITS.scenarioAxes,
+        );
         break;
-      case "AssertDecl": text(decl.message, decl.span, "the assertion's message"); break;
+      case "AssertDecl":
+        text(decl.message, decl.span, "the assertion's message");
+        break;
       case "VerifyDecl":
         text(decl.message, decl.span, "the property's message");
         count(decl.targets.length, decl.span, "targets in this `verify`", IR_LIMITS.propertyTargets);
-        if (decl.span.end - decl.span.start > IR_LIMITS.text / 2) text(printVerify({ ...decl, message: undefined }), decl.span, "this `verify` declaration");
+        if (decl.span.end - decl.span.start > IR_LIMITS.text / 2)
+          text(printVerify({ ...decl, message: undefined }), decl.span, "this `verify` declaration");
         break;
-      default: break;
+      default:
+        break;
     }
   }
   checkExpressions(context, ast);
@@ -77,13 +129,23 @@ function checkExpressions(context: CheckContext, ast: A.Rulebook): void {
     const kind = (node as { kind?: unknown }).kind;
     if (kind === "StringLit") {
       const lit = node as A.StringLit;
-      if (lit.value.length > IR_LIMITS.constantString) context.report(messages.textTooLong, lit.span, { what: "this string", length: lit.value.length, limit: IR_LIMITS.constantString });
+      if (lit.value.length > IR_LIMITS.constantString)
+        context.report(messages.textTooLong, lit.span, {
+          what: "this string",
+          length: lit.value.length,
+          limit: IR_LIMITS.constantString,
+        });
       continue;
     }
     if (kind === "CallExpr") {
       const call = node as A.CallExpr;
-      if (call.args.length > IR_LIMITS.callArguments) context.report(messages.tooManyArguments, call.span, { count: call.args.length, limit: IR_LIMITS.callArguments });
+      if (call.args.length > IR_LIMITS.callArguments)
+        context.report(messages.tooManyArguments, call.span, {
+          count: call.args.length,
+          limit: IR_LIMITS.callArguments,
+        });
     }
-    for (const [key, value] of Object.entries(node)) if (key !== "span" && value && typeof value === "object") stack.push(value);
+    for (const [key, value] of Object.entries(node))
+      if (key !== "span" && value && typeof value === "object") stack.push(value);
   }
 }

@@ -17,12 +17,22 @@ export function collectQuantities(context: CheckContext, declarations: SourcedDe
     if (decl.kind !== "RuleDecl") continue;
     for (const step of decl.steps) {
       if (step.verb !== "set" || step.target.text === "" || context.values.has(step.target.text)) continue;
-      context.values.set(step.target.text, { kind: "quantity", name: step.target.text, firstSet: step, rule: decl, origin });
+      context.values.set(step.target.text, {
+        kind: "quantity",
+        name: step.target.text,
+        firstSet: step,
+        rule: decl,
+        origin,
+      });
     }
   }
 }
 
-export function checkRules(context: CheckContext, expressions: ExpressionChecker, declarations: SourcedDeclaration[]): void {
+export function checkRules(
+  context: CheckContext,
+  expressions: ExpressionChecker,
+  declarations: SourcedDeclaration[],
+): void {
   const setSoFar = new Set<string>();
   const ruleNames = new Map<string, A.RuleDecl>();
   const quantityDependencies = new QuantityDependencies(context);
@@ -30,7 +40,13 @@ export function checkRules(context: CheckContext, expressions: ExpressionChecker
     if (decl.kind !== "RuleDecl") continue;
     context.withOrigin(origin, () => {
       const first = ruleNames.get(decl.name.text);
-      if (first) context.report(messages.duplicateRuleName, decl.name.span, { name: decl.name.text }, { related: [{ message: "first declared here", span: first.name.span }] });
+      if (first)
+        context.report(
+          messages.duplicateRuleName,
+          decl.name.span,
+          { name: decl.name.text },
+          { related: [{ message: "first declared here", span: first.name.span }] },
+        );
       else ruleNames.set(decl.name.text, decl);
       const env: ExprEnv = {
         locals: new Map(),
@@ -44,13 +60,21 @@ export function checkRules(context: CheckContext, expressions: ExpressionChecker
         expressions.checkCondition(decl.condition, env, "a rule condition");
         reportIfNeverFires(context, decl);
       }
-      if (decl.steps.length === 0 && decl.name.text !== "") context.report(messages.emptyRule, decl.name.span, { name: decl.name.text });
+      if (decl.steps.length === 0 && decl.name.text !== "")
+        context.report(messages.emptyRule, decl.name.span, { name: decl.name.text });
       for (const step of decl.steps) checkStep(context, expressions, decl, step, env, setSoFar);
     });
   }
 }
 
-function checkStep(context: CheckContext, expressions: ExpressionChecker, rule: A.RuleDecl, step: A.Step, env: ExprEnv, setSoFar: Set<string>): void {
+function checkStep(
+  context: CheckContext,
+  expressions: ExpressionChecker,
+  rule: A.RuleDecl,
+  step: A.Step,
+  env: ExprEnv,
+  setSoFar: Set<string>,
+): void {
   if (step.condition) expressions.checkCondition(step.condition, env, "a step condition");
   const valueType = expressions.check(step.value, env);
   const name = step.target.text;
@@ -58,15 +82,25 @@ function checkStep(context: CheckContext, expressions: ExpressionChecker, rule: 
   const symbol = context.values.get(name);
   if (!symbol) {
     const quantities = [...context.values.values()].filter((s) => s.kind === "quantity").map((s) => s.name);
-    context.report(messages.unknownName, step.target.span, { name }, context.didYouMean(name, step.target.span, quantities));
+    context.report(
+      messages.unknownName,
+      step.target.span,
+      { name },
+      context.didYouMean(name, step.target.span, quantities),
+    );
     return;
   }
   if (symbol.kind !== "quantity") {
-    context.report(messages.notAQuantity, step.target.span, { verb: step.verb, name, what: SYMBOL_KIND_NAMES[symbol.kind] });
+    context.report(messages.notAQuantity, step.target.span, {
+      verb: step.verb,
+      name,
+      what: SYMBOL_KIND_NAMES[symbol.kind],
+    });
     return;
   }
   context.used.add(name);
-  if (step === symbol.firstSet && !context.valueTypes.has(name)) context.valueTypes.set(name, step.type ? context.resolveType(step.type) : valueType);
+  if (step === symbol.firstSet && !context.valueTypes.has(name))
+    context.valueTypes.set(name, step.type ? context.resolveType(step.type) : valueType);
   if (step.verb === "set" && symbol.firstSet === step && (rule.condition || step.condition))
     context.report(messages.conditionalFirstSet, step.target.span, { name });
   if (step.verb !== "set" && !setSoFar.has(name)) {
@@ -82,11 +116,18 @@ function checkStepUnit(context: CheckContext, step: A.Step, symbol: ValueSymbol,
   if (valueType.kind === "error" || quantityType.kind === "error") return;
   if (step.verb === "scale") {
     if (!isNumeric(valueType) || !isDimensionless(valueType.unit))
-      context.report(messages.scaleFactorNotDimensionless, step.value.span, { actual: describeType(valueType) });
+      context.report(messages.scaleFactorNotDimensionless, step.value.span, {
+        actual: describeType(valueType),
+      });
     return;
   }
   if (!assignable(quantityType, valueType) && !isZeroLiteral(step.value))
-    context.report(messages.stepValueMismatch, step.value.span, { verb: step.verb, name: symbol.name, expected: describeType(quantityType), actual: describeType(valueType) });
+    context.report(messages.stepValueMismatch, step.value.span, {
+      verb: step.verb,
+      name: symbol.name,
+      expected: describeType(quantityType),
+      actual: describeType(valueType),
+    });
 }
 
 /**
@@ -97,7 +138,10 @@ function reportIfNeverFires(context: CheckContext, rule: A.RuleDecl): void {
   const condition = rule.condition!;
   const value = context.constant(condition);
   if (value === false) {
-    context.report(messages.ruleNeverFires, condition.span, { name: rule.name.text, reason: "its condition is always false" });
+    context.report(messages.ruleNeverFires, condition.span, {
+      name: rule.name.text,
+      reason: "its condition is always false",
+    });
     return;
   }
   if (condition.kind !== "BinaryExpr" || !["<", "<=", ">", ">="].includes(condition.op)) return;
@@ -106,12 +150,18 @@ function reportIfNeverFires(context: CheckContext, rule: A.RuleDecl): void {
   if (!field || typeof bound !== "number") return;
   const d = domainInterval(context, field.domain);
   const reachable =
-    condition.op === "<" ? d.low < bound :
-    condition.op === "<=" ? d.low < bound || (d.low === bound && !d.lowOpen) :
-    condition.op === ">" ? d.high > bound :
-    d.high > bound || (d.high === bound && !d.highOpen);
+    condition.op === "<"
+      ? d.low < bound
+      : condition.op === "<="
+        ? d.low < bound || (d.low === bound && !d.lowOpen)
+        : condition.op === ">"
+          ? d.high > bound
+          : d.high > bound || (d.high === bound && !d.highOpen);
   if (!reachable)
-    context.report(messages.ruleNeverFires, condition.span, { name: rule.name.text, reason: `\`${field.name.text}\` is declared ${field.domain.map((b) => `${b.op} ${context.constant(b.bound)}`).join(" and ")}` });
+    context.report(messages.ruleNeverFires, condition.span, {
+      name: rule.name.text,
+      reason: `\`${field.name.text}\` is declared ${field.domain.map((b) => `${b.op} ${context.constant(b.bound)}`).join(" and ")}`,
+    });
 }
 
 /** The declaration of `input.field` when the expression is exactly that. */
@@ -150,12 +200,22 @@ class QuantityDependencies {
 
 function walkNames(expr: A.Expr, visit: (name: string) => void): void {
   switch (expr.kind) {
-    case "NameRef": return visit(expr.name);
-    case "MemberExpr": return walkNames(expr.object, visit);
-    case "IndexExpr": walkNames(expr.object, visit); return walkNames(expr.index, visit);
-    case "UnaryExpr": return walkNames(expr.operand, visit);
-    case "BinaryExpr": walkNames(expr.left, visit); return walkNames(expr.right, visit);
-    case "IfExpr": walkNames(expr.condition, visit); walkNames(expr.then, visit); return walkNames(expr.else, visit);
+    case "NameRef":
+      return visit(expr.name);
+    case "MemberExpr":
+      return walkNames(expr.object, visit);
+    case "IndexExpr":
+      walkNames(expr.object, visit);
+      return walkNames(expr.index, visit);
+    case "UnaryExpr":
+      return walkNames(expr.operand, visit);
+    case "BinaryExpr":
+      walkNames(expr.left, visit);
+      return walkNames(expr.right, visit);
+    case "IfExpr":
+      walkNames(expr.condition, visit);
+      walkNames(expr.then, visit);
+      return walkNames(expr.else, visit);
     case "CallExpr": {
       walkNames(expr.callee, visit);
       expr.args.forEach((a) => walkNames(a, visit));
@@ -163,6 +223,7 @@ function walkNames(expr: A.Expr, visit: (name: string) => void): void {
       if (c) [c.source, c.filter, c.groupKey, c.fallback].forEach((e) => e && walkNames(e, visit));
       return;
     }
-    default: return;
+    default:
+      return;
   }
 }

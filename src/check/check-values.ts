@@ -12,14 +12,27 @@ import { type Type, assignable, describeType, isNumeric } from "./types.js";
 
 const NO_LOCALS = { locals: new Map<string, Type>() };
 
-export function checkFields(context: CheckContext, expressions: ExpressionChecker, fields: readonly A.FieldDecl[]): void {
+export function checkFields(
+  context: CheckContext,
+  expressions: ExpressionChecker,
+  fields: readonly A.FieldDecl[],
+): void {
   for (const field of fields) {
     const type = context.resolveType(field.type);
     const bounds = checkDomain(context, expressions, field.name.text, type, field.domain);
     if (!field.default) continue;
     const actual = expressions.check(field.default, NO_LOCALS);
-    if (type.kind !== "error" && actual.kind !== "error" && !assignable(type, actual) && !isZeroLiteral(field.default)) {
-      context.report(messages.defaultMismatch, field.default.span, { name: field.name.text, expected: describeType(type), actual: describeType(actual) });
+    if (
+      type.kind !== "error" &&
+      actual.kind !== "error" &&
+      !assignable(type, actual) &&
+      !isZeroLiteral(field.default)
+    ) {
+      context.report(messages.defaultMismatch, field.default.span, {
+        name: field.name.text,
+        expected: describeType(type),
+        actual: describeType(actual),
+      });
       continue;
     }
     const value = context.constant(field.default);
@@ -34,18 +47,42 @@ export function checkParam(context: CheckContext, expressions: ExpressionChecker
     onReference: (symbol, span) => {
       if (symbol.kind === "param") return;
       referencesNonConstant = true;
-      context.report(messages.notConstant, span, { what: `parameter \`${decl.name.text}\`` }, { help: `\`${symbol.name}\` is ${kindName(symbol.kind)}; a parameter may use literals and other parameters only` });
+      context.report(
+        messages.notConstant,
+        span,
+        { what: `parameter \`${decl.name.text}\`` },
+        {
+          help: `\`${symbol.name}\` is ${kindName(symbol.kind)}; a parameter may use literals and other parameters only`,
+        },
+      );
     },
   });
   const folded = context.constant(decl.value);
   const value = context.requireFinite(folded, decl.value, `parameter \`${decl.name.text}\``);
-  if (folded === undefined && !referencesNonConstant && actual.kind !== "error" && decl.value.kind !== "StringLit" && decl.value.kind !== "EnumRef" && decl.value.kind !== "TimestampLit" && decl.value.kind !== "NameRef")
+  if (
+    folded === undefined &&
+    !referencesNonConstant &&
+    actual.kind !== "error" &&
+    decl.value.kind !== "StringLit" &&
+    decl.value.kind !== "EnumRef" &&
+    decl.value.kind !== "TimestampLit" &&
+    decl.value.kind !== "NameRef"
+  )
     context.reportNotConstant(decl.value, `parameter \`${decl.name.text}\``);
   if (!decl.type) return actual;
   const expected = context.resolveType(decl.type);
-  if (expected.kind !== "error" && actual.kind !== "error" && !assignable(expected, actual) && !isZeroLiteral(decl.value)) {
+  if (
+    expected.kind !== "error" &&
+    actual.kind !== "error" &&
+    !assignable(expected, actual) &&
+    !isZeroLiteral(decl.value)
+  ) {
     const label = decl.override ? messages.overrideTypeMismatch : messages.declaredTypeMismatch;
-    context.report(label, decl.value.span, { name: decl.name.text, expected: describeType(expected), actual: describeType(actual) });
+    context.report(label, decl.value.span, {
+      name: decl.name.text,
+      expected: describeType(expected),
+      actual: describeType(actual),
+    });
     return expected;
   }
   const bounds = checkDomain(context, expressions, decl.name.text, expected, decl.domain);
@@ -54,7 +91,13 @@ export function checkParam(context: CheckContext, expressions: ExpressionChecker
 }
 
 function kindName(kind: string): string {
-  return kind === "input" ? "an input" : kind === "let" ? "a let-binding" : kind === "output" ? "an output" : `a ${kind}`;
+  return kind === "input"
+    ? "an input"
+    : kind === "let"
+      ? "a let-binding"
+      : kind === "output"
+        ? "an output"
+        : `a ${kind}`;
 }
 
 interface Bound {
@@ -64,10 +107,18 @@ interface Bound {
 }
 
 /** Checks domain bounds (numeric, constant, same unit, satisfiable) and returns the constant ones. */
-function checkDomain(context: CheckContext, expressions: ExpressionChecker, name: string, type: Type, domain: readonly A.DomainBound[]): Bound[] {
+function checkDomain(
+  context: CheckContext,
+  expressions: ExpressionChecker,
+  name: string,
+  type: Type,
+  domain: readonly A.DomainBound[],
+): Bound[] {
   if (domain.length === 0 || type.kind === "error") return [];
   if (!isNumeric(type)) {
-    context.report(messages.domainOnNonNumeric, domain[0]!.span, { type: describeType(type).replace(/^an? /, "") });
+    context.report(messages.domainOnNonNumeric, domain[0]!.span, {
+      type: describeType(type).replace(/^an? /, ""),
+    });
     return [];
   }
   const bounds: Bound[] = [];
@@ -76,7 +127,10 @@ function checkDomain(context: CheckContext, expressions: ExpressionChecker, name
     const value = context.requireConstant(bound.bound, "a domain bound");
     if (typeof value !== "number") continue;
     if (boundType.kind !== "error" && !assignable(type, boundType) && !isZeroLiteral(bound.bound)) {
-      context.report(messages.domainBoundMismatch, bound.bound.span, { actual: describeType(boundType), expected: describeType(type) });
+      context.report(messages.domainBoundMismatch, bound.bound.span, {
+        actual: describeType(boundType),
+        expected: describeType(type),
+      });
       continue;
     }
     bounds.push({ op: bound.op, value, text: `${bound.op} ${value}` });
@@ -86,21 +140,44 @@ function checkDomain(context: CheckContext, expressions: ExpressionChecker, name
   for (const low of lows) {
     for (const high of highs) {
       if (low.value > high.value || (low.value === high.value && (low.op === ">" || high.op === "<")))
-        context.report(messages.emptyDomain, domain[0]!.span, { name, bounds: `${low.text} and ${high.text}` });
+        context.report(messages.emptyDomain, domain[0]!.span, {
+          name,
+          bounds: `${low.text} and ${high.text}`,
+        });
     }
   }
   return bounds;
 }
 
-function checkInDomain(context: CheckContext, name: string, value: number, span: A.Span, bounds: Bound[]): void {
+function checkInDomain(
+  context: CheckContext,
+  name: string,
+  value: number,
+  span: A.Span,
+  bounds: Bound[],
+): void {
   const satisfied = (b: Bound): boolean =>
-    b.op === ">" ? value > b.value : b.op === ">=" ? value >= b.value : b.op === "<" ? value < b.value : value <= b.value;
+    b.op === ">"
+      ? value > b.value
+      : b.op === ">="
+        ? value >= b.value
+        : b.op === "<"
+          ? value < b.value
+          : value <= b.value;
   const broken = bounds.filter((b) => !satisfied(b));
-  if (broken.length > 0) context.report(messages.valueOutsideDomain, span, { value: String(value), name, domain: bounds.map((b) => b.text).join(", ") });
+  if (broken.length > 0)
+    context.report(messages.valueOutsideDomain, span, {
+      value: String(value),
+      name,
+      domain: bounds.map((b) => b.text).join(", "),
+    });
 }
 
 /** The interval an input field may take, from its constant domain bounds (for unreachable rules). */
-export function domainInterval(context: CheckContext, domain: readonly A.DomainBound[]): { low: number; lowOpen: boolean; high: number; highOpen: boolean } {
+export function domainInterval(
+  context: CheckContext,
+  domain: readonly A.DomainBound[],
+): { low: number; lowOpen: boolean; high: number; highOpen: boolean } {
   const interval = { low: -Infinity, lowOpen: false, high: Infinity, highOpen: false };
   for (const bound of domain) {
     const value = context.constant(bound.bound);

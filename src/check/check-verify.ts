@@ -14,12 +14,21 @@ import { type Type, describeType, isNumeric } from "./types.js";
 const VARYING: ReadonlySet<A.VerifyProperty> = new Set(["nondecreasing", "nonincreasing", "continuous"]);
 
 /** Checks one `verify` declaration. */
-export function checkVerify(context: CheckContext, expressions: ExpressionChecker, typeOf: SymbolTyper, decl: A.VerifyDecl): void {
+export function checkVerify(
+  context: CheckContext,
+  expressions: ExpressionChecker,
+  typeOf: SymbolTyper,
+  decl: A.VerifyDecl,
+): void {
   if (decl.property === "invariant") {
     if (!decl.condition) return;
     expressions.checkCondition(decl.condition, { locals: new Map() }, "a verified property");
     const value = context.constant(decl.condition);
-    if (typeof value === "boolean") context.report(messages.assertionConstant, decl.condition.span, { what: "property", value: String(value) });
+    if (typeof value === "boolean")
+      context.report(messages.assertionConstant, decl.condition.span, {
+        what: "property",
+        value: String(value),
+      });
     return;
   }
   for (const target of decl.targets) checkTarget(context, typeOf, decl.property, target);
@@ -27,28 +36,46 @@ export function checkVerify(context: CheckContext, expressions: ExpressionChecke
   if (VARYING.has(decl.property) && !decl.variable) {
     context.report(messages.verifyMissingVariable, keyword, { property: decl.property });
   } else if (!VARYING.has(decl.property) && decl.variable) {
-    context.report(messages.verifyUnexpectedVariable, decl.variable.span, { text: pathText(decl.variable) ?? "..." });
+    context.report(messages.verifyUnexpectedVariable, decl.variable.span, {
+      text: pathText(decl.variable) ?? "...",
+    });
   } else if (decl.variable) {
     checkVariable(context, expressions, decl.variable);
   }
 }
 
-function checkTarget(context: CheckContext, typeOf: SymbolTyper, property: A.VerifyProperty, target: A.Name): void {
+function checkTarget(
+  context: CheckContext,
+  typeOf: SymbolTyper,
+  property: A.VerifyProperty,
+  target: A.Name,
+): void {
   if (target.text === "") return;
   const symbol = context.values.get(target.text);
   if (!symbol) {
-    const candidates = [...context.values.values()].filter((s) => s.kind === "let" || s.kind === "output" || s.kind === "quantity").map((s) => s.name);
-    context.report(messages.unknownName, target.span, { name: target.text }, context.didYouMean(target.text, target.span, candidates));
+    const candidates = [...context.values.values()]
+      .filter((s) => s.kind === "let" || s.kind === "output" || s.kind === "quantity")
+      .map((s) => s.name);
+    context.report(
+      messages.unknownName,
+      target.span,
+      { name: target.text },
+      context.didYouMean(target.text, target.span, candidates),
+    );
     return;
   }
   context.used.add(symbol.name);
   const args = { property, name: target.text };
   if (symbol.kind !== "let" && symbol.kind !== "output" && symbol.kind !== "quantity") {
-    context.report(messages.verifyTargetNotNumeric, target.span, { ...args, what: SYMBOL_KIND_NAMES[symbol.kind] });
+    context.report(messages.verifyTargetNotNumeric, target.span, {
+      ...args,
+      what: SYMBOL_KIND_NAMES[symbol.kind],
+    });
     return;
   }
   const type: Type = typeOf(symbol, target.span);
-  if (type.kind !== "error" && !isNumeric(type)) context.report(messages.verifyTargetNotNumeric, target.span, { ...args, what: describeType(type) });
+  if (type.kind !== "error" && !isNumeric(type))
+    context.report(messages.verifyTargetNotNumeric, target.span, { ...args, what: describeType(type) });
 }
 
 /** The variable must be `input.field` or `input.record.field`, numeric. */
@@ -59,11 +86,13 @@ function checkVariable(context: CheckContext, expressions: ExpressionChecker, va
   const root = rootName(variable);
   const symbol = root === undefined ? undefined : context.values.get(root);
   if (!symbol || symbol.kind !== "input" || variable.kind !== "MemberExpr") {
-    const what = symbol && variable.kind === "NameRef" ? SYMBOL_KIND_NAMES[symbol.kind] : "not a field of an input";
+    const what =
+      symbol && variable.kind === "NameRef" ? SYMBOL_KIND_NAMES[symbol.kind] : "not a field of an input";
     context.report(messages.verifyVariableNotInputField, variable.span, { what });
     return;
   }
-  if (!isNumeric(type)) context.report(messages.verifyVariableNotInputField, variable.span, { what: describeType(type) });
+  if (!isNumeric(type))
+    context.report(messages.verifyVariableNotInputField, variable.span, { what: describeType(type) });
 }
 
 /** The name at the root of a chain of `.field` reads, if the expression is one. */

@@ -16,7 +16,15 @@ import { checkVerify } from "./check-verify.js";
 import { CheckContext, type Origin, type ValueSymbol } from "./context.js";
 import { evaluateConstant } from "./constants.js";
 import { checkIrLimits } from "./check-limits.js";
-import { ERROR, type RecordField, type Type, assignable, describeType, isNumeric, isDimensionless } from "./types.js";
+import {
+  ERROR,
+  type RecordField,
+  type Type,
+  assignable,
+  describeType,
+  isNumeric,
+  isDimensionless,
+} from "./types.js";
 import { isZeroLiteral } from "./builtins.js";
 
 /** A declaration and the file it comes from. */
@@ -49,11 +57,27 @@ export interface CheckedRulebook {
  * Checks one parsed rulebook. Never throws on user input. `partial` marks a tree recovered from
  * syntax errors: whole-rulebook warnings (unused names, no outputs) are then left out as noise.
  */
-export function checkAst(ast: A.Rulebook, file: string, base?: BaseRulebook, partial = false): CheckedRulebook {
+export function checkAst(
+  ast: A.Rulebook,
+  file: string,
+  base?: BaseRulebook,
+  partial = false,
+): CheckedRulebook {
   const context = new CheckContext(new Reporter(file));
   if (ast.declarations.length > LIMITS.declarations) {
-    context.report(messages.tooManyDeclarations, ast.header?.name.span ?? { start: 0, end: 0 }, { count: ast.declarations.length, what: "declarations", limit: LIMITS.declarations });
-    return { file, ast, header: new Map(), declarations: [], context, diagnostics: context.reporter.diagnostics };
+    context.report(messages.tooManyDeclarations, ast.header?.name.span ?? { start: 0, end: 0 }, {
+      count: ast.declarations.length,
+      what: "declarations",
+      limit: LIMITS.declarations,
+    });
+    return {
+      file,
+      ast,
+      header: new Map(),
+      declarations: [],
+      context,
+      diagnostics: context.reporter.diagnostics,
+    };
   }
   // The passes run in this order, each for a reason:
   // 1. the header first: the settlement currency gives `Price` its meaning;
@@ -69,22 +93,47 @@ export function checkAst(ast: A.Rulebook, file: string, base?: BaseRulebook, par
   collectQuantities(context, declarations);
   context.foldParameters();
   // 5. then types of everything, lazily, so that each definition is typed once and cycles are found.
-  const expressions: ExpressionChecker = new ExpressionChecker(context, (symbol, span) => typer.typeOf(symbol, span), (symbol) => tierRowType(context, symbol.decl));
+  const expressions: ExpressionChecker = new ExpressionChecker(
+    context,
+    (symbol, span) => typer.typeOf(symbol, span),
+    (symbol) => tierRowType(context, symbol.decl),
+  );
   const typer: SymbolTyper = new SymbolTyper(context, expressions);
-  for (const { decl, origin } of declarations) context.withOrigin(origin, () => checkDeclaration(context, expressions, typer, decl));
+  for (const { decl, origin } of declarations)
+    context.withOrigin(origin, () => checkDeclaration(context, expressions, typer, decl));
   // 6. rules in order (they depend on the types above), then whole-rulebook warnings.
   checkRules(context, expressions, declarations);
   if (!partial) reportUnused(context, ast, declarations);
-  return { file, ast, header, currency: context.currency, declarations, context, diagnostics: context.reporter.diagnostics };
+  return {
+    file,
+    ast,
+    header,
+    currency: context.currency,
+    declarations,
+    context,
+    diagnostics: context.reporter.diagnostics,
+  };
 }
 
-function mergeWithBase(context: CheckContext, ast: A.Rulebook, file: string, base: BaseRulebook | undefined, header: Map<A.HeaderKey, A.HeaderField>): SourcedDeclaration[] {
+function mergeWithBase(
+  context: CheckContext,
+  ast: A.Rulebook,
+  file: string,
+  base: BaseRulebook | undefined,
+  header: Map<A.HeaderKey, A.HeaderField>,
+): SourcedDeclaration[] {
   const own: Origin = { file, own: true };
   const mine = ast.declarations.map((decl) => ({ decl, origin: own }));
   const extendsField = header.get("extends");
   if (base && extendsField && base.errorCount > 0)
-    context.report(messages.baseHasErrors, extendsField.valueSpan, { path: extendsField.value, count: base.errorCount });
-  const inherited = (base?.declarations ?? []).map((d) => ({ decl: d.decl, origin: { file: d.origin.file, own: false } }));
+    context.report(messages.baseHasErrors, extendsField.valueSpan, {
+      path: extendsField.value,
+      count: base.errorCount,
+    });
+  const inherited = (base?.declarations ?? []).map((d) => ({
+    decl: d.decl,
+    origin: { file: d.origin.file, own: false },
+  }));
   const merged = [...inherited];
   for (const entry of mine) {
     const decl = entry.decl;
@@ -101,9 +150,17 @@ function mergeWithBase(context: CheckContext, ast: A.Rulebook, file: string, bas
     const index = merged.findIndex((d) => d.decl.kind === decl.kind && declName(d.decl) === declName(decl));
     const earlier = merged[index];
     if (earlier?.origin.own) {
-      context.report(messages.duplicateOverride, decl.name.span, { name: decl.name.text }, { related: [{ message: "first overridden here", span: earlier.decl.span }] });
+      context.report(
+        messages.duplicateOverride,
+        decl.name.span,
+        { name: decl.name.text },
+        { related: [{ message: "first overridden here", span: earlier.decl.span }] },
+      );
     } else if (index < 0) {
-      context.report(messages.overrideOfUnknown, decl.name.span, { what: decl.kind === "ParamDecl" ? "parameter" : "tier table", name: decl.name.text });
+      context.report(messages.overrideOfUnknown, decl.name.span, {
+        what: decl.kind === "ParamDecl" ? "parameter" : "tier table",
+        name: decl.name.text,
+      });
       merged.push(entry);
     } else {
       checkOverrideType(context, merged[index]!, entry);
@@ -113,8 +170,13 @@ function mergeWithBase(context: CheckContext, ast: A.Rulebook, file: string, bas
   return merged;
 }
 
-function checkOverrideType(context: CheckContext, original: SourcedDeclaration, replacement: SourcedDeclaration): void {
-  if (original.decl.kind === "TiersDecl" && replacement.decl.kind === "TiersDecl") return checkTiersOverride(context, original.decl, replacement.decl);
+function checkOverrideType(
+  context: CheckContext,
+  original: SourcedDeclaration,
+  replacement: SourcedDeclaration,
+): void {
+  if (original.decl.kind === "TiersDecl" && replacement.decl.kind === "TiersDecl")
+    return checkTiersOverride(context, original.decl, replacement.decl);
   if (original.decl.kind !== "ParamDecl" || replacement.decl.kind !== "ParamDecl") return;
   const declared = original.decl.type;
   if (!declared || replacement.decl.type) return;
@@ -128,17 +190,28 @@ function checkTiersOverride(context: CheckContext, base: A.TiersDecl, replacemen
   const baseKey = context.withOrigin({ file: "", own: false }, () => context.resolveType(base.keyType));
   const key = context.resolveType(replacement.keyType);
   if (baseKey.kind !== "error" && key.kind !== "error" && !assignable(baseKey, key))
-    context.report(messages.overrideTypeMismatch, replacement.keyType.span, { name: replacement.name.text, actual: `keyed by ${describeType(key)}`, expected: `${describeType(baseKey)} keys` });
+    context.report(messages.overrideTypeMismatch, replacement.keyType.span, {
+      name: replacement.name.text,
+      actual: `keyed by ${describeType(key)}`,
+      expected: `${describeType(baseKey)} keys`,
+    });
   for (const column of base.columns) {
     const mine = replacement.columns.find((c) => c.name.text === column.name.text);
     if (!mine) {
-      context.report(messages.overrideDropsColumn, replacement.name.span, { name: replacement.name.text, column: column.name.text });
+      context.report(messages.overrideDropsColumn, replacement.name.span, {
+        name: replacement.name.text,
+        column: column.name.text,
+      });
       continue;
     }
     const expected = context.withOrigin({ file: "", own: false }, () => context.resolveType(column.type));
     const actual = context.resolveType(mine.type);
     if (expected.kind !== "error" && actual.kind !== "error" && !assignable(expected, actual))
-      context.report(messages.overrideTypeMismatch, mine.type.span, { name: `${replacement.name.text}.${column.name.text}`, actual: describeType(actual), expected: describeType(expected) });
+      context.report(messages.overrideTypeMismatch, mine.type.span, {
+        name: `${replacement.name.text}.${column.name.text}`,
+        actual: describeType(actual),
+        expected: describeType(expected),
+      });
   }
 }
 
@@ -155,7 +228,12 @@ function declareTypes(context: CheckContext, declarations: SourcedDeclaration[])
       if (name === "") return;
       const previous = context.typeDecls.get(name);
       if (previous) {
-        context.report(messages.duplicateDeclaration, decl.name.span, { name }, { related: [{ message: "first declared here", span: previous.name.span }] });
+        context.report(
+          messages.duplicateDeclaration,
+          decl.name.span,
+          { name },
+          { related: [{ message: "first declared here", span: previous.name.span }] },
+        );
         return;
       }
       context.typeDecls.set(name, decl);
@@ -163,13 +241,15 @@ function declareTypes(context: CheckContext, declarations: SourcedDeclaration[])
         const members: string[] = [];
         const seen = new Set<string>();
         for (const member of decl.members) {
-          if (seen.has(member.text)) context.report(messages.duplicateEnumMember, member.span, { name: member.text });
+          if (seen.has(member.text))
+            context.report(messages.duplicateEnumMember, member.span, { name: member.text });
           else members.push(member.text);
           seen.add(member.text);
         }
         const type: Type = { kind: "enum", name, members };
         context.types.set(name, type);
-        for (const member of members) context.enumMembers.set(member, [...(context.enumMembers.get(member) ?? []), type]);
+        for (const member of members)
+          context.enumMembers.set(member, [...(context.enumMembers.get(member) ?? []), type]);
       } else {
         const fields = new Map<string, RecordField>();
         context.types.set(name, { kind: "record", name, fields });
@@ -195,8 +275,19 @@ function declareValues(context: CheckContext, declarations: SourcedDeclaration[]
       const previous = context.values.get(symbol.name);
       if (previous) {
         const previousDecl = previous.kind === "quantity" ? previous.firstSet : previous.decl;
-        const related = [{ message: "first declared here", span: "name" in previousDecl ? (previousDecl as { name: A.Name }).name.span : previousDecl.span, file: previous.origin.file === origin.file ? undefined : previous.origin.file }];
-        context.report(messages.duplicateDeclaration, (decl as { name: A.Name }).name.span, { name: symbol.name }, { related });
+        const related = [
+          {
+            message: "first declared here",
+            span: "name" in previousDecl ? (previousDecl as { name: A.Name }).name.span : previousDecl.span,
+            file: previous.origin.file === origin.file ? undefined : previous.origin.file,
+          },
+        ];
+        context.report(
+          messages.duplicateDeclaration,
+          (decl as { name: A.Name }).name.span,
+          { name: symbol.name },
+          { related },
+        );
         return;
       }
       context.values.set(symbol.name, symbol);
@@ -207,15 +298,25 @@ function declareValues(context: CheckContext, declarations: SourcedDeclaration[]
 function valueSymbol(context: CheckContext, decl: A.Declaration, origin: Origin): ValueSymbol | undefined {
   switch (decl.kind) {
     case "InputDecl": {
-      const type = decl.fields ? context.recordType(decl.name.text, decl.fields) : decl.type ? context.resolveType(decl.type) : ERROR;
+      const type = decl.fields
+        ? context.recordType(decl.name.text, decl.fields)
+        : decl.type
+          ? context.resolveType(decl.type)
+          : ERROR;
       return { kind: "input", name: decl.name.text, decl, origin, type };
     }
-    case "ParamDecl": return { kind: "param", name: decl.name.text, decl, origin };
-    case "LetDecl": return { kind: "let", name: decl.name.text, decl, origin };
-    case "OutputDecl": return { kind: "output", name: decl.name.text, decl, origin };
-    case "TiersDecl": return { kind: "tiers", name: decl.name.text, decl, origin };
-    case "ScenariosDecl": return { kind: "scenarios", name: decl.name.text, decl, origin };
-    default: return undefined;
+    case "ParamDecl":
+      return { kind: "param", name: decl.name.text, decl, origin };
+    case "LetDecl":
+      return { kind: "let", name: decl.name.text, decl, origin };
+    case "OutputDecl":
+      return { kind: "output", name: decl.name.text, decl, origin };
+    case "TiersDecl":
+      return { kind: "tiers", name: decl.name.text, decl, origin };
+    case "ScenariosDecl":
+      return { kind: "scenarios", name: decl.name.text, decl, origin };
+    default:
+      return undefined;
   }
 }
 
@@ -226,16 +327,23 @@ function valueSymbol(context: CheckContext, decl: A.Declaration, origin: Origin)
 export class SymbolTyper {
   private readonly inProgress: string[] = [];
 
-  constructor(private readonly context: CheckContext, private readonly expressions: ExpressionChecker) {}
+  constructor(
+    private readonly context: CheckContext,
+    private readonly expressions: ExpressionChecker,
+  ) {}
 
   typeOf(symbol: ValueSymbol, useSpan: A.Span): Type {
     const known = this.context.valueTypes.get(symbol.name);
     if (known) return known;
     switch (symbol.kind) {
-      case "input": return symbol.type;
-      case "tiers": return { kind: "tiers", name: symbol.name };
-      case "scenarios": return this.remember(symbol, scenarioType(this.context, symbol.decl));
-      default: break; // parameters, lets, quantities and outputs are typed from their values, below
+      case "input":
+        return symbol.type;
+      case "tiers":
+        return { kind: "tiers", name: symbol.name };
+      case "scenarios":
+        return this.remember(symbol, scenarioType(this.context, symbol.decl));
+      default:
+        break; // parameters, lets, quantities and outputs are typed from their values, below
     }
     const at = this.inProgress.indexOf(symbol.name);
     if (at >= 0) {
@@ -245,7 +353,10 @@ export class SymbolTyper {
     }
     this.inProgress.push(symbol.name);
     try {
-      return this.remember(symbol, this.context.withOrigin(symbol.origin, () => this.compute(symbol)));
+      return this.remember(
+        symbol,
+        this.context.withOrigin(symbol.origin, () => this.compute(symbol)),
+      );
     } finally {
       this.inProgress.pop();
     }
@@ -259,15 +370,26 @@ export class SymbolTyper {
   private compute(symbol: ValueSymbol): Type {
     const env: ExprEnv = { locals: new Map() };
     switch (symbol.kind) {
-      case "param": return checkParam(this.context, this.expressions, symbol.decl);
-      case "let": return this.declared(symbol.name, symbol.decl.type, this.expressions.check(symbol.decl.value, env), symbol.decl.value);
-      case "output": return this.output(symbol.decl);
+      case "param":
+        return checkParam(this.context, this.expressions, symbol.decl);
+      case "let":
+        return this.declared(
+          symbol.name,
+          symbol.decl.type,
+          this.expressions.check(symbol.decl.value, env),
+          symbol.decl.value,
+        );
+      case "output":
+        return this.output(symbol.decl);
       case "quantity": {
         // The rules pass reports problems in the `set` expression; here it only gives the type.
-        const inferred = this.context.withOrigin({ ...symbol.origin, own: false }, () => this.expressions.check(symbol.firstSet.value, env));
+        const inferred = this.context.withOrigin({ ...symbol.origin, own: false }, () =>
+          this.expressions.check(symbol.firstSet.value, env),
+        );
         return symbol.firstSet.type ? this.context.resolveType(symbol.firstSet.type) : inferred;
       }
-      default: return ERROR;
+      default:
+        return ERROR;
     }
   }
 
@@ -275,45 +397,90 @@ export class SymbolTyper {
   declared(name: string, ref: A.TypeRef | undefined, actual: Type, value: A.Expr): Type {
     if (!ref) return actual;
     const expected = this.context.resolveType(ref);
-    if (expected.kind !== "error" && actual.kind !== "error" && !assignable(expected, actual) && !isZeroLiteral(value))
-      this.context.report(messages.declaredTypeMismatch, value.span, { name, expected: describeType(expected), actual: describeType(actual) });
+    if (
+      expected.kind !== "error" &&
+      actual.kind !== "error" &&
+      !assignable(expected, actual) &&
+      !isZeroLiteral(value)
+    )
+      this.context.report(messages.declaredTypeMismatch, value.span, {
+        name,
+        expected: describeType(expected),
+        actual: describeType(actual),
+      });
     return expected;
   }
 
   private output(decl: A.OutputDecl): Type {
-    const type = this.declared(decl.name.text, decl.type, this.expressions.check(decl.value, { locals: new Map() }), decl.value);
+    const type = this.declared(
+      decl.name.text,
+      decl.type,
+      this.expressions.check(decl.value, { locals: new Map() }),
+      decl.value,
+    );
     const rounding = decl.rounding;
     if (!isOutputType(type)) {
-      this.context.report(messages.outputNotScalar, decl.value.span, { name: decl.name.text, actual: describeType(type) });
+      this.context.report(messages.outputNotScalar, decl.value.span, {
+        name: decl.name.text,
+        actual: describeType(type),
+      });
       return ERROR;
     }
     if (!rounding || type.kind === "error") return type;
     if (!isNumeric(type)) {
-      this.context.report(messages.roundingNonNumeric, rounding.span, { name: decl.name.text, actual: describeType(type) });
+      this.context.report(messages.roundingNonNumeric, rounding.span, {
+        name: decl.name.text,
+        actual: describeType(type),
+      });
       return type;
     }
     const stepType = this.expressions.check(rounding.step, { locals: new Map() });
     const step = this.context.requireConstant(rounding.step, "a rounding step");
-    if (typeof step === "number" && step <= 0) this.context.report(messages.nonPositiveRoundingStep, rounding.step.span, { value: String(step) });
-    if (isNumeric(stepType) && !(isDimensionless(stepType.unit) && !stepType.rate) && !assignable(type, stepType))
-      this.context.report(messages.roundingStepMismatch, rounding.step.span, { actual: describeType(stepType), expected: describeType(type) });
+    if (typeof step === "number" && step <= 0)
+      this.context.report(messages.nonPositiveRoundingStep, rounding.step.span, { value: String(step) });
+    if (
+      isNumeric(stepType) &&
+      !(isDimensionless(stepType.unit) && !stepType.rate) &&
+      !assignable(type, stepType)
+    )
+      this.context.report(messages.roundingStepMismatch, rounding.step.span, {
+        actual: describeType(stepType),
+        expected: describeType(type),
+      });
     if (/margin/.test(decl.name.text) && rounding.direction !== "up")
-      this.context.report(messages.marginRoundsDown, rounding.span, { name: decl.name.text, direction: rounding.direction === "down" ? "down" : "half-even" });
+      this.context.report(messages.marginRoundsDown, rounding.span, {
+        name: decl.name.text,
+        direction: rounding.direction === "down" ? "down" : "half-even",
+      });
     return type;
   }
 }
 
-function checkDeclaration(context: CheckContext, expressions: ExpressionChecker, typer: SymbolTyper, decl: A.Declaration): void {
+function checkDeclaration(
+  context: CheckContext,
+  expressions: ExpressionChecker,
+  typer: SymbolTyper,
+  decl: A.Declaration,
+): void {
   switch (decl.kind) {
-    case "RecordDecl": return checkFields(context, expressions, decl.fields);
-    case "InputDecl": return checkFields(context, expressions, decl.fields ?? []);
-    case "TiersDecl": return checkTiers(context, decl);
-    case "ScenariosDecl": return checkScenarios(context, expressions, decl);
-    case "VerifyDecl": return checkVerify(context, expressions, (symbol, span) => typer.typeOf(symbol, span), decl);
+    case "RecordDecl":
+      return checkFields(context, expressions, decl.fields);
+    case "InputDecl":
+      return checkFields(context, expressions, decl.fields ?? []);
+    case "TiersDecl":
+      return checkTiers(context, decl);
+    case "ScenariosDecl":
+      return checkScenarios(context, expressions, decl);
+    case "VerifyDecl":
+      return checkVerify(context, expressions, (symbol, span) => typer.typeOf(symbol, span), decl);
     case "AssertDecl": {
       expressions.checkCondition(decl.condition, { locals: new Map() }, "an assertion");
       const value = context.constant(decl.condition);
-      if (typeof value === "boolean") context.report(messages.assertionConstant, decl.condition.span, { what: "assertion", value: String(value) });
+      if (typeof value === "boolean")
+        context.report(messages.assertionConstant, decl.condition.span, {
+          what: "assertion",
+          value: String(value),
+        });
       return;
     }
     case "ParamDecl":
@@ -339,7 +506,8 @@ function reportUnused(context: CheckContext, ast: A.Rulebook, declarations: Sour
     const symbol = context.values.get(args.name);
     if (args.name === "" || !symbol || symbol.kind === "quantity" || symbol.decl !== decl) continue;
     context.withOrigin(origin, () => {
-      if (decl.kind === "ParamDecl" && !decl.override) context.report(messages.unusedParameter, decl.name.span, args);
+      if (decl.kind === "ParamDecl" && !decl.override)
+        context.report(messages.unusedParameter, decl.name.span, args);
       if (decl.kind === "InputDecl") context.report(messages.unusedInput, decl.name.span, args);
       if (decl.kind === "LetDecl") context.report(messages.unusedLet, decl.name.span, args);
     });
@@ -351,5 +519,12 @@ function reportUnused(context: CheckContext, ast: A.Rulebook, declarations: Sour
 
 /** Whether a value of this type can be an output (an error type has been reported already). */
 function isOutputType(type: Type): boolean {
-  return type.kind === "number" || type.kind === "bool" || type.kind === "text" || type.kind === "enum" || type.kind === "timestamp" || type.kind === "error";
+  return (
+    type.kind === "number" ||
+    type.kind === "bool" ||
+    type.kind === "text" ||
+    type.kind === "enum" ||
+    type.kind === "timestamp" ||
+    type.kind === "error"
+  );
 }

@@ -51,7 +51,9 @@ export function evaluateConstant(expr: Expr, lookup: ConstantLookup): ConstantVa
       return expr.op === "-" ? -operand : operand;
     }
     case "BinaryExpr":
-      return foldBinary(expr.op, evaluateConstant(expr.left, lookup), () => evaluateConstant(expr.right, lookup));
+      return foldBinary(expr.op, evaluateConstant(expr.left, lookup), () =>
+        evaluateConstant(expr.right, lookup),
+      );
     case "IfExpr": {
       const condition = evaluateConstant(expr.condition, lookup);
       if (typeof condition !== "boolean") return undefined;
@@ -77,13 +79,21 @@ export function evaluateConstant(expr: Expr, lookup: ConstantLookup): ConstantVa
  */
 export function foldingFailure(expr: Expr, lookup: ConstantLookup): string | undefined {
   switch (expr.kind) {
-    case "UnaryExpr": return foldingFailure(expr.operand, lookup);
-    case "IfExpr": return foldingFailure(expr.condition, lookup) ?? foldingFailure(expr.then, lookup) ?? foldingFailure(expr.else, lookup);
+    case "UnaryExpr":
+      return foldingFailure(expr.operand, lookup);
+    case "IfExpr":
+      return (
+        foldingFailure(expr.condition, lookup) ??
+        foldingFailure(expr.then, lookup) ??
+        foldingFailure(expr.else, lookup)
+      );
     case "BinaryExpr": {
       const inner = foldingFailure(expr.left, lookup) ?? foldingFailure(expr.right, lookup);
       if (inner || expr.op !== "/") return inner;
       const divisor = evaluateConstant(expr.right, lookup);
-      return divisor === 0 && typeof evaluateConstant(expr.left, lookup) === "number" ? runtimeErrors.divisionByZero.template : undefined;
+      return divisor === 0 && typeof evaluateConstant(expr.left, lookup) === "number"
+        ? runtimeErrors.divisionByZero.template
+        : undefined;
     }
     case "CallExpr": {
       if (expr.callee.kind !== "NameRef" || expr.comprehension) return undefined;
@@ -91,7 +101,8 @@ export function foldingFailure(expr: Expr, lookup: ConstantLookup): string | und
       if (inner) return inner;
       const name = expr.callee.name;
       const args = expr.args.map((a) => evaluateConstant(a, lookup));
-      if (!isBuiltin(name) || !BUILTINS[name].surface || args.some((a) => typeof a !== "number")) return undefined;
+      if (!isBuiltin(name) || !BUILTINS[name].surface || args.some((a) => typeof a !== "number"))
+        return undefined;
       let reason: string | undefined;
       try {
         BUILTINS[name].apply(args as number[], -1, (_site, error, values) => {
@@ -109,7 +120,11 @@ export function foldingFailure(expr: Expr, lookup: ConstantLookup): string | und
   }
 }
 
-function foldBinary(op: string, left: ConstantValue | undefined, rightThunk: () => ConstantValue | undefined): ConstantValue | undefined {
+function foldBinary(
+  op: string,
+  left: ConstantValue | undefined,
+  rightThunk: () => ConstantValue | undefined,
+): ConstantValue | undefined {
   if (left === undefined) return undefined;
   // `false and x` and `true or x` are constant whatever x is.
   if (op === "and" && left === false) return false;
@@ -124,14 +139,23 @@ function foldBinary(op: string, left: ConstantValue | undefined, rightThunk: () 
   if (op === "!=") return left !== right;
   if (typeof left !== "number" || typeof right !== "number") return undefined;
   switch (op) {
-    case "+": return left + right;
-    case "-": return left - right;
-    case "*": return left * right;
-    case "/": return right === 0 ? undefined : left / right;
-    case "<": return left < right;
-    case "<=": return left <= right;
-    case ">": return left > right;
-    case ">=": return left >= right;
-    default: return undefined;
+    case "+":
+      return left + right;
+    case "-":
+      return left - right;
+    case "*":
+      return left * right;
+    case "/":
+      return right === 0 ? undefined : left / right;
+    case "<":
+      return left < right;
+    case "<=":
+      return left <= right;
+    case ">":
+      return left > right;
+    case ">=":
+      return left >= right;
+    default:
+      return undefined;
   }
 }

@@ -8,8 +8,22 @@ import { type Reporter, type ReportExtras } from "../diagnostics/diagnostic.js";
 import { evaluateConstant, foldingFailure, type ConstantValue } from "./constants.js";
 import { didYouMean as suggest, SUGGESTION_BUDGET, type SuggestionBudget } from "./suggest.js";
 import {
-  BOOL, DURATION, ERROR, NUMBER, QUANTITY, RATE, TEXT, TIMESTAMP, type RecordField, type Type, type Unit,
-  isCurrencyCode, isNumeric, multiplyUnits, numeric, powerUnit,
+  BOOL,
+  DURATION,
+  ERROR,
+  NUMBER,
+  QUANTITY,
+  RATE,
+  TEXT,
+  TIMESTAMP,
+  type RecordField,
+  type Type,
+  type Unit,
+  isCurrencyCode,
+  isNumeric,
+  multiplyUnits,
+  numeric,
+  powerUnit,
 } from "./types.js";
 
 /** A declaration together with the file it came from (a base rulebook's, or the checked file's). */
@@ -40,7 +54,17 @@ export const SYMBOL_KIND_NAMES: Record<SymbolKind, string> = {
   quantity: "a quantity",
 };
 
-const BUILTIN_TYPES = ["Number", "Rate", "Bool", "Text", "Timestamp", "Duration", "Quantity", "Price", "List"];
+const BUILTIN_TYPES = [
+  "Number",
+  "Rate",
+  "Bool",
+  "Text",
+  "Timestamp",
+  "Duration",
+  "Quantity",
+  "Price",
+  "List",
+];
 
 export class CheckContext {
   readonly values = new Map<string, ValueSymbol>();
@@ -67,15 +91,29 @@ export class CheckContext {
   }
 
   /** Reports against the current declaration; diagnostics inside a base rulebook are muted here. */
-  report(spec: MessageSpec, span: A.Span, args: Record<string, string | number> = {}, extras: ReportExtras = {}): void {
+  report(
+    spec: MessageSpec,
+    span: A.Span,
+    args: Record<string, string | number> = {},
+    extras: ReportExtras = {},
+  ): void {
     if (!this.origin.own) return;
     this.reporter.report(spec, span, args, extras);
   }
 
   /** A did-you-mean help for an unknown name, within this check's budget for suggestions. */
-  didYouMean(name: string, span: A.Span, candidates: Iterable<string> | (() => Iterable<string>)): ReturnType<typeof suggest> {
+  didYouMean(
+    name: string,
+    span: A.Span,
+    candidates: Iterable<string> | (() => Iterable<string>),
+  ): ReturnType<typeof suggest> {
     if (this.suggestionBudget.left <= 0) return {};
-    return suggest(name, span, typeof candidates === "function" ? candidates() : candidates, this.suggestionBudget);
+    return suggest(
+      name,
+      span,
+      typeof candidates === "function" ? candidates() : candidates,
+      this.suggestionBudget,
+    );
   }
 
   withOrigin<T>(origin: Origin, body: () => T): T {
@@ -171,13 +209,16 @@ export class CheckContext {
 
   private resolveUncached(ref: A.TypeRef): Type {
     if (ref.factors.length === 0) return ERROR;
-    if (ref.factors.length === 1 && ref.factors[0]!.exponent === 1) return this.resolveFactor(ref.factors[0]!);
+    if (ref.factors.length === 1 && ref.factors[0]!.exponent === 1)
+      return this.resolveFactor(ref.factors[0]!);
     let unit: Unit = {};
     for (const factor of ref.factors) {
       const type = this.resolveFactor(factor);
       if (type.kind === "error") return ERROR;
       if (!isNumeric(type)) {
-        this.report(messages.listTypeArgument, factor.span, { message: `${factor.name.text} is not a unit, so it cannot be multiplied, divided or raised to a power` });
+        this.report(messages.listTypeArgument, factor.span, {
+          message: `${factor.name.text} is not a unit, so it cannot be multiplied, divided or raised to a power`,
+        });
         return ERROR;
       }
       if (!Number.isInteger(factor.exponent)) {
@@ -194,31 +235,47 @@ export class CheckContext {
     if (name === "") return ERROR;
     if (name === "List") {
       if (!factor.argument) {
-        this.report(messages.listTypeArgument, factor.span, { message: "`List` needs an element type, as in `List<Position>`" });
+        this.report(messages.listTypeArgument, factor.span, {
+          message: "`List` needs an element type, as in `List<Position>`",
+        });
         return ERROR;
       }
       const element = this.resolveType(factor.argument);
       return element.kind === "error" ? ERROR : { kind: "list", element };
     }
     if (factor.argument) {
-      this.report(messages.listTypeArgument, factor.span, { message: `only \`List\` takes a type argument, not \`${name}\`` });
+      this.report(messages.listTypeArgument, factor.span, {
+        message: `only \`List\` takes a type argument, not \`${name}\``,
+      });
       return ERROR;
     }
     switch (name) {
-      case "Number": return NUMBER;
-      case "Rate": return RATE;
-      case "Bool": return BOOL;
-      case "Text": return TEXT;
-      case "Timestamp": return TIMESTAMP;
-      case "Duration": return DURATION;
-      case "Quantity": return numeric({ [QUANTITY]: 1 });
+      case "Number":
+        return NUMBER;
+      case "Rate":
+        return RATE;
+      case "Bool":
+        return BOOL;
+      case "Text":
+        return TEXT;
+      case "Timestamp":
+        return TIMESTAMP;
+      case "Duration":
+        return DURATION;
+      case "Quantity":
+        return numeric({ [QUANTITY]: 1 });
       case "Price":
         return this.currency ? numeric({ [this.currency]: 1, [QUANTITY]: -1 }) : ERROR;
     }
     const named = this.types.get(name);
     if (named) return named;
     if (isCurrencyCode(name)) return numeric({ [name]: 1 });
-    this.report(messages.unknownType, factor.name.span, { name }, this.didYouMean(name, factor.name.span, [...BUILTIN_TYPES, ...this.types.keys()]));
+    this.report(
+      messages.unknownType,
+      factor.name.span,
+      { name },
+      this.didYouMean(name, factor.name.span, [...BUILTIN_TYPES, ...this.types.keys()]),
+    );
     return ERROR;
   }
 
@@ -231,7 +288,11 @@ export class CheckContext {
         this.report(messages.duplicateField, field.name.span, { name: field.name.text });
         continue;
       }
-      map.set(field.name.text, { name: field.name.text, type: this.resolveType(field.type), optional: field.default !== undefined });
+      map.set(field.name.text, {
+        name: field.name.text,
+        type: this.resolveType(field.type),
+        optional: field.default !== undefined,
+      });
     }
     return { kind: "record", name, fields: map };
   }

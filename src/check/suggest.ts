@@ -33,8 +33,13 @@ export function boundedDistance(a: string, b: string, limit: number): number {
     const ai = a.charCodeAt(i - 1);
     for (let j = from; j <= to; j++) {
       const bj = b.charCodeAt(j - 1);
-      let d = Math.min(scratch[previous + j]! + 1, scratch[current + j - 1]! + 1, scratch[previous + j - 1]! + (ai === bj ? 0 : 1));
-      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj) d = Math.min(d, scratch[before + j - 2]! + 1);
+      let d = Math.min(
+        scratch[previous + j]! + 1,
+        scratch[current + j - 1]! + 1,
+        scratch[previous + j - 1]! + (ai === bj ? 0 : 1),
+      );
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj)
+        d = Math.min(d, scratch[before + j - 2]! + 1);
       d = Math.min(d, big);
       scratch[current + j] = d;
       if (d < rowMin) rowMin = d;
@@ -67,7 +72,11 @@ export const SUGGESTION_BUDGET = 200_000;
  * Linear in the number of candidates: those whose length differs by more than the limit are skipped
  * without a distance, and a distance is computed only within its band.
  */
-export function closestNames(name: string, candidates: Iterable<string>, budget?: SuggestionBudget): string[] {
+export function closestNames(
+  name: string,
+  candidates: Iterable<string>,
+  budget?: SuggestionBudget,
+): string[] {
   const limit = Math.min(3, Math.max(1, Math.floor(name.length / 3)));
   const lower = name.toLowerCase();
   let best = new Set<string>();
@@ -75,7 +84,10 @@ export function closestNames(name: string, candidates: Iterable<string>, budget?
   for (const candidate of candidates) {
     if (candidate === name || candidate === "" || Math.abs(candidate.length - name.length) > limit) continue;
     if (budget && --budget.left < 0) return [];
-    const distance = candidate.length === name.length && candidate.toLowerCase() === lower ? 0.5 : boundedDistance(name, candidate, Math.min(limit, Math.floor(bestDistance)));
+    const distance =
+      candidate.length === name.length && candidate.toLowerCase() === lower
+        ? 0.5
+        : boundedDistance(name, candidate, Math.min(limit, Math.floor(bestDistance)));
     if (distance > limit || distance > bestDistance) continue;
     if (distance < bestDistance) best = new Set();
     bestDistance = distance;
@@ -85,11 +97,17 @@ export function closestNames(name: string, candidates: Iterable<string>, budget?
 }
 
 /** The help text and quick fix of a did-you-mean suggestion, or nothing when no name is close. */
-export function didYouMean(name: string, span: Span, candidates: Iterable<string>, budget?: SuggestionBudget): { help?: string; fix?: Fix } {
+export function didYouMean(
+  name: string,
+  span: Span,
+  candidates: Iterable<string>,
+  budget?: SuggestionBudget,
+): { help?: string; fix?: Fix } {
   const suggestions = closestNames(name, candidates, budget);
   if (suggestions.length === 0) return {};
   const quoted = suggestions.map((s) => `\`${s}\``);
-  const list = quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(", ")} or ${quoted[quoted.length - 1]}`;
+  const list =
+    quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(", ")} or ${quoted[quoted.length - 1]}`;
   return {
     help: `did you mean ${list}?`,
     fix: { title: `change to \`${suggestions[0]}\``, edits: [{ span, newText: suggestions[0]! }] },

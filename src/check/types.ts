@@ -105,8 +105,12 @@ export function formatUnit(unit: Unit): string {
     const name = key === TIME ? "Duration" : key;
     return exponent === 1 ? name : `${name}^${exponent}`;
   };
-  const numerator = Object.entries(unit).filter(([, e]) => e > 0).map(([k, e]) => part(k, e));
-  const denominator = Object.entries(unit).filter(([, e]) => e < 0).map(([k, e]) => part(k, -e));
+  const numerator = Object.entries(unit)
+    .filter(([, e]) => e > 0)
+    .map(([k, e]) => part(k, e));
+  const denominator = Object.entries(unit)
+    .filter(([, e]) => e < 0)
+    .map(([k, e]) => part(k, -e));
   const top = numerator.length ? numerator.join(" * ") : "1";
   return denominator.length ? `${top} / ${denominator.join(" * ")}` : top;
 }
@@ -141,7 +145,12 @@ export function describeType(type: Type): string {
     if (type.rate) return "a Rate";
     if (isDimensionless(type.unit)) return "a Number";
     const keys = Object.keys(type.unit);
-    if (keys.length === 1 && type.unit[keys[0]!] === 1 && /^[A-Z]{2,}[0-9]*$/.test(keys[0]!) && keys[0] !== QUANTITY)
+    if (
+      keys.length === 1 &&
+      type.unit[keys[0]!] === 1 &&
+      /^[A-Z]{2,}[0-9]*$/.test(keys[0]!) &&
+      keys[0] !== QUANTITY
+    )
       return `${keys[0]} money`;
     return `a ${formatUnit(type.unit)} value`;
   }

@@ -18,7 +18,8 @@ export function approveCommand(): Command {
   return {
     name: "approve",
     summary: "sign an approval of a compiled artifact (four-eyes)",
-    usage: "Usage: marginbook approve <artifact.json> --key <name.key> [--review <record>] [--approver <name>] [-o <file>]",
+    usage:
+      "Usage: marginbook approve <artifact.json> --key <name.key> [--review <record>] [--approver <name>] [-o <file>]",
     description: [
       "Loads the artifact as an engine does, then writes an approval: JSON naming the rulebook, its",
       "version and IR hash, the sha256 of the review record (--review: the HTML or JSON report of",
@@ -30,8 +31,16 @@ export function approveCommand(): Command {
     ].join("\n"),
     options: {
       key: { type: "string", valueName: "name.key", description: "the approver's Ed25519 private key" },
-      review: { type: "string", valueName: "record", description: "the review record approved with the artifact" },
-      approver: { type: "string", valueName: "name", description: "who approves (default: git user.name <user.email>)" },
+      review: {
+        type: "string",
+        valueName: "record",
+        description: "the review record approved with the artifact",
+      },
+      approver: {
+        type: "string",
+        valueName: "name",
+        description: "who approves (default: git user.name <user.email>)",
+      },
       output: { type: "string", short: "o", valueName: "file", description: "where to write the approval" },
       help: { type: "boolean", short: "h", description: "show this help" },
     },
@@ -42,7 +51,8 @@ export function approveCommand(): Command {
 function runApprove(args: ParsedArgs, io: CliIo): number {
   if (args.positionals.length !== 1) throw new UsageError("give one artifact file", "approve");
   const keyFile = args.values["key"];
-  if (typeof keyFile !== "string") throw new UsageError("missing --key: give the approver's private key (marginbook keygen)", "approve");
+  if (typeof keyFile !== "string")
+    throw new UsageError("missing --key: give the approver's private key (marginbook keygen)", "approve");
   const artifactFile = path.resolve(io.cwd, args.positionals[0]!);
   const key = readSigningKey(read(keyFile, io, "the key"));
   if (typeof key === "string") throw new UsageError(`${keyFile}: ${key}`, "approve");
@@ -51,7 +61,9 @@ function runApprove(args: ParsedArgs, io: CliIo): number {
     book = loadArtifact(read(args.positionals[0]!, io, "the artifact"));
   } catch (error) {
     if (!(error instanceof ArtifactError)) throw error;
-    io.stderr(`marginbook: ${displayPath(artifactFile, io.cwd)} is refused: ${error.code} ${error.message.split("\n")[0]}\nno approval written\n`);
+    io.stderr(
+      `marginbook: ${displayPath(artifactFile, io.cwd)} is refused: ${error.code} ${error.message.split("\n")[0]}\nno approval written\n`,
+    );
     return ExitCode.problems;
   }
   const reviewFile = args.values["review"];
@@ -60,20 +72,39 @@ function runApprove(args: ParsedArgs, io: CliIo): number {
     try {
       review = `sha256:${sha256Hex(new Uint8Array(readFileSync(path.resolve(io.cwd, reviewFile))))}`;
     } catch (error) {
-      throw new UsageError(`cannot read the review record ${reviewFile}: ${(error as Error).message}`, "approve");
+      throw new UsageError(
+        `cannot read the review record ${reviewFile}: ${(error as Error).message}`,
+        "approve",
+      );
     }
   }
-  const approverName = typeof args.values["approver"] === "string" ? args.values["approver"] : gitUser(io.cwd);
-  const approval = signApproval({ rulebook: book.meta.name, version: book.meta.version, irHash: book.irHash!, ...(review ? { review } : {}), ...(approverName ? { approver: approverName } : {}) }, key);
-  const output = typeof args.values["output"] === "string"
-    ? path.resolve(io.cwd, args.values["output"])
-    : `${artifactFile.replace(/\.json$/, "")}.${path.basename(keyFile).replace(/\.key$/, "")}.approval.json`;
+  const approverName =
+    typeof args.values["approver"] === "string" ? args.values["approver"] : gitUser(io.cwd);
+  const approval = signApproval(
+    {
+      rulebook: book.meta.name,
+      version: book.meta.version,
+      irHash: book.irHash!,
+      ...(review ? { review } : {}),
+      ...(approverName ? { approver: approverName } : {}),
+    },
+    key,
+  );
+  const output =
+    typeof args.values["output"] === "string"
+      ? path.resolve(io.cwd, args.values["output"])
+      : `${artifactFile.replace(/\.json$/, "")}.${path.basename(keyFile).replace(/\.key$/, "")}.approval.json`;
   try {
     writeFileAtomic(output, `${JSON.stringify(approval, null, 2)}\n`);
   } catch (error) {
-    throw new UsageError(`cannot write ${displayPath(output, io.cwd)}: ${(error as Error).message}`, "approve");
+    throw new UsageError(
+      `cannot write ${displayPath(output, io.cwd)}: ${(error as Error).message}`,
+      "approve",
+    );
   }
-  io.stdout(`approved ${book.meta.name} ${book.meta.version} (${book.irHash!.slice(0, 19)}...)${review ? ` with review ${review.slice(0, 19)}...` : ""} by key ${approval.signature!.keyId.slice(0, 19)}... -> ${displayPath(output, io.cwd)}\n`);
+  io.stdout(
+    `approved ${book.meta.name} ${book.meta.version} (${book.irHash!.slice(0, 19)}...)${review ? ` with review ${review.slice(0, 19)}...` : ""} by key ${approval.signature!.keyId.slice(0, 19)}... -> ${displayPath(output, io.cwd)}\n`,
+  );
   return ExitCode.ok;
 }
 

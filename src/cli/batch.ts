@@ -11,7 +11,17 @@ import type { IrRulebook } from "../ir/ir.js";
 import { compileToSql, inputColumns, type SqlDiagnostic } from "../sql/index.js";
 import { runClickHouseBatch } from "./clickhouse-http.js";
 import { compileFile } from "./compile-file.js";
-import { copyToSql, createInputView, fileFormat, numberRows, openDuckDb, plainValue, runWithProgress, setPath, type DuckConnection } from "./duckdb-engine.js";
+import {
+  copyToSql,
+  createInputView,
+  fileFormat,
+  numberRows,
+  openDuckDb,
+  plainValue,
+  runWithProgress,
+  setPath,
+  type DuckConnection,
+} from "./duckdb-engine.js";
 import { displayPath, readText } from "./files.js";
 import { ExitCode, UsageError, type CliIo, type Command, type ParsedArgs } from "./io.js";
 import { Progress } from "./progress.js";
@@ -22,8 +32,10 @@ const ENGINES = ["duckdb", "js", "clickhouse"] as const;
 export function batchCommand(): Command {
   return {
     name: "batch",
-    summary: "evaluate a rulebook over a Parquet, CSV or JSON Lines file (DuckDB, the runtime, or ClickHouse)",
-    usage: "Usage: marginbook batch <rulebook.margin|artifact.json> --input <in.parquet|csv|jsonl> --output <out.parquet|csv|jsonl> [--engine duckdb|js]\n" +
+    summary:
+      "evaluate a rulebook over a Parquet, CSV or JSON Lines file (DuckDB, the runtime, or ClickHouse)",
+    usage:
+      "Usage: marginbook batch <rulebook.margin|artifact.json> --input <in.parquet|csv|jsonl> --output <out.parquet|csv|jsonl> [--engine duckdb|js]\n" +
       "       marginbook batch <rulebook.margin|artifact.json> --engine clickhouse --url <http://host:8123> --table <input> --output-table <results>",
     description: [
       "Evaluates the rulebook on every row of the input and writes one row per input row: the input",
@@ -36,12 +48,34 @@ export function batchCommand(): Command {
       "(or rows failed, with --strict), 2 usage error.",
     ].join("\n"),
     options: {
-      input: { type: "string", short: "i", valueName: "file", description: "the input rows (.parquet, .csv, .jsonl)" },
-      output: { type: "string", short: "o", valueName: "file", description: "where to write the results (.parquet, .csv, .jsonl)" },
-      engine: { type: "string", valueName: "duckdb|js|clickhouse", description: "what evaluates the rows (default duckdb)" },
-      url: { type: "string", valueName: "url", description: "the ClickHouse HTTP endpoint (default http://127.0.0.1:8123)" },
+      input: {
+        type: "string",
+        short: "i",
+        valueName: "file",
+        description: "the input rows (.parquet, .csv, .jsonl)",
+      },
+      output: {
+        type: "string",
+        short: "o",
+        valueName: "file",
+        description: "where to write the results (.parquet, .csv, .jsonl)",
+      },
+      engine: {
+        type: "string",
+        valueName: "duckdb|js|clickhouse",
+        description: "what evaluates the rows (default duckdb)",
+      },
+      url: {
+        type: "string",
+        valueName: "url",
+        description: "the ClickHouse HTTP endpoint (default http://127.0.0.1:8123)",
+      },
       table: { type: "string", valueName: "name", description: "the ClickHouse table of input rows" },
-      "output-table": { type: "string", valueName: "name", description: "the ClickHouse table to create with the results" },
+      "output-table": {
+        type: "string",
+        valueName: "name",
+        description: "the ClickHouse table to create with the results",
+      },
       strict: { type: "boolean", description: "exit 1 when any row fails" },
       help: { type: "boolean", short: "h", description: "show this help" },
     },
@@ -50,7 +84,11 @@ export function batchCommand(): Command {
 }
 
 /** A rulebook from a `.margin` file (compiled) or an artifact (`.json`, verified as engines load it). */
-export function loadRulebookOrArtifact(file: string, io: CliIo, command: string): { ok: true; ir: IrRulebook; book: LoadedRulebook } | { ok: false; report: string } {
+export function loadRulebookOrArtifact(
+  file: string,
+  io: CliIo,
+  command: string,
+): { ok: true; ir: IrRulebook; book: LoadedRulebook } | { ok: false; report: string } {
   if (file.toLowerCase().endsWith(".json")) {
     let text: string;
     try {
@@ -73,13 +111,17 @@ export function loadRulebookOrArtifact(file: string, io: CliIo, command: string)
 
 /** Renders SQL compile diagnostics the way `check` renders the others: `file:line: error CODE: message`. */
 export function renderSqlDiagnostics(diagnostics: readonly SqlDiagnostic[]): string {
-  return diagnostics.map((d) => `${d.file}:${d.line}: error ${d.code}: ${d.message}${d.help ? `\n  help: ${d.help}` : ""}\n`).join("");
+  return diagnostics
+    .map((d) => `${d.file}:${d.line}: error ${d.code}: ${d.message}${d.help ? `\n  help: ${d.help}` : ""}\n`)
+    .join("");
 }
 
 async function runBatch(args: ParsedArgs, io: CliIo): Promise<number> {
   const engine = (args.values["engine"] as string | undefined) ?? "duckdb";
-  if (!(ENGINES as readonly string[]).includes(engine)) throw new UsageError(`--engine must be one of ${ENGINES.join(", ")}, not '${engine}'`, "batch");
-  if (args.positionals.length !== 1) throw new UsageError("give one rulebook (.margin) or artifact (.json)", "batch");
+  if (!(ENGINES as readonly string[]).includes(engine))
+    throw new UsageError(`--engine must be one of ${ENGINES.join(", ")}, not '${engine}'`, "batch");
+  if (args.positionals.length !== 1)
+    throw new UsageError("give one rulebook (.margin) or artifact (.json)", "batch");
   const loaded = loadRulebookOrArtifact(args.positionals[0]!, io, "batch");
   if (!loaded.ok) {
     io.stderr(loaded.report);
@@ -89,8 +131,13 @@ async function runBatch(args: ParsedArgs, io: CliIo): Promise<number> {
   if (engine === "clickhouse") {
     const table = args.values["table"] as string | undefined;
     const outputTable = args.values["output-table"] as string | undefined;
-    if (!table || !outputTable) throw new UsageError("--engine clickhouse needs --table and --output-table", "batch");
-    const result = await runClickHouseBatch(loaded.ir, { url: (args.values["url"] as string | undefined) ?? "http://127.0.0.1:8123", table, outputTable }, io);
+    if (!table || !outputTable)
+      throw new UsageError("--engine clickhouse needs --table and --output-table", "batch");
+    const result = await runClickHouseBatch(
+      loaded.ir,
+      { url: (args.values["url"] as string | undefined) ?? "http://127.0.0.1:8123", table, outputTable },
+      io,
+    );
     if (!result.ok) return ExitCode.problems;
     return summary(io, result.rows, result.errors, outputTable, result.seconds, strict);
   }
@@ -112,7 +159,9 @@ async function runBatch(args: ParsedArgs, io: CliIo): Promise<number> {
   const con = await openDuckDb("batch");
   const started = performance.now();
   const columns = await createInputView(con, loaded.ir, inPath, inFormat, "batch");
-  const total = Number((await con.runAndReadAll("SELECT count(*) AS n FROM __mb_input")).getRowObjectsJS()[0]!["n"]);
+  const total = Number(
+    (await con.runAndReadAll("SELECT count(*) AS n FROM __mb_input")).getRowObjectsJS()[0]!["n"],
+  );
   const progress = new Progress(io, total, `batch ${engine}`);
   if (engine === "duckdb") {
     const compiled = compileToSql(loaded.ir, { dialect: "duckdb", from: "__mb_input", keep: columns });
@@ -121,41 +170,97 @@ async function runBatch(args: ParsedArgs, io: CliIo): Promise<number> {
       return ExitCode.problems;
     }
     await con.run("SET enable_progress_bar = true; SET enable_progress_bar_print = false");
-    await runWithProgress(con, copyToSql(compiled.sql, outPath, outFormat), (f) => progress.update(Math.round(f * total)));
+    await runWithProgress(con, copyToSql(compiled.sql, outPath, outFormat), (f) =>
+      progress.update(Math.round(f * total)),
+    );
     progress.finish();
     const errors = await countErrors(con, outPath, outFormat, compiled.errorColumn);
-    return summary(io, total, errors, displayPath(outPath, io.cwd), (performance.now() - started) / 1000, strict);
+    return summary(
+      io,
+      total,
+      errors,
+      displayPath(outPath, io.cwd),
+      (performance.now() - started) / 1000,
+      strict,
+    );
   }
-  const errors = await runJs(con, loaded.book, inputColumns(loaded.ir).columns.map((c) => c.path), progress);
-  await con.run(copyToSql("SELECT * EXCLUDE (__mb_row) FROM __mb_rows JOIN __mb_results USING (__mb_row) ORDER BY __mb_row", outPath, outFormat));
+  const errors = await runJs(
+    con,
+    loaded.book,
+    inputColumns(loaded.ir).columns.map((c) => c.path),
+    progress,
+  );
+  await con.run(
+    copyToSql(
+      "SELECT * EXCLUDE (__mb_row) FROM __mb_rows JOIN __mb_results USING (__mb_row) ORDER BY __mb_row",
+      outPath,
+      outFormat,
+    ),
+  );
   progress.finish();
-  return summary(io, total, errors, displayPath(outPath, io.cwd), (performance.now() - started) / 1000, strict);
+  return summary(
+    io,
+    total,
+    errors,
+    displayPath(outPath, io.cwd),
+    (performance.now() - started) / 1000,
+    strict,
+  );
 }
 
-async function countErrors(con: DuckConnection, file: string, format: string, errorColumn: string): Promise<Map<string, number>> {
+async function countErrors(
+  con: DuckConnection,
+  file: string,
+  format: string,
+  errorColumn: string,
+): Promise<Map<string, number>> {
   const reader = format === "parquet" ? "read_parquet" : format === "csv" ? "read_csv" : "read_json";
-  const result = await con.runAndReadAll(`SELECT "${errorColumn.replace(/"/g, '""')}" AS code, count(*) AS n FROM ${reader}('${file.replace(/'/g, "''")}') WHERE "${errorColumn.replace(/"/g, '""')}" IS NOT NULL GROUP BY 1 ORDER BY 1`);
+  const result = await con.runAndReadAll(
+    `SELECT "${errorColumn.replace(/"/g, '""')}" AS code, count(*) AS n FROM ${reader}('${file.replace(/'/g, "''")}') WHERE "${errorColumn.replace(/"/g, '""')}" IS NOT NULL GROUP BY 1 ORDER BY 1`,
+  );
   return new Map(result.getRowObjectsJS().map((r) => [String(r["code"]), Number(r["n"])]));
 }
 
-function summary(io: CliIo, rows: number, errors: Map<string, number>, where: string, seconds: number, strict: boolean): number {
+function summary(
+  io: CliIo,
+  rows: number,
+  errors: Map<string, number>,
+  where: string,
+  seconds: number,
+  strict: boolean,
+): number {
   const failed = [...errors.values()].reduce((a, b) => a + b, 0);
-  const codes = failed > 0 ? ` (${[...errors].map(([code, n]) => `${code}: ${n.toLocaleString("en-US")}`).join(", ")})` : "";
+  const codes =
+    failed > 0
+      ? ` (${[...errors].map(([code, n]) => `${code}: ${n.toLocaleString("en-US")}`).join(", ")})`
+      : "";
   const rate = seconds > 0 ? Math.round(rows / seconds).toLocaleString("en-US") : "-";
-  io.stdout(`${rows.toLocaleString("en-US")} ${rows === 1 ? "row" : "rows"} -> ${where}: ${(rows - failed).toLocaleString("en-US")} evaluated, ${failed.toLocaleString("en-US")} failed${codes}; ${seconds.toFixed(2)} s, ${rate} rows/s\n`);
+  io.stdout(
+    `${rows.toLocaleString("en-US")} ${rows === 1 ? "row" : "rows"} -> ${where}: ${(rows - failed).toLocaleString("en-US")} evaluated, ${failed.toLocaleString("en-US")} failed${codes}; ${seconds.toFixed(2)} s, ${rate} rows/s\n`,
+  );
   return strict && failed > 0 ? ExitCode.problems : ExitCode.ok;
 }
 
 /** The runtime path: rows streamed out of DuckDB, evaluated one by one, results appended to a table. */
-async function runJs(con: DuckConnection, book: LoadedRulebook, columns: string[], progress: Progress): Promise<Map<string, number>> {
+async function runJs(
+  con: DuckConnection,
+  book: LoadedRulebook,
+  columns: string[],
+  progress: Progress,
+): Promise<Map<string, number>> {
   const { JSDuckDBValueConverter } = await import("@duckdb/node-api");
   await numberRows(con);
   const outputs = book.outputs;
-  const sqlType = (o: (typeof outputs)[number]): string => (o.type.kind === "number" ? "DOUBLE" : o.type.kind === "bool" ? "BOOLEAN" : "VARCHAR");
+  const sqlType = (o: (typeof outputs)[number]): string =>
+    o.type.kind === "number" ? "DOUBLE" : o.type.kind === "bool" ? "BOOLEAN" : "VARCHAR";
   const outputColumns = outputs.map((o) => `"${o.name.replace(/"/g, '""')}" ${sqlType(o)}`);
-  await con.run(`CREATE OR REPLACE TEMP TABLE __mb_results (__mb_row BIGINT, ${outputColumns.join(", ")}, error VARCHAR)`);
+  await con.run(
+    `CREATE OR REPLACE TEMP TABLE __mb_results (__mb_row BIGINT, ${outputColumns.join(", ")}, error VARCHAR)`,
+  );
   const appender = await con.createAppender("__mb_results");
-  const result = await con.stream(`SELECT ${["__mb_row", ...columns].map((c) => `"${c.replace(/"/g, '""')}"`).join(", ")} FROM __mb_rows ORDER BY __mb_row`);
+  const result = await con.stream(
+    `SELECT ${["__mb_row", ...columns].map((c) => `"${c.replace(/"/g, '""')}"`).join(", ")} FROM __mb_rows ORDER BY __mb_row`,
+  );
   const errors = new Map<string, number>();
   let done = 0;
   for (;;) {

@@ -22,7 +22,8 @@ export interface CheckSummary {
 
 /** Counts diagnostics by severity. */
 export function summarize(diagnostics: readonly Diagnostic[], files: number): CheckSummary {
-  const count = (severity: Diagnostic["severity"]) => diagnostics.filter((d) => d.severity === severity).length;
+  const count = (severity: Diagnostic["severity"]) =>
+    diagnostics.filter((d) => d.severity === severity).length;
   return { files, errors: count("error"), warnings: count("warning"), infos: count("info") };
 }
 
@@ -80,7 +81,11 @@ export function checkCommand(toolVersion: string): Command {
       "Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 usage error.",
     ].join("\n"),
     options: {
-      format: { type: "string", valueName: checkFormats.join("|"), description: "output format (default: text)" },
+      format: {
+        type: "string",
+        valueName: checkFormats.join("|"),
+        description: "output format (default: text)",
+      },
       "no-color": { type: "boolean", description: "never colour the text output" },
       help: { type: "boolean", short: "h", description: "show this help" },
     },
@@ -93,9 +98,11 @@ function runCheck(args: ParsedArgs, io: CliIo, toolVersion: string): number {
   if (!(checkFormats as readonly string[]).includes(format)) {
     throw new UsageError(`unknown format '${format}': use ${checkFormats.join(", ")}`, "check");
   }
-  if (args.positionals.length === 0) throw new UsageError("missing path: give the .margin files or folders to check", "check");
+  if (args.positionals.length === 0)
+    throw new UsageError("missing path: give the .margin files or folders to check", "check");
   const files = findMarginFiles(args.positionals, io.cwd, "check");
-  if (files.length === 0) throw new UsageError(`no .margin files found in ${args.positionals.join(", ")}`, "check");
+  if (files.length === 0)
+    throw new UsageError(`no .margin files found in ${args.positionals.join(", ")}`, "check");
 
   const run = checkFiles(files, io.cwd);
   const summary = summarize(run.diagnostics, files.length);
@@ -105,7 +112,11 @@ function runCheck(args: ParsedArgs, io: CliIo, toolVersion: string): number {
     io.stdout(summaryLine(summary) + "\n");
   } else {
     // Machine formats own stdout; the human summary goes to stderr.
-    io.stdout(format === "json" ? renderJson(run.diagnostics, run.sources) : renderSarif(run.diagnostics, run.sources, toolVersion));
+    io.stdout(
+      format === "json"
+        ? renderJson(run.diagnostics, run.sources)
+        : renderSarif(run.diagnostics, run.sources, toolVersion),
+    );
     io.stderr(summaryLine(summary) + "\n");
   }
   return summary.errors > 0 ? ExitCode.problems : ExitCode.ok;

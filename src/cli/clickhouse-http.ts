@@ -36,15 +36,26 @@ export class ClickHouseError extends Error {
 
 /** A table name as written (`db.table`), each part quoted. */
 export function tableName(name: string): string {
-  return name.split(".").map((part) => ch.ident(part)).join(".");
+  return name
+    .split(".")
+    .map((part) => ch.ident(part))
+    .join(".");
 }
 
 /**
  * Compiles the rulebook for ClickHouse, creates `outputTable` from the query over `table`, and counts
  * the rows and the errors by code. Reports problems on `io.stderr`.
  */
-export async function runClickHouseBatch(ir: IrRulebook, options: { url: string; table: string; outputTable: string }, io: CliIo): Promise<{ ok: true; rows: number; errors: Map<string, number>; seconds: number } | { ok: false }> {
-  const compiled = compileToSql(ir, { dialect: "clickhouse", from: tableName(options.table), keep: inputColumns(ir).columns.flatMap((c) => physicalColumns(ch, c).map((p) => p.name)) });
+export async function runClickHouseBatch(
+  ir: IrRulebook,
+  options: { url: string; table: string; outputTable: string },
+  io: CliIo,
+): Promise<{ ok: true; rows: number; errors: Map<string, number>; seconds: number } | { ok: false }> {
+  const compiled = compileToSql(ir, {
+    dialect: "clickhouse",
+    from: tableName(options.table),
+    keep: inputColumns(ir).columns.flatMap((c) => physicalColumns(ch, c).map((p) => p.name)),
+  });
   if (!compiled.ok) {
     io.stderr(renderSqlDiagnostics(compiled.diagnostics));
     return { ok: false };
@@ -52,9 +63,15 @@ export async function runClickHouseBatch(ir: IrRulebook, options: { url: string;
   const started = performance.now();
   const progress = new Progress(io, 1, "batch clickhouse");
   try {
-    await clickhouseQuery(options.url, `CREATE TABLE ${tableName(options.outputTable)} ENGINE = Log AS ${compiled.sql.replace(/^--.*\n/, "")}`);
+    await clickhouseQuery(
+      options.url,
+      `CREATE TABLE ${tableName(options.outputTable)} ENGINE = Log AS ${compiled.sql.replace(/^--.*\n/, "")}`,
+    );
     progress.finish();
-    const counts = await clickhouseQuery(options.url, `SELECT ifNull(${ch.ident(compiled.errorColumn)}, '') AS code, count() FROM ${tableName(options.outputTable)} GROUP BY code ORDER BY code FORMAT TabSeparated`);
+    const counts = await clickhouseQuery(
+      options.url,
+      `SELECT ifNull(${ch.ident(compiled.errorColumn)}, '') AS code, count() FROM ${tableName(options.outputTable)} GROUP BY code ORDER BY code FORMAT TabSeparated`,
+    );
     let rows = 0;
     const errors = new Map<string, number>();
     for (const line of counts.split("\n").filter((l) => l !== "")) {

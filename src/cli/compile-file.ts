@@ -16,14 +16,27 @@ import { UsageError, type CliIo } from "./io.js";
 
 /** A rulebook file compiled to its IR, or the rendered diagnostics that stopped it. */
 export type CompiledFile =
-  | { ok: true; file: string; source: string; ir: IrRulebook; warnings: Diagnostic[]; sources: Map<string, string> }
+  | {
+      ok: true;
+      file: string;
+      source: string;
+      ir: IrRulebook;
+      warnings: Diagnostic[];
+      sources: Map<string, string>;
+    }
   | { ok: false; file: string; report: string };
 
 /**
  * Checks and lowers one rulebook (a display path relative to `io.cwd`). A file with errors gives
  * the same report `marginbook check` prints, ending with its summary line.
  */
-export function compileFile(file: string, io: CliIo, command: string, color = false, given?: { source: string; host?: (sources: Map<string, string>) => SourceHost }): CompiledFile {
+export function compileFile(
+  file: string,
+  io: CliIo,
+  command: string,
+  color = false,
+  given?: { source: string; host?: (sources: Map<string, string>) => SourceHost },
+): CompiledFile {
   const sources = new Map<string, string>();
   const host = given?.host?.(sources) ?? nodeSourceHost(io.cwd, sources);
   let source: string;
@@ -35,7 +48,10 @@ export function compileFile(file: string, io: CliIo, command: string, color = fa
   sources.set(file, source);
   const result = checkRulebook(source, file, host);
   if (result.diagnostics.some((d) => d.severity === "error")) {
-    const report = renderText(result.diagnostics, sources, { color }) + summaryLine(summarize(result.diagnostics, 1)) + "\n";
+    const report =
+      renderText(result.diagnostics, sources, { color }) +
+      summaryLine(summarize(result.diagnostics, 1)) +
+      "\n";
     return { ok: false, file, report };
   }
   const ir = lowerRulebook(result.checked, { source: (name) => sources.get(name) ?? host.readFile(name) });
@@ -45,7 +61,8 @@ export function compileFile(file: string, io: CliIo, command: string, color = fa
 /** The one rulebook file a command was given (a display path); usage errors otherwise. */
 export function singleRulebook(positionals: readonly string[], io: CliIo, command: string): string {
   if (positionals.length === 0) throw new UsageError("missing rulebook: give the .margin file", command);
-  if (positionals.length > 1) throw new UsageError(`one rulebook at a time: got ${positionals.join(", ")}`, command);
+  if (positionals.length > 1)
+    throw new UsageError(`one rulebook at a time: got ${positionals.join(", ")}`, command);
   const absolute = path.resolve(io.cwd, positionals[0]!);
   try {
     readText(absolute);
@@ -56,7 +73,8 @@ export function singleRulebook(positionals: readonly string[], io: CliIo, comman
 }
 
 /** A parsed input document, or the problems that stop it (one message per problem). */
-export type InputDocument = { ok: true; value: unknown; label: string } | { ok: false; label: string; problems: string[] };
+export type InputDocument =
+  { ok: true; value: unknown; label: string } | { ok: false; label: string; problems: string[] };
 
 /**
  * Reads an input document: `-` is standard input; `.json` files are parsed as JSON, anything else
@@ -87,7 +105,11 @@ export async function readInputDocument(given: string, io: CliIo, command: strin
   }
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
-    return { ok: false, label, problems: doc.errors.map((e) => `${label}: not valid YAML: ${e.message.split("\n")[0]}`) };
+    return {
+      ok: false,
+      label,
+      problems: doc.errors.map((e) => `${label}: not valid YAML: ${e.message.split("\n")[0]}`),
+    };
   }
   try {
     return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) as unknown, label };

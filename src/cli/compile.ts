@@ -28,7 +28,8 @@ export function compileCommand(toolVersion: string): Command {
   return {
     name: "compile",
     summary: "compile a rulebook into an artifact that engines load",
-    usage: "Usage: marginbook compile <rulebook.margin>[@revision] -o <artifact.json> [--sign <name.key>] [--allow-dirty]\n       marginbook compile <rulebook.margin> --target sql --dialect duckdb|clickhouse [-o <query.sql>] [--from <relation>]",
+    usage:
+      "Usage: marginbook compile <rulebook.margin>[@revision] -o <artifact.json> [--sign <name.key>] [--allow-dirty]\n       marginbook compile <rulebook.margin> --target sql --dialect duckdb|clickhouse [-o <query.sql>] [--from <relation>]",
     description: [
       "Checks and compiles the rulebook, then writes its artifact: JSON holding the IR, the header,",
       "the compiler version, sha256 hashes of the source and of the IR, and its provenance (the",
@@ -53,12 +54,29 @@ export function compileCommand(toolVersion: string): Command {
       "(or a dirty file to sign).",
     ].join("\n"),
     options: {
-      output: { type: "string", short: "o", valueName: "artifact.json|-", description: "where to write the artifact (- for stdout)" },
-      sign: { type: "string", valueName: "name.key", description: "sign the artifact with this Ed25519 private key" },
+      output: {
+        type: "string",
+        short: "o",
+        valueName: "artifact.json|-",
+        description: "where to write the artifact (- for stdout)",
+      },
+      sign: {
+        type: "string",
+        valueName: "name.key",
+        description: "sign the artifact with this Ed25519 private key",
+      },
       "allow-dirty": { type: "boolean", description: "sign even when the file differs from its last commit" },
       target: { type: "string", valueName: "artifact|sql", description: "what to write (default artifact)" },
-      dialect: { type: "string", valueName: "duckdb|clickhouse", description: "the SQL dialect of --target sql (default duckdb)" },
-      from: { type: "string", valueName: "relation", description: "the input relation of --target sql, as SQL (default input)" },
+      dialect: {
+        type: "string",
+        valueName: "duckdb|clickhouse",
+        description: "the SQL dialect of --target sql (default duckdb)",
+      },
+      from: {
+        type: "string",
+        valueName: "relation",
+        description: "the input relation of --target sql, as SQL (default input)",
+      },
       "no-color": { type: "boolean", description: "never colour the text output" },
       help: { type: "boolean", short: "h", description: "show this help" },
     },
@@ -69,21 +87,35 @@ export function compileCommand(toolVersion: string): Command {
 async function runCompile(args: ParsedArgs, io: CliIo, toolVersion: string): Promise<number> {
   const target = (args.values["target"] as string | undefined) ?? "artifact";
   if (target === "sql") return runCompileSql(args, io);
-  if (target !== "artifact") throw new UsageError(`--target must be artifact or sql, not '${target}'`, "compile");
+  if (target !== "artifact")
+    throw new UsageError(`--target must be artifact or sql, not '${target}'`, "compile");
   const output = args.values["output"];
-  if (typeof output !== "string" || output === "") throw new UsageError("missing -o: give the artifact file to write (or - for standard output)", "compile");
+  if (typeof output !== "string" || output === "")
+    throw new UsageError("missing -o: give the artifact file to write (or - for standard output)", "compile");
   // Usage errors for no file, several files, or a missing one (a file read at a revision need not exist on disk).
-  if (args.positionals.length !== 1 || splitRevision(args.positionals[0]!).revision === undefined) singleRulebook(args.positionals, io, "compile");
+  if (args.positionals.length !== 1 || splitRevision(args.positionals[0]!).revision === undefined)
+    singleRulebook(args.positionals, io, "compile");
   const spec = splitRevision(args.positionals[0]!);
   const absolute = path.resolve(io.cwd, spec.file);
   const file = displayPath(absolute, io.cwd);
   const signingKey = readKey(args.values["sign"], io);
   const origin = sourceOrigin(absolute, spec.revision);
   if (signingKey && origin.provenance.dirty && args.values["allow-dirty"] !== true) {
-    throw new UsageError(`${file} has uncommitted changes: commit them first (the artifact records the commit), or pass --allow-dirty`, "compile");
+    throw new UsageError(
+      `${file} has uncommitted changes: commit them first (the artifact records the commit), or pass --allow-dirty`,
+      "compile",
+    );
   }
   const color = io.color === true && args.values["no-color"] !== true;
-  const compiled = compileFile(file, io, "compile", color, origin.source !== undefined ? { source: origin.source, host: revisionHost(io.cwd, spec.revision!) } : undefined);
+  const compiled = compileFile(
+    file,
+    io,
+    "compile",
+    color,
+    origin.source !== undefined
+      ? { source: origin.source, host: revisionHost(io.cwd, spec.revision!) }
+      : undefined,
+  );
   if (!compiled.ok) {
     io.stderr(compiled.report);
     io.stderr(`marginbook: ${file} has errors: no artifact written\n`);
@@ -91,13 +123,20 @@ async function runCompile(args: ParsedArgs, io: CliIo, toolVersion: string): Pro
   }
   if (compiled.warnings.length > 0) io.stderr(renderText(compiled.warnings, compiled.sources, { color }));
 
-  const ir = relocate(compiled.ir, (shown) => artifactPath(path.resolve(io.cwd, shown), absolute, origin.location));
-  let artifact = buildArtifact(ir, { source: compiled.source, compiler: { name: "marginbook", version: toolVersion }, provenance: origin.provenance });
+  const ir = relocate(compiled.ir, (shown) =>
+    artifactPath(path.resolve(io.cwd, shown), absolute, origin.location),
+  );
+  let artifact = buildArtifact(ir, {
+    source: compiled.source,
+    compiler: { name: "marginbook", version: toolVersion },
+    provenance: origin.provenance,
+  });
   if (signingKey) artifact = signArtifact(artifact, signingKey);
   const text = serializeArtifact(artifact);
   // Never hand out an artifact the runtime would refuse: load it once, as an engine will.
   loadArtifact(text);
-  if (artifact.signature && (await checkArtifactSignature(JSON.parse(text))).status !== "valid") throw new Error("the signature just made does not verify");
+  if (artifact.signature && (await checkArtifactSignature(JSON.parse(text))).status !== "valid")
+    throw new Error("the signature just made does not verify");
 
   if (output === "-") {
     io.stdout(text);
@@ -111,8 +150,12 @@ async function runCompile(args: ParsedArgs, io: CliIo, toolVersion: string): Pro
   }
   const warnings = compiled.warnings.length > 0 ? `, ${plural(compiled.warnings.length, "warning")}` : "";
   const signed = artifact.signature ? `, signed by key ${artifact.signature.keyId.slice(0, 19)}...` : "";
-  const at = origin.provenance.commit ? ` at ${origin.provenance.commit.slice(0, 12)}${origin.provenance.dirty ? " with uncommitted changes" : ""}` : "";
-  io.stdout(`compiled ${args.positionals[0]}${at} -> ${displayPath(destination, io.cwd)} (${artifact.meta.name} ${artifact.meta.version}, ${artifact.irHash.slice(0, 19)}...${signed}${warnings})\n`);
+  const at = origin.provenance.commit
+    ? ` at ${origin.provenance.commit.slice(0, 12)}${origin.provenance.dirty ? " with uncommitted changes" : ""}`
+    : "";
+  io.stdout(
+    `compiled ${args.positionals[0]}${at} -> ${displayPath(destination, io.cwd)} (${artifact.meta.name} ${artifact.meta.version}, ${artifact.irHash.slice(0, 19)}...${signed}${warnings})\n`,
+  );
   return ExitCode.ok;
 }
 
@@ -131,7 +174,8 @@ function readKey(signWith: unknown, io: CliIo): KeyObject | undefined {
 
 function runCompileSql(args: ParsedArgs, io: CliIo): number {
   const dialect = (args.values["dialect"] as string | undefined) ?? "duckdb";
-  if (!isDialectName(dialect)) throw new UsageError(`--dialect must be duckdb or clickhouse, not '${dialect}'`, "compile");
+  if (!isDialectName(dialect))
+    throw new UsageError(`--dialect must be duckdb or clickhouse, not '${dialect}'`, "compile");
   const file = singleRulebook(args.positionals, io, "compile");
   const compiled = compileFile(file, io, "compile", false);
   if (!compiled.ok) {
@@ -158,6 +202,8 @@ function runCompileSql(args: ParsedArgs, io: CliIo): number {
   } catch (error) {
     throw new UsageError(`cannot write ${output}: ${(error as Error).message}`, "compile");
   }
-  io.stdout(`compiled ${file} -> ${displayPath(absolute, io.cwd)} (${dialect} SQL, outputs ${result.outputs.join(", ")}, errors in \`${result.errorColumn}\`)\n`);
+  io.stdout(
+    `compiled ${file} -> ${displayPath(absolute, io.cwd)} (${dialect} SQL, outputs ${result.outputs.join(", ")}, errors in \`${result.errorColumn}\`)\n`,
+  );
   return ExitCode.ok;
 }

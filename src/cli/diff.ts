@@ -7,7 +7,12 @@ import path from "node:path";
 import { renderText } from "../diagnostics/render.js";
 import { renderHtmlReport } from "../review/html-report.js";
 import { renderDiffJson, renderDiffMarkdown, renderDiffText } from "../review/render-diff.js";
-import { impactJson, renderImpactMarkdown, renderImpactText, type ImpactReport } from "../review/render-impact.js";
+import {
+  impactJson,
+  renderImpactMarkdown,
+  renderImpactText,
+  type ImpactReport,
+} from "../review/render-impact.js";
 import { semanticDiff } from "../review/semantic-diff.js";
 import { checkVersionDiscipline } from "../review/version-policy.js";
 import { parseRulebook } from "../syntax/parse.js";
@@ -60,14 +65,38 @@ export function diffCommand(toolVersion = "0.0.0"): Command {
     ].join("\n"),
     options: {
       format: { type: "string", valueName: "text|json|md|html", description: "output format (default text)" },
-      impact: { type: "string", valueName: "inputs|generate:N", description: "evaluate both versions on these inputs" },
+      impact: {
+        type: "string",
+        valueName: "inputs|generate:N",
+        description: "evaluate both versions on these inputs",
+      },
       seed: { type: "string", valueName: "N", description: "seed of generate:N (default 1)" },
       top: { type: "string", valueName: "N", description: "top movers per output (default 10)" },
-      workers: { type: "string", valueName: "N", description: "worker threads for --impact (default: by size)" },
-      engine: { type: "string", valueName: "js|duckdb", description: "what evaluates --impact: the runtime (default) or DuckDB (the compiled SQL)" },
-      out: { type: "string", valueName: "file", description: "write the report to this file instead of stdout" },
-      "fail-on": { type: "string", valueName: "warning|error", description: "what fails the run (default error)" },
-      reviewer: { type: "string", valueName: "name", description: "who reviews (default: git user.name <user.email>)" },
+      workers: {
+        type: "string",
+        valueName: "N",
+        description: "worker threads for --impact (default: by size)",
+      },
+      engine: {
+        type: "string",
+        valueName: "js|duckdb",
+        description: "what evaluates --impact: the runtime (default) or DuckDB (the compiled SQL)",
+      },
+      out: {
+        type: "string",
+        valueName: "file",
+        description: "write the report to this file instead of stdout",
+      },
+      "fail-on": {
+        type: "string",
+        valueName: "warning|error",
+        description: "what fails the run (default error)",
+      },
+      reviewer: {
+        type: "string",
+        valueName: "name",
+        description: "who reviews (default: git user.name <user.email>)",
+      },
       help: { type: "boolean", short: "h", description: "show this help" },
     },
     run: (args, io) => runDiff(args, io, toolVersion),
@@ -76,46 +105,75 @@ export function diffCommand(toolVersion = "0.0.0"): Command {
 
 function impactEngine(args: ParsedArgs): "js" | "duckdb" {
   const engine = (args.values["engine"] as string | undefined) ?? "js";
-  if (engine !== "js" && engine !== "duckdb") throw new UsageError(`--engine must be js or duckdb, not '${engine}'`, "diff");
+  if (engine !== "js" && engine !== "duckdb")
+    throw new UsageError(`--engine must be js or duckdb, not '${engine}'`, "diff");
   return engine;
 }
 
-function integerOption(args: ParsedArgs, name: string, fallback: number | undefined, min: number): number | undefined {
+function integerOption(
+  args: ParsedArgs,
+  name: string,
+  fallback: number | undefined,
+  min: number,
+): number | undefined {
   const text = args.values[name];
   if (typeof text !== "string") return fallback;
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min) throw new UsageError(`--${name} needs a whole number of at least ${min}, not '${text}'`, "diff");
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new UsageError(`--${name} needs a whole number of at least ${min}, not '${text}'`, "diff");
   return value;
 }
 
 async function runDiff(args: ParsedArgs, io: CliIo, toolVersion: string): Promise<number> {
   if (args.positionals.length !== 2) throw new UsageError("give exactly two rulebooks: <old> <new>", "diff");
   const format = (args.values["format"] as string | undefined) ?? "text";
-  if (!["text", "json", "md", "html"].includes(format)) throw new UsageError(`unknown format '${format}': use text, json, md or html`, "diff");
+  if (!["text", "json", "md", "html"].includes(format))
+    throw new UsageError(`unknown format '${format}': use text, json, md or html`, "diff");
   const impactSpec = args.values["impact"] as string | undefined;
   const seed = integerOption(args, "seed", 1, 0)!;
   const top = integerOption(args, "top", 10, 0)!;
   const workers = integerOption(args, "workers", undefined, 1);
   const out = args.values["out"] as string | undefined;
   const failOn = (args.values["fail-on"] as string | undefined) ?? "error";
-  if (failOn !== "warning" && failOn !== "error") throw new UsageError(`--fail-on takes warning or error, not '${failOn}'`, "diff");
+  if (failOn !== "warning" && failOn !== "error")
+    throw new UsageError(`--fail-on takes warning or error, not '${failOn}'`, "diff");
   const [oldSpec, newSpec] = args.positionals as [string, string];
   const oldSource = readVersion(oldSpec, io);
   const newSource = readVersion(newSpec, io);
   const diff = semanticDiff(oldSource, newSource, oldSpec, newSpec);
   const header = parseRulebook(newSource, newSpec).ast.header;
-  const field = (key: string) => header?.fields.find((f) => f.key === key)?.valueSpan ?? header?.name.span ?? { start: 0, end: 0 };
+  const field = (key: string) =>
+    header?.fields.find((f) => f.key === key)?.valueSpan ?? header?.name.span ?? { start: 0, end: 0 };
   const warnings = checkVersionDiscipline(diff, newSpec, field("version"), field("effective"));
   const warningLines = warnings.map((w) => `${w.code}: ${w.message}${w.help ? ` (${w.help})` : ""}`);
 
   let impact: ImpactReport | undefined;
   if (impactSpec !== undefined) {
     if (diff.errors.length > 0) {
-      io.stderr(diff.errors.map((e) => `${e}\n`).join("") + "marginbook: a version has syntax errors: no impact analysis\n");
+      io.stderr(
+        diff.errors.map((e) => `${e}\n`).join("") +
+          "marginbook: a version has syntax errors: no impact analysis\n",
+      );
       return ExitCode.problems;
     }
-    const side = (spec: string, source: string) => ({ label: spec, source, file: spec.lastIndexOf("@") > 0 ? spec.slice(0, spec.lastIndexOf("@")) : spec });
-    const outcome = await runImpact(side(oldSpec, oldSource), side(newSpec, newSource), { spec: impactSpec, seed, top, ...(workers !== undefined ? { workers } : {}), color: io.color === true, engine: impactEngine(args) }, io);
+    const side = (spec: string, source: string) => ({
+      label: spec,
+      source,
+      file: spec.lastIndexOf("@") > 0 ? spec.slice(0, spec.lastIndexOf("@")) : spec,
+    });
+    const outcome = await runImpact(
+      side(oldSpec, oldSource),
+      side(newSpec, newSource),
+      {
+        spec: impactSpec,
+        seed,
+        top,
+        ...(workers !== undefined ? { workers } : {}),
+        color: io.color === true,
+        engine: impactEngine(args),
+      },
+      io,
+    );
     if (!outcome.ok) {
       io.stderr(outcome.message);
       return ExitCode.problems;
@@ -123,14 +181,41 @@ async function runDiff(args: ParsedArgs, io: CliIo, toolVersion: string): Promis
     impact = outcome.report;
   }
 
-  const record = format === "json" || format === "html" ? reviewRecord(args, io, toolVersion, [oldSpec, oldSource], [newSpec, newSource], impactSpec, impact) : undefined;
+  const record =
+    format === "json" || format === "html"
+      ? reviewRecord(args, io, toolVersion, [oldSpec, oldSource], [newSpec, newSource], impactSpec, impact)
+      : undefined;
   let text: string;
-  if (format === "json") text = renderDiffJson({ ...diff, warnings, ...(impact ? { impact: impactJson(impact) } : {}), record } as typeof diff);
-  else if (format === "md") text = renderDiffMarkdown(diff, oldSpec, newSpec) + warningLines.map((w) => `\n> ⚠ ${w}`).join("") + (warnings.length ? "\n" : "") + (impact ? `\n${renderImpactMarkdown(impact)}` : "");
-  else if (format === "html") text = renderHtmlReport({ oldLabel: oldSpec, newLabel: newSpec, diff, warnings: warningLines, ...(impact ? { impact } : {}), ...(record ? { record } : {}) });
+  if (format === "json")
+    text = renderDiffJson({
+      ...diff,
+      warnings,
+      ...(impact ? { impact: impactJson(impact) } : {}),
+      record,
+    } as typeof diff);
+  else if (format === "md")
+    text =
+      renderDiffMarkdown(diff, oldSpec, newSpec) +
+      warningLines.map((w) => `\n> ⚠ ${w}`).join("") +
+      (warnings.length ? "\n" : "") +
+      (impact ? `\n${renderImpactMarkdown(impact)}` : "");
+  else if (format === "html")
+    text = renderHtmlReport({
+      oldLabel: oldSpec,
+      newLabel: newSpec,
+      diff,
+      warnings: warningLines,
+      ...(impact ? { impact } : {}),
+      ...(record ? { record } : {}),
+    });
   else {
     text = renderDiffText(diff, oldSpec, newSpec);
-    if (warnings.length > 0) text += "\n" + renderText(warnings, new Map([[newSpec, newSource]]), { color: io.color === true && out === undefined });
+    if (warnings.length > 0)
+      text +=
+        "\n" +
+        renderText(warnings, new Map([[newSpec, newSource]]), {
+          color: io.color === true && out === undefined,
+        });
     if (impact) text += "\n" + renderImpactText(impact);
   }
   if (out === undefined || out === "-") io.stdout(text);
@@ -141,29 +226,62 @@ async function runDiff(args: ParsedArgs, io: CliIo, toolVersion: string): Promis
     } catch (error) {
       throw new UsageError(`cannot write ${out}: ${(error as Error).message}`, "diff");
     }
-    io.stdout(`wrote ${format === "html" ? "the HTML report" : "the report"} to ${displayPath(absolute, io.cwd)}\n`);
+    io.stdout(
+      `wrote ${format === "html" ? "the HTML report" : "the report"} to ${displayPath(absolute, io.cwd)}\n`,
+    );
   }
   if (diff.errors.length > 0) return ExitCode.problems;
   if (failOn === "warning" && warnings.length > 0) {
-    io.stderr(`marginbook: ${warnings.length} version-discipline warning${warnings.length === 1 ? "" : "s"} (${[...new Set(warnings.map((w) => w.code))].join(", ")}) with --fail-on warning: failing\n`);
+    io.stderr(
+      `marginbook: ${warnings.length} version-discipline warning${warnings.length === 1 ? "" : "s"} (${[...new Set(warnings.map((w) => w.code))].join(", ")}) with --fail-on warning: failing\n`,
+    );
     return ExitCode.problems;
   }
   return ExitCode.ok;
 }
 
 /** The review record of this run (see `src/review/review-record.ts`). */
-function reviewRecord(args: ParsedArgs, io: CliIo, toolVersion: string, old: [string, string], next: [string, string], impactSpec: string | undefined, impact: ImpactReport | undefined): ReviewRecord {
-  const reviewer = typeof args.values["reviewer"] === "string" ? args.values["reviewer"] : gitUser(io.cwd) ?? null;
+function reviewRecord(
+  args: ParsedArgs,
+  io: CliIo,
+  toolVersion: string,
+  old: [string, string],
+  next: [string, string],
+  impactSpec: string | undefined,
+  impact: ImpactReport | undefined,
+): ReviewRecord {
+  const reviewer =
+    typeof args.values["reviewer"] === "string" ? args.values["reviewer"] : (gitUser(io.cwd) ?? null);
   let referenceSet: ReviewRecord["referenceSet"] = null;
   if (impactSpec !== undefined && impact) {
     const count = generatedCount(impactSpec);
     const size = impact.summary.inputs;
-    if (count !== undefined) referenceSet = { spec: impactSpec, kind: "generated", size, hash: null, seed: impact.source.kind === "generated" ? impact.source.seed : null };
-    else referenceSet = { spec: impactSpec, kind: "file", size, hash: `sha256:${sha256Hex(new Uint8Array(readFileSync(path.resolve(io.cwd, impactSpec))))}`, seed: null };
+    if (count !== undefined)
+      referenceSet = {
+        spec: impactSpec,
+        kind: "generated",
+        size,
+        hash: null,
+        seed: impact.source.kind === "generated" ? impact.source.seed : null,
+      };
+    else
+      referenceSet = {
+        spec: impactSpec,
+        kind: "file",
+        size,
+        hash: `sha256:${sha256Hex(new Uint8Array(readFileSync(path.resolve(io.cwd, impactSpec))))}`,
+        seed: null,
+      };
   }
   return {
-    format: "marginbook-review", formatVersion: 1, compiler: { name: "marginbook", version: toolVersion }, time: new Date().toISOString(), reviewer,
-    old: reviewSide(old[0], old[1], io), new: reviewSide(next[0], next[1], io), referenceSet,
+    format: "marginbook-review",
+    formatVersion: 1,
+    compiler: { name: "marginbook", version: toolVersion },
+    time: new Date().toISOString(),
+    reviewer,
+    old: reviewSide(old[0], old[1], io),
+    new: reviewSide(next[0], next[1], io),
+    referenceSet,
   };
 }
 
@@ -173,9 +291,21 @@ function reviewSide(spec: string, source: string, io: CliIo): ReviewSide {
   const absolute = path.resolve(io.cwd, file);
   const origin = sourceOrigin(absolute, revision, "diff");
   const shown = displayPath(absolute, io.cwd);
-  const compiled = compileFile(shown, io, "diff", false, { source, ...(revision !== undefined ? { host: revisionHost(io.cwd, revision) } : {}) });
-  const irHash = compiled.ok ? hashJson(relocate(compiled.ir, (f) => artifactPath(path.resolve(io.cwd, f), absolute, origin.location))) : null;
-  return { spec, path: origin.provenance.path, commit: origin.provenance.commit ?? null, dirty: origin.provenance.dirty === true, sourceHash: sha256Text(source), irHash };
+  const compiled = compileFile(shown, io, "diff", false, {
+    source,
+    ...(revision !== undefined ? { host: revisionHost(io.cwd, revision) } : {}),
+  });
+  const irHash = compiled.ok
+    ? hashJson(relocate(compiled.ir, (f) => artifactPath(path.resolve(io.cwd, f), absolute, origin.location)))
+    : null;
+  return {
+    spec,
+    path: origin.provenance.path,
+    commit: origin.provenance.commit ?? null,
+    dirty: origin.provenance.dirty === true,
+    sourceHash: sha256Text(source),
+    irHash,
+  };
 }
 
 /** Reads `file`, or `file@revision` from git (the file's own repository, path relative to it). */

@@ -11,7 +11,9 @@ import { UsageError } from "./io.js";
 
 type DuckApi = typeof import("@duckdb/node-api");
 /** A connection to an in-process DuckDB. */
-export type DuckConnection = Awaited<ReturnType<Awaited<ReturnType<DuckApi["DuckDBInstance"]["create"]>>["connect"]>>;
+export type DuckConnection = Awaited<
+  ReturnType<Awaited<ReturnType<DuckApi["DuckDBInstance"]["create"]>>["connect"]>
+>;
 
 const d = dialects.duckdb;
 
@@ -33,7 +35,10 @@ export async function openDuckDb(command: string): Promise<DuckConnection> {
   try {
     api = await import("@duckdb/node-api");
   } catch {
-    throw new UsageError("DuckDB is not installed: `npm install @duckdb/node-api@1.5.6-r.1` (an optional dependency of marginbook), or use `--engine js` with .jsonl files", command);
+    throw new UsageError(
+      "DuckDB is not installed: `npm install @duckdb/node-api@1.5.6-r.1` (an optional dependency of marginbook), or use `--engine js` with .jsonl files",
+      command,
+    );
   }
   const instance = await api.DuckDBInstance.create(":memory:");
   return instance.connect();
@@ -52,10 +57,18 @@ export function readFileSql(file: string, format: FileFormat): string {
  * from a column of that name, or from the field of a struct column: nested JSON), plus every other
  * column of the file. Returns the view's columns; a usage error names the input columns missing.
  */
-export async function createInputView(con: DuckConnection, ir: IrRulebook, file: string, format: FileFormat, command: string): Promise<string[]> {
+export async function createInputView(
+  con: DuckConnection,
+  ir: IrRulebook,
+  file: string,
+  format: FileFormat,
+  command: string,
+): Promise<string[]> {
   const source = readFileSql(file, format);
   const described = await con.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
-  const fileColumns = described.getRowObjectsJS().map((r) => ({ name: String(r["column_name"]), type: String(r["column_type"]) }));
+  const fileColumns = described
+    .getRowObjectsJS()
+    .map((r) => ({ name: String(r["column_name"]), type: String(r["column_type"]) }));
   const names = new Set(fileColumns.map((c) => c.name));
   const select: string[] = [];
   const missing: string[] = [];
@@ -63,18 +76,30 @@ export async function createInputView(con: DuckConnection, ir: IrRulebook, file:
     if (names.has(column.path)) continue;
     const [head, ...rest] = column.path.split(".");
     const struct = fileColumns.find((c) => c.name === head && c.type.startsWith("STRUCT"));
-    if (struct && rest.length > 0) select.push(`${[head!, ...rest].map((p) => d.ident(p)).join(".")} AS ${d.ident(column.path)}`);
+    if (struct && rest.length > 0)
+      select.push(`${[head!, ...rest].map((p) => d.ident(p)).join(".")} AS ${d.ident(column.path)}`);
     else if (!column.optional) missing.push(column.path);
   }
-  if (missing.length > 0) throw new UsageError(`${file} has no column ${missing.map((m) => `\`${m}\``).join(", ")} (the rulebook's inputs: ${inputColumns(ir).columns.map((c) => c.path).join(", ")})`, command);
-  await con.run(`CREATE OR REPLACE VIEW __mb_input AS SELECT *${select.length > 0 ? `, ${select.join(", ")}` : ""} FROM ${source}`);
+  if (missing.length > 0)
+    throw new UsageError(
+      `${file} has no column ${missing.map((m) => `\`${m}\``).join(", ")} (the rulebook's inputs: ${inputColumns(
+        ir,
+      )
+        .columns.map((c) => c.path)
+        .join(", ")})`,
+      command,
+    );
+  await con.run(
+    `CREATE OR REPLACE VIEW __mb_input AS SELECT *${select.length > 0 ? `, ${select.join(", ")}` : ""} FROM ${source}`,
+  );
   const view = await con.runAndReadAll("DESCRIBE __mb_input");
   return view.getRowObjectsJS().map((r) => String(r["column_name"]));
 }
 
 /** `COPY (query) TO file` in the file's format. */
 export function copyToSql(query: string, file: string, format: FileFormat): string {
-  const options = format === "parquet" ? "FORMAT parquet" : format === "csv" ? "FORMAT csv, HEADER true" : "FORMAT json";
+  const options =
+    format === "parquet" ? "FORMAT parquet" : format === "csv" ? "FORMAT csv, HEADER true" : "FORMAT json";
   return `COPY (${query}) TO ${d.text(file)} (${options})`;
 }
 
@@ -82,7 +107,11 @@ export function copyToSql(query: string, file: string, format: FileFormat): stri
  * Runs a statement while reporting DuckDB's own progress (a percentage of the scan) every 100 ms.
  * The statement runs on DuckDB's threads, so the event loop is free to poll.
  */
-export async function runWithProgress(con: DuckConnection, sql: string, onProgress: (fraction: number) => void): Promise<void> {
+export async function runWithProgress(
+  con: DuckConnection,
+  sql: string,
+  onProgress: (fraction: number) => void,
+): Promise<void> {
   const timer = setInterval(() => {
     const p = con.progress;
     if (p.percentage >= 0) onProgress(p.percentage / 100);
@@ -99,7 +128,11 @@ export function plainValue(value: unknown): unknown {
   if (typeof value === "bigint") return Number(value);
   if (Array.isArray(value)) return value.map(plainValue);
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, plainValue(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== null && v !== undefined)
+        .map(([k, v]) => [k, plainValue(v)]),
+    );
   }
   return value;
 }
@@ -122,7 +155,9 @@ export function setPath(target: Record<string, unknown>, dotted: string, value: 
  * which both the SQL and the runtime paths read, so that row numbers mean the same input everywhere.
  */
 export async function numberRows(con: DuckConnection): Promise<number> {
-  await con.run("CREATE OR REPLACE TEMP TABLE __mb_rows AS SELECT row_number() OVER () - 1 AS __mb_row, * FROM __mb_input");
+  await con.run(
+    "CREATE OR REPLACE TEMP TABLE __mb_rows AS SELECT row_number() OVER () - 1 AS __mb_row, * FROM __mb_input",
+  );
   return Number((await con.runAndReadAll("SELECT count(*) AS n FROM __mb_rows")).getRowObjectsJS()[0]!["n"]);
 }
 
@@ -130,11 +165,18 @@ export async function numberRows(con: DuckConnection): Promise<number> {
  * Reads the rulebook's input columns of `__mb_rows` into memory, column by column, and returns a
  * function that builds the runtime input of a row from them (the rows are never all objects at once).
  */
-export async function readInputColumns(con: DuckConnection, ir: IrRulebook, count: number, onProgress?: (done: number) => void): Promise<(index: number) => unknown> {
+export async function readInputColumns(
+  con: DuckConnection,
+  ir: IrRulebook,
+  count: number,
+  onProgress?: (done: number) => void,
+): Promise<(index: number) => unknown> {
   const { JSDuckDBValueConverter } = await import("@duckdb/node-api");
   const paths = inputColumns(ir).columns.map((c) => c.path);
   const columns = paths.map(() => new Array<unknown>(count));
-  const result = await con.stream(`SELECT ${paths.map((p) => d.ident(p)).join(", ")} FROM __mb_rows ORDER BY __mb_row`);
+  const result = await con.stream(
+    `SELECT ${paths.map((p) => d.ident(p)).join(", ")} FROM __mb_rows ORDER BY __mb_row`,
+  );
   let at = 0;
   for (;;) {
     const chunk = await result.fetchChunk();

@@ -7,7 +7,15 @@
 import type { IrRulebook } from "../ir/ir.js";
 import type { OutputInfo } from "../runtime/rulebook.js";
 import type { OutputValue } from "../runtime/interpreter.js";
-import type { AggregateChoice, TierChoice, Trace, TraceAction, TraceChoices, TraceEntry, TraceValue } from "../runtime/trace.js";
+import type {
+  AggregateChoice,
+  TierChoice,
+  Trace,
+  TraceAction,
+  TraceChoices,
+  TraceEntry,
+  TraceValue,
+} from "../runtime/trace.js";
 
 /** A number with its integer part grouped by thousands, all its digits kept: `71,200.811444`. */
 export function formatAmount(value: number): string {
@@ -26,10 +34,15 @@ export function formatPercent(rate: number): string {
 }
 
 /** A value with its unit: money and prices with the unit, rates as a percentage, plain numbers bare. */
-export function formatWithUnit(value: TraceValue | OutputValue | undefined, unit: string | undefined, rateStyle: "both" | "percent" = "percent"): string {
+export function formatWithUnit(
+  value: TraceValue | OutputValue | undefined,
+  unit: string | undefined,
+  rateStyle: "both" | "percent" = "percent",
+): string {
   if (typeof value !== "number") return formatPlain(value);
   if (unit === undefined || unit === "Number") return formatAmount(value);
-  if (unit === "Rate") return rateStyle === "both" ? `${formatAmount(value)} (${formatPercent(value)})` : formatPercent(value);
+  if (unit === "Rate")
+    return rateStyle === "both" ? `${formatAmount(value)} (${formatPercent(value)})` : formatPercent(value);
   if (unit === "Duration") return `${formatAmount(value)} s`;
   return `${formatAmount(value)} ${unit}`;
 }
@@ -38,22 +51,34 @@ function formatPlain(value: TraceValue | OutputValue | undefined): string {
   if (value === undefined || value === null) return "(none)";
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
-  if (!Array.isArray(value) && typeof value["table"] === "string" && typeof value["tier"] === "number") return `tier ${value["tier"]} of ${value["table"]}`;
+  if (!Array.isArray(value) && typeof value["table"] === "string" && typeof value["tier"] === "number")
+    return `tier ${value["tier"]} of ${value["table"]}`;
   const text = JSON.stringify(value);
   return text.length > 100 ? `${text.slice(0, 97)}...` : text;
 }
 
 /** The outputs of one evaluation, one per line, names aligned. */
-export function formatOutputs(outputs: Readonly<Record<string, OutputValue>>, infos: readonly OutputInfo[], indent = "  "): string {
+export function formatOutputs(
+  outputs: Readonly<Record<string, OutputValue>>,
+  infos: readonly OutputInfo[],
+  indent = "  ",
+): string {
   const names = Object.keys(outputs);
   const width = Math.max(0, ...names.map((n) => n.length));
   const unitOf = new Map(infos.map((o) => [o.name, o.unit]));
-  return names.map((name) => `${indent}${name.padEnd(width)}  ${formatWithUnit(outputs[name], unitOf.get(name), "both")}\n`).join("");
+  return names
+    .map(
+      (name) =>
+        `${indent}${name.padEnd(width)}  ${formatWithUnit(outputs[name], unitOf.get(name), "both")}\n`,
+    )
+    .join("");
 }
 
 /** An explanation as text: one line per let, rule, step, output and assertion, in evaluation order. */
 export function formatExplanation(trace: Trace, ir: IrRulebook, indent = "  "): string {
-  const units = new Map<string, string | undefined>(ir.slots.map((s) => [s.name, s.type.kind === "number" ? s.type.unit : undefined]));
+  const units = new Map<string, string | undefined>(
+    ir.slots.map((s) => [s.name, s.type.kind === "number" ? s.type.unit : undefined]),
+  );
   const context: Context = { ir, units, lines: [], indent, width: lineWidth(trace), described: new Set() };
   for (const entry of trace.entries) formatEntry(entry, context);
   return context.lines.join("");
@@ -107,14 +132,25 @@ function formatEntry(entry: TraceEntry, c: Context): void {
       break;
     }
     case "assert":
-      emit(c, entry.line, 0, `assert ${entry.holds ? "holds" : "FAILS"}${entry.message !== undefined ? `: ${entry.message}` : ""}`);
+      emit(
+        c,
+        entry.line,
+        0,
+        `assert ${entry.holds ? "holds" : "FAILS"}${entry.message !== undefined ? `: ${entry.message}` : ""}`,
+      );
       break;
   }
   formatTiers(entry.tiers, c, 1);
   formatChoices(entry, c, 1);
 }
 
-const verbs: Record<TraceAction["verb"], string> = { set: "set", scale: "scale", add: "add", floor: "floor", cap: "cap" };
+const verbs: Record<TraceAction["verb"], string> = {
+  set: "set",
+  scale: "scale",
+  add: "add",
+  floor: "floor",
+  cap: "cap",
+};
 
 function formatAction(a: TraceAction, c: Context): void {
   const unit = c.units.get(a.quantity);
@@ -122,10 +158,18 @@ function formatAction(a: TraceAction, c: Context): void {
   const operand = a.operand === undefined ? "" : formatWithUnit(a.operand, operandUnit);
   let text: string;
   switch (a.verb) {
-    case "set": text = `set ${a.quantity} = ${operand}`; break;
-    case "scale": text = `scale ${a.quantity} by ${operand}`; break;
-    case "add": text = `add ${operand} to ${a.quantity}`; break;
-    default: text = `${verbs[a.verb]} ${a.quantity} at ${operand}`; break;
+    case "set":
+      text = `set ${a.quantity} = ${operand}`;
+      break;
+    case "scale":
+      text = `scale ${a.quantity} by ${operand}`;
+      break;
+    case "add":
+      text = `add ${operand} to ${a.quantity}`;
+      break;
+    default:
+      text = `${verbs[a.verb]} ${a.quantity} at ${operand}`;
+      break;
   }
   if (!a.applied) {
     text = `${verbs[a.verb]} ${a.quantity}: not applied (its condition is false)`;
@@ -146,13 +190,15 @@ function formatChoices(entry: TraceChoices, c: Context, depth: number): void {
 }
 
 export function describeChoice(choice: AggregateChoice): string {
-  const over = choice.scenarios !== undefined
-    ? `${choice.op} over ${choice.scenarios} (${choice.count} scenario${choice.count === 1 ? "" : "s"})`
-    : `${choice.op} over ${choice.count} element${choice.count === 1 ? "" : "s"}`;
+  const over =
+    choice.scenarios !== undefined
+      ? `${choice.op} over ${choice.scenarios} (${choice.count} scenario${choice.count === 1 ? "" : "s"})`
+      : `${choice.op} over ${choice.count} element${choice.count === 1 ? "" : "s"}`;
   const within = choice.within.length > 0 ? ` for ${choice.within.join(" / ")}` : "";
   let winner: string;
   if (choice.scenarios !== undefined) {
-    const weight = choice.weight !== undefined && choice.weight !== 1 ? `, weight ${formatPercent(choice.weight)}` : "";
+    const weight =
+      choice.weight !== undefined && choice.weight !== 1 ? `, weight ${formatPercent(choice.weight)}` : "";
     winner = `scenario ${JSON.stringify(choice.name ?? "")} (index ${choice.index ?? choice.position}${weight})`;
   } else {
     winner = `#${choice.position}${choice.name !== undefined ? ` ${JSON.stringify(choice.name)}` : ""}`;
@@ -168,7 +214,12 @@ function formatTiers(tiers: readonly TierChoice[], c: Context, depth: number): v
     seen.add(key);
     if (c.described.has(key)) {
       const table = c.ir.tables.find((x) => x.name === t.table);
-      emit(c, undefined, depth, `tier ${t.tier} of ${t.table} (${table?.key ?? "key"} ${formatWithUnit(t.key, table?.keyUnit)}, as above)`);
+      emit(
+        c,
+        undefined,
+        depth,
+        `tier ${t.tier} of ${t.table} (${table?.key ?? "key"} ${formatWithUnit(t.key, table?.keyUnit)}, as above)`,
+      );
       continue;
     }
     c.described.add(key);
@@ -182,8 +233,11 @@ export function describeTier(t: TierChoice, ir: IrRulebook): string {
   const keyUnit = table?.keyUnit;
   const bound = (value: number | null): string => (value === null ? "inf" : formatAmount(value));
   const interval = `${t.lowerInclusive ? "[" : "("}${bound(t.lower)}, ${bound(t.upper)}${t.upper === null ? ")" : t.upperInclusive ? "]" : ")"}`;
-  const columnUnit = (name: string): string | undefined => table?.columns.find((col) => col.name === name)?.unit;
-  const cells = Object.entries(t.cells).map(([name, value]) => `${name} ${formatWithUnit(value, columnUnit(name))}`);
+  const columnUnit = (name: string): string | undefined =>
+    table?.columns.find((col) => col.name === name)?.unit;
+  const cells = Object.entries(t.cells).map(
+    ([name, value]) => `${name} ${formatWithUnit(value, columnUnit(name))}`,
+  );
   const deductions = Object.entries(t.deductions)
     .filter(([, value]) => value !== 0)
     .map(([name, value]) => `${name} ${formatWithUnit(value, keyUnit)}`);

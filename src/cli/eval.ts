@@ -9,7 +9,14 @@
 import type { IrRulebook } from "../ir/ir.js";
 import { RuntimeError } from "../semantics/errors.js";
 import { INPUT_ERROR_CODE } from "../runtime/input-schema.js";
-import { InputValidationError, failureOf, rulebookFromIr, type EvalFailure, type EvalResult, type LoadedRulebook } from "../runtime/rulebook.js";
+import {
+  InputValidationError,
+  failureOf,
+  rulebookFromIr,
+  type EvalFailure,
+  type EvalResult,
+  type LoadedRulebook,
+} from "../runtime/rulebook.js";
 import { compileFile, readInputDocument, singleRulebook } from "./compile-file.js";
 import { formatExplanation, formatOutputs } from "./eval-format.js";
 import { ExitCode, UsageError, plural, type CliIo, type Command, type ParsedArgs } from "./io.js";
@@ -34,10 +41,25 @@ export function evalCommand(): Command {
       "2 usage error.",
     ].join("\n"),
     options: {
-      input: { type: "string", short: "i", valueName: "file|-", description: "the input document (YAML or JSON; - for stdin)" },
-      explain: { type: "boolean", description: "show every step: rules run or skipped, values before and after, tiers chosen" },
-      format: { type: "string", valueName: evalFormats.join("|"), description: "output format (default: text)" },
-      "no-validate": { type: "boolean", description: "skip input validation (for inputs already known to be valid)" },
+      input: {
+        type: "string",
+        short: "i",
+        valueName: "file|-",
+        description: "the input document (YAML or JSON; - for stdin)",
+      },
+      explain: {
+        type: "boolean",
+        description: "show every step: rules run or skipped, values before and after, tiers chosen",
+      },
+      format: {
+        type: "string",
+        valueName: evalFormats.join("|"),
+        description: "output format (default: text)",
+      },
+      "no-validate": {
+        type: "boolean",
+        description: "skip input validation (for inputs already known to be valid)",
+      },
       "no-color": { type: "boolean", description: "never colour the text output" },
       help: { type: "boolean", short: "h", description: "show this help" },
     },
@@ -50,9 +72,14 @@ type Item = { ok: true; result: EvalResult } | { ok: false; failure: EvalFailure
 
 async function runEval(args: ParsedArgs, io: CliIo): Promise<number> {
   const format = (args.values["format"] ?? "text") as string;
-  if (!(evalFormats as readonly string[]).includes(format)) throw new UsageError(`unknown format '${format}': use ${evalFormats.join(", ")}`, "eval");
+  if (!(evalFormats as readonly string[]).includes(format))
+    throw new UsageError(`unknown format '${format}': use ${evalFormats.join(", ")}`, "eval");
   const inputPath = args.values["input"];
-  if (typeof inputPath !== "string" || inputPath === "") throw new UsageError("missing --input: give the input file (YAML or JSON), or - for standard input", "eval");
+  if (typeof inputPath !== "string" || inputPath === "")
+    throw new UsageError(
+      "missing --input: give the input file (YAML or JSON), or - for standard input",
+      "eval",
+    );
   const file = singleRulebook(args.positionals, io, "eval");
   const color = io.color === true && args.values["no-color"] !== true;
 
@@ -83,18 +110,28 @@ async function runEval(args: ParsedArgs, io: CliIo): Promise<number> {
   if (format === "json") io.stdout(renderJson(items, list));
   else io.stdout(renderText(items, list, book, compiled.ir, file, options.explain));
   const failed = items.filter((i) => !i.ok).length;
-  if (failed > 0 && (list || format === "json")) io.stderr(`${plural(failed, "input")} of ${inputs.length} failed\n`);
+  if (failed > 0 && (list || format === "json"))
+    io.stderr(`${plural(failed, "input")} of ${inputs.length} failed\n`);
   return failed > 0 ? ExitCode.problems : ExitCode.ok;
 }
 
-function evaluateOne(book: LoadedRulebook, input: unknown, options: { explain: boolean; validate: boolean }): Item {
+function evaluateOne(
+  book: LoadedRulebook,
+  input: unknown,
+  options: { explain: boolean; validate: boolean },
+): Item {
   try {
     return { ok: true, result: book.evaluate(input, options) };
   } catch (error) {
     if (error instanceof InputValidationError) {
-      return { ok: false, failure: failureOf(error), problems: error.errors.map((e) => `invalid input: ${e.message}`) };
+      return {
+        ok: false,
+        failure: failureOf(error),
+        problems: error.errors.map((e) => `invalid input: ${e.message}`),
+      };
     }
-    if (error instanceof RuntimeError) return { ok: false, failure: failureOf(error), problems: [`error ${error.code}: ${error.message}`] };
+    if (error instanceof RuntimeError)
+      return { ok: false, failure: failureOf(error), problems: [`error ${error.code}: ${error.message}`] };
     if (options.validate) throw error; // a validated input that crashes an evaluator: a bug, reported as such
     // Without validation, a malformed input can break an evaluator in any way: say so, plainly.
     const reason = error instanceof Error ? error.message : String(error);
@@ -109,7 +146,14 @@ function renderJson(items: readonly Item[], list: boolean): string {
   return `${JSON.stringify(shown, null, 2)}\n`;
 }
 
-function renderText(items: readonly Item[], list: boolean, book: LoadedRulebook, ir: IrRulebook, file: string, explain: boolean): string {
+function renderText(
+  items: readonly Item[],
+  list: boolean,
+  book: LoadedRulebook,
+  ir: IrRulebook,
+  file: string,
+  explain: boolean,
+): string {
   const header = `${book.meta.name} ${book.meta.version} (${file})\n`;
   const parts: string[] = [];
   items.forEach((item, i) => {
@@ -120,7 +164,8 @@ function renderText(items: readonly Item[], list: boolean, book: LoadedRulebook,
     const indent = list ? "    " : "  ";
     let text = list ? `input ${i + 1} of ${items.length}:\n` : "";
     text += formatOutputs(item.result.outputs, book.outputs, indent);
-    if (explain && item.result.explanation) text += `${indent.slice(2)}explanation:\n${formatExplanation(item.result.explanation, ir, indent)}`;
+    if (explain && item.result.explanation)
+      text += `${indent.slice(2)}explanation:\n${formatExplanation(item.result.explanation, ir, indent)}`;
     parts.push(text);
   });
   if (parts.length === 0) return "";

@@ -70,7 +70,6 @@ function comparePaths(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-
 /**
  * The project of a rulebook, which its `extends` may not leave: the nearest folder above it (its
  * real path, links resolved) that holds `.git` or `package.json`, else the rulebook's own folder.
@@ -83,7 +82,8 @@ export function projectRoot(rulebook: string): string {
     folder = path.dirname(rulebook);
   }
   for (let current = folder; ; current = path.dirname(current)) {
-    if (existsSync(path.join(current, ".git")) || existsSync(path.join(current, "package.json"))) return current;
+    if (existsSync(path.join(current, ".git")) || existsSync(path.join(current, "package.json")))
+      return current;
     if (path.dirname(current) === current) return folder;
   }
 }
@@ -112,7 +112,9 @@ export function nodeSourceHost(cwd: string, sources: Map<string, string>): Sourc
   const refusals = new Map<string, string>();
   return {
     resolve(fromFile: string, target: string): string {
-      const resolved = path.isAbsolute(target) ? path.normalize(target) : path.normalize(path.join(path.dirname(fromFile), target));
+      const resolved = path.isAbsolute(target)
+        ? path.normalize(target)
+        : path.normalize(path.join(path.dirname(fromFile), target));
       if (resolved !== fromFile && !namedBy.has(resolved)) namedBy.set(resolved, fromFile);
       return resolved;
     },
@@ -133,7 +135,13 @@ export function nodeSourceHost(cwd: string, sources: Map<string, string>): Sourc
         sources.set(file, text);
         return text;
       } catch (error) {
-        if (error instanceof FileRefusedError) refusals.set(file, error.message === "not a regular file" ? "is not a regular file" : `is too large (${error.message})`);
+        if (error instanceof FileRefusedError)
+          refusals.set(
+            file,
+            error.message === "not a regular file"
+              ? "is not a regular file"
+              : `is too large (${error.message})`,
+          );
         return undefined;
       }
     },

@@ -38,9 +38,11 @@ export function fmtCommand(): Command {
 }
 
 function runFmt(args: ParsedArgs, io: CliIo): number {
-  if (args.positionals.length === 0) throw new UsageError("missing path: give the .margin files or folders to format", "fmt");
+  if (args.positionals.length === 0)
+    throw new UsageError("missing path: give the .margin files or folders to format", "fmt");
   const files = findMarginFiles(args.positionals, io.cwd, "fmt");
-  if (files.length === 0) throw new UsageError(`no .margin files found in ${args.positionals.join(", ")}`, "fmt");
+  if (files.length === 0)
+    throw new UsageError(`no .margin files found in ${args.positionals.join(", ")}`, "fmt");
   const checkOnly = args.values["check"] === true;
   const color = io.color === true && args.values["no-color"] !== true;
 
@@ -82,10 +84,13 @@ function formatOne(file: string, io: CliIo, checkOnly: boolean, color: boolean):
 export function fmtSummary(counts: Record<FmtOutcome, number>, total: number, checkOnly: boolean): string {
   const parts: string[] = [];
   if (counts.changed > 0) {
-    parts.push(`${counts.changed} of ${plural(total, "file")} ${checkOnly ? "would be reformatted" : "reformatted"}`);
+    parts.push(
+      `${counts.changed} of ${plural(total, "file")} ${checkOnly ? "would be reformatted" : "reformatted"}`,
+    );
   } else if (counts["syntax-errors"] === 0) {
     parts.push(`${plural(total, "file")} already formatted`);
   }
-  if (counts["syntax-errors"] > 0) parts.push(`${plural(counts["syntax-errors"], "file")} with syntax errors left untouched`);
+  if (counts["syntax-errors"] > 0)
+    parts.push(`${plural(counts["syntax-errors"], "file")} with syntax errors left untouched`);
   return parts.join("; ");
 }

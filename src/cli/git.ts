@@ -14,7 +14,12 @@ const REVISION = /^[\w./~^@{}-]+$/;
 
 function git(cwd: string, args: readonly string[]): string | undefined {
   try {
-    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+    return execFileSync("git", args, {
+      cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      maxBuffer: 64 * 1024 * 1024,
+    });
   } catch {
     return undefined;
   }
@@ -37,7 +42,12 @@ export function gitLocation(absolute: string): GitLocation | undefined {
 /** The full commit hash a revision names in the file's repository, or undefined. */
 export function resolveCommit(absolute: string, revision = "HEAD"): string | undefined {
   if (!REVISION.test(revision)) return undefined;
-  const hash = git(path.dirname(absolute), ["rev-parse", "--verify", "--quiet", `${revision}^{commit}`])?.trim();
+  const hash = git(path.dirname(absolute), [
+    "rev-parse",
+    "--verify",
+    "--quiet",
+    `${revision}^{commit}`,
+  ])?.trim();
   return hash && /^[0-9a-f]{40,64}$/.test(hash) ? hash : undefined;
 }
 
@@ -52,10 +62,15 @@ export function readAtRevision(absolute: string, revision: string, command: stri
   if (!REVISION.test(revision)) throw new UsageError(`'${revision}' is not a git revision`, command);
   try {
     return execFileSync("git", ["show", `${revision}:./${path.basename(absolute)}`], {
-      cwd: path.dirname(absolute), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024,
+      cwd: path.dirname(absolute),
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      maxBuffer: 64 * 1024 * 1024,
     });
   } catch (error) {
-    const detail = String((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split("\n")[0];
+    const detail = String((error as { stderr?: string }).stderr ?? (error as Error).message)
+      .trim()
+      .split("\n")[0];
     throw new UsageError(`cannot read ${path.basename(absolute)} at ${revision}: ${detail}`, command);
   }
 }

@@ -23,7 +23,8 @@ export interface ImpactWorkerData {
 }
 
 /** What a worker sends back. */
-export type ImpactWorkerMessage = { type: "progress"; done: number } | { type: "done"; columns: ImpactColumns };
+export type ImpactWorkerMessage =
+  { type: "progress"; done: number } | { type: "done"; columns: ImpactColumns };
 
 /** About a hundred progress messages per worker, at least 500 inputs apart. */
 function progressStep(count: number): number {
@@ -33,11 +34,22 @@ function progressStep(count: number): number {
 function run(data: ImpactWorkerData): void {
   const oldBook = rulebookFromIr(data.oldIr);
   const newBook = rulebookFromIr(data.newIr);
-  const generator = data.seed !== undefined ? new InputGenerator(data.newIr, data.seed, "typical") : undefined;
+  const generator =
+    data.seed !== undefined ? new InputGenerator(data.newIr, data.seed, "typical") : undefined;
   const inputs = data.inputs ?? [];
   const inputAt = generator ? (i: number) => generator.at(i) : (i: number) => inputs[i - data.start];
-  const post = (message: ImpactWorkerMessage, transfer: ArrayBuffer[] = []): void => parentPort!.postMessage(message, transfer);
-  const columns = evaluateImpactChunk(oldBook, newBook, data.outputs, inputAt, data.start, data.end, (done) => post({ type: "progress", done }), progressStep(data.end - data.start));
+  const post = (message: ImpactWorkerMessage, transfer: ArrayBuffer[] = []): void =>
+    parentPort!.postMessage(message, transfer);
+  const columns = evaluateImpactChunk(
+    oldBook,
+    newBook,
+    data.outputs,
+    inputAt,
+    data.start,
+    data.end,
+    (done) => post({ type: "progress", done }),
+    progressStep(data.end - data.start),
+  );
   const buffers = [...columns.old, ...columns.new, columns.status].map((a) => a.buffer as ArrayBuffer);
   post({ type: "done", columns }, buffers);
 }

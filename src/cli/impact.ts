@@ -15,7 +15,13 @@ import { lowerRulebook } from "../compile/lower.js";
 import { renderText } from "../diagnostics/render.js";
 import type { IrRulebook } from "../ir/ir.js";
 import { explainDifference } from "../review/impact-explain.js";
-import { comparedOutputs, evaluateImpactChunk, mergeImpactColumns, summarizeImpact, type ImpactColumns } from "../review/impact.js";
+import {
+  comparedOutputs,
+  evaluateImpactChunk,
+  mergeImpactColumns,
+  summarizeImpact,
+  type ImpactColumns,
+} from "../review/impact.js";
 import { coverageWarnings } from "../review/impact-coverage.js";
 import { InputGenerator } from "../review/random-inputs.js";
 import type { ImpactReport, InputSource } from "../review/render-impact.js";
@@ -27,7 +33,14 @@ import { nodeSourceHost, readText } from "./files.js";
 import type { ImpactWorkerData, ImpactWorkerMessage } from "./impact-worker.js";
 import { UsageError, type CliIo } from "./io.js";
 import { Progress } from "./progress.js";
-import { createInputView, fileFormat, numberRows, openDuckDb, readInputColumns, type DuckConnection } from "./duckdb-engine.js";
+import {
+  createInputView,
+  fileFormat,
+  numberRows,
+  openDuckDb,
+  readInputColumns,
+  type DuckConnection,
+} from "./duckdb-engine.js";
 import { impactColumnsOnDuckDb, inputsAt } from "./impact-sql.js";
 
 /** Sets at least this large get a progress display. */
@@ -61,10 +74,22 @@ export interface ImpactOptions {
 /** The outcome: a report, or the rendered errors of a version that does not compile. */
 export type ImpactOutcome = { ok: true; report: ImpactReport } | { ok: false; message: string };
 
-type InputSet = { source: InputSource; count: number; inputAt: (i: number) => unknown; list?: unknown[]; seed?: number; duck?: DuckConnection };
+type InputSet = {
+  source: InputSource;
+  count: number;
+  inputAt: (i: number) => unknown;
+  list?: unknown[];
+  seed?: number;
+  duck?: DuckConnection;
+};
 
 /** Runs the impact analysis of `oldSide` -> `newSide`. */
-export async function runImpact(oldSide: ImpactSide, newSide: ImpactSide, options: ImpactOptions, io: CliIo): Promise<ImpactOutcome> {
+export async function runImpact(
+  oldSide: ImpactSide,
+  newSide: ImpactSide,
+  options: ImpactOptions,
+  io: CliIo,
+): Promise<ImpactOutcome> {
   const oldIr = compileSide(oldSide, io, options.color === true);
   if (typeof oldIr === "string") return { ok: false, message: oldIr };
   const newIr = compileSide(newSide, io, options.color === true);
@@ -72,30 +97,48 @@ export async function runImpact(oldSide: ImpactSide, newSide: ImpactSide, option
   const oldBook = rulebookFromIr(oldIr);
   const newBook = rulebookFromIr(newIr);
   const outputs = comparedOutputs(oldBook.outputs, newBook.outputs);
-  if (outputs.length === 0) return { ok: false, message: "the two versions have no numeric output in common: nothing to compare\n" };
+  if (outputs.length === 0)
+    return { ok: false, message: "the two versions have no numeric output in common: nothing to compare\n" };
   const set = await inputSet(options, newIr, io);
 
   const started = performance.now();
-  const threads = Math.max(1, Math.min(options.workers ?? (set.count >= WORKER_THRESHOLD ? availableParallelism() : 1), 16, Math.ceil(set.count / 1_000)));
+  const threads = Math.max(
+    1,
+    Math.min(
+      options.workers ?? (set.count >= WORKER_THRESHOLD ? availableParallelism() : 1),
+      16,
+      Math.ceil(set.count / 1_000),
+    ),
+  );
   const progress = set.count >= PROGRESS_THRESHOLD ? new Progress(io, set.count, "impact") : undefined;
   const names = outputs.map((o) => o.name);
   let columns: ImpactColumns;
   if (options.engine === "duckdb") {
-    if (!set.duck) throw new UsageError("--engine duckdb reads a .parquet, .csv or .jsonl file of inputs", "diff");
+    if (!set.duck)
+      throw new UsageError("--engine duckdb reads a .parquet, .csv or .jsonl file of inputs", "diff");
     const sql = await impactColumnsOnDuckDb(set.duck, oldIr, newIr, names, set.count, progress);
     if (typeof sql === "string") return { ok: false, message: sql };
     columns = sql;
   } else if (threads > 1) {
-    columns = await evaluateOnWorkers({ oldIr, newIr, outputs: names, start: 0, end: set.count }, set, threads, progress);
+    columns = await evaluateOnWorkers(
+      { oldIr, newIr, outputs: names, start: 0, end: set.count },
+      set,
+      threads,
+      progress,
+    );
   } else {
-    columns = evaluateImpactChunk(oldBook, newBook, names, set.inputAt, 0, set.count, (done) => progress?.update(done));
+    columns = evaluateImpactChunk(oldBook, newBook, names, set.inputAt, 0, set.count, (done) =>
+      progress?.update(done),
+    );
   }
   progress?.finish();
 
   const summary = summarizeImpact(columns, outputs, { top: options.top });
   if (options.engine === "duckdb" && set.duck) {
     // Only the top movers come back into JavaScript, to be explained.
-    const fetched = await inputsAt(set.duck, newIr, [...new Set(summary.outputs.flatMap((o) => o.movers.map((m) => m.index)))]);
+    const fetched = await inputsAt(set.duck, newIr, [
+      ...new Set(summary.outputs.flatMap((o) => o.movers.map((m) => m.index))),
+    ]);
     set.inputAt = (i) => fetched.get(i);
   }
   const reasons: ImpactReport["reasons"] = {};
@@ -109,7 +152,18 @@ export async function runImpact(oldSide: ImpactSide, newSide: ImpactSide, option
   }
   const seconds = (performance.now() - started) / 1000;
   const coverage = coverageWarnings(columns, outputs);
-  return { ok: true, report: { source: set.source, summary, reasons, inputs, seconds, threads, ...(coverage.length > 0 ? { coverage } : {}) } };
+  return {
+    ok: true,
+    report: {
+      source: set.source,
+      summary,
+      reasons,
+      inputs,
+      seconds,
+      threads,
+      ...(coverage.length > 0 ? { coverage } : {}),
+    },
+  };
 }
 
 /** Checks and lowers one version; a string is the rendered report of its errors. */
@@ -131,7 +185,10 @@ export function generatedCount(spec: string): number | undefined {
   const text = match[1]!.replace(/[_,]/g, "");
   const count = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(count) || count < 1 || count > MAX_GENERATED) {
-    throw new UsageError(`'${spec}': give a number of inputs from 1 to ${MAX_GENERATED.toLocaleString("en-US")}, as in generate:1000`, "diff");
+    throw new UsageError(
+      `'${spec}': give a number of inputs from 1 to ${MAX_GENERATED.toLocaleString("en-US")}, as in generate:1000`,
+      "diff",
+    );
   }
   return count;
 }
@@ -140,13 +197,24 @@ async function inputSet(options: ImpactOptions, newIr: IrRulebook, io: CliIo): P
   const count = generatedCount(options.spec);
   if (count !== undefined) {
     const generator = new InputGenerator(newIr, options.seed, "typical");
-    return { source: { kind: "generated", count, seed: options.seed }, count, inputAt: (i) => generator.at(i), seed: options.seed };
+    return {
+      source: { kind: "generated", count, seed: options.seed },
+      count,
+      inputAt: (i) => generator.at(i),
+      seed: options.seed,
+    };
   }
   const ext = path.extname(options.spec).toLowerCase();
   if (options.engine === "duckdb" || ext === ".parquet" || ext === ".csv") {
     // A data file: DuckDB reads it (and, with --engine duckdb, evaluates it too).
     const con = await openDuckDb("diff");
-    await createInputView(con, newIr, path.resolve(io.cwd, options.spec), fileFormat(options.spec, "diff"), "diff");
+    await createInputView(
+      con,
+      newIr,
+      path.resolve(io.cwd, options.spec),
+      fileFormat(options.spec, "diff"),
+      "diff",
+    );
     const count = await numberRows(con);
     if (count === 0) throw new UsageError(`${options.spec} holds no input`, "diff");
     const inputAt = options.engine === "duckdb" ? () => undefined : await readInputColumns(con, newIr, count);
@@ -187,15 +255,27 @@ async function readInputList(file: string, io: CliIo): Promise<unknown[]> {
 }
 
 /** Splits the set over `threads` workers, one contiguous range each, and merges what they send back. */
-async function evaluateOnWorkers(base: ImpactWorkerData, set: InputSet, threads: number, progress: Progress | undefined): Promise<ImpactColumns> {
+async function evaluateOnWorkers(
+  base: ImpactWorkerData,
+  set: InputSet,
+  threads: number,
+  progress: Progress | undefined,
+): Promise<ImpactColumns> {
   const size = Math.ceil(set.count / threads);
   const done = new Array<number>(threads).fill(0);
   const parts = await Promise.all(
     Array.from({ length: threads }, (_, t) => {
       const start = t * size;
       const end = Math.min(set.count, start + size);
-      const inputs = set.list ? set.list.slice(start, end) : Array.from({ length: end - start }, (_, k) => set.inputAt(start + k));
-      const data: ImpactWorkerData = { ...base, start, end, ...(set.seed !== undefined ? { seed: set.seed } : { inputs }) };
+      const inputs = set.list
+        ? set.list.slice(start, end)
+        : Array.from({ length: end - start }, (_, k) => set.inputAt(start + k));
+      const data: ImpactWorkerData = {
+        ...base,
+        start,
+        end,
+        ...(set.seed !== undefined ? { seed: set.seed } : { inputs }),
+      };
       return runWorker(data, (n) => {
         done[t] = n;
         progress?.update(done.reduce((a, b) => a + b, 0));
@@ -214,7 +294,11 @@ function runWorker(data: ImpactWorkerData, onProgress: (done: number) => void): 
       else result = message.columns;
     });
     worker.on("error", reject);
-    worker.on("exit", (code) => (result ? resolve(result) : reject(new Error(`an impact worker stopped with exit code ${code} before sending its results`))));
+    worker.on("exit", (code) =>
+      result
+        ? resolve(result)
+        : reject(new Error(`an impact worker stopped with exit code ${code} before sending its results`)),
+    );
   });
 }
 
@@ -227,7 +311,9 @@ function startWorker(data: ImpactWorkerData): Worker {
   const here = import.meta.url;
   if (here.endsWith(".js")) return new Worker(new URL("./impact-worker.js", here), { workerData: data });
   const target = new URL("./impact-worker.ts", here).href;
-  const tsx = pathToFileURL(path.join(path.dirname(createRequire(here).resolve("tsx/package.json")), "dist/esm/api/index.mjs")).href;
+  const tsx = pathToFileURL(
+    path.join(path.dirname(createRequire(here).resolve("tsx/package.json")), "dist/esm/api/index.mjs"),
+  ).href;
   const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(target)}); });`;
   return new Worker(boot, { eval: true, workerData: data });
 }

@@ -61,7 +61,8 @@ export function nodeIo(): CliIo {
     stderrIsTTY: process.stderr.isTTY === true,
     readStdin: async () => {
       const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+      for await (const chunk of process.stdin)
+        chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
       return Buffer.concat(chunks).toString("utf8");
     },
   };
@@ -88,10 +89,18 @@ export interface ParsedArgs {
  * Parses a command's arguments with `node:util` `parseArgs` (strict: unknown flags are errors), and
  * turns parseArgs' own errors into short {@link UsageError}s.
  */
-export function parseCommandArgs(argv: readonly string[], options: Record<string, OptionSpec>, command?: string): ParsedArgs {
+export function parseCommandArgs(
+  argv: readonly string[],
+  options: Record<string, OptionSpec>,
+  command?: string,
+): ParsedArgs {
   const config: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> = {};
   for (const [name, spec] of Object.entries(options)) {
-    config[name] = { type: spec.type, ...(spec.short ? { short: spec.short } : {}), ...(spec.multiple ? { multiple: true } : {}) };
+    config[name] = {
+      type: spec.type,
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
+    };
   }
   try {
     const parsed = parseArgs({ args: [...argv], options: config, allowPositionals: true, strict: true });

@@ -34,14 +34,23 @@ export function keygenCommand(): Command {
 
 function runKeygen(args: ParsedArgs, io: CliIo): number {
   const out = args.values["out"];
-  if (typeof out !== "string" || out === "") throw new UsageError("missing --out: give the key files' name (release writes release.key and release.pub)", "keygen");
-  if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`, "keygen");
+  if (typeof out !== "string" || out === "")
+    throw new UsageError(
+      "missing --out: give the key files' name (release writes release.key and release.pub)",
+      "keygen",
+    );
+  if (args.positionals.length > 0)
+    throw new UsageError(`unexpected argument '${args.positionals[0]}'`, "keygen");
   const base = path.resolve(io.cwd, out.replace(/\.(key|pub)$/, ""));
   const privatePath = `${base}.key`;
   const publicPath = `${base}.pub`;
   const force = args.values["force"] === true;
   for (const file of [privatePath, publicPath]) {
-    if (!force && existsSync(file)) throw new UsageError(`${displayPath(file, io.cwd)} exists: keep it, or give --force to replace the pair`, "keygen");
+    if (!force && existsSync(file))
+      throw new UsageError(
+        `${displayPath(file, io.cwd)} exists: keep it, or give --force to replace the pair`,
+        "keygen",
+      );
   }
   const pair = generateKeyPair();
   try {

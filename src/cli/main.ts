@@ -20,7 +20,15 @@ import { keygenCommand } from "./keygen.js";
 import { serveCommand } from "./serve.js";
 import { studioCommand } from "./studio.js";
 import { safeText } from "./terminal-text.js";
-import { ExitCode, UsageError, commandHelp, nodeIo, parseCommandArgs, type CliIo, type Command } from "./io.js";
+import {
+  ExitCode,
+  UsageError,
+  commandHelp,
+  nodeIo,
+  parseCommandArgs,
+  type CliIo,
+  type Command,
+} from "./io.js";
 import { testCommand } from "./test.js";
 import { verifyCommand } from "./verify.js";
 
@@ -29,7 +37,21 @@ import { verifyCommand } from "./verify.js";
  * `Command` and one entry here; nothing else changes.
  */
 function commandTable(version: string): Command[] {
-  return [checkCommand(version), fmtCommand(), evalCommand(), testCommand(), compileCommand(version), keygenCommand(), inspectCommand(), approveCommand(), diffCommand(version), verifyCommand(), batchCommand(), studioCommand(), serveCommand()];
+  return [
+    checkCommand(version),
+    fmtCommand(),
+    evalCommand(),
+    testCommand(),
+    compileCommand(version),
+    keygenCommand(),
+    inspectCommand(),
+    approveCommand(),
+    diffCommand(version),
+    verifyCommand(),
+    batchCommand(),
+    studioCommand(),
+    serveCommand(),
+  ];
 }
 
 /**
@@ -97,7 +119,12 @@ export async function runCli(argv: readonly string[], given: CliIo): Promise<num
   }
 }
 
-async function dispatch(argv: readonly string[], io: CliIo, commands: readonly Command[], version: string): Promise<number> {
+async function dispatch(
+  argv: readonly string[],
+  io: CliIo,
+  commands: readonly Command[],
+  version: string,
+): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined) {
     io.stderr(globalHelp(commands));
@@ -120,7 +147,10 @@ async function dispatch(argv: readonly string[], io: CliIo, commands: readonly C
   }
   if (first === "help") return help(rest[0], io, commands);
   const command = commands.find((c) => c.name === first);
-  if (!command) throw new UsageError(`unknown command '${first}': the commands are ${commands.map((c) => c.name).join(", ")}`);
+  if (!command)
+    throw new UsageError(
+      `unknown command '${first}': the commands are ${commands.map((c) => c.name).join(", ")}`,
+    );
   const args = parseCommandArgs(rest, command.options, command.name);
   if (args.values["help"]) {
     io.stdout(commandHelp(command));
@@ -136,7 +166,10 @@ function help(name: string | undefined, io: CliIo, commands: readonly Command[])
     return ExitCode.ok;
   }
   const command = commands.find((c) => c.name === name);
-  if (!command) throw new UsageError(`unknown command '${name}': the commands are ${commands.map((c) => c.name).join(", ")}`);
+  if (!command)
+    throw new UsageError(
+      `unknown command '${name}': the commands are ${commands.map((c) => c.name).join(", ")}`,
+    );
   io.stdout(commandHelp(command));
   return ExitCode.ok;
 }

@@ -28,13 +28,17 @@ export class Progress {
       const width = 30;
       const filled = Math.round(fraction * width);
       const counts = `${done.toLocaleString("en-US")}/${this.total.toLocaleString("en-US")}`;
-      this.io.stderr(`\r${this.label} [${"█".repeat(filled)}${"░".repeat(width - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}% ${counts}`);
+      this.io.stderr(
+        `\r${this.label} [${"█".repeat(filled)}${"░".repeat(width - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}% ${counts}`,
+      );
       return;
     }
     const tenth = Math.floor(fraction * 10);
     if (tenth > this.lastTenth) {
       this.lastTenth = tenth;
-      this.io.stderr(`${this.label}: ${tenth * 10}% (${done.toLocaleString("en-US")} of ${this.total.toLocaleString("en-US")})\n`);
+      this.io.stderr(
+        `${this.label}: ${tenth * 10}% (${done.toLocaleString("en-US")} of ${this.total.toLocaleString("en-US")})\n`,
+      );
     }
   }
 

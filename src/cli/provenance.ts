@@ -22,11 +22,19 @@ export interface SourceOrigin {
 }
 
 /** Where the source comes from: its git location, its provenance, and its text when read at a revision. */
-export function sourceOrigin(absolute: string, revision: string | undefined, command = "compile"): SourceOrigin {
+export function sourceOrigin(
+  absolute: string,
+  revision: string | undefined,
+  command = "compile",
+): SourceOrigin {
   const real = realOf(absolute);
   const location = gitLocation(real);
   if (revision !== undefined) {
-    if (!location) throw new UsageError(`${path.basename(absolute)} is not in a git repository: cannot read it at ${revision}`, command);
+    if (!location)
+      throw new UsageError(
+        `${path.basename(absolute)} is not in a git repository: cannot read it at ${revision}`,
+        command,
+      );
     const source = readAtRevision(real, revision, command);
     const commit = resolveCommit(real, revision);
     return { location, source, provenance: { path: location.path, ...(commit ? { commit } : {}) } };
@@ -61,7 +69,9 @@ export function revisionHost(cwd: string, revision: string): (sources: Map<strin
 /** A file's path as an artifact records it: from the repository root, else from the rulebook's folder. */
 export function artifactPath(absolute: string, rulebook: string, location: GitLocation | undefined): string {
   const real = realOf(absolute);
-  const relative = location ? path.relative(location.root, real) : path.relative(path.dirname(realOf(rulebook)), real);
+  const relative = location
+    ? path.relative(location.root, real)
+    : path.relative(path.dirname(realOf(rulebook)), real);
   return relative.split(path.sep).join("/");
 }
 

@@ -26,7 +26,11 @@ export function studioCommand(): Command {
       "Exit codes: 2 usage error (unknown folder, bad port), 3 the server failed.",
     ].join("\n"),
     options: {
-      port: { type: "string", valueName: "N", description: `the port to listen on (default ${DEFAULT_PORT}, or the next free one; 0: any free port)` },
+      port: {
+        type: "string",
+        valueName: "N",
+        description: `the port to listen on (default ${DEFAULT_PORT}, or the next free one; 0: any free port)`,
+      },
       open: { type: "boolean", description: "open the studio in the default browser" },
       help: { type: "boolean", short: "h", description: "show this help" },
     },
@@ -35,15 +39,21 @@ export function studioCommand(): Command {
 }
 
 async function runStudio(args: ParsedArgs, io: CliIo): Promise<number> {
-  if (args.positionals.length > 1) throw new UsageError(`give one folder, not ${args.positionals.length}`, "studio");
+  if (args.positionals.length > 1)
+    throw new UsageError(`give one folder, not ${args.positionals.length}`, "studio");
   const folder = args.positionals[0] ?? "rules";
   const absolute = path.resolve(io.cwd, folder);
-  if (!existsSync(absolute) || !statSync(absolute).isDirectory()) throw new UsageError(`${folder} is not a folder`, "studio");
+  if (!existsSync(absolute) || !statSync(absolute).isDirectory())
+    throw new UsageError(`${folder} is not a folder`, "studio");
   const portText = typeof args.values["port"] === "string" ? args.values["port"] : undefined;
   const port = Number(portText);
-  if (portText !== undefined && (!/^\d+$/.test(portText) || port > 65535)) throw new UsageError(`--port must be a number from 0 to 65535, not '${portText}'`, "studio");
+  if (portText !== undefined && (!/^\d+$/.test(portText) || port > 65535))
+    throw new UsageError(`--port must be a number from 0 to 65535, not '${portText}'`, "studio");
   const log = (line: string): void => io.stderr(`marginbook studio: ${line}\n`);
-  const studio = portText !== undefined ? await startStudio({ folder: absolute, port, log }) : await startOnStablePort(absolute, log);
+  const studio =
+    portText !== undefined
+      ? await startStudio({ folder: absolute, port, log })
+      : await startOnStablePort(absolute, log);
   io.stdout(`marginbook studio: ${folder} at ${studio.url}\n`);
   if (args.values["open"] === true) openBrowser(studio.url, log);
   // Serve until the process is stopped: the open server keeps it alive.
@@ -54,7 +64,11 @@ async function runStudio(args: ParsedArgs, io: CliIo): Promise<number> {
 export const DEFAULT_PORT = 4178;
 
 /** Starts on `first` ({@link DEFAULT_PORT}), or the next of the 20 after it that is free, or any free port. */
-export async function startOnStablePort(folder: string, log: (line: string) => void, first = DEFAULT_PORT): Promise<Studio> {
+export async function startOnStablePort(
+  folder: string,
+  log: (line: string) => void,
+  first = DEFAULT_PORT,
+): Promise<Studio> {
   for (let port = first; port < first + 20; port++) {
     try {
       const studio = await startStudio({ folder, port, log });
@@ -70,7 +84,12 @@ export async function startOnStablePort(folder: string, log: (line: string) => v
 
 /** Opens `url` with the desktop's opener; a failure is a line on stderr, not an error. */
 function openBrowser(url: string, log: (line: string) => void): void {
-  const [command, ...args] = process.platform === "darwin" ? ["open", url] : process.platform === "win32" ? ["cmd", "/c", "start", "", url] : ["xdg-open", url];
+  const [command, ...args] =
+    process.platform === "darwin"
+      ? ["open", url]
+      : process.platform === "win32"
+        ? ["cmd", "/c", "start", "", url]
+        : ["xdg-open", url];
   try {
     const child = spawn(command!, args, { stdio: "ignore", detached: true });
     child.on("error", () => log(`cannot open a browser (${command} failed): open ${url} yourself`));

@@ -10,7 +10,8 @@
  */
 
 /** Characters that never reach the terminal raw (tab and newline are fine). */
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+const UNSAFE =
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 const UNSAFE_ALL = new RegExp(UNSAFE.source, "g");
 /** marginbook's own colours: reset, bold, dim, red, green, yellow, blue, cyan, grey. */
 const OWN_COLOUR = /^\u001b\[(?:0|1|2|22|31|32|33|34|36|39|90)m/;

@@ -5,7 +5,13 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { evaluatorsOf, describeMismatches, parseTestFile, runTestFile, type CaseResult } from "../service/test-runner.js";
+import {
+  evaluatorsOf,
+  describeMismatches,
+  parseTestFile,
+  runTestFile,
+  type CaseResult,
+} from "../service/test-runner.js";
 import { compileFile } from "./compile-file.js";
 import { displayPath, FileRefusedError, marginExtension, readText } from "./files.js";
 import { ExitCode, UsageError, plural, type CliIo, type Command, type ParsedArgs } from "./io.js";
@@ -31,7 +37,10 @@ export function testCommand(): Command {
       "2 usage error.",
     ].join("\n"),
     options: {
-      verify: { type: "boolean", description: "also verify each rulebook's properties (see `marginbook verify`)" },
+      verify: {
+        type: "boolean",
+        description: "also verify each rulebook's properties (see `marginbook verify`)",
+      },
       "no-color": { type: "boolean", description: "never colour the text output" },
       help: { type: "boolean", short: "h", description: "show this help" },
     },
@@ -51,7 +60,8 @@ export function findTestFiles(paths: readonly string[], cwd: string): string[] {
       throw new UsageError(`path not found: ${given}`, "test");
     }
     if (stats.isDirectory()) collect(absolute, found);
-    else if (absolute.endsWith(marginExtension)) found.add(absolute.slice(0, -marginExtension.length) + testExtension);
+    else if (absolute.endsWith(marginExtension))
+      found.add(absolute.slice(0, -marginExtension.length) + testExtension);
     else found.add(absolute);
   }
   return [...found].map((a) => displayPath(a, cwd)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -84,7 +94,8 @@ interface Tally {
 function runTest(args: ParsedArgs, io: CliIo): number {
   const paths = args.positionals.length > 0 ? args.positionals : ["."];
   const files = findTestFiles(paths, io.cwd);
-  if (files.length === 0) throw new UsageError(`no ${testExtension} files found in ${paths.join(", ")}`, "test");
+  if (files.length === 0)
+    throw new UsageError(`no ${testExtension} files found in ${paths.join(", ")}`, "test");
   const color = io.color === true && args.values["no-color"] !== true;
   const paint = (code: number, text: string): string => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const tally: Tally = { passed: 0, failed: 0, brokenFiles: 0, violated: 0 };
@@ -102,7 +113,14 @@ function runTest(args: ParsedArgs, io: CliIo): number {
   return bad ? ExitCode.problems : ExitCode.ok;
 }
 
-function runFile(file: string, io: CliIo, tally: Tally, paint: (code: number, text: string) => string, color: boolean, verify: boolean): void {
+function runFile(
+  file: string,
+  io: CliIo,
+  tally: Tally,
+  paint: (code: number, text: string) => string,
+  color: boolean,
+  verify: boolean,
+): void {
   const broken = (message: string): void => {
     io.stdout(`  ${paint(31, "✗")} ${message}\n`);
     tally.brokenFiles += 1;
@@ -140,7 +158,12 @@ function runFile(file: string, io: CliIo, tally: Tally, paint: (code: number, te
   if (verify) tally.violated += printVerification(compiled.ir, io, paint);
 }
 
-function printCase(result: CaseResult, file: string, io: CliIo, paint: (code: number, text: string) => string): void {
+function printCase(
+  result: CaseResult,
+  file: string,
+  io: CliIo,
+  paint: (code: number, text: string) => string,
+): void {
   if (result.passed) {
     io.stdout(`  ${paint(32, "✓")} ${result.name}\n`);
     return;

@@ -6,7 +6,12 @@
  */
 import type { IrRulebook } from "../ir/ir.js";
 import { outputInfos } from "../runtime/rulebook.js";
-import { verifyRulebook, type PropertyResult, type Replay, type VerificationReport } from "../verify/index.js";
+import {
+  verifyRulebook,
+  type PropertyResult,
+  type Replay,
+  type VerificationReport,
+} from "../verify/index.js";
 import { compileFile } from "./compile-file.js";
 import { formatExplanation, formatOutputs } from "./eval-format.js";
 import { findMarginFiles } from "./files.js";
@@ -39,9 +44,21 @@ export function verifyCommand(): Command {
       "2 usage error.",
     ].join("\n"),
     options: {
-      format: { type: "string", valueName: verifyFormats.join("|"), description: "output format (default: text)" },
-      budget: { type: "string", valueName: "seconds", description: `time for the search, per rulebook (default: ${DEFAULT_VERIFY_BUDGET_SECONDS})` },
-      seed: { type: "string", valueName: "n", description: "seed of the search's random choices (default: 1)" },
+      format: {
+        type: "string",
+        valueName: verifyFormats.join("|"),
+        description: "output format (default: text)",
+      },
+      budget: {
+        type: "string",
+        valueName: "seconds",
+        description: `time for the search, per rulebook (default: ${DEFAULT_VERIFY_BUDGET_SECONDS})`,
+      },
+      seed: {
+        type: "string",
+        valueName: "n",
+        description: "seed of the search's random choices (default: 1)",
+      },
       "no-color": { type: "boolean", description: "never colour the text output" },
       help: { type: "boolean", short: "h", description: "show this help" },
     },
@@ -51,12 +68,27 @@ export function verifyCommand(): Command {
 
 function runVerify(args: ParsedArgs, io: CliIo): number {
   const format = (args.values["format"] ?? "text") as string;
-  if (!(verifyFormats as readonly string[]).includes(format)) throw new UsageError(`unknown format '${format}': use ${verifyFormats.join(", ")}`, "verify");
-  const budget = numberOption(args.values["budget"], "budget", DEFAULT_VERIFY_BUDGET_SECONDS, (v) => v > 0 && v <= 3600, "a number of seconds above 0, up to 3600");
-  const seed = numberOption(args.values["seed"], "seed", 1, (v) => Number.isInteger(v) && v >= 0, "a whole number");
-  if (args.positionals.length === 0) throw new UsageError("missing path: give the .margin files or folders to verify", "verify");
+  if (!(verifyFormats as readonly string[]).includes(format))
+    throw new UsageError(`unknown format '${format}': use ${verifyFormats.join(", ")}`, "verify");
+  const budget = numberOption(
+    args.values["budget"],
+    "budget",
+    DEFAULT_VERIFY_BUDGET_SECONDS,
+    (v) => v > 0 && v <= 3600,
+    "a number of seconds above 0, up to 3600",
+  );
+  const seed = numberOption(
+    args.values["seed"],
+    "seed",
+    1,
+    (v) => Number.isInteger(v) && v >= 0,
+    "a whole number",
+  );
+  if (args.positionals.length === 0)
+    throw new UsageError("missing path: give the .margin files or folders to verify", "verify");
   const files = findMarginFiles(args.positionals, io.cwd, "verify");
-  if (files.length === 0) throw new UsageError(`no .margin files found in ${args.positionals.join(", ")}`, "verify");
+  if (files.length === 0)
+    throw new UsageError(`no .margin files found in ${args.positionals.join(", ")}`, "verify");
   const color = io.color === true && args.values["no-color"] !== true;
   const paint = (code: number, text: string): string => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
 
@@ -82,15 +114,23 @@ function runVerify(args: ParsedArgs, io: CliIo): number {
   return violated + broken > 0 ? ExitCode.problems : ExitCode.ok;
 }
 
-function numberOption(value: unknown, name: string, fallback: number, valid: (v: number) => boolean, expected: string): number {
+function numberOption(
+  value: unknown,
+  name: string,
+  fallback: number,
+  valid: (v: number) => boolean,
+  expected: string,
+): number {
   if (value === undefined) return fallback;
   const number = typeof value === "string" && value.trim() !== "" ? Number(value) : NaN;
-  if (!Number.isFinite(number) || !valid(number)) throw new UsageError(`--${name} must be ${expected}, not '${String(value)}'`, "verify");
+  if (!Number.isFinite(number) || !valid(number))
+    throw new UsageError(`--${name} must be ${expected}, not '${String(value)}'`, "verify");
   return number;
 }
 
 function summaryLine(reports: readonly VerificationReport[], broken: number): string {
-  const count = (key: "proved" | "notViolated" | "violated"): number => reports.reduce((sum, r) => sum + r[key], 0);
+  const count = (key: "proved" | "notViolated" | "violated"): number =>
+    reports.reduce((sum, r) => sum + r[key], 0);
   const total = count("proved") + count("notViolated") + count("violated");
   const errors = broken > 0 ? `, ${plural(broken, "rulebook")} with errors` : "";
   return `${total} propert${total === 1 ? "y" : "ies"}: ${count("proved")} proved, ${count("notViolated")} not violated, ${count("violated")} violated${errors} (${plural(reports.length + broken, "rulebook")})`;
@@ -100,32 +140,58 @@ function summaryLine(reports: readonly VerificationReport[], broken: number): st
  * Verifies one rulebook for `marginbook test --verify` and prints one line per property (with the
  * counterexample of a violation); returns the number of properties violated.
  */
-export function printVerification(ir: IrRulebook, io: CliIo, paint: (code: number, text: string) => string, budgetMs = DEFAULT_VERIFY_BUDGET_SECONDS * 1000): number {
+export function printVerification(
+  ir: IrRulebook,
+  io: CliIo,
+  paint: (code: number, text: string) => string,
+  budgetMs = DEFAULT_VERIFY_BUDGET_SECONDS * 1000,
+): number {
   const report = verifyRulebook(ir, { budgetMs });
   for (const property of report.properties) io.stdout(renderProperty(property, ir, paint));
   return report.violated;
 }
 
-const MARKS = { proved: ["✓", 32], "not-violated": ["~", 33], violated: ["✗", 31], assumed: ["·", 36] } as const;
+const MARKS = {
+  proved: ["✓", 32],
+  "not-violated": ["~", 33],
+  violated: ["✗", 31],
+  assumed: ["·", 36],
+} as const;
 
 /** One rulebook's report as text: a line per property, then the counterexample of each violation. */
-export function renderReport(report: VerificationReport, ir: IrRulebook, file: string, paint: (code: number, text: string) => string = (_, t) => t): string {
+export function renderReport(
+  report: VerificationReport,
+  ir: IrRulebook,
+  file: string,
+  paint: (code: number, text: string) => string = (_, t) => t,
+): string {
   const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-  const lines = [`${file}: ${report.rulebook} ${report.version} (${seconds(report.elapsedMs)}, budget ${seconds(report.budgetMs)})\n`];
+  const lines = [
+    `${file}: ${report.rulebook} ${report.version} (${seconds(report.elapsedMs)}, budget ${seconds(report.budgetMs)})\n`,
+  ];
   for (const property of report.properties) lines.push(renderProperty(property, ir, paint));
   return lines.join("");
 }
 
-function renderProperty(p: PropertyResult, ir: IrRulebook, paint: (code: number, text: string) => string): string {
+function renderProperty(
+  p: PropertyResult,
+  ir: IrRulebook,
+  paint: (code: number, text: string) => string,
+): string {
   const [mark, colour] = MARKS[p.status];
   const where = p.line > 0 ? `  (${p.file ? `${p.file}:` : ""}line ${p.line})` : "";
   const message = p.message !== undefined ? `  "${p.message}"` : "";
   let text = `  ${paint(colour, mark)} ${p.text}${message}${where}\n`;
   if (p.status === "proved") text += `      proved: ${p.method}\n`;
-  if (p.status === "not-violated") text += `      not violated after ${plural(p.inputs, "input")} (not proved: searched)\n`;
-  if (p.status === "assumed") text += "      assumed: an assertion on inputs only is a precondition (inputs that break it are refused)\n";
+  if (p.status === "not-violated")
+    text += `      not violated after ${plural(p.inputs, "input")} (not proved: searched)\n`;
+  if (p.status === "assumed")
+    text +=
+      "      assumed: an assertion on inputs only is a precondition (inputs that break it are refused)\n";
   if (p.targets.length > 1 && p.status !== "violated") {
-    for (const t of p.targets) if (t.status !== p.status || (t.method && t.method !== p.method)) text += `      ${t.name}: ${t.status === "proved" ? `proved: ${t.method}` : `${t.status}, ${plural(t.inputs, "input")}`}\n`;
+    for (const t of p.targets)
+      if (t.status !== p.status || (t.method && t.method !== p.method))
+        text += `      ${t.name}: ${t.status === "proved" ? `proved: ${t.method}` : `${t.status}, ${plural(t.inputs, "input")}`}\n`;
   }
   const c = p.counterexample;
   if (p.status === "violated" && c) {
@@ -140,6 +206,7 @@ function renderReplay(label: string, replay: Replay, ir: IrRulebook): string {
   let text = `      ${label}: ${JSON.stringify(replay.input)}\n`;
   if (replay.error) return `${text}      evaluation stopped: ${replay.error.code} ${replay.error.message}\n`;
   text += `      outputs:\n${formatOutputs(replay.outputs, outputInfos(ir), "        ")}`;
-  if (replay.explanation) text += `      explanation:\n${formatExplanation(replay.explanation, ir, "        ")}`;
+  if (replay.explanation)
+    text += `      explanation:\n${formatExplanation(replay.explanation, ir, "        ")}`;
   return text;
 }

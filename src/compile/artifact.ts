@@ -7,7 +7,13 @@
  * Building an artifact is pure: the CLI reads the source and writes the file.
  */
 import type { IrRulebook } from "../ir/ir.js";
-import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, artifactMetaOf, type ArtifactProvenance, type CompiledArtifact } from "../runtime/artifact-schema.js";
+import {
+  ARTIFACT_FORMAT,
+  ARTIFACT_FORMAT_VERSION,
+  artifactMetaOf,
+  type ArtifactProvenance,
+  type CompiledArtifact,
+} from "../runtime/artifact-schema.js";
 import { hashJson, sha256Text } from "../runtime/hash.js";
 
 export type { CompiledArtifact } from "../runtime/artifact-schema.js";

@@ -32,7 +32,6 @@ const abort: Raise = () => {
   throw FOLD_ABORTED;
 };
 
-
 /** Lowers the expressions of one rulebook; comprehension variables are numbered across all of them. */
 export class ExpressionLowerer {
   /** The names of the comprehension variables, indexed by local number. */
@@ -40,20 +39,32 @@ export class ExpressionLowerer {
   private readonly params = new Map<string, IrExpr>();
   private readonly paramsInProgress = new Set<string>();
 
-  constructor(private readonly context: CheckContext, private readonly scope: LoweringScope) {}
+  constructor(
+    private readonly context: CheckContext,
+    private readonly scope: LoweringScope,
+  ) {}
 
   /** The IR of a checked expression. */
   lower(expr: A.Expr, locals: Locals = NO_LOCALS): IrExpr {
     switch (expr.kind) {
-      case "NumberLit": return constant(expr.value);
-      case "DurationLit": return constant(expr.seconds);
-      case "TimestampLit": return constant(Date.parse(expr.text) / 1000);
-      case "StringLit": return constant(expr.value);
-      case "BoolLit": return constant(expr.value);
-      case "NameRef": return this.name(expr, locals);
-      case "EnumRef": return constant(expr.member.text);
-      case "MemberExpr": return this.member(expr, locals);
-      case "CallExpr": return this.call(expr, locals);
+      case "NumberLit":
+        return constant(expr.value);
+      case "DurationLit":
+        return constant(expr.seconds);
+      case "TimestampLit":
+        return constant(Date.parse(expr.text) / 1000);
+      case "StringLit":
+        return constant(expr.value);
+      case "BoolLit":
+        return constant(expr.value);
+      case "NameRef":
+        return this.name(expr, locals);
+      case "EnumRef":
+        return constant(expr.member.text);
+      case "MemberExpr":
+        return this.member(expr, locals);
+      case "CallExpr":
+        return this.call(expr, locals);
       case "IndexExpr": {
         this.rejectTimestampList(expr.object);
         const x = this.lower(expr.object, locals);
@@ -65,13 +76,15 @@ export class ExpressionLowerer {
         if (expr.op === "+") return x;
         return fold({ k: "unary", op: expr.op === "-" ? "neg" : "not", x });
       }
-      case "BinaryExpr": return this.binary(expr, locals);
+      case "BinaryExpr":
+        return this.binary(expr, locals);
       case "IfExpr": {
         const c = this.lower(expr.condition, locals);
         if (c.k === "const") return this.lower(c.v === true ? expr.then : expr.else, locals);
         return { k: "if", c, t: this.lower(expr.then, locals), e: this.lower(expr.else, locals) };
       }
-      case "MissingExpr": throw new Error("cannot lower a missing expression");
+      case "MissingExpr":
+        throw new Error("cannot lower a missing expression");
     }
   }
 
@@ -94,7 +107,10 @@ export class ExpressionLowerer {
   /** Timestamps are converted where a record field or an input is read; list elements are not. */
   private rejectTimestampList(list: A.Expr): void {
     const type = this.context.exprTypes.get(list);
-    if (type?.kind === "list" && type.element.kind === "timestamp") throw new LoweringError("lists of timestamps cannot be evaluated yet: use a list of records with a Timestamp field");
+    if (type?.kind === "list" && type.element.kind === "timestamp")
+      throw new LoweringError(
+        "lists of timestamps cannot be evaluated yet: use a list of records with a Timestamp field",
+      );
   }
 
   private name(expr: A.NameRef, locals: Locals): IrExpr {
@@ -106,21 +122,34 @@ export class ExpressionLowerer {
       throw new Error(`unknown name \`${expr.name}\``);
     }
     switch (symbol.kind) {
-      case "input": return { k: "input", path: [symbol.name], ...(symbol.type.kind === "timestamp" ? { timestamp: true as const } : {}) };
-      case "param": return this.param(symbol);
-      case "scenarios": return { k: "scenarios", set: this.scope.scenarioIndex.get(symbol.name)! };
-      case "tiers": throw new Error(`tier table \`${symbol.name}\` used as a value`);
-      default: return { k: "slot", slot: this.scope.slotIndex.get(symbol.name)! };
+      case "input":
+        return {
+          k: "input",
+          path: [symbol.name],
+          ...(symbol.type.kind === "timestamp" ? { timestamp: true as const } : {}),
+        };
+      case "param":
+        return this.param(symbol);
+      case "scenarios":
+        return { k: "scenarios", set: this.scope.scenarioIndex.get(symbol.name)! };
+      case "tiers":
+        throw new Error(`tier table \`${symbol.name}\` used as a value`);
+      default:
+        return { k: "slot", slot: this.scope.slotIndex.get(symbol.name)! };
     }
   }
 
   private param(symbol: Extract<ValueSymbol, { kind: "param" }>): IrExpr {
     const known = this.params.get(symbol.name);
     if (known) return known;
-    if (this.paramsInProgress.has(symbol.name)) throw new Error(`parameter \`${symbol.name}\` depends on itself`);
+    if (this.paramsInProgress.has(symbol.name))
+      throw new Error(`parameter \`${symbol.name}\` depends on itself`);
     // The checker folded it already (once, memoised): a long chain of parameters is not walked again.
     const folded = this.context.parameterConstant(symbol.name);
-    if (typeof folded === "boolean" || (typeof folded === "number" && Number.isFinite(folded) && !Object.is(folded, -0))) {
+    if (
+      typeof folded === "boolean" ||
+      (typeof folded === "number" && Number.isFinite(folded) && !Object.is(folded, -0))
+    ) {
       const value = constant(folded);
       this.params.set(symbol.name, value);
       return value;
@@ -144,7 +173,8 @@ export class ExpressionLowerer {
     }
     const object = this.lower(expr.object, locals);
     const info = objectType ? this.fieldInfo(objectType, name) : {};
-    if (object.k === "input" && object.default === undefined && !object.timestamp) return { k: "input", path: [...object.path, name], ...info };
+    if (object.k === "input" && object.default === undefined && !object.timestamp)
+      return { k: "input", path: [...object.path, name], ...info };
     return { k: "field", x: object, name, ...info };
   }
 
@@ -152,10 +182,12 @@ export class ExpressionLowerer {
   private fieldInfo(type: Type, name: string): { default?: IrConstValue; timestamp?: true } {
     if (type.kind !== "record") return {};
     const field = type.fields.get(name);
-    const info: { default?: IrConstValue; timestamp?: true } = field?.type.kind === "timestamp" ? { timestamp: true } : {};
+    const info: { default?: IrConstValue; timestamp?: true } =
+      field?.type.kind === "timestamp" ? { timestamp: true } : {};
     const decl = this.context.typeDecls.get(type.name);
     const input = this.context.values.get(type.name);
-    const fields = decl?.kind === "RecordDecl" ? decl.fields : input?.kind === "input" ? input.decl.fields : undefined;
+    const fields =
+      decl?.kind === "RecordDecl" ? decl.fields : input?.kind === "input" ? input.decl.fields : undefined;
     const fieldDecl = fields?.find((f) => f.name.text === name);
     if (fieldDecl?.default) info.default = this.constant(fieldDecl.default);
     return info;
@@ -169,7 +201,8 @@ export class ExpressionLowerer {
 
   private binary(expr: A.BinaryExpr, locals: Locals): IrExpr {
     const l = this.lower(expr.left, locals);
-    if (l.k === "const" && ((expr.op === "and" && l.v === false) || (expr.op === "or" && l.v === true))) return l;
+    if (l.k === "const" && ((expr.op === "and" && l.v === false) || (expr.op === "or" && l.v === true)))
+      return l;
     const r = this.lower(expr.right, locals);
     if (l.k === "const" && (expr.op === "and" || expr.op === "or")) return r;
     const folded = fold({ k: "binary", op: expr.op, l, r });
@@ -185,17 +218,44 @@ export class ExpressionLowerer {
       const columnName = (expr.args[expr.args.length - 1] as A.NameRef).name;
       const column = decl.columns.findIndex((c) => c.name.text === columnName);
       if (callee.member.text === "liquidation_price") {
-        const [side, size, entry, balance] = expr.args.slice(0, 4).map((a) => this.lower(a, locals)) as [IrExpr, IrExpr, IrExpr, IrExpr];
-        return { k: "liquidation", table, column, side, size, entry, balance, site: this.scope.site(expr.span, [size, entry, balance]) };
+        const [side, size, entry, balance] = expr.args.slice(0, 4).map((a) => this.lower(a, locals)) as [
+          IrExpr,
+          IrExpr,
+          IrExpr,
+          IrExpr,
+        ];
+        return {
+          k: "liquidation",
+          table,
+          column,
+          side,
+          size,
+          entry,
+          balance,
+          site: this.scope.site(expr.span, [size, entry, balance]),
+        };
       }
       const key = this.lower(expr.args[0]!, locals);
-      return { k: "margin", table, key, column, deduction: callee.member.text === "deduction", site: this.scope.site(expr.span, [key]) };
+      return {
+        k: "margin",
+        table,
+        key,
+        column,
+        deduction: callee.member.text === "deduction",
+        site: this.scope.site(expr.span, [key]),
+      };
     }
-    if (callee.kind !== "NameRef" || locals.has(callee.name)) throw new Error("only built-ins and tier tables can be called");
+    if (callee.kind !== "NameRef" || locals.has(callee.name))
+      throw new Error("only built-ins and tier tables can be called");
     const symbol = this.context.values.get(callee.name);
     if (symbol?.kind === "tiers") {
       const key = this.lower(expr.args[0]!, locals);
-      return { k: "tier", table: this.scope.tableIndex.get(symbol.name)!, key, site: this.scope.site(expr.span, [key]) };
+      return {
+        k: "tier",
+        table: this.scope.tableIndex.get(symbol.name)!,
+        key,
+        site: this.scope.site(expr.span, [key]),
+      };
     }
     if (expr.comprehension) return this.aggregate(expr, callee.name, expr.comprehension, locals);
     const args = expr.args.map((a) => this.lower(a, locals));
@@ -216,12 +276,20 @@ export class ExpressionLowerer {
     const filter = comprehension.filter ? this.lower(comprehension.filter, inner) : undefined;
     const elem = this.lower(expr.args[0]!, inner);
     const key = comprehension.groupKey ? this.lower(comprehension.groupKey, inner) : undefined;
-    const fallback = comprehension.fallback && name !== "sum" ? this.lower(comprehension.fallback, locals) : undefined;
+    const fallback =
+      comprehension.fallback && name !== "sum" ? this.lower(comprehension.fallback, locals) : undefined;
     // `min` and `max` name the element that wins in explanations, with its value in its unit.
-    const elementType = name === "min" || name === "max" ? this.context.exprTypes.get(expr.args[0]!) : undefined;
+    const elementType =
+      name === "min" || name === "max" ? this.context.exprTypes.get(expr.args[0]!) : undefined;
     return {
-      k: "agg", op: name as "sum", local, source, elem,
-      ...(filter ? { filter } : {}), ...(key ? { key } : {}), ...(fallback ? { fallback } : {}),
+      k: "agg",
+      op: name as "sum",
+      local,
+      source,
+      elem,
+      ...(filter ? { filter } : {}),
+      ...(key ? { key } : {}),
+      ...(fallback ? { fallback } : {}),
       site: this.scope.site(expr.span, [source]),
       ...(elementType?.kind === "number" ? { unit: formatType(elementType) } : {}),
     };
@@ -237,11 +305,20 @@ function fold(expr: IrExpr): IrExpr {
   try {
     let value: unknown;
     if (expr.k === "unary" && expr.x.k === "const") value = unaryOp(expr.op, expr.x.v);
-    else if (expr.k === "binary" && expr.l.k === "const" && expr.r.k === "const") value = binaryOp(expr.op, expr.l.v, expr.r.v, -1, abort);
-    else if (expr.k === "call" && expr.args.every((a) => a.k === "const")) value = callBuiltin(expr.fn, expr.args.map((a) => (a as { v: IrConstValue }).v), -1, abort);
+    else if (expr.k === "binary" && expr.l.k === "const" && expr.r.k === "const")
+      value = binaryOp(expr.op, expr.l.v, expr.r.v, -1, abort);
+    else if (expr.k === "call" && expr.args.every((a) => a.k === "const"))
+      value = callBuiltin(
+        expr.fn,
+        expr.args.map((a) => (a as { v: IrConstValue }).v),
+        -1,
+        abort,
+      );
     else return expr;
     if (typeof value === "number" && (!Number.isFinite(value) || Object.is(value, -0))) return expr;
-    return typeof value === "number" || typeof value === "boolean" || typeof value === "string" ? constant(value) : expr;
+    return typeof value === "number" || typeof value === "boolean" || typeof value === "string"
+      ? constant(value)
+      : expr;
   } catch (error) {
     if (error === FOLD_ABORTED) return expr;
     throw error;
@@ -251,12 +328,23 @@ function fold(expr: IrExpr): IrExpr {
 /** Calls `visit` for each name an expression reads, except comprehension variables in scope. */
 function walk(expr: A.Expr, bound: ReadonlySet<string>, visit: (name: string) => void): void {
   switch (expr.kind) {
-    case "NameRef": if (!bound.has(expr.name)) visit(expr.name); return;
-    case "MemberExpr": return walk(expr.object, bound, visit);
-    case "IndexExpr": walk(expr.object, bound, visit); return walk(expr.index, bound, visit);
-    case "UnaryExpr": return walk(expr.operand, bound, visit);
-    case "BinaryExpr": walk(expr.left, bound, visit); return walk(expr.right, bound, visit);
-    case "IfExpr": walk(expr.condition, bound, visit); walk(expr.then, bound, visit); return walk(expr.else, bound, visit);
+    case "NameRef":
+      if (!bound.has(expr.name)) visit(expr.name);
+      return;
+    case "MemberExpr":
+      return walk(expr.object, bound, visit);
+    case "IndexExpr":
+      walk(expr.object, bound, visit);
+      return walk(expr.index, bound, visit);
+    case "UnaryExpr":
+      return walk(expr.operand, bound, visit);
+    case "BinaryExpr":
+      walk(expr.left, bound, visit);
+      return walk(expr.right, bound, visit);
+    case "IfExpr":
+      walk(expr.condition, bound, visit);
+      walk(expr.then, bound, visit);
+      return walk(expr.else, bound, visit);
     case "CallExpr": {
       walk(expr.callee, bound, visit);
       const c = expr.comprehension;
@@ -267,6 +355,7 @@ function walk(expr: A.Expr, bound: ReadonlySet<string>, visit: (name: string) =>
       for (const e of [...expr.args, c.filter, c.groupKey]) if (e) walk(e, inner, visit);
       return;
     }
-    default: return;
+    default:
+      return;
   }
 }

@@ -24,7 +24,11 @@ export function parseDecimalText(text: string): Decimal | undefined {
 
 function align(a: Decimal, b: Decimal): [bigint, bigint, number] {
   const exponent = Math.min(a.exponent, b.exponent);
-  return [a.digits * 10n ** BigInt(a.exponent - exponent), b.digits * 10n ** BigInt(b.exponent - exponent), exponent];
+  return [
+    a.digits * 10n ** BigInt(a.exponent - exponent),
+    b.digits * 10n ** BigInt(b.exponent - exponent),
+    exponent,
+  ];
 }
 
 function add(a: Decimal, b: Decimal, sign: 1n | -1n = 1n): Decimal {
@@ -67,7 +71,13 @@ function exactDeductions(rows: readonly A.TierRow[], column: number): number[] |
     const rate = parseDecimalText(row.cells[column]!.text);
     const lower = parseDecimalText(row.lower.text);
     // Only trust the exact reading when it agrees with the value the parser computed.
-    if (!rate || !lower || toNumber(rate) !== row.cells[column]!.value + 0 || toNumber(lower) !== row.lower.value + 0) return undefined;
+    if (
+      !rate ||
+      !lower ||
+      toNumber(rate) !== row.cells[column]!.value + 0 ||
+      toNumber(lower) !== row.lower.value + 0
+    )
+      return undefined;
     rates.push(rate);
     lowers.push(lower);
   }
@@ -137,9 +147,15 @@ export function expandRange(from: number, to: number, step: number): number[] {
 }
 
 /** The scenarios of one grid: the cartesian product of its axes, the last axis varying fastest. */
-export function expandGrid(axes: readonly string[], grid: readonly ConstantGridAxis[], weight: number, firstIndex: number): IrScenario[] {
+export function expandGrid(
+  axes: readonly string[],
+  grid: readonly ConstantGridAxis[],
+  weight: number,
+  firstIndex: number,
+): IrScenario[] {
   let combinations: number[][] = [[]];
-  for (const { values } of grid) combinations = combinations.flatMap((prefix) => values.map((v) => [...prefix, v]));
+  for (const { values } of grid)
+    combinations = combinations.flatMap((prefix) => values.map((v) => [...prefix, v]));
   return combinations.map((combination, i) => {
     const values = axes.map((axis) => {
       const at = grid.findIndex((g) => g.axis === axis);

@@ -18,15 +18,35 @@ import type { Origin } from "../check/context.js";
 import { formatType, type Type } from "../check/types.js";
 import { LineMap } from "../diagnostics/line-map.js";
 import {
-  IR_VERSION, forEachExpr, type IrDomain, type IrExpr, type IrField, type IrRecord, type IrRulebook, type IrScenarioSet,
-  type IrProperty, type IrSchema, type IrSite, type IrSlot, type IrStep, type IrTierTable, type IrType,
+  IR_VERSION,
+  forEachExpr,
+  type IrDomain,
+  type IrExpr,
+  type IrField,
+  type IrRecord,
+  type IrRulebook,
+  type IrScenarioSet,
+  type IrProperty,
+  type IrSchema,
+  type IrSite,
+  type IrSlot,
+  type IrStep,
+  type IrTierTable,
+  type IrType,
 } from "../ir/ir.js";
 import { printVerify } from "../syntax/format.js";
 import { decimalStep } from "../semantics/numeric.js";
 import { formatIrType } from "./print-ir.js";
 import { ExpressionLowerer, type LoweringScope } from "./lower-expr.js";
 import { LoweringError } from "./lowering-error.js";
-import { addDeductions, expandGrid, expandRange, lowerTierRows, tierRowsContiguous, type ConstantGridAxis } from "./lower-tables.js";
+import {
+  addDeductions,
+  expandGrid,
+  expandRange,
+  lowerTierRows,
+  tierRowsContiguous,
+  type ConstantGridAxis,
+} from "./lower-tables.js";
 
 /** How the compiler reads source text, for the line numbers of explanations and errors. */
 export interface LowerOptions {
@@ -58,9 +78,15 @@ class Lowerer implements LoweringScope {
   private readonly pendingInputs: { site: number; exprs: IrExpr[] }[] = [];
   private readonly slotExprs = new Map<number, IrExpr[]>();
   private readonly expressions: ExpressionLowerer;
-  private place: { origin: Origin; what: string; rule?: string } = { origin: { file: "", own: true }, what: "" };
+  private place: { origin: Origin; what: string; rule?: string } = {
+    origin: { file: "", own: true },
+    what: "",
+  };
 
-  constructor(readonly checked: CheckedRulebook, private readonly options: LowerOptions) {
+  constructor(
+    readonly checked: CheckedRulebook,
+    private readonly options: LowerOptions,
+  ) {
     this.expressions = new ExpressionLowerer(checked.context, this);
   }
 
@@ -75,8 +101,16 @@ class Lowerer implements LoweringScope {
     this.fillSiteInputs();
     this.addUsedDeductions(steps, properties);
     return {
-      irVersion: IR_VERSION, meta, schema, tables: this.tables, scenarioSets: this.scenarioSets, slots: this.slots,
-      locals: this.expressions.locals, sites: this.sites, steps, ...(properties.length > 0 ? { properties } : {}),
+      irVersion: IR_VERSION,
+      meta,
+      schema,
+      tables: this.tables,
+      scenarioSets: this.scenarioSets,
+      slots: this.slots,
+      locals: this.expressions.locals,
+      sites: this.sites,
+      steps,
+      ...(properties.length > 0 ? { properties } : {}),
     };
   }
 
@@ -90,7 +124,13 @@ class Lowerer implements LoweringScope {
   site(span: A.Span, inputsOf: IrExpr[] = []): number {
     const { origin, what, rule } = this.place;
     const file = origin.file === this.checked.file ? undefined : origin.file;
-    const site: IrSite = { line: this.lineOf(origin.file, span.start), ...(file ? { file } : {}), ...(rule !== undefined ? { rule } : {}), what, inputs: [] };
+    const site: IrSite = {
+      line: this.lineOf(origin.file, span.start),
+      ...(file ? { file } : {}),
+      ...(rule !== undefined ? { rule } : {}),
+      what,
+      inputs: [],
+    };
     this.sites.push(site);
     if (inputsOf.length > 0) this.pendingInputs.push({ site: this.sites.length - 1, exprs: inputsOf });
     return this.sites.length - 1;
@@ -118,7 +158,8 @@ class Lowerer implements LoweringScope {
 
   private meta(): IrRulebook["meta"] {
     const h = (key: A.HeaderKey): string | undefined => this.checked.header.get(key)?.value;
-    const optional = (key: "owner" | "description" | "extends") => (h(key) !== undefined ? { [key]: h(key)! } : {});
+    const optional = (key: "owner" | "description" | "extends") =>
+      h(key) !== undefined ? { [key]: h(key)! } : {};
     return {
       name: this.checked.ast.header?.name.text ?? "",
       version: h("version") ?? "",
@@ -138,25 +179,42 @@ class Lowerer implements LoweringScope {
     for (const [name, decl] of context.typeDecls) {
       const type = context.types.get(name);
       if (decl.kind === "EnumDecl" && type?.kind === "enum") enums[name] = [...type.members];
-      if (decl.kind === "RecordDecl" && type?.kind === "record") records[name] = this.record(name, decl.fields, type, decl.doc);
+      if (decl.kind === "RecordDecl" && type?.kind === "record")
+        records[name] = this.record(name, decl.fields, type, decl.doc);
     }
     const inputs = this.all("InputDecl").map(({ decl, origin }) => {
       const symbol = context.values.get(decl.name.text);
       const type = symbol?.kind === "input" ? symbol.type : ({ kind: "error" } as Type);
       if (decl.fields && type.kind === "record") {
-        const record = this.at(origin, `input ${decl.name.text}`, undefined, () => this.record(decl.name.text, decl.fields!, type));
+        const record = this.at(origin, `input ${decl.name.text}`, undefined, () =>
+          this.record(decl.name.text, decl.fields!, type),
+        );
         // An input may be named `__proto__`: an assignment would set the prototype instead of a property.
-        Object.defineProperty(records, decl.name.text, { value: record, enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(records, decl.name.text, {
+          value: record,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return { name: decl.name.text, type: this.irType(type), ...(decl.doc ? { doc: decl.doc } : {}) };
     });
     return { inputs, records, enums };
   }
 
-  private record(name: string, fields: readonly A.FieldDecl[], type: Extract<Type, { kind: "record" }>, doc?: string): IrRecord {
+  private record(
+    name: string,
+    fields: readonly A.FieldDecl[],
+    type: Extract<Type, { kind: "record" }>,
+    doc?: string,
+  ): IrRecord {
     const irFields = fields.map((field): IrField => {
       const fieldType = type.fields.get(field.name.text)?.type ?? ({ kind: "error" } as Type);
-      const result: IrField = { name: field.name.text, type: this.irType(fieldType), optional: field.default !== undefined };
+      const result: IrField = {
+        name: field.name.text,
+        type: this.irType(fieldType),
+        optional: field.default !== undefined,
+      };
       if (field.default) result.default = this.expressions.constant(field.default);
       const domain = this.domain(field.domain);
       if (domain) result.domain = domain;
@@ -174,7 +232,8 @@ class Lowerer implements LoweringScope {
       if (typeof value !== "number") continue;
       const inclusive = bound.op === ">=" || bound.op === "<=";
       if (bound.op === ">" || bound.op === ">=") {
-        if (domain.min === undefined || value > domain.min || (value === domain.min && !inclusive)) Object.assign(domain, { min: value, minInclusive: inclusive });
+        if (domain.min === undefined || value > domain.min || (value === domain.min && !inclusive))
+          Object.assign(domain, { min: value, minInclusive: inclusive });
       } else if (domain.max === undefined || value < domain.max || (value === domain.max && !inclusive)) {
         Object.assign(domain, { max: value, maxInclusive: inclusive });
       }
@@ -185,19 +244,25 @@ class Lowerer implements LoweringScope {
   /** The runtime type of a checked type. */
   irType(type: Type): IrType {
     switch (type.kind) {
-      case "number": return { kind: "number", unit: formatType(type) };
+      case "number":
+        return { kind: "number", unit: formatType(type) };
       case "bool":
       case "text":
       case "timestamp":
         return { kind: type.kind };
-      case "enum": return { kind: "enum", name: type.name };
+      case "enum":
+        return { kind: "enum", name: type.name };
       case "record":
         if (type.name.startsWith("row of ")) return { kind: "row", table: type.name.slice(7) };
         // Scenario records ("scenario of span") and the records of `group(...)` ("Group") are declared
         // nowhere, so the IR's schema has no such record: describe them instead.
-        return this.declaresRecord(type.name) ? { kind: "record", name: type.name } : { kind: "opaque", description: type.name };
-      case "list": return { kind: "list", element: this.irType(type.element) };
-      default: return { kind: "opaque", description: formatType(type) };
+        return this.declaresRecord(type.name)
+          ? { kind: "record", name: type.name }
+          : { kind: "opaque", description: type.name };
+      case "list":
+        return { kind: "list", element: this.irType(type.element) };
+      default:
+        return { kind: "opaque", description: formatType(type) };
     }
   }
 
@@ -218,12 +283,18 @@ class Lowerer implements LoweringScope {
         return { name: c.name.text, unit: formatType(type), rate: type.kind === "number" && type.rate };
       });
       const rows = lowerTierRows(decl, columns);
-      if (!tierRowsContiguous(rows)) throw new LoweringError(`tier table \`${decl.name.text}\` is not contiguous`);
+      if (!tierRowsContiguous(rows))
+        throw new LoweringError(`tier table \`${decl.name.text}\` is not contiguous`);
       this.tableIndex.set(decl.name.text, this.tables.length);
       this.tierDecls.push(decl);
       this.tables.push({
-        name: decl.name.text, key: decl.keyName.text, keyUnit: formatType(context.resolveType(decl.keyType)),
-        mode: decl.mode ?? "flat", columns, rows, site: this.site(decl.name.span),
+        name: decl.name.text,
+        key: decl.keyName.text,
+        keyUnit: formatType(context.resolveType(decl.keyType)),
+        mode: decl.mode ?? "flat",
+        columns,
+        rows,
+        site: this.site(decl.name.span),
       });
     });
   }
@@ -237,7 +308,11 @@ class Lowerer implements LoweringScope {
         if (statement.kind === "GridStatement") {
           const grid: ConstantGridAxis[] = statement.axes.map(({ axis, values }) => ({
             axis: axis.text,
-            values: values.flatMap((v) => (v.to && v.step ? expandRange(this.number(v.from), this.number(v.to), this.number(v.step)) : [this.number(v.from)])),
+            values: values.flatMap((v) =>
+              v.to && v.step
+                ? expandRange(this.number(v.from), this.number(v.to), this.number(v.step))
+                : [this.number(v.from)],
+            ),
           }));
           rows.push(...expandGrid(axes, grid, weight, rows.length));
         } else {
@@ -255,7 +330,8 @@ class Lowerer implements LoweringScope {
 
   private number(expr: A.Expr): number {
     const value = this.expressions.constant(expr);
-    if (typeof value !== "number") throw new LoweringError(`expected a constant number at offset ${expr.span.start}`);
+    if (typeof value !== "number")
+      throw new LoweringError(`expected a constant number at offset ${expr.span.start}`);
     return value;
   }
 
@@ -271,17 +347,25 @@ class Lowerer implements LoweringScope {
     for (const { decl } of this.checked.declarations) {
       if (decl.kind === "LetDecl") add(decl.name.text, "let");
       if (decl.kind === "OutputDecl") add(decl.name.text, "output");
-      if (decl.kind === "RuleDecl") for (const step of decl.steps) if (step.verb === "set") add(step.target.text, "quantity");
+      if (decl.kind === "RuleDecl")
+        for (const step of decl.steps) if (step.verb === "set") add(step.target.text, "quantity");
     }
   }
 
   private order(): IrStep[] {
     const values = new Map<string, Decl<"LetDecl"> | Decl<"OutputDecl">>();
     for (const entry of this.checked.declarations) {
-      if (entry.decl.kind === "LetDecl" || entry.decl.kind === "OutputDecl") values.set(entry.decl.name.text, entry as Decl<"LetDecl"> | Decl<"OutputDecl">);
+      if (entry.decl.kind === "LetDecl" || entry.decl.kind === "OutputDecl")
+        values.set(entry.decl.name.text, entry as Decl<"LetDecl"> | Decl<"OutputDecl">);
     }
     const deps = new Map<string, string[]>();
-    for (const [name, { decl }] of values) deps.set(name, this.expressions.references(decl.value).filter((n) => values.has(n) || this.slots[this.slotIndex.get(n) ?? -1]?.kind === "quantity"));
+    for (const [name, { decl }] of values)
+      deps.set(
+        name,
+        this.expressions
+          .references(decl.value)
+          .filter((n) => values.has(n) || this.slots[this.slotIndex.get(n) ?? -1]?.kind === "quantity"),
+      );
     const late = new Map<string, boolean>();
     const isLate = (name: string): boolean => {
       if (!late.has(name)) {
@@ -301,12 +385,18 @@ class Lowerer implements LoweringScope {
       steps.push(this.valueStep(values.get(name)!));
     };
     early.forEach(visit);
-    for (const entry of this.all("RuleDecl")) steps.push(this.rule(entry, (name) => values.has(name) && isLate(name)));
+    for (const entry of this.all("RuleDecl"))
+      steps.push(this.rule(entry, (name) => values.has(name) && isLate(name)));
     [...values.keys()].forEach(visit);
     for (const { decl, origin } of this.all("AssertDecl")) {
       this.at(origin, "assert", undefined, () => {
         const condition = this.expressions.lower(decl.condition);
-        steps.push({ kind: "assert", condition, ...(decl.message !== undefined ? { message: decl.message } : {}), site: this.site(decl.span, [condition]) });
+        steps.push({
+          kind: "assert",
+          condition,
+          ...(decl.message !== undefined ? { message: decl.message } : {}),
+          site: this.site(decl.span, [condition]),
+        });
       });
     }
     return steps;
@@ -319,14 +409,19 @@ class Lowerer implements LoweringScope {
         const condition = decl.condition ? this.expressions.lower(decl.condition) : undefined;
         const targets = decl.targets.map((t) => {
           const slot = this.slotIndex.get(t.text);
-          if (slot === undefined) throw new LoweringError(`\`verify\` names \`${t.text}\`, which is not a let, quantity or output`);
+          if (slot === undefined)
+            throw new LoweringError(`\`verify\` names \`${t.text}\`, which is not a let, quantity or output`);
           return slot;
         });
         const variable = decl.variable ? inputPath(decl.variable) : undefined;
         return {
-          kind: decl.property, ...(condition ? { condition } : {}), targets, ...(variable ? { variable } : {}),
+          kind: decl.property,
+          ...(condition ? { condition } : {}),
+          targets,
+          ...(variable ? { variable } : {}),
           ...(decl.message !== undefined ? { message: decl.message } : {}),
-          text: printVerify({ ...decl, message: undefined }), site: this.site(decl.span, condition ? [condition] : []),
+          text: printVerify({ ...decl, message: undefined }),
+          site: this.site(decl.span, condition ? [condition] : []),
         };
       }),
     );
@@ -342,8 +437,16 @@ class Lowerer implements LoweringScope {
       if (decl.kind === "LetDecl") return { kind: "let", slot, value, site };
       const kind = this.slots[slot]!.type.kind;
       if (!["number", "bool", "text", "enum", "timestamp"].includes(kind))
-        throw new LoweringError(`output \`${decl.name.text}\` is ${formatIrType(this.slots[slot]!.type)}: outputs are numbers, Bools, Text, enum members or timestamps`);
-      const rounding = decl.rounding ? { direction: decl.rounding.direction, step: this.number(decl.rounding.step), ...decimalStep(this.number(decl.rounding.step)) } : undefined;
+        throw new LoweringError(
+          `output \`${decl.name.text}\` is ${formatIrType(this.slots[slot]!.type)}: outputs are numbers, Bools, Text, enum members or timestamps`,
+        );
+      const rounding = decl.rounding
+        ? {
+            direction: decl.rounding.direction,
+            step: this.number(decl.rounding.step),
+            ...decimalStep(this.number(decl.rounding.step)),
+          }
+        : undefined;
       return { kind: "output", slot, value, ...(rounding ? { rounding } : {}), site };
     });
   }
@@ -352,7 +455,10 @@ class Lowerer implements LoweringScope {
     const name = decl.name.text;
     for (const read of [decl.condition, ...decl.steps.flatMap((s) => [s.value, s.condition])]) {
       const wrong = read ? this.expressions.references(read).find(late) : undefined;
-      if (wrong) throw new LoweringError(`rule \`${name}\` reads \`${wrong}\`, which is computed from the rules' results`);
+      if (wrong)
+        throw new LoweringError(
+          `rule \`${name}\` reads \`${wrong}\`, which is computed from the rules' results`,
+        );
     }
     return this.at(origin, `rule ${name}`, name, () => {
       const condition = decl.condition ? this.expressions.lower(decl.condition) : undefined;
@@ -363,7 +469,13 @@ class Lowerer implements LoweringScope {
           const stepCondition = step.condition ? this.expressions.lower(step.condition) : undefined;
           const value = this.expressions.lower(step.value);
           this.slotExprs.set(slot, [...(this.slotExprs.get(slot) ?? []), value]);
-          return { verb: step.verb, slot, value, ...(stepCondition ? { condition: stepCondition } : {}), site: this.site(step.span, [value]) };
+          return {
+            verb: step.verb,
+            slot,
+            value,
+            ...(stepCondition ? { condition: stepCondition } : {}),
+            site: this.site(step.span, [value]),
+          };
         }),
       );
       return { kind: "rule", name, ...(condition ? { condition } : {}), actions, site };
@@ -374,10 +486,14 @@ class Lowerer implements LoweringScope {
   private addUsedDeductions(steps: IrStep[], properties: readonly IrProperty[]): void {
     const visit = (e: IrExpr): void => {
       const rows = e.k === "margin" || e.k === "liquidation" ? this.tables[e.table]!.rows : undefined;
-      if ((e.k === "margin" || e.k === "liquidation") && rows![0]?.deductions[e.column] === null) addDeductions(this.tierDecls[e.table]!, rows!, e.column);
+      if ((e.k === "margin" || e.k === "liquidation") && rows![0]?.deductions[e.column] === null)
+        addDeductions(this.tierDecls[e.table]!, rows!, e.column);
     };
     for (const step of steps) {
-      const exprs = step.kind === "rule" ? [step.condition, ...step.actions.flatMap((a) => [a.condition, a.value])] : [step.kind === "assert" ? step.condition : step.value];
+      const exprs =
+        step.kind === "rule"
+          ? [step.condition, ...step.actions.flatMap((a) => [a.condition, a.value])]
+          : [step.kind === "assert" ? step.condition : step.value];
       for (const expr of exprs) if (expr) forEachExpr(expr, visit);
     }
     for (const property of properties) if (property.condition) forEachExpr(property.condition, visit);

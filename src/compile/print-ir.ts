@@ -7,7 +7,16 @@
  * a timestamp read. Binary operations are fully parenthesised, so evaluation order is visible.
  */
 import type {
-  IrAction, IrConstValue, IrExpr, IrField, IrRulebook, IrScenarioSet, IrSite, IrStep, IrTierTable, IrType,
+  IrAction,
+  IrConstValue,
+  IrExpr,
+  IrField,
+  IrRulebook,
+  IrScenarioSet,
+  IrSite,
+  IrStep,
+  IrTierTable,
+  IrType,
 } from "../ir/ir.js";
 
 /** Prints a rulebook's IR as text (ending with a newline). */
@@ -21,22 +30,33 @@ export function formatIrNumber(value: number): string {
 }
 
 function constant(value: IrConstValue): string {
-  return typeof value === "number" ? formatIrNumber(value) : typeof value === "string" ? JSON.stringify(value) : String(value);
+  return typeof value === "number"
+    ? formatIrNumber(value)
+    : typeof value === "string"
+      ? JSON.stringify(value)
+      : String(value);
 }
 
 /** A type as the printer shows it. */
 export function formatIrType(type: IrType): string {
   switch (type.kind) {
-    case "number": return type.unit;
-    case "bool": return "Bool";
-    case "text": return "Text";
-    case "timestamp": return "Timestamp";
+    case "number":
+      return type.unit;
+    case "bool":
+      return "Bool";
+    case "text":
+      return "Text";
+    case "timestamp":
+      return "Timestamp";
     case "enum":
     case "record":
       return type.name;
-    case "list": return `List<${formatIrType(type.element)}>`;
-    case "row": return `row of ${type.table}`;
-    case "opaque": return type.description;
+    case "list":
+      return `List<${formatIrType(type.element)}>`;
+    case "row":
+      return `row of ${type.table}`;
+    case "opaque":
+      return type.description;
   }
 }
 
@@ -96,13 +116,19 @@ class IrPrinter {
   }
 
   private table(table: IrTierTable, index: number): void {
-    this.emit(`tiers #${index} ${table.name} by ${table.key}: ${table.keyUnit}, ${table.mode}  // ${this.where(table.site)}`);
+    this.emit(
+      `tiers #${index} ${table.name} by ${table.key}: ${table.keyUnit}, ${table.mode}  // ${this.where(table.site)}`,
+    );
     this.emit(`  columns ${table.columns.map((c) => `${c.name}: ${c.unit}`).join(", ")}`);
     table.rows.forEach((row, r) => {
       const interval = `${row.lowerInclusive ? "[" : "("}${formatIrNumber(row.lower)}, ${row.upper === null ? "inf" : formatIrNumber(row.upper)}${row.upperInclusive ? "]" : ")"}`;
       const cells = table.columns.map((c, i) => `${c.name} ${formatIrNumber(row.cells[i]!)}`).join("  ");
-      const deductions = table.columns.flatMap((c, i) => (row.deductions[i] === null ? [] : [`${c.name} ${formatIrNumber(row.deductions[i]!)}`]));
-      this.emit(`  ${r + 1}  ${interval}  ${cells}${deductions.length ? `  | deduction ${deductions.join("  ")}` : ""}`);
+      const deductions = table.columns.flatMap((c, i) =>
+        row.deductions[i] === null ? [] : [`${c.name} ${formatIrNumber(row.deductions[i]!)}`],
+      );
+      this.emit(
+        `  ${r + 1}  ${interval}  ${cells}${deductions.length ? `  | deduction ${deductions.join("  ")}` : ""}`,
+      );
     });
     this.emit("");
   }
@@ -111,33 +137,49 @@ class IrPrinter {
     this.emit(`scenarios #${index} ${set.name}(${set.axes.join(", ")})  // ${this.where(set.site)}`);
     for (const row of set.rows) {
       const values = set.axes.map((axis, a) => `${axis} ${formatIrNumber(row.values[a]!)}`).join("  ");
-      this.emit(`  ${row.index}  ${JSON.stringify(row.name)}  weight ${formatIrNumber(row.weight)}  ${values}`);
+      this.emit(
+        `  ${row.index}  ${JSON.stringify(row.name)}  weight ${formatIrNumber(row.weight)}  ${values}`,
+      );
     }
     this.emit("");
   }
 
   private slots(): void {
     this.emit("slots");
-    this.ir.slots.forEach((slot, i) => this.emit(`  $${i} ${slot.kind} ${slot.name}: ${formatIrType(slot.type)}`));
-    if (this.ir.locals.length > 0) this.emit(`locals ${this.ir.locals.map((name, i) => `${name}#${i}`).join(", ")}`);
+    this.ir.slots.forEach((slot, i) =>
+      this.emit(`  $${i} ${slot.kind} ${slot.name}: ${formatIrType(slot.type)}`),
+    );
+    if (this.ir.locals.length > 0)
+      this.emit(`locals ${this.ir.locals.map((name, i) => `${name}#${i}`).join(", ")}`);
     this.emit("");
   }
 
   private step(step: IrStep, n: number): void {
     switch (step.kind) {
       case "let":
-        return this.emit(`  ${n}. let ${this.slot(step.slot)} = ${this.expr(step.value)}  // ${this.where(step.site)}`);
+        return this.emit(
+          `  ${n}. let ${this.slot(step.slot)} = ${this.expr(step.value)}  // ${this.where(step.site)}`,
+        );
       case "rule":
-        this.emit(`  ${n}. rule ${step.name}${step.condition ? ` when ${this.expr(step.condition)}` : ""}  // ${this.where(step.site)}`);
-        for (const action of step.actions) this.emit(`       ${this.action(action)}  // ${this.where(action.site)}`);
+        this.emit(
+          `  ${n}. rule ${step.name}${step.condition ? ` when ${this.expr(step.condition)}` : ""}  // ${this.where(step.site)}`,
+        );
+        for (const action of step.actions)
+          this.emit(`       ${this.action(action)}  // ${this.where(action.site)}`);
         return;
       case "output": {
         const r = step.rounding;
-        const rounding = r ? ` round ${r.direction} to ${formatIrNumber(r.step)}${r.units > 0 ? ` (= ${r.units} / ${r.scale})` : ""}` : "";
-        return this.emit(`  ${n}. output ${this.slot(step.slot)} = ${this.expr(step.value)}${rounding}  // ${this.where(step.site)}`);
+        const rounding = r
+          ? ` round ${r.direction} to ${formatIrNumber(r.step)}${r.units > 0 ? ` (= ${r.units} / ${r.scale})` : ""}`
+          : "";
+        return this.emit(
+          `  ${n}. output ${this.slot(step.slot)} = ${this.expr(step.value)}${rounding}  // ${this.where(step.site)}`,
+        );
       }
       case "assert":
-        return this.emit(`  ${n}. assert ${this.expr(step.condition)}${step.message !== undefined ? ` ${JSON.stringify(step.message)}` : ""}  // ${this.where(step.site)}`);
+        return this.emit(
+          `  ${n}. assert ${this.expr(step.condition)}${step.message !== undefined ? ` ${JSON.stringify(step.message)}` : ""}  // ${this.where(step.site)}`,
+        );
     }
   }
 
@@ -158,10 +200,13 @@ class IrPrinter {
     const q = this.slot(action.slot);
     const v = this.expr(action.value);
     const text =
-      action.verb === "set" ? `set ${q} = ${v}` :
-      action.verb === "scale" ? `scale ${q} by ${v}` :
-      action.verb === "add" ? `add ${v} to ${q}` :
-      `${action.verb} ${q} at ${v}`;
+      action.verb === "set"
+        ? `set ${q} = ${v}`
+        : action.verb === "scale"
+          ? `scale ${q} by ${v}`
+          : action.verb === "add"
+            ? `add ${v} to ${q}`
+            : `${action.verb} ${q} at ${v}`;
     return action.condition ? `${text} when ${this.expr(action.condition)}` : text;
   }
 
@@ -184,24 +229,38 @@ class IrPrinter {
 
   expr(e: IrExpr): string {
     switch (e.k) {
-      case "const": return constant(e.v);
-      case "input": return this.read(`in.${e.path.join(".")}`, e.default, e.timestamp);
-      case "slot": return this.slot(e.slot);
-      case "local": return `${this.ir.locals[e.local] ?? "local"}#${e.local}`;
-      case "unary": return e.op === "neg" ? `-${this.expr(e.x)}` : `not ${this.expr(e.x)}`;
-      case "binary": return `(${this.expr(e.l)} ${e.op} ${this.expr(e.r)})`;
-      case "if": return `(if ${this.expr(e.c)} then ${this.expr(e.t)} else ${this.expr(e.e)})`;
-      case "call": return `${e.fn}(${e.args.map((a) => this.expr(a)).join(", ")})`;
-      case "tier": return `${this.tableName(e.table)}(${this.expr(e.key)})`;
-      case "cell": return `${this.expr(e.row)}.${typeof e.column === "number" ? this.ir.tables[e.table]?.columns[e.column]?.name : e.column}`;
-      case "margin": return `${this.tableName(e.table)}.${e.deduction ? "deduction" : "margin"}(${this.expr(e.key)}, ${this.ir.tables[e.table]?.columns[e.column]?.name})`;
+      case "const":
+        return constant(e.v);
+      case "input":
+        return this.read(`in.${e.path.join(".")}`, e.default, e.timestamp);
+      case "slot":
+        return this.slot(e.slot);
+      case "local":
+        return `${this.ir.locals[e.local] ?? "local"}#${e.local}`;
+      case "unary":
+        return e.op === "neg" ? `-${this.expr(e.x)}` : `not ${this.expr(e.x)}`;
+      case "binary":
+        return `(${this.expr(e.l)} ${e.op} ${this.expr(e.r)})`;
+      case "if":
+        return `(if ${this.expr(e.c)} then ${this.expr(e.t)} else ${this.expr(e.e)})`;
+      case "call":
+        return `${e.fn}(${e.args.map((a) => this.expr(a)).join(", ")})`;
+      case "tier":
+        return `${this.tableName(e.table)}(${this.expr(e.key)})`;
+      case "cell":
+        return `${this.expr(e.row)}.${typeof e.column === "number" ? this.ir.tables[e.table]?.columns[e.column]?.name : e.column}`;
+      case "margin":
+        return `${this.tableName(e.table)}.${e.deduction ? "deduction" : "margin"}(${this.expr(e.key)}, ${this.ir.tables[e.table]?.columns[e.column]?.name})`;
       case "liquidation": {
         const args = [e.side, e.size, e.entry, e.balance].map((a) => this.expr(a));
         return `${this.tableName(e.table)}.liquidation_price(${args.join(", ")}, ${this.ir.tables[e.table]?.columns[e.column]?.name})`;
       }
-      case "field": return this.read(`${this.expr(e.x)}.${e.name}`, e.default, e.timestamp);
-      case "index": return `${this.expr(e.x)}[${this.expr(e.index)}]`;
-      case "scenarios": return `scenarios ${this.ir.scenarioSets[e.set]?.name}`;
+      case "field":
+        return this.read(`${this.expr(e.x)}.${e.name}`, e.default, e.timestamp);
+      case "index":
+        return `${this.expr(e.x)}[${this.expr(e.index)}]`;
+      case "scenarios":
+        return `scenarios ${this.ir.scenarioSets[e.set]?.name}`;
       case "agg": {
         const variable = `${this.ir.locals[e.local] ?? "local"}#${e.local}`;
         let text = `${e.op}(${this.expr(e.elem)} for ${variable} in ${this.expr(e.source)}`;

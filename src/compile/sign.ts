@@ -39,9 +39,12 @@ export function readSigningKey(pem: string): KeyObject | string {
     key = createPrivateKey(pem);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return /passphrase/i.test(message) ? "the private key is encrypted: give an unencrypted PKCS#8 key (as `marginbook keygen` writes)" : `not a private key in PEM form (${message})`;
+    return /passphrase/i.test(message)
+      ? "the private key is encrypted: give an unencrypted PKCS#8 key (as `marginbook keygen` writes)"
+      : `not a private key in PEM form (${message})`;
   }
-  if (key.asymmetricKeyType !== SIGNATURE_ALGORITHM) return `a ${key.asymmetricKeyType ?? "unknown"} key: artifacts are signed with Ed25519 keys (\`marginbook keygen\`)`;
+  if (key.asymmetricKeyType !== SIGNATURE_ALGORITHM)
+    return `a ${key.asymmetricKeyType ?? "unknown"} key: artifacts are signed with Ed25519 keys (\`marginbook keygen\`)`;
   return key;
 }
 
@@ -50,7 +53,11 @@ export function readSigningKey(pem: string): KeyObject | string {
  * it had), made at `signedAt` (default now). The signature block is the last field, so it reads
  * last in the file.
  */
-export function signArtifact(artifact: CompiledArtifact, privateKey: KeyObject, signedAt = new Date()): CompiledArtifact {
+export function signArtifact(
+  artifact: CompiledArtifact,
+  privateKey: KeyObject,
+  signedAt = new Date(),
+): CompiledArtifact {
   const { signature: _old, ...unsigned } = artifact;
   return { ...unsigned, signature: signatureBlock(unsigned, privateKey, signedAt.toISOString()) };
 }
@@ -60,7 +67,10 @@ function signatureBlock(unsigned: object, privateKey: KeyObject, signedAt?: stri
   const publicKey = spkiOf(createPublicKey(privateKey));
   const value = sign(null, signedBytes(unsigned, signedAt), privateKey);
   return {
-    algorithm: SIGNATURE_ALGORITHM, keyId: keyIdOf(publicKey), publicKey: Buffer.from(publicKey).toString("base64"), value: value.toString("base64"),
+    algorithm: SIGNATURE_ALGORITHM,
+    keyId: keyIdOf(publicKey),
+    publicKey: Buffer.from(publicKey).toString("base64"),
+    value: value.toString("base64"),
     ...(signedAt !== undefined ? { signedAt } : {}),
   };
 }
@@ -75,11 +85,20 @@ export interface ApprovalSubject {
 }
 
 /** A signed approval of an artifact (see `src/runtime/approval.ts`), made at `approvedAt` (default now). */
-export function signApproval(subject: ApprovalSubject, privateKey: KeyObject, approvedAt = new Date()): Approval {
+export function signApproval(
+  subject: ApprovalSubject,
+  privateKey: KeyObject,
+  approvedAt = new Date(),
+): Approval {
   const at = approvedAt.toISOString();
   const unsigned: Approval = {
-    format: APPROVAL_FORMAT, formatVersion: 1, rulebook: subject.rulebook, version: subject.version, irHash: subject.irHash,
-    ...(subject.review !== undefined ? { review: subject.review } : {}), approvedAt: at,
+    format: APPROVAL_FORMAT,
+    formatVersion: 1,
+    rulebook: subject.rulebook,
+    version: subject.version,
+    irHash: subject.irHash,
+    ...(subject.review !== undefined ? { review: subject.review } : {}),
+    approvedAt: at,
     ...(subject.approver !== undefined ? { approver: subject.approver } : {}),
   };
   // An approval's time is its own field (approvedAt), signed with the rest: no second timestamp.

@@ -16,8 +16,18 @@ export interface MessageSpec {
   help?: string;
 }
 
-const error = (code: string, template: string, help?: string): MessageSpec => ({ code, severity: "error", template, help });
-const warning = (code: string, template: string, help?: string): MessageSpec => ({ code, severity: "warning", template, help });
+const error = (code: string, template: string, help?: string): MessageSpec => ({
+  code,
+  severity: "error",
+  template,
+  help,
+});
+const warning = (code: string, template: string, help?: string): MessageSpec => ({
+  code,
+  severity: "warning",
+  template,
+  help,
+});
 
 export const messages = {
   // ---- MB1xxx: lexing and parsing ----
@@ -25,15 +35,34 @@ export const messages = {
   unexpectedToken: error("MB1002", "expected {expected} but found `{found}`"),
   noViableAlternative: error("MB1003", "expected {expected} but found `{found}`"),
   unexpectedEndOfFile: error("MB1004", "unexpected end of file: expected {expected}"),
-  unterminatedString: error("MB1005", "unterminated string", "close the string with `\"` on the same line"),
-  capitalisedValueName: error("MB1006", "`{found}` cannot name a value here: names of values start with a lowercase letter", "names starting with an uppercase letter are types (records, enums, currencies)"),
+  unterminatedString: error("MB1005", "unterminated string", 'close the string with `"` on the same line'),
+  capitalisedValueName: error(
+    "MB1006",
+    "`{found}` cannot name a value here: names of values start with a lowercase letter",
+    "names starting with an uppercase letter are types (records, enums, currencies)",
+  ),
   reservedWordAsName: error("MB1007", "`{found}` is a reserved word and cannot be used as a name"),
-  fileTooLarge: error("MB1010", "the file is {size} bytes; the limit is {limit}", "split the rulebook, or use `extends` to share a base"),
+  fileTooLarge: error(
+    "MB1010",
+    "the file is {size} bytes; the limit is {limit}",
+    "split the rulebook, or use `extends` to share a base",
+  ),
   nestingTooDeep: error("MB1011", "{what} nested more than {limit} levels deep"),
-  tooManySyntaxErrors: error("MB1013", "more than {limit} syntax errors: is this a rulebook? Later ones are not reported"),
+  tooManySyntaxErrors: error(
+    "MB1013",
+    "more than {limit} syntax errors: is this a rulebook? Later ones are not reported",
+  ),
   nameTooLong: error("MB1012", "this name is {length} characters long; the limit is {limit}"),
-  bidiCharacter: error("MB1014", "bidirectional control character {code}: it can make the text read differently from what runs", "remove it; write right-to-left text without control characters"),
-  invisibleCharacter: error("MB1015", "invisible or control character {code} in a string: the string looks the same without it but never equals it", "remove it"),
+  bidiCharacter: error(
+    "MB1014",
+    "bidirectional control character {code}: it can make the text read differently from what runs",
+    "remove it; write right-to-left text without control characters",
+  ),
+  invisibleCharacter: error(
+    "MB1015",
+    "invisible or control character {code} in a string: the string looks the same without it but never equals it",
+    "remove it",
+  ),
 
   // ---- MB2xxx: names ----
   unknownName: error("MB2001", "unknown name `{name}`"),
@@ -44,19 +73,42 @@ export const messages = {
   duplicateEnumMember: error("MB2006", "enum member `{name}` is declared twice"),
   notCallable: error("MB2007", "`{name}` is not a function or a tier table"),
   unknownEnumMember: error("MB2008", "enum `{enum}` has no member `{name}`"),
-  ambiguousEnumMember: error("MB2009", "`{name}` is a member of several enums ({enums})", "qualify it, for example `{example}`"),
+  ambiguousEnumMember: error(
+    "MB2009",
+    "`{name}` is a member of several enums ({enums})",
+    "qualify it, for example `{example}`",
+  ),
   unknownTierColumn: error("MB2010", "tier table `{table}` has no column `{name}`"),
   unknownScenarioAxis: error("MB2011", "scenario set `{set}` has no axis `{name}`"),
   definitionCycle: error("MB2012", "`{name}` depends on itself: {cycle}"),
-  overrideWithoutBase: error("MB2013", "`override` needs a base rulebook: add `extends \"<file>.margin\"` to the header"),
+  overrideWithoutBase: error(
+    "MB2013",
+    '`override` needs a base rulebook: add `extends "<file>.margin"` to the header',
+  ),
   overrideOfUnknown: error("MB2014", "the base rulebook has no {what} `{name}` to override"),
   baseNotFound: error("MB2015", "cannot read the base rulebook `{path}`"),
-  unknownTierMethod: error("MB2016", "tier tables have no method `{name}`", "the methods are `margin(x, column)`, `deduction(x, column)` and `liquidation_price(side, size, entry, balance, column)`"),
+  unknownTierMethod: error(
+    "MB2016",
+    "tier tables have no method `{name}`",
+    "the methods are `margin(x, column)`, `deduction(x, column)` and `liquidation_price(side, size, entry, balance, column)`",
+  ),
   notAQuantity: error("MB2017", "cannot {verb} `{name}`: it is {what}, not a quantity adjusted by rules"),
-  baseHasErrors: error("MB2018", "the base rulebook `{path}` has {count} error(s)", "run `marginbook check {path}`"),
+  baseHasErrors: error(
+    "MB2018",
+    "the base rulebook `{path}` has {count} error(s)",
+    "run `marginbook check {path}`",
+  ),
   extendsCycle: error("MB2019", "rulebook `{path}` extends itself through {chain}"),
-  baseRefused: error("MB2021", "the base rulebook `{path}` {reason}", "`extends` names a `.margin` file of the same project: a folder with `.git` or `package.json` above the rulebook, else the rulebook's own folder"),
-  extendsTooDeep: error("MB2022", "the chain of `extends` is longer than {limit} rulebooks", "extend a rulebook that extends fewer others"),
+  baseRefused: error(
+    "MB2021",
+    "the base rulebook `{path}` {reason}",
+    "`extends` names a `.margin` file of the same project: a folder with `.git` or `package.json` above the rulebook, else the rulebook's own folder",
+  ),
+  extendsTooDeep: error(
+    "MB2022",
+    "the chain of `extends` is longer than {limit} rulebooks",
+    "extend a rulebook that extends fewer others",
+  ),
   shadowedName: warning("MB2020", "`{name}` hides the declaration of the same name"),
 
   // ---- MB3xxx: types and units ----
@@ -68,7 +120,11 @@ export const messages = {
   branchMismatch: error("MB3006", "the branches of `if` differ: {then} and {else}"),
   argumentCount: error("MB3007", "`{name}` takes {expected} argument(s), not {actual}"),
   argumentMismatch: error("MB3008", "argument {index} of `{name}` must be {expected}, not {actual}"),
-  dimensionlessExpected: error("MB3009", "`{name}` needs a dimensionless number, not {actual}", "strip the unit explicitly with `number(...)` if that is really meant"),
+  dimensionlessExpected: error(
+    "MB3009",
+    "`{name}` needs a dimensionless number, not {actual}",
+    "strip the unit explicitly with `number(...)` if that is really meant",
+  ),
   notARecord: error("MB3010", "{actual} has no fields, so `.{name}` cannot be read"),
   notAList: error("MB3011", "`for ... in` needs a list, not {actual}"),
   comprehensionMisuse: error("MB3012", "{message}"),
@@ -88,74 +144,179 @@ export const messages = {
   nonNumericColumn: error("MB3026", "tier column `{name}` must be numeric, not {actual}"),
   invalidGroupKey: error("MB3027", "a group key must be an enum, text, bool or number, not {actual}"),
   roundingNonNumeric: error("MB3028", "only numeric outputs can be rounded; `{name}` is {actual}"),
-  timestampArithmetic: error("MB3029", "cannot {verb} {left} and {right}", "a timestamp minus a timestamp is a Duration; a timestamp plus a Duration is a timestamp"),
-  oddUnitRoot: error("MB3030", "the square root of {actual} has no unit", "strip the unit explicitly with `number(...)` if that is really meant"),
-  marginColumnNotRate: error("MB3031", "`{method}` multiplies the key by column `{column}`, which must be a rate, not {actual}"),
+  timestampArithmetic: error(
+    "MB3029",
+    "cannot {verb} {left} and {right}",
+    "a timestamp minus a timestamp is a Duration; a timestamp plus a Duration is a timestamp",
+  ),
+  oddUnitRoot: error(
+    "MB3030",
+    "the square root of {actual} has no unit",
+    "strip the unit explicitly with `number(...)` if that is really meant",
+  ),
+  marginColumnNotRate: error(
+    "MB3031",
+    "`{method}` multiplies the key by column `{column}`, which must be a rate, not {actual}",
+  ),
   listTypeArgument: error("MB3032", "{message}"),
   numberOutOfRange: error("MB3033", "`{text}` is too large for a number (binary64 overflows to infinity)"),
-  constantNotFinite: error("MB3034", "{what} is {value}, not a finite number", "binary64 overflows beyond about 1.8e308"),
-  timestampListElements: error("MB3035", "the elements of {actual} cannot be read", "use a list of records with a Timestamp field (`record Fixing { at: Timestamp }` and a `List<Fixing>`)"),
+  constantNotFinite: error(
+    "MB3034",
+    "{what} is {value}, not a finite number",
+    "binary64 overflows beyond about 1.8e308",
+  ),
+  timestampListElements: error(
+    "MB3035",
+    "the elements of {actual} cannot be read",
+    "use a list of records with a Timestamp field (`record Fixing { at: Timestamp }` and a `List<Fixing>`)",
+  ),
   constantFails: error("MB3036", "{what} has no value: {reason}"),
-  outputNotScalar: error("MB3037", "output `{name}` is {actual}: an output must be a number, a Bool, Text, an enum member or a timestamp", "aggregate the list (`sum(...)`, `max(...)`, `count(...)`) or output one element"),
+  outputNotScalar: error(
+    "MB3037",
+    "output `{name}` is {actual}: an output must be a number, a Bool, Text, an enum member or a timestamp",
+    "aggregate the list (`sum(...)`, `max(...)`, `count(...)`) or output one element",
+  ),
 
   // ---- MB4xxx: rulebook semantics ----
-  invalidVersion: error("MB4001", "`{text}` is not a semantic version", "write MAJOR.MINOR.PATCH, for example `1.0.0`"),
-  invalidTimestamp: error("MB4002", "`{text}` is not a valid timestamp", "write an ISO 8601 UTC time, for example `2026-12-01T00:00:00Z`"),
-  missingHeaderField: error("MB4003", "the header has no `{key}`", "add `{key} {example}` after the rulebook name"),
+  invalidVersion: error(
+    "MB4001",
+    "`{text}` is not a semantic version",
+    "write MAJOR.MINOR.PATCH, for example `1.0.0`",
+  ),
+  invalidTimestamp: error(
+    "MB4002",
+    "`{text}` is not a valid timestamp",
+    "write an ISO 8601 UTC time, for example `2026-12-01T00:00:00Z`",
+  ),
+  missingHeaderField: error(
+    "MB4003",
+    "the header has no `{key}`",
+    "add `{key} {example}` after the rulebook name",
+  ),
   duplicateHeaderField: error("MB4004", "`{key}` is given twice in the header"),
-  missingHeader: error("MB4005", "the file has no `rulebook` header", "start the file with `rulebook \"<name>\" version 1.0.0 effective <timestamp> currency <code>`"),
-  tiersNotAscending: error("MB4006", "tier rows must ascend: this row starts at {lower}, below the previous row's start {previous}"),
+  missingHeader: error(
+    "MB4005",
+    "the file has no `rulebook` header",
+    'start the file with `rulebook "<name>" version 1.0.0 effective <timestamp> currency <code>`',
+  ),
+  tiersNotAscending: error(
+    "MB4006",
+    "tier rows must ascend: this row starts at {lower}, below the previous row's start {previous}",
+  ),
   tierGap: error("MB4007", "gap between tiers: {gap} falls in no tier"),
   tierOverlap: error("MB4008", "tiers overlap: {overlap} falls in this row and in the previous one"),
   imBelowMm: error("MB4009", "initial margin rate {imr} is below maintenance margin rate {mmr} in this tier"),
   rateDecreases: warning("MB4010", "`{column}` decreases from {previous} to {current} as size grows"),
   tierCellCount: error("MB4011", "this row has {actual} value(s) but the table has {expected} column(s)"),
   emptyTierTable: error("MB4012", "tier table `{name}` has no rows"),
-  missingTierMode: error("MB4013", "tier table `{name}` does not say whether it is `flat` or `marginal`", "add `, marginal` (each slice at its own rate) or `, flat` (the whole position at one rate) after the key type"),
+  missingTierMode: error(
+    "MB4013",
+    "tier table `{name}` does not say whether it is `flat` or `marginal`",
+    "add `, marginal` (each slice at its own rate) or `, flat` (the whole position at one rate) after the key type",
+  ),
   tiersStartAboveZero: warning("MB4014", "the first tier starts at {lower}: smaller values fall in no tier"),
-  tiersEndBelowInfinity: warning("MB4015", "the last tier ends at {upper}: larger values fall in no tier", "end the last row with `inf)`"),
+  tiersEndBelowInfinity: warning(
+    "MB4015",
+    "the last tier ends at {upper}: larger values fall in no tier",
+    "end the last row with `inf)`",
+  ),
   emptyTierInterval: error("MB4016", "this tier is empty: {interval} contains no value"),
   ruleNeverFires: warning("MB4017", "rule `{name}` can never fire: {reason}"),
   unusedParameter: warning("MB4018", "parameter `{name}` is never used"),
   unusedInput: warning("MB4019", "input `{name}` is never used"),
   unusedLet: warning("MB4020", "`{name}` is never used"),
   adjustedBeforeSet: error("MB4021", "`{name}` is used before any rule sets it"),
-  conditionalFirstSet: error("MB4022", "`{name}` is first set under a condition, so it may have no value", "set it unconditionally in an earlier rule"),
+  conditionalFirstSet: error(
+    "MB4022",
+    "`{name}` is first set under a condition, so it may have no value",
+    "set it unconditionally in an earlier rule",
+  ),
   emptyRule: warning("MB4023", "rule `{name}` has no steps"),
   assertionConstant: warning("MB4024", "this {what} is always {value}"),
   noOutputs: warning("MB4025", "the rulebook declares no outputs"),
-  letDependsOnQuantity: error("MB4026", "`{name}` depends on `{quantity}`, which rules are still adjusting here", "use `{quantity}` directly, or move the computation into a rule step"),
+  letDependsOnQuantity: error(
+    "MB4026",
+    "`{name}` depends on `{quantity}`, which rules are still adjusting here",
+    "use `{quantity}` directly, or move the computation into a rule step",
+  ),
   nonPositiveRoundingStep: error("MB4027", "the rounding step must be positive, not {value}"),
   emptyDomain: error("MB4028", "the domain of `{name}` is empty: {bounds}"),
   valueOutsideDomain: error("MB4029", "the value {value} of `{name}` is outside its domain {domain}"),
   invalidScenarioRange: error("MB4030", "{message}"),
-  marginRoundsDown: warning("MB4031", "`{name}` is a margin requirement but rounds {direction}", "margin requirements round up, so that rounding never under-collects"),
+  marginRoundsDown: warning(
+    "MB4031",
+    "`{name}` is a margin requirement but rounds {direction}",
+    "margin requirements round up, so that rounding never under-collects",
+  ),
   duplicateRuleName: error("MB4032", "rule `{name}` is declared twice"),
   emptyScenarioSet: error("MB4033", "scenario set `{name}` has no scenarios"),
   duplicateScenarioAxis: error("MB4034", "axis `{name}` is given twice in this scenario"),
-  overrideTypeMismatch: error("MB4035", "the override of `{name}` is {actual}, but the base declares {expected}"),
+  overrideTypeMismatch: error(
+    "MB4035",
+    "the override of `{name}` is {actual}, but the base declares {expected}",
+  ),
   duplicateOverride: error("MB4041", "`{name}` is overridden twice"),
   noInputs: warning("MB4036", "the rulebook declares no inputs"),
   extendsWithoutFile: error("MB4037", "`extends` needs the path of a `.margin` file in quotes"),
   headerValueKind: error("MB4038", "`{key}` expects {expected}"),
-  overrideDropsColumn: error("MB4040", "the override of tier table `{name}` has no column `{column}`, which the base declares"),
+  overrideDropsColumn: error(
+    "MB4040",
+    "the override of tier table `{name}` has no column `{column}`, which the base declares",
+  ),
   tooManyDeclarations: error("MB4042", "the rulebook has {count} {what}; the limit is {limit}"),
-  tooManyScenarios: error("MB4039", "scenario set `{name}` expands to {count} scenarios; the limit is {limit}"),
-  verifyTargetNotNumeric: error("MB4043", "`verify {property}` is about numeric outputs, lets and quantities, but `{name}` is {what}"),
-  verifyVariableNotInputField: error("MB4044", "`in` needs a numeric field of an input, but this is {what}", "name the input field the values vary with, for example `in position.size`"),
-  verifyMissingVariable: error("MB4045", "`verify {property}` needs the input field it varies", "add `in <input field>`, for example `in position.size`"),
+  tooManyScenarios: error(
+    "MB4039",
+    "scenario set `{name}` expands to {count} scenarios; the limit is {limit}",
+  ),
+  verifyTargetNotNumeric: error(
+    "MB4043",
+    "`verify {property}` is about numeric outputs, lets and quantities, but `{name}` is {what}",
+  ),
+  verifyVariableNotInputField: error(
+    "MB4044",
+    "`in` needs a numeric field of an input, but this is {what}",
+    "name the input field the values vary with, for example `in position.size`",
+  ),
+  verifyMissingVariable: error(
+    "MB4045",
+    "`verify {property}` needs the input field it varies",
+    "add `in <input field>`, for example `in position.size`",
+  ),
   textTooLong: error("MB4047", "{what} is {length} characters long; the limit is {limit}"),
   tooManyArguments: error("MB4048", "this call has {count} arguments; the limit is {limit}"),
-  verifyUnexpectedVariable: error("MB4046", "`verify nonnegative` holds for every input at once: it takes no `in`", "remove `in {text}`"),
+  verifyUnexpectedVariable: error(
+    "MB4046",
+    "`verify nonnegative` holds for every input at once: it takes no `in`",
+    "remove `in {text}`",
+  ),
 
   // ---- MB51xx: the SQL target (marginbook compile --target sql) ----
-  sqlUnsupported: error("MB5101", "{what} cannot be compiled to SQL ({dialect}): {reason}", "evaluate this rulebook with the runtime (`marginbook eval`, `batch --engine js`)"),
-  sqlRuntimeStep: error("MB5102", "`{fn}` with a step computed at run time cannot be compiled to SQL ({dialect})", "give the rounding step as a constant or a parameter"),
-  sqlUnknownInput: error("MB5103", "input `{path}` of type {type} cannot be a column of the input relation ({dialect})"),
+  sqlUnsupported: error(
+    "MB5101",
+    "{what} cannot be compiled to SQL ({dialect}): {reason}",
+    "evaluate this rulebook with the runtime (`marginbook eval`, `batch --engine js`)",
+  ),
+  sqlRuntimeStep: error(
+    "MB5102",
+    "`{fn}` with a step computed at run time cannot be compiled to SQL ({dialect})",
+    "give the rounding step as a constant or a parameter",
+  ),
+  sqlUnknownInput: error(
+    "MB5103",
+    "input `{path}` of type {type} cannot be a column of the input relation ({dialect})",
+  ),
 
   // ---- MB7xxx: review of a change between two versions ----
-  versionNotBumped: warning("MB7001", "behaviour changed but the version is still {version}", "a {impact} change needs at least version {suggested}"),
-  bumpTooSmall: warning("MB7002", "{old} -> {new} is a {actual} bump, but the change is {impact}", "use at least version {suggested}"),
+  versionNotBumped: warning(
+    "MB7001",
+    "behaviour changed but the version is still {version}",
+    "a {impact} change needs at least version {suggested}",
+  ),
+  bumpTooSmall: warning(
+    "MB7002",
+    "{old} -> {new} is a {actual} bump, but the change is {impact}",
+    "use at least version {suggested}",
+  ),
   effectiveNotForward: warning("MB7003", "the effective date does not move forward: {old} -> {new}"),
   versionDecreased: warning("MB7004", "the version goes backwards: {old} -> {new}"),
 } as const satisfies Record<string, MessageSpec>;
@@ -177,7 +338,8 @@ export const codeRanges: ReadonlyArray<{ prefix: string; stage: string }> = [
 export function fillTemplate(template: string, args: Record<string, string | number>): string {
   return template.replace(/\{(\w+)\}/g, (_, key: string) => {
     const value = args[key];
-    if (value === undefined) throw new Error(`diagnostic template "${template}" is missing a value for {${key}}`);
+    if (value === undefined)
+      throw new Error(`diagnostic template "${template}" is missing a value for {${key}}`);
     return String(value);
   });
 }

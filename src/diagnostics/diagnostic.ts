@@ -51,7 +51,12 @@ export class Reporter {
   readonly diagnostics: Diagnostic[] = [];
   constructor(public file: string) {}
 
-  report(spec: MessageSpec, span: Span, args: Record<string, string | number> = {}, extras: ReportExtras = {}): Diagnostic {
+  report(
+    spec: MessageSpec,
+    span: Span,
+    args: Record<string, string | number> = {},
+    extras: ReportExtras = {},
+  ): Diagnostic {
     const diagnostic: Diagnostic = {
       code: spec.code,
       severity: spec.severity,
@@ -75,7 +80,11 @@ export class Reporter {
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return [...diagnostics].sort(
     (a, b) =>
-      a.file.localeCompare(b.file) || a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code) || a.message.localeCompare(b.message),
+      a.file.localeCompare(b.file) ||
+      a.span.start - b.span.start ||
+      a.span.end - b.span.end ||
+      a.code.localeCompare(b.code) ||
+      a.message.localeCompare(b.message),
   );
 }
 

@@ -85,7 +85,9 @@ export class LineMap {
     const next = this.lineStarts[index + 1];
     if (next === undefined) return this.source.length;
     const beforeBreak = next - 1; // the `\n`
-    return beforeBreak > this.lineStarts[index]! && this.source.charCodeAt(beforeBreak - 1) === 13 /* \r */ ? beforeBreak - 1 : beforeBreak;
+    return beforeBreak > this.lineStarts[index]! && this.source.charCodeAt(beforeBreak - 1) === 13 /* \r */
+      ? beforeBreak - 1
+      : beforeBreak;
   }
 
   private clamp(offset: number): number {

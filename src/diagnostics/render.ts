@@ -42,7 +42,14 @@ class LineMaps {
 // Text
 // ---------------------------------------------------------------------------------------------
 
-const ansi = { reset: "\x1b[0m", bold: "\x1b[1m", red: "\x1b[31m", yellow: "\x1b[33m", blue: "\x1b[34m", cyan: "\x1b[36m" };
+const ansi = {
+  reset: "\x1b[0m",
+  bold: "\x1b[1m",
+  red: "\x1b[31m",
+  yellow: "\x1b[33m",
+  blue: "\x1b[34m",
+  cyan: "\x1b[36m",
+};
 
 type Paint = (style: keyof typeof ansi | Array<keyof typeof ansi>, text: string) => string;
 
@@ -63,9 +70,14 @@ const severityStyle: Record<Severity, keyof typeof ansi> = { error: "red", warni
  * underlined to the end of that line. The summary line (`2 errors, 1 warning in 3 files`) is the
  * CLI's job, not this function's.
  */
-export function renderText(diagnostics: readonly Diagnostic[], sources: SourceTexts, options: TextRenderOptions = {}): string {
+export function renderText(
+  diagnostics: readonly Diagnostic[],
+  sources: SourceTexts,
+  options: TextRenderOptions = {},
+): string {
   const paint: Paint = options.color
-    ? (style, text) => (Array.isArray(style) ? style.map((s) => ansi[s]).join("") : ansi[style]) + text + ansi.reset
+    ? (style, text) =>
+        (Array.isArray(style) ? style.map((s) => ansi[s]).join("") : ansi[style]) + text + ansi.reset
     : (_style, text) => text;
   const maps = new LineMaps(sources);
   const tabWidth = options.tabWidth ?? 4;
@@ -84,7 +96,9 @@ function renderOne(d: Diagnostic, maps: LineMaps, paint: Paint, tabWidth: number
   if (d.help) lines.push(`  ${paint(["bold", "blue"], "=")} ${paint("bold", "help")}: ${d.help}`);
   for (const r of d.related) {
     const file = r.file ?? d.file;
-    lines.push(`  ${paint(["bold", "blue"], "=")} ${paint("bold", "note")}: ${location(file, r.span.start, maps.get(file))}: ${r.message}`);
+    lines.push(
+      `  ${paint(["bold", "blue"], "=")} ${paint("bold", "note")}: ${location(file, r.span.start, maps.get(file))}: ${r.message}`,
+    );
   }
   return lines.join("\n") + "\n";
 }
@@ -97,7 +111,13 @@ function location(file: string, offset: number, map: LineMap | undefined): strin
 }
 
 /** The source line of the span's start, and the `^~~~` underline below it. */
-function snippet(map: LineMap, span: Span, paint: Paint, color: keyof typeof ansi, tabWidth: number): string[] {
+function snippet(
+  map: LineMap,
+  span: Span,
+  paint: Paint,
+  color: keyof typeof ansi,
+  tabWidth: number,
+): string[] {
   const start = map.position(span.start);
   const lineStart = map.lineStart(start.line);
   const lineEnd = map.lineEnd(start.line);
@@ -172,7 +192,10 @@ export interface JsonDiagnostic {
 }
 
 /** Converts diagnostics to the plain objects of `--format json`, sorted by file and position. */
-export function toJsonDiagnostics(diagnostics: readonly Diagnostic[], sources: SourceTexts): JsonDiagnostic[] {
+export function toJsonDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  sources: SourceTexts,
+): JsonDiagnostic[] {
   const maps = new LineMaps(sources);
   const at = (file: string, offset: number): JsonPosition => {
     const map = maps.get(file);
@@ -193,7 +216,14 @@ export function toJsonDiagnostics(diagnostics: readonly Diagnostic[], sources: S
     }),
     help: d.help ?? null,
     fix: d.fix
-      ? { title: d.fix.title, edits: d.fix.edits.map((e) => ({ start: at(d.file, e.span.start), end: at(d.file, e.span.end), newText: e.newText })) }
+      ? {
+          title: d.fix.title,
+          edits: d.fix.edits.map((e) => ({
+            start: at(d.file, e.span.start),
+            end: at(d.file, e.span.end),
+            newText: e.newText,
+          })),
+        }
       : null,
   }));
 }
@@ -316,7 +346,14 @@ class SarifLocator {
     const from = map.position(start);
     const to = map.position(start + length);
     // SARIF's endColumn is the column just past the region, like our exclusive span end.
-    return { startLine: from.line, startColumn: from.column, endLine: to.line, endColumn: to.column, charOffset: from.offset, charLength: to.offset - from.offset };
+    return {
+      startLine: from.line,
+      startColumn: from.column,
+      endLine: to.line,
+      endColumn: to.column,
+      charOffset: from.offset,
+      charLength: to.offset - from.offset,
+    };
   }
 
   physical(file: string, span: Span): SarifLocation["physicalLocation"] {
@@ -335,28 +372,54 @@ function sarifResult(d: Diagnostic, ruleIndex: number | undefined, at: SarifLoca
   if (ruleIndex !== undefined) result.ruleIndex = ruleIndex;
   if (d.related.length > 0) {
     // `id` keeps related locations unique (SARIF requires it) even when two point at the same span.
-    result.relatedLocations = d.related.map((r, i) => ({ id: i, physicalLocation: at.physical(r.file ?? d.file, r.span), message: { text: r.message } }));
+    result.relatedLocations = d.related.map((r, i) => ({
+      id: i,
+      physicalLocation: at.physical(r.file ?? d.file, r.span),
+      message: { text: r.message },
+    }));
   }
   if (d.fix && d.fix.edits.length > 0) {
-    const replacements = d.fix.edits.map((e) => ({ deletedRegion: at.region(d.file, e.span), insertedContent: { text: e.newText } }));
-    result.fixes = [{ description: { text: d.fix.title }, artifactChanges: [{ artifactLocation: { uri: toArtifactUri(d.file) }, replacements }] }];
+    const replacements = d.fix.edits.map((e) => ({
+      deletedRegion: at.region(d.file, e.span),
+      insertedContent: { text: e.newText },
+    }));
+    result.fixes = [
+      {
+        description: { text: d.fix.title },
+        artifactChanges: [{ artifactLocation: { uri: toArtifactUri(d.file) }, replacements }],
+      },
+    ];
   }
   return result;
 }
 
 /** Builds the SARIF 2.1.0 log object for a set of diagnostics: one run, every catalog code as a rule. */
-export function toSarifLog(diagnostics: readonly Diagnostic[], sources: SourceTexts, toolVersion: string): SarifLog {
+export function toSarifLog(
+  diagnostics: readonly Diagnostic[],
+  sources: SourceTexts,
+  toolVersion: string,
+): SarifLog {
   const at = new SarifLocator(sources);
   const { rules, index } = sarifRules();
   const results = sortDiagnostics(diagnostics).map((d) => sarifResult(d, index.get(d.code), at));
   return {
     $schema: sarifSchemaUri,
     version: "2.1.0",
-    runs: [{ tool: { driver: { name: "marginbook", version: toolVersion, rules } }, columnKind: "utf16CodeUnits", results }],
+    runs: [
+      {
+        tool: { driver: { name: "marginbook", version: toolVersion, rules } },
+        columnKind: "utf16CodeUnits",
+        results,
+      },
+    ],
   };
 }
 
 /** Renders diagnostics as a pretty-printed SARIF 2.1.0 log, ending in a newline. */
-export function renderSarif(diagnostics: readonly Diagnostic[], sources: SourceTexts, toolVersion: string): string {
+export function renderSarif(
+  diagnostics: readonly Diagnostic[],
+  sources: SourceTexts,
+  toolVersion: string,
+): string {
   return JSON.stringify(toSarifLog(diagnostics, sources, toolVersion), null, 2) + "\n";
 }

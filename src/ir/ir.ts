@@ -301,8 +301,21 @@ export type IrBinaryOp = "+" | "-" | "*" | "/" | "<" | "<=" | ">" | ">=" | "==" 
 
 /** Built-in functions the runtime implements (`number(x)` is erased by the compiler). */
 export type IrBuiltin =
-  | "min" | "max" | "clamp" | "abs" | "sqrt" | "pow" | "exp" | "ln"
-  | "round_up" | "round_down" | "round_half_even" | "normal_cdf" | "black76" | "black_scholes" | "length";
+  | "min"
+  | "max"
+  | "clamp"
+  | "abs"
+  | "sqrt"
+  | "pow"
+  | "exp"
+  | "ln"
+  | "round_up"
+  | "round_down"
+  | "round_half_even"
+  | "normal_cdf"
+  | "black76"
+  | "black_scholes"
+  | "length";
 
 /** Comprehension operators. */
 export type IrAggregateOp = "sum" | "min" | "max" | "avg" | "count" | "any" | "all" | "group";
@@ -330,7 +343,16 @@ export type IrExpr =
    * balance `balance + side * size * (price - entry)` equals the maintenance margin
    * `table.margin(size * price, column)`, in the tier that contains `size * price`.
    */
-  | { k: "liquidation"; table: number; column: number; side: IrExpr; size: IrExpr; entry: IrExpr; balance: IrExpr; site: number }
+  | {
+      k: "liquidation";
+      table: number;
+      column: number;
+      side: IrExpr;
+      size: IrExpr;
+      entry: IrExpr;
+      balance: IrExpr;
+      site: number;
+    }
   /** A field of a record value (a list element, a scenario, a group). */
   | { k: "field"; x: IrExpr; name: string; default?: IrConstValue; timestamp?: true }
   | { k: "index"; x: IrExpr; index: IrExpr; site: number }
@@ -364,17 +386,35 @@ export function forEachExpr(expr: IrExpr, visit: (e: IrExpr) => void): void {
 /** The direct sub-expressions of an expression, in evaluation order. */
 export function childExprs(expr: IrExpr): IrExpr[] {
   switch (expr.k) {
-    case "unary": return [expr.x];
-    case "binary": return [expr.l, expr.r];
-    case "if": return [expr.c, expr.t, expr.e];
-    case "call": return expr.args;
-    case "tier": return [expr.key];
-    case "cell": return [expr.row];
-    case "margin": return [expr.key];
-    case "liquidation": return [expr.side, expr.size, expr.entry, expr.balance];
-    case "field": return [expr.x];
-    case "index": return [expr.x, expr.index];
-    case "agg": return [expr.source, ...(expr.filter ? [expr.filter] : []), expr.elem, ...(expr.key ? [expr.key] : []), ...(expr.fallback ? [expr.fallback] : [])];
-    default: return [];
+    case "unary":
+      return [expr.x];
+    case "binary":
+      return [expr.l, expr.r];
+    case "if":
+      return [expr.c, expr.t, expr.e];
+    case "call":
+      return expr.args;
+    case "tier":
+      return [expr.key];
+    case "cell":
+      return [expr.row];
+    case "margin":
+      return [expr.key];
+    case "liquidation":
+      return [expr.side, expr.size, expr.entry, expr.balance];
+    case "field":
+      return [expr.x];
+    case "index":
+      return [expr.x, expr.index];
+    case "agg":
+      return [
+        expr.source,
+        ...(expr.filter ? [expr.filter] : []),
+        expr.elem,
+        ...(expr.key ? [expr.key] : []),
+        ...(expr.fallback ? [expr.fallback] : []),
+      ];
+    default:
+      return [];
   }
 }

@@ -3,7 +3,19 @@
  * text within bounds (regular files only, at most 64 MiB) and replacing files atomically.
  */
 import { randomBytes } from "node:crypto";
-import { chmodSync, closeSync, constants, fstatSync, openSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  type Stats,
+} from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
 
@@ -24,7 +36,8 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 function refuseUnlessSmallFile(stats: Stats, maxBytes: number): void {
   if (!stats.isFile()) throw new FileRefusedError("not a regular file");
-  if (stats.size > maxBytes) throw new FileRefusedError(`the file is ${stats.size} bytes; the limit is ${maxBytes}`);
+  if (stats.size > maxBytes)
+    throw new FileRefusedError(`the file is ${stats.size} bytes; the limit is ${maxBytes}`);
 }
 
 /** Decodes UTF-8, dropping a leading byte-order mark so offsets match what editors show. */

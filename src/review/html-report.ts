@@ -7,7 +7,15 @@
 import { renderHistogram, renderScatter } from "./html-charts.js";
 import type { ImpactReport } from "./render-impact.js";
 import {
-  additive, countsText, describeSource, failureLines, formatChange, formatCount, formatPercentChange, formatValue, reasonText,
+  additive,
+  countsText,
+  describeSource,
+  failureLines,
+  formatChange,
+  formatCount,
+  formatPercentChange,
+  formatValue,
+  reasonText,
 } from "./render-impact.js";
 import type { OutputImpact } from "./impact.js";
 import type { SemanticDiff } from "./semantic-diff.js";
@@ -28,11 +36,19 @@ export interface HtmlReportInput {
 
 /** Escapes text for HTML content and attribute values. */
 export function escapeHtml(text: string): string {
-  return text
-    .replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!)
-    // Bidirectional controls, invisible and control characters would reorder or hide what the
-    // reviewer reads: they are shown as visible escapes instead.
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return (
+    text
+      .replace(
+        /[&<>"']/g,
+        (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!,
+      )
+      // Bidirectional controls, invisible and control characters would reorder or hide what the
+      // reviewer reads: they are shown as visible escapes instead.
+      .replace(
+        /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g,
+        (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`,
+      )
+  );
 }
 
 const STYLE = `
@@ -94,9 +110,14 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 function diffSection(input: HtmlReportInput): string {
   const { diff } = input;
   const bump = requiredBump(diff);
-  const verdict = diff.layout === "semantic"
-    ? `${diff.changes.length} change${diff.changes.length === 1 ? "" : "s"}; behaviour ${diff.behaviourChanged ? "changed" : "unchanged"}${bump === "none" ? "" : ` (needs a ${bump} version bump)`}`
-    : diff.layout === "identical" ? "no change" : diff.layout === "formatting only" ? "formatting only: no rule, parameter or tier changed" : "comments and documentation only";
+  const verdict =
+    diff.layout === "semantic"
+      ? `${diff.changes.length} change${diff.changes.length === 1 ? "" : "s"}; behaviour ${diff.behaviourChanged ? "changed" : "unchanged"}${bump === "none" ? "" : ` (needs a ${bump} version bump)`}`
+      : diff.layout === "identical"
+        ? "no change"
+        : diff.layout === "formatting only"
+          ? "formatting only: no rule, parameter or tier changed"
+          : "comments and documentation only";
   const rows = diff.changes.map((c) => {
     const where = c.newLine ? `line ${c.newLine}` : c.oldLine ? `old line ${c.oldLine}` : "";
     return `<tr><td>${escapeHtml(c.action)}</td><td>${escapeHtml(c.subject)} <code>${escapeHtml(c.name)}</code></td><td class="mono">${c.details.map(escapeHtml).join("<br>")}</td><td class="impact-${c.impact}">${c.impact}</td><td class="num">${escapeHtml(where)}</td></tr>`;
@@ -107,7 +128,9 @@ function diffSection(input: HtmlReportInput): string {
     '<section class="card"><h3>What changed</h3>',
     `<p>${escapeHtml(verdict)}</p>`,
     errors,
-    rows.length > 0 ? `<table><thead><tr><th>action</th><th>what</th><th>details</th><th>impact</th><th class="num">where</th></tr></thead><tbody>${rows.join("")}</tbody></table>` : "",
+    rows.length > 0
+      ? `<table><thead><tr><th>action</th><th>what</th><th>details</th><th>impact</th><th class="num">where</th></tr></thead><tbody>${rows.join("")}</tbody></table>`
+      : "",
     warnings,
     "</section>",
   ].join("\n");
@@ -138,9 +161,18 @@ function outputSection(o: OutputImpact, report: ImpactReport): string {
     ["mean change", `${formatChange(o.meanChange, unit)} (${formatPercentChange(o.meanPercent)})`],
     ["median change", `${formatChange(o.medianChange, unit)} (${formatPercentChange(o.medianPercent)})`],
   ];
-  if (o.largest) stats.push(["largest change", `${formatChange(o.largest.change, unit)} (${formatPercentChange(o.largest.percent)}) at input #${o.largest.index}`]);
-  if (o.largestPercent) stats.push(["largest in percent", `${formatPercentChange(o.largestPercent.percent)} (${formatChange(o.largestPercent.change, unit)}) at input #${o.largestPercent.index}`]);
-  if (additive(unit)) stats.push(["total", `${formatValue(o.totalOld, unit)} → ${formatValue(o.totalNew, unit)}`]);
+  if (o.largest)
+    stats.push([
+      "largest change",
+      `${formatChange(o.largest.change, unit)} (${formatPercentChange(o.largest.percent)}) at input #${o.largest.index}`,
+    ]);
+  if (o.largestPercent)
+    stats.push([
+      "largest in percent",
+      `${formatPercentChange(o.largestPercent.percent)} (${formatChange(o.largestPercent.change, unit)}) at input #${o.largestPercent.index}`,
+    ]);
+  if (additive(unit))
+    stats.push(["total", `${formatValue(o.totalOld, unit)} → ${formatValue(o.totalNew, unit)}`]);
   const movers = o.movers.map((m) => {
     const shown = JSON.stringify(report.inputs[m.index] ?? null);
     const inputText = shown.length > 160 ? `${shown.slice(0, 157)}...` : shown;
@@ -159,7 +191,9 @@ function outputSection(o: OutputImpact, report: ImpactReport): string {
     `<div class="chart"><h4>Change in percent of the old value (${formatCount(o.up + o.down - o.histogram.fromZero)} changed margins)</h4>${renderHistogram(o.histogram)}</div>`,
     `<div class="chart"><h4>Old against new (${formatCount(o.scatter.length)} inputs shown)</h4>${renderScatter(o.scatter, unit)}</div>`,
     "</div>",
-    o.movers.length > 0 ? `<h3 style="margin-top:16px">Top movers</h3><table><thead><tr><th class="num">input</th><th class="num">old</th><th class="num">new</th><th class="num">change</th><th>the rule that made the difference, and the input</th></tr></thead><tbody>${movers.join("")}</tbody></table>` : "",
+    o.movers.length > 0
+      ? `<h3 style="margin-top:16px">Top movers</h3><table><thead><tr><th class="num">input</th><th class="num">old</th><th class="num">new</th><th class="num">change</th><th>the rule that made the difference, and the input</th></tr></thead><tbody>${movers.join("")}</tbody></table>`
+      : "",
     "</section>",
   ].join("\n");
 }

@@ -17,7 +17,10 @@ export function coverageWarnings(columns: ImpactColumns, outputs: readonly Compa
     const oldValues = columns.old[o]!;
     const newValues = columns.new[o]!;
     let evaluated = 0;
-    let oldMin = Infinity, oldMax = -Infinity, newMin = Infinity, newMax = -Infinity;
+    let oldMin = Infinity,
+      oldMax = -Infinity,
+      newMin = Infinity,
+      newMax = -Infinity;
     for (let i = 0; i < columns.count; i++) {
       if (columns.status[i] !== InputStatus.both) continue;
       evaluated++;
@@ -28,13 +31,19 @@ export function coverageWarnings(columns: ImpactColumns, outputs: readonly Compa
     }
     if (evaluated < 2) return;
     if (oldMin === oldMax && newMin === newMax) {
-      warnings.push(`${output.name} is ${newMax === oldMax ? `${newMax}` : `${oldMax} (old) and ${newMax} (new)`} for every one of the ${evaluated} inputs: this set cannot show a change to it`);
+      warnings.push(
+        `${output.name} is ${newMax === oldMax ? `${newMax}` : `${oldMax} (old) and ${newMax} (new)`} for every one of the ${evaluated} inputs: this set cannot show a change to it`,
+      );
       return;
     }
     let atMax = 0;
-    for (let i = 0; i < columns.count; i++) if (columns.status[i] === InputStatus.both && newValues[i] === newMax && oldValues[i] === oldMax) atMax++;
+    for (let i = 0; i < columns.count; i++)
+      if (columns.status[i] === InputStatus.both && newValues[i] === newMax && oldValues[i] === oldMax)
+        atMax++;
     if (newMin !== newMax && atMax / evaluated > CAPPED_SHARE) {
-      warnings.push(`${output.name} is at its largest value (${newMax}) in both versions for ${Math.round((atMax / evaluated) * 100)}% of the inputs (capped?): a change to the rules below the cap cannot show there`);
+      warnings.push(
+        `${output.name} is at its largest value (${newMax}) in both versions for ${Math.round((atMax / evaluated) * 100)}% of the inputs (capped?): a change to the rules below the cap cannot show there`,
+      );
     }
   });
   return warnings;

@@ -7,7 +7,14 @@
  */
 import { forEachExpr, type IrExpr, type IrRulebook } from "../ir/ir.js";
 import { evaluate as interpret } from "../runtime/interpreter.js";
-import type { AggregateChoice, TierChoice, Trace, TraceAction, TraceEntry, TraceValue } from "../runtime/trace.js";
+import type {
+  AggregateChoice,
+  TierChoice,
+  Trace,
+  TraceAction,
+  TraceEntry,
+  TraceValue,
+} from "../runtime/trace.js";
 
 /** The first difference between two evaluations of the same input. */
 export interface Difference {
@@ -76,7 +83,12 @@ export function columnsUsed(ir: IrRulebook): Map<string, Set<string>> {
     for (const expr of exprs) {
       if (!expr) continue;
       forEachExpr(expr, (e) => {
-        const column = e.k === "cell" && typeof e.column === "number" ? e.column : e.k === "margin" || e.k === "liquidation" ? e.column : undefined;
+        const column =
+          e.k === "cell" && typeof e.column === "number"
+            ? e.column
+            : e.k === "margin" || e.k === "liquidation"
+              ? e.column
+              : undefined;
         const table = column !== undefined && "table" in e ? ir.tables[e.table as number] : undefined;
         if (!table || column === undefined || !table.columns[column]) return;
         const name = `${table.name}.${table.columns[column]!.name}`;
@@ -88,10 +100,13 @@ export function columnsUsed(ir: IrRulebook): Map<string, Set<string>> {
     used.set(key, found);
   };
   for (const step of ir.steps) {
-    if (step.kind === "let" || step.kind === "output") collect(`${step.kind}:${ir.slots[step.slot]!.name}`, [step.value]);
+    if (step.kind === "let" || step.kind === "output")
+      collect(`${step.kind}:${ir.slots[step.slot]!.name}`, [step.value]);
     else if (step.kind === "rule") {
       collect(`rule:${step.name}`, [step.condition]);
-      step.actions.forEach((action, i) => collect(`rule:${step.name}#${i}`, [action.value, action.condition]));
+      step.actions.forEach((action, i) =>
+        collect(`rule:${step.name}#${i}`, [action.value, action.condition]),
+      );
     }
   }
   return used;
@@ -110,20 +125,34 @@ interface Focus {
  * that can affect `output`, when given); undefined when the traces agree (the difference then
  * lies in rounding alone, which the outputs show).
  */
-export function explainDifference(oldIr: IrRulebook, newIr: IrRulebook, input: unknown, output?: string): Difference | undefined {
+export function explainDifference(
+  oldIr: IrRulebook,
+  newIr: IrRulebook,
+  input: unknown,
+  output?: string,
+): Difference | undefined {
   const oldRun = explained(oldIr, input);
   const newRun = explained(newIr, input);
   if ("error" in oldRun || "error" in newRun) {
     const message = (run: typeof oldRun): string => ("error" in run ? `fails (${run.error})` : "evaluates");
-    return { kind: "error", name: "evaluation", line: 0, detail: `old ${message(oldRun)}, new ${message(newRun)}` };
+    return {
+      kind: "error",
+      name: "evaluation",
+      line: 0,
+      detail: `old ${message(oldRun)}, new ${message(newRun)}`,
+    };
   }
   const oldColumns = columnsUsed(oldIr);
   const newColumns = columnsUsed(newIr);
-  const columns = (key: string): Set<string> => new Set([...(oldColumns.get(key) ?? []), ...(newColumns.get(key) ?? [])]);
+  const columns = (key: string): Set<string> =>
+    new Set([...(oldColumns.get(key) ?? []), ...(newColumns.get(key) ?? [])]);
   if (output === undefined) return firstDifference(oldRun.trace, newRun.trace, undefined, columns);
   const a = influenceOf(oldIr, output);
   const b = influenceOf(newIr, output);
-  const relevant: Influence = { entries: new Set([...a.entries, ...b.entries]), quantities: new Set([...a.quantities, ...b.quantities]) };
+  const relevant: Influence = {
+    entries: new Set([...a.entries, ...b.entries]),
+    quantities: new Set([...a.quantities, ...b.quantities]),
+  };
   return firstDifference(oldRun.trace, newRun.trace, relevant, columns);
 }
 
@@ -145,12 +174,16 @@ function keyOf(entry: TraceEntry, index: number): string {
  * `relevant`, only entries (and rule steps on quantities) that can affect one output count.
  */
 export function firstDifference(
-  oldTrace: Trace, newTrace: Trace, relevant?: Influence, columns: (key: string) => ReadonlySet<string> | undefined = () => undefined,
+  oldTrace: Trace,
+  newTrace: Trace,
+  relevant?: Influence,
+  columns: (key: string) => ReadonlySet<string> | undefined = () => undefined,
 ): Difference | undefined {
   const oldKeys = new Map(oldTrace.entries.map((e, i) => [keyOf(e, i), i]));
   const newKeys = new Set(newTrace.entries.map((e, i) => keyOf(e, i)));
   // Assertions change no output: with `relevant`, they never count.
-  const counts = (entry: TraceEntry, index: number): boolean => relevant === undefined || (entry.kind !== "assert" && relevant.entries.has(keyOf(entry, index)));
+  const counts = (entry: TraceEntry, index: number): boolean =>
+    relevant === undefined || (entry.kind !== "assert" && relevant.entries.has(keyOf(entry, index)));
   const focus: Focus = { quantity: (name) => !relevant || relevant.quantities.has(name), columns };
   let oldCursor = 0;
   for (const [i, entry] of newTrace.entries.entries()) {
@@ -159,14 +192,21 @@ export function firstDifference(
     const limit = at ?? oldCursor;
     for (; oldCursor < limit; oldCursor++) {
       const gone = oldTrace.entries[oldCursor]!;
-      if (!newKeys.has(keyOf(gone, oldCursor)) && effective(gone) && counts(gone, oldCursor)) return { kind: gone.kind, name: nameOf(gone), line: gone.line, detail: "removed in the new version" };
+      if (!newKeys.has(keyOf(gone, oldCursor)) && effective(gone) && counts(gone, oldCursor))
+        return { kind: gone.kind, name: nameOf(gone), line: gone.line, detail: "removed in the new version" };
     }
     if (!counts(entry, i)) {
       if (at !== undefined) oldCursor = Math.max(oldCursor, at + 1);
       continue;
     }
     if (at === undefined) {
-      if (effective(entry)) return { kind: entry.kind, name: nameOf(entry), line: entry.line, detail: `added in the new version${entry.kind === "rule" ? `: ${actionsText(entry.actions)}` : ""}` };
+      if (effective(entry))
+        return {
+          kind: entry.kind,
+          name: nameOf(entry),
+          line: entry.line,
+          detail: `added in the new version${entry.kind === "rule" ? `: ${actionsText(entry.actions)}` : ""}`,
+        };
       continue;
     }
     oldCursor = Math.max(oldCursor, at + 1);
@@ -188,7 +228,8 @@ function nameOf(entry: TraceEntry): string {
 function compareEntries(a: TraceEntry, b: TraceEntry, focus: Focus): string | undefined {
   const key = keyOf(b, 0);
   if (a.kind === "rule" && b.kind === "rule") {
-    if (a.ran !== b.ran) return `${a.ran ? "ran" : "skipped"} -> ${b.ran ? "ran" : "skipped"} (${b.reason})${b.ran ? `: ${actionsText(b.actions)}` : ""}`;
+    if (a.ran !== b.ran)
+      return `${a.ran ? "ran" : "skipped"} -> ${b.ran ? "ran" : "skipped"} (${b.reason})${b.ran ? `: ${actionsText(b.actions)}` : ""}`;
     for (let i = 0; i < Math.max(a.actions.length, b.actions.length); i++) {
       const quantity = (b.actions[i] ?? a.actions[i])!.quantity;
       if (!focus.quantity(quantity)) continue;
@@ -197,55 +238,86 @@ function compareEntries(a: TraceEntry, b: TraceEntry, focus: Focus): string | un
     }
     return undefined;
   }
-  if (a.kind === "let" && b.kind === "let") return same(a.value, b.value) ? undefined : `${showPair(a.value, b.value)}${tierText(a.tiers, b.tiers, focus.columns(key))}${choiceText(a.choices, b.choices)}`;
+  if (a.kind === "let" && b.kind === "let")
+    return same(a.value, b.value)
+      ? undefined
+      : `${showPair(a.value, b.value)}${tierText(a.tiers, b.tiers, focus.columns(key))}${choiceText(a.choices, b.choices)}`;
   if (a.kind === "output" && b.kind === "output") {
-    if (!same(a.value, b.value)) return `${showPair(a.value, b.value)}${tierText(a.tiers, b.tiers, focus.columns(key))}${choiceText(a.choices, b.choices)}`;
-    if (a.rounding?.step !== b.rounding?.step || a.rounding?.direction !== b.rounding?.direction) return "rounding changed";
+    if (!same(a.value, b.value))
+      return `${showPair(a.value, b.value)}${tierText(a.tiers, b.tiers, focus.columns(key))}${choiceText(a.choices, b.choices)}`;
+    if (a.rounding?.step !== b.rounding?.step || a.rounding?.direction !== b.rounding?.direction)
+      return "rounding changed";
     return undefined;
   }
-  if (a.kind === "assert" && b.kind === "assert") return a.holds === b.holds ? undefined : `${a.holds ? "held" : "failed"} -> ${b.holds ? "holds" : "fails"}`;
+  if (a.kind === "assert" && b.kind === "assert")
+    return a.holds === b.holds
+      ? undefined
+      : `${a.holds ? "held" : "failed"} -> ${b.holds ? "holds" : "fails"}`;
   return undefined;
 }
 
-function compareActions(a: TraceAction | undefined, b: TraceAction | undefined, columns: ReadonlySet<string> | undefined): string | undefined {
+function compareActions(
+  a: TraceAction | undefined,
+  b: TraceAction | undefined,
+  columns: ReadonlySet<string> | undefined,
+): string | undefined {
   if (!a && b) return `step added: ${actionText(b)}`;
   if (a && !b) return `step removed: ${actionText(a)}`;
   if (!a || !b) return undefined;
   if (a.verb !== b.verb || a.quantity !== b.quantity) return `${actionText(a)} -> ${actionText(b)}`;
-  if (a.applied !== b.applied) return `${a.verb} ${a.quantity}: ${a.applied ? "applied" : "not applied"} -> ${b.applied ? "applied" : "not applied"} (${b.quantity} ${showPair(a.after, b.after)})`;
-  if (!same(a.operand, b.operand)) return `${verbText(b.verb, b.quantity, showPair(a.operand, b.operand))} (${b.quantity} ${showPair(a.after, b.after)})${tierText(a.tiers, b.tiers, columns)}`;
-  if (!same(a.after, b.after)) return `${b.verb} ${b.quantity}: ${showPair(a.after, b.after)} (${b.quantity} was ${show(a.before)}, now ${show(b.before)})`;
+  if (a.applied !== b.applied)
+    return `${a.verb} ${a.quantity}: ${a.applied ? "applied" : "not applied"} -> ${b.applied ? "applied" : "not applied"} (${b.quantity} ${showPair(a.after, b.after)})`;
+  if (!same(a.operand, b.operand))
+    return `${verbText(b.verb, b.quantity, showPair(a.operand, b.operand))} (${b.quantity} ${showPair(a.after, b.after)})${tierText(a.tiers, b.tiers, columns)}`;
+  if (!same(a.after, b.after))
+    return `${b.verb} ${b.quantity}: ${showPair(a.after, b.after)} (${b.quantity} was ${show(a.before)}, now ${show(b.before)})`;
   return undefined;
 }
 
 /** A rule step in words, with its operand as given: `add 0.05 to im_rate`, `scale im_rate by 1.1 -> 1.2`. */
 function verbText(verb: TraceAction["verb"], quantity: string, value: string): string {
   switch (verb) {
-    case "set": return `set ${quantity} = ${value}`;
-    case "scale": return `scale ${quantity} by ${value}`;
-    case "add": return `add ${value} to ${quantity}`;
-    case "floor": return `floor ${quantity} at ${value}`;
-    case "cap": return `cap ${quantity} at ${value}`;
+    case "set":
+      return `set ${quantity} = ${value}`;
+    case "scale":
+      return `scale ${quantity} by ${value}`;
+    case "add":
+      return `add ${value} to ${quantity}`;
+    case "floor":
+      return `floor ${quantity} at ${value}`;
+    case "cap":
+      return `cap ${quantity} at ${value}`;
   }
 }
 
 function actionText(action: TraceAction): string {
-  return action.applied ? `${verbText(action.verb, action.quantity, show(action.operand))} (${action.quantity} = ${show(action.after)})` : `${action.verb} ${action.quantity} (not applied)`;
+  return action.applied
+    ? `${verbText(action.verb, action.quantity, show(action.operand))} (${action.quantity} = ${show(action.after)})`
+    : `${action.verb} ${action.quantity} (not applied)`;
 }
 
 function actionsText(actions: readonly TraceAction[]): string {
-  return actions.filter((a) => a.applied).map(actionText).join("; ") || "no step applied";
+  return (
+    actions
+      .filter((a) => a.applied)
+      .map(actionText)
+      .join("; ") || "no step applied"
+  );
 }
 
 /** The winning scenario of the first `min` / `max` over scenarios, and whether it changed. */
-function choiceText(a: readonly AggregateChoice[] | undefined, b: readonly AggregateChoice[] | undefined): string {
+function choiceText(
+  a: readonly AggregateChoice[] | undefined,
+  b: readonly AggregateChoice[] | undefined,
+): string {
   // Scenario winners say which stress decided; other winners (a record of a list) say little.
   const before = a?.find((c) => c.scenarios !== undefined);
   const after = b?.find((c) => c.scenarios !== undefined);
   if (!after) return "";
   const label = (c: AggregateChoice): string => c.name ?? `#${c.position + 1}`;
   const over = after.scenarios ? ` over ${after.scenarios}` : "";
-  if (before && label(before) !== label(after)) return `; ${after.op}${over}: ${label(before)} -> ${label(after)}`;
+  if (before && label(before) !== label(after))
+    return `; ${after.op}${over}: ${label(before)} -> ${label(after)}`;
   return `; ${after.op}${over} at ${label(after)}`;
 }
 
@@ -254,7 +326,8 @@ function choiceText(a: readonly AggregateChoice[] | undefined, b: readonly Aggre
  * columns the step reads, when `columns` knows them).
  */
 function tierText(a: readonly TierChoice[], b: readonly TierChoice[], columns?: ReadonlySet<string>): string {
-  const reads = (table: string, column: string): boolean => !columns || columns.size === 0 || columns.has(`${table}.${column}`);
+  const reads = (table: string, column: string): boolean =>
+    !columns || columns.size === 0 || columns.has(`${table}.${column}`);
   const parts: string[] = [];
   for (let i = 0; i < b.length; i++) {
     const before = a[i];
@@ -263,8 +336,12 @@ function tierText(a: readonly TierChoice[], b: readonly TierChoice[], columns?: 
     // Rows are named by their bounds, not their number: a number shifts when a row is inserted.
     if (before.tier !== after.tier) parts.push(`${after.table}: ${rowText(before)} -> ${rowText(after)}`);
     else {
-      const cells = Object.keys(after.cells).filter((c) => before.cells[c] !== after.cells[c] && reads(after.table, c));
-      const deductions = Object.keys(after.deductions).filter((c) => before.deductions[c] !== after.deductions[c] && reads(after.table, `${c}#deduction`));
+      const cells = Object.keys(after.cells).filter(
+        (c) => before.cells[c] !== after.cells[c] && reads(after.table, c),
+      );
+      const deductions = Object.keys(after.deductions).filter(
+        (c) => before.deductions[c] !== after.deductions[c] && reads(after.table, `${c}#deduction`),
+      );
       const changed = [
         ...cells.map((c) => `${c} ${showPair(before.cells[c], after.cells[c])}`),
         ...deductions.map((c) => `${c} deduction ${showPair(before.deductions[c], after.deductions[c])}`),
@@ -277,7 +354,12 @@ function tierText(a: readonly TierChoice[], b: readonly TierChoice[], columns?: 
 
 /** A tier row by its bounds, as the rulebook writes it: `[1_000_000, 10_000_000)`. */
 function rowText(row: TierChoice): string {
-  const bound = (x: number | null): string => (x === null ? "inf" : Number.isInteger(x) && Math.abs(x) >= 10_000 ? x.toString().replace(/\B(?=(\d{3})+(?!\d))/g, "_") : String(x));
+  const bound = (x: number | null): string =>
+    x === null
+      ? "inf"
+      : Number.isInteger(x) && Math.abs(x) >= 10_000
+        ? x.toString().replace(/\B(?=(\d{3})+(?!\d))/g, "_")
+        : String(x);
   return `${row.lowerInclusive ? "[" : "("}${bound(row.lower)}, ${bound(row.upper)}${row.upperInclusive ? "]" : ")"}`;
 }
 
@@ -302,7 +384,8 @@ function show(value: TraceValue | undefined): string {
   if (value === undefined || value === null) return "(none)";
   if (typeof value === "number") return String(Number(value.toPrecision(10)));
   if (typeof value === "string" || typeof value === "boolean") return String(value);
-  if (!Array.isArray(value) && typeof value["table"] === "string" && typeof value["tier"] === "number") return `tier ${value["tier"]} of ${value["table"]}`;
+  if (!Array.isArray(value) && typeof value["table"] === "string" && typeof value["tier"] === "number")
+    return `tier ${value["tier"]} of ${value["table"]}`;
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

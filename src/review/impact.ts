@@ -49,9 +49,14 @@ export interface ImpactColumns {
 }
 
 /** The numeric outputs both versions compute, in the new version's order. */
-export function comparedOutputs(oldOutputs: readonly OutputInfo[], newOutputs: readonly OutputInfo[]): ComparedOutput[] {
+export function comparedOutputs(
+  oldOutputs: readonly OutputInfo[],
+  newOutputs: readonly OutputInfo[],
+): ComparedOutput[] {
   const oldNumeric = new Set(oldOutputs.filter((o) => o.type.kind === "number").map((o) => o.name));
-  return newOutputs.filter((o) => o.type.kind === "number" && oldNumeric.has(o.name)).map((o) => ({ name: o.name, unit: o.unit ?? "Number" }));
+  return newOutputs
+    .filter((o) => o.type.kind === "number" && oldNumeric.has(o.name))
+    .map((o) => ({ name: o.name, unit: o.unit ?? "Number" }));
 }
 
 /**
@@ -78,7 +83,12 @@ export function evaluateImpactChunk(
     failures: { old: {}, new: {} },
   };
   // Same input schema on both sides: validate each input once, then evaluate both without validating.
-  const validateOnce = newBook.validate && oldBook.schema !== undefined && JSON.stringify(oldBook.schema) === JSON.stringify(newBook.schema) ? newBook.validate : undefined;
+  const validateOnce =
+    newBook.validate &&
+    oldBook.schema !== undefined &&
+    JSON.stringify(oldBook.schema) === JSON.stringify(newBook.schema)
+      ? newBook.validate
+      : undefined;
   for (let i = 0; i < count; i++) {
     const input = inputAt(start + i);
     let oldOk: boolean;
@@ -87,7 +97,10 @@ export function evaluateImpactChunk(
     if (invalid && !invalid.valid) {
       const message = `invalid input: ${invalid.errors.map((e) => e.message).join("; ")}`;
       oldOk = newOk = false;
-      for (const [side, into] of [[columns.failures.old, columns.old], [columns.failures.new, columns.new]] as const) {
+      for (const [side, into] of [
+        [columns.failures.old, columns.old],
+        [columns.failures.new, columns.new],
+      ] as const) {
         countFailure(side, INVALID_INPUT, start + i, message);
         for (const column of into) column[i] = NaN;
       }
@@ -113,7 +126,14 @@ function countFailure(failures: FailureCounts, code: string, index: number, mess
 }
 
 function fill(
-  book: ImpactEvaluator, input: unknown, outputs: readonly string[], into: Float64Array[], at: number, failures: FailureCounts, index: number, options?: { validate: boolean },
+  book: ImpactEvaluator,
+  input: unknown,
+  outputs: readonly string[],
+  into: Float64Array[],
+  at: number,
+  failures: FailureCounts,
+  index: number,
+  options?: { validate: boolean },
 ): boolean {
   try {
     const result = book.evaluate(input, options).outputs;
@@ -124,7 +144,12 @@ function fill(
     return true;
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    countFailure(failures, typeof code === "string" ? code : "error", index, error instanceof Error ? error.message : String(error));
+    countFailure(
+      failures,
+      typeof code === "string" ? code : "error",
+      index,
+      error instanceof Error ? error.message : String(error),
+    );
     for (const column of into) column[at] = NaN;
     return false;
   }
@@ -228,7 +253,11 @@ export interface SummaryOptions {
 }
 
 /** The statistics of merged columns. */
-export function summarizeImpact(columns: ImpactColumns, outputs: readonly ComparedOutput[], options: SummaryOptions = {}): ImpactSummary {
+export function summarizeImpact(
+  columns: ImpactColumns,
+  outputs: readonly ComparedOutput[],
+  options: SummaryOptions = {},
+): ImpactSummary {
   const { status } = columns;
   let evaluated = 0;
   let oldOnly = 0;
@@ -245,17 +274,33 @@ export function summarizeImpact(columns: ImpactColumns, outputs: readonly Compar
     inputs: columns.count,
     evaluated,
     failed: { oldOnly, newOnly, both, old: columns.failures.old, new: columns.failures.new },
-    outputs: outputs.map((output, o) => outputImpact(output, columns.old[o]!, columns.new[o]!, status, columns.start, evaluated, options)),
+    outputs: outputs.map((output, o) =>
+      outputImpact(output, columns.old[o]!, columns.new[o]!, status, columns.start, evaluated, options),
+    ),
   };
 }
 
 function outputImpact(
-  output: ComparedOutput, olds: Float64Array, news: Float64Array, status: Uint8Array, start: number, evaluated: number, options: SummaryOptions,
+  output: ComparedOutput,
+  olds: Float64Array,
+  news: Float64Array,
+  status: Uint8Array,
+  start: number,
+  evaluated: number,
+  options: SummaryOptions,
 ): OutputImpact {
   const changes = new Float64Array(evaluated);
   const percents = new Float64Array(evaluated);
   const changedPercents: number[] = [];
-  let up = 0, down = 0, same = 0, totalOld = 0, totalNew = 0, sumChange = 0, sumPercent = 0, percentCount = 0, fromZero = 0;
+  let up = 0,
+    down = 0,
+    same = 0,
+    totalOld = 0,
+    totalNew = 0,
+    sumChange = 0,
+    sumPercent = 0,
+    percentCount = 0,
+    fromZero = 0;
   let n = 0;
   const top = new TopMovers(options.top ?? 10);
   let largestPercentAt = -1;
@@ -281,17 +326,29 @@ function outputImpact(
       if (percent === null) fromZero++;
       else {
         changedPercents.push(percent);
-        if (largestPercentAt < 0 || Math.abs(percent) > Math.abs((news[largestPercentAt]! - olds[largestPercentAt]!) / olds[largestPercentAt]!) * 100) largestPercentAt = i;
+        if (
+          largestPercentAt < 0 ||
+          Math.abs(percent) >
+            Math.abs((news[largestPercentAt]! - olds[largestPercentAt]!) / olds[largestPercentAt]!) * 100
+        )
+          largestPercentAt = i;
       }
     }
     n++;
   }
   const movers = top.sorted();
-  const largestPercent = largestPercentAt < 0 ? undefined : moverAt(start + largestPercentAt, olds[largestPercentAt]!, news[largestPercentAt]!);
+  const largestPercent =
+    largestPercentAt < 0
+      ? undefined
+      : moverAt(start + largestPercentAt, olds[largestPercentAt]!, news[largestPercentAt]!);
   return {
     name: output.name,
     unit: output.unit,
-    up, down, same, totalOld, totalNew,
+    up,
+    down,
+    same,
+    totalOld,
+    totalNew,
     meanChange: n > 0 ? sumChange / n : 0,
     medianChange: median(changes.subarray(0, n)),
     meanPercent: percentCount > 0 ? sumPercent / percentCount : null,
@@ -317,7 +374,13 @@ class TopMovers {
   offer(index: number, a: number, b: number, change: number, percent: number | null): void {
     if (this.size <= 0) return;
     const last = this.items[this.items.length - 1];
-    if (this.items.length === this.size && last && (Math.abs(change) < Math.abs(last.change) || (Math.abs(change) === Math.abs(last.change) && index > last.index))) return;
+    if (
+      this.items.length === this.size &&
+      last &&
+      (Math.abs(change) < Math.abs(last.change) ||
+        (Math.abs(change) === Math.abs(last.change) && index > last.index))
+    )
+      return;
     const mover: Mover = { index, old: a, new: b, change, percent };
     let at = this.items.length;
     while (at > 0 && before(mover, this.items[at - 1]!)) at--;
@@ -403,7 +466,14 @@ function niceStep(raw: number): number {
   return (scaled <= 1 ? 1 : scaled <= 2 ? 2 : scaled <= 5 ? 5 : 10) * power;
 }
 
-function scatterSample(olds: Float64Array, news: Float64Array, status: Uint8Array, start: number, points: number, movers: readonly Mover[]): OutputImpact["scatter"] {
+function scatterSample(
+  olds: Float64Array,
+  news: Float64Array,
+  status: Uint8Array,
+  start: number,
+  points: number,
+  movers: readonly Mover[],
+): OutputImpact["scatter"] {
   const result: OutputImpact["scatter"] = [];
   const stride = Math.max(1, Math.ceil(olds.length / points));
   const taken = new Set<number>();

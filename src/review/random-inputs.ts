@@ -7,7 +7,14 @@
  * domain bounds, 0 and 1 (so that `size * mark` lands exactly on a boundary when size is 1), and
  * magnitudes spread over many orders. Optional fields are sometimes left out.
  */
-import { forEachExpr, type IrDomain, type IrExpr, type IrField, type IrRulebook, type IrType } from "../ir/ir.js";
+import {
+  forEachExpr,
+  type IrDomain,
+  type IrExpr,
+  type IrField,
+  type IrRulebook,
+  type IrType,
+} from "../ir/ir.js";
 import { evaluate } from "../runtime/interpreter.js";
 import type { TierChoice } from "../runtime/trace.js";
 
@@ -26,12 +33,16 @@ export function prng(seed: number): () => number {
 /** The numbers worth hitting exactly: tier bounds, constants, scenario values. */
 export function interestingNumbers(ir: IrRulebook): number[] {
   const found = new Set<number>([0, 1, 2, 0.5, 100, 1e6]);
-  for (const table of ir.tables) for (const row of table.rows) [row.lower, row.upper ?? 0, ...row.cells].forEach((v) => found.add(v));
+  for (const table of ir.tables)
+    for (const row of table.rows) [row.lower, row.upper ?? 0, ...row.cells].forEach((v) => found.add(v));
   const visit = (e: { k: string; v?: unknown }): void => {
     if (e.k === "const" && typeof e.v === "number") found.add(e.v);
   };
   for (const step of ir.steps) {
-    const exprs = step.kind === "rule" ? [step.condition, ...step.actions.flatMap((a) => [a.condition, a.value])] : [step.kind === "assert" ? step.condition : step.value];
+    const exprs =
+      step.kind === "rule"
+        ? [step.condition, ...step.actions.flatMap((a) => [a.condition, a.value])]
+        : [step.kind === "assert" ? step.condition : step.value];
     for (const expr of exprs) if (expr) forEachExpr(expr, visit);
   }
   return [...found].filter(Number.isFinite).sort((a, b) => a - b);
@@ -70,7 +81,11 @@ export class InputGenerator {
   /** The interesting numbers of a plausible size, for the `typical` profile. */
   private readonly near: number[];
 
-  constructor(private readonly ir: IrRulebook, private readonly seed: number, private readonly profile: InputProfile = "edge") {
+  constructor(
+    private readonly ir: IrRulebook,
+    private readonly seed: number,
+    private readonly profile: InputProfile = "edge",
+  ) {
     this.random = prng(seed);
     this.interesting = interestingNumbers(ir);
     const near = this.interesting.filter((v) => v >= 1e-3 && v <= 1e5);
@@ -104,7 +119,9 @@ export class InputGenerator {
     if (!(high > low)) return input;
     const target = low * Math.pow(high / low, this.random());
     // A quantity (the position's size) first: sizes vary across accounts, prices are the market's.
-    const paths = [...keyInputs(this.ir, this.ir.tables.indexOf(table))].sort((a, b) => quantityFirst(this.ir, a) - quantityFirst(this.ir, b));
+    const paths = [...keyInputs(this.ir, this.ir.tables.indexOf(table))].sort(
+      (a, b) => quantityFirst(this.ir, a) - quantityFirst(this.ir, b),
+    );
     for (const path of paths) {
       const field = fieldAt(this.ir, path);
       const holder = recordAt(input, path);
@@ -134,23 +151,38 @@ export class InputGenerator {
 
   private value(type: IrType, field?: IrField): unknown {
     switch (type.kind) {
-      case "number": return this.number(field?.domain);
-      case "bool": return this.random() < 0.5;
-      case "text": return this.pick(["", "a", "portfolio", "ünïcode \"quoted\""]);
-      case "timestamp": return new Date(Date.UTC(2020, 0, 1) + Math.floor(this.random() * 20 * 365) * 86_400_000).toISOString();
-      case "enum": return this.pick(this.ir.schema.enums[type.name] ?? []);
+      case "number":
+        return this.number(field?.domain);
+      case "bool":
+        return this.random() < 0.5;
+      case "text":
+        return this.pick(["", "a", "portfolio", 'ünïcode "quoted"']);
+      case "timestamp":
+        return new Date(
+          Date.UTC(2020, 0, 1) + Math.floor(this.random() * 20 * 365) * 86_400_000,
+        ).toISOString();
+      case "enum":
+        return this.pick(this.ir.schema.enums[type.name] ?? []);
       case "list": {
         // Lists of numbers are often indexed by scenario (16-20 entries); lists of records are short.
-        const length = this.pick(type.element.kind === "number" ? [0, 2, 16, 17, 17, 17, 18, 20] : this.profile === "typical" ? [1, 1, 2, 2, 3, 4, 6, 8] : [0, 1, 1, 2, 3, 5, 8]);
+        const length = this.pick(
+          type.element.kind === "number"
+            ? [0, 2, 16, 17, 17, 17, 18, 20]
+            : this.profile === "typical"
+              ? [1, 1, 2, 2, 3, 4, 6, 8]
+              : [0, 1, 1, 2, 3, 5, 8],
+        );
         return Array.from({ length }, () => this.value(type.element));
       }
       case "record": {
         const record = this.ir.schema.records[type.name];
         const result: Record<string, unknown> = {};
-        for (const f of record?.fields ?? []) if (!(f.optional && this.random() < 0.3)) result[f.name] = this.value(f.type, f);
+        for (const f of record?.fields ?? [])
+          if (!(f.optional && this.random() < 0.3)) result[f.name] = this.value(f.type, f);
         return result;
       }
-      default: return null;
+      default:
+        return null;
     }
   }
 
@@ -221,12 +253,16 @@ function keyInputs(ir: IrRulebook, table: number): string[][] {
     const visit = (e: IrExpr): void => {
       if ((e.k === "tier" || e.k === "margin" || e.k === "liquidation") && ir.sites[e.site]) {
         const list = byTable!.get(e.table) ?? [];
-        for (const path of ir.sites[e.site]!.inputs) if (!list.some((p) => p.join(".") === path)) list.push(path.split("."));
+        for (const path of ir.sites[e.site]!.inputs)
+          if (!list.some((p) => p.join(".") === path)) list.push(path.split("."));
         byTable!.set(e.table, list);
       }
     };
     for (const step of ir.steps) {
-      const exprs = step.kind === "rule" ? [step.condition, ...step.actions.flatMap((a) => [a.condition, a.value])] : [step.kind === "assert" ? step.condition : step.value];
+      const exprs =
+        step.kind === "rule"
+          ? [step.condition, ...step.actions.flatMap((a) => [a.condition, a.value])]
+          : [step.kind === "assert" ? step.condition : step.value];
       for (const expr of exprs) if (expr) forEachExpr(expr, visit);
     }
     keyInputCache.set(ir, byTable);
@@ -253,13 +289,18 @@ function fieldAt(ir: IrRulebook, path: readonly string[]): IrField | undefined {
 }
 
 /** The record of an input that holds the last field of `path`, if the input has it. */
-function recordAt(input: Record<string, unknown>, path: readonly string[]): Record<string, unknown> | undefined {
+function recordAt(
+  input: Record<string, unknown>,
+  path: readonly string[],
+): Record<string, unknown> | undefined {
   let value: unknown = input;
   for (const name of path.slice(0, -1)) {
     if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
     value = (value as Record<string, unknown>)[name];
   }
-  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /** `value` rounded to six significant digits (what `Number(value.toPrecision(6))` gives, faster). */

@@ -7,7 +7,10 @@ import { requiredBump } from "./version-policy.js";
 const SYMBOL: Record<Change["action"], string> = { added: "+", removed: "-", changed: "~", reordered: "↕" };
 
 function where(change: Change): string {
-  if (change.oldLine && change.newLine) return change.oldLine === change.newLine ? `line ${change.newLine}` : `line ${change.oldLine} -> ${change.newLine}`;
+  if (change.oldLine && change.newLine)
+    return change.oldLine === change.newLine
+      ? `line ${change.newLine}`
+      : `line ${change.oldLine} -> ${change.newLine}`;
   if (change.newLine) return `line ${change.newLine}`;
   if (change.oldLine) return `old line ${change.oldLine}`;
   return "";
@@ -16,7 +19,8 @@ function where(change: Change): string {
 function summary(diff: SemanticDiff): string {
   if (diff.layout === "identical") return "no change";
   if (diff.layout === "formatting only") return "formatting only: no rule, parameter or tier changed";
-  if (diff.layout === "comments changed") return "comments and documentation only: no rule, parameter or tier changed";
+  if (diff.layout === "comments changed")
+    return "comments and documentation only: no rule, parameter or tier changed";
   const bump = requiredBump(diff);
   const count = diff.changes.length;
   return `${count} change${count === 1 ? "" : "s"}${diff.behaviourChanged ? "; behaviour changed" : "; behaviour unchanged"}${bump === "none" ? "" : ` (needs a ${bump} version bump)`}`;
@@ -24,11 +28,15 @@ function summary(diff: SemanticDiff): string {
 
 /** The diff for a terminal. */
 export function renderDiffText(diff: SemanticDiff, oldLabel: string, newLabel: string): string {
-  const lines = [`${oldLabel} (${diff.oldHeader["version"] ?? "?"}) -> ${newLabel} (${diff.newHeader["version"] ?? "?"}): ${summary(diff)}`];
+  const lines = [
+    `${oldLabel} (${diff.oldHeader["version"] ?? "?"}) -> ${newLabel} (${diff.newHeader["version"] ?? "?"}): ${summary(diff)}`,
+  ];
   for (const error of diff.errors) lines.push(`  ! ${error}`);
   for (const change of diff.changes) {
     const location = where(change);
-    lines.push(`  ${SYMBOL[change.action]} ${change.subject} ${change.name} ${change.action}${location ? ` (${location})` : ""} [${change.impact}]`);
+    lines.push(
+      `  ${SYMBOL[change.action]} ${change.subject} ${change.name} ${change.action}${location ? ` (${location})` : ""} [${change.impact}]`,
+    );
     for (const detail of change.details) lines.push(`      ${detail}`);
   }
   return lines.join("\n") + "\n";
@@ -51,7 +59,9 @@ export function renderDiffMarkdown(diff: SemanticDiff, oldLabel: string, newLabe
     lines.push("| | what | change | impact | where |", "|---|---|---|---|---|");
     for (const change of diff.changes) {
       const details = change.details.map(escapeMarkdown).join("<br>");
-      lines.push(`| ${SYMBOL[change.action]} | ${change.subject} \`${change.name.replace(/`/g, "'")}\` | ${change.action}${details ? `: ${details}` : ""} | ${change.impact} | ${where(change)} |`);
+      lines.push(
+        `| ${SYMBOL[change.action]} | ${change.subject} \`${change.name.replace(/`/g, "'")}\` | ${change.action}${details ? `: ${details}` : ""} | ${change.impact} | ${where(change)} |`,
+      );
     }
   }
   return lines.join("\n") + "\n";

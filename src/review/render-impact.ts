@@ -73,7 +73,10 @@ export function describeSource(source: InputSource, summary: ImpactSummary): str
 }
 
 function failureText(failures: FailureCounts): string {
-  return Object.entries(failures).sort(([a], [b]) => a.localeCompare(b)).map(([code, f]) => `${code} x${formatCount(f.count)}`).join(", ");
+  return Object.entries(failures)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([code, f]) => `${code} x${formatCount(f.count)}`)
+    .join(", ");
 }
 
 /** The lines about inputs that one or both versions could not evaluate. */
@@ -133,23 +136,34 @@ function outputText(output: OutputImpact, report: ImpactReport): string[] {
   if (output.up === 0 && output.down === 0) return [head];
   const total = output.totalNew - output.totalOld;
   const lines = [head];
-  if (additive(unit)) lines.push(`  total     ${formatValue(output.totalOld, unit)} -> ${formatValue(output.totalNew, unit)} (${formatChange(total, unit)}, ${formatPercentChange(output.totalOld !== 0 ? (total / Math.abs(output.totalOld)) * 100 : null)})`);
+  if (additive(unit))
+    lines.push(
+      `  total     ${formatValue(output.totalOld, unit)} -> ${formatValue(output.totalNew, unit)} (${formatChange(total, unit)}, ${formatPercentChange(output.totalOld !== 0 ? (total / Math.abs(output.totalOld)) * 100 : null)})`,
+    );
   lines.push(
     `  change    mean ${formatChange(output.meanChange, unit)} (${formatPercentChange(output.meanPercent)}), median ${formatChange(output.medianChange, unit)} (${formatPercentChange(output.medianPercent)})`,
   );
   if (output.largest) {
     const l = output.largest;
     const p = output.largestPercent;
-    lines.push(`  largest   ${formatChange(l.change, unit)} (${formatPercentChange(l.percent)}) at input #${l.index}${p ? `; in percent ${formatPercentChange(p.percent)} (${formatChange(p.change, unit)}) at input #${p.index}` : ""}`);
+    lines.push(
+      `  largest   ${formatChange(l.change, unit)} (${formatPercentChange(l.percent)}) at input #${l.index}${p ? `; in percent ${formatPercentChange(p.percent)} (${formatChange(p.change, unit)}) at input #${p.index}` : ""}`,
+    );
   }
   const changed = output.up + output.down - output.histogram.fromZero;
   const bars = histogramLines(output);
-  if (bars.length > 0) lines.push(`  distribution of the ${formatCount(changed)} changes, in percent of the old value:`, ...bars);
-  if (output.histogram.fromZero > 0) lines.push(`    (${formatCount(output.histogram.fromZero)} changed from 0: no percentage)`);
+  if (bars.length > 0)
+    lines.push(
+      `  distribution of the ${formatCount(changed)} changes, in percent of the old value:`,
+      ...bars,
+    );
+  if (output.histogram.fromZero > 0)
+    lines.push(`    (${formatCount(output.histogram.fromZero)} changed from 0: no percentage)`);
   if (output.movers.length > 0) {
     lines.push("  top movers:");
     const width = Math.max(...output.movers.map((m) => String(m.index).length));
-    for (const m of output.movers) lines.push(moverLine(m, unit, report.reasons[output.name]?.[m.index], width));
+    for (const m of output.movers)
+      lines.push(moverLine(m, unit, report.reasons[output.name]?.[m.index], width));
   }
   return lines;
 }
@@ -157,8 +171,13 @@ function outputText(output: OutputImpact, report: ImpactReport): string[] {
 /** The impact for a terminal. */
 export function renderImpactText(report: ImpactReport): string {
   const { summary } = report;
-  const timing = report.seconds !== undefined ? ` in ${report.seconds.toFixed(2)} s${report.threads && report.threads > 1 ? ` on ${report.threads} threads` : ""}` : "";
-  const lines = [`impact on ${describeSource(report.source, summary)}: ${formatCount(summary.evaluated)} evaluated by both versions${timing}`];
+  const timing =
+    report.seconds !== undefined
+      ? ` in ${report.seconds.toFixed(2)} s${report.threads && report.threads > 1 ? ` on ${report.threads} threads` : ""}`
+      : "";
+  const lines = [
+    `impact on ${describeSource(report.source, summary)}: ${formatCount(summary.evaluated)} evaluated by both versions${timing}`,
+  ];
   for (const line of failureLines(summary)) lines.push(`  ${line}`);
   for (const warning of report.coverage ?? []) lines.push(`  warning: ${warning}`);
   for (const output of summary.outputs) lines.push(...outputText(output, report));
@@ -172,22 +191,40 @@ function cell(text: string): string {
 /** The impact for a pull request: one table of outputs, one of top movers per changed output. */
 export function renderImpactMarkdown(report: ImpactReport): string {
   const { summary } = report;
-  const lines = [`### Impact on ${describeSource(report.source, summary)}`, "", `${formatCount(summary.evaluated)} evaluated by both versions.`, ""];
+  const lines = [
+    `### Impact on ${describeSource(report.source, summary)}`,
+    "",
+    `${formatCount(summary.evaluated)} evaluated by both versions.`,
+    "",
+  ];
   for (const line of failureLines(summary)) lines.push(`- ${line}`);
   for (const warning of report.coverage ?? []) lines.push(`- ⚠ ${cell(warning)}`);
   if (lines[lines.length - 1] !== "") lines.push("");
-  lines.push("| output | up | down | stayed | mean change | median change | largest change | total old → new |", "|---|---:|---:|---:|---:|---:|---:|---:|");
+  lines.push(
+    "| output | up | down | stayed | mean change | median change | largest change | total old → new |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+  );
   for (const o of summary.outputs) {
-    const largest = o.largest ? `${formatChange(o.largest.change, o.unit)} (${formatPercentChange(o.largest.percent)})` : "0";
+    const largest = o.largest
+      ? `${formatChange(o.largest.change, o.unit)} (${formatPercentChange(o.largest.percent)})`
+      : "0";
     lines.push(
       `| \`${o.name}\` (${o.unit}) | ${formatCount(o.up)} | ${formatCount(o.down)} | ${formatCount(o.same)} | ${formatChange(o.meanChange, o.unit)} (${formatPercentChange(o.meanPercent)}) | ${formatChange(o.medianChange, o.unit)} | ${largest} | ${additive(o.unit) ? `${formatValue(o.totalOld, o.unit)} → ${formatValue(o.totalNew, o.unit)}` : "n/a"} |`,
     );
   }
   for (const o of summary.outputs) {
     if (o.movers.length === 0) continue;
-    lines.push("", `#### Top movers: \`${o.name}\``, "", "| input | old | new | change | rule that made the difference |", "|---:|---:|---:|---:|---|");
+    lines.push(
+      "",
+      `#### Top movers: \`${o.name}\``,
+      "",
+      "| input | old | new | change | rule that made the difference |",
+      "|---:|---:|---:|---:|---|",
+    );
     for (const m of o.movers) {
-      lines.push(`| #${m.index} | ${formatValue(m.old, o.unit)} | ${formatValue(m.new, o.unit)} | ${formatChange(m.change, o.unit)} (${formatPercentChange(m.percent)}) | ${cell(reasonText(report.reasons[o.name]?.[m.index]))} |`);
+      lines.push(
+        `| #${m.index} | ${formatValue(m.old, o.unit)} | ${formatValue(m.new, o.unit)} | ${formatChange(m.change, o.unit)} (${formatPercentChange(m.percent)}) | ${cell(reasonText(report.reasons[o.name]?.[m.index]))} |`,
+      );
     }
   }
   return lines.join("\n") + "\n";
@@ -203,7 +240,11 @@ export function impactJson(report: ImpactReport): unknown {
     coverage: report.coverage ?? [],
     outputs: report.summary.outputs.map(({ scatter: _scatter, movers, ...rest }) => ({
       ...rest,
-      movers: movers.map((m) => ({ ...m, reason: report.reasons[rest.name]?.[m.index] ?? null, input: report.inputs[m.index] })),
+      movers: movers.map((m) => ({
+        ...m,
+        reason: report.reasons[rest.name]?.[m.index] ?? null,
+        input: report.inputs[m.index],
+      })),
     })),
   };
 }

@@ -60,7 +60,12 @@ export function reviewRecordHtml(record: ReviewRecord): string {
   const rows: [string, string][] = [
     ["old", side(record.old)],
     ["new", side(record.new)],
-    ["reference set", set ? `${escapeHtml(set.spec)}: ${set.size} inputs${set.hash ? `, <code>${escapeHtml(set.hash)}</code>` : ""}${set.seed !== null ? `, seed ${set.seed}` : ""}` : "none"],
+    [
+      "reference set",
+      set
+        ? `${escapeHtml(set.spec)}: ${set.size} inputs${set.hash ? `, <code>${escapeHtml(set.hash)}</code>` : ""}${set.seed !== null ? `, seed ${set.seed}` : ""}`
+        : "none",
+    ],
     ["compiler", `marginbook ${escapeHtml(record.compiler.version)}`],
     ["time", escapeHtml(record.time)],
     ["reviewer", escapeHtml(record.reviewer ?? "(unknown)")],

@@ -12,7 +12,19 @@ import { parseRulebook } from "../syntax/parse.js";
 export type ChangeImpact = "major" | "minor" | "patch";
 
 export type ChangeSubject =
-  | "header" | "input" | "record" | "enum" | "param" | "tiers" | "tier-row" | "let" | "rule" | "output" | "assert" | "scenarios" | "doc"
+  | "header"
+  | "input"
+  | "record"
+  | "enum"
+  | "param"
+  | "tiers"
+  | "tier-row"
+  | "let"
+  | "rule"
+  | "output"
+  | "assert"
+  | "scenarios"
+  | "doc"
   | "verify";
 
 export interface Change {
@@ -47,17 +59,27 @@ interface Side {
 
 function side(source: string, file: string, errors: string[]): Side {
   const parsed = parseRulebook(source, file);
-  for (const d of parsed.diagnostics) if (d.severity === "error") errors.push(`${file}: ${d.code} ${d.message}`);
+  for (const d of parsed.diagnostics)
+    if (d.severity === "error") errors.push(`${file}: ${d.code} ${d.message}`);
   const lines = new LineMap(source);
   return { source, ast: parsed.ast, lineOf: (offset) => lines.position(offset).line };
 }
 
 /** Compares two versions of a rulebook given as source texts. */
-export function semanticDiff(oldSource: string, newSource: string, oldFile = "old", newFile = "new"): SemanticDiff {
+export function semanticDiff(
+  oldSource: string,
+  newSource: string,
+  oldFile = "old",
+  newFile = "new",
+): SemanticDiff {
   const errors: string[] = [];
   const before = side(oldSource, oldFile, errors);
   const after = side(newSource, newFile, errors);
-  const changes: Change[] = [...diffHeader(before, after), ...diffDeclarations(before, after), ...diffRuleOrder(before, after)];
+  const changes: Change[] = [
+    ...diffHeader(before, after),
+    ...diffDeclarations(before, after),
+    ...diffRuleOrder(before, after),
+  ];
   // Docs, comments, owner, description, version and effective date change no result.
   const behaviourChanged = changes.some((c) => c.impact !== "patch");
   let layout: SemanticDiff["layout"] = "semantic";
@@ -66,7 +88,14 @@ export function semanticDiff(oldSource: string, newSource: string, oldFile = "ol
     if (oldSource === newSource) layout = "identical";
     else layout = sameComments(before.ast, after.ast) ? "formatting only" : "comments changed";
   }
-  return { changes, behaviourChanged, layout, oldHeader: headerMap(before.ast), newHeader: headerMap(after.ast), errors };
+  return {
+    changes,
+    behaviourChanged,
+    layout,
+    oldHeader: headerMap(before.ast),
+    newHeader: headerMap(after.ast),
+    errors,
+  };
 }
 
 function headerMap(ast: A.Rulebook): Record<string, string> {
@@ -80,13 +109,22 @@ function diffHeader(before: Side, after: Side): Change[] {
   const oldHeader = headerMap(before.ast);
   const newHeader = headerMap(after.ast);
   const keys = [...new Set([...Object.keys(oldHeader), ...Object.keys(newHeader)])];
-  const impactOf = (key: string): ChangeImpact => (key === "currency" || key === "extends" ? "major" : "patch");
+  const impactOf = (key: string): ChangeImpact =>
+    key === "currency" || key === "extends" ? "major" : "patch";
   return keys.flatMap((key): Change[] => {
     const o = oldHeader[key];
     const n = newHeader[key];
     if (o === n) return [];
     const action = o === undefined ? "added" : n === undefined ? "removed" : "changed";
-    return [{ subject: "header", action, name: key, details: [`${o ?? "(none)"} -> ${n ?? "(none)"}`], impact: impactOf(key) }];
+    return [
+      {
+        subject: "header",
+        action,
+        name: key,
+        details: [`${o ?? "(none)"} -> ${n ?? "(none)"}`],
+        impact: impactOf(key),
+      },
+    ];
   });
 }
 
@@ -98,7 +136,12 @@ function keyed(ast: A.Rulebook): Map<string, Keyed> {
   const map = new Map<string, Keyed>();
   for (const decl of ast.declarations) {
     const subject = SUBJECTS[decl.kind];
-    const name = decl.kind === "AssertDecl" ? printExpression(decl.condition) : decl.kind === "VerifyDecl" ? printVerify({ ...decl, message: undefined }) : decl.name.text;
+    const name =
+      decl.kind === "AssertDecl"
+        ? printExpression(decl.condition)
+        : decl.kind === "VerifyDecl"
+          ? printVerify({ ...decl, message: undefined })
+          : decl.name.text;
     const key = `${subject}:${name}`;
     if (!map.has(key)) map.set(key, { key, subject, name, decl });
   }
@@ -106,8 +149,16 @@ function keyed(ast: A.Rulebook): Map<string, Keyed> {
 }
 
 const SUBJECTS: Record<A.Declaration["kind"], ChangeSubject> = {
-  EnumDecl: "enum", RecordDecl: "record", InputDecl: "input", ParamDecl: "param", TiersDecl: "tiers",
-  LetDecl: "let", RuleDecl: "rule", OutputDecl: "output", AssertDecl: "assert", ScenariosDecl: "scenarios",
+  EnumDecl: "enum",
+  RecordDecl: "record",
+  InputDecl: "input",
+  ParamDecl: "param",
+  TiersDecl: "tiers",
+  LetDecl: "let",
+  RuleDecl: "rule",
+  OutputDecl: "output",
+  AssertDecl: "assert",
+  ScenariosDecl: "scenarios",
   VerifyDecl: "verify",
 };
 
@@ -129,7 +180,10 @@ function diffDeclarations(before: Side, after: Side): Change[] {
     const n = newDecls.get(key);
     const oldLine = before.lineOf(o.decl.span.start);
     if (!n) {
-      const impact = declImpact(o.subject, SCHEMA_SUBJECTS.has(o.subject) || o.subject === "output" ? "major" : "minor");
+      const impact = declImpact(
+        o.subject,
+        SCHEMA_SUBJECTS.has(o.subject) || o.subject === "output" ? "major" : "minor",
+      );
       changes.push({ subject: o.subject, action: "removed", name: o.name, details: [], impact, oldLine });
       continue;
     }
@@ -138,16 +192,39 @@ function diffDeclarations(before: Side, after: Side): Change[] {
       changes.push(...diffTiers(o.decl, n.decl, before, after));
     } else if (fingerprint(o.decl) !== fingerprint(n.decl)) {
       const impact = declImpact(o.subject, SCHEMA_SUBJECTS.has(o.subject) ? "major" : "minor");
-      changes.push({ subject: o.subject, action: "changed", name: o.name, details: describeDecl(o.decl, n.decl), impact, oldLine, newLine });
+      changes.push({
+        subject: o.subject,
+        action: "changed",
+        name: o.name,
+        details: describeDecl(o.decl, n.decl),
+        impact,
+        oldLine,
+        newLine,
+      });
     }
     if (normaliseSpace(o.decl.doc) !== normaliseSpace(n.decl.doc))
-      changes.push({ subject: "doc", action: "changed", name: o.name, details: ["documentation comment changed"], impact: "patch", oldLine, newLine });
+      changes.push({
+        subject: "doc",
+        action: "changed",
+        name: o.name,
+        details: ["documentation comment changed"],
+        impact: "patch",
+        oldLine,
+        newLine,
+      });
   }
   for (const [key, n] of newDecls) {
     if (oldDecls.has(key)) continue;
     // A new optional input field is compatible; a new input or record is what engines must now send.
     const impact = declImpact(n.subject, SCHEMA_SUBJECTS.has(n.subject) ? "major" : "minor");
-    changes.push({ subject: n.subject, action: "added", name: n.name, details: describeDecl(undefined, n.decl), impact, newLine: after.lineOf(n.decl.span.start) });
+    changes.push({
+      subject: n.subject,
+      action: "added",
+      name: n.name,
+      details: describeDecl(undefined, n.decl),
+      impact,
+      newLine: after.lineOf(n.decl.span.start),
+    });
   }
   return changes;
 }
@@ -163,21 +240,30 @@ export function fingerprint(node: unknown): string {
 }
 
 function describeDecl(o: A.Declaration | undefined, n: A.Declaration): string[] {
-  const show = (d: A.Declaration | undefined, f: (d: never) => string): string => (d ? f(d as never) : "(none)");
+  const show = (d: A.Declaration | undefined, f: (d: never) => string): string =>
+    d ? f(d as never) : "(none)";
   switch (n.kind) {
     case "ParamDecl":
-      return [`value: ${show(o, (d: A.ParamDecl) => printExpression(d.value))} -> ${printExpression(n.value)}`, ...typeChange(o as A.ParamDecl | undefined, n)];
+      return [
+        `value: ${show(o, (d: A.ParamDecl) => printExpression(d.value))} -> ${printExpression(n.value)}`,
+        ...typeChange(o as A.ParamDecl | undefined, n),
+      ];
     case "LetDecl":
       return [`value: ${show(o, (d: A.LetDecl) => printExpression(d.value))} -> ${printExpression(n.value)}`];
     case "OutputDecl":
-      return [`value: ${show(o, (d: A.OutputDecl) => outputText(d))} -> ${outputText(n)}`, ...typeChange(o as A.OutputDecl | undefined, n)];
+      return [
+        `value: ${show(o, (d: A.OutputDecl) => outputText(d))} -> ${outputText(n)}`,
+        ...typeChange(o as A.OutputDecl | undefined, n),
+      ];
     case "RuleDecl":
       return ruleDetails(o as A.RuleDecl | undefined, n);
     case "InputDecl":
     case "RecordDecl":
       return fieldDetails(o as A.InputDecl | A.RecordDecl | undefined, n);
     case "EnumDecl":
-      return [`members: ${show(o, (d: A.EnumDecl) => d.members.map((m) => m.text).join(", "))} -> ${n.members.map((m) => m.text).join(", ")}`];
+      return [
+        `members: ${show(o, (d: A.EnumDecl) => d.members.map((m) => m.text).join(", "))} -> ${n.members.map((m) => m.text).join(", ")}`,
+      ];
     case "AssertDecl":
       return [`assert ${printExpression(n.condition)}`];
     case "ScenariosDecl":
@@ -196,15 +282,20 @@ function typeChange(o: { type?: A.TypeRef } | undefined, n: { type?: A.TypeRef }
 }
 
 function outputText(d: A.OutputDecl): string {
-  return printExpression(d.value) + (d.rounding ? ` round ${d.rounding.direction} to ${printExpression(d.rounding.step)}` : "");
+  return (
+    printExpression(d.value) +
+    (d.rounding ? ` round ${d.rounding.direction} to ${printExpression(d.rounding.step)}` : "")
+  );
 }
 
 function ruleDetails(o: A.RuleDecl | undefined, n: A.RuleDecl): string[] {
-  const stepText = (s: A.Step): string => `${s.verb} ${s.target.text}: ${printExpression(s.value)}${s.condition ? ` when ${printExpression(s.condition)}` : ""}`;
+  const stepText = (s: A.Step): string =>
+    `${s.verb} ${s.target.text}: ${printExpression(s.value)}${s.condition ? ` when ${printExpression(s.condition)}` : ""}`;
   const details: string[] = [];
   const oldCondition = o?.condition ? printExpression(o.condition) : "";
   const newCondition = n.condition ? printExpression(n.condition) : "";
-  if (oldCondition !== newCondition) details.push(`when: ${oldCondition || "(always)"} -> ${newCondition || "(always)"}`);
+  if (oldCondition !== newCondition)
+    details.push(`when: ${oldCondition || "(always)"} -> ${newCondition || "(always)"}`);
   const oldSteps = (o?.steps ?? []).map(stepText);
   const newSteps = n.steps.map(stepText);
   for (const step of oldSteps) if (!newSteps.includes(step)) details.push(`- ${step}`);
@@ -224,7 +315,8 @@ function fieldDetails(o: A.InputDecl | A.RecordDecl | undefined, n: A.InputDecl 
     if (before === undefined) details.push(`+ ${t}`);
     else if (before !== t) details.push(`${before} -> ${t}`);
   }
-  if (n.kind === "InputDecl" && (o as A.InputDecl | undefined)?.type && n.type) details.push(`type: ${printType((o as A.InputDecl).type!)} -> ${printType(n.type)}`);
+  if (n.kind === "InputDecl" && (o as A.InputDecl | undefined)?.type && n.type)
+    details.push(`type: ${printType((o as A.InputDecl).type!)} -> ${printType(n.type)}`);
   return details;
 }
 
@@ -239,42 +331,80 @@ function diffTiers(o: A.TiersDecl, n: A.TiersDecl, before: Side, after: Side): C
   const changes: Change[] = [];
   const details: string[] = [];
   if (o.mode !== n.mode) details.push(`mode: ${o.mode ?? "(none)"} -> ${n.mode ?? "(none)"}`);
-  if (printType(o.keyType) !== printType(n.keyType)) details.push(`key: ${printType(o.keyType)} -> ${printType(n.keyType)}`);
-  const columns = (d: A.TiersDecl): string => d.columns.map((c) => `${c.name.text}: ${printType(c.type)}`).join(", ");
+  if (printType(o.keyType) !== printType(n.keyType))
+    details.push(`key: ${printType(o.keyType)} -> ${printType(n.keyType)}`);
+  const columns = (d: A.TiersDecl): string =>
+    d.columns.map((c) => `${c.name.text}: ${printType(c.type)}`).join(", ");
   if (columns(o) !== columns(n)) details.push(`columns: ${columns(o)} -> ${columns(n)}`);
   if (details.length > 0)
-    changes.push({ subject: "tiers", action: "changed", name, details, impact: "minor", oldLine: before.lineOf(o.span.start), newLine: after.lineOf(n.span.start) });
+    changes.push({
+      subject: "tiers",
+      action: "changed",
+      name,
+      details,
+      impact: "minor",
+      oldLine: before.lineOf(o.span.start),
+      newLine: after.lineOf(n.span.start),
+    });
   // Rows are matched by their lower bound: a changed cap or rate is a changed row, not a new one.
   const oldRows = new Map(o.rows.map((r) => [r.lower.value, r]));
   const newRows = new Map(n.rows.map((r) => [r.lower.value, r]));
   for (const [lower, row] of oldRows) {
     const match = newRows.get(lower);
     if (!match) {
-      changes.push({ subject: "tier-row", action: "removed", name: rowLabel(name, row), details: [], impact: "minor", oldLine: before.lineOf(row.span.start) });
+      changes.push({
+        subject: "tier-row",
+        action: "removed",
+        name: rowLabel(name, row),
+        details: [],
+        impact: "minor",
+        oldLine: before.lineOf(row.span.start),
+      });
       continue;
     }
     const rowDetails = diffRow(o, n, row, match);
     if (rowDetails.length > 0)
-      changes.push({ subject: "tier-row", action: "changed", name: rowLabel(name, match), details: rowDetails, impact: "minor", oldLine: before.lineOf(row.span.start), newLine: after.lineOf(match.span.start) });
+      changes.push({
+        subject: "tier-row",
+        action: "changed",
+        name: rowLabel(name, match),
+        details: rowDetails,
+        impact: "minor",
+        oldLine: before.lineOf(row.span.start),
+        newLine: after.lineOf(match.span.start),
+      });
   }
   for (const [lower, row] of newRows) {
     if (oldRows.has(lower)) continue;
     const cells = n.columns.map((c, i) => `${c.name.text} ${row.cells[i]?.text ?? "?"}`).join(", ");
-    changes.push({ subject: "tier-row", action: "added", name: rowLabel(name, row), details: [cells], impact: "minor", newLine: after.lineOf(row.span.start) });
+    changes.push({
+      subject: "tier-row",
+      action: "added",
+      name: rowLabel(name, row),
+      details: [cells],
+      impact: "minor",
+      newLine: after.lineOf(row.span.start),
+    });
   }
   return changes;
 }
 
 function diffRow(o: A.TiersDecl, n: A.TiersDecl, oldRow: A.TierRow, newRow: A.TierRow): string[] {
   const details: string[] = [];
-  if (rowLabel("", oldRow) !== rowLabel("", newRow)) details.push(`bounds: ${rowLabel("", oldRow)} -> ${rowLabel("", newRow)}`);
+  if (rowLabel("", oldRow) !== rowLabel("", newRow))
+    details.push(`bounds: ${rowLabel("", oldRow)} -> ${rowLabel("", newRow)}`);
   n.columns.forEach((column, i) => {
     const oldIndex = o.columns.findIndex((c) => c.name.text === column.name.text);
     const before = oldRow.cells[oldIndex];
     const after = newRow.cells[i];
     if (!after || (before && before.value === after.value)) return;
     const delta = before ? after.value - before.value : undefined;
-    const shown = delta === undefined ? "" : after.suffix || before?.suffix ? ` (${delta >= 0 ? "+" : ""}${round(delta * 100)} pt)` : ` (${delta >= 0 ? "+" : ""}${round(delta)})`;
+    const shown =
+      delta === undefined
+        ? ""
+        : after.suffix || before?.suffix
+          ? ` (${delta >= 0 ? "+" : ""}${round(delta * 100)} pt)`
+          : ` (${delta >= 0 ? "+" : ""}${round(delta)})`;
     details.push(`${column.name.text}: ${before?.text ?? "(none)"} -> ${after.text}${shown}`);
   });
   return details;
@@ -287,13 +417,22 @@ function round(value: number): string {
 // ---- rule order and comments ----
 
 function diffRuleOrder(before: Side, after: Side): Change[] {
-  const names = (ast: A.Rulebook): string[] => ast.declarations.filter((d): d is A.RuleDecl => d.kind === "RuleDecl").map((d) => d.name.text);
+  const names = (ast: A.Rulebook): string[] =>
+    ast.declarations.filter((d): d is A.RuleDecl => d.kind === "RuleDecl").map((d) => d.name.text);
   const oldOrder = names(before.ast);
   const newOrder = names(after.ast);
   const common = oldOrder.filter((n) => newOrder.includes(n));
   const commonNew = newOrder.filter((n) => oldOrder.includes(n));
   if (common.join("\u0000") === commonNew.join("\u0000")) return [];
-  return [{ subject: "rule", action: "reordered", name: "rules", details: [`${common.join(", ")} -> ${commonNew.join(", ")}`], impact: "minor" }];
+  return [
+    {
+      subject: "rule",
+      action: "reordered",
+      name: "rules",
+      details: [`${common.join(", ")} -> ${commonNew.join(", ")}`],
+      impact: "minor",
+    },
+  ];
 }
 
 function sameComments(a: A.Rulebook, b: A.Rulebook): boolean {

@@ -53,7 +53,12 @@ export function requiredBump(diff: SemanticDiff): ChangeImpact | "none" {
  * Warnings about the new version's header. `versionSpan` and `effectiveSpan` locate the fields in
  * the new file (for rendering); `file` names it.
  */
-export function checkVersionDiscipline(diff: SemanticDiff, file: string, versionSpan: Span, effectiveSpan: Span): Diagnostic[] {
+export function checkVersionDiscipline(
+  diff: SemanticDiff,
+  file: string,
+  versionSpan: Span,
+  effectiveSpan: Span,
+): Diagnostic[] {
   const reporter = new Reporter(file);
   const oldVersion = parseSemver(diff.oldHeader["version"]);
   const newVersion = parseSemver(diff.newHeader["version"]);
@@ -61,16 +66,37 @@ export function checkVersionDiscipline(diff: SemanticDiff, file: string, version
   if (oldVersion && newVersion) {
     const actual = bumpOf(oldVersion, newVersion);
     if (compare(newVersion, oldVersion) < 0) {
-      reporter.report(messages.versionDecreased, versionSpan, { old: diff.oldHeader["version"]!, new: diff.newHeader["version"]! });
+      reporter.report(messages.versionDecreased, versionSpan, {
+        old: diff.oldHeader["version"]!,
+        new: diff.newHeader["version"]!,
+      });
     } else if (impact !== "none" && actual === "none" && diff.behaviourChanged) {
-      reporter.report(messages.versionNotBumped, versionSpan, { version: diff.newHeader["version"]!, impact, suggested: suggest(oldVersion, impact) });
+      reporter.report(messages.versionNotBumped, versionSpan, {
+        version: diff.newHeader["version"]!,
+        impact,
+        suggested: suggest(oldVersion, impact),
+      });
     } else if (impact !== "none" && actual !== "none" && RANK[actual] < RANK[impact]) {
-      reporter.report(messages.bumpTooSmall, versionSpan, { old: diff.oldHeader["version"]!, new: diff.newHeader["version"]!, actual, impact, suggested: suggest(oldVersion, impact) });
+      reporter.report(messages.bumpTooSmall, versionSpan, {
+        old: diff.oldHeader["version"]!,
+        new: diff.newHeader["version"]!,
+        actual,
+        impact,
+        suggested: suggest(oldVersion, impact),
+      });
     }
   }
   const oldEffective = Date.parse(diff.oldHeader["effective"] ?? "");
   const newEffective = Date.parse(diff.newHeader["effective"] ?? "");
-  if (diff.behaviourChanged && Number.isFinite(oldEffective) && Number.isFinite(newEffective) && newEffective <= oldEffective)
-    reporter.report(messages.effectiveNotForward, effectiveSpan, { old: diff.oldHeader["effective"]!, new: diff.newHeader["effective"]! });
+  if (
+    diff.behaviourChanged &&
+    Number.isFinite(oldEffective) &&
+    Number.isFinite(newEffective) &&
+    newEffective <= oldEffective
+  )
+    reporter.report(messages.effectiveNotForward, effectiveSpan, {
+      old: diff.oldHeader["effective"]!,
+      new: diff.newHeader["effective"]!,
+    });
   return reporter.diagnostics;
 }

@@ -16,7 +16,12 @@
  * The signature covers the canonical JSON of the approval without its `signature` member, exactly
  * as for artifacts (`signedBytes` in `signature.ts`).
  */
-import { checkArtifactSignature, webCryptoVerifier, type Ed25519Verifier, type TrustedKey } from "./signature.js";
+import {
+  checkArtifactSignature,
+  webCryptoVerifier,
+  type Ed25519Verifier,
+  type TrustedKey,
+} from "./signature.js";
 
 /** The `format` of every approval. */
 export const APPROVAL_FORMAT = "marginbook-approval";
@@ -56,7 +61,11 @@ export interface ApprovalCount {
 
 /** Whether a JSON value looks like an approval (its `format`), before any check. */
 export function isApproval(value: unknown): boolean {
-  return value !== null && typeof value === "object" && (value as Record<string, unknown>)["format"] === APPROVAL_FORMAT;
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    (value as Record<string, unknown>)["format"] === APPROVAL_FORMAT
+  );
 }
 
 /**
@@ -83,14 +92,23 @@ export async function countApprovals(
     if (approval.irHash !== target.irHash) continue; // an approval of another artifact: not about this one
     const check = await checkArtifactSignature(approval, approvers, verifier);
     if (check.status === "unsigned") ignored.push(`${label}: not signed`);
-    else if (check.status === "invalid") ignored.push(`${label}: the signature does not hold: ${check.reason}`);
-    else if (check.status === "untrusted") ignored.push(`${label}: signed by key ${check.keyId}, which is not a trusted approver`);
-    else if (check.keyId === target.authorKeyId) ignored.push(`${label}: by the artifact's own signer (${check.trustedAs ?? check.keyId}): the author cannot approve their own artifact`);
-    else if (counted.some((c) => c.keyId === check.keyId)) ignored.push(`${label}: a second approval by key ${check.trustedAs ?? check.keyId}`);
+    else if (check.status === "invalid")
+      ignored.push(`${label}: the signature does not hold: ${check.reason}`);
+    else if (check.status === "untrusted")
+      ignored.push(`${label}: signed by key ${check.keyId}, which is not a trusted approver`);
+    else if (check.keyId === target.authorKeyId)
+      ignored.push(
+        `${label}: by the artifact's own signer (${check.trustedAs ?? check.keyId}): the author cannot approve their own artifact`,
+      );
+    else if (counted.some((c) => c.keyId === check.keyId))
+      ignored.push(`${label}: a second approval by key ${check.trustedAs ?? check.keyId}`);
     else {
       counted.push({
-        keyId: check.keyId, trustedAs: check.trustedAs ?? check.keyId, approvedAt: approval.approvedAt,
-        ...(approval.approver !== undefined ? { approver: approval.approver } : {}), ...(approval.review !== undefined ? { review: approval.review } : {}),
+        keyId: check.keyId,
+        trustedAs: check.trustedAs ?? check.keyId,
+        approvedAt: approval.approvedAt,
+        ...(approval.approver !== undefined ? { approver: approval.approver } : {}),
+        ...(approval.review !== undefined ? { review: approval.review } : {}),
       });
     }
   }
@@ -100,11 +118,17 @@ export async function countApprovals(
 function shapeProblem(raw: unknown): string | undefined {
   if (!isApproval(raw)) return "not a marginbook approval";
   const a = raw as Record<string, unknown>;
-  if (a["formatVersion"] !== 1) return `unsupported approval format version ${JSON.stringify(a["formatVersion"])?.slice(0, 20)}`;
+  if (a["formatVersion"] !== 1)
+    return `unsupported approval format version ${JSON.stringify(a["formatVersion"])?.slice(0, 20)}`;
   const hash = /^sha256:[0-9a-f]{64}$/;
-  if (typeof a["irHash"] !== "string" || !hash.test(a["irHash"])) return "its irHash is not sha256:<64 hex digits>";
-  if (a["review"] !== undefined && (typeof a["review"] !== "string" || !hash.test(a["review"]))) return "its review hash is not sha256:<64 hex digits>";
-  for (const field of ["rulebook", "version", "approvedAt"]) if (typeof a[field] !== "string" || (a[field] as string).length > 4_096) return `its ${field} is not a text`;
-  if (a["approver"] !== undefined && (typeof a["approver"] !== "string" || a["approver"].length > 256)) return "its approver is not a short text";
+  if (typeof a["irHash"] !== "string" || !hash.test(a["irHash"]))
+    return "its irHash is not sha256:<64 hex digits>";
+  if (a["review"] !== undefined && (typeof a["review"] !== "string" || !hash.test(a["review"])))
+    return "its review hash is not sha256:<64 hex digits>";
+  for (const field of ["rulebook", "version", "approvedAt"])
+    if (typeof a[field] !== "string" || (a[field] as string).length > 4_096)
+      return `its ${field} is not a text`;
+  if (a["approver"] !== undefined && (typeof a["approver"] !== "string" || a["approver"].length > 256))
+    return "its approver is not a short text";
   return undefined;
 }

@@ -27,18 +27,35 @@ const text = (maxLength: number = IR_LIMITS.text): JsonSchema => ({ type: "strin
 const hash: JsonSchema = { type: "string", pattern: "^sha256:[0-9a-f]{64}$" };
 
 /** A closed object: every listed property allowed, the `required` ones required. */
-function closed(properties: Record<string, JsonSchema>, required: string[] = Object.keys(properties)): JsonSchema {
+function closed(
+  properties: Record<string, JsonSchema>,
+  required: string[] = Object.keys(properties),
+): JsonSchema {
   return { type: "object", properties, required, additionalProperties: false };
 }
 
 /** One branch of a tagged union: `tag` is the constant `value`. */
-function branch(tag: string, value: string, properties: Record<string, JsonSchema>, optional: string[] = []): JsonSchema {
+function branch(
+  tag: string,
+  value: string,
+  properties: Record<string, JsonSchema>,
+  optional: string[] = [],
+): JsonSchema {
   const all = { [tag]: { const: value }, ...properties };
-  return closed(all, Object.keys(all).filter((k) => !optional.includes(k)));
+  return closed(
+    all,
+    Object.keys(all).filter((k) => !optional.includes(k)),
+  );
 }
 
 function union(tag: string, branches: JsonSchema[]): JsonSchema {
-  return { type: "object", discriminator: { propertyName: tag }, properties: { [tag]: { type: "string" } }, required: [tag], oneOf: branches };
+  return {
+    type: "object",
+    discriminator: { propertyName: tag },
+    properties: { [tag]: { type: "string" } },
+    required: [tag],
+    oneOf: branches,
+  };
 }
 
 const constValue: JsonSchema = { type: ["number", "boolean", "string"], maxLength: IR_LIMITS.constantString };
@@ -61,24 +78,71 @@ const expr = ref("expr");
 
 const irExpr = union("k", [
   branch("k", "const", { v: constValue }),
-  branch("k", "input", { path: { type: "array", items: identifier, minItems: 1, maxItems: IR_LIMITS.inputPath }, default: constValue, timestamp: { const: true } }, ["default", "timestamp"]),
+  branch(
+    "k",
+    "input",
+    {
+      path: { type: "array", items: identifier, minItems: 1, maxItems: IR_LIMITS.inputPath },
+      default: constValue,
+      timestamp: { const: true },
+    },
+    ["default", "timestamp"],
+  ),
   branch("k", "slot", { slot: index }),
   branch("k", "local", { local: index }),
   branch("k", "unary", { op: { enum: ["neg", "not"] }, x: expr }),
   branch("k", "binary", { op: { enum: binaryOps }, l: expr, r: expr, site: index }, ["site"]),
   branch("k", "if", { c: expr, t: expr, e: expr }),
-  branch("k", "call", { fn: { enum: builtins }, args: { type: "array", items: expr, maxItems: IR_LIMITS.callArguments }, site: index }, ["site"]),
+  branch(
+    "k",
+    "call",
+    {
+      fn: { enum: builtins },
+      args: { type: "array", items: expr, maxItems: IR_LIMITS.callArguments },
+      site: index,
+    },
+    ["site"],
+  ),
   branch("k", "tier", { table: index, key: expr, site: index }),
-  branch("k", "cell", { table: index, row: expr, column: { anyOf: [index, { enum: ["tier", "lower", "upper"] }] } }),
-  branch("k", "margin", { table: index, key: expr, column: index, deduction: { type: "boolean" }, site: index }),
-  branch("k", "liquidation", { table: index, column: index, side: expr, size: expr, entry: expr, balance: expr, site: index }),
-  branch("k", "field", { x: expr, name: identifier, default: constValue, timestamp: { const: true } }, ["default", "timestamp"]),
+  branch("k", "cell", {
+    table: index,
+    row: expr,
+    column: { anyOf: [index, { enum: ["tier", "lower", "upper"] }] },
+  }),
+  branch("k", "margin", {
+    table: index,
+    key: expr,
+    column: index,
+    deduction: { type: "boolean" },
+    site: index,
+  }),
+  branch("k", "liquidation", {
+    table: index,
+    column: index,
+    side: expr,
+    size: expr,
+    entry: expr,
+    balance: expr,
+    site: index,
+  }),
+  branch("k", "field", { x: expr, name: identifier, default: constValue, timestamp: { const: true } }, [
+    "default",
+    "timestamp",
+  ]),
   branch("k", "index", { x: expr, index: expr, site: index }),
   branch("k", "scenarios", { set: index }),
   branch(
-    "k", "agg",
+    "k",
+    "agg",
     {
-      op: { enum: ["sum", "min", "max", "avg", "count", "any", "all", "group"] }, local: index, source: expr, elem: expr, filter: expr, key: expr, fallback: expr, site: index,
+      op: { enum: ["sum", "min", "max", "avg", "count", "any", "all", "group"] },
+      local: index,
+      source: expr,
+      elem: expr,
+      filter: expr,
+      key: expr,
+      fallback: expr,
+      site: index,
       unit: { type: "string", pattern: "^[A-Za-z0-9_ /^*().-]{0,256}$" },
     },
     ["filter", "key", "fallback", "unit"],
@@ -86,27 +150,67 @@ const irExpr = union("k", [
 ]);
 
 const domain = closed(
-  { min: { type: "number" }, minInclusive: { type: "boolean" }, max: { type: "number" }, maxInclusive: { type: "boolean" } },
+  {
+    min: { type: "number" },
+    minInclusive: { type: "boolean" },
+    max: { type: "number" },
+    maxInclusive: { type: "boolean" },
+  },
   [],
 );
 
 const field = closed(
-  { name: identifier, type: ref("type"), optional: { type: "boolean" }, default: constValue, domain, doc: text() },
+  {
+    name: identifier,
+    type: ref("type"),
+    optional: { type: "boolean" },
+    default: constValue,
+    domain,
+    doc: text(),
+  },
   ["name", "type", "optional"],
 );
 
 const schemaSection = closed({
-  inputs: { type: "array", maxItems: IR_LIMITS.inputs, items: closed({ name: identifier, type: ref("type"), doc: text() }, ["name", "type"]) },
+  inputs: {
+    type: "array",
+    maxItems: IR_LIMITS.inputs,
+    items: closed({ name: identifier, type: ref("type"), doc: text() }, ["name", "type"]),
+  },
   records: {
     type: "object",
     propertyNames: identifier,
-    additionalProperties: closed({ name: identifier, fields: { type: "array", maxItems: IR_LIMITS.recordFields, items: field }, doc: text() }, ["name", "fields"]),
+    additionalProperties: closed(
+      {
+        name: identifier,
+        fields: { type: "array", maxItems: IR_LIMITS.recordFields, items: field },
+        doc: text(),
+      },
+      ["name", "fields"],
+    ),
   },
-  enums: { type: "object", propertyNames: identifier, additionalProperties: { type: "array", items: identifier, minItems: 1, maxItems: IR_LIMITS.enumMembers } },
+  enums: {
+    type: "object",
+    propertyNames: identifier,
+    additionalProperties: { type: "array", items: identifier, minItems: 1, maxItems: IR_LIMITS.enumMembers },
+  },
 });
 
 const site = closed(
-  { line: index, file: text(), rule: identifier, what: text(), inputs: { type: "array", items: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$", maxLength: 1_024 } } },
+  {
+    line: index,
+    file: text(),
+    rule: identifier,
+    what: text(),
+    inputs: {
+      type: "array",
+      items: {
+        type: "string",
+        pattern: "^[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*$",
+        maxLength: 1_024,
+      },
+    },
+  },
   ["line", "what", "inputs"],
 );
 
@@ -124,7 +228,12 @@ const tierTable = closed({
   key: identifier,
   keyUnit: text(256),
   mode: { enum: ["flat", "marginal"] },
-  columns: { type: "array", minItems: 1, maxItems: IR_LIMITS.tableColumns, items: closed({ name: identifier, unit: text(IR_LIMITS.shortText), rate: { type: "boolean" } }) },
+  columns: {
+    type: "array",
+    minItems: 1,
+    maxItems: IR_LIMITS.tableColumns,
+    items: closed({ name: identifier, unit: text(IR_LIMITS.shortText), rate: { type: "boolean" } }),
+  },
   rows: { type: "array", minItems: 1, maxItems: IR_LIMITS.tableRows, items: tierRow },
   site: index,
 });
@@ -132,28 +241,62 @@ const tierTable = closed({
 const scenarioSet = closed({
   name: identifier,
   axes: { type: "array", items: identifier, maxItems: IR_LIMITS.scenarioAxes },
-  rows: { type: "array", maxItems: IR_LIMITS.scenariosPerSet, items: closed({ name: text(), index, weight: { type: "number" }, values: { type: "array", items: { type: "number" } } }) },
+  rows: {
+    type: "array",
+    maxItems: IR_LIMITS.scenariosPerSet,
+    items: closed({
+      name: text(),
+      index,
+      weight: { type: "number" },
+      values: { type: "array", items: { type: "number" } },
+    }),
+  },
   site: index,
 });
 
 const slot = closed({ name: identifier, kind: { enum: ["let", "quantity", "output"] }, type: ref("type") });
 
-const rounding = closed({ direction: { enum: ["up", "down", "half_even"] }, step: { type: "number", exclusiveMinimum: 0 }, units: { type: "number", minimum: 0 }, scale: { type: "number", exclusiveMinimum: 0 } });
+const rounding = closed({
+  direction: { enum: ["up", "down", "half_even"] },
+  step: { type: "number", exclusiveMinimum: 0 },
+  units: { type: "number", minimum: 0 },
+  scale: { type: "number", exclusiveMinimum: 0 },
+});
 
 const action = closed(
-  { verb: { enum: ["set", "scale", "add", "floor", "cap"] }, slot: index, value: expr, condition: expr, site: index },
+  {
+    verb: { enum: ["set", "scale", "add", "floor", "cap"] },
+    slot: index,
+    value: expr,
+    condition: expr,
+    site: index,
+  },
   ["verb", "slot", "value", "site"],
 );
 
 const step = union("kind", [
   branch("kind", "let", { slot: index, value: expr, site: index }),
-  branch("kind", "rule", { name: identifier, condition: expr, actions: { type: "array", items: action }, site: index }, ["condition"]),
+  branch(
+    "kind",
+    "rule",
+    { name: identifier, condition: expr, actions: { type: "array", items: action }, site: index },
+    ["condition"],
+  ),
   branch("kind", "output", { slot: index, value: expr, rounding, site: index }, ["rounding"]),
   branch("kind", "assert", { condition: expr, message: text(), site: index }, ["message"]),
 ]);
 
 const irMeta = closed(
-  { name: text(), version: text(IR_LIMITS.shortText), effective: text(IR_LIMITS.shortText), currency: text(IR_LIMITS.currency), owner: text(), description: text(), file: text(), extends: text() },
+  {
+    name: text(),
+    version: text(IR_LIMITS.shortText),
+    effective: text(IR_LIMITS.shortText),
+    currency: text(IR_LIMITS.currency),
+    owner: text(),
+    description: text(),
+    file: text(),
+    extends: text(),
+  },
   ["name", "version", "effective", "currency", "file"],
 );
 
@@ -161,35 +304,59 @@ const irMeta = closed(
 const property = closed(
   {
     kind: { enum: ["invariant", "nonnegative", "nondecreasing", "nonincreasing", "continuous"] },
-    condition: expr, targets: { type: "array", maxItems: IR_LIMITS.propertyTargets, items: index }, variable: { type: "array", items: identifier, minItems: 1, maxItems: IR_LIMITS.inputPath },
-    message: text(), text: text(), site: index,
+    condition: expr,
+    targets: { type: "array", maxItems: IR_LIMITS.propertyTargets, items: index },
+    variable: { type: "array", items: identifier, minItems: 1, maxItems: IR_LIMITS.inputPath },
+    message: text(),
+    text: text(),
+    site: index,
   },
   ["kind", "targets", "text", "site"],
 );
 
-const ir = closed({
-  irVersion: { const: IR_VERSION },
-  meta: irMeta,
-  schema: schemaSection,
-  tables: { type: "array", maxItems: IR_LIMITS.tables, items: tierTable },
-  scenarioSets: { type: "array", maxItems: IR_LIMITS.scenarioSets, items: scenarioSet },
-  slots: { type: "array", maxItems: IR_LIMITS.entries, items: slot },
-  locals: { type: "array", maxItems: IR_LIMITS.entries, items: identifier },
-  sites: { type: "array", maxItems: IR_LIMITS.entries, items: site },
-  steps: { type: "array", maxItems: IR_LIMITS.entries, items: step },
-  properties: { type: "array", maxItems: IR_LIMITS.properties, items: property },
-}, ["irVersion", "meta", "schema", "tables", "scenarioSets", "slots", "locals", "sites", "steps"]);
+const ir = closed(
+  {
+    irVersion: { const: IR_VERSION },
+    meta: irMeta,
+    schema: schemaSection,
+    tables: { type: "array", maxItems: IR_LIMITS.tables, items: tierTable },
+    scenarioSets: { type: "array", maxItems: IR_LIMITS.scenarioSets, items: scenarioSet },
+    slots: { type: "array", maxItems: IR_LIMITS.entries, items: slot },
+    locals: { type: "array", maxItems: IR_LIMITS.entries, items: identifier },
+    sites: { type: "array", maxItems: IR_LIMITS.entries, items: site },
+    steps: { type: "array", maxItems: IR_LIMITS.entries, items: step },
+    properties: { type: "array", maxItems: IR_LIMITS.properties, items: property },
+  },
+  ["irVersion", "meta", "schema", "tables", "scenarioSets", "slots", "locals", "sites", "steps"],
+);
 
 const artifactMeta = closed(
-  { name: text(), version: text(IR_LIMITS.shortText), effective: text(IR_LIMITS.shortText), currency: text(IR_LIMITS.currency), owner: text(), description: text() },
+  {
+    name: text(),
+    version: text(IR_LIMITS.shortText),
+    effective: text(IR_LIMITS.shortText),
+    currency: text(IR_LIMITS.currency),
+    owner: text(),
+    description: text(),
+  },
   ["name", "version", "effective", "currency"],
 );
 
-const base64 = (maxLength: number): JsonSchema => ({ type: "string", pattern: "^[A-Za-z0-9+/]+={0,2}$", maxLength });
+const base64 = (maxLength: number): JsonSchema => ({
+  type: "string",
+  pattern: "^[A-Za-z0-9+/]+={0,2}$",
+  maxLength,
+});
 
 /** The optional Ed25519 signature block (see `signature.ts` for what it covers). */
 const signature = closed(
-  { algorithm: { const: "ed25519" }, keyId: hash, publicKey: base64(1_024), value: base64(256), signedAt: text(64) },
+  {
+    algorithm: { const: "ed25519" },
+    keyId: hash,
+    publicKey: base64(1_024),
+    value: base64(256),
+    signedAt: text(64),
+  },
   ["algorithm", "keyId", "publicKey", "value"],
 );
 
@@ -207,17 +374,20 @@ export const artifactJsonSchema: JsonSchema = {
   $schema: "https://json-schema.org/draft/2020-12/schema",
   $id: "https://marginbook.dev/schemas/artifact-v1.json",
   title: "marginbook compiled rulebook artifact, format version 1",
-  ...closed({
-    format: { const: ARTIFACT_FORMAT },
-    formatVersion: { const: ARTIFACT_FORMAT_VERSION },
-    compiler: closed({ name: text(IR_LIMITS.shortText), version: text(IR_LIMITS.shortText) }),
-    meta: artifactMeta,
-    sourceHash: hash,
-    irHash: hash,
-    ir: ref("ir"),
-    provenance,
-    signature,
-  }, ["format", "formatVersion", "compiler", "meta", "sourceHash", "irHash", "ir"]),
+  ...closed(
+    {
+      format: { const: ARTIFACT_FORMAT },
+      formatVersion: { const: ARTIFACT_FORMAT_VERSION },
+      compiler: closed({ name: text(IR_LIMITS.shortText), version: text(IR_LIMITS.shortText) }),
+      meta: artifactMeta,
+      sourceHash: hash,
+      irHash: hash,
+      ir: ref("ir"),
+      provenance,
+      signature,
+    },
+    ["format", "formatVersion", "compiler", "meta", "sourceHash", "irHash", "ir"],
+  ),
   $defs: { ir, type: irType, expr: irExpr, step },
 };
 

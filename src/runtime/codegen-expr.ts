@@ -11,7 +11,15 @@
  * Injection-proof by construction: user text (names, strings, messages) only ever enters the code
  * through `JSON.stringify` string literals, and numbers through {@link jsNumber}.
  */
-import { childExprs, type IrAggregate, type IrBuiltin, type IrConstValue, type IrExpr, type IrRulebook, type IrTierTable } from "../ir/ir.js";
+import {
+  childExprs,
+  type IrAggregate,
+  type IrBuiltin,
+  type IrConstValue,
+  type IrExpr,
+  type IrRulebook,
+  type IrTierTable,
+} from "../ir/ir.js";
 import { isBuiltin } from "../semantics/builtins.js";
 import { decimalStep } from "../semantics/numeric.js";
 import { PROTOTYPE_NAMES } from "../semantics/operations.js";
@@ -39,7 +47,8 @@ export function jsString(value: string): string {
  * global `s`).
  */
 export function jsIndex(value: unknown): string {
-  if (!Number.isSafeInteger(value) || (value as number) < 0) throw new Error(`invalid IR: expected an index, found ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(value) || (value as number) < 0)
+    throw new Error(`invalid IR: expected an index, found ${JSON.stringify(value)}`);
   return String(value);
 }
 
@@ -49,7 +58,16 @@ export function jsSite(value: unknown): string {
 }
 
 const BINARY_OPERATORS: Readonly<Record<string, string>> = {
-  "+": "+", "-": "-", "*": "*", "/": "/", "<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "===", "!=": "!==",
+  "+": "+",
+  "-": "-",
+  "*": "*",
+  "/": "/",
+  "<": "<",
+  "<=": "<=",
+  ">": ">",
+  ">=": ">=",
+  "==": "===",
+  "!=": "!==",
 };
 
 const ATOM = /^(?:[A-Za-z_$][\w$]*|\d[\d.e+-]*|\(-?[\d.e+-]+\)|"(?:[^"\\]|\\.)*"|true|false)$/;
@@ -145,7 +163,11 @@ export class ExpressionCompiler {
 
   /** A statement that raises MB6007 unless the number `value` is finite. */
   checkFinite(value: string, site: number, name: string): string {
-    if (!this.functions.has("F_output")) this.functions.set("F_output", "function F_output(value, site, name) { if (!isFinite(value)) raise(site, E.nonFiniteOutput, { name: name, value: value }); }");
+    if (!this.functions.has("F_output"))
+      this.functions.set(
+        "F_output",
+        "function F_output(value, site, name) { if (!isFinite(value)) raise(site, E.nonFiniteOutput, { name: name, value: value }); }",
+      );
     return `F_output(${value}, ${jsSite(site)}, ${jsString(name)});`;
   }
 
@@ -154,7 +176,11 @@ export class ExpressionCompiler {
    * finite: an overflow never travels on silently into a comparison or a `min`.
    */
   checkFiniteValue(value: string, site: number, name: string): string {
-    if (!this.functions.has("F_value")) this.functions.set("F_value", "function F_value(value, site, name) { if (!isFinite(value)) raise(site, E.nonFiniteValue, { name: name, value: value }); }");
+    if (!this.functions.has("F_value"))
+      this.functions.set(
+        "F_value",
+        "function F_value(value, site, name) { if (!isFinite(value)) raise(site, E.nonFiniteValue, { name: name, value: value }); }",
+      );
     return `if (!isFinite(${value})) F_value(${value}, ${jsSite(site)}, ${jsString(name)});`;
   }
 
@@ -166,35 +192,66 @@ export class ExpressionCompiler {
     const parameters = RAISER_PARAMETERS[error];
     if (!this.functions.has(`R_${error}`)) {
       const fields = parameters.map((p) => `${p}: ${p}`).join(", ");
-      this.functions.set(`R_${error}`, `function R_${error}(site${parameters.map((p) => `, ${p}`).join("")}) { raise(site, E.${error}, { ${fields} }); }`);
+      this.functions.set(
+        `R_${error}`,
+        `function R_${error}(site${parameters.map((p) => `, ${p}`).join("")}) { raise(site, E.${error}, { ${fields} }); }`,
+      );
     }
     return `R_${error}(${[site === "site" ? site : jsSite(site), ...values].join(", ")});`;
   }
 
   compile(e: IrExpr): string {
     switch (e.k) {
-      case "const": return typeof e.v === "number" ? jsNumber(e.v) : typeof e.v === "string" ? jsString(e.v) : e.v === true ? "true" : e.v === false ? "false" : invalid(e);
+      case "const":
+        return typeof e.v === "number"
+          ? jsNumber(e.v)
+          : typeof e.v === "string"
+            ? jsString(e.v)
+            : e.v === true
+              ? "true"
+              : e.v === false
+                ? "false"
+                : invalid(e);
       case "input": {
         // Only the last field can be optional (left out, with a default): read it as an own property.
         const last = e.path.length - 2;
-        const code = e.path.slice(1).reduce((object, name, i) => this.member(object, name, i === last && e.default !== undefined), this.inputRecord(e.path[0]!));
+        const code = e.path
+          .slice(1)
+          .reduce(
+            (object, name, i) => this.member(object, name, i === last && e.default !== undefined),
+            this.inputRecord(e.path[0]!),
+          );
         return this.read(code, e.default, e.timestamp);
       }
-      case "slot": return `s${jsIndex(e.slot)}`;
-      case "local": return `l${jsIndex(e.local)}`;
-      case "unary": return e.op === "neg" ? `(-${this.compile(e.x)})` : `(!${this.compile(e.x)})`;
-      case "binary": return this.binary(e);
+      case "slot":
+        return `s${jsIndex(e.slot)}`;
+      case "local":
+        return `l${jsIndex(e.local)}`;
+      case "unary":
+        return e.op === "neg" ? `(-${this.compile(e.x)})` : `(!${this.compile(e.x)})`;
+      case "binary":
+        return this.binary(e);
       case "if": {
         const c = this.compile(e.c);
         const t = this.block(() => this.compile(e.t));
         const f = this.block(() => this.compile(e.e));
         if (t.code.length === 0 && f.code.length === 0) return `(${c} ? ${t.value} : ${f.value})`;
         const result = this.variable("void 0");
-        this.emit(`if (${c}) {`, ...t.code, `  ${result} = ${t.value};`, "} else {", ...f.code, `  ${result} = ${f.value};`, "}");
+        this.emit(
+          `if (${c}) {`,
+          ...t.code,
+          `  ${result} = ${t.value};`,
+          "} else {",
+          ...f.code,
+          `  ${result} = ${f.value};`,
+          "}",
+        );
         return result;
       }
-      case "call": return this.call(e);
-      case "tier": return this.row(e.table, e.key, e.site);
+      case "call":
+        return this.call(e);
+      case "tier":
+        return this.row(e.table, e.key, e.site);
       case "cell": {
         const row = this.compile(e.row);
         if (e.column === "tier") return `(${row} + 1)`;
@@ -204,26 +261,41 @@ export class ExpressionCompiler {
         const key = this.atom(this.compile(e.key));
         const row = this.row(e.table, e.key, e.site, key);
         const deduction = `${this.column(e.table, `d${jsIndex(e.column)}`)}[${row}]`;
-        return e.deduction ? deduction : `(${key} * ${this.column(e.table, e.column)}[${row}] - ${deduction})`;
+        return e.deduction
+          ? deduction
+          : `(${key} * ${this.column(e.table, e.column)}[${row}] - ${deduction})`;
       }
       case "field": {
-        const column = e.default === undefined && !e.timestamp && e.x.k === "local" ? this.scenarioField(e.x.local, e.name) : undefined;
-        return column ?? this.read(this.member(this.compile(e.x), e.name, e.default !== undefined), e.default, e.timestamp);
+        const column =
+          e.default === undefined && !e.timestamp && e.x.k === "local"
+            ? this.scenarioField(e.x.local, e.name)
+            : undefined;
+        return (
+          column ??
+          this.read(this.member(this.compile(e.x), e.name, e.default !== undefined), e.default, e.timestamp)
+        );
       }
       case "liquidation": {
         const args = [e.side, e.size, e.entry, e.balance].map((a) => this.compile(a));
-        return this.atom(`liquidationPrice(${this.liquidationColumns(e.table, e.column)}, ${args.join(", ")}, ${jsSite(e.site)}, raise)`);
+        return this.atom(
+          `liquidationPrice(${this.liquidationColumns(e.table, e.column)}, ${args.join(", ")}, ${jsSite(e.site)}, raise)`,
+        );
       }
       case "index": {
         const list = this.atom(this.compile(e.x));
         const index = this.atom(this.compile(e.index));
-        const inRange = this.counters.has(index) ? `${index} < ${list}.length` : `isInteger(${index}) && ${index} >= 0 && ${index} < ${list}.length`;
+        const inRange = this.counters.has(index)
+          ? `${index} < ${list}.length`
+          : `isInteger(${index}) && ${index} >= 0 && ${index} < ${list}.length`;
         this.emit(`if (!(${inRange})) ${this.raise(e.site, "indexOutOfRange", [index, `${list}.length`])}`);
         return `${list}[${index}]`;
       }
-      case "scenarios": return this.constant(`SC${jsIndex(e.set)}`, `SC[${jsIndex(e.set)}]`);
-      case "agg": return this.reusedAggregate(e);
-      default: return invalid(e);
+      case "scenarios":
+        return this.constant(`SC${jsIndex(e.set)}`, `SC[${jsIndex(e.set)}]`);
+      case "agg":
+        return this.reusedAggregate(e);
+      default:
+        return invalid(e);
     }
   }
 
@@ -232,7 +304,8 @@ export class ExpressionCompiler {
    * every evaluation: reading a property of the input object cannot fail.
    */
   private inputRecord(name: string): string {
-    if (!this.inputs.has(name)) this.inputs.set(name, { variable: `v${this.inputs.size}`, code: this.member("input", name) });
+    if (!this.inputs.has(name))
+      this.inputs.set(name, { variable: `v${this.inputs.size}`, code: this.member("input", name) });
     return this.inputs.get(name)!.variable;
   }
 
@@ -242,7 +315,9 @@ export class ExpressionCompiler {
    * field left out of the input ever reads what `Object.prototype` holds.
    */
   private member(object: string, name: string, optional = false): string {
-    return optional || PROTOTYPE_NAMES.has(name) ? `readField(${object}, ${jsString(name)})` : `${object}[${jsString(name)}]`;
+    return optional || PROTOTYPE_NAMES.has(name)
+      ? `readField(${object}, ${jsString(name)})`
+      : `${object}[${jsString(name)}]`;
   }
 
   private read(code: string, fallback: IrConstValue | undefined, timestamp: true | undefined): string {
@@ -278,7 +353,13 @@ export class ExpressionCompiler {
   }
 
   /** `sqrt` and `ln`: the argument once, a guard that raises `error`, then the call. */
-  guardedCall(fn: string, x: string, failsWhen: string, error: "sqrtOfNegative" | "lnOfNonPositive", site: number): string {
+  guardedCall(
+    fn: string,
+    x: string,
+    failsWhen: string,
+    error: "sqrtOfNegative" | "lnOfNonPositive",
+    site: number,
+  ): string {
     const atom = this.atom(x);
     this.emit(`if (${atom} ${failsWhen}) ${this.raise(site, error, [atom])}`);
     return `${fn}(${atom})`;
@@ -293,7 +374,8 @@ export class ExpressionCompiler {
   roundCallCode(e: Extract<IrExpr, { k: "call" }>, args: readonly string[], site: number): string {
     const direction = e.fn.slice(6);
     const step = e.args[1]!;
-    if (step.k === "const" && typeof step.v === "number" && step.v > 0 && step.v !== Infinity) return roundCall(direction, args[0]!, step.v);
+    if (step.k === "const" && typeof step.v === "number" && step.v > 0 && step.v !== Infinity)
+      return roundCall(direction, args[0]!, step.v);
     return this.atom(`roundDynamic(${jsString(direction)}, ${args[0]}, ${args[1]}, ${jsSite(site)}, raise)`);
   }
 
@@ -306,19 +388,31 @@ export class ExpressionCompiler {
   /** The array of one column of a table (`c` a column index, `d<c>` its deductions, `lower`, `upper`). */
   private column(table: number, column: number | string): string {
     const t = this.ir.tables[table];
-    if (!t || !(typeof column === "number" || /^(lower|upper|d\d+)$/.test(column))) throw new Error(`invalid IR: no column ${String(column)} in table ${String(table)}`);
+    if (!t || !(typeof column === "number" || /^(lower|upper|d\d+)$/.test(column)))
+      throw new Error(`invalid IR: no column ${String(column)} in table ${String(table)}`);
     const values =
-      typeof column === "number" ? t.rows.map((r) => r.cells[column]!) :
-      column === "lower" ? t.rows.map((r) => r.lower) :
-      column === "upper" ? t.rows.map((r) => r.upper ?? Infinity) :
-      t.rows.map((r) => r.deductions[Number(column.slice(1))] ?? 0);
-    return this.constant(`T${jsIndex(table)}_${typeof column === "number" ? jsIndex(column) : column}`, `[${values.map(jsNumber).join(", ")}]`);
+      typeof column === "number"
+        ? t.rows.map((r) => r.cells[column]!)
+        : column === "lower"
+          ? t.rows.map((r) => r.lower)
+          : column === "upper"
+            ? t.rows.map((r) => r.upper ?? Infinity)
+            : t.rows.map((r) => r.deductions[Number(column.slice(1))] ?? 0);
+    return this.constant(
+      `T${jsIndex(table)}_${typeof column === "number" ? jsIndex(column) : column}`,
+      `[${values.map(jsNumber).join(", ")}]`,
+    );
   }
 
   /** The factory-level columns `liquidationPrice` reads (see `LiquidationColumns` in operations.ts). */
   private liquidationColumns(table: number, column: number): string {
-    const [lower, upper, rate, deduction] = ["lower", "upper", column, `d${jsIndex(column)}`].map((c) => this.column(table, c));
-    return this.constant(`T${jsIndex(table)}_L${jsIndex(column)}`, `{ lower: ${lower}, upper: ${upper}, rate: ${rate}, deduction: ${deduction} }`);
+    const [lower, upper, rate, deduction] = ["lower", "upper", column, `d${jsIndex(column)}`].map((c) =>
+      this.column(table, c),
+    );
+    return this.constant(
+      `T${jsIndex(table)}_L${jsIndex(column)}`,
+      `{ lower: ${lower}, upper: ${upper}, rate: ${rate}, deduction: ${deduction} }`,
+    );
   }
 
   /**
@@ -326,7 +420,10 @@ export class ExpressionCompiler {
    * evaluation (an input, a let, an output), else a fresh search.
    */
   private row(table: number, keyExpr: IrExpr, site: number, key?: string): string {
-    const stable = keyExpr.k === "input" || keyExpr.k === "const" || (keyExpr.k === "slot" && this.ir.slots[keyExpr.slot]?.kind !== "quantity");
+    const stable =
+      keyExpr.k === "input" ||
+      keyExpr.k === "const" ||
+      (keyExpr.k === "slot" && this.ir.slots[keyExpr.slot]?.kind !== "quantity");
     const search = (k: string): string => `${this.search(table)}(${k}, ${jsSite(site)})`;
     if (!stable) return this.atom(search(key ?? this.atom(this.compile(keyExpr))));
     const id = `${table}:${JSON.stringify(keyExpr)}`;
@@ -357,10 +454,15 @@ export class ExpressionCompiler {
     const first = rows[0]!;
     const last = rows[rows.length - 1]!;
     const outside = this.raise("site", "outsideTiers", ["k", jsString(table.name)]);
-    const lines = [`function ${name}(k, site) {`, `  if (!(k ${first.lowerInclusive ? ">=" : ">"} ${jsNumber(first.lower)})) ${outside}`];
-    if (last.upper !== null) lines.push(`  if (!(k ${last.upperInclusive ? "<=" : "<"} ${jsNumber(last.upper)})) ${outside}`);
+    const lines = [
+      `function ${name}(k, site) {`,
+      `  if (!(k ${first.lowerInclusive ? ">=" : ">"} ${jsNumber(first.lower)})) ${outside}`,
+    ];
+    if (last.upper !== null)
+      lines.push(`  if (!(k ${last.upperInclusive ? "<=" : "<"} ${jsNumber(last.upper)})) ${outside}`);
     // Row i starts at boundary i: `key below boundary i` means a row before i.
-    const below = (i: number): string => `k ${rows[i]!.lowerInclusive ? "<" : "<="} ${jsNumber(rows[i]!.lower)}`;
+    const below = (i: number): string =>
+      `k ${rows[i]!.lowerInclusive ? "<" : "<="} ${jsNumber(rows[i]!.lower)}`;
     const choose = (lo: number, hi: number): string => {
       if (lo === hi) return String(lo);
       if (hi - lo + 1 <= LINEAR_SEARCH_ROWS) return `(${below(lo + 1)} ? ${lo} : ${choose(lo + 1, hi)})`;
@@ -401,20 +503,26 @@ export class ExpressionCompiler {
     if (!bound || !set) return undefined;
     const axis = set.axes.lastIndexOf(name);
     const prefix = `SC${jsIndex(bound.set)}_`;
-    if (axis >= 0) return `${this.constant(`${prefix}${jsIndex(axis)}`, `[${set.rows.map((r) => jsNumber(r.values[axis]!)).join(", ")}]`)}[${bound.counter}]`;
+    if (axis >= 0)
+      return `${this.constant(`${prefix}${jsIndex(axis)}`, `[${set.rows.map((r) => jsNumber(r.values[axis]!)).join(", ")}]`)}[${bound.counter}]`;
     if (name === "index" && set.rows.every((r, k) => r.index === k)) return bound.counter;
-    if (name === "index" || name === "weight") return `${this.constant(`${prefix}${name}`, `[${set.rows.map((r) => jsNumber(r[name])).join(", ")}]`)}[${bound.counter}]`;
-    if (name === "name") return `${this.constant(`${prefix}name`, `[${set.rows.map((r) => jsString(r.name)).join(", ")}]`)}[${bound.counter}]`;
+    if (name === "index" || name === "weight")
+      return `${this.constant(`${prefix}${name}`, `[${set.rows.map((r) => jsNumber(r[name])).join(", ")}]`)}[${bound.counter}]`;
+    if (name === "name")
+      return `${this.constant(`${prefix}name`, `[${set.rows.map((r) => jsString(r.name)).join(", ")}]`)}[${bound.counter}]`;
     return undefined;
   }
 
   /** Whether a comprehension over a scenario set needs each scenario's record, not only fields of it. */
   private readsWholeScenario(e: IrAggregate): boolean {
     const set = e.source.k === "scenarios" ? this.ir.scenarioSets[e.source.set] : undefined;
-    const column = (name: string): boolean => set !== undefined && (set.axes.includes(name) || name === "index" || name === "weight" || name === "name");
+    const column = (name: string): boolean =>
+      set !== undefined &&
+      (set.axes.includes(name) || name === "index" || name === "weight" || name === "name");
     const whole = (x: IrExpr): boolean => {
       if (x.k === "local") return x.local === e.local;
-      if (x.k === "field" && x.x.k === "local" && x.x.local === e.local) return x.default !== undefined || x.timestamp === true || !column(x.name);
+      if (x.k === "field" && x.x.k === "local" && x.x.local === e.local)
+        return x.default !== undefined || x.timestamp === true || !column(x.name);
       return childExprs(x).some(whole);
     };
     return [e.elem, e.filter, e.key].some((x) => x !== undefined && whole(x));
@@ -439,7 +547,8 @@ export class ExpressionCompiler {
     // A scenario set's length is a constant of the rulebook.
     const rows = e.source.k === "scenarios" ? this.ir.scenarioSets[e.source.set]?.rows.length : undefined;
     const length = rows !== undefined ? jsIndex(rows) : `${list}.length`;
-    const loop = (lines: string[]): void => this.emit(`for (let ${i} = 0; ${i} < ${length}; ${i}++) {`, ...lines, "}");
+    const loop = (lines: string[]): void =>
+      this.emit(`for (let ${i} = 0; ${i} < ${length}; ${i}++) {`, ...lines, "}");
     switch (e.op) {
       case "sum":
       case "count": {
@@ -450,17 +559,25 @@ export class ExpressionCompiler {
       case "any":
       case "all": {
         const result = this.variable(e.op === "all" ? "true" : "false");
-        loop(body(() => this.emit(`if (${e.op === "all" ? "!" : ""}(${this.compile(e.elem)})) { ${result} = ${e.op === "all" ? "false" : "true"}; break; }`)));
+        loop(
+          body(() =>
+            this.emit(
+              `if (${e.op === "all" ? "!" : ""}(${this.compile(e.elem)})) { ${result} = ${e.op === "all" ? "false" : "true"}; break; }`,
+            ),
+          ),
+        );
         return result;
       }
       case "min":
       case "max": {
         const found = this.variable("false");
         const best = this.variable("0");
-        loop(body(() => {
-          const value = this.atom(this.compile(e.elem));
-          this.emit(`${best} = ${found} ? ${e.op}(${best}, ${value}) : ${value};`, `${found} = true;`);
-        }));
+        loop(
+          body(() => {
+            const value = this.atom(this.compile(e.elem));
+            this.emit(`${best} = ${found} ? ${e.op}(${best}, ${value}) : ${value};`, `${found} = true;`);
+          }),
+        );
         this.emptyCase(e, `!${found}`, best);
         return best;
       }
@@ -477,15 +594,21 @@ export class ExpressionCompiler {
         // The groups in order of first appearance, collected as they are created (no iterator over the map).
         const groups = this.variable("new MapCtor()");
         const ordered = this.variable("[]");
-        loop(body(() => {
-          const element = this.atom(this.compile(e.elem));
-          const key = this.atom(this.compile(e.key!));
-          const group = this.variable(`${groups}.get(${key})`);
-          this.emit(`if (${group} === void 0) { ${group} = newGroup(${key}); ${groups}.set(${key}, ${group}); ${ordered}.push(${group}); }`, `${group}.items.push(${element});`);
-        }));
+        loop(
+          body(() => {
+            const element = this.atom(this.compile(e.elem));
+            const key = this.atom(this.compile(e.key!));
+            const group = this.variable(`${groups}.get(${key})`);
+            this.emit(
+              `if (${group} === void 0) { ${group} = newGroup(${key}); ${groups}.set(${key}, ${group}); ${ordered}.push(${group}); }`,
+              `${group}.items.push(${element});`,
+            );
+          }),
+        );
         return ordered;
       }
-      default: return invalid(e);
+      default:
+        return invalid(e);
     }
   }
 
@@ -519,7 +642,14 @@ export function aggregateShape(e: IrAggregate, ir: IrRulebook): string | undefin
     const fields: unknown[] = [];
     for (const [name, value] of Object.entries(x)) {
       if (name === "site" || name === "local") continue;
-      fields.push(name, value !== null && typeof value === "object" && !Array.isArray(value) ? visit(value as IrExpr) : Array.isArray(value) ? value.map((v) => (v !== null && typeof v === "object" ? visit(v as IrExpr) : v)) : value);
+      fields.push(
+        name,
+        value !== null && typeof value === "object" && !Array.isArray(value)
+          ? visit(value as IrExpr)
+          : Array.isArray(value)
+            ? value.map((v) => (v !== null && typeof v === "object" ? visit(v as IrExpr) : v))
+            : value,
+      );
     }
     return fields;
   };
@@ -539,7 +669,17 @@ function invalid(e: { k?: unknown }): never {
 }
 
 /** How the generated code computes each built-in, from its arguments' code: one entry per {@link IrBuiltin}. */
-const BUILTIN_CODE: Readonly<Record<IrBuiltin, (c: ExpressionCompiler, args: readonly string[], site: number, e: Extract<IrExpr, { k: "call" }>) => string>> = {
+const BUILTIN_CODE: Readonly<
+  Record<
+    IrBuiltin,
+    (
+      c: ExpressionCompiler,
+      args: readonly string[],
+      site: number,
+      e: Extract<IrExpr, { k: "call" }>,
+    ) => string
+  >
+> = {
   min: (_c, args) => `min(${args.join(", ")})`,
   max: (_c, args) => `max(${args.join(", ")})`,
   clamp: (_c, args) => `min(max(${args[0]}, ${args[1]}), ${args[2]})`,

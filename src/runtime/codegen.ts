@@ -16,9 +16,25 @@ import type { IrExpr, IrOutputStep, IrRuleStep, IrRulebook, IrStep, IrVerb } fro
 import { raiserFor, runtimeErrors } from "../semantics/errors.js";
 import { ExpressionCompiler, jsIndex, jsString, roundCall } from "./codegen-expr.js";
 import { evaluate as interpret, type OutputValue } from "./interpreter.js";
-import { black76, blackScholes, formatTimestamp, isRepresentableTimestamp, normalCdf, roundDown, roundDynamic, roundHalfEven, roundUp } from "../semantics/numeric.js";
+import {
+  black76,
+  blackScholes,
+  formatTimestamp,
+  isRepresentableTimestamp,
+  normalCdf,
+  roundDown,
+  roundDynamic,
+  roundHalfEven,
+  roundUp,
+} from "../semantics/numeric.js";
 import { checkedPow } from "../semantics/builtins.js";
-import { liquidationPrice, newGroup, readField, scenarioTables, withDefault } from "../semantics/operations.js";
+import {
+  liquidationPrice,
+  newGroup,
+  readField,
+  scenarioTables,
+  withDefault,
+} from "../semantics/operations.js";
 
 /** A compiled evaluator: `evaluate` computes the outputs of one input; `source` is the generated code. */
 export interface CompiledEvaluator {
@@ -61,19 +77,41 @@ export function codeGenerationAllowed(): boolean {
 
 /** Whether the platform refused to compile code from a string. */
 export function isCodeGenerationRefused(error: unknown): boolean {
-  return error instanceof EvalError || (error instanceof Error && /code generation|unsafe-eval|Content Security Policy/i.test(error.message));
+  return (
+    error instanceof EvalError ||
+    (error instanceof Error && /code generation|unsafe-eval|Content Security Policy/i.test(error.message))
+  );
 }
 
 /** The parameters of the generated factory, in order, and the values bound to them. */
 function factoryParameters(ir: IrRulebook): [string, unknown][] {
   return [
-    ["min", Math.min], ["max", Math.max], ["abs", Math.abs], ["sqrt", Math.sqrt], ["exp", Math.exp], ["log", Math.log],
-    ["isInteger", Number.isInteger], ["isFinite", Number.isFinite], ["MapCtor", Map],
-    ["raise", raiserFor(ir)], ["E", runtimeErrors], ["SC", scenarioTables(ir)],
-    ["roundUp", roundUp], ["roundDown", roundDown], ["roundHalfEven", roundHalfEven], ["roundDynamic", roundDynamic],
-    ["normalCdf", normalCdf], ["black76", black76], ["blackScholes", blackScholes], ["checkedPow", checkedPow], ["liquidationPrice", liquidationPrice],
-    ["withDefault", withDefault], ["readField", readField], ["newGroup", newGroup],
-    ["formatTimestamp", formatTimestamp], ["isRepresentableTimestamp", isRepresentableTimestamp],
+    ["min", Math.min],
+    ["max", Math.max],
+    ["abs", Math.abs],
+    ["sqrt", Math.sqrt],
+    ["exp", Math.exp],
+    ["log", Math.log],
+    ["isInteger", Number.isInteger],
+    ["isFinite", Number.isFinite],
+    ["MapCtor", Map],
+    ["raise", raiserFor(ir)],
+    ["E", runtimeErrors],
+    ["SC", scenarioTables(ir)],
+    ["roundUp", roundUp],
+    ["roundDown", roundDown],
+    ["roundHalfEven", roundHalfEven],
+    ["roundDynamic", roundDynamic],
+    ["normalCdf", normalCdf],
+    ["black76", black76],
+    ["blackScholes", blackScholes],
+    ["checkedPow", checkedPow],
+    ["liquidationPrice", liquidationPrice],
+    ["withDefault", withDefault],
+    ["readField", readField],
+    ["newGroup", newGroup],
+    ["formatTimestamp", formatTimestamp],
+    ["isRepresentableTimestamp", isRepresentableTimestamp],
   ];
 }
 
@@ -134,7 +172,8 @@ function emitStep(compiler: ExpressionCompiler, ir: IrRulebook, step: IrStep, ou
       const s = `s${jsIndex(step.slot)}`;
       compiler.emit(`${s} = ${compiler.compile(step.value)};`);
       const slot = ir.slots[step.slot]!;
-      if (slot.type.kind === "number" && !certainlyFinite(ir, step.value, false)) compiler.emit(compiler.checkFiniteValue(s, step.site, slot.name));
+      if (slot.type.kind === "number" && !certainlyFinite(ir, step.value, false))
+        compiler.emit(compiler.checkFiniteValue(s, step.site, slot.name));
       return;
     }
     case "rule":
@@ -168,7 +207,11 @@ function emitRule(compiler: ExpressionCompiler, ir: IrRulebook, step: IrRuleStep
         compiler.emit(`${q} = ${VERB_CODE[action.verb](q, value)};`);
         const slot = ir.slots[action.slot]!;
         // A `set` to a constant or a table cell cannot overflow: no check on the hot path.
-        if (slot.type.kind === "number" && !(action.verb === "set" && certainlyFinite(ir, action.value, false))) compiler.emit(compiler.checkFiniteValue(q, action.site, slot.name));
+        if (
+          slot.type.kind === "number" &&
+          !(action.verb === "set" && certainlyFinite(ir, action.value, false))
+        )
+          compiler.emit(compiler.checkFiniteValue(q, action.site, slot.name));
         return "";
       }, action.condition !== undefined);
       if (!action.condition) {
@@ -188,15 +231,24 @@ function emitRule(compiler: ExpressionCompiler, ir: IrRulebook, step: IrRuleStep
   compiler.emit(`if (${condition}) {`, ...body.code, "}");
 }
 
-function emitOutput(compiler: ExpressionCompiler, ir: IrRulebook, step: IrOutputStep, outputs: string[]): void {
+function emitOutput(
+  compiler: ExpressionCompiler,
+  ir: IrRulebook,
+  step: IrOutputStep,
+  outputs: string[],
+): void {
   const slot = ir.slots[step.slot]!;
   const s = `s${jsIndex(step.slot)}`;
   compiler.emit(`${s} = ${compiler.compile(step.value)};`);
-  if (step.rounding) compiler.emit(`${s} = ${roundCall(step.rounding.direction, s, step.rounding.step, step.rounding)};`);
+  if (step.rounding)
+    compiler.emit(`${s} = ${roundCall(step.rounding.direction, s, step.rounding.step, step.rounding)};`);
   let value = s;
-  if (slot.type.kind === "number" && !certainlyFinite(ir, step.value, step.rounding !== undefined)) compiler.emit(compiler.checkFinite(s, step.site, slot.name));
+  if (slot.type.kind === "number" && !certainlyFinite(ir, step.value, step.rounding !== undefined))
+    compiler.emit(compiler.checkFinite(s, step.site, slot.name));
   if (slot.type.kind === "timestamp") {
-    compiler.emit(`if (!isRepresentableTimestamp(${s})) ${compiler.raise(step.site, "nonFiniteOutput", [jsString(slot.name), s])}`);
+    compiler.emit(
+      `if (!isRepresentableTimestamp(${s})) ${compiler.raise(step.site, "nonFiniteOutput", [jsString(slot.name), s])}`,
+    );
     value = `formatTimestamp(${s})`;
   }
   const key = slot.name === "__proto__" ? `[${jsString(slot.name)}]` : jsString(slot.name);
@@ -209,6 +261,9 @@ function certainlyFinite(ir: IrRulebook, value: IrExpr, rounded: boolean): boole
   if (value.k === "const") return typeof value.v === "number" && Number.isFinite(value.v);
   if (value.k !== "cell" || value.column === "upper") return false;
   const table = ir.tables[value.table];
-  return value.column === "tier" || value.column === "lower" || (table !== undefined && table.rows.every((r) => Number.isFinite(r.cells[value.column as number] ?? NaN)));
+  return (
+    value.column === "tier" ||
+    value.column === "lower" ||
+    (table !== undefined && table.rows.every((r) => Number.isFinite(r.cells[value.column as number] ?? NaN)))
+  );
 }
-

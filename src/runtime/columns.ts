@@ -63,7 +63,8 @@ export function columnFields(ir: IrRulebook): { fields: ColumnField[]; lists: st
     }
     const record = ir.schema.records[type.name];
     if (!record || seen.includes(type.name)) return;
-    for (const field of record.fields) visit(`${path}.${field.name}`, field.type, optional || field.optional, [...seen, type.name]);
+    for (const field of record.fields)
+      visit(`${path}.${field.name}`, field.type, optional || field.optional, [...seen, type.name]);
   };
   for (const input of ir.schema.inputs) visit(input.name, input.type, false, []);
   return { fields, lists };
@@ -72,27 +73,47 @@ export function columnFields(ir: IrRulebook): { fields: ColumnField[]; lists: st
 type Evaluate = (input: unknown) => Record<string, OutputValue>;
 
 /** The `evaluateColumns` function of a rulebook. */
-export function columnarEvaluator(ir: IrRulebook, outputs: readonly OutputInfo[], run: Evaluate, validator: InputValidator) {
+export function columnarEvaluator(
+  ir: IrRulebook,
+  outputs: readonly OutputInfo[],
+  run: Evaluate,
+  validator: InputValidator,
+) {
   const { fields, lists } = columnFields(ir);
   const known = new Map(fields.map((f) => [f.path, f]));
   return (columns: Columns, length: number, options?: { validate?: boolean }): ColumnarResult => {
-    if (!Number.isSafeInteger(length) || length < 0) throw new ColumnsError(`the number of rows must be a non-negative integer, not ${String(length)}`);
-    if (lists.length > 0) throw new ColumnsError(`this rulebook's input has lists (${lists.join(", ")}), which cannot be given as columns: use evaluateBatch`);
+    if (!Number.isSafeInteger(length) || length < 0)
+      throw new ColumnsError(`the number of rows must be a non-negative integer, not ${String(length)}`);
+    if (lists.length > 0)
+      throw new ColumnsError(
+        `this rulebook's input has lists (${lists.join(", ")}), which cannot be given as columns: use evaluateBatch`,
+      );
     for (const [path, column] of Object.entries(columns)) {
-      if (!known.has(path)) throw new ColumnsError(`unknown column "${path}": the columns are ${[...known.keys()].join(", ")}`);
+      if (!known.has(path))
+        throw new ColumnsError(`unknown column "${path}": the columns are ${[...known.keys()].join(", ")}`);
       if (!column || typeof column.length !== "number" || column.length < length) {
-        throw new ColumnsError(`column "${path}" has ${String(column?.length)} values, fewer than the ${length} rows`);
+        throw new ColumnsError(
+          `column "${path}" has ${String(column?.length)} values, fewer than the ${length} rows`,
+        );
       }
     }
     const missing = fields.filter((f) => !f.optional && !Object.hasOwn(columns, f.path)).map((f) => f.path);
-    if (missing.length > 0) throw new ColumnsError(`missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);
+    if (missing.length > 0)
+      throw new ColumnsError(`missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);
 
     const { input, fill } = inputFiller(columns, fields);
     const numeric = outputs.map((o) => o.type.kind === "number");
-    const targets = outputs.map((_, o) => (numeric[o] ? new Float64Array(length) : new Array<OutputValue | null>(length).fill(null)));
+    const targets = outputs.map((_, o) =>
+      numeric[o] ? new Float64Array(length) : new Array<OutputValue | null>(length).fill(null),
+    );
     // Object.fromEntries keeps an output named `__proto__` as an own property (an assignment would not).
-    const result: ColumnarResult["outputs"] = Object.fromEntries(outputs.map((o, i) => [o.name, targets[i]!]));
-    const store = outputStorer(outputs.map((o) => o.name), targets);
+    const result: ColumnarResult["outputs"] = Object.fromEntries(
+      outputs.map((o, i) => [o.name, targets[i]!]),
+    );
+    const store = outputStorer(
+      outputs.map((o) => o.name),
+      targets,
+    );
     const errors: ColumnFailure[] = [];
     const validate = options?.validate !== false;
 
@@ -101,7 +122,12 @@ export function columnarEvaluator(ir: IrRulebook, outputs: readonly OutputInfo[]
       if (validate) {
         const check = validator.validate(input);
         if (!check.valid) {
-          errors.push({ index: row, code: INPUT_ERROR_CODE, message: `row ${row}: ${check.errors.map((e) => e.message).join("; ")}`, errors: check.errors });
+          errors.push({
+            index: row,
+            code: INPUT_ERROR_CODE,
+            message: `row ${row}: ${check.errors.map((e) => e.message).join("; ")}`,
+            errors: check.errors,
+          });
           fillFailed(targets, numeric, row);
           continue;
         }
@@ -125,11 +151,16 @@ export function columnarEvaluator(ir: IrRulebook, outputs: readonly OutputInfo[]
  * The function that copies one result into the output columns, generated like the input filler:
  * `o0[row] = r["initial_margin"]; ...` (names as `JSON.stringify` literals, columns as parameters).
  */
-function outputStorer(names: readonly string[], targets: readonly unknown[]): (result: Record<string, OutputValue>, row: number) => void {
+function outputStorer(
+  names: readonly string[],
+  targets: readonly unknown[],
+): (result: Record<string, OutputValue>, row: number) => void {
   const body = names.map((name, i) => `  o${i}[row] = result[${JSON.stringify(name)}];`);
   const source = `"use strict";\nreturn function store(result, row) {\n${body.join("\n")}\n};`;
   try {
-    const factory = new Function(...names.map((_, i) => `o${i}`), source) as (...columns: unknown[]) => (result: Record<string, OutputValue>, row: number) => void;
+    const factory = new Function(...names.map((_, i) => `o${i}`), source) as (
+      ...columns: unknown[]
+    ) => (result: Record<string, OutputValue>, row: number) => void;
     return factory(...targets);
   } catch (error) {
     if (!isCodeGenerationRefused(error)) throw error;
@@ -151,7 +182,10 @@ function fillFailed(targets: ColumnarResult["outputs"][string][], numeric: boole
  * parameters, so nothing from the artifact becomes code. The object is built by `JSON.parse`, so a
  * field named `__proto__` is an own property like any other, with a value of the field's type.
  */
-function inputFiller(columns: Columns, fields: readonly ColumnField[]): { input: Record<string, unknown>; fill: (input: unknown, row: number) => void } {
+function inputFiller(
+  columns: Columns,
+  fields: readonly ColumnField[],
+): { input: Record<string, unknown>; fill: (input: unknown, row: number) => void } {
   const template: Record<string, unknown> = {};
   const given: { path: string[]; column: ArrayLike<number | string | boolean> }[] = [];
   for (const field of fields) {
@@ -161,19 +195,34 @@ function inputFiller(columns: Columns, fields: readonly ColumnField[]): { input:
     // The records on the path exist even when no column fills them: an input record whose fields
     // are all optional and left out is an empty record (its defaults apply), not a missing input.
     for (const part of parts.slice(0, -1)) {
-      if (!Object.hasOwn(target, part)) Object.defineProperty(target, part, { value: {}, enumerable: true, writable: true, configurable: true });
+      if (!Object.hasOwn(target, part))
+        Object.defineProperty(target, part, {
+          value: {},
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       target = target[part] as Record<string, unknown>;
     }
     if (!column) continue;
     const initial = field.type.kind === "number" ? 0 : field.type.kind === "bool" ? false : "";
-    Object.defineProperty(target, parts[parts.length - 1]!, { value: initial, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(target, parts[parts.length - 1]!, {
+      value: initial,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
     given.push({ path: parts, column });
   }
   const input = JSON.parse(JSON.stringify(template)) as Record<string, unknown>;
-  const body = given.map((g, i) => `  input${g.path.map((p) => `[${JSON.stringify(p)}]`).join("")} = c${i}[row];`);
+  const body = given.map(
+    (g, i) => `  input${g.path.map((p) => `[${JSON.stringify(p)}]`).join("")} = c${i}[row];`,
+  );
   const source = `"use strict";\nreturn function fill(input, row) {\n${body.join("\n")}\n};`;
   try {
-    const factory = new Function(...given.map((_, i) => `c${i}`), source) as (...columns: unknown[]) => (input: unknown, row: number) => void;
+    const factory = new Function(...given.map((_, i) => `c${i}`), source) as (
+      ...columns: unknown[]
+    ) => (input: unknown, row: number) => void;
     return { input, fill: factory(...given.map((g) => g.column)) };
   } catch (error) {
     if (!isCodeGenerationRefused(error)) throw error;

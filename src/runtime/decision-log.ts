@@ -50,14 +50,29 @@ export class DecisionLogger {
 
   /** Records one columnar call: the hash of all its columns, and every output column. */
   columns(version: VersionLike, columns: Columns, length: number, result: ColumnarResult): void {
-    const plain = (column: unknown): unknown => (ArrayBuffer.isView(column) ? Array.from(column as unknown as ArrayLike<number>, (x) => (Number.isFinite(x) ? x : null)) : column);
+    const plain = (column: unknown): unknown =>
+      ArrayBuffer.isView(column)
+        ? Array.from(column as unknown as ArrayLike<number>, (x) => (Number.isFinite(x) ? x : null))
+        : column;
     const inputs = Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, plain(v)]));
-    const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, plain(v)])) as unknown as Record<string, OutputValue>;
-    this.emit({ ...this.head(version), inputHash: inputHashOf({ length, columns: inputs }), outputs, rows: length });
+    const outputs = Object.fromEntries(
+      Object.entries(result.outputs).map(([k, v]) => [k, plain(v)]),
+    ) as unknown as Record<string, OutputValue>;
+    this.emit({
+      ...this.head(version),
+      inputHash: inputHashOf({ length, columns: inputs }),
+      outputs,
+      rows: length,
+    });
   }
 
   private head(version: VersionLike): Pick<DecisionRecord, "time" | "rulebook" | "version" | "irHash"> {
-    return { time: new Date().toISOString(), rulebook: version.name, version: version.version, irHash: version.irHash };
+    return {
+      time: new Date().toISOString(),
+      rulebook: version.name,
+      version: version.version,
+      irHash: version.irHash,
+    };
   }
 
   private emit(record: DecisionRecord): void {

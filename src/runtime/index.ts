@@ -26,34 +26,113 @@ import { ArtifactError, artifactErrorCodes, verifyArtifact } from "./loader.js";
 import { rulebookFromIr, type LoadedRulebook } from "./rulebook.js";
 
 export { ArtifactError, artifactErrorCodes, verifyArtifact };
-export { MAX_ARTIFACT_CHARS, parseArtifact, precheckArtifact, verifyStructure, type ArtifactErrorCode, type VerifiedArtifact } from "./loader.js";
 export {
-  InputValidationError, rulebookFromIr, failureOf, outputInfos,
-  type LoadedRulebook, type EvalOptions, type EvalResult, type EvalFailure, type BatchOutcome, type OutputInfo,
+  MAX_ARTIFACT_CHARS,
+  parseArtifact,
+  precheckArtifact,
+  verifyStructure,
+  type ArtifactErrorCode,
+  type VerifiedArtifact,
+} from "./loader.js";
+export {
+  InputValidationError,
+  rulebookFromIr,
+  failureOf,
+  outputInfos,
+  type LoadedRulebook,
+  type EvalOptions,
+  type EvalResult,
+  type EvalFailure,
+  type BatchOutcome,
+  type OutputInfo,
 } from "./rulebook.js";
-export { ColumnsError, columnFields, type Columns, type ColumnarResult, type ColumnFailure, type ColumnField } from "./columns.js";
 export {
-  inputJsonSchema, validateInput, validateBatch, inputValidator, createInputValidator, defaultInputLimits, INPUT_ERROR_CODE,
-  type JsonSchema, type InputError, type InputErrorKind, type InputValidation, type BatchValidation, type BatchInputError, type InputLimits,
+  ColumnsError,
+  columnFields,
+  type Columns,
+  type ColumnarResult,
+  type ColumnFailure,
+  type ColumnField,
+} from "./columns.js";
+export {
+  inputJsonSchema,
+  validateInput,
+  validateBatch,
+  inputValidator,
+  createInputValidator,
+  defaultInputLimits,
+  INPUT_ERROR_CODE,
+  type JsonSchema,
+  type InputError,
+  type InputErrorKind,
+  type InputValidation,
+  type BatchValidation,
+  type BatchInputError,
+  type InputLimits,
 } from "./input-schema.js";
 export {
-  artifactJsonSchema, ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, type CompiledArtifact, type ArtifactMeta, type ArtifactSignature, type ArtifactProvenance,
+  artifactJsonSchema,
+  ARTIFACT_FORMAT,
+  ARTIFACT_FORMAT_VERSION,
+  type CompiledArtifact,
+  type ArtifactMeta,
+  type ArtifactSignature,
+  type ArtifactProvenance,
 } from "./artifact-schema.js";
 export { RuntimeError, runtimeErrors } from "../semantics/errors.js";
 export {
-  RulebookRegistry, RegistryError, registryErrorCodes,
-  type RegistryOptions, type RegistryEvent, type RegistryResult, type RegistryEvalOptions, type RulebookVersion, type ResultSource,
-  type AddOptions, type AddOutcome, type Tombstone,
+  RulebookRegistry,
+  RegistryError,
+  registryErrorCodes,
+  type RegistryOptions,
+  type RegistryEvent,
+  type RegistryResult,
+  type RegistryEvalOptions,
+  type RulebookVersion,
+  type ResultSource,
+  type AddOptions,
+  type AddOutcome,
+  type Tombstone,
 } from "./registry.js";
 export { type DecisionRecord, inputHashOf } from "./decision-log.js";
 export { compareVersionNumbers } from "./semver.js";
-export { APPROVAL_FORMAT, countApprovals, isApproval, type Approval, type ApprovalCount, type CheckedApproval } from "./approval.js";
 export {
-  checkArtifactSignature, describeSignature, keyIdOf, signedBytes, trustedKey, signatureErrorCodes, SIGNATURE_ALGORITHM, webCryptoVerifier, isEd25519Spki, fromBase64,
-  type SignatureCheck, type TrustedKey, type Ed25519Verifier,
+  APPROVAL_FORMAT,
+  countApprovals,
+  isApproval,
+  type Approval,
+  type ApprovalCount,
+  type CheckedApproval,
+} from "./approval.js";
+export {
+  checkArtifactSignature,
+  describeSignature,
+  keyIdOf,
+  signedBytes,
+  trustedKey,
+  signatureErrorCodes,
+  SIGNATURE_ALGORITHM,
+  webCryptoVerifier,
+  isEd25519Spki,
+  fromBase64,
+  type SignatureCheck,
+  type TrustedKey,
+  type Ed25519Verifier,
 } from "./signature.js";
 export type { OutputValue } from "./interpreter.js";
-export type { Trace, TraceEntry, TraceRule, TraceAction, TraceLet, TraceOutput, TraceAssert, TierChoice, TraceValue, AggregateChoice, TraceChoices } from "./trace.js";
+export type {
+  Trace,
+  TraceEntry,
+  TraceRule,
+  TraceAction,
+  TraceLet,
+  TraceOutput,
+  TraceAssert,
+  TierChoice,
+  TraceValue,
+  AggregateChoice,
+  TraceChoices,
+} from "./trace.js";
 export type { IrRulebook } from "../ir/ir.js";
 
 /**
@@ -68,10 +147,16 @@ export function loadArtifact(json: unknown): LoadedRulebook {
   try {
     book = rulebookFromIr(artifact.ir, artifact.irHash);
   } catch (error) {
-    if (error instanceof RangeError) throw new ArtifactError(artifactErrorCodes.tooLarge, `the artifact nests too deeply to be compiled: ${error.message}`);
+    if (error instanceof RangeError)
+      throw new ArtifactError(
+        artifactErrorCodes.tooLarge,
+        `the artifact nests too deeply to be compiled: ${error.message}`,
+      );
     // The artifact passed every check: failing now is a bug in marginbook, not in the artifact.
-    throw new ArtifactError(artifactErrorCodes.codegenFailed, `could not generate the evaluator (a bug in marginbook): ${error instanceof Error ? error.message : String(error)}`);
+    throw new ArtifactError(
+      artifactErrorCodes.codegenFailed,
+      `could not generate the evaluator (a bug in marginbook): ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   return { ...book, meta: artifact.meta };
 }
-

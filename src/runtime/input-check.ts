@@ -20,7 +20,10 @@ type Schema = { readonly [keyword: string]: unknown };
 type Check = (data: unknown, at: string, errors: ErrorObject[]) => void;
 
 /** A validator for `schema` with ajv's interface (`validate(data)` returns a boolean and sets `validate.errors`). */
-export function inputSchemaValidator(schema: Schema, formats: Readonly<Record<string, (text: string) => boolean>>): ValidateFunction {
+export function inputSchemaValidator(
+  schema: Schema,
+  formats: Readonly<Record<string, (text: string) => boolean>>,
+): ValidateFunction {
   const defs = (schema["$defs"] ?? {}) as Record<string, Schema>;
   const compiledRefs = new Map<string, Check>();
 
@@ -38,8 +41,24 @@ export function inputSchemaValidator(schema: Schema, formats: Readonly<Record<st
         target(data, at, errors);
       };
     }
-    const fail = (keyword: string, params: Record<string, unknown>, message: string, data: unknown, at: string, errors: ErrorObject[]): void => {
-      errors.push({ instancePath: at, schemaPath: "", keyword, params, message, parentSchema: node, data, schema: node[keyword] } as ErrorObject);
+    const fail = (
+      keyword: string,
+      params: Record<string, unknown>,
+      message: string,
+      data: unknown,
+      at: string,
+      errors: ErrorObject[],
+    ): void => {
+      errors.push({
+        instancePath: at,
+        schemaPath: "",
+        keyword,
+        params,
+        message,
+        parentSchema: node,
+        data,
+        schema: node[keyword],
+      } as ErrorObject);
     };
     if ("not" in node) return (data, at, errors) => fail("not", {}, "must NOT be valid", data, at, errors);
     const type = node["type"] as string | undefined;
@@ -65,25 +84,52 @@ export function inputSchemaValidator(schema: Schema, formats: Readonly<Record<st
   return validate;
 }
 
-type Fail = (keyword: string, params: Record<string, unknown>, message: string, data: unknown, at: string, errors: ErrorObject[]) => void;
+type Fail = (
+  keyword: string,
+  params: Record<string, unknown>,
+  message: string,
+  data: unknown,
+  at: string,
+  errors: ErrorObject[],
+) => void;
 
 function typeCheck(type: string | undefined): (data: unknown) => boolean {
   switch (type) {
-    case "number": return (d) => typeof d === "number" && Number.isFinite(d);
-    case "string": return (d) => typeof d === "string";
-    case "boolean": return (d) => typeof d === "boolean";
-    case "array": return Array.isArray;
-    case "object": return (d) => d !== null && typeof d === "object" && !Array.isArray(d);
-    default: return () => true;
+    case "number":
+      return (d) => typeof d === "number" && Number.isFinite(d);
+    case "string":
+      return (d) => typeof d === "string";
+    case "boolean":
+      return (d) => typeof d === "boolean";
+    case "array":
+      return Array.isArray;
+    case "object":
+      return (d) => d !== null && typeof d === "object" && !Array.isArray(d);
+    default:
+      return () => true;
   }
 }
 
 /** The checks after the type: by the type's keywords, in ajv's order. */
-function bodyCheck(node: Schema, type: string | undefined, compile: (node: Schema) => Check, fail: Fail, formats: Readonly<Record<string, (text: string) => boolean>>): Check {
+function bodyCheck(
+  node: Schema,
+  type: string | undefined,
+  compile: (node: Schema) => Check,
+  fail: Fail,
+  formats: Readonly<Record<string, (text: string) => boolean>>,
+): Check {
   const allowed = Array.isArray(node["enum"]) ? (node["enum"] as unknown[]) : undefined;
   const enumCheck: Check = allowed
     ? (data, at, errors) => {
-        if (!allowed.includes(data)) fail("enum", { allowedValues: allowed }, "must be equal to one of the allowed values", data, at, errors);
+        if (!allowed.includes(data))
+          fail(
+            "enum",
+            { allowedValues: allowed },
+            "must be equal to one of the allowed values",
+            data,
+            at,
+            errors,
+          );
       }
     : () => undefined;
   if (type === "object") return objectCheck(node, compile, fail);
@@ -92,7 +138,8 @@ function bodyCheck(node: Schema, type: string | undefined, compile: (node: Schem
     const items = node["items"] ? compile(node["items"] as Schema) : undefined;
     return (data, at, errors) => {
       const list = data as unknown[];
-      if (max !== undefined && list.length > max) fail("maxItems", { limit: max }, `must NOT have more than ${max} items`, data, at, errors);
+      if (max !== undefined && list.length > max)
+        fail("maxItems", { limit: max }, `must NOT have more than ${max} items`, data, at, errors);
       if (items) for (let i = 0; i < list.length; i++) items(list[i], `${at}/${i}`, errors);
     };
   }
@@ -103,19 +150,50 @@ function bodyCheck(node: Schema, type: string | undefined, compile: (node: Schem
     return (data, at, errors) => {
       enumCheck(data, at, errors);
       const text = data as string;
-      if (max !== undefined && text.length > max && codePoints(text) > max) fail("maxLength", { limit: max }, `must NOT have more than ${max} characters`, data, at, errors);
-      if (pattern && !pattern.test(text)) fail("pattern", { pattern: node["pattern"] }, `must match pattern "${String(node["pattern"])}"`, data, at, errors);
-      if (format && !format(text)) fail("format", { format: node["format"] }, `must match format "${String(node["format"])}"`, data, at, errors);
+      if (max !== undefined && text.length > max && codePoints(text) > max)
+        fail("maxLength", { limit: max }, `must NOT have more than ${max} characters`, data, at, errors);
+      if (pattern && !pattern.test(text))
+        fail(
+          "pattern",
+          { pattern: node["pattern"] },
+          `must match pattern "${String(node["pattern"])}"`,
+          data,
+          at,
+          errors,
+        );
+      if (format && !format(text))
+        fail(
+          "format",
+          { format: node["format"] },
+          `must match format "${String(node["format"])}"`,
+          data,
+          at,
+          errors,
+        );
     };
   }
   if (type === "number") {
-    const bounds = ([["maximum", "<="], ["minimum", ">="], ["exclusiveMaximum", "<"], ["exclusiveMinimum", ">"]] as const)
+    const bounds = (
+      [
+        ["maximum", "<="],
+        ["minimum", ">="],
+        ["exclusiveMaximum", "<"],
+        ["exclusiveMinimum", ">"],
+      ] as const
+    )
       .filter(([keyword]) => typeof node[keyword] === "number")
       .map(([keyword, comparison]) => ({ keyword, comparison, limit: node[keyword] as number }));
     return (data, at, errors) => {
       const x = data as number;
       for (const { keyword, comparison, limit } of bounds) {
-        const holds = comparison === "<=" ? x <= limit : comparison === ">=" ? x >= limit : comparison === "<" ? x < limit : x > limit;
+        const holds =
+          comparison === "<="
+            ? x <= limit
+            : comparison === ">="
+              ? x >= limit
+              : comparison === "<"
+                ? x < limit
+                : x > limit;
         if (!holds) fail(keyword, { comparison, limit }, `must be ${comparison} ${limit}`, data, at, errors);
       }
     };
@@ -126,21 +204,44 @@ function bodyCheck(node: Schema, type: string | undefined, compile: (node: Schem
 function objectCheck(node: Schema, compile: (node: Schema) => Check, fail: Fail): Check {
   const properties = (node["properties"] ?? {}) as Record<string, Schema>;
   const names = Object.keys(properties);
-  const checks = names.map((name) => ({ name, pointer: `/${escapePointer(name)}`, check: compile(properties[name]!) }));
-  const patterns = Object.entries((node["patternProperties"] ?? {}) as Record<string, Schema>).map(([source, child]) => ({ regex: new RegExp(source, "u"), check: compile(child) }));
+  const checks = names.map((name) => ({
+    name,
+    pointer: `/${escapePointer(name)}`,
+    check: compile(properties[name]!),
+  }));
+  const patterns = Object.entries((node["patternProperties"] ?? {}) as Record<string, Schema>).map(
+    ([source, child]) => ({ regex: new RegExp(source, "u"), check: compile(child) }),
+  );
   const required = (node["required"] ?? []) as string[];
   const closed = node["additionalProperties"] === false;
   return (data, at, errors) => {
     const record = data as Record<string, unknown>;
-    for (const name of required) if (!Object.hasOwn(record, name)) fail("required", { missingProperty: name }, `must have required property '${name}'`, data, at, errors);
+    for (const name of required)
+      if (!Object.hasOwn(record, name))
+        fail(
+          "required",
+          { missingProperty: name },
+          `must have required property '${name}'`,
+          data,
+          at,
+          errors,
+        );
     const keys = Object.keys(record);
     if (closed) {
       for (const key of keys) {
         if (Object.hasOwn(properties, key) || patterns.some((p) => p.regex.test(key))) continue;
-        fail("additionalProperties", { additionalProperty: key }, "must NOT have additional properties", data, at, errors);
+        fail(
+          "additionalProperties",
+          { additionalProperty: key },
+          "must NOT have additional properties",
+          data,
+          at,
+          errors,
+        );
       }
     }
-    for (const { name, pointer, check } of checks) if (Object.hasOwn(record, name)) check(record[name], at + pointer, errors);
+    for (const { name, pointer, check } of checks)
+      if (Object.hasOwn(record, name)) check(record[name], at + pointer, errors);
     for (const { regex, check } of patterns) {
       for (const key of keys) if (regex.test(key)) check(record[key], `${at}/${escapePointer(key)}`, errors);
     }

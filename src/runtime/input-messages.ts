@@ -19,7 +19,13 @@ export function describeErrors(raw: readonly ErrorObject[], prefix = "", limit =
   }
   for (const error of raw) {
     // A value of the wrong type also fails its enum, range or format: the type is the problem.
-    if (error.keyword !== "type" && typeFailed.has(error.instancePath) && error.keyword !== "required" && error.keyword !== "additionalProperties") continue;
+    if (
+      error.keyword !== "type" &&
+      typeFailed.has(error.instancePath) &&
+      error.keyword !== "required" &&
+      error.keyword !== "additionalProperties"
+    )
+      continue;
     if (error.keyword === "format" && patternFailed.has(error.instancePath)) continue;
     if (errors.length >= limit) break;
     const described = describeError(error, prefix + error.instancePath);
@@ -51,8 +57,16 @@ function describeError(error: ErrorObject, path: string): InputError | undefined
       const known = Object.keys((schema["properties"] ?? {}) as object);
       const guess = closest(name, known);
       const what = path === "" ? "input" : "field";
-      const hint = guess ? `: did you mean "${guess}"?` : known.length > 0 ? ` (the ${what}s are ${known.join(", ")})` : "";
-      return problem(`${path}/${escapePointer(name)}`, "unknown", `${path === "" ? "" : `${path}: `}unknown ${what} ${JSON.stringify(name)}${hint}`);
+      const hint = guess
+        ? `: did you mean "${guess}"?`
+        : known.length > 0
+          ? ` (the ${what}s are ${known.join(", ")})`
+          : "";
+      return problem(
+        `${path}/${escapePointer(name)}`,
+        "unknown",
+        `${path === "" ? "" : `${path}: `}unknown ${what} ${JSON.stringify(name)}${hint}`,
+      );
     }
     case "type": {
       const expected = String(params["type"]);
@@ -61,9 +75,17 @@ function describeError(error: ErrorObject, path: string): InputError | undefined
       }
       if (path === "") {
         const inputs = Object.keys((schema["properties"] ?? {}) as object).join(", ");
-        return problem(path, "type", `the input must be an object with the inputs ${inputs}, not ${describeValue(error.data)}`);
+        return problem(
+          path,
+          "type",
+          `the input must be an object with the inputs ${inputs}, not ${describeValue(error.data)}`,
+        );
       }
-      return problem(path, "type", `${at} must be ${typeName(expected, schema)}, not ${describeValue(error.data)}`);
+      return problem(
+        path,
+        "type",
+        `${at} must be ${typeName(expected, schema)}, not ${describeValue(error.data)}`,
+      );
     }
     case "enum": {
       const allowed = (params["allowedValues"] as unknown[]).map(String).join(", ");
@@ -75,15 +97,31 @@ function describeError(error: ErrorObject, path: string): InputError | undefined
     case "exclusiveMaximum": {
       const limit = params["limit"] as number;
       const shown = schema["x-unit"] === "Rate" ? `${limit} (${percent(limit)})` : String(limit);
-      return problem(path, "range", `${at} must be ${String(params["comparison"])} ${shown}, not ${describeValue(error.data)}`);
+      return problem(
+        path,
+        "range",
+        `${at} must be ${String(params["comparison"])} ${shown}, not ${describeValue(error.data)}`,
+      );
     }
     case "pattern":
     case "format":
-      return problem(path, "timestamp", `${at} must be an ISO 8601 timestamp such as "2026-01-01T00:00:00Z", not ${describeValue(error.data)}`);
+      return problem(
+        path,
+        "timestamp",
+        `${at} must be an ISO 8601 timestamp such as "2026-01-01T00:00:00Z", not ${describeValue(error.data)}`,
+      );
     case "maxItems":
-      return problem(path, "too-large", `${at} has ${(error.data as unknown[]).length} items: at most ${String(params["limit"])} are accepted`);
+      return problem(
+        path,
+        "too-large",
+        `${at} has ${(error.data as unknown[]).length} items: at most ${String(params["limit"])} are accepted`,
+      );
     case "maxLength":
-      return problem(path, "too-large", `${at} is ${(error.data as string).length} characters long: at most ${String(params["limit"])} are accepted`);
+      return problem(
+        path,
+        "too-large",
+        `${at} is ${(error.data as string).length} characters long: at most ${String(params["limit"])} are accepted`,
+      );
     case "not":
       return problem(path, "type", `${at} cannot be given as input`);
     default:
@@ -98,27 +136,42 @@ export function problem(path: string, kind: InputErrorKind, message: string): In
 
 function typeName(expected: string, schema: JsonSchema): string {
   switch (expected) {
-    case "number": return "a number";
-    case "boolean": return "true or false";
-    case "array": return "a list";
-    case "object": return typeof schema["title"] === "string" ? `an object (a ${schema["title"]} record)` : "an object";
+    case "number":
+      return "a number";
+    case "boolean":
+      return "true or false";
+    case "array":
+      return "a list";
+    case "object":
+      return typeof schema["title"] === "string" ? `an object (a ${schema["title"]} record)` : "an object";
     case "string":
-      if (Array.isArray(schema["enum"])) return `one of ${(schema["enum"] as unknown[]).map(String).join(", ")}`;
-      return schema["format"] === "date-time" ? `an ISO 8601 timestamp string such as "2026-01-01T00:00:00Z"` : "a text string";
-    default: return expected;
+      if (Array.isArray(schema["enum"]))
+        return `one of ${(schema["enum"] as unknown[]).map(String).join(", ")}`;
+      return schema["format"] === "date-time"
+        ? `an ISO 8601 timestamp string such as "2026-01-01T00:00:00Z"`
+        : "a text string";
+    default:
+      return expected;
   }
 }
 
 /** A short, safe description of any value (never walks into objects, so cycles and size are harmless). */
 export function describeValue(value: unknown): string {
   switch (typeof value) {
-    case "string": return truncate(JSON.stringify(value), 60);
-    case "number": return Object.is(value, -0) ? "-0" : String(value);
-    case "bigint": return `${value}n`;
-    case "boolean": return String(value);
-    case "undefined": return "undefined";
-    case "symbol": return "a symbol";
-    case "function": return "a function";
+    case "string":
+      return truncate(JSON.stringify(value), 60);
+    case "number":
+      return Object.is(value, -0) ? "-0" : String(value);
+    case "bigint":
+      return `${value}n`;
+    case "boolean":
+      return String(value);
+    case "undefined":
+      return "undefined";
+    case "symbol":
+      return "a symbol";
+    case "function":
+      return "a function";
     default:
       if (value === null) return "null";
       return Array.isArray(value) ? `a list (${value.length} items)` : "an object";
@@ -160,7 +213,11 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     previous = current;
   }

@@ -17,7 +17,14 @@
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { IrDomain, IrField, IrRulebook, IrSchema, IrType } from "../ir/ir.js";
 import { inputSchemaValidator } from "./input-check.js";
-import { capErrors, describeErrors, describeValue, escapePointer, problem, truncate } from "./input-messages.js";
+import {
+  capErrors,
+  describeErrors,
+  describeValue,
+  escapePointer,
+  problem,
+  truncate,
+} from "./input-messages.js";
 
 export { describeValue };
 
@@ -29,7 +36,16 @@ export const INPUT_ERROR_CODE = "MB6001";
 
 /** What is wrong with an input value. */
 export type InputErrorKind =
-  | "missing" | "unknown" | "type" | "not-finite" | "enum" | "range" | "timestamp" | "too-large" | "unreadable" | "too-many";
+  | "missing"
+  | "unknown"
+  | "type"
+  | "not-finite"
+  | "enum"
+  | "range"
+  | "timestamp"
+  | "too-large"
+  | "unreadable"
+  | "too-many";
 
 /** One problem in a runtime input. */
 export interface InputError {
@@ -70,10 +86,15 @@ export interface InputLimits {
 }
 
 /** The default {@link InputLimits}. */
-export const defaultInputLimits: Readonly<InputLimits> = Object.freeze({ maxListLength: 100_000, maxTextLength: 4_096, maxErrors: 100 });
+export const defaultInputLimits: Readonly<InputLimits> = Object.freeze({
+  maxListLength: 100_000,
+  maxTextLength: 4_096,
+  maxErrors: 100,
+});
 
 /** ISO 8601 date and time with seconds and a zone (`2026-03-01T08:00:00Z`, `...+02:00`). */
-export const TIMESTAMP_PATTERN = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$";
+export const TIMESTAMP_PATTERN =
+  "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$";
 const timestampRegex = new RegExp(TIMESTAMP_PATTERN);
 
 /**
@@ -82,11 +103,22 @@ const timestampRegex = new RegExp(TIMESTAMP_PATTERN);
  */
 export function isTimestamp(text: string): boolean {
   if (!timestampRegex.test(text) || !Number.isFinite(Date.parse(text))) return false;
-  const [year, month, day, hour, minute, second] = [0, 5, 8, 11, 14, 17].map((at, i) => Number(text.slice(at, at + (i === 0 ? 4 : 2))));
+  const [year, month, day, hour, minute, second] = [0, 5, 8, 11, 14, 17].map((at, i) =>
+    Number(text.slice(at, at + (i === 0 ? 4 : 2))),
+  );
   const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
   const zone = /([+-])(\d{2}):(\d{2})$/.exec(text);
   const zoneOk = !zone || (Number(zone[2]) <= 23 && Number(zone[3]) <= 59);
-  return month! >= 1 && month! <= 12 && day! >= 1 && day! <= daysInMonth && hour! <= 23 && minute! <= 59 && second! <= 59 && zoneOk;
+  return (
+    month! >= 1 &&
+    month! <= 12 &&
+    day! >= 1 &&
+    day! <= daysInMonth &&
+    hour! <= 23 &&
+    minute! <= 59 &&
+    second! <= 59 &&
+    zoneOk
+  );
 }
 
 // ---- deriving the schema ----
@@ -112,7 +144,12 @@ export function inputJsonSchema(ir: IrRulebook | IrSchema, limits: Partial<Input
       additionalProperties: false,
     };
   }
-  const properties = objectProperties(schema.inputs.map((input) => [input.name, { ...typeSchema(input.type, limit), ...(input.doc ? { description: input.doc } : {}) }]));
+  const properties = objectProperties(
+    schema.inputs.map((input) => [
+      input.name,
+      { ...typeSchema(input.type, limit), ...(input.doc ? { description: input.doc } : {}) },
+    ]),
+  );
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
     ...("meta" in ir ? { title: `${ir.meta.name} ${ir.meta.version}: input` } : {}),
@@ -141,7 +178,10 @@ function fieldSchema(field: IrField, limit: InputLimits): JsonSchema {
   if (field.domain) Object.assign(result, domainSchema(field.domain));
   if (field.doc) result["description"] = field.doc;
   if (field.default !== undefined) {
-    result["default"] = field.type.kind === "timestamp" && typeof field.default === "number" ? new Date(field.default * 1000).toISOString().replace(".000Z", "Z") : field.default;
+    result["default"] =
+      field.type.kind === "timestamp" && typeof field.default === "number"
+        ? new Date(field.default * 1000).toISOString().replace(".000Z", "Z")
+        : field.default;
   }
   return result;
 }
@@ -155,13 +195,20 @@ function domainSchema(domain: IrDomain): JsonSchema {
 
 function typeSchema(type: IrType, limit: InputLimits): JsonSchema {
   switch (type.kind) {
-    case "number": return { type: "number", "x-unit": type.unit };
-    case "bool": return { type: "boolean" };
-    case "text": return { type: "string", maxLength: limit.maxTextLength };
-    case "timestamp": return { type: "string", format: "date-time", pattern: TIMESTAMP_PATTERN };
-    case "enum": return { $ref: `#/$defs/enum.${type.name}` };
-    case "record": return { $ref: `#/$defs/record.${type.name}` };
-    case "list": return { type: "array", maxItems: limit.maxListLength, items: typeSchema(type.element, limit) };
+    case "number":
+      return { type: "number", "x-unit": type.unit };
+    case "bool":
+      return { type: "boolean" };
+    case "text":
+      return { type: "string", maxLength: limit.maxTextLength };
+    case "timestamp":
+      return { type: "string", format: "date-time", pattern: TIMESTAMP_PATTERN };
+    case "enum":
+      return { $ref: `#/$defs/enum.${type.name}` };
+    case "record":
+      return { $ref: `#/$defs/record.${type.name}` };
+    case "list":
+      return { type: "array", maxItems: limit.maxListLength, items: typeSchema(type.element, limit) };
     // Never a runtime input (the checker rejects them there); a schema that accepts nothing.
     case "row":
     case "opaque":
@@ -249,7 +296,10 @@ function listFinder(ir: IrRulebook, max: number): (input: unknown) => InputError
     if (type.kind !== "record" || seen.includes(type.name)) return false;
     if (!holdsList.has(type.name)) {
       const fields = ir.schema.records[type.name]?.fields ?? [];
-      holdsList.set(type.name, fields.some((f) => typeHolds(f.type, [...seen, type.name])));
+      holdsList.set(
+        type.name,
+        fields.some((f) => typeHolds(f.type, [...seen, type.name])),
+      );
     }
     return holdsList.get(type.name)!;
   };
@@ -259,18 +309,34 @@ function listFinder(ir: IrRulebook, max: number): (input: unknown) => InputError
     const found: InputError[] = [];
     try {
       if (input === null || typeof input !== "object") return found;
-      const pending: [unknown, IrType, string][] = roots.map((r) => [(input as Record<string, unknown>)[r.name], r.type, `/${r.name}`]);
+      const pending: [unknown, IrType, string][] = roots.map((r) => [
+        (input as Record<string, unknown>)[r.name],
+        r.type,
+        `/${r.name}`,
+      ]);
       while (pending.length > 0 && found.length === 0) {
         const [value, type, path] = pending.pop()!;
         if (type.kind === "list" && Array.isArray(value)) {
           if (value.length > max) {
-            found.push(problem(path, "too-large", `${path} has ${value.length} items: at most ${max} are accepted`));
+            found.push(
+              problem(path, "too-large", `${path} has ${value.length} items: at most ${max} are accepted`),
+            );
           } else if (typeHolds(type.element, [])) {
             value.forEach((item, i) => pending.push([item, type.element, `${path}/${i}`]));
           }
-        } else if (type.kind === "record" && value !== null && typeof value === "object" && !Array.isArray(value)) {
+        } else if (
+          type.kind === "record" &&
+          value !== null &&
+          typeof value === "object" &&
+          !Array.isArray(value)
+        ) {
           for (const field of ir.schema.records[type.name]?.fields ?? []) {
-            if (typeHolds(field.type, []) && Object.hasOwn(value, field.name)) pending.push([(value as Record<string, unknown>)[field.name], field.type, `${path}/${escapePointer(field.name)}`]);
+            if (typeHolds(field.type, []) && Object.hasOwn(value, field.name))
+              pending.push([
+                (value as Record<string, unknown>)[field.name],
+                field.type,
+                `${path}/${escapePointer(field.name)}`,
+              ]);
           }
         }
       }

@@ -12,12 +12,38 @@
 import type { IrAggregate, IrExpr, IrOutputStep, IrRuleStep, IrRulebook, IrStep } from "../ir/ir.js";
 import { VERBS } from "../semantics/verbs.js";
 import { raiserFor, runtimeErrors, type Raise } from "../semantics/errors.js";
-import { formatTimestamp, isRepresentableTimestamp, roundDown, roundHalfEven, roundUp } from "../semantics/numeric.js";
 import {
-  binaryOp, callBuiltin, findTierRow, liquidationColumns, liquidationPrice, liquidationRow, liquidationSide, newGroup, readField, scenarioTables,
-  tierMargin, unaryOp, withDefault, type Value,
+  formatTimestamp,
+  isRepresentableTimestamp,
+  roundDown,
+  roundHalfEven,
+  roundUp,
+} from "../semantics/numeric.js";
+import {
+  binaryOp,
+  callBuiltin,
+  findTierRow,
+  liquidationColumns,
+  liquidationPrice,
+  liquidationRow,
+  liquidationSide,
+  newGroup,
+  readField,
+  scenarioTables,
+  tierMargin,
+  unaryOp,
+  withDefault,
+  type Value,
 } from "../semantics/operations.js";
-import type { AggregateChoice, TierChoice, Trace, TraceAction, TraceChoices, TraceEntry, TraceValue } from "./trace.js";
+import type {
+  AggregateChoice,
+  TierChoice,
+  Trace,
+  TraceAction,
+  TraceChoices,
+  TraceEntry,
+  TraceValue,
+} from "./trace.js";
 
 /** The most `min` / `max` winners one explanation entry lists. */
 const MAX_CHOICES = 64;
@@ -64,7 +90,11 @@ class Interpreter {
   /** Labels of the elements of the comprehensions being evaluated, outermost first (explanations only). */
   private readonly within: string[] = [];
 
-  constructor(private readonly ir: IrRulebook, private readonly input: Value, explain: boolean) {
+  constructor(
+    private readonly ir: IrRulebook,
+    private readonly input: Value,
+    explain: boolean,
+  ) {
     this.slots = new Array<Value>(ir.slots.length).fill(undefined);
     this.locals = new Array<Value>(ir.locals.length).fill(undefined);
     this.raise = raiserFor(ir);
@@ -84,19 +114,39 @@ class Interpreter {
         const tiers = this.startTiers();
         const value = this.eval(step.value);
         this.slots[step.slot] = value;
-        if (this.ir.slots[step.slot]!.type.kind === "number" && !Number.isFinite(value)) this.raise(step.site, runtimeErrors.nonFiniteValue, { name: this.ir.slots[step.slot]!.name, value: value as number });
-        this.record(() => ({ kind: "let", name: this.ir.slots[step.slot]!.name, value: this.show(step.slot), ...this.where(step.site), tiers }));
+        if (this.ir.slots[step.slot]!.type.kind === "number" && !Number.isFinite(value))
+          this.raise(step.site, runtimeErrors.nonFiniteValue, {
+            name: this.ir.slots[step.slot]!.name,
+            value: value as number,
+          });
+        this.record(() => ({
+          kind: "let",
+          name: this.ir.slots[step.slot]!.name,
+          value: this.show(step.slot),
+          ...this.where(step.site),
+          tiers,
+        }));
         return;
       }
-      case "rule": return this.rule(step);
+      case "rule":
+        return this.rule(step);
       case "output":
         outputs.push(this.output(step));
         return;
       case "assert": {
         const tiers = this.startTiers();
         const holds = this.eval(step.condition) === true;
-        if (!holds) this.raise(step.site, runtimeErrors.assertionFailed, { message: step.message ?? "the assertion does not hold" });
-        this.record(() => ({ kind: "assert", holds, ...(step.message !== undefined ? { message: step.message } : {}), ...this.where(step.site), tiers }));
+        if (!holds)
+          this.raise(step.site, runtimeErrors.assertionFailed, {
+            message: step.message ?? "the assertion does not hold",
+          });
+        this.record(() => ({
+          kind: "assert",
+          holds,
+          ...(step.message !== undefined ? { message: step.message } : {}),
+          ...this.where(step.site),
+          tiers,
+        }));
         return;
       }
     }
@@ -117,21 +167,43 @@ class Interpreter {
           operand = this.eval(action.value);
           const after = VERBS[action.verb].apply(before as number, operand as number);
           this.slots[action.slot] = after;
-          if (this.ir.slots[action.slot]!.type.kind === "number" && !Number.isFinite(after)) this.raise(action.site, runtimeErrors.nonFiniteValue, { name: this.ir.slots[action.slot]!.name, value: after });
+          if (this.ir.slots[action.slot]!.type.kind === "number" && !Number.isFinite(after))
+            this.raise(action.site, runtimeErrors.nonFiniteValue, {
+              name: this.ir.slots[action.slot]!.name,
+              value: after,
+            });
         }
         if (this.trace) {
           actions.push({
-            verb: action.verb, quantity: this.ir.slots[action.slot]!.name, applied: applies !== false,
+            verb: action.verb,
+            quantity: this.ir.slots[action.slot]!.name,
+            applied: applies !== false,
             ...(applies !== undefined ? { condition: applies } : {}),
             ...(applies !== false ? { operand: show(operand) } : {}),
-            ...(before !== undefined ? { before: show(before) } : {}), after: this.show(action.slot),
-            ...this.where(action.site), tiers: actionTiers,
+            ...(before !== undefined ? { before: show(before) } : {}),
+            after: this.show(action.slot),
+            ...this.where(action.site),
+            tiers: actionTiers,
           });
         }
       }
     }
-    const reason = condition === undefined ? "no condition" : condition ? "its condition is true" : "its condition is false";
-    this.record(() => ({ kind: "rule", name: step.name, ran, ...(condition !== undefined ? { condition } : {}), reason, actions, ...this.where(step.site), tiers }));
+    const reason =
+      condition === undefined
+        ? "no condition"
+        : condition
+          ? "its condition is true"
+          : "its condition is false";
+    this.record(() => ({
+      kind: "rule",
+      name: step.name,
+      ran,
+      ...(condition !== undefined ? { condition } : {}),
+      reason,
+      actions,
+      ...this.where(step.site),
+      tiers,
+    }));
   }
 
   private output(step: IrOutputStep): [string, OutputValue] {
@@ -146,14 +218,25 @@ class Interpreter {
     }
     this.slots[step.slot] = value;
     let shown: OutputValue = value as OutputValue;
-    if (slot.type.kind === "number" && !Number.isFinite(value)) this.raise(step.site, runtimeErrors.nonFiniteOutput, { name: slot.name, value: value as number });
+    if (slot.type.kind === "number" && !Number.isFinite(value))
+      this.raise(step.site, runtimeErrors.nonFiniteOutput, { name: slot.name, value: value as number });
     if (slot.type.kind === "timestamp") {
-      if (!isRepresentableTimestamp(value as number)) this.raise(step.site, runtimeErrors.nonFiniteOutput, { name: slot.name, value: value as number });
+      if (!isRepresentableTimestamp(value as number))
+        this.raise(step.site, runtimeErrors.nonFiniteOutput, { name: slot.name, value: value as number });
       shown = formatTimestamp(value as number);
     }
     this.record(() => ({
-      kind: "output", name: slot.name, value: shown, ...(step.rounding ? { unrounded: raw as number, rounding: { direction: step.rounding.direction, step: step.rounding.step } } : {}),
-      ...this.where(step.site), tiers,
+      kind: "output",
+      name: slot.name,
+      value: shown,
+      ...(step.rounding
+        ? {
+            unrounded: raw as number,
+            rounding: { direction: step.rounding.direction, step: step.rounding.step },
+          }
+        : {}),
+      ...this.where(step.site),
+      tiers,
     }));
     return [slot.name, shown];
   }
@@ -162,24 +245,36 @@ class Interpreter {
 
   private eval(expr: IrExpr): Value {
     switch (expr.k) {
-      case "const": return expr.v;
+      case "const":
+        return expr.v;
       case "input": {
         let value: Value = this.input;
         for (const name of expr.path) value = readField(value, name);
         return withDefault(value, expr.default, expr.timestamp);
       }
-      case "slot": return this.slots[expr.slot];
-      case "local": return this.locals[expr.local];
-      case "unary": return unaryOp(expr.op, this.eval(expr.x));
+      case "slot":
+        return this.slots[expr.slot];
+      case "local":
+        return this.locals[expr.local];
+      case "unary":
+        return unaryOp(expr.op, this.eval(expr.x));
       case "binary": {
         const l = this.eval(expr.l);
         if (expr.op === "and") return l === true ? this.eval(expr.r) === true : false;
         if (expr.op === "or") return l === true ? true : this.eval(expr.r) === true;
         return binaryOp(expr.op, l, this.eval(expr.r), expr.site ?? -1, this.raise);
       }
-      case "if": return this.eval(expr.c) === true ? this.eval(expr.t) : this.eval(expr.e);
-      case "call": return callBuiltin(expr.fn, expr.args.map((a) => this.eval(a)), expr.site ?? -1, this.raise);
-      case "tier": return this.row(expr.table, this.eval(expr.key) as number, expr.site);
+      case "if":
+        return this.eval(expr.c) === true ? this.eval(expr.t) : this.eval(expr.e);
+      case "call":
+        return callBuiltin(
+          expr.fn,
+          expr.args.map((a) => this.eval(a)),
+          expr.site ?? -1,
+          this.raise,
+        );
+      case "tier":
+        return this.row(expr.table, this.eval(expr.key) as number, expr.site);
       case "cell": {
         const row = this.eval(expr.row) as number;
         const r = this.ir.tables[expr.table]!.rows[row]!;
@@ -192,18 +287,25 @@ class Interpreter {
         const key = this.eval(expr.key) as number;
         const row = this.row(expr.table, key, expr.site);
         const table = this.ir.tables[expr.table]!;
-        return expr.deduction ? table.rows[row]!.deductions[expr.column] ?? 0 : tierMargin(table, row, key, expr.column);
+        return expr.deduction
+          ? (table.rows[row]!.deductions[expr.column] ?? 0)
+          : tierMargin(table, row, key, expr.column);
       }
-      case "liquidation": return this.liquidation(expr);
-      case "field": return withDefault(readField(this.eval(expr.x), expr.name), expr.default, expr.timestamp);
+      case "liquidation":
+        return this.liquidation(expr);
+      case "field":
+        return withDefault(readField(this.eval(expr.x), expr.name), expr.default, expr.timestamp);
       case "index": {
         const list = this.eval(expr.x) as readonly Value[];
         const index = this.eval(expr.index) as number;
-        if (!(Number.isInteger(index) && index >= 0 && index < list.length)) this.raise(expr.site, runtimeErrors.indexOutOfRange, { index, length: list.length });
+        if (!(Number.isInteger(index) && index >= 0 && index < list.length))
+          this.raise(expr.site, runtimeErrors.indexOutOfRange, { index, length: list.length });
         return list[index];
       }
-      case "scenarios": return this.scenarios[expr.set]!;
-      case "agg": return this.aggregate(expr);
+      case "scenarios":
+        return this.scenarios[expr.set]!;
+      case "agg":
+        return this.aggregate(expr);
     }
   }
 
@@ -224,7 +326,16 @@ class Interpreter {
     const size = this.eval(expr.size) as number;
     const entry = this.eval(expr.entry) as number;
     const balance = this.eval(expr.balance) as number;
-    if (!this.tiers) return liquidationPrice(liquidationColumns(this.ir.tables[expr.table]!, expr.column), side, size, entry, balance, expr.site, this.raise);
+    if (!this.tiers)
+      return liquidationPrice(
+        liquidationColumns(this.ir.tables[expr.table]!, expr.column),
+        side,
+        size,
+        entry,
+        balance,
+        expr.site,
+        this.raise,
+      );
     const columns = liquidationColumns(this.ir.tables[expr.table]!, expr.column);
     const s = liquidationSide(side, expr.site, this.raise);
     const price = liquidationPrice(columns, side, size, entry, balance, expr.site, this.raise);
@@ -238,9 +349,17 @@ class Interpreter {
     if (this.tiers) {
       const r = t.rows[row]!;
       this.tiers.push({
-        table: t.name, key, tier: row + 1, lower: r.lower, upper: r.upper, lowerInclusive: r.lowerInclusive, upperInclusive: r.upperInclusive,
+        table: t.name,
+        key,
+        tier: row + 1,
+        lower: r.lower,
+        upper: r.upper,
+        lowerInclusive: r.lowerInclusive,
+        upperInclusive: r.upperInclusive,
         cells: Object.fromEntries(t.columns.map((c, i) => [c.name, r.cells[i]!])),
-        deductions: Object.fromEntries(t.columns.flatMap((c, i) => (r.deductions[i] === null ? [] : [[c.name, r.deductions[i]!]]))),
+        deductions: Object.fromEntries(
+          t.columns.flatMap((c, i) => (r.deductions[i] === null ? [] : [[c.name, r.deductions[i]!]])),
+        ),
       });
     }
   }
@@ -327,16 +446,28 @@ class Interpreter {
   }
 
   /** Records which element won a `min` or `max` (explanations only). */
-  private recordChoice(expr: IrAggregate, list: readonly Value[], winner: number, count: number, value: number): void {
+  private recordChoice(
+    expr: IrAggregate,
+    list: readonly Value[],
+    winner: number,
+    count: number,
+    value: number,
+  ): void {
     const item = list[winner] as Record<string, Value> | undefined;
     const scenarios = expr.source.k === "scenarios" ? this.ir.scenarioSets[expr.source.set]?.name : undefined;
     const name = scenarios !== undefined ? (item?.["name"] as string) : elementName(item);
     this.choices!.push({
-      op: expr.op as "min" | "max", line: this.ir.sites[expr.site]?.line ?? 0,
-      ...(scenarios !== undefined ? { scenarios } : {}), count, position: winner,
+      op: expr.op as "min" | "max",
+      line: this.ir.sites[expr.site]?.line ?? 0,
+      ...(scenarios !== undefined ? { scenarios } : {}),
+      count,
+      position: winner,
       ...(name !== undefined ? { name } : {}),
-      ...(scenarios !== undefined ? { index: item?.["index"] as number, weight: item?.["weight"] as number } : {}),
-      value, ...(expr.unit !== undefined ? { unit: expr.unit } : {}),
+      ...(scenarios !== undefined
+        ? { index: item?.["index"] as number, weight: item?.["weight"] as number }
+        : {}),
+      value,
+      ...(expr.unit !== undefined ? { unit: expr.unit } : {}),
       // During the loop the stack also holds this comprehension's own element: leave it out.
       within: this.within.slice(0, this.within.length - 1),
     });
@@ -382,19 +513,21 @@ class Interpreter {
     const value = this.slots[slot];
     const type = this.ir.slots[slot]!.type;
     if (type.kind === "row" && typeof value === "number") return { table: type.table, tier: value + 1 };
-    if (type.kind === "timestamp" && typeof value === "number" && isRepresentableTimestamp(value)) return formatTimestamp(value);
+    if (type.kind === "timestamp" && typeof value === "number" && isRepresentableTimestamp(value))
+      return formatTimestamp(value);
     return show(value);
   }
 }
 
-
 /** A record's name for explanations: its `name` or `key` field, or its first text field. */
 function elementName(item: Value): string | undefined {
-  if (typeof item !== "object" || item === null || Array.isArray(item)) return typeof item === "string" ? item : undefined;
+  if (typeof item !== "object" || item === null || Array.isArray(item))
+    return typeof item === "string" ? item : undefined;
   const record = item as Record<string, Value>;
   for (const field of ["name", "key"]) {
     const value = readField(record, field);
-    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return String(value);
+    if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+      return String(value);
   }
   const text = Object.values(record).find((v) => typeof v === "string");
   return text as string | undefined;

@@ -30,7 +30,8 @@ export function jsonDepthExceeds(value: unknown, max: number = MAX_JSON_DEPTH): 
     if (current === null || typeof current !== "object") continue;
     if (depth > max) return true;
     const children = Array.isArray(current) ? current : Object.values(current as object);
-    for (const child of children) if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+    for (const child of children)
+      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
   }
   return false;
 }
@@ -44,14 +45,23 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
   const report = (message: string): void => {
     if (problems.length < limit) problems.push(message);
   };
-  const counts = { slots: ir.slots.length, locals: ir.locals.length, sites: ir.sites.length, tables: ir.tables.length, sets: ir.scenarioSets.length };
+  const counts = {
+    slots: ir.slots.length,
+    locals: ir.locals.length,
+    sites: ir.sites.length,
+    tables: ir.tables.length,
+    sets: ir.scenarioSets.length,
+  };
   const inRange = (value: number | undefined, count: number, what: string, where: string): void => {
-    if (value !== undefined && value >= count) report(`${where}: ${what} ${value} does not exist (there are ${count})`);
+    if (value !== undefined && value >= count)
+      report(`${where}: ${what} ${value} does not exist (there are ${count})`);
   };
 
   const checkType = (type: IrType, where: string): void => {
-    if (type.kind === "record" && !Object.hasOwn(ir.schema.records, type.name)) report(`${where}: unknown record type ${type.name}`);
-    if (type.kind === "enum" && !Object.hasOwn(ir.schema.enums, type.name)) report(`${where}: unknown enum type ${type.name}`);
+    if (type.kind === "record" && !Object.hasOwn(ir.schema.records, type.name))
+      report(`${where}: unknown record type ${type.name}`);
+    if (type.kind === "enum" && !Object.hasOwn(ir.schema.enums, type.name))
+      report(`${where}: unknown enum type ${type.name}`);
     if (type.kind === "list") checkType(type.element, where);
   };
   ir.schema.inputs.forEach((input, i) => checkType(input.type, `/ir/schema/inputs/${i}`));
@@ -65,7 +75,9 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
     inRange(table.site, counts.sites, "site", `/ir/tables/${t}`);
     table.rows.forEach((row, r) => {
       if (row.cells.length !== table.columns.length || row.deductions.length !== table.columns.length) {
-        report(`/ir/tables/${t}/rows/${r}: ${row.cells.length} cells and ${row.deductions.length} deductions for ${table.columns.length} columns`);
+        report(
+          `/ir/tables/${t}/rows/${r}: ${row.cells.length} cells and ${row.deductions.length} deductions for ${table.columns.length} columns`,
+        );
       }
       const problem = tierRowProblem(table.rows, r);
       if (problem) report(`/ir/tables/${t}/rows/${r}: ${problem}`);
@@ -74,7 +86,8 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
   ir.scenarioSets.forEach((set, s) => {
     inRange(set.site, counts.sites, "site", `/ir/scenarioSets/${s}`);
     set.rows.forEach((row, r) => {
-      if (row.values.length !== set.axes.length) report(`/ir/scenarioSets/${s}/rows/${r}: ${row.values.length} values for ${set.axes.length} axes`);
+      if (row.values.length !== set.axes.length)
+        report(`/ir/scenarioSets/${s}/rows/${r}: ${row.values.length} values for ${set.axes.length} axes`);
     });
   });
 
@@ -83,16 +96,23 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
     while (pending.length > 0) {
       const e = pending.pop()!;
       switch (e.k) {
-        case "slot": inRange(e.slot, counts.slots, "slot", where); break;
-        case "local": inRange(e.local, counts.locals, "local", where); break;
-        case "scenarios": inRange(e.set, counts.sets, "scenario set", where); break;
+        case "slot":
+          inRange(e.slot, counts.slots, "slot", where);
+          break;
+        case "local":
+          inRange(e.local, counts.locals, "local", where);
+          break;
+        case "scenarios":
+          inRange(e.set, counts.sets, "scenario set", where);
+          break;
         case "agg":
           inRange(e.local, counts.locals, "local", where);
           if (e.op === "group" && !e.key) report(`${where}: a group without a key`);
           break;
         case "call": {
           const arity = isBuiltin(e.fn) ? BUILTINS[e.fn].arity : undefined;
-          if (arity && (e.args.length < arity[0] || e.args.length > arity[1])) report(`${where}: \`${e.fn}\` with ${e.args.length} arguments`);
+          if (arity && (e.args.length < arity[0] || e.args.length > arity[1]))
+            report(`${where}: \`${e.fn}\` with ${e.args.length} arguments`);
           break;
         }
         case "tier":
@@ -104,7 +124,8 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
           if (e.k !== "tier" && typeof e.column === "number") inRange(e.column, columns, "column", where);
           break;
         }
-        default: break;
+        default:
+          break;
       }
       if ("site" in e && typeof e.site === "number") inRange(e.site, counts.sites, "site", where);
       pending.push(...childExprs(e));
@@ -113,7 +134,8 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
   const slotKind = (slot: number, kind: string, where: string): void => {
     inRange(slot, counts.slots, "slot", where);
     const actual = ir.slots[slot]?.kind;
-    if (actual !== undefined && actual !== kind) report(`${where}: slot ${slot} is a ${actual}, not a ${kind}`);
+    if (actual !== undefined && actual !== kind)
+      report(`${where}: slot ${slot} is a ${actual}, not a ${kind}`);
   };
 
   // The code generator caches tier rows keyed by a let or an output: each is computed once.
@@ -152,7 +174,6 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
   return problems;
 }
 
-
 /**
  * What is wrong with row `r` of a tier table, if anything: the evaluators assume what the checker
  * guarantees (rows ascending and contiguous, each boundary in exactly one row, `inf` only last), and
@@ -162,8 +183,10 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
 function tierRowProblem(rows: readonly IrTierRow[], r: number): string | undefined {
   const row = rows[r]!;
   if (row.upper === null) return r === rows.length - 1 ? undefined : "only the last row may be unbounded";
-  if (!(row.lower < row.upper || (row.lower === row.upper && row.lowerInclusive && row.upperInclusive))) return `the row [${row.lower}, ${row.upper}] is empty`;
+  if (!(row.lower < row.upper || (row.lower === row.upper && row.lowerInclusive && row.upperInclusive)))
+    return `the row [${row.lower}, ${row.upper}] is empty`;
   const next = rows[r + 1];
-  if (next && (next.lower !== row.upper || next.lowerInclusive === row.upperInclusive)) return "the next row does not start where this one ends (a gap or an overlap)";
+  if (next && (next.lower !== row.upper || next.lowerInclusive === row.upperInclusive))
+    return "the next row does not start where this one ends (a gap or an overlap)";
   return undefined;
 }

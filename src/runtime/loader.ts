@@ -10,7 +10,15 @@
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { IR_VERSION, type IrRulebook } from "../ir/ir.js";
 import { validate as generatedArtifactValidator } from "./generated/artifact-validator.js";
-import { ARTIFACT_FORMAT, ARTIFACT_FORMAT_VERSION, artifactMetaOf, type ArtifactMeta, type ArtifactProvenance, type ArtifactSignature, type CompiledArtifact } from "./artifact-schema.js";
+import {
+  ARTIFACT_FORMAT,
+  ARTIFACT_FORMAT_VERSION,
+  artifactMetaOf,
+  type ArtifactMeta,
+  type ArtifactProvenance,
+  type ArtifactSignature,
+  type CompiledArtifact,
+} from "./artifact-schema.js";
 import { canonicalJson, hashJson } from "./hash.js";
 import { checkIrReferences, jsonDepthExceeds, MAX_JSON_DEPTH } from "./ir-references.js";
 
@@ -100,21 +108,36 @@ export function parseArtifact(json: unknown): unknown {
  */
 export function precheckArtifact(value: unknown): Record<string, unknown> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new ArtifactError(artifactErrorCodes.notAnArtifact, `not a marginbook artifact: expected a JSON object, found ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`);
+    throw new ArtifactError(
+      artifactErrorCodes.notAnArtifact,
+      `not a marginbook artifact: expected a JSON object, found ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`,
+    );
   }
   const object = value as Record<string, unknown>;
   if (object["format"] !== ARTIFACT_FORMAT) {
-    throw new ArtifactError(artifactErrorCodes.notAnArtifact, `not a marginbook artifact: "format" is ${describe(object["format"])}, expected "${ARTIFACT_FORMAT}"`);
+    throw new ArtifactError(
+      artifactErrorCodes.notAnArtifact,
+      `not a marginbook artifact: "format" is ${describe(object["format"])}, expected "${ARTIFACT_FORMAT}"`,
+    );
   }
   if (object["formatVersion"] !== ARTIFACT_FORMAT_VERSION) {
-    throw new ArtifactError(artifactErrorCodes.unsupportedVersion, `unsupported artifact format version ${describe(object["formatVersion"])}: this runtime reads version ${ARTIFACT_FORMAT_VERSION}; recompile the rulebook with a matching marginbook`);
+    throw new ArtifactError(
+      artifactErrorCodes.unsupportedVersion,
+      `unsupported artifact format version ${describe(object["formatVersion"])}: this runtime reads version ${ARTIFACT_FORMAT_VERSION}; recompile the rulebook with a matching marginbook`,
+    );
   }
   const ir = object["ir"] as Record<string, unknown> | undefined;
   if (ir && typeof ir === "object" && ir["irVersion"] !== IR_VERSION) {
-    throw new ArtifactError(artifactErrorCodes.unsupportedVersion, `unsupported IR version ${describe(ir["irVersion"])}: this runtime reads IR version ${IR_VERSION}; recompile the rulebook with a matching marginbook`);
+    throw new ArtifactError(
+      artifactErrorCodes.unsupportedVersion,
+      `unsupported IR version ${describe(ir["irVersion"])}: this runtime reads IR version ${IR_VERSION}; recompile the rulebook with a matching marginbook`,
+    );
   }
   if (jsonDepthExceeds(value, MAX_JSON_DEPTH)) {
-    throw new ArtifactError(artifactErrorCodes.tooLarge, `the artifact nests deeper than ${MAX_JSON_DEPTH} levels (no rulebook that \`marginbook check\` accepts does)`);
+    throw new ArtifactError(
+      artifactErrorCodes.tooLarge,
+      `the artifact nests deeper than ${MAX_JSON_DEPTH} levels (no rulebook that \`marginbook check\` accepts does)`,
+    );
   }
   return object;
 }
@@ -128,7 +151,11 @@ export function verifyStructure(object: Record<string, unknown>): VerifiedArtifa
     const validate = validatorOfArtifacts();
     if (!validate(object)) {
       const problems = (validate.errors ?? []).slice(0, 20).map(describeSchemaError);
-      throw new ArtifactError(artifactErrorCodes.invalidStructure, `the artifact does not match the artifact schema:\n  ${problems.join("\n  ")}`, problems);
+      throw new ArtifactError(
+        artifactErrorCodes.invalidStructure,
+        `the artifact does not match the artifact schema:\n  ${problems.join("\n  ")}`,
+        problems,
+      );
     }
     const artifact = object as unknown as CompiledArtifact;
     const computed = hashJson(artifact.ir);
@@ -140,11 +167,19 @@ export function verifyStructure(object: Record<string, unknown>): VerifiedArtifa
     }
     const problems = [...metaProblems(artifact), ...checkIrReferences(artifact.ir)];
     if (problems.length > 0) {
-      throw new ArtifactError(artifactErrorCodes.inconsistent, `the artifact is inconsistent:\n  ${problems.join("\n  ")}`, problems);
+      throw new ArtifactError(
+        artifactErrorCodes.inconsistent,
+        `the artifact is inconsistent:\n  ${problems.join("\n  ")}`,
+        problems,
+      );
     }
     deepFreeze(artifact);
     return {
-      meta: artifact.meta, compiler: artifact.compiler, sourceHash: artifact.sourceHash, irHash: artifact.irHash, ir: artifact.ir,
+      meta: artifact.meta,
+      compiler: artifact.compiler,
+      sourceHash: artifact.sourceHash,
+      irHash: artifact.irHash,
+      ir: artifact.ir,
       ...(artifact.provenance ? { provenance: artifact.provenance } : {}),
       ...(artifact.signature ? { signature: artifact.signature } : {}),
     };
@@ -156,7 +191,11 @@ function guarded<T>(stage: () => T): T {
   try {
     return stage();
   } catch (error) {
-    if (error instanceof RangeError) throw new ArtifactError(artifactErrorCodes.tooLarge, `the artifact nests too deeply to be verified: ${error.message}`);
+    if (error instanceof RangeError)
+      throw new ArtifactError(
+        artifactErrorCodes.tooLarge,
+        `the artifact nests too deeply to be verified: ${error.message}`,
+      );
     throw error;
   }
 }
@@ -169,33 +208,51 @@ function guarded<T>(stage: () => T): T {
 function toJson(json: unknown): unknown {
   try {
     if (typeof json === "string") {
-      if (json.length > MAX_ARTIFACT_CHARS) throw new ArtifactError(artifactErrorCodes.tooLarge, `the artifact is ${json.length} characters long: at most ${MAX_ARTIFACT_CHARS} are accepted`);
+      if (json.length > MAX_ARTIFACT_CHARS)
+        throw new ArtifactError(
+          artifactErrorCodes.tooLarge,
+          `the artifact is ${json.length} characters long: at most ${MAX_ARTIFACT_CHARS} are accepted`,
+        );
       return JSON.parse(json) as unknown;
     }
     if (json instanceof Uint8Array) return toJson(new TextDecoder().decode(json));
     const text = JSON.stringify(json);
-    if (text === undefined) throw new ArtifactError(artifactErrorCodes.notAnArtifact, `not a marginbook artifact: expected a JSON object, found ${typeof json}`);
+    if (text === undefined)
+      throw new ArtifactError(
+        artifactErrorCodes.notAnArtifact,
+        `not a marginbook artifact: expected a JSON object, found ${typeof json}`,
+      );
     return toJson(text);
   } catch (error) {
     if (error instanceof ArtifactError) throw error;
-    const reason = error instanceof RangeError ? "it nests too deeply" : error instanceof Error ? error.message : String(error);
+    const reason =
+      error instanceof RangeError
+        ? "it nests too deeply"
+        : error instanceof Error
+          ? error.message
+          : String(error);
     throw new ArtifactError(artifactErrorCodes.notJson, `the artifact is not valid JSON: ${reason}`);
   }
 }
 
 function metaProblems(artifact: CompiledArtifact): string[] {
   const expected = canonicalJson(artifactMetaOf(artifact.ir.meta));
-  return canonicalJson(artifact.meta) === expected ? [] : [`/meta differs from the IR's header /ir/meta (expected ${expected})`];
+  return canonicalJson(artifact.meta) === expected
+    ? []
+    : [`/meta differs from the IR's header /ir/meta (expected ${expected})`];
 }
 
 function describeSchemaError(error: ErrorObject): string {
   const path = error.instancePath === "" ? "/" : error.instancePath;
   const params = error.params as Record<string, unknown>;
-  if (error.keyword === "additionalProperties") return `${path}: unknown property ${JSON.stringify(params["additionalProperty"])}`;
-  if (error.keyword === "required") return `${path}: missing property ${JSON.stringify(params["missingProperty"])}`;
+  if (error.keyword === "additionalProperties")
+    return `${path}: unknown property ${JSON.stringify(params["additionalProperty"])}`;
+  if (error.keyword === "required")
+    return `${path}: missing property ${JSON.stringify(params["missingProperty"])}`;
   if (error.keyword === "pattern") return `${path} must match ${String(params["pattern"])}`;
   if (error.keyword === "const") return `${path} must be ${JSON.stringify(params["allowedValue"])}`;
-  if (error.keyword === "enum") return `${path} must be one of ${(params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+  if (error.keyword === "enum")
+    return `${path} must be one of ${(params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
   return `${path} ${error.message ?? "is invalid"}`;
 }
 

@@ -59,7 +59,8 @@ export class FolderRegistry extends RulebookRegistry {
   async loadFolder(folder: string): Promise<FolderLoad> {
     const report: FolderLoad = { loaded: [], unchanged: [], withdrawn: [], skipped: 0, refused: [] };
     const names = (await readdir(folder)).filter((n) => n.endsWith(".json") && !n.startsWith(".")).sort();
-    if (names.includes(WITHDRAWN_FILE)) await this.applyWithdrawals(path.join(folder, WITHDRAWN_FILE), report);
+    if (names.includes(WITHDRAWN_FILE))
+      await this.applyWithdrawals(path.join(folder, WITHDRAWN_FILE), report);
     const approvals: unknown[] = [];
     const approvalStamps: string[] = [];
     for (const name of names.filter((n) => n.endsWith(".approval.json"))) {
@@ -71,7 +72,14 @@ export class FolderRegistry extends RulebookRegistry {
         if (isApproval(value)) approvals.push(value);
         approvalStamps.push(`${name}:${read.length}`);
       } catch {
-        report.refused.push({ file, error: new RegistryError(artifactErrorCodes.notJson, `${file}: the approval is not valid JSON`, file) });
+        report.refused.push({
+          file,
+          error: new RegistryError(
+            artifactErrorCodes.notJson,
+            `${file}: the approval is not valid JSON`,
+            file,
+          ),
+        });
       }
     }
     const present = new Set<string>();
@@ -85,7 +93,12 @@ export class FolderRegistry extends RulebookRegistry {
     return report;
   }
 
-  private async loadFile(file: string, approvals: readonly unknown[], approvalStamp: string, report: FolderLoad): Promise<void> {
+  private async loadFile(
+    file: string,
+    approvals: readonly unknown[],
+    approvalStamp: string,
+    report: FolderLoad,
+  ): Promise<void> {
     try {
       const info = await stat(file);
       if (!info.isFile()) return;
@@ -98,7 +111,14 @@ export class FolderRegistry extends RulebookRegistry {
       // The size first: a file larger than any artifact is never read whole.
       const text = info.size > MAX_ARTIFACT_CHARS ? undefined : await readBounded(file, MAX_ARTIFACT_CHARS);
       if (typeof text !== "string") {
-        report.refused.push({ file, error: new RegistryError(artifactErrorCodes.tooLarge, `${file}: ${text ?? `${info.size} bytes`}: larger than an artifact may be`, file) });
+        report.refused.push({
+          file,
+          error: new RegistryError(
+            artifactErrorCodes.tooLarge,
+            `${file}: ${text ?? `${info.size} bytes`}: larger than an artifact may be`,
+            file,
+          ),
+        });
         return;
       }
       const outcome = await this.tryAdd(text, { origin: file, approvals });
@@ -108,13 +128,20 @@ export class FolderRegistry extends RulebookRegistry {
       }
       const before = this.provided.get(file);
       this.provided.set(file, { name: outcome.version.name, version: outcome.version.version });
-      if (before && (before.name !== outcome.version.name || before.version !== outcome.version.version)) this.withdrawIfOrphan(before, file, report);
+      if (before && (before.name !== outcome.version.name || before.version !== outcome.version.version))
+        this.withdrawIfOrphan(before, file, report);
       (outcome.added ? report.loaded : report.unchanged).push(outcome.version);
     } catch (error) {
       // Isolation: whatever happens with this file (unreadable, a bug), the next file still loads.
       this.seen.delete(file);
       const message = error instanceof Error ? error.message : String(error);
-      report.refused.push({ file, error: error instanceof RegistryError ? error : new RegistryError(artifactErrorCodes.notJson, `${file}: cannot be loaded: ${message}`, file) });
+      report.refused.push({
+        file,
+        error:
+          error instanceof RegistryError
+            ? error
+            : new RegistryError(artifactErrorCodes.notJson, `${file}: cannot be loaded: ${message}`, file),
+      });
     }
   }
 
@@ -122,12 +149,20 @@ export class FolderRegistry extends RulebookRegistry {
     const text = await readBounded(file, MAX_SMALL_FILE);
     let entries: unknown;
     try {
-      entries = typeof text === "string" ? (JSON.parse(text) as { withdrawn?: unknown }).withdrawn : undefined;
+      entries =
+        typeof text === "string" ? (JSON.parse(text) as { withdrawn?: unknown }).withdrawn : undefined;
     } catch {
       entries = undefined;
     }
     if (!Array.isArray(entries)) {
-      report.refused.push({ file, error: new RegistryError(artifactErrorCodes.notJson, `${file}: expected {"withdrawn": [{"name": ..., "version": ..., "reason"?: ...}]}`, file) });
+      report.refused.push({
+        file,
+        error: new RegistryError(
+          artifactErrorCodes.notJson,
+          `${file}: expected {"withdrawn": [{"name": ..., "version": ..., "reason"?: ...}]}`,
+          file,
+        ),
+      });
       return;
     }
     for (const entry of entries as Record<string, unknown>[]) {
@@ -135,7 +170,8 @@ export class FolderRegistry extends RulebookRegistry {
       const name = entry["name"];
       const version = entry["version"];
       if (this.withdrawn().some((t) => t.name === name && t.version === version)) continue;
-      const reason = typeof entry["reason"] === "string" ? entry["reason"].slice(0, 200) : `listed in ${WITHDRAWN_FILE}`;
+      const reason =
+        typeof entry["reason"] === "string" ? entry["reason"].slice(0, 200) : `listed in ${WITHDRAWN_FILE}`;
       this.withdraw(name, version, reason);
       report.withdrawn.push({ name, version, reason });
     }
@@ -152,8 +188,14 @@ export class FolderRegistry extends RulebookRegistry {
   }
 
   /** Withdraws a version its file no longer provides, unless another file still does. */
-  private withdrawIfOrphan(version: { name: string; version: string }, file: string, report: FolderLoad): void {
-    const still = [...this.provided.values()].some((v) => v.name === version.name && v.version === version.version);
+  private withdrawIfOrphan(
+    version: { name: string; version: string },
+    file: string,
+    report: FolderLoad,
+  ): void {
+    const still = [...this.provided.values()].some(
+      (v) => v.name === version.name && v.version === version.version,
+    );
     if (still) return;
     const reason = `its file ${path.basename(file)} was removed`;
     if (this.withdraw(version.name, version.version, reason)) report.withdrawn.push({ ...version, reason });
@@ -163,7 +205,14 @@ export class FolderRegistry extends RulebookRegistry {
    * Loads `folder` now and then every `intervalMs` (default 2 s) until `stop()`: hot reload. Each
    * round's report goes to `onReport`. The timer does not keep the process alive.
    */
-  watchFolder(folder: string, options: { intervalMs?: number; onReport?: (report: FolderLoad) => void; onError?: (error: unknown) => void } = {}): { stop(): void; ready: Promise<void> } {
+  watchFolder(
+    folder: string,
+    options: {
+      intervalMs?: number;
+      onReport?: (report: FolderLoad) => void;
+      onError?: (error: unknown) => void;
+    } = {},
+  ): { stop(): void; ready: Promise<void> } {
     let running = false;
     const round = async (): Promise<void> => {
       if (running) return;

@@ -31,10 +31,30 @@
  */
 import { countApprovals, type CheckedApproval } from "./approval.js";
 import type { ArtifactMeta, ArtifactProvenance } from "./artifact-schema.js";
-import { ArtifactError, artifactErrorCodes, parseArtifact, precheckArtifact, verifyStructure } from "./loader.js";
-import { rulebookFromIr, type BatchOutcome, type EvalOptions, type EvalResult, type LoadedRulebook } from "./rulebook.js";
+import {
+  ArtifactError,
+  artifactErrorCodes,
+  parseArtifact,
+  precheckArtifact,
+  verifyStructure,
+} from "./loader.js";
+import {
+  rulebookFromIr,
+  type BatchOutcome,
+  type EvalOptions,
+  type EvalResult,
+  type LoadedRulebook,
+} from "./rulebook.js";
 import type { ColumnarResult, Columns } from "./columns.js";
-import { checkArtifactSignature, signatureErrorCodes, trustedKey, webCryptoVerifier, type Ed25519Verifier, type SignatureCheck, type TrustedKey } from "./signature.js";
+import {
+  checkArtifactSignature,
+  signatureErrorCodes,
+  trustedKey,
+  webCryptoVerifier,
+  type Ed25519Verifier,
+  type SignatureCheck,
+  type TrustedKey,
+} from "./signature.js";
 import { DecisionLogger, type DecisionRecord } from "./decision-log.js";
 import { compareVersionNumbers } from "./semver.js";
 
@@ -59,7 +79,12 @@ export const registryErrorCodes = {
 /** A refusal: a stable code, a message, where the artifact came from, and the problems found. */
 export class RegistryError extends Error {
   override readonly name = "RegistryError";
-  constructor(readonly code: string, message: string, readonly origin?: string, readonly problems: readonly string[] = []) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly origin?: string,
+    readonly problems: readonly string[] = [],
+  ) {
     super(message);
   }
 }
@@ -160,7 +185,8 @@ export interface AddOptions {
 }
 
 /** The outcome of {@link RulebookRegistry.tryAdd}. */
-export type AddOutcome = { ok: true; version: RulebookVersion; added: boolean } | { ok: false; error: RegistryError };
+export type AddOutcome =
+  { ok: true; version: RulebookVersion; added: boolean } | { ok: false; error: RegistryError };
 
 type State = ReadonlyMap<string, readonly RulebookVersion[]>;
 
@@ -175,10 +201,14 @@ export class RulebookRegistry {
 
   constructor(private readonly options: RegistryOptions = {}) {
     this.trusted = readKeys(options.trustedKeys, "trusted key");
-    this.approvers = options.approvals?.keys ? readKeys(options.approvals.keys, "approver key") : this.trusted;
+    this.approvers = options.approvals?.keys
+      ? readKeys(options.approvals.keys, "approver key")
+      : this.trusted;
     const required = options.approvals?.required ?? 0;
-    if (!Number.isInteger(required) || required < 0) throw new RangeError(`approvals.required must be a whole number >= 0, not ${String(required)}`);
-    for (const [name, version] of Object.entries(options.minimumVersions ?? {})) this.minimums.set(name, version);
+    if (!Number.isInteger(required) || required < 0)
+      throw new RangeError(`approvals.required must be a whole number >= 0, not ${String(required)}`);
+    for (const [name, version] of Object.entries(options.minimumVersions ?? {}))
+      this.minimums.set(name, version);
     this.log = options.decisionLog ? new DecisionLogger(options.decisionLog) : undefined;
   }
 
@@ -212,11 +242,14 @@ export class RulebookRegistry {
       return { ok: true, version: same, added: false };
     }
     if (same) {
-      return this.refuse(new RegistryError(
-        registryErrorCodes.versionConflict,
-        `${origin}: ${candidate.name} ${candidate.version} is already loaded (from ${same.origin}) with a different IR (${same.irHash.slice(0, 19)}... vs ${candidate.irHash.slice(0, 19)}...): publish a change under a new version`,
+      return this.refuse(
+        new RegistryError(
+          registryErrorCodes.versionConflict,
+          `${origin}: ${candidate.name} ${candidate.version} is already loaded (from ${same.origin}) with a different IR (${same.irHash.slice(0, 19)}... vs ${candidate.irHash.slice(0, 19)}...): publish a change under a new version`,
+          origin,
+        ),
         origin,
-      ), origin);
+      );
     }
     this.swap(candidate.name, [...versions, candidate].sort(compareVersions));
     this.options.onEvent?.({ kind: "loaded", version: candidate });
@@ -228,10 +261,18 @@ export class RulebookRegistry {
     return { ok: false, error };
   }
 
-  private async verify(artifact: unknown, origin: string, approvals: readonly unknown[]): Promise<RulebookVersion> {
+  private async verify(
+    artifact: unknown,
+    origin: string,
+    approvals: readonly unknown[],
+  ): Promise<RulebookVersion> {
     const raw = precheckArtifact(parseArtifact(artifact));
     await nextTask();
-    const signature = await checkArtifactSignature(raw, this.trusted, this.options.verifier ?? webCryptoVerifier);
+    const signature = await checkArtifactSignature(
+      raw,
+      this.trusted,
+      this.options.verifier ?? webCryptoVerifier,
+    );
     this.checkTrust(signature, origin);
     const meta = raw["meta"] as Record<string, unknown> | undefined;
     const early = this.barrier(String(meta?.["name"]), String(meta?.["version"]), origin);
@@ -239,25 +280,57 @@ export class RulebookRegistry {
     await nextTask();
     const verified = verifyStructure(raw);
     const effectiveAt = Date.parse(verified.meta.effective);
-    if (!Number.isFinite(effectiveAt)) throw new RegistryError(registryErrorCodes.checksFailed, `${origin}: the effective timestamp ${JSON.stringify(verified.meta.effective)} cannot be read`, origin);
-    const authorKeyId = signature.status === "valid" || signature.status === "untrusted" ? signature.keyId : undefined;
-    const counted = await this.approvalsOf(approvals, verified.irHash, authorKeyId, `${verified.meta.name} ${verified.meta.version}`, origin);
+    if (!Number.isFinite(effectiveAt))
+      throw new RegistryError(
+        registryErrorCodes.checksFailed,
+        `${origin}: the effective timestamp ${JSON.stringify(verified.meta.effective)} cannot be read`,
+        origin,
+      );
+    const authorKeyId =
+      signature.status === "valid" || signature.status === "untrusted" ? signature.keyId : undefined;
+    const counted = await this.approvalsOf(
+      approvals,
+      verified.irHash,
+      authorKeyId,
+      `${verified.meta.name} ${verified.meta.version}`,
+      origin,
+    );
     await nextTask();
     let book: LoadedRulebook;
     try {
       book = { ...rulebookFromIr(verified.ir, verified.irHash), meta: verified.meta };
     } catch (error) {
-      if (error instanceof RangeError) throw new ArtifactError(artifactErrorCodes.tooLarge, `the artifact nests too deeply to be compiled: ${error.message}`);
-      throw new ArtifactError(artifactErrorCodes.codegenFailed, `could not generate the evaluator (a bug in marginbook): ${error instanceof Error ? error.message : String(error)}`);
+      if (error instanceof RangeError)
+        throw new ArtifactError(
+          artifactErrorCodes.tooLarge,
+          `the artifact nests too deeply to be compiled: ${error.message}`,
+        );
+      throw new ArtifactError(
+        artifactErrorCodes.codegenFailed,
+        `could not generate the evaluator (a bug in marginbook): ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
-    const signed = signature.status === "valid" && signature.trustedAs
-      ? { keyId: signature.keyId, signedBy: signature.trustedAs, ...(signature.signedAt ? { signedAt: signature.signedAt } : {}) }
-      : {};
+    const signed =
+      signature.status === "valid" && signature.trustedAs
+        ? {
+            keyId: signature.keyId,
+            signedBy: signature.trustedAs,
+            ...(signature.signedAt ? { signedAt: signature.signedAt } : {}),
+          }
+        : {};
     const candidate: RulebookVersion = Object.freeze({
-      name: verified.meta.name, version: verified.meta.version, effective: verified.meta.effective, effectiveAt,
-      irHash: verified.irHash, sourceHash: verified.sourceHash, ...signed, approvals: Object.freeze(counted),
+      name: verified.meta.name,
+      version: verified.meta.version,
+      effective: verified.meta.effective,
+      effectiveAt,
+      irHash: verified.irHash,
+      sourceHash: verified.sourceHash,
+      ...signed,
+      approvals: Object.freeze(counted),
       ...(verified.provenance ? { provenance: verified.provenance } : {}),
-      origin, meta: verified.meta, book,
+      origin,
+      meta: verified.meta,
+      book,
     });
     let problems: readonly string[];
     try {
@@ -265,7 +338,13 @@ export class RulebookRegistry {
     } catch (error) {
       problems = [`the check failed: ${error instanceof Error ? error.message : String(error)}`];
     }
-    if (problems.length > 0) throw new RegistryError(registryErrorCodes.checksFailed, `${origin}: ${candidate.name} ${candidate.version} failed the registry's checks:\n  ${problems.join("\n  ")}`, origin, problems);
+    if (problems.length > 0)
+      throw new RegistryError(
+        registryErrorCodes.checksFailed,
+        `${origin}: ${candidate.name} ${candidate.version} failed the registry's checks:\n  ${problems.join("\n  ")}`,
+        origin,
+        problems,
+      );
     return candidate;
   }
 
@@ -274,21 +353,50 @@ export class RulebookRegistry {
     const open = this.options.allowUnsigned === true;
     switch (signature.status) {
       case "invalid":
-        throw new RegistryError(signatureErrorCodes.invalid, `${origin}: the signature does not hold: ${signature.reason}`, origin);
+        throw new RegistryError(
+          signatureErrorCodes.invalid,
+          `${origin}: the signature does not hold: ${signature.reason}`,
+          origin,
+        );
       case "unsigned":
-        if (!open) throw new RegistryError(signatureErrorCodes.unsigned, `${origin}: the artifact is not signed, and this registry accepts only signed artifacts`, origin);
+        if (!open)
+          throw new RegistryError(
+            signatureErrorCodes.unsigned,
+            `${origin}: the artifact is not signed, and this registry accepts only signed artifacts`,
+            origin,
+          );
         return;
       case "untrusted":
-        if (!signature.intact) throw new RegistryError(signatureErrorCodes.invalid, `${origin}: the signature does not hold: the content was modified after it was signed (and key ${signature.keyId} is not trusted)`, origin);
+        if (!signature.intact)
+          throw new RegistryError(
+            signatureErrorCodes.invalid,
+            `${origin}: the signature does not hold: the content was modified after it was signed (and key ${signature.keyId} is not trusted)`,
+            origin,
+          );
         if (this.trusted.length === 0 && open) return;
-        if (this.trusted.length === 0) throw new RegistryError(signatureErrorCodes.untrusted, `${origin}: signed by key ${signature.keyId}, but this registry trusts no key (give trustedKeys; or allowUnsigned to accept artifacts whose origin is not established)`, origin);
-        throw new RegistryError(signatureErrorCodes.untrusted, `${origin}: signed by key ${signature.keyId}, which is not trusted`, origin);
+        if (this.trusted.length === 0)
+          throw new RegistryError(
+            signatureErrorCodes.untrusted,
+            `${origin}: signed by key ${signature.keyId}, but this registry trusts no key (give trustedKeys; or allowUnsigned to accept artifacts whose origin is not established)`,
+            origin,
+          );
+        throw new RegistryError(
+          signatureErrorCodes.untrusted,
+          `${origin}: signed by key ${signature.keyId}, which is not trusted`,
+          origin,
+        );
       case "valid":
         return;
     }
   }
 
-  private async approvalsOf(approvals: readonly unknown[], irHash: string, authorKeyId: string | undefined, what: string, origin: string): Promise<CheckedApproval[]> {
+  private async approvalsOf(
+    approvals: readonly unknown[],
+    irHash: string,
+    authorKeyId: string | undefined,
+    what: string,
+    origin: string,
+  ): Promise<CheckedApproval[]> {
     const required = this.options.approvals?.required ?? 0;
     const parsed = approvals.map((a) => {
       if (typeof a !== "string") return a;
@@ -299,13 +407,19 @@ export class RulebookRegistry {
       }
     });
     if (parsed.length === 0 && required === 0) return [];
-    const { counted, ignored } = await countApprovals(parsed, { irHash, ...(authorKeyId ? { authorKeyId } : {}) }, this.approvers, this.options.verifier ?? webCryptoVerifier);
+    const { counted, ignored } = await countApprovals(
+      parsed,
+      { irHash, ...(authorKeyId ? { authorKeyId } : {}) },
+      this.approvers,
+      this.options.verifier ?? webCryptoVerifier,
+    );
     if (counted.length < required) {
       const by = counted.length > 0 ? ` (by ${counted.map((c) => c.trustedAs).join(", ")})` : "";
       throw new RegistryError(
         registryErrorCodes.notApproved,
         `${origin}: ${what} needs ${required} approval${required === 1 ? "" : "s"} from distinct trusted keys other than its signer's; it has ${counted.length}${by}${ignored.length > 0 ? `:\n  ${ignored.join("\n  ")}` : ""}`,
-        origin, ignored,
+        origin,
+        ignored,
       );
     }
     return counted;
@@ -314,10 +428,19 @@ export class RulebookRegistry {
   /** A refusal when `name` `version` is withdrawn or below the minimum version; else undefined. */
   private barrier(name: string, version: string, origin: string): RegistryError | undefined {
     const tombstone = this.tombstones.get(keyOf(name, version));
-    if (tombstone) return new RegistryError(registryErrorCodes.withdrawn, `${origin}: ${name} ${version} was withdrawn at ${tombstone.at} (${tombstone.reason}): publish a new version instead`, origin);
+    if (tombstone)
+      return new RegistryError(
+        registryErrorCodes.withdrawn,
+        `${origin}: ${name} ${version} was withdrawn at ${tombstone.at} (${tombstone.reason}): publish a new version instead`,
+        origin,
+      );
     const minimum = this.minimums.get(name);
     if (minimum !== undefined && compareVersionNumbers(version, minimum) < 0) {
-      return new RegistryError(registryErrorCodes.belowMinimum, `${origin}: ${name} ${version} is below the minimum version ${minimum} this registry accepts`, origin);
+      return new RegistryError(
+        registryErrorCodes.belowMinimum,
+        `${origin}: ${name} ${version} is below the minimum version ${minimum} this registry accepts`,
+        origin,
+      );
     }
     return undefined;
   }
@@ -331,7 +454,11 @@ export class RulebookRegistry {
     if (!this.tombstones.has(keyOf(name, version))) this.tombstones.set(keyOf(name, version), tombstone);
     const versions = this.state.get(name);
     const loaded = versions?.some((v) => v.version === version) === true;
-    if (loaded) this.swap(name, versions!.filter((v) => v.version !== version));
+    if (loaded)
+      this.swap(
+        name,
+        versions!.filter((v) => v.version !== version),
+      );
     this.options.onEvent?.({ kind: "withdrawn", tombstone: this.tombstones.get(keyOf(name, version))! });
     return loaded;
   }
@@ -350,7 +477,8 @@ export class RulebookRegistry {
   setMinimumVersion(name: string, version: string): void {
     this.minimums.set(name, version);
     for (const loaded of this.versions(name)) {
-      if (compareVersionNumbers(loaded.version, version) < 0) this.withdraw(name, loaded.version, `below the minimum version ${version}`);
+      if (compareVersionNumbers(loaded.version, version) < 0)
+        this.withdraw(name, loaded.version, `below the minimum version ${version}`);
     }
   }
 
@@ -366,10 +494,14 @@ export class RulebookRegistry {
     const versions = this.state.get(name);
     if (!versions || versions.length === 0) {
       const known = [...this.state.keys()];
-      throw new RegistryError(registryErrorCodes.notFound, `no rulebook named ${JSON.stringify(name)} is loaded${known.length > 0 ? ` (loaded: ${known.map((n) => JSON.stringify(n)).join(", ")})` : ""}`);
+      throw new RegistryError(
+        registryErrorCodes.notFound,
+        `no rulebook named ${JSON.stringify(name)} is loaded${known.length > 0 ? ` (loaded: ${known.map((n) => JSON.stringify(n)).join(", ")})` : ""}`,
+      );
     }
     const moment = timeOf(at);
-    for (let i = versions.length - 1; i >= 0; i--) if (versions[i]!.effectiveAt <= moment) return versions[i]!;
+    for (let i = versions.length - 1; i >= 0; i--)
+      if (versions[i]!.effectiveAt <= moment) return versions[i]!;
     throw new RegistryError(
       registryErrorCodes.notFound,
       `no version of ${JSON.stringify(name)} is in force at ${new Date(moment).toISOString()}: the earliest, ${versions[0]!.version}, is effective from ${versions[0]!.effective}`,
@@ -392,18 +524,36 @@ export class RulebookRegistry {
   }
 
   /** Evaluates many inputs, all with the same version (chosen once, for the whole batch). */
-  evaluateBatch(name: string, inputs: readonly unknown[], options: RegistryEvalOptions = {}): { rulebook: ResultSource; results: BatchOutcome[] } {
+  evaluateBatch(
+    name: string,
+    inputs: readonly unknown[],
+    options: RegistryEvalOptions = {},
+  ): { rulebook: ResultSource; results: BatchOutcome[] } {
     const version = this.select(name, options.at);
     const { at: _at, ...evalOptions } = options;
     const results = version.book.evaluateBatch(inputs, evalOptions);
-    if (this.log) results.forEach((r, i) => (r.ok ? this.log!.evaluated(version, inputs[i], r.outputs) : this.log!.failed(version, inputs[i], r.error)));
+    if (this.log)
+      results.forEach((r, i) =>
+        r.ok
+          ? this.log!.evaluated(version, inputs[i], r.outputs)
+          : this.log!.failed(version, inputs[i], r.error),
+      );
     return { rulebook: sourceOf(version), results };
   }
 
   /** Evaluates `length` inputs given as columns (see `LoadedRulebook.evaluateColumns`), with the version in force. */
-  evaluateColumns(name: string, columns: Columns, length: number, options: Pick<RegistryEvalOptions, "at" | "validate"> = {}): ColumnarResult & { rulebook: ResultSource } {
+  evaluateColumns(
+    name: string,
+    columns: Columns,
+    length: number,
+    options: Pick<RegistryEvalOptions, "at" | "validate"> = {},
+  ): ColumnarResult & { rulebook: ResultSource } {
     const version = this.select(name, options.at);
-    const result = version.book.evaluateColumns(columns, length, options.validate === false ? { validate: false } : {});
+    const result = version.book.evaluateColumns(
+      columns,
+      length,
+      options.validate === false ? { validate: false } : {},
+    );
     this.log?.columns(version, columns, length, result);
     return { ...result, rulebook: sourceOf(version) };
   }
@@ -433,20 +583,32 @@ function nextTask(): Promise<void> {
 }
 
 function sourceOf(version: RulebookVersion): ResultSource {
-  return { name: version.name, version: version.version, irHash: version.irHash, effective: version.effective };
+  return {
+    name: version.name,
+    version: version.version,
+    irHash: version.irHash,
+    effective: version.effective,
+  };
 }
 
 function asRegistryError(error: unknown, origin: string): RegistryError {
   if (error instanceof RegistryError) return error;
-  if (error instanceof ArtifactError) return new RegistryError(error.code, `${origin}: ${error.message}`, origin, error.problems);
-  if (error instanceof RangeError) return new RegistryError(artifactErrorCodes.tooLarge, `${origin}: the artifact nests too deeply to be loaded: ${error.message}`, origin);
+  if (error instanceof ArtifactError)
+    return new RegistryError(error.code, `${origin}: ${error.message}`, origin, error.problems);
+  if (error instanceof RangeError)
+    return new RegistryError(
+      artifactErrorCodes.tooLarge,
+      `${origin}: the artifact nests too deeply to be loaded: ${error.message}`,
+      origin,
+    );
   throw error;
 }
 
 function timeOf(at: Date | number | string | undefined): number {
   if (at === undefined) return Date.now();
   const value = at instanceof Date ? at.getTime() : typeof at === "number" ? at : Date.parse(at);
-  if (!Number.isFinite(value)) throw new RegistryError(registryErrorCodes.notFound, `${JSON.stringify(String(at))} is not a timestamp`);
+  if (!Number.isFinite(value))
+    throw new RegistryError(registryErrorCodes.notFound, `${JSON.stringify(String(at))} is not a timestamp`);
   return value;
 }
 

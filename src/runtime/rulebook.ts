@@ -10,7 +10,14 @@ import type { ArtifactMeta } from "./artifact-schema.js";
 import { artifactMetaOf } from "./artifact-schema.js";
 import { compileEvaluator } from "./codegen.js";
 import { RuntimeError } from "../semantics/errors.js";
-import { createInputValidator, INPUT_ERROR_CODE, type BatchValidation, type InputError, type InputValidation, type JsonSchema } from "./input-schema.js";
+import {
+  createInputValidator,
+  INPUT_ERROR_CODE,
+  type BatchValidation,
+  type InputError,
+  type InputValidation,
+  type JsonSchema,
+} from "./input-schema.js";
 import { evaluate as interpret, type OutputValue } from "./interpreter.js";
 import type { Trace } from "./trace.js";
 import { columnarEvaluator, type ColumnarResult, type Columns } from "./columns.js";
@@ -58,7 +65,9 @@ export class InputValidationError extends Error {
   readonly code = INPUT_ERROR_CODE;
 
   constructor(readonly errors: readonly InputError[]) {
-    super(`invalid input: ${errors.length === 1 ? errors[0]!.message : `${errors.length} problems:\n  ${errors.map((e) => e.message).join("\n  ")}`}`);
+    super(
+      `invalid input: ${errors.length === 1 ? errors[0]!.message : `${errors.length} problems:\n  ${errors.map((e) => e.message).join("\n  ")}`}`,
+    );
   }
 }
 
@@ -149,7 +158,11 @@ export function outputInfos(ir: IrRulebook): OutputInfo[] {
   for (const step of ir.steps) {
     if (step.kind !== "output") continue;
     const slot = ir.slots[step.slot]!;
-    result.push({ name: slot.name, type: slot.type, ...(slot.type.kind === "number" ? { unit: slot.type.unit } : {}) });
+    result.push({
+      name: slot.name,
+      type: slot.type,
+      ...(slot.type.kind === "number" ? { unit: slot.type.unit } : {}),
+    });
   }
   return result;
 }
@@ -159,9 +172,16 @@ export function outputInfos(ir: IrRulebook): OutputInfo[] {
  * nor a runtime error are bugs in marginbook, and are rethrown.
  */
 export function failureOf(error: unknown): EvalFailure {
-  if (error instanceof InputValidationError) return { code: error.code, message: error.message, errors: [...error.errors] };
+  if (error instanceof InputValidationError)
+    return { code: error.code, message: error.message, errors: [...error.errors] };
   if (error instanceof RuntimeError) {
-    return { code: error.code, message: error.message, line: error.line, ...(error.rule !== undefined ? { rule: error.rule } : {}), inputs: error.inputs };
+    return {
+      code: error.code,
+      message: error.message,
+      line: error.line,
+      ...(error.rule !== undefined ? { rule: error.rule } : {}),
+      inputs: error.inputs,
+    };
   }
   throw error;
 }

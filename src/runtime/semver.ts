@@ -10,11 +10,18 @@
 export function compareVersionNumbers(a: string, b: string): number {
   const parse = (v: string): { parts: number[]; pre: string } => {
     const [core = "", pre = ""] = v.split("+")[0]!.split(/-(.*)/s);
-    return { parts: core.split(".").slice(0, 3).map((p) => Number.parseInt(p, 10) || 0), pre };
+    return {
+      parts: core
+        .split(".")
+        .slice(0, 3)
+        .map((p) => Number.parseInt(p, 10) || 0),
+      pre,
+    };
   };
   const x = parse(a);
   const y = parse(b);
-  for (let i = 0; i < 3; i++) if ((x.parts[i] ?? 0) !== (y.parts[i] ?? 0)) return (x.parts[i] ?? 0) - (y.parts[i] ?? 0);
+  for (let i = 0; i < 3; i++)
+    if ((x.parts[i] ?? 0) !== (y.parts[i] ?? 0)) return (x.parts[i] ?? 0) - (y.parts[i] ?? 0);
   if (x.pre !== y.pre) {
     if (x.pre === "") return 1;
     if (y.pre === "") return -1;

@@ -89,11 +89,13 @@ export function fromBase64(text: string): Uint8Array | undefined {
 export function trustedKey(pem: string, label = "trusted key"): TrustedKey {
   if (typeof pem !== "string") throw new Error(`${label} is not a PEM text`);
   // A private key has no place in a trust store.
-  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) throw new Error(`${label} is a private key: trust the public key (.pub) instead`);
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem))
+    throw new Error(`${label} is a private key: trust the public key (.pub) instead`);
   const match = /-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\s]+)-----END PUBLIC KEY-----/.exec(pem);
   const der = match ? fromBase64(match[1]!) : undefined;
   if (!der) throw new Error(`${label} is not a public key in PEM form (-----BEGIN PUBLIC KEY-----)`);
-  if (!isEd25519Spki(der)) throw new Error(`${label} is not an Ed25519 key: artifacts are signed with Ed25519 keys`);
+  if (!isEd25519Spki(der))
+    throw new Error(`${label} is not an Ed25519 key: artifacts are signed with Ed25519 keys`);
   return { keyId: keyIdOf(der), label, spki: der };
 }
 
@@ -102,7 +104,9 @@ export function signedBytes(signed: object, signedAt?: string): Uint8Array {
   const { signature, ...rest } = signed as Record<string, unknown>;
   const at = signedAt ?? readSignedAt(signature);
   // The signing time is inside the signature block, so it is bound by adding it to what is signed.
-  return new TextEncoder().encode(canonicalJson(at === undefined ? rest : { ...rest, "signature.signedAt": at }));
+  return new TextEncoder().encode(
+    canonicalJson(at === undefined ? rest : { ...rest, "signature.signedAt": at }),
+  );
 }
 
 function readSignedAt(block: unknown): string | undefined {
@@ -125,8 +129,19 @@ export const webCryptoVerifier: Ed25519Verifier = async (spki, data, signature) 
 
 /** The part of Web Crypto used here (typed locally: the runtime does not depend on DOM types). */
 interface SubtleCryptoLike {
-  importKey(format: "spki", key: Uint8Array, algorithm: { name: string }, extractable: boolean, usages: string[]): Promise<unknown>;
-  verify(algorithm: { name: string }, key: unknown, signature: Uint8Array, data: Uint8Array): Promise<boolean>;
+  importKey(
+    format: "spki",
+    key: Uint8Array,
+    algorithm: { name: string },
+    extractable: boolean,
+    usages: string[],
+  ): Promise<unknown>;
+  verify(
+    algorithm: { name: string },
+    key: unknown,
+    signature: Uint8Array,
+    data: Uint8Array,
+  ): Promise<boolean>;
 }
 
 /**
@@ -134,8 +149,13 @@ interface SubtleCryptoLike {
  * `trusted`, the signature must be by one of those keys and hold with it; without, it is checked
  * with the key it embeds, which proves the object intact but not who signed it.
  */
-export async function checkArtifactSignature(artifact: unknown, trusted?: readonly TrustedKey[], verifier: Ed25519Verifier = webCryptoVerifier): Promise<SignatureCheck> {
-  if (artifact === null || typeof artifact !== "object") return { status: "invalid", reason: "not an artifact object" };
+export async function checkArtifactSignature(
+  artifact: unknown,
+  trusted?: readonly TrustedKey[],
+  verifier: Ed25519Verifier = webCryptoVerifier,
+): Promise<SignatureCheck> {
+  if (artifact === null || typeof artifact !== "object")
+    return { status: "invalid", reason: "not an artifact object" };
   const block = (artifact as Record<string, unknown>)["signature"];
   if (block === undefined) return { status: "unsigned" };
   const signature = readBlock(block);
@@ -143,8 +163,10 @@ export async function checkArtifactSignature(artifact: unknown, trusted?: readon
   const { keyId } = signature;
   const at = signature.signedAt !== undefined ? { signedAt: signature.signedAt } : {};
   const embedded = fromBase64(signature.publicKey);
-  if (!embedded || !isEd25519Spki(embedded)) return { status: "invalid", keyId, reason: "the embedded public key cannot be read" };
-  if (keyIdOf(embedded) !== keyId) return { status: "invalid", keyId, reason: "the embedded public key does not match the key id" };
+  if (!embedded || !isEd25519Spki(embedded))
+    return { status: "invalid", keyId, reason: "the embedded public key cannot be read" };
+  if (keyIdOf(embedded) !== keyId)
+    return { status: "invalid", keyId, reason: "the embedded public key does not match the key id" };
   let data: Uint8Array;
   try {
     data = signedBytes(artifact);
@@ -152,27 +174,48 @@ export async function checkArtifactSignature(artifact: unknown, trusted?: readon
     return { status: "invalid", keyId, reason: "the signed content cannot be read as JSON" };
   }
   const value = fromBase64(signature.value);
-  const holds = async (spki: Uint8Array): Promise<boolean> => value !== undefined && value.length === 64 && (await verifier(spki, data, value));
-  if (trusted === undefined) return (await holds(embedded)) ? { status: "valid", keyId, ...at } : { status: "invalid", keyId, reason: modified };
+  const holds = async (spki: Uint8Array): Promise<boolean> =>
+    value !== undefined && value.length === 64 && (await verifier(spki, data, value));
+  if (trusted === undefined)
+    return (await holds(embedded))
+      ? { status: "valid", keyId, ...at }
+      : { status: "invalid", keyId, reason: modified };
   const match = trusted.find((t) => t.keyId === keyId);
   if (!match) return { status: "untrusted", keyId, intact: await holds(embedded), ...at };
-  return (await holds(match.spki)) ? { status: "valid", keyId, trustedAs: match.label, ...at } : { status: "invalid", keyId, reason: modified };
+  return (await holds(match.spki))
+    ? { status: "valid", keyId, trustedAs: match.label, ...at }
+    : { status: "invalid", keyId, reason: modified };
 }
 
-const modified = "the content was modified after it was signed (or this JavaScript engine cannot check Ed25519 signatures)";
+const modified =
+  "the content was modified after it was signed (or this JavaScript engine cannot check Ed25519 signatures)";
 
 /** The signature block's fields, or why it is malformed. */
 function readBlock(block: unknown): ArtifactSignature | string {
-  if (block === null || typeof block !== "object" || Array.isArray(block)) return "the signature block is not an object";
+  if (block === null || typeof block !== "object" || Array.isArray(block))
+    return "the signature block is not an object";
   const b = block as Record<string, unknown>;
-  if (b["algorithm"] !== SIGNATURE_ALGORITHM) return `unsupported signature algorithm ${JSON.stringify(b["algorithm"])?.slice(0, 40)}: only "${SIGNATURE_ALGORITHM}" is read`;
+  if (b["algorithm"] !== SIGNATURE_ALGORITHM)
+    return `unsupported signature algorithm ${JSON.stringify(b["algorithm"])?.slice(0, 40)}: only "${SIGNATURE_ALGORITHM}" is read`;
   const base64 = /^[A-Za-z0-9+/]+={0,2}$/;
-  if (typeof b["keyId"] !== "string" || !/^sha256:[0-9a-f]{64}$/.test(b["keyId"])) return "the signature's keyId is not sha256:<64 hex digits>";
-  if (typeof b["publicKey"] !== "string" || b["publicKey"].length > 1_024 || !base64.test(b["publicKey"])) return "the signature's publicKey is not base64";
-  if (typeof b["value"] !== "string" || b["value"].length > 256 || !base64.test(b["value"])) return "the signature's value is not base64";
-  if (b["signedAt"] !== undefined && (typeof b["signedAt"] !== "string" || !Number.isFinite(Date.parse(b["signedAt"])) || b["signedAt"].length > 64)) return "the signature's signedAt is not a timestamp";
+  if (typeof b["keyId"] !== "string" || !/^sha256:[0-9a-f]{64}$/.test(b["keyId"]))
+    return "the signature's keyId is not sha256:<64 hex digits>";
+  if (typeof b["publicKey"] !== "string" || b["publicKey"].length > 1_024 || !base64.test(b["publicKey"]))
+    return "the signature's publicKey is not base64";
+  if (typeof b["value"] !== "string" || b["value"].length > 256 || !base64.test(b["value"]))
+    return "the signature's value is not base64";
+  if (
+    b["signedAt"] !== undefined &&
+    (typeof b["signedAt"] !== "string" ||
+      !Number.isFinite(Date.parse(b["signedAt"])) ||
+      b["signedAt"].length > 64)
+  )
+    return "the signature's signedAt is not a timestamp";
   return {
-    algorithm: SIGNATURE_ALGORITHM, keyId: b["keyId"], publicKey: b["publicKey"], value: b["value"],
+    algorithm: SIGNATURE_ALGORITHM,
+    keyId: b["keyId"],
+    publicKey: b["publicKey"],
+    value: b["value"],
     ...(typeof b["signedAt"] === "string" ? { signedAt: b["signedAt"] } : {}),
   };
 }
@@ -181,9 +224,15 @@ function readBlock(block: unknown): ArtifactSignature | string {
 export function describeSignature(check: SignatureCheck): string {
   const at = "signedAt" in check && check.signedAt ? `, signed at ${check.signedAt}` : "";
   switch (check.status) {
-    case "unsigned": return "not signed";
-    case "valid": return check.trustedAs ? `valid, by trusted key ${check.keyId} (${check.trustedAs})${at}` : `intact, signed by key ${check.keyId}${at}, but no trusted key was given: origin not established`;
-    case "untrusted": return `signed by an untrusted key ${check.keyId}${at}${check.intact ? "" : "; and the signature does not hold"}`;
-    case "invalid": return `INVALID${check.keyId ? ` (key ${check.keyId})` : ""}: ${check.reason}`;
+    case "unsigned":
+      return "not signed";
+    case "valid":
+      return check.trustedAs
+        ? `valid, by trusted key ${check.keyId} (${check.trustedAs})${at}`
+        : `intact, signed by key ${check.keyId}${at}, but no trusted key was given: origin not established`;
+    case "untrusted":
+      return `signed by an untrusted key ${check.keyId}${at}${check.intact ? "" : "; and the signature does not hold"}`;
+    case "invalid":
+      return `INVALID${check.keyId ? ` (key ${check.keyId})` : ""}: ${check.reason}`;
   }
 }

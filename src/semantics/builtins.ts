@@ -34,12 +34,19 @@ const num = (args: readonly Value[], i: number): number => args[i] as number;
 /** `pow(x, y)`; a negative base to a fractional power (a NaN from numbers) raises MB6010. */
 export function checkedPow(x: number, y: number, site: number, raise: Raise): number {
   const result = Math.pow(x, y);
-  if (result !== result && x === x && y === y) raise(site, runtimeErrors.invalidArgument, { fn: "pow", detail: `${String(x)} to the power ${String(y)} is not a real number` });
+  if (result !== result && x === x && y === y)
+    raise(site, runtimeErrors.invalidArgument, {
+      fn: "pow",
+      detail: `${String(x)} to the power ${String(y)} is not a real number`,
+    });
   return result;
 }
 
 function rounding(direction: "up" | "down" | "half_even"): BuiltinDeclaration {
-  const what = direction === "half_even" ? "to the nearest multiple of `step`, ties to even" : `${direction} to a multiple of \`step\``;
+  const what =
+    direction === "half_even"
+      ? "to the nearest multiple of `step`, ties to even"
+      : `${direction} to a multiple of \`step\``;
   return {
     arity: [2, 2],
     fallible: true,
@@ -53,27 +60,41 @@ function rounding(direction: "up" | "down" | "half_even"): BuiltinDeclaration {
 /** Every built-in function, by its IR name. */
 export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
   min: {
-    arity: [2, 16], fallible: false, surface: true,
-    signature: "min(a: T, b: T, ...) -> T", doc: "The smallest argument; as an aggregate, the smallest element.",
+    arity: [2, 16],
+    fallible: false,
+    surface: true,
+    signature: "min(a: T, b: T, ...) -> T",
+    doc: "The smallest argument; as an aggregate, the smallest element.",
     apply: (args) => Math.min(...(args as number[])),
   },
   max: {
-    arity: [2, 16], fallible: false, surface: true,
-    signature: "max(a: T, b: T, ...) -> T", doc: "The largest argument; as an aggregate, the largest element.",
+    arity: [2, 16],
+    fallible: false,
+    surface: true,
+    signature: "max(a: T, b: T, ...) -> T",
+    doc: "The largest argument; as an aggregate, the largest element.",
     apply: (args) => Math.max(...(args as number[])),
   },
   clamp: {
-    arity: [3, 3], fallible: false, surface: true,
-    signature: "clamp(x: T, low: T, high: T) -> T", doc: "`x` limited to the range [low, high].",
+    arity: [3, 3],
+    fallible: false,
+    surface: true,
+    signature: "clamp(x: T, low: T, high: T) -> T",
+    doc: "`x` limited to the range [low, high].",
     apply: (args) => Math.min(Math.max(num(args, 0), num(args, 1)), num(args, 2)),
   },
   abs: {
-    arity: [1, 1], fallible: false, surface: true,
-    signature: "abs(x: T) -> T", doc: "The absolute value of `x`.",
+    arity: [1, 1],
+    fallible: false,
+    surface: true,
+    signature: "abs(x: T) -> T",
+    doc: "The absolute value of `x`.",
     apply: (args) => Math.abs(num(args, 0)),
   },
   sqrt: {
-    arity: [1, 1], fallible: true, surface: true,
+    arity: [1, 1],
+    fallible: true,
+    surface: true,
     signature: "sqrt(x: Number) -> Number",
     doc: "The square root; `x` must be dimensionless or have even unit exponents. Negative `x` is a runtime error.",
     apply: (args, site, raise) => {
@@ -83,18 +104,27 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     },
   },
   pow: {
-    arity: [2, 2], fallible: true, surface: true,
-    signature: "pow(x: Number, y: Number) -> Number", doc: "`x` raised to the power `y`; a result that is not a real number (`pow(-8, 1/3)`) is a runtime error.",
+    arity: [2, 2],
+    fallible: true,
+    surface: true,
+    signature: "pow(x: Number, y: Number) -> Number",
+    doc: "`x` raised to the power `y`; a result that is not a real number (`pow(-8, 1/3)`) is a runtime error.",
     apply: (args, site, raise) => checkedPow(num(args, 0), num(args, 1), site, raise),
   },
   exp: {
-    arity: [1, 1], fallible: false, surface: true,
-    signature: "exp(x: Number) -> Number", doc: "e raised to the power `x`.",
+    arity: [1, 1],
+    fallible: false,
+    surface: true,
+    signature: "exp(x: Number) -> Number",
+    doc: "e raised to the power `x`.",
     apply: (args) => Math.exp(num(args, 0)),
   },
   ln: {
-    arity: [1, 1], fallible: true, surface: true,
-    signature: "ln(x: Number) -> Number", doc: "The natural logarithm; `x <= 0` is a runtime error.",
+    arity: [1, 1],
+    fallible: true,
+    surface: true,
+    signature: "ln(x: Number) -> Number",
+    doc: "The natural logarithm; `x <= 0` is a runtime error.",
     apply: (args, site, raise) => {
       const x = num(args, 0);
       if (x <= 0) raise(site, runtimeErrors.lnOfNonPositive, { value: x });
@@ -105,25 +135,55 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
   round_down: rounding("down"),
   round_half_even: rounding("half_even"),
   normal_cdf: {
-    arity: [1, 1], fallible: false, surface: true,
-    signature: "normal_cdf(x: Number) -> Number", doc: "The standard normal cumulative distribution function.",
+    arity: [1, 1],
+    fallible: false,
+    surface: true,
+    signature: "normal_cdf(x: Number) -> Number",
+    doc: "The standard normal cumulative distribution function.",
     apply: (args) => normalCdf(num(args, 0)),
   },
   black76: {
-    arity: [6, 6], fallible: true, surface: true,
+    arity: [6, 6],
+    fallible: true,
+    surface: true,
     signature: "black76(kind, forward: P, strike: P, vol: Rate, time: Duration, rate: Rate) -> P",
     doc: "Black-76 value of a European option on a future (`kind` is `call` or `put`).",
-    apply: (args, site, raise) => black76(args[0] as string, num(args, 1), num(args, 2), num(args, 3), num(args, 4), num(args, 5), site, raise),
+    apply: (args, site, raise) =>
+      black76(
+        args[0] as string,
+        num(args, 1),
+        num(args, 2),
+        num(args, 3),
+        num(args, 4),
+        num(args, 5),
+        site,
+        raise,
+      ),
   },
   black_scholes: {
-    arity: [6, 6], fallible: true, surface: true,
+    arity: [6, 6],
+    fallible: true,
+    surface: true,
     signature: "black_scholes(kind, spot: P, strike: P, vol: Rate, time: Duration, rate: Rate) -> P",
     doc: "Black-Scholes value of a European option on a spot underlying.",
-    apply: (args, site, raise) => blackScholes(args[0] as string, num(args, 1), num(args, 2), num(args, 3), num(args, 4), num(args, 5), site, raise),
+    apply: (args, site, raise) =>
+      blackScholes(
+        args[0] as string,
+        num(args, 1),
+        num(args, 2),
+        num(args, 3),
+        num(args, 4),
+        num(args, 5),
+        site,
+        raise,
+      ),
   },
   length: {
-    arity: [1, 1], fallible: false, surface: false,
-    signature: "length(list) -> Number", doc: "The number of elements of a list (what `count(list)` lowers to).",
+    arity: [1, 1],
+    fallible: false,
+    surface: false,
+    signature: "length(list) -> Number",
+    doc: "The number of elements of a list (what `count(list)` lowers to).",
     apply: (args) => (args[0] as readonly Value[]).length,
   },
 };

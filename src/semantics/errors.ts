@@ -66,7 +66,8 @@ export function formatNumber(value: number): string {
 export function fillRuntimeTemplate(template: string, args: RuntimeErrorArgs): string {
   return template.replace(/\{(\w+)\}/g, (_, key: string) => {
     const value = args[key];
-    if (value === undefined) throw new Error(`runtime error template "${template}" is missing a value for {${key}}`);
+    if (value === undefined)
+      throw new Error(`runtime error template "${template}" is missing a value for {${key}}`);
     return typeof value === "number" ? formatNumber(value) : value;
   });
 }
@@ -75,7 +76,12 @@ export function fillRuntimeTemplate(template: string, args: RuntimeErrorArgs): s
  * Builds the error for `spec` at `site` of `ir`. The message reads, for example:
  * "division by zero in rule `liquidity` (line 80), with market.adv".
  */
-export function makeRuntimeError(ir: IrRulebook, site: number, error: RuntimeErrorSpec, args: RuntimeErrorArgs): RuntimeError {
+export function makeRuntimeError(
+  ir: IrRulebook,
+  site: number,
+  error: RuntimeErrorSpec,
+  args: RuntimeErrorArgs,
+): RuntimeError {
   const detail = fillRuntimeTemplate(error.template, args);
   const where = ir.sites[site];
   if (!where) return new RuntimeError(error.code, detail, detail, 0, []);
@@ -83,7 +89,16 @@ export function makeRuntimeError(ir: IrRulebook, site: number, error: RuntimeErr
   const line = where.line > 0 ? ` (${where.file ? `${where.file}, ` : ""}line ${where.line})` : "";
   const inputs = where.inputs.length > 0 ? `, with ${where.inputs.join(", ")}` : "";
   const message = `${detail} in ${place}${line}${inputs}`;
-  return new RuntimeError(error.code, message, detail, where.line, where.inputs, where.rule, where.file, where.what);
+  return new RuntimeError(
+    error.code,
+    message,
+    detail,
+    where.line,
+    where.inputs,
+    where.rule,
+    where.file,
+    where.what,
+  );
 }
 
 /** Throws a runtime error; both evaluators raise errors through a function of this type. */

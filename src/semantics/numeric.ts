@@ -104,8 +104,18 @@ export function decimalStep(step: number): { units: number; scale: number } {
 }
 
 /** `round_up` / `round_down` / `round_half_even` with a step computed at run time. */
-export function roundDynamic(direction: "up" | "down" | "half_even", x: number, step: number, site: number, raise: Raise): number {
-  if (!(step > 0) || step === Infinity) raise(site, runtimeErrors.invalidArgument, { fn: `round_${direction}`, detail: `the step must be positive and finite, not ${String(step)}` });
+export function roundDynamic(
+  direction: "up" | "down" | "half_even",
+  x: number,
+  step: number,
+  site: number,
+  raise: Raise,
+): number {
+  if (!(step > 0) || step === Infinity)
+    raise(site, runtimeErrors.invalidArgument, {
+      fn: `round_${direction}`,
+      detail: `the step must be positive and finite, not ${String(step)}`,
+    });
   const { units, scale } = decimalStep(step);
   if (direction === "up") return roundUp(x, step, units, scale);
   if (direction === "down") return roundDown(x, step, units, scale);
@@ -116,12 +126,28 @@ export function roundDynamic(direction: "up" | "down" | "half_even", x: number, 
 
 /** The coefficients of Cody's ANORM, shared with the SQL target (which emits the same polynomials). */
 export const CODY_NORMAL = {
-  A: [2.2352520354606839287, 161.02823106855587881, 1067.6894854603709582, 18154.981253343561249, 0.065682337918207449113],
+  A: [
+    2.2352520354606839287, 161.02823106855587881, 1067.6894854603709582, 18154.981253343561249,
+    0.065682337918207449113,
+  ],
   B: [47.20258190468824187, 976.09855173777669322, 10260.932208618978205, 45507.789335026729956],
-  C: [0.39894151208813466764, 8.8831497943883759412, 93.506656132177855979, 597.27027639480026226, 2494.5375852903726711, 6848.1904505362823326, 11602.651437647350124, 9842.7148383839780218, 1.0765576773720192317e-8],
-  D: [22.266688044328115691, 235.38790178262499861, 1519.377599407554805, 6485.558298266760755, 18615.571640885098091, 34900.952721145977266, 38912.003286093271411, 19685.429676859990727],
-  P: [0.21589853405795699, 0.1274011611602473639, 0.022235277870649807, 0.001421619193227893466, 2.9112874951168792e-5, 0.02307344176494017303],
-  Q: [1.28426009614491121, 0.468238212480865118, 0.0659881378689285515, 0.00378239633202758244, 7.29751555083966205e-5],
+  C: [
+    0.39894151208813466764, 8.8831497943883759412, 93.506656132177855979, 597.27027639480026226,
+    2494.5375852903726711, 6848.1904505362823326, 11602.651437647350124, 9842.7148383839780218,
+    1.0765576773720192317e-8,
+  ],
+  D: [
+    22.266688044328115691, 235.38790178262499861, 1519.377599407554805, 6485.558298266760755,
+    18615.571640885098091, 34900.952721145977266, 38912.003286093271411, 19685.429676859990727,
+  ],
+  P: [
+    0.21589853405795699, 0.1274011611602473639, 0.022235277870649807, 0.001421619193227893466,
+    2.9112874951168792e-5, 0.02307344176494017303,
+  ],
+  Q: [
+    1.28426009614491121, 0.468238212480865118, 0.0659881378689285515, 0.00378239633202758244,
+    7.29751555083966205e-5,
+  ],
   ONE_OVER_SQRT_2PI: 0.398942280401432677939946059934,
   SQRT_32: 5.656854249492380195206754896838,
 } as const;
@@ -178,7 +204,15 @@ export function normalCdf(x: number): number {
 
 // ---- option pricing ----
 
-function checkOptionArguments(fn: string, underlying: number, strike: number, vol: number, time: number, site: number, raise: Raise): void {
+function checkOptionArguments(
+  fn: string,
+  underlying: number,
+  strike: number,
+  vol: number,
+  time: number,
+  site: number,
+  raise: Raise,
+): void {
   const fail = (detail: string): never => raise(site, runtimeErrors.invalidArgument, { fn, detail });
   if (!(underlying > 0)) fail(`the underlying price must be positive, not ${String(underlying)}`);
   if (!(strike > 0)) fail(`the strike must be positive, not ${String(strike)}`);
@@ -190,7 +224,16 @@ function checkOptionArguments(fn: string, underlying: number, strike: number, vo
  * Black-76 value of a European option on a future: e^{-rT} (F N(d1) - K N(d2)) for a call,
  * e^{-rT} (K N(-d2) - F N(-d1)) for a put; at zero time or volatility, the discounted intrinsic value.
  */
-export function black76(kind: string, forward: number, strike: number, vol: number, seconds: number, rate: number, site: number, raise: Raise): number {
+export function black76(
+  kind: string,
+  forward: number,
+  strike: number,
+  vol: number,
+  seconds: number,
+  rate: number,
+  site: number,
+  raise: Raise,
+): number {
   checkOptionArguments("black76", forward, strike, vol, seconds, site, raise);
   const t = seconds / SECONDS_PER_YEAR;
   const discount = Math.exp(-rate * t);
@@ -209,7 +252,16 @@ export function black76(kind: string, forward: number, strike: number, vol: numb
  * S N(d1) - K e^{-rT} N(d2) for a call, K e^{-rT} N(-d2) - S N(-d1) for a put; at zero time or
  * volatility, max(S - K e^{-rT}, 0) or max(K e^{-rT} - S, 0).
  */
-export function blackScholes(kind: string, spot: number, strike: number, vol: number, seconds: number, rate: number, site: number, raise: Raise): number {
+export function blackScholes(
+  kind: string,
+  spot: number,
+  strike: number,
+  vol: number,
+  seconds: number,
+  rate: number,
+  site: number,
+  raise: Raise,
+): number {
   checkOptionArguments("black_scholes", spot, strike, vol, seconds, site, raise);
   const t = seconds / SECONDS_PER_YEAR;
   const discountedStrike = strike * Math.exp(-rate * t);

@@ -13,7 +13,8 @@ import { BUILTINS, isBuiltin } from "./builtins.js";
 import { timestampSeconds } from "./numeric.js";
 
 /** A runtime value. */
-export type Value = number | boolean | string | readonly Value[] | { readonly [field: string]: Value } | null | undefined;
+export type Value =
+  number | boolean | string | readonly Value[] | { readonly [field: string]: Value } | null | undefined;
 
 /** `-x` or `not x`. */
 export function unaryOp(op: IrUnaryOp, x: Value): Value {
@@ -28,20 +29,31 @@ export function binaryOp(op: IrBinaryOp, l: Value, r: Value, site: number, raise
   const a = l as number;
   const b = r as number;
   switch (op) {
-    case "+": return a + b;
-    case "-": return a - b;
-    case "*": return a * b;
+    case "+":
+      return a + b;
+    case "-":
+      return a - b;
+    case "*":
+      return a * b;
     case "/":
       if (b === 0) raise(site, runtimeErrors.divisionByZero, {});
       return a / b;
-    case "<": return a < b;
-    case "<=": return a <= b;
-    case ">": return a > b;
-    case ">=": return a >= b;
-    case "==": return l === r;
-    case "!=": return l !== r;
-    case "and": return l === true && r === true;
-    case "or": return l === true || r === true;
+    case "<":
+      return a < b;
+    case "<=":
+      return a <= b;
+    case ">":
+      return a > b;
+    case ">=":
+      return a >= b;
+    case "==":
+      return l === r;
+    case "!=":
+      return l !== r;
+    case "and":
+      return l === true && r === true;
+    case "or":
+      return l === true || r === true;
   }
 }
 
@@ -106,7 +118,10 @@ export function liquidationColumns(table: IrTierTable, column: number): Liquidat
 export function liquidationSide(side: string, site: number, raise: Raise): number {
   if (side === "long") return 1;
   if (side === "short") return -1;
-  return raise(site, runtimeErrors.invalidArgument, { fn: "liquidation_price", detail: `the side must be \`long\` or \`short\`, not \`${String(side)}\`` });
+  return raise(site, runtimeErrors.invalidArgument, {
+    fn: "liquidation_price",
+    detail: `the side must be \`long\` or \`short\`, not \`${String(side)}\``,
+  });
 }
 
 /**
@@ -117,7 +132,13 @@ export function liquidationSide(side: string, site: number, raise: Raise): numbe
  * `h >= 0` (short). With rates below 100%, `h` rises with `k` for a long and falls for a short
  * (a flat table's jumps at the boundaries keep the direction), so the root lies in that tier.
  */
-export function liquidationRow(c: LiquidationColumns, s: number, size: number, entry: number, balance: number): number {
+export function liquidationRow(
+  c: LiquidationColumns,
+  s: number,
+  size: number,
+  entry: number,
+  balance: number,
+): number {
   const a = balance - s * size * entry;
   let row = 0;
   for (let i = 1; i < c.lower.length; i++) {
@@ -135,9 +156,22 @@ export function liquidationRow(c: LiquidationColumns, s: number, size: number, e
  * tier: between `lower / size` and `upper / size`. A price below the first tier's floor (a long
  * that no fall can liquidate, or a short already liquidated) is that floor, normally 0.
  */
-export function liquidationPriceInRow(c: LiquidationColumns, row: number, s: number, size: number, entry: number, balance: number, site: number, raise: Raise): number {
+export function liquidationPriceInRow(
+  c: LiquidationColumns,
+  row: number,
+  s: number,
+  size: number,
+  entry: number,
+  balance: number,
+  site: number,
+  raise: Raise,
+): number {
   const rate = c.rate[row]!;
-  if (s > 0 && rate >= 1) raise(site, runtimeErrors.invalidArgument, { fn: "liquidation_price", detail: `a long position has no liquidation price in a tier whose rate is ${String(rate)} (100% or more)` });
+  if (s > 0 && rate >= 1)
+    raise(site, runtimeErrors.invalidArgument, {
+      fn: "liquidation_price",
+      detail: `a long position has no liquidation price in a tier whose rate is ${String(rate)} (100% or more)`,
+    });
   let price = (balance + c.deduction[row]! - s * size * entry) / (size * (rate - s));
   const low = c.lower[row]! / size;
   const high = c.upper[row]! / size;
@@ -147,10 +181,31 @@ export function liquidationPriceInRow(c: LiquidationColumns, row: number, s: num
 }
 
 /** `table.liquidation_price(side, size, entry, balance, column)`; a size that is not positive raises MB6010. */
-export function liquidationPrice(c: LiquidationColumns, side: string, size: number, entry: number, balance: number, site: number, raise: Raise): number {
+export function liquidationPrice(
+  c: LiquidationColumns,
+  side: string,
+  size: number,
+  entry: number,
+  balance: number,
+  site: number,
+  raise: Raise,
+): number {
   const s = liquidationSide(side, site, raise);
-  if (!(size > 0)) raise(site, runtimeErrors.invalidArgument, { fn: "liquidation_price", detail: `the size must be positive, not ${String(size)}` });
-  return liquidationPriceInRow(c, liquidationRow(c, s, size, entry, balance), s, size, entry, balance, site, raise);
+  if (!(size > 0))
+    raise(site, runtimeErrors.invalidArgument, {
+      fn: "liquidation_price",
+      detail: `the size must be positive, not ${String(size)}`,
+    });
+  return liquidationPriceInRow(
+    c,
+    liquidationRow(c, s, size, entry, balance),
+    s,
+    size,
+    entry,
+    balance,
+    site,
+    raise,
+  );
 }
 
 /** Names of `Object.prototype` members: fields with these names are read as own properties only. */
@@ -173,7 +228,14 @@ export function readField(record: Value, name: string): Value {
 export function scenarioRecords(set: IrScenarioSet): readonly Value[] {
   return Object.freeze(
     set.rows.map((row) =>
-      Object.freeze(Object.fromEntries([["name", row.name], ["index", row.index], ["weight", row.weight], ...set.axes.map((axis, a) => [axis, row.values[a]!])])),
+      Object.freeze(
+        Object.fromEntries([
+          ["name", row.name],
+          ["index", row.index],
+          ["weight", row.weight],
+          ...set.axes.map((axis, a) => [axis, row.values[a]!]),
+        ]),
+      ),
     ),
   );
 }

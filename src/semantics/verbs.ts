@@ -20,8 +20,24 @@ export interface VerbDeclaration {
 /** Every rule verb, by its IR name. */
 export const VERBS: Readonly<Record<IrVerb, VerbDeclaration>> = {
   set: { syntax: "set q = x", doc: "Sets the quantity to `x`.", apply: (_current, operand) => operand },
-  scale: { syntax: "scale q by f", doc: "Multiplies the quantity by the dimensionless factor `f`.", apply: (current, operand) => current * operand },
-  add: { syntax: "add x to q", doc: "Adds `x` to the quantity.", apply: (current, operand) => current + operand },
-  floor: { syntax: "floor q at x", doc: "Raises the quantity to at least `x`.", apply: (current, operand) => Math.max(current, operand) },
-  cap: { syntax: "cap q at x", doc: "Lowers the quantity to at most `x`.", apply: (current, operand) => Math.min(current, operand) },
+  scale: {
+    syntax: "scale q by f",
+    doc: "Multiplies the quantity by the dimensionless factor `f`.",
+    apply: (current, operand) => current * operand,
+  },
+  add: {
+    syntax: "add x to q",
+    doc: "Adds `x` to the quantity.",
+    apply: (current, operand) => current + operand,
+  },
+  floor: {
+    syntax: "floor q at x",
+    doc: "Raises the quantity to at least `x`.",
+    apply: (current, operand) => Math.max(current, operand),
+  },
+  cap: {
+    syntax: "cap q at x",
+    doc: "Lowers the quantity to at most `x`.",
+    apply: (current, operand) => Math.min(current, operand),
+  },
 };

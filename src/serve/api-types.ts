@@ -111,7 +111,8 @@ export interface EvaluateResult {
 }
 
 /** One input of a batch: its outputs, or why it failed. */
-export type BatchItem = { ok: true; outputs: Record<string, OutputValue>; explanation?: Trace } | { ok: false; error: ApiError };
+export type BatchItem =
+  { ok: true; outputs: Record<string, OutputValue>; explanation?: Trace } | { ok: false; error: ApiError };
 
 /** A batch evaluated: `{ inputs: [...] }`. All inputs use the same version. */
 export interface BatchResult {

@@ -14,7 +14,15 @@
  * system or imports Node modules.
  */
 import type {
-  ApiError, BatchResult, ColumnsResult, EvaluateOptions, EvaluateResult, Health, Readiness, RulebookDetail, RulebookList,
+  ApiError,
+  BatchResult,
+  ColumnsResult,
+  EvaluateOptions,
+  EvaluateResult,
+  Health,
+  Readiness,
+  RulebookDetail,
+  RulebookList,
 } from "./api-types.js";
 
 export type * from "./api-types.js";
@@ -22,7 +30,10 @@ export type * from "./api-types.js";
 /** An answer other than 2xx: the HTTP status and the service's error. */
 export class ServeClientError extends Error {
   override readonly name = "ServeClientError";
-  constructor(readonly status: number, readonly error: ApiError) {
+  constructor(
+    readonly status: number,
+    readonly error: ApiError,
+  ) {
     super(`${status} ${error.code}: ${error.message}`);
   }
 
@@ -83,13 +94,26 @@ export class MarginbookClient {
   }
 
   /** Evaluates a batch with one version; a failed input is reported in its place. */
-  evaluateBatch(name: string, inputs: readonly unknown[], options: EvaluateOptions = {}): Promise<BatchResult> {
+  evaluateBatch(
+    name: string,
+    inputs: readonly unknown[],
+    options: EvaluateOptions = {},
+  ): Promise<BatchResult> {
     return this.post(name, { inputs, ...options });
   }
 
   /** Evaluates a columnar batch: one array per field path (`position.size`), all the same length. */
-  evaluateColumns(name: string, columns: Record<string, ArrayLike<number | string | boolean>>, options: Omit<EvaluateOptions, "explain"> = {}): Promise<ColumnsResult> {
-    const plain = Object.fromEntries(Object.entries(columns).map(([path, column]) => [path, Array.isArray(column) ? column : Array.from(column)]));
+  evaluateColumns(
+    name: string,
+    columns: Record<string, ArrayLike<number | string | boolean>>,
+    options: Omit<EvaluateOptions, "explain"> = {},
+  ): Promise<ColumnsResult> {
+    const plain = Object.fromEntries(
+      Object.entries(columns).map(([path, column]) => [
+        path,
+        Array.isArray(column) ? column : Array.from(column),
+      ]),
+    );
     return this.post(name, { columns: plain, ...options });
   }
 
@@ -121,9 +145,13 @@ async function failure(response: Response): Promise<ServeClientError> {
   const text = await response.text();
   try {
     const body = JSON.parse(text) as { error?: ApiError };
-    if (body.error && typeof body.error.code === "string") return new ServeClientError(response.status, body.error);
+    if (body.error && typeof body.error.code === "string")
+      return new ServeClientError(response.status, body.error);
   } catch {
     // not JSON: described below
   }
-  return new ServeClientError(response.status, { code: `HTTP${response.status}`, message: text.slice(0, 200) || response.statusText });
+  return new ServeClientError(response.status, {
+    code: `HTTP${response.status}`,
+    message: text.slice(0, 200) || response.statusText,
+  });
 }

@@ -15,7 +15,9 @@ import { columnFields } from "../runtime/columns.js";
 type ColumnTest = (value: unknown) => boolean;
 
 /** Returns the check of a rulebook's columns (true: every row is valid), or undefined when it cannot be checked this way. */
-export function columnPrecheck(ir: IrRulebook): ((columns: Readonly<Record<string, readonly unknown[]>>, rows: number) => boolean) | undefined {
+export function columnPrecheck(
+  ir: IrRulebook,
+): ((columns: Readonly<Record<string, readonly unknown[]>>, rows: number) => boolean) | undefined {
   const { fields, lists } = columnFields(ir);
   if (lists.length > 0) return undefined;
   const tests = new Map<string, ColumnTest>();
@@ -45,7 +47,11 @@ function testOf(type: IrType, domain: IrDomain | undefined, ir: IrRulebook): Col
       const high = domain?.max ?? Infinity;
       const lowInclusive = domain?.minInclusive === true;
       const highInclusive = domain?.maxInclusive === true;
-      return (v) => typeof v === "number" && Number.isFinite(v) && (lowInclusive ? v >= low : v > low) && (highInclusive ? v <= high : v < high);
+      return (v) =>
+        typeof v === "number" &&
+        Number.isFinite(v) &&
+        (lowInclusive ? v >= low : v > low) &&
+        (highInclusive ? v <= high : v < high);
     }
     case "bool":
       return (v) => typeof v === "boolean";
@@ -86,7 +92,10 @@ export function inputPrecheck(ir: IrRulebook): ((input: unknown) => boolean) | u
     const tests: [string, ColumnTest][] = [];
     for (const field of record.fields) {
       if (field.optional) return undefined;
-      const test = field.type.kind === "record" ? recordTest(field.type.name, [...seen, name]) : testOf(field.type, field.domain, ir);
+      const test =
+        field.type.kind === "record"
+          ? recordTest(field.type.name, [...seen, name])
+          : testOf(field.type, field.domain, ir);
       if (!test) return undefined;
       tests.push([field.name, test]);
     }
@@ -94,7 +103,8 @@ export function inputPrecheck(ir: IrRulebook): ((input: unknown) => boolean) | u
   };
   const tests: [string, ColumnTest][] = [];
   for (const input of ir.schema.inputs) {
-    const test = input.type.kind === "record" ? recordTest(input.type.name, []) : testOf(input.type, undefined, ir);
+    const test =
+      input.type.kind === "record" ? recordTest(input.type.name, []) : testOf(input.type, undefined, ir);
     if (!test) return undefined;
     tests.push([input.name, test]);
   }
@@ -105,8 +115,10 @@ export function inputPrecheck(ir: IrRulebook): ((input: unknown) => boolean) | u
 function objectTest(tests: readonly [string, ColumnTest][]): ColumnTest {
   const count = tests.length;
   return (v) => {
-    if (typeof v !== "object" || v === null || Array.isArray(v) || Object.keys(v).length !== count) return false;
-    for (const [name, test] of tests) if (!Object.hasOwn(v, name) || !test((v as Record<string, unknown>)[name])) return false;
+    if (typeof v !== "object" || v === null || Array.isArray(v) || Object.keys(v).length !== count)
+      return false;
+    for (const [name, test] of tests)
+      if (!Object.hasOwn(v, name) || !test((v as Record<string, unknown>)[name])) return false;
     return true;
   };
 }

@@ -9,7 +9,13 @@
  * prints (MB6001); inside a batch, each failed input is reported in its place and the others are
  * evaluated.
  */
-import { failureOf, InputValidationError, type BatchOutcome, type EvalFailure, type EvalOptions } from "../runtime/rulebook.js";
+import {
+  failureOf,
+  InputValidationError,
+  type BatchOutcome,
+  type EvalFailure,
+  type EvalOptions,
+} from "../runtime/rulebook.js";
 import { ColumnsError, type ColumnarResult, type Columns } from "../runtime/columns.js";
 import { RuntimeError } from "../semantics/errors.js";
 import { RegistryError, registryErrorCodes, type RulebookVersion } from "../runtime/registry.js";
@@ -28,11 +34,12 @@ export interface ServeRegistry {
 }
 
 /** A parsed evaluation request. */
-type Envelope = EvaluateOptions & (
-  | { kind: "single"; input: unknown }
-  | { kind: "batch"; inputs: unknown[] }
-  | { kind: "columns"; columns: Record<string, unknown[]>; rows: number }
-);
+type Envelope = EvaluateOptions &
+  (
+    | { kind: "single"; input: unknown }
+    | { kind: "batch"; inputs: unknown[] }
+    | { kind: "columns"; columns: Record<string, unknown[]>; rows: number }
+  );
 
 const ENVELOPE_KEYS = new Set(["input", "inputs", "columns", "at", "version", "explain"]);
 
@@ -42,32 +49,51 @@ export function parseEnvelope(text: string, limits: ServeLimits): Envelope {
   try {
     body = JSON.parse(text);
   } catch (error) {
-    throw malformed(`the request body is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw malformed(
+      `the request body is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw malformed(`the request body must be a JSON object ({ "input": {...} }, { "inputs": [...] } or { "columns": {...} }), not ${Array.isArray(body) ? "an array" : JSON.stringify(body)}`);
+    throw malformed(
+      `the request body must be a JSON object ({ "input": {...} }, { "inputs": [...] } or { "columns": {...} }), not ${Array.isArray(body) ? "an array" : JSON.stringify(body)}`,
+    );
   }
   const record = body as Record<string, unknown>;
   const keys = Object.keys(record);
   // The common case first: one input and nothing else.
   if (keys.length === 1 && keys[0] === "input") return { kind: "single", input: record["input"] };
   for (const key of keys) {
-    if (!ENVELOPE_KEYS.has(key)) throw malformed(`unknown field ${JSON.stringify(key)} in the request: the fields are input, inputs, columns, at, version, explain (put the rulebook's inputs under "input")`);
+    if (!ENVELOPE_KEYS.has(key))
+      throw malformed(
+        `unknown field ${JSON.stringify(key)} in the request: the fields are input, inputs, columns, at, version, explain (put the rulebook's inputs under "input")`,
+      );
   }
   const forms = ["input", "inputs", "columns"].filter((k) => Object.hasOwn(record, k));
-  if (forms.length !== 1) throw malformed(forms.length === 0 ? `the request has no "input", "inputs" or "columns"` : `give one of "input", "inputs" and "columns", not ${forms.join(" and ")}`);
+  if (forms.length !== 1)
+    throw malformed(
+      forms.length === 0
+        ? `the request has no "input", "inputs" or "columns"`
+        : `give one of "input", "inputs" and "columns", not ${forms.join(" and ")}`,
+    );
   const options: EvaluateOptions = {};
   if (record["at"] !== undefined) {
-    if (typeof record["at"] !== "string" || !Number.isFinite(Date.parse(record["at"]))) throw malformed(`"at" must be an ISO 8601 timestamp such as "2026-03-01T00:00:00Z", not ${JSON.stringify(record["at"])}`);
+    if (typeof record["at"] !== "string" || !Number.isFinite(Date.parse(record["at"])))
+      throw malformed(
+        `"at" must be an ISO 8601 timestamp such as "2026-03-01T00:00:00Z", not ${JSON.stringify(record["at"])}`,
+      );
     options.at = record["at"];
   }
   if (record["version"] !== undefined) {
-    if (typeof record["version"] !== "string") throw malformed(`"version" must be a version number such as "1.2.0", not ${JSON.stringify(record["version"])}`);
+    if (typeof record["version"] !== "string")
+      throw malformed(
+        `"version" must be a version number such as "1.2.0", not ${JSON.stringify(record["version"])}`,
+      );
     if (options.at !== undefined) throw malformed(`give "at" or "version", not both`);
     options.version = record["version"];
   }
   if (record["explain"] !== undefined) {
-    if (typeof record["explain"] !== "boolean") throw malformed(`"explain" must be true or false, not ${JSON.stringify(record["explain"])}`);
+    if (typeof record["explain"] !== "boolean")
+      throw malformed(`"explain" must be true or false, not ${JSON.stringify(record["explain"])}`);
     options.explain = record["explain"];
   }
   if (forms[0] === "input") return { kind: "single", input: record["input"], ...options };
@@ -81,12 +107,22 @@ export function parseEnvelope(text: string, limits: ServeLimits): Envelope {
   return { kind: "columns", ...readColumns(record["columns"], limits), ...options };
 }
 
-function readColumns(value: unknown, limits: ServeLimits): { columns: Record<string, unknown[]>; rows: number } {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw malformed(`"columns" must be an object of arrays ({ "position.size": [1, 2], ... })`);
+function readColumns(
+  value: unknown,
+  limits: ServeLimits,
+): { columns: Record<string, unknown[]>; rows: number } {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw malformed(`"columns" must be an object of arrays ({ "position.size": [1, 2], ... })`);
   let rows: number | undefined;
   for (const [path, column] of Object.entries(value)) {
-    if (!Array.isArray(column)) throw malformed(`column ${JSON.stringify(path)} must be an array, not ${column === null ? "null" : typeof column}`);
-    if (rows !== undefined && column.length !== rows) throw malformed(`the columns differ in length: ${JSON.stringify(path)} has ${column.length} values, the first column ${rows}`);
+    if (!Array.isArray(column))
+      throw malformed(
+        `column ${JSON.stringify(path)} must be an array, not ${column === null ? "null" : typeof column}`,
+      );
+    if (rows !== undefined && column.length !== rows)
+      throw malformed(
+        `the columns differ in length: ${JSON.stringify(path)} has ${column.length} values, the first column ${rows}`,
+      );
     rows = column.length;
   }
   checkBatchSize(rows ?? 0, limits, "rows");
@@ -94,14 +130,24 @@ function readColumns(value: unknown, limits: ServeLimits): { columns: Record<str
 }
 
 /** Picks the version a request evaluates with; throws 404 (MB6162) when there is none. */
-export function pickVersion(registry: ServeRegistry, name: string, options: EvaluateOptions): RulebookVersion {
+export function pickVersion(
+  registry: ServeRegistry,
+  name: string,
+  options: EvaluateOptions,
+): RulebookVersion {
   try {
     if (options.version === undefined) return registry.select(name, options.at);
     registry.select(name, Number.MAX_SAFE_INTEGER); // the rulebook exists (else: its own message)
     const found = registry.versions(name).find((v) => v.version === options.version);
     if (found) return found;
-    const known = registry.versions(name).map((v) => v.version).join(", ");
-    throw new RegistryError(registryErrorCodes.notFound, `version ${JSON.stringify(options.version)} of ${JSON.stringify(name)} is not loaded (loaded: ${known})`);
+    const known = registry
+      .versions(name)
+      .map((v) => v.version)
+      .join(", ");
+    throw new RegistryError(
+      registryErrorCodes.notFound,
+      `version ${JSON.stringify(options.version)} of ${JSON.stringify(name)} is not loaded (loaded: ${known})`,
+    );
   } catch (error) {
     if (error instanceof RegistryError) throw new HttpError(404, error.code, error.message);
     throw error;
@@ -112,7 +158,11 @@ export function pickVersion(registry: ServeRegistry, name: string, options: Eval
 const refs = new WeakMap<RulebookVersion, string>();
 export function refJson(v: RulebookVersion): string {
   let text = refs.get(v);
-  if (text === undefined) refs.set(v, (text = JSON.stringify({ name: v.name, version: v.version, irHash: v.irHash, effective: v.effective })));
+  if (text === undefined)
+    refs.set(
+      v,
+      (text = JSON.stringify({ name: v.name, version: v.version, irHash: v.irHash, effective: v.effective })),
+    );
   return text;
 }
 
@@ -143,7 +193,13 @@ function precheckOf(version: RulebookVersion): ReturnType<typeof columnPrecheck>
  * {@link HttpError}: 422 for an invalid single input or columns that do not fit, 503 past the
  * time limit.
  */
-export function evaluateRequest(version: RulebookVersion, request: Envelope, limits: ServeLimits, metrics: ServeMetrics, decisions?: DecisionLogger): string {
+export function evaluateRequest(
+  version: RulebookVersion,
+  request: Envelope,
+  limits: ServeLimits,
+  metrics: ServeMetrics,
+  decisions?: DecisionLogger,
+): string {
   const book = version.book;
   const explain = request.explain === true;
   if (request.kind === "single") {
@@ -176,7 +232,12 @@ export function evaluateRequest(version: RulebookVersion, request: Envelope, lim
           return { ok: false, error: asFailure(error) };
         }
       });
-      if (decisions) outcomes.forEach((o, i) => (o.ok ? decisions.evaluated(version, chunk[i], o.outputs) : decisions.failed(version, chunk[i], o.error)));
+      if (decisions)
+        outcomes.forEach((o, i) =>
+          o.ok
+            ? decisions.evaluated(version, chunk[i], o.outputs)
+            : decisions.failed(version, chunk[i], o.error),
+        );
       for (const outcome of outcomes) {
         if (outcome.ok) results.push(outcome);
         else {
@@ -192,7 +253,13 @@ export function evaluateRequest(version: RulebookVersion, request: Envelope, lim
   return evaluateColumns(version, request, deadline, metrics, decisions);
 }
 
-function evaluateColumns(version: RulebookVersion, request: Extract<Envelope, { kind: "columns" }>, deadline: Deadline, metrics: ServeMetrics, decisions?: DecisionLogger): string {
+function evaluateColumns(
+  version: RulebookVersion,
+  request: Extract<Envelope, { kind: "columns" }>,
+  deadline: Deadline,
+  metrics: ServeMetrics,
+  decisions?: DecisionLogger,
+): string {
   const parts: Record<string, unknown[]>[] = [];
   const errors: (ApiError & { index: number })[] = [];
   // Every row valid by the fast column check: no need to validate each row again through the schema.
@@ -201,10 +268,21 @@ function evaluateColumns(version: RulebookVersion, request: Extract<Envelope, { 
     for (let start = 0; start < request.rows || start === 0; start += CHUNK) {
       deadline.check();
       const end = Math.min(request.rows, start + CHUNK);
-      const slice = start === 0 && end === request.rows ? request.columns : sliceColumns(request.columns, start, end);
-      const result = version.book.evaluateColumns(slice as Columns, end - start, validate ? undefined : { validate: false });
+      const slice =
+        start === 0 && end === request.rows ? request.columns : sliceColumns(request.columns, start, end);
+      const result = version.book.evaluateColumns(
+        slice as Columns,
+        end - start,
+        validate ? undefined : { validate: false },
+      );
       parts.push(result.outputs as Record<string, unknown[]>);
-      for (const e of result.errors) errors.push({ index: e.index + start, code: e.code, message: e.message.replace(/^row \d+/, `row ${e.index + start}`), ...(e.errors ? { errors: e.errors } : {}) });
+      for (const e of result.errors)
+        errors.push({
+          index: e.index + start,
+          code: e.code,
+          message: e.message.replace(/^row \d+/, `row ${e.index + start}`),
+          ...(e.errors ? { errors: e.errors } : {}),
+        });
       if (end >= request.rows) break;
     }
   } catch (error) {
@@ -213,18 +291,30 @@ function evaluateColumns(version: RulebookVersion, request: Extract<Envelope, { 
   }
   for (const e of errors) metrics.error(e.code);
   metrics.evaluated(version.name, version.version, request.rows - errors.length);
-  const columns = version.book.outputs.map((o) => parts.length === 1 ? Array.from(parts[0]![o.name]!) : parts.flatMap((p) => Array.from(p[o.name]!)));
+  const columns = version.book.outputs.map((o) =>
+    parts.length === 1 ? Array.from(parts[0]![o.name]!) : parts.flatMap((p) => Array.from(p[o.name]!)),
+  );
   if (decisions) {
     const merged = Object.fromEntries(version.book.outputs.map((o, i) => [o.name, columns[i]!]));
-    decisions.columns(version, request.columns as Columns, request.rows, { outputs: merged as ColumnarResult["outputs"], errors: [] });
+    decisions.columns(version, request.columns as Columns, request.rows, {
+      outputs: merged as ColumnarResult["outputs"],
+      errors: [],
+    });
   }
-  const outputs = version.book.outputs.map((o, i) => `${JSON.stringify(o.name)}:${JSON.stringify(columns[i])}`);
+  const outputs = version.book.outputs.map(
+    (o, i) => `${JSON.stringify(o.name)}:${JSON.stringify(columns[i])}`,
+  );
   return `{"rulebook":${refJson(version)},"rows":${request.rows},"outputs":{${outputs.join(",")}},"errors":${JSON.stringify(errors)}}`;
 }
 
-function sliceColumns(columns: Record<string, unknown[]>, start: number, end: number): Record<string, unknown[]> {
+function sliceColumns(
+  columns: Record<string, unknown[]>,
+  start: number,
+  end: number,
+): Record<string, unknown[]> {
   const result: Record<string, unknown[]> = {};
-  for (const [path, column] of Object.entries(columns)) Object.defineProperty(result, path, { value: column.slice(start, end), enumerable: true });
+  for (const [path, column] of Object.entries(columns))
+    Object.defineProperty(result, path, { value: column.slice(start, end), enumerable: true });
   return result;
 }
 

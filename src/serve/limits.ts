@@ -35,7 +35,11 @@ export const defaultServeLimits: Readonly<ServeLimits> = Object.freeze({
  * pass the limit. The caller answers and closes the connection, so the rest of an oversized body
  * is never read. A callback, not a promise: this is on every request's path.
  */
-export function readBody(req: IncomingMessage, maxBytes: number, done: (error: Error | undefined, text?: string) => void): void {
+export function readBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  done: (error: Error | undefined, text?: string) => void,
+): void {
   const declared = req.headers["content-length"];
   if (declared !== undefined && Number(declared) > maxBytes) {
     done(tooLarge(Number(declared), maxBytes));
@@ -58,7 +62,10 @@ export function readBody(req: IncomingMessage, maxBytes: number, done: (error: E
   req.on("end", () => {
     if (finished) return;
     finished = true;
-    done(undefined, chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, size).toString("utf8"));
+    done(
+      undefined,
+      chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks, size).toString("utf8"),
+    );
   });
   req.on("error", (error) => {
     if (finished) return;
@@ -68,13 +75,21 @@ export function readBody(req: IncomingMessage, maxBytes: number, done: (error: E
 }
 
 function tooLarge(size: number, max: number): HttpError {
-  return new HttpError(413, serveErrorCodes.bodyTooLarge, `the request body is ${size} bytes or more: at most ${max} are accepted; split the batch`);
+  return new HttpError(
+    413,
+    serveErrorCodes.bodyTooLarge,
+    `the request body is ${size} bytes or more: at most ${max} are accepted; split the batch`,
+  );
 }
 
 /** Refuses a batch of `n` inputs when it is over the limit (422, MB6203). */
 export function checkBatchSize(n: number, limits: ServeLimits, what: "inputs" | "rows"): void {
   if (n > limits.maxBatch) {
-    throw new HttpError(422, serveErrorCodes.batchTooLarge, `the batch has ${n} ${what}: at most ${limits.maxBatch} are accepted in one request; split it`);
+    throw new HttpError(
+      422,
+      serveErrorCodes.batchTooLarge,
+      `the batch has ${n} ${what}: at most ${limits.maxBatch} are accepted in one request; split it`,
+    );
   }
 }
 
@@ -87,7 +102,13 @@ export class Deadline {
 
   check(): void {
     if (Date.now() > this.end) {
-      throw new HttpError(503, serveErrorCodes.timeLimit, `the request took longer than the server's limit of ${this.limitMs} ms; split the batch`, {}, { "retry-after": "1" });
+      throw new HttpError(
+        503,
+        serveErrorCodes.timeLimit,
+        `the request took longer than the server's limit of ${this.limitMs} ms; split the batch`,
+        {},
+        { "retry-after": "1" },
+      );
     }
   }
 }

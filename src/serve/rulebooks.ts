@@ -11,12 +11,22 @@ import type { LoadedVersionInfo } from "./metrics.js";
 /** The trusted key that signed a version, or null. */
 export function signerOf(v: RulebookVersion): Signer | null {
   if (v.keyId === undefined || v.signedBy === undefined) return null;
-  return { keyId: v.keyId, trustedAs: v.signedBy, ...(v.signedAt !== undefined ? { signedAt: v.signedAt } : {}) };
+  return {
+    keyId: v.keyId,
+    trustedAs: v.signedBy,
+    ...(v.signedAt !== undefined ? { signedAt: v.signedAt } : {}),
+  };
 }
 
 /** The approvals that counted for a version. */
 export function approvalsOf(v: RulebookVersion): ApprovalSummary[] {
-  return v.approvals.map((a) => ({ keyId: a.keyId, trustedAs: a.trustedAs, approvedAt: a.approvedAt, ...(a.approver !== undefined ? { approver: a.approver } : {}), ...(a.review !== undefined ? { review: a.review } : {}) }));
+  return v.approvals.map((a) => ({
+    keyId: a.keyId,
+    trustedAs: a.trustedAs,
+    approvedAt: a.approvedAt,
+    ...(a.approver !== undefined ? { approver: a.approver } : {}),
+    ...(a.review !== undefined ? { review: a.review } : {}),
+  }));
 }
 
 /** The version of `name` in force now, or undefined. */
@@ -36,7 +46,13 @@ export function listRulebooks(registry: ServeRegistry): RulebookList {
       return {
         name,
         versions: registry.versions(name).map((v) => ({
-          version: v.version, effective: v.effective, irHash: v.irHash, sourceHash: v.sourceHash, inForce: v === current, signer: signerOf(v), approvals: approvalsOf(v),
+          version: v.version,
+          effective: v.effective,
+          irHash: v.irHash,
+          sourceHash: v.sourceHash,
+          inForce: v === current,
+          signer: signerOf(v),
+          approvals: approvalsOf(v),
         })),
       };
     }),
@@ -47,12 +63,18 @@ export function listRulebooks(registry: ServeRegistry): RulebookList {
 export function loadedVersions(registry: ServeRegistry): LoadedVersionInfo[] {
   return registry.names().flatMap((name) => {
     const current = inForce(registry, name);
-    return registry.versions(name).map((v) => ({ name, version: v.version, irHash: v.irHash, inForce: v === current }));
+    return registry
+      .versions(name)
+      .map((v) => ({ name, version: v.version, irHash: v.irHash, inForce: v === current }));
   });
 }
 
 /** `GET /v1/rulebooks/{name}?at=...&version=...`: throws 404 when there is no such version. */
-export function describeRulebook(registry: ServeRegistry, name: string, options: { at?: string; version?: string }): RulebookDetail {
+export function describeRulebook(
+  registry: ServeRegistry,
+  name: string,
+  options: { at?: string; version?: string },
+): RulebookDetail {
   const v = pickVersion(registry, name, options);
   const book = v.book;
   const { fields, lists } = columnFields(book.ir);
@@ -63,7 +85,11 @@ export function describeRulebook(registry: ServeRegistry, name: string, options:
     signer: signerOf(v),
     approvals: approvalsOf(v),
     inputSchema: book.schema,
-    outputs: book.outputs.map((o) => ({ name: o.name, type: o.type.kind, ...(o.unit !== undefined ? { unit: o.unit } : {}) })),
+    outputs: book.outputs.map((o) => ({
+      name: o.name,
+      type: o.type.kind,
+      ...(o.unit !== undefined ? { unit: o.unit } : {}),
+    })),
     columns: lists.length > 0 ? [] : fields.map((f) => f.path),
   };
 }

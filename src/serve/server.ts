@@ -56,7 +56,15 @@ export interface Service {
   close(): Promise<void>;
 }
 
-type Route = "/health" | "/ready" | "/metrics" | "/v1/openapi.json" | "/v1/rulebooks" | "/v1/rulebooks/{name}" | "/v1/rulebooks/{name}/evaluate" | "other";
+type Route =
+  | "/health"
+  | "/ready"
+  | "/metrics"
+  | "/v1/openapi.json"
+  | "/v1/rulebooks"
+  | "/v1/rulebooks/{name}"
+  | "/v1/rulebooks/{name}/evaluate"
+  | "other";
 
 interface Answer {
   status: number;
@@ -74,7 +82,14 @@ export async function startServe(options: ServeOptions): Promise<Service> {
   const limits: ServeLimits = { ...defaultServeLimits, ...options.limits };
   const metrics = options.metrics ?? new ServeMetrics();
   const handler = serveHandler(options, limits, metrics);
-  const server = createServer({ keepAlive: true, requestTimeout: limits.requestTimeoutMs, headersTimeout: Math.min(limits.requestTimeoutMs, 20_000) }, handler);
+  const server = createServer(
+    {
+      keepAlive: true,
+      requestTimeout: limits.requestTimeoutMs,
+      headersTimeout: Math.min(limits.requestTimeoutMs, 20_000),
+    },
+    handler,
+  );
   server.keepAliveTimeout = limits.keepAliveMs;
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
@@ -100,7 +115,11 @@ export async function startServe(options: ServeOptions): Promise<Service> {
 }
 
 /** The request handler (exported for tests that mount it on their own server). */
-export function serveHandler(options: ServeOptions, limits: ServeLimits, metrics: ServeMetrics): (req: IncomingMessage, res: ServerResponse) => void {
+export function serveHandler(
+  options: ServeOptions,
+  limits: ServeLimits,
+  metrics: ServeMetrics,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const registry = options.registry;
   const ready = options.ready ?? (() => registry.names().length > 0);
   const tokenDigest = options.token !== undefined ? digest(options.token) : undefined;
@@ -113,7 +132,15 @@ export function serveHandler(options: ServeOptions, limits: ServeLimits, metrics
     const header = req.headers.authorization ?? "";
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (!match || !timingSafeEqual(digest(match[1]!.trim()), tokenDigest)) {
-      throw new HttpError(401, serveErrorCodes.unauthorized, match ? "the bearer token is not valid" : "this service needs a bearer token: send `Authorization: Bearer <token>`", {}, { "www-authenticate": 'Bearer realm="marginbook"' });
+      throw new HttpError(
+        401,
+        serveErrorCodes.unauthorized,
+        match
+          ? "the bearer token is not valid"
+          : "this service needs a bearer token: send `Authorization: Bearer <token>`",
+        {},
+        { "www-authenticate": 'Bearer realm="marginbook"' },
+      );
     }
   };
 
@@ -121,11 +148,22 @@ export function serveHandler(options: ServeOptions, limits: ServeLimits, metrics
    * Answers a request whose route needs no body, or returns the function that answers it from
    * its body (the evaluate route); throws an {@link HttpError} to refuse it.
    */
-  const route = (req: IncomingMessage, route: Route, name: string | undefined, query: string): Answer | ((body: string) => Answer) => {
+  const route = (
+    req: IncomingMessage,
+    route: Route,
+    name: string | undefined,
+    query: string,
+  ): Answer | ((body: string) => Answer) => {
     const method = req.method ?? "GET";
     const only = (allowed: string): void => {
       if (method !== allowed && !(allowed === "GET" && method === "HEAD")) {
-        throw new HttpError(405, serveErrorCodes.noRoute, `${route} takes ${allowed}, not ${method}`, {}, { allow: allowed === "GET" ? "GET, HEAD" : allowed });
+        throw new HttpError(
+          405,
+          serveErrorCodes.noRoute,
+          `${route} takes ${allowed}, not ${method}`,
+          {},
+          { allow: allowed === "GET" ? "GET, HEAD" : allowed },
+        );
       }
     };
     switch (route) {
@@ -139,13 +177,29 @@ export function serveHandler(options: ServeOptions, limits: ServeLimits, metrics
         const names = registry.names();
         const versions = names.reduce((n, name) => n + registry.versions(name).length, 0);
         const ok = ready();
-        const body: Readiness = { ready: ok, rulebooks: names.length, versions, ...(ok ? {} : { reason: names.length === 0 ? "no trusted rulebook version is loaded yet" : "the first load of the artifacts folder has not finished" }) };
+        const body: Readiness = {
+          ready: ok,
+          rulebooks: names.length,
+          versions,
+          ...(ok
+            ? {}
+            : {
+                reason:
+                  names.length === 0
+                    ? "no trusted rulebook version is loaded yet"
+                    : "the first load of the artifacts folder has not finished",
+              }),
+        };
         return { status: ok ? 200 : 503, body: JSON.stringify(body) };
       }
       case "/metrics":
         only("GET");
         authorize(req);
-        return { status: 200, body: metrics.render(loadedVersions(registry), ready()), type: "text/plain; version=0.0.4; charset=utf-8" };
+        return {
+          status: 200,
+          body: metrics.render(loadedVersions(registry), ready()),
+          type: "text/plain; version=0.0.4; charset=utf-8",
+        };
       case "/v1/openapi.json":
         only("GET");
         return { status: 200, body: openapi };
@@ -159,15 +213,31 @@ export function serveHandler(options: ServeOptions, limits: ServeLimits, metrics
         const params = new URLSearchParams(query);
         const at = params.get("at") ?? undefined;
         const version = params.get("version") ?? undefined;
-        if (at !== undefined && !Number.isFinite(Date.parse(at))) throw malformed(`"at" must be an ISO 8601 timestamp such as 2026-03-01T00:00:00Z, not ${JSON.stringify(at)}`);
+        if (at !== undefined && !Number.isFinite(Date.parse(at)))
+          throw malformed(
+            `"at" must be an ISO 8601 timestamp such as 2026-03-01T00:00:00Z, not ${JSON.stringify(at)}`,
+          );
         if (at !== undefined && version !== undefined) throw malformed(`give "at" or "version", not both`);
-        return { status: 200, body: JSON.stringify(describeRulebook(registry, name!, { ...(at !== undefined ? { at } : {}), ...(version !== undefined ? { version } : {}) })) };
+        return {
+          status: 200,
+          body: JSON.stringify(
+            describeRulebook(registry, name!, {
+              ...(at !== undefined ? { at } : {}),
+              ...(version !== undefined ? { version } : {}),
+            }),
+          ),
+        };
       }
       case "/v1/rulebooks/{name}/evaluate": {
         only("POST");
         authorize(req);
         const type = req.headers["content-type"];
-        if (type !== undefined && !/^application\/json\b/i.test(type)) throw new HttpError(415, serveErrorCodes.malformed, `the request body must be JSON (content-type application/json), not ${type}`);
+        if (type !== undefined && !/^application\/json\b/i.test(type))
+          throw new HttpError(
+            415,
+            serveErrorCodes.malformed,
+            `the request body must be JSON (content-type application/json), not ${type}`,
+          );
         return (text) => {
           const envelope = parseEnvelope(text, limits);
           let version;
@@ -175,14 +245,25 @@ export function serveHandler(options: ServeOptions, limits: ServeLimits, metrics
             version = pickVersion(registry, name!, envelope);
           } catch (error) {
             // Nothing found because nothing is loaded yet: say so (503), rather than "no such rulebook".
-            if (!ready() && registry.names().length === 0) throw new HttpError(503, serveErrorCodes.notReady, "no rulebook is loaded yet", {}, { "retry-after": "1" });
+            if (!ready() && registry.names().length === 0)
+              throw new HttpError(
+                503,
+                serveErrorCodes.notReady,
+                "no rulebook is loaded yet",
+                {},
+                { "retry-after": "1" },
+              );
             throw error;
           }
           return { status: 200, body: evaluateRequest(version, envelope, limits, metrics, decisions) };
         };
       }
       default:
-        throw new HttpError(404, serveErrorCodes.noRoute, `no route ${method} ${req.url ?? ""}: see /v1/openapi.json for the API`);
+        throw new HttpError(
+          404,
+          serveErrorCodes.noRoute,
+          `no route ${method} ${req.url ?? ""}: see /v1/openapi.json for the API`,
+        );
     }
   };
 
@@ -217,7 +298,10 @@ export function serveHandler(options: ServeOptions, limits: ServeLimits, metrics
     readBody(req, limits.maxBodyBytes, (error, text) => {
       let answer: Answer;
       try {
-        if (error !== undefined) throw error instanceof HttpError ? error : malformed(`the request body could not be read: ${error.message}`);
+        if (error !== undefined)
+          throw error instanceof HttpError
+            ? error
+            : malformed(`the request body could not be read: ${error.message}`);
         answer = answerFrom(text!);
       } catch (refusal) {
         answer = failure(refusal, metrics, options.log);
@@ -226,8 +310,18 @@ export function serveHandler(options: ServeOptions, limits: ServeLimits, metrics
     });
   };
 
-  function finish(req: IncomingMessage, res: ServerResponse, pattern: Route, start: number, answer: Answer): void {
-    const headers: Record<string, string | number> = { "content-type": answer.type ?? JSON_TYPE, "content-length": Buffer.byteLength(answer.body), ...answer.headers };
+  function finish(
+    req: IncomingMessage,
+    res: ServerResponse,
+    pattern: Route,
+    start: number,
+    answer: Answer,
+  ): void {
+    const headers: Record<string, string | number> = {
+      "content-type": answer.type ?? JSON_TYPE,
+      "content-length": Buffer.byteLength(answer.body),
+      ...answer.headers,
+    };
     // After a refused body (413) the rest of it is never read: close the connection.
     if (answer.status === 413 || !req.complete) headers["connection"] = "close";
     res.writeHead(answer.status, headers);
@@ -275,9 +369,16 @@ function failure(error: unknown, metrics: ServeMetrics, log?: (line: string) => 
     metrics.error(error.code);
     return { status: error.status, body: JSON.stringify(error.body()), headers: error.headers };
   }
-  log?.(`internal error (a bug in marginbook): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  log?.(
+    `internal error (a bug in marginbook): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
   metrics.error("internal");
-  return { status: 500, body: JSON.stringify({ error: { code: "internal", message: "internal error: this is a bug in marginbook" } }) };
+  return {
+    status: 500,
+    body: JSON.stringify({
+      error: { code: "internal", message: "internal error: this is a bug in marginbook" },
+    }),
+  };
 }
 
 function digest(text: string): Buffer {

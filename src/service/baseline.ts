@@ -11,7 +11,14 @@
 import { lowerRulebook } from "../compile/lower.js";
 import type { IrRulebook } from "../ir/ir.js";
 import { explainDifference } from "../review/impact-explain.js";
-import { comparedOutputs, evaluateImpactChunk, summarizeImpact, type ImpactEvaluator, type ImpactSummary, type OutputImpact } from "../review/impact.js";
+import {
+  comparedOutputs,
+  evaluateImpactChunk,
+  summarizeImpact,
+  type ImpactEvaluator,
+  type ImpactSummary,
+  type OutputImpact,
+} from "../review/impact.js";
 import { reasonText } from "../review/render-impact.js";
 import { semanticDiff, type Change, type SemanticDiff } from "../review/semantic-diff.js";
 import { evaluate, type OutputValue } from "../runtime/interpreter.js";
@@ -26,7 +33,8 @@ export interface BaselineSource {
 }
 
 /** A compiled baseline, or why it cannot be compared (it has errors). */
-export type CompiledBaseline = { ok: true; label: string; ir: IrRulebook } | { ok: false; label: string; problem: string };
+export type CompiledBaseline =
+  { ok: true; label: string; ir: IrRulebook } | { ok: false; label: string; problem: string };
 
 /** One input of the impact: a sample or a test case, by name. */
 export interface ImpactInput {
@@ -49,7 +57,10 @@ export interface ChangeMover {
 }
 
 /** The impact on one output over the samples and test cases: `diff --impact`'s counts, and the movers. */
-export interface ChangeOutput extends Pick<OutputImpact, "name" | "unit" | "up" | "down" | "same" | "totalOld" | "totalNew"> {
+export interface ChangeOutput extends Pick<
+  OutputImpact,
+  "name" | "unit" | "up" | "down" | "same" | "totalOld" | "totalNew"
+> {
   movers: ChangeMover[];
 }
 
@@ -85,11 +96,26 @@ export class BaselineCache {
 function compileBaseline(baseline: BaselineSource, file: string, host?: SourceHost): CompiledBaseline {
   const checked = checkRulebook(baseline.text, file, host);
   const errors = checked.diagnostics.filter((d) => d.severity === "error").length;
-  if (errors > 0) return { ok: false, label: baseline.label, problem: `${baseline.label} has ${errors} error${errors === 1 ? "" : "s"}` };
+  if (errors > 0)
+    return {
+      ok: false,
+      label: baseline.label,
+      problem: `${baseline.label} has ${errors} error${errors === 1 ? "" : "s"}`,
+    };
   try {
-    return { ok: true, label: baseline.label, ir: lowerRulebook(checked.checked, { source: (name) => (name === file ? baseline.text : host?.readFile(name)) }) };
+    return {
+      ok: true,
+      label: baseline.label,
+      ir: lowerRulebook(checked.checked, {
+        source: (name) => (name === file ? baseline.text : host?.readFile(name)),
+      }),
+    };
   } catch (error) {
-    return { ok: false, label: baseline.label, problem: `${baseline.label} cannot be compiled: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ok: false,
+      label: baseline.label,
+      problem: `${baseline.label} cannot be compiled: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }
 
@@ -125,24 +151,60 @@ function interpreted(ir: IrRulebook): ImpactEvaluator {
  * The change from the baseline to the edited rulebook: the semantic diff of the two texts and the
  * impact on `inputs` (the samples and test cases), with up to `top` movers per output.
  */
-export function changeView(baseline: BaselineSource, compiled: CompiledBaseline, text: string, ir: IrRulebook, inputs: readonly ImpactInput[], top = 3): ChangeView {
+export function changeView(
+  baseline: BaselineSource,
+  compiled: CompiledBaseline,
+  text: string,
+  ir: IrRulebook,
+  inputs: readonly ImpactInput[],
+  top = 3,
+): ChangeView {
   const diff = semanticDiff(baseline.text, text, baseline.label, "edited");
-  const base = { label: baseline.label, changes: diff.changes, layout: diff.layout, behaviourChanged: diff.behaviourChanged, inputs: inputs.length, failed: 0, outputs: [] };
+  const base = {
+    label: baseline.label,
+    changes: diff.changes,
+    layout: diff.layout,
+    behaviourChanged: diff.behaviourChanged,
+    inputs: inputs.length,
+    failed: 0,
+    outputs: [],
+  };
   if (!compiled.ok) return { ...base, problem: compiled.problem };
   const oldBook = interpreted(compiled.ir);
   const newBook = interpreted(ir);
   const outputs = comparedOutputs(oldBook.outputs, newBook.outputs);
   if (inputs.length === 0 || outputs.length === 0) return base;
-  const columns = evaluateImpactChunk(oldBook, newBook, outputs.map((o) => o.name), (i) => inputs[i]!.input, 0, inputs.length);
+  const columns = evaluateImpactChunk(
+    oldBook,
+    newBook,
+    outputs.map((o) => o.name),
+    (i) => inputs[i]!.input,
+    0,
+    inputs.length,
+  );
   const summary: ImpactSummary = summarizeImpact(columns, outputs, { top, bins: 8, scatterPoints: 0 });
   return {
     ...base,
     failed: summary.inputs - summary.evaluated,
     outputs: summary.outputs.map((o) => ({
-      name: o.name, unit: o.unit, up: o.up, down: o.down, same: o.same, totalOld: o.totalOld, totalNew: o.totalNew,
+      name: o.name,
+      unit: o.unit,
+      up: o.up,
+      down: o.down,
+      same: o.same,
+      totalOld: o.totalOld,
+      totalNew: o.totalNew,
       movers: o.movers.map((m) => {
         const at = inputs[m.index]!;
-        return { name: at.name, source: at.source, old: m.old, new: m.new, change: m.change, percent: m.percent, reason: reasonText(explainDifference(compiled.ir, ir, at.input, o.name)) };
+        return {
+          name: at.name,
+          source: at.source,
+          old: m.old,
+          new: m.new,
+          change: m.change,
+          percent: m.percent,
+          reason: reasonText(explainDifference(compiled.ir, ir, at.input, o.name)),
+        };
       }),
     })),
   };

@@ -26,8 +26,22 @@ import { comprehensionsAt, declarationAt, declarationExpressions, childExpressio
 import { BUILTIN_TYPE_DOCS, fieldOf } from "./symbols.js";
 
 export type CompletionKind =
-  | "keyword" | "input" | "param" | "let" | "output" | "quantity" | "tiers" | "scenarios" | "variable"
-  | "field" | "column" | "method" | "enum-member" | "function" | "type" | "snippet";
+  | "keyword"
+  | "input"
+  | "param"
+  | "let"
+  | "output"
+  | "quantity"
+  | "tiers"
+  | "scenarios"
+  | "variable"
+  | "field"
+  | "column"
+  | "method"
+  | "enum-member"
+  | "function"
+  | "type"
+  | "snippet";
 
 export interface CompletionItem {
   label: string;
@@ -63,13 +77,21 @@ export function completeAt(result: CheckResult, source: string, offset: number):
   return { items, replace };
 }
 
-function contextItems(checked: CheckedRulebook, source: string, head: string, start: number, word: string): CompletionItem[] {
+function contextItems(
+  checked: CheckedRulebook,
+  source: string,
+  head: string,
+  start: number,
+  word: string,
+): CompletionItem[] {
   if (head.endsWith(".")) return memberItems(checked, source, start - 1);
   const column = /\b([a-z_][A-Za-z0-9_]*)\.(margin|deduction)\s*\([^()]*,\s*$/.exec(head);
   if (column) return columnItems(checked, column[1]!);
-  if (/(?::|\bList<|\bcurrency)\s*$/.test(head) || (/\d\s+$/.test(head) && /^[A-Z]/.test(word))) return typeItems(checked, 0);
+  if (/(?::|\bList<|\bcurrency)\s*$/.test(head) || (/\d\s+$/.test(head) && /^[A-Z]/.test(word)))
+    return typeItems(checked, 0);
   // At the start of a line outside any block: a new declaration.
-  if (head.slice(head.lastIndexOf("\n") + 1) === "" && !insideBlock(head)) return [...declarationSnippets(), ...keywordItems(1)];
+  if (head.slice(head.lastIndexOf("\n") + 1) === "" && !insideBlock(head))
+    return [...declarationSnippets(), ...keywordItems(1)];
   const quantityFirst = /\b(?:scale|floor|cap|to)\s+$/.test(head);
   return [
     ...localItems(checked, source, start, 0),
@@ -110,7 +132,12 @@ function insideBlock(head: string): boolean {
 const sort = (rank: number, label: string): string => `${rank}_${label}`;
 
 function keywordItems(rank: number): CompletionItem[] {
-  return keywordWords.map((w) => ({ label: w, kind: "keyword" as const, detail: "keyword", sortText: sort(rank, w) }));
+  return keywordWords.map((w) => ({
+    label: w,
+    kind: "keyword" as const,
+    detail: "keyword",
+    sortText: sort(rank, w),
+  }));
 }
 
 function declarationSnippets(): CompletionItem[] {
@@ -118,16 +145,37 @@ function declarationSnippets(): CompletionItem[] {
     ["param", "param ${1:name}: ${2:Rate} = ${3:0%}", "a named, typed constant"],
     ["let", "let ${1:name}: ${2:USDT} = ${3:expression}", "a named value computed from the inputs"],
     ["rule", "rule ${1:name} {\n  ${2:set} ${3:quantity} = ${4:expression}\n}", "an ordered scaling rule"],
-    ["tiers", "tiers ${1:brackets} by ${2:notional}: ${3:USDT}, ${4|marginal,flat|} {\n  columns imr: Rate, mmr: Rate\n  [0, ${5:50_000})  ${6:1%}  ${7:0.5%}\n  [$5, inf)  ${8:2%}  ${9:1%}\n}", "a tier table"],
-    ["output", "output ${1:initial_margin}: ${2:USDT} = ${3:expression} round up to ${4:0.01}", "a rounded output"],
+    [
+      "tiers",
+      "tiers ${1:brackets} by ${2:notional}: ${3:USDT}, ${4|marginal,flat|} {\n  columns imr: Rate, mmr: Rate\n  [0, ${5:50_000})  ${6:1%}  ${7:0.5%}\n  [$5, inf)  ${8:2%}  ${9:1%}\n}",
+      "a tier table",
+    ],
+    [
+      "output",
+      "output ${1:initial_margin}: ${2:USDT} = ${3:expression} round up to ${4:0.01}",
+      "a rounded output",
+    ],
     ["input", "input ${1:position} {\n  ${2:size}: ${3:Quantity} > 0\n}", "a record of runtime inputs"],
-    ["assert", "assert ${1:initial_margin >= maintenance_margin} \"${2:IM must cover MM}\"", "an invariant"],
+    ["assert", 'assert ${1:initial_margin >= maintenance_margin} "${2:IM must cover MM}"', "an invariant"],
   ];
-  return snippets.map(([label, text, doc]) => ({ label, kind: "snippet" as const, detail: doc, insertText: text, snippet: true, sortText: sort(0, label) }));
+  return snippets.map(([label, text, doc]) => ({
+    label,
+    kind: "snippet" as const,
+    detail: doc,
+    insertText: text,
+    snippet: true,
+    sortText: sort(0, label),
+  }));
 }
 
 const SYMBOL_KINDS: Record<ValueSymbol["kind"], CompletionKind> = {
-  input: "input", param: "param", let: "let", output: "output", tiers: "tiers", scenarios: "scenarios", quantity: "quantity",
+  input: "input",
+  param: "param",
+  let: "let",
+  output: "output",
+  tiers: "tiers",
+  scenarios: "scenarios",
+  quantity: "quantity",
 };
 
 function valueItems(checked: CheckedRulebook, quantityFirst: boolean): CompletionItem[] {
@@ -150,7 +198,12 @@ function enumMemberItems(checked: CheckedRulebook, rank: number): CompletionItem
     // A member of several enums must be qualified: offer `Side.long`, not a bare `long`.
     for (const type of enums) {
       const label = enums.length > 1 ? `${formatType(type)}.${member}` : member;
-      items.push({ label, kind: "enum-member", detail: `${formatType(type)}.${member}`, sortText: sort(rank, label) });
+      items.push({
+        label,
+        kind: "enum-member",
+        detail: `${formatType(type)}.${member}`,
+        sortText: sort(rank, label),
+      });
     }
   }
   return items;
@@ -169,32 +222,67 @@ function builtinItems(rank: number): CompletionItem[] {
 }
 
 function typeItems(checked: CheckedRulebook, rank: number): CompletionItem[] {
-  const items: CompletionItem[] = Object.entries(BUILTIN_TYPE_DOCS).map(([name, doc]) => ({ label: name, kind: "type" as const, detail: "built-in type", documentation: doc, sortText: sort(rank, name) }));
+  const items: CompletionItem[] = Object.entries(BUILTIN_TYPE_DOCS).map(([name, doc]) => ({
+    label: name,
+    kind: "type" as const,
+    detail: "built-in type",
+    documentation: doc,
+    sortText: sort(rank, name),
+  }));
   for (const [name, type] of checked.context.types) {
-    items.push({ label: name, kind: "type", detail: type.kind === "enum" ? `enum ${name}` : `record ${name}`, documentation: checked.context.typeDecls.get(name)?.doc, sortText: sort(rank, name) });
+    items.push({
+      label: name,
+      kind: "type",
+      detail: type.kind === "enum" ? `enum ${name}` : `record ${name}`,
+      documentation: checked.context.typeDecls.get(name)?.doc,
+      sortText: sort(rank, name),
+    });
   }
   if (checked.currency && !checked.context.types.has(checked.currency))
-    items.push({ label: checked.currency, kind: "type", detail: "settlement currency", sortText: sort(rank, checked.currency) });
+    items.push({
+      label: checked.currency,
+      kind: "type",
+      detail: "settlement currency",
+      sortText: sort(rank, checked.currency),
+    });
   return items;
 }
 
 function columnItems(checked: CheckedRulebook, table: string): CompletionItem[] {
   const symbol = checked.context.values.get(table);
   if (symbol?.kind !== "tiers") return [];
-  return symbol.decl.columns.map((c) => ({ label: c.name.text, kind: "column" as const, detail: `column of ${table}`, sortText: sort(0, c.name.text) }));
+  return symbol.decl.columns.map((c) => ({
+    label: c.name.text,
+    kind: "column" as const,
+    detail: `column of ${table}`,
+    sortText: sort(0, c.name.text),
+  }));
 }
 
 /** Comprehension variables in scope at `offset`: from the tree, or from `for v in` in the text. */
-function localItems(checked: CheckedRulebook, source: string, offset: number, rank: number): CompletionItem[] {
+function localItems(
+  checked: CheckedRulebook,
+  source: string,
+  offset: number,
+  rank: number,
+): CompletionItem[] {
   const locals = new Map<string, Type | undefined>();
   const decl = declarationAt(checked.ast, offset);
-  if (decl) for (const c of comprehensionsAt(decl, offset)) locals.set(c.variable.text, elementOf(checked.context.exprTypes.get(c.source)));
+  if (decl)
+    for (const c of comprehensionsAt(decl, offset))
+      locals.set(c.variable.text, elementOf(checked.context.exprTypes.get(c.source)));
   const declStart = decl ? decl.span.start : source.lastIndexOf("\n", offset);
   const text = source.slice(Math.max(0, declStart), offset);
   for (const match of text.matchAll(/\bfor\s+([a-z_][A-Za-z0-9_]*)\s+in\s+([A-Za-z_][A-Za-z0-9_.]*)/g)) {
-    if (!locals.has(match[1]!)) locals.set(match[1]!, elementOf(resolveChainText(checked, source, match[2]!, offset)?.type));
+    if (!locals.has(match[1]!))
+      locals.set(match[1]!, elementOf(resolveChainText(checked, source, match[2]!, offset)?.type));
   }
-  return [...locals].map(([name, type]) => ({ label: name, kind: "variable" as const, detail: type ? formatType(type) : "comprehension variable", sortText: sort(rank, name) }));
+  return [...locals].map(([name, type]) => ({
+    label: name,
+    kind: "variable" as const,
+    detail: type ? formatType(type) : "comprehension variable",
+    sortText: sort(rank, name),
+  }));
 }
 
 function elementOf(type: Type | undefined): Type | undefined {
@@ -211,13 +299,34 @@ function memberItems(checked: CheckedRulebook, source: string, dot: number): Com
   if (!resolved) return [];
   if (resolved.table) {
     return [
-      { label: "margin", kind: "method", detail: `${resolved.table}.margin(x, column)`, documentation: "The margin of `x` at a rate column (marginal tables: slice by slice).", insertText: "margin(${1:x}, ${2:column})", snippet: true, sortText: sort(0, "margin") },
-      { label: "deduction", kind: "method", detail: `${resolved.table}.deduction(x, column)`, documentation: "The derived maintenance amount of the tier that contains `x`.", insertText: "deduction(${1:x}, ${2:column})", snippet: true, sortText: sort(0, "deduction") },
+      {
+        label: "margin",
+        kind: "method",
+        detail: `${resolved.table}.margin(x, column)`,
+        documentation: "The margin of `x` at a rate column (marginal tables: slice by slice).",
+        insertText: "margin(${1:x}, ${2:column})",
+        snippet: true,
+        sortText: sort(0, "margin"),
+      },
+      {
+        label: "deduction",
+        kind: "method",
+        detail: `${resolved.table}.deduction(x, column)`,
+        documentation: "The derived maintenance amount of the tier that contains `x`.",
+        insertText: "deduction(${1:x}, ${2:column})",
+        snippet: true,
+        sortText: sort(0, "deduction"),
+      },
     ];
   }
   const enumType = resolved.enumType;
   if (enumType?.kind === "enum") {
-    return enumType.members.map((m) => ({ label: m, kind: "enum-member" as const, detail: `${enumType.name}.${m}`, sortText: sort(0, m) }));
+    return enumType.members.map((m) => ({
+      label: m,
+      kind: "enum-member" as const,
+      detail: `${enumType.name}.${m}`,
+      sortText: sort(0, m),
+    }));
   }
   const type = resolved.type;
   if (type?.kind !== "record") return [];
@@ -240,7 +349,8 @@ function resolveBeforeDot(checked: CheckedRulebook, source: string, dot: number)
     if (!best || expr.span.start > best.expr.span.start) best = { expr, type };
   }
   const text = chainBefore(source, dot);
-  if (best && (text === undefined || best.expr.span.start === dot - text.length)) return best.type.kind === "tiers" ? { table: best.type.name } : { type: best.type };
+  if (best && (text === undefined || best.expr.span.start === dot - text.length))
+    return best.type.kind === "tiers" ? { table: best.type.name } : { type: best.type };
   return text === undefined ? undefined : resolveChainText(checked, source, text, dot);
 }
 
@@ -276,7 +386,12 @@ function matchingOpen(source: string, close: number): number {
 }
 
 /** Resolves `a.b(c)[0].d` written at `offset`: each segment's name, then calls and indexes. */
-function resolveChainText(checked: CheckedRulebook, source: string, chain: string, offset: number): Resolved | undefined {
+function resolveChainText(
+  checked: CheckedRulebook,
+  source: string,
+  chain: string,
+  offset: number,
+): Resolved | undefined {
   const segments = splitChain(chain);
   if (!segments) return undefined;
   const [first, ...rest] = segments;
@@ -320,13 +435,19 @@ function splitChain(chain: string): Segment[] | undefined {
   return segments.length > 0 ? segments : undefined;
 }
 
-function resolveFirst(checked: CheckedRulebook, source: string, segment: Segment, offset: number): Resolved | undefined {
+function resolveFirst(
+  checked: CheckedRulebook,
+  source: string,
+  segment: Segment,
+  offset: number,
+): Resolved | undefined {
   const context = checked.context;
   const local = localType(checked, source, segment.name, offset);
   if (local) return applyPostfix({ type: local }, segment.postfix);
   const symbol = context.values.get(segment.name);
   if (symbol?.kind === "tiers") {
-    if (segment.postfix[0] === "call") return applyPostfix({ type: tierRowType(context, symbol.decl) }, segment.postfix.slice(1));
+    if (segment.postfix[0] === "call")
+      return applyPostfix({ type: tierRowType(context, symbol.decl) }, segment.postfix.slice(1));
     return segment.postfix.length === 0 ? { table: symbol.name } : undefined;
   }
   if (symbol) return applyPostfix({ type: symbolType(checked, symbol) }, segment.postfix);

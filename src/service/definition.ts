@@ -23,7 +23,9 @@ export interface DefinitionTarget {
  * name (where the keyboard leaves it) counts as on it.
  */
 export function definitionAt(result: CheckResult, offset: number): DefinitionTarget | undefined {
-  return definitionExactlyAt(result, offset) ?? (offset > 0 ? definitionExactlyAt(result, offset - 1) : undefined);
+  return (
+    definitionExactlyAt(result, offset) ?? (offset > 0 ? definitionExactlyAt(result, offset - 1) : undefined)
+  );
 }
 
 function definitionExactlyAt(result: CheckResult, offset: number): DefinitionTarget | undefined {

@@ -57,29 +57,68 @@ export function summarizeSymbol(checked: CheckedRulebook, symbol: ValueSymbol): 
   const typed = type && type.kind !== "error" ? `: ${formatType(type)}` : "";
   switch (symbol.kind) {
     case "input": {
-      const details = type?.kind === "record" ? [...type.fields.values()].map((f) => `${f.name}: ${formatType(f.type)}${f.optional ? " (optional)" : ""}`) : [];
+      const details =
+        type?.kind === "record"
+          ? [...type.fields.values()].map(
+              (f) => `${f.name}: ${formatType(f.type)}${f.optional ? " (optional)" : ""}`,
+            )
+          : [];
       const written = symbol.decl.type ? `: ${printType(symbol.decl.type)}` : "";
       return { signature: `input ${symbol.name}${written}`, doc: symbol.decl.doc, type, details };
     }
     case "param": {
       const value = checked.context.constant(symbol.decl.value);
-      const shown = typeof value === "number" ? formatValue(value, type) : typeof value === "boolean" ? String(value) : printExpression(symbol.decl.value);
+      const shown =
+        typeof value === "number"
+          ? formatValue(value, type)
+          : typeof value === "boolean"
+            ? String(value)
+            : printExpression(symbol.decl.value);
       const written = printExpression(symbol.decl.value);
       const details = written !== shown && typeof value === "number" ? [`written as \`${written}\``] : [];
-      return { signature: `${symbol.decl.override ? "override " : ""}param ${symbol.name}${typed} = ${shown}`, doc: symbol.decl.doc, type, details };
+      return {
+        signature: `${symbol.decl.override ? "override " : ""}param ${symbol.name}${typed} = ${shown}`,
+        doc: symbol.decl.doc,
+        type,
+        details,
+      };
     }
     case "let":
-      return { signature: `let ${symbol.name}${typed}`, doc: symbol.decl.doc, type, details: [`= ${printExpression(symbol.decl.value)}`] };
+      return {
+        signature: `let ${symbol.name}${typed}`,
+        doc: symbol.decl.doc,
+        type,
+        details: [`= ${printExpression(symbol.decl.value)}`],
+      };
     case "output": {
       const r = symbol.decl.rounding;
       const rounding = r ? [`rounded ${r.direction.replace("_", "-")} to ${printExpression(r.step)}`] : [];
-      return { signature: `output ${symbol.name}${typed}`, doc: symbol.decl.doc, type, details: [`= ${printExpression(symbol.decl.value)}`, ...rounding] };
+      return {
+        signature: `output ${symbol.name}${typed}`,
+        doc: symbol.decl.doc,
+        type,
+        details: [`= ${printExpression(symbol.decl.value)}`, ...rounding],
+      };
     }
     case "tiers":
-      return { signature: tierSignature(symbol.decl), doc: symbol.decl.doc, type, details: tierDetails(symbol.decl) };
+      return {
+        signature: tierSignature(symbol.decl),
+        doc: symbol.decl.doc,
+        type,
+        details: tierDetails(symbol.decl),
+      };
     case "scenarios": {
       const axes = symbol.decl.axes.map((a) => `${a.name.text}: ${printType(a.type)}`).join(", ");
-      return { signature: `scenarios ${symbol.name}(${axes})`, doc: symbol.decl.doc, type, details: ["a List of records { name, index, weight, " + symbol.decl.axes.map((a) => a.name.text).join(", ") + " }"] };
+      return {
+        signature: `scenarios ${symbol.name}(${axes})`,
+        doc: symbol.decl.doc,
+        type,
+        details: [
+          "a List of records { name, index, weight, " +
+            symbol.decl.axes.map((a) => a.name.text).join(", ") +
+            " }",
+        ],
+      };
     }
     case "quantity":
       return {
@@ -99,7 +138,10 @@ export function tierSignature(decl: A.TiersDecl): string {
 function tierDetails(decl: A.TiersDecl): string[] {
   const columns = decl.columns.map((c) => `${c.name.text}: ${printType(c.type)}`).join(", ");
   const rows = decl.rows.length;
-  return [`columns ${columns}`, `${rows} row${rows === 1 ? "" : "s"}; look a row up with \`${decl.name.text}(x)\`, or \`${decl.name.text}.margin(x, column)\``];
+  return [
+    `columns ${columns}`,
+    `${rows} row${rows === 1 ? "" : "s"}; look a row up with \`${decl.name.text}(x)\`, or \`${decl.name.text}.margin(x, column)\``,
+  ];
 }
 
 /** A type in words for hover: `USDT (USDT money)`, `Rate (a dimensionless fraction)`. */

@@ -55,7 +55,9 @@ function punctuationClass(token: TokenType): TokenClass {
  * keyword words of the token table.
  */
 export function monarchLanguage(): MonarchLanguage {
-  const classOf = new Map<TokenType, { tokenClass: TokenClass; word?: string }>(tokenClasses.map((t) => [t.token, t]));
+  const classOf = new Map<TokenType, { tokenClass: TokenClass; word?: string }>(
+    tokenClasses.map((t) => [t.token, t]),
+  );
   const keywords = tokenClasses.filter((t) => t.word !== undefined).map((t) => t.word!);
   const rules: MonarchRule[] = [];
   for (const token of allTokens) {
@@ -68,7 +70,12 @@ export function monarchLanguage(): MonarchLanguage {
       continue;
     }
     const tokenClass = entry?.tokenClass ?? punctuationClass(token);
-    const name = token.name === "DocComment" ? "comment.doc" : token.name === "UnterminatedString" ? "string.invalid" : MONARCH_TOKEN[tokenClass];
+    const name =
+      token.name === "DocComment"
+        ? "comment.doc"
+        : token.name === "UnterminatedString"
+          ? "string.invalid"
+          : MONARCH_TOKEN[tokenClass];
     rules.push([source, name]);
   }
   rules.push(["[ \\t\\r\\n]+", "white"]);
@@ -88,7 +95,11 @@ export function monarchLanguage(): MonarchLanguage {
 /** Brackets, comments and auto-closing pairs (Monaco's `LanguageConfiguration`, as plain data). */
 export const languageConfiguration = {
   comments: { lineComment: "//" },
-  brackets: [["{", "}"], ["[", "]"], ["(", ")"]] as [string, string][],
+  brackets: [
+    ["{", "}"],
+    ["[", "]"],
+    ["(", ")"],
+  ] as [string, string][],
   autoClosingPairs: [
     { open: "{", close: "}" },
     { open: "(", close: ")" },

@@ -13,7 +13,14 @@ import { formatType } from "../check/types.js";
 import { deriveDeductions } from "../compile/lower-tables.js";
 import { printExpression, printType } from "../syntax/format.js";
 import type { CheckResult } from "./language-service.js";
-import { explainType, formatValue, groupDigits, summarizeSymbol, tierSignature, type SymbolSummary } from "./describe.js";
+import {
+  explainType,
+  formatValue,
+  groupDigits,
+  summarizeSymbol,
+  tierSignature,
+  type SymbolSummary,
+} from "./describe.js";
 import { declarationAt, expressionPathAt, namedSiteAt, type NamedSite } from "./locate.js";
 import { fieldOf, typeOfName } from "./symbols.js";
 
@@ -44,7 +51,8 @@ function code(text: string): string {
 function fromSummary(span: A.Span, summary: SymbolSummary, extra: string[] = []): HoverResult {
   const body = [...summary.details, ...extra];
   const contents = [code(summary.signature)];
-  if (summary.type && summary.type.kind !== "error" && summary.type.kind !== "tiers") contents.push(`**Type** ${explainType(summary.type)}`);
+  if (summary.type && summary.type.kind !== "error" && summary.type.kind !== "tiers")
+    contents.push(`**Type** ${explainType(summary.type)}`);
   if (summary.doc) contents.push(summary.doc);
   if (body.length > 0) contents.push(body.join("  \n"));
   return { span, contents };
@@ -56,15 +64,37 @@ function hoverNamedSite(checked: CheckedRulebook, site: NamedSite): HoverResult 
     case "declaration": {
       const decl = site.decl;
       const symbol = context.values.get(site.name.text);
-      if (symbol && symbol.kind !== "quantity" && symbol.decl === decl) return fromSummary(site.name.span, summarizeSymbol(checked, symbol));
-      if (decl.kind === "EnumDecl") return { span: site.name.span, contents: [code(`enum ${decl.name.text} { ${decl.members.map((m) => m.text).join(", ")} }`), ...(decl.doc ? [decl.doc] : [])] };
+      if (symbol && symbol.kind !== "quantity" && symbol.decl === decl)
+        return fromSummary(site.name.span, summarizeSymbol(checked, symbol));
+      if (decl.kind === "EnumDecl")
+        return {
+          span: site.name.span,
+          contents: [
+            code(`enum ${decl.name.text} { ${decl.members.map((m) => m.text).join(", ")} }`),
+            ...(decl.doc ? [decl.doc] : []),
+          ],
+        };
       if (decl.kind === "RecordDecl") {
         const type = context.types.get(decl.name.text);
-        return { span: site.name.span, contents: [code(`record ${decl.name.text}`), ...(decl.doc ? [decl.doc] : []), ...(type ? [recordFields(type)] : [])] };
+        return {
+          span: site.name.span,
+          contents: [
+            code(`record ${decl.name.text}`),
+            ...(decl.doc ? [decl.doc] : []),
+            ...(type ? [recordFields(type)] : []),
+          ],
+        };
       }
       if (decl.kind === "RuleDecl") {
         const steps = decl.steps.map((s) => `${s.verb} ${s.target.text}`).join(", ");
-        return { span: site.name.span, contents: [code(`rule ${decl.name.text}`), ...(decl.doc ? [decl.doc] : []), `${decl.condition ? "Runs when its condition holds. " : "Always runs. "}Steps: ${steps || "none"}.`] };
+        return {
+          span: site.name.span,
+          contents: [
+            code(`rule ${decl.name.text}`),
+            ...(decl.doc ? [decl.doc] : []),
+            `${decl.condition ? "Runs when its condition holds. " : "Always runs. "}Steps: ${steps || "none"}.`,
+          ],
+        };
       }
       return undefined;
     }
@@ -75,31 +105,56 @@ function hoverNamedSite(checked: CheckedRulebook, site: NamedSite): HoverResult 
       const domain = site.field.domain.map((d) => `${d.op} ${printExpressionSafe(d.bound)}`).join(" ");
       const line = `${site.name.text}: ${printType(site.field.type)}${domain ? " " + domain : ""}${site.field.default ? ` = ${printExpressionSafe(site.field.default)}` : ""}`;
       const contents = [code(line)];
-      if (field) contents.push(`**Type** ${explainType(field.type)}${field.optional ? " — optional in inputs (it has a default)" : ""}`);
+      if (field)
+        contents.push(
+          `**Type** ${explainType(field.type)}${field.optional ? " — optional in inputs (it has a default)" : ""}`,
+        );
       if (site.field.doc) contents.push(site.field.doc);
       return { span: site.name.span, contents };
     }
     case "enum-member":
-      return { span: site.name.span, contents: [code(`${site.decl.name.text}.${site.name.text}`), `A member of enum \`${site.decl.name.text}\`.`] };
+      return {
+        span: site.name.span,
+        contents: [
+          code(`${site.decl.name.text}.${site.name.text}`),
+          `A member of enum \`${site.decl.name.text}\`.`,
+        ],
+      };
     case "tier-column":
-      return { span: site.name.span, contents: [code(`column ${site.name.text}: ${printType(site.column.type)}`), `A column of tier table \`${site.decl.name.text}\`: \`${site.decl.name.text}(x).${site.name.text}\`.`] };
+      return {
+        span: site.name.span,
+        contents: [
+          code(`column ${site.name.text}: ${printType(site.column.type)}`),
+          `A column of tier table \`${site.decl.name.text}\`: \`${site.decl.name.text}(x).${site.name.text}\`.`,
+        ],
+      };
     case "tier-row":
       return hoverTierRow(site.decl, site.row, site.index);
     case "step-target": {
       const symbol = context.values.get(site.name.text);
       if (symbol?.kind !== "quantity") return undefined;
-      const what = site.step === symbol.firstSet ? "introduces the quantity" : `${site.step.verb}s the quantity`;
+      const what =
+        site.step === symbol.firstSet ? "introduces the quantity" : `${site.step.verb}s the quantity`;
       return fromSummary(site.name.span, summarizeSymbol(checked, symbol), [`This step ${what}.`]);
     }
     case "comprehension-variable": {
       const source = context.exprTypes.get(site.comprehension.source);
       const element = source?.kind === "list" ? source.element : undefined;
-      return { span: site.name.span, contents: [code(`${site.name.text}${element ? ": " + formatType(element) : ""}`), "Each element of the list, in turn."] };
+      return {
+        span: site.name.span,
+        contents: [
+          code(`${site.name.text}${element ? ": " + formatType(element) : ""}`),
+          "Each element of the list, in turn.",
+        ],
+      };
     }
     case "type":
       return hoverTypeName(checked, site.name);
     case "scenario-axis":
-      return { span: site.name.span, contents: [code(`axis ${site.name.text}`), `An axis of scenario set \`${site.decl.name.text}\`.`] };
+      return {
+        span: site.name.span,
+        contents: [code(`axis ${site.name.text}`), `An axis of scenario set \`${site.decl.name.text}\`.`],
+      };
   }
 }
 
@@ -114,14 +169,19 @@ function printExpressionSafe(expr: A.Expr): string {
 
 function recordFields(type: Type): string {
   if (type.kind !== "record") return "";
-  return [...type.fields.values()].map((f) => `- \`${f.name}\`: ${formatType(f.type)}${f.optional ? " (optional)" : ""}`).join("\n");
+  return [...type.fields.values()]
+    .map((f) => `- \`${f.name}\`: ${formatType(f.type)}${f.optional ? " (optional)" : ""}`)
+    .join("\n");
 }
 
 function hoverTypeName(checked: CheckedRulebook, name: A.Name): HoverResult | undefined {
   const type = typeOfName(checked, name.text);
   if (!type) return undefined;
   const decl = checked.context.typeDecls.get(name.text);
-  const contents = [code(formatType(type) === name.text ? name.text : `${name.text} = ${formatType(type)}`), `**Type** ${explainType(type)}`];
+  const contents = [
+    code(formatType(type) === name.text ? name.text : `${name.text} = ${formatType(type)}`),
+    `**Type** ${explainType(type)}`,
+  ];
   if (decl?.doc) contents.push(decl.doc);
   return { span: name.span, contents };
 }
@@ -132,16 +192,28 @@ function hoverTierRow(decl: A.TiersDecl, row: A.TierRow, index: number): HoverRe
   const contents = [code(`${decl.name.text} tier ${index + 1}: ${interval}`), cells];
   if (decl.mode === "marginal") {
     const complete = decl.rows.every((r) => r.cells.length >= decl.columns.length);
-    const rateColumns = decl.columns.map((c, i) => ({ c, i })).filter(({ c }) => printType(c.type) === "Rate");
+    const rateColumns = decl.columns
+      .map((c, i) => ({ c, i }))
+      .filter(({ c }) => printType(c.type) === "Rate");
     if (complete && rateColumns.length > 0) {
-      const parts = rateColumns.map(({ c, i }) => `${c.name.text} ${groupDigits(deriveDeductions(decl.rows, i)[index] ?? 0)}`);
-      contents.push(`**Derived deduction** (maintenance amount, Binance "cum"): ${parts.join(", ")}  \n\`${decl.name.text}.margin(x, col)\` = x × rate − deduction in this tier.`);
+      const parts = rateColumns.map(
+        ({ c, i }) => `${c.name.text} ${groupDigits(deriveDeductions(decl.rows, i)[index] ?? 0)}`,
+      );
+      contents.push(
+        `**Derived deduction** (maintenance amount, Binance "cum"): ${parts.join(", ")}  \n\`${decl.name.text}.margin(x, col)\` = x × rate − deduction in this tier.`,
+      );
     }
   }
   return { span: row.span, contents };
 }
 
-function hoverExpression(checked: CheckedRulebook, text: string, path: A.Expr[], expr: A.Expr, offset: number): HoverResult | undefined {
+function hoverExpression(
+  checked: CheckedRulebook,
+  text: string,
+  path: A.Expr[],
+  expr: A.Expr,
+  offset: number,
+): HoverResult | undefined {
   const context = checked.context;
   const parent = path[path.length - 2];
   const typeLine = (e: A.Expr): string[] => {
@@ -154,24 +226,57 @@ function hoverExpression(checked: CheckedRulebook, text: string, path: A.Expr[],
     const local = context.exprTypes.get(expr) !== undefined && !symbol;
     if (callOf && !symbol) {
       const builtin = builtinsByName.get(expr.name);
-      if (builtin) return { span: expr.span, contents: [code(builtin.signature), builtin.doc, ...typeLine(callOf).map((l) => l.replace("**Type**", "**This call**"))] };
+      if (builtin)
+        return {
+          span: expr.span,
+          contents: [
+            code(builtin.signature),
+            builtin.doc,
+            ...typeLine(callOf).map((l) => l.replace("**Type**", "**This call**")),
+          ],
+        };
     }
     const column = tierColumnArgument(checked, parent, expr);
-    if (column) return { span: expr.span, contents: [code(`column ${column.table.name.text}.${column.column.name.text}: ${printType(column.column.type)}`), `The rate column multiplied slice by slice (${column.table.mode ?? "flat"} table).`] };
+    if (column)
+      return {
+        span: expr.span,
+        contents: [
+          code(
+            `column ${column.table.name.text}.${column.column.name.text}: ${printType(column.column.type)}`,
+          ),
+          `The rate column multiplied slice by slice (${column.table.mode ?? "flat"} table).`,
+        ],
+      };
     if (symbol && !local) {
-      const extra = callOf && symbol.kind === "tiers" ? typeLine(callOf).map((l) => l.replace("**Type**", "**This lookup**")) : [];
+      const extra =
+        callOf && symbol.kind === "tiers"
+          ? typeLine(callOf).map((l) => l.replace("**Type**", "**This lookup**"))
+          : [];
       return fromSummary(expr.span, summarizeSymbol(checked, symbol), extra);
     }
     const type = context.exprTypes.get(expr);
     if (!type) return undefined;
     const enumMember = type.kind === "enum" && type.members.includes(expr.name) && !local;
-    return { span: expr.span, contents: [code(enumMember ? `${type.name}.${expr.name}` : `${expr.name}: ${formatType(type)}`), ...typeLine(expr)] };
+    return {
+      span: expr.span,
+      contents: [
+        code(enumMember ? `${type.name}.${expr.name}` : `${expr.name}: ${formatType(type)}`),
+        ...typeLine(expr),
+      ],
+    };
   }
-  if (expr.kind === "MemberExpr" && offset >= expr.member.span.start && expr.member.span.end > expr.member.span.start) {
+  if (
+    expr.kind === "MemberExpr" &&
+    offset >= expr.member.span.start &&
+    expr.member.span.end > expr.member.span.start
+  ) {
     if (parent?.kind === "CallExpr" && parent.callee === expr) return hoverTierMethod(checked, expr, parent);
     const objectType = context.exprTypes.get(expr.object);
     const found = objectType?.kind === "record" ? fieldOf(checked, objectType, expr.member.text) : undefined;
-    const contents = [code(`${printExpressionSafe(expr)}: ${formatType(context.exprTypes.get(expr) ?? { kind: "error" })}`), ...typeLine(expr)];
+    const contents = [
+      code(`${printExpressionSafe(expr)}: ${formatType(context.exprTypes.get(expr) ?? { kind: "error" })}`),
+      ...typeLine(expr),
+    ];
     if (found?.doc) contents.push(found.doc);
     return { span: { start: expr.span.start, end: expr.member.span.end }, contents };
   }
@@ -180,27 +285,43 @@ function hoverExpression(checked: CheckedRulebook, text: string, path: A.Expr[],
   const written = text.slice(expr.span.start, expr.span.end);
   const shown = written.length > 80 ? written.slice(0, 77) + "…" : written;
   const contents = [code(shown.replace(/\s+/g, " ")), `**Type** ${explainType(type)}`];
-  if (expr.kind === "NumberLit" && type.kind === "number") contents.push(`= ${formatValue(expr.value, type)}`);
+  if (expr.kind === "NumberLit" && type.kind === "number")
+    contents.push(`= ${formatValue(expr.value, type)}`);
   return { span: expr.span, contents };
 }
 
-function hoverTierMethod(checked: CheckedRulebook, callee: A.MemberExpr, call: A.CallExpr): HoverResult | undefined {
+function hoverTierMethod(
+  checked: CheckedRulebook,
+  callee: A.MemberExpr,
+  call: A.CallExpr,
+): HoverResult | undefined {
   const table = callee.object.kind === "NameRef" ? checked.context.values.get(callee.object.name) : undefined;
   if (table?.kind !== "tiers") return undefined;
   const method = callee.member.text;
-  const doc = method === "margin"
-    ? (table.decl.mode === "marginal"
-      ? "The sum over the tiers' slices of slice × rate, which equals `x × rate_n − deduction_n` (the deduction is derived from the table, so margin is continuous at every boundary)."
-      : "`x × rate` of the tier that contains `x` (flat table: the whole position at one rate).")
-    : "The derived maintenance amount (deduction) of the tier that contains `x` (0 in a flat table).";
+  const doc =
+    method === "margin"
+      ? table.decl.mode === "marginal"
+        ? "The sum over the tiers' slices of slice × rate, which equals `x × rate_n − deduction_n` (the deduction is derived from the table, so margin is continuous at every boundary)."
+        : "`x × rate` of the tier that contains `x` (flat table: the whole position at one rate)."
+      : "The derived maintenance amount (deduction) of the tier that contains `x` (0 in a flat table).";
   const result = checked.context.exprTypes.get(call);
-  const contents = [code(`${table.name}.${method}(x: ${printType(table.decl.keyType)}, column) -> ${printType(table.decl.keyType)}`), doc, code(tierSignature(table.decl))];
+  const contents = [
+    code(
+      `${table.name}.${method}(x: ${printType(table.decl.keyType)}, column) -> ${printType(table.decl.keyType)}`,
+    ),
+    doc,
+    code(tierSignature(table.decl)),
+  ];
   if (result && result.kind !== "error") contents.push(`**This call** ${explainType(result)}`);
   return { span: { start: callee.span.start, end: callee.member.span.end }, contents };
 }
 
 /** When `expr` is the column argument of `table.margin(x, column)`, the table and the column. */
-export function tierColumnArgument(checked: CheckedRulebook, parent: A.Expr | undefined, expr: A.Expr): { table: A.TiersDecl; column: A.TierColumn } | undefined {
+export function tierColumnArgument(
+  checked: CheckedRulebook,
+  parent: A.Expr | undefined,
+  expr: A.Expr,
+): { table: A.TiersDecl; column: A.TierColumn } | undefined {
   if (parent?.kind !== "CallExpr" || parent.args[1] !== expr || expr.kind !== "NameRef") return undefined;
   const callee = parent.callee;
   if (callee.kind !== "MemberExpr" || callee.object.kind !== "NameRef") return undefined;

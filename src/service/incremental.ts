@@ -27,7 +27,8 @@ import { parseRulebook, type ParseResult } from "../syntax/parse.js";
 import { checkRulebook, type CheckResult, type SourceHost } from "./language-service.js";
 
 /** The keywords that begin a top-level declaration. */
-const DECLARATION_START = /^[ \t]*(?:enum|record|input|param|override|tiers|let|rule|output|assert|scenarios)(?![A-Za-z0-9_])/;
+const DECLARATION_START =
+  /^[ \t]*(?:enum|record|input|param|override|tiers|let|rule|output|assert|scenarios)(?![A-Za-z0-9_])/;
 /** Beyond these, the whole file is parsed in one go (limits are per file). */
 const MAX_GROUP = 3;
 const MAX_CHUNKS = 5_000;
@@ -91,7 +92,7 @@ export class IncrementalChecker {
     const comments: A.Comment[] = [];
     const diagnostics: Diagnostic[] = [];
     let header: A.Header | undefined;
-    for (let i = 0; i < chunks.length; ) {
+    for (let i = 0; i < chunks.length;) {
       const group = this.group(source, chunks, i, parseText);
       if (!group) return undefined;
       const { result, last } = group;
@@ -110,11 +111,19 @@ export class IncrementalChecker {
     if (diagnostics.length > MAX_CHUNKED_ERRORS) return undefined;
     this.cache = next;
     this.stats = { chunks: chunks.length, parsed: parsedCount, wholeFile: false };
-    return { ast: { kind: "Rulebook", span: { start: 0, end: source.length }, header, declarations, comments }, diagnostics };
+    return {
+      ast: { kind: "Rulebook", span: { start: 0, end: source.length }, header, declarations, comments },
+      diagnostics,
+    };
   }
 
   /** Parses chunk `first`, joined with the next ones while it has errors (see the file comment). */
-  private group(source: string, chunks: Chunk[], first: number, parseText: (text: string) => ParseResult): { result: ParseResult; last: number } | undefined {
+  private group(
+    source: string,
+    chunks: Chunk[],
+    first: number,
+    parseText: (text: string) => ParseResult,
+  ): { result: ParseResult; last: number } | undefined {
     const start = chunks[first]!.start;
     for (let last = first; last < first + MAX_GROUP; last++) {
       const result = parseText(source.slice(start, chunks[last]!.end));
@@ -133,7 +142,10 @@ export class IncrementalChecker {
 function inStep(result: ParseResult, lastChunk: Chunk, offset: number): boolean {
   const keyword = lastChunk.keyword - offset;
   const chunkStart = lastChunk.start - offset;
-  return result.ast.declarations.some((d) => d.span.start === keyword) && result.diagnostics.every((d) => d.span.end <= chunkStart || d.span.start === keyword);
+  return (
+    result.ast.declarations.some((d) => d.span.start === keyword) &&
+    result.diagnostics.every((d) => d.span.end <= chunkStart || d.span.start === keyword)
+  );
 }
 
 function danglingDocComment(ast: A.Rulebook): boolean {
@@ -165,7 +177,11 @@ export function splitChunks(source: string): Chunk[] {
     if (newline < 0) break;
     lineStart = newline + 1;
   }
-  return starts.map((s, i) => ({ start: s.start, keyword: s.keyword, end: starts[i + 1]?.start ?? source.length }));
+  return starts.map((s, i) => ({
+    start: s.start,
+    keyword: s.keyword,
+    end: starts[i + 1]?.start ?? source.length,
+  }));
 }
 
 /**

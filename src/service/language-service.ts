@@ -47,7 +47,12 @@ export function checkRulebook(source: string, file: string, host?: SourceHost): 
   return checkChain(source, file, host, [{ path: self, label: file.split(/[\\/]/).pop() ?? file }]);
 }
 
-function checkChain(source: string, file: string, host: SourceHost | undefined, chain: ChainLink[]): CheckResult {
+function checkChain(
+  source: string,
+  file: string,
+  host: SourceHost | undefined,
+  chain: ChainLink[],
+): CheckResult {
   const parsed = parseRulebook(source, file);
   const reporter = new Reporter(file);
   if (parsed.aborted) {
@@ -58,17 +63,30 @@ function checkChain(source: string, file: string, host: SourceHost | undefined, 
   const base = loadBase(parsed.ast, file, host, chain, reporter);
   const partial = parsed.diagnostics.some((d) => d.severity === "error");
   const checked = checkAst(parsed.ast, file, base, partial);
-  const diagnostics = sortDiagnostics([...parsed.diagnostics, ...reporter.diagnostics, ...checked.diagnostics]);
+  const diagnostics = sortDiagnostics([
+    ...parsed.diagnostics,
+    ...reporter.diagnostics,
+    ...checked.diagnostics,
+  ]);
   return { file, ast: parsed.ast, diagnostics, checked };
 }
 
-function loadBase(ast: Rulebook, file: string, host: SourceHost | undefined, chain: ChainLink[], reporter: Reporter): BaseRulebook | undefined {
+function loadBase(
+  ast: Rulebook,
+  file: string,
+  host: SourceHost | undefined,
+  chain: ChainLink[],
+  reporter: Reporter,
+): BaseRulebook | undefined {
   const field = ast.header?.fields.find((f) => f.key === "extends");
   if (!field || field.valueKind !== "string") return undefined;
   const link = { path: host ? host.resolve(file, field.value) : field.value, label: field.value };
   const reportCycle = (): undefined => {
     const links = chain.some((l) => l.path === link.path) ? [...chain, link] : [...chain, link, chain[0]!];
-    reporter.report(messages.extendsCycle, field.valueSpan, { path: chain[0]!.label, chain: links.map((l) => l.label).join(" -> ") });
+    reporter.report(messages.extendsCycle, field.valueSpan, {
+      path: chain[0]!.label,
+      chain: links.map((l) => l.label).join(" -> "),
+    });
     return undefined;
   };
   if (chain.some((l) => l.path === link.path)) return reportCycle();
@@ -79,7 +97,8 @@ function loadBase(ast: Rulebook, file: string, host: SourceHost | undefined, cha
   const source = host?.readFile(link.path);
   if (source === undefined) {
     const refusal = host?.refusal?.(link.path);
-    if (refusal) reporter.report(messages.baseRefused, field.valueSpan, { path: field.value, reason: refusal });
+    if (refusal)
+      reporter.report(messages.baseRefused, field.valueSpan, { path: field.value, reason: refusal });
     else reporter.report(messages.baseNotFound, field.valueSpan, { path: field.value });
     return undefined;
   }

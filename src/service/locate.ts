@@ -18,17 +18,25 @@ export function covers(span: A.Span, offset: number): boolean {
 /** The direct sub-expressions of an expression, in source order (a comprehension's parts included). */
 export function childExpressions(expr: A.Expr): A.Expr[] {
   switch (expr.kind) {
-    case "MemberExpr": return [expr.object];
-    case "IndexExpr": return [expr.object, expr.index];
-    case "UnaryExpr": return [expr.operand];
-    case "BinaryExpr": return [expr.left, expr.right];
-    case "IfExpr": return [expr.condition, expr.then, expr.else];
+    case "MemberExpr":
+      return [expr.object];
+    case "IndexExpr":
+      return [expr.object, expr.index];
+    case "UnaryExpr":
+      return [expr.operand];
+    case "BinaryExpr":
+      return [expr.left, expr.right];
+    case "IfExpr":
+      return [expr.condition, expr.then, expr.else];
     case "CallExpr": {
       const c = expr.comprehension;
-      const parts = c ? [c.source, c.filter, c.groupKey, c.fallback].filter((e): e is A.Expr => e !== undefined) : [];
+      const parts = c
+        ? [c.source, c.filter, c.groupKey, c.fallback].filter((e): e is A.Expr => e !== undefined)
+        : [];
       return [expr.callee, ...expr.args, ...parts];
     }
-    default: return [];
+    default:
+      return [];
   }
 }
 
@@ -38,25 +46,35 @@ export function declarationExpressions(decl: A.Declaration): A.Expr[] {
   const fields = (list: readonly A.FieldDecl[] | undefined): A.Expr[] =>
     (list ?? []).flatMap((f) => [...bounds(f.domain), ...(f.default ? [f.default] : [])]);
   switch (decl.kind) {
-    case "RecordDecl": return fields(decl.fields);
-    case "InputDecl": return fields(decl.fields);
-    case "ParamDecl": return [...bounds(decl.domain), decl.value];
-    case "LetDecl": return [decl.value];
-    case "OutputDecl": return [decl.value, ...(decl.rounding ? [decl.rounding.step] : [])];
-    case "AssertDecl": return [decl.condition];
-    case "VerifyDecl": return [...(decl.condition ? [decl.condition] : []), ...(decl.variable ? [decl.variable] : [])];
+    case "RecordDecl":
+      return fields(decl.fields);
+    case "InputDecl":
+      return fields(decl.fields);
+    case "ParamDecl":
+      return [...bounds(decl.domain), decl.value];
+    case "LetDecl":
+      return [decl.value];
+    case "OutputDecl":
+      return [decl.value, ...(decl.rounding ? [decl.rounding.step] : [])];
+    case "AssertDecl":
+      return [decl.condition];
+    case "VerifyDecl":
+      return [...(decl.condition ? [decl.condition] : []), ...(decl.variable ? [decl.variable] : [])];
     case "RuleDecl":
       return [
         ...(decl.condition ? [decl.condition] : []),
         ...decl.steps.flatMap((s) => [s.value, ...(s.condition ? [s.condition] : [])]),
       ];
     case "ScenariosDecl":
-      return decl.statements.flatMap((s) =>
-        s.kind === "GridStatement"
-          ? [...s.axes.flatMap((a) => a.values.flatMap((v) => [v.from, v.to, v.step])), s.weight]
-          : [...s.values.map((v) => v.value), s.weight],
-      ).filter((e): e is A.Expr => e !== undefined);
-    default: return [];
+      return decl.statements
+        .flatMap((s) =>
+          s.kind === "GridStatement"
+            ? [...s.axes.flatMap((a) => a.values.flatMap((v) => [v.from, v.to, v.step])), s.weight]
+            : [...s.values.map((v) => v.value), s.weight],
+        )
+        .filter((e): e is A.Expr => e !== undefined);
+    default:
+      return [];
   }
 }
 
@@ -94,7 +112,8 @@ export function comprehensionsAt(decl: A.Declaration, offset: number): A.Compreh
   for (const expr of expressionPathAt(decl, offset)) {
     // The variable is bound in the element, the filter and the key; not in the source or the default.
     const c = expr.kind === "CallExpr" ? expr.comprehension : undefined;
-    if (c && !covers(c.source.span, offset) && !(c.fallback && covers(c.fallback.span, offset))) found.push(c);
+    if (c && !covers(c.source.span, offset) && !(c.fallback && covers(c.fallback.span, offset)))
+      found.push(c);
   }
   return found;
 }
@@ -177,7 +196,11 @@ function comprehensionVariableAt(decl: A.Declaration, offset: number): NamedSite
 function findComprehensionVariable(expr: A.Expr, offset: number): NamedSite | undefined {
   if (!covers(expr.span, offset)) return undefined;
   if (expr.kind === "CallExpr" && expr.comprehension && touches(expr.comprehension.variable.span, offset))
-    return { kind: "comprehension-variable", name: expr.comprehension.variable, comprehension: expr.comprehension };
+    return {
+      kind: "comprehension-variable",
+      name: expr.comprehension.variable,
+      comprehension: expr.comprehension,
+    };
   for (const child of childExpressions(expr)) {
     const found = findComprehensionVariable(child, offset);
     if (found) return found;
@@ -196,7 +219,11 @@ function typeAt(ref: A.TypeRef | undefined, offset: number): NamedSite | undefin
 }
 
 /** The comprehension that binds `name` around `expr` within `decl`, if any (innermost wins). */
-export function bindingComprehension(decl: A.Declaration, expr: A.Expr, name: string): A.Comprehension | undefined {
+export function bindingComprehension(
+  decl: A.Declaration,
+  expr: A.Expr,
+  name: string,
+): A.Comprehension | undefined {
   const binders = comprehensionsAt(decl, expr.span.start).filter((c) => c.variable.text === name);
   return binders[binders.length - 1];
 }

@@ -19,8 +19,15 @@ export interface SymbolInfo {
 }
 
 const KINDS: Partial<Record<A.Declaration["kind"], string>> = {
-  EnumDecl: "enum", RecordDecl: "record", InputDecl: "input", ParamDecl: "param", TiersDecl: "tiers",
-  LetDecl: "let", RuleDecl: "rule", OutputDecl: "output", ScenariosDecl: "scenarios",
+  EnumDecl: "enum",
+  RecordDecl: "record",
+  InputDecl: "input",
+  ParamDecl: "param",
+  TiersDecl: "tiers",
+  LetDecl: "let",
+  RuleDecl: "rule",
+  OutputDecl: "output",
+  ScenariosDecl: "scenarios",
 };
 
 /** The named declarations of the rulebook, in file order. */
@@ -58,28 +65,42 @@ export function referencesAt(result: CheckResult, text: string, offset: number):
   for (const match of text.matchAll(new RegExp(`\\b${at.word}\\b`, "g"))) {
     const start = match.index;
     const found = definitionAt(result, start);
-    if (found && found.file === target.file && found.span.start === target.span.start) spans.push({ start, end: start + at.word.length });
+    if (found && found.file === target.file && found.span.start === target.span.start)
+      spans.push({ start, end: start + at.word.length });
   }
   return spans;
 }
 
 /** A rename's edits, or why it is refused. */
-export type RenameResult = { edits: { span: A.Span; newText: string }[]; refused?: undefined } | { refused: string };
+export type RenameResult =
+  { edits: { span: A.Span; newText: string }[]; refused?: undefined } | { refused: string };
 
 /**
  * Renames the name at `offset` to `newName` throughout the file, if that breaks nothing: the new
  * name must be an identifier, the declaration must be in this file, the renamed text must have no
  * more errors than before, and `tests` (the test file's text) must not name the old name.
  */
-export function renameAt(result: CheckResult, text: string, offset: number, newName: string, host?: SourceHost, tests?: string): RenameResult {
-  if (!IDENTIFIER.test(newName)) return { refused: `\`${newName}\` is not a name: use letters, digits and _, not starting with a digit` };
+export function renameAt(
+  result: CheckResult,
+  text: string,
+  offset: number,
+  newName: string,
+  host?: SourceHost,
+  tests?: string,
+): RenameResult {
+  if (!IDENTIFIER.test(newName))
+    return { refused: `\`${newName}\` is not a name: use letters, digits and _, not starting with a digit` };
   const at = wordAt(text, offset);
   const target = at ? definitionAt(result, at.start) : undefined;
   if (!at || !target) return { refused: "there is no declared name here to rename" };
-  if (target.file !== result.file) return { refused: `\`${at.word}\` is declared in ${target.file}: rename it there` };
+  if (target.file !== result.file)
+    return { refused: `\`${at.word}\` is declared in ${target.file}: rename it there` };
   if (newName === at.word) return { edits: [] };
   const spans = referencesAt(result, text, offset);
-  if (tests !== undefined && new RegExp(`\\b${at.word}\\b`).test(tests)) return { refused: `the test file names \`${at.word}\`: renaming it would break its cases (rename it there too, then here)` };
+  if (tests !== undefined && new RegExp(`\\b${at.word}\\b`).test(tests))
+    return {
+      refused: `the test file names \`${at.word}\`: renaming it would break its cases (rename it there too, then here)`,
+    };
   let renamed = "";
   let cursor = 0;
   for (const span of spans) {
@@ -91,8 +112,12 @@ export function renameAt(result: CheckResult, text: string, offset: number, newN
   const after = checkRulebook(renamed, result.file, host);
   if (errors(after) > errors(result)) {
     const before = new Set(result.diagnostics.map((d) => `${d.code} ${d.message}`));
-    const first = after.diagnostics.find((d) => d.severity === "error" && !before.has(`${d.code} ${d.message}`)) ?? after.diagnostics.find((d) => d.severity === "error")!;
-    return { refused: `renaming \`${at.word}\` to \`${newName}\` would break the rulebook: ${first.code} ${first.message}` };
+    const first =
+      after.diagnostics.find((d) => d.severity === "error" && !before.has(`${d.code} ${d.message}`)) ??
+      after.diagnostics.find((d) => d.severity === "error")!;
+    return {
+      refused: `renaming \`${at.word}\` to \`${newName}\` would break the rulebook: ${first.code} ${first.message}`,
+    };
   }
   return { edits: spans.map((span) => ({ span, newText: newName })) };
 }

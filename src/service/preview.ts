@@ -18,10 +18,33 @@ import { evaluate, type OutputValue } from "../runtime/interpreter.js";
 import type { Trace } from "../runtime/trace.js";
 import type { CheckResult, SourceHost } from "./language-service.js";
 import { checkRulebook } from "./language-service.js";
-import { describeMismatches, parseTestFile, runTestFile, type TestEvaluators, type TestFileProblem } from "./test-runner.js";
-import { chartOutputs, computeSweep, defaultSweepInput, sweepInputs, type SweepInput, type SweepRequest, type SweepResult, type SweepSeries } from "./sweep.js";
+import {
+  describeMismatches,
+  parseTestFile,
+  runTestFile,
+  type TestEvaluators,
+  type TestFileProblem,
+} from "./test-runner.js";
+import {
+  chartOutputs,
+  computeSweep,
+  defaultSweepInput,
+  sweepInputs,
+  type SweepInput,
+  type SweepRequest,
+  type SweepResult,
+  type SweepSeries,
+} from "./sweep.js";
 import { ruleThresholds, type RuleThreshold } from "./thresholds.js";
-import { BaselineCache, baselineOutputs, baselineSweep, changeView, type BaselineSource, type ChangeView, type ImpactInput } from "./baseline.js";
+import {
+  BaselineCache,
+  baselineOutputs,
+  baselineSweep,
+  changeView,
+  type BaselineSource,
+  type ChangeView,
+  type ImpactInput,
+} from "./baseline.js";
 
 export type { SweepInput, SweepRequest, SweepResult } from "./sweep.js";
 
@@ -137,28 +160,52 @@ export class PreviewSession {
    * for the line numbers of explanations.
    */
   run(check: CheckResult, source: string, options: PreviewOptions = {}, host?: SourceHost): PreviewResult {
-    const empty: PreviewResult = { ok: false, samples: [], samplesSource: "none", sweepInputs: [], outputs: [], units: {}, timings: { lower: 0, samples: 0, tests: 0, sweep: 0 } };
+    const empty: PreviewResult = {
+      ok: false,
+      samples: [],
+      samplesSource: "none",
+      sweepInputs: [],
+      outputs: [],
+      units: {},
+      timings: { lower: 0, samples: 0, tests: 0, sweep: 0 },
+    };
     const errors = check.diagnostics.filter((d) => d.severity === "error").length;
-    if (errors > 0) return { ...empty, problem: `the rulebook has ${errors} error${errors === 1 ? "" : "s"}` };
+    if (errors > 0)
+      return { ...empty, problem: `the rulebook has ${errors} error${errors === 1 ? "" : "s"}` };
     let started = now();
     let ir: IrRulebook;
     try {
-      ir = this.stable(lowerRulebook(check.checked, { source: (file) => (file === check.file ? source : host?.readFile(file)) }));
+      ir = this.stable(
+        lowerRulebook(check.checked, {
+          source: (file) => (file === check.file ? source : host?.readFile(file)),
+        }),
+      );
     } catch (error) {
-      return { ...empty, problem: `cannot compile: ${error instanceof Error ? error.message : String(error)}` };
+      return {
+        ...empty,
+        problem: `cannot compile: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
     // The interpreter alone: generating and compiling the fast evaluator would cost more than every
     // evaluation the preview makes. (`marginbook test` also checks the compiled evaluator agrees.)
     const interpret = (input: unknown) => evaluate(ir, input).outputs;
     const evaluators: TestEvaluators = { interpreter: interpret, compiled: interpret };
     const timings: PreviewTimings = { lower: now() - started, samples: 0, tests: 0, sweep: 0 };
-    const outputs = ir.steps.flatMap((s) => (s.kind === "output" ? [ir.slots[s.slot]!] : [])).map((slot) => ({ name: slot.name, ...(slot.type.kind === "number" ? { unit: slot.type.unit } : {}) }));
+    const outputs = ir.steps
+      .flatMap((s) => (s.kind === "output" ? [ir.slots[s.slot]!] : []))
+      .map((slot) => ({ name: slot.name, ...(slot.type.kind === "number" ? { unit: slot.type.unit } : {}) }));
 
     started = now();
     const testFile = options.tests !== undefined ? parseTestFile(options.tests) : undefined;
-    const typed = options.samples !== undefined && options.samples.trim() !== "" ? parseSamples(options.samples) : undefined;
-    const candidates = typed?.samples ?? testFile?.file?.cases.map((c) => ({ name: c.name, input: c.input })) ?? [];
-    const samples = candidates.slice(0, options.maxSamples ?? DEFAULT_MAX_SAMPLES).map((s) => evaluateSample(ir, s.name, s.input));
+    const typed =
+      options.samples !== undefined && options.samples.trim() !== ""
+        ? parseSamples(options.samples)
+        : undefined;
+    const candidates =
+      typed?.samples ?? testFile?.file?.cases.map((c) => ({ name: c.name, input: c.input })) ?? [];
+    const samples = candidates
+      .slice(0, options.maxSamples ?? DEFAULT_MAX_SAMPLES)
+      .map((s) => evaluateSample(ir, s.name, s.input));
     timings.samples = now() - started;
 
     started = now();
@@ -166,17 +213,36 @@ export class PreviewSession {
     timings.tests = now() - started;
 
     started = now();
-    const chosen = options.sample !== undefined && samples[options.sample]?.outputs ? options.sample : samples.findIndex((s) => s.outputs !== undefined);
+    const chosen =
+      options.sample !== undefined && samples[options.sample]?.outputs
+        ? options.sample
+        : samples.findIndex((s) => s.outputs !== undefined);
     const chartSample = chosen >= 0 ? samples[chosen]! : undefined;
     const inputs = chartSample ? sweepInputs(ir, chartSample.input) : [];
     const swept = inputs.find((i) => i.path === options.sweep?.path) ?? defaultSweepInput(inputs);
-    const sweep = chartSample && swept && chartOutputs(ir).length > 0 ? computeSweep(ir, interpret, chartSample.input, swept, options.sweep) : undefined;
+    const sweep =
+      chartSample && swept && chartOutputs(ir).length > 0
+        ? computeSweep(ir, interpret, chartSample.input, swept, options.sweep)
+        : undefined;
     timings.sweep = now() - started;
 
-    const testInputs: ImpactInput[] = testFile?.file?.cases.filter((c) => c.expect !== undefined).map((c) => ({ name: c.name, source: "test" as const, input: c.input })) ?? [];
-    const sampleInputs: ImpactInput[] = typed ? samples.map((s) => ({ name: s.name, source: "sample" as const, input: s.input })) : [];
-    this.lastRun = { file: check.file, text: source, ir, inputs: [...sampleInputs, ...testInputs], ...(host ? { host } : {}) };
-    const baseline = options.baseline ? this.baselineResult(options.baseline, check.file, samples, chartSample, sweep, host) : undefined;
+    const testInputs: ImpactInput[] =
+      testFile?.file?.cases
+        .filter((c) => c.expect !== undefined)
+        .map((c) => ({ name: c.name, source: "test" as const, input: c.input })) ?? [];
+    const sampleInputs: ImpactInput[] = typed
+      ? samples.map((s) => ({ name: s.name, source: "sample" as const, input: s.input }))
+      : [];
+    this.lastRun = {
+      file: check.file,
+      text: source,
+      ir,
+      inputs: [...sampleInputs, ...testInputs],
+      ...(host ? { host } : {}),
+    };
+    const baseline = options.baseline
+      ? this.baselineResult(options.baseline, check.file, samples, chartSample, sweep, host)
+      : undefined;
 
     return {
       ok: true,
@@ -187,16 +253,26 @@ export class PreviewSession {
       sweepInputs: inputs,
       ...(sweep ? { sweep, sweepSample: chosen, thresholds: ruleThresholds(ir, sweep.path) } : {}),
       outputs,
-      units: Object.fromEntries(ir.slots.flatMap((slot) => (slot.type.kind === "number" ? [[slot.name, slot.type.unit]] : []))),
+      units: Object.fromEntries(
+        ir.slots.flatMap((slot) => (slot.type.kind === "number" ? [[slot.name, slot.type.unit]] : [])),
+      ),
       inputSchema: inputJsonSchema(ir),
       ...(baseline ? { baseline } : {}),
       timings,
     };
   }
 
-  private baselineResult(source: BaselineSource, file: string, samples: SampleResult[], chartSample: SampleResult | undefined, sweep: SweepResult | undefined, host?: SourceHost): BaselineResult {
+  private baselineResult(
+    source: BaselineSource,
+    file: string,
+    samples: SampleResult[],
+    chartSample: SampleResult | undefined,
+    sweep: SweepResult | undefined,
+    host?: SourceHost,
+  ): BaselineResult {
     const compiled = this.baselines.compile(source, file, host);
-    if (!compiled.ok) return { label: source.label, problem: compiled.problem, samples: samples.map(() => undefined) };
+    if (!compiled.ok)
+      return { label: source.label, problem: compiled.problem, samples: samples.map(() => undefined) };
     return {
       label: source.label,
       samples: samples.map((s) => baselineOutputs(compiled.ir, s.input)),
@@ -211,7 +287,13 @@ export class PreviewSession {
   change(baseline: BaselineSource): ChangeView | undefined {
     const run = this.lastRun;
     if (!run) return undefined;
-    return changeView(baseline, this.baselines.compile(baseline, run.file, run.host), run.text, run.ir, run.inputs);
+    return changeView(
+      baseline,
+      this.baselines.compile(baseline, run.file, run.host),
+      run.text,
+      run.ir,
+      run.inputs,
+    );
   }
 
   /**
@@ -230,7 +312,12 @@ export class PreviewSession {
 }
 
 /** The preview of a rulebook's source, checked first (for tests and scripts; the editor uses a session). */
-export function buildPreview(source: string, file: string, options: PreviewOptions = {}, host?: SourceHost): PreviewResult {
+export function buildPreview(
+  source: string,
+  file: string,
+  options: PreviewOptions = {},
+  host?: SourceHost,
+): PreviewResult {
   return new PreviewSession().run(checkRulebook(source, file, host), source, options, host);
 }
 
@@ -243,14 +330,40 @@ function evaluateSample(ir: IrRulebook, name: string, input: unknown): SampleRes
   const validation = validateInput(ir, input);
   if (!validation.valid) {
     const first = validation.errors[0]!;
-    return { name, input, error: { code: first.code, message: validation.errors.map((e) => e.message).join("; "), inputErrors: validation.errors } };
+    return {
+      name,
+      input,
+      error: {
+        code: first.code,
+        message: validation.errors.map((e) => e.message).join("; "),
+        inputErrors: validation.errors,
+      },
+    };
   }
   try {
     const result = evaluate(ir, input, { explain: true });
-    return { name, input, outputs: result.outputs, ...(result.explanation ? { explanation: result.explanation } : {}) };
+    return {
+      name,
+      input,
+      outputs: result.outputs,
+      ...(result.explanation ? { explanation: result.explanation } : {}),
+    };
   } catch (error) {
-    if (error instanceof RuntimeError) return { name, input, ...afterAssertion(ir, input, error), error: { code: error.code, message: error.message } };
-    return { name, input, error: { code: "internal", message: `internal error: ${error instanceof Error ? error.message : String(error)}` } };
+    if (error instanceof RuntimeError)
+      return {
+        name,
+        input,
+        ...afterAssertion(ir, input, error),
+        error: { code: error.code, message: error.message },
+      };
+    return {
+      name,
+      input,
+      error: {
+        code: "internal",
+        message: `internal error: ${error instanceof Error ? error.message : String(error)}`,
+      },
+    };
   }
 }
 
@@ -259,31 +372,52 @@ function evaluateSample(ir: IrRulebook, name: string, input: unknown): SampleRes
  * assertions: so a sample that breaks one (a verification counterexample) still shows its outputs
  * and explanation, next to the failure.
  */
-function afterAssertion(ir: IrRulebook, input: unknown, error: RuntimeError): Pick<SampleResult, "outputs" | "explanation"> {
+function afterAssertion(
+  ir: IrRulebook,
+  input: unknown,
+  error: RuntimeError,
+): Pick<SampleResult, "outputs" | "explanation"> {
   if (error.code !== "MB6008") return {};
   try {
-    const result = evaluate({ ...ir, steps: ir.steps.filter((s) => s.kind !== "assert") }, input, { explain: true });
+    const result = evaluate({ ...ir, steps: ir.steps.filter((s) => s.kind !== "assert") }, input, {
+      explain: true,
+    });
     return { outputs: result.outputs, ...(result.explanation ? { explanation: result.explanation } : {}) };
   } catch {
     return {};
   }
 }
 
-function runTests(parsed: ReturnType<typeof parseTestFile>, ir: IrRulebook, evaluators: TestEvaluators): TestsView {
+function runTests(
+  parsed: ReturnType<typeof parseTestFile>,
+  ir: IrRulebook,
+  evaluators: TestEvaluators,
+): TestsView {
   if (!parsed.file) return { cases: [], passed: 0, failed: 0, problems: parsed.problems };
   const results = runTestFile(parsed.file, ir, evaluators);
-  const cases = results.map((r) => ({ name: r.name, line: r.line, passed: r.passed, details: r.passed ? [] : describeMismatches(r) }));
+  const cases = results.map((r) => ({
+    name: r.name,
+    line: r.line,
+    passed: r.passed,
+    details: r.passed ? [] : describeMismatches(r),
+  }));
   const passed = cases.filter((c) => c.passed).length;
   return { cases, passed, failed: cases.length - passed, problems: parsed.problems };
 }
 
 /** Reads typed samples (see {@link PreviewOptions.samples}). Never throws. */
-export function parseSamples(text: string): { samples: { name: string; input: unknown }[]; problem?: string } {
+export function parseSamples(text: string): {
+  samples: { name: string; input: unknown }[];
+  problem?: string;
+} {
   let data: unknown;
   try {
     data = parseYaml(text);
   } catch (error) {
-    return { samples: [], problem: `not valid YAML: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}` };
+    return {
+      samples: [],
+      problem: `not valid YAML: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`,
+    };
   }
   const asCase = (item: unknown, i: number): { name: string; input: unknown } => {
     if (item && typeof item === "object" && !Array.isArray(item) && "input" in item) {

@@ -75,7 +75,12 @@ const DEFAULT_POINTS = 81;
 /** The numeric leaves of a sample input, with units and domains from the rulebook's schema. */
 export function sweepInputs(ir: IrRulebook, sample: unknown): SweepInput[] {
   const found: SweepInput[] = [];
-  const visit = (value: unknown, path: string, type: IrType | undefined, field?: { min?: number; minInclusive?: boolean; max?: number; maxInclusive?: boolean }): void => {
+  const visit = (
+    value: unknown,
+    path: string,
+    type: IrType | undefined,
+    field?: { min?: number; minInclusive?: boolean; max?: number; maxInclusive?: boolean },
+  ): void => {
     if (typeof value === "number" && Number.isFinite(value)) {
       found.push({ path, value, ...(type?.kind === "number" ? { unit: type.unit } : {}), ...(field ?? {}) });
     } else if (Array.isArray(value)) {
@@ -97,7 +102,8 @@ export function sweepInputs(ir: IrRulebook, sample: unknown): SweepInput[] {
 /** `position.size` -> ["position", "size"]; `xs[0].a` -> ["xs", 0, "a"]. */
 export function parsePath(path: string): (string | number)[] {
   const segments: (string | number)[] = [];
-  for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) segments.push(match[2] !== undefined ? Number(match[2]) : match[1]!);
+  for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g))
+    segments.push(match[2] !== undefined ? Number(match[2]) : match[1]!);
   return segments;
 }
 
@@ -123,7 +129,10 @@ export function chartOutputs(ir: IrRulebook): { name: string; unit: string }[] {
     .map((slot) => ({ name: slot.name, unit: (slot.type as { unit: string }).unit }));
   const plain = (o: { unit: string }): number => (o.unit === "Rate" || o.unit === "Number" ? 1 : 0);
   // Among matching names, amounts before rates, then the shortest (`initial_margin`, not `initial_margin_exact`).
-  const pick = (pattern: RegExp) => numeric.filter((o) => pattern.test(o.name)).sort((a, b) => plain(a) - plain(b) || a.name.length - b.name.length)[0];
+  const pick = (pattern: RegExp) =>
+    numeric
+      .filter((o) => pattern.test(o.name))
+      .sort((a, b) => plain(a) - plain(b) || a.name.length - b.name.length)[0];
   const im = pick(/initial|(^|_)im($|_)/i);
   const mm = pick(/maint|(^|_)mm($|_)/i);
   const chosen = [im, mm].filter((o): o is { name: string; unit: string } => o !== undefined);
@@ -135,12 +144,26 @@ export function chartOutputs(ir: IrRulebook): { name: string; unit: string }[] {
 
 /** The input a chart sweeps by default: a size or notional if there is one, else the first amount. */
 export function defaultSweepInput(inputs: readonly SweepInput[]): SweepInput | undefined {
-  const last = (i: SweepInput): string => i.path.split(/[.[\]]/).filter(Boolean).pop() ?? "";
-  return inputs.find((i) => /size|notional|quantity|qty|amount/i.test(last(i))) ?? inputs.find((i) => i.unit !== "Rate") ?? inputs[0];
+  const last = (i: SweepInput): string =>
+    i.path
+      .split(/[.[\]]/)
+      .filter(Boolean)
+      .pop() ?? "";
+  return (
+    inputs.find((i) => /size|notional|quantity|qty|amount/i.test(last(i))) ??
+    inputs.find((i) => i.unit !== "Rate") ??
+    inputs[0]
+  );
 }
 
 /** Computes a sweep around `sample`. */
-export function computeSweep(ir: IrRulebook, fast: FastEvaluate, sample: unknown, input: SweepInput, request: SweepRequest = {}): SweepResult {
+export function computeSweep(
+  ir: IrRulebook,
+  fast: FastEvaluate,
+  sample: unknown,
+  input: SweepInput,
+  request: SweepRequest = {},
+): SweepResult {
   const path = parsePath(input.path);
   const at = (x: number): unknown => withValue(sample, path, x);
   const tables = tierKeyModels(ir, at, input.value);
@@ -167,7 +190,18 @@ export function computeSweep(ir: IrRulebook, fast: FastEvaluate, sample: unknown
     });
   }
   const boundaries = tables.flatMap((t) => t.boundaries.filter((b) => b.x > from && b.x < to));
-  return { path: input.path, ...(input.unit ? { unit: input.unit } : {}), from, to, xs, series, boundaries, sampleX: input.value, failures, ...(firstFailure ? { firstFailure } : {}) };
+  return {
+    path: input.path,
+    ...(input.unit ? { unit: input.unit } : {}),
+    from,
+    to,
+    xs,
+    series,
+    boundaries,
+    sampleX: input.value,
+    failures,
+    ...(firstFailure ? { firstFailure } : {}),
+  };
 }
 
 function inDomain(input: SweepInput, x: number): boolean {
@@ -194,7 +228,8 @@ function firstChoices(trace: Trace | undefined): Map<string, TierChoice> {
   };
   for (const entry of trace?.entries ?? []) {
     add(entry.tiers);
-    if (entry.kind === "rule") for (const action of (entry as Extract<TraceEntry, { kind: "rule" }>).actions) add(action.tiers);
+    if (entry.kind === "rule")
+      for (const action of (entry as Extract<TraceEntry, { kind: "rule" }>).actions) add(action.tiers);
   }
   return choices;
 }
@@ -223,13 +258,24 @@ function tierKeyModels(ir: IrRulebook, at: (x: number) => unknown, x0: number): 
     if (k1 === undefined || !table) continue;
     const slope = (k1 - choice.key) / (x1 - x0);
     const intercept = choice.key - slope * x0;
-    const straight = k2 === undefined || Math.abs(slope * x2 + intercept - k2) <= 1e-9 * Math.max(1, Math.abs(k2));
+    const straight =
+      k2 === undefined || Math.abs(slope * x2 + intercept - k2) <= 1e-9 * Math.max(1, Math.abs(k2));
     if (slope === 0 || !Number.isFinite(slope) || !straight) continue;
     const rowStarts = table.rows.map((row) => (row.lower - intercept) / slope);
     const boundaries = table.rows.slice(1).map((row, i) => ({
-      x: rowStarts[i + 1]!, table: name, tier: i + 2, key: row.lower, keyName: table.key, keyUnit: table.keyUnit,
+      x: rowStarts[i + 1]!,
+      table: name,
+      tier: i + 2,
+      key: row.lower,
+      keyName: table.key,
+      keyUnit: table.keyUnit,
     }));
-    models.push({ table: name, boundaries: slope > 0 ? boundaries : boundaries.reverse(), rowStarts, sampleRow: choice.tier - 1 });
+    models.push({
+      table: name,
+      boundaries: slope > 0 ? boundaries : boundaries.reverse(),
+      rowStarts,
+      sampleRow: choice.tier - 1,
+    });
   }
   return models;
 }

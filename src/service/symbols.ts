@@ -4,7 +4,18 @@
  */
 import type * as A from "../syntax/ast.js";
 import type { CheckedRulebook } from "../check/checker.js";
-import { BOOL, DURATION, NUMBER, QUANTITY, RATE, TEXT, TIMESTAMP, type Type, isCurrencyCode, numeric } from "../check/types.js";
+import {
+  BOOL,
+  DURATION,
+  NUMBER,
+  QUANTITY,
+  RATE,
+  TEXT,
+  TIMESTAMP,
+  type Type,
+  isCurrencyCode,
+  numeric,
+} from "../check/types.js";
 
 /** The built-in type names, with what each means (for completion and hover). */
 export const BUILTIN_TYPE_DOCS: Readonly<Record<string, string>> = {
@@ -22,14 +33,22 @@ export const BUILTIN_TYPE_DOCS: Readonly<Record<string, string>> = {
 /** The type a written type name stands for, or undefined when it names nothing. */
 export function typeOfName(checked: CheckedRulebook, name: string): Type | undefined {
   switch (name) {
-    case "Number": return NUMBER;
-    case "Rate": return RATE;
-    case "Bool": return BOOL;
-    case "Text": return TEXT;
-    case "Timestamp": return TIMESTAMP;
-    case "Duration": return DURATION;
-    case "Quantity": return numeric({ [QUANTITY]: 1 });
-    case "Price": return checked.currency ? numeric({ [checked.currency]: 1, [QUANTITY]: -1 }) : undefined;
+    case "Number":
+      return NUMBER;
+    case "Rate":
+      return RATE;
+    case "Bool":
+      return BOOL;
+    case "Text":
+      return TEXT;
+    case "Timestamp":
+      return TIMESTAMP;
+    case "Duration":
+      return DURATION;
+    case "Quantity":
+      return numeric({ [QUANTITY]: 1 });
+    case "Price":
+      return checked.currency ? numeric({ [checked.currency]: 1, [QUANTITY]: -1 }) : undefined;
   }
   const named = checked.context.types.get(name);
   if (named) return named;

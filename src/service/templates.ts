@@ -17,18 +17,34 @@ export interface RulebookTemplate {
 }
 
 const header = (name: string, currency: string, description: string): string =>
-  [`rulebook ${JSON.stringify(name)}`, "  version 0.1.0", "  effective 2027-01-01T00:00:00Z", `  currency ${currency}`, '  owner "Risk <risk@example.com>"', `  description ${JSON.stringify(description)}`, ""].join("\n");
+  [
+    `rulebook ${JSON.stringify(name)}`,
+    "  version 0.1.0",
+    "  effective 2027-01-01T00:00:00Z",
+    `  currency ${currency}`,
+    '  owner "Risk <risk@example.com>"',
+    `  description ${JSON.stringify(description)}`,
+    "",
+  ].join("\n");
 
 const testsHeader = (file: string, what: string): string =>
-  [`# Test cases for ${file}: ${what}`, "# Each case pins a worked example; add more from the studio (Samples > Save as test case).", `rulebook: ${file}`, "cases:"].join("\n");
+  [
+    `# Test cases for ${file}: ${what}`,
+    "# Each case pins a worked example; add more from the studio (Samples > Save as test case).",
+    `rulebook: ${file}`,
+    "cases:",
+  ].join("\n");
 
 /** The templates, in the order the New dialog lists them. */
 export const TEMPLATES: readonly RulebookTemplate[] = [
   {
     id: "isolated-brackets",
     title: "Isolated position, tiered brackets",
-    description: "One perpetual position; IM and MM from notional brackets (marginal: each slice at its tier's rate).",
-    rulebook: (name) => `${header(name, "USDT", "Tiered initial and maintenance margin of one isolated position")}
+    description:
+      "One perpetual position; IM and MM from notional brackets (marginal: each slice at its tier's rate).",
+    rulebook: (
+      name,
+    ) => `${header(name, "USDT", "Tiered initial and maintenance margin of one isolated position")}
 enum Side { long, short }
 
 /// The position: size in coins, mark price in USDT per coin.
@@ -65,8 +81,11 @@ verify continuous maintenance_margin in position.size
   {
     id: "cross-account",
     title: "Cross-margin account",
-    description: "Several positions on one collateral pool: total MM from brackets, margin balance, margin ratio, margin call.",
-    rulebook: (name) => `${header(name, "USDT", "Cross margin: every position on one wallet, with margin ratio and margin call")}
+    description:
+      "Several positions on one collateral pool: total MM from brackets, margin balance, margin ratio, margin call.",
+    rulebook: (
+      name,
+    ) => `${header(name, "USDT", "Cross margin: every position on one wallet, with margin ratio and margin call")}
 enum Side { long, short }
 
 record Position {
@@ -120,8 +139,11 @@ verify nonnegative maintenance_margin
   {
     id: "span-portfolio",
     title: "SPAN-style portfolio",
-    description: "Scanning risk: the worst loss of the whole portfolio over price and volatility scenarios, extreme moves counted at 35%.",
-    rulebook: (name) => `${header(name, "USD", "SPAN-style scanning risk: worst loss over price x volatility scenarios")}
+    description:
+      "Scanning risk: the worst loss of the whole portfolio over price and volatility scenarios, extreme moves counted at 35%.",
+    rulebook: (
+      name,
+    ) => `${header(name, "USD", "SPAN-style scanning risk: worst loss over price x volatility scenarios")}
 /// A linear position: its value moves with the price (delta) and with volatility (vega).
 record Position {
   contract: Text
@@ -164,6 +186,11 @@ verify nonnegative scanning_risk_requirement
 
 /** A rulebook file name from what the user typed: `My Book` -> `my-book.margin`. */
 export function rulebookFileName(name: string): string {
-  const stem = name.trim().toLowerCase().replace(/\.margin$/, "").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  const stem = name
+    .trim()
+    .toLowerCase()
+    .replace(/\.margin$/, "")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
   return `${stem || "rulebook"}.margin`;
 }

@@ -87,14 +87,25 @@ const caseKeys = new Set(["name", "input", "expect", "expect_error", "tolerance"
 export function parseTestFile(text: string): { file?: TestFile; problems: TestFileProblem[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const lineAt = (offset: number | undefined): number => (offset === undefined ? 0 : lineCounter.linePos(offset).line);
-  const problems: TestFileProblem[] = doc.errors.map((e) => ({ line: lineAt(e.pos[0]), message: e.message.split("\n")[0]! }));
+  const lineAt = (offset: number | undefined): number =>
+    offset === undefined ? 0 : lineCounter.linePos(offset).line;
+  const problems: TestFileProblem[] = doc.errors.map((e) => ({
+    line: lineAt(e.pos[0]),
+    message: e.message.split("\n")[0]!,
+  }));
   if (problems.length > 0) return { problems };
   const root = doc.contents;
   const data = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown> | null;
-  if (!isMap(root) || data === null || typeof data !== "object") return { problems: [{ line: 1, message: "a test file is a map with `rulebook` and `cases`" }] };
-  for (const key of Object.keys(data)) if (key !== "rulebook" && key !== "cases") problems.push({ line: 1, message: `unknown key \`${key}\`: a test file has \`rulebook\` and \`cases\`` });
-  if (typeof data["rulebook"] !== "string") problems.push({ line: 1, message: "`rulebook` must name the .margin file the cases are for" });
+  if (!isMap(root) || data === null || typeof data !== "object")
+    return { problems: [{ line: 1, message: "a test file is a map with `rulebook` and `cases`" }] };
+  for (const key of Object.keys(data))
+    if (key !== "rulebook" && key !== "cases")
+      problems.push({
+        line: 1,
+        message: `unknown key \`${key}\`: a test file has \`rulebook\` and \`cases\``,
+      });
+  if (typeof data["rulebook"] !== "string")
+    problems.push({ line: 1, message: "`rulebook` must name the .margin file the cases are for" });
   const casesNode = root.get("cases", true);
   if (!isSeq(casesNode) || !Array.isArray(data["cases"])) {
     problems.push({ line: 1, message: "`cases` must be a list of test cases" });
@@ -111,7 +122,9 @@ export function parseTestFile(text: string): { file?: TestFile; problems: TestFi
     if (seen.has(c.name)) problems.push({ line: c.line, message: `two cases are named "${c.name}"` });
     seen.add(c.name);
   }
-  return problems.length > 0 ? { problems } : { file: { rulebook: data["rulebook"] as string, cases }, problems };
+  return problems.length > 0
+    ? { problems }
+    : { file: { rulebook: data["rulebook"] as string, cases }, problems };
 }
 
 function parseCase(raw: unknown, line: number, problems: TestFileProblem[]): TestCase | undefined {
@@ -119,26 +132,34 @@ function parseCase(raw: unknown, line: number, problems: TestFileProblem[]): Tes
     problems.push({ line, message });
     return undefined;
   };
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return fail("a case is a map with `name`, `input` and `expect` or `expect_error`");
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    return fail("a case is a map with `name`, `input` and `expect` or `expect_error`");
   const c = raw as Record<string, unknown>;
-  for (const key of Object.keys(c)) if (!caseKeys.has(key)) return fail(`unknown key \`${key}\` in a case: the keys are ${[...caseKeys].join(", ")}`);
+  for (const key of Object.keys(c))
+    if (!caseKeys.has(key))
+      return fail(`unknown key \`${key}\` in a case: the keys are ${[...caseKeys].join(", ")}`);
   if (typeof c["name"] !== "string" || c["name"] === "") return fail("a case needs a `name`");
   const name = c["name"];
   if (!("input" in c)) return fail(`case "${name}" has no \`input\``);
-  if (("expect" in c) === ("expect_error" in c)) return fail(`case "${name}" needs exactly one of \`expect\` and \`expect_error\``);
+  if ("expect" in c === "expect_error" in c)
+    return fail(`case "${name}" needs exactly one of \`expect\` and \`expect_error\``);
   const tolerance = c["tolerance"] ?? 0;
-  if (typeof tolerance !== "number" || !(tolerance >= 0)) return fail(`case "${name}": \`tolerance\` must be a number >= 0`);
+  if (typeof tolerance !== "number" || !(tolerance >= 0))
+    return fail(`case "${name}": \`tolerance\` must be a number >= 0`);
   const result: TestCase = { name, line, input: c["input"], tolerance };
   if ("expect" in c) {
     const expect = c["expect"];
-    if (expect === null || typeof expect !== "object" || Array.isArray(expect)) return fail(`case "${name}": \`expect\` maps output names to values`);
+    if (expect === null || typeof expect !== "object" || Array.isArray(expect))
+      return fail(`case "${name}": \`expect\` maps output names to values`);
     for (const [key, value] of Object.entries(expect)) {
-      if (!["number", "boolean", "string"].includes(typeof value)) return fail(`case "${name}": expected \`${key}\` must be a number, true/false or a text`);
+      if (!["number", "boolean", "string"].includes(typeof value))
+        return fail(`case "${name}": expected \`${key}\` must be a number, true/false or a text`);
     }
     result.expect = expect as Record<string, OutputValue>;
   } else {
     const expected = parseExpectedError(c["expect_error"]);
-    if (!expected) return fail(`case "${name}": \`expect_error\` is an error code (MB6001) or { code, path?, message? }`);
+    if (!expected)
+      return fail(`case "${name}": \`expect_error\` is an error code (MB6001) or { code, path?, message? }`);
     result.expectError = expected;
   }
   return result;
@@ -149,7 +170,11 @@ function parseExpectedError(raw: unknown): ExpectedError | undefined {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return undefined;
   const { code, path, message, ...rest } = raw as Record<string, unknown>;
   if (typeof code !== "string" || !/^MB\d{4}$/.test(code) || Object.keys(rest).length > 0) return undefined;
-  if ((path !== undefined && typeof path !== "string") || (message !== undefined && typeof message !== "string")) return undefined;
+  if (
+    (path !== undefined && typeof path !== "string") ||
+    (message !== undefined && typeof message !== "string")
+  )
+    return undefined;
   return { code, ...(path !== undefined ? { path } : {}), ...(message !== undefined ? { message } : {}) };
 }
 
@@ -168,18 +193,32 @@ export function evaluatorsOf(ir: IrRulebook): TestEvaluators {
 }
 
 /** Runs every case of a test file against a lowered rulebook with both evaluators. */
-export function runTestFile(file: TestFile, ir: IrRulebook, evaluators: TestEvaluators = evaluatorsOf(ir)): CaseResult[] {
+export function runTestFile(
+  file: TestFile,
+  ir: IrRulebook,
+  evaluators: TestEvaluators = evaluatorsOf(ir),
+): CaseResult[] {
   const outputNames = ir.steps.flatMap((s) => (s.kind === "output" ? [ir.slots[s.slot]!.name] : []));
   return file.cases.map((c) => runCase(c, ir, evaluators, outputNames));
 }
 
 /** Runs one case. */
-export function runCase(c: TestCase, ir: IrRulebook, evaluators: TestEvaluators, outputNames: readonly string[]): CaseResult {
+export function runCase(
+  c: TestCase,
+  ir: IrRulebook,
+  evaluators: TestEvaluators,
+  outputNames: readonly string[],
+): CaseResult {
   const validation = validateInput(ir, c.input);
   let interpreter: Outcome;
   let compiled: Outcome;
   if (!validation.valid) {
-    interpreter = compiled = { ok: false, code: validation.errors[0]!.code, message: validation.errors.map((e) => e.message).join("; "), inputErrors: validation.errors };
+    interpreter = compiled = {
+      ok: false,
+      code: validation.errors[0]!.code,
+      message: validation.errors.map((e) => e.message).join("; "),
+      inputErrors: validation.errors,
+    };
   } else {
     interpreter = attempt(() => evaluators.interpreter(c.input));
     compiled = attempt(() => evaluators.compiled(c.input));
@@ -196,7 +235,11 @@ function attempt(run: () => Record<string, OutputValue>): Outcome {
   } catch (error) {
     if (error instanceof RuntimeError) return { ok: false, code: error.code, message: error.message };
     // Not a runtime error: a bug in an evaluator. Report it as this case's failure, keep going.
-    return { ok: false, code: "internal", message: `internal error: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ok: false,
+      code: "internal",
+      message: `internal error: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }
 
@@ -213,9 +256,12 @@ function compare(c: TestCase, actual: Outcome, outputNames: readonly string[]): 
   if (c.expectError) {
     const expected = c.expectError;
     if (actual.ok) return [{ kind: "expected-error", expected, outputs: actual.outputs }];
-    return errorMatches(expected, actual) ? [] : [{ kind: "wrong-error", expected, actual: { code: actual.code, message: actual.message } }];
+    return errorMatches(expected, actual)
+      ? []
+      : [{ kind: "wrong-error", expected, actual: { code: actual.code, message: actual.message } }];
   }
-  if (!actual.ok) return [{ kind: "unexpected-error", error: { code: actual.code, message: actual.message } }];
+  if (!actual.ok)
+    return [{ kind: "unexpected-error", error: { code: actual.code, message: actual.message } }];
   const mismatches: Mismatch[] = [];
   for (const [name, expected] of Object.entries(c.expect ?? {})) {
     if (!outputNames.includes(name)) {
@@ -223,19 +269,22 @@ function compare(c: TestCase, actual: Outcome, outputNames: readonly string[]): 
       continue;
     }
     const value = actual.outputs[name]!;
-    if (!valueMatches(expected, value, c.tolerance)) mismatches.push({ kind: "output", name, expected, actual: value, tolerance: c.tolerance });
+    if (!valueMatches(expected, value, c.tolerance))
+      mismatches.push({ kind: "output", name, expected, actual: value, tolerance: c.tolerance });
   }
   return mismatches;
 }
 
 function errorMatches(expected: ExpectedError, actual: Extract<Outcome, { ok: false }>): boolean {
   if (expected.code !== actual.code) return false;
-  if (expected.path !== undefined && !(actual.inputErrors ?? []).some((e) => e.path === expected.path)) return false;
+  if (expected.path !== undefined && !(actual.inputErrors ?? []).some((e) => e.path === expected.path))
+    return false;
   return expected.message === undefined || actual.message.includes(expected.message);
 }
 
 function valueMatches(expected: OutputValue, actual: OutputValue, tolerance: number): boolean {
-  if (typeof expected === "number" && typeof actual === "number") return Object.is(expected, actual) || Math.abs(actual - expected) <= tolerance;
+  if (typeof expected === "number" && typeof actual === "number")
+    return Object.is(expected, actual) || Math.abs(actual - expected) <= tolerance;
   if (typeof expected === "string" && typeof actual === "string" && expected !== actual) {
     // Timestamps: the same instant written differently (`+00:00` vs `Z`, milliseconds) is a match.
     const [a, b] = [Date.parse(expected), Date.parse(actual)];
@@ -251,7 +300,11 @@ export function describeMismatches(result: CaseResult): string[] {
   return result.mismatches.flatMap((m): string[] => {
     switch (m.kind) {
       case "output": {
-        const lines = [`output ${m.name}:`, `  expected  ${show(m.expected)}`, `  actual    ${show(m.actual)}`];
+        const lines = [
+          `output ${m.name}:`,
+          `  expected  ${show(m.expected)}`,
+          `  actual    ${show(m.actual)}`,
+        ];
         if (typeof m.expected === "number" && typeof m.actual === "number") {
           const difference = m.actual - m.expected;
           lines[2] += `   (off by ${difference > 0 ? "+" : ""}${Number(difference.toPrecision(6))}, tolerance ${m.tolerance})`;
@@ -259,21 +312,39 @@ export function describeMismatches(result: CaseResult): string[] {
         return lines;
       }
       case "unknown-output":
-        return [`output ${m.name}: the rulebook has no such output (its outputs are ${m.outputs.join(", ")})`];
+        return [
+          `output ${m.name}: the rulebook has no such output (its outputs are ${m.outputs.join(", ")})`,
+        ];
       case "unexpected-error":
         return ["expected outputs, but the evaluation failed:", `  ${m.error.code} ${m.error.message}`];
       case "expected-error":
-        return [`expected error ${expectedText(m.expected)}, but the evaluation succeeded:`, ...Object.entries(m.outputs).map(([k, v]) => `  ${k} = ${show(v)}`)];
+        return [
+          `expected error ${expectedText(m.expected)}, but the evaluation succeeded:`,
+          ...Object.entries(m.outputs).map(([k, v]) => `  ${k} = ${show(v)}`),
+        ];
       case "wrong-error":
-        return [`expected error ${expectedText(m.expected)}`, `  actual    ${m.actual.code} ${m.actual.message}`];
+        return [
+          `expected error ${expectedText(m.expected)}`,
+          `  actual    ${m.actual.code} ${m.actual.message}`,
+        ];
       case "disagreement":
-        return ["the interpreter and the compiled evaluator disagree (a bug in marginbook):", `  interpreter  ${showOutcome(m.interpreter)}`, `  compiled     ${showOutcome(m.compiled)}`];
+        return [
+          "the interpreter and the compiled evaluator disagree (a bug in marginbook):",
+          `  interpreter  ${showOutcome(m.interpreter)}`,
+          `  compiled     ${showOutcome(m.compiled)}`,
+        ];
     }
   });
 }
 
 function expectedText(e: ExpectedError): string {
-  return [e.code, e.path !== undefined ? `at ${e.path}` : "", e.message !== undefined ? `with "${e.message}"` : ""].filter(Boolean).join(" ");
+  return [
+    e.code,
+    e.path !== undefined ? `at ${e.path}` : "",
+    e.message !== undefined ? `with "${e.message}"` : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
 }
 
 function show(value: OutputValue): string {
@@ -281,5 +352,9 @@ function show(value: OutputValue): string {
 }
 
 function showOutcome(o: Outcome): string {
-  return o.ok ? Object.entries(o.outputs).map(([k, v]) => `${k} = ${show(v)}`).join(", ") : `${o.code} ${o.message}`;
+  return o.ok
+    ? Object.entries(o.outputs)
+        .map(([k, v]) => `${k} = ${show(v)}`)
+        .join(", ")
+    : `${o.code} ${o.message}`;
 }

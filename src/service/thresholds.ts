@@ -30,9 +30,12 @@ export function ruleThresholds(ir: IrRulebook, path: string): RuleThreshold[] {
     if (!(e.op in FLIPPED)) return;
     const op = e.op as keyof typeof FLIPPED;
     const input = (x: IrExpr): boolean => x.k === "input" && x.path.join(".") === wanted;
-    const constant = (x: IrExpr): number | undefined => (x.k === "const" && typeof x.v === "number" && Number.isFinite(x.v) ? x.v : undefined);
-    if (input(e.l) && constant(e.r) !== undefined) found.push({ x: constant(e.r)!, rule, condition: `${path} ${op} ${constant(e.r)}` });
-    else if (input(e.r) && constant(e.l) !== undefined) found.push({ x: constant(e.l)!, rule, condition: `${path} ${FLIPPED[op]} ${constant(e.l)}` });
+    const constant = (x: IrExpr): number | undefined =>
+      x.k === "const" && typeof x.v === "number" && Number.isFinite(x.v) ? x.v : undefined;
+    if (input(e.l) && constant(e.r) !== undefined)
+      found.push({ x: constant(e.r)!, rule, condition: `${path} ${op} ${constant(e.r)}` });
+    else if (input(e.r) && constant(e.l) !== undefined)
+      found.push({ x: constant(e.l)!, rule, condition: `${path} ${FLIPPED[op]} ${constant(e.l)}` });
   };
   for (const step of ir.steps) if (step.kind === "rule" && step.condition) visit(step.name, step.condition);
   return found;

@@ -121,14 +121,16 @@ export const duckdb: SqlDialect = {
   toText: (sql) => `CAST(${sql} AS VARCHAR)`,
   tryCast: (sql, type) => `TRY_CAST(${sql} AS ${duckdbType(type)})`,
   toDouble: (sql) => `CAST(${sql} AS DOUBLE)`,
-  timestampSeconds: (sql) => `(CAST(epoch_ms(TRY_CAST(${sql} AS TIMESTAMPTZ)) AS DOUBLE) / CAST(1e3 AS DOUBLE))`,
+  timestampSeconds: (sql) =>
+    `(CAST(epoch_ms(TRY_CAST(${sql} AS TIMESTAMPTZ)) AS DOUBLE) / CAST(1e3 AS DOUBLE))`,
   isNan: (sql) => `isnan(${sql})`,
   isFinite: (sql) => `isfinite(${sql})`,
   length: (list) => `CAST(len(${list}) AS DOUBLE)`,
   element: (list, index) => `${list}[CAST(${index} AS BIGINT) + 1]`,
   map: (list, param, body) => `list_transform(${list}, lambda ${param}: ${body})`,
   filter: (list, param, body) => `list_filter(${list}, lambda ${param}: ${body})`,
-  filterIndexed: (list, param, position, body) => `list_filter(${list}, lambda ${param}, ${position}: ${body})`,
+  filterIndexed: (list, param, position, body) =>
+    `list_filter(${list}, lambda ${param}, ${position}: ${body})`,
   position: (list, value) => `coalesce(list_position(${list}, ${value}), 0)`,
   sum: (list) => `list_reduce(${list}, lambda __mb_a, __mb_b: __mb_a + __mb_b, CAST(0 AS DOUBLE))`,
   min: (list) => `list_min(${list})`,
@@ -150,11 +152,16 @@ function duckdbText(value: string): string {
 
 function duckdbType(type: SqlColumnType): string {
   switch (type.kind) {
-    case "number": return "DOUBLE";
-    case "bool": return "BOOLEAN";
-    case "text": return "VARCHAR";
-    case "list": return `${duckdbType(type.element)}[]`;
-    case "record": return `STRUCT(${type.fields.map((f) => `${quoteIdent(f.name)} ${duckdbType(f.type)}`).join(", ")})`;
+    case "number":
+      return "DOUBLE";
+    case "bool":
+      return "BOOLEAN";
+    case "text":
+      return "VARCHAR";
+    case "list":
+      return `${duckdbType(type.element)}[]`;
+    case "record":
+      return `STRUCT(${type.fields.map((f) => `${quoteIdent(f.name)} ${duckdbType(f.type)}`).join(", ")})`;
   }
 }
 
@@ -167,7 +174,11 @@ export const clickhouse: SqlDialect = {
   name: "clickhouse",
   // Backquotes, with backslash escapes: ClickHouse reads `\` as an escape inside quoted names too.
   ident: (name) => `\`${name.replace(/\\/g, "\\\\").replace(/`/g, "\\`")}\``,
-  text: (value) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\u0000/g, "\\0")}'`,
+  text: (value) =>
+    `'${value
+      .replace(/\\/g, "\\\\")
+      .replace(/'/g, "\\'")
+      .replace(/\u0000/g, "\\0")}'`,
   number: (value) => `toFloat64(${shortestDouble(value)})`,
   bool: (value) => (value ? "1" : "0"),
   nan: "nan",
@@ -188,7 +199,8 @@ export const clickhouse: SqlDialect = {
   element: (list, index) => `arrayElement(${list}, toInt64(${index}) + 1)`,
   map: (list, param, body) => `arrayMap(${param} -> ${body}, ${list})`,
   filter: (list, param, body) => `arrayFilter(${param} -> ${body}, ${list})`,
-  filterIndexed: (list, param, position, body) => `arrayFilter((${param}, ${position}) -> ${body}, ${list}, arrayEnumerate(${list}))`,
+  filterIndexed: (list, param, position, body) =>
+    `arrayFilter((${param}, ${position}) -> ${body}, ${list}, arrayEnumerate(${list}))`,
   position: (list, value) => `toFloat64(indexOf(${list}, ${value}))`,
   sum: (list) => `arrayElement(arrayCumSum(arrayPushFront(${list}, toFloat64(0))), -1)`,
   min: (list) => `arrayReduce('min', ${list})`,
@@ -205,11 +217,16 @@ export const clickhouse: SqlDialect = {
 
 function clickhouseType(type: SqlColumnType): string {
   switch (type.kind) {
-    case "number": return "Float64";
-    case "bool": return "UInt8";
-    case "text": return "String";
-    case "list": return `Array(${clickhouseType(type.element)})`;
-    case "record": return `Tuple(${type.fields.map((f) => clickhouseType(f.type)).join(", ")})`;
+    case "number":
+      return "Float64";
+    case "bool":
+      return "UInt8";
+    case "text":
+      return "String";
+    case "list":
+      return `Array(${clickhouseType(type.element)})`;
+    case "record":
+      return `Tuple(${type.fields.map((f) => clickhouseType(f.type)).join(", ")})`;
   }
 }
 

@@ -24,7 +24,10 @@ export interface BuiltinContext {
 }
 
 /** A builtin's SQL, or the reason it has none (reported as MB5101 / MB5102). */
-export type BuiltinSql = (args: SqlValue[], ctx: BuiltinContext) => SqlValue | { unsupported: string; runtimeStep?: true };
+export type BuiltinSql = (
+  args: SqlValue[],
+  ctx: BuiltinContext,
+) => SqlValue | { unsupported: string; runtimeStep?: true };
 
 const MAX_EXACT = 9007199254740991;
 const errorsOf = (args: SqlValue[]): (string | null)[] => args.map((a) => a.e);
@@ -38,13 +41,20 @@ function scalar(v: string, args: SqlValue[], d: SqlDialect, own: string | null =
  * above every number instead), and -0 below +0 (SQL engines take them as equal), so that the sign of
  * a zero result is the runtime's.
  */
-export function jsMinMax(fn: "min" | "max", a: string, b: string, ctx: Pick<BuiltinContext, "dialect" | "share">): string {
+export function jsMinMax(
+  fn: "min" | "max",
+  a: string,
+  b: string,
+  ctx: Pick<BuiltinContext, "dialect" | "share">,
+): string {
   const d = ctx.dialect;
-  return ctx.share(a, (x) => ctx.share(b, (y) => {
-    const tie = fn === "min" ? `-((-${x}) + (-${y}))` : `(${x} + ${y})`;
-    const [first, second] = fn === "min" ? ["<", ">"] : [">", "<"];
-    return `(CASE WHEN ${d.isNan(x)} OR ${d.isNan(y)} THEN ${d.nan} WHEN ${x} ${first} ${y} THEN ${x} WHEN ${x} ${second} ${y} THEN ${y} WHEN ${x} = ${d.number(0)} THEN ${tie} ELSE ${x} END)`;
-  }));
+  return ctx.share(a, (x) =>
+    ctx.share(b, (y) => {
+      const tie = fn === "min" ? `-((-${x}) + (-${y}))` : `(${x} + ${y})`;
+      const [first, second] = fn === "min" ? ["<", ">"] : [">", "<"];
+      return `(CASE WHEN ${d.isNan(x)} OR ${d.isNan(y)} THEN ${d.nan} WHEN ${x} ${first} ${y} THEN ${x} WHEN ${x} ${second} ${y} THEN ${y} WHEN ${x} = ${d.number(0)} THEN ${tie} ELSE ${x} END)`;
+    }),
+  );
 }
 
 /** `Math.min` / `Math.max` of several values, folded in pairs. */
@@ -66,33 +76,74 @@ function option(fn: "black76" | "black_scholes", args: SqlValue[], ctx: BuiltinC
   const d = ctx.dialect;
   const v = args.map((a) => a.v);
   const value = optionSql(d, fn, v, ctx.share, (x) => jsMinMax("max", x, d.number(0), ctx));
-  return scalar(value, args, d, raiseWhen(d, optionArgumentsInvalid(d, v[1]!, v[2]!, v[3]!, v[4]!), "MB6010"));
+  return scalar(
+    value,
+    args,
+    d,
+    raiseWhen(d, optionArgumentsInvalid(d, v[1]!, v[2]!, v[3]!, v[4]!), "MB6010"),
+  );
 }
 
 /** The table: every builtin of the IR, with its SQL. */
 export const builtinSql = {
-  min: (args, ctx) => scalar(fold("min", args.map((a) => a.v), ctx), args, ctx.dialect),
-  max: (args, ctx) => scalar(fold("max", args.map((a) => a.v), ctx), args, ctx.dialect),
-  clamp: (args, ctx) => scalar(jsMinMax("min", jsMinMax("max", args[0]!.v, args[1]!.v, ctx), args[2]!.v, ctx), args, ctx.dialect),
+  min: (args, ctx) =>
+    scalar(
+      fold(
+        "min",
+        args.map((a) => a.v),
+        ctx,
+      ),
+      args,
+      ctx.dialect,
+    ),
+  max: (args, ctx) =>
+    scalar(
+      fold(
+        "max",
+        args.map((a) => a.v),
+        ctx,
+      ),
+      args,
+      ctx.dialect,
+    ),
+  clamp: (args, ctx) =>
+    scalar(jsMinMax("min", jsMinMax("max", args[0]!.v, args[1]!.v, ctx), args[2]!.v, ctx), args, ctx.dialect),
   abs: (args, { dialect }) => scalar(`abs(${args[0]!.v})`, args, dialect),
   sqrt: (args, ctx) => {
     const d = ctx.dialect;
     const zero = d.number(0);
     const v = ctx.share(args[0]!.v, (x) => `sqrt(CASE WHEN ${x} < ${zero} THEN ${zero} ELSE ${x} END)`);
-    return scalar(v, args, d, ctx.share(args[0]!.v, (x) => raiseWhen(d, `${x} < ${zero}`, "MB6003")));
+    return scalar(
+      v,
+      args,
+      d,
+      ctx.share(args[0]!.v, (x) => raiseWhen(d, `${x} < ${zero}`, "MB6003")),
+    );
   },
   pow: (args, ctx) => {
     const d = ctx.dialect;
     const v = `pow(${args[0]!.v}, ${args[1]!.v})`;
-    const own = raiseWhen(d, `${d.isNan(v)} AND NOT ${d.isNan(args[0]!.v)} AND NOT ${d.isNan(args[1]!.v)}`, "MB6010");
+    const own = raiseWhen(
+      d,
+      `${d.isNan(v)} AND NOT ${d.isNan(args[0]!.v)} AND NOT ${d.isNan(args[1]!.v)}`,
+      "MB6010",
+    );
     return scalar(v, args, d, own);
   },
   exp: (args, { dialect }) => scalar(`exp(${args[0]!.v})`, args, dialect),
   ln: (args, ctx) => {
     const d = ctx.dialect;
     const fn = d.name === "duckdb" ? "ln" : "log";
-    const v = ctx.share(args[0]!.v, (x) => `${fn}(CASE WHEN ${x} <= ${d.number(0)} THEN ${d.number(1)} ELSE ${x} END)`);
-    return scalar(v, args, d, ctx.share(args[0]!.v, (x) => raiseWhen(d, `${x} <= ${d.number(0)}`, "MB6004")));
+    const v = ctx.share(
+      args[0]!.v,
+      (x) => `${fn}(CASE WHEN ${x} <= ${d.number(0)} THEN ${d.number(1)} ELSE ${x} END)`,
+    );
+    return scalar(
+      v,
+      args,
+      d,
+      ctx.share(args[0]!.v, (x) => raiseWhen(d, `${x} <= ${d.number(0)}`, "MB6004")),
+    );
   },
   round_up: rounding("up"),
   round_down: rounding("down"),
@@ -103,7 +154,6 @@ export const builtinSql = {
   length: (args, { dialect }) => scalar(dialect.length(args[0]!.v), args, dialect),
 } as const satisfies Record<IrBuiltin, BuiltinSql>;
 
-
 /**
  * `round(x)` to a constant step, as `roundUp` / `roundDown` / `roundHalfEven` compute it. The
  * quotient and the chosen multiple are shared (computed once), the rest is plain double arithmetic.
@@ -111,8 +161,10 @@ export const builtinSql = {
 export function roundSql(x: string, r: IrRounding, ctx: Pick<BuiltinContext, "dialect" | "share">): string {
   const d = ctx.dialect;
   const num = d.number.bind(d);
-  const tolerance = (q: string): string => `greatest(${num(1e-9)}, least(${num(1e-12)} * abs(${q}), ${num(1e-3)}))`;
-  const jsRound = (y: string): string => `(CASE WHEN ${y} - floor(${y}) >= ${num(0.5)} THEN floor(${y}) + ${num(1)} ELSE floor(${y}) END)`;
+  const tolerance = (q: string): string =>
+    `greatest(${num(1e-9)}, least(${num(1e-12)} * abs(${q}), ${num(1e-3)}))`;
+  const jsRound = (y: string): string =>
+    `(CASE WHEN ${y} - floor(${y}) >= ${num(0.5)} THEN floor(${y}) + ${num(1)} ELSE floor(${y}) END)`;
   const even = (z: string): string => `(${z} - ${num(2)} * floor(${z} / ${num(2)})) = ${num(0)}`;
   return ctx.share(`(${x} / ${num(r.step)})`, (q) => {
     let n: string;

@@ -11,11 +11,24 @@ import type { IrAggregate, IrExpr, IrRulebook, IrTierTable } from "../ir/ir.js";
 import { builtinSql, type BuiltinContext } from "./emit-builtins.js";
 import { liquidationSql } from "./emit-liquidation.js";
 import type { SqlDialect } from "./dialect.js";
-import { SCALAR, errorWhen, firstError, isSimple, raiseWhen, type Shape, type SqlValue } from "./sql-value.js";
+import {
+  SCALAR,
+  errorWhen,
+  firstError,
+  isSimple,
+  raiseWhen,
+  type Shape,
+  type SqlValue,
+} from "./sql-value.js";
 
 /** Why an expression could not be compiled; the query emitter reports it with the site's line. */
 export class Unsupported extends Error {
-  constructor(readonly what: string, readonly site: number | undefined, readonly runtimeStep = false, readonly reason?: string) {
+  constructor(
+    readonly what: string,
+    readonly site: number | undefined,
+    readonly runtimeStep = false,
+    readonly reason?: string,
+  ) {
     super(what);
   }
 }
@@ -60,7 +73,16 @@ class ExprEmitter {
     const d = this.d;
     switch (expr.k) {
       case "const":
-        return { v: typeof expr.v === "number" ? d.number(expr.v) : typeof expr.v === "boolean" ? d.bool(expr.v) : d.text(expr.v), e: null, shape: SCALAR };
+        return {
+          v:
+            typeof expr.v === "number"
+              ? d.number(expr.v)
+              : typeof expr.v === "boolean"
+                ? d.bool(expr.v)
+                : d.text(expr.v),
+          e: null,
+          shape: SCALAR,
+        };
       case "input": {
         const column = this.ctx.input(expr.path);
         if (!column) throw new Unsupported(`input \`${expr.path.join(".")}\` (a whole record)`, undefined);
@@ -68,7 +90,8 @@ class ExprEmitter {
         return column;
       }
       case "slot":
-        if (scope.size > 0) this.ctx.captured?.(`\`${this.ctx.ir.slots[expr.slot]?.name ?? expr.slot}\``, undefined);
+        if (scope.size > 0)
+          this.ctx.captured?.(`\`${this.ctx.ir.slots[expr.slot]?.name ?? expr.slot}\``, undefined);
         return this.ctx.slot(expr.slot);
       case "local": {
         const local = scope.get(expr.local);
@@ -79,39 +102,70 @@ class ExprEmitter {
         const x = this.emit(expr.x, scope);
         return { v: expr.op === "neg" ? `(-${x.v})` : `(NOT ${x.v})`, e: x.e, shape: SCALAR };
       }
-      case "binary": return this.binary(expr, scope);
+      case "binary":
+        return this.binary(expr, scope);
       case "if": {
         const c = this.emit(expr.c, scope);
         const t = this.emit(expr.t, scope);
         const e = this.emit(expr.e, scope);
-        const branchError = t.e === null && e.e === null ? null : `(CASE WHEN ${c.v} THEN ${t.e ?? d.nullText} ELSE ${e.e ?? d.nullText} END)`;
-        return { v: `(CASE WHEN ${c.v} THEN ${t.v} ELSE ${e.v} END)`, e: firstError(d, [c.e, branchError]), shape: t.shape };
+        const branchError =
+          t.e === null && e.e === null
+            ? null
+            : `(CASE WHEN ${c.v} THEN ${t.e ?? d.nullText} ELSE ${e.e ?? d.nullText} END)`;
+        return {
+          v: `(CASE WHEN ${c.v} THEN ${t.v} ELSE ${e.v} END)`,
+          e: firstError(d, [c.e, branchError]),
+          shape: t.shape,
+        };
       }
-      case "call": return this.call(expr, scope);
+      case "call":
+        return this.call(expr, scope);
       case "tier": {
         const table = this.ctx.ir.tables[expr.table]!;
         const key = this.emit(expr.key, scope);
         return this.byTier(table, key, scope, (i) => d.number(i), expr.site);
       }
-      case "cell": return this.cell(expr, scope);
+      case "cell":
+        return this.cell(expr, scope);
       case "margin": {
         const table = this.ctx.ir.tables[expr.table]!;
         const key = this.emit(expr.key, scope);
-        return this.byTier(table, key, scope, (i, k) => {
-          const row = table.rows[i]!;
-          const deduction = d.number(row.deductions[expr.column] ?? 0);
-          return expr.deduction ? deduction : `(${k} * ${d.number(row.cells[expr.column]!)} - ${deduction})`;
-        }, expr.site);
+        return this.byTier(
+          table,
+          key,
+          scope,
+          (i, k) => {
+            const row = table.rows[i]!;
+            const deduction = d.number(row.deductions[expr.column] ?? 0);
+            return expr.deduction
+              ? deduction
+              : `(${k} * ${d.number(row.cells[expr.column]!)} - ${deduction})`;
+          },
+          expr.site,
+        );
       }
       case "liquidation": {
         const args = [expr.side, expr.size, expr.entry, expr.balance].map((a) => this.emit(a, scope));
-        const { value, error } = liquidationSql(d, this.ctx.ir.tables[expr.table]!, expr.column, args[0]!.v, args[1]!.v, args[2]!.v, args[3]!.v, (sql, body) => this.share(sql, scope, body));
+        const { value, error } = liquidationSql(
+          d,
+          this.ctx.ir.tables[expr.table]!,
+          expr.column,
+          args[0]!.v,
+          args[1]!.v,
+          args[2]!.v,
+          args[3]!.v,
+          (sql, body) => this.share(sql, scope, body),
+        );
         return { v: value, e: firstError(d, [...args.map((a) => a.e), error]), shape: SCALAR };
       }
-      case "field": return this.field(expr, scope);
-      case "index": return this.index(expr, scope);
-      case "scenarios": return this.scenarios(expr.set);
-      case "agg": return this.aggregate(expr, scope);
+      case "field":
+        return this.field(expr, scope);
+      case "index":
+        return this.index(expr, scope);
+      case "scenarios":
+        return this.scenarios(expr.set);
+      case "agg":
+        return this.aggregate(expr, scope);
     }
   }
 
@@ -120,12 +174,26 @@ class ExprEmitter {
     const l = this.emit(expr.l, scope);
     const r = this.emit(expr.r, scope);
     switch (expr.op) {
-      case "and": return { v: `(${l.v} AND ${r.v})`, e: firstError(d, [l.e, errorWhen(d, l.v, r.e)]), shape: SCALAR };
-      case "or": return { v: `(${l.v} OR ${r.v})`, e: firstError(d, [l.e, errorWhen(d, `NOT ${l.v}`, r.e)]), shape: SCALAR };
-      case "/": return { v: `(${l.v} / ${r.v})`, e: firstError(d, [l.e, r.e, raiseWhen(d, `${r.v} = ${d.number(0)}`, "MB6002")]), shape: SCALAR };
-      case "==": return { v: `(${l.v} = ${r.v})`, e: firstError(d, [l.e, r.e]), shape: SCALAR };
-      case "!=": return { v: `(${l.v} <> ${r.v})`, e: firstError(d, [l.e, r.e]), shape: SCALAR };
-      default: return { v: `(${l.v} ${expr.op} ${r.v})`, e: firstError(d, [l.e, r.e]), shape: SCALAR };
+      case "and":
+        return { v: `(${l.v} AND ${r.v})`, e: firstError(d, [l.e, errorWhen(d, l.v, r.e)]), shape: SCALAR };
+      case "or":
+        return {
+          v: `(${l.v} OR ${r.v})`,
+          e: firstError(d, [l.e, errorWhen(d, `NOT ${l.v}`, r.e)]),
+          shape: SCALAR,
+        };
+      case "/":
+        return {
+          v: `(${l.v} / ${r.v})`,
+          e: firstError(d, [l.e, r.e, raiseWhen(d, `${r.v} = ${d.number(0)}`, "MB6002")]),
+          shape: SCALAR,
+        };
+      case "==":
+        return { v: `(${l.v} = ${r.v})`, e: firstError(d, [l.e, r.e]), shape: SCALAR };
+      case "!=":
+        return { v: `(${l.v} <> ${r.v})`, e: firstError(d, [l.e, r.e]), shape: SCALAR };
+      default:
+        return { v: `(${l.v} ${expr.op} ${r.v})`, e: firstError(d, [l.e, r.e]), shape: SCALAR };
     }
   }
 
@@ -140,7 +208,12 @@ class ExprEmitter {
       },
     };
     const result = builtinSql[expr.fn](args, ctx);
-    if ("unsupported" in result) throw new Unsupported(result.unsupported, expr.site, "runtimeStep" in result && result.runtimeStep === true);
+    if ("unsupported" in result)
+      throw new Unsupported(
+        result.unsupported,
+        expr.site,
+        "runtimeStep" in result && result.runtimeStep === true,
+      );
     return result;
   }
 
@@ -156,14 +229,21 @@ class ExprEmitter {
    * A CASE chain over the rows of a tier table (ascending and contiguous, as the compiler checks):
    * `value(i, key)` for the row containing the key; NULL and MB6006 for a key in no row (or NaN).
    */
-  private byTier(table: IrTierTable, key: SqlValue, scope: Scope, value: (row: number, key: string) => string, site: number): SqlValue {
+  private byTier(
+    table: IrTierTable,
+    key: SqlValue,
+    scope: Scope,
+    value: (row: number, key: string) => string,
+    site: number,
+  ): SqlValue {
     const d = this.d;
     const rows = table.rows;
     const inRange = (k: string): string => {
       const first = rows[0]!;
       const last = rows[rows.length - 1]!;
       const above = `${k} ${first.lowerInclusive ? ">=" : ">"} ${d.number(first.lower)}`;
-      const below = last.upper === null ? "" : ` AND ${k} ${last.upperInclusive ? "<=" : "<"} ${d.number(last.upper)}`;
+      const below =
+        last.upper === null ? "" : ` AND ${k} ${last.upperInclusive ? "<=" : "<"} ${d.number(last.upper)}`;
       return `(NOT ${d.isNan(k)} AND ${above}${below})`;
     };
     const v = this.share(key.v, scope, (k) => {
@@ -192,21 +272,33 @@ class ExprEmitter {
       return this.byTier(table, this.emit(expr.row.key, scope), scope, (i) => cellOf(i), expr.row.site);
     }
     const row = this.emit(expr.row, scope);
-    const v = this.share(row.v, scope, (r) => `(CASE ${table.rows.map((_, i) => `WHEN ${r} = ${d.number(i)} THEN ${cellOf(i)}`).join(" ")} ELSE ${d.nullNumber} END)`);
+    const v = this.share(
+      row.v,
+      scope,
+      (r) =>
+        `(CASE ${table.rows.map((_, i) => `WHEN ${r} = ${d.number(i)} THEN ${cellOf(i)}`).join(" ")} ELSE ${d.nullNumber} END)`,
+    );
     return { v, e: row.e, shape: SCALAR };
   }
 
   private field(expr: Extract<IrExpr, { k: "field" }>, scope: Scope): SqlValue {
     const d = this.d;
     const x = this.emit(expr.x, scope);
-    if (x.shape.kind !== "record") throw new Unsupported(`field \`${expr.name}\` of a value that is not a record`, undefined);
+    if (x.shape.kind !== "record")
+      throw new Unsupported(`field \`${expr.name}\` of a value that is not a record`, undefined);
     const position = x.shape.fields.findIndex((f) => f.name === expr.name);
-    if (position < 0) throw new Unsupported(`field \`${expr.name}\`, which the record does not have`, undefined);
+    if (position < 0)
+      throw new Unsupported(`field \`${expr.name}\`, which the record does not have`, undefined);
     const shape = x.shape.fields[position]!.shape;
     let v = d.field(x.v, { name: expr.name, position: position + 1 });
     if (expr.timestamp) v = d.timestampSeconds(v);
     if (expr.default !== undefined) {
-      const fallback = typeof expr.default === "number" ? d.number(expr.default) : typeof expr.default === "boolean" ? d.bool(expr.default) : d.text(expr.default);
+      const fallback =
+        typeof expr.default === "number"
+          ? d.number(expr.default)
+          : typeof expr.default === "boolean"
+            ? d.bool(expr.default)
+            : d.text(expr.default);
       v = `coalesce(${v}, ${fallback})`;
     }
     return { v, e: x.e, shape };
@@ -217,8 +309,11 @@ class ExprEmitter {
     const list = this.emit(expr.x, scope);
     const index = this.emit(expr.index, scope);
     const element = list.shape.kind === "list" ? list.shape.element : SCALAR;
-    const ok = (i: string): string => `(${i} = floor(${i}) AND ${i} >= ${d.number(0)} AND ${i} < ${d.length(list.v)})`;
-    const v = this.share(index.v, scope, (i) => d.element(list.v, `(CASE WHEN ${ok(i)} THEN ${i} ELSE ${d.number(0)} END)`));
+    const ok = (i: string): string =>
+      `(${i} = floor(${i}) AND ${i} >= ${d.number(0)} AND ${i} < ${d.length(list.v)})`;
+    const v = this.share(index.v, scope, (i) =>
+      d.element(list.v, `(CASE WHEN ${ok(i)} THEN ${i} ELSE ${d.number(0)} END)`),
+    );
     const own = this.share(index.v, scope, (i) => raiseWhen(d, `NOT ${ok(i)}`, "MB6009"));
     return { v, e: firstError(d, [list.e, index.e, own]), shape: element };
   }
@@ -254,7 +349,10 @@ class ExprEmitter {
     const key = expr.key ? this.emit(expr.key, inner) : undefined;
     // The error of one element: its filter's, then (when it passes) its element's and key's.
     const passedError = firstError(d, [elem.e, key?.e ?? null]);
-    const elementError = firstError(d, [filter?.e ?? null, filter ? errorWhen(d, filter.v, passedError) : passedError]);
+    const elementError = firstError(d, [
+      filter?.e ?? null,
+      filter ? errorWhen(d, filter.v, passedError) : passedError,
+    ]);
     const passed = filter ? d.filter(source.v, param, filter.v) : source.v;
     const values = d.map(passed, param, elem.v);
     const allErrors = elementError === null ? null : d.firstError(d.map(source.v, param, elementError));
@@ -269,14 +367,21 @@ class ExprEmitter {
       };
     };
     switch (expr.op) {
-      case "sum": return { v: d.sum(values), e: firstError(d, [source.e, allErrors]), shape: SCALAR };
-      case "count": return { v: d.length(passed), e: firstError(d, [source.e, allErrors]), shape: SCALAR };
-      case "min": return whenEmpty((list) => this.extreme("min", list, scope));
-      case "max": return whenEmpty((list) => this.extreme("max", list, scope));
-      case "avg": return whenEmpty((list) => `(${d.sum(list)} / ${d.length(list)})`);
+      case "sum":
+        return { v: d.sum(values), e: firstError(d, [source.e, allErrors]), shape: SCALAR };
+      case "count":
+        return { v: d.length(passed), e: firstError(d, [source.e, allErrors]), shape: SCALAR };
+      case "min":
+        return whenEmpty((list) => this.extreme("min", list, scope));
+      case "max":
+        return whenEmpty((list) => this.extreme("max", list, scope));
+      case "avg":
+        return whenEmpty((list) => `(${d.sum(list)} / ${d.length(list)})`);
       case "any":
-      case "all": return this.quantifier(expr.op, source, param, filter?.v, elem.v, elementError);
-      case "group": return this.group(source, passed, param, elem, key!, allErrors);
+      case "all":
+        return this.quantifier(expr.op, source, param, filter?.v, elem.v, elementError);
+      case "group":
+        return this.group(source, passed, param, elem, key!, allErrors);
     }
   }
 
@@ -287,42 +392,96 @@ class ExprEmitter {
   private extreme(op: "min" | "max", values: string, scope: Scope): string {
     const d = this.d;
     const zero = d.number(0);
-    return this.share(values, scope, (list) => this.share(op === "min" ? d.min(list) : d.max(list), scope, (m) => {
-      const signed = (cmp: string): string => d.exists(list, "__mb_z", `__mb_z = ${zero} AND ${d.number(1)} / __mb_z ${cmp} ${zero}`);
-      const zeroResult = op === "min"
-        ? `(CASE WHEN ${signed("<")} THEN ${d.number(-0)} ELSE ${zero} END)`
-        : `(CASE WHEN ${signed(">")} THEN ${zero} ELSE ${d.number(-0)} END)`;
-      return `(CASE WHEN ${d.exists(list, "__mb_n", d.isNan("__mb_n"))} THEN ${d.nan} WHEN ${m} = ${zero} THEN ${zeroResult} ELSE ${m} END)`;
-    }));
+    return this.share(values, scope, (list) =>
+      this.share(op === "min" ? d.min(list) : d.max(list), scope, (m) => {
+        const signed = (cmp: string): string =>
+          d.exists(list, "__mb_z", `__mb_z = ${zero} AND ${d.number(1)} / __mb_z ${cmp} ${zero}`);
+        const zeroResult =
+          op === "min"
+            ? `(CASE WHEN ${signed("<")} THEN ${d.number(-0)} ELSE ${zero} END)`
+            : `(CASE WHEN ${signed(">")} THEN ${zero} ELSE ${d.number(-0)} END)`;
+        return `(CASE WHEN ${d.exists(list, "__mb_n", d.isNan("__mb_n"))} THEN ${d.nan} WHEN ${m} = ${zero} THEN ${zeroResult} ELSE ${m} END)`;
+      }),
+    );
   }
 
   /** `any` / `all`: stops at the first element that decides, so only errors up to it count. */
-  private quantifier(op: "any" | "all", source: SqlValue, param: string, filter: string | undefined, elem: string, elementError: string | null): SqlValue {
+  private quantifier(
+    op: "any" | "all",
+    source: SqlValue,
+    param: string,
+    filter: string | undefined,
+    elem: string,
+    elementError: string | null,
+  ): SqlValue {
     const d = this.d;
-    const decides = op === "any" ? `${filter ? `${filter} AND ` : ""}${elem}` : `${filter ? `${filter} AND ` : ""}NOT ${elem}`;
+    const decides =
+      op === "any"
+        ? `${filter ? `${filter} AND ` : ""}${elem}`
+        : `${filter ? `${filter} AND ` : ""}NOT ${elem}`;
     const count = d.length(d.filter(source.v, param, decides));
     const v = op === "any" ? `(${count} > ${d.number(0)})` : `(${count} = ${d.number(0)})`;
     if (elementError === null) return { v, e: source.e, shape: SCALAR };
     const flags = d.map(source.v, param, `coalesce(${decides}, ${d.bool(false)})`);
     const stop = `(CASE WHEN ${d.position(flags, d.bool(true))} = ${d.number(0)} THEN ${d.length(source.v)} ELSE ${d.position(flags, d.bool(true))} END)`;
-    const errors = d.filterIndexed(d.map(source.v, param, elementError), "__mb_x", "__mb_i", `__mb_i <= ${stop}`);
+    const errors = d.filterIndexed(
+      d.map(source.v, param, elementError),
+      "__mb_x",
+      "__mb_i",
+      `__mb_i <= ${stop}`,
+    );
     return { v, e: firstError(d, [source.e, d.firstError(errors)]), shape: SCALAR };
   }
 
   /** `group(elem for x in list by key)`: `{ key, items }` records in first-appearance order. */
-  private group(source: SqlValue, passed: string, param: string, elem: SqlValue, key: SqlValue, errors: string | null): SqlValue {
+  private group(
+    source: SqlValue,
+    passed: string,
+    param: string,
+    elem: SqlValue,
+    key: SqlValue,
+    errors: string | null,
+  ): SqlValue {
     const d = this.d;
     const k = (x: string): string => d.field(x, { name: "k", position: 1 });
     const val = (x: string): string => d.field(x, { name: "v", position: 2 });
-    const pairs = d.map(passed, param, d.record([{ name: "k", value: key.v }, { name: "v", value: elem.v }]));
+    const pairs = d.map(
+      passed,
+      param,
+      d.record([
+        { name: "k", value: key.v },
+        { name: "v", value: elem.v },
+      ]),
+    );
     const body = (e: string): string => {
-      const firsts = d.filterIndexed(e, "__mb_g", "__mb_gi", `${d.position(d.map(e, "__mb_y", k("__mb_y")), k("__mb_g"))} = __mb_gi`);
+      const firsts = d.filterIndexed(
+        e,
+        "__mb_g",
+        "__mb_gi",
+        `${d.position(d.map(e, "__mb_y", k("__mb_y")), k("__mb_g"))} = __mb_gi`,
+      );
       const items = d.map(d.filter(e, "__mb_z", `${k("__mb_z")} = ${k("__mb_g")}`), "__mb_z", val("__mb_z"));
-      return d.map(firsts, "__mb_g", d.record([{ name: "key", value: k("__mb_g") }, { name: "items", value: items }]));
+      return d.map(
+        firsts,
+        "__mb_g",
+        d.record([
+          { name: "key", value: k("__mb_g") },
+          { name: "items", value: items },
+        ]),
+      );
     };
     const param2 = `__mb_b${++this.binds}`;
     const v = d.bind(pairs, param2, body(param2));
-    const shape: Shape = { kind: "list", element: { kind: "record", fields: [{ name: "key", shape: key.shape }, { name: "items", shape: { kind: "list", element: elem.shape } }] } };
+    const shape: Shape = {
+      kind: "list",
+      element: {
+        kind: "record",
+        fields: [
+          { name: "key", shape: key.shape },
+          { name: "items", shape: { kind: "list", element: elem.shape } },
+        ],
+      },
+    };
     return { v, e: firstError(d, [source.e, errors]), shape };
   }
 }

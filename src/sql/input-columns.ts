@@ -25,10 +25,19 @@ export interface InputColumn {
 }
 
 /** The columns of a rulebook's input relation, in declaration order; `unsupported` lists what cannot be one. */
-export function inputColumns(ir: IrRulebook): { columns: InputColumn[]; unsupported: { path: string; type: string }[] } {
+export function inputColumns(ir: IrRulebook): {
+  columns: InputColumn[];
+  unsupported: { path: string; type: string }[];
+} {
   const columns: InputColumn[] = [];
   const unsupported: { path: string; type: string }[] = [];
-  const visit = (path: string, type: IrType, optional: boolean, extra: { default?: IrConstValue; domain?: IrDomain }, seen: readonly string[]): void => {
+  const visit = (
+    path: string,
+    type: IrType,
+    optional: boolean,
+    extra: { default?: IrConstValue; domain?: IrDomain },
+    seen: readonly string[],
+  ): void => {
     if (type.kind === "record") {
       const record = ir.schema.records[type.name];
       if (!record || seen.includes(type.name)) {
@@ -36,7 +45,16 @@ export function inputColumns(ir: IrRulebook): { columns: InputColumn[]; unsuppor
         return;
       }
       for (const f of record.fields) {
-        visit(`${path}.${f.name}`, f.type, optional || f.optional, { ...(f.default !== undefined ? { default: f.default } : {}), ...(f.domain ? { domain: f.domain } : {}) }, [...seen, type.name]);
+        visit(
+          `${path}.${f.name}`,
+          f.type,
+          optional || f.optional,
+          {
+            ...(f.default !== undefined ? { default: f.default } : {}),
+            ...(f.domain ? { domain: f.domain } : {}),
+          },
+          [...seen, type.name],
+        );
       }
       return;
     }
@@ -45,35 +63,66 @@ export function inputColumns(ir: IrRulebook): { columns: InputColumn[]; unsuppor
       unsupported.push({ path, type: type.kind });
       return;
     }
-    const element = type.kind === "list" && type.element.kind === "record" ? ir.schema.records[type.element.name]?.fields : undefined;
-    columns.push({ path, type, optional, ...extra, ...converted, ...(element ? { elementFields: element } : {}) });
+    const element =
+      type.kind === "list" && type.element.kind === "record"
+        ? ir.schema.records[type.element.name]?.fields
+        : undefined;
+    columns.push({
+      path,
+      type,
+      optional,
+      ...extra,
+      ...converted,
+      ...(element ? { elementFields: element } : {}),
+    });
   };
   for (const input of ir.schema.inputs) visit(input.name, input.type, false, {}, []);
   return { columns, unsupported };
 }
 
 /** The column type and shape of a value of type `type` (inside lists: records become structs). */
-function convert(ir: IrRulebook, type: IrType, seen: readonly string[]): { columnType: SqlColumnType; shape: Shape } | undefined {
+function convert(
+  ir: IrRulebook,
+  type: IrType,
+  seen: readonly string[],
+): { columnType: SqlColumnType; shape: Shape } | undefined {
   switch (type.kind) {
-    case "number": return { columnType: { kind: "number" }, shape: SCALAR };
-    case "bool": return { columnType: { kind: "bool" }, shape: SCALAR };
+    case "number":
+      return { columnType: { kind: "number" }, shape: SCALAR };
+    case "bool":
+      return { columnType: { kind: "bool" }, shape: SCALAR };
     // Timestamps are ISO 8601 text in a column; the query converts them to seconds.
-    case "text": case "enum": case "timestamp": return { columnType: { kind: "text" }, shape: SCALAR };
+    case "text":
+    case "enum":
+    case "timestamp":
+      return { columnType: { kind: "text" }, shape: SCALAR };
     case "list": {
       const element = convert(ir, type.element, seen);
-      return element && { columnType: { kind: "list", element: element.columnType }, shape: { kind: "list", element: element.shape } };
+      return (
+        element && {
+          columnType: { kind: "list", element: element.columnType },
+          shape: { kind: "list", element: element.shape },
+        }
+      );
     }
     case "record": {
       const record = ir.schema.records[type.name];
       if (!record || seen.includes(type.name)) return undefined;
-      const fields = record.fields.map((f) => ({ name: f.name, converted: convert(ir, f.type, [...seen, type.name]) }));
+      const fields = record.fields.map((f) => ({
+        name: f.name,
+        converted: convert(ir, f.type, [...seen, type.name]),
+      }));
       if (fields.some((f) => !f.converted)) return undefined;
       return {
-        columnType: { kind: "record", fields: fields.map((f) => ({ name: f.name, type: f.converted!.columnType })) },
+        columnType: {
+          kind: "record",
+          fields: fields.map((f) => ({ name: f.name, type: f.converted!.columnType })),
+        },
         shape: { kind: "record", fields: fields.map((f) => ({ name: f.name, shape: f.converted!.shape })) },
       };
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -82,12 +131,20 @@ function convert(ir: IrRulebook, type: IrType, seen: readonly string[]): { colum
  * column as parallel arrays (as a `Nested` structure), so there a list of records is one array
  * column per field, `account.positions.quantity`, zipped back into tuples by the query.
  */
-export function physicalColumns(d: SqlDialect, column: InputColumn): { name: string; type: SqlColumnType; field?: string; default?: IrConstValue }[] {
+export function physicalColumns(
+  d: SqlDialect,
+  column: InputColumn,
+): { name: string; type: SqlColumnType; field?: string; default?: IrConstValue }[] {
   const t = column.columnType;
   if (d.name === "clickhouse" && t.kind === "list" && t.element.kind === "record") {
     return t.element.fields.map((f, i) => {
       const fallback = column.elementFields?.[i]?.default;
-      return { name: `${column.path}.${f.name}`, type: { kind: "list", element: f.type }, field: f.name, ...(fallback !== undefined ? { default: fallback } : {}) };
+      return {
+        name: `${column.path}.${f.name}`,
+        type: { kind: "list", element: f.type },
+        field: f.name,
+        ...(fallback !== undefined ? { default: fallback } : {}),
+      };
     });
   }
   return [{ name: column.path, type: t }];
@@ -95,32 +152,52 @@ export function physicalColumns(d: SqlDialect, column: InputColumn): { name: str
 
 /** The SQL of a constant. */
 export function constantSql(d: SqlDialect, value: IrConstValue): string {
-  return typeof value === "number" ? d.number(value) : typeof value === "boolean" ? d.bool(value) : d.text(value);
+  return typeof value === "number"
+    ? d.number(value)
+    : typeof value === "boolean"
+      ? d.bool(value)
+      : d.text(value);
 }
 
 /** The converted value of an input column (defaults filled in) and the condition that makes it invalid. */
-export function validatedInput(ir: IrRulebook, d: SqlDialect, column: InputColumn): { value: string; invalid: string } {
+export function validatedInput(
+  ir: IrRulebook,
+  d: SqlDialect,
+  column: InputColumn,
+): { value: string; invalid: string } {
   const physical = physicalColumns(d, column);
   const params = physical.map((_, i) => `__mb_f${i + 1}`);
-  const raw = physical.length === 1 && physical[0]!.field === undefined
-    ? d.ident(column.path)
-    : `arrayMap((${params.join(", ")}) -> tuple(${physical.map((p, i) => (p.default !== undefined ? `ifNull(${params[i]}, ${constantSql(d, p.default)})` : params[i])).join(", ")}), ${physical.map((p) => d.ident(p.name)).join(", ")})`;
+  const raw =
+    physical.length === 1 && physical[0]!.field === undefined
+      ? d.ident(column.path)
+      : `arrayMap((${params.join(", ")}) -> tuple(${physical.map((p, i) => (p.default !== undefined ? `ifNull(${params[i]}, ${constantSql(d, p.default)})` : params[i])).join(", ")}), ${physical.map((p) => d.ident(p.name)).join(", ")})`;
   let value: string;
   const bad: string[] = [];
   switch (column.type.kind) {
-    case "number": value = d.tryDouble(raw); break;
-    case "bool": value = d.tryBool(raw); break;
-    case "timestamp": value = d.timestampSeconds(raw); break;
-    case "list": value = d.tryCast(raw, column.columnType); break;
-    default: value = d.toText(raw);
+    case "number":
+      value = d.tryDouble(raw);
+      break;
+    case "bool":
+      value = d.tryBool(raw);
+      break;
+    case "timestamp":
+      value = d.timestampSeconds(raw);
+      break;
+    case "list":
+      value = d.tryCast(raw, column.columnType);
+      break;
+    default:
+      value = d.toText(raw);
   }
   if (column.default !== undefined) value = `coalesce(${value}, ${constantSql(d, column.default)})`;
   bad.push(`${value} IS NULL`);
   if (column.type.kind === "number") {
     bad.push(`NOT ${d.isFinite(value)}`);
     const domain = column.domain;
-    if (domain?.min !== undefined) bad.push(`${value} ${domain.minInclusive ? "<" : "<="} ${d.number(domain.min)}`);
-    if (domain?.max !== undefined) bad.push(`${value} ${domain.maxInclusive ? ">" : ">="} ${d.number(domain.max)}`);
+    if (domain?.min !== undefined)
+      bad.push(`${value} ${domain.minInclusive ? "<" : "<="} ${d.number(domain.min)}`);
+    if (domain?.max !== undefined)
+      bad.push(`${value} ${domain.maxInclusive ? ">" : ">="} ${d.number(domain.max)}`);
   }
   if (column.type.kind === "enum") {
     const members = ir.schema.enums[column.type.name] ?? [];
@@ -134,13 +211,23 @@ export function validatedInput(ir: IrRulebook, d: SqlDialect, column: InputColum
 }
 
 /** The condition under which a list element (`param`) is invalid, as input validation checks it; null when none. */
-function invalidElement(ir: IrRulebook, d: SqlDialect, type: IrType, param: string, depth: number, domain?: IrDomain, optional = false): string | null {
+function invalidElement(
+  ir: IrRulebook,
+  d: SqlDialect,
+  type: IrType,
+  param: string,
+  depth: number,
+  domain?: IrDomain,
+  optional = false,
+): string | null {
   const bad: string[] = optional ? [] : [`${param} IS NULL`];
   switch (type.kind) {
     case "number":
       bad.push(`NOT ${d.isFinite(param)}`);
-      if (domain?.min !== undefined) bad.push(`${param} ${domain.minInclusive ? "<" : "<="} ${d.number(domain.min)}`);
-      if (domain?.max !== undefined) bad.push(`${param} ${domain.maxInclusive ? ">" : ">="} ${d.number(domain.max)}`);
+      if (domain?.min !== undefined)
+        bad.push(`${param} ${domain.minInclusive ? "<" : "<="} ${d.number(domain.min)}`);
+      if (domain?.max !== undefined)
+        bad.push(`${param} ${domain.maxInclusive ? ">" : ">="} ${d.number(domain.max)}`);
       break;
     case "enum":
       bad.push(`${param} NOT IN (${(ir.schema.enums[type.name] ?? []).map((m) => d.text(m)).join(", ")})`);
@@ -154,27 +241,44 @@ function invalidElement(ir: IrRulebook, d: SqlDialect, type: IrType, param: stri
     case "record": {
       const record = ir.schema.records[type.name];
       record?.fields.forEach((f, i) => {
-        const field = invalidElement(ir, d, f.type, d.field(param, { name: f.name, position: i + 1 }), depth + 1, f.domain, f.optional);
+        const field = invalidElement(
+          ir,
+          d,
+          f.type,
+          d.field(param, { name: f.name, position: i + 1 }),
+          depth + 1,
+          f.domain,
+          f.optional,
+        );
         if (field) bad.push(field);
       });
       break;
     }
-    default: break;
+    default:
+      break;
   }
   if (optional && bad.length > 0) return `(${param} IS NOT NULL AND (${bad.join(" OR ")}))`;
   return bad.length > 0 ? `(${bad.join(" OR ")})` : null;
 }
 
 /** `CREATE TABLE` for a relation holding the rulebook's input columns (plus `extra` ones). */
-export function createTableSql(ir: IrRulebook, d: SqlDialect, table: string, options: { engine?: string; extra?: { name: string; type: string }[] } = {}): string {
+export function createTableSql(
+  ir: IrRulebook,
+  d: SqlDialect,
+  table: string,
+  options: { engine?: string; extra?: { name: string; type: string }[] } = {},
+): string {
   const { columns } = inputColumns(ir);
   const defs = [
     ...(options.extra ?? []).map((c) => `${d.ident(c.name)} ${c.type}`),
-    ...columns.flatMap((c) => physicalColumns(d, c).map((p) => {
-      let type = d.columnType(p.type);
-      if (d.name === "clickhouse" && p.type.kind === "list" && p.default !== undefined) type = `Array(Nullable(${d.columnType(p.type.element)}))`;
-      return `${d.ident(p.name)} ${c.optional && d.name === "clickhouse" && p.type.kind !== "list" ? `Nullable(${type})` : type}`;
-    })),
+    ...columns.flatMap((c) =>
+      physicalColumns(d, c).map((p) => {
+        let type = d.columnType(p.type);
+        if (d.name === "clickhouse" && p.type.kind === "list" && p.default !== undefined)
+          type = `Array(Nullable(${d.columnType(p.type.element)}))`;
+        return `${d.ident(p.name)} ${c.optional && d.name === "clickhouse" && p.type.kind !== "list" ? `Nullable(${type})` : type}`;
+      }),
+    ),
   ];
   return `CREATE TABLE ${table} (${defs.join(", ")})${options.engine ? ` ENGINE = ${options.engine}` : ""}`;
 }

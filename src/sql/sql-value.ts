@@ -47,5 +47,10 @@ export function raiseWhen(dialect: SqlDialect, condition: string, code: string):
 
 /** Whether SQL text is a plain name or literal, cheap to repeat. */
 export function isSimple(sql: string): boolean {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(sql) || /^"[^"]*"$/.test(sql) || /^`[^`\\]*`$/.test(sql) || /^(CAST|toFloat64)\([-0-9.e]+( AS DOUBLE)?\)$/.test(sql);
+  return (
+    /^[A-Za-z_][A-Za-z0-9_]*$/.test(sql) ||
+    /^"[^"]*"$/.test(sql) ||
+    /^`[^`\\]*`$/.test(sql) ||
+    /^(CAST|toFloat64)\([-0-9.e]+( AS DOUBLE)?\)$/.test(sql)
+  );
 }

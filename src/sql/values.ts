@@ -19,30 +19,51 @@ export function valueAt(input: unknown, path: string): unknown {
 
 /** A JSON value as a literal of a column type; anything that does not fit is NULL. */
 export function literal(d: SqlDialect, type: SqlColumnType, value: unknown): string {
-  const typed = (sql: string): string => (d.name === "duckdb" ? `CAST(${sql} AS ${d.columnType(type)})` : sql);
+  const typed = (sql: string): string =>
+    d.name === "duckdb" ? `CAST(${sql} AS ${d.columnType(type)})` : sql;
   if (value === null || value === undefined) return d.name === "duckdb" ? typed("NULL") : "NULL";
   switch (type.kind) {
-    case "number": return typeof value === "number" && Number.isFinite(value) ? d.number(value) : typed("NULL");
-    case "bool": return typeof value === "boolean" ? d.bool(value) : typed("NULL");
-    case "text": return d.text(typeof value === "string" ? value : JSON.stringify(value));
+    case "number":
+      return typeof value === "number" && Number.isFinite(value) ? d.number(value) : typed("NULL");
+    case "bool":
+      return typeof value === "boolean" ? d.bool(value) : typed("NULL");
+    case "text":
+      return d.text(typeof value === "string" ? value : JSON.stringify(value));
     case "list":
       if (!Array.isArray(value)) return typed("NULL");
       return typed(d.list(value.map((v) => literal(d, type.element, v))));
     case "record": {
       const record = (value ?? {}) as Record<string, unknown>;
-      return d.record(type.fields.map((f) => ({ name: f.name, value: literal(d, f.type, Object.hasOwn(record, f.name) ? record[f.name] : undefined) })));
+      return d.record(
+        type.fields.map((f) => ({
+          name: f.name,
+          value: literal(d, f.type, Object.hasOwn(record, f.name) ? record[f.name] : undefined),
+        })),
+      );
     }
   }
 }
 
 /** The rows of a relation holding `inputs`, one tuple per input, with an `__mb_row` number first. */
-export function rowTuples(ir: IrRulebook, d: SqlDialect, inputs: readonly unknown[]): { columns: string[]; rows: string[] } {
-  const physical = inputColumns(ir).columns.flatMap((c) => physicalColumns(d, c).map((p) => ({ ...p, path: c.path })));
+export function rowTuples(
+  ir: IrRulebook,
+  d: SqlDialect,
+  inputs: readonly unknown[],
+): { columns: string[]; rows: string[] } {
+  const physical = inputColumns(ir).columns.flatMap((c) =>
+    physicalColumns(d, c).map((p) => ({ ...p, path: c.path })),
+  );
   const cell = (input: unknown, p: (typeof physical)[number]): string => {
     const value = valueAt(input, p.path);
     if (p.field === undefined) return literal(d, p.type, value);
     // One field of a list of records, as its own array (ClickHouse's parallel arrays).
-    const list = Array.isArray(value) ? value.map((item) => (item !== null && typeof item === "object" && Object.hasOwn(item, p.field!) ? (item as Record<string, unknown>)[p.field!] : undefined)) : [];
+    const list = Array.isArray(value)
+      ? value.map((item) =>
+          item !== null && typeof item === "object" && Object.hasOwn(item, p.field!)
+            ? (item as Record<string, unknown>)[p.field!]
+            : undefined,
+        )
+      : [];
     return literal(d, p.type, list);
   };
   return {

@@ -71,7 +71,11 @@ export function packageRoot(): string {
   let folder = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const candidate = path.join(folder, "package.json");
-    if (existsSync(candidate) && (JSON.parse(readFileSync(candidate, "utf8")) as { name?: string }).name === "marginbook") return folder;
+    if (
+      existsSync(candidate) &&
+      (JSON.parse(readFileSync(candidate, "utf8")) as { name?: string }).name === "marginbook"
+    )
+      return folder;
     const parent = path.dirname(folder);
     if (parent === folder) throw new Error("cannot find the marginbook package root");
     folder = parent;
@@ -85,9 +89,15 @@ export async function buildEditor(outDir: string): Promise<void> {
   try {
     vite = await import("vite");
   } catch {
-    throw new Error("the editor is not built, and Vite (a development dependency) is not installed to build it: run `npm ci && npm run build:editor`");
+    throw new Error(
+      "the editor is not built, and Vite (a development dependency) is not installed to build it: run `npm ci && npm run build:editor`",
+    );
   }
-  await vite.build({ configFile: path.join(root, "editor", "vite.config.ts"), logLevel: "warn", build: { outDir, emptyOutDir: true } });
+  await vite.build({
+    configFile: path.join(root, "editor", "vite.config.ts"),
+    logLevel: "warn",
+    build: { outDir, emptyOutDir: true },
+  });
 }
 
 /** Starts the studio server. Resolves once it listens. */
@@ -96,7 +106,8 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
   if (!statSync(folder).isDirectory()) throw new Error(`${options.folder} is not a folder`);
   const staticDir = path.resolve(options.staticDir ?? path.join(packageRoot(), "dist", "editor"));
   if (!existsSync(path.join(staticDir, "index.html"))) {
-    if (options.buildIfMissing === false) throw new Error(`the editor is not built: ${staticDir} has no index.html`);
+    if (options.buildIfMissing === false)
+      throw new Error(`the editor is not built: ${staticDir} has no index.html`);
     options.log?.(`building the editor into ${staticDir} ...`);
     await buildEditor(staticDir);
   }
@@ -114,14 +125,22 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     url: `http://127.0.0.1:${port}/`,
     port,
     folder,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
-async function handle(request: IncomingMessage, response: ServerResponse, folder: string, staticDir: string, server: Server, log?: (line: string) => void): Promise<void> {
+async function handle(
+  request: IncomingMessage,
+  response: ServerResponse,
+  folder: string,
+  staticDir: string,
+  server: Server,
+  log?: (line: string) => void,
+): Promise<void> {
   const port = (server.address() as AddressInfo).port;
   const host = request.headers.host ?? "";
   if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
@@ -129,7 +148,8 @@ async function handle(request: IncomingMessage, response: ServerResponse, folder
     return send(response, 403, { error: "unknown host" });
   }
   const url = new URL(request.url ?? "/", `http://${host}`);
-  if (url.pathname === "/api/workspace" && request.method === "GET") return send(response, 200, { folder: path.basename(folder), files: await workspace(folder) });
+  if (url.pathname === "/api/workspace" && request.method === "GET")
+    return send(response, 200, { folder: path.basename(folder), files: await workspace(folder) });
   if (url.pathname === "/api/file") {
     const relative = url.searchParams.get("path") ?? "";
     const absolute = insideFolder(folder, relative);
@@ -141,8 +161,15 @@ async function handle(request: IncomingMessage, response: ServerResponse, folder
     if (request.method === "PUT") return saveFile(request, response, absolute, relative, port);
     return send(response, 405, { error: "use GET or PUT" });
   }
-  if (url.pathname === "/api/revision" && request.method === "GET") return revision(response, folder, url.searchParams.get("path") ?? "", url.searchParams.get("rev") ?? "HEAD");
-  if (url.pathname === "/api/new" && request.method === "POST") return newRulebook(request, response, folder, port);
+  if (url.pathname === "/api/revision" && request.method === "GET")
+    return revision(
+      response,
+      folder,
+      url.searchParams.get("path") ?? "",
+      url.searchParams.get("rev") ?? "HEAD",
+    );
+  if (url.pathname === "/api/new" && request.method === "POST")
+    return newRulebook(request, response, folder, port);
   if (url.pathname.startsWith("/api/")) return send(response, 404, { error: "no such API" });
   if (request.method !== "GET" && request.method !== "HEAD") return send(response, 405, { error: "use GET" });
   return serveStatic(response, staticDir, url.pathname);
@@ -150,7 +177,8 @@ async function handle(request: IncomingMessage, response: ServerResponse, folder
 
 /** The absolute path of `relative` when it stays inside `folder` (symbolic links resolved), else undefined. */
 export function insideFolder(folder: string, relative: string): string | undefined {
-  if (relative === "" || relative.includes("\0") || path.isAbsolute(relative) || /^[a-zA-Z]:/.test(relative)) return undefined;
+  if (relative === "" || relative.includes("\0") || path.isAbsolute(relative) || /^[a-zA-Z]:/.test(relative))
+    return undefined;
   const absolute = path.resolve(folder, relative);
   const within = (candidate: string): boolean => {
     const rel = path.relative(folder, candidate);
@@ -160,7 +188,9 @@ export function insideFolder(folder: string, relative: string): string | undefin
   // A link inside the folder may point out of it: judge by where it really leads.
   let real: string;
   try {
-    real = existsSync(absolute) ? realpathSync(absolute) : path.join(realpathSync(path.dirname(absolute)), path.basename(absolute));
+    real = existsSync(absolute)
+      ? realpathSync(absolute)
+      : path.join(realpathSync(path.dirname(absolute)), path.basename(absolute));
   } catch {
     return undefined;
   }
@@ -184,7 +214,9 @@ async function workspace(folder: string): Promise<WorkspaceFile[]> {
     }
   };
   const walk = async (dir: string): Promise<void> => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
       const absolute = path.join(dir, entry.name);
       if (entry.isDirectory()) await walk(absolute);
@@ -194,9 +226,17 @@ async function workspace(folder: string): Promise<WorkspaceFile[]> {
         if (text === undefined) continue;
         const testPath = absolute.replace(/\.margin$/, ".test.yaml");
         const testRel = rel.replace(/\.margin$/, ".test.yaml");
-        const tests = existsSync(testPath) && insideFolder(folder, testRel) ? await read(testPath) : undefined;
-        files.push({ path: rel, kind: "rulebook", text, version: contentVersion(text), ...(tests !== undefined ? { tests: testRel } : {}) });
-        if (tests !== undefined) files.push({ path: testRel, kind: "tests", text: tests, version: contentVersion(tests) });
+        const tests =
+          existsSync(testPath) && insideFolder(folder, testRel) ? await read(testPath) : undefined;
+        files.push({
+          path: rel,
+          kind: "rulebook",
+          text,
+          version: contentVersion(text),
+          ...(tests !== undefined ? { tests: testRel } : {}),
+        });
+        if (tests !== undefined)
+          files.push({ path: testRel, kind: "tests", text: tests, version: contentVersion(tests) });
       }
     }
   };
@@ -205,47 +245,72 @@ async function workspace(folder: string): Promise<WorkspaceFile[]> {
 }
 
 async function readFile(response: ServerResponse, absolute: string, relative: string): Promise<void> {
-  if (!existsSync(absolute) || !statSync(absolute).isFile()) return send(response, 404, { error: `no file ${relative}` });
+  if (!existsSync(absolute) || !statSync(absolute).isFile())
+    return send(response, 404, { error: `no file ${relative}` });
   let text: string;
   try {
     text = await readTextAsync(absolute);
   } catch (error) {
-    if (error instanceof FileRefusedError) return send(response, 413, { error: `${relative}: ${error.message}` });
+    if (error instanceof FileRefusedError)
+      return send(response, 413, { error: `${relative}: ${error.message}` });
     throw error;
   }
   send(response, 200, { path: relative, text, version: contentVersion(text) });
 }
 
-async function saveFile(request: IncomingMessage, response: ServerResponse, absolute: string, relative: string, port: number): Promise<void> {
+async function saveFile(
+  request: IncomingMessage,
+  response: ServerResponse,
+  absolute: string,
+  relative: string,
+  port: number,
+): Promise<void> {
   const origin = request.headers.origin;
-  if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) return send(response, 403, { error: "cross-origin write refused" });
-  if (!/^application\/json\b/.test(request.headers["content-type"] ?? "")) return send(response, 415, { error: "send JSON" });
-  if (!EDITABLE.test(relative)) return send(response, 403, { error: "only .margin and .test.yaml files can be saved" });
+  if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`)
+    return send(response, 403, { error: "cross-origin write refused" });
+  if (!/^application\/json\b/.test(request.headers["content-type"] ?? ""))
+    return send(response, 415, { error: "send JSON" });
+  if (!EDITABLE.test(relative))
+    return send(response, 403, { error: "only .margin and .test.yaml files can be saved" });
   let body: { text?: unknown; baseVersion?: unknown } | null;
   try {
     body = JSON.parse(await readBody(request)) as typeof body;
   } catch (error) {
-    return send(response, 400, { error: `not JSON: ${error instanceof Error ? error.message : String(error)}` });
+    return send(response, 400, {
+      error: `not JSON: ${error instanceof Error ? error.message : String(error)}`,
+    });
   }
-  if (body === null || typeof body !== "object" || typeof body.text !== "string") return send(response, 400, { error: "send an object whose `text` is a string" });
+  if (body === null || typeof body !== "object" || typeof body.text !== "string")
+    return send(response, 400, { error: "send an object whose `text` is a string" });
   const exists = existsSync(absolute);
   // The check and the write are one synchronous stretch: no other request runs in between.
   let disk: string | undefined;
   try {
     disk = exists ? readText(absolute) : undefined;
   } catch (error) {
-    if (error instanceof FileRefusedError) return send(response, 413, { error: `${relative}: ${error.message}` });
+    if (error instanceof FileRefusedError)
+      return send(response, 413, { error: `${relative}: ${error.message}` });
     throw error;
   }
   const diskVersion = disk === undefined ? null : contentVersion(disk);
   if (diskVersion !== (body.baseVersion ?? null)) {
-    return send(response, 409, { error: "conflict", message: `${relative} changed on disk since it was opened`, version: diskVersion, text: disk ?? null });
+    return send(response, 409, {
+      error: "conflict",
+      message: `${relative} changed on disk since it was opened`,
+      version: diskVersion,
+      text: disk ?? null,
+    });
   }
   writeFileAtomic(absolute, body.text);
   send(response, 200, { path: relative, version: contentVersion(body.text) });
 }
 
-async function revision(response: ServerResponse, folder: string, relative: string, rev: string): Promise<void> {
+async function revision(
+  response: ServerResponse,
+  folder: string,
+  relative: string,
+  rev: string,
+): Promise<void> {
   const absolute = insideFolder(folder, relative);
   if (!absolute) return send(response, 403, { error: "the path is outside the studio's folder" });
   const result = await readRevision(absolute, rev);
@@ -253,17 +318,27 @@ async function revision(response: ServerResponse, folder: string, relative: stri
   send(response, 200, { path: relative, revision: result.revision, text: result.text });
 }
 
-async function newRulebook(request: IncomingMessage, response: ServerResponse, folder: string, port: number): Promise<void> {
+async function newRulebook(
+  request: IncomingMessage,
+  response: ServerResponse,
+  folder: string,
+  port: number,
+): Promise<void> {
   const origin = request.headers.origin;
-  if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) return send(response, 403, { error: "cross-origin write refused" });
-  if (!/^application\/json\b/.test(request.headers["content-type"] ?? "")) return send(response, 415, { error: "send JSON" });
+  if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`)
+    return send(response, 403, { error: "cross-origin write refused" });
+  if (!/^application\/json\b/.test(request.headers["content-type"] ?? ""))
+    return send(response, 415, { error: "send JSON" });
   let body: { path?: unknown; text?: unknown; tests?: unknown };
   try {
     body = JSON.parse(await readBody(request)) as typeof body;
   } catch (error) {
-    return send(response, 400, { error: `not JSON: ${error instanceof Error ? error.message : String(error)}` });
+    return send(response, 400, {
+      error: `not JSON: ${error instanceof Error ? error.message : String(error)}`,
+    });
   }
-  if (typeof body.path !== "string" || typeof body.text !== "string" || typeof body.tests !== "string") return send(response, 400, { error: "send `path`, `text` and `tests` as strings" });
+  if (typeof body.path !== "string" || typeof body.text !== "string" || typeof body.tests !== "string")
+    return send(response, 400, { error: "send `path`, `text` and `tests` as strings" });
   const absolute = newPathInside(folder, body.path);
   if (!absolute) return send(response, 403, { error: "the path is outside the studio's folder" });
   const outcome = createRulebook(absolute, { path: body.path, text: body.text, tests: body.tests });
@@ -310,17 +385,27 @@ function serveStatic(response: ServerResponse, staticDir: string, pathname: stri
   if (relative === "") relative = "index.html";
   const absolute = path.resolve(staticDir, relative);
   const rel = path.relative(staticDir, absolute);
-  if (rel.startsWith("..") || path.isAbsolute(rel)) return send(response, 403, { error: "outside the editor" });
-  if (!existsSync(absolute) || !statSync(absolute).isFile()) return send(response, 404, { error: "not found" });
+  if (rel.startsWith("..") || path.isAbsolute(rel))
+    return send(response, 403, { error: "outside the editor" });
+  if (!existsSync(absolute) || !statSync(absolute).isFile())
+    return send(response, 404, { error: "not found" });
   const type = CONTENT_TYPES[path.extname(absolute)] ?? "application/octet-stream";
   // Built assets have content hashes in their names: they may be cached; the page may not.
   const cache = relative.startsWith("assets/") ? "public, max-age=31536000, immutable" : "no-store";
-  response.writeHead(200, { "content-type": type, "cache-control": cache, "x-content-type-options": "nosniff" });
+  response.writeHead(200, {
+    "content-type": type,
+    "cache-control": cache,
+    "x-content-type-options": "nosniff",
+  });
   response.end(readFileSync(absolute));
 }
 
 function send(response: ServerResponse, status: number, body: unknown): void {
   if (response.headersSent) return void response.end();
-  response.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-content-type-options": "nosniff" });
+  response.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+  });
   response.end(JSON.stringify(body));
 }

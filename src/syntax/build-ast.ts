@@ -10,11 +10,20 @@ import type * as A from "./ast.js";
 
 /** Builds the AST of a whole rulebook. `comments` come from the lexer's comment group. */
 export function buildRulebook(cst: C.RulebookCstNode, comments: IToken[], source: string): A.Rulebook {
-  const commentNodes: A.Comment[] = comments.map((t) => ({ text: t.image, span: tokenSpan(t), doc: t.image.startsWith("///") }));
+  const commentNodes: A.Comment[] = comments.map((t) => ({
+    text: t.image,
+    span: tokenSpan(t),
+    doc: t.image.startsWith("///"),
+  }));
   const c = cst.children;
-  const declarations = (c.declaration ?? []).map(buildDeclaration).filter((d): d is A.Declaration => d !== undefined);
+  const declarations = (c.declaration ?? [])
+    .map(buildDeclaration)
+    .filter((d): d is A.Declaration => d !== undefined);
   // Only a `///` comment on a line of its own documents what follows it.
-  attachDocComments(declarations, commentNodes.filter((c) => c.doc && onOwnLine(source, c.span.start)));
+  attachDocComments(
+    declarations,
+    commentNodes.filter((c) => c.doc && onOwnLine(source, c.span.start)),
+  );
   return {
     kind: "Rulebook",
     span: { start: 0, end: source.length },
@@ -36,7 +45,10 @@ function tokenSpan(token: IToken | undefined): A.Span {
 function nodeSpan(node: CstNode | undefined): A.Span {
   const loc = node?.location;
   if (!loc || Number.isNaN(loc.startOffset)) return NO_SPAN;
-  return { start: loc.startOffset, end: (Number.isNaN(loc.endOffset ?? NaN) ? loc.startOffset : loc.endOffset!) + 1 };
+  return {
+    start: loc.startOffset,
+    end: (Number.isNaN(loc.endOffset ?? NaN) ? loc.startOffset : loc.endOffset!) + 1,
+  };
 }
 
 function join(a: A.Span, b: A.Span): A.Span {
@@ -79,13 +91,19 @@ function buildHeader(node: C.HeaderCstNode): A.Header {
 
 function headerValueKind(token: IToken): A.HeaderValueKind {
   switch (token.tokenType.name) {
-    case "SemverLiteral": return "semver";
-    case "NumberLiteral": return "number";
+    case "SemverLiteral":
+      return "semver";
+    case "NumberLiteral":
+      return "number";
     case "StringLiteral":
-    case "UnterminatedString": return "string";
-    case "TimestampLiteral": return "timestamp";
-    case "TypeName": return "type";
-    default: return "name";
+    case "UnterminatedString":
+      return "string";
+    case "TimestampLiteral":
+      return "timestamp";
+    case "TypeName":
+      return "type";
+    default:
+      return "name";
   }
 }
 
@@ -107,11 +125,21 @@ function buildDeclaration(node: C.DeclarationCstNode): A.Declaration | undefined
 }
 
 function buildEnum(node: C.EnumDeclCstNode): A.EnumDecl {
-  return { kind: "EnumDecl", span: nodeSpan(node), name: name(node.children.name?.[0]), members: (node.children.member ?? []).map(name) };
+  return {
+    kind: "EnumDecl",
+    span: nodeSpan(node),
+    name: name(node.children.name?.[0]),
+    members: (node.children.member ?? []).map(name),
+  };
 }
 
 function buildRecord(node: C.RecordDeclCstNode): A.RecordDecl {
-  return { kind: "RecordDecl", span: nodeSpan(node), name: name(node.children.name?.[0]), fields: buildFields(node.children.fieldList?.[0]) };
+  return {
+    kind: "RecordDecl",
+    span: nodeSpan(node),
+    name: name(node.children.name?.[0]),
+    fields: buildFields(node.children.fieldList?.[0]),
+  };
 }
 
 function buildFields(node: C.FieldListCstNode | undefined): A.FieldDecl[] {
@@ -126,7 +154,11 @@ function buildFields(node: C.FieldListCstNode | undefined): A.FieldDecl[] {
 }
 
 function buildDomainBound(node: C.DomainBoundCstNode): A.DomainBound {
-  return { span: nodeSpan(node), op: (node.children.op?.[0]?.image ?? ">") as A.DomainOperator, bound: buildAdditive(node.children.bound?.[0]) };
+  return {
+    span: nodeSpan(node),
+    op: (node.children.op?.[0]?.image ?? ">") as A.DomainOperator,
+    bound: buildAdditive(node.children.bound?.[0]),
+  };
 }
 
 function buildInput(node: C.InputDeclCstNode): A.InputDecl {
@@ -195,7 +227,12 @@ function buildTierRow(node: C.TierRowCstNode): A.TierRow {
       const negative = cell.children.Minus !== undefined;
       const suffix = cell.children.suffix?.[0]?.image as "%" | "bps" | undefined;
       const magnitude = parseDecimal(digits?.image ?? "0", suffix === "%" ? -2 : suffix === "bps" ? -4 : 0);
-      return { span: nodeSpan(cell), value: negative ? -magnitude : magnitude, text: sourceTextOf(cell), suffix };
+      return {
+        span: nodeSpan(cell),
+        value: negative ? -magnitude : magnitude,
+        text: sourceTextOf(cell),
+        suffix,
+      };
     }),
   };
 }
@@ -210,7 +247,13 @@ function buildTierBound(node: C.TierBoundCstNode | undefined): A.TierBound {
 
 function buildLet(node: C.LetDeclCstNode): A.LetDecl {
   const c = node.children;
-  return { kind: "LetDecl", span: nodeSpan(node), name: name(c.name?.[0]), type: c.typeRef ? buildTypeRef(c.typeRef[0]) : undefined, value: buildExpression(c.value?.[0]) };
+  return {
+    kind: "LetDecl",
+    span: nodeSpan(node),
+    name: name(c.name?.[0]),
+    type: c.typeRef ? buildTypeRef(c.typeRef[0]) : undefined,
+    value: buildExpression(c.value?.[0]),
+  };
 }
 
 function buildRule(node: C.RuleDeclCstNode): A.RuleDecl {
@@ -260,7 +303,12 @@ function buildOutput(node: C.OutputDeclCstNode): A.OutputDecl {
 
 function buildAssert(node: C.AssertDeclCstNode): A.AssertDecl {
   const message = node.children.message?.[0];
-  return { kind: "AssertDecl", span: nodeSpan(node), condition: buildExpression(node.children.condition?.[0]), message: message ? unquote(message.image) : undefined };
+  return {
+    kind: "AssertDecl",
+    span: nodeSpan(node),
+    condition: buildExpression(node.children.condition?.[0]),
+    message: message ? unquote(message.image) : undefined,
+  };
 }
 
 function buildVerify(node: C.VerifyDeclCstNode): A.VerifyDecl {
@@ -274,7 +322,11 @@ function buildVerify(node: C.VerifyDeclCstNode): A.VerifyDecl {
     propertySpan: property ? tokenSpan(property) : undefined,
     condition: property ? undefined : buildExpression(c.condition?.[0]),
     targets: (c.target ?? []).map(name),
-    variable: c.variable?.[0] ? buildPostfix(c.variable[0]) : c.KwIn ? missing(tokenSpan(c.KwIn[0])) : undefined,
+    variable: c.variable?.[0]
+      ? buildPostfix(c.variable[0])
+      : c.KwIn
+        ? missing(tokenSpan(c.KwIn[0]))
+        : undefined,
     message: message ? unquote(message.image) : undefined,
   };
 }
@@ -313,7 +365,11 @@ function buildScenarios(node: C.ScenariosDeclCstNode): A.ScenariosDecl {
     kind: "ScenariosDecl",
     span: nodeSpan(node),
     name: name(c.name?.[0]),
-    axes: (c.scenarioAxis ?? []).map((axis) => ({ span: nodeSpan(axis), name: name(axis.children.name?.[0]), type: buildTypeRef(axis.children.typeRef?.[0]) })),
+    axes: (c.scenarioAxis ?? []).map((axis) => ({
+      span: nodeSpan(axis),
+      name: name(axis.children.name?.[0]),
+      type: buildTypeRef(axis.children.typeRef?.[0]),
+    })),
     statements,
   };
 }
@@ -399,7 +455,12 @@ function buildUnary(node: C.UnaryCstNode): A.Expr {
   const operator = c.operator?.[0];
   if (operator) {
     const inner = c.operand?.[0] ? buildUnary(c.operand[0] as C.UnaryCstNode) : missing();
-    return { kind: "UnaryExpr", span: join(tokenSpan(operator), inner.span), op: operator.image as A.UnaryOperator, operand: inner };
+    return {
+      kind: "UnaryExpr",
+      span: join(tokenSpan(operator), inner.span),
+      op: operator.image as A.UnaryOperator,
+      operand: inner,
+    };
   }
   const postfix = c.operand?.[0] as C.PostfixCstNode | undefined;
   return postfix ? buildPostfix(postfix) : missing();
@@ -412,7 +473,15 @@ function buildPostfix(node: C.PostfixCstNode): A.Expr {
   const suffixes: { offset: number; apply: (object: A.Expr) => A.Expr }[] = [];
   const c = node.children;
   (c.member ?? []).forEach((member) =>
-    suffixes.push({ offset: member.startOffset, apply: (object) => ({ kind: "MemberExpr", span: join(object.span, tokenSpan(member)), object, member: name(member) }) }),
+    suffixes.push({
+      offset: member.startOffset,
+      apply: (object) => ({
+        kind: "MemberExpr",
+        span: join(object.span, tokenSpan(member)),
+        object,
+        member: name(member),
+      }),
+    }),
   );
   (c.callArguments ?? []).forEach((call) =>
     suffixes.push({ offset: call.location?.startOffset ?? 0, apply: (callee) => buildCall(callee, call) }),
@@ -421,7 +490,12 @@ function buildPostfix(node: C.PostfixCstNode): A.Expr {
     const close = c.RBracket?.[i];
     suffixes.push({
       offset: c.LBracket?.[i]?.startOffset ?? 0,
-      apply: (object) => ({ kind: "IndexExpr", span: join(object.span, tokenSpan(close)), object, index: buildExpression(index) }),
+      apply: (object) => ({
+        kind: "IndexExpr",
+        span: join(object.span, tokenSpan(close)),
+        object,
+        index: buildExpression(index),
+      }),
     });
   });
   suffixes.sort((a, b) => a.offset - b.offset);
@@ -442,9 +516,15 @@ function buildCall(callee: A.Expr, node: C.CallArgumentsCstNode): A.CallExpr {
           span: nodeSpan(comprehension),
           variable: name(comprehension.children.variable?.[0]),
           source: buildExpression(comprehension.children.source?.[0]),
-          filter: comprehension.children.filter ? buildExpression(comprehension.children.filter[0]) : undefined,
-          groupKey: comprehension.children.groupKey ? buildExpression(comprehension.children.groupKey[0]) : undefined,
-          fallback: comprehension.children.fallback ? buildExpression(comprehension.children.fallback[0]) : undefined,
+          filter: comprehension.children.filter
+            ? buildExpression(comprehension.children.filter[0])
+            : undefined,
+          groupKey: comprehension.children.groupKey
+            ? buildExpression(comprehension.children.groupKey[0])
+            : undefined,
+          fallback: comprehension.children.fallback
+            ? buildExpression(comprehension.children.fallback[0])
+            : undefined,
         }
       : undefined,
   };
@@ -455,12 +535,19 @@ function buildPrimary(node: C.PrimaryCstNode | undefined): A.Expr {
   const c = node.children;
   const span = nodeSpan(node);
   if (c.numberLiteral) return buildNumberLiteral(c.numberLiteral[0]!);
-  if (c.DurationLiteral) return { kind: "DurationLit", span, seconds: durationSeconds(c.DurationLiteral[0]!.image), text: c.DurationLiteral[0]!.image };
+  if (c.DurationLiteral)
+    return {
+      kind: "DurationLit",
+      span,
+      seconds: durationSeconds(c.DurationLiteral[0]!.image),
+      text: c.DurationLiteral[0]!.image,
+    };
   if (c.TimestampLiteral) return { kind: "TimestampLit", span, text: c.TimestampLiteral[0]!.image };
   if (c.StringLiteral) return { kind: "StringLit", span, value: unquote(c.StringLiteral[0]!.image) };
   if (c.KwTrue) return { kind: "BoolLit", span, value: true };
   if (c.KwFalse) return { kind: "BoolLit", span, value: false };
-  if (c.enumName) return { kind: "EnumRef", span, enumName: name(c.enumName[0]), member: name(c.enumMember?.[0]) };
+  if (c.enumName)
+    return { kind: "EnumRef", span, enumName: name(c.enumName[0]), member: name(c.enumMember?.[0]) };
   if (c.Identifier) {
     const token = c.Identifier[0]!;
     if (token.isInsertedInRecovery) return missing(span);
@@ -469,7 +556,13 @@ function buildPrimary(node: C.PrimaryCstNode | undefined): A.Expr {
   if (c.inner) return buildExpression(c.inner[0]);
   if (c.ifExpr) {
     const i = c.ifExpr[0]!.children;
-    return { kind: "IfExpr", span, condition: buildExpression(i.condition?.[0]), then: buildExpression(i.then?.[0]), else: buildExpression(i.else?.[0]) };
+    return {
+      kind: "IfExpr",
+      span,
+      condition: buildExpression(i.condition?.[0]),
+      then: buildExpression(i.then?.[0]),
+      else: buildExpression(i.else?.[0]),
+    };
   }
   return missing(span);
 }
@@ -536,7 +629,10 @@ function sourceTextOf(node: CstNode): string {
     }
   };
   visit(node);
-  return parts.sort((a, b) => a.offset - b.offset).map((p) => p.image).join("");
+  return parts
+    .sort((a, b) => a.offset - b.offset)
+    .map((p) => p.image)
+    .join("");
 }
 
 function onOwnLine(source: string, offset: number): boolean {
@@ -557,7 +653,12 @@ function attachDocComments(declarations: A.Declaration[], comments: readonly A.C
   const targets: Target[] = [];
   for (const declaration of declarations) {
     targets.push({ node: declaration });
-    const fields = declaration.kind === "RecordDecl" ? declaration.fields : declaration.kind === "InputDecl" ? declaration.fields ?? [] : [];
+    const fields =
+      declaration.kind === "RecordDecl"
+        ? declaration.fields
+        : declaration.kind === "InputDecl"
+          ? (declaration.fields ?? [])
+          : [];
     for (const field of fields) targets.push({ node: field, container: declaration });
   }
   targets.sort((a, b) => a.node.span.start - b.node.span.start);

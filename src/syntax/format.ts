@@ -40,7 +40,13 @@ const INDENT = "  ";
 /** Between the columns of a tier table, and between code and its trailing comment. */
 const GAP = "  ";
 /** The declaration kinds that may stay grouped without blank lines (see the file comment). */
-const GROUPABLE_KINDS: ReadonlySet<string> = new Set(["ParamDecl", "LetDecl", "OutputDecl", "AssertDecl", "VerifyDecl"]);
+const GROUPABLE_KINDS: ReadonlySet<string> = new Set([
+  "ParamDecl",
+  "LetDecl",
+  "OutputDecl",
+  "AssertDecl",
+  "VerifyDecl",
+]);
 
 /** What `formatSource` returns: the formatted text, the syntax diagnostics, and whether it differs. */
 export interface FormatResult {
@@ -63,12 +69,32 @@ export function formatSource(source: string, file = "<input>"): FormatResult {
 // ---- expressions ----
 
 /** Binding strength of each expression level, loosest first, as in the grammar (`parser.ts`). */
-const PREC = { if: 0, or: 1, and: 2, not: 3, comparison: 4, additive: 5, multiplicative: 6, unary: 7, postfix: 8, primary: 9 } as const;
+const PREC = {
+  if: 0,
+  or: 1,
+  and: 2,
+  not: 3,
+  comparison: 4,
+  additive: 5,
+  multiplicative: 6,
+  unary: 7,
+  postfix: 8,
+  primary: 9,
+} as const;
 
 const BINARY_PREC: Record<A.BinaryOperator, number> = {
-  or: PREC.or, and: PREC.and,
-  "<": PREC.comparison, "<=": PREC.comparison, ">": PREC.comparison, ">=": PREC.comparison, "==": PREC.comparison, "!=": PREC.comparison,
-  "+": PREC.additive, "-": PREC.additive, "*": PREC.multiplicative, "/": PREC.multiplicative,
+  or: PREC.or,
+  and: PREC.and,
+  "<": PREC.comparison,
+  "<=": PREC.comparison,
+  ">": PREC.comparison,
+  ">=": PREC.comparison,
+  "==": PREC.comparison,
+  "!=": PREC.comparison,
+  "+": PREC.additive,
+  "-": PREC.additive,
+  "*": PREC.multiplicative,
+  "/": PREC.multiplicative,
 };
 
 /**
@@ -97,30 +123,52 @@ function printExpr(expr: A.Expr, minPrec: number): string {
 
 function precedence(expr: A.Expr): number {
   switch (expr.kind) {
-    case "BinaryExpr": return BINARY_PREC[expr.op];
-    case "UnaryExpr": return expr.op === "not" ? PREC.not : PREC.unary;
-    case "IfExpr": return PREC.if;
-    case "MemberExpr": case "CallExpr": case "IndexExpr": return PREC.postfix;
-    default: return PREC.primary;
+    case "BinaryExpr":
+      return BINARY_PREC[expr.op];
+    case "UnaryExpr":
+      return expr.op === "not" ? PREC.not : PREC.unary;
+    case "IfExpr":
+      return PREC.if;
+    case "MemberExpr":
+    case "CallExpr":
+    case "IndexExpr":
+      return PREC.postfix;
+    default:
+      return PREC.primary;
   }
 }
 
 function printBare(expr: A.Expr): string {
   switch (expr.kind) {
-    case "NumberLit": return expr.text + (expr.suffix ?? "") + (expr.unit ? ` ${printType(expr.unit)}` : "");
-    case "DurationLit": case "TimestampLit": return expr.text;
-    case "StringLit": return quote(expr.value);
-    case "BoolLit": return String(expr.value);
-    case "NameRef": return expr.name;
-    case "EnumRef": return `${expr.enumName.text}.${expr.member.text}`;
-    case "MemberExpr": return `${printExpr(expr.object, PREC.postfix)}.${expr.member.text}`;
-    case "IndexExpr": return `${printExpr(expr.object, PREC.postfix)}[${printExpression(expr.index)}]`;
-    case "CallExpr": return printCall(expr);
+    case "NumberLit":
+      return expr.text + (expr.suffix ?? "") + (expr.unit ? ` ${printType(expr.unit)}` : "");
+    case "DurationLit":
+    case "TimestampLit":
+      return expr.text;
+    case "StringLit":
+      return quote(expr.value);
+    case "BoolLit":
+      return String(expr.value);
+    case "NameRef":
+      return expr.name;
+    case "EnumRef":
+      return `${expr.enumName.text}.${expr.member.text}`;
+    case "MemberExpr":
+      return `${printExpr(expr.object, PREC.postfix)}.${expr.member.text}`;
+    case "IndexExpr":
+      return `${printExpr(expr.object, PREC.postfix)}[${printExpression(expr.index)}]`;
+    case "CallExpr":
+      return printCall(expr);
     case "UnaryExpr":
-      return expr.op === "not" ? `not ${printExpr(expr.operand, PREC.not)}` : expr.op + printExpr(expr.operand, PREC.unary);
-    case "BinaryExpr": return printBinary(expr);
-    case "IfExpr": return `if ${printExpression(expr.condition)} then ${printExpression(expr.then)} else ${printExpression(expr.else)}`;
-    case "MissingExpr": return "<missing>";
+      return expr.op === "not"
+        ? `not ${printExpr(expr.operand, PREC.not)}`
+        : expr.op + printExpr(expr.operand, PREC.unary);
+    case "BinaryExpr":
+      return printBinary(expr);
+    case "IfExpr":
+      return `if ${printExpression(expr.condition)} then ${printExpression(expr.then)} else ${printExpression(expr.else)}`;
+    case "MissingExpr":
+      return "<missing>";
   }
 }
 
@@ -164,7 +212,8 @@ function printCall(expr: A.CallExpr): string {
  */
 export function printVerify(decl: A.VerifyDecl): string {
   const message = decl.message === undefined ? "" : ` ${quote(decl.message)}`;
-  if (decl.property === "invariant") return `verify ${decl.condition ? printExpression(decl.condition) : "<missing>"}${message}`;
+  if (decl.property === "invariant")
+    return `verify ${decl.condition ? printExpression(decl.condition) : "<missing>"}${message}`;
   const variable = decl.variable ? ` in ${printExpr(decl.variable, PREC.postfix)}` : "";
   return `verify ${decl.property} ${decl.targets.map((t) => t.text).join(", ")}${variable}${message}`;
 }
@@ -184,7 +233,11 @@ export function printType(type: A.TypeRef): string {
 
 /** Quotes a string value with the escapes the lexer understands. */
 function quote(value: string): string {
-  const escaped = value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\t/g, "\\t");
+  const escaped = value
+    .replace(/\\/g, "\\\\")
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, "\\n")
+    .replace(/\t/g, "\\t");
   return `"${escaped}"`;
 }
 
@@ -201,7 +254,11 @@ function wrapValue(prefix: string, value: A.Expr, suffix: string, width: number)
   if (prefix.length + flat.length + suffix.length <= width) return [prefix + flat + suffix];
   if (value.kind === "CallExpr" && value.comprehension) {
     const head = `${prefix}${printExpr(value.callee, PREC.postfix)}(`;
-    return [head, ...comprehensionLines(value, value.comprehension).map((line) => INDENT + line), `)${suffix}`];
+    return [
+      head,
+      ...comprehensionLines(value, value.comprehension).map((line) => INDENT + line),
+      `)${suffix}`,
+    ];
   }
   const room = width - INDENT.length;
   const body = flat.length + suffix.length <= room ? [flat] : breakExpression(value, room);
@@ -210,7 +267,10 @@ function wrapValue(prefix: string, value: A.Expr, suffix: string, width: number)
 }
 
 function comprehensionLines(call: A.CallExpr, c: A.Comprehension): string[] {
-  const lines = [call.args.map(printExpression).join(", "), `for ${c.variable.text} in ${printExpression(c.source)}`];
+  const lines = [
+    call.args.map(printExpression).join(", "),
+    `for ${c.variable.text} in ${printExpression(c.source)}`,
+  ];
   if (c.filter) lines.push(`where ${printExpression(c.filter)}`);
   if (c.groupKey) lines.push(`by ${printExpression(c.groupKey)}`);
   if (c.fallback) lines.push(`default ${printExpression(c.fallback)}`);
@@ -305,7 +365,10 @@ function render(lines: Lines): string[] {
   let run: { code: string; comment: string }[] = [];
   const flush = (): void => {
     const width = run.reduce((max, line) => Math.max(max, line.code.length), 0);
-    append(out, run.map((line) => line.code.padEnd(width) + GAP + line.comment));
+    append(
+      out,
+      run.map((line) => line.code.padEnd(width) + GAP + line.comment),
+    );
     run = [];
   };
   for (const line of lines) {
@@ -346,7 +409,11 @@ class Printer {
 
   rulebook(ast: A.Rulebook): string {
     const nodes: (A.Header | A.Declaration)[] = [...(ast.header ? [ast.header] : []), ...ast.declarations];
-    const slots = this.slots(ast.comments, nodes.map((n) => n.span), -1);
+    const slots = this.slots(
+      ast.comments,
+      nodes.map((n) => n.span),
+      -1,
+    );
     const out: Lines = [];
     nodes.forEach((node, i) => {
       const previous = nodes[i - 1];
@@ -363,24 +430,44 @@ class Printer {
 
   private topLevel(node: A.Header | A.Declaration, inner: A.Comment[]): Lines {
     switch (node.kind) {
-      case "Header": return this.header(node, inner);
-      case "EnumDecl": return this.enumDecl(node, inner);
-      case "RecordDecl": return this.fieldBlock(`record ${node.name.text}`, node.name.span.end, node.fields, inner);
-      case "InputDecl": return this.inputDecl(node, inner);
-      case "ParamDecl": return leaf(this.paramLines(node))(inner);
-      case "TiersDecl": return this.tiersDecl(node, inner);
-      case "LetDecl": return leaf(wrapValue(`let ${node.name.text}${typeSuffix(node.type)} = `, node.value, "", MAX_WIDTH))(inner);
-      case "RuleDecl": return this.ruleDecl(node, inner);
-      case "OutputDecl": return leaf(outputLines(node))(inner);
-      case "AssertDecl": return leaf(`assert ${printExpression(node.condition)}${node.message === undefined ? "" : ` ${quote(node.message)}`}`)(inner);
-      case "ScenariosDecl": return this.scenariosDecl(node, inner);
-      case "VerifyDecl": return leaf(printVerify(node))(inner);
+      case "Header":
+        return this.header(node, inner);
+      case "EnumDecl":
+        return this.enumDecl(node, inner);
+      case "RecordDecl":
+        return this.fieldBlock(`record ${node.name.text}`, node.name.span.end, node.fields, inner);
+      case "InputDecl":
+        return this.inputDecl(node, inner);
+      case "ParamDecl":
+        return leaf(this.paramLines(node))(inner);
+      case "TiersDecl":
+        return this.tiersDecl(node, inner);
+      case "LetDecl":
+        return leaf(wrapValue(`let ${node.name.text}${typeSuffix(node.type)} = `, node.value, "", MAX_WIDTH))(
+          inner,
+        );
+      case "RuleDecl":
+        return this.ruleDecl(node, inner);
+      case "OutputDecl":
+        return leaf(outputLines(node))(inner);
+      case "AssertDecl":
+        return leaf(
+          `assert ${printExpression(node.condition)}${node.message === undefined ? "" : ` ${quote(node.message)}`}`,
+        )(inner);
+      case "ScenariosDecl":
+        return this.scenariosDecl(node, inner);
+      case "VerifyDecl":
+        return leaf(printVerify(node))(inner);
     }
   }
 
   /** Consecutive groupable declarations of one kind stay together if the source had no blank line. */
   private grouped(previous: A.Header | A.Declaration, node: A.Header | A.Declaration): boolean {
-    return previous.kind === node.kind && GROUPABLE_KINDS.has(node.kind) && !this.blankBetween(previous.span.end, node.span.start);
+    return (
+      previous.kind === node.kind &&
+      GROUPABLE_KINDS.has(node.kind) &&
+      !this.blankBetween(previous.span.end, node.span.start)
+    );
   }
 
   /** Top-level comments on their own lines, keeping one blank line where the source had some. */
@@ -424,7 +511,13 @@ class Printer {
 
   /** Sorts the comments of a block (items at `spans`, `{` ending at `open`) into their slots. */
   private slots(comments: A.Comment[], spans: A.Span[], open: number): CommentSlots {
-    const slots: CommentSlots = { head: [], leading: spans.map(() => []), inner: spans.map(() => []), trailing: spans.map(() => undefined), end: [] };
+    const slots: CommentSlots = {
+      head: [],
+      leading: spans.map(() => []),
+      inner: spans.map(() => []),
+      trailing: spans.map(() => undefined),
+      end: [],
+    };
     for (const comment of comments) {
       const { start, end } = comment.span;
       const inside = spans.findIndex((span) => start >= span.start && end <= span.end);
@@ -432,8 +525,10 @@ class Printer {
       const previous = (next < 0 ? spans.length : next) - 1;
       if (inside >= 0) slots.inner[inside]!.push(comment);
       else if (start < open) slots.head.push(comment);
-      else if (previous >= 0 && this.lineOf(spans[previous]!.end - 1) === this.lineOf(start)) slots.trailing[previous] = comment;
-      else if (previous < 0 && open >= 0 && this.lineOf(open - 1) === this.lineOf(start)) slots.open = comment;
+      else if (previous >= 0 && this.lineOf(spans[previous]!.end - 1) === this.lineOf(start))
+        slots.trailing[previous] = comment;
+      else if (previous < 0 && open >= 0 && this.lineOf(open - 1) === this.lineOf(start))
+        slots.open = comment;
       else if (next >= 0) slots.leading[next]!.push(comment);
       else slots.end.push(comment);
     }
@@ -449,9 +544,14 @@ class Printer {
   private block(head: string, open: number, items: Item[], inner: A.Comment[], oneLine?: string): Lines {
     const firstItem = items[0]?.span.start ?? open;
     const writtenOnOneLine = !this.source.slice(open, firstItem).includes("\n");
-    if (inner.length === 0 && oneLine !== undefined && oneLine.length <= MAX_WIDTH && writtenOnOneLine) return [oneLine];
+    if (inner.length === 0 && oneLine !== undefined && oneLine.length <= MAX_WIDTH && writtenOnOneLine)
+      return [oneLine];
     if (inner.length === 0 && items.length === 0) return [`${head} {}`];
-    const slots = this.slots(inner, items.map((item) => item.span), open);
+    const slots = this.slots(
+      inner,
+      items.map((item) => item.span),
+      open,
+    );
     const first = withTrailing([`${head} {`], slots.open);
     return [...slots.head.map(commentText), ...first, ...this.itemLines(items, slots), "}"];
   }
@@ -467,8 +567,15 @@ class Printer {
   }
 
   private header(header: A.Header, inner: A.Comment[]): Lines {
-    const items = header.fields.map((f): Item => ({ span: f.span, print: leaf(`${f.key} ${f.valueKind === "string" ? quote(f.value) : f.value}`) }));
-    const slots = this.slots(inner, items.map((item) => item.span), header.name.span.end);
+    const items = header.fields.map((f): Item => ({
+      span: f.span,
+      print: leaf(`${f.key} ${f.valueKind === "string" ? quote(f.value) : f.value}`),
+    }));
+    const slots = this.slots(
+      inner,
+      items.map((item) => item.span),
+      header.name.span.end,
+    );
     const first = withTrailing([`rulebook ${quote(header.name.text)}`], slots.open);
     return [...slots.head.map(commentText), ...first, ...this.itemLines(items, slots)];
   }
@@ -478,7 +585,10 @@ class Printer {
   private enumDecl(decl: A.EnumDecl, inner: A.Comment[]): Lines {
     const head = `enum ${decl.name.text}`;
     const items = decl.members.map((m): Item => ({ span: m.span, print: leaf(m.text) }));
-    const oneLine = inlineBlock(head, decl.members.map((m) => m.text));
+    const oneLine = inlineBlock(
+      head,
+      decl.members.map((m) => m.text),
+    );
     return this.block(head, this.openBrace(decl.name.span.end), items, inner, oneLine);
   }
 
@@ -489,13 +599,19 @@ class Printer {
   }
 
   private inputDecl(decl: A.InputDecl, inner: A.Comment[]): Lines {
-    if (decl.fields) return this.fieldBlock(`input ${decl.name.text}`, decl.name.span.end, decl.fields, inner);
+    if (decl.fields)
+      return this.fieldBlock(`input ${decl.name.text}`, decl.name.span.end, decl.fields, inner);
     return leaf(`input ${decl.name.text}${typeSuffix(decl.type)}`)(inner);
   }
 
   private paramLines(decl: A.ParamDecl): string[] {
     const typed = decl.type ? `: ${printType(decl.type)}${printDomain(decl.domain)}` : "";
-    return wrapValue(`${decl.override ? "override " : ""}param ${decl.name.text}${typed} = `, decl.value, "", MAX_WIDTH);
+    return wrapValue(
+      `${decl.override ? "override " : ""}param ${decl.name.text}${typed} = `,
+      decl.value,
+      "",
+      MAX_WIDTH,
+    );
   }
 
   private tiersDecl(decl: A.TiersDecl, inner: A.Comment[]): Lines {
@@ -516,7 +632,10 @@ class Printer {
 
   private ruleDecl(decl: A.RuleDecl, inner: A.Comment[]): Lines {
     const head = `rule ${decl.name.text}${decl.condition ? ` when ${printExpression(decl.condition)}` : ""}`;
-    const items = decl.steps.map((s): Item => ({ span: s.span, print: leaf(stepLines(s, MAX_WIDTH - INDENT.length)) }));
+    const items = decl.steps.map((s): Item => ({
+      span: s.span,
+      print: leaf(stepLines(s, MAX_WIDTH - INDENT.length)),
+    }));
     const only = decl.steps.length === 1 ? decl.steps[0] : undefined;
     const oneLine = only ? `${head} { ${stepLines(only, Infinity)[0]} }` : undefined;
     const afterHead = (decl.condition ?? decl.name).span.end;
@@ -526,7 +645,10 @@ class Printer {
   private scenariosDecl(decl: A.ScenariosDecl, inner: A.Comment[]): Lines {
     const axes = decl.axes.map((a) => `${a.name.text}: ${printType(a.type)}`).join(", ");
     const head = `scenarios ${decl.name.text}(${axes})`;
-    const items = decl.statements.map((s): Item => ({ span: s.span, print: leaf(printScenarioStatement(s)) }));
+    const items = decl.statements.map((s): Item => ({
+      span: s.span,
+      print: leaf(printScenarioStatement(s)),
+    }));
     const afterHead = decl.axes[decl.axes.length - 1]?.span.end ?? decl.name.span.end;
     return this.block(head, this.openBrace(afterHead), items, inner);
   }
@@ -549,7 +671,9 @@ function fieldLine(field: A.FieldDecl): string {
 }
 
 function printDomain(bounds: A.DomainBound[]): string {
-  return bounds.map((b, i) => ` ${b.op} ${guardUnit(printExpr(b.bound, PREC.additive), bounds[i + 1]?.op)}`).join("");
+  return bounds
+    .map((b, i) => ` ${b.op} ${guardUnit(printExpr(b.bound, PREC.additive), bounds[i + 1]?.op)}`)
+    .join("");
 }
 
 function outputLines(decl: A.OutputDecl): string[] {
@@ -569,24 +693,36 @@ function alignRows(rows: A.TierRow[]): string[] {
   ]);
   const widths: number[] = [];
   for (const cells of table) cells.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return table.map((cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[i]!))).join(GAP).trimEnd());
+  return table.map((cells) =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[i]!)))
+      .join(GAP)
+      .trimEnd(),
+  );
 }
 
 function stepLines(step: A.Step, width: number): string[] {
   const target = step.target.text;
   const when = step.condition ? ` when ${printExpression(step.condition)}` : "";
   switch (step.verb) {
-    case "set": return wrapValue(`set ${target}${typeSuffix(step.type)} = `, step.value, when, width);
-    case "scale": return [`scale ${target} by ${printExpression(step.value)}${when}`];
-    case "add": return [`add ${printExpression(step.value)} to ${target}${when}`];
-    case "floor": case "cap": return [`${step.verb} ${target} at ${printExpression(step.value)}${when}`];
+    case "set":
+      return wrapValue(`set ${target}${typeSuffix(step.type)} = `, step.value, when, width);
+    case "scale":
+      return [`scale ${target} by ${printExpression(step.value)}${when}`];
+    case "add":
+      return [`add ${printExpression(step.value)} to ${target}${when}`];
+    case "floor":
+    case "cap":
+      return [`${step.verb} ${target} at ${printExpression(step.value)}${when}`];
   }
 }
 
 function printScenarioStatement(statement: A.ScenarioStatement): string {
   const weight = statement.weight ? ` weight ${printExpression(statement.weight)}` : "";
   if (statement.kind === "NamedScenario") {
-    const values = statement.values.map((v) => ` ${v.axis.text} ${printExpr(v.value, PREC.additive)}`).join("");
+    const values = statement.values
+      .map((v) => ` ${v.axis.text} ${printExpr(v.value, PREC.additive)}`)
+      .join("");
     return `scenario ${quote(statement.name.text)}${values}${weight}`;
   }
   const axes = statement.axes.map((a) => `${a.axis.text} [${a.values.map(printGridValue).join(", ")}]`);

@@ -28,8 +28,25 @@ export const LIMITS = {
 
 /** Tokens after which an `if` of the same bracket level no longer encloses what follows. */
 const STATEMENT_STARTS = new Set([
-  "KwRulebook", "KwEnum", "KwRecord", "KwInput", "KwParam", "KwOverride", "KwTiers", "KwLet", "KwRule", "KwOutput",
-  "KwAssert", "KwScenarios", "KwSet", "KwScale", "KwAdd", "KwFloor", "KwCap", "KwVerify", "Comma",
+  "KwRulebook",
+  "KwEnum",
+  "KwRecord",
+  "KwInput",
+  "KwParam",
+  "KwOverride",
+  "KwTiers",
+  "KwLet",
+  "KwRule",
+  "KwOutput",
+  "KwAssert",
+  "KwScenarios",
+  "KwSet",
+  "KwScale",
+  "KwAdd",
+  "KwFloor",
+  "KwCap",
+  "KwVerify",
+  "Comma",
 ]);
 const OPENERS = new Set(["LParen", "LBracket", "LBrace"]);
 const CLOSERS = new Set(["RParen", "RBracket", "RBrace"]);
@@ -55,9 +72,16 @@ export function checkTokenLimits(tokens: readonly IToken[], reporter: Reporter):
   for (const token of tokens) {
     const name = token.tokenType.name;
     const top = levels[levels.length - 1]!;
-    if (name === "Identifier" || name === "TypeName" || token.tokenType.CATEGORIES?.some((c) => c.name === "Identifier")) {
+    if (
+      name === "Identifier" ||
+      name === "TypeName" ||
+      token.tokenType.CATEGORIES?.some((c) => c.name === "Identifier")
+    ) {
       if (token.image.length > LIMITS.identifierLength)
-        reporter.report(messages.nameTooLong, span(token), { length: token.image.length, limit: LIMITS.identifierLength });
+        reporter.report(messages.nameTooLong, span(token), {
+          length: token.image.length,
+          limit: LIMITS.identifierLength,
+        });
     }
     const listAngle = name === "Less" && previous?.tokenType.name === "TypeName" && previous.image === "List";
     if (OPENERS.has(name) || listAngle) {
@@ -71,7 +95,10 @@ export function checkTokenLimits(tokens: readonly IToken[], reporter: Reporter):
     } else if (name === "KwIf") {
       top.ifs++;
       depth++;
-    } else if ((name === "Minus" || name === "Plus" || name === "KwNot") && (!previous || !endsOperand(previous))) {
+    } else if (
+      (name === "Minus" || name === "Plus" || name === "KwNot") &&
+      (!previous || !endsOperand(previous))
+    ) {
       top.prefixes++;
       depth++;
     } else if (!continuesOperand(token)) {
@@ -84,7 +111,10 @@ export function checkTokenLimits(tokens: readonly IToken[], reporter: Reporter):
       }
     }
     if (depth > LIMITS.nesting) {
-      reporter.report(messages.nestingTooDeep, span(token), { what: "brackets, prefix operators and `if` expressions are", limit: LIMITS.nesting });
+      reporter.report(messages.nestingTooDeep, span(token), {
+        what: "brackets, prefix operators and `if` expressions are",
+        limit: LIMITS.nesting,
+      });
       return false;
     }
     previous = token;
@@ -94,7 +124,11 @@ export function checkTokenLimits(tokens: readonly IToken[], reporter: Reporter):
 
 /** Whether a token can end an operand, so that a following `-` is binary, not a prefix. */
 function endsOperand(token: IToken): boolean {
-  return /Literal$|^Identifier$|^TypeName$|^RParen$|^RBracket$|^Percent$|^KwBps$|^KwTrue$|^KwFalse$/.test(token.tokenType.name) || token.tokenType.CATEGORIES?.some((c) => c.name === "Identifier") === true;
+  return (
+    /Literal$|^Identifier$|^TypeName$|^RParen$|^RBracket$|^Percent$|^KwBps$|^KwTrue$|^KwFalse$/.test(
+      token.tokenType.name,
+    ) || token.tokenType.CATEGORIES?.some((c) => c.name === "Identifier") === true
+  );
 }
 
 /** Whether a token is part of an operand (a name, a literal, a member access), not an operator. */
@@ -117,13 +151,19 @@ export function limitExpressionDepth(rulebook: A.Rulebook, reporter: Reporter): 
     const root = holder[key] as A.Expr;
     const deep = findTooDeep(root);
     if (!deep) continue;
-    reporter.report(messages.nestingTooDeep, root.span, { what: "this expression is", limit: LIMITS.expressionDepth });
+    reporter.report(messages.nestingTooDeep, root.span, {
+      what: "this expression is",
+      limit: LIMITS.expressionDepth,
+    });
     holder[key] = { kind: "MissingExpr", span: root.span } satisfies A.MissingExpr;
   }
 }
 
 /** Every place in the tree that holds a top-level expression (declaration values, conditions, ...). */
-function collectExpressionSlots(node: unknown, out: { holder: Record<string, unknown>; key: string }[]): void {
+function collectExpressionSlots(
+  node: unknown,
+  out: { holder: Record<string, unknown>; key: string }[],
+): void {
   const stack: unknown[] = [node];
   while (stack.length > 0) {
     const current = stack.pop();
@@ -157,7 +197,8 @@ function findTooDeep(root: A.Expr): boolean {
     for (const [key, value] of Object.entries(node)) {
       if (key === "span" || !value || typeof value !== "object") continue;
       const children = Array.isArray(value) ? value : [value];
-      for (const child of children) stack.push({ node: child, depth: isExpr(child as object) ? depth + 1 : depth });
+      for (const child of children)
+        stack.push({ node: child, depth: isExpr(child as object) ? depth + 1 : depth });
     }
   }
   return false;

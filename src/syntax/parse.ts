@@ -45,7 +45,12 @@ export function parseRulebook(source: string, file = "<input>"): ParseResult {
     reporter.report(messages.unterminatedString, { start: token.startOffset, end: token.endOffset! + 1 });
   }
   if (source.length > LIMITS.sourceLength || !checkTokenLimits(lexed.tokens, reporter)) {
-    if (source.length > LIMITS.sourceLength) reporter.report(messages.fileTooLarge, { start: 0, end: 0 }, { size: source.length, limit: LIMITS.sourceLength });
+    if (source.length > LIMITS.sourceLength)
+      reporter.report(
+        messages.fileTooLarge,
+        { start: 0, end: 0 },
+        { size: source.length, limit: LIMITS.sourceLength },
+      );
     return { ast: emptyRulebook(source), diagnostics: reporter.diagnostics, aborted: true };
   }
   parser.input = lexed.tokens;
@@ -81,7 +86,11 @@ function reportHiddenText(reporter: Reporter, source: string, tokens: readonly I
   let count = 0;
   for (const match of source.matchAll(BIDI)) {
     if (++count > LIMITS.syntaxErrors) return;
-    reporter.report(messages.bidiCharacter, { start: match.index, end: match.index + 1 }, { code: codePoint(match[0]) });
+    reporter.report(
+      messages.bidiCharacter,
+      { start: match.index, end: match.index + 1 },
+      { code: codePoint(match[0]) },
+    );
   }
   for (const token of tokens) {
     if (token.tokenType.name !== "StringLiteral" && token.tokenType.name !== "UnterminatedString") continue;
@@ -117,19 +126,34 @@ function reportParseError(reporter: Reporter, source: string, error: IRecognitio
   const expected = error.message;
   if (atEnd) {
     const end = source.trimEnd().length;
-    reporter.report(messages.unexpectedEndOfFile, { start: Math.max(0, end - 1), end: Math.max(1, end) }, { expected });
+    reporter.report(
+      messages.unexpectedEndOfFile,
+      { start: Math.max(0, end - 1), end: Math.max(1, end) },
+      { expected },
+    );
     return;
   }
   const span = { start: token.startOffset, end: token.endOffset! + 1 };
   const wantsName = /\ba name\b/.test(expected);
   if (wantsName && token.tokenType.name === "TypeName") {
-    reporter.report(messages.capitalisedValueName, span, { found: token.image }, {
-      fix: { title: `rename to \`${lowerFirst(token.image)}\``, edits: [{ span, newText: lowerFirst(token.image) }] },
-    });
+    reporter.report(
+      messages.capitalisedValueName,
+      span,
+      { found: token.image },
+      {
+        fix: {
+          title: `rename to \`${lowerFirst(token.image)}\``,
+          edits: [{ span, newText: lowerFirst(token.image) }],
+        },
+      },
+    );
   } else if (wantsName && reservedWords.has(token.image)) {
     reporter.report(messages.reservedWordAsName, span, { found: token.image });
   } else if (expected === "end of file") {
-    reporter.report(messages.noViableAlternative, span, { expected: "a declaration (`input`, `param`, `tiers`, `let`, `rule`, `output`, `assert`, ...)", found: token.image });
+    reporter.report(messages.noViableAlternative, span, {
+      expected: "a declaration (`input`, `param`, `tiers`, `let`, `rule`, `output`, `assert`, ...)",
+      found: token.image,
+    });
   } else if (error.name === "MismatchedTokenException") {
     reporter.report(messages.unexpectedToken, span, { expected, found: token.image });
   } else {

@@ -11,7 +11,16 @@
 import type { IrExpr, IrRulebook, IrTierTable } from "../ir/ir.js";
 import { normalCdf, roundDown, roundHalfEven, roundUp, decimalStep } from "../semantics/numeric.js";
 import * as I from "./interval.js";
-import { addForms, atomForm, constantForm, isConstantForm, negForm, scaleForm, type AtomBounds, type Linear } from "./linear.js";
+import {
+  addForms,
+  atomForm,
+  constantForm,
+  isConstantForm,
+  negForm,
+  scaleForm,
+  type AtomBounds,
+  type Linear,
+} from "./linear.js";
 import { fieldDomains } from "./schema.js";
 import { inputsOf, TermTable, usesLocals } from "./terms.js";
 
@@ -64,8 +73,19 @@ export class Context {
 const NUMERIC_OPS = new Set(["+", "-", "*", "/"]);
 const MAX_BRANCH_CONTEXTS = 1_000;
 const COMPARISONS = new Set(["<", "<=", ">", ">=", "==", "!="]);
-const NEGATED: Record<string, string> = { "<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "==" };
-const ROUNDERS: Record<string, (x: number, step: number, units: number, scale: number) => number> = { round_up: roundUp, round_down: roundDown, round_half_even: roundHalfEven };
+const NEGATED: Record<string, string> = {
+  "<": ">=",
+  "<=": ">",
+  ">": "<=",
+  ">=": "<",
+  "==": "!=",
+  "!=": "==",
+};
+const ROUNDERS: Record<string, (x: number, step: number, units: number, scale: number) => number> = {
+  round_up: roundUp,
+  round_down: roundDown,
+  round_half_even: roundHalfEven,
+};
 
 /** Proves `l >= r` (or `l > r`) in a context; installed by the prover (see `prover.ts`). */
 export type Comparator = (l: IrExpr, r: IrExpr, strict: boolean, ctx: Context) => boolean;
@@ -122,7 +142,8 @@ export class Analyzer {
   /** The values a numeric term may take in `ctx`. Throws {@link Infeasible}, or {@link GiveUp} past the limit. */
   interval(e: IrExpr, ctx: Context): Interval {
     if (ctx.infeasible) throw new Infeasible();
-    if ((++this.calls & 255) === 0 && this.limit && this.limit.now() > this.limit.deadline) throw new GiveUp();
+    if ((++this.calls & 255) === 0 && this.limit && this.limit.now() > this.limit.deadline)
+      throw new GiveUp();
     if (ctx.parent && !this.touches(e, ctx)) return this.interval(e, ctx.parent);
     const id = this.id(e);
     const known = ctx.intervals.get(id);
@@ -147,21 +168,31 @@ export class Analyzer {
 
   private computeInterval(e: IrExpr, ctx: Context): Interval {
     switch (e.k) {
-      case "const": return typeof e.v === "number" ? I.interval(e.v) : I.EVERYTHING;
-      case "input": return this.domains.get(e.path.join(".")) ?? I.EVERYTHING;
-      case "unary": return e.op === "neg" ? I.neg(this.interval(e.x, ctx)) : I.EVERYTHING;
-      case "binary": return this.binaryInterval(e, ctx);
-      case "if": return this.branches(e, ctx, (branch, c) => this.interval(branch, c), I.join);
-      case "call": return this.callInterval(e, ctx);
+      case "const":
+        return typeof e.v === "number" ? I.interval(e.v) : I.EVERYTHING;
+      case "input":
+        return this.domains.get(e.path.join(".")) ?? I.EVERYTHING;
+      case "unary":
+        return e.op === "neg" ? I.neg(this.interval(e.x, ctx)) : I.EVERYTHING;
+      case "binary":
+        return this.binaryInterval(e, ctx);
+      case "if":
+        return this.branches(e, ctx, (branch, c) => this.interval(branch, c), I.join);
+      case "call":
+        return this.callInterval(e, ctx);
       case "tier": {
         const rows = tierRows(this.ir.tables[e.table]!, this.interval(e.key, ctx));
         if (rows.lo > rows.hi) throw new Infeasible();
         return rows;
       }
-      case "cell": return this.cellInterval(e, ctx);
-      case "margin": return this.marginInterval(e, ctx);
-      case "agg": return this.aggregateInterval(e, ctx);
-      default: return I.EVERYTHING;
+      case "cell":
+        return this.cellInterval(e, ctx);
+      case "margin":
+        return this.marginInterval(e, ctx);
+      case "agg":
+        return this.aggregateInterval(e, ctx);
+      default:
+        return I.EVERYTHING;
     }
   }
 
@@ -171,10 +202,14 @@ export class Analyzer {
     if (e.op === "*" && this.id(e.l) === this.id(e.r)) return I.mul(I.abs(l), I.abs(l));
     const r = this.interval(e.r, ctx);
     switch (e.op) {
-      case "+": return I.add(l, r);
-      case "-": return I.sub(l, r);
-      case "*": return I.mul(l, r);
-      default: return I.div(l, r);
+      case "+":
+        return I.add(l, r);
+      case "-":
+        return I.sub(l, r);
+      case "*":
+        return I.mul(l, r);
+      default:
+        return I.div(l, r);
     }
   }
 
@@ -182,12 +217,20 @@ export class Analyzer {
    * Evaluates both branches of an `if` under their assumptions (only the one its condition decides,
    * when it does), skipping a branch that cannot be evaluated, and combines the results.
    */
-  branches<T>(e: Extract<IrExpr, { k: "if" }>, ctx: Context, each: (branch: IrExpr, c: Context) => T, combine: (a: T, b: T) => T): T {
+  branches<T>(
+    e: Extract<IrExpr, { k: "if" }>,
+    ctx: Context,
+    each: (branch: IrExpr, c: Context) => T,
+    combine: (a: T, b: T) => T,
+  ): T {
     const truth = this.truth(e.c, ctx);
     if (truth !== undefined) return each(truth ? e.t : e.e, ctx);
     const results: T[] = [];
     const refined = this.mayRefine();
-    for (const [branch, assume] of [[e.t, true], [e.e, false]] as const) {
+    for (const [branch, assume] of [
+      [e.t, true],
+      [e.e, false],
+    ] as const) {
       const c = refined ? this.refine(ctx, e.c, assume) : ctx;
       if (c.infeasible) continue;
       try {
@@ -221,21 +264,31 @@ export class Analyzer {
   private callInterval(e: Extract<IrExpr, { k: "call" }>, ctx: Context): Interval {
     const arg = (i: number): Interval => this.interval(e.args[i]!, ctx);
     switch (e.fn) {
-      case "min": return e.args.map((_, i) => arg(i)).reduce(I.min);
-      case "max": return e.args.map((_, i) => arg(i)).reduce(I.max);
-      case "clamp": return I.min(I.max(arg(0), arg(1)), arg(2));
-      case "abs": return I.abs(arg(0));
-      case "sqrt": return I.sqrt(arg(0));
-      case "exp": return I.monotone(arg(0), Math.exp);
-      case "ln": return I.ln(arg(0));
-      case "pow": return I.pow(arg(0), arg(1));
-      case "normal_cdf": return I.monotone(arg(0), normalCdf);
+      case "min":
+        return e.args.map((_, i) => arg(i)).reduce(I.min);
+      case "max":
+        return e.args.map((_, i) => arg(i)).reduce(I.max);
+      case "clamp":
+        return I.min(I.max(arg(0), arg(1)), arg(2));
+      case "abs":
+        return I.abs(arg(0));
+      case "sqrt":
+        return I.sqrt(arg(0));
+      case "exp":
+        return I.monotone(arg(0), Math.exp);
+      case "ln":
+        return I.ln(arg(0));
+      case "pow":
+        return I.pow(arg(0), arg(1));
+      case "normal_cdf":
+        return I.monotone(arg(0), normalCdf);
       case "round_up":
       case "round_down":
       case "round_half_even": {
         const x = arg(0);
         const step = arg(1);
-        if (!I.isPoint(step) || !(step.lo > 0) || !Number.isFinite(step.lo)) return I.add(x, I.interval(-Math.abs(step.hi), Math.abs(step.hi)));
+        if (!I.isPoint(step) || !(step.lo > 0) || !Number.isFinite(step.lo))
+          return I.add(x, I.interval(-Math.abs(step.hi), Math.abs(step.hi)));
         const { units, scale } = decimalStep(step.lo);
         const round = ROUNDERS[e.fn]!;
         return I.monotone(x, (v) => (Number.isFinite(v) ? round(v, step.lo, units, scale) : v));
@@ -255,9 +308,11 @@ export class Analyzer {
     if (from > to) throw new Infeasible();
     if (e.column === "tier") return I.interval(from + 1, to + 1);
     if (e.column === "lower") return I.interval(table.rows[from]!.lower, table.rows[to]!.lower);
-    if (e.column === "upper") return I.interval(table.rows[from]!.upper ?? Infinity, table.rows[to]!.upper ?? Infinity);
+    if (e.column === "upper")
+      return I.interval(table.rows[from]!.upper ?? Infinity, table.rows[to]!.upper ?? Infinity);
     let result = I.EMPTY;
-    for (let r = from; r <= to; r++) result = I.join(result, I.interval(table.rows[r]!.cells[e.column as number]!));
+    for (let r = from; r <= to; r++)
+      result = I.join(result, I.interval(table.rows[r]!.cells[e.column as number]!));
     return result;
   }
 
@@ -282,7 +337,8 @@ export class Analyzer {
 
   private aggregateInterval(e: Extract<IrExpr, { k: "agg" }>, ctx: Context): Interval {
     switch (e.op) {
-      case "count": return I.interval(0, Infinity);
+      case "count":
+        return I.interval(0, Infinity);
       case "sum": {
         const elem = this.tryInterval(e.elem, ctx);
         if (I.isEmpty(elem)) return I.interval(0);
@@ -292,9 +348,14 @@ export class Analyzer {
       case "max":
       case "avg": {
         const elem = this.tryInterval(e.elem, ctx);
-        return e.fallback ? I.join(elem, this.tryInterval(e.fallback, ctx)) : I.isEmpty(elem) ? I.EVERYTHING : elem;
+        return e.fallback
+          ? I.join(elem, this.tryInterval(e.fallback, ctx))
+          : I.isEmpty(elem)
+            ? I.EVERYTHING
+            : elem;
       }
-      default: return I.EVERYTHING;
+      default:
+        return I.EVERYTHING;
     }
   }
 
@@ -325,22 +386,30 @@ export class Analyzer {
     // The split's key and any term an assumption narrowed are atoms: their interval is what is known.
     if (this.id(e) === ctx.key || ctx.refinements.has(this.id(e))) return atom();
     switch (e.k) {
-      case "const": return typeof e.v === "number" ? constantForm(I.interval(e.v)) : atom();
-      case "unary": return e.op === "neg" ? negForm(this.linear(e.x, ctx)) : atom();
+      case "const":
+        return typeof e.v === "number" ? constantForm(I.interval(e.v)) : atom();
+      case "unary":
+        return e.op === "neg" ? negForm(this.linear(e.x, ctx)) : atom();
       case "binary": {
         if (e.op === "+") return addForms(this.linear(e.l, ctx), this.linear(e.r, ctx));
         if (e.op === "-") return addForms(this.linear(e.l, ctx), negForm(this.linear(e.r, ctx)));
         if (e.op === "*") return this.product(e, ctx) ?? atom();
         if (e.op === "/") {
           const divisor = this.linear(e.r, ctx);
-          if (isConstantForm(divisor) && (divisor.c.lo > 0 || divisor.c.hi < 0)) return scaleForm(this.linear(e.l, ctx), I.div(I.interval(1), divisor.c));
+          if (isConstantForm(divisor) && (divisor.c.lo > 0 || divisor.c.hi < 0))
+            return scaleForm(this.linear(e.l, ctx), I.div(I.interval(1), divisor.c));
         }
         return atom();
       }
       case "call": {
         // round_up(x, s) is in x + [0, s]; the factor covers evaluators rounding a huge x to a double.
         const shift = roundingError(e);
-        return shift ? addForms(scaleForm(this.linear(e.args[0]!, ctx), I.interval(1 - 1e-12, 1 + 1e-12)), constantForm(shift)) : atom();
+        return shift
+          ? addForms(
+              scaleForm(this.linear(e.args[0]!, ctx), I.interval(1 - 1e-12, 1 + 1e-12)),
+              constantForm(shift),
+            )
+          : atom();
       }
       case "if": {
         const truth = this.truth(e.c, ctx);
@@ -356,9 +425,12 @@ export class Analyzer {
         if (rows.lo !== rows.hi) return atom();
         const row = table.rows[rows.lo]!;
         const deduction = constantForm(I.interval(-(row.deductions[e.column] ?? 0)));
-        return e.deduction ? negForm(deduction) : addForms(scaleForm(this.linear(e.key, ctx), I.interval(row.cells[e.column]!)), deduction);
+        return e.deduction
+          ? negForm(deduction)
+          : addForms(scaleForm(this.linear(e.key, ctx), I.interval(row.cells[e.column]!)), deduction);
       }
-      default: return atom();
+      default:
+        return atom();
     }
   }
 
@@ -398,7 +470,8 @@ export class Analyzer {
       lower: (id) => {
         const e = this.terms.term(id);
         if (e.k === "call" && e.fn === "max") return linears(e.args);
-        if (e.k === "call" && e.fn === "abs") return [this.linear(e.args[0]!, ctx), negForm(this.linear(e.args[0]!, ctx))];
+        if (e.k === "call" && e.fn === "abs")
+          return [this.linear(e.args[0]!, ctx), negForm(this.linear(e.args[0]!, ctx))];
         return [];
       },
     };
@@ -430,7 +503,12 @@ export class Analyzer {
     }
     if (e.k === "if") {
       try {
-        return this.branches(e, ctx, (branch, c) => this.truth(branch, c), (a, b) => (a === b ? a : undefined));
+        return this.branches(
+          e,
+          ctx,
+          (branch, c) => this.truth(branch, c),
+          (a, b) => (a === b ? a : undefined),
+        );
       } catch (error) {
         if (error instanceof Infeasible) return undefined;
         throw error;
@@ -524,12 +602,18 @@ export class Analyzer {
       }
       return;
     }
-    if (e.k === "binary" && COMPARISONS.has(e.op)) return this.assumeComparison(child, parent, value ? e.op : NEGATED[e.op]!, e.l, e.r);
+    if (e.k === "binary" && COMPARISONS.has(e.op))
+      return this.assumeComparison(child, parent, value ? e.op : NEGATED[e.op]!, e.l, e.r);
     this.assumeFact(child, e, { eq: value });
   }
 
   private assumeComparison(child: Context, parent: Context, op: string, l: IrExpr, r: IrExpr): void {
-    const constant = r.k === "const" && typeof r.v !== "number" ? r : l.k === "const" && typeof l.v !== "number" ? l : undefined;
+    const constant =
+      r.k === "const" && typeof r.v !== "number"
+        ? r
+        : l.k === "const" && typeof l.v !== "number"
+          ? l
+          : undefined;
     if (constant) {
       const other = constant === r ? l : r;
       if (op === "==") this.assumeFact(child, other, { eq: constant.v });
@@ -587,7 +671,8 @@ export class Analyzer {
     const id = this.id(e);
     const known = ctx.facts.get(id) ?? { ne: [] };
     if (fact.eq !== undefined) {
-      if ((known.eq !== undefined && known.eq !== fact.eq) || known.ne.includes(fact.eq)) ctx.infeasible = true;
+      if ((known.eq !== undefined && known.eq !== fact.eq) || known.ne.includes(fact.eq))
+        ctx.infeasible = true;
       known.eq = fact.eq;
     }
     if (fact.ne !== undefined) {

@@ -112,14 +112,27 @@ export function verifyRulebook(ir: IrRulebook, options: VerifyOptions = {}): Ver
   const budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
   const started = now();
   const properties = propertiesOf(ir);
-  const engine = new ProofEngine(ir, properties.filter((p) => p.precondition));
+  const engine = new ProofEngine(
+    ir,
+    properties.filter((p) => p.precondition),
+  );
   let searcher: Searcher | undefined;
-  const searcherFor = (): Searcher => (searcher ??= new Searcher(ir, engine.model, properties, options.seed ?? 1));
+  const searcherFor = (): Searcher =>
+    (searcher ??= new Searcher(ir, engine.model, properties, options.seed ?? 1));
 
   // Proofs first (they are quick), so that the whole budget goes to what is left to search.
   const work = properties.map((property) => {
-    const targets = property.precondition ? [] : property.kind === "invariant" ? [undefined] : property.targets;
-    return targets.map((target) => ({ target, proof: engine.prove(property, target, { deadline: now() + (options.proofMs ?? DEFAULT_PROOF_MS), now }), searched: undefined as ReturnType<Searcher["search"]> | undefined, ms: 0 }));
+    const targets = property.precondition
+      ? []
+      : property.kind === "invariant"
+        ? [undefined]
+        : property.targets;
+    return targets.map((target) => ({
+      target,
+      proof: engine.prove(property, target, { deadline: now() + (options.proofMs ?? DEFAULT_PROOF_MS), now }),
+      searched: undefined as ReturnType<Searcher["search"]> | undefined,
+      ms: 0,
+    }));
   });
   const toSearch = work.flat().filter((w) => !w.proof.proved || options.searchProved === true);
   let remaining = toSearch.length;
@@ -128,7 +141,11 @@ export function verifyRulebook(ir: IrRulebook, options: VerifyOptions = {}): Ver
       if (item.proof.proved && options.searchProved !== true) continue;
       const start = now();
       const share = Math.max(0, started + budgetMs - start) / Math.max(1, remaining);
-      const limits: SearchLimits = { deadline: start + share, maxInputs: options.maxInputs ?? DEFAULT_MAX_INPUTS, now };
+      const limits: SearchLimits = {
+        deadline: start + share,
+        maxInputs: options.maxInputs ?? DEFAULT_MAX_INPUTS,
+        now,
+      };
       item.searched = searcherFor().search(index, item.target, limits);
       item.ms = now() - start;
       remaining -= 1;
@@ -138,40 +155,71 @@ export function verifyRulebook(ir: IrRulebook, options: VerifyOptions = {}): Ver
   const results = properties.map((property, index) => {
     const items = work[index]!;
     const targets: TargetResult[] = items.map((item) => {
-      const status: PropertyStatus = item.searched?.witness ? "violated" : item.proof.proved ? "proved" : "not-violated";
+      const status: PropertyStatus = item.searched?.witness
+        ? "violated"
+        : item.proof.proved
+          ? "proved"
+          : "not-violated";
       return {
         ...(item.target !== undefined ? { name: ir.slots[item.target]!.name } : {}),
-        status, ...(status === "proved" && item.proof.method ? { method: item.proof.method } : {}), inputs: item.searched?.inputs ?? 0,
+        status,
+        ...(status === "proved" && item.proof.method ? { method: item.proof.method } : {}),
+        inputs: item.searched?.inputs ?? 0,
       };
     });
     const broken = items.find((item) => item.searched?.witness);
-    const status: PropertyStatus = property.precondition ? "assumed" : targets.some((t) => t.status === "violated") ? "violated" : targets.some((t) => t.status === "not-violated") ? "not-violated" : "proved";
+    const status: PropertyStatus = property.precondition
+      ? "assumed"
+      : targets.some((t) => t.status === "violated")
+        ? "violated"
+        : targets.some((t) => t.status === "not-violated")
+          ? "not-violated"
+          : "proved";
     const methods = [...new Set(targets.flatMap((t) => (t.method ? [t.method] : [])))];
     return {
-      text: property.text, source: property.source, kind: property.kind, ...(property.message !== undefined ? { message: property.message } : {}),
-      line: property.line, ...(property.file ? { file: property.file } : {}), status,
+      text: property.text,
+      source: property.source,
+      kind: property.kind,
+      ...(property.message !== undefined ? { message: property.message } : {}),
+      line: property.line,
+      ...(property.file ? { file: property.file } : {}),
+      status,
       ...(status === "proved" ? { method: methods.join("; ") } : {}),
-      inputs: targets.reduce((sum, t) => sum + t.inputs, 0), targets,
-      ...(broken?.searched?.witness ? { counterexample: counterexample(ir, property, broken.searched.witness, searcherFor()) } : {}),
+      inputs: targets.reduce((sum, t) => sum + t.inputs, 0),
+      targets,
+      ...(broken?.searched?.witness
+        ? { counterexample: counterexample(ir, property, broken.searched.witness, searcherFor()) }
+        : {}),
       elapsedMs: items.reduce((sum, item) => sum + item.ms, 0),
     };
   });
   return {
-    rulebook: ir.meta.name, version: ir.meta.version, file: ir.meta.file, properties: results,
+    rulebook: ir.meta.name,
+    version: ir.meta.version,
+    file: ir.meta.file,
+    properties: results,
     proved: results.filter((r) => r.status === "proved").length,
     notViolated: results.filter((r) => r.status === "not-violated").length,
     violated: results.filter((r) => r.status === "violated").length,
-    inputs: results.reduce((sum, r) => sum + r.inputs, 0), budgetMs, elapsedMs: now() - started,
+    inputs: results.reduce((sum, r) => sum + r.inputs, 0),
+    budgetMs,
+    elapsedMs: now() - started,
   };
 }
 
 /** Replays a witness on the rulebook and says in one line what breaks. */
-function counterexample(ir: IrRulebook, property: Property, witness: Witness, searcher: Searcher): Counterexample {
+function counterexample(
+  ir: IrRulebook,
+  property: Property,
+  witness: Witness,
+  searcher: Searcher,
+): Counterexample {
   const evaluation = searcher.probe.replay(witness.input);
   const other = witness.other ? searcher.probe.replay(witness.other) : undefined;
   const target = witness.target !== undefined ? ir.slots[witness.target]!.name : undefined;
   const variable = property.variable?.join(".") ?? "";
-  const at = (input: Record<string, unknown>): string => String(property.variable?.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], input));
+  const at = (input: Record<string, unknown>): string =>
+    String(property.variable?.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], input));
   const value = (v: number | undefined): string => (v === undefined ? "?" : String(v));
   let summary: string;
   switch (property.kind) {
@@ -202,6 +250,8 @@ function describeSlots(ir: IrRulebook, property: Property, evaluation: Replay): 
     for (const child of Object.values(e)) visit(child);
   };
   visit(property.condition);
-  const shown = [...names].filter((n) => n in evaluation.outputs).map((n) => `${n} = ${String(evaluation.outputs[n])}`);
+  const shown = [...names]
+    .filter((n) => n in evaluation.outputs)
+    .map((n) => `${n} = ${String(evaluation.outputs[n])}`);
   return shown.length > 0 ? shown.join(", ") : "see the explanation";
 }

@@ -91,7 +91,10 @@ export function div(a: Interval, b: Interval): Interval {
   if (isEmpty(a) || isEmpty(b)) return EMPTY;
   if (b.lo < 0 && b.hi > 0) return EVERYTHING;
   if (b.lo === 0 && b.hi === 0) return EMPTY;
-  const inverse = b.lo >= 0 ? { lo: b.hi === Infinity ? 0 : 1 / b.hi, hi: b.lo === 0 ? Infinity : 1 / b.lo } : { lo: b.hi === 0 ? -Infinity : 1 / b.hi, hi: b.lo === -Infinity ? 0 : 1 / b.lo };
+  const inverse =
+    b.lo >= 0
+      ? { lo: b.hi === Infinity ? 0 : 1 / b.hi, hi: b.lo === 0 ? Infinity : 1 / b.lo }
+      : { lo: b.hi === 0 ? -Infinity : 1 / b.hi, hi: b.lo === -Infinity ? 0 : 1 / b.lo };
   return mul(a, inverse);
 }
 
@@ -126,7 +129,9 @@ export function sqrt(a: Interval): Interval {
 /** `ln(a)` over the positive part of `a`. */
 export function ln(a: Interval): Interval {
   const positive = meet(a, { lo: 0, hi: Infinity });
-  return isEmpty(positive) ? EMPTY : { lo: positive.lo === 0 ? -Infinity : Math.log(positive.lo), hi: Math.log(positive.hi) };
+  return isEmpty(positive)
+    ? EMPTY
+    : { lo: positive.lo === 0 ? -Infinity : Math.log(positive.lo), hi: Math.log(positive.hi) };
 }
 
 /** `pow(x, y)`: exact for a constant exponent and a non-negative base; everything otherwise. */
@@ -142,7 +147,12 @@ export function pow(x: Interval, y: Interval): Interval {
   }
   if (x.lo >= 1 && y.lo >= 0) return { lo: Math.pow(x.lo, y.lo), hi: Math.pow(x.hi, y.hi) };
   if (x.lo > 0) {
-    const corners = [Math.pow(x.lo, y.lo), Math.pow(x.lo, y.hi), Math.pow(x.hi, y.lo), Math.pow(x.hi, y.hi)].map((v) => (Number.isNaN(v) ? Infinity : v));
+    const corners = [
+      Math.pow(x.lo, y.lo),
+      Math.pow(x.lo, y.hi),
+      Math.pow(x.hi, y.lo),
+      Math.pow(x.hi, y.hi),
+    ].map((v) => (Number.isNaN(v) ? Infinity : v));
     return { lo: Math.min(...corners, 0) < 0 ? 0 : Math.min(...corners), hi: Math.max(...corners) };
   }
   return EVERYTHING;

@@ -67,7 +67,12 @@ function directLowerBound(form: Linear, atoms: AtomBounds): number {
   for (const [id, c] of form.terms) {
     const range = atoms.interval(id);
     if (isEmpty(range)) continue;
-    total += Math.min(times(c.lo, range.lo), times(c.lo, range.hi), times(c.hi, range.lo), times(c.hi, range.hi));
+    total += Math.min(
+      times(c.lo, range.lo),
+      times(c.lo, range.hi),
+      times(c.hi, range.lo),
+      times(c.hi, range.hi),
+    );
     if (Number.isNaN(total)) return -Infinity;
   }
   return total;

@@ -36,14 +36,18 @@ export function findPivots(ir: IrRulebook, model: SymbolicModel): Pivot[] {
   const visit = (e: IrExpr): void => {
     if (e.k === "tier" || e.k === "margin") {
       const table = ir.tables[e.table]!;
-      add(e.key, [...new Set(table.rows.flatMap((r) => (r.upper === null ? [r.lower] : [r.lower, r.upper])))]);
+      add(e.key, [
+        ...new Set(table.rows.flatMap((r) => (r.upper === null ? [r.lower] : [r.lower, r.upper]))),
+      ]);
     }
     const condition = e.k === "if" ? e.c : e;
-    if (condition.k === "binary" && ["<", "<=", ">", ">="].includes(condition.op)) add({ k: "binary", op: "-", l: condition.l, r: condition.r }, [0]);
+    if (condition.k === "binary" && ["<", "<=", ">", ">="].includes(condition.op))
+      add({ k: "binary", op: "-", l: condition.l, r: condition.r }, [0]);
     for (const child of childExprs(e)) visit(child);
   };
   for (const step of ir.steps) {
-    if (step.kind === "rule") [step.condition, ...step.actions.flatMap((a) => [a.condition, a.value])].forEach((e) => e && visit(e));
+    if (step.kind === "rule")
+      [step.condition, ...step.actions.flatMap((a) => [a.condition, a.value])].forEach((e) => e && visit(e));
     else visit(step.kind === "assert" ? step.condition : step.value);
   }
   for (const p of ir.properties ?? []) if (p.condition) visit(p.condition);
@@ -75,7 +79,14 @@ export type FieldProbe = (v: number) => ProbeResult;
  * `[a, b]` with the pivot below the target at one and at or above it at the other. `evaluated`
  * holds the probe results already computed for the samples (by field value).
  */
-export function crossings(pivot: string, target: number, samples: readonly number[], evaluated: Map<number, ProbeResult>, probe: FieldProbe, maxSteps = 120): [number, number][] {
+export function crossings(
+  pivot: string,
+  target: number,
+  samples: readonly number[],
+  evaluated: Map<number, ProbeResult>,
+  probe: FieldProbe,
+  maxSteps = 120,
+): [number, number][] {
   const g = (v: number): number | undefined => {
     if (!evaluated.has(v)) evaluated.set(v, probe(v));
     const value = numberOf(evaluated.get(v), pivot);
@@ -97,7 +108,13 @@ export function crossings(pivot: string, target: number, samples: readonly numbe
 }
 
 /** Narrows `[a, b]` (sign change between them) to adjacent doubles, by false position and bisection. */
-function refine(a0: number, b0: number, aboveAtA: boolean, g: (v: number) => number | undefined, maxSteps: number): [number, number] | undefined {
+function refine(
+  a0: number,
+  b0: number,
+  aboveAtA: boolean,
+  g: (v: number) => number | undefined,
+  maxSteps: number,
+): [number, number] | undefined {
   let a = a0;
   let b = b0;
   let ga = g(a)!;

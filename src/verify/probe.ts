@@ -35,7 +35,10 @@ export class Probe {
   private readonly augmented: IrRulebook;
   evaluations = 0;
 
-  constructor(readonly ir: IrRulebook, extras: readonly ProbeOutput[]) {
+  constructor(
+    readonly ir: IrRulebook,
+    extras: readonly ProbeOutput[],
+  ) {
     const steps = ir.steps.filter((s) => s.kind !== "assert");
     this.plain = { ...ir, steps };
     const slots: IrSlot[] = [...ir.slots];
@@ -66,7 +69,11 @@ export class Probe {
   replay(input: Record<string, unknown>): Replay {
     try {
       const result = evaluate(this.plain, input, { explain: true });
-      return { input, outputs: result.outputs, ...(result.explanation ? { explanation: result.explanation } : {}) };
+      return {
+        input,
+        outputs: result.outputs,
+        ...(result.explanation ? { explanation: result.explanation } : {}),
+      };
     } catch (error) {
       if (!(error instanceof RuntimeError)) throw error;
       return { input, outputs: {}, error: { code: error.code, message: error.message } };

@@ -42,17 +42,23 @@ export class ProofEngine {
   /** The input preconditions (assertions on inputs only), assumed by every proof. */
   private readonly assumptions: IrExpr[];
 
-  constructor(readonly ir: IrRulebook, preconditions: readonly Property[] = []) {
+  constructor(
+    readonly ir: IrRulebook,
+    preconditions: readonly Property[] = [],
+  ) {
     this.model = symbolicModel(ir);
     this.analyzer = new Analyzer(ir);
     this.prover = new Prover(this.analyzer);
-    this.assumptions = preconditions.flatMap((p) => (p.condition ? [this.model.substitute(p.condition)] : []));
+    this.assumptions = preconditions.flatMap((p) =>
+      p.condition ? [this.model.substitute(p.condition)] : [],
+    );
   }
 
   /** A context for one region (or the whole domain) with the preconditions assumed. */
   private root(key?: IrExpr, range?: Interval): Context {
     let ctx = this.analyzer.root(key, range);
-    for (const assumption of this.assumptions) if (!ctx.infeasible) ctx = this.analyzer.refine(ctx, assumption, true);
+    for (const assumption of this.assumptions)
+      if (!ctx.infeasible) ctx = this.analyzer.refine(ctx, assumption, true);
     return ctx;
   }
 
@@ -78,7 +84,8 @@ export class ProofEngine {
           if (!value) return { proved: false };
           return this.bySplits([value], (ctx) => this.prover.ge(value, ZERO, ctx));
         }
-        default: return this.shape(property, target!);
+        default:
+          return this.shape(property, target!);
       }
     } catch (error) {
       // A proof that takes too long, or runs too deep, is simply not a proof.
@@ -95,28 +102,44 @@ export class ProofEngine {
     this.prover.reset();
     if (property.kind === "continuous") {
       const raw = this.model.raw[target];
-      return raw && shapes.shape(raw, ctx).continuous ? { proved: true, method: "continuity analysis" } : { proved: false };
+      return raw && shapes.shape(raw, ctx).continuous
+        ? { proved: true, method: "continuity analysis" }
+        : { proved: false };
     }
     const value = this.model.value[target];
     if (!value) return { proved: false };
     const mono = shapes.shape(value, ctx).mono;
     const wanted = property.kind === "nondecreasing" ? "inc" : "dec";
-    return mono === "const" || mono === wanted ? { proved: true, method: mono === "const" ? "monotonicity analysis (does not depend on it)" : "monotonicity analysis" } : { proved: false };
+    return mono === "const" || mono === wanted
+      ? {
+          proved: true,
+          method:
+            mono === "const" ? "monotonicity analysis (does not depend on it)" : "monotonicity analysis",
+        }
+      : { proved: false };
   }
 
   /** Tries the whole domain, then each tier table's rows, until `holds` is shown everywhere. */
   private bySplits(terms: readonly IrExpr[], holds: (ctx: Context) => boolean): ProofOutcome {
-    if (this.everywhere([undefined], undefined, holds)) return { proved: true, method: "interval and linear bounds" };
+    if (this.everywhere([undefined], undefined, holds))
+      return { proved: true, method: "interval and linear bounds" };
     for (const split of this.splits(terms)) {
       if (this.everywhere(split.regions, split.key, holds)) {
         const rows = split.table.rows.length;
-        return { proved: true, method: `interval and linear bounds, case split on the ${rows} tier${rows === 1 ? "" : "s"} of \`${split.table.name}\` (by ${split.table.key})` };
+        return {
+          proved: true,
+          method: `interval and linear bounds, case split on the ${rows} tier${rows === 1 ? "" : "s"} of \`${split.table.name}\` (by ${split.table.key})`,
+        };
       }
     }
     return { proved: false };
   }
 
-  private everywhere(regions: readonly (Interval | undefined)[], key: IrExpr | undefined, holds: (ctx: Context) => boolean): boolean {
+  private everywhere(
+    regions: readonly (Interval | undefined)[],
+    key: IrExpr | undefined,
+    holds: (ctx: Context) => boolean,
+  ): boolean {
     return regions.every((range) => {
       this.prover.reset();
       const ctx = this.root(key, range);
@@ -163,6 +186,7 @@ export function tableRegions(table: IrTierTable): Interval[] {
       hi: row.upper === null ? Infinity : row.upperInclusive ? row.upper : nextDown(row.upper),
     });
   }
-  if (last.upper !== null) regions.push({ lo: last.upperInclusive ? nextUp(last.upper) : last.upper, hi: Infinity });
+  if (last.upper !== null)
+    regions.push({ lo: last.upperInclusive ? nextUp(last.upper) : last.upper, hi: Infinity });
   return regions;
 }

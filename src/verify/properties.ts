@@ -34,15 +34,29 @@ export function propertiesOf(ir: IrRulebook): Property[] {
   };
   const asserts: Property[] = ir.steps.flatMap((step) =>
     step.kind === "assert"
-      ? [{
-          kind: "invariant" as const, source: "assert" as const, text: `assert ${exprText(ir, step.condition)}`, ...(step.message !== undefined ? { message: step.message } : {}),
-          ...where(step.site), condition: step.condition, targets: [], ...(readsSlots(step.condition) ? {} : { precondition: true }),
-        }]
+      ? [
+          {
+            kind: "invariant" as const,
+            source: "assert" as const,
+            text: `assert ${exprText(ir, step.condition)}`,
+            ...(step.message !== undefined ? { message: step.message } : {}),
+            ...where(step.site),
+            condition: step.condition,
+            targets: [],
+            ...(readsSlots(step.condition) ? {} : { precondition: true }),
+          },
+        ]
       : [],
   );
   const declared: Property[] = (ir.properties ?? []).map((p) => ({
-    kind: p.kind, source: "verify", text: p.text.startsWith("verify") ? p.text : `verify ${p.text}`, ...(p.message !== undefined ? { message: p.message } : {}),
-    ...where(p.site), ...(p.condition ? { condition: p.condition } : {}), targets: p.targets, ...(p.variable ? { variable: p.variable } : {}),
+    kind: p.kind,
+    source: "verify",
+    text: p.text.startsWith("verify") ? p.text : `verify ${p.text}`,
+    ...(p.message !== undefined ? { message: p.message } : {}),
+    ...where(p.site),
+    ...(p.condition ? { condition: p.condition } : {}),
+    targets: p.targets,
+    ...(p.variable ? { variable: p.variable } : {}),
   }));
   return [...asserts, ...declared];
 }
@@ -56,17 +70,39 @@ function readsSlots(e: IrExpr): boolean {
   return found;
 }
 
-const PRECEDENCE: Record<string, number> = { or: 1, and: 2, "<": 4, "<=": 4, ">": 4, ">=": 4, "==": 4, "!=": 4, "+": 5, "-": 5, "*": 6, "/": 6 };
+const PRECEDENCE: Record<string, number> = {
+  or: 1,
+  and: 2,
+  "<": 4,
+  "<=": 4,
+  ">": 4,
+  ">=": 4,
+  "==": 4,
+  "!=": 4,
+  "+": 5,
+  "-": 5,
+  "*": 6,
+  "/": 6,
+};
 
 /** An IR expression written back in the language's syntax, with slot names (for reports). */
 export function exprText(ir: IrRulebook, e: IrExpr, minPrecedence = 0): string {
   const text = (x: IrExpr, p = 0): string => exprText(ir, x, p);
   switch (e.k) {
-    case "const": return typeof e.v === "string" ? (ir.schema.enums && Object.values(ir.schema.enums).some((m) => m.includes(e.v as string)) ? e.v : JSON.stringify(e.v)) : String(e.v);
-    case "input": return e.path.join(".");
-    case "slot": return ir.slots[e.slot]?.name ?? `$${e.slot}`;
-    case "local": return ir.locals[e.local] ?? "x";
-    case "unary": return e.op === "neg" ? `-${text(e.x, 7)}` : `not ${text(e.x, 3)}`;
+    case "const":
+      return typeof e.v === "string"
+        ? ir.schema.enums && Object.values(ir.schema.enums).some((m) => m.includes(e.v as string))
+          ? e.v
+          : JSON.stringify(e.v)
+        : String(e.v);
+    case "input":
+      return e.path.join(".");
+    case "slot":
+      return ir.slots[e.slot]?.name ?? `$${e.slot}`;
+    case "local":
+      return ir.locals[e.local] ?? "x";
+    case "unary":
+      return e.op === "neg" ? `-${text(e.x, 7)}` : `not ${text(e.x, 3)}`;
     case "binary": {
       const p = PRECEDENCE[e.op]!;
       const body = `${text(e.l, p === 4 ? 5 : p)} ${e.op} ${text(e.r, p + 1)}`;
@@ -76,15 +112,24 @@ export function exprText(ir: IrRulebook, e: IrExpr, minPrecedence = 0): string {
       const body = `if ${text(e.c)} then ${text(e.t)} else ${text(e.e)}`;
       return minPrecedence > 0 ? `(${body})` : body;
     }
-    case "call": return `${e.fn}(${e.args.map((a) => text(a)).join(", ")})`;
-    case "tier": return `${ir.tables[e.table]?.name ?? "table"}(${text(e.key)})`;
-    case "cell": return `${text(e.row, 8)}.${typeof e.column === "number" ? ir.tables[e.table]?.columns[e.column]?.name : e.column}`;
-    case "margin": return `${ir.tables[e.table]?.name}.${e.deduction ? "deduction" : "margin"}(${text(e.key)}, ${ir.tables[e.table]?.columns[e.column]?.name})`;
-    case "liquidation": return `${ir.tables[e.table]?.name}.liquidation_price(${[e.side, e.size, e.entry, e.balance].map((a) => text(a)).join(", ")}, ${ir.tables[e.table]?.columns[e.column]?.name})`;
-    case "liquidation": return `${ir.tables[e.table]?.name}.liquidation_price(${[e.side, e.size, e.entry, e.balance].map((a) => text(a)).join(", ")}, ${ir.tables[e.table]?.columns[e.column]?.name})`;
-    case "field": return `${text(e.x, 8)}.${e.name}`;
-    case "index": return `${text(e.x, 8)}[${text(e.index)}]`;
-    case "scenarios": return ir.scenarioSets[e.set]?.name ?? "scenarios";
+    case "call":
+      return `${e.fn}(${e.args.map((a) => text(a)).join(", ")})`;
+    case "tier":
+      return `${ir.tables[e.table]?.name ?? "table"}(${text(e.key)})`;
+    case "cell":
+      return `${text(e.row, 8)}.${typeof e.column === "number" ? ir.tables[e.table]?.columns[e.column]?.name : e.column}`;
+    case "margin":
+      return `${ir.tables[e.table]?.name}.${e.deduction ? "deduction" : "margin"}(${text(e.key)}, ${ir.tables[e.table]?.columns[e.column]?.name})`;
+    case "liquidation":
+      return `${ir.tables[e.table]?.name}.liquidation_price(${[e.side, e.size, e.entry, e.balance].map((a) => text(a)).join(", ")}, ${ir.tables[e.table]?.columns[e.column]?.name})`;
+    case "liquidation":
+      return `${ir.tables[e.table]?.name}.liquidation_price(${[e.side, e.size, e.entry, e.balance].map((a) => text(a)).join(", ")}, ${ir.tables[e.table]?.columns[e.column]?.name})`;
+    case "field":
+      return `${text(e.x, 8)}.${e.name}`;
+    case "index":
+      return `${text(e.x, 8)}[${text(e.index)}]`;
+    case "scenarios":
+      return ir.scenarioSets[e.set]?.name ?? "scenarios";
     case "agg": {
       const variable = ir.locals[e.local] ?? "x";
       const parts = [text(e.elem), "for", variable, "in", text(e.source)];

@@ -128,11 +128,20 @@ export class Prover {
     return false;
   }
 
-  private eachBranch(e: Extract<IrExpr, { k: "if" }>, ctx: Context, holds: (branch: IrExpr, c: Context) => boolean): boolean {
+  private eachBranch(
+    e: Extract<IrExpr, { k: "if" }>,
+    ctx: Context,
+    holds: (branch: IrExpr, c: Context) => boolean,
+  ): boolean {
     const truth = this.analyzer.truth(e.c, ctx);
     if (truth !== undefined) return holds(truth ? e.t : e.e, ctx);
     const refine = this.analyzer.mayRefine();
-    return ([[e.t, true], [e.e, false]] as const).every(([branch, assume]) => {
+    return (
+      [
+        [e.t, true],
+        [e.e, false],
+      ] as const
+    ).every(([branch, assume]) => {
       const c = refine ? this.analyzer.refine(ctx, e.c, assume) : ctx;
       return c.infeasible || holds(branch, c);
     });
@@ -157,10 +166,21 @@ export class Prover {
     // huge x (x / step beyond 2^53) only to the nearest double, so each side keeps a slack.
     if (isCall(l, "round_up") && ge(widened(l.args[0]!, -SLACK), r)) return true;
     if (isCall(r, "round_down") && ge(l, widened(r.args[0]!, SLACK))) return true;
-    if (isCall(r, "round_up") && r.args[1]?.k === "const" && ge(l, { k: "binary", op: "+", l: widened(r.args[0]!, SLACK), r: r.args[1] })) return true;
+    if (
+      isCall(r, "round_up") &&
+      r.args[1]?.k === "const" &&
+      ge(l, { k: "binary", op: "+", l: widened(r.args[0]!, SLACK), r: r.args[1] })
+    )
+      return true;
     if (l.k === "binary" && r.k === "binary" && l.op === r.op && this.sameOperator(l, r, ctx, d)) return true;
-    if (l.k === "binary" && l.op === "+" && ((ge(l.l, r) && nonNegative(l.r)) || (ge(l.r, r) && nonNegative(l.l)))) return true;
-    if (r.k === "binary" && r.op === "+" && ((ge(l, r.l) && ge(ZERO, r.r)) || (ge(l, r.r) && ge(ZERO, r.l)))) return true;
+    if (
+      l.k === "binary" &&
+      l.op === "+" &&
+      ((ge(l.l, r) && nonNegative(l.r)) || (ge(l.r, r) && nonNegative(l.l)))
+    )
+      return true;
+    if (r.k === "binary" && r.op === "+" && ((ge(l, r.l) && ge(ZERO, r.r)) || (ge(l, r.r) && ge(ZERO, r.l))))
+      return true;
     if (l.k === "binary" && l.op === "-" && ge(l.l, r) && ge(ZERO, l.r)) return true;
     if (r.k === "binary" && r.op === "-" && ge(l, r.l) && nonNegative(r.r)) return true;
     if (r.k === "binary" && r.op === "*" && this.factorOf(l, r, ctx, d, false)) return true;
@@ -169,15 +189,28 @@ export class Prover {
   }
 
   /** `a + b >= c + d`, `a - b >= c - d`, `a x b >= c x d`, `a / q >= c / q`. */
-  private sameOperator(l: Extract<IrExpr, { k: "binary" }>, r: Extract<IrExpr, { k: "binary" }>, ctx: Context, d: number): boolean {
+  private sameOperator(
+    l: Extract<IrExpr, { k: "binary" }>,
+    r: Extract<IrExpr, { k: "binary" }>,
+    ctx: Context,
+    d: number,
+  ): boolean {
     const ge = (x: IrExpr, y: IrExpr): boolean => this.ge(x, y, ctx, d);
     const same = (x: IrExpr, y: IrExpr): boolean => this.analyzer.id(x) === this.analyzer.id(y);
     switch (l.op) {
-      case "+": return (ge(l.l, r.l) && ge(l.r, r.r)) || (ge(l.l, r.r) && ge(l.r, r.l));
-      case "-": return ge(l.l, r.l) && ge(r.r, l.r);
-      case "/": return same(l.r, r.r) && this.analyzer.interval(l.r, ctx).lo > 0 && ge(l.l, r.l);
+      case "+":
+        return (ge(l.l, r.l) && ge(l.r, r.r)) || (ge(l.l, r.r) && ge(l.r, r.l));
+      case "-":
+        return ge(l.l, r.l) && ge(r.r, l.r);
+      case "/":
+        return same(l.r, r.r) && this.analyzer.interval(l.r, ctx).lo > 0 && ge(l.l, r.l);
       case "*": {
-        for (const [x, y, u, v] of [[l.l, l.r, r.l, r.r], [l.r, l.l, r.l, r.r], [l.l, l.r, r.r, r.l], [l.r, l.l, r.r, r.l]] as const) {
+        for (const [x, y, u, v] of [
+          [l.l, l.r, r.l, r.r],
+          [l.r, l.l, r.l, r.r],
+          [l.l, l.r, r.r, r.l],
+          [l.r, l.l, r.r, r.l],
+        ] as const) {
           // A common factor: x * y >= x * v when x >= 0 and y >= v (or x <= 0 and y <= v).
           if (same(x, u)) {
             if (this.nonNegative(x, ctx, d) && ge(y, v)) return true;
@@ -188,7 +221,8 @@ export class Prover {
         }
         return false;
       }
-      default: return false;
+      default:
+        return false;
     }
   }
 
@@ -196,9 +230,18 @@ export class Prover {
    * `big >= x * f` or (`flipped`) `x * f >= small` where `x` is the other side itself:
    * `notional >= notional x rate` when `notional >= 0` and `rate <= 1`.
    */
-  private factorOf(side: IrExpr, product: Extract<IrExpr, { k: "binary" }>, ctx: Context, d: number, flipped: boolean): boolean {
+  private factorOf(
+    side: IrExpr,
+    product: Extract<IrExpr, { k: "binary" }>,
+    ctx: Context,
+    d: number,
+    flipped: boolean,
+  ): boolean {
     const id = this.analyzer.id(side);
-    for (const [x, f] of [[product.l, product.r], [product.r, product.l]] as const) {
+    for (const [x, f] of [
+      [product.l, product.r],
+      [product.r, product.l],
+    ] as const) {
       if (this.analyzer.id(x) !== id) continue;
       const positive = this.nonNegative(x, ctx, d);
       const negative = !positive && this.ge(ZERO, x, ctx, d);
@@ -217,7 +260,12 @@ export class Prover {
     if (known) return known;
     let result = e;
     if (e.k === "margin" || e.k === "cell") {
-      const row = e.k === "margin" ? this.analyzer.rowOf(e.table, e.key, ctx) : e.row.k === "tier" ? this.analyzer.rowOf(e.table, e.row.key, ctx) : undefined;
+      const row =
+        e.k === "margin"
+          ? this.analyzer.rowOf(e.table, e.key, ctx)
+          : e.row.k === "tier"
+            ? this.analyzer.rowOf(e.table, e.row.key, ctx)
+            : undefined;
       if (row !== undefined) result = writtenOut(this.analyzer.ir.tables[e.table]!.rows[row]!, e);
     } else if (e.k !== "agg" && e.k !== "if") {
       result = mapChildren(e, (child) => this.explicit(child, ctx));
@@ -276,7 +324,12 @@ function magnitudeForm(form: Linear, interval: (id: number) => { lo: number; hi:
   for (const [id, c] of form.terms) {
     const size = Math.max(Math.abs(c.lo), Math.abs(c.hi));
     const range = interval(id);
-    const term: Linear = range.lo >= 0 ? atomTerm(id, size) : range.hi <= 0 ? atomTerm(id, -size) : constantForm({ lo: 0, hi: size * Math.max(-range.lo, range.hi) });
+    const term: Linear =
+      range.lo >= 0
+        ? atomTerm(id, size)
+        : range.hi <= 0
+          ? atomTerm(id, -size)
+          : constantForm({ lo: 0, hi: size * Math.max(-range.lo, range.hi) });
     result = addForms(result, term);
   }
   return result;
@@ -308,7 +361,11 @@ function isCall(e: IrExpr, fn: string): e is Extract<IrExpr, { k: "call" }> {
 }
 
 function clampTerm(e: Extract<IrExpr, { k: "call" }>): IrExpr {
-  return { k: "call", fn: "min", args: [{ k: "call", fn: "max", args: [e.args[0]!, e.args[1]!] }, e.args[2]!] };
+  return {
+    k: "call",
+    fn: "min",
+    args: [{ k: "call", fn: "max", args: [e.args[0]!, e.args[1]!] }, e.args[2]!],
+  };
 }
 
 function sameConstant(a: IrExpr | undefined, b: IrExpr | undefined): boolean {

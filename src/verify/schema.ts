@@ -25,12 +25,17 @@ export function leafFields(ir: IrRulebook): LeafField[] {
   const leaves: LeafField[] = [];
   const visit = (path: string[], type: IrType, field: IrField | undefined, depth: number): void => {
     if (type.kind === "record" && depth < 16) {
-      for (const f of ir.schema.records[type.name]?.fields ?? []) visit([...path, f.name], f.type, f, depth + 1);
+      for (const f of ir.schema.records[type.name]?.fields ?? [])
+        visit([...path, f.name], f.type, f, depth + 1);
       return;
     }
     leaves.push({
-      path, name: path.join("."), type, domain: type.kind === "number" ? domainInterval(field?.domain) : EVERYTHING,
-      ...(field?.domain ? { declared: field.domain } : {}), optional: field?.optional ?? false,
+      path,
+      name: path.join("."),
+      type,
+      domain: type.kind === "number" ? domainInterval(field?.domain) : EVERYTHING,
+      ...(field?.domain ? { declared: field.domain } : {}),
+      optional: field?.optional ?? false,
       ...(field?.default !== undefined ? { default: field.default } : {}),
     });
   };
@@ -48,7 +53,11 @@ export function domainInterval(domain: IrDomain | undefined): Interval {
 
 /** The domains of the numeric leaf fields, by `position.size`. */
 export function fieldDomains(ir: IrRulebook): Map<string, Interval> {
-  return new Map(leafFields(ir).filter((f) => f.type.kind === "number").map((f) => [f.name, f.domain]));
+  return new Map(
+    leafFields(ir)
+      .filter((f) => f.type.kind === "number")
+      .map((f) => [f.name, f.domain]),
+  );
 }
 
 /**
@@ -58,29 +67,40 @@ export function fieldDomains(ir: IrRulebook): Map<string, Interval> {
 export function simpleNumber(domain: Interval): number {
   const candidates = [1, 0, 10, 100, 0.5, 0.1, 1000, -1];
   for (const c of candidates) if (c >= domain.lo && c <= domain.hi) return c;
-  if (domain.lo > 1) return Number.isFinite(domain.lo) && Number.isInteger(domain.lo) ? domain.lo : Math.ceil(domain.lo);
+  if (domain.lo > 1)
+    return Number.isFinite(domain.lo) && Number.isInteger(domain.lo) ? domain.lo : Math.ceil(domain.lo);
   return Number.isFinite(domain.hi) ? domain.hi : 0;
 }
 
 /** A simple valid value of a type (records filled in, lists empty). */
 export function simpleValue(ir: IrRulebook, type: IrType, depth = 0): unknown {
   switch (type.kind) {
-    case "number": return 1;
-    case "bool": return false;
-    case "text": return "a";
-    case "timestamp": return "2026-01-01T00:00:00Z";
-    case "enum": return ir.schema.enums[type.name]?.[0] ?? "";
-    case "list": return [];
+    case "number":
+      return 1;
+    case "bool":
+      return false;
+    case "text":
+      return "a";
+    case "timestamp":
+      return "2026-01-01T00:00:00Z";
+    case "enum":
+      return ir.schema.enums[type.name]?.[0] ?? "";
+    case "list":
+      return [];
     case "record": {
       const record: Record<string, unknown> = {};
       if (depth > 16) return record;
       for (const f of ir.schema.records[type.name]?.fields ?? []) {
         if (f.optional) continue;
-        record[f.name] = f.type.kind === "number" ? simpleNumber(domainInterval(f.domain)) : simpleValue(ir, f.type, depth + 1);
+        record[f.name] =
+          f.type.kind === "number"
+            ? simpleNumber(domainInterval(f.domain))
+            : simpleValue(ir, f.type, depth + 1);
       }
       return record;
     }
-    default: return null;
+    default:
+      return null;
   }
 }
 
@@ -93,7 +113,8 @@ export function simpleInput(ir: IrRulebook): Record<string, unknown> {
 export function getPath(input: unknown, path: readonly string[]): unknown {
   let value: unknown = input;
   for (const name of path) {
-    if (typeof value !== "object" || value === null || !Object.prototype.hasOwnProperty.call(value, name)) return undefined;
+    if (typeof value !== "object" || value === null || !Object.prototype.hasOwnProperty.call(value, name))
+      return undefined;
     value = (value as Record<string, unknown>)[name];
   }
   return value;

@@ -60,7 +60,12 @@ export class Searcher {
   private readonly pivots: Pivot[];
   private readonly leaves: LeafField[];
 
-  constructor(readonly ir: IrRulebook, model: SymbolicModel, private readonly properties: readonly Property[], seed: number) {
+  constructor(
+    readonly ir: IrRulebook,
+    model: SymbolicModel,
+    private readonly properties: readonly Property[],
+    seed: number,
+  ) {
     this.pivots = findPivots(ir, model);
     this.leaves = leafFields(ir);
     this.space = new InputSpace(ir, randomGenerator(seed));
@@ -85,7 +90,10 @@ export class Searcher {
     for (const slot of slots) {
       outputs.push({ name: `__value${slot}`, value: { k: "slot", slot } });
       const step = this.ir.steps.find((s) => s.kind === "output" && s.slot === slot);
-      outputs.push({ name: `__raw${slot}`, value: step?.kind === "output" ? step.value : { k: "slot", slot } });
+      outputs.push({
+        name: `__raw${slot}`,
+        value: step?.kind === "output" ? step.value : { k: "slot", slot },
+      });
     }
     return outputs;
   }
@@ -100,7 +108,12 @@ export class Searcher {
       if (!found) return run.outcome();
       run.shrinking = true;
       const shrunk = shrinkInput(this.ir, found, (c) => run.violates(c, check), 400);
-      const witness: Witness = { input: shrunk, ...(target !== undefined ? { target, value: numberOf(this.probe.run(shrunk), `__value${target}`) } : {}) };
+      const witness: Witness = {
+        input: shrunk,
+        ...(target !== undefined
+          ? { target, value: numberOf(this.probe.run(shrunk), `__value${target}`) }
+          : {}),
+      };
       return run.outcome(witness);
     }
     const variable = this.leaves.find((l) => l.name === property.variable?.join("."));
@@ -115,7 +128,10 @@ export class Searcher {
   }
 
   /** Single inputs: structured first, then pivots, then random and guided by the score. */
-  private pointSearch(run: Run, check: (r: ProbeResult) => number | undefined): Record<string, unknown> | undefined {
+  private pointSearch(
+    run: Run,
+    check: (r: ProbeResult) => number | undefined,
+  ): Record<string, unknown> | undefined {
     const pool: { input: Record<string, unknown>; score: number }[] = [];
     const tryInput = (input: Record<string, unknown>): boolean => {
       const score = run.score(input, check);
@@ -135,10 +151,14 @@ export class Searcher {
     }
     while (!run.done) {
       const r = this.space.random();
-      const input = r < 0.5 && pool.length > 0 ? this.space.mutate(this.space.pick(pool).input) : this.space.randomInput();
+      const input =
+        r < 0.5 && pool.length > 0
+          ? this.space.mutate(this.space.pick(pool).input)
+          : this.space.randomInput();
       if (tryInput(input)) return input;
       if (r > 0.95 && pool.length > 0) {
-        for (const pivotInput of this.pivotInputs(run, pool[0]!.input, this.space.pick(this.leaves))) if (tryInput(pivotInput)) return pivotInput;
+        for (const pivotInput of this.pivotInputs(run, pool[0]!.input, this.space.pick(this.leaves)))
+          if (tryInput(pivotInput)) return pivotInput;
       }
     }
     return undefined;
@@ -155,10 +175,13 @@ export class Searcher {
     for (const leaf of this.leaves) {
       if (leaf.name === skip) continue;
       const values: unknown[] =
-        leaf.type.kind === "number" ? this.space.candidates(leaf.domain) :
-        leaf.type.kind === "enum" ? (this.ir.schema.enums[leaf.type.name] ?? []) :
-        leaf.type.kind === "bool" ? [true, false] :
-        [this.space.value(leaf.type), this.space.value(leaf.type)];
+        leaf.type.kind === "number"
+          ? this.space.candidates(leaf.domain)
+          : leaf.type.kind === "enum"
+            ? (this.ir.schema.enums[leaf.type.name] ?? [])
+            : leaf.type.kind === "bool"
+              ? [true, false]
+              : [this.space.value(leaf.type), this.space.value(leaf.type)];
       for (const value of values) yield setPath(this.space.simple, leaf.path, value);
     }
   }
@@ -172,7 +195,12 @@ export class Searcher {
   }
 
   /** Values of `leaf` (with the rest of `base` fixed) at which a pivot crosses one of its targets. */
-  crossingValues(run: Run, base: Record<string, unknown>, leaf: LeafField, evaluated = new Map<number, ProbeResult>()): number[] {
+  crossingValues(
+    run: Run,
+    base: Record<string, unknown>,
+    leaf: LeafField,
+    evaluated = new Map<number, ProbeResult>(),
+  ): number[] {
     const relevant = this.pivots.filter((p) => p.fields.has(leaf.name));
     if (relevant.length === 0 || run.done) return [];
     const samples = sampleGrid(leaf.domain);
@@ -193,7 +221,8 @@ export class Searcher {
     const tryLine = (input: Record<string, unknown>): Witness | undefined => {
       const result = line.check(input);
       if (result) return result;
-      if (line.lastScore !== undefined && (!best || line.lastScore < best.score)) best = { input, score: line.lastScore };
+      if (line.lastScore !== undefined && (!best || line.lastScore < best.score))
+        best = { input, score: line.lastScore };
       return undefined;
     };
     let structured = 0;
@@ -205,7 +234,10 @@ export class Searcher {
       if (found) return found;
     }
     while (!run.done) {
-      const input = best && this.space.random() < 0.5 ? this.space.mutate(best.input, variable.name) : this.space.randomInput();
+      const input =
+        best && this.space.random() < 0.5
+          ? this.space.mutate(best.input, variable.name)
+          : this.space.randomInput();
       const found = tryLine(input);
       if (found) return found;
     }
@@ -219,7 +251,13 @@ class LineCheck {
   lastScore: number | undefined;
   private readonly output: string;
 
-  constructor(private readonly searcher: Searcher, private readonly run: Run, private readonly property: Property, private readonly target: number, private readonly variable: LeafField) {
+  constructor(
+    private readonly searcher: Searcher,
+    private readonly run: Run,
+    private readonly property: Property,
+    private readonly target: number,
+    private readonly variable: LeafField,
+  ) {
     this.output = property.kind === "continuous" ? `__raw${target}` : `__value${target}`;
   }
 
@@ -232,22 +270,34 @@ class LineCheck {
       return numberOf(evaluated.get(v), this.output);
     };
     const boundaries = this.searcher.crossingValues(this.run, base, this.variable, evaluated);
-    const points = [...new Set([...this.searcher.candidates(this.variable.domain), ...boundaries])].sort((a, b) => a - b);
+    const points = [...new Set([...this.searcher.candidates(this.variable.domain), ...boundaries])].sort(
+      (a, b) => a - b,
+    );
     const series: { v: number; f: number }[] = [];
     for (const v of points) {
       if (this.run.done) break;
       const f = at(v);
       if (f !== undefined) series.push({ v, f });
     }
-    const pair = this.property.kind === "continuous" ? this.jump(series, new Set(boundaries)) : this.drop(series, this.property.kind === "nonincreasing");
+    const pair =
+      this.property.kind === "continuous"
+        ? this.jump(series, new Set(boundaries))
+        : this.drop(series, this.property.kind === "nonincreasing");
     if (!pair) return undefined;
-    return { input: setPath(base, this.variable.path, pair[0].v), other: setPath(base, this.variable.path, pair[1].v), target: this.target, value: pair[0].f, otherValue: pair[1].f };
+    return {
+      input: setPath(base, this.variable.path, pair[0].v),
+      other: setPath(base, this.variable.path, pair[1].v),
+      target: this.target,
+      value: pair[0].f,
+      otherValue: pair[1].f,
+    };
   }
 
   /** The same fall with rounder values of the variable, when it still falls between them. */
   simplify(witness: Witness): Witness {
     const read = (input: Record<string, unknown>): number => readNumber(input, this.variable.path)!;
-    const value = (v: number): number | undefined => numberOf(this.run.evaluate(setPath(witness.input, this.variable.path, v)), this.output);
+    const value = (v: number): number | undefined =>
+      numberOf(this.run.evaluate(setPath(witness.input, this.variable.path, v)), this.output);
     const increasing = this.property.kind === "nondecreasing";
     const falls = (a: number, b: number): boolean => {
       const [fa, fb] = [value(a), value(b)];
@@ -255,13 +305,30 @@ class LineCheck {
       return (increasing ? fa - fb : fb - fa) > 1e-9 * Math.max(1, Math.abs(fa), Math.abs(fb));
     };
     let [a, b] = [read(witness.input), read(witness.other!)];
-    for (const v of roundNumbers(b, this.variable.domain, b)) if (v > a && falls(a, v)) { b = v; break; }
-    for (const v of roundNumbers(a, this.variable.domain, a)) if (v < b && falls(v, b)) { a = v; break; }
-    return { ...witness, input: setPath(witness.input, this.variable.path, a), other: setPath(witness.input, this.variable.path, b), value: value(a), otherValue: value(b) };
+    for (const v of roundNumbers(b, this.variable.domain, b))
+      if (v > a && falls(a, v)) {
+        b = v;
+        break;
+      }
+    for (const v of roundNumbers(a, this.variable.domain, a))
+      if (v < b && falls(v, b)) {
+        a = v;
+        break;
+      }
+    return {
+      ...witness,
+      input: setPath(witness.input, this.variable.path, a),
+      other: setPath(witness.input, this.variable.path, b),
+      value: value(a),
+      otherValue: value(b),
+    };
   }
 
   /** The worst fall (or rise, for `nonincreasing`) from an earlier point to a later one. */
-  private drop(series: readonly { v: number; f: number }[], increasing: boolean): [{ v: number; f: number }, { v: number; f: number }] | undefined {
+  private drop(
+    series: readonly { v: number; f: number }[],
+    increasing: boolean,
+  ): [{ v: number; f: number }, { v: number; f: number }] | undefined {
     let extreme = series[0];
     let worst: [{ v: number; f: number }, { v: number; f: number }] | undefined;
     let worstGap = Infinity;
@@ -277,7 +344,10 @@ class LineCheck {
   }
 
   /** A jump between two adjacent doubles where a pivot crosses a boundary. */
-  private jump(series: readonly { v: number; f: number }[], boundaries: ReadonlySet<number>): [{ v: number; f: number }, { v: number; f: number }] | undefined {
+  private jump(
+    series: readonly { v: number; f: number }[],
+    boundaries: ReadonlySet<number>,
+  ): [{ v: number; f: number }, { v: number; f: number }] | undefined {
     let biggest = 0;
     let pair: [{ v: number; f: number }, { v: number; f: number }] | undefined;
     for (let i = 1; i < series.length; i++) {
@@ -300,10 +370,15 @@ class Run {
   /** Set once a violation is found: shrinking it may go past the input cap (not past the time). */
   shrinking = false;
 
-  constructor(private readonly probe: Probe, private readonly limits: SearchLimits) {}
+  constructor(
+    private readonly probe: Probe,
+    private readonly limits: SearchLimits,
+  ) {}
 
   get done(): boolean {
-    return (!this.shrinking && this.inputs >= this.limits.maxInputs) || this.limits.now() >= this.limits.deadline;
+    return (
+      (!this.shrinking && this.inputs >= this.limits.maxInputs) || this.limits.now() >= this.limits.deadline
+    );
   }
 
   /**
@@ -314,7 +389,8 @@ class Run {
     if (this.done || !this.probe.valid(input)) return undefined;
     this.inputs += 1;
     const result = this.probe.run(input);
-    if (result && Object.keys(result).some((name) => name.startsWith("__pre") && result[name] === false)) return undefined;
+    if (result && Object.keys(result).some((name) => name.startsWith("__pre") && result[name] === false))
+      return undefined;
     return result;
   }
 
@@ -339,7 +415,12 @@ class Run {
  * The score of one evaluation for an invariant or `nonnegative`: negative when violated, else how
  * far from violation (relative), so that the search can head for the property's edge.
  */
-function pointCheck(property: Property, index: number, target: number | undefined, result: ProbeResult): number | undefined {
+function pointCheck(
+  property: Property,
+  index: number,
+  target: number | undefined,
+  result: ProbeResult,
+): number | undefined {
   if (!result) return undefined;
   if (property.kind === "invariant") {
     if (result[`__prop${index}`] === false) return -1;
@@ -354,7 +435,9 @@ function pointCheck(property: Property, index: number, target: number | undefine
 /** For `l >= r` (or `>`, `<=`, `<`): the expression that is negative when it fails. */
 function gapOf(condition: IrExpr): IrExpr | undefined {
   if (condition.k !== "binary") return undefined;
-  if (condition.op === ">=" || condition.op === ">") return { k: "binary", op: "-", l: condition.l, r: condition.r };
-  if (condition.op === "<=" || condition.op === "<") return { k: "binary", op: "-", l: condition.r, r: condition.l };
+  if (condition.op === ">=" || condition.op === ">")
+    return { k: "binary", op: "-", l: condition.l, r: condition.r };
+  if (condition.op === "<=" || condition.op === "<")
+    return { k: "binary", op: "-", l: condition.r, r: condition.l };
   return undefined;
 }

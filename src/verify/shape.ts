@@ -46,7 +46,11 @@ export function combine(...tags: Mono[]): Mono {
 export class ShapeAnalyzer {
   private readonly variable: string;
 
-  constructor(private readonly analyzer: Analyzer, private readonly prover: Prover, variable: readonly string[]) {
+  constructor(
+    private readonly analyzer: Analyzer,
+    private readonly prover: Prover,
+    variable: readonly string[],
+  ) {
     this.variable = variable.join(".");
   }
 
@@ -67,22 +71,30 @@ export class ShapeAnalyzer {
       case "local":
       case "scenarios":
         return CONSTANT;
-      case "input": return e.path.join(".") === this.variable ? { mono: "inc", continuous: true } : CONSTANT;
+      case "input":
+        return e.path.join(".") === this.variable ? { mono: "inc", continuous: true } : CONSTANT;
       case "unary": {
         const x = this.shape(e.x, ctx);
         return { mono: flip(x.mono), continuous: e.op === "neg" ? x.continuous : x.mono === "const" };
       }
-      case "binary": return this.binary(e, ctx);
-      case "if": return this.ifShape(e, ctx);
-      case "call": return this.call(e, ctx);
+      case "binary":
+        return this.binary(e, ctx);
+      case "if":
+        return this.ifShape(e, ctx);
+      case "call":
+        return this.call(e, ctx);
       case "tier": {
         const key = this.shape(e.key, ctx);
         return { mono: key.mono, continuous: key.mono === "const" };
       }
-      case "cell": return this.cell(e, ctx);
-      case "margin": return this.margin(e, ctx);
-      case "agg": return this.aggregate(e, ctx);
-      default: return this.opaque(e, ctx);
+      case "cell":
+        return this.cell(e, ctx);
+      case "margin":
+        return this.margin(e, ctx);
+      case "agg":
+        return this.aggregate(e, ctx);
+      default:
+        return this.opaque(e, ctx);
     }
   }
 
@@ -96,9 +108,12 @@ export class ShapeAnalyzer {
     const r = this.shape(e.r, ctx);
     const continuous = l.continuous && r.continuous;
     switch (e.op) {
-      case "+": return { mono: combine(l.mono, r.mono), continuous };
-      case "-": return { mono: combine(l.mono, flip(r.mono)), continuous };
-      case "*": return { mono: this.product(l.mono, this.sign(e.l, ctx), r.mono, this.sign(e.r, ctx)), continuous };
+      case "+":
+        return { mono: combine(l.mono, r.mono), continuous };
+      case "-":
+        return { mono: combine(l.mono, flip(r.mono)), continuous };
+      case "*":
+        return { mono: this.product(l.mono, this.sign(e.l, ctx), r.mono, this.sign(e.r, ctx)), continuous };
       case "/": {
         const divisor = this.analyzer.tryInterval(e.r, ctx);
         const sign = divisor.lo > 0 ? 1 : divisor.hi < 0 ? -1 : 0;
@@ -118,7 +133,8 @@ export class ShapeAnalyzer {
         const mono = e.op === ">" || e.op === ">=" ? rising : flip(rising);
         return { mono, continuous: mono === "const" };
       }
-      default: return l.mono === "const" && r.mono === "const" ? CONSTANT : UNKNOWN;
+      default:
+        return l.mono === "const" && r.mono === "const" ? CONSTANT : UNKNOWN;
     }
   }
 
@@ -156,7 +172,8 @@ export class ShapeAnalyzer {
     const t = this.shape(e.t, whenTrue);
     const f = this.shape(e.e, whenFalse);
     const condition = this.shape(e.c, ctx).mono;
-    if (condition === "const") return { mono: combine(t.mono, f.mono), continuous: t.continuous && f.continuous };
+    if (condition === "const")
+      return { mono: combine(t.mono, f.mono), continuous: t.continuous && f.continuous };
     if (condition === "any") return UNKNOWN;
     // The condition switches once, at most: `later` is the branch taken past the switch. Each
     // branch is then also read where the other is taken, so their shapes must hold everywhere.
@@ -166,7 +183,8 @@ export class ShapeAnalyzer {
     if (both !== "any" && feasible(this.analyzer, [later, earlier], whenTrue)) {
       // Where the condition holds, the later branch must not be below (inc) / above (dec) the earlier.
       if (both !== "dec" && this.prover.ge(later, earlier, whenTrue)) mono = both === "const" ? "inc" : both;
-      else if (both !== "inc" && this.prover.ge(earlier, later, whenTrue)) mono = both === "const" ? "dec" : both;
+      else if (both !== "inc" && this.prover.ge(earlier, later, whenTrue))
+        mono = both === "const" ? "dec" : both;
     }
     return { mono, continuous: t.continuous && f.continuous && this.agreeOnBoundary(e, ctx) };
   }
@@ -178,7 +196,11 @@ export class ShapeAnalyzer {
     if (c.k !== "binary" || !["<", "<=", ">", ">="].includes(c.op)) return false;
     const boundary = this.analyzer.refine(ctx, { k: "binary", op: "==", l: c.l, r: c.r }, true);
     if (boundary.infeasible) return true;
-    return feasible(this.analyzer, [e.t, e.e], boundary) && this.prover.ge(e.t, e.e, boundary) && this.prover.ge(e.e, e.t, boundary);
+    return (
+      feasible(this.analyzer, [e.t, e.e], boundary) &&
+      this.prover.ge(e.t, e.e, boundary) &&
+      this.prover.ge(e.e, e.t, boundary)
+    );
   }
 
   private call(e: Extract<IrExpr, { k: "call" }>, ctx: Context): Shape {
@@ -192,18 +214,25 @@ export class ShapeAnalyzer {
         return { mono: combine(...args.map((a) => a.mono)), continuous };
       case "abs": {
         const sign = this.sign(e.args[0]!, ctx);
-        return { mono: sign > 0 ? x.mono : sign < 0 ? flip(x.mono) : x.mono === "const" ? "const" : "any", continuous };
+        return {
+          mono: sign > 0 ? x.mono : sign < 0 ? flip(x.mono) : x.mono === "const" ? "const" : "any",
+          continuous,
+        };
       }
       case "sqrt":
       case "exp":
       case "ln":
       case "normal_cdf":
         return { mono: x.mono, continuous };
-      case "pow": return this.power(e, args, ctx);
+      case "pow":
+        return this.power(e, args, ctx);
       case "round_up":
       case "round_down":
       case "round_half_even":
-        return { mono: args[1]!.mono === "const" ? x.mono : "any", continuous: args.every((a) => a.mono === "const") };
+        return {
+          mono: args[1]!.mono === "const" ? x.mono : "any",
+          continuous: args.every((a) => a.mono === "const"),
+        };
       // Option values and lengths: no monotonicity is claimed.
       case "black76":
       case "black_scholes":
@@ -234,7 +263,15 @@ export class ShapeAnalyzer {
     const values = [];
     for (let r = rows.lo; r <= rows.hi; r++) {
       const row = table.rows[r]!;
-      values.push(e.column === "tier" ? r : e.column === "lower" ? row.lower : e.column === "upper" ? (row.upper ?? Infinity) : row.cells[e.column]!);
+      values.push(
+        e.column === "tier"
+          ? r
+          : e.column === "lower"
+            ? row.lower
+            : e.column === "upper"
+              ? (row.upper ?? Infinity)
+              : row.cells[e.column]!,
+      );
     }
     const profile = sequenceTag(values);
     return { mono: compose(profile, key.mono), continuous: profile === "const" };
@@ -258,7 +295,8 @@ export class ShapeAnalyzer {
     if ([source, filter, elem, fallback, key].every((s) => s.mono === "const")) return CONSTANT;
     if (source.mono !== "const" || filter.mono !== "const" || key.mono !== "const") return UNKNOWN;
     // Over a fixed list, sum, min, max, avg, any and all move with each element.
-    if (["sum", "min", "max", "avg", "any", "all"].includes(e.op)) return { mono: combine(elem.mono, fallback.mono), continuous: elem.continuous && fallback.continuous };
+    if (["sum", "min", "max", "avg", "any", "all"].includes(e.op))
+      return { mono: combine(elem.mono, fallback.mono), continuous: elem.continuous && fallback.continuous };
     return e.op === "count" ? CONSTANT : UNKNOWN;
   }
 }
@@ -291,7 +329,13 @@ function sequenceTag(values: readonly number[]): Mono {
  * How `table.margin(x, column)` (or `deduction`) moves with `x` across rows `from..to`: the slope in
  * each row, and the jump at each boundary between them (left limit to the value on the right).
  */
-export function marginProfile(table: IrTierTable, column: number, deduction: boolean, from: number, to: number): Shape & { jumps: number[] } {
+export function marginProfile(
+  table: IrTierTable,
+  column: number,
+  deduction: boolean,
+  from: number,
+  to: number,
+): Shape & { jumps: number[] } {
   const value = (r: number, x: number): number => {
     const row = table.rows[r]!;
     const cum = row.deductions[column] ?? 0;

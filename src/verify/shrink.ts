@@ -20,7 +20,13 @@ interface InputLeaf {
 }
 
 /** Shrinks `input` with `stillBroken`, trying at most `maxTries` candidates. */
-export function shrinkInput(ir: IrRulebook, input: Record<string, unknown>, stillBroken: StillBroken, maxTries: number, fixed?: string): Record<string, unknown> {
+export function shrinkInput(
+  ir: IrRulebook,
+  input: Record<string, unknown>,
+  stillBroken: StillBroken,
+  maxTries: number,
+  fixed?: string,
+): Record<string, unknown> {
   let current = input;
   let tries = 0;
   const attempt = (candidate: Record<string, unknown>): boolean => {
@@ -49,7 +55,13 @@ export function shrinkInput(ir: IrRulebook, input: Record<string, unknown>, stil
 /** The leaves of an input (through records and list elements), with their schema types. */
 function inputLeaves(ir: IrRulebook, input: Record<string, unknown>): InputLeaf[] {
   const leaves: InputLeaf[] = [];
-  const visit = (path: string[], value: unknown, type: IrType, field: IrField | undefined, depth: number): void => {
+  const visit = (
+    path: string[],
+    value: unknown,
+    type: IrType,
+    field: IrField | undefined,
+    depth: number,
+  ): void => {
     if (depth > 16) return;
     if (type.kind === "record" && typeof value === "object" && value !== null) {
       for (const f of ir.schema.records[type.name]?.fields ?? []) {
@@ -59,7 +71,8 @@ function inputLeaves(ir: IrRulebook, input: Record<string, unknown>): InputLeaf[
       return;
     }
     leaves.push({ path, value, type, ...(field ? { field } : {}) });
-    if (type.kind === "list" && Array.isArray(value)) value.forEach((item, i) => visit([...path, String(i)], item, type.element, undefined, depth + 1));
+    if (type.kind === "list" && Array.isArray(value))
+      value.forEach((item, i) => visit([...path, String(i)], item, type.element, undefined, depth + 1));
   };
   for (const top of ir.schema.inputs) visit([top.name], getPath(input, [top.name]), top.type, undefined, 0);
   return leaves;
@@ -105,6 +118,8 @@ export function roundNumbers(value: number, domain: Interval, simple: number): n
   }
   if (value > 0) candidates.add(Math.pow(10, Math.round(Math.log10(value))));
   return [...new Set([...candidates].map((v) => Number(v.toPrecision(15)) + 0))]
-    .filter((v) => Number.isFinite(v) && v >= domain.lo && v <= domain.hi && v !== value && complexity(v) < own)
+    .filter(
+      (v) => Number.isFinite(v) && v >= domain.lo && v <= domain.hi && v !== value && complexity(v) < own,
+    )
     .sort((a, b) => complexity(a) - complexity(b) || Math.abs(a - value) - Math.abs(b - value));
 }

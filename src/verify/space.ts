@@ -20,17 +20,23 @@ export function randomGenerator(seed: number): () => number {
   };
 }
 
-const ROUND_NUMBERS = [0, 0.001, 0.01, 0.1, 0.5, 1, 2, 5, 10, 100, 1_000, 10_000, 100_000, 1e6, 1e7, 1e8, 1e9, 1e10, 1e12];
+const ROUND_NUMBERS = [
+  0, 0.001, 0.01, 0.1, 0.5, 1, 2, 5, 10, 100, 1_000, 10_000, 100_000, 1e6, 1e7, 1e8, 1e9, 1e10, 1e12,
+];
 
 /** The numbers the rulebook itself mentions: tier bounds and cells, and every numeric constant. */
 export function mentionedNumbers(ir: IrRulebook): number[] {
   const found = new Set<number>();
-  for (const table of ir.tables) for (const row of table.rows) [row.lower, row.upper ?? 0, ...row.cells].forEach((v) => found.add(v));
+  for (const table of ir.tables)
+    for (const row of table.rows) [row.lower, row.upper ?? 0, ...row.cells].forEach((v) => found.add(v));
   const visit = (e: { k: string; v?: unknown }): void => {
     if (e.k === "const" && typeof e.v === "number") found.add(e.v);
   };
   for (const step of ir.steps) {
-    const exprs = step.kind === "rule" ? [step.condition, ...step.actions.flatMap((a) => [a.condition, a.value])] : [step.kind === "assert" ? step.condition : step.value];
+    const exprs =
+      step.kind === "rule"
+        ? [step.condition, ...step.actions.flatMap((a) => [a.condition, a.value])]
+        : [step.kind === "assert" ? step.condition : step.value];
     for (const expr of exprs) if (expr) forEachExpr(expr, visit);
   }
   return [...found].filter(Number.isFinite).sort((a, b) => a - b);
@@ -42,7 +48,10 @@ export class InputSpace {
   readonly simple: Record<string, unknown>;
   private readonly mentioned: number[];
 
-  constructor(readonly ir: IrRulebook, readonly random: () => number) {
+  constructor(
+    readonly ir: IrRulebook,
+    readonly random: () => number,
+  ) {
     this.leaves = leafFields(ir);
     this.simple = simpleInput(ir);
     this.mentioned = mentionedNumbers(ir);
@@ -98,7 +107,8 @@ export class InputSpace {
   clamp(value: number, domain: Interval): number {
     let v = value;
     if (v < domain.lo && Number.isFinite(domain.lo)) v = domain.lo + (domain.lo - v);
-    if (v > domain.hi) v = isBounded(domain) ? domain.lo + this.random() * (domain.hi - domain.lo) : domain.hi;
+    if (v > domain.hi)
+      v = isBounded(domain) ? domain.lo + this.random() * (domain.hi - domain.lo) : domain.hi;
     if (v < domain.lo) v = domain.lo;
     return v + 0;
   }
@@ -106,13 +116,23 @@ export class InputSpace {
   /** A random value of a type (lists of 0 to 4 elements; optional fields sometimes left out). */
   value(type: IrType, field?: IrField, depth = 0): unknown {
     switch (type.kind) {
-      case "number": return this.number(domainInterval(field?.domain));
-      case "bool": return this.random() < 0.5;
-      case "text": return this.pick(["a", "b", "SP", "portfolio"]);
-      case "timestamp": return new Date(Date.UTC(2024, 0, 1) + Math.floor(this.random() * 6 * 365) * 86_400_000).toISOString().replace(".000Z", "Z");
-      case "enum": return this.pick(this.ir.schema.enums[type.name] ?? [""]);
+      case "number":
+        return this.number(domainInterval(field?.domain));
+      case "bool":
+        return this.random() < 0.5;
+      case "text":
+        return this.pick(["a", "b", "SP", "portfolio"]);
+      case "timestamp":
+        return new Date(Date.UTC(2024, 0, 1) + Math.floor(this.random() * 6 * 365) * 86_400_000)
+          .toISOString()
+          .replace(".000Z", "Z");
+      case "enum":
+        return this.pick(this.ir.schema.enums[type.name] ?? [""]);
       case "list": {
-        const length = type.element.kind === "number" ? this.pick([0, 1, 2, 16, 16, 20]) : this.pick([0, 1, 1, 2, 2, 3, 4]);
+        const length =
+          type.element.kind === "number"
+            ? this.pick([0, 1, 2, 16, 16, 20])
+            : this.pick([0, 1, 1, 2, 2, 3, 4]);
         return Array.from({ length }, () => this.value(type.element, undefined, depth + 1));
       }
       case "record": {
@@ -124,7 +144,8 @@ export class InputSpace {
         }
         return result;
       }
-      default: return null;
+      default:
+        return null;
     }
   }
 
@@ -149,13 +170,19 @@ export class InputSpace {
       return setPath(input, leaf.path, this.clamp(current * factor, leaf.domain));
     }
     if (leaf.optional && this.random() < 0.2) return setPath(input, leaf.path, undefined);
-    return setPath(input, leaf.path, leaf.type.kind === "number" ? this.number(leaf.domain) : this.value(leaf.type));
+    return setPath(
+      input,
+      leaf.path,
+      leaf.type.kind === "number" ? this.number(leaf.domain) : this.value(leaf.type),
+    );
   }
 }
 
 /** A number at a path of an input, or undefined. */
 export function readNumber(input: unknown, path: readonly string[]): number | undefined {
   let value: unknown = input;
-  for (const name of path) value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+  for (const name of path)
+    value =
+      typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined;
   return typeof value === "number" ? value : undefined;
 }

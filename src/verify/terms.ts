@@ -29,7 +29,12 @@ export function symbolicModel(ir: IrRulebook): SymbolicModel {
   return { value, raw, substitute };
 }
 
-function runStep(step: IrStep, value: (IrExpr | undefined)[], raw: (IrExpr | undefined)[], substitute: (e: IrExpr) => IrExpr): void {
+function runStep(
+  step: IrStep,
+  value: (IrExpr | undefined)[],
+  raw: (IrExpr | undefined)[],
+  substitute: (e: IrExpr) => IrExpr,
+): void {
   switch (step.kind) {
     case "let": {
       value[step.slot] = raw[step.slot] = substitute(step.value);
@@ -39,7 +44,9 @@ function runStep(step: IrStep, value: (IrExpr | undefined)[], raw: (IrExpr | und
       const unrounded = substitute(step.value);
       raw[step.slot] = unrounded;
       const r = step.rounding;
-      value[step.slot] = r ? { k: "call", fn: ROUNDING_FN[r.direction], args: [unrounded, { k: "const", v: r.step }] } : unrounded;
+      value[step.slot] = r
+        ? { k: "call", fn: ROUNDING_FN[r.direction], args: [unrounded, { k: "const", v: r.step }] }
+        : unrounded;
       return;
     }
     case "rule": {
@@ -51,7 +58,8 @@ function runStep(step: IrStep, value: (IrExpr | undefined)[], raw: (IrExpr | und
         const before = value[action.slot];
         const operand = substitute(action.value);
         const after = applyVerb(action.verb, before, operand);
-        value[action.slot] = raw[action.slot] = guard && before ? { k: "if", c: guard, t: after, e: before } : after;
+        value[action.slot] = raw[action.slot] =
+          guard && before ? { k: "if", c: guard, t: after, e: before } : after;
       }
       return;
     }
@@ -128,7 +136,9 @@ export function mapChildren(expr: IrExpr, f: (child: IrExpr) => IrExpr): IrExpr 
     }
     case "liquidation": {
       const [side, size, entry, balance] = [f(expr.side), f(expr.size), f(expr.entry), f(expr.balance)];
-      return side === expr.side && size === expr.size && entry === expr.entry && balance === expr.balance ? expr : { ...expr, side, size, entry, balance };
+      return side === expr.side && size === expr.size && entry === expr.entry && balance === expr.balance
+        ? expr
+        : { ...expr, side, size, entry, balance };
     }
     case "field": {
       const x = f(expr.x);
@@ -145,8 +155,22 @@ export function mapChildren(expr: IrExpr, f: (child: IrExpr) => IrExpr): IrExpr 
       const filter = expr.filter ? f(expr.filter) : undefined;
       const key = expr.key ? f(expr.key) : undefined;
       const fallback = expr.fallback ? f(expr.fallback) : undefined;
-      if (source === expr.source && elem === expr.elem && filter === expr.filter && key === expr.key && fallback === expr.fallback) return expr;
-      return { ...expr, source, elem, ...(filter ? { filter } : {}), ...(key ? { key } : {}), ...(fallback ? { fallback } : {}) };
+      if (
+        source === expr.source &&
+        elem === expr.elem &&
+        filter === expr.filter &&
+        key === expr.key &&
+        fallback === expr.fallback
+      )
+        return expr;
+      return {
+        ...expr,
+        source,
+        elem,
+        ...(filter ? { filter } : {}),
+        ...(key ? { key } : {}),
+        ...(fallback ? { fallback } : {}),
+      };
     }
     case "const":
     case "input":
@@ -190,29 +214,49 @@ export class TermTable {
   private shape(e: IrExpr): string {
     const c = (x: IrExpr | undefined): string => (x ? String(this.id(x)) : "-");
     switch (e.k) {
-      case "const": return `c${typeof e.v}:${String(e.v)}`;
-      case "input": return `in:${JSON.stringify(e.path)}:${JSON.stringify(e.default ?? null)}:${e.timestamp ? 1 : 0}`;
-      case "slot": return `slot:${e.slot}`;
-      case "local": return `local:${e.local}`;
-      case "unary": return `u${e.op}:${c(e.x)}`;
-      case "binary": return `b${e.op}:${c(e.l)}:${c(e.r)}`;
-      case "if": return `if:${c(e.c)}:${c(e.t)}:${c(e.e)}`;
-      case "call": return `call${e.fn}:${e.args.map(c).join(",")}`;
-      case "tier": return `tier${e.table}:${c(e.key)}`;
-      case "cell": return `cell${e.table}:${String(e.column)}:${c(e.row)}`;
-      case "margin": return `margin${e.table}:${e.column}:${e.deduction ? 1 : 0}:${c(e.key)}`;
-      case "liquidation": return `liq${e.table}:${e.column}:${c(e.side)}:${c(e.size)}:${c(e.entry)}:${c(e.balance)}`;
-      case "liquidation": return `liquidation${e.table}:${e.column}:${c(e.side)}:${c(e.size)}:${c(e.entry)}:${c(e.balance)}`;
-      case "field": return `field:${e.name}:${JSON.stringify(e.default ?? null)}:${e.timestamp ? 1 : 0}:${c(e.x)}`;
-      case "index": return `index:${c(e.x)}:${c(e.index)}`;
-      case "scenarios": return `scenarios:${e.set}`;
-      case "agg": return `agg${e.op}:${e.local}:${c(e.source)}:${c(e.elem)}:${c(e.filter)}:${c(e.key)}:${c(e.fallback)}`;
+      case "const":
+        return `c${typeof e.v}:${String(e.v)}`;
+      case "input":
+        return `in:${JSON.stringify(e.path)}:${JSON.stringify(e.default ?? null)}:${e.timestamp ? 1 : 0}`;
+      case "slot":
+        return `slot:${e.slot}`;
+      case "local":
+        return `local:${e.local}`;
+      case "unary":
+        return `u${e.op}:${c(e.x)}`;
+      case "binary":
+        return `b${e.op}:${c(e.l)}:${c(e.r)}`;
+      case "if":
+        return `if:${c(e.c)}:${c(e.t)}:${c(e.e)}`;
+      case "call":
+        return `call${e.fn}:${e.args.map(c).join(",")}`;
+      case "tier":
+        return `tier${e.table}:${c(e.key)}`;
+      case "cell":
+        return `cell${e.table}:${String(e.column)}:${c(e.row)}`;
+      case "margin":
+        return `margin${e.table}:${e.column}:${e.deduction ? 1 : 0}:${c(e.key)}`;
+      case "liquidation":
+        return `liq${e.table}:${e.column}:${c(e.side)}:${c(e.size)}:${c(e.entry)}:${c(e.balance)}`;
+      case "liquidation":
+        return `liquidation${e.table}:${e.column}:${c(e.side)}:${c(e.size)}:${c(e.entry)}:${c(e.balance)}`;
+      case "field":
+        return `field:${e.name}:${JSON.stringify(e.default ?? null)}:${e.timestamp ? 1 : 0}:${c(e.x)}`;
+      case "index":
+        return `index:${c(e.x)}:${c(e.index)}`;
+      case "scenarios":
+        return `scenarios:${e.set}`;
+      case "agg":
+        return `agg${e.op}:${e.local}:${c(e.source)}:${c(e.elem)}:${c(e.filter)}:${c(e.key)}:${c(e.fallback)}`;
     }
   }
 }
 
 /** The input paths a term reads, as `position.size` strings (memoised per node). */
-export function inputsOf(expr: IrExpr, memo: WeakMap<IrExpr, ReadonlySet<string>> = new WeakMap()): ReadonlySet<string> {
+export function inputsOf(
+  expr: IrExpr,
+  memo: WeakMap<IrExpr, ReadonlySet<string>> = new WeakMap(),
+): ReadonlySet<string> {
   const known = memo.get(expr);
   if (known) return known;
   const found = new Set<string>();
@@ -229,7 +273,10 @@ export function inputsOf(expr: IrExpr, memo: WeakMap<IrExpr, ReadonlySet<string>
  * Whether a term reads a comprehension variable it does not bind itself (such a term varies from
  * one element to the next inside its comprehension; `sum(p.size for p in ...)` as a whole does not).
  */
-export function usesLocals(expr: IrExpr, memo: WeakMap<IrExpr, ReadonlySet<number>> = new WeakMap()): boolean {
+export function usesLocals(
+  expr: IrExpr,
+  memo: WeakMap<IrExpr, ReadonlySet<number>> = new WeakMap(),
+): boolean {
   return freeLocals(expr, memo).size > 0;
 }
 

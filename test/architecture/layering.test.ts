@@ -12,7 +12,11 @@ const eslint = new ESLint({
   cwd: ROOT,
   overrideConfig: {
     languageOptions: { parserOptions: { projectService: false } },
-    rules: { "@typescript-eslint/switch-exhaustiveness-check": "off", "@typescript-eslint/consistent-type-imports": "off", "@typescript-eslint/no-floating-promises": "off" },
+    rules: {
+      "@typescript-eslint/switch-exhaustiveness-check": "off",
+      "@typescript-eslint/consistent-type-imports": "off",
+      "@typescript-eslint/no-floating-promises": "off",
+    },
   },
 });
 

@@ -7,7 +7,16 @@
  * Without /usr/bin/chromium the suite is skipped (CI installs it; see .ci/run).
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,7 +28,16 @@ import { startStudio, type Studio } from "../../src/studio/server.js";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const screenshots = path.join(root, "test/browser/screenshots");
 const CHROMIUM = "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const BTC = "binance-btcusdt-perp.margin";
 const FTX = "ftx-sqrt-imf.margin";
 /** A rulebook whose IM falls below its MM in one tier: verification finds a counterexample. */
@@ -43,13 +61,27 @@ interface StudioHandle {
   markers(): Marker[];
   markersOf(path: string): Marker[];
   problems(): { rulebook: Problem[]; tests: Problem[] };
-  change(): { label: string; changes: { subject: string; name: string; details: string[] }[]; outputs: { name: string; up: number; movers: { name: string; reason: string }[] }[] } | undefined;
+  change():
+    | {
+        label: string;
+        changes: { subject: string; name: string; details: string[] }[];
+        outputs: { name: string; up: number; movers: { name: string; reason: string }[] }[];
+      }
+    | undefined;
   baseline(): { label: string; note?: string } | undefined;
   runAction(id: string): Promise<void>;
   path(): string | undefined;
   text(): string | undefined;
-  preview(): { samples: { name: string; outputs?: Record<string, number> }[]; tests?: { passed: number; failed: number; problems: unknown[] }; baseline?: { label: string; samples: (Record<string, number> | undefined)[] } } | undefined;
-  verification(): { properties: { text: string; status: string; counterexample?: { evaluation: { input: unknown } } }[] } | undefined;
+  preview():
+    | {
+        samples: { name: string; outputs?: Record<string, number> }[];
+        tests?: { passed: number; failed: number; problems: unknown[] };
+        baseline?: { label: string; samples: (Record<string, number> | undefined)[] };
+      }
+    | undefined;
+  verification():
+    | { properties: { text: string; status: string; counterexample?: { evaluation: { input: unknown } } }[] }
+    | undefined;
   counts(): { diagnostics: number; previews: number };
   cursor(line: number, column: number): void;
   position(): { line: number; column: number } | undefined;
@@ -72,7 +104,20 @@ const pageErrors: string[] = [];
  * Every test works on its own copy of a rulebook (with its test file), in one page loaded once:
  * loading Monaco is most of a test's time, and separate files keep the tests independent.
  */
-const COPIES = { errors: BTC, preview: BTC, completion: BTC, hover: BTC, navigate: BTC, save: FTX, conflict: BTC, baseline: BTC, failing: BTC, yaml: BTC, merge: BTC, quickfix: BTC } as const;
+const COPIES = {
+  errors: BTC,
+  preview: BTC,
+  completion: BTC,
+  hover: BTC,
+  navigate: BTC,
+  save: FTX,
+  conflict: BTC,
+  baseline: BTC,
+  failing: BTC,
+  yaml: BTC,
+  merge: BTC,
+  quickfix: BTC,
+} as const;
 const fileFor = (test: keyof typeof COPIES): string => `${test}-${COPIES[test]}`;
 
 describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_000 }, () => {
@@ -81,23 +126,35 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     outDir = mkdtempSync(path.join(tmpdir(), "marginbook-editor-"));
     for (const [test, name] of Object.entries(COPIES)) {
       copyFileSync(path.join(root, "rules", name), path.join(folder, `${test}-${name}`));
-      copyFileSync(path.join(root, "rules", name.replace(".margin", ".test.yaml")), path.join(folder, `${test}-${name.replace(".margin", ".test.yaml")}`));
+      copyFileSync(
+        path.join(root, "rules", name.replace(".margin", ".test.yaml")),
+        path.join(folder, `${test}-${name.replace(".margin", ".test.yaml")}`),
+      );
     }
     copyFileSync(path.join(root, "test/fixtures/verify/im-below-mm.margin"), path.join(folder, VIOLATED));
     // The folder is a git repository: every view compares with its last commit (HEAD).
-    const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=studio@example.com", "-c", "user.name=studio", ...args], { cwd: folder, stdio: "ignore" });
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.email=studio@example.com", "-c", "user.name=studio", ...args], {
+        cwd: folder,
+        stdio: "ignore",
+      });
     git("init", "-q");
     git("add", "-A");
     git("commit", "-q", "-m", "rulebooks");
     mkdirSync(screenshots, { recursive: true });
-    await build({ configFile: path.join(root, "editor/vite.config.ts"), logLevel: "error", build: { outDir, emptyOutDir: true } });
+    await build({
+      configFile: path.join(root, "editor/vite.config.ts"),
+      logLevel: "error",
+      build: { outDir, emptyOutDir: true },
+    });
     studio = await startStudio({ folder, staticDir: outDir, buildIfMissing: false });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on("pageerror", (error) => pageErrors.push(error.message));
     page.on("console", (message) => {
       // The refused save (HTTP 409) is expected; Chromium logs every non-2xx response.
-      if (message.type() === "error" && !/status of 409/.test(message.text())) pageErrors.push(message.text());
+      if (message.type() === "error" && !/status of 409/.test(message.text()))
+        pageErrors.push(message.text());
     });
     await page.goto(`${studio.url}#${encodeURIComponent(fileFor("errors"))}`);
     await page.waitForFunction(() => window.__studio?.preview() !== undefined, null, { timeout: 30_000 });
@@ -119,7 +176,11 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
   /** Opens a file in the studio and waits for its first preview. */
   async function open(file: string): Promise<void> {
     await page.evaluate((path) => window.__studio!.open(path), file);
-    await page.waitForFunction((path) => window.__studio!.path() === path && window.__studio!.preview() !== undefined, file, { timeout: 20_000 });
+    await page.waitForFunction(
+      (path) => window.__studio!.path() === path && window.__studio!.preview() !== undefined,
+      file,
+      { timeout: 20_000 },
+    );
   }
 
   /** The 1-based line of the first line of the editor's text containing `needle`. */
@@ -134,7 +195,10 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
   /** Puts the cursor right after `needle` (on its line) and focuses the editor. */
   async function cursorAfter(needle: string): Promise<void> {
     const at = await lineOf(needle);
-    await page.evaluate(([line, column]) => window.__studio!.cursor(line!, column!), [at.line, at.column + needle.length]);
+    await page.evaluate(
+      ([line, column]) => window.__studio!.cursor(line!, column!),
+      [at.line, at.column + needle.length],
+    );
   }
 
   /** Rests the mouse on a text position (scrolling it into view first). */
@@ -168,7 +232,9 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     // The problems list jumps to the spot.
     await cursorAfter("rule base");
     await page.locator(".problem[data-code=MB3001]").click();
-    await expect.poll(() => page.evaluate(() => window.__studio!.position())).toEqual({ line: error.line, column: error.column });
+    await expect
+      .poll(() => page.evaluate(() => window.__studio!.position()))
+      .toEqual({ line: error.line, column: error.column });
     await cursorAfter("notional * im_rate + vol_threshold");
     for (let i = 0; i < " + vol_threshold".length; i++) await page.keyboard.press("Backspace");
     await page.waitForFunction(() => !window.__studio!.markers().some((m) => m.code === "MB3001"));
@@ -179,18 +245,29 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
 
   it("updates the preview and the chart when a parameter changes", async () => {
     await open(fileFor("preview"));
-    const before = await page.evaluate(() => window.__studio!.preview()!.samples[0]!.outputs!["initial_margin"]);
+    const before = await page.evaluate(
+      () => window.__studio!.preview()!.samples[0]!.outputs!["initial_margin"],
+    );
     const pathBefore = await page.locator("path.chart-line[data-series=initial_margin]").getAttribute("d");
     await cursorAfter("param imf_factor = 0.00015");
     for (let i = 0; i < "0.00015".length; i++) await page.keyboard.press("Backspace");
     await page.keyboard.type("0.025");
     // 0.025 x sqrt(109.488) = 26.2% > the bracket's 5%: the size floor now binds.
-    await page.waitForFunction((old) => window.__studio!.preview()!.samples[0]!.outputs!["initial_margin"] !== old, before);
-    const after = await page.evaluate(() => window.__studio!.preview()!.samples[0]!.outputs!["initial_margin"]);
+    await page.waitForFunction(
+      (old) => window.__studio!.preview()!.samples[0]!.outputs!["initial_margin"] !== old,
+      before,
+    );
+    const after = await page.evaluate(
+      () => window.__studio!.preview()!.samples[0]!.outputs!["initial_margin"],
+    );
     expect(after).toBeGreaterThan(before!);
-    await expect.poll(() => page.locator("path.chart-line[data-series=initial_margin]").getAttribute("d")).not.toBe(pathBefore);
+    await expect
+      .poll(() => page.locator("path.chart-line[data-series=initial_margin]").getAttribute("d"))
+      .not.toBe(pathBefore);
     await expect(page.locator(".chart .chart-boundary").count()).resolves.toBeGreaterThan(0);
-    await expect(page.locator(".chart .chart-title").allTextContents()).resolves.toContain("position.size (Quantity)");
+    await expect(page.locator(".chart .chart-title").allTextContents()).resolves.toContain(
+      "position.size (Quantity)",
+    );
     await shot("3-parameter-changes-preview");
   });
 
@@ -202,7 +279,9 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     await page.keyboard.type("let probe: USDT = position.");
     const suggest = page.locator(".suggest-widget .monaco-list-row");
     await suggest.first().waitFor();
-    await expect.poll(() => suggest.allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining("size"), expect.stringContaining("mark")]));
+    await expect
+      .poll(() => suggest.allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringContaining("size"), expect.stringContaining("mark")]));
     await shot("4-completion");
   });
 
@@ -210,7 +289,9 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     await open(fileFor("hover"));
     const at = await lineOf("notional * im_rate round up");
     await hoverAt(at.line, at.column + 3);
-    const hover = page.locator(".monaco-hover-content, .monaco-hover .hover-contents").filter({ hasText: "USDT money" });
+    const hover = page
+      .locator(".monaco-hover-content, .monaco-hover .hover-contents")
+      .filter({ hasText: "USDT money" });
     await hover.first().waitFor({ state: "attached", timeout: 10_000 });
     await expect(hover.first().textContent()).resolves.toContain("let notional: USDT");
     await page.waitForTimeout(300); // the hover's fade-in, for the screenshot
@@ -241,7 +322,9 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     await page.keyboard.type("// saved from the studio\n");
     await expect.poll(() => page.locator(".file-item.active .dirty").count()).toBe(1);
     await page.keyboard.press("Control+s");
-    await expect.poll(() => readFileSync(path.join(folder, fileFor("save")), "utf8")).toContain("// saved from the studio\n");
+    await expect
+      .poll(() => readFileSync(path.join(folder, fileFor("save")), "utf8"))
+      .toContain("// saved from the studio\n");
     await expect.poll(() => page.locator(".file-item.active .dirty").count()).toBe(0);
     await shot("7-saved");
   });
@@ -276,8 +359,14 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     await shot("9-properties-violated");
     await violated.first().locator("button", { hasText: "Load counterexample" }).click();
     const name = "counterexample: assert initial_margin >= maintenance_margin";
-    await page.waitForFunction((n) => window.__studio!.preview()!.samples.some((s) => s.name === n && s.outputs !== undefined), name);
-    const sample = await page.evaluate((n) => window.__studio!.preview()!.samples.find((s) => s.name === n)!, name);
+    await page.waitForFunction(
+      (n) => window.__studio!.preview()!.samples.some((s) => s.name === n && s.outputs !== undefined),
+      name,
+    );
+    const sample = await page.evaluate(
+      (n) => window.__studio!.preview()!.samples.find((s) => s.name === n)!,
+      name,
+    );
     // The counterexample does break the property: IM below MM.
     expect(sample.outputs!["initial_margin"]).toBeLessThan(sample.outputs!["maintenance_margin"]!);
     const selected = page.locator(".sample-row.selected");
@@ -287,7 +376,9 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     // It breaks the assertion: the failure shows above the outputs computed without it.
     await expect(page.locator(".detail .error-box").textContent()).resolves.toContain("IM covers MM");
     // Its inputs are in sight, as a form generated from the input schema.
-    await expect(page.locator(".detail .input-form input[name=size]").inputValue()).resolves.toBe(String((sample as { input?: { position?: { size?: number } } }).input?.position?.size));
+    await expect(page.locator(".detail .input-form input[name=size]").inputValue()).resolves.toBe(
+      String((sample as { input?: { position?: { size?: number } } }).input?.position?.size),
+    );
     await shot("10-counterexample-loaded");
   });
 
@@ -319,9 +410,13 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     await page.locator(".sample-row").nth(worked).click();
     const row = page.locator(".detail tr.compare-row[data-output=maintenance_margin]");
     await expect.poll(() => row.textContent()).toMatch(/^HEAD 71,200\.82 USDT\+[\d,.]+ USDT \(\+[\d.]+%\)$/);
-    await expect(page.locator(".detail tr.compare-row[data-output=initial_margin]").textContent()).resolves.toContain("unchanged");
+    await expect(
+      page.locator(".detail tr.compare-row[data-output=initial_margin]").textContent(),
+    ).resolves.toContain("unchanged");
     // The chart draws the old curve beside the new one.
-    await expect.poll(() => page.locator("path.chart-line-old[data-series=maintenance_margin]").count()).toBe(1);
+    await expect
+      .poll(() => page.locator("path.chart-line-old[data-series=maintenance_margin]").count())
+      .toBe(1);
     await shot("11-baseline-sample-1440");
     // The Change tab: the tier row by its bounds with its rate delta, and the top movers with their cause.
     await page.locator(".tab[data-tab=change]").click();
@@ -330,7 +425,11 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     await expect(change.textContent()).resolves.toContain("mmr: 2.50% -> 2.75% (+0.25 pt)");
     const mm = page.locator(".impact-output[data-output=maintenance_margin]");
     await expect(mm.textContent()).resolves.toMatch(/\d+ up, 0 down/);
-    await expect(mm.locator(".mover").allTextContents()).resolves.toEqual(expect.arrayContaining([expect.stringContaining("brackets[1_000_000, 10_000_000): mmr 0.025 -> 0.0275")]));
+    await expect(mm.locator(".mover").allTextContents()).resolves.toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("brackets[1_000_000, 10_000_000): mmr 0.025 -> 0.0275"),
+      ]),
+    );
     await shot("12-change-tab-1440");
     await page.setViewportSize({ width: 1280, height: 720 });
     await page.waitForTimeout(200);
@@ -340,7 +439,9 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     const count = preview.samples.length;
     await page.locator(".chart-overlay").click();
     await page.waitForFunction((n) => window.__studio!.preview()!.samples.length === n + 1, count);
-    await expect(page.locator(".sample-row.selected").textContent()).resolves.toMatch(/^position\.size = [\d,.]+ \(from /);
+    await expect(page.locator(".sample-row.selected").textContent()).resolves.toMatch(
+      /^position\.size = [\d,.]+ \(from /,
+    );
     await expect.poll(() => page.locator(".detail ol.trace").count()).toBe(1);
     const trace = (await page.locator(".detail ol.trace").textContent())!;
     expect(trace).toContain("set im_rate = ");
@@ -348,7 +449,9 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     // The diff: Monaco's diff editor across the window, each side labelled.
     await page.locator("button", { hasText: "Diff" }).click();
     await page.locator(".diff-box .monaco-diff-editor").waitFor();
-    await expect(page.locator(".diff-label-left").textContent()).resolves.toBe("Last commit (HEAD) (read-only)");
+    await expect(page.locator(".diff-label-left").textContent()).resolves.toBe(
+      "Last commit (HEAD) (read-only)",
+    );
     await expect(page.locator(".diff-label-right").textContent()).resolves.toBe("Editor (unsaved edits)");
     const width = await page.locator(".diff-box").evaluate((node) => node.getBoundingClientRect().width);
     expect(width).toBeGreaterThan(1400);
@@ -384,8 +487,14 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     expect(readFileSync(path.join(folder, fileFor("failing")), "utf8")).toBe(before);
     // A violated property is a problem at its line.
     await open(VIOLATED);
-    await page.waitForFunction(() => window.__studio!.problems().rulebook.some((p) => p.code === "property"), null, { timeout: 15_000 });
-    const property = (await page.evaluate(() => window.__studio!.problems())).rulebook.find((p) => p.code === "property")!;
+    await page.waitForFunction(
+      () => window.__studio!.problems().rulebook.some((p) => p.code === "property"),
+      null,
+      { timeout: 15_000 },
+    );
+    const property = (await page.evaluate(() => window.__studio!.problems())).rulebook.find(
+      (p) => p.code === "property",
+    )!;
     expect(property.startLine).toBe((await lineOf("assert initial_margin >= maintenance_margin")).line);
     await expect.poll(() => page.locator(".problem[data-code=property]").count()).toBeGreaterThan(0);
     await shot("17-problems-property");
@@ -400,8 +509,13 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     const broken = lines.findIndex((l, i) => i >= name.line && l.trimStart().startsWith("expect:")) + 1;
     await page.evaluate(([l]) => window.__studio!.cursor(l!, 1), [broken]);
     await page.keyboard.type(" ");
-    await page.waitForFunction((file) => window.__studio!.markersOf(file).some((m) => m.code === "test file"), tests);
-    const marker = (await page.evaluate((file) => window.__studio!.markersOf(file), tests)).find((m) => m.code === "test file")!;
+    await page.waitForFunction(
+      (file) => window.__studio!.markersOf(file).some((m) => m.code === "test file"),
+      tests,
+    );
+    const marker = (await page.evaluate((file) => window.__studio!.markersOf(file), tests)).find(
+      (m) => m.code === "test file",
+    )!;
     expect(marker.line).toBe(broken);
     await page.locator(".squiggly-error").first().waitFor();
     await page.locator(".tab[data-tab=tests]").click();
@@ -426,7 +540,9 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     await shot("19-merged");
     // Loading the disk version asks first, and can be undone.
     await page.locator(".notice button.undo").click();
-    await expect.poll(() => page.evaluate(() => window.__studio!.text())).not.toContain("param vol_slope = 0.6");
+    await expect
+      .poll(() => page.evaluate(() => window.__studio!.text()))
+      .not.toContain("param vol_slope = 0.6");
   });
 
   it("offers the checker's quick fix, and shows the shortcut sheet", async () => {
@@ -438,7 +554,9 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     await page.evaluate(([l, c]) => window.__studio!.cursor(l!, c!), [marker.line, marker.column + 1]);
     await page.keyboard.press("Control+.");
     await page.locator(".action-widget").getByText("change to").first().click();
-    await expect.poll(() => page.evaluate(() => window.__studio!.text())).toContain("rule vol_scale when market.vol_30d");
+    await expect
+      .poll(() => page.evaluate(() => window.__studio!.text()))
+      .toContain("rule vol_scale when market.vol_30d");
     await page.locator("button.help-button").click();
     await expect(page.locator("dialog.modal").textContent()).resolves.toContain("Find references");
     await shot("20-shortcuts");
@@ -458,19 +576,35 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
       await dialog.locator("input[value=isolated-brackets]").check();
       await dialog.locator("input[name=name]").fill("Desk perpetual");
       await dialog.locator("input[name=folder]").fill("desk");
-      await expect(dialog.locator(".modal-where").textContent()).resolves.toContain("desk/desk-perpetual.margin");
+      await expect(dialog.locator(".modal-where").textContent()).resolves.toContain(
+        "desk/desk-perpetual.margin",
+      );
       await fresh.screenshot({ path: path.join(screenshots, "21-new-rulebook-dialog.png") });
       await dialog.locator("button[data-choice=ok]").click();
-      await fresh.waitForFunction(() => window.__studio?.path() === "desk/desk-perpetual.margin" && window.__studio.preview() !== undefined, null, { timeout: 10_000 });
-      expect(readdirSync(path.join(empty, "desk")).sort()).toEqual(["desk-perpetual.margin", "desk-perpetual.test.yaml"]);
+      await fresh.waitForFunction(
+        () =>
+          window.__studio?.path() === "desk/desk-perpetual.margin" && window.__studio.preview() !== undefined,
+        null,
+        { timeout: 10_000 },
+      );
+      expect(readdirSync(path.join(empty, "desk")).sort()).toEqual([
+        "desk-perpetual.margin",
+        "desk-perpetual.test.yaml",
+      ]);
       // A new sample through the form: 5 coins instead of 2.
       await fresh.locator("button.add-sample").click();
-      await fresh.waitForFunction(() => window.__studio!.preview()!.samples.length === 2, null, { timeout: 10_000 });
+      await fresh.waitForFunction(() => window.__studio!.preview()!.samples.length === 2, null, {
+        timeout: 10_000,
+      });
       const size = fresh.locator(".input-form input[name=size]");
       await size.fill("5");
       await size.press("Enter");
       await size.blur();
-      await fresh.waitForFunction(() => window.__studio!.preview()!.samples[1]?.outputs?.["maintenance_margin"] === 1250, null, { timeout: 10_000 });
+      await fresh.waitForFunction(
+        () => window.__studio!.preview()!.samples[1]?.outputs?.["maintenance_margin"] === 1250,
+        null,
+        { timeout: 10_000 },
+      );
       await fresh.screenshot({ path: path.join(screenshots, "22-sample-form.png") });
       await fresh.locator("button.save-as-test").click();
       const prompt = fresh.locator("dialog.modal");
@@ -478,14 +612,20 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
       await prompt.locator("button[data-choice=ok]").click();
       // Written to the test file, its comments kept; and it runs.
       const testFile = path.join(empty, "desk", "desk-perpetual.test.yaml");
-      await expect.poll(() => existsSync(testFile) && readFileSync(testFile, "utf8")).toContain("- name: 5 coins at 30,000");
+      await expect
+        .poll(() => existsSync(testFile) && readFileSync(testFile, "utf8"))
+        .toContain("- name: 5 coins at 30,000");
       expect(readFileSync(testFile, "utf8")).toContain("# IM = 50,000 x 1% + 10,000 x 2% = 700");
-      await fresh.waitForFunction(() => window.__studio!.preview()!.tests?.passed === 2, null, { timeout: 10_000 });
+      await fresh.waitForFunction(() => window.__studio!.preview()!.tests?.passed === 2, null, {
+        timeout: 10_000,
+      });
       await expect(fresh.locator(".test-summary").textContent()).resolves.toBe("2 passed, 0 failed");
       await fresh.screenshot({ path: path.join(screenshots, "23-saved-test-runs.png") });
       // Typed samples survive a reload.
       await fresh.reload();
-      await fresh.waitForFunction(() => window.__studio?.preview()?.samples.length === 2, null, { timeout: 15_000 });
+      await fresh.waitForFunction(() => window.__studio?.preview()?.samples.length === 2, null, {
+        timeout: 15_000,
+      });
       expect(errors).toEqual([]);
     } finally {
       await fresh.close();
@@ -498,15 +638,23 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     await page.emulateMedia({ colorScheme: "dark" });
     try {
       await open(fileFor("preview"));
-      const background = await page.evaluate(() => getComputedStyle(document.querySelector(".preview")!).backgroundColor);
+      const background = await page.evaluate(
+        () => getComputedStyle(document.querySelector(".preview")!).backgroundColor,
+      );
       expect(background).toBe("rgb(11, 17, 32)");
-      await expect.poll(() => page.evaluate(async () => {
-        await document.fonts.load("13px 'Noto Sans Symbols'", "Ⓢ");
-        return document.fonts.check("13px 'Noto Sans Symbols'", "Ⓢ");
-      })).toBe(true);
+      await expect
+        .poll(() =>
+          page.evaluate(async () => {
+            await document.fonts.load("13px 'Noto Sans Symbols'", "Ⓢ");
+            return document.fonts.check("13px 'Noto Sans Symbols'", "Ⓢ");
+          }),
+        )
+        .toBe(true);
       // Sweeping the volatility marks where rule vol_scale starts to apply.
       await page.locator(".sweep-select").selectOption("market.vol_30d", { timeout: 10_000 });
-      await page.locator(".chart-threshold[data-rule=vol_scale]").waitFor({ state: "attached", timeout: 10_000 });
+      await page
+        .locator(".chart-threshold[data-rule=vol_scale]")
+        .waitFor({ state: "attached", timeout: 10_000 });
       await shot("24-dark");
       // The bar between the editor and the preview resizes the preview, and the size is remembered.
       const before = await page.locator(".preview").evaluate((node) => node.getBoundingClientRect().width);
@@ -517,7 +665,9 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
       await page.mouse.up();
       const after = await page.locator(".preview").evaluate((node) => node.getBoundingClientRect().width);
       expect(after - before).toBeGreaterThan(100);
-      const stored = await page.evaluate(() => JSON.parse(localStorage.getItem("marginbook.studio.layout") ?? "{}") as { preview?: number });
+      const stored = await page.evaluate(
+        () => JSON.parse(localStorage.getItem("marginbook.studio.layout") ?? "{}") as { preview?: number },
+      );
       expect(stored.preview).toBe(Math.round(after));
       await page.locator(".splitter[data-splitter=preview]").dblclick();
     } finally {

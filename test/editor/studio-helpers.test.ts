@@ -24,10 +24,23 @@ describe("numbers", () => {
 });
 
 describe("appending a test case", () => {
-  const file = ["# Worked examples (keep this comment)", "rulebook: x.margin", "cases:", "  - name: first", "    # how it was derived", "    input: { position: { size: 1 } }", "    expect: { im: 1 }", ""].join("\n");
+  const file = [
+    "# Worked examples (keep this comment)",
+    "rulebook: x.margin",
+    "cases:",
+    "  - name: first",
+    "    # how it was derived",
+    "    input: { position: { size: 1 } }",
+    "    expect: { im: 1 }",
+    "",
+  ].join("\n");
 
   it("keeps the comments and the other cases, and the file still parses", () => {
-    const added = appendTestCase(file, "x.margin", { name: "second", input: { position: { size: 5, side: "long" } }, expect: { im: 2500, call: false } });
+    const added = appendTestCase(file, "x.margin", {
+      name: "second",
+      input: { position: { size: 5, side: "long" } },
+      expect: { im: 2500, call: false },
+    });
     if ("error" in added) throw new Error(added.error);
     expect(added.text).toContain("# Worked examples (keep this comment)");
     expect(added.text).toContain("    # how it was derived");
@@ -42,8 +55,12 @@ describe("appending a test case", () => {
     const fresh = appendTestCase(undefined, "x.margin", { name: "a", input: { p: 1 }, expect: { o: 1 } });
     if ("error" in fresh) throw new Error(fresh.error);
     expect(parseTestFile(fresh.text).file).toMatchObject({ rulebook: "x.margin", cases: [{ name: "a" }] });
-    expect(appendTestCase(file, "x.margin", { name: "first", input: {}, expect: {} })).toEqual({ error: expect.stringContaining("exists already") });
-    expect(appendTestCase("cases: [\n", "x.margin", { name: "b", input: {}, expect: {} })).toEqual({ error: expect.stringContaining("YAML error") });
+    expect(appendTestCase(file, "x.margin", { name: "first", input: {}, expect: {} })).toEqual({
+      error: expect.stringContaining("exists already"),
+    });
+    expect(appendTestCase("cases: [\n", "x.margin", { name: "b", input: {}, expect: {} })).toEqual({
+      error: expect.stringContaining("YAML error"),
+    });
   });
 });
 
@@ -53,17 +70,24 @@ describe("three-way merge", () => {
   it("takes changes from both sides when they touch different lines", () => {
     const mine = ["a", "B", "c", "d", "e"].join("\n");
     const theirs = ["a", "b", "c", "D", "e", "f"].join("\n");
-    expect(mergeThreeWay(base, mine, theirs)).toEqual({ text: ["a", "B", "c", "D", "e", "f"].join("\n"), conflicts: 0 });
+    expect(mergeThreeWay(base, mine, theirs)).toEqual({
+      text: ["a", "B", "c", "D", "e", "f"].join("\n"),
+      conflicts: 0,
+    });
   });
 
   it("marks different changes to the same line as a conflict", () => {
     const result = mergeThreeWay(base, base.replace("c", "mine"), base.replace("c", "theirs"));
     expect(result.conflicts).toBe(1);
-    expect(result.text).toBe(["a", "b", "<<<<<<< yours", "mine", "=======", "theirs", ">>>>>>> on disk", "d", "e"].join("\n"));
+    expect(result.text).toBe(
+      ["a", "b", "<<<<<<< yours", "mine", "=======", "theirs", ">>>>>>> on disk", "d", "e"].join("\n"),
+    );
   });
 
   it("takes the same change once, and one side when the other did not change", () => {
-    expect(mergeThreeWay(base, base.replace("c", "x"), base.replace("c", "x")).text).toBe(base.replace("c", "x"));
+    expect(mergeThreeWay(base, base.replace("c", "x"), base.replace("c", "x")).text).toBe(
+      base.replace("c", "x"),
+    );
     expect(mergeThreeWay(base, base, base.replace("e", "y")).text).toBe(base.replace("e", "y"));
   });
 });

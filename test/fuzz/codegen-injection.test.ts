@@ -33,7 +33,14 @@ import { evaluate } from "../../src/runtime/interpreter.js";
 import { PROTOTYPE_NAMES } from "../../src/semantics/operations.js";
 import { checkRulebook } from "../../src/service/language-service.js";
 import { InputGenerator } from "../support/random-inputs.js";
-import { HOSTILE_RULEBOOK, HOSTILE_TEXTS, protoSafeIr, randomRulebook, restoreProto, seededChooser } from "../support/random-rulebooks.js";
+import {
+  HOSTILE_RULEBOOK,
+  HOSTILE_TEXTS,
+  protoSafeIr,
+  randomRulebook,
+  restoreProto,
+  seededChooser,
+} from "../support/random-rulebooks.js";
 
 const runs = Number(process.env["FUZZ_RUNS"] ?? 150);
 const seed = Number(process.env["FUZZ_SEED"] ?? 20261130);
@@ -42,7 +49,10 @@ const timeout = 60_000 + runs * 300;
 
 function lower(source: string): IrRulebook {
   const checked = checkRulebook(source, "hostile.margin");
-  expect(checked.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`), source).toEqual([]);
+  expect(
+    checked.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`),
+    source,
+  ).toEqual([]);
   return lowerRulebook(checked.checked, { source: () => source });
 }
 
@@ -68,7 +78,10 @@ function attempt(run: () => Record<string, unknown>): Outcome {
 /** Outcomes with outputs compared bit for bit (`-0` and `0` differ), in order. */
 function comparable(outcome: Outcome): unknown {
   if (!outcome.ok) return outcome;
-  return Object.entries(outcome.outputs).map(([k, v]) => [k, typeof v === "number" && Object.is(v, -0) ? "-0" : v]);
+  return Object.entries(outcome.outputs).map(([k, v]) => [
+    k,
+    typeof v === "number" && Object.is(v, -0) ? "-0" : v,
+  ]);
 }
 
 // ---- the generated code, captured with its factory's parameters ----
@@ -132,8 +145,15 @@ function shapeOf({ names, source }: Factory): Shape {
     } else if (ts.isIdentifier(node)) {
       kinds.push(`Identifier ${node.text}`);
       const parent = node.parent;
-      const isName = (ts.isPropertyAccessExpression(parent) && parent.name === node) || (ts.isPropertyAssignment(parent) && parent.name === node);
-      const declares = (ts.isVariableDeclaration(parent) || ts.isFunctionDeclaration(parent) || ts.isFunctionExpression(parent) || ts.isParameter(parent)) && parent.name === node;
+      const isName =
+        (ts.isPropertyAccessExpression(parent) && parent.name === node) ||
+        (ts.isPropertyAssignment(parent) && parent.name === node);
+      const declares =
+        (ts.isVariableDeclaration(parent) ||
+          ts.isFunctionDeclaration(parent) ||
+          ts.isFunctionExpression(parent) ||
+          ts.isParameter(parent)) &&
+        parent.name === node;
       if (declares) declared.add(node.text);
       else if (!isName) used.add(node.text);
     } else {
@@ -145,7 +165,8 @@ function shapeOf({ names, source }: Factory): Shape {
   const comments: string[] = [];
   const scanner = ts.createScanner(ts.ScriptTarget.ES2022, false, ts.LanguageVariant.Standard, text);
   for (let token = scanner.scan(); token !== ts.SyntaxKind.EndOfFileToken; token = scanner.scan()) {
-    if (token === ts.SyntaxKind.SingleLineCommentTrivia || token === ts.SyntaxKind.MultiLineCommentTrivia) comments.push(scanner.getTokenText());
+    if (token === ts.SyntaxKind.SingleLineCommentTrivia || token === ts.SyntaxKind.MultiLineCommentTrivia)
+      comments.push(scanner.getTokenText());
   }
   const parseErrors = (file as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics.length;
   return { kinds, strings, comments, free: new Set([...used].filter((n) => !declared.has(n))), parseErrors };
@@ -172,7 +193,9 @@ function sanitize(ir: IrRulebook): IrRulebook {
     if (Array.isArray(value)) return value.map((v) => walk(v, key, parent));
     if (value === null || typeof value !== "object") return value;
     const renameKeys = key === "records" || key === "enums";
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [renameKeys ? swap(k) : k, walk(v, k, key)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [renameKeys ? swap(k) : k, walk(v, k, key)]),
+    );
   };
   return walk(ir, "", "") as IrRulebook;
 }
@@ -181,7 +204,8 @@ function sanitize(ir: IrRulebook): IrRulebook {
 function stringsOf(value: unknown, out = new Set<string>()): Set<string> {
   if (typeof value === "string") out.add(value);
   else if (Array.isArray(value)) value.forEach((v) => stringsOf(v, out));
-  else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) (out.add(k), stringsOf(v, out));
+  else if (value !== null && typeof value === "object")
+    for (const [k, v] of Object.entries(value)) (out.add(k), stringsOf(v, out));
   return out;
 }
 
@@ -221,12 +245,33 @@ const POISON = `(() => {
 function poisonedEvaluator(factory: Factory): (input: unknown) => Record<string, unknown> {
   const context = vm.createContext({});
   vm.runInContext(POISON, context);
-  const make = vm.runInContext(`(function (${factory.names.join(", ")}) {\n${factory.source}\n})`, context) as (...values: unknown[]) => (input: unknown) => Record<string, unknown>;
+  const make = vm.runInContext(
+    `(function (${factory.names.join(", ")}) {\n${factory.source}\n})`,
+    context,
+  ) as (...values: unknown[]) => (input: unknown) => Record<string, unknown>;
   return make(...factory.values);
 }
 
 /** Globals that no evaluation may touch, trapped in this realm for the length of a call. */
-const FORBIDDEN_GLOBALS = ["process", "Function", "eval", "require", "module", "setTimeout", "setInterval", "setImmediate", "queueMicrotask", "fetch", "Buffer", "WebAssembly", "Proxy", "Reflect", "Atomics", "SharedArrayBuffer", "globalThis"];
+const FORBIDDEN_GLOBALS = [
+  "process",
+  "Function",
+  "eval",
+  "require",
+  "module",
+  "setTimeout",
+  "setInterval",
+  "setImmediate",
+  "queueMicrotask",
+  "fetch",
+  "Buffer",
+  "WebAssembly",
+  "Proxy",
+  "Reflect",
+  "Atomics",
+  "SharedArrayBuffer",
+  "globalThis",
+];
 
 /**
  * Not trapped: IR property names (read by the interpreter from the compiler's data, not from the
@@ -234,9 +279,41 @@ const FORBIDDEN_GLOBALS = ["process", "Function", "eval", "require", "module", "
  * array iterator when it stops early, whatever the code): polluting those breaks any JavaScript.
  */
 const IR_PROPERTIES = new Set([
-  "return", "next", "done", "value", "throw", "then",
-  "rule", "file", "message", "condition", "rounding", "default", "timestamp", "filter", "key", "fallback", "site", "doc", "owner", "description",
-  "extends", "properties", "domain", "min", "max", "minInclusive", "maxInclusive", "unit", "variable", "text", "targets", "upper", "lower", "explain", "validate",
+  "return",
+  "next",
+  "done",
+  "value",
+  "throw",
+  "then",
+  "rule",
+  "file",
+  "message",
+  "condition",
+  "rounding",
+  "default",
+  "timestamp",
+  "filter",
+  "key",
+  "fallback",
+  "site",
+  "doc",
+  "owner",
+  "description",
+  "extends",
+  "properties",
+  "domain",
+  "min",
+  "max",
+  "minInclusive",
+  "maxInclusive",
+  "unit",
+  "variable",
+  "text",
+  "targets",
+  "upper",
+  "lower",
+  "explain",
+  "validate",
 ]);
 
 /**
@@ -246,21 +323,42 @@ const IR_PROPERTIES = new Set([
  * whatever reads it must not use it). Returns what `body` returned, or the error it threw;
  * everything is restored before returning.
  */
-function poisoned<T>(names: readonly string[], reads: "throw" | "pollute", body: () => T): { value?: T; error?: unknown } {
+function poisoned<T>(
+  names: readonly string[],
+  reads: "throw" | "pollute",
+  body: () => T,
+): { value?: T; error?: unknown } {
   const restore: (() => void)[] = [];
   const trap = (object: object, key: string, pollute: boolean): void => {
     const previous = Object.getOwnPropertyDescriptor(object, key);
-    Object.defineProperty(object, key, pollute ? { value: 123456.789, enumerable: true, writable: true, configurable: true } : {
-      get: () => { throw new Error(`touched ${key}`); },
-      set: () => { throw new Error(`set ${key}`); },
-      configurable: true,
-    });
-    restore.push(() => (previous ? Object.defineProperty(object, key, previous) : delete (object as Record<string, unknown>)[key]));
+    Object.defineProperty(
+      object,
+      key,
+      pollute
+        ? { value: 123456.789, enumerable: true, writable: true, configurable: true }
+        : {
+            get: () => {
+              throw new Error(`touched ${key}`);
+            },
+            set: () => {
+              throw new Error(`set ${key}`);
+            },
+            configurable: true,
+          },
+    );
+    restore.push(() =>
+      previous
+        ? Object.defineProperty(object, key, previous)
+        : delete (object as Record<string, unknown>)[key],
+    );
   };
   const prototypes = [Object.prototype, Array.prototype, Function.prototype];
   try {
-    for (const name of names) for (const proto of prototypes) if (!(name in proto) && !IR_PROPERTIES.has(name)) trap(proto, name, reads === "pollute");
-    for (const name of FORBIDDEN_GLOBALS) if (Object.getOwnPropertyDescriptor(globalThis, name)?.configurable) trap(globalThis, name, false);
+    for (const name of names)
+      for (const proto of prototypes)
+        if (!(name in proto) && !IR_PROPERTIES.has(name)) trap(proto, name, reads === "pollute");
+    for (const name of FORBIDDEN_GLOBALS)
+      if (Object.getOwnPropertyDescriptor(globalThis, name)?.configurable) trap(globalThis, name, false);
     try {
       return { value: body() };
     } catch (error) {
@@ -274,10 +372,19 @@ function poisoned<T>(names: readonly string[], reads: "throw" | "pollute", body:
 /** The names a rulebook introduces (inputs, records, fields, enums and members, slots, tables, columns, scenario sets, axes), and classic pollution targets. */
 function namesOf(ir: IrRulebook): string[] {
   const names = [
-    ...ir.schema.inputs.map((i) => i.name), ...Object.keys(ir.schema.records), ...Object.keys(ir.schema.enums),
-    ...Object.values(ir.schema.records).flatMap((r) => r.fields.map((f) => f.name)), ...Object.values(ir.schema.enums).flat(),
-    ...ir.slots.map((s) => s.name), ...ir.locals, ...ir.tables.flatMap((t) => [t.name, t.key, ...t.columns.map((c) => c.name)]),
-    ...ir.scenarioSets.flatMap((s) => [s.name, ...s.axes]), "polluted", "then", "toJSON", "__pwned",
+    ...ir.schema.inputs.map((i) => i.name),
+    ...Object.keys(ir.schema.records),
+    ...Object.keys(ir.schema.enums),
+    ...Object.values(ir.schema.records).flatMap((r) => r.fields.map((f) => f.name)),
+    ...Object.values(ir.schema.enums).flat(),
+    ...ir.slots.map((s) => s.name),
+    ...ir.locals,
+    ...ir.tables.flatMap((t) => [t.name, t.key, ...t.columns.map((c) => c.name)]),
+    ...ir.scenarioSets.flatMap((s) => [s.name, ...s.axes]),
+    "polluted",
+    "then",
+    "toJSON",
+    "__pwned",
   ];
   return [...new Set(names)];
 }
@@ -287,7 +394,23 @@ function namesOf(ir: IrRulebook): string[] {
 describe("numbers and strings become exact literals", () => {
   it(`jsNumber: every double reads back as itself, -0 and the infinities without a global (${runs} runs)`, () => {
     const literal = /^(?:\d[\d.e+-]*|\(-\d[\d.e+-]*\)|\(0\/0\)|\(1\/0\)|\(-1\/0\)|\(-0\))$/;
-    const special = [0, -0, NaN, Infinity, -Infinity, 1e308, -1e308, 5e-324, -5e-324, 1e21, 1e-7, 2 ** 53 + 2, 0.1 + 0.2, Number.MAX_VALUE, Number.MIN_VALUE];
+    const special = [
+      0,
+      -0,
+      NaN,
+      Infinity,
+      -Infinity,
+      1e308,
+      -1e308,
+      5e-324,
+      -5e-324,
+      1e21,
+      1e-7,
+      2 ** 53 + 2,
+      0.1 + 0.2,
+      Number.MAX_VALUE,
+      Number.MIN_VALUE,
+    ];
     const check = (x: number): void => {
       const code = jsNumber(x);
       expect(code).toMatch(literal);
@@ -310,8 +433,12 @@ describe("numbers and strings become exact literals", () => {
   });
 
   it("the language's hostile number forms: 1e309, -0, 0x, unicode digits", () => {
-    const head = 'rulebook "n" version 1.0.0 effective 2026-01-01T00:00:00Z currency USDT\ninput p { q: Number }\n';
-    const codes = (body: string): string[] => checkRulebook(head + body, "n.margin").diagnostics.filter((d) => d.severity === "error").map((d) => d.code);
+    const head =
+      'rulebook "n" version 1.0.0 effective 2026-01-01T00:00:00Z currency USDT\ninput p { q: Number }\n';
+    const codes = (body: string): string[] =>
+      checkRulebook(head + body, "n.margin")
+        .diagnostics.filter((d) => d.severity === "error")
+        .map((d) => d.code);
     expect(codes("output o: Number = p.q + 0x10\n")).toContain("MB1003");
     expect(codes("output o: Number = p.q + ١٢٣\n")).toContain("MB1001");
     expect(codes("output o: Number = p.q + 𝟙\n")).toContain("MB1001");
@@ -323,7 +450,9 @@ describe("numbers and strings become exact literals", () => {
       const factory = expectInjectionProof(ir);
       for (const q of [1, -1, 0, 1e300]) {
         const expected = attempt(() => evaluate(ir, { p: { q } }).outputs);
-        expect(comparable(attempt(() => poisonedEvaluator(factory)({ p: { q } })))).toEqual(comparable(expected));
+        expect(comparable(attempt(() => poisonedEvaluator(factory)({ p: { q } })))).toEqual(
+          comparable(expected),
+        );
       }
     }
   });
@@ -335,47 +464,70 @@ describe("hostile names, texts and metadata do not change the generated code", (
     expect(factory.source).toContain(JSON.stringify('"); process.exit(1); ("'));
   });
 
-  it(`random rulebooks with hostile names and texts (${Math.ceil(runs / 3)} rulebooks)`, () => {
-    fc.assert(fc.property(fc.nat(), (n) => void expectInjectionProof(lower(randomRulebook(seededChooser(n), { hostile: true })))), { ...settings, numRuns: Math.ceil(runs / 3) });
-  }, timeout);
+  it(
+    `random rulebooks with hostile names and texts (${Math.ceil(runs / 3)} rulebooks)`,
+    () => {
+      fc.assert(
+        fc.property(
+          fc.nat(),
+          (n) => void expectInjectionProof(lower(randomRulebook(seededChooser(n), { hostile: true }))),
+        ),
+        { ...settings, numRuns: Math.ceil(runs / 3) },
+      );
+    },
+    timeout,
+  );
 
-  it("a hand-crafted IR with a hostile text in every text and name position (the generator does not rely on the schema)", { timeout: 60_000 }, () => {
-    for (const text of HOSTILE_TEXTS) {
-      const prefix = (s: string): string => (KEPT.has(s) ? s : `${text}${s}`);
-      const every = (value: unknown, key = ""): unknown => {
-        if (typeof value === "string") return STRUCTURAL.has(key) ? value : prefix(value);
-        if (Array.isArray(value)) return value.map((v) => every(v, key));
-        if (value === null || typeof value !== "object") return value;
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [key === "records" || key === "enums" ? prefix(k) : k, every(v, k)]));
-      };
-      /** The same change to an input: every key and every text. */
-      const everyKey = (value: unknown): unknown => {
-        if (typeof value === "string") return prefix(value);
-        if (Array.isArray(value)) return value.map(everyKey);
-        if (value === null || typeof value !== "object") return value;
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [prefix(k), everyKey(v)]));
-      };
-      const evil = every(hostileIr) as IrRulebook;
-      expectInjectionProof(evil);
-      const inVm = poisonedEvaluator(captureFactory(evil));
-      for (const input of inputsOf(hostileIr, 30)) {
-        const changed = everyKey(input);
-        const outcome = attempt(() => inVm(changed));
-        expect(comparable(outcome)).toEqual(comparable(attempt(() => evaluate(evil, changed).outputs)));
-        const outputs = evil.steps.flatMap((step) => (step.kind === "output" ? [evil.slots[step.slot]!.name] : []));
-        if (outcome.ok) expect(Object.keys(outcome.outputs)).toEqual(outputs);
-        expect(outputs).toContain(`${text}s0`);
+  it(
+    "a hand-crafted IR with a hostile text in every text and name position (the generator does not rely on the schema)",
+    { timeout: 60_000 },
+    () => {
+      for (const text of HOSTILE_TEXTS) {
+        const prefix = (s: string): string => (KEPT.has(s) ? s : `${text}${s}`);
+        const every = (value: unknown, key = ""): unknown => {
+          if (typeof value === "string") return STRUCTURAL.has(key) ? value : prefix(value);
+          if (Array.isArray(value)) return value.map((v) => every(v, key));
+          if (value === null || typeof value !== "object") return value;
+          return Object.fromEntries(
+            Object.entries(value).map(([k, v]) => [
+              key === "records" || key === "enums" ? prefix(k) : k,
+              every(v, k),
+            ]),
+          );
+        };
+        /** The same change to an input: every key and every text. */
+        const everyKey = (value: unknown): unknown => {
+          if (typeof value === "string") return prefix(value);
+          if (Array.isArray(value)) return value.map(everyKey);
+          if (value === null || typeof value !== "object") return value;
+          return Object.fromEntries(Object.entries(value).map(([k, v]) => [prefix(k), everyKey(v)]));
+        };
+        const evil = every(hostileIr) as IrRulebook;
+        expectInjectionProof(evil);
+        const inVm = poisonedEvaluator(captureFactory(evil));
+        for (const input of inputsOf(hostileIr, 30)) {
+          const changed = everyKey(input);
+          const outcome = attempt(() => inVm(changed));
+          expect(comparable(outcome)).toEqual(comparable(attempt(() => evaluate(evil, changed).outputs)));
+          const outputs = evil.steps.flatMap((step) =>
+            step.kind === "output" ? [evil.slots[step.slot]!.name] : [],
+          );
+          if (outcome.ok) expect(Object.keys(outcome.outputs)).toEqual(outputs);
+          expect(outputs).toContain(`${text}s0`);
+        }
       }
-    }
-    expect((globalThis as Record<string, unknown>)["__pwned"]).toBeUndefined();
-  });
+      expect((globalThis as Record<string, unknown>)["__pwned"]).toBeUndefined();
+    },
+  );
 
   it("a hand-crafted IR with values of the wrong type is refused by the generator, not spliced into code", () => {
-    const evil = (change: (ir: Record<string, any>) => void): (() => unknown) => () => {
-      const ir = JSON.parse(JSON.stringify(hostileIr)) as Record<string, any>;
-      change(ir);
-      return compileEvaluator(ir as IrRulebook);
-    };
+    const evil =
+      (change: (ir: Record<string, any>) => void): (() => unknown) =>
+      () => {
+        const ir = JSON.parse(JSON.stringify(hostileIr)) as Record<string, any>;
+        change(ir);
+        return compileEvaluator(ir as IrRulebook);
+      };
     const marker = "(globalThis.__pwned = 1)";
     const findExpr = (ir: Record<string, any>, k: string): Record<string, any> => {
       let found: Record<string, any> | undefined;
@@ -393,7 +545,10 @@ describe("hostile names, texts and metadata do not change the generated code", (
       ["a built-in", (ir) => (findExpr(ir, "call")["fn"] = marker)],
       ["an expression kind", (ir) => (ir["steps"][0]["value"] = { k: marker })],
       ["a slot", (ir) => (ir["steps"][0]["slot"] = `0; ${marker}`)],
-      ["a negative slot (`s-1` would read a global `s`)", (ir) => (ir["steps"][0]["value"] = { k: "slot", slot: -1 })],
+      [
+        "a negative slot (`s-1` would read a global `s`)",
+        (ir) => (ir["steps"][0]["value"] = { k: "slot", slot: -1 }),
+      ],
       ["a negative local", (ir) => (findExpr(ir, "agg")["local"] = -1)],
       ["a negative table", (ir) => (findExpr(ir, "tier")["table"] = -1)],
       ["a site", (ir) => (findExpr(ir, "tier")["site"] = `0, ${marker}`)],
@@ -401,10 +556,19 @@ describe("hostile names, texts and metadata do not change the generated code", (
       ["a table", (ir) => (findExpr(ir, "tier")["table"] = `0; ${marker}`)],
       ["a tier bound", (ir) => (ir["tables"][0]["rows"][1]["lower"] = marker)],
       ["a tier cell", (ir) => (ir["tables"][0]["rows"][0]["cells"][0] = marker)],
-      ["a rounding step", (ir) => (ir["steps"].find((s: Record<string, any>) => s["rounding"])["rounding"]["step"] = marker)],
-      ["a constant that is an object", (ir) => (ir["steps"][0]["value"] = { k: "const", v: { toString: () => marker } })],
+      [
+        "a rounding step",
+        (ir) => (ir["steps"].find((s: Record<string, any>) => s["rounding"])["rounding"]["step"] = marker),
+      ],
+      [
+        "a constant that is an object",
+        (ir) => (ir["steps"][0]["value"] = { k: "const", v: { toString: () => marker } }),
+      ],
       ["a name that is not a string", (ir) => (findExpr(ir, "input")["path"] = [{ toString: () => marker }])],
-      ["an assertion message that is not a string", (ir) => (ir["steps"].find((s: Record<string, any>) => s["kind"] === "assert")["message"] = ["x"])],
+      [
+        "an assertion message that is not a string",
+        (ir) => (ir["steps"].find((s: Record<string, any>) => s["kind"] === "assert")["message"] = ["x"]),
+      ],
     ];
     for (const [what, attack] of attacks) expect(evil(attack), what).toThrow(/invalid IR/);
     expect((globalThis as Record<string, unknown>)["__pwned"]).toBeUndefined();
@@ -412,25 +576,38 @@ describe("hostile names, texts and metadata do not change the generated code", (
 });
 
 describe("generated code touches no global", () => {
-  it("in a realm where every global and every Object.prototype member throws, it gives the interpreter's results", { timeout: 60_000 }, () => {
-    for (const ir of [hostileIr, lower(randomRulebook(seededChooser(seed), { hostile: true }))]) {
-      const inVm = poisonedEvaluator(captureFactory(ir));
-      for (const input of inputsOf(ir, 200)) {
-        expect(comparable(attempt(() => inVm(input)))).toEqual(comparable(attempt(() => evaluate(ir, input).outputs)));
-      }
-    }
-  });
-
-  it(`random rulebooks in the poisoned realm (${Math.ceil(runs / 3)} rulebooks, 20 inputs each)`, () => {
-    fc.assert(
-      fc.property(fc.nat(), fc.boolean(), (n, hostile) => {
-        const ir = lower(randomRulebook(seededChooser(n), { hostile }));
+  it(
+    "in a realm where every global and every Object.prototype member throws, it gives the interpreter's results",
+    { timeout: 60_000 },
+    () => {
+      for (const ir of [hostileIr, lower(randomRulebook(seededChooser(seed), { hostile: true }))]) {
         const inVm = poisonedEvaluator(captureFactory(ir));
-        for (const input of inputsOf(ir, 20, n)) expect(comparable(attempt(() => inVm(input)))).toEqual(comparable(attempt(() => evaluate(ir, input).outputs)));
-      }),
-      { ...settings, numRuns: Math.ceil(runs / 3) },
-    );
-  }, timeout);
+        for (const input of inputsOf(ir, 200)) {
+          expect(comparable(attempt(() => inVm(input)))).toEqual(
+            comparable(attempt(() => evaluate(ir, input).outputs)),
+          );
+        }
+      }
+    },
+  );
+
+  it(
+    `random rulebooks in the poisoned realm (${Math.ceil(runs / 3)} rulebooks, 20 inputs each)`,
+    () => {
+      fc.assert(
+        fc.property(fc.nat(), fc.boolean(), (n, hostile) => {
+          const ir = lower(randomRulebook(seededChooser(n), { hostile }));
+          const inVm = poisonedEvaluator(captureFactory(ir));
+          for (const input of inputsOf(ir, 20, n))
+            expect(comparable(attempt(() => inVm(input)))).toEqual(
+              comparable(attempt(() => evaluate(ir, input).outputs)),
+            );
+        }),
+        { ...settings, numRuns: Math.ceil(runs / 3) },
+      );
+    },
+    timeout,
+  );
 
   it("with process, Function, eval, ... trapped and Object.prototype poisoned for every name, every evaluator gives the same results", () => {
     for (const ir of [hostileIr, lower(randomRulebook(seededChooser(seed + 1), { hostile: true }))]) {
@@ -449,10 +626,16 @@ describe("generated code touches no global", () => {
         // on own properties only: a polluted value changes nothing.
         const validated = (): unknown[] => [
           comparable(attempt(() => book.evaluate(input).outputs)),
-          book.evaluateBatch([input]).map((o) => (o.ok ? comparable({ ok: true, outputs: o.outputs }) : o.error.code)),
+          book
+            .evaluateBatch([input])
+            .map((o) => (o.ok ? comparable({ ok: true, outputs: o.outputs }) : o.error.code)),
           book.validate(input),
         ];
-        for (const [reads, body] of [["throw", evaluators], ["pollute", evaluators], ["pollute", validated]] as const) {
+        for (const [reads, body] of [
+          ["throw", evaluators],
+          ["pollute", evaluators],
+          ["pollute", validated],
+        ] as const) {
           const clean = body();
           const trapped = poisoned(names, reads, body);
           expect(trapped.error).toBeUndefined();
@@ -461,13 +644,15 @@ describe("generated code touches no global", () => {
       }
     }
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
-   }, 60_000);
+  }, 60_000);
 });
 
 // ---- artifacts ----
 
 const artifact = buildArtifact(hostileIr, { source: HOSTILE_RULEBOOK, compiler: { version: "fuzz" } });
-const hostileInput = JSON.parse('{"__proto__": {"constructor": 2, "valueOf": 30000}, "process": {"items": [{"__proto__": 5, "toString": "valueOf", "when_": "2026-01-01T00:00:00Z"}]}}') as unknown;
+const hostileInput = JSON.parse(
+  '{"__proto__": {"constructor": 2, "valueOf": 30000}, "process": {"items": [{"__proto__": 5, "toString": "valueOf", "when_": "2026-01-01T00:00:00Z"}]}}',
+) as unknown;
 
 /** A copy of the artifact, changed, with its IR hash recomputed (so the hash is not what refuses it). */
 function tampered(change: (a: Record<string, any>) => void): Record<string, any> {
@@ -482,7 +667,9 @@ function refusal(json: unknown): { error: ArtifactError; compiled: number } {
   loadArtifact(artifact); // warms up the artifact validator, compiled once per process
   const RealFunction = globalThis.Function;
   let compiled = 0;
-  globalThis.Function = new Proxy(RealFunction, { construct: (target, args, newTarget) => (compiled++, Reflect.construct(target, args, newTarget)) });
+  globalThis.Function = new Proxy(RealFunction, {
+    construct: (target, args, newTarget) => (compiled++, Reflect.construct(target, args, newTarget)),
+  });
   try {
     loadArtifact(json);
   } catch (error) {
@@ -517,13 +704,19 @@ describe("hand-crafted malicious artifacts are refused before any code is genera
     ["a slot (let, quantity, output) name", (a) => (a["ir"]["slots"][0]["name"] = injected)],
     ["an input name", (a) => (a["ir"]["schema"]["inputs"][0]["name"] = injected)],
     ["a field name", (a) => (a["ir"]["schema"]["records"]["Function"]["fields"][0]["name"] = injected)],
-    ["a record name (a key of records)", (a) => (a["ir"]["schema"]["records"][injected] = a["ir"]["schema"]["records"]["Function"])],
+    [
+      "a record name (a key of records)",
+      (a) => (a["ir"]["schema"]["records"][injected] = a["ir"]["schema"]["records"]["Function"]),
+    ],
     ["an enum member", (a) => (a["ir"]["schema"]["enums"]["Object"][0] = injected)],
     ["a table name", (a) => (a["ir"]["tables"][0]["name"] = injected)],
     ["a tier column name", (a) => (a["ir"]["tables"][0]["columns"][0]["name"] = injected)],
     ["a scenario axis", (a) => (a["ir"]["scenarioSets"][0]["axes"][0] = injected)],
     ["a comprehension variable", (a) => (a["ir"]["locals"][0] = injected)],
-    ["a rule name", (a) => (a["ir"]["steps"].find((s: Record<string, any>) => s["kind"] === "rule")["name"] = injected)],
+    [
+      "a rule name",
+      (a) => (a["ir"]["steps"].find((s: Record<string, any>) => s["kind"] === "rule")["name"] = injected),
+    ],
     ["an input path", (a) => (a["ir"]["steps"][0]["value"]["l"]["path"][1] = injected)],
     ["a site's input path", (a) => (a["ir"]["sites"][0]["inputs"] = [injected])],
     ["a unit", (a) => (a["ir"]["slots"][0]["type"]["unit"] = `USDT"); ${injected}`)],
@@ -533,52 +726,120 @@ describe("hand-crafted malicious artifacts are refused before any code is genera
   }
 
   it("__proto__ and constructor keys where the schema has none, as own properties of the JSON (MB6104)", () => {
-    for (const [at, key] of [["", "__proto__"], ["ir", "__proto__"], ["ir.steps.0", "__proto__"], ["ir.steps.0.value", "constructor"], ["meta", "prototype"]] as const) {
+    for (const [at, key] of [
+      ["", "__proto__"],
+      ["ir", "__proto__"],
+      ["ir.steps.0", "__proto__"],
+      ["ir.steps.0.value", "constructor"],
+      ["meta", "prototype"],
+    ] as const) {
       const copy = JSON.parse(JSON.stringify(artifact)) as Record<string, any>;
       const holder = at === "" ? copy : at.split(".").reduce((o: Record<string, any>, k) => o[k], copy);
-      Object.defineProperty(holder, key, { value: { polluted: 1, k: "const", v: 1 }, enumerable: true, configurable: true, writable: true });
+      Object.defineProperty(holder, key, {
+        value: { polluted: 1, k: "const", v: 1 },
+        enumerable: true,
+        configurable: true,
+        writable: true,
+      });
       const text = JSON.stringify(copy);
       expect(text).toContain(`"${key}":`);
       expectRefused(text, "MB6104", /unknown property/);
     }
   });
 
-  it("an operator, a built-in, a tag, a verb or a rounding named after Object.prototype members (MB6104)", { timeout: 60_000 }, () => {
-    const findExpr = (a: Record<string, any>, k: string): Record<string, any> => JSON.stringify(a) && (function find(v: unknown): Record<string, any> | undefined {
-      if (v === null || typeof v !== "object") return undefined;
-      if ((v as Record<string, unknown>)["k"] === k) return v as Record<string, any>;
-      for (const child of Object.values(v)) {
-        const found = find(child);
-        if (found) return found;
+  it(
+    "an operator, a built-in, a tag, a verb or a rounding named after Object.prototype members (MB6104)",
+    { timeout: 60_000 },
+    () => {
+      const findExpr = (a: Record<string, any>, k: string): Record<string, any> =>
+        JSON.stringify(a) &&
+        (function find(v: unknown): Record<string, any> | undefined {
+          if (v === null || typeof v !== "object") return undefined;
+          if ((v as Record<string, unknown>)["k"] === k) return v as Record<string, any>;
+          for (const child of Object.values(v)) {
+            const found = find(child);
+            if (found) return found;
+          }
+          return undefined;
+        })(a["ir"]["steps"])!;
+      for (const word of ["constructor", "__proto__", "toString", "valueOf"]) {
+        expectRefused(
+          tampered((a) => (findExpr(a, "binary")["op"] = word)),
+          "MB6104",
+        );
+        expectRefused(
+          tampered((a) => (findExpr(a, "call")["fn"] = word)),
+          "MB6104",
+        );
+        expectRefused(
+          tampered((a) => (findExpr(a, "binary")["k"] = word)),
+          "MB6104",
+        );
+        expectRefused(
+          tampered(
+            (a) =>
+              (a["ir"]["steps"].find((s: Record<string, any>) => s["kind"] === "rule")["actions"][0]["verb"] =
+                word),
+          ),
+          "MB6104",
+        );
+        expectRefused(
+          tampered(
+            (a) =>
+              (a["ir"]["steps"].find((s: Record<string, any>) => s["rounding"])["rounding"]["direction"] =
+                word),
+          ),
+          "MB6104",
+        );
+        expectRefused(
+          tampered((a) => (a["ir"]["steps"][0]["kind"] = word)),
+          "MB6104",
+        );
       }
-      return undefined;
-    })(a["ir"]["steps"])!;
-    for (const word of ["constructor", "__proto__", "toString", "valueOf"]) {
-      expectRefused(tampered((a) => (findExpr(a, "binary")["op"] = word)), "MB6104");
-      expectRefused(tampered((a) => (findExpr(a, "call")["fn"] = word)), "MB6104");
-      expectRefused(tampered((a) => (findExpr(a, "binary")["k"] = word)), "MB6104");
-      expectRefused(tampered((a) => (a["ir"]["steps"].find((s: Record<string, any>) => s["kind"] === "rule")["actions"][0]["verb"] = word)), "MB6104");
-      expectRefused(tampered((a) => (a["ir"]["steps"].find((s: Record<string, any>) => s["rounding"])["rounding"]["direction"] = word)), "MB6104");
-      expectRefused(tampered((a) => (a["ir"]["steps"][0]["kind"] = word)), "MB6104");
-    }
-  });
+    },
+  );
 
   it("an expression kind that does not exist, carrying code (MB6104)", () => {
-    expectRefused(tampered((a) => (a["ir"]["steps"][0]["value"] = { k: "raw", code: "process.exit(1)" })), "MB6104");
-    expectRefused(tampered((a) => (a["evaluator"] = "function () { process.exit(1); }")), "MB6104", /unknown property "evaluator"/);
+    expectRefused(
+      tampered((a) => (a["ir"]["steps"][0]["value"] = { k: "raw", code: "process.exit(1)" })),
+      "MB6104",
+    );
+    expectRefused(
+      tampered((a) => (a["evaluator"] = "function () { process.exit(1); }")),
+      "MB6104",
+      /unknown property "evaluator"/,
+    );
   });
 
   it("a string, a fraction, a negative or a huge number where an index belongs (MB6104)", () => {
     for (const value of ["0; process.exit(1)", 0.5, -1, 1e12, "1", null, true]) {
-      expectRefused(tampered((a) => (a["ir"]["steps"][0]["slot"] = value)), "MB6104");
-      expectRefused(tampered((a) => (a["ir"]["steps"][0]["site"] = value)), "MB6104");
+      expectRefused(
+        tampered((a) => (a["ir"]["steps"][0]["slot"] = value)),
+        "MB6104",
+      );
+      expectRefused(
+        tampered((a) => (a["ir"]["steps"][0]["site"] = value)),
+        "MB6104",
+      );
     }
   });
 
   it("a string where a number belongs (a tier bound or cell, a rounding step) (MB6104)", () => {
-    expectRefused(tampered((a) => (a["ir"]["tables"][0]["rows"][0]["cells"][0] = "0.01); process.exit(1); (")), "MB6104");
-    expectRefused(tampered((a) => (a["ir"]["tables"][0]["rows"][1]["lower"] = "50000")), "MB6104");
-    expectRefused(tampered((a) => (a["ir"]["steps"].find((s: Record<string, any>) => s["rounding"])["rounding"]["step"] = "0.01")), "MB6104");
+    expectRefused(
+      tampered((a) => (a["ir"]["tables"][0]["rows"][0]["cells"][0] = "0.01); process.exit(1); (")),
+      "MB6104",
+    );
+    expectRefused(
+      tampered((a) => (a["ir"]["tables"][0]["rows"][1]["lower"] = "50000")),
+      "MB6104",
+    );
+    expectRefused(
+      tampered(
+        (a) =>
+          (a["ir"]["steps"].find((s: Record<string, any>) => s["rounding"])["rounding"]["step"] = "0.01"),
+      ),
+      "MB6104",
+    );
   });
 
   it("1e309 (Infinity once parsed) where a number belongs (MB6104); -0 is read as 0, as the hash reads it", () => {
@@ -594,72 +855,150 @@ describe("hand-crafted malicious artifacts are refused before any code is genera
   });
 
   it("an index out of range (MB6106)", () => {
-    expectRefused(tampered((a) => (a["ir"]["steps"][0]["slot"] = 999)), "MB6106", /slot 999 does not exist/);
-    expectRefused(tampered((a) => (a["ir"]["locals"] = [])), "MB6106", /local 0 does not exist/);
-    expectRefused(tampered((a) => (a["ir"]["sites"] = a["ir"]["sites"].slice(0, 1))), "MB6106", /site \d+ does not exist/);
+    expectRefused(
+      tampered((a) => (a["ir"]["steps"][0]["slot"] = 999)),
+      "MB6106",
+      /slot 999 does not exist/,
+    );
+    expectRefused(
+      tampered((a) => (a["ir"]["locals"] = [])),
+      "MB6106",
+      /local 0 does not exist/,
+    );
+    expectRefused(
+      tampered((a) => (a["ir"]["sites"] = a["ir"]["sites"].slice(0, 1))),
+      "MB6106",
+      /site \d+ does not exist/,
+    );
   });
 
   it("tier rows with a gap, an overlap, a descending or empty row, or an unbounded row before the last (MB6106)", () => {
-    const rows = (change: (r: Record<string, any>[]) => void): Record<string, any> => tampered((a) => change(a["ir"]["tables"][0]["rows"]));
-    expectRefused(rows((r) => (r[1]!["lower"] = 60_000)), "MB6106", /gap or an overlap/);
-    expectRefused(rows((r) => (r[1]!["lowerInclusive"] = false)), "MB6106", /gap or an overlap/);
-    expectRefused(rows((r) => (r[0]!["upperInclusive"] = true)), "MB6106", /gap or an overlap/);
-    expectRefused(rows((r) => ((r[0]!["upper"] = -1), (r[1]!["lower"] = -1))), "MB6106", /is empty/);
-    expectRefused(rows((r) => ((r[0]!["upper"] = null), (r[1]!["lower"] = null))), "MB6104");
-    expectRefused(rows((r) => (r[0]!["upper"] = null)), "MB6106", /only the last row may be unbounded/);
+    const rows = (change: (r: Record<string, any>[]) => void): Record<string, any> =>
+      tampered((a) => change(a["ir"]["tables"][0]["rows"]));
+    expectRefused(
+      rows((r) => (r[1]!["lower"] = 60_000)),
+      "MB6106",
+      /gap or an overlap/,
+    );
+    expectRefused(
+      rows((r) => (r[1]!["lowerInclusive"] = false)),
+      "MB6106",
+      /gap or an overlap/,
+    );
+    expectRefused(
+      rows((r) => (r[0]!["upperInclusive"] = true)),
+      "MB6106",
+      /gap or an overlap/,
+    );
+    expectRefused(
+      rows((r) => ((r[0]!["upper"] = -1), (r[1]!["lower"] = -1))),
+      "MB6106",
+      /is empty/,
+    );
+    expectRefused(
+      rows((r) => ((r[0]!["upper"] = null), (r[1]!["lower"] = null))),
+      "MB6104",
+    );
+    expectRefused(
+      rows((r) => (r[0]!["upper"] = null)),
+      "MB6106",
+      /only the last row may be unbounded/,
+    );
   });
 
   it("a let or an output computed twice, a built-in with the wrong number of arguments, a group without a key (MB6106)", () => {
-    expectRefused(tampered((a) => a["ir"]["steps"].splice(1, 0, a["ir"]["steps"][0])), "MB6106", /computed twice/);
-    expectRefused(tampered((a) => (JSON.stringify(a), a["ir"]["steps"].find((s: Record<string, any>) => s["kind"] === "rule")["actions"][0]["value"] = { k: "call", fn: "sqrt", args: [] })), "MB6106", /`sqrt` with 0 arguments/);
-    expectRefused(tampered((a) => {
-      const walk = (v: any): void => {
-        if (v && typeof v === "object") {
-          if (v["k"] === "agg" && v["op"] === "group") delete v["key"];
-          Object.values(v).forEach(walk);
-        }
-      };
-      walk(a["ir"]["steps"]);
-    }), "MB6106", /group without a key/);
+    expectRefused(
+      tampered((a) => a["ir"]["steps"].splice(1, 0, a["ir"]["steps"][0])),
+      "MB6106",
+      /computed twice/,
+    );
+    expectRefused(
+      tampered(
+        (a) => (
+          JSON.stringify(a),
+          (a["ir"]["steps"].find((s: Record<string, any>) => s["kind"] === "rule")["actions"][0]["value"] = {
+            k: "call",
+            fn: "sqrt",
+            args: [],
+          })
+        ),
+      ),
+      "MB6106",
+      /`sqrt` with 0 arguments/,
+    );
+    expectRefused(
+      tampered((a) => {
+        const walk = (v: any): void => {
+          if (v && typeof v === "object") {
+            if (v["k"] === "agg" && v["op"] === "group") delete v["key"];
+            Object.values(v).forEach(walk);
+          }
+        };
+        walk(a["ir"]["steps"]);
+      }),
+      "MB6106",
+      /group without a key/,
+    );
   });
 
   it("a header that differs from the IR's, a hash that does not match, a wrong format or version (MB6106, MB6105, MB6102, MB6103)", () => {
-    expectRefused(tampered((a) => (a["meta"]["name"] = "Something else")), "MB6106", /differs from the IR's header/);
+    expectRefused(
+      tampered((a) => (a["meta"]["name"] = "Something else")),
+      "MB6106",
+      /differs from the IR's header/,
+    );
     const changed = JSON.parse(JSON.stringify(artifact)) as Record<string, any>;
     changed["ir"]["tables"][0]["rows"][0]["cells"][0] = 0.5;
     expectRefused(changed, "MB6105");
-    expectRefused(tampered((a) => (a["format"] = "marginbook-artifact\"; process.exit(1)")), "MB6102");
-    expectRefused(tampered((a) => (a["formatVersion"] = "1")), "MB6103");
+    expectRefused(
+      tampered((a) => (a["format"] = 'marginbook-artifact"; process.exit(1)')),
+      "MB6102",
+    );
+    expectRefused(
+      tampered((a) => (a["formatVersion"] = "1")),
+      "MB6103",
+    );
   });
 
   it("text that is not JSON, values JSON cannot carry, getters that throw, absurd nesting and size (MB6101, MB6107)", () => {
     expectRefused("{ not json", "MB6101");
     const getter = JSON.parse(JSON.stringify(artifact)) as Record<string, unknown>;
-    Object.defineProperty(getter, "meta", { get: () => { throw new Error("boom"); }, enumerable: true });
+    Object.defineProperty(getter, "meta", {
+      get: () => {
+        throw new Error("boom");
+      },
+      enumerable: true,
+    });
     expectRefused(getter, "MB6101");
     const deep = `{"format":"marginbook-artifact","formatVersion":1,"ir":{"irVersion":1},"x":${"[".repeat(5_000)}${"]".repeat(5_000)}}`;
     expectRefused(deep, "MB6107", /nests deeper/);
     expectRefused(" ".repeat(MAX_ARTIFACT_CHARS + 1), "MB6107", /characters long/);
   });
 
-  it("every text of the artifact set to hostile text is accepted and stays inert (a texts-only change keeps the code's tree)", { timeout: 60_000 }, () => {
-    for (const text of HOSTILE_TEXTS) {
-      const copy = tampered((a) => {
-        const ir = a["ir"];
-        for (const key of ["name", "owner", "description", "file"]) ir["meta"][key] = text;
-        for (const key of ["name", "owner", "description"]) a["meta"][key] = text;
-        a["compiler"]["name"] = text;
-        for (const site of ir["sites"]) (site["what"] = text), (site["file"] = text);
-        for (const row of ir["scenarioSets"][0]["rows"]) row["name"] = text;
-        ir["tables"][0]["keyUnit"] = text.slice(0, 256);
-        ir["tables"][0]["columns"][0]["unit"] = text.slice(0, 256);
-        ir["schema"]["inputs"][0]["doc"] = text;
-        ir["steps"].find((s: Record<string, any>) => s["kind"] === "assert")["message"] = text;
-      });
-      const book = loadArtifact(copy);
-      expect(book.evaluate(hostileInput).outputs).toEqual(loadArtifact(artifact).evaluate(hostileInput).outputs);
-      expect(shapeOf(captureFactory(book.ir)).kinds).toEqual(shapeOf(captureFactory(hostileIr)).kinds);
-    }
-    expect((globalThis as Record<string, unknown>)["__pwned"]).toBeUndefined();
-  });
+  it(
+    "every text of the artifact set to hostile text is accepted and stays inert (a texts-only change keeps the code's tree)",
+    { timeout: 60_000 },
+    () => {
+      for (const text of HOSTILE_TEXTS) {
+        const copy = tampered((a) => {
+          const ir = a["ir"];
+          for (const key of ["name", "owner", "description", "file"]) ir["meta"][key] = text;
+          for (const key of ["name", "owner", "description"]) a["meta"][key] = text;
+          a["compiler"]["name"] = text;
+          for (const site of ir["sites"]) ((site["what"] = text), (site["file"] = text));
+          for (const row of ir["scenarioSets"][0]["rows"]) row["name"] = text;
+          ir["tables"][0]["keyUnit"] = text.slice(0, 256);
+          ir["tables"][0]["columns"][0]["unit"] = text.slice(0, 256);
+          ir["schema"]["inputs"][0]["doc"] = text;
+          ir["steps"].find((s: Record<string, any>) => s["kind"] === "assert")["message"] = text;
+        });
+        const book = loadArtifact(copy);
+        expect(book.evaluate(hostileInput).outputs).toEqual(
+          loadArtifact(artifact).evaluate(hostileInput).outputs,
+        );
+        expect(shapeOf(captureFactory(book.ir)).kinds).toEqual(shapeOf(captureFactory(hostileIr)).kinds);
+      }
+      expect((globalThis as Record<string, unknown>)["__pwned"]).toBeUndefined();
+    },
+  );
 });

@@ -42,15 +42,21 @@ function attempt(run: () => Record<string, unknown>): Outcome {
 
 /** Whether two outcomes are the same: outputs bit for bit in the same order, or the same error. */
 function same(a: Outcome, b: Outcome, compareMessages = true): boolean {
-  if (!a.ok || !b.ok) return !a.ok && !b.ok && a.code === b.code && (!compareMessages || a.message === b.message);
+  if (!a.ok || !b.ok)
+    return !a.ok && !b.ok && a.code === b.code && (!compareMessages || a.message === b.message);
   const keys = Object.keys(a.outputs);
-  return keys.join("\u0000") === Object.keys(b.outputs).join("\u0000") && keys.every((k) => Object.is(a.outputs[k], b.outputs[k]));
+  return (
+    keys.join("\u0000") === Object.keys(b.outputs).join("\u0000") &&
+    keys.every((k) => Object.is(a.outputs[k], b.outputs[k]))
+  );
 }
 
 /** Checks, lowers and loads a rulebook; fails the property (with the source) on any error. */
 function build(source: string): { ir: IrRulebook; book: LoadedRulebook } {
   const checked = checkRulebook(source, "random.margin");
-  const errors = checked.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message} at ${d.span.start}`);
+  const errors = checked.diagnostics
+    .filter((d) => d.severity === "error")
+    .map((d) => `${d.code} ${d.message} at ${d.span.start}`);
   expect(errors, `the random rulebook has errors:\n${source}`).toEqual([]);
   const ir = lowerRulebook(checked.checked, { source: () => source });
   const book = loadArtifact(serializeArtifact(buildArtifact(ir, { source, compiler: { version: "fuzz" } })));
@@ -70,7 +76,14 @@ function sameFields(book: LoadedRulebook, inputs: unknown[]): unknown[] {
   const copies = inputs.map((input) => JSON.parse(JSON.stringify(input)) as Record<string, unknown>);
   for (const field of columnFields(book.ir).fields) {
     const path = field.path.split(".");
-    const holders = copies.map((input) => path.slice(0, -1).reduce<Record<string, unknown> | undefined>((o, k) => (o && Object.hasOwn(o, k) ? (o[k] as Record<string, unknown>) : undefined), input));
+    const holders = copies.map((input) =>
+      path
+        .slice(0, -1)
+        .reduce<Record<string, unknown> | undefined>(
+          (o, k) => (o && Object.hasOwn(o, k) ? (o[k] as Record<string, unknown>) : undefined),
+          input,
+        ),
+    );
     const last = path[path.length - 1]!;
     const given = holders.map((h) => h !== undefined && Object.hasOwn(h, last));
     if (given.some((x) => x) && !given.every((x) => x)) for (const h of holders) if (h) delete h[last];
@@ -79,28 +92,47 @@ function sameFields(book: LoadedRulebook, inputs: unknown[]): unknown[] {
 }
 
 /** `evaluateColumns` gives, row by row, what the batch gave (rulebooks without list inputs). */
-function expectColumnsAgree(book: LoadedRulebook, inputs: unknown[], batch: ReturnType<LoadedRulebook["evaluateBatch"]>, typed: boolean): void {
+function expectColumnsAgree(
+  book: LoadedRulebook,
+  inputs: unknown[],
+  batch: ReturnType<LoadedRulebook["evaluateBatch"]>,
+  typed: boolean,
+): void {
   const { fields, lists } = columnFields(book.ir);
   if (lists.length > 0) return;
   const columns: Record<string, unknown[] | Float64Array> = {};
   for (const field of fields) {
     const path = field.path.split(".");
-    const values = inputs.map((input) => path.reduce<unknown>((o, k) => (o !== null && typeof o === "object" && Object.hasOwn(o, k) ? (o as Record<string, unknown>)[k] : undefined), input));
+    const values = inputs.map((input) =>
+      path.reduce<unknown>(
+        (o, k) =>
+          o !== null && typeof o === "object" && Object.hasOwn(o, k)
+            ? (o as Record<string, unknown>)[k]
+            : undefined,
+        input,
+      ),
+    );
     if (values.every((v) => v === undefined)) continue;
-    columns[field.path] = typed && field.type.kind === "number" ? Float64Array.from(values as number[]) : values;
+    columns[field.path] =
+      typed && field.type.kind === "number" ? Float64Array.from(values as number[]) : values;
   }
   const result = book.evaluateColumns(columns as Record<string, number[]>, inputs.length);
   const failed = new Map(result.errors.map((e) => [e.index, e]));
   batch.forEach((outcome, i) => {
     const failure = failed.get(i);
     if (!outcome.ok) {
-      expect({ row: i, code: failure?.code, message: failure?.message }).toEqual({ row: i, code: outcome.error.code, message: `row ${i}: ${outcome.error.message}` });
+      expect({ row: i, code: failure?.code, message: failure?.message }).toEqual({
+        row: i,
+        code: outcome.error.code,
+        message: `row ${i}: ${outcome.error.message}`,
+      });
       return;
     }
     expect(failure, `row ${i}`).toBeUndefined();
     for (const [name, value] of Object.entries(outcome.outputs)) {
       const column = Object.getOwnPropertyDescriptor(result.outputs, name)?.value as ArrayLike<unknown>;
-      if (!Object.is(column[i], value)) expect({ row: i, output: name, column: column[i] }).toEqual({ row: i, output: name, column: value });
+      if (!Object.is(column[i], value))
+        expect({ row: i, output: name, column: column[i] }).toEqual({ row: i, output: name, column: value });
     }
   });
 }
@@ -108,49 +140,81 @@ function expectColumnsAgree(book: LoadedRulebook, inputs: unknown[], batch: Retu
 const totals = { rulebooks: 0, inputs: 0, runtimeErrors: 0, codes: new Map<string, number>() };
 
 describe("differential fuzzing: interpreter, compiled code and loaded artifacts agree", () => {
-  it(`on random valid rulebooks and inputs (${runs} rulebooks, ${INPUTS_PER_RULEBOOK} inputs each)`, () => {
-    fc.assert(
-      fc.property(fc.gen(), fc.boolean(), fc.nat(), (g, hostile, inputSeed) => {
-        const source = randomRulebook(chooserOf(g), { hostile });
-        const { ir, book } = build(source);
-        const compiled = compileEvaluator(ir);
-        const formatted = build(formatSource(source).text).book;
-        const generator = new InputGenerator(protoSafeIr(ir), inputSeed);
-        const inputs = sameFields(book, Array.from({ length: INPUTS_PER_RULEBOOK }, () => restoreProto(generator.next())));
-        const batch = book.evaluateBatch(inputs);
-        expectColumnsAgree(book, inputs, batch, g(fc.boolean));
-        totals.rulebooks++;
-        inputs.forEach((input, i) => {
-          expect(book.validate(input).errors, `generated input ${JSON.stringify(input)} of\n${source}`).toEqual([]);
-          const reference = attempt(() => evaluate(ir, input).outputs);
-          const outcomes: [string, Outcome][] = [
-            ["compiled", attempt(() => compiled.evaluate(input))],
-            ["loaded", attempt(() => book.evaluate(input).outputs)],
-            ["loaded, explained", attempt(() => book.evaluate(input, { explain: true }).outputs)],
-            ["batch", batch[i]!.ok ? { ok: true, outputs: batch[i]!.outputs } : { ok: false, code: batch[i]!.error.code, message: batch[i]!.error.message }],
-          ];
-          for (const [name, outcome] of outcomes) {
-            if (!same(reference, outcome)) expect({ evaluator: name, input, outcome, source }).toEqual({ evaluator: name, input, outcome: reference, source });
-          }
-          // Formatting moves lines (which error messages cite), never results or error codes.
-          const reformatted = attempt(() => formatted.evaluate(input).outputs);
-          if (!same(reference, reformatted, false)) expect({ formatted: true, input, reformatted, source }).toEqual({ formatted: true, input, reformatted: reference, source });
-          totals.inputs++;
-          if (!reference.ok) {
-            totals.runtimeErrors++;
-            totals.codes.set(reference.code, (totals.codes.get(reference.code) ?? 0) + 1);
-          }
-        });
-      }),
-      { numRuns: runs, seed, endOnFailure: true },
-    );
-    // Both outcomes must be exercised: most inputs evaluate, some stop with a runtime error.
-    expect(totals.runtimeErrors).toBeGreaterThan(0);
-    expect(totals.runtimeErrors).toBeLessThan(totals.inputs * 0.8);
-  }, timeout);
+  it(
+    `on random valid rulebooks and inputs (${runs} rulebooks, ${INPUTS_PER_RULEBOOK} inputs each)`,
+    () => {
+      fc.assert(
+        fc.property(fc.gen(), fc.boolean(), fc.nat(), (g, hostile, inputSeed) => {
+          const source = randomRulebook(chooserOf(g), { hostile });
+          const { ir, book } = build(source);
+          const compiled = compileEvaluator(ir);
+          const formatted = build(formatSource(source).text).book;
+          const generator = new InputGenerator(protoSafeIr(ir), inputSeed);
+          const inputs = sameFields(
+            book,
+            Array.from({ length: INPUTS_PER_RULEBOOK }, () => restoreProto(generator.next())),
+          );
+          const batch = book.evaluateBatch(inputs);
+          expectColumnsAgree(book, inputs, batch, g(fc.boolean));
+          totals.rulebooks++;
+          inputs.forEach((input, i) => {
+            expect(
+              book.validate(input).errors,
+              `generated input ${JSON.stringify(input)} of\n${source}`,
+            ).toEqual([]);
+            const reference = attempt(() => evaluate(ir, input).outputs);
+            const outcomes: [string, Outcome][] = [
+              ["compiled", attempt(() => compiled.evaluate(input))],
+              ["loaded", attempt(() => book.evaluate(input).outputs)],
+              ["loaded, explained", attempt(() => book.evaluate(input, { explain: true }).outputs)],
+              [
+                "batch",
+                batch[i]!.ok
+                  ? { ok: true, outputs: batch[i]!.outputs }
+                  : { ok: false, code: batch[i]!.error.code, message: batch[i]!.error.message },
+              ],
+            ];
+            for (const [name, outcome] of outcomes) {
+              if (!same(reference, outcome))
+                expect({ evaluator: name, input, outcome, source }).toEqual({
+                  evaluator: name,
+                  input,
+                  outcome: reference,
+                  source,
+                });
+            }
+            // Formatting moves lines (which error messages cite), never results or error codes.
+            const reformatted = attempt(() => formatted.evaluate(input).outputs);
+            if (!same(reference, reformatted, false))
+              expect({ formatted: true, input, reformatted, source }).toEqual({
+                formatted: true,
+                input,
+                reformatted: reference,
+                source,
+              });
+            totals.inputs++;
+            if (!reference.ok) {
+              totals.runtimeErrors++;
+              totals.codes.set(reference.code, (totals.codes.get(reference.code) ?? 0) + 1);
+            }
+          });
+        }),
+        { numRuns: runs, seed, endOnFailure: true },
+      );
+      // Both outcomes must be exercised: most inputs evaluate, some stop with a runtime error.
+      expect(totals.runtimeErrors).toBeGreaterThan(0);
+      expect(totals.runtimeErrors).toBeLessThan(totals.inputs * 0.8);
+    },
+    timeout,
+  );
 });
 
 afterAll(() => {
-  const codes = [...totals.codes].sort().map(([code, n]) => `${code} ${n}`).join(", ");
-  console.log(`differential fuzzing: ${totals.rulebooks} rulebooks, ${totals.inputs} inputs, ${totals.runtimeErrors} runtime errors (${codes})`);
+  const codes = [...totals.codes]
+    .sort()
+    .map(([code, n]) => `${code} ${n}`)
+    .join(", ");
+  console.log(
+    `differential fuzzing: ${totals.rulebooks} rulebooks, ${totals.inputs} inputs, ${totals.runtimeErrors} runtime errors (${codes})`,
+  );
 });

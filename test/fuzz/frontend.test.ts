@@ -28,7 +28,8 @@ function corpus(): { name: string; source: string }[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith(".margin")) files.push({ name: path.slice(root.length + 1), source: readFileSync(path, "utf8") });
+      else if (entry.name.endsWith(".margin"))
+        files.push({ name: path.slice(root.length + 1), source: readFileSync(path, "utf8") });
     }
   };
   walk(join(root, "rules"));
@@ -58,10 +59,62 @@ function frontEndHolds(source: string): void {
 
 const TOKEN_VOCABULARY = [
   ...keywordWords,
-  "position", "size", "mark", "notional", "im_rate", "brackets", "x", "USDT", "BTC", "Quantity", "Price", "Rate", "List",
-  "0", "1", "50_000", "0.80%", "50bps", "1e309", "-0", "30d", "2026-12-01T00:00:00Z", "2.4.0", "\"text\"", "\"",
-  "(", ")", "[", "]", "{", "}", ",", ":", ".", "=", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "^", "%",
-  "//", "///", "\n", "@", "#", "€", "\u0000", "\u202e", "𝟙",
+  "position",
+  "size",
+  "mark",
+  "notional",
+  "im_rate",
+  "brackets",
+  "x",
+  "USDT",
+  "BTC",
+  "Quantity",
+  "Price",
+  "Rate",
+  "List",
+  "0",
+  "1",
+  "50_000",
+  "0.80%",
+  "50bps",
+  "1e309",
+  "-0",
+  "30d",
+  "2026-12-01T00:00:00Z",
+  "2.4.0",
+  '"text"',
+  '"',
+  "(",
+  ")",
+  "[",
+  "]",
+  "{",
+  "}",
+  ",",
+  ":",
+  ".",
+  "=",
+  "==",
+  "!=",
+  "<",
+  "<=",
+  ">",
+  ">=",
+  "+",
+  "-",
+  "*",
+  "/",
+  "^",
+  "%",
+  "//",
+  "///",
+  "\n",
+  "@",
+  "#",
+  "€",
+  "\u0000",
+  "\u202e",
+  "𝟙",
 ];
 
 /** The tokens of a source, roughly: enough to delete, duplicate and swap them. */
@@ -70,45 +123,67 @@ function roughTokens(source: string): string[] {
 }
 
 describe("front-end fuzzing", () => {
-  it(`random token streams never crash the front end (${runs} runs)`, () => {
-    fc.assert(
-      fc.property(fc.array(fc.constantFrom(...TOKEN_VOCABULARY), { maxLength: 120 }), (tokens) => frontEndHolds(tokens.join(" "))),
-      settings,
-    );
-  }, timeout);
+  it(
+    `random token streams never crash the front end (${runs} runs)`,
+    () => {
+      fc.assert(
+        fc.property(fc.array(fc.constantFrom(...TOKEN_VOCABULARY), { maxLength: 120 }), (tokens) =>
+          frontEndHolds(tokens.join(" ")),
+        ),
+        settings,
+      );
+    },
+    timeout,
+  );
 
-  it(`mutated real rulebooks never crash the front end (${runs} runs)`, () => {
-    const mutation = fc.oneof(
-      fc.record({ kind: fc.constant("delete" as const), at: fc.nat() }),
-      fc.record({ kind: fc.constant("duplicate" as const), at: fc.nat() }),
-      fc.record({ kind: fc.constant("swap" as const), at: fc.nat(), with: fc.nat() }),
-      fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
-      fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), text: fc.string({ unit: "binary", maxLength: 8 }) }),
-    );
-    fc.assert(
-      fc.property(fc.nat({ max: files.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (fileIndex, mutations) => {
-        let tokens = roughTokens(files[fileIndex]!.source);
-        for (const m of mutations) {
-          if (tokens.length === 0) break;
-          const at = m.at % tokens.length;
-          if (m.kind === "delete") tokens.splice(at, 1);
-          if (m.kind === "duplicate") tokens.splice(at, 0, tokens[at]!);
-          if (m.kind === "swap") {
-            const other = m.with % tokens.length;
-            [tokens[at], tokens[other]] = [tokens[other]!, tokens[at]!];
-          }
-          if (m.kind === "truncate") tokens = tokens.slice(0, at);
-          if (m.kind === "insert") tokens.splice(at, 0, m.text);
-        }
-        frontEndHolds(tokens.join(""));
-      }),
-      settings,
-    );
-  }, timeout);
+  it(
+    `mutated real rulebooks never crash the front end (${runs} runs)`,
+    () => {
+      const mutation = fc.oneof(
+        fc.record({ kind: fc.constant("delete" as const), at: fc.nat() }),
+        fc.record({ kind: fc.constant("duplicate" as const), at: fc.nat() }),
+        fc.record({ kind: fc.constant("swap" as const), at: fc.nat(), with: fc.nat() }),
+        fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
+        fc.record({
+          kind: fc.constant("insert" as const),
+          at: fc.nat(),
+          text: fc.string({ unit: "binary", maxLength: 8 }),
+        }),
+      );
+      fc.assert(
+        fc.property(
+          fc.nat({ max: files.length - 1 }),
+          fc.array(mutation, { minLength: 1, maxLength: 4 }),
+          (fileIndex, mutations) => {
+            let tokens = roughTokens(files[fileIndex]!.source);
+            for (const m of mutations) {
+              if (tokens.length === 0) break;
+              const at = m.at % tokens.length;
+              if (m.kind === "delete") tokens.splice(at, 1);
+              if (m.kind === "duplicate") tokens.splice(at, 0, tokens[at]!);
+              if (m.kind === "swap") {
+                const other = m.with % tokens.length;
+                [tokens[at], tokens[other]] = [tokens[other]!, tokens[at]!];
+              }
+              if (m.kind === "truncate") tokens = tokens.slice(0, at);
+              if (m.kind === "insert") tokens.splice(at, 0, m.text);
+            }
+            frontEndHolds(tokens.join(""));
+          },
+        ),
+        settings,
+      );
+    },
+    timeout,
+  );
 
-  it(`random unicode and bytes never crash the front end (${runs} runs)`, () => {
-    fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 400 }), frontEndHolds), settings);
-  }, timeout);
+  it(
+    `random unicode and bytes never crash the front end (${runs} runs)`,
+    () => {
+      fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 400 }), frontEndHolds), settings);
+    },
+    timeout,
+  );
 
   it("every rulebook of the corpus passes the front-end properties unmutated", () => {
     for (const file of files) frontEndHolds(file.source);
@@ -116,8 +191,10 @@ describe("front-end fuzzing", () => {
 });
 
 describe("resource limits", () => {
-  const header = 'rulebook "x" version 1.0.0 effective 2026-12-01T00:00:00Z currency USDT\ninput p { q: Number }\n';
-  const codes = (source: string): string[] => checkRulebook(source, "limits.margin").diagnostics.map((d) => d.code);
+  const header =
+    'rulebook "x" version 1.0.0 effective 2026-12-01T00:00:00Z currency USDT\ninput p { q: Number }\n';
+  const codes = (source: string): string[] =>
+    checkRulebook(source, "limits.margin").diagnostics.map((d) => d.code);
 
   it("deep brackets are one diagnostic, not a stack overflow", () => {
     const n = 100_000;
@@ -130,9 +207,15 @@ describe("resource limits", () => {
   });
 
   it("over-long names, too many tier rows and huge files get their codes", () => {
-    expect(codes(`${header}output ${"a".repeat(LIMITS.identifierLength + 1)}: Number = p.q\n`)).toContain("MB1012");
+    expect(codes(`${header}output ${"a".repeat(LIMITS.identifierLength + 1)}: Number = p.q\n`)).toContain(
+      "MB1012",
+    );
     const rows = Array.from({ length: LIMITS.tierRows + 1 }, (_, i) => `  [${i}, ${i + 1}) 1%`).join("\n");
-    expect(codes(`${header}tiers t by n: Number, flat {\n  columns r: Rate\n${rows}\n}\noutput o: Rate = t(p.q).r\n`)).toContain("MB4042");
+    expect(
+      codes(
+        `${header}tiers t by n: Number, flat {\n  columns r: Rate\n${rows}\n}\noutput o: Rate = t(p.q).r\n`,
+      ),
+    ).toContain("MB4042");
     expect(codes(" ".repeat(LIMITS.sourceLength + 1))).toEqual(["MB1010"]);
   });
 
@@ -146,9 +229,12 @@ describe("resource limits", () => {
 
 /** Bugs the fuzzers of issue 7 found in the checker, fixed: each test states the right behaviour. */
 describe("checker bugs found by fuzzing", () => {
-  const header = 'rulebook "x" version 1.0.0 effective 2026-12-01T00:00:00Z currency USDT\ninput p { q: Number }\n';
+  const header =
+    'rulebook "x" version 1.0.0 effective 2026-12-01T00:00:00Z currency USDT\ninput p { q: Number }\n';
   const errors = (source: string): string[] =>
-    checkRulebook(header + source, "known.margin").diagnostics.filter((d) => d.severity === "error").map((d) => d.code);
+    checkRulebook(header + source, "known.margin")
+      .diagnostics.filter((d) => d.severity === "error")
+      .map((d) => d.code);
 
   it("a number literal that overflows binary64 (1e309) is an error, not an Infinity constant the runtime then refuses", () => {
     expect(errors("output o: Number = p.q * 1e309\n")).not.toEqual([]);

@@ -37,7 +37,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function run(argv: string[], cwd = dir): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), cwd, color: false });
+  const code = await runCli(argv, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    cwd,
+    color: false,
+  });
   return { code, stdout, stderr };
 }
 
@@ -54,13 +59,21 @@ describe("reading files (medium 8)", () => {
   it('confines extends to the project, and to regular files ("MB2021")', () => {
     const check = (extendsPath: string, file = "proj/sub/child.margin"): string[] => {
       const source = HEADER.replace("\n", `\n  extends "${extendsPath}"\n`) + "output o2: Number = p.a\n";
-      return checkRulebook(source, file, nodeSourceHost(dir, new Map())).diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`);
+      return checkRulebook(source, file, nodeSourceHost(dir, new Map()))
+        .diagnostics.filter((d) => d.severity === "error")
+        .map((d) => `${d.code} ${d.message}`);
     };
     expect(check("../base.margin")).toEqual([]);
-    expect(check("../../outside/base.margin")[0]).toMatch(/^MB2021 the base rulebook `..\/..\/outside\/base.margin` is outside the project/);
+    expect(check("../../outside/base.margin")[0]).toMatch(
+      /^MB2021 the base rulebook `..\/..\/outside\/base.margin` is outside the project/,
+    );
     expect(check("/dev/zero")[0]).toMatch(/^MB2021 /);
-    expect(check("../zero.margin")[0]).toMatch(/^MB2021 the base rulebook `..\/zero.margin` is outside the project/);
-    expect(check("fifo.margin", "proj/child.margin")[0]).toBe("MB2021 the base rulebook `fifo.margin` is not a regular file");
+    expect(check("../zero.margin")[0]).toMatch(
+      /^MB2021 the base rulebook `..\/zero.margin` is outside the project/,
+    );
+    expect(check("fifo.margin", "proj/child.margin")[0]).toBe(
+      "MB2021 the base rulebook `fifo.margin` is not a regular file",
+    );
   });
 
   it("a test file naming a device, or a link to one, is a broken test file (exit 1), not a hang", async () => {
@@ -75,7 +88,9 @@ describe("reading files (medium 8)", () => {
 
 describe("terminal output (medium 6)", () => {
   it("shows control, bidi and invisible characters as visible escapes, and keeps marginbook's own colours", () => {
-    expect(safeText("a\u001b]0;pwned\u0007b\u202Ec\u200Bd\r\n")).toBe("a\\u001b]0;pwned\\u0007b\\u202ec\\u200bd\\u000d\n");
+    expect(safeText("a\u001b]0;pwned\u0007b\u202Ec\u200Bd\r\n")).toBe(
+      "a\\u001b]0;pwned\\u0007b\\u202ec\\u200bd\\u000d\n",
+    );
     expect(safeText("\u001b[31merror\u001b[0m", true)).toBe("\u001b[31merror\u001b[0m");
     expect(safeText("\u001b[31merror\u001b[0m", false)).toBe("\\u001b[31merror\\u001b[0m");
     expect(safeText("\u001b[8mhidden\u001b[0m", true)).toBe("\\u001b[8mhidden\u001b[0m");
@@ -92,11 +107,14 @@ describe("terminal output (medium 6)", () => {
     const checked = await run(["check", "esc.margin"]);
     expect(checked.code).toBe(1);
     expect(checked.stdout).toContain("MB1015");
-    for (const text of [checked.stdout, checked.stderr]) expect(text).not.toMatch(/[\u001b\u0007\u009b\u202e]/);
+    for (const text of [checked.stdout, checked.stderr])
+      expect(text).not.toMatch(/[\u001b\u0007\u009b\u202e]/);
     // An artifact carries such a header anyway (hand-written): inspect and eval escape it.
     writeFileSync(path.join(dir, "clean.margin"), HEADER + BODY);
     expect((await run(["compile", "clean.margin", "-o", "clean.json"])).code).toBe(0);
-    const artifact = (await import("node:fs")).readFileSync(path.join(dir, "clean.json"), "utf8").replace('"name": "x"', '"name": "x\\u001b]0;pwned\\u0007\\u202e"');
+    const artifact = (await import("node:fs"))
+      .readFileSync(path.join(dir, "clean.json"), "utf8")
+      .replace('"name": "x"', '"name": "x\\u001b]0;pwned\\u0007\\u202e"');
     writeFileSync(path.join(dir, "evil.json"), artifact);
     const inspected = await run(["inspect", "evil.json"]);
     expect(inspected.stdout + inspected.stderr).not.toMatch(/[\u001b\u0007\u202e]/);
@@ -109,12 +127,21 @@ describe("the studio server (medium 8, low)", () => {
   let folder: string;
   const call = (method: string, target: string, body?: string): Promise<{ status: number; text: string }> =>
     new Promise((resolve, reject) => {
-      const req = request({ host: "127.0.0.1", port: studio.port, method, path: target, headers: body === undefined ? {} : { "content-type": "application/json" } }, (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (text += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-      });
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port: studio.port,
+          method,
+          path: target,
+          headers: body === undefined ? {} : { "content-type": "application/json" },
+        },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (c: string) => (text += c));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
       req.on("error", reject);
       if (body !== undefined) req.write(body);
       req.end();
@@ -170,8 +197,14 @@ describe("silent overflow at run time (medium 11)", () => {
     expect(book.evaluate({ p: { a: 2, b: 3 } }).outputs).toEqual({ o: 5 });
   });
   it("an impossible input timestamp is invalid input", () => {
-    const stamped = rulebookFromIr(lowerRulebook(checkRulebook(`${HEADER}input p { t: Timestamp }\noutput o: Timestamp = p.t\n`, "x.margin").checked));
-    expect(stamped.validate({ p: { t: "2026-02-30T00:00:00Z" } }).errors.map((e) => e.kind)).toEqual(["timestamp"]);
+    const stamped = rulebookFromIr(
+      lowerRulebook(
+        checkRulebook(`${HEADER}input p { t: Timestamp }\noutput o: Timestamp = p.t\n`, "x.margin").checked,
+      ),
+    );
+    expect(stamped.validate({ p: { t: "2026-02-30T00:00:00Z" } }).errors.map((e) => e.kind)).toEqual([
+      "timestamp",
+    ]);
     expect(stamped.validate({ p: { t: "2026-02-28T00:00:00Z" } }).valid).toBe(true);
   });
 });

@@ -15,13 +15,17 @@ const HEADER = 'rulebook "x" version 1.0.0 effective 2026-01-01T00:00:00Z curren
 const INPUT = "input p { a: Number }\n";
 
 function codes(source: string): string[] {
-  return checkRulebook(source, "x.margin").diagnostics.filter((d) => d.severity === "error").map((d) => d.code);
+  return checkRulebook(source, "x.margin")
+    .diagnostics.filter((d) => d.severity === "error")
+    .map((d) => d.code);
 }
 
 /** Checks, compiles, writes and loads a rulebook that must be clean; returns the loaded book. */
 function roundTrip(source: string): ReturnType<typeof loadArtifact> {
   const result = checkRulebook(source, "x.margin");
-  expect(result.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`)).toEqual([]);
+  expect(
+    result.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`),
+  ).toEqual([]);
   const artifact = buildArtifact(lowerRulebook(result.checked), { source, compiler: { version: "test" } });
   return loadArtifact(JSON.parse(serializeArtifact(artifact)));
 }
@@ -64,7 +68,9 @@ describe("nesting is counted before the parser (medium 9)", () => {
     let e = "p.a";
     for (let i = 0; i < 30; i++) e = `(${"- ".repeat(63)}${e} + 1)`;
     expect(codes(`${HEADER}${INPUT}output o: Number = ${e}\n`)).toEqual(["MB1011"]);
-    expect(codes(`${HEADER}input p { a: ${"List<".repeat(5000)}Number${">".repeat(5000)} }\n`)).toEqual(["MB1011"]);
+    expect(codes(`${HEADER}input p { a: ${"List<".repeat(5000)}Number${">".repeat(5000)} }\n`)).toEqual([
+      "MB1011",
+    ]);
     // A long sum of negated terms is not nested.
     expect(codes(`${HEADER}${INPUT}output o: Number = p.a${" + -p.a".repeat(200)}\n`)).toEqual([]);
   });
@@ -78,11 +84,22 @@ describe("nesting is counted before the parser (medium 9)", () => {
   }, 120_000);
   it("a chain of extends longer than the limit is MB2022", () => {
     const files = new Map<string, string>([["c0.margin", `${HEADER}${INPUT}output o0: Number = p.a\n`]]);
-    for (let i = 1; i <= 3000; i++) files.set(`c${i}.margin`, HEADER.replace("\n", `\n  extends "c${i - 1}.margin"\n`) + `output o${i}: Number = p.a\n`);
-    const host = { readFile: (path: string) => files.get(path), resolve: (_from: string, path: string) => path.replace(/^\.\//, "") };
+    for (let i = 1; i <= 3000; i++)
+      files.set(
+        `c${i}.margin`,
+        HEADER.replace("\n", `\n  extends "c${i - 1}.margin"\n`) + `output o${i}: Number = p.a\n`,
+      );
+    const host = {
+      readFile: (path: string) => files.get(path),
+      resolve: (_from: string, path: string) => path.replace(/^\.\//, ""),
+    };
     const deep = checkRulebook(files.get("c3000.margin")!, "c3000.margin", host);
     expect(deep.diagnostics.map((d) => d.code)).toContain("MB2022");
-    const fine = checkRulebook(files.get(`c${MAX_EXTENDS_DEPTH}.margin`)!, `c${MAX_EXTENDS_DEPTH}.margin`, host);
+    const fine = checkRulebook(
+      files.get(`c${MAX_EXTENDS_DEPTH}.margin`)!,
+      `c${MAX_EXTENDS_DEPTH}.margin`,
+      host,
+    );
     expect(fine.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   }, 60_000);
 });
@@ -95,31 +112,106 @@ describe("text that cannot lie (medium 5, low)", () => {
     expect(found.map((d) => d.span.start)).toEqual([source.indexOf("\u202E"), source.indexOf("\u2066")]);
     expect(found[0]!.message).toContain("U+202E");
     expect(result.diagnostics.map((d) => d.code)).not.toContain("MB1001");
-    for (const char of ["\u202A", "\u202B", "\u202C", "\u202D", "\u2067", "\u2068", "\u2069", "\u200E", "\u200F", "\u061C"])
-      expect(codes(`${HEADER}${INPUT}output o: Text = "a${char}b"\noutput q: Number = p.a\n`)).toEqual(["MB1014"]);
+    for (const char of [
+      "\u202A",
+      "\u202B",
+      "\u202C",
+      "\u202D",
+      "\u2067",
+      "\u2068",
+      "\u2069",
+      "\u200E",
+      "\u200F",
+      "\u061C",
+    ])
+      expect(codes(`${HEADER}${INPUT}output o: Text = "a${char}b"\noutput q: Number = p.a\n`)).toEqual([
+        "MB1014",
+      ]);
   });
   it("refuses invisible and control characters in strings (MB1015)", () => {
     for (const char of ["\u200B", "\u200D", "\uFEFF", "\u00AD", "\u001b", "\u0007"])
-      expect(codes(`${HEADER}${INPUT}param s: Text = "lo${char}ng"\noutput o: Text = s\noutput q: Number = p.a\n`)).toEqual(["MB1015"]);
+      expect(
+        codes(`${HEADER}${INPUT}param s: Text = "lo${char}ng"\noutput o: Text = s\noutput q: Number = p.a\n`),
+      ).toEqual(["MB1015"]);
   });
   it("refuses an impossible timestamp literal (MB4002)", () => {
-    expect(codes(`${HEADER}${INPUT}param t: Timestamp = 2026-02-30T00:00:00Z\noutput o: Timestamp = t\noutput q: Number = p.a\n`)).toEqual(["MB4002"]);
+    expect(
+      codes(
+        `${HEADER}${INPUT}param t: Timestamp = 2026-02-30T00:00:00Z\noutput o: Timestamp = t\noutput q: Number = p.a\n`,
+      ),
+    ).toEqual(["MB4002"]);
   });
 });
 
 describe("one table of limits for check, compile and engines (medium 10)", () => {
-  const header = (fields: string): string => `rulebook "x" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD ${fields}\n`;
+  const header = (fields: string): string =>
+    `rulebook "x" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD ${fields}\n`;
   const cases: [string, (n: number) => string, number, string][] = [
-    ["description", (n) => `${header(`description "${"d".repeat(n)}"`)}${INPUT}output o: Number = p.a\n`, IR_LIMITS.text, "MB4047"],
-    ["owner", (n) => `${header(`owner "${"o".repeat(n)}"`)}${INPUT}output o: Number = p.a\n`, IR_LIMITS.text, "MB4047"],
-    ["fields", (n) => `${HEADER}input p { ${Array.from({ length: n }, (_, i) => `f${i}: Number`).join(", ")} }\noutput o: Number = p.f0\n`, IR_LIMITS.recordFields, "MB4042"],
-    ["inputs", (n) => `${HEADER}${Array.from({ length: n }, (_, i) => `input i${i} { a: Number }`).join("\n")}\noutput o: Number = i0.a\n`, IR_LIMITS.inputs, "MB4042"],
-    ["enum members", (n) => `${HEADER}enum E { ${Array.from({ length: n }, (_, i) => `m${i}`).join(", ")} }\ninput p { e: E }\noutput o: Bool = p.e == m0\n`, IR_LIMITS.enumMembers, "MB4042"],
-    ["currency", (n) => `${HEADER.replace("USD", `U${"S".repeat(n - 1)}`)}${INPUT}output o: Number = p.a\n`, IR_LIMITS.currency, "MB4047"],
-    ["doc comment", (n) => `${HEADER}///${"d".repeat(n)}\n${INPUT}output o: Number = p.a\n`, IR_LIMITS.text, "MB4047"],
-    ["string", (n) => `${HEADER}${INPUT}param s: Text = "${"s".repeat(n)}"\noutput o: Text = s\noutput q: Number = p.a\n`, IR_LIMITS.constantString, "MB4047"],
-    ["assertion message", (n) => `${HEADER}${INPUT}output o: Number = p.a\nassert o >= 0 or o < 0 "${"m".repeat(n)}"\n`, IR_LIMITS.text, "MB4047"],
-    ["tier columns", (n) => `${HEADER}${INPUT}tiers t by a: Number, flat {\n columns ${Array.from({ length: n }, (_, i) => `c${i}: Number`).join(", ")}\n [0, inf) ${"1 ".repeat(n)}\n}\noutput o: Number = t(p.a).c0\n`, IR_LIMITS.tableColumns, "MB4042"],
+    [
+      "description",
+      (n) => `${header(`description "${"d".repeat(n)}"`)}${INPUT}output o: Number = p.a\n`,
+      IR_LIMITS.text,
+      "MB4047",
+    ],
+    [
+      "owner",
+      (n) => `${header(`owner "${"o".repeat(n)}"`)}${INPUT}output o: Number = p.a\n`,
+      IR_LIMITS.text,
+      "MB4047",
+    ],
+    [
+      "fields",
+      (n) =>
+        `${HEADER}input p { ${Array.from({ length: n }, (_, i) => `f${i}: Number`).join(", ")} }\noutput o: Number = p.f0\n`,
+      IR_LIMITS.recordFields,
+      "MB4042",
+    ],
+    [
+      "inputs",
+      (n) =>
+        `${HEADER}${Array.from({ length: n }, (_, i) => `input i${i} { a: Number }`).join("\n")}\noutput o: Number = i0.a\n`,
+      IR_LIMITS.inputs,
+      "MB4042",
+    ],
+    [
+      "enum members",
+      (n) =>
+        `${HEADER}enum E { ${Array.from({ length: n }, (_, i) => `m${i}`).join(", ")} }\ninput p { e: E }\noutput o: Bool = p.e == m0\n`,
+      IR_LIMITS.enumMembers,
+      "MB4042",
+    ],
+    [
+      "currency",
+      (n) => `${HEADER.replace("USD", `U${"S".repeat(n - 1)}`)}${INPUT}output o: Number = p.a\n`,
+      IR_LIMITS.currency,
+      "MB4047",
+    ],
+    [
+      "doc comment",
+      (n) => `${HEADER}///${"d".repeat(n)}\n${INPUT}output o: Number = p.a\n`,
+      IR_LIMITS.text,
+      "MB4047",
+    ],
+    [
+      "string",
+      (n) =>
+        `${HEADER}${INPUT}param s: Text = "${"s".repeat(n)}"\noutput o: Text = s\noutput q: Number = p.a\n`,
+      IR_LIMITS.constantString,
+      "MB4047",
+    ],
+    [
+      "assertion message",
+      (n) => `${HEADER}${INPUT}output o: Number = p.a\nassert o >= 0 or o < 0 "${"m".repeat(n)}"\n`,
+      IR_LIMITS.text,
+      "MB4047",
+    ],
+    [
+      "tier columns",
+      (n) =>
+        `${HEADER}${INPUT}tiers t by a: Number, flat {\n columns ${Array.from({ length: n }, (_, i) => `c${i}: Number`).join(", ")}\n [0, inf) ${"1 ".repeat(n)}\n}\noutput o: Number = t(p.a).c0\n`,
+      IR_LIMITS.tableColumns,
+      "MB4042",
+    ],
   ];
   for (const [what, make, limit, code] of cases) {
     it(`${what}: at the limit it compiles and loads; beyond it, ${code}`, () => {
@@ -128,7 +220,13 @@ describe("one table of limits for check, compile and engines (medium 10)", () =>
     }, 30_000);
   }
   it("a call with more arguments than the IR allows is MB4048", () => {
-    expect(codes(`${HEADER}${INPUT}output o: Number = max(${Array(IR_LIMITS.callArguments + 1).fill("p.a").join(", ")})\n`)).toContain("MB4048");
+    expect(
+      codes(
+        `${HEADER}${INPUT}output o: Number = max(${Array(IR_LIMITS.callArguments + 1)
+          .fill("p.a")
+          .join(", ")})\n`,
+      ),
+    ).toContain("MB4048");
   });
 });
 
@@ -136,7 +234,8 @@ describe("did-you-mean stays linear (medium 7)", () => {
   it("answers thousands of misspelt names among thousands of declarations", () => {
     let source = `${HEADER}${INPUT}`;
     for (let i = 0; i < 4000; i++) source += `let value_${String(i).padStart(6, "0")}: Number = p.a\n`;
-    for (let i = 0; i < 4000; i++) source += `output out_${i}: Number = valeu_${String(i).padStart(6, "0")}\n`;
+    for (let i = 0; i < 4000; i++)
+      source += `output out_${i}: Number = valeu_${String(i).padStart(6, "0")}\n`;
     const unknown = checkRulebook(source, "x.margin").diagnostics.filter((d) => d.code === "MB2001");
     expect(unknown).toHaveLength(4000);
     expect(unknown[0]!.help).toBe("did you mean `value_000000`?");

@@ -17,14 +17,22 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), cwd: dir, color: false });
+  const code = await runCli(argv, {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    cwd: dir,
+    color: false,
+  });
   return { code, stdout, stderr };
 }
 
 describe("marginbook diff", () => {
   it("compares two files and prints the changes with the version warnings", async () => {
     writeFileSync(path.join(dir, "old.margin"), original);
-    writeFileSync(path.join(dir, "new.margin"), original.replace("param vol_threshold: Rate = 80%", "param vol_threshold: Rate = 75%"));
+    writeFileSync(
+      path.join(dir, "new.margin"),
+      original.replace("param vol_threshold: Rate = 80%", "param vol_threshold: Rate = 75%"),
+    );
     const { code, stdout } = await run("diff", "old.margin", "new.margin");
     expect(code).toBe(0);
     expect(stdout).toContain("~ param vol_threshold changed (line 42) [minor]");
@@ -33,13 +41,25 @@ describe("marginbook diff", () => {
     const json = JSON.parse((await run("diff", "old.margin", "new.margin", "--format", "json")).stdout);
     expect(json.changes).toHaveLength(1);
     expect(json.requiredBump).toBe("minor");
-    expect((await run("diff", "old.margin", "new.margin", "--format", "md")).stdout).toContain("| ~ | param `vol_threshold` |");
+    expect((await run("diff", "old.margin", "new.margin", "--format", "md")).stdout).toContain(
+      "| ~ | param `vol_threshold` |",
+    );
   });
 
   it("reads a side from git as <file>@<revision>", async () => {
     const git = (...args: string[]): string => execFileSync("git", args, { cwd: dir, encoding: "utf8" });
     git("init", "-q");
-    git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "empty");
+    git(
+      "-c",
+      "user.email=t@example.com",
+      "-c",
+      "user.name=t",
+      "commit",
+      "-q",
+      "--allow-empty",
+      "-m",
+      "empty",
+    );
     writeFileSync(path.join(dir, "book.margin"), original);
     git("add", "book.margin");
     git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "book");

@@ -18,21 +18,40 @@ const cme = readFileSync(path.join(root, "rules/cme-spread-credits.margin"), "ut
 writeFileSync(path.join(dir, "cme-old.margin"), cme);
 writeFileSync(
   path.join(dir, "cme-new.margin"),
-  cme.replace("param credit_rate: Rate = 55%", "param credit_rate: Rate = 50%").replace(/version \d+\.\d+\.\d+/, "version 9.1.0").replace(/effective \S+/, "effective 2030-01-01T00:00:00Z"),
+  cme
+    .replace("param credit_rate: Rate = 55%", "param credit_rate: Rate = 50%")
+    .replace(/version \d+\.\d+\.\d+/, "version 9.1.0")
+    .replace(/effective \S+/, "effective 2030-01-01T00:00:00Z"),
 );
 const tiny = (name: string): string => path.join(root, "test/review/fixtures", name);
 
-async function run(argv: string[], extra: Partial<CliIo> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  argv: string[],
+  extra: Partial<CliIo> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), cwd: dir, color: false, ...extra };
+  const io: CliIo = {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    cwd: dir,
+    color: false,
+    ...extra,
+  };
   const code = await runCli(["diff", ...argv], io);
   return { code, stdout, stderr };
 }
 
 describe("marginbook diff --impact", { timeout: 60_000 }, () => {
   it("over 1,000 generated portfolios prints the distribution and the top movers with their rule", async () => {
-    const { code, stdout, stderr } = await run(["cme-old.margin", "cme-new.margin", "--impact", "generate:1000", "--top", "3"]);
+    const { code, stdout, stderr } = await run([
+      "cme-old.margin",
+      "cme-new.margin",
+      "--impact",
+      "generate:1000",
+      "--top",
+      "3",
+    ]);
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout).toContain("~ param credit_rate changed");
@@ -40,7 +59,9 @@ describe("marginbook diff --impact", { timeout: 60_000 }, () => {
     // A lower credit rate: margins only go up, by the credit they lose.
     const requirement = /margin_requirement \(USD\): ([\d,]+) up, 0 down, ([\d,]+) stayed/.exec(stdout);
     expect(requirement, stdout).not.toBeNull();
-    expect(Number(requirement![1]!.replace(/,/g, "")) + Number(requirement![2]!.replace(/,/g, ""))).toBe(1000);
+    expect(Number(requirement![1]!.replace(/,/g, "")) + Number(requirement![2]!.replace(/,/g, ""))).toBe(
+      1000,
+    );
     expect(stdout).toContain("distribution of the");
     expect(stdout).toMatch(/█+ \d+/);
     expect(stdout).toContain("top movers:");
@@ -49,7 +70,12 @@ describe("marginbook diff --impact", { timeout: 60_000 }, () => {
   });
 
   it("reports a YAML reference set with the numbers worked out by hand", async () => {
-    const { code, stdout } = await run([tiny("tiny-v1.margin"), tiny("tiny-v2.margin"), "--impact", tiny("tiny-inputs.yaml")]);
+    const { code, stdout } = await run([
+      tiny("tiny-v1.margin"),
+      tiny("tiny-v2.margin"),
+      "--impact",
+      tiny("tiny-inputs.yaml"),
+    ]);
     expect(code).toBe(0);
     expect(stdout).toContain("impact on 21 inputs from");
     expect(stdout).toContain("1 failed in both versions");
@@ -62,26 +88,86 @@ describe("marginbook diff --impact", { timeout: 60_000 }, () => {
     expect(stdout).toContain("rule large_position (line 20): ran -> skipped (its condition is false)");
     expect(stdout).toContain("rate (Rate): 0 up, 5 down, 15 stayed");
 
-    const md = await run([tiny("tiny-v1.margin"), tiny("tiny-v2.margin"), "--impact", tiny("tiny-inputs.yaml"), "--format", "md"]);
-    expect(md.stdout).toContain("| `margin` (USD) | 0 | 5 | 15 | -81.25 (-16.67%) | 0 | -375.00 (-66.67%) | 6,500.00 → 4,875.00 |");
-    expect(md.stdout).toContain("| #14 | 562.50 | 187.50 | -375.00 (-66.67%) | rule large_position (line 20): ran -> skipped (its condition is false) |");
+    const md = await run([
+      tiny("tiny-v1.margin"),
+      tiny("tiny-v2.margin"),
+      "--impact",
+      tiny("tiny-inputs.yaml"),
+      "--format",
+      "md",
+    ]);
+    expect(md.stdout).toContain(
+      "| `margin` (USD) | 0 | 5 | 15 | -81.25 (-16.67%) | 0 | -375.00 (-66.67%) | 6,500.00 → 4,875.00 |",
+    );
+    expect(md.stdout).toContain(
+      "| #14 | 562.50 | 187.50 | -375.00 (-66.67%) | rule large_position (line 20): ran -> skipped (its condition is false) |",
+    );
 
-    const json = JSON.parse((await run([tiny("tiny-v1.margin"), tiny("tiny-v2.margin"), "--impact", tiny("tiny-inputs.yaml"), "--format", "json"])).stdout);
+    const json = JSON.parse(
+      (
+        await run([
+          tiny("tiny-v1.margin"),
+          tiny("tiny-v2.margin"),
+          "--impact",
+          tiny("tiny-inputs.yaml"),
+          "--format",
+          "json",
+        ])
+      ).stdout,
+    );
     const margin = json.impact.outputs.find((o: { name: string }) => o.name === "margin");
-    expect(margin).toMatchObject({ up: 0, down: 5, same: 15, totalOld: 6500, totalNew: 4875, meanChange: -81.25, medianChange: 0 });
-    expect(margin.movers[0]).toMatchObject({ index: 14, change: -375, reason: { kind: "rule", name: "large_position" }, input: { position: { notional: 1500 } } });
+    expect(margin).toMatchObject({
+      up: 0,
+      down: 5,
+      same: 15,
+      totalOld: 6500,
+      totalNew: 4875,
+      meanChange: -81.25,
+      medianChange: 0,
+    });
+    expect(margin.movers[0]).toMatchObject({
+      index: 14,
+      change: -375,
+      reason: { kind: "rule", name: "large_position" },
+      input: { position: { notional: 1500 } },
+    });
   });
 
   it("reads JSON Lines, and writes the report to --out", async () => {
-    writeFileSync(path.join(dir, "set.jsonl"), readFileSync(tiny("tiny-inputs.yaml"), "utf8").split("\n").filter((l) => l.startsWith("- ")).map((l) => JSON.stringify({ position: { notional: Number(/-?\d+/.exec(l.slice(2))![0]) } })).join("\n") + "\n");
-    const { code, stdout } = await run([tiny("tiny-v1.margin"), tiny("tiny-v2.margin"), "--impact", "set.jsonl", "--out", "report.txt"]);
+    writeFileSync(
+      path.join(dir, "set.jsonl"),
+      readFileSync(tiny("tiny-inputs.yaml"), "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith("- "))
+        .map((l) => JSON.stringify({ position: { notional: Number(/-?\d+/.exec(l.slice(2))![0]) } }))
+        .join("\n") + "\n",
+    );
+    const { code, stdout } = await run([
+      tiny("tiny-v1.margin"),
+      tiny("tiny-v2.margin"),
+      "--impact",
+      "set.jsonl",
+      "--out",
+      "report.txt",
+    ]);
     expect(code).toBe(0);
     expect(stdout).toBe("wrote the report to report.txt\n");
-    expect(readFileSync(path.join(dir, "report.txt"), "utf8")).toContain("margin (USD): 0 up, 5 down, 15 stayed");
+    expect(readFileSync(path.join(dir, "report.txt"), "utf8")).toContain(
+      "margin (USD): 0 up, 5 down, 15 stayed",
+    );
   });
 
   it("gives the same numbers on worker threads as on one thread, with a progress display", async () => {
-    const args = ["cme-old.margin", "cme-new.margin", "--impact", "generate:20000", "--format", "json", "--top", "5"];
+    const args = [
+      "cme-old.margin",
+      "cme-new.margin",
+      "--impact",
+      "generate:20000",
+      "--format",
+      "json",
+      "--top",
+      "5",
+    ];
     const single = await run([...args, "--workers", "1"]);
     const threaded = await run([...args, "--workers", "2"]);
     expect(threaded.code).toBe(0);
@@ -100,11 +186,22 @@ describe("marginbook diff --impact", { timeout: 60_000 }, () => {
 
   it("refuses bad options with exit code 2, and a rulebook with errors with exit code 1", async () => {
     expect((await run(["cme-old.margin", "cme-new.margin", "--impact", "generate:0"])).code).toBe(2);
-    expect((await run(["cme-old.margin", "cme-new.margin", "--impact", "generate:many"])).stderr).toContain("give a number of inputs");
-    expect((await run(["cme-old.margin", "cme-new.margin", "--impact", "missing.yaml"])).stderr).toContain("input file not found: missing.yaml");
-    expect((await run(["cme-old.margin", "cme-new.margin", "--impact", "generate:10", "--top", "-1"])).code).toBe(2);
-    expect((await run(["cme-old.margin", "cme-new.margin", "--impact", "generate:10", "--workers", "0"])).code).toBe(2);
-    writeFileSync(path.join(dir, "broken.margin"), cme.replace("set requirement: USD = abs(net_corn)", "set requirement: USD = abs(net_corm)"));
+    expect((await run(["cme-old.margin", "cme-new.margin", "--impact", "generate:many"])).stderr).toContain(
+      "give a number of inputs",
+    );
+    expect((await run(["cme-old.margin", "cme-new.margin", "--impact", "missing.yaml"])).stderr).toContain(
+      "input file not found: missing.yaml",
+    );
+    expect(
+      (await run(["cme-old.margin", "cme-new.margin", "--impact", "generate:10", "--top", "-1"])).code,
+    ).toBe(2);
+    expect(
+      (await run(["cme-old.margin", "cme-new.margin", "--impact", "generate:10", "--workers", "0"])).code,
+    ).toBe(2);
+    writeFileSync(
+      path.join(dir, "broken.margin"),
+      cme.replace("set requirement: USD = abs(net_corn)", "set requirement: USD = abs(net_corm)"),
+    );
     const broken = await run(["cme-old.margin", "broken.margin", "--impact", "generate:10"]);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain("broken.margin has errors: no impact analysis");

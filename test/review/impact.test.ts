@@ -10,7 +10,14 @@ import { describe, expect, it } from "vitest";
 import { lowerRulebook } from "../../src/compile/lower.js";
 import type { IrRulebook } from "../../src/ir/ir.js";
 import { explainDifference, influenceOf } from "../../src/review/impact-explain.js";
-import { comparedOutputs, evaluateImpactChunk, histogram, median, mergeImpactColumns, summarizeImpact } from "../../src/review/impact.js";
+import {
+  comparedOutputs,
+  evaluateImpactChunk,
+  histogram,
+  median,
+  mergeImpactColumns,
+  summarizeImpact,
+} from "../../src/review/impact.js";
 import { InputGenerator } from "../../src/review/random-inputs.js";
 import { rulebookFromIr } from "../../src/runtime/rulebook.js";
 import { checkRulebook } from "../../src/service/language-service.js";
@@ -48,7 +55,10 @@ describe("impact on a known case", () => {
   const margin = summary.outputs.find((o) => o.name === "margin")!;
 
   it("counts inputs, failures, and margins up, down and unchanged", () => {
-    expect(summary.outputs.map((o) => [o.name, o.unit])).toEqual([["margin", "USD"], ["rate", "Rate"]]);
+    expect(summary.outputs.map((o) => [o.name, o.unit])).toEqual([
+      ["margin", "USD"],
+      ["rate", "Rate"],
+    ]);
     expect(summary.inputs).toBe(21);
     expect(summary.evaluated).toBe(20);
     // -5 USD is refused by both versions' input schema (notional > 0).
@@ -68,7 +78,13 @@ describe("impact on a known case", () => {
     // 37.5% -> 12.5% is -66.67% of the old margin, for each of the five; the mean over 20 is a quarter of it.
     expect(margin.meanPercent).toBeCloseTo(-200 / 12, 10);
     expect(margin.medianPercent).toBe(0);
-    expect(margin.largest).toEqual({ index: 14, old: 562.5, new: 187.5, change: -375, percent: expect.closeTo(-200 / 3, 10) });
+    expect(margin.largest).toEqual({
+      index: 14,
+      old: 562.5,
+      new: 187.5,
+      change: -375,
+      percent: expect.closeTo(-200 / 3, 10),
+    });
     expect(margin.largestPercent?.index).toBe(10); // all five tie at -66.67%: the first one
     expect(margin.movers.map((m) => m.index)).toEqual([14, 13, 12]);
   });
@@ -86,17 +102,32 @@ describe("impact on a known case", () => {
   });
 
   it("names the rule that made the difference for a mover", () => {
-    expect(explainDifference(tinyV1, tinyV2, inputs[14])).toMatchObject({ kind: "rule", name: "large_position", detail: expect.stringContaining("ran -> skipped") });
+    expect(explainDifference(tinyV1, tinyV2, inputs[14])).toMatchObject({
+      kind: "rule",
+      name: "large_position",
+      detail: expect.stringContaining("ran -> skipped"),
+    });
     // An input below both thresholds: nothing differs.
     expect(explainDifference(tinyV1, tinyV2, inputs[0])).toBeUndefined();
   });
 });
 
 describe("the rule that made the difference, in a real rulebook", () => {
-  const binance = readFileSync(path.resolve(import.meta.dirname, "../../rules/binance-btcusdt-perp.margin"), "utf8");
+  const binance = readFileSync(
+    path.resolve(import.meta.dirname, "../../rules/binance-btcusdt-perp.margin"),
+    "utf8",
+  );
   const before = irOf(binance, "binance.margin");
-  const after = irOf(binance.replace("param vol_threshold: Rate = 80%", "param vol_threshold: Rate = 75%").replace(/\[1_000_000, 10_000_000\)(\s+)5\.00%(\s+)2\.50%/, "[1_000_000, 10_000_000)$15.50%$22.75%"), "binance.margin");
-  const input = (size: number, vol: number) => ({ position: { size, mark: 30_000, side: "long" }, market: { vol_30d: vol, adv: 1e12 } });
+  const after = irOf(
+    binance
+      .replace("param vol_threshold: Rate = 80%", "param vol_threshold: Rate = 75%")
+      .replace(/\[1_000_000, 10_000_000\)(\s+)5\.00%(\s+)2\.50%/, "[1_000_000, 10_000_000)$15.50%$22.75%"),
+    "binance.margin",
+  );
+  const input = (size: number, vol: number) => ({
+    position: { size, mark: 30_000, side: "long" },
+    market: { vol_30d: vol, adv: 1e12 },
+  });
 
   it("finds the rule step and the tier rate that changed", () => {
     // 100 BTC at 30,000 is 3M USDT, in the changed tier: the base rule sets a new rate.
@@ -104,11 +135,18 @@ describe("the rule that made the difference, in a real rulebook", () => {
     expect(tier).toMatchObject({ kind: "rule", name: "base" });
     expect(tier!.detail).toContain("imr 0.05 -> 0.055");
     // 1 BTC at 78% volatility: vol_scale now runs (threshold 75%).
-    expect(explainDifference(before, after, input(1, 0.78), "initial_margin")).toMatchObject({ kind: "rule", name: "vol_scale", detail: expect.stringContaining("skipped -> ran") });
+    expect(explainDifference(before, after, input(1, 0.78), "initial_margin")).toMatchObject({
+      kind: "rule",
+      name: "vol_scale",
+      detail: expect.stringContaining("skipped -> ran"),
+    });
   });
 
   it("looks only at what the output depends on", () => {
-    expect([...influenceOf(before, "maintenance_margin").entries]).toEqual(["output:maintenance_margin", "let:notional"]);
+    expect([...influenceOf(before, "maintenance_margin").entries]).toEqual([
+      "output:maintenance_margin",
+      "let:notional",
+    ]);
     expect(influenceOf(before, "initial_margin").entries).toContain("rule:vol_scale");
     // For the maintenance margin, the changed im_rate is not the reason: the mmr and its deduction are.
     const mm = explainDifference(before, after, input(100, 0.78), "maintenance_margin");

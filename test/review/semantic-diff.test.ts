@@ -21,14 +21,20 @@ function edit(source: string, from: string, to: string): string {
 describe("semantic diff", () => {
   it("reports exactly one parameter change and one tier-row change, with old and new values", () => {
     let changed = edit(binance, "param vol_threshold: Rate = 80%", "param vol_threshold: Rate = 75%");
-    changed = changed.replace(/\[1_000_000, 10_000_000\)(\s+)5\.00%(\s+)2\.50%/, "[1_000_000, 10_000_000)$15.50%$22.75%");
+    changed = changed.replace(
+      /\[1_000_000, 10_000_000\)(\s+)5\.00%(\s+)2\.50%/,
+      "[1_000_000, 10_000_000)$15.50%$22.75%",
+    );
     const diff = semanticDiff(binance, changed);
     expect(diff.changes.map((c) => [c.subject, c.action, c.name])).toEqual([
       ["param", "changed", "vol_threshold"],
       ["tier-row", "changed", "brackets[1_000_000, 10_000_000)"],
     ]);
     expect(diff.changes[0]!.details).toEqual(["value: 80% -> 75%"]);
-    expect(diff.changes[1]!.details).toEqual(["imr: 5.00% -> 5.50% (+0.5 pt)", "mmr: 2.50% -> 2.75% (+0.25 pt)"]);
+    expect(diff.changes[1]!.details).toEqual([
+      "imr: 5.00% -> 5.50% (+0.5 pt)",
+      "mmr: 2.50% -> 2.75% (+0.25 pt)",
+    ]);
     expect(diff.behaviourChanged).toBe(true);
     expect(requiredBump(diff)).toBe("minor");
   });
@@ -44,7 +50,9 @@ describe("semantic diff", () => {
   });
 
   it("reports comment-only edits as such, and equal literals written differently as no change", () => {
-    const commented = binance.replace("// BTCUSDT perpetual", "// BTCUSDT perpetual (reviewed)").replace("= 80%", "= 80.0%");
+    const commented = binance
+      .replace("// BTCUSDT perpetual", "// BTCUSDT perpetual (reviewed)")
+      .replace("= 80%", "= 80.0%");
     const diff = semanticDiff(binance, commented);
     expect(diff.changes).toEqual([]);
     expect(diff.layout).toBe("comments changed");
@@ -84,8 +92,13 @@ assert im <= p.n
 
 describe("version discipline", () => {
   const changedParam = (version: string, effective = "2026-01-01T00:00:00Z"): string =>
-    edit(edit(binance, "version 1.0.0", `version ${version}`), "param vol_threshold: Rate = 80%", "param vol_threshold: Rate = 75%").replace("effective 2026-01-01T00:00:00Z", `effective ${effective}`);
-  const codes = (next: string): string[] => checkVersionDiscipline(semanticDiff(binance, next), "new.margin", SPAN, SPAN).map((d) => d.code);
+    edit(
+      edit(binance, "version 1.0.0", `version ${version}`),
+      "param vol_threshold: Rate = 80%",
+      "param vol_threshold: Rate = 75%",
+    ).replace("effective 2026-01-01T00:00:00Z", `effective ${effective}`);
+  const codes = (next: string): string[] =>
+    checkVersionDiscipline(semanticDiff(binance, next), "new.margin", SPAN, SPAN).map((d) => d.code);
 
   it("warns when behaviour changed but the version did not", () => {
     expect(codes(changedParam("1.0.0", "2026-02-01T00:00:00Z"))).toEqual(["MB7001"]);

@@ -35,8 +35,14 @@ const CALLS: Record<Exclude<IrBuiltin, "length">, { fields: string[]; call: stri
   round_down: { fields: ["x: Number", "y: Number"], call: "round_down(a.x, a.y)" },
   round_half_even: { fields: ["x: Number", "y: Number"], call: "round_half_even(a.x, a.y)" },
   normal_cdf: { fields: ["x: Number"], call: "normal_cdf(a.x)" },
-  black76: { fields: ["kind: Kind", "x: Number", "y: Number", "v: Rate", "t: Duration", "r: Rate"], call: "black76(a.kind, a.x, a.y, a.v, a.t, a.r)" },
-  black_scholes: { fields: ["kind: Kind", "x: Number", "y: Number", "v: Rate", "t: Duration", "r: Rate"], call: "black_scholes(a.kind, a.x, a.y, a.v, a.t, a.r)" },
+  black76: {
+    fields: ["kind: Kind", "x: Number", "y: Number", "v: Rate", "t: Duration", "r: Rate"],
+    call: "black76(a.kind, a.x, a.y, a.v, a.t, a.r)",
+  },
+  black_scholes: {
+    fields: ["kind: Kind", "x: Number", "y: Number", "v: Rate", "t: Duration", "r: Rate"],
+    call: "black_scholes(a.kind, a.x, a.y, a.v, a.t, a.r)",
+  },
 };
 
 function compileCall(fn: keyof typeof CALLS): IrRulebook {
@@ -47,7 +53,10 @@ function compileCall(fn: keyof typeof CALLS): IrRulebook {
     `input a { ${fields.join(", ")} }`,
     `output r = ${call}`,
   ].join("\n");
-  const result = checkRulebook(source, `${fn}.margin`, { readFile: () => undefined, resolve: (_from, path) => path });
+  const result = checkRulebook(source, `${fn}.margin`, {
+    readFile: () => undefined,
+    resolve: (_from, path) => path,
+  });
   expect(result.diagnostics.filter((d) => d.severity === "error").map((d) => d.message)).toEqual([]);
   return lowerRulebook(result.checked);
 }
@@ -61,7 +70,15 @@ const number = fc.oneof(
 
 const argumentsFor = (fn: keyof typeof CALLS) => {
   const names = CALLS[fn].fields.map((f) => f.split(":")[0]!);
-  return fc.tuple(...names.map((name) => (name === "kind" ? fc.constantFrom("call", "put") : name === "t" ? fc.double({ min: -10, max: 3e8, noNaN: true }) : number)));
+  return fc.tuple(
+    ...names.map((name) =>
+      name === "kind"
+        ? fc.constantFrom("call", "put")
+        : name === "t"
+          ? fc.double({ min: -10, max: 3e8, noNaN: true })
+          : number,
+    ),
+  );
 };
 
 type Outcome = { value: unknown } | { code: string };
@@ -111,7 +128,8 @@ describe("every builtin means the same everywhere", () => {
           const interpreted = outcome(() => evaluate(ir, input).outputs["r"]);
           const generated = outcome(() => compiled.evaluate(input)["r"]);
           // A non-finite result is refused as an output (MB6007) by both evaluators.
-          const expected = "value" in declared && !Number.isFinite(declared.value as number) ? { code: "MB6007" } : declared;
+          const expected =
+            "value" in declared && !Number.isFinite(declared.value as number) ? { code: "MB6007" } : declared;
           expect(interpreted).toEqual(expected);
           expect(generated).toEqual(expected);
           if (names.includes("kind")) return;
@@ -123,7 +141,10 @@ describe("every builtin means the same everywhere", () => {
           if ("value" in declared && Number.isFinite(declared.value as number)) {
             const call: IrExpr = { k: "call", fn, args: (args as number[]).map((v) => ({ k: "const", v })) };
             const interval = analyzer.interval(call, analyzer.root());
-            expect(interval.lo <= (declared.value as number) && (declared.value as number) <= interval.hi, `${fn}(${args.join(", ")}) = ${String(declared.value)} in [${interval.lo}, ${interval.hi}]`).toBe(true);
+            expect(
+              interval.lo <= (declared.value as number) && (declared.value as number) <= interval.hi,
+              `${fn}(${args.join(", ")}) = ${String(declared.value)} in [${interval.lo}, ${interval.hi}]`,
+            ).toBe(true);
           }
         }),
         { numRuns: 300, seed: 20261207 },
@@ -139,10 +160,18 @@ describe("every builtin means the same everywhere", () => {
 
 describe("the builtins table and the language reference", () => {
   const reference = readFileSync(resolve(ROOT, "docs/language.md"), "utf8");
-  const section = reference.slice(reference.indexOf("## 11. Built-in functions"), reference.indexOf("## 12."));
+  const section = reference.slice(
+    reference.indexOf("## 11. Built-in functions"),
+    reference.indexOf("## 12."),
+  );
   // The functions named in the first column of the table's rows (`any(...)`, `all(...)` share one).
-  const firstCells = section.split("\n").filter((line) => line.startsWith("| `")).map((line) => line.split("|")[1]!);
-  const documented = new Set(firstCells.flatMap((cell) => [...cell.matchAll(/`([a-z_0-9]+)\(/g)].map((m) => m[1]!)));
+  const firstCells = section
+    .split("\n")
+    .filter((line) => line.startsWith("| `"))
+    .map((line) => line.split("|")[1]!);
+  const documented = new Set(
+    firstCells.flatMap((cell) => [...cell.matchAll(/`([a-z_0-9]+)\(/g)].map((m) => m[1]!)),
+  );
   documented.delete("t");
 
   it("lists exactly the functions the checker offers", () => {

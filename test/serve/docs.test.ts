@@ -35,10 +35,18 @@ describe("docs/serve.md", () => {
 
   beforeAll(async () => {
     symlinkSync(path.join(repo, "rules"), path.join(folder, "rules"));
-    for (const setup of ofKind("setup")) execFileSync("bash", ["-euc", setup.replaceAll("npx marginbook", cli)], { cwd: folder, stdio: "pipe" });
+    for (const setup of ofKind("setup"))
+      execFileSync("bash", ["-euc", setup.replaceAll("npx marginbook", cli)], { cwd: folder, stdio: "pipe" });
     const [command] = ofKind("server");
-    const args = command!.trim().replace(/^npx marginbook /, "").replace("--port 8080", "--port 0").split(/\s+/);
-    server = spawn(process.execPath, [path.join(repo, "bin", "marginbook.js"), ...args], { cwd: folder, stdio: ["ignore", "pipe", "pipe"] });
+    const args = command!
+      .trim()
+      .replace(/^npx marginbook /, "")
+      .replace("--port 8080", "--port 0")
+      .split(/\s+/);
+    server = spawn(process.execPath, [path.join(repo, "bin", "marginbook.js"), ...args], {
+      cwd: folder,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     port = await new Promise<number>((resolve, reject) => {
       let out = "";
       let err = "";
@@ -58,13 +66,25 @@ describe("docs/serve.md", () => {
   });
 
   it("has the blocks the quick start needs", () => {
-    expect(all.map((b) => b.kind)).toEqual(["setup", "server", "curl", "curl-output", "python", "python-output", "python", "python-output"]);
+    expect(all.map((b) => b.kind)).toEqual([
+      "setup",
+      "server",
+      "curl",
+      "curl-output",
+      "python",
+      "python-output",
+      "python",
+      "python-output",
+    ]);
   });
 
   it("curl gives 71,200.82 for the Binance worked example, as shown", () => {
     const [command] = ofKind("curl");
     const output = execFileSync("bash", ["-euc", withPort(command!)], { cwd: folder, encoding: "utf8" });
-    const answer = JSON.parse(output) as { rulebook: { name: string; version: string }; outputs: Record<string, number> };
+    const answer = JSON.parse(output) as {
+      rulebook: { name: string; version: string };
+      outputs: Record<string, number>;
+    };
     const shown = JSON.parse(ofKind("curl-output")[0]!) as typeof answer;
     expect(answer.outputs).toEqual(shown.outputs);
     expect(answer.outputs["maintenance_margin"]).toBe(71200.82);

@@ -24,10 +24,12 @@ const v100 = signedText(binanceVersion("1.0.0", "2026-01-01T00:00:00Z", "80%"), 
 const v110 = signedText(binanceVersion("1.1.0", "2026-06-01T00:00:00Z", "70%"), key);
 const v120 = signedText(binanceVersion("1.2.0", "2026-07-01T00:00:00Z", "60%"), key);
 const v130 = signedText(binanceVersion("1.3.0", "2026-08-01T00:00:00Z", "50%"), key);
-const expected: Record<string, unknown> = Object.fromEntries([v100, v110, v120, v130].map((t) => {
-  const book = loadArtifact(t);
-  return [book.meta.version, book.evaluate(sampleInput).outputs];
-}));
+const expected: Record<string, unknown> = Object.fromEntries(
+  [v100, v110, v120, v130].map((t) => {
+    const book = loadArtifact(t);
+    return [book.meta.version, book.evaluate(sampleInput).outputs];
+  }),
+);
 
 /** v120 with one rate changed in the IR and the IR hash recomputed: only the signature gives it away. */
 function tampered(): string {
@@ -52,7 +54,12 @@ interface Sample {
  * Runs `workers` callers in a loop until `until()` is true; each request notes the order it was
  * sent in. `during` runs once the loop is going.
  */
-async function underLoad(api: ReturnType<typeof caller>, workers: number, until: (samples: readonly Sample[]) => boolean, during: () => Promise<void> | void): Promise<Sample[]> {
+async function underLoad(
+  api: ReturnType<typeof caller>,
+  workers: number,
+  until: (samples: readonly Sample[]) => boolean,
+  during: () => Promise<void> | void,
+): Promise<Sample[]> {
   const samples: Sample[] = [];
   let sent = 0;
   let stop = false;
@@ -81,7 +88,14 @@ describe("a folder served under load", () => {
   beforeAll(async () => {
     folder = tempFolder();
     writeAtomic(path.join(folder, "binance.json"), v100);
-    running = await startFolderService({ folder, trusted: [trustedKey(key.publicKeyPem)], port: 0, intervalMs: 20, log: (l) => logged.push(l), cwd: folder });
+    running = await startFolderService({
+      folder,
+      trusted: [trustedKey(key.publicKeyPem)],
+      port: 0,
+      intervalMs: 20,
+      log: (l) => logged.push(l),
+      cwd: folder,
+    });
     api = caller(running.service.url);
   });
   afterAll(async () => {
@@ -90,48 +104,75 @@ describe("a folder served under load", () => {
     rmSync(folder, { recursive: true, force: true });
   });
 
-  it("swaps in a new version with no failed request, and the version switches once", { timeout: 30_000 }, async () => {
-    const samples = await underLoad(api, 8, (s) => s.filter((x) => x.answer.json?.rulebook?.version === "1.1.0").length >= 200, () => {
-      writeAtomic(path.join(folder, "binance.json"), v110);
-    });
-    expect(samples.filter((s) => s.answer.status !== 200).map((s) => s.answer.text)).toEqual([]);
-    const versions = new Set(samples.map((s) => s.answer.json.rulebook.version));
-    expect([...versions].sort()).toEqual(["1.0.0", "1.1.0"]);
-    // Every result is what its version computes: none from neither version, none mixed.
-    for (const s of samples) expect(s.answer.json.outputs).toEqual(expected[s.answer.json.rulebook.version]);
-    // Once an answer from 1.1.0 has arrived, every request sent after it gets 1.1.0: it switched once.
-    const switched = Math.min(...samples.filter((s) => s.answer.json.rulebook.version === "1.1.0").map((s) => s.received));
-    const later = samples.filter((s) => s.sent >= switched);
-    expect(later.length).toBeGreaterThan(100);
-    expect(later.filter((s) => s.answer.json.rulebook.version !== "1.1.0")).toEqual([]);
-    const metrics = (await api.get("/metrics")).text;
-    expect(metricValue(metrics, "marginbook_reloads_total", { rulebook: NAME })).toBe(2);
-    expect(logged.some((l) => l.startsWith(`loaded ${NAME} 1.1.0`))).toBe(true);
-  });
+  it(
+    "swaps in a new version with no failed request, and the version switches once",
+    { timeout: 30_000 },
+    async () => {
+      const samples = await underLoad(
+        api,
+        8,
+        (s) => s.filter((x) => x.answer.json?.rulebook?.version === "1.1.0").length >= 200,
+        () => {
+          writeAtomic(path.join(folder, "binance.json"), v110);
+        },
+      );
+      expect(samples.filter((s) => s.answer.status !== 200).map((s) => s.answer.text)).toEqual([]);
+      const versions = new Set(samples.map((s) => s.answer.json.rulebook.version));
+      expect([...versions].sort()).toEqual(["1.0.0", "1.1.0"]);
+      // Every result is what its version computes: none from neither version, none mixed.
+      for (const s of samples)
+        expect(s.answer.json.outputs).toEqual(expected[s.answer.json.rulebook.version]);
+      // Once an answer from 1.1.0 has arrived, every request sent after it gets 1.1.0: it switched once.
+      const switched = Math.min(
+        ...samples.filter((s) => s.answer.json.rulebook.version === "1.1.0").map((s) => s.received),
+      );
+      const later = samples.filter((s) => s.sent >= switched);
+      expect(later.length).toBeGreaterThan(100);
+      expect(later.filter((s) => s.answer.json.rulebook.version !== "1.1.0")).toEqual([]);
+      const metrics = (await api.get("/metrics")).text;
+      expect(metricValue(metrics, "marginbook_reloads_total", { rulebook: NAME })).toBe(2);
+      expect(logged.some((l) => l.startsWith(`loaded ${NAME} 1.1.0`))).toBe(true);
+    },
+  );
 
-  it("refuses a tampered artifact (logged, counted) while the last good version keeps serving", { timeout: 30_000 }, async () => {
-    const samples = await underLoad(api, 4, () => logged.some((l) => l.startsWith("refused")), () => {
-      writeAtomic(path.join(folder, "binance-1.2.0.json"), tampered());
-    });
-    expect(samples.filter((s) => s.answer.status !== 200)).toEqual([]);
-    expect(samples.every((s) => s.answer.json.rulebook.version === "1.1.0")).toBe(true);
-    expect(logged.find((l) => l.startsWith("refused"))).toMatch(/^refused MB6153: binance-1\.2\.0\.json: the signature does not hold/);
-    const metrics = (await api.get("/metrics")).text;
-    expect(metricValue(metrics, "marginbook_artifacts_refused_total", { code: "MB6153" })).toBe(1);
-    expect((await api.post(EVAL, { input: sampleInput })).json.rulebook.version).toBe("1.1.0");
-  });
+  it(
+    "refuses a tampered artifact (logged, counted) while the last good version keeps serving",
+    { timeout: 30_000 },
+    async () => {
+      const samples = await underLoad(
+        api,
+        4,
+        () => logged.some((l) => l.startsWith("refused")),
+        () => {
+          writeAtomic(path.join(folder, "binance-1.2.0.json"), tampered());
+        },
+      );
+      expect(samples.filter((s) => s.answer.status !== 200)).toEqual([]);
+      expect(samples.every((s) => s.answer.json.rulebook.version === "1.1.0")).toBe(true);
+      expect(logged.find((l) => l.startsWith("refused"))).toMatch(
+        /^refused MB6153: binance-1\.2\.0\.json: the signature does not hold/,
+      );
+      const metrics = (await api.get("/metrics")).text;
+      expect(metricValue(metrics, "marginbook_artifacts_refused_total", { code: "MB6153" })).toBe(1);
+      expect((await api.post(EVAL, { input: sampleInput })).json.rulebook.version).toBe("1.1.0");
+    },
+  );
 
   it("withdraws a version when its file is removed", { timeout: 15_000 }, async () => {
     const file = path.join(folder, "binance-1.3.0.json");
     writeAtomic(file, v130);
     await until(() => logged.some((l) => l.startsWith(`loaded ${NAME} 1.3.0`)));
-    const before = metricValue((await api.get("/metrics")).text, "marginbook_withdrawals_total", { rulebook: NAME });
+    const before = metricValue((await api.get("/metrics")).text, "marginbook_withdrawals_total", {
+      rulebook: NAME,
+    });
     expect((await api.post(EVAL, { input: sampleInput })).json.outputs).toEqual(expected["1.3.0"]);
     unlinkSync(file);
     await until(() => logged.some((l) => l.startsWith(`withdrew ${NAME} 1.3.0`)));
     const after = await api.post(EVAL, { input: sampleInput });
     expect(after.json.rulebook.version).toBe("1.1.0");
-    expect(metricValue((await api.get("/metrics")).text, "marginbook_withdrawals_total", { rulebook: NAME })).toBe(before + 1);
+    expect(
+      metricValue((await api.get("/metrics")).text, "marginbook_withdrawals_total", { rulebook: NAME }),
+    ).toBe(before + 1);
   });
 });
 
@@ -167,15 +208,23 @@ describe("limits", () => {
 
   it("a slow client and oversized bodies do not stall other callers", { timeout: 15_000 }, async () => {
     const slow = rawSocket(service.port);
-    slow.socket.write(`POST ${EVAL} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${JSON.stringify({ input: sampleInput }).length}\r\n\r\n{"inp`);
+    slow.socket.write(
+      `POST ${EVAL} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${JSON.stringify({ input: sampleInput }).length}\r\n\r\n{"inp`,
+    );
     const declared = rawSocket(service.port);
-    declared.socket.write(`POST ${EVAL} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{"inputs":[`);
+    declared.socket.write(
+      `POST ${EVAL} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{"inputs":[`,
+    );
     const chunked = rawSocket(service.port);
-    chunked.socket.write(`POST ${EVAL} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    chunked.socket.write(
+      `POST ${EVAL} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
+    );
     const piece = "x".repeat(16 * 1024);
     for (let i = 0; i < 8; i++) chunked.socket.write(`${piece.length.toString(16)}\r\n${piece}\r\n`);
 
-    const answers = await Promise.all(Array.from({ length: 40 }, () => api.post(EVAL, { input: sampleInput })));
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, () => api.post(EVAL, { input: sampleInput })),
+    );
     expect(answers.every((a) => a.status === 200)).toBe(true);
     await declared.closed;
     expect(declared.received()).toMatch(/^HTTP\/1\.1 413 [\s\S]*"code":"MB6202"/);
@@ -192,7 +241,9 @@ describe("limits", () => {
   it("answers 503 past the time limit, with Retry-After", async () => {
     const strict = await startServe({ registry, limits: { timeLimitMs: 0 } });
     try {
-      const answer = await caller(strict.url).post(EVAL, { inputs: Array.from({ length: 3 * 4096 }, () => sampleInput) });
+      const answer = await caller(strict.url).post(EVAL, {
+        inputs: Array.from({ length: 3 * 4096 }, () => sampleInput),
+      });
       expect(answer.status).toBe(503);
       expect(answer.json.error.code).toBe("MB6204");
       expect(answer.headers["retry-after"]).toBe("1");

@@ -17,7 +17,10 @@ const EDITED = BTC.replace(/(\[1_000_000, 10_000_000\)\s+5\.00%\s+)2\.50%/, "$12
 describe("the preview against a baseline", () => {
   it("gives every sample its old outputs and the chart its old curves", () => {
     expect(EDITED).not.toBe(BTC);
-    const result = buildPreview(EDITED, "btc.margin", { tests: TESTS, baseline: { text: BTC, label: "HEAD" } });
+    const result = buildPreview(EDITED, "btc.margin", {
+      tests: TESTS,
+      baseline: { text: BTC, label: "HEAD" },
+    });
     expect(result.ok).toBe(true);
     const baseline = result.baseline!;
     expect(baseline.label).toBe("HEAD");
@@ -31,7 +34,10 @@ describe("the preview against a baseline", () => {
   });
 
   it("says why when the baseline has errors, and still previews the new text", () => {
-    const result = buildPreview(EDITED, "btc.margin", { tests: TESTS, baseline: { text: "rulebook oops", label: "HEAD" } });
+    const result = buildPreview(EDITED, "btc.margin", {
+      tests: TESTS,
+      baseline: { text: "rulebook oops", label: "HEAD" },
+    });
     expect(result.ok).toBe(true);
     expect(result.baseline!.problem).toMatch(/^HEAD has \d+ errors?$/);
     expect(result.baseline!.samples.every((s) => s === undefined)).toBe(true);
@@ -41,7 +47,14 @@ describe("the preview against a baseline", () => {
     const session = new PreviewSession();
     session.run(checkRulebook(EDITED, "btc.margin"), EDITED, { tests: TESTS });
     const change = session.change({ text: BTC, label: "HEAD" })!;
-    expect(change.changes).toEqual([expect.objectContaining({ subject: "tier-row", action: "changed", name: "brackets[1_000_000, 10_000_000)", details: ["mmr: 2.50% -> 2.75% (+0.25 pt)"] })]);
+    expect(change.changes).toEqual([
+      expect.objectContaining({
+        subject: "tier-row",
+        action: "changed",
+        name: "brackets[1_000_000, 10_000_000)",
+        details: ["mmr: 2.50% -> 2.75% (+0.25 pt)"],
+      }),
+    ]);
     const mm = change.outputs.find((o) => o.name === "maintenance_margin")!;
     expect(mm.up).toBeGreaterThan(0);
     expect(mm.down).toBe(0);

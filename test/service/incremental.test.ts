@@ -11,8 +11,12 @@ import { checkRulebook } from "../../src/service/language-service.js";
 import { edit, root, rule } from "./support.js";
 
 const corpus = [
-  ...readdirSync(path.join(root, "rules")).filter((f) => f.endsWith(".margin")).map((f) => path.join("rules", f)),
-  ...readdirSync(path.join(root, "test/diagnostics")).filter((f) => f.endsWith(".margin")).map((f) => path.join("test/diagnostics", f)),
+  ...readdirSync(path.join(root, "rules"))
+    .filter((f) => f.endsWith(".margin"))
+    .map((f) => path.join("rules", f)),
+  ...readdirSync(path.join(root, "test/diagnostics"))
+    .filter((f) => f.endsWith(".margin"))
+    .map((f) => path.join("test/diagnostics", f)),
 ];
 
 /** What must be identical: every diagnostic and the whole tree. */
@@ -23,10 +27,31 @@ function snapshot(result: ReturnType<typeof checkRulebook>): string {
 /** A small deterministic random number generator (tests must not flake). */
 function random(seed: number): () => number {
   let state = seed;
-  return () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+  return () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
 }
 
-const INSERTIONS = ["", "x", "(", ")", "{", "}", "let", "\n", " + ", ".", "rule r {", '"', "//", "///", "1%", "USD", "param p = ", "\nlet q = 1\n", "\n\n", "]"];
+const INSERTIONS = [
+  "",
+  "x",
+  "(",
+  ")",
+  "{",
+  "}",
+  "let",
+  "\n",
+  " + ",
+  ".",
+  "rule r {",
+  '"',
+  "//",
+  "///",
+  "1%",
+  "USD",
+  "param p = ",
+  "\nlet q = 1\n",
+  "\n\n",
+  "]",
+];
 
 describe("incremental checking", () => {
   it.each(corpus)("matches a full check of %s, and of 30 random edits of it", (file) => {
@@ -36,8 +61,13 @@ describe("incremental checking", () => {
     expect(snapshot(checker.check(source, "f.margin"))).toBe(snapshot(checkRulebook(source, "f.margin")));
     for (let i = 0; i < 30; i++) {
       const at = Math.floor(next() * source.length);
-      const edited = source.slice(0, at) + INSERTIONS[Math.floor(next() * INSERTIONS.length)] + source.slice(at + Math.floor(next() * 4));
-      expect(snapshot(checker.check(edited, "f.margin")), `edit at ${at}`).toBe(snapshot(checkRulebook(edited, "f.margin")));
+      const edited =
+        source.slice(0, at) +
+        INSERTIONS[Math.floor(next() * INSERTIONS.length)] +
+        source.slice(at + Math.floor(next() * 4));
+      expect(snapshot(checker.check(edited, "f.margin")), `edit at ${at}`).toBe(
+        snapshot(checkRulebook(edited, "f.margin")),
+      );
     }
   });
 
@@ -60,8 +90,27 @@ describe("incremental checking", () => {
   });
 
   it("cuts before each top-level declaration, with the comments just above it", () => {
-    const source = ['rulebook "R"', "  version 1.0.0", "", "// a note", "/// The doc.", "param a = 1", "rule r {", "  set q = (1", "  )", "  let_like = 2", "}", "let b = 2", ""].join("\n");
+    const source = [
+      'rulebook "R"',
+      "  version 1.0.0",
+      "",
+      "// a note",
+      "/// The doc.",
+      "param a = 1",
+      "rule r {",
+      "  set q = (1",
+      "  )",
+      "  let_like = 2",
+      "}",
+      "let b = 2",
+      "",
+    ].join("\n");
     const chunks = splitChunks(source).map((c) => source.slice(c.start, c.end));
-    expect(chunks).toEqual(['rulebook "R"\n  version 1.0.0\n', "\n// a note\n/// The doc.\nparam a = 1\n", "rule r {\n  set q = (1\n  )\n  let_like = 2\n}\n", "let b = 2\n"]);
+    expect(chunks).toEqual([
+      'rulebook "R"\n  version 1.0.0\n',
+      "\n// a note\n/// The doc.\nparam a = 1\n",
+      "rule r {\n  set q = (1\n  )\n  let_like = 2\n}\n",
+      "let b = 2\n",
+    ]);
   });
 });

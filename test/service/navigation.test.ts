@@ -17,7 +17,16 @@ const at = (needle: string, plus = 0): number => BTC.indexOf(needle) + plus;
 describe("navigation", () => {
   it("lists the declarations for the outline", () => {
     const symbols = symbolsOf(result);
-    expect(symbols.map((s) => `${s.kind} ${s.name}`)).toEqual(expect.arrayContaining(["input position", "param vol_threshold", "tiers brackets", "let notional", "rule base", "output initial_margin"]));
+    expect(symbols.map((s) => `${s.kind} ${s.name}`)).toEqual(
+      expect.arrayContaining([
+        "input position",
+        "param vol_threshold",
+        "tiers brackets",
+        "let notional",
+        "rule base",
+        "output initial_margin",
+      ]),
+    );
     const notional = symbols.find((s) => s.name === "notional")!;
     expect(BTC.slice(notional.nameSpan.start, notional.nameSpan.end)).toBe("notional");
   });
@@ -37,16 +46,21 @@ describe("navigation", () => {
     const rename = renameAt(result, BTC, at("let notional", 4), "position_value");
     if (rename.refused !== undefined) throw new Error(rename.refused);
     let text = BTC;
-    for (const edit of [...rename.edits].sort((a, b) => b.span.start - a.span.start)) text = text.slice(0, edit.span.start) + edit.newText + text.slice(edit.span.end);
+    for (const edit of [...rename.edits].sort((a, b) => b.span.start - a.span.start))
+      text = text.slice(0, edit.span.start) + edit.newText + text.slice(edit.span.end);
     expect(checkRulebook(text, "btc.margin").diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     expect(text).toContain("let position_value: USDT = position.size * position.mark");
   });
 
   it("refuses a rename that would break the rulebook or its tests", () => {
-    expect(renameAt(result, BTC, at("let notional", 4), "vol_threshold").refused).toMatch(/would break the rulebook: MB\d{4}/);
+    expect(renameAt(result, BTC, at("let notional", 4), "vol_threshold").refused).toMatch(
+      /would break the rulebook: MB\d{4}/,
+    );
     expect(renameAt(result, BTC, at("let notional", 4), "2x").refused).toMatch(/is not a name/);
     const tests = "cases:\n  - expect: { initial_margin: 1 }\n";
-    expect(renameAt(result, BTC, at("output initial_margin", 7), "im", undefined, tests).refused).toMatch(/the test file names `initial_margin`/);
+    expect(renameAt(result, BTC, at("output initial_margin", 7), "im", undefined, tests).refused).toMatch(
+      /the test file names `initial_margin`/,
+    );
   });
 });
 
@@ -54,7 +68,9 @@ describe("rulebook templates", () => {
   for (const template of TEMPLATES) {
     it(`${template.id}: checks without errors and its test case passes`, () => {
       const text = template.rulebook("My book");
-      expect(checkRulebook(text, "my-book.margin").diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+      expect(checkRulebook(text, "my-book.margin").diagnostics.filter((d) => d.severity === "error")).toEqual(
+        [],
+      );
       const preview = buildPreview(text, "my-book.margin", { tests: template.tests("my-book.margin") });
       expect(preview.tests).toMatchObject({ failed: 0, problems: [] });
       expect(preview.tests!.passed).toBeGreaterThan(0);

@@ -9,7 +9,8 @@ import { edit, rule } from "./support.js";
 
 const btc = rule("binance-btcusdt-perp.margin");
 const btcTests = rule("binance-btcusdt-perp.test.yaml");
-const SAMPLE = "position: { size: 109.488, mark: 31967.27, side: long }\nmarket: { vol_30d: 0.5, adv: 2000000000 }\n";
+const SAMPLE =
+  "position: { size: 109.488, mark: 31967.27, side: long }\nmarket: { vol_30d: 0.5, adv: 2000000000 }\n";
 
 describe("the preview", () => {
   it("evaluates the test file's inputs as samples, with outputs and explanations, and runs its cases", () => {
@@ -17,12 +18,24 @@ describe("the preview", () => {
     expect(preview.ok).toBe(true);
     expect(preview.samplesSource).toBe("tests");
     expect(preview.samples).toHaveLength(17);
-    expect(preview.samples[0]!.outputs).toEqual({ initial_margin: 175001.63, maintenance_margin: 71200.82, maintenance_margin_exact: 71200.811444, max_leverage: 20 });
+    expect(preview.samples[0]!.outputs).toEqual({
+      initial_margin: 175001.63,
+      maintenance_margin: 71200.82,
+      maintenance_margin_exact: 71200.811444,
+      max_leverage: 20,
+    });
     const entries = preview.samples[0]!.explanation!.entries;
     expect(entries.map((e) => `${e.kind} ${"name" in e ? e.name : ""}`.trim())).toContain("rule vol_scale");
-    expect(preview.samples.find((s) => s.name === "Size 0 violates the domain size > 0")!.error?.code).toBe("MB6001");
+    expect(preview.samples.find((s) => s.name === "Size 0 violates the domain size > 0")!.error?.code).toBe(
+      "MB6001",
+    );
     expect(preview.tests).toMatchObject({ passed: 17, failed: 0, problems: [] });
-    expect(preview.outputs.map((o) => `${o.name}: ${o.unit}`)).toEqual(["initial_margin: USDT", "maintenance_margin: USDT", "maintenance_margin_exact: USDT", "max_leverage: Number"]);
+    expect(preview.outputs.map((o) => `${o.name}: ${o.unit}`)).toEqual([
+      "initial_margin: USDT",
+      "maintenance_margin: USDT",
+      "maintenance_margin_exact: USDT",
+      "max_leverage: Number",
+    ]);
     expect(preview.units).toMatchObject({ notional: "USDT", im_rate: "Rate" });
   });
 
@@ -38,7 +51,12 @@ describe("the preview", () => {
     // notional = size x mark: the 50,000 floor of tier 2 is at size 50,000 / 31,967.27.
     expect(sweep.boundaries.map((b) => b.tier)).toEqual([2, 3, 4, 5]);
     expect(sweep.boundaries[0]!.x).toBeCloseTo(50_000 / 31_967.27, 9);
-    expect(sweep.boundaries[0]).toMatchObject({ table: "brackets", key: 50_000, keyName: "notional", keyUnit: "USDT" });
+    expect(sweep.boundaries[0]).toMatchObject({
+      table: "brackets",
+      key: 50_000,
+      keyName: "notional",
+      keyUnit: "USDT",
+    });
     // size 0 is outside the domain `size > 0`: no value there, values everywhere else.
     expect(sweep.failures).toBe(1);
     expect(sweep.series[1]!.values[0]).toBeNull();
@@ -46,20 +64,31 @@ describe("the preview", () => {
   });
 
   it("keeps the maintenance margin continuous across bracket floors (the derived deductions)", () => {
-    const preview = buildPreview(btc, "b.margin", { samples: SAMPLE, sweep: { path: "position.size", from: 1.5, to: 1.63, points: 201 } });
+    const preview = buildPreview(btc, "b.margin", {
+      samples: SAMPLE,
+      sweep: { path: "position.size", from: 1.5, to: 1.63, points: 201 },
+    });
     const mm = preview.sweep!.series[1]!.values as number[];
     const steps = mm.slice(1).map((v, i) => v - mm[i]!);
     expect(Math.max(...steps)).toBeLessThan(0.2);
   });
 
   it("sweeps any numeric input over a requested range", () => {
-    const preview = buildPreview(btc, "b.margin", { samples: SAMPLE, sweep: { path: "market.vol_30d", from: 0.5, to: 2, points: 4 } });
+    const preview = buildPreview(btc, "b.margin", {
+      samples: SAMPLE,
+      sweep: { path: "market.vol_30d", from: 0.5, to: 2, points: 4 },
+    });
     const sweep = preview.sweep!;
     expect(sweep.xs).toEqual([0.5, 1, 1.5, 2]);
     expect(sweep.boundaries).toEqual([]);
     // Above the 80% threshold the IM rate scales by 1 + min(0.5 x (vol - 80%), 50%).
     expect(sweep.series[0]!.values).toEqual([175001.63, 192501.79, 236252.2, 262502.44]);
-    expect(preview.sweepInputs.map((i) => i.path)).toEqual(["position.size", "position.mark", "market.vol_30d", "market.adv"]);
+    expect(preview.sweepInputs.map((i) => i.path)).toEqual([
+      "position.size",
+      "position.mark",
+      "market.vol_30d",
+      "market.adv",
+    ]);
     expect(preview.sweepInputs[2]).toMatchObject({ unit: "Rate", min: 0, max: 5 });
   });
 
@@ -68,7 +97,9 @@ describe("the preview", () => {
     const tests = buildPreview(changed, "b.margin", { tests: btcTests }).tests!;
     expect(tests.failed).toBeGreaterThan(0);
     const failed = tests.cases.find((c) => !c.passed)!;
-    expect(failed.details.join("\n")).toMatch(/output initial_margin:\n {2}expected {2}175001\.63\n {2}actual/);
+    expect(failed.details.join("\n")).toMatch(
+      /output initial_margin:\n {2}expected {2}175001\.63\n {2}actual/,
+    );
   });
 
   it("reports a rulebook with errors as not fresh", () => {
@@ -88,15 +119,25 @@ describe("the preview", () => {
 
   it("reads typed samples in several shapes", () => {
     expect(parseSamples(SAMPLE).samples).toHaveLength(1);
-    expect(parseSamples("- { name: small, input: { a: 1 } }\n- { a: 2 }\n").samples).toEqual([{ name: "small", input: { a: 1 } }, { name: "sample 2", input: { a: 2 } }]);
-    expect(parseSamples("cases:\n  - { name: x, input: { a: 1 } }\n").samples).toEqual([{ name: "x", input: { a: 1 } }]);
+    expect(parseSamples("- { name: small, input: { a: 1 } }\n- { a: 2 }\n").samples).toEqual([
+      { name: "small", input: { a: 1 } },
+      { name: "sample 2", input: { a: 2 } },
+    ]);
+    expect(parseSamples("cases:\n  - { name: x, input: { a: 1 } }\n").samples).toEqual([
+      { name: "x", input: { a: 1 } },
+    ]);
     expect(parseSamples("a: [1, 2").problem).toMatch(/^not valid YAML/);
     expect(parseSamples("42").problem).toBeDefined();
   });
 
   it("explains why a typed sample cannot be evaluated", () => {
-    const preview = buildPreview(btc, "b.margin", { samples: "position: { size: -1, mark: 30000, side: long }\nmarket: { vol_30d: 0.5, adv: 1 }\n" });
-    expect(preview.samples[0]!.error).toMatchObject({ code: "MB6001", message: expect.stringContaining("/position/size") });
+    const preview = buildPreview(btc, "b.margin", {
+      samples: "position: { size: -1, mark: 30000, side: long }\nmarket: { vol_30d: 0.5, adv: 1 }\n",
+    });
+    expect(preview.samples[0]!.error).toMatchObject({
+      code: "MB6001",
+      message: expect.stringContaining("/position/size"),
+    });
     expect(preview.sweep).toBeUndefined();
   });
 });

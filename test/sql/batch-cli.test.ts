@@ -34,11 +34,14 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
 /** A rulebook that rounds to a step given at run time, which SQL does not express (MB5102). */
 function dynamicStep(): string {
   const file = join(folder, "dynamic-step.margin");
-  writeFileSync(file, [
-    'rulebook "Dynamic step" version 1.0.0 effective 2026-01-01T00:00:00Z currency USDT',
-    "input position { notional: USDT > 0, step: USDT > 0 }",
-    "output margin: USDT = round_up(position.notional * 1%, position.step)",
-  ].join("\n") + "\n");
+  writeFileSync(
+    file,
+    [
+      'rulebook "Dynamic step" version 1.0.0 effective 2026-01-01T00:00:00Z currency USDT',
+      "input position { notional: USDT > 0, step: USDT > 0 }",
+      "output margin: USDT = round_up(position.notional * 1%, position.step)",
+    ].join("\n") + "\n",
+  );
   return file;
 }
 
@@ -55,8 +58,15 @@ describe("marginbook batch", () => {
     expect(run.stderr).toContain("batch duckdb: 100%");
     expect(run.stdout).toMatch(/^1,000,000 rows -> .*results-1m\.parquet: 1,000,000 evaluated, 0 failed; /);
     expect(run.code).toBe(0);
-    const [first] = await rows(`SELECT id, maintenance_margin, maintenance_margin_exact, error FROM read_parquet('${output}') WHERE id = 0`);
-    expect(first).toEqual({ id: 0n, maintenance_margin: 71200.82, maintenance_margin_exact: 71200.811444, error: null });
+    const [first] = await rows(
+      `SELECT id, maintenance_margin, maintenance_margin_exact, error FROM read_parquet('${output}') WHERE id = 0`,
+    );
+    expect(first).toEqual({
+      id: 0n,
+      maintenance_margin: 71200.82,
+      maintenance_margin_exact: 71200.811444,
+      error: null,
+    });
     expect(await rows(`SELECT count(*) AS n FROM read_parquet('${output}')`)).toEqual([{ n: 1_000_000n }]);
   }, 60_000);
 
@@ -64,43 +74,100 @@ describe("marginbook batch", () => {
     const csv = join(folder, "positions.csv");
     await con.run(positionsSql(3000, csv));
     // A few bad rows: a negative size (invalid input) and a missing side.
-    await con.run(`COPY (SELECT * REPLACE (CASE WHEN id = 5 THEN -1 ELSE "position.size" END AS "position.size", CASE WHEN id = 7 THEN NULL ELSE "position.side" END AS "position.side") FROM read_csv('${csv}')) TO '${csv}' (FORMAT csv, HEADER true)`);
+    await con.run(
+      `COPY (SELECT * REPLACE (CASE WHEN id = 5 THEN -1 ELSE "position.size" END AS "position.size", CASE WHEN id = 7 THEN NULL ELSE "position.side" END AS "position.side") FROM read_csv('${csv}')) TO '${csv}' (FORMAT csv, HEADER true)`,
+    );
     const artifact = join(folder, "binance.json");
     expect((await cli("compile", "rules/binance-btcusdt-perp.margin", "-o", artifact)).code).toBe(0);
     const viaSql = join(folder, "sql.jsonl");
     const viaJs = join(folder, "js.jsonl");
-    const sqlRun = await cli("batch", "rules/binance-btcusdt-perp.margin", "--input", csv, "--output", viaSql);
+    const sqlRun = await cli(
+      "batch",
+      "rules/binance-btcusdt-perp.margin",
+      "--input",
+      csv,
+      "--output",
+      viaSql,
+    );
     const jsRun = await cli("batch", artifact, "--input", csv, "--output", viaJs, "--engine", "js");
     expect(sqlRun.stdout).toContain("2,998 evaluated, 2 failed (MB6001: 2)");
     expect(jsRun.stdout).toContain("2,998 evaluated, 2 failed (MB6001: 2)");
-    const parse = (file: string): Record<string, unknown>[] => readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const parse = (file: string): Record<string, unknown>[] =>
+      readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     const a = parse(viaSql);
     const b = parse(viaJs);
     expect(a.length).toBe(3000);
     expect(b).toEqual(a);
-    expect((await cli("batch", "rules/binance-btcusdt-perp.margin", "--input", csv, "--output", viaSql, "--strict")).code).toBe(1);
+    expect(
+      (
+        await cli(
+          "batch",
+          "rules/binance-btcusdt-perp.margin",
+          "--input",
+          csv,
+          "--output",
+          viaSql,
+          "--strict",
+        )
+      ).code,
+    ).toBe(1);
   }, 60_000);
 
   it("reads nested JSON records and lists of records (SPAN accounts)", async () => {
     const input = join(folder, "accounts.jsonl");
-    const account = (quantity: number): string => JSON.stringify({ id: quantity, account: { positions: [{ contract: "SP Dec future", underlying: "SP", quantity, risk: [0, 0, 3330, 3330, -3330, -3330, 6670, 6670, -6670, -6670, 10000, 10000, -10000, -10000, 7000, -7000] }] } });
+    const account = (quantity: number): string =>
+      JSON.stringify({
+        id: quantity,
+        account: {
+          positions: [
+            {
+              contract: "SP Dec future",
+              underlying: "SP",
+              quantity,
+              risk: [
+                0, 0, 3330, 3330, -3330, -3330, 6670, 6670, -6670, -6670, 10000, 10000, -10000, -10000, 7000,
+                -7000,
+              ],
+            },
+          ],
+        },
+      });
     writeFileSync(input, [account(1), account(-2)].join("\n") + "\n");
     const output = join(folder, "span.csv");
     const run = await cli("batch", "rules/span-sp500.margin", "--input", input, "--output", output);
     expect(run.code).toBe(0);
-    expect(await rows(`SELECT id, scanning_risk_requirement AS r FROM read_csv('${output}') ORDER BY id`)).toEqual([{ id: -2n, r: 20000 }, { id: 1n, r: 10000 }]);
+    expect(
+      await rows(`SELECT id, scanning_risk_requirement AS r FROM read_csv('${output}') ORDER BY id`),
+    ).toEqual([
+      { id: -2n, r: 20000 },
+      { id: 1n, r: 10000 },
+    ]);
   }, 30_000);
 
   it("names the missing columns, refuses what SQL cannot express, and checks its options", async () => {
     const input = join(folder, "partial.csv");
     writeFileSync(input, "position.size,position.mark\n1,2\n");
-    const missing = await cli("batch", "rules/binance-btcusdt-perp.margin", "--input", input, "--output", join(folder, "x.csv"));
+    const missing = await cli(
+      "batch",
+      "rules/binance-btcusdt-perp.margin",
+      "--input",
+      input,
+      "--output",
+      join(folder, "x.csv"),
+    );
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("has no column `position.side`, `market.vol_30d`, `market.adv`");
     const refused = await cli("batch", dynamicStep(), "--input", input, "--output", join(folder, "y.csv"));
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/dynamic-step\.margin:3: error MB5102: `round_up` with a step computed at run time/);
-    expect((await cli("batch", "rules/binance-btcusdt-perp.margin", "--input", input, "--output", "x.txt")).stderr).toContain("give a .parquet, .csv or .jsonl file");
+    expect(refused.stderr).toMatch(
+      /dynamic-step\.margin:3: error MB5102: `round_up` with a step computed at run time/,
+    );
+    expect(
+      (await cli("batch", "rules/binance-btcusdt-perp.margin", "--input", input, "--output", "x.txt")).stderr,
+    ).toContain("give a .parquet, .csv or .jsonl file");
     expect((await cli("batch", "rules/binance-btcusdt-perp.margin", "--engine", "spark")).code).toBe(2);
   });
 });
@@ -108,14 +175,39 @@ describe("marginbook batch", () => {
 describe("marginbook compile --target sql", () => {
   it("writes the query for each dialect, or the coded refusal", async () => {
     const file = join(folder, "binance.sql");
-    const run = await cli("compile", "rules/binance-btcusdt-perp.margin", "--target", "sql", "--dialect", "clickhouse", "-o", file);
-    expect(run.stdout).toContain("(clickhouse SQL, outputs initial_margin, maintenance_margin, maintenance_margin_exact, max_leverage, errors in `error`)");
-    expect(readFileSync(file, "utf8")).toMatch(/^-- BTCUSDT perpetual 1\.0\.0: generated by marginbook \(clickhouse\), do not edit\nSELECT `position\.size`/);
-    const duck = await cli("compile", "rules/binance-btcusdt-perp.margin", "--target", "sql", "--from", "read_parquet('p.parquet')");
+    const run = await cli(
+      "compile",
+      "rules/binance-btcusdt-perp.margin",
+      "--target",
+      "sql",
+      "--dialect",
+      "clickhouse",
+      "-o",
+      file,
+    );
+    expect(run.stdout).toContain(
+      "(clickhouse SQL, outputs initial_margin, maintenance_margin, maintenance_margin_exact, max_leverage, errors in `error`)",
+    );
+    expect(readFileSync(file, "utf8")).toMatch(
+      /^-- BTCUSDT perpetual 1\.0\.0: generated by marginbook \(clickhouse\), do not edit\nSELECT `position\.size`/,
+    );
+    const duck = await cli(
+      "compile",
+      "rules/binance-btcusdt-perp.margin",
+      "--target",
+      "sql",
+      "--from",
+      "read_parquet('p.parquet')",
+    );
     expect(duck.stdout).toContain("FROM read_parquet('p.parquet')");
     const refused = await cli("compile", dynamicStep(), "--target", "sql", "--dialect", "clickhouse");
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("error MB5102: `round_up` with a step computed at run time cannot be compiled to SQL (clickhouse)");
-    expect((await cli("compile", "rules/binance-btcusdt-perp.margin", "--target", "sql", "--dialect", "oracle")).code).toBe(2);
+    expect(refused.stderr).toContain(
+      "error MB5102: `round_up` with a step computed at run time cannot be compiled to SQL (clickhouse)",
+    );
+    expect(
+      (await cli("compile", "rules/binance-btcusdt-perp.margin", "--target", "sql", "--dialect", "oracle"))
+        .code,
+    ).toBe(2);
   });
 });

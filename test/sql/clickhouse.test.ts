@@ -42,7 +42,12 @@ async function distributedTable(ir: IrRulebook, name: string, inputs: unknown[])
   const odd = rows.filter((_, i) => i % 2 === 1);
   if (even.length > 0) await server.query(`INSERT INTO shard1.${ch.ident(name)} VALUES ${even.join(", ")}`);
   if (odd.length > 0) await server.query(`INSERT INTO shard2.${ch.ident(name)} VALUES ${odd.join(", ")}`);
-  await server.query(createTableSql(ir, ch, `default.${ch.ident(name)}`, { engine: `Distributed(two_shards, '', ${ch.ident(name)})`, extra }));
+  await server.query(
+    createTableSql(ir, ch, `default.${ch.ident(name)}`, {
+      engine: `Distributed(two_shards, '', ${ch.ident(name)})`,
+      extra,
+    }),
+  );
 }
 
 /** Parses TabSeparated rows of `__mb_row`, the outputs and `error` into outcomes by row number. */
@@ -51,8 +56,14 @@ function outcomes(tsv: string, outputs: string[]): Map<number, unknown> {
   for (const line of tsv.split("\n").filter((l) => l !== "")) {
     const [row, ...cells] = line.split("\t");
     const error = cells[cells.length - 1]!;
-    const number = (s: string): number => (s === "nan" ? NaN : s === "inf" ? Infinity : s === "-inf" ? -Infinity : Number(s));
-    result.set(Number(row), error !== "\\N" ? { error } : { outputs: Object.fromEntries(outputs.map((o, i) => [o, number(cells[i]!)])) });
+    const number = (s: string): number =>
+      s === "nan" ? NaN : s === "inf" ? Infinity : s === "-inf" ? -Infinity : Number(s);
+    result.set(
+      Number(row),
+      error !== "\\N"
+        ? { error }
+        : { outputs: Object.fromEntries(outputs.map((o, i) => [o, number(cells[i]!)])) },
+    );
   }
   return result;
 }
@@ -65,13 +76,23 @@ function runtimeOutcomes(ir: IrRulebook, inputs: unknown[]): unknown[] {
 describe("ClickHouse: a two-shard Distributed table", () => {
   it("gives the runtime's numbers for the Binance rulebook, over HTTP and through clickhouse-client", async () => {
     const ir = compileIr("rules/binance-btcusdt-perp.margin");
-    const cases = (parse(readFileSync(resolve(ROOT, "rules/binance-btcusdt-perp.test.yaml"), "utf8")) as { cases: { input: unknown }[] }).cases.map((c) => c.input);
+    const cases = (
+      parse(readFileSync(resolve(ROOT, "rules/binance-btcusdt-perp.test.yaml"), "utf8")) as {
+        cases: { input: unknown }[];
+      }
+    ).cases.map((c) => c.input);
     const generator = new InputGenerator(ir, 17);
     const inputs = [...cases, ...Array.from({ length: 300 }, () => generator.next())];
     await distributedTable(ir, "positions", inputs);
-    expect((await server.query("SELECT count() FROM shard2.positions")).trim()).toBe(String(Math.floor(inputs.length / 2)));
+    expect((await server.query("SELECT count() FROM shard2.positions")).trim()).toBe(
+      String(Math.floor(inputs.length / 2)),
+    );
 
-    const compiled = compileToSql(ir, { dialect: "clickhouse", from: "default.positions", keep: ["__mb_row"] });
+    const compiled = compileToSql(ir, {
+      dialect: "clickhouse",
+      from: "default.positions",
+      keep: ["__mb_row"],
+    });
     if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
     const sql = `${compiled.sql}\nORDER BY __mb_row\nFORMAT TabSeparated`;
     const expected = runtimeOutcomes(ir, inputs);
@@ -83,32 +104,71 @@ describe("ClickHouse: a two-shard Distributed table", () => {
     expect(overClient.size).toBe(inputs.length);
     const mismatches = inputs.flatMap((input, i) => {
       const problems: string[] = [];
-      for (const [how, got] of [["http", overHttp.get(i)], ["client", overClient.get(i)]] as const) {
-        if (!sameOutcome(expected[i], got)) problems.push(`${how} ${JSON.stringify(input)}: runtime ${JSON.stringify(expected[i])} vs ClickHouse ${JSON.stringify(got)}`);
+      for (const [how, got] of [
+        ["http", overHttp.get(i)],
+        ["client", overClient.get(i)],
+      ] as const) {
+        if (!sameOutcome(expected[i], got))
+          problems.push(
+            `${how} ${JSON.stringify(input)}: runtime ${JSON.stringify(expected[i])} vs ClickHouse ${JSON.stringify(got)}`,
+          );
       }
       return problems;
     });
     expect(mismatches).toEqual([]);
     // Binance's worked example (the first case) on the cluster.
-    expect((overHttp.get(0) as { outputs: Record<string, number> }).outputs["maintenance_margin"]).toBe(71200.82);
+    expect((overHttp.get(0) as { outputs: Record<string, number> }).outputs["maintenance_margin"]).toBe(
+      71200.82,
+    );
   }, 60_000);
 
   it("runs list inputs (SPAN accounts: arrays of tuples, groups, scenarios) and `batch --engine clickhouse`", async () => {
     const ir = compileIr("rules/span-sp500.margin");
     // A typed ClickHouse table cannot hold an invalid input (a NULL inside an array): the valid cases only.
     const book = rulebookFromIr(ir);
-    const cases = (parse(readFileSync(resolve(ROOT, "rules/span-sp500.test.yaml"), "utf8")) as { cases: { input: unknown }[] }).cases.map((c) => c.input).filter((input) => book.validate(input).valid);
+    const cases = (
+      parse(readFileSync(resolve(ROOT, "rules/span-sp500.test.yaml"), "utf8")) as {
+        cases: { input: unknown }[];
+      }
+    ).cases
+      .map((c) => c.input)
+      .filter((input) => book.validate(input).valid);
     expect(cases.length).toBeGreaterThan(5);
     await distributedTable(ir, "accounts", cases);
     const out: string[] = [];
-    const code = await runCli(["batch", "rules/span-sp500.margin", "--engine", "clickhouse", "--url", server.url, "--table", "default.accounts", "--output-table", "span_results"], {
-      cwd: ROOT, stdout: (s) => out.push(s), stderr: (s) => out.push(s), stdin: async () => "", stderrIsTTY: false,
-    } as never);
+    const code = await runCli(
+      [
+        "batch",
+        "rules/span-sp500.margin",
+        "--engine",
+        "clickhouse",
+        "--url",
+        server.url,
+        "--table",
+        "default.accounts",
+        "--output-table",
+        "span_results",
+      ],
+      {
+        cwd: ROOT,
+        stdout: (s) => out.push(s),
+        stderr: (s) => out.push(s),
+        stdin: async () => "",
+        stderrIsTTY: false,
+      } as never,
+    );
     expect(out.join(""), out.join("")).toContain(`${cases.length} rows -> span_results`);
     expect(code).toBe(0);
-    const compiled = compileToSql(ir, { dialect: "clickhouse", from: "default.accounts", keep: ["__mb_row"] });
+    const compiled = compileToSql(ir, {
+      dialect: "clickhouse",
+      from: "default.accounts",
+      keep: ["__mb_row"],
+    });
     if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
-    const got = outcomes(await server.query(`${compiled.sql}\nORDER BY __mb_row\nFORMAT TabSeparated`), compiled.outputs);
+    const got = outcomes(
+      await server.query(`${compiled.sql}\nORDER BY __mb_row\nFORMAT TabSeparated`),
+      compiled.outputs,
+    );
     const expected = runtimeOutcomes(ir, cases);
     expect(cases.map((_, i) => got.get(i))).toEqual(expected.map((e) => e));
   }, 60_000);
@@ -121,23 +181,45 @@ describe("ClickHouse: every rulebook in rules/", () => {
     for (const [n, file] of bundledRulebooks().entries()) {
       const ir = compileIr(file);
       const book = rulebookFromIr(ir);
-      const cases = (parse(readFileSync(resolve(ROOT, file.replace(/\.margin$/, ".test.yaml")), "utf8")) as { cases: { input: unknown }[] }).cases
-        .map((c) => c.input).filter((input) => book.validate(input).valid);
+      const cases = (
+        parse(readFileSync(resolve(ROOT, file.replace(/\.margin$/, ".test.yaml")), "utf8")) as {
+          cases: { input: unknown }[];
+        }
+      ).cases
+        .map((c) => c.input)
+        .filter((input) => book.validate(input).valid);
       if (cases.length === 0) continue;
-      const compiled = compileToSql(ir, { dialect: "clickhouse", from: `default.rules_${n}`, keep: ["__mb_row"] });
+      const compiled = compileToSql(ir, {
+        dialect: "clickhouse",
+        from: `default.rules_${n}`,
+        keep: ["__mb_row"],
+      });
       if (!compiled.ok) {
         // 18.16 cannot read a column inside a lambda over nested queries: refused, with the reason.
-        expect(compiled.diagnostics.map((x) => `${x.code} ${x.message}`).join("\n"), file).toMatch(/^MB5101 a comprehension that reads `[^`]+` cannot be compiled to SQL \(clickhouse\): ClickHouse 18\.16/);
+        expect(compiled.diagnostics.map((x) => `${x.code} ${x.message}`).join("\n"), file).toMatch(
+          /^MB5101 a comprehension that reads `[^`]+` cannot be compiled to SQL \(clickhouse\): ClickHouse 18\.16/,
+        );
         refused.push(file);
         continue;
       }
       // One local table each (the Distributed path is the tests above): this test is about the SQL.
-      await server.query(createTableSql(ir, ch, `default.rules_${n}`, { engine: "Log", extra: [{ name: "__mb_row", type: "Float64" }] }));
+      await server.query(
+        createTableSql(ir, ch, `default.rules_${n}`, {
+          engine: "Log",
+          extra: [{ name: "__mb_row", type: "Float64" }],
+        }),
+      );
       await server.query(`INSERT INTO default.rules_${n} VALUES ${rowTuples(ir, ch, cases).rows.join(", ")}`);
-      const got = outcomes(await server.query(`${compiled.sql}\nORDER BY __mb_row\nFORMAT TabSeparated`), compiled.outputs);
+      const got = outcomes(
+        await server.query(`${compiled.sql}\nORDER BY __mb_row\nFORMAT TabSeparated`),
+        compiled.outputs,
+      );
       const expected = runtimeOutcomes(ir, cases);
       cases.forEach((input, i) => {
-        if (!closeOutcome(expected[i], got.get(i))) problems.push(`${file} ${JSON.stringify(input)}: runtime ${JSON.stringify(expected[i])} vs ClickHouse ${JSON.stringify(got.get(i))}`);
+        if (!closeOutcome(expected[i], got.get(i)))
+          problems.push(
+            `${file} ${JSON.stringify(input)}: runtime ${JSON.stringify(expected[i])} vs ClickHouse ${JSON.stringify(got.get(i))}`,
+          );
       });
     }
     expect(problems).toEqual([]);
@@ -164,8 +246,13 @@ describe("ClickHouse: hostile texts", () => {
     await distributedTable(ir, "hostile", inputs);
     const compiled = compileToSql(ir, { dialect: "clickhouse", from: "default.hostile", keep: ["__mb_row"] });
     if (!compiled.ok) throw new Error(JSON.stringify(compiled.diagnostics));
-    const rows = (await server.query(`${compiled.sql}\nORDER BY __mb_row\nFORMAT JSONEachRow`)).split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Record<string, unknown>);
-    const expected = rulebookFromIr(ir).evaluateBatch(inputs).map((r) => (r.ok ? r.outputs : {}));
+    const rows = (await server.query(`${compiled.sql}\nORDER BY __mb_row\nFORMAT JSONEachRow`))
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const expected = rulebookFromIr(ir)
+      .evaluateBatch(inputs)
+      .map((r) => (r.ok ? r.outputs : {}));
     expect(rows.map((r) => ({ label: r["label"], twice: r["twice"] }))).toEqual(expected);
     expect(String(expected[0]!["label"])).toContain("\\");
     expect((await server.query("SELECT count() FROM default.hostile")).trim()).toBe("2");
@@ -182,7 +269,10 @@ function closeOutcome(a: unknown, b: unknown): boolean {
     const u = x.outputs![k];
     const v = y.outputs![k];
     if (typeof u !== "number") return String(u) === String(v) || (typeof u === "boolean" && Number(u) === v);
-    return Object.is(u, v) || (typeof v === "number" && Math.abs(u - v) <= 1e-13 * Math.max(Math.abs(u), Math.abs(v)));
+    return (
+      Object.is(u, v) ||
+      (typeof v === "number" && Math.abs(u - v) <= 1e-13 * Math.max(Math.abs(u), Math.abs(v)))
+    );
   });
 }
 

@@ -46,21 +46,33 @@ function runtimeOutcome(book: LoadedRulebook, input: unknown): Outcome {
 }
 
 async function sqlOutcomes(ir: IrRulebook, inputs: unknown[]): Promise<Outcome[]> {
-  const compiled = compileToSql(ir, { dialect: "duckdb", from: valuesRelation(ir, dialects.duckdb, inputs), keep: ["__mb_row"] });
+  const compiled = compileToSql(ir, {
+    dialect: "duckdb",
+    from: valuesRelation(ir, dialects.duckdb, inputs),
+    keep: ["__mb_row"],
+  });
   if (!compiled.ok) throw new Error(compiled.diagnostics.map((d) => `${d.code} ${d.message}`).join("; "));
   const rows = (await con.runAndReadAll(`${compiled.sql} ORDER BY __mb_row`)).getRowObjectsJS();
-  return rows.map((row) => (row["error"] !== null ? { error: String(row["error"]) } : { outputs: Object.fromEntries(compiled.outputs.map((o) => [o, row[o]])) }));
+  return rows.map((row) =>
+    row["error"] !== null
+      ? { error: String(row["error"]) }
+      : { outputs: Object.fromEntries(compiled.outputs.map((o) => [o, row[o]])) },
+  );
 }
 
 function usesTranscendentals(ir: IrRulebook): boolean {
   let found = false;
-  const visit = (e: Parameters<typeof forEachExpr>[0]): void => forEachExpr(e, (x) => {
-    if (x.k === "call" && (x.fn === "exp" || x.fn === "ln" || x.fn === "pow")) found = true;
-  });
+  const visit = (e: Parameters<typeof forEachExpr>[0]): void =>
+    forEachExpr(e, (x) => {
+      if (x.k === "call" && (x.fn === "exp" || x.fn === "ln" || x.fn === "pow")) found = true;
+    });
   for (const step of ir.steps) {
     if (step.kind === "rule") {
       if (step.condition) visit(step.condition);
-      for (const a of step.actions) { visit(a.value); if (a.condition) visit(a.condition); }
+      for (const a of step.actions) {
+        visit(a.value);
+        if (a.condition) visit(a.condition);
+      }
     } else visit(step.kind === "assert" ? step.condition : step.value);
   }
   return found;
@@ -68,28 +80,53 @@ function usesTranscendentals(ir: IrRulebook): boolean {
 
 /** The differences between the two outcomes of one input, as text (empty when they agree). */
 function differences(ir: IrRulebook, js: Outcome, sql: Outcome): string[] {
-  if ("error" in js || "error" in sql) return JSON.stringify(js) === JSON.stringify(sql) ? [] : [`runtime ${JSON.stringify(js)} vs SQL ${JSON.stringify(sql)}`];
+  if ("error" in js || "error" in sql)
+    return JSON.stringify(js) === JSON.stringify(sql)
+      ? []
+      : [`runtime ${JSON.stringify(js)} vs SQL ${JSON.stringify(sql)}`];
   const loose = usesTranscendentals(ir);
-  const rounded = new Set(ir.steps.flatMap((s) => (s.kind === "output" && s.rounding ? [ir.slots[s.slot]!.name] : [])));
+  const rounded = new Set(
+    ir.steps.flatMap((s) => (s.kind === "output" && s.rounding ? [ir.slots[s.slot]!.name] : [])),
+  );
   return Object.keys(js.outputs).flatMap((name) => {
     const a = js.outputs[name];
     const b = sql.outputs[name];
     if (Object.is(a, b)) return [];
-    if (loose && !rounded.has(name) && typeof a === "number" && typeof b === "number" && Math.abs(a - b) <= TRANSCENDENTAL_BOUND * Math.max(Math.abs(a), Math.abs(b))) return [];
+    if (
+      loose &&
+      !rounded.has(name) &&
+      typeof a === "number" &&
+      typeof b === "number" &&
+      Math.abs(a - b) <= TRANSCENDENTAL_BOUND * Math.max(Math.abs(a), Math.abs(b))
+    )
+      return [];
     return [`${name}: runtime ${String(a)} vs SQL ${String(b)}`];
   });
 }
 
 describe("the SQL target agrees with the runtime on every case of rules/", () => {
   for (const file of bundledRulebooks()) {
-    it(file, async () => {
-      const ir = compileIr(file);
-      const cases = (parse(readFileSync(resolve(ROOT, file.replace(/\.margin$/, ".test.yaml")), "utf8")) as { cases: { name: string; input: unknown }[] }).cases;
-      const book = rulebookFromIr(ir);
-      const sql = await sqlOutcomes(ir, cases.map((c) => c.input));
-      const problems = cases.flatMap((c, i) => differences(ir, runtimeOutcome(book, c.input), sql[i]!).map((d) => `${c.name}: ${d}`));
-      expect(problems).toEqual([]);
-    }, 60_000);
+    it(
+      file,
+      async () => {
+        const ir = compileIr(file);
+        const cases = (
+          parse(readFileSync(resolve(ROOT, file.replace(/\.margin$/, ".test.yaml")), "utf8")) as {
+            cases: { name: string; input: unknown }[];
+          }
+        ).cases;
+        const book = rulebookFromIr(ir);
+        const sql = await sqlOutcomes(
+          ir,
+          cases.map((c) => c.input),
+        );
+        const problems = cases.flatMap((c, i) =>
+          differences(ir, runtimeOutcome(book, c.input), sql[i]!).map((d) => `${c.name}: ${d}`),
+        );
+        expect(problems).toEqual([]);
+      },
+      60_000,
+    );
   }
 });
 
@@ -104,14 +141,19 @@ describe("random rulebooks", () => {
       const result = compileToSql(ir, { dialect: "duckdb" });
       if (!result.ok) {
         // What cannot be lowered is refused with a code and a line, never compiled to wrong SQL.
-        expect(result.diagnostics.every((d) => /^MB51\d\d$/.test(d.code) && d.line > 0), source).toBe(true);
+        expect(
+          result.diagnostics.every((d) => /^MB51\d\d$/.test(d.code) && d.line > 0),
+          source,
+        ).toBe(true);
         continue;
       }
       const generator = new InputGenerator(ir, seed + n);
       const inputs = Array.from({ length: 40 }, () => generator.next());
       const book = rulebookFromIr(ir);
       const sql = await sqlOutcomes(ir, inputs);
-      const problems = inputs.flatMap((input, i) => differences(ir, runtimeOutcome(book, input), sql[i]!).map((d) => `${JSON.stringify(input)}: ${d}`));
+      const problems = inputs.flatMap((input, i) =>
+        differences(ir, runtimeOutcome(book, input), sql[i]!).map((d) => `${JSON.stringify(input)}: ${d}`),
+      );
       expect(problems, `seed ${seed + n}:\n${source}`).toEqual([]);
       compared++;
     }

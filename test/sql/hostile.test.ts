@@ -34,13 +34,17 @@ describe("quoting", () => {
   it("round-trips every hostile text through DuckDB as a literal and as a column name", async () => {
     const d = dialects.duckdb;
     // Lone surrogates are no text DuckDB can hold (they are not UTF-8); NUL cannot be in a name.
-    for (const text of HOSTILE_TEXTS.filter((t) => !/[\ud800-\udfff]/.test(t.replace(/[\ud800-\udbff][\udc00-\udfff]/g, "")))) {
+    for (const text of HOSTILE_TEXTS.filter(
+      (t) => !/[\ud800-\udfff]/.test(t.replace(/[\ud800-\udbff][\udc00-\udfff]/g, "")),
+    )) {
       const name = text === "" || text.includes("\u0000") ? "plain" : text;
       const result = await con.runAndReadAll(`SELECT ${d.text(text)} AS ${d.ident(name)}`);
       expect(result.getRowsJS()).toEqual([[text]]);
       expect(result.columnNames()).toEqual([name]);
     }
-    expect((await con.runAndReadAll("SELECT count(*) AS n FROM canary")).getRowObjectsJS()).toEqual([{ n: 1n }]);
+    expect((await con.runAndReadAll("SELECT count(*) AS n FROM canary")).getRowObjectsJS()).toEqual([
+      { n: 1n },
+    ]);
   });
 });
 
@@ -54,7 +58,11 @@ describe("hostile rulebooks", () => {
       const ir = lowerRulebook(checked.checked, { source: () => source });
       const generator = new InputGenerator(ir, n);
       const inputs = Array.from({ length: 10 }, () => generator.next());
-      const compiled = compileToSql(ir, { dialect: "duckdb", from: valuesRelation(ir, dialects.duckdb, inputs), keep: ["__mb_row"] });
+      const compiled = compileToSql(ir, {
+        dialect: "duckdb",
+        from: valuesRelation(ir, dialects.duckdb, inputs),
+        keep: ["__mb_row"],
+      });
       if (!compiled.ok) {
         expect(compiled.diagnostics.every((x) => /^MB51\d\d$/.test(x.code))).toBe(true);
         continue;
@@ -64,11 +72,18 @@ describe("hostile rulebooks", () => {
       rows.forEach((row, i) => {
         const [outcome] = book.evaluateBatch([inputs[i]]);
         if (!outcome!.ok) expect(row[compiled.errorColumn], source).toBe(outcome!.error.code);
-        else for (const name of compiled.outputs) expect(Object.is(row[name], outcome!.outputs[name]), `${name}: ${String(row[name])} vs ${String(outcome!.outputs[name])}\n${source}`).toBe(true);
+        else
+          for (const name of compiled.outputs)
+            expect(
+              Object.is(row[name], outcome!.outputs[name]),
+              `${name}: ${String(row[name])} vs ${String(outcome!.outputs[name])}\n${source}`,
+            ).toBe(true);
       });
       compared++;
     }
     expect(compared).toBeGreaterThan(0);
-    expect((await con.runAndReadAll("SELECT count(*) AS n FROM canary")).getRowObjectsJS()).toEqual([{ n: 1n }]);
+    expect((await con.runAndReadAll("SELECT count(*) AS n FROM canary")).getRowObjectsJS()).toEqual([
+      { n: 1n },
+    ]);
   }, 60_000);
 });

@@ -46,19 +46,32 @@ describe("docs/scale.md", () => {
       const file = /^(?:csv|margin) file=(\S+)$/.exec(block.info);
       if (file) writeFileSync(join(folder, file[1]!), block.body);
     }
-    const commands = doc.filter((b) => b.info === "sh local").flatMap((b) => b.body.split("\n").filter((l) => l.startsWith("npx marginbook ")));
+    const commands = doc
+      .filter((b) => b.info === "sh local")
+      .flatMap((b) => b.body.split("\n").filter((l) => l.startsWith("npx marginbook ")));
     expect(commands.length).toBeGreaterThanOrEqual(4);
     const outputs: string[] = [];
     for (const command of commands) {
       let out = "";
-      const code = await runCli(words(command).slice(2), { cwd: folder, stdout: (t) => (out += t), stderr: (t) => (out += t) });
+      const code = await runCli(words(command).slice(2), {
+        cwd: folder,
+        stdout: (t) => (out += t),
+        stderr: (t) => (out += t),
+      });
       expect(code, `${command}\n${out}`).toBe(0);
       outputs.push(out);
     }
     expect(readFileSync(join(folder, "binance.sql"), "utf8")).toContain('FROM "input"');
     expect(outputs[1]).toContain("3 rows -> results.parquet: 2 evaluated, 1 failed (MB6001: 1)");
-    const results = readFileSync(join(folder, "results.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(results.map((r) => [r["id"], r["maintenance_margin"], r["error"]])).toEqual([[1, 71200.82, null], [2, expect.any(Number), null], [3, null, "MB6001"]]);
+    const results = readFileSync(join(folder, "results.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(results.map((r) => [r["id"], r["maintenance_margin"], r["error"]])).toEqual([
+      [1, 71200.82, null],
+      [2, expect.any(Number), null],
+      [3, null, "MB6001"],
+    ]);
     expect(existsSync(join(folder, "results.parquet"))).toBe(true);
     expect(outputs[3]).toContain("impact on 3 inputs from positions.csv");
   }, 60_000);

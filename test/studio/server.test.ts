@@ -2,7 +2,16 @@
  * The studio server over HTTP: listing, reading, saving (atomically, refusing to overwrite a file
  * changed on disk), and refusing paths outside its folder and requests from other hosts.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -21,23 +30,37 @@ interface Reply {
 }
 
 /** A raw HTTP request (so the Host header and paths are sent exactly as written). */
-function call(method: string, target: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+function call(
+  method: string,
+  target: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
-    const req = request({ host: "127.0.0.1", port: studio.port, method, path: target, headers: { ...(data !== undefined ? { "content-type": "application/json" } : {}), ...headers } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (text += chunk));
-      res.on("end", () => {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed, text });
-      });
-    });
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port: studio.port,
+        method,
+        path: target,
+        headers: { ...(data !== undefined ? { "content-type": "application/json" } : {}), ...headers },
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            parsed = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed, text });
+        });
+      },
+    );
     req.on("error", reject);
     if (data !== undefined) req.write(data);
     req.end();
@@ -80,7 +103,9 @@ describe("the studio server", () => {
 
   it("lists the rulebooks with their test files and versions", async () => {
     const reply = await call("GET", "/api/workspace");
-    const files = (reply.body as { files: { path: string; kind: string; tests?: string; version: string; text: string }[] }).files;
+    const files = (
+      reply.body as { files: { path: string; kind: string; tests?: string; version: string; text: string }[] }
+    ).files;
     // Hidden folders, node_modules and symbolic links are left out.
     expect(files.map((f) => [f.path, f.kind, f.tests])).toEqual([
       ["a.margin", "rulebook", "a.test.yaml"],
@@ -92,12 +117,18 @@ describe("the studio server", () => {
 
   it("reads a file with its version", async () => {
     const reply = await call("GET", "/api/file?path=sub/b.margin");
-    expect(reply).toMatchObject({ status: 200, body: { path: "sub/b.margin", text: RULEBOOK, version: contentVersion(RULEBOOK) } });
+    expect(reply).toMatchObject({
+      status: 200,
+      body: { path: "sub/b.margin", text: RULEBOOK, version: contentVersion(RULEBOOK) },
+    });
   });
 
   it("saves through a temporary file, and returns the new version", async () => {
     const text = RULEBOOK + "param x = 1\n";
-    const reply = await call("PUT", "/api/file?path=a.margin", { text, baseVersion: contentVersion(RULEBOOK) });
+    const reply = await call("PUT", "/api/file?path=a.margin", {
+      text,
+      baseVersion: contentVersion(RULEBOOK),
+    });
     expect(reply).toMatchObject({ status: 200, body: { version: contentVersion(text) } });
     expect(readFileSync(path.join(folder, "a.margin"), "utf8")).toBe(text);
     expect(readdirSync(folder).filter((f) => f.endsWith(".tmp"))).toEqual([]);
@@ -108,23 +139,54 @@ describe("the studio server", () => {
     const external = RULEBOOK + "// edited elsewhere\n";
     writeFileSync(path.join(folder, "sub/b.margin"), external);
     const reply = await call("PUT", "/api/file?path=sub/b.margin", { text: "mine", baseVersion: opened });
-    expect(reply).toMatchObject({ status: 409, body: { error: "conflict", text: external, version: contentVersion(external) } });
+    expect(reply).toMatchObject({
+      status: 409,
+      body: { error: "conflict", text: external, version: contentVersion(external) },
+    });
     expect(readFileSync(path.join(folder, "sub/b.margin"), "utf8")).toBe(external);
   });
 
-  const outsidePaths = ["../x.margin", "sub/../../x.margin", "/etc/passwd", "link.margin", "linked-folder/secret.margin", "", "a.margin\0"];
+  const outsidePaths = [
+    "../x.margin",
+    "sub/../../x.margin",
+    "/etc/passwd",
+    "link.margin",
+    "linked-folder/secret.margin",
+    "",
+    "a.margin\0",
+  ];
   it.each(outsidePaths)("refuses the path %j with 403", async (target) => {
     const read = await call("GET", `/api/file?path=${encodeURIComponent(target)}`);
-    const write = await call("PUT", `/api/file?path=${encodeURIComponent(target)}`, { text: "x", baseVersion: null });
+    const write = await call("PUT", `/api/file?path=${encodeURIComponent(target)}`, {
+      text: "x",
+      baseVersion: null,
+    });
     expect([read.status, write.status]).toEqual([403, 403]);
     expect(readFileSync(path.join(outside, "secret.margin"), "utf8")).toBe("secret");
   });
 
   it("refuses other hosts, writes that are not JSON, and files that are not rulebooks", async () => {
     expect((await call("GET", "/api/workspace", undefined, { host: "evil.example:80" })).status).toBe(403);
-    expect((await call("PUT", "/api/file?path=a.margin", "text=x", { "content-type": "application/x-www-form-urlencoded" })).status).toBe(415);
-    expect((await call("PUT", "/api/file?path=a.margin", { text: "x", baseVersion: null }, { origin: "http://evil.example" })).status).toBe(403);
-    expect((await call("PUT", "/api/file?path=notes.txt", { text: "x", baseVersion: null })).status).toBe(403);
+    expect(
+      (
+        await call("PUT", "/api/file?path=a.margin", "text=x", {
+          "content-type": "application/x-www-form-urlencoded",
+        })
+      ).status,
+    ).toBe(415);
+    expect(
+      (
+        await call(
+          "PUT",
+          "/api/file?path=a.margin",
+          { text: "x", baseVersion: null },
+          { origin: "http://evil.example" },
+        )
+      ).status,
+    ).toBe(403);
+    expect((await call("PUT", "/api/file?path=notes.txt", { text: "x", baseVersion: null })).status).toBe(
+      403,
+    );
     expect(existsSync(path.join(folder, "notes.txt"))).toBe(false);
     expect((await call("GET", "/../package.json")).status).toBe(404);
   });
@@ -140,7 +202,14 @@ describe("the studio server", () => {
 describe("marginbook studio", () => {
   const io = () => {
     const out = { stdout: "", stderr: "" };
-    return { out, io: { stdout: (t: string) => void (out.stdout += t), stderr: (t: string) => void (out.stderr += t), cwd: folder } };
+    return {
+      out,
+      io: {
+        stdout: (t: string) => void (out.stdout += t),
+        stderr: (t: string) => void (out.stderr += t),
+        cwd: folder,
+      },
+    };
   };
 
   it("is listed in the help", async () => {

@@ -29,7 +29,13 @@ export function renderBaseline(file: string, source: string, diagnostics: readon
     if (index === lines.length - 1 && text === "") return;
     out.push(`    ${text}`);
     for (const d of own) {
-      const startsHere = d.span.start >= lineStart && d.span.start <= lineEnd && (d.span.start < lineEnd || d.span.end === d.span.start || lineStart === lineEnd || d.span.start === lineEnd);
+      const startsHere =
+        d.span.start >= lineStart &&
+        d.span.start <= lineEnd &&
+        (d.span.start < lineEnd ||
+          d.span.end === d.span.start ||
+          lineStart === lineEnd ||
+          d.span.start === lineEnd);
       if (!startsHere || (d.span.start === lineEnd && d.span.end > lineEnd + 1)) continue;
       const from = d.span.start - lineStart;
       const to = Math.max(from + 1, Math.min(d.span.end, lineEnd) - lineStart);
@@ -37,7 +43,9 @@ export function renderBaseline(file: string, source: string, diagnostics: readon
       out.push(`!!! ${d.severity} ${d.code}: ${d.message}`);
       if (d.help) out.push(`!!! help: ${d.help}`);
       for (const r of d.related) {
-        const where = r.file ? `${r.file.split(/[\\/]/).slice(-2).join("/")}` : `line ${position(source, r.span.start).line}`;
+        const where = r.file
+          ? `${r.file.split(/[\\/]/).slice(-2).join("/")}`
+          : `line ${position(source, r.span.start).line}`;
         out.push(`!!! related (${where}): ${r.message}`);
       }
       if (d.fix) out.push(`!!! fix: ${d.fix.title}`);

@@ -10,7 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** Where Debian installs the server and the client. */
-export const CLICKHOUSE_SERVER = ["/usr/bin/clickhouse-server", "/usr/sbin/clickhouse-server"].find((p) => existsSync(p));
+export const CLICKHOUSE_SERVER = ["/usr/bin/clickhouse-server", "/usr/sbin/clickhouse-server"].find((p) =>
+  existsSync(p),
+);
 export const CLICKHOUSE_CLIENT = ["/usr/bin/clickhouse-client"].find((p) => existsSync(p));
 
 /** A running server. */
@@ -36,7 +38,8 @@ async function freePort(): Promise<number> {
 }
 
 function config(folder: string, httpPort: number, tcpPort: number): string {
-  const replica = (db: string): string => `<shard><replica><host>127.0.0.1</host><port>${tcpPort}</port><default_database>${db}</default_database></replica></shard>`;
+  const replica = (db: string): string =>
+    `<shard><replica><host>127.0.0.1</host><port>${tcpPort}</port><default_database>${db}</default_database></replica></shard>`;
   return `<?xml version="1.0"?>
 <yandex>
   <logger><level>warning</level><log>${folder}/server.log</log><errorlog>${folder}/error.log</errorlog><console>0</console></logger>
@@ -66,14 +69,19 @@ const USERS = `<?xml version="1.0"?>
 /** Starts a server and waits until it answers (at most 30 s). */
 export async function startClickHouse(): Promise<ClickHouse> {
   if (!CLICKHOUSE_SERVER || !CLICKHOUSE_CLIENT) {
-    throw new Error("clickhouse-server is not installed: `apt-get install -y clickhouse-server clickhouse-client` (.ci/run installs it)");
+    throw new Error(
+      "clickhouse-server is not installed: `apt-get install -y clickhouse-server clickhouse-client` (.ci/run installs it)",
+    );
   }
   const folder = mkdtempSync(join(tmpdir(), "marginbook-clickhouse-"));
   const httpPort = await freePort();
   const tcpPort = await freePort();
   writeFileSync(join(folder, "config.xml"), config(folder, httpPort, tcpPort));
   writeFileSync(join(folder, "users.xml"), USERS);
-  const child: ChildProcess = spawn(CLICKHOUSE_SERVER, [`--config-file=${join(folder, "config.xml")}`], { stdio: "ignore", cwd: folder });
+  const child: ChildProcess = spawn(CLICKHOUSE_SERVER, [`--config-file=${join(folder, "config.xml")}`], {
+    stdio: "ignore",
+    cwd: folder,
+  });
   const url = `http://127.0.0.1:${httpPort}/`;
   const query = async (sql: string): Promise<string> => {
     const response = await fetch(url, { method: "POST", body: sql });
@@ -95,13 +103,19 @@ export async function startClickHouse(): Promise<ClickHouse> {
     } catch {
       if (child.exitCode !== null || Date.now() > deadline) {
         stop();
-        throw new Error(`clickhouse-server did not start (exit ${String(child.exitCode)}); see its log in ${folder}`);
+        throw new Error(
+          `clickhouse-server did not start (exit ${String(child.exitCode)}); see its log in ${folder}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 200));
     }
   }
   const client = (sql: string): string => {
-    const result = spawnSync(CLICKHOUSE_CLIENT, ["--host", "127.0.0.1", "--port", String(tcpPort), "--multiquery"], { input: sql, encoding: "utf8" });
+    const result = spawnSync(
+      CLICKHOUSE_CLIENT,
+      ["--host", "127.0.0.1", "--port", String(tcpPort), "--multiquery"],
+      { input: sql, encoding: "utf8" },
+    );
     if (result.status !== 0) throw new Error(`clickhouse-client: ${result.stderr}`);
     return result.stdout;
   };

@@ -87,31 +87,154 @@ interface Scope {
 }
 
 const PLAIN_NAMES = [
-  "size", "mark", "notional", "rate", "vol", "adv", "wallet", "equity", "premium", "strike", "entry", "leverage", "fee", "haircut",
-  "buffer", "im", "mm", "x", "y", "z", "a1", "b_2", "_under", "delta", "gamma", "spread", "credit", "charge", "weight", "step", "version",
+  "size",
+  "mark",
+  "notional",
+  "rate",
+  "vol",
+  "adv",
+  "wallet",
+  "equity",
+  "premium",
+  "strike",
+  "entry",
+  "leverage",
+  "fee",
+  "haircut",
+  "buffer",
+  "im",
+  "mm",
+  "x",
+  "y",
+  "z",
+  "a1",
+  "b_2",
+  "_under",
+  "delta",
+  "gamma",
+  "spread",
+  "credit",
+  "charge",
+  "weight",
+  "step",
+  "version",
 ];
 /** Value names that mean something in JavaScript or in the generated code. */
 const HOSTILE_NAMES = [
-  "constructor", "__proto__", "toString", "valueOf", "hasOwnProperty", "isPrototypeOf", "__defineGetter__", "__lookupSetter__",
-  "propertyIsEnumerable", "toLocaleString", "prototype", "length", "name", "caller", "callee", "arguments", "eval", "function", "return",
-  "this", "new", "delete", "typeof", "void", "var", "const", "class", "super", "yield", "await", "undefined", "null", "process",
-  "globalThis", "require", "module", "exports", "window", "s0", "s1", "l0", "t0", "v0", "c0", "i0", "k", "site", "evaluate", "raise",
-  "readField", "withDefault", "roundUp", "isFinite", "isInteger", "toJSON", "polluted", "items", "key", "index", "message", "default",
+  "constructor",
+  "__proto__",
+  "toString",
+  "valueOf",
+  "hasOwnProperty",
+  "isPrototypeOf",
+  "__defineGetter__",
+  "__lookupSetter__",
+  "propertyIsEnumerable",
+  "toLocaleString",
+  "prototype",
+  "length",
+  "name",
+  "caller",
+  "callee",
+  "arguments",
+  "eval",
+  "function",
+  "return",
+  "this",
+  "new",
+  "delete",
+  "typeof",
+  "void",
+  "var",
+  "const",
+  "class",
+  "super",
+  "yield",
+  "await",
+  "undefined",
+  "null",
+  "process",
+  "globalThis",
+  "require",
+  "module",
+  "exports",
+  "window",
+  "s0",
+  "s1",
+  "l0",
+  "t0",
+  "v0",
+  "c0",
+  "i0",
+  "k",
+  "site",
+  "evaluate",
+  "raise",
+  "readField",
+  "withDefault",
+  "roundUp",
+  "isFinite",
+  "isInteger",
+  "toJSON",
+  "polluted",
+  "items",
+  "key",
+  "index",
+  "message",
+  "default",
 ];
 const PLAIN_TYPES = ["Side", "Kind", "Venue", "Tier", "Status", "Item", "Position", "Leg"];
-const HOSTILE_TYPES = ["Object", "Function", "Array", "Math", "Proxy", "Reflect", "Symbol", "Map", "E", "SC", "MapCtor", "T0_0", "S0", "R_x", "F_output", "Infinity", "NaN", "Constructor"];
+const HOSTILE_TYPES = [
+  "Object",
+  "Function",
+  "Array",
+  "Math",
+  "Proxy",
+  "Reflect",
+  "Symbol",
+  "Map",
+  "E",
+  "SC",
+  "MapCtor",
+  "T0_0",
+  "S0",
+  "R_x",
+  "F_output",
+  "Infinity",
+  "NaN",
+  "Constructor",
+];
 const CURRENCIES = ["USDT", "USD", "BTC", "XBT", "EUR", "USDC"];
 /** Texts that would end a string literal or a comment, or a line, in naive generated code. */
 export const HOSTILE_TEXTS = [
-  '"); process.exit(1); ("', "'); process.exit(1); ('", "`${process.exit(1)}`", "*/ process.exit(1) /*", "</script><script>alert(1)</script>",
-  "\u2028 process.exit(1) \u2029", "\u0000", "\u202e reversed", "line\\nbreak", "\\\\", "__proto__", "constructor", "\ud800 lone surrogate",
-  "}; process.exit(1); {", "x\"]; globalThis.__pwned = 1; //", "ünïcode ✓ 𝟙", "",
+  '"); process.exit(1); ("',
+  "'); process.exit(1); ('",
+  "`${process.exit(1)}`",
+  "*/ process.exit(1) /*",
+  "</script><script>alert(1)</script>",
+  "\u2028 process.exit(1) \u2029",
+  "\u0000",
+  "\u202e reversed",
+  "line\\nbreak",
+  "\\\\",
+  "__proto__",
+  "constructor",
+  "\ud800 lone surrogate",
+  "}; process.exit(1); {",
+  'x"]; globalThis.__pwned = 1; //',
+  "ünïcode ✓ 𝟙",
+  "",
 ];
 /**
  * The hostile texts a rulebook's source may hold: the checker refuses bidirectional controls anywhere
  * (MB1014) and control or invisible characters in strings (MB1015); artifacts may still carry them.
  */
-export const HOSTILE_SOURCE_TEXTS = HOSTILE_TEXTS.filter((text) => !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/.test(text));
+export const HOSTILE_SOURCE_TEXTS = HOSTILE_TEXTS.filter(
+  (text) =>
+    !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/.test(
+      text,
+    ),
+);
 const PLAIN_TEXTS = ["portfolio", "desk A", "BTC perp", "risk@example.com"];
 
 /** Generates one rulebook's source text. */
@@ -133,7 +256,10 @@ class RulebookGenerator {
   private localCount = 0;
   private readonly params: { code: string; kind: Kind }[] = [];
 
-  constructor(private readonly choose: Chooser, private readonly hostile: boolean) {}
+  constructor(
+    private readonly choose: Chooser,
+    private readonly hostile: boolean,
+  ) {}
 
   generate(): string {
     this.header();
@@ -159,7 +285,8 @@ class RulebookGenerator {
     for (let i = 0; i < outputs; i++) this.outputDecl(late);
     // Random assertions fail half the time: few of them, so that most evaluations reach the outputs.
     const asserts = this.chance(0.35) ? 1 : 0;
-    for (let i = 0; i < asserts; i++) this.emit(`assert ${this.bool(late, 2)}${this.chance(0.7) ? ` ${this.stringLiteral()}` : ""}`);
+    for (let i = 0; i < asserts; i++)
+      this.emit(`assert ${this.bool(late, 2)}${this.chance(0.7) ? ` ${this.stringLiteral()}` : ""}`);
     return `${this.lines.join("\n")}\n`;
   }
 
@@ -211,7 +338,12 @@ class RulebookGenerator {
     const version = `${this.int(0, 20)}.${this.int(0, 99)}.${this.int(0, 999)}${this.chance(0.2) ? "-rc.1+build.7" : ""}`;
     const month = String(this.int(1, 12)).padStart(2, "0");
     const day = String(this.int(1, 28)).padStart(2, "0");
-    this.lines.push(`rulebook ${this.stringLiteral()}`, `  version ${version}`, `  effective 20${this.int(20, 39)}-${month}-${day}T00:00:00Z`, `  currency ${this.currency}`);
+    this.lines.push(
+      `rulebook ${this.stringLiteral()}`,
+      `  version ${version}`,
+      `  effective 20${this.int(20, 39)}-${month}-${day}T00:00:00Z`,
+      `  currency ${this.currency}`,
+    );
     if (this.chance(0.5)) this.lines.push(`  owner ${this.stringLiteral()}`);
     if (this.chance(0.5)) this.lines.push(`  description ${this.stringLiteral()}`);
     this.lines.push("");
@@ -256,30 +388,46 @@ class RulebookGenerator {
     switch (type.t) {
       case "num": {
         const unit = this.unitName(type.kind);
-        const domain = this.pick(type.kind === "D" ? ["", ">= 0", "> 0", ">= 0 <= 500%", ">= -1 <= 1", ">= 1 <= 125"] : ["", "> 0", "> 0", ">= 0"]);
+        const domain = this.pick(
+          type.kind === "D"
+            ? ["", ">= 0", "> 0", ">= 0 <= 500%", ">= -1 <= 1", ">= 1 <= 125"]
+            : ["", "> 0", "> 0", ">= 0"],
+        );
         const bounds = domain === "" ? "" : ` ${domain}`;
         if (!this.chance(0.25)) return `${unit}${bounds}`;
         const value = domain.includes("125") ? "20" : domain.includes("<= 1") ? "0.5" : "2";
         return `${unit}${bounds} = ${this.withUnit(value, type.kind)}`;
       }
-      case "bool": return this.chance(0.3) ? `Bool = ${this.pick(["true", "false"])}` : "Bool";
+      case "bool":
+        return this.chance(0.3) ? `Bool = ${this.pick(["true", "false"])}` : "Bool";
       case "enum": {
         const info = this.enums.find((e) => e.name === type.name)!;
         return this.chance(0.3) ? `${info.name} = ${info.name}.${this.pick(info.members)}` : info.name;
       }
-      case "text": return this.chance(0.3) ? `Text = ${this.stringLiteral()}` : "Text";
-      case "time": return "Timestamp";
-      case "numbers": return `List<${this.unitName("D")}>`;
+      case "text":
+        return this.chance(0.3) ? `Text = ${this.stringLiteral()}` : "Text";
+      case "time":
+        return "Timestamp";
+      case "numbers":
+        return `List<${this.unitName("D")}>`;
     }
   }
 
   private unitName(kind: Kind): string {
-    return kind === "D" ? this.pick(["Number", "Rate"]) : kind === "M" ? this.currency : kind === "Q" ? "Quantity" : "Price";
+    return kind === "D"
+      ? this.pick(["Number", "Rate"])
+      : kind === "M"
+        ? this.currency
+        : kind === "Q"
+          ? "Quantity"
+          : "Price";
   }
 
   private withUnit(value: string, kind: Kind): string {
     // A bare `0` fits any unit, but in a product or a quotient it is a plain Number: always say the unit.
-    return kind === "D" ? value : `${value} ${kind === "M" ? this.currency : kind === "Q" ? "Quantity" : "Price"}`;
+    return kind === "D"
+      ? value
+      : `${value} ${kind === "M" ? this.currency : kind === "Q" ? "Quantity" : "Price"}`;
   }
 
   private inputDecl(scope: Scope): void {
@@ -305,9 +453,17 @@ class RulebookGenerator {
     this.emit(`enum ${kinds} { call, put }`);
     this.enums.push({ name: kinds, members: ["call", "put"] });
     const name = this.name();
-    this.emit(`input ${name} { kind: ${kinds}, fwd: Price > 0, strike: Price > 0, vol: Rate >= 0 <= 500%, time: Duration >= 0, rate: Rate >= -1 <= 1 }`);
+    this.emit(
+      `input ${name} { kind: ${kinds}, fwd: Price > 0, strike: Price > 0, vol: Rate >= 0 <= 500%, time: Duration >= 0, rate: Rate >= -1 <= 1 }`,
+    );
     this.optionPricing = { code: name, enumName: kinds };
-    for (const [field, kind] of [["fwd", "P"], ["strike", "P"], ["vol", "D"], ["rate", "D"]] as const) scope.nums.push({ code: `${name}.${field}`, kind });
+    for (const [field, kind] of [
+      ["fwd", "P"],
+      ["strike", "P"],
+      ["vol", "D"],
+      ["rate", "D"],
+    ] as const)
+      scope.nums.push({ code: `${name}.${field}`, kind });
   }
 
   private paramDecl(scope: Scope): void {
@@ -323,7 +479,8 @@ class RulebookGenerator {
   /** A constant expression: literals and earlier parameters, with a little arithmetic. */
   private constantExpr(kind: Kind): string {
     const params = this.params.filter((n) => n.kind === kind);
-    const atom = (): string => (params.length > 0 && this.chance(0.4) ? this.pick(params).code : this.literal(kind));
+    const atom = (): string =>
+      params.length > 0 && this.chance(0.4) ? this.pick(params).code : this.literal(kind);
     return this.chance(0.3) ? `${atom()} + ${atom()}` : atom();
   }
 
@@ -331,16 +488,22 @@ class RulebookGenerator {
     const name = this.name();
     const key = this.pick<Kind>(["M", "M", "Q", "D"]);
     const mode = this.pick(["flat", "marginal"]);
-    const columns: TableInfo["columns"] = [{ name: "imr", kind: "D", rate: true }, { name: "mmr", kind: "D", rate: true }];
+    const columns: TableInfo["columns"] = [
+      { name: "imr", kind: "D", rate: true },
+      { name: "mmr", kind: "D", rate: true },
+    ];
     if (this.chance(0.5)) columns.push({ name: "max_leverage", kind: "D", rate: false });
     if (this.chance(0.3)) columns.push({ name: "min_margin", kind: "M", rate: false });
     const count = this.int(1, 12);
     const upperClosed = this.chance(0.4);
     const bounds = [0];
-    for (let i = 1; i < count; i++) bounds.push(bounds[i - 1]! + this.pick([1, 10, 50, 1_000, 50_000, 250_000, 1e6]));
+    for (let i = 1; i < count; i++)
+      bounds.push(bounds[i - 1]! + this.pick([1, 10, 50, 1_000, 50_000, 250_000, 1e6]));
     const last = this.chance(0.8) ? "inf" : formatBound(bounds[count - 1]! + 1_000_000);
     this.emit(`tiers ${name} by ${this.name()}: ${this.unitName(key)}, ${mode} {`);
-    this.lines.push(`  columns ${columns.map((c) => `${c.name}: ${c.rate ? "Rate" : c.kind === "M" ? this.currency : "Number"}`).join(", ")}`);
+    this.lines.push(
+      `  columns ${columns.map((c) => `${c.name}: ${c.rate ? "Rate" : c.kind === "M" ? this.currency : "Number"}`).join(", ")}`,
+    );
     let mmr = this.int(1, 50);
     for (let i = 0; i < count; i++) {
       const lower = formatBound(bounds[i]!);
@@ -351,7 +514,13 @@ class RulebookGenerator {
       mmr = Math.max(1, mmr + this.int(-5, 40));
       const imr = mmr + this.int(0, 60);
       const cells = columns.map((c) =>
-        c.name === "imr" ? rateText(imr, this.int(0, 2)) : c.name === "mmr" ? rateText(mmr, this.int(0, 2)) : c.name === "max_leverage" ? String(this.int(1, 125)) : formatBound(this.int(0, 500) * 10),
+        c.name === "imr"
+          ? rateText(imr, this.int(0, 2))
+          : c.name === "mmr"
+            ? rateText(mmr, this.int(0, 2))
+            : c.name === "max_leverage"
+              ? String(this.int(1, 125))
+              : formatBound(this.int(0, 500) * 10),
       );
       this.lines.push(`  ${open}${lower}, ${upper}${close}  ${cells.join("  ")}`);
     }
@@ -362,10 +531,19 @@ class RulebookGenerator {
   private scenarioDecl(): void {
     const name = this.name();
     const axes = this.chance(0.5) ? ["move"] : ["move", "vol"];
-    this.emit(`scenarios ${name}(${axes.map((a) => `${a}: ${a === "move" ? "Rate" : "Number"}`).join(", ")}) {`);
-    const grid = axes.map((a) => (a === "move" ? `move [${this.pick(["-16% to 16% step 4%", "-10%, 0%, 10%", "-1/3, 1/3"])}]` : `vol [${this.pick(["1, -1", "0", "-0.5 to 0.5 step 0.25"])}]`));
+    this.emit(
+      `scenarios ${name}(${axes.map((a) => `${a}: ${a === "move" ? "Rate" : "Number"}`).join(", ")}) {`,
+    );
+    const grid = axes.map((a) =>
+      a === "move"
+        ? `move [${this.pick(["-16% to 16% step 4%", "-10%, 0%, 10%", "-1/3, 1/3"])}]`
+        : `vol [${this.pick(["1, -1", "0", "-0.5 to 0.5 step 0.25"])}]`,
+    );
     this.lines.push(`  grid ${grid.join(" ")}${this.chance(0.3) ? " weight 35%" : ""}`);
-    if (this.chance(0.6)) this.lines.push(`  scenario ${this.stringLiteral()} move ${this.pick(["-40%", "40%", "0"])} weight ${this.pick(["30%", "100%", "1"])}`);
+    if (this.chance(0.6))
+      this.lines.push(
+        `  scenario ${this.stringLiteral()} move ${this.pick(["-40%", "40%", "0"])} weight ${this.pick(["30%", "100%", "1"])}`,
+      );
     this.lines.push("}");
     this.scenarios.push({ name, axes });
   }
@@ -417,7 +595,8 @@ class RulebookGenerator {
         if (verb === "set") steps.push(`  set ${q.name} = ${this.num(q.kind, scope, 2)}${stepWhen}`);
         if (verb === "scale") steps.push(`  scale ${q.name} by ${this.num("D", scope, 2)}${stepWhen}`);
         if (verb === "add") steps.push(`  add ${this.num(q.kind, scope, 2)} to ${q.name}${stepWhen}`);
-        if (verb === "floor" || verb === "cap") steps.push(`  ${verb} ${q.name} at ${this.num(q.kind, scope, 2)}${stepWhen}`);
+        if (verb === "floor" || verb === "cap")
+          steps.push(`  ${verb} ${q.name} at ${this.num(q.kind, scope, 2)}${stepWhen}`);
       }
       this.emit(`rule ${this.name()}${when} {`);
       this.lines.push(...steps, "}");
@@ -430,7 +609,9 @@ class RulebookGenerator {
     if (r < 14) {
       const kind = this.pick<Kind>(["D", "M", "M", "Q", "P"]);
       const typed = this.chance(0.5) ? `: ${this.unitName(kind)}` : "";
-      const rounding = this.chance(0.6) ? ` round ${this.pick(["up", "down", "half_even"])} to ${this.pick(["0.01", "1", "0.5", "0.0001", "0.05", "100", "1e-8", "0.25"])}` : "";
+      const rounding = this.chance(0.6)
+        ? ` round ${this.pick(["up", "down", "half_even"])} to ${this.pick(["0.01", "1", "0.5", "0.0001", "0.05", "100", "1e-8", "0.25"])}`
+        : "";
       this.emit(`output ${name}${typed} = ${this.num(kind, scope, 3)}${rounding}`);
       scope.nums.push({ code: name, kind });
     } else if (r < 16) {
@@ -439,7 +620,10 @@ class RulebookGenerator {
     } else if (r < 18 && this.enums.length > 0) {
       const info = this.pick(this.enums);
       const same = scope.enums.filter((e) => e.enumName === info.name);
-      const member = (): string => (same.length > 0 && this.chance(0.5) ? this.pick(same).code : `${info.name}.${this.pick(info.members)}`);
+      const member = (): string =>
+        same.length > 0 && this.chance(0.5)
+          ? this.pick(same).code
+          : `${info.name}.${this.pick(info.members)}`;
       this.emit(`output ${name}: ${info.name} = if ${this.bool(scope, 1)} then ${member()} else ${member()}`);
       scope.enums.push({ code: name, enumName: info.name });
     } else if (r < 19 && scope.times.length > 0) {
@@ -455,7 +639,27 @@ class RulebookGenerator {
   private literal(kind: Kind): string {
     const value =
       kind === "D"
-        ? this.pick(["0", "1", "2", "0.5", "1.5", "10", "100", "1_000", "2.5e-3", "1e6", "0.80%", "1%", "25%", "50bps", "0.25bps", "3", "0.1", "0.3", "1e-8"])
+        ? this.pick([
+            "0",
+            "1",
+            "2",
+            "0.5",
+            "1.5",
+            "10",
+            "100",
+            "1_000",
+            "2.5e-3",
+            "1e6",
+            "0.80%",
+            "1%",
+            "25%",
+            "50bps",
+            "0.25bps",
+            "3",
+            "0.1",
+            "0.3",
+            "1e-8",
+          ])
         : this.pick(["0", "1", "0.01", "2.5", "100", "50_000", "1e6", "1_000_000"]);
     return this.withUnit(value, kind);
   }
@@ -466,16 +670,25 @@ class RulebookGenerator {
     const d = depth - 1;
     const choices: (() => string)[] = [
       () => `(${this.num(kind, scope, d)} ${this.pick(["+", "-"])} ${this.num(kind, scope, d)})`,
-      () => (this.chance(0.5) ? `(${this.num(kind, scope, d)} * ${this.num("D", scope, d)})` : `(${this.num("D", scope, d)} * ${this.num(kind, scope, d)})`),
+      () =>
+        this.chance(0.5)
+          ? `(${this.num(kind, scope, d)} * ${this.num("D", scope, d)})`
+          : `(${this.num("D", scope, d)} * ${this.num(kind, scope, d)})`,
       () => `(${this.num(kind, scope, d)} / ${this.num("D", scope, d)})`,
-      () => `${this.pick(["min", "max"])}(${this.num(kind, scope, d)}, ${this.num(kind, scope, d)}${this.chance(0.3) ? `, ${this.num(kind, scope, d)}` : ""})`,
+      () =>
+        `${this.pick(["min", "max"])}(${this.num(kind, scope, d)}, ${this.num(kind, scope, d)}${this.chance(0.3) ? `, ${this.num(kind, scope, d)}` : ""})`,
       () => `clamp(${this.num(kind, scope, d)}, ${this.num(kind, scope, d)}, ${this.num(kind, scope, d)})`,
       () => `abs(${this.num(kind, scope, d)})`,
       () => `(-${this.num(kind, scope, d)})`,
       () => `(if ${this.bool(scope, d)} then ${this.num(kind, scope, d)} else ${this.num(kind, scope, d)})`,
-      () => `round_${this.pick(["up", "down", "half_even"])}(${this.num(kind, scope, d)}, ${this.withUnit(this.pick(["0.01", "1", "0.5", "1e-4"]), kind)})`,
+      () =>
+        `round_${this.pick(["up", "down", "half_even"])}(${this.num(kind, scope, d)}, ${this.withUnit(this.pick(["0.01", "1", "0.5", "1e-4"]), kind)})`,
     ];
-    if (kind === "M") choices.push(() => `(${this.num("Q", scope, d)} * ${this.num("P", scope, d)})`, () => `(${this.num("P", scope, d)} * ${this.num("Q", scope, d)})`);
+    if (kind === "M")
+      choices.push(
+        () => `(${this.num("Q", scope, d)} * ${this.num("P", scope, d)})`,
+        () => `(${this.num("P", scope, d)} * ${this.num("Q", scope, d)})`,
+      );
     if (kind === "P") choices.push(() => `(${this.num("M", scope, d)} / ${this.num("Q", scope, d)})`);
     if (kind === "Q") choices.push(() => `(${this.num("M", scope, d)} / ${this.num("P", scope, d)})`);
     if (kind === "P" && this.optionPricing) choices.push(() => this.optionPrice(scope, d));
@@ -487,7 +700,11 @@ class RulebookGenerator {
         () => `${this.pick(["sqrt", "exp", "ln", "normal_cdf"])}(${this.num("D", scope, d)})`,
         () => `pow(${this.num("D", scope, d)}, ${this.pick(["2", "0.5", "0.3", "-1", "3"])})`,
       );
-      if (scope.times.length > 0) choices.push(() => `((${this.pick(scope.times)} - ${this.pick(scope.times)}) / ${this.pick(["1d", "1y", "1h"])})`);
+      if (scope.times.length > 0)
+        choices.push(
+          () =>
+            `((${this.pick(scope.times)} - ${this.pick(scope.times)}) / ${this.pick(["1d", "1y", "1h"])})`,
+        );
     }
     for (const table of this.tables) choices.push(...this.tableReads(table, kind, scope, d));
     for (const list of this.lists) choices.push(() => this.aggregate(list, kind, scope, d));
@@ -514,12 +731,14 @@ class RulebookGenerator {
   private tableReads(table: TableInfo, kind: Kind, scope: Scope, d: number): (() => string)[] {
     const key = (): string => this.num(table.key, scope, Math.min(d, 1));
     const reads: (() => string)[] = [];
-    for (const column of table.columns) if (column.kind === kind) reads.push(() => `${table.name}(${key()}).${column.name}`);
+    for (const column of table.columns)
+      if (column.kind === kind) reads.push(() => `${table.name}(${key()}).${column.name}`);
     if (kind === "D") reads.push(() => `${table.name}(${key()}).tier`);
     if (kind === table.key) {
       reads.push(
         () => `${table.name}(${key()}).lower`,
-        () => `${table.name}.${this.pick(["margin", "margin", "deduction"])}(${key()}, ${this.pick(["imr", "mmr"])})`,
+        () =>
+          `${table.name}.${this.pick(["margin", "margin", "deduction"])}(${key()}, ${this.pick(["imr", "mmr"])})`,
       );
     }
     return reads;
@@ -527,7 +746,9 @@ class RulebookGenerator {
 
   private optionPrice(scope: Scope, d: number): string {
     const o = this.optionPricing!.code;
-    const kind = this.chance(0.5) ? `${o}.kind` : `${this.optionPricing!.enumName}.${this.pick(["call", "put"])}`;
+    const kind = this.chance(0.5)
+      ? `${o}.kind`
+      : `${this.optionPricing!.enumName}.${this.pick(["call", "put"])}`;
     const fwd = this.chance(0.7) ? `${o}.fwd` : this.num("P", scope, Math.min(d, 1));
     return `${this.pick(["black76", "black_scholes"])}(${kind}, ${fwd}, ${o}.strike, ${o}.vol, ${o}.time, ${o}.rate)`;
   }
@@ -562,7 +783,9 @@ class RulebookGenerator {
     const inner = cloneScope(scope);
     for (const axis of [...set.axes, "weight", "index"]) inner.nums.push({ code: `${s}.${axis}`, kind: "D" });
     inner.texts.push(`${s}.name`);
-    const elem = this.chance(0.5) ? `${this.num(kind, scope, Math.min(d, 1))} * ${s}.${this.pick(set.axes)}` : this.num(kind, inner, Math.min(d, 2));
+    const elem = this.chance(0.5)
+      ? `${this.num(kind, scope, Math.min(d, 1))} * ${s}.${this.pick(set.axes)}`
+      : this.num(kind, inner, Math.min(d, 2));
     return `${this.pick(["max", "min", "sum"])}(${elem} for ${s} in ${set.name})`;
   }
 
@@ -575,10 +798,12 @@ class RulebookGenerator {
   /** A boolean expression. */
   private bool(scope: Scope, depth: number): string {
     const d = depth - 1;
-    const choices: (() => string)[] = [() => {
-      const kind = this.pick<Kind>(["D", "M", "Q", "P"]);
-      return `(${this.num(kind, scope, Math.max(d, 0))} ${this.pick(["<", "<=", ">", ">=", "==", "!="])} ${this.num(kind, scope, Math.max(d, 0))})`;
-    }];
+    const choices: (() => string)[] = [
+      () => {
+        const kind = this.pick<Kind>(["D", "M", "Q", "P"]);
+        return `(${this.num(kind, scope, Math.max(d, 0))} ${this.pick(["<", "<=", ">", ">=", "==", "!="])} ${this.num(kind, scope, Math.max(d, 0))})`;
+      },
+    ];
     if (scope.bools.length > 0) choices.push(() => this.pick(scope.bools));
     if (scope.enums.length > 0) {
       choices.push(() => {
@@ -587,7 +812,8 @@ class RulebookGenerator {
         return `(${e.code} ${this.pick(["==", "!="])} ${info.name}.${this.pick(info.members)})`;
       });
     }
-    if (scope.texts.length > 0) choices.push(() => `(${this.pick(scope.texts)} ${this.pick(["==", "!="])} ${this.textExpr(scope)})`);
+    if (scope.texts.length > 0)
+      choices.push(() => `(${this.pick(scope.texts)} ${this.pick(["==", "!="])} ${this.textExpr(scope)})`);
     if (depth > 0) {
       choices.push(
         () => `(${this.bool(scope, d)} ${this.pick(["and", "or"])} ${this.bool(scope, d)})`,
@@ -617,18 +843,37 @@ function emptyScope(): Scope {
 }
 
 function cloneScope(scope: Scope): Scope {
-  return { nums: [...scope.nums], bools: [...scope.bools], enums: [...scope.enums], texts: [...scope.texts], times: [...scope.times], numberLists: [...scope.numberLists] };
+  return {
+    nums: [...scope.nums],
+    bools: [...scope.bools],
+    enums: [...scope.enums],
+    texts: [...scope.texts],
+    times: [...scope.times],
+    numberLists: [...scope.numberLists],
+  };
 }
 
 /** Adds what a field offers to a scope: `code` is how it is read (`position.size`, `p.size`). */
 function addField(scope: Scope, code: string, type: FieldType): void {
   switch (type.t) {
-    case "num": scope.nums.push({ code, kind: type.kind }); break;
-    case "bool": scope.bools.push(code); break;
-    case "enum": scope.enums.push({ code, enumName: type.name }); break;
-    case "text": scope.texts.push(code); break;
-    case "time": scope.times.push(code); break;
-    case "numbers": scope.numberLists.push(code); break;
+    case "num":
+      scope.nums.push({ code, kind: type.kind });
+      break;
+    case "bool":
+      scope.bools.push(code);
+      break;
+    case "enum":
+      scope.enums.push({ code, enumName: type.name });
+      break;
+    case "text":
+      scope.texts.push(code);
+      break;
+    case "time":
+      scope.times.push(code);
+      break;
+    case "numbers":
+      scope.numberLists.push(code);
+      break;
   }
 }
 
@@ -640,7 +885,11 @@ function withLocal(scope: Scope, name: string, fields: readonly Field[]): Scope 
 }
 
 /** `base` if unused, else `base_2`, `base_3`, ...; marks the result used. */
-function fresh(base: string, used: Set<string>, suffix: (base: string, n: number) => string = (b, n) => `${b}_${n}`): string {
+function fresh(
+  base: string,
+  used: Set<string>,
+  suffix: (base: string, n: number) => string = (b, n) => `${b}_${n}`,
+): string {
   let name = base;
   for (let n = 2; used.has(name); n++) name = suffix(base, n);
   used.add(name);
@@ -677,7 +926,9 @@ export function restoreProto(value: unknown): unknown {
   if (value === PROTO_STAND_IN) return "__proto__";
   if (Array.isArray(value)) return value.map(restoreProto);
   if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key === PROTO_STAND_IN ? "__proto__" : key, restoreProto(v)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => [key === PROTO_STAND_IN ? "__proto__" : key, restoreProto(v)]),
+  );
 }
 
 /**
@@ -745,7 +996,7 @@ export const HOSTILE_RULEBOOK = [
   "output valueOf: USDT = hasOwnProperty.margin(arguments, mmr) round up to 0.01",
   "output s0: USDT = max(arguments * s.move * s.weight for s in eval)",
   "output evaluate: USDT = undefined + sum(abs(sum(q.__proto__ for q in g.items)) for g in this)",
-  "output l0: Text = if process.l0 then raise else if count(process.items) > 0 then process.items[0].eval else \"\"",
+  'output l0: Text = if process.l0 then raise else if count(process.items) > 0 then process.items[0].eval else ""',
   "output t0: Object = if process.l0 then Object.__proto__ else Object.constructor",
   "output v0: Bool = any(f.toString == Object.valueOf for f in process.items)",
   "output c0: Number = count(process.items) + process.s0",

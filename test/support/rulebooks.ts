@@ -24,12 +24,16 @@ export function readRepoFile(file: string): string | undefined {
 
 /** Checks and lowers a rulebook (a path relative to the root); throws when it has errors. */
 export function compileIr(file: string): IrRulebook {
-  const host = { readFile: readRepoFile, resolve: (from: string, path: string) => relative(ROOT, resolve(ROOT, dirname(from), path)) };
+  const host = {
+    readFile: readRepoFile,
+    resolve: (from: string, path: string) => relative(ROOT, resolve(ROOT, dirname(from), path)),
+  };
   const source = readRepoFile(file);
   if (source === undefined) throw new Error(`cannot read ${file}`);
   const result = checkRulebook(source, file, host);
   const errors = result.diagnostics.filter((d) => d.severity === "error");
-  if (errors.length > 0) throw new Error(`${file} has errors: ${errors.map((d) => `${d.code} ${d.message}`).join("; ")}`);
+  if (errors.length > 0)
+    throw new Error(`${file} has errors: ${errors.map((d) => `${d.code} ${d.message}`).join("; ")}`);
   return lowerRulebook(result.checked, { source: readRepoFile });
 }
 
@@ -40,5 +44,8 @@ export function compileArtifact(file: string): CompiledArtifact {
 
 /** The rulebooks in rules/, as paths relative to the root, sorted. */
 export function bundledRulebooks(): string[] {
-  return readdirSync(resolve(ROOT, "rules")).filter((f) => f.endsWith(".margin")).sort().map((f) => `rules/${f}`);
+  return readdirSync(resolve(ROOT, "rules"))
+    .filter((f) => f.endsWith(".margin"))
+    .sort()
+    .map((f) => `rules/${f}`);
 }

@@ -47,4 +47,7 @@ export function signedText(source: string, key?: TestKey): string {
 }
 
 /** A position whose initial margin depends on the volatility threshold (vol 100%, above any threshold tested). */
-export const sampleInput = { position: { size: 2, mark: 30_000, side: "long" }, market: { vol_30d: 1, adv: 1e12 } };
+export const sampleInput = {
+  position: { size: 2, mark: 30_000, side: "long" },
+  market: { vol_30d: 1, adv: 1e12 },
+};

@@ -15,7 +15,12 @@ import { ROOT } from "../support/rulebooks.js";
 async function cli(argv: string[], cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), cwd, color: false };
+  const io: CliIo = {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    cwd,
+    color: false,
+  };
   const code = await runCli(argv, io);
   return { code, stdout, stderr };
 }
@@ -37,7 +42,9 @@ describe("marginbook verify", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`${SOUND}: Sound brackets 1.0.0`);
     expect(run.stdout).toContain('✓ assert initial_margin >= maintenance_margin  "IM covers MM"  (line 23)');
-    expect(run.stdout).toContain("proved: interval and linear bounds, case split on the 3 tiers of `brackets` (by notional)");
+    expect(run.stdout).toContain(
+      "proved: interval and linear bounds, case split on the 3 tiers of `brackets` (by notional)",
+    );
     expect(run.stdout).toContain("proved: continuity analysis");
     expect(run.stdout).toMatch(/5 properties: 5 proved, 0 not violated, 0 violated \(1 rulebook\)\n$/);
   });
@@ -59,8 +66,11 @@ describe("marginbook verify", () => {
     expect(run.code).toBe(1);
     const reports = JSON.parse(run.stdout) as VerificationReport[];
     expect(reports.map((r) => r.file)).toEqual([
-      "test/fixtures/verify/im-below-mm.margin", "test/fixtures/verify/negative-credit.margin", "test/fixtures/verify/rate-decreases.margin",
-      "test/fixtures/verify/searched.margin", "test/fixtures/verify/sound.margin",
+      "test/fixtures/verify/im-below-mm.margin",
+      "test/fixtures/verify/negative-credit.margin",
+      "test/fixtures/verify/rate-decreases.margin",
+      "test/fixtures/verify/searched.margin",
+      "test/fixtures/verify/sound.margin",
     ]);
     const broken = reports[0]!.properties[0]!;
     expect(broken.status).toBe("violated");
@@ -70,7 +80,14 @@ describe("marginbook verify", () => {
   });
 
   it("exits 2 on usage errors", async () => {
-    for (const argv of [["verify"], ["verify", "no/such/path"], ["verify", SOUND, "--budget", "0"], ["verify", SOUND, "--budget", "soon"], ["verify", SOUND, "--format", "xml"], ["verify", SOUND, "--seed", "1.5"]]) {
+    for (const argv of [
+      ["verify"],
+      ["verify", "no/such/path"],
+      ["verify", SOUND, "--budget", "0"],
+      ["verify", SOUND, "--budget", "soon"],
+      ["verify", SOUND, "--format", "xml"],
+      ["verify", SOUND, "--seed", "1.5"],
+    ]) {
       const run = await cli(argv);
       expect(run.code, argv.join(" ")).toBe(2);
       expect(run.stderr).toMatch(/^marginbook: /);
@@ -80,7 +97,10 @@ describe("marginbook verify", () => {
   it("exits 1 for a rulebook with errors, showing them", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "marginbook-verify-"));
     temps.push(dir);
-    writeFileSync(path.join(dir, "bad.margin"), 'rulebook "Bad" version 1.0.0 effective 2026-01-01T00:00:00Z currency USDT\ninput p { x: Number }\nverify nonnegative p\n');
+    writeFileSync(
+      path.join(dir, "bad.margin"),
+      'rulebook "Bad" version 1.0.0 effective 2026-01-01T00:00:00Z currency USDT\ninput p { x: Number }\nverify nonnegative p\n',
+    );
     const run = await cli(["verify", "bad.margin"], dir);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("MB4043");
@@ -92,14 +112,17 @@ describe("marginbook test --verify", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "marginbook-verify-"));
     temps.push(dir);
     copyFileSync(path.join(ROOT, BROKEN), path.join(dir, "book.margin"));
-    writeFileSync(path.join(dir, "book.test.yaml"), [
-      "rulebook: book.margin",
-      "cases:",
-      "  - name: tier 1",
-      "    input: { position: { size: 1, mark: 10000 } }",
-      "    expect: { initial_margin: 100, maintenance_margin: 50 }",
-      "",
-    ].join("\n"));
+    writeFileSync(
+      path.join(dir, "book.test.yaml"),
+      [
+        "rulebook: book.margin",
+        "cases:",
+        "  - name: tier 1",
+        "    input: { position: { size: 1, mark: 10000 } }",
+        "    expect: { initial_margin: 100, maintenance_margin: 50 }",
+        "",
+      ].join("\n"),
+    );
     const plain = await cli(["test", "."], dir);
     expect(plain.code).toBe(0);
     const verified = await cli(["test", ".", "--verify"], dir);

@@ -12,8 +12,10 @@ import { formatSource } from "../../src/syntax/format.js";
 import { parseRulebook } from "../../src/syntax/parse.js";
 import { compileIr } from "../support/rulebooks.js";
 
-const HEAD = 'rulebook "V" version 1.0.0 effective 2026-01-01T00:00:00Z currency USDT\n\ninput position { size: Quantity > 0, mark: Price > 0 }\n\n';
-const BODY = "let notional: USDT = position.size * position.mark\noutput im: USDT = notional * 2% round up to 0.01\noutput mm: USDT = notional * 1% round up to 0.01\n";
+const HEAD =
+  'rulebook "V" version 1.0.0 effective 2026-01-01T00:00:00Z currency USDT\n\ninput position { size: Quantity > 0, mark: Price > 0 }\n\n';
+const BODY =
+  "let notional: USDT = position.size * position.mark\noutput im: USDT = notional * 2% round up to 0.01\noutput mm: USDT = notional * 1% round up to 0.01\n";
 
 function verifyDecls(source: string): VerifyDecl[] {
   const { ast, diagnostics } = parseRulebook(source);
@@ -52,7 +54,9 @@ describe("the formatter", () => {
   it("prints every form canonically and is stable", () => {
     const messy = `${HEAD}${BODY}verify   im>=mm   "IM covers MM"\nverify nondecreasing im ,mm in position . size\nverify nonnegative im,mm\n`;
     const once = formatSource(messy).text;
-    expect(once).toContain('verify im >= mm "IM covers MM"\nverify nondecreasing im, mm in position.size\nverify nonnegative im, mm\n');
+    expect(once).toContain(
+      'verify im >= mm "IM covers MM"\nverify nondecreasing im, mm in position.size\nverify nonnegative im, mm\n',
+    );
     expect(formatSource(once).changed).toBe(false);
   });
 });
@@ -62,7 +66,9 @@ describe("the semantic diff", () => {
     const before = `${HEAD}${BODY}verify nonnegative im\n`;
     const after = `${HEAD}${BODY}verify nonnegative im\nverify continuous mm in position.size\n`;
     const diff = semanticDiff(before, after);
-    expect(diff.changes).toMatchObject([{ subject: "verify", action: "added", name: "verify continuous mm in position.size", impact: "patch" }]);
+    expect(diff.changes).toMatchObject([
+      { subject: "verify", action: "added", name: "verify continuous mm in position.size", impact: "patch" },
+    ]);
     expect(diff.behaviourChanged).toBe(false);
   });
 });
@@ -74,10 +80,23 @@ describe("lowering", () => {
     const ir = lowerRulebook(checked, { source: () => source });
     const slot = (name: string): number => ir.slots.findIndex((s) => s.name === name);
     expect(ir.properties).toMatchObject([
-      { kind: "invariant", targets: [], message: "IM covers MM", text: "verify im >= mm", condition: { k: "binary", op: ">=" } },
-      { kind: "nondecreasing", targets: [slot("im"), slot("mm")], variable: ["position", "size"], text: "verify nondecreasing im, mm in position.size" },
+      {
+        kind: "invariant",
+        targets: [],
+        message: "IM covers MM",
+        text: "verify im >= mm",
+        condition: { k: "binary", op: ">=" },
+      },
+      {
+        kind: "nondecreasing",
+        targets: [slot("im"), slot("mm")],
+        variable: ["position", "size"],
+        text: "verify nondecreasing im, mm in position.size",
+      },
     ]);
-    expect(printIr(ir)).toContain("properties\n  1. invariant (im >= mm) \"IM covers MM\"  // line 8\n  2. nondecreasing im, mm in in.position.size  // line 9\n");
+    expect(printIr(ir)).toContain(
+      'properties\n  1. invariant (im >= mm) "IM covers MM"  // line 8\n  2. nondecreasing im, mm in in.position.size  // line 9\n',
+    );
   });
 
   it("leaves `properties` out of the IR of a rulebook without verify declarations", () => {
@@ -87,6 +106,8 @@ describe("lowering", () => {
 
   it("inherits the base's properties through `extends`", () => {
     const eth = compileIr("rules/binance-ethusdt-perp.margin");
-    expect(eth.properties?.map((p) => p.text)).toContain("verify continuous maintenance_margin in position.size");
+    expect(eth.properties?.map((p) => p.text)).toContain(
+      "verify continuous maintenance_margin in position.size",
+    );
   });
 });

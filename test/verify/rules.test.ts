@@ -39,20 +39,32 @@ describe("rules/", () => {
     const imm = find(report.properties, "assert initial_margin >= maintenance_margin");
     expect(imm.status).toBe("proved");
     expect(imm.inputs).toBe(0);
-    const monotone = find(report.properties, `verify nondecreasing initial_margin, maintenance_margin in ${field}`);
+    const monotone = find(
+      report.properties,
+      `verify nondecreasing initial_margin, maintenance_margin in ${field}`,
+    );
     expect(monotone.status).toBe("proved");
     expect(monotone.targets.map((t) => t.status)).toEqual(["proved", "proved"]);
   });
 
   it("proves IM >= MM of a tiered table by splitting on its rows", () => {
     const report = verifyRulebook(compileIr("rules/binance-btcusdt-perp.margin"), OPTIONS);
-    expect(find(report.properties, "assert initial_margin >= maintenance_margin").method).toBe("interval and linear bounds, case split on the 10 tiers of `brackets` (by notional)");
-    expect(find(report.properties, "verify continuous maintenance_margin in position.size").method).toBe("continuity analysis");
+    expect(find(report.properties, "assert initial_margin >= maintenance_margin").method).toBe(
+      "interval and linear bounds, case split on the 10 tiers of `brackets` (by notional)",
+    );
+    expect(find(report.properties, "verify continuous maintenance_margin in position.size").method).toBe(
+      "continuity analysis",
+    );
   });
 
   it("every proved property of every rulebook also survives a search (the prover cross-checked)", () => {
     for (const file of bundledRulebooks()) {
-      const report = verifyRulebook(compileIr(file), { ...OPTIONS, maxInputs: 150, searchProved: true, seed: 7 });
+      const report = verifyRulebook(compileIr(file), {
+        ...OPTIONS,
+        maxInputs: 150,
+        searchProved: true,
+        seed: 7,
+      });
       const violated = report.properties.filter((p) => p.status === "violated");
       expect(violated.map((p) => `${file}: ${p.text}: ${p.counterexample?.summary}`)).toEqual([]);
     }

@@ -56,7 +56,9 @@ describe("a tier whose IM rate drops below its MM rate", () => {
     for (const n of numbers(c.evaluation.input)) expect(complexity(n)).toBeLessThanOrEqual(3);
     const entries = c.evaluation.explanation!.entries;
     expect(entries.some((e) => e.kind === "output" && e.name === "maintenance_margin")).toBe(true);
-    expect(c.summary).toMatch(/^the condition is false: initial_margin = [\d.]+, maintenance_margin = [\d.]+$/);
+    expect(c.summary).toMatch(
+      /^the condition is false: initial_margin = [\d.]+, maintenance_margin = [\d.]+$/,
+    );
   });
 
   it("leaves the properties that hold proved", () => {
@@ -72,7 +74,9 @@ describe("a rate that decreases with size", () => {
     expect(result.status).toBe("violated");
     const c = result.counterexample!;
     const target = c.target!;
-    const [first, second] = [c.evaluation.input, c.other!.input] as { position: { size: number; mark: number } }[];
+    const [first, second] = [c.evaluation.input, c.other!.input] as {
+      position: { size: number; mark: number };
+    }[];
     expect(second!.position.size).toBeGreaterThan(first!.position.size);
     expect(second!.position.mark).toBe(first!.position.mark);
     expect(outputs(ir, second)[target]).toBeLessThan(outputs(ir, first)[target] as number);
@@ -84,9 +88,14 @@ describe("a rate that decreases with size", () => {
     expect(result.status).toBe("violated");
     const c = result.counterexample!;
     const [a, b] = [c.evaluation.input, c.other!.input] as { position: { size: number; mark: number } }[];
-    const notional = (p: { position: { size: number; mark: number } }): number => p.position.size * p.position.mark;
-    expect([100_000, 500_000].some((boundary) => notional(a!) < boundary && notional(b!) >= boundary)).toBe(true);
-    const jump = Math.abs((outputs(ir, b)["maintenance_margin"] as number) - (outputs(ir, a)["maintenance_margin"] as number));
+    const notional = (p: { position: { size: number; mark: number } }): number =>
+      p.position.size * p.position.mark;
+    expect([100_000, 500_000].some((boundary) => notional(a!) < boundary && notional(b!) >= boundary)).toBe(
+      true,
+    );
+    const jump = Math.abs(
+      (outputs(ir, b)["maintenance_margin"] as number) - (outputs(ir, a)["maintenance_margin"] as number),
+    );
     expect(jump).toBeGreaterThan(100);
   });
 
@@ -109,7 +118,13 @@ describe("a credit that can exceed the requirement", () => {
 describe("a sound rulebook", () => {
   it("has every property proved, and nothing searched", () => {
     const report = verifyRulebook(compileIr(`${FIXTURES}/sound.margin`), OPTIONS);
-    expect(report.properties.map((p) => p.status)).toEqual(["proved", "proved", "proved", "proved", "proved"]);
+    expect(report.properties.map((p) => p.status)).toEqual([
+      "proved",
+      "proved",
+      "proved",
+      "proved",
+      "proved",
+    ]);
     expect(report.inputs).toBe(0);
     expect(report.violated).toBe(0);
   });
