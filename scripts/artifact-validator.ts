@@ -5,7 +5,7 @@
  * artifacts load where code generation is forbidden (a CSP without 'unsafe-eval',
  * `node --disallow-code-generation-from-strings`).
  *
- * `npm run generate:validator` rewrites the file; `test/artifact-validator.test.ts` fails when it
+ * `npm run generate:validator` rewrites the file; `test/runtime/artifact-validator.test.ts` fails when it
  * is out of date with `src/runtime/artifact-schema.ts`.
  */
 import { writeFileSync } from "node:fs";

@@ -20,7 +20,7 @@
  * This module and everything it imports stay free of the compiler (no parser, no checker, no
  * Chevrotain) and of Node: no `node:` module, so it bundles for a browser. Folders, key files and
  * the JSON Lines decision log are in `marginbook/runtime/node` (`node.ts`).
- * `test/runtime-isolation.test.ts` proves both.
+ * `test/runtime/runtime-isolation.test.ts` proves both.
  */
 import { ArtifactError, artifactErrorCodes, verifyArtifact } from "./loader.js";
 import { rulebookFromIr, type LoadedRulebook } from "./rulebook.js";

@@ -5,11 +5,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cstTypings } from "../grammar/generate-cst-dts.js";
-import { codeRanges, messages } from "../src/diagnostics/catalog.js";
-import { checkRulebook } from "../src/service/language-service.js";
+import { cstTypings } from "../../grammar/generate-cst-dts.js";
+import { codeRanges, messages } from "../../src/diagnostics/catalog.js";
+import { checkRulebook } from "../../src/service/language-service.js";
 
-const root = resolve(import.meta.dirname, "..");
+const root = resolve(import.meta.dirname, "../..");
 const lineOf = (source: string, offset: number): number => source.slice(0, offset).split("\n").length;
 
 describe("error recovery", () => {

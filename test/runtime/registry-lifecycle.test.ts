@@ -8,11 +8,16 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileS
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "../src/cli/main.js";
-import { signApproval } from "../src/compile/sign.js";
-import { hashJson } from "../src/runtime/hash.js";
-import { ArtifactError, loadArtifact, RulebookRegistry, type DecisionRecord } from "../src/runtime/index.js";
-import { FolderRegistry, jsonLinesDecisionLog } from "../src/runtime/node.js";
+import { runCli } from "../../src/cli/main.js";
+import { signApproval } from "../../src/compile/sign.js";
+import { hashJson } from "../../src/runtime/hash.js";
+import {
+  ArtifactError,
+  loadArtifact,
+  RulebookRegistry,
+  type DecisionRecord,
+} from "../../src/runtime/index.js";
+import { FolderRegistry, jsonLinesDecisionLog } from "../../src/runtime/node.js";
 import {
   artifactOf,
   binanceVersion,
@@ -20,9 +25,9 @@ import {
   signedText,
   testKey,
   type TestKey,
-} from "./support/signed-artifacts.js";
-import { serializeArtifact } from "../src/compile/artifact.js";
-import { signArtifact } from "../src/compile/sign.js";
+} from "../support/signed-artifacts.js";
+import { serializeArtifact } from "../../src/compile/artifact.js";
+import { signArtifact } from "../../src/compile/sign.js";
 
 const NAME = "BTCUSDT perpetual";
 const author = testKey();

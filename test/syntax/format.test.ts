@@ -1,18 +1,18 @@
 /**
  * The formatter: idempotent, AST-preserving over every `.margin` file of the repository, keeps every
  * comment, and matches the golden files `test/format/*.input.margin` -> `*.output.margin`
- * (regenerate them with `UPDATE_GOLDEN=1 npx vitest run test/format.test.ts`).
+ * (regenerate them with `UPDATE_GOLDEN=1 npx vitest run test/syntax/format.test.ts`).
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { hasErrors } from "../src/diagnostics/diagnostic.js";
-import type { Rulebook } from "../src/syntax/ast.js";
-import { formatSource, printExpression } from "../src/syntax/format.js";
-import { parseRulebook } from "../src/syntax/parse.js";
+import { hasErrors } from "../../src/diagnostics/diagnostic.js";
+import type { Rulebook } from "../../src/syntax/ast.js";
+import { formatSource, printExpression } from "../../src/syntax/format.js";
+import { parseRulebook } from "../../src/syntax/parse.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const goldenDir = path.join(root, "test", "format");
 const updateGolden = process.env["UPDATE_GOLDEN"] === "1";
 

@@ -9,15 +9,15 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../src/cli/main.js";
+import { runCli } from "../../src/cli/main.js";
 import {
   checkArtifactSignature,
   keyIdOf,
   RulebookRegistry,
   signedBytes,
   trustedKey,
-} from "../src/runtime/index.js";
-import { binanceVersion, sampleInput } from "./support/signed-artifacts.js";
+} from "../../src/runtime/index.js";
+import { binanceVersion, sampleInput } from "../support/signed-artifacts.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "marginbook-sign-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,8 +5,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { artifactValidatorSource } from "../scripts/artifact-validator.js";
-import { ROOT } from "./support/rulebooks.js";
+import { artifactValidatorSource } from "../../scripts/artifact-validator.js";
+import { ROOT } from "../support/rulebooks.js";
 
 describe("the precompiled artifact validator", () => {
   it("is up to date with the artifact schema (npm run generate:validator rewrites it)", () => {

@@ -8,9 +8,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadArtifact, RegistryError, RulebookRegistry, type RegistryResult } from "../src/runtime/index.js";
-import { FolderRegistry } from "../src/runtime/node.js";
-import { binanceVersion, sampleInput, signedText, testKey } from "./support/signed-artifacts.js";
+import {
+  loadArtifact,
+  RegistryError,
+  RulebookRegistry,
+  type RegistryResult,
+} from "../../src/runtime/index.js";
+import { FolderRegistry } from "../../src/runtime/node.js";
+import { binanceVersion, sampleInput, signedText, testKey } from "../support/signed-artifacts.js";
 
 const NAME = "BTCUSDT perpetual";
 const key = testKey();

@@ -16,11 +16,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { findMarginFiles } from "../src/cli/files.js";
-import { runCli } from "../src/cli/main.js";
-import { formatSource } from "../src/syntax/format.js";
+import { findMarginFiles } from "../../src/cli/files.js";
+import { runCli } from "../../src/cli/main.js";
+import { formatSource } from "../../src/syntax/format.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const packageVersion = (
   JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string }
 ).version;
@@ -161,7 +161,7 @@ describe("marginbook check", () => {
   it("reads the base of `extends` through the file system, and reports a missing one", async () => {
     const product = clean.replace(
       "  currency USDT\n",
-      '  currency USDT\n  extends "../base/missing.margin"\n',
+      '  currency USDT\n  extends "../../base/missing.margin"\n',
     );
     const dir = workspace({ "rules/product.margin": product });
     const result = await run(["check", "rules/product.margin"], dir);

@@ -15,10 +15,10 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import type { Diagnostic } from "../src/diagnostics/diagnostic.js";
-import { checkRulebook, type SourceHost } from "../src/service/language-service.js";
+import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
+import { checkRulebook, type SourceHost } from "../../src/service/language-service.js";
 
-const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const docsFile = join(repoRoot, "docs", "language.md");
 const rulesDir = join(repoRoot, "rules");
 

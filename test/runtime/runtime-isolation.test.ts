@@ -11,8 +11,8 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { serializeArtifact } from "../src/compile/artifact.js";
-import { ROOT, compileArtifact } from "./support/rulebooks.js";
+import { serializeArtifact } from "../../src/compile/artifact.js";
+import { ROOT, compileArtifact } from "../support/rulebooks.js";
 
 /** The import graph from an entry: every file reached, and every bare package specifier imported. */
 interface ImportGraph {

@@ -5,16 +5,16 @@
 import { createHash } from "node:crypto";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
-import { artifactJsonSchema } from "../src/runtime/artifact-schema.js";
-import { canonicalJson, sha256Hex } from "../src/runtime/hash.js";
+import { artifactJsonSchema } from "../../src/runtime/artifact-schema.js";
+import { canonicalJson, sha256Hex } from "../../src/runtime/hash.js";
 import {
   createInputValidator,
   inputJsonSchema,
   validateBatch,
   validateInput,
-} from "../src/runtime/input-schema.js";
-import { InputGenerator, prng } from "./support/random-inputs.js";
-import { bundledRulebooks, compileIr } from "./support/rulebooks.js";
+} from "../../src/runtime/input-schema.js";
+import { InputGenerator, prng } from "../support/random-inputs.js";
+import { bundledRulebooks, compileIr } from "../support/rulebooks.js";
 
 const binance = compileIr("rules/binance-btcusdt-perp.margin");
 const span = compileIr("rules/span-sp500.margin");

@@ -1,14 +1,14 @@
 /**
  * Golden diagnostics: every `.margin` file under test/diagnostics has a `.errors.txt` baseline
- * next to it. Regenerate with `UPDATE_GOLDEN=1 npx vitest run test/diagnostics.test.ts`.
+ * next to it. Regenerate with `UPDATE_GOLDEN=1 npx vitest run test/diagnostics/diagnostics.test.ts`.
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkRulebook, type SourceHost } from "../src/service/language-service.js";
-import { renderBaseline } from "./support/baseline.js";
+import { checkRulebook, type SourceHost } from "../../src/service/language-service.js";
+import { renderBaseline } from "../support/baseline.js";
 
-const root = resolve(import.meta.dirname, "..");
+const root = resolve(import.meta.dirname, "../..");
 const corpus = join(root, "test/diagnostics");
 const update = process.env["UPDATE_GOLDEN"] === "1";
 

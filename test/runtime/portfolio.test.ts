@@ -5,19 +5,19 @@
  * artifact path.
  */
 import { describe, expect, it } from "vitest";
-import { formatExplanation } from "../src/cli/eval-format.js";
-import { buildArtifact, serializeArtifact } from "../src/compile/artifact.js";
-import type { IrTierTable } from "../src/ir/ir.js";
-import { compileEvaluator } from "../src/runtime/codegen.js";
-import { RuntimeError } from "../src/semantics/errors.js";
-import { loadArtifact } from "../src/runtime/index.js";
-import { evaluate } from "../src/runtime/interpreter.js";
-import { liquidationColumns, liquidationPrice, tierMargin } from "../src/semantics/operations.js";
-import type { TraceLet } from "../src/runtime/trace.js";
-import { lowerRulebook } from "../src/compile/lower.js";
-import { checkRulebook } from "../src/service/language-service.js";
-import { InputGenerator, prng } from "./support/random-inputs.js";
-import { compileIr, readRepoFile } from "./support/rulebooks.js";
+import { formatExplanation } from "../../src/cli/eval-format.js";
+import { buildArtifact, serializeArtifact } from "../../src/compile/artifact.js";
+import type { IrTierTable } from "../../src/ir/ir.js";
+import { compileEvaluator } from "../../src/runtime/codegen.js";
+import { RuntimeError } from "../../src/semantics/errors.js";
+import { loadArtifact } from "../../src/runtime/index.js";
+import { evaluate } from "../../src/runtime/interpreter.js";
+import { liquidationColumns, liquidationPrice, tierMargin } from "../../src/semantics/operations.js";
+import type { TraceLet } from "../../src/runtime/trace.js";
+import { lowerRulebook } from "../../src/compile/lower.js";
+import { checkRulebook } from "../../src/service/language-service.js";
+import { InputGenerator, prng } from "../support/random-inputs.js";
+import { compileIr, readRepoFile } from "../support/rulebooks.js";
 
 const FUTURE = [
   0, 0, 3330, 3330, -3330, -3330, 6670, 6670, -6670, -6670, 10000, 10000, -10000, -10000, 7000, -7000,

@@ -18,7 +18,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ROOT } from "./support/rulebooks.js";
+import { ROOT } from "../support/rulebooks.js";
 
 const work = mkdtempSync(path.join(tmpdir(), "marginbook-compliance-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -7,12 +7,12 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { lowerRulebook } from "../src/compile/lower.js";
-import { printIr } from "../src/compile/print-ir.js";
-import type { IrRulebook } from "../src/ir/ir.js";
-import { compileEvaluator, generateSource, type CompiledEvaluator } from "../src/runtime/codegen.js";
-import { RuntimeError } from "../src/semantics/errors.js";
-import { evaluate } from "../src/runtime/interpreter.js";
+import { lowerRulebook } from "../../src/compile/lower.js";
+import { printIr } from "../../src/compile/print-ir.js";
+import type { IrRulebook } from "../../src/ir/ir.js";
+import { compileEvaluator, generateSource, type CompiledEvaluator } from "../../src/runtime/codegen.js";
+import { RuntimeError } from "../../src/semantics/errors.js";
+import { evaluate } from "../../src/runtime/interpreter.js";
 import {
   black76,
   blackScholes,
@@ -22,11 +22,11 @@ import {
   roundHalfEven,
   roundUp,
   decimalStep,
-} from "../src/semantics/numeric.js";
-import { checkRulebook } from "../src/service/language-service.js";
-import { InputGenerator } from "./support/random-inputs.js";
+} from "../../src/semantics/numeric.js";
+import { checkRulebook } from "../../src/service/language-service.js";
+import { InputGenerator } from "../support/random-inputs.js";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const FIXTURES = "test/fixtures/eval";
 const UPDATE = process.env["UPDATE_GOLDEN"] === "1";
 

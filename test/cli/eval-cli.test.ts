@@ -5,10 +5,10 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { CliIo } from "../src/cli/io.js";
-import { runCli } from "../src/cli/main.js";
-import { loadArtifact } from "../src/runtime/index.js";
-import { ROOT } from "./support/rulebooks.js";
+import type { CliIo } from "../../src/cli/io.js";
+import { runCli } from "../../src/cli/main.js";
+import { loadArtifact } from "../../src/runtime/index.js";
+import { ROOT } from "../support/rulebooks.js";
 
 interface Run {
   code: number;

@@ -9,10 +9,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "../src/cli/main.js";
-import { RulebookRegistry } from "../src/runtime/index.js";
-import { ROOT } from "./support/rulebooks.js";
-import { binanceVersion } from "./support/signed-artifacts.js";
+import { runCli } from "../../src/cli/main.js";
+import { RulebookRegistry } from "../../src/runtime/index.js";
+import { ROOT } from "../support/rulebooks.js";
+import { binanceVersion } from "../support/signed-artifacts.js";
 
 const work = mkdtempSync(path.join(tmpdir(), "marginbook-provenance-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -5,11 +5,17 @@
 import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
-import { messages } from "../src/diagnostics/catalog.js";
-import { Reporter, type Diagnostic } from "../src/diagnostics/diagnostic.js";
-import { LineMap } from "../src/diagnostics/line-map.js";
-import { renderJson, renderSarif, renderText, toArtifactUri, toSarifLog } from "../src/diagnostics/render.js";
-import { checkRulebook } from "../src/service/language-service.js";
+import { messages } from "../../src/diagnostics/catalog.js";
+import { Reporter, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
+import { LineMap } from "../../src/diagnostics/line-map.js";
+import {
+  renderJson,
+  renderSarif,
+  renderText,
+  toArtifactUri,
+  toSarifLog,
+} from "../../src/diagnostics/render.js";
+import { checkRulebook } from "../../src/service/language-service.js";
 
 const file = "rules/demo.margin";
 const source = [
@@ -151,7 +157,7 @@ describe("renderJson", () => {
 
 describe("renderSarif", () => {
   const schema = JSON.parse(
-    readFileSync(new URL("./fixtures/sarif-2.1.0-subset.schema.json", import.meta.url), "utf8"),
+    readFileSync(new URL("../fixtures/sarif-2.1.0-subset.schema.json", import.meta.url), "utf8"),
   ) as object;
   const ajv = new Ajv({ strict: false, allErrors: true });
   ajv.addFormat("uri", (value: string) => URL.canParse(value));

@@ -14,11 +14,11 @@ import path from "node:path";
 import { build } from "esbuild";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serializeArtifact } from "../src/compile/artifact.js";
-import { signArtifact } from "../src/compile/sign.js";
-import { loadArtifact } from "../src/runtime/index.js";
-import { compileArtifact, ROOT } from "./support/rulebooks.js";
-import { testKey } from "./support/signed-artifacts.js";
+import { serializeArtifact } from "../../src/compile/artifact.js";
+import { signArtifact } from "../../src/compile/sign.js";
+import { loadArtifact } from "../../src/runtime/index.js";
+import { compileArtifact, ROOT } from "../support/rulebooks.js";
+import { testKey } from "../support/signed-artifacts.js";
 
 const work = mkdtempSync(path.join(tmpdir(), "marginbook-anywhere-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

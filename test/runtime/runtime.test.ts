@@ -3,8 +3,8 @@
  * tampered ones, evaluating one input, a batch, or columns, and validating inputs on the way.
  */
 import { describe, expect, it } from "vitest";
-import { serializeArtifact, type CompiledArtifact } from "../src/compile/artifact.js";
-import { hashJson } from "../src/runtime/hash.js";
+import { serializeArtifact, type CompiledArtifact } from "../../src/compile/artifact.js";
+import { hashJson } from "../../src/runtime/hash.js";
 import {
   ArtifactError,
   ColumnsError,
@@ -12,10 +12,10 @@ import {
   RuntimeError,
   loadArtifact,
   type LoadedRulebook,
-} from "../src/runtime/index.js";
-import { evaluate as interpret } from "../src/runtime/interpreter.js";
-import { InputGenerator } from "./support/random-inputs.js";
-import { bundledRulebooks, compileArtifact } from "./support/rulebooks.js";
+} from "../../src/runtime/index.js";
+import { evaluate as interpret } from "../../src/runtime/interpreter.js";
+import { InputGenerator } from "../support/random-inputs.js";
+import { bundledRulebooks, compileArtifact } from "../support/rulebooks.js";
 
 const BINANCE = "rules/binance-btcusdt-perp.margin";
 const artifact = compileArtifact(BINANCE);
