@@ -284,6 +284,37 @@ export const messages = {
   ),
   textTooLong: error("MB4047", "{what} is {length} characters long; the limit is {limit}"),
   tooManyArguments: error("MB4048", "this call has {count} arguments; the limit is {limit}"),
+  // Keyed tables and tier table families (`table t by k: K { ... }`, `tiers t[k: K] by ...`).
+  tableMissingKeys: error(
+    "MB4060",
+    "table `{table}` has no row for {missing}",
+    "add the missing rows, or a `default:` row for every key not listed",
+  ),
+  tableDuplicateKey: error("MB4061", "table `{table}` has two rows for {key}"),
+  tableKeyMismatch: error("MB4062", "{key} is not a key of table `{table}`: its keys are {expected}"),
+  tableKeyType: error(
+    "MB4063",
+    "the key `{name}` of table `{table}` is {actual}: a key is an enum, a Text or an Integer",
+  ),
+  tableNeedsKey: error(
+    "MB4064",
+    "`{table}` holds one tier table per `{key}`: pick one with `{table}[{key}]`",
+  ),
+  tableNotKeyed: error("MB4065", "`{name}` is {what}, so it cannot be indexed by a key"),
+  tableRowOutsideGroup: error(
+    "MB4066",
+    "this row of `{table}` comes before any `KEY:` label",
+    "start the rows of each table with its key, as in `BTCUSDT:`",
+  ),
+  tableKeyCount: error("MB4067", "table `{table}` is keyed by {expected} value(s), not {actual}"),
+  tableTwoDefaults: error("MB4068", "table `{table}` has two `default:` rows"),
+  tableLimitUnbounded: warning(
+    "MB4069",
+    "`limit` marks a finite last tier, but the last tier of `{table}` ends at inf",
+    "remove `, limit`, or give the last tier its upper bound",
+  ),
+  tableRowValue: error("MB4070", "`{text}` is {what}"),
+  notAnInteger: error("MB3060", "{what} is an Integer, but `{text}` is not a whole number"),
   verifyUnexpectedVariable: error(
     "MB4046",
     "`verify nonnegative` holds for every input at once: it takes no `in`",

@@ -30,6 +30,7 @@ import {
 import { checkedPow } from "../semantics/builtins.js";
 import {
   liquidationPrice,
+  keyText,
   newGroup,
   readField,
   scenarioTables,
@@ -107,6 +108,7 @@ function factoryParameters(ir: IrRulebook): [string, unknown][] {
     ["blackScholes", blackScholes],
     ["checkedPow", checkedPow],
     ["liquidationPrice", liquidationPrice],
+    ["keyText", keyText],
     ["withDefault", withDefault],
     ["readField", readField],
     ["newGroup", newGroup],

@@ -29,6 +29,11 @@ export const runtimeErrors = {
   indexOutOfRange: spec("MB6009", "index {index} is outside the list (length {length})"),
   invalidArgument: spec("MB6010", "`{fn}`: {detail}"),
   nonFiniteValue: spec("MB6011", "`{name}` is {value}: a computation overflowed binary64"),
+  missingKey: spec("MB6020", "table `{table}` has no row for {key}"),
+  aboveLimit: spec(
+    "MB6021",
+    "{value} is above the limit of `{table}` ({limit}): the table ends there by design",
+  ),
 } as const satisfies Record<string, RuntimeErrorSpec>;
 
 export type RuntimeErrorName = keyof typeof runtimeErrors;
