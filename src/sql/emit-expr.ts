@@ -263,7 +263,9 @@ class ExprEmitter {
     const last = rows[rows.length - 1]!;
     const limit =
       table.limit && last.upper !== null
-        ? this.share(key.v, scope, (k) => raiseWhen(d, `${k} >= ${d.number(last.upper!)}`, "MB6021"))
+        ? this.share(key.v, scope, (k) =>
+            raiseWhen(d, `${k} ${last.upperInclusive ? ">" : ">="} ${d.number(last.upper!)}`, "MB6021"),
+          )
         : null;
     void site;
     return { v, e: firstError(d, [key.e, limit, error]), shape: SCALAR };
