@@ -6,7 +6,7 @@
  * (`mmr = 1 / (2 * max_leverage)`); the folded values go to `context.cellValues` for the compiler.
  */
 import type * as A from "../syntax/ast.js";
-import { messages } from "../diagnostics/catalog.js";
+import { messages } from "../semantics/catalog.js";
 import type { CheckContext } from "./context.js";
 import type { ExprEnv, ExpressionChecker } from "./check-expr.js";
 import { evaluateConstant, type ConstantValue } from "./constants.js";
