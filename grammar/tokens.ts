@@ -114,6 +114,7 @@ export const KwContinuous = soft("continuous");
 export const KwNonnegative = soft("nonnegative");
 export const KwTable = soft("table");
 export const KwLimit = soft("limit");
+export const KwStart = soft("start");
 
 /** `2026-12-01T00:00:00Z`, or a date alone; the checker validates the calendar. */
 export const TimestampLiteral = createToken({
@@ -227,6 +228,7 @@ const softKeywords = [
   KwNonnegative,
   KwTable,
   KwLimit,
+  KwStart,
 ];
 
 /** Every token, in the order the lexer tries them (longer and more specific patterns first). */

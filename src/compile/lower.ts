@@ -294,6 +294,14 @@ class Lowerer implements LoweringScope {
       );
   }
 
+  /** The `start` of each column: the first derived deduction (0 when not given). */
+  private starts(decl: A.TiersDecl): number[] {
+    return decl.columns.map((c) => {
+      const value = c.start ? this.checked.context.cellValues.get(c.start) : undefined;
+      return typeof value === "number" ? value : 0;
+    });
+  }
+
   private oneTable(decl: A.TiersDecl, origin: Origin, span: A.Span): void {
     this.at(origin, `tiers ${decl.name.text}`, undefined, () => {
       const context = this.checked.context;
@@ -301,7 +309,7 @@ class Lowerer implements LoweringScope {
         const type = context.resolveType(c.type);
         return { name: c.name.text, unit: formatType(type), rate: type.kind === "number" && type.rate };
       });
-      const rows = lowerTierRows(decl, columns, (cell) => cellNumber(context, cell));
+      const rows = lowerTierRows(decl, columns, (cell) => cellNumber(context, cell), this.starts(decl));
       if (!tierRowsContiguous(rows))
         throw new LoweringError(`tier table \`${decl.name.text}\` is not contiguous`);
       this.tableIndex.set(decl.name.text, this.tables.length);
@@ -507,8 +515,12 @@ class Lowerer implements LoweringScope {
     const visit = (e: IrExpr): void => {
       const rows = e.k === "margin" || e.k === "liquidation" ? this.tables[e.table]!.rows : undefined;
       if ((e.k === "margin" || e.k === "liquidation") && rows![0]?.deductions[e.column] === null)
-        addDeductions(this.tierDecls[e.table]!, rows!, e.column, (cell) =>
-          cellNumber(this.checked.context, cell),
+        addDeductions(
+          this.tierDecls[e.table]!,
+          rows!,
+          e.column,
+          (cell) => cellNumber(this.checked.context, cell),
+          this.starts(this.tierDecls[e.table]!)[e.column] ?? 0,
         );
     };
     for (const step of steps) {

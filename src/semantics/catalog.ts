@@ -360,6 +360,10 @@ export const messages = {
     "remove `, limit`, or give the last tier its upper bound",
   ),
   tableRowValue: error("MB4070", "`{text}` is {what}"),
+  startNotDerived: error(
+    "MB4071",
+    "`start` gives the first derived deduction of `{column}`, which only a rate column of a `marginal` tier table has",
+  ),
   rangeDownwards: error("MB4081", "a range must run upwards: `from` is above `to`"),
 
   // ---- MB51xx: the SQL target (marginbook compile --target sql) ----

@@ -188,6 +188,11 @@ export interface TierColumn {
   span: Span;
   name: Name;
   type: TypeRef;
+  /**
+   * `start <amount>`: the first row's derived deduction (maintenance amount), in the key's unit,
+   * for a table whose published amounts do not start at 0; the later rows build on it.
+   */
+  start?: Expr;
 }
 
 export interface TierRow {

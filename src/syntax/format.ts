@@ -625,7 +625,7 @@ class Printer {
     const firstColumn = decl.columns[0];
     const lastColumn = decl.columns[decl.columns.length - 1];
     if (firstColumn && lastColumn) {
-      const columns = decl.columns.map((c) => `${c.name.text}: ${printType(c.type)}`).join(", ");
+      const columns = decl.columns.map(printColumn).join(", ");
       items.push({ span: spanOf(firstColumn.span, lastColumn.span), print: leaf(`columns ${columns}`) });
     }
     const rows = alignRows(decl.rows);
@@ -650,7 +650,7 @@ class Printer {
     const firstColumn = decl.columns[0];
     const lastColumn = decl.columns[decl.columns.length - 1];
     if (firstColumn && lastColumn) {
-      const columns = decl.columns.map((c) => `${c.name.text}: ${printType(c.type)}`).join(", ");
+      const columns = decl.columns.map(printColumn).join(", ");
       items.push({ span: spanOf(firstColumn.span, lastColumn.span), print: leaf(`columns ${columns}`) });
     }
     const table = decl.rows.map((row) => [
@@ -725,6 +725,11 @@ function alignRows(rows: A.TierRow[]): string[] {
     ...row.cells.map((cell) => (cell.expr ? printCell(cell.expr) : cell.text)),
   ]);
   return alignTable(table);
+}
+
+/** `mmr: Rate`, `mmr: Rate start 50`. */
+function printColumn(c: A.TierColumn): string {
+  return `${c.name.text}: ${printType(c.type)}${c.start ? ` start ${printCell(c.start)}` : ""}`;
 }
 
 /** A table cell: an expression at the precedence of a product, so that it reads back as one cell. */
