@@ -74,6 +74,7 @@ export default tseslint.config(
       "dist/**",
       "node_modules/**",
       "src/runtime/generated/**",
+      "src/service/generated/**",
       "editor/dist/**",
       "grammar/cst.d.ts",
       "**/*.js",

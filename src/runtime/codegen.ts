@@ -32,6 +32,7 @@ import {
   liquidationPrice,
   newGroup,
   readField,
+  EMPTY_RECORD,
   scenarioTables,
   withDefault,
 } from "../semantics/operations.js";
@@ -109,6 +110,7 @@ function factoryParameters(ir: IrRulebook): [string, unknown][] {
     ["liquidationPrice", liquidationPrice],
     ["withDefault", withDefault],
     ["readField", readField],
+    ["EMPTY_RECORD", EMPTY_RECORD],
     ["newGroup", newGroup],
     ["formatTimestamp", formatTimestamp],
     ["isRepresentableTimestamp", isRepresentableTimestamp],

@@ -166,21 +166,43 @@ export function roundSql(x: string, r: IrRounding, ctx: Pick<BuiltinContext, "di
   const jsRound = (y: string): string =>
     `(CASE WHEN ${y} - floor(${y}) >= ${num(0.5)} THEN floor(${y}) + ${num(1)} ELSE floor(${y}) END)`;
   const even = (z: string): string => `(${z} - ${num(2)} * floor(${z} / ${num(2)})) = ${num(0)}`;
+  if (r.direction !== "half_even") return directedSql(x, r, ctx);
   return ctx.share(`(${x} / ${num(r.step)})`, (q) => {
-    let n: string;
-    if (r.direction === "up") {
-      n = `(CASE WHEN (ceil(${q}) - ${q}) > ${num(0.5)} AND (${q} - (ceil(${q}) - ${num(1)})) <= ${tolerance(q)} THEN ceil(${q}) - ${num(1)} ELSE ceil(${q}) END)`;
-    } else if (r.direction === "down") {
-      n = `(CASE WHEN (${q} - floor(${q})) > ${num(0.5)} AND ((floor(${q}) + ${num(1)}) - ${q}) <= ${tolerance(q)} THEN floor(${q}) + ${num(1)} ELSE floor(${q}) END)`;
-    } else {
-      n = ctx.share(jsRound(`(${num(2)} * ${q})`), (h) => {
-        const below = `((${h} - ${num(1)}) / ${num(2)})`;
-        const tie = `(CASE WHEN ${even(h)} THEN ${h} / ${num(2)} WHEN ${even(below)} THEN ${below} ELSE ${below} + ${num(1)} END)`;
-        return `(CASE WHEN abs(${num(2)} * ${q} - ${h}) <= ${num(2)} * ${tolerance(q)} THEN ${tie} ELSE ${jsRound(q)} END)`;
-      });
-    }
+    const n = ctx.share(jsRound(`(${num(2)} * ${q})`), (h) => {
+      const below = `((${h} - ${num(1)}) / ${num(2)})`;
+      const tie = `(CASE WHEN ${even(h)} THEN ${h} / ${num(2)} WHEN ${even(below)} THEN ${below} ELSE ${below} + ${num(1)} END)`;
+      return `(CASE WHEN abs(${num(2)} * ${q} - ${h}) <= ${num(2)} * ${tolerance(q)} THEN ${tie} ELSE ${jsRound(q)} END)`;
+    });
     return ctx.share(n, (m) => scaledSql(m, r, d));
   });
+}
+
+/**
+ * `round up` / `round down` as `roundUp` / `roundDown` compute them: the snapped multiple only when
+ * it does not cross `x`, then the ceiling (floor), then the next multiple, then `x` itself.
+ */
+function directedSql(x: string, r: IrRounding, ctx: Pick<BuiltinContext, "dialect" | "share">): string {
+  const d = ctx.dialect;
+  const num = d.number.bind(d);
+  const up = r.direction === "up";
+  const [towards, back, cmp] = up ? ["ceil", "-", ">="] : ["floor", "+", "<="];
+  const ahead = up ? "+" : "-";
+  return ctx.share(x, (v) =>
+    ctx.share(`(${v} / ${num(r.step)})`, (q) =>
+      ctx.share(`${towards}(${q})`, (c) => {
+        const gap = up ? `(${c} - ${q})` : `(${q} - ${c})`;
+        const snapGap = up ? `(${q} - (${c} - ${num(1)}))` : `((${c} + ${num(1)}) - ${q})`;
+        const tolerance = `greatest(${num(1e-9)}, least(${num(1e-12)} * abs(${q}), ${num(1e-3)}))`;
+        const snapped = scaledSql(`(${c} ${back} ${num(1)})`, r, d);
+        const plain = scaledSql(c, r, d);
+        const next = scaledSql(`(${c} ${ahead} ${num(1)})`, r, d);
+        return (
+          `(CASE WHEN ${gap} > ${num(0.5)} AND ${snapGap} <= ${tolerance} AND ${snapped} ${cmp} ${v} THEN ${snapped}` +
+          ` WHEN ${plain} ${cmp} ${v} THEN ${plain} WHEN ${next} ${cmp} ${v} THEN ${next} ELSE ${v} + ${num(0)} END)`
+        );
+      }),
+    ),
+  );
 }
 
 function scaledSql(n: string, r: IrRounding, d: SqlDialect): string {
