@@ -699,5 +699,7 @@ const BUILTIN_CODE: Readonly<
   normal_cdf: (_c, args) => `normalCdf(${args[0]})`,
   black76: (c, args, site) => c.helperCall("black76", args, site),
   black_scholes: (c, args, site) => c.helperCall("blackScholes", args, site),
+  black76_df: (c, args, site) => c.helperCall("black76Df", args, site),
+  black_scholes_df: (c, args, site) => c.helperCall("blackScholesDf", args, site),
   length: (_c, args) => `${args[0]}.length`,
 };

@@ -19,6 +19,8 @@ import { evaluate as interpret, type OutputValue } from "./interpreter.js";
 import {
   black76,
   blackScholes,
+  black76Df,
+  blackScholesDf,
   formatTimestamp,
   isRepresentableTimestamp,
   normalCdf,
@@ -106,6 +108,8 @@ function factoryParameters(ir: IrRulebook): [string, unknown][] {
     ["normalCdf", normalCdf],
     ["black76", black76],
     ["blackScholes", blackScholes],
+    ["black76Df", black76Df],
+    ["blackScholesDf", blackScholesDf],
     ["checkedPow", checkedPow],
     ["liquidationPrice", liquidationPrice],
     ["withDefault", withDefault],

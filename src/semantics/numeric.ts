@@ -33,7 +33,8 @@
  * approximations for the error function"; the ANORM routine, as in R's `pnorm`). Measured against
  * mpmath at 40 digits on a 0.0137 grid over [-39, 39]: relative error below 6e-16, absolute error
  * below 1.2e-16; below -40 the result is 0 (the true value is under 1e-349).
- * `black76` / `black_scholes` take the time to expiry in seconds and use years of 365 days.
+ * `black76` / `black_scholes` take the time to expiry in seconds and use years of 365 days; their
+ * `_df` forms take a discount factor D = e^{-rT} instead of the rate (one pricing function each).
  */
 import { runtimeErrors, type Raise } from "./errors.js";
 
@@ -242,6 +243,65 @@ function checkOptionArguments(
   if (!(time >= 0)) fail(`the time to expiry must not be negative, not ${String(time)}`);
 }
 
+/** How an option price is discounted: `r x T` and `e^{-rT}`, from a rate or from a discount factor. */
+interface Discounting {
+  /** r x T (for a discount factor D, -ln D). */
+  rt: number;
+  /** e^{-rT} (or D itself). */
+  factor: number;
+}
+
+function fromRate(rate: number, t: number): Discounting {
+  return { rt: rate * t, factor: Math.exp(-rate * t) };
+}
+
+function fromFactor(fn: string, factor: number, site: number, raise: Raise): Discounting {
+  if (!(factor > 0) || factor === Infinity)
+    raise(site, runtimeErrors.invalidArgument, {
+      fn,
+      detail: `the discount factor must be positive and finite, not ${String(factor)}`,
+    });
+  return { rt: -Math.log(factor), factor };
+}
+
+function black76Value(
+  kind: string,
+  forward: number,
+  strike: number,
+  vol: number,
+  t: number,
+  d: Discounting,
+): number {
+  const discount = d.factor;
+  const call = kind === "call";
+  const spread = vol * Math.sqrt(t);
+  if (spread === 0) return discount * Math.max(call ? forward - strike : strike - forward, 0);
+  const d1 = (Math.log(forward / strike) + 0.5 * spread * spread) / spread;
+  const d2 = d1 - spread;
+  return call
+    ? discount * (forward * normalCdf(d1) - strike * normalCdf(d2))
+    : discount * (strike * normalCdf(-d2) - forward * normalCdf(-d1));
+}
+
+function blackScholesValue(
+  kind: string,
+  spot: number,
+  strike: number,
+  vol: number,
+  t: number,
+  d: Discounting,
+): number {
+  const discountedStrike = strike * d.factor;
+  const call = kind === "call";
+  const spread = vol * Math.sqrt(t);
+  if (spread === 0) return Math.max(call ? spot - discountedStrike : discountedStrike - spot, 0);
+  const d1 = (Math.log(spot / strike) + d.rt + 0.5 * spread * spread) / spread;
+  const d2 = d1 - spread;
+  return call
+    ? spot * normalCdf(d1) - discountedStrike * normalCdf(d2)
+    : discountedStrike * normalCdf(-d2) - spot * normalCdf(-d1);
+}
+
 /**
  * Black-76 value of a European option on a future: e^{-rT} (F N(d1) - K N(d2)) for a call,
  * e^{-rT} (K N(-d2) - F N(-d1)) for a put; at zero time or volatility, the discounted intrinsic value.
@@ -258,15 +318,29 @@ export function black76(
 ): number {
   checkOptionArguments("black76", forward, strike, vol, seconds, site, raise);
   const t = seconds / SECONDS_PER_YEAR;
-  const discount = Math.exp(-rate * t);
-  const call = kind === "call";
-  const spread = vol * Math.sqrt(t);
-  if (spread === 0) return discount * Math.max(call ? forward - strike : strike - forward, 0);
-  const d1 = (Math.log(forward / strike) + 0.5 * spread * spread) / spread;
-  const d2 = d1 - spread;
-  return call
-    ? discount * (forward * normalCdf(d1) - strike * normalCdf(d2))
-    : discount * (strike * normalCdf(-d2) - forward * normalCdf(-d1));
+  return black76Value(kind, forward, strike, vol, t, fromRate(rate, t));
+}
+
+/** {@link black76} with a discount factor D = e^{-rT} (as venues publish it) instead of a rate. */
+export function black76Df(
+  kind: string,
+  forward: number,
+  strike: number,
+  vol: number,
+  seconds: number,
+  factor: number,
+  site: number,
+  raise: Raise,
+): number {
+  checkOptionArguments("black76_df", forward, strike, vol, seconds, site, raise);
+  return black76Value(
+    kind,
+    forward,
+    strike,
+    vol,
+    seconds / SECONDS_PER_YEAR,
+    fromFactor("black76_df", factor, site, raise),
+  );
 }
 
 /**
@@ -286,15 +360,29 @@ export function blackScholes(
 ): number {
   checkOptionArguments("black_scholes", spot, strike, vol, seconds, site, raise);
   const t = seconds / SECONDS_PER_YEAR;
-  const discountedStrike = strike * Math.exp(-rate * t);
-  const call = kind === "call";
-  const spread = vol * Math.sqrt(t);
-  if (spread === 0) return Math.max(call ? spot - discountedStrike : discountedStrike - spot, 0);
-  const d1 = (Math.log(spot / strike) + rate * t + 0.5 * spread * spread) / spread;
-  const d2 = d1 - spread;
-  return call
-    ? spot * normalCdf(d1) - discountedStrike * normalCdf(d2)
-    : discountedStrike * normalCdf(-d2) - spot * normalCdf(-d1);
+  return blackScholesValue(kind, spot, strike, vol, t, fromRate(rate, t));
+}
+
+/** {@link blackScholes} with a discount factor D = e^{-rT} instead of a rate (rT = -ln D in d1). */
+export function blackScholesDf(
+  kind: string,
+  spot: number,
+  strike: number,
+  vol: number,
+  seconds: number,
+  factor: number,
+  site: number,
+  raise: Raise,
+): number {
+  checkOptionArguments("black_scholes_df", spot, strike, vol, seconds, site, raise);
+  return blackScholesValue(
+    kind,
+    spot,
+    strike,
+    vol,
+    seconds / SECONDS_PER_YEAR,
+    fromFactor("black_scholes_df", factor, site, raise),
+  );
 }
 
 // ---- timestamps ----

@@ -11,7 +11,7 @@
 import type { IrBuiltin, IrRounding } from "../ir/ir.js";
 import { decimalStep } from "../semantics/numeric.js";
 import type { SqlDialect } from "./dialect.js";
-import { normalCdfSql, optionArgumentsInvalid, optionSql } from "./emit-pricing.js";
+import { normalCdfSql, optionArgumentsInvalid, optionSql, type OptionFn } from "./emit-pricing.js";
 import { SCALAR, firstError, raiseWhen, type SqlValue } from "./sql-value.js";
 
 /** What a builtin needs from the emitter: the dialect and a way to name a value used several times. */
@@ -72,16 +72,15 @@ function rounding(direction: "up" | "down" | "half_even"): BuiltinSql {
   };
 }
 
-function option(fn: "black76" | "black_scholes", args: SqlValue[], ctx: BuiltinContext): SqlValue {
+function option(fn: OptionFn, args: SqlValue[], ctx: BuiltinContext): SqlValue {
   const d = ctx.dialect;
   const v = args.map((a) => a.v);
   const value = optionSql(d, fn, v, ctx.share, (x) => jsMinMax("max", x, d.number(0), ctx));
-  return scalar(
-    value,
-    args,
-    d,
-    raiseWhen(d, optionArgumentsInvalid(d, v[1]!, v[2]!, v[3]!, v[4]!), "MB6010"),
-  );
+  let invalid = optionArgumentsInvalid(d, v[1]!, v[2]!, v[3]!, v[4]!);
+  // A discount factor must be positive (numeric.ts raises MB6010 otherwise), checked after the others.
+  if (fn === "black76_df" || fn === "black_scholes_df")
+    invalid = `${invalid} OR NOT (${v[5]!} > ${d.number(0)}) OR ${d.isNan(v[5]!)}`;
+  return scalar(value, args, d, raiseWhen(d, invalid, "MB6010"));
 }
 
 /** The table: every builtin of the IR, with its SQL. */
@@ -151,6 +150,8 @@ export const builtinSql = {
   normal_cdf: (args, ctx) => scalar(normalCdfSql(ctx.dialect, args[0]!.v, ctx.share), args, ctx.dialect),
   black76: (args, ctx) => option("black76", args, ctx),
   black_scholes: (args, ctx) => option("black_scholes", args, ctx),
+  black76_df: (args, ctx) => option("black76_df", args, ctx),
+  black_scholes_df: (args, ctx) => option("black_scholes_df", args, ctx),
   length: (args, { dialect }) => scalar(dialect.length(args[0]!.v), args, dialect),
 } as const satisfies Record<IrBuiltin, BuiltinSql>;
 
