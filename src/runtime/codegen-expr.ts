@@ -79,6 +79,8 @@ const RAISER_PARAMETERS = {
   lnOfNonPositive: ["value"],
   emptyAggregate: ["fn"],
   outsideTiers: ["value", "table"],
+  aboveLimit: ["value", "table", "limit"],
+  missingKey: ["table", "key"],
   nonFiniteOutput: ["name", "value"],
   nonFiniteValue: ["name", "value"],
   assertionFailed: ["message"],
@@ -292,6 +294,11 @@ export class ExpressionCompiler {
       }
       case "scenarios":
         return this.constant(`SC${jsIndex(e.set)}`, `SC[${jsIndex(e.set)}]`);
+      case "nokey": {
+        const keys = e.keys.map((k) => this.compile(k));
+        this.emit(this.raise(e.site, "missingKey", [jsString(e.table), `keyText([${keys.join(", ")}])`]));
+        return "0";
+      }
       case "agg":
         return this.reusedAggregate(e);
       default:
@@ -463,8 +470,12 @@ export class ExpressionCompiler {
       `function ${name}(k, site) {`,
       `  if (!(k ${first.lowerInclusive ? ">=" : ">"} ${jsNumber(first.lower)})) ${outside}`,
     ];
-    if (last.upper !== null)
-      lines.push(`  if (!(k ${last.upperInclusive ? "<=" : "<"} ${jsNumber(last.upper)})) ${outside}`);
+    if (last.upper !== null) {
+      const above = table.limit
+        ? this.raise("site", "aboveLimit", ["k", jsString(table.name), jsNumber(last.upper)])
+        : outside;
+      lines.push(`  if (!(k ${last.upperInclusive ? "<=" : "<"} ${jsNumber(last.upper)})) ${above}`);
+    }
     // Row i starts at boundary i: `key below boundary i` means a row before i.
     const below = (i: number): string =>
       `k ${rows[i]!.lowerInclusive ? "<" : "<="} ${jsNumber(rows[i]!.lower)}`;

@@ -32,6 +32,7 @@ import {
 import { checkedPow } from "../semantics/builtins.js";
 import {
   liquidationPrice,
+  keyText,
   newGroup,
   readField,
   EMPTY_RECORD,
@@ -112,6 +113,7 @@ function factoryParameters(ir: IrRulebook): [string, unknown][] {
     ["blackScholesDf", blackScholesDf],
     ["checkedPow", checkedPow],
     ["liquidationPrice", liquidationPrice],
+    ["keyText", keyText],
     ["withDefault", withDefault],
     ["readField", readField],
     ["EMPTY_RECORD", EMPTY_RECORD],

@@ -199,7 +199,9 @@ function domainSchema(domain: IrDomain): JsonSchema {
 function typeSchema(type: IrType, limit: InputLimits): JsonSchema {
   switch (type.kind) {
     case "number":
-      return { type: "number", "x-unit": type.unit };
+      return type.integer
+        ? { type: "number", multipleOf: 1, "x-unit": type.unit }
+        : { type: "number", "x-unit": type.unit };
     case "bool":
       return { type: "boolean" };
     case "text":

@@ -242,7 +242,7 @@ describe("evaluation with validated inputs", () => {
     const ftx = loadArtifact(compileArtifact("rules/bybit-tier-by-tier-example.margin"));
     const outside = ftx.evaluateBatch([{ position: { value: 5000.01, leverage: 10 } }])[0]!;
     expect(outside.ok).toBe(false);
-    if (!outside.ok) expect(outside.error.code).toBe("MB6006");
+    if (!outside.ok) expect(outside.error.code).toBe("MB6021");
     expect(() => ftx.evaluate({ position: { value: 5000.01, leverage: 10 } })).toThrow(RuntimeError);
   });
 });
