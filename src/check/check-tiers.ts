@@ -92,10 +92,10 @@ function checkRows(
   const last = rows[rows.length - 1]!;
   if (first.lower.value > 0)
     context.report(messages.tiersStartAboveZero, first.lower.span, { lower: first.lower.text });
-  if (Number.isFinite(last.upper.value) && !decl.limit)
+  if (Number.isFinite(last.upper.value) && !decl.limitSpan)
     context.report(messages.tiersEndBelowInfinity, last.upper.span, { upper: last.upper.text });
-  if (!Number.isFinite(last.upper.value) && decl.limit && last.upper.text === "inf")
-    context.report(messages.tableLimitUnbounded, decl.limit, { table: name });
+  if (!Number.isFinite(last.upper.value) && decl.limitSpan && last.upper.text === "inf")
+    context.report(messages.tableLimitUnbounded, decl.limitSpan, { table: name });
   checkRates(context, decl, rows);
 }
 

@@ -282,16 +282,17 @@ class Lowerer implements LoweringScope {
   /** A tier table; a family becomes one IR table per key (`brackets[BTCUSDT]`). */
   private table({ decl, origin }: Decl<"TiersDecl">): void {
     if (!decl.family) return this.oneTable(decl, origin, decl.name.span);
-    for (const group of decl.groups ?? [])
+    (decl.groups ?? []).forEach((group, i) =>
       this.oneTable(
         {
           ...decl,
-          name: { ...decl.name, text: familyTableName(decl.name.text, group.key) },
+          name: { ...decl.name, text: familyTableName(decl.name.text, group.key, i) },
           rows: group.rows,
         },
         origin,
         group.span,
-      );
+      ),
+    );
   }
 
   /** The `start` of each column: the first derived deduction (0 when not given). */
@@ -322,7 +323,7 @@ class Lowerer implements LoweringScope {
         columns,
         rows,
         site: this.site(span),
-        ...(decl.limit && rows[rows.length - 1]?.upper !== null ? { limit: true as const } : {}),
+        ...(decl.limitSpan && rows[rows.length - 1]?.upper !== null ? { limit: true as const } : {}),
       });
     });
   }

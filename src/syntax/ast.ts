@@ -128,7 +128,7 @@ export interface TiersDecl extends DeclarationBase {
   mode?: TierMode;
   modeSpan?: Span;
   /** `, limit`: the last tier's finite upper bound is a deliberate risk limit. */
-  limit?: Span;
+  limitSpan?: Span;
   columns: TierColumn[];
   /** The rows; for a table family (`tiers t[symbol: Symbol]`), the rows before any `KEY:` label. */
   rows: TierRow[];

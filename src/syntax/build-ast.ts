@@ -214,7 +214,7 @@ function buildTiers(node: C.TiersDeclCstNode, override?: A.Span): A.TiersDecl {
     mode: modeToken && !modeToken.isInsertedInRecovery ? (modeToken.image as A.TierMode) : undefined,
     modeSpan: modeToken ? tokenSpan(modeToken) : undefined,
     columns: (c.tierColumns?.[0]?.children.tierColumn ?? []).map(buildTierColumn),
-    limit: c.limit?.[0] ? tokenSpan(c.limit[0]) : undefined,
+    limitSpan: c.limit?.[0] ? tokenSpan(c.limit[0]) : undefined,
     ...tierRowsAndGroups(c),
     override,
   };

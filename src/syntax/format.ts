@@ -612,7 +612,7 @@ class Printer {
   }
 
   private tiersDecl(decl: A.TiersDecl, inner: A.Comment[]): Lines {
-    const mode = (decl.mode ? `, ${decl.mode}` : "") + (decl.limit ? ", limit" : "");
+    const mode = (decl.mode ? `, ${decl.mode}` : "") + (decl.limitSpan ? ", limit" : "");
     const family = decl.family ? `[${decl.family.name.text}: ${printType(decl.family.type)}]` : "";
     const head = `${decl.override ? "override " : ""}tiers ${decl.name.text}${family} by ${decl.keyName.text}: ${printType(decl.keyType)}${mode}`;
     const items: Item[] = [];
@@ -633,7 +633,7 @@ class Printer {
       });
       group.rows.forEach((row, i) => items.push({ span: row.span, print: leaf(lines[i]!) }));
     }
-    const afterHead = decl.limit?.end ?? decl.modeSpan?.end ?? decl.keyType.span.end;
+    const afterHead = decl.limitSpan?.end ?? decl.modeSpan?.end ?? decl.keyType.span.end;
     return this.block(head, this.openBrace(afterHead), items, inner);
   }
 
@@ -743,6 +743,7 @@ export function printMemberName(text: string): string {
 
 /** `BTCUSDT`, `"spot"`, `3`, or a tuple `(ES, NQ)`. */
 function printKeyLabel(key: A.TableKeyValue[]): string {
+  if (key.length === 1 && key[0]!.kind === "name" && key[0]!.text === "default") return "default";
   const parts = key.map((k) =>
     k.kind === "string" ? quote(k.text) : k.kind === "number" ? k.text : printMemberName(k.text),
   );
