@@ -17,7 +17,11 @@ import { isCodeGenerationRefused } from "./codegen.js";
 
 type Schema = { readonly [keyword: string]: unknown };
 
-/** A generated test: true when the input is valid against the schema. It may throw on unreadable input. */
+/**
+ * A generated test: true only when the input is valid against the schema (false for some valid
+ * inputs with inherited enumerable properties, which the reporting pass then accepts). It may throw
+ * on unreadable input.
+ */
 export type InputTest = (data: unknown) => boolean;
 
 /** The generated source and the values bound to its parameters `K0`, `K1`, ... */
@@ -173,7 +177,10 @@ export function inputTestSource(
     closed: boolean,
   ): string[] => {
     const k = `k${temps++}`;
-    const lines = [`for (const ${k} in ${v}) {`, `  if (!hasOwn(${v}, ${k})) continue;`];
+    // Inherited enumerable keys are not skipped: the test may only be stricter than the schema (an
+    // input it refuses goes through the reporting pass, which decides), and the loop stays a plain
+    // enum-cache walk.
+    const lines = [`for (const ${k} in ${v}) {`];
     let matched = "false";
     if (patterns.length > 0) {
       lines.push(`  let m = false;`);

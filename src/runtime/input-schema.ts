@@ -272,17 +272,19 @@ export function createInputValidator(ir: IrRulebook, limits: Partial<InputLimits
   const compiled = inputSchemaValidator(schema, formats);
   const test = inputTest(schema, formats);
   const lists = listFinder(ir, limit.maxListLength);
-  const isValid = (input: unknown): boolean => {
-    if (test === undefined) return runValidator(compiled, input, limit).length === 0;
+  const passes = (input: unknown): boolean => {
     try {
-      return test(input);
+      return test!(input);
     } catch {
-      return false; // unreadable: the reporting pass says so
+      return false;
     }
   };
+  // The test may refuse a valid input (inherited enumerable keys): the reporting pass decides then.
+  const isValid = (input: unknown): boolean =>
+    (test !== undefined && passes(input)) || runValidator(compiled, input, limit).length === 0;
   const validate = (input: unknown): InputValidation => {
     // The generated test first: a valid input costs a few comparisons per field and builds nothing.
-    if (test !== undefined && isValid(input)) return VALID;
+    if (test !== undefined && passes(input)) return VALID;
     // A list over the limit is reported alone, before ajv would describe each of its items.
     const oversized = lists(input);
     const errors = oversized.length > 0 ? oversized : runValidator(compiled, input, limit);
