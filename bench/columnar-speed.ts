@@ -17,10 +17,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildArtifact, serializeArtifact } from "../src/compile/artifact.js";
-import { lowerRulebook } from "../src/compile/lower.js";
 import { columnLayout, toColumns } from "../src/runtime/column-layout.js";
 import { loadArtifact, type LoadedRulebook } from "../src/runtime/index.js";
-import { checkRulebook } from "../src/service/language-service.js";
+import { compileOrThrow } from "../src/service/language-service.js";
 import { binanceMargin } from "./baseline/binance-handwritten.js";
 import { spanMargin } from "./baseline/portfolio-handwritten.js";
 import { binancePositions } from "./support/binance-positions.js";
@@ -31,7 +30,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 function load(file: string): LoadedRulebook {
   const source = readFileSync(path.join(root, file), "utf8");
-  const ir = lowerRulebook(checkRulebook(source, file).checked, { source: () => source });
+  const ir = compileOrThrow(source, file);
   return loadArtifact(serializeArtifact(buildArtifact(ir, { source, compiler: { version: "bench" } })));
 }
 
