@@ -134,7 +134,8 @@ function refillList(
   const [begin, end, j, k] = [`rb${depth}`, `re${depth}`, `rj${depth}`, `rk${depth}`];
   const lines = [
     `const ${begin} = ${offsets}[${at}], ${end} = ${offsets}[${at} + 1];`,
-    `${variable}.length = ${end} - ${begin};`,
+    // Setting a length is a call into the runtime even when it does not change: only when it does.
+    `if (${variable}.length !== ${end} - ${begin}) ${variable}.length = ${end} - ${begin};`,
   ];
   const element = list.element;
   if (element.kind !== "record" && element.kind !== "list") {

@@ -259,6 +259,11 @@ function numbersValid(
   high: number,
   highIn: boolean,
 ): boolean {
+  if (low === -Infinity && high === Infinity) {
+    // No domain: finite is all (x - x is 0 for finite numbers, NaN otherwise).
+    for (let i = 0; i < count; i++) if (column[i]! - column[i]! !== 0) return false;
+    return true;
+  }
   for (let i = 0; i < count; i++) {
     const x = column[i]!;
     // NaN fails every comparison; the infinities fail the finite bounds below.
