@@ -124,7 +124,15 @@ export class ExpressionCompiler {
   /** Loop counters: non-negative integers, so an index check against them only compares the length. */
   private readonly counters = new Set<string>();
 
-  constructor(private readonly ir: IrRulebook) {}
+  /**
+   * `inputCode` lets another evaluator shape read inputs its own way: given an input path
+   * (`["position", "size"]`) it returns the code of the value (a column read `c0[row]`), or
+   * undefined for the usual read from the input object. The columnar evaluator uses it.
+   */
+  constructor(
+    private readonly ir: IrRulebook,
+    private readonly inputCode?: (path: readonly string[]) => string | undefined,
+  ) {}
 
   /**
    * Runs `body` with a fresh block and returns its statements (indented) and its value. A block is
@@ -215,6 +223,8 @@ export class ExpressionCompiler {
                 ? "false"
                 : invalid(e);
       case "input": {
+        const given = this.inputCode?.(e.path);
+        if (given !== undefined) return this.read(given, e.default, e.timestamp);
         // Only the last field can be optional (left out, with a default): read it as an own property.
         const last = e.path.length - 2;
         const code = e.path
