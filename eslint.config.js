@@ -3,10 +3,11 @@
 // Layers (a folder may import only the folders listed; grammar/ is the Chevrotain grammar):
 //   ir, diagnostics, node    nothing (node: the file helpers the Node hosts share)
 //   semantics                ir
+//   optimize                 ir, semantics (IR -> IR passes the runtime's code generator runs)
 //   syntax                   grammar, diagnostics
 //   check                    syntax, diagnostics, ir, semantics
-//   compile                  check, syntax, diagnostics, ir, semantics, runtime
-//   runtime                  ir, semantics (an engine that loads artifacts never ships the compiler)
+//   compile                  check, syntax, diagnostics, ir, semantics, optimize, runtime
+//   runtime                  ir, semantics, optimize (an engine that loads artifacts never ships the compiler)
 //   sql                      ir, semantics, diagnostics (it compiles the IR, never the source)
 //   everything else          anything but the CLI (only the CLI is a host of hosts)
 import tseslint from "typescript-eslint";
@@ -15,6 +16,7 @@ const FOLDERS = [
   "grammar",
   "ir",
   "semantics",
+  "optimize",
   "diagnostics",
   "syntax",
   "check",
@@ -36,10 +38,11 @@ const ALLOWED = {
   node: [],
   diagnostics: [],
   semantics: ["ir"],
+  optimize: ["ir", "semantics"],
   syntax: ["grammar", "diagnostics"],
   check: ["syntax", "diagnostics", "ir", "semantics"],
-  compile: ["check", "syntax", "diagnostics", "ir", "semantics", "runtime"],
-  runtime: ["ir", "semantics"],
+  compile: ["check", "syntax", "diagnostics", "ir", "semantics", "optimize", "runtime"],
+  runtime: ["ir", "semantics", "optimize"],
   sql: ["ir", "semantics", "diagnostics"],
 };
 
@@ -59,7 +62,7 @@ const layerRules = Object.entries(ALLOWED).map(([layer, allowed]) => ({
             FOLDERS.filter((f) => f !== layer && !allowed.includes(f)),
             `src/${layer} may import only ${allowed.length ? allowed.join(", ") : "nothing else in src"} (see eslint.config.js)`,
           ),
-          ...(layer === "runtime" || layer === "semantics" || layer === "ir"
+          ...(layer === "runtime" || layer === "semantics" || layer === "ir" || layer === "optimize"
             ? [{ regex: "^chevrotain", message: "the runtime never loads the parser" }]
             : []),
         ],

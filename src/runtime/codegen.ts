@@ -14,6 +14,7 @@
  */
 import type { IrExpr, IrOutputStep, IrRuleStep, IrRulebook, IrStep, IrVerb } from "../ir/ir.js";
 import { raiserFor, runtimeErrors } from "../semantics/errors.js";
+import { optimizeIr } from "../optimize/index.js";
 import { ExpressionCompiler, jsIndex, jsString, roundCall } from "./codegen-expr.js";
 import { evaluate as interpret, type OutputValue } from "./interpreter.js";
 import {
@@ -115,9 +116,27 @@ function factoryParameters(ir: IrRulebook): [string, unknown][] {
   ];
 }
 
-/** Generates the JavaScript evaluator of a rulebook and instantiates it. */
-export function compileEvaluator(ir: IrRulebook): CompiledEvaluator {
-  const source = generateSource(ir);
+/** Options of {@link compileEvaluator}. */
+export interface CompileOptions {
+  /** Run the optimizer (src/optimize) on the IR first (default true). */
+  optimize?: boolean;
+  /**
+   * Return only these outputs, and compute only what they and the assertions need (dead-output
+   * elimination). Default: every output.
+   */
+  outputs?: readonly string[];
+}
+
+/**
+ * Generates the JavaScript evaluator of a rulebook and instantiates it: the IR is optimized first
+ * (unless `optimize: false`), then compiled. The interpreter fallback runs the IR as given.
+ */
+export function compileEvaluator(ir: IrRulebook, options: CompileOptions = {}): CompiledEvaluator {
+  const optimized =
+    options.optimize === false
+      ? ir
+      : optimizeIr(ir, options.outputs !== undefined ? { outputs: options.outputs } : {});
+  const source = generateSource(optimized, options.outputs);
   const parameters = factoryParameters(ir);
   let factory: (...args: unknown[]) => (input: unknown) => Record<string, OutputValue>;
   try {
@@ -125,7 +144,13 @@ export function compileEvaluator(ir: IrRulebook): CompiledEvaluator {
   } catch (error) {
     if (!isCodeGenerationRefused(error)) throw error;
     announceFallback();
-    return { evaluate: (input) => interpret(ir, input).outputs, source, mode: "interpreted" };
+    const selected = options.outputs === undefined ? undefined : new Set(options.outputs);
+    const run = (input: unknown): Record<string, OutputValue> => {
+      const outputs = interpret(ir, input).outputs;
+      if (selected === undefined) return outputs;
+      return Object.fromEntries(Object.entries(outputs).filter(([name]) => selected.has(name)));
+    };
+    return { evaluate: run, source, mode: "interpreted" };
   }
   const evaluate = factory(...parameters.map(([, value]) => value));
   return { evaluate, source, mode: "compiled" };
@@ -135,13 +160,14 @@ export function compileEvaluator(ir: IrRulebook): CompiledEvaluator {
  * The body of the factory function: factory-level constants, then `return function evaluate(input)`.
  * Deterministic: the same IR always gives the same text.
  */
-export function generateSource(ir: IrRulebook): string {
+export function generateSource(ir: IrRulebook, selected?: readonly string[]): string {
   const compiler = new ExpressionCompiler(ir);
   const outputs: string[] = [];
+  const returned = selected === undefined ? undefined : new Set(selected);
   const body = compiler.block(() => {
     ir.steps.forEach((step, i) => {
       compiler.emit(`// step ${i + 1}`);
-      emitStep(compiler, ir, step, outputs);
+      emitStep(compiler, ir, step, outputs, returned);
     });
     return "";
   }, false).code;
@@ -166,20 +192,31 @@ export function generateSource(ir: IrRulebook): string {
   ].join("\n");
 }
 
-function emitStep(compiler: ExpressionCompiler, ir: IrRulebook, step: IrStep, outputs: string[]): void {
+function emitStep(
+  compiler: ExpressionCompiler,
+  ir: IrRulebook,
+  step: IrStep,
+  outputs: string[],
+  returned: ReadonlySet<string> | undefined,
+): void {
   switch (step.kind) {
     case "let": {
       const s = `s${jsIndex(step.slot)}`;
       compiler.emit(`${s} = ${compiler.compile(step.value)};`);
       const slot = ir.slots[step.slot]!;
-      if (slot.type.kind === "number" && !certainlyFinite(ir, step.value, false))
+      if (slot.type.kind === "number" && !step.hoisted && !certainlyFinite(ir, step.value, false))
         compiler.emit(compiler.checkFiniteValue(s, step.site, slot.name));
       return;
     }
     case "rule":
       return emitRule(compiler, ir, step);
     case "output":
-      return emitOutput(compiler, ir, step, outputs);
+      return emitOutput(
+        compiler,
+        ir,
+        step,
+        returned && !returned.has(ir.slots[step.slot]!.name) ? [] : outputs,
+      );
     case "assert": {
       const condition = compiler.compile(step.condition);
       const message = jsString(step.message ?? "the assertion does not hold");
