@@ -24,6 +24,7 @@ import { isBuiltin } from "../semantics/builtins.js";
 import { decimalStep } from "../semantics/numeric.js";
 import { PROTOTYPE_NAMES } from "../semantics/operations.js";
 import type { runtimeErrors } from "../semantics/errors.js";
+import { freeLocals, isInfallible } from "../optimize/expr-facts.js";
 
 /** A number as a JavaScript expression, exact, with -0, NaN and infinities spelled without globals. */
 export function jsNumber(value: number): string {
@@ -119,6 +120,16 @@ export class ExpressionCompiler {
    * neither loads the scenario's record nor looks its fields up.
    */
   private readonly scenarioLocals = new Map<number, { set: number; counter: string }>();
+  /**
+   * The map of each hoisted grouping (a let the optimizer introduced whose value is `group(...)`),
+   * by slot: comprehensions over its groups filtered by key look the group up (see groupLookup).
+   */
+  readonly groupMaps = new Map<number, string>();
+  /** Per hoisted grouping (by slot): the variable holding the group of each constant key, by the key's code. */
+  readonly constantLookups = new Map<number, Map<string, string>>();
+  private lookupCount = 0;
+  /** The map variable of the last `group(...)` compiled (read right after compiling a hoisted let). */
+  lastGroupMap: string | undefined;
   /** Loop counters: non-negative integers, so an index check against them only compares the length. */
   private readonly counters = new Set<string>();
 
@@ -168,7 +179,9 @@ export class ExpressionCompiler {
         "F_output",
         "function F_output(value, site, name) { if (!isFinite(value)) raise(site, E.nonFiniteOutput, { name: name, value: value }); }",
       );
-    return `F_output(${value}, ${jsSite(site)}, ${jsString(name)});`;
+    // The test inline, the raising call out of line: the hot function stays small enough for V8
+    // to inline its helpers (the rounding above all) within its budget.
+    return `if (!isFinite(${value})) F_output(${value}, ${jsSite(site)}, ${jsString(name)});`;
   }
 
   /**
@@ -528,16 +541,53 @@ export class ExpressionCompiler {
     return [e.elem, e.filter, e.key].some((x) => x !== undefined && whole(x));
   }
 
+  /**
+   * A comprehension over the groups of a hoisted `group(...)` filtered by `g.key == value` (what the
+   * optimizer's filter-to-group rewriting writes) visits the one group with that key: a lookup in
+   * the grouping's map, not a scan of every group. `value` must be infallible, since it is now
+   * evaluated once even when there is no group; a NaN key never matches, as `==` says.
+   */
+  private groupLookup(e: IrAggregate): { length: string; element: string } | undefined {
+    const map = e.source.k === "slot" ? this.groupMaps.get(e.source.slot) : undefined;
+    const f = e.filter;
+    if (map === undefined || f === undefined || f.k !== "binary" || f.op !== "==") return undefined;
+    const isKey = (x: IrExpr): boolean =>
+      x.k === "field" &&
+      x.name === "key" &&
+      x.default === undefined &&
+      !x.timestamp &&
+      x.x.k === "local" &&
+      x.x.local === e.local;
+    const value = isKey(f.l) ? f.r : isKey(f.r) ? f.l : undefined;
+    if (value === undefined || freeLocals(value).has(e.local) || !isInfallible(value)) return undefined;
+    if (value.k === "const") {
+      // A constant key: looked up once per evaluation, right after the grouping (see codegen.ts).
+      const v = this.compile(value);
+      const lookups = this.constantLookups.get(e.source.k === "slot" ? e.source.slot : -1)!;
+      let hit = lookups.get(v);
+      if (hit === undefined) {
+        hit = `h${this.lookupCount++}`;
+        lookups.set(v, hit);
+      }
+      return { length: `(${hit} !== void 0 && ${hit}.key === ${v} ? 1 : 0)`, element: hit };
+    }
+    const v = this.atom(this.compile(value));
+    const hit = this.atom(`${map}.get(${v})`);
+    return { length: `(${hit} !== void 0 && ${hit}.key === ${v} ? 1 : 0)`, element: hit };
+  }
+
   private aggregate(e: IrAggregate): string {
     const list = this.atom(this.compile(e.source));
+    const lookup = this.groupLookup(e);
     const i = `i${jsIndex(e.local)}`;
     this.counters.add(i);
     if (e.source.k === "scenarios") this.scenarioLocals.set(e.local, { set: e.source.set, counter: i });
     const bind = e.source.k !== "scenarios" || this.readsWholeScenario(e);
     const body = (inner: () => void): string[] =>
       this.block(() => {
-        if (bind) this.emit(`l${jsIndex(e.local)} = ${list}[${i}];`);
-        if (e.filter) {
+        if (lookup) this.emit(`l${jsIndex(e.local)} = ${lookup.element};`);
+        else if (bind) this.emit(`l${jsIndex(e.local)} = ${list}[${i}];`);
+        if (e.filter && !lookup) {
           const filter = this.compile(e.filter);
           this.emit(`if (!(${filter})) continue;`);
         }
@@ -546,7 +596,7 @@ export class ExpressionCompiler {
       }).code;
     // A scenario set's length is a constant of the rulebook.
     const rows = e.source.k === "scenarios" ? this.ir.scenarioSets[e.source.set]?.rows.length : undefined;
-    const length = rows !== undefined ? jsIndex(rows) : `${list}.length`;
+    const length = lookup ? lookup.length : rows !== undefined ? jsIndex(rows) : `${list}.length`;
     const loop = (lines: string[]): void =>
       this.emit(`for (let ${i} = 0; ${i} < ${length}; ${i}++) {`, ...lines, "}");
     switch (e.op) {
@@ -593,6 +643,7 @@ export class ExpressionCompiler {
       case "group": {
         // The groups in order of first appearance, collected as they are created (no iterator over the map).
         const groups = this.variable("new MapCtor()");
+        this.lastGroupMap = groups;
         const ordered = this.variable("[]");
         loop(
           body(() => {

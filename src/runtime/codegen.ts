@@ -164,15 +164,26 @@ export function generateSource(ir: IrRulebook, selected?: readonly string[]): st
   const compiler = new ExpressionCompiler(ir);
   const outputs: string[] = [];
   const returned = selected === undefined ? undefined : new Set(selected);
-  const body = compiler.block(() => {
+  const lines = compiler.block(() => {
     ir.steps.forEach((step, i) => {
       compiler.emit(`// step ${i + 1}`);
       emitStep(compiler, ir, step, outputs, returned);
     });
     return "";
   }, false).code;
+  // The lookups of constant keys in each hoisted grouping go right after it (a marker line holds the place).
+  const lookupsOf = (slot: number): string[] =>
+    [...(compiler.constantLookups.get(slot) ?? new Map<string, string>())].map(
+      ([key, variable]) => `${variable} = ${compiler.groupMaps.get(slot)!}.get(${key});`,
+    );
+  const body = lines.flatMap((line) => {
+    const at = line.indexOf(LOOKUPS_MARK);
+    if (at < 0) return [line];
+    return lookupsOf(Number(line.slice(at + LOOKUPS_MARK.length))).map((l) => line.slice(0, at) + l);
+  });
   const declarations = [
     ...ir.slots.map((_, i) => `s${i}`),
+    ...[...compiler.constantLookups.values()].flatMap((m) => [...m.values()]),
     ...ir.locals.map((_, i) => `l${i}`),
     ...[...compiler.rowCaches.values()].map((c) => `${c} = -1`),
     ...compiler.aggregateCaches.values(),
@@ -202,7 +213,14 @@ function emitStep(
   switch (step.kind) {
     case "let": {
       const s = `s${jsIndex(step.slot)}`;
+      compiler.lastGroupMap = undefined;
       compiler.emit(`${s} = ${compiler.compile(step.value)};`);
+      // The grouping's map stays in scope: later comprehensions look groups up by key in it.
+      if (step.hoisted && step.value.k === "agg" && step.value.op === "group" && compiler.lastGroupMap) {
+        compiler.groupMaps.set(step.slot, compiler.lastGroupMap);
+        compiler.constantLookups.set(step.slot, new Map());
+        compiler.emit(`${LOOKUPS_MARK}${step.slot}`);
+      }
       const slot = ir.slots[step.slot]!;
       if (slot.type.kind === "number" && !step.hoisted && !certainlyFinite(ir, step.value, false))
         compiler.emit(compiler.checkFiniteValue(s, step.site, slot.name));
@@ -225,6 +243,9 @@ function emitStep(
     }
   }
 }
+
+/** Marks where the constant-key lookups of a hoisted grouping go (a comment: no user text). */
+const LOOKUPS_MARK = "// lookups of s";
 
 /** The JavaScript of each rule verb: the quantity's new value from its name and the operand's code. */
 const VERB_CODE: Readonly<Record<IrVerb, (quantity: string, operand: string) => string>> = {
