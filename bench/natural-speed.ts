@@ -19,7 +19,7 @@
  * the load average before and after. A measurement, not a test: nothing here asserts a time.
  *
  * Engines: `compiled` (`evaluate(input, { validate: false })`), `validated` (validation on, the
- * default), `unoptimized` (the generated code without the optimizer, validation off), and
+ * default), `no IR passes` (the generated code of the IR as lowered, without src/optimize, validation off), and
  * `hand-written`. Options: `--rounds N` (default 31), `--count N` inputs (default 10,000),
  * `--positions N` per account (default 20), `--seed N`.
  */
@@ -170,7 +170,7 @@ function engines(book: LoadedRulebook, unoptimized: Engine["run"]): Engine[] {
   return [
     { name: "compiled", run: (input) => book.evaluate(input, { validate: false }).outputs },
     { name: "validated", run: (input) => book.evaluate(input).outputs },
-    { name: "unoptimized", run: unoptimized },
+    { name: "no IR passes", run: unoptimized },
   ];
 }
 

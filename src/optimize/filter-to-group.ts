@@ -20,8 +20,9 @@
  * (same `default`, same MB6005 at the same site). The filter's operands cannot raise (that is a
  * condition of the rewrite), so evaluating them per group rather than per element changes nothing.
  *
- * Rewritten only where it pays: the same list filtered by the same key in two places or more, or
- * inside another comprehension.
+ * Rewritten only where it pays: where the filter would run again for every iteration of an
+ * enclosing comprehension (unless the code generator already computes it ahead of a scenario loop,
+ * see `interchangeable`), or where one list is filtered by one key in many places.
  */
 import type { IrAggregate, IrAggregateOp, IrExpr, IrRulebook } from "../ir/ir.js";
 import {
@@ -91,23 +92,50 @@ function grouping(agg: IrAggregate, key: IrExpr): IrAggregate {
   };
 }
 
-/** Every candidate in the rulebook, with whether it sits inside another comprehension's body. */
-function candidates(ir: IrRulebook): { m: Match; nested: boolean }[] {
-  const found: { m: Match; nested: boolean }[] = [];
-  const visit = (e: IrExpr, depth: number): void => {
+/**
+ * Whether the code generator computes a filtered comprehension inside a scenario loop before that
+ * loop, once per element (its loop interchange, src/runtime/codegen-expr.ts `interchangeSums`): an
+ * infallible `sum` directly in the scenario comprehension's element, its list and filter free of
+ * the scenario. Then the filter already runs once per element, not once per element and scenario.
+ */
+function interchangeable(agg: IrAggregate, loop: IrAggregate | undefined): boolean {
+  return (
+    loop !== undefined &&
+    loop.source.k === "scenarios" &&
+    agg.op === "sum" &&
+    isInfallible(agg) &&
+    !freeLocals(agg.source).has(loop.local) &&
+    !(agg.filter !== undefined && freeLocals(agg.filter).has(loop.local))
+  );
+}
+
+/**
+ * Every candidate in the rulebook, with whether it is re-run per iteration of an enclosing loop
+ * (inside a comprehension, and not computed ahead of a scenario loop by the code generator).
+ */
+function candidates(ir: IrRulebook): { m: Match; rerun: boolean }[] {
+  const found: { m: Match; rerun: boolean }[] = [];
+  // `loop`: the nearest enclosing comprehension; `direct`: no other comprehension in between.
+  const visit = (e: IrExpr, loop: IrAggregate | undefined, direct: boolean): void => {
     const m = match(e, ir);
-    if (m) found.push({ m, nested: depth > 0 });
+    if (m) found.push({ m, rerun: loop !== undefined && !(direct && interchangeable(m.agg, loop)) });
     if (e.k === "agg") {
-      visit(e.source, depth);
-      for (const part of [e.filter, e.elem, e.key]) if (part) visit(part, depth + 1);
-      if (e.fallback) visit(e.fallback, depth);
+      visit(e.source, loop, false);
+      for (const part of [e.filter, e.elem, e.key]) if (part) visit(part, e, true);
+      if (e.fallback) visit(e.fallback, loop, false);
       return;
     }
-    for (const child of childExprs(e)) visit(child, depth);
+    for (const child of childExprs(e)) visit(child, loop, direct);
   };
-  for (const step of ir.steps) for (const e of stepExprs(step)) visit(e, 0);
+  for (const step of ir.steps) for (const e of stepExprs(step)) visit(e, undefined, false);
   return found;
 }
+
+/**
+ * Filters of one list by one key, written this many times or more, are worth one grouping even
+ * where each runs once: below it, a few comparisons per element cost less than building the groups.
+ */
+const GROUPING_THRESHOLD = 8;
 
 /** Rewrites the profitable filtered comprehensions of a rulebook into scans of groups. */
 export function filterToGroup(ir: IrRulebook): IrRulebook {
@@ -115,7 +143,9 @@ export function filterToGroup(ir: IrRulebook): IrRulebook {
   const counts = new Map<string, number>();
   for (const { m } of found) counts.set(m.signature, (counts.get(m.signature) ?? 0) + 1);
   const chosen = new Set(
-    found.filter(({ m, nested }) => nested || (counts.get(m.signature) ?? 0) >= 2).map(({ m }) => m.agg),
+    found
+      .filter(({ m, rerun }) => rerun || (counts.get(m.signature) ?? 0) >= GROUPING_THRESHOLD)
+      .map(({ m }) => m.agg),
   );
   if (chosen.size === 0) return ir;
   const locals = [...ir.locals];

@@ -125,6 +125,9 @@ export class ExpressionCompiler {
    * by slot: comprehensions over its groups filtered by key look the group up (see groupLookup).
    */
   readonly groupMaps = new Map<number, string>();
+  /** Sums computed before the scenario loop they sit in (see interchangeSums): their value's code, by node. */
+  private readonly interchanged = new Map<IrExpr, string>();
+  private scratchCount = 0;
   /** Per hoisted grouping (by slot): the variable holding the group of each constant key, by the key's code. */
   readonly constantLookups = new Map<number, Map<string, string>>();
   private lookupCount = 0;
@@ -306,7 +309,7 @@ export class ExpressionCompiler {
       case "scenarios":
         return this.constant(`SC${jsIndex(e.set)}`, `SC[${jsIndex(e.set)}]`);
       case "agg":
-        return this.reusedAggregate(e);
+        return this.interchanged.get(e) ?? this.reusedAggregate(e);
       default:
         return invalid(e);
     }
@@ -576,6 +579,67 @@ export class ExpressionCompiler {
     return { length: `(${hit} !== void 0 && ${hit}.key === ${v} ? 1 : 0)`, element: hit };
   }
 
+  /**
+   * Loop interchange, for a comprehension over a scenario set (its row count a constant): each
+   * `sum` directly in its element over a list that does not depend on the scenario, nothing in it
+   * fallible, is computed before the scenario loop, element-major: for each list element, for each
+   * scenario, `X[s] = X[s] + elem`. Per scenario the elements are added in list order from +0, as
+   * the scenario loop would add them, so each `X[s]` is that sum bit for bit; nothing in it can
+   * raise, so computing it first changes no error. The list's fields are read once per element
+   * instead of once per element and scenario. A sum over the one group a key picks
+   * (`sum(sum(e for p in g.items) for g in %1 where g.key == k)`, from filter-to-group) is the
+   * inner sum over that group's items (0 + x is x), or 0 when there is no such group.
+   */
+  private interchangeSums(
+    e: IrAggregate,
+    rows: number,
+    counter: string,
+    bindScenario: string | undefined,
+  ): void {
+    for (const b of directAggregates(e.elem)) {
+      if (b.op !== "sum" || !isInfallible(b) || !independentOf(b, e.local)) continue;
+      const scratch = this.constant(
+        `X${jsIndex(this.scratchCount++)}`,
+        `new Float64ArrayCtor(${jsIndex(rows)})`,
+      );
+      this.emit(`${scratch}.fill(0);`);
+      const accumulate = (x: IrAggregate): void => {
+        const list = this.atom(this.compile(x.source));
+        const j = `i${jsIndex(x.local)}`;
+        this.counters.add(j);
+        const lines = this.block(() => {
+          this.emit(`l${jsIndex(x.local)} = ${list}[${j}];`);
+          if (x.filter) this.emit(`if (!(${this.compile(x.filter)})) continue;`);
+          const inner = this.block(() => {
+            if (bindScenario) this.emit(`l${jsIndex(e.local)} = ${bindScenario}[${counter}];`);
+            this.emit(`${scratch}[${counter}] = ${scratch}[${counter}] + ${this.compile(x.elem)};`);
+            return "";
+          }).code;
+          this.emit(`for (let ${counter} = 0; ${counter} < ${jsIndex(rows)}; ${counter}++) {`, ...inner, "}");
+          return "";
+        }).code;
+        this.emit(`for (let ${j} = 0; ${j} < ${list}.length; ${j}++) {`, ...lines, "}");
+      };
+      const lookup = this.groupLookup(b);
+      const inner = b.elem;
+      if (
+        lookup &&
+        inner.k === "agg" &&
+        inner.op === "sum" &&
+        isItemsOf(inner.source, b.local) &&
+        independentOf(inner, e.local)
+      ) {
+        const matched = this.block(() => {
+          this.emit(`l${jsIndex(b.local)} = ${lookup.element};`);
+          accumulate(inner);
+          return "";
+        }).code;
+        this.emit(`if (${lookup.length} === 1) {`, ...matched, "}");
+      } else accumulate(b);
+      this.interchanged.set(b, `${scratch}[${counter}]`);
+    }
+  }
+
   private aggregate(e: IrAggregate): string {
     const list = this.atom(this.compile(e.source));
     const lookup = this.groupLookup(e);
@@ -583,6 +647,8 @@ export class ExpressionCompiler {
     this.counters.add(i);
     if (e.source.k === "scenarios") this.scenarioLocals.set(e.local, { set: e.source.set, counter: i });
     const bind = e.source.k !== "scenarios" || this.readsWholeScenario(e);
+    const setRows = e.source.k === "scenarios" ? this.ir.scenarioSets[e.source.set]?.rows.length : undefined;
+    if (setRows !== undefined && setRows > 0) this.interchangeSums(e, setRows, i, bind ? list : undefined);
     const body = (inner: () => void): string[] =>
       this.block(() => {
         if (lookup) this.emit(`l${jsIndex(e.local)} = ${lookup.element};`);
@@ -706,6 +772,29 @@ export function aggregateShape(e: IrAggregate, ir: IrRulebook): string | undefin
   };
   const shape = JSON.stringify(visit(e));
   return closed ? shape : undefined;
+}
+
+/** The comprehensions in an expression that are not inside another comprehension. */
+function directAggregates(e: IrExpr): IrAggregate[] {
+  if (e.k === "agg") return [e];
+  return childExprs(e).flatMap(directAggregates);
+}
+
+/** Whether a comprehension's list and filter do not read `local` (its element may). */
+function independentOf(x: IrAggregate, local: number): boolean {
+  return !freeLocals(x.source).has(local) && !(x.filter !== undefined && freeLocals(x.filter).has(local));
+}
+
+/** Whether `e` is `g.items` for the comprehension variable `g`. */
+function isItemsOf(e: IrExpr, local: number): boolean {
+  return (
+    e.k === "field" &&
+    e.name === "items" &&
+    e.default === undefined &&
+    !e.timestamp &&
+    e.x.k === "local" &&
+    e.x.local === local
+  );
 }
 
 /** A call of the rounding function for `direction` with a constant step. */

@@ -96,6 +96,7 @@ function factoryParameters(ir: IrRulebook): [string, unknown][] {
     ["isInteger", Number.isInteger],
     ["isFinite", Number.isFinite],
     ["MapCtor", Map],
+    ["Float64ArrayCtor", Float64Array],
     ["raise", raiserFor(ir)],
     ["E", runtimeErrors],
     ["SC", scenarioTables(ir)],
