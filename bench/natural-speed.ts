@@ -23,7 +23,8 @@
  * `hand-written`. Options: `--rounds N` (default 31), `--count N` inputs (default 10,000),
  * `--positions N` per account (default 20), `--seed N`.
  */
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -207,3 +208,37 @@ measure(
 );
 
 console.log(`\nload average after: ${loadAverage()}`);
+
+/**
+ * Which helpers V8 inlined into the generated `evaluate` of the bracket book: the probe runs in a
+ * child process under `--trace-turbo-inlining`, and the trace's "Inlining X into evaluate" lines say.
+ */
+function inliningReport(): void {
+  // The trace goes to a file: through a pipe, most of it is lost when the child exits.
+  const file = path.join(os.tmpdir(), `marginbook-inlining-${process.pid}.txt`);
+  const fd = openSync(file, "w");
+  const probe = spawnSync(
+    process.execPath,
+    ["--trace-turbo-inlining", "--import", "tsx", path.join(root, "bench/support/inlining-probe.ts")],
+    { stdio: ["ignore", fd, "pipe"], encoding: "utf8" },
+  );
+  closeSync(fd);
+  const trace = readFileSync(file, "utf8");
+  rmSync(file, { force: true });
+  if (probe.status !== 0) {
+    console.log(`\ninlining probe failed: ${probe.stderr.slice(0, 300)}`);
+    return;
+  }
+  const inlined = new Set<string>();
+  for (const m of trace.matchAll(
+    /^Inlining .*?<SharedFunctionInfo (\w+)>\} into .*<SharedFunctionInfo evaluate>/gm,
+  ))
+    inlined.add(m[1]!);
+  const rounding = ["roundUp", "scaled"].map((f) => `${f} ${inlined.has(f) ? "yes" : "NO"}`).join(", ");
+  console.log(
+    `\nV8 inlined into the generated evaluate (natural-brackets): ${[...inlined].sort().join(", ")}`,
+  );
+  console.log(`cent rounding inlined: ${rounding}`);
+}
+
+inliningReport();
