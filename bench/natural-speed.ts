@@ -19,8 +19,8 @@
  * the load average before and after. A measurement, not a test: nothing here asserts a time.
  *
  * Engines: `compiled` (`evaluate(input, { validate: false })`), `validated` (validation on, the
- * default), `no IR passes` (the generated code of the IR as lowered, without src/optimize, validation off), and
- * `hand-written`. Options: `--rounds N` (default 31), `--count N` inputs (default 10,000),
+ * default), `generated` (the generated function alone, without the runtime's `{ outputs }` wrapper),
+ * `no IR passes` (the same for the IR as lowered, without src/optimize), and `hand-written`. Options: `--rounds N` (default 31), `--count N` inputs (default 10,000),
  * `--positions N` per account (default 20), `--seed N`.
  */
 import { spawnSync } from "node:child_process";
@@ -60,6 +60,7 @@ type Engine = { name: string; run: (input: unknown) => Record<string, unknown> }
 /** Checks, lowers, writes and loads a rulebook as an engine does; also returns the lowered IR. */
 function load(file: string): {
   book: LoadedRulebook;
+  generated: (input: unknown) => Record<string, unknown>;
   unoptimized: (input: unknown) => Record<string, unknown>;
 } {
   const source = readFileSync(path.join(root, file), "utf8");
@@ -68,7 +69,11 @@ function load(file: string): {
   if (errors.length > 0) throw new Error(`${file}: ${errors.map((e) => e.message).join("; ")}`);
   const ir = lowerRulebook(checked.checked, { source: () => source });
   const book = loadArtifact(serializeArtifact(buildArtifact(ir, { source, compiler: { version: "bench" } })));
-  return { book, unoptimized: compileEvaluator(book.ir, { optimize: false }).evaluate };
+  return {
+    book,
+    generated: compileEvaluator(book.ir).evaluate,
+    unoptimized: compileEvaluator(book.ir, { optimize: false }).evaluate,
+  };
 }
 
 /** Accounts of `positions` positions over the five underlyings, with realistic sizes. */
@@ -167,11 +172,13 @@ const loadAverage = (): string =>
     .map((l) => l.toFixed(2))
     .join(" ");
 
-function engines(book: LoadedRulebook, unoptimized: Engine["run"]): Engine[] {
+function engines(loaded: ReturnType<typeof load>): Engine[] {
+  const { book } = loaded;
   return [
     { name: "compiled", run: (input) => book.evaluate(input, { validate: false }).outputs },
     { name: "validated", run: (input) => book.evaluate(input).outputs },
-    { name: "no IR passes", run: unoptimized },
+    { name: "generated", run: loaded.generated },
+    { name: "no IR passes", run: loaded.unoptimized },
   ];
 }
 
@@ -184,7 +191,7 @@ const bracketHand: Engine = {
   name: "hand-written",
   run: (i) => naturalBrackets(i as never) as unknown as Record<string, unknown>,
 };
-const bracketEngines = engines(brackets.book, brackets.unoptimized);
+const bracketEngines = engines(brackets);
 checkIdentical(positions, bracketEngines, bracketHand);
 console.log(
   `identical outputs on ${positions.length.toLocaleString("en")} positions (every engine, Object.is)`,
@@ -197,7 +204,7 @@ const portfolioHand: Engine = {
   name: "hand-written",
   run: (i) => naturalPortfolio(i as never) as unknown as Record<string, unknown>,
 };
-const portfolioEngines = engines(portfolio.book, portfolio.unoptimized);
+const portfolioEngines = engines(portfolio);
 checkIdentical(books, portfolioEngines, portfolioHand);
 console.log(`identical outputs on ${books.length.toLocaleString("en")} accounts (every engine, Object.is)`);
 measure(
