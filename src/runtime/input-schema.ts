@@ -3,7 +3,7 @@
  * validation of inputs against it with ajv.
  *
  * The schema (JSON Schema draft 2020-12) is what engines publish and what their producers check
- * against: every input is required; records are objects with their non-optional fields required
+ * against: every input is required but a record whose fields all have defaults; records are objects with their non-optional fields required
  * and no other fields; enums are string enums; numbers carry their domain (`exclusiveMinimum`,
  * `minimum`, `maximum`, `exclusiveMaximum`); timestamps are ISO 8601 strings; lists are arrays.
  *
@@ -14,8 +14,10 @@
  * `constructor` is not "present" through the prototype), `__proto__` is an unknown field, lists and
  * texts have size limits, and the number of reported problems is capped.
  */
+import { messages } from "../semantics/catalog.js";
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { IrDomain, IrField, IrRulebook, IrSchema, IrType } from "../ir/ir.js";
+import { omittableInputs } from "../semantics/operations.js";
 import { inputSchemaValidator } from "./input-check.js";
 import {
   capErrors,
@@ -32,7 +34,7 @@ export { describeValue };
 export type JsonSchema = { [keyword: string]: unknown };
 
 /** The code of every input-validation problem (the runtime catalog's `invalidInput`). */
-export const INPUT_ERROR_CODE = "MB6001";
+export const INPUT_ERROR_CODE = messages.invalidInput.code;
 
 /** What is wrong with an input value. */
 export type InputErrorKind =
@@ -130,6 +132,7 @@ export function isTimestamp(text: string): boolean {
 export function inputJsonSchema(ir: IrRulebook | IrSchema, limits: Partial<InputLimits> = {}): JsonSchema {
   const schema = "inputs" in ir ? ir : ir.schema;
   const limit = { ...defaultInputLimits, ...limits };
+  const omittable = omittableInputs(schema);
   const defs: Record<string, JsonSchema> = {};
   for (const [name, members] of Object.entries(schema.enums)) {
     defs[`enum.${name}`] = { type: "string", enum: [...members], title: name };
@@ -155,7 +158,7 @@ export function inputJsonSchema(ir: IrRulebook | IrSchema, limits: Partial<Input
     ...("meta" in ir ? { title: `${ir.meta.name} ${ir.meta.version}: input` } : {}),
     type: "object",
     ...properties,
-    required: schema.inputs.map((i) => i.name),
+    required: schema.inputs.filter((i) => !omittable.has(i.name)).map((i) => i.name),
     additionalProperties: false,
     $defs: defs,
   };
