@@ -220,6 +220,12 @@ export interface IrLetStep {
   slot: number;
   value: IrExpr;
   site: number;
+  /**
+   * Introduced by the optimizer (src/optimize): a value computed once that was an intermediate of
+   * some expression. It is neither checked for finiteness (an intermediate never was) nor explained.
+   * Never present in an artifact's IR.
+   */
+  hoisted?: true;
 }
 
 /** A rule: when `condition` (if any) is true, its actions in order. */
