@@ -5,7 +5,7 @@
  * typo produces a partial tree plus a diagnostic and parsing goes on. `docs/language.md` is the
  * reader's version of this grammar.
  */
-import { CstParser, tokenMatcher, type CstNode, type IToken, type TokenType } from "chevrotain";
+import { CstParser, tokenMatcher, type CstNode, type IToken, type TokenType } from "./chevrotain.js";
 import { errorMessageProvider } from "./error-messages.js";
 import * as T from "./tokens.js";
 
@@ -18,12 +18,19 @@ const VERIFY_PROPERTIES: readonly TokenType[] = [
 ];
 
 export class MarginbookParser extends CstParser {
-  constructor() {
+  /**
+   * `validate: true` runs Chevrotain's checks of the grammar itself (ambiguities, left recursion,
+   * missing rules) while building the parser. They cost tens of milliseconds at every start and
+   * cannot find anything new once the grammar is written, so the shared {@link parser} skips them
+   * and the test suite builds one parser with them (test/syntax/grammar-validations.test.ts).
+   */
+  constructor(options: { validate?: boolean } = {}) {
     super(T.allTokens, {
       recoveryEnabled: true,
       maxLookahead: 3,
       nodeLocationTracking: "full",
       errorMessageProvider,
+      skipValidations: options.validate !== true,
     });
     this.performSelfAnalysis();
   }

@@ -9,7 +9,7 @@
  * currencies such as `USDT`, and `Quantity`) start with an uppercase letter and lex as `TypeName`.
  * That is what lets `10_000 USDT` be a money literal without any ambiguity.
  */
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import { createToken, Lexer, type TokenType } from "./chevrotain.js";
 
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
 /** `/// text`: documents the declaration that follows. */

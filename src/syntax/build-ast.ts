@@ -4,7 +4,7 @@
  * It is total: every CST, including the partial ones error recovery produces, becomes an AST.
  * Missing names get empty text and missing expressions become `MissingExpr`.
  */
-import type { CstNode, IToken } from "chevrotain";
+import type { CstNode, IToken } from "../../grammar/chevrotain.js";
 import type * as C from "../../grammar/cst.js";
 import type * as A from "./ast.js";
 
