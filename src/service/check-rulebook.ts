@@ -4,7 +4,7 @@
  * so the same code runs in Node and in a browser worker. Hosts use it through the language service
  * (`language-service.ts`), which also compiles.
  */
-import { messages } from "../diagnostics/catalog.js";
+import { messages } from "../semantics/catalog.js";
 import { Reporter, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { checkAst, type BaseRulebook, type CheckedRulebook } from "../check/checker.js";
 import type { Rulebook } from "../syntax/ast.js";
