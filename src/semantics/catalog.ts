@@ -168,11 +168,6 @@ export const messages = {
   invalidExponent: error("MB3024", "a unit exponent must be a whole number, not `{text}`"),
   domainOnNonNumeric: error("MB3025", "a {type} value cannot have a numeric domain"),
   nonNumericColumn: error("MB3026", "tier column `{name}` must be numeric, not {actual}"),
-  nonNumericScenarioAxis: error(
-    "MB3060",
-    "scenario axis `{name}` must be numeric, not {actual}: an axis is a shock (a price move, a volatility)",
-    'a scenario\'s label is its name: write `scenario "up" move 10%` and read the label as `s.name`',
-  ),
   invalidGroupKey: error("MB3027", "a group key must be an enum, text, bool or number, not {actual}"),
   roundingNonNumeric: error("MB3028", "only numeric outputs can be rounded; `{name}` is {actual}"),
   timestampArithmetic: error(
@@ -221,6 +216,11 @@ export const messages = {
   unitFactorNotUnit: error(
     "MB3087",
     "{name} is not a unit, so it cannot be multiplied, divided or raised to a power",
+  ),
+  nonNumericScenarioAxis: error(
+    "MB3088",
+    "scenario axis `{name}` must be numeric, not {actual}: an axis is a shock (a price move, a volatility)",
+    'a scenario\'s label is its name: write `scenario "up" move 10%` and read the label as `s.name`',
   ),
 
   // ---- MB4xxx: rulebook semantics ----
