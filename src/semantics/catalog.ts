@@ -217,6 +217,11 @@ export const messages = {
     "MB3087",
     "{name} is not a unit, so it cannot be multiplied, divided or raised to a power",
   ),
+  nonNumericScenarioAxis: error(
+    "MB3088",
+    "scenario axis `{name}` must be numeric, not {actual}: an axis is a shock (a price move, a volatility)",
+    'a scenario\'s label is its name: write `scenario "up" move 10%` and read the label as `s.name`',
+  ),
 
   // ---- MB4xxx: rulebook semantics ----
   invalidVersion: error(

@@ -248,8 +248,9 @@ function quote(value: string): string {
 /**
  * `prefix value suffix` on one line when it fits in `width`. Otherwise a comprehension keeps its
  * head (`sum(`) and gets its element and each clause on their own lines; any other value moves to
- * the next line, and if it still does not fit, an `if` puts its branches on their own lines and a
- * chain of `or`, `and` or `+`/`-` puts each operand on its own line, operator first.
+ * the next line, and if it still does not fit, an `if` puts its branches on their own lines, a
+ * chain of `or`, `and` or `+`/`-` puts each operand on its own line, operator first, and a call puts
+ * each argument on its own line (breaking them in turn).
  */
 function wrapValue(prefix: string, value: A.Expr, suffix: string, width: number): string[] {
   const flat = printExpression(value);
@@ -258,7 +259,7 @@ function wrapValue(prefix: string, value: A.Expr, suffix: string, width: number)
     const head = `${prefix}${printExpr(value.callee, PREC.postfix)}(`;
     return [
       head,
-      ...comprehensionLines(value, value.comprehension).map((line) => INDENT + line),
+      ...comprehensionLines(value, value.comprehension, width - INDENT.length).map((line) => INDENT + line),
       `)${suffix}`,
     ];
   }
@@ -268,9 +269,12 @@ function wrapValue(prefix: string, value: A.Expr, suffix: string, width: number)
   return [prefix.trimEnd(), ...body.map((line) => INDENT + line)];
 }
 
-function comprehensionLines(call: A.CallExpr, c: A.Comprehension): string[] {
+function comprehensionLines(call: A.CallExpr, c: A.Comprehension, width: number): string[] {
+  const element = call.args.map(printExpression).join(", ");
   const lines = [
-    call.args.map(printExpression).join(", "),
+    ...(element.length <= width || call.args.length !== 1
+      ? [element]
+      : breakExpression(call.args[0]!, width)),
     `for ${c.variable.text} in ${printExpression(c.source)}`,
   ];
   if (c.filter) lines.push(`where ${printExpression(c.filter)}`);
@@ -284,15 +288,49 @@ const BREAKABLE_OPERATORS: ReadonlySet<string> = new Set(["or", "and", "+", "-"]
 
 function breakExpression(expr: A.Expr, width: number): string[] {
   if (expr.kind === "IfExpr") return ifLines(expr, width);
-  if (expr.kind !== "BinaryExpr" || !BREAKABLE_OPERATORS.has(expr.op)) return [printExpression(expr)];
+  if (expr.kind === "CallExpr" && expr.args.length > 0) return callLines(expr, width);
+  if (expr.kind !== "BinaryExpr") return [printExpression(expr)];
   const prec = BINARY_PREC[expr.op];
-  const rest: string[] = [];
+  // `a * f(...)`: not broken at the `*`, but the call at its end is.
+  if (!BREAKABLE_OPERATORS.has(expr.op))
+    return operandLines(`${printExpr(expr.left, prec)} ${expr.op} `, expr.right, prec + 1, width);
+  const rest: [string, A.Expr][] = [];
   let first: A.Expr = expr;
   while (first.kind === "BinaryExpr" && BINARY_PREC[first.op] === prec) {
-    rest.unshift(`${first.op} ${printExpr(first.right, prec + 1)}`);
+    rest.unshift([`${first.op} `, first.right]);
     first = first.left;
   }
-  return [printExpr(first, prec), ...rest];
+  return [
+    ...operandLines("", first, prec, width),
+    ...rest.flatMap(([op, operand]) => operandLines(op, operand, prec + 1, width)),
+  ];
+}
+
+/** One operand of a broken chain, after `prefix`: on one line, or a long call broken in turn. */
+function operandLines(prefix: string, operand: A.Expr, prec: number, width: number): string[] {
+  const flat = prefix + printExpr(operand, prec);
+  if (flat.length <= width || operand.kind !== "CallExpr" || operand.args.length === 0) return [flat];
+  const [head, ...others] = callLines(operand, width - prefix.length);
+  return [prefix + head, ...others];
+}
+
+/**
+ * A call that does not fit: `callee(`, then each argument (or a comprehension's element and
+ * clauses) on its own line, itself broken when it still does not fit, then `)`. Newlines inside
+ * parentheses are only spacing to the parser.
+ */
+function callLines(call: A.CallExpr, width: number): string[] {
+  const room = width - INDENT.length;
+  const head = `${printExpr(call.callee, PREC.postfix)}(`;
+  if (call.comprehension)
+    return [head, ...comprehensionLines(call, call.comprehension, room).map((line) => INDENT + line), ")"];
+  const args = call.args.flatMap((arg, i) => {
+    const flat = printExpression(arg);
+    const lines = flat.length < room ? [flat] : breakExpression(arg, room);
+    if (i < call.args.length - 1) lines[lines.length - 1] += ",";
+    return lines.map((line) => INDENT + line);
+  });
+  return [head, ...args, ")"];
 }
 
 /** `if c then a` / `else if d then b` / `else e`, with `then` on its own line when needed. */
