@@ -443,5 +443,15 @@ export function childExprs(expr: IrExpr): IrExpr[] {
     case "local":
     case "scenarios":
       return [];
+    default:
+      return invalidExpressionKind(expr);
   }
+}
+
+/**
+ * Refuses an expression of a kind the IR does not have (a hand-crafted artifact's, before the schema
+ * caught it). Typed `never`: a kind added to {@link IrExpr} but not to a switch does not compile.
+ */
+export function invalidExpressionKind(expr: never): never {
+  throw new Error(`invalid IR: an expression of kind ${JSON.stringify((expr as { k?: unknown }).k)}`);
 }

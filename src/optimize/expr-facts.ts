@@ -4,7 +4,14 @@
  * is closed (reads no variable bound outside it and no quantity, so it has one value per
  * evaluation), and a canonical shape that identifies expressions written alike.
  */
-import { childExprs, type IrAggregate, type IrExpr, type IrRulebook, type IrStep } from "../ir/ir.js";
+import {
+  childExprs,
+  invalidExpressionKind,
+  type IrAggregate,
+  type IrExpr,
+  type IrRulebook,
+  type IrStep,
+} from "../ir/ir.js";
 import { BUILTINS, isBuiltin } from "../semantics/builtins.js";
 
 /** The expression with each direct child replaced by `f(child)` (the node itself is copied). */
@@ -45,6 +52,8 @@ export function mapChildren(e: IrExpr, f: (child: IrExpr) => IrExpr): IrExpr {
     case "local":
     case "scenarios":
       return e;
+    default:
+      return invalidExpressionKind(e);
   }
 }
 
@@ -88,6 +97,8 @@ export function isInfallible(e: IrExpr): boolean {
     case "cell":
     case "field":
       break;
+    default:
+      return invalidExpressionKind(e);
   }
   return childExprs(e).every(isInfallible);
 }
