@@ -38,6 +38,8 @@ import { printVerify } from "../syntax/format.js";
 import { decimalStep } from "../semantics/numeric.js";
 import { formatIrType } from "./print-ir.js";
 import { ExpressionLowerer, type LoweringScope } from "./lower-expr.js";
+import { familyTableName } from "./lower-keyed.js";
+import { cellNumber } from "../check/check-tiers.js";
 import { LoweringError } from "./lowering-error.js";
 import {
   addDeductions,
@@ -245,7 +247,9 @@ class Lowerer implements LoweringScope {
   irType(type: Type): IrType {
     switch (type.kind) {
       case "number":
-        return { kind: "number", unit: formatType(type) };
+        return type.integer
+          ? { kind: "number", unit: "Number", integer: true }
+          : { kind: "number", unit: formatType(type) };
       case "bool":
       case "text":
       case "timestamp":
@@ -275,14 +279,29 @@ class Lowerer implements LoweringScope {
 
   // ---- tables and scenarios ----
 
+  /** A tier table; a family becomes one IR table per key (`brackets[BTCUSDT]`). */
   private table({ decl, origin }: Decl<"TiersDecl">): void {
+    if (!decl.family) return this.oneTable(decl, origin, decl.name.span);
+    for (const group of decl.groups ?? [])
+      this.oneTable(
+        {
+          ...decl,
+          name: { ...decl.name, text: familyTableName(decl.name.text, group.key) },
+          rows: group.rows,
+        },
+        origin,
+        group.span,
+      );
+  }
+
+  private oneTable(decl: A.TiersDecl, origin: Origin, span: A.Span): void {
     this.at(origin, `tiers ${decl.name.text}`, undefined, () => {
       const context = this.checked.context;
       const columns = decl.columns.map((c) => {
         const type = context.resolveType(c.type);
         return { name: c.name.text, unit: formatType(type), rate: type.kind === "number" && type.rate };
       });
-      const rows = lowerTierRows(decl, columns);
+      const rows = lowerTierRows(decl, columns, (cell) => cellNumber(context, cell));
       if (!tierRowsContiguous(rows))
         throw new LoweringError(`tier table \`${decl.name.text}\` is not contiguous`);
       this.tableIndex.set(decl.name.text, this.tables.length);
@@ -294,7 +313,8 @@ class Lowerer implements LoweringScope {
         mode: decl.mode ?? "flat",
         columns,
         rows,
-        site: this.site(decl.name.span),
+        site: this.site(span),
+        ...(decl.limit && rows[rows.length - 1]?.upper !== null ? { limit: true as const } : {}),
       });
     });
   }
@@ -495,7 +515,9 @@ class Lowerer implements LoweringScope {
     const visit = (e: IrExpr): void => {
       const rows = e.k === "margin" || e.k === "liquidation" ? this.tables[e.table]!.rows : undefined;
       if ((e.k === "margin" || e.k === "liquidation") && rows![0]?.deductions[e.column] === null)
-        addDeductions(this.tierDecls[e.table]!, rows!, e.column);
+        addDeductions(this.tierDecls[e.table]!, rows!, e.column, (cell) =>
+          cellNumber(this.checked.context, cell),
+        );
     };
     for (const step of steps) {
       const exprs =

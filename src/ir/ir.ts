@@ -125,7 +125,8 @@ export interface IrDomain {
  * Timestamps are ISO 8601 strings in inputs and outputs, and seconds since the epoch inside.
  */
 export type IrType =
-  | { kind: "number"; unit: string }
+  /** `integer`: declared `Integer`, so a runtime input must be a whole number. */
+  | { kind: "number"; unit: string; integer?: true }
   | { kind: "bool" }
   | { kind: "text" }
   | { kind: "timestamp" }
@@ -151,6 +152,11 @@ export interface IrTierTable {
   columns: IrTierColumn[];
   rows: IrTierRow[];
   site: number;
+  /**
+   * The last tier's finite upper bound is a deliberate risk limit (`, limit`): a key above it
+   * raises MB6021 instead of MB6006.
+   */
+  limit?: true;
 }
 
 /** A column of a tier table. */
@@ -366,6 +372,12 @@ export type IrExpr =
   | { k: "field"; x: IrExpr; name: string; default?: IrConstValue; timestamp?: true }
   | { k: "index"; x: IrExpr; index: IrExpr; site: number }
   | { k: "scenarios"; set: number }
+  /**
+   * A keyed lookup found no row: raises MB6020 naming `table` and the key values. Keyed tables
+   * (`fees[p.symbol].taker`) and tier table families lower to a chain of `if`s on the key that
+   * ends here (or at the `default:` row).
+   */
+  | { k: "nokey"; table: string; keys: IrExpr[]; site: number }
   | IrAggregate;
 
 /**
@@ -415,6 +427,8 @@ export function childExprs(expr: IrExpr): IrExpr[] {
       return [expr.x];
     case "index":
       return [expr.x, expr.index];
+    case "nokey":
+      return expr.keys;
     case "agg":
       return [
         expr.source,

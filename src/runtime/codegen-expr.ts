@@ -80,6 +80,8 @@ const RAISER_PARAMETERS = {
   lnOfNonPositive: ["value"],
   emptyAggregate: ["fn"],
   outsideTiers: ["value", "table"],
+  aboveLimit: ["value", "table", "limit"],
+  missingKey: ["table", "key"],
   nonFiniteOutput: ["name", "value"],
   nonFiniteValue: ["name", "value"],
   assertionFailed: ["message"],
@@ -136,7 +138,15 @@ export class ExpressionCompiler {
   /** Loop counters: non-negative integers, so an index check against them only compares the length. */
   private readonly counters = new Set<string>();
 
-  constructor(private readonly ir: IrRulebook) {}
+  /**
+   * `inputCode` lets another evaluator shape read inputs its own way: given an input path
+   * (`["position", "size"]`) it returns the code of the value (a column read `c0[row]`), or
+   * undefined for the usual read from the input object. The columnar evaluator uses it.
+   */
+  constructor(
+    private readonly ir: IrRulebook,
+    private readonly inputCode?: (path: readonly string[]) => string | undefined,
+  ) {}
 
   /**
    * Runs `body` with a fresh block and returns its statements (indented) and its value. A block is
@@ -229,6 +239,8 @@ export class ExpressionCompiler {
                 ? "false"
                 : invalid(e);
       case "input": {
+        const given = this.inputCode?.(e.path);
+        if (given !== undefined) return this.read(given, e.default, e.timestamp);
         // Only the last field can be optional (left out, with a default): read it as an own property.
         const last = e.path.length - 2;
         const code = e.path
@@ -308,6 +320,11 @@ export class ExpressionCompiler {
       }
       case "scenarios":
         return this.constant(`SC${jsIndex(e.set)}`, `SC[${jsIndex(e.set)}]`);
+      case "nokey": {
+        const keys = e.keys.map((k) => this.compile(k));
+        this.emit(this.raise(e.site, "missingKey", [jsString(e.table), `keyText([${keys.join(", ")}])`]));
+        return "0";
+      }
       case "agg":
         return this.interchanged.get(e) ?? this.reusedAggregate(e);
       default:
@@ -479,8 +496,12 @@ export class ExpressionCompiler {
       `function ${name}(k, site) {`,
       `  if (!(k ${first.lowerInclusive ? ">=" : ">"} ${jsNumber(first.lower)})) ${outside}`,
     ];
-    if (last.upper !== null)
-      lines.push(`  if (!(k ${last.upperInclusive ? "<=" : "<"} ${jsNumber(last.upper)})) ${outside}`);
+    if (last.upper !== null) {
+      const above = table.limit
+        ? this.raise("site", "aboveLimit", ["k", jsString(table.name), jsNumber(last.upper)])
+        : outside;
+      lines.push(`  if (!(k ${last.upperInclusive ? "<=" : "<"} ${jsNumber(last.upper)})) ${above}`);
+    }
     // Row i starts at boundary i: `key below boundary i` means a row before i.
     const below = (i: number): string =>
       `k ${rows[i]!.lowerInclusive ? "<" : "<="} ${jsNumber(rows[i]!.lower)}`;

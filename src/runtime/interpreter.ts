@@ -29,6 +29,8 @@ import {
   liquidationSide,
   newGroup,
   readField,
+  keyText,
+  raiseOutsideTiers,
   scenarioTables,
   tierMargin,
   unaryOp,
@@ -307,6 +309,11 @@ class Interpreter {
       }
       case "scenarios":
         return this.scenarios[expr.set]!;
+      case "nokey":
+        return this.raise(expr.site, runtimeErrors.missingKey, {
+          table: expr.table,
+          key: keyText(expr.keys.map((k) => this.eval(k))),
+        });
       case "agg":
         return this.aggregate(expr);
     }
@@ -315,7 +322,7 @@ class Interpreter {
   private row(table: number, key: number, site: number): number {
     const t = this.ir.tables[table]!;
     const row = findTierRow(t, key);
-    if (row < 0) this.raise(site, runtimeErrors.outsideTiers, { value: key, table: t.name });
+    if (row < 0) raiseOutsideTiers(t, key, site, this.raise);
     this.recordTier(table, key, row);
     return row;
   }

@@ -85,6 +85,26 @@ export function findTierRow(table: IrTierTable, key: number): number {
   return -1;
 }
 
+/**
+ * The key of a failed keyed lookup, as MB6020 shows it: `` `SHIBUSDT` `` (a text or enum member),
+ * `2.5`, or a tuple `` (`ES`, `NQ`) ``.
+ */
+export function keyText(values: readonly Value[]): string {
+  const parts = values.map((v) => (typeof v === "number" ? String(v) : `\`${String(v)}\``));
+  return parts.length === 1 ? parts[0]! : `(${parts.join(", ")})`;
+}
+
+/**
+ * Raises the error for a key in no tier of `table`: MB6021 when the table ends at a deliberate
+ * limit and the key is above it, MB6006 otherwise.
+ */
+export function raiseOutsideTiers(table: IrTierTable, key: number, site: number, raise: Raise): never {
+  const last = table.rows[table.rows.length - 1];
+  if (table.limit && last && last.upper !== null && key >= last.upper)
+    raise(site, runtimeErrors.aboveLimit, { value: key, table: table.name, limit: last.upper });
+  return raise(site, runtimeErrors.outsideTiers, { value: key, table: table.name });
+}
+
 /** `table.margin(key, column)`: `key * rate - deduction` of the row (the deduction is 0 in flat tables). */
 export function tierMargin(table: IrTierTable, row: number, key: number, column: number): number {
   const r = table.rows[row]!;

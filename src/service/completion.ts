@@ -175,6 +175,7 @@ const SYMBOL_KINDS: Record<ValueSymbol["kind"], CompletionKind> = {
   let: "let",
   output: "output",
   tiers: "tiers",
+  table: "tiers",
   scenarios: "scenarios",
   quantity: "quantity",
 };
