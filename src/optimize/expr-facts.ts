@@ -58,22 +58,30 @@ export function isInfallible(e: IrExpr): boolean {
   return ownInfallible(e) && childExprs(e).every(isInfallible);
 }
 
-/** Whether the node itself (its children aside) can never raise. */
+/**
+ * Whether the node itself (its children aside) can never raise. A whitelist: a kind not listed
+ * here (a tier search, an index, a keyed lookup's `nokey`, any kind added later) counts as fallible.
+ */
 function ownInfallible(e: IrExpr): boolean {
   switch (e.k) {
+    case "const":
+    case "input":
+    case "slot":
+    case "local":
+    case "unary":
+    case "if":
+    case "cell":
+    case "field":
+    case "scenarios":
+      return true;
     case "binary":
       return e.op !== "/" || (e.r.k === "const" && typeof e.r.v === "number" && e.r.v !== 0);
     case "call":
       return isBuiltin(e.fn) && !BUILTINS[e.fn].fallible;
-    case "tier":
-    case "margin":
-    case "liquidation":
-    case "index":
-      return false;
     case "agg":
       return !((e.op === "min" || e.op === "max" || e.op === "avg") && e.fallback === undefined);
     default:
-      return true;
+      return false;
   }
 }
 
