@@ -30,6 +30,8 @@ export function mapChildren(e: IrExpr, f: (child: IrExpr) => IrExpr): IrExpr {
       return { ...e, x: f(e.x) };
     case "index":
       return { ...e, x: f(e.x), index: f(e.index) };
+    case "nokey":
+      return { ...e, keys: e.keys.map(f) };
     case "agg": {
       const copy: IrAggregate = { ...e, source: f(e.source), elem: f(e.elem) };
       if (e.filter) copy.filter = f(e.filter);
@@ -37,7 +39,11 @@ export function mapChildren(e: IrExpr, f: (child: IrExpr) => IrExpr): IrExpr {
       if (e.fallback) copy.fallback = f(e.fallback);
       return copy;
     }
-    default:
+    case "const":
+    case "input":
+    case "slot":
+    case "local":
+    case "scenarios":
       return e;
   }
 }
@@ -50,38 +56,39 @@ export function rewriteBottomUp(e: IrExpr, f: (node: IrExpr) => IrExpr): IrExpr 
 /**
  * Whether evaluating the expression can never raise a runtime error, whatever the input: no
  * division by a non-constant, no fallible builtin (as declared in src/semantics/builtins.ts), no
- * tier search, index, margin or liquidation price, no `min` / `max` / `avg` of a list that may be
- * empty. Such an expression can be moved, evaluated once for many uses, or evaluated where the
+ * tier search, index, margin or liquidation price, no keyed-table miss, no `min` / `max` / `avg` of
+ * a list that may be empty. Every kind of expression is listed: a new one must say whether it raises. Such an expression can be moved, evaluated once for many uses, or evaluated where the
  * original would not have been, without changing which error an evaluation raises.
  */
 export function isInfallible(e: IrExpr): boolean {
   return ownInfallible(e) && childExprs(e).every(isInfallible);
 }
 
-/**
- * Whether the node itself (its children aside) can never raise. A whitelist: a kind not listed
- * here (a tier search, an index, a keyed lookup's `nokey`, any kind added later) counts as fallible.
- */
+/** Whether the node itself (its children aside) can never raise; every kind listed. */
 function ownInfallible(e: IrExpr): boolean {
   switch (e.k) {
-    case "const":
-    case "input":
-    case "slot":
-    case "local":
-    case "unary":
-    case "if":
-    case "cell":
-    case "field":
-    case "scenarios":
-      return true;
     case "binary":
       return e.op !== "/" || (e.r.k === "const" && typeof e.r.v === "number" && e.r.v !== 0);
     case "call":
       return isBuiltin(e.fn) && !BUILTINS[e.fn].fallible;
+    case "tier":
+    case "margin":
+    case "liquidation":
+    case "index":
+    case "nokey":
+      return false;
     case "agg":
       return !((e.op === "min" || e.op === "max" || e.op === "avg") && e.fallback === undefined);
-    default:
-      return false;
+    case "const":
+    case "input":
+    case "slot":
+    case "local":
+    case "scenarios":
+    case "unary":
+    case "if":
+    case "cell":
+    case "field":
+      return true;
   }
 }
 
