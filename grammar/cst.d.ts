@@ -270,6 +270,8 @@ export type TierColumnCstChildren = {
   name: IToken[];
   Colon: IToken[];
   typeRef: TypeRefCstNode[];
+  KwStart?: IToken[];
+  start?: CellExprCstNode[];
 };
 
 export interface TierRowCstNode extends CstNode {

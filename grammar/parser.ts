@@ -316,10 +316,15 @@ export class MarginbookParser extends CstParser {
     this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.tierColumn) });
   });
 
+  /** `mmr: Rate`, or `mmr: Rate start 50`: the derived deductions of a marginal table start at 50. */
   private tierColumn = this.RULE("tierColumn", () => {
     this.CONSUME(T.Identifier, { LABEL: "name" });
     this.CONSUME(T.Colon);
     this.SUBRULE(this.typeRef);
+    this.OPTION(() => {
+      this.CONSUME(T.KwStart);
+      this.SUBRULE(this.cellExpr, { LABEL: "start" });
+    });
   });
 
   private tierRow = this.RULE("tierRow", () => {

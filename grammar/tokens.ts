@@ -19,10 +19,11 @@ export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n
 export const Identifier = createToken({ name: "Identifier", pattern: /[a-z_][A-Za-z0-9_]*/ });
 export const TypeName = createToken({ name: "TypeName", pattern: /[A-Z][A-Za-z0-9_]*/ });
 /**
- * `` `2026-03` ``: an enum member or table key spelt as an exchange spells it (any characters but
- * backquotes and line breaks). Members that are plain words (`BTCUSDT`, `long`) need no quotes.
+ * `` `2026-03` ``: an enum member or table key spelt as an exchange spells it: letters, digits and
+ * `_ . : / + -`, up to 128 characters (`BTC-PERP`, `ES.H26`, `BTC/USDT`). Members that are plain
+ * words (`BTCUSDT`, `long`) need no quotes.
  */
-export const QuotedName = createToken({ name: "QuotedName", pattern: /`[^`\n\r]+`/ });
+export const QuotedName = createToken({ name: "QuotedName", pattern: /`[A-Za-z0-9_.:\/+-]{1,128}`/ });
 
 /** Reserved words: they can never be used as names. */
 const hard = (word: string): TokenType =>
@@ -114,6 +115,7 @@ export const KwContinuous = soft("continuous");
 export const KwNonnegative = soft("nonnegative");
 export const KwTable = soft("table");
 export const KwLimit = soft("limit");
+export const KwStart = soft("start");
 
 /** `2026-12-01T00:00:00Z`, or a date alone; the checker validates the calendar. */
 export const TimestampLiteral = createToken({
@@ -227,6 +229,7 @@ const softKeywords = [
   KwNonnegative,
   KwTable,
   KwLimit,
+  KwStart,
 ];
 
 /** Every token, in the order the lexer tries them (longer and more specific patterns first). */

@@ -438,6 +438,12 @@ export class ExpressionChecker {
 
   private call(expr: A.CallExpr, env: ExprEnv): Type {
     const callee = expr.callee;
+    // A call that cannot be made still uses the names in its arguments (no false "never used" next
+    // to the error), and their own errors are real: check them, then report the callee.
+    const notCallable = (): Type => {
+      if (!expr.comprehension) for (const arg of expr.args) this.check(arg, env);
+      return ERROR;
+    };
     if (callee.kind === "NameRef" && !env.locals.has(callee.name)) {
       const symbol = this.context.values.get(callee.name);
       if (symbol?.kind === "tiers" && symbol.decl.family) return this.needsKey(symbol, callee.span);
@@ -457,10 +463,10 @@ export class ExpressionChecker {
           { name: callee.name },
           this.context.didYouMean(callee.name, callee.span, candidates),
         );
-        return ERROR;
+        return notCallable();
       }
       this.context.report(messages.notCallable, callee.span, { name: callee.name });
-      return ERROR;
+      return notCallable();
     }
     if (callee.kind === "MemberExpr" && callee.object.kind === "NameRef") {
       const symbol = this.context.values.get(callee.object.name);
@@ -493,7 +499,7 @@ export class ExpressionChecker {
     }
     this.check(callee, env);
     this.context.report(messages.notCallable, callee.span, { name: describeCallee(callee) });
-    return ERROR;
+    return notCallable();
   }
 
   private needsKey(symbol: Extract<ValueSymbol, { kind: "tiers" }>, span: A.Span): Type {

@@ -62,6 +62,8 @@ export function checkKeyedTable(
   const columns = decl.columns.map((c) => ({ name: c.name.text, type: context.resolveType(c.type) }));
   const seen = new Set<string>();
   decl.columns.forEach((column) => {
+    if (column.start)
+      context.report(messages.startNotDerived, column.start.span, { column: column.name.text });
     if (seen.has(column.name.text))
       context.report(messages.duplicateField, column.name.span, { name: column.name.text });
     seen.add(column.name.text);

@@ -6,6 +6,7 @@ import { messages } from "../semantics/catalog.js";
 import type { ExpressionChecker } from "./check-expr.js";
 import type { CheckContext } from "./context.js";
 import {
+  ERROR,
   NUMBER,
   RATE,
   TEXT,
@@ -46,12 +47,15 @@ export function checkScenarios(
     const type = context.resolveType(axis.type);
     if (axes.has(axis.name.text))
       context.report(messages.duplicateField, axis.name.span, { name: axis.name.text });
-    if (type.kind !== "error" && !isNumeric(type))
-      context.report(messages.nonNumericColumn, axis.type.span, {
+    // An axis is a number (a shock); a text label is the scenario's name. A refused axis reads as an
+    // error, so that its values are not refused a second time (as "not a constant").
+    const numeric = type.kind === "error" || isNumeric(type);
+    if (!numeric)
+      context.report(messages.nonNumericScenarioAxis, axis.type.span, {
         name: axis.name.text,
         actual: describeType(type),
       });
-    axes.set(axis.name.text, type);
+    axes.set(axis.name.text, numeric ? type : ERROR);
   }
   if (decl.statements.length === 0) {
     context.report(messages.emptyScenarioSet, decl.name.span, { name: decl.name.text });
@@ -109,7 +113,7 @@ function checkGridValue(
         expected: describeType(type),
         actual: describeType(actual),
       });
-    const constant = context.requireConstant(part, "a scenario value");
+    const constant = type?.kind === "error" ? undefined : context.requireConstant(part, "a scenario value");
     if (typeof constant === "number") numbers.push(constant);
   }
   if (!value.to || numbers.length !== 3) return 1;
@@ -139,7 +143,7 @@ function checkNamed(
         expected: describeType(type),
         actual: describeType(actual),
       });
-    context.requireConstant(value, "a scenario value");
+    if (type?.kind !== "error") context.requireConstant(value, "a scenario value");
   }
   return 1;
 }

@@ -8,7 +8,15 @@ import { LIMITS } from "../syntax/limits.js";
 import type { CheckContext } from "./context.js";
 import type { ExpressionChecker } from "./check-expr.js";
 import { checkFamilyKeys, foldRow } from "./check-keyed-tables.js";
-import { type RecordField, type Type, describeType, isDimensionless, isNumeric, NUMBER } from "./types.js";
+import {
+  type RecordField,
+  type Type,
+  assignable,
+  describeType,
+  isDimensionless,
+  isNumeric,
+  NUMBER,
+} from "./types.js";
 
 /** The record type of a row lookup `table(x)`: the columns plus `tier`, `lower` and `upper`. */
 export function tierRowType(context: CheckContext, decl: A.TiersDecl): Type {
@@ -35,7 +43,7 @@ export function checkTiers(context: CheckContext, expressions: ExpressionChecker
       name: decl.keyName.text,
       actual: describeType(keyType),
     });
-  const columnTypes = checkColumns(context, decl);
+  const columnTypes = checkColumns(context, expressions, decl);
   if (decl.family) {
     checkFamilyKeys(context, decl);
     for (const group of decl.groups ?? [])
@@ -84,10 +92,10 @@ function checkRows(
   const last = rows[rows.length - 1]!;
   if (first.lower.value > 0)
     context.report(messages.tiersStartAboveZero, first.lower.span, { lower: first.lower.text });
-  if (Number.isFinite(last.upper.value) && !decl.limit)
+  if (Number.isFinite(last.upper.value) && !decl.limitSpan)
     context.report(messages.tiersEndBelowInfinity, last.upper.span, { upper: last.upper.text });
-  if (!Number.isFinite(last.upper.value) && decl.limit && last.upper.text === "inf")
-    context.report(messages.tableLimitUnbounded, decl.limit, { table: name });
+  if (!Number.isFinite(last.upper.value) && decl.limitSpan && last.upper.text === "inf")
+    context.report(messages.tableLimitUnbounded, decl.limitSpan, { table: name });
   checkRates(context, decl, rows);
 }
 
@@ -98,7 +106,7 @@ export function cellNumber(context: CheckContext, cell: A.TierCell): number {
   return typeof value === "number" ? value : NaN;
 }
 
-function checkColumns(context: CheckContext, decl: A.TiersDecl): Type[] {
+function checkColumns(context: CheckContext, expressions: ExpressionChecker, decl: A.TiersDecl): Type[] {
   const seen = new Set<string>();
   return decl.columns.map((column) => {
     if (seen.has(column.name.text))
@@ -110,8 +118,41 @@ function checkColumns(context: CheckContext, decl: A.TiersDecl): Type[] {
         name: column.name.text,
         actual: describeType(type),
       });
+    if (column.start) checkStart(context, expressions, decl, column, column.start);
     return type;
   });
+}
+
+/**
+ * `mmr: Rate start 50`: the first row's deduction, a constant in the key's unit (a plain number is
+ * read in the key's unit, as bounds are), on a rate column of a `marginal` table.
+ */
+function checkStart(
+  context: CheckContext,
+  expressions: ExpressionChecker,
+  decl: A.TiersDecl,
+  column: A.TierColumn,
+  start: A.Expr,
+): void {
+  const type = expressions.check(start, { locals: new Map() });
+  const columnType = context.resolveType(column.type);
+  if (decl.mode !== "marginal" || (isNumeric(columnType) && !isDimensionless(columnType.unit))) {
+    context.report(messages.startNotDerived, start.span, { column: column.name.text });
+    return;
+  }
+  const keyType = context.resolveType(decl.keyType);
+  const plain = isNumeric(type) && isDimensionless(type.unit) && !type.rate;
+  if (type.kind !== "error" && keyType.kind !== "error" && !plain && !assignable(keyType, type)) {
+    context.report(messages.tierCellMismatch, start.span, {
+      column: `${column.name.text} start`,
+      expected: describeType(keyType),
+      text: start.kind === "NumberLit" ? start.text : "this amount",
+      actual: describeType(type),
+    });
+    return;
+  }
+  const value = context.requireConstant(start, "a `start` amount");
+  if (typeof value === "number") context.cellValues.set(start, value);
 }
 
 function checkCells(

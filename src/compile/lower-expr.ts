@@ -248,7 +248,7 @@ export class ExpressionLowerer {
     const keys = [this.lower(index.index, locals)];
     const groups = decl.groups ?? [];
     const table = (g: A.TierGroup): number =>
-      this.scope.tableIndex.get(familyTableName(decl.name.text, g.key))!;
+      this.scope.tableIndex.get(familyTableName(decl.name.text, g.key, groups.indexOf(g)))!;
     const fallback = groups.find(isDefaultGroup);
     return keyedChain(
       decl.name.text,

@@ -53,9 +53,13 @@ export function keyValues(key: readonly A.TableKeyValue[]): IrConstValue[] {
   return key.map((k) => k.value);
 }
 
-/** The name of one table of a family in the IR: `brackets[BTCUSDT]`. */
-export function familyTableName(table: string, key: readonly A.TableKeyValue[]): string {
-  return `${table}[${key.map((k) => (k.kind === "string" ? JSON.stringify(k.text) : k.text)).join(", ")}]`;
+/**
+ * The name of one table of a family in the IR: `brackets[BTCUSDT]`, `haircut[spot]`; a text key with
+ * other characters is named by its place among the family's tables, `haircut[#2]`.
+ */
+export function familyTableName(table: string, key: readonly A.TableKeyValue[], index: number): string {
+  const text = key.map((k) => k.text).join(",");
+  return `${table}[${/^[A-Za-z0-9_.:/+-]{1,128}$/.test(text) ? text : `#${index + 1}`}]`;
 }
 
 /** Whether a family group is the `default:` one. */

@@ -56,11 +56,12 @@ export function deriveDeductions(
   rows: readonly A.TierRow[],
   column: number,
   valueOf: CellValueOf = literalValue,
+  start = 0,
 ): number[] {
-  const exact = exactDeductions(rows, column, valueOf);
+  const exact = exactDeductions(rows, column, valueOf, start);
   if (exact) return exact;
   const result: number[] = [];
-  let cum = 0;
+  let cum = start;
   rows.forEach((row, i) => {
     if (i > 0)
       cum = row.lower.value * (valueOf(row.cells[column]!) - valueOf(rows[i - 1]!.cells[column]!)) + cum;
@@ -87,6 +88,7 @@ function exactDeductions(
   rows: readonly A.TierRow[],
   column: number,
   valueOf: CellValueOf,
+  start: number,
 ): number[] | undefined {
   const rates: Decimal[] = [];
   const lowers: Decimal[] = [];
@@ -101,7 +103,9 @@ function exactDeductions(
     lowers.push(lower);
   }
   const result: number[] = [];
-  let cum: Decimal = { digits: 0n, exponent: 0 };
+  const seed = parseDecimalText(String(start));
+  if (!seed || toNumber(seed) !== start + 0) return undefined;
+  let cum: Decimal = seed;
   rows.forEach((_, i) => {
     if (i > 0) cum = add(multiply(lowers[i]!, add(rates[i]!, rates[i - 1]!, -1n)), cum);
     result.push(toNumber(cum));
@@ -114,6 +118,7 @@ export function lowerTierRows(
   decl: A.TiersDecl,
   columns: readonly IrTierColumn[],
   valueOf: CellValueOf = literalValue,
+  starts: readonly number[] = [],
 ): IrTierRow[] {
   const rows = decl.rows.map((row) => ({
     lower: row.lower.value + 0,
@@ -123,7 +128,7 @@ export function lowerTierRows(
     cells: row.cells.map((cell) => valueOf(cell) + 0),
     deductions: columns.map((): number | null => null),
   }));
-  columns.forEach((column, c) => column.rate && addDeductions(decl, rows, c, valueOf));
+  columns.forEach((column, c) => column.rate && addDeductions(decl, rows, c, valueOf, starts[c] ?? 0));
   return rows;
 }
 
@@ -136,8 +141,10 @@ export function addDeductions(
   rows: IrTierRow[],
   c: number,
   valueOf: CellValueOf = literalValue,
+  start = 0,
 ): void {
-  const values = decl.mode === "marginal" ? deriveDeductions(decl.rows, c, valueOf) : decl.rows.map(() => 0);
+  const values =
+    decl.mode === "marginal" ? deriveDeductions(decl.rows, c, valueOf, start) : decl.rows.map(() => 0);
   rows.forEach((row, r) => (row.deductions[c] = values[r]!));
 }
 

@@ -282,16 +282,25 @@ class Lowerer implements LoweringScope {
   /** A tier table; a family becomes one IR table per key (`brackets[BTCUSDT]`). */
   private table({ decl, origin }: Decl<"TiersDecl">): void {
     if (!decl.family) return this.oneTable(decl, origin, decl.name.span);
-    for (const group of decl.groups ?? [])
+    (decl.groups ?? []).forEach((group, i) =>
       this.oneTable(
         {
           ...decl,
-          name: { ...decl.name, text: familyTableName(decl.name.text, group.key) },
+          name: { ...decl.name, text: familyTableName(decl.name.text, group.key, i) },
           rows: group.rows,
         },
         origin,
         group.span,
-      );
+      ),
+    );
+  }
+
+  /** The `start` of each column: the first derived deduction (0 when not given). */
+  private starts(decl: A.TiersDecl): number[] {
+    return decl.columns.map((c) => {
+      const value = c.start ? this.checked.context.cellValues.get(c.start) : undefined;
+      return typeof value === "number" ? value : 0;
+    });
   }
 
   private oneTable(decl: A.TiersDecl, origin: Origin, span: A.Span): void {
@@ -301,7 +310,7 @@ class Lowerer implements LoweringScope {
         const type = context.resolveType(c.type);
         return { name: c.name.text, unit: formatType(type), rate: type.kind === "number" && type.rate };
       });
-      const rows = lowerTierRows(decl, columns, (cell) => cellNumber(context, cell));
+      const rows = lowerTierRows(decl, columns, (cell) => cellNumber(context, cell), this.starts(decl));
       if (!tierRowsContiguous(rows))
         throw new LoweringError(`tier table \`${decl.name.text}\` is not contiguous`);
       this.tableIndex.set(decl.name.text, this.tables.length);
@@ -314,7 +323,7 @@ class Lowerer implements LoweringScope {
         columns,
         rows,
         site: this.site(span),
-        ...(decl.limit && rows[rows.length - 1]?.upper !== null ? { limit: true as const } : {}),
+        ...(decl.limitSpan && rows[rows.length - 1]?.upper !== null ? { limit: true as const } : {}),
       });
     });
   }
@@ -515,8 +524,12 @@ class Lowerer implements LoweringScope {
     const visit = (e: IrExpr): void => {
       const rows = e.k === "margin" || e.k === "liquidation" ? this.tables[e.table]!.rows : undefined;
       if ((e.k === "margin" || e.k === "liquidation") && rows![0]?.deductions[e.column] === null)
-        addDeductions(this.tierDecls[e.table]!, rows!, e.column, (cell) =>
-          cellNumber(this.checked.context, cell),
+        addDeductions(
+          this.tierDecls[e.table]!,
+          rows!,
+          e.column,
+          (cell) => cellNumber(this.checked.context, cell),
+          this.starts(this.tierDecls[e.table]!)[e.column] ?? 0,
         );
     };
     for (const step of steps) {

@@ -458,10 +458,16 @@ function diffOneTable(o: A.TiersDecl, n: A.TiersDecl, before: Side, after: Side)
   if (printType(o.keyType) !== printType(n.keyType))
     details.push(`key: ${printType(o.keyType)} -> ${printType(n.keyType)}`);
   const columns = (d: A.TiersDecl): string =>
-    d.columns.map((c) => `${c.name.text}: ${printType(c.type)}`).join(", ");
+    d.columns
+      .map(
+        (c) => `${c.name.text}: ${printType(c.type)}${c.start ? ` start ${printExpression(c.start)}` : ""}`,
+      )
+      .join(", ");
   if (columns(o) !== columns(n)) details.push(`columns: ${columns(o)} -> ${columns(n)}`);
-  if (Boolean(o.limit) !== Boolean(n.limit))
-    details.push(n.limit ? "the last tier is now a deliberate limit" : "the last tier is no longer a limit");
+  if (Boolean(o.limitSpan) !== Boolean(n.limitSpan))
+    details.push(
+      n.limitSpan ? "the last tier is now a deliberate limit" : "the last tier is no longer a limit",
+    );
   if (details.length > 0)
     changes.push({
       subject: "tiers",

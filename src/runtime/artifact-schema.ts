@@ -19,6 +19,8 @@ export const ARTIFACT_FORMAT_VERSION = 1;
 
 /** A name the generated code may use: starts with a letter or `_`, then letters, digits, `_`. */
 export const IDENTIFIER_PATTERN = "^[A-Za-z_][A-Za-z0-9_]{0,127}$";
+/** An enum member: an identifier, or a backquoted name of letters, digits and `_ . : / + -`. */
+export const MEMBER_PATTERN = "^[A-Za-z0-9_.:/+-]{1,128}$";
 
 const ref = (name: string): JsonSchema => ({ $ref: `#/$defs/${name}` });
 const identifier: JsonSchema = { type: "string", pattern: IDENTIFIER_PATTERN };
@@ -202,10 +204,10 @@ const schemaSection = closed({
   enums: {
     type: "object",
     propertyNames: identifier,
-    // Members are written as exchanges spell them (`BTCUSDT`, `` `2026-03` ``): any one-line text.
+    // Members are spelt as exchanges spell them (`BTCUSDT`, `` `2026-03` ``, `BTC-PERP`).
     additionalProperties: {
       type: "array",
-      items: { type: "string", pattern: "^[^`\\n\\r]{1,128}$" },
+      items: { type: "string", pattern: MEMBER_PATTERN },
       minItems: 1,
       maxItems: IR_LIMITS.enumMembers,
     },
@@ -241,7 +243,10 @@ const tierRow = closed({
 
 /** A tier table's name: an identifier, or one table of a family, `brackets[BTCUSDT]`. */
 const tableName: JsonSchema = {
-  anyOf: [identifier, { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*\\[[^\\n\\r]{1,512}\\]$" }],
+  anyOf: [
+    identifier,
+    { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}\\[#?[A-Za-z0-9_.:/+-]{1,128}\\]$" },
+  ],
 };
 
 const tierTable = closed(

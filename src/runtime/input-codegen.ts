@@ -107,6 +107,8 @@ export function inputTestSource(
       if (typeof limit === "number" && Number.isFinite(limit))
         lines.push(`if (!(${v} ${comparison} ${numberLiteral(limit)})) return false;`);
     }
+    // `multipleOf: 1` is an `Integer` field: 2.5 is invalid.
+    if (node["multipleOf"] === 1) lines.push(`if (${v} % 1 !== 0) return false;`);
     return lines;
   };
 

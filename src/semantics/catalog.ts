@@ -217,6 +217,11 @@ export const messages = {
     "MB3087",
     "{name} is not a unit, so it cannot be multiplied, divided or raised to a power",
   ),
+  nonNumericScenarioAxis: error(
+    "MB3088",
+    "scenario axis `{name}` must be numeric, not {actual}: an axis is a shock (a price move, a volatility)",
+    'a scenario\'s label is its name: write `scenario "up" move 10%` and read the label as `s.name`',
+  ),
 
   // ---- MB4xxx: rulebook semantics ----
   invalidVersion: error(
@@ -360,6 +365,10 @@ export const messages = {
     "remove `, limit`, or give the last tier its upper bound",
   ),
   tableRowValue: error("MB4070", "`{text}` is {what}"),
+  startNotDerived: error(
+    "MB4071",
+    "`start` gives the first derived deduction of `{column}`, which only a rate column of a `marginal` tier table has",
+  ),
   rangeDownwards: error("MB4081", "a range must run upwards: `from` is above `to`"),
 
   // ---- MB51xx: the SQL target (marginbook compile --target sql) ----

@@ -107,7 +107,10 @@ class ExprEmitter {
       case "if": {
         const c = this.emit(expr.c, scope);
         const t = this.emit(expr.t, scope);
-        const e = this.emit(expr.e, scope);
+        // A keyed lookup without a row ends its chain: its value is never read (the row fails with
+        // MB6020), so it repeats the other branch's, which keeps the column's type (no NULL).
+        const other = this.emit(expr.e, scope);
+        const e = expr.e.k === "nokey" ? { ...other, v: t.v } : other;
         const branchError =
           t.e === null && e.e === null
             ? null
@@ -167,7 +170,11 @@ class ExprEmitter {
       case "nokey": {
         // A keyed lookup that found no row: the value is NULL and the error MB6020.
         const keys = expr.keys.map((k) => this.emit(k, scope));
-        return { v: "NULL", e: firstError(d, [...keys.map((k) => k.e), d.text("MB6020")]), shape: SCALAR };
+        return {
+          v: d.nullNumber,
+          e: firstError(d, [...keys.map((k) => k.e), d.text("MB6020")]),
+          shape: SCALAR,
+        };
       }
       case "agg":
         return this.aggregate(expr, scope);

@@ -128,7 +128,7 @@ export interface TiersDecl extends DeclarationBase {
   mode?: TierMode;
   modeSpan?: Span;
   /** `, limit`: the last tier's finite upper bound is a deliberate risk limit. */
-  limit?: Span;
+  limitSpan?: Span;
   columns: TierColumn[];
   /** The rows; for a table family (`tiers t[symbol: Symbol]`), the rows before any `KEY:` label. */
   rows: TierRow[];
@@ -188,6 +188,11 @@ export interface TierColumn {
   span: Span;
   name: Name;
   type: TypeRef;
+  /**
+   * `start <amount>`: the first row's derived deduction (maintenance amount), in the key's unit,
+   * for a table whose published amounts do not start at 0; the later rows build on it.
+   */
+  start?: Expr;
 }
 
 export interface TierRow {

@@ -213,12 +213,8 @@ function buildTiers(node: C.TiersDeclCstNode, override?: A.Span): A.TiersDecl {
     keyType: buildTypeRef(c.typeRef?.[0]),
     mode: modeToken && !modeToken.isInsertedInRecovery ? (modeToken.image as A.TierMode) : undefined,
     modeSpan: modeToken ? tokenSpan(modeToken) : undefined,
-    columns: (c.tierColumns?.[0]?.children.tierColumn ?? []).map((col) => ({
-      span: nodeSpan(col),
-      name: name(col.children.name?.[0]),
-      type: buildTypeRef(col.children.typeRef?.[0]),
-    })),
-    limit: c.limit?.[0] ? tokenSpan(c.limit[0]) : undefined,
+    columns: (c.tierColumns?.[0]?.children.tierColumn ?? []).map(buildTierColumn),
+    limitSpan: c.limit?.[0] ? tokenSpan(c.limit[0]) : undefined,
     ...tierRowsAndGroups(c),
     override,
   };
@@ -248,6 +244,16 @@ function tierRowsAndGroups(c: C.TiersDeclCstChildren): Pick<A.TiersDecl, "rows" 
     rows: rows.filter((r) => r.offset < first).map((r) => r.row),
     family: buildKeyField(familyNode),
     groups,
+  };
+}
+
+function buildTierColumn(col: C.TierColumnCstNode): A.TierColumn {
+  const start = col.children.start?.[0];
+  return {
+    span: nodeSpan(col),
+    name: name(col.children.name?.[0]),
+    type: buildTypeRef(col.children.typeRef?.[0]),
+    ...(start ? { start: buildCellExpr(start) } : {}),
   };
 }
 
@@ -287,11 +293,7 @@ function buildTable(node: C.TableDeclCstNode): A.TableDecl {
     span: nodeSpan(node),
     name: name(c.name?.[0]),
     keys: (c.key ?? []).map(buildKeyField),
-    columns: (c.tierColumns?.[0]?.children.tierColumn ?? []).map((col) => ({
-      span: nodeSpan(col),
-      name: name(col.children.name?.[0]),
-      type: buildTypeRef(col.children.typeRef?.[0]),
-    })),
+    columns: (c.tierColumns?.[0]?.children.tierColumn ?? []).map(buildTierColumn),
     rows: (c.tableRow ?? []).map((row): A.TableRow => {
       const label = row.children.label?.[0];
       const key = label ? buildKeyLabel(label) : [];

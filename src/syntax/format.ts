@@ -248,8 +248,9 @@ function quote(value: string): string {
 /**
  * `prefix value suffix` on one line when it fits in `width`. Otherwise a comprehension keeps its
  * head (`sum(`) and gets its element and each clause on their own lines; any other value moves to
- * the next line, and if it still does not fit, an `if` puts its branches on their own lines and a
- * chain of `or`, `and` or `+`/`-` puts each operand on its own line, operator first.
+ * the next line, and if it still does not fit, an `if` puts its branches on their own lines, a
+ * chain of `or`, `and` or `+`/`-` puts each operand on its own line, operator first, and a call puts
+ * each argument on its own line (breaking them in turn).
  */
 function wrapValue(prefix: string, value: A.Expr, suffix: string, width: number): string[] {
   const flat = printExpression(value);
@@ -258,7 +259,7 @@ function wrapValue(prefix: string, value: A.Expr, suffix: string, width: number)
     const head = `${prefix}${printExpr(value.callee, PREC.postfix)}(`;
     return [
       head,
-      ...comprehensionLines(value, value.comprehension).map((line) => INDENT + line),
+      ...comprehensionLines(value, value.comprehension, width - INDENT.length).map((line) => INDENT + line),
       `)${suffix}`,
     ];
   }
@@ -268,9 +269,12 @@ function wrapValue(prefix: string, value: A.Expr, suffix: string, width: number)
   return [prefix.trimEnd(), ...body.map((line) => INDENT + line)];
 }
 
-function comprehensionLines(call: A.CallExpr, c: A.Comprehension): string[] {
+function comprehensionLines(call: A.CallExpr, c: A.Comprehension, width: number): string[] {
+  const element = call.args.map(printExpression).join(", ");
   const lines = [
-    call.args.map(printExpression).join(", "),
+    ...(element.length <= width || call.args.length !== 1
+      ? [element]
+      : breakExpression(call.args[0]!, width)),
     `for ${c.variable.text} in ${printExpression(c.source)}`,
   ];
   if (c.filter) lines.push(`where ${printExpression(c.filter)}`);
@@ -284,15 +288,49 @@ const BREAKABLE_OPERATORS: ReadonlySet<string> = new Set(["or", "and", "+", "-"]
 
 function breakExpression(expr: A.Expr, width: number): string[] {
   if (expr.kind === "IfExpr") return ifLines(expr, width);
-  if (expr.kind !== "BinaryExpr" || !BREAKABLE_OPERATORS.has(expr.op)) return [printExpression(expr)];
+  if (expr.kind === "CallExpr" && expr.args.length > 0) return callLines(expr, width);
+  if (expr.kind !== "BinaryExpr") return [printExpression(expr)];
   const prec = BINARY_PREC[expr.op];
-  const rest: string[] = [];
+  // `a * f(...)`: not broken at the `*`, but the call at its end is.
+  if (!BREAKABLE_OPERATORS.has(expr.op))
+    return operandLines(`${printExpr(expr.left, prec)} ${expr.op} `, expr.right, prec + 1, width);
+  const rest: [string, A.Expr][] = [];
   let first: A.Expr = expr;
   while (first.kind === "BinaryExpr" && BINARY_PREC[first.op] === prec) {
-    rest.unshift(`${first.op} ${printExpr(first.right, prec + 1)}`);
+    rest.unshift([`${first.op} `, first.right]);
     first = first.left;
   }
-  return [printExpr(first, prec), ...rest];
+  return [
+    ...operandLines("", first, prec, width),
+    ...rest.flatMap(([op, operand]) => operandLines(op, operand, prec + 1, width)),
+  ];
+}
+
+/** One operand of a broken chain, after `prefix`: on one line, or a long call broken in turn. */
+function operandLines(prefix: string, operand: A.Expr, prec: number, width: number): string[] {
+  const flat = prefix + printExpr(operand, prec);
+  if (flat.length <= width || operand.kind !== "CallExpr" || operand.args.length === 0) return [flat];
+  const [head, ...others] = callLines(operand, width - prefix.length);
+  return [prefix + head, ...others];
+}
+
+/**
+ * A call that does not fit: `callee(`, then each argument (or a comprehension's element and
+ * clauses) on its own line, itself broken when it still does not fit, then `)`. Newlines inside
+ * parentheses are only spacing to the parser.
+ */
+function callLines(call: A.CallExpr, width: number): string[] {
+  const room = width - INDENT.length;
+  const head = `${printExpr(call.callee, PREC.postfix)}(`;
+  if (call.comprehension)
+    return [head, ...comprehensionLines(call, call.comprehension, room).map((line) => INDENT + line), ")"];
+  const args = call.args.flatMap((arg, i) => {
+    const flat = printExpression(arg);
+    const lines = flat.length < room ? [flat] : breakExpression(arg, room);
+    if (i < call.args.length - 1) lines[lines.length - 1] += ",";
+    return lines.map((line) => INDENT + line);
+  });
+  return [head, ...args, ")"];
 }
 
 /** `if c then a` / `else if d then b` / `else e`, with `then` on its own line when needed. */
@@ -612,14 +650,14 @@ class Printer {
   }
 
   private tiersDecl(decl: A.TiersDecl, inner: A.Comment[]): Lines {
-    const mode = (decl.mode ? `, ${decl.mode}` : "") + (decl.limit ? ", limit" : "");
+    const mode = (decl.mode ? `, ${decl.mode}` : "") + (decl.limitSpan ? ", limit" : "");
     const family = decl.family ? `[${decl.family.name.text}: ${printType(decl.family.type)}]` : "";
     const head = `${decl.override ? "override " : ""}tiers ${decl.name.text}${family} by ${decl.keyName.text}: ${printType(decl.keyType)}${mode}`;
     const items: Item[] = [];
     const firstColumn = decl.columns[0];
     const lastColumn = decl.columns[decl.columns.length - 1];
     if (firstColumn && lastColumn) {
-      const columns = decl.columns.map((c) => `${c.name.text}: ${printType(c.type)}`).join(", ");
+      const columns = decl.columns.map(printColumn).join(", ");
       items.push({ span: spanOf(firstColumn.span, lastColumn.span), print: leaf(`columns ${columns}`) });
     }
     const rows = alignRows(decl.rows);
@@ -633,7 +671,7 @@ class Printer {
       });
       group.rows.forEach((row, i) => items.push({ span: row.span, print: leaf(lines[i]!) }));
     }
-    const afterHead = decl.limit?.end ?? decl.modeSpan?.end ?? decl.keyType.span.end;
+    const afterHead = decl.limitSpan?.end ?? decl.modeSpan?.end ?? decl.keyType.span.end;
     return this.block(head, this.openBrace(afterHead), items, inner);
   }
 
@@ -644,7 +682,7 @@ class Printer {
     const firstColumn = decl.columns[0];
     const lastColumn = decl.columns[decl.columns.length - 1];
     if (firstColumn && lastColumn) {
-      const columns = decl.columns.map((c) => `${c.name.text}: ${printType(c.type)}`).join(", ");
+      const columns = decl.columns.map(printColumn).join(", ");
       items.push({ span: spanOf(firstColumn.span, lastColumn.span), print: leaf(`columns ${columns}`) });
     }
     const table = decl.rows.map((row) => [
@@ -721,6 +759,11 @@ function alignRows(rows: A.TierRow[]): string[] {
   return alignTable(table);
 }
 
+/** `mmr: Rate`, `mmr: Rate start 50`. */
+function printColumn(c: A.TierColumn): string {
+  return `${c.name.text}: ${printType(c.type)}${c.start ? ` start ${printCell(c.start)}` : ""}`;
+}
+
 /** A table cell: an expression at the precedence of a product, so that it reads back as one cell. */
 function printCell(expr: A.Expr): string {
   return printExpr(expr, PREC.multiplicative);
@@ -738,6 +781,7 @@ export function printMemberName(text: string): string {
 
 /** `BTCUSDT`, `"spot"`, `3`, or a tuple `(ES, NQ)`. */
 function printKeyLabel(key: A.TableKeyValue[]): string {
+  if (key.length === 1 && key[0]!.kind === "name" && key[0]!.text === "default") return "default";
   const parts = key.map((k) =>
     k.kind === "string" ? quote(k.text) : k.kind === "number" ? k.text : printMemberName(k.text),
   );

@@ -190,7 +190,7 @@ describe("marginbook eval", () => {
     ]);
     expect(outside.code).toBe(1);
     expect(outside.stderr).toMatch(
-      /^error MB6006: 5000\.01 falls in no tier of `risk_limits` in rule `leverage` \(line \d+\), with position\.value$/m,
+      /^error MB6021: 5000\.01 is above the limit of `risk_limits` \(5000\): the table ends there by design in rule `leverage` \(line \d+\), with position\.value$/m,
     );
 
     const dir = tempDir();

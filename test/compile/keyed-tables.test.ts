@@ -221,3 +221,23 @@ function compileSource(file: string): string {
   if (text === undefined) throw new Error(`cannot read ${file}`);
   return text;
 }
+
+describe("a seeded derived column", () => {
+  it("starts the maintenance amounts at the published first value; `start` elsewhere is MB4071", () => {
+    const table = (start: string): string => `input position { notional: USDT > 0 }
+tiers t by notional: USDT, marginal {
+  columns mmr: Rate${start}
+  [0, 50_000)      0.40%
+  [50_000, inf)    0.50%
+}
+output mm: USDT = t.margin(position.notional, mmr)
+output cum: USDT = t.deduction(position.notional, mmr)
+`;
+    const plain = compile(table(""));
+    const seeded = compile(table(" start 25"));
+    expect(plain.tables[0]!.rows.map((r) => r.deductions[0])).toEqual([0, 50]);
+    expect(seeded.tables[0]!.rows.map((r) => r.deductions[0])).toEqual([25, 75]);
+    expect(both(seeded, { position: { notional: 60_000 } })).toEqual({ mm: 225, cum: 75 });
+    expect(codes(table(" start 25").replace("marginal", "flat"))).toEqual(["MB4071"]);
+  });
+});

@@ -165,6 +165,35 @@ describe("layout", () => {
     );
   });
 
+  it("breaks a long call into its arguments, and a call at the end of a product, at 100 columns", () => {
+    const args = [
+      "position.side",
+      "position.size_in_contracts",
+      "position.entry_price",
+      "account.isolated_margin",
+      "mmr",
+    ];
+    const source =
+      `${header}let price = brackets.liquidation_price(${args.join(", ")})
+` +
+      `let im = position.size_in_contracts * position.mark_price * max(1 / position.leverage, brackets(notional).imr)
+`;
+    const once = formatChecked(source);
+    expect(once).toBe(
+      `${header}let price =
+  brackets.liquidation_price(
+${args.map((a, i) => `    ${a}${i < args.length - 1 ? "," : ""}\n`).join("")}  )
+` +
+        `let im =
+  position.size_in_contracts * position.mark_price * max(
+    1 / position.leverage,
+    brackets(notional).imr
+  )
+`,
+    );
+    expect(once.split("\n").every((line) => line.length <= 100)).toBe(true);
+  });
+
   it("separates declarations by one blank line but keeps adjacent params, lets and outputs together", () => {
     const source = `${header}param a = 1\nparam b = 2\n\n\n\nparam c = 3\nlet d = 4\nlet e = 5\n`;
     expect(formatChecked(source)).toBe(
