@@ -1,7 +1,7 @@
 /**
  * The natural bracket book (bench/rules/natural-brackets.margin) written by hand, the way an engine
  * developer would: the bracket by a comparison chain, the maintenance amounts (Binance "cum") typed
- * in, the add-ons inline, rounding up to the cent as marginbook documents it. The same numbers as
+ * in, the add-ons inline, rounding up to the cent as marginbook documents it (never below the exact value). The same numbers as
  * the rulebook, bit for bit (bench/natural-speed.ts checks it on 10,000 positions before timing).
  * Shares no code with marginbook.
  */
@@ -40,8 +40,20 @@ function bracket(notional: number): number {
 /** Rounds up to the cent: q = x / 0.01, ceil, binary noise just above an integer ignored, / 100. */
 function roundUpToCent(x: number): number {
   const q = x / 0.01;
-  let n = Math.ceil(q);
-  if (n - q > 0.5 && q - (n - 1) <= Math.max(1e-9, Math.min(1e-12 * Math.abs(q), 1e-3))) n -= 1;
+  const n = Math.ceil(q);
+  // Binary noise just above a whole cent is ignored, unless that would collect less than x.
+  if (n - q > 0.5 && q - (n - 1) <= Math.max(1e-9, Math.min(1e-12 * Math.abs(q), 1e-3))) {
+    const below = cents(n - 1);
+    if (below >= x) return below;
+  }
+  const up = cents(n);
+  if (up >= x) return up;
+  const next = cents(n + 1);
+  return next >= x ? next : x;
+}
+
+/** n cents as the double nearest to the decimal n / 100. */
+function cents(n: number): number {
   return Math.abs(n) <= 9007199254740991 ? n / 100 + 0 : n * 0.01 + 0;
 }
 

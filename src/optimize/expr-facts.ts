@@ -66,17 +66,21 @@ export function rewriteBottomUp(e: IrExpr, f: (node: IrExpr) => IrExpr): IrExpr 
  * Whether evaluating the expression can never raise a runtime error, whatever the input: no
  * division by a non-constant, no fallible builtin (as declared in src/semantics/builtins.ts), no
  * tier search, index, margin or liquidation price, no keyed-table miss, no `min` / `max` / `avg` of
- * a list that may be empty. Every kind of expression is listed: a new one must say whether it raises. Such an expression can be moved, evaluated once for many uses, or evaluated where the
- * original would not have been, without changing which error an evaluation raises.
+ * a list that may be empty. Such an expression can be moved, evaluated once for many uses, or
+ * evaluated where the original would not have been, without changing which error an evaluation
+ * raises. Every kind of expression is listed: a new one must say whether it raises.
  */
 export function isInfallible(e: IrExpr): boolean {
+  return ownInfallible(e) && childExprs(e).every(isInfallible);
+}
+
+/** Whether the node itself (its children aside) can never raise; every kind listed. */
+function ownInfallible(e: IrExpr): boolean {
   switch (e.k) {
     case "binary":
-      if (e.op === "/" && !(e.r.k === "const" && typeof e.r.v === "number" && e.r.v !== 0)) return false;
-      break;
+      return e.op !== "/" || (e.r.k === "const" && typeof e.r.v === "number" && e.r.v !== 0);
     case "call":
-      if (!isBuiltin(e.fn) || BUILTINS[e.fn].fallible) return false;
-      break;
+      return isBuiltin(e.fn) && !BUILTINS[e.fn].fallible;
     case "tier":
     case "margin":
     case "liquidation":
@@ -84,23 +88,20 @@ export function isInfallible(e: IrExpr): boolean {
     case "nokey":
       return false;
     case "agg":
-      if ((e.op === "min" || e.op === "max" || e.op === "avg") && e.fallback === undefined) return false;
-      break;
+      return !((e.op === "min" || e.op === "max" || e.op === "avg") && e.fallback === undefined);
     case "const":
     case "input":
     case "slot":
     case "local":
     case "scenarios":
-      return true;
     case "unary":
     case "if":
     case "cell":
     case "field":
-      break;
+      return true;
     default:
       return invalidExpressionKind(e);
   }
-  return childExprs(e).every(isInfallible);
 }
 
 /** Leaves and cheap reads: never worth a variable of their own. */
@@ -229,5 +230,97 @@ export function mapStepExprs(step: IrStep, f: (e: IrExpr) => IrExpr): IrStep {
           value: f(a.value),
         })),
       };
+  }
+}
+
+/**
+ * The facts above, memoized per node for one pass over a rulebook, in time linear in its size:
+ * every node gets an id, equal for equal trees (sites aside; locals by number, so two comprehensions
+ * written alike with different variables get different ids).
+ */
+export class ExprFacts {
+  private readonly ids = new Map<IrExpr, number>();
+  private readonly interned = new Map<string, number>();
+  private readonly free = new Map<IrExpr, ReadonlySet<number>>();
+  private readonly infallible = new Map<IrExpr, boolean>();
+  private readonly sizes = new Map<IrExpr, number>();
+  private readonly quantities = new Map<IrExpr, boolean>();
+
+  constructor(private readonly ir: IrRulebook) {}
+
+  /** The id of the tree under `e`. */
+  id(e: IrExpr): number {
+    let id = this.ids.get(e);
+    if (id !== undefined) return id;
+    const parts: unknown[] = [];
+    for (const [name, value] of Object.entries(e)) {
+      if (name === "site") continue;
+      if (value !== null && typeof value === "object")
+        parts.push(
+          name,
+          Array.isArray(value)
+            ? value.map((v) => (v !== null && typeof v === "object" ? this.id(v as IrExpr) : v))
+            : this.id(value as IrExpr),
+        );
+      else parts.push(name, value);
+    }
+    const key = JSON.stringify(parts);
+    id = this.interned.get(key);
+    if (id === undefined) this.interned.set(key, (id = this.interned.size));
+    this.ids.set(e, id);
+    return id;
+  }
+
+  /** {@link freeLocals}, memoized. */
+  freeLocals(e: IrExpr): ReadonlySet<number> {
+    let free = this.free.get(e);
+    if (free !== undefined) return free;
+    const set = new Set<number>();
+    if (e.k === "local") set.add(e.local);
+    else if (e.k === "agg") {
+      for (const part of [e.filter, e.elem, e.key])
+        if (part) for (const l of this.freeLocals(part)) if (l !== e.local) set.add(l);
+      for (const part of [e.source, e.fallback]) if (part) for (const l of this.freeLocals(part)) set.add(l);
+    } else for (const child of childExprs(e)) for (const l of this.freeLocals(child)) set.add(l);
+    free = set;
+    this.free.set(e, free);
+    return free;
+  }
+
+  /** {@link isInfallible}, memoized. */
+  isInfallible(e: IrExpr): boolean {
+    let known = this.infallible.get(e);
+    if (known === undefined) {
+      known = ownInfallible(e) && childExprs(e).every((c) => this.isInfallible(c));
+      this.infallible.set(e, known);
+    }
+    return known;
+  }
+
+  /** {@link exprSize}, memoized. */
+  size(e: IrExpr): number {
+    let size = this.sizes.get(e);
+    if (size === undefined) {
+      size = childExprs(e).reduce((n, c) => n + this.size(c), 1);
+      this.sizes.set(e, size);
+    }
+    return size;
+  }
+
+  /** {@link isClosed}, memoized. */
+  isClosed(e: IrExpr): boolean {
+    return this.freeLocals(e).size === 0 && !this.readsQuantity(e);
+  }
+
+  private readsQuantity(e: IrExpr): boolean {
+    let known = this.quantities.get(e);
+    if (known === undefined) {
+      known =
+        e.k === "slot"
+          ? this.ir.slots[e.slot]?.kind === "quantity"
+          : childExprs(e).some((c) => this.readsQuantity(c));
+      this.quantities.set(e, known);
+    }
+    return known;
   }
 }

@@ -149,21 +149,23 @@ export function filterToGroup(ir: IrRulebook): IrRulebook {
   );
   if (chosen.size === 0) return ir;
   const locals = [...ir.locals];
+  // One grouping object per list and key, so that the hoisting passes see one tree, computed once.
+  const groupings = new Map<string, IrAggregate>();
   const rewrite = (e: IrExpr): IrExpr => {
     const inner = mapChildren(e, rewrite);
     if (!chosen.has(e as IrAggregate)) return inner;
     const m = match(inner, ir)!;
     const g = locals.length;
     locals.push(`${locals[m.agg.local] ?? "x"}_group`);
-    return scanOfGroup(m, inner as IrAggregate, g);
+    if (!groupings.has(m.signature)) groupings.set(m.signature, grouping(m.agg, m.key));
+    return scanOfGroup(m, inner as IrAggregate, g, groupings.get(m.signature)!);
   };
   const steps = ir.steps.map((step) => mapStepExprs(step, rewrite));
   return { ...ir, locals, steps };
 }
 
 /** `op(op(elem for x in g.items) for g in group(x for x in list by key) where g.key == value)`. */
-function scanOfGroup(m: Match, agg: IrAggregate, g: number): IrExpr {
-  const group = grouping(agg, m.key);
+function scanOfGroup(m: Match, agg: IrAggregate, g: number, group: IrAggregate): IrExpr {
   const groupKey: IrExpr = { k: "field", x: { k: "local", local: g }, name: "key" };
   const inner: IrAggregate = { ...agg, source: { k: "field", x: { k: "local", local: g }, name: "items" } };
   delete inner.filter;

@@ -1,6 +1,6 @@
 /**
- * What the hoisting passes share: replacing every occurrence of an expression by a let computed
- * once, placed just before the first step that reads it.
+ * What the hoisting passes share: replacing every occurrence of some expressions by lets computed
+ * once, each placed just before the first step that reads it.
  *
  * Only closed, infallible expressions are ever hoisted (see expr-facts.ts): closed, so the value is
  * the same at every occurrence and at the new place; infallible, so computing it earlier, or where
@@ -8,40 +8,48 @@
  * raises nothing. Floating point is untouched: the hoisted expression is the same tree, computed in
  * the same order; only how often it is computed changes.
  */
-import type { IrExpr, IrLetStep, IrRulebook, IrStep } from "../ir/ir.js";
-import { exprShape, mapChildren, mapStepExprs, stepExprs } from "./expr-facts.js";
-import { childExprs } from "../ir/ir.js";
-
-/** Whether any expression of the step contains an expression of the given shape. */
-function contains(step: IrStep, shape: string): boolean {
-  const visit = (e: IrExpr): boolean => exprShape(e) === shape || childExprs(e).some(visit);
-  return stepExprs(step).some(visit);
-}
+import type { IrExpr, IrLetStep, IrRulebook, IrSlot } from "../ir/ir.js";
+import { ExprFacts, mapChildren, mapStepExprs } from "./expr-facts.js";
 
 /**
- * The rulebook with `expr` (closed and infallible: the caller's duty) computed once, into a new
- * hoisted let before the first step that contains it, and every occurrence reading that let.
- * Returns the rulebook unchanged when no step contains it.
+ * The rulebook with each of `exprs` (closed and infallible: the caller's duty; distinct shapes)
+ * computed once, into a new hoisted let named `%n` before the first step that contains it, and
+ * every occurrence reading that let. An occurrence inside another hoisted expression's occurrence
+ * is replaced too (the let's own value keeps the expression as written).
  */
-export function hoistExpr(ir: IrRulebook, expr: IrExpr, name: string): IrRulebook {
-  const shape = exprShape(expr);
-  const first = ir.steps.findIndex((s) => contains(s, shape));
-  if (first < 0) return ir;
-  const slot = ir.slots.length;
-  const read: IrExpr = { k: "slot", slot };
-  const replace = (e: IrExpr): IrExpr => (exprShape(e) === shape ? read : mapChildren(e, replace));
-  const site = ir.steps[first]!.site;
-  const let_: IrLetStep = { kind: "let", slot, value: expr, site, hoisted: true };
-  const steps = ir.steps.map((s) => mapStepExprs(s, replace));
-  steps.splice(first, 0, let_);
-  return {
-    ...ir,
-    slots: [...ir.slots, { name, kind: "let", type: { kind: "opaque", description: "intermediate" } }],
-    steps,
+export function hoistAll(ir: IrRulebook, exprs: readonly IrExpr[], facts = new ExprFacts(ir)): IrRulebook {
+  if (exprs.length === 0) return ir;
+  const named = ir.slots.filter((s) => s.name.startsWith("%")).length;
+  const slotOf = new Map<number, number>();
+  const slots: IrSlot[] = [...ir.slots];
+  for (const [i, e] of exprs.entries()) {
+    slotOf.set(facts.id(e), slots.length);
+    slots.push({
+      name: `%${named + i + 1}`,
+      kind: "let",
+      type: { kind: "opaque", description: "intermediate" },
+    });
+  }
+  const first = new Map<number, number>();
+  let stepIndex = 0;
+  const replace = (e: IrExpr): IrExpr => {
+    const slot = slotOf.get(facts.id(e));
+    if (slot === undefined) return mapChildren(e, replace);
+    if (!first.has(slot)) first.set(slot, stepIndex);
+    return { k: "slot", slot };
   };
-}
-
-/** The name of the n-th hoisted value: `%1`, `%2`, ... (no rulebook name starts with `%`). */
-export function hoistedName(ir: IrRulebook): string {
-  return `%${ir.slots.filter((s) => s.name.startsWith("%")).length + 1}`;
+  const rewritten = ir.steps.map((step, i) => {
+    stepIndex = i;
+    return mapStepExprs(step, replace);
+  });
+  // An expression no step contains any more (it was only inside another hoisted one) gets no let.
+  const steps = rewritten.flatMap((step, i) => {
+    const lets: IrLetStep[] = [];
+    for (const e of exprs) {
+      const slot = slotOf.get(facts.id(e))!;
+      if (first.get(slot) === i) lets.push({ kind: "let", slot, value: e, site: step.site, hoisted: true });
+    }
+    return [...lets, step];
+  });
+  return { ...ir, slots, steps };
 }

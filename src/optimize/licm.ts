@@ -8,46 +8,31 @@
  */
 import type { IrExpr, IrRulebook } from "../ir/ir.js";
 import { childExprs } from "../ir/ir.js";
-import { isClosed, isInfallible, isTrivial, stepExprs } from "./expr-facts.js";
-import { hoistExpr, hoistedName } from "./hoist.js";
+import { ExprFacts, isTrivial, stepExprs } from "./expr-facts.js";
+import { hoistAll } from "./hoist.js";
 
-/** The first maximal closed, infallible, non-trivial expression inside a comprehension body. */
-function firstInvariant(ir: IrRulebook): IrExpr | undefined {
-  const visit = (e: IrExpr, inLoop: boolean): IrExpr | undefined => {
-    if (inLoop && !isTrivial(e) && isClosed(e, ir) && isInfallible(e)) return e;
+/** The maximal closed, infallible, non-trivial expressions inside comprehension bodies, one per shape. */
+function invariants(ir: IrRulebook, facts: ExprFacts): IrExpr[] {
+  const found = new Map<number, IrExpr>();
+  const visit = (e: IrExpr, inLoop: boolean): void => {
+    if (inLoop && !isTrivial(e) && facts.isClosed(e) && facts.isInfallible(e)) {
+      if (!found.has(facts.id(e))) found.set(facts.id(e), e);
+      return;
+    }
     if (e.k === "agg") {
-      const parts: [IrExpr | undefined, boolean][] = [
-        [e.source, inLoop],
-        [e.filter, true],
-        [e.elem, true],
-        [e.key, true],
-        [e.fallback, inLoop],
-      ];
-      for (const [part, loop] of parts) {
-        const found = part ? visit(part, loop) : undefined;
-        if (found) return found;
-      }
-      return undefined;
+      visit(e.source, inLoop);
+      for (const part of [e.filter, e.elem, e.key]) if (part) visit(part, true);
+      if (e.fallback) visit(e.fallback, inLoop);
+      return;
     }
-    for (const child of childExprs(e)) {
-      const found = visit(child, inLoop);
-      if (found) return found;
-    }
-    return undefined;
+    for (const child of childExprs(e)) visit(child, inLoop);
   };
-  for (const step of ir.steps)
-    for (const e of stepExprs(step)) {
-      const found = visit(e, false);
-      if (found) return found;
-    }
-  return undefined;
+  for (const step of ir.steps) for (const e of stepExprs(step)) visit(e, false);
+  return [...found.values()];
 }
 
 /** Hoists every loop invariant out of the comprehensions it sits in. */
 export function hoistLoopInvariants(ir: IrRulebook): IrRulebook {
-  let result = ir;
-  // Each round replaces every occurrence of one invariant inside loops by a slot read (trivial): this terminates.
-  for (let e = firstInvariant(result); e !== undefined; e = firstInvariant(result))
-    result = hoistExpr(result, e, hoistedName(result));
-  return result;
+  const facts = new ExprFacts(ir);
+  return hoistAll(ir, invariants(ir, facts), facts);
 }

@@ -141,10 +141,7 @@ export interface CompileOptions {
  * (unless `optimize: false`), then compiled. The interpreter fallback runs the IR as given.
  */
 export function compileEvaluator(ir: IrRulebook, options: CompileOptions = {}): CompiledEvaluator {
-  const optimized =
-    options.optimize === false
-      ? ir
-      : optimizeIr(ir, options.outputs !== undefined ? { outputs: options.outputs } : {});
+  const optimized = options.optimize === false ? ir : optimizedOrAsGiven(ir, options.outputs);
   const source = generateSource(optimized, options.outputs);
   const parameters = factoryParameters(ir);
   let factory: (...args: unknown[]) => (input: unknown) => Record<string, OutputValue>;
@@ -163,6 +160,19 @@ export function compileEvaluator(ir: IrRulebook, options: CompileOptions = {}): 
   }
   const evaluate = factory(...parameters.map(([, value]) => value));
   return { evaluate, source, mode: "compiled" };
+}
+
+/**
+ * The optimized IR; or, when the optimizer trips over a malformed IR (a hand-crafted artifact IR
+ * with an unknown expression kind), the IR as given, for the generator to refuse ("invalid IR").
+ */
+function optimizedOrAsGiven(ir: IrRulebook, outputs: readonly string[] | undefined): IrRulebook {
+  try {
+    return optimizeIr(ir, outputs !== undefined ? { outputs } : {});
+  } catch (error) {
+    if (error instanceof TypeError) return ir;
+    throw error;
+  }
 }
 
 /**
