@@ -18,6 +18,11 @@ export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n
 
 export const Identifier = createToken({ name: "Identifier", pattern: /[a-z_][A-Za-z0-9_]*/ });
 export const TypeName = createToken({ name: "TypeName", pattern: /[A-Z][A-Za-z0-9_]*/ });
+/**
+ * `` `2026-03` ``: an enum member or table key spelt as an exchange spells it (any characters but
+ * backquotes and line breaks). Members that are plain words (`BTCUSDT`, `long`) need no quotes.
+ */
+export const QuotedName = createToken({ name: "QuotedName", pattern: /`[^`\n\r]+`/ });
 
 /** Reserved words: they can never be used as names. */
 const hard = (word: string): TokenType =>
@@ -107,6 +112,8 @@ export const KwNondecreasing = soft("nondecreasing");
 export const KwNonincreasing = soft("nonincreasing");
 export const KwContinuous = soft("continuous");
 export const KwNonnegative = soft("nonnegative");
+export const KwTable = soft("table");
+export const KwLimit = soft("limit");
 
 /** `2026-12-01T00:00:00Z`, or a date alone; the checker validates the calendar. */
 export const TimestampLiteral = createToken({
@@ -218,6 +225,8 @@ const softKeywords = [
   KwNonincreasing,
   KwContinuous,
   KwNonnegative,
+  KwTable,
+  KwLimit,
 ];
 
 /** Every token, in the order the lexer tries them (longer and more specific patterns first). */
@@ -235,6 +244,7 @@ export const allTokens: TokenType[] = [
   ...softKeywords,
   Identifier,
   TypeName,
+  QuotedName,
   LessEq,
   GreaterEq,
   EqEq,
@@ -281,6 +291,7 @@ export const tokenClasses: ReadonlyArray<{ token: TokenType; tokenClass: TokenCl
   { token: LineComment, tokenClass: "comment" },
   { token: TypeName, tokenClass: "type" },
   { token: Identifier, tokenClass: "identifier" },
+  { token: QuotedName, tokenClass: "identifier" },
   { token: NumberLiteral, tokenClass: "number" },
   { token: DurationLiteral, tokenClass: "number" },
   { token: SemverLiteral, tokenClass: "number" },

@@ -22,7 +22,7 @@ import {
 } from "../ir/ir.js";
 import { isBuiltin } from "../semantics/builtins.js";
 import { decimalStep } from "../semantics/numeric.js";
-import { PROTOTYPE_NAMES } from "../semantics/operations.js";
+import { omittableInputs, PROTOTYPE_NAMES } from "../semantics/operations.js";
 import type { runtimeErrors } from "../semantics/errors.js";
 
 /** A number as a JavaScript expression, exact, with -0, NaN and infinities spelled without globals. */
@@ -79,6 +79,8 @@ const RAISER_PARAMETERS = {
   lnOfNonPositive: ["value"],
   emptyAggregate: ["fn"],
   outsideTiers: ["value", "table"],
+  aboveLimit: ["value", "table", "limit"],
+  missingKey: ["table", "key"],
   nonFiniteOutput: ["name", "value"],
   nonFiniteValue: ["name", "value"],
   assertionFailed: ["message"],
@@ -302,6 +304,11 @@ export class ExpressionCompiler {
       }
       case "scenarios":
         return this.constant(`SC${jsIndex(e.set)}`, `SC[${jsIndex(e.set)}]`);
+      case "nokey": {
+        const keys = e.keys.map((k) => this.compile(k));
+        this.emit(this.raise(e.site, "missingKey", [jsString(e.table), `keyText([${keys.join(", ")}])`]));
+        return "0";
+      }
       case "agg":
         return this.reusedAggregate(e);
       default:
@@ -314,8 +321,13 @@ export class ExpressionCompiler {
    * every evaluation: reading a property of the input object cannot fail.
    */
   private inputRecord(name: string): string {
+    // A record whose fields all have defaults may be left out: it reads as an empty record.
+    const code = this.member("input", name);
     if (!this.inputs.has(name))
-      this.inputs.set(name, { variable: `v${this.inputs.size}`, code: this.member("input", name) });
+      this.inputs.set(name, {
+        variable: `v${this.inputs.size}`,
+        code: omittableInputs(this.ir.schema).has(name) ? `(${code} ?? EMPTY_RECORD)` : code,
+      });
     return this.inputs.get(name)!.variable;
   }
 
@@ -468,8 +480,12 @@ export class ExpressionCompiler {
       `function ${name}(k, site) {`,
       `  if (!(k ${first.lowerInclusive ? ">=" : ">"} ${jsNumber(first.lower)})) ${outside}`,
     ];
-    if (last.upper !== null)
-      lines.push(`  if (!(k ${last.upperInclusive ? "<=" : "<"} ${jsNumber(last.upper)})) ${outside}`);
+    if (last.upper !== null) {
+      const above = table.limit
+        ? this.raise("site", "aboveLimit", ["k", jsString(table.name), jsNumber(last.upper)])
+        : outside;
+      lines.push(`  if (!(k ${last.upperInclusive ? "<=" : "<"} ${jsNumber(last.upper)})) ${above}`);
+    }
     // Row i starts at boundary i: `key below boundary i` means a row before i.
     const below = (i: number): string =>
       `k ${rows[i]!.lowerInclusive ? "<" : "<="} ${jsNumber(rows[i]!.lower)}`;
@@ -704,5 +720,7 @@ const BUILTIN_CODE: Readonly<
   normal_cdf: (_c, args) => `normalCdf(${args[0]})`,
   black76: (c, args, site) => c.helperCall("black76", args, site),
   black_scholes: (c, args, site) => c.helperCall("blackScholes", args, site),
+  black76_df: (c, args, site) => c.helperCall("black76Df", args, site),
+  black_scholes_df: (c, args, site) => c.helperCall("blackScholesDf", args, site),
   length: (_c, args) => `${args[0]}.length`,
 };

@@ -19,6 +19,8 @@ import { evaluate as interpret, type OutputValue } from "./interpreter.js";
 import {
   black76,
   blackScholes,
+  black76Df,
+  blackScholesDf,
   formatTimestamp,
   isRepresentableTimestamp,
   normalCdf,
@@ -30,8 +32,10 @@ import {
 import { checkedPow } from "../semantics/builtins.js";
 import {
   liquidationPrice,
+  keyText,
   newGroup,
   readField,
+  EMPTY_RECORD,
   scenarioTables,
   withDefault,
 } from "../semantics/operations.js";
@@ -105,10 +109,14 @@ export function factoryParameters(ir: IrRulebook): [string, unknown][] {
     ["normalCdf", normalCdf],
     ["black76", black76],
     ["blackScholes", blackScholes],
+    ["black76Df", black76Df],
+    ["blackScholesDf", blackScholesDf],
     ["checkedPow", checkedPow],
     ["liquidationPrice", liquidationPrice],
+    ["keyText", keyText],
     ["withDefault", withDefault],
     ["readField", readField],
+    ["EMPTY_RECORD", EMPTY_RECORD],
     ["newGroup", newGroup],
     ["formatTimestamp", formatTimestamp],
     ["isRepresentableTimestamp", isRepresentableTimestamp],

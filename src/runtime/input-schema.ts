@@ -3,7 +3,7 @@
  * validation of inputs against it with ajv.
  *
  * The schema (JSON Schema draft 2020-12) is what engines publish and what their producers check
- * against: every input is required; records are objects with their non-optional fields required
+ * against: every input is required but a record whose fields all have defaults; records are objects with their non-optional fields required
  * and no other fields; enums are string enums; numbers carry their domain (`exclusiveMinimum`,
  * `minimum`, `maximum`, `exclusiveMaximum`); timestamps are ISO 8601 strings; lists are arrays.
  *
@@ -17,6 +17,7 @@
 import { messages } from "../semantics/catalog.js";
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { IrDomain, IrField, IrRulebook, IrSchema, IrType } from "../ir/ir.js";
+import { omittableInputs } from "../semantics/operations.js";
 import { inputSchemaValidator } from "./input-check.js";
 import { inputTest } from "./input-codegen.js";
 import {
@@ -132,6 +133,7 @@ export function isTimestamp(text: string): boolean {
 export function inputJsonSchema(ir: IrRulebook | IrSchema, limits: Partial<InputLimits> = {}): JsonSchema {
   const schema = "inputs" in ir ? ir : ir.schema;
   const limit = { ...defaultInputLimits, ...limits };
+  const omittable = omittableInputs(schema);
   const defs: Record<string, JsonSchema> = {};
   for (const [name, members] of Object.entries(schema.enums)) {
     defs[`enum.${name}`] = { type: "string", enum: [...members], title: name };
@@ -157,7 +159,7 @@ export function inputJsonSchema(ir: IrRulebook | IrSchema, limits: Partial<Input
     ...("meta" in ir ? { title: `${ir.meta.name} ${ir.meta.version}: input` } : {}),
     type: "object",
     ...properties,
-    required: schema.inputs.map((i) => i.name),
+    required: schema.inputs.filter((i) => !omittable.has(i.name)).map((i) => i.name),
     additionalProperties: false,
     $defs: defs,
   };
@@ -198,7 +200,9 @@ function domainSchema(domain: IrDomain): JsonSchema {
 function typeSchema(type: IrType, limit: InputLimits): JsonSchema {
   switch (type.kind) {
     case "number":
-      return { type: "number", "x-unit": type.unit };
+      return type.integer
+        ? { type: "number", multipleOf: 1, "x-unit": type.unit }
+        : { type: "number", "x-unit": type.unit };
     case "bool":
       return { type: "boolean" };
     case "text":

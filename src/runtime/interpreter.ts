@@ -29,10 +29,13 @@ import {
   liquidationSide,
   newGroup,
   readField,
+  keyText,
+  raiseOutsideTiers,
   scenarioTables,
   tierMargin,
   unaryOp,
   withDefault,
+  withOmittedInputs,
   type Value,
 } from "../semantics/operations.js";
 import type {
@@ -70,7 +73,7 @@ export interface EvaluationResult {
  * (division by zero, a key outside every tier, a failed assertion, a NaN output, ...).
  */
 export function evaluate(ir: IrRulebook, input: unknown, options: EvaluateOptions = {}): EvaluationResult {
-  const run = new Interpreter(ir, input as Value, options.explain === true);
+  const run = new Interpreter(ir, withOmittedInputs(ir.schema, input as Value), options.explain === true);
   const outputs = run.run();
   return run.trace ? { outputs, explanation: run.trace } : { outputs };
 }
@@ -304,6 +307,11 @@ class Interpreter {
       }
       case "scenarios":
         return this.scenarios[expr.set]!;
+      case "nokey":
+        return this.raise(expr.site, runtimeErrors.missingKey, {
+          table: expr.table,
+          key: keyText(expr.keys.map((k) => this.eval(k))),
+        });
       case "agg":
         return this.aggregate(expr);
     }
@@ -312,7 +320,7 @@ class Interpreter {
   private row(table: number, key: number, site: number): number {
     const t = this.ir.tables[table]!;
     const row = findTierRow(t, key);
-    if (row < 0) this.raise(site, runtimeErrors.outsideTiers, { value: key, table: t.name });
+    if (row < 0) raiseOutsideTiers(t, key, site, this.raise);
     this.recordTier(table, key, row);
     return row;
   }

@@ -202,6 +202,11 @@ export const messages = {
     "output `{name}` is {actual}: an output must be a number, a Bool, Text, an enum member or a timestamp",
     "aggregate the list (`sum(...)`, `max(...)`, `count(...)`) or output one element",
   ),
+  notAnInteger: error("MB3060", "{what} is an Integer, but `{text}` is not a whole number"),
+  severalIndexes: error(
+    "MB3061",
+    "a list takes one index: several keys, as in `t[a, b]`, index a table keyed by a tuple",
+  ),
   indexNotList: error("MB3081", "only lists can be indexed, not {actual}"),
   notAnAggregate: error("MB3082", "`{name}` does not aggregate a list"),
   byOutsideGroup: error("MB3083", "`by` only groups, in `group(x for v in list by key)`"),
@@ -325,6 +330,36 @@ export const messages = {
   ),
   textTooLong: error("MB4047", "{what} is {length} characters long; the limit is {limit}"),
   tooManyArguments: error("MB4048", "this call has {count} arguments; the limit is {limit}"),
+  // Keyed tables and tier table families (`table t by k: K { ... }`, `tiers t[k: K] by ...`).
+  tableMissingKeys: error(
+    "MB4060",
+    "table `{table}` has no row for {missing}",
+    "add the missing rows, or a `default:` row for every key not listed",
+  ),
+  tableDuplicateKey: error("MB4061", "table `{table}` has two rows for {key}"),
+  tableKeyMismatch: error("MB4062", "{key} is not a key of table `{table}`: its keys are {expected}"),
+  tableKeyType: error(
+    "MB4063",
+    "the key `{name}` of table `{table}` is {actual}: a key is an enum, a Text or an Integer",
+  ),
+  tableNeedsKey: error(
+    "MB4064",
+    "`{table}` holds one tier table per `{key}`: pick one with `{table}[{key}]`",
+  ),
+  tableNotKeyed: error("MB4065", "`{name}` is {what}, so it cannot be indexed by a key"),
+  tableRowOutsideGroup: error(
+    "MB4066",
+    "this row of `{table}` comes before any `KEY:` label",
+    "start the rows of each table with its key, as in `BTCUSDT:`",
+  ),
+  tableKeyCount: error("MB4067", "table `{table}` is keyed by {expected} value(s), not {actual}"),
+  tableTwoDefaults: error("MB4068", "table `{table}` has two `default:` rows"),
+  tableLimitUnbounded: warning(
+    "MB4069",
+    "`limit` marks a finite last tier, but the last tier of `{table}` ends at inf",
+    "remove `, limit`, or give the last tier its upper bound",
+  ),
+  tableRowValue: error("MB4070", "`{text}` is {what}"),
   rangeDownwards: error("MB4081", "a range must run upwards: `from` is above `to`"),
 
   // ---- MB51xx: the SQL target (marginbook compile --target sql) ----
@@ -356,6 +391,11 @@ export const messages = {
   indexOutOfRange: error("MB6009", "index {index} is outside the list (length {length})"),
   invalidArgument: error("MB6010", "`{fn}`: {detail}"),
   nonFiniteValue: error("MB6011", "`{name}` is {value}: a computation overflowed binary64"),
+  missingKey: error("MB6020", "table `{table}` has no row for {key}"),
+  aboveLimit: error(
+    "MB6021",
+    "{value} is above the limit of `{table}` ({limit}): the table ends there by design",
+  ),
 
   // ---- MB61xx: artifacts, signatures and the registry (the message adds the reason) ----
   artifactNotJson: error("MB6101", "the artifact is not JSON, or cannot be copied as JSON"),

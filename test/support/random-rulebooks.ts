@@ -69,6 +69,15 @@ interface TableInfo {
   name: string;
   key: Kind;
   columns: { name: string; kind: Kind; rate: boolean }[];
+  /** A tier table family (`tiers t[k: E] by ...`): the enum that picks one table. */
+  family?: string;
+}
+
+/** A keyed table (`table t by k: E { ... }`): keyed by an enum, or by a Text (`enumName` undefined). */
+interface KeyedInfo {
+  name: string;
+  enumName?: string;
+  columns: { name: string; kind: Kind }[];
 }
 
 interface ScenarioInfo {
@@ -248,10 +257,11 @@ class RulebookGenerator {
   private readonly usedTypes = new Set<string>();
   private readonly enums: EnumInfo[] = [];
   private readonly tables: TableInfo[] = [];
+  private readonly keyed: KeyedInfo[] = [];
   private readonly scenarios: ScenarioInfo[] = [];
   private readonly lists: ListInfo[] = [];
   private currency = "USDT";
-  /** The input of option contracts, when there is one (for `black76` and `black_scholes`). */
+  /** The input of option contracts, when there is one (for `black76`, `black_scholes` and their `_df` forms). */
   private optionPricing: { code: string; enumName: string } | undefined;
   private localCount = 0;
   private readonly params: { code: string; kind: Kind }[] = [];
@@ -274,6 +284,8 @@ class RulebookGenerator {
     for (let i = 0; i < paramCount; i++) this.paramDecl(scope);
     const tableCount = this.int(0, 2);
     for (let i = 0; i < tableCount; i++) this.tableDecl();
+    const keyedCount = this.int(0, 1);
+    for (let i = 0; i < keyedCount; i++) this.keyedDecl();
     if (this.chance(0.3)) this.scenarioDecl();
     const earlyLets = this.int(0, 3);
     for (let i = 0; i < earlyLets; i++) this.letDecl(scope);
@@ -487,6 +499,8 @@ class RulebookGenerator {
   private tableDecl(): void {
     const name = this.name();
     const key = this.pick<Kind>(["M", "M", "Q", "D"]);
+    // A family: one table per member of an enum, each under its `member:` label.
+    const family = this.enums.length > 0 && this.chance(0.25) ? this.pick(this.enums) : undefined;
     const mode = this.pick(["flat", "marginal"]);
     const columns: TableInfo["columns"] = [
       { name: "imr", kind: "D", rate: true },
@@ -494,20 +508,33 @@ class RulebookGenerator {
     ];
     if (this.chance(0.5)) columns.push({ name: "max_leverage", kind: "D", rate: false });
     if (this.chance(0.3)) columns.push({ name: "min_margin", kind: "M", rate: false });
+    const last = this.chance(0.8) ? "inf" : "finite";
+    const limit = last === "finite" && this.chance(0.5) ? ", limit" : "";
+    const familyKey = family ? `[${this.name()}: ${family.name}]` : "";
+    this.emit(`tiers ${name}${familyKey} by ${this.name()}: ${this.unitName(key)}, ${mode}${limit} {`);
+    this.lines.push(
+      `  columns ${columns.map((c) => `${c.name}: ${c.rate ? "Rate" : c.kind === "M" ? this.currency : "Number"}`).join(", ")}`,
+    );
+    for (const member of family ? family.members : [undefined]) {
+      if (member !== undefined) this.lines.push(`  ${member}:`);
+      this.tierRows(columns, last);
+    }
+    this.lines.push("}");
+    this.tables.push({ name, key, columns, ...(family ? { family: family.name } : {}) });
+  }
+
+  /** The rows of one tier table; an `imr` cell is sometimes written from its row's `mmr` (`mmr * 2`). */
+  private tierRows(columns: TableInfo["columns"], last: "inf" | "finite"): void {
     const count = this.int(1, 12);
     const upperClosed = this.chance(0.4);
     const bounds = [0];
     for (let i = 1; i < count; i++)
       bounds.push(bounds[i - 1]! + this.pick([1, 10, 50, 1_000, 50_000, 250_000, 1e6]));
-    const last = this.chance(0.8) ? "inf" : formatBound(bounds[count - 1]! + 1_000_000);
-    this.emit(`tiers ${name} by ${this.name()}: ${this.unitName(key)}, ${mode} {`);
-    this.lines.push(
-      `  columns ${columns.map((c) => `${c.name}: ${c.rate ? "Rate" : c.kind === "M" ? this.currency : "Number"}`).join(", ")}`,
-    );
+    const lastBound = last === "inf" ? "inf" : formatBound(bounds[count - 1]! + 1_000_000);
     let mmr = this.int(1, 50);
     for (let i = 0; i < count; i++) {
       const lower = formatBound(bounds[i]!);
-      const upper = i + 1 < count ? formatBound(bounds[i + 1]!) : last;
+      const upper = i + 1 < count ? formatBound(bounds[i + 1]!) : lastBound;
       const open = upperClosed ? (i === 0 ? "[" : "(") : "[";
       const close = upper === "inf" ? ")" : upperClosed ? "]" : ")";
       // Rates usually rise with the key (a falling one is only a warning).
@@ -515,7 +542,9 @@ class RulebookGenerator {
       const imr = mmr + this.int(0, 60);
       const cells = columns.map((c) =>
         c.name === "imr"
-          ? rateText(imr, this.int(0, 2))
+          ? this.chance(0.2)
+            ? `mmr * ${this.pick(["1", "2", "3"])}`
+            : rateText(imr, this.int(0, 2))
           : c.name === "mmr"
             ? rateText(mmr, this.int(0, 2))
             : c.name === "max_leverage"
@@ -524,8 +553,35 @@ class RulebookGenerator {
       );
       this.lines.push(`  ${open}${lower}, ${upper}${close}  ${cells.join("  ")}`);
     }
+  }
+
+  /**
+   * A keyed table: by an enum (every member, or some and a `default:` row) or by a Text (some texts,
+   * with or without a default: a text without a row is MB6020 at run time).
+   */
+  private keyedDecl(): void {
+    const name = this.name();
+    const byEnum = this.enums.length > 0 && this.chance(0.7) ? this.pick(this.enums) : undefined;
+    const columns: KeyedInfo["columns"] = [{ name: "rate", kind: "D" }];
+    if (this.chance(0.5)) columns.push({ name: "amount", kind: "M" });
+    const keyType = byEnum ? byEnum.name : "Text";
+    this.emit(`table ${name} by ${this.name()}: ${keyType} {`);
+    this.lines.push(
+      `  columns ${columns.map((c) => `${c.name}: ${c.kind === "D" ? "Rate" : this.currency}`).join(", ")}`,
+    );
+    const keys = byEnum
+      ? byEnum.members.filter((_, i) => i === 0 || this.chance(0.8))
+      : [...new Set([0, 1, 2].map(() => this.stringLiteral()))];
+    const complete = byEnum !== undefined && keys.length === byEnum.members.length;
+    const row = (): string =>
+      columns
+        .map((c) => (c.kind === "D" ? this.constantExpr("D") : this.withUnit(String(this.int(0, 500)), "M")))
+        .map((cell) => (/[+-]/.test(cell.replace(/^-/, "")) ? `(${cell})` : cell))
+        .join("  ");
+    for (const key of keys) this.lines.push(`  ${key}: ${row()}`);
+    if (!complete && (byEnum !== undefined || this.chance(0.5))) this.lines.push(`  default: ${row()}`);
     this.lines.push("}");
-    this.tables.push({ name, key, columns });
+    this.keyed.push({ name, ...(byEnum ? { enumName: byEnum.name } : {}), columns });
   }
 
   private scenarioDecl(): void {
@@ -707,6 +763,7 @@ class RulebookGenerator {
         );
     }
     for (const table of this.tables) choices.push(...this.tableReads(table, kind, scope, d));
+    for (const table of this.keyed) choices.push(...this.keyedReads(table, kind, scope));
     for (const list of this.lists) choices.push(() => this.aggregate(list, kind, scope, d));
     if (this.lists.length > 0 && kind !== "D") choices.push(() => this.grouped(kind, scope, d));
     for (const set of this.scenarios) choices.push(() => this.overScenarios(set, kind, scope, d));
@@ -728,7 +785,30 @@ class RulebookGenerator {
     return `${base}_${this.localCount++}`;
   }
 
+  /** `t[key].column`, with a key of the table's enum (or a text) from the scope. */
+  private keyedReads(table: KeyedInfo, kind: Kind, scope: Scope): (() => string)[] {
+    const enumName = table.enumName;
+    const keys = enumName
+      ? scope.enums.filter((e) => e.enumName === enumName).map((e) => e.code)
+      : [...scope.texts, this.stringLiteral()];
+    if (keys.length === 0) return [];
+    return table.columns
+      .filter((c) => c.kind === kind)
+      .map((c) => () => `${table.name}[${this.pick(keys)}].${c.name}`);
+  }
+
   private tableReads(table: TableInfo, kind: Kind, scope: Scope, d: number): (() => string)[] {
+    const family = table.family;
+    if (family !== undefined) {
+      const members = scope.enums.filter((e) => e.enumName === family).map((e) => e.code);
+      if (members.length === 0) return [];
+      return this.tableReads(
+        { ...table, family: undefined, name: `${table.name}[${this.pick(members)}]` },
+        kind,
+        scope,
+        d,
+      );
+    }
     const key = (): string => this.num(table.key, scope, Math.min(d, 1));
     const reads: (() => string)[] = [];
     for (const column of table.columns)
@@ -750,7 +830,10 @@ class RulebookGenerator {
       ? `${o}.kind`
       : `${this.optionPricing!.enumName}.${this.pick(["call", "put"])}`;
     const fwd = this.chance(0.7) ? `${o}.fwd` : this.num("P", scope, Math.min(d, 1));
-    return `${this.pick(["black76", "black_scholes"])}(${kind}, ${fwd}, ${o}.strike, ${o}.vol, ${o}.time, ${o}.rate)`;
+    const fn = this.pick(["black76", "black_scholes", "black76_df", "black_scholes_df"]);
+    // The `_df` forms take a discount factor: 1 - rate is in [0, 2] (0 is refused, MB6010).
+    const discount = fn.endsWith("_df") ? `(1 - ${o}.rate)` : `${o}.rate`;
+    return `${fn}(${kind}, ${fwd}, ${o}.strike, ${o}.vol, ${o}.time, ${discount})`;
   }
 
   /** `sum(...)`, `min(...)`, `max(...)`, `avg(...)` or `count(...)` over a list input. */
