@@ -222,6 +222,7 @@ function columnValid(column: ArrayLike<unknown>, count: number, field: ColumnFie
       const high = d?.max ?? Infinity;
       const lowIn = d?.minInclusive === true;
       const highIn = d?.maxInclusive === true;
+      if (type.integer) for (let i = 0; i < count; i++) if (!Number.isInteger(column[i])) return false;
       if (column instanceof Float64Array) return numbersValid(column, count, low, lowIn, high, highIn);
       for (let i = 0; i < count; i++) if (typeof column[i] !== "number") return false;
       return numbersValid(column as ArrayLike<number>, count, low, lowIn, high, highIn);
