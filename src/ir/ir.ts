@@ -220,6 +220,12 @@ export interface IrLetStep {
   slot: number;
   value: IrExpr;
   site: number;
+  /**
+   * Introduced by the optimizer (src/optimize): a value computed once that was an intermediate of
+   * some expression. It is neither checked for finiteness (an intermediate never was) nor explained.
+   * Never present in an artifact's IR.
+   */
+  hoisted?: true;
 }
 
 /** A rule: when `condition` (if any) is true, its actions in order. */
@@ -431,7 +437,11 @@ export function childExprs(expr: IrExpr): IrExpr[] {
         ...(expr.key ? [expr.key] : []),
         ...(expr.fallback ? [expr.fallback] : []),
       ];
-    default:
+    case "const":
+    case "input":
+    case "slot":
+    case "local":
+    case "scenarios":
       return [];
   }
 }

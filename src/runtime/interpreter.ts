@@ -117,6 +117,8 @@ class Interpreter {
         const tiers = this.startTiers();
         const value = this.eval(step.value);
         this.slots[step.slot] = value;
+        // A let the optimizer introduced holds an intermediate: neither checked nor explained.
+        if (step.hoisted) break;
         if (this.ir.slots[step.slot]!.type.kind === "number" && !Number.isFinite(value))
           this.raise(step.site, runtimeErrors.nonFiniteValue, {
             name: this.ir.slots[step.slot]!.name,

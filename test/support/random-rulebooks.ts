@@ -37,6 +37,12 @@ export function seededChooser(seed: number): Chooser {
 export interface RandomRulebookOptions {
   /** Use names and texts that are significant in JavaScript (default false). */
   hostile?: boolean;
+  /**
+   * Also write what the optimizer rewrites (default false, which keeps every seed's rulebook as it
+   * was): comprehensions filtered by `p.key == value` on an enum, text or bool field, often two
+   * keys side by side, so filter-to-group, CSE and loop-invariant motion have work.
+   */
+  optimizerShapes?: boolean;
 }
 
 /** The dimensions expressions are built in: dimensionless, money, quantity, price (money per quantity). */
@@ -248,7 +254,7 @@ const PLAIN_TEXTS = ["portfolio", "desk A", "BTC perp", "risk@example.com"];
 
 /** Generates one rulebook's source text. */
 export function randomRulebook(choose: Chooser, options: RandomRulebookOptions = {}): string {
-  return new RulebookGenerator(choose, options.hostile === true).generate();
+  return new RulebookGenerator(choose, options.hostile === true, options.optimizerShapes === true).generate();
 }
 
 class RulebookGenerator {
@@ -269,6 +275,7 @@ class RulebookGenerator {
   constructor(
     private readonly choose: Chooser,
     private readonly hostile: boolean,
+    private readonly optimizerShapes = false,
   ) {}
 
   generate(): string {
@@ -838,6 +845,10 @@ class RulebookGenerator {
 
   /** `sum(...)`, `min(...)`, `max(...)`, `avg(...)` or `count(...)` over a list input. */
   private aggregate(list: ListInfo, kind: Kind, scope: Scope, d: number): string {
+    if (this.optimizerShapes && this.chance(0.5)) {
+      const keyed = this.keyedAggregate(list, kind, scope, d);
+      if (keyed !== undefined) return keyed;
+    }
     const v = this.local("p");
     const inner = withLocal(scope, v, list.fields);
     const filter = this.chance(0.4) ? ` where ${this.bool(inner, 1)}` : "";
@@ -846,6 +857,44 @@ class RulebookGenerator {
     const elem = this.num(kind, inner, Math.min(d, 2));
     const fallback = op !== "sum" && this.chance(0.7) ? ` default ${this.num(kind, scope, 0)}` : "";
     return `${op}(${elem} for ${v} in ${list.code}${filter}${fallback})`;
+  }
+
+  /**
+   * Two comprehensions over one list, each filtered by `p.key == value` on one key field (an enum,
+   * text or bool field), joined by `+` (money, quantities) or `max`: what filter-to-group rewrites.
+   */
+  private keyedAggregate(list: ListInfo, kind: Kind, scope: Scope, d: number): string | undefined {
+    const keys = list.fields.filter((f) => f.type.t === "enum" || f.type.t === "text" || f.type.t === "bool");
+    if (keys.length === 0) return undefined;
+    const key = this.pick(keys);
+    const value = (): string => {
+      const type = key.type;
+      if (type.t === "enum") {
+        const info = this.enums.find((x) => x.name === type.name)!;
+        const outer = scope.enums.filter((e) => e.enumName === type.name);
+        return outer.length > 0 && this.chance(0.3)
+          ? this.pick(outer).code
+          : `${info.name}.${this.pick(info.members)}`;
+      }
+      if (type.t === "text") return this.textExpr(scope);
+      return scope.bools.length > 0 && this.chance(0.3)
+        ? this.pick(scope.bools)
+        : this.pick(["true", "false"]);
+    };
+    const one = (): string => {
+      const v = this.local("p");
+      const inner = withLocal(scope, v, list.fields);
+      const op = this.pick(["sum", "sum", "min", "max", "count"]);
+      const test = this.chance(0.8) ? `${v}.${key.name} == ${value()}` : `${value()} == ${v}.${key.name}`;
+      if (op === "count")
+        return kind === "D"
+          ? `count(${v} for ${v} in ${list.code} where ${test})`
+          : `sum(${this.num(kind, inner, Math.min(d, 1))} for ${v} in ${list.code} where ${test})`;
+      const elem = this.num(kind, inner, Math.min(d, 1));
+      const fallback = op !== "sum" && this.chance(0.7) ? ` default ${this.num(kind, scope, 0)}` : "";
+      return `${op}(${elem} for ${v} in ${list.code} where ${test}${fallback})`;
+    };
+    return `${this.pick(["max", "min"])}(${one()}, ${one()})`;
   }
 
   /** A sum over the groups of a list: `sum(sum(q.x for q in g.items) for g in group(p for p in xs by p.k))`. */
