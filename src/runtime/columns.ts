@@ -24,6 +24,7 @@ import type { OutputValue } from "./interpreter.js";
 import type { OutputInfo } from "./rulebook.js";
 import { factoryParameters, isCodeGenerationRefused } from "./codegen.js";
 import { columnarSource } from "./codegen-columns.js";
+import { optimizeIr } from "../optimize/index.js";
 import {
   checkColumnShapes,
   columnLayout,
@@ -80,7 +81,7 @@ export function columnarEvaluator(
   const layout = columnLayout(ir);
   const numeric = outputs.map((o) => o.type.kind === "number");
   // One generated loop per set of columns given (optional fields may be left out), compiled once.
-  const loops = new Map<string, { factory: LoopFactory; inputs: string[] } | null>();
+  const loops = new Map<string, { factory: LoopFactory; inputs: string[]; ir: IrRulebook } | null>();
   const loopFor = (present: ReadonlySet<string>) => {
     const key = [...present].sort().join("\u0000");
     if (!loops.has(key)) {
@@ -111,7 +112,7 @@ export function columnarEvaluator(
     const loop = loopFor(new Set(Object.keys(columns)));
     if (loop) {
       const instance = loop.factory(
-        ...factoryParameters(ir).map(([, value]) => value),
+        ...factoryParameters(loop.ir).map(([, value]) => value),
         skip,
         ...loop.inputs.map((path) => columns[path]),
         ...targets,
@@ -149,17 +150,23 @@ function compileLoop(
   ir: IrRulebook,
   layout: ColumnLayout,
   present: ReadonlySet<string>,
-): { factory: LoopFactory; inputs: string[] } | null {
-  const generated = columnarSource(ir, layout, present);
+): { factory: LoopFactory; inputs: string[]; ir: IrRulebook } | null {
+  // The same optimized IR as the per-record evaluator (src/optimize): every output kept, in order.
+  const optimized = optimizeIr(ir);
+  const generated = columnarSource(optimized, layout, present);
   if (!generated) return null;
   const names = [
-    ...factoryParameters(ir).map(([name]) => name),
+    ...factoryParameters(optimized).map(([name]) => name),
     "skip",
     ...generated.inputs.map((_, i) => `C${i}`),
-    ...ir.steps.filter((s) => s.kind === "output").map((_, i) => `O${i}`),
+    ...optimized.steps.filter((s) => s.kind === "output").map((_, i) => `O${i}`),
   ];
   try {
-    return { factory: new Function(...names, generated.source) as LoopFactory, inputs: generated.inputs };
+    return {
+      factory: new Function(...names, generated.source) as LoopFactory,
+      inputs: generated.inputs,
+      ir: optimized,
+    };
   } catch (error) {
     if (!isCodeGenerationRefused(error)) throw error;
     return null;
@@ -222,6 +229,7 @@ function columnValid(column: ArrayLike<unknown>, count: number, field: ColumnFie
       const high = d?.max ?? Infinity;
       const lowIn = d?.minInclusive === true;
       const highIn = d?.maxInclusive === true;
+      if (type.integer) for (let i = 0; i < count; i++) if (!Number.isInteger(column[i])) return false;
       if (column instanceof Float64Array) return numbersValid(column, count, low, lowIn, high, highIn);
       for (let i = 0; i < count; i++) if (typeof column[i] !== "number") return false;
       return numbersValid(column as ArrayLike<number>, count, low, lowIn, high, highIn);
