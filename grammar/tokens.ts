@@ -107,6 +107,8 @@ export const KwNondecreasing = soft("nondecreasing");
 export const KwNonincreasing = soft("nonincreasing");
 export const KwContinuous = soft("continuous");
 export const KwNonnegative = soft("nonnegative");
+export const KwFn = soft("fn");
+export const KwFrom = soft("from");
 
 /** `2026-12-01T00:00:00Z`, or a date alone; the checker validates the calendar. */
 export const TimestampLiteral = createToken({
@@ -218,6 +220,8 @@ const softKeywords = [
   KwNonincreasing,
   KwContinuous,
   KwNonnegative,
+  KwFn,
+  KwFrom,
 ];
 
 /** Every token, in the order the lexer tries them (longer and more specific patterns first). */

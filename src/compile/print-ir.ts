@@ -71,6 +71,7 @@ class IrPrinter {
     this.ir.tables.forEach((t, i) => this.table(t, i));
     this.ir.scenarioSets.forEach((s, i) => this.scenarios(s, i));
     this.slots();
+    this.functions();
     this.emit("steps");
     this.ir.steps.forEach((step, i) => this.step(step, i + 1));
     this.emit("");
@@ -267,8 +268,25 @@ class IrPrinter {
         if (e.filter) text += ` where ${this.expr(e.filter)}`;
         if (e.key) text += ` by ${this.expr(e.key)}`;
         if (e.fallback) text += ` default ${this.expr(e.fallback)}`;
+        if (e.init && e.acc !== undefined) text += ` from ${this.ir.locals[e.acc] ?? "local"}#${e.acc} = ${this.expr(e.init)}`;
         return `${text})`;
       }
+      case "list":
+        return `[${e.items.map((i) => this.expr(i)).join(", ")}]`;
+      case "let":
+        return `(let ${this.ir.locals[e.local] ?? "local"}#${e.local} = ${this.expr(e.value)} in ${this.expr(e.body)})`;
+      case "apply":
+        return `${this.ir.functions?.[e.fn]?.name ?? `fn${e.fn}`}(${e.args.map((a) => this.expr(a)).join(", ")})`;
+    }
+  }
+
+  private functions(): void {
+    const functions = this.ir.functions ?? [];
+    if (functions.length === 0) return;
+    this.emit("functions");
+    for (const fn of functions) {
+      const params = fn.params.map((p) => `${this.ir.locals[p] ?? "local"}#${p}`).join(", ");
+      this.emit(`  fn ${fn.name}(${params}) = ${this.expr(fn.body)}  [s${fn.site}]`);
     }
   }
 

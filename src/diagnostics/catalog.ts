@@ -63,6 +63,11 @@ export const messages = {
     "invisible or control character {code} in a string: the string looks the same without it but never equals it",
     "remove it",
   ),
+  letWithParameters: error(
+    "MB1060",
+    "`let {name}(...)` declares a function: functions are written with `fn`",
+    "write `{suggestion}`",
+  ),
 
   // ---- MB2xxx: names ----
   unknownName: error("MB2001", "unknown name `{name}`"),
@@ -173,8 +178,29 @@ export const messages = {
   constantFails: error("MB3036", "{what} has no value: {reason}"),
   outputNotScalar: error(
     "MB3037",
-    "output `{name}` is {actual}: an output must be a number, a Bool, Text, an enum member or a timestamp",
+    "output `{name}` is {actual}: an output must be a number, a Bool, Text, an enum member, a timestamp, or a list or record of these",
     "aggregate the list (`sum(...)`, `max(...)`, `count(...)`) or output one element",
+  ),
+
+  // ---- MB306x: user functions, local names and list values ----
+  recursiveFunction: error(
+    "MB3060",
+    "function `{name}` calls itself ({cycle}): functions cannot be recursive",
+    "iterate with a comprehension, `reduce(... from acc = init)` or `scan(...)` instead",
+  ),
+  functionReadsValue: error(
+    "MB3061",
+    "function `{fn}` reads {what} `{name}`: a function reads only its arguments, parameters, tables and constants",
+    "pass `{name}` to the function as an argument",
+  ),
+  untypedFunctionParameter: error(
+    "MB3062",
+    "parameter `{name}` of function `{fn}` has no type",
+    "give it one, as in `{name}: USD` or `{name}: Position`",
+  ),
+  listElementMismatch: error(
+    "MB3064",
+    "the elements of a list must have one type: element {index} is {actual}, the first is {expected}",
   ),
 
   // ---- MB4xxx: rulebook semantics ----

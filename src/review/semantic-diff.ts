@@ -25,7 +25,8 @@ export type ChangeSubject =
   | "assert"
   | "scenarios"
   | "doc"
-  | "verify";
+  | "verify"
+  | "fn";
 
 export interface Change {
   subject: ChangeSubject;
@@ -156,6 +157,7 @@ const SUBJECTS: Record<A.Declaration["kind"], ChangeSubject> = {
   TiersDecl: "tiers",
   LetDecl: "let",
   RuleDecl: "rule",
+  FnDecl: "fn",
   OutputDecl: "output",
   AssertDecl: "assert",
   ScenariosDecl: "scenarios",
@@ -272,6 +274,8 @@ function describeDecl(o: A.Declaration | undefined, n: A.Declaration): string[] 
       return [printVerify(n)];
     case "TiersDecl":
       return [`${n.rows.length} row(s), ${n.mode ?? "no mode"}`];
+    case "FnDecl":
+      return [`body: ${show(o, (d: A.FnDecl) => printExpression(d.value))} -> ${printExpression(n.value)}`];
   }
 }
 

@@ -135,18 +135,44 @@ const irExpr = union("k", [
     "k",
     "agg",
     {
-      op: { enum: ["sum", "min", "max", "avg", "count", "any", "all", "group"] },
+      op: {
+        enum: [
+          "sum",
+          "min",
+          "max",
+          "avg",
+          "count",
+          "any",
+          "all",
+          "group",
+          "list",
+          "argmax",
+          "argmin",
+          "sort",
+          "reduce",
+          "scan",
+        ],
+      },
       local: index,
       source: expr,
       elem: expr,
       filter: expr,
       key: expr,
       fallback: expr,
+      acc: index,
+      init: expr,
       site: index,
       unit: { type: "string", pattern: "^[A-Za-z0-9_ /^*().-]{0,256}$" },
     },
-    ["filter", "key", "fallback", "unit"],
+    ["filter", "key", "fallback", "acc", "init", "unit"],
   ),
+  branch("k", "apply", {
+    fn: index,
+    args: { type: "array", items: expr, maxItems: IR_LIMITS.callArguments },
+    site: index,
+  }),
+  branch("k", "let", { local: index, value: expr, body: expr }),
+  branch("k", "list", { items: { type: "array", items: expr, maxItems: IR_LIMITS.entries } }),
 ]);
 
 const domain = closed(
@@ -326,6 +352,16 @@ const ir = closed(
     sites: { type: "array", maxItems: IR_LIMITS.entries, items: site },
     steps: { type: "array", maxItems: IR_LIMITS.entries, items: step },
     properties: { type: "array", maxItems: IR_LIMITS.properties, items: property },
+    functions: {
+      type: "array",
+      maxItems: IR_LIMITS.entries,
+      items: closed({
+        name: identifier,
+        params: { type: "array", maxItems: IR_LIMITS.callArguments, items: index },
+        body: expr,
+        site: index,
+      }),
+    },
   },
   ["irVersion", "meta", "schema", "tables", "scenarioSets", "slots", "locals", "sites", "steps"],
 );

@@ -31,8 +31,10 @@ import { checkedPow } from "../semantics/builtins.js";
 import {
   liquidationPrice,
   newGroup,
+  nonFiniteIn,
   readField,
   scenarioTables,
+  sortByKey,
   withDefault,
 } from "../semantics/operations.js";
 
@@ -110,6 +112,8 @@ function factoryParameters(ir: IrRulebook): [string, unknown][] {
     ["withDefault", withDefault],
     ["readField", readField],
     ["newGroup", newGroup],
+    ["sortByKey", sortByKey],
+    ["nonFiniteIn", nonFiniteIn],
     ["formatTimestamp", formatTimestamp],
     ["isRepresentableTimestamp", isRepresentableTimestamp],
   ];
@@ -245,6 +249,10 @@ function emitOutput(
   let value = s;
   if (slot.type.kind === "number" && !certainlyFinite(ir, step.value, step.rounding !== undefined))
     compiler.emit(compiler.checkFinite(s, step.site, slot.name));
+  if (slot.type.kind === "list" || slot.type.kind === "record")
+    compiler.emit(
+      `if (nonFiniteIn(${s}) !== void 0) ${compiler.raise(step.site, "nonFiniteOutput", [jsString(slot.name), `nonFiniteIn(${s})`])}`,
+    );
   if (slot.type.kind === "timestamp") {
     compiler.emit(
       `if (!isRepresentableTimestamp(${s})) ${compiler.raise(step.site, "nonFiniteOutput", [jsString(slot.name), s])}`,
