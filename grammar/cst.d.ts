@@ -587,6 +587,8 @@ export interface ComprehensionCstNode extends CstNode {
 export type ComprehensionCstChildren = {
   KwFor: IToken[];
   variable: IToken[];
+  Comma?: IToken[];
+  indexVariable?: IToken[];
   KwIn: IToken[];
   source: ExpressionCstNode[];
   binding?: LocalBindingCstNode[];

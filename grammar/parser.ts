@@ -646,6 +646,10 @@ export class MarginbookParser extends CstParser {
   private comprehension = this.RULE("comprehension", () => {
     this.CONSUME(T.KwFor);
     this.CONSUME(T.Identifier, { LABEL: "variable" });
+    this.OPTION5(() => {
+      this.CONSUME(T.Comma);
+      this.CONSUME3(T.Identifier, { LABEL: "indexVariable" });
+    });
     this.CONSUME(T.KwIn);
     this.SUBRULE(this.expression, { LABEL: "source" });
     this.MANY(() => this.SUBRULE(this.localBinding, { LABEL: "binding" }));

@@ -555,6 +555,12 @@ export class ExpressionChecker {
     if (this.context.values.has(variable.text) || env.locals.has(variable.text))
       this.context.report(messages.shadowedName, variable.span, { name: variable.text });
     locals.set(variable.text, source.element);
+    if (comprehension.indexVariable) {
+      const index = comprehension.indexVariable;
+      if (this.context.values.has(index.text) || locals.has(index.text))
+        this.context.report(messages.shadowedName, index.span, { name: index.text });
+      locals.set(index.text, NUMBER);
+    }
     const inner: ExprEnv = this.functions.bind(comprehension.bindings ?? [], { ...env, locals });
     if (comprehension.filter) this.checkCondition(comprehension.filter, inner, "a `where` filter");
     const kind = builtin?.aggregate ?? "list";

@@ -334,10 +334,12 @@ export class ExpressionLowerer {
     const local = this.locals.push(comprehension.variable.text) - 1;
     const source = this.lower(comprehension.source, locals);
     // `let` clauses become `let` nodes around each part that reads them (evaluated per element).
-    const bound = this.bindAll(
-      comprehension.bindings ?? [],
-      new Map(locals).set(comprehension.variable.text, local),
-    );
+    const variables = new Map(locals).set(comprehension.variable.text, local);
+    const position = comprehension.indexVariable
+      ? this.locals.push(comprehension.indexVariable.text) - 1
+      : undefined;
+    if (comprehension.indexVariable) variables.set(comprehension.indexVariable.text, position!);
+    const bound = this.bindAll(comprehension.bindings ?? [], variables);
     const inner = bound.locals;
     const wrap = (e: IrExpr): IrExpr => wrapLets(bound.lets, e);
     const filter = comprehension.filter ? wrap(this.lower(comprehension.filter, inner)) : undefined;
@@ -368,6 +370,7 @@ export class ExpressionLowerer {
       ...(key ? { key } : {}),
       ...(fallback ? { fallback } : {}),
       ...(acc !== undefined && init ? { acc, init } : {}),
+      ...(position !== undefined ? { position } : {}),
       site: this.scope.site(span, [source]),
       ...(elementType?.kind === "number" ? { unit: formatType(elementType) } : {}),
     };
@@ -469,6 +472,7 @@ function walkComprehension(
   if (c.fallback) walk(c.fallback, bound, visit);
   if (c.init) walk(c.init, bound, visit);
   const inner = new Set(bound).add(c.variable.text);
+  if (c.indexVariable) inner.add(c.indexVariable.text);
   for (const b of c.bindings ?? []) {
     walk(b.value, inner, visit);
     inner.add(b.name.text);

@@ -263,7 +263,9 @@ class IrPrinter {
       case "scenarios":
         return `scenarios ${this.ir.scenarioSets[e.set]?.name}`;
       case "agg": {
-        const variable = `${this.ir.locals[e.local] ?? "local"}#${e.local}`;
+        const variable =
+          `${this.ir.locals[e.local] ?? "local"}#${e.local}` +
+          (e.position !== undefined ? `, ${this.ir.locals[e.position] ?? "local"}#${e.position}` : "");
         let text = `${e.op}(${this.expr(e.elem)} for ${variable} in ${this.expr(e.source)}`;
         if (e.filter) text += ` where ${this.expr(e.filter)}`;
         if (e.key) text += ` by ${this.expr(e.key)}`;

@@ -410,6 +410,8 @@ export interface IrAggregate {
   filter?: IrExpr;
   key?: IrExpr;
   fallback?: IrExpr;
+  /** `for x, i in xs`: the local that holds each element's 0-based position in the source. */
+  position?: number;
   /** `reduce` / `scan`: the accumulator's local and its first value. */
   acc?: number;
   init?: IrExpr;

@@ -161,10 +161,11 @@ const irExpr = union("k", [
       fallback: expr,
       acc: index,
       init: expr,
+      position: index,
       site: index,
       unit: { type: "string", pattern: "^[A-Za-z0-9_ /^*().-]{0,256}$" },
     },
-    ["filter", "key", "fallback", "acc", "init", "unit"],
+    ["filter", "key", "fallback", "acc", "init", "position", "unit"],
   ),
   branch("k", "apply", {
     fn: index,

@@ -564,6 +564,7 @@ export class ExpressionCompiler {
     const body = (inner: () => void): string[] =>
       this.block(() => {
         if (bind) this.emit(`l${jsIndex(e.local)} = ${list}[${i}];`);
+        if (e.position !== undefined) this.emit(`l${jsIndex(e.position)} = ${i};`);
         if (e.filter) {
           const filter = this.compile(e.filter);
           this.emit(`if (!(${filter})) continue;`);

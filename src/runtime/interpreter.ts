@@ -414,8 +414,11 @@ class Interpreter {
   private aggregate(expr: IrAggregate): Value {
     const list = this.eval(expr.source) as readonly Value[];
     if (!this.trace) {
+      let at = 0;
       return this.fold(expr, list, (item) => {
         this.locals[expr.local] = item;
+        if (expr.position !== undefined) this.locals[expr.position] = at;
+        at++;
         return !expr.filter || this.eval(expr.filter) === true;
       });
     }
@@ -423,8 +426,10 @@ class Interpreter {
     const depth = this.within.length;
     let position = 0;
     const result = this.fold(expr, list, (item) => {
-      this.within[depth] = elementLabel(item, position++, expr.source.k === "scenarios");
+      this.within[depth] = elementLabel(item, position, expr.source.k === "scenarios");
       this.locals[expr.local] = item;
+      if (expr.position !== undefined) this.locals[expr.position] = position;
+      position++;
       return !expr.filter || this.eval(expr.filter) === true;
     });
     this.within.length = depth;

@@ -111,6 +111,7 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
           if ((e.op === "reduce" || e.op === "scan") && (e.acc === undefined || !e.init))
             report(`${where}: a fold without its accumulator`);
           if (e.acc !== undefined) inRange(e.acc, counts.locals, "local", where);
+          if (e.position !== undefined) inRange(e.position, counts.locals, "local", where);
           break;
         case "let":
           inRange(e.local, counts.locals, "local", where);

@@ -152,8 +152,10 @@ function parseCase(raw: unknown, line: number, problems: TestFileProblem[]): Tes
     if (expect === null || typeof expect !== "object" || Array.isArray(expect))
       return fail(`case "${name}": \`expect\` maps output names to values`);
     for (const [key, value] of Object.entries(expect)) {
-      if (!["number", "boolean", "string"].includes(typeof value))
-        return fail(`case "${name}": expected \`${key}\` must be a number, true/false or a text`);
+      if (!isExpectedValue(value))
+        return fail(
+          `case "${name}": expected \`${key}\` must be a number, true/false, a text, or a list or map of these`,
+        );
     }
     result.expect = expect as Record<string, OutputValue>;
   } else {
@@ -249,7 +251,7 @@ export function sameOutcome(a: Outcome, b: Outcome): boolean {
   if (!a.ok || !b.ok) return !a.ok && !b.ok && a.code === b.code && a.message === b.message;
   const keys = Object.keys(a.outputs);
   if (keys.length !== Object.keys(b.outputs).length) return false;
-  return keys.every((k) => Object.hasOwn(b.outputs, k) && Object.is(a.outputs[k], b.outputs[k]));
+  return keys.every((k) => Object.hasOwn(b.outputs, k) && sameValue(a.outputs[k]!, b.outputs[k]!));
 }
 
 function compare(c: TestCase, actual: Outcome, outputNames: readonly string[]): Mismatch[] {
@@ -282,7 +284,39 @@ function errorMatches(expected: ExpectedError, actual: Extract<Outcome, { ok: fa
   return expected.message === undefined || actual.message.includes(expected.message);
 }
 
+/** A value a case may expect: a scalar, or a list or map of expected values (list and record outputs). */
+function isExpectedValue(value: unknown): boolean {
+  if (["number", "boolean", "string"].includes(typeof value)) return true;
+  if (Array.isArray(value)) return value.every(isExpectedValue);
+  return typeof value === "object" && value !== null && Object.values(value).every(isExpectedValue);
+}
+
+/** Bit-for-bit equality of two outputs (numbers by `Object.is`), lists and records element by element. */
+function sameValue(a: OutputValue, b: OutputValue): boolean {
+  if (Array.isArray(a) || Array.isArray(b))
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]!));
+  if (typeof a === "object" && typeof b === "object") {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && sameValue(a[k]!, b[k]!));
+  }
+  return Object.is(a, b);
+}
+
 function valueMatches(expected: OutputValue, actual: OutputValue, tolerance: number): boolean {
+  // A list matches element by element (the tolerance applies to each number); a record, field by field.
+  if (Array.isArray(expected))
+    return (
+      Array.isArray(actual) &&
+      actual.length === expected.length &&
+      expected.every((x, i) => valueMatches(x, actual[i]!, tolerance))
+    );
+  if (typeof expected === "object" && expected !== null)
+    return (
+      typeof actual === "object" &&
+      actual !== null &&
+      !Array.isArray(actual) &&
+      Object.entries(expected).every(([k, x]) => Object.hasOwn(actual, k) && valueMatches(x, actual[k]!, tolerance))
+    );
   if (typeof expected === "number" && typeof actual === "number")
     return Object.is(expected, actual) || Math.abs(actual - expected) <= tolerance;
   if (typeof expected === "string" && typeof actual === "string" && expected !== actual) {

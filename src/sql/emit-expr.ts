@@ -368,6 +368,8 @@ class ExprEmitter {
 
   private aggregate(expr: IrAggregate, scope: Scope): SqlValue {
     const d = this.d;
+    if (expr.position !== undefined)
+      throw new Unsupported("an element's position (`for x, i in xs`)", expr.site, false, "SQL lists have no positions here");
     if (!["sum", "count", "min", "max", "avg", "any", "all", "group", "list"].includes(expr.op))
       throw new Unsupported(
         `\`${expr.op}\``,

@@ -410,6 +410,8 @@ export interface Comprehension {
   filter?: Expr;
   groupKey?: Expr;
   fallback?: Expr;
+  /** `for x, i in xs`: the element's 0-based position in the list. */
+  indexVariable?: Name;
   /** `let y = ...` clauses, visible in the element, the filter and the key. */
   bindings?: LocalBinding[];
   /** `from acc = init` (`reduce`, `scan`): the running value, visible in the element. */

@@ -568,6 +568,7 @@ function buildComprehension(node: C.ComprehensionCstNode): A.Comprehension {
   return {
     span: nodeSpan(node),
     variable: name(c.variable?.[0]),
+    ...(c.indexVariable ? { indexVariable: name(c.indexVariable[0]) } : {}),
     source: buildExpression(c.source?.[0]),
     filter: c.filter ? buildExpression(c.filter[0]) : undefined,
     groupKey: c.groupKey ? buildExpression(c.groupKey[0]) : undefined,

@@ -185,7 +185,8 @@ function printBinding(binding: A.LocalBinding): string {
 
 /** `elem for x in xs let y = ... from acc = init where c by k default d`. */
 function printComprehension(element: string, c: A.Comprehension): string {
-  const parts = [element, "for", c.variable.text, "in", printExpression(c.source)];
+  const variable = c.indexVariable ? `${c.variable.text}, ${c.indexVariable.text}` : c.variable.text;
+  const parts = [element, "for", variable, "in", printExpression(c.source)];
   for (const b of c.bindings ?? []) parts.push("let", printBinding(b));
   if (c.accumulator) parts.push("from", `${c.accumulator.text} =`, c.init ? printExpression(c.init) : "<missing>");
   if (c.filter) parts.push("where", printExpression(c.filter));

@@ -263,7 +263,7 @@ export class TermTable {
       case "scenarios":
         return `scenarios:${e.set}`;
       case "agg":
-        return `agg${e.op}:${e.local}:${c(e.source)}:${c(e.elem)}:${c(e.filter)}:${c(e.key)}:${c(e.fallback)}:${e.acc ?? "-"}:${c(e.init)}`;
+        return `agg${e.op}:${e.local}:${c(e.source)}:${c(e.elem)}:${c(e.filter)}:${c(e.key)}:${c(e.fallback)}:${e.acc ?? "-"}:${c(e.init)}:${e.position ?? "-"}`;
       case "list":
         return `list:${e.items.map(c).join(",")}`;
       case "apply":
@@ -314,6 +314,7 @@ function freeLocals(expr: IrExpr, memo: WeakMap<IrExpr, ReadonlySet<number>>): R
   if (expr.k === "agg") {
     free.delete(expr.local);
     if (expr.acc !== undefined) free.delete(expr.acc);
+    if (expr.position !== undefined) free.delete(expr.position);
   }
   if (expr.k === "let") free.delete(expr.local);
   memo.set(expr, free);
