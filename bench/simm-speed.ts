@@ -72,7 +72,13 @@ const stats = (xs: number[]): string => {
   const median = sorted[Math.floor(sorted.length / 2)]!;
   return `median ${median.toFixed(3)} ms (spread ${sorted[0]!.toFixed(3)} - ${sorted[sorted.length - 1]!.toFixed(3)})`;
 };
-console.log(`SIMM-style delta margin, ${count} sensitivities in 6 buckets, ${runs} paired rounds of ${perRound}`);
-console.log(`  load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+console.log(
+  `SIMM-style delta margin, ${count} sensitivities in 6 buckets, ${runs} paired rounds of ${perRound}`,
+);
+console.log(
+  `  load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`,
+);
 console.log(`  compiled evaluator   ${stats(rounds.map((r) => r.compiled))} per portfolio`);
 console.log(`  interpreter          ${stats(rounds.map((r) => r.interpreted))} per portfolio`);

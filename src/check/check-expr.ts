@@ -572,9 +572,13 @@ export class ExpressionChecker {
     const element = this.check(elementExpr, inner);
     if (kind === "list" || kind === "pick" || kind === "sort") {
       if (comprehension.groupKey || comprehension.fallback)
-        this.context.report(messages.comprehensionMisuse, (comprehension.groupKey ?? comprehension.fallback)!.span, {
-          message: `${kind === "list" ? "a list comprehension" : `\`${name}\``} takes no \`${comprehension.groupKey ? "by" : "default"}\``,
-        });
+        this.context.report(
+          messages.comprehensionMisuse,
+          (comprehension.groupKey ?? comprehension.fallback)!.span,
+          {
+            message: `${kind === "list" ? "a list comprehension" : `\`${name}\``} takes no \`${comprehension.groupKey ? "by" : "default"}\``,
+          },
+        );
       if (element.kind === "error") return ERROR;
       if (kind === "list") return { kind: "list", element };
       if (!isNumeric(element)) {

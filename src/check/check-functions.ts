@@ -32,7 +32,7 @@ export function declareFunctions(
     if (decl.kind !== "FnDecl" || decl.name.text === "") continue;
     context.withOrigin(origin, () => {
       const name = decl.name.text;
-      if (decl.letSyntax) reportLetSyntax(context, decl);
+      if (decl.letSpan) reportLetSyntax(context, decl);
       const clash = context.values.get(name) ?? context.functions.get(name);
       if (clash) {
         const first = "decl" in clash && clash.decl && "name" in clash.decl ? clash.decl.name : undefined;
@@ -50,7 +50,7 @@ export function declareFunctions(
       }
       const params = decl.params.map((p) => {
         if (!p.type) {
-          if (!decl.letSyntax)
+          if (!decl.letSpan)
             context.report(messages.untypedFunctionParameter, p.name.span, { name: p.name.text, fn: name });
           return { name: p.name.text, type: ERROR };
         }
@@ -63,7 +63,7 @@ export function declareFunctions(
         params,
         ...(decl.returnType ? { returnType: context.resolveType(decl.returnType) } : {}),
         // A function written `let f(x)` is reported once; its calls are then silent.
-        ...(decl.letSyntax ? { bodyType: ERROR, returnType: ERROR } : {}),
+        ...(decl.letSpan ? { bodyType: ERROR, returnType: ERROR } : {}),
       };
       context.functions.set(name, symbol);
     });
@@ -74,14 +74,14 @@ function reportLetSyntax(context: CheckContext, decl: A.FnDecl): void {
   const params = decl.params.map((p) => `${p.name.text}: Type`).join(", ");
   context.report(
     messages.letWithParameters,
-    decl.letSyntax!,
+    decl.letSpan!,
     { name: decl.name.text, suggestion: `fn ${decl.name.text}(${params}): Type = ...` },
     { fix: { title: "write `fn`", edits: [{ span: letKeywordSpan(decl), newText: "fn" }] } },
   );
 }
 
 function letKeywordSpan(decl: A.FnDecl): A.Span {
-  return { start: decl.letSyntax!.start, end: decl.letSyntax!.start + 3 };
+  return { start: decl.letSpan!.start, end: decl.letSpan!.start + 3 };
 }
 
 /** Checks function bodies and calls for one {@link ExpressionChecker}. */
@@ -128,7 +128,8 @@ export class FunctionChecker {
       locals,
       onReference: (symbol, span) => {
         const what = INPUT_DEPENDENT[symbol.kind];
-        if (what) this.context.report(messages.functionReadsValue, span, { fn: fn.name, what, name: symbol.name });
+        if (what)
+          this.context.report(messages.functionReadsValue, span, { fn: fn.name, what, name: symbol.name });
       },
     };
     const body = this.expressions.check(fn.decl.value, env);
@@ -153,7 +154,7 @@ export class FunctionChecker {
       return ERROR;
     }
     const result = this.resultType(fn, expr.callee.span);
-    if (fn.decl.letSyntax) return ERROR;
+    if (fn.decl.letSpan) return ERROR;
     if (args.length !== fn.params.length) {
       this.context.report(messages.argumentCount, expr.span, {
         name: fn.name,

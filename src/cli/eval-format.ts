@@ -192,7 +192,10 @@ function formatChoices(entry: TraceChoices, c: Context, depth: number): void {
 export function describeChoice(choice: AggregateChoice): string {
   if (choice.op === "call") {
     const args = (choice.args ?? []).map((a) => formatTraceValue(a)).join(", ");
-    const result = choice.result !== undefined ? formatTraceValue(choice.result) : formatWithUnit(choice.value, choice.unit);
+    const result =
+      choice.result !== undefined
+        ? formatTraceValue(choice.result)
+        : formatWithUnit(choice.value, choice.unit);
     const within = choice.within.length > 0 ? ` for ${choice.within.join(" / ")}` : "";
     return `${choice.fn ?? "fn"}(${args})${within} -> ${result}`;
   }
@@ -262,8 +265,11 @@ function formatTraceValue(value: TraceValue): string {
   if (Array.isArray(value))
     return value.length <= 4 ? `[${value.map(formatTraceValue).join(", ")}]` : `[${value.length} items]`;
   if (value !== null && typeof value === "object") {
-    const label = ["name", "key", "contract", "symbol"].map((k) => value[k]).find((v) => typeof v === "string");
-    if (typeof value["number"] === "number" && typeof label === "string") return `scenario ${value["number"]} ${JSON.stringify(label)}`;
+    const label = ["name", "key", "contract", "symbol"]
+      .map((k) => value[k])
+      .find((v) => typeof v === "string");
+    if (typeof value["number"] === "number" && typeof label === "string")
+      return `scenario ${value["number"]} ${JSON.stringify(label)}`;
     if (typeof label === "string") return JSON.stringify(label);
     return "{...}";
   }

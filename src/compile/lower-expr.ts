@@ -91,7 +91,8 @@ export class ExpressionLowerer {
       case "LetExpr":
         return this.letExpr(expr, locals);
       case "ListExpr":
-        if (expr.comprehension) return this.aggregate(expr.items[0]!, "list", expr.comprehension, expr.span, locals);
+        if (expr.comprehension)
+          return this.aggregate(expr.items[0]!, "list", expr.comprehension, expr.span, locals);
         return { k: "list", items: expr.items.map((item) => this.lower(item, locals)) };
       case "MissingExpr":
         throw new Error("cannot lower a missing expression");

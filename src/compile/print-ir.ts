@@ -270,7 +270,8 @@ class IrPrinter {
         if (e.filter) text += ` where ${this.expr(e.filter)}`;
         if (e.key) text += ` by ${this.expr(e.key)}`;
         if (e.fallback) text += ` default ${this.expr(e.fallback)}`;
-        if (e.init && e.acc !== undefined) text += ` from ${this.ir.locals[e.acc] ?? "local"}#${e.acc} = ${this.expr(e.init)}`;
+        if (e.init && e.acc !== undefined)
+          text += ` from ${this.ir.locals[e.acc] ?? "local"}#${e.acc} = ${this.expr(e.init)}`;
         return `${text})`;
       }
       case "list":

@@ -51,8 +51,11 @@ function substitute(ir: IrRulebook, e: IrExpr, bound: ReadonlyMap<number, IrExpr
       const copy: Record<string, unknown> = { ...e };
       for (const [key, value] of Object.entries(e)) {
         if (Array.isArray(value) && key !== "path")
-          copy[key] = value.map((v) => (typeof v === "object" && v !== null && "k" in v ? again(v as IrExpr) : v));
-        else if (typeof value === "object" && value !== null && "k" in value) copy[key] = again(value as IrExpr);
+          copy[key] = value.map((v) =>
+            typeof v === "object" && v !== null && "k" in v ? again(v as IrExpr) : v,
+          );
+        else if (typeof value === "object" && value !== null && "k" in value)
+          copy[key] = again(value as IrExpr);
       }
       return copy as IrExpr;
     }

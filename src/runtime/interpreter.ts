@@ -227,10 +227,7 @@ class Interpreter {
     let shown: OutputValue = value as OutputValue;
     if (slot.type.kind === "number" && !Number.isFinite(value))
       this.raise(step.site, runtimeErrors.nonFiniteOutput, { name: slot.name, value: value as number });
-    if (
-      (slot.type.kind === "list" || slot.type.kind === "record") &&
-      nonFiniteIn(value) !== undefined
-    )
+    if ((slot.type.kind === "list" || slot.type.kind === "record") && nonFiniteIn(value) !== undefined)
       this.raise(step.site, runtimeErrors.nonFiniteOutput, { name: slot.name, value: nonFiniteIn(value)! });
     if (slot.type.kind === "timestamp") {
       if (!isRepresentableTimestamp(value as number))

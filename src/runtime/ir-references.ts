@@ -7,7 +7,14 @@
  * tampered with (or written by a buggy producer) is refused with a clear message instead of
  * making the evaluators fail in unexpected ways later.
  */
-import { childExprs, forEachExpr, type IrExpr, type IrRulebook, type IrTierRow, type IrType } from "../ir/ir.js";
+import {
+  childExprs,
+  forEachExpr,
+  type IrExpr,
+  type IrRulebook,
+  type IrTierRow,
+  type IrType,
+} from "../ir/ir.js";
 import { BUILTINS, isBuiltin } from "../semantics/builtins.js";
 
 /**
@@ -160,7 +167,8 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
     // A body refers to functions before it only (lowering numbers callees first): no call cycle.
     forEachExpr(fn.body, (e) => {
       if (e.k === "apply" && e.fn >= f) report(`${where}: calls function ${e.fn}, which is not before it`);
-      if (e.k === "slot" || e.k === "input") report(`${where}: a function reads ${e.k === "slot" ? "a slot" : "an input"}`);
+      if (e.k === "slot" || e.k === "input")
+        report(`${where}: a function reads ${e.k === "slot" ? "a slot" : "an input"}`);
     });
   });
 

@@ -294,10 +294,15 @@ function isExpectedValue(value: unknown): boolean {
 /** Bit-for-bit equality of two outputs (numbers by `Object.is`), lists and records element by element. */
 function sameValue(a: OutputValue, b: OutputValue): boolean {
   if (Array.isArray(a) || Array.isArray(b))
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]!));
+    return (
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]!))
+    );
   if (typeof a === "object" && typeof b === "object") {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && sameValue(a[k]!, b[k]!));
+    return (
+      keys.length === Object.keys(b).length &&
+      keys.every((k) => Object.hasOwn(b, k) && sameValue(a[k]!, b[k]!))
+    );
   }
   return Object.is(a, b);
 }
@@ -315,7 +320,9 @@ function valueMatches(expected: OutputValue, actual: OutputValue, tolerance: num
       typeof actual === "object" &&
       actual !== null &&
       !Array.isArray(actual) &&
-      Object.entries(expected).every(([k, x]) => Object.hasOwn(actual, k) && valueMatches(x, actual[k]!, tolerance))
+      Object.entries(expected).every(
+        ([k, x]) => Object.hasOwn(actual, k) && valueMatches(x, actual[k]!, tolerance),
+      )
     );
   if (typeof expected === "number" && typeof actual === "number")
     return Object.is(expected, actual) || Math.abs(actual - expected) <= tolerance;

@@ -188,7 +188,9 @@ class ExprEmitter {
         const fn = this.ctx.ir.functions?.[expr.fn];
         if (!fn) throw new Error(`no function ${expr.fn}`);
         const args = expr.args.map((a) => this.emit(a, scope));
-        const inner: Scope = new Map(fn.params.map((p, i) => [p, { param: `(${args[i]!.v})`, shape: args[i]!.shape }]));
+        const inner: Scope = new Map(
+          fn.params.map((p, i) => [p, { param: `(${args[i]!.v})`, shape: args[i]!.shape }]),
+        );
         const body = this.emit(fn.body, inner);
         return { v: body.v, e: firstError(d, [...args.map((a) => a.e), body.e]), shape: body.shape };
       }
@@ -369,7 +371,12 @@ class ExprEmitter {
   private aggregate(expr: IrAggregate, scope: Scope): SqlValue {
     const d = this.d;
     if (expr.position !== undefined)
-      throw new Unsupported("an element's position (`for x, i in xs`)", expr.site, false, "SQL lists have no positions here");
+      throw new Unsupported(
+        "an element's position (`for x, i in xs`)",
+        expr.site,
+        false,
+        "SQL lists have no positions here",
+      );
     if (!["sum", "count", "min", "max", "avg", "any", "all", "group", "list"].includes(expr.op))
       throw new Unsupported(
         `\`${expr.op}\``,

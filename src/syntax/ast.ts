@@ -177,7 +177,7 @@ export interface FnParam {
 }
 
 /**
- * `fn name(p: Type, ...): Type = body`: a pure, typed user function. `letSyntax` marks one written
+ * `fn name(p: Type, ...): Type = body`: a pure, typed user function. `letSpan` marks one written
  * `let f(x) = ...`, which the checker reports once (did you mean `fn`?) and otherwise ignores.
  */
 export interface FnDecl extends DeclarationBase {
@@ -186,7 +186,7 @@ export interface FnDecl extends DeclarationBase {
   params: FnParam[];
   returnType?: TypeRef;
   value: Expr;
-  letSyntax?: Span;
+  letSpan?: Span;
 }
 
 /** `let name = value` inside a comprehension, a `let ... in` expression or a rule body. */

@@ -284,7 +284,7 @@ function buildLet(node: C.LetDeclCstNode): A.LetDecl | A.FnDecl {
       params: buildFnParams(c.fnParams[0]),
       returnType: c.typeRef ? buildTypeRef(c.typeRef[0]) : undefined,
       value: buildExpression(c.value?.[0]),
-      letSyntax: join(tokenSpan(c.KwLet?.[0]), nodeSpan(c.fnParams[0])),
+      letSpan: join(tokenSpan(c.KwLet?.[0]), nodeSpan(c.fnParams[0])),
     };
   return {
     kind: "LetDecl",

@@ -188,7 +188,8 @@ function printComprehension(element: string, c: A.Comprehension): string {
   const variable = c.indexVariable ? `${c.variable.text}, ${c.indexVariable.text}` : c.variable.text;
   const parts = [element, "for", variable, "in", printExpression(c.source)];
   for (const b of c.bindings ?? []) parts.push("let", printBinding(b));
-  if (c.accumulator) parts.push("from", `${c.accumulator.text} =`, c.init ? printExpression(c.init) : "<missing>");
+  if (c.accumulator)
+    parts.push("from", `${c.accumulator.text} =`, c.init ? printExpression(c.init) : "<missing>");
   if (c.filter) parts.push("where", printExpression(c.filter));
   if (c.groupKey) parts.push("by", printExpression(c.groupKey));
   if (c.fallback) parts.push("default", printExpression(c.fallback));
@@ -695,7 +696,7 @@ function inlineBlock(head: string, parts: string[]): string {
 /** `fn name(p: T, ...): R` (or `let name(p)` as written, which the checker refuses). */
 function fnHead(decl: A.FnDecl): string {
   const params = decl.params.map((p) => `${p.name.text}${typeSuffix(p.type)}`).join(", ");
-  return `${decl.letSyntax ? "let" : "fn"} ${decl.name.text}(${params})${typeSuffix(decl.returnType)}`;
+  return `${decl.letSpan ? "let" : "fn"} ${decl.name.text}(${params})${typeSuffix(decl.returnType)}`;
 }
 
 function typeSuffix(type: A.TypeRef | undefined): string {

@@ -195,11 +195,12 @@ describe("rules/", () => {
             typeof c.expect === "object" && c.expect !== null,
             `${caseName}: \`expect\` is an object`,
           ).toBe(true);
-          for (const [output, value] of Object.entries(c.expect as object)) {
-            expect(["number", "string", "boolean"], `${caseName}: ${output} is a plain value`).toContain(
-              typeof value,
-            );
-          }
+          // A list output is expected as a list of plain values (a matrix, as a list of them).
+          const plain = (value: unknown): boolean =>
+            ["number", "string", "boolean"].includes(typeof value) ||
+            (Array.isArray(value) && value.every(plain));
+          for (const [output, value] of Object.entries(c.expect as object))
+            expect(plain(value), `${caseName}: ${output} is a plain value or a list of them`).toBe(true);
         } else {
           expect(c.expect_error, `${caseName}: \`expect_error\` is a diagnostic code`).toMatch(/^MB\d{4}$/);
         }
