@@ -3,7 +3,7 @@
  * problem, which silences follow-on diagnostics) recorded in `context.exprTypes`.
  */
 import type * as A from "../syntax/ast.js";
-import { messages } from "../diagnostics/catalog.js";
+import { messages } from "../semantics/catalog.js";
 import { isValidTimestamp } from "./check-header.js";
 import {
   builtinsByName,
@@ -253,15 +253,11 @@ export class ExpressionChecker {
     const index = this.check(expr.index, env);
     if (object.kind === "error" || index.kind === "error") return ERROR;
     if (object.kind !== "list") {
-      this.context.report(messages.indexMisuse, expr.object.span, {
-        message: `only lists can be indexed, not ${describeType(object)}`,
-      });
+      this.context.report(messages.indexNotList, expr.object.span, { actual: describeType(object) });
       return ERROR;
     }
     if (!assignable(NUMBER, index)) {
-      this.context.report(messages.indexMisuse, expr.index.span, {
-        message: `a list index must be a Number, not ${describeType(index)}`,
-      });
+      this.context.report(messages.indexNotNumber, expr.index.span, { actual: describeType(index) });
       return ERROR;
     }
     if (object.element.kind === "timestamp") {
@@ -478,9 +474,7 @@ export class ExpressionChecker {
     const args = expr.args.map((arg): BuiltinArgument => ({ expr: arg, type: this.check(arg, env) }));
     if (builtin.aggregate && builtin.arity[1] === 1) {
       if (name === "count" && args.length === 1) return this.countList(args[0]!);
-      this.context.report(messages.comprehensionMisuse, expr.span, {
-        message: `\`${name}\` aggregates a list: write \`${name}(x for v in list)\``,
-      });
+      this.context.report(messages.aggregateNeedsList, expr.span, { name });
       return ERROR;
     }
     const [min, max] = builtin.arity;
@@ -533,9 +527,7 @@ export class ExpressionChecker {
   ): Type {
     const builtin = name === "list" ? undefined : builtinsByName.get(name)!;
     if (builtin && !builtin.aggregate) {
-      this.context.report(messages.comprehensionMisuse, comprehension.span, {
-        message: `\`${name}\` does not aggregate a list`,
-      });
+      this.context.report(messages.notAnAggregate, comprehension.span, { name });
       return ERROR;
     }
     const source = this.check(comprehension.source, env);
@@ -566,17 +558,16 @@ export class ExpressionChecker {
     const kind = builtin?.aggregate ?? "list";
     if (kind === "fold") return this.foldResult(name, elementExpr, comprehension, inner, env);
     if (comprehension.accumulator)
-      this.context.report(messages.comprehensionMisuse, comprehension.accumulator.span, {
-        message: "`from acc = init` only starts a fold, in `reduce(...)` or `scan(...)`",
-      });
+      this.context.report(messages.accumulatorOutsideFold, comprehension.accumulator.span);
     const element = this.check(elementExpr, inner);
     if (kind === "list" || kind === "pick" || kind === "sort") {
       if (comprehension.groupKey || comprehension.fallback)
         this.context.report(
-          messages.comprehensionMisuse,
+          messages.clauseNotTaken,
           (comprehension.groupKey ?? comprehension.fallback)!.span,
           {
-            message: `${kind === "list" ? "a list comprehension" : `\`${name}\``} takes no \`${comprehension.groupKey ? "by" : "default"}\``,
+            what: kind === "list" ? "a list comprehension" : `\`${name}\``,
+            clause: comprehension.groupKey ? "by" : "default",
           },
         );
       if (element.kind === "error") return ERROR;
@@ -593,10 +584,7 @@ export class ExpressionChecker {
       return kind === "pick" ? source.element : source;
     }
     if (builtin!.aggregate === "group") return this.groupResult(comprehension, element, inner);
-    if (comprehension.groupKey)
-      this.context.report(messages.comprehensionMisuse, comprehension.groupKey.span, {
-        message: "`by` only groups, in `group(x for v in list by key)`",
-      });
+    if (comprehension.groupKey) this.context.report(messages.byOutsideGroup, comprehension.groupKey.span);
     if (element.kind === "error") return ERROR;
     if (builtin!.aggregate === "count") return NUMBER;
     if (builtin!.aggregate === "bool") {
@@ -617,10 +605,7 @@ export class ExpressionChecker {
       return ERROR;
     }
     if (comprehension.fallback) {
-      if (name === "sum")
-        this.context.report(messages.comprehensionMisuse, comprehension.fallback.span, {
-          message: "`sum` of an empty list is 0: it needs no `default`",
-        });
+      if (name === "sum") this.context.report(messages.sumNeedsNoDefault, comprehension.fallback.span);
       const fallback = this.check(comprehension.fallback, env);
       if (
         fallback.kind !== "error" &&
@@ -646,9 +631,7 @@ export class ExpressionChecker {
     outer: ExprEnv,
   ): Type {
     if (!comprehension.accumulator || !comprehension.init) {
-      this.context.report(messages.comprehensionMisuse, comprehension.span, {
-        message: `\`${name}\` needs a running value: \`${name}(acc * 0.94 + x for x in xs from acc = 0)\``,
-      });
+      this.context.report(messages.foldNeedsAccumulator, comprehension.span, { name });
       return ERROR;
     }
     const accType = this.check(comprehension.init, outer);
@@ -672,9 +655,7 @@ export class ExpressionChecker {
 
   private groupResult(comprehension: A.Comprehension, element: Type, inner: ExprEnv): Type {
     if (!comprehension.groupKey) {
-      this.context.report(messages.comprehensionMisuse, comprehension.span, {
-        message: "`group` needs a key: `group(x for v in list by key)`",
-      });
+      this.context.report(messages.groupNeedsKey, comprehension.span);
       return ERROR;
     }
     const key = this.check(comprehension.groupKey, inner);

@@ -9,7 +9,7 @@
  * being checked is recursion (MB3060).
  */
 import type * as A from "../syntax/ast.js";
-import { messages } from "../diagnostics/catalog.js";
+import { messages } from "../semantics/catalog.js";
 import { builtinsByName, isZeroLiteral } from "./builtins.js";
 import type { ExprEnv, ExpressionChecker } from "./check-expr.js";
 import type { CheckContext, FnSymbol, Origin } from "./context.js";
@@ -146,13 +146,12 @@ export class FunctionChecker {
 
   /** A call of a user function: its arguments against the parameters' types. */
   call(expr: A.CallExpr, fn: FnSymbol, env: ExprEnv): Type {
-    const args = expr.args.map((arg) => this.expressions.check(arg, env));
     if (expr.comprehension) {
-      this.context.report(messages.comprehensionMisuse, expr.comprehension.span, {
-        message: `\`${fn.name}\` is a function, not an aggregation: call it inside the element, as in \`sum(${fn.name}(x) for x in xs)\``,
-      });
+      // The element names the comprehension's variable: checking it here would only add MB2001.
+      this.context.report(messages.functionNotAggregate, expr.comprehension.span, { name: fn.name });
       return ERROR;
     }
+    const args = expr.args.map((arg) => this.expressions.check(arg, env));
     const result = this.resultType(fn, expr.callee.span);
     if (fn.decl.letSpan) return ERROR;
     if (args.length !== fn.params.length) {
