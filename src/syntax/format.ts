@@ -291,10 +291,14 @@ function wrapValue(prefix: string, value: A.Expr, suffix: string, width: number)
 }
 
 function comprehensionLines(call: A.CallExpr, c: A.Comprehension): string[] {
+  const variable = c.indexVariable ? `${c.variable.text}, ${c.indexVariable.text}` : c.variable.text;
   const lines = [
     call.args.map(printExpression).join(", "),
-    `for ${c.variable.text} in ${printExpression(c.source)}`,
+    `for ${variable} in ${printExpression(c.source)}`,
   ];
+  for (const b of c.bindings ?? []) lines.push(`let ${printBinding(b)}`);
+  if (c.accumulator)
+    lines.push(`from ${c.accumulator.text} = ${c.init ? printExpression(c.init) : "<missing>"}`);
   if (c.filter) lines.push(`where ${printExpression(c.filter)}`);
   if (c.groupKey) lines.push(`by ${printExpression(c.groupKey)}`);
   if (c.fallback) lines.push(`default ${printExpression(c.fallback)}`);
