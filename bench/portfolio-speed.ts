@@ -28,50 +28,13 @@ import { parseArgs } from "node:util";
 import { buildArtifact, serializeArtifact } from "../src/compile/artifact.js";
 import { compileEvaluator } from "../src/runtime/codegen.js";
 import { evaluate as interpret } from "../src/runtime/interpreter.js";
-import { prng } from "../src/review/random-inputs.js";
 import { loadArtifact } from "../src/runtime/index.js";
 import { compileOrThrow } from "../src/service/language-service.js";
-import { spanMargin, type SpanInput, type SpanPosition } from "./baseline/portfolio-handwritten.js";
+import { spanMargin } from "./baseline/portfolio-handwritten.js";
+import { generateAccounts } from "./support/span-accounts.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const rulebookFile = "rules/span-sp500.margin";
-
-/** The published arrays (McMillan ch. 34): one long S&P future and one long Dec 410 call. */
-const FUTURE = [
-  0, 0, 3330, 3330, -3330, -3330, 6670, 6670, -6670, -6670, 10000, 10000, -10000, -10000, 7000, -7000,
-];
-const CALL = [
-  460, -610, 2640, 1730, -1270, -2340, 5210, 4540, -2540, -3430, 8060, 7640, -3380, -3990, 3130, -1500,
-];
-const UNDERLYINGS = ["SP", "NQ", "YM", "RTY", "ES", "EMD"];
-
-/**
- * Accounts of `positions` positions over 2 to 6 underlyings: futures and options whose risk arrays
- * are the published ones scaled (0.25x to 4x, to whole dollars) and mixed, quantities -10 to 10.
- */
-function generateAccounts(count: number, positions: number, seed: number): SpanInput[] {
-  const next = prng(seed);
-  const accounts: SpanInput[] = new Array(count);
-  for (let a = 0; a < count; a++) {
-    const underlyings = 2 + Math.floor(next() * (UNDERLYINGS.length - 1));
-    const list: SpanPosition[] = new Array(positions);
-    for (let i = 0; i < positions; i++) {
-      const underlying = UNDERLYINGS[Math.floor(next() * underlyings)]!;
-      const scale = 0.25 + next() * 3.75;
-      const mix = next();
-      const risk = FUTURE.map((f, s) => Math.round(scale * (mix * f + (1 - mix) * CALL[s]!)));
-      const quantity = Math.round(next() * 20) - 10 || 1;
-      list[i] = {
-        contract: `${underlying} ${mix < 0.5 ? "option" : "future"} ${i}`,
-        underlying,
-        quantity,
-        risk,
-      };
-    }
-    accounts[a] = { account: { positions: list } };
-  }
-  return accounts;
-}
 
 /**
  * Every pass keeps each result, as an engine does: dropping it would let the JIT remove the result

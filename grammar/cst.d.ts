@@ -44,6 +44,7 @@ export type DeclarationCstChildren = {
   paramDecl?: ParamDeclCstNode[];
   overrideDecl?: OverrideDeclCstNode[];
   tiersDecl?: TiersDeclCstNode[];
+  tableDecl?: TableDeclCstNode[];
   letDecl?: LetDeclCstNode[];
   ruleDecl?: RuleDeclCstNode[];
   outputDecl?: OutputDeclCstNode[];
@@ -100,9 +101,18 @@ export type EnumDeclCstChildren = {
   KwEnum: IToken[];
   name: IToken[];
   LBrace: IToken[];
-  member?: IToken[];
+  member?: MemberNameCstNode[];
   Comma?: IToken[];
   RBrace: IToken[];
+};
+
+export interface MemberNameCstNode extends CstNode {
+  name: "memberName";
+  children: MemberNameCstChildren;
+}
+
+export type MemberNameCstChildren = {
+  name?: (IToken)[];
 };
 
 export interface RecordDeclCstNode extends CstNode {
@@ -199,16 +209,84 @@ export interface TiersDeclCstNode extends CstNode {
 export type TiersDeclCstChildren = {
   KwTiers: IToken[];
   name: IToken[];
+  LBracket?: IToken[];
+  family?: TableKeyFieldCstNode[];
+  RBracket?: IToken[];
   KwBy: IToken[];
   keyName: IToken[];
   Colon: IToken[];
   typeRef: TypeRefCstNode[];
-  Comma?: IToken[];
+  Comma?: (IToken)[];
   mode?: (IToken)[];
+  limit?: IToken[];
   LBrace: IToken[];
   tierColumns: TierColumnsCstNode[];
+  tableKeyLabel?: TableKeyLabelCstNode[];
   tierRow?: TierRowCstNode[];
   RBrace: IToken[];
+};
+
+export interface TableDeclCstNode extends CstNode {
+  name: "tableDecl";
+  children: TableDeclCstChildren;
+}
+
+export type TableDeclCstChildren = {
+  KwTable: IToken[];
+  name: IToken[];
+  KwBy: IToken[];
+  LParen?: IToken[];
+  key?: (TableKeyFieldCstNode)[];
+  Comma?: IToken[];
+  RParen?: IToken[];
+  LBrace: IToken[];
+  tierColumns: TierColumnsCstNode[];
+  tableRow?: TableRowCstNode[];
+  RBrace: IToken[];
+};
+
+export interface TableKeyFieldCstNode extends CstNode {
+  name: "tableKeyField";
+  children: TableKeyFieldCstChildren;
+}
+
+export type TableKeyFieldCstChildren = {
+  name: IToken[];
+  Colon: IToken[];
+  typeRef: TypeRefCstNode[];
+};
+
+export interface TableRowCstNode extends CstNode {
+  name: "tableRow";
+  children: TableRowCstChildren;
+}
+
+export type TableRowCstChildren = {
+  label: TableKeyLabelCstNode[];
+  cell?: CellExprCstNode[];
+};
+
+export interface TableKeyLabelCstNode extends CstNode {
+  name: "tableKeyLabel";
+  children: TableKeyLabelCstChildren;
+}
+
+export type TableKeyLabelCstChildren = {
+  LParen?: IToken[];
+  key?: (TableKeyCstNode)[];
+  Comma?: IToken[];
+  RParen?: IToken[];
+  Colon: IToken[];
+};
+
+export interface TableKeyCstNode extends CstNode {
+  name: "tableKey";
+  children: TableKeyCstChildren;
+}
+
+export type TableKeyCstChildren = {
+  value?: (IToken)[];
+  minus?: IToken[];
 };
 
 export interface TierColumnsCstNode extends CstNode {
@@ -264,9 +342,39 @@ export interface TierCellCstNode extends CstNode {
 }
 
 export type TierCellCstChildren = {
-  Minus?: IToken[];
-  NumberLiteral: IToken[];
-  suffix?: (IToken)[];
+  value: CellExprCstNode[];
+};
+
+export interface CellExprCstNode extends CstNode {
+  name: "cellExpr";
+  children: CellExprCstChildren;
+}
+
+export type CellExprCstChildren = {
+  operand: (CellUnaryCstNode)[];
+  operator?: (IToken)[];
+};
+
+export interface CellUnaryCstNode extends CstNode {
+  name: "cellUnary";
+  children: CellUnaryCstChildren;
+}
+
+export type CellUnaryCstChildren = {
+  operator?: (IToken)[];
+  operand?: CellUnaryCstNode[];
+  numberLiteral?: NumberLiteralCstNode[];
+  StringLiteral?: IToken[];
+  KwTrue?: IToken[];
+  KwFalse?: IToken[];
+  Identifier?: IToken[];
+  callArguments?: CallArgumentsCstNode[];
+  enumName?: IToken[];
+  Dot?: IToken[];
+  enumMember?: MemberNameCstNode[];
+  LParen?: IToken[];
+  inner?: ExpressionCstNode[];
+  RParen?: IToken[];
 };
 
 export interface LetDeclCstNode extends CstNode {
@@ -562,7 +670,8 @@ export type PostfixCstChildren = {
   member?: IToken[];
   callArguments?: CallArgumentsCstNode[];
   LBracket?: IToken[];
-  index?: ExpressionCstNode[];
+  index?: (ExpressionCstNode)[];
+  Comma?: IToken[];
   RBracket?: IToken[];
 };
 
@@ -661,7 +770,7 @@ export type PrimaryCstChildren = {
   Identifier?: IToken[];
   enumName?: IToken[];
   Dot?: IToken[];
-  enumMember?: IToken[];
+  enumMember?: MemberNameCstNode[];
   LParen?: IToken[];
   inner?: ExpressionCstNode[];
   RParen?: IToken[];
@@ -702,6 +811,7 @@ export interface MarginbookCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   fnParams(children: FnParamsCstChildren, param?: IN): OUT;
   fnParam(children: FnParamCstChildren, param?: IN): OUT;
   enumDecl(children: EnumDeclCstChildren, param?: IN): OUT;
+  memberName(children: MemberNameCstChildren, param?: IN): OUT;
   recordDecl(children: RecordDeclCstChildren, param?: IN): OUT;
   fieldList(children: FieldListCstChildren, param?: IN): OUT;
   field(children: FieldCstChildren, param?: IN): OUT;
@@ -710,11 +820,18 @@ export interface MarginbookCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   paramDecl(children: ParamDeclCstChildren, param?: IN): OUT;
   overrideDecl(children: OverrideDeclCstChildren, param?: IN): OUT;
   tiersDecl(children: TiersDeclCstChildren, param?: IN): OUT;
+  tableDecl(children: TableDeclCstChildren, param?: IN): OUT;
+  tableKeyField(children: TableKeyFieldCstChildren, param?: IN): OUT;
+  tableRow(children: TableRowCstChildren, param?: IN): OUT;
+  tableKeyLabel(children: TableKeyLabelCstChildren, param?: IN): OUT;
+  tableKey(children: TableKeyCstChildren, param?: IN): OUT;
   tierColumns(children: TierColumnsCstChildren, param?: IN): OUT;
   tierColumn(children: TierColumnCstChildren, param?: IN): OUT;
   tierRow(children: TierRowCstChildren, param?: IN): OUT;
   tierBound(children: TierBoundCstChildren, param?: IN): OUT;
   tierCell(children: TierCellCstChildren, param?: IN): OUT;
+  cellExpr(children: CellExprCstChildren, param?: IN): OUT;
+  cellUnary(children: CellUnaryCstChildren, param?: IN): OUT;
   letDecl(children: LetDeclCstChildren, param?: IN): OUT;
   ruleDecl(children: RuleDeclCstChildren, param?: IN): OUT;
   step(children: StepCstChildren, param?: IN): OUT;

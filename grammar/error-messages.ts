@@ -2,7 +2,7 @@
  * Short descriptions of what the parser expected, used in syntax diagnostics instead of Chevrotain's
  * listings of token paths.
  */
-import { EOF, type IParserErrorMessageProvider, type TokenType } from "chevrotain";
+import { EOF, type IParserErrorMessageProvider, type TokenType } from "./chevrotain.js";
 
 // ---- concise "expected ..." texts, instead of Chevrotain's path listings ----
 

@@ -5,7 +5,7 @@
  * typo produces a partial tree plus a diagnostic and parsing goes on. `docs/language.md` is the
  * reader's version of this grammar.
  */
-import { CstParser, tokenMatcher, type CstNode, type IToken, type TokenType } from "chevrotain";
+import { CstParser, tokenMatcher, type CstNode, type IToken, type TokenType } from "./chevrotain.js";
 import { errorMessageProvider } from "./error-messages.js";
 import * as T from "./tokens.js";
 
@@ -18,12 +18,19 @@ const VERIFY_PROPERTIES: readonly TokenType[] = [
 ];
 
 export class MarginbookParser extends CstParser {
-  constructor() {
+  /**
+   * `validate: true` runs Chevrotain's checks of the grammar itself (ambiguities, left recursion,
+   * missing rules) while building the parser. They cost tens of milliseconds at every start and
+   * cannot find anything new once the grammar is written, so the shared {@link parser} skips them
+   * and the test suite builds one parser with them (test/syntax/grammar-validations.test.ts).
+   */
+  constructor(options: { validate?: boolean } = {}) {
     super(T.allTokens, {
       recoveryEnabled: true,
       maxLookahead: 3,
       nodeLocationTracking: "full",
       errorMessageProvider,
+      skipValidations: options.validate !== true,
     });
     this.performSelfAnalysis();
   }
@@ -66,6 +73,7 @@ export class MarginbookParser extends CstParser {
       { ALT: () => this.SUBRULE(this.paramDecl) },
       { ALT: () => this.SUBRULE(this.overrideDecl) },
       { ALT: () => this.SUBRULE(this.tiersDecl) },
+      { ALT: () => this.SUBRULE(this.tableDecl) },
       { ALT: () => this.SUBRULE(this.letDecl) },
       { ALT: () => this.SUBRULE(this.ruleDecl) },
       { ALT: () => this.SUBRULE(this.outputDecl) },
@@ -109,10 +117,19 @@ export class MarginbookParser extends CstParser {
     this.CONSUME(T.TypeName, { LABEL: "name" });
     this.CONSUME(T.LBrace);
     this.MANY(() => {
-      this.CONSUME(T.Identifier, { LABEL: "member" });
+      this.SUBRULE(this.memberName, { LABEL: "member" });
       this.OPTION(() => this.CONSUME(T.Comma));
     });
     this.CONSUME(T.RBrace);
+  });
+
+  /** An enum member or a table key as written: `long`, `BTCUSDT`, `` `2026-03` ``. */
+  private memberName = this.RULE("memberName", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Identifier, { LABEL: "name" }) },
+      { ALT: () => this.CONSUME(T.TypeName, { LABEL: "name" }) },
+      { ALT: () => this.CONSUME(T.QuotedName, { LABEL: "name" }) },
+    ]);
   });
 
   private recordDecl = this.RULE("recordDecl", () => {
@@ -185,6 +202,12 @@ export class MarginbookParser extends CstParser {
   private tiersDecl = this.RULE("tiersDecl", () => {
     this.CONSUME(T.KwTiers);
     this.CONSUME(T.Identifier, { LABEL: "name" });
+    // `tiers brackets[symbol: Symbol] by ...`: one table per key, each under its `KEY:` label.
+    this.OPTION3(() => {
+      this.CONSUME(T.LBracket);
+      this.SUBRULE(this.tableKeyField, { LABEL: "family" });
+      this.CONSUME(T.RBracket);
+    });
     this.CONSUME(T.KwBy);
     this.CONSUME2(T.Identifier, { LABEL: "keyName" });
     this.CONSUME(T.Colon);
@@ -196,11 +219,126 @@ export class MarginbookParser extends CstParser {
         { ALT: () => this.CONSUME(T.KwMarginal, { LABEL: "mode" }) },
       ]);
     });
+    // `, limit`: the last tier's upper bound is a deliberate risk limit (no MB4015).
+    this.OPTION2(() => {
+      this.CONSUME2(T.Comma);
+      this.CONSUME(T.KwLimit, { LABEL: "limit" });
+    });
     this.CONSUME(T.LBrace);
     this.SUBRULE(this.tierColumns);
-    this.MANY(() => this.SUBRULE(this.tierRow));
+    this.MANY(() =>
+      this.OR2([
+        { GATE: () => this.startsKeyLabel(), ALT: () => this.SUBRULE(this.tableKeyLabel) },
+        { ALT: () => this.SUBRULE(this.tierRow) },
+      ]),
+    );
     this.CONSUME(T.RBrace);
   });
+
+  /**
+   * `table fees by symbol: Symbol { columns ...  BTCUSDT: 125  0.05%  ... default: ... }`: a
+   * lookup table keyed by an enum, a text, an integer or a tuple of them (`by (a: Month, b: Month)`).
+   */
+  private tableDecl = this.RULE("tableDecl", () => {
+    this.CONSUME(T.KwTable);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.KwBy);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          this.AT_LEAST_ONE_SEP({
+            SEP: T.Comma,
+            DEF: () => this.SUBRULE(this.tableKeyField, { LABEL: "key" }),
+          });
+          this.CONSUME(T.RParen);
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.tableKeyField, { LABEL: "key" }) },
+    ]);
+    this.CONSUME(T.LBrace);
+    this.SUBRULE(this.tierColumns);
+    this.MANY(() => this.SUBRULE(this.tableRow));
+    this.CONSUME(T.RBrace);
+  });
+
+  private tableKeyField = this.RULE("tableKeyField", () => {
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.typeRef);
+  });
+
+  /** `BTCUSDT: cells`, `(ES, NQ): cells`, `default: cells`. */
+  private tableRow = this.RULE("tableRow", () => {
+    this.SUBRULE(this.tableKeyLabel, { LABEL: "label" });
+    this.MANY({ GATE: () => this.startsCell(), DEF: () => this.SUBRULE(this.cellExpr, { LABEL: "cell" }) });
+  });
+
+  private tableKeyLabel = this.RULE("tableKeyLabel", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.tableKey, { LABEL: "key" }) });
+          this.CONSUME(T.RParen);
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.tableKey, { LABEL: "key" }) },
+    ]);
+    this.CONSUME(T.Colon);
+  });
+
+  private tableKey = this.RULE("tableKey", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Identifier, { LABEL: "value" }) },
+      { ALT: () => this.CONSUME(T.TypeName, { LABEL: "value" }) },
+      { ALT: () => this.CONSUME(T.QuotedName, { LABEL: "value" }) },
+      { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "value" }) },
+      {
+        ALT: () => {
+          this.OPTION(() => this.CONSUME(T.Minus, { LABEL: "minus" }));
+          this.CONSUME(T.NumberLiteral, { LABEL: "value" });
+        },
+      },
+    ]);
+  });
+
+  /** Whether the next tokens are a key label (`BTCUSDT:`, `(ES, NQ):`) rather than a cell or a tier row. */
+  private startsKeyLabel(): boolean {
+    if (this.LA(2).tokenType === T.Colon) return true;
+    if (this.LA(2).tokenType === T.NumberLiteral && this.LA(1).tokenType === T.Minus)
+      return this.LA(3).tokenType === T.Colon;
+    return this.LA(1).tokenType === T.LParen && this.parenthesised() === "key";
+  }
+
+  /** Whether the next tokens start a cell: not a key label, not a tier row, not the end of the table. */
+  private startsCell(): boolean {
+    const next = this.LA(1).tokenType;
+    if (next === T.RBrace || next === T.LBracket || this.startsKeyLabel()) return false;
+    return next !== T.LParen || this.parenthesised() === "expression";
+  }
+
+  /**
+   * What a `(` starts: a tuple key label (`(a, b):`), a tier row (`(0, 100]`: a comma at depth 0),
+   * or a parenthesised expression.
+   */
+  private parenthesised(): "key" | "row" | "expression" {
+    let depth = 0;
+    let comma = false;
+    for (let i = 1; i < 200; i++) {
+      const type = this.LA(i).tokenType;
+      if (type === T.LParen || type === T.LBracket) depth++;
+      else if (type === T.RParen || type === T.RBracket) {
+        depth--;
+        if (depth === 0) {
+          if (this.LA(i + 1).tokenType === T.Colon) return "key";
+          return comma ? "row" : "expression";
+        }
+      } else if (type === T.Comma && depth === 1) comma = true;
+      else if (type === T.RBrace || type === T.LBrace || tokenMatcher(this.LA(i), T.KwTiers)) break;
+    }
+    return comma ? "row" : "expression";
+  }
 
   private tierColumns = this.RULE("tierColumns", () => {
     this.CONSUME(T.KwColumns);
@@ -225,7 +363,7 @@ export class MarginbookParser extends CstParser {
       { ALT: () => this.CONSUME(T.RBracket, { LABEL: "close" }) },
       { ALT: () => this.CONSUME(T.RParen, { LABEL: "close" }) },
     ]);
-    this.MANY(() => this.SUBRULE(this.tierCell));
+    this.MANY({ GATE: () => this.startsCell(), DEF: () => this.SUBRULE(this.tierCell) });
   });
 
   private tierBound = this.RULE("tierBound", () => {
@@ -240,15 +378,66 @@ export class MarginbookParser extends CstParser {
     ]);
   });
 
+  /** A cell: a literal (`0.80%`, `-1.5`), a parameter, or a constant expression (`1 / (2 * max_leverage)`). */
   private tierCell = this.RULE("tierCell", () => {
-    this.OPTION(() => this.CONSUME(T.Minus));
-    this.CONSUME(T.NumberLiteral);
-    this.OPTION2(() => {
+    this.SUBRULE(this.cellExpr, { LABEL: "value" });
+  });
+
+  /**
+   * A table cell: products and quotients of literals, names, enum members, calls and parenthesised
+   * expressions. No `+` or `-` between terms and no indexing, since cells are separated by spaces
+   * and tier rows start with `[` or `(`; `f(x)` is a call only without a space before `(`.
+   */
+  private cellExpr = this.RULE("cellExpr", () => {
+    this.SUBRULE(this.cellUnary, { LABEL: "operand" });
+    this.MANY(() => {
       this.OR([
-        { ALT: () => this.CONSUME(T.Percent, { LABEL: "suffix" }) },
-        { ALT: () => this.CONSUME(T.KwBps, { LABEL: "suffix" }) },
+        { ALT: () => this.CONSUME(T.Star, { LABEL: "operator" }) },
+        { ALT: () => this.CONSUME(T.Slash, { LABEL: "operator" }) },
       ]);
+      this.SUBRULE2(this.cellUnary, { LABEL: "operand" });
     });
+  });
+
+  private cellUnary = this.RULE("cellUnary", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(T.Minus, { LABEL: "operator" }) },
+            { ALT: () => this.CONSUME(T.Plus, { LABEL: "operator" }) },
+          ]);
+          this.SUBRULE(this.cellUnary, { LABEL: "operand" });
+        },
+      },
+      { ALT: () => this.SUBRULE(this.numberLiteral) },
+      { ALT: () => this.CONSUME(T.StringLiteral) },
+      { ALT: () => this.CONSUME(T.KwTrue) },
+      { ALT: () => this.CONSUME(T.KwFalse) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Identifier);
+          this.OPTION({
+            GATE: () => this.LA(1).startOffset === (this.LA(0).endOffset ?? -2) + 1,
+            DEF: () => this.SUBRULE(this.callArguments),
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.TypeName, { LABEL: "enumName" });
+          this.CONSUME(T.Dot);
+          this.SUBRULE(this.memberName, { LABEL: "enumMember" });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          this.SUBRULE(this.expression, { LABEL: "inner" });
+          this.CONSUME(T.RParen);
+        },
+      },
+    ]);
   });
 
   private letDecl = this.RULE("letDecl", () => {
@@ -617,6 +806,10 @@ export class MarginbookParser extends CstParser {
           ALT: () => {
             this.CONSUME(T.LBracket);
             this.SUBRULE(this.expression, { LABEL: "index" });
+            this.MANY2(() => {
+              this.CONSUME(T.Comma);
+              this.SUBRULE2(this.expression, { LABEL: "index" });
+            });
             this.CONSUME(T.RBracket);
           },
         },
@@ -731,7 +924,7 @@ export class MarginbookParser extends CstParser {
         ALT: () => {
           this.CONSUME(T.TypeName, { LABEL: "enumName" });
           this.CONSUME(T.Dot);
-          this.CONSUME2(T.Identifier, { LABEL: "enumMember" });
+          this.SUBRULE(this.memberName, { LABEL: "enumMember" });
         },
       },
       {
@@ -747,12 +940,16 @@ export class MarginbookParser extends CstParser {
 
   private numberLiteral = this.RULE("numberLiteral", () => {
     this.CONSUME(T.NumberLiteral, { LABEL: "digits" });
-    this.OPTION(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Percent, { LABEL: "suffix" }) },
-        { ALT: () => this.CONSUME(T.KwBps, { LABEL: "suffix" }) },
-        { ALT: () => this.SUBRULE(this.typeRef, { LABEL: "unit" }) },
-      ]);
+    // `125 BTCUSDT:` in a table: `BTCUSDT` starts the next row's key, it is no unit.
+    this.OPTION({
+      GATE: () => this.LA(1).tokenType !== T.TypeName || this.LA(2).tokenType !== T.Colon,
+      DEF: () => {
+        this.OR([
+          { ALT: () => this.CONSUME(T.Percent, { LABEL: "suffix" }) },
+          { ALT: () => this.CONSUME(T.KwBps, { LABEL: "suffix" }) },
+          { ALT: () => this.SUBRULE(this.typeRef, { LABEL: "unit" }) },
+        ]);
+      },
     });
   });
 

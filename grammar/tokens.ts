@@ -9,7 +9,7 @@
  * currencies such as `USDT`, and `Quantity`) start with an uppercase letter and lex as `TypeName`.
  * That is what lets `10_000 USDT` be a money literal without any ambiguity.
  */
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import { createToken, Lexer, type TokenType } from "./chevrotain.js";
 
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
 /** `/// text`: documents the declaration that follows. */
@@ -18,6 +18,11 @@ export const LineComment = createToken({ name: "LineComment", pattern: /\/\/[^\n
 
 export const Identifier = createToken({ name: "Identifier", pattern: /[a-z_][A-Za-z0-9_]*/ });
 export const TypeName = createToken({ name: "TypeName", pattern: /[A-Z][A-Za-z0-9_]*/ });
+/**
+ * `` `2026-03` ``: an enum member or table key spelt as an exchange spells it (any characters but
+ * backquotes and line breaks). Members that are plain words (`BTCUSDT`, `long`) need no quotes.
+ */
+export const QuotedName = createToken({ name: "QuotedName", pattern: /`[^`\n\r]+`/ });
 
 /** Reserved words: they can never be used as names. */
 const hard = (word: string): TokenType =>
@@ -109,6 +114,8 @@ export const KwContinuous = soft("continuous");
 export const KwNonnegative = soft("nonnegative");
 export const KwFn = soft("fn");
 export const KwFrom = soft("from");
+export const KwTable = soft("table");
+export const KwLimit = soft("limit");
 
 /** `2026-12-01T00:00:00Z`, or a date alone; the checker validates the calendar. */
 export const TimestampLiteral = createToken({
@@ -222,6 +229,8 @@ const softKeywords = [
   KwNonnegative,
   KwFn,
   KwFrom,
+  KwTable,
+  KwLimit,
 ];
 
 /** Every token, in the order the lexer tries them (longer and more specific patterns first). */
@@ -239,6 +248,7 @@ export const allTokens: TokenType[] = [
   ...softKeywords,
   Identifier,
   TypeName,
+  QuotedName,
   LessEq,
   GreaterEq,
   EqEq,
@@ -285,6 +295,7 @@ export const tokenClasses: ReadonlyArray<{ token: TokenType; tokenClass: TokenCl
   { token: LineComment, tokenClass: "comment" },
   { token: TypeName, tokenClass: "type" },
   { token: Identifier, tokenClass: "identifier" },
+  { token: QuotedName, tokenClass: "identifier" },
   { token: NumberLiteral, tokenClass: "number" },
   { token: DurationLiteral, tokenClass: "number" },
   { token: SemverLiteral, tokenClass: "number" },

@@ -44,6 +44,9 @@ export interface ExprEnv {
   onReference?: (symbol: ValueSymbol, span: A.Span) => void;
 }
 
+/** A symbol that can be indexed by a key: a keyed table, or a tier table (a family when it has a key). */
+type KeyedSymbol = Extract<ValueSymbol, { kind: "table" | "tiers" }>;
+
 /** Resolves the type of a top-level value (lazily, with cycle detection: the checker provides it). */
 export type SymbolTyper = (symbol: ValueSymbol, useSpan: A.Span) => Type;
 
@@ -55,6 +58,7 @@ export class ExpressionChecker {
     private readonly context: CheckContext,
     private readonly typeOf: SymbolTyper,
     private readonly tierRowType: (symbol: Extract<ValueSymbol, { kind: "tiers" }>) => Type,
+    private readonly keyedRowType: (symbol: Extract<ValueSymbol, { kind: "table" }>) => Type = () => ERROR,
   ) {
     this.functions = new FunctionChecker(context, this);
   }
@@ -215,7 +219,7 @@ export class ExpressionChecker {
   }
 
   private member(expr: A.MemberExpr, env: ExprEnv): Type {
-    const object = this.check(expr.object, env);
+    const object = this.keyedObject(expr.object, env) ?? this.check(expr.object, env);
     if (object.kind === "error" || expr.member.text === "") return ERROR;
     if (object.kind === "tiers") {
       this.context.report(
@@ -249,6 +253,23 @@ export class ExpressionChecker {
   }
 
   private index(expr: A.IndexExpr, env: ExprEnv): Type {
+    const keyed = this.keyedSymbol(expr.object, env);
+    if (keyed) {
+      const type = this.keyedIndex(expr, keyed, env);
+      if (type.kind === "error") return ERROR;
+      this.context.report(messages.tableRowValue, expr.span, {
+        text: `${keyed.name}[...]`,
+        what:
+          keyed.kind === "table"
+            ? `a row of \`${keyed.name}\`: read one column, as in \`${keyed.name}[key].${keyed.decl.columns[0]?.name.text ?? "column"}\``
+            : `one tier table of \`${keyed.name}\`: look a value up, as in \`${keyed.name}[key](x).column\` or \`${keyed.name}[key].margin(x, column)\``,
+      });
+      return ERROR;
+    }
+    if (expr.more) {
+      this.context.report(messages.severalIndexes, expr.more[0]!.span);
+      return ERROR;
+    }
     const object = this.check(expr.object, env);
     const index = this.check(expr.index, env);
     if (object.kind === "error" || index.kind === "error") return ERROR;
@@ -434,6 +455,7 @@ export class ExpressionChecker {
       const fn = this.context.functions.get(callee.name);
       if (fn) return this.functions.call(expr, fn, env);
       const symbol = this.context.values.get(callee.name);
+      if (symbol?.kind === "tiers" && symbol.decl.family) return this.needsKey(symbol, callee.span);
       if (symbol?.kind === "tiers") return this.tierLookup(expr, symbol, env);
       const builtin = builtinsByName.get(callee.name);
       if (builtin && !symbol)
@@ -461,10 +483,43 @@ export class ExpressionChecker {
     if (callee.kind === "MemberExpr" && callee.object.kind === "NameRef") {
       const symbol = this.context.values.get(callee.object.name);
       if (symbol?.kind === "tiers" && !env.locals.has(callee.object.name))
-        return this.tierMethod(expr, callee, symbol, env);
+        return symbol.decl.family
+          ? this.needsKey(symbol, callee.object.span)
+          : this.tierMethod(expr, callee, symbol, env);
+    }
+    // `brackets[p.symbol].margin(notional, mmr)`: a method of one table of a family.
+    // (`brackets[p.symbol](notional).column` is typed by `member`.)
+    const indexed = callee.kind === "MemberExpr" ? callee.object : callee;
+    if (indexed.kind === "IndexExpr") {
+      const family = this.keyedSymbol(indexed.object, env);
+      if (family && !(family.kind === "tiers" && family.decl.family)) {
+        this.check(indexed, env);
+        return ERROR;
+      }
+      if (family?.kind === "tiers" && family.decl.family) {
+        const table = this.keyedIndex(indexed, family, env);
+        this.context.exprTypes.set(indexed, table);
+        if (table.kind === "error") return ERROR;
+        if (callee.kind === "MemberExpr") return this.tierMethod(expr, callee, family, env);
+        if (this.tierLookup(expr, family, env).kind === "error") return ERROR;
+        this.context.report(messages.tableRowValue, expr.span, {
+          text: `${family.name}[...](...)`,
+          what: `a row of one table of \`${family.name}\`: read one column, as in \`${family.name}[key](x).${family.decl.columns[0]?.name.text ?? "column"}\``,
+        });
+        return ERROR;
+      }
     }
     this.check(callee, env);
     this.context.report(messages.notCallable, callee.span, { name: describeCallee(callee) });
+    return ERROR;
+  }
+
+  private needsKey(symbol: Extract<ValueSymbol, { kind: "tiers" }>, span: A.Span): Type {
+    this.context.used.add(symbol.name);
+    this.context.report(messages.tableNeedsKey, span, {
+      table: symbol.name,
+      key: symbol.decl.family?.name.text ?? "key",
+    });
     return ERROR;
   }
 
@@ -671,6 +726,84 @@ export class ExpressionChecker {
       ["items", { name: "items", type: { kind: "list", element }, optional: false }],
     ]);
     return { kind: "list", element: { kind: "record", name: "Group", fields } };
+  }
+
+  /**
+   * The object of `.column` when it is a keyed row (`fees[k]`) or a row of a family's table
+   * (`brackets[k](x)`): typed here, since neither may stand alone.
+   */
+  private keyedObject(object: A.Expr, env: ExprEnv): Type | undefined {
+    let type: Type | undefined;
+    if (object.kind === "IndexExpr") {
+      const keyed = this.keyedSymbol(object.object, env);
+      if (keyed?.kind === "table") type = this.keyedIndex(object, keyed, env);
+    } else if (object.kind === "CallExpr" && object.callee.kind === "IndexExpr") {
+      const family = this.keyedSymbol(object.callee.object, env);
+      if (family?.kind === "tiers" && family.decl.family) {
+        const table = this.keyedIndex(object.callee, family, env);
+        this.context.exprTypes.set(object.callee, table);
+        type = table.kind === "error" ? ERROR : this.tierLookup(object, family, env);
+      }
+    }
+    if (type) this.context.exprTypes.set(object, type);
+    return type;
+  }
+
+  /** The keyed table or tier table family an index applies to (`fees[k]`, `brackets[k]`), if any. */
+  private keyedSymbol(object: A.Expr, env: ExprEnv): KeyedSymbol | undefined {
+    if (object.kind !== "NameRef" || env.locals.has(object.name)) return undefined;
+    const symbol = this.context.values.get(object.name);
+    return symbol?.kind === "table" || symbol?.kind === "tiers" ? symbol : undefined;
+  }
+
+  /**
+   * `fees[key]` (a row of a keyed table, a record of its columns) or `brackets[key]` (one tier table
+   * of a family, to be called or given a method). The keys must match the table's key types.
+   */
+  private keyedIndex(expr: A.IndexExpr, symbol: KeyedSymbol, env: ExprEnv): Type {
+    this.reference(symbol, expr.object.span, env);
+    const fields =
+      symbol.kind === "table" ? symbol.decl.keys : symbol.decl.family ? [symbol.decl.family] : [];
+    if (fields.length === 0) {
+      this.context.report(messages.tableNotKeyed, expr.object.span, {
+        name: symbol.name,
+        what: "a tier table without a key (`tiers t[k: K] by ...` declares one per key)",
+      });
+      return ERROR;
+    }
+    if (!this.checkKeys(symbol.name, fields, [expr.index, ...(expr.more ?? [])], expr.span, env))
+      return ERROR;
+    return symbol.kind === "table" ? this.keyedRowType(symbol) : { kind: "tiers", name: symbol.name };
+  }
+
+  private checkKeys(
+    table: string,
+    fields: readonly A.TableKeyField[],
+    keys: readonly A.Expr[],
+    span: A.Span,
+    env: ExprEnv,
+  ): boolean {
+    const actual = keys.map((k) => this.check(k, env));
+    if (keys.length !== fields.length) {
+      this.context.report(messages.tableKeyCount, span, {
+        table,
+        expected: fields.length,
+        actual: keys.length,
+      });
+      return false;
+    }
+    return fields.every((field, i) => {
+      const expected = this.context.resolveType(field.type);
+      const type = actual[i]!;
+      if (expected.kind === "error" || type.kind === "error") return false;
+      if (assignable(expected, type)) return true;
+      this.context.report(messages.tierKeyMismatch, keys[i]!.span, {
+        table,
+        expected: describeType(expected),
+        actual: describeType(type),
+      });
+      return false;
+    });
   }
 
   private tierLookup(expr: A.CallExpr, symbol: Extract<ValueSymbol, { kind: "tiers" }>, env: ExprEnv): Type {

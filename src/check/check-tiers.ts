@@ -6,6 +6,8 @@ import type * as A from "../syntax/ast.js";
 import { messages } from "../semantics/catalog.js";
 import { LIMITS } from "../syntax/limits.js";
 import type { CheckContext } from "./context.js";
+import type { ExpressionChecker } from "./check-expr.js";
+import { checkFamilyKeys, foldRow } from "./check-keyed-tables.js";
 import { type RecordField, type Type, describeType, isDimensionless, isNumeric, NUMBER } from "./types.js";
 
 /** The record type of a row lookup `table(x)`: the columns plus `tier`, `lower` and `upper`. */
@@ -24,7 +26,7 @@ export function tierRowType(context: CheckContext, decl: A.TiersDecl): Type {
   return { kind: "record", name: `row of ${decl.name.text}`, fields };
 }
 
-export function checkTiers(context: CheckContext, decl: A.TiersDecl): void {
+export function checkTiers(context: CheckContext, expressions: ExpressionChecker, decl: A.TiersDecl): void {
   const name = decl.name.text;
   if (!decl.mode) context.report(messages.missingTierMode, decl.name.span, { name });
   const keyType = context.resolveType(decl.keyType);
@@ -34,30 +36,66 @@ export function checkTiers(context: CheckContext, decl: A.TiersDecl): void {
       actual: describeType(keyType),
     });
   const columnTypes = checkColumns(context, decl);
-  if (decl.rows.length === 0) {
-    context.report(messages.emptyTierTable, decl.name.span, { name });
+  if (decl.family) {
+    checkFamilyKeys(context, decl);
+    for (const group of decl.groups ?? [])
+      checkRows(
+        context,
+        expressions,
+        decl,
+        group.rows,
+        columnTypes,
+        `${name}[${group.key.map((k) => k.text).join(", ")}]`,
+        group.span,
+      );
     return;
   }
-  if (decl.rows.length > LIMITS.tierRows) {
+  checkRows(context, expressions, decl, decl.rows, columnTypes, name, decl.name.span);
+}
+
+/** The rows of one table (a whole table, or one table of a family). */
+function checkRows(
+  context: CheckContext,
+  expressions: ExpressionChecker,
+  decl: A.TiersDecl,
+  rows: A.TierRow[],
+  columnTypes: Type[],
+  name: string,
+  nameSpan: A.Span,
+): void {
+  if (rows.length === 0) {
+    context.report(messages.emptyTierTable, nameSpan, { name });
+    return;
+  }
+  if (rows.length > LIMITS.tierRows) {
     context.report(messages.tooManyDeclarations, decl.name.span, {
-      count: decl.rows.length,
+      count: rows.length,
       what: `rows in tier table \`${name}\``,
       limit: LIMITS.tierRows,
     });
     return;
   }
-  decl.rows.forEach((row, i) => {
-    checkCells(context, decl, row, columnTypes);
+  rows.forEach((row, i) => {
+    checkCells(context, expressions, decl, row, columnTypes);
     checkInterval(context, row);
-    if (i > 0) checkAdjacent(context, decl.rows[i - 1]!, row);
+    if (i > 0) checkAdjacent(context, rows[i - 1]!, row);
   });
-  const first = decl.rows[0]!;
-  const last = decl.rows[decl.rows.length - 1]!;
+  const first = rows[0]!;
+  const last = rows[rows.length - 1]!;
   if (first.lower.value > 0)
     context.report(messages.tiersStartAboveZero, first.lower.span, { lower: first.lower.text });
-  if (Number.isFinite(last.upper.value))
+  if (Number.isFinite(last.upper.value) && !decl.limit)
     context.report(messages.tiersEndBelowInfinity, last.upper.span, { upper: last.upper.text });
-  checkRates(context, decl);
+  if (!Number.isFinite(last.upper.value) && decl.limit && last.upper.text === "inf")
+    context.report(messages.tableLimitUnbounded, decl.limit, { table: name });
+  checkRates(context, decl, rows);
+}
+
+/** A cell's value: the literal as read, or the folded expression (NaN when it has none). */
+export function cellNumber(context: CheckContext, cell: A.TierCell): number {
+  if (!cell.expr) return cell.value;
+  const value = context.cellValues.get(cell);
+  return typeof value === "number" ? value : NaN;
 }
 
 function checkColumns(context: CheckContext, decl: A.TiersDecl): Type[] {
@@ -76,15 +114,31 @@ function checkColumns(context: CheckContext, decl: A.TiersDecl): Type[] {
   });
 }
 
-function checkCells(context: CheckContext, decl: A.TiersDecl, row: A.TierRow, columnTypes: Type[]): void {
+function checkCells(
+  context: CheckContext,
+  expressions: ExpressionChecker,
+  decl: A.TiersDecl,
+  row: A.TierRow,
+  columnTypes: Type[],
+): void {
   if (row.cells.length !== decl.columns.length) {
     const span = row.cells.length > decl.columns.length ? row.cells[decl.columns.length]!.span : row.span;
     context.report(messages.tierCellCount, span, { actual: row.cells.length, expected: decl.columns.length });
   }
-  for (const value of [row.lower, row.upper, ...row.cells]) {
+  for (const value of [row.lower, row.upper, ...row.cells.filter((c) => !c.expr)]) {
     if (!Number.isFinite(value.value) && value.text !== "inf" && value.text !== "")
       context.report(messages.numberOutOfRange, value.span, { text: value.text });
   }
+  foldRow(
+    context,
+    expressions,
+    decl.columns.map((c, i) => ({ name: c.name.text, type: columnTypes[i] ?? { kind: "error" } })),
+    row.cells.map((cell) =>
+      cell.expr
+        ? { expr: cell.expr, owner: cell }
+        : { expr: { kind: "MissingExpr", span: cell.span }, owner: cell, literal: cell.value },
+    ),
+  );
   row.cells.forEach((cell, i) => {
     const type = columnTypes[i];
     const column = decl.columns[i];
@@ -170,13 +224,13 @@ function checkAdjacent(context: CheckContext, previous: A.TierRow, row: A.TierRo
 }
 
 /** IM rate >= MM rate in each row; rate columns non-decreasing down the table (a warning). */
-function checkRates(context: CheckContext, decl: A.TiersDecl): void {
+function checkRates(context: CheckContext, decl: A.TiersDecl, rows: A.TierRow[]): void {
   const imr = decl.columns.findIndex((c) => c.name.text === "imr");
   const mmr = decl.columns.findIndex((c) => c.name.text === "mmr");
-  for (const row of decl.rows) {
+  for (const row of rows) {
     const im = row.cells[imr];
     const mm = row.cells[mmr];
-    if (imr >= 0 && mmr >= 0 && im && mm && im.value < mm.value)
+    if (imr >= 0 && mmr >= 0 && im && mm && cellNumber(context, im) < cellNumber(context, mm))
       context.report(
         messages.imBelowMm,
         im.span,
@@ -187,10 +241,10 @@ function checkRates(context: CheckContext, decl: A.TiersDecl): void {
   decl.columns.forEach((column, c) => {
     const type = context.resolveType(column.type);
     if (!isNumeric(type) || !type.rate) return;
-    for (let r = 1; r < decl.rows.length; r++) {
-      const previous = decl.rows[r - 1]!.cells[c];
-      const current = decl.rows[r]!.cells[c];
-      if (previous && current && current.value < previous.value)
+    for (let r = 1; r < rows.length; r++) {
+      const previous = rows[r - 1]!.cells[c];
+      const current = rows[r]!.cells[c];
+      if (previous && current && cellNumber(context, current) < cellNumber(context, previous))
         context.report(messages.rateDecreases, current.span, {
           column: column.name.text,
           previous: previous.text,

@@ -37,7 +37,20 @@ export function checkFields(
     }
     const value = context.constant(field.default);
     if (typeof value === "number") checkInDomain(context, field.name.text, value, field.default.span, bounds);
+    checkWhole(context, type, value, field.default, `field \`${field.name.text}\``);
   }
+}
+
+/** An `Integer` constant must be a whole number: a month or a bucket of 2.5 is refused (MB3060). */
+export function checkWhole(
+  context: CheckContext,
+  type: Type,
+  value: unknown,
+  expr: A.Expr,
+  what: string,
+): void {
+  if (type.kind === "number" && type.integer && typeof value === "number" && !Number.isInteger(value))
+    context.report(messages.notAnInteger, expr.span, { what, text: String(value) });
 }
 
 export function checkParam(context: CheckContext, expressions: ExpressionChecker, decl: A.ParamDecl): Type {
@@ -88,6 +101,7 @@ export function checkParam(context: CheckContext, expressions: ExpressionChecker
   }
   const bounds = checkDomain(context, expressions, decl.name.text, expected, decl.domain);
   if (typeof value === "number") checkInDomain(context, decl.name.text, value, decl.value.span, bounds);
+  checkWhole(context, expected, value, decl.value, `parameter \`${decl.name.text}\``);
   return expected;
 }
 

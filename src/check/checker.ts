@@ -12,6 +12,7 @@ import { checkFields, checkParam } from "./check-values.js";
 import { checkRules, collectQuantities } from "./check-rules.js";
 import { checkScenarios, scenarioType } from "./check-scenarios.js";
 import { checkTiers, tierRowType } from "./check-tiers.js";
+import { checkKeyedTable, keyedRowType } from "./check-keyed-tables.js";
 import { checkVerify } from "./check-verify.js";
 import { declareFunctions } from "./check-functions.js";
 import { CheckContext, type Origin, type ValueSymbol } from "./context.js";
@@ -99,6 +100,7 @@ export function checkAst(
     context,
     (symbol, span) => typer.typeOf(symbol, span),
     (symbol) => tierRowType(context, symbol.decl),
+    (symbol) => keyedRowType(context, symbol.decl),
   );
   const typer: SymbolTyper = new SymbolTyper(context, expressions);
   for (const { decl, origin } of declarations)
@@ -315,6 +317,8 @@ function valueSymbol(context: CheckContext, decl: A.Declaration, origin: Origin)
       return { kind: "output", name: decl.name.text, decl, origin };
     case "TiersDecl":
       return { kind: "tiers", name: decl.name.text, decl, origin };
+    case "TableDecl":
+      return { kind: "table", name: decl.name.text, decl, origin };
     case "ScenariosDecl":
       return { kind: "scenarios", name: decl.name.text, decl, origin };
     default:
@@ -341,6 +345,7 @@ export class SymbolTyper {
       case "input":
         return symbol.type;
       case "tiers":
+      case "table":
         return { kind: "tiers", name: symbol.name };
       case "scenarios":
         return this.remember(symbol, scenarioType(this.context, symbol.decl));
@@ -470,7 +475,9 @@ function checkDeclaration(
     case "InputDecl":
       return checkFields(context, expressions, decl.fields ?? []);
     case "TiersDecl":
-      return checkTiers(context, decl);
+      return checkTiers(context, expressions, decl);
+    case "TableDecl":
+      return checkKeyedTable(context, expressions, decl);
     case "ScenariosDecl":
       return checkScenarios(context, expressions, decl);
     case "VerifyDecl":

@@ -12,6 +12,7 @@ import {
   BOOL,
   DURATION,
   ERROR,
+  INTEGER,
   NUMBER,
   QUANTITY,
   RATE,
@@ -40,6 +41,7 @@ export type ValueSymbol =
   | { kind: "let"; name: string; decl: A.LetDecl; origin: Origin }
   | { kind: "output"; name: string; decl: A.OutputDecl; origin: Origin }
   | { kind: "tiers"; name: string; decl: A.TiersDecl; origin: Origin }
+  | { kind: "table"; name: string; decl: A.TableDecl; origin: Origin }
   | { kind: "scenarios"; name: string; decl: A.ScenariosDecl; origin: Origin }
   | { kind: "quantity"; name: string; firstSet: A.Step; rule: A.RuleDecl; origin: Origin };
 
@@ -63,12 +65,14 @@ export const SYMBOL_KIND_NAMES: Record<SymbolKind, string> = {
   let: "a let-binding",
   output: "an output",
   tiers: "a tier table",
+  table: "a keyed table",
   scenarios: "a scenario set",
   quantity: "a quantity",
 };
 
 const BUILTIN_TYPES = [
   "Number",
+  "Integer",
   "Rate",
   "Bool",
   "Text",
@@ -92,6 +96,11 @@ export class CheckContext {
   readonly exprTypes = new Map<A.Expr, Type>();
   /** The resolved type of every value symbol, filled lazily. */
   readonly valueTypes = new Map<string, Type>();
+  /**
+   * The folded value of every cell of a keyed table (by its expression) and of every tier cell
+   * written as an expression (by the cell): what the compiler puts in the IR.
+   */
+  readonly cellValues = new Map<A.Expr | A.TierCell, number | boolean | string>();
   /** Names referenced anywhere (for unused warnings). */
   readonly used = new Set<string>();
   currency?: string;
@@ -279,6 +288,8 @@ export class CheckContext {
     switch (name) {
       case "Number":
         return NUMBER;
+      case "Integer":
+        return INTEGER;
       case "Rate":
         return RATE;
       case "Bool":

@@ -21,7 +21,8 @@ export interface RecordField {
 }
 
 export type Type =
-  | { kind: "number"; unit: Unit; rate: boolean }
+  /** `integer`: declared `Integer`, so constants and inputs must be whole numbers (arithmetic drops it). */
+  | { kind: "number"; unit: Unit; rate: boolean; integer?: boolean }
   | { kind: "bool" }
   | { kind: "text" }
   | { kind: "timestamp" }
@@ -38,6 +39,8 @@ export const TEXT: Type = { kind: "text" };
 export const TIMESTAMP: Type = { kind: "timestamp" };
 export const NUMBER: Type = { kind: "number", unit: DIMENSIONLESS, rate: false };
 export const RATE: Type = { kind: "number", unit: DIMENSIONLESS, rate: true };
+/** `Integer`: a dimensionless whole number (a month, a bucket, a count). */
+export const INTEGER: Type = { kind: "number", unit: DIMENSIONLESS, rate: false, integer: true };
 export const DURATION: Type = numeric({ [TIME]: 1 });
 
 export function numeric(unit: Unit, rate = false): Type {
@@ -119,7 +122,7 @@ export function formatUnit(unit: Unit): string {
 export function formatType(type: Type): string {
   switch (type.kind) {
     case "number":
-      return type.rate ? "Rate" : formatUnit(type.unit);
+      return type.rate ? "Rate" : type.integer ? "Integer" : formatUnit(type.unit);
     case "bool":
       return "Bool";
     case "text":
@@ -143,6 +146,7 @@ export function formatType(type: Type): string {
 export function describeType(type: Type): string {
   if (type.kind === "number") {
     if (type.rate) return "a Rate";
+    if (type.integer) return "an Integer";
     if (isDimensionless(type.unit)) return "a Number";
     const keys = Object.keys(type.unit);
     if (

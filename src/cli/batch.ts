@@ -9,6 +9,7 @@ import path from "node:path";
 import { loadArtifact, rulebookFromIr, type LoadedRulebook } from "../runtime/index.js";
 import type { IrRulebook } from "../ir/ir.js";
 import { compileToSql, inputColumns, type SqlDiagnostic } from "../sql/index.js";
+import { columnLayout, type Columns } from "../runtime/columns.js";
 import { runClickHouseBatch } from "./clickhouse-http.js";
 import { compileFile } from "./compile-file.js";
 import {
@@ -42,8 +43,9 @@ export function batchCommand(): Command {
       "columns, every output, and `error`, the MB6xxx code of a row that fails (empty otherwise). Input",
       "columns are named by field path (`position.size`), or nested records in JSON Lines. Lists are",
       "lists of structs. `--engine duckdb` (default) compiles the rulebook to SQL and runs it in an",
-      "in-process DuckDB; `--engine js` evaluates each row with the runtime; `--engine clickhouse` runs",
-      "the SQL on a ClickHouse server over `--table` and writes `--output-table` there.",
+      "in-process DuckDB; `--engine js` evaluates the rows with the runtime, chunk by chunk through its",
+      "columnar path (row by row where a chunk has NULLs or lists); `--engine clickhouse` runs the SQL",
+      "on a ClickHouse server over `--table` and writes `--output-table` there.",
       "A progress bar is drawn on stderr. Exit codes: 0 written, 1 the rulebook cannot be compiled",
       "(or rows failed, with --strict), 2 usage error.",
     ].join("\n"),
@@ -241,7 +243,7 @@ function summary(
   return strict && failed > 0 ? ExitCode.problems : ExitCode.ok;
 }
 
-/** The runtime path: rows streamed out of DuckDB, evaluated one by one, results appended to a table. */
+/** The runtime path: rows streamed out of DuckDB in chunks, evaluated (columnar), results appended to a table. */
 async function runJs(
   con: DuckConnection,
   book: LoadedRulebook,
@@ -268,22 +270,21 @@ async function runJs(
     if (!chunk || chunk.rowCount === 0) break;
     const values = columns.map((_, c) => chunk.convertColumnValues(c + 1, JSDuckDBValueConverter));
     const rowIds = chunk.convertColumnValues(0, JSDuckDBValueConverter);
+    const outcomes = evaluateChunk(book, columns, values, chunk.rowCount);
     for (let r = 0; r < chunk.rowCount; r++) {
-      const inputRow: Record<string, unknown> = {};
-      columns.forEach((c, i) => setPath(inputRow, c, plainValue(values[i]![r])));
-      const outcome = book.evaluateBatch([inputRow])[0]!;
       appender.appendBigInt(BigInt(rowIds[r] as number | bigint));
-      for (const o of outputs) {
-        const v = outcome.ok ? outcome.outputs[o.name] : undefined;
+      const failed = outcomes.failures.get(r);
+      for (let o = 0; o < outputs.length; o++) {
+        const v = failed === undefined ? outcomes.value(o, r) : undefined;
         if (v === undefined || v === null) appender.appendNull();
         else if (typeof v === "number") appender.appendDouble(v);
         else if (typeof v === "boolean") appender.appendBoolean(v);
         else appender.appendVarchar(String(v));
       }
-      if (outcome.ok) appender.appendNull();
+      if (failed === undefined) appender.appendNull();
       else {
-        appender.appendVarchar(outcome.error.code);
-        errors.set(outcome.error.code, (errors.get(outcome.error.code) ?? 0) + 1);
+        appender.appendVarchar(failed);
+        errors.set(failed, (errors.get(failed) ?? 0) + 1);
       }
       appender.endRow();
     }
@@ -292,4 +293,56 @@ async function runJs(
   }
   appender.closeSync();
   return errors;
+}
+
+/**
+ * Evaluates one chunk of rows: through `evaluateColumns` (typed columns, no object per row) when
+ * every column is a top-level field of the rulebook's input and no value is NULL; otherwise row by
+ * row, each row built as an input object (a NULL leaves its field out, so its default applies).
+ */
+function evaluateChunk(
+  book: LoadedRulebook,
+  columns: readonly string[],
+  values: readonly (readonly unknown[])[],
+  rows: number,
+): { failures: Map<number, string>; value(output: number, row: number): unknown } {
+  const fields = new Map(
+    columnLayout(book.ir)
+      .fields.filter((f) => f.list === undefined)
+      .map((f) => [f.path, f]),
+  );
+  const columnar =
+    columns.every((c) => fields.has(c)) &&
+    values.every((column) => column.every((v) => v !== null && v !== undefined));
+  if (columnar) {
+    const given: Record<string, ArrayLike<unknown>> = {};
+    columns.forEach((c, i) => {
+      given[c] =
+        fields.get(c)!.type.kind === "number" && values[i]!.every((v) => typeof v === "number")
+          ? Float64Array.from(values[i] as number[])
+          : values[i]!.map(plainValue);
+    });
+    const result = book.evaluateColumns(given as Columns, rows);
+    const outputs = book.outputs.map((o) => result.outputs[o.name]!);
+    return {
+      failures: new Map(result.errors.map((e) => [e.index, e.code])),
+      value: (o, r) => outputs[o]![r],
+    };
+  }
+  const outcomes = Array.from({ length: rows }, (_, r) => {
+    const inputRow: Record<string, unknown> = {};
+    columns.forEach((c, i) => setPath(inputRow, c, plainValue(values[i]![r])));
+    return book.evaluateBatch([inputRow])[0]!;
+  });
+  const failures = new Map<number, string>();
+  outcomes.forEach((o, r) => {
+    if (!o.ok) failures.set(r, o.error.code);
+  });
+  return {
+    failures,
+    value: (o, r) => {
+      const outcome = outcomes[r]!;
+      return outcome.ok ? outcome.outputs[book.outputs[o]!.name] : undefined;
+    },
+  };
 }

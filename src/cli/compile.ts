@@ -13,7 +13,10 @@ import path from "node:path";
 import { buildArtifact, serializeArtifact } from "../compile/artifact.js";
 import { readSigningKey, signArtifact } from "../compile/sign.js";
 import { renderText } from "../diagnostics/render.js";
+import { printIr } from "../compile/print-ir.js";
+import { optimizeIr } from "../optimize/index.js";
 import { loadArtifact } from "../runtime/index.js";
+import { outputInfos } from "../runtime/rulebook.js";
 import { checkArtifactSignature } from "../runtime/signature.js";
 import { compileToSql, isDialectName } from "../sql/index.js";
 import { renderSqlDiagnostics } from "./batch.js";
@@ -46,6 +49,11 @@ export function compileCommand(toolVersion: string): Command {
       "is not signed unless --allow-dirty is given. `marginbook inspect --trust` and the runtime",
       "registry check the signature.",
       "",
+      "--print-ir prints the IR instead, as the code generator compiles it: after the optimizer",
+      "(constant folding, filter-to-group, common subexpressions and loop invariants hoisted into",
+      "`%n` lets; with --outputs, only what those outputs need). --no-optimize prints it as lowered,",
+      "which is what the artifact holds. See docs/performance.md.",
+      "",
       "--target sql writes one SQL query instead (DuckDB or ClickHouse): one row per row of the input",
       "relation (`--from`, default `input`, whose columns are the input field paths), with every output",
       "and an `error` column (the MB6xxx code of a row that fails). See docs/scale.md.",
@@ -77,6 +85,19 @@ export function compileCommand(toolVersion: string): Command {
         valueName: "relation",
         description: "the input relation of --target sql, as SQL (default input)",
       },
+      "print-ir": {
+        type: "boolean",
+        description: "print the IR the code generator compiles (optimized) instead of writing an artifact",
+      },
+      "no-optimize": {
+        type: "boolean",
+        description: "with --print-ir: the IR as lowered, before the optimizer",
+      },
+      outputs: {
+        type: "string",
+        valueName: "a,b",
+        description: "with --print-ir: optimize for these outputs only (dead-output elimination)",
+      },
       "no-color": { type: "boolean", description: "never colour the text output" },
       help: { type: "boolean", short: "h", description: "show this help" },
     },
@@ -89,6 +110,7 @@ async function runCompile(args: ParsedArgs, io: CliIo, toolVersion: string): Pro
   if (target === "sql") return runCompileSql(args, io);
   if (target !== "artifact")
     throw new UsageError(`--target must be artifact or sql, not '${target}'`, "compile");
+  if (args.values["print-ir"] === true) return runPrintIr(args, io);
   const output = args.values["output"];
   if (typeof output !== "string" || output === "")
     throw new UsageError("missing -o: give the artifact file to write (or - for standard output)", "compile");
@@ -156,6 +178,31 @@ async function runCompile(args: ParsedArgs, io: CliIo, toolVersion: string): Pro
   io.stdout(
     `compiled ${args.positionals[0]}${at} -> ${displayPath(destination, io.cwd)} (${artifact.meta.name} ${artifact.meta.version}, ${artifact.irHash.slice(0, 19)}...${signed}${warnings})\n`,
   );
+  return ExitCode.ok;
+}
+
+/** `compile --print-ir`: the optimized IR (or, with --no-optimize, the lowered one) on stdout. */
+function runPrintIr(args: ParsedArgs, io: CliIo): number {
+  const file = singleRulebook(args.positionals, io, "compile");
+  const color = io.color === true && args.values["no-color"] !== true;
+  const compiled = compileFile(file, io, "compile", color);
+  if (!compiled.ok) {
+    io.stderr(compiled.report);
+    return ExitCode.problems;
+  }
+  const selection = args.values["outputs"];
+  const outputs = typeof selection === "string" ? selection.split(",").map((name) => name.trim()) : undefined;
+  if (outputs) {
+    const known = new Set(outputInfos(compiled.ir).map((o) => o.name));
+    const unknown = outputs.find((name) => !known.has(name));
+    if (unknown !== undefined)
+      throw new UsageError(`--outputs: ${file} has no output \`${unknown}\``, "compile");
+  }
+  const ir =
+    args.values["no-optimize"] === true
+      ? compiled.ir
+      : optimizeIr(compiled.ir, outputs !== undefined ? { outputs } : {});
+  io.stdout(printIr(ir));
   return ExitCode.ok;
 }
 

@@ -8,17 +8,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { approveCommand } from "./approve.js";
-import { batchCommand } from "./batch.js";
-import { checkCommand } from "./check.js";
-import { compileCommand } from "./compile.js";
-import { diffCommand } from "./diff.js";
-import { evalCommand } from "./eval.js";
-import { fmtCommand } from "./fmt.js";
-import { inspectCommand } from "./inspect.js";
-import { keygenCommand } from "./keygen.js";
-import { serveCommand } from "./serve.js";
-import { studioCommand } from "./studio.js";
 import { safeText } from "./terminal-text.js";
 import {
   ExitCode,
@@ -29,30 +18,91 @@ import {
   type CliIo,
   type Command,
 } from "./io.js";
-import { testCommand } from "./test.js";
-import { verifyCommand } from "./verify.js";
+
+/**
+ * One entry of the command table: the name and summary the global help lists, and how to load the
+ * command. Each command's module is imported only when that command runs (or shows its help), so
+ * `marginbook check` never loads the studio, the server, DuckDB or the verifier. The summary here is
+ * the command's own (a test checks that they agree).
+ */
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load(version: string): Promise<Command>;
+}
 
 /**
  * The commands, in the order the global help lists them. Each command is a file exporting a
  * `Command` and one entry here; nothing else changes.
  */
-function commandTable(version: string): Command[] {
-  return [
-    checkCommand(version),
-    fmtCommand(),
-    evalCommand(),
-    testCommand(),
-    compileCommand(version),
-    keygenCommand(),
-    inspectCommand(),
-    approveCommand(),
-    diffCommand(version),
-    verifyCommand(),
-    batchCommand(),
-    studioCommand(),
-    serveCommand(),
-  ];
-}
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: "check",
+    summary: "check rulebooks and report every problem",
+    load: async (v) => (await import("./check.js")).checkCommand(v),
+  },
+  {
+    name: "fmt",
+    summary: "format rulebooks in the canonical layout",
+    load: async () => (await import("./fmt.js")).fmtCommand(),
+  },
+  {
+    name: "eval",
+    summary: "evaluate a rulebook on inputs, with an optional step-by-step explanation",
+    load: async () => (await import("./eval.js")).evalCommand(),
+  },
+  {
+    name: "test",
+    summary: "run the test cases (<name>.test.yaml) of rulebooks",
+    load: async () => (await import("./test.js")).testCommand(),
+  },
+  {
+    name: "compile",
+    summary: "compile a rulebook into an artifact that engines load",
+    load: async (v) => (await import("./compile.js")).compileCommand(v),
+  },
+  {
+    name: "keygen",
+    summary: "create an Ed25519 key pair for signing artifacts",
+    load: async () => (await import("./keygen.js")).keygenCommand(),
+  },
+  {
+    name: "inspect",
+    summary: "show what an artifact is and whether its signature holds",
+    load: async () => (await import("./inspect.js")).inspectCommand(),
+  },
+  {
+    name: "approve",
+    summary: "sign an approval of a compiled artifact (four-eyes)",
+    load: async () => (await import("./approve.js")).approveCommand(),
+  },
+  {
+    name: "diff",
+    summary: "what changed between two versions of a rulebook",
+    load: async (v) => (await import("./diff.js")).diffCommand(v),
+  },
+  {
+    name: "verify",
+    summary: "prove rulebook properties (verify, assert), or find a counterexample",
+    load: async () => (await import("./verify.js")).verifyCommand(),
+  },
+  {
+    name: "batch",
+    summary:
+      "evaluate a rulebook over a Parquet, CSV or JSON Lines file (DuckDB, the runtime, or ClickHouse)",
+    load: async () => (await import("./batch.js")).batchCommand(),
+  },
+  {
+    name: "studio",
+    summary: "open the rulebook studio (a local web editor) on a folder",
+    load: async () => (await import("./studio.js")).studioCommand(),
+  },
+  {
+    name: "serve",
+    summary: "serve the rulebooks of an artifacts folder over HTTP (evaluation service)",
+    load: async () => (await import("./serve.js")).serveCommand(),
+  },
+];
 
 /**
  * The version of marginbook, read from the package.json above this module. The search walks up
@@ -72,7 +122,7 @@ export function toolVersion(): string {
   }
 }
 
-function globalHelp(commands: readonly Command[]): string {
+function globalHelp(commands: readonly CommandEntry[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     "marginbook: write, check and run margin rulebooks (.margin files)",
@@ -103,9 +153,8 @@ export async function runCli(argv: readonly string[], given: CliIo): Promise<num
     stderr: (text) => given.stderr(safeText(text, given.color === true)),
   };
   const version = toolVersion();
-  const commands = commandTable(version);
   try {
-    return await dispatch(argv, io, commands, version);
+    return await dispatch(argv, io, COMMANDS, version);
   } catch (error) {
     if (error instanceof UsageError) {
       const hint = error.command ? `marginbook ${error.command} --help` : "marginbook --help";
@@ -122,7 +171,7 @@ export async function runCli(argv: readonly string[], given: CliIo): Promise<num
 async function dispatch(
   argv: readonly string[],
   io: CliIo,
-  commands: readonly Command[],
+  commands: readonly CommandEntry[],
   version: string,
 ): Promise<number> {
   const [first, ...rest] = argv;
@@ -145,12 +194,13 @@ async function dispatch(
     }
     throw new UsageError(`missing command before '${args.positionals[0] ?? ""}'`);
   }
-  if (first === "help") return help(rest[0], io, commands);
-  const command = commands.find((c) => c.name === first);
-  if (!command)
+  if (first === "help") return help(rest[0], io, commands, version);
+  const entry = commands.find((c) => c.name === first);
+  if (!entry)
     throw new UsageError(
       `unknown command '${first}': the commands are ${commands.map((c) => c.name).join(", ")}`,
     );
+  const command = await entry.load(version);
   const args = parseCommandArgs(rest, command.options, command.name);
   if (args.values["help"]) {
     io.stdout(commandHelp(command));
@@ -160,17 +210,22 @@ async function dispatch(
 }
 
 /** `marginbook help [command]`. */
-function help(name: string | undefined, io: CliIo, commands: readonly Command[]): number {
+async function help(
+  name: string | undefined,
+  io: CliIo,
+  commands: readonly CommandEntry[],
+  version: string,
+): Promise<number> {
   if (name === undefined) {
     io.stdout(globalHelp(commands));
     return ExitCode.ok;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command)
+  const entry = commands.find((c) => c.name === name);
+  if (!entry)
     throw new UsageError(
       `unknown command '${name}': the commands are ${commands.map((c) => c.name).join(", ")}`,
     );
-  io.stdout(commandHelp(command));
+  io.stdout(commandHelp(await entry.load(version)));
   return ExitCode.ok;
 }
 

@@ -87,6 +87,7 @@ function collect(folder: string, found: Set<string>): void {
 interface Tally {
   passed: number;
   failed: number;
+  /** Test files that did not run (unreadable, invalid, or naming a missing or broken rulebook). */
   brokenFiles: number;
   violated: number;
 }
@@ -121,8 +122,8 @@ function runFile(
   color: boolean,
   verify: boolean,
 ): void {
-  const broken = (message: string): void => {
-    io.stdout(`  ${paint(31, "✗")} ${message}\n`);
+  const broken = (...messages: string[]): void => {
+    for (const message of messages) io.stdout(`  ${paint(31, "✗")} ${message}\n`);
     tally.brokenFiles += 1;
   };
   let text: string;
@@ -135,8 +136,9 @@ function runFile(
   const parsed = parseTestFile(text);
   if (!parsed.file) {
     io.stdout(`${file}\n`);
-    for (const p of parsed.problems) broken(`${file}:${p.line}: ${p.message}`);
-    return;
+    return broken(
+      ...parsed.problems.map((p) => `${file}:${p.line}${p.column ? `:${p.column}` : ""}: ${p.message}`),
+    );
   }
   const rulebook = displayPath(path.resolve(io.cwd, path.dirname(file), parsed.file.rulebook), io.cwd);
   io.stdout(`${file} (${rulebook})\n`);

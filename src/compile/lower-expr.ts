@@ -13,6 +13,7 @@ import { childExprs, type IrConstValue, type IrExpr, type IrFunction } from "../
 import { BUILTINS, isBuiltin } from "../semantics/builtins.js";
 import type { Raise } from "../semantics/errors.js";
 import { LoweringError } from "./lowering-error.js";
+import { isDefaultGroup, familyTableName, keyedChain, keyValues } from "./lower-keyed.js";
 import { binaryOp, callBuiltin, unaryOp } from "../semantics/operations.js";
 
 /** What expression lowering needs from the rulebook lowerer. */
@@ -215,6 +216,8 @@ export class ExpressionLowerer {
   }
 
   private member(expr: A.MemberExpr, locals: Locals): IrExpr {
+    const keyed = this.keyedMember(expr, locals);
+    if (keyed) return keyed;
     const objectType = this.context.exprTypes.get(expr.object);
     const name = expr.member.text;
     if (objectType?.kind === "record" && objectType.name.startsWith("row of ")) {
@@ -246,6 +249,69 @@ export class ExpressionLowerer {
     return info;
   }
 
+  /** `fees[k].column` and `brackets[k](x).column`: a chain of `if`s on the key. */
+  private keyedMember(expr: A.MemberExpr, locals: Locals): IrExpr | undefined {
+    const object = expr.object;
+    const name = expr.member.text;
+    if (object.kind === "IndexExpr" && object.object.kind === "NameRef" && !locals.has(object.object.name)) {
+      const symbol = this.context.values.get(object.object.name);
+      if (symbol?.kind !== "table") return undefined;
+      const decl = symbol.decl;
+      const column = decl.columns.findIndex((c) => c.name.text === name);
+      const cell = (row: A.TableRow): IrExpr => constant(this.context.cellValues.get(row.cells[column]!)!);
+      const keys = [object.index, ...(object.more ?? [])].map((k) => this.lower(k, locals));
+      const fallback = decl.rows.find((r) => r.isDefault);
+      return keyedChain(
+        decl.name.text,
+        keys,
+        decl.rows.filter((r) => !r.isDefault).map((r) => ({ key: keyValues(r.key), value: cell(r) })),
+        fallback ? cell(fallback) : undefined,
+        () => this.scope.site(object.span, keys),
+      );
+    }
+    if (object.kind === "CallExpr" && object.callee.kind === "IndexExpr") {
+      const decl = this.familyDecl(object.callee.object, locals);
+      if (!decl) return undefined;
+      const column = decl.columns.findIndex((c) => c.name.text === name);
+      const key = this.lower(object.args[0]!, locals);
+      return this.familyChain(decl, object.callee, locals, (table) => ({
+        k: "cell",
+        table,
+        row: { k: "tier", table, key, site: this.scope.site(object.span, [key]) },
+        column: column >= 0 ? column : (name as "tier" | "lower" | "upper"),
+      }));
+    }
+    return undefined;
+  }
+
+  /** The declaration of a tier table family named by `object`, if it is one. */
+  private familyDecl(object: A.Expr, locals: Locals): A.TiersDecl | undefined {
+    if (object.kind !== "NameRef" || locals.has(object.name)) return undefined;
+    const symbol = this.context.values.get(object.name);
+    return symbol?.kind === "tiers" && symbol.decl.family ? symbol.decl : undefined;
+  }
+
+  /** One branch per table of the family: `make(table index)` gives what that table computes. */
+  private familyChain(
+    decl: A.TiersDecl,
+    index: A.IndexExpr,
+    locals: Locals,
+    make: (table: number) => IrExpr,
+  ): IrExpr {
+    const keys = [this.lower(index.index, locals)];
+    const groups = decl.groups ?? [];
+    const table = (g: A.TierGroup): number =>
+      this.scope.tableIndex.get(familyTableName(decl.name.text, g.key))!;
+    const fallback = groups.find(isDefaultGroup);
+    return keyedChain(
+      decl.name.text,
+      keys,
+      groups.filter((g) => !isDefaultGroup(g)).map((g) => ({ key: keyValues(g.key), value: make(table(g)) })),
+      fallback ? make(table(fallback)) : undefined,
+      () => this.scope.site(index.span, keys),
+    );
+  }
+
   private tierDecl(name: string): A.TiersDecl {
     const symbol = this.context.values.get(name);
     if (symbol?.kind !== "tiers") throw new Error(`unknown tier table \`${name}\``);
@@ -265,39 +331,56 @@ export class ExpressionLowerer {
 
   private call(expr: A.CallExpr, locals: Locals): IrExpr {
     const callee = expr.callee;
+    if (callee.kind === "MemberExpr" && callee.object.kind === "IndexExpr") {
+      const decl = this.familyDecl(callee.object.object, locals);
+      if (decl)
+        return this.familyChain(decl, callee.object, locals, (table) =>
+          this.tierMethod(expr, decl, table, locals),
+        );
+    }
     if (callee.kind === "MemberExpr" && callee.object.kind === "NameRef" && !locals.has(callee.object.name)) {
       const decl = this.tierDecl(callee.object.name);
-      const table = this.scope.tableIndex.get(decl.name.text)!;
-      const columnName = (expr.args[expr.args.length - 1] as A.NameRef).name;
-      const column = decl.columns.findIndex((c) => c.name.text === columnName);
-      if (callee.member.text === "liquidation_price") {
-        const [side, size, entry, balance] = expr.args.slice(0, 4).map((a) => this.lower(a, locals)) as [
-          IrExpr,
-          IrExpr,
-          IrExpr,
-          IrExpr,
-        ];
-        return {
-          k: "liquidation",
-          table,
-          column,
-          side,
-          size,
-          entry,
-          balance,
-          site: this.scope.site(expr.span, [size, entry, balance]),
-        };
-      }
-      const key = this.lower(expr.args[0]!, locals);
+      return this.tierMethod(expr, decl, this.scope.tableIndex.get(decl.name.text)!, locals);
+    }
+    return this.plainCall(expr, locals);
+  }
+
+  /** `table.margin(key, column)`, `table.deduction(...)`, `table.liquidation_price(...)`. */
+  private tierMethod(expr: A.CallExpr, decl: A.TiersDecl, table: number, locals: Locals): IrExpr {
+    const callee = expr.callee as A.MemberExpr;
+    const columnName = (expr.args[expr.args.length - 1] as A.NameRef).name;
+    const column = decl.columns.findIndex((c) => c.name.text === columnName);
+    if (callee.member.text === "liquidation_price") {
+      const [side, size, entry, balance] = expr.args.slice(0, 4).map((a) => this.lower(a, locals)) as [
+        IrExpr,
+        IrExpr,
+        IrExpr,
+        IrExpr,
+      ];
       return {
-        k: "margin",
+        k: "liquidation",
         table,
-        key,
         column,
-        deduction: callee.member.text === "deduction",
-        site: this.scope.site(expr.span, [key]),
+        side,
+        size,
+        entry,
+        balance,
+        site: this.scope.site(expr.span, [size, entry, balance]),
       };
     }
+    const key = this.lower(expr.args[0]!, locals);
+    return {
+      k: "margin",
+      table,
+      key,
+      column,
+      deduction: callee.member.text === "deduction",
+      site: this.scope.site(expr.span, [key]),
+    };
+  }
+
+  private plainCall(expr: A.CallExpr, locals: Locals): IrExpr {
+    const callee = expr.callee;
     if (callee.kind !== "NameRef" || locals.has(callee.name))
       throw new Error("only built-ins and tier tables can be called");
     const userFn = this.context.functions.get(callee.name);

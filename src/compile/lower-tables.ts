@@ -52,31 +52,50 @@ function toNumber(d: Decimal): number {
  * boundary. The sum is exact (decimal arithmetic on the numbers as written) and rounded once; when a
  * cell's text cannot be read exactly, binary64 arithmetic on the values is used instead.
  */
-export function deriveDeductions(rows: readonly A.TierRow[], column: number): number[] {
-  const exact = exactDeductions(rows, column);
+export function deriveDeductions(
+  rows: readonly A.TierRow[],
+  column: number,
+  valueOf: CellValueOf = literalValue,
+): number[] {
+  const exact = exactDeductions(rows, column, valueOf);
   if (exact) return exact;
   const result: number[] = [];
   let cum = 0;
   rows.forEach((row, i) => {
-    if (i > 0) cum = row.lower.value * (row.cells[column]!.value - rows[i - 1]!.cells[column]!.value) + cum;
+    if (i > 0)
+      cum = row.lower.value * (valueOf(row.cells[column]!) - valueOf(rows[i - 1]!.cells[column]!)) + cum;
     result.push(cum + 0);
   });
   return result;
 }
 
-function exactDeductions(rows: readonly A.TierRow[], column: number): number[] | undefined {
+/** The value of a tier cell: the literal as read, or the constant the checker folded an expression to. */
+export type CellValueOf = (cell: A.TierCell) => number;
+
+const literalValue: CellValueOf = (cell) => cell.value;
+
+/**
+ * The decimal a cell stands for: a literal as written; an expression (`1 / (2 * max_leverage)`)
+ * by the shortest decimal of its folded double, so that `1 / (2 * 125)` derives the same amounts
+ * as `0.40%`.
+ */
+function cellDecimal(cell: A.TierCell, value: number): Decimal | undefined {
+  return parseDecimalText(cell.expr ? String(value) : cell.text);
+}
+
+function exactDeductions(
+  rows: readonly A.TierRow[],
+  column: number,
+  valueOf: CellValueOf,
+): number[] | undefined {
   const rates: Decimal[] = [];
   const lowers: Decimal[] = [];
   for (const row of rows) {
-    const rate = parseDecimalText(row.cells[column]!.text);
+    const value = valueOf(row.cells[column]!);
+    const rate = cellDecimal(row.cells[column]!, value);
     const lower = parseDecimalText(row.lower.text);
     // Only trust the exact reading when it agrees with the value the parser computed.
-    if (
-      !rate ||
-      !lower ||
-      toNumber(rate) !== row.cells[column]!.value + 0 ||
-      toNumber(lower) !== row.lower.value + 0
-    )
+    if (!rate || !lower || toNumber(rate) !== value + 0 || toNumber(lower) !== row.lower.value + 0)
       return undefined;
     rates.push(rate);
     lowers.push(lower);
@@ -91,16 +110,20 @@ function exactDeductions(rows: readonly A.TierRow[], column: number): number[] |
 }
 
 /** The IR rows of a tier table, with deductions for the rate columns (see {@link addDeductions}). */
-export function lowerTierRows(decl: A.TiersDecl, columns: readonly IrTierColumn[]): IrTierRow[] {
+export function lowerTierRows(
+  decl: A.TiersDecl,
+  columns: readonly IrTierColumn[],
+  valueOf: CellValueOf = literalValue,
+): IrTierRow[] {
   const rows = decl.rows.map((row) => ({
     lower: row.lower.value + 0,
     upper: row.upper.value === Infinity ? null : row.upper.value + 0,
     lowerInclusive: row.lowerInclusive,
     upperInclusive: row.upperInclusive,
-    cells: row.cells.map((cell) => cell.value + 0),
+    cells: row.cells.map((cell) => valueOf(cell) + 0),
     deductions: columns.map((): number | null => null),
   }));
-  columns.forEach((column, c) => column.rate && addDeductions(decl, rows, c));
+  columns.forEach((column, c) => column.rate && addDeductions(decl, rows, c, valueOf));
   return rows;
 }
 
@@ -108,8 +131,13 @@ export function lowerTierRows(decl: A.TiersDecl, columns: readonly IrTierColumn[
  * Fills in the deductions of column `c`: derived for a `marginal` table, 0 for a `flat` one. The
  * compiler does it for `Rate` columns and for any other column a `margin` or `deduction` call uses.
  */
-export function addDeductions(decl: A.TiersDecl, rows: IrTierRow[], c: number): void {
-  const values = decl.mode === "marginal" ? deriveDeductions(decl.rows, c) : decl.rows.map(() => 0);
+export function addDeductions(
+  decl: A.TiersDecl,
+  rows: IrTierRow[],
+  c: number,
+  valueOf: CellValueOf = literalValue,
+): void {
+  const values = decl.mode === "marginal" ? deriveDeductions(decl.rows, c, valueOf) : decl.rows.map(() => 0);
   rows.forEach((row, r) => (row.deductions[c] = values[r]!));
 }
 

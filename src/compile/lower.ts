@@ -8,7 +8,7 @@
  * 3. slots for lets, quantities and outputs, numbered in declaration order;
  * 4. the evaluation order: lets that the rules may read (they depend on no quantity and no output)
  *    first, in dependency order; then the rules in file order; then the other lets and the outputs
- *    in dependency order; then the assertions;
+ *    in dependency order; then the assertions (those on inputs only, preconditions, first of all);
  * 5. the properties of `verify` declarations (they refer to slots, so they come after them);
  * 6. once every expression is lowered, the input paths each error site involves (through lets).
  */
@@ -38,6 +38,8 @@ import { printVerify } from "../syntax/format.js";
 import { decimalStep } from "../semantics/numeric.js";
 import { formatIrType } from "./print-ir.js";
 import { ExpressionLowerer, wrapLets, type LoweringScope } from "./lower-expr.js";
+import { familyTableName } from "./lower-keyed.js";
+import { cellNumber } from "../check/check-tiers.js";
 import { LoweringError } from "./lowering-error.js";
 import {
   addDeductions,
@@ -250,7 +252,9 @@ class Lowerer implements LoweringScope {
   irType(type: Type): IrType {
     switch (type.kind) {
       case "number":
-        return { kind: "number", unit: formatType(type) };
+        return type.integer
+          ? { kind: "number", unit: "Number", integer: true }
+          : { kind: "number", unit: formatType(type) };
       case "bool":
       case "text":
       case "timestamp":
@@ -280,14 +284,29 @@ class Lowerer implements LoweringScope {
 
   // ---- tables and scenarios ----
 
+  /** A tier table; a family becomes one IR table per key (`brackets[BTCUSDT]`). */
   private table({ decl, origin }: Decl<"TiersDecl">): void {
+    if (!decl.family) return this.oneTable(decl, origin, decl.name.span);
+    for (const group of decl.groups ?? [])
+      this.oneTable(
+        {
+          ...decl,
+          name: { ...decl.name, text: familyTableName(decl.name.text, group.key) },
+          rows: group.rows,
+        },
+        origin,
+        group.span,
+      );
+  }
+
+  private oneTable(decl: A.TiersDecl, origin: Origin, span: A.Span): void {
     this.at(origin, `tiers ${decl.name.text}`, undefined, () => {
       const context = this.checked.context;
       const columns = decl.columns.map((c) => {
         const type = context.resolveType(c.type);
         return { name: c.name.text, unit: formatType(type), rate: type.kind === "number" && type.rate };
       });
-      const rows = lowerTierRows(decl, columns);
+      const rows = lowerTierRows(decl, columns, (cell) => cellNumber(context, cell));
       if (!tierRowsContiguous(rows))
         throw new LoweringError(`tier table \`${decl.name.text}\` is not contiguous`);
       this.tableIndex.set(decl.name.text, this.tables.length);
@@ -299,7 +318,8 @@ class Lowerer implements LoweringScope {
         mode: decl.mode ?? "flat",
         columns,
         rows,
-        site: this.site(decl.name.span),
+        site: this.site(span),
+        ...(decl.limit && rows[rows.length - 1]?.upper !== null ? { limit: true as const } : {}),
       });
     });
   }
@@ -393,10 +413,18 @@ class Lowerer implements LoweringScope {
     for (const entry of this.all("RuleDecl"))
       steps.push(this.rule(entry, (name) => values.has(name) && isLate(name)));
     [...values.keys()].forEach(visit);
+    // An assertion that reads only inputs (no let, quantity or output) is a precondition: it runs
+    // before anything else, so that an input it refuses is reported as such (MB6008 with its
+    // message), not as the division by zero or missing tier it would lead to.
+    const preconditions: IrStep[] = [];
     for (const { decl, origin } of this.all("AssertDecl")) {
       this.at(origin, "assert", undefined, () => {
         const condition = this.expressions.lower(decl.condition);
-        steps.push({
+        let readsSlots = false;
+        forEachExpr(condition, (x) => {
+          readsSlots ||= x.k === "slot";
+        });
+        (readsSlots ? steps : preconditions).push({
           kind: "assert",
           condition,
           ...(decl.message !== undefined ? { message: decl.message } : {}),
@@ -404,7 +432,7 @@ class Lowerer implements LoweringScope {
         });
       });
     }
-    return steps;
+    return [...preconditions, ...steps];
   }
 
   /** The `verify` declarations, in file order (base ones first). */
@@ -507,7 +535,9 @@ class Lowerer implements LoweringScope {
     const visit = (e: IrExpr): void => {
       const rows = e.k === "margin" || e.k === "liquidation" ? this.tables[e.table]!.rows : undefined;
       if ((e.k === "margin" || e.k === "liquidation") && rows![0]?.deductions[e.column] === null)
-        addDeductions(this.tierDecls[e.table]!, rows!, e.column);
+        addDeductions(this.tierDecls[e.table]!, rows!, e.column, (cell) =>
+          cellNumber(this.checked.context, cell),
+        );
     };
     for (const step of steps) {
       const exprs =

@@ -262,6 +262,8 @@ class IrPrinter {
         return `${this.expr(e.x)}[${this.expr(e.index)}]`;
       case "scenarios":
         return `scenarios ${this.ir.scenarioSets[e.set]?.name}`;
+      case "nokey":
+        return `no_row(${e.table}, ${e.keys.map((k) => this.expr(k)).join(", ")}) @s${e.site}`;
       case "agg": {
         const variable =
           `${this.ir.locals[e.local] ?? "local"}#${e.local}` +

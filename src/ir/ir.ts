@@ -7,7 +7,8 @@
  *
  * - evaluation order is the order of {@link IrRulebook.steps}: lets in dependency order (those the
  *   rules read come before the rules), each rule with its condition and steps, then the remaining
- *   lets and the outputs (with their declared rounding), then the assertions;
+ *   lets and the outputs (with their declared rounding), then the assertions (an assertion on inputs
+ *   only, a precondition, comes first of all);
  * - every name is resolved: input fields are paths, parameters are inlined as constants, lets,
  *   quantities and outputs are numbered slots, comprehension variables are numbered locals;
  * - constants are folded (with the runtime's own arithmetic, so folding never changes a result);
@@ -130,7 +131,8 @@ export interface IrDomain {
  * Timestamps are ISO 8601 strings in inputs and outputs, and seconds since the epoch inside.
  */
 export type IrType =
-  | { kind: "number"; unit: string }
+  /** `integer`: declared `Integer`, so a runtime input must be a whole number. */
+  | { kind: "number"; unit: string; integer?: true }
   | { kind: "bool" }
   | { kind: "text" }
   | { kind: "timestamp" }
@@ -156,6 +158,11 @@ export interface IrTierTable {
   columns: IrTierColumn[];
   rows: IrTierRow[];
   site: number;
+  /**
+   * The last tier's finite upper bound is a deliberate risk limit (`, limit`): a key above it
+   * raises MB6021 instead of MB6006.
+   */
+  limit?: true;
 }
 
 /** A column of a tier table. */
@@ -219,6 +226,12 @@ export interface IrLetStep {
   slot: number;
   value: IrExpr;
   site: number;
+  /**
+   * Introduced by the optimizer (src/optimize): a value computed once that was an intermediate of
+   * some expression. It is neither checked for finiteness (an intermediate never was) nor explained.
+   * Never present in an artifact's IR.
+   */
+  hoisted?: true;
 }
 
 /** A rule: when `condition` (if any) is true, its actions in order. */
@@ -329,6 +342,8 @@ export type IrBuiltin =
   | "normal_cdf"
   | "black76"
   | "black_scholes"
+  | "black76_df"
+  | "black_scholes_df"
   | "length";
 
 /** Comprehension operators. */
@@ -395,6 +410,12 @@ export type IrExpr =
   | { k: "let"; local: number; value: IrExpr; body: IrExpr }
   /** A list of values: `[a, b, c]`. */
   | { k: "list"; items: IrExpr[] }
+  /**
+   * A keyed lookup found no row: raises MB6020 naming `table` and the key values. Keyed tables
+   * (`fees[p.symbol].taker`) and tier table families lower to a chain of `if`s on the key that
+   * ends here (or at the `default:` row).
+   */
+  | { k: "nokey"; table: string; keys: IrExpr[]; site: number }
   | IrAggregate;
 
 /**
@@ -455,6 +476,8 @@ export function childExprs(expr: IrExpr): IrExpr[] {
       return [expr.value, expr.body];
     case "list":
       return expr.items;
+    case "nokey":
+      return expr.keys;
     case "agg":
       return [
         expr.source,

@@ -19,6 +19,8 @@ export type ChangeSubject =
   | "param"
   | "tiers"
   | "tier-row"
+  | "table"
+  | "table-row"
   | "let"
   | "rule"
   | "output"
@@ -155,6 +157,7 @@ const SUBJECTS: Record<A.Declaration["kind"], ChangeSubject> = {
   InputDecl: "input",
   ParamDecl: "param",
   TiersDecl: "tiers",
+  TableDecl: "table",
   LetDecl: "let",
   RuleDecl: "rule",
   FnDecl: "fn",
@@ -192,6 +195,8 @@ function diffDeclarations(before: Side, after: Side): Change[] {
     const newLine = after.lineOf(n.decl.span.start);
     if (o.decl.kind === "TiersDecl" && n.decl.kind === "TiersDecl") {
       changes.push(...diffTiers(o.decl, n.decl, before, after));
+    } else if (o.decl.kind === "TableDecl" && n.decl.kind === "TableDecl") {
+      changes.push(...diffKeyedTable(o.decl, n.decl, before, after));
     } else if (fingerprint(o.decl) !== fingerprint(n.decl)) {
       const impact = declImpact(o.subject, SCHEMA_SUBJECTS.has(o.subject) ? "major" : "minor");
       changes.push({
@@ -273,7 +278,11 @@ function describeDecl(o: A.Declaration | undefined, n: A.Declaration): string[] 
     case "VerifyDecl":
       return [printVerify(n)];
     case "TiersDecl":
-      return [`${n.rows.length} row(s), ${n.mode ?? "no mode"}`];
+      return n.groups
+        ? [`${n.groups.length} table(s), ${n.mode ?? "no mode"}`]
+        : [`${n.rows.length} row(s), ${n.mode ?? "no mode"}`];
+    case "TableDecl":
+      return [`${n.rows.length} row(s)`];
     case "FnDecl":
       return [`body: ${show(o, (d: A.FnDecl) => printExpression(d.value))} -> ${printExpression(n.value)}`];
   }
@@ -330,7 +339,122 @@ function rowLabel(table: string, row: A.TierRow): string {
   return `${table}${row.lowerInclusive ? "[" : "("}${row.lower.text}, ${row.upper.text}${row.upperInclusive ? "]" : ")"}`;
 }
 
+/** A tier table family is diffed table by table (`brackets[BTCUSDT]`), each row by its lower bound. */
 function diffTiers(o: A.TiersDecl, n: A.TiersDecl, before: Side, after: Side): Change[] {
+  if (!o.groups && !n.groups) return diffOneTable(o, n, before, after);
+  const groupsOf = (d: A.TiersDecl): Map<string, A.TierGroup> =>
+    new Map((d.groups ?? []).map((g) => [keyText(g.key), g]));
+  const member = (d: A.TiersDecl, key: string, g: A.TierGroup): A.TiersDecl => ({
+    ...d,
+    name: { ...d.name, text: `${d.name.text}[${key}]` },
+    rows: g.rows,
+    groups: undefined,
+  });
+  const oldGroups = groupsOf(o);
+  const newGroups = groupsOf(n);
+  const changes = diffOneTable({ ...o, rows: [] }, { ...n, rows: [] }, before, after);
+  for (const [key, g] of oldGroups) {
+    const match = newGroups.get(key);
+    if (match) changes.push(...diffOneTable(member(o, key, g), member(n, key, match), before, after));
+    else
+      changes.push({
+        subject: "tiers",
+        action: "removed",
+        name: `${n.name.text}[${key}]`,
+        details: [],
+        impact: "minor",
+        oldLine: before.lineOf(g.span.start),
+      });
+  }
+  for (const [key, g] of newGroups)
+    if (!oldGroups.has(key))
+      changes.push({
+        subject: "tiers",
+        action: "added",
+        name: `${n.name.text}[${key}]`,
+        details: [`${g.rows.length} row(s)`],
+        impact: "minor",
+        newLine: after.lineOf(g.span.start),
+      });
+  return changes;
+}
+
+function keyText(key: A.TableKeyValue[]): string {
+  return key.map((k) => (k.kind === "string" ? JSON.stringify(k.text) : k.text)).join(", ");
+}
+
+/** A keyed table: its key and columns, then each row by its key (`fees[BTCUSDT]: taker 0.05% -> 0.04%`). */
+function diffKeyedTable(o: A.TableDecl, n: A.TableDecl, before: Side, after: Side): Change[] {
+  const name = n.name.text;
+  const changes: Change[] = [];
+  const head = (d: A.TableDecl): string =>
+    `by ${d.keys.map((k) => `${k.name.text}: ${printType(k.type)}`).join(", ")}; columns ${d.columns
+      .map((c) => `${c.name.text}: ${printType(c.type)}`)
+      .join(", ")}`;
+  if (head(o) !== head(n))
+    changes.push({
+      subject: "table",
+      action: "changed",
+      name,
+      details: [`${head(o)} -> ${head(n)}`],
+      impact: "minor",
+      oldLine: before.lineOf(o.span.start),
+      newLine: after.lineOf(n.span.start),
+    });
+  const rowsOf = (d: A.TableDecl): Map<string, A.TableRow> =>
+    new Map(d.rows.map((r) => [r.isDefault ? "default" : keyText(r.key), r]));
+  const oldRows = rowsOf(o);
+  const newRows = rowsOf(n);
+  const cells = (d: A.TableDecl, r: A.TableRow): string[] =>
+    d.columns.map((c, i) => `${c.name.text} ${r.cells[i] ? printExpression(r.cells[i]) : "?"}`);
+  for (const [key, row] of oldRows) {
+    const match = newRows.get(key);
+    const label = `${name}[${key}]`;
+    if (!match) {
+      changes.push({
+        subject: "table-row",
+        action: "removed",
+        name: label,
+        details: [],
+        impact: "minor",
+        oldLine: before.lineOf(row.span.start),
+      });
+      continue;
+    }
+    const was = cells(o, row);
+    const now = cells(n, match);
+    const details = now.flatMap((cell, i) => {
+      const column = n.columns[i]!.name.text;
+      const old = was.find((w) => w.startsWith(`${column} `));
+      return old === cell
+        ? []
+        : [`${column}: ${old?.slice(column.length + 1) ?? "(none)"} -> ${cell.slice(column.length + 1)}`];
+    });
+    if (details.length > 0)
+      changes.push({
+        subject: "table-row",
+        action: "changed",
+        name: label,
+        details,
+        impact: "minor",
+        oldLine: before.lineOf(row.span.start),
+        newLine: after.lineOf(match.span.start),
+      });
+  }
+  for (const [key, row] of newRows)
+    if (!oldRows.has(key))
+      changes.push({
+        subject: "table-row",
+        action: "added",
+        name: `${name}[${key}]`,
+        details: [cells(n, row).join(", ")],
+        impact: "minor",
+        newLine: after.lineOf(row.span.start),
+      });
+  return changes;
+}
+
+function diffOneTable(o: A.TiersDecl, n: A.TiersDecl, before: Side, after: Side): Change[] {
   const name = n.name.text;
   const changes: Change[] = [];
   const details: string[] = [];
@@ -340,6 +464,8 @@ function diffTiers(o: A.TiersDecl, n: A.TiersDecl, before: Side, after: Side): C
   const columns = (d: A.TiersDecl): string =>
     d.columns.map((c) => `${c.name.text}: ${printType(c.type)}`).join(", ");
   if (columns(o) !== columns(n)) details.push(`columns: ${columns(o)} -> ${columns(n)}`);
+  if (Boolean(o.limit) !== Boolean(n.limit))
+    details.push(n.limit ? "the last tier is now a deliberate limit" : "the last tier is no longer a limit");
   if (details.length > 0)
     changes.push({
       subject: "tiers",
@@ -401,7 +527,9 @@ function diffRow(o: A.TiersDecl, n: A.TiersDecl, oldRow: A.TierRow, newRow: A.Ti
     const oldIndex = o.columns.findIndex((c) => c.name.text === column.name.text);
     const before = oldRow.cells[oldIndex];
     const after = newRow.cells[i];
-    if (!after || (before && before.value === after.value)) return;
+    const same = (a: A.TierCell, b: A.TierCell): boolean =>
+      a.expr || b.expr ? normaliseSpace(a.text) === normaliseSpace(b.text) : a.value === b.value;
+    if (!after || (before && same(before, after))) return;
     const delta = before ? after.value - before.value : undefined;
     const shown =
       delta === undefined

@@ -61,7 +61,12 @@ function union(tag: string, branches: JsonSchema[]): JsonSchema {
 const constValue: JsonSchema = { type: ["number", "boolean", "string"], maxLength: IR_LIMITS.constantString };
 
 const irType = union("kind", [
-  branch("kind", "number", { unit: { type: "string", pattern: "^[A-Za-z0-9_ /^*().-]{0,256}$" } }),
+  branch(
+    "kind",
+    "number",
+    { unit: { type: "string", pattern: "^[A-Za-z0-9_ /^*().-]{0,256}$" }, integer: { const: true } },
+    ["integer"],
+  ),
   branch("kind", "bool", {}),
   branch("kind", "text", {}),
   branch("kind", "timestamp", {}),
@@ -131,6 +136,11 @@ const irExpr = union("k", [
   ]),
   branch("k", "index", { x: expr, index: expr, site: index }),
   branch("k", "scenarios", { set: index }),
+  branch("k", "nokey", {
+    table: text(IR_LIMITS.shortText),
+    keys: { type: "array", items: expr, minItems: 1, maxItems: IR_LIMITS.callArguments },
+    site: index,
+  }),
   branch(
     "k",
     "agg",
@@ -219,7 +229,13 @@ const schemaSection = closed({
   enums: {
     type: "object",
     propertyNames: identifier,
-    additionalProperties: { type: "array", items: identifier, minItems: 1, maxItems: IR_LIMITS.enumMembers },
+    // Members are written as exchanges spell them (`BTCUSDT`, `` `2026-03` ``): any one-line text.
+    additionalProperties: {
+      type: "array",
+      items: { type: "string", pattern: "^[^`\\n\\r]{1,128}$" },
+      minItems: 1,
+      maxItems: IR_LIMITS.enumMembers,
+    },
   },
 });
 
@@ -250,20 +266,29 @@ const tierRow = closed({
   deductions: { type: "array", items: { type: ["number", "null"] } },
 });
 
-const tierTable = closed({
-  name: identifier,
-  key: identifier,
-  keyUnit: text(256),
-  mode: { enum: ["flat", "marginal"] },
-  columns: {
-    type: "array",
-    minItems: 1,
-    maxItems: IR_LIMITS.tableColumns,
-    items: closed({ name: identifier, unit: text(IR_LIMITS.shortText), rate: { type: "boolean" } }),
+/** A tier table's name: an identifier, or one table of a family, `brackets[BTCUSDT]`. */
+const tableName: JsonSchema = {
+  anyOf: [identifier, { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*\\[[^\\n\\r]{1,512}\\]$" }],
+};
+
+const tierTable = closed(
+  {
+    name: tableName,
+    key: identifier,
+    keyUnit: text(256),
+    mode: { enum: ["flat", "marginal"] },
+    columns: {
+      type: "array",
+      minItems: 1,
+      maxItems: IR_LIMITS.tableColumns,
+      items: closed({ name: identifier, unit: text(IR_LIMITS.shortText), rate: { type: "boolean" } }),
+    },
+    rows: { type: "array", minItems: 1, maxItems: IR_LIMITS.tableRows, items: tierRow },
+    site: index,
+    limit: { const: true },
   },
-  rows: { type: "array", minItems: 1, maxItems: IR_LIMITS.tableRows, items: tierRow },
-  site: index,
-});
+  ["name", "key", "keyUnit", "mode", "columns", "rows", "site"],
+);
 
 const scenarioSet = closed({
   name: identifier,

@@ -22,8 +22,9 @@ import {
 } from "../ir/ir.js";
 import { isBuiltin } from "../semantics/builtins.js";
 import { decimalStep } from "../semantics/numeric.js";
-import { PROTOTYPE_NAMES } from "../semantics/operations.js";
+import { omittableInputs, PROTOTYPE_NAMES } from "../semantics/operations.js";
 import type { runtimeErrors } from "../semantics/errors.js";
+import { freeLocals, isInfallible } from "../optimize/expr-facts.js";
 
 /** A number as a JavaScript expression, exact, with -0, NaN and infinities spelled without globals. */
 export function jsNumber(value: number): string {
@@ -79,6 +80,8 @@ const RAISER_PARAMETERS = {
   lnOfNonPositive: ["value"],
   emptyAggregate: ["fn"],
   outsideTiers: ["value", "table"],
+  aboveLimit: ["value", "table", "limit"],
+  missingKey: ["table", "key"],
   nonFiniteOutput: ["name", "value"],
   nonFiniteValue: ["name", "value"],
   assertionFailed: ["message"],
@@ -119,10 +122,31 @@ export class ExpressionCompiler {
    * neither loads the scenario's record nor looks its fields up.
    */
   private readonly scenarioLocals = new Map<number, { set: number; counter: string }>();
+  /**
+   * The map of each hoisted grouping (a let the optimizer introduced whose value is `group(...)`),
+   * by slot: comprehensions over its groups filtered by key look the group up (see groupLookup).
+   */
+  readonly groupMaps = new Map<number, string>();
+  /** Sums computed before the scenario loop they sit in (see interchangeSums): their value's code, by node. */
+  private readonly interchanged = new Map<IrExpr, string>();
+  private scratchCount = 0;
+  /** Per hoisted grouping (by slot): the variable holding the group of each constant key, by the key's code. */
+  readonly constantLookups = new Map<number, Map<string, string>>();
+  private lookupCount = 0;
+  /** The map variable of the last `group(...)` compiled (read right after compiling a hoisted let). */
+  lastGroupMap: string | undefined;
   /** Loop counters: non-negative integers, so an index check against them only compares the length. */
   private readonly counters = new Set<string>();
 
-  constructor(private readonly ir: IrRulebook) {}
+  /**
+   * `inputCode` lets another evaluator shape read inputs its own way: given an input path
+   * (`["position", "size"]`) it returns the code of the value (a column read `c0[row]`), or
+   * undefined for the usual read from the input object. The columnar evaluator uses it.
+   */
+  constructor(
+    private readonly ir: IrRulebook,
+    private readonly inputCode?: (path: readonly string[]) => string | undefined,
+  ) {}
 
   /**
    * Runs `body` with a fresh block and returns its statements (indented) and its value. A block is
@@ -168,7 +192,9 @@ export class ExpressionCompiler {
         "F_output",
         "function F_output(value, site, name) { if (!isFinite(value)) raise(site, E.nonFiniteOutput, { name: name, value: value }); }",
       );
-    return `F_output(${value}, ${jsSite(site)}, ${jsString(name)});`;
+    // The test inline, the raising call out of line: the hot function stays small enough for V8
+    // to inline its helpers (the rounding above all) within its budget.
+    return `if (!isFinite(${value})) F_output(${value}, ${jsSite(site)}, ${jsString(name)});`;
   }
 
   /**
@@ -213,6 +239,8 @@ export class ExpressionCompiler {
                 ? "false"
                 : invalid(e);
       case "input": {
+        const given = this.inputCode?.(e.path);
+        if (given !== undefined) return this.read(given, e.default, e.timestamp);
         // Only the last field can be optional (left out, with a default): read it as an own property.
         const last = e.path.length - 2;
         const code = e.path
@@ -292,8 +320,13 @@ export class ExpressionCompiler {
       }
       case "scenarios":
         return this.constant(`SC${jsIndex(e.set)}`, `SC[${jsIndex(e.set)}]`);
+      case "nokey": {
+        const keys = e.keys.map((k) => this.compile(k));
+        this.emit(this.raise(e.site, "missingKey", [jsString(e.table), `keyText([${keys.join(", ")}])`]));
+        return "0";
+      }
       case "agg":
-        return this.reusedAggregate(e);
+        return this.interchanged.get(e) ?? this.reusedAggregate(e);
       case "list": {
         const items = e.items.map((item) => this.atom(this.compile(item)));
         return `[${items.join(", ")}]`;
@@ -326,8 +359,13 @@ export class ExpressionCompiler {
    * every evaluation: reading a property of the input object cannot fail.
    */
   private inputRecord(name: string): string {
+    // A record whose fields all have defaults may be left out: it reads as an empty record.
+    const code = this.member("input", name);
     if (!this.inputs.has(name))
-      this.inputs.set(name, { variable: `v${this.inputs.size}`, code: this.member("input", name) });
+      this.inputs.set(name, {
+        variable: `v${this.inputs.size}`,
+        code: omittableInputs(this.ir.schema).has(name) ? `(${code} ?? EMPTY_RECORD)` : code,
+      });
     return this.inputs.get(name)!.variable;
   }
 
@@ -480,8 +518,12 @@ export class ExpressionCompiler {
       `function ${name}(k, site) {`,
       `  if (!(k ${first.lowerInclusive ? ">=" : ">"} ${jsNumber(first.lower)})) ${outside}`,
     ];
-    if (last.upper !== null)
-      lines.push(`  if (!(k ${last.upperInclusive ? "<=" : "<"} ${jsNumber(last.upper)})) ${outside}`);
+    if (last.upper !== null) {
+      const above = table.limit
+        ? this.raise("site", "aboveLimit", ["k", jsString(table.name), jsNumber(last.upper)])
+        : outside;
+      lines.push(`  if (!(k ${last.upperInclusive ? "<=" : "<"} ${jsNumber(last.upper)})) ${above}`);
+    }
     // Row i starts at boundary i: `key below boundary i` means a row before i.
     const below = (i: number): string =>
       `k ${rows[i]!.lowerInclusive ? "<" : "<="} ${jsNumber(rows[i]!.lower)}`;
@@ -555,17 +597,117 @@ export class ExpressionCompiler {
     return [e.elem, e.filter, e.key].some((x) => x !== undefined && whole(x));
   }
 
+  /**
+   * A comprehension over the groups of a hoisted `group(...)` filtered by `g.key == value` (what the
+   * optimizer's filter-to-group rewriting writes) visits the one group with that key: a lookup in
+   * the grouping's map, not a scan of every group. `value` must be infallible, since it is now
+   * evaluated once even when there is no group; a NaN key never matches, as `==` says.
+   */
+  private groupLookup(e: IrAggregate): { length: string; element: string } | undefined {
+    const map = e.source.k === "slot" ? this.groupMaps.get(e.source.slot) : undefined;
+    const f = e.filter;
+    if (map === undefined || f === undefined || f.k !== "binary" || f.op !== "==") return undefined;
+    const isKey = (x: IrExpr): boolean =>
+      x.k === "field" &&
+      x.name === "key" &&
+      x.default === undefined &&
+      !x.timestamp &&
+      x.x.k === "local" &&
+      x.x.local === e.local;
+    const value = isKey(f.l) ? f.r : isKey(f.r) ? f.l : undefined;
+    if (value === undefined || freeLocals(value).has(e.local) || !isInfallible(value)) return undefined;
+    if (value.k === "const") {
+      // A constant key: looked up once per evaluation, right after the grouping (see codegen.ts).
+      const v = this.compile(value);
+      const lookups = this.constantLookups.get(e.source.k === "slot" ? e.source.slot : -1)!;
+      let hit = lookups.get(v);
+      if (hit === undefined) {
+        hit = `h${this.lookupCount++}`;
+        lookups.set(v, hit);
+      }
+      return { length: `(${hit} !== void 0 && ${hit}.key === ${v} ? 1 : 0)`, element: hit };
+    }
+    const v = this.atom(this.compile(value));
+    const hit = this.atom(`${map}.get(${v})`);
+    return { length: `(${hit} !== void 0 && ${hit}.key === ${v} ? 1 : 0)`, element: hit };
+  }
+
+  /**
+   * Loop interchange, for a comprehension over a scenario set (its row count a constant): each
+   * `sum` directly in its element over a list that does not depend on the scenario, nothing in it
+   * fallible, is computed before the scenario loop, element-major: for each list element, for each
+   * scenario, `X[s] = X[s] + elem`. Per scenario the elements are added in list order from +0, as
+   * the scenario loop would add them, so each `X[s]` is that sum bit for bit; nothing in it can
+   * raise, so computing it first changes no error. The list's fields are read once per element
+   * instead of once per element and scenario. A sum over the one group a key picks
+   * (`sum(sum(e for p in g.items) for g in %1 where g.key == k)`, from filter-to-group) is the
+   * inner sum over that group's items (0 + x is x), or 0 when there is no such group.
+   */
+  private interchangeSums(
+    e: IrAggregate,
+    rows: number,
+    counter: string,
+    bindScenario: string | undefined,
+  ): void {
+    for (const b of directAggregates(e.elem)) {
+      if (b.op !== "sum" || !isInfallible(b) || !independentOf(b, e.local)) continue;
+      const scratch = this.constant(
+        `X${jsIndex(this.scratchCount++)}`,
+        `new Float64ArrayCtor(${jsIndex(rows)})`,
+      );
+      this.emit(`${scratch}.fill(0);`);
+      const accumulate = (x: IrAggregate): void => {
+        const list = this.atom(this.compile(x.source));
+        const j = `i${jsIndex(x.local)}`;
+        this.counters.add(j);
+        const lines = this.block(() => {
+          this.emit(`l${jsIndex(x.local)} = ${list}[${j}];`);
+          if (x.filter) this.emit(`if (!(${this.compile(x.filter)})) continue;`);
+          const inner = this.block(() => {
+            if (bindScenario) this.emit(`l${jsIndex(e.local)} = ${bindScenario}[${counter}];`);
+            this.emit(`${scratch}[${counter}] = ${scratch}[${counter}] + ${this.compile(x.elem)};`);
+            return "";
+          }).code;
+          this.emit(`for (let ${counter} = 0; ${counter} < ${jsIndex(rows)}; ${counter}++) {`, ...inner, "}");
+          return "";
+        }).code;
+        this.emit(`for (let ${j} = 0; ${j} < ${list}.length; ${j}++) {`, ...lines, "}");
+      };
+      const lookup = this.groupLookup(b);
+      const inner = b.elem;
+      if (
+        lookup &&
+        inner.k === "agg" &&
+        inner.op === "sum" &&
+        isItemsOf(inner.source, b.local) &&
+        independentOf(inner, e.local)
+      ) {
+        const matched = this.block(() => {
+          this.emit(`l${jsIndex(b.local)} = ${lookup.element};`);
+          accumulate(inner);
+          return "";
+        }).code;
+        this.emit(`if (${lookup.length} === 1) {`, ...matched, "}");
+      } else accumulate(b);
+      this.interchanged.set(b, `${scratch}[${counter}]`);
+    }
+  }
+
   private aggregate(e: IrAggregate): string {
     const list = this.atom(this.compile(e.source));
+    const lookup = this.groupLookup(e);
     const i = `i${jsIndex(e.local)}`;
     this.counters.add(i);
     if (e.source.k === "scenarios") this.scenarioLocals.set(e.local, { set: e.source.set, counter: i });
     const bind = e.source.k !== "scenarios" || this.readsWholeScenario(e);
+    const setRows = e.source.k === "scenarios" ? this.ir.scenarioSets[e.source.set]?.rows.length : undefined;
+    if (setRows !== undefined && setRows > 0) this.interchangeSums(e, setRows, i, bind ? list : undefined);
     const body = (inner: () => void): string[] =>
       this.block(() => {
-        if (bind) this.emit(`l${jsIndex(e.local)} = ${list}[${i}];`);
+        if (lookup) this.emit(`l${jsIndex(e.local)} = ${lookup.element};`);
+        else if (bind) this.emit(`l${jsIndex(e.local)} = ${list}[${i}];`);
         if (e.position !== undefined) this.emit(`l${jsIndex(e.position)} = ${i};`);
-        if (e.filter) {
+        if (e.filter && !lookup) {
           const filter = this.compile(e.filter);
           this.emit(`if (!(${filter})) continue;`);
         }
@@ -574,7 +716,7 @@ export class ExpressionCompiler {
       }).code;
     // A scenario set's length is a constant of the rulebook.
     const rows = e.source.k === "scenarios" ? this.ir.scenarioSets[e.source.set]?.rows.length : undefined;
-    const length = rows !== undefined ? jsIndex(rows) : `${list}.length`;
+    const length = lookup ? lookup.length : rows !== undefined ? jsIndex(rows) : `${list}.length`;
     const loop = (lines: string[]): void =>
       this.emit(`for (let ${i} = 0; ${i} < ${length}; ${i}++) {`, ...lines, "}");
     switch (e.op) {
@@ -660,6 +802,7 @@ export class ExpressionCompiler {
       case "group": {
         // The groups in order of first appearance, collected as they are created (no iterator over the map).
         const groups = this.variable("new MapCtor()");
+        this.lastGroupMap = groups;
         const ordered = this.variable("[]");
         loop(
           body(() => {
@@ -724,6 +867,29 @@ export function aggregateShape(e: IrAggregate, ir: IrRulebook): string | undefin
   return closed ? shape : undefined;
 }
 
+/** The comprehensions in an expression that are not inside another comprehension. */
+function directAggregates(e: IrExpr): IrAggregate[] {
+  if (e.k === "agg") return [e];
+  return childExprs(e).flatMap(directAggregates);
+}
+
+/** Whether a comprehension's list and filter do not read `local` (its element may). */
+function independentOf(x: IrAggregate, local: number): boolean {
+  return !freeLocals(x.source).has(local) && !(x.filter !== undefined && freeLocals(x.filter).has(local));
+}
+
+/** Whether `e` is `g.items` for the comprehension variable `g`. */
+function isItemsOf(e: IrExpr, local: number): boolean {
+  return (
+    e.k === "field" &&
+    e.name === "items" &&
+    e.default === undefined &&
+    !e.timestamp &&
+    e.x.k === "local" &&
+    e.x.local === local
+  );
+}
+
 /** A call of the rounding function for `direction` with a constant step. */
 export function roundCall(direction: string, x: string, step: number, exact = decimalStep(step)): string {
   const { units, scale } = exact;
@@ -761,5 +927,7 @@ const BUILTIN_CODE: Readonly<
   normal_cdf: (_c, args) => `normalCdf(${args[0]})`,
   black76: (c, args, site) => c.helperCall("black76", args, site),
   black_scholes: (c, args, site) => c.helperCall("blackScholes", args, site),
+  black76_df: (c, args, site) => c.helperCall("black76Df", args, site),
+  black_scholes_df: (c, args, site) => c.helperCall("blackScholesDf", args, site),
   length: (_c, args) => `${args[0]}.length`,
 };

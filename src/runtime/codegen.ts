@@ -14,11 +14,14 @@
  */
 import type { IrExpr, IrOutputStep, IrRuleStep, IrRulebook, IrStep, IrVerb } from "../ir/ir.js";
 import { raiserFor, runtimeErrors } from "../semantics/errors.js";
+import { optimizeIr } from "../optimize/index.js";
 import { ExpressionCompiler, jsIndex, jsString, roundCall } from "./codegen-expr.js";
 import { evaluate as interpret, type OutputValue } from "./interpreter.js";
 import {
   black76,
   blackScholes,
+  black76Df,
+  blackScholesDf,
   formatTimestamp,
   isRepresentableTimestamp,
   normalCdf,
@@ -30,9 +33,11 @@ import {
 import { checkedPow } from "../semantics/builtins.js";
 import {
   liquidationPrice,
+  keyText,
   newGroup,
   nonFiniteIn,
   readField,
+  EMPTY_RECORD,
   scenarioTables,
   sortByKey,
   withDefault,
@@ -86,7 +91,7 @@ export function isCodeGenerationRefused(error: unknown): boolean {
 }
 
 /** The parameters of the generated factory, in order, and the values bound to them. */
-function factoryParameters(ir: IrRulebook): [string, unknown][] {
+export function factoryParameters(ir: IrRulebook): [string, unknown][] {
   return [
     ["min", Math.min],
     ["max", Math.max],
@@ -97,6 +102,7 @@ function factoryParameters(ir: IrRulebook): [string, unknown][] {
     ["isInteger", Number.isInteger],
     ["isFinite", Number.isFinite],
     ["MapCtor", Map],
+    ["Float64ArrayCtor", Float64Array],
     ["raise", raiserFor(ir)],
     ["E", runtimeErrors],
     ["SC", scenarioTables(ir)],
@@ -107,10 +113,14 @@ function factoryParameters(ir: IrRulebook): [string, unknown][] {
     ["normalCdf", normalCdf],
     ["black76", black76],
     ["blackScholes", blackScholes],
+    ["black76Df", black76Df],
+    ["blackScholesDf", blackScholesDf],
     ["checkedPow", checkedPow],
     ["liquidationPrice", liquidationPrice],
+    ["keyText", keyText],
     ["withDefault", withDefault],
     ["readField", readField],
+    ["EMPTY_RECORD", EMPTY_RECORD],
     ["newGroup", newGroup],
     ["sortByKey", sortByKey],
     ["nonFiniteIn", nonFiniteIn],
@@ -119,9 +129,27 @@ function factoryParameters(ir: IrRulebook): [string, unknown][] {
   ];
 }
 
-/** Generates the JavaScript evaluator of a rulebook and instantiates it. */
-export function compileEvaluator(ir: IrRulebook): CompiledEvaluator {
-  const source = generateSource(ir);
+/** Options of {@link compileEvaluator}. */
+export interface CompileOptions {
+  /** Run the optimizer (src/optimize) on the IR first (default true). */
+  optimize?: boolean;
+  /**
+   * Return only these outputs, and compute only what they and the assertions need (dead-output
+   * elimination). Default: every output.
+   */
+  outputs?: readonly string[];
+}
+
+/**
+ * Generates the JavaScript evaluator of a rulebook and instantiates it: the IR is optimized first
+ * (unless `optimize: false`), then compiled. The interpreter fallback runs the IR as given.
+ */
+export function compileEvaluator(ir: IrRulebook, options: CompileOptions = {}): CompiledEvaluator {
+  const optimized =
+    options.optimize === false
+      ? ir
+      : optimizeIr(ir, options.outputs !== undefined ? { outputs: options.outputs } : {});
+  const source = generateSource(optimized, options.outputs);
   const parameters = factoryParameters(ir);
   let factory: (...args: unknown[]) => (input: unknown) => Record<string, OutputValue>;
   try {
@@ -129,7 +157,13 @@ export function compileEvaluator(ir: IrRulebook): CompiledEvaluator {
   } catch (error) {
     if (!isCodeGenerationRefused(error)) throw error;
     announceFallback();
-    return { evaluate: (input) => interpret(ir, input).outputs, source, mode: "interpreted" };
+    const selected = options.outputs === undefined ? undefined : new Set(options.outputs);
+    const run = (input: unknown): Record<string, OutputValue> => {
+      const outputs = interpret(ir, input).outputs;
+      if (selected === undefined) return outputs;
+      return Object.fromEntries(Object.entries(outputs).filter(([name]) => selected.has(name)));
+    };
+    return { evaluate: run, source, mode: "interpreted" };
   }
   const evaluate = factory(...parameters.map(([, value]) => value));
   return { evaluate, source, mode: "compiled" };
@@ -139,22 +173,9 @@ export function compileEvaluator(ir: IrRulebook): CompiledEvaluator {
  * The body of the factory function: factory-level constants, then `return function evaluate(input)`.
  * Deterministic: the same IR always gives the same text.
  */
-export function generateSource(ir: IrRulebook): string {
+export function generateSource(ir: IrRulebook, selected?: readonly string[]): string {
   const compiler = new ExpressionCompiler(ir);
-  const outputs: string[] = [];
-  const body = compiler.block(() => {
-    ir.steps.forEach((step, i) => {
-      compiler.emit(`// step ${i + 1}`);
-      emitStep(compiler, ir, step, outputs);
-    });
-    return "";
-  }, false).code;
-  const declarations = [
-    ...ir.slots.map((_, i) => `s${i}`),
-    ...ir.locals.map((_, i) => `l${i}`),
-    ...[...compiler.rowCaches.values()].map((c) => `${c} = -1`),
-    ...compiler.aggregateCaches.values(),
-  ];
+  const { body, outputs, declarations } = generateSteps(ir, compiler, selected);
   return [
     '"use strict";',
     "// Generated by marginbook from the rulebook's IR. Do not edit.",
@@ -164,26 +185,90 @@ export function generateSource(ir: IrRulebook): string {
     ...[...compiler.inputs.values()].map(({ variable, code }) => `  const ${variable} = ${code};`),
     ...(declarations.length ? [`  let ${declarations.join(", ")};`] : []),
     ...body,
-    `  return { ${outputs.join(", ")} };`,
+    `  return { ${outputs.map((o) => `${o.key}: ${o.value}`).join(", ")} };`,
     "};",
     "",
   ].join("\n");
 }
 
-function emitStep(compiler: ExpressionCompiler, ir: IrRulebook, step: IrStep, outputs: string[]): void {
+/** One output of a generated evaluation: its name, its object key (code) and its value (code). */
+export interface GeneratedOutput {
+  name: string;
+  key: string;
+  value: string;
+}
+
+/**
+ * The statements of one evaluation (every step, in order), the outputs they compute, and the
+ * variables to declare before them. Shared by the per-record evaluator and the columnar one. With
+ * `selected`, only those outputs are returned (the optimizer then drops what nothing returned reads).
+ */
+export function generateSteps(
+  ir: IrRulebook,
+  compiler: ExpressionCompiler,
+  selected?: readonly string[],
+): { body: string[]; outputs: GeneratedOutput[]; declarations: string[] } {
+  const outputs: GeneratedOutput[] = [];
+  const returned = selected === undefined ? undefined : new Set(selected);
+  const lines = compiler.block(() => {
+    ir.steps.forEach((step, i) => {
+      compiler.emit(`// step ${i + 1}`);
+      emitStep(compiler, ir, step, outputs, returned);
+    });
+    return "";
+  }, false).code;
+  // The lookups of constant keys in each hoisted grouping go right after it (a marker line holds the place).
+  const lookupsOf = (slot: number): string[] =>
+    [...(compiler.constantLookups.get(slot) ?? new Map<string, string>())].map(
+      ([key, variable]) => `${variable} = ${compiler.groupMaps.get(slot)!}.get(${key});`,
+    );
+  const body = lines.flatMap((line) => {
+    const at = line.indexOf(LOOKUPS_MARK);
+    if (at < 0) return [line];
+    return lookupsOf(Number(line.slice(at + LOOKUPS_MARK.length))).map((l) => line.slice(0, at) + l);
+  });
+  const declarations = [
+    ...ir.slots.map((_, i) => `s${i}`),
+    ...[...compiler.constantLookups.values()].flatMap((m) => [...m.values()]),
+    ...ir.locals.map((_, i) => `l${i}`),
+    ...[...compiler.rowCaches.values()].map((c) => `${c} = -1`),
+    ...compiler.aggregateCaches.values(),
+  ];
+  return { body, outputs, declarations };
+}
+
+function emitStep(
+  compiler: ExpressionCompiler,
+  ir: IrRulebook,
+  step: IrStep,
+  outputs: GeneratedOutput[],
+  returned: ReadonlySet<string> | undefined,
+): void {
   switch (step.kind) {
     case "let": {
       const s = `s${jsIndex(step.slot)}`;
+      compiler.lastGroupMap = undefined;
       compiler.emit(`${s} = ${compiler.compile(step.value)};`);
+      // The grouping's map stays in scope: later comprehensions look groups up by key in it.
+      if (step.hoisted && step.value.k === "agg" && step.value.op === "group" && compiler.lastGroupMap) {
+        compiler.groupMaps.set(step.slot, compiler.lastGroupMap);
+        compiler.constantLookups.set(step.slot, new Map());
+        compiler.emit(`${LOOKUPS_MARK}${step.slot}`);
+      }
       const slot = ir.slots[step.slot]!;
-      if (slot.type.kind === "number" && !certainlyFinite(ir, step.value, false))
+      if (slot.type.kind === "number" && !step.hoisted && !certainlyFinite(ir, step.value, false))
         compiler.emit(compiler.checkFiniteValue(s, step.site, slot.name));
       return;
     }
     case "rule":
       return emitRule(compiler, ir, step);
     case "output":
-      return emitOutput(compiler, ir, step, outputs);
+      return emitOutput(
+        compiler,
+        ir,
+        step,
+        returned && !returned.has(ir.slots[step.slot]!.name) ? [] : outputs,
+      );
     case "assert": {
       const condition = compiler.compile(step.condition);
       const message = jsString(step.message ?? "the assertion does not hold");
@@ -192,6 +277,9 @@ function emitStep(compiler: ExpressionCompiler, ir: IrRulebook, step: IrStep, ou
     }
   }
 }
+
+/** Marks where the constant-key lookups of a hoisted grouping go (a comment: no user text). */
+const LOOKUPS_MARK = "// lookups of s";
 
 /** The JavaScript of each rule verb: the quantity's new value from its name and the operand's code. */
 const VERB_CODE: Readonly<Record<IrVerb, (quantity: string, operand: string) => string>> = {
@@ -239,7 +327,7 @@ function emitOutput(
   compiler: ExpressionCompiler,
   ir: IrRulebook,
   step: IrOutputStep,
-  outputs: string[],
+  outputs: GeneratedOutput[],
 ): void {
   const slot = ir.slots[step.slot]!;
   const s = `s${jsIndex(step.slot)}`;
@@ -260,7 +348,7 @@ function emitOutput(
     value = `formatTimestamp(${s})`;
   }
   const key = slot.name === "__proto__" ? `[${jsString(slot.name)}]` : jsString(slot.name);
-  outputs.push(`${key}: ${value}`);
+  outputs.push({ name: slot.name, key, value });
 }
 
 /** Whether an output's value is finite whatever the input: a number constant or a tier cell, unrounded. */

@@ -1,22 +1,41 @@
 /**
- * Columnar evaluation: many inputs given as one array per scalar field (`position.size` as a
- * `Float64Array`, `position.side` as a `string[]`), the form an engine holds positions in when it
- * re-margins thousands of them on each mark-price tick.
+ * Columnar evaluation: many inputs given as columns (`column-layout.ts`: one array per scalar
+ * field, Arrow-style offsets plus flat arrays for lists), the form an engine holds positions and
+ * portfolios in when it re-margins thousands of them on each mark-price tick.
  *
- * One input object is built once and refilled for every row (no allocation per row besides the
- * evaluator's result), so the cost per row is the evaluation itself. Numeric outputs come back as
- * `Float64Array`s; rows that fail hold NaN there (null in the other outputs) and are listed in
- * `errors` with their index.
+ * The rows run through one generated loop (`codegen-columns.ts`) that reads the columns and writes
+ * the output columns directly: numeric outputs are `Float64Array`s, the others arrays. Validation
+ * is per column, a tight loop over each typed array; only when a column holds a bad value are the
+ * rows checked one by one (as input objects), so that their messages are exactly `evaluate`'s. A
+ * failed row holds NaN (null in the other outputs) and is listed in `errors` with its index.
+ * Where code generation is forbidden, or the rulebook reads a whole input record as a value, each
+ * row is built as an input object and evaluated by the per-record evaluator instead.
  */
 import type { IrRulebook, IrType } from "../ir/ir.js";
 import { RuntimeError } from "../semantics/errors.js";
-import { INPUT_ERROR_CODE, type InputError, type InputValidator } from "./input-schema.js";
+import {
+  defaultInputLimits,
+  INPUT_ERROR_CODE,
+  isTimestamp,
+  type InputError,
+  type InputValidator,
+} from "./input-schema.js";
 import type { OutputValue } from "./interpreter.js";
 import type { OutputInfo } from "./rulebook.js";
-import { isCodeGenerationRefused } from "./codegen.js";
+import { factoryParameters, isCodeGenerationRefused } from "./codegen.js";
+import { columnarSource } from "./codegen-columns.js";
+import {
+  checkColumnShapes,
+  columnLayout,
+  ColumnsError,
+  rowInput,
+  type ColumnField,
+  type ColumnLayout,
+  type Columns,
+} from "./column-layout.js";
 
-/** The input columns, keyed by field path (`position.size`). */
-export type Columns = Readonly<Record<string, ArrayLike<number | string | boolean>>>;
+export { columnLayout, ColumnsError, type ColumnField, type ColumnLayout, type Columns };
+export type { ColumnList } from "./column-layout.js";
 
 /** One row of a columnar evaluation that failed. */
 export interface ColumnFailure {
@@ -35,42 +54,21 @@ export interface ColumnarResult {
   errors: ColumnFailure[];
 }
 
-/** A scalar field of the input that a column can fill. */
-export interface ColumnField {
-  path: string;
-  type: IrType;
-  optional: boolean;
-}
-
-/** Thrown when the columns do not fit the rulebook (unknown column, short column, list inputs). */
-export class ColumnsError extends Error {
-  override readonly name = "ColumnsError";
-  readonly code = INPUT_ERROR_CODE;
-}
-
-/** The scalar fields of a rulebook's input, as column paths; lists cannot be given as columns. */
+/**
+ * The top-level scalar fields of a rulebook's input, and its top-level lists (required ones), as
+ * column paths. {@link columnLayout} gives every column, list items' fields included.
+ */
 export function columnFields(ir: IrRulebook): { fields: ColumnField[]; lists: string[] } {
-  const fields: ColumnField[] = [];
-  const lists: string[] = [];
-  const visit = (path: string, type: IrType, optional: boolean, seen: readonly string[]): void => {
-    if (type.kind === "list") {
-      if (!optional) lists.push(path);
-      return;
-    }
-    if (type.kind !== "record") {
-      fields.push({ path, type, optional });
-      return;
-    }
-    const record = ir.schema.records[type.name];
-    if (!record || seen.includes(type.name)) return;
-    for (const field of record.fields)
-      visit(`${path}.${field.name}`, field.type, optional || field.optional, [...seen, type.name]);
+  const layout = columnLayout(ir);
+  return {
+    fields: layout.fields.filter((f) => f.list === undefined),
+    lists: layout.lists.filter((l) => l.list === undefined && !l.optional).map((l) => l.path),
   };
-  for (const input of ir.schema.inputs) visit(input.name, input.type, false, []);
-  return { fields, lists };
 }
 
 type Evaluate = (input: unknown) => Record<string, OutputValue>;
+type Loop = { row(): number; run(start: number, end: number): void };
+type LoopFactory = (...args: unknown[]) => Loop;
 
 /** The `evaluateColumns` function of a rulebook. */
 export function columnarEvaluator(
@@ -79,30 +77,20 @@ export function columnarEvaluator(
   run: Evaluate,
   validator: InputValidator,
 ) {
-  const { fields, lists } = columnFields(ir);
-  const known = new Map(fields.map((f) => [f.path, f]));
-  return (columns: Columns, length: number, options?: { validate?: boolean }): ColumnarResult => {
-    if (!Number.isSafeInteger(length) || length < 0)
-      throw new ColumnsError(`the number of rows must be a non-negative integer, not ${String(length)}`);
-    if (lists.length > 0)
-      throw new ColumnsError(
-        `this rulebook's input has lists (${lists.join(", ")}), which cannot be given as columns: use evaluateBatch`,
-      );
-    for (const [path, column] of Object.entries(columns)) {
-      if (!known.has(path))
-        throw new ColumnsError(`unknown column "${path}": the columns are ${[...known.keys()].join(", ")}`);
-      if (!column || typeof column.length !== "number" || column.length < length) {
-        throw new ColumnsError(
-          `column "${path}" has ${String(column?.length)} values, fewer than the ${length} rows`,
-        );
-      }
+  const layout = columnLayout(ir);
+  const numeric = outputs.map((o) => o.type.kind === "number");
+  // One generated loop per set of columns given (optional fields may be left out), compiled once.
+  const loops = new Map<string, { factory: LoopFactory; inputs: string[] } | null>();
+  const loopFor = (present: ReadonlySet<string>) => {
+    const key = [...present].sort().join("\u0000");
+    if (!loops.has(key)) {
+      if (loops.size >= 64) loops.clear();
+      loops.set(key, compileLoop(ir, layout, present));
     }
-    const missing = fields.filter((f) => !f.optional && !Object.hasOwn(columns, f.path)).map((f) => f.path);
-    if (missing.length > 0)
-      throw new ColumnsError(`missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);
-
-    const { input, fill } = inputFiller(columns, fields);
-    const numeric = outputs.map((o) => o.type.kind === "number");
+    return loops.get(key) ?? null;
+  };
+  return (columns: Columns, length: number, options?: { validate?: boolean }): ColumnarResult => {
+    checkColumnShapes(layout, columns, length);
     const targets = outputs.map((_, o) =>
       numeric[o] ? new Float64Array(length) : new Array<OutputValue | null>(length).fill(null),
     );
@@ -110,132 +98,182 @@ export function columnarEvaluator(
     const result: ColumnarResult["outputs"] = Object.fromEntries(
       outputs.map((o, i) => [o.name, targets[i]!]),
     );
-    const store = outputStorer(
-      outputs.map((o) => o.name),
-      targets,
-    );
     const errors: ColumnFailure[] = [];
-    const validate = options?.validate !== false;
-
-    for (let row = 0; row < length; row++) {
-      fill(input, row);
-      if (validate) {
-        const check = validator.validate(input);
-        if (!check.valid) {
-          errors.push({
-            index: row,
-            code: INPUT_ERROR_CODE,
-            message: `row ${row}: ${check.errors.map((e) => e.message).join("; ")}`,
-            errors: check.errors,
-          });
-          fillFailed(targets, numeric, row);
-          continue;
+    const skip =
+      options?.validate === false ? null : invalidRows(layout, columns, length, validator, ir, errors);
+    for (const failure of errors) fillFailed(targets, numeric, failure.index);
+    const invalid = errors.length;
+    const fail = (row: number, error: unknown): void => {
+      if (!(error instanceof RuntimeError)) throw error;
+      errors.push({ index: row, code: error.code, message: `row ${row}: ${error.message}` });
+      fillFailed(targets, numeric, row);
+    };
+    const loop = loopFor(new Set(Object.keys(columns)));
+    if (loop) {
+      const instance = loop.factory(
+        ...factoryParameters(ir).map(([, value]) => value),
+        skip,
+        ...loop.inputs.map((path) => columns[path]),
+        ...targets,
+      );
+      // The loop has no `try`: a failing row throws out of it, is recorded, and the loop resumes after it.
+      for (let start = 0; start < length;) {
+        try {
+          instance.run(start, length);
+          start = length;
+        } catch (error) {
+          const row = instance.row();
+          fail(row, error);
+          start = row + 1;
         }
       }
-      let values: Record<string, OutputValue>;
-      try {
-        values = run(input);
-      } catch (error) {
-        if (!(error instanceof RuntimeError)) throw error;
-        errors.push({ index: row, code: error.code, message: `row ${row}: ${error.message}` });
-        fillFailed(targets, numeric, row);
-        continue;
+    } else {
+      for (let row = 0; row < length; row++) {
+        if (skip !== null && skip[row] !== 0) continue;
+        try {
+          const values = run(rowInput(layout, columns, row));
+          for (let o = 0; o < outputs.length; o++) (targets[o] as unknown[])[row] = values[outputs[o]!.name];
+        } catch (error) {
+          fail(row, error);
+        }
       }
-      store(values, row);
     }
+    // Invalid rows were listed first: merge them into row order with the runtime failures.
+    if (invalid > 0 && errors.length > invalid) errors.sort((a, b) => a.index - b.index);
     return { outputs: result, errors };
   };
 }
 
-/**
- * The function that copies one result into the output columns, generated like the input filler:
- * `o0[row] = r["initial_margin"]; ...` (names as `JSON.stringify` literals, columns as parameters).
- */
-function outputStorer(
-  names: readonly string[],
-  targets: readonly unknown[],
-): (result: Record<string, OutputValue>, row: number) => void {
-  const body = names.map((name, i) => `  o${i}[row] = result[${JSON.stringify(name)}];`);
-  const source = `"use strict";\nreturn function store(result, row) {\n${body.join("\n")}\n};`;
+/** Compiles the columnar loop for the columns given, or null (code generation refused, or not covered). */
+function compileLoop(
+  ir: IrRulebook,
+  layout: ColumnLayout,
+  present: ReadonlySet<string>,
+): { factory: LoopFactory; inputs: string[] } | null {
+  const generated = columnarSource(ir, layout, present);
+  if (!generated) return null;
+  const names = [
+    ...factoryParameters(ir).map(([name]) => name),
+    "skip",
+    ...generated.inputs.map((_, i) => `C${i}`),
+    ...ir.steps.filter((s) => s.kind === "output").map((_, i) => `O${i}`),
+  ];
   try {
-    const factory = new Function(...names.map((_, i) => `o${i}`), source) as (
-      ...columns: unknown[]
-    ) => (result: Record<string, OutputValue>, row: number) => void;
-    return factory(...targets);
+    return { factory: new Function(...names, generated.source) as LoopFactory, inputs: generated.inputs };
   } catch (error) {
     if (!isCodeGenerationRefused(error)) throw error;
-    // Where code generation is forbidden: the same stores, through a loop.
-    return (result, row) => {
-      for (let i = 0; i < names.length; i++) (targets[i] as unknown[])[row] = result[names[i]!];
-    };
+    return null;
   }
+}
+
+/**
+ * The rows whose input is invalid, as a mask (null when every row is valid), each recorded in
+ * `errors` with its problems. Each column is checked in one loop; only when one holds a bad value
+ * are the rows built as input objects and validated one by one, for their exact messages.
+ */
+function invalidRows(
+  layout: ColumnLayout,
+  columns: Columns,
+  rows: number,
+  validator: InputValidator,
+  ir: IrRulebook,
+  errors: ColumnFailure[],
+): Uint8Array | null {
+  if (columnsValid(layout, columns, rows, ir)) return null;
+  const mask = new Uint8Array(rows);
+  for (let row = 0; row < rows; row++) {
+    const check = validator.validate(rowInput(layout, columns, row));
+    if (check.valid) continue;
+    mask[row] = 1;
+    errors.push({
+      index: row,
+      code: INPUT_ERROR_CODE,
+      message: `row ${row}: ${check.errors.map((e) => e.message).join("; ")}`,
+      errors: check.errors,
+    });
+  }
+  return mask;
+}
+
+/** Whether every value of every column is of its field's type and in its domain, and every list short enough. */
+function columnsValid(layout: ColumnLayout, columns: Columns, rows: number, ir: IrRulebook): boolean {
+  const counts = new Map<string | undefined, number>([[undefined, rows]]);
+  for (const list of layout.lists) {
+    const offsets = columns[list.path] as ArrayLike<number> | undefined;
+    if (!offsets) continue;
+    const count = counts.get(list.list) ?? 0;
+    for (let i = 0; i < count; i++)
+      if (offsets[i + 1]! - offsets[i]! > defaultInputLimits.maxListLength) return false;
+    counts.set(list.path, count > 0 ? offsets[count]! : 0);
+  }
+  for (const field of layout.fields) {
+    const column = columns[field.path];
+    if (column && !columnValid(column, counts.get(field.list) ?? 0, field, ir)) return false;
+  }
+  return true;
+}
+
+function columnValid(column: ArrayLike<unknown>, count: number, field: ColumnField, ir: IrRulebook): boolean {
+  const type: IrType = field.type;
+  switch (type.kind) {
+    case "number": {
+      const d = field.domain;
+      const low = d?.min ?? -Infinity;
+      const high = d?.max ?? Infinity;
+      const lowIn = d?.minInclusive === true;
+      const highIn = d?.maxInclusive === true;
+      if (column instanceof Float64Array) return numbersValid(column, count, low, lowIn, high, highIn);
+      for (let i = 0; i < count; i++) if (typeof column[i] !== "number") return false;
+      return numbersValid(column as ArrayLike<number>, count, low, lowIn, high, highIn);
+    }
+    case "bool":
+      for (let i = 0; i < count; i++) if (typeof column[i] !== "boolean") return false;
+      return true;
+    case "enum": {
+      const members = new Set<unknown>(ir.schema.enums[type.name] ?? []);
+      for (let i = 0; i < count; i++) if (!members.has(column[i])) return false;
+      return true;
+    }
+    case "text":
+      for (let i = 0; i < count; i++) {
+        const v = column[i];
+        if (typeof v !== "string" || v.length > defaultInputLimits.maxTextLength) return false;
+      }
+      return true;
+    case "timestamp":
+      for (let i = 0; i < count; i++) {
+        const v = column[i];
+        if (typeof v !== "string" || !isTimestamp(v)) return false;
+      }
+      return true;
+    default:
+      return false;
+  }
+}
+
+function numbersValid(
+  column: ArrayLike<number>,
+  count: number,
+  low: number,
+  lowIn: boolean,
+  high: number,
+  highIn: boolean,
+): boolean {
+  if (low === -Infinity && high === Infinity) {
+    // No domain: finite is all (x - x is 0 for finite numbers, NaN otherwise).
+    for (let i = 0; i < count; i++) if (column[i]! - column[i]! !== 0) return false;
+    return true;
+  }
+  for (let i = 0; i < count; i++) {
+    const x = column[i]!;
+    // NaN fails every comparison; the infinities fail the finite bounds below.
+    if (!(x > -Infinity && x < Infinity)) return false;
+    if (lowIn ? !(x >= low) : !(x > low)) return false;
+    if (highIn ? !(x <= high) : !(x < high)) return false;
+  }
+  return true;
 }
 
 function fillFailed(targets: ColumnarResult["outputs"][string][], numeric: boolean[], row: number): void {
   for (let o = 0; o < targets.length; o++) (targets[o] as (number | null)[])[row] = numeric[o] ? NaN : null;
-}
-
-/**
- * The one input object refilled for every row, and the function that refills it. The function is
- * generated (`input["position"]["size"] = c0[row]; ...`) so that every store is a plain, monomorphic
- * property store; field names enter it only as `JSON.stringify` string literals and the columns as
- * parameters, so nothing from the artifact becomes code. The object is built by `JSON.parse`, so a
- * field named `__proto__` is an own property like any other, with a value of the field's type.
- */
-function inputFiller(
-  columns: Columns,
-  fields: readonly ColumnField[],
-): { input: Record<string, unknown>; fill: (input: unknown, row: number) => void } {
-  const template: Record<string, unknown> = {};
-  const given: { path: string[]; column: ArrayLike<number | string | boolean> }[] = [];
-  for (const field of fields) {
-    const column = Object.hasOwn(columns, field.path) ? columns[field.path] : undefined;
-    const parts = field.path.split(".");
-    let target = template;
-    // The records on the path exist even when no column fills them: an input record whose fields
-    // are all optional and left out is an empty record (its defaults apply), not a missing input.
-    for (const part of parts.slice(0, -1)) {
-      if (!Object.hasOwn(target, part))
-        Object.defineProperty(target, part, {
-          value: {},
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      target = target[part] as Record<string, unknown>;
-    }
-    if (!column) continue;
-    const initial = field.type.kind === "number" ? 0 : field.type.kind === "bool" ? false : "";
-    Object.defineProperty(target, parts[parts.length - 1]!, {
-      value: initial,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-    given.push({ path: parts, column });
-  }
-  const input = JSON.parse(JSON.stringify(template)) as Record<string, unknown>;
-  const body = given.map(
-    (g, i) => `  input${g.path.map((p) => `[${JSON.stringify(p)}]`).join("")} = c${i}[row];`,
-  );
-  const source = `"use strict";\nreturn function fill(input, row) {\n${body.join("\n")}\n};`;
-  try {
-    const factory = new Function(...given.map((_, i) => `c${i}`), source) as (
-      ...columns: unknown[]
-    ) => (input: unknown, row: number) => void;
-    return { input, fill: factory(...given.map((g) => g.column)) };
-  } catch (error) {
-    if (!isCodeGenerationRefused(error)) throw error;
-    // Where code generation is forbidden: the same stores, walking each path.
-    return {
-      input,
-      fill: (target, row) => {
-        for (const g of given) {
-          let record = target as Record<string, unknown>;
-          for (const part of g.path.slice(0, -1)) record = record[part] as Record<string, unknown>;
-          record[g.path[g.path.length - 1]!] = g.column[row];
-        }
-      },
-    };
-  }
 }

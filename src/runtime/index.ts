@@ -49,6 +49,9 @@ export {
 export {
   ColumnsError,
   columnFields,
+  columnLayout,
+  type ColumnLayout,
+  type ColumnList,
   type Columns,
   type ColumnarResult,
   type ColumnFailure,

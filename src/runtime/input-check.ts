@@ -183,8 +183,11 @@ function bodyCheck(
     )
       .filter(([keyword]) => typeof node[keyword] === "number")
       .map(([keyword, comparison]) => ({ keyword, comparison, limit: node[keyword] as number }));
+    const integer = node["multipleOf"] === 1;
     return (data, at, errors) => {
       const x = data as number;
+      if (integer && !Number.isInteger(x))
+        fail("multipleOf", { multipleOf: 1 }, "must be multiple of 1", data, at, errors);
       for (const { keyword, comparison, limit } of bounds) {
         const holds =
           comparison === "<="

@@ -103,6 +103,12 @@ function describeError(error: ErrorObject, path: string): InputError | undefined
         `${at} must be ${String(params["comparison"])} ${shown}, not ${describeValue(error.data)}`,
       );
     }
+    case "multipleOf":
+      return problem(
+        path,
+        "range",
+        `${at} must be a whole number (an Integer), not ${describeValue(error.data)}`,
+      );
     case "pattern":
     case "format":
       return problem(

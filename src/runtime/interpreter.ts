@@ -31,10 +31,13 @@ import {
   liquidationSide,
   newGroup,
   readField,
+  keyText,
+  raiseOutsideTiers,
   scenarioTables,
   tierMargin,
   unaryOp,
   withDefault,
+  withOmittedInputs,
   type Value,
 } from "../semantics/operations.js";
 import type {
@@ -75,7 +78,7 @@ export interface EvaluationResult {
  * (division by zero, a key outside every tier, a failed assertion, a NaN output, ...).
  */
 export function evaluate(ir: IrRulebook, input: unknown, options: EvaluateOptions = {}): EvaluationResult {
-  const run = new Interpreter(ir, input as Value, options.explain === true);
+  const run = new Interpreter(ir, withOmittedInputs(ir.schema, input as Value), options.explain === true);
   const outputs = run.run();
   return run.trace ? { outputs, explanation: run.trace } : { outputs };
 }
@@ -121,6 +124,8 @@ class Interpreter {
         const tiers = this.startTiers();
         const value = this.eval(step.value);
         this.slots[step.slot] = value;
+        // A let the optimizer introduced holds an intermediate: neither checked nor explained.
+        if (step.hoisted) break;
         if (this.ir.slots[step.slot]!.type.kind === "number" && !Number.isFinite(value))
           this.raise(step.site, runtimeErrors.nonFiniteValue, {
             name: this.ir.slots[step.slot]!.name,
@@ -313,6 +318,11 @@ class Interpreter {
       }
       case "scenarios":
         return this.scenarios[expr.set]!;
+      case "nokey":
+        return this.raise(expr.site, runtimeErrors.missingKey, {
+          table: expr.table,
+          key: keyText(expr.keys.map((k) => this.eval(k))),
+        });
       case "agg":
         return this.aggregate(expr);
       case "list":
@@ -356,7 +366,7 @@ class Interpreter {
   private row(table: number, key: number, site: number): number {
     const t = this.ir.tables[table]!;
     const row = findTierRow(t, key);
-    if (row < 0) this.raise(site, runtimeErrors.outsideTiers, { value: key, table: t.name });
+    if (row < 0) raiseOutsideTiers(t, key, site, this.raise);
     this.recordTier(table, key, row);
     return row;
   }

@@ -28,6 +28,12 @@ export interface EvalOptions {
   validate?: boolean;
   /** Return an explanation of every step (default false; it costs nothing when off). */
   explain?: boolean;
+  /**
+   * Compute and return only these outputs (default all): the evaluator generated for the selection
+   * (once, then cached) skips every step that neither they nor the assertions read. A runtime error
+   * that only a skipped step would raise is not raised. Ignored with `explain`.
+   */
+  outputs?: readonly string[];
 }
 
 /** The result of one evaluation. */
@@ -121,12 +127,14 @@ export function rulebookFromIr(ir: IrRulebook, irHash?: string): LoadedRulebook 
     const result = validator.validate(input);
     if (!result.valid) throw new InputValidationError(result.errors);
   };
+  const outputs = outputInfos(ir);
+  const selected = selectionCache(ir, outputs);
   const evaluate = (input: unknown, options?: EvalOptions): EvalResult => {
     if (options?.validate !== false) check(input);
     if (options?.explain === true) return interpret(ir, input, { explain: true });
+    if (options?.outputs !== undefined) return { outputs: selected(options.outputs)(input) };
     return { outputs: run(input) };
   };
-  const outputs = outputInfos(ir);
   return {
     meta: artifactMetaOf(ir.meta),
     schema: validator.schema,
@@ -149,6 +157,32 @@ export function rulebookFromIr(ir: IrRulebook, irHash?: string): LoadedRulebook 
     validateBatch: validator.validateBatch,
     source: compiled.source,
     mode: compiled.mode,
+  };
+}
+
+/**
+ * The evaluators of output selections, generated on first use (dead-output elimination in the
+ * optimizer), by selection. A name that is no output is a caller's bug: a `RangeError`.
+ */
+function selectionCache(
+  ir: IrRulebook,
+  outputs: readonly OutputInfo[],
+): (names: readonly string[]) => (input: unknown) => Record<string, OutputValue> {
+  const cache = new Map<string, (input: unknown) => Record<string, OutputValue>>();
+  const known = new Set(outputs.map((o) => o.name));
+  return (names) => {
+    const key = JSON.stringify(names);
+    let run = cache.get(key);
+    if (run === undefined) {
+      const unknown = names.find((n) => !known.has(n));
+      if (unknown !== undefined)
+        throw new RangeError(
+          `no output \`${unknown}\` in this rulebook (its outputs: ${[...known].join(", ")})`,
+        );
+      run = compileEvaluator(ir, { outputs: names }).evaluate;
+      cache.set(key, run);
+    }
+    return run;
   };
 }
 

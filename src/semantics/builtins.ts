@@ -10,7 +10,7 @@
  */
 import type { IrBuiltin } from "../ir/ir.js";
 import { runtimeErrors, type Raise } from "./errors.js";
-import { black76, blackScholes, normalCdf, roundDynamic } from "./numeric.js";
+import { black76, black76Df, blackScholes, blackScholesDf, normalCdf, roundDynamic } from "./numeric.js";
 import type { Value } from "./operations.js";
 
 /** The declaration of one built-in function. */
@@ -168,6 +168,42 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     doc: "Black-Scholes value of a European option on a spot underlying.",
     apply: (args, site, raise) =>
       blackScholes(
+        args[0] as string,
+        num(args, 1),
+        num(args, 2),
+        num(args, 3),
+        num(args, 4),
+        num(args, 5),
+        site,
+        raise,
+      ),
+  },
+  black76_df: {
+    arity: [6, 6],
+    fallible: true,
+    surface: true,
+    signature: "black76_df(kind, forward: P, strike: P, vol: Rate, time: Duration, discount: Number) -> P",
+    doc: "`black76` with the discount factor to expiry (`e^(-rate x time)`, as venues publish it) instead of the rate.",
+    apply: (args, site, raise) =>
+      black76Df(
+        args[0] as string,
+        num(args, 1),
+        num(args, 2),
+        num(args, 3),
+        num(args, 4),
+        num(args, 5),
+        site,
+        raise,
+      ),
+  },
+  black_scholes_df: {
+    arity: [6, 6],
+    fallible: true,
+    surface: true,
+    signature: "black_scholes_df(kind, spot: P, strike: P, vol: Rate, time: Duration, discount: Number) -> P",
+    doc: "`black_scholes` with the discount factor to expiry instead of the rate.",
+    apply: (args, site, raise) =>
+      blackScholesDf(
         args[0] as string,
         num(args, 1),
         num(args, 2),

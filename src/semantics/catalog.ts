@@ -207,37 +207,42 @@ export const messages = {
     "output `{name}` is {actual}: an output must be a number, a Bool, Text, an enum member, a timestamp, or a list or record of these",
     "aggregate the list (`sum(...)`, `max(...)`, `count(...)`) or output one element",
   ),
+  notAnInteger: error("MB3060", "{what} is an Integer, but `{text}` is not a whole number"),
+  severalIndexes: error(
+    "MB3061",
+    "a list takes one index: several keys, as in `t[a, b]`, index a table keyed by a tuple",
+  ),
   recursiveFunction: error(
-    "MB3060",
+    "MB3070",
     "function `{name}` calls itself ({cycle}): functions cannot be recursive",
     "iterate with a comprehension, `reduce(... from acc = init)` or `scan(...)` instead",
   ),
   functionReadsValue: error(
-    "MB3061",
+    "MB3071",
     "function `{fn}` reads {what} `{name}`: a function reads only its arguments, parameters, tables and constants",
     "pass `{name}` to the function as an argument",
   ),
   untypedFunctionParameter: error(
-    "MB3062",
+    "MB3072",
     "parameter `{name}` of function `{fn}` has no type",
     "give it one, as in `{name}: USD` or `{name}: Position`",
   ),
   functionNotAggregate: error(
-    "MB3063",
+    "MB3073",
     "`{name}` is a function, not an aggregation",
     "call it inside the element, as in `sum({name}(x) for x in xs)`",
   ),
   listElementMismatch: error(
-    "MB3064",
+    "MB3074",
     "the elements of a list must have one type: element {index} is {actual}, the first is {expected}",
   ),
   accumulatorOutsideFold: error(
-    "MB3065",
+    "MB3075",
     "`from acc = init` only starts a fold, in `reduce(...)` or `scan(...)`",
   ),
-  clauseNotTaken: error("MB3066", "{what} takes no `{clause}`"),
+  clauseNotTaken: error("MB3076", "{what} takes no `{clause}`"),
   foldNeedsAccumulator: error(
-    "MB3067",
+    "MB3077",
     "`{name}` needs a running value: `{name}(acc * 0.94 + x for x in xs from acc = 0)`",
   ),
   indexNotList: error("MB3081", "only lists can be indexed, not {actual}"),
@@ -363,6 +368,36 @@ export const messages = {
   ),
   textTooLong: error("MB4047", "{what} is {length} characters long; the limit is {limit}"),
   tooManyArguments: error("MB4048", "this call has {count} arguments; the limit is {limit}"),
+  // Keyed tables and tier table families (`table t by k: K { ... }`, `tiers t[k: K] by ...`).
+  tableMissingKeys: error(
+    "MB4060",
+    "table `{table}` has no row for {missing}",
+    "add the missing rows, or a `default:` row for every key not listed",
+  ),
+  tableDuplicateKey: error("MB4061", "table `{table}` has two rows for {key}"),
+  tableKeyMismatch: error("MB4062", "{key} is not a key of table `{table}`: its keys are {expected}"),
+  tableKeyType: error(
+    "MB4063",
+    "the key `{name}` of table `{table}` is {actual}: a key is an enum, a Text or an Integer",
+  ),
+  tableNeedsKey: error(
+    "MB4064",
+    "`{table}` holds one tier table per `{key}`: pick one with `{table}[{key}]`",
+  ),
+  tableNotKeyed: error("MB4065", "`{name}` is {what}, so it cannot be indexed by a key"),
+  tableRowOutsideGroup: error(
+    "MB4066",
+    "this row of `{table}` comes before any `KEY:` label",
+    "start the rows of each table with its key, as in `BTCUSDT:`",
+  ),
+  tableKeyCount: error("MB4067", "table `{table}` is keyed by {expected} value(s), not {actual}"),
+  tableTwoDefaults: error("MB4068", "table `{table}` has two `default:` rows"),
+  tableLimitUnbounded: warning(
+    "MB4069",
+    "`limit` marks a finite last tier, but the last tier of `{table}` ends at inf",
+    "remove `, limit`, or give the last tier its upper bound",
+  ),
+  tableRowValue: error("MB4070", "`{text}` is {what}"),
   rangeDownwards: error("MB4081", "a range must run upwards: `from` is above `to`"),
 
   // ---- MB51xx: the SQL target (marginbook compile --target sql) ----
@@ -394,6 +429,11 @@ export const messages = {
   indexOutOfRange: error("MB6009", "index {index} is outside the list (length {length})"),
   invalidArgument: error("MB6010", "`{fn}`: {detail}"),
   nonFiniteValue: error("MB6011", "`{name}` is {value}: a computation overflowed binary64"),
+  missingKey: error("MB6020", "table `{table}` has no row for {key}"),
+  aboveLimit: error(
+    "MB6021",
+    "{value} is above the limit of `{table}` ({limit}): the table ends there by design",
+  ),
 
   // ---- MB61xx: artifacts, signatures and the registry (the message adds the reason) ----
   artifactNotJson: error("MB6101", "the artifact is not JSON, or cannot be copied as JSON"),

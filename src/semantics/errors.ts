@@ -24,6 +24,8 @@ export const runtimeErrors = {
   indexOutOfRange: messages.indexOutOfRange,
   invalidArgument: messages.invalidArgument,
   nonFiniteValue: messages.nonFiniteValue,
+  missingKey: messages.missingKey,
+  aboveLimit: messages.aboveLimit,
 } as const;
 
 export type RuntimeErrorName = keyof typeof runtimeErrors;

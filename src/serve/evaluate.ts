@@ -16,7 +16,13 @@ import {
   type EvalFailure,
   type EvalOptions,
 } from "../runtime/rulebook.js";
-import { ColumnsError, type ColumnarResult, type Columns } from "../runtime/columns.js";
+import {
+  columnLayout,
+  ColumnsError,
+  type ColumnarResult,
+  type ColumnLayout,
+  type Columns,
+} from "../runtime/columns.js";
 import { RuntimeError } from "../semantics/errors.js";
 import { RegistryError, registryErrorCodes, type RulebookVersion } from "../runtime/registry.js";
 import type { ApiError, BatchItem, EvaluateOptions } from "./api-types.js";
@@ -38,7 +44,7 @@ type Envelope = EvaluateOptions &
   (
     | { kind: "single"; input: unknown }
     | { kind: "batch"; inputs: unknown[] }
-    | { kind: "columns"; columns: Record<string, unknown[]>; rows: number }
+    | { kind: "columns"; columns: Record<string, unknown[]> }
   );
 
 const ENVELOPE_KEYS = new Set(["input", "inputs", "columns", "at", "version", "explain"]);
@@ -104,29 +110,52 @@ export function parseEnvelope(text: string, limits: ServeLimits): Envelope {
     return { kind: "batch", inputs, ...options };
   }
   if (options.explain) throw malformed(`"explain" is not available with "columns": use "inputs"`);
-  return { kind: "columns", ...readColumns(record["columns"], limits), ...options };
+  return { kind: "columns", ...readColumns(record["columns"]), ...options };
 }
 
-function readColumns(
-  value: unknown,
-  limits: ServeLimits,
-): { columns: Record<string, unknown[]>; rows: number } {
+function readColumns(value: unknown): { columns: Record<string, unknown[]> } {
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw malformed(`"columns" must be an object of arrays ({ "position.size": [1, 2], ... })`);
-  let rows: number | undefined;
   for (const [path, column] of Object.entries(value)) {
     if (!Array.isArray(column))
       throw malformed(
         `column ${JSON.stringify(path)} must be an array, not ${column === null ? "null" : typeof column}`,
       );
-    if (rows !== undefined && column.length !== rows)
-      throw malformed(
-        `the columns differ in length: ${JSON.stringify(path)} has ${column.length} values, the first column ${rows}`,
-      );
-    rows = column.length;
   }
+  return { columns: value as Record<string, unknown[]> };
+}
+
+const layouts = new WeakMap<RulebookVersion, ColumnLayout>();
+
+/**
+ * The number of rows of a columnar request: the length of its top-level field columns, one less
+ * than the length of its top-level list offsets (list items' columns have one value per item).
+ * Throws 400 when they disagree, 422 past the batch limit.
+ */
+function rowsOf(version: RulebookVersion, columns: Record<string, unknown[]>, limits: ServeLimits): number {
+  let layout = layouts.get(version);
+  if (!layout) layouts.set(version, (layout = columnLayout(version.book.ir)));
+  let rows: number | undefined;
+  let first = "";
+  const agree = (path: string, n: number, what: string): void => {
+    if (rows !== undefined && n !== rows)
+      throw malformed(
+        `the columns differ in length: ${JSON.stringify(path)} has ${what}, the first column ${JSON.stringify(first)} ${rows} rows`,
+      );
+    if (rows === undefined) [rows, first] = [n, path];
+  };
+  for (const field of layout.fields)
+    if (field.list === undefined && Object.hasOwn(columns, field.path))
+      agree(field.path, columns[field.path]!.length, `${columns[field.path]!.length} values`);
+  for (const list of layout.lists)
+    if (list.list === undefined && Object.hasOwn(columns, list.path))
+      agree(
+        list.path,
+        Math.max(0, columns[list.path]!.length - 1),
+        `${columns[list.path]!.length} offsets (${Math.max(0, columns[list.path]!.length - 1)} rows)`,
+      );
   checkBatchSize(rows ?? 0, limits, "rows");
-  return { columns: value as Record<string, unknown[]>, rows: rows ?? 0 };
+  return rows ?? 0;
 }
 
 /** Picks the version a request evaluates with; throws 404 (MB6162) when there is none. */
@@ -250,12 +279,20 @@ export function evaluateRequest(
     metrics.evaluated(version.name, version.version, results.length - failed);
     return `{"rulebook":${refJson(version)},"results":${JSON.stringify(results)},"failed":${failed}}`;
   }
-  return evaluateColumns(version, request, deadline, metrics, decisions);
+  return evaluateColumns(
+    version,
+    request,
+    rowsOf(version, request.columns, limits),
+    deadline,
+    metrics,
+    decisions,
+  );
 }
 
 function evaluateColumns(
   version: RulebookVersion,
   request: Extract<Envelope, { kind: "columns" }>,
+  rows: number,
   deadline: Deadline,
   metrics: ServeMetrics,
   decisions?: DecisionLogger,
@@ -263,13 +300,14 @@ function evaluateColumns(
   const parts: Record<string, unknown[]>[] = [];
   const errors: (ApiError & { index: number })[] = [];
   // Every row valid by the fast column check: no need to validate each row again through the schema.
-  const validate = precheckOf(version)?.(request.columns, request.rows) !== true;
+  const validate = precheckOf(version)?.(request.columns, rows) !== true;
+  // Lists come as offsets into item columns: such a request is evaluated in one piece.
+  const chunk = layouts.get(version)!.lists.length > 0 ? Math.max(rows, 1) : CHUNK;
   try {
-    for (let start = 0; start < request.rows || start === 0; start += CHUNK) {
+    for (let start = 0; start < rows || start === 0; start += chunk) {
       deadline.check();
-      const end = Math.min(request.rows, start + CHUNK);
-      const slice =
-        start === 0 && end === request.rows ? request.columns : sliceColumns(request.columns, start, end);
+      const end = Math.min(rows, start + chunk);
+      const slice = start === 0 && end === rows ? request.columns : sliceColumns(request.columns, start, end);
       const result = version.book.evaluateColumns(
         slice as Columns,
         end - start,
@@ -283,20 +321,20 @@ function evaluateColumns(
           message: e.message.replace(/^row \d+/, `row ${e.index + start}`),
           ...(e.errors ? { errors: e.errors } : {}),
         });
-      if (end >= request.rows) break;
+      if (end >= rows) break;
     }
   } catch (error) {
     if (error instanceof ColumnsError) throw new HttpError(422, error.code, error.message);
     throw error;
   }
   for (const e of errors) metrics.error(e.code);
-  metrics.evaluated(version.name, version.version, request.rows - errors.length);
+  metrics.evaluated(version.name, version.version, rows - errors.length);
   const columns = version.book.outputs.map((o) =>
     parts.length === 1 ? Array.from(parts[0]![o.name]!) : parts.flatMap((p) => Array.from(p[o.name]!)),
   );
   if (decisions) {
     const merged = Object.fromEntries(version.book.outputs.map((o, i) => [o.name, columns[i]!]));
-    decisions.columns(version, request.columns as Columns, request.rows, {
+    decisions.columns(version, request.columns as Columns, rows, {
       outputs: merged as ColumnarResult["outputs"],
       errors: [],
     });
@@ -304,7 +342,7 @@ function evaluateColumns(
   const outputs = version.book.outputs.map(
     (o, i) => `${JSON.stringify(o.name)}:${JSON.stringify(columns[i])}`,
   );
-  return `{"rulebook":${refJson(version)},"rows":${request.rows},"outputs":{${outputs.join(",")}},"errors":${JSON.stringify(errors)}}`;
+  return `{"rulebook":${refJson(version)},"rows":${rows},"outputs":{${outputs.join(",")}},"errors":${JSON.stringify(errors)}}`;
 }
 
 function sliceColumns(

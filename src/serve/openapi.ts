@@ -189,7 +189,7 @@ const schemas: Record<string, Json> = {
         type: "array",
         items: { type: "string" },
         description:
-          "The field paths the columnar form takes (`position.size`); empty when the input has lists.",
+          "The columns the columnar form takes: field paths (`position.size`), list offsets (`account.positions`), list items' fields (`account.positions.quantity`) and list values (`account.positions.risk[]`).",
       },
     },
   },
@@ -211,7 +211,8 @@ const schemas: Record<string, Json> = {
       columns: {
         type: "object",
         additionalProperties: { type: "array", items: { type: ["number", "string", "boolean"] } },
-        description: "A columnar batch: one array per field path (`position.size`), all of the same length.",
+        description:
+          "A columnar batch: one array per field path (`position.size`), one value per row; a list as offsets (`account.positions`: row r's items are offsets[r] to offsets[r+1]-1, so rows+1 values) and one array per item field (`account.positions.quantity`; a list of numbers in `<path>[]`).",
       },
       at: {
         type: "string",

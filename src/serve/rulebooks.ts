@@ -2,7 +2,7 @@
  * `GET /v1/rulebooks` and `GET /v1/rulebooks/{name}`: what the service has loaded, and what a
  * caller needs to build inputs for one rulebook (its input JSON Schema, outputs and columns).
  */
-import { columnFields } from "../runtime/columns.js";
+import { columnLayout } from "../runtime/columns.js";
 import type { RulebookVersion } from "../runtime/registry.js";
 import type { ApprovalSummary, RulebookDetail, RulebookList, Signer } from "./api-types.js";
 import { pickVersion, type ServeRegistry } from "./evaluate.js";
@@ -77,7 +77,7 @@ export function describeRulebook(
 ): RulebookDetail {
   const v = pickVersion(registry, name, options);
   const book = v.book;
-  const { fields, lists } = columnFields(book.ir);
+  const layout = columnLayout(book.ir);
   return {
     rulebook: { name: v.name, version: v.version, irHash: v.irHash, effective: v.effective },
     meta: v.meta,
@@ -90,6 +90,6 @@ export function describeRulebook(
       type: o.type.kind,
       ...(o.unit !== undefined ? { unit: o.unit } : {}),
     })),
-    columns: lists.length > 0 ? [] : fields.map((f) => f.path),
+    columns: [...layout.fields, ...layout.lists].map((c) => c.path),
   };
 }

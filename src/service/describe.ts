@@ -107,6 +107,19 @@ export function summarizeSymbol(checked: CheckedRulebook, symbol: ValueSymbol): 
         type,
         details: tierDetails(symbol.decl),
       };
+    case "table": {
+      const keys = symbol.decl.keys.map((k) => `${k.name.text}: ${printType(k.type)}`).join(", ");
+      const columns = symbol.decl.columns.map((c) => `${c.name.text}: ${printType(c.type)}`).join(", ");
+      return {
+        signature: `table ${symbol.name} by ${keys}`,
+        doc: symbol.decl.doc,
+        type,
+        details: [
+          `columns ${columns}`,
+          `${symbol.decl.rows.length} row(s); read as \`${symbol.name}[key].column\``,
+        ],
+      };
+    }
     case "scenarios": {
       const axes = symbol.decl.axes.map((a) => `${a.name.text}: ${printType(a.type)}`).join(", ");
       return {

@@ -6,7 +6,7 @@
  * The result is plain JSON (regular expressions as strings), so the worker can compute it and
  * send it to the page, and the page never loads the parser.
  */
-import type { TokenType } from "chevrotain";
+import type { TokenType } from "../../grammar/chevrotain.js";
 import { allTokens, tokenClasses, type TokenClass } from "../../grammar/tokens.js";
 
 /** A Monarch rule: a regular expression (as a string) and the token class it yields. */

@@ -164,6 +164,11 @@ class ExprEmitter {
         return this.index(expr, scope);
       case "scenarios":
         return this.scenarios(expr.set);
+      case "nokey": {
+        // A keyed lookup that found no row: the value is NULL and the error MB6020.
+        const keys = expr.keys.map((k) => this.emit(k, scope));
+        return { v: "NULL", e: firstError(d, [...keys.map((k) => k.e), d.text("MB6020")]), shape: SCALAR };
+      }
       case "agg":
         return this.aggregate(expr, scope);
       case "list": {
@@ -282,8 +287,16 @@ class ExprEmitter {
       return `(CASE WHEN NOT ${inRange(k)} THEN ${d.nullNumber} ${branches.join(" ")} END)`;
     });
     const error = this.share(key.v, scope, (k) => raiseWhen(d, `NOT ${inRange(k)}`, "MB6006"));
+    // Above the deliberate limit of a `, limit` table: MB6021 rather than MB6006.
+    const last = rows[rows.length - 1]!;
+    const limit =
+      table.limit && last.upper !== null
+        ? this.share(key.v, scope, (k) =>
+            raiseWhen(d, `${k} ${last.upperInclusive ? ">" : ">="} ${d.number(last.upper!)}`, "MB6021"),
+          )
+        : null;
     void site;
-    return { v, e: firstError(d, [key.e, error]), shape: SCALAR };
+    return { v, e: firstError(d, [key.e, limit, error]), shape: SCALAR };
   }
 
   private cell(expr: Extract<IrExpr, { k: "cell" }>, scope: Scope): SqlValue {

@@ -56,6 +56,7 @@ export type Declaration =
   | InputDecl
   | ParamDecl
   | TiersDecl
+  | TableDecl
   | LetDecl
   | RuleDecl
   | OutputDecl
@@ -127,9 +128,61 @@ export interface TiersDecl extends DeclarationBase {
   keyType: TypeRef;
   mode?: TierMode;
   modeSpan?: Span;
+  /** `, limit`: the last tier's finite upper bound is a deliberate risk limit. */
+  limit?: Span;
   columns: TierColumn[];
+  /** The rows; for a table family (`tiers t[symbol: Symbol]`), the rows before any `KEY:` label. */
   rows: TierRow[];
+  /** `tiers brackets[symbol: Symbol] by ...`: one table per key, each after its `KEY:` label. */
+  family?: TableKeyField;
+  groups?: TierGroup[];
   override?: Span;
+}
+
+/** One table of a family: `BTCUSDT:` and its rows. */
+export interface TierGroup {
+  span: Span;
+  key: TableKeyValue[];
+  rows: TierRow[];
+}
+
+/** `name: Type`, a key of a keyed table or a tier table family. */
+export interface TableKeyField {
+  span: Span;
+  name: Name;
+  type: TypeRef;
+}
+
+/** A key as written in a row: an enum member (`BTCUSDT`, `` `2026-03` ``), a text or an integer. */
+export interface TableKeyValue {
+  span: Span;
+  /** The text without quotes or backquotes. */
+  text: string;
+  kind: "name" | "string" | "number";
+  /** The value: the text for names and strings, the number for numbers. */
+  value: string | number;
+}
+
+/**
+ * `table fees by symbol: Symbol { columns a: T, ...  BTCUSDT: cells ...  default: cells }`: a
+ * lookup table read as `fees[p.symbol].a`. Keys are enum members, texts or integers, or tuples of
+ * them (`by (front: Month, back: Month)`, read `t[a, b]`).
+ */
+export interface TableDecl extends DeclarationBase {
+  kind: "TableDecl";
+  name: Name;
+  keys: TableKeyField[];
+  columns: TierColumn[];
+  rows: TableRow[];
+}
+
+export interface TableRow {
+  span: Span;
+  /** Empty for the `default:` row. */
+  key: TableKeyValue[];
+  keySpan: Span;
+  isDefault: boolean;
+  cells: Expr[];
 }
 
 export interface TierColumn {
@@ -156,10 +209,13 @@ export interface TierBound {
 
 export interface TierCell {
   span: Span;
-  /** The value as a fraction: `0.80%` is 0.008. */
+  /** The value of a literal as a fraction (`0.80%` is 0.008); NaN for an expression, which the checker folds. */
   value: number;
+  /** The cell as written. */
   text: string;
   suffix?: "%" | "bps";
+  /** The cell when it is not a plain literal: a parameter or a constant expression. */
+  expr?: Expr;
 }
 
 export interface LetDecl extends DeclarationBase {
@@ -440,6 +496,8 @@ export interface IndexExpr {
   span: Span;
   object: Expr;
   index: Expr;
+  /** The further keys of a tuple-keyed table lookup: `spreads[front, back]`. */
+  more?: Expr[];
 }
 
 export type UnaryOperator = "-" | "+" | "not";
@@ -476,4 +534,5 @@ export interface MissingExpr {
 }
 
 /** The declarations that introduce a top-level name, in the namespace of values. */
-export type NamedValueDecl = InputDecl | ParamDecl | TiersDecl | LetDecl | OutputDecl | ScenariosDecl;
+export type NamedValueDecl =
+  InputDecl | ParamDecl | TiersDecl | TableDecl | LetDecl | OutputDecl | ScenariosDecl;

@@ -4,7 +4,7 @@
  * It is total: every CST, including the partial ones error recovery produces, becomes an AST.
  * Missing names get empty text and missing expressions become `MissingExpr`.
  */
-import type { CstNode, IToken } from "chevrotain";
+import type { CstNode, IToken } from "../../grammar/chevrotain.js";
 import type * as C from "../../grammar/cst.js";
 import type * as A from "./ast.js";
 
@@ -115,6 +115,7 @@ function buildDeclaration(node: C.DeclarationCstNode): A.Declaration | undefined
   if (c.paramDecl) return buildParam(c.paramDecl[0]!);
   if (c.overrideDecl) return buildOverride(c.overrideDecl[0]!);
   if (c.tiersDecl) return buildTiers(c.tiersDecl[0]!);
+  if (c.tableDecl) return buildTable(c.tableDecl[0]!);
   if (c.letDecl) return buildLet(c.letDecl[0]!);
   if (c.ruleDecl) return buildRule(c.ruleDecl[0]!);
   if (c.outputDecl) return buildOutput(c.outputDecl[0]!);
@@ -130,8 +131,16 @@ function buildEnum(node: C.EnumDeclCstNode): A.EnumDecl {
     kind: "EnumDecl",
     span: nodeSpan(node),
     name: name(node.children.name?.[0]),
-    members: (node.children.member ?? []).map(name),
+    members: (node.children.member ?? []).map(memberName),
   };
+}
+
+/** An enum member as written (`long`, `BTCUSDT`, `` `2026-03` ``), without its backquotes. */
+function memberName(node: C.MemberNameCstNode | undefined): A.Name {
+  const token = node?.children.name?.[0];
+  const result = name(token);
+  if (token?.tokenType.name === "QuotedName") result.text = result.text.slice(1, -1);
+  return result;
 }
 
 function buildRecord(node: C.RecordDeclCstNode): A.RecordDecl {
@@ -210,9 +219,127 @@ function buildTiers(node: C.TiersDeclCstNode, override?: A.Span): A.TiersDecl {
       name: name(col.children.name?.[0]),
       type: buildTypeRef(col.children.typeRef?.[0]),
     })),
-    rows: (c.tierRow ?? []).map(buildTierRow),
+    limit: c.limit?.[0] ? tokenSpan(c.limit[0]) : undefined,
+    ...tierRowsAndGroups(c),
     override,
   };
+}
+
+/** The rows of a tier table, or, for a family, the rows before the first label and the groups. */
+function tierRowsAndGroups(c: C.TiersDeclCstChildren): Pick<A.TiersDecl, "rows" | "family" | "groups"> {
+  const rows = (c.tierRow ?? []).map((row) => ({
+    offset: row.location?.startOffset ?? 0,
+    row: buildTierRow(row),
+  }));
+  const familyNode = c.family?.[0];
+  if (!familyNode) return { rows: rows.map((r) => r.row) };
+  const labels = (c.tableKeyLabel ?? []).map((label) => ({
+    offset: label.location?.startOffset ?? 0,
+    span: nodeSpan(label),
+    key: buildKeyLabel(label),
+  }));
+  const groups: A.TierGroup[] = labels.map((label, i) => {
+    const next = labels[i + 1]?.offset ?? Infinity;
+    const own = rows.filter((r) => r.offset > label.offset && r.offset < next).map((r) => r.row);
+    const end = own.length ? own[own.length - 1]!.span : label.span;
+    return { span: join(label.span, end), key: label.key, rows: own };
+  });
+  const first = labels[0]?.offset ?? Infinity;
+  return {
+    rows: rows.filter((r) => r.offset < first).map((r) => r.row),
+    family: buildKeyField(familyNode),
+    groups,
+  };
+}
+
+function buildKeyField(node: C.TableKeyFieldCstNode): A.TableKeyField {
+  return {
+    span: nodeSpan(node),
+    name: name(node.children.name?.[0]),
+    type: buildTypeRef(node.children.typeRef?.[0]),
+  };
+}
+
+function buildKeyLabel(node: C.TableKeyLabelCstNode): A.TableKeyValue[] {
+  return (node.children.key ?? []).map((key): A.TableKeyValue => {
+    const token = key.children.value?.[0];
+    const span = nodeSpan(key);
+    if (!token || token.isInsertedInRecovery) return { span, text: "", kind: "name", value: "" };
+    switch (token.tokenType.name) {
+      case "StringLiteral":
+        return { span, text: unquote(token.image), kind: "string", value: unquote(token.image) };
+      case "NumberLiteral": {
+        const magnitude = parseDecimal(token.image, 0);
+        const value = key.children.minus ? -magnitude : magnitude;
+        return { span, text: sourceTextOf(key), kind: "number", value };
+      }
+      case "QuotedName":
+        return { span, text: token.image.slice(1, -1), kind: "name", value: token.image.slice(1, -1) };
+      default:
+        return { span, text: token.image, kind: "name", value: token.image };
+    }
+  });
+}
+
+function buildTable(node: C.TableDeclCstNode): A.TableDecl {
+  const c = node.children;
+  return {
+    kind: "TableDecl",
+    span: nodeSpan(node),
+    name: name(c.name?.[0]),
+    keys: (c.key ?? []).map(buildKeyField),
+    columns: (c.tierColumns?.[0]?.children.tierColumn ?? []).map((col) => ({
+      span: nodeSpan(col),
+      name: name(col.children.name?.[0]),
+      type: buildTypeRef(col.children.typeRef?.[0]),
+    })),
+    rows: (c.tableRow ?? []).map((row): A.TableRow => {
+      const label = row.children.label?.[0];
+      const key = label ? buildKeyLabel(label) : [];
+      const isDefault = key.length === 1 && key[0]!.kind === "name" && key[0]!.text === "default";
+      return {
+        span: nodeSpan(row),
+        key: isDefault ? [] : key,
+        keySpan: nodeSpan(label),
+        isDefault,
+        cells: (row.children.cell ?? []).map(buildCellExpr),
+      };
+    }),
+  };
+}
+
+/** A table cell: the same expression nodes as anywhere else. */
+function buildCellExpr(node: C.CellExprCstNode): A.Expr {
+  return foldBinary(node.children.operand?.map(buildCellUnary) ?? [], node.children.operator ?? []);
+}
+
+function buildCellUnary(node: C.CellUnaryCstNode): A.Expr {
+  const c = node.children;
+  const span = nodeSpan(node);
+  const operator = c.operator?.[0];
+  if (operator) {
+    const inner = c.operand?.[0] ? buildCellUnary(c.operand[0]) : missing();
+    return {
+      kind: "UnaryExpr",
+      span: join(tokenSpan(operator), inner.span),
+      op: operator.image as A.UnaryOperator,
+      operand: inner,
+    };
+  }
+  if (c.numberLiteral) return buildNumberLiteral(c.numberLiteral[0]!);
+  if (c.StringLiteral) return { kind: "StringLit", span, value: unquote(c.StringLiteral[0]!.image) };
+  if (c.KwTrue) return { kind: "BoolLit", span, value: true };
+  if (c.KwFalse) return { kind: "BoolLit", span, value: false };
+  if (c.enumName)
+    return { kind: "EnumRef", span, enumName: name(c.enumName[0]), member: memberName(c.enumMember?.[0]) };
+  if (c.Identifier) {
+    const token = c.Identifier[0]!;
+    if (token.isInsertedInRecovery) return missing(span);
+    const ref: A.NameRef = { kind: "NameRef", span: tokenSpan(token), name: token.image };
+    return c.callArguments ? buildCall(ref, c.callArguments[0]!) : ref;
+  }
+  if (c.inner) return buildExpression(c.inner[0]);
+  return missing(span);
 }
 
 function buildTierRow(node: C.TierRowCstNode): A.TierRow {
@@ -223,19 +350,22 @@ function buildTierRow(node: C.TierRowCstNode): A.TierRow {
     upper: buildTierBound(c.upper?.[0]),
     lowerInclusive: c.open?.[0]?.image === "[",
     upperInclusive: c.close?.[0]?.image === "]",
-    cells: (c.tierCell ?? []).map((cell) => {
-      const digits = cell.children.NumberLiteral?.[0];
-      const negative = cell.children.Minus !== undefined;
-      const suffix = cell.children.suffix?.[0]?.image as "%" | "bps" | undefined;
-      const magnitude = parseDecimal(digits?.image ?? "0", suffix === "%" ? -2 : suffix === "bps" ? -4 : 0);
-      return {
-        span: nodeSpan(cell),
-        value: negative ? -magnitude : magnitude,
-        text: sourceTextOf(cell),
-        suffix,
-      };
-    }),
+    cells: (c.tierCell ?? []).map(buildTierCell),
   };
+}
+
+/** A literal cell keeps its value as read; anything else is an expression for the checker to fold. */
+function buildTierCell(cell: C.TierCellCstNode): A.TierCell {
+  const expr = cell.children.value?.[0] ? buildCellExpr(cell.children.value[0]) : missing(nodeSpan(cell));
+  const literal =
+    expr.kind === "UnaryExpr" && expr.op === "-" && expr.operand.kind === "NumberLit" && !expr.operand.unit
+      ? { value: -expr.operand.value, suffix: expr.operand.suffix }
+      : expr.kind === "NumberLit" && !expr.unit
+        ? { value: expr.value, suffix: expr.suffix }
+        : undefined;
+  const text = sourceTextOf(cell);
+  if (literal) return { span: nodeSpan(cell), value: literal.value, text, suffix: literal.suffix };
+  return { span: nodeSpan(cell), value: NaN, text, expr };
 }
 
 function buildTierBound(node: C.TierBoundCstNode | undefined): A.TierBound {
@@ -534,15 +664,22 @@ function buildPostfix(node: C.PostfixCstNode): A.Expr {
   (c.callArguments ?? []).forEach((call) =>
     suffixes.push({ offset: call.location?.startOffset ?? 0, apply: (callee) => buildCall(callee, call) }),
   );
-  (c.index ?? []).forEach((index, i) => {
+  (c.LBracket ?? []).forEach((open, i) => {
     const close = c.RBracket?.[i];
+    const end = close && !close.isInsertedInRecovery ? close.startOffset : Infinity;
+    const inside = (c.index ?? []).filter((e) => {
+      const at = e.location?.startOffset ?? -1;
+      return at > open.startOffset && at < end;
+    });
+    const [first, ...more] = inside.map((e) => buildExpression(e));
     suffixes.push({
-      offset: c.LBracket?.[i]?.startOffset ?? 0,
+      offset: open.startOffset,
       apply: (object) => ({
         kind: "IndexExpr",
         span: join(object.span, tokenSpan(close)),
         object,
-        index: buildExpression(index),
+        index: first ?? missing(),
+        ...(more.length ? { more } : {}),
       }),
     });
   });
@@ -595,7 +732,7 @@ function buildPrimary(node: C.PrimaryCstNode | undefined): A.Expr {
   if (c.KwTrue) return { kind: "BoolLit", span, value: true };
   if (c.KwFalse) return { kind: "BoolLit", span, value: false };
   if (c.enumName)
-    return { kind: "EnumRef", span, enumName: name(c.enumName[0]), member: name(c.enumMember?.[0]) };
+    return { kind: "EnumRef", span, enumName: name(c.enumName[0]), member: memberName(c.enumMember?.[0]) };
   if (c.Identifier) {
     const token = c.Identifier[0]!;
     if (token.isInsertedInRecovery) return missing(span);

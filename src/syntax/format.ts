@@ -30,9 +30,11 @@
  * between leading comments, or between a plain comment and its declaration, is kept (one at most);
  * `///` doc comments always sit directly above their declaration.
  */
+import { LineMap } from "../diagnostics/line-map.js";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type * as A from "./ast.js";
 import { parseRulebook } from "./parse.js";
+import { reservedWords } from "../../grammar/tokens.js";
 
 /** The line width aimed at: blocks are joined and values left unbroken only within it (comments aside). */
 const MAX_WIDTH = 100;
@@ -153,11 +155,11 @@ function printBare(expr: A.Expr): string {
     case "NameRef":
       return expr.name;
     case "EnumRef":
-      return `${expr.enumName.text}.${expr.member.text}`;
+      return `${expr.enumName.text}.${printMemberName(expr.member.text)}`;
     case "MemberExpr":
       return `${printExpr(expr.object, PREC.postfix)}.${expr.member.text}`;
     case "IndexExpr":
-      return `${printExpr(expr.object, PREC.postfix)}[${printExpression(expr.index)}]`;
+      return `${printExpr(expr.object, PREC.postfix)}[${[expr.index, ...(expr.more ?? [])].map(printExpression).join(", ")}]`;
     case "CallExpr":
       return printCall(expr);
     case "UnaryExpr":
@@ -429,10 +431,10 @@ function spanOf(first: A.Span, last: A.Span): A.Span {
 
 /** Prints one parsed rulebook; holds the source to place comments by line. */
 class Printer {
-  private readonly lineStarts: number[] = [0];
+  private readonly lines: LineMap;
 
   constructor(private readonly source: string) {
-    for (let i = 0; i < source.length; i++) if (source[i] === "\n") this.lineStarts.push(i + 1);
+    this.lines = new LineMap(source);
   }
 
   rulebook(ast: A.Rulebook): string {
@@ -470,6 +472,8 @@ class Printer {
         return leaf(this.paramLines(node))(inner);
       case "TiersDecl":
         return this.tiersDecl(node, inner);
+      case "TableDecl":
+        return this.tableDecl(node, inner);
       case "LetDecl":
         return leaf(wrapValue(`let ${node.name.text}${typeSuffix(node.type)} = `, node.value, "", MAX_WIDTH))(
           inner,
@@ -516,14 +520,7 @@ class Printer {
   // ---- source positions ----
 
   private lineOf(offset: number): number {
-    let low = 0;
-    let high = this.lineStarts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (this.lineStarts[mid]! <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return low;
+    return this.lines.position(offset).line;
   }
 
   private blankBetween(from: number, to: number): boolean {
@@ -614,10 +611,10 @@ class Printer {
 
   private enumDecl(decl: A.EnumDecl, inner: A.Comment[]): Lines {
     const head = `enum ${decl.name.text}`;
-    const items = decl.members.map((m): Item => ({ span: m.span, print: leaf(m.text) }));
+    const items = decl.members.map((m): Item => ({ span: m.span, print: leaf(printMemberName(m.text)) }));
     const oneLine = inlineBlock(
       head,
-      decl.members.map((m) => m.text),
+      decl.members.map((m) => printMemberName(m.text)),
     );
     return this.block(head, this.openBrace(decl.name.span.end), items, inner, oneLine);
   }
@@ -645,8 +642,9 @@ class Printer {
   }
 
   private tiersDecl(decl: A.TiersDecl, inner: A.Comment[]): Lines {
-    const mode = decl.mode ? `, ${decl.mode}` : "";
-    const head = `${decl.override ? "override " : ""}tiers ${decl.name.text} by ${decl.keyName.text}: ${printType(decl.keyType)}${mode}`;
+    const mode = (decl.mode ? `, ${decl.mode}` : "") + (decl.limit ? ", limit" : "");
+    const family = decl.family ? `[${decl.family.name.text}: ${printType(decl.family.type)}]` : "";
+    const head = `${decl.override ? "override " : ""}tiers ${decl.name.text}${family} by ${decl.keyName.text}: ${printType(decl.keyType)}${mode}`;
     const items: Item[] = [];
     const firstColumn = decl.columns[0];
     const lastColumn = decl.columns[decl.columns.length - 1];
@@ -656,7 +654,36 @@ class Printer {
     }
     const rows = alignRows(decl.rows);
     decl.rows.forEach((row, i) => items.push({ span: row.span, print: leaf(rows[i]!) }));
-    const afterHead = decl.modeSpan?.end ?? decl.keyType.span.end;
+    for (const group of decl.groups ?? []) {
+      const lines = alignRows(group.rows);
+      const labelEnd = group.key[group.key.length - 1]?.span.end ?? group.span.start;
+      items.push({
+        span: { start: group.span.start, end: labelEnd + 1 },
+        print: leaf(`${printKeyLabel(group.key)}:`),
+      });
+      group.rows.forEach((row, i) => items.push({ span: row.span, print: leaf(lines[i]!) }));
+    }
+    const afterHead = decl.limit?.end ?? decl.modeSpan?.end ?? decl.keyType.span.end;
+    return this.block(head, this.openBrace(afterHead), items, inner);
+  }
+
+  private tableDecl(decl: A.TableDecl, inner: A.Comment[]): Lines {
+    const keys = decl.keys.map((k) => `${k.name.text}: ${printType(k.type)}`);
+    const head = `table ${decl.name.text} by ${keys.length === 1 ? keys[0] : `(${keys.join(", ")})`}`;
+    const items: Item[] = [];
+    const firstColumn = decl.columns[0];
+    const lastColumn = decl.columns[decl.columns.length - 1];
+    if (firstColumn && lastColumn) {
+      const columns = decl.columns.map((c) => `${c.name.text}: ${printType(c.type)}`).join(", ");
+      items.push({ span: spanOf(firstColumn.span, lastColumn.span), print: leaf(`columns ${columns}`) });
+    }
+    const table = decl.rows.map((row) => [
+      `${row.isDefault ? "default" : printKeyLabel(row.key)}:`,
+      ...row.cells.map(printCell),
+    ]);
+    const lines = alignTable(table);
+    decl.rows.forEach((row, i) => items.push({ span: row.span, print: leaf(lines[i]!) }));
+    const afterHead = decl.keys[decl.keys.length - 1]?.span.end ?? decl.name.span.end;
     return this.block(head, this.openBrace(afterHead), items, inner);
   }
 
@@ -731,8 +758,36 @@ function outputLines(decl: A.OutputDecl): string[] {
 function alignRows(rows: A.TierRow[]): string[] {
   const table = rows.map((row) => [
     `${row.lowerInclusive ? "[" : "("}${row.lower.text}, ${row.upper.text}${row.upperInclusive ? "]" : ")"}`,
-    ...row.cells.map((cell) => cell.text),
+    ...row.cells.map((cell) => (cell.expr ? printCell(cell.expr) : cell.text)),
   ]);
+  return alignTable(table);
+}
+
+/** A table cell: an expression at the precedence of a product, so that it reads back as one cell. */
+function printCell(expr: A.Expr): string {
+  return printExpr(expr, PREC.multiplicative);
+}
+
+/**
+ * An enum member or key as it must be written: plain when it lexes as one name (`long`, `BTCUSDT`),
+ * backquoted otherwise (`` `2026-03` ``, a reserved word).
+ */
+export function printMemberName(text: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(text) && !reservedWords.has(text) && text !== "default"
+    ? text
+    : `\`${text}\``;
+}
+
+/** `BTCUSDT`, `"spot"`, `3`, or a tuple `(ES, NQ)`. */
+function printKeyLabel(key: A.TableKeyValue[]): string {
+  const parts = key.map((k) =>
+    k.kind === "string" ? quote(k.text) : k.kind === "number" ? k.text : printMemberName(k.text),
+  );
+  return parts.length === 1 ? parts[0]! : `(${parts.join(", ")})`;
+}
+
+/** Rows of cells: the first column padded on the right, the others on the left. */
+function alignTable(table: string[][]): string[] {
   const widths: number[] = [];
   for (const cells of table) cells.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return table.map((cells) =>

@@ -3,7 +3,7 @@
  * stack overflow, an out-of-memory crash or a check that never ends. The limits are far above any
  * real rulebook (the largest bundled one has 11 tiers and expressions 6 levels deep).
  */
-import type { IToken } from "chevrotain";
+import type { IToken } from "../../grammar/chevrotain.js";
 import { messages } from "../semantics/catalog.js";
 import type { Reporter } from "../diagnostics/diagnostic.js";
 import type * as A from "./ast.js";

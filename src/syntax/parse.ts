@@ -1,8 +1,8 @@
 /**
  * The syntax stage: source text to AST plus syntax diagnostics (MB1xxx). Never throws on user input.
  */
-import type { IRecognitionException, IToken, ILexingError } from "chevrotain";
-import { EOF } from "chevrotain";
+import type { IRecognitionException, IToken, ILexingError } from "../../grammar/chevrotain.js";
+import { EOF } from "../../grammar/chevrotain.js";
 import type { RulebookCstNode } from "../../grammar/cst.js";
 import { parser } from "../../grammar/parser.js";
 import { marginbookLexer, reservedWords } from "../../grammar/tokens.js";

@@ -130,6 +130,8 @@ export function exprText(ir: IrRulebook, e: IrExpr, minPrecedence = 0): string {
       return `${text(e.x, 8)}[${text(e.index)}]`;
     case "scenarios":
       return ir.scenarioSets[e.set]?.name ?? "scenarios";
+    case "nokey":
+      return `${e.table}[${e.keys.map((k) => text(k)).join(", ")}] (no row)`;
     case "agg": {
       const variable = ir.locals[e.local] ?? "x";
       const parts = [text(e.elem), "for", variable, "in", text(e.source)];

@@ -149,6 +149,10 @@ export function mapChildren(expr: IrExpr, f: (child: IrExpr) => IrExpr): IrExpr 
       const index = f(expr.index);
       return x === expr.x && index === expr.index ? expr : { ...expr, x, index };
     }
+    case "nokey": {
+      const keys = expr.keys.map(f);
+      return keys.every((k, i) => k === expr.keys[i]) ? expr : { ...expr, keys };
+    }
     case "agg": {
       const source = f(expr.source);
       const init = expr.init ? f(expr.init) : undefined;
@@ -262,6 +266,8 @@ export class TermTable {
         return `index:${c(e.x)}:${c(e.index)}`;
       case "scenarios":
         return `scenarios:${e.set}`;
+      case "nokey":
+        return `nokey:${JSON.stringify(e.table)}:${e.keys.map(c).join(",")}`;
       case "agg":
         return `agg${e.op}:${e.local}:${c(e.source)}:${c(e.elem)}:${c(e.filter)}:${c(e.key)}:${c(e.fallback)}:${e.acc ?? "-"}:${c(e.init)}:${e.position ?? "-"}`;
       case "list":

@@ -444,7 +444,7 @@ describe("generated code", () => {
     const unexpected = [...identifiers].filter(
       (id) =>
         !allowed.has(id) &&
-        !/^(?:[sltvica]\d+|T\d+_\w+|SC\d+(?:_\w+)?|S\d+|R_\w+|F_output|F_value)$/.test(id),
+        !/^(?:[sltvicah]\d+|T\d+_\w+|SC\d+(?:_\w+)?|S\d+|R_\w+|F_output|F_value)$/.test(id),
     );
     expect(unexpected).toEqual([]);
   });

@@ -141,7 +141,7 @@ function bracketByBracket(
 
 describe("liquidation_price", () => {
   const cross = compileIr("rules/crypto-cross-account.margin");
-  const btc = cross.tables.find((t) => t.name === "btc")!;
+  const btc = cross.tables.find((t) => t.name === "brackets[btcusdt]")!;
   const mmr = btc.columns.findIndex((c) => c.name === "mmr");
   const columns = liquidationColumns(btc, mmr);
 
@@ -242,8 +242,8 @@ describe("liquidation_price", () => {
       (e) => e.kind === "output" && e.name === "eth_liquidation_price",
     )!;
     expect(entry.tiers.map((t) => [t.table, t.tier])).toEqual([
-      ["eth", 6],
-      ["eth", 7],
+      ["brackets[ethusdt]", 6],
+      ["brackets[ethusdt]", 7],
     ]);
     expect(entry.tiers[1]!.key).toBeCloseTo(3683.979 * (outputs["eth_liquidation_price"] as number), 6);
   });

@@ -37,6 +37,12 @@ export function seededChooser(seed: number): Chooser {
 export interface RandomRulebookOptions {
   /** Use names and texts that are significant in JavaScript (default false). */
   hostile?: boolean;
+  /**
+   * Also write what the optimizer rewrites (default false, which keeps every seed's rulebook as it
+   * was): comprehensions filtered by `p.key == value` on an enum, text or bool field, often two
+   * keys side by side, so filter-to-group, CSE and loop-invariant motion have work.
+   */
+  optimizerShapes?: boolean;
 }
 
 /** The dimensions expressions are built in: dimensionless, money, quantity, price (money per quantity). */
@@ -69,6 +75,15 @@ interface TableInfo {
   name: string;
   key: Kind;
   columns: { name: string; kind: Kind; rate: boolean }[];
+  /** A tier table family (`tiers t[k: E] by ...`): the enum that picks one table. */
+  family?: string;
+}
+
+/** A keyed table (`table t by k: E { ... }`): keyed by an enum, or by a Text (`enumName` undefined). */
+interface KeyedInfo {
+  name: string;
+  enumName?: string;
+  columns: { name: string; kind: Kind }[];
 }
 
 interface ScenarioInfo {
@@ -239,7 +254,7 @@ const PLAIN_TEXTS = ["portfolio", "desk A", "BTC perp", "risk@example.com"];
 
 /** Generates one rulebook's source text. */
 export function randomRulebook(choose: Chooser, options: RandomRulebookOptions = {}): string {
-  return new RulebookGenerator(choose, options.hostile === true).generate();
+  return new RulebookGenerator(choose, options.hostile === true, options.optimizerShapes === true).generate();
 }
 
 class RulebookGenerator {
@@ -248,10 +263,11 @@ class RulebookGenerator {
   private readonly usedTypes = new Set<string>();
   private readonly enums: EnumInfo[] = [];
   private readonly tables: TableInfo[] = [];
+  private readonly keyed: KeyedInfo[] = [];
   private readonly scenarios: ScenarioInfo[] = [];
   private readonly lists: ListInfo[] = [];
   private currency = "USDT";
-  /** The input of option contracts, when there is one (for `black76` and `black_scholes`). */
+  /** The input of option contracts, when there is one (for `black76`, `black_scholes` and their `_df` forms). */
   private optionPricing: { code: string; enumName: string } | undefined;
   private localCount = 0;
   private readonly params: { code: string; kind: Kind }[] = [];
@@ -263,6 +279,7 @@ class RulebookGenerator {
   constructor(
     private readonly choose: Chooser,
     private readonly hostile: boolean,
+    private readonly optimizerShapes = false,
   ) {}
 
   generate(): string {
@@ -278,6 +295,8 @@ class RulebookGenerator {
     for (let i = 0; i < paramCount; i++) this.paramDecl(scope);
     const tableCount = this.int(0, 2);
     for (let i = 0; i < tableCount; i++) this.tableDecl();
+    const keyedCount = this.int(0, 1);
+    for (let i = 0; i < keyedCount; i++) this.keyedDecl();
     if (this.chance(0.3)) this.scenarioDecl();
     const functionCount = this.chance(0.4) ? this.int(1, 2) : 0;
     for (let i = 0; i < functionCount; i++) this.fnDecl();
@@ -520,6 +539,8 @@ class RulebookGenerator {
   private tableDecl(): void {
     const name = this.name();
     const key = this.pick<Kind>(["M", "M", "Q", "D"]);
+    // A family: one table per member of an enum, each under its `member:` label.
+    const family = this.enums.length > 0 && this.chance(0.25) ? this.pick(this.enums) : undefined;
     const mode = this.pick(["flat", "marginal"]);
     const columns: TableInfo["columns"] = [
       { name: "imr", kind: "D", rate: true },
@@ -527,20 +548,33 @@ class RulebookGenerator {
     ];
     if (this.chance(0.5)) columns.push({ name: "max_leverage", kind: "D", rate: false });
     if (this.chance(0.3)) columns.push({ name: "min_margin", kind: "M", rate: false });
+    const last = this.chance(0.8) ? "inf" : "finite";
+    const limit = last === "finite" && this.chance(0.5) ? ", limit" : "";
+    const familyKey = family ? `[${this.name()}: ${family.name}]` : "";
+    this.emit(`tiers ${name}${familyKey} by ${this.name()}: ${this.unitName(key)}, ${mode}${limit} {`);
+    this.lines.push(
+      `  columns ${columns.map((c) => `${c.name}: ${c.rate ? "Rate" : c.kind === "M" ? this.currency : "Number"}`).join(", ")}`,
+    );
+    for (const member of family ? family.members : [undefined]) {
+      if (member !== undefined) this.lines.push(`  ${member}:`);
+      this.tierRows(columns, last);
+    }
+    this.lines.push("}");
+    this.tables.push({ name, key, columns, ...(family ? { family: family.name } : {}) });
+  }
+
+  /** The rows of one tier table; an `imr` cell is sometimes written from its row's `mmr` (`mmr * 2`). */
+  private tierRows(columns: TableInfo["columns"], last: "inf" | "finite"): void {
     const count = this.int(1, 12);
     const upperClosed = this.chance(0.4);
     const bounds = [0];
     for (let i = 1; i < count; i++)
       bounds.push(bounds[i - 1]! + this.pick([1, 10, 50, 1_000, 50_000, 250_000, 1e6]));
-    const last = this.chance(0.8) ? "inf" : formatBound(bounds[count - 1]! + 1_000_000);
-    this.emit(`tiers ${name} by ${this.name()}: ${this.unitName(key)}, ${mode} {`);
-    this.lines.push(
-      `  columns ${columns.map((c) => `${c.name}: ${c.rate ? "Rate" : c.kind === "M" ? this.currency : "Number"}`).join(", ")}`,
-    );
+    const lastBound = last === "inf" ? "inf" : formatBound(bounds[count - 1]! + 1_000_000);
     let mmr = this.int(1, 50);
     for (let i = 0; i < count; i++) {
       const lower = formatBound(bounds[i]!);
-      const upper = i + 1 < count ? formatBound(bounds[i + 1]!) : last;
+      const upper = i + 1 < count ? formatBound(bounds[i + 1]!) : lastBound;
       const open = upperClosed ? (i === 0 ? "[" : "(") : "[";
       const close = upper === "inf" ? ")" : upperClosed ? "]" : ")";
       // Rates usually rise with the key (a falling one is only a warning).
@@ -548,7 +582,9 @@ class RulebookGenerator {
       const imr = mmr + this.int(0, 60);
       const cells = columns.map((c) =>
         c.name === "imr"
-          ? rateText(imr, this.int(0, 2))
+          ? this.chance(0.2)
+            ? `mmr * ${this.pick(["1", "2", "3"])}`
+            : rateText(imr, this.int(0, 2))
           : c.name === "mmr"
             ? rateText(mmr, this.int(0, 2))
             : c.name === "max_leverage"
@@ -557,8 +593,35 @@ class RulebookGenerator {
       );
       this.lines.push(`  ${open}${lower}, ${upper}${close}  ${cells.join("  ")}`);
     }
+  }
+
+  /**
+   * A keyed table: by an enum (every member, or some and a `default:` row) or by a Text (some texts,
+   * with or without a default: a text without a row is MB6020 at run time).
+   */
+  private keyedDecl(): void {
+    const name = this.name();
+    const byEnum = this.enums.length > 0 && this.chance(0.7) ? this.pick(this.enums) : undefined;
+    const columns: KeyedInfo["columns"] = [{ name: "rate", kind: "D" }];
+    if (this.chance(0.5)) columns.push({ name: "amount", kind: "M" });
+    const keyType = byEnum ? byEnum.name : "Text";
+    this.emit(`table ${name} by ${this.name()}: ${keyType} {`);
+    this.lines.push(
+      `  columns ${columns.map((c) => `${c.name}: ${c.kind === "D" ? "Rate" : this.currency}`).join(", ")}`,
+    );
+    const keys = byEnum
+      ? byEnum.members.filter((_, i) => i === 0 || this.chance(0.8))
+      : [...new Set([0, 1, 2].map(() => this.stringLiteral()))];
+    const complete = byEnum !== undefined && keys.length === byEnum.members.length;
+    const row = (): string =>
+      columns
+        .map((c) => (c.kind === "D" ? this.constantExpr("D") : this.withUnit(String(this.int(0, 500)), "M")))
+        .map((cell) => (/[+-]/.test(cell.replace(/^-/, "")) ? `(${cell})` : cell))
+        .join("  ");
+    for (const key of keys) this.lines.push(`  ${key}: ${row()}`);
+    if (!complete && (byEnum !== undefined || this.chance(0.5))) this.lines.push(`  default: ${row()}`);
     this.lines.push("}");
-    this.tables.push({ name, key, columns });
+    this.keyed.push({ name, ...(byEnum ? { enumName: byEnum.name } : {}), columns });
   }
 
   private scenarioDecl(): void {
@@ -762,6 +825,7 @@ class RulebookGenerator {
         );
     }
     for (const table of this.tables) choices.push(...this.tableReads(table, kind, scope, d));
+    for (const table of this.keyed) choices.push(...this.keyedReads(table, kind, scope));
     for (const fn of this.functions)
       if (fn.result === kind)
         choices.push(
@@ -790,7 +854,30 @@ class RulebookGenerator {
     return `${base}_${this.localCount++}`;
   }
 
+  /** `t[key].column`, with a key of the table's enum (or a text) from the scope. */
+  private keyedReads(table: KeyedInfo, kind: Kind, scope: Scope): (() => string)[] {
+    const enumName = table.enumName;
+    const keys = enumName
+      ? scope.enums.filter((e) => e.enumName === enumName).map((e) => e.code)
+      : [...scope.texts, this.stringLiteral()];
+    if (keys.length === 0) return [];
+    return table.columns
+      .filter((c) => c.kind === kind)
+      .map((c) => () => `${table.name}[${this.pick(keys)}].${c.name}`);
+  }
+
   private tableReads(table: TableInfo, kind: Kind, scope: Scope, d: number): (() => string)[] {
+    const family = table.family;
+    if (family !== undefined) {
+      const members = scope.enums.filter((e) => e.enumName === family).map((e) => e.code);
+      if (members.length === 0) return [];
+      return this.tableReads(
+        { ...table, family: undefined, name: `${table.name}[${this.pick(members)}]` },
+        kind,
+        scope,
+        d,
+      );
+    }
     const key = (): string => this.num(table.key, scope, Math.min(d, 1));
     const reads: (() => string)[] = [];
     for (const column of table.columns)
@@ -812,11 +899,18 @@ class RulebookGenerator {
       ? `${o}.kind`
       : `${this.optionPricing!.enumName}.${this.pick(["call", "put"])}`;
     const fwd = this.chance(0.7) ? `${o}.fwd` : this.num("P", scope, Math.min(d, 1));
-    return `${this.pick(["black76", "black_scholes"])}(${kind}, ${fwd}, ${o}.strike, ${o}.vol, ${o}.time, ${o}.rate)`;
+    const fn = this.pick(["black76", "black_scholes", "black76_df", "black_scholes_df"]);
+    // The `_df` forms take a discount factor: 1 - rate is in [0, 2] (0 is refused, MB6010).
+    const discount = fn.endsWith("_df") ? `(1 - ${o}.rate)` : `${o}.rate`;
+    return `${fn}(${kind}, ${fwd}, ${o}.strike, ${o}.vol, ${o}.time, ${discount})`;
   }
 
   /** `sum(...)`, `min(...)`, `max(...)`, `avg(...)` or `count(...)` over a list input. */
   private aggregate(list: ListInfo, kind: Kind, scope: Scope, d: number): string {
+    if (this.optimizerShapes && this.chance(0.5)) {
+      const keyed = this.keyedAggregate(list, kind, scope, d);
+      if (keyed !== undefined) return keyed;
+    }
     const v = this.local("p");
     const inner = withLocal(scope, v, list.fields);
     // A `let` clause, visible in the filter and the element.
@@ -833,6 +927,44 @@ class RulebookGenerator {
     const elem = this.num(kind, inner, Math.min(d, 2));
     const fallback = op !== "sum" && this.chance(0.7) ? ` default ${this.num(kind, scope, 0)}` : "";
     return `${op}(${elem} for ${v} in ${list.code}${binding}${filter}${fallback})`;
+  }
+
+  /**
+   * Two comprehensions over one list, each filtered by `p.key == value` on one key field (an enum,
+   * text or bool field), joined by `+` (money, quantities) or `max`: what filter-to-group rewrites.
+   */
+  private keyedAggregate(list: ListInfo, kind: Kind, scope: Scope, d: number): string | undefined {
+    const keys = list.fields.filter((f) => f.type.t === "enum" || f.type.t === "text" || f.type.t === "bool");
+    if (keys.length === 0) return undefined;
+    const key = this.pick(keys);
+    const value = (): string => {
+      const type = key.type;
+      if (type.t === "enum") {
+        const info = this.enums.find((x) => x.name === type.name)!;
+        const outer = scope.enums.filter((e) => e.enumName === type.name);
+        return outer.length > 0 && this.chance(0.3)
+          ? this.pick(outer).code
+          : `${info.name}.${this.pick(info.members)}`;
+      }
+      if (type.t === "text") return this.textExpr(scope);
+      return scope.bools.length > 0 && this.chance(0.3)
+        ? this.pick(scope.bools)
+        : this.pick(["true", "false"]);
+    };
+    const one = (): string => {
+      const v = this.local("p");
+      const inner = withLocal(scope, v, list.fields);
+      const op = this.pick(["sum", "sum", "min", "max", "count"]);
+      const test = this.chance(0.8) ? `${v}.${key.name} == ${value()}` : `${value()} == ${v}.${key.name}`;
+      if (op === "count")
+        return kind === "D"
+          ? `count(${v} for ${v} in ${list.code} where ${test})`
+          : `sum(${this.num(kind, inner, Math.min(d, 1))} for ${v} in ${list.code} where ${test})`;
+      const elem = this.num(kind, inner, Math.min(d, 1));
+      const fallback = op !== "sum" && this.chance(0.7) ? ` default ${this.num(kind, scope, 0)}` : "";
+      return `${op}(${elem} for ${v} in ${list.code} where ${test}${fallback})`;
+    };
+    return `${this.pick(["max", "min"])}(${one()}, ${one()})`;
   }
 
   /** A sum over the groups of a list: `sum(sum(q.x for q in g.items) for g in group(p for p in xs by p.k))`. */

@@ -1,0 +1,147 @@
+/**
+ * Start-up costs, each in fresh processes (`npm run bench:startup`; needs the build in dist/):
+ *
+ * - `marginbook check` of the 110-line rules/binance-btcusdt-perp.margin, whole process, wall;
+ * - `marginbook check` of a generated 5,000-line rulebook (bench/check-speed.ts's generator),
+ *   whole process, wall, and the check itself measured inside the process (`checkRulebook`);
+ * - `loadArtifact` of the Binance artifact, the first load in a fresh process (import of the runtime
+ *   and the load timed apart, inside the process);
+ * - a bare `node -e ""`, the floor every Node command pays.
+ *
+ * Paired runs: each round runs every command once, in turn, so a burst of load hits them alike;
+ * the median and the spread (10th to 90th percentile) over rounds are printed, with the load
+ * average. A measurement, not a test. Options: `--rounds N` (default 15).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { loadLine, quantile } from "./support/paired.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const bin = path.join(root, "bin/marginbook.js");
+
+interface Command {
+  name: string;
+  args: string[];
+  goal?: number;
+  /** Figures the process prints on its last line as JSON (milliseconds measured inside it). */
+  inside?: string[];
+}
+
+/** Runs a command once: its wall time in ms, and the figures it reports. */
+function runOnce(command: Command): { wall: number; inside: Record<string, number> } {
+  const start = performance.now();
+  const run = spawnSync(process.execPath, command.args, { cwd: root, encoding: "utf8" });
+  const wall = performance.now() - start;
+  if (run.status !== 0) throw new Error(`${command.name} failed (${run.status}): ${run.stderr}`);
+  const inside = command.inside
+    ? (JSON.parse(run.stdout.trim().split("\n").pop()!) as Record<string, number>)
+    : {};
+  return { wall, inside };
+}
+
+function main(): void {
+  const { values } = parseArgs({ options: { rounds: { type: "string" } } });
+  const rounds = Number(values.rounds ?? 15);
+  const work = mkdtempSync(path.join(tmpdir(), "mb-startup-"));
+  try {
+    const big = path.join(work, "big.margin");
+    const generated = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "bench/check-speed.ts", "--lines", "5000", "--runs", "1", "--write", big],
+      { cwd: root, encoding: "utf8" },
+    );
+    if (generated.status !== 0)
+      throw new Error(`generating the 5,000-line rulebook failed: ${generated.stderr}`);
+    const artifact = path.join(work, "binance.json");
+    const compiled = spawnSync(
+      process.execPath,
+      [bin, "compile", "rules/binance-btcusdt-perp.margin", "-o", artifact, "--allow-dirty"],
+      { cwd: root, encoding: "utf8" },
+    );
+    if (compiled.status !== 0) throw new Error(`compile failed: ${compiled.stderr}`);
+    const loadScript = path.join(work, "load.mjs");
+    writeFileSync(
+      loadScript,
+      [
+        'import { readFileSync } from "node:fs";',
+        "const t0 = performance.now();",
+        `const runtime = await import(${JSON.stringify(path.join(root, "dist/src/runtime/index.js"))});`,
+        "const t1 = performance.now();",
+        `const book = runtime.loadArtifact(readFileSync(${JSON.stringify(artifact)}, "utf8"));`,
+        "const t2 = performance.now();",
+        'book.evaluate({ position: { size: 1, mark: 30000, side: "long" }, market: { vol_30d: 0.5, adv: 1e9 } });',
+        "const t3 = performance.now();",
+        "console.log(JSON.stringify({ import: t1 - t0, loadArtifact: t2 - t1, firstEvaluate: t3 - t2 }));",
+      ].join("\n"),
+    );
+    const checkScript = path.join(work, "check.mjs");
+    writeFileSync(
+      checkScript,
+      [
+        'import { readFileSync } from "node:fs";',
+        `const service = await import(${JSON.stringify(path.join(root, "dist/src/service/language-service.js"))});`,
+        `const source = readFileSync(${JSON.stringify(big)}, "utf8");`,
+        "const t0 = performance.now();",
+        `const result = service.checkRulebook(source, "big.margin");`,
+        "const t1 = performance.now();",
+        'if (result.diagnostics.some((d) => d.severity === "error")) throw new Error("the generated rulebook has errors");',
+        "console.log(JSON.stringify({ checkRulebook: t1 - t0 }));",
+      ].join("\n"),
+    );
+    const commands: Command[] = [
+      { name: "node -e '' (floor)", args: ["-e", ""] },
+      {
+        name: "check, 110 lines (wall)",
+        args: [bin, "check", "rules/binance-btcusdt-perp.margin"],
+        goal: 150,
+      },
+      { name: "check, 5,000 lines (wall)", args: [bin, "check", big] },
+      { name: "check, 5,000 lines (in process)", args: [checkScript], inside: ["checkRulebook"] },
+      {
+        name: "loadArtifact, fresh process",
+        args: [loadScript],
+        inside: ["import", "loadArtifact", "firstEvaluate"],
+      },
+    ];
+    console.log(`startup: ${rounds} rounds of fresh processes; ${loadLine()} (before)`);
+    const walls = commands.map(() => [] as number[]);
+    const inside = commands.map(() => new Map<string, number[]>());
+    for (const c of commands) runOnce(c); // warm the file cache
+    for (let r = 0; r < rounds; r++) {
+      commands.forEach((c, i) => {
+        const result = runOnce(c);
+        walls[i]!.push(result.wall);
+        for (const [k, v] of Object.entries(result.inside))
+          inside[i]!.set(k, [...(inside[i]!.get(k) ?? []), v]);
+      });
+    }
+    const width = Math.max(...commands.map((c) => c.name.length));
+    const figure = (xs: number[]): string =>
+      `${quantile(xs, 0.5).toFixed(1)} ms (p10-p90 ${quantile(xs, 0.1).toFixed(1)}-${quantile(xs, 0.9).toFixed(1)})`;
+    commands.forEach((c, i) => {
+      const goal =
+        c.goal !== undefined
+          ? `  goal < ${c.goal} ms: ${quantile(walls[i]!, 0.5) < c.goal ? "met" : "not met"}`
+          : "";
+      console.log(`  ${c.name.padEnd(width)}  process ${figure(walls[i]!)}${goal}`);
+      for (const [k, xs] of inside[i]!) {
+        const target = k === "loadArtifact" ? 20 : k === "checkRulebook" ? 150 : undefined;
+        const verdict =
+          target !== undefined
+            ? `  goal < ${target} ms: ${quantile(xs, 0.5) < target ? "met" : "not met"}`
+            : "";
+        console.log(`  ${"".padEnd(width)}    ${k}: ${figure(xs)}${verdict}`);
+      }
+    });
+    console.log(`  ${loadLine()} (after)`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main();

@@ -1,0 +1,206 @@
+/**
+ * Facts about IR expressions that every optimizer pass stands on: rebuilding a node with new
+ * children, whether an expression can raise (from the builtins' declared fallibility), whether it
+ * is closed (reads no variable bound outside it and no quantity, so it has one value per
+ * evaluation), and a canonical shape that identifies expressions written alike.
+ */
+import { childExprs, type IrAggregate, type IrExpr, type IrRulebook, type IrStep } from "../ir/ir.js";
+import { BUILTINS, isBuiltin } from "../semantics/builtins.js";
+
+/** The expression with each direct child replaced by `f(child)` (the node itself is copied). */
+export function mapChildren(e: IrExpr, f: (child: IrExpr) => IrExpr): IrExpr {
+  switch (e.k) {
+    case "unary":
+      return { ...e, x: f(e.x) };
+    case "binary":
+      return { ...e, l: f(e.l), r: f(e.r) };
+    case "if":
+      return { ...e, c: f(e.c), t: f(e.t), e: f(e.e) };
+    case "call":
+      return { ...e, args: e.args.map(f) };
+    case "tier":
+      return { ...e, key: f(e.key) };
+    case "cell":
+      return { ...e, row: f(e.row) };
+    case "margin":
+      return { ...e, key: f(e.key) };
+    case "liquidation":
+      return { ...e, side: f(e.side), size: f(e.size), entry: f(e.entry), balance: f(e.balance) };
+    case "field":
+      return { ...e, x: f(e.x) };
+    case "index":
+      return { ...e, x: f(e.x), index: f(e.index) };
+    case "agg": {
+      const copy: IrAggregate = { ...e, source: f(e.source), elem: f(e.elem) };
+      if (e.filter) copy.filter = f(e.filter);
+      if (e.key) copy.key = f(e.key);
+      if (e.fallback) copy.fallback = f(e.fallback);
+      return copy;
+    }
+    default:
+      return e;
+  }
+}
+
+/** The expression rewritten bottom-up: `f` sees each node after its children were rewritten. */
+export function rewriteBottomUp(e: IrExpr, f: (node: IrExpr) => IrExpr): IrExpr {
+  return f(mapChildren(e, (child) => rewriteBottomUp(child, f)));
+}
+
+/**
+ * Whether evaluating the expression can never raise a runtime error, whatever the input: no
+ * division by a non-constant, no fallible builtin (as declared in src/semantics/builtins.ts), no
+ * tier search, index, margin or liquidation price, no `min` / `max` / `avg` of a list that may be
+ * empty. Such an expression can be moved, evaluated once for many uses, or evaluated where the
+ * original would not have been, without changing which error an evaluation raises.
+ */
+export function isInfallible(e: IrExpr): boolean {
+  switch (e.k) {
+    case "binary":
+      if (e.op === "/" && !(e.r.k === "const" && typeof e.r.v === "number" && e.r.v !== 0)) return false;
+      break;
+    case "call":
+      if (!isBuiltin(e.fn) || BUILTINS[e.fn].fallible) return false;
+      break;
+    case "tier":
+    case "margin":
+    case "liquidation":
+    case "index":
+      return false;
+    case "agg":
+      if ((e.op === "min" || e.op === "max" || e.op === "avg") && e.fallback === undefined) return false;
+      break;
+    default:
+      break;
+  }
+  return childExprs(e).every(isInfallible);
+}
+
+/** Leaves and cheap reads: never worth a variable of their own. */
+export function isTrivial(e: IrExpr): boolean {
+  return (
+    e.k === "const" ||
+    e.k === "input" ||
+    e.k === "slot" ||
+    e.k === "local" ||
+    e.k === "scenarios" ||
+    (e.k === "field" && isTrivial(e.x)) ||
+    (e.k === "unary" && isTrivial(e.x))
+  );
+}
+
+/** The number of nodes of an expression. */
+export function exprSize(e: IrExpr): number {
+  return childExprs(e).reduce((n, c) => n + exprSize(c), 1);
+}
+
+/** The locals an expression reads without binding them itself. */
+export function freeLocals(e: IrExpr, bound: ReadonlySet<number> = new Set()): Set<number> {
+  const free = new Set<number>();
+  const visit = (x: IrExpr, inScope: ReadonlySet<number>): void => {
+    if (x.k === "local") {
+      if (!inScope.has(x.local)) free.add(x.local);
+      return;
+    }
+    if (x.k === "agg") {
+      visit(x.source, inScope);
+      const inner = new Set(inScope).add(x.local);
+      for (const part of [x.filter, x.elem, x.key]) if (part) visit(part, inner);
+      if (x.fallback) visit(x.fallback, inScope);
+      return;
+    }
+    for (const child of childExprs(x)) visit(child, inScope);
+  };
+  visit(e, bound);
+  return free;
+}
+
+/** Whether an expression reads a quantity (whose value the rules change during an evaluation). */
+export function readsQuantity(e: IrExpr, ir: IrRulebook): boolean {
+  if (e.k === "slot") return ir.slots[e.slot]?.kind === "quantity";
+  return childExprs(e).some((c) => readsQuantity(c, ir));
+}
+
+/**
+ * Whether an expression has one value per evaluation wherever it appears: it reads no variable
+ * bound outside it and no quantity (lets and outputs are set once, before anything reads them).
+ */
+export function isClosed(e: IrExpr, ir: IrRulebook): boolean {
+  return freeLocals(e).size === 0 && !readsQuantity(e, ir);
+}
+
+/**
+ * The structure of an expression without its error sites, its locals numbered by binding order:
+ * two expressions written alike (in two outputs, with different local numbers) have one shape.
+ * Free locals keep their number.
+ */
+export function exprShape(e: IrExpr): string {
+  const bound = new Map<number, number>();
+  const visit = (x: IrExpr): unknown => {
+    if (x.k === "local") {
+      const n = bound.get(x.local);
+      return n === undefined ? ["free", x.local] : ["bound", n];
+    }
+    if (x.k === "agg") {
+      const source = visit(x.source);
+      const fallback = x.fallback ? visit(x.fallback) : null;
+      const saved = bound.get(x.local);
+      bound.set(x.local, bound.size);
+      const parts = [x.filter, x.elem, x.key].map((p) => (p ? visit(p) : null));
+      if (saved === undefined) bound.delete(x.local);
+      else bound.set(x.local, saved);
+      return ["agg", x.op, x.unit ?? null, source, fallback, ...parts];
+    }
+    const fields: unknown[] = [];
+    for (const [name, value] of Object.entries(x)) {
+      if (name === "site") continue;
+      if (value !== null && typeof value === "object" && !Array.isArray(value))
+        fields.push(name, visit(value as IrExpr));
+      else if (Array.isArray(value))
+        fields.push(
+          name,
+          value.map((v) => (v !== null && typeof v === "object" ? visit(v as IrExpr) : v)),
+        );
+      else fields.push(name, value);
+    }
+    return fields;
+  };
+  return JSON.stringify(visit(e));
+}
+
+/** The expressions of a step (its condition, its actions' conditions and values), in evaluation order. */
+export function stepExprs(step: IrStep): IrExpr[] {
+  switch (step.kind) {
+    case "let":
+    case "output":
+      return [step.value];
+    case "assert":
+      return [step.condition];
+    case "rule":
+      return [
+        ...(step.condition ? [step.condition] : []),
+        ...step.actions.flatMap((a) => [...(a.condition ? [a.condition] : []), a.value]),
+      ];
+  }
+}
+
+/** The step with each of its expressions replaced by `f(expression)`. */
+export function mapStepExprs(step: IrStep, f: (e: IrExpr) => IrExpr): IrStep {
+  switch (step.kind) {
+    case "let":
+    case "output":
+      return { ...step, value: f(step.value) };
+    case "assert":
+      return { ...step, condition: f(step.condition) };
+    case "rule":
+      return {
+        ...step,
+        ...(step.condition ? { condition: f(step.condition) } : {}),
+        actions: step.actions.map((a) => ({
+          ...a,
+          ...(a.condition ? { condition: f(a.condition) } : {}),
+          value: f(a.value),
+        })),
+      };
+  }
+}
