@@ -84,9 +84,11 @@ describe("evaluateColumns agrees with evaluateBatch", () => {
         Array.from({ length: 60 }, () => generator.next()),
       );
       expectAgreement(book, inputs);
-      // Through the generated loop, not the per-record fallback.
+      // Through the generated loop, not the per-record fallback; a book with a list output (one
+      // list per row) takes the per-record path, which the agreement above covers.
       const present = new Set(Object.keys(toColumns(columnLayout(book.ir), inputs)));
-      expect(columnarSource(book.ir, columnLayout(book.ir), present)).toBeDefined();
+      const listOutput = book.ir.slots.some((s) => s.kind === "output" && s.type.kind === "list");
+      if (!listOutput) expect(columnarSource(book.ir, columnLayout(book.ir), present)).toBeDefined();
     });
   }
 });
