@@ -487,7 +487,11 @@ export function childExprs(expr: IrExpr): IrExpr[] {
         ...(expr.key ? [expr.key] : []),
         ...(expr.fallback ? [expr.fallback] : []),
       ];
-    default:
+    case "const":
+    case "input":
+    case "slot":
+    case "local":
+    case "scenarios":
       return [];
   }
 }

@@ -30,6 +30,8 @@ export function mapChildren(e: IrExpr, f: (child: IrExpr) => IrExpr): IrExpr {
       return { ...e, x: f(e.x) };
     case "index":
       return { ...e, x: f(e.x), index: f(e.index) };
+    case "nokey":
+      return { ...e, keys: e.keys.map(f) };
     case "agg": {
       const copy: IrAggregate = { ...e, source: f(e.source), elem: f(e.elem) };
       if (e.filter) copy.filter = f(e.filter);
@@ -37,7 +39,11 @@ export function mapChildren(e: IrExpr, f: (child: IrExpr) => IrExpr): IrExpr {
       if (e.fallback) copy.fallback = f(e.fallback);
       return copy;
     }
-    default:
+    case "const":
+    case "input":
+    case "slot":
+    case "local":
+    case "scenarios":
       return e;
   }
 }
@@ -50,8 +56,8 @@ export function rewriteBottomUp(e: IrExpr, f: (node: IrExpr) => IrExpr): IrExpr 
 /**
  * Whether evaluating the expression can never raise a runtime error, whatever the input: no
  * division by a non-constant, no fallible builtin (as declared in src/semantics/builtins.ts), no
- * tier search, index, margin or liquidation price, no `min` / `max` / `avg` of a list that may be
- * empty. Such an expression can be moved, evaluated once for many uses, or evaluated where the
+ * tier search, index, margin or liquidation price, no keyed-table miss, no `min` / `max` / `avg` of
+ * a list that may be empty. Every kind of expression is listed: a new one must say whether it raises. Such an expression can be moved, evaluated once for many uses, or evaluated where the
  * original would not have been, without changing which error an evaluation raises.
  */
 export function isInfallible(e: IrExpr): boolean {
@@ -66,11 +72,21 @@ export function isInfallible(e: IrExpr): boolean {
     case "margin":
     case "liquidation":
     case "index":
+    case "nokey":
       return false;
     case "agg":
       if ((e.op === "min" || e.op === "max" || e.op === "avg") && e.fallback === undefined) return false;
       break;
-    default:
+    case "const":
+    case "input":
+    case "slot":
+    case "local":
+    case "scenarios":
+      return true;
+    case "unary":
+    case "if":
+    case "cell":
+    case "field":
       break;
   }
   return childExprs(e).every(isInfallible);
