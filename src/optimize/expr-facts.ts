@@ -37,8 +37,15 @@ export function mapChildren(e: IrExpr, f: (child: IrExpr) => IrExpr): IrExpr {
       if (e.filter) copy.filter = f(e.filter);
       if (e.key) copy.key = f(e.key);
       if (e.fallback) copy.fallback = f(e.fallback);
+      if (e.init) copy.init = f(e.init);
       return copy;
     }
+    case "list":
+      return { ...e, items: e.items.map(f) };
+    case "apply":
+      return { ...e, args: e.args.map(f) };
+    case "let":
+      return { ...e, value: f(e.value), body: f(e.body) };
     case "const":
     case "input":
     case "slot":
