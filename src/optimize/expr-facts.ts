@@ -80,9 +80,11 @@ export function isInfallible(e: IrExpr): boolean {
     case "liquidation":
     case "index":
     case "nokey":
+    case "apply": // a function body may raise: not inspected here
       return false;
     case "agg":
       if ((e.op === "min" || e.op === "max" || e.op === "avg") && e.fallback === undefined) return false;
+      if (e.op === "argmax" || e.op === "argmin") return false;
       break;
     case "const":
     case "input":
@@ -94,6 +96,8 @@ export function isInfallible(e: IrExpr): boolean {
     case "if":
     case "cell":
     case "field":
+    case "list":
+    case "let":
       break;
   }
   return childExprs(e).every(isInfallible);
