@@ -51,6 +51,45 @@ export type DeclarationCstChildren = {
   assertDecl?: AssertDeclCstNode[];
   scenariosDecl?: ScenariosDeclCstNode[];
   verifyDecl?: VerifyDeclCstNode[];
+  fnDecl?: FnDeclCstNode[];
+};
+
+export interface FnDeclCstNode extends CstNode {
+  name: "fnDecl";
+  children: FnDeclCstChildren;
+}
+
+export type FnDeclCstChildren = {
+  KwFn: IToken[];
+  name: IToken[];
+  fnParams: FnParamsCstNode[];
+  Colon?: IToken[];
+  typeRef?: TypeRefCstNode[];
+  Assign: IToken[];
+  value: ExpressionCstNode[];
+};
+
+export interface FnParamsCstNode extends CstNode {
+  name: "fnParams";
+  children: FnParamsCstChildren;
+}
+
+export type FnParamsCstChildren = {
+  LParen: IToken[];
+  fnParam?: FnParamCstNode[];
+  Comma?: IToken[];
+  RParen: IToken[];
+};
+
+export interface FnParamCstNode extends CstNode {
+  name: "fnParam";
+  children: FnParamCstChildren;
+}
+
+export type FnParamCstChildren = {
+  name: IToken[];
+  Colon?: IToken[];
+  typeRef?: TypeRefCstNode[];
 };
 
 export interface EnumDeclCstNode extends CstNode {
@@ -348,6 +387,7 @@ export interface LetDeclCstNode extends CstNode {
 export type LetDeclCstChildren = {
   KwLet: IToken[];
   name: IToken[];
+  fnParams?: FnParamsCstNode[];
   Colon?: IToken[];
   typeRef?: TypeRefCstNode[];
   Assign: IToken[];
@@ -366,6 +406,7 @@ export type RuleDeclCstChildren = {
   condition?: ExpressionCstNode[];
   LBrace: IToken[];
   step?: StepCstNode[];
+  binding?: LocalBindingCstNode[];
   RBrace: IToken[];
 };
 
@@ -541,9 +582,10 @@ export interface TypeAtomCstNode extends CstNode {
 
 export type TypeAtomCstChildren = {
   name: IToken[];
-  Less?: IToken[];
+  Less?: (IToken)[];
   argument?: TypeRefCstNode[];
-  Greater?: IToken[];
+  Greater?: (IToken)[];
+  valueArgument?: IToken[];
   Caret?: IToken[];
   Minus?: IToken[];
   exponent?: IToken[];
@@ -656,8 +698,15 @@ export interface ComprehensionCstNode extends CstNode {
 export type ComprehensionCstChildren = {
   KwFor: IToken[];
   variable: IToken[];
+  Comma?: IToken[];
+  indexVariable?: IToken[];
   KwIn: IToken[];
   source: ExpressionCstNode[];
+  binding?: LocalBindingCstNode[];
+  KwFrom?: IToken[];
+  accumulator?: IToken[];
+  Assign?: IToken[];
+  init?: ExpressionCstNode[];
   KwWhere?: IToken[];
   filter?: ExpressionCstNode[];
   KwBy?: IToken[];
@@ -666,12 +715,54 @@ export type ComprehensionCstChildren = {
   fallback?: ExpressionCstNode[];
 };
 
+export interface LocalBindingCstNode extends CstNode {
+  name: "localBinding";
+  children: LocalBindingCstChildren;
+}
+
+export type LocalBindingCstChildren = {
+  KwLet: IToken[];
+  name: IToken[];
+  Assign: IToken[];
+  value: ExpressionCstNode[];
+};
+
+export interface LetExprCstNode extends CstNode {
+  name: "letExpr";
+  children: LetExprCstChildren;
+}
+
+export type LetExprCstChildren = {
+  KwLet: IToken[];
+  name: IToken[];
+  Assign: IToken[];
+  value: ExpressionCstNode[];
+  Comma?: IToken[];
+  KwIn: IToken[];
+  body: ExpressionCstNode[];
+};
+
+export interface ListExprCstNode extends CstNode {
+  name: "listExpr";
+  children: ListExprCstChildren;
+}
+
+export type ListExprCstChildren = {
+  LBracket: IToken[];
+  item?: (ExpressionCstNode)[];
+  comprehension?: ComprehensionCstNode[];
+  Comma?: IToken[];
+  RBracket: IToken[];
+};
+
 export interface PrimaryCstNode extends CstNode {
   name: "primary";
   children: PrimaryCstChildren;
 }
 
 export type PrimaryCstChildren = {
+  letExpr?: LetExprCstNode[];
+  listExpr?: ListExprCstNode[];
   numberLiteral?: NumberLiteralCstNode[];
   DurationLiteral?: IToken[];
   TimestampLiteral?: IToken[];
@@ -718,6 +809,9 @@ export interface MarginbookCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   header(children: HeaderCstChildren, param?: IN): OUT;
   headerField(children: HeaderFieldCstChildren, param?: IN): OUT;
   declaration(children: DeclarationCstChildren, param?: IN): OUT;
+  fnDecl(children: FnDeclCstChildren, param?: IN): OUT;
+  fnParams(children: FnParamsCstChildren, param?: IN): OUT;
+  fnParam(children: FnParamCstChildren, param?: IN): OUT;
   enumDecl(children: EnumDeclCstChildren, param?: IN): OUT;
   memberName(children: MemberNameCstChildren, param?: IN): OUT;
   recordDecl(children: RecordDeclCstChildren, param?: IN): OUT;
@@ -765,6 +859,9 @@ export interface MarginbookCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   postfix(children: PostfixCstChildren, param?: IN): OUT;
   callArguments(children: CallArgumentsCstChildren, param?: IN): OUT;
   comprehension(children: ComprehensionCstChildren, param?: IN): OUT;
+  localBinding(children: LocalBindingCstChildren, param?: IN): OUT;
+  letExpr(children: LetExprCstChildren, param?: IN): OUT;
+  listExpr(children: ListExprCstChildren, param?: IN): OUT;
   primary(children: PrimaryCstChildren, param?: IN): OUT;
   numberLiteral(children: NumberLiteralCstChildren, param?: IN): OUT;
   ifExpr(children: IfExprCstChildren, param?: IN): OUT;

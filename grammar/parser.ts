@@ -80,7 +80,36 @@ export class MarginbookParser extends CstParser {
       { ALT: () => this.SUBRULE(this.assertDecl) },
       { ALT: () => this.SUBRULE(this.scenariosDecl) },
       { ALT: () => this.SUBRULE(this.verifyDecl) },
+      { ALT: () => this.SUBRULE(this.fnDecl) },
     ]);
+  });
+
+  /** `fn name(p: Type, ...): Type = body`: a pure, typed user function. */
+  private fnDecl = this.RULE("fnDecl", () => {
+    this.CONSUME(T.KwFn);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.SUBRULE(this.fnParams);
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      this.SUBRULE(this.typeRef);
+    });
+    this.CONSUME(T.Assign);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  /** `(p: Type, ...)`; a parameter without a type is parsed so that the checker can say what is missing. */
+  private fnParams = this.RULE("fnParams", () => {
+    this.CONSUME(T.LParen);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.fnParam) });
+    this.CONSUME(T.RParen);
+  });
+
+  private fnParam = this.RULE("fnParam", () => {
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.OPTION(() => {
+      this.CONSUME(T.Colon);
+      this.SUBRULE(this.typeRef);
+    });
   });
 
   private enumDecl = this.RULE("enumDecl", () => {
@@ -419,6 +448,8 @@ export class MarginbookParser extends CstParser {
   private letDecl = this.RULE("letDecl", () => {
     this.CONSUME(T.KwLet);
     this.CONSUME(T.Identifier, { LABEL: "name" });
+    // `let f(x) = ...` is parsed as a function so that the checker reports one did-you-mean `fn`.
+    this.OPTION2(() => this.SUBRULE(this.fnParams));
     this.OPTION(() => {
       this.CONSUME(T.Colon);
       this.SUBRULE(this.typeRef);
@@ -435,7 +466,12 @@ export class MarginbookParser extends CstParser {
       this.SUBRULE(this.expression, { LABEL: "condition" });
     });
     this.CONSUME(T.LBrace);
-    this.MANY(() => this.SUBRULE(this.step));
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.step) },
+        { ALT: () => this.SUBRULE(this.localBinding, { LABEL: "binding" }) },
+      ]),
+    );
     this.CONSUME(T.RBrace);
   });
 
@@ -645,13 +681,31 @@ export class MarginbookParser extends CstParser {
   private typeAtom = this.RULE("typeAtom", () => {
     this.CONSUME(T.TypeName, { LABEL: "name" });
     // `List<Position>`; in `10 USDT < limit` or `size: USDT < 5` the `<` compares instead.
-    this.OPTION({
-      GATE: () => this.LA(2).tokenType === T.TypeName,
-      DEF: () => {
-        this.CONSUME(T.Less);
-        this.SUBRULE(this.typeRef, { LABEL: "argument" });
-        this.CONSUME(T.Greater);
-      },
+    // `Scenario<span16>` names the records of a scenario set (a value name as the argument).
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          GATE: () => this.LA(1).tokenType === T.Less && this.LA(2).tokenType === T.TypeName,
+          ALT: () => {
+            this.CONSUME(T.Less);
+            this.SUBRULE(this.typeRef, { LABEL: "argument" });
+            this.CONSUME(T.Greater);
+          },
+        },
+        {
+          GATE: () =>
+            this.LA(1).tokenType === T.Less &&
+            tokenMatcher(this.LA(2), T.Identifier) &&
+            this.LA(3).tokenType === T.Greater,
+          ALT: () => {
+            this.CONSUME2(T.Less);
+            this.CONSUME(T.Identifier, { LABEL: "valueArgument" });
+            this.CONSUME2(T.Greater);
+          },
+        },
+        { ALT: () => {} },
+      ],
     });
     this.OPTION2(() => {
       this.CONSUME(T.Caret);
@@ -790,8 +844,19 @@ export class MarginbookParser extends CstParser {
   private comprehension = this.RULE("comprehension", () => {
     this.CONSUME(T.KwFor);
     this.CONSUME(T.Identifier, { LABEL: "variable" });
+    this.OPTION5(() => {
+      this.CONSUME(T.Comma);
+      this.CONSUME3(T.Identifier, { LABEL: "indexVariable" });
+    });
     this.CONSUME(T.KwIn);
     this.SUBRULE(this.expression, { LABEL: "source" });
+    this.MANY(() => this.SUBRULE(this.localBinding, { LABEL: "binding" }));
+    this.OPTION4(() => {
+      this.CONSUME(T.KwFrom);
+      this.CONSUME2(T.Identifier, { LABEL: "accumulator" });
+      this.CONSUME(T.Assign);
+      this.SUBRULE5(this.expression, { LABEL: "init" });
+    });
     this.OPTION(() => {
       this.CONSUME(T.KwWhere);
       this.SUBRULE2(this.expression, { LABEL: "filter" });
@@ -806,8 +871,53 @@ export class MarginbookParser extends CstParser {
     });
   });
 
+  /** `let name = value`: a local name (in a comprehension, a `let ... in` expression or a rule). */
+  private localBinding = this.RULE("localBinding", () => {
+    this.CONSUME(T.KwLet);
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Assign);
+    this.SUBRULE(this.expression, { LABEL: "value" });
+  });
+
+  /** `let a = x, b = y in body`. */
+  private letExpr = this.RULE("letExpr", () => {
+    this.CONSUME(T.KwLet);
+    this.AT_LEAST_ONE_SEP({
+      SEP: T.Comma,
+      DEF: () => {
+        this.CONSUME(T.Identifier, { LABEL: "name" });
+        this.CONSUME(T.Assign);
+        this.SUBRULE(this.expression, { LABEL: "value" });
+      },
+    });
+    this.CONSUME(T.KwIn);
+    this.SUBRULE2(this.expression, { LABEL: "body" });
+  });
+
+  /** `[a, b, c]` or `[e for x in xs where c]`. */
+  private listExpr = this.RULE("listExpr", () => {
+    this.CONSUME(T.LBracket);
+    this.OPTION(() => {
+      this.SUBRULE(this.expression, { LABEL: "item" });
+      this.OR([
+        { ALT: () => this.SUBRULE(this.comprehension) },
+        {
+          ALT: () => {
+            this.MANY(() => {
+              this.CONSUME(T.Comma);
+              this.SUBRULE2(this.expression, { LABEL: "item" });
+            });
+          },
+        },
+      ]);
+    });
+    this.CONSUME(T.RBracket);
+  });
+
   private primary = this.RULE("primary", () => {
     this.OR([
+      { ALT: () => this.SUBRULE(this.letExpr) },
+      { ALT: () => this.SUBRULE(this.listExpr) },
       { ALT: () => this.SUBRULE(this.numberLiteral) },
       { ALT: () => this.CONSUME(T.DurationLiteral) },
       { ALT: () => this.CONSUME(T.TimestampLiteral) },

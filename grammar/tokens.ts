@@ -113,6 +113,8 @@ export const KwNondecreasing = soft("nondecreasing");
 export const KwNonincreasing = soft("nonincreasing");
 export const KwContinuous = soft("continuous");
 export const KwNonnegative = soft("nonnegative");
+export const KwFn = soft("fn");
+export const KwFrom = soft("from");
 export const KwTable = soft("table");
 export const KwLimit = soft("limit");
 export const KwStart = soft("start");
@@ -227,6 +229,8 @@ const softKeywords = [
   KwNonincreasing,
   KwContinuous,
   KwNonnegative,
+  KwFn,
+  KwFrom,
   KwTable,
   KwLimit,
   KwStart,

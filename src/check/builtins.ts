@@ -47,7 +47,7 @@ export interface Builtin {
   /** Number of arguments accepted: [min, max]. */
   arity: [number, number];
   /** `aggregate` functions also take a comprehension: `sum(x for p in xs where ...)`. */
-  aggregate?: "numeric" | "bool" | "count" | "group";
+  aggregate?: "numeric" | "bool" | "count" | "group" | "pick" | "sort" | "fold";
   typeRule(args: BuiltinArgument[], context: BuiltinContext): Type;
 }
 
@@ -213,6 +213,46 @@ const SURFACE_ONLY: readonly Builtin[] = [
     doc: "The elements grouped by `key`, in order of first appearance.",
     arity: [1, 1],
     aggregate: "group",
+    typeRule: () => ERROR,
+  },
+  {
+    name: "argmax",
+    signature: "argmax(x for v in list where cond) -> element",
+    doc: "The element whose `x` is largest (the first of equals); an empty list is a runtime error.",
+    arity: [1, 1],
+    aggregate: "pick",
+    typeRule: () => ERROR,
+  },
+  {
+    name: "argmin",
+    signature: "argmin(x for v in list where cond) -> element",
+    doc: "The element whose `x` is smallest (the first of equals); an empty list is a runtime error.",
+    arity: [1, 1],
+    aggregate: "pick",
+    typeRule: () => ERROR,
+  },
+  {
+    name: "sort",
+    signature: "sort(x for v in list where cond) -> List<element>",
+    doc: "The elements in ascending order of `x` (equal keys keep their order); n log n.",
+    arity: [1, 1],
+    aggregate: "sort",
+    typeRule: () => ERROR,
+  },
+  {
+    name: "reduce",
+    signature: "reduce(x for v in list from acc = init where cond) -> T",
+    doc: "A fold: `acc` starts at `init` and becomes `x` for each element in order; the last `acc`.",
+    arity: [1, 1],
+    aggregate: "fold",
+    typeRule: () => ERROR,
+  },
+  {
+    name: "scan",
+    signature: "scan(x for v in list from acc = init where cond) -> List<T>",
+    doc: "As `reduce`, but the list of every successive `acc` (one per element kept).",
+    arity: [1, 1],
+    aggregate: "fold",
     typeRule: () => ERROR,
   },
 ];

@@ -14,6 +14,7 @@ import {
   type BuiltinContext,
 } from "./builtins.js";
 import type { CheckContext, ValueSymbol } from "./context.js";
+import { FunctionChecker } from "./check-functions.js";
 import {
   BOOL,
   ERROR,
@@ -50,12 +51,17 @@ type KeyedSymbol = Extract<ValueSymbol, { kind: "table" | "tiers" }>;
 export type SymbolTyper = (symbol: ValueSymbol, useSpan: A.Span) => Type;
 
 export class ExpressionChecker {
+  /** User functions and local names. */
+  readonly functions: FunctionChecker;
+
   constructor(
     private readonly context: CheckContext,
     private readonly typeOf: SymbolTyper,
     private readonly tierRowType: (symbol: Extract<ValueSymbol, { kind: "tiers" }>) => Type,
     private readonly keyedRowType: (symbol: Extract<ValueSymbol, { kind: "table" }>) => Type = () => ERROR,
-  ) {}
+  ) {
+    this.functions = new FunctionChecker(context, this);
+  }
 
   check(expr: A.Expr, env: ExprEnv): Type {
     const type = this.infer(expr, env);
@@ -101,6 +107,12 @@ export class ExpressionChecker {
         return this.binary(expr, env);
       case "IfExpr":
         return this.ifExpr(expr, env);
+      case "LetExpr":
+        return this.functions.letExpr(expr, env);
+      case "ListExpr":
+        return expr.comprehension
+          ? this.comprehension("list", expr.items[0]!, expr.comprehension, expr.span, env)
+          : this.functions.listLiteral(expr, env);
       case "MissingExpr":
         return ERROR;
     }
@@ -138,13 +150,14 @@ export class ExpressionChecker {
       });
       return ERROR;
     }
-    if (builtinsByName.has(expr.name)) {
+    if (builtinsByName.has(expr.name) || this.context.functions.has(expr.name)) {
+      const fn = this.context.functions.get(expr.name);
       this.context.report(
         messages.unknownName,
         expr.span,
         { name: expr.name },
         {
-          help: `\`${expr.name}\` is a function: call it, as in \`${builtinsByName.get(expr.name)!.signature}\``,
+          help: `\`${expr.name}\` is a function: call it, as in \`${fn ? `${fn.name}(${fn.params.map((p) => p.name).join(", ")})` : builtinsByName.get(expr.name)!.signature}\``,
         },
       );
       return ERROR;
@@ -445,16 +458,21 @@ export class ExpressionChecker {
       return ERROR;
     };
     if (callee.kind === "NameRef" && !env.locals.has(callee.name)) {
+      const fn = this.context.functions.get(callee.name);
+      if (fn) return this.functions.call(expr, fn, env);
       const symbol = this.context.values.get(callee.name);
       if (symbol?.kind === "tiers" && symbol.decl.family) return this.needsKey(symbol, callee.span);
       if (symbol?.kind === "tiers") return this.tierLookup(expr, symbol, env);
       const builtin = builtinsByName.get(callee.name);
       if (builtin && !symbol)
-        return expr.comprehension ? this.aggregate(expr, env) : this.builtinCall(expr, env);
+        return expr.comprehension
+          ? this.comprehension(callee.name, expr.args[0]!, expr.comprehension, expr.span, env)
+          : this.builtinCall(expr, env);
       if (symbol) this.reference(symbol, callee.span, env);
       if (!symbol && !builtin) {
         const candidates = [
           ...builtinsByName.keys(),
+          ...this.context.functions.keys(),
           ...[...this.context.values.values()].filter((s) => s.kind === "tiers").map((s) => s.name),
         ];
         this.context.report(
@@ -560,11 +578,16 @@ export class ExpressionChecker {
     return NUMBER;
   }
 
-  private aggregate(expr: A.CallExpr, env: ExprEnv): Type {
-    const name = (expr.callee as A.NameRef).name;
-    const builtin = builtinsByName.get(name)!;
-    const comprehension = expr.comprehension!;
-    if (!builtin.aggregate) {
+  /** A comprehension: `name(element for v in source ...)`, or `[element for v in source ...]` (`list`). */
+  private comprehension(
+    name: string,
+    elementExpr: A.Expr,
+    comprehension: A.Comprehension,
+    span: A.Span,
+    env: ExprEnv,
+  ): Type {
+    const builtin = name === "list" ? undefined : builtinsByName.get(name)!;
+    if (builtin && !builtin.aggregate) {
       this.context.report(messages.notAnAggregate, comprehension.span, { name });
       return ERROR;
     }
@@ -585,23 +608,56 @@ export class ExpressionChecker {
     if (this.context.values.has(variable.text) || env.locals.has(variable.text))
       this.context.report(messages.shadowedName, variable.span, { name: variable.text });
     locals.set(variable.text, source.element);
-    const inner: ExprEnv = { ...env, locals };
+    if (comprehension.indexVariable) {
+      const index = comprehension.indexVariable;
+      if (this.context.values.has(index.text) || locals.has(index.text))
+        this.context.report(messages.shadowedName, index.span, { name: index.text });
+      locals.set(index.text, NUMBER);
+    }
+    const inner: ExprEnv = this.functions.bind(comprehension.bindings ?? [], { ...env, locals });
     if (comprehension.filter) this.checkCondition(comprehension.filter, inner, "a `where` filter");
-    const element = this.check(expr.args[0]!, inner);
-    if (builtin.aggregate === "group") return this.groupResult(comprehension, element, inner);
+    const kind = builtin?.aggregate ?? "list";
+    if (kind === "fold") return this.foldResult(name, elementExpr, comprehension, inner, env);
+    if (comprehension.accumulator)
+      this.context.report(messages.accumulatorOutsideFold, comprehension.accumulator.span);
+    const element = this.check(elementExpr, inner);
+    if (kind === "list" || kind === "pick" || kind === "sort") {
+      if (comprehension.groupKey || comprehension.fallback)
+        this.context.report(
+          messages.clauseNotTaken,
+          (comprehension.groupKey ?? comprehension.fallback)!.span,
+          {
+            what: kind === "list" ? "a list comprehension" : `\`${name}\``,
+            clause: comprehension.groupKey ? "by" : "default",
+          },
+        );
+      if (element.kind === "error") return ERROR;
+      if (kind === "list") return { kind: "list", element };
+      if (!isNumeric(element)) {
+        this.context.report(messages.argumentMismatch, elementExpr.span, {
+          index: 1,
+          name,
+          expected: "a number",
+          actual: describeType(element),
+        });
+        return ERROR;
+      }
+      return kind === "pick" ? source.element : source;
+    }
+    if (builtin!.aggregate === "group") return this.groupResult(comprehension, element, inner);
     if (comprehension.groupKey) this.context.report(messages.byOutsideGroup, comprehension.groupKey.span);
     if (element.kind === "error") return ERROR;
-    if (builtin.aggregate === "count") return NUMBER;
-    if (builtin.aggregate === "bool") {
+    if (builtin!.aggregate === "count") return NUMBER;
+    if (builtin!.aggregate === "bool") {
       if (element.kind !== "bool")
-        this.context.report(messages.booleanExpected, expr.args[0]!.span, {
+        this.context.report(messages.booleanExpected, elementExpr.span, {
           what: `the element of \`${name}\``,
           actual: describeType(element),
         });
       return BOOL;
     }
     if (!isNumeric(element)) {
-      this.context.report(messages.argumentMismatch, expr.args[0]!.span, {
+      this.context.report(messages.argumentMismatch, elementExpr.span, {
         index: 1,
         name,
         expected: "a number",
@@ -625,6 +681,37 @@ export class ExpressionChecker {
         });
     }
     return element;
+  }
+
+  /** `reduce` / `scan`: the accumulator has the type of `init`; the element must keep it. */
+  private foldResult(
+    name: string,
+    elementExpr: A.Expr,
+    comprehension: A.Comprehension,
+    inner: ExprEnv,
+    outer: ExprEnv,
+  ): Type {
+    if (!comprehension.accumulator || !comprehension.init) {
+      this.context.report(messages.foldNeedsAccumulator, comprehension.span, { name });
+      return ERROR;
+    }
+    const accType = this.check(comprehension.init, outer);
+    const accName = comprehension.accumulator.text;
+    if (inner.locals.has(accName) || this.context.values.has(accName))
+      this.context.report(messages.shadowedName, comprehension.accumulator.span, { name: accName });
+    const locals = new Map(inner.locals).set(accName, accType);
+    const element = this.check(elementExpr, { ...inner, locals });
+    if (accType.kind === "error" || element.kind === "error") return ERROR;
+    if (!assignable(accType, element) && !isZeroLiteral(elementExpr)) {
+      this.context.report(messages.argumentMismatch, elementExpr.span, {
+        index: 1,
+        name,
+        expected: describeType(accType),
+        actual: describeType(element),
+      });
+      return ERROR;
+    }
+    return name === "scan" ? { kind: "list", element: accType } : accType;
   }
 
   private groupResult(comprehension: A.Comprehension, element: Type, inner: ExprEnv): Type {

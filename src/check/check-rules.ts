@@ -63,7 +63,28 @@ export function checkRules(
       }
       if (decl.steps.length === 0 && decl.name.text !== "")
         context.report(messages.emptyRule, decl.name.span, { name: decl.name.text });
-      for (const step of decl.steps) checkStep(context, expressions, decl, step, env, setSoFar);
+      // A rule's `let` is visible in the steps after it; it may not read a quantity (it is
+      // evaluated with each step that uses it, so it must not change while the rule runs).
+      let stepEnv = env;
+      const bindings = [...(decl.bindings ?? [])];
+      decl.steps.forEach((step, i) => {
+        while (bindings.length > 0 && bindings[0]!.after <= i) {
+          const binding = bindings.shift()!;
+          stepEnv = expressions.functions.bind([binding], {
+            ...stepEnv,
+            onReference: (symbol, span) => {
+              env.onReference?.(symbol, span);
+              if (symbol.kind === "quantity")
+                context.report(messages.letDependsOnQuantity, span, {
+                  name: binding.name.text,
+                  quantity: symbol.name,
+                });
+            },
+          });
+          stepEnv = { ...stepEnv, onReference: env.onReference };
+        }
+        checkStep(context, expressions, decl, step, stepEnv, setSoFar);
+      });
     });
   }
 }

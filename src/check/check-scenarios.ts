@@ -26,6 +26,8 @@ export function scenarioType(context: CheckContext, decl: A.ScenariosDecl): Type
   const fields = new Map<string, RecordField>([
     ["name", { name: "name", type: TEXT, optional: false }],
     ["index", { name: "index", type: NUMBER, optional: false }],
+    // The 1-based number exchanges print (CME's scenario 14 is index 13).
+    ["number", { name: "number", type: NUMBER, optional: false }],
     ["weight", { name: "weight", type: RATE, optional: false }],
   ]);
   for (const axis of decl.axes)

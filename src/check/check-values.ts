@@ -79,7 +79,8 @@ export function checkParam(context: CheckContext, expressions: ExpressionChecker
     decl.value.kind !== "StringLit" &&
     decl.value.kind !== "EnumRef" &&
     decl.value.kind !== "TimestampLit" &&
-    decl.value.kind !== "NameRef"
+    decl.value.kind !== "NameRef" &&
+    !isConstantList(context, decl.value)
   )
     context.reportNotConstant(decl.value, `parameter \`${decl.name.text}\``);
   if (!decl.type) return actual;
@@ -206,4 +207,13 @@ export function domainInterval(
     }
   }
   return interval;
+}
+
+/**
+ * Whether an expression is a list literal of constants, or of such lists: a vector or matrix
+ * parameter (`param gamma: List<List<Number>> = [[1, 0.3], [0.3, 1]]`).
+ */
+export function isConstantList(context: CheckContext, expr: A.Expr): boolean {
+  if (expr.kind !== "ListExpr" || expr.comprehension) return false;
+  return expr.items.every((item) => isConstantList(context, item) || context.constant(item) !== undefined);
 }

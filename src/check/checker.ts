@@ -14,6 +14,7 @@ import { checkScenarios, scenarioType } from "./check-scenarios.js";
 import { checkTiers, tierRowType } from "./check-tiers.js";
 import { checkKeyedTable, keyedRowType } from "./check-keyed-tables.js";
 import { checkVerify } from "./check-verify.js";
+import { declareFunctions } from "./check-functions.js";
 import { CheckContext, type Origin, type ValueSymbol } from "./context.js";
 import { evaluateConstant } from "./constants.js";
 import { checkIrLimits } from "./check-limits.js";
@@ -91,6 +92,7 @@ export function checkAst(
   declareTypes(context, declarations);
   // 4. every value name before any expression, since declarations may appear in any order;
   declareValues(context, declarations);
+  declareFunctions(context, declarations);
   collectQuantities(context, declarations);
   context.foldParameters();
   // 5. then types of everything, lazily, so that each definition is typed once and cycles are found.
@@ -424,7 +426,7 @@ export class SymbolTyper {
       decl.value,
     );
     const rounding = decl.rounding;
-    if (!isOutputType(type)) {
+    if (!isOutputType(this.context, type)) {
       this.context.report(messages.outputNotScalar, decl.value.span, {
         name: decl.name.text,
         actual: describeType(type),
@@ -480,6 +482,8 @@ function checkDeclaration(
       return checkScenarios(context, expressions, decl);
     case "VerifyDecl":
       return checkVerify(context, expressions, (symbol, span) => typer.typeOf(symbol, span), decl);
+    case "FnDecl":
+      return expressions.functions.checkDeclaration(decl);
     case "AssertDecl": {
       expressions.checkCondition(decl.condition, { locals: new Map() }, "an assertion");
       const value = context.constant(decl.condition);
@@ -524,8 +528,20 @@ function reportUnused(context: CheckContext, ast: A.Rulebook, declarations: Sour
   if (inputs === 0) context.report(messages.noInputs, anchor);
 }
 
-/** Whether a value of this type can be an output (an error type has been reported already). */
-function isOutputType(type: Type): boolean {
+/**
+ * Whether a value of this type can be an output (an error type has been reported already): a
+ * scalar, or a list or record of outputs (a list of lists is a matrix).
+ */
+function isOutputType(context: CheckContext, type: Type): boolean {
+  if (type.kind === "list") return isOutputType(context, type.element);
+  if (type.kind === "record") {
+    // Only records of the input schema (declared, or an input's own): they have a shape to show.
+    const input = context.values.get(type.name);
+    const declared =
+      context.typeDecls.get(type.name)?.kind === "RecordDecl" ||
+      (input?.kind === "input" && input.decl.fields !== undefined);
+    return declared && [...type.fields.values()].every((f) => isOutputType(context, f.type));
+  }
   return (
     type.kind === "number" ||
     type.kind === "bool" ||

@@ -5,6 +5,7 @@ import type * as A from "../syntax/ast.js";
 import type { MessageSpec, TemplateArgs } from "../semantics/catalog.js";
 import { messages } from "../semantics/catalog.js";
 import { type Reporter, type ReportExtras } from "../diagnostics/diagnostic.js";
+import { scenarioType } from "./check-scenarios.js";
 import { evaluateConstant, foldingFailure, type ConstantValue } from "./constants.js";
 import { didYouMean as suggest, SUGGESTION_BUDGET, type SuggestionBudget } from "./suggest.js";
 import {
@@ -46,6 +47,18 @@ export type ValueSymbol =
 
 export type SymbolKind = ValueSymbol["kind"];
 
+/** A user function (`fn`): its parameters' types, its declared result type, and its checked body. */
+export interface FnSymbol {
+  name: string;
+  decl: A.FnDecl;
+  origin: Origin;
+  params: { name: string; type: Type }[];
+  /** The declared result type, when written. */
+  returnType?: Type;
+  /** The body's type, once checked; ERROR while a reported problem prevents one. */
+  bodyType?: Type;
+}
+
 export const SYMBOL_KIND_NAMES: Record<SymbolKind, string> = {
   input: "an input",
   param: "a parameter",
@@ -72,6 +85,8 @@ const BUILTIN_TYPES = [
 
 export class CheckContext {
   readonly values = new Map<string, ValueSymbol>();
+  /** User functions (`fn`), by name. */
+  readonly functions = new Map<string, FnSymbol>();
   /** Named types: enums and records. */
   readonly types = new Map<string, Type>();
   readonly typeDecls = new Map<string, A.EnumDecl | A.RecordDecl>();
@@ -248,7 +263,25 @@ export class CheckContext {
       const element = this.resolveType(factor.argument);
       return element.kind === "error" ? ERROR : { kind: "list", element };
     }
-    if (factor.argument) {
+    if (name === "Scenario" && factor.valueArgument) {
+      const set = this.values.get(factor.valueArgument.text);
+      if (set?.kind === "scenarios") {
+        const list = scenarioType(this, set.decl);
+        return list.kind === "list" ? list.element : ERROR;
+      }
+      this.report(
+        messages.unknownName,
+        factor.valueArgument.span,
+        { name: factor.valueArgument.text },
+        this.didYouMean(
+          factor.valueArgument.text,
+          factor.valueArgument.span,
+          [...this.values.values()].filter((v) => v.kind === "scenarios").map((v) => v.name),
+        ),
+      );
+      return ERROR;
+    }
+    if (factor.argument || factor.valueArgument) {
       this.report(messages.typeArgumentNotList, factor.span, { name });
       return ERROR;
     }

@@ -190,6 +190,15 @@ function formatChoices(entry: TraceChoices, c: Context, depth: number): void {
 }
 
 export function describeChoice(choice: AggregateChoice): string {
+  if (choice.op === "call") {
+    const args = (choice.args ?? []).map((a) => formatTraceValue(a)).join(", ");
+    const result =
+      choice.result !== undefined
+        ? formatTraceValue(choice.result)
+        : formatWithUnit(choice.value, choice.unit);
+    const within = choice.within.length > 0 ? ` for ${choice.within.join(" / ")}` : "";
+    return `${choice.fn ?? "fn"}(${args})${within} -> ${result}`;
+  }
   const over =
     choice.scenarios !== undefined
       ? `${choice.op} over ${choice.scenarios} (${choice.count} scenario${choice.count === 1 ? "" : "s"})`
@@ -199,7 +208,8 @@ export function describeChoice(choice: AggregateChoice): string {
   if (choice.scenarios !== undefined) {
     const weight =
       choice.weight !== undefined && choice.weight !== 1 ? `, weight ${formatPercent(choice.weight)}` : "";
-    winner = `scenario ${JSON.stringify(choice.name ?? "")} (index ${choice.index ?? choice.position}${weight})`;
+    const index = choice.index ?? choice.position;
+    winner = `scenario ${index + 1} ${JSON.stringify(choice.name ?? "")} (index ${index}${weight})`;
   } else {
     winner = `#${choice.position}${choice.name !== undefined ? ` ${JSON.stringify(choice.name)}` : ""}`;
   }
@@ -243,4 +253,25 @@ export function describeTier(t: TierChoice, ir: IrRulebook): string {
     .map(([name, value]) => `${name} ${formatWithUnit(value, keyUnit)}`);
   const key = `${table?.key ?? "key"} ${formatWithUnit(t.key, keyUnit)}`;
   return `tier ${t.tier} of ${t.table}: ${key} in ${interval}: ${cells.join(", ")}${deductions.length > 0 ? `; deduction ${deductions.join(", ")}` : ""}`;
+}
+
+/**
+ * A value of an explanation on one line: numbers as the rest of the explanation shows them; a
+ * record by its name (a scenario's, or its `name`, `key` or first text field); a list by its length.
+ */
+function formatTraceValue(value: TraceValue): string {
+  if (typeof value === "number") return formatWithUnit(value, undefined);
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value))
+    return value.length <= 4 ? `[${value.map(formatTraceValue).join(", ")}]` : `[${value.length} items]`;
+  if (value !== null && typeof value === "object") {
+    const label = ["name", "key", "contract", "symbol"]
+      .map((k) => value[k])
+      .find((v) => typeof v === "string");
+    if (typeof value["number"] === "number" && typeof label === "string")
+      return `scenario ${value["number"]} ${JSON.stringify(label)}`;
+    if (typeof label === "string") return JSON.stringify(label);
+    return "{...}";
+  }
+  return String(value);
 }

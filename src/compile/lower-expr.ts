@@ -7,9 +7,9 @@
  * (`1 / 0`) or produce NaN, an infinity or -0 is left unfolded, so that the evaluation reports it.
  */
 import type * as A from "../syntax/ast.js";
-import type { CheckContext, ValueSymbol } from "../check/context.js";
+import type { CheckContext, FnSymbol, ValueSymbol } from "../check/context.js";
 import { formatType, type Type } from "../check/types.js";
-import type { IrConstValue, IrExpr } from "../ir/ir.js";
+import { childExprs, type IrConstValue, type IrExpr, type IrFunction } from "../ir/ir.js";
 import { BUILTINS, isBuiltin } from "../semantics/builtins.js";
 import type { Raise } from "../semantics/errors.js";
 import { LoweringError } from "./lowering-error.js";
@@ -23,6 +23,8 @@ export interface LoweringScope {
   readonly slotIndex: ReadonlyMap<string, number>;
   readonly tableIndex: ReadonlyMap<string, number>;
   readonly scenarioIndex: ReadonlyMap<string, number>;
+  /** Runs `body` with sites placed in function `fn` (its file, `fn name`). */
+  inFunction<T>(fn: FnSymbol, body: () => T): T;
 }
 
 type Locals = ReadonlyMap<string, number>;
@@ -37,6 +39,9 @@ const abort: Raise = () => {
 export class ExpressionLowerer {
   /** The names of the comprehension variables, indexed by local number. */
   readonly locals: string[] = [];
+  /** The user functions called so far, lowered once each, by index. */
+  readonly functions: IrFunction[] = [];
+  private readonly functionIndex = new Map<string, number>();
   private readonly params = new Map<string, IrExpr>();
   private readonly paramsInProgress = new Set<string>();
 
@@ -46,7 +51,7 @@ export class ExpressionLowerer {
   ) {}
 
   /** The IR of a checked expression. */
-  lower(expr: A.Expr, locals: Locals = NO_LOCALS): IrExpr {
+  lower(expr: A.Expr, locals: ReadonlyMap<string, number> = NO_LOCALS): IrExpr {
     switch (expr.kind) {
       case "NumberLit":
         return constant(expr.value);
@@ -84,9 +89,57 @@ export class ExpressionLowerer {
         if (c.k === "const") return this.lower(c.v === true ? expr.then : expr.else, locals);
         return { k: "if", c, t: this.lower(expr.then, locals), e: this.lower(expr.else, locals) };
       }
+      case "LetExpr":
+        return this.letExpr(expr, locals);
+      case "ListExpr":
+        if (expr.comprehension)
+          return this.aggregate(expr.items[0]!, "list", expr.comprehension, expr.span, locals);
+        return { k: "list", items: expr.items.map((item) => this.lower(item, locals)) };
       case "MissingExpr":
         throw new Error("cannot lower a missing expression");
     }
+  }
+
+  /** `let a = x, b = y in body`: one `let` node per name, outermost first. */
+  private letExpr(expr: A.LetExpr, locals: Locals): IrExpr {
+    const bound = this.bindAll(expr.bindings, locals);
+    return wrapLets(bound.lets, this.lower(expr.body, bound.locals));
+  }
+
+  /** Numbers and lowers local names in order, each visible to the later ones. */
+  bindAll(
+    bindings: readonly A.LocalBinding[],
+    locals: Locals,
+  ): { lets: { local: number; value: IrExpr }[]; locals: Locals } {
+    const lets: { local: number; value: IrExpr }[] = [];
+    let inner = locals;
+    for (const binding of bindings) {
+      const value = this.lower(binding.value, inner);
+      const local = this.locals.push(binding.name.text) - 1;
+      inner = new Map(inner).set(binding.name.text, local);
+      lets.push({ local, value });
+    }
+    return { lets, locals: inner };
+  }
+
+  /** A call of a user function; its body is lowered once, into {@link functions}. */
+  private apply(expr: A.CallExpr, fn: FnSymbol, locals: Locals): IrExpr {
+    const args = expr.args.map((a) => this.lower(a, locals));
+    return { k: "apply", fn: this.lowerFunction(fn), args, site: this.scope.site(expr.span, args) };
+  }
+
+  /** Lowers a function's body (callees first, so a function only calls those before it). */
+  private lowerFunction(fn: FnSymbol): number {
+    const known = this.functionIndex.get(fn.name);
+    if (known !== undefined) return known;
+    const params = fn.params.map((p) => this.locals.push(p.name) - 1);
+    const lowered = this.scope.inFunction(fn, () => ({
+      site: this.scope.site(fn.decl.name.span),
+      body: this.lower(fn.decl.value, new Map(fn.params.map((p, i) => [p.name, params[i]!]))),
+    }));
+    const index = this.functions.push({ name: fn.name, params, ...lowered }) - 1;
+    this.functionIndex.set(fn.name, index);
+    return index;
   }
 
   /** The constant value of an expression (a default, a bound, a scenario value); throws when it has none. */
@@ -330,6 +383,8 @@ export class ExpressionLowerer {
     const callee = expr.callee;
     if (callee.kind !== "NameRef" || locals.has(callee.name))
       throw new Error("only built-ins and tier tables can be called");
+    const userFn = this.context.functions.get(callee.name);
+    if (userFn) return this.apply(expr, userFn, locals);
     const symbol = this.context.values.get(callee.name);
     if (symbol?.kind === "tiers") {
       const key = this.lower(expr.args[0]!, locals);
@@ -340,7 +395,8 @@ export class ExpressionLowerer {
         site: this.scope.site(expr.span, [key]),
       };
     }
-    if (expr.comprehension) return this.aggregate(expr, callee.name, expr.comprehension, locals);
+    if (expr.comprehension)
+      return this.aggregate(expr.args[0]!, callee.name, expr.comprehension, expr.span, locals);
     const args = expr.args.map((a) => this.lower(a, locals));
     if (callee.name === "number") return args[0]!;
     if (callee.name === "count") return { k: "call", fn: "length", args };
@@ -351,19 +407,43 @@ export class ExpressionLowerer {
     return { k: "call", fn, args, site: this.scope.site(expr.span, args) };
   }
 
-  private aggregate(expr: A.CallExpr, name: string, comprehension: A.Comprehension, locals: Locals): IrExpr {
+  private aggregate(
+    element: A.Expr,
+    name: string,
+    comprehension: A.Comprehension,
+    span: A.Span,
+    locals: Locals,
+  ): IrExpr {
     this.rejectTimestampList(comprehension.source);
     const local = this.locals.push(comprehension.variable.text) - 1;
-    const inner = new Map(locals).set(comprehension.variable.text, local);
     const source = this.lower(comprehension.source, locals);
-    const filter = comprehension.filter ? this.lower(comprehension.filter, inner) : undefined;
-    const elem = this.lower(expr.args[0]!, inner);
-    const key = comprehension.groupKey ? this.lower(comprehension.groupKey, inner) : undefined;
+    // `let` clauses become `let` nodes around each part that reads them (evaluated per element).
+    const variables = new Map(locals).set(comprehension.variable.text, local);
+    const position = comprehension.indexVariable
+      ? this.locals.push(comprehension.indexVariable.text) - 1
+      : undefined;
+    if (comprehension.indexVariable) variables.set(comprehension.indexVariable.text, position!);
+    const bound = this.bindAll(comprehension.bindings ?? [], variables);
+    const inner = bound.locals;
+    const wrap = (e: IrExpr): IrExpr => wrapLets(bound.lets, e);
+    const filter = comprehension.filter ? wrap(this.lower(comprehension.filter, inner)) : undefined;
+    let acc: number | undefined;
+    let init: IrExpr | undefined;
+    let elemLocals = inner;
+    if ((name === "reduce" || name === "scan") && comprehension.accumulator && comprehension.init) {
+      init = this.lower(comprehension.init, locals);
+      acc = this.locals.push(comprehension.accumulator.text) - 1;
+      elemLocals = new Map(inner).set(comprehension.accumulator.text, acc);
+    }
+    const elem = wrap(this.lower(element, elemLocals));
+    const key = comprehension.groupKey ? wrap(this.lower(comprehension.groupKey, inner)) : undefined;
     const fallback =
       comprehension.fallback && name !== "sum" ? this.lower(comprehension.fallback, locals) : undefined;
     // `min` and `max` name the element that wins in explanations, with its value in its unit.
     const elementType =
-      name === "min" || name === "max" ? this.context.exprTypes.get(expr.args[0]!) : undefined;
+      name === "min" || name === "max" || name === "argmax" || name === "argmin"
+        ? this.context.exprTypes.get(element)
+        : undefined;
     return {
       k: "agg",
       op: name as "sum",
@@ -373,10 +453,27 @@ export class ExpressionLowerer {
       ...(filter ? { filter } : {}),
       ...(key ? { key } : {}),
       ...(fallback ? { fallback } : {}),
-      site: this.scope.site(expr.span, [source]),
+      ...(acc !== undefined && init ? { acc, init } : {}),
+      ...(position !== undefined ? { position } : {}),
+      site: this.scope.site(span, [source]),
       ...(elementType?.kind === "number" ? { unit: formatType(elementType) } : {}),
     };
   }
+}
+
+/** Wraps `body` in the `let`s it reads (directly or through a later `let`), innermost last. */
+export function wrapLets(lets: readonly { local: number; value: IrExpr }[], body: IrExpr): IrExpr {
+  let result = body;
+  for (let i = lets.length - 1; i >= 0; i--) {
+    const { local, value } = lets[i]!;
+    if (readsLocal(result, local)) result = { k: "let", local, value, body: result };
+  }
+  return result;
+}
+
+function readsLocal(expr: IrExpr, local: number): boolean {
+  if (expr.k === "local") return expr.local === local;
+  return childExprs(expr).some((child) => readsLocal(child, local));
 }
 
 function constant(v: IrConstValue): IrExpr {
@@ -430,15 +527,40 @@ function walk(expr: A.Expr, bound: ReadonlySet<string>, visit: (name: string) =>
       return walk(expr.else, bound, visit);
     case "CallExpr": {
       walk(expr.callee, bound, visit);
-      const c = expr.comprehension;
-      if (!c) return expr.args.forEach((a) => walk(a, bound, visit));
-      walk(c.source, bound, visit);
-      if (c.fallback) walk(c.fallback, bound, visit);
-      const inner = new Set(bound).add(c.variable.text);
-      for (const e of [...expr.args, c.filter, c.groupKey]) if (e) walk(e, inner, visit);
-      return;
+      if (!expr.comprehension) return expr.args.forEach((a) => walk(a, bound, visit));
+      return walkComprehension(expr.args, expr.comprehension, bound, visit);
+    }
+    case "ListExpr":
+      if (!expr.comprehension) return expr.items.forEach((a) => walk(a, bound, visit));
+      return walkComprehension(expr.items, expr.comprehension, bound, visit);
+    case "LetExpr": {
+      const inner = new Set(bound);
+      for (const b of expr.bindings) {
+        walk(b.value, inner, visit);
+        inner.add(b.name.text);
+      }
+      return walk(expr.body, inner, visit);
     }
     default:
       return;
   }
+}
+
+function walkComprehension(
+  elements: readonly A.Expr[],
+  c: A.Comprehension,
+  bound: ReadonlySet<string>,
+  visit: (name: string) => void,
+): void {
+  walk(c.source, bound, visit);
+  if (c.fallback) walk(c.fallback, bound, visit);
+  if (c.init) walk(c.init, bound, visit);
+  const inner = new Set(bound).add(c.variable.text);
+  if (c.indexVariable) inner.add(c.indexVariable.text);
+  for (const b of c.bindings ?? []) {
+    walk(b.value, inner, visit);
+    inner.add(b.name.text);
+  }
+  if (c.accumulator) inner.add(c.accumulator.text);
+  for (const e of [...elements, c.filter, c.groupKey]) if (e) walk(e, inner, visit);
 }

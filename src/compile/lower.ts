@@ -14,7 +14,7 @@
  */
 import type * as A from "../syntax/ast.js";
 import type { CheckedRulebook, SourcedDeclaration } from "../check/checker.js";
-import type { Origin } from "../check/context.js";
+import type { FnSymbol, Origin } from "../check/context.js";
 import { formatType, type Type } from "../check/types.js";
 import { LineMap } from "../diagnostics/line-map.js";
 import {
@@ -37,7 +37,7 @@ import {
 import { printVerify } from "../syntax/format.js";
 import { decimalStep } from "../semantics/numeric.js";
 import { formatIrType } from "./print-ir.js";
-import { ExpressionLowerer, type LoweringScope } from "./lower-expr.js";
+import { ExpressionLowerer, wrapLets, type LoweringScope } from "./lower-expr.js";
 import { familyTableName } from "./lower-keyed.js";
 import { cellNumber } from "../check/check-tiers.js";
 import { LoweringError } from "./lowering-error.js";
@@ -113,6 +113,7 @@ class Lowerer implements LoweringScope {
       sites: this.sites,
       steps,
       ...(properties.length > 0 ? { properties } : {}),
+      ...(this.expressions.functions.length > 0 ? { functions: this.expressions.functions } : {}),
     };
   }
 
@@ -144,6 +145,10 @@ class Lowerer implements LoweringScope {
       this.lineMaps.set(file, text === undefined ? undefined : new LineMap(text));
     }
     return this.lineMaps.get(file)?.position(offset).line ?? 0;
+  }
+
+  inFunction<T>(fn: FnSymbol, body: () => T): T {
+    return this.at(fn.origin, `fn ${fn.name}`, undefined, body);
   }
 
   private at<T>(origin: Origin, what: string, rule: string | undefined, body: () => T): T {
@@ -472,8 +477,7 @@ class Lowerer implements LoweringScope {
       this.slotExprs.set(slot, [value]);
       const site = this.site(decl.name.span, [value]);
       if (decl.kind === "LetDecl") return { kind: "let", slot, value, site };
-      const kind = this.slots[slot]!.type.kind;
-      if (!["number", "bool", "text", "enum", "timestamp"].includes(kind))
+      if (!isIrOutputType(this.slots[slot]!.type))
         throw new LoweringError(
           `output \`${decl.name.text}\` is ${formatIrType(this.slots[slot]!.type)}: outputs are numbers, Bools, Text, enum members or timestamps`,
         );
@@ -490,7 +494,12 @@ class Lowerer implements LoweringScope {
 
   private rule({ decl, origin }: Decl<"RuleDecl">, late: (name: string) => boolean): IrStep {
     const name = decl.name.text;
-    for (const read of [decl.condition, ...decl.steps.flatMap((s) => [s.value, s.condition])]) {
+    const reads = [
+      decl.condition,
+      ...decl.steps.flatMap((s) => [s.value, s.condition]),
+      ...(decl.bindings ?? []).map((b) => b.value),
+    ];
+    for (const read of reads) {
       const wrong = read ? this.expressions.references(read).find(late) : undefined;
       if (wrong)
         throw new LoweringError(
@@ -500,11 +509,22 @@ class Lowerer implements LoweringScope {
     return this.at(origin, `rule ${name}`, name, () => {
       const condition = decl.condition ? this.expressions.lower(decl.condition) : undefined;
       const site = this.site(decl.name.span, condition ? [condition] : []);
-      const actions = decl.steps.map((step) =>
+      // A rule's `let`s wrap the steps after them that read them (they cannot read a quantity).
+      let lets: { local: number; value: IrExpr }[] = [];
+      let locals: ReadonlyMap<string, number> = new Map();
+      const pending = [...(decl.bindings ?? [])];
+      const actions = decl.steps.map((step, i) =>
         this.at(origin, `rule ${name}: ${step.verb} ${step.target.text}`, name, () => {
+          while (pending.length > 0 && pending[0]!.after <= i) {
+            const bound = this.expressions.bindAll([pending.shift()!], locals);
+            lets = [...lets, ...bound.lets];
+            locals = bound.locals;
+          }
           const slot = this.slotIndex.get(step.target.text)!;
-          const stepCondition = step.condition ? this.expressions.lower(step.condition) : undefined;
-          const value = this.expressions.lower(step.value);
+          const stepCondition = step.condition
+            ? wrapLets(lets, this.expressions.lower(step.condition, locals))
+            : undefined;
+          const value = wrapLets(lets, this.expressions.lower(step.value, locals));
           this.slotExprs.set(slot, [...(this.slotExprs.get(slot) ?? []), value]);
           return {
             verb: step.verb,
@@ -540,6 +560,7 @@ class Lowerer implements LoweringScope {
       for (const expr of exprs) if (expr) forEachExpr(expr, visit);
     }
     for (const property of properties) if (property.condition) forEachExpr(property.condition, visit);
+    for (const fn of this.expressions.functions) forEachExpr(fn.body, visit);
   }
 
   /** Fills each site's input paths: those its expressions read, directly or through slots. */
@@ -586,4 +607,10 @@ function inputPath(expr: A.Expr): string[] {
   if (expr.kind === "NameRef") return [expr.name];
   if (expr.kind === "MemberExpr") return [...inputPath(expr.object), expr.member.text];
   throw new LoweringError("the variable of a `verify` declaration is not an input field");
+}
+
+/** Whether an output can have this type: a scalar, or a list or declared record of outputs. */
+function isIrOutputType(type: IrType): boolean {
+  if (type.kind === "list") return isIrOutputType(type.element);
+  return ["number", "bool", "text", "enum", "timestamp", "record"].includes(type.kind);
 }

@@ -71,6 +71,7 @@ class IrPrinter {
     this.ir.tables.forEach((t, i) => this.table(t, i));
     this.ir.scenarioSets.forEach((s, i) => this.scenarios(s, i));
     this.slots();
+    this.functions();
     this.emit("steps");
     this.ir.steps.forEach((step, i) => this.step(step, i + 1));
     this.emit("");
@@ -264,13 +265,33 @@ class IrPrinter {
       case "nokey":
         return `no_row(${e.table}, ${e.keys.map((k) => this.expr(k)).join(", ")}) @s${e.site}`;
       case "agg": {
-        const variable = `${this.ir.locals[e.local] ?? "local"}#${e.local}`;
+        const variable =
+          `${this.ir.locals[e.local] ?? "local"}#${e.local}` +
+          (e.position !== undefined ? `, ${this.ir.locals[e.position] ?? "local"}#${e.position}` : "");
         let text = `${e.op}(${this.expr(e.elem)} for ${variable} in ${this.expr(e.source)}`;
         if (e.filter) text += ` where ${this.expr(e.filter)}`;
         if (e.key) text += ` by ${this.expr(e.key)}`;
         if (e.fallback) text += ` default ${this.expr(e.fallback)}`;
+        if (e.init && e.acc !== undefined)
+          text += ` from ${this.ir.locals[e.acc] ?? "local"}#${e.acc} = ${this.expr(e.init)}`;
         return `${text})`;
       }
+      case "list":
+        return `[${e.items.map((i) => this.expr(i)).join(", ")}]`;
+      case "let":
+        return `(let ${this.ir.locals[e.local] ?? "local"}#${e.local} = ${this.expr(e.value)} in ${this.expr(e.body)})`;
+      case "apply":
+        return `${this.ir.functions?.[e.fn]?.name ?? `fn${e.fn}`}(${e.args.map((a) => this.expr(a)).join(", ")})`;
+    }
+  }
+
+  private functions(): void {
+    const functions = this.ir.functions ?? [];
+    if (functions.length === 0) return;
+    this.emit("functions");
+    for (const fn of functions) {
+      const params = fn.params.map((p) => `${this.ir.locals[p] ?? "local"}#${p}`).join(", ");
+      this.emit(`  fn ${fn.name}(${params}) = ${this.expr(fn.body)}  [s${fn.site}]`);
     }
   }
 

@@ -40,6 +40,12 @@ export interface IrRulebook {
   /** The evaluation order. */
   steps: IrStep[];
   /**
+   * User functions (`fn`), called by `apply` expressions; absent when there are none. A body reads
+   * only its parameters (locals), constants, tables and other functions, never slots or inputs, and
+   * no function calls itself, directly or not (the checker guarantees both).
+   */
+  functions?: IrFunction[];
+  /**
    * The properties `verify` declarations state, for `marginbook verify`; absent when there are
    * none. Evaluators ignore them: a property is checked before a rulebook goes live, never at run time.
    */
@@ -281,6 +287,14 @@ export interface IrAssertStep {
   site: number;
 }
 
+/** A user function: its parameters are locals, bound to the arguments of each call. */
+export interface IrFunction {
+  name: string;
+  params: number[];
+  body: IrExpr;
+  site: number;
+}
+
 // ---- verified properties ----
 
 /** The kinds of verified properties (see `docs/verification.md`). */
@@ -333,7 +347,25 @@ export type IrBuiltin =
   | "length";
 
 /** Comprehension operators. */
-export type IrAggregateOp = "sum" | "min" | "max" | "avg" | "count" | "any" | "all" | "group";
+export type IrAggregateOp =
+  | "sum"
+  | "min"
+  | "max"
+  | "avg"
+  | "count"
+  | "any"
+  | "all"
+  | "group"
+  /** The list of the elements (`[e for x in xs where c]`). */
+  | "list"
+  /** The source element whose `elem` is largest / smallest (the first of equals). */
+  | "argmax"
+  | "argmin"
+  /** The source elements in ascending order of `elem`, a stable sort. */
+  | "sort"
+  /** A fold: local `acc` starts at `init` and becomes `elem` per element; the last value, or every value. */
+  | "reduce"
+  | "scan";
 
 /** An expression; `k` tells the kind. Nodes that can fail at run time carry a `site`. */
 export type IrExpr =
@@ -372,6 +404,12 @@ export type IrExpr =
   | { k: "field"; x: IrExpr; name: string; default?: IrConstValue; timestamp?: true }
   | { k: "index"; x: IrExpr; index: IrExpr; site: number }
   | { k: "scenarios"; set: number }
+  /** A call of user function `fn` (an index into {@link IrRulebook.functions}). */
+  | { k: "apply"; fn: number; args: IrExpr[]; site: number }
+  /** `let local = value in body`. */
+  | { k: "let"; local: number; value: IrExpr; body: IrExpr }
+  /** A list of values: `[a, b, c]`. */
+  | { k: "list"; items: IrExpr[] }
   /**
    * A keyed lookup found no row: raises MB6020 naming `table` and the key values. Keyed tables
    * (`fees[p.symbol].taker`) and tier table families lower to a chain of `if`s on the key that
@@ -393,6 +431,11 @@ export interface IrAggregate {
   filter?: IrExpr;
   key?: IrExpr;
   fallback?: IrExpr;
+  /** `for x, i in xs`: the local that holds each element's 0-based position in the source. */
+  position?: number;
+  /** `reduce` / `scan`: the accumulator's local and its first value. */
+  acc?: number;
+  init?: IrExpr;
   site: number;
   /** `min` / `max`: the unit of the elements, for explanations (which element won, and its value). */
   unit?: string;
@@ -427,11 +470,18 @@ export function childExprs(expr: IrExpr): IrExpr[] {
       return [expr.x];
     case "index":
       return [expr.x, expr.index];
+    case "apply":
+      return expr.args;
+    case "let":
+      return [expr.value, expr.body];
+    case "list":
+      return expr.items;
     case "nokey":
       return expr.keys;
     case "agg":
       return [
         expr.source,
+        ...(expr.init ? [expr.init] : []),
         ...(expr.filter ? [expr.filter] : []),
         expr.elem,
         ...(expr.key ? [expr.key] : []),

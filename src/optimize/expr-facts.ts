@@ -44,8 +44,15 @@ export function mapChildren(e: IrExpr, f: (child: IrExpr) => IrExpr): IrExpr {
       if (e.filter) copy.filter = f(e.filter);
       if (e.key) copy.key = f(e.key);
       if (e.fallback) copy.fallback = f(e.fallback);
+      if (e.init) copy.init = f(e.init);
       return copy;
     }
+    case "list":
+      return { ...e, items: e.items.map(f) };
+    case "apply":
+      return { ...e, args: e.args.map(f) };
+    case "let":
+      return { ...e, value: f(e.value), body: f(e.body) };
     case "const":
     case "input":
     case "slot":
@@ -86,9 +93,11 @@ function ownInfallible(e: IrExpr): boolean {
     case "liquidation":
     case "index":
     case "nokey":
+    case "apply": // a function body may raise: not inspected here
       return false;
     case "agg":
-      return !((e.op === "min" || e.op === "max" || e.op === "avg") && e.fallback === undefined);
+      if ((e.op === "min" || e.op === "max" || e.op === "avg") && e.fallback === undefined) return false;
+      return e.op !== "argmax" && e.op !== "argmin";
     case "const":
     case "input":
     case "slot":
@@ -98,6 +107,8 @@ function ownInfallible(e: IrExpr): boolean {
     case "if":
     case "cell":
     case "field":
+    case "list":
+    case "let":
       return true;
     default:
       return invalidExpressionKind(e);

@@ -63,8 +63,24 @@ export function optimizeIr(
   options: OptimizeOptions = {},
   only?: ReadonlySet<string>,
 ): IrRulebook {
+  // The passes know nothing yet of user functions, local `let`s, list values and folds (their
+  // locals are rebound per call): such a rulebook is evaluated as lowered.
+  if (usesFunctionsOrLists(ir)) return ir;
   return PASSES.reduce(
     (result, pass) => (only && !only.has(pass.name) ? result : pass.run(result, options)),
     ir,
+  );
+}
+
+const LIST_OPS = new Set(["list", "argmax", "argmin", "sort", "reduce", "scan"]);
+
+/** Whether a rulebook has user functions, `let`, list literals, positions or the list-building comprehensions. */
+function usesFunctionsOrLists(ir: IrRulebook): boolean {
+  if (ir.functions?.length) return true;
+  return (
+    JSON.stringify(ir.steps, (key, value: unknown) => value).includes('"k":"let"') ||
+    JSON.stringify(ir.steps).includes('"k":"list"') ||
+    JSON.stringify(ir.steps).includes('"position":') ||
+    [...LIST_OPS].some((op) => JSON.stringify(ir.steps).includes(`"op":"${op}"`))
   );
 }

@@ -27,7 +27,8 @@ export type ChangeSubject =
   | "assert"
   | "scenarios"
   | "doc"
-  | "verify";
+  | "verify"
+  | "fn";
 
 export interface Change {
   subject: ChangeSubject;
@@ -159,6 +160,7 @@ const SUBJECTS: Record<A.Declaration["kind"], ChangeSubject> = {
   TableDecl: "table",
   LetDecl: "let",
   RuleDecl: "rule",
+  FnDecl: "fn",
   OutputDecl: "output",
   AssertDecl: "assert",
   ScenariosDecl: "scenarios",
@@ -281,6 +283,8 @@ function describeDecl(o: A.Declaration | undefined, n: A.Declaration): string[] 
         : [`${n.rows.length} row(s), ${n.mode ?? "no mode"}`];
     case "TableDecl":
       return [`${n.rows.length} row(s)`];
+    case "FnDecl":
+      return [`body: ${show(o, (d: A.FnDecl) => printExpression(d.value))} -> ${printExpression(n.value)}`];
   }
 }
 

@@ -327,9 +327,31 @@ export class ExpressionCompiler {
       }
       case "agg":
         return this.interchanged.get(e) ?? this.reusedAggregate(e);
+      case "list": {
+        const items = e.items.map((item) => this.atom(this.compile(item)));
+        return `[${items.join(", ")}]`;
+      }
+      case "let":
+        // The body's value is held at once: a later binding of the same local must not change it.
+        this.emit(`l${jsIndex(e.local)} = ${this.compile(e.value)};`);
+        return this.atom(this.compile(e.body));
+      case "apply":
+        return this.apply(e);
       default:
         return invalid(e);
     }
+  }
+
+  /**
+   * A user function's call, inlined: the arguments into the parameters' locals, then the body. No
+   * function is active twice at once (the checker refuses recursion), so its locals are its own.
+   */
+  private apply(e: Extract<IrExpr, { k: "apply" }>): string {
+    const fn = this.ir.functions?.[e.fn];
+    if (!fn || fn.params.length !== e.args.length) return invalid(e);
+    const args = e.args.map((a) => this.atom(this.compile(a)));
+    fn.params.forEach((local, i) => this.emit(`l${jsIndex(local)} = ${args[i]};`));
+    return this.atom(this.compile(fn.body));
   }
 
   /**
@@ -548,6 +570,7 @@ export class ExpressionCompiler {
     if (axis >= 0)
       return `${this.constant(`${prefix}${jsIndex(axis)}`, `[${set.rows.map((r) => jsNumber(r.values[axis]!)).join(", ")}]`)}[${bound.counter}]`;
     if (name === "index" && set.rows.every((r, k) => r.index === k)) return bound.counter;
+    if (name === "number" && set.rows.every((r, k) => r.index === k)) return `(${bound.counter} + 1)`;
     if (name === "index" || name === "weight")
       return `${this.constant(`${prefix}${name}`, `[${set.rows.map((r) => jsNumber(r[name])).join(", ")}]`)}[${bound.counter}]`;
     if (name === "name")
@@ -560,7 +583,11 @@ export class ExpressionCompiler {
     const set = e.source.k === "scenarios" ? this.ir.scenarioSets[e.source.set] : undefined;
     const column = (name: string): boolean =>
       set !== undefined &&
-      (set.axes.includes(name) || name === "index" || name === "weight" || name === "name");
+      (set.axes.includes(name) ||
+        name === "index" ||
+        name === "weight" ||
+        name === "name" ||
+        (name === "number" && set.rows.every((r, k) => r.index === k)));
     const whole = (x: IrExpr): boolean => {
       if (x.k === "local") return x.local === e.local;
       if (x.k === "field" && x.x.k === "local" && x.x.local === e.local)
@@ -679,6 +706,7 @@ export class ExpressionCompiler {
       this.block(() => {
         if (lookup) this.emit(`l${jsIndex(e.local)} = ${lookup.element};`);
         else if (bind) this.emit(`l${jsIndex(e.local)} = ${list}[${i}];`);
+        if (e.position !== undefined) this.emit(`l${jsIndex(e.position)} = ${i};`);
         if (e.filter && !lookup) {
           const filter = this.compile(e.filter);
           this.emit(`if (!(${filter})) continue;`);
@@ -731,6 +759,45 @@ export class ExpressionCompiler {
         this.emit(`if (${count} > 0) ${result} = ${sum} / ${count};`);
         this.emptyCase(e, `!(${count} > 0)`, result);
         return result;
+      }
+      case "list": {
+        const out = this.variable("[]");
+        loop(body(() => this.emit(`${out}.push(${this.compile(e.elem)});`)));
+        return out;
+      }
+      case "argmax":
+      case "argmin": {
+        const winner = this.variable("-1");
+        const best = this.variable("0");
+        loop(
+          body(() => {
+            const value = this.atom(this.compile(e.elem));
+            this.emit(
+              `if (${winner} < 0 || ${value} ${e.op === "argmin" ? "<" : ">"} ${best}) { ${winner} = ${i}; ${best} = ${value}; }`,
+            );
+          }),
+        );
+        this.emit(`if (${winner} < 0) ${this.raise(e.site, "emptyAggregate", [jsString(e.op)])}`);
+        return `${list}[${winner}]`;
+      }
+      case "sort": {
+        const keyed = this.variable("[]");
+        loop(body(() => this.emit(`${keyed}.push({ key: ${this.compile(e.elem)}, item: ${list}[${i}] });`)));
+        return this.atom(`sortByKey(${keyed})`);
+      }
+      case "reduce":
+      case "scan": {
+        if (e.acc === undefined || !e.init) return invalid(e);
+        const acc = this.variable(this.compile(e.init));
+        const steps = e.op === "scan" ? this.variable("[]") : undefined;
+        loop(
+          body(() => {
+            this.emit(`l${jsIndex(e.acc!)} = ${acc};`);
+            this.emit(`${acc} = ${this.compile(e.elem)};`);
+            if (steps) this.emit(`${steps}.push(${acc});`);
+          }),
+        );
+        return steps ?? acc;
       }
       case "group": {
         // The groups in order of first appearance, collected as they are created (no iterator over the map).

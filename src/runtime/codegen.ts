@@ -35,9 +35,11 @@ import {
   liquidationPrice,
   keyText,
   newGroup,
+  nonFiniteIn,
   readField,
   EMPTY_RECORD,
   scenarioTables,
+  sortByKey,
   withDefault,
 } from "../semantics/operations.js";
 
@@ -120,6 +122,8 @@ export function factoryParameters(ir: IrRulebook): [string, unknown][] {
     ["readField", readField],
     ["EMPTY_RECORD", EMPTY_RECORD],
     ["newGroup", newGroup],
+    ["sortByKey", sortByKey],
+    ["nonFiniteIn", nonFiniteIn],
     ["formatTimestamp", formatTimestamp],
     ["isRepresentableTimestamp", isRepresentableTimestamp],
   ];
@@ -343,6 +347,10 @@ function emitOutput(
   let value = s;
   if (slot.type.kind === "number" && !certainlyFinite(ir, step.value, step.rounding !== undefined))
     compiler.emit(compiler.checkFinite(s, step.site, slot.name));
+  if (slot.type.kind === "list" || slot.type.kind === "record")
+    compiler.emit(
+      `if (nonFiniteIn(${s}) !== void 0) ${compiler.raise(step.site, "nonFiniteOutput", [jsString(slot.name), `nonFiniteIn(${s})`])}`,
+    );
   if (slot.type.kind === "timestamp") {
     compiler.emit(
       `if (!isRepresentableTimestamp(${s})) ${compiler.raise(step.site, "nonFiniteOutput", [jsString(slot.name), s])}`,

@@ -22,6 +22,8 @@ import {
 import {
   binaryOp,
   callBuiltin,
+  nonFiniteIn,
+  sortByKey,
   findTierRow,
   liquidationColumns,
   liquidationPrice,
@@ -53,8 +55,11 @@ const MAX_CHOICES = 64;
 
 export { RuntimeError } from "../semantics/errors.js";
 
-/** An output value: numbers, booleans, and text (text, enum members, ISO 8601 timestamps). */
-export type OutputValue = number | boolean | string;
+/**
+ * An output value: numbers, booleans, and text (text, enum members, ISO 8601 timestamps); a list
+ * output is an array of them, a record output an object.
+ */
+export type OutputValue = number | boolean | string | OutputValue[] | { [field: string]: OutputValue };
 
 /** Options of {@link evaluate}. */
 export interface EvaluateOptions {
@@ -90,6 +95,8 @@ class Interpreter {
   private choices?: AggregateChoice[];
   /** The choices of each step, by the step's tier list (explanations only). */
   private readonly stepChoices = new WeakMap<TierChoice[], AggregateChoice[]>();
+  /** How many user functions are being evaluated (explanations list only the outermost calls). */
+  private callDepth = 0;
   /** Labels of the elements of the comprehensions being evaluated, outermost first (explanations only). */
   private readonly within: string[] = [];
 
@@ -225,6 +232,8 @@ class Interpreter {
     let shown: OutputValue = value as OutputValue;
     if (slot.type.kind === "number" && !Number.isFinite(value))
       this.raise(step.site, runtimeErrors.nonFiniteOutput, { name: slot.name, value: value as number });
+    if ((slot.type.kind === "list" || slot.type.kind === "record") && nonFiniteIn(value) !== undefined)
+      this.raise(step.site, runtimeErrors.nonFiniteOutput, { name: slot.name, value: nonFiniteIn(value)! });
     if (slot.type.kind === "timestamp") {
       if (!isRepresentableTimestamp(value as number))
         this.raise(step.site, runtimeErrors.nonFiniteOutput, { name: slot.name, value: value as number });
@@ -316,7 +325,42 @@ class Interpreter {
         });
       case "agg":
         return this.aggregate(expr);
+      case "list":
+        return expr.items.map((item) => this.eval(item));
+      case "let":
+        this.locals[expr.local] = this.eval(expr.value);
+        return this.eval(expr.body);
+      case "apply":
+        return this.apply(expr);
     }
+  }
+
+  /** A user function's call: the arguments, bound to its parameters, then its body. */
+  private apply(expr: Extract<IrExpr, { k: "apply" }>): Value {
+    const fn = this.ir.functions![expr.fn]!;
+    const args = expr.args.map((a) => this.eval(a));
+    fn.params.forEach((local, i) => (this.locals[local] = args[i]));
+    this.callDepth++;
+    let result: Value;
+    try {
+      result = this.eval(fn.body);
+    } finally {
+      this.callDepth--;
+    }
+    // Explanations list the calls a step makes itself, not those inside other functions.
+    if (this.choices && this.callDepth === 0)
+      this.choices.push({
+        op: "call",
+        fn: fn.name,
+        args: args.map(show),
+        line: this.ir.sites[expr.site]?.line ?? 0,
+        count: args.length,
+        position: 0,
+        value: typeof result === "number" ? result : 0,
+        ...(typeof result === "number" ? {} : { result: show(result) }),
+        within: [...this.within],
+      });
+    return result;
   }
 
   private row(table: number, key: number, site: number): number {
@@ -377,8 +421,11 @@ class Interpreter {
   private aggregate(expr: IrAggregate): Value {
     const list = this.eval(expr.source) as readonly Value[];
     if (!this.trace) {
+      let at = 0;
       return this.fold(expr, list, (item) => {
         this.locals[expr.local] = item;
+        if (expr.position !== undefined) this.locals[expr.position] = at;
+        at++;
         return !expr.filter || this.eval(expr.filter) === true;
       });
     }
@@ -386,8 +433,10 @@ class Interpreter {
     const depth = this.within.length;
     let position = 0;
     const result = this.fold(expr, list, (item) => {
-      this.within[depth] = elementLabel(item, position++, expr.source.k === "scenarios");
+      this.within[depth] = elementLabel(item, position, expr.source.k === "scenarios");
       this.locals[expr.local] = item;
+      if (expr.position !== undefined) this.locals[expr.position] = position;
+      position++;
       return !expr.filter || this.eval(expr.filter) === true;
     });
     this.within.length = depth;
@@ -440,6 +489,46 @@ class Interpreter {
       case "all":
         for (const item of list) if (passes(item) && this.eval(expr.elem) !== true) return false;
         return true;
+      case "list": {
+        const out: Value[] = [];
+        for (const item of list) if (passes(item)) out.push(this.eval(expr.elem));
+        return out;
+      }
+      case "argmax":
+      case "argmin": {
+        let winner = -1;
+        let best = 0;
+        let count = 0;
+        for (let i = 0; i < list.length; i++) {
+          if (!passes(list[i])) continue;
+          const value = this.eval(expr.elem) as number;
+          if (winner < 0 || (expr.op === "argmin" ? value < best : value > best)) {
+            winner = i;
+            best = value;
+          }
+          count++;
+        }
+        if (winner < 0) return this.empty(expr);
+        if (this.choices) this.recordChoice(expr, list, winner, count, best);
+        return list[winner];
+      }
+      case "sort": {
+        const keyed: { key: number; item: Value }[] = [];
+        for (const item of list) if (passes(item)) keyed.push({ key: this.eval(expr.elem) as number, item });
+        return sortByKey(keyed);
+      }
+      case "reduce":
+      case "scan": {
+        let acc = this.eval(expr.init!);
+        const steps: Value[] = [];
+        for (const item of list) {
+          if (!passes(item)) continue;
+          this.locals[expr.acc!] = acc;
+          acc = this.eval(expr.elem);
+          if (expr.op === "scan") steps.push(acc);
+        }
+        return expr.op === "scan" ? steps : acc;
+      }
       case "group": {
         const groups = new Map<Value, { key: Value; items: Value[] }>();
         for (const item of list) {
@@ -467,7 +556,7 @@ class Interpreter {
     const scenarios = expr.source.k === "scenarios" ? this.ir.scenarioSets[expr.source.set]?.name : undefined;
     const name = scenarios !== undefined ? (item?.["name"] as string) : elementName(item);
     this.choices!.push({
-      op: expr.op as "min" | "max",
+      op: expr.op as "min" | "max" | "argmax" | "argmin",
       line: this.ir.sites[expr.site]?.line ?? 0,
       ...(scenarios !== undefined ? { scenarios } : {}),
       count,

@@ -7,7 +7,14 @@
  * tampered with (or written by a buggy producer) is refused with a clear message instead of
  * making the evaluators fail in unexpected ways later.
  */
-import { childExprs, type IrExpr, type IrRulebook, type IrTierRow, type IrType } from "../ir/ir.js";
+import {
+  childExprs,
+  forEachExpr,
+  type IrExpr,
+  type IrRulebook,
+  type IrTierRow,
+  type IrType,
+} from "../ir/ir.js";
 import { BUILTINS, isBuiltin } from "../semantics/builtins.js";
 
 /**
@@ -108,7 +115,21 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
         case "agg":
           inRange(e.local, counts.locals, "local", where);
           if (e.op === "group" && !e.key) report(`${where}: a group without a key`);
+          if ((e.op === "reduce" || e.op === "scan") && (e.acc === undefined || !e.init))
+            report(`${where}: a fold without its accumulator`);
+          if (e.acc !== undefined) inRange(e.acc, counts.locals, "local", where);
+          if (e.position !== undefined) inRange(e.position, counts.locals, "local", where);
           break;
+        case "let":
+          inRange(e.local, counts.locals, "local", where);
+          break;
+        case "apply": {
+          const fn = ir.functions?.[e.fn];
+          if (!fn) report(`${where}: no function ${e.fn}`);
+          else if (fn.params.length !== e.args.length)
+            report(`${where}: \`${fn.name}\` with ${e.args.length} arguments`);
+          break;
+        }
         case "call": {
           const arity = isBuiltin(e.fn) ? BUILTINS[e.fn].arity : undefined;
           if (arity && (e.args.length < arity[0] || e.args.length > arity[1]))
@@ -137,6 +158,19 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
     if (actual !== undefined && actual !== kind)
       report(`${where}: slot ${slot} is a ${actual}, not a ${kind}`);
   };
+
+  (ir.functions ?? []).forEach((fn, f) => {
+    const where = `/ir/functions/${f}`;
+    inRange(fn.site, counts.sites, "site", where);
+    fn.params.forEach((p) => inRange(p, counts.locals, "local", where));
+    checkExpr(fn.body, where);
+    // A body refers to functions before it only (lowering numbers callees first): no call cycle.
+    forEachExpr(fn.body, (e) => {
+      if (e.k === "apply" && e.fn >= f) report(`${where}: calls function ${e.fn}, which is not before it`);
+      if (e.k === "slot" || e.k === "input")
+        report(`${where}: a function reads ${e.k === "slot" ? "a slot" : "an input"}`);
+    });
+  });
 
   // The code generator caches tier rows keyed by a let or an output: each is computed once.
   const assigned = new Set<number>();

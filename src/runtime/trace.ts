@@ -35,7 +35,13 @@ export interface TierChoice {
  * over scenarios inside a `sum` over groups gives one choice per group, named by `within`.
  */
 export interface AggregateChoice {
-  op: "min" | "max";
+  /** `min` / `max` / `argmax` / `argmin` over a list, or `call` of a user function. */
+  op: "min" | "max" | "argmax" | "argmin" | "call";
+  /** `call`: the function's name and its arguments (`value` is then its result, when a number). */
+  fn?: string;
+  args?: TraceValue[];
+  /** `call`: a result that is not a number (a list, a record, a Bool, text). */
+  result?: TraceValue;
   /** Where the aggregation is written (1-based line). */
   line: number;
   /** The scenario set aggregated over, when the list is one. */

@@ -89,6 +89,11 @@ export const messages = {
     "invisible or control character {code} in a string: the string looks the same without it but never equals it",
     "remove it",
   ),
+  letWithParameters: error(
+    "MB1060",
+    "`let {name}(...)` declares a function: functions are written with `fn`",
+    "write `{suggestion}`",
+  ),
 
   // ---- MB2xxx: names ----
   unknownName: error("MB2001", "unknown name `{name}`"),
@@ -199,13 +204,46 @@ export const messages = {
   constantFails: error("MB3036", "{what} has no value: {reason}"),
   outputNotScalar: error(
     "MB3037",
-    "output `{name}` is {actual}: an output must be a number, a Bool, Text, an enum member or a timestamp",
+    "output `{name}` is {actual}: an output must be a number, a Bool, Text, an enum member, a timestamp, or a list or record of these",
     "aggregate the list (`sum(...)`, `max(...)`, `count(...)`) or output one element",
   ),
   notAnInteger: error("MB3060", "{what} is an Integer, but `{text}` is not a whole number"),
   severalIndexes: error(
     "MB3061",
     "a list takes one index: several keys, as in `t[a, b]`, index a table keyed by a tuple",
+  ),
+  recursiveFunction: error(
+    "MB3070",
+    "function `{name}` calls itself ({cycle}): functions cannot be recursive",
+    "iterate with a comprehension, `reduce(... from acc = init)` or `scan(...)` instead",
+  ),
+  functionReadsValue: error(
+    "MB3071",
+    "function `{fn}` reads {what} `{name}`: a function reads only its arguments, parameters, tables and constants",
+    "pass `{name}` to the function as an argument",
+  ),
+  untypedFunctionParameter: error(
+    "MB3072",
+    "parameter `{name}` of function `{fn}` has no type",
+    "give it one, as in `{name}: USD` or `{name}: Position`",
+  ),
+  functionNotAggregate: error(
+    "MB3073",
+    "`{name}` is a function, not an aggregation",
+    "call it inside the element, as in `sum({name}(x) for x in xs)`",
+  ),
+  listElementMismatch: error(
+    "MB3074",
+    "the elements of a list must have one type: element {index} is {actual}, the first is {expected}",
+  ),
+  accumulatorOutsideFold: error(
+    "MB3075",
+    "`from acc = init` only starts a fold, in `reduce(...)` or `scan(...)`",
+  ),
+  clauseNotTaken: error("MB3076", "{what} takes no `{clause}`"),
+  foldNeedsAccumulator: error(
+    "MB3077",
+    "`{name}` needs a running value: `{name}(acc * 0.94 + x for x in xs from acc = 0)`",
   ),
   indexNotList: error("MB3081", "only lists can be indexed, not {actual}"),
   notAnAggregate: error("MB3082", "`{name}` does not aggregate a list"),

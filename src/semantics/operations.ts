@@ -295,6 +295,7 @@ export function scenarioRecords(set: IrScenarioSet): readonly Value[] {
         Object.fromEntries([
           ["name", row.name],
           ["index", row.index],
+          ["number", row.index + 1],
           ["weight", row.weight],
           ...set.axes.map((axis, a) => [axis, row.values[a]!]),
         ]),
@@ -324,4 +325,33 @@ export function withDefault(value: Value, fallback: Value, timestamp: boolean | 
 /** A group of `group(x for v in list by key)`: `{ key, items }`. */
 export function newGroup(key: Value): { key: Value; items: Value[] } {
   return { key, items: [] };
+}
+
+/**
+ * The items in ascending order of their keys, equal keys in their original order (a stable merge
+ * sort of the engine, n log n); the evaluators share it, so they order ties alike.
+ */
+export function sortByKey(keyed: { key: number; item: Value }[]): Value[] {
+  return keyed
+    .map((entry, position) => ({ ...entry, position }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.position - b.position))
+    .map((entry) => entry.item);
+}
+
+/** The first number in a list or record value (searched depth first) that is NaN or infinite. */
+export function nonFiniteIn(value: Value): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : value;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const bad = nonFiniteIn(item as Value);
+      if (bad !== undefined) return bad;
+    }
+    return undefined;
+  }
+  if (typeof value === "object" && value !== null)
+    for (const item of Object.values(value)) {
+      const bad = nonFiniteIn(item as Value);
+      if (bad !== undefined) return bad;
+    }
+  return undefined;
 }

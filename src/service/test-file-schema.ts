@@ -45,10 +45,16 @@ const testCase = {
     input: { description: "the input of the evaluation: a map with the rulebook's inputs" },
     expect: {
       type: "object",
-      description: "must map output names to values (numbers, true/false or texts)",
+      description: "must map output names to values (numbers, true/false, texts, or lists of them)",
       additionalProperties: {
-        description: "must be a number, true/false or a text",
-        type: ["number", "boolean", "string"],
+        description: "must be a number, true/false, a text, or a list of them (a list output)",
+        anyOf: [
+          { type: ["number", "boolean", "string"] },
+          {
+            type: "array",
+            items: { anyOf: [{ type: ["number", "boolean", "string"] }, { type: "array" }] },
+          },
+        ],
       },
     },
     expect_error: {

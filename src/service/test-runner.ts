@@ -132,7 +132,7 @@ export function sameOutcome(a: Outcome, b: Outcome): boolean {
   if (!a.ok || !b.ok) return !a.ok && !b.ok && a.code === b.code && a.message === b.message;
   const keys = Object.keys(a.outputs);
   if (keys.length !== Object.keys(b.outputs).length) return false;
-  return keys.every((k) => Object.hasOwn(b.outputs, k) && Object.is(a.outputs[k], b.outputs[k]));
+  return keys.every((k) => Object.hasOwn(b.outputs, k) && sameValue(a.outputs[k]!, b.outputs[k]!));
 }
 
 function compare(c: TestCase, actual: Outcome, outputNames: readonly string[]): Mismatch[] {
@@ -177,7 +177,39 @@ export function allowedDifference(expected: number, actual: number, tolerance: B
   return bound === 0 ? 0 : bound + 4 * Number.EPSILON * Math.max(Math.abs(expected), Math.abs(actual));
 }
 
+/** Bit-for-bit equality of two outputs (numbers by `Object.is`), lists and records element by element. */
+function sameValue(a: OutputValue, b: OutputValue): boolean {
+  if (Array.isArray(a) || Array.isArray(b))
+    return (
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]!))
+    );
+  if (typeof a === "object" && typeof b === "object") {
+    const keys = Object.keys(a);
+    return (
+      keys.length === Object.keys(b).length &&
+      keys.every((k) => Object.hasOwn(b, k) && sameValue(a[k]!, b[k]!))
+    );
+  }
+  return Object.is(a, b);
+}
+
 function valueMatches(expected: OutputValue, actual: OutputValue, tolerance: Bound): boolean {
+  // A list matches element by element (the tolerance applies to each number); a record, field by field.
+  if (Array.isArray(expected))
+    return (
+      Array.isArray(actual) &&
+      actual.length === expected.length &&
+      expected.every((x, i) => valueMatches(x, actual[i]!, tolerance))
+    );
+  if (typeof expected === "object" && expected !== null)
+    return (
+      typeof actual === "object" &&
+      actual !== null &&
+      !Array.isArray(actual) &&
+      Object.entries(expected).every(
+        ([k, x]) => Object.hasOwn(actual, k) && valueMatches(x, actual[k]!, tolerance),
+      )
+    );
   if (typeof expected === "number" && typeof actual === "number")
     return (
       Object.is(expected, actual) ||

@@ -178,6 +178,34 @@ class ExprEmitter {
       }
       case "agg":
         return this.aggregate(expr, scope);
+      case "list": {
+        const items = expr.items.map((item) => this.emit(item, scope));
+        return {
+          v: d.list(items.map((i) => i.v)),
+          e: firstError(
+            d,
+            items.map((i) => i.e),
+          ),
+          shape: { kind: "list", element: items[0]?.shape ?? SCALAR },
+        };
+      }
+      case "let": {
+        // By substitution: the value's SQL stands wherever the body reads the local.
+        const value = this.emit(expr.value, scope);
+        const inner = new Map(scope).set(expr.local, { param: `(${value.v})`, shape: value.shape });
+        const body = this.emit(expr.body, inner);
+        return { v: body.v, e: firstError(d, [value.e, body.e]), shape: body.shape };
+      }
+      case "apply": {
+        const fn = this.ctx.ir.functions?.[expr.fn];
+        if (!fn) throw new Error(`no function ${expr.fn}`);
+        const args = expr.args.map((a) => this.emit(a, scope));
+        const inner: Scope = new Map(
+          fn.params.map((p, i) => [p, { param: `(${args[i]!.v})`, shape: args[i]!.shape }]),
+        );
+        const body = this.emit(fn.body, inner);
+        return { v: body.v, e: firstError(d, [...args.map((a) => a.e), body.e]), shape: body.shape };
+      }
     }
   }
 
@@ -344,6 +372,7 @@ class ExprEmitter {
     const fields = [
       { name: "name", shape: SCALAR },
       { name: "index", shape: SCALAR },
+      { name: "number", shape: SCALAR },
       { name: "weight", shape: SCALAR },
       ...s.axes.map((axis) => ({ name: axis, shape: SCALAR })),
     ];
@@ -351,6 +380,7 @@ class ExprEmitter {
       d.record([
         { name: "name", value: d.text(row.name) },
         { name: "index", value: d.number(row.index) },
+        { name: "number", value: d.number(row.index + 1) },
         { name: "weight", value: d.number(row.weight) },
         ...s.axes.map((axis, a) => ({ name: axis, value: d.number(row.values[a]!) })),
       ]),
@@ -360,6 +390,20 @@ class ExprEmitter {
 
   private aggregate(expr: IrAggregate, scope: Scope): SqlValue {
     const d = this.d;
+    if (expr.position !== undefined)
+      throw new Unsupported(
+        "an element's position (`for x, i in xs`)",
+        expr.site,
+        false,
+        "SQL lists have no positions here",
+      );
+    if (!["sum", "count", "min", "max", "avg", "any", "all", "group", "list"].includes(expr.op))
+      throw new Unsupported(
+        `\`${expr.op}\``,
+        expr.site,
+        false,
+        "picking an element, sorting and folds have no SQL form here",
+      );
     const source = this.emit(expr.source, scope);
     const element = source.shape.kind === "list" ? source.shape.element : SCALAR;
     const param = `__mb_l${expr.local}`;
@@ -402,6 +446,14 @@ class ExprEmitter {
         return this.quantifier(expr.op, source, param, filter?.v, elem.v, elementError);
       case "group":
         return this.group(source, passed, param, elem, key!, allErrors);
+      case "list":
+        return {
+          v: values,
+          e: firstError(d, [source.e, allErrors]),
+          shape: { kind: "list", element: elem.shape },
+        };
+      default:
+        throw new Error(`unexpected aggregate ${expr.op}`);
     }
   }
 

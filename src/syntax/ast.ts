@@ -62,7 +62,8 @@ export type Declaration =
   | OutputDecl
   | AssertDecl
   | ScenariosDecl
-  | VerifyDecl;
+  | VerifyDecl
+  | FnDecl;
 
 interface DeclarationBase {
   span: Span;
@@ -229,11 +230,40 @@ export interface LetDecl extends DeclarationBase {
   value: Expr;
 }
 
+/** A parameter of a user function; `type` is missing only after an error (`let f(x) = ...`). */
+export interface FnParam {
+  span: Span;
+  name: Name;
+  type?: TypeRef;
+}
+
+/**
+ * `fn name(p: Type, ...): Type = body`: a pure, typed user function. `letSpan` marks one written
+ * `let f(x) = ...`, which the checker reports once (did you mean `fn`?) and otherwise ignores.
+ */
+export interface FnDecl extends DeclarationBase {
+  kind: "FnDecl";
+  name: Name;
+  params: FnParam[];
+  returnType?: TypeRef;
+  value: Expr;
+  letSpan?: Span;
+}
+
+/** `let name = value` inside a comprehension, a `let ... in` expression or a rule body. */
+export interface LocalBinding {
+  span: Span;
+  name: Name;
+  value: Expr;
+}
+
 export interface RuleDecl extends DeclarationBase {
   kind: "RuleDecl";
   name: Name;
   condition?: Expr;
   steps: Step[];
+  /** Local names of the rule body, each visible in the steps after it (`after` is the number of steps before it). */
+  bindings?: (LocalBinding & { after: number })[];
 }
 
 export type StepVerb = "set" | "scale" | "add" | "floor" | "cap";
@@ -345,6 +375,8 @@ export interface TypeFactor {
   span: Span;
   name: Name;
   argument?: TypeRef;
+  /** `Scenario<span16>`: a value name as the argument. */
+  valueArgument?: Name;
   /** The exponent, negated for factors after `/`. */
   exponent: number;
 }
@@ -363,6 +395,8 @@ export type Expr =
   | UnaryExpr
   | BinaryExpr
   | IfExpr
+  | LetExpr
+  | ListExpr
   | MissingExpr;
 
 export interface NumberLit {
@@ -437,6 +471,29 @@ export interface Comprehension {
   filter?: Expr;
   groupKey?: Expr;
   fallback?: Expr;
+  /** `for x, i in xs`: the element's 0-based position in the list. */
+  indexVariable?: Name;
+  /** `let y = ...` clauses, visible in the element, the filter and the key. */
+  bindings?: LocalBinding[];
+  /** `from acc = init` (`reduce`, `scan`): the running value, visible in the element. */
+  accumulator?: Name;
+  init?: Expr;
+}
+
+/** `let a = x, b = y in body`: local names, each visible in the later ones and in the body. */
+export interface LetExpr {
+  kind: "LetExpr";
+  span: Span;
+  bindings: LocalBinding[];
+  body: Expr;
+}
+
+/** `[a, b, c]`, or `[e for x in xs where c]` (`items` holds the one element expression). */
+export interface ListExpr {
+  kind: "ListExpr";
+  span: Span;
+  items: Expr[];
+  comprehension?: Comprehension;
 }
 
 export interface IndexExpr {

@@ -122,6 +122,7 @@ function buildDeclaration(node: C.DeclarationCstNode): A.Declaration | undefined
   if (c.assertDecl) return buildAssert(c.assertDecl[0]!);
   if (c.scenariosDecl) return buildScenarios(c.scenariosDecl[0]!);
   if (c.verifyDecl) return buildVerify(c.verifyDecl[0]!);
+  if (c.fnDecl) return buildFn(c.fnDecl[0]!);
   return undefined;
 }
 
@@ -377,8 +378,46 @@ function buildTierBound(node: C.TierBoundCstNode | undefined): A.TierBound {
   return { span: nodeSpan(node), value: c.Minus ? -magnitude : magnitude, text: sourceTextOf(node) };
 }
 
-function buildLet(node: C.LetDeclCstNode): A.LetDecl {
+function buildFn(node: C.FnDeclCstNode): A.FnDecl {
   const c = node.children;
+  return {
+    kind: "FnDecl",
+    span: nodeSpan(node),
+    name: name(c.name?.[0]),
+    params: buildFnParams(c.fnParams?.[0]),
+    returnType: c.typeRef ? buildTypeRef(c.typeRef[0]) : undefined,
+    value: buildExpression(c.value?.[0]),
+  };
+}
+
+function buildFnParams(node: C.FnParamsCstNode | undefined): A.FnParam[] {
+  return (node?.children.fnParam ?? []).map((p) => ({
+    span: nodeSpan(p),
+    name: name(p.children.name?.[0]),
+    type: p.children.typeRef ? buildTypeRef(p.children.typeRef[0]) : undefined,
+  }));
+}
+
+function buildBinding(node: C.LocalBindingCstNode): A.LocalBinding {
+  return {
+    span: nodeSpan(node),
+    name: name(node.children.name?.[0]),
+    value: buildExpression(node.children.value?.[0]),
+  };
+}
+
+function buildLet(node: C.LetDeclCstNode): A.LetDecl | A.FnDecl {
+  const c = node.children;
+  if (c.fnParams)
+    return {
+      kind: "FnDecl",
+      span: nodeSpan(node),
+      name: name(c.name?.[0]),
+      params: buildFnParams(c.fnParams[0]),
+      returnType: c.typeRef ? buildTypeRef(c.typeRef[0]) : undefined,
+      value: buildExpression(c.value?.[0]),
+      letSpan: join(tokenSpan(c.KwLet?.[0]), nodeSpan(c.fnParams[0])),
+    };
   return {
     kind: "LetDecl",
     span: nodeSpan(node),
@@ -396,6 +435,14 @@ function buildRule(node: C.RuleDeclCstNode): A.RuleDecl {
     name: name(c.name?.[0]),
     condition: c.condition ? buildExpression(c.condition[0]) : undefined,
     steps: (c.step ?? []).map(buildStep),
+    ...(c.binding
+      ? {
+          bindings: c.binding.map((b) => ({
+            ...buildBinding(b),
+            after: (c.step ?? []).filter((s) => nodeSpan(s).start < nodeSpan(b).start).length,
+          })),
+        }
+      : {}),
   };
 }
 
@@ -525,6 +572,7 @@ function buildTypeAtom(node: C.TypeAtomCstNode, sign: number): A.TypeFactor {
     span: nodeSpan(node),
     name: name(c.name?.[0]),
     argument: c.argument ? buildTypeRef(c.argument[0]) : undefined,
+    ...(c.valueArgument ? { valueArgument: name(c.valueArgument[0]) } : {}),
     exponent: sign * exponent,
   };
 }
@@ -650,22 +698,22 @@ function buildCall(callee: A.Expr, node: C.CallArgumentsCstNode): A.CallExpr {
     span: join(callee.span, nodeSpan(node)),
     callee,
     args: (c.argument ?? []).map(buildExpression),
-    comprehension: comprehension
-      ? {
-          span: nodeSpan(comprehension),
-          variable: name(comprehension.children.variable?.[0]),
-          source: buildExpression(comprehension.children.source?.[0]),
-          filter: comprehension.children.filter
-            ? buildExpression(comprehension.children.filter[0])
-            : undefined,
-          groupKey: comprehension.children.groupKey
-            ? buildExpression(comprehension.children.groupKey[0])
-            : undefined,
-          fallback: comprehension.children.fallback
-            ? buildExpression(comprehension.children.fallback[0])
-            : undefined,
-        }
-      : undefined,
+    comprehension: comprehension ? buildComprehension(comprehension) : undefined,
+  };
+}
+
+function buildComprehension(node: C.ComprehensionCstNode): A.Comprehension {
+  const c = node.children;
+  return {
+    span: nodeSpan(node),
+    variable: name(c.variable?.[0]),
+    ...(c.indexVariable ? { indexVariable: name(c.indexVariable[0]) } : {}),
+    source: buildExpression(c.source?.[0]),
+    filter: c.filter ? buildExpression(c.filter[0]) : undefined,
+    groupKey: c.groupKey ? buildExpression(c.groupKey[0]) : undefined,
+    fallback: c.fallback ? buildExpression(c.fallback[0]) : undefined,
+    ...(c.binding ? { bindings: c.binding.map(buildBinding) } : {}),
+    ...(c.accumulator ? { accumulator: name(c.accumulator[0]), init: buildExpression(c.init?.[0]) } : {}),
   };
 }
 
@@ -693,6 +741,30 @@ function buildPrimary(node: C.PrimaryCstNode | undefined): A.Expr {
     return { kind: "NameRef", span, name: token.image };
   }
   if (c.inner) return buildExpression(c.inner[0]);
+  if (c.letExpr) {
+    const l = c.letExpr[0]!.children;
+    const names = l.name ?? [];
+    return {
+      kind: "LetExpr",
+      span,
+      bindings: names.map((n, i) => ({
+        span: join(tokenSpan(n), nodeSpan(l.value?.[i])),
+        name: name(n),
+        value: buildExpression(l.value?.[i]),
+      })),
+      body: buildExpression(l.body?.[0]),
+    };
+  }
+  if (c.listExpr) {
+    const l = c.listExpr[0]!.children;
+    const comprehension = l.comprehension?.[0];
+    return {
+      kind: "ListExpr",
+      span,
+      items: (l.item ?? []).map(buildExpression),
+      ...(comprehension ? { comprehension: buildComprehension(comprehension) } : {}),
+    };
+  }
   if (c.ifExpr) {
     const i = c.ifExpr[0]!.children;
     return {

@@ -130,6 +130,7 @@ function precedence(expr: A.Expr): number {
     case "UnaryExpr":
       return expr.op === "not" ? PREC.not : PREC.unary;
     case "IfExpr":
+    case "LetExpr":
       return PREC.if;
     case "MemberExpr":
     case "CallExpr":
@@ -169,9 +170,32 @@ function printBare(expr: A.Expr): string {
       return printBinary(expr);
     case "IfExpr":
       return `if ${printExpression(expr.condition)} then ${printExpression(expr.then)} else ${printExpression(expr.else)}`;
+    case "LetExpr":
+      return `let ${expr.bindings.map(printBinding).join(", ")} in ${printExpression(expr.body)}`;
+    case "ListExpr":
+      return expr.comprehension
+        ? `[${printComprehension(expr.items.map(printExpression).join(", "), expr.comprehension)}]`
+        : `[${expr.items.map(printExpression).join(", ")}]`;
     case "MissingExpr":
       return "<missing>";
   }
+}
+
+function printBinding(binding: A.LocalBinding): string {
+  return `${binding.name.text} = ${printExpression(binding.value)}`;
+}
+
+/** `elem for x in xs let y = ... from acc = init where c by k default d`. */
+function printComprehension(element: string, c: A.Comprehension): string {
+  const variable = c.indexVariable ? `${c.variable.text}, ${c.indexVariable.text}` : c.variable.text;
+  const parts = [element, "for", variable, "in", printExpression(c.source)];
+  for (const b of c.bindings ?? []) parts.push("let", printBinding(b));
+  if (c.accumulator)
+    parts.push("from", `${c.accumulator.text} =`, c.init ? printExpression(c.init) : "<missing>");
+  if (c.filter) parts.push("where", printExpression(c.filter));
+  if (c.groupKey) parts.push("by", printExpression(c.groupKey));
+  if (c.fallback) parts.push("default", printExpression(c.fallback));
+  return parts.join(" ");
 }
 
 function printBinary(expr: A.BinaryExpr): string {
@@ -201,11 +225,7 @@ function printCall(expr: A.CallExpr): string {
   const args = expr.args.map(printExpression).join(", ");
   const c = expr.comprehension;
   if (!c) return `${callee}(${args})`;
-  const parts = [args, "for", c.variable.text, "in", printExpression(c.source)];
-  if (c.filter) parts.push("where", printExpression(c.filter));
-  if (c.groupKey) parts.push("by", printExpression(c.groupKey));
-  if (c.fallback) parts.push("default", printExpression(c.fallback));
-  return `${callee}(${parts.join(" ")})`;
+  return `${callee}(${printComprehension(args, c)})`;
 }
 
 /**
@@ -227,7 +247,11 @@ export function printType(type: A.TypeRef): string {
       // After the first factor the sign of the exponent is the operator (`/` negates it).
       const power = i === 0 ? factor.exponent : Math.abs(factor.exponent);
       const op = i === 0 ? "" : factor.exponent < 0 ? " / " : " * ";
-      const argument = factor.argument ? `<${printType(factor.argument)}>` : "";
+      const argument = factor.argument
+        ? `<${printType(factor.argument)}>`
+        : factor.valueArgument
+          ? `<${factor.valueArgument.text}>`
+          : "";
       return `${op}${factor.name.text}${argument}${power === 1 ? "" : `^${power}`}`;
     })
     .join("");
@@ -271,12 +295,16 @@ function wrapValue(prefix: string, value: A.Expr, suffix: string, width: number)
 
 function comprehensionLines(call: A.CallExpr, c: A.Comprehension, width: number): string[] {
   const element = call.args.map(printExpression).join(", ");
+  const variable = c.indexVariable ? `${c.variable.text}, ${c.indexVariable.text}` : c.variable.text;
   const lines = [
     ...(element.length <= width || call.args.length !== 1
       ? [element]
       : breakExpression(call.args[0]!, width)),
-    `for ${c.variable.text} in ${printExpression(c.source)}`,
+    `for ${variable} in ${printExpression(c.source)}`,
   ];
+  for (const b of c.bindings ?? []) lines.push(`let ${printBinding(b)}`);
+  if (c.accumulator)
+    lines.push(`from ${c.accumulator.text} = ${c.init ? printExpression(c.init) : "<missing>"}`);
   if (c.filter) lines.push(`where ${printExpression(c.filter)}`);
   if (c.groupKey) lines.push(`by ${printExpression(c.groupKey)}`);
   if (c.fallback) lines.push(`default ${printExpression(c.fallback)}`);
@@ -500,6 +528,8 @@ class Printer {
         return this.scenariosDecl(node, inner);
       case "VerifyDecl":
         return leaf(printVerify(node))(inner);
+      case "FnDecl":
+        return leaf(wrapValue(`${fnHead(node)} = `, node.value, "", MAX_WIDTH))(inner);
     }
   }
 
@@ -697,11 +727,17 @@ class Printer {
 
   private ruleDecl(decl: A.RuleDecl, inner: A.Comment[]): Lines {
     const head = `rule ${decl.name.text}${decl.condition ? ` when ${printExpression(decl.condition)}` : ""}`;
-    const items = decl.steps.map((s): Item => ({
-      span: s.span,
-      print: leaf(stepLines(s, MAX_WIDTH - INDENT.length)),
-    }));
-    const only = decl.steps.length === 1 ? decl.steps[0] : undefined;
+    const items = [
+      ...decl.steps.map((s): Item => ({
+        span: s.span,
+        print: leaf(stepLines(s, MAX_WIDTH - INDENT.length)),
+      })),
+      ...(decl.bindings ?? []).map((b): Item => ({
+        span: b.span,
+        print: leaf(wrapValue(`let ${b.name.text} = `, b.value, "", MAX_WIDTH - INDENT.length)),
+      })),
+    ].sort((a, b) => a.span.start - b.span.start);
+    const only = decl.steps.length === 1 && !decl.bindings?.length ? decl.steps[0] : undefined;
     const oneLine = only ? `${head} { ${stepLines(only, Infinity)[0]} }` : undefined;
     const afterHead = (decl.condition ?? decl.name).span.end;
     return this.block(head, this.openBrace(afterHead), items, inner, oneLine);
@@ -724,6 +760,12 @@ class Printer {
 /** `{ a, b }` or `{}`: the one-line form of a block. */
 function inlineBlock(head: string, parts: string[]): string {
   return parts.length === 0 ? `${head} {}` : `${head} { ${parts.join(", ")} }`;
+}
+
+/** `fn name(p: T, ...): R` (or `let name(p)` as written, which the checker refuses). */
+function fnHead(decl: A.FnDecl): string {
+  const params = decl.params.map((p) => `${p.name.text}${typeSuffix(p.type)}`).join(", ");
+  return `${decl.letSpan ? "let" : "fn"} ${decl.name.text}(${params})${typeSuffix(decl.returnType)}`;
 }
 
 function typeSuffix(type: A.TypeRef | undefined): string {

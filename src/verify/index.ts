@@ -14,6 +14,7 @@
  * ```
  */
 import type { IrPropertyKind, IrRulebook } from "../ir/ir.js";
+import { expandFunctions } from "../ir/expand.js";
 import type { Replay } from "./probe.js";
 import { ProofEngine } from "./proofs.js";
 import { propertiesOf, type Property } from "./properties.js";
@@ -107,7 +108,9 @@ const DEFAULT_MAX_INPUTS = 5_000;
 const DEFAULT_PROOF_MS = 2_000;
 
 /** Verifies every property of a rulebook (see the module comment). */
-export function verifyRulebook(ir: IrRulebook, options: VerifyOptions = {}): VerificationReport {
+export function verifyRulebook(source: IrRulebook, options: VerifyOptions = {}): VerificationReport {
+  // The proofs reason about expression trees: calls and local `let`s are substituted first.
+  const ir = expandFunctions(source);
   const now = options.now ?? (() => performance.now());
   const budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
   const started = now();

@@ -138,7 +138,16 @@ export function exprText(ir: IrRulebook, e: IrExpr, minPrecedence = 0): string {
       if (e.filter) parts.push("where", text(e.filter));
       if (e.key) parts.push("by", text(e.key));
       if (e.fallback) parts.push("default", text(e.fallback));
-      return `${e.op}(${parts.join(" ")})`;
+      if (e.init && e.acc !== undefined) parts.push("from", `${ir.locals[e.acc] ?? "acc"} =`, text(e.init));
+      return e.op === "list" ? `[${parts.join(" ")}]` : `${e.op}(${parts.join(" ")})`;
     }
+    case "list":
+      return `[${e.items.map((a) => text(a)).join(", ")}]`;
+    case "let": {
+      const body = `let ${ir.locals[e.local] ?? "x"} = ${text(e.value)} in ${text(e.body)}`;
+      return minPrecedence > 0 ? `(${body})` : body;
+    }
+    case "apply":
+      return `${ir.functions?.[e.fn]?.name ?? "fn"}(${e.args.map((a) => text(a)).join(", ")})`;
   }
 }

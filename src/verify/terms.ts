@@ -155,6 +155,7 @@ export function mapChildren(expr: IrExpr, f: (child: IrExpr) => IrExpr): IrExpr 
     }
     case "agg": {
       const source = f(expr.source);
+      const init = expr.init ? f(expr.init) : undefined;
       const elem = f(expr.elem);
       const filter = expr.filter ? f(expr.filter) : undefined;
       const key = expr.key ? f(expr.key) : undefined;
@@ -164,17 +165,32 @@ export function mapChildren(expr: IrExpr, f: (child: IrExpr) => IrExpr): IrExpr 
         elem === expr.elem &&
         filter === expr.filter &&
         key === expr.key &&
-        fallback === expr.fallback
+        fallback === expr.fallback &&
+        init === expr.init
       )
         return expr;
       return {
         ...expr,
         source,
+        ...(init ? { init } : {}),
         elem,
         ...(filter ? { filter } : {}),
         ...(key ? { key } : {}),
         ...(fallback ? { fallback } : {}),
       };
+    }
+    case "list": {
+      const items = expr.items.map(f);
+      return items.every((a, i) => a === expr.items[i]) ? expr : { ...expr, items };
+    }
+    case "apply": {
+      const args = expr.args.map(f);
+      return args.every((a, i) => a === expr.args[i]) ? expr : { ...expr, args };
+    }
+    case "let": {
+      const value = f(expr.value);
+      const body = f(expr.body);
+      return value === expr.value && body === expr.body ? expr : { ...expr, value, body };
     }
     case "const":
     case "input":
@@ -253,7 +269,13 @@ export class TermTable {
       case "nokey":
         return `nokey:${JSON.stringify(e.table)}:${e.keys.map(c).join(",")}`;
       case "agg":
-        return `agg${e.op}:${e.local}:${c(e.source)}:${c(e.elem)}:${c(e.filter)}:${c(e.key)}:${c(e.fallback)}`;
+        return `agg${e.op}:${e.local}:${c(e.source)}:${c(e.elem)}:${c(e.filter)}:${c(e.key)}:${c(e.fallback)}:${e.acc ?? "-"}:${c(e.init)}:${e.position ?? "-"}`;
+      case "list":
+        return `list:${e.items.map(c).join(",")}`;
+      case "apply":
+        return `apply${e.fn}:${e.args.map(c).join(",")}`;
+      case "let":
+        return `let${e.local}:${c(e.value)}:${c(e.body)}`;
     }
   }
 }
@@ -295,7 +317,12 @@ function freeLocals(expr: IrExpr, memo: WeakMap<IrExpr, ReadonlySet<number>>): R
     for (const local of freeLocals(child, memo)) free.add(local);
     return child;
   });
-  if (expr.k === "agg") free.delete(expr.local);
+  if (expr.k === "agg") {
+    free.delete(expr.local);
+    if (expr.acc !== undefined) free.delete(expr.acc);
+    if (expr.position !== undefined) free.delete(expr.position);
+  }
+  if (expr.k === "let") free.delete(expr.local);
   memo.set(expr, free);
   return free;
 }

@@ -125,10 +125,13 @@ function holds(
   try {
     const { outputs } = book.evaluate(input);
     expect(validation.valid).toBe(true);
-    for (const value of Object.values(outputs)) {
-      if (typeof value === "number") expect(Number.isFinite(value)).toBe(true);
+    // A list output (the SPAN book's combined risk array) holds such values too.
+    const plain = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(plain);
+      else if (typeof value === "number") expect(Number.isFinite(value)).toBe(true);
       else expect(["string", "boolean"]).toContain(typeof value);
-    }
+    };
+    Object.values(outputs).forEach(plain);
     outcome = "outputs";
   } catch (error) {
     if (error instanceof InputValidationError) {

@@ -65,7 +65,10 @@ function expectAgreement(book: LoadedRulebook, inputs: unknown[]): void {
     expect(failure, `row ${row}`).toBeUndefined();
     for (const output of book.outputs) {
       const column = result.outputs[output.name]!;
-      expect(Object.is(column[row], outcome.outputs[output.name]), `${output.name} row ${row}`).toBe(true);
+      const expected = outcome.outputs[output.name];
+      // A list output's column holds the row's list: equal element by element (numbers bit for bit).
+      if (Array.isArray(expected)) expect(column[row], `${output.name} row ${row}`).toStrictEqual(expected);
+      else expect(Object.is(column[row], expected), `${output.name} row ${row}`).toBe(true);
     }
   });
   expect(result.errors.map((e) => e.index)).toEqual([...failures.keys()].sort((a, b) => a - b));
@@ -81,9 +84,11 @@ describe("evaluateColumns agrees with evaluateBatch", () => {
         Array.from({ length: 60 }, () => generator.next()),
       );
       expectAgreement(book, inputs);
-      // Through the generated loop, not the per-record fallback.
+      // Through the generated loop, not the per-record fallback; a book with a list output (one
+      // list per row) takes the per-record path, which the agreement above covers.
       const present = new Set(Object.keys(toColumns(columnLayout(book.ir), inputs)));
-      expect(columnarSource(book.ir, columnLayout(book.ir), present)).toBeDefined();
+      const listOutput = book.ir.slots.some((s) => s.kind === "output" && s.type.kind === "list");
+      if (!listOutput) expect(columnarSource(book.ir, columnLayout(book.ir), present)).toBeDefined();
     });
   }
 });

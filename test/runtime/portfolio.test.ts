@@ -48,7 +48,9 @@ describe("explanations name the winner of min / max", () => {
     const scanning = explanation!.entries.find(
       (e): e is TraceLet => e.kind === "let" && e.name === "scanning_risk",
     )!;
-    expect(scanning.choices).toEqual([
+    // Each combined commodity's 16 calls of `loss` are listed as well (op "call").
+    expect(scanning.choices!.filter((c) => c.op === "call")).toHaveLength(32);
+    expect(scanning.choices!.filter((c) => c.op !== "call")).toEqual([
       {
         op: "max",
         line: expect.any(Number),
@@ -78,10 +80,10 @@ describe("explanations name the winner of min / max", () => {
     ]);
     const text = formatExplanation(explanation!, span);
     expect(text).toContain(
-      'max over span16 (16 scenarios) for SP: scenario "price -1, vol -1" (index 13) -> 3,990 USD',
+      'max over span16 (16 scenarios) for SP: scenario 14 "price -1, vol -1" (index 13) -> 3,990 USD',
     );
     expect(text).toContain(
-      'max over span16 (16 scenarios) for NQ: scenario "price 1, vol 1" (index 10) -> 10,000 USD',
+      'max over span16 (16 scenarios) for NQ: scenario 11 "price 1, vol 1" (index 10) -> 10,000 USD',
     );
   });
 
@@ -105,7 +107,7 @@ describe("explanations name the winner of min / max", () => {
     const { explanation } = evaluate(pm, input, { explain: true });
     const text = formatExplanation(explanation!, pm);
     expect(text).toMatch(
-      /max over pm \(20 scenarios\) for BTC: scenario "move -0\.32" \(index 18, weight 30%\) -> 12,915\.547529\d* USD/,
+      /max over pm \(20 scenarios\) for BTC: scenario 19 "move -0\.32" \(index 18, weight 30%\) -> 12,915\.547529\d* USD/,
     );
   });
 

@@ -271,6 +271,10 @@ class RulebookGenerator {
   private optionPricing: { code: string; enumName: string } | undefined;
   private localCount = 0;
   private readonly params: { code: string; kind: Kind }[] = [];
+  /** User functions declared so far: their parameters' kinds and their result's. */
+  private readonly functions: { name: string; params: Kind[]; result: Kind }[] = [];
+  /** Set while a function body is generated: it may read no input (MB3061). */
+  private inFunction = false;
 
   constructor(
     private readonly choose: Chooser,
@@ -294,6 +298,8 @@ class RulebookGenerator {
     const keyedCount = this.int(0, 1);
     for (let i = 0; i < keyedCount; i++) this.keyedDecl();
     if (this.chance(0.3)) this.scenarioDecl();
+    const functionCount = this.chance(0.4) ? this.int(1, 2) : 0;
+    for (let i = 0; i < functionCount; i++) this.fnDecl();
     const earlyLets = this.int(0, 3);
     for (let i = 0; i < earlyLets; i++) this.letDecl(scope);
     const late = cloneScope(scope);
@@ -495,6 +501,33 @@ class RulebookGenerator {
     this.params.push({ code: name, kind });
   }
 
+  /** `fn f(a: U, b: V): W = body`: a body over its parameters, the rulebook's parameters and constants. */
+  private fnDecl(): void {
+    const name = this.name();
+    const params = Array.from({ length: this.int(1, 3) }, () => this.pick<Kind>(["D", "M", "Q", "P"]));
+    const result = this.pick<Kind>(["D", "M", "M", "Q", "P"]);
+    const scope = emptyScope();
+    scope.nums.push(...this.params);
+    const names = params.map((kind) => {
+      const local = this.local("a");
+      scope.nums.push({ code: local, kind });
+      return `${local}: ${this.unitName(kind)}`;
+    });
+    this.inFunction = true;
+    const body = this.chance(0.3)
+      ? (() => {
+          const local = this.local("b");
+          const value = this.num(result, scope, 2);
+          const inner = cloneScope(scope);
+          inner.nums.push({ code: local, kind: result });
+          return `let ${local} = ${value} in ${this.num(result, inner, 2)}`;
+        })()
+      : this.num(result, scope, 3);
+    this.inFunction = false;
+    this.emit(`fn ${name}(${names.join(", ")}): ${this.unitName(result)} = ${body}`);
+    this.functions.push({ name, params, result });
+  }
+
   /** A constant expression: literals and earlier parameters, with a little arithmetic. */
   private constantExpr(kind: Kind): string {
     const params = this.params.filter((n) => n.kind === kind);
@@ -680,6 +713,8 @@ class RulebookGenerator {
     } else if (r < 16) {
       this.emit(`output ${name}${this.chance(0.5) ? ": Bool" : ""} = ${this.bool(scope, 2)}`);
       scope.bools.push(name);
+    } else if (r < 15 && this.chance(0.6)) {
+      this.emit(`output ${name} = ${this.listExpr(scope)}`);
     } else if (r < 18 && this.enums.length > 0) {
       const info = this.pick(this.enums);
       const same = scope.enums.filter((e) => e.enumName === info.name);
@@ -698,6 +733,25 @@ class RulebookGenerator {
   }
 
   // ---- expressions ----
+
+  /** A list value: a literal, or a list comprehension over a list input or a scenario set. */
+  private listExpr(scope: Scope): string {
+    const kind = this.pick<Kind>(["D", "M", "Q"]);
+    const r = this.int(0, 2);
+    if (r === 1 && this.lists.length > 0) {
+      const list = this.pick(this.lists);
+      const v = this.local("p");
+      const inner = withLocal(scope, v, list.fields);
+      const filter = this.chance(0.4) ? ` where ${this.bool(inner, 1)}` : "";
+      return `[${this.num(kind, inner, 2)} for ${v} in ${list.code}${filter}]`;
+    }
+    if (r === 2 && this.scenarios.length > 0) {
+      const set = this.pick(this.scenarios);
+      const s = this.local("s");
+      return `[${this.num(kind, scope, 1)} * ${s}.${this.pick(set.axes)} for ${s} in ${set.name}]`;
+    }
+    return `[${Array.from({ length: this.int(1, 3) }, () => this.num(kind, scope, 2)).join(", ")}]`;
+  }
 
   private literal(kind: Kind): string {
     const value =
@@ -754,7 +808,8 @@ class RulebookGenerator {
       );
     if (kind === "P") choices.push(() => `(${this.num("M", scope, d)} / ${this.num("Q", scope, d)})`);
     if (kind === "Q") choices.push(() => `(${this.num("M", scope, d)} / ${this.num("P", scope, d)})`);
-    if (kind === "P" && this.optionPricing) choices.push(() => this.optionPrice(scope, d));
+    if (kind === "P" && this.optionPricing && !this.inFunction)
+      choices.push(() => this.optionPrice(scope, d));
     if (kind === "D") {
       const other = this.pick<Kind>(["M", "Q", "P", "D"]);
       choices.push(
@@ -771,8 +826,15 @@ class RulebookGenerator {
     }
     for (const table of this.tables) choices.push(...this.tableReads(table, kind, scope, d));
     for (const table of this.keyed) choices.push(...this.keyedReads(table, kind, scope));
-    for (const list of this.lists) choices.push(() => this.aggregate(list, kind, scope, d));
-    if (this.lists.length > 0 && kind !== "D") choices.push(() => this.grouped(kind, scope, d));
+    for (const fn of this.functions)
+      if (fn.result === kind)
+        choices.push(
+          () => `${fn.name}(${fn.params.map((p) => this.num(p, scope, Math.min(d, 1))).join(", ")})`,
+        );
+    // A function body reads no input: no list input, no option contract.
+    const lists = this.inFunction ? [] : this.lists;
+    for (const list of lists) choices.push(() => this.aggregate(list, kind, scope, d));
+    if (lists.length > 0 && kind !== "D") choices.push(() => this.grouped(kind, scope, d));
     for (const set of this.scenarios) choices.push(() => this.overScenarios(set, kind, scope, d));
     if (kind === "D" && scope.numberLists.length > 0) {
       choices.push(
@@ -851,12 +913,20 @@ class RulebookGenerator {
     }
     const v = this.local("p");
     const inner = withLocal(scope, v, list.fields);
+    // A `let` clause, visible in the filter and the element.
+    let binding = "";
+    if (this.chance(0.3)) {
+      const y = this.local("y");
+      const yKind = this.pick<Kind>(["D", kind]);
+      binding = ` let ${y} = ${this.num(yKind, inner, 1)}`;
+      inner.nums.push({ code: y, kind: yKind });
+    }
     const filter = this.chance(0.4) ? ` where ${this.bool(inner, 1)}` : "";
-    if (kind === "D" && this.chance(0.2)) return `count(${v} for ${v} in ${list.code}${filter})`;
+    if (kind === "D" && this.chance(0.2)) return `count(${v} for ${v} in ${list.code}${binding}${filter})`;
     const op = this.pick(["sum", "sum", "min", "max", "avg"]);
     const elem = this.num(kind, inner, Math.min(d, 2));
     const fallback = op !== "sum" && this.chance(0.7) ? ` default ${this.num(kind, scope, 0)}` : "";
-    return `${op}(${elem} for ${v} in ${list.code}${filter}${fallback})`;
+    return `${op}(${elem} for ${v} in ${list.code}${binding}${filter}${fallback})`;
   }
 
   /**
@@ -952,7 +1022,7 @@ class RulebookGenerator {
         () => `(not ${this.bool(scope, d)})`,
         () => `(if ${this.bool(scope, d)} then ${this.bool(scope, d)} else ${this.bool(scope, d)})`,
       );
-      for (const list of this.lists) {
+      for (const list of this.inFunction ? [] : this.lists) {
         choices.push(() => {
           const v = this.local("p");
           return `${this.pick(["any", "all"])}(${this.bool(withLocal(scope, v, list.fields), d)} for ${v} in ${list.code})`;
