@@ -15,10 +15,16 @@ const json = (schema: Json, description: string): Json => ({
 });
 const error = (description: string): Json => json(ref("ErrorBody"), description);
 
-const outputValue: Json = { type: ["number", "string", "boolean"] };
+/** A scalar output, or a list output (its elements scalars or lists again: a list of lists). */
+const outputValue: Json = {
+  anyOf: [
+    { type: ["number", "string", "boolean"] },
+    { type: "array", items: { $ref: "#/components/schemas/OutputValue" } },
+  ],
+};
 const outputs: Json = {
   type: "object",
-  additionalProperties: outputValue,
+  additionalProperties: ref("OutputValue"),
   description: "The rulebook's outputs by name (money in the rulebook's currency, rates as fractions).",
 };
 const nameParameter: Json = {
@@ -31,6 +37,7 @@ const nameParameter: Json = {
 const security: Json[] = [{}, { bearer: [] }];
 
 const schemas: Record<string, Json> = {
+  OutputValue: outputValue,
   RulebookRef: {
     type: "object",
     description: "The rulebook version that computed a result.",
@@ -277,8 +284,8 @@ const schemas: Record<string, Json> = {
       rows: { type: "integer", minimum: 0 },
       outputs: {
         type: "object",
-        additionalProperties: { type: "array", items: { type: ["number", "string", "boolean", "null"] } },
-        description: "One column per output; null in failed rows.",
+        additionalProperties: { type: "array", items: { anyOf: [ref("OutputValue"), { type: "null" }] } },
+        description: "One column per output (a list output: one list per row); null in failed rows.",
       },
       errors: {
         type: "array",

@@ -137,7 +137,14 @@ describe("marginbook batch", () => {
       });
     writeFileSync(input, [account(1), account(-2)].join("\n") + "\n");
     const output = join(folder, "span.csv");
-    const run = await cli("batch", "rules/span-sp500.margin", "--input", input, "--output", output);
+    const run = await cli(
+      "batch",
+      "test/fixtures/sql/span-scanning-risk.margin",
+      "--input",
+      input,
+      "--output",
+      output,
+    );
     expect(run.code).toBe(0);
     expect(
       await rows(`SELECT id, scanning_risk_requirement AS r FROM read_csv('${output}') ORDER BY id`),

@@ -11,12 +11,13 @@
  * diagnostic (MB51xx) at a line.
  * `SQL_FUZZ_RUNS=<n>` runs more random rulebooks (default 12).
  */
+import { TRANSCENDENTAL_BOUND, usesTranscendentals } from "../support/sql-agreement.js";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { lowerRulebook } from "../../src/compile/lower.js";
-import { forEachExpr, type IrRulebook } from "../../src/ir/ir.js";
+import type { IrRulebook } from "../../src/ir/ir.js";
 import { rulebookFromIr, type LoadedRulebook } from "../../src/runtime/index.js";
 import { checkRulebook } from "../../src/service/language-service.js";
 import { compileToSql, dialects, valuesRelation } from "../../src/sql/index.js";
@@ -26,8 +27,6 @@ import { bundledRulebooks, compileIr, ROOT } from "../support/rulebooks.js";
 
 const runs = Number(process.env["SQL_FUZZ_RUNS"] ?? 12);
 const seed = Number(process.env["SQL_FUZZ_SEED"] ?? 20261207);
-/** The largest relative difference allowed where exp, ln or pow are involved. */
-export const TRANSCENDENTAL_BOUND = 1e-13;
 
 type Duck = typeof import("@duckdb/node-api");
 let con: Awaited<ReturnType<Awaited<ReturnType<Duck["DuckDBInstance"]["create"]>>["connect"]>>;
@@ -58,24 +57,6 @@ async function sqlOutcomes(ir: IrRulebook, inputs: unknown[]): Promise<Outcome[]
       ? { error: String(row["error"]) }
       : { outputs: Object.fromEntries(compiled.outputs.map((o) => [o, row[o]])) },
   );
-}
-
-function usesTranscendentals(ir: IrRulebook): boolean {
-  let found = false;
-  const visit = (e: Parameters<typeof forEachExpr>[0]): void =>
-    forEachExpr(e, (x) => {
-      if (x.k === "call" && (x.fn === "exp" || x.fn === "ln" || x.fn === "pow")) found = true;
-    });
-  for (const step of ir.steps) {
-    if (step.kind === "rule") {
-      if (step.condition) visit(step.condition);
-      for (const a of step.actions) {
-        visit(a.value);
-        if (a.condition) visit(a.condition);
-      }
-    } else visit(step.kind === "assert" ? step.condition : step.value);
-  }
-  return found;
 }
 
 /** The differences between the two outcomes of one input, as text (empty when they agree). */
