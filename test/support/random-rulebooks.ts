@@ -529,8 +529,9 @@ class RulebookGenerator {
   }
 
   /** A constant expression: literals and earlier parameters, with a little arithmetic. */
-  private constantExpr(kind: Kind): string {
-    const params = this.params.filter((n) => n.kind === kind);
+  /** A constant of `kind`: literals and parameters (none named in `hidden`, such as a table's columns). */
+  private constantExpr(kind: Kind, hidden: ReadonlySet<string> = new Set()): string {
+    const params = this.params.filter((n) => n.kind === kind && !hidden.has(n.code));
     const atom = (): string =>
       params.length > 0 && this.chance(0.4) ? this.pick(params).code : this.literal(kind);
     return this.chance(0.3) ? `${atom()} + ${atom()}` : atom();
@@ -610,12 +611,17 @@ class RulebookGenerator {
       `  columns ${columns.map((c) => `${c.name}: ${c.kind === "D" ? "Rate" : this.currency}`).join(", ")}`,
     );
     const keys = byEnum
-      ? byEnum.members.filter((_, i) => i === 0 || this.chance(0.8))
+      ? // A member named `default` would read as the table's `default:` row: left to the default.
+        byEnum.members.filter((m, i) => (i === 0 || this.chance(0.8)) && m !== "default")
       : [...new Set([0, 1, 2].map(() => this.stringLiteral()))];
     const complete = byEnum !== undefined && keys.length === byEnum.members.length;
+    // In a cell, a column's name means that column of the row, not a parameter of the same name.
+    const columnNames = new Set(columns.map((c) => c.name));
     const row = (): string =>
       columns
-        .map((c) => (c.kind === "D" ? this.constantExpr("D") : this.withUnit(String(this.int(0, 500)), "M")))
+        .map((c) =>
+          c.kind === "D" ? this.constantExpr("D", columnNames) : this.withUnit(String(this.int(0, 500)), "M"),
+        )
         .map((cell) => (/[+-]/.test(cell.replace(/^-/, "")) ? `(${cell})` : cell))
         .join("  ");
     for (const key of keys) this.lines.push(`  ${key}: ${row()}`);
@@ -851,7 +857,13 @@ class RulebookGenerator {
 
   /** A fresh comprehension variable. */
   private local(base: string): string {
-    return `${base}_${this.localCount++}`;
+    // Never a declared name (`b_2` is also in the pool of declaration names): a local that
+    // shadowed a declaration would make the generator's idea of its type wrong.
+    let name: string;
+    do name = `${base}_${this.localCount++}`;
+    while (this.used.has(name));
+    this.used.add(name);
+    return name;
   }
 
   /** `t[key].column`, with a key of the table's enum (or a text) from the scope. */
