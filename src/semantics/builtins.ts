@@ -31,6 +31,32 @@ export interface BuiltinDeclaration {
 
 const num = (args: readonly Value[], i: number): number => args[i] as number;
 
+/** The implementation of a pricing builtin: (kind, underlying, strike, vol, time, rate or factor). */
+const priced =
+  (
+    price: (
+      kind: string,
+      underlying: number,
+      strike: number,
+      vol: number,
+      seconds: number,
+      rateOrFactor: number,
+      site: number,
+      raise: Raise,
+    ) => number,
+  ) =>
+  (args: readonly Value[], site: number, raise: Raise): number =>
+    price(
+      args[0] as string,
+      num(args, 1),
+      num(args, 2),
+      num(args, 3),
+      num(args, 4),
+      num(args, 5),
+      site,
+      raise,
+    );
+
 /** `pow(x, y)`; a negative base to a fractional power (a NaN from numbers) raises MB6010. */
 export function checkedPow(x: number, y: number, site: number, raise: Raise): number {
   const result = Math.pow(x, y);
@@ -148,17 +174,7 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     surface: true,
     signature: "black76(kind, forward: P, strike: P, vol: Rate, time: Duration, rate: Rate) -> P",
     doc: "Black-76 value of a European option on a future (`kind` is `call` or `put`).",
-    apply: (args, site, raise) =>
-      black76(
-        args[0] as string,
-        num(args, 1),
-        num(args, 2),
-        num(args, 3),
-        num(args, 4),
-        num(args, 5),
-        site,
-        raise,
-      ),
+    apply: priced(black76),
   },
   black_scholes: {
     arity: [6, 6],
@@ -166,17 +182,7 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     surface: true,
     signature: "black_scholes(kind, spot: P, strike: P, vol: Rate, time: Duration, rate: Rate) -> P",
     doc: "Black-Scholes value of a European option on a spot underlying.",
-    apply: (args, site, raise) =>
-      blackScholes(
-        args[0] as string,
-        num(args, 1),
-        num(args, 2),
-        num(args, 3),
-        num(args, 4),
-        num(args, 5),
-        site,
-        raise,
-      ),
+    apply: priced(blackScholes),
   },
   black76_df: {
     arity: [6, 6],
@@ -184,17 +190,7 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     surface: true,
     signature: "black76_df(kind, forward: P, strike: P, vol: Rate, time: Duration, discount: Number) -> P",
     doc: "`black76` with the discount factor to expiry (`e^(-rate x time)`, as venues publish it) instead of the rate.",
-    apply: (args, site, raise) =>
-      black76Df(
-        args[0] as string,
-        num(args, 1),
-        num(args, 2),
-        num(args, 3),
-        num(args, 4),
-        num(args, 5),
-        site,
-        raise,
-      ),
+    apply: priced(black76Df),
   },
   black_scholes_df: {
     arity: [6, 6],
@@ -202,17 +198,7 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     surface: true,
     signature: "black_scholes_df(kind, spot: P, strike: P, vol: Rate, time: Duration, discount: Number) -> P",
     doc: "`black_scholes` with the discount factor to expiry instead of the rate.",
-    apply: (args, site, raise) =>
-      blackScholesDf(
-        args[0] as string,
-        num(args, 1),
-        num(args, 2),
-        num(args, 3),
-        num(args, 4),
-        num(args, 5),
-        site,
-        raise,
-      ),
+    apply: priced(blackScholesDf),
   },
   length: {
     arity: [1, 1],
