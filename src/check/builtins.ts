@@ -132,6 +132,20 @@ function optionRule(args: BuiltinArgument[], context: BuiltinContext): Type {
   return numeric(underlying!.unit);
 }
 
+/**
+ * quantile / kth_smallest / kth_largest: (a list of numbers, a dimensionless q or k) -> an element
+ * (its unit). A quantile's `q` may be a Rate (`99%`).
+ */
+function orderStatisticRule(args: BuiltinArgument[], context: BuiltinContext): Type {
+  if (anyError(args)) return ERROR;
+  const [list, rank] = args.map((a) => a.type);
+  if (list!.kind !== "list" || !isNumeric(list!.element))
+    return (context.mismatch(0, "a list of numbers"), ERROR);
+  if (!isNumeric(rank!)) return (context.mismatch(1, "a number"), ERROR);
+  if (!isDimensionless(rank!.unit)) return (context.notDimensionless(1), ERROR);
+  return numeric(list!.element.unit, list!.element.rate);
+}
+
 /** The type rule of each IR built-in (and whether it also aggregates): one entry per {@link IrBuiltin}. */
 const IR_TYPE_RULES: Readonly<Record<IrBuiltin, Pick<Builtin, "typeRule" | "aggregate">>> = {
   min: { aggregate: "numeric", typeRule: sameUnitRule },
@@ -151,6 +165,9 @@ const IR_TYPE_RULES: Readonly<Record<IrBuiltin, Pick<Builtin, "typeRule" | "aggr
   black76_df: { typeRule: optionRule },
   black_scholes_df: { typeRule: optionRule },
   length: { typeRule: () => NUMBER },
+  quantile: { typeRule: orderStatisticRule },
+  kth_smallest: { typeRule: orderStatisticRule },
+  kth_largest: { typeRule: orderStatisticRule },
 };
 
 /** The functions the checker knows that have no IR built-in of their own: they lower to other forms. */

@@ -344,7 +344,10 @@ export type IrBuiltin =
   | "black_scholes"
   | "black76_df"
   | "black_scholes_df"
-  | "length";
+  | "length"
+  | "quantile"
+  | "kth_smallest"
+  | "kth_largest";
 
 /** Comprehension operators. */
 export type IrAggregateOp =

@@ -930,4 +930,7 @@ const BUILTIN_CODE: Readonly<
   black76_df: (c, args, site) => c.helperCall("black76Df", args, site),
   black_scholes_df: (c, args, site) => c.helperCall("blackScholesDf", args, site),
   length: (_c, args) => `${args[0]}.length`,
+  quantile: (c, args, site) => c.helperCall("quantile", args, site),
+  kth_smallest: (c, args, site) => c.helperCall("kth", [args[0]!, args[1]!, "false"], site),
+  kth_largest: (c, args, site) => c.helperCall("kth", [args[0]!, args[1]!, "true"], site),
 };

@@ -31,6 +31,7 @@ import {
   roundUp,
 } from "../semantics/numeric.js";
 import { checkedPow } from "../semantics/builtins.js";
+import { kth, quantile } from "../semantics/order-statistics.js";
 import {
   liquidationPrice,
   keyText,
@@ -116,6 +117,8 @@ export function factoryParameters(ir: IrRulebook): [string, unknown][] {
     ["black76Df", black76Df],
     ["blackScholesDf", blackScholesDf],
     ["checkedPow", checkedPow],
+    ["quantile", quantile],
+    ["kth", kth],
     ["liquidationPrice", liquidationPrice],
     ["keyText", keyText],
     ["withDefault", withDefault],

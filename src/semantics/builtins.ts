@@ -12,6 +12,7 @@ import type { IrBuiltin } from "../ir/ir.js";
 import { runtimeErrors, type Raise } from "./errors.js";
 import { black76, black76Df, blackScholes, blackScholesDf, normalCdf, roundDynamic } from "./numeric.js";
 import type { Value } from "./operations.js";
+import { kth, quantile } from "./order-statistics.js";
 
 /** The declaration of one built-in function. */
 export interface BuiltinDeclaration {
@@ -207,6 +208,30 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     signature: "length(list) -> Number",
     doc: "The number of elements of a list (what `count(list)` lowers to).",
     apply: (args) => (args[0] as readonly Value[]).length,
+  },
+  quantile: {
+    arity: [2, 2],
+    fallible: true,
+    surface: true,
+    signature: "quantile(xs: List<T>, q: Number) -> T",
+    doc: "The `q`-quantile of `xs` (0 <= q <= 1), interpolated linearly between order statistics (Hyndman-Fan definition 7).",
+    apply: (args, site, raise) => quantile(args[0] as readonly number[], num(args, 1), site, raise),
+  },
+  kth_smallest: {
+    arity: [2, 2],
+    fallible: true,
+    surface: true,
+    signature: "kth_smallest(xs: List<T>, k: Integer) -> T",
+    doc: "The `k`-th smallest element of `xs`, 1-based (`k = 1` is the minimum).",
+    apply: (args, site, raise) => kth(args[0] as readonly number[], num(args, 1), false, site, raise),
+  },
+  kth_largest: {
+    arity: [2, 2],
+    fallible: true,
+    surface: true,
+    signature: "kth_largest(xs: List<T>, k: Integer) -> T",
+    doc: "The `k`-th largest element of `xs`, 1-based (`k = 1` is the maximum).",
+    apply: (args, site, raise) => kth(args[0] as readonly number[], num(args, 1), true, site, raise),
   },
 };
 

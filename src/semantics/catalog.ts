@@ -443,6 +443,9 @@ export const messages = {
     "MB6021",
     "{value} is above the limit of `{table}` ({limit}): the table ends there by design",
   ),
+  emptyOrderStatistic: error("MB6040", "`{fn}` of an empty list"),
+  rankOutOfRange: error("MB6041", "`{fn}`: k = {k} is not a whole number from 1 to {length}"),
+  quantileOutOfRange: error("MB6042", "`quantile`: q = {q} is outside [0, 1]"),
 
   // ---- MB61xx: artifacts, signatures and the registry (the message adds the reason) ----
   artifactNotJson: error("MB6101", "the artifact is not JSON, or cannot be copied as JSON"),

@@ -26,6 +26,9 @@ export const runtimeErrors = {
   nonFiniteValue: messages.nonFiniteValue,
   missingKey: messages.missingKey,
   aboveLimit: messages.aboveLimit,
+  emptyOrderStatistic: messages.emptyOrderStatistic,
+  rankOutOfRange: messages.rankOutOfRange,
+  quantileOutOfRange: messages.quantileOutOfRange,
 } as const;
 
 export type RuntimeErrorName = keyof typeof runtimeErrors;

@@ -153,6 +153,9 @@ export const builtinSql = {
   black76_df: (args, ctx) => option("black76_df", args, ctx),
   black_scholes_df: (args, ctx) => option("black_scholes_df", args, ctx),
   length: (args, { dialect }) => scalar(dialect.length(args[0]!.v), args, dialect),
+  quantile: () => ({ unsupported: "order statistics (`quantile`) have no SQL form here" }),
+  kth_smallest: () => ({ unsupported: "order statistics (`kth_smallest`) have no SQL form here" }),
+  kth_largest: () => ({ unsupported: "order statistics (`kth_largest`) have no SQL form here" }),
 } as const satisfies Record<IrBuiltin, BuiltinSql>;
 
 /**

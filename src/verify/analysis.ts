@@ -299,6 +299,11 @@ export class Analyzer {
       case "black_scholes_df":
       case "length":
         return I.interval(0, Infinity);
+      // Some element of the list (a quantile lies between two): no bound without the elements'.
+      case "quantile":
+      case "kth_smallest":
+      case "kth_largest":
+        return I.EVERYTHING;
     }
   }
 

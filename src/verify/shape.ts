@@ -240,6 +240,13 @@ export class ShapeAnalyzer {
       case "black_scholes_df":
       case "length":
         return args.every((a) => a.mono === "const") ? CONSTANT : { mono: "any", continuous };
+      // An order statistic is continuous in the elements, not in a rank that jumps.
+      case "quantile":
+      case "kth_smallest":
+      case "kth_largest":
+        return args.every((a) => a.mono === "const")
+          ? CONSTANT
+          : { mono: "any", continuous: continuous && (e.fn === "quantile" || args[1]!.mono === "const") };
     }
   }
 

@@ -51,6 +51,9 @@ const CALLS: Record<Exclude<IrBuiltin, "length">, { fields: string[]; call: stri
     fields: ["kind: Kind", "x: Number", "y: Number", "v: Rate", "t: Duration", "r: Number"],
     call: "black_scholes_df(a.kind, a.x, a.y, a.v, a.t, a.r)",
   },
+  quantile: { fields: ["xs: List<Number>", "x: Number"], call: "quantile(a.xs, a.x)" },
+  kth_smallest: { fields: ["xs: List<Number>", "x: Number"], call: "kth_smallest(a.xs, a.x)" },
+  kth_largest: { fields: ["xs: List<Number>", "x: Number"], call: "kth_largest(a.xs, a.x)" },
 };
 
 function compileCall(fn: keyof typeof CALLS): IrRulebook {
@@ -82,9 +85,13 @@ const argumentsFor = (fn: keyof typeof CALLS) => {
     ...names.map((name) =>
       name === "kind"
         ? fc.constantFrom("call", "put")
-        : name === "t"
-          ? fc.double({ min: -10, max: 3e8, noNaN: true })
-          : number,
+        : name === "xs"
+          ? fc.array(number, { maxLength: 6 })
+          : name === "x" && fn !== "min" && CALLS[fn].fields[0]!.startsWith("xs")
+            ? fc.oneof(fc.constantFrom(0, 1, 2, 3, 0.5, 0.99, 1.5, -1), number)
+            : name === "t"
+              ? fc.double({ min: -10, max: 3e8, noNaN: true })
+              : number,
     ),
   );
 };
@@ -140,7 +147,7 @@ describe("every builtin means the same everywhere", () => {
             "value" in declared && !Number.isFinite(declared.value as number) ? { code: "MB6007" } : declared;
           expect(interpreted).toEqual(expected);
           expect(generated).toEqual(expected);
-          if (names.includes("kind")) return;
+          if (names.includes("kind") || names.includes("xs")) return;
           const folded = evaluateConstant(callAst(fn, args as number[]), () => undefined);
           // The folder returns what the runtime computes (an overflow included: the checker reports
           // it as MB3034), and nothing for a call that raises (the checker says why, MB3036).
@@ -159,6 +166,21 @@ describe("every builtin means the same everywhere", () => {
       );
     });
   }
+
+  it("order statistics: Hyndman-Fan definition 7 quantiles, 1-based ranks, coded errors", () => {
+    const xs = [-5, 3, -10, 7, 0, 2, -1];
+    expect(BUILTINS.quantile.apply([xs, 0.01], 0, raise)).toBeCloseTo(-9.7, 12);
+    expect(BUILTINS.quantile.apply([xs, 0.5], 0, raise)).toBe(0);
+    expect(BUILTINS.quantile.apply([[1, 2, 3, 4], 0.25], 0, raise)).toBe(1.75);
+    expect(BUILTINS.quantile.apply([[-Number.MAX_VALUE, Number.MAX_VALUE], 0.5], 0, raise)).toBe(0);
+    expect(BUILTINS.kth_smallest.apply([xs, 2], 0, raise)).toBe(-5);
+    expect(BUILTINS.kth_largest.apply([xs, 1], 0, raise)).toBe(7);
+    expect(xs).toEqual([-5, 3, -10, 7, 0, 2, -1]);
+    expect(outcome(() => BUILTINS.quantile.apply([[], 0.5], 0, raise))).toEqual({ code: "MB6040" });
+    expect(outcome(() => BUILTINS.quantile.apply([xs, 1.01], 0, raise))).toEqual({ code: "MB6042" });
+    expect(outcome(() => BUILTINS.kth_largest.apply([xs, 8], 0, raise))).toEqual({ code: "MB6041" });
+    expect(outcome(() => BUILTINS.kth_smallest.apply([xs, 1.5], 0, raise))).toEqual({ code: "MB6041" });
+  });
 
   it("length is the length of a list", () => {
     expect(BUILTINS.length.apply([[1, 2, 3]], 0, raise)).toBe(3);

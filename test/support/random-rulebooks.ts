@@ -841,6 +841,7 @@ class RulebookGenerator {
     const lists = this.inFunction ? [] : this.lists;
     for (const list of lists) choices.push(() => this.aggregate(list, kind, scope, d));
     if (lists.length > 0 && kind !== "D") choices.push(() => this.grouped(kind, scope, d));
+    if (lists.length > 0) choices.push(() => this.orderStatistic(this.pick(lists), kind, scope, d));
     for (const set of this.scenarios) choices.push(() => this.overScenarios(set, kind, scope, d));
     if (kind === "D" && scope.numberLists.length > 0) {
       choices.push(
@@ -990,6 +991,18 @@ class RulebookGenerator {
     const inner = withLocal(scope, q, list.fields);
     const key = this.pick(keys);
     return `sum(abs(sum(${this.num(kind, inner, Math.min(d, 1))} for ${q} in ${g}.items)) for ${g} in group(${p} for ${p} in ${list.code} by ${p}.${key.name}))`;
+  }
+
+  /** `quantile([...], q)`, `kth_smallest([...], k)` or `kth_largest([...], k)` over a list input. */
+  private orderStatistic(list: ListInfo, kind: Kind, scope: Scope, d: number): string {
+    const v = this.local("p");
+    const inner = withLocal(scope, v, list.fields);
+    const filter = this.chance(0.3) ? ` where ${this.bool(inner, 1)}` : "";
+    const xs = `[${this.num(kind, inner, Math.min(d, 1))} for ${v} in ${list.code}${filter}]`;
+    if (this.chance(0.5))
+      return `quantile(${xs}, ${this.pick(["0", "0.01", "25%", "0.5", "1", "0.99", "1.5"])})`;
+    const rank = this.chance(0.7) ? this.pick(["1", "2", "3", "0", "1.5"]) : `count(${list.code})`;
+    return `${this.pick(["kth_smallest", "kth_largest"])}(${xs}, ${rank})`;
   }
 
   private overScenarios(set: ScenarioInfo, kind: Kind, scope: Scope, d: number): string {
