@@ -926,10 +926,14 @@ export class MarginbookParser extends CstParser {
       { ALT: () => this.CONSUME(T.KwFalse) },
       { ALT: () => this.CONSUME(T.Identifier) },
       {
+        // `Side.long`; a capitalised name alone (`LONG`, `BTCUSDT`) is a name the checker resolves
+        // (an unknown one gets a did-you-mean), not a syntax error on the next line.
         ALT: () => {
           this.CONSUME(T.TypeName, { LABEL: "enumName" });
-          this.CONSUME(T.Dot);
-          this.SUBRULE(this.memberName, { LABEL: "enumMember" });
+          this.OPTION(() => {
+            this.CONSUME(T.Dot);
+            this.SUBRULE(this.memberName, { LABEL: "enumMember" });
+          });
         },
       },
       {

@@ -26,9 +26,13 @@ import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { parseRulebook, type ParseResult } from "../syntax/parse.js";
 import { checkRulebook, type CheckResult, type SourceHost } from "./check-rulebook.js";
 
-/** The keywords that begin a top-level declaration. */
+/**
+ * The keywords that begin a top-level declaration. The contextual ones (`fn`, `table`, `verify`,
+ * also plain names inside expressions) count only at the start of a line, where the formatter puts
+ * declarations; a chunk cut at one that continues an expression has errors, and is regrouped.
+ */
 const DECLARATION_START =
-  /^[ \t]*(?:enum|record|input|param|override|tiers|let|rule|output|assert|scenarios)(?![A-Za-z0-9_])/;
+  /^(?:[ \t]*(?:enum|record|input|param|override|tiers|let|rule|output|assert|scenarios)|fn|table|verify)(?![A-Za-z0-9_])/;
 /** Beyond these, the whole file is parsed in one go (limits are per file). */
 const MAX_GROUP = 3;
 const MAX_CHUNKS = 5_000;

@@ -733,6 +733,7 @@ function buildPrimary(node: C.PrimaryCstNode | undefined): A.Expr {
   if (c.StringLiteral) return { kind: "StringLit", span, value: unquote(c.StringLiteral[0]!.image) };
   if (c.KwTrue) return { kind: "BoolLit", span, value: true };
   if (c.KwFalse) return { kind: "BoolLit", span, value: false };
+  if (c.enumName && !c.Dot) return { kind: "NameRef", span, name: c.enumName[0]!.image };
   if (c.enumName)
     return { kind: "EnumRef", span, enumName: name(c.enumName[0]), member: memberName(c.enumMember?.[0]) };
   if (c.Identifier) {

@@ -5,7 +5,7 @@ import type { IRecognitionException, IToken, ILexingError } from "../../grammar/
 import { EOF } from "../../grammar/chevrotain.js";
 import type { RulebookCstNode } from "../../grammar/cst.js";
 import { parser } from "../../grammar/parser.js";
-import { marginbookLexer, reservedWords } from "../../grammar/tokens.js";
+import { Identifier, marginbookLexer, reservedWords } from "../../grammar/tokens.js";
 import { messages } from "../semantics/catalog.js";
 import { Reporter, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { LineMap } from "../diagnostics/line-map.js";
@@ -53,6 +53,7 @@ export function parseRulebook(source: string, file = "<input>"): ParseResult {
       );
     return { ast: emptyRulebook(source), diagnostics: reporter.diagnostics, aborted: true };
   }
+  renameReservedNames(lexed.tokens, source, reporter, (offset) => linesWithErrors.add(lineOf(offset)));
   parser.input = lexed.tokens;
   const cst = parser.rulebook() as RulebookCstNode;
   for (const error of parser.errors.slice(0, LIMITS.syntaxErrors)) {
@@ -65,6 +66,54 @@ export function parseRulebook(source: string, file = "<input>"): ParseResult {
   const ast = buildRulebook(cst, comments, source);
   limitExpressionDepth(ast, reporter);
   return { ast, diagnostics: reporter.diagnostics };
+}
+
+/** Keywords that a declaration's name follows (`tiers <name>`); `table` and `fn` are contextual. */
+const NAMING_KEYWORDS = new Set([
+  "KwTiers",
+  "KwTable",
+  "KwParam",
+  "KwLet",
+  "KwOutput",
+  "KwRule",
+  "KwFn",
+  "KwScenarios",
+  "KwInput",
+]);
+const CONTEXTUAL_NAMING = new Set(["KwTable", "KwFn"]);
+
+/**
+ * A reserved word where a declaration's name goes (`tiers output by ...`) is reported once (MB1007)
+ * and then read as that name, so that the rest of the declaration parses and raises nothing
+ * invented. Only a name on the keyword's line counts; a contextual keyword (`table`) must start its
+ * line, since it may also be a plain name inside an expression.
+ */
+function renameReservedNames(
+  tokens: IToken[],
+  source: string,
+  reporter: Reporter,
+  markLine: (offset: number) => void,
+): void {
+  for (let i = 0; i + 1 < tokens.length; i++) {
+    const keyword = tokens[i]!;
+    const name = tokens[i + 1]!;
+    if (!NAMING_KEYWORDS.has(keyword.tokenType.name) || !reservedWords.has(name.image)) continue;
+    if (source.slice(keyword.endOffset! + 1, name.startOffset).includes("\n")) continue;
+    if (CONTEXTUAL_NAMING.has(keyword.tokenType.name)) {
+      const lineStart = source.lastIndexOf("\n", keyword.startOffset - 1) + 1;
+      if (source.slice(lineStart, keyword.startOffset).trim() !== "") continue;
+    }
+    reporter.report(
+      messages.reservedWordAsName,
+      { start: name.startOffset, end: name.endOffset! + 1 },
+      {
+        found: name.image,
+      },
+    );
+    markLine(name.startOffset);
+    name.tokenType = Identifier;
+    name.tokenTypeIdx = Identifier.tokenTypeIdx!;
+  }
 }
 
 /** Bidirectional controls: embeddings, overrides, isolates, and the implicit marks (Trojan Source). */

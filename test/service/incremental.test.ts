@@ -103,6 +103,12 @@ describe("incremental checking", () => {
       "  let_like = 2",
       "}",
       "let b = 2",
+      "fn f(x: Number): Number = x",
+      "table t by k: Text {",
+      "  columns c: Number",
+      "  default: f(1)",
+      "}",
+      "verify nonnegative b",
       "",
     ].join("\n");
     const chunks = splitChunks(source).map((c) => source.slice(c.start, c.end));
@@ -111,6 +117,9 @@ describe("incremental checking", () => {
       "\n// a note\n/// The doc.\nparam a = 1\n",
       "rule r {\n  set q = (1\n  )\n  let_like = 2\n}\n",
       "let b = 2\n",
+      "fn f(x: Number): Number = x\n",
+      "table t by k: Text {\n  columns c: Number\n  default: f(1)\n}\n",
+      "verify nonnegative b\n",
     ]);
   });
 });
