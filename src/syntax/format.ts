@@ -17,8 +17,8 @@
  * - Expressions are printed with the fewest parentheses the grammar's precedence and left
  *   associativity allow (see `printExpression` for the two exceptions); literals keep their text; a
  *   fraction of two plain numbers is written tight (`1/3`), every other operator with spaces.
- * - A `param`, `let`, `output` or `set` step longer than `MAX_WIDTH` is broken (see `wrapValue`);
- *   nothing else is ever wrapped.
+ * - A `param`, `let`, `fn`, `output`, `assert`, `verify` or `set` step longer than `MAX_WIDTH` is
+ *   broken (see `wrapValue`; a message moves to its own line); nothing else is ever wrapped.
  *
  * Comments: each comment goes to the nearest item of its block (declaration, header field, record
  * field, enum member, tier row, rule step, scenario statement). A comment after code on the same line
@@ -269,6 +269,26 @@ function quote(value: string): string {
 
 // ---- long values ----
 
+/** A declaration's closing `"message"`: on its last line when it fits, else on a line of its own. */
+function withMessage(lines: string[], message: string | undefined): string[] {
+  if (message === undefined) return lines;
+  const last = `${lines[lines.length - 1]!} ${quote(message)}`;
+  if (last.length <= MAX_WIDTH) return [...lines.slice(0, -1), last];
+  return [...lines, INDENT + quote(message)];
+}
+
+/** A `verify` declaration: on one line when it fits, else its condition wrapped and its message below. */
+function verifyLines(decl: A.VerifyDecl): string[] {
+  const flat = printVerify(decl);
+  if (flat.length <= MAX_WIDTH) return [flat];
+  const bare = { ...decl, message: undefined };
+  const lines =
+    decl.property === "invariant" && decl.condition
+      ? wrapValue("verify ", decl.condition, "", MAX_WIDTH)
+      : [printVerify(bare)];
+  return withMessage(lines, decl.message);
+}
+
 /**
  * `prefix value suffix` on one line when it fits in `width`. Otherwise a comprehension keeps its
  * head (`sum(`) and gets its element and each clause on their own lines; any other value moves to
@@ -293,7 +313,7 @@ function wrapValue(prefix: string, value: A.Expr, suffix: string, width: number)
   return [prefix.trimEnd(), ...body.map((line) => INDENT + line)];
 }
 
-function comprehensionLines(call: A.CallExpr, c: A.Comprehension, width: number): string[] {
+function comprehensionLines(call: { args: A.Expr[] }, c: A.Comprehension, width: number): string[] {
   const element = call.args.map(printExpression).join(", ");
   const variable = c.indexVariable ? `${c.variable.text}, ${c.indexVariable.text}` : c.variable.text;
   const lines = [
@@ -317,6 +337,15 @@ const BREAKABLE_OPERATORS: ReadonlySet<string> = new Set(["or", "and", "+", "-"]
 function breakExpression(expr: A.Expr, width: number): string[] {
   if (expr.kind === "IfExpr") return ifLines(expr, width);
   if (expr.kind === "CallExpr" && expr.args.length > 0) return callLines(expr, width);
+  if (expr.kind === "LetExpr") return letLines(expr, width);
+  if (expr.kind === "ListExpr" && expr.comprehension)
+    return [
+      "[",
+      ...comprehensionLines({ args: expr.items }, expr.comprehension, width - INDENT.length).map(
+        (line) => INDENT + line,
+      ),
+      "]",
+    ];
   if (expr.kind !== "BinaryExpr") return [printExpression(expr)];
   const prec = BINARY_PREC[expr.op];
   // `a * f(...)`: not broken at the `*`, but the call at its end is.
@@ -334,12 +363,44 @@ function breakExpression(expr: A.Expr, width: number): string[] {
   ];
 }
 
-/** One operand of a broken chain, after `prefix`: on one line, or a long call broken in turn. */
+/**
+ * One operand after `prefix` (an operator, `then`, `else`): on one line; or a long call, list or
+ * `let` broken in turn; or, in parentheses, a long chain broken inside them.
+ */
 function operandLines(prefix: string, operand: A.Expr, prec: number, width: number): string[] {
   const flat = prefix + printExpr(operand, prec);
-  if (flat.length <= width || operand.kind !== "CallExpr" || operand.args.length === 0) return [flat];
-  const [head, ...others] = callLines(operand, width - prefix.length);
+  if (flat.length <= width) return [flat];
+  if (precedence(operand) < prec) {
+    if (operand.kind !== "BinaryExpr" && operand.kind !== "IfExpr") return [flat];
+    const inner = breakExpression(operand, width - INDENT.length);
+    return [`${prefix}(`, ...inner.map((line) => INDENT + line), ")"];
+  }
+  const breakable =
+    (operand.kind === "CallExpr" && operand.args.length > 0) ||
+    operand.kind === "LetExpr" ||
+    (operand.kind === "ListExpr" && operand.comprehension !== undefined) ||
+    operand.kind === "BinaryExpr";
+  if (!breakable) return [flat];
+  const [head, ...others] = breakExpression(operand, width - prefix.length);
   return [prefix + head, ...others];
+}
+
+/** `let a = x, b = y in` (or one binding a line), then the body indented under it. */
+function letLines(expr: A.LetExpr, width: number): string[] {
+  const bindings = expr.bindings.map(printBinding);
+  const head = `let ${bindings.join(", ")} in`;
+  const heads =
+    head.length <= width || bindings.length === 1
+      ? [head]
+      : bindings.map(
+          (b, i) => `${i === 0 ? "let " : INDENT + INDENT}${b}${i < bindings.length - 1 ? "," : " in"}`,
+        );
+  const room = width - INDENT.length;
+  const body = printExpression(expr.body);
+  return [
+    ...heads,
+    ...(body.length <= room ? [body] : breakExpression(expr.body, room)).map((l) => INDENT + l),
+  ];
 }
 
 /**
@@ -365,8 +426,11 @@ function callLines(call: A.CallExpr, width: number): string[] {
 function ifLines(expr: A.IfExpr, width: number): string[] {
   const condition = `if ${printExpression(expr.condition)}`;
   const then = `then ${printExpression(expr.then)}`;
-  const lines = condition.length + 1 + then.length <= width ? [`${condition} ${then}`] : [condition, then];
-  if (expr.else.kind !== "IfExpr") return [...lines, `else ${printExpression(expr.else)}`];
+  const lines =
+    condition.length + 1 + then.length <= width
+      ? [`${condition} ${then}`]
+      : [condition, ...operandLines("then ", expr.then, PREC.if, width)];
+  if (expr.else.kind !== "IfExpr") return [...lines, ...operandLines("else ", expr.else, PREC.if, width)];
   const [first, ...others] = ifLines(expr.else, width - "else ".length);
   return [...lines, `else ${first}`, ...others];
 }
@@ -521,13 +585,11 @@ class Printer {
       case "OutputDecl":
         return leaf(outputLines(node))(inner);
       case "AssertDecl":
-        return leaf(
-          `assert ${printExpression(node.condition)}${node.message === undefined ? "" : ` ${quote(node.message)}`}`,
-        )(inner);
+        return leaf(withMessage(wrapValue("assert ", node.condition, "", MAX_WIDTH), node.message))(inner);
       case "ScenariosDecl":
         return this.scenariosDecl(node, inner);
       case "VerifyDecl":
-        return leaf(printVerify(node))(inner);
+        return leaf(verifyLines(node))(inner);
       case "FnDecl":
         return leaf(wrapValue(`${fnHead(node)} = `, node.value, "", MAX_WIDTH))(inner);
     }
