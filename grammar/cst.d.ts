@@ -774,7 +774,8 @@ export type PrimaryCstChildren = {
   Dot?: IToken[];
   enumMember?: MemberNameCstNode[];
   LParen?: IToken[];
-  inner?: ExpressionCstNode[];
+  inner?: (ExpressionCstNode)[];
+  Comma?: IToken[];
   RParen?: IToken[];
   ifExpr?: IfExprCstNode[];
 };

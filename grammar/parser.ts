@@ -937,9 +937,14 @@ export class MarginbookParser extends CstParser {
         },
       },
       {
+        // `(x)`, or a tuple `(p.currency, p.kind)`: a group key of several parts.
         ALT: () => {
           this.CONSUME(T.LParen);
           this.SUBRULE(this.expression, { LABEL: "inner" });
+          this.MANY(() => {
+            this.CONSUME(T.Comma);
+            this.SUBRULE2(this.expression, { LABEL: "inner" });
+          });
           this.CONSUME(T.RParen);
         },
       },

@@ -27,6 +27,7 @@ import {
   assignable,
   describeType,
   formatType,
+  isTupleKeyType,
   isDimensionless,
   isNumeric,
   multiplyUnits,
@@ -110,6 +111,11 @@ export class ExpressionChecker {
       case "LetExpr":
         return this.functions.letExpr(expr, env);
       case "ListExpr":
+        if (expr.tuple) {
+          for (const item of expr.items) this.check(item, env);
+          this.context.report(messages.tupleOutsideGroupKey, expr.span);
+          return ERROR;
+        }
         return expr.comprehension
           ? this.comprehension("list", expr.items[0]!, expr.comprehension, expr.span, env)
           : this.functions.listLiteral(expr, env);
@@ -714,14 +720,44 @@ export class ExpressionChecker {
     return name === "scan" ? { kind: "list", element: accType } : accType;
   }
 
+  /**
+   * `by (p.currency, p.kind)`: a record named after its parts (`(currency: Text, kind: Kind)`),
+   * each part a group key of its own kind, named by its field or name.
+   */
+  private tupleKey(tuple: A.ListExpr, env: ExprEnv): Type {
+    const fields = new Map<string, RecordField>();
+    let failed = false;
+    for (const item of tuple.items) {
+      const type = this.check(item, env);
+      const name = item.kind === "MemberExpr" ? item.member.text : item.kind === "NameRef" ? item.name : "";
+      if (type.kind === "error") failed = true;
+      else if (!["enum", "text", "bool", "number"].includes(type.kind)) {
+        this.context.report(messages.invalidGroupKey, item.span, { actual: describeType(type) });
+        failed = true;
+      } else if (name === "" || fields.has(name)) {
+        const problem =
+          name === "" ? "this part is neither" : `\`${name}\` names two parts (write \`let\` to rename one)`;
+        this.context.report(messages.unnamedTupleKey, item.span, { problem });
+        failed = true;
+      } else fields.set(name, { name, type, optional: false });
+    }
+    if (failed) return ERROR;
+    const parts = [...fields.values()].map((f) => `${f.name}: ${formatType(f.type)}`);
+    return { kind: "record", name: `(${parts.join(", ")})`, fields };
+  }
+
   private groupResult(comprehension: A.Comprehension, element: Type, inner: ExprEnv): Type {
     if (!comprehension.groupKey) {
       this.context.report(messages.groupNeedsKey, comprehension.span);
       return ERROR;
     }
-    const key = this.check(comprehension.groupKey, inner);
+    const groupKey = comprehension.groupKey;
+    const key =
+      groupKey.kind === "ListExpr" && groupKey.tuple
+        ? this.tupleKey(groupKey, inner)
+        : this.check(groupKey, inner);
     if (key.kind === "error" || element.kind === "error") return ERROR;
-    if (!["enum", "text", "bool", "number"].includes(key.kind)) {
+    if (!["enum", "text", "bool", "number"].includes(key.kind) && !isTupleKeyType(key)) {
       this.context.report(messages.invalidGroupKey, comprehension.groupKey.span, {
         actual: describeType(key),
       });

@@ -43,6 +43,11 @@ export const RATE: Type = { kind: "number", unit: DIMENSIONLESS, rate: true };
 export const INTEGER: Type = { kind: "number", unit: DIMENSIONLESS, rate: false, integer: true };
 export const DURATION: Type = numeric({ [TIME]: 1 });
 
+/** The key of `group(... by (p.a, p.b))`: a record named after its parts, `(a: Text, b: Kind)`. */
+export function isTupleKeyType(type: Type): boolean {
+  return type.kind === "record" && type.name.startsWith("(");
+}
+
 export function numeric(unit: Unit, rate = false): Type {
   return { kind: "number", unit: normalise(unit), rate: rate && isDimensionless(unit) };
 }

@@ -94,6 +94,15 @@ export class ExpressionLowerer {
       case "ListExpr":
         if (expr.comprehension)
           return this.aggregate(expr.items[0]!, "list", expr.comprehension, expr.span, locals);
+        // A tuple (only ever a group key, the checker says): a record named by its parts.
+        if (expr.tuple)
+          return {
+            k: "record",
+            names: expr.items.map((item) =>
+              item.kind === "MemberExpr" ? item.member.text : item.kind === "NameRef" ? item.name : "",
+            ),
+            values: expr.items.map((item) => this.lower(item, locals)),
+          };
         return { k: "list", items: expr.items.map((item) => this.lower(item, locals)) };
       case "MissingExpr":
         throw new Error("cannot lower a missing expression");

@@ -278,6 +278,8 @@ class IrPrinter {
       }
       case "list":
         return `[${e.items.map((i) => this.expr(i)).join(", ")}]`;
+      case "record":
+        return `{ ${e.names.map((n, i) => `${n}: ${this.expr(e.values[i]!)}`).join(", ")} }`;
       case "let":
         return `(let ${this.ir.locals[e.local] ?? "local"}#${e.local} = ${this.expr(e.value)} in ${this.expr(e.body)})`;
       case "apply":

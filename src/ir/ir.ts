@@ -414,6 +414,11 @@ export type IrExpr =
   /** A list of values: `[a, b, c]`. */
   | { k: "list"; items: IrExpr[] }
   /**
+   * A record value with fields `names[i] = values[i]` (evaluated in order): the key of
+   * `group(p for p in xs by (p.currency, p.kind))`. Groups compare such keys field by field.
+   */
+  | { k: "record"; names: string[]; values: IrExpr[] }
+  /**
    * A keyed lookup found no row: raises MB6020 naming `table` and the key values. Keyed tables
    * (`fees[p.symbol].taker`) and tier table families lower to a chain of `if`s on the key that
    * ends here (or at the `default:` row).
@@ -479,6 +484,8 @@ export function childExprs(expr: IrExpr): IrExpr[] {
       return [expr.value, expr.body];
     case "list":
       return expr.items;
+    case "record":
+      return expr.values;
     case "nokey":
       return expr.keys;
     case "agg":

@@ -49,6 +49,8 @@ export function mapChildren(e: IrExpr, f: (child: IrExpr) => IrExpr): IrExpr {
     }
     case "list":
       return { ...e, items: e.items.map(f) };
+    case "record":
+      return { ...e, values: e.values.map(f) };
     case "apply":
       return { ...e, args: e.args.map(f) };
     case "let":
@@ -108,6 +110,7 @@ function ownInfallible(e: IrExpr): boolean {
     case "cell":
     case "field":
     case "list":
+    case "record":
     case "let":
       return true;
     default:

@@ -137,6 +137,10 @@ const irExpr = union("k", [
     "timestamp",
   ]),
   branch("k", "index", { x: expr, index: expr, site: index }),
+  branch("k", "record", {
+    names: { type: "array", items: identifier, minItems: 1, maxItems: IR_LIMITS.callArguments },
+    values: { type: "array", items: expr, minItems: 1, maxItems: IR_LIMITS.callArguments },
+  }),
   branch("k", "scenarios", { set: index }),
   branch("k", "nokey", {
     table: text(IR_LIMITS.shortText),

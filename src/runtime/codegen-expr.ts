@@ -331,6 +331,10 @@ export class ExpressionCompiler {
         const items = e.items.map((item) => this.atom(this.compile(item)));
         return `[${items.join(", ")}]`;
       }
+      case "record": {
+        const values = e.values.map((value) => this.atom(this.compile(value)));
+        return `recordValue([${e.names.map(jsString).join(", ")}], [${values.join(", ")}])`;
+      }
       case "let":
         // The body's value is held at once: a later binding of the same local must not change it.
         this.emit(`l${jsIndex(e.local)} = ${this.compile(e.value)};`);
@@ -808,9 +812,13 @@ export class ExpressionCompiler {
           body(() => {
             const element = this.atom(this.compile(e.elem));
             const key = this.atom(this.compile(e.key!));
-            const group = this.variable(`${groups}.get(${key})`);
+            // A record key (`by (a, b)`) is compared by its values.
+            let keyExpr = e.key!;
+            while (keyExpr.k === "let") keyExpr = keyExpr.body;
+            const mapKey = keyExpr.k === "record" ? this.atom(`groupKeyOf(${key})`) : key;
+            const group = this.variable(`${groups}.get(${mapKey})`);
             this.emit(
-              `if (${group} === void 0) { ${group} = newGroup(${key}); ${groups}.set(${key}, ${group}); ${ordered}.push(${group}); }`,
+              `if (${group} === void 0) { ${group} = newGroup(${key}); ${groups}.set(${mapKey}, ${group}); ${ordered}.push(${group}); }`,
               `${group}.items.push(${element});`,
             );
           }),

@@ -30,6 +30,8 @@ import {
   liquidationRow,
   liquidationSide,
   newGroup,
+  groupKeyOf,
+  recordValue,
   readField,
   keyText,
   raiseOutsideTiers,
@@ -327,6 +329,11 @@ class Interpreter {
         return this.aggregate(expr);
       case "list":
         return expr.items.map((item) => this.eval(item));
+      case "record":
+        return recordValue(
+          expr.names,
+          expr.values.map((value) => this.eval(value)),
+        );
       case "let":
         this.locals[expr.local] = this.eval(expr.value);
         return this.eval(expr.body);
@@ -535,8 +542,8 @@ class Interpreter {
           if (!passes(item)) continue;
           const element = this.eval(expr.elem);
           const key = this.eval(expr.key!);
-          let group = groups.get(key);
-          if (!group) groups.set(key, (group = newGroup(key)));
+          let group = groups.get(groupKeyOf(key));
+          if (!group) groups.set(groupKeyOf(key), (group = newGroup(key)));
           group.items.push(element);
         }
         return [...groups.values()];

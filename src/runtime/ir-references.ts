@@ -123,6 +123,10 @@ export function checkIrReferences(ir: IrRulebook, limit = 20): string[] {
         case "let":
           inRange(e.local, counts.locals, "local", where);
           break;
+        case "record":
+          if (e.names.length !== e.values.length || new Set(e.names).size !== e.names.length)
+            report(`${where}: a record whose names and values do not pair up`);
+          break;
         case "apply": {
           const fn = ir.functions?.[e.fn];
           if (!fn) report(`${where}: no function ${e.fn}`);

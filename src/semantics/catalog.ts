@@ -260,6 +260,16 @@ export const messages = {
     "scenario axis `{name}` must be numeric, not {actual}: an axis is a shock (a price move, a volatility)",
     'a scenario\'s label is its name: write `scenario "up" move 10%` and read the label as `s.name`',
   ),
+  tupleOutsideGroupKey: error(
+    "MB3110",
+    "a tuple `(a, b, ...)` is only a group key",
+    "group by several keys with `group(p for p in xs by (p.currency, p.kind))`; read them as `g.key.currency`",
+  ),
+  unnamedTupleKey: error(
+    "MB3111",
+    "each part of a group key `(a, b, ...)` must be a field or a name, each name once: {problem}",
+    "`by (p.currency, p.kind)` names the parts `currency` and `kind`, read as `g.key.currency`",
+  ),
 
   // ---- MB4xxx: rulebook semantics ----
   invalidVersion: error(

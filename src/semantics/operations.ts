@@ -322,6 +322,25 @@ export function withDefault(value: Value, fallback: Value, timestamp: boolean | 
   return timestamp ? timestampSeconds(value) : value;
 }
 
+/**
+ * A record value (a tuple group key): own data properties only, whatever the names (`__proto__`
+ * included), frozen so that no evaluation changes it.
+ */
+export function recordValue(names: readonly string[], values: readonly Value[]): Value {
+  return Object.freeze(Object.fromEntries(names.map((name, i) => [name, values[i]])));
+}
+
+/**
+ * What a grouping compares keys by: the key itself, or, for a record key, a text of its values in
+ * field order (numbers as `String` writes them, so 0 and -0 are one key, as `Map` takes them).
+ */
+export function groupKeyOf(key: Value): Value {
+  if (key === null || typeof key !== "object") return key;
+  return Object.values(key as Record<string, Value>)
+    .map((v) => (typeof v === "string" ? JSON.stringify(v) : String(v)))
+    .join(",");
+}
+
 /** A group of `group(x for v in list by key)`: `{ key, items }`. */
 export function newGroup(key: Value): { key: Value; items: Value[] } {
   return { key, items: [] };

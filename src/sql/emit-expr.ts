@@ -189,6 +189,8 @@ class ExprEmitter {
           shape: { kind: "list", element: items[0]?.shape ?? SCALAR },
         };
       }
+      case "record":
+        throw new Unsupported("a record value", undefined, false, "SQL values here are scalars and lists");
       case "let": {
         // By substitution: the value's SQL stands wherever the body reads the local.
         const value = this.emit(expr.value, scope);
@@ -396,6 +398,13 @@ class ExprEmitter {
         expr.site,
         false,
         "SQL lists have no positions here",
+      );
+    if (expr.key && /"k":"record"/.test(JSON.stringify(expr.key)))
+      throw new Unsupported(
+        "a group key of several parts (`by (a, b)`)",
+        expr.site,
+        false,
+        "SQL groups here are keyed by one value",
       );
     if (!["sum", "count", "min", "max", "avg", "any", "all", "group", "list"].includes(expr.op))
       throw new Unsupported(

@@ -494,6 +494,8 @@ export interface ListExpr {
   span: Span;
   items: Expr[];
   comprehension?: Comprehension;
+  /** `(a, b, c)`: a tuple, written in parentheses; only a group key (`by (p.x, p.y)`) takes one. */
+  tuple?: true;
 }
 
 export interface IndexExpr {

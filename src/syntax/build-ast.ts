@@ -741,6 +741,8 @@ function buildPrimary(node: C.PrimaryCstNode | undefined): A.Expr {
     if (token.isInsertedInRecovery) return missing(span);
     return { kind: "NameRef", span, name: token.image };
   }
+  if (c.inner && c.inner.length > 1)
+    return { kind: "ListExpr", span, items: c.inner.map((e) => buildExpression(e)), tuple: true };
   if (c.inner) return buildExpression(c.inner[0]);
   if (c.letExpr) {
     const l = c.letExpr[0]!.children;

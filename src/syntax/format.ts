@@ -173,6 +173,7 @@ function printBare(expr: A.Expr): string {
     case "LetExpr":
       return `let ${expr.bindings.map(printBinding).join(", ")} in ${printExpression(expr.body)}`;
     case "ListExpr":
+      if (expr.tuple) return `(${expr.items.map(printExpression).join(", ")})`;
       return expr.comprehension
         ? `[${printComprehension(expr.items.map(printExpression).join(", "), expr.comprehension)}]`
         : `[${expr.items.map(printExpression).join(", ")}]`;

@@ -143,6 +143,8 @@ export function exprText(ir: IrRulebook, e: IrExpr, minPrecedence = 0): string {
     }
     case "list":
       return `[${e.items.map((a) => text(a)).join(", ")}]`;
+    case "record":
+      return `(${e.values.map((a) => text(a)).join(", ")})`;
     case "let": {
       const body = `let ${ir.locals[e.local] ?? "x"} = ${text(e.value)} in ${text(e.body)}`;
       return minPrecedence > 0 ? `(${body})` : body;

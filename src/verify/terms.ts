@@ -183,6 +183,10 @@ export function mapChildren(expr: IrExpr, f: (child: IrExpr) => IrExpr): IrExpr 
       const items = expr.items.map(f);
       return items.every((a, i) => a === expr.items[i]) ? expr : { ...expr, items };
     }
+    case "record": {
+      const values = expr.values.map(f);
+      return values.every((a, i) => a === expr.values[i]) ? expr : { ...expr, values };
+    }
     case "apply": {
       const args = expr.args.map(f);
       return args.every((a, i) => a === expr.args[i]) ? expr : { ...expr, args };
@@ -272,6 +276,8 @@ export class TermTable {
         return `agg${e.op}:${e.local}:${c(e.source)}:${c(e.elem)}:${c(e.filter)}:${c(e.key)}:${c(e.fallback)}:${e.acc ?? "-"}:${c(e.init)}:${e.position ?? "-"}`;
       case "list":
         return `list:${e.items.map(c).join(",")}`;
+      case "record":
+        return `record:${JSON.stringify(e.names)}:${e.values.map(c).join(",")}`;
       case "apply":
         return `apply${e.fn}:${e.args.map(c).join(",")}`;
       case "let":
