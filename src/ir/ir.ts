@@ -64,6 +64,22 @@ export interface IrMeta {
   file: string;
   /** The base rulebook's path as written after `extends`, if any. */
   extends?: string;
+  /** The rulebooks this one imports, in the order of its `import` lines. */
+  imports?: IrImport[];
+}
+
+/** An imported rulebook, as compiled into the importing one. */
+export interface IrImport {
+  /** The path as written after `import`. */
+  path: string;
+  /** The namespace of a whole-book import. */
+  as?: string;
+  /** The declarations a selective import names. */
+  names?: string[];
+  /** The imported rulebook's header version. */
+  version?: string;
+  /** The hash of the imported rulebook's own IR (`sha256:...`), as `compile` would record it. */
+  irHash: string;
 }
 
 /** Where something is in the source, and what it involves (for explanations and runtime errors). */
