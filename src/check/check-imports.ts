@@ -70,15 +70,21 @@ export function mergeImports(
   if (!ast.imports || ast.imports.length === 0) return declarations;
   const namespaces = declareNamespaces(context, ast.imports, declarations);
   const shared = new SharedDeclarations(context, declarations);
-  const byName = new Map<string, A.ImportDecl>();
+  const byName = new Map<string, A.Name>();
   const imported: SourcedDeclaration[] = [];
+  const merged = new Set<A.ImportDecl>();
   for (const book of imports) {
     if (!mergeable(context, book)) continue;
+    merged.add(book.decl);
     const namespace = book.decl.alias ? namespaces.get(book.decl.alias.text) : undefined;
     if (namespace?.decl === book.decl) imported.push(...namespaced(book, namespace, shared));
     else if (!book.decl.alias) imported.push(...selected(context, book, shared, byName));
   }
-  if (namespaces.size > 0) readNamespaces(context, declarations, namespaces);
+  // The names of an import that failed (already reported) are read silently as errors.
+  const failed = new Set(
+    ast.imports.filter((d) => !d.alias && !merged.has(d)).flatMap((d) => d.names.map((n) => n.text)),
+  );
+  if (namespaces.size > 0 || failed.size > 0) readNamespaces(context, declarations, namespaces, failed);
   return [...imported, ...declarations];
 }
 
@@ -185,12 +191,16 @@ function selected(
   context: CheckContext,
   book: ImportedRulebook,
   shared: SharedDeclarations,
-  importedBy: Map<string, A.ImportDecl>,
+  importedBy: Map<string, A.Name>,
 ): SourcedDeclaration[] {
   const { decl } = book;
   const available = new Map<string, SourcedDeclaration>();
   for (const d of book.declarations) if ("name" in d.decl) available.set(d.decl.name.text, d);
-  const wanted = new Set(decl.names.map((n) => n.text));
+  const wanted = new Set(
+    decl.names
+      .filter((n) => IMPORTABLE_BY_NAME.has(available.get(n.text)?.decl.kind ?? "AssertDecl"))
+      .map((n) => n.text),
+  );
   const columns = new Set<string>();
   for (const d of book.declarations)
     if (d.decl.kind === "TiersDecl") for (const c of d.decl.columns) columns.add(c.name.text);
@@ -228,7 +238,7 @@ function selected(
       );
       continue;
     }
-    importedBy.set(name.text, decl);
+    importedBy.set(name.text, name);
     reportMissingDependencies(context, book, found.decl, name, { available, wanted, columns, shared });
     const imported = { decl: found.decl, origin: { file: found.origin.file, own: false } };
     if (!isShared(found.decl) || shared.admit(imported, book)) out.push(imported);
@@ -266,7 +276,7 @@ function reportMissingDependencies(
       name: name.text,
       dependency,
       path: book.decl.path,
-      names: [...book.decl.names.map((n) => n.text), dependency].join(", "),
+      names: [...scope.wanted, dependency].join(", "),
     });
 }
 
@@ -288,6 +298,8 @@ function isShared(decl: A.Declaration): decl is A.InputDecl | A.EnumDecl | A.Rec
 class SharedDeclarations {
   private readonly values = new Map<string, SourcedDeclaration & { book?: ImportedRulebook }>();
   private readonly types = new Map<string, SourcedDeclaration & { book?: ImportedRulebook }>();
+  /** Each conflict once (a file imported twice conflicts twice). */
+  private readonly reported = new Set<string>();
 
   constructor(
     private readonly context: CheckContext,
@@ -310,6 +322,9 @@ class SharedDeclarations {
       return true;
     }
     if (shape(existing.decl) === shape(decl)) return false;
+    const key = `${decl.kind} ${decl.name.text} ${book.file}`;
+    if (this.reported.has(key)) return false;
+    this.reported.add(key);
     const what = decl.kind === "InputDecl" ? "input" : decl.kind === "EnumDecl" ? "enum" : "record";
     const own = existing.origin.own;
     const at = own ? (existing.decl as { name: A.Name }).name.span : book.decl.pathSpan;
@@ -343,6 +358,7 @@ function readNamespaces(
   context: CheckContext,
   declarations: readonly SourcedDeclaration[],
   namespaces: ReadonlyMap<string, Namespace>,
+  failed: ReadonlySet<string>,
 ): void {
   const missing = (span: A.Span): A.MissingExpr => ({ kind: "MissingExpr", span });
   const rewriter: NameRewriter = {
@@ -361,6 +377,7 @@ function readNamespaces(
       return missing(expr.span);
     },
     ref: (ref) => {
+      if (failed.has(ref.name)) return missing(ref.span);
       const namespace = namespaces.get(ref.name);
       if (!namespace) return undefined;
       if (namespace.merged)
