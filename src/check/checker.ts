@@ -527,8 +527,10 @@ function reportUnused(context: CheckContext, ast: A.Rulebook, declarations: Sour
     });
   }
   const anchor = ast.header?.name.span ?? { start: 0, end: 0 };
-  if (outputs === 0) context.report(messages.noOutputs, anchor);
-  if (inputs === 0) context.report(messages.noInputs, anchor);
+  // A rulebook whose imports failed (reported) may well have its inputs and outputs there.
+  const imports = (ast.imports ?? []).length > 0;
+  if (outputs === 0 && !imports) context.report(messages.noOutputs, anchor);
+  if (inputs === 0 && !imports) context.report(messages.noInputs, anchor);
 }
 
 /**
