@@ -105,6 +105,8 @@ function rewrite(
     case "TypeRef":
       for (const factor of (node as A.TypeRef).factors) onTypeFactor?.(factor);
       break;
+    default:
+      break; // any other node: its fields, below
   }
   return renamed(rewriteFields(node, rw, bound, onTypeFactor), rw);
 }
