@@ -259,6 +259,11 @@ export const messages = {
   noInputs: warning("MB4036", "the rulebook declares no inputs"),
   extendsWithoutFile: error("MB4037", "`extends` needs the path of a `.margin` file in quotes"),
   headerValueKind: error("MB4038", "`{key}` expects {expected}"),
+  decimalFieldWithoutDecimal: error(
+    "MB4090",
+    "`{key}` applies only to decimal arithmetic, and this rulebook computes in binary64",
+    "add `arithmetic decimal` to the header, or remove `{key}`",
+  ),
   overrideDropsColumn: error(
     "MB4040",
     "the override of tier table `{name}` has no column `{column}`, which the base declares",

@@ -117,6 +117,13 @@ function factoryParameters(ir: IrRulebook): [string, unknown][] {
 
 /** Generates the JavaScript evaluator of a rulebook and instantiates it. */
 export function compileEvaluator(ir: IrRulebook): CompiledEvaluator {
+  // Decimal arithmetic has no code generator yet: the reference interpreter evaluates it.
+  if (ir.meta.arithmetic)
+    return {
+      evaluate: (input) => interpret(ir, input).outputs,
+      source: "// decimal arithmetic: evaluated by the reference interpreter (no generated code)\n",
+      mode: "interpreted",
+    };
   const source = generateSource(ir);
   const parameters = factoryParameters(ir);
   let factory: (...args: unknown[]) => (input: unknown) => Record<string, OutputValue>;
