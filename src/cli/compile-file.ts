@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import { parseDocument } from "yaml";
-import { lowerRulebook } from "../compile/lower.js";
+import { lowerRulebook, type LowerOptions } from "../compile/lower.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderText } from "../diagnostics/render.js";
 import type { IrRulebook } from "../ir/ir.js";
@@ -36,6 +36,7 @@ export function compileFile(
   command: string,
   color = false,
   given?: { source: string; host?: (sources: Map<string, string>) => SourceHost },
+  arithmetic?: LowerOptions["arithmetic"],
 ): CompiledFile {
   const sources = new Map<string, string>();
   const host = given?.host?.(sources) ?? nodeSourceHost(io.cwd, sources);
@@ -54,7 +55,10 @@ export function compileFile(
       "\n";
     return { ok: false, file, report };
   }
-  const ir = lowerRulebook(result.checked, { source: (name) => sources.get(name) ?? host.readFile(name) });
+  const ir = lowerRulebook(result.checked, {
+    source: (name) => sources.get(name) ?? host.readFile(name),
+    ...(arithmetic !== undefined ? { arithmetic } : {}),
+  });
   return { ok: true, file, source, ir, warnings: result.diagnostics, sources };
 }
 

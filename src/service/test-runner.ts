@@ -8,6 +8,7 @@
  *     input: { position: { size: 109.488, mark: 31967.27, side: long }, market: { vol_30d: 0.5, adv: 2e9 } }
  *     expect: { maintenance_margin: 71200.82 }   # some or all outputs
  *     tolerance: 1e-6                           # absolute; default 0 (exact)
+ *     decimal_tolerance: 0                      # in decimal arithmetic; default: `tolerance`
  *   - name: Size 0 is refused
  *     input: { ... }
  *     expect_error: MB6001                      # or { code: MB6001, path: /position/size, message: "> 0" }
@@ -22,6 +23,7 @@ import { LineCounter, isMap, isSeq, parseDocument } from "yaml";
 import type { IrRulebook } from "../ir/ir.js";
 import { compileEvaluator } from "../runtime/codegen.js";
 import { RuntimeError } from "../semantics/errors.js";
+import { decText, isDecimalText, toDec, type Dec } from "../semantics/decimal.js";
 import { validateInput, type InputError } from "../runtime/input-schema.js";
 import { evaluate, type OutputValue } from "../runtime/interpreter.js";
 
@@ -42,6 +44,8 @@ export interface TestCase {
   expectError?: ExpectedError;
   /** Absolute tolerance for numeric outputs (default 0: exact). */
   tolerance: number;
+  /** The tolerance when the rulebook runs in decimal arithmetic (`decimal_tolerance`; default `tolerance`). */
+  decimalTolerance?: number;
 }
 
 /** A parsed test file. */
@@ -81,7 +85,7 @@ export interface TestFileProblem {
   message: string;
 }
 
-const caseKeys = new Set(["name", "input", "expect", "expect_error", "tolerance"]);
+const caseKeys = new Set(["name", "input", "expect", "expect_error", "tolerance", "decimal_tolerance"]);
 
 /** Parses the text of a test file. Never throws: problems are returned with their lines. */
 export function parseTestFile(text: string): { file?: TestFile; problems: TestFileProblem[] } {
@@ -146,7 +150,16 @@ function parseCase(raw: unknown, line: number, problems: TestFileProblem[]): Tes
   const tolerance = c["tolerance"] ?? 0;
   if (typeof tolerance !== "number" || !(tolerance >= 0))
     return fail(`case "${name}": \`tolerance\` must be a number >= 0`);
-  const result: TestCase = { name, line, input: c["input"], tolerance };
+  const decimalTolerance = c["decimal_tolerance"];
+  if (decimalTolerance !== undefined && (typeof decimalTolerance !== "number" || !(decimalTolerance >= 0)))
+    return fail(`case "${name}": \`decimal_tolerance\` must be a number >= 0`);
+  const result: TestCase = {
+    name,
+    line,
+    input: c["input"],
+    tolerance,
+    ...(decimalTolerance !== undefined ? { decimalTolerance } : {}),
+  };
   if ("expect" in c) {
     const expect = c["expect"];
     if (expect === null || typeof expect !== "object" || Array.isArray(expect))
@@ -225,7 +238,7 @@ export function runCase(
   }
   const mismatches: Mismatch[] = [];
   if (!sameOutcome(interpreter, compiled)) mismatches.push({ kind: "disagreement", interpreter, compiled });
-  mismatches.push(...compare(c, interpreter, outputNames));
+  mismatches.push(...compare(c, interpreter, outputNames, ir.meta.arithmetic !== undefined));
   return { name: c.name, line: c.line, passed: mismatches.length === 0, actual: interpreter, mismatches };
 }
 
@@ -252,7 +265,12 @@ export function sameOutcome(a: Outcome, b: Outcome): boolean {
   return keys.every((k) => Object.hasOwn(b.outputs, k) && Object.is(a.outputs[k], b.outputs[k]));
 }
 
-function compare(c: TestCase, actual: Outcome, outputNames: readonly string[]): Mismatch[] {
+/** The tolerance of a case in the rulebook's arithmetic. */
+export function caseTolerance(c: TestCase, decimal: boolean): number {
+  return decimal ? (c.decimalTolerance ?? c.tolerance) : c.tolerance;
+}
+
+function compare(c: TestCase, actual: Outcome, outputNames: readonly string[], decimal: boolean): Mismatch[] {
   if (c.expectError) {
     const expected = c.expectError;
     if (actual.ok) return [{ kind: "expected-error", expected, outputs: actual.outputs }];
@@ -263,14 +281,15 @@ function compare(c: TestCase, actual: Outcome, outputNames: readonly string[]): 
   if (!actual.ok)
     return [{ kind: "unexpected-error", error: { code: actual.code, message: actual.message } }];
   const mismatches: Mismatch[] = [];
+  const tolerance = caseTolerance(c, decimal);
   for (const [name, expected] of Object.entries(c.expect ?? {})) {
     if (!outputNames.includes(name)) {
       mismatches.push({ kind: "unknown-output", name, expected, outputs: [...outputNames] });
       continue;
     }
     const value = actual.outputs[name]!;
-    if (!valueMatches(expected, value, c.tolerance))
-      mismatches.push({ kind: "output", name, expected, actual: value, tolerance: c.tolerance });
+    if (!(decimal ? decimalMatches(expected, value, tolerance) : valueMatches(expected, value, tolerance)))
+      mismatches.push({ kind: "output", name, expected, actual: value, tolerance });
   }
   return mismatches;
 }
@@ -280,6 +299,52 @@ function errorMatches(expected: ExpectedError, actual: Extract<Outcome, { ok: fa
   if (expected.path !== undefined && !(actual.inputErrors ?? []).some((e) => e.path === expected.path))
     return false;
   return expected.message === undefined || actual.message.includes(expected.message);
+}
+
+/** In decimal arithmetic: numbers (outputs are decimal text) compared exactly, within the tolerance. */
+function decimalMatches(expected: OutputValue, actual: OutputValue, tolerance: number): boolean {
+  const a = asDecimal(actual);
+  const e = asDecimal(expected);
+  if (a && e && typeof expected !== "boolean") return a.minus(e).abs().lte(toDec(tolerance));
+  return valueMatches(expected, actual, tolerance);
+}
+
+function asDecimal(value: OutputValue): Dec | undefined {
+  if (typeof value === "number" && Number.isFinite(value)) return toDec(value);
+  if (typeof value === "string" && isDecimalText(value)) return toDec(value);
+  return undefined;
+}
+
+/** An output whose value differs between binary64 and decimal arithmetic by more than a bound. */
+export interface ModeDifference {
+  output: string;
+  binary64: OutputValue;
+  decimal: OutputValue;
+  /** |binary64 - decimal|, exactly (as decimal text); absent when either is not a number. */
+  difference?: string;
+}
+
+/**
+ * The outputs of one case that differ between the two arithmetics by more than `bound` (numbers),
+ * or at all (other values, and an error in one mode only).
+ */
+export function modeDifferences(binary: Outcome, decimal: Outcome, bound: number): ModeDifference[] {
+  if (!binary.ok || !decimal.ok) {
+    if (!binary.ok && !decimal.ok && binary.code === decimal.code) return [];
+    const describe = (o: Outcome): OutputValue => (o.ok ? "outputs" : o.code);
+    return [{ output: "(outcome)", binary64: describe(binary), decimal: describe(decimal) }];
+  }
+  const result: ModeDifference[] = [];
+  for (const [output, b] of Object.entries(binary.outputs)) {
+    const d = decimal.outputs[output]!;
+    const [x, y] = [asDecimal(b), asDecimal(d)];
+    if (x && y && typeof b === "number") {
+      const difference = x.minus(y).abs();
+      if (difference.gt(toDec(bound)))
+        result.push({ output, binary64: b, decimal: d, difference: decText(difference) });
+    } else if (b !== d) result.push({ output, binary64: b, decimal: d });
+  }
+  return result;
 }
 
 function valueMatches(expected: OutputValue, actual: OutputValue, tolerance: number): boolean {
