@@ -5,8 +5,8 @@
  *
  * One input object is built once and refilled for every row (no allocation per row besides the
  * evaluator's result), so the cost per row is the evaluation itself. Numeric outputs come back as
- * `Float64Array`s; rows that fail hold NaN there (null in the other outputs) and are listed in
- * `errors` with their index.
+ * `Float64Array`s (in decimal arithmetic, arrays of decimal text); rows that fail hold NaN there
+ * (null in the other outputs) and are listed in `errors` with their index.
  */
 import type { IrRulebook, IrType } from "../ir/ir.js";
 import { RuntimeError } from "../semantics/errors.js";
@@ -29,7 +29,7 @@ export interface ColumnFailure {
 
 /** The result of a columnar evaluation. */
 export interface ColumnarResult {
-  /** One column per output: `Float64Array` for numbers, an array for the others. */
+  /** One column per output: `Float64Array` for numbers (decimal text in decimal arithmetic), an array for the others. */
   outputs: Record<string, Float64Array | (OutputValue | null)[]>;
   /** The rows that failed, in row order. */
   errors: ColumnFailure[];
@@ -102,7 +102,8 @@ export function columnarEvaluator(
       throw new ColumnsError(`missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);
 
     const { input, fill } = inputFiller(columns, fields);
-    const numeric = outputs.map((o) => o.type.kind === "number");
+    // Decimal arithmetic: numeric outputs stay decimal text (every digit), in plain arrays.
+    const numeric = outputs.map((o) => o.type.kind === "number" && ir.meta.arithmetic === undefined);
     const targets = outputs.map((_, o) =>
       numeric[o] ? new Float64Array(length) : new Array<OutputValue | null>(length).fill(null),
     );

@@ -57,3 +57,13 @@ export function decimalTraceValue(value: Value): TraceValue {
   }
   return value as TraceValue;
 }
+
+/**
+ * A numeric output as a double, for charts and impact totals: a number as it is, the decimal text of
+ * a decimal rulebook read as the nearest double; anything else undefined.
+ */
+export function outputNumber(value: unknown): number | undefined {
+  if (typeof value === "number") return value;
+  if (typeof value === "string" && isDecimalText(value)) return Number(value);
+  return undefined;
+}

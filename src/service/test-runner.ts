@@ -350,6 +350,9 @@ export function modeDifferences(binary: Outcome, decimal: Outcome, bound: number
 function valueMatches(expected: OutputValue, actual: OutputValue, tolerance: number): boolean {
   if (typeof expected === "number" && typeof actual === "number")
     return Object.is(expected, actual) || Math.abs(actual - expected) <= tolerance;
+  // A figure written as decimal text (more digits than a double holds), against a binary64 result.
+  if (typeof expected === "string" && typeof actual === "number" && isDecimalText(expected))
+    return Math.abs(actual - Number(expected)) <= tolerance;
   if (typeof expected === "string" && typeof actual === "string" && expected !== actual) {
     // Timestamps: the same instant written differently (`+00:00` vs `Z`, milliseconds) is a match.
     const [a, b] = [Date.parse(expected), Date.parse(actual)];
