@@ -209,7 +209,8 @@ export function decPow(x: Dec, y: Dec, context: IrArithmetic, site: number, rais
     if (y.isNeg()) fail(`0 to the power ${decText(y)} is not a real number`);
     return new Dec(0);
   }
-  const log = x.ln().times(y).toNumber() / Math.LN10;
+  // The magnitude of the result, from doubles: only used to size the working precision.
+  const log = y.toNumber() * (Math.log10(x.abs().toNumber()) || x.e);
   if (log > 4300) fail(`${decText(x)} to the power ${decText(y)} is too large for decimal arithmetic`);
   const places = context.scale + GUARD;
   if (log < -(places + 5)) return finish(new Dec(0), false, false, context);
