@@ -1,9 +1,12 @@
 // The linter: the layering of src/ as rules, plus a few type-aware checks that tsc does not make.
 //
 // Layers (a folder may import only the folders listed; grammar/ is the Chevrotain grammar):
-//   ir, diagnostics, node    nothing (node: the file helpers the Node hosts share)
-//   semantics                ir
-//   syntax                   grammar, diagnostics
+//   ir                       nothing
+//   diagnostics              semantics (the one catalog of codes lives there)
+//   node                     service (the Node I/O the CLI and the studio server share: file
+//                            helpers and the language service's Node host)
+//   semantics                ir (operations, builtins, verbs, numerics, the catalog of codes)
+//   syntax                   grammar, diagnostics, semantics
 //   check                    syntax, diagnostics, ir, semantics
 //   compile                  check, syntax, diagnostics, ir, semantics, runtime
 //   runtime                  ir, semantics (an engine that loads artifacts never ships the compiler)
@@ -33,10 +36,10 @@ const FOLDERS = [
 /** What each layer may import; a folder not listed may import anything but `cli`. */
 const ALLOWED = {
   ir: [],
-  node: [],
-  diagnostics: [],
+  node: ["service"],
+  diagnostics: ["semantics"],
   semantics: ["ir"],
-  syntax: ["grammar", "diagnostics"],
+  syntax: ["grammar", "diagnostics", "semantics"],
   check: ["syntax", "diagnostics", "ir", "semantics"],
   compile: ["check", "syntax", "diagnostics", "ir", "semantics", "runtime"],
   runtime: ["ir", "semantics"],

@@ -25,11 +25,10 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildArtifact, serializeArtifact } from "../src/compile/artifact.js";
-import { lowerRulebook } from "../src/compile/lower.js";
 import { compileEvaluator } from "../src/runtime/codegen.js";
 import { evaluate as interpret } from "../src/runtime/interpreter.js";
 import { loadArtifact } from "../src/runtime/index.js";
-import { checkRulebook } from "../src/service/language-service.js";
+import { compileOrThrow } from "../src/service/language-service.js";
 import { binanceMargin, binanceMarginNaive, type BinanceInput } from "./baseline/binance-handwritten.js";
 
 import { binancePositions } from "./support/binance-positions.js";
@@ -107,8 +106,7 @@ function main(): void {
 
   // The engine's path: compile to an artifact (JSON text), then load it as an engine does.
   const source = readFileSync(path.join(root, rulebookFile), "utf8");
-  const checked = checkRulebook(source, rulebookFile);
-  const ir = lowerRulebook(checked.checked, { source: () => source });
+  const ir = compileOrThrow(source, rulebookFile);
   const book = loadArtifact(serializeArtifact(buildArtifact(ir, { source, compiler: { version: "bench" } })));
   const noValidation = { validate: false } as const;
   // The generated function without the runtime's wrapper (options, result object), for comparison.

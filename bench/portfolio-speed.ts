@@ -26,12 +26,11 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildArtifact, serializeArtifact } from "../src/compile/artifact.js";
-import { lowerRulebook } from "../src/compile/lower.js";
 import { compileEvaluator } from "../src/runtime/codegen.js";
 import { evaluate as interpret } from "../src/runtime/interpreter.js";
 import { prng } from "../src/review/random-inputs.js";
 import { loadArtifact } from "../src/runtime/index.js";
-import { checkRulebook } from "../src/service/language-service.js";
+import { compileOrThrow } from "../src/service/language-service.js";
 import { spanMargin, type SpanInput, type SpanPosition } from "./baseline/portfolio-handwritten.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -133,8 +132,7 @@ function main(): void {
   const seed = Number(values.seed ?? 20261201);
 
   const source = readFileSync(path.join(root, rulebookFile), "utf8");
-  const checked = checkRulebook(source, rulebookFile);
-  const ir = lowerRulebook(checked.checked, { source: () => source });
+  const ir = compileOrThrow(source, rulebookFile);
   const book = loadArtifact(serializeArtifact(buildArtifact(ir, { source, compiler: { version: "bench" } })));
   const noValidation = { validate: false } as const;
   const generated = compileEvaluator(book.ir).evaluate;

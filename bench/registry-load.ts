@@ -26,11 +26,10 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildArtifact, serializeArtifact } from "../src/compile/artifact.js";
-import { lowerRulebook } from "../src/compile/lower.js";
 import { generateKeyPair, readSigningKey, signArtifact } from "../src/compile/sign.js";
 import { loadArtifact, RulebookRegistry, type DecisionRecord } from "../src/runtime/index.js";
 import { jsonLinesDecisionLog } from "../src/runtime/node.js";
-import { checkRulebook } from "../src/service/language-service.js";
+import { compileOrThrow } from "../src/service/language-service.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -46,8 +45,7 @@ function artifactText(version: string, privateKey: ReturnType<typeof readSigning
     /version \d+\.\d+\.\d+/,
     `version ${version}`,
   );
-  const checked = checkRulebook(source, file);
-  const artifact = buildArtifact(lowerRulebook(checked.checked), { source, compiler: { version: "bench" } });
+  const artifact = buildArtifact(compileOrThrow(source, file), { source, compiler: { version: "bench" } });
   if (typeof privateKey === "string") throw new Error(privateKey);
   return serializeArtifact(signArtifact(artifact, privateKey));
 }

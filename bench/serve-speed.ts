@@ -25,9 +25,8 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { readFileSync } from "node:fs";
 import { buildArtifact, serializeArtifact } from "../src/compile/artifact.js";
-import { lowerRulebook } from "../src/compile/lower.js";
 import { generateKeyPair, readSigningKey, signArtifact } from "../src/compile/sign.js";
-import { checkRulebook } from "../src/service/language-service.js";
+import { compileOrThrow } from "../src/service/language-service.js";
 import { binanceMargin, type BinanceInput } from "./baseline/binance-handwritten.js";
 
 import { binancePositions } from "./support/binance-positions.js";
@@ -145,7 +144,7 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     const source = readFileSync(path.join(root, rulebookFile), "utf8");
-    const ir = lowerRulebook(checkRulebook(source, rulebookFile).checked, { source: () => source });
+    const ir = compileOrThrow(source, rulebookFile);
     const keys = generateKeyPair();
     const signing = readSigningKey(keys.privateKeyPem);
     if (typeof signing === "string") throw new Error(signing);

@@ -24,10 +24,9 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DuckDBInstance, JSDuckDBValueConverter } from "@duckdb/node-api";
-import { lowerRulebook } from "../src/compile/lower.js";
 import type { IrRulebook } from "../src/ir/ir.js";
 import { rulebookFromIr } from "../src/runtime/index.js";
-import { checkRulebook } from "../src/service/language-service.js";
+import { compileOrThrow } from "../src/service/language-service.js";
 import { compileToSql } from "../src/sql/index.js";
 import { accountsSql, positionsSql } from "./support/positions.js";
 
@@ -46,8 +45,7 @@ const ROUNDS = Number(options.rounds ?? 3);
 
 function compile(file: string): IrRulebook {
   const source = readFileSync(path.join(root, file), "utf8");
-  const checked = checkRulebook(source, file);
-  return lowerRulebook(checked.checked, { source: () => source });
+  return compileOrThrow(source, file);
 }
 
 const load = (): string =>

@@ -10,19 +10,11 @@
  * Between an update and its preview the worker yields to its message queue, so a newer update
  * that is already waiting replaces the preview of the older one instead of queueing behind it.
  */
-import { completeAt } from "../../src/service/completion.js";
-import { definitionAt } from "../../src/service/definition.js";
 import { languageConfiguration, monarchLanguage } from "../../src/service/highlighting.js";
-import { hoverAt } from "../../src/service/hover.js";
-import { IncrementalChecker } from "../../src/service/incremental.js";
-import type { CheckResult, SourceHost } from "../../src/service/language-service.js";
-import { PreviewSession } from "../../src/service/preview.js";
+import { createLanguageService, memoryHost, type CheckResult } from "../../src/service/language-service.js";
 import { LineMap } from "../../src/diagnostics/line-map.js";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
-import type { Span } from "../../src/syntax/ast.js";
-import { formatSource } from "../../src/syntax/format.js";
-import { lowerRulebook } from "../../src/compile/lower.js";
-import { verifyRulebook } from "../../src/verify/index.js";
+import type { Span } from "../../src/diagnostics/span.js";
 import type {
   FromWorker,
   PreviewRequest,
@@ -32,7 +24,6 @@ import type {
   WireDiagnostic,
   WireRange,
 } from "./protocol.js";
-import { referencesAt, renameAt, symbolsOf } from "../../src/service/navigation.js";
 
 interface Scope {
   postMessage(message: FromWorker): void;
@@ -40,10 +31,9 @@ interface Scope {
 }
 const scope = self as unknown as Scope;
 
-/** The folder's files (path -> text); the open document's newest text replaces its entry. */
+/** The folder's files (path -> text), as the page sent them; open documents live in the service. */
 const files = new Map<string, string>();
-const checkers = new Map<string, IncrementalChecker>();
-const previews = new Map<string, PreviewSession>();
+const service = createLanguageService(memoryHost(files));
 
 /** The last checked version of each document. */
 interface Checked {
@@ -59,27 +49,10 @@ let pendingChange: ReturnType<typeof setTimeout> | undefined;
 /** How long the text must rest before the change from the baseline is computed. */
 const CHANGE_AFTER_MS = 250;
 
-const host: SourceHost = {
-  resolve(fromFile, target) {
-    const parts = [...fromFile.split("/").slice(0, -1), ...target.split("/")];
-    const out: string[] = [];
-    for (const part of parts) {
-      if (part === "" || part === ".") continue;
-      if (part === "..") out.pop();
-      else out.push(part);
-    }
-    return out.join("/");
-  },
-  readFile: (path) => files.get(path),
-};
-
 function check(path: string, version: number, text: string): Checked {
   if (last && last.path === path && last.version === version && last.text === text) return last;
-  let checker = checkers.get(path);
-  if (!checker) checkers.set(path, (checker = new IncrementalChecker()));
-  files.set(path, text);
-  const result = checker.check(text, path, host);
-  last = { path, version, text, result, lines: new LineMap(text) };
+  service.open(path, text);
+  last = { path, version, text, result: service.check(path), lines: new LineMap(text) };
   return last;
 }
 
@@ -107,7 +80,7 @@ function exactRange(lines: LineMap, span: Span): WireRange {
 
 function wireDiagnostic(d: Diagnostic, checked: Checked): WireDiagnostic {
   const own = d.file === checked.path;
-  const lines = own ? checked.lines : new LineMap(files.get(d.file) ?? "");
+  const lines = own ? checked.lines : new LineMap(service.text(d.file) ?? "");
   const at = own ? range(lines, d.span) : { startLine: 1, startColumn: 1, endLine: 1, endColumn: 2 };
   return {
     ...at,
@@ -118,7 +91,7 @@ function wireDiagnostic(d: Diagnostic, checked: Checked): WireDiagnostic {
     file: d.file,
     related: d.related.map((r) => {
       const file = r.file ?? d.file;
-      const p = (file === checked.path ? checked.lines : new LineMap(files.get(file) ?? "")).position(
+      const p = (file === checked.path ? checked.lines : new LineMap(service.text(file) ?? "")).position(
         r.span.start,
       );
       return { message: r.message, file, line: p.line, column: p.column };
@@ -138,15 +111,14 @@ function update(message: Extract<ToWorker, { type: "update" }>): void {
   const started = performance.now();
   const checked = check(message.path, message.version, message.text);
   const checkMs = performance.now() - started;
-  const checker = checkers.get(message.path);
   scope.postMessage({
     type: "diagnostics",
     seq: message.seq,
     path: message.path,
     version: message.version,
     checkMs,
-    chunks: checker?.stats.chunks ?? 1,
-    reparsed: checker?.stats.parsed ?? 1,
+    chunks: service.stats(message.path).chunks,
+    reparsed: service.stats(message.path).parsed,
     diagnostics: checked.result.diagnostics.map((d) => wireDiagnostic(d, checked)),
   });
   if (pendingPreview !== undefined) clearTimeout(pendingPreview);
@@ -159,9 +131,7 @@ function update(message: Extract<ToWorker, { type: "update" }>): void {
 
 function preview(checked: Checked, seq: number, request: PreviewRequest): void {
   const started = performance.now();
-  let session = previews.get(checked.path);
-  if (!session) previews.set(checked.path, (session = new PreviewSession()));
-  const result = session.run(checked.result, checked.text, request, host);
+  const result = service.preview(checked.path, request);
   scope.postMessage({
     type: "preview",
     seq,
@@ -178,7 +148,7 @@ function preview(checked: Checked, seq: number, request: PreviewRequest): void {
     pendingChange = undefined;
     let change;
     try {
-      change = session.change(baseline);
+      change = service.change(checked.path, baseline);
     } catch (error) {
       change = {
         label: baseline.label,
@@ -213,13 +183,8 @@ function verify(message: Extract<ToWorker, { type: "verify" }>): void {
       verifyMs: performance.now() - started,
     });
   try {
-    const checked = check(message.path, message.version, message.text);
-    const errors = checked.result.diagnostics.filter((d) => d.severity === "error").length;
-    if (errors > 0) return reply({ problem: `the rulebook has ${errors} error${errors === 1 ? "" : "s"}` });
-    const ir = lowerRulebook(checked.result.checked, {
-      source: (file) => (file === checked.path ? checked.text : files.get(file)),
-    });
-    reply({ report: verifyRulebook(ir, { budgetMs: message.budgetMs }) });
+    check(message.path, message.version, message.text);
+    reply(service.verify(message.path, { budgetMs: message.budgetMs }));
   } catch (error) {
     reply({ problem: `cannot verify: ${error instanceof Error ? error.message : String(error)}` });
   }
@@ -228,21 +193,22 @@ function verify(message: Extract<ToWorker, { type: "verify" }>): void {
 function answer(kind: RequestKind, checked: Checked, offset: number, newName?: string): unknown {
   switch (kind) {
     case "complete": {
-      const result = completeAt(checked.result, checked.text, offset);
+      const result = service.complete(checked.path, offset);
       return { items: result.items, range: exactRange(checked.lines, result.replace) };
     }
     case "hover": {
-      const result = hoverAt(checked.result, checked.text, offset);
+      const result = service.hover(checked.path, offset);
       return result ? { contents: result.contents, range: range(checked.lines, result.span) } : undefined;
     }
     case "definition": {
-      const target = definitionAt(checked.result, offset);
+      const target = service.definition(checked.path, offset);
       if (!target) return undefined;
-      const lines = target.file === checked.path ? checked.lines : new LineMap(files.get(target.file) ?? "");
+      const lines =
+        target.file === checked.path ? checked.lines : new LineMap(service.text(target.file) ?? "");
       return { file: target.file, range: range(lines, target.span) };
     }
     case "symbols":
-      return symbolsOf(checked.result).map((s) => ({
+      return service.symbols(checked.path).map((s) => ({
         name: s.name,
         kind: s.kind,
         range: range(checked.lines, s.span),
@@ -250,25 +216,16 @@ function answer(kind: RequestKind, checked: Checked, offset: number, newName?: s
       }));
     case "references":
       return {
-        ranges: referencesAt(checked.result, checked.text, offset).map((span) =>
-          exactRange(checked.lines, span),
-        ),
+        ranges: service.references(checked.path, offset).map((span) => exactRange(checked.lines, span)),
       };
     case "rename": {
-      const result = renameAt(
-        checked.result,
-        checked.text,
-        offset,
-        newName ?? "",
-        host,
-        files.get(checked.path.replace(/\.margin$/, ".test.yaml")),
-      );
+      const result = service.rename(checked.path, offset, newName ?? "");
       return result.refused !== undefined
         ? { refused: result.refused }
         : { edits: result.edits.map((e) => ({ ...exactRange(checked.lines, e.span), newText: e.newText })) };
     }
     case "format": {
-      const result = formatSource(checked.text, checked.path);
+      const result = service.format(checked.path);
       const errors = result.diagnostics.filter((d) => d.severity === "error");
       return errors.length > 0
         ? {
@@ -285,6 +242,7 @@ scope.onmessage = (event) => {
     case "files":
       files.clear();
       for (const [path, text] of Object.entries(message.files)) files.set(path, text);
+      service.invalidate();
       last = undefined;
       return;
     case "update":

@@ -3,7 +3,7 @@
  * problem, which silences follow-on diagnostics) recorded in `context.exprTypes`.
  */
 import type * as A from "../syntax/ast.js";
-import { messages } from "../diagnostics/catalog.js";
+import { messages } from "../semantics/catalog.js";
 import { isValidTimestamp } from "./check-header.js";
 import {
   builtinsByName,
@@ -240,15 +240,11 @@ export class ExpressionChecker {
     const index = this.check(expr.index, env);
     if (object.kind === "error" || index.kind === "error") return ERROR;
     if (object.kind !== "list") {
-      this.context.report(messages.indexMisuse, expr.object.span, {
-        message: `only lists can be indexed, not ${describeType(object)}`,
-      });
+      this.context.report(messages.indexNotList, expr.object.span, { actual: describeType(object) });
       return ERROR;
     }
     if (!assignable(NUMBER, index)) {
-      this.context.report(messages.indexMisuse, expr.index.span, {
-        message: `a list index must be a Number, not ${describeType(index)}`,
-      });
+      this.context.report(messages.indexNotNumber, expr.index.span, { actual: describeType(index) });
       return ERROR;
     }
     if (object.element.kind === "timestamp") {
@@ -460,9 +456,7 @@ export class ExpressionChecker {
     const args = expr.args.map((arg): BuiltinArgument => ({ expr: arg, type: this.check(arg, env) }));
     if (builtin.aggregate && builtin.arity[1] === 1) {
       if (name === "count" && args.length === 1) return this.countList(args[0]!);
-      this.context.report(messages.comprehensionMisuse, expr.span, {
-        message: `\`${name}\` aggregates a list: write \`${name}(x for v in list)\``,
-      });
+      this.context.report(messages.aggregateNeedsList, expr.span, { name });
       return ERROR;
     }
     const [min, max] = builtin.arity;
@@ -510,9 +504,7 @@ export class ExpressionChecker {
     const builtin = builtinsByName.get(name)!;
     const comprehension = expr.comprehension!;
     if (!builtin.aggregate) {
-      this.context.report(messages.comprehensionMisuse, comprehension.span, {
-        message: `\`${name}\` does not aggregate a list`,
-      });
+      this.context.report(messages.notAnAggregate, comprehension.span, { name });
       return ERROR;
     }
     const source = this.check(comprehension.source, env);
@@ -536,10 +528,7 @@ export class ExpressionChecker {
     if (comprehension.filter) this.checkCondition(comprehension.filter, inner, "a `where` filter");
     const element = this.check(expr.args[0]!, inner);
     if (builtin.aggregate === "group") return this.groupResult(comprehension, element, inner);
-    if (comprehension.groupKey)
-      this.context.report(messages.comprehensionMisuse, comprehension.groupKey.span, {
-        message: "`by` only groups, in `group(x for v in list by key)`",
-      });
+    if (comprehension.groupKey) this.context.report(messages.byOutsideGroup, comprehension.groupKey.span);
     if (element.kind === "error") return ERROR;
     if (builtin.aggregate === "count") return NUMBER;
     if (builtin.aggregate === "bool") {
@@ -560,10 +549,7 @@ export class ExpressionChecker {
       return ERROR;
     }
     if (comprehension.fallback) {
-      if (name === "sum")
-        this.context.report(messages.comprehensionMisuse, comprehension.fallback.span, {
-          message: "`sum` of an empty list is 0: it needs no `default`",
-        });
+      if (name === "sum") this.context.report(messages.sumNeedsNoDefault, comprehension.fallback.span);
       const fallback = this.check(comprehension.fallback, env);
       if (
         fallback.kind !== "error" &&
@@ -582,9 +568,7 @@ export class ExpressionChecker {
 
   private groupResult(comprehension: A.Comprehension, element: Type, inner: ExprEnv): Type {
     if (!comprehension.groupKey) {
-      this.context.report(messages.comprehensionMisuse, comprehension.span, {
-        message: "`group` needs a key: `group(x for v in list by key)`",
-      });
+      this.context.report(messages.groupNeedsKey, comprehension.span);
       return ERROR;
     }
     const key = this.check(comprehension.groupKey, inner);

@@ -2,7 +2,7 @@
  * Header checks: required fields, valid semantic version and timestamp, no duplicates.
  */
 import type * as A from "../syntax/ast.js";
-import { messages } from "../diagnostics/catalog.js";
+import { messages } from "../semantics/catalog.js";
 import type { CheckContext } from "./context.js";
 import { isCurrencyCode } from "./types.js";
 import { DECIMAL_ROUNDINGS, DEFAULT_DECIMAL_SCALE } from "../semantics/decimal.js";

@@ -4,7 +4,7 @@
  * would fail to write or an engine would refuse to load.
  */
 import type * as A from "../syntax/ast.js";
-import { messages } from "../diagnostics/catalog.js";
+import { messages } from "../semantics/catalog.js";
 import { IR_LIMITS } from "../ir/limits.js";
 import { printVerify } from "../syntax/format.js";
 import type { CheckContext } from "./context.js";

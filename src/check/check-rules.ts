@@ -3,7 +3,7 @@
  * adjusted, that every step's value has the right unit, and which rules can never fire.
  */
 import type * as A from "../syntax/ast.js";
-import { messages } from "../diagnostics/catalog.js";
+import { messages } from "../semantics/catalog.js";
 import type { ExprEnv, ExpressionChecker } from "./check-expr.js";
 import type { SourcedDeclaration } from "./checker.js";
 import { domainInterval } from "./check-values.js";

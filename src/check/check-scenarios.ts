@@ -2,7 +2,7 @@
  * Checks of scenario sets (axes, grids, ranges, weights) and the record type of a scenario.
  */
 import type * as A from "../syntax/ast.js";
-import { messages } from "../diagnostics/catalog.js";
+import { messages } from "../semantics/catalog.js";
 import type { ExpressionChecker } from "./check-expr.js";
 import type { CheckContext } from "./context.js";
 import {
@@ -115,10 +115,7 @@ function checkGridValue(
   if (!value.to || numbers.length !== 3) return 1;
   const [from, to, step] = numbers as [number, number, number];
   if (step <= 0 || to < from) {
-    context.report(messages.invalidScenarioRange, value.span, {
-      message:
-        step <= 0 ? "the step of a range must be positive" : "a range must run upwards: `from` is above `to`",
-    });
+    context.report(step <= 0 ? messages.rangeStepNotPositive : messages.rangeDownwards, value.span);
     return 1;
   }
   return Math.floor((to - from) / step + 1e-9) + 1;

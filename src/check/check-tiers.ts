@@ -3,7 +3,7 @@
  * contiguous, no overlaps, IM rate >= MM rate in every row, rates non-decreasing).
  */
 import type * as A from "../syntax/ast.js";
-import { messages } from "../diagnostics/catalog.js";
+import { messages } from "../semantics/catalog.js";
 import { LIMITS } from "../syntax/limits.js";
 import type { CheckContext } from "./context.js";
 import { type RecordField, type Type, describeType, isDimensionless, isNumeric, NUMBER } from "./types.js";

@@ -3,7 +3,7 @@
  * (constant values inside their domains).
  */
 import type * as A from "../syntax/ast.js";
-import { messages } from "../diagnostics/catalog.js";
+import { messages } from "../semantics/catalog.js";
 import { isZeroLiteral } from "./builtins.js";
 import type { ExpressionChecker } from "./check-expr.js";
 import { evaluateConstant } from "./constants.js";

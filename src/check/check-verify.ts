@@ -5,7 +5,7 @@
  * "non-decreasing in it" would mean nothing).
  */
 import type * as A from "../syntax/ast.js";
-import { messages } from "../diagnostics/catalog.js";
+import { messages } from "../semantics/catalog.js";
 import type { ExpressionChecker, SymbolTyper } from "./check-expr.js";
 import { SYMBOL_KIND_NAMES, type CheckContext } from "./context.js";
 import { type Type, describeType, isNumeric } from "./types.js";

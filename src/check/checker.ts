@@ -3,7 +3,7 @@
  * of passes over one rulebook (merged with its base, when it `extends` one).
  */
 import type * as A from "../syntax/ast.js";
-import { messages } from "../diagnostics/catalog.js";
+import { messages } from "../semantics/catalog.js";
 import { Reporter, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { LIMITS } from "../syntax/limits.js";
 import { checkHeader } from "./check-header.js";

@@ -2,8 +2,8 @@
  * The checker's shared state: the symbol tables, the reporter, and type resolution of `TypeRef`s.
  */
 import type * as A from "../syntax/ast.js";
-import type { MessageSpec } from "../diagnostics/catalog.js";
-import { messages } from "../diagnostics/catalog.js";
+import type { MessageSpec, TemplateArgs } from "../semantics/catalog.js";
+import { messages } from "../semantics/catalog.js";
 import { type Reporter, type ReportExtras } from "../diagnostics/diagnostic.js";
 import { evaluateConstant, foldingFailure, type ConstantValue } from "./constants.js";
 import { didYouMean as suggest, SUGGESTION_BUDGET, type SuggestionBudget } from "./suggest.js";
@@ -91,10 +91,10 @@ export class CheckContext {
   }
 
   /** Reports against the current declaration; diagnostics inside a base rulebook are muted here. */
-  report(
-    spec: MessageSpec,
+  report<S extends MessageSpec>(
+    spec: S,
     span: A.Span,
-    args: Record<string, string | number> = {},
+    args: TemplateArgs<S> = {} as TemplateArgs<S>,
     extras: ReportExtras = {},
   ): void {
     if (!this.origin.own) return;
@@ -216,9 +216,7 @@ export class CheckContext {
       const type = this.resolveFactor(factor);
       if (type.kind === "error") return ERROR;
       if (!isNumeric(type)) {
-        this.report(messages.listTypeArgument, factor.span, {
-          message: `${factor.name.text} is not a unit, so it cannot be multiplied, divided or raised to a power`,
-        });
+        this.report(messages.unitFactorNotUnit, factor.span, { name: factor.name.text });
         return ERROR;
       }
       if (!Number.isInteger(factor.exponent)) {
@@ -235,18 +233,14 @@ export class CheckContext {
     if (name === "") return ERROR;
     if (name === "List") {
       if (!factor.argument) {
-        this.report(messages.listTypeArgument, factor.span, {
-          message: "`List` needs an element type, as in `List<Position>`",
-        });
+        this.report(messages.listNeedsElement, factor.span);
         return ERROR;
       }
       const element = this.resolveType(factor.argument);
       return element.kind === "error" ? ERROR : { kind: "list", element };
     }
     if (factor.argument) {
-      this.report(messages.listTypeArgument, factor.span, {
-        message: `only \`List\` takes a type argument, not \`${name}\``,
-      });
+      this.report(messages.typeArgumentNotList, factor.span, { name });
       return ERROR;
     }
     switch (name) {

@@ -4,7 +4,7 @@
 import path from "node:path";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderJson, renderSarif, renderText } from "../diagnostics/render.js";
-import { checkRulebook } from "../service/language-service.js";
+import { createLanguageService } from "../service/language-service.js";
 import { findMarginFiles, nodeSourceHost, readText } from "./files.js";
 import { ExitCode, UsageError, plural, type CliIo, type Command, type ParsedArgs } from "./io.js";
 
@@ -53,7 +53,7 @@ export interface CheckRun {
  */
 export function checkFiles(files: readonly string[], cwd: string): CheckRun {
   const sources = new Map<string, string>();
-  const host = nodeSourceHost(cwd, sources);
+  const service = createLanguageService(nodeSourceHost(cwd, sources));
   const diagnostics: Diagnostic[] = [];
   for (const file of files) {
     let source: string;
@@ -63,7 +63,8 @@ export function checkFiles(files: readonly string[], cwd: string): CheckRun {
       throw new UsageError(`cannot read ${file}: ${(error as Error).message}`, "check");
     }
     sources.set(file, source);
-    for (const d of checkRulebook(source, file, host).diagnostics) diagnostics.push(d);
+    service.open(file, source);
+    for (const d of service.check(file).diagnostics) diagnostics.push(d);
   }
   return { files: [...files], diagnostics, sources };
 }

@@ -5,11 +5,11 @@
  */
 import path from "node:path";
 import { parseDocument } from "yaml";
-import { lowerRulebook, type LowerOptions } from "../compile/lower.js";
+import type { LowerOptions } from "../compile/lower.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderText } from "../diagnostics/render.js";
 import type { IrRulebook } from "../ir/ir.js";
-import { checkRulebook, type SourceHost } from "../service/language-service.js";
+import { createLanguageService, type SourceHost } from "../service/language-service.js";
 import { summarize, summaryLine } from "./check.js";
 import { displayPath, nodeSourceHost, readText } from "./files.js";
 import { UsageError, type CliIo } from "./io.js";
@@ -47,19 +47,17 @@ export function compileFile(
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`, command);
   }
   sources.set(file, source);
-  const result = checkRulebook(source, file, host);
-  if (result.diagnostics.some((d) => d.severity === "error")) {
+  const service = createLanguageService(host);
+  service.open(file, source);
+  const result = service.compile(file, arithmetic !== undefined ? { arithmetic } : {});
+  if (!result.ok) {
     const report =
       renderText(result.diagnostics, sources, { color }) +
       summaryLine(summarize(result.diagnostics, 1)) +
       "\n";
     return { ok: false, file, report };
   }
-  const ir = lowerRulebook(result.checked, {
-    source: (name) => sources.get(name) ?? host.readFile(name),
-    ...(arithmetic !== undefined ? { arithmetic } : {}),
-  });
-  return { ok: true, file, source, ir, warnings: result.diagnostics, sources };
+  return { ok: true, file, source, ir: result.ir, warnings: result.diagnostics, sources };
 }
 
 /** The one rulebook file a command was given (a display path); usage errors otherwise. */

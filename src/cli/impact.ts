@@ -11,7 +11,6 @@ import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
-import { lowerRulebook } from "../compile/lower.js";
 import { renderText } from "../diagnostics/render.js";
 import type { IrRulebook } from "../ir/ir.js";
 import { explainDifference } from "../review/impact-explain.js";
@@ -26,7 +25,7 @@ import { coverageWarnings } from "../review/impact-coverage.js";
 import { InputGenerator } from "../review/random-inputs.js";
 import type { ImpactReport, InputSource } from "../review/render-impact.js";
 import { rulebookFromIr } from "../runtime/rulebook.js";
-import { checkRulebook } from "../service/language-service.js";
+import { createLanguageService } from "../service/language-service.js";
 import { summarize, summaryLine } from "./check.js";
 import { readInputDocument } from "./compile-file.js";
 import { nodeSourceHost, readText } from "./files.js";
@@ -169,13 +168,14 @@ export async function runImpact(
 /** Checks and lowers one version; a string is the rendered report of its errors. */
 function compileSide(side: ImpactSide, io: CliIo, color: boolean): IrRulebook | string {
   const sources = new Map<string, string>([[side.file, side.source]]);
-  const host = nodeSourceHost(io.cwd, sources);
-  const result = checkRulebook(side.source, side.file, host);
-  if (result.diagnostics.some((d) => d.severity === "error")) {
+  const service = createLanguageService(nodeSourceHost(io.cwd, sources));
+  service.open(side.file, side.source);
+  const result = service.compile(side.file);
+  if (!result.ok) {
     const rendered = renderText(result.diagnostics, sources, { color });
     return `${rendered}${summaryLine(summarize(result.diagnostics, 1))}\nmarginbook: ${side.label} has errors: no impact analysis\n`;
   }
-  return lowerRulebook(result.checked, { source: (name) => sources.get(name) ?? host.readFile(name) });
+  return result.ir;
 }
 
 /** Parses `generate:N`; undefined when the spec names a file. */

@@ -47,23 +47,8 @@ export function sourceOrigin(
 
 /** A source host that reads bases (`extends`) at the same revision as the rulebook. */
 export function revisionHost(cwd: string, revision: string): (sources: Map<string, string>) => SourceHost {
-  return (sources) => {
-    const disk = nodeSourceHost(cwd, sources);
-    return {
-      resolve: disk.resolve,
-      readFile(file: string): string | undefined {
-        const known = sources.get(file);
-        if (known !== undefined) return known;
-        try {
-          const text = readAtRevision(realOf(path.resolve(cwd, file)), revision, "compile");
-          sources.set(file, text);
-          return text;
-        } catch {
-          return undefined;
-        }
-      },
-    };
-  };
+  return (sources) =>
+    nodeSourceHost(cwd, sources, (absolute) => readAtRevision(realOf(absolute), revision, "compile"));
 }
 
 /** A file's path as an artifact records it: from the repository root, else from the rulebook's folder. */

@@ -2,9 +2,9 @@
  * Diagnostics as values: what every stage reports, separate from how it is rendered.
  */
 import type { Span } from "./span.js";
-import { type MessageSpec, fillTemplate } from "./catalog.js";
+import { type MessageSpec, type Severity, type TemplateArgs, fillTemplate } from "../semantics/catalog.js";
 
-export type Severity = "error" | "warning" | "info";
+export type { Severity } from "../semantics/catalog.js";
 
 export interface RelatedLocation {
   message: string;
@@ -51,10 +51,10 @@ export class Reporter {
   readonly diagnostics: Diagnostic[] = [];
   constructor(public file: string) {}
 
-  report(
-    spec: MessageSpec,
+  report<S extends MessageSpec>(
+    spec: S,
     span: Span,
-    args: Record<string, string | number> = {},
+    args: TemplateArgs<S> = {} as TemplateArgs<S>,
     extras: ReportExtras = {},
   ): Diagnostic {
     const diagnostic: Diagnostic = {

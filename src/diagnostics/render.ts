@@ -6,7 +6,7 @@
  * carry. Lines and columns are 1-based; columns count UTF-16 code units (see `line-map.ts`).
  */
 import type { Span } from "./span.js";
-import { codeRanges, messages, type MessageSpec } from "./catalog.js";
+import { codeRanges, messages, type MessageSpec } from "../semantics/catalog.js";
 import { sortDiagnostics, type Diagnostic, type Severity } from "./diagnostic.js";
 import { LineMap } from "./line-map.js";
 

@@ -3,7 +3,7 @@
  * tier change is at least minor, an input or output schema change is major, docs and layout are a
  * patch) and the effective date must move forward when behaviour changes.
  */
-import { messages } from "../diagnostics/catalog.js";
+import { messages } from "../semantics/catalog.js";
 import { Reporter, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Span } from "../syntax/ast.js";
 import type { ChangeImpact, SemanticDiff } from "./semantic-diff.js";

@@ -14,6 +14,7 @@
  * `constructor` is not "present" through the prototype), `__proto__` is an unknown field, lists and
  * texts have size limits, and the number of reported problems is capped.
  */
+import { messages } from "../semantics/catalog.js";
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { IrDomain, IrField, IrRulebook, IrSchema, IrType } from "../ir/ir.js";
 import { inputSchemaValidator } from "./input-check.js";
@@ -32,7 +33,7 @@ export { describeValue };
 export type JsonSchema = { [keyword: string]: unknown };
 
 /** The code of every input-validation problem (the runtime catalog's `invalidInput`). */
-export const INPUT_ERROR_CODE = "MB6001";
+export const INPUT_ERROR_CODE = messages.invalidInput.code;
 
 /** What is wrong with an input value. */
 export type InputErrorKind =

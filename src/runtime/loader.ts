@@ -7,6 +7,7 @@
  * Every way an artifact can be wrong ends in an {@link ArtifactError} with a code and a message;
  * loading never crashes with anything else.
  */
+import { messages } from "../semantics/catalog.js";
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { IR_VERSION, type IrRulebook } from "../ir/ir.js";
 import { validate as generatedArtifactValidator } from "./generated/artifact-validator.js";
@@ -25,21 +26,21 @@ import { checkIrReferences, jsonDepthExceeds, MAX_JSON_DEPTH } from "./ir-refere
 /** Why an artifact was refused. Codes never change meaning once published. */
 export const artifactErrorCodes = {
   /** The text is not JSON, or the value cannot be copied as JSON. */
-  notJson: "MB6101",
+  notJson: messages.artifactNotJson.code,
   /** The JSON is not a marginbook artifact (`format` is missing or different). */
-  notAnArtifact: "MB6102",
+  notAnArtifact: messages.notAnArtifact.code,
   /** The artifact's format version or IR version is not one this runtime reads. */
-  unsupportedVersion: "MB6103",
+  unsupportedVersion: messages.artifactVersionUnsupported.code,
   /** The artifact does not match its JSON Schema. */
-  invalidStructure: "MB6104",
+  invalidStructure: messages.artifactInvalidStructure.code,
   /** The IR does not match `irHash`: the artifact was modified after compilation. */
-  hashMismatch: "MB6105",
+  hashMismatch: messages.artifactHashMismatch.code,
   /** The IR is inconsistent: an index out of range, a header that differs from the IR's. */
-  inconsistent: "MB6106",
+  inconsistent: messages.artifactInconsistent.code,
   /** The artifact is larger or deeper than this runtime accepts. */
-  tooLarge: "MB6107",
+  tooLarge: messages.artifactTooLarge.code,
   /** The evaluator could not be generated from a valid artifact (a bug in marginbook). */
-  codegenFailed: "MB6108",
+  codegenFailed: messages.artifactCodegenFailed.code,
 } as const;
 
 /** One of the {@link artifactErrorCodes}. */

@@ -29,6 +29,7 @@
  * by one assignment when a version is accepted or withdrawn. An evaluation reads the state once,
  * picks one version, and evaluates with it alone; the result names that version.
  */
+import { messages } from "../semantics/catalog.js";
 import { countApprovals, type CheckedApproval } from "./approval.js";
 import type { ArtifactMeta, ArtifactProvenance } from "./artifact-schema.js";
 import {
@@ -63,17 +64,17 @@ export type { DecisionRecord } from "./decision-log.js";
 /** Why the registry refused a version or a request (besides the artifact and signature codes). */
 export const registryErrorCodes = {
   /** A version with this name and version number is loaded already, with a different IR. */
-  versionConflict: "MB6161",
+  versionConflict: messages.versionConflict.code,
   /** No such rulebook, or no version of it in force at the requested time. */
-  notFound: "MB6162",
+  notFound: messages.rulebookNotFound.code,
   /** The version failed the engine's checks (or its effective timestamp cannot be read). */
-  checksFailed: "MB6163",
+  checksFailed: messages.checksFailed.code,
   /** Fewer approvals from distinct trusted keys than the registry requires. */
-  notApproved: "MB6164",
+  notApproved: messages.notApproved.code,
   /** The version was withdrawn (a tombstone): it never serves again in this registry. */
-  withdrawn: "MB6165",
+  withdrawn: messages.versionWithdrawn.code,
   /** The version is below the rulebook's minimum version. */
-  belowMinimum: "MB6166",
+  belowMinimum: messages.belowMinimumVersion.code,
 } as const;
 
 /** A refusal: a stable code, a message, where the artifact came from, and the problems found. */

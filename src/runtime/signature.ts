@@ -20,6 +20,7 @@
  * Where Web Crypto has no Ed25519 (older browsers), every check reports the signature as not
  * holding: trust fails closed. An engine may pass its own verifier ({@link Ed25519Verifier}).
  */
+import { messages } from "../semantics/catalog.js";
 import type { ArtifactSignature } from "./artifact-schema.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
 
@@ -29,11 +30,11 @@ export const SIGNATURE_ALGORITHM = "ed25519";
 /** Why a signed artifact was refused. Codes never change meaning once published. */
 export const signatureErrorCodes = {
   /** The artifact carries no signature, and one is required. */
-  unsigned: "MB6151",
+  unsigned: messages.artifactUnsigned.code,
   /** The artifact is signed by a key that is not trusted (or the registry trusts no key at all). */
-  untrusted: "MB6152",
+  untrusted: messages.artifactUntrusted.code,
   /** The signature does not hold: the artifact was modified after signing, or the block is malformed. */
-  invalid: "MB6153",
+  invalid: messages.signatureInvalid.code,
 } as const;
 
 /** A public key an engine trusts, with its id and a label for messages (a file name, an owner). */

@@ -1,35 +1,30 @@
 /**
- * The catalog of runtime errors (MB6xxx) and the error class both evaluators throw.
+ * The runtime errors (MB60xx, entries of the one catalog) and the error class both evaluators throw.
  *
  * A runtime error stops the evaluation. Its message is rendered here, from the catalog and the IR
  * site where it happened, so that the interpreter and the compiled evaluator produce the same code
  * and the same message for the same input.
  */
 import type { IrRulebook } from "../ir/ir.js";
+import { messages, type MessageSpec } from "./catalog.js";
 
 /** One runtime error kind: a stable code and a message template with `{placeholder}` fields. */
-export interface RuntimeErrorSpec {
-  code: string;
-  template: string;
-}
+export type RuntimeErrorSpec = MessageSpec;
 
-const spec = (code: string, template: string): RuntimeErrorSpec => ({ code, template });
-
-/** Every runtime error, by name. Codes never change meaning once published. */
+/** Every evaluation error (MB60xx), by name: the catalog's entries. */
 export const runtimeErrors = {
-  /** Reported by input validation (the evaluators assume validated inputs). */
-  invalidInput: spec("MB6001", "invalid input: {detail}"),
-  divisionByZero: spec("MB6002", "division by zero"),
-  sqrtOfNegative: spec("MB6003", "square root of a negative number ({value})"),
-  lnOfNonPositive: spec("MB6004", "logarithm of {value}, which is not positive"),
-  emptyAggregate: spec("MB6005", "`{fn}` of an empty list, and no `default`"),
-  outsideTiers: spec("MB6006", "{value} falls in no tier of `{table}`"),
-  nonFiniteOutput: spec("MB6007", "output `{name}` is {value}"),
-  assertionFailed: spec("MB6008", "assertion failed: {message}"),
-  indexOutOfRange: spec("MB6009", "index {index} is outside the list (length {length})"),
-  invalidArgument: spec("MB6010", "`{fn}`: {detail}"),
-  nonFiniteValue: spec("MB6011", "`{name}` is {value}: a computation overflowed binary64"),
-} as const satisfies Record<string, RuntimeErrorSpec>;
+  invalidInput: messages.invalidInput,
+  divisionByZero: messages.divisionByZero,
+  sqrtOfNegative: messages.sqrtOfNegative,
+  lnOfNonPositive: messages.lnOfNonPositive,
+  emptyAggregate: messages.emptyAggregate,
+  outsideTiers: messages.outsideTiers,
+  nonFiniteOutput: messages.nonFiniteOutput,
+  assertionFailed: messages.assertionFailed,
+  indexOutOfRange: messages.indexOutOfRange,
+  invalidArgument: messages.invalidArgument,
+  nonFiniteValue: messages.nonFiniteValue,
+} as const;
 
 export type RuntimeErrorName = keyof typeof runtimeErrors;
 

@@ -6,24 +6,25 @@
  * (the same per-field errors `marginbook eval` prints, code MB6001, or a runtime error MB60xx),
  * 503 try later or split the batch. A bad request never gets a 500: that is kept for bugs.
  */
+import { messages } from "../semantics/catalog.js";
 import type { ApiError } from "./api-types.js";
 
 /** The codes of refused requests. Codes never change meaning once published. */
 export const serveErrorCodes = {
   /** The body is not JSON, or not the shape the route takes (a field of the wrong type). */
-  malformed: "MB6201",
+  malformed: messages.malformedRequest.code,
   /** The body is larger than the server accepts. */
-  bodyTooLarge: "MB6202",
+  bodyTooLarge: messages.bodyTooLarge.code,
   /** A batch has more inputs (or rows) than the server accepts. */
-  batchTooLarge: "MB6203",
+  batchTooLarge: messages.batchTooLarge.code,
   /** The request took longer than the server's time limit. */
-  timeLimit: "MB6204",
+  timeLimit: messages.timeLimit.code,
   /** The request has no valid bearer token. */
-  unauthorized: "MB6205",
+  unauthorized: messages.unauthorized.code,
   /** No such route, or a method the route does not take. */
-  noRoute: "MB6206",
+  noRoute: messages.noRoute.code,
   /** The server has no rulebook loaded yet. */
-  notReady: "MB6207",
+  notReady: messages.notReady.code,
 } as const;
 
 /** A request refused with an HTTP status and a coded error body. */

@@ -8,7 +8,6 @@
  * The diff and the impact are the same code as `marginbook diff --impact` (`src/review/`): nothing
  * is computed twice in two ways. Pure: no file system, so the editor's worker and the tests run it.
  */
-import { lowerRulebook } from "../compile/lower.js";
 import type { IrRulebook } from "../ir/ir.js";
 import { explainDifference } from "../review/impact-explain.js";
 import {
@@ -23,7 +22,8 @@ import { reasonText } from "../review/render-impact.js";
 import { semanticDiff, type Change, type SemanticDiff } from "../review/semantic-diff.js";
 import { evaluate, type OutputValue } from "../runtime/interpreter.js";
 import { outputInfos } from "../runtime/rulebook.js";
-import { checkRulebook, type SourceHost } from "./language-service.js";
+import type { SourceHost } from "./check-rulebook.js";
+import { compileSource } from "./compile-rulebook.js";
 import { parsePath, withValue, type SweepResult, type SweepSeries } from "./sweep.js";
 
 /** The version to compare with: its text and how the studio names it (`HEAD`, `last saved`). */
@@ -94,22 +94,17 @@ export class BaselineCache {
 }
 
 function compileBaseline(baseline: BaselineSource, file: string, host?: SourceHost): CompiledBaseline {
-  const checked = checkRulebook(baseline.text, file, host);
-  const errors = checked.diagnostics.filter((d) => d.severity === "error").length;
-  if (errors > 0)
-    return {
-      ok: false,
-      label: baseline.label,
-      problem: `${baseline.label} has ${errors} error${errors === 1 ? "" : "s"}`,
-    };
   try {
-    return {
-      ok: true,
-      label: baseline.label,
-      ir: lowerRulebook(checked.checked, {
-        source: (name) => (name === file ? baseline.text : host?.readFile(name)),
-      }),
-    };
+    const compiled = compileSource(baseline.text, file, host);
+    if (!compiled.ok) {
+      const errors = compiled.errors;
+      return {
+        ok: false,
+        label: baseline.label,
+        problem: `${baseline.label} has ${errors} error${errors === 1 ? "" : "s"}`,
+      };
+    }
+    return { ok: true, label: baseline.label, ir: compiled.ir };
   } catch (error) {
     return {
       ok: false,

@@ -20,7 +20,7 @@ import { builtins } from "../check/builtins.js";
 import { tierRowType } from "../check/check-tiers.js";
 import { type Type, formatType } from "../check/types.js";
 import { keywordWords } from "../../grammar/tokens.js";
-import type { CheckResult } from "./language-service.js";
+import type { CheckResult } from "./check-rulebook.js";
 import { summarizeSymbol, symbolType } from "./describe.js";
 import { comprehensionsAt, declarationAt, declarationExpressions, childExpressions } from "./locate.js";
 import { BUILTIN_TYPE_DOCS, fieldOf } from "./symbols.js";

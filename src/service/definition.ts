@@ -7,7 +7,7 @@
 import type * as A from "../syntax/ast.js";
 import type { CheckedRulebook } from "../check/checker.js";
 import type { ValueSymbol } from "../check/context.js";
-import type { CheckResult } from "./language-service.js";
+import type { CheckResult } from "./check-rulebook.js";
 import { tierColumnArgument } from "./hover.js";
 import { bindingComprehension, declarationAt, expressionPathAt, namedSiteAt } from "./locate.js";
 import { declarationFile, fieldOf } from "./symbols.js";

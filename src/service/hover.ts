@@ -12,7 +12,7 @@ import type { Type } from "../check/types.js";
 import { formatType } from "../check/types.js";
 import { deriveDeductions } from "../compile/lower-tables.js";
 import { printExpression, printType } from "../syntax/format.js";
-import type { CheckResult } from "./language-service.js";
+import type { CheckResult } from "./check-rulebook.js";
 import {
   explainType,
   formatValue,

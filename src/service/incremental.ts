@@ -24,7 +24,7 @@ import type * as A from "../syntax/ast.js";
 import { checkAst } from "../check/checker.js";
 import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { parseRulebook, type ParseResult } from "../syntax/parse.js";
-import { checkRulebook, type CheckResult, type SourceHost } from "./language-service.js";
+import { checkRulebook, type CheckResult, type SourceHost } from "./check-rulebook.js";
 
 /** The keywords that begin a top-level declaration. */
 const DECLARATION_START =
@@ -64,7 +64,7 @@ export class IncrementalChecker {
     const partial = parsed.diagnostics.some((d) => d.severity === "error");
     const checked = checkAst(parsed.ast, file, undefined, partial);
     const diagnostics = sortDiagnostics([...parsed.diagnostics, ...checked.diagnostics]);
-    return { file, ast: parsed.ast, diagnostics, checked };
+    return { file, ast: parsed.ast, diagnostics, checked, sources: new Map([[file, source]]) };
   }
 
   private whole(source: string, file: string, host?: SourceHost): CheckResult {

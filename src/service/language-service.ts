@@ -1,118 +1,151 @@
 /**
- * The language-service facade: the one entry point the CLI, the tests and the editor worker use to
- * run the pipeline (parse, then check). It never touches the file system: reading files is the
- * host's job, so the same code runs in Node and in a browser worker.
+ * The language service: the one entry point every host uses to run marginbook on rulebooks (the
+ * CLI commands, the studio's editor worker, benchmarks and tests). It holds a store of open
+ * documents over a {@link SourceHost} (an open document's text replaces the host's file of the same
+ * path) and answers every question about them: check, compile (diagnostics plus IR), complete,
+ * hover, definition, symbols, references, rename, format, preview, the change from a baseline and
+ * verify. It never touches the file system or the clock's wall time: the host reads files, so the
+ * same service runs in Node (`src/node/source-host.ts`) and in a browser worker (`memoryHost`).
+ *
+ * Checks are incremental per document (unchanged declarations are not parsed again) and cached
+ * until the document or any other document changes.
  */
-import { messages } from "../diagnostics/catalog.js";
-import { Reporter, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { checkAst, type BaseRulebook, type CheckedRulebook } from "../check/checker.js";
-import type { Rulebook } from "../syntax/ast.js";
-import { parseRulebook } from "../syntax/parse.js";
+import type { Span } from "../diagnostics/span.js";
+import { formatSource, type FormatResult } from "../syntax/format.js";
+import { verifyRulebook, type VerificationReport, type VerifyOptions } from "../verify/index.js";
+import type { BaselineSource, ChangeView } from "./baseline.js";
+import { checkRulebook, type CheckResult, type SourceHost } from "./check-rulebook.js";
+import { compileChecked, type CompileOptions, type CompileResult } from "./compile-rulebook.js";
+import { completeAt, type CompletionResult } from "./completion.js";
+import { definitionAt, type DefinitionTarget } from "./definition.js";
+import { hoverAt, type HoverResult } from "./hover.js";
+import { IncrementalChecker, type IncrementalStats } from "./incremental.js";
+import { referencesAt, renameAt, symbolsOf, type RenameResult, type SymbolInfo } from "./navigation.js";
+import { PreviewSession, type PreviewOptions, type PreviewResult } from "./preview.js";
 
-/** How the pipeline reads other files (the base of an `extends`). */
-export interface SourceHost {
-  /** The text of a file, or undefined when it cannot be read. */
-  readFile(path: string): string | undefined;
-  /** The path of `path` as written in `fromFile`. */
-  resolve(fromFile: string, path: string): string;
-  /**
-   * Why `readFile` refused a path it could have read (outside the project, not a regular file, too
-   * large), as the end of a sentence about the file; undefined when it was simply missing.
-   */
-  refusal?(path: string): string | undefined;
+export type { CheckResult, SourceHost } from "./check-rulebook.js";
+export { checkRulebook, MAX_EXTENDS_DEPTH } from "./check-rulebook.js";
+export type { CompileResult } from "./compile-rulebook.js";
+export { compileChecked, compileOrThrow, compileSource } from "./compile-rulebook.js";
+export { memoryHost } from "./memory-host.js";
+
+/** What `verify` gives: the report, or why the rulebook could not be verified. */
+export type VerifyOutcome = { report: VerificationReport } | { problem: string };
+
+/** Every question a host can ask about its rulebooks. Paths are the host's. */
+export interface LanguageService {
+  readonly host: SourceHost;
+  /** Opens a document, or replaces its text: it hides the host's file of the same path. */
+  open(file: string, text: string): void;
+  /** Closes a document: the host's file of that path is read again. */
+  close(file: string): void;
+  /** The host's files changed (outside the open documents): forget every cached check. */
+  invalidate(): void;
+  /** The text of a file: the open document's, else the host's; undefined when neither has it. */
+  text(file: string): string | undefined;
+  /** Parses and checks a rulebook and the bases it extends. */
+  check(file: string): CheckResult;
+  /** How the last check of `file` went (chunks parsed again, for the editor's status line). */
+  stats(file: string): IncrementalStats;
+  /** Checks, then compiles to IR when there are no errors (in another arithmetic when `options` says so). */
+  compile(file: string, options?: CompileOptions): CompileResult;
+  complete(file: string, offset: number): CompletionResult;
+  hover(file: string, offset: number): HoverResult | undefined;
+  definition(file: string, offset: number): DefinitionTarget | undefined;
+  symbols(file: string): SymbolInfo[];
+  references(file: string, offset: number): Span[];
+  /** Renames the name at `offset`; refused when the result would have more errors, or the test file names it. */
+  rename(file: string, offset: number, newName: string): RenameResult;
+  /** The canonical layout of a rulebook (diagnostics instead of text when it has syntax errors). */
+  format(file: string): FormatResult;
+  /** The live preview: samples, test cases and a sweep, evaluated by the interpreter. */
+  preview(file: string, options?: PreviewOptions): PreviewResult;
+  /** The change from `baseline` to the last good preview of `file` (semantic diff and impact). */
+  change(file: string, baseline: BaselineSource): ChangeView | undefined;
+  /** Proves (or refutes) a rulebook's `verify` properties. */
+  verify(file: string, options?: VerifyOptions): VerifyOutcome;
 }
 
-/** The longest chain of `extends` (a rulebook, its base, the base's base, ...). */
-export const MAX_EXTENDS_DEPTH = 16;
+/** Creates a language service over `host`. */
+export function createLanguageService(host: SourceHost): LanguageService {
+  const documents = new Map<string, string>();
+  const checkers = new Map<string, IncrementalChecker>();
+  const previews = new Map<string, PreviewSession>();
+  /** The last check of each file, valid while no document changes (bases may be documents). */
+  const checks = new Map<string, { text: string; result: CheckResult }>();
 
-export interface CheckResult {
-  file: string;
-  ast: Rulebook;
-  /** Sorted by position; syntax and semantic diagnostics together. */
-  diagnostics: Diagnostic[];
-  /** The checked program, for the compiler and the editor (present even when there are errors). */
-  checked: CheckedRulebook;
-}
-
-/** A file in a chain of `extends`: its resolved path, and its name as the user wrote it. */
-interface ChainLink {
-  path: string;
-  label: string;
-}
-
-/** Parses and checks one rulebook, and the chain of base rulebooks it extends. Never throws on user input. */
-export function checkRulebook(source: string, file: string, host?: SourceHost): CheckResult {
-  // The chain holds resolved paths, so that a cycle is found however its files were named.
-  const self = host ? host.resolve(file, "./" + (file.split(/[\\/]/).pop() ?? file)) : file;
-  return checkChain(source, file, host, [{ path: self, label: file.split(/[\\/]/).pop() ?? file }]);
-}
-
-function checkChain(
-  source: string,
-  file: string,
-  host: SourceHost | undefined,
-  chain: ChainLink[],
-): CheckResult {
-  const parsed = parseRulebook(source, file);
-  const reporter = new Reporter(file);
-  if (parsed.aborted) {
-    // Beyond a resource limit: nothing was parsed, so there is nothing more to say.
-    const checked = checkAst(parsed.ast, file, undefined, true);
-    return { file, ast: parsed.ast, diagnostics: sortDiagnostics(parsed.diagnostics), checked };
-  }
-  const base = loadBase(parsed.ast, file, host, chain, reporter);
-  const partial = parsed.diagnostics.some((d) => d.severity === "error");
-  const checked = checkAst(parsed.ast, file, base, partial);
-  const diagnostics = sortDiagnostics([
-    ...parsed.diagnostics,
-    ...reporter.diagnostics,
-    ...checked.diagnostics,
-  ]);
-  return { file, ast: parsed.ast, diagnostics, checked };
-}
-
-function loadBase(
-  ast: Rulebook,
-  file: string,
-  host: SourceHost | undefined,
-  chain: ChainLink[],
-  reporter: Reporter,
-): BaseRulebook | undefined {
-  const field = ast.header?.fields.find((f) => f.key === "extends");
-  if (!field || field.valueKind !== "string") return undefined;
-  const link = { path: host ? host.resolve(file, field.value) : field.value, label: field.value };
-  const reportCycle = (): undefined => {
-    const links = chain.some((l) => l.path === link.path) ? [...chain, link] : [...chain, link, chain[0]!];
-    reporter.report(messages.extendsCycle, field.valueSpan, {
-      path: chain[0]!.label,
-      chain: links.map((l) => l.label).join(" -> "),
-    });
-    return undefined;
+  // Bases read through the service see open documents first.
+  const reader: SourceHost = {
+    resolve: (from, target) => host.resolve(from, target),
+    readFile: (file) => documents.get(file) ?? host.readFile(file),
+    ...(host.refusal ? { refusal: (file: string) => host.refusal!(file) } : {}),
   };
-  if (chain.some((l) => l.path === link.path)) return reportCycle();
-  if (chain.length > MAX_EXTENDS_DEPTH) {
-    reporter.report(messages.extendsTooDeep, field.valueSpan, { limit: MAX_EXTENDS_DEPTH });
-    return undefined;
+
+  function textOf(file: string): string {
+    const text = reader.readFile(file);
+    if (text === undefined) throw new Error(`the language service has no document ${file}`);
+    return text;
   }
-  const source = host?.readFile(link.path);
-  if (source === undefined) {
-    const refusal = host?.refusal?.(link.path);
-    if (refusal)
-      reporter.report(messages.baseRefused, field.valueSpan, { path: field.value, reason: refusal });
-    else reporter.report(messages.baseNotFound, field.valueSpan, { path: field.value });
-    return undefined;
+
+  function check(file: string): CheckResult {
+    const text = textOf(file);
+    const cached = checks.get(file);
+    if (cached && cached.text === text) return cached.result;
+    let checker = checkers.get(file);
+    if (!checker) checkers.set(file, (checker = new IncrementalChecker()));
+    const result = checker.check(text, file, reader);
+    checks.set(file, { text, result });
+    return result;
   }
-  const result = checkChain(source, link.path, host, [...chain, link]);
-  // A cycle further up the chain is this file's problem too: say so, not "the base has errors".
-  if (result.diagnostics.some((d) => d.code === messages.extendsCycle.code)) return reportCycle();
-  if (result.diagnostics.some((d) => d.code === messages.extendsTooDeep.code)) {
-    reporter.report(messages.extendsTooDeep, field.valueSpan, { limit: MAX_EXTENDS_DEPTH });
-    return undefined;
+
+  function session(file: string): PreviewSession {
+    let preview = previews.get(file);
+    if (!preview) previews.set(file, (preview = new PreviewSession()));
+    return preview;
   }
+
   return {
-    file: link.path,
-    declarations: result.checked.declarations,
-    currency: result.checked.currency,
-    errorCount: result.diagnostics.filter((d) => d.severity === "error").length,
+    host,
+    open(file, text) {
+      if (documents.get(file) === text) return;
+      documents.set(file, text);
+      checks.clear();
+    },
+    close(file) {
+      documents.delete(file);
+      checkers.delete(file);
+      previews.delete(file);
+      checks.clear();
+    },
+    invalidate: () => checks.clear(),
+    text: (file) => reader.readFile(file),
+    stats: (file) => checkers.get(file)?.stats ?? { chunks: 1, parsed: 1, wholeFile: true },
+    check,
+    compile: (file, options) => compileChecked(check(file), options),
+    complete: (file, offset) => completeAt(check(file), textOf(file), offset),
+    hover: (file, offset) => hoverAt(check(file), textOf(file), offset),
+    definition: (file, offset) => definitionAt(check(file), offset),
+    symbols: (file) => symbolsOf(check(file)),
+    references: (file, offset) => referencesAt(check(file), textOf(file), offset),
+    rename: (file, offset, newName) =>
+      renameAt(
+        check(file),
+        textOf(file),
+        offset,
+        newName,
+        reader,
+        reader.readFile(file.replace(/\.margin$/, ".test.yaml")),
+      ),
+    format: (file) => formatSource(textOf(file), file),
+    preview: (file, options = {}) => session(file).run(check(file), options, reader),
+    change: (file, baseline) => session(file).change(baseline),
+    verify(file, options = {}) {
+      const compiled = compileChecked(check(file));
+      if (!compiled.ok)
+        return {
+          problem: `the rulebook has ${compiled.errors} error${compiled.errors === 1 ? "" : "s"}`,
+        };
+      return { report: verifyRulebook(compiled.ir, options) };
+    },
   };
 }

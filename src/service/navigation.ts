@@ -7,7 +7,7 @@
  */
 import type * as A from "../syntax/ast.js";
 import { definitionAt } from "./definition.js";
-import { checkRulebook, type CheckResult, type SourceHost } from "./language-service.js";
+import { checkRulebook, type CheckResult, type SourceHost } from "./check-rulebook.js";
 
 /** A declaration as the outline shows it. */
 export interface SymbolInfo {

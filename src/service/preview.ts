@@ -10,14 +10,14 @@
  * tests and the benchmark all run this same code.
  */
 import { parse as parseYaml } from "yaml";
-import { lowerRulebook } from "../compile/lower.js";
 import type { IrRulebook } from "../ir/ir.js";
 import { inputJsonSchema, validateInput, type InputError } from "../runtime/input-schema.js";
 import { RuntimeError } from "../semantics/errors.js";
 import { evaluate, type OutputValue } from "../runtime/interpreter.js";
 import type { Trace } from "../runtime/trace.js";
-import type { CheckResult, SourceHost } from "./language-service.js";
-import { checkRulebook } from "./language-service.js";
+import type { CheckResult, SourceHost } from "./check-rulebook.js";
+import { checkRulebook } from "./check-rulebook.js";
+import { compileChecked } from "./compile-rulebook.js";
 import {
   describeMismatches,
   parseTestFile,
@@ -156,10 +156,11 @@ export class PreviewSession {
   private lastRun?: { file: string; text: string; ir: IrRulebook; inputs: ImpactInput[]; host?: SourceHost };
 
   /**
-   * The preview of a checked rulebook. `source` is its text and `host` reads the bases it extends,
+   * The preview of a checked rulebook. `host` reads the bases the baseline extends,
    * for the line numbers of explanations.
    */
-  run(check: CheckResult, source: string, options: PreviewOptions = {}, host?: SourceHost): PreviewResult {
+  run(check: CheckResult, options: PreviewOptions = {}, host?: SourceHost): PreviewResult {
+    const source = check.sources.get(check.file) ?? "";
     const empty: PreviewResult = {
       ok: false,
       samples: [],
@@ -169,17 +170,15 @@ export class PreviewSession {
       units: {},
       timings: { lower: 0, samples: 0, tests: 0, sweep: 0 },
     };
-    const errors = check.diagnostics.filter((d) => d.severity === "error").length;
-    if (errors > 0)
-      return { ...empty, problem: `the rulebook has ${errors} error${errors === 1 ? "" : "s"}` };
     let started = now();
     let ir: IrRulebook;
     try {
-      ir = this.stable(
-        lowerRulebook(check.checked, {
-          source: (file) => (file === check.file ? source : host?.readFile(file)),
-        }),
-      );
+      const compiled = compileChecked(check);
+      if (!compiled.ok) {
+        const errors = compiled.errors;
+        return { ...empty, problem: `the rulebook has ${errors} error${errors === 1 ? "" : "s"}` };
+      }
+      ir = this.stable(compiled.ir);
     } catch (error) {
       return {
         ...empty,
@@ -318,7 +317,7 @@ export function buildPreview(
   options: PreviewOptions = {},
   host?: SourceHost,
 ): PreviewResult {
-  return new PreviewSession().run(checkRulebook(source, file, host), source, options, host);
+  return new PreviewSession().run(checkRulebook(source, file, host), options, host);
 }
 
 function now(): number {

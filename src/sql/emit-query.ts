@@ -10,7 +10,7 @@
  * keeps only the named columns.
  */
 import type { IrAction, IrRulebook, IrRuleStep } from "../ir/ir.js";
-import { fillTemplate, messages, type MessageSpec } from "../diagnostics/catalog.js";
+import { fillTemplate, messages, type MessageSpec, type TemplateArgs } from "../semantics/catalog.js";
 import { jsMinMax, roundSql } from "./emit-builtins.js";
 import { emitExpr, Unsupported, type EmitContext } from "./emit-expr.js";
 import { dialects, type DialectName, type SqlDialect } from "./dialect.js";
@@ -316,7 +316,7 @@ class QueryEmitter implements EmitContext {
     return { name: slot.name, column: this.slots.get(step.slot)!.v };
   }
 
-  private report(spec: MessageSpec, line: number, args: Record<string, string | number>): void {
+  private report<S extends MessageSpec>(spec: S, line: number, args: TemplateArgs<S>): void {
     this.diagnostics.push({
       code: spec.code,
       severity: "error",

@@ -4,7 +4,7 @@
  * real rulebook (the largest bundled one has 11 tiers and expressions 6 levels deep).
  */
 import type { IToken } from "chevrotain";
-import { messages } from "../diagnostics/catalog.js";
+import { messages } from "../semantics/catalog.js";
 import type { Reporter } from "../diagnostics/diagnostic.js";
 import type * as A from "./ast.js";
 

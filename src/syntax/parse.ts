@@ -6,7 +6,7 @@ import { EOF } from "chevrotain";
 import type { RulebookCstNode } from "../../grammar/cst.js";
 import { parser } from "../../grammar/parser.js";
 import { marginbookLexer, reservedWords } from "../../grammar/tokens.js";
-import { messages } from "../diagnostics/catalog.js";
+import { messages } from "../semantics/catalog.js";
 import { Reporter, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { LineMap } from "../diagnostics/line-map.js";
 import type { Rulebook } from "./ast.js";

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cstTypings } from "../../grammar/generate-cst-dts.js";
-import { codeRanges, messages } from "../../src/diagnostics/catalog.js";
+import { codeRanges, messages } from "../../src/semantics/catalog.js";
 import { checkRulebook } from "../../src/service/language-service.js";
 
 const root = resolve(import.meta.dirname, "../..");

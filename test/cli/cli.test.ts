@@ -161,7 +161,7 @@ describe("marginbook check", () => {
   it("reads the base of `extends` through the file system, and reports a missing one", async () => {
     const product = clean.replace(
       "  currency USDT\n",
-      '  currency USDT\n  extends "../../base/missing.margin"\n',
+      '  currency USDT\n  extends "../base/missing.margin"\n',
     );
     const dir = workspace({ "rules/product.margin": product });
     const result = await run(["check", "rules/product.margin"], dir);

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { nodeSourceHost } from "../../src/node/source-host.js";
 import { checkRulebook, type SourceHost } from "../../src/service/language-service.js";
 import { renderBaseline } from "../support/baseline.js";
 
@@ -12,10 +13,7 @@ const root = resolve(import.meta.dirname, "../..");
 const corpus = join(root, "test/diagnostics");
 const update = process.env["UPDATE_GOLDEN"] === "1";
 
-export const nodeHost: SourceHost = {
-  readFile: (path) => (existsSync(path) ? readFileSync(path, "utf8") : undefined),
-  resolve: (from, path) => resolve(dirname(from), path),
-};
+export const nodeHost: SourceHost = nodeSourceHost(root);
 
 function marginFiles(dir: string): string[] {
   return readdirSync(dir)

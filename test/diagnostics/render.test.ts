@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
-import { messages } from "../../src/diagnostics/catalog.js";
+import { messages } from "../../src/semantics/catalog.js";
 import { Reporter, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { LineMap } from "../../src/diagnostics/line-map.js";
 import {

@@ -45,7 +45,7 @@ describe("the preview against a baseline", () => {
 
   it("names the changed tier row, its rate delta, and the top movers with their cause", () => {
     const session = new PreviewSession();
-    session.run(checkRulebook(EDITED, "btc.margin"), EDITED, { tests: TESTS });
+    session.run(checkRulebook(EDITED, "btc.margin"), { tests: TESTS });
     const change = session.change({ text: BTC, label: "HEAD" })!;
     expect(change.changes).toEqual([
       expect.objectContaining({

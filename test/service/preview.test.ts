@@ -110,9 +110,9 @@ describe("the preview", () => {
 
   it("runs the next version of the rulebook in the same session", () => {
     const session = new PreviewSession();
-    const first = session.run(checkRulebook(btc, "b.margin"), btc, { samples: SAMPLE });
+    const first = session.run(checkRulebook(btc, "b.margin"), { samples: SAMPLE });
     const changed = edit(btc, "[1_000_000, 10_000_000)       5.00%", "[1_000_000, 10_000_000)       6.00%");
-    const second = session.run(checkRulebook(changed, "b.margin"), changed, { samples: SAMPLE });
+    const second = session.run(checkRulebook(changed, "b.margin"), { samples: SAMPLE });
     expect(first.samples[0]!.outputs!["initial_margin"]).toBe(175001.63);
     expect(second.samples[0]!.outputs!["initial_margin"]).toBe(210001.95);
   });

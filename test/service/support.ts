@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { nodeSourceHost } from "../../src/node/source-host.js";
 import { checkRulebook, type CheckResult, type SourceHost } from "../../src/service/language-service.js";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -15,16 +16,7 @@ export function rule(name: string): string {
 }
 
 /** A host over rules/ (paths relative to it). */
-export const rulesHost: SourceHost = {
-  resolve: (from, target) => path.posix.join(path.posix.dirname(from), target),
-  readFile: (file) => {
-    try {
-      return readFileSync(path.join(root, "rules", file), "utf8");
-    } catch {
-      return undefined;
-    }
-  },
-};
+export const rulesHost: SourceHost = nodeSourceHost(path.join(root, "rules"));
 
 export interface AtCursor {
   source: string;

@@ -3,12 +3,12 @@
  * relative to the repository so that everything derived from them is stable.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildArtifact, type CompiledArtifact } from "../../src/compile/artifact.js";
-import { lowerRulebook } from "../../src/compile/lower.js";
 import type { IrRulebook } from "../../src/ir/ir.js";
-import { checkRulebook } from "../../src/service/language-service.js";
+import { nodeSourceHost } from "../../src/node/source-host.js";
+import { compileOrThrow } from "../../src/service/language-service.js";
 
 /** The repository's root folder. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -24,17 +24,9 @@ export function readRepoFile(file: string): string | undefined {
 
 /** Checks and lowers a rulebook (a path relative to the root); throws when it has errors. */
 export function compileIr(file: string): IrRulebook {
-  const host = {
-    readFile: readRepoFile,
-    resolve: (from: string, path: string) => relative(ROOT, resolve(ROOT, dirname(from), path)),
-  };
   const source = readRepoFile(file);
   if (source === undefined) throw new Error(`cannot read ${file}`);
-  const result = checkRulebook(source, file, host);
-  const errors = result.diagnostics.filter((d) => d.severity === "error");
-  if (errors.length > 0)
-    throw new Error(`${file} has errors: ${errors.map((d) => `${d.code} ${d.message}`).join("; ")}`);
-  return lowerRulebook(result.checked, { source: readRepoFile });
+  return compileOrThrow(source, file, nodeSourceHost(ROOT));
 }
 
 /** The artifact of a rulebook, as `marginbook compile` builds it. */

@@ -4,9 +4,8 @@
  */
 import type { KeyObject } from "node:crypto";
 import { buildArtifact, serializeArtifact, type CompiledArtifact } from "../../src/compile/artifact.js";
-import { lowerRulebook } from "../../src/compile/lower.js";
 import { generateKeyPair, readSigningKey, signArtifact, type KeyPair } from "../../src/compile/sign.js";
-import { checkRulebook } from "../../src/service/language-service.js";
+import { compileOrThrow } from "../../src/service/language-service.js";
 import { readRepoFile } from "./rulebooks.js";
 
 const binance = readRepoFile("rules/binance-btcusdt-perp.margin")!;
@@ -21,10 +20,7 @@ export function binanceVersion(version: string, effective: string, volThreshold 
 
 /** Compiles a rulebook's source into an artifact (throws on errors). */
 export function artifactOf(source: string, file = "rules/binance-btcusdt-perp.margin"): CompiledArtifact {
-  const result = checkRulebook(source, file);
-  const errors = result.diagnostics.filter((d) => d.severity === "error");
-  if (errors.length > 0) throw new Error(errors.map((d) => `${d.code} ${d.message}`).join("; "));
-  return buildArtifact(lowerRulebook(result.checked), { source, compiler: { version: "test" } });
+  return buildArtifact(compileOrThrow(source, file), { source, compiler: { version: "test" } });
 }
 
 /** A key pair with its private key ready to sign. */

@@ -1,13 +1,22 @@
 /**
- * The catalog of every diagnostic marginbook can report: stable code, severity, message template.
+ * The catalog of every code marginbook reports, front end and runtime alike: stable code, severity,
+ * message template. It lives in the semantics layer so that the checker, the compiler, the runtime,
+ * the registry and the evaluation server all draw from this one table.
  *
- * Codes are grouped by the stage that reports them:
+ * Codes are grouped by the stage that reports them, in code order:
  *   MB1xxx lexing and parsing, MB2xxx names, MB3xxx types and units, MB4xxx rulebook semantics
- *   (header, tiers, rules, outputs), MB5xxx code generation, MB6xxx evaluation at run time.
- * A code, once published, never changes meaning. Templates use `{placeholder}` fields; a test checks
- * that codes are unique, in their stage's range, and that every placeholder gets filled.
+ *   (header, tiers, rules, outputs), MB5xxx code generation (the SQL target), MB6xxx the runtime
+ *   (MB60xx evaluation, MB61xx artifacts, signatures and the registry, MB62xx the evaluation
+ *   server), MB7xxx the review of a change.
+ * A code, once published, never changes meaning. Templates use `{placeholder}` fields; their types
+ * are checked: a report that leaves a placeholder without a value does not compile. The refusals of
+ * artifacts, signatures, the registry and the server (MB61xx, MB62xx) carry a summary: their
+ * messages add the specific reason at the site. A test checks that codes are unique, in order,
+ * in their stage's range, and that every code written anywhere in src/ is in this catalog.
  */
-import type { Severity } from "./diagnostic.js";
+
+/** How serious a diagnostic is. */
+export type Severity = "error" | "warning" | "info";
 
 export interface MessageSpec {
   code: string;
@@ -16,13 +25,30 @@ export interface MessageSpec {
   help?: string;
 }
 
-const error = (code: string, template: string, help?: string): MessageSpec => ({
-  code,
-  severity: "error",
-  template,
-  help,
-});
-const warning = (code: string, template: string, help?: string): MessageSpec => ({
+/**
+ * The `{name}` placeholders of a template, as a union of names. Braces around anything but a plain
+ * name (`record Fixing { at: Timestamp }` in a help text) are text, as in {@link fillTemplate}.
+ */
+export type Placeholders<T extends string> = T extends `${string}{${infer Name}}${infer Rest}`
+  ? (Name extends `${string}${" " | ":" | "`" | "," | "{"}${string}` ? never : Name) | Placeholders<Rest>
+  : never;
+
+/** The values a spec's template (and help) need: exactly its placeholders. */
+export type TemplateArgs<S extends MessageSpec> = Record<
+  Placeholders<S["template"]> | Placeholders<NonNullable<S["help"]> & string>,
+  string | number
+>;
+
+const error = <C extends string, T extends string, H extends string = never>(
+  code: C,
+  template: T,
+  help?: H,
+): { code: C; severity: "error"; template: T; help?: H } => ({ code, severity: "error", template, help });
+const warning = <C extends string, T extends string, H extends string = never>(
+  code: C,
+  template: T,
+  help?: H,
+): { code: C; severity: "warning"; template: T; help?: H } => ({
   code,
   severity: "warning",
   template,
@@ -48,11 +74,11 @@ export const messages = {
     "split the rulebook, or use `extends` to share a base",
   ),
   nestingTooDeep: error("MB1011", "{what} nested more than {limit} levels deep"),
+  nameTooLong: error("MB1012", "this name is {length} characters long; the limit is {limit}"),
   tooManySyntaxErrors: error(
     "MB1013",
     "more than {limit} syntax errors: is this a rulebook? Later ones are not reported",
   ),
-  nameTooLong: error("MB1012", "this name is {length} characters long; the limit is {limit}"),
   bidiCharacter: error(
     "MB1014",
     "bidirectional control character {code}: it can make the text read differently from what runs",
@@ -99,6 +125,7 @@ export const messages = {
     "run `marginbook check {path}`",
   ),
   extendsCycle: error("MB2019", "rulebook `{path}` extends itself through {chain}"),
+  shadowedName: warning("MB2020", "`{name}` hides the declaration of the same name"),
   baseRefused: error(
     "MB2021",
     "the base rulebook `{path}` {reason}",
@@ -109,7 +136,6 @@ export const messages = {
     "the chain of `extends` is longer than {limit} rulebooks",
     "extend a rulebook that extends fewer others",
   ),
-  shadowedName: warning("MB2020", "`{name}` hides the declaration of the same name"),
 
   // ---- MB3xxx: types and units ----
   incompatibleUnits: error("MB3001", "cannot {verb} {left} and {right}: the units differ"),
@@ -127,7 +153,7 @@ export const messages = {
   ),
   notARecord: error("MB3010", "{actual} has no fields, so `.{name}` cannot be read"),
   notAList: error("MB3011", "`for ... in` needs a list, not {actual}"),
-  comprehensionMisuse: error("MB3012", "{message}"),
+  aggregateNeedsList: error("MB3012", "`{name}` aggregates a list: write `{name}(x for v in list)`"),
   roundingStepMismatch: error("MB3013", "the rounding step is {actual}, but the output is {expected}"),
   domainBoundMismatch: error("MB3014", "the bound is {actual}, but the value is {expected}"),
   defaultMismatch: error("MB3015", "the default of `{name}` is {actual}, but the field is {expected}"),
@@ -135,7 +161,7 @@ export const messages = {
   tierKeyMismatch: error("MB3017", "tier table `{table}` is keyed by {expected}, not {actual}"),
   scaleFactorNotDimensionless: error("MB3018", "`scale ... by` needs a dimensionless factor, not {actual}"),
   stepValueMismatch: error("MB3019", "cannot {verb} `{name}` ({expected}) with {actual}"),
-  indexMisuse: error("MB3020", "{message}"),
+  indexNotNumber: error("MB3020", "a list index must be a Number, not {actual}"),
   enumMismatch: error("MB3021", "cannot compare {left} with {right}: they are different enums"),
   notConstant: error("MB3022", "{what} must be a constant (literals and parameters only)"),
   unitNotNumeric: error("MB3023", "`{name}` is not a unit, so it cannot follow a number"),
@@ -158,7 +184,7 @@ export const messages = {
     "MB3031",
     "`{method}` multiplies the key by column `{column}`, which must be a rate, not {actual}",
   ),
-  listTypeArgument: error("MB3032", "{message}"),
+  listNeedsElement: error("MB3032", "`List` needs an element type, as in `List<Position>`"),
   numberOutOfRange: error("MB3033", "`{text}` is too large for a number (binary64 overflows to infinity)"),
   constantNotFinite: error(
     "MB3034",
@@ -175,6 +201,16 @@ export const messages = {
     "MB3037",
     "output `{name}` is {actual}: an output must be a number, a Bool, Text, an enum member or a timestamp",
     "aggregate the list (`sum(...)`, `max(...)`, `count(...)`) or output one element",
+  ),
+  indexNotList: error("MB3081", "only lists can be indexed, not {actual}"),
+  notAnAggregate: error("MB3082", "`{name}` does not aggregate a list"),
+  byOutsideGroup: error("MB3083", "`by` only groups, in `group(x for v in list by key)`"),
+  sumNeedsNoDefault: error("MB3084", "`sum` of an empty list is 0: it needs no `default`"),
+  groupNeedsKey: error("MB3085", "`group` needs a key: `group(x for v in list by key)`"),
+  typeArgumentNotList: error("MB3086", "only `List` takes a type argument, not `{name}`"),
+  unitFactorNotUnit: error(
+    "MB3087",
+    "{name} is not a unit, so it cannot be multiplied, divided or raised to a power",
   ),
 
   // ---- MB4xxx: rulebook semantics ----
@@ -242,7 +278,7 @@ export const messages = {
   nonPositiveRoundingStep: error("MB4027", "the rounding step must be positive, not {value}"),
   emptyDomain: error("MB4028", "the domain of `{name}` is empty: {bounds}"),
   valueOutsideDomain: error("MB4029", "the value {value} of `{name}` is outside its domain {domain}"),
-  invalidScenarioRange: error("MB4030", "{message}"),
+  rangeStepNotPositive: error("MB4030", "the step of a range must be positive"),
   marginRoundsDown: warning(
     "MB4031",
     "`{name}` is a margin requirement but rounds {direction}",
@@ -255,24 +291,19 @@ export const messages = {
     "MB4035",
     "the override of `{name}` is {actual}, but the base declares {expected}",
   ),
-  duplicateOverride: error("MB4041", "`{name}` is overridden twice"),
   noInputs: warning("MB4036", "the rulebook declares no inputs"),
   extendsWithoutFile: error("MB4037", "`extends` needs the path of a `.margin` file in quotes"),
   headerValueKind: error("MB4038", "`{key}` expects {expected}"),
-  decimalFieldWithoutDecimal: error(
-    "MB4090",
-    "`{key}` applies only to decimal arithmetic, and this rulebook computes in binary64",
-    "add `arithmetic decimal` to the header, or remove `{key}`",
+  tooManyScenarios: error(
+    "MB4039",
+    "scenario set `{name}` expands to {count} scenarios; the limit is {limit}",
   ),
   overrideDropsColumn: error(
     "MB4040",
     "the override of tier table `{name}` has no column `{column}`, which the base declares",
   ),
+  duplicateOverride: error("MB4041", "`{name}` is overridden twice"),
   tooManyDeclarations: error("MB4042", "the rulebook has {count} {what}; the limit is {limit}"),
-  tooManyScenarios: error(
-    "MB4039",
-    "scenario set `{name}` expands to {count} scenarios; the limit is {limit}",
-  ),
   verifyTargetNotNumeric: error(
     "MB4043",
     "`verify {property}` is about numeric outputs, lets and quantities, but `{name}` is {what}",
@@ -287,12 +318,18 @@ export const messages = {
     "`verify {property}` needs the input field it varies",
     "add `in <input field>`, for example `in position.size`",
   ),
-  textTooLong: error("MB4047", "{what} is {length} characters long; the limit is {limit}"),
-  tooManyArguments: error("MB4048", "this call has {count} arguments; the limit is {limit}"),
   verifyUnexpectedVariable: error(
     "MB4046",
     "`verify nonnegative` holds for every input at once: it takes no `in`",
     "remove `in {text}`",
+  ),
+  textTooLong: error("MB4047", "{what} is {length} characters long; the limit is {limit}"),
+  tooManyArguments: error("MB4048", "this call has {count} arguments; the limit is {limit}"),
+  rangeDownwards: error("MB4081", "a range must run upwards: `from` is above `to`"),
+  decimalFieldWithoutDecimal: error(
+    "MB4090",
+    "`{key}` applies only to decimal arithmetic, and this rulebook computes in binary64",
+    "add `arithmetic decimal` to the header, or remove `{key}`",
   ),
 
   // ---- MB51xx: the SQL target (marginbook compile --target sql) ----
@@ -310,6 +347,51 @@ export const messages = {
     "MB5103",
     "input `{path}` of type {type} cannot be a column of the input relation ({dialect})",
   ),
+
+  // ---- MB60xx: evaluation (both evaluators raise these, from the same sites) ----
+  /** Reported by input validation (the evaluators assume validated inputs). */
+  invalidInput: error("MB6001", "invalid input: {detail}"),
+  divisionByZero: error("MB6002", "division by zero"),
+  sqrtOfNegative: error("MB6003", "square root of a negative number ({value})"),
+  lnOfNonPositive: error("MB6004", "logarithm of {value}, which is not positive"),
+  emptyAggregate: error("MB6005", "`{fn}` of an empty list, and no `default`"),
+  outsideTiers: error("MB6006", "{value} falls in no tier of `{table}`"),
+  nonFiniteOutput: error("MB6007", "output `{name}` is {value}"),
+  assertionFailed: error("MB6008", "assertion failed: {message}"),
+  indexOutOfRange: error("MB6009", "index {index} is outside the list (length {length})"),
+  invalidArgument: error("MB6010", "`{fn}`: {detail}"),
+  nonFiniteValue: error("MB6011", "`{name}` is {value}: a computation overflowed binary64"),
+
+  // ---- MB61xx: artifacts, signatures and the registry (the message adds the reason) ----
+  artifactNotJson: error("MB6101", "the artifact is not JSON, or cannot be copied as JSON"),
+  notAnArtifact: error("MB6102", "not a marginbook artifact (`format` is missing or different)"),
+  artifactVersionUnsupported: error("MB6103", "a format or IR version this runtime does not read"),
+  artifactInvalidStructure: error("MB6104", "the artifact does not match its JSON Schema"),
+  artifactHashMismatch: error("MB6105", "the IR does not match `irHash`: modified after compilation"),
+  artifactInconsistent: error(
+    "MB6106",
+    "the IR is inconsistent (an index out of range, a header that differs)",
+  ),
+  artifactTooLarge: error("MB6107", "the artifact is larger or deeper than this runtime accepts"),
+  artifactCodegenFailed: error("MB6108", "the evaluator could not be generated (a bug in marginbook)"),
+  artifactUnsigned: error("MB6151", "the artifact carries no signature, and one is required"),
+  artifactUntrusted: error("MB6152", "the artifact is signed by a key that is not trusted"),
+  signatureInvalid: error("MB6153", "the signature does not hold: modified after signing, or malformed"),
+  versionConflict: error("MB6161", "this version is loaded already, with a different IR"),
+  rulebookNotFound: error("MB6162", "no such rulebook, or no version of it in force at that time"),
+  checksFailed: error("MB6163", "the version failed the engine's checks"),
+  notApproved: error("MB6164", "fewer approvals from distinct trusted keys than the registry requires"),
+  versionWithdrawn: error("MB6165", "the version was withdrawn: it never serves again"),
+  belowMinimumVersion: error("MB6166", "the version is below the rulebook's minimum version"),
+
+  // ---- MB62xx: the evaluation server (the message adds the reason) ----
+  malformedRequest: error("MB6201", "the body is not JSON, or not the shape the route takes"),
+  bodyTooLarge: error("MB6202", "the body is larger than the server accepts"),
+  batchTooLarge: error("MB6203", "the batch has more inputs than the server accepts"),
+  timeLimit: error("MB6204", "the request took longer than the server's time limit"),
+  unauthorized: error("MB6205", "the request has no valid bearer token"),
+  noRoute: error("MB6206", "no such route, or a method the route does not take"),
+  notReady: error("MB6207", "the server has no rulebook loaded yet"),
 
   // ---- MB7xxx: review of a change between two versions ----
   versionNotBumped: warning(
