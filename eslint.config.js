@@ -77,6 +77,7 @@ export default tseslint.config(
       "dist/**",
       "node_modules/**",
       "src/runtime/generated/**",
+      "src/service/generated/**",
       "editor/dist/**",
       "grammar/cst.d.ts",
       "**/*.js",

@@ -650,7 +650,7 @@ export class PreviewPanel {
       const box = h(
         "button.error-box.clickable.test-problem",
         { type: "button", title: "show the line in the test file" },
-        `test file, line ${p.line}: ${p.message}`,
+        `test file, line ${p.line}${p.column ? `, column ${p.column}` : ""}: ${p.message}`,
       );
       box.addEventListener("click", () => this.callbacks.onRevealTest(p.line));
       return box;

@@ -14,20 +14,21 @@ export interface Problems {
   tests: WireDiagnostic[];
 }
 
+/** The range of a line (from its indentation), or of the part from `column` to `endColumn` when known. */
 function lineRange(
   text: string,
   line: number,
+  column?: number,
+  endColumn?: number,
 ): Pick<WireDiagnostic, "startLine" | "startColumn" | "endLine" | "endColumn"> {
   const lines = text.split("\n");
   const at = Math.min(Math.max(line, 1), Math.max(lines.length, 1));
   const content = lines[at - 1] ?? "";
   const indent = content.length - content.trimStart().length;
-  return {
-    startLine: at,
-    startColumn: indent + 1,
-    endLine: at,
-    endColumn: Math.max(content.length + 1, indent + 2),
-  };
+  const start = column !== undefined && column >= 1 && column <= content.length ? column : indent + 1;
+  const end =
+    endColumn !== undefined && endColumn > start ? endColumn : Math.max(content.length + 1, start + 1);
+  return { startLine: at, startColumn: start, endLine: at, endColumn: end };
 }
 
 /** The line of `output <name>` in the rulebook's text, or 0. */
@@ -54,7 +55,7 @@ export function collectProblems(
   for (const p of preview?.tests?.problems ?? []) {
     tests.push({
       ...base,
-      ...lineRange(texts.tests ?? "", p.line),
+      ...lineRange(texts.tests ?? "", p.line, p.column, p.endColumn),
       code: "test file",
       severity: "error",
       message: `the test file is broken: ${p.message}`,

@@ -110,7 +110,10 @@ function sqrtRule(args: BuiltinArgument[], context: BuiltinContext): Type {
   return numeric(powerUnit(type.unit, 0.5), type.rate);
 }
 
-/** black76 / black_scholes: (kind, underlying, strike, vol, time, rate) -> a price like the underlying. */
+/**
+ * black76 / black_scholes (and their `_df` forms): (kind, underlying, strike, vol, time, rate or
+ * discount factor) -> a price like the underlying. Both a rate and a discount factor are dimensionless.
+ */
 function optionRule(args: BuiltinArgument[], context: BuiltinContext): Type {
   if (anyError(args)) return ERROR;
   const [kind, underlying, strike, vol, time, rate] = args.map((a) => a.type);
@@ -145,6 +148,8 @@ const IR_TYPE_RULES: Readonly<Record<IrBuiltin, Pick<Builtin, "typeRule" | "aggr
   normal_cdf: { typeRule: dimensionlessRule(NUMBER) },
   black76: { typeRule: optionRule },
   black_scholes: { typeRule: optionRule },
+  black76_df: { typeRule: optionRule },
+  black_scholes_df: { typeRule: optionRule },
   length: { typeRule: () => NUMBER },
 };
 

@@ -2,6 +2,7 @@
  * Checks of the ordered scaling rules: which quantities exist, that each is set before it is
  * adjusted, that every step's value has the right unit, and which rules can never fire.
  */
+import { forEachFreeName } from "../syntax/walk.js";
 import type * as A from "../syntax/ast.js";
 import { messages } from "../semantics/catalog.js";
 import type { ExprEnv, ExpressionChecker } from "./check-expr.js";
@@ -191,39 +192,9 @@ class QuantityDependencies {
     if (symbol.kind !== "let") return [];
     visiting.add(name);
     const found = new Set<string>();
-    walkNames(symbol.decl.value, (ref) => this.of(ref, visiting).forEach((q) => found.add(q)));
+    forEachFreeName(symbol.decl.value, (ref) => this.of(ref.name, visiting).forEach((q) => found.add(q)));
     const result = [...found];
     this.cache.set(name, result);
     return result;
-  }
-}
-
-function walkNames(expr: A.Expr, visit: (name: string) => void): void {
-  switch (expr.kind) {
-    case "NameRef":
-      return visit(expr.name);
-    case "MemberExpr":
-      return walkNames(expr.object, visit);
-    case "IndexExpr":
-      walkNames(expr.object, visit);
-      return walkNames(expr.index, visit);
-    case "UnaryExpr":
-      return walkNames(expr.operand, visit);
-    case "BinaryExpr":
-      walkNames(expr.left, visit);
-      return walkNames(expr.right, visit);
-    case "IfExpr":
-      walkNames(expr.condition, visit);
-      walkNames(expr.then, visit);
-      return walkNames(expr.else, visit);
-    case "CallExpr": {
-      walkNames(expr.callee, visit);
-      expr.args.forEach((a) => walkNames(a, visit));
-      const c = expr.comprehension;
-      if (c) [c.source, c.filter, c.groupKey, c.fallback].forEach((e) => e && walkNames(e, visit));
-      return;
-    }
-    default:
-      return;
   }
 }

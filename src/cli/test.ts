@@ -10,6 +10,7 @@ import {
   describeMismatches,
   parseTestFile,
   runTestFile,
+  boundFor,
   caseTolerance,
   modeDifferences,
   type CaseResult,
@@ -108,6 +109,7 @@ function collect(folder: string, found: Set<string>): void {
 interface Tally {
   passed: number;
   failed: number;
+  /** Test files that did not run (unreadable, invalid, or naming a missing or broken rulebook). */
   brokenFiles: number;
   violated: number;
 }
@@ -170,8 +172,8 @@ function runFile(
   verify: boolean,
   modes: ArithmeticChoice = { mode: "declared" },
 ): void {
-  const broken = (message: string): void => {
-    io.stdout(`  ${paint(31, "✗")} ${message}\n`);
+  const broken = (...messages: string[]): void => {
+    for (const message of messages) io.stdout(`  ${paint(31, "✗")} ${message}\n`);
     tally.brokenFiles += 1;
   };
   let text: string;
@@ -184,8 +186,9 @@ function runFile(
   const parsed = parseTestFile(text);
   if (!parsed.file) {
     io.stdout(`${file}\n`);
-    for (const p of parsed.problems) broken(`${file}:${p.line}: ${p.message}`);
-    return;
+    return broken(
+      ...parsed.problems.map((p) => `${file}:${p.line}${p.column ? `:${p.column}` : ""}: ${p.message}`),
+    );
   }
   const rulebook = displayPath(path.resolve(io.cwd, path.dirname(file), parsed.file.rulebook), io.cwd);
   io.stdout(`${file} (${rulebook})\n`);
@@ -209,14 +212,23 @@ function runFile(
     const b = runTestFile(parsed.file, binary, evaluatorsOf(binary));
     const d = runTestFile(parsed.file, decimal, evaluatorsOf(decimal));
     parsed.file.cases.forEach((c, i) => {
-      const bound = modes.maxDifference ?? Math.max(caseTolerance(c, false), caseTolerance(c, true));
+      // The stated bound: --max-difference, else the larger of the case's two tolerances.
+      const bound = (output: string, value: number): number => {
+        if (modes.maxDifference !== undefined) return modes.maxDifference;
+        return Math.max(
+          ...[caseTolerance(c, false), caseTolerance(c, true)].map((t) => {
+            const b = boundFor(t, output);
+            return Math.max(b.absolute, b.relative * Math.abs(value));
+          }),
+        );
+      };
       const differences = modeDifferences(b[i]!.actual, d[i]!.actual, bound);
       printCase(b[i]!, file, io, paint, "binary64");
       printCase(d[i]!, file, io, paint, "decimal");
       for (const m of differences)
         io.stdout(
           `      ${paint(31, "≠")} ${m.output}: binary64 ${String(m.binary64)}, decimal ${String(m.decimal)}` +
-            `${m.difference !== undefined ? ` (differ by ${m.difference}, more than ${bound})` : ""}\n`,
+            `${m.difference !== undefined ? ` (differ by ${m.difference}, more than ${bound(m.output, Number(m.binary64))})` : ""}\n`,
         );
       const passed = b[i]!.passed && d[i]!.passed && differences.length === 0;
       tally[passed ? "passed" : "failed"] += 1;

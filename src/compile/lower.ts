@@ -8,7 +8,7 @@
  * 3. slots for lets, quantities and outputs, numbered in declaration order;
  * 4. the evaluation order: lets that the rules may read (they depend on no quantity and no output)
  *    first, in dependency order; then the rules in file order; then the other lets and the outputs
- *    in dependency order; then the assertions;
+ *    in dependency order; then the assertions (those on inputs only, preconditions, first of all);
  * 5. the properties of `verify` declarations (they refer to slots, so they come after them);
  * 6. once every expression is lowered, the input paths each error site involves (through lets).
  */
@@ -404,10 +404,18 @@ class Lowerer implements LoweringScope {
     for (const entry of this.all("RuleDecl"))
       steps.push(this.rule(entry, (name) => values.has(name) && isLate(name)));
     [...values.keys()].forEach(visit);
+    // An assertion that reads only inputs (no let, quantity or output) is a precondition: it runs
+    // before anything else, so that an input it refuses is reported as such (MB6008 with its
+    // message), not as the division by zero or missing tier it would lead to.
+    const preconditions: IrStep[] = [];
     for (const { decl, origin } of this.all("AssertDecl")) {
       this.at(origin, "assert", undefined, () => {
         const condition = this.expressions.lower(decl.condition);
-        steps.push({
+        let readsSlots = false;
+        forEachExpr(condition, (x) => {
+          readsSlots ||= x.k === "slot";
+        });
+        (readsSlots ? steps : preconditions).push({
           kind: "assert",
           condition,
           ...(decl.message !== undefined ? { message: decl.message } : {}),
@@ -415,7 +423,7 @@ class Lowerer implements LoweringScope {
         });
       });
     }
-    return steps;
+    return [...preconditions, ...steps];
   }
 
   /** The `verify` declarations, in file order (base ones first). */

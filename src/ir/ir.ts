@@ -7,7 +7,8 @@
  *
  * - evaluation order is the order of {@link IrRulebook.steps}: lets in dependency order (those the
  *   rules read come before the rules), each rule with its condition and steps, then the remaining
- *   lets and the outputs (with their declared rounding), then the assertions;
+ *   lets and the outputs (with their declared rounding), then the assertions (an assertion on inputs
+ *   only, a precondition, comes first of all);
  * - every name is resolved: input fields are paths, parameters are inlined as constants, lets,
  *   quantities and outputs are numbered slots, comprehension variables are numbered locals;
  * - constants are folded (with the runtime's own arithmetic, so folding never changes a result);
@@ -331,6 +332,8 @@ export type IrBuiltin =
   | "normal_cdf"
   | "black76"
   | "black_scholes"
+  | "black76_df"
+  | "black_scholes_df"
   | "length";
 
 /** Comprehension operators. */

@@ -22,7 +22,7 @@ import {
 } from "../ir/ir.js";
 import { isBuiltin } from "../semantics/builtins.js";
 import { decimalStep } from "../semantics/numeric.js";
-import { PROTOTYPE_NAMES } from "../semantics/operations.js";
+import { omittableInputs, PROTOTYPE_NAMES } from "../semantics/operations.js";
 import type { runtimeErrors } from "../semantics/errors.js";
 
 /** A number as a JavaScript expression, exact, with -0, NaN and infinities spelled without globals. */
@@ -304,8 +304,13 @@ export class ExpressionCompiler {
    * every evaluation: reading a property of the input object cannot fail.
    */
   private inputRecord(name: string): string {
+    // A record whose fields all have defaults may be left out: it reads as an empty record.
+    const code = this.member("input", name);
     if (!this.inputs.has(name))
-      this.inputs.set(name, { variable: `v${this.inputs.size}`, code: this.member("input", name) });
+      this.inputs.set(name, {
+        variable: `v${this.inputs.size}`,
+        code: omittableInputs(this.ir.schema).has(name) ? `(${code} ?? EMPTY_RECORD)` : code,
+      });
     return this.inputs.get(name)!.variable;
   }
 
@@ -694,5 +699,7 @@ const BUILTIN_CODE: Readonly<
   normal_cdf: (_c, args) => `normalCdf(${args[0]})`,
   black76: (c, args, site) => c.helperCall("black76", args, site),
   black_scholes: (c, args, site) => c.helperCall("blackScholes", args, site),
+  black76_df: (c, args, site) => c.helperCall("black76Df", args, site),
+  black_scholes_df: (c, args, site) => c.helperCall("blackScholesDf", args, site),
   length: (_c, args) => `${args[0]}.length`,
 };

@@ -3,7 +3,7 @@
  * validation of inputs against it with ajv.
  *
  * The schema (JSON Schema draft 2020-12) is what engines publish and what their producers check
- * against: every input is required; records are objects with their non-optional fields required
+ * against: every input is required but a record whose fields all have defaults; records are objects with their non-optional fields required
  * and no other fields; enums are string enums; numbers carry their domain (`exclusiveMinimum`,
  * `minimum`, `maximum`, `exclusiveMaximum`); timestamps are ISO 8601 strings; lists are arrays.
  *
@@ -17,6 +17,7 @@
 import { messages } from "../semantics/catalog.js";
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { IrDomain, IrField, IrRulebook, IrSchema, IrType } from "../ir/ir.js";
+import { omittableInputs } from "../semantics/operations.js";
 import { inputSchemaValidator } from "./input-check.js";
 import {
   capErrors,
@@ -131,6 +132,7 @@ export function isTimestamp(text: string): boolean {
 export function inputJsonSchema(ir: IrRulebook | IrSchema, limits: Partial<InputLimits> = {}): JsonSchema {
   const schema = "inputs" in ir ? ir : ir.schema;
   const limit = { ...defaultInputLimits, ...limits };
+  const omittable = omittableInputs(schema);
   const defs: Record<string, JsonSchema> = {};
   for (const [name, members] of Object.entries(schema.enums)) {
     defs[`enum.${name}`] = { type: "string", enum: [...members], title: name };
@@ -156,7 +158,7 @@ export function inputJsonSchema(ir: IrRulebook | IrSchema, limits: Partial<Input
     ...("meta" in ir ? { title: `${ir.meta.name} ${ir.meta.version}: input` } : {}),
     type: "object",
     ...properties,
-    required: schema.inputs.map((i) => i.name),
+    required: schema.inputs.filter((i) => !omittable.has(i.name)).map((i) => i.name),
     additionalProperties: false,
     $defs: defs,
   };

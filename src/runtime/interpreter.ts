@@ -58,6 +58,7 @@ import {
   tierMargin,
   unaryOp,
   withDefault,
+  withOmittedInputs,
   type Value,
 } from "../semantics/operations.js";
 import type {
@@ -95,7 +96,7 @@ export interface EvaluationResult {
  * (division by zero, a key outside every tier, a failed assertion, a NaN output, ...).
  */
 export function evaluate(ir: IrRulebook, input: unknown, options: EvaluateOptions = {}): EvaluationResult {
-  const run = new Interpreter(ir, input as Value, options.explain === true);
+  const run = new Interpreter(ir, withOmittedInputs(ir.schema, input as Value), options.explain === true);
   const outputs = run.run();
   return run.trace ? { outputs, explanation: run.trace } : { outputs };
 }

@@ -12,7 +12,7 @@ import type { IrArithmetic, IrBuiltin } from "../ir/ir.js";
 import { Dec, decExp, decLn, decNormalCdf, decPow, decRoundToStep, decSqrt } from "./decimal.js";
 import { decBlack76, decBlackScholes, type DecimalOption } from "./decimal-pricing.js";
 import { runtimeErrors, type Raise } from "./errors.js";
-import { black76, blackScholes, normalCdf, roundDynamic } from "./numeric.js";
+import { black76, black76Df, blackScholes, blackScholesDf, normalCdf, roundDynamic } from "./numeric.js";
 import type { Value } from "./operations.js";
 
 /** The declaration of one built-in function. */
@@ -39,8 +39,9 @@ export interface BuiltinDeclaration {
 const dec = (args: readonly Value[], i: number): Dec => args[i] as unknown as Dec;
 const value = (d: Dec): Value => d as unknown as Value;
 
-function option(args: readonly Value[]): DecimalOption {
+function option(args: readonly Value[], discountFactor = false): DecimalOption {
   return {
+    discountFactor,
     kind: args[0] as string,
     underlying: dec(args, 1),
     strike: dec(args, 2),
@@ -210,6 +211,44 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
         raise,
       ),
     decimal: (args, site, raise, context) => value(decBlackScholes(option(args), context, site, raise)),
+  },
+  black76_df: {
+    arity: [6, 6],
+    fallible: true,
+    surface: true,
+    signature: "black76_df(kind, forward: P, strike: P, vol: Rate, time: Duration, discount: Number) -> P",
+    doc: "`black76` with the discount factor to expiry (`e^(-rate x time)`, as venues publish it) instead of the rate.",
+    apply: (args, site, raise) =>
+      black76Df(
+        args[0] as string,
+        num(args, 1),
+        num(args, 2),
+        num(args, 3),
+        num(args, 4),
+        num(args, 5),
+        site,
+        raise,
+      ),
+    decimal: (args, site, raise, context) => value(decBlack76(option(args, true), context, site, raise)),
+  },
+  black_scholes_df: {
+    arity: [6, 6],
+    fallible: true,
+    surface: true,
+    signature: "black_scholes_df(kind, spot: P, strike: P, vol: Rate, time: Duration, discount: Number) -> P",
+    doc: "`black_scholes` with the discount factor to expiry instead of the rate.",
+    apply: (args, site, raise) =>
+      blackScholesDf(
+        args[0] as string,
+        num(args, 1),
+        num(args, 2),
+        num(args, 3),
+        num(args, 4),
+        num(args, 5),
+        site,
+        raise,
+      ),
+    decimal: (args, site, raise, context) => value(decBlackScholes(option(args, true), context, site, raise)),
   },
   length: {
     arity: [1, 1],

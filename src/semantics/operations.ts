@@ -7,7 +7,15 @@
  * strings (text and enum members), arrays (lists), plain objects (records, scenarios, groups) and,
  * for tier rows, the 0-based index of the row.
  */
-import type { IrBinaryOp, IrBuiltin, IrRulebook, IrScenarioSet, IrTierTable, IrUnaryOp } from "../ir/ir.js";
+import type {
+  IrBinaryOp,
+  IrBuiltin,
+  IrRulebook,
+  IrScenarioSet,
+  IrSchema,
+  IrTierTable,
+  IrUnaryOp,
+} from "../ir/ir.js";
 import { runtimeErrors, type Raise } from "./errors.js";
 import { BUILTINS, isBuiltin } from "./builtins.js";
 import { timestampSeconds } from "./numeric.js";
@@ -222,6 +230,41 @@ const hasOwn = Object.hasOwn;
 export function readField(record: Value, name: string): Value {
   const object = record as Record<string, Value>;
   return hasOwn(object as object, name) ? object[name] : undefined;
+}
+
+/** The value an omitted input record stands for: every field takes its default. */
+export const EMPTY_RECORD: Value = Object.freeze({});
+
+const omittableCache = new WeakMap<IrSchema, ReadonlySet<string>>();
+
+/**
+ * The inputs that may be left out of a runtime input: records whose fields all have defaults. An
+ * omitted one reads as {@link EMPTY_RECORD} (the input schema does not require it).
+ */
+export function omittableInputs(schema: IrSchema): ReadonlySet<string> {
+  let names = omittableCache.get(schema);
+  if (!names) {
+    names = new Set(
+      schema.inputs
+        .filter((input) => {
+          if (input.type.kind !== "record") return false;
+          const record = schema.records[input.type.name];
+          return record !== undefined && record.fields.every((f) => f.optional);
+        })
+        .map((input) => input.name),
+    );
+    omittableCache.set(schema, names);
+  }
+  return names;
+}
+
+/** `input` with {@link EMPTY_RECORD} for each omittable input it leaves out (itself when none is). */
+export function withOmittedInputs(schema: IrSchema, input: Value): Value {
+  const omittable = omittableInputs(schema);
+  if (omittable.size === 0 || input === null || typeof input !== "object") return input;
+  const missing = [...omittable].filter((name) => readField(input, name) === undefined);
+  if (missing.length === 0) return input;
+  return { ...(input as object), ...Object.fromEntries(missing.map((name) => [name, EMPTY_RECORD])) };
 }
 
 /** The records of a scenario set: `{ name, index, weight, <axes> }`, frozen. */

@@ -22,7 +22,8 @@ import { type Type, formatType } from "../check/types.js";
 import { keywordWords } from "../../grammar/tokens.js";
 import type { CheckResult } from "./check-rulebook.js";
 import { summarizeSymbol, symbolType } from "./describe.js";
-import { comprehensionsAt, declarationAt, declarationExpressions, childExpressions } from "./locate.js";
+import { childExpressions } from "../syntax/walk.js";
+import { comprehensionsAt, declarationAt, declarationExpressions } from "./locate.js";
 import { BUILTIN_TYPE_DOCS, fieldOf } from "./symbols.js";
 
 export type CompletionKind =

@@ -3,6 +3,7 @@
  * the innermost expression under the cursor, the comprehension variables in scope. Shared by
  * completion, hover and go-to-definition; pure, no checker state.
  */
+import { childExpressions } from "../syntax/walk.js";
 import type * as A from "../syntax/ast.js";
 
 /** Whether `offset` falls on a character of `span` (`[start, end)`), or right after its last one. */
@@ -13,31 +14,6 @@ export function touches(span: A.Span, offset: number): boolean {
 /** Whether `offset` falls strictly on a character of `span`. */
 export function covers(span: A.Span, offset: number): boolean {
   return span.start <= offset && offset < span.end;
-}
-
-/** The direct sub-expressions of an expression, in source order (a comprehension's parts included). */
-export function childExpressions(expr: A.Expr): A.Expr[] {
-  switch (expr.kind) {
-    case "MemberExpr":
-      return [expr.object];
-    case "IndexExpr":
-      return [expr.object, expr.index];
-    case "UnaryExpr":
-      return [expr.operand];
-    case "BinaryExpr":
-      return [expr.left, expr.right];
-    case "IfExpr":
-      return [expr.condition, expr.then, expr.else];
-    case "CallExpr": {
-      const c = expr.comprehension;
-      const parts = c
-        ? [c.source, c.filter, c.groupKey, c.fallback].filter((e): e is A.Expr => e !== undefined)
-        : [];
-      return [expr.callee, ...expr.args, ...parts];
-    }
-    default:
-      return [];
-  }
 }
 
 /** The top-level expressions written in a declaration (values, conditions, defaults, bounds, steps). */

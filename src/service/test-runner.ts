@@ -7,8 +7,7 @@
  *   - name: Binance worked example
  *     input: { position: { size: 109.488, mark: 31967.27, side: long }, market: { vol_30d: 0.5, adv: 2e9 } }
  *     expect: { maintenance_margin: 71200.82 }   # some or all outputs
- *     tolerance: 1e-6                           # absolute; default 0 (exact)
- *     decimal_tolerance: 0                      # in decimal arithmetic; default: `tolerance`
+ *     tolerance: { maintenance_margin: 0.01, default: { relative: 1e-9 } }   # default: exact
  *   - name: Size 0 is refused
  *     input: { ... }
  *     expect_error: MB6001                      # or { code: MB6001, path: /position/size, message: "> 0" }
@@ -17,43 +16,34 @@
  * Every case runs through BOTH evaluators, the reference interpreter and the compiled JavaScript,
  * after validating its input; they must agree bit for bit (same outputs, or the same error code and
  * message), and the agreed result must match the expectation. Pure: no file system; the CLI reads
- * the files and renders the results.
+ * the files and renders the results. Parsing (and the file's JSON Schema) is in `test-file.ts`;
+ * `docs/testing.md` describes every key.
  */
-import { LineCounter, isMap, isSeq, parseDocument } from "yaml";
 import type { IrRulebook } from "../ir/ir.js";
 import { compileEvaluator } from "../runtime/codegen.js";
 import { RuntimeError } from "../semantics/errors.js";
-import { decText, isDecimalText, toDec, type Dec } from "../semantics/decimal.js";
+import { Dec, decText, isDecimalText, toDec } from "../semantics/decimal.js";
 import { validateInput, type InputError } from "../runtime/input-schema.js";
 import { evaluate, type OutputValue } from "../runtime/interpreter.js";
+import {
+  boundFor,
+  type Bound,
+  type ExpectedError,
+  type TestCase,
+  type TestFile,
+  type Tolerance,
+} from "./test-file.js";
 
-/** An expected error: a code, and optionally the path of an input problem or a part of the message. */
-export interface ExpectedError {
-  code: string;
-  path?: string;
-  message?: string;
-}
-
-/** One test case, as written in the YAML file. */
-export interface TestCase {
-  name: string;
-  /** 1-based line of the case in the test file (0 when unknown). */
-  line: number;
-  input: unknown;
-  expect?: Record<string, OutputValue>;
-  expectError?: ExpectedError;
-  /** Absolute tolerance for numeric outputs (default 0: exact). */
-  tolerance: number;
-  /** The tolerance when the rulebook runs in decimal arithmetic (`decimal_tolerance`; default `tolerance`). */
-  decimalTolerance?: number;
-}
-
-/** A parsed test file. */
-export interface TestFile {
-  /** The rulebook file the tests are for, relative to the test file (`binance-btcusdt-perp.margin`). */
-  rulebook: string;
-  cases: TestCase[];
-}
+export {
+  boundFor,
+  parseTestFile,
+  type Bound,
+  type ExpectedError,
+  type TestCase,
+  type TestFile,
+  type TestFileProblem,
+  type Tolerance,
+} from "./test-file.js";
 
 /** The outcome of one evaluator on one case: outputs, or an error. */
 export type Outcome =
@@ -62,7 +52,7 @@ export type Outcome =
 
 /** One way a case failed. */
 export type Mismatch =
-  | { kind: "output"; name: string; expected: OutputValue; actual: OutputValue; tolerance: number }
+  | { kind: "output"; name: string; expected: OutputValue; actual: OutputValue; tolerance: Bound }
   | { kind: "unknown-output"; name: string; expected: OutputValue; outputs: string[] }
   | { kind: "unexpected-error"; error: { code: string; message: string } }
   | { kind: "expected-error"; expected: ExpectedError; outputs: Record<string, OutputValue> }
@@ -77,118 +67,6 @@ export interface CaseResult {
   /** What the evaluators produced (the interpreter's outcome; the compiled one agrees when passed). */
   actual: Outcome;
   mismatches: Mismatch[];
-}
-
-/** A problem with the test file itself (not YAML, a case without a name, an unknown key). */
-export interface TestFileProblem {
-  line: number;
-  message: string;
-}
-
-const caseKeys = new Set(["name", "input", "expect", "expect_error", "tolerance", "decimal_tolerance"]);
-
-/** Parses the text of a test file. Never throws: problems are returned with their lines. */
-export function parseTestFile(text: string): { file?: TestFile; problems: TestFileProblem[] } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const lineAt = (offset: number | undefined): number =>
-    offset === undefined ? 0 : lineCounter.linePos(offset).line;
-  const problems: TestFileProblem[] = doc.errors.map((e) => ({
-    line: lineAt(e.pos[0]),
-    message: e.message.split("\n")[0]!,
-  }));
-  if (problems.length > 0) return { problems };
-  const root = doc.contents;
-  const data = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown> | null;
-  if (!isMap(root) || data === null || typeof data !== "object")
-    return { problems: [{ line: 1, message: "a test file is a map with `rulebook` and `cases`" }] };
-  for (const key of Object.keys(data))
-    if (key !== "rulebook" && key !== "cases")
-      problems.push({
-        line: 1,
-        message: `unknown key \`${key}\`: a test file has \`rulebook\` and \`cases\``,
-      });
-  if (typeof data["rulebook"] !== "string")
-    problems.push({ line: 1, message: "`rulebook` must name the .margin file the cases are for" });
-  const casesNode = root.get("cases", true);
-  if (!isSeq(casesNode) || !Array.isArray(data["cases"])) {
-    problems.push({ line: 1, message: "`cases` must be a list of test cases" });
-    return { problems };
-  }
-  const cases: TestCase[] = [];
-  (data["cases"] as unknown[]).forEach((raw, i) => {
-    const line = lineAt((casesNode.items[i] as { range?: readonly number[] } | undefined)?.range?.[0]);
-    const parsed = parseCase(raw, line, problems);
-    if (parsed) cases.push(parsed);
-  });
-  const seen = new Set<string>();
-  for (const c of cases) {
-    if (seen.has(c.name)) problems.push({ line: c.line, message: `two cases are named "${c.name}"` });
-    seen.add(c.name);
-  }
-  return problems.length > 0
-    ? { problems }
-    : { file: { rulebook: data["rulebook"] as string, cases }, problems };
-}
-
-function parseCase(raw: unknown, line: number, problems: TestFileProblem[]): TestCase | undefined {
-  const fail = (message: string): undefined => {
-    problems.push({ line, message });
-    return undefined;
-  };
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
-    return fail("a case is a map with `name`, `input` and `expect` or `expect_error`");
-  const c = raw as Record<string, unknown>;
-  for (const key of Object.keys(c))
-    if (!caseKeys.has(key))
-      return fail(`unknown key \`${key}\` in a case: the keys are ${[...caseKeys].join(", ")}`);
-  if (typeof c["name"] !== "string" || c["name"] === "") return fail("a case needs a `name`");
-  const name = c["name"];
-  if (!("input" in c)) return fail(`case "${name}" has no \`input\``);
-  if ("expect" in c === "expect_error" in c)
-    return fail(`case "${name}" needs exactly one of \`expect\` and \`expect_error\``);
-  const tolerance = c["tolerance"] ?? 0;
-  if (typeof tolerance !== "number" || !(tolerance >= 0))
-    return fail(`case "${name}": \`tolerance\` must be a number >= 0`);
-  const decimalTolerance = c["decimal_tolerance"];
-  if (decimalTolerance !== undefined && (typeof decimalTolerance !== "number" || !(decimalTolerance >= 0)))
-    return fail(`case "${name}": \`decimal_tolerance\` must be a number >= 0`);
-  const result: TestCase = {
-    name,
-    line,
-    input: c["input"],
-    tolerance,
-    ...(decimalTolerance !== undefined ? { decimalTolerance } : {}),
-  };
-  if ("expect" in c) {
-    const expect = c["expect"];
-    if (expect === null || typeof expect !== "object" || Array.isArray(expect))
-      return fail(`case "${name}": \`expect\` maps output names to values`);
-    for (const [key, value] of Object.entries(expect)) {
-      if (!["number", "boolean", "string"].includes(typeof value))
-        return fail(`case "${name}": expected \`${key}\` must be a number, true/false or a text`);
-    }
-    result.expect = expect as Record<string, OutputValue>;
-  } else {
-    const expected = parseExpectedError(c["expect_error"]);
-    if (!expected)
-      return fail(`case "${name}": \`expect_error\` is an error code (MB6001) or { code, path?, message? }`);
-    result.expectError = expected;
-  }
-  return result;
-}
-
-function parseExpectedError(raw: unknown): ExpectedError | undefined {
-  if (typeof raw === "string" && /^MB\d{4}$/.test(raw)) return { code: raw };
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return undefined;
-  const { code, path, message, ...rest } = raw as Record<string, unknown>;
-  if (typeof code !== "string" || !/^MB\d{4}$/.test(code) || Object.keys(rest).length > 0) return undefined;
-  if (
-    (path !== undefined && typeof path !== "string") ||
-    (message !== undefined && typeof message !== "string")
-  )
-    return undefined;
-  return { code, ...(path !== undefined ? { path } : {}), ...(message !== undefined ? { message } : {}) };
 }
 
 // ---- running ----
@@ -265,8 +143,8 @@ export function sameOutcome(a: Outcome, b: Outcome): boolean {
   return keys.every((k) => Object.hasOwn(b.outputs, k) && Object.is(a.outputs[k], b.outputs[k]));
 }
 
-/** The tolerance of a case in the rulebook's arithmetic. */
-export function caseTolerance(c: TestCase, decimal: boolean): number {
+/** The tolerance of a case in an arithmetic: in decimal, `decimal_tolerance` when the file gives one. */
+export function caseTolerance(c: TestCase, decimal: boolean): Tolerance {
   return decimal ? (c.decimalTolerance ?? c.tolerance) : c.tolerance;
 }
 
@@ -281,13 +159,13 @@ function compare(c: TestCase, actual: Outcome, outputNames: readonly string[], d
   if (!actual.ok)
     return [{ kind: "unexpected-error", error: { code: actual.code, message: actual.message } }];
   const mismatches: Mismatch[] = [];
-  const tolerance = caseTolerance(c, decimal);
   for (const [name, expected] of Object.entries(c.expect ?? {})) {
     if (!outputNames.includes(name)) {
       mismatches.push({ kind: "unknown-output", name, expected, outputs: [...outputNames] });
       continue;
     }
     const value = actual.outputs[name]!;
+    const tolerance = boundFor(caseTolerance(c, decimal), name);
     if (!(decimal ? decimalMatches(expected, value, tolerance) : valueMatches(expected, value, tolerance)))
       mismatches.push({ kind: "output", name, expected, actual: value, tolerance });
   }
@@ -301,12 +179,24 @@ function errorMatches(expected: ExpectedError, actual: Extract<Outcome, { ok: fa
   return expected.message === undefined || actual.message.includes(expected.message);
 }
 
-/** In decimal arithmetic: numbers (outputs are decimal text) compared exactly, within the tolerance. */
-function decimalMatches(expected: OutputValue, actual: OutputValue, tolerance: number): boolean {
+/**
+ * How far from `expected` a number may be: within the absolute bound or the relative one. A
+ * difference equal to the bound passes: a tolerance of 0.01 accepts 92.51 for 92.5, although
+ * 92.51 - 92.5 is 0.010000000000005116 in binary64, so a non-zero bound is widened by 4 ulps of
+ * the larger value (the noise of the subtraction), and no more.
+ */
+export function allowedDifference(expected: number, actual: number, tolerance: Bound): number {
+  const bound = Math.max(tolerance.absolute, tolerance.relative * Math.abs(expected));
+  return bound === 0 ? 0 : bound + 4 * Number.EPSILON * Math.max(Math.abs(expected), Math.abs(actual));
+}
+
+/** In decimal arithmetic: numbers (outputs are decimal text) compared exactly, within the bound. */
+function decimalMatches(expected: OutputValue, actual: OutputValue, tolerance: Bound): boolean {
   const a = asDecimal(actual);
   const e = asDecimal(expected);
-  if (a && e && typeof expected !== "boolean") return a.minus(e).abs().lte(toDec(tolerance));
-  return valueMatches(expected, actual, tolerance);
+  if (!a || !e || typeof expected === "boolean") return valueMatches(expected, actual, tolerance);
+  const bound = Dec.max(toDec(tolerance.absolute), e.abs().times(toDec(tolerance.relative)));
+  return a.minus(e).abs().lte(bound);
 }
 
 function asDecimal(value: OutputValue): Dec | undefined {
@@ -328,7 +218,11 @@ export interface ModeDifference {
  * The outputs of one case that differ between the two arithmetics by more than `bound` (numbers),
  * or at all (other values, and an error in one mode only).
  */
-export function modeDifferences(binary: Outcome, decimal: Outcome, bound: number): ModeDifference[] {
+export function modeDifferences(
+  binary: Outcome,
+  decimal: Outcome,
+  bound: (output: string, value: number) => number,
+): ModeDifference[] {
   if (!binary.ok || !decimal.ok) {
     if (!binary.ok && !decimal.ok && binary.code === decimal.code) return [];
     const describe = (o: Outcome): OutputValue => (o.ok ? "outputs" : o.code);
@@ -340,19 +234,24 @@ export function modeDifferences(binary: Outcome, decimal: Outcome, bound: number
     const [x, y] = [asDecimal(b), asDecimal(d)];
     if (x && y && typeof b === "number") {
       const difference = x.minus(y).abs();
-      if (difference.gt(toDec(bound)))
+      if (difference.gt(toDec(bound(output, b))))
         result.push({ output, binary64: b, decimal: d, difference: decText(difference) });
     } else if (b !== d) result.push({ output, binary64: b, decimal: d });
   }
   return result;
 }
 
-function valueMatches(expected: OutputValue, actual: OutputValue, tolerance: number): boolean {
+function valueMatches(expected: OutputValue, actual: OutputValue, tolerance: Bound): boolean {
   if (typeof expected === "number" && typeof actual === "number")
-    return Object.is(expected, actual) || Math.abs(actual - expected) <= tolerance;
+    return (
+      Object.is(expected, actual) ||
+      Math.abs(actual - expected) <= allowedDifference(expected, actual, tolerance)
+    );
   // A figure written as decimal text (more digits than a double holds), against a binary64 result.
-  if (typeof expected === "string" && typeof actual === "number" && isDecimalText(expected))
-    return Math.abs(actual - Number(expected)) <= tolerance;
+  if (typeof expected === "string" && typeof actual === "number" && isDecimalText(expected)) {
+    const wanted = Number(expected);
+    return Math.abs(actual - wanted) <= allowedDifference(wanted, actual, tolerance);
+  }
   if (typeof expected === "string" && typeof actual === "string" && expected !== actual) {
     // Timestamps: the same instant written differently (`+00:00` vs `Z`, milliseconds) is a match.
     const [a, b] = [Date.parse(expected), Date.parse(actual)];
@@ -373,10 +272,8 @@ export function describeMismatches(result: CaseResult): string[] {
           `  expected  ${show(m.expected)}`,
           `  actual    ${show(m.actual)}`,
         ];
-        if (typeof m.expected === "number" && typeof m.actual === "number") {
-          const difference = m.actual - m.expected;
-          lines[2] += `   (off by ${difference > 0 ? "+" : ""}${Number(difference.toPrecision(6))}, tolerance ${m.tolerance})`;
-        }
+        if (typeof m.expected === "number" && typeof m.actual === "number")
+          lines[2] += `   (${offBy(m.expected, m.actual, m.tolerance)})`;
         return lines;
       }
       case "unknown-output":
@@ -403,6 +300,27 @@ export function describeMismatches(result: CaseResult): string[] {
         ];
     }
   });
+}
+
+/**
+ * `off by +0.0100000000002, tolerance 0.01`: the difference with as many digits as it takes to show
+ * that it exceeds what is allowed (6 at least, 17 at most), and the tolerance as written.
+ */
+export function offBy(expected: number, actual: number, tolerance: Bound): string {
+  const difference = actual - expected;
+  const allowed = allowedDifference(expected, actual, tolerance);
+  let digits = 6;
+  while (digits < 17 && Math.abs(Number(difference.toPrecision(digits))) <= allowed) digits += 1;
+  const shown = Number.isFinite(difference)
+    ? String(Number(difference.toPrecision(digits)))
+    : String(difference);
+  return `off by ${difference > 0 ? "+" : ""}${shown}, ${toleranceText(expected, tolerance)}`;
+}
+
+function toleranceText(expected: number, t: Bound): string {
+  if (t.relative === 0) return `tolerance ${t.absolute}`;
+  const relative = `relative tolerance ${t.relative} (${Number((t.relative * Math.abs(expected)).toPrecision(6))})`;
+  return t.absolute === 0 ? relative : `tolerance ${t.absolute} or ${relative}`;
 }
 
 function expectedText(e: ExpectedError): string {

@@ -11,7 +11,7 @@
 import type { IrBuiltin, IrRounding } from "../ir/ir.js";
 import { decimalStep } from "../semantics/numeric.js";
 import type { SqlDialect } from "./dialect.js";
-import { normalCdfSql, optionArgumentsInvalid, optionSql } from "./emit-pricing.js";
+import { normalCdfSql, optionArgumentsInvalid, optionSql, type OptionFn } from "./emit-pricing.js";
 import { SCALAR, firstError, raiseWhen, type SqlValue } from "./sql-value.js";
 
 /** What a builtin needs from the emitter: the dialect and a way to name a value used several times. */
@@ -72,16 +72,15 @@ function rounding(direction: "up" | "down" | "half_even"): BuiltinSql {
   };
 }
 
-function option(fn: "black76" | "black_scholes", args: SqlValue[], ctx: BuiltinContext): SqlValue {
+function option(fn: OptionFn, args: SqlValue[], ctx: BuiltinContext): SqlValue {
   const d = ctx.dialect;
   const v = args.map((a) => a.v);
   const value = optionSql(d, fn, v, ctx.share, (x) => jsMinMax("max", x, d.number(0), ctx));
-  return scalar(
-    value,
-    args,
-    d,
-    raiseWhen(d, optionArgumentsInvalid(d, v[1]!, v[2]!, v[3]!, v[4]!), "MB6010"),
-  );
+  let invalid = optionArgumentsInvalid(d, v[1]!, v[2]!, v[3]!, v[4]!);
+  // A discount factor must be positive (numeric.ts raises MB6010 otherwise), checked after the others.
+  if (fn === "black76_df" || fn === "black_scholes_df")
+    invalid = `${invalid} OR NOT (${v[5]!} > ${d.number(0)}) OR ${d.isNan(v[5]!)}`;
+  return scalar(value, args, d, raiseWhen(d, invalid, "MB6010"));
 }
 
 /** The table: every builtin of the IR, with its SQL. */
@@ -151,6 +150,8 @@ export const builtinSql = {
   normal_cdf: (args, ctx) => scalar(normalCdfSql(ctx.dialect, args[0]!.v, ctx.share), args, ctx.dialect),
   black76: (args, ctx) => option("black76", args, ctx),
   black_scholes: (args, ctx) => option("black_scholes", args, ctx),
+  black76_df: (args, ctx) => option("black76_df", args, ctx),
+  black_scholes_df: (args, ctx) => option("black_scholes_df", args, ctx),
   length: (args, { dialect }) => scalar(dialect.length(args[0]!.v), args, dialect),
 } as const satisfies Record<IrBuiltin, BuiltinSql>;
 
@@ -166,21 +167,43 @@ export function roundSql(x: string, r: IrRounding, ctx: Pick<BuiltinContext, "di
   const jsRound = (y: string): string =>
     `(CASE WHEN ${y} - floor(${y}) >= ${num(0.5)} THEN floor(${y}) + ${num(1)} ELSE floor(${y}) END)`;
   const even = (z: string): string => `(${z} - ${num(2)} * floor(${z} / ${num(2)})) = ${num(0)}`;
+  if (r.direction !== "half_even") return directedSql(x, r, ctx);
   return ctx.share(`(${x} / ${num(r.step)})`, (q) => {
-    let n: string;
-    if (r.direction === "up") {
-      n = `(CASE WHEN (ceil(${q}) - ${q}) > ${num(0.5)} AND (${q} - (ceil(${q}) - ${num(1)})) <= ${tolerance(q)} THEN ceil(${q}) - ${num(1)} ELSE ceil(${q}) END)`;
-    } else if (r.direction === "down") {
-      n = `(CASE WHEN (${q} - floor(${q})) > ${num(0.5)} AND ((floor(${q}) + ${num(1)}) - ${q}) <= ${tolerance(q)} THEN floor(${q}) + ${num(1)} ELSE floor(${q}) END)`;
-    } else {
-      n = ctx.share(jsRound(`(${num(2)} * ${q})`), (h) => {
-        const below = `((${h} - ${num(1)}) / ${num(2)})`;
-        const tie = `(CASE WHEN ${even(h)} THEN ${h} / ${num(2)} WHEN ${even(below)} THEN ${below} ELSE ${below} + ${num(1)} END)`;
-        return `(CASE WHEN abs(${num(2)} * ${q} - ${h}) <= ${num(2)} * ${tolerance(q)} THEN ${tie} ELSE ${jsRound(q)} END)`;
-      });
-    }
+    const n = ctx.share(jsRound(`(${num(2)} * ${q})`), (h) => {
+      const below = `((${h} - ${num(1)}) / ${num(2)})`;
+      const tie = `(CASE WHEN ${even(h)} THEN ${h} / ${num(2)} WHEN ${even(below)} THEN ${below} ELSE ${below} + ${num(1)} END)`;
+      return `(CASE WHEN abs(${num(2)} * ${q} - ${h}) <= ${num(2)} * ${tolerance(q)} THEN ${tie} ELSE ${jsRound(q)} END)`;
+    });
     return ctx.share(n, (m) => scaledSql(m, r, d));
   });
+}
+
+/**
+ * `round up` / `round down` as `roundUp` / `roundDown` compute them: the snapped multiple only when
+ * it does not cross `x`, then the ceiling (floor), then the next multiple, then `x` itself.
+ */
+function directedSql(x: string, r: IrRounding, ctx: Pick<BuiltinContext, "dialect" | "share">): string {
+  const d = ctx.dialect;
+  const num = d.number.bind(d);
+  const up = r.direction === "up";
+  const [towards, back, cmp] = up ? ["ceil", "-", ">="] : ["floor", "+", "<="];
+  const ahead = up ? "+" : "-";
+  return ctx.share(x, (v) =>
+    ctx.share(`(${v} / ${num(r.step)})`, (q) =>
+      ctx.share(`${towards}(${q})`, (c) => {
+        const gap = up ? `(${c} - ${q})` : `(${q} - ${c})`;
+        const snapGap = up ? `(${q} - (${c} - ${num(1)}))` : `((${c} + ${num(1)}) - ${q})`;
+        const tolerance = `greatest(${num(1e-9)}, least(${num(1e-12)} * abs(${q}), ${num(1e-3)}))`;
+        const snapped = scaledSql(`(${c} ${back} ${num(1)})`, r, d);
+        const plain = scaledSql(c, r, d);
+        const next = scaledSql(`(${c} ${ahead} ${num(1)})`, r, d);
+        return (
+          `(CASE WHEN ${gap} > ${num(0.5)} AND ${snapGap} <= ${tolerance} AND ${snapped} ${cmp} ${v} THEN ${snapped}` +
+          ` WHEN ${plain} ${cmp} ${v} THEN ${plain} WHEN ${next} ${cmp} ${v} THEN ${next} ELSE ${v} + ${num(0)} END)`
+        );
+      }),
+    ),
+  );
 }
 
 function scaledSql(n: string, r: IrRounding, d: SqlDialect): string {

@@ -83,16 +83,28 @@ export function optionArgumentsInvalid(
     .join(" OR ");
 }
 
-/** `black76(kind, forward, strike, vol, seconds, rate)` or `black_scholes(...)`, as numeric.ts computes them. */
+/** The option pricing built-ins the SQL target emits. */
+export type OptionFn = "black76" | "black_scholes" | "black76_df" | "black_scholes_df";
+
+/**
+ * `black76(kind, forward, strike, vol, seconds, rate)` or `black_scholes(...)`, as numeric.ts
+ * computes them; the `_df` forms take a discount factor D in place of the rate (rT = -ln D, e^{-rT} = D).
+ */
 export function optionSql(
   d: SqlDialect,
-  fn: "black76" | "black_scholes",
+  fn: OptionFn,
   args: string[],
   share: Share,
   max0: (x: string) => string,
 ): string {
   const n = d.number.bind(d);
   const [kind, spot, strike, vol, seconds, rate] = args as [string, string, string, string, string, string];
+  const byFactor = fn === "black76_df" || fn === "black_scholes_df";
+  const future = fn === "black76" || fn === "black76_df";
+  // The guard keeps ln() from failing on rows that carry MB6010 (a factor that is not positive).
+  const rt = (r: string, t: string): string =>
+    byFactor ? `(-ln(CASE WHEN ${r} > ${n(0)} THEN ${r} ELSE ${n(1)} END))` : `${r} * ${t}`;
+  const factor = (r: string, t: string): string => (byFactor ? r : `exp((-${r}) * ${t})`);
   return share(spot, (s) =>
     share(strike, (k) =>
       share(vol, (sigma) =>
@@ -103,23 +115,22 @@ export function optionSql(
             const logMoneyness = `ln(CASE WHEN ${s} / ${k} > ${n(0)} THEN ${s} / ${k} ELSE ${n(1)} END)`;
             const call = `(${kind} = ${d.text("call")})`;
             return share(`(${sigma} * sqrt(${safeT}))`, (spread) => {
-              const d1 =
-                fn === "black76"
-                  ? `((${logMoneyness} + ${n(0.5)} * ${spread} * ${spread}) / ${spread})`
-                  : `((${logMoneyness} + ${r} * ${t} + ${n(0.5)} * ${spread} * ${spread}) / ${spread})`;
+              const d1 = future
+                ? `((${logMoneyness} + ${n(0.5)} * ${spread} * ${spread}) / ${spread})`
+                : `((${logMoneyness} + ${rt(r, t)} + ${n(0.5)} * ${spread} * ${spread}) / ${spread})`;
               const safeSpread = (sql: string): string =>
                 `(CASE WHEN ${spread} = ${n(0)} THEN ${n(0)} ELSE ${sql} END)`;
               return share(safeSpread(d1), (x1) =>
                 share(`(${x1} - ${spread})`, (x2) => {
                   const N = (x: string): string => normalCdfSql(d, x, share);
-                  if (fn === "black76") {
-                    return share(`exp((-${r}) * ${t})`, (discount) => {
+                  if (future) {
+                    return share(factor(r, t), (discount) => {
                       const intrinsic = `(${discount} * ${max0(`(CASE WHEN ${call} THEN ${s} - ${k} ELSE ${k} - ${s} END)`)})`;
                       const priced = `(CASE WHEN ${call} THEN ${discount} * (${s} * ${N(x1)} - ${k} * ${N(x2)}) ELSE ${discount} * (${k} * ${N(`(-${x2})`)} - ${s} * ${N(`(-${x1})`)}) END)`;
                       return `(CASE WHEN ${spread} = ${n(0)} THEN ${intrinsic} ELSE ${priced} END)`;
                     });
                   }
-                  return share(`(${k} * exp((-${r}) * ${t}))`, (dk) => {
+                  return share(`(${k} * ${factor(r, t)})`, (dk) => {
                     const intrinsic = max0(`(CASE WHEN ${call} THEN ${s} - ${dk} ELSE ${dk} - ${s} END)`);
                     const priced = `(CASE WHEN ${call} THEN ${s} * ${N(x1)} - ${dk} * ${N(x2)} ELSE ${dk} * ${N(`(-${x2})`)} - ${s} * ${N(`(-${x1})`)} END)`;
                     return `(CASE WHEN ${spread} = ${n(0)} THEN ${intrinsic} ELSE ${priced} END)`;

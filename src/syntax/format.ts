@@ -30,6 +30,7 @@
  * between leading comments, or between a plain comment and its declaration, is kept (one at most);
  * `///` doc comments always sit directly above their declaration.
  */
+import { LineMap } from "../diagnostics/line-map.js";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type * as A from "./ast.js";
 import { parseRulebook } from "./parse.js";
@@ -401,10 +402,10 @@ function spanOf(first: A.Span, last: A.Span): A.Span {
 
 /** Prints one parsed rulebook; holds the source to place comments by line. */
 class Printer {
-  private readonly lineStarts: number[] = [0];
+  private readonly lines: LineMap;
 
   constructor(private readonly source: string) {
-    for (let i = 0; i < source.length; i++) if (source[i] === "\n") this.lineStarts.push(i + 1);
+    this.lines = new LineMap(source);
   }
 
   rulebook(ast: A.Rulebook): string {
@@ -486,14 +487,7 @@ class Printer {
   // ---- source positions ----
 
   private lineOf(offset: number): number {
-    let low = 0;
-    let high = this.lineStarts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if (this.lineStarts[mid]! <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return low;
+    return this.lines.position(offset).line;
   }
 
   private blankBetween(from: number, to: number): boolean {

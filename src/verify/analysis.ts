@@ -295,6 +295,8 @@ export class Analyzer {
       }
       case "black76":
       case "black_scholes":
+      case "black76_df":
+      case "black_scholes_df":
       case "length":
         return I.interval(0, Infinity);
     }

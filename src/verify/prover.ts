@@ -162,10 +162,11 @@ export class Prover {
     }
     if (isCall(l, "max") && l.args.some((x) => ge(x, r))) return true;
     if (isCall(r, "min") && r.args.some((y) => ge(l, y))) return true;
-    // round_up(x) >= x >= round_down(x); l >= round_up(y, s) when l >= y + s. Evaluators round a
-    // huge x (x / step beyond 2^53) only to the nearest double, so each side keeps a slack.
-    if (isCall(l, "round_up") && ge(widened(l.args[0]!, -SLACK), r)) return true;
-    if (isCall(r, "round_down") && ge(l, widened(r.args[0]!, SLACK))) return true;
+    // round_up(x) >= x >= round_down(x) for every double x, exactly (src/semantics/numeric.ts: a
+    // directed rounding never crosses its argument); l >= round_up(y, s) when l >= y + s, where a
+    // huge y (y / step beyond 2^53) keeps a slack.
+    if (isCall(l, "round_up") && ge(l.args[0]!, r)) return true;
+    if (isCall(r, "round_down") && ge(l, r.args[0]!)) return true;
     if (
       isCall(r, "round_up") &&
       r.args[1]?.k === "const" &&

@@ -236,6 +236,8 @@ export class ShapeAnalyzer {
       // Option values and lengths: no monotonicity is claimed.
       case "black76":
       case "black_scholes":
+      case "black76_df":
+      case "black_scholes_df":
       case "length":
         return args.every((a) => a.mono === "const") ? CONSTANT : { mono: "any", continuous };
     }

@@ -298,8 +298,12 @@ describe("marginbook test", () => {
     const run = await cli(["test", dir]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/the rulebook .*missing\.margin named by `rulebook:` does not exist/);
-    expect(run.stdout).toMatch(/b\.test\.yaml:3: case "x" has no `input`/);
-    expect(run.stdout).toMatch(/0 cases: 0 passed, 0 failed, 2 broken files/);
+    expect(run.stdout).toMatch(/b\.test\.yaml:3:5: case "x" has no `input`/);
+    // b.test.yaml has two problems (no `input`, neither `expect` nor `expect_error`): still one file.
+    expect(run.stdout).toMatch(
+      /b\.test\.yaml:3:5: case "x" needs exactly one of `expect` and `expect_error`/,
+    );
+    expect(run.stdout).toMatch(/0 cases: 0 passed, 0 failed, 2 broken files \(2 test files\)/);
     const empty = await cli(["test", tempDir()]);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toMatch(/no \.test\.yaml files found/);

@@ -14,9 +14,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { parse as parseYaml } from "yaml";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { checkRulebook, type SourceHost } from "../../src/service/language-service.js";
+import { parseTestFile } from "../../src/service/test-runner.js";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const docsFile = join(repoRoot, "docs", "language.md");
@@ -171,41 +171,11 @@ describe("rules/", () => {
       } catch {
         throw new Error(`rules/${testName} is missing`);
       }
-      const suite = parseYaml(text) as { rulebook?: unknown; cases?: unknown };
-      expect(suite.rulebook).toBe(name);
-      expect(Array.isArray(suite.cases) && suite.cases.length > 0, "`cases` must be a non-empty list").toBe(
-        true,
-      );
-      const names = new Set<string>();
-      for (const c of suite.cases as Record<string, unknown>[]) {
-        expect(typeof c.name, "every case has a `name`").toBe("string");
-        const caseName = c.name as string;
-        expect(names.has(caseName), `case names are unique: ${caseName}`).toBe(false);
-        names.add(caseName);
-        expect(typeof c.input === "object" && c.input !== null, `${caseName}: \`input\` is an object`).toBe(
-          true,
-        );
-        const hasExpect = c.expect !== undefined;
-        const hasError = c.expect_error !== undefined;
-        expect(hasExpect !== hasError, `${caseName}: exactly one of \`expect\` and \`expect_error\``).toBe(
-          true,
-        );
-        if (hasExpect) {
-          expect(
-            typeof c.expect === "object" && c.expect !== null,
-            `${caseName}: \`expect\` is an object`,
-          ).toBe(true);
-          for (const [output, value] of Object.entries(c.expect as object)) {
-            expect(["number", "string", "boolean"], `${caseName}: ${output} is a plain value`).toContain(
-              typeof value,
-            );
-          }
-        } else {
-          expect(c.expect_error, `${caseName}: \`expect_error\` is a diagnostic code`).toMatch(/^MB\d{4}$/);
-        }
-        if (c.tolerance !== undefined)
-          expect(typeof c.tolerance, `${caseName}: \`tolerance\` is a number`).toBe("number");
-      }
+      // The test file's JSON Schema and the runner's own checks (docs/testing.md).
+      const parsed = parseTestFile(text);
+      expect(parsed.problems).toEqual([]);
+      expect(parsed.file!.rulebook).toBe(name);
+      expect(parsed.file!.cases.length, "`cases` must be a non-empty list").toBeGreaterThan(0);
     });
   });
 

@@ -17,6 +17,7 @@
  * - a hand-crafted IR with values of the wrong type is refused by the generator, and a hand-crafted
  *   artifact is refused (ArtifactError, one test per attack) before any code is generated.
  */
+import { fuzzRuns } from "../support/fuzz-runs.js";
 import vm from "node:vm";
 import fc from "fast-check";
 import ts from "typescript";
@@ -42,7 +43,7 @@ import {
   seededChooser,
 } from "../support/random-rulebooks.js";
 
-const runs = Number(process.env["FUZZ_RUNS"] ?? 150);
+const runs = fuzzRuns(60, 300);
 const seed = Number(process.env["FUZZ_SEED"] ?? 20261130);
 const settings = { numRuns: runs, seed, endOnFailure: true };
 const timeout = 60_000 + runs * 300;

@@ -10,6 +10,7 @@
  * CI runs a fixed seed and a bounded number of rulebooks; `npm run fuzz` runs many more
  * (`FUZZ_RUNS=<n> FUZZ_SEED=<seed>`: n rulebooks, inputs per rulebook fixed).
  */
+import { fuzzRuns } from "../support/fuzz-runs.js";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildArtifact, serializeArtifact } from "../../src/compile/artifact.js";
@@ -24,7 +25,7 @@ import { formatSource } from "../../src/syntax/format.js";
 import { InputGenerator } from "../support/random-inputs.js";
 import { protoSafeIr, randomRulebook, restoreProto, type Chooser } from "../support/random-rulebooks.js";
 
-const runs = Number(process.env["FUZZ_RUNS"] ?? 100);
+const runs = fuzzRuns(40, 200);
 const seed = Number(process.env["FUZZ_SEED"] ?? 20261130);
 const INPUTS_PER_RULEBOOK = 30;
 const timeout = 60_000 + runs * 200;

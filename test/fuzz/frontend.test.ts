@@ -6,6 +6,7 @@
  * CI runs a fixed seed and a bounded number of runs; `npm run fuzz` runs many more
  * (`FUZZ_RUNS=<n> FUZZ_SEED=<seed>` to choose).
  */
+import { fuzzRuns } from "../support/fuzz-runs.js";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import fc from "fast-check";
@@ -16,7 +17,7 @@ import { formatSource } from "../../src/syntax/format.js";
 import { LIMITS } from "../../src/syntax/limits.js";
 
 const root = resolve(import.meta.dirname, "../..");
-const runs = Number(process.env["FUZZ_RUNS"] ?? 150);
+const runs = fuzzRuns(60, 300);
 const seed = Number(process.env["FUZZ_SEED"] ?? 20261130);
 const settings = { numRuns: runs, seed, endOnFailure: true };
 /** Generous: the fuzz tests are bounded by their number of runs, not by the clock. */

@@ -10,6 +10,7 @@
  * tests cover each hostile case of issue 7 by name. CI runs a fixed seed and a bounded number of
  * runs; `npm run fuzz` runs many more (`FUZZ_RUNS=<n> FUZZ_SEED=<seed>`).
  */
+import { fuzzRuns } from "../support/fuzz-runs.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { lowerRulebook } from "../../src/compile/lower.js";
@@ -25,7 +26,7 @@ import { InputGenerator } from "../support/random-inputs.js";
 import { HOSTILE_RULEBOOK, protoSafeIr, restoreProto } from "../support/random-rulebooks.js";
 import { compileIr } from "../support/rulebooks.js";
 
-const runs = Number(process.env["FUZZ_RUNS"] ?? 150);
+const runs = fuzzRuns(60, 300);
 const seed = Number(process.env["FUZZ_SEED"] ?? 20261130);
 const settings = { numRuns: runs, seed, endOnFailure: true };
 const timeout = 60_000 + runs * 100;

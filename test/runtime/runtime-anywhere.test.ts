@@ -19,13 +19,12 @@ import { signArtifact } from "../../src/compile/sign.js";
 import { loadArtifact } from "../../src/runtime/index.js";
 import { compileArtifact, ROOT } from "../support/rulebooks.js";
 import { testKey } from "../support/signed-artifacts.js";
+import { BINANCE as WORKED } from "../support/worked-examples.js";
 
 const work = mkdtempSync(path.join(tmpdir(), "marginbook-anywhere-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-const INPUT = {
-  position: { size: 109.488, mark: 31967.27, side: "long" },
-  market: { vol_30d: 0.5, adv: 2e9 },
-};
+const INPUT = WORKED.input;
+const EXPECTED = WORKED.expect["maintenance_margin"]!;
 const INVALID = [
   { position: { size: -1, mark: 1, side: "sideways" }, market: { vol_30d: "high" } },
   { position: { size: 1, mark: 2, side: "long", extra: 1 }, market: { vol_30d: 0.1, adv: 0 }, other: {} },
@@ -70,8 +69,8 @@ describe("node --disallow-code-generation-from-strings", () => {
       const result = JSON.parse(run.stdout);
       expect(result).toMatchObject({
         mode: "interpreted",
-        margin: 71200.82,
-        registry: 71200.82,
+        margin: EXPECTED,
+        registry: EXPECTED,
         signedBy: "trusted key 1",
       });
       const compiled = loadArtifact(artifact);
@@ -191,8 +190,8 @@ describe("a browser bundle, in Chromium", () => {
       expect(errors).toEqual([]);
       expect(result).toMatchObject({
         mode,
-        margin: 71200.82,
-        registry: 71200.82,
+        margin: EXPECTED,
+        registry: EXPECTED,
         signedBy: "trusted key 1",
         untrusted: "MB6152",
       });

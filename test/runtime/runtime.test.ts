@@ -16,16 +16,15 @@ import {
 import { evaluate as interpret } from "../../src/runtime/interpreter.js";
 import { InputGenerator } from "../support/random-inputs.js";
 import { bundledRulebooks, compileArtifact } from "../support/rulebooks.js";
+import { BINANCE as WORKED } from "../support/worked-examples.js";
 
 const BINANCE = "rules/binance-btcusdt-perp.margin";
 const artifact = compileArtifact(BINANCE);
 const book = loadArtifact(serializeArtifact(artifact));
 
-/** Binance's published example: 109.488 BTC at a mark of 31,967.27 USDT (notional 3,500,032.45776). */
-const example = {
-  position: { size: 109.488, mark: 31967.27, side: "long" },
-  market: { vol_30d: 0.5, adv: 2_000_000_000 },
-};
+/** Binance's published example (rules/binance-btcusdt-perp.test.yaml). */
+const example = WORKED.input;
+const expectedMaintenance = WORKED.expect["maintenance_margin"]!;
 
 /** A deep copy of the artifact to tamper with. */
 function copy(): CompiledArtifact {
@@ -61,8 +60,8 @@ describe("loadArtifact", () => {
     const { outputs } = book.evaluate(example);
     // 3,500,032.45776 x 2.5% - 16,300 = 71,200.811444 (the brief prints it truncated: 71,200.81144).
     expect(outputs["maintenance_margin_exact"]).toBeCloseTo(71200.81144, 5);
-    expect(outputs["maintenance_margin_exact"]).toBe(71200.811444);
-    expect(outputs["maintenance_margin"]).toBe(71200.82);
+    expect(outputs["maintenance_margin_exact"]).toBe(WORKED.expect["maintenance_margin_exact"]);
+    expect(outputs["maintenance_margin"]).toBe(expectedMaintenance);
     expect(outputs["initial_margin"]).toBe(175001.63);
     expect(outputs["max_leverage"]).toBe(20);
   });
@@ -92,7 +91,9 @@ describe("loadArtifact", () => {
     const value = copy();
     const fromValue = loadArtifact(value);
     value.ir.tables[0]!.rows[3]!.cells[1] = 0.5; // a later change by the caller cannot reach the loaded rulebook
-    expect(fromValue.evaluate(example, { explain: true }).outputs["maintenance_margin"]).toBe(71200.82);
+    expect(fromValue.evaluate(example, { explain: true }).outputs["maintenance_margin"]).toBe(
+      expectedMaintenance,
+    );
     const fromBytes = loadArtifact(new TextEncoder().encode(JSON.stringify(artifact)));
     expect(fromBytes.evaluate(example).outputs).toEqual(book.evaluate(example).outputs);
     expect(Object.isFrozen(fromValue.ir.tables[0]!.rows[3])).toBe(true);
@@ -174,7 +175,7 @@ describe("tampered and malformed artifacts are refused with an ArtifactError", (
       if (step.kind === "assert") step.message = '"); globalThis.__pwned = 1; ("';
     }, true);
     const loaded = loadArtifact(inText);
-    expect(loaded.evaluate(example).outputs["maintenance_margin"]).toBe(71200.82);
+    expect(loaded.evaluate(example).outputs["maintenance_margin"]).toBe(expectedMaintenance);
     expect((globalThis as Record<string, unknown>)["__pwned"]).toBeUndefined();
   });
 

@@ -43,6 +43,14 @@ const CALLS: Record<Exclude<IrBuiltin, "length">, { fields: string[]; call: stri
     fields: ["kind: Kind", "x: Number", "y: Number", "v: Rate", "t: Duration", "r: Rate"],
     call: "black_scholes(a.kind, a.x, a.y, a.v, a.t, a.r)",
   },
+  black76_df: {
+    fields: ["kind: Kind", "x: Number", "y: Number", "v: Rate", "t: Duration", "r: Number"],
+    call: "black76_df(a.kind, a.x, a.y, a.v, a.t, a.r)",
+  },
+  black_scholes_df: {
+    fields: ["kind: Kind", "x: Number", "y: Number", "v: Rate", "t: Duration", "r: Number"],
+    call: "black_scholes_df(a.kind, a.x, a.y, a.v, a.t, a.r)",
+  },
 };
 
 function compileCall(fn: keyof typeof CALLS): IrRulebook {
@@ -186,5 +194,30 @@ describe("the builtins table and the language reference", () => {
       if (row.includes("...")) expect(max, name).toBeGreaterThan(min);
       else expect([min, max], name).toEqual([written, written]);
     }
+  });
+});
+
+describe("option pricing with a discount factor", () => {
+  it("black76_df / black_scholes_df with D = e^(-rT) price as black76 / black_scholes with the rate", () => {
+    const year = 365 * 86400;
+    for (const kind of ["call", "put"]) {
+      const withRate = BUILTINS.black76.apply([kind, 100, 95, 0.4, year / 2, 0.05], 0, raise) as number;
+      const withFactor = BUILTINS.black76_df.apply(
+        [kind, 100, 95, 0.4, year / 2, Math.exp(-0.025)],
+        0,
+        raise,
+      );
+      expect(withFactor as number).toBeCloseTo(withRate, 12);
+      const bs = BUILTINS.black_scholes.apply([kind, 100, 95, 0.4, year / 2, 0.05], 0, raise) as number;
+      const bsFactor = BUILTINS.black_scholes_df.apply(
+        [kind, 100, 95, 0.4, year / 2, Math.exp(-0.025)],
+        0,
+        raise,
+      );
+      expect(bsFactor as number).toBeCloseTo(bs, 12);
+    }
+    expect(outcome(() => BUILTINS.black76_df.apply(["call", 100, 95, 0.4, year, 0], 0, raise))).toEqual({
+      code: "MB6010",
+    });
   });
 });

@@ -11,7 +11,7 @@ import { loadArtifact, RulebookRegistry } from "../../src/runtime/index.js";
 import { startServe, type Service } from "../../src/serve/server.js";
 import { openApiDocument } from "../../src/serve/openapi.js";
 import { binanceVersion, sampleInput, signedText, testKey } from "../support/signed-artifacts.js";
-import { binanceExample, caller, metricValue, OpenApiChecker } from "../support/serve.js";
+import { binanceExample, binanceExpected, caller, metricValue, OpenApiChecker } from "../support/serve.js";
 
 const NAME = "BTCUSDT perpetual";
 const EVAL = `/v1/rulebooks/${encodeURIComponent(NAME)}/evaluate`;
@@ -46,7 +46,7 @@ describe("evaluating", () => {
   it("gives 71,200.82 for the Binance worked example, naming the version that computed it", async () => {
     const answer = await api.post(EVAL, { input: binanceExample });
     expect(answer.status).toBe(200);
-    expect(answer.json.outputs.maintenance_margin).toBe(71200.82);
+    expect(answer.json.outputs.maintenance_margin).toBe(binanceExpected["maintenance_margin"]);
     expect(answer.json.outputs.initial_margin).toBe(175001.63);
     expect(answer.json.rulebook).toMatchObject({
       name: NAME,
@@ -82,7 +82,7 @@ describe("evaluating", () => {
     });
     expect(answer.status).toBe(200);
     expect(answer.json.failed).toBe(1);
-    expect(answer.json.results[0].outputs.maintenance_margin).toBe(71200.82);
+    expect(answer.json.results[0].outputs.maintenance_margin).toBe(binanceExpected["maintenance_margin"]);
     expect(answer.json.results[1]).toMatchObject({ ok: false, error: { code: "MB6001" } });
     expect(answer.json.results[1].error.errors.map((e: { path: string }) => e.path)).toContain(
       "/position/size",
@@ -102,7 +102,7 @@ describe("evaluating", () => {
     });
     expect(answer.status).toBe(200);
     expect(answer.json.rows).toBe(2);
-    expect(answer.json.outputs.maintenance_margin).toEqual([71200.82, null]);
+    expect(answer.json.outputs.maintenance_margin).toEqual([binanceExpected["maintenance_margin"], null]);
     expect(answer.json.errors).toMatchObject([{ index: 1, code: "MB6001" }]);
   });
 });
@@ -223,7 +223,7 @@ describe("the bearer token", () => {
     expect((await guardedApi.get("/v1/rulebooks")).status).toBe(401);
     expect((await guardedApi.get("/health")).status).toBe(200);
     const ok = await guardedApi.post(EVAL, { input: binanceExample }, { authorization: `Bearer ${TOKEN}` });
-    expect(ok.json.outputs.maintenance_margin).toBe(71200.82);
+    expect(ok.json.outputs.maintenance_margin).toBe(binanceExpected["maintenance_margin"]);
   });
 });
 

@@ -18,7 +18,7 @@ import {
   testKey,
   type TestKey,
 } from "../support/signed-artifacts.js";
-import { binanceExample, tempFolder, writeAtomic } from "../support/serve.js";
+import { binanceExample, binanceExpected, tempFolder, writeAtomic } from "../support/serve.js";
 
 const NAME = "BTCUSDT perpetual";
 const author = testKey();
@@ -130,8 +130,8 @@ describe("approvals and the decision log", () => {
     expect(
       decisions.map((d) => [d.version, d.outputs?.["maintenance_margin"] ?? d.error?.code, d.rows]),
     ).toEqual([
-      ["1.0.0", 71200.82, undefined],
-      ["1.0.0", 71200.82, undefined],
+      ["1.0.0", binanceExpected["maintenance_margin"], undefined],
+      ["1.0.0", binanceExpected["maintenance_margin"], undefined],
       ["1.0.0", loadArtifact(v100).evaluate(sampleInput).outputs["maintenance_margin"], undefined],
       ["1.0.0", "MB6001", undefined],
       ["1.0.0", [120, 250], 2],
@@ -166,7 +166,7 @@ describe("the TypeScript client", () => {
   it("evaluates, describes and reports errors with their status and code", async () => {
     const client = new MarginbookClient(`${running.service.url}/`, { token: "t0ken" });
     const result = await client.evaluate(NAME, binanceExample);
-    expect(result.outputs["maintenance_margin"]).toBe(71200.82);
+    expect(result.outputs["maintenance_margin"]).toBe(binanceExpected["maintenance_margin"]);
     expect(result.rulebook.version).toBe("1.0.0");
     const detail = await client.rulebook(NAME, { at: "2026-06-01T00:00:00Z" });
     expect(detail.columns).toContain("market.adv");
@@ -178,7 +178,7 @@ describe("the TypeScript client", () => {
       "market.vol_30d": [0.5],
       "market.adv": [2e9],
     });
-    expect(columns.outputs["maintenance_margin"]).toEqual([71200.82]);
+    expect(columns.outputs["maintenance_margin"]).toEqual([binanceExpected["maintenance_margin"]]);
     expect(await client.metrics()).toMatch(/^# HELP marginbook_http_requests_total/m);
     const invalid = await client.evaluate(NAME, { position: { size: -1 } }).catch((e: unknown) => e);
     expect(invalid).toBeInstanceOf(ServeClientError);

@@ -10,7 +10,7 @@ import { readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempFolder } from "../support/serve.js";
+import { binanceExpected, tempFolder } from "../support/serve.js";
 
 const repo = fileURLToPath(new URL("../..", import.meta.url));
 const cli = `node ${JSON.stringify(path.join(repo, "bin", "marginbook.js"))}`;
@@ -87,7 +87,7 @@ describe("docs/serve.md", () => {
     };
     const shown = JSON.parse(ofKind("curl-output")[0]!) as typeof answer;
     expect(answer.outputs).toEqual(shown.outputs);
-    expect(answer.outputs["maintenance_margin"]).toBe(71200.82);
+    expect(answer.outputs["maintenance_margin"]).toBe(binanceExpected["maintenance_margin"]);
     expect(answer.rulebook).toMatchObject({ name: shown.rulebook.name, version: shown.rulebook.version });
   });
 

@@ -251,7 +251,7 @@ class RulebookGenerator {
   private readonly scenarios: ScenarioInfo[] = [];
   private readonly lists: ListInfo[] = [];
   private currency = "USDT";
-  /** The input of option contracts, when there is one (for `black76` and `black_scholes`). */
+  /** The input of option contracts, when there is one (for `black76`, `black_scholes` and their `_df` forms). */
   private optionPricing: { code: string; enumName: string } | undefined;
   private localCount = 0;
   private readonly params: { code: string; kind: Kind }[] = [];
@@ -750,7 +750,10 @@ class RulebookGenerator {
       ? `${o}.kind`
       : `${this.optionPricing!.enumName}.${this.pick(["call", "put"])}`;
     const fwd = this.chance(0.7) ? `${o}.fwd` : this.num("P", scope, Math.min(d, 1));
-    return `${this.pick(["black76", "black_scholes"])}(${kind}, ${fwd}, ${o}.strike, ${o}.vol, ${o}.time, ${o}.rate)`;
+    const fn = this.pick(["black76", "black_scholes", "black76_df", "black_scholes_df"]);
+    // The `_df` forms take a discount factor: 1 - rate is in [0, 2] (0 is refused, MB6010).
+    const discount = fn.endsWith("_df") ? `(1 - ${o}.rate)` : `${o}.rate`;
+    return `${fn}(${kind}, ${fwd}, ${o}.strike, ${o}.vol, ${o}.time, ${discount})`;
   }
 
   /** `sum(...)`, `min(...)`, `max(...)`, `avg(...)` or `count(...)` over a list input. */

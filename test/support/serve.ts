@@ -9,14 +9,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { openApiDocument } from "../../src/serve/openapi.js";
+import { BINANCE } from "./worked-examples.js";
 
 const DOC_ID = "https://marginbook.invalid/openapi.json";
 
-/** The Binance worked example (rules/binance-btcusdt-perp.test.yaml): maintenance margin 71,200.82 USDT. */
-export const binanceExample = {
-  position: { size: 109.488, mark: 31967.27, side: "long" },
-  market: { vol_30d: 0.5, adv: 2000000000 },
-};
+/** The Binance worked example (rules/binance-btcusdt-perp.test.yaml): its input and expected outputs. */
+export const binanceExample = BINANCE.input;
+export const binanceExpected = BINANCE.expect;
 
 /** One answer: status, headers, the raw text and the parsed JSON (undefined when not JSON). */
 export interface Answer {
