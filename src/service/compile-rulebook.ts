@@ -3,7 +3,7 @@
  * written. Lowering never fails on a rulebook the checker accepts (a `LoweringError` is a broken
  * invariant, a bug in marginbook, and is thrown as such).
  */
-import { lowerRulebook } from "../compile/lower.js";
+import { lowerRulebook, type LowerOptions } from "../compile/lower.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrImport, IrRulebook } from "../ir/ir.js";
 import { hashJson } from "../runtime/hash.js";
@@ -29,11 +29,19 @@ export type CompileResult =
       check: CheckResult;
     };
 
+/** What a compilation may change: the arithmetic (`marginbook test --arithmetic`), whatever the header says. */
+export interface CompileOptions {
+  arithmetic?: LowerOptions["arithmetic"];
+}
+
 /** Lowers a checked rulebook to its IR when it has no errors. */
-export function compileChecked(check: CheckResult): CompileResult {
+export function compileChecked(check: CheckResult, options: CompileOptions = {}): CompileResult {
   const errors = check.diagnostics.filter((d) => d.severity === "error").length;
   if (errors > 0) return { ok: false, file: check.file, diagnostics: check.diagnostics, errors, check };
-  const ir = lowerRulebook(check.checked, { source: (file) => check.sources.get(file) });
+  const ir = lowerRulebook(check.checked, {
+    source: (file) => check.sources.get(file),
+    ...(options.arithmetic !== undefined ? { arithmetic: options.arithmetic } : {}),
+  });
   if (check.imports.length > 0) ir.meta.imports = check.imports.map(importRecord);
   return { ok: true, file: check.file, ir, diagnostics: check.diagnostics, check };
 }
