@@ -19,6 +19,7 @@ import type {
 import { runtimeErrors, type Raise } from "./errors.js";
 import { BUILTINS, isBuiltin } from "./builtins.js";
 import { timestampSeconds } from "./numeric.js";
+import { decText, isDec } from "./decimal.js";
 
 /** A runtime value. */
 export type Value =
@@ -335,9 +336,10 @@ export function recordValue(names: readonly string[], values: readonly Value[]):
  * field order (numbers as `String` writes them, so 0 and -0 are one key, as `Map` takes them).
  */
 export function groupKeyOf(key: Value): Value {
+  if (isDec(key)) return `#${decText(key)}`;
   if (key === null || typeof key !== "object") return key;
   return Object.values(key as Record<string, Value>)
-    .map((v) => (typeof v === "string" ? JSON.stringify(v) : String(v)))
+    .map((v) => (typeof v === "string" ? JSON.stringify(v) : isDec(v) ? decText(v) : String(v)))
     .join(",");
 }
 

@@ -3,6 +3,7 @@
  * copy (O(n log n)); the list itself is never reordered. Both evaluators and the checker's constant
  * folding call these, so every evaluator returns the same double.
  */
+import { decText, type Dec } from "./decimal.js";
 import { runtimeErrors, type Raise } from "./errors.js";
 
 /** Ascending; of two zeros, -0 first, so that the order (and so the result) never depends on the input's. */
@@ -56,4 +57,32 @@ export function kth(xs: readonly number[], k: number, largest: boolean, site: nu
   if (!(Number.isInteger(k) && k >= 1 && k <= x.length))
     raise(site, runtimeErrors.rankOutOfRange, { fn, k, length: x.length });
   return largest ? x[x.length - k]! : x[k - 1]!;
+}
+
+/** The ascending copy of a list of decimals (`arithmetic decimal`); an empty list is MB6040. */
+function sortedDecimals(xs: readonly Dec[], fn: string, site: number, raise: Raise): Dec[] {
+  if (xs.length === 0) raise(site, runtimeErrors.emptyOrderStatistic, { fn });
+  return [...xs].sort((a, b) => a.cmp(b));
+}
+
+/** {@link quantile} in decimal arithmetic: the same definition, and exact (a product and a sum). */
+export function decQuantile(xs: readonly Dec[], q: Dec, site: number, raise: Raise): Dec {
+  if (!(q.gte(0) && q.lte(1))) raise(site, runtimeErrors.quantileOutOfRange, { q: decText(q) });
+  const x = sortedDecimals(xs, "quantile", site, raise);
+  const h = q.times(x.length - 1);
+  const low = h.floor();
+  const fraction = h.minus(low);
+  const below = x[low.toNumber()]!;
+  if (fraction.isZero() || low.toNumber() + 1 >= x.length) return below;
+  return below.plus(fraction.times(x[low.toNumber() + 1]!.minus(below)));
+}
+
+/** {@link kth} in decimal arithmetic. */
+export function decKth(xs: readonly Dec[], k: Dec, largest: boolean, site: number, raise: Raise): Dec {
+  const fn = largest ? "kth_largest" : "kth_smallest";
+  const x = sortedDecimals(xs, fn, site, raise);
+  if (!(k.isInteger() && k.gte(1) && k.lte(x.length)))
+    raise(site, runtimeErrors.rankOutOfRange, { fn, k: decText(k), length: x.length });
+  const rank = k.toNumber();
+  return largest ? x[x.length - rank]! : x[rank - 1]!;
 }
