@@ -11,11 +11,13 @@ import { describe, expect, it } from "vitest";
 import { builtins } from "../../src/check/builtins.js";
 import { evaluateConstant } from "../../src/check/constants.js";
 import { lowerRulebook } from "../../src/compile/lower.js";
-import type { IrBuiltin, IrExpr, IrRulebook } from "../../src/ir/ir.js";
+import type { IrArithmetic, IrBuiltin, IrExpr, IrRulebook } from "../../src/ir/ir.js";
 import { compileEvaluator } from "../../src/runtime/codegen.js";
 import { evaluate } from "../../src/runtime/interpreter.js";
 import { BUILTIN_NAMES, BUILTINS } from "../../src/semantics/builtins.js";
 import { RuntimeError, type Raise } from "../../src/semantics/errors.js";
+import { decText, toDec, type Dec } from "../../src/semantics/decimal.js";
+import type { Value } from "../../src/semantics/operations.js";
 import type { Expr } from "../../src/syntax/ast.js";
 import { checkRulebook } from "../../src/service/language-service.js";
 import { Analyzer } from "../../src/verify/analysis.js";
@@ -180,6 +182,14 @@ describe("every builtin means the same everywhere", () => {
     expect(outcome(() => BUILTINS.quantile.apply([xs, 1.01], 0, raise))).toEqual({ code: "MB6042" });
     expect(outcome(() => BUILTINS.kth_largest.apply([xs, 8], 0, raise))).toEqual({ code: "MB6041" });
     expect(outcome(() => BUILTINS.kth_smallest.apply([xs, 1.5], 0, raise))).toEqual({ code: "MB6041" });
+    // The same in decimal arithmetic, exactly.
+    const d = (v: number): Value => toDec(v) as unknown as Value;
+    const context = { mode: "decimal", scale: 18 } as unknown as IrArithmetic;
+    const decimal = (fn: "quantile" | "kth_smallest", args: Value[]): string =>
+      decText(BUILTINS[fn].decimal(args, 0, raise, context) as unknown as Dec);
+    expect(decimal("quantile", [[1, 2, 3, 4].map(d), d(0.25)])).toBe("1.75");
+    expect(decimal("quantile", [xs.map(d), d(0.01)])).toBe("-9.7");
+    expect(decimal("kth_smallest", [xs.map(d), d(2)])).toBe("-5");
   });
 
   it("length is the length of a list", () => {
