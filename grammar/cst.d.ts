@@ -805,6 +805,21 @@ export type PrimaryCstChildren = {
   Comma?: IToken[];
   RParen?: IToken[];
   ifExpr?: IfExprCstNode[];
+  recordExpr?: RecordExprCstNode[];
+};
+
+export interface RecordExprCstNode extends CstNode {
+  name: "recordExpr";
+  children: RecordExprCstChildren;
+}
+
+export type RecordExprCstChildren = {
+  LBrace: IToken[];
+  field?: IToken[];
+  Colon?: IToken[];
+  value?: ExpressionCstNode[];
+  Comma?: IToken[];
+  RBrace: IToken[];
 };
 
 export interface NumberLiteralCstNode extends CstNode {
@@ -893,6 +908,7 @@ export interface MarginbookCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   letExpr(children: LetExprCstChildren, param?: IN): OUT;
   listExpr(children: ListExprCstChildren, param?: IN): OUT;
   primary(children: PrimaryCstChildren, param?: IN): OUT;
+  recordExpr(children: RecordExprCstChildren, param?: IN): OUT;
   numberLiteral(children: NumberLiteralCstChildren, param?: IN): OUT;
   ifExpr(children: IfExprCstChildren, param?: IN): OUT;
 }

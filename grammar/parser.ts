@@ -988,7 +988,22 @@ export class MarginbookParser extends CstParser {
         },
       },
       { ALT: () => this.SUBRULE(this.ifExpr) },
+      { ALT: () => this.SUBRULE(this.recordExpr) },
     ]);
+  });
+
+  /** `{ im: a, mm: b }`: a record value (of a declared record type). */
+  private recordExpr = this.RULE("recordExpr", () => {
+    this.CONSUME(T.LBrace);
+    this.MANY_SEP({
+      SEP: T.Comma,
+      DEF: () => {
+        this.CONSUME(T.Identifier, { LABEL: "field" });
+        this.CONSUME(T.Colon);
+        this.SUBRULE(this.expression, { LABEL: "value" });
+      },
+    });
+    this.CONSUME(T.RBrace);
   });
 
   private numberLiteral = this.RULE("numberLiteral", () => {

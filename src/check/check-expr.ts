@@ -119,6 +119,8 @@ export class ExpressionChecker {
         return expr.comprehension
           ? this.comprehension("list", expr.items[0]!, expr.comprehension, expr.span, env)
           : this.functions.listLiteral(expr, env);
+      case "RecordExpr":
+        return this.recordExpr(expr, env);
       case "MissingExpr":
         return ERROR;
     }
@@ -722,6 +724,26 @@ export class ExpressionChecker {
       return ERROR;
     }
     return name === "scan" ? { kind: "list", element: accType } : accType;
+  }
+
+  /**
+   * `{ im: a, mm: b }`: a record named after its fields and their types (`{im: USD, mm: USD}`),
+   * which stands where a declared record with exactly those fields is expected (see `assignable`).
+   */
+  private recordExpr(expr: A.RecordExpr, env: ExprEnv): Type {
+    const fields = new Map<string, RecordField>();
+    let failed = false;
+    for (const field of expr.fields) {
+      const type = this.check(field.value, env);
+      if (fields.has(field.name.text)) {
+        this.context.report(messages.duplicateRecordField, field.name.span, { name: field.name.text });
+        failed = true;
+      } else if (type.kind === "error") failed = true;
+      else fields.set(field.name.text, { name: field.name.text, type, optional: false });
+    }
+    if (failed) return ERROR;
+    const parts = [...fields.values()].map((f) => `${f.name}: ${formatType(f.type)}`);
+    return { kind: "record", name: `{${parts.join(", ")}}`, fields };
   }
 
   /**

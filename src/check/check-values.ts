@@ -210,10 +210,18 @@ export function domainInterval(
 }
 
 /**
- * Whether an expression is a list literal of constants, or of such lists: a vector or matrix
- * parameter (`param gamma: List<List<Number>> = [[1, 0.3], [0.3, 1]]`).
+ * Whether an expression is a list or record literal of constants, or of such lists and records: a
+ * vector or matrix parameter (`param gamma: List<List<Number>> = [[1, 0.3], [0.3, 1]]`), or a
+ * table of records (`param products: List<Product> = [{ name: "BTC", rate: 1% }]`).
  */
 export function isConstantList(context: CheckContext, expr: A.Expr): boolean {
-  if (expr.kind !== "ListExpr" || expr.comprehension) return false;
-  return expr.items.every((item) => isConstantList(context, item) || context.constant(item) !== undefined);
+  const constant = (e: A.Expr): boolean =>
+    e.kind === "StringLit" ||
+    e.kind === "EnumRef" ||
+    e.kind === "TimestampLit" ||
+    isConstantList(context, e) ||
+    context.constant(e) !== undefined;
+  if (expr.kind === "RecordExpr") return expr.fields.every((f) => constant(f.value));
+  if (expr.kind !== "ListExpr" || expr.comprehension || expr.tuple) return false;
+  return expr.items.every(constant);
 }

@@ -429,6 +429,16 @@ export class SymbolTyper {
       decl.value,
     );
     const rounding = decl.rounding;
+    // A record literal's own type is declared nowhere: the output's type must name its record.
+    if (type.kind === "record" && type.name.startsWith("{")) {
+      this.context.report(messages.undeclaredRecordOutput, decl.value.span, {
+        name: decl.name.text,
+        type:
+          decl.name.text.charAt(0).toUpperCase() +
+          decl.name.text.slice(1).replace(/_(\w)/g, (_, c: string) => c.toUpperCase()),
+      });
+      return ERROR;
+    }
     if (!isOutputType(this.context, type)) {
       this.context.report(messages.outputNotScalar, decl.value.span, {
         name: decl.name.text,

@@ -94,8 +94,12 @@ export function assignable(expected: Type, actual: Type): boolean {
   switch (expected.kind) {
     case "number":
       return sameUnit(expected.unit, (actual as typeof expected).unit);
-    case "enum":
     case "record":
+      return (
+        expected.name === (actual as typeof expected).name ||
+        recordLiteralFits(expected, actual as typeof expected)
+      );
+    case "enum":
     case "tiers":
       return expected.name === (actual as typeof expected).name;
     case "list":
@@ -103,6 +107,22 @@ export function assignable(expected: Type, actual: Type): boolean {
     default:
       return true;
   }
+}
+
+/**
+ * Whether a record literal's type (`{im: USD, mm: USD}`) stands where `expected` is wanted: it has
+ * every field of `expected`, no other, each of a type the field takes.
+ */
+function recordLiteralFits(
+  expected: Extract<Type, { kind: "record" }>,
+  actual: Extract<Type, { kind: "record" }>,
+): boolean {
+  if (!actual.name.startsWith("{") || expected.fields.size !== actual.fields.size) return false;
+  for (const [name, field] of expected.fields) {
+    const given = actual.fields.get(name);
+    if (!given || !assignable(field.type, given.type)) return false;
+  }
+  return true;
 }
 
 /** A unit as users write it: `USDT`, `USDT / Quantity`, `Duration`, `Quantity^2`, `Number`. */

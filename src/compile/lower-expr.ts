@@ -117,6 +117,12 @@ export class ExpressionLowerer {
             values: expr.items.map((item) => this.lower(item, locals)),
           };
         return { k: "list", items: expr.items.map((item) => this.lower(item, locals)) };
+      case "RecordExpr":
+        return {
+          k: "record",
+          names: expr.fields.map((f) => f.name.text),
+          values: expr.fields.map((f) => this.lower(f.value, locals)),
+        };
       case "MissingExpr":
         throw new Error("cannot lower a missing expression");
     }

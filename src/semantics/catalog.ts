@@ -325,6 +325,12 @@ export const messages = {
     "each part of a group key `(a, b, ...)` must be a field or a name, each name once: {problem}",
     "`by (p.currency, p.kind)` names the parts `currency` and `kind`, read as `g.key.currency`",
   ),
+  duplicateRecordField: error("MB3112", "field `{name}` is given twice in this record"),
+  undeclaredRecordOutput: error(
+    "MB3113",
+    "output `{name}` is a record: declare its type",
+    "declare `record {type} { ... }` with the fields and write `output {name}: {type} = { ... }`",
+  ),
 
   // ---- MB4xxx: rulebook semantics ----
   invalidVersion: error(

@@ -427,7 +427,15 @@ export type Expr =
   | IfExpr
   | LetExpr
   | ListExpr
+  | RecordExpr
   | MissingExpr;
+
+/** `{ im: a, mm: b }`: a record value; its type is a declared record with exactly these fields. */
+export interface RecordExpr {
+  kind: "RecordExpr";
+  span: Span;
+  fields: { name: Name; value: Expr }[];
+}
 
 export interface NumberLit {
   kind: "NumberLit";

@@ -756,6 +756,16 @@ function buildPrimary(node: C.PrimaryCstNode | undefined): A.Expr {
     if (token.isInsertedInRecovery) return missing(span);
     return { kind: "NameRef", span, name: token.image };
   }
+  if (c.recordExpr) {
+    const r = c.recordExpr[0]!.children;
+    const names = r.field ?? [];
+    const values = r.value ?? [];
+    return {
+      kind: "RecordExpr",
+      span,
+      fields: names.map((token, i) => ({ name: name(token), value: buildExpression(values[i]) })),
+    };
+  }
   if (c.inner && c.inner.length > 1)
     return { kind: "ListExpr", span, items: c.inner.map((e) => buildExpression(e)), tuple: true };
   if (c.inner) return buildExpression(c.inner[0]);

@@ -178,6 +178,8 @@ function printBare(expr: A.Expr): string {
       return expr.comprehension
         ? `[${printComprehension(expr.items.map(printExpression).join(", "), expr.comprehension)}]`
         : `[${expr.items.map(printExpression).join(", ")}]`;
+    case "RecordExpr":
+      return `{ ${expr.fields.map((f) => `${f.name.text}: ${printExpression(f.value)}`).join(", ")} }`;
     case "MissingExpr":
       return "<missing>";
   }
@@ -340,6 +342,15 @@ function breakExpression(expr: A.Expr, width: number): string[] {
   if (expr.kind === "IfExpr") return ifLines(expr, width);
   if (expr.kind === "CallExpr" && expr.args.length > 0) return callLines(expr, width);
   if (expr.kind === "LetExpr") return letLines(expr, width);
+  if (expr.kind === "RecordExpr" && expr.fields.length > 0)
+    return [
+      "{",
+      ...expr.fields.map(
+        (f, i) =>
+          `${INDENT}${f.name.text}: ${printExpression(f.value)}${i < expr.fields.length - 1 ? "," : ""}`,
+      ),
+      "}",
+    ];
   if (expr.kind === "ListExpr" && expr.comprehension)
     return [
       "[",
@@ -380,6 +391,7 @@ function operandLines(prefix: string, operand: A.Expr, prec: number, width: numb
   const breakable =
     (operand.kind === "CallExpr" && operand.args.length > 0) ||
     operand.kind === "LetExpr" ||
+    operand.kind === "RecordExpr" ||
     (operand.kind === "ListExpr" && operand.comprehension !== undefined) ||
     operand.kind === "BinaryExpr";
   if (!breakable) return [flat];

@@ -26,6 +26,10 @@ export function childExpressions(expr: A.Expr): A.Expr[] {
         : [];
       return [expr.callee, ...expr.args, ...parts];
     }
+    case "RecordExpr":
+      return expr.fields.map((f) => f.value);
+    case "ListExpr":
+      return expr.tuple ? expr.items : [];
     default:
       return [];
   }

@@ -1,7 +1,7 @@
 /**
- * Grouping by a tuple of keys (`group(p for p in xs by (p.currency, p.kind))`): the reference
- * interpreter and the generated code form the same groups, in order of first appearance, with the
- * key a record read field by field.
+ * Grouping by a tuple of keys (`group(p for p in xs by (p.currency, p.kind))`) and record values
+ * (`{ im: a, mm: b }`, a parameter table of records): the reference interpreter and the generated
+ * code form the same groups, in order of first appearance, and the same records.
  */
 import { describe, expect, it } from "vitest";
 import { lowerRulebook } from "../../src/compile/lower.js";
@@ -17,6 +17,11 @@ let netted = group(s for s in portfolio.sensitivities by (s.currency, s.kind, s.
 output net: List<USD> = [sum(s.delta for s in g.items) for g in netted]
 output keys: List<Text> = [g.key.currency for g in netted where g.key.kind == swap and g.key.tenor > 1]
 output groups: Number = count(netted)
+record Line { currency: Text, net: USD }
+record Weight { currency: Text, weight: Rate }
+param weights: List<Weight> = [{ currency: "USD", weight: 50% }, { currency: "EUR", weight: 25% }]
+output lines: List<Line> = [{ currency: g.key.currency, net: sum(s.delta for s in g.items) } for g in netted]
+output first: Line = { currency: weights[1].currency, net: sum(s.delta for s in portfolio.sensitivities) * weights[1].weight }
 `;
 
 const row = (currency: string, kind: string, tenor: number, delta: number) => ({
@@ -47,7 +52,19 @@ describe("group by a tuple of keys", () => {
         ],
       },
     };
-    const expected = { net: [70, 6, 7, 1, 2], keys: ["USD", "EUR", "USD"], groups: 5 };
+    const expected = {
+      net: [70, 6, 7, 1, 2],
+      keys: ["USD", "EUR", "USD"],
+      groups: 5,
+      lines: [
+        { currency: "USD", net: 70 },
+        { currency: "EUR", net: 6 },
+        { currency: "USD", net: 7 },
+        { currency: "USD", net: 1 },
+        { currency: "USD,swap", net: 2 },
+      ],
+      first: { currency: "EUR", net: 21.5 },
+    };
     expect(evaluate(ir, input).outputs).toEqual(expected);
     expect(compiled.evaluate(input)).toEqual(expected);
   });
