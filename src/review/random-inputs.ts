@@ -128,7 +128,8 @@ export class InputGenerator {
       const name = path[path.length - 1]!;
       const value = holder?.[name];
       if (!field || field.type.kind !== "number" || typeof value !== "number" || !(value > 0)) continue;
-      holder![name] = clampToDomain(sixDigits(value * (target / choice.key)), field.domain);
+      const scaled = clampToDomain(sixDigits(value * (target / choice.key)), field.domain);
+      holder![name] = field.type.integer ? wholeInDomain(scaled, field.domain) : scaled;
       return input;
     }
     return input;
@@ -152,7 +153,7 @@ export class InputGenerator {
   private value(type: IrType, field?: IrField): unknown {
     switch (type.kind) {
       case "number":
-        return this.number(field?.domain);
+        return type.integer ? wholeInDomain(this.number(field?.domain), field?.domain) : this.number(field?.domain);
       case "bool":
         return this.random() < 0.5;
       case "text":
@@ -327,6 +328,17 @@ function clampToDomain(value: number, domain: IrDomain | undefined): number {
   if (min !== undefined && v === min && !domain.minInclusive) v = nextUp(min);
   if (max !== undefined && v === max && !domain.maxInclusive) v = nextDown(max);
   return v;
+}
+
+/** An `Integer` field's value: `value` rounded to a whole number inside the domain (when it has one). */
+function wholeInDomain(value: number, domain: IrDomain | undefined): number {
+  let v = Math.round(value);
+  const { min, max } = domain ?? {};
+  if (min !== undefined && (v < min || (v === min && !domain!.minInclusive)))
+    v = Number.isInteger(min) && !domain!.minInclusive ? min + 1 : Math.ceil(min);
+  if (max !== undefined && (v > max || (v === max && !domain!.maxInclusive)))
+    v = Number.isInteger(max) && !domain!.maxInclusive ? max - 1 : Math.floor(max);
+  return Object.is(v, -0) ? 0 : v;
 }
 
 function nextUp(x: number): number {
