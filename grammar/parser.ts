@@ -648,7 +648,10 @@ export class MarginbookParser extends CstParser {
     this.CONSUME(T.KwScenario);
     this.CONSUME(T.StringLiteral, { LABEL: "name" });
     // `weight`, `grid` and `scenario` are contextual, so they would also read as axis names: they end the axes.
+    // The gate decides on one token, so one token of lookahead is enough; Chevrotain's default (3)
+    // made computing this loop's lookahead the most expensive step of building the parser.
     this.MANY({
+      MAX_LOOKAHEAD: 1,
       GATE: () => ![T.KwWeight, T.KwGrid, T.KwScenario].includes(this.LA(1).tokenType),
       DEF: () => {
         this.CONSUME(T.Identifier, { LABEL: "axis" });
