@@ -133,6 +133,11 @@ export class CachedLookahead extends LLkLookaheadStrategy {
       options.maxLookahead,
     );
     if (!options.hasPredicates) {
+      const choice = singleTokenChoice(alternatives);
+      if (choice)
+        return function (this: Lookahead) {
+          return choice[this.LA(1).tokenType.tokenTypeIdx!];
+        };
       return function (this: Lookahead) {
         for (let a = 0; a < alternatives.length; a++) if (anyPathMatches(this, alternatives[a]!)) return a;
         return undefined;
@@ -161,10 +166,32 @@ export class CachedLookahead extends LLkLookaheadStrategy {
       options.prodOccurrence,
       options.maxLookahead,
     )[0]!;
+    const choice = singleTokenChoice([inside]);
+    if (choice)
+      return function (this: Lookahead) {
+        return choice[this.LA(1).tokenType.tokenTypeIdx!] === 0;
+      };
     return function (this: Lookahead) {
       return anyPathMatches(this, inside);
     };
   }
+}
+
+/**
+ * When every path is one token long (most of the grammar), the alternative each token type
+ * chooses, tokens of a category included (the first alternative that accepts it wins, as in the
+ * general case); undefined when some path is longer or empty.
+ */
+function singleTokenChoice(alternatives: Paths): number[] | undefined {
+  if (!alternatives.every((paths) => paths.every((path) => path.length === 1))) return undefined;
+  const choice: number[] = [];
+  alternatives.forEach((paths, a) => {
+    for (const [token] of paths) {
+      const extending = (token as { categoryMatches?: number[] }).categoryMatches ?? [];
+      for (const idx of [token!.tokenTypeIdx!, ...extending]) if (choice[idx] === undefined) choice[idx] = a;
+    }
+  });
+  return choice;
 }
 
 /** The parser as a lookahead function sees it (`this`). */

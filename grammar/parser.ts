@@ -7,6 +7,7 @@
  */
 import {
   CstParser,
+  LLkLookaheadStrategy,
   tokenMatcher,
   type CstNode,
   type IToken,
@@ -50,6 +51,11 @@ export interface ParserOptions {
    * not this grammar's. Defaults to the one the build wrote, if any; `null` analyses afresh.
    */
   serialized?: SerializedGrammar | null;
+  /**
+   * Build the parser exactly as Chevrotain does by default (its own lookahead functions, no cache):
+   * the reference the tests compare the cached parser with.
+   */
+  reference?: boolean;
 }
 
 /** The members of Chevrotain's parser the grammar cache uses (kept internal by Chevrotain). */
@@ -78,7 +84,9 @@ export class MarginbookParser extends CstParser {
       nodeLocationTracking: "full",
       errorMessageProvider,
       skipValidations: options.validate !== true,
-      lookaheadStrategy: new CachedLookahead(MAX_LOOKAHEAD),
+      lookaheadStrategy: options.reference
+        ? new LLkLookaheadStrategy({ maxLookahead: MAX_LOOKAHEAD })
+        : new CachedLookahead(MAX_LOOKAHEAD),
     });
     const self = this as unknown as ParserInternals;
     const rules = self.definedRulesNames.map(
@@ -92,7 +100,7 @@ export class MarginbookParser extends CstParser {
     this.fingerprint = grammarFingerprint(rules, T.allTokens);
     const data = options.serialized === undefined ? serializedGrammar : options.serialized;
     const cached =
-      data && data.fingerprint === this.fingerprint && options.validate !== true
+      data && data.fingerprint === this.fingerprint && options.validate !== true && !options.reference
         ? readGrammar(data, T.allTokens)
         : undefined;
     this.fromCache = cached !== undefined;

@@ -61,6 +61,11 @@ describe("the serialized grammar", () => {
     expect(withErrors).toBeGreaterThan(books.length);
   });
 
+  it("decides as Chevrotain's own lookahead functions do", () => {
+    const reference = new MarginbookParser({ reference: true });
+    for (const source of corpus()) expect(parseWith(parser, source)).toBe(parseWith(reference, source));
+  });
+
   it("is ignored when it was made from another grammar", () => {
     const stale = new MarginbookParser({ serialized: { ...serialized, fingerprint: "another grammar" } });
     expect(stale.fromCache).toBe(false);
