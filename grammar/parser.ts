@@ -81,7 +81,9 @@ export class MarginbookParser extends CstParser {
     super(T.allTokens, {
       recoveryEnabled: true,
       maxLookahead: MAX_LOOKAHEAD,
-      nodeLocationTracking: "full",
+      // Offsets only: every position shown to users is computed from an offset
+      // (diagnostics/line-map.ts), and lines and columns of every CST node cost parse time.
+      nodeLocationTracking: "onlyOffset",
       errorMessageProvider,
       skipValidations: options.validate !== true,
       lookaheadStrategy: options.reference

@@ -26,7 +26,7 @@ function corpus(): string[] {
 const summary = (source: string, lexer: Lexer) => {
   const lexed = lexer.tokenize(source);
   return {
-    tokens: lexed.tokens.map((t) => [t.tokenType.name, t.startOffset, t.startLine, t.endColumn]),
+    tokens: lexed.tokens.map((t) => [t.tokenType.name, t.startOffset, t.endOffset]),
     errors: lexed.errors.map((e) => [e.offset, e.length]),
   };
 };
