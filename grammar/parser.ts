@@ -154,6 +154,9 @@ export class MarginbookParser extends CstParser {
       { ALT: () => this.CONSUME(T.KwOwner, { LABEL: "key" }) },
       { ALT: () => this.CONSUME(T.KwDescription, { LABEL: "key" }) },
       { ALT: () => this.CONSUME(T.KwExtends, { LABEL: "key" }) },
+      { ALT: () => this.CONSUME(T.KwArithmetic, { LABEL: "key" }) },
+      { ALT: () => this.CONSUME(T.KwDecimalScale, { LABEL: "key" }) },
+      { ALT: () => this.CONSUME(T.KwDecimalRounding, { LABEL: "key" }) },
     ]);
     this.OR2([
       { ALT: () => this.CONSUME(T.SemverLiteral, { LABEL: "value" }) },

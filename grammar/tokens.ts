@@ -99,6 +99,9 @@ export const KwCurrency = soft("currency");
 export const KwOwner = soft("owner");
 export const KwDescription = soft("description");
 export const KwExtends = soft("extends");
+export const KwArithmetic = soft("arithmetic");
+export const KwDecimalScale = soft("decimal_scale");
+export const KwDecimalRounding = soft("decimal_rounding");
 export const KwBy = soft("by");
 export const KwFlat = soft("flat");
 export const KwMarginal = soft("marginal");
@@ -215,6 +218,9 @@ const softKeywords = [
   KwOwner,
   KwDescription,
   KwExtends,
+  KwArithmetic,
+  KwDecimalScale,
+  KwDecimalRounding,
   KwBy,
   KwFlat,
   KwMarginal,

@@ -84,7 +84,12 @@ const builtins = BUILTIN_NAMES;
 const expr = ref("expr");
 
 const irExpr = union("k", [
-  branch("k", "const", { v: constValue }),
+  branch(
+    "k",
+    "const",
+    { v: constValue, d: { type: "string", pattern: "^-?\\d+(\\.\\d+)?$", maxLength: 200 } },
+    ["d"],
+  ),
   branch(
     "k",
     "input",
@@ -353,6 +358,11 @@ const irMeta = closed(
     description: text(),
     file: text(),
     extends: text(),
+    arithmetic: closed({
+      mode: { const: "decimal" },
+      scale: { type: "integer", minimum: 0, maximum: 60 },
+      rounding: { enum: ["half_even", "half_up", "half_down", "up", "down", "ceiling", "floor"] },
+    }),
   },
   ["name", "version", "effective", "currency", "file"],
 );

@@ -408,6 +408,11 @@ export const messages = {
     "`start` gives the first derived deduction of `{column}`, which only a rate column of a `marginal` tier table has",
   ),
   rangeDownwards: error("MB4081", "a range must run upwards: `from` is above `to`"),
+  decimalFieldWithoutDecimal: error(
+    "MB4090",
+    "`{key}` applies only to decimal arithmetic, and this rulebook computes in binary64",
+    "add `arithmetic decimal` to the header, or remove `{key}`",
+  ),
 
   // ---- MB51xx: the SQL target (marginbook compile --target sql) ----
   sqlUnsupported: error(

@@ -3,7 +3,7 @@
  * written. Lowering never fails on a rulebook the checker accepts (a `LoweringError` is a broken
  * invariant, a bug in marginbook, and is thrown as such).
  */
-import { lowerRulebook } from "../compile/lower.js";
+import { lowerRulebook, type LowerOptions } from "../compile/lower.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrRulebook } from "../ir/ir.js";
 import { checkRulebook, type CheckResult, type SourceHost } from "./check-rulebook.js";
@@ -28,11 +28,19 @@ export type CompileResult =
       check: CheckResult;
     };
 
+/** What a compilation may change: the arithmetic (`marginbook test --arithmetic`), whatever the header says. */
+export interface CompileOptions {
+  arithmetic?: LowerOptions["arithmetic"];
+}
+
 /** Lowers a checked rulebook to its IR when it has no errors. */
-export function compileChecked(check: CheckResult): CompileResult {
+export function compileChecked(check: CheckResult, options: CompileOptions = {}): CompileResult {
   const errors = check.diagnostics.filter((d) => d.severity === "error").length;
   if (errors > 0) return { ok: false, file: check.file, diagnostics: check.diagnostics, errors, check };
-  const ir = lowerRulebook(check.checked, { source: (file) => check.sources.get(file) });
+  const ir = lowerRulebook(check.checked, {
+    source: (file) => check.sources.get(file),
+    ...(options.arithmetic !== undefined ? { arithmetic: options.arithmetic } : {}),
+  });
   return { ok: true, file: check.file, ir, diagnostics: check.diagnostics, check };
 }
 

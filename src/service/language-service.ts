@@ -16,7 +16,7 @@ import { verifyRulebook, type VerificationReport, type VerifyOptions } from "../
 import type { BaselineSource, ChangeView } from "./baseline.js";
 import type { SourceHost } from "./check-rulebook.js";
 import { createCheckService, type CheckService } from "./check-service.js";
-import { compileChecked, type CompileResult } from "./compile-rulebook.js";
+import { compileChecked, type CompileOptions, type CompileResult } from "./compile-rulebook.js";
 import { completeAt, type CompletionResult } from "./completion.js";
 import { definitionAt, type DefinitionTarget } from "./definition.js";
 import { hoverAt, type HoverResult } from "./hover.js";
@@ -35,8 +35,8 @@ export type VerifyOutcome = { report: VerificationReport } | { problem: string }
 
 /** Every question a host can ask about its rulebooks. Paths are the host's. */
 export interface LanguageService extends CheckService {
-  /** Checks, then compiles to IR when there are no errors. */
-  compile(file: string): CompileResult;
+  /** Checks, then compiles to IR when there are no errors (in another arithmetic when `options` says so). */
+  compile(file: string, options?: CompileOptions): CompileResult;
   complete(file: string, offset: number): CompletionResult;
   hover(file: string, offset: number): HoverResult | undefined;
   definition(file: string, offset: number): DefinitionTarget | undefined;
@@ -80,7 +80,7 @@ export function createLanguageService(host: SourceHost): LanguageService {
     text: core.text,
     stats: core.stats,
     check,
-    compile: (file) => compileChecked(check(file)),
+    compile: (file, options) => compileChecked(check(file), options),
     complete: (file, offset) => completeAt(check(file), textOf(file), offset),
     hover: (file, offset) => hoverAt(check(file), textOf(file), offset),
     definition: (file, offset) => definitionAt(check(file), offset),

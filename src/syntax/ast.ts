@@ -29,7 +29,16 @@ export interface Rulebook {
   comments: Comment[];
 }
 
-export type HeaderKey = "version" | "effective" | "currency" | "owner" | "description" | "extends";
+export type HeaderKey =
+  | "version"
+  | "effective"
+  | "currency"
+  | "owner"
+  | "description"
+  | "extends"
+  | "arithmetic"
+  | "decimal_scale"
+  | "decimal_rounding";
 export type HeaderValueKind = "semver" | "number" | "string" | "timestamp" | "type" | "name";
 
 export interface Header {
