@@ -72,10 +72,14 @@ export interface AnalysedParser {
 }
 
 /**
- * A fingerprint of a grammar: FNV-1a over the text of each rule's definition and the token names in
- * lexing order. Any edit of the grammar changes it (comments inside a rule too, harmlessly).
+ * A fingerprint of a grammar: FNV-1a over the text of each rule's definition, the token names in
+ * lexing order and the parser's lookahead depth. Any edit of the grammar changes it (comments inside a rule too, harmlessly).
  */
-export function grammarFingerprint(rules: ReadonlyArray<[string, () => void]>, tokens: TokenType[]): string {
+export function grammarFingerprint(
+  rules: ReadonlyArray<[string, () => void]>,
+  tokens: TokenType[],
+  maxLookahead: number,
+): string {
   let hash = 0x811c9dc5;
   const mix = (text: string): void => {
     for (let i = 0; i < text.length; i++) {
@@ -85,6 +89,7 @@ export function grammarFingerprint(rules: ReadonlyArray<[string, () => void]>, t
   };
   for (const [name, body] of rules) mix(`${name}:${body.toString()};`);
   for (const token of tokens) mix(`${token.name},`);
+  mix(`k=${maxLookahead}`);
   return `${rules.length}-${tokens.length}-${hash.toString(16)}`;
 }
 

@@ -53,7 +53,7 @@ export interface ParserOptions {
   serialized?: SerializedGrammar | null;
   /**
    * Build the parser exactly as Chevrotain does by default (its own lookahead functions, no cache):
-   * the reference the tests compare the cached parser with.
+   * the reference the tests compare the cached parser with (it cannot {@link MarginbookParser.serialize}).
    */
   reference?: boolean;
 }
@@ -99,7 +99,7 @@ export class MarginbookParser extends CstParser {
             .originalGrammarAction,
         ] as [string, () => void],
     );
-    this.fingerprint = grammarFingerprint(rules, T.allTokens);
+    this.fingerprint = grammarFingerprint(rules, T.allTokens, MAX_LOOKAHEAD);
     const data = options.serialized === undefined ? serializedGrammar : options.serialized;
     const cached =
       data && data.fingerprint === this.fingerprint && options.validate !== true && !options.reference
