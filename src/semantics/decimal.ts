@@ -119,9 +119,20 @@ function withPrecision<T>(digits: number, rounding: Rounding, body: () => T): T 
  */
 function finish(truncated: Dec, exact: boolean, negative: boolean, context: IrArithmetic): Dec {
   let value = truncated;
-  if (!exact) value = value.plus(new Dec(`${negative ? "-" : ""}1e-${context.scale + GUARD + 1}`));
+  if (!exact) value = value.plus(sticky(context.scale, negative));
   const result = value.toDecimalPlaces(context.scale, MODES[context.rounding]);
   return result.isZero() ? new Dec(0) : result;
+}
+
+const stickies = new Map<number, Dec>();
+
+/** The sticky unit of {@link finish}, `±1e-(scale + GUARD + 1)`, built once per scale and sign. */
+function sticky(scale: number, negative: boolean): Dec {
+  const key = negative ? -scale - 1 : scale;
+  let unit = stickies.get(key);
+  if (unit === undefined)
+    stickies.set(key, (unit = new Dec(`${negative ? "-" : ""}1e-${scale + GUARD + 1}`)));
+  return unit;
 }
 
 /** Significant digits that reach `places` decimal places for a result whose magnitude is about 10^e. */
