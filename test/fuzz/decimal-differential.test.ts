@@ -47,7 +47,7 @@ function asText(value: unknown): unknown {
 }
 
 describe("differential fuzzing in decimal arithmetic", () => {
-  it(`interpreter, loaded artifact, batch and columns agree exactly (${runs} rulebooks)`, () => {
+  it(`interpreter, generated code, loaded artifact, batch and columns agree exactly (${runs} rulebooks)`, () => {
     let inputsSeen = 0;
     fc.assert(
       fc.property(fc.gen(), fc.nat(), (g, inputSeed) => {
