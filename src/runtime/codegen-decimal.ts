@@ -217,6 +217,7 @@ class DecimalGenerator {
         return `B[${jsString(e.fn)}]([${args}], ${jsSite(e.site ?? -1)})`;
       }
       case "tier":
+        this.table(e.table);
         return `row(${jsIndex(e.table)}, ${this.expr(e.key)}, ${jsSite(e.site)})`;
       case "cell": {
         this.table(e.table);

@@ -44,10 +44,17 @@ type Op = IrAggregate["op"];
 export function decimalKernel(ir: IrRulebook, context: IrArithmetic): [string, unknown][] {
   const raise = raiserFor(ir);
   const tables = decimalTables(ir);
+  // The last key searched in each table and its row: decimals are immutable, so the same object
+  // (a `let` read by several lookups) always lies in the same row. Only rows found are kept.
+  const lastKey: unknown[] = ir.tables.map(() => undefined);
+  const lastRow: number[] = ir.tables.map(() => -1);
   const row = (table: number, key: Value, site: number): number => {
+    if (lastKey[table] === key) return lastRow[table]!;
     const t = ir.tables[table]!;
     const r = decimalTierRow(t, tables[table]!, key as unknown as Dec);
     if (r < 0) raiseOutsideTiers(t, (key as unknown as Dec).toNumber(), site, raise);
+    lastKey[table] = key;
+    lastRow[table] = r;
     return r;
   };
   const empty = (op: Op, site: number, fallback: Thunk | undefined): Value =>
