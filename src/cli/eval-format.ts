@@ -80,6 +80,8 @@ export function formatExplanation(trace: Trace, ir: IrRulebook, indent = "  "): 
     ir.slots.map((s) => [s.name, s.type.kind === "number" ? s.type.unit : undefined]),
   );
   const context: Context = { ir, units, lines: [], indent, width: lineWidth(trace), described: new Set() };
+  // Decimal arithmetic: say the scale and rounding of `/` and the functions before the steps.
+  if (trace.arithmetic !== undefined) context.lines.push(`${indent}arithmetic: ${trace.arithmetic}\n`);
   for (const entry of trace.entries) formatEntry(entry, context);
   return context.lines.join("");
 }
