@@ -17,7 +17,7 @@ import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { lowerRulebook } from "../../src/compile/lower.js";
-import type { IrRulebook } from "../../src/ir/ir.js";
+import type { IrDecimalRounding, IrRulebook } from "../../src/ir/ir.js";
 import { rulebookFromIr } from "../../src/runtime/index.js";
 import { Dec, decText, toDec } from "../../src/semantics/decimal.js";
 import { checkRulebook } from "../../src/service/language-service.js";
@@ -212,4 +212,55 @@ describe("random rulebooks in decimal arithmetic", () => {
     // Rows beyond the SQL's 18 places or 10^19 are the exception, not the rule.
     expect(limitedRows).toBeLessThan(rows / 2);
   }, 120_000);
+});
+
+describe("decimal operations at their edges", () => {
+  const book = (rounding: string): IrRulebook => {
+    const source = `rulebook "edges" version 1.0.0 effective 2026-12-01T00:00:00Z currency USD
+input v { x: Number, y: Number }
+output q: Number = v.x / v.y
+output up: Number = round_up(v.x, 0.25)
+output down: Number = round_down(v.x, 0.25)
+output even: Number = round_half_even(v.x, 0.5)
+output product: Number = v.x * v.y
+output sum: Number = v.x + v.y - 1000000000000000000
+output cube: Number = pow(v.y, 3)
+output inverse: Number = pow(v.y, -2)
+`;
+    const checked = checkRulebook(source, "edges.margin");
+    expect(checked.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    // Through the lowering options: `decimal_rounding floor` does not parse (`floor` is a rule verb).
+    return lowerRulebook(checked.checked, {
+      source: () => source,
+      arithmetic: { mode: "decimal", scale: 2, rounding: rounding as IrDecimalRounding },
+    });
+  };
+  const pairs = [
+    [1, 8],
+    [-1, 8],
+    [3, 8],
+    [-3, 8],
+    [5, 8],
+    [1, 3],
+    [-2, 3],
+    [2, -3],
+    [0, 7],
+    [7, 0],
+    [-0.75, 1],
+    [-0.875, 0.5],
+    [1.25, -0.2],
+    [123456789.123456, 0.000007],
+    ["9999999999999999999.5", 1],
+    ["0.000000001", "0.000000001"],
+    ["12345678901234.5678", "98765.4321"],
+  ];
+  for (const rounding of ["half_even", "half_up", "half_down", "up", "down", "ceiling", "floor"])
+    it(`divisions, roundings to a step, products and powers agree exactly (${rounding})`, async () => {
+      const inputs = pairs.map(([x, y]) => ({ v: { x, y } }));
+      const { problems, limited } = await compare(book(rounding), inputs);
+      expect(problems).toEqual([]);
+      // 10^19 - 0.5 is beyond the range; 10^-9 squared needs 18 places exactly (fits), the big product does not.
+      expect(limited).toBeGreaterThanOrEqual(1);
+      expect(limited).toBeLessThanOrEqual(2);
+    });
 });
