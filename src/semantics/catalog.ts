@@ -196,6 +196,10 @@ export const messages = {
     "name one of its declarations, as in `{name}.{example}`",
   ),
   duplicateImportedName: error("MB2045", "`{name}` is imported twice"),
+  importArithmeticMismatch: error(
+    "MB2046",
+    "`{path}` computes in {theirs}, this rulebook in {ours}: an imported rulebook must compute in the same arithmetic",
+  ),
 
   // ---- MB3xxx: types and units ----
   incompatibleUnits: error("MB3001", "cannot {verb} {left} and {right}: the units differ"),
@@ -499,6 +503,24 @@ export const messages = {
   sqlUnknownInput: error(
     "MB5103",
     "input `{path}` of type {type} cannot be a column of the input relation ({dialect})",
+  ),
+
+  sqlDecimalUnsupported: error(
+    "MB5110",
+    "{what} cannot be computed exactly in decimal arithmetic in SQL ({dialect}): {reason}",
+    "evaluate this rulebook with the runtime (`marginbook eval`, `batch --engine js`), which computes it exactly",
+  ),
+  /** A row error of the SQL target in decimal arithmetic (in the query's error column). */
+  sqlDecimalRange: error(
+    "MB5111",
+    "a decimal value reaches 10^19, or an input has more than 18 decimal places, beyond the SQL target's DECIMAL(38, 18): the row is not computed",
+    "evaluate this row with the runtime, which has no such limit",
+  ),
+  /** A row error of the SQL target in decimal arithmetic (in the query's error column). */
+  sqlDecimalPlaces: error(
+    "MB5112",
+    "an exact product needs more than 18 decimal places, which the SQL target's DECIMAL(38, 18) does not hold",
+    "evaluate this row with the runtime, which keeps every digit",
   ),
 
   // ---- MB60xx: evaluation (both evaluators raise these, from the same sites) ----
