@@ -153,7 +153,9 @@ export class InputGenerator {
   private value(type: IrType, field?: IrField): unknown {
     switch (type.kind) {
       case "number":
-        return type.integer ? wholeInDomain(this.number(field?.domain), field?.domain) : this.number(field?.domain);
+        return type.integer
+          ? wholeInDomain(this.number(field?.domain), field?.domain)
+          : this.number(field?.domain);
       case "bool":
         return this.random() < 0.5;
       case "text":

@@ -242,6 +242,8 @@ class DecimalGenerator {
         return `nokey(${jsString(e.table)}, [${e.keys.map((k) => this.expr(k)).join(", ")}], ${jsSite(e.site)})`;
       case "list":
         return `[${e.items.map((i) => this.expr(i)).join(", ")}]`;
+      case "record":
+        return `recordValue([${e.names.map(jsString).join(", ")}], [${e.values.map((v) => this.expr(v)).join(", ")}])`;
       case "let":
         return `(l${jsIndex(e.local)} = ${this.expr(e.value)}, ${this.expr(e.body)})`;
       case "apply":

@@ -27,6 +27,8 @@ import {
   nonFiniteIn,
   raiseOutsideTiers,
   readField,
+  recordValue,
+  groupKeyOf,
   withDefault,
   withOmittedInputs,
   type Value,
@@ -77,6 +79,7 @@ export function decimalKernel(ir: IrRulebook, context: IrArithmetic): [string, u
     ["num", (value: number) => decValue(toDec(value))],
     ["constant", (v: number, d?: string) => decimalConst(v, d)],
     ["readField", readField],
+    ["recordValue", recordValue],
     ["withDefault", withDefault],
     ["neg", (x: Dec) => x.neg().plus(0)],
     ["eq", (l: Value, r: Value) => (isDec(l) && isDec(r) ? l.eq(r) : l === r)],
@@ -263,7 +266,7 @@ function foldFor(
           if (!passes(list[i], i)) continue;
           const element = elem();
           const k = key!();
-          const id = isDec(k) ? `#${decText(k)}` : k;
+          const id = groupKeyOf(k);
           let group = groups.get(id);
           if (!group) groups.set(id, (group = newGroup(k)));
           group.items.push(element);

@@ -33,6 +33,11 @@ export type BuiltinSql = (
 ) => SqlValue | { unsupported: string; runtimeStep?: true; decimal?: string };
 
 const MAX_EXACT = 9007199254740991;
+
+/** Order statistics sort a list: no SQL form here (MB5101). */
+const noOrderStatistics =
+  (fn: string): BuiltinSql =>
+  () => ({ unsupported: `order statistics (\`${fn}\`) have no SQL form here` });
 const errorsOf = (args: SqlValue[]): (string | null)[] => args.map((a) => a.e);
 
 function scalar(v: string, args: SqlValue[], d: SqlDialect, own: string | null = null): SqlValue {
@@ -156,9 +161,9 @@ export const builtinSql = {
   black76_df: (args, ctx) => option("black76_df", args, ctx),
   black_scholes_df: (args, ctx) => option("black_scholes_df", args, ctx),
   length: (args, { dialect }) => scalar(dialect.length(args[0]!.v), args, dialect),
-  quantile: () => ({ unsupported: "order statistics (`quantile`) have no SQL form here" }),
-  kth_smallest: () => ({ unsupported: "order statistics (`kth_smallest`) have no SQL form here" }),
-  kth_largest: () => ({ unsupported: "order statistics (`kth_largest`) have no SQL form here" }),
+  quantile: noOrderStatistics("quantile"),
+  kth_smallest: noOrderStatistics("kth_smallest"),
+  kth_largest: noOrderStatistics("kth_largest"),
 } as const satisfies Record<IrBuiltin, BuiltinSql>;
 
 /**

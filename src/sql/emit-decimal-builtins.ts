@@ -5,7 +5,7 @@
  * functions work in DOUBLE) is refused with MB5110 naming the function, never approximated.
  */
 import type { IrArithmetic, IrBuiltin } from "../ir/ir.js";
-import type { BuiltinContext, BuiltinSql } from "./emit-builtins.js";
+import { builtinSql, type BuiltinContext, type BuiltinSql } from "./emit-builtins.js";
 import { decCount, decDivide, decLiteral, decMultiply, decRoundToStep, type DecSql } from "./decimal-sql.js";
 import { SCALAR, firstError, type SqlValue } from "./sql-value.js";
 import { Dec } from "../semantics/decimal.js";
@@ -83,4 +83,7 @@ export const decimalBuiltinSql = {
   round_down: rounding("down"),
   round_half_even: rounding("half_even"),
   length: (args, ctx) => scalar(decCount(ctx.dialect, args[0]!.v), args, ctx),
+  quantile: builtinSql.quantile,
+  kth_smallest: builtinSql.kth_smallest,
+  kth_largest: builtinSql.kth_largest,
 } as const satisfies Record<IrBuiltin, DecimalBuiltinSql>;
