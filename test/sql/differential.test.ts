@@ -91,8 +91,6 @@ function differences(ir: IrRulebook, js: Outcome, sql: Outcome): string[] {
  */
 const SQL_REFUSED: Readonly<Record<string, string>> = {
   "rules/ewma-volatility-margin.margin": "an element's position",
-  // It imports simm-style-delta.margin, which uses positions.
-  "rules/multi-asset-total.margin": "an element's position",
   "rules/simm-style-delta.margin": "an element's position",
   "rules/span-sp500.margin": "`argmax`",
 };
