@@ -12,7 +12,7 @@
  * Before anything is timed, every input is evaluated by each engine and the outputs must be
  * identical to the hand-written ones (`Object.is` on every output): the run stops otherwise.
  *
- * Timing: paired rounds in one process. In each round every engine makes one pass over the inputs
+ * Timing (CPU time of the process, see bench/support/paired.ts): paired rounds in one process. In each round every engine makes one pass over the inputs
  * (a short window: a few milliseconds), in an order that alternates between rounds (ABCD, DCBA,
  * ...), and each engine's rate is divided by the hand-written rate of the same round. Reported:
  * the median ratio over rounds, with the interquartile range and the extremes as the spread, and
@@ -27,7 +27,6 @@ import { spawnSync } from "node:child_process";
 import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildArtifact, serializeArtifact } from "../src/compile/artifact.js";
@@ -39,6 +38,7 @@ import { checkRulebook } from "../src/service/language-service.js";
 import { naturalBrackets } from "./baseline/natural-brackets.js";
 import { naturalPortfolio, type NaturalAccount, type NaturalPosition } from "./baseline/natural-portfolio.js";
 import { binancePositions } from "./support/binance-positions.js";
+import { cpuMs } from "./support/paired.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -115,9 +115,9 @@ function checkIdentical(inputs: readonly unknown[], engines: readonly Engine[], 
 
 /** One pass of an engine over the inputs, keeping every result (as an engine does); its rate per second. */
 function pass(engine: Engine, inputs: readonly unknown[], sink: unknown[]): number {
-  const start = performance.now();
+  const start = cpuMs();
   for (let i = 0; i < inputs.length; i++) sink[i] = engine.run(inputs[i]);
-  return inputs.length / ((performance.now() - start) / 1000);
+  return inputs.length / ((cpuMs() - start) / 1000);
 }
 
 function quantile(sorted: readonly number[], q: number): number {

@@ -25,6 +25,7 @@ import { decimalStep } from "../semantics/numeric.js";
 import { omittableInputs, PROTOTYPE_NAMES } from "../semantics/operations.js";
 import type { runtimeErrors } from "../semantics/errors.js";
 import { freeLocals, isInfallible } from "../optimize/expr-facts.js";
+import { planFusion, type FusionMember } from "../optimize/fusion.js";
 
 /** A number as a JavaScript expression, exact, with -0, NaN and infinities spelled without globals. */
 export function jsNumber(value: number): string {
@@ -130,6 +131,10 @@ export class ExpressionCompiler {
   /** Sums computed before the scenario loop they sit in (see interchangeSums): their value's code, by node. */
   private readonly interchanged = new Map<IrExpr, string>();
   private scratchCount = 0;
+  /** The loop-fusion plan (src/optimize/fusion.ts), made on first use. */
+  private fusionPlan: Map<IrAggregate, readonly FusionMember[]> | undefined;
+  /** Sums already computed by a fused pass over their list: their accumulators, by node. */
+  private readonly fusedScratch = new Map<IrAggregate, string>();
   /** Per hoisted grouping (by slot): the variable holding the group of each constant key, by the key's code. */
   readonly constantLookups = new Map<number, Map<string, string>>();
   private lookupCount = 0;
@@ -651,6 +656,11 @@ export class ExpressionCompiler {
   ): void {
     for (const b of directAggregates(e.elem)) {
       if (b.op !== "sum" || !isInfallible(b) || !independentOf(b, e.local)) continue;
+      const fused = this.fusedScratch.get(b) ?? (bindScenario === undefined ? this.fuse(b) : undefined);
+      if (fused !== undefined) {
+        this.interchanged.set(b, `${fused}[${counter}]`);
+        continue;
+      }
       const scratch = this.constant(
         `X${jsIndex(this.scratchCount++)}`,
         `new Float64ArrayCtor(${jsIndex(rows)})`,
@@ -691,6 +701,73 @@ export class ExpressionCompiler {
       } else accumulate(b);
       this.interchanged.set(b, `${scratch}[${counter}]`);
     }
+  }
+
+  /**
+   * Loop fusion (planned by src/optimize/fusion.ts): the interchanged sum `b` and the later sums of
+   * its group (over a list of the same shape, elsewhere in the rulebook) computed in one pass over
+   * the list, each element going to every sum whose filter keeps it, each into its own
+   * accumulators, in list order from +0 as alone. Only in code that always runs (so that the later
+   * sums find their values computed), and only for sums whose scenario loop reads columns, not
+   * whole scenario records. Returns `b`'s accumulators, or undefined when `b` is not fused.
+   */
+  private fuse(b: IrAggregate): string | undefined {
+    this.fusionPlan ??= planFusion(this.ir);
+    const group = this.fusionPlan.get(b);
+    if (group === undefined || this.conditionalDepth > 0) return undefined;
+    const members = group
+      .slice(group.findIndex((m) => m.sum === b))
+      .filter((m) => !this.fusedScratch.has(m.sum) && !this.readsWholeScenario(m.outer));
+    if (members.length < 2 || members[0]!.sum !== b) return undefined;
+    const list = this.atom(this.compile(b.source));
+    const j = `i${jsIndex(b.local)}`;
+    this.counters.add(j);
+    for (const m of members) {
+      const scratch = this.constant(
+        `X${jsIndex(this.scratchCount++)}`,
+        `new Float64ArrayCtor(${jsIndex(this.rowsOf(m.outer))})`,
+      );
+      this.emit(`${scratch}.fill(0);`);
+      this.fusedScratch.set(m.sum, scratch);
+    }
+    const lines = this.block(() => {
+      const element = this.atom(`${list}[${j}]`);
+      for (const m of members) {
+        const counter = `i${jsIndex(m.outer.local)}`;
+        if (m.outer.source.k === "scenarios")
+          this.scenarioLocals.set(m.outer.local, { set: m.outer.source.set, counter });
+        this.counters.add(counter);
+        this.emit(`l${jsIndex(m.sum.local)} = ${element};`);
+        const scratch = this.fusedScratch.get(m.sum)!;
+        const inner = this.block(() => {
+          this.emit(`${scratch}[${counter}] = ${scratch}[${counter}] + ${this.compile(m.sum.elem)};`);
+          return "";
+        }).code;
+        const loop = [
+          `for (let ${counter} = 0; ${counter} < ${jsIndex(this.rowsOf(m.outer))}; ${counter}++) {`,
+          ...inner,
+          "}",
+        ];
+        if (m.sum.filter === undefined) this.emit(...loop);
+        else {
+          const kept = this.block(() => this.compile(m.sum.filter!));
+          this.emit(
+            ...kept.code.map((l) => l.slice(2)),
+            `if (${kept.value}) {`,
+            ...loop.map((l) => `  ${l}`),
+            "}",
+          );
+        }
+      }
+      return "";
+    }).code;
+    this.emit(`for (let ${j} = 0; ${j} < ${list}.length; ${j}++) {`, ...lines, "}");
+    return this.fusedScratch.get(b);
+  }
+
+  /** The number of scenarios a comprehension over a scenario set loops over (0 for any other). */
+  private rowsOf(e: IrAggregate): number {
+    return e.source.k === "scenarios" ? (this.ir.scenarioSets[e.source.set]?.rows.length ?? 0) : 0;
   }
 
   private aggregate(e: IrAggregate): string {
