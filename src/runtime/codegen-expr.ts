@@ -133,6 +133,8 @@ export class ExpressionCompiler {
   private scratchCount = 0;
   /** The loop-fusion plan (src/optimize/fusion.ts), made on first use. */
   private fusionPlan: Map<IrAggregate, readonly FusionMember[]> | undefined;
+  /** Expressions computed into a variable ahead of the loop that reads them (see holdInvariants). */
+  private readonly held = new Map<IrExpr, string>();
   /** Sums already computed by a fused pass over their list: their accumulators, by node. */
   private readonly fusedScratch = new Map<IrAggregate, string>();
   /** Per hoisted grouping (by slot): the variable holding the group of each constant key, by the key's code. */
@@ -232,6 +234,8 @@ export class ExpressionCompiler {
   }
 
   compile(e: IrExpr): string {
+    const held = this.held.get(e);
+    if (held !== undefined) return held;
     switch (e.k) {
       case "const":
         return typeof e.v === "number"
@@ -673,11 +677,13 @@ export class ExpressionCompiler {
         const lines = this.block(() => {
           this.emit(`l${jsIndex(x.local)} = ${list}[${j}];`);
           if (x.filter) this.emit(`if (!(${this.compile(x.filter)})) continue;`);
+          const release = this.holdInvariants(x.elem, e.local);
           const inner = this.block(() => {
             if (bindScenario) this.emit(`l${jsIndex(e.local)} = ${bindScenario}[${counter}];`);
             this.emit(`${scratch}[${counter}] = ${scratch}[${counter}] + ${this.compile(x.elem)};`);
             return "";
           }).code;
+          release();
           this.emit(`for (let ${counter} = 0; ${counter} < ${jsIndex(rows)}; ${counter}++) {`, ...inner, "}");
           return "";
         }).code;
@@ -739,30 +745,50 @@ export class ExpressionCompiler {
         this.counters.add(counter);
         this.emit(`l${jsIndex(m.sum.local)} = ${element};`);
         const scratch = this.fusedScratch.get(m.sum)!;
-        const inner = this.block(() => {
-          this.emit(`${scratch}[${counter}] = ${scratch}[${counter}] + ${this.compile(m.sum.elem)};`);
+        const rows = jsIndex(this.rowsOf(m.outer));
+        const body = this.block(() => {
+          const release = this.holdInvariants(m.sum.elem, m.outer.local);
+          const inner = this.block(() => {
+            this.emit(`${scratch}[${counter}] = ${scratch}[${counter}] + ${this.compile(m.sum.elem)};`);
+            return "";
+          }).code;
+          release();
+          this.emit(`for (let ${counter} = 0; ${counter} < ${rows}; ${counter}++) {`, ...inner, "}");
           return "";
         }).code;
-        const loop = [
-          `for (let ${counter} = 0; ${counter} < ${jsIndex(this.rowsOf(m.outer))}; ${counter}++) {`,
-          ...inner,
-          "}",
-        ];
-        if (m.sum.filter === undefined) this.emit(...loop);
+        if (m.sum.filter === undefined) this.emit(...body.map((l) => l.slice(2)));
         else {
           const kept = this.block(() => this.compile(m.sum.filter!));
-          this.emit(
-            ...kept.code.map((l) => l.slice(2)),
-            `if (${kept.value}) {`,
-            ...loop.map((l) => `  ${l}`),
-            "}",
-          );
+          this.emit(...kept.code.map((l) => l.slice(2)), `if (${kept.value}) {`, ...body, "}");
         }
       }
       return "";
     }).code;
     this.emit(`for (let ${j} = 0; ${j} < ${list}.length; ${j}++) {`, ...lines, "}");
     return this.fusedScratch.get(b);
+  }
+
+  /**
+   * Inside the loop over a scenario set of an interchanged sum (one list element at a time): the
+   * parts of the sum's element that do not read the scenario variable (`p.quantity`, `p.price`)
+   * are computed once per element, before the scenario loop, into variables the element's code
+   * then reads. The element is infallible (the whole sum is), so computing a part where a lazy
+   * branch might have skipped it raises nothing; each part is the same tree, so the same bits.
+   * Returns the function that ends the holding (after the scenario loop's code is generated).
+   */
+  private holdInvariants(elem: IrExpr, scenario: number): () => void {
+    const held: IrExpr[] = [];
+    const visit = (x: IrExpr): void => {
+      if (x.k === "const" || x.k === "local" || x.k === "scenarios" || x.k === "agg" || x.k === "let") return;
+      if (!freeLocals(x).has(scenario)) {
+        this.held.set(x, this.atom(this.compile(x)));
+        held.push(x);
+        return;
+      }
+      childExprs(x).forEach(visit);
+    };
+    visit(elem);
+    return () => held.forEach((x) => this.held.delete(x));
   }
 
   /** The number of scenarios a comprehension over a scenario set loops over (0 for any other). */
