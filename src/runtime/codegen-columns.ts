@@ -17,7 +17,7 @@
  * Names enter the code only as `JSON.stringify` literals; columns, pools and helpers as parameters.
  */
 import type { IrRulebook, IrType } from "../ir/ir.js";
-import { ExpressionCompiler, jsString } from "./codegen-expr.js";
+import { ExpressionCompiler, jsString, type ListColumns } from "./codegen-expr.js";
 import { generateSteps } from "./codegen.js";
 import type { ColumnLayout, ColumnList } from "./column-layout.js";
 
@@ -57,19 +57,47 @@ export function columnarSource(
     return `C${index}`;
   };
   const usedLists = new Map<string, string>();
+  const views = new Map<string, ListColumns>();
   let unsupported = false;
-  const compiler = new ExpressionCompiler(ir, (path) => {
-    const key = path.join(".");
-    if (scalars.has(key)) return present.has(key) ? `${param(key)}[row]` : "void 0";
-    const list = topLists.get(key);
-    if (list) {
-      if (!present.has(key)) return "void 0";
-      if (!usedLists.has(key)) usedLists.set(key, `L${usedLists.size}`);
-      return usedLists.get(key)!;
+  // A top-level list's items are read from their columns where a comprehension reads only item
+  // fields (`C3[lb0 + i]`); the list itself (`L0`) is refilled only where the code reads it whole.
+  const viewOf = (code: string): ListColumns | undefined => {
+    const path = [...usedLists].find(([, variable]) => variable === code)?.[0];
+    if (path === undefined) return undefined;
+    let view = views.get(path);
+    if (view === undefined) {
+      const k = usedLists.get(path)!.slice(1);
+      const item = `${path}.`;
+      const scalar = new Map(
+        layout.fields
+          .filter((f) => f.list === path && f.path.startsWith(item) && present.has(f.path))
+          .map((f) => [f.path.slice(item.length), f.path]),
+      );
+      view = {
+        length: `(le${k} - lb${k})`,
+        begin: `lb${k}`,
+        field: (name) => (scalar.has(name) ? param(scalar.get(name)!) : undefined),
+      };
+      views.set(path, view);
     }
-    unsupported = true;
-    return "void 0";
-  });
+    return view;
+  };
+  const compiler = new ExpressionCompiler(
+    ir,
+    (path) => {
+      const key = path.join(".");
+      if (scalars.has(key)) return present.has(key) ? `${param(key)}[row]` : "void 0";
+      const list = topLists.get(key);
+      if (list) {
+        if (!present.has(key)) return "void 0";
+        if (!usedLists.has(key)) usedLists.set(key, `L${usedLists.size}`);
+        return usedLists.get(key)!;
+      }
+      unsupported = true;
+      return "void 0";
+    },
+    viewOf,
+  );
   const outputsSupported = ir.steps.every(
     (s) => s.kind !== "output" || STORABLE.has(ir.slots[s.slot]!.type.kind),
   );
@@ -79,7 +107,13 @@ export function columnarSource(
   const refills: string[] = [];
   const pools: string[] = [];
   const names = { next: 0 };
+  const refilled: string[] = [];
+  const text = body.join("\n") + outputs.map((o) => o.value).join("\n");
   for (const [path, variable] of usedLists) {
+    const k = variable.slice(1);
+    refills.push(`const lb${k} = ${param(path)}[row], le${k} = ${param(path)}[row + 1];`);
+    if (!new RegExp(`\\b${variable}\\b`).test(text)) continue;
+    refilled.push(variable);
     refills.push(
       ...refillList(
         layout,
@@ -107,7 +141,7 @@ export function columnarSource(
       ...[...compiler.constants].map(([name, code]) => `const ${name} = ${code};`),
       ...compiler.functions.values(),
       ...(copied.includes(true) ? [COPY_OUT] : []),
-      ...[...usedLists.values()].map((l) => `const ${l} = [];`),
+      ...refilled.map((l) => `const ${l} = [];`),
       ...pools.map((p) => `const ${p} = [];`),
       "let row = 0;",
       "return {",

@@ -92,6 +92,19 @@ const RAISER_PARAMETERS = {
 /** Tables with more rows than this are searched by bisection rather than a chain of comparisons. */
 const LINEAR_SEARCH_ROWS = 8;
 
+/**
+ * A list input held as columns (the columnar evaluator): the current row's items are the flat
+ * indexes `begin` to `begin + length - 1` of each item field's column.
+ */
+export interface ListColumns {
+  /** The number of items of the current row (code). */
+  length: string;
+  /** The flat index of the current row's first item (code). */
+  begin: string;
+  /** The column (code) of a scalar item field, or undefined when it has none. */
+  field(name: string): string | undefined;
+}
+
 /** Compiles the expressions of one rulebook into statements and pure JavaScript expressions. */
 export class ExpressionCompiler {
   /** Statements of the current block. */
@@ -133,6 +146,8 @@ export class ExpressionCompiler {
   private scratchCount = 0;
   /** The loop-fusion plan (src/optimize/fusion.ts), made on first use. */
   private fusionPlan: Map<IrAggregate, readonly FusionMember[]> | undefined;
+  /** Comprehension variables over a columnar list read as columns: the flat index and the columns. */
+  private readonly columnLocals = new Map<number, { index: string; view: ListColumns }>();
   /** Expressions computed into a variable ahead of the loop that reads them (see holdInvariants). */
   private readonly held = new Map<IrExpr, string>();
   /** Sums already computed by a fused pass over their list: their accumulators, by node. */
@@ -153,6 +168,7 @@ export class ExpressionCompiler {
   constructor(
     private readonly ir: IrRulebook,
     private readonly inputCode?: (path: readonly string[]) => string | undefined,
+    private readonly listColumns?: (code: string) => ListColumns | undefined,
   ) {}
 
   /**
@@ -303,6 +319,11 @@ export class ExpressionCompiler {
           : `(${key} * ${this.column(e.table, e.column)}[${row}] - ${deduction})`;
       }
       case "field": {
+        const item = e.x.k === "local" ? this.columnLocals.get(e.x.local) : undefined;
+        if (item && e.default === undefined && !e.timestamp) {
+          const field = item.view.field(e.name);
+          if (field !== undefined) return `${field}[${item.index}]`;
+        }
         const column =
           e.default === undefined && !e.timestamp && e.x.k === "local"
             ? this.scenarioField(e.x.local, e.name)
@@ -675,7 +696,7 @@ export class ExpressionCompiler {
         const j = `i${jsIndex(x.local)}`;
         this.counters.add(j);
         const lines = this.block(() => {
-          this.emit(`l${jsIndex(x.local)} = ${list}[${j}];`);
+          this.bindElement(x, list, j);
           if (x.filter) this.emit(`if (!(${this.compile(x.filter)})) continue;`);
           const release = this.holdInvariants(x.elem, e.local);
           const inner = this.block(() => {
@@ -687,7 +708,7 @@ export class ExpressionCompiler {
           this.emit(`for (let ${counter} = 0; ${counter} < ${jsIndex(rows)}; ${counter}++) {`, ...inner, "}");
           return "";
         }).code;
-        this.emit(`for (let ${j} = 0; ${j} < ${list}.length; ${j}++) {`, ...lines, "}");
+        this.emit(`for (let ${j} = 0; ${j} < ${this.lengthOf(list)}; ${j}++) {`, ...lines, "}");
       };
       const lookup = this.groupLookup(b);
       const inner = b.elem;
@@ -737,13 +758,13 @@ export class ExpressionCompiler {
       this.fusedScratch.set(m.sum, scratch);
     }
     const lines = this.block(() => {
-      const element = this.atom(`${list}[${j}]`);
+      let element: string | undefined;
       for (const m of members) {
         const counter = `i${jsIndex(m.outer.local)}`;
         if (m.outer.source.k === "scenarios")
           this.scenarioLocals.set(m.outer.local, { set: m.outer.source.set, counter });
         this.counters.add(counter);
-        this.emit(`l${jsIndex(m.sum.local)} = ${element};`);
+        this.bindElement(m.sum, list, j, () => (element ??= this.atom(`${list}[${j}]`)));
         const scratch = this.fusedScratch.get(m.sum)!;
         const rows = jsIndex(this.rowsOf(m.outer));
         const body = this.block(() => {
@@ -764,8 +785,34 @@ export class ExpressionCompiler {
       }
       return "";
     }).code;
-    this.emit(`for (let ${j} = 0; ${j} < ${list}.length; ${j}++) {`, ...lines, "}");
+    this.emit(`for (let ${j} = 0; ${j} < ${this.lengthOf(list)}; ${j}++) {`, ...lines, "}");
     return this.fusedScratch.get(b);
+  }
+
+  /**
+   * Binds comprehension `x`'s variable to the item at index `i` of `list`: on a columnar list, when
+   * `x` reads nothing of its items but fields that have columns, as a flat index into those columns
+   * (no item object); else as the item (`element`, or `list[i]`).
+   */
+  private bindElement(x: IrAggregate, list: string, i: string, element?: () => string): void {
+    const view = this.listColumns?.(list);
+    const columnOnly = (y: IrExpr): boolean => {
+      if (y.k === "local") return y.local !== x.local;
+      if (y.k === "field" && y.x.k === "local" && y.x.local === x.local)
+        return y.default === undefined && !y.timestamp && view!.field(y.name) !== undefined;
+      return childExprs(y).every(columnOnly);
+    };
+    if (view && [x.filter, x.elem, x.key].every((y) => y === undefined || columnOnly(y))) {
+      this.columnLocals.set(x.local, { index: this.atom(`${view.begin} + ${i}`), view });
+      return;
+    }
+    this.columnLocals.delete(x.local);
+    this.emit(`l${jsIndex(x.local)} = ${element ? element() : `${list}[${i}]`};`);
+  }
+
+  /** The length of a list (code): a columnar list's is its row's item count. */
+  private lengthOf(list: string): string {
+    return this.listColumns?.(list)?.length ?? `${list}.length`;
   }
 
   /**
@@ -808,7 +855,7 @@ export class ExpressionCompiler {
     const body = (inner: () => void): string[] =>
       this.block(() => {
         if (lookup) this.emit(`l${jsIndex(e.local)} = ${lookup.element};`);
-        else if (bind) this.emit(`l${jsIndex(e.local)} = ${list}[${i}];`);
+        else if (bind) this.bindElement(e, list, i);
         if (e.position !== undefined) this.emit(`l${jsIndex(e.position)} = ${i};`);
         if (e.filter && !lookup) {
           const filter = this.compile(e.filter);
@@ -819,7 +866,7 @@ export class ExpressionCompiler {
       }).code;
     // A scenario set's length is a constant of the rulebook.
     const rows = e.source.k === "scenarios" ? this.ir.scenarioSets[e.source.set]?.rows.length : undefined;
-    const length = lookup ? lookup.length : rows !== undefined ? jsIndex(rows) : `${list}.length`;
+    const length = lookup ? lookup.length : rows !== undefined ? jsIndex(rows) : this.lengthOf(list);
     const loop = (lines: string[]): void =>
       this.emit(`for (let ${i} = 0; ${i} < ${length}; ${i}++) {`, ...lines, "}");
     switch (e.op) {
