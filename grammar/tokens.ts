@@ -82,6 +82,7 @@ export const KwTrue = hard("true");
 export const KwFalse = hard("false");
 export const KwFor = hard("for");
 export const KwIn = hard("in");
+export const KwImport = hard("import");
 
 export const KwVersion = soft("version");
 export const KwEffective = soft("effective");
@@ -121,6 +122,7 @@ export const KwFrom = soft("from");
 export const KwTable = soft("table");
 export const KwLimit = soft("limit");
 export const KwStart = soft("start");
+export const KwAs = soft("as");
 
 /** `2026-12-01T00:00:00Z`, or a date alone; the checker validates the calendar. */
 export const TimestampLiteral = createToken({
@@ -200,6 +202,7 @@ const hardKeywords = [
   KwFalse,
   KwFor,
   KwIn,
+  KwImport,
 ];
 const softKeywords = [
   KwVersion,
@@ -240,6 +243,7 @@ const softKeywords = [
   KwTable,
   KwLimit,
   KwStart,
+  KwAs,
 ];
 
 /** Every token, in the order the lexer tries them (longer and more specific patterns first). */

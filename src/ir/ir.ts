@@ -64,8 +64,24 @@ export interface IrMeta {
   file: string;
   /** The base rulebook's path as written after `extends`, if any. */
   extends?: string;
+  /** The rulebooks this one imports, in the order of its `import` lines. */
+  imports?: IrImport[];
   /** The arithmetic the rulebook computes in; absent means IEEE 754 binary64. */
   arithmetic?: IrArithmetic;
+}
+
+/** An imported rulebook, as compiled into the importing one. */
+export interface IrImport {
+  /** The path as written after `import`. */
+  path: string;
+  /** The namespace of a whole-book import. */
+  as?: string;
+  /** The declarations a selective import names. */
+  names?: string[];
+  /** The imported rulebook's header version. */
+  version?: string;
+  /** The hash of the imported rulebook's own IR (`sha256:...`), as `compile` would record it. */
+  irHash: string;
 }
 
 /** How a decimal result that needs more places than the scale is rounded (`/`, `sqrt`, `exp`, ...). */
