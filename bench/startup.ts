@@ -8,9 +8,14 @@
  *   and the load timed apart, inside the process);
  * - a bare `node -e ""`, the floor every Node command pays.
  *
+ * Each process also reports its own CPU time (user + system): on a machine loaded by others, wall
+ * time mostly measures waiting for a core, CPU time what the command itself costs.
+ *
  * Paired runs: each round runs every command once, in turn, so a burst of load hits them alike;
  * the median and the spread (10th to 90th percentile) over rounds are printed, with the load
- * average. A measurement, not a test. Options: `--rounds N` (default 15).
+ * average. A measurement, not a test. Options: `--rounds N` (default 15); `--against DIR` also
+ * runs every command with the marginbook build in DIR (a built checkout, e.g. an older commit),
+ * back to back with this one in each round, and prints the ratio per round (this / other).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -32,21 +37,101 @@ interface Command {
   inside?: string[];
 }
 
-/** Runs a command once: its wall time in ms, and the figures it reports. */
-function runOnce(command: Command): { wall: number; inside: Record<string, number> } {
+/**
+ * Loaded before each command: at exit, the process prints the CPU time it used (user + system, ms)
+ * on stderr. CPU time moves far less than wall time when the machine is loaded by others.
+ */
+const CPU_PROBE =
+  "data:text/javascript," +
+  encodeURIComponent(
+    'process.on("exit", () => { const u = process.cpuUsage(); process.stderr.write(`\\nmb-cpu ${(u.user + u.system) / 1000}\\n`); });',
+  );
+
+/** Runs a command once: its wall time and CPU time in ms, and the figures it reports. */
+function runOnce(command: Command): { wall: number; cpu: number; inside: Record<string, number> } {
   const start = performance.now();
-  const run = spawnSync(process.execPath, command.args, { cwd: root, encoding: "utf8" });
+  const run = spawnSync(process.execPath, ["--import", CPU_PROBE, ...command.args], {
+    cwd: root,
+    encoding: "utf8",
+  });
   const wall = performance.now() - start;
   if (run.status !== 0) throw new Error(`${command.name} failed (${run.status}): ${run.stderr}`);
+  const cpu = Number(/mb-cpu ([\d.]+)/.exec(run.stderr)?.[1] ?? NaN);
   const inside = command.inside
     ? (JSON.parse(run.stdout.trim().split("\n").pop()!) as Record<string, number>)
     : {};
-  return { wall, inside };
+  return { wall, cpu, inside };
 }
 
+/** The scripts and commands measured, for the marginbook build in `build` (a checkout with dist/). */
+function commandsFor(build: string, work: string, big: string, artifact: string, tag: string): Command[] {
+  const loadScript = path.join(work, `load-${tag}.mjs`);
+  writeFileSync(
+    loadScript,
+    [
+      'import { readFileSync } from "node:fs";',
+      "const t0 = performance.now();",
+      `const runtime = await import(${JSON.stringify(path.join(build, "dist/src/runtime/index.js"))});`,
+      "const t1 = performance.now();",
+      `const book = runtime.loadArtifact(readFileSync(${JSON.stringify(artifact)}, "utf8"));`,
+      "const t2 = performance.now();",
+      'book.evaluate({ position: { size: 1, mark: 30000, side: "long" }, market: { vol_30d: 0.5, adv: 1e9 } });',
+      "const t3 = performance.now();",
+      "console.log(JSON.stringify({ import: t1 - t0, loadArtifact: t2 - t1, firstEvaluate: t3 - t2 }));",
+    ].join("\n"),
+  );
+  const checkScript = path.join(work, `check-${tag}.mjs`);
+  writeFileSync(
+    checkScript,
+    [
+      'import { readFileSync } from "node:fs";',
+      `const service = await import(${JSON.stringify(path.join(build, "dist/src/service/language-service.js"))});`,
+      `const source = readFileSync(${JSON.stringify(big)}, "utf8");`,
+      "const t0 = performance.now();",
+      `const result = service.checkRulebook(source, "big.margin");`,
+      "const t1 = performance.now();",
+      'if (result.diagnostics.some((d) => d.severity === "error")) throw new Error("the generated rulebook has errors");',
+      "console.log(JSON.stringify({ checkRulebook: t1 - t0 }));",
+    ].join("\n"),
+  );
+  const cli = path.join(build, "bin/marginbook.js");
+  return [
+    { name: "node -e '' (floor)", args: ["-e", ""] },
+    { name: "check, 110 lines (wall)", args: [cli, "check", "rules/binance-btcusdt-perp.margin"], goal: 150 },
+    { name: "check, 5,000 lines (wall)", args: [cli, "check", big] },
+    { name: "check, 5,000 lines (in process)", args: [checkScript], inside: ["checkRulebook"] },
+    {
+      name: "loadArtifact, fresh process",
+      args: [loadScript],
+      inside: ["import", "loadArtifact", "firstEvaluate"],
+    },
+  ];
+}
+
+/** The figures of one command over the rounds. */
+interface Figures {
+  walls: number[];
+  cpus: number[];
+  inside: Map<string, number[]>;
+}
+
+function record(figures: Figures, result: ReturnType<typeof runOnce>): void {
+  figures.walls.push(result.wall);
+  figures.cpus.push(result.cpu);
+  for (const [k, v] of Object.entries(result.inside))
+    figures.inside.set(k, [...(figures.inside.get(k) ?? []), v]);
+}
+
+const figure = (xs: number[]): string =>
+  `${quantile(xs, 0.5).toFixed(1)} ms (p10-p90 ${quantile(xs, 0.1).toFixed(1)}-${quantile(xs, 0.9).toFixed(1)})`;
+
+const ratio = (xs: number[]): string =>
+  `${quantile(xs, 0.5).toFixed(2)} (p10-p90 ${quantile(xs, 0.1).toFixed(2)}-${quantile(xs, 0.9).toFixed(2)})`;
+
 function main(): void {
-  const { values } = parseArgs({ options: { rounds: { type: "string" } } });
+  const { values } = parseArgs({ options: { rounds: { type: "string" }, against: { type: "string" } } });
   const rounds = Number(values.rounds ?? 15);
+  const against = values.against ? path.resolve(values.against) : undefined;
   const work = mkdtempSync(path.join(tmpdir(), "mb-startup-"));
   try {
     const big = path.join(work, "big.margin");
@@ -64,72 +149,34 @@ function main(): void {
       { cwd: root, encoding: "utf8" },
     );
     if (compiled.status !== 0) throw new Error(`compile failed: ${compiled.stderr}`);
-    const loadScript = path.join(work, "load.mjs");
-    writeFileSync(
-      loadScript,
-      [
-        'import { readFileSync } from "node:fs";',
-        "const t0 = performance.now();",
-        `const runtime = await import(${JSON.stringify(path.join(root, "dist/src/runtime/index.js"))});`,
-        "const t1 = performance.now();",
-        `const book = runtime.loadArtifact(readFileSync(${JSON.stringify(artifact)}, "utf8"));`,
-        "const t2 = performance.now();",
-        'book.evaluate({ position: { size: 1, mark: 30000, side: "long" }, market: { vol_30d: 0.5, adv: 1e9 } });',
-        "const t3 = performance.now();",
-        "console.log(JSON.stringify({ import: t1 - t0, loadArtifact: t2 - t1, firstEvaluate: t3 - t2 }));",
-      ].join("\n"),
+    const commands = commandsFor(root, work, big, artifact, "this");
+    const others = against ? commandsFor(against, work, big, artifact, "other") : undefined;
+    console.log(
+      `startup: ${rounds} rounds of fresh processes${against ? `, paired with the build in ${against}` : ""}; ${loadLine()} (before)`,
     );
-    const checkScript = path.join(work, "check.mjs");
-    writeFileSync(
-      checkScript,
-      [
-        'import { readFileSync } from "node:fs";',
-        `const service = await import(${JSON.stringify(path.join(root, "dist/src/service/language-service.js"))});`,
-        `const source = readFileSync(${JSON.stringify(big)}, "utf8");`,
-        "const t0 = performance.now();",
-        `const result = service.checkRulebook(source, "big.margin");`,
-        "const t1 = performance.now();",
-        'if (result.diagnostics.some((d) => d.severity === "error")) throw new Error("the generated rulebook has errors");',
-        "console.log(JSON.stringify({ checkRulebook: t1 - t0 }));",
-      ].join("\n"),
-    );
-    const commands: Command[] = [
-      { name: "node -e '' (floor)", args: ["-e", ""] },
-      {
-        name: "check, 110 lines (wall)",
-        args: [bin, "check", "rules/binance-btcusdt-perp.margin"],
-        goal: 150,
-      },
-      { name: "check, 5,000 lines (wall)", args: [bin, "check", big] },
-      { name: "check, 5,000 lines (in process)", args: [checkScript], inside: ["checkRulebook"] },
-      {
-        name: "loadArtifact, fresh process",
-        args: [loadScript],
-        inside: ["import", "loadArtifact", "firstEvaluate"],
-      },
-    ];
-    console.log(`startup: ${rounds} rounds of fresh processes; ${loadLine()} (before)`);
-    const walls = commands.map(() => [] as number[]);
-    const inside = commands.map(() => new Map<string, number[]>());
-    for (const c of commands) runOnce(c); // warm the file cache
+    const empty = (): Figures => ({ walls: [], cpus: [], inside: new Map() });
+    const mine = commands.map(empty);
+    const theirs = commands.map(empty);
+    for (const c of [...commands, ...(others ?? [])]) runOnce(c); // warm the file cache
     for (let r = 0; r < rounds; r++) {
       commands.forEach((c, i) => {
-        const result = runOnce(c);
-        walls[i]!.push(result.wall);
-        for (const [k, v] of Object.entries(result.inside))
-          inside[i]!.set(k, [...(inside[i]!.get(k) ?? []), v]);
+        // Each round runs this build's command and the other's back to back, in alternating order.
+        const other = others?.[i];
+        if (other && r % 2 === 1) record(theirs[i]!, runOnce(other));
+        record(mine[i]!, runOnce(c));
+        if (other && r % 2 === 0) record(theirs[i]!, runOnce(other));
       });
     }
     const width = Math.max(...commands.map((c) => c.name.length));
-    const figure = (xs: number[]): string =>
-      `${quantile(xs, 0.5).toFixed(1)} ms (p10-p90 ${quantile(xs, 0.1).toFixed(1)}-${quantile(xs, 0.9).toFixed(1)})`;
     commands.forEach((c, i) => {
+      const f = mine[i]!;
       const goal =
         c.goal !== undefined
-          ? `  goal < ${c.goal} ms: ${quantile(walls[i]!, 0.5) < c.goal ? "met" : "not met"}`
+          ? `  goal < ${c.goal} ms: ${quantile(f.walls, 0.5) < c.goal ? "met" : "not met"}`
           : "";
-      console.log(`  ${c.name.padEnd(width)}  process ${figure(walls[i]!)}${goal}`);
-      for (const [k, xs] of inside[i]!) {
+      console.log(`  ${c.name.padEnd(width)}  process ${figure(f.walls)}${goal}`);
+      console.log(`  ${"".padEnd(width)}    CPU time: ${figure(f.cpus)}`);
+      for (const [k, xs] of f.inside) {
         const target = k === "loadArtifact" ? 20 : k === "checkRulebook" ? 150 : undefined;
         const verdict =
           target !== undefined
@@ -137,6 +184,18 @@ function main(): void {
             : "";
         console.log(`  ${"".padEnd(width)}    ${k}: ${figure(xs)}${verdict}`);
       }
+      if (!others) return;
+      const o = theirs[i]!;
+      const per = (a: number[], b: number[]): number[] => a.map((x, j) => x / b[j]!);
+      console.log(
+        `  ${"".padEnd(width)}    other build: process ${figure(o.walls)}, CPU time ${figure(o.cpus)}`,
+      );
+      for (const [k, xs] of o.inside) console.log(`  ${"".padEnd(width)}      ${k}: ${figure(xs)}`);
+      console.log(
+        `  ${"".padEnd(width)}    this / other, per round: wall ${ratio(per(f.walls, o.walls))}, CPU ${ratio(per(f.cpus, o.cpus))}`,
+      );
+      for (const [k, xs] of f.inside)
+        console.log(`  ${"".padEnd(width)}      ${k}: ${ratio(per(xs, o.inside.get(k) ?? []))}`);
     });
     console.log(`  ${loadLine()} (after)`);
   } finally {

@@ -6,9 +6,30 @@
  * compiled form of this file (dist/grammar/chevrotain.js) with one esbuild bundle of the same
  * exports (scripts/bundle-chevrotain.mjs); under vitest, tsx and Vite this file is used as written.
  */
-export { CstParser, EOF, Lexer, createToken, tokenMatcher } from "chevrotain";
+export {
+  Alternation,
+  Alternative,
+  CstParser,
+  EOF,
+  LLkLookaheadStrategy,
+  Lexer,
+  NonTerminal,
+  Option,
+  Repetition,
+  RepetitionMandatory,
+  RepetitionMandatoryWithSeparator,
+  RepetitionWithSeparator,
+  Rule,
+  Terminal,
+  createToken,
+  getLookaheadPaths,
+  tokenMatcher,
+} from "chevrotain";
 export type {
   CstNode,
+  IOrAlt,
+  LookaheadProductionType,
+  OptionalProductionType,
   ICstVisitor,
   ILexingError,
   IParserErrorMessageProvider,

@@ -5,9 +5,34 @@
  * typo produces a partial tree plus a diagnostic and parsing goes on. `docs/language.md` is the
  * reader's version of this grammar.
  */
-import { CstParser, tokenMatcher, type CstNode, type IToken, type TokenType } from "./chevrotain.js";
+import {
+  CstParser,
+  LLkLookaheadStrategy,
+  tokenMatcher,
+  type CstNode,
+  type IToken,
+  type Rule,
+  type TokenType,
+} from "./chevrotain.js";
 import { errorMessageProvider } from "./error-messages.js";
+import {
+  CachedLookahead,
+  grammarFingerprint,
+  readGrammar,
+  serializeGrammar,
+  type AnalysedParser,
+  type SerializedGrammar,
+} from "./grammar-cache.js";
+import { serializedGrammar } from "./serialized-grammar.js";
 import * as T from "./tokens.js";
+
+/** Tokens of lookahead the parser may use to choose between alternatives. */
+const MAX_LOOKAHEAD = 3;
+
+/** Chevrotain's own recording of a rule (what {@link MarginbookParser.topLevelRuleRecord} overrides). */
+const RECORD = (
+  CstParser.prototype as unknown as { topLevelRuleRecord: (name: string, def: () => void) => Rule }
+).topLevelRuleRecord;
 
 /** The words that start a property of `verify` (rather than a condition). */
 const VERIFY_PROPERTIES: readonly TokenType[] = [
@@ -17,22 +42,97 @@ const VERIFY_PROPERTIES: readonly TokenType[] = [
   T.KwNonnegative,
 ];
 
+/** How a parser is built. */
+export interface ParserOptions {
+  /** Run Chevrotain's grammar validations (slow; the test suite does, the shared parser does not). */
+  validate?: boolean;
+  /**
+   * A serialized self-analysis to start from (see grammar-cache.ts); ignored when its fingerprint is
+   * not this grammar's. Defaults to the one the build wrote, if any; `null` analyses afresh.
+   */
+  serialized?: SerializedGrammar | null;
+  /**
+   * Build the parser exactly as Chevrotain does by default (its own lookahead functions, no cache):
+   * the reference the tests compare the cached parser with (it cannot {@link MarginbookParser.serialize}).
+   */
+  reference?: boolean;
+}
+
+/** The members of Chevrotain's parser the grammar cache uses (kept internal by Chevrotain). */
+interface ParserInternals extends AnalysedParser {
+  lookaheadStrategy: CachedLookahead;
+  definedRulesNames: string[];
+  recoveryEnabled: boolean;
+}
+
 export class MarginbookParser extends CstParser {
+  /** The fingerprint of this grammar (see grammar-cache.ts). */
+  readonly fingerprint: string;
+  /** Whether the self-analysis was read from a serialized one rather than computed. */
+  readonly fromCache: boolean;
+
   /**
    * `validate: true` runs Chevrotain's checks of the grammar itself (ambiguities, left recursion,
    * missing rules) while building the parser. They cost tens of milliseconds at every start and
    * cannot find anything new once the grammar is written, so the shared {@link parser} skips them
    * and the test suite builds one parser with them (test/syntax/grammar-validations.test.ts).
    */
-  constructor(options: { validate?: boolean } = {}) {
+  constructor(options: ParserOptions = {}) {
     super(T.allTokens, {
       recoveryEnabled: true,
-      maxLookahead: 3,
-      nodeLocationTracking: "full",
+      maxLookahead: MAX_LOOKAHEAD,
+      // Offsets only: every position shown to users is computed from an offset
+      // (diagnostics/line-map.ts), and lines and columns of every CST node cost parse time.
+      nodeLocationTracking: "onlyOffset",
       errorMessageProvider,
       skipValidations: options.validate !== true,
+      lookaheadStrategy: options.reference
+        ? new LLkLookaheadStrategy({ maxLookahead: MAX_LOOKAHEAD })
+        : new CachedLookahead(MAX_LOOKAHEAD),
     });
+    const self = this as unknown as ParserInternals;
+    const rules = self.definedRulesNames.map(
+      (name) =>
+        [
+          name,
+          (this as unknown as Record<string, { originalGrammarAction: () => void }>)[name]!
+            .originalGrammarAction,
+        ] as [string, () => void],
+    );
+    this.fingerprint = grammarFingerprint(rules, T.allTokens, MAX_LOOKAHEAD);
+    const data = options.serialized === undefined ? serializedGrammar : options.serialized;
+    const cached =
+      data && data.fingerprint === this.fingerprint && options.validate !== true && !options.reference
+        ? readGrammar(data, T.allTokens)
+        : undefined;
+    this.fromCache = cached !== undefined;
+    if (!cached) {
+      this.performSelfAnalysis();
+      return;
+    }
+    // Recorded rules, lookahead paths and follow sets all come from the cache: the rules are not
+    // run in recording mode, and the follow sets (recovery only) are not computed.
+    this.cachedRules = cached.rules;
+    self.lookaheadStrategy.use(cached.lookahead);
+    self.recoveryEnabled = false;
     this.performSelfAnalysis();
+    self.recoveryEnabled = true;
+    self.resyncFollows = cached.follows;
+  }
+
+  private cachedRules?: Map<string, Rule>;
+
+  /** Chevrotain records each rule by running it once; a cached grammar already has the result. */
+  protected topLevelRuleRecord(name: string, def: () => void): Rule {
+    const cached = this.cachedRules?.get(name);
+    if (cached) return cached;
+    return RECORD.call(this, name, def);
+  }
+
+  /** The self-analysis of this parser, for the build to serialize. */
+  serialize(): SerializedGrammar {
+    const self = this as unknown as ParserInternals;
+    return serializeGrammar(self, self.lookaheadStrategy, this.fingerprint);
   }
 
   public rulebook = this.RULE("rulebook", () => {
@@ -687,7 +787,10 @@ export class MarginbookParser extends CstParser {
     this.CONSUME(T.KwScenario);
     this.CONSUME(T.StringLiteral, { LABEL: "name" });
     // `weight`, `grid` and `scenario` are contextual, so they would also read as axis names: they end the axes.
+    // The gate decides on one token, so one token of lookahead is enough; Chevrotain's default (3)
+    // made computing this loop's lookahead the most expensive step of building the parser.
     this.MANY({
+      MAX_LOOKAHEAD: 1,
       GATE: () => ![T.KwWeight, T.KwGrid, T.KwScenario].includes(this.LA(1).tokenType),
       DEF: () => {
         this.CONSUME(T.Identifier, { LABEL: "axis" });

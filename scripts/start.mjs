@@ -3,7 +3,8 @@
  * `npm start`: builds only what changed, with progress, then serves the studio.
  *
  * 1. TypeScript (src/, grammar/ -> dist/): skipped when no source is newer than the last build's
- *    stamp (dist/.build-stamp); otherwise `tsc -p .`.
+ *    stamp (dist/.build-stamp); otherwise `tsc -p .`, then the Chevrotain bundle and the serialized
+ *    grammar, as `npm run build` does.
  * 2. The editor (editor/ and the src/ it bundles -> dist/editor): skipped when no source is newer
  *    than dist/editor/index.html; otherwise `vite build`.
  * 3. `marginbook studio` on the folder given (default rules/), with the other arguments (`--open`,
@@ -55,6 +56,9 @@ if (sources.time > timeOf(stamp) || !existsSync(path.join(root, "dist", "src", "
     "-p",
     ".",
   ]);
+  // As `npm run build` does after tsc: the Chevrotain bundle and the serialized grammar (start-up).
+  run(1, "bundling Chevrotain", process.execPath, ["scripts/bundle-chevrotain.mjs"]);
+  run(1, "serializing the grammar", process.execPath, ["scripts/serialize-grammar.mjs"]);
   writeFileSync(stamp, new Date().toISOString() + "\n");
 } else process.stderr.write("[1/3] TypeScript: up to date, skipped\n");
 

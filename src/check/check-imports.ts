@@ -19,6 +19,8 @@ import { messages } from "../semantics/catalog.js";
 import { forEachDependency, rewriteDeclaration, type NameRewriter } from "../syntax/rename.js";
 import type { CheckContext } from "./context.js";
 import type { SourcedDeclaration } from "./checker.js";
+import { headerArithmetic } from "./check-header.js";
+import type { IrArithmetic } from "../ir/ir.js";
 
 /** What an imported rulebook contributes: its declarations in force, its header's version and currency. */
 export interface ImportedRulebook {
@@ -28,6 +30,8 @@ export interface ImportedRulebook {
   declarations: SourcedDeclaration[];
   version?: string;
   currency?: string;
+  /** The imported header's arithmetic (undefined: binary64). */
+  arithmetic?: IrArithmetic;
   errorCount: number;
 }
 
@@ -66,15 +70,17 @@ export function mergeImports(
   ast: A.Rulebook,
   declarations: SourcedDeclaration[],
   imports: readonly ImportedRulebook[],
+  header: ReadonlyMap<A.HeaderKey, A.HeaderField>,
 ): SourcedDeclaration[] {
   if (!ast.imports || ast.imports.length === 0) return declarations;
+  const arithmetic = describeArithmetic(headerArithmetic(header));
   const namespaces = declareNamespaces(context, ast.imports, declarations);
   const shared = new SharedDeclarations(context, declarations);
   const byName = new Map<string, A.Name>();
   const imported: SourcedDeclaration[] = [];
   const merged = new Set<A.ImportDecl>();
   for (const book of imports) {
-    if (!mergeable(context, book)) continue;
+    if (!mergeable(context, book, arithmetic)) continue;
     merged.add(book.decl);
     const namespace = book.decl.alias ? namespaces.get(book.decl.alias.text) : undefined;
     if (namespace?.decl === book.decl) imported.push(...namespaced(book, namespace, shared));
@@ -114,10 +120,20 @@ function declareNamespaces(
 }
 
 /** Reports what stops an import or should be reviewed (version, currency); whether to merge it. */
-function mergeable(context: CheckContext, book: ImportedRulebook): boolean {
+function mergeable(context: CheckContext, book: ImportedRulebook, arithmetic: string): boolean {
   const { decl } = book;
   if (book.errorCount > 0) {
     context.report(messages.importHasErrors, decl.pathSpan, { path: decl.path, count: book.errorCount });
+    return false;
+  }
+  // The imported declarations are lowered in this rulebook's arithmetic: it must be theirs.
+  const theirs = describeArithmetic(book.arithmetic);
+  if (theirs !== arithmetic) {
+    context.report(messages.importArithmeticMismatch, decl.pathSpan, {
+      path: decl.path,
+      theirs,
+      ours: arithmetic,
+    });
     return false;
   }
   if (book.currency && context.currency && book.currency !== context.currency) {
@@ -148,6 +164,12 @@ function mergeable(context: CheckContext, book: ImportedRulebook): boolean {
       },
     );
   return true;
+}
+
+function describeArithmetic(arithmetic: IrArithmetic | undefined): string {
+  return arithmetic
+    ? `decimal arithmetic (${arithmetic.scale} places, rounding ${arithmetic.rounding})`
+    : "binary64 arithmetic";
 }
 
 /** Every declaration of a whole-book import, renamed into its namespace (shared ones once). */

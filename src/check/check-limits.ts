@@ -145,7 +145,10 @@ function checkExpressions(context: CheckContext, ast: A.Rulebook): void {
           limit: IR_LIMITS.callArguments,
         });
     }
-    for (const [key, value] of Object.entries(node))
+    const record = node as Record<string, unknown>;
+    for (const key in record) {
+      const value = record[key];
       if (key !== "span" && value && typeof value === "object") stack.push(value);
+    }
   }
 }

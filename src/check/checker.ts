@@ -90,7 +90,13 @@ export function checkAst(
   context.currency = header.get("currency")?.value ?? base?.currency;
   // 2. merge with the base rulebook, applying overrides, so later passes see one program;
   // then put imported declarations first, under their namespace, and read `ns.name` as their names;
-  const declarations = mergeImports(context, ast, mergeWithBase(context, ast, file, base, header), imports);
+  const declarations = mergeImports(
+    context,
+    ast,
+    mergeWithBase(context, ast, file, base, header),
+    imports,
+    header,
+  );
   // 3. named types before values, since fields and inputs refer to records and enums by name;
   declareTypes(context, declarations);
   // 4. every value name before any expression, since declarations may appear in any order;

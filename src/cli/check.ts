@@ -4,7 +4,7 @@
 import path from "node:path";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderJson, renderSarif, renderText } from "../diagnostics/render.js";
-import { createLanguageService } from "../service/language-service.js";
+import { createCheckService } from "../service/check-service.js";
 import { findMarginFiles, nodeSourceHost, readText } from "./files.js";
 import { ExitCode, UsageError, plural, type CliIo, type Command, type ParsedArgs } from "./io.js";
 
@@ -48,12 +48,12 @@ export interface CheckRun {
 }
 
 /**
- * Checks the given files (display paths, relative to `cwd`) through the language service, with a
+ * Checks the given files (display paths, relative to `cwd`) through the check service, with a
  * source host that reads `extends` bases from disk. An unreadable file is a {@link UsageError}.
  */
 export function checkFiles(files: readonly string[], cwd: string): CheckRun {
   const sources = new Map<string, string>();
-  const service = createLanguageService(nodeSourceHost(cwd, sources));
+  const service = createCheckService(nodeSourceHost(cwd, sources));
   const diagnostics: Diagnostic[] = [];
   for (const file of files) {
     let source: string;

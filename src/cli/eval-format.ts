@@ -80,6 +80,8 @@ export function formatExplanation(trace: Trace, ir: IrRulebook, indent = "  "): 
     ir.slots.map((s) => [s.name, s.type.kind === "number" ? s.type.unit : undefined]),
   );
   const context: Context = { ir, units, lines: [], indent, width: lineWidth(trace), described: new Set() };
+  // Decimal arithmetic: say the scale and rounding of `/` and the functions before the steps.
+  if (trace.arithmetic !== undefined) context.lines.push(`${indent}arithmetic: ${trace.arithmetic}\n`);
   for (const entry of trace.entries) formatEntry(entry, context);
   return context.lines.join("");
 }
@@ -109,14 +111,25 @@ function emit(c: Context, line: number | undefined, depth: number, text: string)
   c.lines.push(`${c.indent}${where}  ${"    ".repeat(depth)}${text}\n`);
 }
 
+/** Marks the lines of another file (an imported or base rulebook's): `line 38 ... (file.margin)`. */
+function fromFile(entry: TraceEntry): string {
+  return entry.file ? `  (${entry.file.split(/[\\/]/).pop()})` : "";
+}
+
 function formatEntry(entry: TraceEntry, c: Context): void {
+  const from = fromFile(entry);
   switch (entry.kind) {
     case "let":
-      emit(c, entry.line, 0, `let ${entry.name} = ${formatWithUnit(entry.value, c.units.get(entry.name))}`);
+      emit(
+        c,
+        entry.line,
+        0,
+        `let ${entry.name} = ${formatWithUnit(entry.value, c.units.get(entry.name))}${from}`,
+      );
       break;
     case "rule": {
       const status = entry.ran ? `ran (${entry.reason})` : `skipped (${entry.reason})`;
-      emit(c, entry.line, 0, `rule ${entry.name}: ${status}`);
+      emit(c, entry.line, 0, `rule ${entry.name}: ${status}${from}`);
       formatTiers(entry.tiers, c, 1);
       formatChoices(entry, c, 1);
       for (const action of entry.actions) formatAction(action, c);
@@ -128,7 +141,7 @@ function formatEntry(entry: TraceEntry, c: Context): void {
       if (entry.rounding && entry.unrounded !== undefined) {
         text += ` (unrounded ${formatWithUnit(entry.unrounded, unit)}, rounded ${entry.rounding.direction.replace("_", "-")} to ${formatAmount(entry.rounding.step)})`;
       }
-      emit(c, entry.line, 0, text);
+      emit(c, entry.line, 0, text + from);
       break;
     }
     case "assert":

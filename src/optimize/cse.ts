@@ -41,8 +41,11 @@ function outermostRepeated(ir: IrRulebook, facts: ExprFacts): IrExpr[] {
 /** Computes each repeated closed, infallible expression once. */
 export function eliminateCommonSubexpressions(ir: IrRulebook): IrRulebook {
   let result = ir;
+  // One set of facts for every round: the trees are never changed in place, a round keeps the
+  // subtrees it does not touch, and the slots it adds are lets (never quantities), so what was
+  // learnt of a node still holds; each round computes facts only for the nodes it created.
+  const facts = new ExprFacts(ir);
   for (let round = 0; round < MAX_ROUNDS; round++) {
-    const facts = new ExprFacts(result);
     const repeated = outermostRepeated(result, facts);
     if (repeated.length === 0) break;
     result = hoistAll(result, repeated, facts);

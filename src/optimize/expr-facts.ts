@@ -245,6 +245,16 @@ export function mapStepExprs(step: IrStep, f: (e: IrExpr) => IrExpr): IrStep {
 }
 
 /**
+ * A scalar field in an expression's key: strings quoted, numbers exact (`-0` apart from `0`, which
+ * JSON would merge), everything else by name.
+ */
+function scalarKey(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "number") return Object.is(value, -0) ? "=-0" : `=${value}`;
+  return `=${String(value)}`;
+}
+
+/**
  * The facts above, memoized per node for one pass over a rulebook, in time linear in its size:
  * every node gets an id, equal for equal trees (sites aside; locals by number, so two comprehensions
  * written alike with different variables get different ids).
@@ -259,23 +269,30 @@ export class ExprFacts {
 
   constructor(private readonly ir: IrRulebook) {}
 
-  /** The id of the tree under `e`. */
+  /**
+   * The id of the tree under `e`. Its key lists the node's fields with each child's id in place
+   * of the child, built as one string (no array of pairs, no JSON of arrays): this ran on every node
+   * of the rulebook at each round of the optimizer.
+   */
   id(e: IrExpr): number {
     let id = this.ids.get(e);
     if (id !== undefined) return id;
-    const parts: unknown[] = [];
-    for (const [name, value] of Object.entries(e)) {
+    let key = "";
+    const node = e as unknown as Record<string, unknown>;
+    for (const name in node) {
       if (name === "site") continue;
-      if (value !== null && typeof value === "object")
-        parts.push(
-          name,
-          Array.isArray(value)
-            ? value.map((v) => (v !== null && typeof v === "object" ? this.id(v as IrExpr) : v))
-            : this.id(value as IrExpr),
-        );
-      else parts.push(name, value);
+      const value = node[name];
+      key += name;
+      if (value !== null && typeof value === "object") {
+        if (Array.isArray(value)) {
+          key += "[";
+          for (const v of value)
+            key += (v !== null && typeof v === "object" ? `#${this.id(v as IrExpr)}` : scalarKey(v)) + ",";
+          key += "]";
+        } else key += `#${this.id(value as IrExpr)}`;
+      } else key += scalarKey(value);
+      key += ";";
     }
-    const key = JSON.stringify(parts);
     id = this.interned.get(key);
     if (id === undefined) this.interned.set(key, (id = this.interned.size));
     this.ids.set(e, id);

@@ -32,9 +32,19 @@ export function hoistAll(ir: IrRulebook, exprs: readonly IrExpr[], facts = new E
   }
   const first = new Map<number, number>();
   let stepIndex = 0;
+  // A subtree with nothing to replace is kept as it is (not copied), so that the facts memoized on
+  // its nodes still hold in the next round.
   const replace = (e: IrExpr): IrExpr => {
     const slot = slotOf.get(facts.id(e));
-    if (slot === undefined) return mapChildren(e, replace);
+    if (slot === undefined) {
+      let changed = false;
+      const copy = mapChildren(e, (child) => {
+        const replaced = replace(child);
+        if (replaced !== child) changed = true;
+        return replaced;
+      });
+      return changed ? copy : e;
+    }
     if (!first.has(slot)) first.set(slot, stepIndex);
     return { k: "slot", slot };
   };
@@ -43,13 +53,20 @@ export function hoistAll(ir: IrRulebook, exprs: readonly IrExpr[], facts = new E
     return mapStepExprs(step, replace);
   });
   // An expression no step contains any more (it was only inside another hoisted one) gets no let.
+  const letsBefore = new Map<number, IrExpr[]>();
+  for (const e of exprs) {
+    const at = first.get(slotOf.get(facts.id(e))!);
+    if (at !== undefined) letsBefore.set(at, [...(letsBefore.get(at) ?? []), e]);
+  }
   const steps = rewritten.flatMap((step, i) => {
-    const lets: IrLetStep[] = [];
-    for (const e of exprs) {
-      const slot = slotOf.get(facts.id(e))!;
-      if (first.get(slot) === i) lets.push({ kind: "let", slot, value: e, site: step.site, hoisted: true });
-    }
-    return [...lets, step];
+    const lets: IrLetStep[] = (letsBefore.get(i) ?? []).map((e) => ({
+      kind: "let",
+      slot: slotOf.get(facts.id(e))!,
+      value: e,
+      site: step.site,
+      hoisted: true,
+    }));
+    return lets.length > 0 ? [...lets, step] : [step];
   });
   return { ...ir, slots, steps };
 }

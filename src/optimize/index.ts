@@ -77,10 +77,13 @@ const LIST_OPS = new Set(["list", "argmax", "argmin", "sort", "reduce", "scan"])
 /** Whether a rulebook has user functions, `let`, list literals, positions or the list-building comprehensions. */
 function usesFunctionsOrLists(ir: IrRulebook): boolean {
   if (ir.functions?.length) return true;
+  // One serialization, searched for each marker (it was serialized once per marker: nine times
+  // the IR's size at every load).
+  const steps = JSON.stringify(ir.steps);
   return (
-    JSON.stringify(ir.steps, (key, value: unknown) => value).includes('"k":"let"') ||
-    JSON.stringify(ir.steps).includes('"k":"list"') ||
-    JSON.stringify(ir.steps).includes('"position":') ||
-    [...LIST_OPS].some((op) => JSON.stringify(ir.steps).includes(`"op":"${op}"`))
+    steps.includes('"k":"let"') ||
+    steps.includes('"k":"list"') ||
+    steps.includes('"position":') ||
+    [...LIST_OPS].some((op) => steps.includes(`"op":"${op}"`))
   );
 }

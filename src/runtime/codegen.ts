@@ -15,6 +15,7 @@
 import type { IrExpr, IrOutputStep, IrRuleStep, IrRulebook, IrStep, IrVerb } from "../ir/ir.js";
 import { raiserFor, runtimeErrors } from "../semantics/errors.js";
 import { optimizeIr } from "../optimize/index.js";
+import { generateDecimalSource } from "./codegen-decimal.js";
 import { ExpressionCompiler, jsIndex, jsString, roundCall } from "./codegen-expr.js";
 import { evaluate as interpret, type OutputValue } from "./interpreter.js";
 import {
@@ -145,11 +146,16 @@ export interface CompileOptions {
  * (unless `optimize: false`), then compiled. The interpreter fallback runs the IR as given.
  */
 export function compileEvaluator(ir: IrRulebook, options: CompileOptions = {}): CompiledEvaluator {
-  // Decimal arithmetic has no code generator yet: the reference interpreter evaluates it.
-  if (ir.meta.arithmetic) return decimalByInterpreter(ir, options.outputs);
-  const optimized = options.optimize === false ? ir : optimizedOrAsGiven(ir, options.outputs);
-  const source = generateSource(optimized, options.outputs);
-  const parameters = factoryParameters(ir);
+  let source: string;
+  let parameters: [string, unknown][];
+  if (ir.meta.arithmetic) {
+    // Decimal arithmetic has its own generator (codegen-decimal.ts); the optimizer is binary64's.
+    ({ source, parameters } = generateDecimalSource(ir, options.outputs));
+  } else {
+    const optimized = options.optimize === false ? ir : optimizedOrAsGiven(ir, options.outputs);
+    source = generateSource(optimized, options.outputs);
+    parameters = factoryParameters(ir);
+  }
   let factory: (...args: unknown[]) => (input: unknown) => Record<string, OutputValue>;
   try {
     factory = new Function(...parameters.map(([name]) => name), source) as typeof factory;
@@ -166,20 +172,6 @@ export function compileEvaluator(ir: IrRulebook, options: CompileOptions = {}): 
   }
   const evaluate = factory(...parameters.map(([, value]) => value));
   return { evaluate, source, mode: "compiled" };
-}
-
-/** A decimal rulebook's evaluator: the reference interpreter, returning the selected outputs. */
-function decimalByInterpreter(ir: IrRulebook, outputs: readonly string[] | undefined): CompiledEvaluator {
-  const selected = outputs === undefined ? undefined : new Set(outputs);
-  return {
-    evaluate: (input) => {
-      const all = interpret(ir, input).outputs;
-      if (selected === undefined) return all;
-      return Object.fromEntries(Object.entries(all).filter(([name]) => selected.has(name)));
-    },
-    source: "// decimal arithmetic: evaluated by the reference interpreter (no generated code)\n",
-    mode: "interpreted",
-  };
 }
 
 /**

@@ -10,7 +10,8 @@
  * failed row holds NaN (null in the other outputs) and is listed in `errors` with its index.
  * Where code generation is forbidden, or the rulebook reads a whole input record as a value, each
  * row is built as an input object and evaluated by the per-record evaluator instead; so is every
- * row of a decimal rulebook, whose numeric outputs come back as arrays of decimal text.
+ * row of a decimal rulebook (through its generated decimal code, `codegen-decimal.ts`), whose
+ * numeric outputs come back as arrays of decimal text.
  */
 import type { IrRulebook, IrType } from "../ir/ir.js";
 import { RuntimeError } from "../semantics/errors.js";
@@ -153,7 +154,7 @@ function compileLoop(
   layout: ColumnLayout,
   present: ReadonlySet<string>,
 ): { factory: LoopFactory; inputs: string[]; ir: IrRulebook } | null {
-  // Decimal arithmetic has no generated code: its rows go through the per-record evaluator.
+  // Decimal arithmetic: rows go through the per-record evaluator (generated decimal code).
   if (ir.meta.arithmetic) return null;
   // The same optimized IR as the per-record evaluator (src/optimize): every output kept, in order.
   const optimized = optimizeIr(ir);

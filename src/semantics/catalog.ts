@@ -196,6 +196,10 @@ export const messages = {
     "name one of its declarations, as in `{name}.{example}`",
   ),
   duplicateImportedName: error("MB2045", "`{name}` is imported twice"),
+  importArithmeticMismatch: error(
+    "MB2046",
+    "`{path}` computes in {theirs}, this rulebook in {ours}: an imported rulebook must compute in the same arithmetic",
+  ),
 
   // ---- MB3xxx: types and units ----
   incompatibleUnits: error("MB3001", "cannot {verb} {left} and {right}: the units differ"),

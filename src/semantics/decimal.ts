@@ -22,6 +22,7 @@ import * as decimalJs from "decimal.js";
 import type { Decimal as DecimalType } from "decimal.js";
 import type { IrArithmetic, IrDecimalRounding, IrRoundingDirection } from "../ir/ir.js";
 import { runtimeErrors, type Raise } from "./errors.js";
+import { roundedToStep, scaledText, truncatedQuotient, truncatedRoot } from "./decimal-integer.js";
 
 // decimal.mjs's default export is the constructor; the typings describe the CommonJS build.
 const Decimal = decimalJs.default as unknown as typeof DecimalType;
@@ -119,9 +120,20 @@ function withPrecision<T>(digits: number, rounding: Rounding, body: () => T): T 
  */
 function finish(truncated: Dec, exact: boolean, negative: boolean, context: IrArithmetic): Dec {
   let value = truncated;
-  if (!exact) value = value.plus(new Dec(`${negative ? "-" : ""}1e-${context.scale + GUARD + 1}`));
+  if (!exact) value = value.plus(sticky(context.scale, negative));
   const result = value.toDecimalPlaces(context.scale, MODES[context.rounding]);
   return result.isZero() ? new Dec(0) : result;
+}
+
+const stickies = new Map<number, Dec>();
+
+/** The sticky unit of {@link finish}, `±1e-(scale + GUARD + 1)`, built once per scale and sign. */
+function sticky(scale: number, negative: boolean): Dec {
+  const key = negative ? -scale - 1 : scale;
+  let unit = stickies.get(key);
+  if (unit === undefined)
+    stickies.set(key, (unit = new Dec(`${negative ? "-" : ""}1e-${scale + GUARD + 1}`)));
+  return unit;
 }
 
 /** Significant digits that reach `places` decimal places for a result whose magnitude is about 10^e. */
@@ -134,6 +146,15 @@ export function decDivide(a: Dec, b: Dec, context: IrArithmetic, site: number, r
   if (b.isZero()) raise(site, runtimeErrors.divisionByZero, {});
   if (a.isZero()) return new Dec(0);
   const places = context.scale + GUARD;
+  const integer = truncatedQuotient(a, b, places);
+  if (integer !== undefined)
+    return finish(new Dec(scaledText(integer[0], places)), integer[1], a.isNeg() !== b.isNeg(), context);
+  return libraryDivide(a, b, context);
+}
+
+/** {@link decDivide} with decimal.js alone (for exponents the integer kernel leaves; and to test it against). */
+export function libraryDivide(a: Dec, b: Dec, context: IrArithmetic): Dec {
+  const places = context.scale + GUARD;
   const q = withPrecision(digitsFor(a.e - b.e, places), Decimal.ROUND_DOWN, () => a.div(b)).toDecimalPlaces(
     places,
     Decimal.ROUND_DOWN,
@@ -145,6 +166,15 @@ export function decDivide(a: Dec, b: Dec, context: IrArithmetic, site: number, r
 export function decSqrt(x: Dec, context: IrArithmetic, site: number, raise: Raise): Dec {
   if (x.isNeg() && !x.isZero()) raise(site, runtimeErrors.sqrtOfNegative, { value: x.toNumber() });
   if (x.isZero()) return new Dec(0);
+  const places = context.scale + GUARD;
+  const integer = truncatedRoot(x, places);
+  if (integer !== undefined)
+    return finish(new Dec(scaledText(integer[0], places)), integer[1], false, context);
+  return librarySqrt(x, context);
+}
+
+/** {@link decSqrt} of a positive `x` with decimal.js alone. */
+export function librarySqrt(x: Dec, context: IrArithmetic): Dec {
   const places = context.scale + GUARD;
   const r = withPrecision(digitsFor(Math.ceil((x.e + 1) / 2), places), Decimal.ROUND_DOWN, () =>
     x.sqrt(),
@@ -265,6 +295,16 @@ export function decRoundToStep(
       fn: `round_${direction}`,
       detail: `the step must be positive and finite, not ${decText(step)}`,
     });
+  const integer = roundedToStep(direction, x, step);
+  if (integer !== undefined) {
+    const result = new Dec(integer);
+    return result.isZero() ? new Dec(0) : result;
+  }
+  return libraryRoundToStep(direction, x, step);
+}
+
+/** {@link decRoundToStep} with decimal.js alone, for a positive step. */
+export function libraryRoundToStep(direction: IrRoundingDirection, x: Dec, step: Dec): Dec {
   // The quotient's integer part, exactly: a first guess, then corrected by exact products.
   let n = withPrecision(Math.max(1, x.e - step.e + 4), Decimal.ROUND_DOWN, () => x.div(step)).floor();
   while (n.times(step).gt(x)) n = n.minus(1);

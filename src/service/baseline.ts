@@ -19,7 +19,7 @@ import {
   type OutputImpact,
 } from "../review/impact.js";
 import { reasonText } from "../review/render-impact.js";
-import { semanticDiff, type Change, type SemanticDiff } from "../review/semantic-diff.js";
+import { importedChanges, semanticDiff, type Change, type SemanticDiff } from "../review/semantic-diff.js";
 import { evaluate, type OutputValue } from "../runtime/interpreter.js";
 import { outputInfos } from "../runtime/rulebook.js";
 import type { SourceHost } from "./check-rulebook.js";
@@ -155,11 +155,13 @@ export function changeView(
   top = 3,
 ): ChangeView {
   const diff = semanticDiff(baseline.text, text, baseline.label, "edited");
+  // Imported rulebooks that compile differently on the two sides (their lines unchanged here).
+  const imported = compiled.ok ? importedChanges(compiled.ir.meta.imports ?? [], ir.meta.imports ?? []) : [];
   const base = {
     label: baseline.label,
-    changes: diff.changes,
+    changes: [...diff.changes, ...imported],
     layout: diff.layout,
-    behaviourChanged: diff.behaviourChanged,
+    behaviourChanged: diff.behaviourChanged || imported.length > 0,
     inputs: inputs.length,
     failed: 0,
     outputs: [],

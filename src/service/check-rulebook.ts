@@ -8,6 +8,7 @@ import { messages } from "../semantics/catalog.js";
 import { Reporter, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { checkAst, type BaseRulebook, type CheckedRulebook } from "../check/checker.js";
 import type { ImportedRulebook } from "../check/check-imports.js";
+import { headerArithmetic } from "../check/check-header.js";
 import type { ImportDecl, Rulebook } from "../syntax/ast.js";
 import { parseRulebook } from "../syntax/parse.js";
 
@@ -105,6 +106,7 @@ function importedRulebook(imported: ImportedCheck): ImportedRulebook {
     declarations: check.checked.declarations,
     version: check.checked.header.get("version")?.value,
     currency: check.checked.currency,
+    arithmetic: headerArithmetic(check.checked.header),
     errorCount: check.diagnostics.filter((d) => d.severity === "error").length,
   };
 }

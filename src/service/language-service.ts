@@ -14,12 +14,12 @@ import type { Span } from "../diagnostics/span.js";
 import { formatSource, type FormatResult } from "../syntax/format.js";
 import { verifyRulebook, type VerificationReport, type VerifyOptions } from "../verify/index.js";
 import type { BaselineSource, ChangeView } from "./baseline.js";
-import { checkRulebook, type CheckResult, type SourceHost } from "./check-rulebook.js";
+import type { SourceHost } from "./check-rulebook.js";
+import { createCheckService, type CheckService } from "./check-service.js";
 import { compileChecked, type CompileOptions, type CompileResult } from "./compile-rulebook.js";
 import { completeAt, type CompletionResult } from "./completion.js";
 import { definitionAt, type DefinitionTarget } from "./definition.js";
 import { hoverAt, type HoverResult } from "./hover.js";
-import { IncrementalChecker, type IncrementalStats } from "./incremental.js";
 import { referencesAt, renameAt, symbolsOf, type RenameResult, type SymbolInfo } from "./navigation.js";
 import { PreviewSession, type PreviewOptions, type PreviewResult } from "./preview.js";
 
@@ -28,25 +28,13 @@ export { checkRulebook, MAX_EXTENDS_DEPTH } from "./check-rulebook.js";
 export type { CompileResult } from "./compile-rulebook.js";
 export { compileChecked, compileOrThrow, compileSource } from "./compile-rulebook.js";
 export { memoryHost } from "./memory-host.js";
+export { createCheckService, type CheckService } from "./check-service.js";
 
 /** What `verify` gives: the report, or why the rulebook could not be verified. */
 export type VerifyOutcome = { report: VerificationReport } | { problem: string };
 
 /** Every question a host can ask about its rulebooks. Paths are the host's. */
-export interface LanguageService {
-  readonly host: SourceHost;
-  /** Opens a document, or replaces its text: it hides the host's file of the same path. */
-  open(file: string, text: string): void;
-  /** Closes a document: the host's file of that path is read again. */
-  close(file: string): void;
-  /** The host's files changed (outside the open documents): forget every cached check. */
-  invalidate(): void;
-  /** The text of a file: the open document's, else the host's; undefined when neither has it. */
-  text(file: string): string | undefined;
-  /** Parses and checks a rulebook and the bases it extends. */
-  check(file: string): CheckResult;
-  /** How the last check of `file` went (chunks parsed again, for the editor's status line). */
-  stats(file: string): IncrementalStats;
+export interface LanguageService extends CheckService {
   /** Checks, then compiles to IR when there are no errors (in another arithmetic when `options` says so). */
   compile(file: string, options?: CompileOptions): CompileResult;
   complete(file: string, offset: number): CompletionResult;
@@ -66,37 +54,14 @@ export interface LanguageService {
   verify(file: string, options?: VerifyOptions): VerifyOutcome;
 }
 
-/** Creates a language service over `host`. */
+/**
+ * Creates a language service over `host`. A host that only checks can use
+ * {@link createCheckService} instead, which loads neither the compiler nor the editor features.
+ */
 export function createLanguageService(host: SourceHost): LanguageService {
-  const documents = new Map<string, string>();
-  const checkers = new Map<string, IncrementalChecker>();
+  const core = createCheckService(host);
+  const { reader, textOf, check } = core;
   const previews = new Map<string, PreviewSession>();
-  /** The last check of each file, valid while no document changes (bases may be documents). */
-  const checks = new Map<string, { text: string; result: CheckResult }>();
-
-  // Bases read through the service see open documents first.
-  const reader: SourceHost = {
-    resolve: (from, target) => host.resolve(from, target),
-    readFile: (file) => documents.get(file) ?? host.readFile(file),
-    ...(host.refusal ? { refusal: (file: string) => host.refusal!(file) } : {}),
-  };
-
-  function textOf(file: string): string {
-    const text = reader.readFile(file);
-    if (text === undefined) throw new Error(`the language service has no document ${file}`);
-    return text;
-  }
-
-  function check(file: string): CheckResult {
-    const text = textOf(file);
-    const cached = checks.get(file);
-    if (cached && cached.text === text) return cached.result;
-    let checker = checkers.get(file);
-    if (!checker) checkers.set(file, (checker = new IncrementalChecker()));
-    const result = checker.check(text, file, reader);
-    checks.set(file, { text, result });
-    return result;
-  }
 
   function session(file: string): PreviewSession {
     let preview = previews.get(file);
@@ -106,20 +71,14 @@ export function createLanguageService(host: SourceHost): LanguageService {
 
   return {
     host,
-    open(file, text) {
-      if (documents.get(file) === text) return;
-      documents.set(file, text);
-      checks.clear();
-    },
+    open: core.open,
     close(file) {
-      documents.delete(file);
-      checkers.delete(file);
+      core.close(file);
       previews.delete(file);
-      checks.clear();
     },
-    invalidate: () => checks.clear(),
-    text: (file) => reader.readFile(file),
-    stats: (file) => checkers.get(file)?.stats ?? { chunks: 1, parsed: 1, wholeFile: true },
+    invalidate: core.invalidate,
+    text: core.text,
+    stats: core.stats,
     check,
     compile: (file, options) => compileChecked(check(file), options),
     complete: (file, offset) => completeAt(check(file), textOf(file), offset),

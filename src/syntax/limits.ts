@@ -174,7 +174,9 @@ function collectExpressionSlots(
     }
     if (!current || typeof current !== "object") continue;
     const record = current as Record<string, unknown>;
-    for (const [key, value] of Object.entries(record)) {
+    // `for ... in` rather than `Object.entries`: no array of pairs per node (AST nodes are plain objects).
+    for (const key in record) {
+      const value = record[key];
       if (key === "span" || !value || typeof value !== "object") continue;
       if (isExpr(value)) out.push({ holder: record, key });
       else stack.push(value);
@@ -182,23 +184,41 @@ function collectExpressionSlots(
   }
 }
 
+/** Whether each node kind seen so far is an expression kind (`...Lit`, `...Ref`, `...Expr`). */
+const EXPRESSION_KINDS = new Map<unknown, boolean>();
+
 function isExpr(value: object): value is A.Expr {
   const kind = (value as { kind?: unknown }).kind;
-  return typeof kind === "string" && /(Lit|Ref|Expr)$/.test(kind);
+  let known = EXPRESSION_KINDS.get(kind);
+  if (known === undefined) {
+    known = typeof kind === "string" && /(Lit|Ref|Expr)$/.test(kind);
+    EXPRESSION_KINDS.set(kind, known);
+  }
+  return known;
 }
 
 /** Whether the expression tree is deeper than the limit, measured without recursion. */
 function findTooDeep(root: A.Expr): boolean {
-  const stack: { node: unknown; depth: number }[] = [{ node: root, depth: 1 }];
-  while (stack.length > 0) {
-    const { node, depth } = stack.pop()!;
+  const nodes: unknown[] = [root];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop();
+    const depth = depths.pop()!;
     if (depth > LIMITS.expressionDepth) return true;
     if (!node || typeof node !== "object") continue;
-    for (const [key, value] of Object.entries(node)) {
+    const record = node as Record<string, unknown>;
+    for (const key in record) {
+      const value = record[key];
       if (key === "span" || !value || typeof value !== "object") continue;
-      const children = Array.isArray(value) ? value : [value];
-      for (const child of children)
-        stack.push({ node: child, depth: isExpr(child as object) ? depth + 1 : depth });
+      if (Array.isArray(value)) {
+        for (const child of value) {
+          nodes.push(child);
+          depths.push(child && typeof child === "object" && isExpr(child as object) ? depth + 1 : depth);
+        }
+      } else {
+        nodes.push(value);
+        depths.push(isExpr(value) ? depth + 1 : depth);
+      }
     }
   }
   return false;

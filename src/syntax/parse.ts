@@ -62,7 +62,7 @@ export function parseRulebook(source: string, file = "<input>"): ParseResult {
     reportParseError(reporter, source, error);
   }
   const comments = (lexed.groups["comments"] ?? []) as IToken[];
-  const ast = buildRulebook(cst, comments, source);
+  const ast = buildRulebook(cst, comments, source, lexed.errors.length === 0 && parser.errors.length === 0);
   limitExpressionDepth(ast, reporter);
   return { ast, diagnostics: reporter.diagnostics };
 }

@@ -100,6 +100,14 @@ let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 
+/** `rules/multi-asset-total.margin` and the books it imports. */
+const IMPORTING = [
+  "multi-asset-total.margin",
+  "finra-4210-short-options.margin",
+  "cme-calendar-spreads.margin",
+  "ftx-sqrt-imf.margin",
+];
+
 /**
  * Every test works on its own copy of a rulebook (with its test file), in one page loaded once:
  * loading Monaco is most of a test's time, and separate files keep the tests independent.
@@ -132,6 +140,8 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
       );
     }
     copyFileSync(path.join(root, "test/fixtures/verify/im-below-mm.margin"), path.join(folder, VIOLATED));
+    // A rulebook that imports three others, under their own names (the worker reads them from the folder).
+    for (const name of IMPORTING) copyFileSync(path.join(root, "rules", name), path.join(folder, name));
     // The folder is a git repository: every view compares with its last commit (HEAD).
     const git = (...args: string[]) =>
       execFileSync("git", ["-c", "user.email=studio@example.com", "-c", "user.name=studio", ...args], {
@@ -241,6 +251,16 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     await expect.poll(() => page.locator(".squiggly-error").count()).toBe(0);
     await expect.poll(() => page.locator(".badge-live").count()).toBe(1);
     await shot("2-error-fixed");
+  });
+
+  it("checks a rulebook that imports others from the folder, and squiggles an unknown imported name", async () => {
+    await open(IMPORTING[0]!);
+    await expect.poll(markerCodes).toEqual([]);
+    await cursorAfter("futures.margin_requirement");
+    await page.keyboard.press("Backspace");
+    await page.waitForFunction(() => window.__studio!.markers().some((m) => m.code === "MB2035"));
+    await page.keyboard.type("t");
+    await page.waitForFunction(() => window.__studio!.markers().length === 0);
   });
 
   it("updates the preview and the chart when a parameter changes", async () => {

@@ -3,7 +3,7 @@
  * and usage errors.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -70,6 +70,34 @@ describe("marginbook diff", () => {
     const missing = await run("diff", "book.margin@HEAD~1", "book.margin");
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("cannot read book.margin at HEAD~1");
+  });
+
+  it("shows an imported rulebook that changed though the importing file did not, and its impact", async () => {
+    const git = (...args: string[]): string => execFileSync("git", args, { cwd: dir, encoding: "utf8" });
+    if (!existsSync(path.join(dir, ".git"))) git("init", "-q");
+    const total = [
+      'rulebook "Total" version 1.0.0 effective 2026-01-01T00:00:00Z currency USDT',
+      'import "./perp.margin" as perp version 1.0.0',
+      "output total: USDT = perp.maintenance_margin * 2",
+      "",
+    ].join("\n");
+    writeFileSync(path.join(dir, "perp.margin"), original);
+    writeFileSync(path.join(dir, "total.margin"), total);
+    git("add", "perp.margin", "total.margin");
+    git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "total");
+    writeFileSync(path.join(dir, "perp.margin"), original.replace(/0\.40%/g, "0.45%"));
+    const { code, stdout } = await run("diff", "total.margin@HEAD", "total.margin");
+    expect(code).toBe(0);
+    expect(stdout).toContain("~ import perp changed [minor]");
+    expect(stdout).toMatch(
+      /the rulebook \.\/perp\.margin compiles differently: IR sha256:[0-9a-f]{12}\.\.\. -> sha256:/,
+    );
+    writeFileSync(
+      path.join(dir, "positions.yaml"),
+      "- { position: { size: 1, mark: 30000, side: long }, market: { vol_30d: 0.5, adv: 1e9 } }\n",
+    );
+    const impact = await run("diff", "total.margin@HEAD", "total.margin", "--impact", "positions.yaml");
+    expect(impact.stdout).toMatch(/total \(USDT\): 1 up, 0 down, 0 stayed/);
   });
 
   it("rejects wrong usage with exit code 2", async () => {

@@ -140,4 +140,23 @@ describe("the preview", () => {
     });
     expect(preview.sweep).toBeUndefined();
   });
+  it("shows a decimal rulebook's results as decimal text, and the scale in its explanations", () => {
+    const dydx = rule("dydx-v4-quantums.margin");
+    const samples =
+      'position: { size: "12.345678", price: 3456.789012 }\ntier: { imf_ppm: 100000, maintenance_fraction_ppm: 500000 }\n';
+    const preview = buildPreview(dydx, "dydx-v4-quantums.margin", {
+      samples,
+      tests: rule("dydx-v4-quantums.test.yaml"),
+    });
+    expect(preview.samples[0]!.outputs).toEqual({
+      notional_in_quantums: "42676404056.090136",
+      maintenance_margin_ppm: "50000",
+      initial_margin_quantums: "4267640406",
+      maintenance_margin_quantums: "2133820203",
+    });
+    expect(preview.samples[0]!.explanation!.arithmetic).toBe(
+      "decimal, / and functions to 18 places, rounding half_even",
+    );
+    expect(preview.tests).toMatchObject({ failed: 0, problems: [] });
+  });
 });
