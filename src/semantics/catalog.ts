@@ -489,6 +489,24 @@ export const messages = {
     "input `{path}` of type {type} cannot be a column of the input relation ({dialect})",
   ),
 
+  sqlDecimalUnsupported: error(
+    "MB5110",
+    "{what} cannot be computed exactly in decimal arithmetic in SQL ({dialect}): {reason}",
+    "evaluate this rulebook with the runtime (`marginbook eval`, `batch --engine js`), which computes it exactly",
+  ),
+  /** A row error of the SQL target in decimal arithmetic (in the query's error column). */
+  sqlDecimalRange: error(
+    "MB5111",
+    "a decimal value reaches 10^19, or an input has more than 18 decimal places, beyond the SQL target's DECIMAL(38, 18): the row is not computed",
+    "evaluate this row with the runtime, which has no such limit",
+  ),
+  /** A row error of the SQL target in decimal arithmetic (in the query's error column). */
+  sqlDecimalPlaces: error(
+    "MB5112",
+    "an exact product needs more than 18 decimal places, which the SQL target's DECIMAL(38, 18) does not hold",
+    "evaluate this row with the runtime, which keeps every digit",
+  ),
+
   // ---- MB60xx: evaluation (both evaluators raise these, from the same sites) ----
   /** Reported by input validation (the evaluators assume validated inputs). */
   invalidInput: error("MB6001", "invalid input: {detail}"),

@@ -14,6 +14,8 @@ export type DialectName = "duckdb" | "clickhouse";
 /** A column type of the input relation, derived from the rulebook's schema. */
 export type SqlColumnType =
   | { kind: "number" }
+  /** A number of a rulebook in decimal arithmetic: DECIMAL(38, 18), exact. */
+  | { kind: "decimal" }
   | { kind: "bool" }
   | { kind: "text" }
   | { kind: "list"; element: SqlColumnType }
@@ -154,6 +156,8 @@ function duckdbType(type: SqlColumnType): string {
   switch (type.kind) {
     case "number":
       return "DOUBLE";
+    case "decimal":
+      return "DECIMAL(38, 18)";
     case "bool":
       return "BOOLEAN";
     case "text":
@@ -219,6 +223,9 @@ function clickhouseType(type: SqlColumnType): string {
   switch (type.kind) {
     case "number":
       return "Float64";
+    // Never queried: the SQL target refuses decimal rulebooks on ClickHouse (MB5110).
+    case "decimal":
+      return "Decimal128(18)";
     case "bool":
       return "UInt8";
     case "text":

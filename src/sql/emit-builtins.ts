@@ -23,11 +23,14 @@ export interface BuiltinContext {
   constant(index: number): number | undefined;
 }
 
-/** A builtin's SQL, or the reason it has none (reported as MB5101 / MB5102). */
+/**
+ * A builtin's SQL, or the reason it has none (reported as MB5101 / MB5102; with `decimal`, the
+ * reason it cannot be exact in decimal arithmetic, reported as MB5110).
+ */
 export type BuiltinSql = (
   args: SqlValue[],
   ctx: BuiltinContext,
-) => SqlValue | { unsupported: string; runtimeStep?: true };
+) => SqlValue | { unsupported: string; runtimeStep?: true; decimal?: string };
 
 const MAX_EXACT = 9007199254740991;
 const errorsOf = (args: SqlValue[]): (string | null)[] => args.map((a) => a.e);

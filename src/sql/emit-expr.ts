@@ -7,8 +7,22 @@
  * A value used several times is shared: outside lambdas it is hoisted into a column of an earlier
  * layer of the query (see `emit-query.ts`); inside a lambda it is bound by a one-element list.
  */
-import type { IrAggregate, IrExpr, IrRulebook, IrTierTable } from "../ir/ir.js";
+import type { IrAggregate, IrArithmetic, IrExpr, IrRulebook, IrTierTable } from "../ir/ir.js";
+import { decimalTables } from "../semantics/decimal-operations.js";
+import { toDec, type Dec } from "../semantics/decimal.js";
 import { builtinSql, type BuiltinContext } from "./emit-builtins.js";
+import { decimalBuiltinSql } from "./emit-decimal-builtins.js";
+import {
+  DEC_NULL,
+  SQL_SCALE,
+  decAdd,
+  decCount,
+  decDivide,
+  decLiteral,
+  decMultiply,
+  decSum,
+  decTimestampSeconds,
+} from "./decimal-sql.js";
 import { liquidationSql } from "./emit-liquidation.js";
 import type { SqlDialect } from "./dialect.js";
 import {
@@ -28,9 +42,25 @@ export class Unsupported extends Error {
     readonly site: number | undefined,
     readonly runtimeStep = false,
     readonly reason?: string,
+    /** Refused because decimal arithmetic cannot be exact here (MB5110), not for lack of any SQL form. */
+    readonly decimal = false,
   ) {
     super(what);
   }
+}
+
+/** The SQL literal of a decimal, or MB5110 when DECIMAL(38, 18) cannot hold it. */
+export function decimalLiteralOrRefuse(value: Dec, site: number | undefined): string {
+  const sql = decLiteral(value);
+  if (sql === undefined)
+    throw new Unsupported(
+      `the number ${value.toFixed()}`,
+      site,
+      false,
+      `DECIMAL(38, ${SQL_SCALE}) holds at most ${SQL_SCALE} decimal places and 19 integer digits`,
+      true,
+    );
+  return sql;
 }
 
 /** What the expression emitter reads from the query being built. */
@@ -64,9 +94,38 @@ export function emitExpr(expr: IrExpr, ctx: EmitContext): SqlValue {
 class ExprEmitter {
   private readonly d: SqlDialect;
   private binds = 0;
+  /** The decimal arithmetic, when the rulebook declares it: numbers are then DECIMAL(38, 18). */
+  private readonly arith?: IrArithmetic;
 
   constructor(private readonly ctx: EmitContext) {
     this.d = ctx.dialect;
+    this.arith = ctx.ir.meta.arithmetic;
+  }
+
+  /** A number of the IR (a constant, a tier bound or cell) in the rulebook's arithmetic. */
+  private num(value: number, text?: string, site?: number): string {
+    if (!this.arith) return this.d.number(value);
+    return decimalLiteralOrRefuse(toDec(text ?? value), site);
+  }
+
+  /** A decimal (derived exactly, like a deduction) as a literal. */
+  private dec(value: Dec, site?: number): string {
+    return decimalLiteralOrRefuse(value, site);
+  }
+
+  /** A NULL number of the rulebook's arithmetic. */
+  private get nullNumber(): string {
+    return this.arith ? DEC_NULL : this.d.nullNumber;
+  }
+
+  /** Whether a number is NaN (decimals never are). */
+  private isNan(sql: string): string {
+    return this.arith ? "FALSE" : this.d.isNan(sql);
+  }
+
+  /** A share function for the decimal helpers, in the current scope. */
+  private sharer(scope: Scope): (sql: string, body: (ref: string) => string) => string {
+    return (sql, body) => this.share(sql, scope, body);
   }
 
   emit(expr: IrExpr, scope: Scope): SqlValue {
@@ -76,7 +135,7 @@ class ExprEmitter {
         return {
           v:
             typeof expr.v === "number"
-              ? d.number(expr.v)
+              ? this.num(expr.v, expr.d)
               : typeof expr.v === "boolean"
                 ? d.bool(expr.v)
                 : d.text(expr.v),
@@ -126,13 +185,14 @@ class ExprEmitter {
       case "tier": {
         const table = this.ctx.ir.tables[expr.table]!;
         const key = this.emit(expr.key, scope);
-        return this.byTier(table, key, scope, (i) => d.number(i), expr.site);
+        return this.byTier(table, key, scope, (i) => d.number(i), expr.site, d.nullNumber);
       }
       case "cell":
         return this.cell(expr, scope);
       case "margin": {
         const table = this.ctx.ir.tables[expr.table]!;
         const key = this.emit(expr.key, scope);
+        if (this.arith) return this.decimalMargin(expr, table, key, scope);
         return this.byTier(
           table,
           key,
@@ -148,6 +208,14 @@ class ExprEmitter {
         );
       }
       case "liquidation": {
+        if (this.arith)
+          throw new Unsupported(
+            "`liquidation_price`",
+            expr.site,
+            false,
+            "its tier search is not translated to exact decimal SQL",
+            true,
+          );
         const args = [expr.side, expr.size, expr.entry, expr.balance].map((a) => this.emit(a, scope));
         const { value, error } = liquidationSql(
           d,
@@ -171,7 +239,7 @@ class ExprEmitter {
         // A keyed lookup that found no row: the value is NULL and the error MB6020.
         const keys = expr.keys.map((k) => this.emit(k, scope));
         return {
-          v: d.nullNumber,
+          v: this.nullNumber,
           e: firstError(d, [...keys.map((k) => k.e), d.text("MB6020")]),
           shape: SCALAR,
         };
@@ -223,18 +291,36 @@ class ExprEmitter {
           shape: SCALAR,
         };
       case "/":
+        if (this.arith) {
+          const q = decDivide(d, l.v, r.v, this.arith.scale, this.arith.rounding, this.sharer(scope));
+          return {
+            v: q.v,
+            e: firstError(d, [l.e, r.e, raiseWhen(d, `${r.v} = 0`, "MB6002"), q.e]),
+            shape: SCALAR,
+          };
+        }
         return {
           v: `(${l.v} / ${r.v})`,
           e: firstError(d, [l.e, r.e, raiseWhen(d, `${r.v} = ${d.number(0)}`, "MB6002")]),
           shape: SCALAR,
         };
+      case "+":
+      case "-":
+      case "*":
+        if (!this.arith) break;
+        {
+          const share = this.sharer(scope);
+          const x = expr.op === "*" ? decMultiply(d, l.v, r.v, share) : decAdd(d, expr.op, l.v, r.v, share);
+          return { v: x.v, e: firstError(d, [l.e, r.e, x.e]), shape: SCALAR };
+        }
       case "==":
         return { v: `(${l.v} = ${r.v})`, e: firstError(d, [l.e, r.e]), shape: SCALAR };
       case "!=":
         return { v: `(${l.v} <> ${r.v})`, e: firstError(d, [l.e, r.e]), shape: SCALAR };
       default:
-        return { v: `(${l.v} ${expr.op} ${r.v})`, e: firstError(d, [l.e, r.e]), shape: SCALAR };
+        break;
     }
+    return { v: `(${l.v} ${expr.op} ${r.v})`, e: firstError(d, [l.e, r.e]), shape: SCALAR };
   }
 
   private call(expr: Extract<IrExpr, { k: "call" }>, scope: Scope): SqlValue {
@@ -247,12 +333,16 @@ class ExprEmitter {
         return arg?.k === "const" && typeof arg.v === "number" ? arg.v : undefined;
       },
     };
-    const result = builtinSql[expr.fn](args, ctx);
+    const result = this.arith
+      ? decimalBuiltinSql[expr.fn](args, ctx, this.arith)
+      : builtinSql[expr.fn](args, ctx);
     if ("unsupported" in result)
       throw new Unsupported(
         result.unsupported,
         expr.site,
         "runtimeStep" in result && result.runtimeStep === true,
+        "decimal" in result ? result.decimal : undefined,
+        "decimal" in result,
       );
     return result;
   }
@@ -275,23 +365,34 @@ class ExprEmitter {
     scope: Scope,
     value: (row: number, key: string) => string,
     site: number,
+    nullValue: string = this.nullNumber,
   ): SqlValue {
     const d = this.d;
     const rows = table.rows;
+    const bound = (i: number, which: "lower" | "upper"): string => {
+      const row = rows[i]!;
+      if (!this.arith) return d.number(row[which]!);
+      return this.dec(
+        which === "lower" ? this.tableOf(table).lower[i]! : this.tableOf(table).upper[i]!,
+        site,
+      );
+    };
     const inRange = (k: string): string => {
       const first = rows[0]!;
       const last = rows[rows.length - 1]!;
-      const above = `${k} ${first.lowerInclusive ? ">=" : ">"} ${d.number(first.lower)}`;
+      const above = `${k} ${first.lowerInclusive ? ">=" : ">"} ${bound(0, "lower")}`;
       const below =
-        last.upper === null ? "" : ` AND ${k} ${last.upperInclusive ? "<=" : "<"} ${d.number(last.upper)}`;
-      return `(NOT ${d.isNan(k)} AND ${above}${below})`;
+        last.upper === null
+          ? ""
+          : ` AND ${k} ${last.upperInclusive ? "<=" : "<"} ${bound(rows.length - 1, "upper")}`;
+      return `(NOT ${this.isNan(k)} AND ${above}${below})`;
     };
     const v = this.share(key.v, scope, (k) => {
       const branches = rows.map((row, i) => {
         if (i === rows.length - 1) return `ELSE ${value(i, k)}`;
-        return `WHEN ${k} ${row.upperInclusive ? "<=" : "<"} ${d.number(row.upper!)} THEN ${value(i, k)}`;
+        return `WHEN ${k} ${row.upperInclusive ? "<=" : "<"} ${bound(i, "upper")} THEN ${value(i, k)}`;
       });
-      return `(CASE WHEN NOT ${inRange(k)} THEN ${d.nullNumber} ${branches.join(" ")} END)`;
+      return `(CASE WHEN NOT ${inRange(k)} THEN ${nullValue} ${branches.join(" ")} END)`;
     });
     const error = this.share(key.v, scope, (k) => raiseWhen(d, `NOT ${inRange(k)}`, "MB6006"));
     // Above the deliberate limit of a `, limit` table: MB6021 rather than MB6006.
@@ -299,11 +400,75 @@ class ExprEmitter {
     const limit =
       table.limit && last.upper !== null
         ? this.share(key.v, scope, (k) =>
-            raiseWhen(d, `${k} ${last.upperInclusive ? ">" : ">="} ${d.number(last.upper!)}`, "MB6021"),
+            raiseWhen(
+              d,
+              `${k} ${last.upperInclusive ? ">" : ">="} ${bound(rows.length - 1, "upper")}`,
+              "MB6021",
+            ),
           )
         : null;
     void site;
     return { v, e: firstError(d, [key.e, limit, error]), shape: SCALAR };
+  }
+
+  /** A tier table's numbers as exact decimals (deductions derived exactly, as the runtime does). */
+  private tableOf(table: IrTierTable): ReturnType<typeof decimalTables>[number] {
+    return decimalTables(this.ctx.ir)[this.ctx.ir.tables.indexOf(table)]!;
+  }
+
+  /** A cell of a tier table in decimal arithmetic (`tier`, `lower`, `upper` or a column). */
+  private decimalCell(
+    table: IrTierTable,
+    column: number | "tier" | "lower" | "upper",
+    i: number,
+    site: number,
+  ): string {
+    const t = this.tableOf(table);
+    if (column === "tier") return this.dec(toDec(i + 1), site);
+    if (column === "lower") return this.dec(t.lower[i]!, site);
+    if (column === "upper") {
+      const upper = t.upper[i];
+      if (upper === null || upper === undefined)
+        throw new Unsupported(
+          "`upper` of an open-ended tier (inf)",
+          site,
+          false,
+          "a decimal has no infinity",
+          true,
+        );
+      return this.dec(upper, site);
+    }
+    return this.dec(t.cells[i]![column]!, site);
+  }
+
+  /** `table.margin(key, column)` / `table.deduction(key, column)` exactly: `key * rate - deduction`. */
+  private decimalMargin(
+    expr: Extract<IrExpr, { k: "margin" }>,
+    table: IrTierTable,
+    key: SqlValue,
+    scope: Scope,
+  ): SqlValue {
+    const d = this.d;
+    const t = this.tableOf(table);
+    const deduction = this.byTier(
+      table,
+      key,
+      scope,
+      (i) => this.dec(t.deductions[i]![expr.column] ?? toDec(0), expr.site),
+      expr.site,
+    );
+    if (expr.deduction) return deduction;
+    const rate = this.byTier(
+      table,
+      key,
+      scope,
+      (i) => this.dec(t.cells[i]![expr.column]!, expr.site),
+      expr.site,
+    );
+    const share = this.sharer(scope);
+    const product = decMultiply(d, key.v, rate.v, share);
+    const margin = decAdd(d, "-", product.v, deduction.v, share);
+    return { v: margin.v, e: firstError(d, [rate.e, product.e, margin.e]), shape: SCALAR };
   }
 
   private cell(expr: Extract<IrExpr, { k: "cell" }>, scope: Scope): SqlValue {
@@ -311,6 +476,7 @@ class ExprEmitter {
     const table = this.ctx.ir.tables[expr.table]!;
     const cellOf = (i: number): string => {
       const row = table.rows[i]!;
+      if (this.arith) return this.decimalCell(table, expr.column, i, table.site);
       if (expr.column === "tier") return d.number(i + 1);
       if (expr.column === "lower") return d.number(row.lower);
       if (expr.column === "upper") return row.upper === null ? d.infinity : d.number(row.upper);
@@ -324,7 +490,7 @@ class ExprEmitter {
       row.v,
       scope,
       (r) =>
-        `(CASE ${table.rows.map((_, i) => `WHEN ${r} = ${d.number(i)} THEN ${cellOf(i)}`).join(" ")} ELSE ${d.nullNumber} END)`,
+        `(CASE ${table.rows.map((_, i) => `WHEN ${r} = ${d.number(i)} THEN ${cellOf(i)}`).join(" ")} ELSE ${this.nullNumber} END)`,
     );
     return { v, e: row.e, shape: SCALAR };
   }
@@ -339,11 +505,11 @@ class ExprEmitter {
       throw new Unsupported(`field \`${expr.name}\`, which the record does not have`, undefined);
     const shape = x.shape.fields[position]!.shape;
     let v = d.field(x.v, { name: expr.name, position: position + 1 });
-    if (expr.timestamp) v = d.timestampSeconds(v);
+    if (expr.timestamp) v = this.arith ? decTimestampSeconds(v) : d.timestampSeconds(v);
     if (expr.default !== undefined) {
       const fallback =
         typeof expr.default === "number"
-          ? d.number(expr.default)
+          ? this.num(expr.default)
           : typeof expr.default === "boolean"
             ? d.bool(expr.default)
             : d.text(expr.default);
@@ -357,10 +523,11 @@ class ExprEmitter {
     const list = this.emit(expr.x, scope);
     const index = this.emit(expr.index, scope);
     const element = list.shape.kind === "list" ? list.shape.element : SCALAR;
-    const ok = (i: string): string =>
-      `(${i} = floor(${i}) AND ${i} >= ${d.number(0)} AND ${i} < ${d.length(list.v)})`;
+    const zero = this.arith ? "0" : d.number(0);
+    const length = this.arith ? decCount(d, list.v) : d.length(list.v);
+    const ok = (i: string): string => `(${i} = floor(${i}) AND ${i} >= ${zero} AND ${i} < ${length})`;
     const v = this.share(index.v, scope, (i) =>
-      d.element(list.v, `(CASE WHEN ${ok(i)} THEN ${i} ELSE ${d.number(0)} END)`),
+      d.element(list.v, `(CASE WHEN ${ok(i)} THEN ${i} ELSE ${zero} END)`),
     );
     const own = this.share(index.v, scope, (i) => raiseWhen(d, `NOT ${ok(i)}`, "MB6009"));
     return { v, e: firstError(d, [list.e, index.e, own]), shape: element };
@@ -379,10 +546,10 @@ class ExprEmitter {
     const rows = s.rows.map((row) =>
       d.record([
         { name: "name", value: d.text(row.name) },
-        { name: "index", value: d.number(row.index) },
-        { name: "number", value: d.number(row.index + 1) },
-        { name: "weight", value: d.number(row.weight) },
-        ...s.axes.map((axis, a) => ({ name: axis, value: d.number(row.values[a]!) })),
+        { name: "index", value: this.num(row.index) },
+        { name: "number", value: this.num(row.index + 1) },
+        { name: "weight", value: this.num(row.weight) },
+        ...s.axes.map((axis, a) => ({ name: axis, value: this.num(row.values[a]!) })),
       ]),
     );
     return { v: d.list(rows), e: null, shape: { kind: "list", element: { kind: "record", fields } } };
@@ -425,11 +592,13 @@ class ExprEmitter {
       const isEmpty = `${d.length(passed)} = ${d.number(0)}`;
       const emptyError = fallback ? errorWhen(d, isEmpty, fallback.e) : raiseWhen(d, isEmpty, "MB6005");
       return {
-        v: `(CASE WHEN ${isEmpty} THEN ${fallback ? fallback.v : d.nullNumber} ELSE ${value(values)} END)`,
+        v: `(CASE WHEN ${isEmpty} THEN ${fallback ? fallback.v : this.nullNumber} ELSE ${value(values)} END)`,
         e: firstError(d, [source.e, allErrors, emptyError]),
         shape: SCALAR,
       };
     };
+    if (this.arith && ["sum", "count", "min", "max", "avg"].includes(expr.op))
+      return this.decimalAggregate(expr, source, passed, values, allErrors, whenEmpty, scope);
     switch (expr.op) {
       case "sum":
         return { v: d.sum(values), e: firstError(d, [source.e, allErrors]), shape: SCALAR };
@@ -454,6 +623,45 @@ class ExprEmitter {
         };
       default:
         throw new Error(`unexpected aggregate ${expr.op}`);
+    }
+  }
+
+  /** {@link aggregate}'s numeric folds in decimal arithmetic: exact sums, `avg` divided to the scale. */
+  private decimalAggregate(
+    expr: IrAggregate,
+    source: SqlValue,
+    passed: string,
+    values: string,
+    allErrors: string | null,
+    whenEmpty: (value: (list: string) => string) => SqlValue,
+    scope: Scope,
+  ): SqlValue {
+    const d = this.d;
+    const share = this.sharer(scope);
+    switch (expr.op) {
+      case "sum": {
+        const sum = decSum(d, values, share);
+        return { v: sum.v, e: firstError(d, [source.e, allErrors, sum.e]), shape: SCALAR };
+      }
+      case "count":
+        return { v: decCount(d, passed), e: firstError(d, [source.e, allErrors]), shape: SCALAR };
+      case "min":
+        return whenEmpty((list) => `list_min(${list})`);
+      case "max":
+        return whenEmpty((list) => `list_max(${list})`);
+      case "avg": {
+        const sum = decSum(d, values, share);
+        const a = this.arith!;
+        const q = decDivide(d, sum.v, decCount(d, values), a.scale, a.rounding, share);
+        const result = whenEmpty(() => q.v);
+        const isEmpty = `len(${passed}) = 0`;
+        return {
+          ...result,
+          e: firstError(d, [result.e, errorWhen(d, `NOT (${isEmpty})`, firstError(d, [sum.e, q.e]))]),
+        };
+      }
+      default:
+        throw new Error(`unexpected decimal aggregate ${expr.op}`);
     }
   }
 

@@ -12,7 +12,9 @@
 import type { IrAction, IrRulebook, IrRuleStep } from "../ir/ir.js";
 import { fillTemplate, messages, type MessageSpec, type TemplateArgs } from "../semantics/catalog.js";
 import { jsMinMax, roundSql } from "./emit-builtins.js";
-import { emitExpr, Unsupported, type EmitContext } from "./emit-expr.js";
+import { DEC_NULL, RANGE_ERROR, SQL_SCALE, decAdd, decMultiply, decRoundToStep } from "./decimal-sql.js";
+import { decimalLiteralOrRefuse, emitExpr, Unsupported, type EmitContext } from "./emit-expr.js";
+import { toDec } from "../semantics/decimal.js";
 import { dialects, type DialectName, type SqlDialect } from "./dialect.js";
 import { inputColumns, validatedInput } from "./input-columns.js";
 import { errorWhen, firstError, isSimple, raiseWhen, type Shape, type SqlValue } from "./sql-value.js";
@@ -52,6 +54,29 @@ export function compileToSql(ir: IrRulebook, options: SqlOptions): SqlResult {
   return new QueryEmitter(ir, dialects[options.dialect], options).run();
 }
 
+/**
+ * Why a decimal rulebook cannot be compiled for a dialect at all (MB5110), or undefined. ClickHouse
+ * 18.16 (Debian's package) has no 128-bit integers and Decimal only as an experimental type, so the
+ * exact products and long divisions of `decimal-sql.ts` have no form there; DuckDB's DECIMAL holds
+ * 38 digits, which the exact products need at 18 places at most.
+ */
+function decimalRefusal(ir: IrRulebook, d: SqlDialect): { what: string; reason: string } | undefined {
+  const arithmetic = ir.meta.arithmetic;
+  if (!arithmetic) return undefined;
+  if (d.name === "clickhouse")
+    return {
+      what: "a rulebook in decimal arithmetic",
+      reason:
+        "ClickHouse 18.16 has no 128-bit integers and its Decimal type is experimental, so products and divisions cannot be exact; use --dialect duckdb",
+    };
+  if (arithmetic.scale > SQL_SCALE)
+    return {
+      what: `decimal_scale ${arithmetic.scale}`,
+      reason: `the SQL target computes in DECIMAL(38, ${SQL_SCALE}), which holds at most ${SQL_SCALE} places`,
+    };
+  return undefined;
+}
+
 class QueryEmitter implements EmitContext {
   readonly dialect: SqlDialect;
   private readonly layers: Layer[] = [];
@@ -74,14 +99,9 @@ class QueryEmitter implements EmitContext {
 
   run(): SqlResult {
     const d = this.dialect;
-    if (this.ir.meta.arithmetic) {
-      // The query computes in DOUBLE: it would not give the decimal rulebook's exact results.
-      this.report(messages.sqlUnsupported, 0, {
-        what: "a rulebook in decimal arithmetic",
-        dialect: d.name,
-        reason:
-          "the SQL target computes in binary64 (DOUBLE), and a DECIMAL translation is not implemented yet",
-      });
+    const refusal = decimalRefusal(this.ir, d);
+    if (refusal) {
+      this.report(messages.sqlDecimalUnsupported, 0, { ...refusal, dialect: d.name });
       return { ok: false, diagnostics: this.diagnostics };
     }
     const { columns, unsupported } = inputColumns(this.ir);
@@ -89,18 +109,22 @@ class QueryEmitter implements EmitContext {
       this.report(messages.sqlUnknownInput, 0, { path: u.path, type: u.type, dialect: d.name });
     const first: Layer = { columns: [] };
     const invalid: string[] = [];
+    const ranges: string[] = [];
     columns.forEach((column, i) => {
-      const { value, invalid: bad } = validatedInput(this.ir, d, column);
+      const { value, invalid: bad, outOfRange } = validatedInput(this.ir, d, column);
       const name = `__mb_i${i}`;
       first.columns.push({ name, sql: value });
       this.inputs.set(column.path, { v: name, e: null, shape: column.shape });
       invalid.push(bad);
+      if (outOfRange) ranges.push(outOfRange);
     });
     this.error = "__mb_e0";
-    first.columns.push({
-      name: this.error,
-      sql: invalid.length > 0 ? raiseWhen(d, invalid.join(" OR "), "MB6001") : d.nullText,
-    });
+    // Invalid input first (MB6001, as the runtime validates), then a decimal beyond the SQL range (MB5111).
+    const inputErrors = firstError(d, [
+      invalid.length > 0 ? raiseWhen(d, invalid.join(" OR "), "MB6001") : null,
+      ranges.length > 0 ? raiseWhen(d, ranges.join(" OR "), RANGE_ERROR) : null,
+    ]);
+    first.columns.push({ name: this.error, sql: inputErrors ?? d.nullText });
     this.layers.push(first);
 
     const outputs: { name: string; column: string }[] = [];
@@ -109,7 +133,7 @@ class QueryEmitter implements EmitContext {
         switch (step.kind) {
           case "let": {
             const value = emitExpr(step.value, this);
-            if (this.ir.slots[step.slot]!.type.kind === "number") {
+            if (this.ir.slots[step.slot]!.type.kind === "number" && !this.ir.meta.arithmetic) {
               const sql = isSimple(value.v) ? value.v : this.hoist(value.v);
               this.setSlot(step.slot, sql, value.shape, firstError(d, [value.e, this.overflowed(sql)]));
             } else {
@@ -134,7 +158,13 @@ class QueryEmitter implements EmitContext {
         if (step.kind === "let" || step.kind === "output") this.failed.add(step.slot);
         if (step.kind === "rule") for (const action of step.actions) this.failed.add(action.slot);
         const line = this.ir.sites[error.site ?? step.site]?.line ?? 0;
-        if (error.runtimeStep)
+        if (error.decimal)
+          this.report(messages.sqlDecimalUnsupported, line, {
+            what: error.what,
+            dialect: d.name,
+            reason: error.reason ?? "it cannot be computed exactly",
+          });
+        else if (error.runtimeStep)
           this.report(messages.sqlRuntimeStep, line, { fn: error.what, dialect: d.name });
         else
           this.report(messages.sqlUnsupported, line, {
@@ -263,23 +293,19 @@ class QueryEmitter implements EmitContext {
     const current = this.slots.get(action.slot);
     const operand = emitExpr(action.value, this);
     const condition = action.condition ? emitExpr(action.condition, this) : undefined;
-    const cur = current?.v ?? d.nullNumber;
-    const applied = {
-      set: operand.v,
-      scale: `(${cur} * ${operand.v})`,
-      add: `(${cur} + ${operand.v})`,
-      floor: jsMinMax("max", cur, operand.v, this.shareContext()),
-      cap: jsMinMax("min", cur, operand.v, this.shareContext()),
-    } satisfies Record<IrAction["verb"], string>;
+    const cur = current?.v ?? (this.ir.meta.arithmetic ? DEC_NULL : d.nullNumber);
+    const { value: verbValue, error: verbError } = this.verb(action.verb, cur, operand.v);
     const guards = [when, condition?.v].filter((g): g is string => g !== undefined);
     const value =
       guards.length === 0
-        ? applied[action.verb]
-        : `(CASE WHEN ${guards.join(" AND ")} THEN ${applied[action.verb]} ELSE ${cur} END)`;
-    // The action's own errors: its condition's, then (when it applies) its operand's; all under the rule's condition.
+        ? verbValue
+        : `(CASE WHEN ${guards.join(" AND ")} THEN ${verbValue} ELSE ${cur} END)`;
+    // The action's own errors: its condition's, then (when it applies) its operand's and its verb's
+    // (a decimal product out of range); all under the rule's condition.
+    const applies = firstError(d, [operand.e, verbError]);
     const own = firstError(d, [
       condition?.e ?? null,
-      condition ? errorWhen(d, condition.v, operand.e) : operand.e,
+      condition ? errorWhen(d, condition.v, applies) : applies,
     ]);
     const errors = when ? errorWhen(d, when, own) : own;
     if (this.ir.slots[action.slot]!.type.kind !== "number")
@@ -289,8 +315,37 @@ class QueryEmitter implements EmitContext {
     this.setSlot(action.slot, sql, operand.shape, firstError(d, [errors, this.overflowed(sql)]));
   }
 
+  /** A rule verb applied to the current value: binary64 as `verbs.ts`, decimal exactly. */
+  private verb(
+    verb: IrAction["verb"],
+    cur: string,
+    operand: string,
+  ): { value: string; error: string | null } {
+    const share = this.shareContext();
+    if (this.ir.meta.arithmetic) {
+      if (verb === "set") return { value: operand, error: null };
+      if (verb === "floor" || verb === "cap")
+        return { value: `${verb === "floor" ? "greatest" : "least"}(${cur}, ${operand})`, error: null };
+      const x =
+        verb === "scale"
+          ? decMultiply(this.dialect, cur, operand, share.share)
+          : decAdd(this.dialect, "+", cur, operand, share.share);
+      return { value: x.v, error: x.e };
+    }
+    const applied = {
+      set: operand,
+      scale: `(${cur} * ${operand})`,
+      add: `(${cur} + ${operand})`,
+      floor: jsMinMax("max", cur, operand, share),
+      cap: jsMinMax("min", cur, operand, share),
+    } satisfies Record<IrAction["verb"], string>;
+    return { value: applied[verb], error: null };
+  }
+
   /** MB6011 when a let or a quantity is an infinity or NaN (an overflow of binary64), as the runtime raises it. */
   private overflowed(sql: string): string | null {
+    // Decimal operations check their own range (MB5111): a decimal is never infinite.
+    if (this.ir.meta.arithmetic) return null;
     return raiseWhen(this.dialect, `NOT ${this.dialect.isFinite(sql)}`, "MB6011");
   }
 
@@ -303,12 +358,18 @@ class QueryEmitter implements EmitContext {
     if (slot.type.kind === "timestamp") throw new Unsupported(`timestamp output \`${slot.name}\``, step.site);
     const value = emitExpr(step.value, this);
     let sql = value.v;
-    if (step.rounding) {
+    let own: string | null = null;
+    if (step.rounding && this.ir.meta.arithmetic) {
+      const r = step.rounding;
+      const stepSql = decimalLiteralOrRefuse(toDec(r.step), step.site);
+      const rounded = decRoundToStep(d, r.direction, sql, stepSql, this.shareContext().share);
+      sql = rounded.v;
+      own = rounded.e;
+    } else if (step.rounding) {
       const raw = isSimple(sql) ? sql : this.hoist(sql);
       sql = roundSql(raw, step.rounding, this.shareContext());
     }
-    let own: string | null = null;
-    if (slot.type.kind === "number") {
+    if (slot.type.kind === "number" && !this.ir.meta.arithmetic) {
       sql = isSimple(sql) ? sql : this.hoist(sql);
       own = raiseWhen(d, `NOT ${d.isFinite(sql)}`, "MB6007");
     }

@@ -8,6 +8,15 @@
 import type { IrConstValue, IrDomain, IrField, IrRulebook, IrType } from "../ir/ir.js";
 import type { SqlColumnType, SqlDialect } from "./dialect.js";
 import { SCALAR, type Shape } from "./sql-value.js";
+import { toDec } from "../semantics/decimal.js";
+import {
+  DECIMAL_TYPE,
+  DEC_NULL,
+  DEC_ZERO,
+  decLiteral,
+  decTimestampSeconds,
+  outOfRange,
+} from "./decimal-sql.js";
 
 /** One column of the input relation. */
 export interface InputColumn {
@@ -88,7 +97,7 @@ function convert(
 ): { columnType: SqlColumnType; shape: Shape } | undefined {
   switch (type.kind) {
     case "number":
-      return { columnType: { kind: "number" }, shape: SCALAR };
+      return { columnType: { kind: ir.meta.arithmetic ? "decimal" : "number" }, shape: SCALAR };
     case "bool":
       return { columnType: { kind: "bool" }, shape: SCALAR };
     // Timestamps are ISO 8601 text in a column; the query converts them to seconds.
@@ -150,10 +159,12 @@ export function physicalColumns(
   return [{ name: column.path, type: t }];
 }
 
-/** The SQL of a constant. */
-export function constantSql(d: SqlDialect, value: IrConstValue): string {
+/** The SQL of a constant (a number in the rulebook's arithmetic). */
+export function constantSql(d: SqlDialect, value: IrConstValue, decimal = false): string {
   return typeof value === "number"
-    ? d.number(value)
+    ? decimal
+      ? (decLiteral(toDec(value)) ?? DEC_NULL)
+      : d.number(value)
     : typeof value === "boolean"
       ? d.bool(value)
       : d.text(value);
@@ -164,7 +175,8 @@ export function validatedInput(
   ir: IrRulebook,
   d: SqlDialect,
   column: InputColumn,
-): { value: string; invalid: string } {
+): { value: string; invalid: string; outOfRange?: string } {
+  const decimal = ir.meta.arithmetic !== undefined;
   const physical = physicalColumns(d, column);
   const params = physical.map((_, i) => `__mb_f${i + 1}`);
   const raw =
@@ -175,13 +187,14 @@ export function validatedInput(
   const bad: string[] = [];
   switch (column.type.kind) {
     case "number":
-      value = d.tryDouble(raw);
+      // Through text: a DOUBLE column reads as its shortest spelling (0.1 is 0.1), as the runtime reads JSON.
+      value = decimal ? `TRY_CAST(CAST(${raw} AS VARCHAR) AS ${DECIMAL_TYPE})` : d.tryDouble(raw);
       break;
     case "bool":
       value = d.tryBool(raw);
       break;
     case "timestamp":
-      value = d.timestampSeconds(raw);
+      value = decimal ? decTimestampSeconds(raw) : d.timestampSeconds(raw);
       break;
     case "list":
       value = d.tryCast(raw, column.columnType);
@@ -189,15 +202,15 @@ export function validatedInput(
     default:
       value = d.toText(raw);
   }
-  if (column.default !== undefined) value = `coalesce(${value}, ${constantSql(d, column.default)})`;
+  if (column.default !== undefined) value = `coalesce(${value}, ${constantSql(d, column.default, decimal)})`;
   bad.push(`${value} IS NULL`);
   if (column.type.kind === "number") {
-    bad.push(`NOT ${d.isFinite(value)}`);
+    if (!decimal) bad.push(`NOT ${d.isFinite(value)}`);
     const domain = column.domain;
     if (domain?.min !== undefined)
-      bad.push(`${value} ${domain.minInclusive ? "<" : "<="} ${d.number(domain.min)}`);
+      bad.push(`${value} ${domain.minInclusive ? "<" : "<="} ${bound(d, domain.min, decimal)}`);
     if (domain?.max !== undefined)
-      bad.push(`${value} ${domain.maxInclusive ? ">" : ">="} ${d.number(domain.max)}`);
+      bad.push(`${value} ${domain.maxInclusive ? ">" : ">="} ${bound(d, domain.max, decimal)}`);
   }
   if (column.type.kind === "enum") {
     const members = ir.schema.enums[column.type.name] ?? [];
@@ -207,7 +220,68 @@ export function validatedInput(
     const element = invalidElement(ir, d, column.type.element, "__mb_v1", 1);
     if (element) bad.push(`${d.length(d.filter(value, "__mb_v1", element))} > ${d.number(0)}`);
   }
-  return { value, invalid: bad.map((b) => `(${b})`).join(" OR ") };
+  const range = decimal ? outOfRangeInput(ir, d, column, value, raw) : undefined;
+  // An out-of-range decimal is never computed with (the engine would overflow): 0, or an empty list.
+  if (range)
+    value = `(CASE WHEN ${range} THEN ${column.type.kind === "list" ? "NULL" : DEC_ZERO} ELSE ${value} END)`;
+  return { value, invalid: bad.map((b) => `(${b})`).join(" OR "), ...(range ? { outOfRange: range } : {}) };
+}
+
+/** A domain bound: a double, or in decimal arithmetic a decimal literal (a double beyond DECIMAL's range). */
+function bound(d: SqlDialect, value: number, decimal: boolean): string {
+  return decimal ? (decLiteral(toDec(value)) ?? d.number(value)) : d.number(value);
+}
+
+/**
+ * In decimal arithmetic, the condition under which a number of the input (or of a list's elements)
+ * reaches 10^19, beyond what the decimal SQL computes with (MB5111); undefined when none can.
+ */
+function outOfRangeInput(
+  ir: IrRulebook,
+  d: SqlDialect,
+  column: InputColumn,
+  value: string,
+  raw: string,
+): string | undefined {
+  // A number's text with a non-zero digit after the 18th place would be rounded by the cast: refused.
+  if (column.type.kind === "number")
+    return `coalesce(${outOfRange(value)} OR regexp_matches(CAST(${raw} AS VARCHAR), '\\.[0-9]{18}[0-9]*[1-9]'), FALSE)`;
+  if (column.type.kind !== "list") return undefined;
+  const element = rangeOfElement(ir, d, column.type.element, "__mb_r1", 1);
+  return element ? `coalesce(${d.length(d.filter(value, "__mb_r1", element))} > 0, FALSE)` : undefined;
+}
+
+function rangeOfElement(
+  ir: IrRulebook,
+  d: SqlDialect,
+  type: IrType,
+  param: string,
+  depth: number,
+): string | null {
+  switch (type.kind) {
+    case "number":
+      return `coalesce(${outOfRange(param)}, FALSE)`;
+    case "list": {
+      const inner = `__mb_r${depth + 1}`;
+      const element = rangeOfElement(ir, d, type.element, inner, depth + 1);
+      return element ? `coalesce(${d.length(d.filter(param, inner, element))} > 0, FALSE)` : null;
+    }
+    case "record": {
+      const fields = (ir.schema.records[type.name]?.fields ?? []).flatMap((f, i) => {
+        const field = rangeOfElement(
+          ir,
+          d,
+          f.type,
+          d.field(param, { name: f.name, position: i + 1 }),
+          depth + 1,
+        );
+        return field ? [field] : [];
+      });
+      return fields.length > 0 ? `(${fields.join(" OR ")})` : null;
+    }
+    default:
+      return null;
+  }
 }
 
 /** The condition under which a list element (`param`) is invalid, as input validation checks it; null when none. */
@@ -222,13 +296,15 @@ function invalidElement(
 ): string | null {
   const bad: string[] = optional ? [] : [`${param} IS NULL`];
   switch (type.kind) {
-    case "number":
-      bad.push(`NOT ${d.isFinite(param)}`);
+    case "number": {
+      const decimal = ir.meta.arithmetic !== undefined;
+      if (!decimal) bad.push(`NOT ${d.isFinite(param)}`);
       if (domain?.min !== undefined)
-        bad.push(`${param} ${domain.minInclusive ? "<" : "<="} ${d.number(domain.min)}`);
+        bad.push(`${param} ${domain.minInclusive ? "<" : "<="} ${bound(d, domain.min, decimal)}`);
       if (domain?.max !== undefined)
-        bad.push(`${param} ${domain.maxInclusive ? ">" : ">="} ${d.number(domain.max)}`);
+        bad.push(`${param} ${domain.maxInclusive ? ">" : ">="} ${bound(d, domain.max, decimal)}`);
       break;
+    }
     case "enum":
       bad.push(`${param} NOT IN (${(ir.schema.enums[type.name] ?? []).map((m) => d.text(m)).join(", ")})`);
       break;

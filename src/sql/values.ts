@@ -6,6 +6,7 @@
 import type { IrRulebook } from "../ir/ir.js";
 import type { SqlColumnType, SqlDialect } from "./dialect.js";
 import { inputColumns, physicalColumns } from "./input-columns.js";
+import { decText, isDecimalText, toDec } from "../semantics/decimal.js";
 
 /** The value of a column path (`position.size`) in an input object; undefined when missing. */
 export function valueAt(input: unknown, path: string): unknown {
@@ -25,6 +26,18 @@ export function literal(d: SqlDialect, type: SqlColumnType, value: unknown): str
   switch (type.kind) {
     case "number":
       return typeof value === "number" && Number.isFinite(value) ? d.number(value) : typed("NULL");
+    case "decimal": {
+      // Exact decimal text, from a JSON number's shortest spelling or a string; NULL (invalid) when
+      // it is no number or DECIMAL(38, 18) cannot hold it exactly.
+      const text =
+        typeof value === "number" && Number.isFinite(value)
+          ? decText(toDec(value))
+          : typeof value === "string" && isDecimalText(value)
+            ? decText(toDec(value))
+            : undefined;
+      const exact = text !== undefined && toDec(text).decimalPlaces() <= 18 && toDec(text).abs().lt("1e20");
+      return exact ? `CAST('${text}' AS ${d.columnType(type)})` : typed("NULL");
+    }
     case "bool":
       return typeof value === "boolean" ? d.bool(value) : typed("NULL");
     case "text":

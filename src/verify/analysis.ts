@@ -10,6 +10,7 @@
  */
 import type { IrExpr, IrRulebook, IrTierTable } from "../ir/ir.js";
 import { normalCdf, roundDown, roundHalfEven, roundUp, decimalStep } from "../semantics/numeric.js";
+import { decRoundToStep, toDec } from "../semantics/decimal.js";
 import * as I from "./interval.js";
 import {
   addForms,
@@ -113,8 +114,29 @@ export class Analyzer {
 
   private currentLimit: { deadline: number; now: () => number } | undefined;
 
+  /**
+   * In decimal arithmetic, one unit of the last place of the scale (10^-scale): `/`, `sqrt`, `exp`,
+   * `ln`, `pow` and `normal_cdf` round their real result by less than this (see docs/verification.md);
+   * 0 in binary64.
+   */
+  readonly unit: number;
+
   constructor(readonly ir: IrRulebook) {
     this.domains = fieldDomains(ir);
+    this.unit = ir.meta.arithmetic ? 10 ** -ir.meta.arithmetic.scale : 0;
+  }
+
+  /**
+   * `a` widened by `units` units of the decimal scale on both sides (unchanged in binary64). Rounding
+   * keeps the sign (a non-negative real never rounds below 0), so an end at 0 stays there.
+   */
+  private rounded(a: Interval, units = 1): Interval {
+    if (this.unit === 0 || I.isEmpty(a)) return a;
+    const u = units * this.unit;
+    return I.interval(
+      a.lo >= 0 ? Math.max(0, a.lo - u) : a.lo - u,
+      a.hi <= 0 ? Math.min(0, a.hi + u) : a.hi + u,
+    );
   }
 
   /** A context with no assumption, or with `key` within `range` (one region of a case split). */
@@ -209,7 +231,8 @@ export class Analyzer {
       case "*":
         return I.mul(l, r);
       default:
-        return I.div(l, r);
+        // Decimal `/` is the real quotient rounded to the scale.
+        return this.rounded(I.div(l, r));
     }
   }
 
@@ -272,16 +295,18 @@ export class Analyzer {
         return I.min(I.max(arg(0), arg(1)), arg(2));
       case "abs":
         return I.abs(arg(0));
+      // In decimal arithmetic each is its real value rounded to the scale (normal_cdf: within a
+      // unit plus 10^-(scale+8)): two units cover both.
       case "sqrt":
-        return I.sqrt(arg(0));
+        return this.rounded(I.sqrt(arg(0)), 2);
       case "exp":
-        return I.monotone(arg(0), Math.exp);
+        return this.rounded(I.monotone(arg(0), Math.exp), 2);
       case "ln":
-        return I.ln(arg(0));
+        return this.rounded(I.ln(arg(0)), 2);
       case "pow":
-        return I.pow(arg(0), arg(1));
+        return this.rounded(I.pow(arg(0), arg(1)), 2);
       case "normal_cdf":
-        return I.monotone(arg(0), normalCdf);
+        return this.rounded(I.monotone(arg(0), normalCdf), 2);
       case "round_up":
       case "round_down":
       case "round_half_even": {
@@ -289,6 +314,18 @@ export class Analyzer {
         const step = arg(1);
         if (!I.isPoint(step) || !(step.lo > 0) || !Number.isFinite(step.lo))
           return I.add(x, I.interval(-Math.abs(step.hi), Math.abs(step.hi)));
+        if (this.ir.meta.arithmetic) {
+          // Exact decimal rounding (no snap), monotone: the rounded ends bound the rounded values.
+          const direction = e.fn === "round_up" ? "up" : e.fn === "round_down" ? "down" : "half_even";
+          const raise = (): never => {
+            throw new Error("a positive step cannot fail");
+          };
+          return I.monotone(x, (v) =>
+            Number.isFinite(v)
+              ? decRoundToStep(direction, toDec(v), toDec(step.lo), -1, raise).toNumber()
+              : v,
+          );
+        }
         const { units, scale } = decimalStep(step.lo);
         const round = ROUNDERS[e.fn]!;
         return I.monotone(x, (v) => (Number.isFinite(v) ? round(v, step.lo, units, scale) : v));
@@ -349,7 +386,9 @@ export class Analyzer {
       case "min":
       case "max":
       case "avg": {
-        const elem = this.tryInterval(e.elem, ctx);
+        // A decimal average is divided to the scale: a unit more either side.
+        const elem =
+          e.op === "avg" ? this.rounded(this.tryInterval(e.elem, ctx)) : this.tryInterval(e.elem, ctx);
         return e.fallback
           ? I.join(elem, this.tryInterval(e.fallback, ctx))
           : I.isEmpty(elem)
@@ -398,7 +437,8 @@ export class Analyzer {
         if (e.op === "*") return this.product(e, ctx) ?? atom();
         if (e.op === "/") {
           const divisor = this.linear(e.r, ctx);
-          if (isConstantForm(divisor) && (divisor.c.lo > 0 || divisor.c.hi < 0))
+          // Decimal `/` rounds to the scale: an atom, whose (sign-keeping) interval bounds it.
+          if (isConstantForm(divisor) && (divisor.c.lo > 0 || divisor.c.hi < 0) && this.unit === 0)
             return scaleForm(this.linear(e.l, ctx), I.div(I.interval(1), divisor.c));
         }
         return atom();

@@ -15,6 +15,7 @@
  */
 import type { IrPropertyKind, IrRulebook } from "../ir/ir.js";
 import { expandFunctions } from "../ir/expand.js";
+import { decimalTables } from "../semantics/decimal-operations.js";
 import type { Replay } from "./probe.js";
 import { ProofEngine } from "./proofs.js";
 import { propertiesOf, type Property } from "./properties.js";
@@ -101,14 +102,7 @@ export interface VerificationReport {
   inputs: number;
   budgetMs: number;
   elapsedMs: number;
-  /** Why nothing was verified: the prover's bounds are not sound for this rulebook's arithmetic. */
-  refused?: string;
 }
-
-/** Why `verify` refuses a rulebook in decimal arithmetic. */
-export const DECIMAL_REFUSAL =
-  "this rulebook computes in decimal arithmetic, and the verifier's bounds and searches are those of binary64: " +
-  "a result would not be sound for decimal results, so nothing was verified (check it with `marginbook test --arithmetic both`)";
 
 const DEFAULT_BUDGET_MS = 3_000;
 const DEFAULT_MAX_INPUTS = 5_000;
@@ -117,23 +111,10 @@ const DEFAULT_PROOF_MS = 2_000;
 /** Verifies every property of a rulebook (see the module comment). */
 export function verifyRulebook(source: IrRulebook, options: VerifyOptions = {}): VerificationReport {
   // The proofs reason about expression trees: calls and local `let`s are substituted first.
-  const ir = expandFunctions(source);
+  // In decimal arithmetic the proofs read the deductions the evaluators derive exactly.
+  const ir = withDecimalDeductions(expandFunctions(source));
   const now = options.now ?? (() => performance.now());
   const budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
-  if (ir.meta.arithmetic)
-    return {
-      rulebook: ir.meta.name,
-      version: ir.meta.version,
-      file: ir.meta.file,
-      properties: [],
-      proved: 0,
-      notViolated: 0,
-      violated: 0,
-      inputs: 0,
-      budgetMs,
-      elapsedMs: 0,
-      refused: DECIMAL_REFUSAL,
-    };
   const started = now();
   const properties = propertiesOf(ir);
   const engine = new ProofEngine(
@@ -278,4 +259,26 @@ function describeSlots(ir: IrRulebook, property: Property, evaluation: Replay): 
     .filter((n) => n in evaluation.outputs)
     .map((n) => `${n} = ${String(evaluation.outputs[n])}`);
   return shown.length > 0 ? shown.join(", ") : "see the explanation";
+}
+
+/**
+ * In decimal arithmetic, the IR with each table's deductions as the evaluators derive them, exactly
+ * (as the nearest doubles): the binary64 ones the compiler stored differ in the last bits. The
+ * interpreter derives its own, so the search is unchanged.
+ */
+function withDecimalDeductions(ir: IrRulebook): IrRulebook {
+  if (!ir.meta.arithmetic) return ir;
+  const exact = decimalTables(ir);
+  return {
+    ...ir,
+    tables: ir.tables.map((table, t) => ({
+      ...table,
+      rows: table.rows.map((row, r) => ({
+        ...row,
+        deductions: row.deductions.map((d, c) =>
+          d === null ? null : exact[t]!.deductions[r]![c]!.toNumber(),
+        ),
+      })),
+    })),
+  };
 }

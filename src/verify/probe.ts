@@ -9,6 +9,7 @@ import type { IrExpr, IrOutputStep, IrRulebook, IrSlot, IrStep } from "../ir/ir.
 import { inputValidator } from "../runtime/input-schema.js";
 import { evaluate, RuntimeError, type OutputValue } from "../runtime/interpreter.js";
 import type { Trace } from "../runtime/trace.js";
+import { outputNumber } from "../runtime/decimal-values.js";
 
 /** An extra output the probe computes at the end of an evaluation. */
 export interface ProbeOutput {
@@ -83,6 +84,6 @@ export class Probe {
 
 /** A number read from a probe result, or undefined. */
 export function numberOf(result: ProbeResult, name: string): number | undefined {
-  const value = result?.[name];
-  return typeof value === "number" ? value : undefined;
+  // A decimal rulebook's numbers are decimal text: read as the nearest double.
+  return outputNumber(result?.[name]);
 }

@@ -26,6 +26,11 @@ const ZERO: IrExpr = { k: "const", v: 0 };
 const ONE: IrExpr = { k: "const", v: 1 };
 const MONOTONE = new Set(["sqrt", "exp", "ln", "normal_cdf"]);
 /**
+ * In decimal arithmetic: correctly rounded results of a non-decreasing function are non-decreasing
+ * (rounding is monotone); `normal_cdf` is correctly rounded only almost always, so it is left out.
+ */
+const DECIMAL_MONOTONE = new Set(["sqrt", "exp", "ln"]);
+/**
  * The relative margin a comparison of two computed values needs, so that binary64 rounding (half
  * an ulp per operation, about 1e-16) cannot turn a shown `l >= r` around: `l - r` must be at least
  * `SLACK x (|l| + |r|)`. Structural rules need none: rounding is monotone, so `a >= b` gives
@@ -158,7 +163,8 @@ export class Prover {
     // The same rounding, or the same non-decreasing function, on both sides.
     if (l.k === "call" && r.k === "call" && l.fn === r.fn) {
       if (ROUNDING.has(l.fn) && sameConstant(l.args[1], r.args[1]) && ge(l.args[0]!, r.args[0]!)) return true;
-      if (MONOTONE.has(l.fn) && ge(l.args[0]!, r.args[0]!)) return true;
+      const monotone = this.analyzer.ir.meta.arithmetic ? DECIMAL_MONOTONE : MONOTONE;
+      if (monotone.has(l.fn) && ge(l.args[0]!, r.args[0]!)) return true;
     }
     if (isCall(l, "max") && l.args.some((x) => ge(x, r))) return true;
     if (isCall(r, "min") && r.args.some((y) => ge(l, y))) return true;

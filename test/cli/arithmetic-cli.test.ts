@@ -1,7 +1,8 @@
 /**
  * `marginbook test --arithmetic`: every rulebook in rules/ in both arithmetics, and the report of
  * figures that differ between them; `eval` of a decimal rulebook writes decimal text; `compile
- * --target sql` and `verify` refuse a decimal rulebook with a clear message.
+ * --target sql` computes a decimal rulebook in DECIMAL (DuckDB) and refuses ClickHouse with MB5110;
+ * `verify` verifies it.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -83,16 +84,22 @@ describe("marginbook test --arithmetic", () => {
     expect(JSON.parse(run.stdout)).toEqual({ outputs: { credit: "1925" } });
   });
 
-  it("compile --target sql and verify refuse a decimal rulebook with a clear message", async () => {
+  it("compile --target sql computes a decimal rulebook in DECIMAL, and verify verifies it", async () => {
     const dir = workspace({
-      "credit.margin": CREDIT.replace("currency USD", "currency USD\n  arithmetic decimal"),
+      "credit.margin":
+        CREDIT.replace("currency USD", "currency USD\n  arithmetic decimal") + "verify nonnegative credit\n",
     });
     const sql = await cli(["compile", "credit.margin", "--target", "sql"], dir);
-    expect(sql.code).toBe(1);
-    expect(sql.stdout + sql.stderr).toContain("MB5101");
-    expect(sql.stdout + sql.stderr).toContain("decimal arithmetic");
+    expect(sql.code).toBe(0);
+    expect(sql.stdout).toContain("DECIMAL(38, 18)");
+    const clickhouse = await cli(
+      ["compile", "credit.margin", "--target", "sql", "--dialect", "clickhouse"],
+      dir,
+    );
+    expect(clickhouse.code).toBe(1);
+    expect(clickhouse.stdout + clickhouse.stderr).toMatch(/MB5110: .*decimal arithmetic.*\(clickhouse\)/);
     const verify = await cli(["verify", "credit.margin"], dir);
-    expect(verify.code).toBe(1);
-    expect(verify.stderr).toContain("not verified: this rulebook computes in decimal arithmetic");
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toContain("1 proved");
   });
 });

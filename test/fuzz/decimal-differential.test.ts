@@ -7,7 +7,7 @@
  * and as columns (numbers, and the same numbers as decimal text). Every outcome must be the same
  * decimal text, or the same runtime error with the same code and message; nothing else may be thrown.
  *
- * The SQL target's decimal agreement is tested with the SQL target (src/sql).
+ * The SQL target has its own decimal differential test (test/sql/decimal-differential.test.ts).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -17,6 +17,7 @@ import { compileEvaluator } from "../../src/runtime/codegen.js";
 import { columnFields, loadArtifact } from "../../src/runtime/index.js";
 import { evaluate } from "../../src/runtime/interpreter.js";
 import { RuntimeError } from "../../src/semantics/errors.js";
+import { compileToSql } from "../../src/sql/index.js";
 import { checkRulebook } from "../../src/service/language-service.js";
 import { InputGenerator } from "../support/random-inputs.js";
 import { protoSafeIr, randomRulebook, restoreProto } from "../support/random-rulebooks.js";
@@ -62,6 +63,10 @@ describe("differential fuzzing in decimal arithmetic", () => {
         const generated = compileEvaluator(ir);
         expect(generated.mode).toBe("compiled");
         expect(generated.source).toContain("decimal arithmetic");
+        // The SQL target computes decimal rulebooks in DECIMAL (test/sql/decimal-differential.test.ts),
+        // or refuses with a code what it cannot compute exactly.
+        const sql = compileToSql(ir, { dialect: "duckdb" });
+        if (!sql.ok) expect(sql.diagnostics.every((d) => /^MB51\d\d$/.test(d.code))).toBe(true);
         const generator = new InputGenerator(protoSafeIr(ir), inputSeed);
         const inputs = Array.from({ length: INPUTS }, () => restoreProto(generator.next()));
         const batch = book.evaluateBatch(inputs);
