@@ -12,7 +12,7 @@
  * Before anything is timed, every input is evaluated by each engine and the outputs must be
  * identical to the hand-written ones (`Object.is` on every output): the run stops otherwise.
  *
- * Timing: paired rounds in one process. In each round every engine makes one pass over the inputs
+ * Timing (CPU time of the process, see bench/support/paired.ts): paired rounds in one process. In each round every engine makes one pass over the inputs
  * (a short window: a few milliseconds), in an order that alternates between rounds (ABCD, DCBA,
  * ...), and each engine's rate is divided by the hand-written rate of the same round. Reported:
  * the median ratio over rounds, with the interquartile range and the extremes as the spread, and
@@ -20,25 +20,28 @@
  *
  * Engines: `compiled` (`evaluate(input, { validate: false })`), `validated` (validation on, the
  * default), `generated` (the generated function alone, without the runtime's `{ outputs }` wrapper),
- * `no IR passes` (the same for the IR as lowered, without src/optimize), and `hand-written`. Options: `--rounds N` (default 31), `--count N` inputs (default 10,000),
+ * `no IR passes` (the same for the IR as lowered, without src/optimize), `columnar`
+ * (`evaluateColumns` over every input at once, as typed-array columns; validated) and `columnar,
+ * trusted` (`{ validate: false }`), and `hand-written` (per input object). Options: `--rounds N` (default 31), `--count N` inputs (default 10,000),
  * `--positions N` per account (default 20), `--seed N`.
  */
 import { spawnSync } from "node:child_process";
 import { closeSync, openSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildArtifact, serializeArtifact } from "../src/compile/artifact.js";
 import { lowerRulebook } from "../src/compile/lower.js";
 import { prng } from "../src/review/random-inputs.js";
 import { compileEvaluator } from "../src/runtime/codegen.js";
+import { columnLayout, toColumns } from "../src/runtime/column-layout.js";
 import { loadArtifact, type LoadedRulebook } from "../src/runtime/index.js";
 import { checkRulebook } from "../src/service/language-service.js";
 import { naturalBrackets } from "./baseline/natural-brackets.js";
 import { naturalPortfolio, type NaturalAccount, type NaturalPosition } from "./baseline/natural-portfolio.js";
 import { binancePositions } from "./support/binance-positions.js";
+import { cpuMs } from "./support/paired.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -55,7 +58,12 @@ const COUNT = Number(options.count);
 const POSITIONS = Number(options.positions);
 const SEED = Number(options.seed);
 
-type Engine = { name: string; run: (input: unknown) => Record<string, unknown> };
+type Engine = {
+  name: string;
+  run: (input: unknown) => Record<string, unknown>;
+  /** A columnar engine: one call for every input (its results kept as columns); `run` checks one. */
+  batch?: () => unknown;
+};
 
 /** Checks, lowers, writes and loads a rulebook as an engine does; also returns the lowered IR. */
 function load(file: string): {
@@ -115,9 +123,10 @@ function checkIdentical(inputs: readonly unknown[], engines: readonly Engine[], 
 
 /** One pass of an engine over the inputs, keeping every result (as an engine does); its rate per second. */
 function pass(engine: Engine, inputs: readonly unknown[], sink: unknown[]): number {
-  const start = performance.now();
-  for (let i = 0; i < inputs.length; i++) sink[i] = engine.run(inputs[i]);
-  return inputs.length / ((performance.now() - start) / 1000);
+  const start = cpuMs();
+  if (engine.batch) sink[0] = engine.batch();
+  else for (let i = 0; i < inputs.length; i++) sink[i] = engine.run(inputs[i]);
+  return inputs.length / ((cpuMs() - start) / 1000);
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -172,11 +181,24 @@ const loadAverage = (): string =>
     .map((l) => l.toFixed(2))
     .join(" ");
 
-function engines(loaded: ReturnType<typeof load>): Engine[] {
+function engines(loaded: ReturnType<typeof load>, inputs: readonly unknown[]): Engine[] {
   const { book } = loaded;
+  const columns = toColumns(columnLayout(book.ir), inputs);
+  const columnar = (validate: boolean): Engine => ({
+    name: validate ? "columnar" : "columnar, trusted",
+    // Checked on every input: the batch's row i against the hand-written result of input i.
+    run: (input) => {
+      const result = book.evaluateColumns(toColumns(columnLayout(book.ir), [input]), 1, { validate });
+      if (result.errors.length > 0) throw new Error(result.errors[0]!.message);
+      return Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v[0]]));
+    },
+    batch: () => book.evaluateColumns(columns, inputs.length, { validate }),
+  });
   return [
     { name: "compiled", run: (input) => book.evaluate(input, { validate: false }).outputs },
     { name: "validated", run: (input) => book.evaluate(input).outputs },
+    columnar(true),
+    columnar(false),
     { name: "generated", run: loaded.generated },
     { name: "no IR passes", run: loaded.unoptimized },
   ];
@@ -191,7 +213,7 @@ const bracketHand: Engine = {
   name: "hand-written",
   run: (i) => naturalBrackets(i as never) as unknown as Record<string, unknown>,
 };
-const bracketEngines = engines(brackets);
+const bracketEngines = engines(brackets, positions);
 checkIdentical(positions, bracketEngines, bracketHand);
 console.log(
   `identical outputs on ${positions.length.toLocaleString("en")} positions (every engine, Object.is)`,
@@ -204,7 +226,7 @@ const portfolioHand: Engine = {
   name: "hand-written",
   run: (i) => naturalPortfolio(i as never) as unknown as Record<string, unknown>,
 };
-const portfolioEngines = engines(portfolio);
+const portfolioEngines = engines(portfolio, books);
 checkIdentical(books, portfolioEngines, portfolioHand);
 console.log(`identical outputs on ${books.length.toLocaleString("en")} accounts (every engine, Object.is)`);
 measure(

@@ -4,9 +4,13 @@
  * round; the median and the spread (10th to 90th percentile) over rounds are reported. A burst of
  * load from the rest of the machine hits both passes of a round alike, so the ratio stays honest
  * on a busy machine where absolute rates do not.
+ *
+ * Time is the process's CPU time (`process.cpuUsage`, user + system), not wall time: on a machine
+ * with a load average of 10-20 on 2 cores, a pass waits for a core for as long as it runs, and wall
+ * time measures the other processes. CPU time counts only this process's work (its helper threads
+ * included: garbage collection and compilation are part of an engine's cost).
  */
 import { loadavg } from "node:os";
-import { performance } from "node:perf_hooks";
 
 /** One comparison: `engine` and `baseline` each process `items` items and return a checksum. */
 export interface Pair {
@@ -38,9 +42,9 @@ export function pairedRounds(pairs: readonly Pair[], rounds: number): PairResult
     const baselineTimes: number[] = [];
     for (let r = 0; r < rounds; r++) {
       const time = (pass: () => number): number => {
-        const start = performance.now();
+        const start = cpuMs();
         pass();
-        return performance.now() - start;
+        return cpuMs() - start;
       };
       let engine: number;
       let baseline: number;
@@ -63,6 +67,12 @@ export function pairedRounds(pairs: readonly Pair[], rounds: number): PairResult
       baselineRate: (pair.items / quantile(baselineTimes, 0.5)) * 1000,
     };
   });
+}
+
+/** The process's CPU time so far (user + system), in milliseconds. */
+export function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 /** The q-quantile of numbers (linear interpolation). */

@@ -25,6 +25,7 @@ import { decimalStep } from "../semantics/numeric.js";
 import { omittableInputs, PROTOTYPE_NAMES } from "../semantics/operations.js";
 import type { runtimeErrors } from "../semantics/errors.js";
 import { freeLocals, isInfallible } from "../optimize/expr-facts.js";
+import { planFusion, type FusionMember } from "../optimize/fusion.js";
 
 /** A number as a JavaScript expression, exact, with -0, NaN and infinities spelled without globals. */
 export function jsNumber(value: number): string {
@@ -91,6 +92,19 @@ const RAISER_PARAMETERS = {
 /** Tables with more rows than this are searched by bisection rather than a chain of comparisons. */
 const LINEAR_SEARCH_ROWS = 8;
 
+/**
+ * A list input held as columns (the columnar evaluator): the current row's items are the flat
+ * indexes `begin` to `begin + length - 1` of each item field's column.
+ */
+export interface ListColumns {
+  /** The number of items of the current row (code). */
+  length: string;
+  /** The flat index of the current row's first item (code). */
+  begin: string;
+  /** The column (code) of a scalar item field, or undefined when it has none. */
+  field(name: string): string | undefined;
+}
+
 /** Compiles the expressions of one rulebook into statements and pure JavaScript expressions. */
 export class ExpressionCompiler {
   /** Statements of the current block. */
@@ -130,6 +144,14 @@ export class ExpressionCompiler {
   /** Sums computed before the scenario loop they sit in (see interchangeSums): their value's code, by node. */
   private readonly interchanged = new Map<IrExpr, string>();
   private scratchCount = 0;
+  /** The loop-fusion plan (src/optimize/fusion.ts), made on first use. */
+  private fusionPlan: Map<IrAggregate, readonly FusionMember[]> | undefined;
+  /** Comprehension variables over a columnar list read as columns: the flat index and the columns. */
+  private readonly columnLocals = new Map<number, { index: string; view: ListColumns }>();
+  /** Expressions computed into a variable ahead of the loop that reads them (see holdInvariants). */
+  private readonly held = new Map<IrExpr, string>();
+  /** Sums already computed by a fused pass over their list: their accumulators, by node. */
+  private readonly fusedScratch = new Map<IrAggregate, string>();
   /** Per hoisted grouping (by slot): the variable holding the group of each constant key, by the key's code. */
   readonly constantLookups = new Map<number, Map<string, string>>();
   private lookupCount = 0;
@@ -146,6 +168,7 @@ export class ExpressionCompiler {
   constructor(
     private readonly ir: IrRulebook,
     private readonly inputCode?: (path: readonly string[]) => string | undefined,
+    private readonly listColumns?: (code: string) => ListColumns | undefined,
   ) {}
 
   /**
@@ -227,6 +250,8 @@ export class ExpressionCompiler {
   }
 
   compile(e: IrExpr): string {
+    const held = this.held.get(e);
+    if (held !== undefined) return held;
     switch (e.k) {
       case "const":
         return typeof e.v === "number"
@@ -294,6 +319,11 @@ export class ExpressionCompiler {
           : `(${key} * ${this.column(e.table, e.column)}[${row}] - ${deduction})`;
       }
       case "field": {
+        const item = e.x.k === "local" ? this.columnLocals.get(e.x.local) : undefined;
+        if (item && e.default === undefined && !e.timestamp) {
+          const field = item.view.field(e.name);
+          if (field !== undefined) return `${field}[${item.index}]`;
+        }
         const column =
           e.default === undefined && !e.timestamp && e.x.k === "local"
             ? this.scenarioField(e.x.local, e.name)
@@ -655,6 +685,11 @@ export class ExpressionCompiler {
   ): void {
     for (const b of directAggregates(e.elem)) {
       if (b.op !== "sum" || !isInfallible(b) || !independentOf(b, e.local)) continue;
+      const fused = this.fusedScratch.get(b) ?? (bindScenario === undefined ? this.fuse(b) : undefined);
+      if (fused !== undefined) {
+        this.interchanged.set(b, `${fused}[${counter}]`);
+        continue;
+      }
       const scratch = this.constant(
         `X${jsIndex(this.scratchCount++)}`,
         `new Float64ArrayCtor(${jsIndex(rows)})`,
@@ -665,17 +700,19 @@ export class ExpressionCompiler {
         const j = `i${jsIndex(x.local)}`;
         this.counters.add(j);
         const lines = this.block(() => {
-          this.emit(`l${jsIndex(x.local)} = ${list}[${j}];`);
+          this.bindElement(x, list, j);
           if (x.filter) this.emit(`if (!(${this.compile(x.filter)})) continue;`);
+          const release = this.holdInvariants(x.elem, e.local);
           const inner = this.block(() => {
             if (bindScenario) this.emit(`l${jsIndex(e.local)} = ${bindScenario}[${counter}];`);
             this.emit(`${scratch}[${counter}] = ${scratch}[${counter}] + ${this.compile(x.elem)};`);
             return "";
           }).code;
+          release();
           this.emit(`for (let ${counter} = 0; ${counter} < ${jsIndex(rows)}; ${counter}++) {`, ...inner, "}");
           return "";
         }).code;
-        this.emit(`for (let ${j} = 0; ${j} < ${list}.length; ${j}++) {`, ...lines, "}");
+        this.emit(`for (let ${j} = 0; ${j} < ${this.lengthOf(list)}; ${j}++) {`, ...lines, "}");
       };
       const lookup = this.groupLookup(b);
       const inner = b.elem;
@@ -697,6 +734,119 @@ export class ExpressionCompiler {
     }
   }
 
+  /**
+   * Loop fusion (planned by src/optimize/fusion.ts): the interchanged sum `b` and the later sums of
+   * its group (over a list of the same shape, elsewhere in the rulebook) computed in one pass over
+   * the list, each element going to every sum whose filter keeps it, each into its own
+   * accumulators, in list order from +0 as alone. Only in code that always runs (so that the later
+   * sums find their values computed), and only for sums whose scenario loop reads columns, not
+   * whole scenario records. Returns `b`'s accumulators, or undefined when `b` is not fused.
+   */
+  private fuse(b: IrAggregate): string | undefined {
+    this.fusionPlan ??= planFusion(this.ir);
+    const group = this.fusionPlan.get(b);
+    if (group === undefined || this.conditionalDepth > 0) return undefined;
+    const members = group
+      .slice(group.findIndex((m) => m.sum === b))
+      .filter((m) => !this.fusedScratch.has(m.sum) && !this.readsWholeScenario(m.outer));
+    if (members.length < 2 || members[0]!.sum !== b) return undefined;
+    const list = this.atom(this.compile(b.source));
+    const j = `i${jsIndex(b.local)}`;
+    this.counters.add(j);
+    for (const m of members) {
+      const scratch = this.constant(
+        `X${jsIndex(this.scratchCount++)}`,
+        `new Float64ArrayCtor(${jsIndex(this.rowsOf(m.outer))})`,
+      );
+      this.emit(`${scratch}.fill(0);`);
+      this.fusedScratch.set(m.sum, scratch);
+    }
+    const lines = this.block(() => {
+      let element: string | undefined;
+      for (const m of members) {
+        const counter = `i${jsIndex(m.outer.local)}`;
+        if (m.outer.source.k === "scenarios")
+          this.scenarioLocals.set(m.outer.local, { set: m.outer.source.set, counter });
+        this.counters.add(counter);
+        this.bindElement(m.sum, list, j, () => (element ??= this.atom(`${list}[${j}]`)));
+        const scratch = this.fusedScratch.get(m.sum)!;
+        const rows = jsIndex(this.rowsOf(m.outer));
+        const body = this.block(() => {
+          const release = this.holdInvariants(m.sum.elem, m.outer.local);
+          const inner = this.block(() => {
+            this.emit(`${scratch}[${counter}] = ${scratch}[${counter}] + ${this.compile(m.sum.elem)};`);
+            return "";
+          }).code;
+          release();
+          this.emit(`for (let ${counter} = 0; ${counter} < ${rows}; ${counter}++) {`, ...inner, "}");
+          return "";
+        }).code;
+        if (m.sum.filter === undefined) this.emit(...body.map((l) => l.slice(2)));
+        else {
+          const kept = this.block(() => this.compile(m.sum.filter!));
+          this.emit(...kept.code.map((l) => l.slice(2)), `if (${kept.value}) {`, ...body, "}");
+        }
+      }
+      return "";
+    }).code;
+    this.emit(`for (let ${j} = 0; ${j} < ${this.lengthOf(list)}; ${j}++) {`, ...lines, "}");
+    return this.fusedScratch.get(b);
+  }
+
+  /**
+   * Binds comprehension `x`'s variable to the item at index `i` of `list`: on a columnar list, when
+   * `x` reads nothing of its items but fields that have columns, as a flat index into those columns
+   * (no item object); else as the item (`element`, or `list[i]`).
+   */
+  private bindElement(x: IrAggregate, list: string, i: string, element?: () => string): void {
+    const view = this.listColumns?.(list);
+    const columnOnly = (y: IrExpr): boolean => {
+      if (y.k === "local") return y.local !== x.local;
+      if (y.k === "field" && y.x.k === "local" && y.x.local === x.local)
+        return y.default === undefined && !y.timestamp && view!.field(y.name) !== undefined;
+      return childExprs(y).every(columnOnly);
+    };
+    if (view && [x.filter, x.elem, x.key].every((y) => y === undefined || columnOnly(y))) {
+      this.columnLocals.set(x.local, { index: this.atom(`${view.begin} + ${i}`), view });
+      return;
+    }
+    this.columnLocals.delete(x.local);
+    this.emit(`l${jsIndex(x.local)} = ${element ? element() : `${list}[${i}]`};`);
+  }
+
+  /** The length of a list (code): a columnar list's is its row's item count. */
+  private lengthOf(list: string): string {
+    return this.listColumns?.(list)?.length ?? `${list}.length`;
+  }
+
+  /**
+   * Inside the loop over a scenario set of an interchanged sum (one list element at a time): the
+   * parts of the sum's element that do not read the scenario variable (`p.quantity`, `p.price`)
+   * are computed once per element, before the scenario loop, into variables the element's code
+   * then reads. The element is infallible (the whole sum is), so computing a part where a lazy
+   * branch might have skipped it raises nothing; each part is the same tree, so the same bits.
+   * Returns the function that ends the holding (after the scenario loop's code is generated).
+   */
+  private holdInvariants(elem: IrExpr, scenario: number): () => void {
+    const held: IrExpr[] = [];
+    const visit = (x: IrExpr): void => {
+      if (x.k === "const" || x.k === "local" || x.k === "scenarios" || x.k === "agg" || x.k === "let") return;
+      if (!freeLocals(x).has(scenario)) {
+        this.held.set(x, this.atom(this.compile(x)));
+        held.push(x);
+        return;
+      }
+      childExprs(x).forEach(visit);
+    };
+    visit(elem);
+    return () => held.forEach((x) => this.held.delete(x));
+  }
+
+  /** The number of scenarios a comprehension over a scenario set loops over (0 for any other). */
+  private rowsOf(e: IrAggregate): number {
+    return e.source.k === "scenarios" ? (this.ir.scenarioSets[e.source.set]?.rows.length ?? 0) : 0;
+  }
+
   private aggregate(e: IrAggregate): string {
     const list = this.atom(this.compile(e.source));
     const lookup = this.groupLookup(e);
@@ -709,7 +859,7 @@ export class ExpressionCompiler {
     const body = (inner: () => void): string[] =>
       this.block(() => {
         if (lookup) this.emit(`l${jsIndex(e.local)} = ${lookup.element};`);
-        else if (bind) this.emit(`l${jsIndex(e.local)} = ${list}[${i}];`);
+        else if (bind) this.bindElement(e, list, i);
         if (e.position !== undefined) this.emit(`l${jsIndex(e.position)} = ${i};`);
         if (e.filter && !lookup) {
           const filter = this.compile(e.filter);
@@ -720,7 +870,7 @@ export class ExpressionCompiler {
       }).code;
     // A scenario set's length is a constant of the rulebook.
     const rows = e.source.k === "scenarios" ? this.ir.scenarioSets[e.source.set]?.rows.length : undefined;
-    const length = lookup ? lookup.length : rows !== undefined ? jsIndex(rows) : `${list}.length`;
+    const length = lookup ? lookup.length : rows !== undefined ? jsIndex(rows) : this.lengthOf(list);
     const loop = (lines: string[]): void =>
       this.emit(`for (let ${i} = 0; ${i} < ${length}; ${i}++) {`, ...lines, "}");
     switch (e.op) {

@@ -243,7 +243,22 @@ function columnValid(column: ArrayLike<unknown>, count: number, field: ColumnFie
       for (let i = 0; i < count; i++) if (typeof column[i] !== "boolean") return false;
       return true;
     case "enum": {
-      const members = new Set<unknown>(ir.schema.enums[type.name] ?? []);
+      const list = ir.schema.enums[type.name] ?? [];
+      // A few members: compared in turn (strings equal by pointer, mostly), no hashing per value.
+      if (list.length <= 8) {
+        for (let i = 0; i < count; i++) {
+          const v = column[i];
+          let found = false;
+          for (let m = 0; m < list.length; m++)
+            if (list[m] === v) {
+              found = true;
+              break;
+            }
+          if (!found) return false;
+        }
+        return true;
+      }
+      const members = new Set<unknown>(list);
       for (let i = 0; i < count; i++) if (!members.has(column[i])) return false;
       return true;
     }

@@ -75,7 +75,7 @@ function expectAgreement(book: LoadedRulebook, inputs: unknown[]): void {
 }
 
 describe("evaluateColumns agrees with evaluateBatch", () => {
-  for (const file of bundledRulebooks()) {
+  for (const file of [...bundledRulebooks(), "bench/rules/natural-portfolio.margin"]) {
     it(file, () => {
       const book = load(file);
       const generator = new InputGenerator(book.ir, 11);
@@ -84,13 +84,46 @@ describe("evaluateColumns agrees with evaluateBatch", () => {
         Array.from({ length: 60 }, () => generator.next()),
       );
       expectAgreement(book, inputs);
-      // Through the generated loop, not the per-record fallback; a book with a list output (one
-      // list per row) takes the per-record path, which the agreement above covers.
+      // Through the generated loop, not the per-record fallback (list outputs included, stored as
+      // copies of each row's list).
       const present = new Set(Object.keys(toColumns(columnLayout(book.ir), inputs)));
-      const listOutput = book.ir.slots.some((s) => s.kind === "output" && s.type.kind === "list");
-      if (!listOutput) expect(columnarSource(book.ir, columnLayout(book.ir), present)).toBeDefined();
+      expect(columnarSource(book.ir, columnLayout(book.ir), present)).toBeDefined();
     });
   }
+});
+
+describe("list items read from their columns", () => {
+  it("a comprehension that reads only item fields reads the flat columns: no item object, no refill", () => {
+    const book = load("bench/rules/natural-portfolio.margin");
+    const inputs = uniform(
+      book,
+      Array.from({ length: 40 }, () => new InputGenerator(book.ir, 5).next()),
+    );
+    const columns = toColumns(columnLayout(book.ir), inputs);
+    const source = columnarSource(book.ir, columnLayout(book.ir), new Set(Object.keys(columns)))!.source;
+    expect(source).not.toMatch(/\bL0\[|\bP0\b/);
+    expect(source).toMatch(/C\d+\[t\d+\] === "btc"/);
+    expectAgreement(book, inputs);
+  });
+
+  it("a list output holds each row's own list, not the pooled one", () => {
+    const book = load("rules/span-sp500.margin");
+    const position = (underlying: string, quantity: number) => ({
+      contract: `${underlying} fut`,
+      underlying,
+      quantity,
+      risk: Array.from({ length: 16 }, (_, s) => (s % 3) * 1000 * quantity - 250 * s),
+    });
+    const inputs = [[position("SP", 1)], [position("SP", -2), position("NQ", 3)], []].map((positions) => ({
+      account: { positions },
+    }));
+    const result = book.evaluateColumns(toColumns(columnLayout(book.ir), inputs), 3);
+    const lists = result.outputs["combined_risk_array"] as unknown[];
+    expect(new Set(lists).size).toBe(3);
+    inputs.forEach((input, i) =>
+      expect(lists[i]).toStrictEqual(book.evaluate(input).outputs["combined_risk_array"]),
+    );
+  });
 });
 
 describe("rows that fail", () => {

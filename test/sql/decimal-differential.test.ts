@@ -111,6 +111,8 @@ const DECIMAL_REFUSED: Readonly<Record<string, string>> = {
   "rules/crypto-portfolio-margin.margin": "`black76`",
   "rules/deribit-options-pm.margin": "`pow`",
   "rules/ftx-sqrt-imf.margin": "`sqrt`",
+  // It imports ftx-sqrt-imf.margin.
+  "rules/multi-asset-total.margin": "`sqrt`",
 };
 /**
  * Cases whose exact values need more than DECIMAL(38, 18) holds, so the SQL row carries MB5112:

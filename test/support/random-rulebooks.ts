@@ -1017,6 +1017,18 @@ class RulebookGenerator {
     const inner = cloneScope(scope);
     for (const axis of [...set.axes, "weight", "index"]) inner.nums.push({ code: `${s}.${axis}`, kind: "D" });
     inner.texts.push(`${s}.name`);
+    if (this.optimizerShapes && !this.inFunction && this.lists.length > 0 && this.chance(0.6)) {
+      // The natural portfolio shape: a sum over a list in the scenario loop, its filter free of the
+      // scenario (interchanged, and fused with the other sums over the same list).
+      const list = this.pick(this.lists);
+      const p = this.local("p");
+      const items = withLocal(scope, p, list.fields);
+      const filter = this.chance(0.6) ? ` where ${this.bool(items, 0)}` : "";
+      const term = `${this.num(kind, items, 1)} * ${s}.${this.pick(set.axes)}`;
+      const elem = this.chance(0.5) ? `${term} + ${this.num(kind, items, 0)}` : term;
+      const sum = `sum(${elem} for ${p} in ${list.code}${filter})`;
+      return `${this.pick(["max", "min", "sum"])}(${this.chance(0.5) ? `-${s}.weight * ` : ""}${sum} for ${s} in ${set.name})`;
+    }
     const elem = this.chance(0.5)
       ? `${this.num(kind, scope, Math.min(d, 1))} * ${s}.${this.pick(set.axes)}`
       : this.num(kind, inner, Math.min(d, 2));
