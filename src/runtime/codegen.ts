@@ -31,8 +31,8 @@ import {
   roundUp,
 } from "../semantics/numeric.js";
 import { checkedPow } from "../semantics/builtins.js";
+import { bankruptcyPriceCall, liquidationPrice } from "../semantics/liquidation.js";
 import {
-  liquidationPrice,
   keyText,
   newGroup,
   nonFiniteIn,
@@ -117,6 +117,7 @@ export function factoryParameters(ir: IrRulebook): [string, unknown][] {
     ["blackScholesDf", blackScholesDf],
     ["checkedPow", checkedPow],
     ["liquidationPrice", liquidationPrice],
+    ["bankruptcyPriceCall", bankruptcyPriceCall],
     ["keyText", keyText],
     ["withDefault", withDefault],
     ["readField", readField],

@@ -9,6 +9,12 @@
  * a `default` is evaluated only for an empty list. The evaluators assume an input that passed
  * validation against the rulebook's schema.
  */
+import {
+  describeConvention,
+  irConvention,
+  liquidation,
+  liquidationColumns,
+} from "../semantics/liquidation.js";
 import type { IrAggregate, IrExpr, IrOutputStep, IrRuleStep, IrRulebook, IrStep } from "../ir/ir.js";
 import { VERBS } from "../semantics/verbs.js";
 import { raiserFor, runtimeErrors, type Raise } from "../semantics/errors.js";
@@ -25,10 +31,6 @@ import {
   nonFiniteIn,
   sortByKey,
   findTierRow,
-  liquidationColumns,
-  liquidationPrice,
-  liquidationRow,
-  liquidationSide,
   newGroup,
   readField,
   keyText,
@@ -380,25 +382,23 @@ class Interpreter {
     const size = this.eval(expr.size) as number;
     const entry = this.eval(expr.entry) as number;
     const balance = this.eval(expr.balance) as number;
-    if (!this.tiers)
-      return liquidationPrice(
-        liquidationColumns(this.ir.tables[expr.table]!, expr.column),
-        side,
-        size,
-        entry,
-        balance,
-        expr.site,
-        this.raise,
-      );
     const columns = liquidationColumns(this.ir.tables[expr.table]!, expr.column);
-    const s = liquidationSide(side, expr.site, this.raise);
-    const price = liquidationPrice(columns, side, size, entry, balance, expr.site, this.raise);
-    this.recordTier(expr.table, size * price, liquidationRow(columns, s, size, entry, balance));
-    return price;
+    const result = liquidation(
+      columns,
+      irConvention(expr),
+      side,
+      size,
+      entry,
+      balance,
+      expr.site,
+      this.raise,
+    );
+    this.recordTier(expr.table, result.key, result.row, describeConvention(irConvention(expr)));
+    return result.price;
   }
 
   /** Adds a tier row to the explanation of the current step. */
-  private recordTier(table: number, key: number, row: number): void {
+  private recordTier(table: number, key: number, row: number, convention?: string): void {
     const t = this.ir.tables[table]!;
     if (this.tiers) {
       const r = t.rows[row]!;
@@ -414,6 +414,7 @@ class Interpreter {
         deductions: Object.fromEntries(
           t.columns.flatMap((c, i) => (r.deductions[i] === null ? [] : [[c.name, r.deductions[i]!]])),
         ),
+        ...(convention ? { convention } : {}),
       });
     }
   }

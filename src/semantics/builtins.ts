@@ -11,6 +11,7 @@
 import type { IrBuiltin } from "../ir/ir.js";
 import { runtimeErrors, type Raise } from "./errors.js";
 import { black76, black76Df, blackScholes, blackScholesDf, normalCdf, roundDynamic } from "./numeric.js";
+import { bankruptcyPriceCall } from "./liquidation.js";
 import type { Value } from "./operations.js";
 
 /** The declaration of one built-in function. */
@@ -199,6 +200,28 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     signature: "black_scholes_df(kind, spot: P, strike: P, vol: Rate, time: Duration, discount: Number) -> P",
     doc: "`black_scholes` with the discount factor to expiry instead of the rate.",
     apply: priced(blackScholesDf),
+  },
+  bankruptcy_price: {
+    arity: [4, 6],
+    fallible: true,
+    surface: true,
+    signature:
+      "bankruptcy_price(side, size: Q, entry: P, balance: M, contract: linear|inverse, closing_fee: Rate) -> P",
+    doc:
+      "The price at which the margin balance `balance + side * size * (price - entry)` (inverse: `balance + side * size * (1 / entry - 1 / price)`), " +
+      "less the closing fee on the notional there, reaches 0. Named options: `contract: inverse` (size in USD contracts, balance in the coin), `closing_fee: <rate>`.",
+    // Lowered with the options as its two last arguments: the fee rate and the contract's name.
+    apply: (args, site, raise) =>
+      bankruptcyPriceCall(
+        args[0] as string,
+        num(args, 1),
+        num(args, 2),
+        num(args, 3),
+        args[4] as number | undefined,
+        args[5] as string | undefined,
+        site,
+        raise,
+      ),
   },
   length: {
     arity: [1, 1],

@@ -260,6 +260,23 @@ export const messages = {
     "scenario axis `{name}` must be numeric, not {actual}: an axis is a shock (a price move, a volatility)",
     'a scenario\'s label is its name: write `scenario "up" move 10%` and read the label as `s.name`',
   ),
+  optionsNotTaken: error(
+    "MB3100",
+    "`{name}` takes no named options",
+    "named options (`name: value`) belong to `liquidation_price` and `bankruptcy_price`",
+  ),
+  unknownOption: error("MB3101", "`{name}` has no option `{option}`", "its options are {options}"),
+  duplicateOption: error("MB3102", "option `{option}` is given twice"),
+  invalidOptionWord: error("MB3103", "option `{option}` is one of {words}, not `{text}`"),
+  closingFeeOutOfRange: error(
+    "MB3104",
+    "the closing fee must be a constant Rate from 0 up to (not including) 100%, not {actual}",
+    "write the taker fee rate, for example `closing_fee: 0.055%`",
+  ),
+  optionBeforeArgument: error(
+    "MB3105",
+    "an argument follows a named option: options come after all the arguments",
+  ),
 
   // ---- MB4xxx: rulebook semantics ----
   invalidVersion: error(
@@ -443,6 +460,7 @@ export const messages = {
     "MB6021",
     "{value} is above the limit of `{table}` ({limit}): the table ends there by design",
   ),
+  noLiquidationPrice: error("MB6030", "`{fn}` has no price: {detail}"),
 
   // ---- MB61xx: artifacts, signatures and the registry (the message adds the reason) ----
   artifactNotJson: error("MB6101", "the artifact is not JSON, or cannot be copied as JSON"),

@@ -26,6 +26,7 @@ export const runtimeErrors = {
   nonFiniteValue: messages.nonFiniteValue,
   missingKey: messages.missingKey,
   aboveLimit: messages.aboveLimit,
+  noLiquidationPrice: messages.noLiquidationPrice,
 } as const;
 
 export type RuntimeErrorName = keyof typeof runtimeErrors;

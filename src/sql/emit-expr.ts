@@ -7,6 +7,7 @@
  * A value used several times is shared: outside lambdas it is hoisted into a column of an earlier
  * layer of the query (see `emit-query.ts`); inside a lambda it is bound by a one-element list.
  */
+import { irConvention } from "../semantics/liquidation.js";
 import type { IrAggregate, IrExpr, IrRulebook, IrTierTable } from "../ir/ir.js";
 import { builtinSql, type BuiltinContext } from "./emit-builtins.js";
 import { liquidationSql } from "./emit-liquidation.js";
@@ -153,10 +154,8 @@ class ExprEmitter {
           d,
           this.ctx.ir.tables[expr.table]!,
           expr.column,
-          args[0]!.v,
-          args[1]!.v,
-          args[2]!.v,
-          args[3]!.v,
+          irConvention(expr),
+          { side: args[0]!.v, size: args[1]!.v, entry: args[2]!.v, balance: args[3]!.v },
           (sql, body) => this.share(sql, scope, body),
         );
         return { v: value, e: firstError(d, [...args.map((a) => a.e), error]), shape: SCALAR };
@@ -245,6 +244,10 @@ class ExprEmitter {
       constant: (i) => {
         const arg = expr.args[i];
         return arg?.k === "const" && typeof arg.v === "number" ? arg.v : undefined;
+      },
+      text: (i) => {
+        const arg = expr.args[i];
+        return arg?.k === "const" && typeof arg.v === "string" ? arg.v : undefined;
       },
     };
     const result = builtinSql[expr.fn](args, ctx);

@@ -222,7 +222,7 @@ function guardUnit(text: string, next: string | undefined): string {
 
 function printCall(expr: A.CallExpr): string {
   const callee = printExpr(expr.callee, PREC.postfix);
-  const args = expr.args.map(printExpression).join(", ");
+  const args = [...expr.args.map(printExpression), ...(expr.options ?? []).map(printOption)].join(", ");
   const c = expr.comprehension;
   if (!c) return `${callee}(${args})`;
   return `${callee}(${printComprehension(args, c)})`;
@@ -352,13 +352,23 @@ function callLines(call: A.CallExpr, width: number): string[] {
   const head = `${printExpr(call.callee, PREC.postfix)}(`;
   if (call.comprehension)
     return [head, ...comprehensionLines(call, call.comprehension, room).map((line) => INDENT + line), ")"];
+  const options = call.options ?? [];
+  const count = call.args.length + options.length;
   const args = call.args.flatMap((arg, i) => {
     const flat = printExpression(arg);
     const lines = flat.length < room ? [flat] : breakExpression(arg, room);
-    if (i < call.args.length - 1) lines[lines.length - 1] += ",";
+    if (i < count - 1) lines[lines.length - 1] += ",";
     return lines.map((line) => INDENT + line);
   });
-  return [head, ...args, ")"];
+  const named = options.map(
+    (o, i) => INDENT + printOption(o) + (call.args.length + i < count - 1 ? "," : ""),
+  );
+  return [head, ...args, ...named, ")"];
+}
+
+/** A named option of a call: `name: value`. */
+function printOption(option: A.CallOption): string {
+  return `${option.name.text}: ${printExpression(option.value)}`;
 }
 
 /** `if c then a` / `else if d then b` / `else e`, with `then` on its own line when needed. */

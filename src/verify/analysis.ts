@@ -298,6 +298,8 @@ export class Analyzer {
       case "black76_df":
       case "black_scholes_df":
       case "length":
+      // A bankruptcy price is never negative (a linear one is floored at 0; an inverse one is positive or raises).
+      case "bankruptcy_price":
         return I.interval(0, Infinity);
     }
   }
