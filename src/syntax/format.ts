@@ -375,10 +375,21 @@ function printOption(option: A.CallOption): string {
 function ifLines(expr: A.IfExpr, width: number): string[] {
   const condition = `if ${printExpression(expr.condition)}`;
   const then = `then ${printExpression(expr.then)}`;
-  const lines = condition.length + 1 + then.length <= width ? [`${condition} ${then}`] : [condition, then];
-  if (expr.else.kind !== "IfExpr") return [...lines, `else ${printExpression(expr.else)}`];
+  const lines =
+    condition.length + 1 + then.length <= width
+      ? [`${condition} ${then}`]
+      : [condition, ...branchLines("then", expr.then, width)];
+  if (expr.else.kind !== "IfExpr") return [...lines, ...branchLines("else", expr.else, width)];
   const [first, ...others] = ifLines(expr.else, width - "else ".length);
   return [...lines, `else ${first}`, ...others];
+}
+
+/** `then x` / `else x`, with a call in `x` broken over lines when it does not fit. */
+function branchLines(keyword: string, branch: A.Expr, width: number): string[] {
+  const flat = `${keyword} ${printExpression(branch)}`;
+  if (flat.length <= width || branch.kind !== "CallExpr") return [flat];
+  const [first, ...rest] = breakExpression(branch, width - keyword.length - 1);
+  return [`${keyword} ${first!}`, ...rest];
 }
 
 // ---- lines and comments ----

@@ -191,6 +191,10 @@ export class Analyzer {
         return this.marginInterval(e, ctx);
       case "agg":
         return this.aggregateInterval(e, ctx);
+      case "liquidation":
+        // Kept at or above the tier's floor over the size (linear), or size / a positive notional
+        // (inverse): never negative when the table starts at 0 or above (semantics/liquidation.ts).
+        return this.ir.tables[e.table]!.rows[0]!.lower >= 0 ? I.interval(0, Infinity) : I.EVERYTHING;
       default:
         return I.EVERYTHING;
     }

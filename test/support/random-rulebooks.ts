@@ -293,7 +293,8 @@ class RulebookGenerator {
     for (let i = 0; i < inputCount; i++) this.inputDecl(scope);
     if (this.chance(0.4)) this.listInput();
     if (this.chance(0.15)) this.optionInput(scope);
-    if (this.chance(0.2)) this.sideEnum();
+    // Not in hostile books: their random stream (and what it has found) stays as it was.
+    if (!this.hostile && this.chance(0.2)) this.sideEnum();
     const paramCount = this.int(0, 3);
     for (let i = 0; i < paramCount; i++) this.paramDecl(scope);
     const tableCount = this.int(0, 2);
