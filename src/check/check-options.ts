@@ -40,6 +40,16 @@ export const LIQUIDATION_OPTIONS: readonly OptionSpec[] = [MARGIN_AT, CONTRACT, 
 /** The options of `bankruptcy_price`. */
 export const BANKRUPTCY_OPTIONS: readonly OptionSpec[] = [CONTRACT, CLOSING_FEE];
 
+/** The declaration of a named option, by name (for hover and completion). */
+export function optionSpec(name: string): OptionSpec | undefined {
+  return LIQUIDATION_OPTIONS.find((o) => o.name === name);
+}
+
+/** How hover and completion show an option: `contract: linear | inverse`, `closing_fee: Rate`. */
+export function optionSignature(spec: OptionSpec): string {
+  return `${spec.name}: ${spec.words ? spec.words.join(" | ") : "Rate"}`;
+}
+
 /** Whether a call names a function that takes options (checked in full where it is typed). */
 export function takesOptions(expr: A.CallExpr): boolean {
   const callee = expr.callee;
