@@ -8,7 +8,34 @@ export interface RulebookCstNode extends CstNode {
 
 export type RulebookCstChildren = {
   header?: HeaderCstNode[];
+  importDecl?: ImportDeclCstNode[];
   declaration?: DeclarationCstNode[];
+};
+
+export interface ImportDeclCstNode extends CstNode {
+  name: "importDecl";
+  children: ImportDeclCstChildren;
+}
+
+export type ImportDeclCstChildren = {
+  KwImport: IToken[];
+  path?: (IToken)[];
+  KwAs?: IToken[];
+  alias?: IToken[];
+  importName?: ImportNameCstNode[];
+  Comma?: IToken[];
+  KwFrom?: IToken[];
+  KwVersion?: IToken[];
+  version?: IToken[];
+};
+
+export interface ImportNameCstNode extends CstNode {
+  name: "importName";
+  children: ImportNameCstChildren;
+}
+
+export type ImportNameCstChildren = {
+  name?: (IToken)[];
 };
 
 export interface HeaderCstNode extends CstNode {
@@ -817,6 +844,8 @@ export type IfExprCstChildren = {
 
 export interface MarginbookCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   rulebook(children: RulebookCstChildren, param?: IN): OUT;
+  importDecl(children: ImportDeclCstChildren, param?: IN): OUT;
+  importName(children: ImportNameCstChildren, param?: IN): OUT;
   header(children: HeaderCstChildren, param?: IN): OUT;
   headerField(children: HeaderFieldCstChildren, param?: IN): OUT;
   declaration(children: DeclarationCstChildren, param?: IN): OUT;

@@ -19,7 +19,8 @@ const TOKEN_DESCRIPTIONS: Record<string, string> = {
 const RULE_DESCRIPTIONS: Record<string, string> = {
   rulebook: "a declaration",
   declaration: "a declaration (`input`, `param`, `tiers`, `let`, `rule`, `output`, `assert`, ...)",
-  headerField: "a header field (`version`, `effective`, `currency`, `owner`, `description`, `extends`)",
+  headerField:
+    "a header field (`version`, `effective`, `currency`, `owner`, `description`, `extends`, `arithmetic`, `decimal_scale`, `decimal_rounding`)",
   step: "a rule step (`set`, `scale`, `add`, `floor`, `cap`)",
   primary: "an expression",
   notExpr: "an expression",

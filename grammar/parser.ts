@@ -37,7 +37,43 @@ export class MarginbookParser extends CstParser {
 
   public rulebook = this.RULE("rulebook", () => {
     this.OPTION(() => this.SUBRULE(this.header));
-    this.MANY(() => this.SUBRULE(this.declaration));
+    this.MANY(() => this.SUBRULE(this.importDecl));
+    this.MANY2(() => this.SUBRULE(this.declaration));
+  });
+
+  /**
+   * `import "./book.margin" as name [version 1.2.0]` (the whole book under a namespace) or
+   * `import a, B from "./book.margin" [version 1.2.0]` (chosen declarations under their own names).
+   */
+  private importDecl = this.RULE("importDecl", () => {
+    this.CONSUME(T.KwImport);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.StringLiteral, { LABEL: "path" });
+          this.CONSUME(T.KwAs);
+          this.CONSUME(T.Identifier, { LABEL: "alias" });
+        },
+      },
+      {
+        ALT: () => {
+          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.importName) });
+          this.CONSUME(T.KwFrom);
+          this.CONSUME2(T.StringLiteral, { LABEL: "path" });
+        },
+      },
+    ]);
+    this.OPTION(() => {
+      this.CONSUME(T.KwVersion);
+      this.CONSUME(T.SemverLiteral, { LABEL: "version" });
+    });
+  });
+
+  private importName = this.RULE("importName", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Identifier, { LABEL: "name" }) },
+      { ALT: () => this.CONSUME(T.TypeName, { LABEL: "name" }) },
+    ]);
   });
 
   private header = this.RULE("header", () => {
@@ -54,6 +90,9 @@ export class MarginbookParser extends CstParser {
       { ALT: () => this.CONSUME(T.KwOwner, { LABEL: "key" }) },
       { ALT: () => this.CONSUME(T.KwDescription, { LABEL: "key" }) },
       { ALT: () => this.CONSUME(T.KwExtends, { LABEL: "key" }) },
+      { ALT: () => this.CONSUME(T.KwArithmetic, { LABEL: "key" }) },
+      { ALT: () => this.CONSUME(T.KwDecimalScale, { LABEL: "key" }) },
+      { ALT: () => this.CONSUME(T.KwDecimalRounding, { LABEL: "key" }) },
     ]);
     this.OR2([
       { ALT: () => this.CONSUME(T.SemverLiteral, { LABEL: "value" }) },

@@ -82,6 +82,7 @@ export const KwTrue = hard("true");
 export const KwFalse = hard("false");
 export const KwFor = hard("for");
 export const KwIn = hard("in");
+export const KwImport = hard("import");
 
 export const KwVersion = soft("version");
 export const KwEffective = soft("effective");
@@ -89,6 +90,9 @@ export const KwCurrency = soft("currency");
 export const KwOwner = soft("owner");
 export const KwDescription = soft("description");
 export const KwExtends = soft("extends");
+export const KwArithmetic = soft("arithmetic");
+export const KwDecimalScale = soft("decimal_scale");
+export const KwDecimalRounding = soft("decimal_rounding");
 export const KwBy = soft("by");
 export const KwFlat = soft("flat");
 export const KwMarginal = soft("marginal");
@@ -118,6 +122,7 @@ export const KwFrom = soft("from");
 export const KwTable = soft("table");
 export const KwLimit = soft("limit");
 export const KwStart = soft("start");
+export const KwAs = soft("as");
 
 /** `2026-12-01T00:00:00Z`, or a date alone; the checker validates the calendar. */
 export const TimestampLiteral = createToken({
@@ -197,6 +202,7 @@ const hardKeywords = [
   KwFalse,
   KwFor,
   KwIn,
+  KwImport,
 ];
 const softKeywords = [
   KwVersion,
@@ -205,6 +211,9 @@ const softKeywords = [
   KwOwner,
   KwDescription,
   KwExtends,
+  KwArithmetic,
+  KwDecimalScale,
+  KwDecimalRounding,
   KwBy,
   KwFlat,
   KwMarginal,
@@ -234,6 +243,7 @@ const softKeywords = [
   KwTable,
   KwLimit,
   KwStart,
+  KwAs,
 ];
 
 /** Every token, in the order the lexer tries them (longer and more specific patterns first). */

@@ -235,7 +235,8 @@ describe("the test runner", () => {
       line: 5,
       column: 5,
       endColumn: 11,
-      message: 'unknown key `expcet` in case "a": the keys are name, input, expect, expect_error, tolerance',
+      message:
+        'unknown key `expcet` in case "a": the keys are name, input, expect, expect_error, tolerance, decimal_tolerance',
     });
     expect(parseTestFile("rulebook: x.margin\ncases: [\n").problems[0]!.line).toBeGreaterThan(0);
     expect(parseTestFile("- 1\n- 2\n").problems[0]!.message).toMatch(

@@ -521,6 +521,10 @@ export class ExpressionChecker {
       }
     }
     this.check(callee, env);
+    // A callee already reported (a syntax error, a rulebook that could not be imported) says no more.
+    const missing =
+      callee.kind === "MissingExpr" || (callee.kind === "MemberExpr" && callee.object.kind === "MissingExpr");
+    if (missing) return ERROR;
     this.context.report(messages.notCallable, callee.span, { name: describeCallee(callee) });
     return notCallable();
   }

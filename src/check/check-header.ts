@@ -5,6 +5,11 @@ import type * as A from "../syntax/ast.js";
 import { messages } from "../semantics/catalog.js";
 import type { CheckContext } from "./context.js";
 import { isCurrencyCode } from "./types.js";
+import { DECIMAL_ROUNDINGS, DEFAULT_DECIMAL_SCALE } from "../semantics/decimal.js";
+import type { IrArithmetic, IrDecimalRounding } from "../ir/ir.js";
+
+/** The largest `decimal_scale`: 60 places (10^-60), far below any amount a venue publishes. */
+const MAX_SCALE = 60;
 
 const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
@@ -22,6 +27,15 @@ const EXPECTED_KIND: Record<A.HeaderKey, { kinds: A.HeaderValueKind[]; descripti
   owner: { kinds: ["string"], description: "a string in quotes" },
   description: { kinds: ["string"], description: "a string in quotes" },
   extends: { kinds: ["string"], description: "the path of a `.margin` file in quotes" },
+  arithmetic: { kinds: ["name"], description: "`binary64` or `decimal`" },
+  decimal_scale: {
+    kinds: ["number"],
+    description: `a whole number of decimal places from 0 to ${MAX_SCALE}`,
+  },
+  decimal_rounding: {
+    kinds: ["name"],
+    description: `one of ${DECIMAL_ROUNDINGS.map((r) => `\`${r}\``).join(", ")}`,
+  },
 };
 
 /** The header's fields by key (first occurrence), after reporting every header problem. */
@@ -46,6 +60,7 @@ export function checkHeader(context: CheckContext, rulebook: A.Rulebook): Map<A.
     fields.set(field.key, field);
     checkValue(context, field);
   }
+  checkDecimalFields(context, fields);
   for (const { key, example } of REQUIRED) {
     if (!fields.has(key)) context.report(messages.missingHeaderField, header.name.span, { key, example });
   }
@@ -73,6 +88,15 @@ function checkValue(context: CheckContext, field: A.HeaderField): void {
   }
   if (field.key === "effective" && !isValidTimestamp(field.value))
     context.report(messages.invalidTimestamp, field.valueSpan, { text: field.value });
+  const invalid =
+    (field.key === "arithmetic" && field.value !== "binary64" && field.value !== "decimal") ||
+    (field.key === "decimal_scale" && !(/^\d+$/.test(field.value) && Number(field.value) <= MAX_SCALE)) ||
+    (field.key === "decimal_rounding" && !DECIMAL_ROUNDINGS.includes(field.value as IrDecimalRounding));
+  if (invalid)
+    context.report(messages.headerValueKind, field.valueSpan, {
+      key: field.key,
+      expected: expected.description,
+    });
   if (field.key === "currency" && !isCurrencyCode(field.value))
     context.report(messages.headerValueKind, field.valueSpan, {
       key: "currency",
@@ -101,4 +125,25 @@ export function isValidTimestamp(text: string): boolean {
     Number(oh) <= 23 &&
     Number(om) <= 59
   );
+}
+
+/** `decimal_scale` and `decimal_rounding` only mean something in decimal arithmetic. */
+function checkDecimalFields(context: CheckContext, fields: Map<A.HeaderKey, A.HeaderField>): void {
+  if (fields.get("arithmetic")?.value === "decimal") return;
+  for (const key of ["decimal_scale", "decimal_rounding"] as const) {
+    const field = fields.get(key);
+    if (field) context.report(messages.decimalFieldWithoutDecimal, field.keySpan, { key });
+  }
+}
+
+/** The arithmetic a checked header declares: undefined for binary64 (the default). */
+export function headerArithmetic(header: ReadonlyMap<A.HeaderKey, A.HeaderField>): IrArithmetic | undefined {
+  if (header.get("arithmetic")?.value !== "decimal") return undefined;
+  const scale = Number(header.get("decimal_scale")?.value ?? DEFAULT_DECIMAL_SCALE);
+  const rounding = header.get("decimal_rounding")?.value as IrDecimalRounding | undefined;
+  return {
+    mode: "decimal",
+    scale: Number.isInteger(scale) && scale <= MAX_SCALE ? scale : DEFAULT_DECIMAL_SCALE,
+    rounding: rounding && DECIMAL_ROUNDINGS.includes(rounding) ? rounding : "half_even",
+  };
 }

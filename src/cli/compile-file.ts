@@ -5,6 +5,7 @@
  */
 import path from "node:path";
 import { parseDocument } from "yaml";
+import type { LowerOptions } from "../compile/lower.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderText } from "../diagnostics/render.js";
 import type { IrRulebook } from "../ir/ir.js";
@@ -35,6 +36,7 @@ export function compileFile(
   command: string,
   color = false,
   given?: { source: string; host?: (sources: Map<string, string>) => SourceHost },
+  arithmetic?: LowerOptions["arithmetic"],
 ): CompiledFile {
   const sources = new Map<string, string>();
   const host = given?.host?.(sources) ?? nodeSourceHost(io.cwd, sources);
@@ -47,7 +49,7 @@ export function compileFile(
   sources.set(file, source);
   const service = createLanguageService(host);
   service.open(file, source);
-  const result = service.compile(file);
+  const result = service.compile(file, arithmetic !== undefined ? { arithmetic } : {});
   if (!result.ok) {
     const report =
       renderText(result.diagnostics, sources, { color }) +

@@ -13,10 +13,12 @@ import {
   renderImpactText,
   type ImpactReport,
 } from "../review/render-impact.js";
-import { semanticDiff } from "../review/semantic-diff.js";
+import { importedChanges, semanticDiff, type SemanticDiff } from "../review/semantic-diff.js";
+import type { IrImport } from "../ir/ir.js";
+import { createLanguageService } from "../service/language-service.js";
 import { checkVersionDiscipline } from "../review/version-policy.js";
 import { parseRulebook } from "../syntax/parse.js";
-import { displayPath, readText, writeFileAtomic } from "./files.js";
+import { displayPath, nodeSourceHost, readText, writeFileAtomic } from "./files.js";
 import { generatedCount, runImpact } from "./impact.js";
 import { compileFile } from "./compile-file.js";
 import { gitUser, readAtRevision, splitRevision } from "./git.js";
@@ -140,7 +142,11 @@ async function runDiff(args: ParsedArgs, io: CliIo, toolVersion: string): Promis
   const [oldSpec, newSpec] = args.positionals as [string, string];
   const oldSource = readVersion(oldSpec, io);
   const newSource = readVersion(newSpec, io);
-  const diff = semanticDiff(oldSource, newSource, oldSpec, newSpec);
+  const diff = withImportedChanges(
+    semanticDiff(oldSource, newSource, oldSpec, newSpec),
+    importsOf(oldSpec, oldSource, io),
+    importsOf(newSpec, newSource, io),
+  );
   const header = parseRulebook(newSource, newSpec).ast.header;
   const field = (key: string) =>
     header?.fields.find((f) => f.key === key)?.valueSpan ?? header?.name.span ?? { start: 0, end: 0 };
@@ -309,6 +315,33 @@ function reviewSide(spec: string, source: string, io: CliIo): ReviewSide {
 }
 
 /** Reads `file`, or `file@revision` from git (the file's own repository, path relative to it). */
+/**
+ * The imports of one side as compiled (each with its rulebook's IR hash), each read at the side's
+ * revision; undefined when the side has no import or does not compile.
+ */
+function importsOf(spec: string, source: string, io: CliIo): IrImport[] | undefined {
+  if (!/\bimport\b/.test(source)) return undefined;
+  const { file, revision } = splitRevision(spec);
+  const sources = new Map([[file, source]]);
+  const host =
+    revision !== undefined ? revisionHost(io.cwd, revision)(sources) : nodeSourceHost(io.cwd, sources);
+  const service = createLanguageService(host);
+  service.open(file, source);
+  const result = service.compile(file);
+  return result.ok ? (result.ir.meta.imports ?? []) : undefined;
+}
+
+/** The diff with the imported rulebooks that changed though their `import` lines did not. */
+function withImportedChanges(
+  diff: SemanticDiff,
+  before: IrImport[] | undefined,
+  after: IrImport[] | undefined,
+): SemanticDiff {
+  const changes = before && after ? importedChanges(before, after) : [];
+  if (changes.length === 0) return diff;
+  return { ...diff, changes: [...diff.changes, ...changes], behaviourChanged: true, layout: "semantic" };
+}
+
 export function readVersion(spec: string, io: CliIo): string {
   const { file, revision } = splitRevision(spec);
   if (revision === undefined) return readOrUsage(path.resolve(io.cwd, spec), spec);

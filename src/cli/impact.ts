@@ -32,6 +32,8 @@ import { nodeSourceHost, readText } from "./files.js";
 import type { ImpactWorkerData, ImpactWorkerMessage } from "./impact-worker.js";
 import { UsageError, type CliIo } from "./io.js";
 import { Progress } from "./progress.js";
+import { splitRevision } from "./git.js";
+import { revisionHost } from "./provenance.js";
 import {
   createInputView,
   fileFormat,
@@ -168,7 +170,11 @@ export async function runImpact(
 /** Checks and lowers one version; a string is the rendered report of its errors. */
 function compileSide(side: ImpactSide, io: CliIo, color: boolean): IrRulebook | string {
   const sources = new Map<string, string>([[side.file, side.source]]);
-  const service = createLanguageService(nodeSourceHost(io.cwd, sources));
+  // A side read at a git revision reads its bases and imports at that revision too.
+  const { revision } = splitRevision(side.label);
+  const host =
+    revision !== undefined ? revisionHost(io.cwd, revision)(sources) : nodeSourceHost(io.cwd, sources);
+  const service = createLanguageService(host);
   service.open(side.file, side.source);
   const result = service.compile(side.file);
   if (!result.ok) {

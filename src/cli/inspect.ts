@@ -16,7 +16,7 @@ import {
   type SignatureCheck,
   type TrustedKey,
 } from "../runtime/signature.js";
-import type { IrType } from "../ir/ir.js";
+import type { IrImport, IrType } from "../ir/ir.js";
 import { displayPath, readText } from "./files.js";
 import { ExitCode, UsageError, type CliIo, type Command, type ParsedArgs } from "./io.js";
 
@@ -254,6 +254,8 @@ function textReport(
       f["irHash"] === undefined ? undefined : `${String(f["irHash"])}${book ? " (matches the IR)" : ""}`,
     ],
   ];
+  if (book?.ir.meta.imports?.length)
+    rows.push(["imports", book.ir.meta.imports.map(importText).join("\n               ")]);
   if (book) {
     rows.push(["inputs", book.ir.schema.inputs.map((i) => `${i.name}: ${typeText(i.type)}`).join(", ")]);
     rows.push(["outputs", book.outputs.map((o) => `${o.name}: ${typeText(o.type)}`).join(", ")]);
@@ -286,6 +288,13 @@ function textReport(
   return lines.join("\n") + "\n";
 }
 
+/** `./options.margin as options, version 1.2.0, IR sha256:...` */
+function importText(imported: IrImport): string {
+  const how = imported.as !== undefined ? `as ${imported.as}` : `names ${(imported.names ?? []).join(", ")}`;
+  const version = imported.version !== undefined ? `, version ${imported.version}` : "";
+  return `${imported.path} ${how}${version}, IR ${imported.irHash}`;
+}
+
 function jsonReport(
   file: string,
   parsed: unknown,
@@ -300,6 +309,7 @@ function jsonReport(
     ...fieldsOf(parsed, book),
     inputs: book?.ir.schema.inputs.map((i) => ({ name: i.name, type: typeText(i.type) })) ?? null,
     outputs: book?.outputs.map((o) => ({ name: o.name, type: typeText(o.type) })) ?? null,
+    imports: book?.ir.meta.imports ?? [],
     signature: signature ?? null,
   };
 }

@@ -10,8 +10,14 @@ import {
   describeMismatches,
   parseTestFile,
   runTestFile,
+  boundFor,
+  caseTolerance,
+  modeDifferences,
   type CaseResult,
 } from "../service/test-runner.js";
+import type { IrRulebook } from "../ir/ir.js";
+import type { LowerOptions } from "../compile/lower.js";
+import { DEFAULT_ARITHMETIC } from "../semantics/decimal.js";
 import { compileFile } from "./compile-file.js";
 import { displayPath, FileRefusedError, marginExtension, readText } from "./files.js";
 import { ExitCode, UsageError, plural, type CliIo, type Command, type ParsedArgs } from "./io.js";
@@ -33,6 +39,12 @@ export function testCommand(): Command {
       "its outputs (within its tolerance) or its error code must match what it expects. A .margin",
       "file given directly runs its own test file.",
       "",
+      "--arithmetic binary64|decimal runs every rulebook in that arithmetic whatever its header",
+      "says (decimal with the rulebook's own scale, else 18 places, half-even); --arithmetic both",
+      "runs each case in both, checks each against its expectation (decimal_tolerance applies in",
+      "decimal), and lists every output where the two differ by more than --max-difference",
+      "(default: the case's larger tolerance); such a difference fails the case.",
+      "",
       "Exit codes: 0 every case passed, 1 a case failed (or a test file or rulebook is broken),",
       "2 usage error.",
     ].join("\n"),
@@ -40,6 +52,16 @@ export function testCommand(): Command {
       verify: {
         type: "boolean",
         description: "also verify each rulebook's properties (see `marginbook verify`)",
+      },
+      arithmetic: {
+        type: "string",
+        valueName: "mode",
+        description: "binary64, decimal or both (default: as each rulebook declares)",
+      },
+      "max-difference": {
+        type: "string",
+        valueName: "amount",
+        description: "with --arithmetic both: the largest difference between the modes that passes",
       },
       "no-color": { type: "boolean", description: "never colour the text output" },
       help: { type: "boolean", short: "h", description: "show this help" },
@@ -101,9 +123,10 @@ function runTest(args: ParsedArgs, io: CliIo): number {
   const paint = (code: number, text: string): string => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const tally: Tally = { passed: 0, failed: 0, brokenFiles: 0, violated: 0 };
   const verify = args.values["verify"] === true;
+  const modes = arithmeticOption(args);
   files.forEach((file, i) => {
     if (i > 0) io.stdout("\n");
-    runFile(file, io, tally, paint, color, verify);
+    runFile(file, io, tally, paint, color, verify, modes);
   });
   const cases = tally.passed + tally.failed;
   const broken = tally.brokenFiles > 0 ? `, ${plural(tally.brokenFiles, "broken file")}` : "";
@@ -114,6 +137,32 @@ function runTest(args: ParsedArgs, io: CliIo): number {
   return bad ? ExitCode.problems : ExitCode.ok;
 }
 
+/** The `--arithmetic` and `--max-difference` options. */
+interface ArithmeticChoice {
+  /** `declared`: as the header says. */
+  mode: "declared" | "binary64" | "decimal" | "both";
+  maxDifference?: number;
+}
+
+function arithmeticOption(args: ParsedArgs): ArithmeticChoice {
+  const mode = (args.values["arithmetic"] as string | undefined) ?? "declared";
+  if (!["declared", "binary64", "decimal", "both"].includes(mode))
+    throw new UsageError(`--arithmetic must be binary64, decimal or both, not \`${mode}\``, "test");
+  const raw = args.values["max-difference"] as string | undefined;
+  const maxDifference = raw === undefined ? undefined : Number(raw);
+  if (maxDifference !== undefined && !(maxDifference >= 0))
+    throw new UsageError(`--max-difference must be a number >= 0, not \`${raw}\``, "test");
+  return {
+    mode: mode as ArithmeticChoice["mode"],
+    ...(maxDifference !== undefined ? { maxDifference } : {}),
+  };
+}
+
+/** The IR of a rulebook in one arithmetic: decimal keeps a declared scale, else 18 places. */
+function inArithmetic(ir: IrRulebook, mode: "binary64" | "decimal"): LowerOptions["arithmetic"] {
+  return mode === "binary64" ? "binary64" : (ir.meta.arithmetic ?? DEFAULT_ARITHMETIC);
+}
+
 function runFile(
   file: string,
   io: CliIo,
@@ -121,6 +170,7 @@ function runFile(
   paint: (code: number, text: string) => string,
   color: boolean,
   verify: boolean,
+  modes: ArithmeticChoice = { mode: "declared" },
 ): void {
   const broken = (...messages: string[]): void => {
     for (const message of messages) io.stdout(`  ${paint(31, "✗")} ${message}\n`);
@@ -154,7 +204,53 @@ function runFile(
     io.stdout(compiled.report.replace(/^/gm, "    "));
     return broken(`${rulebook} has errors: its ${plural(parsed.file.cases.length, "case")} did not run`);
   }
-  const results = runTestFile(parsed.file, compiled.ir, evaluatorsOf(compiled.ir));
+  if (modes.mode === "both") {
+    const [binary, decimal] = (["binary64", "decimal"] as const).map((mode) => {
+      const again = compileFile(rulebook, io, "test", color, undefined, inArithmetic(compiled.ir, mode));
+      return again.ok ? again.ir : compiled.ir;
+    }) as [IrRulebook, IrRulebook];
+    const b = runTestFile(parsed.file, binary, evaluatorsOf(binary));
+    const d = runTestFile(parsed.file, decimal, evaluatorsOf(decimal));
+    parsed.file.cases.forEach((c, i) => {
+      // The stated bound: --max-difference, else the larger of the case's two tolerances.
+      const bound = (output: string, value: number): number => {
+        if (modes.maxDifference !== undefined) return modes.maxDifference;
+        return Math.max(
+          ...[caseTolerance(c, false), caseTolerance(c, true)].map((t) => {
+            const b = boundFor(t, output);
+            return Math.max(b.absolute, b.relative * Math.abs(value));
+          }),
+        );
+      };
+      const differences = modeDifferences(b[i]!.actual, d[i]!.actual, bound);
+      printCase(b[i]!, file, io, paint, "binary64");
+      printCase(d[i]!, file, io, paint, "decimal");
+      for (const m of differences)
+        io.stdout(
+          `      ${paint(31, "≠")} ${m.output}: binary64 ${String(m.binary64)}, decimal ${String(m.decimal)}` +
+            `${m.difference !== undefined ? ` (differ by ${m.difference}, more than ${m.bound})` : ""}\n`,
+        );
+      const passed = b[i]!.passed && d[i]!.passed && differences.length === 0;
+      tally[passed ? "passed" : "failed"] += 1;
+    });
+    if (verify) tally.violated += printVerification(compiled.ir, io, paint);
+    return;
+  }
+  const ir =
+    modes.mode === "declared"
+      ? compiled.ir
+      : (() => {
+          const again = compileFile(
+            rulebook,
+            io,
+            "test",
+            color,
+            undefined,
+            inArithmetic(compiled.ir, modes.mode),
+          );
+          return again.ok ? again.ir : compiled.ir;
+        })();
+  const results = runTestFile(parsed.file, ir, evaluatorsOf(ir));
   for (const result of results) printCase(result, file, io, paint);
   for (const r of results) tally[r.passed ? "passed" : "failed"] += 1;
   if (verify) tally.violated += printVerification(compiled.ir, io, paint);
@@ -165,11 +261,13 @@ function printCase(
   file: string,
   io: CliIo,
   paint: (code: number, text: string) => string,
+  mode?: string,
 ): void {
+  const label = mode ? ` [${mode}]` : "";
   if (result.passed) {
-    io.stdout(`  ${paint(32, "✓")} ${result.name}\n`);
+    io.stdout(`  ${paint(32, "✓")} ${result.name}${label}\n`);
     return;
   }
-  io.stdout(`  ${paint(31, "✗")} ${result.name}  (${file}:${result.line})\n`);
+  io.stdout(`  ${paint(31, "✗")} ${result.name}${label}  (${file}:${result.line})\n`);
   for (const line of describeMismatches(result)) io.stdout(`      ${line}\n`);
 }

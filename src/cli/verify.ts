@@ -103,6 +103,11 @@ function runVerify(args: ParsedArgs, io: CliIo): number {
       return;
     }
     const report = verifyRulebook(compiled.ir, { budgetMs: budget * 1000, seed });
+    if (report.refused) {
+      broken += 1;
+      io.stderr(`marginbook: ${file}: not verified: ${report.refused}\n`);
+      return;
+    }
     reports.push(report);
     if (format === "text") io.stdout((i > 0 ? "\n" : "") + renderReport(report, compiled.ir, file, paint));
   });
@@ -147,6 +152,10 @@ export function printVerification(
   budgetMs = DEFAULT_VERIFY_BUDGET_SECONDS * 1000,
 ): number {
   const report = verifyRulebook(ir, { budgetMs });
+  if (report.refused) {
+    io.stdout(`  ${paint(31, "✗")} not verified: ${report.refused}\n`);
+    return 1;
+  }
   for (const property of report.properties) io.stdout(renderProperty(property, ir, paint));
   return report.violated;
 }

@@ -10,12 +10,14 @@ import { BINANCE_CONVENTION, type LiquidationConvention } from "../semantics/liq
 import type * as A from "../syntax/ast.js";
 import type { CheckContext, FnSymbol, ValueSymbol } from "../check/context.js";
 import { formatType, type Type } from "../check/types.js";
-import { childExprs, type IrConstValue, type IrExpr, type IrFunction } from "../ir/ir.js";
+import { childExprs, type IrArithmetic, type IrConstValue, type IrExpr, type IrFunction } from "../ir/ir.js";
+import { Dec, decText, isDec, toDec } from "../semantics/decimal.js";
+import { decimalBinary, decimalCall, decimalConst, decimalUnary } from "../semantics/decimal-operations.js";
 import { BUILTINS, isBuiltin } from "../semantics/builtins.js";
 import type { Raise } from "../semantics/errors.js";
 import { LoweringError } from "./lowering-error.js";
 import { isDefaultGroup, familyTableName, keyedChain, keyValues } from "./lower-keyed.js";
-import { binaryOp, callBuiltin, unaryOp } from "../semantics/operations.js";
+import { binaryOp, callBuiltin, unaryOp, type Value } from "../semantics/operations.js";
 
 /** What expression lowering needs from the rulebook lowerer. */
 export interface LoweringScope {
@@ -46,16 +48,27 @@ export class ExpressionLowerer {
   private readonly params = new Map<string, IrExpr>();
   private readonly paramsInProgress = new Set<string>();
 
+  /**
+   * @param decimal the rulebook computes in decimal arithmetic: numeric operations are not folded
+   *   (folding is binary64), parameters are inlined as their expressions, and literals keep their
+   *   exact text where the double does not spell it.
+   */
   constructor(
     private readonly context: CheckContext,
     private readonly scope: LoweringScope,
+    private readonly decimal?: IrArithmetic,
   ) {}
+
+  /** Folds an operation on constants, in the rulebook's arithmetic. */
+  private fold(expr: IrExpr): IrExpr {
+    return this.decimal ? foldDecimal(expr, this.decimal) : fold(expr);
+  }
 
   /** The IR of a checked expression. */
   lower(expr: A.Expr, locals: ReadonlyMap<string, number> = NO_LOCALS): IrExpr {
     switch (expr.kind) {
       case "NumberLit":
-        return constant(expr.value);
+        return this.decimal ? decimalLiteral(expr) : constant(expr.value);
       case "DurationLit":
         return constant(expr.seconds);
       case "TimestampLit":
@@ -81,7 +94,7 @@ export class ExpressionLowerer {
       case "UnaryExpr": {
         const x = this.lower(expr.operand, locals);
         if (expr.op === "+") return x;
-        return fold({ k: "unary", op: expr.op === "-" ? "neg" : "not", x });
+        return this.fold({ k: "unary", op: expr.op === "-" ? "neg" : "not", x });
       }
       case "BinaryExpr":
         return this.binary(expr, locals);
@@ -202,8 +215,9 @@ export class ExpressionLowerer {
     // The checker folded it already (once, memoised): a long chain of parameters is not walked again.
     const folded = this.context.parameterConstant(symbol.name);
     if (
-      typeof folded === "boolean" ||
-      (typeof folded === "number" && Number.isFinite(folded) && !Object.is(folded, -0))
+      (!this.decimal || typeof folded === "boolean") &&
+      (typeof folded === "boolean" ||
+        (typeof folded === "number" && Number.isFinite(folded) && !Object.is(folded, -0)))
     ) {
       const value = constant(folded);
       this.params.set(symbol.name, value);
@@ -325,7 +339,7 @@ export class ExpressionLowerer {
       return l;
     const r = this.lower(expr.right, locals);
     if (l.k === "const" && (expr.op === "and" || expr.op === "or")) return r;
-    const folded = fold({ k: "binary", op: expr.op, l, r });
+    const folded = this.fold({ k: "binary", op: expr.op, l, r });
     if (folded.k === "const" || expr.op !== "/" || (r.k === "const" && r.v !== 0)) return folded;
     return { k: "binary", op: "/", l, r, site: this.scope.site(expr.span, [r]) };
   }
@@ -426,7 +440,7 @@ export class ExpressionLowerer {
     if (callee.name === "count") return { k: "call", fn: "length", args };
     const fn = callee.name;
     if (!isBuiltin(fn) || !BUILTINS[fn].surface) throw new Error(`unknown function \`${fn}\``);
-    const folded = fold({ k: "call", fn, args });
+    const folded = this.fold({ k: "call", fn, args });
     if (folded.k === "const" || !BUILTINS[fn].fallible) return folded;
     return { k: "call", fn, args, site: this.scope.site(expr.span, args) };
   }
@@ -502,6 +516,47 @@ function readsLocal(expr: IrExpr, local: number): boolean {
 
 function constant(v: IrConstValue): IrExpr {
   return { k: "const", v };
+}
+
+/** A constant in decimal arithmetic: the double, and the exact text when the double does not spell it. */
+function decimalConstant(value: Dec): IrExpr {
+  const v = value.toNumber() + 0;
+  const d = decText(value);
+  return String(v) === d ? { k: "const", v } : { k: "const", v, d };
+}
+
+/** A number literal in decimal arithmetic: exactly as written (`0.56%` is 0.0056). */
+function decimalLiteral(expr: A.NumberLit): IrExpr {
+  const text = expr.text
+    .replace(/_/g, "")
+    .replace(/(%|bps)$/, "")
+    .trim();
+  let exact: Dec;
+  try {
+    exact = new Dec(text).times(expr.suffix === "%" ? "0.01" : expr.suffix === "bps" ? "0.0001" : 1);
+  } catch {
+    return constant(expr.value);
+  }
+  return exact.toNumber() === expr.value ? decimalConstant(exact) : constant(expr.value);
+}
+
+/** Folds an operation on constants in decimal arithmetic, as the decimal evaluator computes it. */
+function foldDecimal(expr: IrExpr, context: IrArithmetic): IrExpr {
+  const value = (e: IrExpr): Value => decimalConst((e as { v: IrConstValue }).v, (e as { d?: string }).d);
+  try {
+    let result: Value;
+    if (expr.k === "unary" && expr.x.k === "const") result = decimalUnary(expr.op, value(expr.x));
+    else if (expr.k === "binary" && expr.l.k === "const" && expr.r.k === "const")
+      result = decimalBinary(expr.op, value(expr.l), value(expr.r), context, -1, abort);
+    else if (expr.k === "call" && expr.args.every((a) => a.k === "const"))
+      result = decimalCall(expr.fn, expr.args.map(value), context, -1, abort);
+    else return expr;
+    if (isDec(result)) return result.isFinite() && result.abs().lt(1e300) ? decimalConstant(result) : expr;
+    return typeof result === "boolean" || typeof result === "string" ? constant(result) : expr;
+  } catch (error) {
+    if (error === FOLD_ABORTED) return expr;
+    throw error;
+  }
 }
 
 /** Folds an operation on constants with the runtime's semantics, when the result is a plain value. */

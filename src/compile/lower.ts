@@ -18,6 +18,7 @@ import type { FnSymbol, Origin } from "../check/context.js";
 import { formatType, type Type } from "../check/types.js";
 import { LineMap } from "../diagnostics/line-map.js";
 import {
+  type IrArithmetic,
   IR_VERSION,
   forEachExpr,
   type IrDomain,
@@ -36,6 +37,7 @@ import {
 } from "../ir/ir.js";
 import { printVerify } from "../syntax/format.js";
 import { decimalStep } from "../semantics/numeric.js";
+import { headerArithmetic } from "../check/check-header.js";
 import { formatIrType } from "./print-ir.js";
 import { ExpressionLowerer, wrapLets, type LoweringScope } from "./lower-expr.js";
 import { familyTableName } from "./lower-keyed.js";
@@ -54,6 +56,11 @@ import {
 export interface LowerOptions {
   /** The text of a file (the rulebook's own, or a base it extends); lines are 0 without it. */
   source?: (file: string) => string | undefined;
+  /**
+   * Compile in this arithmetic whatever the header says (`marginbook test --arithmetic both`):
+   * `binary64`, or a decimal arithmetic.
+   */
+  arithmetic?: IrArithmetic | "binary64";
 }
 
 export { LoweringError } from "./lowering-error.js";
@@ -80,6 +87,7 @@ class Lowerer implements LoweringScope {
   private readonly pendingInputs: { site: number; exprs: IrExpr[] }[] = [];
   private readonly slotExprs = new Map<number, IrExpr[]>();
   private readonly expressions: ExpressionLowerer;
+  private readonly arithmetic: IrArithmetic | undefined;
   private place: { origin: Origin; what: string; rule?: string } = {
     origin: { file: "", own: true },
     what: "",
@@ -89,7 +97,14 @@ class Lowerer implements LoweringScope {
     readonly checked: CheckedRulebook,
     private readonly options: LowerOptions,
   ) {
-    this.expressions = new ExpressionLowerer(checked.context, this);
+    const declared = headerArithmetic(checked.header);
+    this.arithmetic =
+      options.arithmetic === undefined
+        ? declared
+        : options.arithmetic === "binary64"
+          ? undefined
+          : options.arithmetic;
+    this.expressions = new ExpressionLowerer(checked.context, this, this.arithmetic);
   }
 
   run(): IrRulebook {
@@ -176,6 +191,7 @@ class Lowerer implements LoweringScope {
       ...optional("description"),
       file: this.checked.file,
       ...optional("extends"),
+      ...(this.arithmetic ? { arithmetic: this.arithmetic } : {}),
     };
   }
 

@@ -64,6 +64,38 @@ export interface IrMeta {
   file: string;
   /** The base rulebook's path as written after `extends`, if any. */
   extends?: string;
+  /** The rulebooks this one imports, in the order of its `import` lines. */
+  imports?: IrImport[];
+  /** The arithmetic the rulebook computes in; absent means IEEE 754 binary64. */
+  arithmetic?: IrArithmetic;
+}
+
+/** An imported rulebook, as compiled into the importing one. */
+export interface IrImport {
+  /** The path as written after `import`. */
+  path: string;
+  /** The namespace of a whole-book import. */
+  as?: string;
+  /** The declarations a selective import names. */
+  names?: string[];
+  /** The imported rulebook's header version. */
+  version?: string;
+  /** The hash of the imported rulebook's own IR (`sha256:...`), as `compile` would record it. */
+  irHash: string;
+}
+
+/** How a decimal result that needs more places than the scale is rounded (`/`, `sqrt`, `exp`, ...). */
+export type IrDecimalRounding = "half_even" | "half_up" | "half_down" | "up" | "down" | "ceiling" | "floor";
+
+/**
+ * Exact decimal arithmetic (`arithmetic decimal` in the header): literals, inputs and parameters
+ * are exact decimals, `+ - *` and comparisons are exact, and `/`, `sqrt`, `exp`, `ln`, `pow` with a
+ * non-integer exponent and `normal_cdf` give `scale` decimal places, rounded by `rounding`.
+ */
+export interface IrArithmetic {
+  mode: "decimal";
+  scale: number;
+  rounding: IrDecimalRounding;
 }
 
 /** Where something is in the source, and what it involves (for explanations and runtime errors). */
@@ -370,7 +402,8 @@ export type IrAggregateOp =
 
 /** An expression; `k` tells the kind. Nodes that can fail at run time carry a `site`. */
 export type IrExpr =
-  | { k: "const"; v: IrConstValue }
+  /** `d`: in decimal arithmetic, the literal's exact text when `v` (a double) does not spell it. */
+  | { k: "const"; v: IrConstValue; d?: string }
   /** A field of the runtime input: `path` from the top-level input; `default` fills a missing last field. */
   | { k: "input"; path: string[]; default?: IrConstValue; timestamp?: true }
   | { k: "slot"; slot: number }

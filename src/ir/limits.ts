@@ -29,6 +29,8 @@ export const IR_LIMITS = {
   scenarioSets: 10_000,
   scenariosPerSet: 1_000_000,
   scenarioAxes: 64,
+  /** Rulebooks one rulebook imports, and names one `import` lists. */
+  imports: 256,
   /** Arguments of one call (`min(a, b, ...)`). */
   callArguments: 64,
   /** Segments of an input path (`account.position.size` has 3). */

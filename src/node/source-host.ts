@@ -69,7 +69,7 @@ export function nodeSourceHost(
       if (from !== undefined) {
         const root = projectRoot(path.resolve(cwd, from));
         if (existsSync(absolute) && !inside(root, absolute)) {
-          refusals.set(file, `is outside the project of the rulebook that extends it (${root})`);
+          refusals.set(file, `is outside the project of the rulebook that names it (${root})`);
           return undefined;
         }
       }

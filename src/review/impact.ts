@@ -10,6 +10,7 @@
  * statistics. Explaining the top movers (which rule made the difference) is `impact-explain.ts`.
  */
 import type { OutputInfo } from "../runtime/rulebook.js";
+import { outputNumber } from "../runtime/decimal-values.js";
 import type { OutputValue } from "../runtime/interpreter.js";
 
 /** What impact analysis needs of a version: a loaded rulebook (`rulebookFromIr`, `loadArtifact`). */
@@ -139,7 +140,7 @@ function fill(
     const result = book.evaluate(input, options).outputs;
     for (let o = 0; o < outputs.length; o++) {
       const value = result[outputs[o]!];
-      into[o]![at] = typeof value === "number" ? value : NaN;
+      into[o]![at] = outputNumber(value) ?? NaN;
     }
     return true;
   } catch (error) {

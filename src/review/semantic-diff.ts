@@ -4,6 +4,7 @@
  * compared separately, so a reformatted file reports no rule change.
  */
 import { LineMap } from "../diagnostics/line-map.js";
+import type { IrImport } from "../ir/ir.js";
 import type * as A from "../syntax/ast.js";
 import { printExpression, printType, printVerify } from "../syntax/format.js";
 import { parseRulebook } from "../syntax/parse.js";
@@ -28,7 +29,8 @@ export type ChangeSubject =
   | "scenarios"
   | "doc"
   | "verify"
-  | "fn";
+  | "fn"
+  | "import";
 
 export interface Change {
   subject: ChangeSubject;
@@ -80,6 +82,7 @@ export function semanticDiff(
   const after = side(newSource, newFile, errors);
   const changes: Change[] = [
     ...diffHeader(before, after),
+    ...diffImports(before, after),
     ...diffDeclarations(before, after),
     ...diffRuleOrder(before, after),
   ];
@@ -176,6 +179,85 @@ function declImpact(subject: ChangeSubject, otherwise: ChangeImpact): ChangeImpa
 
 /** Adding or removing these changes what engines send or receive: a major change. */
 const SCHEMA_SUBJECTS: ReadonlySet<ChangeSubject> = new Set(["input", "record", "enum"]);
+
+/** An import's key: its namespace, or its path for an import by name. */
+function importKey(decl: A.ImportDecl): string {
+  return decl.alias ? `as ${decl.alias.text}` : `from ${decl.path}`;
+}
+
+/** `import` lines added, removed, or pointed elsewhere (path, names, pinned version). */
+function diffImports(before: Side, after: Side): Change[] {
+  const name = (d: A.ImportDecl) => (d.alias ? d.alias.text : `${d.names.map((n) => n.text).join(", ")}`);
+  const oldImports = new Map((before.ast.imports ?? []).map((d) => [importKey(d), d]));
+  const newImports = new Map((after.ast.imports ?? []).map((d) => [importKey(d), d]));
+  const changes: Change[] = [];
+  for (const [key, o] of oldImports) {
+    const n = newImports.get(key);
+    const oldLine = before.lineOf(o.span.start);
+    if (!n) {
+      changes.push({
+        subject: "import",
+        action: "removed",
+        name: name(o),
+        details: [o.path],
+        impact: "major",
+        oldLine,
+      });
+      continue;
+    }
+    const details: string[] = [];
+    if (o.path !== n.path) details.push(`path: ${o.path} -> ${n.path}`);
+    if (name(o) !== name(n)) details.push(`names: ${name(o)} -> ${name(n)}`);
+    if (o.version?.text !== n.version?.text)
+      details.push(`version: ${o.version?.text ?? "(not pinned)"} -> ${n.version?.text ?? "(not pinned)"}`);
+    if (details.length > 0)
+      changes.push({
+        subject: "import",
+        action: "changed",
+        name: name(n),
+        details,
+        impact: "minor",
+        oldLine,
+        newLine: after.lineOf(n.span.start),
+      });
+  }
+  for (const [key, n] of newImports)
+    if (!oldImports.has(key))
+      changes.push({
+        subject: "import",
+        action: "added",
+        name: name(n),
+        details: [n.path],
+        impact: "minor",
+        newLine: after.lineOf(n.span.start),
+      });
+  return changes;
+}
+
+/**
+ * The imports whose rulebook compiled to a different IR on each side (from the compiled IRs'
+ * `meta.imports`): the change that the text of the importing rulebook cannot show.
+ */
+export function importedChanges(oldImports: readonly IrImport[], newImports: readonly IrImport[]): Change[] {
+  const key = (i: IrImport) => (i.as !== undefined ? `as ${i.as}` : `from ${i.path}`);
+  const before = new Map(oldImports.map((i) => [key(i), i]));
+  return newImports.flatMap((n): Change[] => {
+    const o = before.get(key(n));
+    if (!o || o.irHash === n.irHash) return [];
+    const short = (hash: string) => hash.slice(0, 19);
+    return [
+      {
+        subject: "import",
+        action: "changed",
+        name: n.as ?? (n.names ?? []).join(", "),
+        details: [
+          `the rulebook ${n.path} compiles differently: IR ${short(o.irHash)}... -> ${short(n.irHash)}...`,
+        ],
+        impact: "minor",
+      },
+    ];
+  });
+}
 
 function diffDeclarations(before: Side, after: Side): Change[] {
   const oldDecls = keyed(before.ast);

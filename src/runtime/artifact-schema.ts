@@ -19,11 +19,17 @@ export const ARTIFACT_FORMAT_VERSION = 1;
 
 /** A name the generated code may use: starts with a letter or `_`, then letters, digits, `_`. */
 export const IDENTIFIER_PATTERN = "^[A-Za-z_][A-Za-z0-9_]{0,127}$";
+/**
+ * A name the compiler may qualify with the namespaces of imports (`options.total_margin`): slots,
+ * rules, tables, scenario sets and functions. The generated code reads them only as strings.
+ */
+export const QUALIFIED_PATTERN = "^[A-Za-z_][A-Za-z0-9_]{0,127}(\\.[A-Za-z_][A-Za-z0-9_]{0,127}){0,16}$";
 /** An enum member: an identifier, or a backquoted name of letters, digits and `_ . : / + -`. */
 export const MEMBER_PATTERN = "^[A-Za-z0-9_.:/+-]{1,128}$";
 
 const ref = (name: string): JsonSchema => ({ $ref: `#/$defs/${name}` });
 const identifier: JsonSchema = { type: "string", pattern: IDENTIFIER_PATTERN };
+const qualified: JsonSchema = { type: "string", pattern: QUALIFIED_PATTERN, maxLength: 1_024 };
 const index: JsonSchema = { type: "integer", minimum: 0, maximum: IR_LIMITS.index };
 const text = (maxLength: number = IR_LIMITS.text): JsonSchema => ({ type: "string", maxLength });
 const hash: JsonSchema = { type: "string", pattern: "^sha256:[0-9a-f]{64}$" };
@@ -75,7 +81,7 @@ const irType = union("kind", [
   branch("kind", "enum", { name: identifier }),
   branch("kind", "record", { name: identifier }),
   branch("kind", "list", { element: ref("type") }),
-  branch("kind", "row", { table: identifier }),
+  branch("kind", "row", { table: qualified }),
   branch("kind", "opaque", { description: text(1_024) }),
 ]);
 
@@ -84,7 +90,12 @@ const builtins = BUILTIN_NAMES;
 const expr = ref("expr");
 
 const irExpr = union("k", [
-  branch("k", "const", { v: constValue }),
+  branch(
+    "k",
+    "const",
+    { v: constValue, d: { type: "string", pattern: "^-?\\d+(\\.\\d+)?$", maxLength: 200 } },
+    ["d"],
+  ),
   branch(
     "k",
     "input",
@@ -253,7 +264,7 @@ const site = closed(
   {
     line: index,
     file: text(),
-    rule: identifier,
+    rule: qualified,
     what: text(),
     inputs: {
       type: "array",
@@ -279,8 +290,13 @@ const tierRow = closed({
 /** A tier table's name: an identifier, or one table of a family, `brackets[BTCUSDT]`. */
 const tableName: JsonSchema = {
   anyOf: [
-    identifier,
-    { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]{0,127}\\[#?[A-Za-z0-9_.:/+-]{1,128}\\]$" },
+    qualified,
+    {
+      type: "string",
+      pattern:
+        "^[A-Za-z_][A-Za-z0-9_]{0,127}(\\.[A-Za-z_][A-Za-z0-9_]{0,127}){0,16}\\[#?[A-Za-z0-9_.:/+-]{1,128}\\]$",
+      maxLength: 1_200,
+    },
   ],
 };
 
@@ -304,7 +320,7 @@ const tierTable = closed(
 );
 
 const scenarioSet = closed({
-  name: identifier,
+  name: qualified,
   axes: { type: "array", items: identifier, maxItems: IR_LIMITS.scenarioAxes },
   rows: {
     type: "array",
@@ -319,7 +335,7 @@ const scenarioSet = closed({
   site: index,
 });
 
-const slot = closed({ name: identifier, kind: { enum: ["let", "quantity", "output"] }, type: ref("type") });
+const slot = closed({ name: qualified, kind: { enum: ["let", "quantity", "output"] }, type: ref("type") });
 
 const rounding = closed({
   direction: { enum: ["up", "down", "half_even"] },
@@ -344,7 +360,7 @@ const step = union("kind", [
   branch(
     "kind",
     "rule",
-    { name: identifier, condition: expr, actions: { type: "array", items: action }, site: index },
+    { name: qualified, condition: expr, actions: { type: "array", items: action }, site: index },
     ["condition"],
   ),
   branch("kind", "output", { slot: index, value: expr, rounding, site: index }, ["rounding"]),
@@ -361,6 +377,25 @@ const irMeta = closed(
     description: text(),
     file: text(),
     extends: text(),
+    imports: {
+      type: "array",
+      maxItems: IR_LIMITS.imports,
+      items: closed(
+        {
+          path: text(),
+          as: identifier,
+          names: { type: "array", maxItems: IR_LIMITS.imports, items: identifier },
+          version: text(IR_LIMITS.shortText),
+          irHash: hash,
+        },
+        ["path", "irHash"],
+      ),
+    },
+    arithmetic: closed({
+      mode: { const: "decimal" },
+      scale: { type: "integer", minimum: 0, maximum: 60 },
+      rounding: { enum: ["half_even", "half_up", "half_down", "up", "down", "ceiling", "floor"] },
+    }),
   },
   ["name", "version", "effective", "currency", "file"],
 );
@@ -395,7 +430,7 @@ const ir = closed(
       type: "array",
       maxItems: IR_LIMITS.entries,
       items: closed({
-        name: identifier,
+        name: qualified,
         params: { type: "array", maxItems: IR_LIMITS.callArguments, items: index },
         body: expr,
         site: index,

@@ -146,6 +146,8 @@ export interface CompileOptions {
  * (unless `optimize: false`), then compiled. The interpreter fallback runs the IR as given.
  */
 export function compileEvaluator(ir: IrRulebook, options: CompileOptions = {}): CompiledEvaluator {
+  // Decimal arithmetic has no code generator yet: the reference interpreter evaluates it.
+  if (ir.meta.arithmetic) return decimalByInterpreter(ir, options.outputs);
   const optimized = options.optimize === false ? ir : optimizedOrAsGiven(ir, options.outputs);
   const source = generateSource(optimized, options.outputs);
   const parameters = factoryParameters(ir);
@@ -165,6 +167,20 @@ export function compileEvaluator(ir: IrRulebook, options: CompileOptions = {}): 
   }
   const evaluate = factory(...parameters.map(([, value]) => value));
   return { evaluate, source, mode: "compiled" };
+}
+
+/** A decimal rulebook's evaluator: the reference interpreter, returning the selected outputs. */
+function decimalByInterpreter(ir: IrRulebook, outputs: readonly string[] | undefined): CompiledEvaluator {
+  const selected = outputs === undefined ? undefined : new Set(outputs);
+  return {
+    evaluate: (input) => {
+      const all = interpret(ir, input).outputs;
+      if (selected === undefined) return all;
+      return Object.fromEntries(Object.entries(all).filter(([name]) => selected.has(name)));
+    },
+    source: "// decimal arithmetic: evaluated by the reference interpreter (no generated code)\n",
+    mode: "interpreted",
+  };
 }
 
 /**

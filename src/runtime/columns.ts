@@ -9,7 +9,8 @@
  * rows checked one by one (as input objects), so that their messages are exactly `evaluate`'s. A
  * failed row holds NaN (null in the other outputs) and is listed in `errors` with its index.
  * Where code generation is forbidden, or the rulebook reads a whole input record as a value, each
- * row is built as an input object and evaluated by the per-record evaluator instead.
+ * row is built as an input object and evaluated by the per-record evaluator instead; so is every
+ * row of a decimal rulebook, whose numeric outputs come back as arrays of decimal text.
  */
 import type { IrRulebook, IrType } from "../ir/ir.js";
 import { RuntimeError } from "../semantics/errors.js";
@@ -49,7 +50,7 @@ export interface ColumnFailure {
 
 /** The result of a columnar evaluation. */
 export interface ColumnarResult {
-  /** One column per output: `Float64Array` for numbers, an array for the others. */
+  /** One column per output: `Float64Array` for numbers (decimal text in decimal arithmetic), an array for the others. */
   outputs: Record<string, Float64Array | (OutputValue | null)[]>;
   /** The rows that failed, in row order. */
   errors: ColumnFailure[];
@@ -79,7 +80,8 @@ export function columnarEvaluator(
   validator: InputValidator,
 ) {
   const layout = columnLayout(ir);
-  const numeric = outputs.map((o) => o.type.kind === "number");
+  // Decimal arithmetic: numeric outputs stay decimal text (every digit), in plain arrays.
+  const numeric = outputs.map((o) => o.type.kind === "number" && ir.meta.arithmetic === undefined);
   // One generated loop per set of columns given (optional fields may be left out), compiled once.
   const loops = new Map<string, { factory: LoopFactory; inputs: string[]; ir: IrRulebook } | null>();
   const loopFor = (present: ReadonlySet<string>) => {
@@ -151,6 +153,8 @@ function compileLoop(
   layout: ColumnLayout,
   present: ReadonlySet<string>,
 ): { factory: LoopFactory; inputs: string[]; ir: IrRulebook } | null {
+  // Decimal arithmetic has no generated code: its rows go through the per-record evaluator.
+  if (ir.meta.arithmetic) return null;
   // The same optimized IR as the per-record evaluator (src/optimize): every output kept, in order.
   const optimized = optimizeIr(ir);
   const generated = columnarSource(optimized, layout, present);

@@ -14,6 +14,7 @@
  * millisecond and generates no code; every problem is appended to one list, so the work is linear
  * in the input even when everything in it is wrong.
  */
+import { isDecimalText, toDec } from "../semantics/decimal.js";
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 
 type Schema = { readonly [keyword: string]: unknown };
@@ -61,6 +62,7 @@ export function inputSchemaValidator(
       } as ErrorObject);
     };
     if ("not" in node) return (data, at, errors) => fail("not", {}, "must NOT be valid", data, at, errors);
+    if (node["x-decimal"] === true) return decimalCheck(node, fail);
     const type = node["type"] as string | undefined;
     const typeOk = typeCheck(type);
     const body = bodyCheck(node, type, compile, fail, formats);
@@ -202,6 +204,39 @@ function bodyCheck(
     };
   }
   return enumCheck;
+}
+
+/**
+ * A number of a rulebook in decimal arithmetic: a finite JSON number or decimal text, its bounds
+ * compared exactly (`"0.0000000000000000000001"` is above 0).
+ */
+function decimalCheck(node: Schema, fail: Fail): Check {
+  const bounds = (
+    [
+      ["maximum", "<="],
+      ["minimum", ">="],
+      ["exclusiveMaximum", "<"],
+      ["exclusiveMinimum", ">"],
+    ] as const
+  )
+    .filter(([keyword]) => typeof node[keyword] === "number")
+    .map(([keyword, comparison]) => ({ keyword, comparison, limit: node[keyword] as number }));
+  return (data, at, errors) => {
+    const ok =
+      (typeof data === "number" && Number.isFinite(data)) ||
+      (typeof data === "string" && isDecimalText(data));
+    if (!ok) {
+      fail("type", { type: "number,string" }, "must be number,string", data, at, errors);
+      return;
+    }
+    const x = toDec(data as number | string);
+    for (const { keyword, comparison, limit } of bounds) {
+      const c = x.cmp(toDec(limit));
+      const holds =
+        comparison === "<=" ? c <= 0 : comparison === ">=" ? c >= 0 : comparison === "<" ? c < 0 : c > 0;
+      if (!holds) fail(keyword, { comparison, limit }, `must be ${comparison} ${limit}`, data, at, errors);
+    }
+  };
 }
 
 function objectCheck(node: Schema, compile: (node: Schema) => Check, fail: Fail): Check {

@@ -111,6 +111,13 @@ function describeError(error: ErrorObject, path: string): InputError | undefined
       );
     case "pattern":
     case "format":
+      // In decimal arithmetic a number may be decimal text: a string that is not one fails the pattern.
+      if (schema["x-decimal"] === true)
+        return problem(
+          path,
+          "type",
+          `${at} must be ${typeName("number,string", schema)}, not ${describeValue(error.data)}`,
+        );
       return problem(
         path,
         "timestamp",
@@ -144,6 +151,8 @@ function typeName(expected: string, schema: JsonSchema): string {
   switch (expected) {
     case "number":
       return "a number";
+    case "number,string":
+      return 'a number or a decimal string (such as "0.1")';
     case "boolean":
       return "true or false";
     case "array":

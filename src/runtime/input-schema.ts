@@ -154,7 +154,7 @@ export function inputJsonSchema(ir: IrRulebook | IrSchema, limits: Partial<Input
       { ...typeSchema(input.type, limit), ...(input.doc ? { description: input.doc } : {}) },
     ]),
   );
-  return {
+  const result: JsonSchema = {
     $schema: "https://json-schema.org/draft/2020-12/schema",
     ...("meta" in ir ? { title: `${ir.meta.name} ${ir.meta.version}: input` } : {}),
     type: "object",
@@ -163,6 +163,32 @@ export function inputJsonSchema(ir: IrRulebook | IrSchema, limits: Partial<Input
     additionalProperties: false,
     $defs: defs,
   };
+  return "meta" in ir && ir.meta.arithmetic ? decimalNumbers(result) : result;
+}
+
+/** A decimal number as text, every digit kept: what a decimal rulebook accepts besides a JSON number. */
+export const DECIMAL_PATTERN = "^\\s*[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?\\s*$";
+
+/**
+ * The schema of a rulebook in decimal arithmetic: every number may also be given as decimal text
+ * (`"71200.81144"`), marked `x-decimal`; marginbook's validator checks the bounds of text exactly.
+ */
+function decimalNumbers(schema: JsonSchema): JsonSchema {
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (typeof node !== "object" || node === null) return node;
+    const result = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v)]));
+    if (result["type"] === "number")
+      return {
+        ...result,
+        type: ["number", "string"],
+        pattern: DECIMAL_PATTERN,
+        maxLength: 400,
+        "x-decimal": true,
+      };
+    return result;
+  };
+  return walk(schema) as JsonSchema;
 }
 
 /**

@@ -15,7 +15,32 @@ import {
   liquidation,
   liquidationColumns,
 } from "../semantics/liquidation.js";
-import type { IrAggregate, IrExpr, IrOutputStep, IrRuleStep, IrRulebook, IrStep } from "../ir/ir.js";
+import type {
+  IrAggregate,
+  IrArithmetic,
+  IrExpr,
+  IrOutputStep,
+  IrRuleStep,
+  IrRulebook,
+  IrStep,
+} from "../ir/ir.js";
+import { Dec, decDivide, decText, describeArithmetic, isDec, toDec } from "../semantics/decimal.js";
+import {
+  decimalBinary,
+  decimalCall,
+  decimalConst,
+  decimalRound,
+  decimalScenarios,
+  decimalTables,
+  decimalTierMargin,
+  decimalTierRow,
+  decimalUnary,
+  decimalVerb,
+  decValue,
+  type DecimalTable,
+} from "../semantics/decimal-operations.js";
+import { decimalInput, decimalTraceValue } from "./decimal-values.js";
+import { decimalLiquidation } from "../semantics/decimal-liquidation.js";
 import { VERBS } from "../semantics/verbs.js";
 import { raiserFor, runtimeErrors, type Raise } from "../semantics/errors.js";
 import {
@@ -90,6 +115,10 @@ class Interpreter {
   private readonly locals: Value[];
   private readonly raise: Raise;
   private readonly scenarios: readonly (readonly Value[])[];
+  /** The decimal arithmetic, when the rulebook declares it; numbers are then `Dec`s. */
+  private readonly decimal?: IrArithmetic;
+  private readonly decimalTables: DecimalTable[] = [];
+  private readonly input: Value;
   readonly trace?: Trace;
   /** Tier rows chosen while the current step is evaluated (explanations only). */
   private tiers?: TierChoice[];
@@ -104,14 +133,43 @@ class Interpreter {
 
   constructor(
     private readonly ir: IrRulebook,
-    private readonly input: Value,
+    input: Value,
     explain: boolean,
   ) {
     this.slots = new Array<Value>(ir.slots.length).fill(undefined);
     this.locals = new Array<Value>(ir.locals.length).fill(undefined);
     this.raise = raiserFor(ir);
-    this.scenarios = scenarioTables(ir);
-    if (explain) this.trace = { rulebook: ir.meta.name, version: ir.meta.version, entries: [] };
+    this.decimal = ir.meta.arithmetic;
+    if (this.decimal) {
+      this.input = decimalInput(ir, input);
+      this.scenarios = decimalScenarios(ir);
+      this.decimalTables = decimalTables(ir);
+    } else {
+      this.input = input;
+      this.scenarios = scenarioTables(ir);
+    }
+    if (explain)
+      this.trace = {
+        rulebook: ir.meta.name,
+        version: ir.meta.version,
+        ...(this.decimal ? { arithmetic: describeArithmetic(this.decimal) } : {}),
+        entries: [],
+      };
+  }
+
+  /** Whether a number is finite (decimals always are). */
+  private finite(value: Value): boolean {
+    return this.decimal ? true : Number.isFinite(value);
+  }
+
+  /** A number of the IR (or a count) as a runtime number of the rulebook's arithmetic. */
+  private num(value: number): Value {
+    return this.decimal ? decValue(toDec(value)) : value;
+  }
+
+  /** A runtime number as a double, for indices and explanations. */
+  private double(value: Value): number {
+    return isDec(value) ? value.toNumber() : (value as number);
   }
 
   run(): Record<string, OutputValue> {
@@ -128,7 +186,7 @@ class Interpreter {
         this.slots[step.slot] = value;
         // A let the optimizer introduced holds an intermediate: neither checked nor explained.
         if (step.hoisted) break;
-        if (this.ir.slots[step.slot]!.type.kind === "number" && !Number.isFinite(value))
+        if (this.ir.slots[step.slot]!.type.kind === "number" && !this.finite(value))
           this.raise(step.site, runtimeErrors.nonFiniteValue, {
             name: this.ir.slots[step.slot]!.name,
             value: value as number,
@@ -179,12 +237,14 @@ class Interpreter {
         let operand: Value;
         if (applies !== false) {
           operand = this.eval(action.value);
-          const after = VERBS[action.verb].apply(before as number, operand as number);
+          const after = this.decimal
+            ? decimalVerb(action.verb, before, operand)
+            : VERBS[action.verb].apply(before as number, operand as number);
           this.slots[action.slot] = after;
-          if (this.ir.slots[action.slot]!.type.kind === "number" && !Number.isFinite(after))
+          if (this.ir.slots[action.slot]!.type.kind === "number" && !this.finite(after))
             this.raise(action.site, runtimeErrors.nonFiniteValue, {
               name: this.ir.slots[action.slot]!.name,
-              value: after,
+              value: after as number,
             });
         }
         if (this.trace) {
@@ -227,19 +287,25 @@ class Interpreter {
     let value = raw;
     if (step.rounding) {
       const { direction, step: size, units, scale } = step.rounding;
-      const round = direction === "up" ? roundUp : direction === "down" ? roundDown : roundHalfEven;
-      value = round(raw as number, size, units, scale);
+      if (this.decimal) value = decimalRound(direction, raw, size, this.raise);
+      else {
+        const round = direction === "up" ? roundUp : direction === "down" ? roundDown : roundHalfEven;
+        value = round(raw as number, size, units, scale);
+      }
     }
     this.slots[step.slot] = value;
-    let shown: OutputValue = value as OutputValue;
-    if (slot.type.kind === "number" && !Number.isFinite(value))
+    let shown: OutputValue = this.decimal
+      ? (decimalTraceValue(value) as OutputValue)
+      : (value as OutputValue);
+    if (slot.type.kind === "number" && !this.finite(value))
       this.raise(step.site, runtimeErrors.nonFiniteOutput, { name: slot.name, value: value as number });
     if ((slot.type.kind === "list" || slot.type.kind === "record") && nonFiniteIn(value) !== undefined)
       this.raise(step.site, runtimeErrors.nonFiniteOutput, { name: slot.name, value: nonFiniteIn(value)! });
     if (slot.type.kind === "timestamp") {
-      if (!isRepresentableTimestamp(value as number))
-        this.raise(step.site, runtimeErrors.nonFiniteOutput, { name: slot.name, value: value as number });
-      shown = formatTimestamp(value as number);
+      const seconds = this.double(value);
+      if (!isRepresentableTimestamp(seconds))
+        this.raise(step.site, runtimeErrors.nonFiniteOutput, { name: slot.name, value: seconds });
+      shown = formatTimestamp(seconds);
     }
     this.record(() => ({
       kind: "output",
@@ -247,7 +313,7 @@ class Interpreter {
       value: shown,
       ...(step.rounding
         ? {
-            unrounded: raw as number,
+            unrounded: this.double(raw),
             rounding: { direction: step.rounding.direction, step: step.rounding.step },
           }
         : {}),
@@ -262,58 +328,72 @@ class Interpreter {
   private eval(expr: IrExpr): Value {
     switch (expr.k) {
       case "const":
-        return expr.v;
+        return this.decimal ? decimalConst(expr.v, expr.d) : expr.v;
       case "input": {
         let value: Value = this.input;
         for (const name of expr.path) value = readField(value, name);
-        return withDefault(value, expr.default, expr.timestamp);
+        return this.lift(withDefault(value, expr.default, expr.timestamp));
       }
       case "slot":
         return this.slots[expr.slot];
       case "local":
         return this.locals[expr.local];
       case "unary":
-        return unaryOp(expr.op, this.eval(expr.x));
+        return this.decimal ? decimalUnary(expr.op, this.eval(expr.x)) : unaryOp(expr.op, this.eval(expr.x));
       case "binary": {
         const l = this.eval(expr.l);
         if (expr.op === "and") return l === true ? this.eval(expr.r) === true : false;
         if (expr.op === "or") return l === true ? true : this.eval(expr.r) === true;
+        if (this.decimal)
+          return decimalBinary(expr.op, l, this.eval(expr.r), this.decimal, expr.site ?? -1, this.raise);
         return binaryOp(expr.op, l, this.eval(expr.r), expr.site ?? -1, this.raise);
       }
       case "if":
         return this.eval(expr.c) === true ? this.eval(expr.t) : this.eval(expr.e);
-      case "call":
-        return callBuiltin(
-          expr.fn,
-          expr.args.map((a) => this.eval(a)),
-          expr.site ?? -1,
-          this.raise,
-        );
+      case "call": {
+        const args = expr.args.map((a) => this.eval(a));
+        if (this.decimal) return decimalCall(expr.fn, args, this.decimal, expr.site ?? -1, this.raise);
+        return callBuiltin(expr.fn, args, expr.site ?? -1, this.raise);
+      }
       case "tier":
-        return this.row(expr.table, this.eval(expr.key) as number, expr.site);
+        return this.row(expr.table, this.eval(expr.key), expr.site);
       case "cell": {
         const row = this.eval(expr.row) as number;
         const r = this.ir.tables[expr.table]!.rows[row]!;
-        if (expr.column === "tier") return row + 1;
+        if (expr.column === "tier") return this.num(row + 1);
+        if (this.decimal) {
+          const t = this.decimalTables[expr.table]!;
+          if (expr.column === "lower") return decValue(t.lower[row]!);
+          if (expr.column === "upper") return decValue(t.upper[row] ?? new Dec(Infinity));
+          return decValue(t.cells[row]![expr.column]!);
+        }
         if (expr.column === "lower") return r.lower;
         if (expr.column === "upper") return r.upper ?? Infinity;
         return r.cells[expr.column]!;
       }
       case "margin": {
-        const key = this.eval(expr.key) as number;
+        const key = this.eval(expr.key);
         const row = this.row(expr.table, key, expr.site);
         const table = this.ir.tables[expr.table]!;
+        if (this.decimal) {
+          const t = this.decimalTables[expr.table]!;
+          return decValue(
+            expr.deduction
+              ? (t.deductions[row]![expr.column] ?? new Dec(0))
+              : decimalTierMargin(t, row, key as unknown as Dec, expr.column),
+          );
+        }
         return expr.deduction
           ? (table.rows[row]!.deductions[expr.column] ?? 0)
-          : tierMargin(table, row, key, expr.column);
+          : tierMargin(table, row, key as number, expr.column);
       }
       case "liquidation":
         return this.liquidation(expr);
       case "field":
-        return withDefault(readField(this.eval(expr.x), expr.name), expr.default, expr.timestamp);
+        return this.lift(withDefault(readField(this.eval(expr.x), expr.name), expr.default, expr.timestamp));
       case "index": {
         const list = this.eval(expr.x) as readonly Value[];
-        const index = this.eval(expr.index) as number;
+        const index = this.double(this.eval(expr.index));
         if (!(Number.isInteger(index) && index >= 0 && index < list.length))
           this.raise(expr.site, runtimeErrors.indexOutOfRange, { index, length: list.length });
         return list[index];
@@ -365,11 +445,18 @@ class Interpreter {
     return result;
   }
 
-  private row(table: number, key: number, site: number): number {
+  /** In decimal arithmetic, a number read from the input or a default (already a decimal, or a double). */
+  private lift(value: Value): Value {
+    return this.decimal && typeof value === "number" ? decValue(toDec(value)) : value;
+  }
+
+  private row(table: number, key: Value, site: number): number {
     const t = this.ir.tables[table]!;
-    const row = findTierRow(t, key);
-    if (row < 0) raiseOutsideTiers(t, key, site, this.raise);
-    this.recordTier(table, key, row);
+    const row = this.decimal
+      ? decimalTierRow(t, this.decimalTables[table]!, key as unknown as Dec)
+      : findTierRow(t, key as number);
+    if (row < 0) raiseOutsideTiers(t, this.double(key), site, this.raise);
+    this.recordTier(table, this.double(key), row);
     return row;
   }
 
@@ -377,7 +464,8 @@ class Interpreter {
    * A liquidation price, computed in the same steps as `liquidationPrice` (which the generated code
    * calls), so that the explanation can show the tier it falls in, keyed by the notional there.
    */
-  private liquidation(expr: Extract<IrExpr, { k: "liquidation" }>): number {
+  private liquidation(expr: Extract<IrExpr, { k: "liquidation" }>): Value {
+    if (this.decimal) return this.decimalLiquidation(expr);
     const side = this.eval(expr.side) as string;
     const size = this.eval(expr.size) as number;
     const entry = this.eval(expr.entry) as number;
@@ -395,6 +483,29 @@ class Interpreter {
     );
     this.recordTier(expr.table, result.key, result.row, describeConvention(irConvention(expr)));
     return result.price;
+  }
+
+  private decimalLiquidation(expr: Extract<IrExpr, { k: "liquidation" }>): Value {
+    const side = this.eval(expr.side) as string;
+    const [size, entry, balance] = [expr.size, expr.entry, expr.balance].map(
+      (e) => this.eval(e) as unknown as Dec,
+    ) as [Dec, Dec, Dec];
+    const convention = irConvention(expr);
+    const { price, row, key } = decimalLiquidation(
+      this.ir.tables[expr.table]!,
+      this.decimalTables[expr.table]!,
+      expr.column,
+      convention,
+      side,
+      size,
+      entry,
+      balance,
+      this.decimal!,
+      expr.site,
+      this.raise,
+    );
+    if (this.tiers) this.recordTier(expr.table, key.toNumber(), row, describeConvention(convention));
+    return decValue(price);
   }
 
   /** Adds a tier row to the explanation of the current step. */
@@ -425,7 +536,7 @@ class Interpreter {
       let at = 0;
       return this.fold(expr, list, (item) => {
         this.locals[expr.local] = item;
-        if (expr.position !== undefined) this.locals[expr.position] = at;
+        if (expr.position !== undefined) this.locals[expr.position] = this.lift(at);
         at++;
         return !expr.filter || this.eval(expr.filter) === true;
       });
@@ -436,7 +547,7 @@ class Interpreter {
     const result = this.fold(expr, list, (item) => {
       this.within[depth] = elementLabel(item, position, expr.source.k === "scenarios");
       this.locals[expr.local] = item;
-      if (expr.position !== undefined) this.locals[expr.position] = position;
+      if (expr.position !== undefined) this.locals[expr.position] = this.lift(position);
       position++;
       return !expr.filter || this.eval(expr.filter) === true;
     });
@@ -446,6 +557,9 @@ class Interpreter {
 
   /** Evaluates a comprehension over `list`; `passes` binds an element and applies the filter. */
   private fold(expr: IrAggregate, list: readonly Value[], passes: (item: Value) => boolean): Value {
+    // Decimal arithmetic changes what compares and adds numbers; list, reduce and scan only move values.
+    if (this.decimal && expr.op !== "list" && expr.op !== "reduce" && expr.op !== "scan")
+      return this.decimalFold(expr, list, passes);
     switch (expr.op) {
       case "sum": {
         let sum = 0;
@@ -545,6 +659,89 @@ class Interpreter {
     }
   }
 
+  /** {@link fold} in decimal arithmetic: exact sums and comparisons, `avg` divided to the scale. */
+  private decimalFold(expr: IrAggregate, list: readonly Value[], passes: (item: Value) => boolean): Value {
+    const elem = (): Dec => this.eval(expr.elem) as unknown as Dec;
+    switch (expr.op) {
+      case "sum":
+      case "avg": {
+        let sum = new Dec(0);
+        let count = 0;
+        for (const item of list) {
+          if (!passes(item)) continue;
+          sum = sum.plus(elem());
+          count++;
+        }
+        if (expr.op === "sum") return decValue(sum);
+        if (count === 0) return this.empty(expr);
+        return decValue(decDivide(sum, new Dec(count), this.decimal!, expr.site, this.raise));
+      }
+      case "count": {
+        let count = 0;
+        for (const item of list) if (passes(item)) count++;
+        return decValue(new Dec(count));
+      }
+      case "min":
+      case "max":
+      case "argmin":
+      case "argmax": {
+        const lower = expr.op === "min" || expr.op === "argmin";
+        let best: Dec | undefined;
+        let count = 0;
+        let winner = -1;
+        for (let i = 0; i < list.length; i++) {
+          if (!passes(list[i])) continue;
+          const value = elem();
+          if (best === undefined || (lower ? value.lt(best) : value.gt(best))) {
+            best = value;
+            winner = i;
+          }
+          count++;
+        }
+        if (best === undefined) return this.empty(expr);
+        if (this.choices) this.recordChoice(expr, list, winner, count, best.toNumber());
+        return expr.op === "min" || expr.op === "max" ? decValue(best) : list[winner]!;
+      }
+      case "sort": {
+        const keyed: { key: Dec; item: Value; position: number }[] = [];
+        for (const item of list) if (passes(item)) keyed.push({ key: elem(), item, position: keyed.length });
+        keyed.sort((a, b) => a.key.comparedTo(b.key) || a.position - b.position);
+        return keyed.map((entry) => entry.item);
+      }
+      case "list":
+      case "reduce":
+      case "scan":
+        throw new Error(`decimalFold: ${expr.op} is arithmetic-neutral (see fold)`);
+      case "any":
+      case "all":
+      case "group":
+        return this.groupOrTest(expr, list, passes);
+    }
+  }
+
+  /** `any`, `all` and `group`, the same in both arithmetics (decimal group keys compare by value). */
+  private groupOrTest(expr: IrAggregate, list: readonly Value[], passes: (item: Value) => boolean): Value {
+    if (expr.op === "any") {
+      for (const item of list) if (passes(item) && this.eval(expr.elem) === true) return true;
+      return false;
+    }
+    if (expr.op === "all") {
+      for (const item of list) if (passes(item) && this.eval(expr.elem) !== true) return false;
+      return true;
+    }
+    const groups = new Map<unknown, { key: Value; items: Value[] }>();
+    for (const item of list) {
+      if (!passes(item)) continue;
+      const element = this.eval(expr.elem);
+      const key = this.eval(expr.key!);
+      const id = isDec(key) ? `#${decText(key)}` : key;
+      let group = groups.get(id);
+      if (!group) groups.set(id, (group = newGroup(key)));
+      group.items.push(element);
+    }
+    return [...groups.values()];
+  }
+
   /** Records which element won a `min` or `max` (explanations only). */
   private recordChoice(
     expr: IrAggregate,
@@ -613,6 +810,8 @@ class Interpreter {
     const value = this.slots[slot];
     const type = this.ir.slots[slot]!.type;
     if (type.kind === "row" && typeof value === "number") return { table: type.table, tier: value + 1 };
+    if (type.kind === "timestamp" && isDec(value) && isRepresentableTimestamp(value.toNumber()))
+      return formatTimestamp(value.toNumber());
     if (type.kind === "timestamp" && typeof value === "number" && isRepresentableTimestamp(value))
       return formatTimestamp(value);
     return show(value);
@@ -640,7 +839,7 @@ function elementLabel(item: Value, position: number, scenario: boolean): string 
 }
 
 function show(value: Value): TraceValue {
-  return value === undefined ? null : (value as TraceValue);
+  return value === undefined ? null : decimalTraceValue(value);
 }
 
 export type { Trace } from "./trace.js";

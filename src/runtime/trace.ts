@@ -130,5 +130,7 @@ export type TraceEntry = TraceLet | TraceRule | TraceOutput | TraceAssert;
 export interface Trace {
   rulebook: string;
   version: string;
+  /** In decimal arithmetic: `decimal, / and functions to 18 places, rounding half_even`; numbers are decimal text. */
+  arithmetic?: string;
   entries: TraceEntry[];
 }

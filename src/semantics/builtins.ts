@@ -8,9 +8,12 @@
  * complete `Record<IrBuiltin, ...>`s, so adding a name to {@link IrBuiltin} makes `tsc` list every
  * table that still needs an entry.
  */
-import type { IrBuiltin } from "../ir/ir.js";
+import type { IrArithmetic, IrBuiltin } from "../ir/ir.js";
+import { Dec, decExp, decLn, decNormalCdf, decPow, decRoundToStep, decSqrt } from "./decimal.js";
+import { decBlack76, decBlackScholes, type DecimalOption } from "./decimal-pricing.js";
 import { runtimeErrors, type Raise } from "./errors.js";
 import { black76, black76Df, blackScholes, blackScholesDf, normalCdf, roundDynamic } from "./numeric.js";
+import { decimalBankruptcyPrice } from "./decimal-liquidation.js";
 import { bankruptcyPriceCall } from "./liquidation.js";
 import type { Value } from "./operations.js";
 
@@ -28,6 +31,26 @@ export interface BuiltinDeclaration {
   surface: boolean;
   /** The implementation on evaluated arguments; raises through `raise` with the call's site. */
   apply(args: readonly Value[], site: number, raise: Raise): Value;
+  /**
+   * The implementation in decimal arithmetic (`arithmetic decimal`): numbers are {@link Dec}s, and
+   * results that are not exact are rounded to `context.scale` places (see `decimal.ts`).
+   */
+  decimal(args: readonly Value[], site: number, raise: Raise, context: IrArithmetic): Value;
+}
+
+const dec = (args: readonly Value[], i: number): Dec => args[i] as unknown as Dec;
+const value = (d: Dec): Value => d as unknown as Value;
+
+function option(args: readonly Value[], discountFactor = false): DecimalOption {
+  return {
+    discountFactor,
+    kind: args[0] as string,
+    underlying: dec(args, 1),
+    strike: dec(args, 2),
+    vol: dec(args, 3),
+    seconds: dec(args, 4),
+    rate: dec(args, 5),
+  };
 }
 
 const num = (args: readonly Value[], i: number): number => args[i] as number;
@@ -81,6 +104,7 @@ function rounding(direction: "up" | "down" | "half_even"): BuiltinDeclaration {
     doc: `Rounds \`x\` ${what}.`,
     surface: true,
     apply: (args, site, raise) => roundDynamic(direction, num(args, 0), num(args, 1), site, raise),
+    decimal: (args, site, raise) => value(decRoundToStep(direction, dec(args, 0), dec(args, 1), site, raise)),
   };
 }
 
@@ -93,6 +117,7 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     signature: "min(a: T, b: T, ...) -> T",
     doc: "The smallest argument; as an aggregate, the smallest element.",
     apply: (args) => Math.min(...(args as number[])),
+    decimal: (args) => value(Dec.min(...(args as unknown as Dec[]))),
   },
   max: {
     arity: [2, 16],
@@ -101,6 +126,7 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     signature: "max(a: T, b: T, ...) -> T",
     doc: "The largest argument; as an aggregate, the largest element.",
     apply: (args) => Math.max(...(args as number[])),
+    decimal: (args) => value(Dec.max(...(args as unknown as Dec[]))),
   },
   clamp: {
     arity: [3, 3],
@@ -109,6 +135,7 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     signature: "clamp(x: T, low: T, high: T) -> T",
     doc: "`x` limited to the range [low, high].",
     apply: (args) => Math.min(Math.max(num(args, 0), num(args, 1)), num(args, 2)),
+    decimal: (args) => value(Dec.min(Dec.max(dec(args, 0), dec(args, 1)), dec(args, 2))),
   },
   abs: {
     arity: [1, 1],
@@ -117,6 +144,7 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     signature: "abs(x: T) -> T",
     doc: "The absolute value of `x`.",
     apply: (args) => Math.abs(num(args, 0)),
+    decimal: (args) => value(dec(args, 0).abs()),
   },
   sqrt: {
     arity: [1, 1],
@@ -129,6 +157,7 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
       if (x < 0) raise(site, runtimeErrors.sqrtOfNegative, { value: x });
       return Math.sqrt(x);
     },
+    decimal: (args, site, raise, context) => value(decSqrt(dec(args, 0), context, site, raise)),
   },
   pow: {
     arity: [2, 2],
@@ -137,6 +166,7 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     signature: "pow(x: Number, y: Number) -> Number",
     doc: "`x` raised to the power `y`; a result that is not a real number (`pow(-8, 1/3)`) is a runtime error.",
     apply: (args, site, raise) => checkedPow(num(args, 0), num(args, 1), site, raise),
+    decimal: (args, site, raise, context) => value(decPow(dec(args, 0), dec(args, 1), context, site, raise)),
   },
   exp: {
     arity: [1, 1],
@@ -145,6 +175,7 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     signature: "exp(x: Number) -> Number",
     doc: "e raised to the power `x`.",
     apply: (args) => Math.exp(num(args, 0)),
+    decimal: (args, site, raise, context) => value(decExp(dec(args, 0), context, site, raise)),
   },
   ln: {
     arity: [1, 1],
@@ -157,6 +188,7 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
       if (x <= 0) raise(site, runtimeErrors.lnOfNonPositive, { value: x });
       return Math.log(x);
     },
+    decimal: (args, site, raise, context) => value(decLn(dec(args, 0), context, site, raise)),
   },
   round_up: rounding("up"),
   round_down: rounding("down"),
@@ -168,6 +200,7 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     signature: "normal_cdf(x: Number) -> Number",
     doc: "The standard normal cumulative distribution function.",
     apply: (args) => normalCdf(num(args, 0)),
+    decimal: (args, _site, _raise, context) => value(decNormalCdf(dec(args, 0), context)),
   },
   black76: {
     arity: [6, 6],
@@ -176,6 +209,7 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     signature: "black76(kind, forward: P, strike: P, vol: Rate, time: Duration, rate: Rate) -> P",
     doc: "Black-76 value of a European option on a future (`kind` is `call` or `put`).",
     apply: priced(black76),
+    decimal: (args, site, raise, context) => value(decBlack76(option(args), context, site, raise)),
   },
   black_scholes: {
     arity: [6, 6],
@@ -184,6 +218,7 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     signature: "black_scholes(kind, spot: P, strike: P, vol: Rate, time: Duration, rate: Rate) -> P",
     doc: "Black-Scholes value of a European option on a spot underlying.",
     apply: priced(blackScholes),
+    decimal: (args, site, raise, context) => value(decBlackScholes(option(args), context, site, raise)),
   },
   black76_df: {
     arity: [6, 6],
@@ -192,6 +227,7 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     signature: "black76_df(kind, forward: P, strike: P, vol: Rate, time: Duration, discount: Number) -> P",
     doc: "`black76` with the discount factor to expiry (`e^(-rate x time)`, as venues publish it) instead of the rate.",
     apply: priced(black76Df),
+    decimal: (args, site, raise, context) => value(decBlack76(option(args, true), context, site, raise)),
   },
   black_scholes_df: {
     arity: [6, 6],
@@ -200,6 +236,7 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     signature: "black_scholes_df(kind, spot: P, strike: P, vol: Rate, time: Duration, discount: Number) -> P",
     doc: "`black_scholes` with the discount factor to expiry instead of the rate.",
     apply: priced(blackScholesDf),
+    decimal: (args, site, raise, context) => value(decBlackScholes(option(args, true), context, site, raise)),
   },
   bankruptcy_price: {
     arity: [4, 6],
@@ -222,6 +259,23 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
         site,
         raise,
       ),
+    decimal: (args, site, raise, context) =>
+      value(
+        decimalBankruptcyPrice(
+          {
+            marginAt: "liquidation",
+            contract: args[5] === "inverse" ? "inverse" : "linear",
+            closingFee: args[4] === undefined ? 0 : dec(args, 4).toNumber(),
+          },
+          args[0] as string,
+          dec(args, 1),
+          dec(args, 2),
+          dec(args, 3),
+          context,
+          site,
+          raise,
+        ),
+      ),
   },
   length: {
     arity: [1, 1],
@@ -230,6 +284,7 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     signature: "length(list) -> Number",
     doc: "The number of elements of a list (what `count(list)` lowers to).",
     apply: (args) => (args[0] as readonly Value[]).length,
+    decimal: (args) => value(new Dec((args[0] as readonly Value[]).length)),
   },
 };
 

@@ -141,6 +141,61 @@ export const messages = {
     "the chain of `extends` is longer than {limit} rulebooks",
     "extend a rulebook that extends fewer others",
   ),
+  importCycle: error("MB2030", "rulebook `{path}` imports itself through {chain}"),
+  importNotFound: error("MB2031", "cannot read the imported rulebook `{path}`"),
+  importRefused: error(
+    "MB2032",
+    "the imported rulebook `{path}` {reason}",
+    "`import` names a `.margin` file of the same project: a folder with `.git` or `package.json` above the rulebook, else the rulebook's own folder",
+  ),
+  importHasErrors: error(
+    "MB2033",
+    "the imported rulebook `{path}` has {count} error(s)",
+    "run `marginbook check {path}`",
+  ),
+  unknownImportedName: error("MB2034", "`{path}` declares no `{name}`"),
+  unknownNamespaceMember: error("MB2035", "`{alias}` (the rulebook `{path}`) has no `{name}`"),
+  importVersionMismatch: error(
+    "MB2036",
+    "`{path}` is version {actual}, but this import pins version {expected}",
+    "review what changed in `{path}`, then pin `version {actual}`",
+  ),
+  importNotPinned: warning(
+    "MB2037",
+    "the import of `{path}` pins no version: a change to it would change this rulebook unreviewed",
+    "pin the version you reviewed: `version {actual}`",
+  ),
+  importConflict: error(
+    "MB2038",
+    "{what} `{name}` is declared differently here and in `{path}`",
+    "inputs, records and enums are shared by name with imported rulebooks: declare `{name}` exactly as `{path}` does, or leave it to the import",
+  ),
+  importCurrencyMismatch: error(
+    "MB2039",
+    "`{path}` settles in {theirs}, this rulebook in {ours}: an imported rulebook must settle in the same currency",
+  ),
+  importAliasClash: error("MB2040", "the namespace `{name}` is already {what}"),
+  notImportableByName: error(
+    "MB2041",
+    "`{name}` is {what}: only parameters, tier tables, tables, functions, scenario sets, enums and records can be imported by name",
+    'import the whole rulebook under a namespace: `import "{path}" as {alias}`',
+  ),
+  importMissingDependency: error(
+    "MB2042",
+    "`{name}` uses `{dependency}` of `{path}`: import it too",
+    'write `import {names} from "{path}"`',
+  ),
+  importsTooDeep: error(
+    "MB2043",
+    "rulebooks import (or extend) each other more than {limit} levels deep",
+    "import a rulebook that imports fewer others",
+  ),
+  namespaceAsValue: error(
+    "MB2044",
+    "`{name}` is an imported rulebook, not a value",
+    "name one of its declarations, as in `{name}.{example}`",
+  ),
+  duplicateImportedName: error("MB2045", "`{name}` is imported twice"),
 
   // ---- MB3xxx: types and units ----
   incompatibleUnits: error("MB3001", "cannot {verb} {left} and {right}: the units differ"),
@@ -425,6 +480,11 @@ export const messages = {
     "`start` gives the first derived deduction of `{column}`, which only a rate column of a `marginal` tier table has",
   ),
   rangeDownwards: error("MB4081", "a range must run upwards: `from` is above `to`"),
+  decimalFieldWithoutDecimal: error(
+    "MB4090",
+    "`{key}` applies only to decimal arithmetic, and this rulebook computes in binary64",
+    "add `arithmetic decimal` to the header, or remove `{key}`",
+  ),
 
   // ---- MB51xx: the SQL target (marginbook compile --target sql) ----
   sqlUnsupported: error(

@@ -227,7 +227,8 @@ export function normalCdf(x: number): number {
 
 // ---- option pricing ----
 
-function checkOptionArguments(
+/** Raises MB6010 for a non-positive price or strike, or a negative volatility or time. */
+export function checkOptionArguments(
   fn: string,
   underlying: number,
   strike: number,

@@ -18,6 +18,8 @@ type ColumnTest = (value: unknown) => boolean;
 export function columnPrecheck(
   ir: IrRulebook,
 ): ((columns: Readonly<Record<string, readonly unknown[]>>, rows: number) => boolean) | undefined {
+  // Decimal arithmetic: numbers may be decimal text, bounded exactly; the schema's path checks them.
+  if (ir.meta.arithmetic) return undefined;
   const { fields, lists } = columnFields(ir);
   if (lists.length > 0) return undefined;
   const tests = new Map<string, ColumnTest>();
@@ -86,6 +88,7 @@ function domainOf(ir: IrRulebook, path: string): IrDomain | undefined {
  * the schema's path. An input the check refuses takes it too, so its errors are the schema's.
  */
 export function inputPrecheck(ir: IrRulebook): ((input: unknown) => boolean) | undefined {
+  if (ir.meta.arithmetic) return undefined;
   const recordTest = (name: string, seen: readonly string[]): ColumnTest | undefined => {
     const record = ir.schema.records[name];
     if (!record || seen.includes(name)) return undefined;

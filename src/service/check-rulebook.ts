@@ -7,7 +7,8 @@
 import { messages } from "../semantics/catalog.js";
 import { Reporter, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { checkAst, type BaseRulebook, type CheckedRulebook } from "../check/checker.js";
-import type { Rulebook } from "../syntax/ast.js";
+import type { ImportedRulebook } from "../check/check-imports.js";
+import type { ImportDecl, Rulebook } from "../syntax/ast.js";
 import { parseRulebook } from "../syntax/parse.js";
 
 /** How the pipeline reads other files (the base of an `extends`). */
@@ -38,6 +39,15 @@ export interface CheckResult {
    * pipeline used). The compiler reads its line numbers from here, and renderers their lines.
    */
   sources: ReadonlyMap<string, string>;
+  /** The rulebooks this one imports that could be read, each checked on its own (in import order). */
+  imports: ImportedCheck[];
+}
+
+/** An imported rulebook: the `import` line, the file it names (resolved), and its own check. */
+export interface ImportedCheck {
+  decl: ImportDecl;
+  file: string;
+  check: CheckResult;
 }
 
 /** A file in a chain of `extends`: its resolved path, and its name as the user wrote it. */
@@ -70,18 +80,97 @@ function checkChain(
       diagnostics: sortDiagnostics(parsed.diagnostics),
       checked,
       sources: new Map([[file, source]]),
+      imports: [],
     };
   }
   const sources = new Map([[file, source]]);
   const base = loadBase(parsed.ast, file, host, chain, reporter, sources);
+  const imports = loadImports(parsed.ast, file, host, chain, reporter, sources);
   const partial = parsed.diagnostics.some((d) => d.severity === "error");
-  const checked = checkAst(parsed.ast, file, base, partial);
+  const checked = checkAst(parsed.ast, file, base, partial, imports.map(importedRulebook));
   const diagnostics = sortDiagnostics([
     ...parsed.diagnostics,
     ...reporter.diagnostics,
     ...checked.diagnostics,
   ]);
-  return { file, ast: parsed.ast, diagnostics, checked, sources };
+  return { file, ast: parsed.ast, diagnostics, checked, sources, imports };
+}
+
+/** What the checker needs of an imported rulebook. */
+function importedRulebook(imported: ImportedCheck): ImportedRulebook {
+  const { check } = imported;
+  return {
+    decl: imported.decl,
+    file: imported.file,
+    declarations: check.checked.declarations,
+    version: check.checked.header.get("version")?.value,
+    currency: check.checked.currency,
+    errorCount: check.diagnostics.filter((d) => d.severity === "error").length,
+  };
+}
+
+/**
+ * Reads and checks each imported rulebook (once per file, however often it is imported). An import
+ * that cannot be read, or that leads back to a rulebook of the chain, is reported at its path.
+ */
+function loadImports(
+  ast: Rulebook,
+  file: string,
+  host: SourceHost | undefined,
+  chain: ChainLink[],
+  reporter: Reporter,
+  sources: Map<string, string>,
+): ImportedCheck[] {
+  const out: ImportedCheck[] = [];
+  const done = new Map<string, CheckResult>();
+  for (const decl of ast.imports ?? []) {
+    if (decl.path === "") continue;
+    const link = { path: host ? host.resolve(file, decl.path) : decl.path, label: decl.path };
+    if (chain.some((l) => l.path === link.path)) {
+      reportImportCycle(reporter, decl, chain, link);
+      continue;
+    }
+    if (chain.length > MAX_EXTENDS_DEPTH) {
+      reporter.report(messages.importsTooDeep, decl.pathSpan, { limit: MAX_EXTENDS_DEPTH });
+      continue;
+    }
+    let result = done.get(link.path);
+    if (!result) {
+      const text = host?.readFile(link.path);
+      if (text === undefined) {
+        const refusal = host?.refusal?.(link.path);
+        if (refusal)
+          reporter.report(messages.importRefused, decl.pathSpan, { path: decl.path, reason: refusal });
+        else reporter.report(messages.importNotFound, decl.pathSpan, { path: decl.path });
+        continue;
+      }
+      result = checkChain(text, link.path, host, [...chain, link]);
+      done.set(link.path, result);
+      for (const [path, text] of result.sources) sources.set(path, text);
+    }
+    // A cycle or a too-deep chain further down is this file's problem too.
+    const cycle = result.diagnostics.find(
+      (d) => d.code === messages.importCycle.code || d.code === messages.extendsCycle.code,
+    );
+    if (cycle) {
+      reportImportCycle(reporter, decl, chain, link);
+      continue;
+    }
+    if (result.diagnostics.some((d) => d.code === messages.importsTooDeep.code)) {
+      reporter.report(messages.importsTooDeep, decl.pathSpan, { limit: MAX_EXTENDS_DEPTH });
+      continue;
+    }
+    out.push({ decl, file: link.path, check: result });
+  }
+  return out;
+}
+
+function reportImportCycle(reporter: Reporter, decl: ImportDecl, chain: ChainLink[], link: ChainLink): void {
+  const links = chain.some((l) => l.path === link.path) ? [...chain, link] : [...chain, link, chain[0]!];
+  reporter.report(messages.importCycle, decl.pathSpan, {
+    path: chain[0]!.label,
+    chain: links.map((l) => l.label).join(" -> "),
+  });
 }
 
 function loadBase(

@@ -3,10 +3,11 @@
  * written. Lowering never fails on a rulebook the checker accepts (a `LoweringError` is a broken
  * invariant, a bug in marginbook, and is thrown as such).
  */
-import { lowerRulebook } from "../compile/lower.js";
+import { lowerRulebook, type LowerOptions } from "../compile/lower.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { IrRulebook } from "../ir/ir.js";
-import { checkRulebook, type CheckResult, type SourceHost } from "./check-rulebook.js";
+import type { IrImport, IrRulebook } from "../ir/ir.js";
+import { hashJson } from "../runtime/hash.js";
+import { checkRulebook, type CheckResult, type ImportedCheck, type SourceHost } from "./check-rulebook.js";
 
 /** A rulebook compiled to its IR, or the diagnostics that stop it. */
 export type CompileResult =
@@ -28,12 +29,39 @@ export type CompileResult =
       check: CheckResult;
     };
 
+/** What a compilation may change: the arithmetic (`marginbook test --arithmetic`), whatever the header says. */
+export interface CompileOptions {
+  arithmetic?: LowerOptions["arithmetic"];
+}
+
 /** Lowers a checked rulebook to its IR when it has no errors. */
-export function compileChecked(check: CheckResult): CompileResult {
+export function compileChecked(check: CheckResult, options: CompileOptions = {}): CompileResult {
   const errors = check.diagnostics.filter((d) => d.severity === "error").length;
   if (errors > 0) return { ok: false, file: check.file, diagnostics: check.diagnostics, errors, check };
-  const ir = lowerRulebook(check.checked, { source: (file) => check.sources.get(file) });
+  const ir = lowerRulebook(check.checked, {
+    source: (file) => check.sources.get(file),
+    ...(options.arithmetic !== undefined ? { arithmetic: options.arithmetic } : {}),
+  });
+  if (check.imports.length > 0) ir.meta.imports = check.imports.map(importRecord);
   return { ok: true, file: check.file, ir, diagnostics: check.diagnostics, check };
+}
+
+/**
+ * What the IR records of an import: the path, the namespace or names, the version, and the hash of
+ * the imported rulebook's own IR (so a change to it changes the importer's hash and shows in review).
+ */
+function importRecord(imported: ImportedCheck): IrImport {
+  const { decl } = imported;
+  const compiled = compileChecked(imported.check);
+  // An import with errors stops the importer's compilation, so `compiled` is always ok here.
+  const irHash = compiled.ok ? hashJson(JSON.parse(JSON.stringify(compiled.ir))) : "";
+  const version = imported.check.checked.header.get("version")?.value;
+  return {
+    path: decl.path,
+    ...(decl.alias ? { as: decl.alias.text } : { names: decl.names.map((n) => n.text) }),
+    ...(version !== undefined ? { version } : {}),
+    irHash,
+  };
 }
 
 /** Checks and compiles one rulebook's text (its bases read through `host`). */

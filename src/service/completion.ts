@@ -297,6 +297,8 @@ function elementOf(type: Type | undefined): Type | undefined {
 type Resolved = { type?: Type; table?: string; enumType?: Type };
 
 function memberItems(checked: CheckedRulebook, source: string, dot: number): CompletionItem[] {
+  const namespace = namespaceItems(checked, source, dot);
+  if (namespace) return namespace;
   const resolved = resolveBeforeDot(checked, source, dot);
   if (!resolved) return [];
   if (resolved.table) {
@@ -339,6 +341,28 @@ function memberItems(checked: CheckedRulebook, source: string, dot: number): Com
     documentation: fieldOf(checked, type, f.name)?.doc,
     // Fields keep their declaration order.
     sortText: sort(0, String(i).padStart(4, "0")),
+  }));
+}
+
+/** After `ns.` where `ns` names an imported rulebook: its values and functions. */
+function namespaceItems(checked: CheckedRulebook, source: string, dot: number): CompletionItem[] | undefined {
+  const alias = /([a-z_][A-Za-z0-9_]*)$/.exec(source.slice(0, dot))?.[1];
+  if (!alias || !(checked.ast.imports ?? []).some((d) => d.alias?.text === alias)) return undefined;
+  const prefix = `${alias}.`;
+  const direct = (name: string) => name.startsWith(prefix) && !name.slice(prefix.length).includes(".");
+  const values = valueItems(checked, false).filter((item) => direct(item.label));
+  const functions = [...checked.context.functions.values()]
+    .filter((fn) => direct(fn.name))
+    .map((fn) => ({
+      label: fn.name,
+      kind: "function" as const,
+      detail: `${fn.name}(${fn.params.map((p) => p.name).join(", ")})`,
+      sortText: sort(0, fn.name),
+    }));
+  return [...values, ...functions].map((item) => ({
+    ...item,
+    label: item.label.slice(prefix.length),
+    sortText: sort(0, item.label),
   }));
 }
 

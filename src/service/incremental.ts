@@ -57,14 +57,15 @@ export class IncrementalChecker {
 
   /** Checks `source` exactly as `checkRulebook(source, file, host)` would. */
   check(source: string, file: string, host?: SourceHost): CheckResult {
-    // A rulebook that extends another is checked whole (rare, and its base needs the host).
-    if (/\bextends\b/.test(source)) return this.whole(source, file, host);
+    // A rulebook that extends or imports another is checked whole (its other files need the host,
+    // and reading `ns.name` rewrites its tree).
+    if (/\b(extends|import)\b/.test(source)) return this.whole(source, file, host);
     const parsed = this.parse(source, file);
     if (!parsed) return this.whole(source, file, host);
     const partial = parsed.diagnostics.some((d) => d.severity === "error");
     const checked = checkAst(parsed.ast, file, undefined, partial);
     const diagnostics = sortDiagnostics([...parsed.diagnostics, ...checked.diagnostics]);
-    return { file, ast: parsed.ast, diagnostics, checked, sources: new Map([[file, source]]) };
+    return { file, ast: parsed.ast, diagnostics, checked, sources: new Map([[file, source]]), imports: [] };
   }
 
   private whole(source: string, file: string, host?: SourceHost): CheckResult {

@@ -15,7 +15,7 @@ import { formatSource, type FormatResult } from "../syntax/format.js";
 import { verifyRulebook, type VerificationReport, type VerifyOptions } from "../verify/index.js";
 import type { BaselineSource, ChangeView } from "./baseline.js";
 import { checkRulebook, type CheckResult, type SourceHost } from "./check-rulebook.js";
-import { compileChecked, type CompileResult } from "./compile-rulebook.js";
+import { compileChecked, type CompileOptions, type CompileResult } from "./compile-rulebook.js";
 import { completeAt, type CompletionResult } from "./completion.js";
 import { definitionAt, type DefinitionTarget } from "./definition.js";
 import { hoverAt, type HoverResult } from "./hover.js";
@@ -47,8 +47,8 @@ export interface LanguageService {
   check(file: string): CheckResult;
   /** How the last check of `file` went (chunks parsed again, for the editor's status line). */
   stats(file: string): IncrementalStats;
-  /** Checks, then compiles to IR when there are no errors. */
-  compile(file: string): CompileResult;
+  /** Checks, then compiles to IR when there are no errors (in another arithmetic when `options` says so). */
+  compile(file: string, options?: CompileOptions): CompileResult;
   complete(file: string, offset: number): CompletionResult;
   hover(file: string, offset: number): HoverResult | undefined;
   definition(file: string, offset: number): DefinitionTarget | undefined;
@@ -121,7 +121,7 @@ export function createLanguageService(host: SourceHost): LanguageService {
     text: (file) => reader.readFile(file),
     stats: (file) => checkers.get(file)?.stats ?? { chunks: 1, parsed: 1, wholeFile: true },
     check,
-    compile: (file) => compileChecked(check(file)),
+    compile: (file, options) => compileChecked(check(file), options),
     complete: (file, offset) => completeAt(check(file), textOf(file), offset),
     hover: (file, offset) => hoverAt(check(file), textOf(file), offset),
     definition: (file, offset) => definitionAt(check(file), offset),

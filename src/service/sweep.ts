@@ -8,6 +8,7 @@
  * tier row each table picks and at which key. Pure and synchronous.
  */
 import type { IrRulebook, IrType } from "../ir/ir.js";
+import { outputNumber } from "../runtime/decimal-values.js";
 import type { OutputValue } from "../runtime/interpreter.js";
 import { evaluate } from "../runtime/interpreter.js";
 import type { TierChoice, Trace, TraceEntry } from "../runtime/trace.js";
@@ -185,8 +186,8 @@ export function computeSweep(
     }
     if (!result) failures++;
     series.forEach((s) => {
-      const value = result?.[s.name];
-      s.values.push(typeof value === "number" && Number.isFinite(value) ? value : null);
+      const value = outputNumber(result?.[s.name]);
+      s.values.push(value !== undefined && Number.isFinite(value) ? value : null);
     });
   }
   const boundaries = tables.flatMap((t) => t.boundaries.filter((b) => b.x > from && b.x < to));

@@ -71,6 +71,7 @@ const testCase = {
       ],
     },
     tolerance: { $ref: "#/$defs/tolerance" },
+    decimal_tolerance: { $ref: "#/$defs/tolerance" },
   },
   required: ["name", "input"],
   additionalProperties: false,
@@ -87,7 +88,7 @@ export const testFileJsonSchema = {
   $schema: "https://json-schema.org/draft/2020-12/schema",
   $id: "https://marginbook.dev/schemas/test-file-v1.json",
   title: "marginbook rulebook test file (<name>.test.yaml)",
-  description: "must be a map with `rulebook`, `cases` and optionally `tolerance`",
+  description: "must be a map with `rulebook`, `cases` and optionally `tolerance` and `decimal_tolerance`",
   type: "object",
   properties: {
     rulebook: {
@@ -96,6 +97,7 @@ export const testFileJsonSchema = {
       description: "must name the .margin file the cases are for, relative to the test file",
     },
     tolerance: { $ref: "#/$defs/tolerance" },
+    decimal_tolerance: { $ref: "#/$defs/tolerance" },
     cases: { type: "array", description: "must be a list of test cases", items: { $ref: "#/$defs/case" } },
   },
   required: ["rulebook", "cases"],

@@ -38,6 +38,11 @@ export interface TestCase {
   expectError?: ExpectedError;
   /** The case's tolerance (the file's, overridden by the case's own); exact when neither has one. */
   tolerance: Tolerance;
+  /**
+   * The tolerance when the rulebook runs in decimal arithmetic (`decimal_tolerance`, the file's
+   * overridden by the case's own); absent when neither gives one: `tolerance` applies then.
+   */
+  decimalTolerance?: Tolerance;
 }
 
 /** A parsed test file. */
@@ -98,14 +103,27 @@ export function parseTestFile(text: string): { file?: TestFile; problems: TestFi
   const file = data as {
     rulebook: string;
     tolerance?: unknown;
+    decimal_tolerance?: unknown;
     cases: Record<string, unknown>[];
   };
   const fileTolerance = file.tolerance === undefined ? EXACT : toleranceOf(file.tolerance, EXACT);
+  const fileDecimal =
+    file.decimal_tolerance === undefined ? undefined : toleranceOf(file.decimal_tolerance, EXACT);
   const cases = file.cases.map((c, i): TestCase => {
     const { line } = locate(["cases", i]);
     const tolerance =
       c["tolerance"] === undefined ? fileTolerance : toleranceOf(c["tolerance"], fileTolerance);
-    const result: TestCase = { name: c["name"] as string, line, input: c["input"], tolerance };
+    const decimalTolerance =
+      c["decimal_tolerance"] === undefined
+        ? fileDecimal
+        : toleranceOf(c["decimal_tolerance"], fileDecimal ?? EXACT);
+    const result: TestCase = {
+      name: c["name"] as string,
+      line,
+      input: c["input"],
+      tolerance,
+      ...(decimalTolerance ? { decimalTolerance } : {}),
+    };
     if ("expect" in c) result.expect = c["expect"] as Record<string, OutputValue>;
     else result.expectError = expectedError(c["expect_error"]);
     return result;

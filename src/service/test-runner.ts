@@ -22,9 +22,17 @@
 import type { IrRulebook } from "../ir/ir.js";
 import { compileEvaluator } from "../runtime/codegen.js";
 import { RuntimeError } from "../semantics/errors.js";
+import { Dec, decText, isDecimalText, toDec } from "../semantics/decimal.js";
 import { validateInput, type InputError } from "../runtime/input-schema.js";
 import { evaluate, type OutputValue } from "../runtime/interpreter.js";
-import { boundFor, type Bound, type ExpectedError, type TestCase, type TestFile } from "./test-file.js";
+import {
+  boundFor,
+  type Bound,
+  type ExpectedError,
+  type TestCase,
+  type TestFile,
+  type Tolerance,
+} from "./test-file.js";
 
 export {
   boundFor,
@@ -108,7 +116,7 @@ export function runCase(
   }
   const mismatches: Mismatch[] = [];
   if (!sameOutcome(interpreter, compiled)) mismatches.push({ kind: "disagreement", interpreter, compiled });
-  mismatches.push(...compare(c, interpreter, outputNames));
+  mismatches.push(...compare(c, interpreter, outputNames, ir.meta.arithmetic !== undefined));
   return { name: c.name, line: c.line, passed: mismatches.length === 0, actual: interpreter, mismatches };
 }
 
@@ -135,7 +143,12 @@ export function sameOutcome(a: Outcome, b: Outcome): boolean {
   return keys.every((k) => Object.hasOwn(b.outputs, k) && sameValue(a.outputs[k]!, b.outputs[k]!));
 }
 
-function compare(c: TestCase, actual: Outcome, outputNames: readonly string[]): Mismatch[] {
+/** The tolerance of a case in an arithmetic: in decimal, `decimal_tolerance` when the file gives one. */
+export function caseTolerance(c: TestCase, decimal: boolean): Tolerance {
+  return decimal ? (c.decimalTolerance ?? c.tolerance) : c.tolerance;
+}
+
+function compare(c: TestCase, actual: Outcome, outputNames: readonly string[], decimal: boolean): Mismatch[] {
   if (c.expectError) {
     const expected = c.expectError;
     if (actual.ok) return [{ kind: "expected-error", expected, outputs: actual.outputs }];
@@ -152,8 +165,8 @@ function compare(c: TestCase, actual: Outcome, outputNames: readonly string[]): 
       continue;
     }
     const value = actual.outputs[name]!;
-    const tolerance = boundFor(c.tolerance, name);
-    if (!valueMatches(expected, value, tolerance))
+    const tolerance = boundFor(caseTolerance(c, decimal), name);
+    if (!(decimal ? decimalMatches(expected, value, tolerance) : valueMatches(expected, value, tolerance)))
       mismatches.push({ kind: "output", name, expected, actual: value, tolerance });
   }
   return mismatches;
@@ -193,6 +206,96 @@ function sameValue(a: OutputValue, b: OutputValue): boolean {
   return Object.is(a, b);
 }
 
+/** In decimal arithmetic: numbers (outputs are decimal text) compared exactly, within the bound. */
+function decimalMatches(expected: OutputValue, actual: OutputValue, tolerance: Bound): boolean {
+  if (Array.isArray(expected) && Array.isArray(actual))
+    return (
+      expected.length === actual.length &&
+      expected.every((e: OutputValue, i: number) => decimalMatches(e, actual[i]!, tolerance))
+    );
+  const a = asDecimal(actual);
+  const e = asDecimal(expected);
+  if (!a || !e || typeof expected === "boolean") return valueMatches(expected, actual, tolerance);
+  const bound = Dec.max(toDec(tolerance.absolute), e.abs().times(toDec(tolerance.relative)));
+  return a.minus(e).abs().lte(bound);
+}
+
+function asDecimal(value: OutputValue): Dec | undefined {
+  if (typeof value === "number" && Number.isFinite(value)) return toDec(value);
+  if (typeof value === "string" && isDecimalText(value)) return toDec(value);
+  return undefined;
+}
+
+/**
+ * How far an output's decimal value is from its binary64 one: undefined when within the bound (every
+ * element of a list), the largest difference over its bound, or null when they differ otherwise.
+ */
+function largestDifference(
+  b: OutputValue,
+  d: OutputValue,
+  bound: (value: number) => number,
+): { difference: Dec; bound: number } | null | undefined {
+  if (Array.isArray(b) && Array.isArray(d)) {
+    if (b.length !== d.length) return null;
+    let largest: { difference: Dec; bound: number } | undefined;
+    for (let i = 0; i < b.length; i++) {
+      const over = largestDifference(b[i]!, d[i]!, bound);
+      if (over === null) return null;
+      if (over !== undefined && (largest === undefined || over.difference.gt(largest.difference)))
+        largest = over;
+    }
+    return largest;
+  }
+  const [x, y] = [asDecimal(b), asDecimal(d)];
+  if (x && y && typeof b === "number") {
+    const difference = x.minus(y).abs();
+    return difference.gt(toDec(bound(b))) ? { difference, bound: bound(b) } : undefined;
+  }
+  return b === d ? undefined : null;
+}
+
+/** An output whose value differs between binary64 and decimal arithmetic by more than a bound. */
+export interface ModeDifference {
+  output: string;
+  binary64: OutputValue;
+  decimal: OutputValue;
+  /** |binary64 - decimal|, exactly (as decimal text); absent when either is not a number. */
+  difference?: string;
+  /** The bound the difference exceeds (for a list, that of its element that differs most). */
+  bound?: number;
+}
+
+/**
+ * The outputs of one case that differ between the two arithmetics by more than `bound` (numbers),
+ * or at all (other values, and an error in one mode only).
+ */
+export function modeDifferences(
+  binary: Outcome,
+  decimal: Outcome,
+  bound: (output: string, value: number) => number,
+): ModeDifference[] {
+  if (!binary.ok || !decimal.ok) {
+    if (!binary.ok && !decimal.ok && binary.code === decimal.code) return [];
+    const describe = (o: Outcome): OutputValue => (o.ok ? "outputs" : o.code);
+    return [{ output: "(outcome)", binary64: describe(binary), decimal: describe(decimal) }];
+  }
+  const result: ModeDifference[] = [];
+  for (const [output, b] of Object.entries(binary.outputs)) {
+    const d = decimal.outputs[output]!;
+    const over = largestDifference(b, d, (value) => bound(output, value));
+    if (over === null) result.push({ output, binary64: b, decimal: d });
+    else if (over !== undefined)
+      result.push({
+        output,
+        binary64: b,
+        decimal: d,
+        difference: decText(over.difference),
+        bound: over.bound,
+      });
+  }
+  return result;
+}
+
 function valueMatches(expected: OutputValue, actual: OutputValue, tolerance: Bound): boolean {
   // A list matches element by element (the tolerance applies to each number); a record, field by field.
   if (Array.isArray(expected))
@@ -215,6 +318,11 @@ function valueMatches(expected: OutputValue, actual: OutputValue, tolerance: Bou
       Object.is(expected, actual) ||
       Math.abs(actual - expected) <= allowedDifference(expected, actual, tolerance)
     );
+  // A figure written as decimal text (more digits than a double holds), against a binary64 result.
+  if (typeof expected === "string" && typeof actual === "number" && isDecimalText(expected)) {
+    const wanted = Number(expected);
+    return Math.abs(actual - wanted) <= allowedDifference(wanted, actual, tolerance);
+  }
   if (typeof expected === "string" && typeof actual === "string" && expected !== actual) {
     // Timestamps: the same instant written differently (`+00:00` vs `Z`, milliseconds) is a match.
     const [a, b] = [Date.parse(expected), Date.parse(actual)];

@@ -74,6 +74,16 @@ class QueryEmitter implements EmitContext {
 
   run(): SqlResult {
     const d = this.dialect;
+    if (this.ir.meta.arithmetic) {
+      // The query computes in DOUBLE: it would not give the decimal rulebook's exact results.
+      this.report(messages.sqlUnsupported, 0, {
+        what: "a rulebook in decimal arithmetic",
+        dialect: d.name,
+        reason:
+          "the SQL target computes in binary64 (DOUBLE), and a DECIMAL translation is not implemented yet",
+      });
+      return { ok: false, diagnostics: this.diagnostics };
+    }
     const { columns, unsupported } = inputColumns(this.ir);
     for (const u of unsupported)
       this.report(messages.sqlUnknownInput, 0, { path: u.path, type: u.type, dialect: d.name });

@@ -25,11 +25,22 @@ export interface Rulebook {
   kind: "Rulebook";
   span: Span;
   header?: Header;
+  /** `import` lines, after the header and before every declaration. */
+  imports?: ImportDecl[];
   declarations: Declaration[];
   comments: Comment[];
 }
 
-export type HeaderKey = "version" | "effective" | "currency" | "owner" | "description" | "extends";
+export type HeaderKey =
+  | "version"
+  | "effective"
+  | "currency"
+  | "owner"
+  | "description"
+  | "extends"
+  | "arithmetic"
+  | "decimal_scale"
+  | "decimal_rounding";
 export type HeaderValueKind = "semver" | "number" | "string" | "timestamp" | "type" | "name";
 
 export interface Header {
@@ -48,6 +59,25 @@ export interface HeaderField {
   value: string;
   valueKind: HeaderValueKind;
   valueSpan: Span;
+}
+
+/**
+ * `import "./book.margin" as alias [version 1.2.0]`: another rulebook under a namespace (its values
+ * read as `alias.name`); or `import a, b from "./book.margin" [version 1.2.0]`: chosen declarations
+ * of it under their own names.
+ */
+export interface ImportDecl {
+  kind: "ImportDecl";
+  span: Span;
+  /** The path as written, without quotes. */
+  path: string;
+  pathSpan: Span;
+  /** The namespace of a whole-book import. */
+  alias?: Name;
+  /** The declarations named by a selective import (empty for a whole-book import). */
+  names: Name[];
+  /** The pinned version (`version 1.2.0`), as written. */
+  version?: Name;
 }
 
 export type Declaration =

@@ -28,6 +28,7 @@ export function buildRulebook(cst: C.RulebookCstNode, comments: IToken[], source
     kind: "Rulebook",
     span: { start: 0, end: source.length },
     header: c.header?.[0] ? buildHeader(c.header[0]) : undefined,
+    ...(c.importDecl ? { imports: c.importDecl.map(buildImport) } : {}),
     declarations,
     comments: commentNodes,
   };
@@ -86,6 +87,20 @@ function buildHeader(node: C.HeaderCstNode): A.Header {
         },
       ];
     }),
+  };
+}
+
+function buildImport(node: C.ImportDeclCstNode): A.ImportDecl {
+  const c = node.children;
+  const path = c.path?.[0];
+  return {
+    kind: "ImportDecl",
+    span: nodeSpan(node),
+    path: path && !path.isInsertedInRecovery ? unquote(path.image) : "",
+    pathSpan: tokenSpan(path),
+    ...(c.alias ? { alias: name(c.alias[0]) } : {}),
+    names: (c.importName ?? []).map((n) => name(n.children.name?.[0])),
+    ...(c.version ? { version: name(c.version[0]) } : {}),
   };
 }
 

@@ -43,6 +43,7 @@ const INDENT = "  ";
 const GAP = "  ";
 /** The declaration kinds that may stay grouped without blank lines (see the file comment). */
 const GROUPABLE_KINDS: ReadonlySet<string> = new Set([
+  "ImportDecl",
   "ParamDecl",
   "LetDecl",
   "OutputDecl",
@@ -497,6 +498,18 @@ function spanOf(first: A.Span, last: A.Span): A.Span {
 
 // ---- the printer ----
 
+/** What stands at the top level of a file. */
+type TopLevel = A.Header | A.ImportDecl | A.Declaration;
+
+/** `import "./x.margin" as x version 1.0.0`, or `import a, b from "./x.margin"`. */
+export function printImport(decl: A.ImportDecl): string {
+  const version = decl.version ? ` version ${decl.version.text}` : "";
+  const what = decl.alias
+    ? `${quote(decl.path)} as ${decl.alias.text}`
+    : `${decl.names.map((n) => n.text).join(", ")} from ${quote(decl.path)}`;
+  return `import ${what}${version}`;
+}
+
 /** Prints one parsed rulebook; holds the source to place comments by line. */
 class Printer {
   private readonly lines: LineMap;
@@ -506,7 +519,11 @@ class Printer {
   }
 
   rulebook(ast: A.Rulebook): string {
-    const nodes: (A.Header | A.Declaration)[] = [...(ast.header ? [ast.header] : []), ...ast.declarations];
+    const nodes: TopLevel[] = [
+      ...(ast.header ? [ast.header] : []),
+      ...(ast.imports ?? []),
+      ...ast.declarations,
+    ];
     const slots = this.slots(
       ast.comments,
       nodes.map((n) => n.span),
@@ -526,10 +543,12 @@ class Printer {
     return out.length === 0 ? "" : render(out).join("\n") + "\n";
   }
 
-  private topLevel(node: A.Header | A.Declaration, inner: A.Comment[]): Lines {
+  private topLevel(node: TopLevel, inner: A.Comment[]): Lines {
     switch (node.kind) {
       case "Header":
         return this.header(node, inner);
+      case "ImportDecl":
+        return leaf(printImport(node))(inner);
       case "EnumDecl":
         return this.enumDecl(node, inner);
       case "RecordDecl":
@@ -564,7 +583,7 @@ class Printer {
   }
 
   /** Consecutive groupable declarations of one kind stay together if the source had no blank line. */
-  private grouped(previous: A.Header | A.Declaration, node: A.Header | A.Declaration): boolean {
+  private grouped(previous: TopLevel, node: TopLevel): boolean {
     return (
       previous.kind === node.kind &&
       GROUPABLE_KINDS.has(node.kind) &&

@@ -101,7 +101,14 @@ export interface VerificationReport {
   inputs: number;
   budgetMs: number;
   elapsedMs: number;
+  /** Why nothing was verified: the prover's bounds are not sound for this rulebook's arithmetic. */
+  refused?: string;
 }
+
+/** Why `verify` refuses a rulebook in decimal arithmetic. */
+export const DECIMAL_REFUSAL =
+  "this rulebook computes in decimal arithmetic, and the verifier's bounds and searches are those of binary64: " +
+  "a result would not be sound for decimal results, so nothing was verified (check it with `marginbook test --arithmetic both`)";
 
 const DEFAULT_BUDGET_MS = 3_000;
 const DEFAULT_MAX_INPUTS = 5_000;
@@ -113,6 +120,20 @@ export function verifyRulebook(source: IrRulebook, options: VerifyOptions = {}):
   const ir = expandFunctions(source);
   const now = options.now ?? (() => performance.now());
   const budgetMs = options.budgetMs ?? DEFAULT_BUDGET_MS;
+  if (ir.meta.arithmetic)
+    return {
+      rulebook: ir.meta.name,
+      version: ir.meta.version,
+      file: ir.meta.file,
+      properties: [],
+      proved: 0,
+      notViolated: 0,
+      violated: 0,
+      inputs: 0,
+      budgetMs,
+      elapsedMs: 0,
+      refused: DECIMAL_REFUSAL,
+    };
   const started = now();
   const properties = propertiesOf(ir);
   const engine = new ProofEngine(

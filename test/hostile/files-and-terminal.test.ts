@@ -76,6 +76,22 @@ describe("reading files (medium 8)", () => {
     );
   });
 
+  it('confines import to the project, as extends ("MB2032")', () => {
+    const check = (importPath: string, file = "proj/sub/child.margin"): string[] => {
+      const source = `${HEADER}import "${importPath}" as b version 1.0.0\noutput o2: Number = b.o\n`;
+      return checkRulebook(source, file, nodeSourceHost(dir, new Map()))
+        .diagnostics.filter((d) => d.severity === "error")
+        .map((d) => `${d.code} ${d.message}`);
+    };
+    expect(check("../base.margin")).toEqual([]);
+    expect(check("../../outside/base.margin")[0]).toMatch(
+      /^MB2032 the imported rulebook `..\/..\/outside\/base.margin` is outside the project of the rulebook that names it/,
+    );
+    expect(check("fifo.margin", "proj/child.margin")[0]).toBe(
+      "MB2032 the imported rulebook `fifo.margin` is not a regular file",
+    );
+  });
+
   it("a test file naming a device, or a link to one, is a broken test file (exit 1), not a hang", async () => {
     writeFileSync(path.join(dir, "proj", "dev.test.yaml"), "rulebook: /dev/zero\ncases: []\n");
     symlinkSync("/dev/zero", path.join(dir, "proj", "link.test.yaml"));

@@ -82,6 +82,19 @@ describe("nesting is counted before the parser (medium 9)", () => {
     expect(codes(docs)).toEqual(["MB4047"]);
     for (const source of [enums, docs]) expect(formatSource(source).text.length).toBeGreaterThan(0);
   }, 120_000);
+  it("a chain of imports longer than the limit is MB2043, checked in bounded time", () => {
+    const files = new Map<string, string>([["i0.margin", `${HEADER}${INPUT}output o: Number = p.a\n`]]);
+    for (let i = 1; i <= 3000; i++)
+      files.set(`i${i}.margin`, `${HEADER}import "i${i - 1}.margin" as n version 1.0.0\n`);
+    const host = {
+      readFile: (path: string) => files.get(path),
+      resolve: (_from: string, path: string) => path.replace(/^\.\//, ""),
+    };
+    const deep = checkRulebook(files.get("i3000.margin")!, "i3000.margin", host);
+    expect(deep.diagnostics.map((d) => d.code)).toEqual(["MB2043"]);
+    const fine = checkRulebook(files.get("i5.margin")!, "i5.margin", host);
+    expect(fine.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  });
   it("a chain of extends longer than the limit is MB2022", () => {
     const files = new Map<string, string>([["c0.margin", `${HEADER}${INPUT}output o0: Number = p.a\n`]]);
     for (let i = 1; i <= 3000; i++)

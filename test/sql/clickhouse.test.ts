@@ -20,7 +20,7 @@ import { compileToSql, createTableSql, dialects, rowTuples } from "../../src/sql
 import { runCli } from "../../src/cli/main.js";
 import { startClickHouse, type ClickHouse } from "../support/clickhouse-server.js";
 import { InputGenerator } from "../support/random-inputs.js";
-import { bundledRulebooks, compileIr, ROOT } from "../support/rulebooks.js";
+import { bundledRulebooks, compileBinary64Ir, compileIr, ROOT } from "../support/rulebooks.js";
 
 const ch = dialects.clickhouse;
 let server: ClickHouse;
@@ -182,7 +182,7 @@ describe("ClickHouse: every rulebook in rules/", () => {
     const problems: string[] = [];
     const refused: string[] = [];
     for (const [n, file] of bundledRulebooks().entries()) {
-      const ir = compileIr(file);
+      const ir = compileBinary64Ir(file);
       const book = rulebookFromIr(ir);
       const cases = (
         parse(readFileSync(resolve(ROOT, file.replace(/\.margin$/, ".test.yaml")), "utf8")) as {

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { buildArtifact, type CompiledArtifact } from "../../src/compile/artifact.js";
 import type { IrRulebook } from "../../src/ir/ir.js";
 import { nodeSourceHost } from "../../src/node/source-host.js";
-import { compileOrThrow } from "../../src/service/language-service.js";
+import { checkRulebook, compileChecked, compileOrThrow } from "../../src/service/language-service.js";
 
 /** The repository's root folder. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -27,6 +27,20 @@ export function compileIr(file: string): IrRulebook {
   const source = readRepoFile(file);
   if (source === undefined) throw new Error(`cannot read ${file}`);
   return compileOrThrow(source, file, nodeSourceHost(ROOT));
+}
+
+/**
+ * A rulebook in binary64 whatever its header says: what the SQL target computes (it refuses a
+ * decimal rulebook with MB5101), so that the SQL differential tests cover every rulebook in rules/.
+ */
+export function compileBinary64Ir(file: string): IrRulebook {
+  const source = readRepoFile(file);
+  if (source === undefined) throw new Error(`cannot read ${file}`);
+  const compiled = compileChecked(checkRulebook(source, file, nodeSourceHost(ROOT)), {
+    arithmetic: "binary64",
+  });
+  if (!compiled.ok) throw new Error(`${file} has errors`);
+  return compiled.ir;
 }
 
 /** The artifact of a rulebook, as `marginbook compile` builds it. */
