@@ -711,10 +711,21 @@ export interface CallArgumentsCstNode extends CstNode {
 
 export type CallArgumentsCstChildren = {
   LParen: IToken[];
+  optionName?: (OptionNameCstNode)[];
   argument?: (ExpressionCstNode)[];
   comprehension?: ComprehensionCstNode[];
   Comma?: IToken[];
   RParen: IToken[];
+};
+
+export interface OptionNameCstNode extends CstNode {
+  name: "optionName";
+  children: OptionNameCstChildren;
+}
+
+export type OptionNameCstChildren = {
+  name: IToken[];
+  Colon: IToken[];
 };
 
 export interface ComprehensionCstNode extends CstNode {
@@ -903,6 +914,7 @@ export interface MarginbookCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   unary(children: UnaryCstChildren, param?: IN): OUT;
   postfix(children: PostfixCstChildren, param?: IN): OUT;
   callArguments(children: CallArgumentsCstChildren, param?: IN): OUT;
+  optionName(children: OptionNameCstChildren, param?: IN): OUT;
   comprehension(children: ComprehensionCstChildren, param?: IN): OUT;
   localBinding(children: LocalBindingCstChildren, param?: IN): OUT;
   letExpr(children: LetExprCstChildren, param?: IN): OUT;

@@ -967,6 +967,7 @@ export class MarginbookParser extends CstParser {
   private callArguments = this.RULE("callArguments", () => {
     this.CONSUME(T.LParen);
     this.OPTION(() => {
+      this.OPTION2({ GATE: () => this.optionNameAhead(), DEF: () => this.SUBRULE(this.optionName) });
       this.SUBRULE(this.expression, { LABEL: "argument" });
       this.OR([
         { ALT: () => this.SUBRULE(this.comprehension) },
@@ -974,6 +975,7 @@ export class MarginbookParser extends CstParser {
           ALT: () => {
             this.MANY(() => {
               this.CONSUME(T.Comma);
+              this.OPTION3({ GATE: () => this.optionNameAhead(), DEF: () => this.SUBRULE2(this.optionName) });
               this.SUBRULE2(this.expression, { LABEL: "argument" });
             });
           },
@@ -982,6 +984,17 @@ export class MarginbookParser extends CstParser {
     });
     this.CONSUME(T.RParen);
   });
+
+  /** `name:` before a call's argument: a named option (`contract: inverse`). */
+  private optionName = this.RULE("optionName", () => {
+    this.CONSUME(T.Identifier, { LABEL: "name" });
+    this.CONSUME(T.Colon);
+  });
+
+  /** Whether the next tokens are `identifier :`, which only a named option starts inside a call. */
+  private optionNameAhead(): boolean {
+    return this.LA(1).tokenType === T.Identifier && this.LA(2).tokenType === T.Colon;
+  }
 
   private comprehension = this.RULE("comprehension", () => {
     this.CONSUME(T.KwFor);

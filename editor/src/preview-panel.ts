@@ -780,7 +780,7 @@ function tierText(t: TierChoice): string {
     .filter(([, v]) => v !== 0)
     .map(([k, v]) => `${k} deduction ${formatNumber(v)}`)
     .join(", ");
-  return `${t.table} tier ${t.tier} ${interval} at ${formatNumber(t.key)}: ${cells}${deductions ? `; ${deductions}` : ""}`;
+  return `${t.table} tier ${t.tier} ${interval} at ${formatNumber(t.key)}${t.convention ? ` (${t.convention})` : ""}: ${cells}${deductions ? `; ${deductions}` : ""}`;
 }
 
 function yamlOf(input: unknown): string {

@@ -7,7 +7,9 @@
  */
 import type { IrBuiltin } from "../ir/ir.js";
 import { BUILTIN_NAMES, BUILTINS } from "../semantics/builtins.js";
+import { BINANCE_CONVENTION, type LiquidationConvention } from "../semantics/liquidation.js";
 import type { Expr } from "../syntax/ast.js";
+import { BANKRUPTCY_OPTIONS, LIQUIDATION_OPTIONS, type OptionSpec } from "./check-options.js";
 import {
   BOOL,
   DURATION,
@@ -48,7 +50,9 @@ export interface Builtin {
   arity: [number, number];
   /** `aggregate` functions also take a comprehension: `sum(x for p in xs where ...)`. */
   aggregate?: "numeric" | "bool" | "count" | "group" | "pick" | "sort" | "fold";
-  typeRule(args: BuiltinArgument[], context: BuiltinContext): Type;
+  typeRule(args: BuiltinArgument[], context: BuiltinContext, convention?: LiquidationConvention): Type;
+  /** The named options it takes (`contract: inverse`). */
+  options?: readonly OptionSpec[];
 }
 
 const anyError = (args: BuiltinArgument[]): boolean => args.some((a) => a.type.kind === "error");
@@ -147,7 +151,9 @@ function orderStatisticRule(args: BuiltinArgument[], context: BuiltinContext): T
 }
 
 /** The type rule of each IR built-in (and whether it also aggregates): one entry per {@link IrBuiltin}. */
-const IR_TYPE_RULES: Readonly<Record<IrBuiltin, Pick<Builtin, "typeRule" | "aggregate">>> = {
+const IR_TYPE_RULES: Readonly<
+  Record<IrBuiltin, Pick<Builtin, "typeRule" | "aggregate" | "options"> & { arity?: [number, number] }>
+> = {
   min: { aggregate: "numeric", typeRule: sameUnitRule },
   max: { aggregate: "numeric", typeRule: sameUnitRule },
   clamp: { typeRule: sameUnitRule },
@@ -164,6 +170,8 @@ const IR_TYPE_RULES: Readonly<Record<IrBuiltin, Pick<Builtin, "typeRule" | "aggr
   black_scholes: { typeRule: optionRule },
   black76_df: { typeRule: optionRule },
   black_scholes_df: { typeRule: optionRule },
+  // Its options lower to two more arguments: the surface call takes four.
+  bankruptcy_price: { typeRule: bankruptcyRule, options: BANKRUPTCY_OPTIONS, arity: [4, 4] },
   length: { typeRule: () => NUMBER },
   quantile: { typeRule: orderStatisticRule },
   kth_smallest: { typeRule: orderStatisticRule },
@@ -299,26 +307,77 @@ export interface TierMethod {
   doc: string;
   /** Number of arguments, the column included. */
   arity: number;
-  typeRule?(key: Type, args: BuiltinArgument[], context: BuiltinContext): Type;
+  typeRule?(
+    key: Type,
+    args: BuiltinArgument[],
+    context: BuiltinContext,
+    convention: LiquidationConvention,
+  ): Type;
+  /** The named options it takes (`contract: inverse`). */
+  options?: readonly OptionSpec[];
 }
 
 /**
- * `t.liquidation_price(side, size, entry, balance, column)`: `side` an enum value `long` or
- * `short`; `size * entry` and `balance` in the table's key unit; the result is a price, in the unit
- * of `entry`.
+ * `(side, size, entry, balance)` of a liquidation or bankruptcy price, given the unit of the
+ * notional `money` (the tier table's key, or the balance for `bankruptcy_price`): `side` an enum
+ * value `long` or `short`; linear: `size * entry` in `money`; inverse: `size / entry` in `money`
+ * (size in USD contracts, the notional and the balance in the coin). The result is a price, in the
+ * unit of `entry`.
  */
-function liquidationRule(key: Type, args: BuiltinArgument[], context: BuiltinContext): Type {
-  if (anyError(args) || key.kind === "error" || !isNumeric(key)) return ERROR;
+function priceRule(
+  money: Type,
+  args: BuiltinArgument[],
+  context: BuiltinContext,
+  convention: LiquidationConvention,
+): Type {
+  if (anyError(args) || money.kind === "error" || !isNumeric(money)) return ERROR;
   const [side, size, entry, balance] = args.map((a) => a.type) as [Type, Type, Type, Type];
   if (side.kind !== "enum" || !side.members.includes("long") || !side.members.includes("short"))
     return (context.mismatch(0, "an enum value `long` or `short`"), ERROR);
   if (!isNumeric(size)) return (context.mismatch(1, "a number (the size of the position)"), ERROR);
-  const price = numeric(multiplyUnits(key.unit, size.unit, -1));
-  if (!assignable(price, entry))
-    return (context.mismatch(2, `a price in ${formatType(price)} (the table's key per unit of size)`), ERROR);
-  if (!assignable(key, balance) && !isZeroLiteral(args[3]!.expr))
-    return (context.mismatch(3, describeType(key)), ERROR);
+  const inverse = convention.contract === "inverse";
+  const price = numeric(
+    inverse ? multiplyUnits(size.unit, money.unit, -1) : multiplyUnits(money.unit, size.unit, -1),
+  );
+  if (!assignable(price, entry)) {
+    const inverted = numeric(multiplyUnits(size.unit, money.unit, -1));
+    const hint =
+      !inverse && isNumeric(entry) && assignable(inverted, entry)
+        ? "; an inverse contract? add `contract: inverse`"
+        : "";
+    return (
+      context.mismatch(
+        2,
+        inverse
+          ? `a price in ${formatType(price)} (an inverse contract's size per unit of the notional)`
+          : `a price in ${formatType(price)} (the notional per unit of size${hint})`,
+      ),
+      ERROR
+    );
+  }
+  if (!assignable(money, balance) && !isZeroLiteral(args[3]!.expr))
+    return (
+      context.mismatch(3, `${describeType(money)} (the unit of the notional${inverse ? ", the coin" : ""})`),
+      ERROR
+    );
   return price;
+}
+
+/**
+ * `bankruptcy_price(side, size, entry, balance)`: no table gives the notional's unit, so it comes
+ * from the size and the entry price (`size * entry`, or `size / entry` for an inverse contract).
+ */
+function bankruptcyRule(
+  args: BuiltinArgument[],
+  context: BuiltinContext,
+  convention?: LiquidationConvention,
+): Type {
+  if (anyError(args)) return ERROR;
+  const [size, entry] = [args[1]!.type, args[2]!.type];
+  if (!isNumeric(size) || !isNumeric(entry)) return priceRule(NUMBER, args, context, BINANCE_CONVENTION);
+  const inverse = convention?.contract === "inverse";
+  const money = numeric(multiplyUnits(size.unit, entry.unit, inverse ? -1 : 1));
+  return priceRule(money, args, context, convention ?? BINANCE_CONVENTION);
 }
 
 export const tierMethods: readonly TierMethod[] = [
@@ -336,14 +395,18 @@ export const tierMethods: readonly TierMethod[] = [
   },
   {
     name: "liquidation_price",
-    signature: "t.liquidation_price(side, size: Q, entry: Key / Q, balance: Key, column) -> Key / Q",
+    signature:
+      "t.liquidation_price(side, size: Q, entry: Key / Q, balance: Key, column, margin_at: liquidation|entry, contract: linear|inverse, closing_fee: Rate) -> P",
     doc:
       "The price at which `balance + side * size * (price - entry)` falls to the maintenance margin `t.margin(size * price, column)`, " +
       "using the tier that contains the notional at that price (Binance USDⓈ-M: `(balance + cum - side * size * entry) / (size * (mmr - side))`). " +
       "`balance` is the isolated margin, or in cross mode the wallet plus the other positions' unrealised PnL less their maintenance margin. " +
-      "A long that no fall in price liquidates, and a short liquidated at any price, get the table's floor (normally 0).",
+      "A long that no fall in price liquidates, and a short liquidated at any price, get the table's floor (normally 0). " +
+      "Options: `margin_at: entry` (the maintenance margin and its tier at the entry price, Bybit), `contract: inverse` (notional `size / price` in the coin), " +
+      "`closing_fee: <rate>` (the fee to close at the bankruptcy price, held back from the balance).",
     arity: 5,
-    typeRule: liquidationRule,
+    typeRule: priceRule,
+    options: LIQUIDATION_OPTIONS,
   },
 ];
 

@@ -2,6 +2,7 @@
  * Type and unit checking of expressions. Every expression gets a type (ERROR after a reported
  * problem, which silences follow-on diagnostics) recorded in `context.exprTypes`.
  */
+import { checkOptions, refuseOptions, takesOptions } from "./check-options.js";
 import type * as A from "../syntax/ast.js";
 import { messages } from "../semantics/catalog.js";
 import { isValidTimestamp } from "./check-header.js";
@@ -459,6 +460,10 @@ export class ExpressionChecker {
 
   private call(expr: A.CallExpr, env: ExprEnv): Type {
     const callee = expr.callee;
+    if (expr.options && !takesOptions(expr)) {
+      refuseOptions(expr, describeCallee(callee), this.context);
+      for (const option of expr.options) if (option.value.kind !== "NameRef") this.check(option.value, env);
+    }
     // A call that cannot be made still uses the names in its arguments (no false "never used" next
     // to the error), and their own errors are real: check them, then report the callee.
     const notCallable = (): Type => {
@@ -556,7 +561,9 @@ export class ExpressionChecker {
       this.context.report(messages.argumentCount, expr.span, { name, expected, actual: args.length });
       return ERROR;
     }
-    return builtin.typeRule(args, this.builtinContext(name, args));
+    if (!builtin.options) return builtin.typeRule(args, this.builtinContext(name, args));
+    const convention = checkOptions(expr, name, builtin.options, this.context, (v) => this.check(v, env));
+    return convention ? builtin.typeRule(args, this.builtinContext(name, args), convention) : ERROR;
   }
 
   /** How a type rule reports a problem with one of the arguments of `name`. */
@@ -968,7 +975,10 @@ export class ExpressionChecker {
       });
       return ERROR;
     }
-    return spec.typeRule ? spec.typeRule(keyType, leading, this.builtinContext(name, leading)) : keyType;
+    if (!spec.typeRule) return keyType;
+    const convention = checkOptions(expr, name, spec.options ?? [], this.context, (v) => this.check(v, env));
+    if (!convention) return ERROR;
+    return spec.typeRule(keyType, leading, this.builtinContext(name, leading), convention);
   }
 }
 

@@ -264,7 +264,7 @@ export function describeTier(t: TierChoice, ir: IrRulebook): string {
   const deductions = Object.entries(t.deductions)
     .filter(([, value]) => value !== 0)
     .map(([name, value]) => `${name} ${formatWithUnit(value, keyUnit)}`);
-  const key = `${table?.key ?? "key"} ${formatWithUnit(t.key, keyUnit)}`;
+  const key = `${table?.key ?? "key"} ${formatWithUnit(t.key, keyUnit)}${t.convention ? ` (${t.convention})` : ""}`;
   return `tier ${t.tier} of ${t.table}: ${key} in ${interval}: ${cells.join(", ")}${deductions.length > 0 ? `; deduction ${deductions.join(", ")}` : ""}`;
 }
 

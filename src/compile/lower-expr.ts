@@ -6,6 +6,7 @@
  * constant is bit for bit what the evaluators would compute. An operation that would fail at run time
  * (`1 / 0`) or produce NaN, an infinity or -0 is left unfolded, so that the evaluation reports it.
  */
+import { BINANCE_CONVENTION, type LiquidationConvention } from "../semantics/liquidation.js";
 import type * as A from "../syntax/ast.js";
 import type { CheckContext, FnSymbol, ValueSymbol } from "../check/context.js";
 import { formatType, type Type } from "../check/types.js";
@@ -386,6 +387,7 @@ export class ExpressionLowerer {
         IrExpr,
         IrExpr,
       ];
+      const convention = this.convention(expr);
       return {
         k: "liquidation",
         table,
@@ -395,6 +397,9 @@ export class ExpressionLowerer {
         entry,
         balance,
         site: this.scope.site(expr.span, [size, entry, balance]),
+        ...(convention.marginAt === "entry" ? { marginAt: "entry" as const } : {}),
+        ...(convention.contract === "inverse" ? { contract: "inverse" as const } : {}),
+        ...(convention.closingFee !== 0 ? { closingFee: convention.closingFee } : {}),
       };
     }
     const key = this.lower(expr.args[0]!, locals);
@@ -406,6 +411,20 @@ export class ExpressionLowerer {
       deduction: callee.member.text === "deduction",
       site: this.scope.site(expr.span, [key]),
     };
+  }
+
+  /** The convention a call's named options select (checked already; absent options are Binance's). */
+  private convention(expr: A.CallExpr): LiquidationConvention {
+    const convention = { ...BINANCE_CONVENTION };
+    for (const option of expr.options ?? []) {
+      const word = option.value.kind === "NameRef" ? option.value.name : "";
+      if (option.name.text === "margin_at") convention.marginAt = word === "entry" ? "entry" : "liquidation";
+      else if (option.name.text === "contract")
+        convention.contract = word === "inverse" ? "inverse" : "linear";
+      else if (option.name.text === "closing_fee")
+        convention.closingFee = this.constant(option.value) as number;
+    }
+    return convention;
   }
 
   private plainCall(expr: A.CallExpr, locals: Locals): IrExpr {
@@ -427,6 +446,11 @@ export class ExpressionLowerer {
     if (expr.comprehension)
       return this.aggregate(expr.args[0]!, callee.name, expr.comprehension, expr.span, locals);
     const args = expr.args.map((a) => this.lower(a, locals));
+    if (callee.name === "bankruptcy_price") {
+      // The options become the two last arguments: the fee rate and the contract.
+      const { closingFee, contract } = this.convention(expr);
+      args.push(constant(closingFee), constant(contract));
+    }
     if (callee.name === "number") return args[0]!;
     if (callee.name === "count") return { k: "call", fn: "length", args };
     const fn = callee.name;

@@ -6,6 +6,7 @@
  * `p#0` a comprehension variable, `brackets(x).imr` a tier lookup, `?? v` a field's default, `ts(...)`
  * a timestamp read. Binary operations are fully parenthesised, so evaluation order is visible.
  */
+import { conventionOptions } from "../ir/ir.js";
 import type {
   IrAction,
   IrConstValue,
@@ -254,7 +255,8 @@ class IrPrinter {
         return `${this.tableName(e.table)}.${e.deduction ? "deduction" : "margin"}(${this.expr(e.key)}, ${this.ir.tables[e.table]?.columns[e.column]?.name})`;
       case "liquidation": {
         const args = [e.side, e.size, e.entry, e.balance].map((a) => this.expr(a));
-        return `${this.tableName(e.table)}.liquidation_price(${args.join(", ")}, ${this.ir.tables[e.table]?.columns[e.column]?.name})`;
+        const column = this.ir.tables[e.table]?.columns[e.column]?.name;
+        return `${this.tableName(e.table)}.liquidation_price(${[...args, column, ...conventionOptions(e)].join(", ")})`;
       }
       case "field":
         return this.read(`${this.expr(e.x)}.${e.name}`, e.default, e.timestamp);

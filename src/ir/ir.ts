@@ -379,7 +379,8 @@ export type IrBuiltin =
   | "length"
   | "quantile"
   | "kth_smallest"
-  | "kth_largest";
+  | "kth_largest"
+  | "bankruptcy_price";
 
 /** Comprehension operators. */
 export type IrAggregateOp =
@@ -424,7 +425,9 @@ export type IrExpr =
   /**
    * `table.liquidation_price(side, size, entry, balance, column)`: the price at which the margin
    * balance `balance + side * size * (price - entry)` equals the maintenance margin
-   * `table.margin(size * price, column)`, in the tier that contains `size * price`.
+   * `table.margin(size * price, column)`, in the tier that contains `size * price`. The optional
+   * fields give another venue's convention (see `src/semantics/liquidation.ts`): the maintenance
+   * margin valued at entry, an inverse contract (notional `size / price`), a closing fee rate.
    */
   | {
       k: "liquidation";
@@ -435,6 +438,9 @@ export type IrExpr =
       entry: IrExpr;
       balance: IrExpr;
       site: number;
+      marginAt?: "entry";
+      contract?: "inverse";
+      closingFee?: number;
     }
   /** A field of a record value (a list element, a scenario, a group). */
   | { k: "field"; x: IrExpr; name: string; default?: IrConstValue; timestamp?: true }
@@ -480,6 +486,19 @@ export interface IrAggregate {
   site: number;
   /** `min` / `max`: the unit of the elements, for explanations (which element won, and its value). */
   unit?: string;
+}
+
+/** The named options of a liquidation node as written (`margin_at: entry`, ...); none for Binance's. */
+export function conventionOptions(e: {
+  marginAt?: "entry";
+  contract?: "inverse";
+  closingFee?: number;
+}): string[] {
+  return [
+    ...(e.marginAt ? [`margin_at: ${e.marginAt}`] : []),
+    ...(e.contract ? [`contract: ${e.contract}`] : []),
+    ...(e.closingFee !== undefined ? [`closing_fee: ${String(e.closingFee)}`] : []),
+  ];
 }
 
 /** Walks an expression tree, parents before children, in evaluation order. */

@@ -21,6 +21,7 @@
  * Injection-proof like the binary64 generator: user text enters only through `JSON.stringify`
  * literals, indices through {@link jsIndex}, numbers as constants built from the IR at run time.
  */
+import { irConvention } from "../semantics/liquidation.js";
 import type { IrExpr, IrOutputStep, IrRuleStep, IrRulebook, IrStep } from "../ir/ir.js";
 import { isBuiltin } from "../semantics/builtins.js";
 import { decimalConst } from "../semantics/decimal-operations.js";
@@ -230,7 +231,9 @@ class DecimalGenerator {
       case "liquidation": {
         this.table(e.table);
         const args = [e.side, e.size, e.entry, e.balance].map((a) => this.expr(a)).join(", ");
-        return `liquidation(${jsIndex(e.table)}, ${jsIndex(e.column)}, ${args}, ${jsSite(e.site)})`;
+        // The convention is three fixed words and a constant rate: written as a literal.
+        const convention = JSON.stringify(irConvention(e));
+        return `liquidation(${jsIndex(e.table)}, ${jsIndex(e.column)}, ${convention}, ${args}, ${jsSite(e.site)})`;
       }
       case "field":
         return `lift(withDefault(readField(${this.expr(e.x)}, ${jsString(e.name)}), ${this.plain(e.default)}, ${e.timestamp === true}))`;

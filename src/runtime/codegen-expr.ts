@@ -335,8 +335,12 @@ export class ExpressionCompiler {
       }
       case "liquidation": {
         const args = [e.side, e.size, e.entry, e.balance].map((a) => this.compile(a));
+        const convention = this.constant(
+          `LC${jsIndex(e.table)}_${e.marginAt ?? "l"}_${e.contract ?? "l"}_${String(e.closingFee ?? 0).replace(/[^0-9a-z]/gi, "_")}`,
+          `{ marginAt: ${jsString(e.marginAt ?? "liquidation")}, contract: ${jsString(e.contract ?? "linear")}, closingFee: ${jsNumber(e.closingFee ?? 0)} }`,
+        );
         return this.atom(
-          `liquidationPrice(${this.liquidationColumns(e.table, e.column)}, ${args.join(", ")}, ${jsSite(e.site)}, raise)`,
+          `liquidationPrice(${this.liquidationColumns(e.table, e.column)}, ${convention}, ${args.join(", ")}, ${jsSite(e.site)}, raise)`,
         );
       }
       case "index": {
@@ -498,14 +502,19 @@ export class ExpressionCompiler {
     );
   }
 
-  /** The factory-level columns `liquidationPrice` reads (see `LiquidationColumns` in operations.ts). */
+  /** The factory-level columns `liquidationPrice` reads (see `LiquidationColumns` in semantics/liquidation.ts). */
   private liquidationColumns(table: number, column: number): string {
     const [lower, upper, rate, deduction] = ["lower", "upper", column, `d${jsIndex(column)}`].map((c) =>
       this.column(table, c),
     );
+    const t = this.ir.tables[table]!;
+    const flags = (f: (r: (typeof t.rows)[number]) => boolean): string =>
+      `[${t.rows.map((r) => String(f(r))).join(", ")}]`;
     return this.constant(
       `T${jsIndex(table)}_L${jsIndex(column)}`,
-      `{ lower: ${lower}, upper: ${upper}, rate: ${rate}, deduction: ${deduction} }`,
+      `{ lower: ${lower}, upper: ${upper}, rate: ${rate}, deduction: ${deduction}, ` +
+        `lowerInclusive: ${flags((r) => r.lowerInclusive)}, upperInclusive: ${flags((r) => r.upperInclusive || r.upper === null)}, ` +
+        `table: ${jsString(t.name)}, limit: ${String(t.limit === true)} }`,
     );
   }
 
@@ -1087,6 +1096,8 @@ const BUILTIN_CODE: Readonly<
   black_scholes: (c, args, site) => c.helperCall("blackScholes", args, site),
   black76_df: (c, args, site) => c.helperCall("black76Df", args, site),
   black_scholes_df: (c, args, site) => c.helperCall("blackScholesDf", args, site),
+  bankruptcy_price: (c, args, site) =>
+    c.helperCall("bankruptcyPriceCall", args.length === 6 ? args : [...args, "undefined", "undefined"], site),
   length: (_c, args) => `${args[0]}.length`,
   quantile: (c, args, site) => c.helperCall("quantile", args, site),
   kth_smallest: (c, args, site) => c.helperCall("kth", [args[0]!, args[1]!, "false"], site),

@@ -33,8 +33,8 @@ import {
 } from "../semantics/numeric.js";
 import { checkedPow } from "../semantics/builtins.js";
 import { kth, quantile } from "../semantics/order-statistics.js";
+import { bankruptcyPriceCall, liquidationPrice } from "../semantics/liquidation.js";
 import {
-  liquidationPrice,
   keyText,
   newGroup,
   groupKeyOf,
@@ -123,6 +123,7 @@ export function factoryParameters(ir: IrRulebook): [string, unknown][] {
     ["quantile", quantile],
     ["kth", kth],
     ["liquidationPrice", liquidationPrice],
+    ["bankruptcyPriceCall", bankruptcyPriceCall],
     ["keyText", keyText],
     ["withDefault", withDefault],
     ["readField", readField],

@@ -7,12 +7,13 @@
  * Helpers are bound to one rulebook ({@link decimalKernel}); the generated factory receives them
  * as parameters and reads no globals.
  */
+import { decimalLiquidation } from "../semantics/decimal-liquidation.js";
+import type { LiquidationConvention } from "../semantics/liquidation.js";
 import type { IrAggregate, IrArithmetic, IrRoundingDirection, IrRulebook } from "../ir/ir.js";
 import { BUILTINS } from "../semantics/builtins.js";
 import { Dec, decDivide, decRoundToStep, decText, isDec, toDec } from "../semantics/decimal.js";
 import {
   decimalConst,
-  decimalLiquidation,
   decimalScenarios,
   decimalTables,
   decimalTierMargin,
@@ -109,11 +110,22 @@ export function decimalKernel(ir: IrRulebook, context: IrArithmetic): [string, u
     ],
     [
       "liquidation",
-      (table: number, column: number, side: Value, size: Dec, entry: Dec, balance: Dec, site: number) =>
+      (
+        table: number,
+        column: number,
+        convention: LiquidationConvention,
+        side: Value,
+        size: Dec,
+        entry: Dec,
+        balance: Dec,
+        site: number,
+      ) =>
         decValue(
           decimalLiquidation(
+            ir.tables[table]!,
             tables[table]!,
             column,
+            convention,
             side as string,
             size,
             entry,

@@ -9,6 +9,12 @@
  * a `default` is evaluated only for an empty list. The evaluators assume an input that passed
  * validation against the rulebook's schema.
  */
+import {
+  describeConvention,
+  irConvention,
+  liquidation,
+  liquidationColumns,
+} from "../semantics/liquidation.js";
 import type {
   IrAggregate,
   IrArithmetic,
@@ -23,7 +29,6 @@ import {
   decimalBinary,
   decimalCall,
   decimalConst,
-  decimalLiquidation,
   decimalRound,
   decimalScenarios,
   decimalTables,
@@ -35,6 +40,7 @@ import {
   type DecimalTable,
 } from "../semantics/decimal-operations.js";
 import { decimalInput, decimalTraceValue } from "./decimal-values.js";
+import { decimalLiquidation } from "../semantics/decimal-liquidation.js";
 import { VERBS } from "../semantics/verbs.js";
 import { raiserFor, runtimeErrors, type Raise } from "../semantics/errors.js";
 import {
@@ -50,10 +56,6 @@ import {
   nonFiniteIn,
   sortByKey,
   findTierRow,
-  liquidationColumns,
-  liquidationPrice,
-  liquidationRow,
-  liquidationSide,
   newGroup,
   groupKeyOf,
   recordValue,
@@ -475,21 +477,19 @@ class Interpreter {
     const size = this.eval(expr.size) as number;
     const entry = this.eval(expr.entry) as number;
     const balance = this.eval(expr.balance) as number;
-    if (!this.tiers)
-      return liquidationPrice(
-        liquidationColumns(this.ir.tables[expr.table]!, expr.column),
-        side,
-        size,
-        entry,
-        balance,
-        expr.site,
-        this.raise,
-      );
     const columns = liquidationColumns(this.ir.tables[expr.table]!, expr.column);
-    const s = liquidationSide(side, expr.site, this.raise);
-    const price = liquidationPrice(columns, side, size, entry, balance, expr.site, this.raise);
-    this.recordTier(expr.table, size * price, liquidationRow(columns, s, size, entry, balance));
-    return price;
+    const result = liquidation(
+      columns,
+      irConvention(expr),
+      side,
+      size,
+      entry,
+      balance,
+      expr.site,
+      this.raise,
+    );
+    this.recordTier(expr.table, result.key, result.row, describeConvention(irConvention(expr)));
+    return result.price;
   }
 
   private decimalLiquidation(expr: Extract<IrExpr, { k: "liquidation" }>): Value {
@@ -497,9 +497,12 @@ class Interpreter {
     const [size, entry, balance] = [expr.size, expr.entry, expr.balance].map(
       (e) => this.eval(e) as unknown as Dec,
     ) as [Dec, Dec, Dec];
-    const { price, row } = decimalLiquidation(
+    const convention = irConvention(expr);
+    const { price, row, key } = decimalLiquidation(
+      this.ir.tables[expr.table]!,
       this.decimalTables[expr.table]!,
       expr.column,
+      convention,
       side,
       size,
       entry,
@@ -508,12 +511,12 @@ class Interpreter {
       expr.site,
       this.raise,
     );
-    if (this.tiers) this.recordTier(expr.table, size.times(price).toNumber(), row);
+    if (this.tiers) this.recordTier(expr.table, key.toNumber(), row, describeConvention(convention));
     return decValue(price);
   }
 
   /** Adds a tier row to the explanation of the current step. */
-  private recordTier(table: number, key: number, row: number): void {
+  private recordTier(table: number, key: number, row: number, convention?: string): void {
     const t = this.ir.tables[table]!;
     if (this.tiers) {
       const r = t.rows[row]!;
@@ -529,6 +532,7 @@ class Interpreter {
         deductions: Object.fromEntries(
           t.columns.flatMap((c, i) => (r.deductions[i] === null ? [] : [[c.name, r.deductions[i]!]])),
         ),
+        ...(convention ? { convention } : {}),
       });
     }
   }

@@ -27,6 +27,11 @@ export interface TierChoice {
   cells: Record<string, number>;
   /** The derived deductions of the rate columns (0 in flat tables). */
   deductions: Record<string, number>;
+  /**
+   * For a liquidation price: where the key was taken and the convention (`at the liquidation
+   * price`, `at entry, inverse, closing fee 0.055%`).
+   */
+  convention?: string;
 }
 
 /**

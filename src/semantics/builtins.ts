@@ -13,6 +13,8 @@ import { Dec, decExp, decLn, decNormalCdf, decPow, decRoundToStep, decSqrt } fro
 import { decBlack76, decBlackScholes, type DecimalOption } from "./decimal-pricing.js";
 import { runtimeErrors, type Raise } from "./errors.js";
 import { black76, black76Df, blackScholes, blackScholesDf, normalCdf, roundDynamic } from "./numeric.js";
+import { decimalBankruptcyPrice } from "./decimal-liquidation.js";
+import { bankruptcyPriceCall } from "./liquidation.js";
 import type { Value } from "./operations.js";
 import { decKth, decQuantile, kth, quantile } from "./order-statistics.js";
 
@@ -236,6 +238,45 @@ export const BUILTINS: Readonly<Record<IrBuiltin, BuiltinDeclaration>> = {
     doc: "`black_scholes` with the discount factor to expiry instead of the rate.",
     apply: priced(blackScholesDf),
     decimal: (args, site, raise, context) => value(decBlackScholes(option(args, true), context, site, raise)),
+  },
+  bankruptcy_price: {
+    arity: [4, 6],
+    fallible: true,
+    surface: true,
+    signature:
+      "bankruptcy_price(side, size: Q, entry: P, balance: M, contract: linear|inverse, closing_fee: Rate) -> P",
+    doc:
+      "The price at which the margin balance `balance + side * size * (price - entry)` (inverse: `balance + side * size * (1 / entry - 1 / price)`), " +
+      "less the closing fee on the notional there, reaches 0. Named options: `contract: inverse` (size in USD contracts, balance in the coin), `closing_fee: <rate>`.",
+    // Lowered with the options as its two last arguments: the fee rate and the contract's name.
+    apply: (args, site, raise) =>
+      bankruptcyPriceCall(
+        args[0] as string,
+        num(args, 1),
+        num(args, 2),
+        num(args, 3),
+        args[4] as number | undefined,
+        args[5] as string | undefined,
+        site,
+        raise,
+      ),
+    decimal: (args, site, raise, context) =>
+      value(
+        decimalBankruptcyPrice(
+          {
+            marginAt: "liquidation",
+            contract: args[5] === "inverse" ? "inverse" : "linear",
+            closingFee: args[4] === undefined ? 0 : dec(args, 4).toNumber(),
+          },
+          args[0] as string,
+          dec(args, 1),
+          dec(args, 2),
+          dec(args, 3),
+          context,
+          site,
+          raise,
+        ),
+      ),
   },
   length: {
     arity: [1, 1],

@@ -319,6 +319,23 @@ export const messages = {
     "scenario axis `{name}` must be numeric, not {actual}: an axis is a shock (a price move, a volatility)",
     'a scenario\'s label is its name: write `scenario "up" move 10%` and read the label as `s.name`',
   ),
+  optionsNotTaken: error(
+    "MB3100",
+    "`{name}` takes no named options",
+    "named options (`name: value`) belong to `liquidation_price` and `bankruptcy_price`",
+  ),
+  unknownOption: error("MB3101", "`{name}` has no option `{option}`", "its options are {options}"),
+  duplicateOption: error("MB3102", "option `{option}` is given twice"),
+  invalidOptionWord: error("MB3103", "option `{option}` is one of {words}, not `{text}`"),
+  closingFeeOutOfRange: error(
+    "MB3104",
+    "the closing fee must be a constant Rate from 0 up to (not including) 100%, not {actual}",
+    "write the taker fee rate, for example `closing_fee: 0.055%`",
+  ),
+  optionBeforeArgument: error(
+    "MB3105",
+    "an argument follows a named option: options come after all the arguments",
+  ),
   tupleOutsideGroupKey: error(
     "MB3110",
     "a tuple `(a, b, ...)` is only a group key",
@@ -504,7 +521,6 @@ export const messages = {
     "MB5103",
     "input `{path}` of type {type} cannot be a column of the input relation ({dialect})",
   ),
-
   sqlDecimalUnsupported: error(
     "MB5110",
     "{what} cannot be computed exactly in decimal arithmetic in SQL ({dialect}): {reason}",
@@ -541,6 +557,7 @@ export const messages = {
     "MB6021",
     "{value} is above the limit of `{table}` ({limit}): the table ends there by design",
   ),
+  noLiquidationPrice: error("MB6030", "`{fn}` has no price: {detail}"),
   emptyOrderStatistic: error("MB6040", "`{fn}` of an empty list"),
   rankOutOfRange: error("MB6041", "`{fn}`: k = {k} is not a whole number from 1 to {length}"),
   quantileOutOfRange: error("MB6042", "`quantile`: q = {q} is outside [0, 1]"),

@@ -29,6 +29,7 @@ export const runtimeErrors = {
   emptyOrderStatistic: messages.emptyOrderStatistic,
   rankOutOfRange: messages.rankOutOfRange,
   quantileOutOfRange: messages.quantileOutOfRange,
+  noLiquidationPrice: messages.noLiquidationPrice,
 } as const;
 
 export type RuntimeErrorName = keyof typeof runtimeErrors;

@@ -21,7 +21,8 @@ import {
   tierSignature,
   type SymbolSummary,
 } from "./describe.js";
-import { declarationAt, expressionPathAt, namedSiteAt, type NamedSite } from "./locate.js";
+import { covers, declarationAt, expressionPathAt, namedSiteAt, type NamedSite } from "./locate.js";
+import { optionSignature, optionSpec } from "../check/check-options.js";
 import { fieldOf, typeOfName } from "./symbols.js";
 
 /** What hover shows: Markdown paragraphs, and the span of source they describe. */
@@ -41,7 +42,22 @@ export function hoverAt(result: CheckResult, source: string, offset: number): Ho
   const path = expressionPathAt(decl, offset);
   const expr = path[path.length - 1];
   if (!expr) return undefined;
-  return hoverExpression(checked, source, path, expr, offset);
+  return hoverOption(path, offset) ?? hoverExpression(checked, source, path, expr, offset);
+}
+
+/** A named option of a call (`contract: inverse`): its name or its word, with what it selects. */
+function hoverOption(path: A.Expr[], offset: number): HoverResult | undefined {
+  for (let i = path.length - 1; i >= 0; i--) {
+    const call = path[i]!;
+    if (call.kind !== "CallExpr") continue;
+    const option = call.options?.find(
+      (o) => covers(o.name.span, offset) || (o.value.kind === "NameRef" && covers(o.value.span, offset)),
+    );
+    const spec = option && optionSpec(option.name.text);
+    if (!option || !spec) return undefined;
+    return { span: option.span, contents: [code(optionSignature(spec)), `Named option: ${spec.doc}.`] };
+  }
+  return undefined;
 }
 
 function code(text: string): string {

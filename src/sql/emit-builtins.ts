@@ -10,7 +10,9 @@
  */
 import type { IrBuiltin, IrRounding } from "../ir/ir.js";
 import { decimalStep } from "../semantics/numeric.js";
+import type { LiquidationConvention } from "../semantics/liquidation.js";
 import type { SqlDialect } from "./dialect.js";
+import { bankruptcySql } from "./emit-liquidation.js";
 import { normalCdfSql, optionArgumentsInvalid, optionSql, type OptionFn } from "./emit-pricing.js";
 import { SCALAR, firstError, raiseWhen, type SqlValue } from "./sql-value.js";
 
@@ -21,6 +23,8 @@ export interface BuiltinContext {
   share(sql: string, body: (ref: string) => string): string;
   /** The IR constant an argument is, when it is one. */
   constant(index: number): number | undefined;
+  /** The IR text constant an argument is (an enum member), when it is one. */
+  text(index: number): string | undefined;
 }
 
 /**
@@ -160,11 +164,24 @@ export const builtinSql = {
   black_scholes: (args, ctx) => option("black_scholes", args, ctx),
   black76_df: (args, ctx) => option("black76_df", args, ctx),
   black_scholes_df: (args, ctx) => option("black_scholes_df", args, ctx),
+  bankruptcy_price: (args, ctx) => bankruptcy(args, ctx),
   length: (args, { dialect }) => scalar(dialect.length(args[0]!.v), args, dialect),
   quantile: noOrderStatistics("quantile"),
   kth_smallest: noOrderStatistics("kth_smallest"),
   kth_largest: noOrderStatistics("kth_largest"),
 } as const satisfies Record<IrBuiltin, BuiltinSql>;
+
+/** `bankruptcy_price(side, size, entry, balance[, fee, contract])`: the options are IR constants. */
+function bankruptcy(args: SqlValue[], ctx: BuiltinContext): SqlValue {
+  const convention: LiquidationConvention = {
+    marginAt: "liquidation",
+    contract: ctx.text(5) === "inverse" ? "inverse" : "linear",
+    closingFee: ctx.constant(4) ?? 0,
+  };
+  const [side, size, entry, balance] = args.map((a) => a.v) as [string, string, string, string];
+  const { value, error } = bankruptcySql(ctx.dialect, convention, { side, size, entry, balance }, ctx.share);
+  return scalar(value, args, ctx.dialect, error);
+}
 
 /**
  * `round(x)` to a constant step, as `roundUp` / `roundDown` / `roundHalfEven` compute it. The

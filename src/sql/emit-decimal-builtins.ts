@@ -51,6 +51,7 @@ export const decimalBuiltinSql = {
   black_scholes: () => INEXACT("black_scholes"),
   black76_df: () => INEXACT("black76_df"),
   black_scholes_df: () => INEXACT("black_scholes_df"),
+  bankruptcy_price: () => INEXACT("bankruptcy_price"),
   pow: (args, ctx, arithmetic) => {
     // An integer exponent given as a constant is exact (repeated products; 1 / x^n when negative).
     const exponent = ctx.constant(1);

@@ -10,6 +10,7 @@
 import type { IrAggregate, IrArithmetic, IrExpr, IrRulebook, IrTierTable } from "../ir/ir.js";
 import { decimalTables } from "../semantics/decimal-operations.js";
 import { toDec, type Dec } from "../semantics/decimal.js";
+import { irConvention } from "../semantics/liquidation.js";
 import { builtinSql, type BuiltinContext } from "./emit-builtins.js";
 import { decimalBuiltinSql } from "./emit-decimal-builtins.js";
 import {
@@ -221,10 +222,8 @@ class ExprEmitter {
           d,
           this.ctx.ir.tables[expr.table]!,
           expr.column,
-          args[0]!.v,
-          args[1]!.v,
-          args[2]!.v,
-          args[3]!.v,
+          irConvention(expr),
+          { side: args[0]!.v, size: args[1]!.v, entry: args[2]!.v, balance: args[3]!.v },
           (sql, body) => this.share(sql, scope, body),
         );
         return { v: value, e: firstError(d, [...args.map((a) => a.e), error]), shape: SCALAR };
@@ -333,6 +332,10 @@ class ExprEmitter {
       constant: (i) => {
         const arg = expr.args[i];
         return arg?.k === "const" && typeof arg.v === "number" ? arg.v : undefined;
+      },
+      text: (i) => {
+        const arg = expr.args[i];
+        return arg?.k === "const" && typeof arg.v === "string" ? arg.v : undefined;
       },
     };
     const result = this.arith

@@ -499,6 +499,15 @@ export interface CallExpr {
   callee: Expr;
   args: Expr[];
   comprehension?: Comprehension;
+  /** Named options after the arguments: `contract: inverse`, `closing_fee: 0.06%`. */
+  options?: CallOption[];
+}
+
+/** A named option of a call, `name: value`; a word option's value is a bare name (`inverse`). */
+export interface CallOption {
+  span: Span;
+  name: Name;
+  value: Expr;
 }
 
 /** `sum(p.size for p in account.positions where p.side == long)`: the call's one argument is the element. */

@@ -724,12 +724,27 @@ function buildPostfix(node: C.PostfixCstNode): A.Expr {
 function buildCall(callee: A.Expr, node: C.CallArgumentsCstNode): A.CallExpr {
   const c = node.children;
   const comprehension = c.comprehension?.[0];
+  const args: A.Expr[] = [];
+  const options: A.CallOption[] = [];
+  // An option's name ends just before its value: pair each `name:` with the argument after it.
+  const names = [...(c.optionName ?? [])];
+  for (const arg of c.argument ?? []) {
+    const value = buildExpression(arg);
+    const at = arg.location?.startOffset ?? 0;
+    const label = names[0]?.children.name?.[0];
+    if (label && label.startOffset < at) {
+      names.shift();
+      const optionName = name(label);
+      options.push({ span: join(optionName.span, value.span), name: optionName, value });
+    } else args.push(value);
+  }
   return {
     kind: "CallExpr",
     span: join(callee.span, nodeSpan(node)),
     callee,
-    args: (c.argument ?? []).map(buildExpression),
+    args,
     comprehension: comprehension ? buildComprehension(comprehension) : undefined,
+    ...(options.length ? { options } : {}),
   };
 }
 

@@ -226,7 +226,9 @@ function guardUnit(text: string, next: string | undefined): string {
 
 function printCall(expr: A.CallExpr): string {
   const callee = printExpr(expr.callee, PREC.postfix);
-  const args = expr.args.map(printExpression).join(", ");
+  const args = callItems(expr)
+    .map((item) => (isOption(item) ? printOption(item) : printExpression(item)))
+    .join(", ");
   const c = expr.comprehension;
   if (!c) return `${callee}(${args})`;
   return `${callee}(${printComprehension(args, c)})`;
@@ -427,13 +429,30 @@ function callLines(call: A.CallExpr, width: number): string[] {
   const head = `${printExpr(call.callee, PREC.postfix)}(`;
   if (call.comprehension)
     return [head, ...comprehensionLines(call, call.comprehension, room).map((line) => INDENT + line), ")"];
-  const args = call.args.flatMap((arg, i) => {
-    const flat = printExpression(arg);
-    const lines = flat.length < room ? [flat] : breakExpression(arg, room);
-    if (i < call.args.length - 1) lines[lines.length - 1] += ",";
+  const items = callItems(call);
+  const args = items.flatMap((item, i) => {
+    const named = isOption(item);
+    const flat = named ? printOption(item) : printExpression(item);
+    const lines = named || flat.length < room ? [flat] : breakExpression(item, room);
+    if (i < items.length - 1) lines[lines.length - 1] += ",";
     return lines.map((line) => INDENT + line);
   });
   return [head, ...args, ")"];
+}
+
+/** A call's arguments and named options, in source order (an argument after an option is MB3105). */
+function callItems(call: A.CallExpr): (A.Expr | A.CallOption)[] {
+  const items: (A.Expr | A.CallOption)[] = [...call.args, ...(call.options ?? [])];
+  return call.options ? items.sort((a, b) => a.span.start - b.span.start) : items;
+}
+
+function isOption(item: A.Expr | A.CallOption): item is A.CallOption {
+  return !("kind" in item);
+}
+
+/** A named option of a call: `name: value`. */
+function printOption(option: A.CallOption): string {
+  return `${option.name.text}: ${printExpression(option.value)}`;
 }
 
 /** `if c then a` / `else if d then b` / `else e`, with `then` on its own line when needed. */
@@ -449,6 +468,7 @@ function ifLines(expr: A.IfExpr, width: number): string[] {
   return [...lines, `else ${first}`, ...others];
 }
 
+/** `then x` / `else x`, with a call in `x` broken over lines when it does not fit. */
 // ---- lines and comments ----
 
 /** A printed line, or one with a trailing comment (aligned with its neighbours' when rendered). */

@@ -24,7 +24,7 @@ export function childExpressions(expr: A.Expr): A.Expr[] {
       const parts = c
         ? [c.source, c.filter, c.groupKey, c.fallback].filter((e): e is A.Expr => e !== undefined)
         : [];
-      return [expr.callee, ...expr.args, ...parts];
+      return [expr.callee, ...expr.args, ...parts, ...(expr.options ?? []).map((o) => o.value)];
     }
     case "RecordExpr":
       return expr.fields.map((f) => f.value);
@@ -55,6 +55,7 @@ function walkFree(expr: A.Expr, bound: ReadonlySet<string>, visit: (ref: A.NameR
   }
   if (expr.callee.kind !== "NameRef") walkFree(expr.callee, bound, visit);
   const c = expr.comprehension;
+  for (const option of expr.options ?? []) walkFree(option.value, bound, visit);
   if (!c) {
     for (const arg of expr.args) walkFree(arg, bound, visit);
     return;

@@ -213,6 +213,10 @@ export class Analyzer {
         return this.marginInterval(e, ctx);
       case "agg":
         return this.aggregateInterval(e, ctx);
+      case "liquidation":
+        // Kept at or above the tier's floor over the size (linear), or size / a positive notional
+        // (inverse): never negative when the table starts at 0 or above (semantics/liquidation.ts).
+        return this.ir.tables[e.table]!.rows[0]!.lower >= 0 ? I.interval(0, Infinity) : I.EVERYTHING;
       default:
         return I.EVERYTHING;
     }
@@ -335,6 +339,8 @@ export class Analyzer {
       case "black76_df":
       case "black_scholes_df":
       case "length":
+      // A bankruptcy price is never negative (a linear one is floored at 0; an inverse one is positive or raises).
+      case "bankruptcy_price":
         return I.interval(0, Infinity);
       // Some element of the list (a quantile lies between two): no bound without the elements'.
       case "quantile":

@@ -2,6 +2,7 @@
  * The properties a rulebook's IR asks to verify: its assertions (each an invariant) and its
  * `verify` declarations, as one list with the text to show for each.
  */
+import { conventionOptions } from "../ir/ir.js";
 import { forEachExpr, type IrExpr, type IrPropertyKind, type IrRulebook } from "../ir/ir.js";
 
 /** One property to verify. */
@@ -121,9 +122,7 @@ export function exprText(ir: IrRulebook, e: IrExpr, minPrecedence = 0): string {
     case "margin":
       return `${ir.tables[e.table]?.name}.${e.deduction ? "deduction" : "margin"}(${text(e.key)}, ${ir.tables[e.table]?.columns[e.column]?.name})`;
     case "liquidation":
-      return `${ir.tables[e.table]?.name}.liquidation_price(${[e.side, e.size, e.entry, e.balance].map((a) => text(a)).join(", ")}, ${ir.tables[e.table]?.columns[e.column]?.name})`;
-    case "liquidation":
-      return `${ir.tables[e.table]?.name}.liquidation_price(${[e.side, e.size, e.entry, e.balance].map((a) => text(a)).join(", ")}, ${ir.tables[e.table]?.columns[e.column]?.name})`;
+      return `${ir.tables[e.table]?.name}.liquidation_price(${[e.side, e.size, e.entry, e.balance].map((a) => text(a)).join(", ")}, ${[ir.tables[e.table]?.columns[e.column]?.name, ...conventionOptions(e)].join(", ")})`;
     case "field":
       return `${text(e.x, 8)}.${e.name}`;
     case "index":

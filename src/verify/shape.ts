@@ -238,6 +238,7 @@ export class ShapeAnalyzer {
       case "black_scholes":
       case "black76_df":
       case "black_scholes_df":
+      case "bankruptcy_price":
       case "length":
         return args.every((a) => a.mono === "const") ? CONSTANT : { mono: "any", continuous };
       // An order statistic is continuous in the elements, not in a rank that jumps.

@@ -261,9 +261,7 @@ export class TermTable {
       case "margin":
         return `margin${e.table}:${e.column}:${e.deduction ? 1 : 0}:${c(e.key)}`;
       case "liquidation":
-        return `liq${e.table}:${e.column}:${c(e.side)}:${c(e.size)}:${c(e.entry)}:${c(e.balance)}`;
-      case "liquidation":
-        return `liquidation${e.table}:${e.column}:${c(e.side)}:${c(e.size)}:${c(e.entry)}:${c(e.balance)}`;
+        return `liq${e.table}:${e.column}:${e.marginAt ?? "-"}:${e.contract ?? "-"}:${e.closingFee ?? 0}:${c(e.side)}:${c(e.size)}:${c(e.entry)}:${c(e.balance)}`;
       case "field":
         return `field:${e.name}:${JSON.stringify(e.default ?? null)}:${e.timestamp ? 1 : 0}:${c(e.x)}`;
       case "index":

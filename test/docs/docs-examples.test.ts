@@ -1,7 +1,8 @@
 /**
  * Keeps the language reference and the real rulebooks honest.
  *
- * - Every ```margin block of docs/language.md is a complete rulebook that checks without errors.
+ * - Every ```margin block of docs/language.md is a complete rulebook that checks without errors;
+ *   its `// eval: <input> => output: number, ...` lines give those numbers (worked examples).
  * - Every ```margin-error block starts with `// expect: MB1234[, MB5678]` and checks with exactly
  *   those error codes (each listed code present, no other error code).
  * - Every rulebook in rules/ checks without errors and has a `<name>.test.yaml` next to it that
@@ -17,6 +18,9 @@ import { describe, expect, it } from "vitest";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { checkRulebook, type SourceHost } from "../../src/service/language-service.js";
 import { parseTestFile } from "../../src/service/test-runner.js";
+import { lowerRulebook } from "../../src/compile/lower.js";
+import { evaluate } from "../../src/runtime/interpreter.js";
+import { parse as parseYaml } from "yaml";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const docsFile = join(repoRoot, "docs", "language.md");
@@ -95,6 +99,30 @@ function describeDiagnostics(source: string, diagnostics: readonly Diagnostic[])
 
 const { blocks, otherMarginTags } = extractBlocks(readFileSync(docsFile, "utf8"));
 
+/**
+ * The `// eval: <input as YAML> => name: 1234.56, other: 7` lines of a block: each output must equal
+ * the number written to its last digit (within half a unit of it).
+ */
+function evalLines(
+  source: string,
+): { input: unknown; expected: Record<string, { value: number; digits: number }> }[] {
+  return source
+    .split("\n")
+    .flatMap((line) => {
+      const m = /^\/\/ eval: (.*) => (.*)$/.exec(line);
+      return m ? [m] : [];
+    })
+    .map((m) => ({
+      input: parseYaml(m[1]!) as unknown,
+      expected: Object.fromEntries(
+        m[2]!.split(/,\s*/).map((pair) => {
+          const [name, text] = pair.split(/:\s*/) as [string, string];
+          return [name, { value: Number(text), digits: text.split(".")[1]?.length ?? 0 }];
+        }),
+      ),
+    }));
+}
+
 describe("docs/language.md examples", () => {
   it("has examples, and every margin fence is tagged `margin` or `margin-error`", () => {
     expect(blocks.filter((b) => b.kind === "margin").length).toBeGreaterThanOrEqual(20);
@@ -113,6 +141,23 @@ describe("docs/language.md examples", () => {
         const errors = result.diagnostics.filter((d) => d.severity === "error");
         expect(errors, `errors:\n${describeDiagnostics(block.source, errors)}`).toEqual([]);
       });
+      const evals = evalLines(block.source);
+      if (evals.length > 0)
+        it("gives the numbers its `// eval:` lines state (to the digits written)", () => {
+          const checked = checkRulebook(block.source, `docs/language.md#${block.n}`, host);
+          const ir = lowerRulebook(checked.checked!, { source: () => block.source });
+          for (const { input, expected } of evals) {
+            const { outputs } = evaluate(ir, input);
+            for (const [name, { value, digits }] of Object.entries(expected)) {
+              const actual = outputs[name];
+              expect(typeof actual, `${name} for ${JSON.stringify(input)}`).toBe("number");
+              expect(
+                Math.abs((actual as number) - value),
+                `${name} for ${JSON.stringify(input)}: ${String(actual)}`,
+              ).toBeLessThanOrEqual(0.5 * 10 ** -digits);
+            }
+          }
+        });
     },
   );
 

@@ -12,7 +12,8 @@ import { compileEvaluator } from "../../src/runtime/codegen.js";
 import { RuntimeError } from "../../src/semantics/errors.js";
 import { loadArtifact } from "../../src/runtime/index.js";
 import { evaluate } from "../../src/runtime/interpreter.js";
-import { liquidationColumns, liquidationPrice, tierMargin } from "../../src/semantics/operations.js";
+import { BINANCE_CONVENTION, liquidationColumns, liquidationPrice } from "../../src/semantics/liquidation.js";
+import { tierMargin } from "../../src/semantics/operations.js";
 import type { TraceLet } from "../../src/runtime/trace.js";
 import { lowerRulebook } from "../../src/compile/lower.js";
 import { checkRulebook } from "../../src/service/language-service.js";
@@ -154,7 +155,7 @@ describe("liquidation_price", () => {
       const entry = 1000 + random() * 99_000;
       const size = Math.pow(10, -2 + random() * 6) / 100;
       const balance = size * entry * (0.002 + random() * 0.6);
-      const price = liquidationPrice(columns, side, size, entry, balance, 0, fail);
+      const price = liquidationPrice(columns, BINANCE_CONVENTION, side, size, entry, balance, 0, fail);
       if (price === 0) continue;
       const notional = size * price;
       const row = btc.rows.findIndex((r) => notional >= r.lower && (r.upper === null || notional < r.upper));
@@ -174,7 +175,7 @@ describe("liquidation_price", () => {
     ] as const) {
       let previous = side === "long" ? Infinity : 0;
       for (let balance = 1_000; balance <= 400_000; balance += 1_000) {
-        const price = liquidationPrice(columns, side, 40, 30_000, balance, 0, fail);
+        const price = liquidationPrice(columns, BINANCE_CONVENTION, side, 40, 30_000, balance, 0, fail);
         expect(Math.sign(price - previous) === direction || price === previous).toBe(true);
         previous = price;
       }
@@ -182,8 +183,10 @@ describe("liquidation_price", () => {
   });
 
   it("is 0 for a long no fall can liquidate, and for a short already liquidated at any price", () => {
-    expect(liquidationPrice(columns, "long", 1, 30_000, 40_000, 0, fail)).toBe(0);
-    expect(Object.is(liquidationPrice(columns, "short", 1, 30_000, -40_000, 0, fail), 0)).toBe(true);
+    expect(liquidationPrice(columns, BINANCE_CONVENTION, "long", 1, 30_000, 40_000, 0, fail)).toBe(0);
+    expect(
+      Object.is(liquidationPrice(columns, BINANCE_CONVENTION, "short", 1, 30_000, -40_000, 0, fail), 0),
+    ).toBe(true);
   });
 
   it("in a flat table, a short whose margin jumps at a boundary is liquidated at the boundary", () => {
@@ -209,22 +212,27 @@ describe("liquidation_price", () => {
       ],
     };
     const c = liquidationColumns(flat, 0);
-    expect(liquidationPrice(c, "short", 1, 900, 90, 0, fail)).toBeCloseTo(990 / 1.01, 10);
+    expect(liquidationPrice(c, BINANCE_CONVENTION, "short", 1, 900, 90, 0, fail)).toBeCloseTo(990 / 1.01, 10);
     // With 150 of margin the root of the first tier (1,050 / 1.01 = 1,039.6) lies beyond 1,000 and
     // the second tier's (1,050 / 1.1 = 954.5) below it: the margin jumps over the balance at 1,000.
-    expect(liquidationPrice(c, "short", 1, 900, 150, 0, fail)).toBe(1000);
+    expect(liquidationPrice(c, BINANCE_CONVENTION, "short", 1, 900, 150, 0, fail)).toBe(1000);
   });
 
   it("raises MB6010 for a size that is not positive and for a long in a tier at 100% or more", () => {
     const raise = (_site: number, spec: { code: string }, args: Record<string, unknown>): never => {
       throw new RuntimeError(spec.code, String(args["detail"]), String(args["detail"]), 0, []);
     };
-    expect(() => liquidationPrice(columns, "long", 0, 30_000, 1_000, 0, raise)).toThrow(
+    expect(() => liquidationPrice(columns, BINANCE_CONVENTION, "long", 0, 30_000, 1_000, 0, raise)).toThrow(
       /size must be positive/,
     );
-    const full = { lower: [0], upper: [Infinity], rate: [1], deduction: [0] };
-    expect(() => liquidationPrice(full, "long", 1, 100, 10, 0, raise)).toThrow(/100% or more/);
-    expect(liquidationPrice(full, "short", 1, 100, 10, 0, raise)).toBe(55);
+    const full = {
+      ...{ lower: [0], upper: [Infinity], rate: [1], deduction: [0] },
+      ...{ lowerInclusive: [true], upperInclusive: [true], table: "full", limit: false },
+    };
+    expect(() => liquidationPrice(full, BINANCE_CONVENTION, "long", 1, 100, 10, 0, raise)).toThrow(
+      /100% or more/,
+    );
+    expect(liquidationPrice(full, BINANCE_CONVENTION, "short", 1, 100, 10, 0, raise)).toBe(55);
   });
 
   it("the explanation shows the bracket at the liquidation price (ETH short: bracket 7, not the mark's 6)", () => {

@@ -8,6 +8,7 @@ import { atCursor, mark, rule } from "./support.js";
 
 const btc = rule("binance-btcusdt-perp.margin");
 const credits = rule("cme-spread-credits.margin");
+const inverse = rule("bybit-btcusd-inverse.margin");
 
 function hover(text: string): string | undefined {
   const { source, offset, result } = atCursor(text);
@@ -74,6 +75,12 @@ describe("hover", () => {
     ],
     ["a comprehension variable", mark(credits, "l.lots for l in", 11), ["l: Leg"]],
     ["a record type name", mark(credits, "List<Leg>", 6), ["Leg", "a record: commodity, lots"]],
+    [
+      "a named option of a liquidation price",
+      mark(inverse, "contract: inverse,\n    closing_fee", 3),
+      ["contract: linear | inverse", "Named option: `linear` (size in coins"],
+    ],
+    ["an option's word", mark(inverse, "inverse,\n    closing_fee", 2), ["contract: linear | inverse"]],
     [
       "a money literal",
       mark(credits, "1_750 USD", 1),

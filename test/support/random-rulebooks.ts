@@ -269,6 +269,8 @@ class RulebookGenerator {
   private currency = "USDT";
   /** The input of option contracts, when there is one (for `black76`, `black_scholes` and their `_df` forms). */
   private optionPricing: { code: string; enumName: string } | undefined;
+  /** The enum with `long` and `short`, when there is one. */
+  private side: string | undefined;
   private localCount = 0;
   private readonly params: { code: string; kind: Kind }[] = [];
   /** User functions declared so far: their parameters' kinds and their result's. */
@@ -291,6 +293,8 @@ class RulebookGenerator {
     for (let i = 0; i < inputCount; i++) this.inputDecl(scope);
     if (this.chance(0.4)) this.listInput();
     if (this.chance(0.15)) this.optionInput(scope);
+    // Not in hostile books: their random stream (and what it has found) stays as it was.
+    if (!this.hostile && this.chance(0.2)) this.sideEnum();
     const paramCount = this.int(0, 3);
     for (let i = 0; i < paramCount; i++) this.paramDecl(scope);
     const tableCount = this.int(0, 2);
@@ -489,6 +493,14 @@ class RulebookGenerator {
       ["rate", "D"],
     ] as const)
       scope.nums.push({ code: `${name}.${field}`, kind });
+  }
+
+  /** An enum with `long` and `short`, for liquidation and bankruptcy prices. */
+  private sideEnum(): void {
+    const name = fresh("Side", this.usedTypes, (base, n) => `${base}${n}`);
+    this.emit(`enum ${name} { long, short }`);
+    this.enums.push({ name, members: ["long", "short"] });
+    this.side = name;
   }
 
   private paramDecl(scope: Scope): void {
@@ -898,6 +910,8 @@ class RulebookGenerator {
     for (const column of table.columns)
       if (column.kind === kind) reads.push(() => `${table.name}(${key()}).${column.name}`);
     if (kind === "D") reads.push(() => `${table.name}(${key()}).tier`);
+    if (this.side && table.key === "M" && (kind === "P" || kind === "D"))
+      reads.push(() => this.priceAt(table.name, kind, scope, d));
     if (kind === table.key) {
       reads.push(
         () => `${table.name}(${key()}).lower`,
@@ -906,6 +920,30 @@ class RulebookGenerator {
       );
     }
     return reads;
+  }
+
+  /**
+   * A liquidation price (or a bankruptcy price) under a random convention: linear (size Q, entry
+   * P, result P) or inverse (size in the key's money, entry and result dimensionless, so that
+   * `size / entry` is in the key's unit).
+   */
+  private priceAt(table: string, kind: Kind, scope: Scope, d: number): string {
+    const inverse = kind === "D";
+    const side = `${this.side!}.${this.pick(["long", "short"])}`;
+    const e = Math.min(d, 1);
+    const args = [
+      side,
+      this.num(inverse ? "M" : "Q", scope, e),
+      this.num(inverse ? "D" : "P", scope, e),
+      this.num("M", scope, e),
+    ];
+    const options = [
+      ...(inverse ? ["contract: inverse"] : []),
+      ...(this.chance(0.3) ? [`closing_fee: ${this.pick(["0.06%", "0.075%", "0"])}`] : []),
+    ];
+    if (this.chance(0.25)) return `bankruptcy_price(${[...args, ...options].join(", ")})`;
+    if (this.chance(0.4)) options.unshift("margin_at: entry");
+    return `${table}.liquidation_price(${[...args, "mmr", ...options].join(", ")})`;
   }
 
   private optionPrice(scope: Scope, d: number): string {
