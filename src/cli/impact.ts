@@ -97,7 +97,10 @@ export async function runImpact(
   if (typeof newIr === "string") return { ok: false, message: newIr };
   const oldBook = rulebookFromIr(oldIr);
   const newBook = rulebookFromIr(newIr);
-  const outputs = comparedOutputs(oldBook.outputs, newBook.outputs);
+  const outputs = comparedOutputs(oldBook.outputs, newBook.outputs, {
+    old: oldIr.schema.records,
+    new: newIr.schema.records,
+  });
   if (outputs.length === 0)
     return { ok: false, message: "the two versions have no numeric output in common: nothing to compare\n" };
   const set = await inputSet(options, newIr, io);

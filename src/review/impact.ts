@@ -9,6 +9,7 @@
  * {@link summarizeImpact} turns all the chunks, merged with {@link mergeImpactColumns}, into the
  * statistics. Explaining the top movers (which rule made the difference) is `impact-explain.ts`.
  */
+import type { IrRecord, IrType } from "../ir/ir.js";
 import type { OutputInfo } from "../runtime/rulebook.js";
 import { outputNumber } from "../runtime/decimal-values.js";
 import type { OutputValue } from "../runtime/interpreter.js";
@@ -49,15 +50,52 @@ export interface ImpactColumns {
   failures: { old: FailureCounts; new: FailureCounts };
 }
 
-/** The numeric outputs both versions compute, in the new version's order. */
+/**
+ * The numeric outputs both versions compute, in the new version's order. A record output counts
+ * by its numeric fields (nested ones too), each named by its path: `summary.im`. The records are
+ * the versions' `ir.schema.records`; without them record outputs are left out.
+ */
 export function comparedOutputs(
   oldOutputs: readonly OutputInfo[],
   newOutputs: readonly OutputInfo[],
+  records?: { old: Record<string, IrRecord>; new: Record<string, IrRecord> },
 ): ComparedOutput[] {
-  const oldNumeric = new Set(oldOutputs.filter((o) => o.type.kind === "number").map((o) => o.name));
-  return newOutputs
-    .filter((o) => o.type.kind === "number" && oldNumeric.has(o.name))
-    .map((o) => ({ name: o.name, unit: o.unit ?? "Number" }));
+  const oldNumeric = new Set(numericLeaves(oldOutputs, records?.old).map((o) => o.name));
+  return numericLeaves(newOutputs, records?.new).filter((o) => oldNumeric.has(o.name));
+}
+
+function numericLeaves(outputs: readonly OutputInfo[], records?: Record<string, IrRecord>): ComparedOutput[] {
+  const leaves: ComparedOutput[] = [];
+  const visit = (name: string, type: IrType, depth: number): void => {
+    if (type.kind === "number") leaves.push({ name, unit: type.unit });
+    const record = type.kind === "record" ? records?.[type.name] : undefined;
+    if (record && depth < 8)
+      for (const field of record.fields) visit(`${name}.${field.name}`, field.type, depth + 1);
+  };
+  for (const o of outputs)
+    if (o.type.kind === "number") leaves.push({ name: o.name, unit: o.unit ?? "Number" });
+    else visit(o.name, o.type, 0);
+  return leaves;
+}
+
+/**
+ * An output's value by its compared name: the output of that name (imported outputs' names have
+ * dots), else a field path into a record output (`summary.im`).
+ */
+function comparedValue(outputs: Record<string, OutputValue>, name: string): OutputValue | undefined {
+  if (Object.hasOwn(outputs, name)) return outputs[name];
+  for (let dot = name.indexOf("."); dot > 0; dot = name.indexOf(".", dot + 1)) {
+    const head = name.slice(0, dot);
+    if (!Object.hasOwn(outputs, head)) continue;
+    let value: OutputValue | undefined = outputs[head];
+    for (const field of name.slice(dot + 1).split(".")) {
+      if (typeof value !== "object" || value === null || Array.isArray(value) || !Object.hasOwn(value, field))
+        return undefined;
+      value = (value as Record<string, OutputValue>)[field];
+    }
+    return value;
+  }
+  return undefined;
 }
 
 /**
@@ -139,7 +177,7 @@ function fill(
   try {
     const result = book.evaluate(input, options).outputs;
     for (let o = 0; o < outputs.length; o++) {
-      const value = result[outputs[o]!];
+      const value = comparedValue(result, outputs[o]!);
       into[o]![at] = outputNumber(value) ?? NaN;
     }
     return true;

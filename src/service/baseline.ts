@@ -169,7 +169,10 @@ export function changeView(
   if (!compiled.ok) return { ...base, problem: compiled.problem };
   const oldBook = interpreted(compiled.ir);
   const newBook = interpreted(ir);
-  const outputs = comparedOutputs(oldBook.outputs, newBook.outputs);
+  const outputs = comparedOutputs(oldBook.outputs, newBook.outputs, {
+    old: compiled.ir.schema.records,
+    new: ir.schema.records,
+  });
   if (inputs.length === 0 || outputs.length === 0) return base;
   const columns = evaluateImpactChunk(
     oldBook,

@@ -184,3 +184,37 @@ describe("the pieces", () => {
     for (let i = 0; i < 200; i++) expect(book.validate(a.at(i)).errors).toEqual([]);
   });
 });
+
+describe("impact on record outputs", () => {
+  const book = (rate: string) => `rulebook "Records" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD
+record Margins { im: USD, mm: USD, product: Text }
+input position { notional: USD > 0 }
+param im_rate: Rate = ${rate}
+output summary: Margins = { im: position.notional * im_rate, mm: position.notional * im_rate / 2, product: "BTC" }
+`;
+  const [oldIr, newIr] = [irOf(book("1%")), irOf(book("2%"))];
+
+  it("compares each numeric field of a record output, named by its path", () => {
+    const [oldBook, newBook] = [rulebookFromIr(oldIr), rulebookFromIr(newIr)];
+    expect(comparedOutputs(oldBook.outputs, newBook.outputs)).toEqual([]);
+    const outputs = comparedOutputs(oldBook.outputs, newBook.outputs, {
+      old: oldIr.schema.records,
+      new: newIr.schema.records,
+    });
+    expect(outputs).toEqual([
+      { name: "summary.im", unit: "USD" },
+      { name: "summary.mm", unit: "USD" },
+    ]);
+    const columns = evaluateImpactChunk(
+      oldBook,
+      newBook,
+      outputs.map((o) => o.name),
+      () => ({ position: { notional: 1000 } }),
+      0,
+      1,
+    );
+    expect([columns.old[0]![0], columns.new[0]![0], columns.old[1]![0], columns.new[1]![0]]).toEqual([
+      10, 20, 5, 10,
+    ]);
+  });
+});

@@ -108,6 +108,8 @@ const DECIMAL_REFUSED: Readonly<Record<string, string>> = {
   "rules/binance-btcusdt-perp.margin": "`sqrt`",
   "rules/binance-ethusdt-perp.margin": "`sqrt`",
   "rules/crypto-cross-account.margin": "`liquidation_price`",
+  "rules/bybit-btcusd-inverse.margin": "`liquidation_price`",
+  "rules/bybit-btcusdt-risk-limits.margin": "`liquidation_price`",
   "rules/crypto-portfolio-margin.margin": "`black76`",
   "rules/deribit-options-pm.margin": "`pow`",
   "rules/ftx-sqrt-imf.margin": "`sqrt`",

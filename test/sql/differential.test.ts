@@ -95,8 +95,6 @@ const SQL_REFUSED: Readonly<Record<string, string>> = {
   "rules/ewma-volatility-margin.margin": "an element's position",
   "rules/simm-style-delta.margin": "an element's position",
   "rules/span-sp500.margin": "`argmax`",
-  // It imports rules/simm-style-delta.margin, which uses an element's position.
-  "rules/multi-asset-total.margin": "an element's position",
 };
 
 describe("the SQL target agrees with the runtime on every case of rules/", () => {
