@@ -201,6 +201,8 @@ export class MarginbookParser extends CstParser {
       { ALT: () => this.CONSUME(T.TimestampLiteral, { LABEL: "value" }) },
       { ALT: () => this.CONSUME(T.TypeName, { LABEL: "value" }) },
       { ALT: () => this.CONSUME(T.Identifier, { LABEL: "value" }) },
+      // `decimal_rounding floor`: a rounding mode that is also the rule verb `floor`.
+      { ALT: () => this.CONSUME(T.KwFloor, { LABEL: "value" }) },
     ]);
   });
 

@@ -101,6 +101,24 @@ describe("decimal arithmetic in a rulebook", () => {
     expect(evaluate(compile(source), { legs: { corn: 1 } }).outputs["third"]).toBe("583.34");
   });
 
+  it("reads every rounding mode in the header, `floor` (also a rule verb) included", () => {
+    const third = (mode: string) => {
+      const source = SPAN_CREDIT.replace(
+        "arithmetic decimal",
+        `arithmetic decimal\n  decimal_scale 2\n  decimal_rounding ${mode}`,
+      );
+      expect(checkRulebook(source, "t.margin").diagnostics).toEqual([]);
+      return evaluate(compile(source), { legs: { corn: 1 } }).outputs["third"];
+    };
+    expect(["floor", "ceiling", "down", "up", "half_even"].map(third)).toEqual([
+      "583.33",
+      "583.34",
+      "583.33",
+      "583.34",
+      "583.33",
+    ]);
+  });
+
   it("reports decimal_scale without arithmetic decimal, and a bad value, with codes", () => {
     const codes = (source: string) => checkRulebook(source, "t.margin").diagnostics.map((x) => x.code);
     expect(codes(SPAN_CREDIT.replace("arithmetic decimal", "decimal_scale 4"))).toContain("MB4090");
