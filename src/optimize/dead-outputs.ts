@@ -61,7 +61,9 @@ export function eliminateDeadSteps(ir: IrRulebook, keep?: ReadonlySet<string>): 
       case "rule": {
         // Without a selection every action stays: it may raise, and errors must not change.
         const actions = keep === undefined ? step.actions : step.actions.filter((a) => live.has(a.slot));
-        if (actions.length === 0) break;
+        // A rule with no action is dropped, unless (without a selection) its condition may raise.
+        const mayRaise = keep === undefined && step.condition !== undefined && !isInfallible(step.condition);
+        if (actions.length === 0 && !mayRaise) break;
         const rule = { ...step, actions };
         kept.push(rule);
         for (const e of stepExprs(rule)) addReads(e, live);

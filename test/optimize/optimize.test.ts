@@ -267,6 +267,18 @@ assert checked > 0 "positive"
     expect(() => compileEvaluator(ir).evaluate({ position: { size: 2, d: 0 } })).toThrow(/division by zero/);
   });
 
+  it("keeps a rule without actions whose condition may raise (found by the fuzz at 1,100 books)", () => {
+    const ir = lower(`rulebook "r" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD
+input position { d: Number }
+rule check when 1 / position.d > 0 {
+}
+output o: Number = 1
+`);
+    expect(() => evaluate(ir, { position: { d: 0 } })).toThrow(/division by zero/);
+    expect(() => compileEvaluator(ir).evaluate({ position: { d: 0 } })).toThrow(/division by zero/);
+    expect(compileEvaluator(ir, { outputs: ["o"] }).evaluate({ position: { d: 0 } })).toEqual({ o: 1 });
+  });
+
   it("through the runtime API: evaluate(input, { outputs }) gives the full evaluation's values", () => {
     const ir = lower(source);
     const book = rulebookFromIr(ir);
