@@ -20,6 +20,7 @@ import {
   mergeImpactColumns,
   summarizeImpact,
   type ImpactColumns,
+  sampleOutputs,
 } from "../review/impact.js";
 import { coverageWarnings } from "../review/impact-coverage.js";
 import { InputGenerator } from "../review/random-inputs.js";
@@ -97,13 +98,18 @@ export async function runImpact(
   if (typeof newIr === "string") return { ok: false, message: newIr };
   const oldBook = rulebookFromIr(oldIr);
   const newBook = rulebookFromIr(newIr);
-  const outputs = comparedOutputs(oldBook.outputs, newBook.outputs, {
-    old: oldIr.schema.records,
-    new: newIr.schema.records,
-  });
+  const set = await inputSet(options, newIr, io);
+  // List outputs count element by element, as long as a sample input's lists (not in SQL).
+  const sample =
+    options.engine === "duckdb" ? undefined : sampleOutputs(oldBook, newBook, set.inputAt, set.count);
+  const outputs = comparedOutputs(
+    oldBook.outputs,
+    newBook.outputs,
+    { old: oldIr.schema.records, new: newIr.schema.records },
+    sample,
+  );
   if (outputs.length === 0)
     return { ok: false, message: "the two versions have no numeric output in common: nothing to compare\n" };
-  const set = await inputSet(options, newIr, io);
 
   const started = performance.now();
   const threads = Math.max(

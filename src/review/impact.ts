@@ -59,9 +59,46 @@ export function comparedOutputs(
   oldOutputs: readonly OutputInfo[],
   newOutputs: readonly OutputInfo[],
   records?: { old: Record<string, IrRecord>; new: Record<string, IrRecord> },
+  sample?: { old: Record<string, OutputValue>; new: Record<string, OutputValue> },
 ): ComparedOutput[] {
   const oldNumeric = new Set(numericLeaves(oldOutputs, records?.old).map((o) => o.name));
-  return numericLeaves(newOutputs, records?.new).filter((o) => oldNumeric.has(o.name));
+  const compared = numericLeaves(newOutputs, records?.new).filter((o) => oldNumeric.has(o.name));
+  if (!sample) return compared;
+  // A list of numbers both versions output counts by its elements, `name[1]` to `name[n]`, n the
+  // shorter of the two lists the sample input gives (an input with a shorter list skips the rest).
+  const oldLists = new Set(oldOutputs.filter(isNumberList).map((o) => o.name));
+  for (const o of newOutputs.filter(isNumberList)) {
+    const [a, b] = [sample.old[o.name], sample.new[o.name]];
+    if (!oldLists.has(o.name) || !Array.isArray(a) || !Array.isArray(b)) continue;
+    const unit = o.type.kind === "list" && o.type.element.kind === "number" ? o.type.element.unit : "Number";
+    for (let k = 1; k <= Math.min(a.length, b.length); k++) compared.push({ name: `${o.name}[${k}]`, unit });
+  }
+  return compared;
+}
+
+/**
+ * Both versions' outputs on the first of the inputs (at most the first 100) that both evaluate:
+ * the sample {@link comparedOutputs} takes list lengths from. Undefined when there is none.
+ */
+export function sampleOutputs(
+  oldBook: ImpactEvaluator,
+  newBook: ImpactEvaluator,
+  inputAt: (index: number) => unknown,
+  count: number,
+): { old: Record<string, OutputValue>; new: Record<string, OutputValue> } | undefined {
+  for (let i = 0; i < Math.min(count, 100); i++) {
+    try {
+      const input = inputAt(i);
+      return { old: oldBook.evaluate(input).outputs, new: newBook.evaluate(input).outputs };
+    } catch {
+      // This input fails in a version: try the next one.
+    }
+  }
+  return undefined;
+}
+
+function isNumberList(o: OutputInfo): boolean {
+  return o.type.kind === "list" && o.type.element.kind === "number";
 }
 
 function numericLeaves(outputs: readonly OutputInfo[], records?: Record<string, IrRecord>): ComparedOutput[] {
@@ -84,6 +121,11 @@ function numericLeaves(outputs: readonly OutputInfo[], records?: Record<string, 
  */
 function comparedValue(outputs: Record<string, OutputValue>, name: string): OutputValue | undefined {
   if (Object.hasOwn(outputs, name)) return outputs[name];
+  const element = /^(.*)\[(\d+)\]$/.exec(name);
+  if (element) {
+    const list = comparedValue(outputs, element[1]!);
+    return Array.isArray(list) ? (list[Number(element[2]) - 1] as OutputValue | undefined) : undefined;
+  }
   for (let dot = name.indexOf("."); dot > 0; dot = name.indexOf(".", dot + 1)) {
     const head = name.slice(0, dot);
     if (!Object.hasOwn(outputs, head)) continue;
@@ -347,6 +389,8 @@ function outputImpact(
     if (status[i] !== InputStatus.both) continue;
     const a = olds[i]!;
     const b = news[i]!;
+    // A list element this input's list does not have (lists are compared by position).
+    if (Number.isNaN(a) || Number.isNaN(b)) continue;
     const change = b - a;
     totalOld += a;
     totalNew += b;
@@ -517,7 +561,7 @@ function scatterSample(
   const stride = Math.max(1, Math.ceil(olds.length / points));
   const taken = new Set<number>();
   for (let i = 0; i < olds.length; i += stride) {
-    if (status[i] !== InputStatus.both) continue;
+    if (status[i] !== InputStatus.both || Number.isNaN(olds[i]!) || Number.isNaN(news[i]!)) continue;
     result.push({ index: start + i, old: olds[i]!, new: news[i]! });
     taken.add(start + i);
   }

@@ -12,6 +12,7 @@ import type { IrRulebook } from "../ir/ir.js";
 import { explainDifference } from "../review/impact-explain.js";
 import {
   comparedOutputs,
+  sampleOutputs,
   evaluateImpactChunk,
   summarizeImpact,
   type ImpactEvaluator,
@@ -169,10 +170,12 @@ export function changeView(
   if (!compiled.ok) return { ...base, problem: compiled.problem };
   const oldBook = interpreted(compiled.ir);
   const newBook = interpreted(ir);
-  const outputs = comparedOutputs(oldBook.outputs, newBook.outputs, {
-    old: compiled.ir.schema.records,
-    new: ir.schema.records,
-  });
+  const outputs = comparedOutputs(
+    oldBook.outputs,
+    newBook.outputs,
+    { old: compiled.ir.schema.records, new: ir.schema.records },
+    sampleOutputs(oldBook, newBook, (i) => inputs[i]!.input, inputs.length),
+  );
   if (inputs.length === 0 || outputs.length === 0) return base;
   const columns = evaluateImpactChunk(
     oldBook,

@@ -12,6 +12,7 @@ import type { IrRulebook } from "../../src/ir/ir.js";
 import { explainDifference, influenceOf } from "../../src/review/impact-explain.js";
 import {
   comparedOutputs,
+  sampleOutputs,
   evaluateImpactChunk,
   histogram,
   median,
@@ -215,6 +216,31 @@ output summary: Margins = { im: position.notional * im_rate, mm: position.notion
     );
     expect([columns.old[0]![0], columns.new[0]![0], columns.old[1]![0], columns.new[1]![0]]).toEqual([
       10, 20, 5, 10,
+    ]);
+  });
+});
+
+describe("impact on list outputs", () => {
+  const book = (scale: string) => `rulebook "Lists" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD
+input account { amounts: List<USD> }
+output scaled: List<USD> = [a * ${scale} for a in account.amounts]
+`;
+  const [oldIr, newIr] = [irOf(book("1")), irOf(book("2"))];
+
+  it("compares a list of numbers element by element, as long as a sample's lists; shorter lists skip the rest", () => {
+    const [oldBook, newBook] = [rulebookFromIr(oldIr), rulebookFromIr(newIr)];
+    const inputs = [{ account: { amounts: [1, 2, 3] } }, { account: { amounts: [5] } }];
+    const sample = sampleOutputs(oldBook, newBook, (i) => inputs[i], inputs.length);
+    const outputs = comparedOutputs(oldBook.outputs, newBook.outputs, undefined, sample);
+    expect(outputs.map((o) => o.name)).toEqual(["scaled[1]", "scaled[2]", "scaled[3]"]);
+    const names = outputs.map((o) => o.name);
+    const columns = evaluateImpactChunk(oldBook, newBook, names, (i) => inputs[i], 0, inputs.length);
+    const summary = summarizeImpact(columns, outputs, { top: 3 });
+    const byName = Object.fromEntries(summary.outputs.map((o) => [o.name, o]));
+    expect([byName["scaled[1]"]!.up, byName["scaled[1]"]!.totalNew]).toEqual([2, 12]);
+    // The second input's list has one element: it counts for scaled[1] only.
+    expect([byName["scaled[3]"]!.up, byName["scaled[3]"]!.totalOld, byName["scaled[3]"]!.totalNew]).toEqual([
+      1, 3, 6,
     ]);
   });
 });
