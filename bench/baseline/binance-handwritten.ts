@@ -14,6 +14,7 @@
  *
  * Neither is generated nor shares code with marginbook's runtime: that is the point of the comparison.
  */
+import { roundUpToCent } from "./cents.js";
 
 /** One position with its market data: the rulebook's input. */
 export interface BinanceInput {
@@ -60,30 +61,6 @@ function bracket(notional: number): number {
   if (notional < FLOOR[8]!) return 7;
   if (notional < FLOOR[9]!) return 8;
   return 9;
-}
-
-/**
- * Rounds up to the cent as marginbook documents it: q = x / 0.01; ceil, except that a q just above
- * an integer (within max(1e-9, min(1e-12 |q|, 1e-3)): binary noise) stays on it, unless that would
- * collect less than x; then / 100 (the next cent up when that double is below x: never under-collect).
- */
-function roundUpToCent(x: number): number {
-  const q = x / 0.01;
-  const n = Math.ceil(q);
-  // Binary noise just above a whole cent is ignored, unless that would collect less than x.
-  if (n - q > 0.5 && q - (n - 1) <= Math.max(1e-9, Math.min(1e-12 * Math.abs(q), 1e-3))) {
-    const below = cents(n - 1);
-    if (below >= x) return below;
-  }
-  const up = cents(n);
-  if (up >= x) return up;
-  const next = cents(n + 1);
-  return next >= x ? next : x;
-}
-
-/** n cents as the double nearest to the decimal n / 100. */
-function cents(n: number): number {
-  return Math.abs(n) <= 9007199254740991 ? n / 100 + 0 : n * 0.01 + 0;
 }
 
 /** Evaluates one position: initial and maintenance margin (rounded up to the cent), leverage cap. */

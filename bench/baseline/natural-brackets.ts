@@ -6,6 +6,7 @@
  * Shares no code with marginbook.
  */
 import type { BinanceInput } from "./binance-handwritten.js";
+import { roundUpToCent } from "./cents.js";
 
 /** The rulebook's outputs. */
 export interface BracketOutputs {
@@ -35,26 +36,6 @@ function bracket(notional: number): number {
   if (notional < FLOOR[8]!) return 7;
   if (notional < FLOOR[9]!) return 8;
   return 9;
-}
-
-/** Rounds up to the cent: q = x / 0.01, ceil, binary noise just above an integer ignored, / 100. */
-function roundUpToCent(x: number): number {
-  const q = x / 0.01;
-  const n = Math.ceil(q);
-  // Binary noise just above a whole cent is ignored, unless that would collect less than x.
-  if (n - q > 0.5 && q - (n - 1) <= Math.max(1e-9, Math.min(1e-12 * Math.abs(q), 1e-3))) {
-    const below = cents(n - 1);
-    if (below >= x) return below;
-  }
-  const up = cents(n);
-  if (up >= x) return up;
-  const next = cents(n + 1);
-  return next >= x ? next : x;
-}
-
-/** n cents as the double nearest to the decimal n / 100. */
-function cents(n: number): number {
-  return Math.abs(n) <= 9007199254740991 ? n / 100 + 0 : n * 0.01 + 0;
 }
 
 /** Evaluates one position. */

@@ -6,6 +6,7 @@
  * order and rounded up to the cent. The same numbers bit for bit (bench/natural-speed.ts checks it
  * on 10,000 accounts before timing). Shares no code with marginbook.
  */
+import { roundUpToCent } from "./cents.js";
 
 /** One position. */
 export interface NaturalPosition {
@@ -51,25 +52,6 @@ function bucket(u: string): number {
     default:
       return 4;
   }
-}
-
-function roundUpToCent(x: number): number {
-  const q = x / 0.01;
-  const n = Math.ceil(q);
-  // Binary noise just above a whole cent is ignored, unless that would collect less than x.
-  if (n - q > 0.5 && q - (n - 1) <= Math.max(1e-9, Math.min(1e-12 * Math.abs(q), 1e-3))) {
-    const below = cents(n - 1);
-    if (below >= x) return below;
-  }
-  const up = cents(n);
-  if (up >= x) return up;
-  const next = cents(n + 1);
-  return next >= x ? next : x;
-}
-
-/** n cents as the double nearest to the decimal n / 100. */
-function cents(n: number): number {
-  return Math.abs(n) <= 9007199254740991 ? n / 100 + 0 : n * 0.01 + 0;
 }
 
 /** The scan risk of one bucket: max(0, max over scenarios of -weight * P&L). */

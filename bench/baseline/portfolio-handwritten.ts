@@ -13,6 +13,7 @@
  *
  * Neither generated nor sharing code with marginbook's runtime: the baseline for bench/portfolio-speed.ts.
  */
+import { roundUpToCent } from "./cents.js";
 
 /** One position with its SPAN risk array: the P&L of one long contract in each of the 16 scenarios. */
 export interface SpanPosition {
@@ -38,26 +39,6 @@ const SCENARIOS = 16;
 /** Scratch space reused across calls: the scenario P&L of each bucket, and the bucket of each underlying. */
 let pnl = new Float64Array(SCENARIOS * 8);
 const bucketOf = new Map<string, number>();
-
-/** Rounds up to the cent as marginbook documents it (see bench/baseline/binance-handwritten.ts). */
-function roundUpToCent(x: number): number {
-  const q = x / 0.01;
-  const n = Math.ceil(q);
-  // Binary noise just above a whole cent is ignored, unless that would collect less than x.
-  if (n - q > 0.5 && q - (n - 1) <= Math.max(1e-9, Math.min(1e-12 * Math.abs(q), 1e-3))) {
-    const below = cents(n - 1);
-    if (below >= x) return below;
-  }
-  const up = cents(n);
-  if (up >= x) return up;
-  const next = cents(n + 1);
-  return next >= x ? next : x;
-}
-
-/** n cents as the double nearest to the decimal n / 100. */
-function cents(n: number): number {
-  return Math.abs(n) <= 9007199254740991 ? n / 100 + 0 : n * 0.01 + 0;
-}
 
 /** Evaluates one account: its SPAN scanning risk requirement and the number of combined commodities. */
 export function spanMargin(input: SpanInput): SpanOutputs {
