@@ -1,13 +1,49 @@
 #!/usr/bin/env node
-// The `marginbook` executable: a shim over the built CLI in dist/ (`npm ci` builds it through `prepare`).
+// The `marginbook` executable: a shim over the built CLI in dist/cli/ (`npm ci` builds it through
+// `prepare`; scripts/bundle-cli.mjs says what is there).
+//
+// `marginbook check` runs dist/cli/check.vm.js, one script holding all that `check` needs, through
+// `vm.Script` with V8's code cache made at build time (dist/cli/check.vm.cache): Node 20 has no
+// compile cache for ES modules, and compiling the front end was a third of the command's start-up.
+// A missing or rejected cache only costs the compilation. Every other command loads dist/cli/main.js.
+import { existsSync, readFileSync } from "node:fs";
+
+const cliDir = new URL("../dist/cli/", import.meta.url);
+
+/** Runs the check script; undefined when it is not built (the ES modules then run `check`). */
+async function checkScript() {
+  const file = new URL("check.vm.js", cliDir);
+  if (!existsSync(file)) return undefined;
+  const [{ createRequire }, { fileURLToPath }, vm] = await Promise.all([
+    import("node:module"),
+    import("node:url"),
+    import("node:vm"),
+  ]);
+  const filename = fileURLToPath(file);
+  let cachedData;
+  try {
+    cachedData = readFileSync(new URL("check.vm.cache", cliDir));
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(readFileSync(file, "utf8"), { filename, cachedData });
+  const module = { exports: {} };
+  script.runInThisContext()(
+    module.exports,
+    createRequire(filename),
+    module,
+    filename,
+    fileURLToPath(cliDir),
+    file.href,
+  );
+  return module.exports;
+}
+
 let cli;
 try {
-  cli = await import("../dist/src/cli/main.js");
+  cli = (process.argv[2] === "check" && (await checkScript())) || (await import("../dist/cli/main.js"));
 } catch (error) {
-  if (
-    error?.code === "ERR_MODULE_NOT_FOUND" &&
-    /dist[\\/]src[\\/]cli[\\/]main\.js/.test(String(error.message))
-  ) {
+  if (error?.code === "ERR_MODULE_NOT_FOUND" && /dist[\\/]cli[\\/]main\.js/.test(String(error.message))) {
     console.error("marginbook: the CLI is not built yet: run `npm run build` (or `npm ci`) first");
     process.exit(2);
   }
