@@ -72,25 +72,42 @@ export interface AnalysedParser {
 }
 
 /**
- * A fingerprint of a grammar: FNV-1a over the text of each rule's definition, the token names in
- * lexing order and the parser's lookahead depth. Any edit of the grammar changes it (comments inside a rule too, harmlessly).
+ * A fingerprint of a grammar: a hash of the text of each rule's definition, the token names in
+ * lexing order and the parser's lookahead depth. Any edit of the grammar changes it (comments
+ * inside a rule too, harmlessly). The hash is SHA-1 from `node:crypto` where Node offers it without
+ * an import (`process.getBuiltinModule`, Node 20.16 and later; hashing the 33 kB of rule text in
+ * JavaScript cost milliseconds at every start), FNV-1a elsewhere. The two never compare equal, so
+ * a serialization made where one is used is ignored (and the grammar analysed) where the other is.
  */
 export function grammarFingerprint(
   rules: ReadonlyArray<[string, () => void]>,
   tokens: TokenType[],
   maxLookahead: number,
 ): string {
+  const text = [
+    ...rules.map(([name, body]) => `${name}:${body.toString()};`),
+    ...tokens.map((token) => `${token.name},`),
+    `k=${maxLookahead}`,
+  ].join("");
+  return `${rules.length}-${tokens.length}-${hashText(text)}`;
+}
+
+/** What {@link hashText} uses of `node:crypto`. */
+interface NodeCrypto {
+  createHash(algorithm: string): { update(text: string): { digest(encoding: "hex"): string } };
+}
+
+function hashText(text: string): string {
+  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
+    ?.getBuiltinModule;
+  const crypto = get?.("node:crypto") as NodeCrypto | undefined;
+  if (crypto) return `sha1-${crypto.createHash("sha1").update(text).digest("hex")}`;
   let hash = 0x811c9dc5;
-  const mix = (text: string): void => {
-    for (let i = 0; i < text.length; i++) {
-      hash ^= text.charCodeAt(i);
-      hash = Math.imul(hash, 0x01000193) >>> 0;
-    }
-  };
-  for (const [name, body] of rules) mix(`${name}:${body.toString()};`);
-  for (const token of tokens) mix(`${token.name},`);
-  mix(`k=${maxLookahead}`);
-  return `${rules.length}-${tokens.length}-${hash.toString(16)}`;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16);
 }
 
 /** Lookahead paths per alternative (an optional production has two: inside, and what follows). */

@@ -297,9 +297,17 @@ describe("the built executable", () => {
   }
 
   it("check (the bundled check script, with its code cache) prints what the CLI prints in-process", async () => {
-    const dir = workspace({ "clean.margin": clean, "rules/broken.margin": broken });
+    // Non-ASCII text reaches the lexer's first-character buckets above 255, which the bundled
+    // Chevrotain computes on demand (scripts/bundle-chevrotain.mjs).
+    const unicode = `${clean}// Привет, €, 日本\nparam fee_€ = 1 ≥ 2\n`;
+    const dir = workspace({
+      "clean.margin": clean,
+      "rules/broken.margin": broken,
+      "unicode.margin": unicode,
+    });
     for (const args of [
       ["check", "clean.margin", "rules"],
+      ["check", "unicode.margin"],
       ["check", "rules", "--format", "json"],
       ["check", "--help"],
       ["check", "missing.margin"],
