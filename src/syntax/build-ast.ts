@@ -893,6 +893,30 @@ function unquote(image: string): string {
 }
 
 /**
+ * For offsets asked in increasing order, the first declaration (in `declarations` order) whose span
+ * holds the offset strictly inside, or undefined. Declarations in source order that do not overlap
+ * (what the parser makes) are walked once; otherwise each question searches them all.
+ */
+function declarationContaining(
+  declarations: readonly A.Declaration[],
+): (offset: number) => A.Declaration | undefined {
+  const search = (offset: number) => declarations.find((d) => d.span.start < offset && offset < d.span.end);
+  const ordered = declarations.every(
+    (d, i) => d.span.start <= d.span.end && (i === 0 || declarations[i - 1]!.span.end <= d.span.start),
+  );
+  if (!ordered) return search;
+  let next = 0;
+  let last = -Infinity;
+  return (offset) => {
+    if (offset < last) return search(offset);
+    last = offset;
+    while (next < declarations.length && declarations[next]!.span.end <= offset) next++;
+    const d = declarations[next];
+    return d && d.span.start < offset && offset < d.span.end ? d : undefined;
+  };
+}
+
+/**
  * The source of the rulebook being built, when it parsed without errors (for {@link sourceTextOf});
  * set by {@link buildRulebook}.
  */
@@ -958,6 +982,7 @@ function attachDocComments(declarations: A.Declaration[], comments: readonly A.C
     for (const field of fields) targets.push({ node: field, container: declaration });
   }
   targets.sort((a, b) => a.node.span.start - b.node.span.start);
+  const containerOf = declarationContaining(declarations);
   let t = 0;
   let lines: string[] = [];
   comments.forEach((doc, i) => {
@@ -968,7 +993,7 @@ function attachDocComments(declarations: A.Declaration[], comments: readonly A.C
     const target = targets[t];
     // A doc comment documents the next target of its own block: one inside a rule or a tier table
     // documents nothing, and certainly not the declaration after that block.
-    const container = declarations.find((d) => d.span.start < doc.span.start && doc.span.start < d.span.end);
+    const container = containerOf(doc.span.start);
     if (!target || target.container !== container) {
       lines = [];
       return;

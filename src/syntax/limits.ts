@@ -3,7 +3,7 @@
  * stack overflow, an out-of-memory crash or a check that never ends. The limits are far above any
  * real rulebook (the largest bundled one has 11 tiers and expressions 6 levels deep).
  */
-import type { IToken } from "../../grammar/chevrotain.js";
+import type { IToken, TokenType } from "../../grammar/chevrotain.js";
 import { messages } from "../semantics/catalog.js";
 import type { Reporter } from "../diagnostics/diagnostic.js";
 import type * as A from "./ast.js";
@@ -72,11 +72,8 @@ export function checkTokenLimits(tokens: readonly IToken[], reporter: Reporter):
   for (const token of tokens) {
     const name = token.tokenType.name;
     const top = levels[levels.length - 1]!;
-    if (
-      name === "Identifier" ||
-      name === "TypeName" ||
-      token.tokenType.CATEGORIES?.some((c) => c.name === "Identifier")
-    ) {
+    const kind = kindOf(token.tokenType);
+    if (kind.name) {
       if (token.image.length > LIMITS.identifierLength)
         reporter.report(messages.nameTooLong, span(token), {
           length: token.image.length,
@@ -97,11 +94,11 @@ export function checkTokenLimits(tokens: readonly IToken[], reporter: Reporter):
       depth++;
     } else if (
       (name === "Minus" || name === "Plus" || name === "KwNot") &&
-      (!previous || !endsOperand(previous))
+      (!previous || !kindOf(previous.tokenType).endsOperand)
     ) {
       top.prefixes++;
       depth++;
-    } else if (!continuesOperand(token)) {
+    } else if (!kind.continuesOperand) {
       // An operator or a separator: the prefix operators of this level have their operand.
       depth -= top.prefixes;
       top.prefixes = 0;
@@ -122,18 +119,33 @@ export function checkTokenLimits(tokens: readonly IToken[], reporter: Reporter):
   return true;
 }
 
-/** Whether a token can end an operand, so that a following `-` is binary, not a prefix. */
-function endsOperand(token: IToken): boolean {
-  return (
-    /Literal$|^Identifier$|^TypeName$|^RParen$|^RBracket$|^Percent$|^KwBps$|^KwTrue$|^KwFalse$/.test(
-      token.tokenType.name,
-    ) || token.tokenType.CATEGORIES?.some((c) => c.name === "Identifier") === true
-  );
+/** What {@link checkTokenLimits} needs to know of a token type, worked out once per type. */
+interface TokenKind {
+  /** A name: an identifier, a type name, or a contextual keyword (of the Identifier category). */
+  name: boolean;
+  /** It can end an operand, so that a following `-` is binary, not a prefix. */
+  endsOperand: boolean;
+  /** It is part of an operand (a name, a literal, a member access), not an operator. */
+  continuesOperand: boolean;
 }
 
-/** Whether a token is part of an operand (a name, a literal, a member access), not an operator. */
-function continuesOperand(token: IToken): boolean {
-  return endsOperand(token) || token.tokenType.name === "Dot" || token.tokenType.name === "KwIf";
+const TOKEN_KINDS = new Map<TokenType, TokenKind>();
+
+function kindOf(type: TokenType): TokenKind {
+  let kind = TOKEN_KINDS.get(type);
+  if (kind) return kind;
+  const identifierCategory = type.CATEGORIES?.some((c) => c.name === "Identifier") === true;
+  const endsOperand =
+    /Literal$|^Identifier$|^TypeName$|^RParen$|^RBracket$|^Percent$|^KwBps$|^KwTrue$|^KwFalse$/.test(
+      type.name,
+    ) || identifierCategory;
+  kind = {
+    name: type.name === "Identifier" || type.name === "TypeName" || identifierCategory,
+    endsOperand,
+    continuesOperand: endsOperand || type.name === "Dot" || type.name === "KwIf",
+  };
+  TOKEN_KINDS.set(type, kind);
+  return kind;
 }
 
 function span(token: IToken): A.Span {
