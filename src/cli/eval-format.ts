@@ -5,6 +5,7 @@
  * tier chosen.
  */
 import type { IrRulebook } from "../ir/ir.js";
+import { DECIMAL_TEXT, decimalPercent, groupThousands } from "../semantics/decimal-text.js";
 import type { OutputInfo } from "../runtime/rulebook.js";
 import type { OutputValue } from "../runtime/interpreter.js";
 import type {
@@ -19,35 +20,12 @@ import type {
 
 /** A number with its integer part grouped by thousands, all its digits kept: `71,200.811444`. */
 export function formatAmount(value: number): string {
-  return groupDigits(Object.is(value, -0) ? "0" : String(value));
-}
-
-/** Plain decimal text (`-1234.5`, as decimal arithmetic writes its results), exactly. */
-const DECIMAL_TEXT = /^-?\d+(\.\d+)?$/;
-
-/** Decimal text grouped by thousands, every digit kept; any other text (exponent forms, NaN) as is. */
-function groupDigits(text: string): string {
-  if (!DECIMAL_TEXT.test(text)) return text;
-  const [whole, fraction] = text.split(".") as [string, string | undefined];
-  const sign = whole.startsWith("-") ? "-" : "";
-  const digits = sign ? whole.slice(1) : whole;
-  const grouped = digits.length > 3 ? digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",") : digits;
-  return `${sign}${grouped}${fraction !== undefined ? `.${fraction}` : ""}`;
+  return groupThousands(Object.is(value, -0) ? "0" : String(value));
 }
 
 /** A rate as a percentage for reading (12 significant digits): 0.0687504 -> `6.87504%`. */
 export function formatPercent(rate: number): string {
   return `${formatAmount(Number((rate * 100).toPrecision(12)))}%`;
-}
-
-/** A decimal rate (exact text) as a percentage, exactly: the point moves two places. `0.0125` -> `1.25%`. */
-function formatDecimalPercent(text: string): string {
-  const sign = text.startsWith("-") ? "-" : "";
-  const [whole, fraction = ""] = (sign ? text.slice(1) : text).split(".") as [string, string?];
-  const padded = fraction.padEnd(2, "0");
-  const integer = (whole + padded.slice(0, 2)).replace(/^0+(?=\d)/, "");
-  const rest = padded.slice(2).replace(/0+$/, "");
-  return `${groupDigits(`${sign}${integer}${rest ? `.${rest}` : ""}`)}%`;
 }
 
 /** A value with its unit: money and prices with the unit, rates as a percentage, plain numbers bare. */
@@ -59,10 +37,10 @@ export function formatWithUnit(
   // Decimal arithmetic gives numbers as exact text: shown with their unit like binary64 numbers.
   const decimal = typeof value === "string" && unit !== undefined && DECIMAL_TEXT.test(value);
   if (typeof value !== "number" && !decimal) return formatPlain(value);
-  const text = typeof value === "number" ? formatAmount(value) : groupDigits(value as string);
+  const text = typeof value === "number" ? formatAmount(value) : groupThousands(value as string);
   if (unit === undefined || unit === "Number") return text;
   if (unit === "Rate") {
-    const percent = typeof value === "number" ? formatPercent(value) : formatDecimalPercent(value as string);
+    const percent = typeof value === "number" ? formatPercent(value) : decimalPercent(value as string);
     return rateStyle === "both" ? `${text} (${percent})` : percent;
   }
   if (unit === "Duration") return `${text} s`;

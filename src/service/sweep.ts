@@ -139,12 +139,17 @@ export function chartOutputs(ir: IrRulebook): { name: string; unit: string }[] {
 function chartOutputsAmong(numeric: { name: string; unit: string }[]): { name: string; unit: string }[] {
   const plain = (o: { unit: string }): number => (o.unit === "Rate" || o.unit === "Number" ? 1 : 0);
   // Among matching names, amounts before rates, then the shortest (`initial_margin`, not `initial_margin_exact`).
-  const pick = (pattern: RegExp) =>
-    numeric
+  // A name's last word (`quantums` in `initial_margin_quantums`): the maintenance margin charted
+  // next to an initial margin is the one in the same terms (not `maintenance_margin_ppm`).
+  const suffix = (name: string): string => name.split("_").pop() ?? "";
+  const pick = (pattern: RegExp, like?: { name: string }) => {
+    const other = (o: { name: string }): number => (like && suffix(o.name) !== suffix(like.name) ? 1 : 0);
+    return numeric
       .filter((o) => pattern.test(o.name))
-      .sort((a, b) => plain(a) - plain(b) || a.name.length - b.name.length)[0];
+      .sort((a, b) => plain(a) - plain(b) || other(a) - other(b) || a.name.length - b.name.length)[0];
+  };
   const im = pick(/initial|(^|_)im($|_)/i);
-  const mm = pick(/maint|(^|_)mm($|_)/i);
+  const mm = pick(/maint|(^|_)mm($|_)/i, im);
   const chosen = [im, mm].filter((o): o is { name: string; unit: string } => o !== undefined);
   if (chosen.length > 0) return chosen;
   // No margin names: the amounts in the unit of the first amount (one axis), a total first, else the

@@ -173,5 +173,11 @@ describe("the preview", () => {
       "decimal, / and functions to 18 places, rounding half_even",
     );
     expect(preview.tests).toMatchObject({ failed: 0, problems: [] });
+    // Charted as numbers, the maintenance margin in the same terms as the initial one (not its ppm).
+    expect(preview.sweep!.series.map((s) => s.name)).toEqual([
+      "initial_margin_quantums",
+      "maintenance_margin_quantums",
+    ]);
+    expect(preview.sweep!.series[1]!.values.slice(0, 2)).toEqual([0, 103333334]);
   });
 });
