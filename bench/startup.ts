@@ -2,6 +2,8 @@
  * Start-up costs, each in fresh processes (`npm run bench:startup`; needs the build in dist/):
  *
  * - `marginbook check` of the 110-line rules/binance-btcusdt-perp.margin, whole process, wall;
+ * - the same check, phase by phase in CPU time, run as bin/marginbook.js runs it (the bundled check
+ *   script with its code cache, scripts/bundle-cli.mjs): read, compile, top level, check;
  * - `marginbook check` of a generated 5,000-line rulebook (bench/check-speed.ts's generator),
  *   whole process, wall, and the check itself measured inside the process (`checkRulebook`);
  * - `loadArtifact` of the Binance artifact, the first load in a fresh process (import of the runtime
@@ -94,10 +96,46 @@ function commandsFor(build: string, work: string, big: string, artifact: string,
       "console.log(JSON.stringify({ checkRulebook: t1 - t0 }));",
     ].join("\n"),
   );
+  // The check script as bin/marginbook.js runs it (scripts/bundle-cli.mjs), each phase timed in CPU
+  // time: reading it and its code cache, compiling (from the cache), running its top level (the
+  // Chevrotain bundle, the lexer and the parser are built), and the check itself. A build without
+  // the script reports nothing.
+  const phaseScript = path.join(work, `phases-${tag}.mjs`);
+  const vmScript = path.join(build, "dist/cli/check.vm.js");
+  writeFileSync(
+    phaseScript,
+    [
+      'import { existsSync, readFileSync } from "node:fs";',
+      'import { createRequire } from "node:module";',
+      'import vm from "node:vm";',
+      "const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };",
+      `const file = ${JSON.stringify(vmScript)};`,
+      "if (!existsSync(file)) { console.log('{}'); process.exit(0); }",
+      "const c0 = cpu();",
+      'const text = readFileSync(file, "utf8");',
+      'const cachedData = readFileSync(file.replace(/\.js$/, ".cache"));',
+      "const c1 = cpu();",
+      "const script = new vm.Script(text, { filename: file, cachedData });",
+      "const c2 = cpu();",
+      "const module = { exports: {} };",
+      `script.runInThisContext()(module.exports, createRequire(file), module, file, ${JSON.stringify(path.dirname(vmScript))}, "file://" + file);`,
+      "const c3 = cpu();",
+      "const io = { stdout() {}, stderr() {}, cwd: process.cwd(), color: false };",
+      'await module.exports.runCli(["check", "rules/binance-btcusdt-perp.margin"], io);',
+      "const c4 = cpu();",
+      "if (script.cachedDataRejected) throw new Error('V8 rejected the code cache');",
+      "console.log(JSON.stringify({ read: c1 - c0, compile: c2 - c1, topLevel: c3 - c2, check: c4 - c3 }));",
+    ].join("\n"),
+  );
   const cli = path.join(build, "bin/marginbook.js");
   return [
     { name: "node -e '' (floor)", args: ["-e", ""] },
     { name: "check, 110 lines (wall)", args: [cli, "check", "rules/binance-btcusdt-perp.margin"], goal: 150 },
+    {
+      name: "check, 110 lines, phases (CPU)",
+      args: [phaseScript],
+      inside: ["read", "compile", "topLevel", "check"],
+    },
     { name: "check, 5,000 lines (wall)", args: [cli, "check", big] },
     { name: "check, 5,000 lines (in process)", args: [checkScript], inside: ["checkRulebook"] },
     {
@@ -194,8 +232,10 @@ function main(): void {
       console.log(
         `  ${"".padEnd(width)}    this / other, per round: wall ${ratio(per(f.walls, o.walls))}, CPU ${ratio(per(f.cpus, o.cpus))}`,
       );
-      for (const [k, xs] of f.inside)
-        console.log(`  ${"".padEnd(width)}      ${k}: ${ratio(per(xs, o.inside.get(k) ?? []))}`);
+      for (const [k, xs] of f.inside) {
+        const theirsK = o.inside.get(k);
+        if (theirsK) console.log(`  ${"".padEnd(width)}      ${k}: ${ratio(per(xs, theirsK))}`);
+      }
     });
     console.log(`  ${loadLine()} (after)`);
   } finally {

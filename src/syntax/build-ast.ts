@@ -862,8 +862,8 @@ function missing(span: A.Span = NO_SPAN): A.MissingExpr {
  * `0.80%` is read as the decimal 0.80e-2, so it is exactly the double nearest 0.008.
  */
 export function parseDecimal(text: string, shift: number): number {
-  // Digits with at most one point, unscaled: `Number` reads them to the same double.
-  if (shift === 0 && PLAIN_DECIMAL.test(text)) return Number(text);
+  // Digits with at most one point: `Number` reads them, shifted by an exponent, to the same double.
+  if (PLAIN_DECIMAL.test(text)) return Number(shift === 0 ? text : `${text}e${shift}`);
   const clean = text.replace(/_/g, "");
   const match = /^(\d*\.?\d*)(?:[eE]([+-]?\d+))?$/.exec(clean);
   if (!match || match[1] === "") return NaN;

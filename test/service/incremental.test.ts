@@ -6,6 +6,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { nodeSourceHost } from "../../src/node/source-host.js";
+import { createCheckService } from "../../src/service/check-service.js";
 import { IncrementalChecker, splitChunks } from "../../src/service/incremental.js";
 import { checkRulebook } from "../../src/service/language-service.js";
 import { edit, root, rule } from "./support.js";
@@ -121,5 +123,23 @@ describe("incremental checking", () => {
       "table t by k: Text {\n  columns c: Number\n  default: f(1)\n}\n",
       "verify nonnegative b\n",
     ]);
+  });
+});
+
+describe("a check service that does not check incrementally (marginbook check)", () => {
+  it("reports what the incremental one reports, on every rulebook and fixture, and after an edit", () => {
+    const host = nodeSourceHost(root);
+    const whole = createCheckService(host, { incremental: false });
+    const incremental = createCheckService(host);
+    for (const file of corpus) {
+      const source = readFileSync(path.join(root, file), "utf8");
+      expect(snapshot(whole.check(file)), file).toBe(snapshot(incremental.check(file)));
+      const middle = Math.floor(source.length / 2);
+      const edited = `${source.slice(0, middle)}(${source.slice(middle)}`;
+      whole.open(file, edited);
+      incremental.open(file, edited);
+      expect(snapshot(whole.check(file)), `${file}, edited`).toBe(snapshot(incremental.check(file)));
+      expect(whole.stats(file).wholeFile).toBe(true);
+    }
   });
 });
