@@ -10,6 +10,8 @@
  * That is what lets `10_000 USDT` be a money literal without any ambiguity.
  */
 import { createToken, Lexer, type TokenType } from "./chevrotain.js";
+import { buildLexer, type LexerOptions } from "./lexer-cache.js";
+import { serializedLexer } from "./serialized-lexer.js";
 
 export const WhiteSpace = createToken({ name: "WhiteSpace", pattern: /[ \t\r\n]+/, group: Lexer.SKIPPED });
 /** `/// text`: documents the declaration that follows. */
@@ -332,8 +334,12 @@ export const reservedWords: ReadonlySet<string> = new Set(
   hardKeywords.map((t) => (t.PATTERN as RegExp).source.replace("(?![A-Za-z0-9_])", "")),
 );
 
-export const marginbookLexer = new Lexer(allTokens, {
+/** How the shared lexer is built (no validations: test/syntax/lexer-hints.test.ts runs them). */
+export const lexerOptions: LexerOptions = {
   positionTracking: "full",
   ensureOptimizations: false,
   skipValidations: true,
-});
+};
+
+/** The shared lexer; the built one starts from the analysis serialized at build time (lexer-cache.ts). */
+export const marginbookLexer = buildLexer(allTokens, lexerOptions, serializedLexer);

@@ -108,6 +108,8 @@ async function buildScript(data) {
       contents: [
         'export { main, runCli } from "./dist/src/cli/main.js";',
         'export { MarginbookParser, parser } from "./dist/grammar/parser.js";',
+        'export { marginbookLexer } from "./dist/grammar/tokens.js";',
+        'export { lexerFromCache } from "./dist/grammar/lexer-cache.js";',
       ].join("\n"),
       resolveDir: root,
       loader: "js",
@@ -152,6 +154,8 @@ if (!final.exports.parser.fromCache)
   throw new Error(
     "bundle-cli: the check script's parser does not start from its serialized grammar (fingerprint differs)",
   );
+if (!final.exports.lexerFromCache(final.exports.marginbookLexer))
+  throw new Error("bundle-cli: the check script's lexer does not start from its serialized analysis");
 // Check a rulebook through the CLI, output discarded, so that the cache holds what a check compiles.
 const io = { stdout() {}, stderr() {}, cwd: root, color: false };
 const code = await final.exports.runCli(["check", "rules/binance-btcusdt-perp.margin"], io);
