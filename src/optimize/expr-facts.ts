@@ -269,6 +269,7 @@ export class ExprFacts {
   private readonly infallible = new Map<IrExpr, boolean>();
   private readonly sizes = new Map<IrExpr, number>();
   private readonly quantities = new Map<IrExpr, boolean>();
+  private readonly functions = new Map<number, boolean>();
 
   constructor(private readonly ir: IrRulebook) {}
 
@@ -302,28 +303,57 @@ export class ExprFacts {
     return id;
   }
 
-  /** {@link freeLocals}, memoized. */
+  /**
+   * The locals an expression reads without binding them itself, memoized; exact where
+   * {@link freeLocals} is conservative: a `let` binds its local in its body, a comprehension its
+   * element variable and position in its filter, element and key, and a fold's accumulator in its
+   * element (`init` and `default` are evaluated outside the loop). A call binds its function's
+   * parameters in the body, which reads nothing else: its free locals are its arguments'.
+   */
   freeLocals(e: IrExpr): ReadonlySet<number> {
     let free = this.free.get(e);
     if (free !== undefined) return free;
     const set = new Set<number>();
+    const add = (part: IrExpr | undefined, bound: readonly (number | undefined)[] = []): void => {
+      if (part) for (const l of this.freeLocals(part)) if (!bound.includes(l)) set.add(l);
+    };
     if (e.k === "local") set.add(e.local);
-    else if (e.k === "agg") {
-      for (const part of [e.filter, e.elem, e.key])
-        if (part) for (const l of this.freeLocals(part)) if (l !== e.local) set.add(l);
-      for (const part of [e.source, e.fallback]) if (part) for (const l of this.freeLocals(part)) set.add(l);
-    } else for (const child of childExprs(e)) for (const l of this.freeLocals(child)) set.add(l);
+    else if (e.k === "let") {
+      add(e.value);
+      add(e.body, [e.local]);
+    } else if (e.k === "agg") {
+      for (const part of [e.source, e.init, e.fallback]) add(part);
+      for (const part of [e.filter, e.key]) add(part, [e.local, e.position]);
+      add(e.elem, [e.local, e.position, e.acc]);
+    } else for (const child of childExprs(e)) add(child);
     free = set;
     this.free.set(e, free);
     return free;
   }
 
-  /** {@link isInfallible}, memoized. */
+  /**
+   * {@link isInfallible}, memoized, and knowing the rulebook's functions: a call of a function
+   * whose body cannot raise cannot raise either (no function calls itself, so this terminates).
+   */
   isInfallible(e: IrExpr): boolean {
     let known = this.infallible.get(e);
     if (known === undefined) {
-      known = ownInfallible(e) && childExprs(e).every((c) => this.isInfallible(c));
+      const own = e.k === "apply" ? this.functionInfallible(e.fn) : ownInfallible(e);
+      known = own && childExprs(e).every((c) => this.isInfallible(c));
       this.infallible.set(e, known);
+    }
+    return known;
+  }
+
+  /** Whether a user function's body can never raise, whatever its arguments. */
+  functionInfallible(fn: number): boolean {
+    let known = this.functions.get(fn);
+    if (known === undefined) {
+      const f = Number.isSafeInteger(fn) ? this.ir.functions?.[fn] : undefined;
+      // Marked fallible first: a malformed IR's cycle of calls ends here rather than looping.
+      this.functions.set(fn, false);
+      known = f !== undefined && this.isInfallible(f.body);
+      this.functions.set(fn, known);
     }
     return known;
   }
