@@ -115,6 +115,20 @@ output a: Number = sum(v * max(w for w in [y * 2 for y in x.xs] default 0) for v
     expectSame(ir, [{ x: { xs: [] } }, { x: { xs: [1, -0, 3] } }]);
   });
 
+  it("computes a comprehension written alike twice, with different variables, once", () => {
+    const ir = lower(`${HEADER}input x { xs: List<Number> }
+output a: Number = sum(v for v in [y * 2 for y in x.xs])
+output b: Number = max(w for w in [z * 2 for z in x.xs] default 0)
+output c: Number = sum(v for v in [y * 3 for y in x.xs])
+`);
+    const text = printIr(optimizeIr(ir));
+    expect(text).toMatch(/let %1 = list\(\(y#\d+ \* 2\) for y#\d+ in in\.x\.xs\)/);
+    expect(text).toMatch(/output b = max\(w#\d+ for w#\d+ in %1 default 0\)/);
+    // `y * 3` is another comprehension: not shared.
+    expect(text).toMatch(/output c = sum\(v#\d+ for v#\d+ in list\(\(y#\d+ \* 3\)/);
+    expectSame(ir, [{ x: { xs: [] } }, { x: { xs: [1, -0, 3] } }]);
+  });
+
   it("leaves an indexed comprehension to its list (in a group, the index would count the group)", () => {
     const ir = lower(`${HEADER}enum K { a, b }
 record P { k: K, x: Number }
