@@ -4,9 +4,10 @@
  * - `marginbook check` of the 110-line rules/binance-btcusdt-perp.margin, whole process, wall;
  * - `marginbook check` of a generated 5,000-line rulebook (bench/check-speed.ts's generator),
  *   whole process, wall, and the check itself measured inside the process (`checkRulebook`);
- * - `loadArtifact` of the Binance artifact, the first load in a fresh process (import of the runtime
- *   and the load timed apart, inside the process; the load's CPU time too, `loadArtifactCpu`,
- *   which a machine loaded by others inflates far less than wall time);
+ * - `loadArtifact` of the Binance artifact, the first load in a fresh process (the import of
+ *   `marginbook/runtime`, its ESM bundle, and the load timed apart, inside the process; the load's
+ *   CPU time too, `loadArtifactCpu`, which a machine loaded by others inflates far less than wall
+ *   time);
  * - a bare `node -e ""`, the floor every Node command pays.
  *
  * Each process also reports its own CPU time (user + system): on a machine loaded by others, wall
@@ -19,7 +20,7 @@
  * back to back with this one in each round, and prints the ratio per round (this / other).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -64,6 +65,15 @@ function runOnce(command: Command): { wall: number; cpu: number; inside: Record<
   return { wall, cpu, inside };
 }
 
+/**
+ * The file `import "marginbook/runtime"` loads in a build: the ESM bundle (dist/esm), or the module
+ * tree tsc wrote in a build that has no bundle (an older checkout given with `--against`).
+ */
+function runtimeEntry(build: string): string {
+  const bundle = path.join(build, "dist/esm/runtime.mjs");
+  return existsSync(bundle) ? bundle : path.join(build, "dist/src/runtime/index.js");
+}
+
 /** The scripts and commands measured, for the marginbook build in `build` (a checkout with dist/). */
 function commandsFor(build: string, work: string, big: string, artifact: string, tag: string): Command[] {
   const loadScript = path.join(work, `load-${tag}.mjs`);
@@ -75,7 +85,7 @@ function commandsFor(build: string, work: string, big: string, artifact: string,
       "const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };",
       `const text = readFileSync(${JSON.stringify(artifact)}, "utf8");`,
       "const t0 = performance.now();",
-      `const runtime = await import(${JSON.stringify(path.join(build, "dist/src/runtime/index.js"))});`,
+      `const runtime = await import(${JSON.stringify(runtimeEntry(build))});`,
       "const t1 = performance.now(), c1 = cpu();",
       "const book = runtime.loadArtifact(text);",
       "const t2 = performance.now(), c2 = cpu();",
