@@ -12,6 +12,8 @@ import { buildArtifact, type CompiledArtifact } from "../../src/compile/artifact
 import { lowerRulebook } from "../../src/compile/lower.js";
 import { artifactJsonSchema } from "../../src/runtime/artifact-schema.js";
 import { schemaValidator } from "../../src/runtime/artifact-check.js";
+import { canonicalJson } from "../../src/runtime/hash.js";
+import { canonicalJsonOfParsed } from "../../src/runtime/loader.js";
 import { checkRulebook } from "../../src/service/language-service.js";
 import { fuzzRuns } from "../support/fuzz-runs.js";
 import { randomRulebook, seededChooser } from "../support/random-rulebooks.js";
@@ -170,6 +172,18 @@ describe("the artifact validator agrees with ajv", () => {
       '/ir/steps/1/kind value of tag "kind" must be in oneOf',
     ]);
     expect(reference(artifact)).toBe(false);
+  });
+
+  it("the loader's canonical JSON of a parsed IR (native JSON.stringify, sorted keys) is canonicalJson's", () => {
+    for (const [what, artifact] of artifacts) {
+      const parsed = JSON.parse(JSON.stringify(artifact.ir)) as unknown;
+      expect(canonicalJsonOfParsed(parsed), what).toBe(canonicalJson(parsed));
+    }
+    const hostile = JSON.parse(
+      '{"b":[1,-0,1e300,"\\u2028",{"__proto__":{"z":null,"a":false}}],"a":{"constructor":1,"é":2,"Z":3,"":[]}}',
+    ) as unknown;
+    expect(canonicalJsonOfParsed(hostile)).toBe(canonicalJson(hostile));
+    expect(canonicalJsonOfParsed(hostile)).toContain('"__proto__":{"a":false,"z":null}');
   });
 
   it("refuses a schema keyword it does not implement, rather than ignoring it", () => {
