@@ -6,9 +6,30 @@
 // `vm.Script` with V8's code cache made at build time (dist/cli/check.vm.cache): Node 20 has no
 // compile cache for ES modules, and compiling the front end was a third of the command's start-up.
 // A missing or rejected cache only costs the compilation. Every other command loads dist/cli/main.js.
-import { existsSync, readFileSync } from "node:fs";
+// After a bare `tsc` (dist/src newer than dist/cli), the CLI runs from dist/src/cli/main.js instead.
+import { existsSync, readFileSync, statSync } from "node:fs";
 
 const cliDir = new URL("../dist/cli/", import.meta.url);
+const unbundled = new URL("../dist/src/cli/main.js", import.meta.url);
+
+/**
+ * Whether to run the CLI from dist/src/ as `tsc` compiled it rather than from the bundle: when
+ * dist/cli/ is missing or older than dist/src/ (`tsc` ran after the last `npm run build`, and the
+ * bundle would run the code from before).
+ */
+function useUnbundled() {
+  let compiled;
+  try {
+    compiled = statSync(unbundled).mtimeMs;
+  } catch {
+    return false;
+  }
+  try {
+    return compiled > statSync(new URL("main.js", cliDir)).mtimeMs;
+  } catch {
+    return true;
+  }
+}
 
 /** Runs the check script; undefined when it is not built (the ES modules then run `check`). */
 async function checkScript() {
@@ -41,7 +62,8 @@ async function checkScript() {
 
 let cli;
 try {
-  cli = (process.argv[2] === "check" && (await checkScript())) || (await import("../dist/cli/main.js"));
+  if (useUnbundled()) cli = await import(unbundled.href);
+  else cli = (process.argv[2] === "check" && (await checkScript())) || (await import("../dist/cli/main.js"));
 } catch (error) {
   if (error?.code === "ERR_MODULE_NOT_FOUND" && /dist[\\/]cli[\\/]main\.js/.test(String(error.message))) {
     console.error("marginbook: the CLI is not built yet: run `npm run build` (or `npm ci`) first");

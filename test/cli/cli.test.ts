@@ -10,6 +10,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -316,6 +317,26 @@ describe("the built executable", () => {
       const built = runBuilt(args, dir);
       expect(built, args.join(" ")).toEqual(inProcess);
     }
+  });
+
+  it("runs from dist/src/ when the bundle is missing or older than it (tsc ran after the build)", () => {
+    const dir = workspace({
+      "bin/marginbook.js": readFileSync(bin, "utf8"),
+      "dist/src/cli/main.js": 'export function main() { console.log("dist/src"); }\n',
+      "dist/cli/main.js": 'export function main() { console.log("dist/cli"); }\n',
+    });
+    const copy = path.join(dir, "bin/marginbook.js");
+    const main = (args: string[]) =>
+      execFileSync(process.execPath, [copy, ...args], { encoding: "utf8" }).trim();
+    const setTime = (file: string, seconds: number) => utimesSync(path.join(dir, file), seconds, seconds);
+    setTime("dist/src/cli/main.js", 1_000);
+    setTime("dist/cli/main.js", 2_000);
+    expect(main(["fmt"])).toBe("dist/cli");
+    setTime("dist/src/cli/main.js", 3_000);
+    expect(main(["fmt"])).toBe("dist/src");
+    expect(main(["check"])).toBe("dist/src");
+    rmSync(path.join(dir, "dist/cli"), { recursive: true });
+    expect(main(["check"])).toBe("dist/src");
   });
 
   it("V8 accepts the check script's code cache, made at build time", () => {
