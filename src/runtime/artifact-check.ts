@@ -66,10 +66,16 @@ const TYPE_BITS: Readonly<Record<string, number>> = {
   object: OBJECT,
 };
 
+/** A part of the schema, compiled on first use: a first load compiles only what its artifact uses. */
+interface Lazy {
+  readonly schema: Schema;
+  node: Node | null;
+}
+
 interface Property {
   readonly name: string;
   readonly pointer: string;
-  readonly node: Node;
+  readonly child: Lazy;
 }
 
 /** One compiled schema node. Every node has every field (one shape for V8); absent is null. */
@@ -92,18 +98,23 @@ interface Node {
   properties: readonly Property[] | null;
   known: Readonly<Record<string, Schema>> | null;
   closed: boolean;
-  additional: Node | null;
-  propertyNames: Node | null;
-  items: Node | null;
+  additional: Lazy | null;
+  propertyNames: Lazy | null;
+  items: Lazy | null;
   minItems: number;
   maxItems: number;
-  anyOf: readonly Node[] | null;
+  anyOf: readonly Lazy[] | null;
   tag: string | null;
-  byTag: ReadonlyMap<unknown, Node> | null;
+  byTag: ReadonlyMap<unknown, Lazy> | null;
 }
 
-/** Builds the validator of a schema in the subset described above. Throws on any other keyword. */
-export function schemaValidator(schema: JsonSchema): SchemaValidator {
+/**
+ * Builds the validator of a schema in the subset described above. Parts of the schema are compiled
+ * when a value first needs them; with `eager`, all at once, so that any keyword outside the subset
+ * throws here (the tests build the artifact schema's validator eagerly, so a lazy compilation of
+ * that schema never throws).
+ */
+export function schemaValidator(schema: JsonSchema, options: { eager?: boolean } = {}): SchemaValidator {
   const root = schema as Schema;
   const defs = (root["$defs"] ?? {}) as Record<string, Schema>;
   const refs = new Map<string, Node>();
@@ -119,8 +130,10 @@ export function schemaValidator(schema: JsonSchema): SchemaValidator {
     return node;
   };
   const top = compile(root);
-  // Every definition is compiled now, so that a schema error shows when the validator is built.
-  for (const def of Object.keys(defs)) resolve(`#/$defs/${def}`);
+  if (options.eager === true) {
+    for (const def of Object.keys(defs)) compileAll(resolve(`#/$defs/${def}`), new Set());
+    compileAll(top, new Set());
+  }
   const check = (data: unknown, errors: SchemaProblem[] | null): boolean =>
     checkNode(top, data, "", errors, resolve);
   return {
@@ -148,6 +161,28 @@ function compile(schema: Schema): Node {
     compiled.set(schema, node);
   }
   return node;
+}
+
+function lazy(schema: Schema): Lazy {
+  return { schema, node: null };
+}
+
+/** The node of a lazy part, compiled on first use. */
+function nodeOf(part: Lazy): Node {
+  return (part.node ??= compile(part.schema));
+}
+
+/** Compiles every part under a node (what `eager` asks). */
+function compileAll(node: Node, seen: Set<Node>): void {
+  if (seen.has(node)) return;
+  seen.add(node);
+  const parts = [
+    ...(node.properties ?? []).map((p) => p.child),
+    ...[node.additional, node.propertyNames, node.items].filter((p): p is Lazy => p !== null),
+    ...(node.anyOf ?? []),
+    ...(node.byTag?.values() ?? []),
+  ];
+  for (const part of parts) compileAll(nodeOf(part), seen);
 }
 
 function regexOf(pattern: string): RegExp {
@@ -192,29 +227,29 @@ function compileNew(schema: Schema): Node {
       ? Object.keys(known).map((name) => ({
           name,
           pointer: `/${escapePointer(name)}`,
-          node: compile(known[name]!),
+          child: lazy(known[name]!),
         }))
       : null,
     known: known ?? {},
     closed: additional === false,
-    additional: additional === undefined || additional === false ? null : compile(additional as Schema),
-    propertyNames: schema["propertyNames"] ? compile(schema["propertyNames"] as Schema) : null,
-    items: schema["items"] ? compile(schema["items"] as Schema) : null,
+    additional: additional === undefined || additional === false ? null : lazy(additional as Schema),
+    propertyNames: schema["propertyNames"] ? lazy(schema["propertyNames"] as Schema) : null,
+    items: schema["items"] ? lazy(schema["items"] as Schema) : null,
     minItems: typeof schema["minItems"] === "number" ? schema["minItems"] : -1,
     maxItems: typeof schema["maxItems"] === "number" ? schema["maxItems"] : -1,
-    anyOf: schema["anyOf"] ? (schema["anyOf"] as Schema[]).map(compile) : null,
+    anyOf: schema["anyOf"] ? (schema["anyOf"] as Schema[]).map(lazy) : null,
     tag,
     byTag: oneOf && tag !== null ? branchesByTag(oneOf, tag) : null,
   };
 }
 
-function branchesByTag(oneOf: Schema[], tag: string): Map<unknown, Node> {
-  const byTag = new Map<unknown, Node>();
+function branchesByTag(oneOf: Schema[], tag: string): Map<unknown, Lazy> {
+  const byTag = new Map<unknown, Lazy>();
   for (const branch of oneOf) {
     const value = ((branch["properties"] ?? {}) as Record<string, Schema>)[tag]?.["const"];
     if (typeof value !== "string" || byTag.has(value))
       throw new Error(`artifact schema: a oneOf branch without a distinct const ${tag}`);
-    byTag.set(value, compile(branch));
+    byTag.set(value, lazy(branch));
   }
   return byTag;
 }
@@ -289,7 +324,7 @@ function checkNode(
   else if (bits === OBJECT)
     ok = checkObject(node, data as Record<string, unknown>, at, errors, resolve) && ok;
   if (!ok && errors === null) return false;
-  if (node.anyOf !== null && !node.anyOf.some((branch) => checkNode(branch, data, at, null, resolve)))
+  if (node.anyOf !== null && !node.anyOf.some((branch) => checkNode(nodeOf(branch), data, at, null, resolve)))
     ok = fail(errors, at, "anyOf", {}, "must match a schema in anyOf");
   return ok && (node.types === 0 || (node.types & bits) !== 0);
 }
@@ -357,8 +392,8 @@ function checkArray(
       `must NOT have more than ${node.maxItems} items`,
     );
   if (!ok && errors === null) return false;
-  const items = node.items;
-  if (items === null) return ok;
+  if (node.items === null) return ok;
+  const items = nodeOf(node.items);
   for (let i = 0; i < list.length; i++) {
     if (checkNode(items, list[i], errors === null ? "" : `${at}/${i}`, errors, resolve)) continue;
     ok = false;
@@ -386,11 +421,11 @@ function checkObject(
     const keys = Object.keys(record);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      if (node.propertyNames !== null && !checkNode(node.propertyNames, key, at, null, resolve)) {
+      if (node.propertyNames !== null && !checkNode(nodeOf(node.propertyNames), key, at, null, resolve)) {
         ok = false;
         if (errors === null) return false;
         const inner: SchemaProblem[] = [];
-        checkNode(node.propertyNames, key, at, inner, resolve);
+        checkNode(nodeOf(node.propertyNames), key, at, inner, resolve);
         for (const problem of inner)
           fail(
             errors,
@@ -412,7 +447,7 @@ function checkObject(
         if (errors === null) return false;
       } else if (node.additional !== null) {
         const pointer = errors === null ? "" : `${at}/${escapePointer(key)}`;
-        if (checkNode(node.additional, record[key], pointer, errors, resolve)) continue;
+        if (checkNode(nodeOf(node.additional), record[key], pointer, errors, resolve)) continue;
         ok = false;
         if (errors === null) return false;
       }
@@ -421,9 +456,10 @@ function checkObject(
   const properties = node.properties;
   if (properties !== null)
     for (let i = 0; i < properties.length; i++) {
-      const { name, pointer, node: child } = properties[i]!;
+      const { name, pointer, child } = properties[i]!;
       if (!Object.hasOwn(record, name)) continue;
-      if (checkNode(child, record[name], errors === null ? "" : at + pointer, errors, resolve)) continue;
+      if (checkNode(nodeOf(child), record[name], errors === null ? "" : at + pointer, errors, resolve))
+        continue;
       ok = false;
       if (errors === null) return false;
     }
@@ -442,7 +478,7 @@ function checkTag(
   const value = Object.hasOwn(record, node.tag) ? record[node.tag] : undefined;
   if (typeof value !== "string") return true; // `required` and `type` on the tag report it
   const branch = node.byTag.get(value);
-  if (branch !== undefined) return checkNode(branch, record, at, errors, resolve);
+  if (branch !== undefined) return checkNode(nodeOf(branch), record, at, errors, resolve);
   return fail(
     errors,
     errors === null ? "" : `${at}/${escapePointer(node.tag)}`,
