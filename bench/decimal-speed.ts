@@ -4,11 +4,13 @@
  *
  * - in binary64, loaded as an engine loads it (the generated code, `evaluate(input, { validate: false })`),
  * - in decimal arithmetic (`arithmetic decimal`, scale 18, half-even), loaded the same way (the
- *   generated decimal code, src/runtime/codegen-decimal.ts),
+ *   generated decimal code, src/runtime/codegen-decimal.ts: its fast path on doubles,
+ *   src/runtime/decimal-fast.ts, and the exact path for the inputs the fast path cannot decide),
  * - in decimal arithmetic by the reference interpreter (`evaluate(ir, input)`),
  * - hand-written TypeScript with the same decimal library (bench/baseline/binance-decimal-handwritten.ts),
  *
- * after checking that decimal mode and the hand-written decimal code agree exactly on every input.
+ * after checking that decimal mode and the hand-written decimal code agree exactly on every input,
+ * and counting the inputs the fast path answered (its hit rate) and those it left to the exact path.
  * Paired rounds: each round runs every evaluator once over all inputs, in turn; the report gives the
  * median and the spread (min-max) of the per-position time over the rounds, the ratios of the medians
  * and of each round's pair, and the load average. A measurement, not a test.
@@ -22,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildArtifact, serializeArtifact } from "../src/compile/artifact.js";
 import { loadArtifact } from "../src/runtime/index.js";
+import { decimalFastCounts } from "../src/runtime/decimal-fast.js";
 import { evaluate as interpret } from "../src/runtime/interpreter.js";
 import { checkRulebook } from "../src/service/language-service.js";
 import { compileChecked } from "../src/service/compile-rulebook.js";
@@ -62,12 +65,15 @@ function main(): void {
   const noValidation = { validate: false } as const;
 
   let disagreements = 0;
+  const before = { ...decimalFastCounts };
   for (const input of inputs) {
     const a = decimal.evaluate(input, noValidation).outputs;
     const b = binanceMarginDecimal(input);
     const c = interpret(decimalIr, input).outputs;
     if (Object.keys(b).some((k) => a[k] !== b[k] || c[k] !== b[k])) disagreements++;
   }
+  const fastHits = decimalFastCounts.fast - before.fast;
+  const fallbacks = decimalFastCounts.exact - before.exact;
 
   const passes: { name: string; pass: () => number }[] = [
     {
@@ -121,7 +127,7 @@ function main(): void {
   ];
   for (const p of passes) p.pass();
   const times = passes.map(() => [] as number[]);
-  const before = loadavg()[0]!;
+  const loadBefore = loadavg()[0]!;
   for (let r = 0; r < runs; r++)
     passes.forEach((p, i) => {
       const start = performance.now();
@@ -130,10 +136,13 @@ function main(): void {
     });
   const after = loadavg()[0]!;
   console.log(
-    `decimal-speed: ${rulebookFile}, ${count.toLocaleString("en-US")} positions, ${runs} paired rounds after a warm-up; load average ${before.toFixed(2)} -> ${after.toFixed(2)}`,
+    `decimal-speed: ${rulebookFile}, ${count.toLocaleString("en-US")} positions, ${runs} paired rounds after a warm-up; load average ${loadBefore.toFixed(2)} -> ${after.toFixed(2)}`,
   );
   console.log(
     `agreement: generated decimal code, the interpreter and hand-written decimal.js differ on ${disagreements} of ${count} positions`,
+  );
+  console.log(
+    `fast path: ${fastHits} of ${count} positions (${((100 * fastHits) / count).toFixed(2)}%) answered on doubles, ${fallbacks} left to the exact path`,
   );
   passes.forEach((p, i) => {
     const t = times[i]!;
