@@ -8,9 +8,10 @@
  * searches, comprehensions, rounding to a step) calls the semantics layer's decimal operations,
  * the very functions the interpreter calls. Results are therefore identical to the interpreter's
  * by construction: the generated code only removes the tree walk, the per-node dispatch and the
- * explanation bookkeeping. Fixed-scale BigInt or double-held scaled integers were measured and
- * rejected: `*` is exact at any length here (a BigInt scale grows with every product) and the
- * 18-place `sqrt` / `/` results do not fit a double's 53 bits, so both fall back on most inputs.
+ * explanation bookkeeping. That is the exact path. Before it, a rulebook whose constructs it covers
+ * gets a fast path (`decimal-fast-codegen.ts`): double-held scaled integers and sound intervals
+ * that decide exactly or give up, in which case the exact path runs for that input; outputs are
+ * the exact path's digits either way (docs/performance.md, "Decimal arithmetic").
  *
  * Each IR expression compiles to one JavaScript expression that evaluates its operands in the
  * interpreter's order: JavaScript evaluates call arguments and method receivers left to right, and

@@ -105,6 +105,9 @@ describe("decimal fast path", () => {
       at("1e-30", 1, 0.5, 1e9), // far below a cent: outside the safe scales
     ];
     expect(agree(ir, long)).toEqual({ fast: 0, exact: long.length });
+    // Selected outputs: the fast path returns only those, as the exact path does.
+    const selected = compileEvaluator(ir, { outputs: ["maintenance_margin"] });
+    expect(selected.evaluate(exactCases[9])).toEqual({ maintenance_margin: "71200.82" });
     // Invalid values (validation off) give the exact path's error or outcome, whatever it is.
     agree(ir, [at(-1, 100, 0.5, 1e9), at(1, 100, 0.5, 0), at("abc", 100, 0.5, 1e9), { position: null }]);
   });
