@@ -86,7 +86,11 @@ export function generateFastPath(ir: IrRulebook, selected?: readonly string[]): 
       prototypeOf: Object.getPrototypeOf,
     };
     const source = [
-      `const { ${HELPERS.map((h) => `${h}: F${h}`).join(", ")}, defaults: FD, prototype: OP, prototypeOf: Fproto } = FK;`,
+      // One declaration per helper (no destructuring: every name the code uses is declared plainly).
+      ...HELPERS.map((h) => `const F${h} = FK.${h};`),
+      "const FD = FK.defaults;",
+      "const OP = FK.prototype;",
+      "const Fproto = FK.prototypeOf;",
       "function fast(raw) {",
       ...body.map((l) => `  ${l}`),
       "}",
