@@ -5,17 +5,18 @@
  * (`false` or a schema) / `propertyNames` (own properties only), `items` / `minItems` / `maxItems`,
  * `maxLength` (in code points) / `pattern` (Unicode), `minimum` / `maximum` / `exclusiveMinimum` /
  * `exclusiveMaximum`, `anyOf`, `oneOf` with a `discriminator`, and `$ref` into `$defs`. Any other
- * keyword is refused when the validator is built, so the schema cannot grow a rule this file ignores.
+ * keyword is refused when its part is compiled (all at once with `eager`, as the tests do), so the
+ * schema cannot grow a rule this file ignores.
  *
  * Why not ajv's standalone code (what this replaced): for this schema ajv writes 340 KB of
  * JavaScript, and V8 compiles it on the first load of every process: about 16 ms of the 29 ms a
- * first `loadArtifact` cost, plus about 10 ms to parse the module at import. These closures are
- * built from the schema in well under a millisecond and generate no code (nothing to forbid under a
- * CSP). ajv stays the reference: `test/runtime/artifact-check.test.ts` gives both the same valid
+ * first `loadArtifact` cost, plus about 10 ms to parse the module at import. The descriptors here
+ * cost about 2 ms to build and check on a first load, and generate no code (nothing to forbid under
+ * a CSP). ajv stays the reference: `test/runtime/artifact-check.test.ts` gives both the same valid
  * artifacts and random corruptions of them and expects the same verdict.
  *
- * The schema is compiled into plain descriptors of one shape (one per schema node; a `$ref` is
- * resolved on first use), read by one recursive function: a first load runs one small function
+ * The schema is compiled into plain descriptors of one shape (one per schema node, each part compiled
+ * when a value first needs it), read by one recursive function: a first load runs one small function
  * that V8 compiles once, rather than hundreds of closures that each start cold. Two modes: with
  * `errors` null it answers valid or not and stops at the first problem (the path of each value is
  * not even built); with a list it reports every problem, each with its JSON pointer and an
@@ -66,10 +67,16 @@ const TYPE_BITS: Readonly<Record<string, number>> = {
   object: OBJECT,
 };
 
+/** A part of the schema, compiled on first use: a first load compiles only what its artifact uses. */
+interface Lazy {
+  readonly schema: Schema;
+  node: Node | null;
+}
+
 interface Property {
   readonly name: string;
   readonly pointer: string;
-  readonly node: Node;
+  readonly child: Lazy;
 }
 
 /** One compiled schema node. Every node has every field (one shape for V8); absent is null. */
@@ -92,18 +99,23 @@ interface Node {
   properties: readonly Property[] | null;
   known: Readonly<Record<string, Schema>> | null;
   closed: boolean;
-  additional: Node | null;
-  propertyNames: Node | null;
-  items: Node | null;
+  additional: Lazy | null;
+  propertyNames: Lazy | null;
+  items: Lazy | null;
   minItems: number;
   maxItems: number;
-  anyOf: readonly Node[] | null;
+  anyOf: readonly Lazy[] | null;
   tag: string | null;
-  byTag: ReadonlyMap<unknown, Node> | null;
+  byTag: ReadonlyMap<unknown, Lazy> | null;
 }
 
-/** Builds the validator of a schema in the subset described above. Throws on any other keyword. */
-export function schemaValidator(schema: JsonSchema): SchemaValidator {
+/**
+ * Builds the validator of a schema in the subset described above. Parts of the schema are compiled
+ * when a value first needs them; with `eager`, all at once, so that any keyword outside the subset
+ * throws here (the tests build the artifact schema's validator eagerly, so a lazy compilation of
+ * that schema never throws).
+ */
+export function schemaValidator(schema: JsonSchema, options: { eager?: boolean } = {}): SchemaValidator {
   const root = schema as Schema;
   const defs = (root["$defs"] ?? {}) as Record<string, Schema>;
   const refs = new Map<string, Node>();
@@ -119,8 +131,10 @@ export function schemaValidator(schema: JsonSchema): SchemaValidator {
     return node;
   };
   const top = compile(root);
-  // Every definition is compiled now, so that a schema error shows when the validator is built.
-  for (const def of Object.keys(defs)) resolve(`#/$defs/${def}`);
+  if (options.eager === true) {
+    for (const def of Object.keys(defs)) compileAll(resolve(`#/$defs/${def}`), new Set());
+    compileAll(top, new Set());
+  }
   const check = (data: unknown, errors: SchemaProblem[] | null): boolean =>
     checkNode(top, data, "", errors, resolve);
   return {
@@ -148,6 +162,28 @@ function compile(schema: Schema): Node {
     compiled.set(schema, node);
   }
   return node;
+}
+
+function lazy(schema: Schema): Lazy {
+  return { schema, node: null };
+}
+
+/** The node of a lazy part, compiled on first use. */
+function nodeOf(part: Lazy): Node {
+  return (part.node ??= compile(part.schema));
+}
+
+/** Compiles every part under a node (what `eager` asks). */
+function compileAll(node: Node, seen: Set<Node>): void {
+  if (seen.has(node)) return;
+  seen.add(node);
+  const parts = [
+    ...(node.properties ?? []).map((p) => p.child),
+    ...[node.additional, node.propertyNames, node.items].filter((p): p is Lazy => p !== null),
+    ...(node.anyOf ?? []),
+    ...(node.byTag?.values() ?? []),
+  ];
+  for (const part of parts) compileAll(nodeOf(part), seen);
 }
 
 function regexOf(pattern: string): RegExp {
@@ -192,29 +228,29 @@ function compileNew(schema: Schema): Node {
       ? Object.keys(known).map((name) => ({
           name,
           pointer: `/${escapePointer(name)}`,
-          node: compile(known[name]!),
+          child: lazy(known[name]!),
         }))
       : null,
     known: known ?? {},
     closed: additional === false,
-    additional: additional === undefined || additional === false ? null : compile(additional as Schema),
-    propertyNames: schema["propertyNames"] ? compile(schema["propertyNames"] as Schema) : null,
-    items: schema["items"] ? compile(schema["items"] as Schema) : null,
+    additional: additional === undefined || additional === false ? null : lazy(additional as Schema),
+    propertyNames: schema["propertyNames"] ? lazy(schema["propertyNames"] as Schema) : null,
+    items: schema["items"] ? lazy(schema["items"] as Schema) : null,
     minItems: typeof schema["minItems"] === "number" ? schema["minItems"] : -1,
     maxItems: typeof schema["maxItems"] === "number" ? schema["maxItems"] : -1,
-    anyOf: schema["anyOf"] ? (schema["anyOf"] as Schema[]).map(compile) : null,
+    anyOf: schema["anyOf"] ? (schema["anyOf"] as Schema[]).map(lazy) : null,
     tag,
     byTag: oneOf && tag !== null ? branchesByTag(oneOf, tag) : null,
   };
 }
 
-function branchesByTag(oneOf: Schema[], tag: string): Map<unknown, Node> {
-  const byTag = new Map<unknown, Node>();
+function branchesByTag(oneOf: Schema[], tag: string): Map<unknown, Lazy> {
+  const byTag = new Map<unknown, Lazy>();
   for (const branch of oneOf) {
     const value = ((branch["properties"] ?? {}) as Record<string, Schema>)[tag]?.["const"];
     if (typeof value !== "string" || byTag.has(value))
       throw new Error(`artifact schema: a oneOf branch without a distinct const ${tag}`);
-    byTag.set(value, compile(branch));
+    byTag.set(value, lazy(branch));
   }
   return byTag;
 }
@@ -289,7 +325,7 @@ function checkNode(
   else if (bits === OBJECT)
     ok = checkObject(node, data as Record<string, unknown>, at, errors, resolve) && ok;
   if (!ok && errors === null) return false;
-  if (node.anyOf !== null && !node.anyOf.some((branch) => checkNode(branch, data, at, null, resolve)))
+  if (node.anyOf !== null && !node.anyOf.some((branch) => checkNode(nodeOf(branch), data, at, null, resolve)))
     ok = fail(errors, at, "anyOf", {}, "must match a schema in anyOf");
   return ok && (node.types === 0 || (node.types & bits) !== 0);
 }
@@ -357,8 +393,8 @@ function checkArray(
       `must NOT have more than ${node.maxItems} items`,
     );
   if (!ok && errors === null) return false;
-  const items = node.items;
-  if (items === null) return ok;
+  if (node.items === null) return ok;
+  const items = nodeOf(node.items);
   for (let i = 0; i < list.length; i++) {
     if (checkNode(items, list[i], errors === null ? "" : `${at}/${i}`, errors, resolve)) continue;
     ok = false;
@@ -386,11 +422,11 @@ function checkObject(
     const keys = Object.keys(record);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      if (node.propertyNames !== null && !checkNode(node.propertyNames, key, at, null, resolve)) {
+      if (node.propertyNames !== null && !checkNode(nodeOf(node.propertyNames), key, at, null, resolve)) {
         ok = false;
         if (errors === null) return false;
         const inner: SchemaProblem[] = [];
-        checkNode(node.propertyNames, key, at, inner, resolve);
+        checkNode(nodeOf(node.propertyNames), key, at, inner, resolve);
         for (const problem of inner)
           fail(
             errors,
@@ -412,7 +448,7 @@ function checkObject(
         if (errors === null) return false;
       } else if (node.additional !== null) {
         const pointer = errors === null ? "" : `${at}/${escapePointer(key)}`;
-        if (checkNode(node.additional, record[key], pointer, errors, resolve)) continue;
+        if (checkNode(nodeOf(node.additional), record[key], pointer, errors, resolve)) continue;
         ok = false;
         if (errors === null) return false;
       }
@@ -421,9 +457,10 @@ function checkObject(
   const properties = node.properties;
   if (properties !== null)
     for (let i = 0; i < properties.length; i++) {
-      const { name, pointer, node: child } = properties[i]!;
+      const { name, pointer, child } = properties[i]!;
       if (!Object.hasOwn(record, name)) continue;
-      if (checkNode(child, record[name], errors === null ? "" : at + pointer, errors, resolve)) continue;
+      if (checkNode(nodeOf(child), record[name], errors === null ? "" : at + pointer, errors, resolve))
+        continue;
       ok = false;
       if (errors === null) return false;
     }
@@ -442,7 +479,7 @@ function checkTag(
   const value = Object.hasOwn(record, node.tag) ? record[node.tag] : undefined;
   if (typeof value !== "string") return true; // `required` and `type` on the tag report it
   const branch = node.byTag.get(value);
-  if (branch !== undefined) return checkNode(branch, record, at, errors, resolve);
+  if (branch !== undefined) return checkNode(nodeOf(branch), record, at, errors, resolve);
   return fail(
     errors,
     errors === null ? "" : `${at}/${escapePointer(node.tag)}`,
