@@ -1,0 +1,126 @@
+/**
+ * The input checks of the columnar loop (`codegen-columns.ts`), fused into it: at the top of each
+ * row the loop reads the row's values once, tests each against its field's type and domain with a
+ * few comparisons (`V0 - V0 === 0 && V0 > 0` for a finite `size > 0` in a `Float64Array`), and
+ * walks the row's list items the same way, before the row is evaluated. A valid row costs those
+ * comparisons, well predicted, on values the evaluation reads next from the cache; nothing is
+ * allocated and no value is read twice.
+ *
+ * The test is conservative: it accepts only values the input validator accepts. A row it refuses
+ * stops the loop, and the caller validates that row as an input object (`rowInput`) with the
+ * rulebook's validator, so its problems carry exactly the per-record messages, codes and paths
+ * (`row 3: /position/size must be > 0, not -1`); a row the validator finds valid after all is
+ * evaluated per record.
+ *
+ * The test of a number depends on the array it comes from ({@link columnKind}): an integer typed
+ * array holds only finite integers, a float one only numbers, anything else may hold anything.
+ */
+import type { IrRulebook } from "../ir/ir.js";
+import { jsNumber, jsString } from "./codegen-expr.js";
+import type { ColumnField, ColumnLayout, ColumnList } from "./column-layout.js";
+import { defaultInputLimits } from "./input-schema.js";
+
+/** What a column's array can hold: `f` numbers (a float typed array), `i` finite integers, `a` anything. */
+export type ColumnKind = "f" | "i" | "a";
+
+/** The kind of array a column is. */
+export function columnKind(column: unknown): ColumnKind {
+  if (column instanceof Float64Array || column instanceof Float32Array) return "f";
+  if (
+    column instanceof Int32Array ||
+    column instanceof Uint32Array ||
+    column instanceof Int16Array ||
+    column instanceof Uint16Array ||
+    column instanceof Int8Array ||
+    column instanceof Uint8Array ||
+    column instanceof Uint8ClampedArray
+  )
+    return "i";
+  return "a";
+}
+
+/** Enums with more members than this are tested through a `Set` rather than a chain of `===`. */
+const CHAINED_MEMBERS = 8;
+
+/** Generates the checks of one loop; `sets` collects the factory-level member sets of large enums. */
+export class ColumnChecks {
+  /** Factory-level constants (`const QS0 = new SetCtor([...])`), by name. */
+  readonly constants = new Map<string, string>();
+  private names = 0;
+
+  constructor(
+    private readonly ir: IrRulebook,
+    private readonly layout: ColumnLayout,
+    private readonly present: ReadonlySet<string>,
+    private readonly kinds: ReadonlyMap<string, ColumnKind>,
+    /** The column parameter (`C3`) of a path. */
+    private readonly param: (path: string) => string,
+  ) {}
+
+  /**
+   * A JavaScript condition that holds when `v` (an atom: a variable) is certainly a valid value of
+   * `field` in a column of its kind.
+   */
+  valueTest(field: ColumnField, v: string): string {
+    const type = field.type;
+    switch (type.kind) {
+      case "number": {
+        const kind = this.kinds.get(field.path) ?? "a";
+        const tests = kind === "a" ? [`typeof ${v} === "number"`] : [];
+        if (kind !== "i") tests.push(`${v} - ${v} === 0`);
+        if (type.integer && kind !== "i") tests.push(`isInteger(${v})`);
+        const d = field.domain;
+        if (d?.min !== undefined) tests.push(`${v} ${d.minInclusive ? ">=" : ">"} ${jsNumber(d.min)}`);
+        if (d?.max !== undefined) tests.push(`${v} ${d.maxInclusive ? "<=" : "<"} ${jsNumber(d.max)}`);
+        return tests.length > 0 ? tests.join(" && ") : "true";
+      }
+      case "bool":
+        return `(${v} === true || ${v} === false)`;
+      case "enum": {
+        const members = this.ir.schema.enums[type.name] ?? [];
+        if (members.length === 0) return "false";
+        if (members.length <= CHAINED_MEMBERS)
+          return `(${members.map((m) => `${v} === ${jsString(m)}`).join(" || ")})`;
+        const set = `QS${this.names++}`;
+        this.constants.set(set, `new SetCtor([${members.map(jsString).join(", ")}])`);
+        return `${set}.has(${v})`;
+      }
+      case "text":
+        return `(typeof ${v} === "string" && ${v}.length <= ${defaultInputLimits.maxTextLength})`;
+      case "timestamp":
+        return `(typeof ${v} === "string" && isTimestampText(${v}))`;
+      default:
+        return "false";
+    }
+  }
+
+  /**
+   * Statements that leave the loop (`return row`) when the items of `list` from flat index `begin`
+   * to `end` (code) are not certainly valid: their fields, and their own lists in turn.
+   */
+  listChecks(list: ColumnList, begin: string, end: string): string[] {
+    const lines = [`if (${end} - ${begin} > ${defaultInputLimits.maxListLength}) return row;`];
+    const fields = this.layout.fields.filter((f) => f.list === list.path && this.present.has(f.path));
+    const inner = this.layout.lists.filter((l) => l.list === list.path && this.present.has(l.path));
+    if (fields.length === 0 && inner.length === 0) return lines;
+    const j = `Qj${this.names++}`;
+    const body: string[] = [];
+    for (const field of fields) {
+      const v = `Qv${this.names++}`;
+      body.push(
+        `const ${v} = ${this.param(field.path)}[${j}];`,
+        `if (!(${this.valueTest(field, v)})) return row;`,
+      );
+    }
+    for (const nested of inner) {
+      const [b, e] = [`Qb${this.names}`, `Qe${this.names++}`];
+      const offsets = this.param(nested.path);
+      body.push(
+        `const ${b} = ${offsets}[${j}], ${e} = ${offsets}[${j} + 1];`,
+        ...this.listChecks(nested, b, e),
+      );
+    }
+    lines.push(`for (let ${j} = ${begin}; ${j} < ${end}; ${j}++) {`, ...body.map((l) => `  ${l}`), "}");
+    return lines;
+  }
+}
