@@ -142,10 +142,9 @@ export function columnarSource(
   const checks = new ColumnChecks(ir, layout, present, options.kinds ?? new Map(), param);
   const checkLines: string[] = [];
   if (validate) {
-    const tests: string[] = [];
-    for (const field of scalars.values())
-      if (present.has(field.path)) tests.push(checks.valueTest(field, valueOf(field.path)));
-    if (tests.length > 0) checkLines.push(`if (!(${tests.join(" && ")})) return row;`);
+    const given = [...scalars.values()].filter((f) => present.has(f.path));
+    if (given.length > 0)
+      checkLines.push(`if (!(${checks.valuesTest(given.map((f) => [f, valueOf(f.path)]))})) return row;`);
     for (const list of topLists.values()) {
       if (!present.has(list.path)) continue;
       const offsets = param(list.path);
