@@ -70,6 +70,14 @@ export function columnFields(ir: IrRulebook): { fields: ColumnField[]; lists: st
   };
 }
 
+/**
+ * Rows per call of the generated loop. A long batch in one call would leave V8 running the loop in
+ * its on-stack-replacement code, compiled mid-call with what the first rows had taught it, and keep
+ * it there call after call (measured: a third slower on the natural portfolio, in some processes
+ * only). Calls of a few thousand rows make `run` a hot function that V8 optimizes as a whole.
+ */
+const CHUNK_ROWS = 2048;
+
 type Evaluate = (input: unknown) => Record<string, OutputValue>;
 type Targets = ColumnarResult["outputs"][string][];
 /** The generated loop (codegen-columns.ts): `run` returns `end`, or the first row its checks refused. */
@@ -145,18 +153,18 @@ export function columnarEvaluator(
       // The loop has no `try` per row: a failing row throws out of it, is recorded, and the loop
       // resumes after it; a row its checks refuse returns from it and goes through `single`.
       for (let start = 0; start < length;) {
+        const end = Math.min(start + CHUNK_ROWS, length);
         let stopped: number;
         try {
-          stopped = loop.run(arrays, targets, start, length);
+          stopped = loop.run(arrays, targets, start, end);
         } catch (error) {
           const row = loop.failed();
           fail(row, error);
           start = row + 1;
           continue;
         }
-        if (stopped >= length) break;
-        single(stopped);
-        start = stopped + 1;
+        if (stopped < end) single(stopped);
+        start = stopped < end ? stopped + 1 : end;
       }
       return { outputs: result, errors };
     }
