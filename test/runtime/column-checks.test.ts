@@ -234,6 +234,33 @@ describe("columnar input checks agree with the per-record validator", () => {
       expect(invalid).toBeGreaterThan(0);
     });
 
+  it("over several calls of the loop: failures at the edges of its chunks", () => {
+    const book = loadArtifact(serializeArtifact(compileArtifact("bench/rules/natural-brackets.margin")));
+    const rows = 5000;
+    const inputs = Array.from({ length: rows }, (_, i) => ({
+      position: { size: 1 + (i % 7), mark: 30_000 + i, side: i % 2 ? "long" : "short" },
+      market: { vol_30d: (i % 5) / 2, adv: 1e9 },
+    }));
+    const columns = toColumns(columnLayout(book.ir), inputs) as Record<string, Column>;
+    const size = columns["position.size"] as Float64Array;
+    const mark = columns["position.mark"] as Float64Array;
+    size[0] = -1;
+    size[2047] = NaN;
+    [size[2048], mark[2048]] = [1e300, 1e300]; // notional overflows: a runtime error
+    size[4095] = 0;
+    size[rows - 1] = Infinity;
+    expect(expectRowsAgree(book, columns, rows)).toBe(4);
+    const result = book.evaluateColumns(columns as Record<string, number[]>, rows);
+    expect(result.errors.map((e) => [e.index, e.code])).toEqual([
+      [0, "MB6001"],
+      [2047, "MB6001"],
+      [2048, result.errors[2]!.code],
+      [4095, "MB6001"],
+      [rows - 1, "MB6001"],
+    ]);
+    expect(result.errors[2]!.code).not.toBe("MB6001");
+  });
+
   it("name the field and the row of a bad value in a typed column", () => {
     const book = loadArtifact(serializeArtifact(compileArtifact("bench/rules/natural-portfolio.margin")));
     const inputs = [0, 1, 2].map(() => ({
