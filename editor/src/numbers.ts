@@ -3,6 +3,7 @@
  * shows), then the shortest digits that read back as that number, with the integer part grouped:
  * `1,166,814.07654`, not `1,166,814.0765399998`. Rates show as percentages, units as written.
  */
+import { DECIMAL_TEXT, decimalPercent, groupThousands } from "../../src/semantics/decimal-text.js";
 
 /** The shortest decimal digits of `value` to 12 significant digits, grouped by thousands. */
 export function formatNumber(value: number): string {
@@ -21,8 +22,15 @@ export function formatRate(value: number): string {
   return `${formatNumber(Number((value * 100).toPrecision(12)))}%`;
 }
 
-/** A value with its unit: `5%`, `175,001.63 USDT`, `true`, `—` for none. */
+/**
+ * A value with its unit: `5%`, `175,001.63 USDT`, `true`, `—` for none. A decimal rulebook's numbers
+ * come as exact text (`"71200.811444"`): shown digit for digit, grouped, with their unit.
+ */
 export function showValue(value: unknown, unit?: string): string {
+  if (typeof value === "string" && unit !== undefined && DECIMAL_TEXT.test(value))
+    return unit === "Rate"
+      ? decimalPercent(value)
+      : `${groupThousands(value)}${unit !== "Number" ? ` ${unit}` : ""}`;
   if (typeof value !== "number")
     return value === null || value === undefined
       ? "—"

@@ -368,8 +368,9 @@ export class PreviewPanel {
       ...r.samples.map((s, i) => {
         const old = r.baseline?.samples[i];
         const delta = (n: string): string => {
-          const [a, b] = [old?.[n], s.outputs?.[n]];
-          if (typeof a !== "number" || typeof b !== "number" || a === b) return "";
+          // Decimal results are exact text; their change is shown to 12 digits like any other.
+          const [a, b] = [old?.[n], s.outputs?.[n]].map((v) => (typeof v === "string" ? Number(v) : v));
+          if (typeof a !== "number" || typeof b !== "number" || Number.isNaN(a + b) || a === b) return "";
           const percent = showPercent(a, b);
           return ` (${showChange(b - a, r.units[n])}${percent ? `, ${percent}` : ""})`;
         };

@@ -5,6 +5,7 @@
  * tier chosen.
  */
 import type { IrRulebook } from "../ir/ir.js";
+import { DECIMAL_TEXT, decimalPercent, groupThousands } from "../semantics/decimal-text.js";
 import type { OutputInfo } from "../runtime/rulebook.js";
 import type { OutputValue } from "../runtime/interpreter.js";
 import type {
@@ -19,13 +20,7 @@ import type {
 
 /** A number with its integer part grouped by thousands, all its digits kept: `71,200.811444`. */
 export function formatAmount(value: number): string {
-  const text = Object.is(value, -0) ? "0" : String(value);
-  if (!/^-?\d+(\.\d+)?$/.test(text)) return text; // exponent forms, NaN, Infinity: as JavaScript writes them
-  const [whole, fraction] = text.split(".") as [string, string | undefined];
-  const sign = whole.startsWith("-") ? "-" : "";
-  const digits = sign ? whole.slice(1) : whole;
-  const grouped = digits.length > 3 ? digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",") : digits;
-  return `${sign}${grouped}${fraction !== undefined ? `.${fraction}` : ""}`;
+  return groupThousands(Object.is(value, -0) ? "0" : String(value));
 }
 
 /** A rate as a percentage for reading (12 significant digits): 0.0687504 -> `6.87504%`. */
@@ -39,12 +34,17 @@ export function formatWithUnit(
   unit: string | undefined,
   rateStyle: "both" | "percent" = "percent",
 ): string {
-  if (typeof value !== "number") return formatPlain(value);
-  if (unit === undefined || unit === "Number") return formatAmount(value);
-  if (unit === "Rate")
-    return rateStyle === "both" ? `${formatAmount(value)} (${formatPercent(value)})` : formatPercent(value);
-  if (unit === "Duration") return `${formatAmount(value)} s`;
-  return `${formatAmount(value)} ${unit}`;
+  // Decimal arithmetic gives numbers as exact text: shown with their unit like binary64 numbers.
+  const decimal = typeof value === "string" && unit !== undefined && DECIMAL_TEXT.test(value);
+  if (typeof value !== "number" && !decimal) return formatPlain(value);
+  const text = typeof value === "number" ? formatAmount(value) : groupThousands(value as string);
+  if (unit === undefined || unit === "Number") return text;
+  if (unit === "Rate") {
+    const percent = typeof value === "number" ? formatPercent(value) : decimalPercent(value as string);
+    return rateStyle === "both" ? `${text} (${percent})` : percent;
+  }
+  if (unit === "Duration") return `${text} s`;
+  return `${text} ${unit}`;
 }
 
 function formatPlain(value: TraceValue | OutputValue | undefined): string {

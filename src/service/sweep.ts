@@ -121,26 +121,47 @@ export function withValue(input: unknown, path: (string | number)[], value: numb
   return { ...object, [head!]: withValue(object[head as string], rest, value) };
 }
 
-/** The outputs a margin chart shows: initial and maintenance margin, or the first money outputs. */
+/**
+ * The outputs a margin chart shows: initial and maintenance margin, or a total and the first money
+ * outputs. The rulebook's own outputs come first: an imported book's (`perps.initial_margin`, which
+ * come first in evaluation order) only when the importer has no number output of its own.
+ */
 export function chartOutputs(ir: IrRulebook): { name: string; unit: string }[] {
-  const numeric = ir.steps
+  const all = ir.steps
     .filter((s) => s.kind === "output")
     .map((s) => ir.slots[(s as { slot: number }).slot]!)
     .filter((slot) => slot.type.kind === "number")
     .map((slot) => ({ name: slot.name, unit: (slot.type as { unit: string }).unit }));
+  const own = all.filter((o) => !o.name.includes("."));
+  return chartOutputsAmong(own.length > 0 ? own : all);
+}
+
+function chartOutputsAmong(numeric: { name: string; unit: string }[]): { name: string; unit: string }[] {
   const plain = (o: { unit: string }): number => (o.unit === "Rate" || o.unit === "Number" ? 1 : 0);
   // Among matching names, amounts before rates, then the shortest (`initial_margin`, not `initial_margin_exact`).
-  const pick = (pattern: RegExp) =>
-    numeric
+  // A name's last word (`quantums` in `initial_margin_quantums`): the maintenance margin charted
+  // next to an initial margin is the one in the same terms (not `maintenance_margin_ppm`).
+  const suffix = (name: string): string => name.split("_").pop() ?? "";
+  const pick = (pattern: RegExp, like?: { name: string }) => {
+    const other = (o: { name: string }): number => (like && suffix(o.name) !== suffix(like.name) ? 1 : 0);
+    return numeric
       .filter((o) => pattern.test(o.name))
-      .sort((a, b) => plain(a) - plain(b) || a.name.length - b.name.length)[0];
+      .sort((a, b) => plain(a) - plain(b) || other(a) - other(b) || a.name.length - b.name.length)[0];
+  };
   const im = pick(/initial|(^|_)im($|_)/i);
-  const mm = pick(/maint|(^|_)mm($|_)/i);
+  const mm = pick(/maint|(^|_)mm($|_)/i, im);
   const chosen = [im, mm].filter((o): o is { name: string; unit: string } => o !== undefined);
   if (chosen.length > 0) return chosen;
-  // No margin names: the amounts in the unit of the first amount (one axis), else the first number.
+  // No margin names: the amounts in the unit of the first amount (one axis), a total first, else the
+  // first number.
   const first = numeric.find((o) => !plain(o)) ?? numeric[0];
-  return first ? numeric.filter((o) => o.unit === first.unit).slice(0, 3) : [];
+  const total = (o: { name: string }): number => (/total/i.test(o.name) ? 0 : 1);
+  return first
+    ? numeric
+        .filter((o) => o.unit === first.unit)
+        .sort((a, b) => total(a) - total(b))
+        .slice(0, 3)
+    : [];
 }
 
 /** The input a chart sweeps by default: a size or notional if there is one, else the first amount. */

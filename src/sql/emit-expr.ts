@@ -37,6 +37,9 @@ import {
 } from "./sql-value.js";
 
 /** Why an expression could not be compiled; the query emitter reports it with the site's line. */
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 export class Unsupported extends Error {
   constructor(
     readonly what: string,
@@ -129,6 +132,21 @@ class ExprEmitter {
     return (sql, body) => this.share(sql, scope, body);
   }
 
+  /**
+   * A text constant of the rulebook as an SQL literal. SQL text is UTF-8, which has no form for a
+   * lone UTF-16 surrogate (a `"\ud800"` the interpreter keeps): such text is refused, not altered.
+   */
+  private text(value: string): string {
+    if (LONE_SURROGATE.test(value))
+      throw new Unsupported(
+        `the text ${JSON.stringify(value)}`,
+        undefined,
+        false,
+        "it holds a lone UTF-16 surrogate, which SQL text (UTF-8) cannot hold",
+      );
+    return this.d.text(value);
+  }
+
   emit(expr: IrExpr, scope: Scope): SqlValue {
     const d = this.d;
     switch (expr.k) {
@@ -139,7 +157,7 @@ class ExprEmitter {
               ? this.num(expr.v, expr.d)
               : typeof expr.v === "boolean"
                 ? d.bool(expr.v)
-                : d.text(expr.v),
+                : this.text(expr.v),
           e: null,
           shape: SCALAR,
         };
@@ -517,7 +535,7 @@ class ExprEmitter {
           ? this.num(expr.default)
           : typeof expr.default === "boolean"
             ? d.bool(expr.default)
-            : d.text(expr.default);
+            : this.text(expr.default);
       v = `coalesce(${v}, ${fallback})`;
     }
     return { v, e: x.e, shape };
@@ -550,7 +568,7 @@ class ExprEmitter {
     ];
     const rows = s.rows.map((row) =>
       d.record([
-        { name: "name", value: d.text(row.name) },
+        { name: "name", value: this.text(row.name) },
         { name: "index", value: this.num(row.index) },
         { name: "number", value: this.num(row.index + 1) },
         { name: "weight", value: this.num(row.weight) },

@@ -84,6 +84,20 @@ describe("marginbook test --arithmetic", () => {
     expect(JSON.parse(run.stdout)).toEqual({ outputs: { credit: "1925" } });
   });
 
+  it("eval's text shows decimal results exactly, grouped, with their units (rates also in percent)", async () => {
+    const dir = workspace({
+      "credit.margin":
+        CREDIT.replace("currency USD", "currency USD\n  arithmetic decimal") +
+        "output share: Rate = credit / (credit * 8)\n",
+      "input.json": '{ "legs": { "corn": "2.000000000001" } }',
+    });
+    const run = await cli(["eval", "credit.margin", "--input", "input.json", "--explain"], dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("  credit  1,925.0000000009625 USD\n");
+    expect(run.stdout).toContain("  share   0.125 (12.5%)\n");
+    expect(run.stdout).toContain("output credit = 1,925.0000000009625 USD");
+  });
+
   it("compile --target sql computes a decimal rulebook in DECIMAL, and verify verifies it", async () => {
     const dir = workspace({
       "credit.margin":

@@ -21,6 +21,16 @@ describe("numbers", () => {
     expect(showPercent(71200.82, 77450.9)).toBe("+8.78%");
     expect(showPercent(0, 1)).toBeUndefined();
   });
+
+  it("shows a decimal rulebook's exact text digit for digit, grouped, with its unit", () => {
+    expect(showValue("42676404056.090136", "Number")).toBe("42,676,404,056.090136");
+    expect(showValue("-1234567.123456789012345678", "USDT")).toBe("-1,234,567.123456789012345678 USDT");
+    expect(showValue("0.0125", "Rate")).toBe("1.25%");
+    expect(showValue("0.000000000000000001", "Rate")).toBe("0.0000000000000001%");
+    expect(showValue("3", "Rate")).toBe("300%");
+    expect(showValue("-0.5", "Rate")).toBe("-50%");
+    expect(showValue("long")).toBe("long");
+  });
 });
 
 describe("appending a test case", () => {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { buildPreview, parseSamples, PreviewSession } from "../../src/service/preview.js";
 import { checkRulebook } from "../../src/service/language-service.js";
-import { edit, rule } from "./support.js";
+import { edit, rule, rulesHost } from "./support.js";
 
 const btc = rule("binance-btcusdt-perp.margin");
 const btcTests = rule("binance-btcusdt-perp.test.yaml");
@@ -71,6 +71,21 @@ describe("the preview", () => {
     const mm = preview.sweep!.series[1]!.values as number[];
     const steps = mm.slice(1).map((v, i) => v - mm[i]!);
     expect(Math.max(...steps)).toBeLessThan(0.2);
+  });
+
+  it("charts an importing rulebook's own outputs, its total first, not the imported books' outputs", () => {
+    const preview = buildPreview(
+      rule("multi-asset-total.margin"),
+      "multi-asset-total.margin",
+      { tests: rule("multi-asset-total.test.yaml") },
+      rulesHost,
+    );
+    expect(preview.outputs.map((o) => o.name)).toContain("perps.initial_margin");
+    expect(preview.sweep!.series.map((s) => s.name)).toEqual([
+      "total_margin",
+      "equity_options_margin",
+      "futures_margin",
+    ]);
   });
 
   it("sweeps any numeric input over a requested range", () => {
@@ -158,5 +173,11 @@ describe("the preview", () => {
       "decimal, / and functions to 18 places, rounding half_even",
     );
     expect(preview.tests).toMatchObject({ failed: 0, problems: [] });
+    // Charted as numbers, the maintenance margin in the same terms as the initial one (not its ppm).
+    expect(preview.sweep!.series.map((s) => s.name)).toEqual([
+      "initial_margin_quantums",
+      "maintenance_margin_quantums",
+    ]);
+    expect(preview.sweep!.series[1]!.values.slice(1).every((v) => Number.isInteger(v))).toBe(true);
   });
 });

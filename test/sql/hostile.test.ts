@@ -88,3 +88,37 @@ describe("hostile rulebooks", () => {
     ]);
   }, 60_000);
 });
+
+describe("text SQL cannot hold", () => {
+  const book = (text: string): string =>
+    `rulebook "t" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD
+input position { size: Number }
+output label: Text = if position.size > 0 then "${text}" else "none"
+`;
+  const compile = (text: string) => {
+    const source = book(text);
+    const checked = checkRulebook(source, "t.margin");
+    expect(checked.diagnostics.filter((x) => x.severity === "error")).toEqual([]);
+    const ir = lowerRulebook(checked.checked, { source: () => source });
+    const inputs = [{ position: { size: 1 } }];
+    return compileToSql(ir, { dialect: "duckdb", from: valuesRelation(ir, dialects.duckdb, inputs) });
+  };
+
+  it("refuses a text with a lone surrogate (MB5101, naming it) rather than altering it", () => {
+    for (const text of ["\ud800 lone", "low \udc00", "a\ud83d"]) {
+      const compiled = compile(text);
+      expect(compiled.ok).toBe(false);
+      if (compiled.ok) continue;
+      expect(compiled.diagnostics.map((x) => x.code)).toEqual(["MB5101"]);
+      expect(compiled.diagnostics[0]!.message).toContain("lone UTF-16 surrogate");
+    }
+  });
+
+  it("keeps a well-formed pair (an emoji) and gives it back from DuckDB", async () => {
+    const compiled = compile("margin \ud83d\udcb0");
+    expect(compiled.ok).toBe(true);
+    if (!compiled.ok) return;
+    const rows = (await con.runAndReadAll(compiled.sql)).getRowObjectsJS();
+    expect(rows[0]!["label"]).toBe("margin \ud83d\udcb0");
+  });
+});
