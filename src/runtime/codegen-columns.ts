@@ -32,12 +32,17 @@ export interface ColumnarSource {
   inputs: string[];
   /** Names of the factory's parameters the columnar code adds to the per-record evaluator's. */
   extras: readonly string[];
+  /**
+   * How validated calls check: row by row inside the loop (`runChecked`) when the input has no
+   * list, where the checks share the row's reads and cost a few predicted comparisons; chunk by
+   * chunk (`check`, then `run`) when it has lists, where one branch-free pass over the chunk's flat
+   * item range costs less than an item loop per row (measured on the natural benchmarks).
+   */
+  checkPerRow: boolean;
 }
 
-/** How the loop is generated: with the input checks fused in (the default), for columns of the kinds given. */
+/** How the loop is generated: for columns of the kinds given. */
 export interface ColumnarOptions {
-  /** Check each row's input before evaluating it (`evaluateColumns`' default); false for trusted columns. */
-  validate?: boolean;
   /** The kind of array of each numeric column, by path (default `a`: anything). */
   kinds?: ReadonlyMap<string, ColumnKind>;
 }
@@ -75,7 +80,6 @@ export function columnarSource(
   present: ReadonlySet<string>,
   options: ColumnarOptions = {},
 ): ColumnarSource | undefined {
-  const validate = options.validate ?? true;
   const scalars = new Map(layout.fields.filter((f) => f.list === undefined).map((f) => [f.path, f]));
   const topLists = new Map(layout.lists.filter((l) => l.list === undefined).map((l) => [l.path, l]));
   const inputs: string[] = [];
@@ -138,24 +142,25 @@ export function columnarSource(
   const { body, outputs, declarations } = generateSteps(ir, compiler);
   if (unsupported || !outputsSupported) return undefined;
 
+  const bodyValues = new Set(values);
   // The checks: every column given is checked (as `evaluate` validates every field), read or not.
   const checks = new ColumnChecks(ir, layout, present, options.kinds ?? new Map(), param);
-  const checkLines: string[] = [];
-  if (validate) {
-    const given = [...scalars.values()].filter((f) => present.has(f.path));
-    if (given.length > 0)
-      checkLines.push(`if (!(${checks.valuesTest(given.map((f) => [f, valueOf(f.path)]))})) return row;`);
-    for (const list of topLists.values()) {
-      if (!present.has(list.path)) continue;
-      const offsets = param(list.path);
-      const [b, e] = [`QB${offsets.slice(1)}`, `QE${offsets.slice(1)}`];
-      checkLines.push(
-        `const ${b} = ${offsets}[row], ${e} = ${offsets}[row + 1];`,
-        ...checks.listChecks(list, b, e),
-      );
-    }
+  const given = [...scalars.values()].filter((f) => present.has(f.path));
+  const givenLists = [...topLists.values()].filter((l) => present.has(l.path));
+  const chunkCheck = checks.chunkCheck(given, givenLists);
+  const rowChecks: string[] = [];
+  if (given.length > 0)
+    rowChecks.push(`if (!(${checks.valuesTest(given.map((f) => [f, valueOf(f.path)]))})) return row;`);
+  for (const list of givenLists) {
+    const offsets = param(list.path);
+    const [b, e] = [`QB${offsets.slice(1)}`, `QE${offsets.slice(1)}`];
+    rowChecks.push(
+      `const ${b} = ${offsets}[row], ${e} = ${offsets}[row + 1];`,
+      ...checks.listChecks(list, b, e),
+    );
   }
-  const reads = [...values].map((path) => `const ${valueOf(path)} = ${param(path)}[row];`);
+  const reads = (paths: ReadonlySet<string>): string[] =>
+    [...paths].map((path) => `const ${valueOf(path)} = ${param(path)}[row];`);
 
   const refills: string[] = [];
   const pools: string[] = [];
@@ -189,6 +194,33 @@ export function columnarSource(
   const stores = outputs.map((o, i) => `O${i}[row] = ${copied[i] ? `copyOut(${o.value})` : o.value};`);
   const indent = (lines: readonly string[], depth: number): string[] =>
     lines.map((l) => `${"  ".repeat(depth)}${l}`);
+  const locals = (withOutputs: boolean): string[] => [
+    ...inputs.map((_, i) => `const C${i} = columns[${i}];`),
+    ...(withOutputs ? outputs.map((_, i) => `const O${i} = outputs[${i}];`) : []),
+  ];
+  const loop = (rowChecks: readonly string[], values: ReadonlySet<string>): string[] => [
+    ...locals(true),
+    "let row = start;",
+    "try {",
+    "  for (; row < end; row++) {",
+    ...indent(
+      [
+        ...reads(values),
+        ...rowChecks,
+        ...refills,
+        ...(declarations.length ? [`let ${declarations.join(", ")};`] : []),
+      ],
+      2,
+    ),
+    ...indent(body, 1),
+    ...indent(stores, 2),
+    "  }",
+    "} catch (error) {",
+    "  failedRow = row;",
+    "  throw error;",
+    "}",
+    "return end;",
+  ];
   return {
     source: [
       '"use strict";',
@@ -202,40 +234,21 @@ export function columnarSource(
       "let failedRow = -1;",
       "return {",
       "  failed: () => failedRow,",
+      "  check(columns, start, end) {",
+      ...indent([...locals(false), ...chunkCheck], 2),
+      "  },",
       "  run(columns, outputs, start, end) {",
-      ...indent(
-        [
-          ...inputs.map((_, i) => `const C${i} = columns[${i}];`),
-          ...outputs.map((_, i) => `const O${i} = outputs[${i}];`),
-          "let row = start;",
-          "try {",
-          "  for (; row < end; row++) {",
-          ...indent(
-            [
-              ...reads,
-              ...checkLines,
-              ...refills,
-              ...(declarations.length ? [`let ${declarations.join(", ")};`] : []),
-            ],
-            2,
-          ),
-          ...indent(body, 1),
-          ...indent(stores, 2),
-          "  }",
-          "} catch (error) {",
-          "  failedRow = row;",
-          "  throw error;",
-          "}",
-          "return end;",
-        ],
-        2,
-      ),
+      ...indent(loop([], bodyValues), 2),
+      "  },",
+      "  runChecked(columns, outputs, start, end) {",
+      ...indent(loop(rowChecks, values), 2),
       "  },",
       "};",
       "",
     ].join("\n"),
     inputs,
     extras: COLUMNAR_EXTRAS.map(([name]) => name),
+    checkPerRow: givenLists.length === 0,
   };
 }
 

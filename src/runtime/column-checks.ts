@@ -42,7 +42,7 @@ export function columnKind(column: unknown): ColumnKind {
 /** Enums with more members than this are tested through a `Set` rather than `===` with each. */
 const CHAINED_MEMBERS = 8;
 
-/** Generates the checks of one loop; `sets` collects the factory-level member sets of large enums. */
+/** Generates the checks of one loop: per chunk of rows ({@link ColumnChecks.chunkCheck}) and per row. */
 export class ColumnChecks {
   /** Factory-level constants (`const QS0 = new SetCtor([...])`), by name. */
   readonly constants = new Map<string, string>();
@@ -63,6 +63,73 @@ export class ColumnChecks {
    * `(V0 - V0) + (V1 - V1) === 0` (NaN unless every one is finite), after their type tests.
    */
   valuesTest(values: readonly (readonly [ColumnField, string])[]): string {
+    const { types, finite, rest } = this.parts(values);
+    const tests = [...types, ...(finite.length > 0 ? [`${finite.join(" + ")} === 0`] : []), ...rest];
+    return tests.length > 0 ? tests.join(" && ") : "true";
+  }
+
+  /**
+   * The body of `check(columns, start, end)` (after the columns' locals): whether rows `start` to
+   * `end - 1`, their list items included, are certainly valid. Reductions with no branch per
+   * value: `finite += (V0 - V0) + ...` (NaN once any number is not finite), `ok &= (V1 > 0) &
+   * (...)` for domains, types and enum members, the longest list of each level. The items of
+   * consecutive rows are one flat range of their columns (`offsets[start]` to `offsets[end]`).
+   */
+  chunkCheck(scalars: readonly ColumnField[], lists: readonly ColumnList[]): string[] {
+    return [
+      "let ok = 1, finite = 0;",
+      ...this.reduction(scalars, "start", "end"),
+      ...lists.flatMap((list) => this.listReduction(list, "start", "end")),
+      "return ok === 1 && finite === 0;",
+    ];
+  }
+
+  /** Statements folding the values of `fields` at indexes `begin` to `end - 1` into `ok` and `finite`. */
+  private reduction(fields: readonly ColumnField[], begin: string, end: string): string[] {
+    if (fields.length === 0) return [];
+    const j = `Qj${this.names++}`;
+    const values = fields.map((field) => [field, `Qv${this.names++}`] as const);
+    const { types, finite, rest } = this.parts(values, true);
+    const body = values.map(([field, v]) => `const ${v} = ${this.param(field.path)}[${j}];`);
+    if (finite.length > 0) body.push(`finite += ${finite.join(" + ")};`);
+    const tests = [...types, ...rest];
+    if (tests.length > 0) body.push(`ok &= ${tests.map((t) => `(${t})`).join(" & ")};`);
+    return [`for (let ${j} = ${begin}; ${j} < ${end}; ${j}++) {`, ...body.map((l) => `  ${l}`), "}"];
+  }
+
+  /** The reductions of a list whose parents (rows, or items of the enclosing list) are `begin` to `end - 1`. */
+  private listReduction(list: ColumnList, begin: string, end: string): string[] {
+    const offsets = this.param(list.path);
+    const n = this.names++;
+    const [longest, k, b, e] = [`Ql${n}`, `Qk${n}`, `Qb${n}`, `Qe${n}`];
+    return [
+      `let ${longest} = 0;`,
+      `for (let ${k} = ${begin}; ${k} < ${end}; ${k}++) {`,
+      `  const length = ${offsets}[${k} + 1] - ${offsets}[${k}];`,
+      `  ${longest} = ${longest} > length ? ${longest} : length;`,
+      "}",
+      `if (${longest} > ${defaultInputLimits.maxListLength}) return false;`,
+      `const ${b} = ${offsets}[${begin}], ${e} = ${offsets}[${end}];`,
+      ...this.reduction(
+        this.layout.fields.filter((f) => f.list === list.path && this.present.has(f.path)),
+        b,
+        e,
+      ),
+      ...this.layout.lists
+        .filter((l) => l.list === list.path && this.present.has(l.path))
+        .flatMap((nested) => this.listReduction(nested, b, e)),
+    ];
+  }
+
+  /**
+   * The tests of some values: type tests, finiteness terms (`(V0 - V0)`), and the others. In a
+   * reduction (no short circuit), a number from an array of anything counts as finite only once
+   * its type is checked (`10n - 10n` is a BigInt, which `+` refuses to add to a number).
+   */
+  private parts(
+    values: readonly (readonly [ColumnField, string])[],
+    reduction = false,
+  ): { types: string[]; finite: string[]; rest: string[] } {
     const types: string[] = [];
     const finite: string[] = [];
     const rest: string[] = [];
@@ -74,14 +141,14 @@ export class ColumnChecks {
       }
       const kind = this.kinds.get(field.path) ?? "a";
       if (kind === "a") types.push(`typeof ${v} === "number"`);
-      if (kind !== "i") finite.push(`(${v} - ${v})`);
+      if (kind === "a" && reduction) finite.push(`(typeof ${v} === "number" ? ${v} - ${v} : NaN)`);
+      else if (kind !== "i") finite.push(`(${v} - ${v})`);
       if (type.integer && kind !== "i") rest.push(`isInteger(${v})`);
       const d = field.domain;
       if (d?.min !== undefined) rest.push(`${v} ${d.minInclusive ? ">=" : ">"} ${jsNumber(d.min)}`);
       if (d?.max !== undefined) rest.push(`${v} ${d.maxInclusive ? "<=" : "<"} ${jsNumber(d.max)}`);
     }
-    const tests = [...types, ...(finite.length > 0 ? [`${finite.join(" + ")} === 0`] : []), ...rest];
-    return tests.length > 0 ? tests.join(" && ") : "true";
+    return { types, finite, rest };
   }
 
   private otherTest(field: ColumnField, v: string): string {

@@ -80,12 +80,18 @@ const CHUNK_ROWS = 2048;
 
 type Evaluate = (input: unknown) => Record<string, OutputValue>;
 type Targets = ColumnarResult["outputs"][string][];
-/** The generated loop (codegen-columns.ts): `run` returns `end`, or the first row its checks refused. */
+/**
+ * The generated loop (codegen-columns.ts): `check` certifies a chunk of rows valid; `run`
+ * evaluates rows and returns `end`; `runChecked` checks each row first and returns early the
+ * first row its checks refuse.
+ */
 type Loop = {
   failed(): number;
+  check(columns: readonly unknown[], start: number, end: number): boolean;
   run(columns: readonly unknown[], outputs: Targets, start: number, end: number): number;
+  runChecked(columns: readonly unknown[], outputs: Targets, start: number, end: number): number;
 };
-type CompiledLoop = { loop: Loop; inputs: string[] };
+type CompiledLoop = { loop: Loop; inputs: string[]; checkPerRow: boolean };
 
 /** The `evaluateColumns` function of a rulebook. */
 export function columnarEvaluator(
@@ -98,17 +104,17 @@ export function columnarEvaluator(
   // Decimal arithmetic: numeric outputs stay decimal text (every digit), in plain arrays.
   const numeric = outputs.map((o) => o.type.kind === "number" && ir.meta.arithmetic === undefined);
   const numericFields = new Set(layout.fields.filter((f) => f.type.kind === "number").map((f) => f.path));
-  // One generated loop per set of columns given (optional fields may be left out), kinds of
-  // numeric arrays and validation, compiled once.
+  // One generated loop per set of columns given (optional fields may be left out) and kinds of
+  // numeric arrays, compiled once; validated and trusted calls share it.
   const loops = new Map<string, CompiledLoop | null>();
-  const loopFor = (columns: Columns, validate: boolean): CompiledLoop | null => {
+  const loopFor = (columns: Columns): CompiledLoop | null => {
     const paths = Object.keys(columns).sort();
     const kinds = new Map<string, ColumnKind>();
     for (const path of paths) if (numericFields.has(path)) kinds.set(path, columnKind(columns[path]));
-    const key = `${validate ? "v" : "t"}\u0000${paths.map((p) => `${p}\u0001${kinds.get(p) ?? ""}`).join("\u0000")}`;
+    const key = paths.map((p) => `${p}\u0001${kinds.get(p) ?? ""}`).join("\u0000");
     if (!loops.has(key)) {
       if (loops.size >= 64) loops.clear();
-      loops.set(key, compileLoop(ir, layout, new Set(paths), { validate, kinds }));
+      loops.set(key, compileLoop(ir, layout, new Set(paths), { kinds }));
     }
     return loops.get(key) ?? null;
   };
@@ -146,25 +152,40 @@ export function columnarEvaluator(
         fail(row, error);
       }
     };
-    const compiled = loopFor(columns, validate);
+    const compiled = loopFor(columns);
     if (compiled) {
       const { loop } = compiled;
       const arrays = compiled.inputs.map((path) => columns[path]);
-      // The loop has no `try` per row: a failing row throws out of it, is recorded, and the loop
-      // resumes after it; a row its checks refuse returns from it and goes through `single`.
-      for (let start = 0; start < length;) {
-        const end = Math.min(start + CHUNK_ROWS, length);
-        let stopped: number;
+      /** Whether the checks certify rows `start` to `end - 1` valid (a check that throws does not). */
+      const certified = (start: number, end: number): boolean => {
         try {
-          stopped = loop.run(arrays, targets, start, end);
-        } catch (error) {
-          const row = loop.failed();
-          fail(row, error);
-          start = row + 1;
-          continue;
+          return loop.check(arrays, start, end);
+        } catch {
+          return false;
         }
-        if (stopped < end) single(stopped);
-        start = stopped < end ? stopped + 1 : end;
+      };
+      // Chunk by chunk: certified valid at once (inputs with lists), the chunk runs without checks;
+      // otherwise each of its rows is checked, and a row the checks refuse goes through `single`.
+      // The loop has no `try` per row: a failing row throws out of it, is recorded, and the loop
+      // resumes after it.
+      for (let start = 0; start < length; start += CHUNK_ROWS) {
+        const end = Math.min(start + CHUNK_ROWS, length);
+        const checked = validate && (compiled.checkPerRow || !certified(start, end));
+        for (let from = start; from < end;) {
+          let stopped: number;
+          try {
+            stopped = checked
+              ? loop.runChecked(arrays, targets, from, end)
+              : loop.run(arrays, targets, from, end);
+          } catch (error) {
+            const row = loop.failed();
+            fail(row, error);
+            from = row + 1;
+            continue;
+          }
+          if (stopped < end) single(stopped);
+          from = stopped < end ? stopped + 1 : end;
+        }
       }
       return { outputs: result, errors };
     }
@@ -216,7 +237,11 @@ function compileLoop(
     const factory = new Function(...parameters.map(([name]) => name), generated.source) as (
       ...args: unknown[]
     ) => Loop;
-    return { loop: factory(...parameters.map(([, value]) => value)), inputs: generated.inputs };
+    return {
+      loop: factory(...parameters.map(([, value]) => value)),
+      inputs: generated.inputs,
+      checkPerRow: generated.checkPerRow,
+    };
   } catch (error) {
     if (!isCodeGenerationRefused(error)) throw error;
     return null;

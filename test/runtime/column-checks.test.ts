@@ -7,13 +7,15 @@
  * gives each row what the per-record path gives the row's input object: the same outputs bit for
  * bit, or the same error (code MB6001 with the validator's messages, naming the field and the row;
  * or the same runtime error). Trusted columns (`validate: false`) of valid inputs give the same
- * outputs as validated ones.
+ * outputs as validated ones. The chunk check never certifies a chunk holding an invalid row.
  */
 import { describe, expect, it } from "vitest";
 import { buildArtifact, serializeArtifact } from "../../src/compile/artifact.js";
 import { lowerRulebook } from "../../src/compile/lower.js";
 import { columnKind } from "../../src/runtime/column-checks.js";
-import { columnarSource } from "../../src/runtime/codegen-columns.js";
+import { COLUMNAR_EXTRAS, columnarSource } from "../../src/runtime/codegen-columns.js";
+import { factoryParameters } from "../../src/runtime/codegen.js";
+import { optimizeIr } from "../../src/optimize/index.js";
 import {
   columnLayout,
   rowInput,
@@ -202,8 +204,31 @@ function exercise(book: LoadedRulebook, seed: number, rows = 30): { invalid: num
   expect(trusted.errors).toEqual(validated.errors);
   for (const name of Object.keys(validated.outputs))
     expect(trusted.outputs[name], name).toStrictEqual(validated.outputs[name]);
+  expect(certifies(book, columns, rows)).not.toBe(false);
   corrupt(book, columns, 1 + Math.floor(random() * 6), random);
-  return { invalid: expectRowsAgree(book, columns, rows), looped };
+  const invalid = expectRowsAgree(book, columns, rows);
+  // The chunk check (used where inputs have lists) never certifies rows the validator refuses.
+  if (invalid > 0) expect(certifies(book, columns, rows)).not.toBe(true);
+  return { invalid, looped };
+}
+
+/** What the generated chunk check says of all the rows (undefined without a generated loop). */
+function certifies(book: LoadedRulebook, columns: Record<string, Column>, rows: number): boolean | undefined {
+  const ir = optimizeIr(book.ir);
+  const layout = columnLayout(ir);
+  const kinds = new Map(Object.entries(columns).map(([path, column]) => [path, columnKind(column)]));
+  const generated = columnarSource(ir, layout, new Set(Object.keys(columns)), { kinds });
+  if (!generated) return undefined;
+  const parameters = [...factoryParameters(ir), ...COLUMNAR_EXTRAS];
+  const factory = new Function(...parameters.map(([name]) => name), generated.source) as (
+    ...args: unknown[]
+  ) => { check(columns: unknown[], start: number, end: number): boolean };
+  const loop = factory(...parameters.map(([, value]) => value));
+  return loop.check(
+    generated.inputs.map((path) => columns[path]),
+    0,
+    rows,
+  );
 }
 
 describe("columnar input checks agree with the per-record validator", () => {
