@@ -1,10 +1,11 @@
 /**
  * The columnar evaluator's code: the rulebook's steps (the same generator as the per-record
  * evaluator, `generateSteps`) inside one loop over the rows. Each scalar input of a row is read
- * once from its column (`const V0 = C0[row]`), checked there against its type and domain when the
- * loop validates (`column-checks.ts`), and each output is stored straight into its column
+ * once from its column (`const V0 = C0[row]`) and each output is stored straight into its column
  * (`O0[row] = s3`). No input object, no result object, no closure per call: the factory runs once
- * per set of columns, and a call binds the arrays to locals of `run`.
+ * per set of columns, and a call binds the arrays to locals of `run`. The input checks
+ * (`column-checks.ts`) come in two forms: fused into the loop at the top of each row
+ * (`runChecked`), or one pass certifying a whole chunk of rows (`check`) before `run`.
  *
  * Lists (portfolios) come in the Arrow layout (`column-layout.ts`). A comprehension that reads only
  * its items' fields reads them from the flat columns (`C3[lb0 + i]`). Where the code reads a list
@@ -14,7 +15,8 @@
  *
  * A row that fails (a runtime error) throws out of the loop: the caller records it and resumes at
  * the next row, so valid rows pay nothing for error handling. A row whose input the checks do not
- * certify makes `run` return its index: the caller validates it as an object, for its messages.
+ * certify makes `runChecked` return its index: the caller validates it as an object, for its
+ * messages.
  *
  * Names enter the code only as `JSON.stringify` literals; columns, pools and helpers as parameters.
  */
@@ -30,8 +32,6 @@ export interface ColumnarSource {
   source: string;
   /** Input columns, in the order `run` takes them (`C0`, `C1`, ...): scalar fields and list offsets. */
   inputs: string[];
-  /** Names of the factory's parameters the columnar code adds to the per-record evaluator's. */
-  extras: readonly string[];
   /**
    * How validated calls check: row by row inside the loop (`runChecked`) when the input has no
    * list, where the checks share the row's reads and cost a few predicted comparisons; chunk by
@@ -68,11 +68,13 @@ const COPY_OUT =
  * undefined when the rulebook reads its input in a way the loop does not cover (a whole record
  * used as a value): the caller then refills an input object per row.
  *
- * The factory runs once and returns `{ run(columns, outputs, start, end), failed() }`: `run`
- * evaluates rows `start` to `end - 1` from the arrays `columns` (in {@link ColumnarSource.inputs}
- * order) into the arrays `outputs` (one per output, in order) and returns `end`; with checks, it
- * returns early the index of the first row whose input it could not certify valid. A runtime
- * error throws out of it; `failed()` is then the row that raised it.
+ * The factory runs once (its parameters: `factoryParameters` and {@link COLUMNAR_EXTRAS}) and
+ * returns `{ check, run, runChecked, failed }`. `run(columns, outputs, start, end)` evaluates rows
+ * `start` to `end - 1` from the arrays `columns` (in {@link ColumnarSource.inputs} order) into the
+ * arrays `outputs` (one per output, in order) and returns `end`; `runChecked` does the same but
+ * returns early the index of the first row whose input its checks could not certify valid;
+ * `check(columns, start, end)` says whether rows `start` to `end - 1` are certainly valid. A
+ * runtime error throws out of `run`; `failed()` is then the row that raised it.
  */
 export function columnarSource(
   ir: IrRulebook,
@@ -247,7 +249,6 @@ export function columnarSource(
       "",
     ].join("\n"),
     inputs,
-    extras: COLUMNAR_EXTRAS.map(([name]) => name),
     checkPerRow: givenLists.length === 0,
   };
 }

@@ -4,12 +4,13 @@
  * portfolios in when it re-margins thousands of them on each mark-price tick.
  *
  * The rows run through one generated loop (`codegen-columns.ts`) that reads the columns and writes
- * the output columns directly: numeric outputs are `Float64Array`s, the others arrays. Validation
- * is per column, a tight loop over each typed array; only when a column holds a bad value are the
- * rows checked one by one (as input objects), so that their messages are exactly `evaluate`'s. A
+ * the output columns directly: numeric outputs are `Float64Array`s, the others arrays. Its input
+ * checks (`column-checks.ts`) are fused into it, per row or per chunk of rows; a row they do not
+ * certify is validated as an input object, so that its messages are exactly `evaluate`'s. A
  * failed row holds NaN (null in the other outputs) and is listed in `errors` with its index.
- * Where code generation is forbidden, or the rulebook reads a whole input record as a value, each
- * row is built as an input object and evaluated by the per-record evaluator instead; so is every
+ * Where code generation is forbidden, or the rulebook reads a whole input record as a value, the
+ * columns are checked column by column and each row is built as an input object and evaluated by
+ * the per-record evaluator instead; so is every
  * row of a decimal rulebook (through its generated decimal code, `codegen-decimal.ts`), whose
  * numeric outputs come back as arrays of decimal text.
  */
