@@ -36,6 +36,8 @@ export function evalCommand(): Command {
       "list of such objects. Each input is validated against the rulebook's schema first.",
       "",
       "--format json prints { outputs, explanation? } (a list for a list input).",
+      "--outputs a,b computes only those outputs (and what the assertions need): the optimizer",
+      "drops every step they do not read, so an error only a dropped step raises is not raised.",
       "",
       "Exit codes: 0 evaluated, 1 invalid input, a runtime error, or a rulebook with errors,",
       "2 usage error.",
@@ -59,6 +61,11 @@ export function evalCommand(): Command {
       "no-validate": {
         type: "boolean",
         description: "skip input validation (for inputs already known to be valid)",
+      },
+      outputs: {
+        type: "string",
+        valueName: "a,b",
+        description: "compute and print only these outputs (and what the assertions need)",
       },
       "no-color": { type: "boolean", description: "never colour the text output" },
       help: { type: "boolean", short: "h", description: "show this help" },
@@ -98,7 +105,12 @@ async function runEval(args: ParsedArgs, io: CliIo): Promise<number> {
   const book = rulebookFromIr(compiled.ir);
   const list = Array.isArray(document.value);
   const inputs: unknown[] = list ? (document.value as unknown[]) : [document.value];
-  const options = { explain: args.values["explain"] === true, validate: args.values["no-validate"] !== true };
+  const selection = selectedOutputs(args.values["outputs"], book, file);
+  const options = {
+    explain: args.values["explain"] === true,
+    validate: args.values["no-validate"] !== true,
+    ...(selection ? { outputs: selection } : {}),
+  };
   const items = inputs.map((input) => evaluateOne(book, input, options));
 
   // Every problem on stderr, one line each, naming the input when there are several.
@@ -108,17 +120,27 @@ async function runEval(args: ParsedArgs, io: CliIo): Promise<number> {
     for (const problem of item.problems) io.stderr(`${label}${problem}\n`);
   });
   if (format === "json") io.stdout(renderJson(items, list));
-  else io.stdout(renderText(items, list, book, compiled.ir, file, options.explain));
+  else io.stdout(renderText(items, list, book, compiled.ir, file, options.explain, selection));
   const failed = items.filter((i) => !i.ok).length;
   if (failed > 0 && (list || format === "json"))
     io.stderr(`${plural(failed, "input")} of ${inputs.length} failed\n`);
   return failed > 0 ? ExitCode.problems : ExitCode.ok;
 }
 
+/** `--outputs a,b`: the names, each an output of the rulebook (else a usage error); undefined when absent. */
+function selectedOutputs(value: unknown, book: LoadedRulebook, file: string): string[] | undefined {
+  if (typeof value !== "string") return undefined;
+  const names = value.split(",").map((name) => name.trim());
+  const known = new Set(book.outputs.map((o) => o.name));
+  const unknown = names.find((name) => !known.has(name));
+  if (unknown !== undefined) throw new UsageError(`--outputs: ${file} has no output \`${unknown}\``, "eval");
+  return names;
+}
+
 function evaluateOne(
   book: LoadedRulebook,
   input: unknown,
-  options: { explain: boolean; validate: boolean },
+  options: { explain: boolean; validate: boolean; outputs?: readonly string[] },
 ): Item {
   try {
     return { ok: true, result: book.evaluate(input, options) };
@@ -153,7 +175,9 @@ function renderText(
   ir: IrRulebook,
   file: string,
   explain: boolean,
+  selection?: readonly string[],
 ): string {
+  const shown = selection ? book.outputs.filter((o) => selection.includes(o.name)) : book.outputs;
   const header = `${book.meta.name} ${book.meta.version} (${file})\n`;
   const parts: string[] = [];
   items.forEach((item, i) => {
@@ -163,7 +187,7 @@ function renderText(
     }
     const indent = list ? "    " : "  ";
     let text = list ? `input ${i + 1} of ${items.length}:\n` : "";
-    text += formatOutputs(item.result.outputs, book.outputs, indent);
+    text += formatOutputs(item.result.outputs, shown, indent);
     if (explain && item.result.explanation)
       text += `${indent.slice(2)}explanation:\n${formatExplanation(item.result.explanation, ir, indent)}`;
     parts.push(text);

@@ -11,7 +11,7 @@
  * Also, with or without a selection: a let that nothing reads any more (its value folded into its
  * readers, or hoisted away) and whose value cannot raise is dropped.
  */
-import type { IrExpr, IrRulebook, IrStep } from "../ir/ir.js";
+import type { IrAction, IrExpr, IrRulebook, IrStep } from "../ir/ir.js";
 import { forEachExpr } from "../ir/ir.js";
 import { isInfallible, stepExprs } from "./expr-facts.js";
 
@@ -59,8 +59,10 @@ export function eliminateDeadSteps(ir: IrRulebook, keep?: ReadonlySet<string>): 
         }
         break;
       case "rule": {
-        // Without a selection every action stays: it may raise, and errors must not change.
-        const actions = keep === undefined ? step.actions : step.actions.filter((a) => live.has(a.slot));
+        // Without a selection every action stays: it may raise, and errors must not change. With
+        // one, from the last action back: an action kept makes what it reads live, so an earlier
+        // action of the same rule that sets it stays (`set x = ...` then `cap size at x`).
+        const actions = keep === undefined ? step.actions : liveActions(step.actions, live);
         // A rule with no action is dropped, unless (without a selection) its condition may raise.
         const mayRaise = keep === undefined && step.condition !== undefined && !isInfallible(step.condition);
         if (actions.length === 0 && !mayRaise) break;
@@ -72,4 +74,17 @@ export function eliminateDeadSteps(ir: IrRulebook, keep?: ReadonlySet<string>): 
     }
   }
   return { ...ir, steps: kept.reverse() };
+}
+
+/** The actions that set a live slot, last to first, each making what it reads live. */
+function liveActions(actions: readonly IrAction[], live: Set<number>): IrAction[] {
+  const kept: IrAction[] = [];
+  for (let i = actions.length - 1; i >= 0; i--) {
+    const action = actions[i]!;
+    if (!live.has(action.slot)) continue;
+    kept.push(action);
+    addReads(action.condition, live);
+    addReads(action.value, live);
+  }
+  return kept.reverse();
 }

@@ -257,10 +257,11 @@ function scalarKey(value: unknown): string {
   return `=${String(value)}`;
 }
 
+const NO_NAMES: ReadonlyMap<number, string> = new Map();
+
 /**
  * The facts above, memoized per node for one pass over a rulebook, in time linear in its size:
- * every node gets an id, equal for equal trees (sites aside; locals by number, so two comprehensions
- * written alike with different variables get different ids).
+ * every node gets an id, equal for equal trees (sites aside, and the names of the locals they bind).
  */
 export class ExprFacts {
   private readonly ids = new Map<IrExpr, number>();
@@ -269,61 +270,163 @@ export class ExprFacts {
   private readonly infallible = new Map<IrExpr, boolean>();
   private readonly sizes = new Map<IrExpr, number>();
   private readonly quantities = new Map<IrExpr, boolean>();
+  private readonly functions = new Map<number, boolean>();
+  private readonly scoped = new Map<IrExpr, Map<string, number>>();
+  private readonly heights = new Map<IrExpr, number>();
 
   constructor(private readonly ir: IrRulebook) {}
 
   /**
-   * The id of the tree under `e`. Its key lists the node's fields with each child's id in place
-   * of the child, built as one string (no array of pairs, no JSON of arrays): this ran on every node
-   * of the rulebook at each round of the optimizer.
+   * The id of the tree under `e`, the same for trees alike up to the names of the locals they bind
+   * (two comprehensions written alike in two outputs, each with its own local, have one id; a
+   * local bound outside the tree keeps its number). Its key lists the node's fields with each
+   * child's id in place of the child, built as one string (no array of pairs, no JSON of arrays):
+   * this ran on every node of the rulebook at each round of the optimizer.
+   *
+   * A binder's local is named by the binder's height (how many binders deep the tree under it
+   * is, which does not depend on where the tree sits): an outer binder is higher than every binder
+   * inside it, so no two binders in scope at once share a name.
    */
   id(e: IrExpr): number {
-    let id = this.ids.get(e);
-    if (id !== undefined) return id;
+    return this.idUnder(e, NO_NAMES);
+  }
+
+  /** The id of `e` where the locals in `names` (bound by enclosing binders) read as those names. */
+  private idUnder(e: IrExpr, names: ReadonlyMap<number, string>): number {
+    let context = "";
+    if (names.size > 0)
+      for (const l of this.freeLocals(e)) {
+        const name = names.get(l);
+        if (name !== undefined) context += `${l}>${name},`;
+      }
+    let memo: Map<string, number> | undefined;
+    if (context === "") {
+      const known = this.ids.get(e);
+      if (known !== undefined) return known;
+    } else {
+      memo = this.scoped.get(e);
+      const known = memo?.get(context);
+      if (known !== undefined) return known;
+    }
+    const inner = context === "" ? NO_NAMES : names;
     let key = "";
     const node = e as unknown as Record<string, unknown>;
-    for (const name in node) {
-      if (name === "site") continue;
-      const value = node[name];
-      key += name;
-      if (value !== null && typeof value === "object") {
+    for (const field in node) {
+      if (field === "site") continue;
+      const value = node[field];
+      key += field;
+      const bound = this.binderName(e, field);
+      if (bound !== undefined) key += `@${bound}`;
+      else if (e.k === "local" && field === "local" && inner.has(e.local)) key += `@${inner.get(e.local)!}`;
+      else if (value !== null && typeof value === "object") {
+        const scope = this.namesIn(e, field, inner);
         if (Array.isArray(value)) {
           key += "[";
           for (const v of value)
-            key += (v !== null && typeof v === "object" ? `#${this.id(v as IrExpr)}` : scalarKey(v)) + ",";
+            key +=
+              (v !== null && typeof v === "object" ? `#${this.idUnder(v as IrExpr, scope)}` : scalarKey(v)) +
+              ",";
           key += "]";
-        } else key += `#${this.id(value as IrExpr)}`;
+        } else key += `#${this.idUnder(value as IrExpr, scope)}`;
       } else key += scalarKey(value);
       key += ";";
     }
-    id = this.interned.get(key);
+    let id = this.interned.get(key);
     if (id === undefined) this.interned.set(key, (id = this.interned.size));
-    this.ids.set(e, id);
+    if (context === "") this.ids.set(e, id);
+    else {
+      if (memo === undefined) this.scoped.set(e, (memo = new Map()));
+      memo.set(context, id);
+    }
     return id;
   }
 
-  /** {@link freeLocals}, memoized. */
+  /** The canonical name of the local a binder's field binds (`local`, `position`, `acc`), if it is one. */
+  private binderName(e: IrExpr, field: string): string | undefined {
+    if (e.k === "let" && field === "local") return `b${this.height(e)}`;
+    if (e.k === "agg" && (field === "local" || field === "position" || field === "acc"))
+      return `b${this.height(e)}${field[0]!}`;
+    return undefined;
+  }
+
+  /** The names in scope in a field of `e`: those of `names`, and the locals `e` binds there. */
+  private namesIn(e: IrExpr, field: string, names: ReadonlyMap<number, string>): ReadonlyMap<number, string> {
+    const binds: [number, string][] = [];
+    if (e.k === "let" && field === "body") binds.push([e.local, this.binderName(e, "local")!]);
+    if (e.k === "agg" && (field === "filter" || field === "key" || field === "elem")) {
+      binds.push([e.local, this.binderName(e, "local")!]);
+      if (e.position !== undefined) binds.push([e.position, this.binderName(e, "position")!]);
+      if (field === "elem" && e.acc !== undefined) binds.push([e.acc, this.binderName(e, "acc")!]);
+    }
+    if (binds.length === 0) return names;
+    const scope = new Map(names);
+    for (const [local, name] of binds) scope.set(local, name);
+    return scope;
+  }
+
+  /** How many binders (`let`s and comprehensions) deep the tree under `e` is, `e` included. */
+  private height(e: IrExpr): number {
+    let h = this.heights.get(e);
+    if (h === undefined) {
+      h =
+        childExprs(e).reduce((m, c) => Math.max(m, this.height(c)), 0) +
+        (e.k === "let" || e.k === "agg" ? 1 : 0);
+      this.heights.set(e, h);
+    }
+    return h;
+  }
+
+  /**
+   * The locals an expression reads without binding them itself, memoized; exact where
+   * {@link freeLocals} is conservative: a `let` binds its local in its body, a comprehension its
+   * element variable and position in its filter, element and key, and a fold's accumulator in its
+   * element (`init` and `default` are evaluated outside the loop). A call binds its function's
+   * parameters in the body, which reads nothing else: its free locals are its arguments'.
+   */
   freeLocals(e: IrExpr): ReadonlySet<number> {
     let free = this.free.get(e);
     if (free !== undefined) return free;
     const set = new Set<number>();
+    const add = (part: IrExpr | undefined, bound: readonly (number | undefined)[] = []): void => {
+      if (part) for (const l of this.freeLocals(part)) if (!bound.includes(l)) set.add(l);
+    };
     if (e.k === "local") set.add(e.local);
-    else if (e.k === "agg") {
-      for (const part of [e.filter, e.elem, e.key])
-        if (part) for (const l of this.freeLocals(part)) if (l !== e.local) set.add(l);
-      for (const part of [e.source, e.fallback]) if (part) for (const l of this.freeLocals(part)) set.add(l);
-    } else for (const child of childExprs(e)) for (const l of this.freeLocals(child)) set.add(l);
+    else if (e.k === "let") {
+      add(e.value);
+      add(e.body, [e.local]);
+    } else if (e.k === "agg") {
+      for (const part of [e.source, e.init, e.fallback]) add(part);
+      for (const part of [e.filter, e.key]) add(part, [e.local, e.position]);
+      add(e.elem, [e.local, e.position, e.acc]);
+    } else for (const child of childExprs(e)) add(child);
     free = set;
     this.free.set(e, free);
     return free;
   }
 
-  /** {@link isInfallible}, memoized. */
+  /**
+   * {@link isInfallible}, memoized, and knowing the rulebook's functions: a call of a function
+   * whose body cannot raise cannot raise either (no function calls itself, so this terminates).
+   */
   isInfallible(e: IrExpr): boolean {
     let known = this.infallible.get(e);
     if (known === undefined) {
-      known = ownInfallible(e) && childExprs(e).every((c) => this.isInfallible(c));
+      const own = e.k === "apply" ? this.functionInfallible(e.fn) : ownInfallible(e);
+      known = own && childExprs(e).every((c) => this.isInfallible(c));
       this.infallible.set(e, known);
+    }
+    return known;
+  }
+
+  /** Whether a user function's body can never raise, whatever its arguments. */
+  functionInfallible(fn: number): boolean {
+    let known = this.functions.get(fn);
+    if (known === undefined) {
+      const f = Number.isSafeInteger(fn) ? this.ir.functions?.[fn] : undefined;
+      // Marked fallible first: a malformed IR's cycle of calls ends here rather than looping.
+      this.functions.set(fn, false);
+      known = f !== undefined && this.isInfallible(f.body);
+      this.functions.set(fn, known);
     }
     return known;
   }

@@ -61,6 +61,8 @@ interface Match {
 /** Whether `e` is a comprehension filtered by `key(element) == value`, and the parts if so. */
 function match(e: IrExpr, ir: IrRulebook): Match | undefined {
   if (e.k !== "agg" || OUTER_OP[e.op] === undefined || !e.filter) return undefined;
+  // `for p, i in xs`: in a group, `i` would count the group's elements, not the list's.
+  if (e.position !== undefined) return undefined;
   const f = e.filter;
   if (f.k !== "binary" || f.op !== "==") return undefined;
   if (e.source.k === "scenarios" || !isClosed(e.source, ir) || !isInfallible(e.source)) return undefined;
@@ -73,10 +75,19 @@ function match(e: IrExpr, ir: IrRulebook): Match | undefined {
   for (const keyLeft of [true, false]) {
     const key = keyLeft ? f.l : f.r;
     const value = keyLeft ? f.r : f.l;
-    if (!only(key, freeLocals(key)) || mentions(value) || !isInfallible(value)) continue;
+    if (!fieldOf(key, e.local) || !only(key, freeLocals(key)) || mentions(value) || !isInfallible(value))
+      continue;
     return { agg: e, key, value, keyLeft, signature: exprShape(grouping(e, key)) };
   }
   return undefined;
+}
+
+/**
+ * Whether `key` reads a field of the element (`p.u`, `p.contract.u`): a value of the input, so
+ * never NaN, which a group would match to NaN (a `Map` key) where `==` does not.
+ */
+function fieldOf(key: IrExpr, local: number): boolean {
+  return key.k === "field" && ((key.x.k === "local" && key.x.local === local) || fieldOf(key.x, local));
 }
 
 /** `group(x for x in list by key)` over the list of `agg`. */

@@ -84,6 +84,12 @@ function foldNode(e: IrExpr, ir: IrRulebook, lets: ReadonlyMap<number, IrExpr>):
       if (e.column === "upper") return r.upper === null ? e : { k: "const", v: r.upper };
       return constant(r.cells[e.column] ?? NaN) ?? e;
     }
+    case "let":
+      // `let x = <constant> in body`: the body with the constant for `x`, folded again.
+      if (e.value.k !== "const") return e;
+      return rewriteBottomUp(e.body, (node) =>
+        node.k === "local" && node.local === e.local ? e.value : foldNode(node, ir, lets),
+      );
     default:
       return e;
   }
@@ -97,5 +103,12 @@ export function foldConstants(ir: IrRulebook): IrRulebook {
     if (folded.kind === "let" && folded.value.k === "const") lets.set(folded.slot, folded.value);
     return folded;
   });
-  return { ...ir, steps };
+  // Function bodies read no slot: folded on their own (constants, tables, `let`s of constants).
+  const functions = ir.functions?.map((f) => ({
+    ...f,
+    body: rewriteBottomUp(f.body, (node) => foldNode(node, ir, NO_LETS)),
+  }));
+  return { ...ir, steps, ...(functions ? { functions } : {}) };
 }
+
+const NO_LETS: ReadonlyMap<number, IrExpr> = new Map();

@@ -16,6 +16,7 @@ import { eliminateCommonSubexpressions } from "./cse.js";
 import { eliminateDeadSteps } from "./dead-outputs.js";
 import { filterToGroup } from "./filter-to-group.js";
 import { foldConstants } from "./fold-constants.js";
+import { optimizeFunctionBodies } from "./function-bodies.js";
 import { hoistLoopInvariants } from "./licm.js";
 
 /** Options of {@link optimizeIr}. */
@@ -40,7 +41,9 @@ export interface OptimizerPass {
  * 4. common subexpressions before loop-invariant motion, so that the same invariant in five
  *    loops becomes one let, not five;
  * 5. loop-invariant code motion;
- * 6. dead steps again: lets whose readers were folded or hoisted away.
+ * 6. inside user functions, the same two with the parameters as loop variables (after folding,
+ *    which simplifies the bodies first);
+ * 7. dead steps again: lets whose readers were folded or hoisted away.
  */
 export const PASSES: readonly OptimizerPass[] = [
   {
@@ -51,6 +54,7 @@ export const PASSES: readonly OptimizerPass[] = [
   { name: "filter-to-group", run: (ir) => filterToGroup(ir) },
   { name: "cse", run: (ir) => eliminateCommonSubexpressions(ir) },
   { name: "licm", run: (ir) => hoistLoopInvariants(ir) },
+  { name: "function-bodies", run: (ir) => optimizeFunctionBodies(ir) },
   {
     name: "dead-lets",
     run: (ir, o) => eliminateDeadSteps(ir, o.outputs ? new Set(o.outputs) : undefined),
@@ -63,27 +67,8 @@ export function optimizeIr(
   options: OptimizeOptions = {},
   only?: ReadonlySet<string>,
 ): IrRulebook {
-  // The passes know nothing yet of user functions, local `let`s, list values and folds (their
-  // locals are rebound per call): such a rulebook is evaluated as lowered.
-  if (usesFunctionsOrLists(ir)) return ir;
   return PASSES.reduce(
     (result, pass) => (only && !only.has(pass.name) ? result : pass.run(result, options)),
     ir,
-  );
-}
-
-const LIST_OPS = new Set(["list", "argmax", "argmin", "sort", "reduce", "scan"]);
-
-/** Whether a rulebook has user functions, `let`, list literals, positions or the list-building comprehensions. */
-function usesFunctionsOrLists(ir: IrRulebook): boolean {
-  if (ir.functions?.length) return true;
-  // One serialization, searched for each marker (it was serialized once per marker: nine times
-  // the IR's size at every load).
-  const steps = JSON.stringify(ir.steps);
-  return (
-    steps.includes('"k":"let"') ||
-    steps.includes('"k":"list"') ||
-    steps.includes('"position":') ||
-    [...LIST_OPS].some((op) => steps.includes(`"op":"${op}"`))
   );
 }

@@ -20,9 +20,9 @@ function invariants(ir: IrRulebook, facts: ExprFacts): IrExpr[] {
       return;
     }
     if (e.k === "agg") {
-      visit(e.source, inLoop);
+      // The list, a fold's first value and the default are evaluated once, outside the loop.
+      for (const part of [e.source, e.init, e.fallback]) if (part) visit(part, inLoop);
       for (const part of [e.filter, e.elem, e.key]) if (part) visit(part, true);
-      if (e.fallback) visit(e.fallback, inLoop);
       return;
     }
     for (const child of childExprs(e)) visit(child, inLoop);

@@ -300,7 +300,10 @@ export function createInputValidator(ir: IrRulebook, limits: Partial<InputLimits
   const limit = { ...defaultInputLimits, ...limits };
   const schema = inputJsonSchema(ir, limit);
   const formats = { "date-time": isTimestamp };
-  const compiled = inputSchemaValidator(schema, formats);
+  // The reporting closures are built on the first input the generated test refuses (on every
+  // input where code generation is forbidden): loading a rulebook does not pay for them.
+  let reporter: ValidateFunction | undefined;
+  const compiled = (): ValidateFunction => (reporter ??= inputSchemaValidator(schema, formats));
   const test = inputTest(schema, formats);
   const lists = listFinder(ir, limit.maxListLength);
   const passes = (input: unknown): boolean => {
@@ -312,13 +315,13 @@ export function createInputValidator(ir: IrRulebook, limits: Partial<InputLimits
   };
   // The test may refuse a valid input (inherited enumerable keys): the reporting pass decides then.
   const isValid = (input: unknown): boolean =>
-    (test !== undefined && passes(input)) || runValidator(compiled, input, limit).length === 0;
+    (test !== undefined && passes(input)) || runValidator(compiled(), input, limit).length === 0;
   const validate = (input: unknown): InputValidation => {
     // The generated test first: a valid input costs a few comparisons per field and builds nothing.
     if (test !== undefined && passes(input)) return VALID;
     // A list over the limit is reported alone, before ajv would describe each of its items.
     const oversized = lists(input);
-    const errors = oversized.length > 0 ? oversized : runValidator(compiled, input, limit);
+    const errors = oversized.length > 0 ? oversized : runValidator(compiled(), input, limit);
     return errors.length === 0 ? VALID : { valid: false, errors };
   };
   return {

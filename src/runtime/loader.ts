@@ -8,19 +8,19 @@
  * loading never crashes with anything else.
  */
 import { messages } from "../semantics/catalog.js";
-import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { IR_VERSION, type IrRulebook } from "../ir/ir.js";
-import { validate as generatedArtifactValidator } from "./generated/artifact-validator.js";
+import { schemaValidator, type SchemaProblem, type SchemaValidator } from "./artifact-check.js";
 import {
   ARTIFACT_FORMAT,
   ARTIFACT_FORMAT_VERSION,
+  artifactJsonSchema,
   artifactMetaOf,
   type ArtifactMeta,
   type ArtifactProvenance,
   type ArtifactSignature,
   type CompiledArtifact,
 } from "./artifact-schema.js";
-import { canonicalJson, hashJson } from "./hash.js";
+import { canonicalJson, sha256Text } from "./hash.js";
 import { checkIrReferences, jsonDepthExceeds, MAX_JSON_DEPTH } from "./ir-references.js";
 
 /** Why an artifact was refused. Codes never change meaning once published. */
@@ -76,13 +76,14 @@ export interface VerifiedArtifact {
   signature?: ArtifactSignature;
 }
 
+let artifactValidator: SchemaValidator | undefined;
+
 /**
- * The artifact schema's validator, compiled ahead of time (`scripts/artifact-validator.ts`): no
- * schema compilation at load time, and no `new Function`, so it runs where code generation is
- * forbidden.
+ * The artifact schema's validator (`artifact-check.ts`): closures built from the schema on the first
+ * load, then kept. No code is generated, so artifacts load where code generation is forbidden.
  */
-function validatorOfArtifacts(): ValidateFunction {
-  return generatedArtifactValidator as unknown as ValidateFunction;
+function validatorOfArtifacts(): SchemaValidator {
+  return (artifactValidator ??= schemaValidator(artifactJsonSchema));
 }
 
 /**
@@ -149,9 +150,9 @@ export function precheckArtifact(value: unknown): Record<string, unknown> {
  */
 export function verifyStructure(object: Record<string, unknown>): VerifiedArtifact {
   return guarded(() => {
-    const validate = validatorOfArtifacts();
-    if (!validate(object)) {
-      const problems = (validate.errors ?? []).slice(0, 20).map(describeSchemaError);
+    const validator = validatorOfArtifacts();
+    if (!validator.validate(object)) {
+      const problems = validator.problems(object).slice(0, 20).map(describeSchemaError);
       throw new ArtifactError(
         artifactErrorCodes.invalidStructure,
         `the artifact does not match the artifact schema:\n  ${problems.join("\n  ")}`,
@@ -159,7 +160,7 @@ export function verifyStructure(object: Record<string, unknown>): VerifiedArtifa
       );
     }
     const artifact = object as unknown as CompiledArtifact;
-    const computed = hashJson(artifact.ir);
+    const computed = sha256Text(canonicalJsonOfParsed(artifact.ir));
     if (computed !== artifact.irHash) {
       throw new ArtifactError(
         artifactErrorCodes.hashMismatch,
@@ -236,6 +237,26 @@ function toJson(json: unknown): unknown {
   }
 }
 
+/**
+ * The canonical JSON text of a value parsed from JSON (finite numbers, strings, booleans, null,
+ * arrays and plain objects: what the artifact schema accepts), as `canonicalJson` writes it: the
+ * native `JSON.stringify` with each object's keys sorted by code unit. On a first load it costs
+ * about a third of `canonicalJson`'s walk in JavaScript. Not for other values: `canonicalJson`
+ * refuses NaN and functions, which `JSON.stringify` would write as null or drop.
+ */
+export function canonicalJsonOfParsed(value: unknown): string {
+  return JSON.stringify(value, sortedKeys);
+}
+
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  const record = value as Record<string, unknown>;
+  // No prototype: a key named `__proto__` stays an own property of the copy.
+  const sorted = Object.create(null) as Record<string, unknown>;
+  for (const key of Object.keys(record).sort()) sorted[key] = record[key];
+  return sorted;
+}
+
 function metaProblems(artifact: CompiledArtifact): string[] {
   const expected = canonicalJson(artifactMetaOf(artifact.ir.meta));
   return canonicalJson(artifact.meta) === expected
@@ -243,9 +264,9 @@ function metaProblems(artifact: CompiledArtifact): string[] {
     : [`/meta differs from the IR's header /ir/meta (expected ${expected})`];
 }
 
-function describeSchemaError(error: ErrorObject): string {
+function describeSchemaError(error: SchemaProblem): string {
   const path = error.instancePath === "" ? "/" : error.instancePath;
-  const params = error.params as Record<string, unknown>;
+  const params = error.params;
   if (error.keyword === "additionalProperties")
     return `${path}: unknown property ${JSON.stringify(params["additionalProperty"])}`;
   if (error.keyword === "required")
@@ -254,7 +275,7 @@ function describeSchemaError(error: ErrorObject): string {
   if (error.keyword === "const") return `${path} must be ${JSON.stringify(params["allowedValue"])}`;
   if (error.keyword === "enum")
     return `${path} must be one of ${(params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
-  return `${path} ${error.message ?? "is invalid"}`;
+  return `${path} ${error.message}`;
 }
 
 function describe(value: unknown): string {

@@ -1,4 +1,9 @@
-/** `marginbook compile --print-ir`: the optimized IR, the lowered one, and an output selection. */
+/**
+ * `marginbook compile --print-ir`: the optimized IR, the lowered one, and an output selection; and
+ * `marginbook eval --outputs`, which evaluates what the selected outputs need only.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -42,5 +47,65 @@ describe("marginbook compile --print-ir", () => {
     const unknown = await run(["compile", FILE, "--print-ir", "--outputs", "nope"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("has no output `nope`");
+  });
+});
+
+describe("marginbook compile --print-ir on rulebooks with functions and lists", () => {
+  it("shows the optimized IR of the SIMM book: min and max bound once in gamma", async () => {
+    const result = await run(["compile", "rules/simm-style-delta.margin", "--print-ir"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/fn gamma\(b#\d+, c#\d+\) = \(let %gamma#\d+ = min\(b#\d+, c#\d+\) in/);
+  });
+});
+
+describe("marginbook eval --outputs", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "mb-eval-outputs-"));
+  writeFileSync(
+    path.join(dir, "dead.margin"),
+    `rulebook "dead" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD
+input position { size: USD > 0, d: Number }
+let big: USD = position.size * 2
+output wanted: USD = big + 1 USD
+output unwanted: Number = 1 / position.d
+`,
+  );
+  writeFileSync(path.join(dir, "input.json"), JSON.stringify({ position: { size: 2, d: 0 } }));
+  const runIn = async (argv: string[]) => {
+    let stdout = "";
+    let stderr = "";
+    const code = await runCli(argv, {
+      stdout: (t) => void (stdout += t),
+      stderr: (t) => void (stderr += t),
+      cwd: dir,
+      color: false,
+    });
+    return { code, stdout, stderr };
+  };
+
+  it("computes only the selected outputs (the unselected division by zero is not evaluated)", async () => {
+    const all = await runIn(["eval", "dead.margin", "--input", "input.json"]);
+    expect(all.code).toBe(1);
+    expect(all.stderr).toContain("division by zero");
+    const some = await runIn([
+      "eval",
+      "dead.margin",
+      "--input",
+      "input.json",
+      "--outputs",
+      "wanted",
+      "--format",
+      "json",
+    ]);
+    expect(some.code).toBe(0);
+    expect(JSON.parse(some.stdout)).toEqual({ outputs: { wanted: 5 } });
+    const text = await runIn(["eval", "dead.margin", "--input", "input.json", "--outputs", "wanted"]);
+    expect(text.stdout).toMatch(/wanted\s+5 USD/);
+    expect(text.stdout).not.toContain("unwanted");
+  });
+
+  it("refuses a name that is no output", async () => {
+    const result = await runIn(["eval", "dead.margin", "--input", "input.json", "--outputs", "nope"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("has no output `nope`");
   });
 });

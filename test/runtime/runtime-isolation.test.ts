@@ -172,6 +172,39 @@ describe("the runtime entry does not reach the compiler", () => {
     },
   );
 
+  const bundle = path.join(ROOT, "dist/esm/runtime.mjs");
+  it.skipIf(!existsSync(bundle))(
+    "the ESM bundles (dist/esm) import decimal.js and Node's modules (runtime-node) only, and share their classes",
+    () => {
+      const files = ["runtime.mjs", "runtime-node.mjs"];
+      const imported = new Set<string>();
+      for (let i = 0; i < files.length; i++) {
+        for (const specifier of specifiers(path.join(ROOT, "dist/esm", files[i]!))) {
+          if (specifier.startsWith("./")) {
+            if (!files.includes(specifier.slice(2))) files.push(specifier.slice(2));
+          } else
+            imported.add(`${files[i]!.startsWith("runtime-node") ? "node entry" : "runtime"}: ${specifier}`);
+        }
+      }
+      // The chunk the two entries share imports only decimal.js; Node's modules come from runtime-node alone.
+      expect(files.length).toBeGreaterThan(2);
+      expect(imported).toContain("runtime: decimal.js");
+      for (const entry of imported)
+        expect(entry, entry).toMatch(/^(runtime: decimal\.js|node entry: node:[a-z/]+)$/);
+      const script = [
+        'const runtime = await import("marginbook/runtime");',
+        'const node = await import("marginbook/runtime/node");',
+        "console.log(runtime.ArtifactError === node.ArtifactError && runtime.RulebookRegistry === node.RulebookRegistry);",
+      ].join("\n");
+      expect(
+        execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+          cwd: ROOT,
+          encoding: "utf8",
+        }).trim(),
+      ).toBe("true");
+    },
+  );
+
   it.skipIf(!existsSync(built))(
     "an engine imports it as marginbook/runtime and evaluates an artifact",
     () => {
@@ -200,11 +233,11 @@ describe("the runtime entry does not reach the compiler", () => {
       exports: Record<string, unknown>;
     };
     expect(pkg.exports["./runtime"]).toEqual({
-      import: { types: "./dist/src/runtime/index.d.ts", default: "./dist/src/runtime/index.js" },
+      import: { types: "./dist/src/runtime/index.d.ts", default: "./dist/esm/runtime.mjs" },
       require: { types: "./dist/cjs/runtime.d.cts", default: "./dist/cjs/runtime.cjs" },
     });
     expect(pkg.exports["./runtime/node"]).toMatchObject({
-      import: { default: "./dist/src/runtime/node.js" },
+      import: { default: "./dist/esm/runtime-node.mjs" },
       require: { default: "./dist/cjs/runtime-node.cjs" },
     });
   });

@@ -273,8 +273,15 @@ class RulebookGenerator {
   private side: string | undefined;
   private localCount = 0;
   private readonly params: { code: string; kind: Kind }[] = [];
-  /** User functions declared so far: their parameters' kinds and their result's. */
-  private readonly functions: { name: string; params: Kind[]; result: Kind }[] = [];
+  /**
+   * User functions declared so far: their parameters' kinds and their result's; `list`: a first
+   * parameter `List<Number>` before those (optimizer shapes only).
+   */
+  private readonly functions: { name: string; params: Kind[]; result: Kind; list?: true }[] = [];
+  /** (Optimizer shapes.) A list comprehension written once per kind, repeated in later expressions. */
+  private readonly sharedLists = new Map<Kind, string>();
+  /** (Optimizer shapes.) The functions of {@link sharedFnDecl}: each gets an output that calls it. */
+  private readonly sharedFunctions: { name: string; params: Kind[]; result: Kind; list?: true }[] = [];
   /** Set while a function body is generated: it may read no input (MB3061). */
   private inFunction = false;
 
@@ -292,6 +299,7 @@ class RulebookGenerator {
     const inputCount = this.int(1, 3);
     for (let i = 0; i < inputCount; i++) this.inputDecl(scope);
     if (this.chance(0.4)) this.listInput();
+    if (this.optimizerShapes && this.lists.length === 0 && this.chance(0.5)) this.listInput();
     if (this.chance(0.15)) this.optionInput(scope);
     // Not in hostile books: their random stream (and what it has found) stays as it was.
     if (!this.hostile && this.chance(0.2)) this.sideEnum();
@@ -304,6 +312,7 @@ class RulebookGenerator {
     if (this.chance(0.3)) this.scenarioDecl();
     const functionCount = this.chance(0.4) ? this.int(1, 2) : 0;
     for (let i = 0; i < functionCount; i++) this.fnDecl();
+    if (this.optimizerShapes) for (let i = 0, n = this.int(0, 2); i < n; i++) this.sharedFnDecl();
     const earlyLets = this.int(0, 3);
     for (let i = 0; i < earlyLets; i++) this.letDecl(scope);
     const late = cloneScope(scope);
@@ -312,6 +321,13 @@ class RulebookGenerator {
     for (let i = 0; i < lateLets; i++) this.letDecl(late);
     const outputs = this.int(1, 4);
     for (let i = 0; i < outputs; i++) this.outputDecl(late);
+    // Functions are lowered only when called: each shared-expression function gets a caller.
+    for (const fn of this.sharedFunctions) {
+      const list = fn.list ? this.listArgument(late, 2) : undefined;
+      if (fn.list && list === undefined) continue;
+      const args = [...(list ? [list()] : []), ...fn.params.map((p) => this.num(p, late, 1))];
+      this.emit(`output ${this.name()} = ${fn.name}(${args.join(", ")})`);
+    }
     // Random assertions fail half the time: few of them, so that most evaluations reach the outputs.
     const asserts = this.chance(0.35) ? 1 : 0;
     for (let i = 0; i < asserts; i++)
@@ -664,6 +680,16 @@ class RulebookGenerator {
 
   private letDecl(scope: Scope): void {
     const name = this.name();
+    if (this.optimizerShapes && this.lists.length > 0 && this.chance(0.25)) {
+      // A list-valued let, read by index, `count` and comprehensions later.
+      const list = this.pick(this.lists);
+      const v = this.local("p");
+      const inner = withLocal(scope, v, list.fields);
+      const filter = this.chance(0.4) ? ` where ${this.bool(inner, 1)}` : "";
+      this.emit(`let ${name} = [${this.num("D", inner, 2)} for ${v} in ${list.code}${filter}]`);
+      scope.numberLists.push(name);
+      return;
+    }
     const r = this.int(0, 9);
     if (r < 7) {
       const kind = this.pick<Kind>(["D", "M", "M", "Q", "P"]);
@@ -719,6 +745,10 @@ class RulebookGenerator {
 
   private outputDecl(scope: Scope): void {
     const name = this.name();
+    if (this.optimizerShapes && this.chance(0.15)) {
+      this.emit(`output ${name} = ${this.listExpr(scope)}`);
+      return;
+    }
     const r = this.int(0, 19);
     if (r < 14) {
       const kind = this.pick<Kind>(["D", "M", "M", "Q", "P"]);
@@ -845,10 +875,13 @@ class RulebookGenerator {
     for (const table of this.tables) choices.push(...this.tableReads(table, kind, scope, d));
     for (const table of this.keyed) choices.push(...this.keyedReads(table, kind, scope));
     for (const fn of this.functions)
-      if (fn.result === kind)
+      if (fn.result === kind && (!fn.list || this.listArgument(scope, d) !== undefined))
         choices.push(
-          () => `${fn.name}(${fn.params.map((p) => this.num(p, scope, Math.min(d, 1))).join(", ")})`,
+          () =>
+            `${fn.name}(${[...(fn.list ? [this.listArgument(scope, d)!()] : []), ...fn.params.map((p) => this.num(p, scope, Math.min(d, 1)))].join(", ")})`,
         );
+    if (this.optimizerShapes && !this.inFunction)
+      for (const list of this.lists) choices.push(() => this.listShape(list, kind, scope, d));
     // A function body reads no input: no list input, no option contract.
     const lists = this.inFunction ? [] : this.lists;
     for (const list of lists) choices.push(() => this.aggregate(list, kind, scope, d));
@@ -868,6 +901,141 @@ class RulebookGenerator {
       );
     }
     return this.pick(choices)();
+  }
+
+  /**
+   * (Optimizer shapes.) A function whose body repeats an expression of its parameters, sometimes
+   * in a loop over a list parameter beside an invariant of the others: what the optimizer binds
+   * once per call (src/optimize/function-bodies.ts). The repeated part may raise (a division, an
+   * index): then it must stay where it is.
+   */
+  private sharedFnDecl(): void {
+    const name = this.name();
+    const result = this.pick<Kind>(["D", "M", "Q"]);
+    // The first parameter of the result's kind, so that the body's arithmetic reads the parameters.
+    const params = [
+      result,
+      ...Array.from({ length: this.int(0, 1) }, () => this.pick<Kind>(["D", "M", "Q", "P"])),
+    ];
+    const scope = emptyScope();
+    scope.nums.push(...this.params);
+    const names = params.map((kind) => {
+      const local = this.local("a");
+      scope.nums.push({ code: local, kind });
+      return `${local}: ${this.unitName(kind)}`;
+    });
+    const list = this.chance(0.5) ? this.local("xs") : undefined;
+    if (list !== undefined) scope.numberLists.push(list);
+    this.inFunction = true;
+    // At least one operation, so that it is worth a local; its operands may raise.
+    const shared = `(${this.num(result, scope, 1)} ${this.pick(["+", "-"])} ${this.num(result, scope, 1)})`;
+    let body: string;
+    if (list !== undefined) {
+      const x = this.local("x");
+      const inner = cloneScope(scope);
+      inner.nums.push({ code: x, kind: "D" });
+      const invariant = this.num("D", scope, 2);
+      const elem = this.pick([
+        () => `${x} * ${invariant} * ${shared}`,
+        () => `(${shared} * ${x}) / ${invariant}`,
+        () => this.num(result, inner, 2),
+      ])();
+      const filter = this.chance(0.3) ? ` where ${x} > ${this.num("D", scope, 1)}` : "";
+      body = `${shared} + sum(${elem} for ${x} in ${list}${filter})`;
+    } else {
+      const other = this.num(result, scope, 1);
+      body = `if ${this.bool(scope, 1)} then ${shared} else ${this.pick(["max", "min"])}(${shared}, ${other}) + ${shared}`;
+    }
+    this.inFunction = false;
+    this.emit(
+      `fn ${name}(${[...(list ? [`${list}: List<Number>`] : []), ...names].join(", ")}): ${this.unitName(result)} = ${body}`,
+    );
+    this.functions.push({ name, params, result, ...(list ? { list: true as const } : {}) });
+    this.sharedFunctions.push(this.functions[this.functions.length - 1]!);
+  }
+
+  /** A `List<Number>` argument: a list in scope, or a comprehension over a list input; none if neither. */
+  private listArgument(scope: Scope, d: number): (() => string) | undefined {
+    const lists = this.inFunction ? [] : this.lists;
+    if (scope.numberLists.length === 0 && lists.length === 0) return undefined;
+    return () => {
+      if (lists.length === 0 || (scope.numberLists.length > 0 && this.chance(0.5)))
+        return this.pick(scope.numberLists);
+      const list = this.pick(lists);
+      const v = this.local("p");
+      return `[${this.num("D", withLocal(scope, v, list.fields), Math.min(d, 1))} for ${v} in ${list.code}]`;
+    };
+  }
+
+  /**
+   * (Optimizer shapes.) A list construct over a list input: a fold (`reduce`, `scan`), an indexed
+   * comprehension (`for p, i in xs`, filtered by a key, sometimes inside a scenario loop), a `let`
+   * in an element, a list comprehension repeated in several places, a `sort` or an `argmax`.
+   */
+  private listShape(list: ListInfo, kind: Kind, scope: Scope, d: number): string {
+    const v = this.local("p");
+    const inner = withLocal(scope, v, list.fields);
+    const e = Math.min(d, 1);
+    const numeric = list.fields.filter((f) => f.type.t === "num" && f.type.kind === kind);
+    switch (this.int(0, 5)) {
+      case 0: {
+        const acc = this.local("acc");
+        const withAcc = cloneScope(inner);
+        withAcc.nums.push({ code: acc, kind });
+        const op = this.pick(["reduce", "scan"]);
+        const fold = `${op}(${acc} * ${this.pick(["0.5", "2", "1"])} + ${this.num(kind, withAcc, e)} for ${v} in ${list.code} from ${acc} = ${this.num(kind, scope, 0)})`;
+        if (op === "reduce") return fold;
+        const x = this.local("x");
+        return this.chance(0.5) ? `${fold}[${this.pick(["0", "1", "2"])}]` : `sum(${x} for ${x} in ${fold})`;
+      }
+      case 1: {
+        const i = this.local("i");
+        const indexed = cloneScope(inner);
+        indexed.nums.push({ code: i, kind: "D" });
+        const key = list.fields.find((f) => f.type.t === "enum" || f.type.t === "bool");
+        const test =
+          key === undefined
+            ? `${i} > ${this.pick(["0", "1"])}`
+            : key.type.t === "enum"
+              ? `${v}.${key.name} == ${(() => {
+                  const info = this.enums.find((x) => x.name === (key.type as { name: string }).name)!;
+                  return `${info.name}.${this.pick(info.members)}`;
+                })()}`
+              : `${v}.${key.name} == ${this.pick(["true", "false"])}`;
+        const set = this.scenarios.length > 0 && this.chance(0.5) ? this.pick(this.scenarios) : undefined;
+        const s = set ? this.local("s") : "";
+        // Divided by a scenario's value, so that the sum may raise: the code generator does not
+        // compute it ahead of the scenario loop (its loop interchange leaves `i` unbound: a bug
+        // of codegen-expr.ts `interchangeSums`, reported), and filter-to-group must leave it alone.
+        const scale = set ? ` * ${s}.${this.pick(set.axes)} / (1 + ${s}.weight)` : "";
+        const sum = `sum(${this.num(kind, indexed, e)} * ${i}${scale} for ${v}, ${i} in ${list.code} where ${test})`;
+        return set ? `${this.pick(["max", "min"])}(${sum} for ${s} in ${set.name})` : sum;
+      }
+      case 2: {
+        const y = this.local("y");
+        const yKind = this.pick<Kind>(["D", kind]);
+        const withY = cloneScope(inner);
+        withY.nums.push({ code: y, kind: yKind });
+        return `sum((let ${y} = ${this.num(yKind, inner, e)} in ${this.num(kind, withY, e)}) for ${v} in ${list.code})`;
+      }
+      case 3: {
+        const shared = this.sharedLists.get(kind) ?? `[${this.num(kind, inner, e)} for ${v} in ${list.code}]`;
+        if (this.chance(0.7)) this.sharedLists.set(kind, shared);
+        const x = this.local("x");
+        const y = this.local("x");
+        return `${this.pick(["max", "min"])}(sum(${x} for ${x} in ${shared}), ${this.pick(["max", "min"])}(${y} for ${y} in ${shared} default ${this.literal(kind)}))`;
+      }
+      default: {
+        if (numeric.length === 0) return this.aggregate(list, kind, scope, d);
+        const field = this.pick(numeric).name;
+        const order = `${this.num("D", inner, e)} for ${v} in ${list.code}`;
+        if (this.chance(0.5)) return `${this.pick(["argmax", "argmin"])}(${order}).${field}`;
+        const q = this.local("q");
+        return this.chance(0.5)
+          ? `sort(${order})[0].${field}`
+          : `sum(${q}.${field} for ${q} in sort(${order}))`;
+      }
+    }
   }
 
   /** A fresh comprehension variable. */
