@@ -1,16 +1,19 @@
 /**
- * The input checks of the columnar loop (`codegen-columns.ts`), fused into it: at the top of each
- * row the loop reads the row's values once, tests each against its field's type and domain with a
- * few comparisons (`V0 - V0 === 0 && V0 > 0` for a finite `size > 0` in a `Float64Array`), and
- * walks the row's list items the same way, before the row is evaluated. A valid row costs those
- * comparisons, well predicted, on values the evaluation reads next from the cache; nothing is
- * allocated and no value is read twice.
+ * The input checks of the columnar loop (`codegen-columns.ts`), in two forms:
  *
- * The test is conservative: it accepts only values the input validator accepts. A row it refuses
- * stops the loop, and the caller validates that row as an input object (`rowInput`) with the
- * rulebook's validator, so its problems carry exactly the per-record messages, codes and paths
- * (`row 3: /position/size must be > 0, not -1`); a row the validator finds valid after all is
- * evaluated per record.
+ * - fused into the loop (`runChecked`): at the top of each row the loop reads the row's values
+ *   once and tests them with a few comparisons (`(V0 - V0) + (V1 - V1) === 0 && V0 > 0` for
+ *   finite numbers and `size > 0` in `Float64Array`s), and walks the row's list items the same
+ *   way, before the row is evaluated: well-predicted branches on values the evaluation reads next;
+ * - per chunk of rows (`check`): one pass over the chunk's rows and the flat range of their items
+ *   that folds every test into two accumulators with no branch per value, after which the chunk
+ *   runs with no checks at all. Used where the input has lists.
+ *
+ * Nothing is allocated. The tests are conservative: they accept only values the input validator
+ * accepts. A row they refuse stops the loop, and the caller validates that row as an input object
+ * (`rowInput`) with the rulebook's validator, so its problems carry exactly the per-record
+ * messages, codes and paths (`row 3: /position/size must be > 0, not -1`); a row the validator
+ * finds valid after all is evaluated per record.
  *
  * The test of a number depends on the array it comes from ({@link columnKind}): an integer typed
  * array holds only finite integers, a float one only numbers, anything else may hold anything.
