@@ -6,6 +6,8 @@
  * same numbers as decimal text), by the loaded rulebook (one by one, with an explanation, as a batch)
  * and as columns (numbers, and the same numbers as decimal text). Every outcome must be the same
  * decimal text, or the same runtime error with the same code and message; nothing else may be thrown.
+ * The generated code of the books it covers has a fast path on doubles (src/runtime/decimal-fast.ts)
+ * that falls back to the exact path for inputs it cannot decide: the run must take both ways.
  *
  * The SQL target has its own decimal differential test (test/sql/decimal-differential.test.ts).
  */
@@ -15,6 +17,7 @@ import { buildArtifact, serializeArtifact } from "../../src/compile/artifact.js"
 import { lowerRulebook } from "../../src/compile/lower.js";
 import { compileEvaluator } from "../../src/runtime/codegen.js";
 import { columnFields, loadArtifact } from "../../src/runtime/index.js";
+import { decimalFastCounts } from "../../src/runtime/decimal-fast.js";
 import { evaluate } from "../../src/runtime/interpreter.js";
 import { RuntimeError } from "../../src/semantics/errors.js";
 import { compileToSql } from "../../src/sql/index.js";
@@ -50,6 +53,8 @@ function asText(value: unknown): unknown {
 describe("differential fuzzing in decimal arithmetic", () => {
   it(`interpreter, generated code, loaded artifact, batch and columns agree exactly (${runs} rulebooks)`, () => {
     let inputsSeen = 0;
+    let fastBooks = 0;
+    const counts = { ...decimalFastCounts };
     fc.assert(
       fc.property(fc.gen(), fc.nat(), (g, inputSeed) => {
         const source = randomRulebook({ int: (min, max) => g(fc.integer, { min, max }) });
@@ -62,6 +67,7 @@ describe("differential fuzzing in decimal arithmetic", () => {
         );
         const generated = compileEvaluator(ir);
         expect(generated.mode).toBe("compiled");
+        if (generated.source.includes("function fast(raw)")) fastBooks++;
         expect(generated.source).toContain("decimal arithmetic");
         // The SQL target computes decimal rulebooks in DECIMAL (test/sql/decimal-differential.test.ts),
         // or refuses with a code what it cannot compute exactly.
@@ -116,6 +122,12 @@ describe("differential fuzzing in decimal arithmetic", () => {
       { numRuns: runs, seed, endOnFailure: true },
     );
     expect(inputsSeen).toBe(runs * INPUTS);
+    // Random books and inputs reach the fast path, and some of its undecided cases the exact one.
+    expect(fastBooks).toBeGreaterThan(0);
+    expect(decimalFastCounts.fast).toBeGreaterThan(counts.fast);
+    console.log(
+      `decimal fuzz: ${fastBooks} of ${runs} books with a fast path; fast ${decimalFastCounts.fast - counts.fast}, exact path ${decimalFastCounts.exact - counts.exact}`,
+    );
   }, 120_000);
 });
 
