@@ -718,6 +718,7 @@ export class ExpressionCompiler {
         this.counters.add(j);
         const lines = this.block(() => {
           this.bindElement(x, list, j);
+          if (x.position !== undefined) this.emit(`l${jsIndex(x.position)} = ${j};`);
           if (x.filter) this.emit(`if (!(${this.compile(x.filter)})) continue;`);
           const release = this.holdInvariants(x.elem, e.local);
           const inner = this.block(() => {
@@ -786,6 +787,7 @@ export class ExpressionCompiler {
           this.scenarioLocals.set(m.outer.local, { set: m.outer.source.set, counter });
         this.counters.add(counter);
         this.bindElement(m.sum, list, j, () => (element ??= this.atom(`${list}[${j}]`)));
+        if (m.sum.position !== undefined) this.emit(`l${jsIndex(m.sum.position)} = ${j};`);
         const scratch = this.fusedScratch.get(m.sum)!;
         const rows = jsIndex(this.rowsOf(m.outer));
         const body = this.block(() => {
