@@ -198,8 +198,9 @@ function runPrintIr(args: ParsedArgs, io: CliIo): number {
     if (unknown !== undefined)
       throw new UsageError(`--outputs: ${file} has no output \`${unknown}\``, "compile");
   }
+  // Decimal arithmetic has its own code generator, which compiles the IR as lowered.
   const ir =
-    args.values["no-optimize"] === true
+    args.values["no-optimize"] === true || compiled.ir.meta.arithmetic !== undefined
       ? compiled.ir
       : optimizeIr(compiled.ir, outputs !== undefined ? { outputs } : {});
   io.stdout(printIr(ir));

@@ -58,6 +58,34 @@ describe("marginbook compile --print-ir on rulebooks with functions and lists", 
   });
 });
 
+describe("marginbook compile --print-ir of a rulebook in decimal arithmetic", () => {
+  it("prints the IR as lowered: the decimal code generator does not run the optimizer", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "mb-print-ir-decimal-"));
+    const book = (arithmetic: string) =>
+      `rulebook "d" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD${arithmetic}
+input x { a: USD, b: Number }
+output one: USD = x.a * x.b + 1 USD
+output two: USD = x.a * x.b + 2 USD
+`;
+    writeFileSync(path.join(dir, "binary.margin"), book(""));
+    writeFileSync(path.join(dir, "decimal.margin"), book(" arithmetic decimal"));
+    const print = async (file: string) => {
+      let stdout = "";
+      await runCli(["compile", file, "--print-ir"], {
+        stdout: (t) => void (stdout += t),
+        stderr: () => undefined,
+        cwd: dir,
+        color: false,
+      });
+      return stdout;
+    };
+    expect(await print("binary.margin")).toContain("let %1 = (in.x.a * in.x.b)");
+    const decimal = await print("decimal.margin");
+    expect(decimal).toContain("output one = ((in.x.a * in.x.b) + 1)");
+    expect(decimal).not.toContain("%1");
+  });
+});
+
 describe("marginbook eval --outputs", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "mb-eval-outputs-"));
   writeFileSync(
