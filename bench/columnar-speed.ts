@@ -2,8 +2,9 @@
  * Validation and the columnar path against hand-written TypeScript (`npm run bench:columnar`):
  *
  * - per position (rules/binance-btcusdt-perp.margin, bench/baseline/binance-handwritten.ts):
- *   `evaluate` with validation on, and `evaluateColumns` (Float64Array columns in and out, validated
- *   per column), each against the hand-written function called once per position object;
+ *   `evaluate` with validation on, and `evaluateColumns` (Float64Array columns in and out; validated,
+ *   the default, with the checks fused into the loop, and trusted, `{ validate: false }`), each
+ *   against the hand-written function called once per position object;
  * - per portfolio (rules/span-sp500.margin, bench/baseline/portfolio-handwritten.ts): the same for
  *   accounts of 20 positions, the columnar form in the Arrow layout (offsets plus item columns).
  *
@@ -99,6 +100,12 @@ function main(): void {
     positions.flatMap((_, i) => positionOutputs.map((k) => (columnar.outputs[k] as Float64Array)[i]!)),
     handPositions,
   );
+  const trusted = binance.evaluateColumns(positionColumns, count, { validate: false });
+  expectSame(
+    "evaluateColumns (trusted), positions",
+    positions.flatMap((_, i) => positionOutputs.map((k) => (trusted.outputs[k] as Float64Array)[i]!)),
+    handPositions,
+  );
   const handAccounts = accounts.flatMap((a) => {
     const o = spanMargin(a);
     return [o.commodities, o.scanning_risk_requirement];
@@ -109,6 +116,12 @@ function main(): void {
   expectSame(
     "evaluateColumns, accounts",
     accounts.flatMap((_, i) => accountOutputs.map((k) => (columnarAccounts.outputs[k] as Float64Array)[i]!)),
+    handAccounts,
+  );
+  const trustedAccounts = span.evaluateColumns(accountColumns, accountCount, { validate: false });
+  expectSame(
+    "evaluateColumns (trusted), accounts",
+    accounts.flatMap((_, i) => accountOutputs.map((k) => (trustedAccounts.outputs[k] as Float64Array)[i]!)),
     handAccounts,
   );
   expectSame(
@@ -167,6 +180,17 @@ function main(): void {
           sumColumns(binance.evaluateColumns(positionColumns, count).outputs, positionOutputs, count),
       },
       {
+        name: "per position, evaluateColumns (trusted)",
+        items: count,
+        baseline: handPositionPass,
+        engine: () =>
+          sumColumns(
+            binance.evaluateColumns(positionColumns, count, { validate: false }).outputs,
+            positionOutputs,
+            count,
+          ),
+      },
+      {
         name: "per portfolio, evaluate (validated)",
         items: accountCount,
         baseline: handAccountPass,
@@ -187,6 +211,17 @@ function main(): void {
         engine: () =>
           sumColumns(
             span.evaluateColumns(accountColumns, accountCount).outputs,
+            accountOutputs,
+            accountCount,
+          ),
+      },
+      {
+        name: "per portfolio, evaluateColumns (trusted)",
+        items: accountCount,
+        baseline: handAccountPass,
+        engine: () =>
+          sumColumns(
+            span.evaluateColumns(accountColumns, accountCount, { validate: false }).outputs,
             accountOutputs,
             accountCount,
           ),

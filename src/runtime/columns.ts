@@ -4,12 +4,13 @@
  * portfolios in when it re-margins thousands of them on each mark-price tick.
  *
  * The rows run through one generated loop (`codegen-columns.ts`) that reads the columns and writes
- * the output columns directly: numeric outputs are `Float64Array`s, the others arrays. Validation
- * is per column, a tight loop over each typed array; only when a column holds a bad value are the
- * rows checked one by one (as input objects), so that their messages are exactly `evaluate`'s. A
+ * the output columns directly: numeric outputs are `Float64Array`s, the others arrays. Its input
+ * checks (`column-checks.ts`) are fused into it, per row or per chunk of rows; a row they do not
+ * certify is validated as an input object, so that its messages are exactly `evaluate`'s. A
  * failed row holds NaN (null in the other outputs) and is listed in `errors` with its index.
- * Where code generation is forbidden, or the rulebook reads a whole input record as a value, each
- * row is built as an input object and evaluated by the per-record evaluator instead; so is every
+ * Where code generation is forbidden, or the rulebook reads a whole input record as a value, the
+ * columns are checked column by column and each row is built as an input object and evaluated by
+ * the per-record evaluator instead; so is every
  * row of a decimal rulebook (through its generated decimal code, `codegen-decimal.ts`), whose
  * numeric outputs come back as arrays of decimal text.
  */
@@ -25,7 +26,8 @@ import {
 import type { OutputValue } from "./interpreter.js";
 import type { OutputInfo } from "./rulebook.js";
 import { factoryParameters, isCodeGenerationRefused } from "./codegen.js";
-import { columnarSource } from "./codegen-columns.js";
+import { COLUMNAR_EXTRAS, columnarSource, type ColumnarOptions } from "./codegen-columns.js";
+import { columnKind, type ColumnKind } from "./column-checks.js";
 import { optimizeIr } from "../optimize/index.js";
 import {
   checkColumnShapes,
@@ -69,9 +71,28 @@ export function columnFields(ir: IrRulebook): { fields: ColumnField[]; lists: st
   };
 }
 
+/**
+ * Rows per call of the generated loop. A long batch in one call would leave V8 running the loop in
+ * its on-stack-replacement code, compiled mid-call with what the first rows had taught it, and keep
+ * it there call after call (measured: a third slower on the natural portfolio, in some processes
+ * only). Calls of a few thousand rows make `run` a hot function that V8 optimizes as a whole.
+ */
+const CHUNK_ROWS = 2048;
+
 type Evaluate = (input: unknown) => Record<string, OutputValue>;
-type Loop = { row(): number; run(start: number, end: number): void };
-type LoopFactory = (...args: unknown[]) => Loop;
+type Targets = ColumnarResult["outputs"][string][];
+/**
+ * The generated loop (codegen-columns.ts): `check` certifies a chunk of rows valid; `run`
+ * evaluates rows and returns `end`; `runChecked` checks each row first and returns early the
+ * first row its checks refuse.
+ */
+type Loop = {
+  failed(): number;
+  check(columns: readonly unknown[], start: number, end: number): boolean;
+  run(columns: readonly unknown[], outputs: Targets, start: number, end: number): number;
+  runChecked(columns: readonly unknown[], outputs: Targets, start: number, end: number): number;
+};
+type CompiledLoop = { loop: Loop; inputs: string[]; checkPerRow: boolean };
 
 /** The `evaluateColumns` function of a rulebook. */
 export function columnarEvaluator(
@@ -83,19 +104,25 @@ export function columnarEvaluator(
   const layout = columnLayout(ir);
   // Decimal arithmetic: numeric outputs stay decimal text (every digit), in plain arrays.
   const numeric = outputs.map((o) => o.type.kind === "number" && ir.meta.arithmetic === undefined);
-  // One generated loop per set of columns given (optional fields may be left out), compiled once.
-  const loops = new Map<string, { factory: LoopFactory; inputs: string[]; ir: IrRulebook } | null>();
-  const loopFor = (present: ReadonlySet<string>) => {
-    const key = [...present].sort().join("\u0000");
+  const numericFields = new Set(layout.fields.filter((f) => f.type.kind === "number").map((f) => f.path));
+  // One generated loop per set of columns given (optional fields may be left out) and kinds of
+  // numeric arrays, compiled once; validated and trusted calls share it.
+  const loops = new Map<string, CompiledLoop | null>();
+  const loopFor = (columns: Columns): CompiledLoop | null => {
+    const paths = Object.keys(columns).sort();
+    const kinds = new Map<string, ColumnKind>();
+    for (const path of paths) if (numericFields.has(path)) kinds.set(path, columnKind(columns[path]));
+    const key = paths.map((p) => `${p}\u0001${kinds.get(p) ?? ""}`).join("\u0000");
     if (!loops.has(key)) {
       if (loops.size >= 64) loops.clear();
-      loops.set(key, compileLoop(ir, layout, present));
+      loops.set(key, compileLoop(ir, layout, new Set(paths), { kinds }));
     }
     return loops.get(key) ?? null;
   };
   return (columns: Columns, length: number, options?: { validate?: boolean }): ColumnarResult => {
     checkColumnShapes(layout, columns, length);
-    const targets = outputs.map((_, o) =>
+    const validate = options?.validate !== false;
+    const targets: Targets = outputs.map((_, o) =>
       numeric[o] ? new Float64Array(length) : new Array<OutputValue | null>(length).fill(null),
     );
     // Object.fromEntries keeps an output named `__proto__` as an own property (an assignment would not).
@@ -103,43 +130,78 @@ export function columnarEvaluator(
       outputs.map((o, i) => [o.name, targets[i]!]),
     );
     const errors: ColumnFailure[] = [];
-    const skip =
-      options?.validate === false ? null : invalidRows(layout, columns, length, validator, ir, errors);
-    for (const failure of errors) fillFailed(targets, numeric, failure.index);
-    const invalid = errors.length;
     const fail = (row: number, error: unknown): void => {
       if (!(error instanceof RuntimeError)) throw error;
       errors.push({ index: row, code: error.code, message: `row ${row}: ${error.message}` });
       fillFailed(targets, numeric, row);
     };
-    const loop = loopFor(new Set(Object.keys(columns)));
-    if (loop) {
-      const instance = loop.factory(
-        ...factoryParameters(loop.ir).map(([, value]) => value),
-        skip,
-        ...loop.inputs.map((path) => columns[path]),
-        ...targets,
-      );
-      // The loop has no `try`: a failing row throws out of it, is recorded, and the loop resumes after it.
-      for (let start = 0; start < length;) {
-        try {
-          instance.run(start, length);
-          start = length;
-        } catch (error) {
-          const row = instance.row();
-          fail(row, error);
-          start = row + 1;
+    /** One row through the per-record path: validated as an input object (when asked), then evaluated. */
+    const single = (row: number): void => {
+      const input = rowInput(layout, columns, row);
+      if (validate) {
+        const check = validator.validate(input);
+        if (!check.valid) {
+          errors.push(invalidRow(row, check.errors));
+          fillFailed(targets, numeric, row);
+          return;
         }
       }
-    } else {
-      for (let row = 0; row < length; row++) {
-        if (skip !== null && skip[row] !== 0) continue;
+      try {
+        const values = run(input);
+        for (let o = 0; o < outputs.length; o++) (targets[o] as unknown[])[row] = values[outputs[o]!.name];
+      } catch (error) {
+        fail(row, error);
+      }
+    };
+    const compiled = loopFor(columns);
+    if (compiled) {
+      const { loop } = compiled;
+      const arrays = compiled.inputs.map((path) => columns[path]);
+      /** Whether the checks certify rows `start` to `end - 1` valid (a check that throws does not). */
+      const certified = (start: number, end: number): boolean => {
         try {
-          const values = run(rowInput(layout, columns, row));
-          for (let o = 0; o < outputs.length; o++) (targets[o] as unknown[])[row] = values[outputs[o]!.name];
-        } catch (error) {
-          fail(row, error);
+          return loop.check(arrays, start, end);
+        } catch {
+          return false;
         }
+      };
+      // Chunk by chunk: certified valid at once (inputs with lists), the chunk runs without checks;
+      // otherwise each of its rows is checked, and a row the checks refuse goes through `single`.
+      // The loop has no `try` per row: a failing row throws out of it, is recorded, and the loop
+      // resumes after it.
+      for (let start = 0; start < length; start += CHUNK_ROWS) {
+        const end = Math.min(start + CHUNK_ROWS, length);
+        const checked = validate && (compiled.checkPerRow || !certified(start, end));
+        for (let from = start; from < end;) {
+          let stopped: number;
+          try {
+            stopped = checked
+              ? loop.runChecked(arrays, targets, from, end)
+              : loop.run(arrays, targets, from, end);
+          } catch (error) {
+            const row = loop.failed();
+            fail(row, error);
+            from = row + 1;
+            continue;
+          }
+          if (stopped < end) single(stopped);
+          from = stopped < end ? stopped + 1 : end;
+        }
+      }
+      return { outputs: result, errors };
+    }
+    // No generated loop: the columns are checked column by column first, then each row goes
+    // through the per-record evaluator.
+    const skip = validate ? invalidRows(layout, columns, length, validator, ir, errors) : null;
+    for (const failure of errors) fillFailed(targets, numeric, failure.index);
+    const invalid = errors.length;
+    for (let row = 0; row < length; row++) {
+      if (skip !== null && skip[row] !== 0) continue;
+      try {
+        const values = run(rowInput(layout, columns, row));
+        for (let o = 0; o < outputs.length; o++) (targets[o] as unknown[])[row] = values[outputs[o]!.name];
+      } catch (error) {
+        fail(row, error);
       }
     }
     // Invalid rows were listed first: merge them into row order with the runtime failures.
@@ -148,29 +210,38 @@ export function columnarEvaluator(
   };
 }
 
+/** The failure of a row whose input is invalid. */
+function invalidRow(row: number, problems: InputError[]): ColumnFailure {
+  return {
+    index: row,
+    code: INPUT_ERROR_CODE,
+    message: `row ${row}: ${problems.map((e) => e.message).join("; ")}`,
+    errors: problems,
+  };
+}
+
 /** Compiles the columnar loop for the columns given, or null (code generation refused, or not covered). */
 function compileLoop(
   ir: IrRulebook,
   layout: ColumnLayout,
   present: ReadonlySet<string>,
-): { factory: LoopFactory; inputs: string[]; ir: IrRulebook } | null {
+  options: ColumnarOptions,
+): CompiledLoop | null {
   // Decimal arithmetic: rows go through the per-record evaluator (generated decimal code).
   if (ir.meta.arithmetic) return null;
   // The same optimized IR as the per-record evaluator (src/optimize): every output kept, in order.
   const optimized = optimizeIr(ir);
-  const generated = columnarSource(optimized, layout, present);
+  const generated = columnarSource(optimized, layout, present, options);
   if (!generated) return null;
-  const names = [
-    ...factoryParameters(optimized).map(([name]) => name),
-    "skip",
-    ...generated.inputs.map((_, i) => `C${i}`),
-    ...optimized.steps.filter((s) => s.kind === "output").map((_, i) => `O${i}`),
-  ];
+  const parameters = [...factoryParameters(optimized), ...COLUMNAR_EXTRAS];
   try {
+    const factory = new Function(...parameters.map(([name]) => name), generated.source) as (
+      ...args: unknown[]
+    ) => Loop;
     return {
-      factory: new Function(...names, generated.source) as LoopFactory,
+      loop: factory(...parameters.map(([, value]) => value)),
       inputs: generated.inputs,
-      ir: optimized,
+      checkPerRow: generated.checkPerRow,
     };
   } catch (error) {
     if (!isCodeGenerationRefused(error)) throw error;
@@ -197,12 +268,7 @@ function invalidRows(
     const check = validator.validate(rowInput(layout, columns, row));
     if (check.valid) continue;
     mask[row] = 1;
-    errors.push({
-      index: row,
-      code: INPUT_ERROR_CODE,
-      message: `row ${row}: ${check.errors.map((e) => e.message).join("; ")}`,
-      errors: check.errors,
-    });
+    errors.push(invalidRow(row, check.errors));
   }
   return mask;
 }
@@ -302,6 +368,6 @@ function numbersValid(
   return true;
 }
 
-function fillFailed(targets: ColumnarResult["outputs"][string][], numeric: boolean[], row: number): void {
+function fillFailed(targets: Targets, numeric: boolean[], row: number): void {
   for (let o = 0; o < targets.length; o++) (targets[o] as (number | null)[])[row] = numeric[o] ? NaN : null;
 }

@@ -124,7 +124,8 @@ describe("loop fusion", () => {
     // Two loops over the list: the let `total`, and one for the three sums (each element handed
     // to each sum's filter).
     expect(code.match(/\.length; i\d+\+\+\)/g)).toHaveLength(2);
-    expect(code.match(/\.fill\(0\)/g)).toHaveLength(3);
+    // Three accumulator arrays, each zeroed by a loop.
+    expect(code.match(/X\d+\[z\] = 0;/g)).toHaveLength(3);
     const inputs = accounts(prng(2), 40);
     for (const input of inputs)
       expect(outcome(() => compileEvaluator(ir).evaluate(input))).toBe(
@@ -150,5 +151,28 @@ describe("loop fusion", () => {
     }
     // The shapes do reach the fusion (else this test could not fail).
     expect(fused).toBeGreaterThan(10);
+  });
+
+  it("an interchanged or fused sum sets the element's position (`for p, i in ...`) in its own loop", () => {
+    const sum = (k: string) =>
+      `sum(2.5e-3 * i * s.move for p, i in equity.items where p.k == Kind.${k}) for s in y`;
+    const ir = lower(`rulebook "t" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD
+enum Kind { spread, mm }
+record Tier { charge: Number, k: Kind }
+input equity { items: List<Tier> }
+scenarios y(move: Rate) { grid move [-1/3, 1/3] weight 35% }
+output z = min(${sum("mm")})
+output w = max(${sum("spread")})
+`);
+    const items = [
+      { charge: 1, k: "mm" },
+      { charge: 2, k: "spread" },
+      { charge: 3, k: "mm" },
+    ];
+    const input = { equity: { items } };
+    const reference = evaluate(ir, input).outputs;
+    expect(reference["z"]).toBe(-0.0016666666666666666);
+    for (const optimize of [true, false])
+      expect(compileEvaluator(ir, { optimize }).evaluate(input)).toEqual(reference);
   });
 });
