@@ -23,6 +23,7 @@
  * ajv-style keyword, params and message.
  */
 import type { JsonSchema } from "./input-schema.js";
+import { compareNumbers, numberBounds, withinBound, type NumberBound } from "./schema-bounds.js";
 
 /** One problem, shaped as ajv's error objects (what `describeSchemaError` reads). */
 export interface SchemaProblem {
@@ -94,7 +95,7 @@ interface Node {
   maxLength: number;
   pattern: RegExp | null;
   /** [keyword, comparison, limit] of each number bound. */
-  bounds: readonly (readonly [string, string, number])[] | null;
+  bounds: readonly NumberBound[] | null;
   required: readonly string[];
   properties: readonly Property[] | null;
   known: Readonly<Record<string, Schema>> | null;
@@ -207,9 +208,7 @@ function compileNew(schema: Schema): Node {
   const oneOf = schema["oneOf"] as Schema[] | undefined;
   const tag = oneOf ? (schema["discriminator"] as { propertyName?: string } | undefined)?.propertyName : null;
   if (tag === undefined) throw new Error("artifact schema: oneOf without a discriminator");
-  const bounds = BOUNDS.filter(([keyword]) => typeof schema[keyword] === "number").map(
-    ([keyword, comparison]) => [keyword, comparison, schema[keyword] as number] as const,
-  );
+  const bounds = numberBounds(schema);
   const enumList = Array.isArray(schema["enum"]) ? schema["enum"] : null;
   return {
     ref: typeof schema["$ref"] === "string" ? schema["$ref"] : null,
@@ -254,14 +253,6 @@ function branchesByTag(oneOf: Schema[], tag: string): Map<unknown, Lazy> {
   }
   return byTag;
 }
-
-/** The number bounds and their comparisons, in ajv's order. */
-const BOUNDS: readonly (readonly [string, string])[] = [
-  ["maximum", "<="],
-  ["minimum", ">="],
-  ["exclusiveMaximum", "<"],
-  ["exclusiveMinimum", ">"],
-];
 
 function fail(
   errors: SchemaProblem[] | null,
@@ -354,16 +345,9 @@ function checkString(node: Node, text: string, at: string, errors: SchemaProblem
 function checkNumber(node: Node, x: number, at: string, errors: SchemaProblem[] | null): boolean {
   if (node.bounds === null) return true;
   let ok = true;
-  for (const [keyword, comparison, limit] of node.bounds) {
-    const holds =
-      comparison === "<="
-        ? x <= limit
-        : comparison === ">="
-          ? x >= limit
-          : comparison === "<"
-            ? x < limit
-            : x > limit;
-    if (!holds) ok = fail(errors, at, keyword, { comparison, limit }, `must be ${comparison} ${limit}`);
+  for (const { keyword, comparison, limit } of node.bounds) {
+    if (!withinBound(comparison, compareNumbers(x, limit)))
+      ok = fail(errors, at, keyword, { comparison, limit }, `must be ${comparison} ${limit}`);
   }
   return ok;
 }

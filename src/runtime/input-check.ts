@@ -16,6 +16,7 @@
  */
 import { isDecimalText, toDec } from "../semantics/decimal.js";
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
+import { compareNumbers, numberBounds, withinBound } from "./schema-bounds.js";
 
 type Schema = { readonly [keyword: string]: unknown };
 type Check = (data: unknown, at: string, errors: ErrorObject[]) => void;
@@ -175,31 +176,15 @@ function bodyCheck(
     };
   }
   if (type === "number") {
-    const bounds = (
-      [
-        ["maximum", "<="],
-        ["minimum", ">="],
-        ["exclusiveMaximum", "<"],
-        ["exclusiveMinimum", ">"],
-      ] as const
-    )
-      .filter(([keyword]) => typeof node[keyword] === "number")
-      .map(([keyword, comparison]) => ({ keyword, comparison, limit: node[keyword] as number }));
+    const bounds = numberBounds(node);
     const integer = node["multipleOf"] === 1;
     return (data, at, errors) => {
       const x = data as number;
       if (integer && !Number.isInteger(x))
         fail("multipleOf", { multipleOf: 1 }, "must be multiple of 1", data, at, errors);
       for (const { keyword, comparison, limit } of bounds) {
-        const holds =
-          comparison === "<="
-            ? x <= limit
-            : comparison === ">="
-              ? x >= limit
-              : comparison === "<"
-                ? x < limit
-                : x > limit;
-        if (!holds) fail(keyword, { comparison, limit }, `must be ${comparison} ${limit}`, data, at, errors);
+        if (!withinBound(comparison, compareNumbers(x, limit)))
+          fail(keyword, { comparison, limit }, `must be ${comparison} ${limit}`, data, at, errors);
       }
     };
   }
@@ -211,16 +196,7 @@ function bodyCheck(
  * compared exactly (`"0.0000000000000000000001"` is above 0).
  */
 function decimalCheck(node: Schema, fail: Fail): Check {
-  const bounds = (
-    [
-      ["maximum", "<="],
-      ["minimum", ">="],
-      ["exclusiveMaximum", "<"],
-      ["exclusiveMinimum", ">"],
-    ] as const
-  )
-    .filter(([keyword]) => typeof node[keyword] === "number")
-    .map(([keyword, comparison]) => ({ keyword, comparison, limit: node[keyword] as number }));
+  const bounds = numberBounds(node);
   return (data, at, errors) => {
     const ok =
       (typeof data === "number" && Number.isFinite(data)) ||
@@ -231,10 +207,8 @@ function decimalCheck(node: Schema, fail: Fail): Check {
     }
     const x = toDec(data as number | string);
     for (const { keyword, comparison, limit } of bounds) {
-      const c = x.cmp(toDec(limit));
-      const holds =
-        comparison === "<=" ? c <= 0 : comparison === ">=" ? c >= 0 : comparison === "<" ? c < 0 : c > 0;
-      if (!holds) fail(keyword, { comparison, limit }, `must be ${comparison} ${limit}`, data, at, errors);
+      if (!withinBound(comparison, x.cmp(toDec(limit))))
+        fail(keyword, { comparison, limit }, `must be ${comparison} ${limit}`, data, at, errors);
     }
   };
 }
