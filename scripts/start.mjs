@@ -2,9 +2,10 @@
 /**
  * `npm start`: builds only what changed, with progress, then serves the studio.
  *
- * 1. TypeScript (src/, grammar/ -> dist/): skipped when no source is newer than the last build's
- *    stamp (dist/.build-stamp); otherwise `tsc -p .`, then the Chevrotain bundle and the serialized
- *    grammar, as `npm run build` does.
+ * 1. TypeScript (src/, grammar/ -> dist/): skipped when no source is newer than the last build
+ *    (`npm run build`, whose last step writes dist/cli/main.js, or this script's dist/.build-stamp);
+ *    otherwise every step of `npm run build`: `tsc -p .`, the CommonJS and ESM bundles, the
+ *    Chevrotain bundle, the serialized grammar and the bundled CLI.
  * 2. The editor (editor/ and the src/ it bundles -> dist/editor): skipped when no source is newer
  *    than dist/editor/index.html; otherwise `vite build`.
  * 3. `marginbook studio` on the folder given (default rules/), with the other arguments (`--open`,
@@ -51,14 +52,17 @@ function run(step, label, command, args) {
 
 const stamp = path.join(root, "dist", ".build-stamp");
 const sources = newest(["src", "grammar", "tsconfig.json", "package.json"], [".ts", ".json"]);
-if (sources.time > timeOf(stamp) || !existsSync(path.join(root, "dist", "src", "cli", "main.js"))) {
+const built = Math.max(timeOf(stamp), timeOf(path.join(root, "dist", "cli", "main.js")));
+if (sources.time > built || !existsSync(path.join(root, "dist", "src", "cli", "main.js"))) {
   run(1, `compiling TypeScript (newest change: ${path.relative(root, sources.file)})`, bin("tsc"), [
     "-p",
     ".",
   ]);
-  // As `npm run build` does after tsc: the Chevrotain bundle and the serialized grammar (start-up).
+  // As `npm run build` does after tsc (see its steps in package.json).
+  run(1, "bundling the runtime (CommonJS and ESM)", process.execPath, ["scripts/build-cjs.mjs"]);
   run(1, "bundling Chevrotain", process.execPath, ["scripts/bundle-chevrotain.mjs"]);
   run(1, "serializing the grammar", process.execPath, ["scripts/serialize-grammar.mjs"]);
+  run(1, "bundling the CLI", process.execPath, ["scripts/bundle-cli.mjs"]);
   writeFileSync(stamp, new Date().toISOString() + "\n");
 } else process.stderr.write("[1/3] TypeScript: up to date, skipped\n");
 
