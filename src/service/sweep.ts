@@ -138,10 +138,11 @@ export function chartOutputs(ir: IrRulebook): { name: string; unit: string }[] {
 
 function chartOutputsAmong(numeric: { name: string; unit: string }[]): { name: string; unit: string }[] {
   const plain = (o: { unit: string }): number => (o.unit === "Rate" || o.unit === "Number" ? 1 : 0);
-  // Among matching names, amounts before rates, then the shortest (`initial_margin`, not `initial_margin_exact`).
-  // A name's last word (`quantums` in `initial_margin_quantums`): the maintenance margin charted
-  // next to an initial margin is the one in the same terms (not `maintenance_margin_ppm`).
+  // A name's last word (`quantums` in `initial_margin_quantums`).
   const suffix = (name: string): string => name.split("_").pop() ?? "";
+  // Among matching names, amounts before rates, then names in the same terms as `like` (the
+  // maintenance margin charted next to `initial_margin_quantums` is `maintenance_margin_quantums`,
+  // not `maintenance_margin_ppm`), then the shortest (`initial_margin`, not `initial_margin_exact`).
   const pick = (pattern: RegExp, like?: { name: string }) => {
     const other = (o: { name: string }): number => (like && suffix(o.name) !== suffix(like.name) ? 1 : 0);
     return numeric

@@ -36,10 +36,10 @@ import {
   type SqlValue,
 } from "./sql-value.js";
 
-/** Why an expression could not be compiled; the query emitter reports it with the site's line. */
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** Why an expression could not be compiled; the query emitter reports it with the site's line. */
 export class Unsupported extends Error {
   constructor(
     readonly what: string,
