@@ -9,12 +9,7 @@ import { DECIMAL_TEXT, decimalPercent, groupThousands } from "../../src/semantic
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   if (value === 0) return "0";
-  const text = String(Number(value.toPrecision(12)));
-  if (/e/i.test(text)) return text;
-  const negative = text.startsWith("-");
-  const [whole, fraction] = (negative ? text.slice(1) : text).split(".");
-  const grouped = whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return `${negative ? "-" : ""}${grouped}${fraction !== undefined ? `.${fraction}` : ""}`;
+  return groupThousands(String(Number(value.toPrecision(12)))); // exponent forms stay as they are
 }
 
 /** A rate as a percentage: `2.5%`. */
