@@ -42,20 +42,14 @@ import {
   restoreProto,
   seededChooser,
 } from "../support/random-rulebooks.js";
+import { lowerSource } from "../support/outcomes.js";
+
+const lower = (source: string): IrRulebook => lowerSource(source, "hostile.margin");
 
 const runs = fuzzRuns(60, 300);
 const seed = Number(process.env["FUZZ_SEED"] ?? 20261130);
 const settings = { numRuns: runs, seed, endOnFailure: true };
 const timeout = 60_000 + runs * 300;
-
-function lower(source: string): IrRulebook {
-  const checked = checkRulebook(source, "hostile.margin");
-  expect(
-    checked.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.code} ${d.message}`),
-    source,
-  ).toEqual([]);
-  return lowerRulebook(checked.checked, { source: () => source });
-}
 
 const hostileIr = lower(HOSTILE_RULEBOOK);
 

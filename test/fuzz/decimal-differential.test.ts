@@ -19,27 +19,16 @@ import { compileEvaluator } from "../../src/runtime/codegen.js";
 import { columnFields, loadArtifact } from "../../src/runtime/index.js";
 import { decimalFastCounts } from "../../src/runtime/decimal-fast.js";
 import { evaluate } from "../../src/runtime/interpreter.js";
-import { RuntimeError } from "../../src/semantics/errors.js";
 import { compileToSql } from "../../src/sql/index.js";
 import { checkRulebook } from "../../src/service/language-service.js";
 import { InputGenerator } from "../support/random-inputs.js";
 import { protoSafeIr, randomRulebook, restoreProto } from "../support/random-rulebooks.js";
+import { type Outcome, attempt } from "../support/outcomes.js";
 
 const runs = Number(process.env["FUZZ_RUNS"] ?? 15);
 const seed = Number(process.env["FUZZ_SEED"] ?? 20261207);
 const INPUTS = 12;
 const DECIMAL = { mode: "decimal", scale: 18, rounding: "half_even" } as const;
-
-type Outcome = { ok: true; outputs: Record<string, unknown> } | { ok: false; code: string; message: string };
-
-function attempt(run: () => Record<string, unknown>): Outcome {
-  try {
-    return { ok: true, outputs: run() };
-  } catch (error) {
-    if (error instanceof RuntimeError) return { ok: false, code: error.code, message: error.message };
-    throw error;
-  }
-}
 
 /** A copy of the input with every number written as decimal text. */
 function asText(value: unknown): unknown {

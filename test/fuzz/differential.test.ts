@@ -17,29 +17,18 @@ import { buildArtifact, serializeArtifact } from "../../src/compile/artifact.js"
 import { lowerRulebook } from "../../src/compile/lower.js";
 import type { IrRulebook } from "../../src/ir/ir.js";
 import { compileEvaluator } from "../../src/runtime/codegen.js";
-import { RuntimeError } from "../../src/semantics/errors.js";
 import { columnFields, loadArtifact, type LoadedRulebook } from "../../src/runtime/index.js";
 import { evaluate } from "../../src/runtime/interpreter.js";
 import { checkRulebook } from "../../src/service/language-service.js";
 import { formatSource } from "../../src/syntax/format.js";
 import { InputGenerator } from "../support/random-inputs.js";
 import { protoSafeIr, randomRulebook, restoreProto, type Chooser } from "../support/random-rulebooks.js";
+import { type Outcome, attempt } from "../support/outcomes.js";
 
 const runs = fuzzRuns(40, 200);
 const seed = Number(process.env["FUZZ_SEED"] ?? 20261130);
 const INPUTS_PER_RULEBOOK = 30;
 const timeout = 60_000 + runs * 200;
-
-type Outcome = { ok: true; outputs: Record<string, unknown> } | { ok: false; code: string; message: string };
-
-function attempt(run: () => Record<string, unknown>): Outcome {
-  try {
-    return { ok: true, outputs: run() };
-  } catch (error) {
-    if (error instanceof RuntimeError) return { ok: false, code: error.code, message: error.message };
-    throw error;
-  }
-}
 
 /** Whether two outcomes are the same: outputs bit for bit in the same order, or the same error. */
 function same(a: Outcome, b: Outcome, compareMessages = true): boolean {

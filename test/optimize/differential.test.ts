@@ -11,32 +11,21 @@
  * `FUZZ_RUNS=<n>` runs n rulebooks (CI runs more than a developer's `npm test`).
  */
 import { describe, expect, it } from "vitest";
-import { lowerRulebook } from "../../src/compile/lower.js";
 import type { IrRulebook } from "../../src/ir/ir.js";
 import { optimizeIr } from "../../src/optimize/index.js";
 import { compileEvaluator } from "../../src/runtime/codegen.js";
 import { evaluate } from "../../src/runtime/interpreter.js";
 import { rulebookFromIr } from "../../src/runtime/rulebook.js";
-import { RuntimeError } from "../../src/semantics/errors.js";
-import { checkRulebook } from "../../src/service/language-service.js";
 import { fuzzRuns } from "../support/fuzz-runs.js";
 import { InputGenerator } from "../support/random-inputs.js";
 import { randomRulebook, seededChooser } from "../support/random-rulebooks.js";
+import { type Outcome, attempt, lowerSource } from "../support/outcomes.js";
+
+const lower = (source: string): IrRulebook => lowerSource(source, "random.margin");
 
 const RULEBOOKS = fuzzRuns(30, 120);
 const INPUTS = 12;
 const SEED = Number(process.env["FUZZ_SEED"] ?? 51_000);
-
-type Outcome = { ok: true; outputs: Record<string, unknown> } | { ok: false; code: string; message: string };
-
-function attempt(run: () => Record<string, unknown>): Outcome {
-  try {
-    return { ok: true, outputs: run() };
-  } catch (error) {
-    if (error instanceof RuntimeError) return { ok: false, code: error.code, message: error.message };
-    throw error;
-  }
-}
 
 /** The outcome as text: each number by its exact value (`-0` apart from `0`), lists element by element. */
 function show(o: Outcome): string {
@@ -52,16 +41,6 @@ function show(o: Outcome): string {
   return Object.entries(o.outputs)
     .map(([k, v]) => `${k}=${value(v)}`)
     .join(" ");
-}
-
-function lower(source: string): IrRulebook {
-  const checked = checkRulebook(source, "random.margin");
-  const errors = checked.diagnostics.filter((d) => d.severity === "error");
-  expect(
-    errors.map((d) => `${d.code} ${d.message}`),
-    source,
-  ).toEqual([]);
-  return lowerRulebook(checked.checked, { source: () => source });
 }
 
 const outputNames = (ir: IrRulebook): string[] =>

@@ -7,7 +7,6 @@
  * without the optimizer: the same outputs bit for bit, or the same error.
  */
 import { describe, expect, it } from "vitest";
-import { lowerRulebook } from "../../src/compile/lower.js";
 import type { IrAggregate, IrRulebook } from "../../src/ir/ir.js";
 import { forEachExpr } from "../../src/ir/ir.js";
 import { stepExprs } from "../../src/optimize/expr-facts.js";
@@ -16,18 +15,10 @@ import { compileEvaluator } from "../../src/runtime/codegen.js";
 import { evaluate } from "../../src/runtime/interpreter.js";
 import { prng } from "../../src/review/random-inputs.js";
 import { RuntimeError } from "../../src/semantics/errors.js";
-import { checkRulebook } from "../../src/service/language-service.js";
-type Choose = () => number;
+import { lowerSource } from "../support/outcomes.js";
 
-function lower(source: string): IrRulebook {
-  const checked = checkRulebook(source, "fusion.margin");
-  const errors = checked.diagnostics.filter((d) => d.severity === "error");
-  expect(
-    errors.map((d) => `${d.code} ${d.message}`),
-    source,
-  ).toEqual([]);
-  return lowerRulebook(checked.checked, { source: () => source });
-}
+const lower = (source: string): IrRulebook => lowerSource(source, "fusion.margin");
+type Choose = () => number;
 
 const ELEMENTS = [
   "p.q * (p.x * s.move + p.y * s.vol)",

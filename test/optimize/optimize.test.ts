@@ -17,21 +17,10 @@ import { optimizeIr, PASSES } from "../../src/optimize/index.js";
 import { compileEvaluator } from "../../src/runtime/codegen.js";
 import { rulebookFromIr } from "../../src/runtime/rulebook.js";
 import { evaluate } from "../../src/runtime/interpreter.js";
-import { RuntimeError } from "../../src/semantics/errors.js";
 import { checkRulebook } from "../../src/service/language-service.js";
 import { InputGenerator } from "../support/random-inputs.js";
 import { randomRulebook, seededChooser } from "../support/random-rulebooks.js";
-
-type Outcome = { ok: true; outputs: Record<string, unknown> } | { ok: false; code: string; message: string };
-
-function attempt(run: () => Record<string, unknown>): Outcome {
-  try {
-    return { ok: true, outputs: run() };
-  } catch (error) {
-    if (error instanceof RuntimeError) return { ok: false, code: error.code, message: error.message };
-    throw error;
-  }
-}
+import { type Outcome, attempt } from "../support/outcomes.js";
 
 /** The outcome as comparable text: every number by its exact bits (-0 apart from 0). */
 function show(o: Outcome): string {

@@ -25,6 +25,7 @@ import {
 } from "../../src/semantics/numeric.js";
 import { checkRulebook } from "../../src/service/language-service.js";
 import { InputGenerator } from "../support/random-inputs.js";
+import { type Outcome, attempt } from "../support/outcomes.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const FIXTURES = "test/fixtures/eval";
@@ -48,17 +49,6 @@ function load(file: string): IrRulebook {
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   expect(errors.map((d) => `${d.code} ${d.message}`)).toEqual([]);
   return lowerRulebook(result.checked, { source: read });
-}
-
-type Outcome = { ok: true; outputs: Record<string, unknown> } | { ok: false; code: string; message: string };
-
-function attempt(run: () => Record<string, unknown>): Outcome {
-  try {
-    return { ok: true, outputs: run() };
-  } catch (error) {
-    if (error instanceof RuntimeError) return { ok: false, code: error.code, message: error.message };
-    throw error;
-  }
 }
 
 function same(a: Outcome, b: Outcome): boolean {
