@@ -5,17 +5,20 @@
  * documented parameters, a marginal bracket table with many rows, lets, ordered scaling rules
  * (set / scale / floor / add / cap, with `when`), rounded outputs and an assertion; plus a portfolio
  * section (records, enums, lists, aggregation, grouping, a scenario set). It then checks it several
- * times after a warm-up and prints the median and the minimum.
+ * times after a warm-up and prints the median and the minimum, then times the two halves of a check
+ * apart in other runs (`parseRulebook`, then `checkParsedRulebook` on its result: the checker), and
+ * the share of the check's wall time spent in garbage collection (V8's `gc` performance entries).
  *
  * This is a measurement, not a test: nothing here asserts a time (timings on a shared 2-core
  * machine are noisy). Options: `--lines N` (default 5000), `--runs N` (default 15),
  * `--write <path>` to also save the generated rulebook.
  */
 import { writeFileSync } from "node:fs";
-import { performance } from "node:perf_hooks";
+import { performance, PerformanceObserver } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { checkRulebook } from "../src/service/language-service.js";
+import { checkParsedRulebook, checkRulebook } from "../src/service/language-service.js";
 import { parseRulebook } from "../src/syntax/parse.js";
+import { loadLine } from "./support/paired.js";
 
 /** The opening of the generated rulebook: header, types, inputs, shared parameters. */
 function preamble(): string[] {
@@ -147,17 +150,62 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function timeRuns(runs: number, action: () => unknown): number[] {
+/** A run's window on the performance clock, for attributing garbage collections to it. */
+interface Window {
+  start: number;
+  end: number;
+}
+
+function timeRuns(runs: number, action: () => unknown, windows: Window[] = []): number[] {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
     action();
-    times.push(performance.now() - start);
+    const end = performance.now();
+    times.push(end - start);
+    windows.push({ start, end });
   }
   return times;
 }
 
-function main(): void {
+/** Parse, then check the parse, in each run: the time of each half. */
+function timeHalves(runs: number, source: string, file: string): { parse: number[]; check: number[] } {
+  const parse: number[] = [];
+  const check: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    const parsed = parseRulebook(source, file);
+    const parsedAt = performance.now();
+    checkParsedRulebook(parsed, source, file);
+    parse.push(parsedAt - start);
+    check.push(performance.now() - parsedAt);
+  }
+  return { parse, check };
+}
+
+/** Records V8's garbage collections (start and duration on the performance clock) while it runs. */
+function gcRecorder(): { pauses: Window[]; stop: () => Promise<void> } {
+  const pauses: Window[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push({ start: e.startTime, end: e.startTime + e.duration });
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  return {
+    pauses,
+    // Entries are delivered asynchronously: let them arrive before disconnecting.
+    stop: () => new Promise((resolve) => setTimeout(() => (observer.disconnect(), resolve()), 50)),
+  };
+}
+
+/** The milliseconds of `pauses` that fall inside `windows`. */
+function overlap(pauses: readonly Window[], windows: readonly Window[]): number {
+  let total = 0;
+  for (const p of pauses)
+    for (const w of windows) total += Math.max(0, Math.min(p.end, w.end) - Math.max(p.start, w.start));
+  return total;
+}
+
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { lines: { type: "string" }, runs: { type: "string" }, write: { type: "string" } },
     strict: true,
@@ -173,24 +221,29 @@ function main(): void {
 
   const warmup = checkRulebook(source, file);
   for (let i = 0; i < 2; i++) checkRulebook(source, file);
-  const times = timeRuns(runs, () => checkRulebook(source, file));
-  // Parsing alone, in the same run: the ratio says how much of the time the checker itself takes.
-  const parseTimes = timeRuns(runs, () => parseRulebook(source, file));
+  const gc = gcRecorder();
+  const windows: Window[] = [];
+  const times = timeRuns(runs, () => checkRulebook(source, file), windows);
+  // Each half of a check, in the same run: how much of the time the checker itself takes.
+  const halves = timeHalves(runs, source, file);
+  await gc.stop();
+  const gcShare = overlap(gc.pauses, windows) / times.reduce((a, b) => a + b, 0);
 
   const errors = warmup.diagnostics.filter((d) => d.severity === "error");
   const lines = source.split("\n").length - 1;
+  const share = (part: number): string => `${((100 * part) / median(times)).toFixed(0)}% of check`;
   console.log(`lines:       ${lines}`);
   console.log(`bytes:       ${Buffer.byteLength(source, "utf8")}`);
   console.log(
     `diagnostics: ${errors.length} errors, ${warmup.diagnostics.length - errors.length} warnings/notes`,
   );
   for (const e of errors.slice(0, 5)) console.log(`  ${e.code} at ${e.span.start}: ${e.message}`);
-  console.log(`runs:        ${runs} (after 3 warm-up runs)`);
+  console.log(`runs:        ${runs} (after 3 warm-up runs); ${loadLine()}`);
   console.log(`median ms:   ${median(times).toFixed(2)}`);
   console.log(`min ms:      ${Math.min(...times).toFixed(2)}`);
-  console.log(
-    `parse only:  median ${median(parseTimes).toFixed(2)} ms (${((100 * median(parseTimes)) / median(times)).toFixed(0)}% of check)`,
-  );
+  console.log(`parse only:  median ${median(halves.parse).toFixed(2)} ms (${share(median(halves.parse))})`);
+  console.log(`after parse: median ${median(halves.check).toFixed(2)} ms (${share(median(halves.check))})`);
+  console.log(`gc:          ${(100 * gcShare).toFixed(0)}% of the check's time`);
 }
 
-main();
+void main();

@@ -340,20 +340,18 @@ export class ExpressionChecker {
   }
 
   private logical(expr: A.BinaryExpr, left: Type, right: Type): Type {
-    let ok = true;
+    if (left.kind === "bool" && right.kind === "bool") return BOOL;
     for (const [side, type] of [
       [expr.left, left],
       [expr.right, right],
     ] as const) {
-      if (type.kind !== "bool") {
+      if (type.kind !== "bool")
         this.context.report(messages.booleanExpected, side.span, {
           what: `the operand of \`${expr.op}\``,
           actual: describeType(type),
         });
-        ok = false;
-      }
     }
-    return ok ? BOOL : ERROR;
+    return ERROR;
   }
 
   private additive(expr: A.BinaryExpr, left: Type, right: Type): Type {
@@ -393,20 +391,18 @@ export class ExpressionChecker {
   }
 
   private requireNumeric(expr: A.BinaryExpr, left: Type, right: Type): boolean {
-    let ok = true;
+    if (isNumeric(left) && isNumeric(right)) return true;
     for (const [side, type] of [
       [expr.left, left],
       [expr.right, right],
     ] as const) {
-      if (!isNumeric(type)) {
+      if (!isNumeric(type))
         this.context.report(messages.numericOperandExpected, side.span, {
           op: expr.op,
           actual: describeType(type),
         });
-        ok = false;
-      }
     }
-    return ok;
+    return false;
   }
 
   private comparison(expr: A.BinaryExpr, left: Type, right: Type): Type {

@@ -116,14 +116,18 @@ export function checkIrLimits(context: CheckContext, ast: A.Rulebook): void {
   }
 }
 
-/** String constants and calls, wherever they are (iterative: trees may be wide). */
+/**
+ * String constants and calls, wherever they are (iterative: trees may be wide). The walk is generic,
+ * so that a node kind added later is covered; it skips only what cannot hold an expression: spans,
+ * written types, and the bounds and literal cells of tier rows (most of a large rulebook's nodes).
+ */
 function checkExpressions(context: CheckContext, ast: A.Rulebook): void {
-  const stack: unknown[] = [...ast.declarations];
+  const stack: object[] = [];
+  for (const decl of ast.declarations) stack.push(decl);
   while (stack.length > 0) {
-    const node = stack.pop();
-    if (!node || typeof node !== "object") continue;
+    const node = stack.pop()!;
     if (Array.isArray(node)) {
-      for (const item of node) stack.push(item);
+      for (const item of node) if (item !== null && typeof item === "object") stack.push(item);
       continue;
     }
     const kind = (node as { kind?: unknown }).kind;
@@ -137,6 +141,7 @@ function checkExpressions(context: CheckContext, ast: A.Rulebook): void {
         });
       continue;
     }
+    if (kind === "TypeRef") continue;
     if (kind === "CallExpr") {
       const call = node as A.CallExpr;
       if (call.args.length > IR_LIMITS.callArguments)
@@ -145,10 +150,21 @@ function checkExpressions(context: CheckContext, ast: A.Rulebook): void {
           limit: IR_LIMITS.callArguments,
         });
     }
+    const tiers = kind === "TiersDecl" ? (node as A.TiersDecl) : undefined;
+    if (tiers) {
+      pushCellExpressions(stack, tiers.rows);
+      for (const group of tiers.groups ?? []) pushCellExpressions(stack, group.rows);
+    }
     const record = node as Record<string, unknown>;
     for (const key in record) {
+      if (key === "span" || (tiers && (key === "rows" || key === "groups"))) continue;
       const value = record[key];
-      if (key !== "span" && value && typeof value === "object") stack.push(value);
+      if (value !== null && typeof value === "object") stack.push(value);
     }
   }
+}
+
+/** The expressions of tier rows: a row's bounds and literal cells are numbers, only a cell's `expr` is one. */
+function pushCellExpressions(stack: object[], rows: readonly A.TierRow[]): void {
+  for (const row of rows) for (const cell of row.cells) if (cell.expr) stack.push(cell.expr);
 }

@@ -15,6 +15,7 @@ import {
   describeType,
   isDimensionless,
   isNumeric,
+  ERROR,
   NUMBER,
 } from "./types.js";
 
@@ -83,11 +84,13 @@ function checkRows(
     });
     return;
   }
-  rows.forEach((row, i) => {
-    checkCells(context, expressions, decl, row, columnTypes);
+  const columns = decl.columns.map((c, i) => ({ name: c.name.text, type: columnTypes[i] ?? ERROR }));
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    checkCells(context, expressions, decl, row, columns);
     checkInterval(context, row);
     if (i > 0) checkAdjacent(context, rows[i - 1]!, row);
-  });
+  }
   const first = rows[0]!;
   const last = rows[rows.length - 1]!;
   if (first.lower.value > 0)
@@ -155,43 +158,55 @@ function checkStart(
   if (typeof value === "number") context.cellValues.set(start, value);
 }
 
+/** One row's cells: their count, literals in range, expressions folded, `%` only in rate columns. */
 function checkCells(
   context: CheckContext,
   expressions: ExpressionChecker,
   decl: A.TiersDecl,
   row: A.TierRow,
-  columnTypes: Type[],
+  columns: readonly { name: string; type: Type }[],
 ): void {
-  if (row.cells.length !== decl.columns.length) {
-    const span = row.cells.length > decl.columns.length ? row.cells[decl.columns.length]!.span : row.span;
-    context.report(messages.tierCellCount, span, { actual: row.cells.length, expected: decl.columns.length });
+  const cells = row.cells;
+  if (cells.length !== decl.columns.length) {
+    const span = cells.length > decl.columns.length ? cells[decl.columns.length]!.span : row.span;
+    context.report(messages.tierCellCount, span, { actual: cells.length, expected: decl.columns.length });
   }
-  for (const value of [row.lower, row.upper, ...row.cells.filter((c) => !c.expr)]) {
-    if (!Number.isFinite(value.value) && value.text !== "inf" && value.text !== "")
-      context.report(messages.numberOutOfRange, value.span, { text: value.text });
+  checkLiteralRange(context, row.lower);
+  checkLiteralRange(context, row.upper);
+  let folded = false;
+  for (const cell of cells) {
+    if (cell.expr) folded = true;
+    else checkLiteralRange(context, cell);
   }
-  foldRow(
-    context,
-    expressions,
-    decl.columns.map((c, i) => ({ name: c.name.text, type: columnTypes[i] ?? { kind: "error" } })),
-    row.cells.map((cell) =>
-      cell.expr
-        ? { expr: cell.expr, owner: cell }
-        : { expr: { kind: "MissingExpr", span: cell.span }, owner: cell, literal: cell.value },
-    ),
-  );
-  row.cells.forEach((cell, i) => {
-    const type = columnTypes[i];
-    const column = decl.columns[i];
-    if (!type || !column || !isNumeric(type)) return;
-    if (cell.suffix && !isDimensionless(type.unit))
-      context.report(messages.tierCellMismatch, cell.span, {
-        column: column.name.text,
-        expected: describeType(type),
-        text: cell.text,
-        actual: "a Rate",
-      });
-  });
+  // A row of literals has nothing to fold: the parser read their values.
+  if (folded)
+    foldRow(
+      context,
+      expressions,
+      columns,
+      cells.map((cell) =>
+        cell.expr
+          ? { expr: cell.expr, owner: cell }
+          : { expr: { kind: "MissingExpr", span: cell.span }, owner: cell, literal: cell.value },
+      ),
+    );
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i]!;
+    const type = columns[i]?.type;
+    if (!cell.suffix || !type || !isNumeric(type) || isDimensionless(type.unit)) continue;
+    context.report(messages.tierCellMismatch, cell.span, {
+      column: columns[i]!.name,
+      expected: describeType(type),
+      text: cell.text,
+      actual: "a Rate",
+    });
+  }
+}
+
+/** A bound or literal cell whose number does not fit a double (`inf` is written, not overflowed). */
+function checkLiteralRange(context: CheckContext, value: A.TierBound | A.TierCell): void {
+  if (!Number.isFinite(value.value) && value.text !== "inf" && value.text !== "")
+    context.report(messages.numberOutOfRange, value.span, { text: value.text });
 }
 
 function checkInterval(context: CheckContext, row: A.TierRow): void {

@@ -24,7 +24,7 @@ import { referencesAt, renameAt, symbolsOf, type RenameResult, type SymbolInfo }
 import { PreviewSession, type PreviewOptions, type PreviewResult } from "./preview.js";
 
 export type { CheckResult, SourceHost } from "./check-rulebook.js";
-export { checkRulebook, MAX_EXTENDS_DEPTH } from "./check-rulebook.js";
+export { checkParsedRulebook, checkRulebook, MAX_EXTENDS_DEPTH } from "./check-rulebook.js";
 export type { CompileResult } from "./compile-rulebook.js";
 export { compileChecked, compileOrThrow, compileSource } from "./compile-rulebook.js";
 export { memoryHost } from "./memory-host.js";

@@ -241,6 +241,17 @@ describe("one table of limits for check, compile and engines (medium 10)", () =>
       ),
     ).toContain("MB4048");
   });
+  it("so is one in a tier cell, of a single table or of a family", () => {
+    const call = `max(${Array(IR_LIMITS.callArguments + 1)
+      .fill("1")
+      .join(", ")})`;
+    const single = `tiers t by a: Number, flat {\n columns c: Number\n [0, inf) ${call}\n}\noutput o: Number = t(p.a).c\n`;
+    expect(codes(`${HEADER}${INPUT}${single}`)).toContain("MB4048");
+    const family =
+      `enum S { x }\ninput q { s: S }\ntiers f[s: S] by a: Number, flat {\n columns c: Number\n x:\n [0, inf) ${call}\n}\n` +
+      `output o: Number = f[q.s](p.a).c\n`;
+    expect(codes(`${HEADER}${INPUT}${family}`)).toContain("MB4048");
+  });
 });
 
 describe("did-you-mean stays linear (medium 7)", () => {
