@@ -46,6 +46,13 @@ export interface ExprEnv {
   onReference?: (symbol: ValueSymbol, span: A.Span) => void;
 }
 
+/**
+ * The environment of an expression outside any rule, function or comprehension: no local names.
+ * Shared (nothing mutates an environment's maps: scopes copy them), so that checking a declaration
+ * allocates none.
+ */
+export const TOP_LEVEL: ExprEnv = Object.freeze({ locals: new Map<string, Type>() });
+
 /** A symbol that can be indexed by a key: a keyed table, or a tier table (a family when it has a key). */
 type KeyedSymbol = Extract<ValueSymbol, { kind: "table" | "tiers" }>;
 
@@ -460,12 +467,6 @@ export class ExpressionChecker {
       refuseOptions(expr, describeCallee(callee), this.context);
       for (const option of expr.options) if (option.value.kind !== "NameRef") this.check(option.value, env);
     }
-    // A call that cannot be made still uses the names in its arguments (no false "never used" next
-    // to the error), and their own errors are real: check them, then report the callee.
-    const notCallable = (): Type => {
-      if (!expr.comprehension) for (const arg of expr.args) this.check(arg, env);
-      return ERROR;
-    };
     if (callee.kind === "NameRef" && !env.locals.has(callee.name)) {
       const fn = this.context.functions.get(callee.name);
       if (fn) return this.functions.call(expr, fn, env);
@@ -490,10 +491,10 @@ export class ExpressionChecker {
           { name: callee.name },
           this.context.didYouMean(callee.name, callee.span, candidates),
         );
-        return notCallable();
+        return this.notCallable(expr, env);
       }
       this.context.report(messages.notCallable, callee.span, { name: callee.name });
-      return notCallable();
+      return this.notCallable(expr, env);
     }
     if (callee.kind === "MemberExpr" && callee.object.kind === "NameRef") {
       const symbol = this.context.values.get(callee.object.name);
@@ -530,7 +531,16 @@ export class ExpressionChecker {
       callee.kind === "MissingExpr" || (callee.kind === "MemberExpr" && callee.object.kind === "MissingExpr");
     if (missing) return ERROR;
     this.context.report(messages.notCallable, callee.span, { name: describeCallee(callee) });
-    return notCallable();
+    return this.notCallable(expr, env);
+  }
+
+  /**
+   * A call that cannot be made still uses the names in its arguments (no false "never used" next to
+   * the error), and their own errors are real: check them (the callee is reported by the caller).
+   */
+  private notCallable(expr: A.CallExpr, env: ExprEnv): Type {
+    if (!expr.comprehension) for (const arg of expr.args) this.check(arg, env);
+    return ERROR;
   }
 
   private needsKey(symbol: Extract<ValueSymbol, { kind: "tiers" }>, span: A.Span): Type {
@@ -564,24 +574,7 @@ export class ExpressionChecker {
 
   /** How a type rule reports a problem with one of the arguments of `name`. */
   private builtinContext(name: string, args: readonly BuiltinArgument[]): BuiltinContext {
-    return {
-      mismatch: (i, expected) =>
-        this.context.report(messages.argumentMismatch, args[i]!.expr.span, {
-          index: i + 1,
-          name,
-          expected,
-          actual: describeType(args[i]!.type),
-        }),
-      notDimensionless: (i) =>
-        this.context.report(messages.dimensionlessExpected, args[i]!.expr.span, {
-          name,
-          actual: describeType(args[i]!.type),
-        }),
-      oddRoot: (i) =>
-        this.context.report(messages.oddUnitRoot, args[i]!.expr.span, {
-          actual: describeType(args[i]!.type),
-        }),
-    };
+    return new ArgumentReporter(this.context, name, args);
   }
 
   private countList(arg: BuiltinArgument): Type {
@@ -1008,4 +1001,35 @@ function unitHelp(
       help: `convert with a declared price first, for example \`amount * price\` where \`price\` is ${[...new Set(currencies)].join(" / ")}`,
     };
   return {};
+}
+
+/** How a builtin's type rule reports a problem with one of its arguments (allocated per call: no closures). */
+class ArgumentReporter implements BuiltinContext {
+  constructor(
+    private readonly context: CheckContext,
+    private readonly name: string,
+    private readonly args: readonly BuiltinArgument[],
+  ) {}
+
+  mismatch(i: number, expected: string): void {
+    this.context.report(messages.argumentMismatch, this.args[i]!.expr.span, {
+      index: i + 1,
+      name: this.name,
+      expected,
+      actual: describeType(this.args[i]!.type),
+    });
+  }
+
+  notDimensionless(i: number): void {
+    this.context.report(messages.dimensionlessExpected, this.args[i]!.expr.span, {
+      name: this.name,
+      actual: describeType(this.args[i]!.type),
+    });
+  }
+
+  oddRoot(i: number): void {
+    this.context.report(messages.oddUnitRoot, this.args[i]!.expr.span, {
+      actual: describeType(this.args[i]!.type),
+    });
+  }
 }

@@ -37,56 +37,55 @@ export function checkRules(
   const setSoFar = new Set<string>();
   const ruleNames = new Map<string, A.RuleDecl>();
   const quantityDependencies = new QuantityDependencies(context);
-  for (const { decl, origin } of declarations) {
-    if (decl.kind !== "RuleDecl") continue;
-    context.withOrigin(origin, () => {
-      const first = ruleNames.get(decl.name.text);
-      if (first)
-        context.report(
-          messages.duplicateRuleName,
-          decl.name.span,
-          { name: decl.name.text },
-          { related: [{ message: "first declared here", span: first.name.span }] },
-        );
-      else ruleNames.set(decl.name.text, decl);
-      const env: ExprEnv = {
-        locals: new Map(),
-        setQuantities: setSoFar,
-        onReference: (symbol, span) => {
-          const quantity = symbol.kind === "let" ? quantityDependencies.of(symbol.name)[0] : undefined;
-          if (quantity) context.report(messages.letDependsOnQuantity, span, { name: symbol.name, quantity });
-        },
-      };
-      if (decl.condition) {
-        expressions.checkCondition(decl.condition, env, "a rule condition");
-        reportIfNeverFires(context, decl);
+  // One environment for every rule: nothing in it depends on the rule.
+  const env: ExprEnv = {
+    locals: new Map(),
+    setQuantities: setSoFar,
+    onReference: (symbol, span) => {
+      const quantity = symbol.kind === "let" ? quantityDependencies.of(symbol.name)[0] : undefined;
+      if (quantity) context.report(messages.letDependsOnQuantity, span, { name: symbol.name, quantity });
+    },
+  };
+  context.eachDeclaration(declarations, (decl) => {
+    if (decl.kind !== "RuleDecl") return;
+    const first = ruleNames.get(decl.name.text);
+    if (first)
+      context.report(
+        messages.duplicateRuleName,
+        decl.name.span,
+        { name: decl.name.text },
+        { related: [{ message: "first declared here", span: first.name.span }] },
+      );
+    else ruleNames.set(decl.name.text, decl);
+    if (decl.condition) {
+      expressions.checkCondition(decl.condition, env, "a rule condition");
+      reportIfNeverFires(context, decl);
+    }
+    if (decl.steps.length === 0 && decl.name.text !== "")
+      context.report(messages.emptyRule, decl.name.span, { name: decl.name.text });
+    // A rule's `let` is visible in the steps after it; it may not read a quantity (it is
+    // evaluated with each step that uses it, so it must not change while the rule runs).
+    let stepEnv = env;
+    const bindings = [...(decl.bindings ?? [])];
+    decl.steps.forEach((step, i) => {
+      while (bindings.length > 0 && bindings[0]!.after <= i) {
+        const binding = bindings.shift()!;
+        stepEnv = expressions.functions.bind([binding], {
+          ...stepEnv,
+          onReference: (symbol, span) => {
+            env.onReference?.(symbol, span);
+            if (symbol.kind === "quantity")
+              context.report(messages.letDependsOnQuantity, span, {
+                name: binding.name.text,
+                quantity: symbol.name,
+              });
+          },
+        });
+        stepEnv = { ...stepEnv, onReference: env.onReference };
       }
-      if (decl.steps.length === 0 && decl.name.text !== "")
-        context.report(messages.emptyRule, decl.name.span, { name: decl.name.text });
-      // A rule's `let` is visible in the steps after it; it may not read a quantity (it is
-      // evaluated with each step that uses it, so it must not change while the rule runs).
-      let stepEnv = env;
-      const bindings = [...(decl.bindings ?? [])];
-      decl.steps.forEach((step, i) => {
-        while (bindings.length > 0 && bindings[0]!.after <= i) {
-          const binding = bindings.shift()!;
-          stepEnv = expressions.functions.bind([binding], {
-            ...stepEnv,
-            onReference: (symbol, span) => {
-              env.onReference?.(symbol, span);
-              if (symbol.kind === "quantity")
-                context.report(messages.letDependsOnQuantity, span, {
-                  name: binding.name.text,
-                  quantity: symbol.name,
-                });
-            },
-          });
-          stepEnv = { ...stepEnv, onReference: env.onReference };
-        }
-        checkStep(context, expressions, decl, step, stepEnv, setSoFar);
-      });
+      checkStep(context, expressions, decl, step, stepEnv, setSoFar);
     });
-  }
+  });
 }
 
 function checkStep(
@@ -204,9 +203,10 @@ class QuantityDependencies {
   private readonly cache = new Map<string, string[]>();
   constructor(private readonly context: CheckContext) {}
 
-  of(name: string, visiting = new Set<string>()): string[] {
+  of(name: string, visiting?: Set<string>): string[] {
     const cached = this.cache.get(name);
     if (cached) return cached;
+    visiting ??= new Set<string>();
     const symbol = this.context.values.get(name);
     if (!symbol || visiting.has(name)) return [];
     if (symbol.kind === "quantity") return [name];

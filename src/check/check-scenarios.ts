@@ -3,7 +3,7 @@
  */
 import type * as A from "../syntax/ast.js";
 import { messages } from "../semantics/catalog.js";
-import type { ExpressionChecker } from "./check-expr.js";
+import { TOP_LEVEL, type ExpressionChecker } from "./check-expr.js";
 import type { CheckContext } from "./context.js";
 import {
   ERROR,
@@ -107,7 +107,7 @@ function checkGridValue(
   const parts = [value.from, value.to, value.step].filter((e): e is A.Expr => e !== undefined);
   const numbers: number[] = [];
   for (const part of parts) {
-    const actual = expressions.check(part, { locals: new Map() });
+    const actual = expressions.check(part, TOP_LEVEL);
     if (type && actual.kind !== "error" && type.kind !== "error" && !assignable(type, actual))
       context.report(messages.argumentMismatch, part.span, {
         index: 1,
@@ -137,7 +137,7 @@ function checkNamed(
   const seen = new Set<string>();
   for (const { axis, value } of scenario.values) {
     const type = checkAxisName(context, decl, axes, axis, seen);
-    const actual = expressions.check(value, { locals: new Map() });
+    const actual = expressions.check(value, TOP_LEVEL);
     if (type && actual.kind !== "error" && type.kind !== "error" && !assignable(type, actual))
       context.report(messages.argumentMismatch, value.span, {
         index: 1,
@@ -171,7 +171,7 @@ function checkAxisName(
 }
 
 function checkWeight(context: CheckContext, expressions: ExpressionChecker, weight: A.Expr): void {
-  const type = expressions.check(weight, { locals: new Map() });
+  const type = expressions.check(weight, TOP_LEVEL);
   if (type.kind !== "error" && !(isNumeric(type) && isDimensionless(type.unit)))
     context.report(messages.dimensionlessExpected, weight.span, {
       name: "weight",

@@ -6,7 +6,7 @@ import type * as A from "../syntax/ast.js";
 import { messages } from "../semantics/catalog.js";
 import { LIMITS } from "../syntax/limits.js";
 import type { CheckContext } from "./context.js";
-import type { ExpressionChecker } from "./check-expr.js";
+import { TOP_LEVEL, type ExpressionChecker } from "./check-expr.js";
 import { checkFamilyKeys, foldRow } from "./check-keyed-tables.js";
 import {
   type RecordField,
@@ -137,7 +137,7 @@ function checkStart(
   column: A.TierColumn,
   start: A.Expr,
 ): void {
-  const type = expressions.check(start, { locals: new Map() });
+  const type = expressions.check(start, TOP_LEVEL);
   const columnType = context.resolveType(column.type);
   if (decl.mode !== "marginal" || (isNumeric(columnType) && !isDimensionless(columnType.unit))) {
     context.report(messages.startNotDerived, start.span, { column: column.name.text });

@@ -5,12 +5,10 @@
 import type * as A from "../syntax/ast.js";
 import { messages } from "../semantics/catalog.js";
 import { isZeroLiteral } from "./builtins.js";
-import type { ExpressionChecker } from "./check-expr.js";
+import { TOP_LEVEL, type ExpressionChecker } from "./check-expr.js";
 import { evaluateConstant } from "./constants.js";
 import type { CheckContext } from "./context.js";
 import { type Type, assignable, describeType, isNumeric } from "./types.js";
-
-const NO_LOCALS = { locals: new Map<string, Type>() };
 
 export function checkFields(
   context: CheckContext,
@@ -21,7 +19,7 @@ export function checkFields(
     const type = context.resolveType(field.type);
     const bounds = checkDomain(context, expressions, field.name.text, type, field.domain);
     if (!field.default) continue;
-    const actual = expressions.check(field.default, NO_LOCALS);
+    const actual = expressions.check(field.default, TOP_LEVEL);
     if (
       type.kind !== "error" &&
       actual.kind !== "error" &&
@@ -138,7 +136,7 @@ function checkDomain(
   }
   const bounds: Bound[] = [];
   for (const bound of domain) {
-    const boundType = expressions.check(bound.bound, NO_LOCALS);
+    const boundType = expressions.check(bound.bound, TOP_LEVEL);
     const value = context.requireConstant(bound.bound, "a domain bound");
     if (typeof value !== "number") continue;
     if (boundType.kind !== "error" && !assignable(type, boundType) && !isZeroLiteral(bound.bound)) {

@@ -6,7 +6,7 @@
  */
 import type * as A from "../syntax/ast.js";
 import { messages } from "../semantics/catalog.js";
-import type { ExpressionChecker, SymbolTyper } from "./check-expr.js";
+import { TOP_LEVEL, type ExpressionChecker, type SymbolTyper } from "./check-expr.js";
 import { SYMBOL_KIND_NAMES, type CheckContext } from "./context.js";
 import { type Type, describeType, isNumeric } from "./types.js";
 
@@ -22,7 +22,7 @@ export function checkVerify(
 ): void {
   if (decl.property === "invariant") {
     if (!decl.condition) return;
-    expressions.checkCondition(decl.condition, { locals: new Map() }, "a verified property");
+    expressions.checkCondition(decl.condition, TOP_LEVEL, "a verified property");
     const value = context.constant(decl.condition);
     if (typeof value === "boolean")
       context.report(messages.assertionConstant, decl.condition.span, {
@@ -81,7 +81,7 @@ function checkTarget(
 /** The variable must be `input.field` or `input.record.field`, numeric. */
 function checkVariable(context: CheckContext, expressions: ExpressionChecker, variable: A.Expr): void {
   if (variable.kind === "MissingExpr") return;
-  const type = expressions.check(variable, { locals: new Map() });
+  const type = expressions.check(variable, TOP_LEVEL);
   if (type.kind === "error") return;
   const root = rootName(variable);
   const symbol = root === undefined ? undefined : context.values.get(root);

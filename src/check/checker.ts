@@ -7,7 +7,7 @@ import { messages } from "../semantics/catalog.js";
 import { Reporter, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { LIMITS } from "../syntax/limits.js";
 import { checkHeader } from "./check-header.js";
-import { ExpressionChecker, type ExprEnv } from "./check-expr.js";
+import { ExpressionChecker, TOP_LEVEL } from "./check-expr.js";
 import { checkFields, checkParam } from "./check-values.js";
 import { checkRules, collectQuantities } from "./check-rules.js";
 import { checkScenarios, scenarioType } from "./check-scenarios.js";
@@ -112,8 +112,7 @@ export function checkAst(
     (symbol) => keyedRowType(context, symbol.decl),
   );
   const typer: SymbolTyper = new SymbolTyper(context, expressions);
-  for (const { decl, origin } of declarations)
-    context.withOrigin(origin, () => checkDeclaration(context, expressions, typer, decl));
+  context.eachDeclaration(declarations, (decl) => checkDeclaration(context, expressions, typer, decl));
   // 6. rules in order (they depend on the types above), then whole-rulebook warnings.
   checkRules(context, expressions, declarations);
   if (!partial) reportUnused(context, ast, declarations);
@@ -281,31 +280,29 @@ function declareTypes(context: CheckContext, declarations: SourcedDeclaration[])
 }
 
 function declareValues(context: CheckContext, declarations: SourcedDeclaration[]): void {
-  for (const { decl, origin } of declarations) {
-    context.withOrigin(origin, () => {
-      const symbol = valueSymbol(context, decl, origin);
-      if (!symbol || symbol.name === "") return;
-      const previous = context.values.get(symbol.name);
-      if (previous) {
-        const previousDecl = previous.kind === "quantity" ? previous.firstSet : previous.decl;
-        const related = [
-          {
-            message: "first declared here",
-            span: "name" in previousDecl ? (previousDecl as { name: A.Name }).name.span : previousDecl.span,
-            file: previous.origin.file === origin.file ? undefined : previous.origin.file,
-          },
-        ];
-        context.report(
-          messages.duplicateDeclaration,
-          (decl as { name: A.Name }).name.span,
-          { name: symbol.name },
-          { related },
-        );
-        return;
-      }
-      context.values.set(symbol.name, symbol);
-    });
-  }
+  context.eachDeclaration(declarations, (decl, origin) => {
+    const symbol = valueSymbol(context, decl, origin);
+    if (!symbol || symbol.name === "") return;
+    const previous = context.values.get(symbol.name);
+    if (previous) {
+      const previousDecl = previous.kind === "quantity" ? previous.firstSet : previous.decl;
+      const related = [
+        {
+          message: "first declared here",
+          span: "name" in previousDecl ? (previousDecl as { name: A.Name }).name.span : previousDecl.span,
+          file: previous.origin.file === origin.file ? undefined : previous.origin.file,
+        },
+      ];
+      context.report(
+        messages.duplicateDeclaration,
+        (decl as { name: A.Name }).name.span,
+        { name: symbol.name },
+        { related },
+      );
+      return;
+    }
+    context.values.set(symbol.name, symbol);
+  });
 }
 
 function valueSymbol(context: CheckContext, decl: A.Declaration, origin: Origin): ValueSymbol | undefined {
@@ -384,7 +381,7 @@ export class SymbolTyper {
   }
 
   private compute(symbol: ValueSymbol): Type {
-    const env: ExprEnv = { locals: new Map() };
+    const env = TOP_LEVEL;
     switch (symbol.kind) {
       case "param":
         return checkParam(this.context, this.expressions, symbol.decl);
@@ -431,7 +428,7 @@ export class SymbolTyper {
     const type = this.declared(
       decl.name.text,
       decl.type,
-      this.expressions.check(decl.value, { locals: new Map() }),
+      this.expressions.check(decl.value, TOP_LEVEL),
       decl.value,
     );
     const rounding = decl.rounding;
@@ -460,7 +457,7 @@ export class SymbolTyper {
       });
       return type;
     }
-    const stepType = this.expressions.check(rounding.step, { locals: new Map() });
+    const stepType = this.expressions.check(rounding.step, TOP_LEVEL);
     const step = this.context.requireConstant(rounding.step, "a rounding step");
     if (typeof step === "number" && step <= 0)
       this.context.report(messages.nonPositiveRoundingStep, rounding.step.span, { value: String(step) });
@@ -504,7 +501,7 @@ function checkDeclaration(
     case "FnDecl":
       return expressions.functions.checkDeclaration(decl);
     case "AssertDecl": {
-      expressions.checkCondition(decl.condition, { locals: new Map() }, "an assertion");
+      expressions.checkCondition(decl.condition, TOP_LEVEL, "an assertion");
       const value = context.constant(decl.condition);
       if (typeof value === "boolean")
         context.report(messages.assertionConstant, decl.condition.span, {
@@ -528,20 +525,18 @@ function checkDeclaration(
 function reportUnused(context: CheckContext, ast: A.Rulebook, declarations: SourcedDeclaration[]): void {
   let outputs = 0;
   let inputs = 0;
-  for (const { decl, origin } of declarations) {
+  context.eachDeclaration(declarations, (decl, origin) => {
     if (decl.kind === "OutputDecl") outputs++;
     if (decl.kind === "InputDecl") inputs++;
-    if (!origin.own || context.used.has(declName(decl) ?? "")) continue;
+    if (!origin.own || context.used.has(declName(decl) ?? "")) return;
     const args = { name: declName(decl) ?? "" };
     const symbol = context.values.get(args.name);
-    if (args.name === "" || !symbol || symbol.kind === "quantity" || symbol.decl !== decl) continue;
-    context.withOrigin(origin, () => {
-      if (decl.kind === "ParamDecl" && !decl.override)
-        context.report(messages.unusedParameter, decl.name.span, args);
-      if (decl.kind === "InputDecl") context.report(messages.unusedInput, decl.name.span, args);
-      if (decl.kind === "LetDecl") context.report(messages.unusedLet, decl.name.span, args);
-    });
-  }
+    if (args.name === "" || !symbol || symbol.kind === "quantity" || symbol.decl !== decl) return;
+    if (decl.kind === "ParamDecl" && !decl.override)
+      context.report(messages.unusedParameter, decl.name.span, args);
+    if (decl.kind === "InputDecl") context.report(messages.unusedInput, decl.name.span, args);
+    if (decl.kind === "LetDecl") context.report(messages.unusedLet, decl.name.span, args);
+  });
   const anchor = ast.header?.name.span ?? { start: 0, end: 0 };
   // A rulebook whose imports failed (reported) may well have its inputs and outputs there.
   const imports = (ast.imports ?? []).length > 0;

@@ -140,6 +140,25 @@ export class CheckContext {
     );
   }
 
+  /**
+   * Calls `body` on each declaration, with the origin set to the declaration's: one closure for a
+   * whole pass instead of one per declaration (`withOrigin`).
+   */
+  eachDeclaration<D>(
+    declarations: readonly { decl: D; origin: Origin }[],
+    body: (decl: D, origin: Origin) => void,
+  ): void {
+    const saved = this.origin;
+    try {
+      for (const { decl, origin } of declarations) {
+        this.origin = origin;
+        body(decl, origin);
+      }
+    } finally {
+      this.origin = saved;
+    }
+  }
+
   withOrigin<T>(origin: Origin, body: () => T): T {
     const saved = this.origin;
     this.origin = origin;
@@ -172,15 +191,18 @@ export class CheckContext {
 
   /** `expr` has no constant value: because evaluating it fails (MB3036), or because it is not constant (MB3022). */
   reportNotConstant(expr: A.Expr, what: string): void {
-    const reason = foldingFailure(expr, (name) => this.parameterValue(name));
+    const reason = foldingFailure(expr, this.lookupParameter);
     if (reason) this.report(messages.constantFails, expr.span, { what, reason });
     else this.report(messages.notConstant, expr.span, { what });
   }
 
   /** The constant value of an expression built from literals and parameters, if it has one. */
   constant(expr: A.Expr): ConstantValue | undefined {
-    return evaluateConstant(expr, (name) => this.parameterValue(name));
+    return evaluateConstant(expr, this.lookupParameter);
   }
+
+  /** `parameterValue` as a function value, made once (constants are folded all over the checker). */
+  private readonly lookupParameter = (name: string): ConstantValue | undefined => this.parameterValue(name);
 
   /**
    * The folded value of each parameter, computed once: `param p1 = p0 + p0`, `param p2 = p1 + p1`, ...
@@ -212,7 +234,7 @@ export class CheckContext {
     this.parametersFolding.add(decl);
     let value: ConstantValue | undefined;
     try {
-      value = evaluateConstant(decl.value, (n) => this.parameterValue(n));
+      value = evaluateConstant(decl.value, this.lookupParameter);
     } finally {
       this.parametersFolding.delete(decl);
     }
