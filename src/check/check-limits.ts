@@ -9,8 +9,11 @@ import { IR_LIMITS } from "../ir/limits.js";
 import { printVerify } from "../syntax/format.js";
 import type { CheckContext } from "./context.js";
 
-/** Reports every text, list and count of the checked file beyond the limits of a compiled rulebook. */
-export function checkIrLimits(context: CheckContext, ast: A.Rulebook): void {
+/**
+ * Reports every text, list and count of the checked file beyond the limits of a compiled rulebook.
+ * `partial` marks a tree recovered from syntax errors, whose spans may not cover their contents.
+ */
+export function checkIrLimits(context: CheckContext, ast: A.Rulebook, partial = false): void {
   const text = (
     value: string | undefined,
     span: A.Span,
@@ -108,7 +111,7 @@ export function checkIrLimits(context: CheckContext, ast: A.Rulebook): void {
         break;
     }
   }
-  checkExpressions(context, ast);
+  checkExpressions(context, ast, partial);
 
   function checkFields(fields: readonly A.FieldDecl[], name: A.Name, what: string): void {
     count(fields.length, name.span, `fields in ${what} \`${name.text}\``, IR_LIMITS.recordFields);
@@ -117,13 +120,23 @@ export function checkIrLimits(context: CheckContext, ast: A.Rulebook): void {
 }
 
 /**
- * String constants and calls, wherever they are (iterative: trees may be wide). The walk is generic,
- * so that a node kind added later is covered; it skips only what cannot hold an expression: spans,
- * written types, and the bounds and literal cells of tier rows (most of a large rulebook's nodes).
+ * The fewest characters a declaration needs to hold a string or a call beyond the limits: a call
+ * with more than `callArguments` arguments is written with at least that many characters and
+ * commas; a string constant, with more than `constantString`.
  */
-function checkExpressions(context: CheckContext, ast: A.Rulebook): void {
+const SHORTEST_OVER_LIMIT = 2 * IR_LIMITS.callArguments + 1;
+
+/**
+ * String constants and calls, wherever they are (iterative: trees may be wide). The walk is generic,
+ * so that a node kind added later is covered; it skips only what cannot hold an expression (spans,
+ * written types, the bounds and literal cells of tier rows: most of a large rulebook's nodes) and,
+ * in a tree without syntax errors (whose declarations span all their tokens), every declaration too
+ * short to hold anything beyond the limits: most of them.
+ */
+function checkExpressions(context: CheckContext, ast: A.Rulebook, partial: boolean): void {
   const stack: object[] = [];
-  for (const decl of ast.declarations) stack.push(decl);
+  for (const decl of ast.declarations)
+    if (partial || !(decl.span.end - decl.span.start < SHORTEST_OVER_LIMIT)) stack.push(decl);
   while (stack.length > 0) {
     const node = stack.pop()!;
     if (Array.isArray(node)) {

@@ -86,7 +86,7 @@ export function checkAst(
   // The passes run in this order, each for a reason:
   // 1. the header first: the settlement currency gives `Price` its meaning;
   const header = checkHeader(context, ast);
-  checkIrLimits(context, ast);
+  checkIrLimits(context, ast, partial);
   context.currency = header.get("currency")?.value ?? base?.currency;
   // 2. merge with the base rulebook, applying overrides, so later passes see one program;
   // then put imported declarations first, under their namespace, and read `ns.name` as their names;
@@ -105,10 +105,16 @@ export function checkAst(
   collectQuantities(context, declarations);
   context.foldParameters();
   // 5. then types of everything, lazily, so that each definition is typed once and cycles are found.
+  // A table's row type is the same at every lookup: made once.
+  const rowTypes = new Map<A.TiersDecl, Type>();
   const expressions: ExpressionChecker = new ExpressionChecker(
     context,
     (symbol, span) => typer.typeOf(symbol, span),
-    (symbol) => tierRowType(context, symbol.decl),
+    (symbol) => {
+      let type = rowTypes.get(symbol.decl);
+      if (!type) rowTypes.set(symbol.decl, (type = tierRowType(context, symbol.decl)));
+      return type;
+    },
     (symbol) => keyedRowType(context, symbol.decl),
   );
   const typer: SymbolTyper = new SymbolTyper(context, expressions);

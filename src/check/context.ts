@@ -150,7 +150,10 @@ export class CheckContext {
   ): void {
     const saved = this.origin;
     try {
-      for (const { decl, origin } of declarations) {
+      // Indexed: this runs a few times per check, often before the JIT has optimised it, and an
+      // unoptimised `for...of` allocates an iterator result per declaration.
+      for (let i = 0; i < declarations.length; i++) {
+        const { decl, origin } = declarations[i]!;
         this.origin = origin;
         body(decl, origin);
       }

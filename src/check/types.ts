@@ -68,13 +68,31 @@ export function isDimensionless(unit: Unit): boolean {
 
 /** The unit with its dimensions sorted and zero exponents dropped, frozen (shared when dimensionless). */
 function normalise(unit: Unit): Unit {
-  if (unit === DIMENSIONLESS || isDimensionless(unit)) return DIMENSIONLESS;
+  if (isNormalised(unit)) return unit;
+  if (isDimensionless(unit)) return DIMENSIONLESS;
   const result: Record<string, number> = {};
   for (const key of Object.keys(unit).sort()) if (unit[key] !== 0) result[key] = unit[key]!;
   return Object.freeze(result);
 }
 
+/**
+ * Whether `normalise` would return a unit equal to this one, which is frozen (as every unit of a
+ * type is): then it is returned as it is. Dimensions are never integer-like, so they enumerate in
+ * the order they were added.
+ */
+function isNormalised(unit: Unit): boolean {
+  if (!Object.isFrozen(unit)) return false;
+  let previous: string | undefined;
+  for (const key in unit) {
+    if (unit[key] === 0 || (previous !== undefined && previous >= key)) return false;
+    previous = key;
+  }
+  return true;
+}
+
 export function multiplyUnits(a: Unit, b: Unit, sign = 1): Unit {
+  if (isDimensionless(b)) return normalise(a);
+  if (isDimensionless(a) && sign === 1) return normalise(b);
   const result: Record<string, number> = { ...a };
   for (const [key, exponent] of Object.entries(b)) result[key] = (result[key] ?? 0) + sign * exponent;
   return normalise(result);

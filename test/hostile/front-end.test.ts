@@ -241,6 +241,13 @@ describe("one table of limits for check, compile and engines (medium 10)", () =>
       ),
     ).toContain("MB4048");
   });
+  it("so is one written as tightly as it can be, in a rulebook with syntax errors or without", () => {
+    const call = `max(${Array(IR_LIMITS.callArguments + 1)
+      .fill("1")
+      .join(",")})`;
+    expect(codes(`${HEADER}${INPUT}assert ${call} > 0\noutput o: Number = p.a\n`)).toContain("MB4048");
+    expect(codes(`${HEADER}${INPUT}assert ${call} > 0\noutput o: Number = p.a +\n`)).toContain("MB4048");
+  });
   it("so is one in a tier cell, of a single table or of a family", () => {
     const call = `max(${Array(IR_LIMITS.callArguments + 1)
       .fill("1")
