@@ -5,9 +5,11 @@
  * documented parameters, a marginal bracket table with many rows, lets, ordered scaling rules
  * (set / scale / floor / add / cap, with `when`), rounded outputs and an assertion; plus a portfolio
  * section (records, enums, lists, aggregation, grouping, a scenario set). It then checks it several
- * times after a warm-up and prints the median and the minimum, then times the two halves of a check
- * apart in other runs (`parseRulebook`, then `checkParsedRulebook` on its result: the checker), and
- * the share of the check's wall time spent in garbage collection (V8's `gc` performance entries).
+ * times after a warm-up and prints the median and the minimum; each round also times the two halves
+ * of a check apart (`parseRulebook`, then `checkParsedRulebook` on its result: the checker), and the
+ * run reports the share of the check's wall time spent in garbage collection (V8's `gc` performance
+ * entries). CPU time (user + system) is printed next to wall time: on a loaded machine wall time
+ * mostly measures the wait for a core.
  *
  * This is a measurement, not a test: nothing here asserts a time (timings on a shared 2-core
  * machine are noisy). Options: `--lines N` (default 5000), `--runs N` (default 15),
@@ -156,31 +158,57 @@ interface Window {
   end: number;
 }
 
-function timeRuns(runs: number, action: () => unknown, windows: Window[] = []): number[] {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    action();
-    const end = performance.now();
-    times.push(end - start);
-    windows.push({ start, end });
-  }
-  return times;
+/** Wall and CPU time (user + system, GC and compiler threads included) of each run, in ms. */
+interface Times {
+  wall: number[];
+  cpu: number[];
 }
 
-/** Parse, then check the parse, in each run: the time of each half. */
-function timeHalves(runs: number, source: string, file: string): { parse: number[]; check: number[] } {
-  const parse: number[] = [];
-  const check: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/**
+ * `runs` rounds; each times a whole check, and apart, a parse and then the check of that parse (the
+ * two in alternating order from round to round, so that a burst of load hits both alike).
+ */
+function timeRounds(runs: number, source: string, file: string) {
+  const whole: Times = { wall: [], cpu: [] };
+  const parse: Times = { wall: [], cpu: [] };
+  const after: Times = { wall: [], cpu: [] };
+  const windows: Window[] = [];
+  const afterWindows: Window[] = [];
+  const wholeCheck = (): void => {
+    const [start, cpu] = [performance.now(), cpuMs()];
+    checkRulebook(source, file);
+    const end = performance.now();
+    whole.wall.push(end - start);
+    whole.cpu.push(cpuMs() - cpu);
+    windows.push({ start, end });
+  };
+  const halves = (): void => {
+    const [start, cpu] = [performance.now(), cpuMs()];
     const parsed = parseRulebook(source, file);
-    const parsedAt = performance.now();
+    const [parsedAt, parsedCpu] = [performance.now(), cpuMs()];
     checkParsedRulebook(parsed, source, file);
-    parse.push(parsedAt - start);
-    check.push(performance.now() - parsedAt);
+    const end = performance.now();
+    parse.wall.push(parsedAt - start);
+    parse.cpu.push(parsedCpu - cpu);
+    after.wall.push(end - parsedAt);
+    after.cpu.push(cpuMs() - parsedCpu);
+    afterWindows.push({ start: parsedAt, end });
+  };
+  for (let i = 0; i < runs; i++) {
+    if (i % 2 === 0) {
+      wholeCheck();
+      halves();
+    } else {
+      halves();
+      wholeCheck();
+    }
   }
-  return { parse, check };
+  return { whole, parse, after, windows, afterWindows };
 }
 
 /** Records V8's garbage collections (start and duration on the performance clock) while it runs. */
@@ -222,16 +250,16 @@ async function main(): Promise<void> {
   const warmup = checkRulebook(source, file);
   for (let i = 0; i < 2; i++) checkRulebook(source, file);
   const gc = gcRecorder();
-  const windows: Window[] = [];
-  const times = timeRuns(runs, () => checkRulebook(source, file), windows);
-  // Each half of a check, in the same run: how much of the time the checker itself takes.
-  const halves = timeHalves(runs, source, file);
+  const { whole, parse, after, windows, afterWindows } = timeRounds(runs, source, file);
   await gc.stop();
-  const gcShare = overlap(gc.pauses, windows) / times.reduce((a, b) => a + b, 0);
+  const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+  const gcShare = overlap(gc.pauses, windows) / sum(whole.wall);
+  const gcAfter = overlap(gc.pauses, afterWindows) / sum(after.wall);
 
   const errors = warmup.diagnostics.filter((d) => d.severity === "error");
   const lines = source.split("\n").length - 1;
-  const share = (part: number): string => `${((100 * part) / median(times)).toFixed(0)}% of check`;
+  const figures = (t: Times): string =>
+    `median ${median(t.wall).toFixed(2)} ms (${((100 * median(t.wall)) / median(whole.wall)).toFixed(0)}% of check), CPU ${median(t.cpu).toFixed(2)} ms`;
   console.log(`lines:       ${lines}`);
   console.log(`bytes:       ${Buffer.byteLength(source, "utf8")}`);
   console.log(
@@ -239,11 +267,13 @@ async function main(): Promise<void> {
   );
   for (const e of errors.slice(0, 5)) console.log(`  ${e.code} at ${e.span.start}: ${e.message}`);
   console.log(`runs:        ${runs} (after 3 warm-up runs); ${loadLine()}`);
-  console.log(`median ms:   ${median(times).toFixed(2)}`);
-  console.log(`min ms:      ${Math.min(...times).toFixed(2)}`);
-  console.log(`parse only:  median ${median(halves.parse).toFixed(2)} ms (${share(median(halves.parse))})`);
-  console.log(`after parse: median ${median(halves.check).toFixed(2)} ms (${share(median(halves.check))})`);
-  console.log(`gc:          ${(100 * gcShare).toFixed(0)}% of the check's time`);
+  console.log(`median ms:   ${median(whole.wall).toFixed(2)} (CPU ${median(whole.cpu).toFixed(2)} ms)`);
+  console.log(`min ms:      ${Math.min(...whole.wall).toFixed(2)}`);
+  console.log(`parse only:  ${figures(parse)}`);
+  console.log(`after parse: ${figures(after)}`);
+  console.log(
+    `gc:          ${(100 * gcShare).toFixed(0)}% of the check's wall time, ${(100 * gcAfter).toFixed(0)}% of the time after parsing`,
+  );
 }
 
 void main();

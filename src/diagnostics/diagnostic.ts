@@ -80,12 +80,17 @@ export class Reporter {
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return [...diagnostics].sort(
     (a, b) =>
-      a.file.localeCompare(b.file) ||
+      collate(a.file, b.file) ||
       a.span.start - b.span.start ||
       a.span.end - b.span.end ||
-      a.code.localeCompare(b.code) ||
-      a.message.localeCompare(b.message),
+      collate(a.code, b.code) ||
+      collate(a.message, b.message),
   );
+}
+
+/** `localeCompare`, without asking it about equal strings (most files and codes compared are). */
+function collate(a: string, b: string): number {
+  return a === b ? 0 : a.localeCompare(b);
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
