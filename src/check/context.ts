@@ -70,6 +70,8 @@ export const SYMBOL_KIND_NAMES: Record<SymbolKind, string> = {
   quantity: "a quantity",
 };
 
+const QUANTITY_TYPE = numeric({ [QUANTITY]: 1 });
+
 const BUILTIN_TYPES = [
   "Number",
   "Integer",
@@ -109,6 +111,8 @@ export class CheckContext {
   private readonly suggestionBudget: SuggestionBudget = { left: SUGGESTION_BUDGET };
   /** Each written type is resolved (and its problems reported) once. */
   private readonly resolvedTypes = new Map<A.TypeRef, Type>();
+  /** The type of each currency named in a written type (`USDT`), made once. */
+  private readonly currencyTypes = new Map<string, Type>();
 
   constructor(readonly reporter: Reporter) {
     this.origin = { file: reporter.file, own: true };
@@ -326,13 +330,17 @@ export class CheckContext {
       case "Duration":
         return DURATION;
       case "Quantity":
-        return numeric({ [QUANTITY]: 1 });
+        return QUANTITY_TYPE;
       case "Price":
         return this.currency ? numeric({ [this.currency]: 1, [QUANTITY]: -1 }) : ERROR;
     }
     const named = this.types.get(name);
     if (named) return named;
-    if (isCurrencyCode(name)) return numeric({ [name]: 1 });
+    if (isCurrencyCode(name)) {
+      let money = this.currencyTypes.get(name);
+      if (!money) this.currencyTypes.set(name, (money = numeric({ [name]: 1 })));
+      return money;
+    }
     this.report(
       messages.unknownType,
       factor.name.span,
