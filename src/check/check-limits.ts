@@ -120,29 +120,30 @@ export function checkIrLimits(context: CheckContext, ast: A.Rulebook, partial = 
 }
 
 /**
- * The fewest characters a declaration needs to hold a string or a call beyond the limits: a call
- * with more than `callArguments` arguments is written with at least that many characters and
- * commas; a string constant, with more than `constantString`.
+ * The fewest characters a node needs to hold a string or a call beyond the limits: a call with more
+ * than `callArguments` arguments is written with at least that many characters and commas; a string
+ * constant, with more than `constantString`.
  */
 const SHORTEST_OVER_LIMIT = 2 * IR_LIMITS.callArguments + 1;
 
 /**
  * String constants and calls, wherever they are (iterative: trees may be wide). The walk is generic,
  * so that a node kind added later is covered; it skips only what cannot hold an expression (spans,
- * written types, the bounds and literal cells of tier rows: most of a large rulebook's nodes) and,
- * in a tree without syntax errors (whose declarations span all their tokens), every declaration too
- * short to hold anything beyond the limits: most of them.
+ * written types, the bounds and literal cells of tier rows) and, in a tree without syntax errors
+ * (where a node's span covers its children's, as the editor's lookups by offset rely on), every
+ * node too short to hold anything beyond the limits: almost all of them.
  */
 function checkExpressions(context: CheckContext, ast: A.Rulebook, partial: boolean): void {
   const stack: object[] = [];
-  for (const decl of ast.declarations)
-    if (partial || !(decl.span.end - decl.span.start < SHORTEST_OVER_LIMIT)) stack.push(decl);
+  for (const decl of ast.declarations) stack.push(decl);
   while (stack.length > 0) {
     const node = stack.pop()!;
     if (Array.isArray(node)) {
       for (const item of node) if (item !== null && typeof item === "object") stack.push(item);
       continue;
     }
+    const span = (node as { span?: A.Span }).span;
+    if (!partial && span && span.end - span.start < SHORTEST_OVER_LIMIT) continue;
     const kind = (node as { kind?: unknown }).kind;
     if (kind === "StringLit") {
       const lit = node as A.StringLit;

@@ -248,6 +248,16 @@ describe("one table of limits for check, compile and engines (medium 10)", () =>
     expect(codes(`${HEADER}${INPUT}assert ${call} > 0\noutput o: Number = p.a\n`)).toContain("MB4048");
     expect(codes(`${HEADER}${INPUT}assert ${call} > 0\noutput o: Number = p.a +\n`)).toContain("MB4048");
   });
+  it("so is each one nested in a longer expression, a rule or a function", () => {
+    const call = `max(${Array(IR_LIMITS.callArguments + 1)
+      .fill("1")
+      .join(",")})`;
+    const source =
+      `${HEADER}${INPUT}fn f(x: Number): Number = x * ${call}\n` +
+      `rule r when p.a > 0 {\n  set q = p.a\n  add ${call} - 1 to q\n}\n` +
+      `output o: Number = q + (if p.a > 0 then [${call}][0] else f(p.a))\n`;
+    expect(checkRulebook(source, "x.margin").diagnostics.filter((d) => d.code === "MB4048")).toHaveLength(3);
+  });
   it("so is one in a tier cell, of a single table or of a family", () => {
     const call = `max(${Array(IR_LIMITS.callArguments + 1)
       .fill("1")
