@@ -54,7 +54,7 @@ export function checkWhole(
 export function checkParam(context: CheckContext, expressions: ExpressionChecker, decl: A.ParamDecl): Type {
   let referencesNonConstant = false;
   const actual = expressions.check(decl.value, {
-    locals: new Map(),
+    locals: TOP_LEVEL.locals,
     onReference: (symbol, span) => {
       if (symbol.kind === "param") return;
       referencesNonConstant = true;

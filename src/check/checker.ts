@@ -370,15 +370,18 @@ export class SymbolTyper {
       this.context.report(messages.definitionCycle, useSpan, { name: symbol.name, cycle });
       return this.remember(symbol, ERROR);
     }
+    // `withOrigin` without its closure: values are typed all over the checker.
+    const saved = this.context.origin;
     this.inProgress.push(symbol.name);
+    this.context.origin = symbol.origin;
+    let type: Type;
     try {
-      return this.remember(
-        symbol,
-        this.context.withOrigin(symbol.origin, () => this.compute(symbol)),
-      );
+      type = this.compute(symbol);
     } finally {
+      this.context.origin = saved;
       this.inProgress.pop();
     }
+    return this.remember(symbol, type);
   }
 
   private remember(symbol: ValueSymbol, type: Type): Type {
