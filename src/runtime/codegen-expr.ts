@@ -173,8 +173,9 @@ export class ExpressionCompiler {
    * by `generateSteps` for the IR it compiles. None by default.
    */
   facts: CheckFacts = NO_FACTS;
-  /** How many checks were left out because {@link facts} proves them. */
+  /** How many checks were left out because {@link facts} proves them, of how many it was asked about. */
   elided = 0;
+  considered = 0;
 
   /**
    * `inputCode` lets another evaluator shape read inputs its own way: given an input path
@@ -471,6 +472,7 @@ export class ExpressionCompiler {
    * {@link elided}.
    */
   proven(proven: boolean): boolean {
+    this.considered++;
     if (proven) this.elided++;
     return !proven;
   }

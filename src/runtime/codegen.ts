@@ -197,6 +197,18 @@ function optimizedOrAsGiven(ir: IrRulebook, outputs: readonly string[] | undefin
 }
 
 /**
+ * How many runtime checks the generated evaluator of a binary64 rulebook leaves out because the
+ * range analysis (src/optimize/check-facts.ts) proves they cannot fire, of how many checks the
+ * analysis could have proven; the IR is optimized first, as {@link compileEvaluator} does.
+ */
+export function elidedChecks(ir: IrRulebook): { elided: number; of: number } {
+  const optimized = optimizedOrAsGiven(ir, undefined);
+  const compiler = new ExpressionCompiler(optimized);
+  generateSteps(optimized, compiler);
+  return { elided: compiler.elided, of: compiler.considered };
+}
+
+/**
  * The body of the factory function: factory-level constants, then `return function evaluate(input)`.
  * Deterministic: the same IR always gives the same text.
  */
