@@ -803,9 +803,14 @@ export class ExpressionCompiler {
       this.emit(zeroScratch(scratch, this.rowsOf(m.outer)));
       this.fusedScratch.set(m.sum, scratch);
     }
+    // Filters that test one field of the element against distinct constants (`p.u == btc`, `p.u ==
+    // eth`, ...) keep at most one member per element: one read of the field, an `else if` chain.
+    const tests = exclusiveTests(members.map((m) => m.sum));
+    const chain: string[] = [];
+    let key: string | undefined;
     const lines = this.block(() => {
       let element: string | undefined;
-      for (const m of members) {
+      for (const [n, m] of members.entries()) {
         const counter = `i${jsIndex(m.outer.local)}`;
         if (m.outer.source.k === "scenarios")
           this.scenarioLocals.set(m.outer.local, { set: m.outer.source.set, counter });
@@ -824,12 +829,19 @@ export class ExpressionCompiler {
           this.emit(`for (let ${counter} = 0; ${counter} < ${rows}; ${counter}++) {`, ...inner, "}");
           return "";
         }).code;
-        if (m.sum.filter === undefined) this.emit(...body.map((l) => l.slice(2)));
+        if (tests) {
+          key ??= this.atom(this.compile(tests[n]!.field));
+          chain.push(
+            `${n === 0 ? "" : "} else "}if (${key} === ${this.compile(tests[n]!.value)}) {`,
+            ...body,
+          );
+        } else if (m.sum.filter === undefined) this.emit(...body.map((l) => l.slice(2)));
         else {
           const kept = this.block(() => this.compile(m.sum.filter!));
           this.emit(...kept.code.map((l) => l.slice(2)), `if (${kept.value}) {`, ...body, "}");
         }
       }
+      if (chain.length > 0) this.emit(...chain, "}");
       return "";
     }).code;
     this.emit(`for (let ${j} = 0; ${j} < ${this.lengthOf(list)}; ${j}++) {`, ...lines, "}");
@@ -1068,6 +1080,34 @@ export function aggregateShape(e: IrAggregate, ir: IrRulebook): string | undefin
   };
   const shape = JSON.stringify(visit(e));
   return closed ? shape : undefined;
+}
+
+/**
+ * When every comprehension's filter is `x.f == c` (either way round) for its own variable `x`, one
+ * field `f` read plainly (no default), and constants `c` no two of which are equal (so no element
+ * passes two filters): each one's field read and constant; otherwise undefined.
+ */
+function exclusiveTests(sums: readonly IrAggregate[]): { field: IrExpr; value: IrExpr }[] | undefined {
+  const tests = sums.map((x) => {
+    const f = x.filter;
+    if (f?.k !== "binary" || f.op !== "==") return undefined;
+    const isField = (y: IrExpr): boolean =>
+      y.k === "field" &&
+      y.default === undefined &&
+      !y.timestamp &&
+      y.x.k === "local" &&
+      y.x.local === x.local;
+    const [field, value] = isField(f.l) ? [f.l, f.r] : isField(f.r) ? [f.r, f.l] : [undefined, undefined];
+    if (field?.k !== "field" || value?.k !== "const" || typeof value.v === "boolean") return undefined;
+    return { field, value, name: field.name, v: value.v };
+  });
+  if (tests.length < 2 || tests.some((t) => t === undefined)) return undefined;
+  const all = tests as NonNullable<(typeof tests)[number]>[];
+  const distinct = all.every(
+    (t, i) =>
+      t.name === all[0]!.name && all.every((u, k) => k === i || !(u.v === t.v || u.v !== u.v || t.v !== t.v)),
+  );
+  return distinct ? all : undefined;
 }
 
 /** The comprehensions in an expression that are not inside another comprehension. */
