@@ -113,6 +113,10 @@ class Analysis {
   private work = 0;
   /** Per slot, how many times it was assigned: part of its narrowing key, so an old narrowing never applies. */
   private readonly generations: number[] = [];
+  /** The narrowing keys of input and field nodes, made once per node ("" for a field of no local). */
+  private readonly keys = new Map<IrExpr, string>();
+  /** The values of input fields, by narrowing key. */
+  private readonly inputs = new Map<string, Value>();
 
   constructor(private readonly ir: IrRulebook) {
     this.slots = ir.slots.map(() => ANY);
@@ -238,8 +242,13 @@ class Analysis {
   /** An input, slot, local or local field's value, not narrowed. */
   private plain(e: IrExpr): Value {
     switch (e.k) {
-      case "input":
-        return this.inputValue(e.path, e.default, e.timestamp);
+      case "input": {
+        const key = this.keyOf(e)!;
+        let value = this.inputs.get(key);
+        if (value === undefined)
+          this.inputs.set(key, (value = this.inputValue(e.path, e.default, e.timestamp)));
+        return value;
+      }
       case "slot":
         return this.slots[e.slot] ?? ANY;
       case "local":
@@ -329,15 +338,23 @@ class Analysis {
   private keyOf(e: IrExpr): string | undefined {
     switch (e.k) {
       case "input":
-        return `i${JSON.stringify([e.path, e.default ?? null, e.timestamp ?? null])}`;
+      case "field": {
+        let key = this.keys.get(e);
+        if (key === undefined) {
+          key =
+            e.k === "input"
+              ? `i${JSON.stringify([e.path, e.default ?? null, e.timestamp ?? null])}`
+              : e.x.k === "local"
+                ? `f${e.x.local}:${JSON.stringify([e.name, e.default ?? null, e.timestamp ?? null])}`
+                : "";
+          this.keys.set(e, key);
+        }
+        return key === "" ? undefined : key;
+      }
       case "slot":
         return `s${e.slot}@${this.generations[e.slot] ?? 0}`;
       case "local":
         return `l${e.local}`;
-      case "field":
-        return e.x.k === "local"
-          ? `f${e.x.local}:${JSON.stringify([e.name, e.default ?? null, e.timestamp ?? null])}`
-          : undefined;
       default:
         return undefined;
     }
@@ -346,7 +363,10 @@ class Analysis {
   /** Evaluates `body` with locals bound (their narrowed values dropped), then restores them. */
   private binding<T>(locals: readonly number[], values: readonly Value[], body: () => T): T {
     const saved = locals.map((l) => this.locals.get(l));
-    const dropped = [...this.narrowed].filter(([key]) => locals.some((l) => ownsLocal(key, l)));
+    const dropped =
+      this.narrowed.size === 0
+        ? []
+        : [...this.narrowed].filter(([key]) => locals.some((l) => ownsLocal(key, l)));
     for (const [key] of dropped) this.narrowed.delete(key);
     locals.forEach((l, i) => this.locals.set(l, values[i] ?? ANY));
     try {
