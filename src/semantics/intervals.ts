@@ -179,14 +179,31 @@ export function ulps(x: number, n: number): number {
   return y;
 }
 
-/** The smallest double above `x` (for exclusive domain bounds: `size > 0` starts at 5e-324). */
+/** The bits of one double, as two 32-bit words (`LOW` the low word's index, by the platform's byte order). */
+const BITS = new Float64Array(1);
+const WORDS = new Uint32Array(BITS.buffer);
+const LOW = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+
+/**
+ * The smallest double above `x` (for exclusive domain bounds: `size > 0` starts at 5e-324): the
+ * next bit pattern, in 32-bit words (no BigInt, which costs milliseconds the first time a
+ * process loads a rulebook).
+ */
 export function nextUp(x: number): number {
   if (Number.isNaN(x) || x === Infinity) return x;
   if (x === 0) return Number.MIN_VALUE;
-  const buffer = new Float64Array([x]);
-  const bits = new BigInt64Array(buffer.buffer);
-  bits[0] = x > 0 ? bits[0]! + 1n : bits[0]! - 1n;
-  return buffer[0]!;
+  BITS[0] = x;
+  const high = 1 - LOW;
+  if (x > 0) {
+    if (WORDS[LOW] === 0xffffffff) {
+      WORDS[LOW] = 0;
+      WORDS[high]!++;
+    } else WORDS[LOW]!++;
+  } else if (WORDS[LOW] === 0) {
+    WORDS[LOW] = 0xffffffff;
+    WORDS[high]!--;
+  } else WORDS[LOW]!--;
+  return BITS[0]!;
 }
 
 /** The largest double below `x`. */
