@@ -218,6 +218,18 @@ export class ExpressionCompiler {
     return name;
   }
 
+  /**
+   * A variable holding the value `code` has now. Unlike {@link atom}, a bare local (`l3`, a `let`'s
+   * or a parameter's) is copied: a later binding of the same local (the next call of the same
+   * function, the next `let` of the same name) must not change a value already computed.
+   */
+  copyOf(code: string): string {
+    if (!/^l\d+$/.test(code)) return this.atom(code);
+    const name = `t${this.temps++}`;
+    this.emit(`const ${name} = ${code};`);
+    return name;
+  }
+
   /** A fresh mutable variable, declared in the current block. */
   variable(initial: string): string {
     const name = `t${this.temps++}`;
@@ -389,7 +401,7 @@ export class ExpressionCompiler {
       case "let":
         // The body's value is held at once: a later binding of the same local must not change it.
         this.emit(`l${jsIndex(e.local)} = ${this.compile(e.value)};`);
-        return this.atom(this.compile(e.body));
+        return this.copyOf(this.compile(e.body));
       case "apply":
         return this.apply(e);
       default:
@@ -406,7 +418,7 @@ export class ExpressionCompiler {
     if (!fn || fn.params.length !== e.args.length) return invalid(e);
     const args = e.args.map((a) => this.atom(this.compile(a)));
     fn.params.forEach((local, i) => this.emit(`l${jsIndex(local)} = ${args[i]};`));
-    return this.atom(this.compile(fn.body));
+    return this.copyOf(this.compile(fn.body));
   }
 
   /**

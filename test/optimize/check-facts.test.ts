@@ -16,10 +16,14 @@ import { columnLayout, ColumnsError, toColumns, type Columns } from "../../src/r
 import { evaluate } from "../../src/runtime/interpreter.js";
 import { rulebookFromIr } from "../../src/runtime/rulebook.js";
 import { nextDown, nextUp } from "../../src/semantics/intervals.js";
+import { fuzzRuns } from "../support/fuzz-runs.js";
 import { InputGenerator } from "../support/random-inputs.js";
 import { randomRulebook, seededChooser } from "../support/random-rulebooks.js";
 import { attempt, lowerSource, type Outcome } from "../support/outcomes.js";
 import { compileBinary64Ir } from "../support/rulebooks.js";
+
+/** Random rulebooks (`FUZZ_RUNS=<n>` for more; CI runs more than a developer's `npm test`). */
+const RULEBOOKS = fuzzRuns(40, 120);
 
 const HEADER = `rulebook "Checks"
   version 1.0.0
@@ -245,8 +249,8 @@ describe("inputs on the boundaries of the schema: the generated code agrees with
     expect(inColumns).toBeGreaterThan(300);
   });
 
-  it("random rulebooks (test/support/random-rulebooks.ts)", () => {
-    for (let n = 0; n < 40; n++) {
+  it(`${RULEBOOKS} random rulebooks (test/support/random-rulebooks.ts)`, () => {
+    for (let n = 0; n < RULEBOOKS; n++) {
       const source = randomRulebook(seededChooser(71_000 + n));
       const ir = lowerSource(source, "random.margin");
       const generator = new InputGenerator(ir, 71_000 + n, "edge");
