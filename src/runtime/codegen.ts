@@ -197,13 +197,14 @@ function optimizedOrAsGiven(ir: IrRulebook, outputs: readonly string[] | undefin
 }
 
 /**
- * How many runtime checks the generated evaluator of a binary64 rulebook leaves out because the
+ * How many runtime checks the columnar loop of a binary64 rulebook leaves out because the
  * range analysis (src/optimize/check-facts.ts) proves they cannot fire, of how many checks the
  * analysis could have proven; the IR is optimized first, as {@link compileEvaluator} does.
  */
 export function elidedChecks(ir: IrRulebook): { elided: number; of: number } {
   const optimized = optimizedOrAsGiven(ir, undefined);
   const compiler = new ExpressionCompiler(optimized);
+  compiler.facts = checkFacts(optimized);
   generateSteps(optimized, compiler);
   return { elided: compiler.elided, of: compiler.considered };
 }
@@ -249,7 +250,6 @@ export function generateSteps(
 ): { body: string[]; outputs: GeneratedOutput[]; declarations: string[] } {
   const outputs: GeneratedOutput[] = [];
   const returned = selected === undefined ? undefined : new Set(selected);
-  compiler.facts = checkFacts(ir);
   const lines = compiler.block(() => {
     ir.steps.forEach((step, i) => {
       compiler.emit(`// step ${i + 1}`);
