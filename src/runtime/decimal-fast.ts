@@ -352,6 +352,8 @@ export function fastKernel(registers: number, scale: number, tables: readonly Fa
       if (!(s >= 0)) bail();
       return scaledText(R[3 * x]!, s);
     },
+    /** -1, 0 or 1 comparing registers `x` and `y`; gives up when it cannot tell. */
+    cmp,
     row,
     cell(d: number, t: number, r: number, column: number | "tier" | "lower" | "upper"): void {
       const table = tables[t]!;
@@ -415,19 +417,27 @@ function roundExact(
   ss: number,
   direction: number,
 ): boolean {
-  const xs = R[3 * x + 2]!;
-  let v = R[3 * x]!;
+  const m = roundExactValue(R[3 * x]!, R[3 * x + 2]!, sm, ss, direction);
+  if (m !== m) return false;
+  R[3 * d] = m;
+  R[3 * d + 2] = ss;
+  return true;
+}
+
+/**
+ * The mantissa of the exact value `v * 10^-xs` rounded to a multiple of `sm * 10^-ss` (`direction`:
+ * {@link ROUND_CODES}), at `ss` places (a multiple of `sm`); NaN when an intermediate would leave
+ * the safe integers. `decimal-fast-ops.ts` generates the same steps inline.
+ */
+export function roundExactValue(v: number, xs: number, sm: number, ss: number, direction: number): number {
   let unit = sm;
-  let f = xs;
-  if (xs < ss) {
-    v *= P10[ss - xs]!;
-    f = ss;
-  } else if (ss < xs) unit *= P10[xs - ss]!;
-  if (!(Math.abs(v) <= SAFE && unit <= SAFE)) return false;
+  if (xs < ss) v *= P10[ss - xs]!;
+  else if (ss < xs) unit *= P10[xs - ss]!;
+  if (!(Math.abs(v) <= SAFE && unit <= SAFE)) return NaN;
   // floor(v / unit), corrected by exact products (the quotient of doubles may be off by one).
   let n = Math.floor(v / unit);
   let below = n * unit;
-  if (!(Math.abs(below) <= SAFE && Math.abs(below) + unit <= SAFE)) return false;
+  if (!(Math.abs(below) <= SAFE && Math.abs(below) + unit <= SAFE)) return NaN;
   if (below > v) {
     n -= 1;
     below -= unit;
@@ -445,10 +455,7 @@ function roundExact(
     }
   }
   const m = chosen * unit;
-  if (!(Math.abs(m) <= SAFE)) return false;
-  R[3 * d] = m + 0;
-  R[3 * d + 2] = f;
-  return true;
+  return Math.abs(m) <= SAFE ? chosen * sm + 0 : NaN;
 }
 
 function exactRead(R: Float64Array, d: number, m: number, s: number): void {
@@ -559,12 +566,33 @@ export function readText(R: Float64Array, d: number, text: string): boolean {
 
 const ZEROS = ["", "0", "00", "000", "0000", "00000", "000000", "0000000", "00000000"];
 
-/** The digits of a non-negative safe integer, by int32 parts (which print fast). */
+/**
+ * `FRACTIONS[s][f]` for `s <= 4`, `f < 10^s`: the fraction `f * 10^-s` as text after the point,
+ * trailing zeros dropped (`.05`, `.5`; "" for 0). Built on first use (11,110 short strings): a
+ * lookup instead of a conversion and a concatenation per output.
+ */
+const FRACTIONS: string[][] = [];
+
+function fractions(s: number): string[] {
+  let table = FRACTIONS[s];
+  if (table === undefined) {
+    table = Array.from({ length: 10 ** s }, (_, f) =>
+      f === 0 ? "" : `.${String(f).padStart(s, "0")}`.replace(/0+$/, ""),
+    );
+    FRACTIONS[s] = table;
+  }
+  return table;
+}
+
+/** The digits of a non-negative safe integer (`String` is exact there: no exponent below 10^21). */
 function digitsOf(m: number): string {
-  if (m < 2147483648) return `${m | 0}`;
-  const high = Math.floor(m / 1e9);
-  const low = `${(m - high * 1e9) | 0}`;
-  return digitsOf(high) + ZEROS[9 - low.length]! + low;
+  return m < 2147483648 ? `${m | 0}` : String(m);
+}
+
+/** `whole` and `fraction` of `m * 10^-s` (`m >= 0`, `s <= 22`), exactly: the quotient may be one too large. */
+function wholePart(m: number, unit: number): number {
+  const whole = Math.floor(m / unit);
+  return whole * unit > m ? whole - 1 : whole;
 }
 
 /** The plain decimal text of `m * 10^-s` without trailing zeros (`decText`'s form): `0`, `1925`, `-0.0056`. */
@@ -574,21 +602,27 @@ export function scaledText(mantissa: number, scale: number): string {
   const m = negative ? -mantissa : mantissa;
   let text: string;
   if (scale === 0) text = digitsOf(m);
-  else if (scale <= 9) {
-    // m = whole * 10^s + fraction, exactly (the quotient of doubles may be one too large).
+  else if (scale <= 4) {
     const unit = P10[scale]!;
-    let whole = Math.floor(m / unit);
-    if (whole * unit > m) whole -= 1;
+    const whole = wholePart(m, unit);
+    text = digitsOf(whole) + fractions(scale)[m - whole * unit]!;
+  } else if (scale <= 9) {
+    const unit = P10[scale]!;
+    const whole = wholePart(m, unit);
+    // The fraction is below 10^9: int32 arithmetic strips its trailing zeros.
     let fraction = (m - whole * unit) | 0;
+    let s = scale;
     if (fraction === 0) text = digitsOf(whole);
     else {
-      let s = scale;
       while (fraction % 10 === 0) {
         fraction = (fraction / 10) | 0;
         s--;
       }
-      const digits = `${fraction}`;
-      text = `${digitsOf(whole)}.${ZEROS[s - digits.length]!}${digits}`;
+      if (s <= 4) text = digitsOf(whole) + fractions(s)[fraction]!;
+      else {
+        const digits = `${fraction}`;
+        text = `${digitsOf(whole)}.${ZEROS[s - digits.length]!}${digits}`;
+      }
     }
   } else {
     let rest = m;
