@@ -51,7 +51,6 @@ const HELPERS = [
   "sub",
   "mul",
   "div",
-  "sqrt",
   "neg",
   "abs",
   "cmp",
@@ -107,6 +106,7 @@ export function generateFastPath(ir: IrRulebook, selected?: readonly string[]): 
       ...HELPERS.map((h) => `const F${h} = FK.${h};`),
       "const FR = FK.R;",
       "const FP = FK.powers;",
+      "const FE = FK.eps, FT = FK.tiny, FU = FK.unit;",
       "const Ftext = FK.scaledText;",
       "const FD = FK.defaults;",
       "const OP = FK.prototype;",
@@ -177,7 +177,12 @@ class FastGenerator {
   private lines: string[] = [];
   private temps = 0;
 
-  constructor(private readonly ir: IrRulebook) {}
+  /** The scale of `/` and `sqrt` (a small integer, printed into the code). */
+  private readonly scale: number;
+
+  constructor(private readonly ir: IrRulebook) {
+    this.scale = Number(jsIndex(ir.meta.arithmetic?.scale ?? 0));
+  }
 
   omit(raw: unknown): unknown {
     return withOmittedInputs(this.ir.schema, raw as Value);
@@ -244,8 +249,9 @@ class FastGenerator {
       const name = `K${r}`;
       this.prelude.push(
         `const ${name}a = FR[${3 * r}], ${name}b = FR[${3 * r + 1}], ${name}s = FR[${3 * r + 2}];`,
+        `const ${name}l = FK.lower(${r}), ${name}h = FK.upper(${r});`,
       );
-      num = { a: `${name}a`, b: `${name}b`, s: `${name}s`, register: r };
+      num = { a: `${name}a`, b: `${name}b`, s: `${name}s`, register: r, lo: `${name}l`, hi: `${name}h` };
       // Exact constants: their places are known now (a small integer, safe to print).
       if (R[2]! >= 0) num = { ...num, s: jsIndex(R[2]!), places: R[2]! };
       this.constants.set(key, num);
@@ -652,7 +658,7 @@ class FastGenerator {
       case "abs":
         return this.into((d) => ops.unary(d, args[0]!, "abs"), dest);
       case "sqrt":
-        return this.into((d) => ops.slow("Fsqrt", d, args[0]!), dest);
+        return this.into((d) => ops.sqrt(d, args[0]!, this.scale), dest);
       case "round_up":
       case "round_down":
       case "round_half_even": {

@@ -4,13 +4,16 @@
  * exactly as a register of `decimal-fast.ts` holds it (`s >= 0`: the exact decimal `a * 10^-s`;
  * `s = -1`: an interval `[a, b]`; NaN: not written in this evaluation).
  *
- * The common case, where the operands are exact and the result stays within the safe integers,
- * is written inline (or as a call of a small pure helper that V8 inlines): no register file, no
- * allocation. Every other case (intervals, overflow, `/` and `sqrt`) copies the operands into the
- * kernel's scratch registers and runs the kernel's operation there, so its results, and its
- * reasons to give up, are the kernel's by construction. Constants are already in registers of
- * their own and are passed to the kernel as they are; their places are known when the code is
- * generated, which removes the tests of exactness on them.
+ * Written inline, with no call (a call with doubles would box them) and no allocation: `+ - *`,
+ * comparisons and rounding of exact values while every intermediate is a safe integer, and
+ * `+ - *`, comparisons and `sqrt` of intervals, with the kernel's bounds (`down`, `up`: two ulps
+ * either way; an exact value's bounds are those of its correctly rounded quotient), so the same
+ * soundness argument holds (decimal-fast.ts). Every other case (`/`, rounding an interval, a
+ * comparison the intervals cannot decide, places beyond 22) copies the operands into the kernel's
+ * scratch registers and runs the kernel's operation there, so its results, and its reasons to give
+ * up, are the kernel's. Constants are already in registers of their own and are passed to the
+ * kernel as they are; their places and bounds are known when the code is generated, which removes
+ * the tests of exactness on them.
  */
 
 /** A numeric value as code: the three doubles (names), and what is known of it at generation time. */
@@ -22,6 +25,9 @@ export interface Num {
   places?: number;
   /** The register of a constant (the kernel reads it there). */
   register?: number;
+  /** A constant's bounds as doubles (names of factory-level constants). */
+  lo?: string;
+  hi?: string;
 }
 
 /** Scratch registers of the kernel: the two operands and the result of a slow operation. */
@@ -37,6 +43,31 @@ function exact(x: Num): string {
 
 function both(x: Num, y: Num): string {
   return [exact(x), exact(y)].filter((c) => c !== "").join(" && ");
+}
+
+/** `x - (|x| * 2^-51 + 2^-1022)`, the kernel's `down`, as code (`up` with `+`). */
+function widen(x: string, sign: "-" | "+"): string {
+  return `${x} ${sign} ((${x} < 0 ? -${x} : ${x}) * FE + FT)`;
+}
+
+/**
+ * Statements declaring `l` and `h`, bounds of `x` as doubles (the kernel's `iv`): an interval's own,
+ * an exact value's quotient widened, NaN for a value not written or with more than 22 places
+ * (every decision on NaN bounds fails, and the kernel then gives up).
+ */
+function bounds(x: Num, l: string, h: string): string {
+  if (x.lo !== undefined && x.hi !== undefined) return `const ${l} = ${x.lo}, ${h} = ${x.hi};`;
+  return [
+    `let ${l} = NaN, ${h} = NaN;`,
+    `if (${x.s} === -1) { ${l} = ${x.a}; ${h} = ${x.b}; }`,
+    `else if (${x.s} === 0) { ${l} = ${x.a}; ${h} = ${x.a}; }`,
+    `else if (${x.s} > 0 && ${x.s} <= 22) { const q = ${x.a} / FP[${x.s}]; ${l} = ${widen("q", "-")}; ${h} = ${widen("q", "+")}; }`,
+  ].join(" ");
+}
+
+/** `d` := the interval `[down(lo), up(hi)]` of the doubles `lo`, `hi` (names). */
+function setInterval(d: Num, lo: string, hi: string): string {
+  return `${d.a} = ${widen(lo, "-")}; ${d.b} = ${widen(hi, "+")}; ${d.s} = -1;`;
 }
 
 /** `if (cond) {` or a plain block when the condition always holds. */
@@ -102,11 +133,24 @@ function aligned(x: Num, y: Num): string {
   ].join(" ");
 }
 
+/**
+ * `{ exact attempt; if it did not succeed, the interval fallback }`: the attempt sets `done` when it
+ * wrote `d`.
+ */
+function exactOrInterval(condition: string, attempt: string, fallback: string): string {
+  if (condition === "" && !attempt.includes("done")) return `{ ${attempt} }`;
+  const tried = condition === "" ? attempt : `if (${condition}) { ${attempt} }`;
+  return `{ let done = false; ${tried} if (!done) { ${fallback} } }`;
+}
+
 /** `d := x + y` (`sign` 1) or `x - y` (-1). */
 export function add(d: Num, x: Num, y: Num, sign: 1 | -1): string {
-  const kernel = slow(sign > 0 ? "Fadd" : "Fsub", d, x, y);
-  const attempt = `${aligned(x, y)} const t = u ${sign > 0 ? "+" : "-"} v; if (ok && t <= ${SAFE} && t >= -${SAFE}) { ${d.s} = p; ${d.a} = t + 0; } else { ${kernel} }`;
-  return `{ ${guarded(both(x, y), attempt, kernel)} }`;
+  const op = sign > 0 ? "+" : "-";
+  const attempt = `${aligned(x, y)} const t = u ${op} v; if (ok && t <= ${SAFE} && t >= -${SAFE}) { ${d.s} = p; ${d.a} = t + 0; done = true; }`;
+  const lo = sign > 0 ? "xl + yl" : "xl - yh";
+  const hi = sign > 0 ? "xh + yh" : "xh - yl";
+  const fallback = `${bounds(x, "xl", "xh")} ${bounds(y, "yl", "yh")} const lo = ${lo}, hi = ${hi}; ${setInterval(d, "lo", "hi")}`;
+  return exactOrInterval(both(x, y), attempt, fallback);
 }
 
 /** `d := x * y`. */
@@ -119,8 +163,36 @@ export function mul(d: Num, x: Num, y: Num): string {
         : y.places === 0
           ? x.s
           : `${x.s} + ${y.s}`;
-  const condition = [both(x, y), `t <= ${SAFE} && t >= -${SAFE}`].filter((c) => c !== "").join(" && ");
-  return `{ const t = ${x.a} * ${y.a}; if (${condition}) { ${d.s} = ${places}; ${d.a} = t + 0; } else { ${slow("Fmul", d, x, y)} } }`;
+  const attempt = `const t = ${x.a} * ${y.a}; if (t <= ${SAFE} && t >= -${SAFE}) { ${d.s} = ${places}; ${d.a} = t + 0; done = true; }`;
+  const fallback = [
+    bounds(x, "xl", "xh"),
+    bounds(y, "yl", "yh"),
+    "let lo, hi;",
+    "if (xl >= 0 && yl >= 0) { lo = xl * yl; hi = xh * yh; }",
+    "else { const p1 = xl * yl, p2 = xl * yh, p3 = xh * yl, p4 = xh * yh; lo = Math.min(p1, p2, p3, p4); hi = Math.max(p1, p2, p3, p4); }",
+    setInterval(d, "lo", "hi"),
+  ].join(" ");
+  return exactOrInterval(both(x, y), attempt, fallback);
+}
+
+/**
+ * `d := sqrt(x)` to the scale: a perfect square's root exactly, else the interval of the roots of
+ * the bounds widened by a unit of the scale (`FU`), as the kernel's `sqrt`; a negative operand
+ * gives up (the exact path raises MB6003).
+ */
+export function sqrt(d: Num, x: Num, scale: number): string {
+  const attempt = [
+    `if (${x.a} < 0) Fbail();`,
+    `const even = ${x.s} % 2 === 0 ? ${x.a} : ${x.a} * 10, r = Math.sqrt(even), half = (${x.s} + ${x.s} % 2) / 2;`,
+    `if (r === Math.floor(r) && r * r === even && even <= ${SAFE} && half <= ${scale}) { ${d.s} = half; ${d.a} = r; done = true; }`,
+  ].join(" ");
+  const fallback = [
+    bounds(x, "xl", "xh"),
+    "if (!(xl >= 0)) Fbail();",
+    `const rl = Math.sqrt(xl), rh = Math.sqrt(xh), dl = ${widen("rl", "-")} - FU, dh = ${widen("rh", "+")} + FU;`,
+    setInterval(d, "dl", "dh"),
+  ].join(" ");
+  return exactOrInterval(exact(x), attempt, fallback);
 }
 
 /** `d := -x` or `abs(x)`. */
@@ -131,24 +203,26 @@ export function unary(d: Num, x: Num, op: "neg" | "abs"): string {
 }
 
 /**
- * Statements setting the variable `c` to -1, 0 or 1 comparing `x` with `y` (the kernel gives up
- * when it cannot tell).
+ * Statements setting the variable `c` to -1, 0 or 1 comparing `x` with `y`: exactly, or by
+ * disjoint bounds, else by the kernel (which gives up when it cannot tell).
  */
 export function compare(c: string, x: Num, y: Num): string {
   const ox = operand(x, SCRATCH.x);
   const oy = operand(y, SCRATCH.y);
   const kernel = `${ox.code}${oy.code}${c} = Fcmp(${ox.register}, ${oy.register});`;
-  const attempt = `${aligned(x, y)} if (ok) ${c} = u < v ? -1 : u > v ? 1 : 0; else { ${kernel} }`;
-  return `{ ${guarded(both(x, y), attempt, kernel)} }`;
+  const attempt = `${aligned(x, y)} if (ok) { ${c} = u < v ? -1 : u > v ? 1 : 0; done = true; }`;
+  const fallback = `${bounds(x, "xl", "xh")} ${bounds(y, "yl", "yh")} if (xh < yl) ${c} = -1; else if (xl > yh) ${c} = 1; else { ${kernel} }`;
+  return exactOrInterval(both(x, y), attempt, fallback);
 }
 
-/** Statements setting `c` to whether `x == y` (kernel `eq`: exact values, or disjoint intervals). */
+/** Statements setting `c` to whether `x == y` (exact values, or disjoint bounds; else the kernel's `eq`). */
 export function equal(c: string, x: Num, y: Num): string {
   const ox = operand(x, SCRATCH.x);
   const oy = operand(y, SCRATCH.y);
   const kernel = `${ox.code}${oy.code}${c} = Feq(${ox.register}, ${oy.register});`;
-  const attempt = `${aligned(x, y)} if (ok) ${c} = u === v; else { ${kernel} }`;
-  return `{ ${guarded(both(x, y), attempt, kernel)} }`;
+  const attempt = `${aligned(x, y)} if (ok) { ${c} = u === v; done = true; }`;
+  const fallback = `${bounds(x, "xl", "xh")} ${bounds(y, "yl", "yh")} if (xh < yl || xl > yh) ${c} = false; else { ${kernel} }`;
+  return exactOrInterval(both(x, y), attempt, fallback);
 }
 
 /**
