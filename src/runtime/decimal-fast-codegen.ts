@@ -99,6 +99,7 @@ export function generateFastPath(ir: IrRulebook, selected?: readonly string[]): 
               0,
             ),
           ) ?? [],
+        texts: t.cells[0]?.map((_, c) => t.cells.map((row) => registerText(kernel.R, row[c]!))) ?? [],
       })),
     };
     const source = [
@@ -145,6 +146,11 @@ function triples(R: Float64Array, registers: readonly number[], missing = NaN): 
   return out;
 }
 
+/** The decimal text of an exact register (`scaledText`), or null for an interval. */
+function registerText(R: Float64Array, r: number): string | null {
+  return R[3 * r + 2]! >= 0 ? scaledText(R[3 * r]!, R[3 * r + 2]!) : null;
+}
+
 /** Loads a constant decimal into a register (exact when it fits, else as an interval around it). */
 function load(R: Float64Array, register: number, value: Dec): void {
   if (!value.isFinite()) {
@@ -155,6 +161,13 @@ function load(R: Float64Array, register: number, value: Dec): void {
   }
   // decimal text: the same reading as an input's text (readText never fails on finite decimals).
   readText(R, register, decText(value));
+}
+
+/** A numeric cell read by generated code: its table, column and the variable holding its row. */
+interface CellRead {
+  table: number;
+  column: number;
+  row: string;
 }
 
 class FastGenerator {
@@ -170,6 +183,8 @@ class FastGenerator {
   private readonly localKinds = new Map<number, Kind>();
   private readonly tables = new Map<number, FastTable>();
   private readonly columns = new Set<string>();
+  /** The last numeric cell read (its table, column and row variable), for an output of a cell. */
+  private lastCell: CellRead | undefined;
   /** Every numeric variable of `fast`, declared at its top. */
   private readonly variables: string[] = [];
   /** Values computed once and reused while their operands are unchanged, by block depth. */
@@ -385,15 +400,23 @@ class FastGenerator {
     const variable = `o${jsIndex(step.slot)}`;
     if (slot.type.kind === "number") {
       const q = this.slotNum(step.slot);
+      this.lastCell = undefined;
       this.numInto(step.value, q);
-      if (step.rounding) {
+      // (numInto sets lastCell: read through a cast, as TypeScript keeps its narrowing to undefined)
+      const read = this.lastCell as CellRead | undefined;
+      const cell = step.value.k === "cell" && !step.rounding ? read : undefined;
+      if (cell) {
+        // A cell's text is known when the table is loaded: looked up, not written (null: not exact).
+        const texts = this.column(cell.table, cell.column, "texts");
+        this.emit(`const ${variable} = ${texts}[${cell.row}] ?? Fbail();`);
+      } else if (step.rounding) {
         const { direction, step: size } = step.rounding;
         const code = ROUND_CODES[direction];
         if (code === undefined) throw new Uncovered("an unknown rounding");
         const unit = this.constantOf(`n:${String(size)}`, decimalConst(size) as unknown as Dec);
         this.roundInto(q, q, unit, code);
       }
-      this.emit(`const ${variable} = ${q.s} >= 0 ? Ftext(${q.a}, ${q.s}) : Fbail();`);
+      if (!cell) this.emit(`const ${variable} = ${q.s} >= 0 ? Ftext(${q.a}, ${q.s}) : Fbail();`);
     } else if (slot.type.kind === "bool" || slot.type.kind === "text" || slot.type.kind === "enum") {
       if (step.rounding) throw new Uncovered("a rounded output that is not a number");
       this.emit(`v${jsIndex(step.slot)} = ${this.val(step.value)};`);
@@ -540,6 +563,7 @@ class FastGenerator {
           );
         }
         const column = this.column(e.table, e.column, "cells");
+        this.lastCell = { table: e.table, column: e.column, row };
         return this.into((d) => cellRead(d, column, row, true), dest);
       }
       case "margin":
@@ -574,8 +598,8 @@ class FastGenerator {
   }
 
   /** The factory-level array of one column's cells or deductions (`a`, `b`, `s` by row). */
-  private column(table: number, column: number, kind: "cells" | "deductions"): string {
-    const name = `FT${jsIndex(table)}${kind === "cells" ? "c" : "d"}${jsIndex(column)}`;
+  private column(table: number, column: number, kind: "cells" | "deductions" | "texts"): string {
+    const name = `FT${jsIndex(table)}${kind[0]!}${jsIndex(column)}`;
     if (!this.columns.has(name)) {
       this.columns.add(name);
       this.prelude.push(`const ${name} = FK.columns[${jsIndex(table)}].${kind}[${jsIndex(column)}];`);
