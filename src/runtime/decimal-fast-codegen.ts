@@ -295,9 +295,8 @@ class FastGenerator {
     ];
     return [
       omittableInputs(this.ir.schema).size === 0 ? "const input = raw;" : "const input = Fomit(raw);",
-      `const input_ordinary = Fproto(input) === OP;`,
       ...(variables.length ? [`let ${variables.join(", ")};`] : []),
-      ...this.recordReads,
+      ...this.inputReads(),
       ...[...this.inputs.values()].flatMap((i) => i.code),
       ...body,
       `return { ${outputs.join(", ")} };`,
@@ -733,8 +732,10 @@ class FastGenerator {
       const parent = path.length === 1 ? "input" : this.record(path.slice(0, -1));
       variable = this.temp("r");
       this.records.set(key, variable);
-      this.recordReads.push(`const ${variable} = ${this.read(parent, path[path.length - 1]!)};`);
-      this.recordReads.push(`const ${variable}_ordinary = Fproto(${variable}) === OP;`);
+      this.recordReads.push({
+        variable,
+        code: `const ${variable} = ${this.read(parent, path[path.length - 1]!)};`,
+      });
     }
     return variable;
   }
@@ -742,16 +743,42 @@ class FastGenerator {
   /**
    * `readField(record, name)` (own properties only): a plain property read, which inline caches
    * make fast, when the record's prototype is Object.prototype and that does not hold the name
-   * (so an own property is the only one the read can find); else `readField`. A null or
-   * undefined record throws here as in `readField`, and the exact path then throws the same.
+   * (so an own property is the only one the read can find); else `readField`. The plain reads of a
+   * record come first, then its prototype test (after the reads, V8 knows the record's map and
+   * answers `Object.getPrototypeOf` without a call). A null or undefined record throws there, as
+   * `readField` does, and the exact path then throws the same.
    */
   private read(record: string, name: string): string {
+    let fields = this.fieldReads.get(record);
+    if (fields === undefined) this.fieldReads.set(record, (fields = new Map()));
+    let raw = fields.get(name);
+    if (raw === undefined) fields.set(name, (raw = this.temp("x")));
     const n = jsString(name);
-    return `(${record}_ordinary && OP[${n}] === void 0 ? ${record}[${n}] : readField(${record}, ${n}))`;
+    return `(${record}_ordinary && OP[${n}] === void 0 ? ${raw} : readField(${record}, ${n}))`;
   }
 
+  /** Statements reading a record: its fields' plain reads, then whether its prototype is ordinary. */
+  private recordCode(record: string): string[] {
+    const fields = [...(this.fieldReads.get(record) ?? new Map<string, string>())];
+    return [
+      ...(fields.length
+        ? [`const ${fields.map(([name, raw]) => `${raw} = ${record}[${jsString(name)}]`).join(", ")};`]
+        : []),
+      `const ${record}_ordinary = Fproto(${record}) === OP;`,
+    ];
+  }
+
+  /** Every record read, each followed by its fields' reads: parents before their children. */
+  private inputReads(): string[] {
+    return [
+      ...this.recordCode("input"),
+      ...this.recordReads.flatMap(({ variable, code }) => [code, ...this.recordCode(variable)]),
+    ];
+  }
+
+  private readonly fieldReads = new Map<string, Map<string, string>>();
   private readonly records = new Map<string, string>();
-  private readonly recordReads: string[] = [];
+  private readonly recordReads: { variable: string; code: string }[] = [];
 
   private defaultCode(v: unknown): string {
     if (typeof v === "boolean") return String(v);
