@@ -125,7 +125,7 @@ export function generateFastPath(ir: IrRulebook, selected?: readonly string[]): 
 }
 
 /** `10^k` (exact doubles) for `k <= 22`, NaN up to 63: generated code indexes it with `k & 63`. */
-const POWERS = Float64Array.from({ length: 64 }, (_, k) => (k <= 22 ? Number(`1e${k}`) : NaN));
+export const POWERS = Float64Array.from({ length: 64 }, (_, k) => (k <= 22 ? Number(`1e${k}`) : NaN));
 
 /**
  * The registers of one column of a table as an array of triples (`a`, `b`, `s` by row), for

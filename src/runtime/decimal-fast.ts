@@ -610,7 +610,8 @@ const PADDED: string[][] = [];
 
 function padded(k: number): string[] {
   let table = PADDED[k];
-  if (table === undefined) PADDED[k] = table = Array.from({ length: 10 ** k }, (_, x) => String(x).padStart(k, "0"));
+  if (table === undefined)
+    PADDED[k] = table = Array.from({ length: 10 ** k }, (_, x) => String(x).padStart(k, "0"));
   return table;
 }
 
