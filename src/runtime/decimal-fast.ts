@@ -331,9 +331,9 @@ export function fastKernel(registers: number, scale: number, tables: readonly Fa
         const m = R[3 * x]!;
         if (m < 0) bail(); // MB6003
         // A perfect square's root is exact (Math.sqrt is correctly rounded).
-        const even = s % 2 === 0 ? m : m * 10;
+        const even = (s & 1) === 0 ? m : m * 10;
         const r = Math.sqrt(even);
-        const half = (s + (s % 2)) / 2;
+        const half = (s + (s & 1)) / 2;
         if (Number.isInteger(r) && r * r === even && even <= SAFE && half <= scale) return exact(d, r, half);
       }
       iv(x);
@@ -487,7 +487,7 @@ export function roundExactValue(v: number, xs: number, sm: number, ss: number, d
     if (direction === ROUND_CODES.up) chosen = n + 1;
     else if (direction === ROUND_CODES.half_even) {
       const twice = 2 * rest;
-      chosen = twice < unit ? n : twice > unit ? n + 1 : n % 2 === 0 ? n : n + 1;
+      chosen = twice < unit ? n : twice > unit ? n + 1 : (n & 1) === 0 ? n : n + 1;
     }
   }
   const m = chosen * unit;
