@@ -82,6 +82,8 @@ export function generateFastPath(ir: IrRulebook, selected?: readonly string[]): 
       prototype: Object.prototype,
       prototypeOf: Object.getPrototypeOf,
       powers: POWERS,
+      nan: NaN,
+      math: { floor: Math.floor, sqrt: Math.sqrt, min: Math.min, max: Math.max, abs: Math.abs },
       scaledText,
       columns: tables.map((t) => ({
         cells:
@@ -107,7 +109,8 @@ export function generateFastPath(ir: IrRulebook, selected?: readonly string[]): 
       ...HELPERS.map((h) => `const F${h} = FK.${h};`),
       "const FR = FK.R;",
       "const FP = FK.powers;",
-      "const FE = FK.eps, FT = FK.tiny, FU = FK.unit;",
+      "const FE = FK.eps, FT = FK.tiny, FU = FK.unit, FNaN = FK.nan;",
+      "const Mfloor = FK.math.floor, Msqrt = FK.math.sqrt, Mmin = FK.math.min, Mmax = FK.math.max, Mabs = FK.math.abs;",
       "const Ftext = FK.scaledText;",
       "const FD = FK.defaults;",
       "const OP = FK.prototype;",
@@ -219,7 +222,7 @@ class FastGenerator {
   private fresh(prefix = "n"): Num {
     const name = this.temp(prefix);
     const num = { a: `${name}a`, b: `${name}b`, s: `${name}s` };
-    this.variables.push(`${num.a} = 0`, `${num.b} = 0`, `${num.s} = NaN`);
+    this.variables.push(`${num.a} = 0`, `${num.b} = 0`, `${num.s} = FNaN`);
     return num;
   }
 

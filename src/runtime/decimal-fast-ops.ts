@@ -4,6 +4,9 @@
  * exactly as a register of `decimal-fast.ts` holds it (`s >= 0`: the exact decimal `a * 10^-s`;
  * `s = -1`: an interval `[a, b]`; NaN: not written in this evaluation).
  *
+ * Generated code names no global: `Math`'s functions are factory-level constants (`Mfloor`,
+ * `Msqrt`, `Mmin`, `Mmax`, `Mabs`), which V8 still inlines.
+ *
  * Written inline, with no call (a call with doubles would box them) and no allocation: `+ - *`,
  * comparisons and rounding of exact values while every intermediate is a safe integer, and
  * `+ - *`, comparisons and `sqrt` of intervals, with the kernel's bounds (`down`, `up`: two ulps
@@ -58,7 +61,7 @@ function widen(x: string, sign: "-" | "+"): string {
 function bounds(x: Num, l: string, h: string): string {
   if (x.lo !== undefined && x.hi !== undefined) return `const ${l} = ${x.lo}, ${h} = ${x.hi};`;
   return [
-    `let ${l} = NaN, ${h} = NaN;`,
+    `let ${l} = FNaN, ${h} = FNaN;`,
     `if (${x.s} === -1) { ${l} = ${x.a}; ${h} = ${x.b}; }`,
     `else if (${x.s} === 0) { ${l} = ${x.a}; ${h} = ${x.a}; }`,
     `else if (${x.s} > 0 && ${x.s} <= 22) { const q = ${x.a} / FP[${x.s}]; ${l} = ${widen("q", "-")}; ${h} = ${widen("q", "+")}; }`,
@@ -169,7 +172,7 @@ export function mul(d: Num, x: Num, y: Num): string {
     bounds(y, "yl", "yh"),
     "let lo, hi;",
     "if (xl >= 0 && yl >= 0) { lo = xl * yl; hi = xh * yh; }",
-    "else { const p1 = xl * yl, p2 = xl * yh, p3 = xh * yl, p4 = xh * yh; lo = Math.min(p1, p2, p3, p4); hi = Math.max(p1, p2, p3, p4); }",
+    "else { const p1 = xl * yl, p2 = xl * yh, p3 = xh * yl, p4 = xh * yh; lo = Mmin(p1, p2, p3, p4); hi = Mmax(p1, p2, p3, p4); }",
     setInterval(d, "lo", "hi"),
   ].join(" ");
   return exactOrInterval(both(x, y), attempt, fallback);
@@ -184,13 +187,13 @@ export function sqrt(d: Num, x: Num, scale: number): string {
   const attempt = [
     `if (${x.a} < 0) Fbail();`,
     // Parities by `& 1` (exact for safe integers): `%` on doubles is a call in V8.
-    `const odd = ${x.s} & 1, even = odd === 0 ? ${x.a} : ${x.a} * 10, r = Math.sqrt(even), half = (${x.s} + odd) / 2;`,
-    `if (r === Math.floor(r) && r * r === even && even <= ${SAFE} && half <= ${scale}) { ${d.s} = half; ${d.a} = r; done = true; }`,
+    `const odd = ${x.s} & 1, even = odd === 0 ? ${x.a} : ${x.a} * 10, r = Msqrt(even), half = (${x.s} + odd) / 2;`,
+    `if (r === Mfloor(r) && r * r === even && even <= ${SAFE} && half <= ${scale}) { ${d.s} = half; ${d.a} = r; done = true; }`,
   ].join(" ");
   const fallback = [
     bounds(x, "xl", "xh"),
     "if (!(xl >= 0)) Fbail();",
-    `const rl = Math.sqrt(xl), rh = Math.sqrt(xh), dl = ${widen("rl", "-")} - FU, dh = ${widen("rh", "+")} + FU;`,
+    `const rl = Msqrt(xl), rh = Msqrt(xh), dl = ${widen("rl", "-")} - FU, dh = ${widen("rh", "+")} + FU;`,
     setInterval(d, "dl", "dh"),
   ].join(" ");
   return exactOrInterval(exact(x), attempt, fallback);
@@ -198,7 +201,7 @@ export function sqrt(d: Num, x: Num, scale: number): string {
 
 /** `d := -x` or `abs(x)`. */
 export function unary(d: Num, x: Num, op: "neg" | "abs"): string {
-  const value = op === "neg" ? `0 - ${x.a}` : `Math.abs(${x.a})`;
+  const value = op === "neg" ? `0 - ${x.a}` : `Mabs(${x.a})`;
   const then = `${d.a} = ${value}; ${d.s} = ${x.s};`;
   return guarded(exact(x), then, slow(op === "neg" ? "Fneg" : "Fabs", d, x));
 }
@@ -252,7 +255,7 @@ export function round(d: Num, x: Num, step: Num, direction: number): string {
     unitCode,
     `if (k < 0) v *= FP[-k & 63]; else if (k > 0) unit *= FP[k & 63];`,
     `let ok = k <= 22 && k >= -22 && v <= ${SAFE} && v >= -${SAFE} && unit <= ${SAFE};`,
-    `let n = Math.floor(v / unit), below = n * unit;`,
+    `let n = Mfloor(v / unit), below = n * unit;`,
     `ok = ok && below <= ${SAFE} && below >= -${SAFE} && (below < 0 ? -below : below) + unit <= ${SAFE};`,
     `if (below > v) { n -= 1; below -= unit; } else if (below + unit <= v) { n += 1; below += unit; }`,
     `const rest = v - below, c = ${chosen}, m = c * unit;`,

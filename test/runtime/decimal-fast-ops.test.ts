@@ -158,7 +158,8 @@ function inline(code: string): (x: Held, y: Held) => { d: Held; c: unknown } | u
     "P",
     `const FR = K.R, FP = P, FE = K.eps, FT = K.tiny, FU = K.unit, Fadd = K.add, Fsub = K.sub, Fmul = K.mul,
       Fcmp = K.cmp, Feq = K.eq, Fround = K.round, Fbail = K.bail;
-    return (xa, xb, xs, ya, yb, ys) => { let da = 0, db = 0, ds = NaN, c; ${code} return [da, db, ds, c]; };`,
+    const FNaN = NaN, Mfloor = Math.floor, Msqrt = Math.sqrt, Mmin = Math.min, Mmax = Math.max, Mabs = Math.abs;
+    return (xa, xb, xs, ya, yb, ys) => { let da = 0, db = 0, ds = FNaN, c; ${code} return [da, db, ds, c]; };`,
   ) as (K: unknown, P: Float64Array) => (...args: number[]) => [number, number, number, unknown];
   const run = make(K, POWERS);
   return (x, y) => {
@@ -252,7 +253,7 @@ describe("inline operations", () => {
           "P",
           "sa",
           "sb",
-          `const FR = K.R, FP = P, Fround = K.round;
+          `const FR = K.R, FP = P, Fround = K.round, Mfloor = Math.floor;
           return (xa, xb, xs) => { let da = 0, db = 0, ds = NaN; ${ops.round(D, X, step, code)} return [da, db, ds]; };`,
         )(K, POWERS, sm, 0) as (...args: number[]) => Held;
         let result: Held | undefined;
