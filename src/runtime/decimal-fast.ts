@@ -220,14 +220,36 @@ export function fastKernel(registers: number, scale: number, tables: readonly Fa
     lastRow[t] = r;
     return r;
   };
+  // Each bound of each table as a double interval (lower lo, lower hi, upper lo, upper hi by row),
+  // computed on the first scan (the registers are loaded after the kernel is built): a key whose
+  // own interval lies clear of a bound is compared on doubles, without aligning decimals.
+  let boundIntervals: Float64Array[] | undefined;
+  const intervalsOf = (table: FastTable): Float64Array => {
+    const out = new Float64Array(4 * table.lower.length);
+    table.lower.forEach((lower, i) => {
+      iv(lower);
+      out[4 * i] = T[0]!;
+      out[4 * i + 1] = T[1]!;
+      const upper = table.upper[i]!;
+      if (upper >= 0) iv(upper);
+      out[4 * i + 2] = upper >= 0 ? T[0]! : Infinity;
+      out[4 * i + 3] = upper >= 0 ? T[1]! : Infinity;
+    });
+    return out;
+  };
   const scan = (t: number, key: number): number => {
     const table = tables[t]!;
+    boundIntervals ??= tables.map(intervalsOf);
+    const B = boundIntervals[t]!;
+    iv(key);
+    const kl = T[0]!;
+    const kh = T[1]!;
     for (let i = 0; i < table.lower.length; i++) {
-      const c = cmp(key, table.lower[i]!);
+      const c = kl > B[4 * i + 1]! ? 1 : kh < B[4 * i]! ? -1 : cmp(key, table.lower[i]!);
       if (!(table.lowerInclusive[i] ? c >= 0 : c > 0)) continue;
       const u = table.upper[i]!;
       if (u < 0) return i;
-      const e = cmp(key, u);
+      const e = kh < B[4 * i + 2]! ? -1 : kl > B[4 * i + 3]! ? 1 : cmp(key, u);
       if (table.upperInclusive[i] ? e <= 0 : e < 0) return i;
     }
     return bail();
@@ -235,6 +257,20 @@ export function fastKernel(registers: number, scale: number, tables: readonly Fa
 
   return {
     R,
+    /** One unit of the scale, rounded up (`U`: widens `/` and `sqrt`). */
+    unit: U,
+    eps: EPS,
+    tiny: TINY,
+    /** The lower bound of register `r` as a double (the kernel's `iv`); NaN when unwritten. */
+    lower(r: number): number {
+      iv(r);
+      return T[0]!;
+    },
+    /** The upper bound of register `r` as a double. */
+    upper(r: number): number {
+      iv(r);
+      return T[1]!;
+    },
     bail,
     copy,
     exact,
@@ -295,9 +331,9 @@ export function fastKernel(registers: number, scale: number, tables: readonly Fa
         const m = R[3 * x]!;
         if (m < 0) bail(); // MB6003
         // A perfect square's root is exact (Math.sqrt is correctly rounded).
-        const even = s % 2 === 0 ? m : m * 10;
+        const even = (s & 1) === 0 ? m : m * 10;
         const r = Math.sqrt(even);
-        const half = (s + (s % 2)) / 2;
+        const half = (s + (s & 1)) / 2;
         if (Number.isInteger(r) && r * r === even && even <= SAFE && half <= scale) return exact(d, r, half);
       }
       iv(x);
@@ -352,6 +388,8 @@ export function fastKernel(registers: number, scale: number, tables: readonly Fa
       if (!(s >= 0)) bail();
       return scaledText(R[3 * x]!, s);
     },
+    /** -1, 0 or 1 comparing registers `x` and `y`; gives up when it cannot tell. */
+    cmp,
     row,
     cell(d: number, t: number, r: number, column: number | "tier" | "lower" | "upper"): void {
       const table = tables[t]!;
@@ -415,19 +453,27 @@ function roundExact(
   ss: number,
   direction: number,
 ): boolean {
-  const xs = R[3 * x + 2]!;
-  let v = R[3 * x]!;
+  const m = roundExactValue(R[3 * x]!, R[3 * x + 2]!, sm, ss, direction);
+  if (m !== m) return false;
+  R[3 * d] = m;
+  R[3 * d + 2] = ss;
+  return true;
+}
+
+/**
+ * The mantissa of the exact value `v * 10^-xs` rounded to a multiple of `sm * 10^-ss` (`direction`:
+ * {@link ROUND_CODES}), at `ss` places (a multiple of `sm`); NaN when an intermediate would leave
+ * the safe integers. `decimal-fast-ops.ts` generates the same steps inline.
+ */
+export function roundExactValue(v: number, xs: number, sm: number, ss: number, direction: number): number {
   let unit = sm;
-  let f = xs;
-  if (xs < ss) {
-    v *= P10[ss - xs]!;
-    f = ss;
-  } else if (ss < xs) unit *= P10[xs - ss]!;
-  if (!(Math.abs(v) <= SAFE && unit <= SAFE)) return false;
+  if (xs < ss) v *= P10[ss - xs]!;
+  else if (ss < xs) unit *= P10[xs - ss]!;
+  if (!(Math.abs(v) <= SAFE && unit <= SAFE)) return NaN;
   // floor(v / unit), corrected by exact products (the quotient of doubles may be off by one).
   let n = Math.floor(v / unit);
   let below = n * unit;
-  if (!(Math.abs(below) <= SAFE && Math.abs(below) + unit <= SAFE)) return false;
+  if (!(Math.abs(below) <= SAFE && Math.abs(below) + unit <= SAFE)) return NaN;
   if (below > v) {
     n -= 1;
     below -= unit;
@@ -441,14 +487,11 @@ function roundExact(
     if (direction === ROUND_CODES.up) chosen = n + 1;
     else if (direction === ROUND_CODES.half_even) {
       const twice = 2 * rest;
-      chosen = twice < unit ? n : twice > unit ? n + 1 : n % 2 === 0 ? n : n + 1;
+      chosen = twice < unit ? n : twice > unit ? n + 1 : (n & 1) === 0 ? n : n + 1;
     }
   }
   const m = chosen * unit;
-  if (!(Math.abs(m) <= SAFE)) return false;
-  R[3 * d] = m + 0;
-  R[3 * d + 2] = f;
-  return true;
+  return Math.abs(m) <= SAFE ? chosen * sm + 0 : NaN;
 }
 
 function exactRead(R: Float64Array, d: number, m: number, s: number): void {
@@ -478,13 +521,16 @@ export function readNumber(R: Float64Array, d: number, v: number): void {
   for (let s = 1; s <= 22; s++) {
     const p = P10[s]!;
     const t = a * p;
-    if (t >= CANDIDATE_LIMIT) break;
-    const r = Math.round(t);
     if (t < READ_LIMIT) {
-      // A candidate is within t * 2^-52 of t (plus the product's rounding): skip the division else.
+      // A candidate is within 1/4 of t, so `floor(t + 1/2)` finds it (t + 1/2 is within 1/8 of
+      // exact here; Math.round is several times slower in V8). Within t * 2^-52 of t (plus the
+      // product's rounding), in fact: skip the division else.
+      const r = Math.floor(t + 0.5);
       if (Math.abs(t - r) <= t * QUICK && r / p === a) return exactRead(R, d, v < 0 ? -r : r, s);
       continue;
     }
+    if (t >= CANDIDATE_LIMIT) break;
+    const r = Math.round(t);
     // Up to 2^53 the candidates are within one of r; exactly one of them must round-trip.
     const below = (r - 1) / p === a;
     const at = r / p === a;
@@ -559,12 +605,70 @@ export function readText(R: Float64Array, d: number, text: string): boolean {
 
 const ZEROS = ["", "0", "00", "000", "0000", "00000", "000000", "0000000", "00000000"];
 
-/** The digits of a non-negative safe integer, by int32 parts (which print fast). */
+/** `PADDED[k][x]`: `x < 10^k` in `k` digits (`k <= 4`); built on first use (11,110 short strings). */
+const PADDED: string[][] = [];
+
+function padded(k: number): string[] {
+  let table = PADDED[k];
+  if (table === undefined)
+    PADDED[k] = table = Array.from({ length: 10 ** k }, (_, x) => String(x).padStart(k, "0"));
+  return table;
+}
+
+/** The digits of `0..999`: a lookup, where a conversion would call into the runtime. */
+const DIGITS3 = Array.from({ length: 1000 }, (_, x) => String(x));
+
+/**
+ * `FRACTIONS[s][f]` for `s <= 4`, `f < 10^s`: the fraction `f * 10^-s` as text after the point,
+ * trailing zeros dropped (`.05`, `.5`; "" for 0), and `FRACTIONS[5][f]` for `f < 10^4`: `.` and
+ * `f` in 4 digits, zeros kept (the head of a longer fraction). Built on first use: a lookup
+ * instead of a conversion and a concatenation per output.
+ */
+const FRACTIONS: string[][] = [];
+
+function fractions(s: number): string[] {
+  let table = FRACTIONS[s];
+  if (table === undefined) {
+    table =
+      s === 5
+        ? padded(4).map((digits) => `.${digits}`)
+        : Array.from({ length: 10 ** s }, (_, f) =>
+            f === 0 ? "" : `.${String(f).padStart(s, "0")}`.replace(/0+$/, ""),
+          );
+    FRACTIONS[s] = table;
+  }
+  return table;
+}
+
+/**
+ * The digits of a non-negative safe integer, from tables of three digits (string concatenation of
+ * short strings stays in generated code; a number's conversion calls into the runtime).
+ */
 function digitsOf(m: number): string {
-  if (m < 2147483648) return `${m | 0}`;
-  const high = Math.floor(m / 1e9);
-  const low = `${(m - high * 1e9) | 0}`;
-  return digitsOf(high) + ZEROS[9 - low.length]! + low;
+  if (m < 1000) return DIGITS3[m]!;
+  const three = padded(3);
+  if (m < 1e6) {
+    const high = (m / 1000) | 0;
+    return DIGITS3[high]! + three[m - high * 1000]!;
+  }
+  if (m < 1e9) {
+    const high = (m / 1e6) | 0;
+    const rest = m - high * 1e6;
+    const middle = (rest / 1000) | 0;
+    return DIGITS3[high]! + three[middle]! + three[rest - middle * 1000]!;
+  }
+  const high = wholePart(m, 1e9);
+  const low = m - high * 1e9;
+  const top = (low / 1e6) | 0;
+  const rest = low - top * 1e6;
+  const middle = (rest / 1000) | 0;
+  return digitsOf(high) + three[top]! + three[middle]! + three[rest - middle * 1000]!;
+}
+
+/** `whole` and `fraction` of `m * 10^-s` (`m >= 0`, `s <= 22`), exactly: the quotient may be one too large. */
+function wholePart(m: number, unit: number): number {
+  const whole = Math.floor(m / unit);
+  return whole * unit > m ? whole - 1 : whole;
 }
 
 /** The plain decimal text of `m * 10^-s` without trailing zeros (`decText`'s form): `0`, `1925`, `-0.0056`. */
@@ -574,21 +678,32 @@ export function scaledText(mantissa: number, scale: number): string {
   const m = negative ? -mantissa : mantissa;
   let text: string;
   if (scale === 0) text = digitsOf(m);
-  else if (scale <= 9) {
-    // m = whole * 10^s + fraction, exactly (the quotient of doubles may be one too large).
+  else if (scale <= 4) {
     const unit = P10[scale]!;
-    let whole = Math.floor(m / unit);
-    if (whole * unit > m) whole -= 1;
+    const whole = wholePart(m, unit);
+    text = digitsOf(whole) + fractions(scale)[m - whole * unit]!;
+  } else if (scale <= 9) {
+    const unit = P10[scale]!;
+    const whole = wholePart(m, unit);
+    // The fraction is below 10^9: int32 arithmetic strips its trailing zeros.
     let fraction = (m - whole * unit) | 0;
+    let s = scale;
     if (fraction === 0) text = digitsOf(whole);
     else {
-      let s = scale;
       while (fraction % 10 === 0) {
         fraction = (fraction / 10) | 0;
         s--;
       }
-      const digits = `${fraction}`;
-      text = `${digitsOf(whole)}.${ZEROS[s - digits.length]!}${digits}`;
+      if (s <= 4) text = digitsOf(whole) + fractions(s)[fraction]!;
+      else if (s <= 8) {
+        // `.dddd` (the first four digits, zeros kept) and the last s - 4 (no trailing zeros).
+        const unit = P10[s - 4]!;
+        const head = (fraction / unit) | 0;
+        text = digitsOf(whole) + fractions(5)[head]! + padded(s - 4)[fraction - head * unit]!;
+      } else {
+        const digits = `${fraction}`;
+        text = `${digitsOf(whole)}.${ZEROS[s - digits.length]!}${digits}`;
+      }
     }
   } else {
     let rest = m;

@@ -10,25 +10,24 @@ import { describe, expect, it } from "vitest";
 import { FAST_BAIL, fastKernel, readNumber, readText, scaledText } from "../../src/runtime/decimal-fast.js";
 import { Dec, decDivide, decRoundToStep, decSqrt, decText, toDec } from "../../src/semantics/decimal.js";
 import type { IrArithmetic } from "../../src/ir/ir.js";
+import { exactDec } from "../support/exact-double.js";
 
 const CONTEXT: IrArithmetic = { mode: "decimal", scale: 18, rounding: "half_even" };
 const raise = (): never => {
   throw new Error("raised");
 };
 
-/** The exact value of a double, as a decimal (every binary digit). */
-function exactDec(x: number): Dec {
-  if (x === 0) return new Dec(0);
+/** The next double above `x` (finite, positive or negative). */
+function nextUp(x: number): number {
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, x);
-  const hi = view.getUint32(0);
-  const biased = (hi >>> 20) & 0x7ff;
-  const fraction = BigInt(hi & 0xfffff) * 2n ** 32n + BigInt(view.getUint32(4));
-  const mantissa = biased === 0 ? fraction : fraction + 2n ** 52n;
-  const e = (biased === 0 ? 1 : biased) - 1075;
-  const m = new Dec(mantissa.toString());
-  const value = e >= 0 ? m.times(new Dec(2).pow(e)) : m.div(new Dec(2).pow(-e));
-  return hi >>> 31 ? value.neg() : value;
+  const bits = view.getBigUint64(0);
+  view.setBigUint64(0, x >= 0 ? bits + 1n : bits - 1n);
+  return view.getFloat64(0);
+}
+
+function nextDown(x: number): number {
+  return -nextUp(-x);
 }
 
 /** The decimal a register holds exactly, or its interval as exact decimals. */
@@ -117,6 +116,33 @@ describe("reading inputs", () => {
       { numRuns: 3000, seed: 19 },
     );
     expect(readText(R, 0, "12abc")).toBe(false);
+  });
+
+  it("writes decimal text as decText does at the edges of its digit tables", () => {
+    const wholes = [0, 1, 999, 1000, 1001, 999_999, 1e6, 1_000_001, 999_999_999, 1e9, 1e9 + 1, 2 ** 53 - 1];
+    const fractions = [0, 1, 10, 1000, 10_001, 5_000_000, 12_345_678, 100_000_001];
+    for (const whole of wholes)
+      for (const s of [0, 1, 2, 4, 5, 7, 8, 9, 12])
+        for (const f of fractions) {
+          const m = whole * 10 ** s + (f % 10 ** s);
+          if (!Number.isSafeInteger(m)) continue;
+          for (const signed of [m, -m])
+            expect(scaledText(signed, s)).toBe(decText(new Dec(`${signed}e-${s}`)));
+        }
+  });
+
+  it("reads doubles next to half-units of a scale (where floor(t + 1/2) and Math.round could part)", () => {
+    const R = new Float64Array(3);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 40 }), fc.integer({ min: 1, max: 12 }), (k, s) => {
+        const half = (k + 0.5) / 10 ** s;
+        for (const v of [half, nextUp(half), nextDown(half), -half]) {
+          readNumber(R, 0, v);
+          expectHolds(R, 0, toDec(v));
+        }
+      }),
+      { numRuns: 1500, seed: 19 },
+    );
   });
 
   it("writes decimal text as decText does", () => {
