@@ -27,6 +27,7 @@ export {
 } from "chevrotain";
 export type {
   CstNode,
+  DSLMethodOpts,
   IOrAlt,
   LookaheadProductionType,
   OptionalProductionType,

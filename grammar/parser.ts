@@ -10,6 +10,8 @@ import {
   LLkLookaheadStrategy,
   tokenMatcher,
   type CstNode,
+  type DSLMethodOpts,
+  type IOrAlt,
   type IToken,
   type Rule,
   type TokenType,
@@ -133,6 +135,16 @@ export class MarginbookParser extends CstParser {
   }
 
   private cachedRules?: Map<string, Rule>;
+
+  /**
+   * Alternatives and loop bodies of the busiest rules, made at their first call rather than at every
+   * call (`this.OR(this.alts.x ??= [...])`): Chevrotain reads them afresh each time, so one array
+   * serves every call. Making them anew cost an allocation per alternative and closure, and with it a
+   * good part of parsing time in garbage collection.
+   */
+  private readonly alts: Record<string, IOrAlt<unknown>[]> = {};
+  private readonly bodies: Record<string, () => void> = {};
+  private readonly gated: Record<string, DSLMethodOpts<unknown>> = {};
 
   /** Chevrotain records each rule by running it once; a cached grammar already has the result. */
   protected topLevelRuleRecord(name: string, def: () => void): Rule {
@@ -881,112 +893,178 @@ export class MarginbookParser extends CstParser {
     });
   });
 
-  // ---- expressions, loosest binding first ----
+  // ---- expressions ----
 
+  /**
+   * An expression, as one flat node: its operands (`additive`) with the `not`s, comparisons, `and`s
+   * and `or`s before and between them, all labelled `operator`; build-ast.ts restores the precedence
+   * (`or` < `and` < `not` < comparison). With one rule per precedence level a bare `1` built nine
+   * nested nodes. The grammar still fixes where each operator may go: `not` only before an operand of
+   * the whole, of `and` or of `or`; at most one comparison in between (comparisons do not chain).
+   */
   private expression = this.RULE("expression", () => {
-    this.SUBRULE(this.andExpr, { LABEL: "operand" });
-    this.MANY(() => {
-      this.CONSUME(T.KwOr, { LABEL: "operator" });
-      this.SUBRULE2(this.andExpr, { LABEL: "operand" });
-    });
-  });
-
-  private andExpr = this.RULE("andExpr", () => {
-    this.SUBRULE(this.notExpr, { LABEL: "operand" });
-    this.MANY(() => {
-      this.CONSUME(T.KwAnd, { LABEL: "operator" });
-      this.SUBRULE2(this.notExpr, { LABEL: "operand" });
-    });
-  });
-
-  private notExpr = this.RULE("notExpr", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.KwNot, { LABEL: "operator" });
-          this.SUBRULE(this.notExpr, { LABEL: "operand" });
-        },
-      },
-      { ALT: () => this.SUBRULE(this.comparison, { LABEL: "operand" }) },
-    ]);
-  });
-
-  private comparison = this.RULE("comparison", () => {
+    this.MANY((this.bodies.expressionNot ??= () => this.CONSUME(T.KwNot, { LABEL: "operator" })));
     this.SUBRULE(this.additive, { LABEL: "operand" });
-    this.OPTION(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Less, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.LessEq, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.Greater, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.GreaterEq, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.EqEq, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.NotEq, { LABEL: "operator" }) },
-      ]);
-      this.SUBRULE2(this.additive, { LABEL: "operand" });
-    });
+    this.OPTION(
+      (this.bodies.expressionComparison ??= () => {
+        this.OR(
+          (this.alts.expressionComparison ??= [
+            { ALT: () => this.CONSUME(T.Less, { LABEL: "operator" }) },
+            { ALT: () => this.CONSUME(T.LessEq, { LABEL: "operator" }) },
+            { ALT: () => this.CONSUME(T.Greater, { LABEL: "operator" }) },
+            { ALT: () => this.CONSUME(T.GreaterEq, { LABEL: "operator" }) },
+            { ALT: () => this.CONSUME(T.EqEq, { LABEL: "operator" }) },
+            { ALT: () => this.CONSUME(T.NotEq, { LABEL: "operator" }) },
+          ]),
+        );
+        this.SUBRULE2(this.additive, { LABEL: "operand" });
+      }),
+    );
+    this.MANY2(
+      (this.bodies.expressionLogical ??= () => {
+        this.OR2(
+          (this.alts.expressionLogical ??= [
+            { ALT: () => this.CONSUME(T.KwAnd, { LABEL: "operator" }) },
+            { ALT: () => this.CONSUME(T.KwOr, { LABEL: "operator" }) },
+          ]),
+        );
+        this.MANY3((this.bodies.expressionInnerNot ??= () => this.CONSUME2(T.KwNot, { LABEL: "operator" })));
+        this.SUBRULE3(this.additive, { LABEL: "operand" });
+        this.OPTION2(
+          (this.bodies.expressionInnerComparison ??= () => {
+            this.OR3(
+              (this.alts.expressionInnerComparison ??= [
+                { ALT: () => this.CONSUME2(T.Less, { LABEL: "operator" }) },
+                { ALT: () => this.CONSUME2(T.LessEq, { LABEL: "operator" }) },
+                { ALT: () => this.CONSUME2(T.Greater, { LABEL: "operator" }) },
+                { ALT: () => this.CONSUME2(T.GreaterEq, { LABEL: "operator" }) },
+                { ALT: () => this.CONSUME2(T.EqEq, { LABEL: "operator" }) },
+                { ALT: () => this.CONSUME2(T.NotEq, { LABEL: "operator" }) },
+              ]),
+            );
+            this.SUBRULE4(this.additive, { LABEL: "operand" });
+          }),
+        );
+      }),
+    );
   });
 
+  /**
+   * Arithmetic, as one flat node: operands (`postfix`), each after its signs (`- - x`, labelled
+   * `sign`), with `+ - * /` between them (labelled `operator`); build-ast.ts restores the precedence
+   * (`+ -` < `* /` < sign).
+   */
   private additive = this.RULE("additive", () => {
-    this.SUBRULE(this.multiplicative, { LABEL: "operand" });
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Plus, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.Minus, { LABEL: "operator" }) },
-      ]);
-      this.SUBRULE2(this.multiplicative, { LABEL: "operand" });
-    });
+    this.MANY(
+      (this.bodies.additiveSign ??= () =>
+        this.OR(
+          (this.alts.additiveSign ??= [
+            { ALT: () => this.CONSUME(T.Minus, { LABEL: "sign" }) },
+            { ALT: () => this.CONSUME(T.Plus, { LABEL: "sign" }) },
+          ]),
+        )),
+    );
+    this.SUBRULE(this.postfix, { LABEL: "operand" });
+    this.MANY2(
+      (this.bodies.additiveOperator ??= () => {
+        this.OR2(
+          (this.alts.additiveOperator ??= [
+            { ALT: () => this.CONSUME2(T.Plus, { LABEL: "operator" }) },
+            { ALT: () => this.CONSUME2(T.Minus, { LABEL: "operator" }) },
+            { ALT: () => this.CONSUME(T.Star, { LABEL: "operator" }) },
+            { ALT: () => this.CONSUME(T.Slash, { LABEL: "operator" }) },
+          ]),
+        );
+        this.MANY3(
+          (this.bodies.additiveInnerSign ??= () =>
+            this.OR3(
+              (this.alts.additiveInnerSign ??= [
+                { ALT: () => this.CONSUME3(T.Minus, { LABEL: "sign" }) },
+                { ALT: () => this.CONSUME3(T.Plus, { LABEL: "sign" }) },
+              ]),
+            )),
+        );
+        this.SUBRULE2(this.postfix, { LABEL: "operand" });
+      }),
+    );
   });
 
-  private multiplicative = this.RULE("multiplicative", () => {
-    this.SUBRULE(this.unary, { LABEL: "operand" });
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Star, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.Slash, { LABEL: "operator" }) },
-      ]);
-      this.SUBRULE2(this.unary, { LABEL: "operand" });
-    });
-  });
-
-  private unary = this.RULE("unary", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.OR2([
-            { ALT: () => this.CONSUME(T.Minus, { LABEL: "operator" }) },
-            { ALT: () => this.CONSUME(T.Plus, { LABEL: "operator" }) },
-          ]);
-          this.SUBRULE(this.unary, { LABEL: "operand" });
-        },
-      },
-      { ALT: () => this.SUBRULE(this.postfix, { LABEL: "operand" }) },
-    ]);
-  });
-
+  /** An operand (a literal, a name, a bracketed expression, ...) and its `.member`, `(args)` and `[index]`. */
   private postfix = this.RULE("postfix", () => {
-    this.SUBRULE(this.primary);
-    this.MANY(() => {
-      this.OR([
+    this.OR(
+      (this.alts.postfixPrimary ??= [
+        { ALT: () => this.SUBRULE(this.letExpr) },
+        { ALT: () => this.SUBRULE(this.listExpr) },
+        { ALT: () => this.SUBRULE(this.numberLiteral) },
+        { ALT: () => this.CONSUME(T.DurationLiteral) },
+        { ALT: () => this.CONSUME(T.TimestampLiteral) },
+        { ALT: () => this.CONSUME(T.StringLiteral) },
+        { ALT: () => this.CONSUME(T.KwTrue) },
+        { ALT: () => this.CONSUME(T.KwFalse) },
+        { ALT: () => this.CONSUME(T.Identifier) },
         {
+          // `Side.long`; a capitalised name alone (`LONG`, `BTCUSDT`) is a name the checker resolves
+          // (an unknown one gets a did-you-mean), not a syntax error on the next line.
           ALT: () => {
-            this.CONSUME(T.Dot);
-            this.CONSUME(T.Identifier, { LABEL: "member" });
+            this.CONSUME(T.TypeName, { LABEL: "enumName" });
+            // A dot after a type name is always its member (the suffix loop below also starts with one).
+            this.OPTION(
+              (this.gated.postfixEnumMember ??= {
+                MAX_LOOKAHEAD: 1,
+                DEF: () => {
+                  this.CONSUME(T.Dot, { LABEL: "enumDot" });
+                  this.SUBRULE(this.memberName, { LABEL: "enumMember" });
+                },
+              }),
+            );
           },
         },
-        { ALT: () => this.SUBRULE(this.callArguments) },
-        {
-          ALT: () => {
-            this.CONSUME(T.LBracket);
-            this.SUBRULE(this.expression, { LABEL: "index" });
-            this.MANY2(() => {
-              this.CONSUME(T.Comma);
-              this.SUBRULE2(this.expression, { LABEL: "index" });
-            });
-            this.CONSUME(T.RBracket);
-          },
-        },
-      ]);
-    });
+        { ALT: () => this.SUBRULE(this.parenthesisedExpr) },
+        { ALT: () => this.SUBRULE(this.ifExpr) },
+        { ALT: () => this.SUBRULE(this.recordExpr) },
+      ]),
+    );
+    this.MANY(
+      (this.bodies.postfixSuffix ??= () => {
+        this.OR2(
+          (this.alts.postfixSuffix ??= [
+            {
+              ALT: () => {
+                this.CONSUME2(T.Dot);
+                this.CONSUME2(T.Identifier, { LABEL: "member" });
+              },
+            },
+            { ALT: () => this.SUBRULE(this.callArguments) },
+            {
+              ALT: () => {
+                this.CONSUME(T.LBracket);
+                this.SUBRULE(this.expression, { LABEL: "index" });
+                this.MANY2(
+                  (this.bodies.postfixIndex ??= () => {
+                    this.CONSUME(T.Comma);
+                    this.SUBRULE2(this.expression, { LABEL: "index" });
+                  }),
+                );
+                this.CONSUME(T.RBracket);
+              },
+            },
+          ]),
+        );
+      }),
+    );
+  });
+
+  /** `(x)`, or a tuple `(p.currency, p.kind)`: a group key of several parts. */
+  private parenthesisedExpr = this.RULE("parenthesisedExpr", () => {
+    this.CONSUME(T.LParen);
+    this.SUBRULE(this.expression, { LABEL: "inner" });
+    this.MANY(
+      (this.bodies.parenthesisedItem ??= () => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.expression, { LABEL: "inner" });
+      }),
+    );
+    this.CONSUME(T.RParen);
   });
 
   private callArguments = this.RULE("callArguments", () => {
@@ -1092,45 +1170,6 @@ export class MarginbookParser extends CstParser {
       ]);
     });
     this.CONSUME(T.RBracket);
-  });
-
-  private primary = this.RULE("primary", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.letExpr) },
-      { ALT: () => this.SUBRULE(this.listExpr) },
-      { ALT: () => this.SUBRULE(this.numberLiteral) },
-      { ALT: () => this.CONSUME(T.DurationLiteral) },
-      { ALT: () => this.CONSUME(T.TimestampLiteral) },
-      { ALT: () => this.CONSUME(T.StringLiteral) },
-      { ALT: () => this.CONSUME(T.KwTrue) },
-      { ALT: () => this.CONSUME(T.KwFalse) },
-      { ALT: () => this.CONSUME(T.Identifier) },
-      {
-        // `Side.long`; a capitalised name alone (`LONG`, `BTCUSDT`) is a name the checker resolves
-        // (an unknown one gets a did-you-mean), not a syntax error on the next line.
-        ALT: () => {
-          this.CONSUME(T.TypeName, { LABEL: "enumName" });
-          this.OPTION(() => {
-            this.CONSUME(T.Dot);
-            this.SUBRULE(this.memberName, { LABEL: "enumMember" });
-          });
-        },
-      },
-      {
-        // `(x)`, or a tuple `(p.currency, p.kind)`: a group key of several parts.
-        ALT: () => {
-          this.CONSUME(T.LParen);
-          this.SUBRULE(this.expression, { LABEL: "inner" });
-          this.MANY(() => {
-            this.CONSUME(T.Comma);
-            this.SUBRULE2(this.expression, { LABEL: "inner" });
-          });
-          this.CONSUME(T.RParen);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.ifExpr) },
-      { ALT: () => this.SUBRULE(this.recordExpr) },
-    ]);
   });
 
   /** `{ im: a, mm: b }`: a record value (of a declared record type). */

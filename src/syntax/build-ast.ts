@@ -610,79 +610,127 @@ function buildTypeAtom(node: C.TypeAtomCstNode, sign: number): A.TypeFactor {
 
 // ---- expressions ----
 
+/**
+ * An expression node holds its operands and every operator in source order (grammar/parser.ts); a
+ * `not` is always a prefix and every other operator infix, so the order alone says which is which.
+ * Precedence, loosest first: `or`, `and`, `not`, comparison (one at most).
+ */
 function buildExpression(node: C.ExpressionCstNode | undefined): A.Expr {
   if (!node) return missing();
-  return foldBinary(node.children.operand?.map(buildAnd) ?? [], node.children.operator ?? []);
-}
-
-function buildAnd(node: C.AndExprCstNode): A.Expr {
-  return foldBinary(node.children.operand?.map(buildNot) ?? [], node.children.operator ?? []);
-}
-
-function buildNot(node: C.NotExprCstNode): A.Expr {
-  const c = node.children;
-  if (c.operator?.[0]) {
-    const operand = c.operand?.[0] as C.NotExprCstNode | undefined;
-    const inner = operand ? buildNot(operand) : missing();
-    return { kind: "UnaryExpr", span: join(tokenSpan(c.operator[0]), inner.span), op: "not", operand: inner };
+  const operands = node.children.operand ?? [];
+  const operators = node.children.operator;
+  if (!operators) return buildAdditive(operands[0]);
+  let i = 0;
+  let j = 0;
+  /** `not`s, an operand, and a comparison with a second operand if one follows. */
+  const conjunct = (): A.Expr => {
+    const first = i;
+    while (operators[i]?.tokenType.name === "KwNot") i++;
+    const nots = i;
+    let result = buildAdditive(operands[j++]);
+    const op = operators[i];
+    if (op && COMPARISONS.has(op.image)) {
+      i++;
+      result = binary(result, op, buildAdditive(operands[j++]));
+    }
+    for (let k = nots - 1; k >= first; k--) result = unary(operators[k]!, result);
+    return result;
+  };
+  let or: A.Expr | undefined;
+  let orOperator: IToken | undefined;
+  let and = conjunct();
+  while (i < operators.length) {
+    const op = operators[i++]!;
+    const next = conjunct();
+    if (op.image === "and") and = binary(and, op, next);
+    else {
+      or = or ? binary(or, orOperator, and) : and;
+      orOperator = op;
+      and = next;
+    }
   }
-  const comparison = c.operand?.[0] as C.ComparisonCstNode | undefined;
-  return comparison ? buildComparison(comparison) : missing();
+  return or ? binary(or, orOperator, and) : and;
 }
 
-function buildComparison(node: C.ComparisonCstNode): A.Expr {
-  return foldBinary(node.children.operand?.map(buildAdditive) ?? [], node.children.operator ?? []);
-}
+const COMPARISONS = new Set(["<", "<=", ">", ">=", "==", "!="]);
 
+/**
+ * Arithmetic: operands with the signs before each (matched by offset) and `+ - * /` between them,
+ * in source order. Precedence, loosest first: `+ -`, `* /`, sign; all left-associative.
+ */
 function buildAdditive(node: C.AdditiveCstNode | undefined): A.Expr {
   if (!node) return missing();
-  return foldBinary(node.children.operand?.map(buildMultiplicative) ?? [], node.children.operator ?? []);
+  const c = node.children;
+  const operands = c.operand ?? [];
+  const signs = c.sign ?? [];
+  const operators = c.operator ?? [];
+  if (signs.length === 0 && operators.length === 0) return buildOperand(operands[0]);
+  let s = 0;
+  const term = (k: number): A.Expr => {
+    const operand = operands[k];
+    const at = operand?.location?.startOffset;
+    const before = at === undefined || Number.isNaN(at) ? Infinity : at;
+    const first = s;
+    while (s < signs.length && signs[s]!.startOffset < before) s++;
+    let result = buildOperand(operand);
+    for (let x = s - 1; x >= first; x--) result = unary(signs[x]!, result);
+    return result;
+  };
+  let sum: A.Expr | undefined;
+  let sumOperator: IToken | undefined;
+  let product = term(0);
+  for (let k = 0; k < operators.length; k++) {
+    const op = operators[k]!;
+    const right = term(k + 1);
+    if (op.image === "*" || op.image === "/") product = binary(product, op, right);
+    else {
+      sum = sum ? binary(sum, sumOperator, product) : product;
+      sumOperator = op;
+      product = right;
+    }
+  }
+  return sum ? binary(sum, sumOperator, product) : product;
 }
 
-function buildMultiplicative(node: C.MultiplicativeCstNode): A.Expr {
-  return foldBinary(node.children.operand?.map(buildUnary) ?? [], node.children.operator ?? []);
+function buildOperand(node: C.PostfixCstNode | undefined): A.Expr {
+  return node ? buildPostfix(node) : missing();
+}
+
+function binary(left: A.Expr, op: IToken | undefined, right: A.Expr): A.BinaryExpr {
+  return {
+    kind: "BinaryExpr",
+    span: join(left.span, right.span),
+    op: (op?.image ?? "+") as A.BinaryOperator,
+    opSpan: tokenSpan(op),
+    left,
+    right,
+  };
+}
+
+function unary(op: IToken, operand: A.Expr): A.UnaryExpr {
+  return {
+    kind: "UnaryExpr",
+    span: join(tokenSpan(op), operand.span),
+    op: op.image as A.UnaryOperator,
+    operand,
+  };
 }
 
 function foldBinary(operands: A.Expr[], operators: IToken[]): A.Expr {
   if (operands.length === 0) return missing();
   let result = operands[0]!;
-  for (let i = 1; i < operands.length; i++) {
-    const right = operands[i]!;
-    const op = operators[i - 1];
-    result = {
-      kind: "BinaryExpr",
-      span: join(result.span, right.span),
-      op: (op?.image ?? "+") as A.BinaryOperator,
-      opSpan: tokenSpan(op),
-      left: result,
-      right,
-    };
-  }
+  for (let i = 1; i < operands.length; i++) result = binary(result, operators[i - 1], operands[i]!);
   return result;
 }
 
-function buildUnary(node: C.UnaryCstNode): A.Expr {
-  const c = node.children;
-  const operator = c.operator?.[0];
-  if (operator) {
-    const inner = c.operand?.[0] ? buildUnary(c.operand[0] as C.UnaryCstNode) : missing();
-    return {
-      kind: "UnaryExpr",
-      span: join(tokenSpan(operator), inner.span),
-      op: operator.image as A.UnaryOperator,
-      operand: inner,
-    };
-  }
-  const postfix = c.operand?.[0] as C.PostfixCstNode | undefined;
-  return postfix ? buildPostfix(postfix) : missing();
-}
-
 function buildPostfix(node: C.PostfixCstNode): A.Expr {
-  let result = buildPrimary(node.children.primary?.[0]);
+  const c = node.children;
+  let result = buildPrimary(c);
+  // Without suffixes (most operands), nothing to order.
+  if (!c.member && !c.callArguments && !c.LBracket) return result;
   // The suffixes (`.member`, `(args)`, `[index]`) come back from the CST grouped by kind; put them
   // back in source order.
   const suffixes: { offset: number; apply: (object: A.Expr) => A.Expr }[] = [];
-  const c = node.children;
   (c.member ?? []).forEach((member) =>
     suffixes.push({
       offset: member.startOffset,
@@ -763,49 +811,76 @@ function buildComprehension(node: C.ComprehensionCstNode): A.Comprehension {
   };
 }
 
-function buildPrimary(node: C.PrimaryCstNode | undefined): A.Expr {
-  if (!node) return missing();
-  const c = node.children;
-  const span = nodeSpan(node);
+/**
+ * The operand itself, before its suffixes: the first part of a `postfix` node. Its span is that of
+ * its one token or node (an enum member: from the type name to the member).
+ */
+function buildPrimary(c: C.PostfixCstChildren): A.Expr {
   if (c.numberLiteral) return buildNumberLiteral(c.numberLiteral[0]!);
-  if (c.DurationLiteral)
-    return {
-      kind: "DurationLit",
-      span,
-      seconds: durationSeconds(c.DurationLiteral[0]!.image),
-      text: c.DurationLiteral[0]!.image,
-    };
-  if (c.TimestampLiteral) return { kind: "TimestampLit", span, text: c.TimestampLiteral[0]!.image };
-  if (c.StringLiteral) return { kind: "StringLit", span, value: unquote(c.StringLiteral[0]!.image) };
-  if (c.KwTrue) return { kind: "BoolLit", span, value: true };
-  if (c.KwFalse) return { kind: "BoolLit", span, value: false };
-  if (c.enumName && !c.Dot) return { kind: "NameRef", span, name: c.enumName[0]!.image };
-  if (c.enumName)
-    return { kind: "EnumRef", span, enumName: name(c.enumName[0]), member: memberName(c.enumMember?.[0]) };
   if (c.Identifier) {
     const token = c.Identifier[0]!;
-    if (token.isInsertedInRecovery) return missing(span);
-    return { kind: "NameRef", span, name: token.image };
+    if (token.isInsertedInRecovery) return missing(tokenSpan(token));
+    return { kind: "NameRef", span: tokenSpan(token), name: token.image };
+  }
+  if (c.DurationLiteral) {
+    const token = c.DurationLiteral[0]!;
+    return {
+      kind: "DurationLit",
+      span: tokenSpan(token),
+      seconds: durationSeconds(token.image),
+      text: token.image,
+    };
+  }
+  if (c.TimestampLiteral) {
+    const token = c.TimestampLiteral[0]!;
+    return { kind: "TimestampLit", span: tokenSpan(token), text: token.image };
+  }
+  if (c.StringLiteral) {
+    const token = c.StringLiteral[0]!;
+    return { kind: "StringLit", span: tokenSpan(token), value: unquote(token.image) };
+  }
+  if (c.KwTrue) return { kind: "BoolLit", span: tokenSpan(c.KwTrue[0]), value: true };
+  if (c.KwFalse) return { kind: "BoolLit", span: tokenSpan(c.KwFalse[0]), value: false };
+  if (c.enumName && !c.enumDot)
+    return { kind: "NameRef", span: tokenSpan(c.enumName[0]), name: c.enumName[0]!.image };
+  if (c.enumName) {
+    const member = c.enumMember?.[0];
+    return {
+      kind: "EnumRef",
+      span: join(join(tokenSpan(c.enumName[0]), tokenSpan(c.enumDot?.[0])), nodeSpan(member)),
+      enumName: name(c.enumName[0]),
+      member: memberName(member),
+    };
   }
   if (c.recordExpr) {
-    const r = c.recordExpr[0]!.children;
-    const names = r.field ?? [];
-    const values = r.value ?? [];
+    const node = c.recordExpr[0]!;
+    const names = node.children.field ?? [];
+    const values = node.children.value ?? [];
     return {
       kind: "RecordExpr",
-      span,
+      span: nodeSpan(node),
       fields: names.map((token, i) => ({ name: name(token), value: buildExpression(values[i]) })),
     };
   }
-  if (c.inner && c.inner.length > 1)
-    return { kind: "ListExpr", span, items: c.inner.map((e) => buildExpression(e)), tuple: true };
-  if (c.inner) return buildExpression(c.inner[0]);
+  if (c.parenthesisedExpr) {
+    const node = c.parenthesisedExpr[0]!;
+    const inner = node.children.inner ?? [];
+    if (inner.length > 1)
+      return {
+        kind: "ListExpr",
+        span: nodeSpan(node),
+        items: inner.map((e) => buildExpression(e)),
+        tuple: true,
+      };
+    return buildExpression(inner[0]);
+  }
   if (c.letExpr) {
-    const l = c.letExpr[0]!.children;
+    const node = c.letExpr[0]!;
+    const l = node.children;
     const names = l.name ?? [];
     return {
       kind: "LetExpr",
-      span,
+      span: nodeSpan(node),
       bindings: names.map((n, i) => ({
         span: join(tokenSpan(n), nodeSpan(l.value?.[i])),
         name: name(n),
@@ -815,26 +890,27 @@ function buildPrimary(node: C.PrimaryCstNode | undefined): A.Expr {
     };
   }
   if (c.listExpr) {
-    const l = c.listExpr[0]!.children;
-    const comprehension = l.comprehension?.[0];
+    const node = c.listExpr[0]!;
+    const comprehension = node.children.comprehension?.[0];
     return {
       kind: "ListExpr",
-      span,
-      items: (l.item ?? []).map(buildExpression),
+      span: nodeSpan(node),
+      items: (node.children.item ?? []).map(buildExpression),
       ...(comprehension ? { comprehension: buildComprehension(comprehension) } : {}),
     };
   }
   if (c.ifExpr) {
-    const i = c.ifExpr[0]!.children;
+    const node = c.ifExpr[0]!;
+    const i = node.children;
     return {
       kind: "IfExpr",
-      span,
+      span: nodeSpan(node),
       condition: buildExpression(i.condition?.[0]),
       then: buildExpression(i.then?.[0]),
       else: buildExpression(i.else?.[0]),
     };
   }
-  return missing(span);
+  return missing();
 }
 
 function buildNumberLiteral(node: C.NumberLiteralCstNode): A.NumberLit {
