@@ -26,6 +26,7 @@ export {
   tokenMatcher,
 } from "chevrotain";
 export type {
+  AtLeastOneSepMethodOpts,
   CstNode,
   DSLMethodOpts,
   IOrAlt,
@@ -36,5 +37,6 @@ export type {
   IParserErrorMessageProvider,
   IRecognitionException,
   IToken,
+  OrMethodOpts,
   TokenType,
 } from "chevrotain";

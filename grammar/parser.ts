@@ -9,10 +9,12 @@ import {
   CstParser,
   LLkLookaheadStrategy,
   tokenMatcher,
+  type AtLeastOneSepMethodOpts,
   type CstNode,
   type DSLMethodOpts,
   type IOrAlt,
   type IToken,
+  type OrMethodOpts,
   type Rule,
   type TokenType,
 } from "./chevrotain.js";
@@ -145,6 +147,8 @@ export class MarginbookParser extends CstParser {
   private readonly alts: Record<string, IOrAlt<unknown>[]> = {};
   private readonly bodies: Record<string, () => void> = {};
   private readonly gated: Record<string, DSLMethodOpts<unknown>> = {};
+  private readonly orOptions: Record<string, OrMethodOpts<unknown>> = {};
+  private readonly separated: Record<string, AtLeastOneSepMethodOpts<unknown>> = {};
 
   /** Chevrotain records each rule by running it once; a cached grammar already has the result. */
   protected topLevelRuleRecord(name: string, def: () => void): Rule {
@@ -171,9 +175,9 @@ export class MarginbookParser extends CstParser {
   }
 
   public rulebook = this.RULE("rulebook", () => {
-    this.OPTION(() => this.SUBRULE(this.header));
-    this.MANY(() => this.SUBRULE(this.importDecl));
-    this.MANY2(() => this.SUBRULE(this.declaration));
+    this.OPTION((this.bodies.rulebookOPTION ??= () => this.SUBRULE(this.header)));
+    this.MANY((this.bodies.rulebookMANY ??= () => this.SUBRULE(this.importDecl)));
+    this.MANY2((this.bodies.rulebookMANY2 ??= () => this.SUBRULE(this.declaration)));
   });
 
   /**
@@ -182,82 +186,99 @@ export class MarginbookParser extends CstParser {
    */
   private importDecl = this.RULE("importDecl", () => {
     this.CONSUME(T.KwImport);
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.StringLiteral, { LABEL: "path" });
-          this.CONSUME(T.KwAs);
-          this.CONSUME(T.Identifier, { LABEL: "alias" });
+    this.OR(
+      (this.alts.importDeclOR ??= [
+        {
+          ALT: () => {
+            this.CONSUME(T.StringLiteral, { LABEL: "path" });
+            this.CONSUME(T.KwAs);
+            this.CONSUME(T.Identifier, { LABEL: "alias" });
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.importName) });
-          this.CONSUME(T.KwFrom);
-          this.CONSUME2(T.StringLiteral, { LABEL: "path" });
+        {
+          ALT: () => {
+            this.AT_LEAST_ONE_SEP(
+              (this.separated.importDeclATLEASTONESEP ??= {
+                SEP: T.Comma,
+                DEF: () => this.SUBRULE(this.importName),
+              }),
+            );
+            this.CONSUME(T.KwFrom);
+            this.CONSUME2(T.StringLiteral, { LABEL: "path" });
+          },
         },
-      },
-    ]);
-    this.OPTION(() => {
-      this.CONSUME(T.KwVersion);
-      this.CONSUME(T.SemverLiteral, { LABEL: "version" });
-    });
+      ]),
+    );
+    this.OPTION(
+      (this.bodies.importDeclOPTION ??= () => {
+        this.CONSUME(T.KwVersion);
+        this.CONSUME(T.SemverLiteral, { LABEL: "version" });
+      }),
+    );
   });
 
   private importName = this.RULE("importName", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.Identifier, { LABEL: "name" }) },
-      { ALT: () => this.CONSUME(T.TypeName, { LABEL: "name" }) },
-    ]);
+    this.OR(
+      (this.alts.importNameOR ??= [
+        { ALT: () => this.CONSUME(T.Identifier, { LABEL: "name" }) },
+        { ALT: () => this.CONSUME(T.TypeName, { LABEL: "name" }) },
+      ]),
+    );
   });
 
   private header = this.RULE("header", () => {
     this.CONSUME(T.KwRulebook);
     this.CONSUME(T.StringLiteral, { LABEL: "name" });
-    this.MANY(() => this.SUBRULE(this.headerField));
+    this.MANY((this.bodies.headerMANY ??= () => this.SUBRULE(this.headerField)));
   });
 
   private headerField = this.RULE("headerField", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.KwVersion, { LABEL: "key" }) },
-      { ALT: () => this.CONSUME(T.KwEffective, { LABEL: "key" }) },
-      { ALT: () => this.CONSUME(T.KwCurrency, { LABEL: "key" }) },
-      { ALT: () => this.CONSUME(T.KwOwner, { LABEL: "key" }) },
-      { ALT: () => this.CONSUME(T.KwDescription, { LABEL: "key" }) },
-      { ALT: () => this.CONSUME(T.KwExtends, { LABEL: "key" }) },
-      { ALT: () => this.CONSUME(T.KwArithmetic, { LABEL: "key" }) },
-      { ALT: () => this.CONSUME(T.KwDecimalScale, { LABEL: "key" }) },
-      { ALT: () => this.CONSUME(T.KwDecimalRounding, { LABEL: "key" }) },
-    ]);
-    this.OR2([
-      { ALT: () => this.CONSUME(T.SemverLiteral, { LABEL: "value" }) },
-      { ALT: () => this.CONSUME(T.NumberLiteral, { LABEL: "value" }) },
-      { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "value" }) },
-      { ALT: () => this.CONSUME(T.TimestampLiteral, { LABEL: "value" }) },
-      { ALT: () => this.CONSUME(T.TypeName, { LABEL: "value" }) },
-      { ALT: () => this.CONSUME(T.Identifier, { LABEL: "value" }) },
-      // `decimal_rounding floor`: a rounding mode that is also the rule verb `floor`.
-      { ALT: () => this.CONSUME(T.KwFloor, { LABEL: "value" }) },
-    ]);
+    this.OR(
+      (this.alts.headerFieldOR ??= [
+        { ALT: () => this.CONSUME(T.KwVersion, { LABEL: "key" }) },
+        { ALT: () => this.CONSUME(T.KwEffective, { LABEL: "key" }) },
+        { ALT: () => this.CONSUME(T.KwCurrency, { LABEL: "key" }) },
+        { ALT: () => this.CONSUME(T.KwOwner, { LABEL: "key" }) },
+        { ALT: () => this.CONSUME(T.KwDescription, { LABEL: "key" }) },
+        { ALT: () => this.CONSUME(T.KwExtends, { LABEL: "key" }) },
+        { ALT: () => this.CONSUME(T.KwArithmetic, { LABEL: "key" }) },
+        { ALT: () => this.CONSUME(T.KwDecimalScale, { LABEL: "key" }) },
+        { ALT: () => this.CONSUME(T.KwDecimalRounding, { LABEL: "key" }) },
+      ]),
+    );
+    this.OR2(
+      (this.alts.headerFieldOR2 ??= [
+        { ALT: () => this.CONSUME(T.SemverLiteral, { LABEL: "value" }) },
+        { ALT: () => this.CONSUME(T.NumberLiteral, { LABEL: "value" }) },
+        { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "value" }) },
+        { ALT: () => this.CONSUME(T.TimestampLiteral, { LABEL: "value" }) },
+        { ALT: () => this.CONSUME(T.TypeName, { LABEL: "value" }) },
+        { ALT: () => this.CONSUME(T.Identifier, { LABEL: "value" }) },
+        // `decimal_rounding floor`: a rounding mode that is also the rule verb `floor`.
+        { ALT: () => this.CONSUME(T.KwFloor, { LABEL: "value" }) },
+      ]),
+    );
   });
 
   private declaration = this.RULE("declaration", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.enumDecl) },
-      { ALT: () => this.SUBRULE(this.recordDecl) },
-      { ALT: () => this.SUBRULE(this.inputDecl) },
-      { ALT: () => this.SUBRULE(this.paramDecl) },
-      { ALT: () => this.SUBRULE(this.overrideDecl) },
-      { ALT: () => this.SUBRULE(this.tiersDecl) },
-      { ALT: () => this.SUBRULE(this.tableDecl) },
-      { ALT: () => this.SUBRULE(this.letDecl) },
-      { ALT: () => this.SUBRULE(this.ruleDecl) },
-      { ALT: () => this.SUBRULE(this.outputDecl) },
-      { ALT: () => this.SUBRULE(this.assertDecl) },
-      { ALT: () => this.SUBRULE(this.scenariosDecl) },
-      { ALT: () => this.SUBRULE(this.verifyDecl) },
-      { ALT: () => this.SUBRULE(this.fnDecl) },
-    ]);
+    this.OR(
+      (this.alts.declarationOR ??= [
+        { ALT: () => this.SUBRULE(this.enumDecl) },
+        { ALT: () => this.SUBRULE(this.recordDecl) },
+        { ALT: () => this.SUBRULE(this.inputDecl) },
+        { ALT: () => this.SUBRULE(this.paramDecl) },
+        { ALT: () => this.SUBRULE(this.overrideDecl) },
+        { ALT: () => this.SUBRULE(this.tiersDecl) },
+        { ALT: () => this.SUBRULE(this.tableDecl) },
+        { ALT: () => this.SUBRULE(this.letDecl) },
+        { ALT: () => this.SUBRULE(this.ruleDecl) },
+        { ALT: () => this.SUBRULE(this.outputDecl) },
+        { ALT: () => this.SUBRULE(this.assertDecl) },
+        { ALT: () => this.SUBRULE(this.scenariosDecl) },
+        { ALT: () => this.SUBRULE(this.verifyDecl) },
+        { ALT: () => this.SUBRULE(this.fnDecl) },
+      ]),
+    );
   });
 
   /** `fn name(p: Type, ...): Type = body`: a pure, typed user function. */
@@ -265,10 +286,12 @@ export class MarginbookParser extends CstParser {
     this.CONSUME(T.KwFn);
     this.CONSUME(T.Identifier, { LABEL: "name" });
     this.SUBRULE(this.fnParams);
-    this.OPTION(() => {
-      this.CONSUME(T.Colon);
-      this.SUBRULE(this.typeRef);
-    });
+    this.OPTION(
+      (this.bodies.fnDeclOPTION ??= () => {
+        this.CONSUME(T.Colon);
+        this.SUBRULE(this.typeRef);
+      }),
+    );
     this.CONSUME(T.Assign);
     this.SUBRULE(this.expression, { LABEL: "value" });
   });
@@ -276,36 +299,44 @@ export class MarginbookParser extends CstParser {
   /** `(p: Type, ...)`; a parameter without a type is parsed so that the checker can say what is missing. */
   private fnParams = this.RULE("fnParams", () => {
     this.CONSUME(T.LParen);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.fnParam) });
+    this.MANY_SEP(
+      (this.separated.fnParamsMANYSEP ??= { SEP: T.Comma, DEF: () => this.SUBRULE(this.fnParam) }),
+    );
     this.CONSUME(T.RParen);
   });
 
   private fnParam = this.RULE("fnParam", () => {
     this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.OPTION(() => {
-      this.CONSUME(T.Colon);
-      this.SUBRULE(this.typeRef);
-    });
+    this.OPTION(
+      (this.bodies.fnParamOPTION ??= () => {
+        this.CONSUME(T.Colon);
+        this.SUBRULE(this.typeRef);
+      }),
+    );
   });
 
   private enumDecl = this.RULE("enumDecl", () => {
     this.CONSUME(T.KwEnum);
     this.CONSUME(T.TypeName, { LABEL: "name" });
     this.CONSUME(T.LBrace);
-    this.MANY(() => {
-      this.SUBRULE(this.memberName, { LABEL: "member" });
-      this.OPTION(() => this.CONSUME(T.Comma));
-    });
+    this.MANY(
+      (this.bodies.enumDeclMANY ??= () => {
+        this.SUBRULE(this.memberName, { LABEL: "member" });
+        this.OPTION((this.bodies.enumDeclOPTION ??= () => this.CONSUME(T.Comma)));
+      }),
+    );
     this.CONSUME(T.RBrace);
   });
 
   /** An enum member or a table key as written: `long`, `BTCUSDT`, `` `2026-03` ``. */
   private memberName = this.RULE("memberName", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.Identifier, { LABEL: "name" }) },
-      { ALT: () => this.CONSUME(T.TypeName, { LABEL: "name" }) },
-      { ALT: () => this.CONSUME(T.QuotedName, { LABEL: "name" }) },
-    ]);
+    this.OR(
+      (this.alts.memberNameOR ??= [
+        { ALT: () => this.CONSUME(T.Identifier, { LABEL: "name" }) },
+        { ALT: () => this.CONSUME(T.TypeName, { LABEL: "name" }) },
+        { ALT: () => this.CONSUME(T.QuotedName, { LABEL: "name" }) },
+      ]),
+    );
   });
 
   private recordDecl = this.RULE("recordDecl", () => {
@@ -316,10 +347,12 @@ export class MarginbookParser extends CstParser {
 
   private fieldList = this.RULE("fieldList", () => {
     this.CONSUME(T.LBrace);
-    this.MANY(() => {
-      this.SUBRULE(this.field);
-      this.OPTION(() => this.CONSUME(T.Comma));
-    });
+    this.MANY(
+      (this.bodies.fieldListMANY ??= () => {
+        this.SUBRULE(this.field);
+        this.OPTION((this.bodies.fieldListOPTION ??= () => this.CONSUME(T.Comma)));
+      }),
+    );
     this.CONSUME(T.RBrace);
   });
 
@@ -327,86 +360,110 @@ export class MarginbookParser extends CstParser {
     this.CONSUME(T.Identifier, { LABEL: "name" });
     this.CONSUME(T.Colon);
     this.SUBRULE(this.typeRef);
-    this.MANY(() => this.SUBRULE(this.domainBound));
-    this.OPTION(() => {
-      this.CONSUME(T.Assign);
-      this.SUBRULE(this.expression, { LABEL: "default" });
-    });
+    this.MANY((this.bodies.fieldMANY ??= () => this.SUBRULE(this.domainBound)));
+    this.OPTION(
+      (this.bodies.fieldOPTION ??= () => {
+        this.CONSUME(T.Assign);
+        this.SUBRULE(this.expression, { LABEL: "default" });
+      }),
+    );
   });
 
   private domainBound = this.RULE("domainBound", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.Greater, { LABEL: "op" }) },
-      { ALT: () => this.CONSUME(T.GreaterEq, { LABEL: "op" }) },
-      { ALT: () => this.CONSUME(T.Less, { LABEL: "op" }) },
-      { ALT: () => this.CONSUME(T.LessEq, { LABEL: "op" }) },
-    ]);
+    this.OR(
+      (this.alts.domainBoundOR ??= [
+        { ALT: () => this.CONSUME(T.Greater, { LABEL: "op" }) },
+        { ALT: () => this.CONSUME(T.GreaterEq, { LABEL: "op" }) },
+        { ALT: () => this.CONSUME(T.Less, { LABEL: "op" }) },
+        { ALT: () => this.CONSUME(T.LessEq, { LABEL: "op" }) },
+      ]),
+    );
     this.SUBRULE(this.additive, { LABEL: "bound" });
   });
 
   private inputDecl = this.RULE("inputDecl", () => {
     this.CONSUME(T.KwInput);
     this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Colon);
-          this.SUBRULE(this.typeRef);
+    this.OR(
+      (this.alts.inputDeclOR ??= [
+        {
+          ALT: () => {
+            this.CONSUME(T.Colon);
+            this.SUBRULE(this.typeRef);
+          },
         },
-      },
-      { ALT: () => this.SUBRULE(this.fieldList) },
-    ]);
+        { ALT: () => this.SUBRULE(this.fieldList) },
+      ]),
+    );
   });
 
   private paramDecl = this.RULE("paramDecl", () => {
     this.CONSUME(T.KwParam);
     this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.OPTION(() => {
-      this.CONSUME(T.Colon);
-      this.SUBRULE(this.typeRef);
-      this.MANY(() => this.SUBRULE(this.domainBound));
-    });
+    this.OPTION(
+      (this.bodies.paramDeclOPTION ??= () => {
+        this.CONSUME(T.Colon);
+        this.SUBRULE(this.typeRef);
+        this.MANY((this.bodies.paramDeclMANY ??= () => this.SUBRULE(this.domainBound)));
+      }),
+    );
     this.CONSUME(T.Assign);
     this.SUBRULE(this.expression, { LABEL: "value" });
   });
 
   private overrideDecl = this.RULE("overrideDecl", () => {
     this.CONSUME(T.KwOverride);
-    this.OR([{ ALT: () => this.SUBRULE(this.paramDecl) }, { ALT: () => this.SUBRULE(this.tiersDecl) }]);
+    this.OR(
+      (this.alts.overrideDeclOR ??= [
+        { ALT: () => this.SUBRULE(this.paramDecl) },
+        { ALT: () => this.SUBRULE(this.tiersDecl) },
+      ]),
+    );
   });
 
   private tiersDecl = this.RULE("tiersDecl", () => {
     this.CONSUME(T.KwTiers);
     this.CONSUME(T.Identifier, { LABEL: "name" });
     // `tiers brackets[symbol: Symbol] by ...`: one table per key, each under its `KEY:` label.
-    this.OPTION3(() => {
-      this.CONSUME(T.LBracket);
-      this.SUBRULE(this.tableKeyField, { LABEL: "family" });
-      this.CONSUME(T.RBracket);
-    });
+    this.OPTION3(
+      (this.bodies.tiersDeclOPTION3 ??= () => {
+        this.CONSUME(T.LBracket);
+        this.SUBRULE(this.tableKeyField, { LABEL: "family" });
+        this.CONSUME(T.RBracket);
+      }),
+    );
     this.CONSUME(T.KwBy);
     this.CONSUME2(T.Identifier, { LABEL: "keyName" });
     this.CONSUME(T.Colon);
     this.SUBRULE(this.typeRef);
-    this.OPTION(() => {
-      this.CONSUME(T.Comma);
-      this.OR([
-        { ALT: () => this.CONSUME(T.KwFlat, { LABEL: "mode" }) },
-        { ALT: () => this.CONSUME(T.KwMarginal, { LABEL: "mode" }) },
-      ]);
-    });
+    this.OPTION(
+      (this.bodies.tiersDeclOPTION ??= () => {
+        this.CONSUME(T.Comma);
+        this.OR(
+          (this.alts.tiersDeclOR ??= [
+            { ALT: () => this.CONSUME(T.KwFlat, { LABEL: "mode" }) },
+            { ALT: () => this.CONSUME(T.KwMarginal, { LABEL: "mode" }) },
+          ]),
+        );
+      }),
+    );
     // `, limit`: the last tier's upper bound is a deliberate risk limit (no MB4015).
-    this.OPTION2(() => {
-      this.CONSUME2(T.Comma);
-      this.CONSUME(T.KwLimit, { LABEL: "limit" });
-    });
+    this.OPTION2(
+      (this.bodies.tiersDeclOPTION2 ??= () => {
+        this.CONSUME2(T.Comma);
+        this.CONSUME(T.KwLimit, { LABEL: "limit" });
+      }),
+    );
     this.CONSUME(T.LBrace);
     this.SUBRULE(this.tierColumns);
-    this.MANY(() =>
-      this.OR2([
-        { GATE: () => this.startsKeyLabel(), ALT: () => this.SUBRULE(this.tableKeyLabel) },
-        { ALT: () => this.SUBRULE(this.tierRow) },
-      ]),
+    this.MANY(
+      (this.bodies.tiersDeclMANY ??= () =>
+        this.OR2(
+          (this.alts.tiersDeclOR2 ??= [
+            { GATE: () => this.startsKeyLabel(), ALT: () => this.SUBRULE(this.tableKeyLabel) },
+            { ALT: () => this.SUBRULE(this.tierRow) },
+          ]),
+        )),
     );
     this.CONSUME(T.RBrace);
   });
@@ -419,22 +476,26 @@ export class MarginbookParser extends CstParser {
     this.CONSUME(T.KwTable);
     this.CONSUME(T.Identifier, { LABEL: "name" });
     this.CONSUME(T.KwBy);
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.LParen);
-          this.AT_LEAST_ONE_SEP({
-            SEP: T.Comma,
-            DEF: () => this.SUBRULE(this.tableKeyField, { LABEL: "key" }),
-          });
-          this.CONSUME(T.RParen);
+    this.OR(
+      (this.alts.tableDeclOR ??= [
+        {
+          ALT: () => {
+            this.CONSUME(T.LParen);
+            this.AT_LEAST_ONE_SEP(
+              (this.separated.tableDeclATLEASTONESEP ??= {
+                SEP: T.Comma,
+                DEF: () => this.SUBRULE(this.tableKeyField, { LABEL: "key" }),
+              }),
+            );
+            this.CONSUME(T.RParen);
+          },
         },
-      },
-      { ALT: () => this.SUBRULE2(this.tableKeyField, { LABEL: "key" }) },
-    ]);
+        { ALT: () => this.SUBRULE2(this.tableKeyField, { LABEL: "key" }) },
+      ]),
+    );
     this.CONSUME(T.LBrace);
     this.SUBRULE(this.tierColumns);
-    this.MANY(() => this.SUBRULE(this.tableRow));
+    this.MANY((this.bodies.tableDeclMANY ??= () => this.SUBRULE(this.tableRow)));
     this.CONSUME(T.RBrace);
   });
 
@@ -447,36 +508,50 @@ export class MarginbookParser extends CstParser {
   /** `BTCUSDT: cells`, `(ES, NQ): cells`, `default: cells`. */
   private tableRow = this.RULE("tableRow", () => {
     this.SUBRULE(this.tableKeyLabel, { LABEL: "label" });
-    this.MANY({ GATE: () => this.startsCell(), DEF: () => this.SUBRULE(this.cellExpr, { LABEL: "cell" }) });
+    this.MANY(
+      (this.gated.tableRowMANY ??= {
+        GATE: () => this.startsCell(),
+        DEF: () => this.SUBRULE(this.cellExpr, { LABEL: "cell" }),
+      }),
+    );
   });
 
   private tableKeyLabel = this.RULE("tableKeyLabel", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.LParen);
-          this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.tableKey, { LABEL: "key" }) });
-          this.CONSUME(T.RParen);
+    this.OR(
+      (this.alts.tableKeyLabelOR ??= [
+        {
+          ALT: () => {
+            this.CONSUME(T.LParen);
+            this.AT_LEAST_ONE_SEP(
+              (this.separated.tableKeyLabelATLEASTONESEP ??= {
+                SEP: T.Comma,
+                DEF: () => this.SUBRULE(this.tableKey, { LABEL: "key" }),
+              }),
+            );
+            this.CONSUME(T.RParen);
+          },
         },
-      },
-      { ALT: () => this.SUBRULE2(this.tableKey, { LABEL: "key" }) },
-    ]);
+        { ALT: () => this.SUBRULE2(this.tableKey, { LABEL: "key" }) },
+      ]),
+    );
     this.CONSUME(T.Colon);
   });
 
   private tableKey = this.RULE("tableKey", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.Identifier, { LABEL: "value" }) },
-      { ALT: () => this.CONSUME(T.TypeName, { LABEL: "value" }) },
-      { ALT: () => this.CONSUME(T.QuotedName, { LABEL: "value" }) },
-      { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "value" }) },
-      {
-        ALT: () => {
-          this.OPTION(() => this.CONSUME(T.Minus, { LABEL: "minus" }));
-          this.CONSUME(T.NumberLiteral, { LABEL: "value" });
+    this.OR(
+      (this.alts.tableKeyOR ??= [
+        { ALT: () => this.CONSUME(T.Identifier, { LABEL: "value" }) },
+        { ALT: () => this.CONSUME(T.TypeName, { LABEL: "value" }) },
+        { ALT: () => this.CONSUME(T.QuotedName, { LABEL: "value" }) },
+        { ALT: () => this.CONSUME(T.StringLiteral, { LABEL: "value" }) },
+        {
+          ALT: () => {
+            this.OPTION((this.bodies.tableKeyOPTION ??= () => this.CONSUME(T.Minus, { LABEL: "minus" })));
+            this.CONSUME(T.NumberLiteral, { LABEL: "value" });
+          },
         },
-      },
-    ]);
+      ]),
+    );
   });
 
   /** Whether the next tokens are a key label (`BTCUSDT:`, `(ES, NQ):`) rather than a cell or a tier row. */
@@ -518,7 +593,12 @@ export class MarginbookParser extends CstParser {
 
   private tierColumns = this.RULE("tierColumns", () => {
     this.CONSUME(T.KwColumns);
-    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.tierColumn) });
+    this.AT_LEAST_ONE_SEP(
+      (this.separated.tierColumnsATLEASTONESEP ??= {
+        SEP: T.Comma,
+        DEF: () => this.SUBRULE(this.tierColumn),
+      }),
+    );
   });
 
   /** `mmr: Rate`, or `mmr: Rate start 50`: the derived deductions of a marginal table start at 50. */
@@ -526,37 +606,47 @@ export class MarginbookParser extends CstParser {
     this.CONSUME(T.Identifier, { LABEL: "name" });
     this.CONSUME(T.Colon);
     this.SUBRULE(this.typeRef);
-    this.OPTION(() => {
-      this.CONSUME(T.KwStart);
-      this.SUBRULE(this.cellExpr, { LABEL: "start" });
-    });
+    this.OPTION(
+      (this.bodies.tierColumnOPTION ??= () => {
+        this.CONSUME(T.KwStart);
+        this.SUBRULE(this.cellExpr, { LABEL: "start" });
+      }),
+    );
   });
 
   private tierRow = this.RULE("tierRow", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.LBracket, { LABEL: "open" }) },
-      { ALT: () => this.CONSUME(T.LParen, { LABEL: "open" }) },
-    ]);
+    this.OR(
+      (this.alts.tierRowOR ??= [
+        { ALT: () => this.CONSUME(T.LBracket, { LABEL: "open" }) },
+        { ALT: () => this.CONSUME(T.LParen, { LABEL: "open" }) },
+      ]),
+    );
     this.SUBRULE(this.tierBound, { LABEL: "lower" });
     this.CONSUME(T.Comma);
     this.SUBRULE2(this.tierBound, { LABEL: "upper" });
-    this.OR2([
-      { ALT: () => this.CONSUME(T.RBracket, { LABEL: "close" }) },
-      { ALT: () => this.CONSUME(T.RParen, { LABEL: "close" }) },
-    ]);
-    this.MANY({ GATE: () => this.startsCell(), DEF: () => this.SUBRULE(this.tierCell) });
+    this.OR2(
+      (this.alts.tierRowOR2 ??= [
+        { ALT: () => this.CONSUME(T.RBracket, { LABEL: "close" }) },
+        { ALT: () => this.CONSUME(T.RParen, { LABEL: "close" }) },
+      ]),
+    );
+    this.MANY(
+      (this.gated.tierRowMANY ??= { GATE: () => this.startsCell(), DEF: () => this.SUBRULE(this.tierCell) }),
+    );
   });
 
   private tierBound = this.RULE("tierBound", () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.KwInf) },
-      {
-        ALT: () => {
-          this.OPTION(() => this.CONSUME(T.Minus));
-          this.CONSUME(T.NumberLiteral);
+    this.OR(
+      (this.alts.tierBoundOR ??= [
+        { ALT: () => this.CONSUME(T.KwInf) },
+        {
+          ALT: () => {
+            this.OPTION((this.bodies.tierBoundOPTION ??= () => this.CONSUME(T.Minus)));
+            this.CONSUME(T.NumberLiteral);
+          },
         },
-      },
-    ]);
+      ]),
+    );
   });
 
   /** A cell: a literal (`0.80%`, `-1.5`), a parameter, or a constant expression (`1 / (2 * max_leverage)`). */
@@ -571,65 +661,77 @@ export class MarginbookParser extends CstParser {
    */
   private cellExpr = this.RULE("cellExpr", () => {
     this.SUBRULE(this.cellUnary, { LABEL: "operand" });
-    this.MANY(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Star, { LABEL: "operator" }) },
-        { ALT: () => this.CONSUME(T.Slash, { LABEL: "operator" }) },
-      ]);
-      this.SUBRULE2(this.cellUnary, { LABEL: "operand" });
-    });
+    this.MANY(
+      (this.bodies.cellExprMANY ??= () => {
+        this.OR(
+          (this.alts.cellExprOR ??= [
+            { ALT: () => this.CONSUME(T.Star, { LABEL: "operator" }) },
+            { ALT: () => this.CONSUME(T.Slash, { LABEL: "operator" }) },
+          ]),
+        );
+        this.SUBRULE2(this.cellUnary, { LABEL: "operand" });
+      }),
+    );
   });
 
   private cellUnary = this.RULE("cellUnary", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.OR2([
-            { ALT: () => this.CONSUME(T.Minus, { LABEL: "operator" }) },
-            { ALT: () => this.CONSUME(T.Plus, { LABEL: "operator" }) },
-          ]);
-          this.SUBRULE(this.cellUnary, { LABEL: "operand" });
+    this.OR(
+      (this.alts.cellUnaryOR ??= [
+        {
+          ALT: () => {
+            this.OR2(
+              (this.alts.cellUnaryOR2 ??= [
+                { ALT: () => this.CONSUME(T.Minus, { LABEL: "operator" }) },
+                { ALT: () => this.CONSUME(T.Plus, { LABEL: "operator" }) },
+              ]),
+            );
+            this.SUBRULE(this.cellUnary, { LABEL: "operand" });
+          },
         },
-      },
-      { ALT: () => this.SUBRULE(this.numberLiteral) },
-      { ALT: () => this.CONSUME(T.StringLiteral) },
-      { ALT: () => this.CONSUME(T.KwTrue) },
-      { ALT: () => this.CONSUME(T.KwFalse) },
-      {
-        ALT: () => {
-          this.CONSUME(T.Identifier);
-          this.OPTION({
-            GATE: () => this.LA(1).startOffset === (this.LA(0).endOffset ?? -2) + 1,
-            DEF: () => this.SUBRULE(this.callArguments),
-          });
+        { ALT: () => this.SUBRULE(this.numberLiteral) },
+        { ALT: () => this.CONSUME(T.StringLiteral) },
+        { ALT: () => this.CONSUME(T.KwTrue) },
+        { ALT: () => this.CONSUME(T.KwFalse) },
+        {
+          ALT: () => {
+            this.CONSUME(T.Identifier);
+            this.OPTION(
+              (this.gated.cellUnaryOPTION ??= {
+                GATE: () => this.LA(1).startOffset === (this.LA(0).endOffset ?? -2) + 1,
+                DEF: () => this.SUBRULE(this.callArguments),
+              }),
+            );
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.TypeName, { LABEL: "enumName" });
-          this.CONSUME(T.Dot);
-          this.SUBRULE(this.memberName, { LABEL: "enumMember" });
+        {
+          ALT: () => {
+            this.CONSUME(T.TypeName, { LABEL: "enumName" });
+            this.CONSUME(T.Dot);
+            this.SUBRULE(this.memberName, { LABEL: "enumMember" });
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.LParen);
-          this.SUBRULE(this.expression, { LABEL: "inner" });
-          this.CONSUME(T.RParen);
+        {
+          ALT: () => {
+            this.CONSUME(T.LParen);
+            this.SUBRULE(this.expression, { LABEL: "inner" });
+            this.CONSUME(T.RParen);
+          },
         },
-      },
-    ]);
+      ]),
+    );
   });
 
   private letDecl = this.RULE("letDecl", () => {
     this.CONSUME(T.KwLet);
     this.CONSUME(T.Identifier, { LABEL: "name" });
     // `let f(x) = ...` is parsed as a function so that the checker reports one did-you-mean `fn`.
-    this.OPTION2(() => this.SUBRULE(this.fnParams));
-    this.OPTION(() => {
-      this.CONSUME(T.Colon);
-      this.SUBRULE(this.typeRef);
-    });
+    this.OPTION2((this.bodies.letDeclOPTION2 ??= () => this.SUBRULE(this.fnParams)));
+    this.OPTION(
+      (this.bodies.letDeclOPTION ??= () => {
+        this.CONSUME(T.Colon);
+        this.SUBRULE(this.typeRef);
+      }),
+    );
     this.CONSUME(T.Assign);
     this.SUBRULE(this.expression, { LABEL: "value" });
   });
@@ -637,92 +739,107 @@ export class MarginbookParser extends CstParser {
   private ruleDecl = this.RULE("ruleDecl", () => {
     this.CONSUME(T.KwRule);
     this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.OPTION(() => {
-      this.CONSUME(T.KwWhen);
-      this.SUBRULE(this.expression, { LABEL: "condition" });
-    });
+    this.OPTION(
+      (this.bodies.ruleDeclOPTION ??= () => {
+        this.CONSUME(T.KwWhen);
+        this.SUBRULE(this.expression, { LABEL: "condition" });
+      }),
+    );
     this.CONSUME(T.LBrace);
-    this.MANY(() =>
-      this.OR([
-        { ALT: () => this.SUBRULE(this.step) },
-        { ALT: () => this.SUBRULE(this.localBinding, { LABEL: "binding" }) },
-      ]),
+    this.MANY(
+      (this.bodies.ruleDeclMANY ??= () =>
+        this.OR(
+          (this.alts.ruleDeclOR ??= [
+            { ALT: () => this.SUBRULE(this.step) },
+            { ALT: () => this.SUBRULE(this.localBinding, { LABEL: "binding" }) },
+          ]),
+        )),
     );
     this.CONSUME(T.RBrace);
   });
 
   private step = this.RULE("step", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.KwSet, { LABEL: "verb" });
-          this.CONSUME(T.Identifier, { LABEL: "target" });
-          this.OPTION(() => {
-            this.CONSUME(T.Colon);
-            this.SUBRULE(this.typeRef);
-          });
-          this.CONSUME(T.Assign);
-          this.SUBRULE(this.expression, { LABEL: "value" });
+    this.OR(
+      (this.alts.stepOR ??= [
+        {
+          ALT: () => {
+            this.CONSUME(T.KwSet, { LABEL: "verb" });
+            this.CONSUME(T.Identifier, { LABEL: "target" });
+            this.OPTION(
+              (this.bodies.stepOPTION ??= () => {
+                this.CONSUME(T.Colon);
+                this.SUBRULE(this.typeRef);
+              }),
+            );
+            this.CONSUME(T.Assign);
+            this.SUBRULE(this.expression, { LABEL: "value" });
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.KwScale, { LABEL: "verb" });
-          this.CONSUME2(T.Identifier, { LABEL: "target" });
-          this.CONSUME(T.KwBy);
-          this.SUBRULE2(this.expression, { LABEL: "value" });
+        {
+          ALT: () => {
+            this.CONSUME(T.KwScale, { LABEL: "verb" });
+            this.CONSUME2(T.Identifier, { LABEL: "target" });
+            this.CONSUME(T.KwBy);
+            this.SUBRULE2(this.expression, { LABEL: "value" });
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.KwAdd, { LABEL: "verb" });
-          this.SUBRULE3(this.expression, { LABEL: "value" });
-          this.CONSUME(T.KwTo);
-          this.CONSUME3(T.Identifier, { LABEL: "target" });
+        {
+          ALT: () => {
+            this.CONSUME(T.KwAdd, { LABEL: "verb" });
+            this.SUBRULE3(this.expression, { LABEL: "value" });
+            this.CONSUME(T.KwTo);
+            this.CONSUME3(T.Identifier, { LABEL: "target" });
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.KwFloor, { LABEL: "verb" });
-          this.CONSUME4(T.Identifier, { LABEL: "target" });
-          this.CONSUME(T.KwAt);
-          this.SUBRULE4(this.expression, { LABEL: "value" });
+        {
+          ALT: () => {
+            this.CONSUME(T.KwFloor, { LABEL: "verb" });
+            this.CONSUME4(T.Identifier, { LABEL: "target" });
+            this.CONSUME(T.KwAt);
+            this.SUBRULE4(this.expression, { LABEL: "value" });
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.KwCap, { LABEL: "verb" });
-          this.CONSUME5(T.Identifier, { LABEL: "target" });
-          this.CONSUME2(T.KwAt);
-          this.SUBRULE5(this.expression, { LABEL: "value" });
+        {
+          ALT: () => {
+            this.CONSUME(T.KwCap, { LABEL: "verb" });
+            this.CONSUME5(T.Identifier, { LABEL: "target" });
+            this.CONSUME2(T.KwAt);
+            this.SUBRULE5(this.expression, { LABEL: "value" });
+          },
         },
-      },
-    ]);
-    this.OPTION2(() => {
-      this.CONSUME(T.KwWhen);
-      this.SUBRULE6(this.expression, { LABEL: "condition" });
-    });
+      ]),
+    );
+    this.OPTION2(
+      (this.bodies.stepOPTION2 ??= () => {
+        this.CONSUME(T.KwWhen);
+        this.SUBRULE6(this.expression, { LABEL: "condition" });
+      }),
+    );
   });
 
   private outputDecl = this.RULE("outputDecl", () => {
     this.CONSUME(T.KwOutput);
     this.CONSUME(T.Identifier, { LABEL: "name" });
-    this.OPTION(() => {
-      this.CONSUME(T.Colon);
-      this.SUBRULE(this.typeRef);
-    });
+    this.OPTION(
+      (this.bodies.outputDeclOPTION ??= () => {
+        this.CONSUME(T.Colon);
+        this.SUBRULE(this.typeRef);
+      }),
+    );
     this.CONSUME(T.Assign);
     this.SUBRULE(this.expression, { LABEL: "value" });
-    this.OPTION2(() => this.SUBRULE(this.rounding));
+    this.OPTION2((this.bodies.outputDeclOPTION2 ??= () => this.SUBRULE(this.rounding)));
   });
 
   private rounding = this.RULE("rounding", () => {
     this.CONSUME(T.KwRound);
-    this.OR([
-      { ALT: () => this.CONSUME(T.KwUp, { LABEL: "direction" }) },
-      { ALT: () => this.CONSUME(T.KwDown, { LABEL: "direction" }) },
-      { ALT: () => this.CONSUME(T.KwHalfEven, { LABEL: "direction" }) },
-    ]);
+    this.OR(
+      (this.alts.roundingOR ??= [
+        { ALT: () => this.CONSUME(T.KwUp, { LABEL: "direction" }) },
+        { ALT: () => this.CONSUME(T.KwDown, { LABEL: "direction" }) },
+        { ALT: () => this.CONSUME(T.KwHalfEven, { LABEL: "direction" }) },
+      ]),
+    );
     this.CONSUME(T.KwTo);
     this.SUBRULE(this.additive, { LABEL: "step" });
   });
@@ -730,7 +847,7 @@ export class MarginbookParser extends CstParser {
   private assertDecl = this.RULE("assertDecl", () => {
     this.CONSUME(T.KwAssert);
     this.SUBRULE(this.expression, { LABEL: "condition" });
-    this.OPTION(() => this.CONSUME(T.StringLiteral, { LABEL: "message" }));
+    this.OPTION((this.bodies.assertDeclOPTION ??= () => this.CONSUME(T.StringLiteral, { LABEL: "message" })));
   });
 
   /**
@@ -740,46 +857,64 @@ export class MarginbookParser extends CstParser {
    */
   private verifyDecl = this.RULE("verifyDecl", () => {
     this.CONSUME(T.KwVerify);
-    this.OR({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        {
-          GATE: () =>
-            VERIFY_PROPERTIES.includes(this.LA(1).tokenType) &&
-            tokenMatcher(this.LA(2), T.Identifier) &&
-            this.LA(2).tokenType !== T.KwVerify,
-          ALT: () => {
-            this.OR2([
-              { ALT: () => this.CONSUME(T.KwNondecreasing, { LABEL: "property" }) },
-              { ALT: () => this.CONSUME(T.KwNonincreasing, { LABEL: "property" }) },
-              { ALT: () => this.CONSUME(T.KwContinuous, { LABEL: "property" }) },
-              { ALT: () => this.CONSUME(T.KwNonnegative, { LABEL: "property" }) },
-            ]);
-            this.AT_LEAST_ONE_SEP({
-              SEP: T.Comma,
-              DEF: () => this.CONSUME(T.Identifier, { LABEL: "target" }),
-            });
-            this.OPTION(() => {
-              this.CONSUME(T.KwIn);
-              this.SUBRULE(this.postfix, { LABEL: "variable" });
-            });
+    this.OR(
+      (this.orOptions.verifyDeclOR ??= {
+        IGNORE_AMBIGUITIES: true,
+        DEF: [
+          {
+            GATE: () =>
+              VERIFY_PROPERTIES.includes(this.LA(1).tokenType) &&
+              tokenMatcher(this.LA(2), T.Identifier) &&
+              this.LA(2).tokenType !== T.KwVerify,
+            ALT: () => {
+              this.OR2(
+                (this.alts.verifyDeclOR2 ??= [
+                  { ALT: () => this.CONSUME(T.KwNondecreasing, { LABEL: "property" }) },
+                  { ALT: () => this.CONSUME(T.KwNonincreasing, { LABEL: "property" }) },
+                  { ALT: () => this.CONSUME(T.KwContinuous, { LABEL: "property" }) },
+                  { ALT: () => this.CONSUME(T.KwNonnegative, { LABEL: "property" }) },
+                ]),
+              );
+              this.AT_LEAST_ONE_SEP(
+                (this.separated.verifyDeclATLEASTONESEP ??= {
+                  SEP: T.Comma,
+                  DEF: () => this.CONSUME(T.Identifier, { LABEL: "target" }),
+                }),
+              );
+              this.OPTION(
+                (this.bodies.verifyDeclOPTION ??= () => {
+                  this.CONSUME(T.KwIn);
+                  this.SUBRULE(this.postfix, { LABEL: "variable" });
+                }),
+              );
+            },
           },
-        },
-        { ALT: () => this.SUBRULE(this.expression, { LABEL: "condition" }) },
-      ],
-    });
-    this.OPTION2(() => this.CONSUME(T.StringLiteral, { LABEL: "message" }));
+          { ALT: () => this.SUBRULE(this.expression, { LABEL: "condition" }) },
+        ],
+      }),
+    );
+    this.OPTION2(
+      (this.bodies.verifyDeclOPTION2 ??= () => this.CONSUME(T.StringLiteral, { LABEL: "message" })),
+    );
   });
 
   private scenariosDecl = this.RULE("scenariosDecl", () => {
     this.CONSUME(T.KwScenarios);
     this.CONSUME(T.Identifier, { LABEL: "name" });
     this.CONSUME(T.LParen);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.scenarioAxis) });
+    this.MANY_SEP(
+      (this.separated.scenariosDeclMANYSEP ??= { SEP: T.Comma, DEF: () => this.SUBRULE(this.scenarioAxis) }),
+    );
     this.CONSUME(T.RParen);
     this.CONSUME(T.LBrace);
-    this.MANY(() =>
-      this.OR([{ ALT: () => this.SUBRULE(this.gridStmt) }, { ALT: () => this.SUBRULE(this.namedScenario) }]),
+    this.MANY(
+      (this.bodies.scenariosDeclMANY ??= () =>
+        this.OR(
+          (this.alts.scenariosDeclOR ??= [
+            { ALT: () => this.SUBRULE(this.gridStmt) },
+            { ALT: () => this.SUBRULE(this.namedScenario) },
+          ]),
+        )),
     );
     this.CONSUME(T.RBrace);
   });
@@ -793,31 +928,39 @@ export class MarginbookParser extends CstParser {
   private gridStmt = this.RULE("gridStmt", () => {
     this.CONSUME(T.KwGrid);
     // An axis is a name and `[`; `weight 35%` ends the axes even though `weight` is contextual.
-    this.AT_LEAST_ONE({
-      GATE: () => this.LA(2).tokenType === T.LBracket,
-      DEF: () => this.SUBRULE(this.gridAxis),
-    });
-    this.OPTION(() => {
-      this.CONSUME(T.KwWeight);
-      this.SUBRULE(this.expression, { LABEL: "weight" });
-    });
+    this.AT_LEAST_ONE(
+      (this.gated.gridStmtATLEASTONE ??= {
+        GATE: () => this.LA(2).tokenType === T.LBracket,
+        DEF: () => this.SUBRULE(this.gridAxis),
+      }),
+    );
+    this.OPTION(
+      (this.bodies.gridStmtOPTION ??= () => {
+        this.CONSUME(T.KwWeight);
+        this.SUBRULE(this.expression, { LABEL: "weight" });
+      }),
+    );
   });
 
   private gridAxis = this.RULE("gridAxis", () => {
     this.CONSUME(T.Identifier, { LABEL: "axis" });
     this.CONSUME(T.LBracket);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.gridValue) });
+    this.MANY_SEP(
+      (this.separated.gridAxisMANYSEP ??= { SEP: T.Comma, DEF: () => this.SUBRULE(this.gridValue) }),
+    );
     this.CONSUME(T.RBracket);
   });
 
   private gridValue = this.RULE("gridValue", () => {
     this.SUBRULE(this.expression, { LABEL: "from" });
-    this.OPTION(() => {
-      this.CONSUME(T.KwTo);
-      this.SUBRULE2(this.expression, { LABEL: "to" });
-      this.CONSUME(T.KwStep);
-      this.SUBRULE3(this.expression, { LABEL: "step" });
-    });
+    this.OPTION(
+      (this.bodies.gridValueOPTION ??= () => {
+        this.CONSUME(T.KwTo);
+        this.SUBRULE2(this.expression, { LABEL: "to" });
+        this.CONSUME(T.KwStep);
+        this.SUBRULE3(this.expression, { LABEL: "step" });
+      }),
+    );
   });
 
   private namedScenario = this.RULE("namedScenario", () => {
@@ -826,18 +969,22 @@ export class MarginbookParser extends CstParser {
     // `weight`, `grid` and `scenario` are contextual, so they would also read as axis names: they end the axes.
     // The gate decides on one token, so one token of lookahead is enough; Chevrotain's default (3)
     // made computing this loop's lookahead the most expensive step of building the parser.
-    this.MANY({
-      MAX_LOOKAHEAD: 1,
-      GATE: () => ![T.KwWeight, T.KwGrid, T.KwScenario].includes(this.LA(1).tokenType),
-      DEF: () => {
-        this.CONSUME(T.Identifier, { LABEL: "axis" });
-        this.SUBRULE(this.additive, { LABEL: "value" });
-      },
-    });
-    this.OPTION(() => {
-      this.CONSUME(T.KwWeight);
-      this.SUBRULE2(this.expression, { LABEL: "weight" });
-    });
+    this.MANY(
+      (this.gated.namedScenarioMANY ??= {
+        MAX_LOOKAHEAD: 1,
+        GATE: () => ![T.KwWeight, T.KwGrid, T.KwScenario].includes(this.LA(1).tokenType),
+        DEF: () => {
+          this.CONSUME(T.Identifier, { LABEL: "axis" });
+          this.SUBRULE(this.additive, { LABEL: "value" });
+        },
+      }),
+    );
+    this.OPTION(
+      (this.bodies.namedScenarioOPTION ??= () => {
+        this.CONSUME(T.KwWeight);
+        this.SUBRULE2(this.expression, { LABEL: "weight" });
+      }),
+    );
   });
 
   // ---- types ----
@@ -845,52 +992,60 @@ export class MarginbookParser extends CstParser {
   private typeRef = this.RULE("typeRef", () => {
     this.SUBRULE(this.typeAtom, { LABEL: "first" });
     // Only a type name may follow `*` or `/` here: in `10 USDT / position.size` the `/` divides.
-    this.MANY({
-      GATE: () => this.LA(2).tokenType === T.TypeName,
-      DEF: () => {
-        this.OR([
-          { ALT: () => this.CONSUME(T.Star, { LABEL: "op" }) },
-          { ALT: () => this.CONSUME(T.Slash, { LABEL: "op" }) },
-        ]);
-        this.SUBRULE2(this.typeAtom, { LABEL: "rest" });
-      },
-    });
+    this.MANY(
+      (this.gated.typeRefMANY ??= {
+        GATE: () => this.LA(2).tokenType === T.TypeName,
+        DEF: () => {
+          this.OR(
+            (this.alts.typeRefOR ??= [
+              { ALT: () => this.CONSUME(T.Star, { LABEL: "op" }) },
+              { ALT: () => this.CONSUME(T.Slash, { LABEL: "op" }) },
+            ]),
+          );
+          this.SUBRULE2(this.typeAtom, { LABEL: "rest" });
+        },
+      }),
+    );
   });
 
   private typeAtom = this.RULE("typeAtom", () => {
     this.CONSUME(T.TypeName, { LABEL: "name" });
     // `List<Position>`; in `10 USDT < limit` or `size: USDT < 5` the `<` compares instead.
     // `Scenario<span16>` names the records of a scenario set (a value name as the argument).
-    this.OR({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        {
-          GATE: () => this.LA(1).tokenType === T.Less && this.LA(2).tokenType === T.TypeName,
-          ALT: () => {
-            this.CONSUME(T.Less);
-            this.SUBRULE(this.typeRef, { LABEL: "argument" });
-            this.CONSUME(T.Greater);
+    this.OR(
+      (this.orOptions.typeAtomOR ??= {
+        IGNORE_AMBIGUITIES: true,
+        DEF: [
+          {
+            GATE: () => this.LA(1).tokenType === T.Less && this.LA(2).tokenType === T.TypeName,
+            ALT: () => {
+              this.CONSUME(T.Less);
+              this.SUBRULE(this.typeRef, { LABEL: "argument" });
+              this.CONSUME(T.Greater);
+            },
           },
-        },
-        {
-          GATE: () =>
-            this.LA(1).tokenType === T.Less &&
-            tokenMatcher(this.LA(2), T.Identifier) &&
-            this.LA(3).tokenType === T.Greater,
-          ALT: () => {
-            this.CONSUME2(T.Less);
-            this.CONSUME(T.Identifier, { LABEL: "valueArgument" });
-            this.CONSUME2(T.Greater);
+          {
+            GATE: () =>
+              this.LA(1).tokenType === T.Less &&
+              tokenMatcher(this.LA(2), T.Identifier) &&
+              this.LA(3).tokenType === T.Greater,
+            ALT: () => {
+              this.CONSUME2(T.Less);
+              this.CONSUME(T.Identifier, { LABEL: "valueArgument" });
+              this.CONSUME2(T.Greater);
+            },
           },
-        },
-        { ALT: () => {} },
-      ],
-    });
-    this.OPTION2(() => {
-      this.CONSUME(T.Caret);
-      this.OPTION3(() => this.CONSUME(T.Minus));
-      this.CONSUME(T.NumberLiteral, { LABEL: "exponent" });
-    });
+          { ALT: () => {} },
+        ],
+      }),
+    );
+    this.OPTION2(
+      (this.bodies.typeAtomOPTION2 ??= () => {
+        this.CONSUME(T.Caret);
+        this.OPTION3((this.bodies.typeAtomOPTION3 ??= () => this.CONSUME(T.Minus)));
+        this.CONSUME(T.NumberLiteral, { LABEL: "exponent" });
+      }),
+    );
   });
 
   // ---- expressions ----
@@ -1069,22 +1224,38 @@ export class MarginbookParser extends CstParser {
 
   private callArguments = this.RULE("callArguments", () => {
     this.CONSUME(T.LParen);
-    this.OPTION(() => {
-      this.OPTION2({ GATE: () => this.optionNameAhead(), DEF: () => this.SUBRULE(this.optionName) });
-      this.SUBRULE(this.expression, { LABEL: "argument" });
-      this.OR([
-        { ALT: () => this.SUBRULE(this.comprehension) },
-        {
-          ALT: () => {
-            this.MANY(() => {
-              this.CONSUME(T.Comma);
-              this.OPTION3({ GATE: () => this.optionNameAhead(), DEF: () => this.SUBRULE2(this.optionName) });
-              this.SUBRULE2(this.expression, { LABEL: "argument" });
-            });
-          },
-        },
-      ]);
-    });
+    this.OPTION(
+      (this.bodies.callArgumentsOPTION ??= () => {
+        this.OPTION2(
+          (this.gated.callArgumentsOPTION2 ??= {
+            GATE: () => this.optionNameAhead(),
+            DEF: () => this.SUBRULE(this.optionName),
+          }),
+        );
+        this.SUBRULE(this.expression, { LABEL: "argument" });
+        this.OR(
+          (this.alts.callArgumentsOR ??= [
+            { ALT: () => this.SUBRULE(this.comprehension) },
+            {
+              ALT: () => {
+                this.MANY(
+                  (this.bodies.callArgumentsMANY ??= () => {
+                    this.CONSUME(T.Comma);
+                    this.OPTION3(
+                      (this.gated.callArgumentsOPTION3 ??= {
+                        GATE: () => this.optionNameAhead(),
+                        DEF: () => this.SUBRULE2(this.optionName),
+                      }),
+                    );
+                    this.SUBRULE2(this.expression, { LABEL: "argument" });
+                  }),
+                );
+              },
+            },
+          ]),
+        );
+      }),
+    );
     this.CONSUME(T.RParen);
   });
 
@@ -1102,31 +1273,43 @@ export class MarginbookParser extends CstParser {
   private comprehension = this.RULE("comprehension", () => {
     this.CONSUME(T.KwFor);
     this.CONSUME(T.Identifier, { LABEL: "variable" });
-    this.OPTION5(() => {
-      this.CONSUME(T.Comma);
-      this.CONSUME3(T.Identifier, { LABEL: "indexVariable" });
-    });
+    this.OPTION5(
+      (this.bodies.comprehensionOPTION5 ??= () => {
+        this.CONSUME(T.Comma);
+        this.CONSUME3(T.Identifier, { LABEL: "indexVariable" });
+      }),
+    );
     this.CONSUME(T.KwIn);
     this.SUBRULE(this.expression, { LABEL: "source" });
-    this.MANY(() => this.SUBRULE(this.localBinding, { LABEL: "binding" }));
-    this.OPTION4(() => {
-      this.CONSUME(T.KwFrom);
-      this.CONSUME2(T.Identifier, { LABEL: "accumulator" });
-      this.CONSUME(T.Assign);
-      this.SUBRULE5(this.expression, { LABEL: "init" });
-    });
-    this.OPTION(() => {
-      this.CONSUME(T.KwWhere);
-      this.SUBRULE2(this.expression, { LABEL: "filter" });
-    });
-    this.OPTION2(() => {
-      this.CONSUME(T.KwBy);
-      this.SUBRULE3(this.expression, { LABEL: "groupKey" });
-    });
-    this.OPTION3(() => {
-      this.CONSUME(T.KwDefault);
-      this.SUBRULE4(this.expression, { LABEL: "fallback" });
-    });
+    this.MANY(
+      (this.bodies.comprehensionMANY ??= () => this.SUBRULE(this.localBinding, { LABEL: "binding" })),
+    );
+    this.OPTION4(
+      (this.bodies.comprehensionOPTION4 ??= () => {
+        this.CONSUME(T.KwFrom);
+        this.CONSUME2(T.Identifier, { LABEL: "accumulator" });
+        this.CONSUME(T.Assign);
+        this.SUBRULE5(this.expression, { LABEL: "init" });
+      }),
+    );
+    this.OPTION(
+      (this.bodies.comprehensionOPTION ??= () => {
+        this.CONSUME(T.KwWhere);
+        this.SUBRULE2(this.expression, { LABEL: "filter" });
+      }),
+    );
+    this.OPTION2(
+      (this.bodies.comprehensionOPTION2 ??= () => {
+        this.CONSUME(T.KwBy);
+        this.SUBRULE3(this.expression, { LABEL: "groupKey" });
+      }),
+    );
+    this.OPTION3(
+      (this.bodies.comprehensionOPTION3 ??= () => {
+        this.CONSUME(T.KwDefault);
+        this.SUBRULE4(this.expression, { LABEL: "fallback" });
+      }),
+    );
   });
 
   /** `let name = value`: a local name (in a comprehension, a `let ... in` expression or a rule). */
@@ -1140,14 +1323,16 @@ export class MarginbookParser extends CstParser {
   /** `let a = x, b = y in body`. */
   private letExpr = this.RULE("letExpr", () => {
     this.CONSUME(T.KwLet);
-    this.AT_LEAST_ONE_SEP({
-      SEP: T.Comma,
-      DEF: () => {
-        this.CONSUME(T.Identifier, { LABEL: "name" });
-        this.CONSUME(T.Assign);
-        this.SUBRULE(this.expression, { LABEL: "value" });
-      },
-    });
+    this.AT_LEAST_ONE_SEP(
+      (this.separated.letExprATLEASTONESEP ??= {
+        SEP: T.Comma,
+        DEF: () => {
+          this.CONSUME(T.Identifier, { LABEL: "name" });
+          this.CONSUME(T.Assign);
+          this.SUBRULE(this.expression, { LABEL: "value" });
+        },
+      }),
+    );
     this.CONSUME(T.KwIn);
     this.SUBRULE2(this.expression, { LABEL: "body" });
   });
@@ -1155,50 +1340,62 @@ export class MarginbookParser extends CstParser {
   /** `[a, b, c]` or `[e for x in xs where c]`. */
   private listExpr = this.RULE("listExpr", () => {
     this.CONSUME(T.LBracket);
-    this.OPTION(() => {
-      this.SUBRULE(this.expression, { LABEL: "item" });
-      this.OR([
-        { ALT: () => this.SUBRULE(this.comprehension) },
-        {
-          ALT: () => {
-            this.MANY(() => {
-              this.CONSUME(T.Comma);
-              this.SUBRULE2(this.expression, { LABEL: "item" });
-            });
-          },
-        },
-      ]);
-    });
+    this.OPTION(
+      (this.bodies.listExprOPTION ??= () => {
+        this.SUBRULE(this.expression, { LABEL: "item" });
+        this.OR(
+          (this.alts.listExprOR ??= [
+            { ALT: () => this.SUBRULE(this.comprehension) },
+            {
+              ALT: () => {
+                this.MANY(
+                  (this.bodies.listExprMANY ??= () => {
+                    this.CONSUME(T.Comma);
+                    this.SUBRULE2(this.expression, { LABEL: "item" });
+                  }),
+                );
+              },
+            },
+          ]),
+        );
+      }),
+    );
     this.CONSUME(T.RBracket);
   });
 
   /** `{ im: a, mm: b }`: a record value (of a declared record type). */
   private recordExpr = this.RULE("recordExpr", () => {
     this.CONSUME(T.LBrace);
-    this.MANY_SEP({
-      SEP: T.Comma,
-      DEF: () => {
-        this.CONSUME(T.Identifier, { LABEL: "field" });
-        this.CONSUME(T.Colon);
-        this.SUBRULE(this.expression, { LABEL: "value" });
-      },
-    });
+    this.MANY_SEP(
+      (this.separated.recordExprMANYSEP ??= {
+        SEP: T.Comma,
+        DEF: () => {
+          this.CONSUME(T.Identifier, { LABEL: "field" });
+          this.CONSUME(T.Colon);
+          this.SUBRULE(this.expression, { LABEL: "value" });
+        },
+      }),
+    );
     this.CONSUME(T.RBrace);
   });
 
   private numberLiteral = this.RULE("numberLiteral", () => {
     this.CONSUME(T.NumberLiteral, { LABEL: "digits" });
     // `125 BTCUSDT:` in a table: `BTCUSDT` starts the next row's key, it is no unit.
-    this.OPTION({
-      GATE: () => this.LA(1).tokenType !== T.TypeName || this.LA(2).tokenType !== T.Colon,
-      DEF: () => {
-        this.OR([
-          { ALT: () => this.CONSUME(T.Percent, { LABEL: "suffix" }) },
-          { ALT: () => this.CONSUME(T.KwBps, { LABEL: "suffix" }) },
-          { ALT: () => this.SUBRULE(this.typeRef, { LABEL: "unit" }) },
-        ]);
-      },
-    });
+    this.OPTION(
+      (this.gated.numberLiteralOPTION ??= {
+        GATE: () => this.LA(1).tokenType !== T.TypeName || this.LA(2).tokenType !== T.Colon,
+        DEF: () => {
+          this.OR(
+            (this.alts.numberLiteralOR ??= [
+              { ALT: () => this.CONSUME(T.Percent, { LABEL: "suffix" }) },
+              { ALT: () => this.CONSUME(T.KwBps, { LABEL: "suffix" }) },
+              { ALT: () => this.SUBRULE(this.typeRef, { LABEL: "unit" }) },
+            ]),
+          );
+        },
+      }),
+    );
   });
 
   private ifExpr = this.RULE("ifExpr", () => {
