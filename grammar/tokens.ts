@@ -334,9 +334,13 @@ export const reservedWords: ReadonlySet<string> = new Set(
   hardKeywords.map((t) => (t.PATTERN as RegExp).source.replace("(?![A-Za-z0-9_])", "")),
 );
 
-/** How the shared lexer is built (no validations: test/syntax/lexer-hints.test.ts runs them). */
+/**
+ * How the shared lexer is built (no validations: test/syntax/lexer-hints.test.ts runs them). Tokens
+ * carry their start offset only: lines and columns are computed from offsets where they are shown,
+ * and `parseRulebook` sets each token's end offset (tracking them all cost half of lexing).
+ */
 export const lexerOptions: LexerOptions = {
-  positionTracking: "full",
+  positionTracking: "onlyOffset",
   ensureOptimizations: false,
   skipValidations: true,
 };
