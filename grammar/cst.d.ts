@@ -371,7 +371,8 @@ export interface TierCellCstNode extends CstNode {
 }
 
 export type TierCellCstChildren = {
-  value: CellExprCstNode[];
+  operand: (CellUnaryCstNode)[];
+  operator?: (IToken)[];
 };
 
 export interface CellExprCstNode extends CstNode {
@@ -392,7 +393,9 @@ export interface CellUnaryCstNode extends CstNode {
 export type CellUnaryCstChildren = {
   operator?: (IToken)[];
   operand?: CellUnaryCstNode[];
-  numberLiteral?: NumberLiteralCstNode[];
+  digits?: IToken[];
+  suffix?: (IToken)[];
+  unit?: TypeRefCstNode[];
   StringLiteral?: IToken[];
   KwTrue?: IToken[];
   KwFalse?: IToken[];
@@ -647,7 +650,9 @@ export interface PostfixCstNode extends CstNode {
 export type PostfixCstChildren = {
   letExpr?: LetExprCstNode[];
   listExpr?: ListExprCstNode[];
-  numberLiteral?: NumberLiteralCstNode[];
+  digits?: IToken[];
+  suffix?: (IToken)[];
+  unit?: TypeRefCstNode[];
   DurationLiteral?: IToken[];
   TimestampLiteral?: IToken[];
   StringLiteral?: IToken[];
@@ -784,17 +789,6 @@ export type RecordExprCstChildren = {
   RBrace: IToken[];
 };
 
-export interface NumberLiteralCstNode extends CstNode {
-  name: "numberLiteral";
-  children: NumberLiteralCstChildren;
-}
-
-export type NumberLiteralCstChildren = {
-  digits: IToken[];
-  suffix?: (IToken)[];
-  unit?: TypeRefCstNode[];
-};
-
 export interface IfExprCstNode extends CstNode {
   name: "ifExpr";
   children: IfExprCstChildren;
@@ -867,6 +861,5 @@ export interface MarginbookCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   letExpr(children: LetExprCstChildren, param?: IN): OUT;
   listExpr(children: ListExprCstChildren, param?: IN): OUT;
   recordExpr(children: RecordExprCstChildren, param?: IN): OUT;
-  numberLiteral(children: NumberLiteralCstChildren, param?: IN): OUT;
   ifExpr(children: IfExprCstChildren, param?: IN): OUT;
 }

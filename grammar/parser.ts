@@ -649,9 +649,24 @@ export class MarginbookParser extends CstParser {
     );
   });
 
-  /** A cell: a literal (`0.80%`, `-1.5`), a parameter, or a constant expression (`1 / (2 * max_leverage)`). */
+  /**
+   * A cell: a literal (`0.80%`, `-1.5`), a parameter, or a constant expression (`1 / (2 * max_leverage)`):
+   * a {@link cellExpr}, written out here so that each of the thousands of cells of a big book is one
+   * node less.
+   */
   private tierCell = this.RULE("tierCell", () => {
-    this.SUBRULE(this.cellExpr, { LABEL: "value" });
+    this.SUBRULE(this.cellUnary, { LABEL: "operand" });
+    this.MANY(
+      (this.bodies.tierCellMANY ??= () => {
+        this.OR(
+          (this.alts.tierCellOR ??= [
+            { ALT: () => this.CONSUME(T.Star, { LABEL: "operator" }) },
+            { ALT: () => this.CONSUME(T.Slash, { LABEL: "operator" }) },
+          ]),
+        );
+        this.SUBRULE2(this.cellUnary, { LABEL: "operand" });
+      }),
+    );
   });
 
   /**
@@ -688,7 +703,26 @@ export class MarginbookParser extends CstParser {
             this.SUBRULE(this.cellUnary, { LABEL: "operand" });
           },
         },
-        { ALT: () => this.SUBRULE(this.numberLiteral) },
+        {
+          // A number, with its suffix or unit (as in `postfix`).
+          ALT: () => {
+            this.CONSUME(T.NumberLiteral, { LABEL: "digits" });
+            this.OPTION2(
+              (this.gated.cellUnaryNumber ??= {
+                GATE: () => this.numberSuffixAhead(),
+                DEF: () => {
+                  this.OR3(
+                    (this.alts.cellUnaryNumber ??= [
+                      { ALT: () => this.CONSUME(T.Percent, { LABEL: "suffix" }) },
+                      { ALT: () => this.CONSUME(T.KwBps, { LABEL: "suffix" }) },
+                      { ALT: () => this.SUBRULE(this.typeRef, { LABEL: "unit" }) },
+                    ]),
+                  );
+                },
+              }),
+            );
+          },
+        },
         { ALT: () => this.CONSUME(T.StringLiteral) },
         { ALT: () => this.CONSUME(T.KwTrue) },
         { ALT: () => this.CONSUME(T.KwFalse) },
@@ -1150,7 +1184,26 @@ export class MarginbookParser extends CstParser {
       (this.alts.postfixPrimary ??= [
         { ALT: () => this.SUBRULE(this.letExpr) },
         { ALT: () => this.SUBRULE(this.listExpr) },
-        { ALT: () => this.SUBRULE(this.numberLiteral) },
+        {
+          // A number: `0.5`, `80%`, `25 bps`, `10_000 USDT`, `2 USDT / Quantity`.
+          ALT: () => {
+            this.CONSUME(T.NumberLiteral, { LABEL: "digits" });
+            this.OPTION2(
+              (this.gated.postfixNumber ??= {
+                GATE: () => this.numberSuffixAhead(),
+                DEF: () => {
+                  this.OR3(
+                    (this.alts.postfixNumber ??= [
+                      { ALT: () => this.CONSUME(T.Percent, { LABEL: "suffix" }) },
+                      { ALT: () => this.CONSUME(T.KwBps, { LABEL: "suffix" }) },
+                      { ALT: () => this.SUBRULE(this.typeRef, { LABEL: "unit" }) },
+                    ]),
+                  );
+                },
+              }),
+            );
+          },
+        },
         { ALT: () => this.CONSUME(T.DurationLiteral) },
         { ALT: () => this.CONSUME(T.TimestampLiteral) },
         { ALT: () => this.CONSUME(T.StringLiteral) },
@@ -1379,24 +1432,10 @@ export class MarginbookParser extends CstParser {
     this.CONSUME(T.RBrace);
   });
 
-  private numberLiteral = this.RULE("numberLiteral", () => {
-    this.CONSUME(T.NumberLiteral, { LABEL: "digits" });
-    // `125 BTCUSDT:` in a table: `BTCUSDT` starts the next row's key, it is no unit.
-    this.OPTION(
-      (this.gated.numberLiteralOPTION ??= {
-        GATE: () => this.LA(1).tokenType !== T.TypeName || this.LA(2).tokenType !== T.Colon,
-        DEF: () => {
-          this.OR(
-            (this.alts.numberLiteralOR ??= [
-              { ALT: () => this.CONSUME(T.Percent, { LABEL: "suffix" }) },
-              { ALT: () => this.CONSUME(T.KwBps, { LABEL: "suffix" }) },
-              { ALT: () => this.SUBRULE(this.typeRef, { LABEL: "unit" }) },
-            ]),
-          );
-        },
-      }),
-    );
-  });
+  /** Whether a number's suffix or unit follows: in a table, `125 BTCUSDT:` ends with the number (`BTCUSDT` starts the next row's key). */
+  private numberSuffixAhead(): boolean {
+    return this.LA(1).tokenType !== T.TypeName || this.LA(2).tokenType !== T.Colon;
+  }
 
   private ifExpr = this.RULE("ifExpr", () => {
     this.CONSUME(T.KwIf);

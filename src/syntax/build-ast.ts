@@ -359,7 +359,7 @@ function buildCellUnary(node: C.CellUnaryCstNode): A.Expr {
       operand: inner,
     };
   }
-  if (c.numberLiteral) return buildNumberLiteral(c.numberLiteral[0]!);
+  if (c.digits) return buildNumberLiteral(c);
   if (c.StringLiteral) return { kind: "StringLit", span, value: unquote(c.StringLiteral[0]!.image) };
   if (c.KwTrue) return { kind: "BoolLit", span, value: true };
   if (c.KwFalse) return { kind: "BoolLit", span, value: false };
@@ -389,7 +389,10 @@ function buildTierRow(node: C.TierRowCstNode): A.TierRow {
 
 /** A literal cell keeps its value as read; anything else is an expression for the checker to fold. */
 function buildTierCell(cell: C.TierCellCstNode): A.TierCell {
-  const expr = cell.children.value?.[0] ? buildCellExpr(cell.children.value[0]) : missing(nodeSpan(cell));
+  const operands = cell.children.operand;
+  const expr = operands
+    ? foldBinary(operands.map(buildCellUnary), cell.children.operator ?? [])
+    : missing(nodeSpan(cell));
   const literal =
     expr.kind === "UnaryExpr" && expr.op === "-" && expr.operand.kind === "NumberLit" && !expr.operand.unit
       ? { value: -expr.operand.value, suffix: expr.operand.suffix }
@@ -816,7 +819,7 @@ function buildComprehension(node: C.ComprehensionCstNode): A.Comprehension {
  * its one token or node (an enum member: from the type name to the member).
  */
 function buildPrimary(c: C.PostfixCstChildren): A.Expr {
-  if (c.numberLiteral) return buildNumberLiteral(c.numberLiteral[0]!);
+  if (c.digits) return buildNumberLiteral(c);
   if (c.Identifier) {
     const token = c.Identifier[0]!;
     if (token.isInsertedInRecovery) return missing(tokenSpan(token));
@@ -913,17 +916,26 @@ function buildPrimary(c: C.PostfixCstChildren): A.Expr {
   return missing();
 }
 
-function buildNumberLiteral(node: C.NumberLiteralCstNode): A.NumberLit {
-  const c = node.children;
-  const digits = c.digits?.[0]?.image ?? "0";
-  const suffix = c.suffix?.[0]?.image as "%" | "bps" | undefined;
+/** The digits of a number, with its suffix or unit (the grammar writes a number out in each rule using one). */
+interface NumberParts {
+  digits?: IToken[];
+  suffix?: IToken[];
+  unit?: C.TypeRefCstNode[];
+}
+
+function buildNumberLiteral(c: NumberParts): A.NumberLit {
+  const digitsToken = c.digits?.[0];
+  const digits = digitsToken?.image ?? "0";
+  const suffixToken = c.suffix?.[0];
+  const suffix = suffixToken?.image as "%" | "bps" | undefined;
+  const unit = c.unit?.[0];
   return {
     kind: "NumberLit",
-    span: nodeSpan(node),
+    span: join(join(tokenSpan(digitsToken), tokenSpan(suffixToken)), nodeSpan(unit)),
     value: parseDecimal(digits, suffix === "%" ? -2 : suffix === "bps" ? -4 : 0),
     text: digits,
     suffix,
-    unit: c.unit ? buildTypeRef(c.unit[0]) : undefined,
+    unit: unit ? buildTypeRef(unit) : undefined,
   };
 }
 
@@ -938,9 +950,9 @@ function missing(span: A.Span = NO_SPAN): A.MissingExpr {
  * `0.80%` is read as the decimal 0.80e-2, so it is exactly the double nearest 0.008.
  */
 export function parseDecimal(text: string, shift: number): number {
+  const clean = text.includes("_") ? text.replace(/_/g, "") : text;
   // Digits with at most one point: `Number` reads them, shifted by an exponent, to the same double.
-  if (PLAIN_DECIMAL.test(text)) return Number(shift === 0 ? text : `${text}e${shift}`);
-  const clean = text.replace(/_/g, "");
+  if (PLAIN_DECIMAL.test(clean)) return Number(shift === 0 ? clean : `${clean}e${shift}`);
   const match = /^(\d*\.?\d*)(?:[eE]([+-]?\d+))?$/.exec(clean);
   if (!match || match[1] === "") return NaN;
   const exponent = Number(match[2] ?? 0) + shift;
