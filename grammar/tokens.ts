@@ -335,9 +335,9 @@ export const reservedWords: ReadonlySet<string> = new Set(
 );
 
 /**
- * How the shared lexer is built (no validations: test/syntax/lexer-hints.test.ts runs them). Tokens
- * carry their start offset only: lines and columns are computed from offsets where they are shown,
- * and `parseRulebook` sets each token's end offset (tracking them all cost half of lexing).
+ * How the shared lexer is built (no validations: test/syntax/lexer-hints.test.ts runs them). Offsets
+ * only: lines and columns are computed from offsets where they are shown (tracking them cost half of
+ * lexing); buildLexer gives each token its end offset too.
  */
 export const lexerOptions: LexerOptions = {
   positionTracking: "onlyOffset",

@@ -24,8 +24,6 @@ export interface ParseResult {
 export function parseRulebook(source: string, file = "<input>"): ParseResult {
   const reporter = new Reporter(file);
   const lexed = marginbookLexer.tokenize(source);
-  setEndOffsets(lexed.tokens);
-  setEndOffsets((lexed.groups["comments"] ?? []) as IToken[]);
   // One syntax error per line: after the first, recovery mostly reports knock-on effects of it.
   const linesWithErrors = new Set<number>();
   const lines = new LineMap(source);
@@ -68,14 +66,6 @@ export function parseRulebook(source: string, file = "<input>"): ParseResult {
   const ast = buildRulebook(cst, comments, source, lexed.errors.length === 0 && parser.errors.length === 0);
   limitExpressionDepth(ast, reporter);
   return { ast, diagnostics: reporter.diagnostics };
-}
-
-/**
- * The lexer tracks start offsets only (grammar/tokens.ts): lines and columns are computed from
- * offsets where they are shown, and a token's end is its start plus its length.
- */
-function setEndOffsets(tokens: IToken[]): void {
-  for (const token of tokens) token.endOffset = token.startOffset + token.image.length - 1;
 }
 
 /** Keywords that a declaration's name follows (`tiers <name>`); `table` and `fn` are contextual. */

@@ -26,8 +26,7 @@ function corpus(): string[] {
 const summary = (source: string, lexer: Lexer) => {
   const lexed = lexer.tokenize(source);
   return {
-    // The shared lexer tracks start offsets only (an end is the start plus the image's length).
-    tokens: lexed.tokens.map((t) => [t.tokenType.name, t.startOffset, t.image]),
+    tokens: lexed.tokens.map((t) => [t.tokenType.name, t.startOffset, t.endOffset]),
     errors: lexed.errors.map((e) => [e.offset, e.length]),
   };
 };
