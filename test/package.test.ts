@@ -91,6 +91,22 @@ describe("npm pack, then npm install into an empty project", { timeout: 60_000 }
     expect(run(process.execPath, ["-e", cjs], project).trim()).toBe("71200.82");
   });
 
+  it("an error from the ESM runtime is an instance of the CommonJS runtime's class, and back", () => {
+    const both = `import * as esm from "marginbook/runtime"; import { createRequire } from "node:module";
+      import { readFileSync } from "node:fs";
+      const cjs = createRequire(import.meta.url)("marginbook/runtime");
+      const verdicts = [];
+      for (const [from, to] of [[esm, cjs], [cjs, esm]]) {
+        try { from.loadArtifact("{}"); } catch (e) { verdicts.push(e instanceof to.ArtifactError, e instanceof to.RegistryError); }
+        const book = from.loadArtifact(readFileSync("binance.json", "utf8"));
+        try { book.evaluate({}); } catch (e) { verdicts.push(e instanceof to.InputValidationError, e instanceof to.ArtifactError); }
+      }
+      console.log(verdicts.join(" "));`;
+    expect(run(process.execPath, ["--input-type=module", "-e", both], project).trim()).toBe(
+      "true false true false true false true false",
+    );
+  });
+
   it("types resolve under strict, for ESM and for CommonJS", () => {
     writeFileSync(
       path.join(project, "tsconfig.json"),

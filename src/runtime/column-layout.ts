@@ -12,6 +12,7 @@
  */
 import type { IrDomain, IrRulebook, IrType } from "../ir/ir.js";
 import { INPUT_ERROR_CODE } from "./input-schema.js";
+import { brandClass } from "../semantics/brand.js";
 
 /** A scalar field of the input that a column fills. */
 export interface ColumnField {
@@ -47,6 +48,7 @@ export class ColumnsError extends Error {
   override readonly name = "ColumnsError";
   readonly code = INPUT_ERROR_CODE;
 }
+brandClass(ColumnsError, "ColumnsError");
 
 /** The columnar layout of a rulebook's input. */
 export function columnLayout(ir: IrRulebook): ColumnLayout {

@@ -22,6 +22,7 @@ import {
 } from "./artifact-schema.js";
 import { canonicalJson, sha256Text } from "./hash.js";
 import { checkIrReferences, jsonDepthExceeds, MAX_JSON_DEPTH } from "./ir-references.js";
+import { brandClass } from "../semantics/brand.js";
 
 /** Why an artifact was refused. Codes never change meaning once published. */
 export const artifactErrorCodes = {
@@ -59,6 +60,7 @@ export class ArtifactError extends Error {
     super(message);
   }
 }
+brandClass(ArtifactError, "ArtifactError");
 
 /** The largest artifact text accepted (64 MiB). */
 export const MAX_ARTIFACT_CHARS = 64 * 1024 * 1024;

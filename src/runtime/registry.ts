@@ -58,6 +58,7 @@ import {
 } from "./signature.js";
 import { DecisionLogger, type DecisionRecord } from "./decision-log.js";
 import { compareVersionNumbers } from "./semver.js";
+import { brandClass } from "../semantics/brand.js";
 
 export type { DecisionRecord } from "./decision-log.js";
 
@@ -89,6 +90,7 @@ export class RegistryError extends Error {
     super(message);
   }
 }
+brandClass(RegistryError, "RegistryError");
 
 /** One accepted version of a rulebook. Never changes once accepted. */
 export interface RulebookVersion {

@@ -21,6 +21,7 @@ import {
 import { evaluate as interpret, type OutputValue } from "./interpreter.js";
 import type { Trace } from "./trace.js";
 import { columnarEvaluator, type ColumnarResult, type Columns } from "./columns.js";
+import { brandClass } from "../semantics/brand.js";
 
 /** Options of one evaluation. */
 export interface EvalOptions {
@@ -76,6 +77,7 @@ export class InputValidationError extends Error {
     );
   }
 }
+brandClass(InputValidationError, "InputValidationError");
 
 /** A loaded rulebook: what `loadArtifact` returns. */
 export interface LoadedRulebook {

@@ -7,6 +7,7 @@
  */
 import type { IrRulebook } from "../ir/ir.js";
 import { messages, type MessageSpec } from "./catalog.js";
+import { brandClass } from "./brand.js";
 
 /** One runtime error kind: a stable code and a message template with `{placeholder}` fields. */
 export type RuntimeErrorSpec = MessageSpec;
@@ -57,6 +58,7 @@ export class RuntimeError extends Error {
     super(message);
   }
 }
+brandClass(RuntimeError, "RuntimeError");
 
 /** Formats a number the same way everywhere: `-0`, `NaN`, `Infinity` spelled out. */
 export function formatNumber(value: number): string {
