@@ -623,28 +623,13 @@ function buildExpression(node: C.ExpressionCstNode | undefined): A.Expr {
   const operands = node.children.operand ?? [];
   const operators = node.children.operator;
   if (!operators) return buildAdditive(operands[0]);
-  let i = 0;
-  let j = 0;
-  /** `not`s, an operand, and a comparison with a second operand if one follows. */
-  const conjunct = (): A.Expr => {
-    const first = i;
-    while (operators[i]?.tokenType.name === "KwNot") i++;
-    const nots = i;
-    let result = buildAdditive(operands[j++]);
-    const op = operators[i];
-    if (op && COMPARISONS.has(op.image)) {
-      i++;
-      result = binary(result, op, buildAdditive(operands[j++]));
-    }
-    for (let k = nots - 1; k >= first; k--) result = unary(operators[k]!, result);
-    return result;
-  };
+  const at: Cursor = { operator: 0, operand: 0 };
   let or: A.Expr | undefined;
   let orOperator: IToken | undefined;
-  let and = conjunct();
-  while (i < operators.length) {
-    const op = operators[i++]!;
-    const next = conjunct();
+  let and = buildConjunct(operators, operands, at);
+  while (at.operator < operators.length) {
+    const op = operators[at.operator++]!;
+    const next = buildConjunct(operators, operands, at);
     if (op.image === "and") and = binary(and, op, next);
     else {
       or = or ? binary(or, orOperator, and) : and;
@@ -653,6 +638,27 @@ function buildExpression(node: C.ExpressionCstNode | undefined): A.Expr {
     }
   }
   return or ? binary(or, orOperator, and) : and;
+}
+
+/** Where {@link buildExpression} is in its node's operators and operands. */
+interface Cursor {
+  operator: number;
+  operand: number;
+}
+
+/** `not`s, an operand, and a comparison with a second operand if one follows. */
+function buildConjunct(operators: IToken[], operands: C.AdditiveCstNode[], at: Cursor): A.Expr {
+  const first = at.operator;
+  while (operators[at.operator]?.tokenType.name === "KwNot") at.operator++;
+  const nots = at.operator;
+  let result = buildAdditive(operands[at.operand++]);
+  const op = operators[at.operator];
+  if (op && COMPARISONS.has(op.image)) {
+    at.operator++;
+    result = binary(result, op, buildAdditive(operands[at.operand++]));
+  }
+  for (let k = nots - 1; k >= first; k--) result = unary(operators[k]!, result);
+  return result;
 }
 
 const COMPARISONS = new Set(["<", "<=", ">", ">=", "==", "!="]);
@@ -665,26 +671,16 @@ function buildAdditive(node: C.AdditiveCstNode | undefined): A.Expr {
   if (!node) return missing();
   const c = node.children;
   const operands = c.operand ?? [];
-  const signs = c.sign ?? [];
+  const signs = c.sign;
   const operators = c.operator ?? [];
-  if (signs.length === 0 && operators.length === 0) return buildOperand(operands[0]);
-  let s = 0;
-  const term = (k: number): A.Expr => {
-    const operand = operands[k];
-    const at = operand?.location?.startOffset;
-    const before = at === undefined || Number.isNaN(at) ? Infinity : at;
-    const first = s;
-    while (s < signs.length && signs[s]!.startOffset < before) s++;
-    let result = buildOperand(operand);
-    for (let x = s - 1; x >= first; x--) result = unary(signs[x]!, result);
-    return result;
-  };
+  if (!signs && operators.length === 0) return buildOperand(operands[0]);
+  const at: Cursor = { operator: 0, operand: 0 };
   let sum: A.Expr | undefined;
   let sumOperator: IToken | undefined;
-  let product = term(0);
+  let product = buildSigned(operands[0], signs, at);
   for (let k = 0; k < operators.length; k++) {
     const op = operators[k]!;
-    const right = term(k + 1);
+    const right = buildSigned(operands[k + 1], signs, at);
     if (op.image === "*" || op.image === "/") product = binary(product, op, right);
     else {
       sum = sum ? binary(sum, sumOperator, product) : product;
@@ -693,6 +689,18 @@ function buildAdditive(node: C.AdditiveCstNode | undefined): A.Expr {
     }
   }
   return sum ? binary(sum, sumOperator, product) : product;
+}
+
+/** An operand with the signs before it: those of `signs`, from `at.operator`, that start before it. */
+function buildSigned(operand: C.PostfixCstNode | undefined, signs: IToken[] | undefined, at: Cursor): A.Expr {
+  let result = buildOperand(operand);
+  if (!signs) return result;
+  const start = operand?.location?.startOffset;
+  const before = start === undefined || Number.isNaN(start) ? Infinity : start;
+  const first = at.operator;
+  while (at.operator < signs.length && signs[at.operator]!.startOffset < before) at.operator++;
+  for (let x = at.operator - 1; x >= first; x--) result = unary(signs[x]!, result);
+  return result;
 }
 
 function buildOperand(node: C.PostfixCstNode | undefined): A.Expr {
@@ -731,18 +739,18 @@ function buildPostfix(node: C.PostfixCstNode): A.Expr {
   let result = buildPrimary(c);
   // Without suffixes (most operands), nothing to order.
   if (!c.member && !c.callArguments && !c.LBracket) return result;
+  // Only `.member`s (`position.size`): in order already.
+  if (!c.callArguments && !c.LBracket) {
+    for (const member of c.member!) result = memberExpr(result, member);
+    return result;
+  }
   // The suffixes (`.member`, `(args)`, `[index]`) come back from the CST grouped by kind; put them
   // back in source order.
   const suffixes: { offset: number; apply: (object: A.Expr) => A.Expr }[] = [];
   (c.member ?? []).forEach((member) =>
     suffixes.push({
       offset: member.startOffset,
-      apply: (object) => ({
-        kind: "MemberExpr",
-        span: join(object.span, tokenSpan(member)),
-        object,
-        member: name(member),
-      }),
+      apply: (object) => memberExpr(object, member),
     }),
   );
   (c.callArguments ?? []).forEach((call) =>
@@ -770,6 +778,10 @@ function buildPostfix(node: C.PostfixCstNode): A.Expr {
   suffixes.sort((a, b) => a.offset - b.offset);
   for (const suffix of suffixes) result = suffix.apply(result);
   return result;
+}
+
+function memberExpr(object: A.Expr, member: IToken): A.MemberExpr {
+  return { kind: "MemberExpr", span: join(object.span, tokenSpan(member)), object, member: name(member) };
 }
 
 function buildCall(callee: A.Expr, node: C.CallArgumentsCstNode): A.CallExpr {
