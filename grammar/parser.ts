@@ -139,10 +139,11 @@ export class MarginbookParser extends CstParser {
   private cachedRules?: Map<string, Rule>;
 
   /**
-   * Alternatives and loop bodies of the busiest rules, made at their first call rather than at every
-   * call (`this.OR(this.alts.x ??= [...])`): Chevrotain reads them afresh each time, so one array
-   * serves every call. Making them anew cost an allocation per alternative and closure, and with it a
-   * good part of parsing time in garbage collection.
+   * Every rule's alternatives, loop bodies and options, keyed by rule and method (`tierRowOR2`),
+   * made at the rule's first call rather than at every call (`this.OR((this.alts.x ??= [...]))`):
+   * Chevrotain reads them afresh each time, so one serves every call. Making them anew cost an
+   * allocation per alternative and closure, and with it much of the parse in garbage collection.
+   * Rules take no arguments, so what is kept here captures nothing of one call.
    */
   private readonly alts: Record<string, IOrAlt<unknown>[]> = {};
   private readonly bodies: Record<string, () => void> = {};
