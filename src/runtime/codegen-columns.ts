@@ -22,6 +22,7 @@
  */
 import type { IrRulebook, IrType } from "../ir/ir.js";
 import { ExpressionCompiler, jsString, type ListColumns } from "./codegen-expr.js";
+import { checkFacts } from "../optimize/check-facts.js";
 import { generateSteps } from "./codegen.js";
 import { ColumnChecks, type ColumnKind } from "./column-checks.js";
 import type { ColumnLayout, ColumnList } from "./column-layout.js";
@@ -141,6 +142,9 @@ export function columnarSource(
   const outputsSupported = ir.steps.every(
     (s) => s.kind !== "output" || STORABLE.has(ir.slots[s.slot]!.type.kind),
   );
+  // Only the columnar loop leaves out proven checks: the analysis costs a few milliseconds the first
+  // time in a process, which `loadArtifact` (per-record code) cannot afford, and gains little per record.
+  compiler.facts = checkFacts(ir);
   const { body, outputs, declarations } = generateSteps(ir, compiler);
   if (unsupported || !outputsSupported) return undefined;
 

@@ -25,6 +25,7 @@ import { decimalStep } from "../semantics/numeric.js";
 import { omittableInputs, PROTOTYPE_NAMES } from "../semantics/operations.js";
 import type { runtimeErrors } from "../semantics/errors.js";
 import { freeLocals, isInfallible } from "../optimize/expr-facts.js";
+import { NO_FACTS, type CheckFacts } from "../optimize/check-facts.js";
 import { planFusion, type FusionMember } from "../optimize/fusion.js";
 
 /** A number as a JavaScript expression, exact, with -0, NaN and infinities spelled without globals. */
@@ -167,6 +168,14 @@ export class ExpressionCompiler {
   lastGroupMap: string | undefined;
   /** Loop counters: non-negative integers, so an index check against them only compares the length. */
   private readonly counters = new Set<string>();
+  /**
+   * The checks proven unable to fire (src/optimize/check-facts.ts), which are then not emitted; set
+   * by `generateSteps` for the IR it compiles. None by default.
+   */
+  facts: CheckFacts = NO_FACTS;
+  /** How many checks were left out because {@link facts} proves them, of how many it was asked about. */
+  elided = 0;
+  considered = 0;
 
   /**
    * `inputCode` lets another evaluator shape read inputs its own way: given an input path
@@ -204,6 +213,18 @@ export class ExpressionCompiler {
   /** A variable holding `code`, unless it is already a variable or a literal. */
   atom(code: string): string {
     if (ATOM.test(code)) return code;
+    const name = `t${this.temps++}`;
+    this.emit(`const ${name} = ${code};`);
+    return name;
+  }
+
+  /**
+   * A variable holding the value `code` has now. Unlike {@link atom}, a bare local (`l3`, a `let`'s
+   * or a parameter's) is copied: a later binding of the same local (the next call of the same
+   * function, the next `let` of the same name) must not change a value already computed.
+   */
+  copyOf(code: string): string {
+    if (!/^l\d+$/.test(code)) return this.atom(code);
     const name = `t${this.temps++}`;
     this.emit(`const ${name} = ${code};`);
     return name;
@@ -312,7 +333,7 @@ export class ExpressionCompiler {
       case "call":
         return this.call(e);
       case "tier":
-        return this.row(e.table, e.key, e.site);
+        return this.row(e.table, e.key, e.site, e);
       case "cell": {
         const row = this.compile(e.row);
         if (e.column === "tier") return `(${row} + 1)`;
@@ -320,7 +341,7 @@ export class ExpressionCompiler {
       }
       case "margin": {
         const key = this.atom(this.compile(e.key));
-        const row = this.row(e.table, e.key, e.site, key);
+        const row = this.row(e.table, e.key, e.site, e, key);
         const deduction = `${this.column(e.table, `d${jsIndex(e.column)}`)}[${row}]`;
         return e.deduction
           ? deduction
@@ -380,7 +401,7 @@ export class ExpressionCompiler {
       case "let":
         // The body's value is held at once: a later binding of the same local must not change it.
         this.emit(`l${jsIndex(e.local)} = ${this.compile(e.value)};`);
-        return this.atom(this.compile(e.body));
+        return this.copyOf(this.compile(e.body));
       case "apply":
         return this.apply(e);
       default:
@@ -397,7 +418,7 @@ export class ExpressionCompiler {
     if (!fn || fn.params.length !== e.args.length) return invalid(e);
     const args = e.args.map((a) => this.atom(this.compile(a)));
     fn.params.forEach((local, i) => this.emit(`l${jsIndex(local)} = ${args[i]};`));
-    return this.atom(this.compile(fn.body));
+    return this.copyOf(this.compile(fn.body));
   }
 
   /**
@@ -442,7 +463,7 @@ export class ExpressionCompiler {
       return result;
     }
     const r = this.compile(e.r);
-    if (e.op === "/" && !(e.r.k === "const" && e.r.v !== 0)) {
+    if (e.op === "/" && !(e.r.k === "const" && e.r.v !== 0) && this.proven(this.facts.safe(e))) {
       const divisor = this.atom(r);
       this.emit(`if (${divisor} === 0) ${this.raise(e.site ?? -1, "divisionByZero", [])}`);
       return `(${l} / ${divisor})`;
@@ -458,14 +479,26 @@ export class ExpressionCompiler {
     return BUILTIN_CODE[e.fn](this, args, e.site ?? -1, e);
   }
 
-  /** `sqrt` and `ln`: the argument once, a guard that raises `error`, then the call. */
+  /**
+   * Whether a check is needed: false when `proven` (the check can never fire), which is counted in
+   * {@link elided}.
+   */
+  proven(proven: boolean): boolean {
+    this.considered++;
+    if (proven) this.elided++;
+    return !proven;
+  }
+
+  /** `sqrt` and `ln`: the argument once, a guard that raises `error` (unless proven needless), then the call. */
   guardedCall(
     fn: string,
     x: string,
     failsWhen: string,
     error: "sqrtOfNegative" | "lnOfNonPositive",
     site: number,
+    e: IrExpr,
   ): string {
+    if (!this.proven(this.facts.safe(e))) return `${fn}(${x})`;
     const atom = this.atom(x);
     this.emit(`if (${atom} ${failsWhen}) ${this.raise(site, error, [atom])}`);
     return `${fn}(${atom})`;
@@ -530,12 +563,13 @@ export class ExpressionCompiler {
    * The row of `table` that contains the key: a cached row when the key cannot change during an
    * evaluation (an input, a let, an output), else a fresh search.
    */
-  private row(table: number, keyExpr: IrExpr, site: number, key?: string): string {
+  private row(table: number, keyExpr: IrExpr, site: number, node: IrExpr, key?: string): string {
     const stable =
       keyExpr.k === "input" ||
       keyExpr.k === "const" ||
       (keyExpr.k === "slot" && this.ir.slots[keyExpr.slot]?.kind !== "quantity");
-    const search = (k: string): string => `${this.search(table)}(${k}, ${jsSite(site)})`;
+    const within = this.facts.withinTiers(node);
+    const search = (k: string): string => `${this.search(table, within)}(${k}, ${jsSite(site)})`;
     if (!stable) return this.atom(search(key ?? this.atom(this.compile(keyExpr))));
     const id = `${table}:${JSON.stringify(keyExpr)}`;
     if (!this.rowCaches.has(id)) this.rowCaches.set(id, `c${this.rowCaches.size}`);
@@ -556,20 +590,22 @@ export class ExpressionCompiler {
    * outer bounds only the inner boundaries are compared: a chain for small tables, a bisection above
    * {@link LINEAR_SEARCH_ROWS}.
    */
-  private search(index: number): string {
-    const name = `S${jsIndex(index)}`;
-    if (this.functions.has(name)) return name;
+  private search(index: number, within = { lower: false, upper: false }): string {
     const table = this.ir.tables[index];
     if (!table || table.rows.length === 0) throw new Error(`invalid IR: no tier table ${String(index)}`);
     const rows = table.rows;
     const first = rows[0]!;
     const last = rows[rows.length - 1]!;
+    const checkLower = this.proven(within.lower);
+    const checkUpper = last.upper !== null && this.proven(within.upper);
+    // A search whose key is proven within a bound does not compare it with that bound.
+    const name = `S${jsIndex(index)}${checkLower && (checkUpper || last.upper === null) ? "" : `_${checkLower ? "l" : ""}${checkUpper ? "u" : ""}`}`;
+    if (this.functions.has(name)) return name;
     const outside = this.raise("site", "outsideTiers", ["k", jsString(table.name)]);
-    const lines = [
-      `function ${name}(k, site) {`,
-      `  if (!(k ${first.lowerInclusive ? ">=" : ">"} ${jsNumber(first.lower)})) ${outside}`,
-    ];
-    if (last.upper !== null) {
+    const lines = [`function ${name}(k, site) {`];
+    if (checkLower)
+      lines.push(`  if (!(k ${first.lowerInclusive ? ">=" : ">"} ${jsNumber(first.lower)})) ${outside}`);
+    if (checkUpper && last.upper !== null) {
       const above = table.limit
         ? this.raise("site", "aboveLimit", ["k", jsString(table.name), jsNumber(last.upper)])
         : outside;
@@ -779,9 +815,14 @@ export class ExpressionCompiler {
       this.emit(zeroScratch(scratch, this.rowsOf(m.outer)));
       this.fusedScratch.set(m.sum, scratch);
     }
+    // Filters that test one field of the element against distinct constants (`p.u == btc`, `p.u ==
+    // eth`, ...) keep at most one member per element: one read of the field, an `else if` chain.
+    const tests = exclusiveTests(members.map((m) => m.sum));
+    const chain: string[] = [];
+    let key: string | undefined;
     const lines = this.block(() => {
       let element: string | undefined;
-      for (const m of members) {
+      for (const [n, m] of members.entries()) {
         const counter = `i${jsIndex(m.outer.local)}`;
         if (m.outer.source.k === "scenarios")
           this.scenarioLocals.set(m.outer.local, { set: m.outer.source.set, counter });
@@ -800,12 +841,19 @@ export class ExpressionCompiler {
           this.emit(`for (let ${counter} = 0; ${counter} < ${rows}; ${counter}++) {`, ...inner, "}");
           return "";
         }).code;
-        if (m.sum.filter === undefined) this.emit(...body.map((l) => l.slice(2)));
+        if (tests) {
+          key ??= this.atom(this.compile(tests[n]!.field));
+          chain.push(
+            `${n === 0 ? "" : "} else "}if (${key} === ${this.compile(tests[n]!.value)}) {`,
+            ...body,
+          );
+        } else if (m.sum.filter === undefined) this.emit(...body.map((l) => l.slice(2)));
         else {
           const kept = this.block(() => this.compile(m.sum.filter!));
           this.emit(...kept.code.map((l) => l.slice(2)), `if (${kept.value}) {`, ...body, "}");
         }
       }
+      if (chain.length > 0) this.emit(...chain, "}");
       return "";
     }).code;
     this.emit(`for (let ${j} = 0; ${j} < ${this.lengthOf(list)}; ${j}++) {`, ...lines, "}");
@@ -913,15 +961,17 @@ export class ExpressionCompiler {
       }
       case "min":
       case "max": {
-        const found = this.variable("false");
-        const best = this.variable("0");
+        // Math.max(-inf, v) is v for every v (NaN and -0 included), Math.min(inf, v) too: the
+        // first element needs no case of its own. `found` is kept only for a list that may be empty.
+        const found = this.proven(this.facts.nonEmpty(e)) ? this.variable("false") : undefined;
+        const best = this.variable(e.op === "max" ? "(-1/0)" : "(1/0)");
         loop(
           body(() => {
             const value = this.atom(this.compile(e.elem));
-            this.emit(`${best} = ${found} ? ${e.op}(${best}, ${value}) : ${value};`, `${found} = true;`);
+            this.emit(`${best} = ${e.op}(${best}, ${value});`, ...(found ? [`${found} = true;`] : []));
           }),
         );
-        this.emptyCase(e, `!${found}`, best);
+        if (found) this.emptyCase(e, `!${found}`, best);
         return best;
       }
       case "avg": {
@@ -1044,6 +1094,34 @@ export function aggregateShape(e: IrAggregate, ir: IrRulebook): string | undefin
   return closed ? shape : undefined;
 }
 
+/**
+ * When every comprehension's filter is `x.f == c` (either way round) for its own variable `x`, one
+ * field `f` read plainly (no default), and constants `c` no two of which are equal (so no element
+ * passes two filters): each one's field read and constant; otherwise undefined.
+ */
+function exclusiveTests(sums: readonly IrAggregate[]): { field: IrExpr; value: IrExpr }[] | undefined {
+  const tests = sums.map((x) => {
+    const f = x.filter;
+    if (f?.k !== "binary" || f.op !== "==") return undefined;
+    const isField = (y: IrExpr): boolean =>
+      y.k === "field" &&
+      y.default === undefined &&
+      !y.timestamp &&
+      y.x.k === "local" &&
+      y.x.local === x.local;
+    const [field, value] = isField(f.l) ? [f.l, f.r] : isField(f.r) ? [f.r, f.l] : [undefined, undefined];
+    if (field?.k !== "field" || value?.k !== "const" || typeof value.v === "boolean") return undefined;
+    return { field, value, name: field.name, v: value.v };
+  });
+  if (tests.length < 2 || tests.some((t) => t === undefined)) return undefined;
+  const all = tests as NonNullable<(typeof tests)[number]>[];
+  const distinct = all.every(
+    (t, i) =>
+      t.name === all[0]!.name && all.every((u, k) => k === i || !(u.v === t.v || u.v !== u.v || t.v !== t.v)),
+  );
+  return distinct ? all : undefined;
+}
+
 /** The comprehensions in an expression that are not inside another comprehension. */
 function directAggregates(e: IrExpr): IrAggregate[] {
   if (e.k === "agg") return [e];
@@ -1095,8 +1173,8 @@ const BUILTIN_CODE: Readonly<
   clamp: (_c, args) => `min(max(${args[0]}, ${args[1]}), ${args[2]})`,
   abs: (_c, args) => `abs(${args[0]})`,
   exp: (_c, args) => `exp(${args[0]})`,
-  sqrt: (c, args, site) => c.guardedCall("sqrt", args[0]!, "< 0", "sqrtOfNegative", site),
-  ln: (c, args, site) => c.guardedCall("log", args[0]!, "<= 0", "lnOfNonPositive", site),
+  sqrt: (c, args, site, e) => c.guardedCall("sqrt", args[0]!, "< 0", "sqrtOfNegative", site, e),
+  ln: (c, args, site, e) => c.guardedCall("log", args[0]!, "<= 0", "lnOfNonPositive", site, e),
   pow: (c, args, site) => c.helperCall("checkedPow", args, site),
   round_up: (c, args, site, e) => c.roundCallCode(e, args, site),
   round_down: (c, args, site, e) => c.roundCallCode(e, args, site),

@@ -15,6 +15,7 @@
 import type { IrExpr, IrOutputStep, IrRuleStep, IrRulebook, IrStep, IrVerb } from "../ir/ir.js";
 import { raiserFor, runtimeErrors } from "../semantics/errors.js";
 import { optimizeIr } from "../optimize/index.js";
+import { checkFacts } from "../optimize/check-facts.js";
 import { generateDecimalSource } from "./codegen-decimal.js";
 import { ExpressionCompiler, jsIndex, jsString, roundCall } from "./codegen-expr.js";
 import { evaluate as interpret, type OutputValue } from "./interpreter.js";
@@ -196,6 +197,19 @@ function optimizedOrAsGiven(ir: IrRulebook, outputs: readonly string[] | undefin
 }
 
 /**
+ * How many runtime checks the columnar loop of a binary64 rulebook leaves out because the
+ * range analysis (src/optimize/check-facts.ts) proves they cannot fire, of how many checks the
+ * analysis could have proven; the IR is optimized first, as {@link compileEvaluator} does.
+ */
+export function elidedChecks(ir: IrRulebook): { elided: number; of: number } {
+  const optimized = optimizedOrAsGiven(ir, undefined);
+  const compiler = new ExpressionCompiler(optimized);
+  compiler.facts = checkFacts(optimized);
+  generateSteps(optimized, compiler);
+  return { elided: compiler.elided, of: compiler.considered };
+}
+
+/**
  * The body of the factory function: factory-level constants, then `return function evaluate(input)`.
  * Deterministic: the same IR always gives the same text.
  */
@@ -282,7 +296,12 @@ function emitStep(
         compiler.emit(`${LOOKUPS_MARK}${step.slot}`);
       }
       const slot = ir.slots[step.slot]!;
-      if (slot.type.kind === "number" && !step.hoisted && !certainlyFinite(ir, step.value, false))
+      if (
+        slot.type.kind === "number" &&
+        !step.hoisted &&
+        !certainlyFinite(ir, step.value, false) &&
+        compiler.proven(compiler.facts.finite(step))
+      )
         compiler.emit(compiler.checkFiniteValue(s, step.site, slot.name));
       return;
     }
@@ -296,9 +315,11 @@ function emitStep(
         returned && !returned.has(ir.slots[step.slot]!.name) ? [] : outputs,
       );
     case "assert": {
+      // The condition's own checks stay; its value (pure code) is dropped when it always holds.
       const condition = compiler.compile(step.condition);
       const message = jsString(step.message ?? "the assertion does not hold");
-      compiler.emit(`if (!(${condition})) ${compiler.raise(step.site, "assertionFailed", [message])}`);
+      if (compiler.proven(compiler.facts.holds(step)))
+        compiler.emit(`if (!(${condition})) ${compiler.raise(step.site, "assertionFailed", [message])}`);
       return;
     }
   }
@@ -327,7 +348,8 @@ function emitRule(compiler: ExpressionCompiler, ir: IrRulebook, step: IrRuleStep
         // A `set` to a constant or a table cell cannot overflow: no check on the hot path.
         if (
           slot.type.kind === "number" &&
-          !(action.verb === "set" && certainlyFinite(ir, action.value, false))
+          !(action.verb === "set" && certainlyFinite(ir, action.value, false)) &&
+          compiler.proven(compiler.facts.finite(action))
         )
           compiler.emit(compiler.checkFiniteValue(q, action.site, slot.name));
         return "";
@@ -361,7 +383,11 @@ function emitOutput(
   if (step.rounding)
     compiler.emit(`${s} = ${roundCall(step.rounding.direction, s, step.rounding.step, step.rounding)};`);
   let value = s;
-  if (slot.type.kind === "number" && !certainlyFinite(ir, step.value, step.rounding !== undefined))
+  if (
+    slot.type.kind === "number" &&
+    !certainlyFinite(ir, step.value, step.rounding !== undefined) &&
+    compiler.proven(compiler.facts.finite(step))
+  )
     compiler.emit(compiler.checkFinite(s, step.site, slot.name));
   if (slot.type.kind === "list" || slot.type.kind === "record")
     compiler.emit(

@@ -3,7 +3,9 @@
  *
  * Bounds are over the reals: the binary64 rounding of each operation (half an ulp) is not modelled
  * (see docs/verification.md). `0 x inf` is taken as 0, which is right for bounds: a factor that
- * is exactly 0 makes the product 0 however large the other factor.
+ * is exactly 0 makes the product 0 however large the other factor. The ranges the code generator
+ * eliminates checks with, which do model binary64 (with NaN and overflow), are in
+ * src/semantics/intervals.ts, which also gives the next doubles used here.
  */
 
 /** `[lo, hi]`; `lo > hi` is the empty interval. */
@@ -158,17 +160,4 @@ export function pow(x: Interval, y: Interval): Interval {
   return EVERYTHING;
 }
 
-/** The smallest double above `x` (for exclusive domain bounds: `size > 0` starts at 5e-324). */
-export function nextUp(x: number): number {
-  if (Number.isNaN(x) || x === Infinity) return x;
-  if (x === 0) return Number.MIN_VALUE;
-  const buffer = new Float64Array([x]);
-  const bits = new BigInt64Array(buffer.buffer);
-  bits[0] = x > 0 ? bits[0]! + 1n : bits[0]! - 1n;
-  return buffer[0]!;
-}
-
-/** The largest double below `x`. */
-export function nextDown(x: number): number {
-  return -nextUp(-x);
-}
+export { nextDown, nextUp } from "../semantics/intervals.js";

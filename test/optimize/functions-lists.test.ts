@@ -91,6 +91,19 @@ output o: USD = f(x.a)
 });
 
 describe("calls, lets and lists in the rulebook's steps", () => {
+  it("keeps each call's value when a later call of the same function rebinds its locals", () => {
+    // Found by test/optimize/check-facts.test.ts: a body whose value is a bare local (`let b = ...
+    // in b`, or a parameter) was returned as that variable, which the next call overwrote.
+    const ir = lower(`${HEADER}fn f(a: Number): Number = let b = a * 2 in b
+fn g(a: Number): Number = a
+input x { a: Number }
+output o: Number = f(x.a) + f(x.a + 1) * 10
+output p: Number = g(x.a) - g(1)
+`);
+    expectSame(ir, [{ x: { a: 1 } }, { x: { a: -3.5 } }]);
+    expect(compileEvaluator(ir).evaluate({ x: { a: 1 } })).toEqual({ o: 42, p: 0 });
+  });
+
   it("moves a call with closed arguments out of a loop when the function cannot raise, not otherwise", () => {
     const ir = lower(`${HEADER}fn safe(a: Number): Number = a * a + 1
 fn risky(a: Number): Number = 1 / a

@@ -33,6 +33,7 @@ const FILTERS = [
   "",
   " where p.u == U.a",
   " where p.u == U.b",
+  " where p.u == U.c",
   " where p.q > 0",
   " where p.u != U.c and p.x > 10 USD",
 ];
@@ -117,6 +118,10 @@ describe("loop fusion", () => {
     expect(code.match(/\.length; i\d+\+\+\)/g)).toHaveLength(2);
     // Three accumulator arrays, each zeroed by a loop.
     expect(code.match(/X\d+\[z\] = 0;/g)).toHaveLength(3);
+    // The filters test one field against distinct members: read once, an `else if` chain.
+    expect(code).toMatch(
+      /const (t\d+) = l\d+\["u"\];[\s\S]*?if \(\1 === "a"\) \{[\s\S]*\} else if \(\1 === "b"\) \{[\s\S]*\} else if \(\1 === "c"\)/,
+    );
     const inputs = accounts(prng(2), 40);
     for (const input of inputs)
       expect(outcome(() => compileEvaluator(ir).evaluate(input))).toBe(
@@ -126,10 +131,12 @@ describe("loop fusion", () => {
 
   it("random portfolio rulebooks: the same outputs or errors as the interpreter, bit for bit", () => {
     let fused = 0;
+    let chains = 0;
     for (let n = 0; n < 30; n++) {
       const choose = prng(15_000 + n);
       const ir = lower(portfolio(choose, 2 + (n % 4)));
       if (fusedSums(ir) > 0) fused++;
+      if (/\} else if \(/.test(compileEvaluator(ir).source)) chains++;
       const inputs = accounts(choose, 24);
       const reference = inputs.map((input) => outcome(() => evaluate(ir, input).outputs));
       for (const optimize of [true, false]) {
@@ -140,8 +147,9 @@ describe("loop fusion", () => {
         ).toEqual(reference);
       }
     }
-    // The shapes do reach the fusion (else this test could not fail).
+    // The shapes do reach the fusion and its exclusive filters (else this test could not fail).
     expect(fused).toBeGreaterThan(10);
+    expect(chains).toBeGreaterThan(2);
   });
 
   it("an interchanged or fused sum sets the element's position (`for p, i in ...`) in its own loop", () => {

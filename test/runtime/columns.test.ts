@@ -102,7 +102,9 @@ describe("list items read from their columns", () => {
     const columns = toColumns(columnLayout(book.ir), inputs);
     const source = columnarSource(book.ir, columnLayout(book.ir), new Set(Object.keys(columns)))!.source;
     expect(source).not.toMatch(/\bL0\[|\bP0\b/);
-    expect(source).toMatch(/C\d+\[t\d+\] === "btc"/);
+    expect(source).toMatch(
+      /const (t\d+) = C\d+\[t\d+\];[\s\S]*if \(\1 === "btc"\) \{[\s\S]*\} else if \(\1 === "eth"\)/,
+    );
     expectAgreement(book, inputs);
   });
 

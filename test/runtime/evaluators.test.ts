@@ -434,7 +434,7 @@ describe("generated code", () => {
     const unexpected = [...identifiers].filter(
       (id) =>
         !allowed.has(id) &&
-        !/^(?:[sltvicah]\d+|T\d+_\w+|SC\d+(?:_\w+)?|S\d+|R_\w+|F_output|F_value)$/.test(id),
+        !/^(?:[sltvicah]\d+|T\d+_\w+|SC\d+(?:_\w+)?|S\d+(?:_l?u?)?|R_\w+|F_output|F_value)$/.test(id),
     );
     expect(unexpected).toEqual([]);
   });
