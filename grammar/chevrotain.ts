@@ -26,7 +26,9 @@ export {
   tokenMatcher,
 } from "chevrotain";
 export type {
+  AtLeastOneSepMethodOpts,
   CstNode,
+  DSLMethodOpts,
   IOrAlt,
   LookaheadProductionType,
   OptionalProductionType,
@@ -35,5 +37,6 @@ export type {
   IParserErrorMessageProvider,
   IRecognitionException,
   IToken,
+  OrMethodOpts,
   TokenType,
 } from "chevrotain";

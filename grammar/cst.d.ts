@@ -371,7 +371,8 @@ export interface TierCellCstNode extends CstNode {
 }
 
 export type TierCellCstChildren = {
-  value: CellExprCstNode[];
+  operand: (CellUnaryCstNode)[];
+  operator?: (IToken)[];
 };
 
 export interface CellExprCstNode extends CstNode {
@@ -392,7 +393,9 @@ export interface CellUnaryCstNode extends CstNode {
 export type CellUnaryCstChildren = {
   operator?: (IToken)[];
   operand?: CellUnaryCstNode[];
-  numberLiteral?: NumberLiteralCstNode[];
+  digits?: IToken[];
+  suffix?: (IToken)[];
+  unit?: TypeRefCstNode[];
   StringLiteral?: IToken[];
   KwTrue?: IToken[];
   KwFalse?: IToken[];
@@ -624,38 +627,8 @@ export interface ExpressionCstNode extends CstNode {
 }
 
 export type ExpressionCstChildren = {
-  operand: (AndExprCstNode)[];
-  operator?: IToken[];
-};
-
-export interface AndExprCstNode extends CstNode {
-  name: "andExpr";
-  children: AndExprCstChildren;
-}
-
-export type AndExprCstChildren = {
-  operand: (NotExprCstNode)[];
-  operator?: IToken[];
-};
-
-export interface NotExprCstNode extends CstNode {
-  name: "notExpr";
-  children: NotExprCstChildren;
-}
-
-export type NotExprCstChildren = {
-  operator?: IToken[];
-  operand?: (NotExprCstNode | ComparisonCstNode)[];
-};
-
-export interface ComparisonCstNode extends CstNode {
-  name: "comparison";
-  children: ComparisonCstChildren;
-}
-
-export type ComparisonCstChildren = {
-  operand: (AdditiveCstNode)[];
   operator?: (IToken)[];
+  operand: (AdditiveCstNode)[];
 };
 
 export interface AdditiveCstNode extends CstNode {
@@ -664,28 +637,9 @@ export interface AdditiveCstNode extends CstNode {
 }
 
 export type AdditiveCstChildren = {
-  operand: (MultiplicativeCstNode)[];
+  sign?: (IToken)[];
+  operand: (PostfixCstNode)[];
   operator?: (IToken)[];
-};
-
-export interface MultiplicativeCstNode extends CstNode {
-  name: "multiplicative";
-  children: MultiplicativeCstChildren;
-}
-
-export type MultiplicativeCstChildren = {
-  operand: (UnaryCstNode)[];
-  operator?: (IToken)[];
-};
-
-export interface UnaryCstNode extends CstNode {
-  name: "unary";
-  children: UnaryCstChildren;
-}
-
-export type UnaryCstChildren = {
-  operator?: (IToken)[];
-  operand?: (UnaryCstNode | PostfixCstNode)[];
 };
 
 export interface PostfixCstNode extends CstNode {
@@ -694,7 +648,23 @@ export interface PostfixCstNode extends CstNode {
 }
 
 export type PostfixCstChildren = {
-  primary: PrimaryCstNode[];
+  letExpr?: LetExprCstNode[];
+  listExpr?: ListExprCstNode[];
+  digits?: IToken[];
+  suffix?: (IToken)[];
+  unit?: TypeRefCstNode[];
+  DurationLiteral?: IToken[];
+  TimestampLiteral?: IToken[];
+  StringLiteral?: IToken[];
+  KwTrue?: IToken[];
+  KwFalse?: IToken[];
+  Identifier?: IToken[];
+  enumName?: IToken[];
+  enumDot?: IToken[];
+  enumMember?: MemberNameCstNode[];
+  parenthesisedExpr?: ParenthesisedExprCstNode[];
+  ifExpr?: IfExprCstNode[];
+  recordExpr?: RecordExprCstNode[];
   Dot?: IToken[];
   member?: IToken[];
   callArguments?: CallArgumentsCstNode[];
@@ -702,6 +672,18 @@ export type PostfixCstChildren = {
   index?: (ExpressionCstNode)[];
   Comma?: IToken[];
   RBracket?: IToken[];
+};
+
+export interface ParenthesisedExprCstNode extends CstNode {
+  name: "parenthesisedExpr";
+  children: ParenthesisedExprCstChildren;
+}
+
+export type ParenthesisedExprCstChildren = {
+  LParen: IToken[];
+  inner: (ExpressionCstNode)[];
+  Comma?: IToken[];
+  RParen: IToken[];
 };
 
 export interface CallArgumentsCstNode extends CstNode {
@@ -793,32 +775,6 @@ export type ListExprCstChildren = {
   RBracket: IToken[];
 };
 
-export interface PrimaryCstNode extends CstNode {
-  name: "primary";
-  children: PrimaryCstChildren;
-}
-
-export type PrimaryCstChildren = {
-  letExpr?: LetExprCstNode[];
-  listExpr?: ListExprCstNode[];
-  numberLiteral?: NumberLiteralCstNode[];
-  DurationLiteral?: IToken[];
-  TimestampLiteral?: IToken[];
-  StringLiteral?: IToken[];
-  KwTrue?: IToken[];
-  KwFalse?: IToken[];
-  Identifier?: IToken[];
-  enumName?: IToken[];
-  Dot?: IToken[];
-  enumMember?: MemberNameCstNode[];
-  LParen?: IToken[];
-  inner?: (ExpressionCstNode)[];
-  Comma?: IToken[];
-  RParen?: IToken[];
-  ifExpr?: IfExprCstNode[];
-  recordExpr?: RecordExprCstNode[];
-};
-
 export interface RecordExprCstNode extends CstNode {
   name: "recordExpr";
   children: RecordExprCstChildren;
@@ -831,17 +787,6 @@ export type RecordExprCstChildren = {
   value?: ExpressionCstNode[];
   Comma?: IToken[];
   RBrace: IToken[];
-};
-
-export interface NumberLiteralCstNode extends CstNode {
-  name: "numberLiteral";
-  children: NumberLiteralCstChildren;
-}
-
-export type NumberLiteralCstChildren = {
-  digits: IToken[];
-  suffix?: (IToken)[];
-  unit?: TypeRefCstNode[];
 };
 
 export interface IfExprCstNode extends CstNode {
@@ -906,21 +851,15 @@ export interface MarginbookCstVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   typeRef(children: TypeRefCstChildren, param?: IN): OUT;
   typeAtom(children: TypeAtomCstChildren, param?: IN): OUT;
   expression(children: ExpressionCstChildren, param?: IN): OUT;
-  andExpr(children: AndExprCstChildren, param?: IN): OUT;
-  notExpr(children: NotExprCstChildren, param?: IN): OUT;
-  comparison(children: ComparisonCstChildren, param?: IN): OUT;
   additive(children: AdditiveCstChildren, param?: IN): OUT;
-  multiplicative(children: MultiplicativeCstChildren, param?: IN): OUT;
-  unary(children: UnaryCstChildren, param?: IN): OUT;
   postfix(children: PostfixCstChildren, param?: IN): OUT;
+  parenthesisedExpr(children: ParenthesisedExprCstChildren, param?: IN): OUT;
   callArguments(children: CallArgumentsCstChildren, param?: IN): OUT;
   optionName(children: OptionNameCstChildren, param?: IN): OUT;
   comprehension(children: ComprehensionCstChildren, param?: IN): OUT;
   localBinding(children: LocalBindingCstChildren, param?: IN): OUT;
   letExpr(children: LetExprCstChildren, param?: IN): OUT;
   listExpr(children: ListExprCstChildren, param?: IN): OUT;
-  primary(children: PrimaryCstChildren, param?: IN): OUT;
   recordExpr(children: RecordExprCstChildren, param?: IN): OUT;
-  numberLiteral(children: NumberLiteralCstChildren, param?: IN): OUT;
   ifExpr(children: IfExprCstChildren, param?: IN): OUT;
 }

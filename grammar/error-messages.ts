@@ -22,13 +22,7 @@ const RULE_DESCRIPTIONS: Record<string, string> = {
   headerField:
     "a header field (`version`, `effective`, `currency`, `owner`, `description`, `extends`, `arithmetic`, `decimal_scale`, `decimal_rounding`)",
   step: "a rule step (`set`, `scale`, `add`, `floor`, `cap`)",
-  primary: "an expression",
-  notExpr: "an expression",
-  andExpr: "an expression",
-  comparison: "an expression",
   additive: "an expression",
-  multiplicative: "an expression",
-  unary: "an expression",
   postfix: "an expression",
   expression: "an expression",
   typeRef: "a type",

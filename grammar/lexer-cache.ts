@@ -16,10 +16,11 @@
  * there is no serialized lexer. test/syntax/lexer-cache.test.ts checks that a lexer read back from a
  * serialization holds the same analysis and cuts every rulebook into the same tokens.
  */
-import { Lexer, type TokenType } from "./chevrotain.js";
+import { Lexer, type IToken, type TokenType } from "./chevrotain.js";
 
 /** The options the lexer is built with (those of Chevrotain's `ILexerConfig` it uses). */
 export interface LexerOptions {
+  /** `onlyOffset`: each token's start and end offsets (see {@link withEndOffsets}), no lines. */
   positionTracking: "full" | "onlyStart" | "onlyOffset";
   ensureOptimizations: boolean;
   skipValidations: boolean;
@@ -119,7 +120,7 @@ export function buildLexer(
   serialized: SerializedLexer | undefined,
 ): Lexer {
   if (!serialized || serialized.description !== describeTokens(tokens, options))
-    return new Lexer(tokens, options);
+    return withEndOffsets(new Lexer(tokens, options), options);
   // A lexer of the first token type alone: Chevrotain's configuration and method choices.
   const lexer = new Lexer([tokens[0]!], options);
   const self = lexer as unknown as LexerInternals;
@@ -140,7 +141,33 @@ export function buildLexer(
       : prototype["handlePayloadNoCustom"],
   });
   readBack.add(lexer);
+  return withEndOffsets(lexer, options);
+}
+
+/**
+ * With `onlyOffset` tracking, makes the lexer's tokens carry their end offset as well as their start
+ * offset (Chevrotain's `onlyOffset` gives the start only, its `full` tracking lines and columns
+ * too, which cost half of lexing): the parser and every span need the end. Replaces the lexer's
+ * token factory, which Chevrotain calls with the image's length.
+ */
+function withEndOffsets(lexer: Lexer, options: LexerOptions): Lexer {
+  if (options.positionTracking !== "onlyOffset") return lexer;
+  (lexer as unknown as { createTokenInstance: TokenFactory }).createTokenInstance = createOffsetToken;
   return lexer;
+}
+
+type TokenFactory = typeof createOffsetToken;
+
+function createOffsetToken(
+  image: string,
+  startOffset: number,
+  tokenTypeIdx: number,
+  tokenType: TokenType,
+  _line: number,
+  _column: number,
+  length: number,
+): IToken {
+  return { image, startOffset, endOffset: startOffset + length - 1, tokenTypeIdx, tokenType };
 }
 
 function patternConfig(p: SerializedPattern, tokens: TokenType[]): PatternConfig {

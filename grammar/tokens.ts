@@ -334,9 +334,13 @@ export const reservedWords: ReadonlySet<string> = new Set(
   hardKeywords.map((t) => (t.PATTERN as RegExp).source.replace("(?![A-Za-z0-9_])", "")),
 );
 
-/** How the shared lexer is built (no validations: test/syntax/lexer-hints.test.ts runs them). */
+/**
+ * How the shared lexer is built (no validations: test/syntax/lexer-hints.test.ts runs them). Offsets
+ * only: lines and columns are computed from offsets where they are shown (tracking them cost half of
+ * lexing); buildLexer gives each token its end offset too.
+ */
 export const lexerOptions: LexerOptions = {
-  positionTracking: "full",
+  positionTracking: "onlyOffset",
   ensureOptimizations: false,
   skipValidations: true,
 };

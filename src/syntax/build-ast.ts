@@ -359,7 +359,7 @@ function buildCellUnary(node: C.CellUnaryCstNode): A.Expr {
       operand: inner,
     };
   }
-  if (c.numberLiteral) return buildNumberLiteral(c.numberLiteral[0]!);
+  if (c.digits) return buildNumberLiteral(c);
   if (c.StringLiteral) return { kind: "StringLit", span, value: unquote(c.StringLiteral[0]!.image) };
   if (c.KwTrue) return { kind: "BoolLit", span, value: true };
   if (c.KwFalse) return { kind: "BoolLit", span, value: false };
@@ -389,7 +389,10 @@ function buildTierRow(node: C.TierRowCstNode): A.TierRow {
 
 /** A literal cell keeps its value as read; anything else is an expression for the checker to fold. */
 function buildTierCell(cell: C.TierCellCstNode): A.TierCell {
-  const expr = cell.children.value?.[0] ? buildCellExpr(cell.children.value[0]) : missing(nodeSpan(cell));
+  const operands = cell.children.operand;
+  const expr = operands
+    ? foldBinary(operands.map(buildCellUnary), cell.children.operator ?? [])
+    : missing(nodeSpan(cell));
   const literal =
     expr.kind === "UnaryExpr" && expr.op === "-" && expr.operand.kind === "NumberLit" && !expr.operand.unit
       ? { value: -expr.operand.value, suffix: expr.operand.suffix }
@@ -610,88 +613,144 @@ function buildTypeAtom(node: C.TypeAtomCstNode, sign: number): A.TypeFactor {
 
 // ---- expressions ----
 
+/**
+ * An expression node holds its operands and every operator in source order (grammar/parser.ts); a
+ * `not` is always a prefix and every other operator infix, so the order alone says which is which.
+ * Precedence, loosest first: `or`, `and`, `not`, comparison (one at most).
+ */
 function buildExpression(node: C.ExpressionCstNode | undefined): A.Expr {
   if (!node) return missing();
-  return foldBinary(node.children.operand?.map(buildAnd) ?? [], node.children.operator ?? []);
-}
-
-function buildAnd(node: C.AndExprCstNode): A.Expr {
-  return foldBinary(node.children.operand?.map(buildNot) ?? [], node.children.operator ?? []);
-}
-
-function buildNot(node: C.NotExprCstNode): A.Expr {
-  const c = node.children;
-  if (c.operator?.[0]) {
-    const operand = c.operand?.[0] as C.NotExprCstNode | undefined;
-    const inner = operand ? buildNot(operand) : missing();
-    return { kind: "UnaryExpr", span: join(tokenSpan(c.operator[0]), inner.span), op: "not", operand: inner };
+  const operands = node.children.operand ?? [];
+  const operators = node.children.operator;
+  if (!operators) return buildAdditive(operands[0]);
+  const at: Cursor = { operator: 0, operand: 0 };
+  let or: A.Expr | undefined;
+  let orOperator: IToken | undefined;
+  let and = buildConjunct(operators, operands, at);
+  while (at.operator < operators.length) {
+    const op = operators[at.operator++]!;
+    const next = buildConjunct(operators, operands, at);
+    if (op.image === "and") and = binary(and, op, next);
+    else {
+      or = or ? binary(or, orOperator, and) : and;
+      orOperator = op;
+      and = next;
+    }
   }
-  const comparison = c.operand?.[0] as C.ComparisonCstNode | undefined;
-  return comparison ? buildComparison(comparison) : missing();
+  return or ? binary(or, orOperator, and) : and;
 }
 
-function buildComparison(node: C.ComparisonCstNode): A.Expr {
-  return foldBinary(node.children.operand?.map(buildAdditive) ?? [], node.children.operator ?? []);
+/** Where {@link buildExpression} is in its node's operators and operands. */
+interface Cursor {
+  operator: number;
+  operand: number;
 }
 
+/** `not`s, an operand, and a comparison with a second operand if one follows. */
+function buildConjunct(operators: IToken[], operands: C.AdditiveCstNode[], at: Cursor): A.Expr {
+  const first = at.operator;
+  while (operators[at.operator]?.tokenType.name === "KwNot") at.operator++;
+  const nots = at.operator;
+  let result = buildAdditive(operands[at.operand++]);
+  const op = operators[at.operator];
+  if (op && COMPARISONS.has(op.image)) {
+    at.operator++;
+    result = binary(result, op, buildAdditive(operands[at.operand++]));
+  }
+  for (let k = nots - 1; k >= first; k--) result = unary(operators[k]!, result);
+  return result;
+}
+
+const COMPARISONS = new Set(["<", "<=", ">", ">=", "==", "!="]);
+
+/**
+ * Arithmetic: operands with the signs before each (matched by offset) and `+ - * /` between them,
+ * in source order. Precedence, loosest first: `+ -`, `* /`, sign; all left-associative.
+ */
 function buildAdditive(node: C.AdditiveCstNode | undefined): A.Expr {
   if (!node) return missing();
-  return foldBinary(node.children.operand?.map(buildMultiplicative) ?? [], node.children.operator ?? []);
+  const c = node.children;
+  const operands = c.operand ?? [];
+  const signs = c.sign;
+  const operators = c.operator ?? [];
+  if (!signs && operators.length === 0) return buildOperand(operands[0]);
+  const at: Cursor = { operator: 0, operand: 0 };
+  let sum: A.Expr | undefined;
+  let sumOperator: IToken | undefined;
+  let product = buildSigned(operands[0], signs, at);
+  for (let k = 0; k < operators.length; k++) {
+    const op = operators[k]!;
+    const right = buildSigned(operands[k + 1], signs, at);
+    if (op.image === "*" || op.image === "/") product = binary(product, op, right);
+    else {
+      sum = sum ? binary(sum, sumOperator, product) : product;
+      sumOperator = op;
+      product = right;
+    }
+  }
+  return sum ? binary(sum, sumOperator, product) : product;
 }
 
-function buildMultiplicative(node: C.MultiplicativeCstNode): A.Expr {
-  return foldBinary(node.children.operand?.map(buildUnary) ?? [], node.children.operator ?? []);
+/** An operand with the signs before it: those of `signs`, from `at.operator`, that start before it. */
+function buildSigned(operand: C.PostfixCstNode | undefined, signs: IToken[] | undefined, at: Cursor): A.Expr {
+  let result = buildOperand(operand);
+  if (!signs) return result;
+  const start = operand?.location?.startOffset;
+  const before = start === undefined || Number.isNaN(start) ? Infinity : start;
+  const first = at.operator;
+  while (at.operator < signs.length && signs[at.operator]!.startOffset < before) at.operator++;
+  for (let x = at.operator - 1; x >= first; x--) result = unary(signs[x]!, result);
+  return result;
+}
+
+function buildOperand(node: C.PostfixCstNode | undefined): A.Expr {
+  return node ? buildPostfix(node) : missing();
+}
+
+function binary(left: A.Expr, op: IToken | undefined, right: A.Expr): A.BinaryExpr {
+  return {
+    kind: "BinaryExpr",
+    span: join(left.span, right.span),
+    op: (op?.image ?? "+") as A.BinaryOperator,
+    opSpan: tokenSpan(op),
+    left,
+    right,
+  };
+}
+
+function unary(op: IToken, operand: A.Expr): A.UnaryExpr {
+  return {
+    kind: "UnaryExpr",
+    span: join(tokenSpan(op), operand.span),
+    op: op.image as A.UnaryOperator,
+    operand,
+  };
 }
 
 function foldBinary(operands: A.Expr[], operators: IToken[]): A.Expr {
   if (operands.length === 0) return missing();
   let result = operands[0]!;
-  for (let i = 1; i < operands.length; i++) {
-    const right = operands[i]!;
-    const op = operators[i - 1];
-    result = {
-      kind: "BinaryExpr",
-      span: join(result.span, right.span),
-      op: (op?.image ?? "+") as A.BinaryOperator,
-      opSpan: tokenSpan(op),
-      left: result,
-      right,
-    };
-  }
+  for (let i = 1; i < operands.length; i++) result = binary(result, operators[i - 1], operands[i]!);
   return result;
 }
 
-function buildUnary(node: C.UnaryCstNode): A.Expr {
-  const c = node.children;
-  const operator = c.operator?.[0];
-  if (operator) {
-    const inner = c.operand?.[0] ? buildUnary(c.operand[0] as C.UnaryCstNode) : missing();
-    return {
-      kind: "UnaryExpr",
-      span: join(tokenSpan(operator), inner.span),
-      op: operator.image as A.UnaryOperator,
-      operand: inner,
-    };
-  }
-  const postfix = c.operand?.[0] as C.PostfixCstNode | undefined;
-  return postfix ? buildPostfix(postfix) : missing();
-}
-
 function buildPostfix(node: C.PostfixCstNode): A.Expr {
-  let result = buildPrimary(node.children.primary?.[0]);
+  const c = node.children;
+  let result = buildPrimary(c);
+  // Without suffixes (most operands), nothing to order.
+  if (!c.member && !c.callArguments && !c.LBracket) return result;
+  // Only `.member`s (`position.size`): in order already.
+  if (!c.callArguments && !c.LBracket) {
+    for (const member of c.member!) result = memberExpr(result, member);
+    return result;
+  }
   // The suffixes (`.member`, `(args)`, `[index]`) come back from the CST grouped by kind; put them
   // back in source order.
   const suffixes: { offset: number; apply: (object: A.Expr) => A.Expr }[] = [];
-  const c = node.children;
   (c.member ?? []).forEach((member) =>
     suffixes.push({
       offset: member.startOffset,
-      apply: (object) => ({
-        kind: "MemberExpr",
-        span: join(object.span, tokenSpan(member)),
-        object,
-        member: name(member),
-      }),
+      apply: (object) => memberExpr(object, member),
     }),
   );
   (c.callArguments ?? []).forEach((call) =>
@@ -719,6 +778,10 @@ function buildPostfix(node: C.PostfixCstNode): A.Expr {
   suffixes.sort((a, b) => a.offset - b.offset);
   for (const suffix of suffixes) result = suffix.apply(result);
   return result;
+}
+
+function memberExpr(object: A.Expr, member: IToken): A.MemberExpr {
+  return { kind: "MemberExpr", span: join(object.span, tokenSpan(member)), object, member: name(member) };
 }
 
 function buildCall(callee: A.Expr, node: C.CallArgumentsCstNode): A.CallExpr {
@@ -763,49 +826,76 @@ function buildComprehension(node: C.ComprehensionCstNode): A.Comprehension {
   };
 }
 
-function buildPrimary(node: C.PrimaryCstNode | undefined): A.Expr {
-  if (!node) return missing();
-  const c = node.children;
-  const span = nodeSpan(node);
-  if (c.numberLiteral) return buildNumberLiteral(c.numberLiteral[0]!);
-  if (c.DurationLiteral)
-    return {
-      kind: "DurationLit",
-      span,
-      seconds: durationSeconds(c.DurationLiteral[0]!.image),
-      text: c.DurationLiteral[0]!.image,
-    };
-  if (c.TimestampLiteral) return { kind: "TimestampLit", span, text: c.TimestampLiteral[0]!.image };
-  if (c.StringLiteral) return { kind: "StringLit", span, value: unquote(c.StringLiteral[0]!.image) };
-  if (c.KwTrue) return { kind: "BoolLit", span, value: true };
-  if (c.KwFalse) return { kind: "BoolLit", span, value: false };
-  if (c.enumName && !c.Dot) return { kind: "NameRef", span, name: c.enumName[0]!.image };
-  if (c.enumName)
-    return { kind: "EnumRef", span, enumName: name(c.enumName[0]), member: memberName(c.enumMember?.[0]) };
+/**
+ * The operand itself, before its suffixes: the first part of a `postfix` node. Its span is that of
+ * its one token or node (an enum member: from the type name to the member).
+ */
+function buildPrimary(c: C.PostfixCstChildren): A.Expr {
+  if (c.digits) return buildNumberLiteral(c);
   if (c.Identifier) {
     const token = c.Identifier[0]!;
-    if (token.isInsertedInRecovery) return missing(span);
-    return { kind: "NameRef", span, name: token.image };
+    if (token.isInsertedInRecovery) return missing(tokenSpan(token));
+    return { kind: "NameRef", span: tokenSpan(token), name: token.image };
+  }
+  if (c.DurationLiteral) {
+    const token = c.DurationLiteral[0]!;
+    return {
+      kind: "DurationLit",
+      span: tokenSpan(token),
+      seconds: durationSeconds(token.image),
+      text: token.image,
+    };
+  }
+  if (c.TimestampLiteral) {
+    const token = c.TimestampLiteral[0]!;
+    return { kind: "TimestampLit", span: tokenSpan(token), text: token.image };
+  }
+  if (c.StringLiteral) {
+    const token = c.StringLiteral[0]!;
+    return { kind: "StringLit", span: tokenSpan(token), value: unquote(token.image) };
+  }
+  if (c.KwTrue) return { kind: "BoolLit", span: tokenSpan(c.KwTrue[0]), value: true };
+  if (c.KwFalse) return { kind: "BoolLit", span: tokenSpan(c.KwFalse[0]), value: false };
+  if (c.enumName && !c.enumDot)
+    return { kind: "NameRef", span: tokenSpan(c.enumName[0]), name: c.enumName[0]!.image };
+  if (c.enumName) {
+    const member = c.enumMember?.[0];
+    return {
+      kind: "EnumRef",
+      span: join(join(tokenSpan(c.enumName[0]), tokenSpan(c.enumDot?.[0])), nodeSpan(member)),
+      enumName: name(c.enumName[0]),
+      member: memberName(member),
+    };
   }
   if (c.recordExpr) {
-    const r = c.recordExpr[0]!.children;
-    const names = r.field ?? [];
-    const values = r.value ?? [];
+    const node = c.recordExpr[0]!;
+    const names = node.children.field ?? [];
+    const values = node.children.value ?? [];
     return {
       kind: "RecordExpr",
-      span,
+      span: nodeSpan(node),
       fields: names.map((token, i) => ({ name: name(token), value: buildExpression(values[i]) })),
     };
   }
-  if (c.inner && c.inner.length > 1)
-    return { kind: "ListExpr", span, items: c.inner.map((e) => buildExpression(e)), tuple: true };
-  if (c.inner) return buildExpression(c.inner[0]);
+  if (c.parenthesisedExpr) {
+    const node = c.parenthesisedExpr[0]!;
+    const inner = node.children.inner ?? [];
+    if (inner.length > 1)
+      return {
+        kind: "ListExpr",
+        span: nodeSpan(node),
+        items: inner.map((e) => buildExpression(e)),
+        tuple: true,
+      };
+    return buildExpression(inner[0]);
+  }
   if (c.letExpr) {
-    const l = c.letExpr[0]!.children;
+    const node = c.letExpr[0]!;
+    const l = node.children;
     const names = l.name ?? [];
     return {
       kind: "LetExpr",
-      span,
+      span: nodeSpan(node),
       bindings: names.map((n, i) => ({
         span: join(tokenSpan(n), nodeSpan(l.value?.[i])),
         name: name(n),
@@ -815,39 +905,49 @@ function buildPrimary(node: C.PrimaryCstNode | undefined): A.Expr {
     };
   }
   if (c.listExpr) {
-    const l = c.listExpr[0]!.children;
-    const comprehension = l.comprehension?.[0];
+    const node = c.listExpr[0]!;
+    const comprehension = node.children.comprehension?.[0];
     return {
       kind: "ListExpr",
-      span,
-      items: (l.item ?? []).map(buildExpression),
+      span: nodeSpan(node),
+      items: (node.children.item ?? []).map(buildExpression),
       ...(comprehension ? { comprehension: buildComprehension(comprehension) } : {}),
     };
   }
   if (c.ifExpr) {
-    const i = c.ifExpr[0]!.children;
+    const node = c.ifExpr[0]!;
+    const i = node.children;
     return {
       kind: "IfExpr",
-      span,
+      span: nodeSpan(node),
       condition: buildExpression(i.condition?.[0]),
       then: buildExpression(i.then?.[0]),
       else: buildExpression(i.else?.[0]),
     };
   }
-  return missing(span);
+  return missing();
 }
 
-function buildNumberLiteral(node: C.NumberLiteralCstNode): A.NumberLit {
-  const c = node.children;
-  const digits = c.digits?.[0]?.image ?? "0";
-  const suffix = c.suffix?.[0]?.image as "%" | "bps" | undefined;
+/** The digits of a number, with its suffix or unit (the grammar writes a number out in each rule using one). */
+interface NumberParts {
+  digits?: IToken[];
+  suffix?: IToken[];
+  unit?: C.TypeRefCstNode[];
+}
+
+function buildNumberLiteral(c: NumberParts): A.NumberLit {
+  const digitsToken = c.digits?.[0];
+  const digits = digitsToken?.image ?? "0";
+  const suffixToken = c.suffix?.[0];
+  const suffix = suffixToken?.image as "%" | "bps" | undefined;
+  const unit = c.unit?.[0];
   return {
     kind: "NumberLit",
-    span: nodeSpan(node),
+    span: join(join(tokenSpan(digitsToken), tokenSpan(suffixToken)), nodeSpan(unit)),
     value: parseDecimal(digits, suffix === "%" ? -2 : suffix === "bps" ? -4 : 0),
     text: digits,
     suffix,
-    unit: c.unit ? buildTypeRef(c.unit[0]) : undefined,
+    unit: unit ? buildTypeRef(unit) : undefined,
   };
 }
 
@@ -862,9 +962,9 @@ function missing(span: A.Span = NO_SPAN): A.MissingExpr {
  * `0.80%` is read as the decimal 0.80e-2, so it is exactly the double nearest 0.008.
  */
 export function parseDecimal(text: string, shift: number): number {
+  const clean = text.includes("_") ? text.replace(/_/g, "") : text;
   // Digits with at most one point: `Number` reads them, shifted by an exponent, to the same double.
-  if (PLAIN_DECIMAL.test(text)) return Number(shift === 0 ? text : `${text}e${shift}`);
-  const clean = text.replace(/_/g, "");
+  if (PLAIN_DECIMAL.test(clean)) return Number(shift === 0 ? clean : `${clean}e${shift}`);
   const match = /^(\d*\.?\d*)(?:[eE]([+-]?\d+))?$/.exec(clean);
   if (!match || match[1] === "") return NaN;
   const exponent = Number(match[2] ?? 0) + shift;

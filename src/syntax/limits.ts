@@ -155,10 +155,24 @@ function span(token: IToken): A.Span {
 /**
  * Replaces every expression deeper than the limit by a `MissingExpr` (after reporting it), so that
  * the recursive stages after parsing (checker, formatter, compiler) stay within the stack. Iterative.
+ *
+ * `cleanTokens`: the file's tokens, when it lexed and parsed without an error. Every expression node
+ * of such a file owns a token of its own (an operator, a bracket, a keyword, a literal or a name),
+ * so no expression is deeper than its declaration has tokens (plus one): only declarations of at
+ * least {@link LIMITS.expressionDepth} tokens are walked (in a big rulebook, hardly any).
  */
-export function limitExpressionDepth(rulebook: A.Rulebook, reporter: Reporter): void {
+export function limitExpressionDepth(
+  rulebook: A.Rulebook,
+  reporter: Reporter,
+  cleanTokens?: readonly IToken[],
+): void {
   const roots: { holder: Record<string, unknown>; key: string }[] = [];
-  collectExpressionSlots(rulebook, roots);
+  collectExpressionSlots(
+    cleanTokens
+      ? rulebook.declarations.filter((d) => tokensWithin(cleanTokens, d.span) >= LIMITS.expressionDepth)
+      : rulebook,
+    roots,
+  );
   for (const { holder, key } of roots) {
     const root = holder[key] as A.Expr;
     const deep = findTooDeep(root);
@@ -169,6 +183,22 @@ export function limitExpressionDepth(rulebook: A.Rulebook, reporter: Reporter): 
     });
     holder[key] = { kind: "MissingExpr", span: root.span } satisfies A.MissingExpr;
   }
+}
+
+/** How many of `tokens` (in source order) start inside `span`. */
+function tokensWithin(tokens: readonly IToken[], span: A.Span): number {
+  return firstAtOrAfter(tokens, span.end) - firstAtOrAfter(tokens, span.start);
+}
+
+function firstAtOrAfter(tokens: readonly IToken[], offset: number): number {
+  let low = 0;
+  let high = tokens.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (tokens[mid]!.startOffset < offset) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /** Every place in the tree that holds a top-level expression (declaration values, conditions, ...). */

@@ -63,8 +63,9 @@ export function parseRulebook(source: string, file = "<input>"): ParseResult {
     reportParseError(reporter, source, error);
   }
   const comments = (lexed.groups["comments"] ?? []) as IToken[];
-  const ast = buildRulebook(cst, comments, source, lexed.errors.length === 0 && parser.errors.length === 0);
-  limitExpressionDepth(ast, reporter);
+  const clean = lexed.errors.length === 0 && parser.errors.length === 0;
+  const ast = buildRulebook(cst, comments, source, clean);
+  limitExpressionDepth(ast, reporter, clean ? lexed.tokens : undefined);
   return { ast, diagnostics: reporter.diagnostics };
 }
 
