@@ -95,4 +95,10 @@ describe("generated CST typings", () => {
   it("match the grammar (run `npm run grammar:dts` after changing it)", () => {
     expect(readFileSync(resolve(root, "grammar/cst.d.ts"), "utf8")).toBe(cstTypings());
   });
+
+  it("name no child after an Object.prototype member (CST children are plain objects: grammar/parser.ts)", () => {
+    const children = [...cstTypings().matchAll(/^\s+(\w+)\??:/gm)].map((m) => m[1]!);
+    expect(children.length).toBeGreaterThan(100);
+    expect(children.filter((name) => name in Object.prototype)).toEqual([]);
+  });
 });
