@@ -214,7 +214,7 @@ class Analysis {
     if (c.k !== "binary") return [];
     if ((c.op === "and" && truth) || (c.op === "or" && !truth))
       return [...this.implied(c.l, truth), ...this.implied(c.r, truth)];
-    const op = truth ? c.op : NEGATION[c.op];
+    const op = truth ? c.op : R.NEGATED_COMPARISON[c.op];
     if (op === undefined || op === "!=") return [];
     const result: [string, Value][] = [];
     for (const [x, y, o] of [
@@ -740,14 +740,6 @@ function narrow(x: Range, op: string, y: Range, nan: boolean): Range {
   return { lo, hi, nan };
 }
 
-const NEGATION: Record<string, string | undefined> = {
-  "<": ">=",
-  "<=": ">",
-  ">": "<=",
-  ">=": "<",
-  "==": "!=",
-  "!=": "==",
-};
 const MIRROR: Record<string, string> = { "<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==" };
 
 /** How each rule verb combines the quantity with its operand, as the generated code computes it. */

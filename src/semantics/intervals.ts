@@ -240,3 +240,16 @@ export function compare(op: "<" | "<=" | ">" | ">=" | "==" | "!=", a: Range, b: 
   // NaN makes every comparison false but `!=`.
   return op === "!=" ? [may || nan, mayNot] : [may, mayNot || nan];
 }
+
+/**
+ * The comparison that holds exactly when `op` fails, for numbers that are not NaN (a condition's
+ * `else` side narrows by it): shared by the verifier and the code generator's check facts.
+ */
+export const NEGATED_COMPARISON: Readonly<Record<string, string>> = {
+  "<": ">=",
+  "<=": ">",
+  ">": "<=",
+  ">=": "<",
+  "==": "!=",
+  "!=": "==",
+};

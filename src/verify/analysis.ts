@@ -11,6 +11,7 @@
 import type { IrExpr, IrRulebook, IrTierTable } from "../ir/ir.js";
 import { normalCdf, roundDown, roundHalfEven, roundUp, decimalStep } from "../semantics/numeric.js";
 import { decRoundToStep, toDec } from "../semantics/decimal.js";
+import { NEGATED_COMPARISON } from "../semantics/intervals.js";
 import * as I from "./interval.js";
 import {
   addForms,
@@ -74,14 +75,6 @@ export class Context {
 const NUMERIC_OPS = new Set(["+", "-", "*", "/"]);
 const MAX_BRANCH_CONTEXTS = 1_000;
 const COMPARISONS = new Set(["<", "<=", ">", ">=", "==", "!="]);
-const NEGATED: Record<string, string> = {
-  "<": ">=",
-  "<=": ">",
-  ">": "<=",
-  ">=": "<",
-  "==": "!=",
-  "!=": "==",
-};
 const ROUNDERS: Record<string, (x: number, step: number, units: number, scale: number) => number> = {
   round_up: roundUp,
   round_down: roundDown,
@@ -656,7 +649,7 @@ export class Analyzer {
       return;
     }
     if (e.k === "binary" && COMPARISONS.has(e.op))
-      return this.assumeComparison(child, parent, value ? e.op : NEGATED[e.op]!, e.l, e.r);
+      return this.assumeComparison(child, parent, value ? e.op : NEGATED_COMPARISON[e.op]!, e.l, e.r);
     this.assumeFact(child, e, { eq: value });
   }
 

@@ -11,9 +11,9 @@ import type { IrRulebook } from "../../src/ir/ir.js";
 import { compileEvaluator } from "../../src/runtime/codegen.js";
 import { decimalFastCounts } from "../../src/runtime/decimal-fast.js";
 import { evaluate } from "../../src/runtime/interpreter.js";
-import { RuntimeError } from "../../src/semantics/errors.js";
 import { compileChecked } from "../../src/service/compile-rulebook.js";
 import { checkRulebook } from "../../src/service/language-service.js";
+import { attemptAny } from "../support/outcomes.js";
 
 const DECIMAL = { mode: "decimal", scale: 18, rounding: "half_even" } as const;
 
@@ -23,23 +23,13 @@ function decimalIr(source: string, file = "book.margin"): IrRulebook {
   return compiled.ir;
 }
 
-function outcome(run: () => unknown): unknown {
-  try {
-    return run();
-  } catch (error) {
-    if (error instanceof RuntimeError) return { code: error.code, message: error.message };
-    // Without validation, a value of the wrong type may throw a TypeError on either path.
-    return { thrown: (error as Error).name };
-  }
-}
-
 /** Evaluates each input both ways; returns how many took the fast path. */
 function agree(ir: IrRulebook, inputs: unknown[]): { fast: number; exact: number } {
   const generated = compileEvaluator(ir);
   const before = { ...decimalFastCounts };
   for (const input of inputs) {
-    const expected = outcome(() => evaluate(ir, input).outputs);
-    expect({ input, got: outcome(() => generated.evaluate(input)) }).toEqual({ input, got: expected });
+    const expected = attemptAny(() => evaluate(ir, input).outputs);
+    expect({ input, got: attemptAny(() => generated.evaluate(input)) }).toEqual({ input, got: expected });
   }
   return { fast: decimalFastCounts.fast - before.fast, exact: decimalFastCounts.exact - before.exact };
 }

@@ -23,6 +23,18 @@ export function attempt(run: () => Record<string, unknown>): Outcome {
   }
 }
 
+/**
+ * Like {@link attempt}, but any other error becomes its name: without validation, a value of the
+ * wrong type may throw a `TypeError` on either path, and the two paths must then throw alike.
+ */
+export function attemptAny(run: () => unknown): Outcome | { ok: false; thrown: string } {
+  try {
+    return attempt(run as () => Record<string, unknown>);
+  } catch (error) {
+    return { ok: false, thrown: (error as Error).name };
+  }
+}
+
 /** Checks and lowers rulebook text; the test fails, showing the text, when it has errors. */
 export function lowerSource(source: string, file: string): IrRulebook {
   const checked = checkRulebook(source, file);
