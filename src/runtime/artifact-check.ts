@@ -24,6 +24,7 @@
  */
 import type { JsonSchema } from "./input-schema.js";
 import { compareNumbers, numberBounds, withinBound, type NumberBound } from "./schema-bounds.js";
+import { codePoints, escapePointer } from "./schema-text.js";
 
 /** One problem, shaped as ajv's error objects (what `describeSchemaError` reads). */
 export interface SchemaProblem {
@@ -471,14 +472,4 @@ function checkTag(
     { error: "mapping", tag: node.tag, tagValue: value },
     `value of tag "${node.tag}" must be in oneOf`,
   );
-}
-
-function codePoints(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
-}
-
-function escapePointer(name: string): string {
-  return name.replace(/~/g, "~0").replace(/\//g, "~1");
 }

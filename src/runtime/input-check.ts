@@ -17,6 +17,7 @@
 import { isDecimalText, toDec } from "../semantics/decimal.js";
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import { compareNumbers, numberBounds, withinBound } from "./schema-bounds.js";
+import { codePoints, escapePointer } from "./schema-text.js";
 
 type Schema = { readonly [keyword: string]: unknown };
 type Check = (data: unknown, at: string, errors: ErrorObject[]) => void;
@@ -258,14 +259,4 @@ function objectCheck(node: Schema, compile: (node: Schema) => Check, fail: Fail)
       for (const key of keys) if (regex.test(key)) check(record[key], `${at}/${escapePointer(key)}`, errors);
     }
   };
-}
-
-function codePoints(text: string): number {
-  let count = 0;
-  for (const _ of text) count++;
-  return count;
-}
-
-function escapePointer(name: string): string {
-  return name.replace(/~/g, "~0").replace(/\//g, "~1");
 }

@@ -8,19 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.js";
+import { runCaptured } from "../support/cli.js";
 import { ROOT } from "../support/rulebooks.js";
 
 async function cli(argv: string[], cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    cwd,
-    color: false,
-  });
-  return { code, stdout, stderr };
+  return runCaptured(argv, cwd);
 }
 
 const temps: string[] = [];

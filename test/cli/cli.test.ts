@@ -20,6 +20,7 @@ import { Script } from "node:vm";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { findMarginFiles } from "../../src/cli/files.js";
 import { runCli } from "../../src/cli/main.js";
+import { runCaptured } from "../support/cli.js";
 import { formatSource } from "../../src/syntax/format.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -80,15 +81,7 @@ function workspace(files: Record<string, string>): string {
 }
 
 async function run(argv: string[], cwd = root): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    cwd,
-    color: false,
-  });
-  return { code, stdout, stderr };
+  return runCaptured(argv, cwd);
 }
 
 afterEach(() => {

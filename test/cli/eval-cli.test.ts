@@ -5,8 +5,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { CliIo } from "../../src/cli/io.js";
-import { runCli } from "../../src/cli/main.js";
+import { runCaptured } from "../support/cli.js";
 import { loadArtifact } from "../../src/runtime/index.js";
 import { ROOT } from "../support/rulebooks.js";
 
@@ -17,17 +16,8 @@ interface Run {
 }
 
 async function cli(argv: string[], options: { cwd?: string; stdin?: string } = {}): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    cwd: options.cwd ?? ROOT,
-    color: false,
-    ...(options.stdin !== undefined ? { readStdin: async () => options.stdin! } : {}),
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
+  const stdin = options.stdin;
+  return runCaptured(argv, options.cwd ?? ROOT, stdin !== undefined ? { readStdin: async () => stdin } : {});
 }
 
 const temps: string[] = [];

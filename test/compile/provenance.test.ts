@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.js";
+import { runCaptured } from "../support/cli.js";
 import { RulebookRegistry } from "../../src/runtime/index.js";
 import { ROOT } from "../support/rulebooks.js";
 import { binanceVersion } from "../support/signed-artifacts.js";
@@ -18,14 +18,7 @@ const work = mkdtempSync(path.join(tmpdir(), "marginbook-provenance-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 async function cli(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    cwd,
-  });
-  return { code, stdout, stderr };
+  return runCaptured(argv, cwd);
 }
 
 const git = (cwd: string, ...args: string[]): string =>

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.js";
+import { runCaptured } from "../support/cli.js";
 import {
   checkArtifactSignature,
   keyIdOf,
@@ -24,15 +24,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const read = (name: string): string => readFileSync(path.join(dir, name), "utf8");
 
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    cwd: dir,
-    color: false,
-  });
-  return { code, stdout, stderr };
+  return runCaptured(argv, dir);
 }
 
 beforeAll(() => {

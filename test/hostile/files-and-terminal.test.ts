@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FileRefusedError, nodeSourceHost, readText, readTextAsync } from "../../src/cli/files.js";
-import { runCli } from "../../src/cli/main.js";
+import { runCaptured } from "../support/cli.js";
 import { safeText } from "../../src/cli/terminal-text.js";
 import { lowerRulebook } from "../../src/compile/lower.js";
 import { evaluate } from "../../src/runtime/interpreter.js";
@@ -35,15 +35,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function run(argv: string[], cwd = dir): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    cwd,
-    color: false,
-  });
-  return { code, stdout, stderr };
+  return runCaptured(argv, cwd);
 }
 
 describe("reading files (medium 8)", () => {

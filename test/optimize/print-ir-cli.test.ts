@@ -7,21 +7,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.js";
+import { runCaptured } from "../support/cli.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const FILE = "test/fixtures/optimize/filtered-risk-arrays.margin";
 
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    cwd: root,
-    color: false,
-  });
-  return { code, stdout, stderr };
+  return runCaptured(argv, root);
 }
 
 describe("marginbook compile --print-ir", () => {
@@ -69,16 +61,7 @@ output two: USD = x.a * x.b + 2 USD
 `;
     writeFileSync(path.join(dir, "binary.margin"), book(""));
     writeFileSync(path.join(dir, "decimal.margin"), book(" arithmetic decimal"));
-    const print = async (file: string) => {
-      let stdout = "";
-      await runCli(["compile", file, "--print-ir"], {
-        stdout: (t) => void (stdout += t),
-        stderr: () => undefined,
-        cwd: dir,
-        color: false,
-      });
-      return stdout;
-    };
+    const print = async (file: string) => (await runCaptured(["compile", file, "--print-ir"], dir)).stdout;
     expect(await print("binary.margin")).toContain("let %1 = (in.x.a * in.x.b)");
     const decimal = await print("decimal.margin");
     expect(decimal).toContain("output one = ((in.x.a * in.x.b) + 1)");
@@ -98,17 +81,7 @@ output unwanted: Number = 1 / position.d
 `,
   );
   writeFileSync(path.join(dir, "input.json"), JSON.stringify({ position: { size: 2, d: 0 } }));
-  const runIn = async (argv: string[]) => {
-    let stdout = "";
-    let stderr = "";
-    const code = await runCli(argv, {
-      stdout: (t) => void (stdout += t),
-      stderr: (t) => void (stderr += t),
-      cwd: dir,
-      color: false,
-    });
-    return { code, stdout, stderr };
-  };
+  const runIn = (argv: string[]) => runCaptured(argv, dir);
 
   it("computes only the selected outputs (the unselected division by zero is not evaluated)", async () => {
     const all = await runIn(["eval", "dead.margin", "--input", "input.json"]);

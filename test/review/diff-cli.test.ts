@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.js";
+import { runCaptured } from "../support/cli.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const original = readFileSync(path.join(root, "rules/binance-btcusdt-perp.margin"), "utf8");
@@ -15,15 +15,7 @@ const dir = mkdtempSync(path.join(tmpdir(), "marginbook-diff-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(argv, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    cwd: dir,
-    color: false,
-  });
-  return { code, stdout, stderr };
+  return runCaptured(argv, dir);
 }
 
 describe("marginbook diff", () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.js";
+import { runCaptured, type CliRun } from "../support/cli.js";
 import type { CliIo } from "../../src/cli/io.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -25,21 +25,8 @@ writeFileSync(
 );
 const tiny = (name: string): string => path.join(root, "test/review/fixtures", name);
 
-async function run(
-  argv: string[],
-  extra: Partial<CliIo> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    cwd: dir,
-    color: false,
-    ...extra,
-  };
-  const code = await runCli(["diff", ...argv], io);
-  return { code, stdout, stderr };
+async function run(argv: string[], extra: Partial<CliIo> = {}): Promise<CliRun> {
+  return runCaptured(["diff", ...argv], dir, extra);
 }
 
 describe("marginbook diff --impact", { timeout: 60_000 }, () => {

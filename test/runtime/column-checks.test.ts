@@ -27,6 +27,7 @@ import {
 import { loadArtifact, type LoadedRulebook } from "../../src/runtime/index.js";
 import { RuntimeError } from "../../src/semantics/errors.js";
 import { checkRulebook } from "../../src/service/language-service.js";
+import { uniform } from "../support/columns.js";
 import { InputGenerator, prng } from "../support/random-inputs.js";
 import { randomRulebook, seededChooser } from "../support/random-rulebooks.js";
 import { compileArtifact } from "../support/rulebooks.js";
@@ -42,34 +43,6 @@ function build(source: string): LoadedRulebook {
   expect(errors, source).toEqual([]);
   const ir = lowerRulebook(checked.checked, { source: () => source });
   return loadArtifact(serializeArtifact(buildArtifact(ir, { source, compiler: { version: "test" } })));
-}
-
-/** Inputs whose optional fields are given in all of them or in none (what columns can carry). */
-function uniform(layout: ColumnLayout, inputs: unknown[]): unknown[] {
-  const copies = inputs.map((i) => structuredClone(i));
-  for (const field of layout.fields) {
-    if (!field.optional) continue;
-    const holders = holdersOf(copies, field.path.split("."));
-    const last = field.path.split(".").pop()!;
-    const given = holders.filter((h) => Object.hasOwn(h, last)).length;
-    if (given > 0 && given < holders.length) for (const h of holders) delete h[last];
-  }
-  return copies;
-}
-
-function holdersOf(values: unknown[], path: string[]): Record<string, unknown>[] {
-  let current = values;
-  for (const part of path.slice(0, -1)) {
-    const next: unknown[] = [];
-    for (const value of current) {
-      const inner =
-        value !== null && typeof value === "object" ? (value as Record<string, unknown>)[part] : undefined;
-      if (Array.isArray(inner)) next.push(...inner);
-      else if (inner !== undefined) next.push(inner);
-    }
-    current = next;
-  }
-  return current.filter((v): v is Record<string, unknown> => v !== null && typeof v === "object");
 }
 
 /** The columns of `inputs`, each numeric one as a `Float64Array`, an `Int32Array` (whole numbers) or an array. */

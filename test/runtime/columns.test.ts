@@ -9,39 +9,11 @@ import { serializeArtifact } from "../../src/compile/artifact.js";
 import { columnarSource } from "../../src/runtime/codegen-columns.js";
 import { columnLayout, rowInput, toColumns } from "../../src/runtime/column-layout.js";
 import { ColumnsError, loadArtifact, type LoadedRulebook } from "../../src/runtime/index.js";
+import { uniform } from "../support/columns.js";
 import { InputGenerator } from "../support/random-inputs.js";
 import { bundledRulebooks, compileArtifact } from "../support/rulebooks.js";
 
 const load = (file: string): LoadedRulebook => loadArtifact(serializeArtifact(compileArtifact(file)));
-
-/** Inputs whose optional fields are given in all of them or in none (what columns can carry). */
-function uniform(book: LoadedRulebook, inputs: unknown[]): unknown[] {
-  const copies = inputs.map((i) => structuredClone(i));
-  for (const field of columnLayout(book.ir).fields) {
-    if (!field.optional) continue;
-    const holders = holdersOf(copies, field.path.split("."));
-    const last = field.path.split(".").pop()!;
-    const given = holders.filter((h) => Object.hasOwn(h, last)).length;
-    if (given > 0 && given < holders.length) for (const h of holders) delete h[last];
-  }
-  return copies;
-}
-
-/** The objects that hold the last part of `path` (through lists, item by item). */
-function holdersOf(values: unknown[], path: string[]): Record<string, unknown>[] {
-  let current = values;
-  for (const part of path.slice(0, -1)) {
-    const next: unknown[] = [];
-    for (const value of current) {
-      const inner =
-        value !== null && typeof value === "object" ? (value as Record<string, unknown>)[part] : undefined;
-      if (Array.isArray(inner)) next.push(...inner);
-      else if (inner !== undefined) next.push(inner);
-    }
-    current = next;
-  }
-  return current.filter((v): v is Record<string, unknown> => v !== null && typeof v === "object");
-}
 
 /** `evaluateColumns` agrees with `evaluateBatch` on `inputs`, row by row. */
 function expectAgreement(book: LoadedRulebook, inputs: unknown[]): void {
@@ -80,7 +52,7 @@ describe("evaluateColumns agrees with evaluateBatch", () => {
       const book = load(file);
       const generator = new InputGenerator(book.ir, 11);
       const inputs = uniform(
-        book,
+        columnLayout(book.ir),
         Array.from({ length: 60 }, () => generator.next()),
       );
       expectAgreement(book, inputs);
@@ -96,7 +68,7 @@ describe("list items read from their columns", () => {
   it("a comprehension that reads only item fields reads the flat columns: no item object, no refill", () => {
     const book = load("bench/rules/natural-portfolio.margin");
     const inputs = uniform(
-      book,
+      columnLayout(book.ir),
       Array.from({ length: 40 }, () => new InputGenerator(book.ir, 5).next()),
     );
     const columns = toColumns(columnLayout(book.ir), inputs);

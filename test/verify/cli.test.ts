@@ -7,22 +7,12 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { CliIo } from "../../src/cli/io.js";
-import { runCli } from "../../src/cli/main.js";
+import { runCaptured, type CliRun } from "../support/cli.js";
 import type { VerificationReport } from "../../src/verify/index.js";
 import { ROOT } from "../support/rulebooks.js";
 
-async function cli(argv: string[], cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIo = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    cwd,
-    color: false,
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
+async function cli(argv: string[], cwd = ROOT): Promise<CliRun> {
+  return runCaptured(argv, cwd);
 }
 
 const temps: string[] = [];
