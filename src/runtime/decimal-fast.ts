@@ -500,34 +500,15 @@ function exactRead(R: Float64Array, d: number, m: number, s: number): void {
 }
 
 /**
- * The integer `r` with `r / 10^s === a` when there is one, else -1, for `a * 10^s < 2^51` (`t` is
- * that product): the reals rounding to `a`, scaled, span less than 1/2, so at most one integer is a
- * candidate, and it is within 1/4 of `t` (the product's own rounding error is below 1/4), so
- * `floor(t + 1/2)` finds it (t + 1/2 is within 1/8 of exact here; Math.round is several times
- * slower in V8). Within t * 2^-52 of t (plus the product's rounding), in fact: the division is
- * skipped else.
- */
-function candidate(a: number, p: number, t: number): number {
-  const r = Math.floor(t + 0.5);
-  return Math.abs(t - r) <= t * QUICK && r / p === a ? r : -1;
-}
-
-/**
  * Reads a JSON number as the exact path does: the decimal of its shortest round-trip spelling
  * (`String(v)`, which `toDec` parses). The smallest `s` with `round(v * 10^s) / 10^s === v` gives
- * that decimal: while `|v| * 10^s < 2^51` at most one integer is a candidate ({@link candidate});
- * the shortest spelling has the fewest places among the candidates (the fewest digits), and
+ * that decimal: while `|v| * 10^s < 2^51` the reals rounding to `v`, scaled, span less than 1/2,
+ * so at most one integer is a candidate and the product's rounding error (below 1/4) cannot hide
+ * it; the shortest spelling has the fewest places among the candidates (the fewest digits), and
  * `r / 10^s` is the correctly rounded value of that decimal. Up to 2^53 the span is below 2 and
  * every candidate is within one of `r`: one candidate that round-trips is the spelling, several
  * (where `String` picks the closest) are left to the interval. A number with no such short decimal
  * is held as the interval of the doubles around it, which contains its decimal.
- *
- * Places 1 to 3 are tried first (prices, sizes, rates). Then one test at the most places `top`
- * below 2^51 decides places 4 to `top` at once: a candidate `r` at `s` gives the candidate
- * `r * 10^(top - s)` at `top` (an integer below 2^51, so exact, and the same real quotient, so the
- * same correctly rounded double), so no candidate at `top` means none at any `s <= top`. A double
- * with 16 or 17 significant digits (most computed values) is then refused in one test instead of
- * one per place; one with a candidate at `top` goes on place by place, for the smallest.
  */
 export function readNumber(R: Float64Array, d: number, v: number): void {
   if (Number.isSafeInteger(v)) {
@@ -537,25 +518,15 @@ export function readNumber(R: Float64Array, d: number, v: number): void {
   }
   if (!Number.isFinite(v)) bail();
   const a = Math.abs(v);
-  let s = 1;
-  for (; s <= 3; s++) {
-    const p = P10[s]!;
-    const t = a * p;
-    if (!(t < READ_LIMIT)) break;
-    const r = candidate(a, p, t);
-    if (r >= 0) return exactRead(R, d, v < 0 ? -r : r, s);
-  }
-  if (s === 4) {
-    let top = 3;
-    while (top < 22 && a * P10[top + 1]! < READ_LIMIT) top++;
-    if (top > 3 && candidate(a, P10[top]!, a * P10[top]!) < 0) s = top + 1;
-  }
-  for (; s <= 22; s++) {
+  for (let s = 1; s <= 22; s++) {
     const p = P10[s]!;
     const t = a * p;
     if (t < READ_LIMIT) {
-      const r = candidate(a, p, t);
-      if (r >= 0) return exactRead(R, d, v < 0 ? -r : r, s);
+      // A candidate is within 1/4 of t, so `floor(t + 1/2)` finds it (t + 1/2 is within 1/8 of
+      // exact here; Math.round is several times slower in V8). Within t * 2^-52 of t (plus the
+      // product's rounding), in fact: skip the division else.
+      const r = Math.floor(t + 0.5);
+      if (Math.abs(t - r) <= t * QUICK && r / p === a) return exactRead(R, d, v < 0 ? -r : r, s);
       continue;
     }
     if (t >= CANDIDATE_LIMIT) break;
@@ -670,44 +641,28 @@ function fractions(s: number): string[] {
 }
 
 /**
- * The last whole part {@link digitsOf} wrote (in a typed array: a double in a module variable
- * would be boxed on every write) and its digits: outputs of one evaluation often share it (a
- * margin and the same margin rounded to the cent), and its text then costs no concatenation. One
- * entry, so it never grows, and no result depends on it.
- */
-const LAST_WHOLE = new Float64Array([-1]);
-let lastDigits = "";
-
-/**
  * The digits of a non-negative safe integer, from tables of three digits (string concatenation of
- * short strings stays in generated code; a number's conversion calls into the runtime). Tables of
- * four digits would save a concatenation now and then, but their 10,000 strings are scattered
- * through the heap and missed the CPU caches: slower in practice.
+ * short strings stays in generated code; a number's conversion calls into the runtime).
  */
 function digitsOf(m: number): string {
   if (m < 1000) return DIGITS3[m]!;
-  if (m === LAST_WHOLE[0]) return lastDigits;
   const three = padded(3);
-  let text: string;
   if (m < 1e6) {
     const high = (m / 1000) | 0;
-    text = DIGITS3[high]! + three[m - high * 1000]!;
-  } else if (m < 1e9) {
+    return DIGITS3[high]! + three[m - high * 1000]!;
+  }
+  if (m < 1e9) {
     const high = (m / 1e6) | 0;
     const rest = m - high * 1e6;
     const middle = (rest / 1000) | 0;
-    text = DIGITS3[high]! + three[middle]! + three[rest - middle * 1000]!;
-  } else {
-    const high = wholePart(m, 1e9);
-    const low = m - high * 1e9;
-    const top = (low / 1e6) | 0;
-    const rest = low - top * 1e6;
-    const middle = (rest / 1000) | 0;
-    text = digitsOf(high) + three[top]! + three[middle]! + three[rest - middle * 1000]!;
+    return DIGITS3[high]! + three[middle]! + three[rest - middle * 1000]!;
   }
-  LAST_WHOLE[0] = m;
-  lastDigits = text;
-  return text;
+  const high = wholePart(m, 1e9);
+  const low = m - high * 1e9;
+  const top = (low / 1e6) | 0;
+  const rest = low - top * 1e6;
+  const middle = (rest / 1000) | 0;
+  return digitsOf(high) + three[top]! + three[middle]! + three[rest - middle * 1000]!;
 }
 
 /** `whole` and `fraction` of `m * 10^-s` (`m >= 0`, `s <= 22`), exactly: the quotient may be one too large. */
