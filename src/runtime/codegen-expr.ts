@@ -113,6 +113,9 @@ interface ScenarioBinding {
 /** Tables with more rows than this are searched by bisection rather than a chain of comparisons. */
 const LINEAR_SEARCH_ROWS = 8;
 
+/** Tables of at most this many rows are searched without branches where `branchlessTiers` is set. */
+const BRANCHLESS_TIER_ROWS = 16;
+
 /**
  * A list input held as columns (the columnar evaluator): the current row's items are the flat
  * indexes `begin` to `begin + length - 1` of each item field's column.
@@ -190,6 +193,12 @@ export class ExpressionCompiler {
    * 0, the default, unrolls none. The columnar evaluator sets it.
    */
   unrollScenarios = 0;
+  /**
+   * Whether tier searches count the boundaries at or below the key (`+(k >= b1) + +(k >= b2) ...`,
+   * compiled by V8 to `setcc` and adds) rather than branch through a chain: on keys spread over the
+   * tiers the chain mispredicts a branch or two per search. The columnar evaluator sets it.
+   */
+  branchlessTiers = false;
   /** How deep in unrolled scenario loops the code being compiled is (only the outermost unrolls). */
   private unrolling = 0;
   /** How many checks were left out because {@link facts} proves them, of how many it was asked about. */
@@ -642,7 +651,15 @@ export class ExpressionCompiler {
       const mid = (lo + hi + 1) >> 1;
       return `(${below(mid)} ? ${choose(lo, mid - 1)} : ${choose(mid, hi)})`;
     };
-    lines.push(`  return ${choose(0, rows.length - 1)};`, "}");
+    // The key is not NaN here (the lower check above stops it, or the facts prove it), so the row is
+    // the number of boundaries it is at or past: rows are contiguous and ascending.
+    const counted = (): string =>
+      rows
+        .slice(1)
+        .map((r) => `+(k ${r.lowerInclusive ? ">=" : ">"} ${jsNumber(r.lower)})`)
+        .join(" + ");
+    const branchless = this.branchlessTiers && rows.length > 1 && rows.length <= BRANCHLESS_TIER_ROWS;
+    lines.push(`  return ${branchless ? counted() : choose(0, rows.length - 1)};`, "}");
     this.functions.set(name, lines.join("\n"));
     return name;
   }
