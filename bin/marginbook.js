@@ -31,36 +31,10 @@ function useUnbundled() {
   }
 }
 
-/** Files of this many bytes in all (the `check` arguments) make {@link growYoungGenerationFast} pay. */
-const BIG_CHECK = 64 * 1024;
-
-/**
- * Before checking big files: let V8's young generation grow to its full size at its first
- * scavenge instead of doubling at each. Every token, tree node and checked declaration lives to the
- * end of the command, so each scavenge of a small young generation copies them all again: for a
- * 5,000-line rulebook the default growth cost about a seventh of the command's instructions in
- * garbage collection. Loading `node:v8` costs a few milliseconds, more than small files gain.
- */
-async function growYoungGenerationFast() {
-  let bytes = 0;
-  for (const arg of process.argv.slice(3)) {
-    if (arg.startsWith("-")) continue;
-    try {
-      bytes += statSync(arg).size;
-    } catch {
-      // Not a file (an option's value, a directory): `check` says what is wrong with it.
-    }
-  }
-  if (bytes < BIG_CHECK) return;
-  const v8 = await import("node:v8");
-  v8.setFlagsFromString("--semi-space-growth-factor=16");
-}
-
 /** Runs the check script; undefined when it is not built (the ES modules then run `check`). */
 async function checkScript() {
   const file = new URL("check.vm.js", cliDir);
   if (!existsSync(file)) return undefined;
-  await growYoungGenerationFast();
   const [{ createRequire }, { fileURLToPath }, vm] = await Promise.all([
     import("node:module"),
     import("node:url"),
