@@ -72,42 +72,23 @@ export interface AnalysedParser {
 }
 
 /**
- * A fingerprint of a grammar: a hash of the text of each rule's definition, the token names in
- * lexing order and the parser's lookahead depth. Any edit of the grammar changes it (comments
- * inside a rule too, harmlessly). The hash is SHA-1 from `node:crypto` where Node offers it without
- * an import (`process.getBuiltinModule`, Node 20.16 and later; hashing the 33 kB of rule text in
- * JavaScript cost milliseconds at every start), FNV-1a elsewhere. The two never compare equal, so
- * a serialization made where one is used is ignored (and the grammar analysed) where the other is.
+ * A fingerprint of a grammar: the text of each rule's definition, the token names in lexing order
+ * and the parser's lookahead depth, as one string (about 33 kB). Any edit of the grammar changes it
+ * (comments inside a rule too, harmlessly). It is the text itself rather than a hash of it: the
+ * comparison at start-up is then one string comparison, where hashing cost more than the rest of
+ * reading the grammar back (SHA-1 from `node:crypto` loaded and initialised a good part of Node's
+ * crypto module; FNV-1a in JavaScript ran cold over every character).
  */
 export function grammarFingerprint(
   rules: ReadonlyArray<[string, () => void]>,
   tokens: TokenType[],
   maxLookahead: number,
 ): string {
-  const text = [
+  return [
+    `${rules.length}-${tokens.length}-k=${maxLookahead}:`,
     ...rules.map(([name, body]) => `${name}:${body.toString()};`),
     ...tokens.map((token) => `${token.name},`),
-    `k=${maxLookahead}`,
   ].join("");
-  return `${rules.length}-${tokens.length}-${hashText(text)}`;
-}
-
-/** What {@link hashText} uses of `node:crypto`. */
-interface NodeCrypto {
-  createHash(algorithm: string): { update(text: string): { digest(encoding: "hex"): string } };
-}
-
-function hashText(text: string): string {
-  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-    ?.getBuiltinModule;
-  const crypto = get?.("node:crypto") as NodeCrypto | undefined;
-  if (crypto) return `sha1-${crypto.createHash("sha1").update(text).digest("hex")}`;
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash.toString(16);
 }
 
 /** Lookahead paths per alternative (an optional production has two: inside, and what follows). */
@@ -154,24 +135,11 @@ export class CachedLookahead extends LLkLookaheadStrategy {
       options.prodOccurrence,
       options.maxLookahead,
     );
-    if (!options.hasPredicates) {
-      const choice = singleTokenChoice(alternatives);
-      if (choice)
-        return function (this: Lookahead) {
-          return choice[this.LA(1).tokenType.tokenTypeIdx!];
-        };
-      return function (this: Lookahead) {
-        for (let a = 0; a < alternatives.length; a++) if (anyPathMatches(this, alternatives[a]!)) return a;
-        return undefined;
-      };
-    }
+    // Made at the first call: a parser makes one function for each of the grammar's 125 decisions
+    // at start-up, and a small rulebook meets few of them.
+    let decide: ((this: Lookahead, orAlts?: IOrAlt<unknown>[]) => number | undefined) | undefined;
     return function (this: Lookahead, orAlts?: IOrAlt<unknown>[]) {
-      for (let a = 0; a < alternatives.length; a++) {
-        const gate = orAlts?.[a]?.GATE;
-        if (gate !== undefined && gate.call(this) === false) continue;
-        if (anyPathMatches(this, alternatives[a]!)) return a;
-      }
-      return undefined;
+      return (decide ??= alternationLookahead(alternatives, options.hasPredicates)).call(this, orAlts);
     };
   }
 
@@ -188,15 +156,47 @@ export class CachedLookahead extends LLkLookaheadStrategy {
       options.prodOccurrence,
       options.maxLookahead,
     )[0]!;
-    const choice = singleTokenChoice([inside]);
-    if (choice)
-      return function (this: Lookahead) {
-        return choice[this.LA(1).tokenType.tokenTypeIdx!] === 0;
-      };
+    let enter: ((this: Lookahead) => boolean) | undefined;
     return function (this: Lookahead) {
-      return anyPathMatches(this, inside);
+      return (enter ??= optionalLookahead(inside)).call(this);
     };
   }
+}
+
+function alternationLookahead(
+  alternatives: Paths,
+  hasPredicates: boolean,
+): (this: Lookahead, orAlts?: IOrAlt<unknown>[]) => number | undefined {
+  if (!hasPredicates) {
+    const choice = singleTokenChoice(alternatives);
+    if (choice)
+      return function (this: Lookahead) {
+        return choice[this.LA(1).tokenType.tokenTypeIdx!];
+      };
+    return function (this: Lookahead) {
+      for (let a = 0; a < alternatives.length; a++) if (anyPathMatches(this, alternatives[a]!)) return a;
+      return undefined;
+    };
+  }
+  return function (this: Lookahead, orAlts?: IOrAlt<unknown>[]) {
+    for (let a = 0; a < alternatives.length; a++) {
+      const gate = orAlts?.[a]?.GATE;
+      if (gate !== undefined && gate.call(this) === false) continue;
+      if (anyPathMatches(this, alternatives[a]!)) return a;
+    }
+    return undefined;
+  };
+}
+
+function optionalLookahead(inside: TokenType[][]): (this: Lookahead) => boolean {
+  const choice = singleTokenChoice([inside]);
+  if (choice)
+    return function (this: Lookahead) {
+      return choice[this.LA(1).tokenType.tokenTypeIdx!] === 0;
+    };
+  return function (this: Lookahead) {
+    return anyPathMatches(this, inside);
+  };
 }
 
 /**

@@ -50,6 +50,9 @@ const RECORDING = CstParser.prototype as unknown as {
 const ENABLE_RECORDING = RECORDING.enableRecording;
 const DISABLE_RECORDING = RECORDING.disableRecording;
 
+/** What Chevrotain's parser does after a repetition when error recovery is off. */
+const NO_REPETITION_RECOVERY = (): void => {};
+
 /** The words that start a property of `verify` (rather than a condition). */
 const VERIFY_PROPERTIES: readonly TokenType[] = [
   T.KwNondecreasing,
@@ -180,6 +183,31 @@ export class MarginbookParser extends CstParser {
       children: {},
       location: { startOffset: NaN, endOffset: NaN },
     });
+  }
+
+  /**
+   * Parses a rulebook: first with error recovery off, which saves the recovery checks at the end
+   * of every repetition (and, in a fresh process, the grammar walks behind them); if that parse
+   * meets an error, again with recovery on, which then finds and describes every error. Recovery
+   * only acts where a parse goes wrong, so a file the first parse reads without error gets the same
+   * tree both ways (test/syntax/grammar-cache.test.ts compares them on every rulebook, whole and
+   * broken).
+   */
+  parseRulebook(tokens: IToken[]): CstNode {
+    const self = this as unknown as ParserInternals & { attemptInRepetitionRecovery: unknown };
+    const attempt = self.attemptInRepetitionRecovery;
+    self.recoveryEnabled = false;
+    self.attemptInRepetitionRecovery = NO_REPETITION_RECOVERY;
+    try {
+      this.input = tokens;
+      const cst = this.rulebook();
+      if (this.errors.length === 0) return cst;
+    } finally {
+      self.recoveryEnabled = true;
+      self.attemptInRepetitionRecovery = attempt;
+    }
+    this.input = tokens;
+    return this.rulebook();
   }
 
   /** The self-analysis of this parser, for the build to serialize. */

@@ -54,8 +54,7 @@ export function parseRulebook(source: string, file = "<input>"): ParseResult {
     return { ast: emptyRulebook(source), diagnostics: reporter.diagnostics, aborted: true };
   }
   renameReservedNames(lexed.tokens, source, reporter, (offset) => linesWithErrors.add(lineOf(offset)));
-  parser.input = lexed.tokens;
-  const cst = parser.rulebook() as RulebookCstNode;
+  const cst = parser.parseRulebook(lexed.tokens) as RulebookCstNode;
   for (const error of parser.errors.slice(0, LIMITS.syntaxErrors)) {
     const line = lineOf(tokenStart(error.token, source));
     if (linesWithErrors.has(line)) continue;

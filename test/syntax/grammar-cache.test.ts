@@ -66,6 +66,23 @@ describe("the serialized grammar", () => {
     for (const source of corpus()) expect(parseWith(parser, source)).toBe(parseWith(reference, source));
   });
 
+  it("parses without error recovery first, to the same trees and errors", () => {
+    let clean = 0;
+    for (const source of corpus()) {
+      const expected = parseWith(parser, source);
+      const tokens = marginbookLexer.tokenize(source).tokens;
+      const cst = parser.parseRulebook(tokens);
+      if (parser.errors.length === 0) clean++;
+      const errors = parser.errors.map((e) => [e.name, e.message, e.token.startOffset, e.context.ruleStack]);
+      expect(JSON.stringify({ cst, errors })).toBe(expected);
+    }
+    expect(clean).toBeGreaterThan(books.length / 2);
+    // Recovery is on again afterwards: a broken file still gets its partial tree and every error.
+    parser.input = marginbookLexer.tokenize('rulebook "r"\nparam a = (1 +\nparam b = )\n').tokens;
+    parser.rulebook();
+    expect(parser.errors.length).toBeGreaterThan(1);
+  });
+
   it("is ignored when it was made from another grammar", () => {
     const stale = new MarginbookParser({ serialized: { ...serialized, fingerprint: "another grammar" } });
     expect(stale.fromCache).toBe(false);
