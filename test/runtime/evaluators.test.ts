@@ -352,6 +352,38 @@ describe("generated code", () => {
     );
   });
 
+  it("returns plain objects: Object.prototype, own data properties in output order, as the interpreter", () => {
+    const text = [
+      'rulebook "Names" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD',
+      "input x { a: Number }",
+      "output constructor: Number = x.a + 1",
+      "output toString: Number = x.a * 2",
+      'output hasOwnProperty: Text = if x.a > 0 then "up" else "down"',
+      "output plain: Number = x.a",
+    ].join("\n");
+    const checked = checkRulebook(text, "names.margin");
+    expect(checked.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const ir = lowerRulebook(checked.checked, { source: () => text });
+    for (const book of [ir, load(`${FIXTURES}/tiered.margin`)]) {
+      const input = book === ir ? { x: { a: 1.5 } } : binanceInput(109.488, 31967.27);
+      const outputs = compileEvaluator(book).evaluate(input);
+      const expected = evaluate(book, input).outputs;
+      expect(Object.getPrototypeOf(outputs)).toBe(Object.prototype);
+      // As entries: keys in order, each a plain writable, enumerable, configurable data property.
+      expect(Object.entries(Object.getOwnPropertyDescriptors(outputs))).toEqual(
+        Object.entries(Object.getOwnPropertyDescriptors(expected)),
+      );
+      expect(JSON.stringify(outputs)).toBe(JSON.stringify(expected));
+      expect(outputs).toStrictEqual(expected);
+    }
+    expect(compileEvaluator(ir).evaluate({ x: { a: 1.5 } })).toStrictEqual({
+      constructor: 2.5,
+      toString: 3,
+      hasOwnProperty: "up",
+      plain: 1.5,
+    });
+  });
+
   it("refuses an IR that tries to smuggle code in (an artifact is not trusted)", () => {
     const ir = load(`${FIXTURES}/tiered.margin`);
     const evil = (mutate: (copy: any) => void) => {
@@ -405,6 +437,9 @@ describe("generated code", () => {
       "newGroup",
       "formatTimestamp",
       "isRepresentableTimestamp",
+      "ObjectPrototype",
+      "Outputs",
+      "this",
       "input",
       "evaluate",
       "return",
@@ -434,7 +469,7 @@ describe("generated code", () => {
     const unexpected = [...identifiers].filter(
       (id) =>
         !allowed.has(id) &&
-        !/^(?:[sltvicah]\d+|T\d+_\w+|SC\d+(?:_\w+)?|S\d+(?:_l?u?)?|R_\w+|F_output|F_value)$/.test(id),
+        !/^(?:[sltvicaho]\d+|T\d+_\w+|SC\d+(?:_\w+)?|S\d+(?:_l?u?)?|R_\w+|F_output|F_value)$/.test(id),
     );
     expect(unexpected).toEqual([]);
   });
