@@ -439,6 +439,7 @@ describe("generated code", () => {
       "isRepresentableTimestamp",
       "ObjectPrototype",
       "Outputs",
+      "P",
       "this",
       "input",
       "evaluate",
