@@ -63,6 +63,8 @@ export interface CompiledEvaluator {
 }
 
 let fallbackAnnounced = false;
+/** How many evaluators this module has instantiated (see {@link compileEvaluator}). */
+let instances = 0;
 
 /** Says once per process that evaluations run through the interpreter, and why. */
 function announceFallback(): void {
@@ -174,7 +176,10 @@ export function compileEvaluator(ir: IrRulebook, options: CompileOptions = {}): 
   }
   let factory: (...args: unknown[]) => (input: unknown) => Record<string, OutputValue>;
   try {
-    factory = new Function(...names, source) as typeof factory;
+    // A distinct text per instance: V8 caches `new Function` by its text, and instances of one text
+    // share their feedback and optimized code, which then cannot treat the factory's constants as
+    // constants (each instance has its own). Two loads of one rulebook measured 0.8x instead of 0.95x.
+    factory = new Function(...names, `${source}\n// instance ${++instances}`) as typeof factory;
   } catch (error) {
     if (!isCodeGenerationRefused(error)) throw error;
     announceFallback();
