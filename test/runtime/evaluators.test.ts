@@ -389,6 +389,31 @@ describe("generated code", () => {
     });
   });
 
+  it("defines its outputs as own properties even when Object.prototype has a setter of that name", () => {
+    const tiered = load(`${FIXTURES}/tiered.margin`);
+    const evaluator = compileEvaluator(tiered);
+    const input = binanceInput(109.488, 31967.27);
+    const expected = evaluate(tiered, input).outputs;
+    expect(evaluator.evaluate(input)).toStrictEqual(expected);
+    const set: unknown[] = [];
+    Object.defineProperty(Object.prototype, "initial_margin", {
+      set: (v) => set.push(v),
+      get: () => "inherited",
+      configurable: true,
+    });
+    try {
+      const outputs = evaluator.evaluate(input);
+      expect(Object.keys(outputs)).toEqual(Object.keys(expected));
+      expect(Object.getOwnPropertyDescriptor(outputs, "initial_margin")?.value).toBe(
+        expected["initial_margin"],
+      );
+      expect(set).toEqual([]);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)["initial_margin"];
+    }
+    expect(evaluator.evaluate(input)).toStrictEqual(expected);
+  });
+
   it("refuses an IR that tries to smuggle code in (an artifact is not trusted)", () => {
     const ir = load(`${FIXTURES}/tiered.margin`);
     const evil = (mutate: (copy: any) => void) => {
@@ -445,6 +470,9 @@ describe("generated code", () => {
       "formatTimestamp",
       "isRepresentableTimestamp",
       "P",
+      "Outputs",
+      "this",
+      "in",
       "input",
       "evaluate",
       "return",
@@ -474,7 +502,7 @@ describe("generated code", () => {
     const unexpected = [...identifiers].filter(
       (id) =>
         !allowed.has(id) &&
-        !/^(?:[sltvicah]\d+|T\d+_\w+|SC\d+(?:_\w+)?|S\d+(?:_l?u?)?|R_\w+|F_output|F_value)$/.test(id),
+        !/^(?:[sltvicaho]\d+|T\d+_\w+|SC\d+(?:_\w+)?|S\d+(?:_l?u?)?|R_\w+|F_output|F_value)$/.test(id),
     );
     expect(unexpected).toEqual([]);
   });
