@@ -54,6 +54,9 @@ export const COLUMNAR_EXTRAS: readonly [string, unknown][] = [
   ["SetCtor", Set],
 ];
 
+/** Scenario sets of at most this many rows are unrolled in the loop (`ExpressionCompiler.unrollScenarios`). */
+const UNROLL_SCENARIOS = 32;
+
 /** Output kinds the columnar loop can store (every output of a rulebook, today). */
 const STORABLE = new Set<IrType["kind"]>(["number", "bool", "enum", "text", "timestamp", "list", "record"]);
 
@@ -145,6 +148,10 @@ export function columnarSource(
   // Only the columnar loop leaves out proven checks: the analysis costs a few milliseconds the first
   // time in a process, which `loadArtifact` (per-record code) cannot afford, and gains little per record.
   compiler.facts = checkFacts(ir);
+  // Loops over scenario sets unrolled, with the scenarios' values as literals: the loop runs over
+  // thousands of rows, so the longer code pays for itself (not so in `loadArtifact`'s per-record code).
+  compiler.unrollScenarios = UNROLL_SCENARIOS;
+  compiler.branchlessTiers = true;
   const { body, outputs, declarations } = generateSteps(ir, compiler);
   if (unsupported || !outputsSupported) return undefined;
 

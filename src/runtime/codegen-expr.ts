@@ -98,8 +98,23 @@ function zeroScratch(scratch: string, rows: number): string {
   return `for (let z = 0; z < ${jsIndex(rows)}; z++) ${scratch}[z] = 0;`;
 }
 
+/** A scenario loop is unrolled only when its element has at most this many IR nodes. */
+const UNROLL_NODES = 40;
+
+/** A comprehension variable bound to the rows of a scenario set: the loop counter, or the row of an unrolled copy. */
+interface ScenarioBinding {
+  set: number;
+  /** The row index (code): the loop counter, or a literal in an unrolled copy. */
+  counter: string;
+  /** The row of an unrolled copy. */
+  at?: number;
+}
+
 /** Tables with more rows than this are searched by bisection rather than a chain of comparisons. */
 const LINEAR_SEARCH_ROWS = 8;
+
+/** Tables of at most this many rows are searched without branches where `branchlessTiers` is set. */
+const BRANCHLESS_TIER_ROWS = 16;
 
 /**
  * A list input held as columns (the columnar evaluator): the current row's items are the flat
@@ -144,14 +159,14 @@ export class ExpressionCompiler {
    * `s.index`, `s.weight`, `s.name` and the axes read constant columns at the counter, so the loop
    * neither loads the scenario's record nor looks its fields up.
    */
-  private readonly scenarioLocals = new Map<number, { set: number; counter: string }>();
+  private readonly scenarioLocals = new Map<number, ScenarioBinding>();
   /**
    * The map of each hoisted grouping (a let the optimizer introduced whose value is `group(...)`),
    * by slot: comprehensions over its groups filtered by key look the group up (see groupLookup).
    */
   readonly groupMaps = new Map<number, string>();
   /** Sums computed before the scenario loop they sit in (see interchangeSums): their value's code, by node. */
-  private readonly interchanged = new Map<IrExpr, string>();
+  private readonly interchanged = new Map<IrExpr, { scratch: string; local: number }>();
   private scratchCount = 0;
   /** The loop-fusion plan (src/optimize/fusion.ts), made on first use. */
   private fusionPlan: Map<IrAggregate, readonly FusionMember[]> | undefined;
@@ -173,6 +188,19 @@ export class ExpressionCompiler {
    * by `generateSteps` for the IR it compiles. None by default.
    */
   facts: CheckFacts = NO_FACTS;
+  /**
+   * Loops over a scenario set of at most this many rows are unrolled (see {@link scenarioLoop});
+   * 0, the default, unrolls none. The columnar evaluator sets it.
+   */
+  unrollScenarios = 0;
+  /**
+   * Whether tier searches count the boundaries at or below the key (`+(k >= b1) + +(k >= b2) ...`,
+   * compiled by V8 to `setcc` and adds) rather than branch through a chain: on keys spread over the
+   * tiers the chain mispredicts a branch or two per search. The columnar evaluator sets it.
+   */
+  branchlessTiers = false;
+  /** How deep in unrolled scenario loops the code being compiled is (only the outermost unrolls). */
+  private unrolling = 0;
   /** How many checks were left out because {@link facts} proves them, of how many it was asked about. */
   elided = 0;
   considered = 0;
@@ -388,8 +416,11 @@ export class ExpressionCompiler {
         this.emit(this.raise(e.site, "missingKey", [jsString(e.table), `keyText([${keys.join(", ")}])`]));
         return "0";
       }
-      case "agg":
-        return this.interchanged.get(e) ?? this.reusedAggregate(e);
+      case "agg": {
+        const scratch = this.interchanged.get(e);
+        if (scratch === undefined) return this.reusedAggregate(e);
+        return `${scratch.scratch}[${this.scenarioLocals.get(scratch.local)!.counter}]`;
+      }
       case "list": {
         const items = e.items.map((item) => this.atom(this.compile(item)));
         return `[${items.join(", ")}]`;
@@ -620,7 +651,15 @@ export class ExpressionCompiler {
       const mid = (lo + hi + 1) >> 1;
       return `(${below(mid)} ? ${choose(lo, mid - 1)} : ${choose(mid, hi)})`;
     };
-    lines.push(`  return ${choose(0, rows.length - 1)};`, "}");
+    // The key is not NaN here (the lower check above stops it, or the facts prove it), so the row is
+    // the number of boundaries it is at or past: rows are contiguous and ascending.
+    const counted = (): string =>
+      rows
+        .slice(1)
+        .map((r) => `+(k ${r.lowerInclusive ? ">=" : ">"} ${jsNumber(r.lower)})`)
+        .join(" + ");
+    const branchless = this.branchlessTiers && rows.length > 1 && rows.length <= BRANCHLESS_TIER_ROWS;
+    lines.push(`  return ${branchless ? counted() : choose(0, rows.length - 1)};`, "}");
     this.functions.set(name, lines.join("\n"));
     return name;
   }
@@ -654,6 +693,15 @@ export class ExpressionCompiler {
     if (!bound || !set) return undefined;
     const axis = set.axes.lastIndexOf(name);
     const prefix = `SC${jsIndex(bound.set)}_`;
+    const row = bound.at === undefined ? undefined : set.rows[bound.at];
+    if (row !== undefined) {
+      // An unrolled copy of the loop: the scenario's values as literals.
+      if (axis >= 0) return jsNumber(row.values[axis]!);
+      if (name === "index" || name === "weight") return jsNumber(row[name]);
+      if (name === "number" && set.rows.every((r, k) => r.index === k)) return jsIndex(bound.at! + 1);
+      if (name === "name") return jsString(row.name);
+      return undefined;
+    }
     if (axis >= 0)
       return `${this.constant(`${prefix}${jsIndex(axis)}`, `[${set.rows.map((r) => jsNumber(r.values[axis]!)).join(", ")}]`)}[${bound.counter}]`;
     if (name === "index" && set.rows.every((r, k) => r.index === k)) return bound.counter;
@@ -740,7 +788,7 @@ export class ExpressionCompiler {
       if (b.op !== "sum" || !isInfallible(b) || !independentOf(b, e.local)) continue;
       const fused = this.fusedScratch.get(b) ?? (bindScenario === undefined ? this.fuse(b) : undefined);
       if (fused !== undefined) {
-        this.interchanged.set(b, `${fused}[${counter}]`);
+        this.interchanged.set(b, { scratch: fused, local: e.local });
         continue;
       }
       const scratch = this.constant(
@@ -757,13 +805,12 @@ export class ExpressionCompiler {
           if (x.position !== undefined) this.emit(`l${jsIndex(x.position)} = ${j};`);
           if (x.filter) this.emit(`if (!(${this.compile(x.filter)})) continue;`);
           const release = this.holdInvariants(x.elem, e.local);
-          const inner = this.block(() => {
-            if (bindScenario) this.emit(`l${jsIndex(e.local)} = ${bindScenario}[${counter}];`);
-            this.emit(`${scratch}[${counter}] = ${scratch}[${counter}] + ${this.compile(x.elem)};`);
-            return "";
-          }).code;
+          const inner = this.scenarioLoop(e.local, counter, rows, x.elem, (at) => {
+            if (bindScenario) this.emit(`l${jsIndex(e.local)} = ${bindScenario}[${at}];`);
+            this.emit(`${scratch}[${at}] = ${scratch}[${at}] + ${this.compile(x.elem)};`);
+          });
           release();
-          this.emit(`for (let ${counter} = 0; ${counter} < ${jsIndex(rows)}; ${counter}++) {`, ...inner, "}");
+          this.emit(...inner);
           return "";
         }).code;
         this.emit(`for (let ${j} = 0; ${j} < ${this.lengthOf(list)}; ${j}++) {`, ...lines, "}");
@@ -784,7 +831,7 @@ export class ExpressionCompiler {
         }).code;
         this.emit(`if (${lookup.length} === 1) {`, ...matched, "}");
       } else accumulate(b);
-      this.interchanged.set(b, `${scratch}[${counter}]`);
+      this.interchanged.set(b, { scratch, local: e.local });
     }
   }
 
@@ -830,15 +877,13 @@ export class ExpressionCompiler {
         this.bindElement(m.sum, list, j, () => (element ??= this.atom(`${list}[${j}]`)));
         if (m.sum.position !== undefined) this.emit(`l${jsIndex(m.sum.position)} = ${j};`);
         const scratch = this.fusedScratch.get(m.sum)!;
-        const rows = jsIndex(this.rowsOf(m.outer));
         const body = this.block(() => {
           const release = this.holdInvariants(m.sum.elem, m.outer.local);
-          const inner = this.block(() => {
-            this.emit(`${scratch}[${counter}] = ${scratch}[${counter}] + ${this.compile(m.sum.elem)};`);
-            return "";
-          }).code;
+          const inner = this.scenarioLoop(m.outer.local, counter, this.rowsOf(m.outer), m.sum.elem, (at) =>
+            this.emit(`${scratch}[${at}] = ${scratch}[${at}] + ${this.compile(m.sum.elem)};`),
+          );
           release();
-          this.emit(`for (let ${counter} = 0; ${counter} < ${rows}; ${counter}++) {`, ...inner, "}");
+          this.emit(...inner);
           return "";
         }).code;
         if (tests) {
@@ -909,6 +954,63 @@ export class ExpressionCompiler {
     return () => held.forEach((x) => this.held.delete(x));
   }
 
+  /**
+   * The statements of a loop over the rows of the scenario set bound to `local`: `body(at)` emits
+   * one iteration, `at` the row's index (code). Unrolled when the set has at most
+   * {@link unrollScenarios} rows, the loop is not inside an unrolled one and its element `elem` is
+   * small: one copy per row, its index a literal and the scenario's fields literals
+   * ({@link scenarioField}), so V8 folds them into the arithmetic (`t2 * (-0.12) + t3`, `x * 1`)
+   * and shares what two rows compute alike; no loads of constant columns, no loop counter. The
+   * same operations in the same order per row: the same bits.
+   */
+  private scenarioLoop(
+    local: number,
+    counter: string,
+    rows: number,
+    elem: IrExpr,
+    body: (at: string) => void,
+  ): string[] {
+    const bound = this.scenarioLocals.get(local);
+    if (!this.unrolls(bound, rows, elem)) {
+      this.counters.add(counter);
+      const inner = this.block(() => {
+        body(counter);
+        return "";
+      }).code;
+      return [`for (let ${counter} = 0; ${counter} < ${jsIndex(rows)}; ${counter}++) {`, ...inner, "}"];
+    }
+    const lines: string[] = [];
+    this.unrolling++;
+    try {
+      for (let at = 0; at < rows; at++) {
+        this.scenarioLocals.set(local, { set: bound!.set, counter: jsIndex(at), at });
+        const code = this.block(() => {
+          body(jsIndex(at));
+          return "";
+        }).code;
+        lines.push(...(code.length === 1 ? [code[0]!.slice(2)] : ["{", ...code, "}"]));
+      }
+    } finally {
+      this.unrolling--;
+      this.scenarioLocals.set(local, bound!);
+    }
+    return lines;
+  }
+
+  /** Whether a loop over `rows` scenarios of `bound`'s set, of element `elem`, is unrolled (see scenarioLoop). */
+  private unrolls(bound: ScenarioBinding | undefined, rows: number, elem: IrExpr): boolean {
+    if (bound === undefined || bound.at !== undefined || this.unrolling > 0) return false;
+    if (rows === 0 || rows > this.unrollScenarios) return false;
+    // Small elements only: an interchanged sum counts as one node (a read of its accumulators).
+    let size = 0;
+    const visit = (x: IrExpr): void => {
+      size++;
+      if (x.k !== "agg" || !this.interchanged.has(x)) childExprs(x).forEach(visit);
+    };
+    visit(elem);
+    return size <= UNROLL_NODES;
+  }
+
   /** The number of scenarios a comprehension over a scenario set loops over (0 for any other). */
   private rowsOf(e: IrAggregate): number {
     return e.source.k === "scenarios" ? (this.ir.scenarioSets[e.source.set]?.rows.length ?? 0) : 0;
@@ -940,11 +1042,16 @@ export class ExpressionCompiler {
     const length = lookup ? lookup.length : rows !== undefined ? jsIndex(rows) : this.lengthOf(list);
     const loop = (lines: string[]): void =>
       this.emit(`for (let ${i} = 0; ${i} < ${length}; ${i}++) {`, ...lines, "}");
+    // A scenario loop whose iterations are the element alone may be unrolled (see scenarioLoop).
+    const plain =
+      rows !== undefined && !lookup && !bind && e.filter === undefined && e.position === undefined;
+    const each = (inner: () => void): void =>
+      plain ? this.emit(...this.scenarioLoop(e.local, i, rows ?? 0, e.elem, inner)) : loop(body(inner));
     switch (e.op) {
       case "sum":
       case "count": {
         const total = this.variable("0");
-        loop(body(() => this.emit(`${total} = ${total} + ${e.op === "sum" ? this.compile(e.elem) : "1"};`)));
+        each(() => this.emit(`${total} = ${total} + ${e.op === "sum" ? this.compile(e.elem) : "1"};`));
         return total;
       }
       case "any":
@@ -965,12 +1072,10 @@ export class ExpressionCompiler {
         // first element needs no case of its own. `found` is kept only for a list that may be empty.
         const found = this.proven(this.facts.nonEmpty(e)) ? this.variable("false") : undefined;
         const best = this.variable(e.op === "max" ? "(-1/0)" : "(1/0)");
-        loop(
-          body(() => {
-            const value = this.atom(this.compile(e.elem));
-            this.emit(`${best} = ${e.op}(${best}, ${value});`, ...(found ? [`${found} = true;`] : []));
-          }),
-        );
+        each(() => {
+          const value = this.atom(this.compile(e.elem));
+          this.emit(`${best} = ${e.op}(${best}, ${value});`, ...(found ? [`${found} = true;`] : []));
+        });
         if (found) this.emptyCase(e, `!${found}`, best);
         return best;
       }

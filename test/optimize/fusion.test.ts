@@ -12,6 +12,10 @@ import { forEachExpr } from "../../src/ir/ir.js";
 import { stepExprs } from "../../src/optimize/expr-facts.js";
 import { planFusion } from "../../src/optimize/fusion.js";
 import { compileEvaluator } from "../../src/runtime/codegen.js";
+import { columnarSource } from "../../src/runtime/codegen-columns.js";
+import { optimizeIr } from "../../src/optimize/index.js";
+import { columnLayout, toColumns } from "../../src/runtime/column-layout.js";
+import { rulebookFromIr } from "../../src/runtime/rulebook.js";
 import { evaluate } from "../../src/runtime/interpreter.js";
 import { prng } from "../../src/review/random-inputs.js";
 import { RuntimeError } from "../../src/semantics/errors.js";
@@ -150,6 +154,36 @@ describe("loop fusion", () => {
     // The shapes do reach the fusion and its exclusive filters (else this test could not fail).
     expect(fused).toBeGreaterThan(10);
     expect(chains).toBeGreaterThan(2);
+  });
+
+  it("in columns (scenario loops unrolled): the same outputs or errors as the interpreter, bit for bit", () => {
+    let unrolled = 0;
+    for (let n = 0; n < 24; n++) {
+      const choose = prng(16_000 + n);
+      const ir = lower(portfolio(choose, 2 + (n % 4)));
+      const inputs = accounts(choose, 24);
+      const book = rulebookFromIr(ir);
+      const layout = columnLayout(ir);
+      const columns = toColumns(layout, inputs);
+      const present = new Set(Object.keys(columns));
+      // An accumulator per scenario, at a literal index: the loop over the eight scenarios unrolled.
+      if (/X\d+\[7\] = X\d+\[7\] \+/.test(columnarSource(optimizeIr(ir), layout, present)!.source))
+        unrolled++;
+      const result = book.evaluateColumns(columns as never, inputs.length);
+      const failed = new Map(result.errors.map((e) => [e.index, `${e.code} ${e.message}`]));
+      const rows = inputs.map((_, i) =>
+        failed.has(i)
+          ? failed.get(i)!
+          : Object.entries(result.outputs)
+              .map(([k, v]) => `${k}=${Object.is(v[i], -0) ? "-0" : String(v[i])}`)
+              .join(" "),
+      );
+      const reference = inputs.map((input, i) =>
+        outcome(() => evaluate(ir, input).outputs).replace(/^(MB\d+) /, `$1 row ${i}: `),
+      );
+      expect(rows, `rulebook ${n}`).toEqual(reference);
+    }
+    expect(unrolled).toBeGreaterThan(12);
   });
 
   it("an interchanged or fused sum sets the element's position (`for p, i in ...`) in its own loop", () => {

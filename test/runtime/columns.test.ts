@@ -9,7 +9,9 @@ import { serializeArtifact } from "../../src/compile/artifact.js";
 import { columnarSource } from "../../src/runtime/codegen-columns.js";
 import { columnLayout, rowInput, toColumns } from "../../src/runtime/column-layout.js";
 import { ColumnsError, loadArtifact, type LoadedRulebook } from "../../src/runtime/index.js";
+import { rulebookFromIr } from "../../src/runtime/rulebook.js";
 import { uniform } from "../support/columns.js";
+import { lowerSource } from "../support/outcomes.js";
 import { InputGenerator } from "../support/random-inputs.js";
 import { bundledRulebooks, compileArtifact } from "../support/rulebooks.js";
 
@@ -157,5 +159,72 @@ describe("rows that fail", () => {
     const valid = Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, Array.from(v).slice(0, 1)]));
     const result = binance.evaluateColumns(valid, 1, { validate: false });
     expect(result.errors).toEqual([]);
+  });
+});
+
+describe("scenario loops unrolled in columns", () => {
+  it("read each scenario's axes, weight, index, number and name as literals: the same bits as evaluate", () => {
+    const ir = lowerSource(
+      `rulebook "u" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD
+input book { x: Number, y: Number }
+scenarios sc(move: Rate, vol: Number) {
+  grid move [-12%, 0%, 12%] vol [1, -1]
+  scenario "crash" move -30% weight 35%
+  scenario "rally" move 30% weight 35%
+}
+output a = max(-s.weight * (book.x * s.move + book.y * s.vol) for s in sc)
+output b = min(s.index * book.x - s.number * s.move for s in sc)
+output c = sum((if s.name == "crash" then book.y else s.vol) * (-s.move) for s in sc)`,
+      "unrolled.margin",
+    );
+    const book = rulebookFromIr(ir);
+    const inputs = [0, 1, -2.5, 1e-300, 7.25e12, -0].flatMap((x) =>
+      [3, -0.1].map((y) => ({ book: { x, y } })),
+    );
+    const columns = toColumns(columnLayout(ir), inputs);
+    const source = columnarSource(ir, columnLayout(ir), new Set(Object.keys(columns)))!.source;
+    // No loop over the eight scenarios is left, and no scenario column is read.
+    expect(source).not.toMatch(/< 8;|SC0_/);
+    const result = book.evaluateColumns(columns, inputs.length);
+    expect(result.errors).toEqual([]);
+    inputs.forEach((input, row) => {
+      for (const [name, value] of Object.entries(book.evaluate(input).outputs))
+        expect(Object.is(result.outputs[name]![row], value), `${name} row ${row}`).toBe(true);
+    });
+  });
+});
+
+describe("tier searches in columns (boundaries counted, no branches)", () => {
+  it("find the row evaluate finds, on each boundary and the doubles either side of it", () => {
+    const ir = lowerSource(
+      `rulebook "t" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD
+input position { notional: USD >= 0 }
+tiers steps by notional: USD, flat {
+  columns rate: Rate
+  [0, 100]       1%
+  (100, 250)     2%
+  [250, 250]     3%
+  (250, 1_000]   4%
+  (1_000, inf)   5%
+}
+output margin: USD = position.notional * steps(position.notional).rate
+output tier: Number = steps(position.notional).tier`,
+      "steps.margin",
+    );
+    const book = rulebookFromIr(ir);
+    const near = (x: number): number[] => [x, x * (1 - 2 ** -52), x * (1 + 2 ** -52)];
+    const inputs = [0, 5e-324, ...[100, 250, 1000].flatMap(near), 1e300].map((notional) => ({
+      position: { notional },
+    }));
+    const columns = toColumns(columnLayout(ir), inputs);
+    const source = columnarSource(ir, columnLayout(ir), new Set(Object.keys(columns)))!.source;
+    expect(source).toContain("+(k > 100) + +(k >= 250) + +(k > 250) + +(k > 1000)");
+    const result = book.evaluateColumns(columns, inputs.length);
+    expect(result.errors).toEqual([]);
+    expect([...new Set(result.outputs["tier"])].sort()).toEqual([1, 2, 3, 4, 5]);
+    inputs.forEach((input, row) => {
+      for (const [name, value] of Object.entries(book.evaluate(input).outputs))
+        expect(Object.is(result.outputs[name]![row], value), `${name} row ${row}`).toBe(true);
+    });
   });
 });
