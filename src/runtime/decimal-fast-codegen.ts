@@ -85,6 +85,15 @@ export function generateFastPath(ir: IrRulebook, selected?: readonly string[]): 
       nan: NaN,
       math: { floor: Math.floor, sqrt: Math.sqrt, min: Math.min, max: Math.max, abs: Math.abs },
       scaledText,
+      // Each table's bounds as double intervals (lower lo, hi by row, then the last upper's lo, hi),
+      // for the boundary count of contiguous tables (decimal-fast-ops.ts `tierRow`).
+      tierBounds: tables.map((t) =>
+        Float64Array.from(
+          [...t.lower, t.upper[t.upper.length - 1] ?? -1].flatMap((r) =>
+            r >= 0 ? [kernel.lower(r), kernel.upper(r)] : [Infinity, Infinity],
+          ),
+        ),
+      ),
       columns: tables.map((t) => ({
         cells:
           t.cells[0]?.map((_, c) =>
@@ -618,9 +627,40 @@ class FastGenerator {
     const b = this.temp("b");
     const r = key.register ?? SCRATCH.x;
     const put = key.register === undefined ? `FR[0] = ${key.a}; FR[1] = ${key.b}; FR[2] = ${key.s}; ` : "";
-    this.emit(`${put}const ${b} = Frow(${jsIndex(table)}, ${r});`);
+    const scan = `${put}${b} = Frow(${jsIndex(table)}, ${r});`;
+    const shape = this.contiguous(table);
+    if (shape === undefined) this.emit(`let ${b}; ${scan}`);
+    else {
+      const bounds = `FTB${jsIndex(table)}`;
+      if (!this.columns.has(bounds)) {
+        this.columns.add(bounds);
+        this.prelude.push(`const ${bounds} = FK.tierBounds[${jsIndex(table)}];`);
+      }
+      this.emit(`let ${b};`);
+      this.emit(ops.tierRow(b, key, bounds, shape.rows, shape.finiteTop, scan));
+    }
     this.remember(memo, [key.a], b);
     return b;
+  }
+
+  /**
+   * The shape of a table whose rows are contiguous and ascending (each upper bound is the next
+   * row's lower bound, every bound finite but the last upper), with at most 16 rows: its rows are
+   * then found by counting boundaries ({@link ops.tierRow}). Undefined for any other table.
+   */
+  private contiguous(table: number): { rows: number; finiteTop: boolean } | undefined {
+    const d = decimalTables(this.ir)[table];
+    if (!d || d.lower.length === 0 || d.lower.length > 16) return undefined;
+    const n = d.lower.length;
+    if (!d.lower.every((l) => l.isFinite())) return undefined;
+    for (let i = 0; i + 1 < n; i++) {
+      const upper = d.upper[i];
+      if (upper === null || upper === undefined || !upper.eq(d.lower[i + 1]!) || !d.lower[i]!.lt(upper))
+        return undefined;
+    }
+    const top = d.upper[n - 1];
+    if (top !== null && (top === undefined || !top.isFinite() || !d.lower[n - 1]!.lt(top))) return undefined;
+    return { rows: n, finiteTop: top !== null };
   }
 
   private bindLocal(local: number, value: IrExpr): void {

@@ -263,3 +263,37 @@ export function round(d: Num, x: Num, step: Num, direction: number): string {
   ].join(" ");
   return `{ ${guarded(exact(x), attempt, kernel)} }`;
 }
+
+/**
+ * Statements setting `row` to the row of `key` in a table of `n` contiguous ascending rows (each
+ * row's upper bound is the next row's lower bound), without a branch per row: the number of inner
+ * boundaries the key lies strictly above. `B` names the bounds as double intervals (lower bound
+ * lo, hi by row, then the last upper bound's lo, hi). Taken only when the key's bounds lie
+ * strictly on one side of every inner boundary, strictly above the first lower bound and strictly
+ * below a finite last upper bound: the key is then strictly inside one row, whatever the bounds'
+ * inclusivity, and that row is the count. Else (a key on or near a boundary, outside the tiers, or
+ * not written) `fallback`: the kernel's exact scan.
+ */
+export function tierRow(
+  row: string,
+  key: Num,
+  B: string,
+  n: number,
+  finiteTop: boolean,
+  fallback: string,
+): string {
+  const above: string[] = [];
+  const below: string[] = [];
+  for (let i = 1; i < n; i++) {
+    above.push(`+(kl > ${B}[${2 * i + 1}])`);
+    below.push(`+(kh < ${B}[${2 * i}])`);
+  }
+  const inside = [`kl > ${B}[1]`, ...(finiteTop ? [`kh < ${B}[${2 * n}]`] : [])];
+  const count = above.length ? above.join(" + ") : "0";
+  const decided = above.length ? `past + ${below.join(" + ")} === ${n - 1} && ` : "";
+  return [
+    `{ ${bounds(key, "kl", "kh")}`,
+    `const past = ${count};`,
+    `if (${decided}${inside.join(" && ")}) ${row} = past; else { ${fallback} } }`,
+  ].join(" ");
+}

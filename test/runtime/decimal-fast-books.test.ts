@@ -145,4 +145,45 @@ output root: Number = round_half_even(sqrt(p.a), 0.000001)
     // Zero divisor: the exact path raises MB6002, the fast path gives up first.
     expect(agree(ir, [{ p: { a: 1, b: 0 } }])).toEqual({ fast: 0, exact: 1 });
   });
+
+  it("counts boundaries for contiguous tiers, and scans exactly on and next to a boundary or outside", () => {
+    const book = (tiers: string): IrRulebook =>
+      decimalIr(`rulebook "Tiers" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD
+  arithmetic decimal
+input p { k: Number, d: Number }
+tiers t by k: Number, flat {
+  columns r: Rate
+${tiers}
+}
+output rate: Rate = t(p.k).r
+output quotient: Rate = t(p.k / p.d).r
+`);
+    const contiguous = book(`  [-5, 0.1)   1%
+  [0.1, 2.5]  2%
+  (2.5, 7)    3%
+  [7, 1e6)    4%`);
+    const keys = [
+      -5, -4.999, 0.0999, 0.1, 0.1000001, 1, 2.4999, 2.5, 2.5000001, 6.99, 7, 999_999.99, 1e6, -6, 1e9,
+    ];
+    const near = keys.map((k) => ({ p: { k, d: 1 } }));
+    const counts = agree(contiguous, near);
+    // On a boundary (-5, 0.1, 2.5, 7) the intervals cannot decide: the kernel's scan, still on doubles;
+    // outside the tiers (-6, 1e6, 1e9) the exact path raises its error.
+    expect(counts.exact).toBe(3);
+    // Decimal text with more digits than a double holds (an interval) a hair off a boundary.
+    const hairs = [
+      "0.0999999999999999999",
+      "0.1000000000000000001",
+      "2.5000000000000000001",
+      "6.9999999999999999999",
+    ];
+    agree(
+      contiguous,
+      hairs.map((k) => ({ p: { k, d: 1 } })),
+    );
+    // Quotients (intervals) next to boundaries: 0.1 = 0.3 / 3 lies on one, 2.5 / 3 inside a row.
+    expect(
+      agree(contiguous, [{ p: { k: 0.3, d: 3 } }, { p: { k: 2.5, d: 3 } }, { p: { k: 7, d: 1 } }]).exact,
+    ).toBe(0);
+  });
 });

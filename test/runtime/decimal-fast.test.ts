@@ -97,6 +97,69 @@ describe("reading inputs", () => {
     expect(exact).toBeGreaterThan(1000);
   });
 
+  it("reads a JSON number at the fewest places that round-trip, as a reference trying every place does", () => {
+    // Every place in turn below 2^51 (one candidate at most), then the 16-digit zone up to 2^53.
+    const reference = (v: number): [number, number, number] => {
+      if (Number.isSafeInteger(v)) return [v + 0, 0, 0];
+      const a = Math.abs(v);
+      for (let s = 1; s <= 22; s++) {
+        const p = 10 ** s;
+        const t = a * p;
+        if (t < 2 ** 51) {
+          const r = Math.floor(t + 0.5);
+          if (Math.abs(t - r) <= t * 2 ** -48 && r / p === a) return [v < 0 ? -r : r, 0, s];
+          continue;
+        }
+        if (t >= 2 ** 53) break;
+        const r = Math.round(t);
+        const hits = [r - 1, r, r + 1].filter((c) => c <= Number.MAX_SAFE_INTEGER && c / p === a);
+        if (hits.length === 1) return [v < 0 ? -hits[0]! : hits[0]!, 0, s];
+        if (hits.length > 1) break;
+      }
+      return [Number.NaN, Number.NaN, -1];
+    };
+    const R = new Float64Array(3);
+    const bits = fc
+      .tuple(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 2 ** 32 - 1 }))
+      .map(([hi, lo]) => {
+        const view = new DataView(new ArrayBuffer(8));
+        view.setUint32(0, hi);
+        view.setUint32(4, lo);
+        return view.getFloat64(0);
+      })
+      .filter((v) => Number.isFinite(v));
+    const places = fc
+      .tuple(fc.integer({ min: 1, max: 2 ** 50 }), fc.integer({ min: 0, max: 22 }))
+      .map(([m, s]) => m / 10 ** s);
+    const adversarial = fc.constantFrom(
+      0.1 + 0.2,
+      1e21,
+      1e22,
+      1e23,
+      5e-324,
+      2.2250738585072014e-308,
+      -0,
+      2 ** 51 + 0.5,
+      2 ** 52 - 0.5,
+      1e-22,
+      1.5e-22,
+      123456789.12345679,
+      0.00012345,
+      1 / 3,
+      -2 / 3,
+    );
+    fc.assert(
+      fc.property(fc.oneof(doubles, bits, places, adversarial), (v) => {
+        readNumber(R, 0, v);
+        const [m, , s] = reference(v);
+        expect(R[2]).toBe(s);
+        if (s >= 0) expect(R[0]).toBe(m);
+        expectHolds(R, 0, toDec(v));
+      }),
+      { numRuns: 4000, seed: 19 },
+    );
+  });
+
   it("decimal text reads digit by digit, exactly, as toDec reads it", () => {
     const R = new Float64Array(3);
     const texts = fc
@@ -119,7 +182,29 @@ describe("reading inputs", () => {
   });
 
   it("writes decimal text as decText does at the edges of its digit tables", () => {
-    const wholes = [0, 1, 999, 1000, 1001, 999_999, 1e6, 1_000_001, 999_999_999, 1e9, 1e9 + 1, 2 ** 53 - 1];
+    const wholes = [
+      0,
+      1,
+      999,
+      1000,
+      1001,
+      9_999,
+      10_000,
+      10_001,
+      999_999,
+      1e6,
+      1_000_001,
+      99_999_999,
+      1e8,
+      1e8 + 1,
+      999_999_999,
+      1e9,
+      1e9 + 1,
+      1e12 - 1,
+      1e12,
+      123_456_789_012_345,
+      2 ** 53 - 1,
+    ];
     const fractions = [0, 1, 10, 1000, 10_001, 5_000_000, 12_345_678, 100_000_001];
     for (const whole of wholes)
       for (const s of [0, 1, 2, 4, 5, 7, 8, 9, 12])
@@ -143,6 +228,18 @@ describe("reading inputs", () => {
       }),
       { numRuns: 1500, seed: 19 },
     );
+  });
+
+  it("writes the same whole part in turn with other fractions and signs", () => {
+    for (const whole of [1234, 98_765_432, 123_456_789_012])
+      for (const [m, s] of [
+        [whole * 100 + 7, 2],
+        [whole * 1e7 + 146_792, 7],
+        [-(whole * 10 + 5), 1],
+        [whole + 1, 0],
+        [whole * 100 + 7, 2],
+      ] as const)
+        if (Number.isSafeInteger(m)) expect(scaledText(m, s)).toBe(decText(new Dec(`${m}e-${s}`)));
   });
 
   it("writes decimal text as decText does", () => {
