@@ -10,7 +10,12 @@ import { describe, expect, it } from "vitest";
 import { lowerRulebook } from "../../src/compile/lower.js";
 import { printIr } from "../../src/compile/print-ir.js";
 import type { IrRulebook } from "../../src/ir/ir.js";
-import { compileEvaluator, generateSource, type CompiledEvaluator } from "../../src/runtime/codegen.js";
+import {
+  compileEvaluator,
+  factoryParameters,
+  generateSource,
+  type CompiledEvaluator,
+} from "../../src/runtime/codegen.js";
 import { RuntimeError } from "../../src/semantics/errors.js";
 import { evaluate } from "../../src/runtime/interpreter.js";
 import {
@@ -352,6 +357,63 @@ describe("generated code", () => {
     );
   });
 
+  it("returns plain objects: Object.prototype, own data properties in output order, as the interpreter", () => {
+    const text = [
+      'rulebook "Names" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD',
+      "input x { a: Number }",
+      "output constructor: Number = x.a + 1",
+      "output toString: Number = x.a * 2",
+      'output hasOwnProperty: Text = if x.a > 0 then "up" else "down"',
+      "output plain: Number = x.a",
+    ].join("\n");
+    const checked = checkRulebook(text, "names.margin");
+    expect(checked.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const ir = lowerRulebook(checked.checked, { source: () => text });
+    for (const book of [ir, load(`${FIXTURES}/tiered.margin`)]) {
+      const input = book === ir ? { x: { a: 1.5 } } : binanceInput(109.488, 31967.27);
+      const outputs = compileEvaluator(book).evaluate(input);
+      const expected = evaluate(book, input).outputs;
+      expect(Object.getPrototypeOf(outputs)).toBe(Object.prototype);
+      // As entries: keys in order, each a plain writable, enumerable, configurable data property.
+      expect(Object.entries(Object.getOwnPropertyDescriptors(outputs))).toEqual(
+        Object.entries(Object.getOwnPropertyDescriptors(expected)),
+      );
+      expect(JSON.stringify(outputs)).toBe(JSON.stringify(expected));
+      expect(outputs).toStrictEqual(expected);
+    }
+    expect(compileEvaluator(ir).evaluate({ x: { a: 1.5 } })).toStrictEqual({
+      constructor: 2.5,
+      toString: 3,
+      hasOwnProperty: "up",
+      plain: 1.5,
+    });
+  });
+
+  it("defines its outputs as own properties even when Object.prototype has a setter of that name", () => {
+    const tiered = load(`${FIXTURES}/tiered.margin`);
+    const evaluator = compileEvaluator(tiered);
+    const input = binanceInput(109.488, 31967.27);
+    const expected = evaluate(tiered, input).outputs;
+    expect(evaluator.evaluate(input)).toStrictEqual(expected);
+    const set: unknown[] = [];
+    Object.defineProperty(Object.prototype, "initial_margin", {
+      set: (v) => set.push(v),
+      get: () => "inherited",
+      configurable: true,
+    });
+    try {
+      const outputs = evaluator.evaluate(input);
+      expect(Object.keys(outputs)).toEqual(Object.keys(expected));
+      expect(Object.getOwnPropertyDescriptor(outputs, "initial_margin")?.value).toBe(
+        expected["initial_margin"],
+      );
+      expect(set).toEqual([]);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)["initial_margin"];
+    }
+    expect(evaluator.evaluate(input)).toStrictEqual(expected);
+  });
+
   it("refuses an IR that tries to smuggle code in (an artifact is not trusted)", () => {
     const ir = load(`${FIXTURES}/tiered.margin`);
     const evil = (mutate: (copy: any) => void) => {
@@ -379,6 +441,8 @@ describe("generated code", () => {
       .replace(/\.\s*[A-Za-z_$][\w$]*/g, "")
       .replace(/[A-Za-z_$][\w$]*\s*:/g, ":");
     const allowed = new Set([
+      // The factory's one parameter, and its values bound to constants at the top of the factory.
+      ...factoryParameters(ir).map(([name]) => name),
       "min",
       "max",
       "abs",
@@ -405,6 +469,10 @@ describe("generated code", () => {
       "newGroup",
       "formatTimestamp",
       "isRepresentableTimestamp",
+      "P",
+      "Outputs",
+      "this",
+      "in",
       "input",
       "evaluate",
       "return",
@@ -434,7 +502,7 @@ describe("generated code", () => {
     const unexpected = [...identifiers].filter(
       (id) =>
         !allowed.has(id) &&
-        !/^(?:[sltvicah]\d+|T\d+_\w+|SC\d+(?:_\w+)?|S\d+(?:_l?u?)?|R_\w+|F_output|F_value)$/.test(id),
+        !/^(?:[sltvicaho]\d+|T\d+_\w+|SC\d+(?:_\w+)?|S\d+(?:_l?u?)?|R_\w+|F_output|F_value)$/.test(id),
     );
     expect(unexpected).toEqual([]);
   });
