@@ -51,8 +51,10 @@ const { values: options } = parseArgs({
     count: { type: "string", default: "10000" },
     positions: { type: "string", default: "20" },
     seed: { type: "string", default: "15" },
+    engine: { type: "string", multiple: true },
   },
 });
+const ONLY = options.engine;
 const ROUNDS = Number(options.rounds);
 const COUNT = Number(options.count);
 const POSITIONS = Number(options.positions);
@@ -194,7 +196,7 @@ function engines(loaded: ReturnType<typeof load>, inputs: readonly unknown[]): E
     },
     batch: () => book.evaluateColumns(columns, inputs.length, { validate }),
   });
-  return [
+  const all: Engine[] = [
     { name: "compiled", run: (input) => book.evaluate(input, { validate: false }).outputs },
     { name: "validated", run: (input) => book.evaluate(input).outputs },
     columnar(true),
@@ -202,6 +204,13 @@ function engines(loaded: ReturnType<typeof load>, inputs: readonly unknown[]): E
     { name: "generated", run: loaded.generated },
     { name: "no IR passes", run: loaded.unoptimized },
   ];
+  const unknown = ONLY?.filter((name) => !all.some((engine) => engine.name === name)) ?? [];
+  if (unknown.length > 0) {
+    throw new Error(
+      `--engine: no engine ${unknown.join(", ")}; the engines: ${all.map((e) => JSON.stringify(e.name)).join(", ")}`,
+    );
+  }
+  return all.filter((engine) => ONLY === undefined || ONLY.includes(engine.name));
 }
 
 console.log(`marginbook natural-rulebook benchmark: node ${process.version}, ${os.cpus().length} cores`);
