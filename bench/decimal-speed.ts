@@ -28,7 +28,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { buildArtifact, serializeArtifact } from "../src/compile/artifact.js";
-import { loadArtifact } from "../src/runtime/index.js";
+import { loadArtifact, type LoadedRulebook } from "../src/runtime/index.js";
 import { decimalFastCounts } from "../src/runtime/decimal-fast.js";
 import { evaluate as interpret } from "../src/runtime/interpreter.js";
 import { checkRulebook } from "../src/service/language-service.js";
@@ -78,6 +78,16 @@ function main(): void {
     const c = interpret(decimalIr, input).outputs;
     if (Object.keys(b).some((k) => a[k] !== b[k] || c[k] !== b[k])) disagreements++;
   }
+  // A pass that evaluates with `book` and writes each answer's outputs as JSON, as an engine answers.
+  const asJson = (name: string, book: LoadedRulebook) => ({
+    name,
+    pass: (from = 0, to = count) => {
+      let n = 0;
+      for (let i = from; i < to; i++)
+        n += JSON.stringify(book.evaluate(inputs[i], noValidation).outputs).length;
+      return n;
+    },
+  });
   const fastHits = decimalFastCounts.fast - before.fast;
   const fallbacks = decimalFastCounts.exact - before.exact;
 
@@ -106,24 +116,8 @@ function main(): void {
         return n;
       },
     },
-    {
-      name: "binary64, as JSON",
-      pass: (from = 0, to = count) => {
-        let n = 0;
-        for (let i = from; i < to; i++)
-          n += JSON.stringify(binary.evaluate(inputs[i], noValidation).outputs).length;
-        return n;
-      },
-    },
-    {
-      name: "decimal, as JSON",
-      pass: (from = 0, to = count) => {
-        let n = 0;
-        for (let i = from; i < to; i++)
-          n += JSON.stringify(decimal.evaluate(inputs[i], noValidation).outputs).length;
-        return n;
-      },
-    },
+    asJson("binary64, as JSON", binary),
+    asJson("decimal, as JSON", decimal),
     {
       name: "decimal (interpreter)",
       pass: (from = 0, to = count) => {
@@ -157,34 +151,29 @@ function main(): void {
     return (user + system) / 1000;
   };
   const loadBefore = loadavg()[0]!;
-  for (let r = 0; r < runs; r++) {
-    // binary64 and generated decimal in interleaved blocks of 500 positions (alternating which
-    // goes first), so that a burst of load on this shared machine falls on both alike.
-    const pair = [0, 0];
-    const pairCpu = [0, 0];
+  // Two passes in interleaved blocks of 500 positions (alternating which goes first), so that a
+  // burst of load on this shared machine falls on both alike: each one's wall and CPU ms.
+  const interleaved = (pair: readonly [number, number]): { wall: number[]; cpu: number[] } => {
+    const wall = [0, 0];
+    const used = [0, 0];
     for (let from = 0, b = 0; from < count; from += BLOCK, b++) {
       const to = Math.min(count, from + BLOCK);
-      for (const i of b % 2 === 0 ? [0, 1] : [1, 0]) {
+      for (const k of b % 2 === 0 ? [0, 1] : [1, 0]) {
         const start = performance.now();
         const startCpu = cpu();
-        passes[i]!.pass(from, to);
-        pairCpu[i]! += cpu() - startCpu;
-        pair[i]! += performance.now() - start;
+        passes[pair[k]!]!.pass(from, to);
+        used[k]! += cpu() - startCpu;
+        wall[k]! += performance.now() - start;
       }
     }
-    pair.forEach((ms, i) => times[i]!.push((ms * 1e6) / count));
-    pairCpu.forEach((ms, i) => cpuTimes[i]!.push((ms * 1e6) / count));
-    // The same pair as an engine answering in JSON (outputs serialized), interleaved alike.
-    const json = [0, 0];
-    for (let from = 0, b = 0; from < count; from += BLOCK, b++) {
-      const to = Math.min(count, from + BLOCK);
-      for (const i of b % 2 === 0 ? [2, 3] : [3, 2]) {
-        const start = performance.now();
-        passes[i]!.pass(from, to);
-        json[i - 2]! += performance.now() - start;
-      }
-    }
-    json.forEach((ms, i) => times[i + 2]!.push((ms * 1e6) / count));
+    return { wall, cpu: used };
+  };
+  for (let r = 0; r < runs; r++) {
+    // binary64 and generated decimal; then the same pair as an engine answering in JSON.
+    const evaluation = interleaved([0, 1]);
+    evaluation.wall.forEach((ms, i) => times[i]!.push((ms * 1e6) / count));
+    evaluation.cpu.forEach((ms, i) => cpuTimes[i]!.push((ms * 1e6) / count));
+    interleaved([2, 3]).wall.forEach((ms, i) => times[i + 2]!.push((ms * 1e6) / count));
     passes.slice(4).forEach((p, i) => {
       const start = performance.now();
       p.pass();
