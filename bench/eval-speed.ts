@@ -190,7 +190,7 @@ function main(): void {
         pass: () => {
           let sum = 0;
           for (let i = 0; i < count; i++) {
-            const o = generated(inputs[i]);
+            const o = generated(inputs[i], undefined);
             kept[i & 1023] = o;
             sum += total(o);
           }

@@ -70,8 +70,8 @@ type Engine = {
 /** Checks, lowers, writes and loads a rulebook as an engine does; also returns the lowered IR. */
 function load(file: string): {
   book: LoadedRulebook;
-  generated: (input: unknown) => Record<string, unknown>;
-  unoptimized: (input: unknown) => Record<string, unknown>;
+  generated: (input: unknown, validate: undefined) => Record<string, unknown>;
+  unoptimized: (input: unknown, validate: undefined) => Record<string, unknown>;
 } {
   const source = readFileSync(path.join(root, file), "utf8");
   const checked = checkRulebook(source, file);
@@ -201,8 +201,9 @@ function engines(loaded: ReturnType<typeof load>, inputs: readonly unknown[]): E
     { name: "validated", run: (input) => book.evaluate(input).outputs },
     columnar(true),
     columnar(false),
-    { name: "generated", run: loaded.generated },
-    { name: "no IR passes", run: loaded.unoptimized },
+    // Called with both arguments, as the runtime calls it (see CompiledEvaluator in codegen.ts).
+    { name: "generated", run: (input) => loaded.generated(input, undefined) },
+    { name: "no IR passes", run: (input) => loaded.unoptimized(input, undefined) },
   ];
   const unknown = ONLY?.filter((name) => !all.some((engine) => engine.name === name)) ?? [];
   if (unknown.length > 0) {

@@ -25,7 +25,7 @@ import {
 } from "./input-schema.js";
 import type { OutputValue } from "./interpreter.js";
 import type { OutputInfo } from "./rulebook.js";
-import { factoryParameters, isCodeGenerationRefused } from "./codegen.js";
+import { factoryParameters, isCodeGenerationRefused, type CompiledEvaluator } from "./codegen.js";
 import { COLUMNAR_EXTRAS, columnarSource, type ColumnarOptions } from "./codegen-columns.js";
 import { columnKind, type ColumnKind } from "./column-checks.js";
 import { optimizeIr } from "../optimize/index.js";
@@ -79,7 +79,7 @@ export function columnFields(ir: IrRulebook): { fields: ColumnField[]; lists: st
  */
 const CHUNK_ROWS = 2048;
 
-type Evaluate = (input: unknown) => Record<string, OutputValue>;
+type Evaluate = CompiledEvaluator["evaluate"];
 type Targets = ColumnarResult["outputs"][string][];
 /**
  * The generated loop (codegen-columns.ts): `check` certifies a chunk of rows valid; `run`
@@ -147,7 +147,7 @@ export function columnarEvaluator(
         }
       }
       try {
-        const values = run(input);
+        const values = run(input, undefined);
         for (let o = 0; o < outputs.length; o++) (targets[o] as unknown[])[row] = values[outputs[o]!.name];
       } catch (error) {
         fail(row, error);
@@ -198,7 +198,7 @@ export function columnarEvaluator(
     for (let row = 0; row < length; row++) {
       if (skip !== null && skip[row] !== 0) continue;
       try {
-        const values = run(rowInput(layout, columns, row));
+        const values = run(rowInput(layout, columns, row), undefined);
         for (let o = 0; o < outputs.length; o++) (targets[o] as unknown[])[row] = values[outputs[o]!.name];
       } catch (error) {
         fail(row, error);

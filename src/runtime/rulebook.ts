@@ -8,7 +8,7 @@
 import type { IrRulebook, IrType } from "../ir/ir.js";
 import type { ArtifactMeta } from "./artifact-schema.js";
 import { artifactMetaOf } from "./artifact-schema.js";
-import { compileEvaluator } from "./codegen.js";
+import { compileEvaluator, type CompiledEvaluator } from "./codegen.js";
 import { RuntimeError } from "../semantics/errors.js";
 import {
   createInputValidator,
@@ -131,22 +131,25 @@ export function rulebookFromIr(ir: IrRulebook, irHash?: string): LoadedRulebook 
   };
   const outputs = outputInfos(ir);
   const selected = selectionCache(ir, outputs);
-  // Every path but the trusted one: validation, explanation, a selection of outputs.
-  const evaluateOther = (input: unknown, options: EvalOptions | undefined): EvalResult => {
-    if (options?.validate !== false) check(input);
-    if (options?.explain === true) return interpret(ir, input, { explain: true });
-    if (options?.outputs !== undefined) return { outputs: selected(options.outputs)(input) };
-    return { outputs: run(input) };
+  // An explanation or a selection of outputs (validated unless `validate: false`).
+  const evaluateOther = (input: unknown, options: EvalOptions): EvalResult => {
+    const validate = options.validate === false ? undefined : check;
+    if (options.explain !== true) return { outputs: selected(options.outputs!)(input, validate) };
+    validate?.(input);
+    return interpret(ir, input, { explain: true });
   };
-  // The trusted path alone, tested first and kept tiny: V8 inlines it into the caller whole, and
-  // whatever the other paths do (validation is inlined into `evaluateOther`) never crowds it out.
+  // Kept tiny, and calling nothing V8 inlines but what its caller asks for: V8 inlines it into the
+  // caller, where the options object and the `{ outputs }` wrapper disappear. The validated path
+  // hands `check` to the generated function (which calls it first) rather than calling it here:
+  // with the validator inlined into its optimized code, this function outgrew V8's inlining
+  // budget as soon as validated evaluations were hot, and every trusted call then paid a call,
+  // its options object and the wrapper (docs/performance.md, "The per-record evaluator and V8").
   const evaluate = (input: unknown, options?: EvalOptions): EvalResult =>
-    options !== undefined &&
-    options.validate === false &&
-    options.explain !== true &&
-    options.outputs === undefined
-      ? { outputs: run(input) }
-      : evaluateOther(input, options);
+    options === undefined
+      ? { outputs: run(input, check) }
+      : options.explain !== true && options.outputs === undefined
+        ? { outputs: run(input, options.validate === false ? undefined : check) }
+        : evaluateOther(input, options);
   return {
     meta: artifactMetaOf(ir.meta),
     schema: validator.schema,
@@ -179,8 +182,8 @@ export function rulebookFromIr(ir: IrRulebook, irHash?: string): LoadedRulebook 
 function selectionCache(
   ir: IrRulebook,
   outputs: readonly OutputInfo[],
-): (names: readonly string[]) => (input: unknown) => Record<string, OutputValue> {
-  const cache = new Map<string, (input: unknown) => Record<string, OutputValue>>();
+): (names: readonly string[]) => CompiledEvaluator["evaluate"] {
+  const cache = new Map<string, CompiledEvaluator["evaluate"]>();
   const known = new Set(outputs.map((o) => o.name));
   return (names) => {
     const key = JSON.stringify(names);

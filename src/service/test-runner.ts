@@ -80,7 +80,10 @@ export interface TestEvaluators {
 /** The evaluators of an IR: the reference interpreter and the generated code. */
 export function evaluatorsOf(ir: IrRulebook): TestEvaluators {
   const compiled = compileEvaluator(ir);
-  return { interpreter: (input) => evaluate(ir, input).outputs, compiled: compiled.evaluate };
+  return {
+    interpreter: (input) => evaluate(ir, input).outputs,
+    compiled: (input) => compiled.evaluate(input, undefined),
+  };
 }
 
 /** Runs every case of a test file against a lowered rulebook with both evaluators. */

@@ -472,6 +472,7 @@ describe("generated code", () => {
       "this",
       "in",
       "input",
+      "validate",
       "evaluate",
       "return",
       "function",

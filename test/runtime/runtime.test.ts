@@ -233,6 +233,33 @@ describe("evaluation with validated inputs", () => {
     expect(book.validate(example)).toEqual({ valid: true, errors: [] });
   });
 
+  it("validates on every path but `validate: false`, binary64 and decimal alike", () => {
+    const bad = { position: { size: -1, mark: 31967.27, side: "long" }, market: { vol_30d: 0.5, adv: 2e9 } };
+    const refused = (
+      b: LoadedRulebook,
+      input: unknown,
+      options?: Parameters<LoadedRulebook["evaluate"]>[1],
+    ) => {
+      try {
+        b.evaluate(input, options);
+        return false;
+      } catch (error) {
+        return error instanceof InputValidationError;
+      }
+    };
+    const paths = [undefined, {}, { validate: true }, { explain: true }, { outputs: ["maintenance_margin"] }];
+    for (const options of paths) expect(refused(book, bad, options)).toBe(true);
+    // Trusted: the engine vouches for its input; the evaluation runs as given (and stops at the tiers).
+    expect(() => book.evaluate(bad, { validate: false })).toThrow(/falls in no tier/);
+    expect(() => book.evaluate(bad, { validate: false, outputs: ["maintenance_margin"] })).toThrow(
+      RuntimeError,
+    );
+    const dydx = loadArtifact(compileArtifact("rules/dydx-v4-quantums.margin"));
+    const valid = new InputGenerator(dydx.ir, 3).next();
+    for (const options of paths.slice(0, 3)) expect(refused(dydx, { nonsense: true }, options)).toBe(true);
+    expect(dydx.evaluate(valid, { validate: false })).toEqual(dydx.evaluate(valid));
+  });
+
   it("raises coded runtime errors from the compiled evaluator", () => {
     const tiny = {
       position: { size: 1e-300, mark: 1e-300, side: "long" },
