@@ -19,7 +19,8 @@
  * the load average before and after. A measurement, not a test: nothing here asserts a time.
  *
  * Engines: `compiled` (`evaluate(input, { validate: false })`), `validated` (validation on, the
- * default), `generated` (the generated function alone, without the runtime's `{ outputs }` wrapper),
+ * default), `generated` (the generated function alone, without the runtime's dispatcher and its
+ * `{ outputs }` wrapper, called with both its arguments as the runtime calls it),
  * `no IR passes` (the same for the IR as lowered, without src/optimize), `columnar`
  * (`evaluateColumns` over every input at once, as typed-array columns; validated) and `columnar,
  * trusted` (`{ validate: false }`), and `hand-written` (per input object). Options: `--rounds N` (default 31), `--count N` inputs (default 10,000),
