@@ -15,8 +15,10 @@ import { columnarSource, tailStart } from "../../src/runtime/codegen-columns.js"
 import { ExpressionCompiler } from "../../src/runtime/codegen-expr.js";
 import { columnLayout } from "../../src/runtime/column-layout.js";
 import { rulebookFromIr } from "../../src/runtime/rulebook.js";
-import { expectAgreement } from "../support/columns.js";
+import { expectAgreement, uniform } from "../support/columns.js";
 import { lowerSource } from "../support/outcomes.js";
+import { InputGenerator } from "../support/random-inputs.js";
+import { randomRulebook, seededChooser } from "../support/random-rulebooks.js";
 
 const HEADER = `rulebook "c" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD`;
 
@@ -160,4 +162,31 @@ assert a >= b "a below b"`;
     const valid = inputs.filter(({ p }) => Number.isFinite(p.x));
     expectAgreement(book, valid, { validate: false });
   });
+});
+
+describe("on random rulebooks with each shape (test/support/random-rulebooks.ts)", () => {
+  // Seeds whose columnar loop has the shape (the test says so first: a change of the generator
+  // that loses it fails here rather than testing nothing).
+  const shapes: [string, RegExp, number[]][] = [
+    ["a rule as a select", /s\d+ = \(SL\[\d+\] = s\d+, /, [360, 549, 566, 598, 660, 1142, 1201, 1368]],
+    ["a tail loop", /function tail\(/, [13, 19, 39, 51, 60, 68]],
+    ["min or max as a select", /SL\[/, [17, 45, 47, 71]],
+  ];
+  for (const [shape, pattern, seeds] of shapes)
+    it(`${shape}: evaluateColumns gives evaluateBatch's outputs and errors`, () => {
+      for (const seed of seeds) {
+        const source = randomRulebook(seededChooser(seed));
+        expect(columnarCode(source), `seed ${seed}`).toMatch(pattern);
+        const ir = lowerSource(source, "r.margin");
+        const book = rulebookFromIr(ir);
+        const generator = new InputGenerator(ir, seed);
+        expectAgreement(
+          book,
+          uniform(
+            columnLayout(ir),
+            Array.from({ length: 150 }, () => generator.next()),
+          ),
+        );
+      }
+    });
 });
