@@ -586,11 +586,8 @@ export class ExpressionCompiler {
     );
     if (constant < 0) return undefined;
     const c = args[constant]!;
-    const x = args[1 - constant]!;
-    // The comparison reads `x` back from its cell when it is not a variable: no statement emitted.
-    const at = 2 * this.selects;
-    const read = ATOM.test(x) ? x : `SL[${at}]`;
-    return this.select(`${read} ${fn === "min" ? ">" : "<"} ${c}`, c, x);
+    const x = this.atom(args[1 - constant]!);
+    return this.select(`${x} ${fn === "min" ? ">" : "<"} ${c}`, c, x);
   }
 
   /** A factory-level constant: created once, read by every evaluation. */

@@ -364,7 +364,8 @@ function emitTailStep(
   if (step.kind !== "output") return false;
   const s = `s${jsIndex(step.slot)}`;
   const value = compiler.block(() => compiler.compile(step.value), false);
-  if (value.code.length > 0) return false;
+  if (!pureStatements(value.code)) return false;
+  compiler.emit(...value.code.map((l) => l.slice(2)));
   compiler.emit(`${s} = ${value.value};`);
   tail.push(
     `// step ${index + 1}`,
@@ -497,6 +498,14 @@ export function pureNumberCode(code: string): boolean {
   return true;
 }
 
+/** Whether statements only hold pure values in new constants (`const t3 = (0.5 * (V2 - 0.8));`). */
+function pureStatements(lines: readonly string[]): boolean {
+  return lines.every((line) => {
+    const held = /^\s*const t\d+ = (.*);$/.exec(line);
+    return held !== null && pureNumberCode(held[1]!);
+  });
+}
+
 /**
  * A rule with a condition and one numeric action that cannot raise, whose quantity holds a number
  * before it, as a branch-free select: `s1 = (SL[0] = s1, SL[1] = s1 * (...), SL[0 + +(cond)])`.
@@ -527,8 +536,9 @@ function emitSelectedRule(
       compiler.emit("check");
     return "";
   });
-  const assigned = apply.code.length === 1 ? /^ {2}s\d+ = (.*);$/.exec(apply.code[0]!) : null;
-  if (!assigned || !pureNumberCode(assigned[1]!)) return false;
+  const assigned = /^ {2}s\d+ = (.*);$/.exec(apply.code.at(-1) ?? "");
+  if (!assigned || !pureNumberCode(assigned[1]!) || !pureStatements(apply.code.slice(0, -1))) return false;
+  compiler.emit(...apply.code.slice(0, -1).map((l) => l.slice(2)));
   const condition = compiler.compile(step.condition);
   compiler.emit(`${q} = ${compiler.select(condition, assigned[1]!, q)};`);
   return true;
