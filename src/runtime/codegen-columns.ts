@@ -13,6 +13,11 @@
  * refilled from the flat columns with item objects from a pool (one per item position, created
  * the first time a row is that long): nothing is allocated per row once the pool has grown.
  *
+ * Choices between two numbers are made without a branch where both can be computed (a rule with
+ * a condition and one pure action, `min` / `max` with a constant: `ExpressionCompiler.select`),
+ * and rounded outputs at the end are rounded and checked in a second, short loop over the chunk
+ * (the tail, see {@link tailStart}), where the rounding's divisions of consecutive rows overlap.
+ *
  * A row that fails (a runtime error) throws out of the loop: the caller records it and resumes at
  * the next row, so valid rows pay nothing for error handling. A row whose input the checks do not
  * certify makes `runChecked` return its index: the caller validates it as an object, for its
