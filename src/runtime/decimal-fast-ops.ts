@@ -297,3 +297,39 @@ export function tierRow(
     `if (${decided}${inside.join(" && ")}) ${row} = past; else { ${fallback} } }`,
   ].join(" ");
 }
+
+/**
+ * Statements declaring `variable`, the decimal text of `x` (`scaledText`'s form) when `x` is exact
+ * at `places` (known when the code is generated: a value rounded to a step of that many places,
+ * `places <= 3`), written inline from tables (`FD3`: `0..999`, `FP3`: the same in three digits,
+ * `fraction`: the name of the fractions of `places` places, "" for none); any other value (an
+ * interval gives up) through the general `Ftext`. `Mfloor(am / 10^k)` is the exact whole part of
+ * a safe integer `am`: the quotient is below `2^53 / 10^k`, where half an ulp is below `10^-k`,
+ * the least distance from a quotient that is not whole to the next whole, so it never rounds up
+ * to it.
+ */
+export function text(variable: string, x: Num, places: number, fraction: string): string {
+  const unit = 10 ** places;
+  const split = places === 0 ? "const w = am;" : `const w = Mfloor(am / ${unit});`;
+  const digits =
+    "let t; if (w < 1000) t = FD3[w]; else if (w < 1000000) { const h = Mfloor(w / 1000); t = FD3[h] + FP3[w - h * 1000]; } else t = Fdigits(w);";
+  const tail = places === 0 ? "" : ` t = t + ${fraction}[am - w * ${unit}];`;
+  if (places === 2) {
+    // In groups of three digits from the last, the lowest one with the point: `FC2` (`d.ff`).
+    const groups = [
+      "let t; if (am < 1000) t = FC2[am];",
+      "else { const h = Mfloor(am / 1000), l = am - h * 1000;",
+      "if (h < 1000) t = FD3[h] + FC2[l]; else if (h < 1000000) { const g = Mfloor(h / 1000); t = FD3[g] + FP3[h - g * 1000] + FC2[l]; } else t = Fdigits(h) + FC2[l]; }",
+    ].join(" ");
+    return [
+      `let ${variable};`,
+      `if (${x.s} === 2) { const m = ${x.a}, am = m < 0 ? -m : m; ${groups} ${variable} = m < 0 ? "-" + t : t; }`,
+      `else ${variable} = ${x.s} >= 0 ? Ftext(${x.a}, ${x.s}) : Fbail();`,
+    ].join(" ");
+  }
+  return [
+    `let ${variable};`,
+    `if (${x.s} === ${places}) { const m = ${x.a}, am = m < 0 ? -m : m; ${split} ${digits}${tail} ${variable} = m < 0 ? "-" + t : t; }`,
+    `else ${variable} = ${x.s} >= 0 ? Ftext(${x.a}, ${x.s}) : Fbail();`,
+  ].join(" ");
+}
