@@ -86,6 +86,9 @@ export function generateFastPath(ir: IrRulebook, selected?: readonly string[]): 
       nan: NaN,
       math: { floor: Math.floor, sqrt: Math.sqrt, min: Math.min, max: Math.max, abs: Math.abs },
       scaledText,
+      // The text of the mantissa stored in scratch register 0: a double stored there, not passed
+      // (V8 boxes a double argument beyond 2^31, an allocation per output).
+      text0: (s: number) => scaledText(kernel.R[0]!, s),
       digitsOf,
       textTables,
       // Each table's bounds as double intervals (lower lo, hi by row, then the last upper's lo, hi),
@@ -123,7 +126,7 @@ export function generateFastPath(ir: IrRulebook, selected?: readonly string[]): 
       "const FP = FK.powers;",
       "const FE = FK.eps, FT = FK.tiny, FU = FK.unit, FNaN = FK.nan;",
       "const Mfloor = FK.math.floor, Msqrt = FK.math.sqrt, Mmin = FK.math.min, Mmax = FK.math.max, Mabs = FK.math.abs;",
-      "const Ftext = FK.scaledText, Fdigits = FK.digitsOf;",
+      "const Ftext = FK.scaledText, Fdigits = FK.digitsOf, Ftext0 = FK.text0;",
       "const FD3 = FK.textTables(0).digits, FP3 = FK.textTables(0).three, FC2 = FK.textTables(0).cents;",
       "const FD = FK.defaults;",
       "const OP = FK.prototype;",
@@ -436,7 +439,8 @@ class FastGenerator {
           text = true;
         }
       }
-      if (!cell && !text) this.emit(`const ${variable} = ${q.s} >= 0 ? Ftext(${q.a}, ${q.s}) : Fbail();`);
+      if (!cell && !text)
+        this.emit(`const ${variable} = ${q.s} >= 0 ? (FR[0] = ${q.a}, Ftext0(${q.s})) : Fbail();`);
     } else if (slot.type.kind === "bool" || slot.type.kind === "text" || slot.type.kind === "enum") {
       if (step.rounding) throw new Uncovered("a rounded output that is not a number");
       this.emit(`v${jsIndex(step.slot)} = ${this.val(step.value)};`);
