@@ -13,6 +13,11 @@
  * refilled from the flat columns with item objects from a pool (one per item position, created
  * the first time a row is that long): nothing is allocated per row once the pool has grown.
  *
+ * Choices between two numbers are made without a branch where both can be computed (a rule with
+ * a condition and one pure action, `min` / `max` with a constant: `ExpressionCompiler.select`),
+ * and rounded outputs at the end are rounded and checked in a second, short loop over the chunk
+ * (the tail, see {@link tailStart}), where the rounding's divisions of consecutive rows overlap.
+ *
  * A row that fails (a runtime error) throws out of the loop: the caller records it and resumes at
  * the next row, so valid rows pay nothing for error handling. A row whose input the checks do not
  * certify makes `runChecked` return its index: the caller validates it as an object, for its
@@ -20,7 +25,8 @@
  *
  * Names enter the code only as `JSON.stringify` literals; columns, pools and helpers as parameters.
  */
-import type { IrRulebook, IrType } from "../ir/ir.js";
+import type { IrExpr, IrRulebook, IrType } from "../ir/ir.js";
+import { mapChildren } from "../optimize/expr-facts.js";
 import { ExpressionCompiler, jsString, type ListColumns } from "./codegen-expr.js";
 import { checkFacts } from "../optimize/check-facts.js";
 import { generateSteps } from "./codegen.js";
@@ -126,33 +132,49 @@ export function columnarSource(
     }
     return view;
   };
-  const compiler = new ExpressionCompiler(
-    ir,
-    (path) => {
-      const key = path.join(".");
-      if (scalars.has(key)) return present.has(key) ? valueOf(key) : "void 0";
-      const list = topLists.get(key);
-      if (list) {
-        if (!present.has(key)) return "void 0";
-        if (!usedLists.has(key)) usedLists.set(key, `L${usedLists.size}`);
-        return usedLists.get(key)!;
-      }
-      unsupported = true;
-      return "void 0";
-    },
-    viewOf,
-  );
   const outputsSupported = ir.steps.every(
     (s) => s.kind !== "output" || STORABLE.has(ir.slots[s.slot]!.type.kind),
   );
   // Only the columnar loop leaves out proven checks: the analysis costs a few milliseconds the first
   // time in a process, which `loadArtifact` (per-record code) cannot afford, and gains little per record.
-  compiler.facts = checkFacts(ir);
-  // Loops over scenario sets unrolled, with the scenarios' values as literals: the loop runs over
-  // thousands of rows, so the longer code pays for itself (not so in `loadArtifact`'s per-record code).
-  compiler.unrollScenarios = UNROLL_SCENARIOS;
-  compiler.branchlessTiers = true;
-  const { body, outputs, declarations } = generateSteps(ir, compiler);
+  const facts = checkFacts(ir);
+  const tailFrom = tailStart(ir);
+  const generate = (tailAt: number | undefined) => {
+    const compiler = new ExpressionCompiler(
+      ir,
+      (path) => {
+        const key = path.join(".");
+        if (scalars.has(key)) return present.has(key) ? valueOf(key) : "void 0";
+        const list = topLists.get(key);
+        if (list) {
+          if (!present.has(key)) return "void 0";
+          if (!usedLists.has(key)) usedLists.set(key, `L${usedLists.size}`);
+          return usedLists.get(key)!;
+        }
+        unsupported = true;
+        return "void 0";
+      },
+      viewOf,
+    );
+    compiler.facts = facts;
+    // Loops over scenario sets unrolled, with the scenarios' values as literals: the loop runs over
+    // thousands of rows, so the longer code pays for itself (not so in `loadArtifact`'s per-record code).
+    compiler.unrollScenarios = UNROLL_SCENARIOS;
+    compiler.branchlessTiers = true;
+    compiler.branchlessSelects = true;
+    return { compiler, ...generateSteps(ir, compiler, undefined, tailAt) };
+  };
+  let generated = generate(tailFrom);
+  // An output value that needs a statement keeps its rounding in the loop (see tailStart).
+  if (tailFrom !== undefined && generated.tail === undefined) {
+    inputs.length = 0;
+    values.clear();
+    usedLists.clear();
+    views.clear();
+    unsupported = false;
+    generated = generate(undefined);
+  }
+  const { compiler, body, outputs, declarations, tail } = generated;
   if (unsupported || !outputsSupported) return undefined;
 
   const bodyValues = new Set(values);
@@ -211,6 +233,12 @@ export function columnarSource(
     ...inputs.map((_, i) => `const C${i} = columns[${i}];`),
     ...(withOutputs ? outputs.map((_, i) => `const O${i} = outputs[${i}];`) : []),
   ];
+  // With a tail (see tailStart), the rows a call leaves behind it go through `tail` first: those
+  // before a row the checks refuse (`return row`), before a row that raised, and all at the end.
+  const leaving = (lines: readonly string[]): string[] =>
+    tail
+      ? lines.map((l) => l.replaceAll("return row;", "{ tail(outputs, start, row); return row; }"))
+      : [...lines];
   const loop = (rowChecks: readonly string[], values: ReadonlySet<string>): string[] => [
     ...locals(true),
     "let row = start;",
@@ -219,7 +247,7 @@ export function columnarSource(
     ...indent(
       [
         ...reads(values),
-        ...rowChecks,
+        ...leaving(rowChecks),
         ...refills,
         ...(declarations.length ? [`let ${declarations.join(", ")};`] : []),
       ],
@@ -229,11 +257,37 @@ export function columnarSource(
     ...indent(stores, 2),
     "  }",
     "} catch (error) {",
+    ...(tail
+      ? ["  const failed = row;", "  tail(outputs, start, failed);", "  failedRow = failed;"]
+      : ["  failedRow = row;"]),
+    "  throw error;",
+    "}",
+    // The last call written out in place: its loop then runs in the optimized code of `run`.
+    ...(tail ? ["{", ...indent(tailLoop, 1), "}"] : []),
+    "return end;",
+  ];
+  // The tail: each output's rounding and check, then the assertions, row by row over the values
+  // the loop stored; a row that raises leaves with its index in `failedRow`.
+  const tailOutputs = tail
+    ? outputSteps
+        .map((s, o) => ({ o, s: `s${s.slot}` }))
+        .filter((_, o) => ir.steps.indexOf(outputSteps[o]!) >= tailFrom!)
+    : [];
+  const tailLoop = [
+    ...tailOutputs.map(({ o }) => `const O${o} = outputs[${o}];`),
+    "let row = start;",
+    "try {",
+    "  for (; row < end; row++) {",
+    ...tailOutputs.map(({ o, s }) => `    let ${s} = O${o}[row];`),
+    ...indent(tail ?? [], 2),
+    ...tailOutputs.map(({ o, s }) => `    O${o}[row] = ${s};`),
+    "  }",
+    "} catch (error) {",
     "  failedRow = row;",
     "  throw error;",
     "}",
-    "return end;",
   ];
+  const tailFunction = tail ? ["function tail(outputs, start, end) {", ...indent(tailLoop, 1), "}"] : [];
   return {
     source: [
       '"use strict";',
@@ -245,6 +299,7 @@ export function columnarSource(
       ...refilled.map((l) => `const ${l} = [];`),
       ...pools.map((p) => `const ${p} = [];`),
       "let failedRow = -1;",
+      ...tailFunction,
       "return {",
       "  failed: () => failedRow,",
       "  check(columns, start, end) {",
@@ -346,4 +401,45 @@ function refillList(
 
 function initial(type: IrType): string {
   return type.kind === "number" ? "0" : type.kind === "bool" ? "false" : '""';
+}
+
+/**
+ * Where the loop's tail starts, or undefined for none. The tail is the last steps when they are
+ * number outputs and assertions only, at least one output rounded, each output's value reading
+ * none of their slots and each assertion reading nothing but their slots and constants. The loop
+ * then stores each such output's value unrounded, and a second loop over the same rows (`tail`)
+ * rounds and checks them and tests the assertions: a short loop with no other work, where the
+ * CPU overlaps the rounding's divisions of many rows instead of waiting for each row's in turn.
+ * The same operations on the same values in the same order per row, so the same bits and errors
+ * (an output whose value needs a statement, a check, keeps the loop as it was: codegen.ts).
+ */
+export function tailStart(ir: IrRulebook): number | undefined {
+  let start = ir.steps.length;
+  while (start > 0) {
+    const step = ir.steps[start - 1]!;
+    if (step.kind === "assert" || (step.kind === "output" && ir.slots[step.slot]!.type.kind === "number"))
+      start--;
+    else break;
+  }
+  const steps = ir.steps.slice(start);
+  const slots = new Set(steps.flatMap((s) => (s.kind === "output" ? [s.slot] : [])));
+  if (!steps.some((s) => s.kind === "output" && s.rounding !== undefined)) return undefined;
+  for (const step of steps) {
+    if (step.kind === "output" && readsAny(step.value, (e) => e.k === "slot" && slots.has(e.slot)))
+      return undefined;
+    const foreign = (e: IrExpr): boolean =>
+      !(e.k === "const" || e.k === "unary" || e.k === "binary" || (e.k === "slot" && slots.has(e.slot)));
+    if (step.kind === "assert" && readsAny(step.condition, foreign)) return undefined;
+  }
+  return start;
+}
+
+/** Whether `e` or any expression inside it satisfies `test`. */
+function readsAny(e: IrExpr, test: (e: IrExpr) => boolean): boolean {
+  let found = test(e);
+  mapChildren(e, (child) => {
+    found ||= readsAny(child, test);
+    return child;
+  });
+  return found;
 }

@@ -199,6 +199,14 @@ export class ExpressionCompiler {
    * tiers the chain mispredicts a branch or two per search. The columnar evaluator sets it.
    */
   branchlessTiers = false;
+  /**
+   * Whether a choice between two numbers already computed is made without a branch (see
+   * {@link select}): a `min` or `max` with a constant, a rule whose condition guards one pure
+   * action (`generateSteps`). The columnar evaluator sets it.
+   */
+  branchlessSelects = false;
+  /** How many selects {@link select} has written (two scratch cells each, in the constant `SL`). */
+  private selects = 0;
   /** How deep in unrolled scenario loops the code being compiled is (only the outermost unrolls). */
   private unrolling = 0;
   /** How many checks were left out because {@link facts} proves them, of how many it was asked about. */
@@ -547,6 +555,39 @@ export class ExpressionCompiler {
     if (step.k === "const" && typeof step.v === "number" && step.v > 0 && step.v !== Infinity)
       return roundCall(direction, args[0]!, step.v);
     return this.atom(`roundDynamic(${jsString(direction)}, ${args[0]}, ${args[1]}, ${jsSite(site)}, raise)`);
+  }
+
+  /**
+   * `condition ? ifTrue : ifFalse` for two numbers, without a branch: both stored in a scratch
+   * `Float64Array` and the one at `+(condition)` read back (V8 compiles the comparison to a
+   * `setcc`). Each select has its own two cells. A `Float64Array` keeps every double's bits
+   * (-0 and NaN included), so the value read is the value chosen. The three operands are
+   * evaluated whatever the condition: the caller makes sure they are pure.
+   */
+  select(condition: string, ifTrue: string, ifFalse: string): string {
+    const at = 2 * this.selects++;
+    this.constants.set("SL", `new Float64ArrayCtor(${2 * this.selects})`);
+    return `(SL[${at}] = ${ifFalse}, SL[${at + 1}] = ${ifTrue}, SL[${at} + +(${condition})])`;
+  }
+
+  /**
+   * `min(x, c)` or `max(x, c)` (either order) with `c` a number constant other than 0 and NaN, as a
+   * {@link select}: `x > c ? c : x` is `min(x, c)` for every double `x` then (a NaN `x` gives `x`,
+   * as `min` does; a zero `x` is not `c`, so -0 versus +0 never arises). Undefined otherwise.
+   */
+  minMaxSelect(
+    fn: "min" | "max",
+    e: Extract<IrExpr, { k: "call" }>,
+    args: readonly string[],
+  ): string | undefined {
+    if (!this.branchlessSelects || e.args.length !== 2) return undefined;
+    const constant = e.args.findIndex(
+      (a) => a.k === "const" && typeof a.v === "number" && a.v !== 0 && a.v === a.v,
+    );
+    if (constant < 0) return undefined;
+    const c = args[constant]!;
+    const x = this.atom(args[1 - constant]!);
+    return this.select(`${x} ${fn === "min" ? ">" : "<"} ${c}`, c, x);
   }
 
   /** A factory-level constant: created once, read by every evaluation. */
@@ -1273,8 +1314,8 @@ const BUILTIN_CODE: Readonly<
     ) => string
   >
 > = {
-  min: (_c, args) => `min(${args.join(", ")})`,
-  max: (_c, args) => `max(${args.join(", ")})`,
+  min: (c, args, _site, e) => c.minMaxSelect("min", e, args) ?? `min(${args.join(", ")})`,
+  max: (c, args, _site, e) => c.minMaxSelect("max", e, args) ?? `max(${args.join(", ")})`,
   clamp: (_c, args) => `min(max(${args[0]}, ${args[1]}), ${args[2]})`,
   abs: (_c, args) => `abs(${args[0]})`,
   exp: (_c, args) => `exp(${args[0]})`,

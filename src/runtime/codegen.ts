@@ -305,13 +305,18 @@ export function generateSteps(
   ir: IrRulebook,
   compiler: ExpressionCompiler,
   selected?: readonly string[],
-): { body: string[]; outputs: GeneratedOutput[]; declarations: string[] } {
+  tailFrom?: number,
+): { body: string[]; outputs: GeneratedOutput[]; declarations: string[]; tail?: string[] } {
   const outputs: GeneratedOutput[] = [];
   const returned = selected === undefined ? undefined : new Set(selected);
+  const tail: string[] = [];
+  let tailed = tailFrom !== undefined;
   const lines = compiler.block(() => {
     ir.steps.forEach((step, i) => {
       compiler.emit(`// step ${i + 1}`);
-      emitStep(compiler, ir, step, outputs, returned);
+      if (tailFrom !== undefined && i >= tailFrom)
+        tailed &&= emitTailStep(compiler, ir, step, outputs, tail, i);
+      else emitStep(compiler, ir, step, outputs, returned, i);
     });
     return "";
   }, false).code;
@@ -332,7 +337,43 @@ export function generateSteps(
     ...[...compiler.rowCaches.values()].map((c) => `${c} = -1`),
     ...compiler.aggregateCaches.values(),
   ];
-  return { body, outputs, declarations };
+  return { body, outputs, declarations, ...(tailed ? { tail } : {}) };
+}
+
+/**
+ * A step of the tail (see `tailStart` in codegen-columns.ts): an output's value is computed in
+ * the body and its rounding and checks go to `tail`, as do assertions, each as `emitStep` would
+ * write it. False when an output's value needs a statement (a check, a loop): the tail's checks
+ * would then no longer come after it in a row's order.
+ */
+function emitTailStep(
+  compiler: ExpressionCompiler,
+  ir: IrRulebook,
+  step: IrStep,
+  outputs: GeneratedOutput[],
+  tail: string[],
+  index: number,
+): boolean {
+  if (step.kind === "assert") {
+    tail.push(
+      `// step ${index + 1}`,
+      ...compiler.block(() => (emitStep(compiler, ir, step, [], undefined, index), ""), false).code,
+    );
+    return true;
+  }
+  if (step.kind !== "output") return false;
+  const s = `s${jsIndex(step.slot)}`;
+  const value = compiler.block(() => compiler.compile(step.value), false);
+  if (!pureStatements(value.code)) return false;
+  compiler.emit(...value.code.map((l) => l.slice(2)));
+  compiler.emit(`${s} = ${value.value};`);
+  tail.push(
+    `// step ${index + 1}`,
+    ...compiler.block(() => (emitOutputChecks(compiler, ir, step, s), ""), false).code,
+  );
+  const name = ir.slots[step.slot]!.name;
+  outputs.push({ name, key: name === "__proto__" ? `[${jsString(name)}]` : jsString(name), value: s });
+  return true;
 }
 
 function emitStep(
@@ -341,6 +382,7 @@ function emitStep(
   step: IrStep,
   outputs: GeneratedOutput[],
   returned: ReadonlySet<string> | undefined,
+  index: number,
 ): void {
   switch (step.kind) {
     case "let": {
@@ -364,7 +406,7 @@ function emitStep(
       return;
     }
     case "rule":
-      return emitRule(compiler, ir, step);
+      return emitRule(compiler, ir, step, index);
     case "output":
       return emitOutput(
         compiler,
@@ -395,7 +437,8 @@ const VERB_CODE: Readonly<Record<IrVerb, (quantity: string, operand: string) => 
   cap: (q, value) => `min(${q}, ${value})`,
 };
 
-function emitRule(compiler: ExpressionCompiler, ir: IrRulebook, step: IrRuleStep): void {
+function emitRule(compiler: ExpressionCompiler, ir: IrRulebook, step: IrRuleStep, index: number): void {
+  if (compiler.branchlessSelects && emitSelectedRule(compiler, ir, step, index)) return;
   const body = compiler.block(() => {
     for (const action of step.actions) {
       const q = `s${jsIndex(action.slot)}`;
@@ -429,6 +472,90 @@ function emitRule(compiler: ExpressionCompiler, ir: IrRulebook, step: IrRuleStep
   compiler.emit(`if (${condition}) {`, ...body.code, "}");
 }
 
+/** Helpers that the code of a pure expression may call: none raises, none has an effect. */
+const PURE_CALLS = new Set([
+  "min",
+  "max",
+  "abs",
+  "sqrt",
+  "exp",
+  "log",
+  "roundUp",
+  "roundDown",
+  "roundHalfEven",
+]);
+
+/**
+ * Whether generated code is a pure number expression: locals, literals, arithmetic, comparisons,
+ * reads of the select scratch and table columns, calls of {@link PURE_CALLS}; no text, no
+ * property, no other call (a helper that may raise, a tier search), no statement.
+ */
+export function pureNumberCode(code: string): boolean {
+  if (/["'`{};]|\bnew\b|\.[A-Za-z_$]|=>|\+\+|--/.test(code)) return false;
+  // The only assignments: the select scratch's cells.
+  if (/(?<![=!<>])=(?!=)/.test(code.replace(/\bSL\[\d+\] = /g, ""))) return false;
+  for (const call of code.matchAll(/([A-Za-z_$][\w$]*)\s*\(/g)) if (!PURE_CALLS.has(call[1]!)) return false;
+  return true;
+}
+
+/** Whether statements only hold pure values in new constants (`const t3 = (0.5 * (V2 - 0.8));`). */
+function pureStatements(lines: readonly string[]): boolean {
+  return lines.every((line) => {
+    const held = /^\s*const t\d+ = (.*);$/.exec(line);
+    return held !== null && pureNumberCode(held[1]!);
+  });
+}
+
+/**
+ * A rule with a condition and one numeric action that cannot raise, whose quantity holds a number
+ * before it, as a branch-free select: `s1 = (SL[0] = s1, SL[1] = s1 * (...), SL[0 + +(cond)])`.
+ * On random data a rule's condition is a coin flip for the branch predictor; the action's value
+ * costs a few operations. Same bits: the value chosen is the one the branch would have computed
+ * (the action's code is pure, so computing it when the condition is false changes nothing).
+ * False (nothing emitted) when the rule does not qualify.
+ */
+function emitSelectedRule(
+  compiler: ExpressionCompiler,
+  ir: IrRulebook,
+  step: IrRuleStep,
+  index: number,
+): boolean {
+  const action = step.actions[0];
+  if (step.condition === undefined || step.actions.length !== 1 || action === undefined || action.condition)
+    return false;
+  if (ir.slots[action.slot]!.type.kind !== "number" || !assignedBefore(ir, index, action.slot)) return false;
+  const q = `s${jsIndex(action.slot)}`;
+  // The action's value and its check, as the branch would emit them: one pure assignment, no check.
+  const apply = compiler.block(() => {
+    const value = compiler.compile(action.value);
+    compiler.emit(`${q} = ${VERB_CODE[action.verb](q, value)};`);
+    if (
+      !(action.verb === "set" && certainlyFinite(ir, action.value, false)) &&
+      compiler.proven(compiler.facts.finite(action))
+    )
+      compiler.emit("check");
+    return "";
+  });
+  const assigned = /^ {2}s\d+ = (.*);$/.exec(apply.code.at(-1) ?? "");
+  if (!assigned || !pureNumberCode(assigned[1]!) || !pureStatements(apply.code.slice(0, -1))) return false;
+  compiler.emit(...apply.code.slice(0, -1).map((l) => l.slice(2)));
+  const condition = compiler.compile(step.condition);
+  compiler.emit(`${q} = ${compiler.select(condition, assigned[1]!, q)};`);
+  return true;
+}
+
+/** Whether an unconditional action of a step before `index` sets `slot`. */
+function assignedBefore(ir: IrRulebook, index: number, slot: number): boolean {
+  return ir.steps
+    .slice(0, index)
+    .some(
+      (s) =>
+        s.kind === "rule" &&
+        s.condition === undefined &&
+        s.actions.some((a) => a.slot === slot && a.verb === "set" && a.condition === undefined),
+    );
+}
+
 function emitOutput(
   compiler: ExpressionCompiler,
   ir: IrRulebook,
@@ -438,15 +565,8 @@ function emitOutput(
   const slot = ir.slots[step.slot]!;
   const s = `s${jsIndex(step.slot)}`;
   compiler.emit(`${s} = ${compiler.compile(step.value)};`);
-  if (step.rounding)
-    compiler.emit(`${s} = ${roundCall(step.rounding.direction, s, step.rounding.step, step.rounding)};`);
+  emitOutputChecks(compiler, ir, step, s);
   let value = s;
-  if (
-    slot.type.kind === "number" &&
-    !certainlyFinite(ir, step.value, step.rounding !== undefined) &&
-    compiler.proven(compiler.facts.finite(step))
-  )
-    compiler.emit(compiler.checkFinite(s, step.site, slot.name));
   if (slot.type.kind === "list" || slot.type.kind === "record")
     compiler.emit(
       `if (nonFiniteIn(${s}) !== void 0) ${compiler.raise(step.site, "nonFiniteOutput", [jsString(slot.name), `nonFiniteIn(${s})`])}`,
@@ -459,6 +579,19 @@ function emitOutput(
   }
   const key = slot.name === "__proto__" ? `[${jsString(slot.name)}]` : jsString(slot.name);
   outputs.push({ name: slot.name, key, value });
+}
+
+/** An output's rounding (of its value in `s`) and its finiteness check, unless proven needless. */
+function emitOutputChecks(compiler: ExpressionCompiler, ir: IrRulebook, step: IrOutputStep, s: string): void {
+  const slot = ir.slots[step.slot]!;
+  if (step.rounding)
+    compiler.emit(`${s} = ${roundCall(step.rounding.direction, s, step.rounding.step, step.rounding)};`);
+  if (
+    slot.type.kind === "number" &&
+    !certainlyFinite(ir, step.value, step.rounding !== undefined) &&
+    compiler.proven(compiler.facts.finite(step))
+  )
+    compiler.emit(compiler.checkFinite(s, step.site, slot.name));
 }
 
 /** Whether an output's value is finite whatever the input: a number constant or a tier cell, unrounded. */

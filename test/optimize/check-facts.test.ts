@@ -122,8 +122,9 @@ describe("checks the analysis proves are left out", () => {
     const source = columnarCode(ir);
     expect(source).not.toMatch(/R_sqrtOfNegative\(|R_divisionByZero\(|k >= 0/);
     // The notional, the liquidity add-on and both outputs can overflow: their checks stay.
-    // (The loop body is there twice: \`run\` and \`runChecked\`.)
-    expect(source.match(/if \(!isFinite\(s/g)).toHaveLength(2 * 4);
+    // The loop body is there twice (\`run\` and \`runChecked\`) with the notional's and the add-on's;
+    // the outputs' are in the tail loop, three times (\`tail\`, and written out in each loop).
+    expect(source.match(/if \(!isFinite\(s/g)).toHaveLength(2 * 2 + 3 * 2);
     expect(elidedChecks(ir)).toEqual({ elided: 5, of: 10 });
   });
 

@@ -10,43 +10,12 @@ import { columnarSource } from "../../src/runtime/codegen-columns.js";
 import { columnLayout, rowInput, toColumns } from "../../src/runtime/column-layout.js";
 import { ColumnsError, loadArtifact, type LoadedRulebook } from "../../src/runtime/index.js";
 import { rulebookFromIr } from "../../src/runtime/rulebook.js";
-import { uniform } from "../support/columns.js";
+import { expectAgreement, uniform } from "../support/columns.js";
 import { lowerSource } from "../support/outcomes.js";
 import { InputGenerator } from "../support/random-inputs.js";
 import { bundledRulebooks, compileArtifact } from "../support/rulebooks.js";
 
 const load = (file: string): LoadedRulebook => loadArtifact(serializeArtifact(compileArtifact(file)));
-
-/** `evaluateColumns` agrees with `evaluateBatch` on `inputs`, row by row. */
-function expectAgreement(book: LoadedRulebook, inputs: unknown[]): void {
-  const columns = toColumns(columnLayout(book.ir), inputs);
-  const result = book.evaluateColumns(columns as Record<string, number[]>, inputs.length);
-  const batch = book.evaluateBatch(inputs);
-  const failures = new Map(result.errors.map((e) => [e.index, e]));
-  batch.forEach((outcome, row) => {
-    const failure = failures.get(row);
-    if (!outcome.ok) {
-      expect({ row, code: failure?.code, message: failure?.message }).toEqual({
-        row,
-        code: outcome.error.code,
-        message: `row ${row}: ${outcome.error.message.replace(/^invalid input: /, "")}`.replace(
-          /^(row \d+: )(\d+) problems:\n {2}/,
-          (_, p) => p,
-        ),
-      });
-      return;
-    }
-    expect(failure, `row ${row}`).toBeUndefined();
-    for (const output of book.outputs) {
-      const column = result.outputs[output.name]!;
-      const expected = outcome.outputs[output.name];
-      // A list output's column holds the row's list: equal element by element (numbers bit for bit).
-      if (Array.isArray(expected)) expect(column[row], `${output.name} row ${row}`).toStrictEqual(expected);
-      else expect(Object.is(column[row], expected), `${output.name} row ${row}`).toBe(true);
-    }
-  });
-  expect(result.errors.map((e) => e.index)).toEqual([...failures.keys()].sort((a, b) => a - b));
-}
 
 describe("evaluateColumns agrees with evaluateBatch", () => {
   for (const file of [...bundledRulebooks(), "bench/rules/natural-portfolio.margin"]) {

@@ -1,5 +1,7 @@
 /** Inputs shaped for columns, shared by the columnar tests. */
-import type { ColumnLayout } from "../../src/runtime/column-layout.js";
+import { expect } from "vitest";
+import { columnLayout, toColumns, type ColumnLayout } from "../../src/runtime/column-layout.js";
+import type { LoadedRulebook } from "../../src/runtime/index.js";
 
 /** Inputs whose optional fields are given in all of them or in none (what columns can carry). */
 export function uniform(layout: ColumnLayout, inputs: unknown[]): unknown[] {
@@ -28,4 +30,42 @@ function holdersOf(values: unknown[], path: string[]): Record<string, unknown>[]
     current = next;
   }
   return current.filter((v): v is Record<string, unknown> => v !== null && typeof v === "object");
+}
+
+/**
+ * `evaluateColumns` agrees with `evaluateBatch` on `inputs`, row by row: the same outputs bit for
+ * bit, the same failures (code and message) at the same rows.
+ */
+export function expectAgreement(
+  book: LoadedRulebook,
+  inputs: unknown[],
+  options?: { validate?: boolean },
+): void {
+  const columns = toColumns(columnLayout(book.ir), inputs);
+  const result = book.evaluateColumns(columns as Record<string, number[]>, inputs.length, options);
+  const batch = book.evaluateBatch(inputs);
+  const failures = new Map(result.errors.map((e) => [e.index, e]));
+  batch.forEach((outcome, row) => {
+    const failure = failures.get(row);
+    if (!outcome.ok) {
+      expect({ row, code: failure?.code, message: failure?.message }).toEqual({
+        row,
+        code: outcome.error.code,
+        message: `row ${row}: ${outcome.error.message.replace(/^invalid input: /, "")}`.replace(
+          /^(row \d+: )(\d+) problems:\n {2}/,
+          (_, p) => p,
+        ),
+      });
+      return;
+    }
+    expect(failure, `row ${row}`).toBeUndefined();
+    for (const output of book.outputs) {
+      const column = result.outputs[output.name]!;
+      const expected = outcome.outputs[output.name];
+      // A list output's column holds the row's list: equal element by element (numbers bit for bit).
+      if (Array.isArray(expected)) expect(column[row], `${output.name} row ${row}`).toStrictEqual(expected);
+      else expect(Object.is(column[row], expected), `${output.name} row ${row}`).toBe(true);
+    }
+  });
+  expect(result.errors.map((e) => e.index)).toEqual([...failures.keys()].sort((a, b) => a - b));
 }
