@@ -26,7 +26,8 @@ import { decimalConst, decimalTables } from "../semantics/decimal-operations.js"
 import { decText, isDec, type Dec } from "../semantics/decimal.js";
 import { jsIndex, jsString } from "./codegen-expr.js";
 import { omittableInputs, withOmittedInputs, type Value } from "../semantics/operations.js";
-import { fastKernel, readText, ROUND_CODES, scaledText, type FastTable } from "./decimal-fast.js";
+import { fastKernel, readText, ROUND_CODES, type FastTable } from "./decimal-fast.js";
+import { digitsOf, scaledText, textTables } from "./decimal-text.js";
 import * as ops from "./decimal-fast-ops.js";
 import { SCRATCH, type Num } from "./decimal-fast-ops.js";
 
@@ -85,6 +86,11 @@ export function generateFastPath(ir: IrRulebook, selected?: readonly string[]): 
       nan: NaN,
       math: { floor: Math.floor, sqrt: Math.sqrt, min: Math.min, max: Math.max, abs: Math.abs },
       scaledText,
+      // The text of the mantissa stored in scratch register 0: a double stored there, not passed
+      // (V8 boxes a double argument beyond 2^31, an allocation per output).
+      text0: (s: number) => scaledText(kernel.R[0]!, s),
+      digitsOf,
+      textTables,
       // Each table's bounds as double intervals (lower lo, hi by row, then the last upper's lo, hi),
       // for the boundary count of contiguous tables (decimal-fast-ops.ts `tierRow`).
       tierBounds: tables.map((t) =>
@@ -120,7 +126,8 @@ export function generateFastPath(ir: IrRulebook, selected?: readonly string[]): 
       "const FP = FK.powers;",
       "const FE = FK.eps, FT = FK.tiny, FU = FK.unit, FNaN = FK.nan;",
       "const Mfloor = FK.math.floor, Msqrt = FK.math.sqrt, Mmin = FK.math.min, Mmax = FK.math.max, Mabs = FK.math.abs;",
-      "const Ftext = FK.scaledText;",
+      "const Ftext = FK.scaledText, Fdigits = FK.digitsOf, Ftext0 = FK.text0;",
+      "const FD3 = FK.textTables(0).digits, FP3 = FK.textTables(0).three, FC2 = FK.textTables(0).cents;",
       "const FD = FK.defaults;",
       "const OP = FK.prototype;",
       "const Fproto = FK.prototypeOf;",
@@ -411,6 +418,7 @@ class FastGenerator {
     const variable = `o${jsIndex(step.slot)}`;
     if (slot.type.kind === "number") {
       const q = this.slotNum(step.slot);
+      let text = false;
       this.lastCell = undefined;
       this.numInto(step.value, q);
       // (numInto sets lastCell: read through a cast, as TypeScript keeps its narrowing to undefined)
@@ -426,8 +434,13 @@ class FastGenerator {
         if (code === undefined) throw new Uncovered("an unknown rounding");
         const unit = this.constantOf(`n:${String(size)}`, decimalConst(size) as unknown as Dec);
         this.roundInto(q, q, unit, code);
+        if (unit.places !== undefined && unit.places <= 3) {
+          this.emit(ops.text(variable, q, unit.places, this.fractionTable(unit.places)));
+          text = true;
+        }
       }
-      if (!cell) this.emit(`const ${variable} = ${q.s} >= 0 ? Ftext(${q.a}, ${q.s}) : Fbail();`);
+      if (!cell && !text)
+        this.emit(`const ${variable} = ${q.s} >= 0 ? (FR[0] = ${q.a}, Ftext0(${q.s})) : Fbail();`);
     } else if (slot.type.kind === "bool" || slot.type.kind === "text" || slot.type.kind === "enum") {
       if (step.rounding) throw new Uncovered("a rounded output that is not a number");
       this.emit(`v${jsIndex(step.slot)} = ${this.val(step.value)};`);
@@ -437,6 +450,14 @@ class FastGenerator {
     // take as the prototype.
     const key = slot.name === "__proto__" ? `[${jsString(slot.name)}]` : jsString(slot.name);
     if (!returned || returned.has(slot.name)) outputs.push(`${key}: ${variable}`);
+  }
+
+  /** The name of the factory-level table of fractions of `places` places (`places <= 3`). */
+  private fractionTable(places: number): string {
+    const name = `FF${places}`;
+    if (!this.prelude.includes(`const ${name} = FK.textTables(${places}).fraction;`))
+      this.prelude.push(`const ${name} = FK.textTables(${places}).fraction;`);
+    return name;
   }
 
   /** Rounds `x` into `d` to a multiple of a constant step (the kernel refuses a step that is not exact and positive). */

@@ -8,7 +8,8 @@
  * `Msqrt`, `Mmin`, `Mmax`, `Mabs`), which V8 still inlines.
  *
  * Written inline, with no call (a call with doubles would box them) and no allocation: `+ - *`,
- * comparisons and rounding of exact values while every intermediate is a safe integer, and
+ * comparisons and rounding of exact values while every intermediate is a safe integer, the text
+ * of an output rounded to a step of 0 to 3 places (allocating only its strings), and
  * `+ - *`, comparisons and `sqrt` of intervals, with the kernel's bounds (`down`, `up`: two ulps
  * either way; an exact value's bounds are those of its correctly rounded quotient), so the same
  * soundness argument holds (decimal-fast.ts). Every other case (`/`, rounding an interval, a
@@ -295,5 +296,38 @@ export function tierRow(
     `{ ${bounds(key, "kl", "kh")}`,
     `const past = ${count};`,
     `if (${decided}${inside.join(" && ")}) ${row} = past; else { ${fallback} } }`,
+  ].join(" ");
+}
+
+/**
+ * Statements declaring `variable`, the decimal text of `x` (`scaledText`'s form) when `x` is exact
+ * at `places` (known when the code is generated: a value rounded to a step of that many places,
+ * `places <= 3`), written inline from tables (`FD3`: `0..999`, `FP3`: the same in three digits,
+ * `fraction`: the name of the fractions of `places` places, "" for none); any other value (an
+ * interval gives up) through the general `Ftext`. `Mfloor(am / 10^k)` is the exact whole part of
+ * a safe integer `am`: the quotient is below `2^53 / 10^k`, where half an ulp is below `10^-k`,
+ * the least distance from a quotient that is not whole to the next whole, so it never rounds up
+ * to it.
+ */
+export function text(variable: string, x: Num, places: number, fraction: string): string {
+  const unit = 10 ** places;
+  // For a step of 0.01: in groups of three digits from the last, the lowest one with the point
+  // (`FC2`, `d.ff`). Else the whole part's groups, then the fraction's table.
+  const body =
+    places === 2
+      ? [
+          "let t; if (am < 1000) t = FC2[am];",
+          "else { const h = Mfloor(am / 1000), l = am - h * 1000;",
+          "if (h < 1000) t = FD3[h] + FC2[l]; else if (h < 1000000) { const g = Mfloor(h / 1000); t = FD3[g] + FP3[h - g * 1000] + FC2[l]; } else t = Fdigits(h) + FC2[l]; }",
+        ].join(" ")
+      : [
+          places === 0 ? "const w = am;" : `const w = Mfloor(am / ${unit});`,
+          "let t; if (w < 1000) t = FD3[w]; else if (w < 1000000) { const h = Mfloor(w / 1000); t = FD3[h] + FP3[w - h * 1000]; } else t = Fdigits(w);",
+          places === 0 ? "" : `t = t + ${fraction}[am - w * ${unit}];`,
+        ].join(" ");
+  return [
+    `let ${variable};`,
+    `if (${x.s} === ${places}) { const m = ${x.a}, am = m < 0 ? -m : m; ${body} ${variable} = m < 0 ? "-" + t : t; }`,
+    `else ${variable} = ${x.s} >= 0 ? Ftext(${x.a}, ${x.s}) : Fbail();`,
   ].join(" ");
 }

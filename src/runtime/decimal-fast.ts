@@ -31,6 +31,9 @@
  * checks it on adversarial inputs, test/fuzz/decimal-differential.test.ts on random rulebooks).
  */
 import { isDecimalText } from "../semantics/decimal.js";
+import { scaledText } from "./decimal-text.js";
+
+export { scaledText };
 
 /** Thrown to abandon the fast path for one input (an object, not an Error: no stack is captured). */
 export const FAST_BAIL = Object.freeze({ decimalFastPath: "undecided" });
@@ -601,120 +604,4 @@ export function readText(R: Float64Array, d: number, text: string): boolean {
   R[3 * d + 1] = up(v);
   R[3 * d + 2] = -1;
   return true;
-}
-
-const ZEROS = ["", "0", "00", "000", "0000", "00000", "000000", "0000000", "00000000"];
-
-/** `PADDED[k][x]`: `x < 10^k` in `k` digits (`k <= 4`); built on first use (11,110 short strings). */
-const PADDED: string[][] = [];
-
-function padded(k: number): string[] {
-  let table = PADDED[k];
-  if (table === undefined)
-    PADDED[k] = table = Array.from({ length: 10 ** k }, (_, x) => String(x).padStart(k, "0"));
-  return table;
-}
-
-/** The digits of `0..999`: a lookup, where a conversion would call into the runtime. */
-const DIGITS3 = Array.from({ length: 1000 }, (_, x) => String(x));
-
-/**
- * `FRACTIONS[s][f]` for `s <= 4`, `f < 10^s`: the fraction `f * 10^-s` as text after the point,
- * trailing zeros dropped (`.05`, `.5`; "" for 0), and `FRACTIONS[5][f]` for `f < 10^4`: `.` and
- * `f` in 4 digits, zeros kept (the head of a longer fraction). Built on first use: a lookup
- * instead of a conversion and a concatenation per output.
- */
-const FRACTIONS: string[][] = [];
-
-function fractions(s: number): string[] {
-  let table = FRACTIONS[s];
-  if (table === undefined) {
-    table =
-      s === 5
-        ? padded(4).map((digits) => `.${digits}`)
-        : Array.from({ length: 10 ** s }, (_, f) =>
-            f === 0 ? "" : `.${String(f).padStart(s, "0")}`.replace(/0+$/, ""),
-          );
-    FRACTIONS[s] = table;
-  }
-  return table;
-}
-
-/**
- * The digits of a non-negative safe integer, from tables of three digits (string concatenation of
- * short strings stays in generated code; a number's conversion calls into the runtime).
- */
-function digitsOf(m: number): string {
-  if (m < 1000) return DIGITS3[m]!;
-  const three = padded(3);
-  if (m < 1e6) {
-    const high = (m / 1000) | 0;
-    return DIGITS3[high]! + three[m - high * 1000]!;
-  }
-  if (m < 1e9) {
-    const high = (m / 1e6) | 0;
-    const rest = m - high * 1e6;
-    const middle = (rest / 1000) | 0;
-    return DIGITS3[high]! + three[middle]! + three[rest - middle * 1000]!;
-  }
-  const high = wholePart(m, 1e9);
-  const low = m - high * 1e9;
-  const top = (low / 1e6) | 0;
-  const rest = low - top * 1e6;
-  const middle = (rest / 1000) | 0;
-  return digitsOf(high) + three[top]! + three[middle]! + three[rest - middle * 1000]!;
-}
-
-/** `whole` and `fraction` of `m * 10^-s` (`m >= 0`, `s <= 22`), exactly: the quotient may be one too large. */
-function wholePart(m: number, unit: number): number {
-  const whole = Math.floor(m / unit);
-  return whole * unit > m ? whole - 1 : whole;
-}
-
-/** The plain decimal text of `m * 10^-s` without trailing zeros (`decText`'s form): `0`, `1925`, `-0.0056`. */
-export function scaledText(mantissa: number, scale: number): string {
-  if (mantissa === 0) return "0";
-  const negative = mantissa < 0;
-  const m = negative ? -mantissa : mantissa;
-  let text: string;
-  if (scale === 0) text = digitsOf(m);
-  else if (scale <= 4) {
-    const unit = P10[scale]!;
-    const whole = wholePart(m, unit);
-    text = digitsOf(whole) + fractions(scale)[m - whole * unit]!;
-  } else if (scale <= 9) {
-    const unit = P10[scale]!;
-    const whole = wholePart(m, unit);
-    // The fraction is below 10^9: int32 arithmetic strips its trailing zeros.
-    let fraction = (m - whole * unit) | 0;
-    let s = scale;
-    if (fraction === 0) text = digitsOf(whole);
-    else {
-      while (fraction % 10 === 0) {
-        fraction = (fraction / 10) | 0;
-        s--;
-      }
-      if (s <= 4) text = digitsOf(whole) + fractions(s)[fraction]!;
-      else if (s <= 8) {
-        // `.dddd` (the first four digits, zeros kept) and the last s - 4 (no trailing zeros).
-        const unit = P10[s - 4]!;
-        const head = (fraction / unit) | 0;
-        text = digitsOf(whole) + fractions(5)[head]! + padded(s - 4)[fraction - head * unit]!;
-      } else {
-        const digits = `${fraction}`;
-        text = `${digitsOf(whole)}.${ZEROS[s - digits.length]!}${digits}`;
-      }
-    }
-  } else {
-    let rest = m;
-    let s = scale;
-    while (s > 0 && rest % 10 === 0) {
-      rest /= 10;
-      s--;
-    }
-    const digits = digitsOf(rest);
-    const padded = digits.length <= s ? "0".repeat(s - digits.length + 1) + digits : digits;
-    text = s === 0 ? padded : `${padded.slice(0, padded.length - s)}.${padded.slice(padded.length - s)}`;
-  }
-  return negative ? `-${text}` : text;
 }

@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { compileEvaluator } from "../../src/runtime/codegen.js";
 import { decimalFastCounts, FAST_BAIL, fastKernel } from "../../src/runtime/decimal-fast.js";
 import { POWERS } from "../../src/runtime/decimal-fast-codegen.js";
+import { digitsOf, scaledText, textTables } from "../../src/runtime/decimal-text.js";
 import * as ops from "../../src/runtime/decimal-fast-ops.js";
 import { Dec, decRoundToStep, decText } from "../../src/semantics/decimal.js";
 import { exactDec } from "../support/exact-double.js";
@@ -263,5 +264,46 @@ describe("inline operations", () => {
       }),
       { numRuns: 1000, seed: 1915 },
     );
+  });
+});
+
+describe("inline text", () => {
+  // Mantissas at every group boundary of three digits, where a quotient by 10^k rounds up to the
+  // next whole (near 2^53), and random ones; each with both signs.
+  const edges = [0, 1, 5, 9, 10, 99, 100, 101, 999, 1000, 1001, 99_999, 100_000, 999_999, 1e6, 1e6 + 1];
+  const large = [1e9 - 1, 1e9, 1e9 + 7, 123_456_789_012, 1000 * 2 ** 43 - 1, 100 * 2 ** 46 - 1, 2 ** 53 - 1];
+  const mantissas = fc.oneof(
+    fc.constantFrom(...edges, ...large),
+    fc.integer({ min: 0, max: 1e7 }),
+    fc.integer({ min: 0, max: 2 ** 53 - 1 }),
+  );
+
+  it("writes a value at the places known when the code is generated as scaledText does, and others through it", () => {
+    for (const places of [0, 1, 2, 3]) {
+      const tables = textTables(places);
+      const write = new Function(
+        "T",
+        "Ftext",
+        "Fdigits",
+        "Fbail",
+        `const FD3 = T.digits, FP3 = T.three, FC2 = T.cents, FF = T.fraction, Mfloor = Math.floor;
+        return (xa, xb, xs) => { ${ops.text("o", X, places, "FF")} return o; };`,
+      )(tables, scaledText, digitsOf, () => {
+        throw FAST_BAIL;
+      }) as (...args: number[]) => string;
+      fc.assert(
+        fc.property(mantissas, fc.boolean(), fc.integer({ min: -1, max: 5 }), (m, negative, shift) => {
+          const signed = negative ? -m : m;
+          // At the known places (the inline code), or at others (the general scaledText).
+          const s = shift < 0 ? places : shift;
+          expect(write(signed, 0, s)).toBe(decText(new Dec(`${signed}e-${s}`)));
+        }),
+        { numRuns: 600, seed: 1915 + places },
+      );
+      for (const m of [...edges, ...large])
+        for (const signed of [m, -m])
+          expect(write(signed, 0, places)).toBe(decText(new Dec(`${signed}e-${places}`)));
+      expect(() => write(1, 2, -1)).toThrow();
+    }
   });
 });

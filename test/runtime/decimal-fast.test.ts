@@ -205,9 +205,11 @@ describe("reading inputs", () => {
       123_456_789_012_345,
       2 ** 53 - 1,
     ];
-    const fractions = [0, 1, 10, 1000, 10_001, 5_000_000, 12_345_678, 100_000_001];
+    const fractions = [
+      0, 1, 10, 1000, 10_001, 5_000_000, 12_345_678, 100_000_001, 120_000, 100_100_000, 7_000_010,
+    ];
     for (const whole of wholes)
-      for (const s of [0, 1, 2, 4, 5, 7, 8, 9, 12])
+      for (const s of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12])
         for (const f of fractions) {
           const m = whole * 10 ** s + (f % 10 ** s);
           if (!Number.isSafeInteger(m)) continue;
