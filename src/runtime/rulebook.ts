@@ -134,7 +134,7 @@ export function rulebookFromIr(ir: IrRulebook, irHash?: string): LoadedRulebook 
   // An explanation or a selection of outputs (validated unless `validate: false`).
   const evaluateOther = (input: unknown, options: EvalOptions): EvalResult => {
     const validate = options.validate === false ? undefined : check;
-    if (options.explain !== true) return { outputs: selected(options.outputs!)(input, validate) };
+    if (options.explain !== true) return resultOf(selected(options.outputs!)(input, validate));
     validate?.(input);
     return interpret(ir, input, { explain: true });
   };
@@ -146,9 +146,9 @@ export function rulebookFromIr(ir: IrRulebook, irHash?: string): LoadedRulebook 
   // its options object and the wrapper (docs/performance.md, "The per-record evaluator and V8").
   const evaluate = (input: unknown, options?: EvalOptions): EvalResult =>
     options === undefined
-      ? { outputs: run(input, check) }
+      ? resultOf(run(input, check))
       : options.explain !== true && options.outputs === undefined
-        ? { outputs: run(input, options.validate === false ? undefined : check) }
+        ? resultOf(run(input, options.validate === false ? undefined : check))
         : evaluateOther(input, options);
   return {
     meta: artifactMetaOf(ir.meta),
@@ -173,6 +173,28 @@ export function rulebookFromIr(ir: IrRulebook, irHash?: string): LoadedRulebook 
     source: compiled.source,
     mode: compiled.mode,
   };
+}
+
+/**
+ * The constructor of {@link resultOf}: its objects are plain (`Object.prototype`, one data property).
+ */
+const EvalResultObject = function (this: EvalResult, outputs: Record<string, OutputValue>): void {
+  this.outputs = outputs;
+} as unknown as new (outputs: Record<string, OutputValue>) => EvalResult;
+EvalResultObject.prototype = Object.prototype;
+
+/**
+ * `{ outputs }`, built by a constructor rather than an object literal, for the reason the generated
+ * code builds its outputs so (docs/performance.md, "The per-record evaluator and V8"): V8 tracks an
+ * allocation site per literal and pretenures it when most of its objects survive a young-generation
+ * collection, as they do when an engine keeps its results. A pretenured wrapper lives in the old
+ * generation, where a scavenge cannot free it: it keeps the young outputs object it points to
+ * alive, so every result was promoted and the trusted path ran 1.5-2x slower in those processes.
+ * A constructor has no allocation site. The literal remains if `outputs` is a property of
+ * `Object.prototype` (a setter there would run); V8 folds the test away.
+ */
+function resultOf(outputs: Record<string, OutputValue>): EvalResult {
+  return "outputs" in Object.prototype ? { outputs } : new EvalResultObject(outputs);
 }
 
 /**

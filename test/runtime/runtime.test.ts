@@ -295,6 +295,53 @@ function single(
   }
 }
 
+describe("the result of evaluate", () => {
+  const paths = [undefined, {}, { validate: false }, { outputs: ["maintenance_margin"] }] as const;
+
+  it("is a plain object holding the outputs, on every path", () => {
+    for (const options of paths) {
+      const result = book.evaluate(example, options);
+      expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
+      expect(Object.getOwnPropertyDescriptors(result)).toEqual({
+        outputs: { value: result.outputs, writable: true, enumerable: true, configurable: true },
+      });
+      expect(result.outputs["maintenance_margin"]).toBe(expectedMaintenance);
+    }
+    expect(book.evaluate(example, { validate: false })).toStrictEqual({
+      outputs: interpret(book.ir, example).outputs,
+    });
+  });
+
+  it("is built by a constructor, not an object literal (V8 pretenures a literal's allocation site)", () => {
+    // A `{ outputs }` literal in the dispatcher was pretenured in some processes that keep their
+    // results: the trusted path then ran about 2x slower (docs/performance.md, "The per-record
+    // evaluator and V8"). The dispatcher's own text must build no such literal.
+    expect(book.evaluate.toString()).not.toMatch(/\{\s*outputs\b/);
+  });
+
+  it("keeps `outputs` an own data property when Object.prototype has a setter of that name", () => {
+    const set: unknown[] = [];
+    Object.defineProperty(Object.prototype, "outputs", {
+      set: (v) => set.push(v),
+      get: () => "inherited",
+      configurable: true,
+    });
+    try {
+      // (An options object would inherit `outputs` too: only the paths that do not read it.)
+      for (const options of [undefined, { outputs: ["maintenance_margin"] }]) {
+        const result = book.evaluate(example, options);
+        expect(Object.keys(result)).toEqual(["outputs"]);
+        expect(Object.getOwnPropertyDescriptor(result, "outputs")?.value).toMatchObject({
+          maintenance_margin: expectedMaintenance,
+        });
+      }
+      expect(set).toEqual([]);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)["outputs"];
+    }
+  });
+});
+
 describe("batch and columnar evaluation", () => {
   const inputs = mixedInputs(1_000);
 
