@@ -183,22 +183,13 @@ export function mul(d: Num, x: Num, y: Num): string {
  * `d := sqrt(x)` to the scale: a perfect square's root exactly, else the interval of the roots of
  * the bounds widened by a unit of the scale (`FU`), as the kernel's `sqrt`; a negative operand
  * gives up (the exact path raises MB6003).
- *
- * An exact `x = e * 10^(-2 half)` (`e` a safe integer) that is not a perfect square takes its
- * interval from the one root already taken: `q = fl(fl(sqrt(e)) / 10^half)` is within
- * `2^-52 q` of `sqrt(x)` (two correctly rounded operations, `10^half` exact for `half <= 22`), which
- * the kernel's widening by `2^-51 |q|` covers; then a unit of the scale, as for an interval. One
- * `sqrt` and one `/` instead of the bounds' `/` and two more roots.
  */
 export function sqrt(d: Num, x: Num, scale: number): string {
   const attempt = [
     `if (${x.a} < 0) Fbail();`,
     // Parities by `& 1` (exact for safe integers): `%` on doubles is a call in V8.
     `const odd = ${x.s} & 1, even = odd === 0 ? ${x.a} : ${x.a} * 10, r = Msqrt(even), half = (${x.s} + odd) / 2;`,
-    `if (even <= ${SAFE} && half <= 22) {`,
-    `if (r === Mfloor(r) && r * r === even && half <= ${scale}) { ${d.s} = half; ${d.a} = r; }`,
-    `else { const q = r / FP[half], dl = ${widen("q", "-")} - FU, dh = ${widen("q", "+")} + FU; ${setInterval(d, "dl", "dh")} }`,
-    "done = true; }",
+    `if (r === Mfloor(r) && r * r === even && even <= ${SAFE} && half <= ${scale}) { ${d.s} = half; ${d.a} = r; done = true; }`,
   ].join(" ");
   const fallback = [
     bounds(x, "xl", "xh"),
