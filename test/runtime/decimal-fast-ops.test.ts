@@ -9,7 +9,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileEvaluator } from "../../src/runtime/codegen.js";
-import { decimalFastCounts, FAST_BAIL, fastKernel } from "../../src/runtime/decimal-fast.js";
+import { decimalFastCounts, down, FAST_BAIL, fastKernel, up } from "../../src/runtime/decimal-fast.js";
 import { POWERS } from "../../src/runtime/decimal-fast-codegen.js";
 import { digitsOf, scaledText, textTables } from "../../src/runtime/decimal-text.js";
 import * as ops from "../../src/runtime/decimal-fast-ops.js";
@@ -304,6 +304,62 @@ describe("inline text", () => {
         for (const signed of [m, -m])
           expect(write(signed, 0, places)).toBe(decText(new Dec(`${signed}e-${places}`)));
       expect(() => write(1, 2, -1)).toThrow();
+    }
+  });
+
+  it("a tier row is found inline exactly when the key lies clear of every boundary", () => {
+    // Rows [0, 10), [10, 20.5), [20.5, 50), [50, top): bounds as the kernel holds them (lo, hi).
+    const lower = ["0", "10", "20.5", "50"].map((b) => new Dec(b));
+    const keys: fc.Arbitrary<Held> = fc.oneof(
+      held,
+      fc
+        .tuple(fc.integer({ min: -2000, max: 12_000 }), fc.integer({ min: 0, max: 3 }))
+        .map(([m, s]): Held => [m, 0, s]),
+      fc
+        .tuple(fc.double({ min: -5, max: 105, noNaN: true }), fc.integer({ min: 0, max: 40 }))
+        .map(([v, w]): Held => {
+          const half = Math.abs(v) * 2 ** -(52 - w);
+          return [v - half, v + half, -1];
+        }),
+      // Intervals across or next to a boundary.
+      fc
+        .tuple(fc.constantFrom(0, 10, 20.5, 50, 100), fc.double({ min: -0.01, max: 0.01, noNaN: true }))
+        .chain(([b, d]) =>
+          fc.double({ min: 0, max: 0.02, noNaN: true }).map((w): Held => [b + d - w, b + d + w, -1]),
+        ),
+    );
+    for (const top of [new Dec("100"), undefined]) {
+      const bounds = [...lower, ...(top ? [top] : [])];
+      const B = Float64Array.from([
+        ...bounds.flatMap((b) => [down(b.toNumber()), up(b.toNumber())]),
+        ...(top ? [] : [Infinity, Infinity]),
+      ]);
+      const run = new Function(
+        "B",
+        "FP",
+        `const FE = 2 ** -51, FT = 2 ** -1022, FNaN = NaN;
+        return (xa, xb, xs) => { let row; ${ops.tierRow("row", X, "B", 4, top !== undefined, "row = -1;")} return row; };`,
+      )(B, POWERS) as (...args: number[]) => number;
+      let decided = 0;
+      fc.assert(
+        fc.property(keys, (x) => {
+          const row = run(...x);
+          // The row of each corner, strictly inside it (-1 on a boundary or outside the rows).
+          const rows = corners(x).map((c) => {
+            if (bounds.some((b) => b.eq(c)) || c.lt(lower[0]!) || (top && c.gte(top))) return -1;
+            return lower.filter((b) => b.lt(c)).length - 1;
+          });
+          if (row >= 0) {
+            decided++;
+            for (const r of rows) expect(r).toBe(row);
+          }
+          // Clear of every boundary by far more than the bounds' width: must be decided.
+          const margin = corners(x).every((c) => bounds.every((b) => c.minus(b).abs().gt(1e-9)));
+          if (margin && rows[0]! >= 0 && rows.every((r) => r === rows[0])) expect(row).toBe(rows[0]);
+        }),
+        { numRuns: 2000, seed: 1915 },
+      );
+      expect(decided).toBeGreaterThan(300);
     }
   });
 });
