@@ -18,6 +18,7 @@ import { optimizeIr } from "../optimize/index.js";
 import { checkFacts } from "../optimize/check-facts.js";
 import { generateDecimalSource } from "./codegen-decimal.js";
 import { ExpressionCompiler, jsIndex, jsString, roundCall } from "./codegen-expr.js";
+import { resultConstruction, type GeneratedOutput } from "./result-construction.js";
 import { evaluate as interpret, type OutputValue } from "./interpreter.js";
 import {
   black76,
@@ -286,40 +287,6 @@ function parameterBindings(ir: IrRulebook): string {
   return `const { ${factoryParameters(ir)
     .map(([name]) => name)
     .join(", ")} } = ${PARAMETERS};`;
-}
-
-/**
- * How an evaluation builds its result. An object literal, as the result must be (own data
- * properties in output order, whatever `Object.prototype` holds), costs a per-process gamble: V8
- * tracks an allocation site per literal and pretenures it when most of its objects survive a
- * young-generation collection, as when an engine keeps its results; from then on every result
- * is allocated in the old generation with a write barrier per field, and the evaluator ran at 0.6x
- * instead of 0.9x hand-written per position, in about half of the processes. A constructor has no
- * allocation site: `new Outputs(...)`, whose prototype is `Object.prototype`, builds the same
- * object as long as no output's name is a property of `Object.prototype` (its assignments would
- * meet a setter or a read-only property there). The generated code tests that (`in`: no getter
- * runs; V8 folds it while `Object.prototype` does not change) and takes the literal otherwise.
- */
-function resultConstruction(outputs: readonly GeneratedOutput[]): { declaration: string[]; value: string } {
-  const literal = `{ ${outputs.map((o) => `${o.key}: ${o.value}`).join(", ")} }`;
-  if (outputs.length === 0) return { declaration: [], value: literal };
-  const parameters = outputs.map((_, i) => `o${i}`);
-  const fields = outputs.map((o, i) => ` this[${jsString(o.name)}] = o${i};`).join("");
-  const shadowed = outputs.map((o) => `${jsString(o.name)} in ObjectPrototype`).join(" || ");
-  return {
-    declaration: [
-      `function Outputs(${parameters.join(", ")}) {${fields} }`,
-      "Outputs.prototype = ObjectPrototype;",
-    ],
-    value: `${shadowed} ? ${literal} : new Outputs(${outputs.map((o) => o.value).join(", ")})`,
-  };
-}
-
-/** One output of a generated evaluation: its name, its object key (code) and its value (code). */
-export interface GeneratedOutput {
-  name: string;
-  key: string;
-  value: string;
 }
 
 /**

@@ -25,6 +25,7 @@ import { type IrExpr, type IrRulebook, type IrStep, type IrType } from "../ir/ir
 import { decimalConst, decimalTables } from "../semantics/decimal-operations.js";
 import { decText, isDec, type Dec } from "../semantics/decimal.js";
 import { jsIndex, jsString } from "./codegen-expr.js";
+import { resultConstruction, type GeneratedOutput } from "./result-construction.js";
 import { omittableInputs, withOmittedInputs, type Value } from "../semantics/operations.js";
 import { fastKernel, readText, ROUND_CODES, type FastTable } from "./decimal-fast.js";
 import { digitsOf, scaledText, textTables } from "./decimal-text.js";
@@ -301,12 +302,15 @@ class FastGenerator {
 
   /** The fast path's statements (the body of `fast(raw)`), inputs read first. */
   steps(returned: ReadonlySet<string> | undefined): string[] {
-    const outputs: string[] = [];
+    const outputs: GeneratedOutput[] = [];
     this.ir.steps.forEach((step, i) => {
       this.emit(`// step ${i + 1}`);
       this.step(step, outputs, returned);
     });
     const body = this.lines;
+    // The result by a constructor, not a literal (result-construction.ts: no allocation site to pretenure).
+    const result = resultConstruction(outputs, { constructor: "FOutputs", prototype: "OP" });
+    this.prelude.push(...result.declaration);
     const variables = [
       ...this.ir.slots.flatMap((slot, i) => (slot.type.kind === "number" ? [] : [`v${i}`])),
       ...[...this.localDeclared].map((l) => `w${l}`),
@@ -318,7 +322,7 @@ class FastGenerator {
       ...this.inputReads(),
       ...[...this.inputs.values()].flatMap((i) => i.code),
       ...body,
-      `return { ${outputs.join(", ")} };`,
+      `return ${result.value};`,
     ];
   }
 
@@ -345,7 +349,7 @@ class FastGenerator {
     });
   }
 
-  private step(step: IrStep, outputs: string[], returned: ReadonlySet<string> | undefined): void {
+  private step(step: IrStep, outputs: GeneratedOutput[], returned: ReadonlySet<string> | undefined): void {
     switch (step.kind) {
       case "let":
         return this.assign(step.slot, step.value);
@@ -410,7 +414,7 @@ class FastGenerator {
 
   private output(
     step: Extract<IrStep, { kind: "output" }>,
-    outputs: string[],
+    outputs: GeneratedOutput[],
     returned: ReadonlySet<string> | undefined,
   ): void {
     const slot = this.ir.slots[step.slot];
@@ -449,7 +453,7 @@ class FastGenerator {
     // A literal key (fast object creation), computed only for `__proto__`, which a literal key would
     // take as the prototype.
     const key = slot.name === "__proto__" ? `[${jsString(slot.name)}]` : jsString(slot.name);
-    if (!returned || returned.has(slot.name)) outputs.push(`${key}: ${variable}`);
+    if (!returned || returned.has(slot.name)) outputs.push({ name: slot.name, key, value: variable });
   }
 
   /** The name of the factory-level table of fractions of `places` places (`places <= 3`). */

@@ -186,4 +186,37 @@ output quotient: Rate = t(p.k / p.d).r
       agree(contiguous, [{ p: { k: 0.3, d: 3 } }, { p: { k: 2.5, d: 3 } }, { p: { k: 7, d: 1 } }]).exact,
     ).toBe(0);
   });
+
+  it("builds its result by a constructor, the same plain object, and a literal when Object.prototype holds an output's name", () => {
+    // A result literal's allocation site was pretenured in some processes that keep their results
+    // (docs/performance.md, "The binary64 slow mode"): the fast path builds it by a constructor.
+    const ir = decimalIr(rules("binance-btcusdt-perp.margin"), "binance.margin");
+    const generated = compileEvaluator(ir);
+    expect(generated.source).toContain("new FOutputs(");
+    const input = {
+      position: { size: 109.488, mark: 31967.27, side: "long" },
+      market: { vol_30d: 0.5, adv: 5e8 },
+    };
+    const expected = evaluate(ir, input).outputs;
+    const before = decimalFastCounts.fast;
+    const result = generated.evaluate(input);
+    expect(decimalFastCounts.fast).toBe(before + 1);
+    expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
+    expect(Object.keys(result)).toEqual(Object.keys(expected));
+    expect(result).toStrictEqual(expected);
+    const set: unknown[] = [];
+    Object.defineProperty(Object.prototype, "max_leverage", {
+      set: (v) => set.push(v),
+      get: () => "inherited",
+      configurable: true,
+    });
+    try {
+      const shadowed = generated.evaluate(input);
+      expect(Object.getOwnPropertyDescriptor(shadowed, "max_leverage")?.value).toBe(expected["max_leverage"]);
+      expect(Object.keys(shadowed)).toEqual(Object.keys(expected));
+      expect(set).toEqual([]);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)["max_leverage"];
+    }
+  });
 });
