@@ -134,9 +134,15 @@ export function rulebookFromIr(ir: IrRulebook, irHash?: string): LoadedRulebook 
   // An explanation or a selection of outputs (validated unless `validate: false`).
   const evaluateOther = (input: unknown, options: EvalOptions): EvalResult => {
     const validate = options.validate === false ? undefined : check;
-    if (options.explain !== true) return resultOf(selected(options.outputs!)(input, validate));
-    validate?.(input);
-    return interpret(ir, input, { explain: true });
+    // Only the caller's own `explain` and `outputs`: one that Object.prototype holds (a polluted
+    // realm) is inherited by every options object, and would turn each call into an explanation or
+    // a selection the caller never asked for.
+    if (options.explain === true && Object.hasOwn(options, "explain")) {
+      validate?.(input);
+      return interpret(ir, input, { explain: true });
+    }
+    const names = Object.hasOwn(options, "outputs") ? options.outputs : undefined;
+    return resultOf(names === undefined ? run(input, validate) : selected(names)(input, validate));
   };
   // Kept tiny, and calling nothing V8 inlines but what its caller asks for: V8 inlines it into the
   // caller, where the options object and the `{ outputs }` wrapper disappear. The validated path

@@ -327,14 +327,17 @@ describe("the result of evaluate", () => {
       configurable: true,
     });
     try {
-      // (An options object would inherit `outputs` too: only the paths that do not read it.)
-      for (const options of [undefined, { outputs: ["maintenance_margin"] }]) {
+      // Every options object inherits that `outputs` ("inherited"): not a selection of the caller's.
+      for (const options of [undefined, {}, { validate: false }, { outputs: ["maintenance_margin"] }]) {
         const result = book.evaluate(example, options);
         expect(Object.keys(result)).toEqual(["outputs"]);
         expect(Object.getOwnPropertyDescriptor(result, "outputs")?.value).toMatchObject({
           maintenance_margin: expectedMaintenance,
         });
       }
+      const all = Object.keys(interpret(book.ir, example).outputs);
+      expect(Object.keys(book.evaluate(example, { validate: false }).outputs)).toEqual(all);
+      expect(Object.keys(book.evaluate(example, {}).outputs)).toEqual(all);
       expect(set).toEqual([]);
     } finally {
       delete (Object.prototype as Record<string, unknown>)["outputs"];
