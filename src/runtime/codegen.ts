@@ -517,23 +517,17 @@ function emitSelectedRule(
   if (step.condition === undefined || step.actions.length !== 1 || action === undefined || action.condition)
     return false;
   if (ir.slots[action.slot]!.type.kind !== "number" || !assignedBefore(ir, index, action.slot)) return false;
+  // A result the branch would check for finiteness keeps the branch: a select raises nothing.
+  const certain = action.verb === "set" && certainlyFinite(ir, action.value, false);
+  if (!certain && !compiler.facts.finite(action)) return false;
   const q = `s${jsIndex(action.slot)}`;
-  // The action's value and its check, as the branch would emit them: one pure assignment, no check.
-  const apply = compiler.block(() => {
-    const value = compiler.compile(action.value);
-    compiler.emit(`${q} = ${VERB_CODE[action.verb](q, value)};`);
-    if (
-      !(action.verb === "set" && certainlyFinite(ir, action.value, false)) &&
-      compiler.proven(compiler.facts.finite(action))
-    )
-      compiler.emit("check");
-    return "";
-  });
-  const assigned = /^ {2}s\d+ = (.*);$/.exec(apply.code.at(-1) ?? "");
-  if (!assigned || !pureNumberCode(assigned[1]!) || !pureStatements(apply.code.slice(0, -1))) return false;
-  compiler.emit(...apply.code.slice(0, -1).map((l) => l.slice(2)));
+  // The action's value as the branch would compute it: pure statements and a pure value.
+  const apply = compiler.block(() => VERB_CODE[action.verb](q, compiler.compile(action.value)));
+  if (!pureNumberCode(apply.value) || !pureStatements(apply.code)) return false;
+  compiler.emit(...apply.code.map((l) => l.slice(2)));
   const condition = compiler.compile(step.condition);
-  compiler.emit(`${q} = ${compiler.select(condition, assigned[1]!, q)};`);
+  compiler.emit(`${q} = ${compiler.select(condition, apply.value, q)};`);
+  if (!certain) compiler.proven(true); // counted as the branch counts its check left out
   return true;
 }
 

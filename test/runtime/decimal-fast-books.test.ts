@@ -7,6 +7,7 @@
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { withPrototypeSetter } from "../support/prototype-setter.js";
 import type { IrRulebook } from "../../src/ir/ir.js";
 import { compileEvaluator } from "../../src/runtime/codegen.js";
 import { decimalFastCounts } from "../../src/runtime/decimal-fast.js";
@@ -204,19 +205,11 @@ output quotient: Rate = t(p.k / p.d).r
     expect(Object.getPrototypeOf(result)).toBe(Object.prototype);
     expect(Object.keys(result)).toEqual(Object.keys(expected));
     expect(result).toStrictEqual(expected);
-    const set: unknown[] = [];
-    Object.defineProperty(Object.prototype, "max_leverage", {
-      set: (v) => set.push(v),
-      get: () => "inherited",
-      configurable: true,
-    });
-    try {
+    const set = withPrototypeSetter("max_leverage", () => {
       const shadowed = generated.evaluate(input);
       expect(Object.getOwnPropertyDescriptor(shadowed, "max_leverage")?.value).toBe(expected["max_leverage"]);
       expect(Object.keys(shadowed)).toEqual(Object.keys(expected));
-      expect(set).toEqual([]);
-    } finally {
-      delete (Object.prototype as Record<string, unknown>)["max_leverage"];
-    }
+    });
+    expect(set).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { withPrototypeSetter } from "../support/prototype-setter.js";
 import { lowerRulebook } from "../../src/compile/lower.js";
 import { printIr } from "../../src/compile/print-ir.js";
 import type { IrRulebook } from "../../src/ir/ir.js";
@@ -393,22 +394,14 @@ describe("generated code", () => {
     const input = binanceInput(109.488, 31967.27);
     const expected = evaluate(tiered, input).outputs;
     expect(evaluator.evaluate(input)).toStrictEqual(expected);
-    const set: unknown[] = [];
-    Object.defineProperty(Object.prototype, "initial_margin", {
-      set: (v) => set.push(v),
-      get: () => "inherited",
-      configurable: true,
-    });
-    try {
+    const set = withPrototypeSetter("initial_margin", () => {
       const outputs = evaluator.evaluate(input);
       expect(Object.keys(outputs)).toEqual(Object.keys(expected));
       expect(Object.getOwnPropertyDescriptor(outputs, "initial_margin")?.value).toBe(
         expected["initial_margin"],
       );
-      expect(set).toEqual([]);
-    } finally {
-      delete (Object.prototype as Record<string, unknown>)["initial_margin"];
-    }
+    });
+    expect(set).toEqual([]);
     expect(evaluator.evaluate(input)).toStrictEqual(expected);
   });
 

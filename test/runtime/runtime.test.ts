@@ -3,6 +3,7 @@
  * tampered ones, evaluating one input, a batch, or columns, and validating inputs on the way.
  */
 import { describe, expect, it } from "vitest";
+import { withPrototypeSetter } from "../support/prototype-setter.js";
 import { serializeArtifact, type CompiledArtifact } from "../../src/compile/artifact.js";
 import { hashJson } from "../../src/runtime/hash.js";
 import {
@@ -320,13 +321,7 @@ describe("the result of evaluate", () => {
   });
 
   it("keeps `outputs` an own data property when Object.prototype has a setter of that name", () => {
-    const set: unknown[] = [];
-    Object.defineProperty(Object.prototype, "outputs", {
-      set: (v) => set.push(v),
-      get: () => "inherited",
-      configurable: true,
-    });
-    try {
+    const set = withPrototypeSetter("outputs", () => {
       // Every options object inherits that `outputs` ("inherited"): not a selection of the caller's.
       for (const options of [undefined, {}, { validate: false }, { outputs: ["maintenance_margin"] }]) {
         const result = book.evaluate(example, options);
@@ -338,10 +333,8 @@ describe("the result of evaluate", () => {
       const all = Object.keys(interpret(book.ir, example).outputs);
       expect(Object.keys(book.evaluate(example, { validate: false }).outputs)).toEqual(all);
       expect(Object.keys(book.evaluate(example, {}).outputs)).toEqual(all);
-      expect(set).toEqual([]);
-    } finally {
-      delete (Object.prototype as Record<string, unknown>)["outputs"];
-    }
+    });
+    expect(set).toEqual([]);
   });
 });
 
