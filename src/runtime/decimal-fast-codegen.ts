@@ -48,6 +48,7 @@ type Kind = "num" | "val" | "row";
 /** The kernel helpers the generated code calls, bound to factory-level constants. */
 const HELPERS = [
   "input",
+  "number",
   "other",
   "add",
   "sub",
@@ -780,7 +781,13 @@ class FastGenerator {
       const defaulted = `(${value} === void 0 || ${value} === null ? ${fallback} : ${value})`;
       if (numeric) {
         const num = this.fresh();
-        code.push(`Finput(${SCRATCH.x}, ${defaulted}); ${readScratch(num, SCRATCH.x)}`);
+        // A number goes to the kernel through its register, not as an argument (which V8 boxes).
+        const given = this.temp("v");
+        const x = 3 * SCRATCH.x;
+        code.push(
+          `const ${given} = ${defaulted};`,
+          `if (typeof ${given} === "number") { FR[${x}] = ${given}; Fnumber(${SCRATCH.x}); } else Finput(${SCRATCH.x}, ${given}); ${readScratch(num, SCRATCH.x)}`,
+        );
         entry = { code, variable: "", num };
       } else {
         const variable = this.temp("i");

@@ -283,6 +283,10 @@ export function fastKernel(registers: number, scale: number, tables: readonly Fa
       else if (typeof value === "string" && readText(R, d, value)) return;
       else bail();
     },
+    /** Reads the input number stored in register `d` (`R[3 * d]`) as {@link input} reads a number. */
+    number(d: number): void {
+      readRegister(R, d);
+    },
     /** An input that is not a number: a string or a boolean passes, anything else gives up. */
     other(value: unknown): unknown {
       return typeof value === "string" || typeof value === "boolean" ? value : bail();
@@ -514,6 +518,17 @@ function exactRead(R: Float64Array, d: number, m: number, s: number): void {
  * is held as the interval of the doubles around it, which contains its decimal.
  */
 export function readNumber(R: Float64Array, d: number, v: number): void {
+  R[3 * d] = v;
+  readRegister(R, d);
+}
+
+/**
+ * {@link readNumber} of the double already stored in `R[3 * d]`: generated code stores an input
+ * number there and passes the register, not the double (V8 boxes a double argument, an allocation
+ * per input).
+ */
+export function readRegister(R: Float64Array, d: number): void {
+  const v = R[3 * d]!;
   if (Number.isSafeInteger(v)) {
     R[3 * d] = v + 0;
     R[3 * d + 2] = 0;
@@ -545,8 +560,10 @@ export function readNumber(R: Float64Array, d: number, v: number): void {
     }
     if (found > 1) break; // the closest of several: left to the interval
   }
-  R[3 * d] = down(v);
-  R[3 * d + 1] = up(v);
+  // `down(v)` and `up(v)`, written out: a double returned by a call that V8 does not inline is boxed.
+  const widening = a * EPS + TINY;
+  R[3 * d] = v - widening;
+  R[3 * d + 1] = v + widening;
   R[3 * d + 2] = -1;
 }
 
