@@ -130,6 +130,7 @@ export function generateFastPath(ir: IrRulebook, selected?: readonly string[]): 
       "const Mfloor = FK.math.floor, Msqrt = FK.math.sqrt, Mmin = FK.math.min, Mmax = FK.math.max, Mabs = FK.math.abs;",
       "const Ftext = FK.scaledText, Fdigits = FK.digitsOf, Ftext0 = FK.text0;",
       "const FD3 = FK.textTables(0).digits, FP3 = FK.textTables(0).three, FC2 = FK.textTables(0).cents;",
+      "const FDT3 = FK.textTables(0).dotThree, FT3 = FK.textTables(0).trimmed3;",
       "const FD = FK.defaults;",
       "const OP = FK.prototype;",
       "const Fproto = FK.prototypeOf;",
@@ -444,8 +445,7 @@ class FastGenerator {
           text = true;
         }
       }
-      if (!cell && !text)
-        this.emit(`const ${variable} = ${q.s} >= 0 ? (FR[0] = ${q.a}, Ftext0(${q.s})) : Fbail();`);
+      if (!cell && !text) this.emit(ops.textAny(variable, q, this.fractionTable(3)));
     } else if (slot.type.kind === "bool" || slot.type.kind === "text" || slot.type.kind === "enum") {
       if (step.rounding) throw new Uncovered("a rounded output that is not a number");
       this.emit(`v${jsIndex(step.slot)} = ${this.val(step.value)};`);

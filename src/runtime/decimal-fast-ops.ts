@@ -331,3 +331,24 @@ export function text(variable: string, x: Num, places: number, fraction: string)
     `else ${variable} = ${x.s} >= 0 ? Ftext(${x.a}, ${x.s}) : Fbail();`,
   ].join(" ");
 }
+
+/**
+ * Statements declaring `variable`, the decimal text of `x` at whatever places it has (an output
+ * not rounded to a step), as `scaledText` writes it: inline for 0 to 9 places, any other value
+ * through `Ftext0` (an interval gives up). The whole part as in {@link text} (`Mfloor(am / 10^k)`
+ * is exact); the fraction, below `10^9` whatever its places, scaled to nine places (an int32) and
+ * written in groups of three from the point, the last group that is not zero from the table of
+ * three digits without trailing zeros (`FT3`; `FDT3`: `.` and three digits; `fraction3`: `.` and
+ * three digits trimmed): one path for every number of places, and no call.
+ */
+export function textAny(variable: string, x: Num, fraction3: string): string {
+  return [
+    `let ${variable};`,
+    `if (${x.s} >= 0 && ${x.s} <= 9) { const k = ${x.s} | 0, m = ${x.a}, am = m < 0 ? -m : m, unit = FP[k], w = Mfloor(am / unit), f = am - w * unit;`,
+    "let t; if (w < 1000) t = FD3[w]; else if (w < 1000000) { const h = Mfloor(w / 1000); t = FD3[h] + FP3[w - h * 1000]; } else t = Fdigits(w);",
+    "if (f !== 0) { const n = (f * FP[9 - k]) | 0, g1 = (n / 1000000) | 0, r = n - g1 * 1000000, g2 = (r / 1000) | 0, g3 = r - g2 * 1000;",
+    `t = g3 !== 0 ? t + FDT3[g1] + FP3[g2] + FT3[g3] : g2 !== 0 ? t + FDT3[g1] + FT3[g2] : t + ${fraction3}[g1]; }`,
+    `${variable} = m < 0 ? "-" + t : t; }`,
+    `else ${variable} = ${x.s} >= 0 ? (FR[0] = ${x.a}, Ftext0(${x.s})) : Fbail();`,
+  ].join(" ");
+}

@@ -49,17 +49,27 @@ function tables(): Tables {
 
 /**
  * The tables generated code writes text from: the digits of `0..999`, the same in three digits,
- * the fractions of `places <= 3` places, and `cents` (the last three digits of a value of two
- * places, its last whole digit included).
+ * the fractions of `places <= 3` places, `cents` (the last three digits of a value of two
+ * places, its last whole digit included), `.` and three digits (a fraction's head group), and
+ * three digits without trailing zeros (a fraction's last group).
  */
 export function textTables(places: number): {
   digits: string[];
   three: string[];
   fraction: string[];
   cents: string[];
+  dotThree: string[];
+  trimmed3: string[];
 } {
   const t = tables();
-  return { digits: DIGITS3, three: t.three, fraction: t.fractions[places] ?? [], cents: t.cents };
+  return {
+    digits: DIGITS3,
+    three: t.three,
+    fraction: t.fractions[places] ?? [],
+    cents: t.cents,
+    dotThree: t.dotThree,
+    trimmed3: t.trimmed[3]!,
+  };
 }
 
 /** The digits of a non-negative safe integer, from the tables (one `+` per group of three but the first). */

@@ -307,6 +307,59 @@ describe("inline text", () => {
     }
   });
 
+  it("writes a value at any places inline as scaledText does (0 to 9), and others through it", () => {
+    const tables = textTables(3);
+    const R = new Float64Array(3);
+    const write = new Function(
+      "T",
+      "FR",
+      "Ftext0",
+      "Fdigits",
+      "Fbail",
+      "FP",
+      `const FD3 = T.digits, FP3 = T.three, FDT3 = T.dotThree, FT3 = T.trimmed3, FF3 = T.fraction, Mfloor = Math.floor;
+      return (xa, xb, xs) => { ${ops.textAny("o", X, "FF3")} return o; };`,
+    )(
+      tables,
+      R,
+      (s: number) => scaledText(R[0]!, s),
+      digitsOf,
+      () => {
+        throw FAST_BAIL;
+      },
+      POWERS,
+    ) as (...args: number[]) => string;
+    // Fractions with zeros in every group and position: 0.000000001, 0.1002, 0.12003 ...
+    const fractions = fc.oneof(
+      fc.integer({ min: 0, max: 999_999_999 }),
+      fc.constantFrom(1, 10, 100, 1000, 1001, 100_100, 1_000_000, 1_000_001, 120_003_000, 999_000_000),
+    );
+    fc.assert(
+      fc.property(
+        mantissas,
+        fractions,
+        fc.boolean(),
+        fc.integer({ min: 0, max: 12 }),
+        (m, f, negative, s) => {
+          // A whole part m and a fraction of at most s places, when the mantissa stays safe.
+          const fraction = s <= 9 ? f % 10 ** s : f;
+          const mantissa = m * 10 ** s + fraction;
+          fc.pre(Number.isSafeInteger(mantissa));
+          const signed = negative ? -mantissa : mantissa;
+          expect(write(signed, 0, s)).toBe(decText(new Dec(`${signed}e-${s}`)));
+        },
+      ),
+      { numRuns: 3000, seed: 1919 },
+    );
+    for (const m of [...edges, ...large])
+      for (const s of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+        for (const signed of [m, -m])
+          if (Number.isSafeInteger(signed))
+            expect(write(signed, 0, s)).toBe(decText(new Dec(`${signed}e-${s}`)));
+    expect(() => write(1, 2, -1)).toThrow();
+    expect(() => write(1, 2, Number.NaN)).toThrow();
+  });
+
   it("a tier row is found inline exactly when the key lies clear of every boundary", () => {
     // Rows [0, 10), [10, 20.5), [20.5, 50), [50, top): bounds as the kernel holds them (lo, hi).
     const lower = ["0", "10", "20.5", "50"].map((b) => new Dec(b));
