@@ -545,6 +545,7 @@ export function readRegister(R: Float64Array, d: number): void {
       // product's rounding), in fact: skip the division else.
       const r = Math.floor(t + 0.5);
       if (Math.abs(t - r) <= t * QUICK && r / p === a) return exactRead(R, d, v < 0 ? -r : r, s);
+      if (s === SKIP_AFTER) s = skipTo(a);
       continue;
     }
     if (t >= CANDIDATE_LIMIT) break;
@@ -565,6 +566,31 @@ export function readRegister(R: Float64Array, d: number): void {
   R[3 * d] = v - widening;
   R[3 * d + 1] = v + widening;
   R[3 * d + 2] = -1;
+}
+
+/** Places read one by one before {@link skipTo} looks ahead. */
+const SKIP_AFTER = 3;
+
+/**
+ * Where {@link readRegister} goes on after places 1 to {@link SKIP_AFTER} failed for `a`: to the
+ * most places `m` whose scaled value stays below 2^51, tested once, when no candidate is there
+ * (returns `m`: the loop goes on at `m + 1`, the 16-digit zone or the interval), else back to
+ * the next place. A candidate `r` at fewer places `s` would be one at `m`: `a` is within half an
+ * ulp (relative 2^-53) of `r / 10^s`, so `a * 10^m` is within `2^51 * 2^-52 = 1/2` (relative
+ * 2^-52 with the product's rounding) of the integer `r * 10^(m - s)`, which then passes both
+ * tests (the quotient `r 10^(m-s) / 10^m` is the real `r / 10^s`, correctly rounded to `a`). So a
+ * number with a spelling of 17 digits (read as an interval) or 16 (in the zone) skips the places
+ * between, and reads as before. `m` is found with the loop's own product, so the loop's zone
+ * starts where it did.
+ */
+function skipTo(a: number): number {
+  let m = SKIP_AFTER;
+  while (m < 22 && a * P10[m + 1]! < READ_LIMIT) m++;
+  if (m === SKIP_AFTER) return m;
+  const p = P10[m]!;
+  const t = a * p;
+  const r = Math.floor(t + 0.5);
+  return Math.abs(t - r) <= t * QUICK && r / p === a ? SKIP_AFTER : m;
 }
 
 /**
