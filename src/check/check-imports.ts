@@ -17,8 +17,7 @@
 import type * as A from "../syntax/ast.js";
 import { messages } from "../semantics/catalog.js";
 import { forEachDependency, rewriteDeclaration, type NameRewriter } from "../syntax/rename.js";
-import type { CheckContext } from "./context.js";
-import type { SourcedDeclaration } from "./checker.js";
+import type { CheckContext, SourcedDeclaration } from "./context.js";
 import { headerArithmetic } from "./check-header.js";
 import type { IrArithmetic } from "../ir/ir.js";
 

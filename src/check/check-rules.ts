@@ -6,9 +6,13 @@ import { forEachFreeName } from "../syntax/walk.js";
 import type * as A from "../syntax/ast.js";
 import { messages } from "../semantics/catalog.js";
 import type { ExprEnv, ExpressionChecker } from "./check-expr.js";
-import type { SourcedDeclaration } from "./checker.js";
 import { domainInterval } from "./check-values.js";
-import { SYMBOL_KIND_NAMES, type CheckContext, type ValueSymbol } from "./context.js";
+import {
+  SYMBOL_KIND_NAMES,
+  type CheckContext,
+  type SourcedDeclaration,
+  type ValueSymbol,
+} from "./context.js";
 import { type Type, assignable, describeType, isDimensionless, isNumeric } from "./types.js";
 import { isZeroLiteral } from "./builtins.js";
 

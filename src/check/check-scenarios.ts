@@ -1,43 +1,15 @@
 /**
- * Checks of scenario sets (axes, grids, ranges, weights) and the record type of a scenario.
+ * Checks of scenario sets (axes, grids, ranges, weights); the record type of a scenario is
+ * {@link CheckContext.scenarioSetType}.
  */
 import type * as A from "../syntax/ast.js";
 import { messages } from "../semantics/catalog.js";
 import { TOP_LEVEL, type ExpressionChecker } from "./check-expr.js";
 import type { CheckContext } from "./context.js";
-import {
-  ERROR,
-  NUMBER,
-  RATE,
-  TEXT,
-  type RecordField,
-  type Type,
-  assignable,
-  describeType,
-  isNumeric,
-  isDimensionless,
-} from "./types.js";
+import { ERROR, type Type, assignable, describeType, isNumeric, isDimensionless } from "./types.js";
 
 /** The most scenarios one set may expand to: bounds checking time and evaluation cost. */
 export const MAX_SCENARIOS = 10_000;
-
-/** A scenario set is a list of `{ name, index, weight, <axes> }` records. */
-export function scenarioType(context: CheckContext, decl: A.ScenariosDecl): Type {
-  const fields = new Map<string, RecordField>([
-    ["name", { name: "name", type: TEXT, optional: false }],
-    ["index", { name: "index", type: NUMBER, optional: false }],
-    // The 1-based number exchanges print (CME's scenario 14 is index 13).
-    ["number", { name: "number", type: NUMBER, optional: false }],
-    ["weight", { name: "weight", type: RATE, optional: false }],
-  ]);
-  for (const axis of decl.axes)
-    fields.set(axis.name.text, {
-      name: axis.name.text,
-      type: context.resolveType(axis.type),
-      optional: false,
-    });
-  return { kind: "list", element: { kind: "record", name: `scenario of ${decl.name.text}`, fields } };
-}
 
 export function checkScenarios(
   context: CheckContext,

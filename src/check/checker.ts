@@ -10,13 +10,13 @@ import { checkHeader } from "./check-header.js";
 import { ExpressionChecker, TOP_LEVEL } from "./check-expr.js";
 import { checkFields, checkParam } from "./check-values.js";
 import { checkRules, collectQuantities } from "./check-rules.js";
-import { checkScenarios, scenarioType } from "./check-scenarios.js";
+import { checkScenarios } from "./check-scenarios.js";
 import { checkTiers, tierRowType } from "./check-tiers.js";
 import { checkKeyedTable, keyedRowType } from "./check-keyed-tables.js";
 import { checkVerify } from "./check-verify.js";
 import { declareFunctions } from "./check-functions.js";
 import { mergeImports, type ImportedRulebook } from "./check-imports.js";
-import { CheckContext, type Origin, type ValueSymbol } from "./context.js";
+import { CheckContext, type Origin, type SourcedDeclaration, type ValueSymbol } from "./context.js";
 import { evaluateConstant } from "./constants.js";
 import { checkIrLimits } from "./check-limits.js";
 import {
@@ -30,11 +30,7 @@ import {
 } from "./types.js";
 import { isZeroLiteral } from "./builtins.js";
 
-/** A declaration and the file it comes from. */
-export interface SourcedDeclaration {
-  decl: A.Declaration;
-  origin: Origin;
-}
+export type { SourcedDeclaration } from "./context.js";
 
 /** What a base rulebook contributes to a rulebook that `extends` it. */
 export interface BaseRulebook {
@@ -360,7 +356,7 @@ export class SymbolTyper {
       case "table":
         return { kind: "tiers", name: symbol.name };
       case "scenarios":
-        return this.remember(symbol, scenarioType(this.context, symbol.decl));
+        return this.remember(symbol, this.context.scenarioSetType(symbol.decl));
       default:
         break; // parameters, lets, quantities and outputs are typed from their values, below
     }

@@ -5,7 +5,6 @@ import type * as A from "../syntax/ast.js";
 import type { MessageSpec, TemplateArgs } from "../semantics/catalog.js";
 import { messages } from "../semantics/catalog.js";
 import { type Reporter, type ReportExtras } from "../diagnostics/diagnostic.js";
-import { scenarioType } from "./check-scenarios.js";
 import { evaluateConstant, foldingFailure, type ConstantValue } from "./constants.js";
 import { didYouMean as suggest, SUGGESTION_BUDGET, type SuggestionBudget } from "./suggest.js";
 import {
@@ -33,6 +32,12 @@ export interface Origin {
   file: string;
   /** True for declarations of the checked file itself; base declarations are not re-reported. */
   own: boolean;
+}
+
+/** A declaration and the file it comes from. */
+export interface SourcedDeclaration {
+  decl: A.Declaration;
+  origin: Origin;
 }
 
 export type ValueSymbol =
@@ -252,6 +257,24 @@ export class CheckContext {
   }
 
   /** Resolves a written type. Reports unknown names (with did-you-mean) and returns ERROR for them. */
+  /** A scenario set is a list of `{ name, index, number, weight, <axes> }` records. */
+  scenarioSetType(decl: A.ScenariosDecl): Type {
+    const fields = new Map<string, RecordField>([
+      ["name", { name: "name", type: TEXT, optional: false }],
+      ["index", { name: "index", type: NUMBER, optional: false }],
+      // The 1-based number exchanges print (CME's scenario 14 is index 13).
+      ["number", { name: "number", type: NUMBER, optional: false }],
+      ["weight", { name: "weight", type: RATE, optional: false }],
+    ]);
+    for (const axis of decl.axes)
+      fields.set(axis.name.text, {
+        name: axis.name.text,
+        type: this.resolveType(axis.type),
+        optional: false,
+      });
+    return { kind: "list", element: { kind: "record", name: `scenario of ${decl.name.text}`, fields } };
+  }
+
   resolveType(ref: A.TypeRef): Type {
     const known = this.resolvedTypes.get(ref);
     if (known) return known;
@@ -295,7 +318,7 @@ export class CheckContext {
     if (name === "Scenario" && factor.valueArgument) {
       const set = this.values.get(factor.valueArgument.text);
       if (set?.kind === "scenarios") {
-        const list = scenarioType(this, set.decl);
+        const list = this.scenarioSetType(set.decl);
         return list.kind === "list" ? list.element : ERROR;
       }
       this.report(

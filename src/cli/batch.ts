@@ -8,10 +8,10 @@
 import path from "node:path";
 import { loadArtifact, rulebookFromIr, type LoadedRulebook } from "../runtime/index.js";
 import type { IrRulebook } from "../ir/ir.js";
-import { compileToSql, inputColumns, type SqlDiagnostic } from "../sql/index.js";
+import { compileToSql, inputColumns } from "../sql/index.js";
 import { columnLayout, type Columns } from "../runtime/columns.js";
 import { runClickHouseBatch } from "./clickhouse-http.js";
-import { compileFile } from "./compile-file.js";
+import { compileFile, renderSqlDiagnostics } from "./compile-file.js";
 import {
   copyToSql,
   createInputView,
@@ -109,13 +109,6 @@ export function loadRulebookOrArtifact(
   const compiled = compileFile(file, io, command, false);
   if (!compiled.ok) return { ok: false, report: compiled.report };
   return { ok: true, ir: compiled.ir, book: rulebookFromIr(compiled.ir) };
-}
-
-/** Renders SQL compile diagnostics the way `check` renders the others: `file:line: error CODE: message`. */
-export function renderSqlDiagnostics(diagnostics: readonly SqlDiagnostic[]): string {
-  return diagnostics
-    .map((d) => `${d.file}:${d.line}: error ${d.code}: ${d.message}${d.help ? `\n  help: ${d.help}` : ""}\n`)
-    .join("");
 }
 
 async function runBatch(args: ParsedArgs, io: CliIo): Promise<number> {

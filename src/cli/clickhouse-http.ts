@@ -5,7 +5,7 @@
  */
 import type { IrRulebook } from "../ir/ir.js";
 import { compileToSql, dialects, inputColumns, physicalColumns } from "../sql/index.js";
-import { renderSqlDiagnostics } from "./batch.js";
+import { renderSqlDiagnostics } from "./compile-file.js";
 import type { CliIo } from "./io.js";
 import { Progress } from "./progress.js";
 

@@ -1,7 +1,8 @@
 /**
- * What `eval`, `compile` and `test` share: turning one rulebook file into its IR through the
- * language service and the compiler, printing its diagnostics the way `check` does when it has
- * errors; and reading input documents (YAML or JSON) from files or standard input.
+ * What `eval`, `compile`, `batch` and `test` share: turning one rulebook file into its IR through
+ * the language service and the compiler, printing its diagnostics the way `check` does when it has
+ * errors (and the SQL compiler's the same way); and reading input documents (YAML or JSON) from
+ * files or standard input.
  */
 import path from "node:path";
 import { parseDocument } from "yaml";
@@ -10,6 +11,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderText } from "../diagnostics/render.js";
 import type { IrRulebook } from "../ir/ir.js";
 import { createLanguageService, type SourceHost } from "../service/language-service.js";
+import type { SqlDiagnostic } from "../sql/index.js";
 import { summarize, summaryLine } from "./check.js";
 import { displayPath, nodeSourceHost, readText } from "./files.js";
 import { UsageError, type CliIo } from "./io.js";
@@ -118,4 +120,11 @@ export async function readInputDocument(given: string, io: CliIo, command: strin
   } catch (error) {
     return { ok: false, label, problems: [`${label}: ${(error as Error).message}`] };
   }
+}
+
+/** Renders SQL compile diagnostics the way `check` renders the others: `file:line: error CODE: message`. */
+export function renderSqlDiagnostics(diagnostics: readonly SqlDiagnostic[]): string {
+  return diagnostics
+    .map((d) => `${d.file}:${d.line}: error ${d.code}: ${d.message}${d.help ? `\n  help: ${d.help}` : ""}\n`)
+    .join("");
 }

@@ -6,7 +6,7 @@
  */
 import type { IrRulebook } from "../ir/ir.js";
 import { DECIMAL_TEXT, decimalPercent, groupThousands } from "../semantics/decimal-text.js";
-import type { OutputInfo } from "../runtime/rulebook.js";
+import type { OutputInfo } from "../runtime/output-info.js";
 import type { OutputValue } from "../runtime/interpreter.js";
 import type {
   AggregateChoice,

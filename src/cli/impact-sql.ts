@@ -8,7 +8,7 @@ import type { IrRulebook } from "../ir/ir.js";
 import type { FailureCounts, ImpactColumns } from "../review/impact.js";
 import { rulebookFromIr } from "../runtime/rulebook.js";
 import { compileToSql, dialects, inputColumns } from "../sql/index.js";
-import { renderSqlDiagnostics } from "./batch.js";
+import { renderSqlDiagnostics } from "./compile-file.js";
 import { plainValue, setPath, type DuckConnection } from "./duckdb-engine.js";
 import type { Progress } from "./progress.js";
 

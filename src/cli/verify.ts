@@ -5,7 +5,7 @@
  * explanation.
  */
 import type { IrRulebook } from "../ir/ir.js";
-import { outputInfos } from "../runtime/rulebook.js";
+import { outputInfos } from "../runtime/output-info.js";
 import {
   verifyRulebook,
   type PropertyResult,

@@ -10,7 +10,7 @@
  * statistics. Explaining the top movers (which rule made the difference) is `impact-explain.ts`.
  */
 import type { IrRecord, IrType } from "../ir/ir.js";
-import type { OutputInfo } from "../runtime/rulebook.js";
+import type { OutputInfo } from "../runtime/output-info.js";
 import { outputNumber } from "../runtime/decimal-values.js";
 import type { OutputValue } from "../runtime/interpreter.js";
 

@@ -160,7 +160,6 @@ export function columnarSource(
     // Loops over scenario sets unrolled, with the scenarios' values as literals: the loop runs over
     // thousands of rows, so the longer code pays for itself (not so in `loadArtifact`'s per-record code).
     compiler.unrollScenarios = UNROLL_SCENARIOS;
-    compiler.branchlessTiers = true;
     compiler.branchlessSelects = true;
     return { compiler, ...generateSteps(ir, compiler, undefined, tailAt) };
   };

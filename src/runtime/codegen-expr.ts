@@ -113,7 +113,12 @@ interface ScenarioBinding {
 /** Tables with more rows than this are searched by bisection rather than a chain of comparisons. */
 const LINEAR_SEARCH_ROWS = 8;
 
-/** Tables of at most this many rows are searched without branches where `branchlessTiers` is set. */
+/**
+ * Tier tables of at most this many rows are searched by counting the boundaries at or below the key
+ * (`+(k >= b1) + +(k >= b2) ...`, compiled by V8 to `setcc` and adds) rather than through a chain of
+ * comparisons, in the per-record and the columnar evaluators alike: on keys spread over the tiers
+ * the chain mispredicts a branch or two per search.
+ */
 const BRANCHLESS_TIER_ROWS = 16;
 
 /**
@@ -193,12 +198,6 @@ export class ExpressionCompiler {
    * 0, the default, unrolls none. The columnar evaluator sets it.
    */
   unrollScenarios = 0;
-  /**
-   * Whether tier searches count the boundaries at or below the key (`+(k >= b1) + +(k >= b2) ...`,
-   * compiled by V8 to `setcc` and adds) rather than branch through a chain: on keys spread over the
-   * tiers the chain mispredicts a branch or two per search. The columnar evaluator sets it.
-   */
-  branchlessTiers = false;
   /**
    * Whether a choice between two numbers already computed is made without a branch (see
    * {@link select}): a `min` or `max` with a constant, a rule whose condition guards one pure
@@ -663,8 +662,8 @@ export class ExpressionCompiler {
   /**
    * The factory-level function `S<table>(key, site)` that returns the row containing `key`, or
    * raises MB6006. The checker guarantees rows that are contiguous and ascending, so after the two
-   * outer bounds only the inner boundaries are compared: a chain for small tables, a bisection above
-   * {@link LINEAR_SEARCH_ROWS}.
+   * outer bounds only the inner boundaries are compared: counted up to {@link BRANCHLESS_TIER_ROWS}
+   * rows, above that a chain, and a bisection above {@link LINEAR_SEARCH_ROWS} rows.
    */
   private search(index: number, within = { lower: false, upper: false }): string {
     const table = this.ir.tables[index];
@@ -703,7 +702,7 @@ export class ExpressionCompiler {
         .slice(1)
         .map((r) => `+(k ${r.lowerInclusive ? ">=" : ">"} ${jsNumber(r.lower)})`)
         .join(" + ");
-    const branchless = this.branchlessTiers && rows.length > 1 && rows.length <= BRANCHLESS_TIER_ROWS;
+    const branchless = rows.length > 1 && rows.length <= BRANCHLESS_TIER_ROWS;
     lines.push(`  return ${branchless ? counted() : choose(0, rows.length - 1)};`, "}");
     this.functions.set(name, lines.join("\n"));
     return name;

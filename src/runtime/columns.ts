@@ -24,7 +24,7 @@ import {
   type InputValidator,
 } from "./input-schema.js";
 import type { OutputValue } from "./interpreter.js";
-import type { OutputInfo } from "./rulebook.js";
+import type { OutputInfo } from "./output-info.js";
 import { factoryParameters, isCodeGenerationRefused, type CompiledEvaluator } from "./codegen.js";
 import { COLUMNAR_EXTRAS, columnarSource, type ColumnarOptions } from "./codegen-columns.js";
 import { columnKind, type ColumnKind } from "./column-checks.js";

@@ -38,14 +38,13 @@ export {
   InputValidationError,
   rulebookFromIr,
   failureOf,
-  outputInfos,
   type LoadedRulebook,
   type EvalOptions,
   type EvalResult,
   type EvalFailure,
   type BatchOutcome,
-  type OutputInfo,
 } from "./rulebook.js";
+export { outputInfos, type OutputInfo } from "./output-info.js";
 export {
   ColumnsError,
   columnFields,

@@ -1,9 +1,38 @@
 /**
- * Input-validation messages: ajv's error objects turned into one clear sentence per problem, each
- * naming the JSON pointer of the value concerned.
+ * Input-validation messages: what an input problem is ({@link InputError}), and ajv's error objects
+ * turned into one clear sentence per problem, each naming the JSON pointer of the value concerned.
  */
 import type { ErrorObject } from "ajv/dist/2020.js";
-import { INPUT_ERROR_CODE, type InputError, type InputErrorKind, type JsonSchema } from "./input-schema.js";
+import { messages } from "../semantics/catalog.js";
+
+/** A JSON Schema document (a plain JSON object). */
+export type JsonSchema = { [keyword: string]: unknown };
+
+/** The code of every input-validation problem (the runtime catalog's `invalidInput`). */
+export const INPUT_ERROR_CODE = messages.invalidInput.code;
+
+/** What is wrong with an input value. */
+export type InputErrorKind =
+  | "missing"
+  | "unknown"
+  | "type"
+  | "not-finite"
+  | "enum"
+  | "range"
+  | "timestamp"
+  | "too-large"
+  | "unreadable"
+  | "too-many";
+
+/** One problem in a runtime input. */
+export interface InputError {
+  /** JSON pointer of the value concerned (`/position/size`); `""` is the whole input. */
+  path: string;
+  /** One sentence that starts with the path, e.g. `/position/size must be > 0, not -1`. */
+  message: string;
+  code: typeof INPUT_ERROR_CODE;
+  kind: InputErrorKind;
+}
 
 /**
  * Turns ajv's error objects into one clear message per problem, in ajv's order. `prefix` is the JSON

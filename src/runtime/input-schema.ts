@@ -14,7 +14,6 @@
  * `constructor` is not "present" through the prototype), `__proto__` is an unknown field, lists and
  * texts have size limits, and the number of reported problems is capped.
  */
-import { messages } from "../semantics/catalog.js";
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { IrDomain, IrField, IrRulebook, IrSchema, IrType } from "../ir/ir.js";
 import { omittableInputs } from "../semantics/operations.js";
@@ -27,38 +26,17 @@ import {
   escapePointer,
   problem,
   truncate,
+  type InputError,
+  type JsonSchema,
 } from "./input-messages.js";
 
-export { describeValue };
-
-/** A JSON Schema document (a plain JSON object). */
-export type JsonSchema = { [keyword: string]: unknown };
-
-/** The code of every input-validation problem (the runtime catalog's `invalidInput`). */
-export const INPUT_ERROR_CODE = messages.invalidInput.code;
-
-/** What is wrong with an input value. */
-export type InputErrorKind =
-  | "missing"
-  | "unknown"
-  | "type"
-  | "not-finite"
-  | "enum"
-  | "range"
-  | "timestamp"
-  | "too-large"
-  | "unreadable"
-  | "too-many";
-
-/** One problem in a runtime input. */
-export interface InputError {
-  /** JSON pointer of the value concerned (`/position/size`); `""` is the whole input. */
-  path: string;
-  /** One sentence that starts with the path, e.g. `/position/size must be > 0, not -1`. */
-  message: string;
-  code: typeof INPUT_ERROR_CODE;
-  kind: InputErrorKind;
-}
+export {
+  describeValue,
+  INPUT_ERROR_CODE,
+  type InputError,
+  type InputErrorKind,
+  type JsonSchema,
+} from "./input-messages.js";
 
 /** The result of validating one input. */
 export interface InputValidation {

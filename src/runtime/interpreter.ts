@@ -37,8 +37,8 @@ import {
   decimalUnary,
   decimalVerb,
   decValue,
-  type DecimalTable,
 } from "../semantics/decimal-operations.js";
+import type { DecimalTable } from "../semantics/decimal.js";
 import { decimalInput, decimalTraceValue } from "./decimal-values.js";
 import { decimalLiquidation } from "../semantics/decimal-liquidation.js";
 import { VERBS } from "../semantics/verbs.js";

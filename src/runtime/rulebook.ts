@@ -5,7 +5,7 @@
  * Evaluation paths: without an explanation, the compiled evaluator (the fast path); with one, the
  * interpreter, which computes the same numbers (the test suite proves it) and records each step.
  */
-import type { IrRulebook, IrType } from "../ir/ir.js";
+import type { IrRulebook } from "../ir/ir.js";
 import type { ArtifactMeta } from "./artifact-schema.js";
 import { artifactMetaOf } from "./artifact-schema.js";
 import { compileEvaluator, type CompiledEvaluator } from "./codegen.js";
@@ -21,6 +21,7 @@ import {
 import { evaluate as interpret, type OutputValue } from "./interpreter.js";
 import type { Trace } from "./trace.js";
 import { columnarEvaluator, type ColumnarResult, type Columns } from "./columns.js";
+import { outputInfos, type OutputInfo } from "./output-info.js";
 import { brandClass } from "../semantics/brand.js";
 
 /** Options of one evaluation. */
@@ -57,14 +58,6 @@ export interface EvalFailure {
 
 /** The outcome of one input of a batch. */
 export type BatchOutcome = ({ ok: true } & EvalResult) | { ok: false; error: EvalFailure };
-
-/** An output of the rulebook: its name and type (numbers carry their unit, e.g. `USDT`). */
-export interface OutputInfo {
-  name: string;
-  type: IrType;
-  /** The unit of a number (`USDT`, `Rate`, `Number`), else undefined. */
-  unit?: string;
-}
 
 /** An input that failed validation, thrown by `evaluate`: every problem, each with its path. */
 export class InputValidationError extends Error {
@@ -227,21 +220,6 @@ function selectionCache(
     }
     return run;
   };
-}
-
-/** The outputs of a rulebook, in the order of its steps. */
-export function outputInfos(ir: IrRulebook): OutputInfo[] {
-  const result: OutputInfo[] = [];
-  for (const step of ir.steps) {
-    if (step.kind !== "output") continue;
-    const slot = ir.slots[step.slot]!;
-    result.push({
-      name: slot.name,
-      type: slot.type,
-      ...(slot.type.kind === "number" ? { unit: slot.type.unit } : {}),
-    });
-  }
-  return result;
 }
 
 /**

@@ -15,7 +15,7 @@ import { runtimeErrors, type Raise } from "./errors.js";
 import { black76, black76Df, blackScholes, blackScholesDf, normalCdf, roundDynamic } from "./numeric.js";
 import { decimalBankruptcyPrice } from "./decimal-liquidation.js";
 import { bankruptcyPriceCall } from "./liquidation.js";
-import type { Value } from "./operations.js";
+import type { Value } from "./value.js";
 import { decKth, decQuantile, kth, quantile } from "./order-statistics.js";
 
 /** The declaration of one built-in function. */

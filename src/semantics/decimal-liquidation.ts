@@ -5,8 +5,7 @@
  * notional that chose it, as in binary64.
  */
 import type { IrArithmetic, IrTierTable } from "../ir/ir.js";
-import { Dec, decDivide } from "./decimal.js";
-import type { DecimalTable } from "./decimal-operations.js";
+import { Dec, decDivide, type DecimalTable } from "./decimal.js";
 import { runtimeErrors, type Raise } from "./errors.js";
 import type { LiquidationConvention } from "./liquidation.js";
 

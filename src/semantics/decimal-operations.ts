@@ -19,9 +19,10 @@ import type {
   IrVerb,
 } from "../ir/ir.js";
 import { BUILTINS, isBuiltin } from "./builtins.js";
-import { Dec, decDivide, decRoundToStep, isDec, toDec } from "./decimal.js";
+import { Dec, decDivide, decRoundToStep, isDec, toDec, type DecimalTable } from "./decimal.js";
 import { runtimeErrors, type Raise } from "./errors.js";
-import { scenarioTables, type Value } from "./operations.js";
+import { scenarioTables } from "./operations.js";
+import type { Value } from "./value.js";
 
 /** A decimal as a runtime value. */
 export const decValue = (d: Dec): Value => d as unknown as Value;
@@ -108,15 +109,6 @@ export function decimalVerb(verb: IrVerb, current: Value, operand: Value): Value
 /** An output's declared rounding, exact. */
 export function decimalRound(direction: IrRoundingDirection, x: Value, step: number, raise: Raise): Value {
   return decValue(decRoundToStep(direction, asDec(x), toDec(step), -1, raise));
-}
-
-/** A tier table's numbers as decimals, with the deductions derived exactly. */
-export interface DecimalTable {
-  lower: Dec[];
-  /** `null` is `inf`. */
-  upper: (Dec | null)[];
-  cells: Dec[][];
-  deductions: (Dec | null)[][];
 }
 
 function decimalTable(table: IrTierTable): DecimalTable {

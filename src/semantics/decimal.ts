@@ -29,6 +29,15 @@ const Decimal = decimalJs.default as unknown as typeof DecimalType;
 type Decimal = DecimalType;
 type Rounding = DecimalType.Rounding;
 
+/** A tier table's numbers as decimals, with the deductions derived exactly (decimal-operations.ts). */
+export interface DecimalTable {
+  lower: Dec[];
+  /** `null` is `inf`. */
+  upper: (Dec | null)[];
+  cells: Dec[][];
+  deductions: (Dec | null)[][];
+}
+
 /** Significant digits kept by exact operations (`+ - *`): results longer than this are rounded. */
 export const DECIMAL_DIGITS = 1000;
 

@@ -20,10 +20,9 @@ import { runtimeErrors, type Raise } from "./errors.js";
 import { BUILTINS, isBuiltin } from "./builtins.js";
 import { timestampSeconds } from "./numeric.js";
 import { decText, isDec } from "./decimal.js";
+import type { Value } from "./value.js";
 
-/** A runtime value. */
-export type Value =
-  number | boolean | string | readonly Value[] | { readonly [field: string]: Value } | null | undefined;
+export type { Value } from "./value.js";
 
 /** `-x` or `not x`. */
 export function unaryOp(op: IrUnaryOp, x: Value): Value {

@@ -22,7 +22,7 @@ import {
 import { reasonText } from "../review/render-impact.js";
 import { importedChanges, semanticDiff, type Change, type SemanticDiff } from "../review/semantic-diff.js";
 import { evaluate, type OutputValue } from "../runtime/interpreter.js";
-import { outputInfos } from "../runtime/rulebook.js";
+import { outputInfos } from "../runtime/output-info.js";
 import type { SourceHost } from "./check-rulebook.js";
 import { compileSource } from "./compile-rulebook.js";
 import { parsePath, withValue, type SweepResult, type SweepSeries } from "./sweep.js";

@@ -162,38 +162,3 @@ output c = sum((if s.name == "crash" then book.y else s.vol) * (-s.move) for s i
     });
   });
 });
-
-describe("tier searches in columns (boundaries counted, no branches)", () => {
-  it("find the row evaluate finds, on each boundary and the doubles either side of it", () => {
-    const ir = lowerSource(
-      `rulebook "t" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD
-input position { notional: USD >= 0 }
-tiers steps by notional: USD, flat {
-  columns rate: Rate
-  [0, 100]       1%
-  (100, 250)     2%
-  [250, 250]     3%
-  (250, 1_000]   4%
-  (1_000, inf)   5%
-}
-output margin: USD = position.notional * steps(position.notional).rate
-output tier: Number = steps(position.notional).tier`,
-      "steps.margin",
-    );
-    const book = rulebookFromIr(ir);
-    const near = (x: number): number[] => [x, x * (1 - 2 ** -52), x * (1 + 2 ** -52)];
-    const inputs = [0, 5e-324, ...[100, 250, 1000].flatMap(near), 1e300].map((notional) => ({
-      position: { notional },
-    }));
-    const columns = toColumns(columnLayout(ir), inputs);
-    const source = columnarSource(ir, columnLayout(ir), new Set(Object.keys(columns)))!.source;
-    expect(source).toContain("+(k > 100) + +(k >= 250) + +(k > 250) + +(k > 1000)");
-    const result = book.evaluateColumns(columns, inputs.length);
-    expect(result.errors).toEqual([]);
-    expect([...new Set(result.outputs["tier"])].sort()).toEqual([1, 2, 3, 4, 5]);
-    inputs.forEach((input, row) => {
-      for (const [name, value] of Object.entries(book.evaluate(input).outputs))
-        expect(Object.is(result.outputs[name]![row], value), `${name} row ${row}`).toBe(true);
-    });
-  });
-});
