@@ -256,7 +256,6 @@ export class CheckContext {
     return value;
   }
 
-  /** Resolves a written type. Reports unknown names (with did-you-mean) and returns ERROR for them. */
   /** A scenario set is a list of `{ name, index, number, weight, <axes> }` records. */
   scenarioSetType(decl: A.ScenariosDecl): Type {
     const fields = new Map<string, RecordField>([
@@ -275,6 +274,7 @@ export class CheckContext {
     return { kind: "list", element: { kind: "record", name: `scenario of ${decl.name.text}`, fields } };
   }
 
+  /** Resolves a written type. Reports unknown names (with did-you-mean) and returns ERROR for them. */
   resolveType(ref: A.TypeRef): Type {
     const known = this.resolvedTypes.get(ref);
     if (known) return known;

@@ -662,8 +662,9 @@ export class ExpressionCompiler {
   /**
    * The factory-level function `S<table>(key, site)` that returns the row containing `key`, or
    * raises MB6006. The checker guarantees rows that are contiguous and ascending, so after the two
-   * outer bounds only the inner boundaries are compared: counted up to {@link BRANCHLESS_TIER_ROWS}
-   * rows, above that a chain, and a bisection above {@link LINEAR_SEARCH_ROWS} rows.
+   * outer bounds only the inner boundaries are compared: counted in a table of up to
+   * {@link BRANCHLESS_TIER_ROWS} rows; in a larger one, bisected down to chains of at most
+   * {@link LINEAR_SEARCH_ROWS} rows.
    */
   private search(index: number, within = { lower: false, upper: false }): string {
     const table = this.ir.tables[index];
