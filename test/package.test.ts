@@ -63,6 +63,8 @@ describe("npm pack, then npm install into an empty project", { timeout: 60_000 }
       "package/dist/cli/check.vm.js",
       "package/dist/cli/check.vm.cache",
       "package/bin/marginbook.js",
+      // Says the bin is CommonJS: without it, the package's "type": "module" would make it an ES module.
+      "package/bin/package.json",
       "package/README.md",
       "package/LICENSE",
       "package/docs/compliance.md",
