@@ -159,7 +159,8 @@ function span(token: IToken): A.Span {
  * `cleanTokens`: the file's tokens, when it lexed and parsed without an error. Every expression node
  * of such a file owns a token of its own (an operator, a bracket, a keyword, a literal or a name),
  * so no expression is deeper than its declaration has tokens (plus one): only declarations of at
- * least {@link LIMITS.expressionDepth} tokens are walked (in a big rulebook, hardly any).
+ * least {@link LIMITS.expressionDepth} tokens are walked, and a table only when one of its rows or
+ * columns has that many (in a big rulebook, hardly any).
  */
 export function limitExpressionDepth(
   rulebook: A.Rulebook,
@@ -168,9 +169,7 @@ export function limitExpressionDepth(
 ): void {
   const roots: { holder: Record<string, unknown>; key: string }[] = [];
   collectExpressionSlots(
-    cleanTokens
-      ? rulebook.declarations.filter((d) => tokensWithin(cleanTokens, d.span) >= LIMITS.expressionDepth)
-      : rulebook,
+    cleanTokens ? rulebook.declarations.filter((d) => mayNestTooDeep(d, cleanTokens)) : rulebook,
     roots,
   );
   for (const { holder, key } of roots) {
@@ -183,6 +182,28 @@ export function limitExpressionDepth(
     });
     holder[key] = { kind: "MissingExpr", span: root.span } satisfies A.MissingExpr;
   }
+}
+
+/**
+ * Whether a declaration of a clean file may hold an expression deeper than the limit: it has that
+ * many tokens. A table's expressions are its cells and its columns' `start`s, each inside its row
+ * or its column, so a table counts by its largest row or column: a big rulebook's tier tables have
+ * hundreds of tokens each, and none of them a deep expression.
+ */
+function mayNestTooDeep(declaration: A.Declaration, tokens: readonly IToken[]): boolean {
+  // Tokens start at distinct offsets, so a span shorter than the limit has fewer tokens than it.
+  const deep = (span: A.Span): boolean =>
+    span.end - span.start >= LIMITS.expressionDepth && tokensWithin(tokens, span) >= LIMITS.expressionDepth;
+  if (!deep(declaration.span)) return false;
+  if (declaration.kind === "TiersDecl")
+    return [
+      ...declaration.columns,
+      ...declaration.rows,
+      ...(declaration.groups ?? []).flatMap((group) => group.rows),
+    ].some((part) => deep(part.span));
+  if (declaration.kind === "TableDecl")
+    return [...declaration.columns, ...declaration.rows].some((part) => deep(part.span));
+  return true;
 }
 
 /** How many of `tokens` (in source order) start inside `span`. */

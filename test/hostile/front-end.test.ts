@@ -64,6 +64,32 @@ describe("nesting is counted before the parser (medium 9)", () => {
     expect(codes(elseIf(LIMITS.nesting))).toEqual([]);
     expect(codes(elseIf(180))).toEqual(["MB1011"]);
   });
+  it("a table of hundreds of tokens is looked into by row: a deep cell is MB1011 in any row", () => {
+    // The depth check walks a clean declaration only when it has as many tokens as the limit, and a
+    // table only where one of its rows or columns does: each cell lies within its row.
+    const chain = `1${" * 1".repeat(LIMITS.expressionDepth + 10)}`;
+    const rows = (deepRow: number): string =>
+      Array.from(
+        { length: 60 },
+        (_, i) => `  [${i * 10}, ${i === 59 ? "inf" : (i + 1) * 10}) ${i === deepRow ? chain : "1%"}`,
+      ).join("\n");
+    const tiers = (deepRow: number): string =>
+      `${HEADER}${INPUT}tiers t by a: Number, flat {\n  columns r: Rate\n${rows(deepRow)}\n}\noutput o: Rate = t(p.a).r\n`;
+    expect(codes(tiers(-1))).toEqual([]);
+    expect(codes(tiers(0))).toEqual(["MB1011"]);
+    expect(codes(tiers(37))).toEqual(["MB1011"]);
+    const family = (deep: boolean): string =>
+      `${HEADER}enum S { x, y }\ninput p { a: Number, s: S }\ntiers t[s: S] by a: Number, flat {\n  columns r: Rate\n  x:\n${rows(-1)}\n  y:\n${rows(deep ? 59 : -1)}\n}\noutput o: Rate = t[p.s](p.a).r\n`;
+    expect(codes(family(false))).toEqual([]);
+    expect(codes(family(true))).toEqual(["MB1011"]);
+    const keyed = (deep: boolean): string => {
+      const members = Array.from({ length: 60 }, (_, i) => `m${i}`);
+      const cells = members.map((m, i) => `  ${m}: ${deep && i === 42 ? chain : "2"}`).join("\n");
+      return `${HEADER}enum E { ${members.join(", ")} }\ninput p { e: E }\ntable k by e: E {\n  columns v: Number\n${cells}\n}\noutput o: Number = k[p.e].v\n`;
+    };
+    expect(codes(keyed(false))).toEqual([]);
+    expect(codes(keyed(true))).toEqual(["MB1011"]);
+  });
   it("brackets, prefix operators and ifs count together, and so does `List<`", () => {
     let e = "p.a";
     for (let i = 0; i < 30; i++) e = `(${"- ".repeat(63)}${e} + 1)`;
