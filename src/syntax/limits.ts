@@ -50,6 +50,7 @@ const STATEMENT_STARTS = new Set([
 ]);
 const OPENERS = new Set(["LParen", "LBracket", "LBrace"]);
 const CLOSERS = new Set(["RParen", "RBracket", "RBrace"]);
+const SIGNS = new Set(["Minus", "Plus", "KwNot"]);
 
 /** What is open inside one bracket level. */
 interface Level {
@@ -69,40 +70,35 @@ export function checkTokenLimits(tokens: readonly IToken[], reporter: Reporter):
   const levels: Level[] = [{ ifs: 0, prefixes: 0, angle: false }];
   let depth = 0;
   let previous: IToken | undefined;
+  let previousKind: TokenKind | undefined;
   for (const token of tokens) {
-    const name = token.tokenType.name;
     const top = levels[levels.length - 1]!;
     const kind = kindOf(token.tokenType);
-    if (kind.name) {
-      if (token.image.length > LIMITS.identifierLength)
-        reporter.report(messages.nameTooLong, span(token), {
-          length: token.image.length,
-          limit: LIMITS.identifierLength,
-        });
-    }
-    const listAngle = name === "Less" && previous?.tokenType.name === "TypeName" && previous.image === "List";
-    if (OPENERS.has(name) || listAngle) {
+    if (kind.name && token.image.length > LIMITS.identifierLength)
+      reporter.report(messages.nameTooLong, span(token), {
+        length: token.image.length,
+        limit: LIMITS.identifierLength,
+      });
+    const listAngle = kind.less && previousKind?.typeName === true && previous!.image === "List";
+    if (kind.opener || listAngle) {
       levels.push({ ifs: 0, prefixes: 0, angle: listAngle });
       depth++;
-    } else if ((CLOSERS.has(name) && !top.angle) || (name === "Greater" && top.angle)) {
+    } else if ((kind.closer && !top.angle) || (kind.greater && top.angle)) {
       if (levels.length > 1) {
         levels.pop();
         depth -= 1 + top.ifs + top.prefixes;
       }
-    } else if (name === "KwIf") {
+    } else if (kind.isIf) {
       top.ifs++;
       depth++;
-    } else if (
-      (name === "Minus" || name === "Plus" || name === "KwNot") &&
-      (!previous || !kindOf(previous.tokenType).endsOperand)
-    ) {
+    } else if (kind.sign && (previousKind === undefined || !previousKind.endsOperand)) {
       top.prefixes++;
       depth++;
     } else if (!kind.continuesOperand) {
       // An operator or a separator: the prefix operators of this level have their operand.
       depth -= top.prefixes;
       top.prefixes = 0;
-      if (STATEMENT_STARTS.has(name)) {
+      if (kind.statementStart) {
         depth -= top.ifs;
         top.ifs = 0;
       }
@@ -115,11 +111,15 @@ export function checkTokenLimits(tokens: readonly IToken[], reporter: Reporter):
       return false;
     }
     previous = token;
+    previousKind = kind;
   }
   return true;
 }
 
-/** What {@link checkTokenLimits} needs to know of a token type, worked out once per type. */
+/**
+ * What {@link checkTokenLimits} needs to know of a token type, worked out once per type (the scan
+ * then reads flags, not names: it runs over every token of a file, most often in a fresh process).
+ */
 interface TokenKind {
   /** A name: an identifier, a type name, or a contextual keyword (of the Identifier category). */
   name: boolean;
@@ -127,24 +127,44 @@ interface TokenKind {
   endsOperand: boolean;
   /** It is part of an operand (a name, a literal, a member access), not an operator. */
   continuesOperand: boolean;
+  opener: boolean;
+  closer: boolean;
+  /** `<` and `>`, which open and close a level after `List`. */
+  less: boolean;
+  greater: boolean;
+  typeName: boolean;
+  isIf: boolean;
+  /** `-`, `+` and `not`: prefix operators where no operand ends before them. */
+  sign: boolean;
+  statementStart: boolean;
 }
 
-const TOKEN_KINDS = new Map<TokenType, TokenKind>();
+/** By token type index: a token type's index is a small integer, unique to it. */
+const TOKEN_KINDS: (TokenKind | undefined)[] = [];
 
 function kindOf(type: TokenType): TokenKind {
-  let kind = TOKEN_KINDS.get(type);
-  if (kind) return kind;
+  const index = type.tokenTypeIdx!;
+  const known = TOKEN_KINDS[index];
+  if (known !== undefined) return known;
+  const name = type.name;
   const identifierCategory = type.CATEGORIES?.some((c) => c.name === "Identifier") === true;
   const endsOperand =
-    /Literal$|^Identifier$|^TypeName$|^RParen$|^RBracket$|^Percent$|^KwBps$|^KwTrue$|^KwFalse$/.test(
-      type.name,
-    ) || identifierCategory;
-  kind = {
-    name: type.name === "Identifier" || type.name === "TypeName" || identifierCategory,
+    /Literal$|^Identifier$|^TypeName$|^RParen$|^RBracket$|^Percent$|^KwBps$|^KwTrue$|^KwFalse$/.test(name) ||
+    identifierCategory;
+  const kind: TokenKind = {
+    name: name === "Identifier" || name === "TypeName" || identifierCategory,
     endsOperand,
-    continuesOperand: endsOperand || type.name === "Dot" || type.name === "KwIf",
+    continuesOperand: endsOperand || name === "Dot" || name === "KwIf",
+    opener: OPENERS.has(name),
+    closer: CLOSERS.has(name),
+    less: name === "Less",
+    greater: name === "Greater",
+    typeName: name === "TypeName",
+    isIf: name === "KwIf",
+    sign: SIGNS.has(name),
+    statementStart: STATEMENT_STARTS.has(name),
   };
-  TOKEN_KINDS.set(type, kind);
+  TOKEN_KINDS[index] = kind;
   return kind;
 }
 
