@@ -299,6 +299,10 @@ export function tierRow(
   ].join(" ");
 }
 
+/** Statements writing the whole number `w` into `t`, in groups of three digits from the tables. */
+const WHOLE_TEXT =
+  "let t; if (w < 1000) t = FD3[w]; else if (w < 1000000) { const h = Mfloor(w / 1000); t = FD3[h] + FP3[w - h * 1000]; } else t = Fdigits(w);";
+
 /**
  * Statements declaring `variable`, the decimal text of `x` (`scaledText`'s form) when `x` is exact
  * at `places` (known when the code is generated: a value rounded to a step of that many places,
@@ -322,7 +326,7 @@ export function text(variable: string, x: Num, places: number, fraction: string)
         ].join(" ")
       : [
           places === 0 ? "const w = am;" : `const w = Mfloor(am / ${unit});`,
-          "let t; if (w < 1000) t = FD3[w]; else if (w < 1000000) { const h = Mfloor(w / 1000); t = FD3[h] + FP3[w - h * 1000]; } else t = Fdigits(w);",
+          WHOLE_TEXT,
           places === 0 ? "" : `t = t + ${fraction}[am - w * ${unit}];`,
         ].join(" ");
   return [
@@ -345,7 +349,7 @@ export function textAny(variable: string, x: Num, fraction3: string): string {
   return [
     `let ${variable};`,
     `if (${x.s} >= 0 && ${x.s} <= 9) { const k = ${x.s} | 0, m = ${x.a}, am = m < 0 ? -m : m, unit = FP[k], w = Mfloor(am / unit), f = am - w * unit;`,
-    "let t; if (w < 1000) t = FD3[w]; else if (w < 1000000) { const h = Mfloor(w / 1000); t = FD3[h] + FP3[w - h * 1000]; } else t = Fdigits(w);",
+    WHOLE_TEXT,
     "if (f !== 0) { const n = (f * FP[9 - k]) | 0, g1 = (n / 1000000) | 0, r = n - g1 * 1000000, g2 = (r / 1000) | 0, g3 = r - g2 * 1000;",
     `t = g3 !== 0 ? t + FDT3[g1] + FP3[g2] + FT3[g3] : g2 !== 0 ? t + FDT3[g1] + FT3[g2] : t + ${fraction3}[g1]; }`,
     `${variable} = m < 0 ? "-" + t : t; }`,
