@@ -4,8 +4,8 @@
  *
  * 1. TypeScript (src/, grammar/ -> dist/): skipped when no source is newer than the last build
  *    (`npm run build`, whose last step writes dist/cli/main.js, or this script's dist/.build-stamp);
- *    otherwise every step of `npm run build`: `tsc -p .`, the CommonJS and ESM bundles, the
- *    Chevrotain bundle, the serialized grammar and the bundled CLI.
+ *    otherwise every step of `npm run build`: removing its last output, `tsc -p .`, the CommonJS and
+ *    ESM bundles, the Chevrotain bundle, the serialized grammar and the bundled CLI.
  * 2. The editor (editor/ and the src/ it bundles -> dist/editor): skipped when no source is newer
  *    than dist/editor/index.html; otherwise `vite build`.
  * 3. `marginbook studio` on the folder given (default rules/), with the other arguments (`--open`,
@@ -54,6 +54,7 @@ const stamp = path.join(root, "dist", ".build-stamp");
 const sources = newest(["src", "grammar", "tsconfig.json", "package.json"], [".ts", ".json"]);
 const built = Math.max(timeOf(stamp), timeOf(path.join(root, "dist", "cli", "main.js")));
 if (sources.time > built || !existsSync(path.join(root, "dist", "src", "cli", "main.js"))) {
+  run(1, "removing the last build's files", process.execPath, ["scripts/clean-dist.mjs"]);
   run(1, `compiling TypeScript (newest change: ${path.relative(root, sources.file)})`, bin("tsc"), [
     "-p",
     ".",

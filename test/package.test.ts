@@ -8,7 +8,15 @@
  * with `--ignore-scripts` so that it does not rebuild what `npm test` just built.
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -74,6 +82,32 @@ describe("npm pack, then npm install into an empty project", { timeout: 60_000 }
     expect(listing.filter((f) => /^package\/(test|bench|editor|src|grammar|scripts)\//.test(f))).toEqual([]);
     expect(listing.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
     expect(listing.filter((f) => f.endsWith(".map"))).toEqual([]);
+  });
+
+  it("the tarball holds what the last build made, and nothing an earlier build left behind", () => {
+    // dist/src and dist/grammar: `tsc`'s output, one module per TypeScript source that exists now.
+    const orphans = listing.filter((f) => {
+      const m = /^package\/dist\/(src|grammar)\/(.+?)\.(?:js|d\.ts)$/.exec(f);
+      return m !== null && !existsSync(path.join(ROOT, m[1]!, `${m[2]}.ts`));
+    });
+    expect(orphans).toEqual([]);
+    // dist/cli: esbuild's hashed chunks, each imported (statically or lazily) from an entry.
+    const inCli = new Set(
+      listing.filter((f) => f.startsWith("package/dist/cli/")).map((f) => path.basename(f)),
+    );
+    const reached = new Set(["main.js", "impact-worker.js", "check.vm.js", "check.vm.cache"]);
+    const pending = ["main.js", "impact-worker.js"];
+    for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+      const code = readFileSync(path.join(project, "node_modules/marginbook/dist/cli", file), "utf8");
+      for (const [, name] of code.matchAll(/(?:from|import\(?)\s*"\.\/([\w.-]+\.js)"/g)) {
+        if (!reached.has(name!)) {
+          reached.add(name!);
+          pending.push(name!);
+        }
+      }
+    }
+    expect([...inCli].filter((f) => !reached.has(f))).toEqual([]);
+    expect([...reached].filter((f) => !inCli.has(f))).toEqual([]);
   });
 
   it("runs the CLI: check and compile", () => {
