@@ -6,6 +6,8 @@
  *   script with its code cache, scripts/bundle-cli.mjs): read, compile, top level, check;
  * - `marginbook check` of a generated 5,000-line rulebook (bench/check-speed.ts's generator),
  *   whole process, wall, and the check itself measured inside the process (`checkRulebook`);
+ * - the floor under that check: Chevrotain alone on the same file in a fresh process, its lexer
+ *   and its parser recognizing the tokens without building a CST (`lex`, `recognize`);
  * - `loadArtifact` of the Binance artifact, the first load in a fresh process (the import of
  *   `marginbook/runtime`, its ESM bundle, and the load timed apart, inside the process; the load's
  *   CPU time too, `loadArtifactCpu`, which a machine loaded by others inflates far less than wall
@@ -110,6 +112,32 @@ function commandsFor(build: string, work: string, big: string, artifact: string,
       "console.log(JSON.stringify({ checkRulebook: t1 - t0 }));",
     ].join("\n"),
   );
+  // The floor under the 5,000-line check in a fresh process: Chevrotain alone, the lexer and then the
+  // parser with its CST building switched off (its tree-builder hooks replaced by no-ops, internals of
+  // Chevrotain 11 that this measurement, not the product, reaches into), so that the parser only
+  // recognizes the tokens. No AST, no limits, no checker: whatever marginbook does goes on top.
+  const floorScript = path.join(work, `floor-${tag}.mjs`);
+  writeFileSync(
+    floorScript,
+    [
+      'import { readFileSync } from "node:fs";',
+      `const { parser } = await import(${JSON.stringify(path.join(build, "dist/grammar/parser.js"))});`,
+      `const { marginbookLexer } = await import(${JSON.stringify(path.join(build, "dist/grammar/tokens.js"))});`,
+      "const noop = () => {};",
+      'for (const hook of ["cstInvocationStateUpdate", "cstFinallyStateUpdate", "cstPostTerminal", "cstPostNonTerminal", "cstPostRule"]) {',
+      "  if (typeof parser[hook] !== 'function') throw new Error(`Chevrotain has no ${hook} any more`);",
+      "  parser[hook] = noop;",
+      "}",
+      `const source = readFileSync(${JSON.stringify(big)}, "utf8");`,
+      "const t0 = performance.now();",
+      "const lexed = marginbookLexer.tokenize(source);",
+      "const t1 = performance.now();",
+      "parser.parseRulebook(lexed.tokens); // as src/syntax/parse.ts parses: recovery off",
+      "const t2 = performance.now();",
+      "if (lexed.errors.length + parser.errors.length > 0) throw new Error('the generated rulebook does not parse');",
+      "console.log(JSON.stringify({ lex: t1 - t0, recognize: t2 - t1, both: t2 - t0 }));",
+    ].join("\n"),
+  );
   // The check script as bin/marginbook.js runs it (scripts/bundle-cli.mjs), each phase timed in CPU
   // time: reading it and its code cache, compiling (from the cache), running its top level (the
   // Chevrotain bundle, the lexer and the parser are built), and the check itself. A build without
@@ -152,6 +180,11 @@ function commandsFor(build: string, work: string, big: string, artifact: string,
     },
     { name: "check, 5,000 lines (wall)", args: [cli, "check", big] },
     { name: "check, 5,000 lines (in process)", args: [checkScript], inside: ["checkRulebook"] },
+    {
+      name: "5,000 lines, Chevrotain alone",
+      args: [floorScript],
+      inside: ["lex", "recognize", "both"],
+    },
     {
       name: "loadArtifact, fresh process",
       args: [loadScript],
