@@ -13,8 +13,9 @@
  *
  * after checking that decimal mode and the hand-written decimal code agree exactly on every input,
  * and counting the inputs the fast path answered (its hit rate) and those it left to the exact path.
- * Paired rounds: each round runs every evaluator once over all inputs (binary64 and the generated
- * decimal code interleaved in blocks of 500 positions, so that load bursts fall on both); the report gives the
+ * Paired rounds: each round runs the generated evaluators once over all inputs (binary64 and the generated
+ * decimal code interleaved in blocks of 500 positions, so that load bursts fall on both), and the
+ * interpreter and decimal.js have their rounds after all of those; the report gives the
  * median and the spread (min-max) of the per-position time over the rounds, the ratios of the medians
  * and of each round's pair, and the load average. The pair is also timed in CPU time
  * (`process.cpuUsage`, this process's), which a loaded machine disturbs less than the clock: time
@@ -174,6 +175,11 @@ function main(): void {
     evaluation.wall.forEach((ms, i) => times[i]!.push((ms * 1e6) / count));
     evaluation.cpu.forEach((ms, i) => cpuTimes[i]!.push((ms * 1e6) / count));
     interleaved([2, 3]).wall.forEach((ms, i) => times[i + 2]!.push((ms * 1e6) / count));
+  }
+  // The interpreter and decimal.js after every round of the generated code, not between them: each
+  // of their passes leaves tens of megabytes of garbage, whose collection then fell on the next
+  // round of the pair (rounds of the generated decimal code up to 9x its median).
+  for (let r = 0; r < runs; r++) {
     passes.slice(4).forEach((p, i) => {
       const start = performance.now();
       p.pass();
