@@ -6,8 +6,11 @@
  * against its JSON Schema, outputs come from the compiled evaluator, explanations from the
  * reference interpreter.
  */
+import path from "node:path";
 import type { IrRulebook } from "../ir/ir.js";
+import { readText } from "../node/files.js";
 import { RuntimeError } from "../semantics/errors.js";
+import { ArtifactError, loadArtifact } from "../runtime/index.js";
 import { INPUT_ERROR_CODE } from "../runtime/input-schema.js";
 import {
   InputValidationError,
@@ -29,11 +32,14 @@ export function evalCommand(): Command {
   return {
     name: "eval",
     summary: "evaluate a rulebook on inputs, with an optional step-by-step explanation",
-    usage: "Usage: marginbook eval <rulebook.margin> --input <file.yaml|file.json|-> [options]",
+    usage: "Usage: marginbook eval <rulebook.margin|artifact.json> --input <file.yaml|file.json|-> [options]",
     description: [
       "Evaluates the rulebook on the input in the file (YAML or JSON; `-` reads standard input).",
       "The input is one object with the rulebook's inputs (`position: {...}, market: {...}`) or a",
       "list of such objects. Each input is validated against the rulebook's schema first.",
+      "",
+      "An artifact from `marginbook compile` (a .json file) is loaded as engines load it",
+      "(`loadArtifact`: its hashes and schema checked first, a refused artifact is not evaluated).",
       "",
       "--format json prints { outputs, explanation? } (a list for a list input).",
       "--outputs a,b computes only those outputs (and what the assertions need): the optimizer",
@@ -90,10 +96,9 @@ async function runEval(args: ParsedArgs, io: CliIo): Promise<number> {
   const file = singleRulebook(args.positionals, io, "eval");
   const color = io.color === true && args.values["no-color"] !== true;
 
-  const compiled = compileFile(file, io, "eval", color);
-  if (!compiled.ok) {
-    io.stderr(compiled.report);
-    io.stderr(`marginbook: ${file} has errors: fix them before evaluating\n`);
+  const loaded = loadForEval(file, io, color);
+  if (!loaded.ok) {
+    io.stderr(loaded.report);
     return ExitCode.problems;
   }
   const document = await readInputDocument(inputPath, io, "eval");
@@ -102,7 +107,7 @@ async function runEval(args: ParsedArgs, io: CliIo): Promise<number> {
     return ExitCode.problems;
   }
 
-  const book = rulebookFromIr(compiled.ir);
+  const { book } = loaded;
   const list = Array.isArray(document.value);
   const inputs: unknown[] = list ? (document.value as unknown[]) : [document.value];
   const selection = selectedOutputs(args.values["outputs"], book, file);
@@ -120,11 +125,49 @@ async function runEval(args: ParsedArgs, io: CliIo): Promise<number> {
     for (const problem of item.problems) io.stderr(`${label}${problem}\n`);
   });
   if (format === "json") io.stdout(renderJson(items, list));
-  else io.stdout(renderText(items, list, book, compiled.ir, file, options.explain, selection));
+  else io.stdout(renderText(items, list, book, book.ir, file, options.explain, selection));
   const failed = items.filter((i) => !i.ok).length;
   if (failed > 0 && (list || format === "json"))
     io.stderr(`${plural(failed, "input")} of ${inputs.length} failed\n`);
   return failed > 0 ? ExitCode.problems : ExitCode.ok;
+}
+
+/**
+ * The rulebook to evaluate: an artifact (a `.json` file, or a file whose text starts with `{`,
+ * which no rulebook does) loaded as engines load it, or a rulebook source compiled; or the report
+ * of why it cannot be evaluated (a refused artifact, a rulebook's errors).
+ */
+function loadForEval(
+  file: string,
+  io: CliIo,
+  color: boolean,
+): { ok: true; book: LoadedRulebook } | { ok: false; report: string } {
+  let text: string;
+  try {
+    text = readText(path.resolve(io.cwd, file));
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`, "eval");
+  }
+  if (file.endsWith(".json") || text.trimStart().startsWith("{")) {
+    try {
+      return { ok: true, book: loadArtifact(text) };
+    } catch (error) {
+      if (!(error instanceof ArtifactError)) throw error;
+      const lines = error.problems.length > 0 ? error.problems : error.message.split("\n").slice(1);
+      const more = lines.map((line) => `  ${line}\n`).join("");
+      return {
+        ok: false,
+        report: `marginbook: the artifact ${file} is refused: ${error.code} ${error.message.split("\n")[0]}\n${more}`,
+      };
+    }
+  }
+  const compiled = compileFile(file, io, "eval", color, { source: text });
+  if (!compiled.ok)
+    return {
+      ok: false,
+      report: `${compiled.report}marginbook: ${file} has errors: fix them before evaluating\n`,
+    };
+  return { ok: true, book: rulebookFromIr(compiled.ir) };
 }
 
 /** `--outputs a,b`: the names, each an output of the rulebook (else a usage error); undefined when absent. */

@@ -200,6 +200,47 @@ describe("marginbook eval", () => {
     expect(broken.stderr).toContain("broken.margin has errors");
   });
 
+  it("evaluates a compiled artifact as engines load it, with the source's outputs and explanation", async () => {
+    const dir = tempDir();
+    const artifact = path.join(dir, "binance.json");
+    expect((await cli(["compile", BINANCE, "-o", artifact])).code).toBe(0);
+    const input = inputFile(exampleYaml);
+    for (const extra of [
+      [],
+      ["--explain"],
+      ["--format", "json", "--explain"],
+      ["--outputs", "max_leverage"],
+    ]) {
+      const fromSource = await cli(["eval", BINANCE, "--input", input, ...extra]);
+      const fromArtifact = await cli(["eval", artifact, "--input", input, ...extra]);
+      expect(fromArtifact.code, extra.join(" ")).toBe(0);
+      // The same figures and steps; only the file named in the text header differs.
+      expect(fromArtifact.stdout.replace(artifact, BINANCE), extra.join(" ")).toBe(fromSource.stdout);
+    }
+    expect((await cli(["eval", artifact, "--input", input])).stdout).toContain("71,200.82 USDT");
+  });
+
+  it("a refused artifact is not evaluated: its code and reason, exit 1", async () => {
+    const dir = tempDir();
+    const artifact = path.join(dir, "binance.json");
+    expect((await cli(["compile", BINANCE, "-o", artifact])).code).toBe(0);
+    const tampered = path.join(dir, "tampered.json");
+    writeFileSync(tampered, readFileSync(artifact, "utf8").replace('"mmr"', '"mmr2"'));
+    const input = inputFile(exampleYaml);
+    const refused = await cli(["eval", tampered, "--input", input]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toMatch(
+      /the artifact .*tampered\.json is refused: MB6105 the IR does not match its hash/,
+    );
+    const notJson = path.join(dir, "half.json");
+    writeFileSync(notJson, readFileSync(artifact, "utf8").slice(0, 200));
+    const broken = await cli(["eval", notJson, "--input", input]);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/is refused: MB6101 the artifact is not valid JSON/);
+    expect(broken.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it("usage errors exit 2", async () => {
     expect((await cli(["eval", BINANCE])).code).toBe(2);
     expect((await cli(["eval", BINANCE, "--input", inputFile(exampleYaml), "--format", "xml"])).code).toBe(2);
