@@ -68,12 +68,22 @@ export function singleRulebook(positionals: readonly string[], io: CliIo, comman
   if (positionals.length > 1)
     throw new UsageError(`one rulebook at a time: got ${positionals.join(", ")}`, command);
   const absolute = path.resolve(io.cwd, positionals[0]!);
-  try {
-    readText(absolute);
-  } catch {
-    throw new UsageError(`rulebook not found: ${positionals[0]}`, command);
-  }
+  readOrRefuse(absolute, `rulebook`, positionals[0]!, command);
   return displayPath(absolute, io.cwd);
+}
+
+/**
+ * A file's text, or a usage error: "not found" when it does not exist, else why it cannot be read
+ * (not a regular file, too large, not UTF-8).
+ */
+function readOrRefuse(absolute: string, what: string, given: string, command: string): string {
+  try {
+    return readText(absolute);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      throw new UsageError(`${what} not found: ${given}`, command);
+    throw new UsageError(`cannot read ${what} ${given}: ${(error as Error).message}`, command);
+  }
 }
 
 /** A parsed input document, or the problems that stop it (one message per problem). */
@@ -94,11 +104,7 @@ export async function readInputDocument(given: string, io: CliIo, command: strin
   } else {
     const absolute = path.resolve(io.cwd, given);
     label = displayPath(absolute, io.cwd);
-    try {
-      text = readText(absolute);
-    } catch {
-      throw new UsageError(`input file not found: ${given}`, command);
-    }
+    text = readOrRefuse(absolute, "input file", given, command);
   }
   if (given.toLowerCase().endsWith(".json")) {
     try {

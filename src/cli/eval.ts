@@ -8,7 +8,6 @@
  */
 import path from "node:path";
 import type { IrRulebook } from "../ir/ir.js";
-import { readText } from "../node/files.js";
 import { RuntimeError } from "../semantics/errors.js";
 import { ArtifactError, loadArtifact } from "../runtime/index.js";
 import { INPUT_ERROR_CODE } from "../runtime/input-schema.js";
@@ -21,6 +20,7 @@ import {
   type LoadedRulebook,
 } from "../runtime/rulebook.js";
 import { compileFile, readInputDocument, singleRulebook } from "./compile-file.js";
+import { readText } from "./files.js";
 import { formatExplanation, formatOutputs } from "./eval-format.js";
 import { ExitCode, UsageError, plural, type CliIo, type Command, type ParsedArgs } from "./io.js";
 

@@ -68,5 +68,14 @@ function comparePaths(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-export { FileRefusedError, MAX_FILE_BYTES, readText, readTextAsync, writeFileAtomic } from "../node/files.js";
+export {
+  decodeUtf8,
+  FileRefusedError,
+  firstInvalidUtf8,
+  MAX_FILE_BYTES,
+  NotUtf8Error,
+  readText,
+  readTextAsync,
+  writeFileAtomic,
+} from "../node/files.js";
 export { nodeSourceHost, projectRoot } from "../node/source-host.js";

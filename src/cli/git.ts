@@ -7,6 +7,7 @@
  */
 import { execFileSync } from "node:child_process";
 import path from "node:path";
+import { decodeUtf8, NotUtf8Error } from "./files.js";
 import { UsageError } from "./io.js";
 
 /** A revision as the user may write it after `@` (no options, no shell characters). */
@@ -60,10 +61,10 @@ export function isDirty(absolute: string): boolean {
 /** A file's text at a revision (a usage error when git cannot give it). */
 export function readAtRevision(absolute: string, revision: string, command: string): string {
   if (!REVISION.test(revision)) throw new UsageError(`'${revision}' is not a git revision`, command);
+  let bytes: Buffer;
   try {
-    return execFileSync("git", ["show", `${revision}:./${path.basename(absolute)}`], {
+    bytes = execFileSync("git", ["show", `${revision}:./${path.basename(absolute)}`], {
       cwd: path.dirname(absolute),
-      encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
       maxBuffer: 64 * 1024 * 1024,
     });
@@ -72,6 +73,12 @@ export function readAtRevision(absolute: string, revision: string, command: stri
       .trim()
       .split("\n")[0];
     throw new UsageError(`cannot read ${path.basename(absolute)} at ${revision}: ${detail}`, command);
+  }
+  try {
+    return decodeUtf8(bytes);
+  } catch (error) {
+    if (!(error instanceof NotUtf8Error)) throw error;
+    throw new UsageError(`cannot read ${path.basename(absolute)} at ${revision}: ${error.message}`, command);
   }
 }
 

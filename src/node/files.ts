@@ -16,6 +16,7 @@ import {
   writeFileSync,
   type Stats,
 } from "node:fs";
+import { isUtf8 } from "node:buffer";
 import { open } from "node:fs/promises";
 import path from "node:path";
 
@@ -40,16 +41,93 @@ function refuseUnlessSmallFile(stats: Stats, maxBytes: number): void {
     throw new FileRefusedError(`the file is ${stats.size} bytes; the limit is ${maxBytes}`);
 }
 
-/** Decodes UTF-8, dropping a leading byte-order mark so offsets match what editors show. */
-function decode(bytes: Buffer): string {
-  const text = bytes.toString("utf8");
+/**
+ * Why a file was not read as text: its bytes are not UTF-8 (a file saved as UTF-16, Latin-1 or
+ * Windows-1252). Read anyway, each bad byte would become U+FFFD: names and strings silently
+ * changed, an artifact carrying them, `fmt` writing them back over the original bytes.
+ */
+export class NotUtf8Error extends FileRefusedError {
+  constructor(
+    /** Where the first bad byte is (1-based; the column counts the characters before it on its line). */
+    readonly line: number,
+    readonly column: number,
+    detail: string,
+  ) {
+    super(`not UTF-8 text: ${detail}; save the file as UTF-8`);
+  }
+}
+
+const hex = (byte: number): string => `0x${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+const WINDOWS_1252 = new TextDecoder("windows-1252");
+
+/**
+ * The offset of the first byte that does not start a well-formed UTF-8 sequence (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF, no sequence cut short), or -1.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length;) {
+    const lead = bytes[i]!;
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    // The sequence's length and the range of its second byte (the others are 0x80-0xBF).
+    let length: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) length = 2;
+    else if (lead >= 0xe0 && lead <= 0xef) {
+      length = 3;
+      if (lead === 0xe0) low = 0xa0;
+      else if (lead === 0xed) high = 0x9f;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      length = 4;
+      if (lead === 0xf0) low = 0x90;
+      else if (lead === 0xf4) high = 0x8f;
+    } else return i;
+    const second = bytes[i + 1];
+    if (second === undefined || second < low || second > high) return i;
+    for (let k = 2; k < length; k++) {
+      const next = bytes[i + k];
+      if (next === undefined || next < 0x80 || next > 0xbf) return i;
+    }
+    i += length;
+  }
+  return -1;
+}
+
+/**
+ * Decodes UTF-8, dropping a leading byte-order mark so offsets match what editors show. Bytes that
+ * are not UTF-8 throw a {@link NotUtf8Error} naming the first bad one and where it is.
+ */
+export function decodeUtf8(bytes: Uint8Array): string {
+  const [b0, b1] = [bytes[0], bytes[1]];
+  if ((b0 === 0xff && b1 === 0xfe) || (b0 === 0xfe && b1 === 0xff))
+    throw new NotUtf8Error(1, 1, `it is UTF-16 (it starts with the byte-order mark ${hex(b0)} ${hex(b1)})`);
+  if (!isUtf8(bytes)) {
+    const at = firstInvalidUtf8(bytes);
+    const before = Buffer.from(bytes.buffer, bytes.byteOffset, at).toString("utf8");
+    const lineStart = before.lastIndexOf("\n") + 1;
+    const line = before.split("\n").length;
+    const column = before.length - lineStart + 1;
+    const byte = bytes[at]!;
+    const guess = WINDOWS_1252.decode(bytes.subarray(at, at + 1));
+    const as1252 = /\p{Cc}/u.test(guess) ? "" : ` (\`${guess}\` in Windows-1252 or Latin-1)`;
+    throw new NotUtf8Error(
+      line,
+      column,
+      `the byte ${hex(byte)} at line ${line}, column ${column} is not UTF-8${as1252}`,
+    );
+  }
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8");
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /**
  * Reads a UTF-8 text file of at most `maxBytes`. The file is opened, then judged by `fstat` (so a
  * link swapped for a device in between cannot fool it), then read up to the limit and no further.
- * Throws {@link FileRefusedError} for a device, a FIFO, a folder or an oversized file.
+ * Throws {@link FileRefusedError} for a device, a FIFO, a folder or an oversized file, and its
+ * {@link NotUtf8Error} for bytes that are not UTF-8.
  */
 export function readText(absolute: string, maxBytes = MAX_FILE_BYTES): string {
   const fd = openSync(absolute, OPEN_FLAGS);
@@ -65,7 +143,7 @@ export function readText(absolute: string, maxBytes = MAX_FILE_BYTES): string {
       total += read;
       if (total > maxBytes) throw new FileRefusedError(`the file is larger than ${maxBytes} bytes`);
     }
-    return decode(Buffer.concat(chunks, total));
+    return decodeUtf8(Buffer.concat(chunks, total));
   } finally {
     closeSync(fd);
   }
@@ -86,7 +164,7 @@ export async function readTextAsync(absolute: string, maxBytes = MAX_FILE_BYTES)
       total += bytesRead;
       if (total > maxBytes) throw new FileRefusedError(`the file is larger than ${maxBytes} bytes`);
     }
-    return decode(Buffer.concat(chunks, total));
+    return decodeUtf8(Buffer.concat(chunks, total));
   } finally {
     await handle.close();
   }

@@ -149,7 +149,7 @@ async function handle(
   }
   const url = new URL(request.url ?? "/", `http://${host}`);
   if (url.pathname === "/api/workspace" && request.method === "GET")
-    return send(response, 200, { folder: path.basename(folder), files: await workspace(folder) });
+    return send(response, 200, { folder: path.basename(folder), files: await workspace(folder, log) });
   if (url.pathname === "/api/file") {
     const relative = url.searchParams.get("path") ?? "";
     const absolute = insideFolder(folder, relative);
@@ -201,15 +201,18 @@ export function insideFolder(folder: string, relative: string): string | undefin
 /**
  * The rulebooks of the folder and their tests. Links are not followed (a rulebook that is a link is
  * not listed; a test file is read only when it really lies inside the folder), and every file is read
- * asynchronously with the CLI's size limit: a device, a FIFO or a huge file is left out, and never
- * blocks the server.
+ * asynchronously with the CLI's size limit: a device, a FIFO, a huge file or one that is not UTF-8
+ * is left out (and named in the log), and never blocks the server.
  */
-async function workspace(folder: string): Promise<WorkspaceFile[]> {
+async function workspace(folder: string, log?: (line: string) => void): Promise<WorkspaceFile[]> {
   const files: WorkspaceFile[] = [];
   const read = async (absolute: string): Promise<string | undefined> => {
     try {
       return await readTextAsync(absolute);
-    } catch {
+    } catch (error) {
+      // Left out of the list; said in the server's log, since the page cannot show it.
+      const why = error instanceof FileRefusedError ? error.message : "cannot be read";
+      log?.(`left out ${path.relative(folder, absolute)}: ${why}`);
       return undefined;
     }
   };

@@ -3,12 +3,30 @@
  * the CLI prints, the studio server's reads and saves, and runtime overflow.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { isUtf8 } from "node:buffer";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FileRefusedError, nodeSourceHost, readText, readTextAsync } from "../../src/cli/files.js";
+import fc from "fast-check";
+import {
+  decodeUtf8,
+  FileRefusedError,
+  firstInvalidUtf8,
+  nodeSourceHost,
+  NotUtf8Error,
+  readText,
+  readTextAsync,
+} from "../../src/cli/files.js";
 import { runCaptured } from "../support/cli.js";
 import { safeText } from "../../src/cli/terminal-text.js";
 import { lowerRulebook } from "../../src/compile/lower.js";
@@ -91,6 +109,78 @@ describe("reading files (medium 8)", () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("is not a regular file");
     expect(result.stdout).toContain("cannot read proj/link.test.yaml: not a regular file");
+  });
+});
+
+describe("text that is not UTF-8", () => {
+  // `owner "Société Générale"` as a Latin-1 or Windows-1252 editor saves it: é is the byte 0xE9.
+  const LATIN1 = Buffer.from(`${HEADER}  owner "Soci\u00e9t\u00e9 G\u00e9n\u00e9rale"\n${BODY}`, "latin1");
+
+  it("is refused when read, naming the first bad byte and where it is, never turned into U+FFFD", () => {
+    writeFileSync(path.join(dir, "latin1.margin"), LATIN1);
+    expect(() => readText(path.join(dir, "latin1.margin"))).toThrow(
+      "not UTF-8 text: the byte 0xE9 at line 2, column 14 is not UTF-8 (`é` in Windows-1252 or Latin-1); save the file as UTF-8",
+    );
+    expect(() => readText(path.join(dir, "latin1.margin"))).toThrow(NotUtf8Error);
+    // A file saved as "Unicode" by Windows Notepad: UTF-16 with its byte-order mark.
+    writeFileSync(path.join(dir, "utf16.margin"), Buffer.from(`\ufeff${HEADER}${BODY}`, "utf16le"));
+    expect(() => readText(path.join(dir, "utf16.margin"))).toThrow(
+      "not UTF-8 text: it is UTF-16 (it starts with the byte-order mark 0xFF 0xFE); save the file as UTF-8",
+    );
+    // UTF-8 with a byte-order mark is UTF-8 (the mark is dropped), and U+FFFD written as UTF-8 is text.
+    expect(decodeUtf8(Buffer.from(`\ufeff${HEADER}`))).toBe(HEADER);
+    expect(decodeUtf8(Buffer.from("a\ufffdb"))).toBe("a\ufffdb");
+    // Overlong forms, surrogates and a sequence cut short at the end are not UTF-8 either.
+    for (const bad of [
+      [0x61, 0xc0, 0xaf],
+      [0x61, 0xed, 0xa0, 0x80],
+      [0x61, 0xe2, 0x82],
+    ])
+      expect(() => decodeUtf8(Uint8Array.from(bad)), bad.join(" ")).toThrow(
+        "at line 1, column 2 is not UTF-8",
+      );
+  });
+
+  it("finds the first bad byte exactly where Node's own UTF-8 check says the text stops being UTF-8", () => {
+    const utf8ish = fc.array(
+      fc.oneof(
+        fc.integer({ min: 0, max: 255 }).map((b) => [b]),
+        fc.string({ unit: "grapheme", maxLength: 3 }).map((t) => [...Buffer.from(t)]),
+        fc.constantFrom([0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe0, 0x80, 0x80], [0xf0, 0x9f, 0x98]),
+      ),
+      { maxLength: 12 },
+    );
+    fc.assert(
+      fc.property(utf8ish, (parts) => {
+        const bytes = Uint8Array.from(parts.flat());
+        const at = firstInvalidUtf8(bytes);
+        expect(at === -1).toBe(isUtf8(bytes));
+        if (at >= 0) {
+          expect(isUtf8(bytes.subarray(0, at))).toBe(true);
+          expect(isUtf8(bytes.subarray(0, at + 4))).toBe(false);
+        }
+      }),
+      { numRuns: 3000, seed: 20261207 },
+    );
+  });
+
+  it("check, fmt and compile refuse it and leave it as it was; an extends base names why", async () => {
+    writeFileSync(path.join(dir, "latin1.margin"), LATIN1);
+    for (const argv of [["check"], ["fmt"], ["compile", "-o", "out.json", "--allow-dirty"]]) {
+      const result = await run([argv[0]!, "latin1.margin", ...argv.slice(1)]);
+      expect(result.code, argv[0]).toBe(2);
+      expect(result.stderr, argv[0]).toMatch(
+        /latin1\.margin: not UTF-8 text: the byte 0xE9 at line 2, column 14/,
+      );
+    }
+    expect(readFileSync(path.join(dir, "latin1.margin")).equals(LATIN1)).toBe(true);
+    expect(existsSync(path.join(dir, "out.json"))).toBe(false);
+    writeFileSync(path.join(dir, "proj", "latin1.margin"), LATIN1);
+    const child = HEADER.replace("\n", '\n  extends "latin1.margin"\n') + "output o2: Number = p.a\n";
+    const errors = checkRulebook(child, "proj/child.margin", nodeSourceHost(dir, new Map())).diagnostics;
+    expect(errors.map((d) => `${d.code} ${d.message}`)).toContain(
+      "MB2021 the base rulebook `latin1.margin` is not UTF-8 text: the byte 0xE9 at line 2, column 14 is not UTF-8 (`é` in Windows-1252 or Latin-1); save the file as UTF-8",
+    );
   });
 });
 
