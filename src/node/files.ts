@@ -111,6 +111,7 @@ export function decodeUtf8(bytes: Uint8Array): string {
     const line = before.split("\n").length;
     const column = before.length - lineStart + 1;
     const byte = bytes[at]!;
+    // Node decodes "windows-1252" as Latin-1: 0x80-0x9F come out as controls and get no hint.
     const guess = WINDOWS_1252.decode(bytes.subarray(at, at + 1));
     const as1252 = /\p{Cc}/u.test(guess) ? "" : ` (\`${guess}\` in Windows-1252 or Latin-1)`;
     throw new NotUtf8Error(
