@@ -14,6 +14,7 @@ import { createLanguageService, type SourceHost } from "../service/language-serv
 import type { SqlDiagnostic } from "../sql/index.js";
 import { summarize, summaryLine } from "./check.js";
 import { displayPath, nodeSourceHost, readText } from "./files.js";
+import { duplicateKeys } from "./json-duplicates.js";
 import { UsageError, type CliIo } from "./io.js";
 
 /** A rulebook file compiled to its IR, or the rendered diagnostics that stopped it. */
@@ -107,11 +108,23 @@ export async function readInputDocument(given: string, io: CliIo, command: strin
     text = readOrRefuse(absolute, "input file", given, command);
   }
   if (given.toLowerCase().endsWith(".json")) {
+    let value: unknown;
     try {
-      return { ok: true, value: JSON.parse(text) as unknown, label };
+      value = JSON.parse(text) as unknown;
     } catch (error) {
       return { ok: false, label, problems: [`${label}: not valid JSON: ${(error as Error).message}`] };
     }
+    const repeated = duplicateKeys(text);
+    if (repeated.length > 0)
+      return {
+        ok: false,
+        label,
+        problems: repeated.map(
+          (d) =>
+            `${label}:${d.line}:${d.column}: the key ${JSON.stringify(d.key)} is written twice in one object (JSON would keep only the last value): write it once`,
+        ),
+      };
+    return { ok: true, value, label };
   }
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {

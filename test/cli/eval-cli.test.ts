@@ -177,6 +177,19 @@ describe("marginbook eval", () => {
     const json = await cli(["eval", BINANCE, "--input", inputFile("{ nope", "x.json")]);
     expect(json.code).toBe(1);
     expect(json.stderr).toMatch(/not valid JSON/);
+    // A key written twice: JSON.parse would keep the last value silently (YAML refuses it too).
+    const twice =
+      '{\n  "position": { "size": 1, "mark": 30000, "side": "long", "size": 100 },\n  "market": { "vol_30d": 0.5, "adv": 2e9, "adv": 3e9 }\n}\n';
+    const repeated = await cli(["eval", BINANCE, "--input", inputFile(twice, "twice.json")]);
+    expect(repeated.code).toBe(1);
+    expect(repeated.stdout).toBe("");
+    expect(repeated.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/twice\.json:2:59: the key "size" is written twice in one object/),
+      expect.stringMatching(/twice\.json:3:43: the key "adv" is written twice in one object/),
+    ]);
+    const inYaml = await cli(["eval", BINANCE, "--input", inputFile(twice, "twice.yaml")]);
+    expect(inYaml.code).toBe(1);
+    expect(inYaml.stderr).toMatch(/Map keys must be unique/);
 
     const outside = await cli([
       "eval",
