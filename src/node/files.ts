@@ -190,6 +190,11 @@ export function writeFileAtomic(absolute: string, text: string): void {
     } catch {
       // the temporary file was never created, or is already gone
     }
+    // Said of the file asked for, not of the temporary one (whose name means nothing to the user).
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") throw new Error(`the folder ${folder} does not exist`);
+    if (code === "EACCES" || code === "EPERM" || code === "EROFS")
+      throw new Error(`no permission to write in ${folder} (${code})`);
     throw error;
   }
 }

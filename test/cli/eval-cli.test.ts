@@ -297,6 +297,13 @@ describe("marginbook compile", () => {
     expect(broken.stderr).toContain("no artifact written");
     expect(existsSync(path.join(dir, "out.json"))).toBe(false);
     expect((await cli(["compile", BINANCE])).code).toBe(2);
+    const nowhere = path.join(dir, "no-such-folder", "out.json");
+    const missing = await cli(["compile", BINANCE, "-o", nowhere]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(
+      `cannot write ${nowhere}: the folder ${path.dirname(nowhere)} does not exist`,
+    );
+    expect(missing.stderr).not.toContain(".tmp");
   });
 });
 
