@@ -10,9 +10,16 @@ export interface WorkspaceFile {
   tests?: string;
 }
 
+/** A file of the folder the server could not read (not UTF-8, or over 64 MiB), and why. */
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
 export interface Workspace {
   folder: string;
   files: WorkspaceFile[];
+  skipped?: SkippedFile[];
 }
 
 /** The outcome of a save: written, or refused because the file changed on disk. */

@@ -15,7 +15,7 @@ import "./styles.css";
 import "@fontsource/noto-sans-symbols/400.css";
 import { stringify as stringifyYaml } from "yaml";
 import { TEMPLATES, rulebookFileName } from "../../src/service/templates.js";
-import { createRulebook, loadWorkspace, saveFile, type WorkspaceFile } from "./api.js";
+import { createRulebook, loadWorkspace, saveFile, type SkippedFile, type WorkspaceFile } from "./api.js";
 import { Baselines, type Baseline } from "./baselines.js";
 import { confirmDialog, newRulebookDialog, promptDialog, shortcutSheet } from "./dialogs.js";
 import { Layout } from "./layout.js";
@@ -66,6 +66,8 @@ class Studio {
   private editor!: StudioEditor;
   private panel!: PreviewPanel;
   private files: WorkspaceFile[] = [];
+  /** Files of the folder the server could not read, shown greyed in the list with the reason. */
+  private skipped: SkippedFile[] = [];
   private folder = "";
   private readonly saved = new Map<string, Saved>();
   private readonly settings = new Map<string, PreviewSettings>();
@@ -269,6 +271,7 @@ class Studio {
     const workspace = await loadWorkspace();
     this.folder = workspace.folder;
     this.files = workspace.files;
+    this.skipped = workspace.skipped ?? [];
     for (const f of workspace.files)
       if (!this.saved.has(f.path)) this.saved.set(f.path, { text: f.text, version: f.version });
     this.client.setFiles(Object.fromEntries(workspace.files.map((f) => [f.path, f.text])));
@@ -360,7 +363,17 @@ class Studio {
           f.tests ? item(f.tests, "test cases", "tests") : undefined,
         );
       });
-    this.fileList.replaceChildren(...items);
+    // Not openable: the name, and why on a second line (not UTF-8, or over 64 MiB).
+    const skipped = this.skipped.map((f) =>
+      h(
+        "div.file-skipped",
+        { title: `${f.path}: ${f.reason}`, "data-path": f.path },
+        h("span.file-icon", { "aria-hidden": "true" }, "!"),
+        h("span.file-name", {}, f.path.replace(/\.margin$/, "")),
+        h("span.file-reason", {}, f.reason),
+      ),
+    );
+    this.fileList.replaceChildren(...items, ...skipped);
   }
 
   private renderTitle(): void {

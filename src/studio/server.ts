@@ -4,7 +4,8 @@
  *
  * API (JSON):
  * - `GET /api/workspace`: the folder's `.margin` files (recursively, skipping hidden folders and
- *   `node_modules`) and their `.test.yaml` files, each with its text and version;
+ *   `node_modules`) and their `.test.yaml` files, each with its text and version, and `skipped`:
+ *   those that could not be read (not UTF-8, or over 64 MiB), each with the reason;
  * - `GET /api/file?path=p`: one file's text and version;
  * - `PUT /api/file?path=p` with `{ text, baseVersion }`: saves, unless the file on disk is no longer
  *   the version the editor opened (then `409` with the disk's text and version, nothing written);
@@ -56,6 +57,12 @@ export interface WorkspaceFile {
   version: string;
   /** For a rulebook, its test file's path, when there is one. */
   tests?: string;
+}
+
+/** A rulebook or test file of the folder that could not be read: not UTF-8, or over 64 MiB. */
+export interface SkippedFile {
+  path: string;
+  reason: string;
 }
 
 const EDITABLE = /\.(margin|test\.yaml)$/;
@@ -149,7 +156,7 @@ async function handle(
   }
   const url = new URL(request.url ?? "/", `http://${host}`);
   if (url.pathname === "/api/workspace" && request.method === "GET")
-    return send(response, 200, { folder: path.basename(folder), files: await workspace(folder, log) });
+    return send(response, 200, { folder: path.basename(folder), ...(await workspace(folder, log)) });
   if (url.pathname === "/api/file") {
     const relative = url.searchParams.get("path") ?? "";
     const absolute = insideFolder(folder, relative);
@@ -204,15 +211,21 @@ export function insideFolder(folder: string, relative: string): string | undefin
  * asynchronously with the CLI's size limit: a device, a FIFO, a huge file or one that is not UTF-8
  * is left out (and named in the log), and never blocks the server.
  */
-async function workspace(folder: string, log?: (line: string) => void): Promise<WorkspaceFile[]> {
+async function workspace(
+  folder: string,
+  log?: (line: string) => void,
+): Promise<{ files: WorkspaceFile[]; skipped: SkippedFile[] }> {
   const files: WorkspaceFile[] = [];
+  const skipped: SkippedFile[] = [];
   const read = async (absolute: string): Promise<string | undefined> => {
     try {
       return await readTextAsync(absolute);
     } catch (error) {
-      // Left out of the list; said in the server's log, since the page cannot show it.
-      const why = error instanceof FileRefusedError ? error.message : "cannot be read";
-      log?.(`left out ${path.relative(folder, absolute)}: ${why}`);
+      // Left out of the files, listed with the reason (the page shows it), and said in the log.
+      const reason = error instanceof FileRefusedError ? error.message : "it cannot be read";
+      const relative = path.relative(folder, absolute).split(path.sep).join("/");
+      skipped.push({ path: relative, reason });
+      log?.(`left out ${relative}: ${reason}`);
       return undefined;
     }
   };
@@ -244,7 +257,7 @@ async function workspace(folder: string, log?: (line: string) => void): Promise<
     }
   };
   await walk(folder);
-  return files;
+  return { files, skipped };
 }
 
 async function readFile(response: ServerResponse, absolute: string, relative: string): Promise<void> {

@@ -40,6 +40,8 @@ const FLAGS = [
 ];
 const BTC = "binance-btcusdt-perp.margin";
 const FTX = "ftx-sqrt-imf.margin";
+/** A rulebook file that is not UTF-8. */
+const LATIN1 = "saved-as-latin1.margin";
 /** A rulebook whose IM falls below its MM in one tier: verification finds a counterexample. */
 const VIOLATED = "verify-im-below-mm.margin";
 
@@ -142,6 +144,8 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
     copyFileSync(path.join(root, "test/fixtures/verify/im-below-mm.margin"), path.join(folder, VIOLATED));
     // A rulebook that imports three others, under their own names (the worker reads them from the folder).
     for (const name of IMPORTING) copyFileSync(path.join(root, "rules", name), path.join(folder, name));
+    // A rulebook saved in Latin-1 (é as the byte 0xE9): not UTF-8, so listed as not opened, with why.
+    writeFileSync(path.join(folder, LATIN1), Buffer.from('rulebook "Société" version 1.0.0\n', "latin1"));
     // The folder is a git repository: every view compares with its last commit (HEAD).
     const git = (...args: string[]) =>
       execFileSync("git", ["-c", "user.email=studio@example.com", "-c", "user.name=studio", ...args], {
@@ -222,6 +226,18 @@ describe.skipIf(!existsSync(CHROMIUM))("the studio in Chromium", { timeout: 30_0
 
   const shot = (name: string) => page.screenshot({ path: path.join(screenshots, `${name}.png`) });
   const markerCodes = () => page.evaluate(() => window.__studio!.markers().map((m) => m.code));
+
+  it("lists a file it cannot read as not opened, with the reason", async () => {
+    const skipped = page.locator(".file-skipped");
+    await expect.poll(() => skipped.count()).toBe(1);
+    expect(await skipped.getAttribute("data-path")).toBe(LATIN1);
+    expect(await skipped.locator(".file-reason").textContent()).toBe(
+      "not UTF-8 text: the byte 0xE9 at line 1, column 15 is not UTF-8 (`é` in Windows-1252 or Latin-1); save the file as UTF-8",
+    );
+    await skipped.click();
+    expect(await page.evaluate(() => window.__studio!.path())).not.toBe(LATIN1);
+    await page.locator(".file-list").screenshot({ path: path.join(screenshots, "skipped-file.png") });
+  });
 
   it("shows a squiggle with the right code for a typed error, and clears it when fixed", async () => {
     await open(fileFor("errors"));
