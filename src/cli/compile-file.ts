@@ -69,7 +69,7 @@ export function singleRulebook(positionals: readonly string[], io: CliIo, comman
   if (positionals.length > 1)
     throw new UsageError(`one rulebook at a time: got ${positionals.join(", ")}`, command);
   const absolute = path.resolve(io.cwd, positionals[0]!);
-  readOrRefuse(absolute, `rulebook`, positionals[0]!, command);
+  readOrRefuse(absolute, "rulebook", positionals[0]!, command);
   return displayPath(absolute, io.cwd);
 }
 
