@@ -77,7 +77,7 @@ export function singleRulebook(positionals: readonly string[], io: CliIo, comman
  * A file's text, or a usage error: "not found" when it does not exist, else why it cannot be read
  * (not a regular file, too large, not UTF-8).
  */
-function readOrRefuse(absolute: string, what: string, given: string, command: string): string {
+export function readOrRefuse(absolute: string, what: string, given: string, command: string): string {
   try {
     return readText(absolute);
   } catch (error) {

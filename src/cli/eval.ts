@@ -7,7 +7,6 @@
  * reference interpreter.
  */
 import path from "node:path";
-import type { IrRulebook } from "../ir/ir.js";
 import { RuntimeError } from "../semantics/errors.js";
 import { ArtifactError, loadArtifact } from "../runtime/index.js";
 import { INPUT_ERROR_CODE } from "../runtime/input-schema.js";
@@ -19,8 +18,7 @@ import {
   type EvalResult,
   type LoadedRulebook,
 } from "../runtime/rulebook.js";
-import { compileFile, readInputDocument, singleRulebook } from "./compile-file.js";
-import { readText } from "./files.js";
+import { compileFile, readInputDocument, readOrRefuse, singleRulebook } from "./compile-file.js";
 import { formatExplanation, formatOutputs } from "./eval-format.js";
 import { ExitCode, UsageError, plural, type CliIo, type Command, type ParsedArgs } from "./io.js";
 
@@ -125,7 +123,7 @@ async function runEval(args: ParsedArgs, io: CliIo): Promise<number> {
     for (const problem of item.problems) io.stderr(`${label}${problem}\n`);
   });
   if (format === "json") io.stdout(renderJson(items, list));
-  else io.stdout(renderText(items, list, book, book.ir, file, options.explain, selection));
+  else io.stdout(renderText(items, list, book, file, options.explain, selection));
   const failed = items.filter((i) => !i.ok).length;
   if (failed > 0 && (list || format === "json"))
     io.stderr(`${plural(failed, "input")} of ${inputs.length} failed\n`);
@@ -142,12 +140,7 @@ function loadForEval(
   io: CliIo,
   color: boolean,
 ): { ok: true; book: LoadedRulebook } | { ok: false; report: string } {
-  let text: string;
-  try {
-    text = readText(path.resolve(io.cwd, file));
-  } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`, "eval");
-  }
+  const text = readOrRefuse(path.resolve(io.cwd, file), "rulebook", file, "eval");
   if (file.endsWith(".json") || text.trimStart().startsWith("{")) {
     try {
       return { ok: true, book: loadArtifact(text) };
@@ -215,7 +208,6 @@ function renderText(
   items: readonly Item[],
   list: boolean,
   book: LoadedRulebook,
-  ir: IrRulebook,
   file: string,
   explain: boolean,
   selection?: readonly string[],
@@ -232,7 +224,7 @@ function renderText(
     let text = list ? `input ${i + 1} of ${items.length}:\n` : "";
     text += formatOutputs(item.result.outputs, shown, indent);
     if (explain && item.result.explanation)
-      text += `${indent.slice(2)}explanation:\n${formatExplanation(item.result.explanation, ir, indent)}`;
+      text += `${indent.slice(2)}explanation:\n${formatExplanation(item.result.explanation, book.ir, indent)}`;
     parts.push(text);
   });
   if (parts.length === 0) return "";

@@ -71,7 +71,6 @@ function comparePaths(a: string, b: string): number {
 export {
   decodeUtf8,
   FileRefusedError,
-  firstInvalidUtf8,
   MAX_FILE_BYTES,
   NotUtf8Error,
   readText,

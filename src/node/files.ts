@@ -27,18 +27,29 @@ import path from "node:path";
  */
 export const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
-/** Why a file was not read: not a regular file, or too large. */
+/** Why a file was not read: not a regular file, too large, or not UTF-8 ({@link NotUtf8Error}). */
 export class FileRefusedError extends Error {
   override readonly name = "FileRefusedError";
+
+  constructor(
+    message: string,
+    /** The reason said of the file, after "is": `is not a regular file`, `is too large (...)`. */
+    readonly predicate = message,
+  ) {
+    super(message);
+  }
 }
+
+/** A file over the size limit. */
+const tooLarge = (message: string): FileRefusedError =>
+  new FileRefusedError(message, `too large (${message})`);
 
 /** Opened without blocking (a FIFO would block `open`), then judged by what was opened. */
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
 function refuseUnlessSmallFile(stats: Stats, maxBytes: number): void {
   if (!stats.isFile()) throw new FileRefusedError("not a regular file");
-  if (stats.size > maxBytes)
-    throw new FileRefusedError(`the file is ${stats.size} bytes; the limit is ${maxBytes}`);
+  if (stats.size > maxBytes) throw tooLarge(`the file is ${stats.size} bytes; the limit is ${maxBytes}`);
 }
 
 /**
@@ -142,7 +153,7 @@ export function readText(absolute: string, maxBytes = MAX_FILE_BYTES): string {
       if (read === 0) break;
       chunks.push(chunk.subarray(0, read));
       total += read;
-      if (total > maxBytes) throw new FileRefusedError(`the file is larger than ${maxBytes} bytes`);
+      if (total > maxBytes) throw tooLarge(`the file is larger than ${maxBytes} bytes`);
     }
     return decodeUtf8(Buffer.concat(chunks, total));
   } finally {
@@ -163,7 +174,7 @@ export async function readTextAsync(absolute: string, maxBytes = MAX_FILE_BYTES)
       if (bytesRead === 0) break;
       chunks.push(chunk.subarray(0, bytesRead));
       total += bytesRead;
-      if (total > maxBytes) throw new FileRefusedError(`the file is larger than ${maxBytes} bytes`);
+      if (total > maxBytes) throw tooLarge(`the file is larger than ${maxBytes} bytes`);
     }
     return decodeUtf8(Buffer.concat(chunks, total));
   } finally {

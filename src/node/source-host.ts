@@ -6,7 +6,7 @@
 import { existsSync, realpathSync } from "node:fs";
 import path from "node:path";
 import type { SourceHost } from "../service/check-rulebook.js";
-import { FileRefusedError, NotUtf8Error, readText } from "./files.js";
+import { FileRefusedError, readText } from "./files.js";
 
 /**
  * The project of a rulebook, which its `extends` may not leave: the nearest folder above it (its
@@ -78,15 +78,7 @@ export function nodeSourceHost(
         sources.set(file, text);
         return text;
       } catch (error) {
-        if (error instanceof FileRefusedError)
-          refusals.set(
-            file,
-            error instanceof NotUtf8Error
-              ? `is ${error.message}`
-              : error.message === "not a regular file"
-                ? "is not a regular file"
-                : `is too large (${error.message})`,
-          );
+        if (error instanceof FileRefusedError) refusals.set(file, `is ${error.predicate}`);
         return undefined;
       }
     },

@@ -21,12 +21,12 @@ import fc from "fast-check";
 import {
   decodeUtf8,
   FileRefusedError,
-  firstInvalidUtf8,
   nodeSourceHost,
   NotUtf8Error,
   readText,
   readTextAsync,
 } from "../../src/cli/files.js";
+import { firstInvalidUtf8 } from "../../src/node/files.js";
 import { runCaptured } from "../support/cli.js";
 import { safeText } from "../../src/cli/terminal-text.js";
 import { lowerRulebook } from "../../src/compile/lower.js";
