@@ -6,10 +6,10 @@
  */
 import path from "node:path";
 import { parseDocument } from "yaml";
-import type { LowerOptions } from "../compile/lower.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderText } from "../diagnostics/render.js";
 import type { IrRulebook } from "../ir/ir.js";
+import type { CompileOptions } from "../service/compile-rulebook.js";
 import { createLanguageService, type SourceHost } from "../service/language-service.js";
 import type { SqlDiagnostic } from "../sql/index.js";
 import { summarize, summaryLine } from "./check.js";
@@ -39,7 +39,7 @@ export function compileFile(
   command: string,
   color = false,
   given?: { source: string; host?: (sources: Map<string, string>) => SourceHost },
-  arithmetic?: LowerOptions["arithmetic"],
+  options: CompileOptions = {},
 ): CompiledFile {
   const sources = new Map<string, string>();
   const host = given?.host?.(sources) ?? nodeSourceHost(io.cwd, sources);
@@ -52,7 +52,7 @@ export function compileFile(
   sources.set(file, source);
   const service = createLanguageService(host);
   service.open(file, source);
-  const result = service.compile(file, arithmetic !== undefined ? { arithmetic } : {});
+  const result = service.compile(file, options);
   if (!result.ok) {
     const report =
       renderText(result.diagnostics, sources, { color }) +

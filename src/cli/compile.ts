@@ -22,7 +22,8 @@ import { compileToSql, isDialectName } from "../sql/index.js";
 import { compileFile, renderSqlDiagnostics, singleRulebook } from "./compile-file.js";
 import { displayPath, readText, writeFileAtomic } from "./files.js";
 import { splitRevision } from "./git.js";
-import { artifactPath, relocate, revisionHost, sourceOrigin } from "./provenance.js";
+import { relocate } from "../compile/relocate.js";
+import { recordedFiles, revisionHost, sourceOrigin } from "./provenance.js";
 import { ExitCode, UsageError, plural, type CliIo, type Command, type ParsedArgs } from "./io.js";
 
 /** The `compile` command. */
@@ -128,6 +129,7 @@ async function runCompile(args: ParsedArgs, io: CliIo, toolVersion: string): Pro
     );
   }
   const color = io.color === true && args.values["no-color"] !== true;
+  const recorded = recordedFiles(io.cwd, origin.location);
   const compiled = compileFile(
     file,
     io,
@@ -136,6 +138,7 @@ async function runCompile(args: ParsedArgs, io: CliIo, toolVersion: string): Pro
     origin.source !== undefined
       ? { source: origin.source, host: revisionHost(io.cwd, spec.revision!) }
       : undefined,
+    recorded,
   );
   if (!compiled.ok) {
     io.stderr(compiled.report);
@@ -144,9 +147,7 @@ async function runCompile(args: ParsedArgs, io: CliIo, toolVersion: string): Pro
   }
   if (compiled.warnings.length > 0) io.stderr(renderText(compiled.warnings, compiled.sources, { color }));
 
-  const ir = relocate(compiled.ir, (shown) =>
-    artifactPath(path.resolve(io.cwd, shown), absolute, origin.location),
-  );
+  const ir = relocate(compiled.ir, (shown) => recorded.recordedFile(shown, file));
   let artifact = buildArtifact(ir, {
     source: compiled.source,
     compiler: { name: "marginbook", version: toolVersion },

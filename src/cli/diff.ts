@@ -22,7 +22,8 @@ import { displayPath, nodeSourceHost, readText, writeFileAtomic } from "./files.
 import { generatedCount, runImpact } from "./impact.js";
 import { compileFile } from "./compile-file.js";
 import { gitUser, readAtRevision, splitRevision } from "./git.js";
-import { relocate, revisionHost, artifactPath, sourceOrigin } from "./provenance.js";
+import { relocate } from "../compile/relocate.js";
+import { recordedFiles, revisionHost, sourceOrigin } from "./provenance.js";
 import { hashJson, sha256Hex, sha256Text } from "../runtime/hash.js";
 import type { ReviewRecord, ReviewSide } from "../review/review-record.js";
 import { ExitCode, UsageError, type CliIo, type Command, type ParsedArgs } from "./io.js";
@@ -297,13 +298,16 @@ function reviewSide(spec: string, source: string, io: CliIo): ReviewSide {
   const absolute = path.resolve(io.cwd, file);
   const origin = sourceOrigin(absolute, revision, "diff");
   const shown = displayPath(absolute, io.cwd);
-  const compiled = compileFile(shown, io, "diff", false, {
-    source,
-    ...(revision !== undefined ? { host: revisionHost(io.cwd, revision) } : {}),
-  });
-  const irHash = compiled.ok
-    ? hashJson(relocate(compiled.ir, (f) => artifactPath(path.resolve(io.cwd, f), absolute, origin.location)))
-    : null;
+  const recorded = recordedFiles(io.cwd, origin.location);
+  const compiled = compileFile(
+    shown,
+    io,
+    "diff",
+    false,
+    { source, ...(revision !== undefined ? { host: revisionHost(io.cwd, revision) } : {}) },
+    recorded,
+  );
+  const irHash = compiled.ok ? hashJson(relocate(compiled.ir, (f) => recorded.recordedFile(f, shown))) : null;
   return {
     spec,
     path: origin.provenance.path,
@@ -327,7 +331,9 @@ function importsOf(spec: string, source: string, io: CliIo): IrImport[] | undefi
     revision !== undefined ? revisionHost(io.cwd, revision)(sources) : nodeSourceHost(io.cwd, sources);
   const service = createLanguageService(host);
   service.open(file, source);
-  const result = service.compile(file);
+  // Each import's hash as `compile` records it, so that two folders holding the same books agree.
+  const { location } = sourceOrigin(path.resolve(io.cwd, file), revision, "diff");
+  const result = service.compile(file, recordedFiles(io.cwd, location));
   return result.ok ? (result.ir.meta.imports ?? []) : undefined;
 }
 

@@ -1,14 +1,14 @@
 /**
  * Provenance of compiled rulebooks, shared by `compile` and the review record of `diff`: where a
  * source comes from (its path from the repository root, the commit, uncommitted changes), its text
- * at a revision (with `extends` bases read at the same revision), and the IR with every file name
- * made relative to the repository root, so that the IR hash does not depend on the folder the
- * command ran in.
+ * at a revision (with `extends` bases read at the same revision), and every file name as an
+ * artifact records it (from the repository root), so that the IR hash, the hashes of imported books
+ * included, does not depend on the folder the command ran in.
  */
 import { realpathSync } from "node:fs";
 import path from "node:path";
-import type { IrRulebook } from "../ir/ir.js";
 import type { ArtifactProvenance } from "../runtime/artifact-schema.js";
+import type { CompileOptions } from "../service/compile-rulebook.js";
 import type { SourceHost } from "../service/language-service.js";
 import { nodeSourceHost } from "./files.js";
 import { gitLocation, isDirty, readAtRevision, resolveCommit, type GitLocation } from "./git.js";
@@ -60,19 +60,24 @@ export function artifactPath(absolute: string, rulebook: string, location: GitLo
   return relative.split(path.sep).join("/");
 }
 
+/**
+ * How an artifact records the files of rulebooks compiled from `cwd` (the top one at `location`):
+ * `artifactPath` of each, for `relocate` and for the hashes of imported books.
+ */
+export function recordedFiles(
+  cwd: string,
+  location: GitLocation | undefined,
+): Required<Pick<CompileOptions, "recordedFile">> {
+  return {
+    recordedFile: (file, rulebook) =>
+      artifactPath(path.resolve(cwd, file), path.resolve(cwd, rulebook), location),
+  };
+}
+
 export function realOf(absolute: string): string {
   try {
     return realpathSync(absolute);
   } catch {
     return path.join(realOf(path.dirname(absolute)), path.basename(absolute)); // a file that is only in git, not on disk
   }
-}
-
-/** The IR with every file name replaced (the rulebook's own, and those of declarations from bases). */
-export function relocate(ir: IrRulebook, rename: (file: string) => string): IrRulebook {
-  return {
-    ...ir,
-    meta: { ...ir.meta, file: rename(ir.meta.file) },
-    sites: ir.sites.map((site) => (site.file === undefined ? site : { ...site, file: rename(site.file) })),
-  };
 }

@@ -206,7 +206,9 @@ function runFile(
   }
   if (modes.mode === "both") {
     const [binary, decimal] = (["binary64", "decimal"] as const).map((mode) => {
-      const again = compileFile(rulebook, io, "test", color, undefined, inArithmetic(compiled.ir, mode));
+      const again = compileFile(rulebook, io, "test", color, undefined, {
+        arithmetic: inArithmetic(compiled.ir, mode),
+      });
       return again.ok ? again.ir : compiled.ir;
     }) as [IrRulebook, IrRulebook];
     const b = runTestFile(parsed.file, binary, evaluatorsOf(binary));
@@ -240,14 +242,9 @@ function runFile(
     modes.mode === "declared"
       ? compiled.ir
       : (() => {
-          const again = compileFile(
-            rulebook,
-            io,
-            "test",
-            color,
-            undefined,
-            inArithmetic(compiled.ir, modes.mode),
-          );
+          const again = compileFile(rulebook, io, "test", color, undefined, {
+            arithmetic: inArithmetic(compiled.ir, modes.mode),
+          });
           return again.ok ? again.ir : compiled.ir;
         })();
   const results = runTestFile(parsed.file, ir, evaluatorsOf(ir));

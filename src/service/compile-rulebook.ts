@@ -4,6 +4,7 @@
  * invariant, a bug in marginbook, and is thrown as such).
  */
 import { lowerRulebook, type LowerOptions } from "../compile/lower.js";
+import { relocate } from "../compile/relocate.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { IrImport, IrRulebook } from "../ir/ir.js";
 import { hashJson } from "../runtime/hash.js";
@@ -29,9 +30,17 @@ export type CompileResult =
       check: CheckResult;
     };
 
-/** What a compilation may change: the arithmetic (`marginbook test --arithmetic`), whatever the header says. */
+/** What a compilation may change. */
 export interface CompileOptions {
+  /** The arithmetic (`marginbook test --arithmetic`), whatever the header says. */
   arithmetic?: LowerOptions["arithmetic"];
+  /**
+   * The name an artifact records for `file`, a file of the rulebook `rulebook` (both named as the
+   * source host names them). Each import's `irHash` is then the hash of the imported book's IR
+   * under those names: the `irHash` that `marginbook compile` writes for that book, from whatever
+   * folder the command ran in. Without it, the names as the host gives them.
+   */
+  recordedFile?: (file: string, rulebook: string) => string;
 }
 
 /** Lowers a checked rulebook to its IR when it has no errors. */
@@ -42,7 +51,8 @@ export function compileChecked(check: CheckResult, options: CompileOptions = {})
     source: (file) => check.sources.get(file),
     ...(options.arithmetic !== undefined ? { arithmetic: options.arithmetic } : {}),
   });
-  if (check.imports.length > 0) ir.meta.imports = check.imports.map(importRecord);
+  if (check.imports.length > 0)
+    ir.meta.imports = check.imports.map((imported) => importRecord(imported, options.recordedFile));
   return { ok: true, file: check.file, ir, diagnostics: check.diagnostics, check };
 }
 
@@ -50,11 +60,16 @@ export function compileChecked(check: CheckResult, options: CompileOptions = {})
  * What the IR records of an import: the path, the namespace or names, the version, and the hash of
  * the imported rulebook's own IR (so a change to it changes the importer's hash and shows in review).
  */
-function importRecord(imported: ImportedCheck): IrImport {
+function importRecord(imported: ImportedCheck, recordedFile: CompileOptions["recordedFile"]): IrImport {
   const { decl } = imported;
-  const compiled = compileChecked(imported.check);
+  const compiled = compileChecked(imported.check, recordedFile ? { recordedFile } : {});
   // An import with errors stops the importer's compilation, so `compiled` is always ok here.
-  const irHash = compiled.ok ? hashJson(JSON.parse(JSON.stringify(compiled.ir))) : "";
+  const ir = !compiled.ok
+    ? undefined
+    : recordedFile
+      ? relocate(compiled.ir, (file) => recordedFile(file, imported.check.file))
+      : compiled.ir;
+  const irHash = ir ? hashJson(JSON.parse(JSON.stringify(ir))) : "";
   const version = imported.check.checked.header.get("version")?.value;
   return {
     path: decl.path,

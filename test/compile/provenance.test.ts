@@ -66,6 +66,47 @@ describe("reproducible artifacts", () => {
   });
 });
 
+describe("reproducible artifacts of a rulebook with imports", () => {
+  const book = "multi-asset-total.margin";
+  const imported = ["finra-4210-short-options.margin", "cme-calendar-spreads.margin", "ftx-sqrt-imf.margin"];
+
+  it("gives the same bytes from any folder, and records each import with the irHash of its own artifact", async () => {
+    const outputs = ["root", "rules", "tmp"].map((name) => path.join(work, `imports-${name}.json`));
+    expect((await cli(["compile", `rules/${book}`, "-o", outputs[0]!], ROOT)).code).toBe(0);
+    expect((await cli(["compile", book, "-o", outputs[1]!], path.join(ROOT, "rules"))).code).toBe(0);
+    expect((await cli(["compile", path.join(ROOT, "rules", book), "-o", outputs[2]!], tmpdir())).code).toBe(
+      0,
+    );
+    const [a, b, c] = outputs.map((f) => readFileSync(f, "utf8"));
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+    const imports = JSON.parse(a!).ir.meta.imports as { path: string; irHash: string }[];
+    expect(imports.map((i) => i.path)).toEqual(imported.map((f) => `./${f}`));
+    for (const [i, file] of imported.entries()) {
+      const own = path.join(work, `imported-${i}.json`);
+      expect((await cli(["compile", file, "-o", own], path.join(ROOT, "rules"))).code).toBe(0);
+      expect(imports[i]!.irHash).toBe(JSON.parse(readFileSync(own, "utf8")).irHash);
+    }
+  });
+
+  it("two copies of the books in folders of different names compile alike, and diff finds no change", async () => {
+    const copies = ["books-a", "books-b"].map((name) => path.join(work, name));
+    for (const folder of copies) {
+      mkdirSync(folder);
+      for (const file of [book, ...imported])
+        copyFileSync(path.join(ROOT, "rules", file), path.join(folder, file));
+    }
+    const outputs = copies.map((folder) => path.join(folder, "artifact.json"));
+    for (const [i, folder] of copies.entries())
+      expect((await cli(["compile", path.join(folder, book), "-o", outputs[i]!], work)).code).toBe(0);
+    expect(readFileSync(outputs[1]!, "utf8")).toBe(readFileSync(outputs[0]!, "utf8"));
+    const diff = await cli(["diff", `books-a/${book}`, `books-b/${book}`], work);
+    expect(diff.stdout).toContain("no change");
+    expect(diff.stdout).not.toMatch(/compiles differently|behaviour changed/);
+    expect(diff.code).toBe(0);
+  });
+});
+
 describe("provenance in a git repository", () => {
   const repo = path.join(work, "repo");
 
