@@ -8,6 +8,7 @@ import { renderText } from "../diagnostics/render.js";
 import { renderHtmlReport } from "../review/html-report.js";
 import { renderDiffJson, renderDiffMarkdown, renderDiffText } from "../review/render-diff.js";
 import {
+  failureText,
   impactJson,
   renderImpactMarkdown,
   renderImpactText,
@@ -63,8 +64,9 @@ export function diffCommand(toolVersion = "0.0.0"): Command {
       "--fail-on warning makes version-discipline warnings (MB7001-MB7004) fail the run, as a CI gate;",
       "--fail-on error (the default) fails only on errors.",
       "",
-      "Exit codes: 0 the diff was printed, 1 a side has syntax errors (or, with --impact, any error;",
-      "or, with --fail-on warning, a version-discipline warning), 2 usage error.",
+      "Exit codes: 0 the diff was printed, 1 a side has syntax errors (or, with --impact, the new",
+      "version fails an input the old one evaluated; or, with --fail-on warning, a version-discipline",
+      "warning), 2 usage error.",
     ].join("\n"),
     options: {
       format: { type: "string", valueName: "text|json|md|html", description: "output format (default text)" },
@@ -238,6 +240,14 @@ async function runDiff(args: ParsedArgs, io: CliIo, toolVersion: string): Promis
     );
   }
   if (diff.errors.length > 0) return ExitCode.problems;
+  // A regression whatever --fail-on says: inputs that evaluated before now raise an error.
+  const regressions = impact?.summary.failed.newOnly ?? 0;
+  if (regressions > 0) {
+    io.stderr(
+      `marginbook: the new version fails ${regressions} input${regressions === 1 ? "" : "s"} that the old one evaluated (new version errors: ${failureText(impact!.summary.failed.new)}): failing\n`,
+    );
+    return ExitCode.problems;
+  }
   if (failOn === "warning" && warnings.length > 0) {
     io.stderr(
       `marginbook: ${warnings.length} version-discipline warning${warnings.length === 1 ? "" : "s"} (${[...new Set(warnings.map((w) => w.code))].join(", ")}) with --fail-on warning: failing\n`,

@@ -72,7 +72,7 @@ export function describeSource(source: InputSource, summary: ImpactSummary): str
     : `${formatCount(summary.inputs)} inputs from ${source.path}`;
 }
 
-function failureText(failures: FailureCounts): string {
+export function failureText(failures: FailureCounts): string {
   return Object.entries(failures)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([code, f]) => `${code} x${formatCount(f.count)}`)

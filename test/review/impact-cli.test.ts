@@ -171,6 +171,31 @@ describe("marginbook diff --impact", { timeout: 60_000 }, () => {
     expect(tty.stderr.endsWith("\r\x1b[2K")).toBe(true);
   });
 
+  it("fails (exit 1) when the new version fails inputs the old one evaluated, and not the other way", async () => {
+    // The last bracket closed at 400M: positions above it raise MB6006 in the new version only.
+    const binance = readFileSync(path.join(root, "rules/binance-btcusdt-perp.margin"), "utf8");
+    writeFileSync(path.join(dir, "open.margin"), binance);
+    writeFileSync(
+      path.join(dir, "closed.margin"),
+      binance
+        .replace("[300_000_000, inf)  ", "[300_000_000, 400_000_000)")
+        .replace(/version \d+\.\d+\.\d+/, "version 2.0.0")
+        .replace(/effective \S+/, "effective 2030-01-01T00:00:00Z"),
+    );
+    const regression = await run(["open.margin", "closed.margin", "--impact", "generate:200"]);
+    const failing = /(\d+) failed in the new version only/.exec(regression.stdout);
+    expect(failing, regression.stdout).not.toBeNull();
+    expect(regression.stderr).toContain(
+      `the new version fails ${failing![1]} inputs that the old one evaluated (new version errors: MB6006`,
+    );
+    expect(regression.code).toBe(1);
+    const json = await run(["open.margin", "closed.margin", "--impact", "generate:200", "--format", "json"]);
+    expect(json.code).toBe(1);
+    const fixed = await run(["closed.margin", "open.margin", "--impact", "generate:200"]);
+    expect(fixed.stdout).toMatch(/\d+ failed in the old version only/);
+    expect(fixed.code).toBe(0);
+  });
+
   it("refuses bad options with exit code 2, and a rulebook with errors with exit code 1", async () => {
     expect((await run(["cme-old.margin", "cme-new.margin", "--impact", "generate:0"])).code).toBe(2);
     expect((await run(["cme-old.margin", "cme-new.margin", "--impact", "generate:many"])).stderr).toContain(
