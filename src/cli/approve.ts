@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { readSigningKey, signApproval } from "../compile/sign.js";
 import { sha256Hex } from "../runtime/hash.js";
 import { ArtifactError, loadArtifact } from "../runtime/index.js";
-import { displayPath, readText, writeFileAtomic } from "./files.js";
+import { displayPath, readText, refuseOverwritingInput, writeFileAtomic } from "./files.js";
 import { gitUser } from "./git.js";
 import { ExitCode, UsageError, type CliIo, type Command, type ParsedArgs } from "./io.js";
 
@@ -94,6 +94,18 @@ function runApprove(args: ParsedArgs, io: CliIo): number {
     typeof args.values["output"] === "string"
       ? path.resolve(io.cwd, args.values["output"])
       : `${artifactFile.replace(/\.json$/, "")}.${path.basename(keyFile).replace(/\.key$/, "")}.approval.json`;
+  refuseOverwritingInput(
+    output,
+    typeof args.values["output"] === "string" ? args.values["output"] : displayPath(output, io.cwd),
+    [
+      [artifactFile, "the artifact"],
+      [path.resolve(io.cwd, keyFile), "the key"],
+      ...(typeof reviewFile === "string"
+        ? [[path.resolve(io.cwd, reviewFile), "the review record"] as const]
+        : []),
+    ],
+    "approve",
+  );
   try {
     writeFileAtomic(output, `${JSON.stringify(approval, null, 2)}\n`);
   } catch (error) {

@@ -23,7 +23,7 @@ import {
   setPath,
   type DuckConnection,
 } from "./duckdb-engine.js";
-import { displayPath, readText } from "./files.js";
+import { displayPath, readText, refuseOverwritingInput } from "./files.js";
 import { ExitCode, UsageError, type CliIo, type Command, type ParsedArgs } from "./io.js";
 import { Progress } from "./progress.js";
 
@@ -143,6 +143,15 @@ async function runBatch(args: ParsedArgs, io: CliIo): Promise<number> {
   const outFormat = fileFormat(output, "batch");
   const inPath = path.resolve(io.cwd, input);
   const outPath = path.resolve(io.cwd, output);
+  refuseOverwritingInput(
+    outPath,
+    output,
+    [
+      [inPath, "the --input rows"],
+      [path.resolve(io.cwd, args.positionals[0]!), "the rulebook"],
+    ],
+    "batch",
+  );
   if (engine === "duckdb") {
     // Refuse a rulebook SQL cannot express before reading anything.
     const check = compileToSql(loaded.ir, { dialect: "duckdb" });

@@ -20,7 +20,7 @@ import { outputInfos } from "../runtime/output-info.js";
 import { checkArtifactSignature } from "../runtime/signature.js";
 import { compileToSql, isDialectName } from "../sql/index.js";
 import { compileFile, renderSqlDiagnostics, singleRulebook } from "./compile-file.js";
-import { displayPath, readText, writeFileAtomic } from "./files.js";
+import { displayPath, readText, refuseOverwritingInput, writeFileAtomic } from "./files.js";
 import { splitRevision } from "./git.js";
 import { relocate } from "../compile/relocate.js";
 import { recordedFiles, revisionHost, sourceOrigin } from "./provenance.js";
@@ -165,6 +165,7 @@ async function runCompile(args: ParsedArgs, io: CliIo, toolVersion: string): Pro
     return ExitCode.ok;
   }
   const destination = path.resolve(io.cwd, output);
+  refuseOverwritingInput(destination, output, sourcesRead(compiled.sources, file, io), "compile");
   try {
     writeFileAtomic(destination, text);
   } catch (error) {
@@ -220,6 +221,18 @@ function readKey(signWith: unknown, io: CliIo): KeyObject | undefined {
   return key;
 }
 
+/** The files a compilation read: the rulebook, and its bases and imports. */
+function sourcesRead(
+  sources: ReadonlyMap<string, string>,
+  file: string,
+  io: CliIo,
+): (readonly [string, string])[] {
+  return [...sources.keys()].map(
+    (shown) =>
+      [path.resolve(io.cwd, shown), shown === file ? "the rulebook" : `the rulebook ${shown}`] as const,
+  );
+}
+
 function runCompileSql(args: ParsedArgs, io: CliIo): number {
   const dialect = (args.values["dialect"] as string | undefined) ?? "duckdb";
   if (!isDialectName(dialect))
@@ -245,6 +258,7 @@ function runCompileSql(args: ParsedArgs, io: CliIo): number {
   }
   if (typeof output !== "string" || output === "") throw new UsageError("-o needs a file name", "compile");
   const absolute = path.resolve(io.cwd, output);
+  refuseOverwritingInput(absolute, output, sourcesRead(compiled.sources, file, io), "compile");
   try {
     writeFileAtomic(absolute, text);
   } catch (error) {

@@ -19,7 +19,7 @@ import type { IrImport } from "../ir/ir.js";
 import { createLanguageService } from "../service/language-service.js";
 import { checkVersionDiscipline } from "../review/version-policy.js";
 import { parseRulebook } from "../syntax/parse.js";
-import { displayPath, nodeSourceHost, readText, writeFileAtomic } from "./files.js";
+import { displayPath, nodeSourceHost, readText, refuseOverwritingInput, writeFileAtomic } from "./files.js";
 import { generatedCount, runImpact } from "./impact.js";
 import { compileFile } from "./compile-file.js";
 import { gitUser, readAtRevision, splitRevision } from "./git.js";
@@ -143,6 +143,19 @@ async function runDiff(args: ParsedArgs, io: CliIo, toolVersion: string): Promis
   if (failOn !== "warning" && failOn !== "error")
     throw new UsageError(`--fail-on takes warning or error, not '${failOn}'`, "diff");
   const [oldSpec, newSpec] = args.positionals as [string, string];
+  if (out !== undefined && out !== "-")
+    refuseOverwritingInput(
+      path.resolve(io.cwd, out),
+      out,
+      [
+        [path.resolve(io.cwd, splitRevision(oldSpec).file), "the old rulebook"],
+        [path.resolve(io.cwd, splitRevision(newSpec).file), "the new rulebook"],
+        ...(impactSpec !== undefined && !impactSpec.startsWith("generate:")
+          ? [[path.resolve(io.cwd, impactSpec), "the --impact inputs"] as const]
+          : []),
+      ],
+      "diff",
+    );
   const oldSource = readVersion(oldSpec, io);
   const newSource = readVersion(newSpec, io);
   const diff = withImportedChanges(

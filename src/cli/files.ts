@@ -61,6 +61,30 @@ function collect(folder: string, found: Set<string>): void {
   }
 }
 
+/**
+ * Refuses to write `output` (absolute; `shown` as the user wrote it) over a file the command reads:
+ * `compile x.margin -o x.margin` replaced the rulebook with its artifact. `inputs` are the files
+ * read, each with what it is ("the rulebook"). The same file by device and inode, so another
+ * spelling of the path, a symbolic link or a hard link to it is refused as well.
+ */
+export function refuseOverwritingInput(
+  output: string,
+  shown: string,
+  inputs: readonly (readonly [absolute: string, what: string])[],
+  command: string,
+): void {
+  const target = statOrUndefined(output);
+  if (!target) return;
+  for (const [absolute, what] of inputs) {
+    const read = statOrUndefined(absolute);
+    if (read && read.dev === target.dev && read.ino === target.ino)
+      throw new UsageError(
+        `will not write ${shown}: it is ${what}, which this command reads (give another output file)`,
+        command,
+      );
+  }
+}
+
 /** Plain code-unit order on forward-slash paths: stable across locales and platforms. */
 function comparePaths(a: string, b: string): number {
   const x = a.replace(/\\/g, "/");

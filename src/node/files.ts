@@ -10,6 +10,7 @@ import {
   fstatSync,
   openSync,
   readSync,
+  realpathSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -185,9 +186,12 @@ export async function readTextAsync(absolute: string, maxBytes = MAX_FILE_BYTES)
 /**
  * Replaces a file's content atomically: writes a temporary file in the same folder (same file
  * system, so the rename cannot cross devices), keeps the original's permissions, then renames it
- * over the original. Readers see the old content or the new, never half of it.
+ * over the original. Readers see the old content or the new, never half of it. A symbolic link is
+ * written through: its target gets the content, and the link stays a link (renaming over the link
+ * itself would have replaced it with a plain file and left the target as it was).
  */
-export function writeFileAtomic(absolute: string, text: string): void {
+export function writeFileAtomic(given: string, text: string): void {
+  const absolute = linkTarget(given);
   const folder = path.dirname(absolute);
   const temp = path.join(folder, `.${path.basename(absolute)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
@@ -207,6 +211,15 @@ export function writeFileAtomic(absolute: string, text: string): void {
     if (code === "EACCES" || code === "EPERM" || code === "EROFS")
       throw new Error(`no permission to write in ${folder} (${code})`);
     throw error;
+  }
+}
+
+/** The file a path names once symbolic links are followed; the path itself when it does not exist yet. */
+function linkTarget(absolute: string): string {
+  try {
+    return realpathSync(absolute);
+  } catch {
+    return absolute;
   }
 }
 
