@@ -2,10 +2,11 @@
  * `marginbook check`: checks rulebooks and reports every problem, as text, JSON or SARIF.
  */
 import path from "node:path";
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { Reporter, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderJson, renderSarif, renderText } from "../diagnostics/render.js";
+import { messages } from "../semantics/catalog.js";
 import { createCheckService } from "../service/check-service.js";
-import { findMarginFiles, nodeSourceHost, readText } from "./files.js";
+import { findMarginFiles, nodeSourceHost, readFailure, readText } from "./files.js";
 import { ExitCode, UsageError, plural, type CliIo, type Command, type ParsedArgs } from "./io.js";
 
 /** The output formats of `check`. */
@@ -49,7 +50,8 @@ export interface CheckRun {
 
 /**
  * Checks the given files (display paths, relative to `cwd`) through the check service, with a
- * source host that reads `extends` bases from disk. An unreadable file is a {@link UsageError}.
+ * source host that reads `extends` bases from disk. A file that cannot be read gets one diagnostic,
+ * MB1016, with the reason.
  */
 export function checkFiles(files: readonly string[], cwd: string): CheckRun {
   const sources = new Map<string, string>();
@@ -61,7 +63,12 @@ export function checkFiles(files: readonly string[], cwd: string): CheckRun {
     try {
       source = readText(path.resolve(cwd, file));
     } catch (error) {
-      throw new UsageError(`cannot read ${file}: ${(error as Error).message}`, "check");
+      // One unreadable file of a folder is that file's error: the others are still checked.
+      sources.set(file, "");
+      const reporter = new Reporter(file);
+      reporter.report(messages.unreadableFile, { start: 0, end: 0 }, { reason: readFailure(error) });
+      diagnostics.push(...reporter.diagnostics);
+      continue;
     }
     sources.set(file, source);
     service.open(file, source);

@@ -8,7 +8,7 @@
  */
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import { statOrUndefined } from "../node/files.js";
+import { FileRefusedError, statOrUndefined } from "../node/files.js";
 import { UsageError } from "./io.js";
 
 /** The extension of rulebook files. */
@@ -59,6 +59,19 @@ function collect(folder: string, found: Set<string>): void {
       found.add(full);
     }
   }
+}
+
+/**
+ * Why a file could not be read, in words: a refusal's own reason (not UTF-8, too large, not a
+ * regular file), else the system's error by its meaning rather than as `ENOENT: ..., open '/abs'`.
+ */
+export function readFailure(error: unknown): string {
+  if (error instanceof FileRefusedError) return error.message;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "it does not exist";
+  if (code === "EACCES" || code === "EPERM") return `no permission to read it (${code})`;
+  if (code === "EISDIR") return "it is a folder";
+  return (error as Error).message;
 }
 
 /**

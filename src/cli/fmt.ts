@@ -6,11 +6,11 @@ import path from "node:path";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import { renderText } from "../diagnostics/render.js";
 import { formatSource } from "../syntax/format.js";
-import { findMarginFiles, readText, writeFileAtomic } from "./files.js";
+import { findMarginFiles, readFailure, readText, writeFileAtomic } from "./files.js";
 import { ExitCode, UsageError, plural, type CliIo, type Command, type ParsedArgs } from "./io.js";
 
 /** What happened to one file. */
-export type FmtOutcome = "unchanged" | "changed" | "syntax-errors";
+export type FmtOutcome = "unchanged" | "changed" | "syntax-errors" | "unreadable";
 
 /** The `fmt` command. */
 export function fmtCommand(): Command {
@@ -46,13 +46,13 @@ function runFmt(args: ParsedArgs, io: CliIo): number {
   const checkOnly = args.values["check"] === true;
   const color = io.color === true && args.values["no-color"] !== true;
 
-  const counts: Record<FmtOutcome, number> = { unchanged: 0, changed: 0, "syntax-errors": 0 };
+  const counts: Record<FmtOutcome, number> = { unchanged: 0, changed: 0, "syntax-errors": 0, unreadable: 0 };
   for (const file of files) {
     const outcome = formatOne(file, io, checkOnly, color);
     counts[outcome] += 1;
   }
   io.stdout(fmtSummary(counts, files.length, checkOnly) + "\n");
-  if (counts["syntax-errors"] > 0) return ExitCode.problems;
+  if (counts["syntax-errors"] + counts.unreadable > 0) return ExitCode.problems;
   return checkOnly && counts.changed > 0 ? ExitCode.problems : ExitCode.ok;
 }
 
@@ -62,7 +62,9 @@ function formatOne(file: string, io: CliIo, checkOnly: boolean, color: boolean):
   try {
     source = readText(absolute);
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`, "fmt");
+    // Left as it is; the folder's other files are still formatted.
+    io.stdout(`${file}: not formatted: cannot read it: ${readFailure(error)}\n`);
+    return "unreadable";
   }
   const result = formatSource(source, file);
   if (hasErrors(result.diagnostics)) {
@@ -87,10 +89,12 @@ export function fmtSummary(counts: Record<FmtOutcome, number>, total: number, ch
     parts.push(
       `${counts.changed} of ${plural(total, "file")} ${checkOnly ? "would be reformatted" : "reformatted"}`,
     );
-  } else if (counts["syntax-errors"] === 0) {
+  } else if (counts["syntax-errors"] + counts.unreadable === 0) {
     parts.push(`${plural(total, "file")} already formatted`);
   }
   if (counts["syntax-errors"] > 0)
     parts.push(`${plural(counts["syntax-errors"], "file")} with syntax errors left untouched`);
+  if (counts.unreadable > 0)
+    parts.push(`${plural(counts.unreadable, "file")} that cannot be read left untouched`);
   return parts.join("; ");
 }

@@ -19,7 +19,7 @@ import type { IrRulebook } from "../ir/ir.js";
 import type { LowerOptions } from "../compile/lower.js";
 import { DEFAULT_ARITHMETIC } from "../semantics/decimal.js";
 import { compileFile } from "./compile-file.js";
-import { displayPath, FileRefusedError, marginExtension, readText } from "./files.js";
+import { displayPath, marginExtension, readFailure, readText } from "./files.js";
 import { ExitCode, UsageError, plural, type CliIo, type Command, type ParsedArgs } from "./io.js";
 import { printVerification } from "./verify.js";
 
@@ -181,7 +181,7 @@ function runFile(
     text = readText(path.resolve(io.cwd, file));
   } catch (error) {
     io.stdout(`${file}\n`);
-    return broken(`cannot read ${file}${error instanceof FileRefusedError ? `: ${error.message}` : ""}`);
+    return broken(`cannot read ${file}: ${readFailure(error)}`);
   }
   const parsed = parseTestFile(text);
   if (!parsed.file) {

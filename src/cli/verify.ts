@@ -95,7 +95,16 @@ function runVerify(args: ParsedArgs, io: CliIo): number {
   const reports: VerificationReport[] = [];
   let broken = 0;
   files.forEach((file, i) => {
-    const compiled = compileFile(file, io, "verify", color);
+    let compiled;
+    try {
+      compiled = compileFile(file, io, "verify", color);
+    } catch (error) {
+      // A file of the folder that cannot be read: reported, and the others still verified.
+      if (!(error instanceof UsageError)) throw error;
+      broken += 1;
+      io.stderr(`marginbook: ${error.message}\n`);
+      return;
+    }
     if (!compiled.ok) {
       broken += 1;
       io.stderr(compiled.report);

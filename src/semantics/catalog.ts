@@ -89,6 +89,7 @@ export const messages = {
     "invisible or control character {code} in a string: the string looks the same without it but never equals it",
     "remove it",
   ),
+  unreadableFile: error("MB1016", "cannot read this file: {reason}"),
   letWithParameters: error(
     "MB1060",
     "`let {name}(...)` declares a function: functions are written with `fn`",

@@ -166,13 +166,20 @@ describe("text that is not UTF-8", () => {
 
   it("check, fmt and compile refuse it and leave it as it was; an extends base names why", async () => {
     writeFileSync(path.join(dir, "latin1.margin"), LATIN1);
-    for (const argv of [["check"], ["fmt"], ["compile", "-o", "out.json", "--allow-dirty"]]) {
-      const result = await run([argv[0]!, "latin1.margin", ...argv.slice(1)]);
-      expect(result.code, argv[0]).toBe(2);
-      expect(result.stderr, argv[0]).toMatch(
-        /latin1\.margin: not UTF-8 text: the byte 0xE9 at line 2, column 14/,
-      );
-    }
+    const compiled = await run(["compile", "latin1.margin", "-o", "out.json", "--allow-dirty"]);
+    expect(compiled.code).toBe(2);
+    expect(compiled.stderr).toMatch(/latin1\.margin: not UTF-8 text: the byte 0xE9 at line 2, column 14/);
+    // check and fmt take folders: the file's own error, exit 1 (see the next test).
+    const checked = await run(["check", "latin1.margin"]);
+    expect(checked.stdout).toMatch(
+      /latin1\.margin:1:1: error MB1016: cannot read this file: not UTF-8 text: the byte 0xE9 at line 2, column 14/,
+    );
+    expect(checked.code).toBe(1);
+    const formatted = await run(["fmt", "latin1.margin"]);
+    expect(formatted.stdout).toMatch(
+      /latin1\.margin: not formatted: cannot read it: not UTF-8 text: the byte 0xE9 at line 2, column 14/,
+    );
+    expect(formatted.code).toBe(1);
     expect(readFileSync(path.join(dir, "latin1.margin")).equals(LATIN1)).toBe(true);
     expect(existsSync(path.join(dir, "out.json"))).toBe(false);
     writeFileSync(path.join(dir, "proj", "latin1.margin"), LATIN1);
@@ -181,6 +188,30 @@ describe("text that is not UTF-8", () => {
     expect(errors.map((d) => `${d.code} ${d.message}`)).toContain(
       "MB2021 the base rulebook `latin1.margin` is not UTF-8 text: the byte 0xE9 at line 2, column 14 is not UTF-8 (`é` in Windows-1252 or Latin-1); save the file as UTF-8",
     );
+  });
+
+  it("in a folder, check, fmt and verify report it as that file's error and go on with the others", async () => {
+    const folder = path.join(dir, "mixed");
+    mkdirSync(folder);
+    writeFileSync(path.join(folder, "b-latin1.margin"), LATIN1);
+    writeFileSync(path.join(folder, "a-good.margin"), `${HEADER}${BODY}`);
+    writeFileSync(path.join(folder, "c-typo.margin"), `${HEADER}${BODY}output typo: Number = p.zz\n`);
+    const checked = await run(["check", "mixed", "--format", "json"]);
+    expect(checked.code).toBe(1);
+    const diagnostics = JSON.parse(checked.stdout) as { code: string; file: string }[];
+    expect(diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual([
+      "mixed/b-latin1.margin MB1016",
+      "mixed/c-typo.margin MB2002",
+    ]);
+    expect(checked.stderr).toBe("2 errors, 0 warnings in 3 files\n");
+    const formatted = await run(["fmt", "mixed", "--check"]);
+    expect(formatted.stdout).toContain("1 file that cannot be read left untouched");
+    expect(formatted.code).toBe(1);
+    const verified = await run(["verify", "mixed"]);
+    expect(verified.stderr).toMatch(/cannot read mixed\/b-latin1\.margin: not UTF-8 text/);
+    expect(verified.stdout).toContain("2 rulebooks with errors (3 rulebooks)");
+    expect(verified.code).toBe(1);
+    expect(readFileSync(path.join(folder, "b-latin1.margin")).equals(LATIN1)).toBe(true);
   });
 });
 
