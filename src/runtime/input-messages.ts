@@ -181,7 +181,7 @@ function typeName(expected: string, schema: JsonSchema): string {
     case "number":
       return "a number";
     case "number,string":
-      return 'a number or a decimal string (such as "0.1")';
+      return 'a number or a decimal string (such as "0.1" or "-2.5e-3", with an exponent of at most 400)';
     case "boolean":
       return "true or false";
     case "array":

@@ -144,8 +144,11 @@ export function inputJsonSchema(ir: IrRulebook | IrSchema, limits: Partial<Input
   return "meta" in ir && ir.meta.arithmetic ? decimalNumbers(result) : result;
 }
 
-/** A decimal number as text, every digit kept: what a decimal rulebook accepts besides a JSON number. */
-export const DECIMAL_PATTERN = "^\\s*[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?\\s*$";
+/**
+ * A decimal number as text, every digit kept: what a decimal rulebook accepts besides a JSON number
+ * (an exponent of at most 400 either way, as `isDecimalText`).
+ */
+export const DECIMAL_PATTERN = "^\\s*[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?0*([0-3]?\\d?\\d|400))?\\s*$";
 
 /**
  * The schema of a rulebook in decimal arithmetic: every number may also be given as decimal text

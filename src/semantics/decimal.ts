@@ -79,7 +79,12 @@ const MODES: Readonly<Record<IrDecimalRounding, Rounding>> = {
 /** The rounding modes `decimal_rounding` accepts, in the order the docs list them. */
 export const DECIMAL_ROUNDINGS = Object.keys(MODES) as IrDecimalRounding[];
 
-const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+/**
+ * Decimal text: digits with an optional point, and an exponent of at most 400 either way. The
+ * exponent is bounded as the text is (400 characters): `"1e900000000000000"` is 17 characters, and
+ * its digits would not fit in memory when written out or rounded to a cent.
+ */
+const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?0*([0-3]?\d?\d|400))?$/i;
 
 /** Whether `text` is a decimal number as inputs may spell it (`"71200.81144"`, `"-1e-3"`). */
 export function isDecimalText(text: string): boolean {
@@ -309,13 +314,28 @@ export function decRoundToStep(
     const result = new Dec(integer);
     return result.isZero() ? new Dec(0) : result;
   }
+  // A multiple of the step as large as x needs about this many digits: beyond the digits exact
+  // operations keep, it cannot be exact (and `1e998` to a cent needs 1,001).
+  if (!x.isZero() && x.e - step.e + step.sd() > DECIMAL_DIGITS)
+    raise(site, runtimeErrors.invalidArgument, {
+      fn: `round_${direction}`,
+      detail: `${x.toExponential(6)} to a multiple of ${decText(step)} needs more than the ${DECIMAL_DIGITS} significant digits of exact decimal arithmetic`,
+    });
   return libraryRoundToStep(direction, x, step);
 }
 
 /** {@link decRoundToStep} with decimal.js alone, for a positive step. */
 export function libraryRoundToStep(direction: IrRoundingDirection, x: Dec, step: Dec): Dec {
+  // Every product and sum below is exact at this precision (the multiples of the step near x have
+  // at most this many digits), so the corrections end; at the default precision, one whose
+  // multiple had more digits was rounded back and the loop never moved.
+  const digits = Math.max(DECIMAL_DIGITS, x.e - step.e + step.sd() + 4);
+  return withPrecision(digits, Decimal.ROUND_HALF_EVEN, () => roundExactly(direction, x, step));
+}
+
+function roundExactly(direction: IrRoundingDirection, x: Dec, step: Dec): Dec {
   // The quotient's integer part, exactly: a first guess, then corrected by exact products.
-  let n = withPrecision(Math.max(1, x.e - step.e + 4), Decimal.ROUND_DOWN, () => x.div(step)).floor();
+  let n = x.div(step).floor();
   while (n.times(step).gt(x)) n = n.minus(1);
   while (n.plus(1).times(step).lte(x)) n = n.plus(1);
   const below = n.times(step);
