@@ -8,6 +8,7 @@
 import path from "node:path";
 import { loadArtifact, rulebookFromIr, type LoadedRulebook } from "../runtime/index.js";
 import type { IrRulebook } from "../ir/ir.js";
+import { isDecimalText } from "../semantics/decimal.js";
 import { compileToSql, inputColumns } from "../sql/index.js";
 import { columnLayout, type Columns } from "../runtime/columns.js";
 import { runClickHouseBatch } from "./clickhouse-http.js";
@@ -255,8 +256,10 @@ async function runJs(
   const { JSDuckDBValueConverter } = await import("@duckdb/node-api");
   await numberRows(con);
   const outputs = book.outputs;
+  // Decimal outputs are text (every digit, as `eval` and the server answer), not doubles.
+  const decimal = book.ir.meta.arithmetic !== undefined;
   const sqlType = (o: (typeof outputs)[number]): string =>
-    o.type.kind === "number" ? "DOUBLE" : o.type.kind === "bool" ? "BOOLEAN" : "VARCHAR";
+    o.type.kind === "number" && !decimal ? "DOUBLE" : o.type.kind === "bool" ? "BOOLEAN" : "VARCHAR";
   const outputColumns = outputs.map((o) => `"${o.name.replace(/"/g, '""')}" ${sqlType(o)}`);
   await con.run(
     `CREATE OR REPLACE TEMP TABLE __mb_results (__mb_row BIGINT, ${outputColumns.join(", ")}, error VARCHAR)`,
@@ -313,16 +316,25 @@ function evaluateChunk(
       .fields.filter((f) => f.list === undefined)
       .map((f) => [f.path, f]),
   );
+  // A number column that DuckDB read as text (one cell of it is not a number, or a decimal book's
+  // CSV): in binary64 each cell that is a number is read as one, so that only the rows whose cell
+  // is not fail; in decimal arithmetic text is a valid number, every digit kept.
+  const binary = book.ir.meta.arithmetic === undefined;
+  const cells = columns.map((c, i) =>
+    binary && fields.get(c)?.type.kind === "number"
+      ? values[i]!.map((v) => (typeof v === "string" && isDecimalText(v) ? Number(v) : v))
+      : values[i]!,
+  );
   const columnar =
     columns.every((c) => fields.has(c)) &&
-    values.every((column) => column.every((v) => v !== null && v !== undefined));
+    cells.every((column) => column.every((v) => v !== null && v !== undefined));
   if (columnar) {
     const given: Record<string, ArrayLike<unknown>> = {};
     columns.forEach((c, i) => {
       given[c] =
-        fields.get(c)!.type.kind === "number" && values[i]!.every((v) => typeof v === "number")
-          ? Float64Array.from(values[i] as number[])
-          : values[i]!.map(plainValue);
+        fields.get(c)!.type.kind === "number" && cells[i]!.every((v) => typeof v === "number")
+          ? Float64Array.from(cells[i] as number[])
+          : cells[i]!.map(plainValue);
     });
     const result = book.evaluateColumns(given as Columns, rows);
     const outputs = book.outputs.map((o) => result.outputs[o.name]!);
@@ -333,7 +345,7 @@ function evaluateChunk(
   }
   const outcomes = Array.from({ length: rows }, (_, r) => {
     const inputRow: Record<string, unknown> = {};
-    columns.forEach((c, i) => setPath(inputRow, c, plainValue(values[i]![r])));
+    columns.forEach((c, i) => setPath(inputRow, c, plainValue(cells[i]![r])));
     return book.evaluateBatch([inputRow])[0]!;
   });
   const failures = new Map<number, string>();

@@ -45,10 +45,13 @@ export async function openDuckDb(command: string): Promise<DuckConnection> {
 }
 
 /** The SQL that reads a data file. */
-export function readFileSql(file: string, format: FileFormat): string {
+export function readFileSql(file: string, format: FileFormat, textColumns: readonly string[] = []): string {
   const name = d.text(file);
   if (format === "parquet") return `read_parquet(${name})`;
-  if (format === "csv") return `read_csv(${name}, header = true)`;
+  if (format === "csv") {
+    const types = textColumns.map((c) => `${d.text(c)}: 'VARCHAR'`).join(", ");
+    return `read_csv(${name}, header = true${types ? `, types = {${types}}` : ""})`;
+  }
   return `read_json(${name}, format = 'newline_delimited')`;
 }
 
@@ -64,12 +67,24 @@ export async function createInputView(
   format: FileFormat,
   command: string,
 ): Promise<string[]> {
-  const source = readFileSql(file, format);
-  const described = await con.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
-  const fileColumns = described
-    .getRowObjectsJS()
-    .map((r) => ({ name: String(r["column_name"]), type: String(r["column_type"]) }));
+  const describe = async (source: string) =>
+    (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`))
+      .getRowObjectsJS()
+      .map((r) => ({ name: String(r["column_name"]), type: String(r["column_type"]) }));
+  let source = readFileSql(file, format);
+  let fileColumns = await describe(source);
   const names = new Set(fileColumns.map((c) => c.name));
+  // A CSV cell is text: in decimal arithmetic its number is read from that text, every digit kept,
+  // not from the DOUBLE DuckDB would guess (`1.00000000000000001` is not 1).
+  if (format === "csv" && ir.meta.arithmetic) {
+    const numbers = inputColumns(ir)
+      .columns.filter((c) => c.type.kind === "number" && names.has(c.path))
+      .map((c) => c.path);
+    if (numbers.length > 0) {
+      source = readFileSql(file, format, numbers);
+      fileColumns = await describe(source);
+    }
+  }
   const select: string[] = [];
   const missing: string[] = [];
   for (const column of inputColumns(ir).columns) {

@@ -154,6 +154,72 @@ describe("marginbook batch", () => {
     ]);
   }, 30_000);
 
+  it("fails only the row whose cell is not a number, in both engines", async () => {
+    const input = join(folder, "one-bad.csv");
+    writeFileSync(
+      input,
+      "id,position.size,position.mark,position.side,market.vol_30d,market.adv\n" +
+        "1,109.488,31967.27,long,0.5,2000000000\n2,2,30000,short,1.2,2000000000\n3,abc,30000,long,0.5,2000000000\n",
+    );
+    for (const engine of ["js", "duckdb"]) {
+      const output = join(folder, `one-bad-${engine}.csv`);
+      const run = await cli(
+        "batch",
+        "rules/binance-btcusdt-perp.margin",
+        "--input",
+        input,
+        "--output",
+        output,
+        "--engine",
+        engine,
+      );
+      expect(run.stdout, engine).toContain("3 rows -> ");
+      expect(run.stdout, engine).toContain("2 evaluated, 1 failed (MB6001: 1)");
+      const written = await rows(
+        `SELECT id, maintenance_margin_exact::DOUBLE AS mm, error FROM read_csv('${output}') ORDER BY id`,
+      );
+      expect(written, engine).toEqual([
+        { id: 1n, mm: 71200.811444, error: null },
+        { id: 2n, mm: 250, error: null },
+        { id: 3n, mm: null, error: "MB6001" },
+      ]);
+    }
+  });
+
+  it("reads a decimal book's CSV numbers from their text and writes exact decimals, in both engines", async () => {
+    const input = join(folder, "decimal.csv");
+    writeFileSync(
+      input,
+      "position.size,position.price,tier.imf_ppm,tier.maintenance_fraction_ppm\n" +
+        "12.345678,3456.789012,100000,500000\n1.00000000000000001,1000000,50000,600000\n",
+    );
+    // `eval` on the second row: 1.00000000000000001 x 10^6 x 5% is one quantum above 5 x 10^10.
+    for (const engine of ["js", "duckdb"]) {
+      const output = join(folder, `decimal-${engine}.jsonl`);
+      const run = await cli(
+        "batch",
+        "rules/dydx-v4-quantums.margin",
+        "--input",
+        input,
+        "--output",
+        output,
+        "--engine",
+        engine,
+      );
+      expect(run.code, engine).toBe(0);
+      // Read as text: JSON.parse would turn DuckDB's DECIMAL numbers into doubles.
+      const lines = readFileSync(output, "utf8").trim().split("\n");
+      const field = (name: string): string[] =>
+        lines.map((line) =>
+          new RegExp(`"${name.replace(/\./g, "\\.")}":"?([^,"}]+)`).exec(line)![1]!.replace(/\.?0+$/, ""),
+        );
+      expect(field("position.size"), engine).toEqual(["12.345678", "1.00000000000000001"]);
+      expect(field("notional_in_quantums"), engine).toEqual(["42676404056.090136", "1000000000000.00001"]);
+      expect(field("initial_margin_quantums"), engine).toEqual(["4267640406", "50000000001"]);
+      if (engine === "js") expect(lines[0]).toContain('"notional_in_quantums":"42676404056.090136"');
+    }
+  });
+
   it("names the missing columns, refuses what SQL cannot express, and checks its options", async () => {
     const input = join(folder, "partial.csv");
     writeFileSync(input, "position.size,position.mark\n1,2\n");
