@@ -109,7 +109,7 @@ function runCheck(args: ParsedArgs, io: CliIo, toolVersion: string): number {
   }
   if (args.positionals.length === 0)
     throw new UsageError("missing path: give the .margin files or folders to check", "check");
-  const files = findMarginFiles(args.positionals, io.cwd, "check");
+  const files = findMarginFiles(args.positionals, io.cwd, "check", io.stderr);
   if (files.length === 0)
     throw new UsageError(`no .margin files found in ${args.positionals.join(", ")}`, "check");
 

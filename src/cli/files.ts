@@ -32,7 +32,12 @@ export function displayPath(absolute: string, cwd: string): string {
  * `.margin` files. The result is deduplicated and sorted by display path, so output order never
  * depends on the file system. A path that does not exist is a {@link UsageError}.
  */
-export function findMarginFiles(paths: readonly string[], cwd: string, command: string): string[] {
+export function findMarginFiles(
+  paths: readonly string[],
+  cwd: string,
+  command: string,
+  warn: (message: string) => void = () => {},
+): string[] {
   const found = new Set<string>();
   for (const given of paths) {
     const absolute = path.resolve(cwd, given);
@@ -41,8 +46,17 @@ export function findMarginFiles(paths: readonly string[], cwd: string, command: 
     if (stats.isDirectory()) collect(absolute, found);
     else found.add(absolute);
   }
-  return [...found].map((absolute) => displayPath(absolute, cwd)).sort(comparePaths);
+  const shown = [...found].map((absolute) => displayPath(absolute, cwd)).sort(comparePaths);
+  // A name with a line break or another control character would forge lines wherever it is
+  // printed (the sanitizer escapes ESC, but a line break is also the CLI's own): left out, said.
+  const named = shown.filter((file) => !CONTROL.test(file));
+  for (const file of shown.filter((f) => CONTROL.test(f)))
+    warn(`marginbook: skipped ${JSON.stringify(file)}: its name has a control character; rename the file\n`);
+  return named;
 }
+
+/** C0 and C1 control characters, line breaks included. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 function collect(folder: string, found: Set<string>): void {
   let entries;

@@ -40,7 +40,7 @@ export function fmtCommand(): Command {
 function runFmt(args: ParsedArgs, io: CliIo): number {
   if (args.positionals.length === 0)
     throw new UsageError("missing path: give the .margin files or folders to format", "fmt");
-  const files = findMarginFiles(args.positionals, io.cwd, "fmt");
+  const files = findMarginFiles(args.positionals, io.cwd, "fmt", io.stderr);
   if (files.length === 0)
     throw new UsageError(`no .margin files found in ${args.positionals.join(", ")}`, "fmt");
   const checkOnly = args.values["check"] === true;

@@ -86,7 +86,7 @@ function runVerify(args: ParsedArgs, io: CliIo): number {
   );
   if (args.positionals.length === 0)
     throw new UsageError("missing path: give the .margin files or folders to verify", "verify");
-  const files = findMarginFiles(args.positionals, io.cwd, "verify");
+  const files = findMarginFiles(args.positionals, io.cwd, "verify", io.stderr);
   if (files.length === 0)
     throw new UsageError(`no .margin files found in ${args.positionals.join(", ")}`, "verify");
   const color = io.color === true && args.values["no-color"] !== true;

@@ -215,6 +215,24 @@ describe("text that is not UTF-8", () => {
   });
 });
 
+describe("file names with control characters", () => {
+  it("are left out of a folder's files and named escaped, so they cannot forge output lines", async () => {
+    const folder = path.join(dir, "names");
+    mkdirSync(folder);
+    writeFileSync(path.join(folder, "we\u001b[31mird\nname.margin"), `${HEADER}${BODY}`);
+    writeFileSync(path.join(folder, "plain.margin"), `${HEADER}${BODY}`);
+    for (const command of ["check", "fmt"]) {
+      const result = await run([command, "names"]);
+      expect(result.stderr, command).toBe(
+        'marginbook: skipped "names/we\\u001b[31mird\\nname.margin": its name has a control character; rename the file\n',
+      );
+      expect(result.stdout, command).not.toContain("name.margin");
+      expect(result.stdout, command).toMatch(/1 file/);
+      expect(result.code, command).toBe(0);
+    }
+  });
+});
+
 describe("terminal output (medium 6)", () => {
   it("shows control, bidi and invisible characters as visible escapes, and keeps marginbook's own colours", () => {
     expect(safeText("a\u001b]0;pwned\u0007b\u202Ec\u200Bd\r\n")).toBe(
