@@ -102,8 +102,27 @@ export function parseCommandArgs(
       ...(spec.multiple ? { multiple: true } : {}),
     };
   }
+  // A value that starts with `-` and a digit (`--top -1`) is the option's value, not an option:
+  // joined to it, so that the option's own check says what is wrong with it.
+  const shorts = new Map(
+    Object.entries(config).flatMap(([name, spec]) => (spec.short ? [[spec.short, name] as const] : [])),
+  );
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    const next = argv[i + 1];
+    const name = token.startsWith("--")
+      ? token.slice(2)
+      : token.length === 2
+        ? shorts.get(token[1]!)
+        : undefined;
+    if (name !== undefined && config[name]?.type === "string" && next !== undefined && /^-[\d.]/.test(next)) {
+      args.push(token.startsWith("--") ? `${token}=${next}` : `${token}${next}`);
+      i++;
+    } else args.push(token);
+  }
   try {
-    const parsed = parseArgs({ args: [...argv], options: config, allowPositionals: true, strict: true });
+    const parsed = parseArgs({ args, options: config, allowPositionals: true, strict: true });
     return { values: parsed.values as ParsedArgs["values"], positionals: parsed.positionals };
   } catch (error) {
     throw new UsageError(describeParseError(error), command);

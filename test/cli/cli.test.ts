@@ -188,6 +188,11 @@ describe("usage errors exit 2 with one clear line and no stack trace", () => {
     ["an unknown format", ["check", "--format", "xml", "rules"], /unknown format 'xml'/],
     ["a flag without its value", ["check", "rules", "--format"], /option '--format.*' needs a value/],
     ["an unknown command", ["chek", "rules"], /unknown command 'chek'/],
+    [
+      "a negative number where a count is expected",
+      ["verify", "rules", "--budget", "-1"],
+      /--budget must be a number of seconds above 0, up to 3600, not '-1'/,
+    ],
     ["fmt without a path", ["fmt", "--check"], /missing path/],
     ["no command at all", [], /Usage: marginbook <command>/],
   ];
