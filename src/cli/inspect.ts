@@ -102,7 +102,7 @@ async function runInspect(args: ParsedArgs, io: CliIo): Promise<number> {
       signature?.status === "valid" || signature?.status === "untrusted"
         ? { authorKeyId: signature.keyId }
         : {};
-    approved = await countApprovals(approvals, { irHash: book.irHash, ...author }, trusted);
+    approved = await countApprovals(approvals, { irHash: book.irHash, ...author, named: true }, trusted);
     if (approved.counted.length < required) {
       problems.push(
         `${registryErrorCodes.notApproved} needs ${required} approval${required === 1 ? "" : "s"} from distinct trusted keys other than its signer's; it has ${approved.counted.length}`,

@@ -75,7 +75,12 @@ export function isApproval(value: unknown): boolean {
  */
 export async function countApprovals(
   approvals: readonly unknown[],
-  target: { irHash: string; authorKeyId?: string },
+  /**
+   * The artifact approved, and its signer. `named`: the approvals were given for this artifact
+   * (`inspect --approval`), so one of another artifact is listed as ignored; in a registry folder it
+   * is about another artifact, and left out without a word.
+   */
+  target: { irHash: string; authorKeyId?: string; named?: boolean },
   approvers: readonly TrustedKey[],
   verifier: Ed25519Verifier = webCryptoVerifier,
 ): Promise<ApprovalCount> {
@@ -89,7 +94,13 @@ export async function countApprovals(
       continue;
     }
     const approval = raw as Approval;
-    if (approval.irHash !== target.irHash) continue; // an approval of another artifact: not about this one
+    if (approval.irHash !== target.irHash) {
+      if (target.named)
+        ignored.push(
+          `${label}: it approves another artifact (IR ${approval.irHash.slice(0, 19)}..., this one is ${target.irHash.slice(0, 19)}...)`,
+        );
+      continue;
+    }
     const check = await checkArtifactSignature(approval, approvers, verifier);
     if (check.status === "unsigned") ignored.push(`${label}: not signed`);
     else if (check.status === "invalid")

@@ -203,6 +203,7 @@ describe("text that is not UTF-8", () => {
       "mixed/b-latin1.margin MB1016",
       "mixed/c-typo.margin MB2002",
     ]);
+    expect(diagnostics[0]!.code).toBe("MB1016");
     expect(checked.stderr).toBe("2 errors, 0 warnings in 3 files\n");
     const formatted = await run(["fmt", "mixed", "--check"]);
     expect(formatted.stdout).toContain("1 file that cannot be read left untouched");

@@ -266,6 +266,32 @@ describe("artifacts too deep to validate", () => {
     expect(stderr).toBe("");
   });
 
+  it("inspect lists an approval of another artifact as ignored, with both IR hashes", async () => {
+    writeFileSync(path.join(dir, "v110.json"), v110);
+    writeFileSync(path.join(dir, "bob.pub"), bob.publicKeyPem);
+    writeFileSync(path.join(dir, "v100.bob.approval.json"), JSON.stringify(approve(v100, bob, "bob")));
+    let stdout = "";
+    const code = await runCli(
+      [
+        "inspect",
+        "v110.json",
+        "--trust",
+        "bob.pub",
+        "--approval",
+        "v100.bob.approval.json",
+        "--format",
+        "json",
+      ],
+      { stdout: (t) => void (stdout += t), stderr: () => {}, cwd: dir },
+    );
+    const report = JSON.parse(stdout) as { approvals: { counted: unknown[]; ignored: string[] } };
+    expect(report.approvals.counted).toEqual([]);
+    expect(report.approvals.ignored).toEqual([
+      `approval 1: it approves another artifact (IR ${JSON.parse(v100).irHash.slice(0, 19)}..., this one is ${JSON.parse(v110).irHash.slice(0, 19)}...)`,
+    ]);
+    expect(code).toBe(1); // signed by the author, whom bob.pub does not trust
+  });
+
   it("inspect shows header values of any JSON type without crashing", async () => {
     const artifact = JSON.parse(v100);
     artifact.meta.name = { toString: 1 };
