@@ -111,13 +111,15 @@ function diffSection(input: HtmlReportInput): string {
   const { diff } = input;
   const bump = requiredBump(diff);
   const verdict =
-    diff.layout === "semantic"
-      ? `${diff.changes.length} change${diff.changes.length === 1 ? "" : "s"}; behaviour ${diff.behaviourChanged ? "changed" : "unchanged"}${bump === "none" ? "" : ` (needs a ${bump} version bump)`}`
-      : diff.layout === "identical"
-        ? "no change"
-        : diff.layout === "formatting only"
-          ? "formatting only: no rule, parameter or tier changed"
-          : "comments and documentation only";
+    diff.errors.length > 0
+      ? `not comparable: ${diff.errors.length} syntax error${diff.errors.length === 1 ? "" : "s"}`
+      : diff.layout === "semantic"
+        ? `${diff.changes.length} change${diff.changes.length === 1 ? "" : "s"}; behaviour ${diff.behaviourChanged ? "changed" : "unchanged"}${bump === "none" ? "" : ` (needs a ${bump} version bump)`}`
+        : diff.layout === "identical"
+          ? "no change"
+          : diff.layout === "formatting only"
+            ? "formatting only: no rule, parameter or tier changed"
+            : "comments and documentation only";
   const rows = diff.changes.map((c) => {
     const where = c.newLine ? `line ${c.newLine}` : c.oldLine ? `old line ${c.oldLine}` : "";
     return `<tr><td>${escapeHtml(c.action)}</td><td>${escapeHtml(c.subject)} <code>${escapeHtml(c.name)}</code></td><td class="mono">${c.details.map(escapeHtml).join("<br>")}</td><td class="impact-${c.impact}">${c.impact}</td><td class="num">${escapeHtml(where)}</td></tr>`;

@@ -17,6 +17,11 @@ function where(change: Change): string {
 }
 
 function summary(diff: SemanticDiff): string {
+  // A side that does not parse cannot be compared: what follows is only what parsed of it.
+  if (diff.errors.length > 0) {
+    const count = diff.changes.length;
+    return `not comparable: ${diff.errors.length} syntax error${diff.errors.length === 1 ? "" : "s"} (listed below)${count > 0 ? `; ${count} change${count === 1 ? "" : "s"} in what parsed` : ""}`;
+  }
   if (diff.layout === "identical") return "no change";
   if (diff.layout === "formatting only") return "formatting only: no rule, parameter or tier changed";
   if (diff.layout === "comments changed")

@@ -38,6 +38,24 @@ describe("marginbook diff", () => {
     );
   });
 
+  it("says a side with syntax errors cannot be compared, instead of 'formatting only'", async () => {
+    writeFileSync(path.join(dir, "whole.margin"), original);
+    writeFileSync(path.join(dir, "cut.margin"), original.slice(0, 2000));
+    writeFileSync(path.join(dir, "a.yaml"), "a: 1\n");
+    writeFileSync(path.join(dir, "b.yaml"), "a: [\n");
+    const cut = await run("diff", "whole.margin", "cut.margin");
+    expect(cut.stdout.split("\n")[0]).toMatch(
+      /^whole\.margin \(1\.0\.0\) -> cut\.margin \(1\.0\.0\): not comparable: 1 syntax error \(listed below\); \d+ changes in what parsed$/,
+    );
+    expect(cut.code).toBe(1);
+    const yaml = await run("diff", "a.yaml", "b.yaml");
+    expect(yaml.stdout.split("\n")[0]).toBe(
+      "a.yaml (?) -> b.yaml (?): not comparable: 2 syntax errors (listed below)",
+    );
+    expect(yaml.stdout).not.toContain("formatting only");
+    expect(yaml.code).toBe(1);
+  });
+
   it("reads a side from git as <file>@<revision>", async () => {
     const git = (...args: string[]): string => execFileSync("git", args, { cwd: dir, encoding: "utf8" });
     git("init", "-q");
