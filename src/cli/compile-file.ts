@@ -5,11 +5,12 @@
  * files or standard input.
  */
 import path from "node:path";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderText } from "../diagnostics/render.js";
 import type { IrRulebook } from "../ir/ir.js";
 import type { CompileOptions } from "../service/compile-rulebook.js";
+import { yamlProblem } from "../service/yaml-problem.js";
 import { createLanguageService, type SourceHost } from "../service/language-service.js";
 import type { SqlDiagnostic } from "../sql/index.js";
 import { summarize, summaryLine } from "./check.js";
@@ -126,12 +127,16 @@ export async function readInputDocument(given: string, io: CliIo, command: strin
       };
     return { ok: true, value, label };
   }
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lines });
   if (doc.errors.length > 0) {
     return {
       ok: false,
       label,
-      problems: doc.errors.map((e) => `${label}: not valid YAML: ${e.message.split("\n")[0]}`),
+      problems: doc.errors.map((e) => {
+        const { line, col } = lines.linePos(e.pos[0]);
+        return `${label}:${line}:${col}: not valid YAML: ${yamlProblem(e)}`;
+      }),
     };
   }
   try {

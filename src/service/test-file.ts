@@ -6,6 +6,7 @@
  */
 import type { ErrorObject } from "ajv/dist/2020.js";
 import { LineCounter, isMap, isScalar, parseDocument, type Document, type Node } from "yaml";
+import { yamlProblem } from "./yaml-problem.js";
 import type { OutputValue } from "../runtime/interpreter.js";
 import validateTestFile from "./generated/test-file-validator.js";
 
@@ -88,7 +89,7 @@ export function parseTestFile(text: string): { file?: TestFile; problems: TestFi
   };
   const problems: TestFileProblem[] = doc.errors.map((e) => ({
     ...at(e.pos[0], e.pos[1]),
-    message: e.message.split("\n")[0]!,
+    message: yamlProblem(e),
   }));
   if (problems.length > 0) return { problems };
   const locate: Locate = (path, key) => {

@@ -189,7 +189,9 @@ describe("marginbook eval", () => {
     ]);
     const inYaml = await cli(["eval", BINANCE, "--input", inputFile(twice, "twice.yaml")]);
     expect(inYaml.code).toBe(1);
-    expect(inYaml.stderr).toMatch(/Map keys must be unique/);
+    expect(inYaml.stderr).toMatch(
+      /twice\.yaml:2:\d+: not valid YAML: a key is written twice in one mapping: write it once/,
+    );
 
     const outside = await cli([
       "eval",
