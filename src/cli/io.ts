@@ -121,12 +121,23 @@ export function parseCommandArgs(
       i++;
     } else args.push(token);
   }
+  let parsed;
   try {
-    const parsed = parseArgs({ args, options: config, allowPositionals: true, strict: true });
-    return { values: parsed.values as ParsedArgs["values"], positionals: parsed.positionals };
+    parsed = parseArgs({ args, options: config, allowPositionals: true, strict: true, tokens: true });
   } catch (error) {
     throw new UsageError(describeParseError(error), command);
   }
+  // parseArgs keeps the last of an option given twice: `--input a.yaml --input b.yaml` would
+  // evaluate b alone without a word.
+  const given = new Set<string>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== "option" || config[token.name]?.type !== "string" || config[token.name]?.multiple)
+      continue;
+    if (given.has(token.name))
+      throw new UsageError(`option '--${token.name}' is given twice: give it once`, command);
+    given.add(token.name);
+  }
+  return { values: parsed.values as ParsedArgs["values"], positionals: parsed.positionals };
 }
 
 function describeParseError(error: unknown): string {

@@ -115,6 +115,7 @@ interface Tally {
 }
 
 function runTest(args: ParsedArgs, io: CliIo): number {
+  const modes = arithmeticOption(args);
   const paths = args.positionals.length > 0 ? args.positionals : ["."];
   const files = findTestFiles(paths, io.cwd);
   if (files.length === 0)
@@ -123,7 +124,6 @@ function runTest(args: ParsedArgs, io: CliIo): number {
   const paint = (code: number, text: string): string => (color ? `\u001b[${code}m${text}\u001b[0m` : text);
   const tally: Tally = { passed: 0, failed: 0, brokenFiles: 0, violated: 0 };
   const verify = args.values["verify"] === true;
-  const modes = arithmeticOption(args);
   files.forEach((file, i) => {
     if (i > 0) io.stdout("\n");
     runFile(file, io, tally, paint, color, verify, modes);
@@ -152,6 +152,8 @@ function arithmeticOption(args: ParsedArgs): ArithmeticChoice {
   const maxDifference = raw === undefined ? undefined : Number(raw);
   if (maxDifference !== undefined && !(maxDifference >= 0))
     throw new UsageError(`--max-difference must be a number >= 0, not \`${raw}\``, "test");
+  if (maxDifference !== undefined && mode !== "both")
+    throw new UsageError("--max-difference bounds the cross-check of --arithmetic both: give both", "test");
   return {
     mode: mode as ArithmeticChoice["mode"],
     ...(maxDifference !== undefined ? { maxDifference } : {}),

@@ -189,6 +189,16 @@ describe("usage errors exit 2 with one clear line and no stack trace", () => {
     ["a flag without its value", ["check", "rules", "--format"], /option '--format.*' needs a value/],
     ["an unknown command", ["chek", "rules"], /unknown command 'chek'/],
     [
+      "an option given twice",
+      ["eval", "rules/clean.margin", "--input", "a.yaml", "--input", "b.yaml"],
+      /option '--input' is given twice: give it once/,
+    ],
+    [
+      "--max-difference without --arithmetic both",
+      ["test", "rules", "--max-difference", "0.01"],
+      /--max-difference bounds the cross-check of --arithmetic both: give both/,
+    ],
+    [
       "a negative number where a count is expected",
       ["verify", "rules", "--budget", "-1"],
       /--budget must be a number of seconds above 0, up to 3600, not '-1'/,
