@@ -250,7 +250,12 @@ export function foldRow(
       return;
     }
     const actual = expressions.check(cell.expr, env);
-    if (column && column.type.kind !== "error" && actual.kind !== "error" && !assignable(column.type, actual))
+    const mismatch =
+      column !== undefined &&
+      column.type.kind !== "error" &&
+      actual.kind !== "error" &&
+      !assignable(column.type, actual);
+    if (mismatch)
       context.report(messages.tierCellMismatch, cell.expr.span, {
         column: column.name,
         expected: describeType(column.type),
@@ -278,7 +283,9 @@ export function foldRow(
         what: `column \`${column.name}\``,
         text: String(value),
       });
-    context.cellValues.set(cell.owner, value);
+    // A cell of the wrong unit has no value for the table's own checks: `5 USDT` in a rate column
+    // is MB3016, not also an IM rate below the MM rate.
+    if (!mismatch) context.cellValues.set(cell.owner, value);
   });
   return values;
 }

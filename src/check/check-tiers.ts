@@ -245,7 +245,11 @@ function checkAdjacent(context: CheckContext, previous: A.TierRow, row: A.TierRo
     context.report(
       messages.tierOverlap,
       row.lower.span,
-      { overlap: `every value in [${row.lower.text}, ${previous.upper.text}]` },
+      {
+        // The values in both rows: from this row's lower bound to the previous row's upper bound,
+        // each end included as its row includes it.
+        overlap: `every value in ${row.lowerInclusive ? "[" : "("}${row.lower.text}, ${previous.upper.text}${previous.upperInclusive ? "]" : ")"}`,
+      },
       { related },
     );
   } else if (!previous.upperInclusive && !row.lowerInclusive) {
