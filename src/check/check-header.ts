@@ -61,9 +61,11 @@ export function checkHeader(context: CheckContext, rulebook: A.Rulebook): Map<A.
     checkValue(context, field);
   }
   checkDecimalFields(context, fields);
-  for (const { key, example } of REQUIRED) {
-    if (!fields.has(key)) context.report(messages.missingHeaderField, header.name.span, { key, example });
-  }
+  // After a syntax error in the header, its later fields were not read: not missing, unknown.
+  if (!header.cutShort)
+    for (const { key, example } of REQUIRED) {
+      if (!fields.has(key)) context.report(messages.missingHeaderField, header.name.span, { key, example });
+    }
   return fields;
 }
 

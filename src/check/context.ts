@@ -6,7 +6,7 @@ import type { MessageSpec, TemplateArgs } from "../semantics/catalog.js";
 import { messages } from "../semantics/catalog.js";
 import { type Reporter, type ReportExtras } from "../diagnostics/diagnostic.js";
 import { evaluateConstant, foldingFailure, type ConstantValue } from "./constants.js";
-import { didYouMean as suggest, SUGGESTION_BUDGET, type SuggestionBudget } from "./suggest.js";
+import { didYouMean as suggest, SUGGESTION_BUDGET, type SuggestionBudget } from "../syntax/suggest.js";
 import {
   BOOL,
   DURATION,

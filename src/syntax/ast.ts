@@ -48,6 +48,8 @@ export interface Header {
   span: Span;
   name: Name;
   fields: HeaderField[];
+  /** A syntax error ended the header early: fields after it were not read. */
+  cutShort?: boolean;
 }
 
 export interface HeaderField {

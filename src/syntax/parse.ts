@@ -11,6 +11,7 @@ import { Reporter, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { LineMap } from "../diagnostics/line-map.js";
 import type { Rulebook } from "./ast.js";
 import { buildRulebook } from "./build-ast.js";
+import { didYouMean } from "./suggest.js";
 import { LIMITS, checkTokenLimits, limitExpressionDepth } from "./limits.js";
 
 export interface ParseResult {
@@ -64,6 +65,13 @@ export function parseRulebook(source: string, file = "<input>"): ParseResult {
   const comments = (lexed.groups["comments"] ?? []) as IToken[];
   const clean = lexed.errors.length === 0 && parser.errors.length === 0;
   const ast = buildRulebook(cst, comments, source, clean);
+  // A header cut short by a syntax error (`verison 1.0.0`, a field misspelt) has the rest of its
+  // fields unread: the checker must not report them missing.
+  if (ast.header && !clean) {
+    const next = lexed.tokens.find((t) => t.startOffset >= ast.header!.span.end);
+    if (next && parser.errors.some((e) => e.token.startOffset === next.startOffset))
+      ast.header.cutShort = true;
+  }
   limitExpressionDepth(ast, reporter, clean ? lexed.tokens : undefined);
   return { ast, diagnostics: reporter.diagnostics };
 }
@@ -199,16 +207,49 @@ function reportParseError(reporter: Reporter, source: string, error: IRecognitio
   } else if (wantsName && reservedWords.has(token.image)) {
     reporter.report(messages.reservedWordAsName, span, { found: token.image });
   } else if (expected === "end of file") {
-    reporter.report(messages.noViableAlternative, span, {
-      expected: "a declaration (`input`, `param`, `tiers`, `let`, `rule`, `output`, `assert`, ...)",
-      found: token.image,
-    });
+    reporter.report(
+      messages.noViableAlternative,
+      span,
+      {
+        expected: "a declaration (`input`, `param`, `tiers`, `let`, `rule`, `output`, `assert`, ...)",
+        found: token.image,
+      },
+      // `verison` after the header, `ouput` for a declaration: the word meant, and its quick fix.
+      /^[a-z_]+$/.test(token.image) ? didYouMean(token.image, span, TOP_LEVEL_WORDS) : {},
+    );
   } else if (error.name === "MismatchedTokenException") {
     reporter.report(messages.unexpectedToken, span, { expected, found: token.image });
   } else {
     reporter.report(messages.noViableAlternative, span, { expected, found: token.image });
   }
 }
+
+/** What may start a line at the top level: the header's fields and the declarations' keywords. */
+const TOP_LEVEL_WORDS = [
+  "version",
+  "effective",
+  "currency",
+  "owner",
+  "description",
+  "extends",
+  "arithmetic",
+  "decimal_scale",
+  "decimal_rounding",
+  "import",
+  "input",
+  "param",
+  "tiers",
+  "table",
+  "let",
+  "rule",
+  "output",
+  "assert",
+  "verify",
+  "enum",
+  "record",
+  "fn",
+  "scenarios",
+];
 
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);

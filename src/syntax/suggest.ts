@@ -1,7 +1,7 @@
 /**
  * "Did you mean ...?" suggestions for unknown names, by edit distance.
  */
-import type { Span } from "../syntax/ast.js";
+import type { Span } from "./ast.js";
 import type { Fix } from "../diagnostics/diagnostic.js";
 
 /** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
