@@ -105,6 +105,15 @@ export function decText(value: Dec): string {
   return value.isZero() ? "0" : value.toFixed();
 }
 
+/**
+ * A decimal in an error message: its text when short, else its leading digits and exponent
+ * (`-9.000000e+400`), never the double it would round to (`-Infinity`).
+ */
+function messageText(value: Dec): string {
+  const text = decText(value);
+  return text.length <= 40 ? text : value.toExponential(6);
+}
+
 /** Whether a runtime value is a decimal. */
 export function isDec(value: unknown): value is Dec {
   return value instanceof Dec;
@@ -178,7 +187,7 @@ export function libraryDivide(a: Dec, b: Dec, context: IrArithmetic): Dec {
 
 /** `sqrt(x)` to the scale, correctly rounded; a negative `x` raises MB6003. */
 export function decSqrt(x: Dec, context: IrArithmetic, site: number, raise: Raise): Dec {
-  if (x.isNeg() && !x.isZero()) raise(site, runtimeErrors.sqrtOfNegative, { value: x.toNumber() });
+  if (x.isNeg() && !x.isZero()) raise(site, runtimeErrors.sqrtOfNegative, { value: messageText(x) });
   if (x.isZero()) return new Dec(0);
   const places = context.scale + GUARD;
   const integer = truncatedRoot(x, places);
@@ -221,7 +230,7 @@ export function decExp(x: Dec, context: IrArithmetic, site: number, raise: Raise
 
 /** `ln(x)` to the scale; `x <= 0` raises MB6004. */
 export function decLn(x: Dec, context: IrArithmetic, site: number, raise: Raise): Dec {
-  if (!x.gt(0)) raise(site, runtimeErrors.lnOfNonPositive, { value: x.toNumber() });
+  if (!x.gt(0)) raise(site, runtimeErrors.lnOfNonPositive, { value: messageText(x) });
   if (x.eq(1)) return new Dec(0);
   const places = context.scale + GUARD;
   const e = Math.ceil(Math.log10(Math.abs(x.e) * Math.LN10 + 3));

@@ -60,6 +60,19 @@ describe("decimal inputs of huge magnitude", () => {
     }
   });
 
+  it("names a huge negative operand of sqrt and ln by its digits, not as -Infinity", () => {
+    const source = `rulebook "Roots" version 1.0.0 effective 2026-01-01T00:00:00Z currency USD
+  arithmetic decimal
+input a { v: Number }
+output root: Number = sqrt(a.v)
+`;
+    const roots = compileOrThrow(source, "roots.margin");
+    expect(() => evaluate(roots, { a: { v: "-9e400" } })).toThrow(
+      "square root of a negative number (-9.000000e+400)",
+    );
+    expect(() => evaluate(roots, { a: { v: "-2.5" } })).toThrow("square root of a negative number (-2.5)");
+  });
+
   it("still rounds exactly up to the limit", () => {
     const v = "1e300";
     const expected = { cents: `1${"0".repeat(300)}`, cubed: `1${"0".repeat(900)}` };
