@@ -90,6 +90,11 @@ export function columnLayout(ir: IrRulebook): ColumnLayout {
   return { fields, lists };
 }
 
+/** A value in a message as JSON writes it, so that the text "2" does not read as the number 2. */
+function shown(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
 /**
  * Checks that the columns fit the layout for `rows` rows: no unknown column, every required one
  * given, every column long enough, offsets non-decreasing integers. Throws {@link ColumnsError}.
@@ -97,7 +102,7 @@ export function columnLayout(ir: IrRulebook): ColumnLayout {
  */
 export function checkColumnShapes(layout: ColumnLayout, columns: Columns, rows: number): Map<string, number> {
   if (!Number.isSafeInteger(rows) || rows < 0)
-    throw new ColumnsError(`the number of rows must be a non-negative integer, not ${String(rows)}`);
+    throw new ColumnsError(`the number of rows must be a non-negative integer, not ${shown(rows)}`);
   const known = new Set([...layout.fields.map((f) => f.path), ...layout.lists.map((l) => l.path)]);
   for (const [path, column] of Object.entries(columns)) {
     if (!known.has(path))
@@ -123,13 +128,16 @@ export function checkColumnShapes(layout: ColumnLayout, columns: Columns, rows: 
     let previous = count > 0 ? offsets[0] : 0;
     for (let i = 0; i <= count; i++) {
       const offset = offsets[i];
-      if (
-        !Number.isSafeInteger(offset) ||
-        (offset as number) < 0 ||
-        (offset as number) < (previous as number)
-      )
+      const why = !Number.isSafeInteger(offset)
+        ? "not a whole number"
+        : (offset as number) < 0
+          ? "negative"
+          : (offset as number) < (previous as number)
+            ? `below the value before it (${shown(previous)})`
+            : undefined;
+      if (why)
         throw new ColumnsError(
-          `offsets column "${list.path}" must hold non-decreasing non-negative integers: value ${i} is ${String(offset)}`,
+          `offsets column "${list.path}" must hold non-decreasing non-negative integers: value ${i} is ${shown(offset)}, ${why}`,
         );
       previous = offset;
     }

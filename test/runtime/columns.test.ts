@@ -121,7 +121,24 @@ describe("rows that fail", () => {
         },
         2,
       ),
-    ).toThrow(/non-decreasing/);
+    ).toThrow(/value 2 is 1, below the value before it \(2\)/);
+    // The text "2" is shown as text, not as the number it looks like.
+    expect(() =>
+      span.evaluateColumns(
+        {
+          "account.positions": [0, "2", 4] as unknown as number[],
+          "account.positions.contract": ["a", "b", "c", "d"],
+          "account.positions.underlying": ["SP", "SP", "SP", "SP"],
+          "account.positions.quantity": [1, 1, 1, 1],
+          "account.positions.risk": [0, 0, 0, 0, 0],
+          "account.positions.risk[]": [],
+        },
+        2,
+      ),
+    ).toThrow('value 1 is "2", not a whole number');
+    expect(() => binance.evaluateColumns(columns, "2" as unknown as number)).toThrow(
+      'the number of rows must be a non-negative integer, not "2"',
+    );
   });
 
   it("validation can be turned off", () => {
