@@ -92,7 +92,8 @@ function renderOne(d: Diagnostic, maps: LineMaps, paint: Paint, tabWidth: number
   const lines = [
     `${paint("bold", location(d.file, d.span.start, map))}: ${paint(["bold", color], `${d.severity} ${d.code}`)}: ${paint("bold", d.message)}`,
   ];
-  if (map) lines.push(...snippet(map, d.span, paint, color, tabWidth));
+  // No frame for an empty text (an empty file, or one that could not be read): it would show nothing.
+  if (map && map.source !== "") lines.push(...snippet(map, d.span, paint, color, tabWidth));
   if (d.help) lines.push(`  ${paint(["bold", "blue"], "=")} ${paint("bold", "help")}: ${d.help}`);
   for (const r of d.related) {
     const file = r.file ?? d.file;

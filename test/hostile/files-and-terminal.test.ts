@@ -175,6 +175,8 @@ describe("text that is not UTF-8", () => {
       /latin1\.margin:1:1: error MB1016: cannot read this file: not UTF-8 text: the byte 0xE9 at line 2, column 14/,
     );
     expect(checked.code).toBe(1);
+    // No code frame under an unread file: it would be an empty line with a caret.
+    expect(checked.stdout).not.toContain(" 1 |");
     const formatted = await run(["fmt", "latin1.margin"]);
     expect(formatted.stdout).toMatch(
       /latin1\.margin: not formatted: cannot read it: not UTF-8 text: the byte 0xE9 at line 2, column 14/,
