@@ -85,21 +85,26 @@ function checkRows(
     return;
   }
   const columns = decl.columns.map((c, i) => ({ name: c.name.text, type: columnTypes[i] ?? ERROR }));
+  // A row that starts below the one before it (MB4006) is out of place: comparisons with it (a gap
+  // or an overlap after it, its rates against its neighbours') would only echo that error, and the
+  // table's first tier is the lowest row, wherever it stands.
+  const outOfPlace = new Set<number>();
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     checkCells(context, expressions, decl, row, columns);
     checkInterval(context, row);
-    if (i > 0) checkAdjacent(context, rows[i - 1]!, row);
+    if (i > 0 && !checkAdjacent(context, rows[i - 1]!, row, outOfPlace.has(i - 1))) outOfPlace.add(i);
   }
+  const lowest = Math.min(...rows.map((r) => r.lower.value).filter((v) => !Number.isNaN(v)));
   const first = rows[0]!;
   const last = rows[rows.length - 1]!;
-  if (first.lower.value > 0)
+  if (first.lower.value > 0 && lowest > 0)
     context.report(messages.tiersStartAboveZero, first.lower.span, { lower: first.lower.text });
-  if (Number.isFinite(last.upper.value) && !decl.limitSpan)
+  if (Number.isFinite(last.upper.value) && !decl.limitSpan && !outOfPlace.has(rows.length - 1))
     context.report(messages.tiersEndBelowInfinity, last.upper.span, { upper: last.upper.text });
   if (!Number.isFinite(last.upper.value) && decl.limitSpan && last.upper.text === "inf")
     context.report(messages.tableLimitUnbounded, decl.limitSpan, { table: name });
-  checkRates(context, decl, rows);
+  checkRates(context, decl, rows, outOfPlace);
 }
 
 /** A cell's value: the literal as read, or the folded expression (NaN when it has none). */
@@ -217,11 +222,19 @@ function checkInterval(context: CheckContext, row: A.TierRow): void {
   if (empty) context.report(messages.emptyTierInterval, row.span, { interval: intervalText(row) });
 }
 
-/** Reports a gap, an overlap or a descending start between two consecutive rows. */
-function checkAdjacent(context: CheckContext, previous: A.TierRow, row: A.TierRow): void {
+/**
+ * Reports a descending start between two consecutive rows (MB4006: returns false), else a gap or
+ * an overlap, unless the previous row is itself out of place.
+ */
+function checkAdjacent(
+  context: CheckContext,
+  previous: A.TierRow,
+  row: A.TierRow,
+  previousOutOfPlace: boolean,
+): boolean {
   const end = previous.upper.value;
   const start = row.lower.value;
-  if (Number.isNaN(end) || Number.isNaN(start)) return;
+  if (Number.isNaN(end) || Number.isNaN(start)) return true;
   if (start < previous.lower.value) {
     context.report(
       messages.tiersNotAscending,
@@ -229,8 +242,9 @@ function checkAdjacent(context: CheckContext, previous: A.TierRow, row: A.TierRo
       { lower: row.lower.text, previous: previous.lower.text },
       { related: [{ message: "previous row", span: previous.span }] },
     );
-    return;
+    return false;
   }
+  if (previousOutOfPlace) return true;
   const related = [{ message: "the previous row ends here", span: previous.upper.span }];
   if (end < start) {
     context.report(
@@ -281,10 +295,19 @@ function checkAdjacent(context: CheckContext, previous: A.TierRow, row: A.TierRo
       },
     );
   }
+  return true;
 }
 
-/** IM rate >= MM rate in each row; rate columns non-decreasing down the table (a warning). */
-function checkRates(context: CheckContext, decl: A.TiersDecl, rows: A.TierRow[]): void {
+/**
+ * IM rate >= MM rate in each row; rate columns non-decreasing down the table (a warning), between
+ * rows in place.
+ */
+function checkRates(
+  context: CheckContext,
+  decl: A.TiersDecl,
+  rows: A.TierRow[],
+  outOfPlace: ReadonlySet<number>,
+): void {
   const imr = decl.columns.findIndex((c) => c.name.text === "imr");
   const mmr = decl.columns.findIndex((c) => c.name.text === "mmr");
   for (const row of rows) {
@@ -302,6 +325,7 @@ function checkRates(context: CheckContext, decl: A.TiersDecl, rows: A.TierRow[])
     const type = context.resolveType(column.type);
     if (!isNumeric(type) || !type.rate) return;
     for (let r = 1; r < rows.length; r++) {
+      if (outOfPlace.has(r) || outOfPlace.has(r - 1)) continue;
       const previous = rows[r - 1]!.cells[c];
       const current = rows[r]!.cells[c];
       if (previous && current && cellNumber(context, current) < cellNumber(context, previous))
