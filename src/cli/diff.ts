@@ -22,9 +22,10 @@ import { parseRulebook } from "../syntax/parse.js";
 import { displayPath, nodeSourceHost, readText, refuseOverwritingInput, writeFileAtomic } from "./files.js";
 import { generatedCount, runImpact } from "./impact.js";
 import { compileFile } from "./compile-file.js";
-import { gitUser, readAtRevision, splitRevision } from "./git.js";
+import { gitLocation, gitUser, readAtRevision, splitRevision } from "./git.js";
 import { relocate } from "../compile/relocate.js";
 import { recordedFiles, revisionHost, sourceOrigin } from "./provenance.js";
+import { ARTIFACT_FORMAT } from "../runtime/artifact-schema.js";
 import { hashJson, sha256Hex, sha256Text } from "../runtime/hash.js";
 import type { ReviewRecord, ReviewSide } from "../review/review-record.js";
 import { ExitCode, UsageError, type CliIo, type Command, type ParsedArgs } from "./io.js";
@@ -43,6 +44,8 @@ export function diffCommand(toolVersion = "0.0.0"): Command {
       "tier rows added, removed or changed (with the rate deltas), rules added, removed, reordered or",
       "changed, outputs and assertions. Layout-only and comment-only changes are reported as such.",
       "Either side may be a git revision of a file, written <file>@<revision> (rules/x.margin@HEAD~1).",
+      "Either side may be a compiled artifact (artifacts/x.json, what engines run): the source it was",
+      "compiled from is compared, read from git at the commit the artifact records.",
       "",
       "It also warns when behaviour changed but the version did not, when the version bump is too",
       "small for the change (a parameter change needs a minor bump), and when the effective date",
@@ -142,7 +145,8 @@ async function runDiff(args: ParsedArgs, io: CliIo, toolVersion: string): Promis
   const failOn = (args.values["fail-on"] as string | undefined) ?? "error";
   if (failOn !== "warning" && failOn !== "error")
     throw new UsageError(`--fail-on takes warning or error, not '${failOn}'`, "diff");
-  const [oldSpec, newSpec] = args.positionals as [string, string];
+  const oldSpec = sourceOfArtifact(args.positionals[0]!, io);
+  const newSpec = sourceOfArtifact(args.positionals[1]!, io);
   if (out !== undefined && out !== "-")
     refuseOverwritingInput(
       path.resolve(io.cwd, out),
@@ -369,6 +373,51 @@ function withImportedChanges(
   const changes = before && after ? importedChanges(before, after) : [];
   if (changes.length === 0) return diff;
   return { ...diff, changes: [...diff.changes, ...changes], behaviourChanged: true, layout: "semantic" };
+}
+
+/**
+ * A side given as a compiled artifact (what engines run) stands for the source it was compiled
+ * from: its provenance's path at its commit, in the repository of the working folder, checked
+ * against the artifact's `sourceHash`. Any other side is returned as given.
+ */
+function sourceOfArtifact(spec: string, io: CliIo): string {
+  if (!spec.toLowerCase().endsWith(".json") || splitRevision(spec).revision !== undefined) return spec;
+  const absolute = path.resolve(io.cwd, spec);
+  let artifact: {
+    format?: unknown;
+    sourceHash?: unknown;
+    meta?: { name?: unknown; version?: unknown };
+    provenance?: { path?: unknown; commit?: unknown };
+  };
+  try {
+    artifact = JSON.parse(readText(absolute)) as typeof artifact;
+  } catch {
+    return spec; // not JSON: read as a rulebook, which reports it
+  }
+  if (artifact?.format !== ARTIFACT_FORMAT) return spec;
+  const { path: file, commit } = artifact.provenance ?? {};
+  const what = `${spec} (${String(artifact.meta?.name)} ${String(artifact.meta?.version)})`;
+  if (typeof file !== "string" || typeof commit !== "string")
+    throw new UsageError(
+      `${what} records no commit (compiled outside git, or with uncommitted changes): diff its source instead`,
+      "diff",
+    );
+  // The repository of the working folder (gitLocation asks git in the folder of the path given).
+  const root = gitLocation(path.join(io.cwd, "artifact-source"))?.root;
+  if (!root)
+    throw new UsageError(
+      `${what} names ${file} at ${commit.slice(0, 12)}: run diff inside that repository`,
+      "diff",
+    );
+  const source = displayPath(path.join(root, file), io.cwd);
+  const text = readAtRevision(path.join(root, file), commit, "diff");
+  if (sha256Text(text) !== artifact.sourceHash)
+    throw new UsageError(
+      `${what}: ${file} at ${commit.slice(0, 12)} is not the source it was compiled from (its hash differs)`,
+      "diff",
+    );
+  io.stderr(`${what} was compiled from ${file} at ${commit.slice(0, 12)}: comparing that source\n`);
+  return `${source}@${commit.slice(0, 12)}`;
 }
 
 export function readVersion(spec: string, io: CliIo): string {

@@ -160,6 +160,26 @@ describe("provenance in a git repository", () => {
     );
   });
 
+  it("diff takes a compiled artifact as the version that is live: its source at its commit", async () => {
+    const first = git(repo, "rev-parse", "HEAD").slice(0, 12);
+    const live = await cli(["diff", "clean.json", "rules/btc.margin"], repo);
+    expect(live.stderr).toBe(
+      `clean.json (BTCUSDT perpetual 1.0.0) was compiled from rules/btc.margin at ${first}: comparing that source\n`,
+    );
+    expect(live.stdout.split("\n")[0]).toMatch(
+      new RegExp(
+        `^rules/btc\\.margin@${first} \\(1\\.0\\.0\\) -> rules/btc\\.margin \\(1\\.1\\.0\\): \\d+ changes?; behaviour changed`,
+      ),
+    );
+    expect(live.code).toBe(0);
+    // Compiled with uncommitted changes: the commit's file is not its source.
+    const dirty = await cli(["diff", "dirty.json", "rules/btc.margin"], repo);
+    expect(dirty.stderr).toContain(
+      `dirty.json (BTCUSDT perpetual 1.1.0): rules/btc.margin at ${first} is not the source it was compiled from (its hash differs)`,
+    );
+    expect(dirty.code).toBe(2);
+  });
+
   it("diff --fail-on warning fails on version discipline warnings; the default does not", async () => {
     copyFileSync(path.join(repo, "rules/btc.margin"), path.join(work, "changed.margin"));
     writeFileSync(path.join(work, "changed.margin"), binanceVersion("1.0.0", "2026-01-01T00:00:00Z", "70%"));
