@@ -399,7 +399,7 @@ function sourceOfArtifact(spec: string, io: CliIo): string {
   const what = `${spec} (${String(artifact.meta?.name)} ${String(artifact.meta?.version)})`;
   if (typeof file !== "string" || typeof commit !== "string")
     throw new UsageError(
-      `${what} records no commit (compiled outside git, or with uncommitted changes): diff its source instead`,
+      `${what} records no commit (it was compiled outside git): diff its source instead`,
       "diff",
     );
   // The repository of the working folder (gitLocation asks git in the folder of the path given).
