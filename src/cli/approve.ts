@@ -91,13 +91,14 @@ function runApprove(args: ParsedArgs, io: CliIo): number {
     },
     key,
   );
+  const named = typeof args.values["output"] === "string" ? args.values["output"] : undefined;
   const output =
-    typeof args.values["output"] === "string"
-      ? path.resolve(io.cwd, args.values["output"])
+    named !== undefined
+      ? path.resolve(io.cwd, named)
       : `${artifactFile.replace(/\.json$/, "")}.${path.basename(keyFile).replace(/\.key$/, "")}.approval.json`;
   refuseOverwritingInput(
     output,
-    typeof args.values["output"] === "string" ? args.values["output"] : displayPath(output, io.cwd),
+    named ?? displayPath(output, io.cwd),
     [
       [artifactFile, "the artifact"],
       [path.resolve(io.cwd, keyFile), "the key"],

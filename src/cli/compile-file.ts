@@ -14,7 +14,7 @@ import { yamlProblem } from "../service/yaml-problem.js";
 import { createLanguageService, type SourceHost } from "../service/language-service.js";
 import type { SqlDiagnostic } from "../sql/index.js";
 import { summarize, summaryLine } from "./check.js";
-import { displayPath, nodeSourceHost, readText } from "./files.js";
+import { displayPath, nodeSourceHost, readFailure, readText } from "./files.js";
 import { duplicateKeys } from "./json-duplicates.js";
 import { UsageError, type CliIo } from "./io.js";
 
@@ -48,7 +48,7 @@ export function compileFile(
   try {
     source = given?.source ?? readText(path.resolve(io.cwd, file));
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`, command);
+    throw new UsageError(`cannot read ${file}: ${readFailure(error)}`, command);
   }
   sources.set(file, source);
   const service = createLanguageService(host);
@@ -84,7 +84,7 @@ export function readOrRefuse(absolute: string, what: string, given: string, comm
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT")
       throw new UsageError(`${what} not found: ${given}`, command);
-    throw new UsageError(`cannot read ${what} ${given}: ${(error as Error).message}`, command);
+    throw new UsageError(`cannot read ${what} ${given}: ${readFailure(error)}`, command);
   }
 }
 

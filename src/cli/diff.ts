@@ -19,7 +19,14 @@ import type { IrImport } from "../ir/ir.js";
 import { createLanguageService } from "../service/language-service.js";
 import { checkVersionDiscipline } from "../review/version-policy.js";
 import { parseRulebook } from "../syntax/parse.js";
-import { displayPath, nodeSourceHost, readText, refuseOverwritingInput, writeFileAtomic } from "./files.js";
+import {
+  displayPath,
+  nodeSourceHost,
+  readFailure,
+  readText,
+  refuseOverwritingInput,
+  writeFileAtomic,
+} from "./files.js";
 import { generatedCount, runImpact } from "./impact.js";
 import { compileFile } from "./compile-file.js";
 import { gitLocation, gitUser, readAtRevision, splitRevision } from "./git.js";
@@ -430,6 +437,6 @@ function readOrUsage(absolute: string, shown: string): string {
   try {
     return readText(absolute);
   } catch (error) {
-    throw new UsageError(`cannot read ${shown}: ${(error as Error).message}`, "diff");
+    throw new UsageError(`cannot read ${shown}: ${readFailure(error)}`, "diff");
   }
 }

@@ -16,6 +16,7 @@
  */
 import type { ValidateFunction } from "ajv/dist/2020.js";
 import type { IrDomain, IrField, IrRulebook, IrSchema, IrType } from "../ir/ir.js";
+import { DECIMAL_TEXT_PATTERN } from "../semantics/decimal.js";
 import { omittableInputs } from "../semantics/operations.js";
 import { inputSchemaValidator } from "./input-check.js";
 import { inputTest } from "./input-codegen.js";
@@ -148,7 +149,7 @@ export function inputJsonSchema(ir: IrRulebook | IrSchema, limits: Partial<Input
  * A decimal number as text, every digit kept: what a decimal rulebook accepts besides a JSON number
  * (an exponent of at most 400 either way, as `isDecimalText`).
  */
-export const DECIMAL_PATTERN = "^\\s*[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?0*([0-3]?\\d?\\d|400))?\\s*$";
+export const DECIMAL_PATTERN = `^\\s*${DECIMAL_TEXT_PATTERN}\\s*$`;
 
 /**
  * The schema of a rulebook in decimal arithmetic: every number may also be given as decimal text

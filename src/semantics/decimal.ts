@@ -84,7 +84,8 @@ export const DECIMAL_ROUNDINGS = Object.keys(MODES) as IrDecimalRounding[];
  * exponent is bounded as the text is (400 characters): `"1e900000000000000"` is 17 characters, and
  * its digits would not fit in memory when written out or rounded to a cent.
  */
-const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?0*([0-3]?\d?\d|400))?$/i;
+export const DECIMAL_TEXT_PATTERN = "[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?0*([0-3]?\\d?\\d|400))?";
+const DECIMAL_TEXT = new RegExp(`^${DECIMAL_TEXT_PATTERN}$`);
 
 /** Whether `text` is a decimal number as inputs may spell it (`"71200.81144"`, `"-1e-3"`). */
 export function isDecimalText(text: string): boolean {

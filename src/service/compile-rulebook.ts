@@ -64,12 +64,8 @@ function importRecord(imported: ImportedCheck, recordedFile: CompileOptions["rec
   const { decl } = imported;
   const compiled = compileChecked(imported.check, recordedFile ? { recordedFile } : {});
   // An import with errors stops the importer's compilation, so `compiled` is always ok here.
-  const ir = !compiled.ok
-    ? undefined
-    : recordedFile
-      ? relocate(compiled.ir, (file) => recordedFile(file, imported.check.file))
-      : compiled.ir;
-  const irHash = ir ? hashJson(JSON.parse(JSON.stringify(ir))) : "";
+  const named = (file: string): string => recordedFile?.(file, imported.check.file) ?? file;
+  const irHash = compiled.ok ? hashJson(JSON.parse(JSON.stringify(relocate(compiled.ir, named)))) : "";
   const version = imported.check.checked.header.get("version")?.value;
   return {
     path: decl.path,

@@ -31,16 +31,19 @@ export interface Rulebook {
   comments: Comment[];
 }
 
-export type HeaderKey =
-  | "version"
-  | "effective"
-  | "currency"
-  | "owner"
-  | "description"
-  | "extends"
-  | "arithmetic"
-  | "decimal_scale"
-  | "decimal_rounding";
+/** The fields a header may have. */
+export const HEADER_KEYS = [
+  "version",
+  "effective",
+  "currency",
+  "owner",
+  "description",
+  "extends",
+  "arithmetic",
+  "decimal_scale",
+  "decimal_rounding",
+] as const;
+export type HeaderKey = (typeof HEADER_KEYS)[number];
 export type HeaderValueKind = "semver" | "number" | "string" | "timestamp" | "type" | "name";
 
 export interface Header {

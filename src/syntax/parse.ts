@@ -9,7 +9,7 @@ import { Identifier, marginbookLexer, reservedWords } from "../../grammar/tokens
 import { messages } from "../semantics/catalog.js";
 import { Reporter, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { LineMap } from "../diagnostics/line-map.js";
-import type { Rulebook } from "./ast.js";
+import { HEADER_KEYS, type Rulebook } from "./ast.js";
 import { buildRulebook } from "./build-ast.js";
 import { didYouMean } from "./suggest.js";
 import { LIMITS, checkTokenLimits, limitExpressionDepth } from "./limits.js";
@@ -226,29 +226,9 @@ function reportParseError(reporter: Reporter, source: string, error: IRecognitio
 
 /** What may start a line at the top level: the header's fields and the declarations' keywords. */
 const TOP_LEVEL_WORDS = [
-  "version",
-  "effective",
-  "currency",
-  "owner",
-  "description",
-  "extends",
-  "arithmetic",
-  "decimal_scale",
-  "decimal_rounding",
-  "import",
-  "input",
-  "param",
-  "tiers",
-  "table",
-  "let",
-  "rule",
-  "output",
-  "assert",
-  "verify",
-  "enum",
-  "record",
-  "fn",
-  "scenarios",
+  ...HEADER_KEYS,
+  ...["import", "input", "param", "tiers", "table", "let", "rule", "output", "assert", "verify"],
+  ...["enum", "record", "fn", "scenarios"],
 ];
 
 function lowerFirst(text: string): string {
